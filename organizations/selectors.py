@@ -1,0 +1,89 @@
+"""Every read of organizations data, already scoped to what the caller may see."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from organizations.models import AuditEvent, Invitation, Membership, Organization
+
+
+def organizations_for_user(*, user) -> QuerySet[Organization]:
+    """The live organizations the user belongs to."""
+    if not user.is_authenticated:
+        return Organization.objects.none()
+    return Organization.objects.filter(memberships__user=user, deleted_at__isnull=True)
+
+
+def memberships_for_user(*, user) -> QuerySet[Membership]:
+    """The user's memberships in live organizations, by organization name."""
+    return (
+        Membership.objects.filter(user=user, organization__deleted_at__isnull=True)
+        .select_related("organization")
+        .order_by("organization__name", "organization_id")
+    )
+
+
+def membership_for(*, user, slug: str) -> Membership | None:
+    """The user's membership in the live organization with this slug, if any."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Membership.objects.select_related("organization", "user")
+        .filter(user=user, organization__slug=slug, organization__deleted_at__isnull=True)
+        .first()
+    )
+
+
+def memberships_of(*, organization: Organization) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(organization=organization)
+        .select_related("user")
+        .order_by("created_at", "id")
+    )
+
+
+def membership_get(*, organization: Organization, pk) -> Membership | None:
+    return memberships_of(organization=organization).filter(pk=pk).first()
+
+
+def invitations_open(*, organization: Organization) -> QuerySet[Invitation]:
+    """Invitations not yet used or withdrawn (pending and expired), newest first."""
+    return Invitation.objects.filter(
+        organization=organization, accepted_at__isnull=True, revoked_at__isnull=True
+    ).select_related("invited_by")
+
+
+def invitation_get(*, organization: Organization, pk) -> Invitation | None:
+    return Invitation.objects.filter(organization=organization, pk=pk).first()
+
+
+def invitations_pending_for_email(*, email: str) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(
+        email__iexact=email,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+        organization__deleted_at__isnull=True,
+    )
+
+
+def audit_events(
+    *,
+    organization: Organization,
+    action: str = "",
+    actor_email: str = "",
+    since=None,
+    until=None,
+) -> QuerySet[AuditEvent]:
+    """The organization's audit log, filtered, newest first."""
+    events = AuditEvent.objects.filter(organization=organization)
+    if action:
+        events = events.filter(action__startswith=action)
+    if actor_email:
+        events = events.filter(actor_email__icontains=actor_email)
+    if since:
+        events = events.filter(created_at__gte=since)
+    if until:
+        events = events.filter(created_at__lt=until)
+    return events

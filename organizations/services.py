@@ -1,0 +1,422 @@
+"""Every write to organizations, memberships, invitations and the audit log."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from organizations.models import (
+    RESERVED_SLUGS,
+    AuditEvent,
+    Invitation,
+    Membership,
+    Organization,
+)
+from organizations.permissions import Role
+from postiz.http import absolute_url, client_ip
+
+_INVITATION_SALT = "postiz.invitation"
+
+
+# -- Audit log --------------------------------------------------------------------------
+def audit_record(
+    *,
+    action: str,
+    actor=None,
+    organization: Organization | None = None,
+    target=None,
+    details: dict | None = None,
+    request=None,
+) -> AuditEvent:
+    """Any service may call this; it appends one event and never changes an old one."""
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    return AuditEvent.objects.create(
+        organization=organization,
+        actor=actor,
+        actor_email=actor.email if actor else "",
+        action=action,
+        target_type=target._meta.model_name if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_repr=str(target)[:255] if target is not None else "",
+        details=details or {},
+        ip_address=client_ip(request),
+    )
+
+
+# -- Organizations ----------------------------------------------------------------------
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:50].strip("-") or "organization"
+    if base in RESERVED_SLUGS:
+        base = f"{base}-team"
+    slug, n = base, 1
+    while Organization.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _validate_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "Give the organization a name."})
+    if len(name) > 100:
+        raise ValidationError({"name": "Keep the name to 100 characters or fewer."})
+    return name
+
+
+def organization_create(
+    *, name: str, owner, timezone_name: str | None = None, request=None
+) -> Organization:
+    """Anyone signed in may call this; the caller becomes the organization's only owner."""
+    name = _validate_name(name)
+    zone = timezone_name or getattr(owner, "timezone", None) or "UTC"
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                organization = Organization(
+                    name=name, slug=_unique_slug(name), timezone=zone, created_by=owner
+                )
+                organization.full_clean(validate_unique=False)
+                organization.save()
+                Membership.objects.create(organization=organization, user=owner, role=Role.OWNER)
+                audit_record(
+                    action="organization.created",
+                    actor=owner,
+                    organization=organization,
+                    target=organization,
+                    request=request,
+                )
+                return organization
+        except IntegrityError:
+            continue  # another request took the same slug between check and insert
+    raise ValidationError("Could not find a free address for this organization; try again.")
+
+
+@transaction.atomic
+def organization_update(
+    *, organization: Organization, actor, name: str, timezone_name: str, request=None
+) -> Organization:
+    """Members with organization.manage; changes name and time zone, audited."""
+    name = _validate_name(name)
+    changes = {}
+    if name != organization.name:
+        changes["name"] = [organization.name, name]
+    if timezone_name != organization.timezone:
+        changes["timezone"] = [organization.timezone, timezone_name]
+    organization.name = name
+    organization.timezone = timezone_name
+    organization.full_clean(exclude=["slug", "created_by"])
+    organization.save(update_fields=["name", "timezone"])
+    if changes:
+        audit_record(
+            action="organization.updated",
+            actor=actor,
+            organization=organization,
+            target=organization,
+            details=changes,
+            request=request,
+        )
+    return organization
+
+
+@transaction.atomic
+def organization_delete(
+    *, organization: Organization, actor, confirm_name: str, request=None
+) -> None:
+    """Owners only (checked by the view); soft-deletes after the name is typed back."""
+    if (confirm_name or "").strip() != organization.name:
+        raise ValidationError(
+            {"confirm_name": f"Type the organization's name, {organization.name}, to confirm."}
+        )
+    updated = Organization.objects.filter(pk=organization.pk, deleted_at__isnull=True).update(
+        deleted_at=timezone.now()
+    )
+    if updated:
+        Invitation.objects.filter(
+            organization=organization, accepted_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+        audit_record(
+            action="organization.deleted",
+            actor=actor,
+            organization=organization,
+            target=organization,
+            request=request,
+        )
+
+
+# -- Memberships ------------------------------------------------------------------------
+def _lock_owners(organization: Organization) -> int:
+    """Lock the organization's memberships and return how many owners it has."""
+    return sum(
+        1
+        for role in Membership.objects.select_for_update()
+        .filter(organization=organization)
+        .values_list("role", flat=True)
+        if role == Role.OWNER
+    )
+
+
+def _check_may_touch(*, actor_membership: Membership, membership: Membership, new_role=None):
+    if not actor_membership.can("members.manage"):
+        raise PermissionDenied
+    # Only owners make, unmake or remove owners.
+    touches_owner = membership.role == Role.OWNER or new_role == Role.OWNER
+    if touches_owner and actor_membership.role != Role.OWNER:
+        raise ValidationError("Only an owner can change or remove another owner.")
+
+
+@transaction.atomic
+def membership_change_role(
+    *, membership: Membership, actor_membership: Membership, role: str, request=None
+) -> Membership:
+    """members.manage; the last owner can never be demoted."""
+    if role not in Role.values:
+        raise ValidationError(f"{role!r} is not a role. Choose one of: {', '.join(Role.values)}.")
+    _check_may_touch(actor_membership=actor_membership, membership=membership, new_role=role)
+    owners = _lock_owners(membership.organization)
+    membership.refresh_from_db()
+    if membership.role == role:
+        return membership
+    if membership.role == Role.OWNER and owners <= 1:
+        raise ValidationError(
+            "This is the organization's last owner. Make someone else an owner first."
+        )
+    old = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit_record(
+        action="member.role_changed",
+        actor=actor_membership.user,
+        organization=membership.organization,
+        target=membership.user,
+        details={"from": old, "to": role},
+        request=request,
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, actor_membership: Membership, request=None):
+    """members.manage, or the member themselves (leaving); never the last owner."""
+    leaving = membership.pk == actor_membership.pk
+    if not leaving:
+        _check_may_touch(actor_membership=actor_membership, membership=membership)
+    owners = _lock_owners(membership.organization)
+    membership.refresh_from_db()
+    if membership.role == Role.OWNER and owners <= 1:
+        raise ValidationError(
+            "You are the last owner. Make someone else an owner, or delete the organization."
+            if leaving
+            else "This is the organization's last owner and cannot be removed."
+        )
+    membership.delete()
+    audit_record(
+        action="member.left" if leaving else "member.removed",
+        actor=actor_membership.user,
+        organization=membership.organization,
+        target=membership.user,
+        details={"role": membership.role},
+        request=request,
+    )
+
+
+# -- Invitations ------------------------------------------------------------------------
+class InvitationError(Exception):
+    """A link that cannot be used, with a message that says why and what to do."""
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return signing.dumps({"i": invitation.pk, "n": invitation.nonce}, salt=_INVITATION_SALT)
+
+
+def invitation_url(invitation: Invitation) -> str:
+    return absolute_url(reverse("invitation_accept", args=[invitation_token(invitation)]))
+
+
+def invitation_from_token(token: str) -> Invitation:
+    """Resolve a link's token, or raise InvitationError saying why it cannot be used."""
+    max_age = timedelta(days=settings.POSTIZ_INVITATION_DAYS)
+    try:
+        data = signing.loads(token, salt=_INVITATION_SALT, max_age=max_age)
+    except signing.SignatureExpired:
+        raise InvitationError(
+            "This invitation has expired. Ask the person who invited you to send a new one."
+        ) from None
+    except signing.BadSignature:
+        raise InvitationError(
+            "This invitation link is not valid. Check that you copied the whole link."
+        ) from None
+    invitation = (
+        Invitation.objects.select_related("organization", "invited_by")
+        .filter(pk=data.get("i"), nonce=data.get("n"))
+        .first()
+    )
+    if invitation is None:
+        raise InvitationError(
+            "This invitation link has been replaced by a newer one. Use the latest email."
+        )
+    if invitation.organization.is_deleted:
+        raise InvitationError("The organization this invitation was for no longer exists.")
+    if invitation.accepted_at:
+        raise InvitationError("This invitation has already been used.")
+    if invitation.revoked_at:
+        raise InvitationError("This invitation was withdrawn.")
+    if invitation.expires_at <= timezone.now():
+        raise InvitationError(
+            "This invitation has expired. Ask the person who invited you to send a new one."
+        )
+    return invitation
+
+
+def _send_invitation(invitation: Invitation) -> None:
+    context = {
+        "invitation": invitation,
+        "url": invitation_url(invitation),
+        "days": settings.POSTIZ_INVITATION_DAYS,
+    }
+    subject = render_to_string("organizations/email/invitation_subject.txt", context).strip()
+    body = render_to_string("organizations/email/invitation_message.txt", context)
+    send_mail(subject, body, None, [invitation.email])
+
+
+def invitation_create(
+    *, organization: Organization, actor_membership: Membership, email: str, role: str, request=None
+) -> Invitation:
+    """members.manage; emails a 7-day single-use link. Only owners invite owners."""
+    if not actor_membership.can("members.manage"):
+        raise PermissionDenied
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError(
+            {"email": f"{email or 'That'} is not a valid email address."}
+        ) from None
+    if role not in Role.values:
+        raise ValidationError({"role": "Choose a role."})
+    if role == Role.OWNER and actor_membership.role != Role.OWNER:
+        raise ValidationError({"role": "Only an owner can invite another owner."})
+    if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
+        raise ValidationError({"email": f"{email} is already a member of {organization.name}."})
+    with transaction.atomic():
+        existing = (
+            Invitation.objects.select_for_update()
+            .filter(
+                organization=organization,
+                email__iexact=email,
+                accepted_at__isnull=True,
+                revoked_at__isnull=True,
+            )
+            .first()
+        )
+        if existing and existing.status == "pending":
+            raise ValidationError(
+                {"email": f"{email} already has a pending invitation. Resend it from the list."}
+            )
+        if existing:  # expired: retire it so the new one can take its place
+            existing.revoked_at = timezone.now()
+            existing.save(update_fields=["revoked_at"])
+        now = timezone.now()
+        invitation = Invitation.objects.create(
+            organization=organization,
+            email=email,
+            role=role,
+            invited_by=actor_membership.user,
+            created_at=now,
+            sent_at=now,
+            expires_at=now + timedelta(days=settings.POSTIZ_INVITATION_DAYS),
+        )
+        audit_record(
+            action="invitation.created",
+            actor=actor_membership.user,
+            organization=organization,
+            target=invitation,
+            details={"email": email, "role": role},
+            request=request,
+        )
+        transaction.on_commit(lambda: _send_invitation(invitation))
+    return invitation
+
+
+@transaction.atomic
+def invitation_resend(*, invitation: Invitation, actor_membership: Membership, request=None):
+    """members.manage; a new link and a new 7 days; the old link stops working."""
+    if not actor_membership.can("members.manage"):
+        raise PermissionDenied
+    if invitation.accepted_at or invitation.revoked_at:
+        raise ValidationError("Only a pending or expired invitation can be sent again.")
+    now = timezone.now()
+    invitation.nonce = Invitation._meta.get_field("nonce").default()
+    invitation.sent_at = now
+    invitation.expires_at = now + timedelta(days=settings.POSTIZ_INVITATION_DAYS)
+    invitation.save(update_fields=["nonce", "sent_at", "expires_at"])
+    audit_record(
+        action="invitation.resent",
+        actor=actor_membership.user,
+        organization=invitation.organization,
+        target=invitation,
+        request=request,
+    )
+    transaction.on_commit(lambda: _send_invitation(invitation))
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, actor_membership: Membership, request=None):
+    """members.manage; the link stops working at once."""
+    if not actor_membership.can("members.manage"):
+        raise PermissionDenied
+    updated = Invitation.objects.filter(
+        pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+    if not updated:
+        raise ValidationError("This invitation was already used or withdrawn.")
+    audit_record(
+        action="invitation.revoked",
+        actor=actor_membership.user,
+        organization=invitation.organization,
+        target=invitation,
+        request=request,
+    )
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user, request=None) -> Membership:
+    """The invited person, signed in with the invited address; the link is used once."""
+    if user.email.lower() != invitation.email.lower():
+        raise InvitationError(
+            f"This invitation was sent to {invitation.email}, but you are signed in as "
+            f"{user.email}. Sign out and sign in (or sign up) with {invitation.email}."
+        )
+    claimed = Invitation.objects.filter(
+        pk=invitation.pk,
+        nonce=invitation.nonce,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).update(accepted_at=timezone.now(), accepted_by=user)
+    if not claimed:
+        raise InvitationError("This invitation has already been used, withdrawn or has expired.")
+    membership, created = Membership.objects.get_or_create(
+        organization=invitation.organization, user=user, defaults={"role": invitation.role}
+    )
+    audit_record(
+        action="invitation.accepted",
+        actor=user,
+        organization=invitation.organization,
+        target=invitation,
+        details={"role": membership.role, "already_member": not created},
+        request=request,
+    )
+    return membership

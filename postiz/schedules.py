@@ -1,0 +1,46 @@
+"""Periodic jobs, declared in code and installed idempotently (after every migrate).
+
+Each entry is keyed by its name: installing again updates it in place, and a job
+removed from this list is removed from the database.
+"""
+
+from django.db import transaction
+
+SCHEDULES: list[dict] = [
+    {
+        "name": "postiz.heartbeat",
+        "func": "postiz.tasks.heartbeat",
+        "schedule_type": "I",  # minutes
+        "minutes": 1,
+    },
+]
+
+# Names owned by this module; jobs with other names (added by an operator) are left alone.
+PREFIXES = (
+    "postiz.",
+    "accounts.",
+    "organizations.",
+    "integrations.",
+    "posts.",
+    "media.",
+    "billing.",
+)
+
+
+def install_schedules(*, using: str = "default") -> int:
+    """Create or update every declared job, drop our stale ones; returns how many exist."""
+    from django_q.models import Schedule
+
+    with transaction.atomic(using=using):
+        declared = {entry["name"]: entry for entry in SCHEDULES}
+        for name, entry in declared.items():
+            defaults = {k: v for k, v in entry.items() if k != "name"}
+            defaults.setdefault("repeats", -1)
+            Schedule.objects.using(using).update_or_create(name=name, defaults=defaults)
+        stale = (
+            Schedule.objects.using(using)
+            .filter(name__regex=r"^(" + "|".join(p.replace(".", r"\.") for p in PREFIXES) + ")")
+            .exclude(name__in=declared)
+        )
+        stale.delete()
+    return len(declared)

@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from postiz import views
+from postiz.health import health
+
+# Everything that belongs to one organization lives under /o/<org_slug>/.
+organization_patterns = [
+    path("", include("organizations.urls")),
+    path("calendar/", include("posts.urls")),
+    path("channels/", include("integrations.urls")),
+    path("media/", include("media.urls")),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("health", health, name="health"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("", include("organizations.urls_global")),
+    path("o/<slug:org_slug>/", include(organization_patterns)),
+    path("api/v1/", include("postiz.api_urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,21 @@
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from organizations import selectors
+from organizations.access import SESSION_KEY
+
+
+def home(request):
+    """Send people to the organization they used last, or to where they can start."""
+    if not request.user.is_authenticated:
+        return redirect("account_login")
+    slug = request.session.get(SESSION_KEY)
+    membership = selectors.membership_for(user=request.user, slug=slug) if slug else None
+    organization = (
+        membership.organization
+        if membership
+        else selectors.organizations_for_user(user=request.user).order_by("name").first()
+    )
+    if organization is None:
+        return redirect("organization_create")
+    return redirect(reverse("posts:calendar", kwargs={"org_slug": organization.slug}))

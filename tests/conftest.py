@@ -1,0 +1,58 @@
+import pytest
+from django.test import Client
+
+from organizations.permissions import Role
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+
+
+@pytest.fixture
+def org(db):
+    return OrganizationFactory(name="Acme", slug="acme")
+
+
+def _member(org, role):
+    return MembershipFactory(organization=org, role=role).user
+
+
+@pytest.fixture
+def owner(org):
+    return _member(org, Role.OWNER)
+
+
+@pytest.fixture
+def admin(org):
+    return _member(org, Role.ADMIN)
+
+
+@pytest.fixture
+def editor(org):
+    return _member(org, Role.EDITOR)
+
+
+@pytest.fixture
+def viewer(org):
+    return _member(org, Role.VIEWER)
+
+
+@pytest.fixture
+def member(editor):
+    """A member with an everyday role."""
+    return editor
+
+
+@pytest.fixture
+def outsider(db):
+    """Someone with an organization of their own, but not in ``org``."""
+    return MembershipFactory(role=Role.OWNER).user
+
+
+@pytest.fixture
+def client_for():
+    """A logged-in test client for a user: ``client_for(owner).get(...)``."""
+
+    def make(user):
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
