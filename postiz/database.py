@@ -77,18 +77,27 @@ class EmbeddedPostgres:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def _run_as(self) -> str | None:
-        return SYSTEM_USER if os.geteuid() == 0 else None
+    def _run_as(self) -> dict:
+        """As root, run PostgreSQL's programs as SYSTEM_USER with its own group only."""
+        if os.geteuid() != 0:
+            return {}
+        return {"user": SYSTEM_USER, "group": SYSTEM_USER, "extra_groups": []}
 
     def _run(self, program: str, args: list[str], timeout: float = 60) -> None:
-        subprocess.run(
+        result = subprocess.run(
             [str(self.bin_dir / program), *args],
-            check=True,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-            user=self._run_as(),
+            text=True,
             timeout=timeout,
+            **self._run_as(),
+            check=False,
         )
+        if result.returncode != 0:
+            raise RuntimeError(
+                f"The embedded PostgreSQL could not run {program}: {result.stderr.strip()} "
+                f"(see {self.log_path}; or set DATABASE_URL to use another server)"
+            )
 
     def _prepare_permissions(self) -> None:
         if os.geteuid() != 0:
@@ -182,7 +191,7 @@ class EmbeddedPostgres:
 
     def stop(self) -> None:
         if self.is_running():
-            with contextlib.suppress(subprocess.SubprocessError):
+            with contextlib.suppress(RuntimeError, subprocess.SubprocessError):
                 self._run("pg_ctl", ["-D", str(self.pgdata), "-m", "fast", "-w", "stop"])
 
     # -- users -----------------------------------------------------------------
