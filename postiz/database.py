@@ -90,6 +90,9 @@ class EmbeddedPostgres:
             stderr=subprocess.PIPE,
             text=True,
             timeout=timeout,
+            # Its own session: a Ctrl-C meant for the app must not kill the database
+            # under it; the last process using the server stops it in order.
+            start_new_session=True,
             **self._run_as(),
             check=False,
         )
