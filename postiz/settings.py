@@ -292,3 +292,4 @@ POSTIZ_INVITATION_DAYS = 7
 
 # Trust the first X-Forwarded-For address (only behind a reverse proxy that sets it).
 USE_X_FORWARDED_FOR = env.bool("USE_X_FORWARDED_FOR", default=False)
+CSRF_FAILURE_VIEW = "postiz.views.csrf_failure"

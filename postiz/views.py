@@ -1,4 +1,4 @@
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from organizations import selectors
@@ -19,3 +19,8 @@ def home(request):
     if organization is None:
         return redirect("organization_create")
     return redirect(reverse("posts:calendar", kwargs={"org_slug": organization.slug}))
+
+
+def csrf_failure(request, reason=""):
+    """A rejected form says what happened and what to do, in the product's layout."""
+    return render(request, "403_csrf.html", status=403)
