@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -87,3 +88,18 @@ def audit_events(
     if until:
         events = events.filter(created_at__lt=until)
     return events
+
+
+def audit_actions(*, organization: Organization) -> list[str]:
+    """The distinct actions in the organization's audit log, for the filter's choices."""
+    return list(
+        AuditEvent.objects.filter(organization=organization)
+        .order_by("action")
+        .values_list("action", flat=True)
+        .distinct()
+    )
+
+
+def account_exists_for_invitation(*, invitation: Invitation) -> bool:
+    """Whether someone already has an account with the invited address (sign in vs sign up)."""
+    return get_user_model().objects.filter(email__iexact=invitation.email).exists()

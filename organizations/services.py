@@ -167,13 +167,37 @@ def _lock_owners(organization: Organization) -> int:
     )
 
 
+def _grants_owner(actor_membership: Membership) -> bool:
+    # Owner is the one role that only an owner may give, change or take away.
+    return actor_membership.role == Role.OWNER
+
+
 def _check_may_touch(*, actor_membership: Membership, membership: Membership, new_role=None):
     if not actor_membership.can("members.manage"):
         raise PermissionDenied
-    # Only owners make, unmake or remove owners.
     touches_owner = membership.role == Role.OWNER or new_role == Role.OWNER
-    if touches_owner and actor_membership.role != Role.OWNER:
+    if touches_owner and not _grants_owner(actor_membership):
         raise ValidationError("Only an owner can change or remove another owner.")
+
+
+def roles_grantable(*, actor_membership: Membership) -> list[tuple[str, str]]:
+    """For forms: the roles this member may invite with or give; the services check again."""
+    if not actor_membership.can("members.manage"):
+        return []
+    return [
+        (value, label)
+        for value, label in Role.choices
+        if value != Role.OWNER or _grants_owner(actor_membership)
+    ]
+
+
+def membership_may_manage(*, actor_membership: Membership, membership: Membership) -> bool:
+    """For pages: whether the actor may change or remove this member (last owner aside)."""
+    try:
+        _check_may_touch(actor_membership=actor_membership, membership=membership)
+    except (PermissionDenied, ValidationError):
+        return False
+    return True
 
 
 @transaction.atomic
@@ -305,7 +329,7 @@ def invitation_create(
         ) from None
     if role not in Role.values:
         raise ValidationError({"role": "Choose a role."})
-    if role == Role.OWNER and actor_membership.role != Role.OWNER:
+    if role == Role.OWNER and not _grants_owner(actor_membership):
         raise ValidationError({"role": "Only an owner can invite another owner."})
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
         raise ValidationError({"email": f"{email} is already a member of {organization.name}."})

@@ -1,3 +1,5 @@
+"""Pages of one organization, under /o/<org_slug>/."""
+
 from django.urls import path
 
 from organizations import views
@@ -6,4 +8,21 @@ app_name = "organizations"
 
 urlpatterns = [
     path("settings/", views.settings_general, name="settings"),
+    path("settings/delete/", views.organization_delete, name="delete"),
+    path("settings/members/", views.members, name="members"),
+    path("settings/members/<int:member_id>/role/", views.member_role, name="member_role"),
+    path("settings/members/<int:member_id>/remove/", views.member_remove, name="member_remove"),
+    path("settings/leave/", views.leave, name="leave"),
+    path("settings/invitations/", views.invitations, name="invitations"),
+    path(
+        "settings/invitations/<int:invitation_id>/resend/",
+        views.invitation_resend,
+        name="invitation_resend",
+    ),
+    path(
+        "settings/invitations/<int:invitation_id>/revoke/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path("settings/audit/", views.audit_log, name="audit"),
 ]

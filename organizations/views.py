@@ -1,16 +1,470 @@
-from django.http import HttpResponse
+"""Organization pages: creating one, its settings, members, invitations and audit log.
 
+Every page inside an organization is wrapped in ``organization_view`` (outermost, so
+outsiders get 404 and too-low roles 403 before anything else, POST-only views included).
+Views only translate between HTTP and services; the rules live in ``services``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from allauth.account.adapter import get_adapter
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.adapters import INVITATION_SESSION_KEY
+from organizations import selectors, services
 from organizations.access import organization_view
+from organizations.forms import (
+    AuditFilterForm,
+    InvitationForm,
+    MemberRoleForm,
+    OrganizationDeleteForm,
+    OrganizationForm,
+    add_service_errors,
+)
+from organizations.services import InvitationError
+
+AUDIT_PAGE_SIZE = 50
+
+
+# -- Helpers ----------------------------------------------------------------------------
+def _zone_name(request, fallback: str = "UTC") -> str:
+    """The viewer's IANA zone (their profile's), for showing and reading times."""
+    name = getattr(request.user, "timezone", "") or fallback
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return "UTC"
+    return name
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def _settings_nav(request, current: str) -> list[dict]:
+    """The settings sidebar: only the sections this member's permissions open."""
+    slug = request.organization.slug
+    sections = [
+        ("general", "General", "organizations:settings", "organization.view"),
+        ("members", "Members", "organizations:members", "members.view"),
+        ("invitations", "Invitations", "organizations:invitations", "members.manage"),
+        ("audit", "Audit log", "organizations:audit", "audit.view"),
+    ]
+    return [
+        {"label": label, "url": reverse(url_name, args=[slug]), "current": key == current}
+        for key, label, url_name, permission in sections
+        if request.membership.can(permission)
+    ]
+
+
+def _settings_render(request, template: str, section: str, context: dict, status: int = 200):
+    context = {
+        "settings_nav": _settings_nav(request, section),
+        "organization": request.organization,
+        "membership": request.membership,
+        "viewer_zone": _zone_name(request),
+        **context,
+    }
+    return render(request, template, context, status=status)
+
+
+# -- Creating an organization -----------------------------------------------------------
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_create(request):
+    """Anyone signed in may start an organization; they become its owner."""
+    if request.method == "POST":
+        form = OrganizationForm(request.POST)
+        if form.is_valid():
+            try:
+                organization = services.organization_create(
+                    name=form.cleaned_data["name"],
+                    owner=request.user,
+                    timezone_name=form.cleaned_data["timezone"],
+                    request=request,
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, f"{organization.name} is ready.")
+                return redirect("posts:calendar", org_slug=organization.slug)
+    else:
+        form = OrganizationForm(initial={"timezone": _zone_name(request)})
+    has_organization = selectors.organizations_for_user(user=request.user).exists()
+    return render(
+        request,
+        "organizations/create.html",
+        {"form": form, "has_organization": has_organization},
+    )
+
+
+# -- General settings and deletion ------------------------------------------------------
+@organization_view("organization.view")
+@require_http_methods(["GET", "POST"])
+def settings_general(request):
+    """Everyone sees the settings; organization.manage may change them."""
+    organization = request.organization
+    can_manage = request.membership.can("organization.manage")
+    form = None
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied("Your role does not allow changing these settings.")
+        form = OrganizationForm(request.POST)
+        if form.is_valid():
+            try:
+                services.organization_update(
+                    organization=organization,
+                    actor=request.user,
+                    name=form.cleaned_data["name"],
+                    timezone_name=form.cleaned_data["timezone"],
+                    request=request,
+                )
+            except ValidationError as error:
+                organization.refresh_from_db()
+                add_service_errors(form, error)
+            else:
+                messages.success(request, "Settings saved.")
+                return redirect("organizations:settings", org_slug=organization.slug)
+    elif can_manage:
+        form = OrganizationForm(
+            initial={"name": organization.name, "timezone": organization.timezone}
+        )
+    return _settings_render(
+        request,
+        "organizations/settings_general.html",
+        "general",
+        {
+            "form": form,
+            "can_manage": can_manage,
+            "can_delete": request.membership.can("organization.delete"),
+        },
+    )
+
+
+@organization_view("organization.delete")
+@require_http_methods(["GET", "POST"])
+def organization_delete(request):
+    """Owners: names what goes, asks for the name typed back, then soft-deletes."""
+    organization = request.organization
+    form = OrganizationDeleteForm(request.POST or None, organization=organization)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organization_delete(
+                organization=organization,
+                actor=request.user,
+                confirm_name=form.cleaned_data["confirm_name"],
+                request=request,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{organization.name} was deleted.")
+            return redirect("home")
+    return _settings_render(
+        request,
+        "organizations/delete.html",
+        "general",
+        {
+            "form": form,
+            "member_count": selectors.memberships_of(organization=organization).count(),
+            "invitation_count": selectors.invitations_open(organization=organization).count(),
+        },
+    )
+
+
+# -- Members ----------------------------------------------------------------------------
+@organization_view("members.view")
+@require_http_methods(["GET"])
+def members(request):
+    """Everyone sees who is in; members.manage may change roles and remove people."""
+    actor = request.membership
+    can_manage = actor.can("members.manage")
+    role_choices = services.roles_grantable(actor_membership=actor)
+    rows = []
+    for membership in selectors.memberships_of(organization=request.organization):
+        manageable = can_manage and services.membership_may_manage(
+            actor_membership=actor, membership=membership
+        )
+        rows.append(
+            {
+                "membership": membership,
+                "is_me": membership.pk == actor.pk,
+                "role_form": MemberRoleForm(
+                    initial={"role": membership.role},
+                    role_choices=role_choices,
+                    prefix=f"m{membership.pk}",
+                )
+                if manageable
+                else None,
+                "can_remove": manageable and membership.pk != actor.pk,
+            }
+        )
+    return _settings_render(
+        request,
+        "organizations/members.html",
+        "members",
+        {"rows": rows, "can_manage": can_manage},
+    )
+
+
+def _member_or_404(request, member_id):
+    membership = selectors.membership_get(organization=request.organization, pk=member_id)
+    if membership is None:
+        raise Http404("No such member.")
+    return membership
+
+
+@organization_view("members.manage")
+@require_POST
+def member_role(request, member_id):
+    membership = _member_or_404(request, member_id)
+    form = MemberRoleForm(
+        request.POST,
+        role_choices=services.roles_grantable(actor_membership=request.membership),
+        prefix=f"m{membership.pk}",
+    )
+    if not form.is_valid():
+        messages.error(request, "Choose one of the roles you may give.")
+        return redirect("organizations:members", org_slug=request.organization.slug)
+    try:
+        services.membership_change_role(
+            membership=membership,
+            actor_membership=request.membership,
+            role=form.cleaned_data["role"],
+            request=request,
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request,
+            f"{membership.user.display_name} is now {membership.get_role_display().lower()}.",
+        )
+    return redirect("organizations:members", org_slug=request.organization.slug)
+
+
+@organization_view("members.manage")
+@require_POST
+def member_remove(request, member_id):
+    membership = _member_or_404(request, member_id)
+    if membership.pk == request.membership.pk:
+        messages.error(request, "To leave the organization, use “Leave organization”.")
+        return redirect("organizations:members", org_slug=request.organization.slug)
+    try:
+        services.membership_remove(
+            membership=membership, actor_membership=request.membership, request=request
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request, f"{membership.user.display_name} was removed from {request.organization}."
+        )
+    return redirect("organizations:members", org_slug=request.organization.slug)
 
 
 @organization_view("organization.view")
-def settings_general(request):
-    return HttpResponse("settings")
+@require_POST
+def leave(request):
+    """Any member may leave, unless they are the last owner."""
+    try:
+        services.membership_remove(
+            membership=request.membership, actor_membership=request.membership, request=request
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+        return redirect("organizations:members", org_slug=request.organization.slug)
+    messages.success(request, f"You left {request.organization.name}.")
+    return redirect("home")
 
 
-def organization_create(request):
-    return HttpResponse("create")
+# -- Invitations ------------------------------------------------------------------------
+@organization_view("members.manage")
+@require_http_methods(["GET", "POST"])
+def invitations(request):
+    """members.manage: invite by email, and see, resend or revoke open invitations."""
+    role_choices = services.roles_grantable(actor_membership=request.membership)
+    form = InvitationForm(
+        request.POST or None, role_choices=role_choices, initial={"role": "editor"}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.invitation_create(
+                organization=request.organization,
+                actor_membership=request.membership,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                request=request,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            return redirect("organizations:invitations", org_slug=request.organization.slug)
+    return _settings_render(
+        request,
+        "organizations/invitations.html",
+        "invitations",
+        {
+            "form": form,
+            "invitations": selectors.invitations_open(organization=request.organization),
+            "invitation_days": settings.POSTIZ_INVITATION_DAYS,
+        },
+    )
 
 
+def _invitation_or_404(request, invitation_id):
+    invitation = selectors.invitation_get(organization=request.organization, pk=invitation_id)
+    if invitation is None:
+        raise Http404("No such invitation.")
+    return invitation
+
+
+@organization_view("members.manage")
+@require_POST
+def invitation_resend(request, invitation_id):
+    invitation = _invitation_or_404(request, invitation_id)
+    try:
+        services.invitation_resend(
+            invitation=invitation, actor_membership=request.membership, request=request
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request, f"A new link was sent to {invitation.email}; the old one no longer works."
+        )
+    return redirect("organizations:invitations", org_slug=request.organization.slug)
+
+
+@organization_view("members.manage")
+@require_POST
+def invitation_revoke(request, invitation_id):
+    invitation = _invitation_or_404(request, invitation_id)
+    try:
+        services.invitation_revoke(
+            invitation=invitation, actor_membership=request.membership, request=request
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, f"The invitation to {invitation.email} was withdrawn.")
+    return redirect("organizations:invitations", org_slug=request.organization.slug)
+
+
+# -- Audit log --------------------------------------------------------------------------
+def _detail_items(details) -> list[tuple[str, str]]:
+    if not isinstance(details, dict):
+        return [("", str(details))]
+    items = []
+    for key, value in details.items():
+        if isinstance(value, list) and len(value) == 2:
+            value = f"{value[0]} → {value[1]}"
+        items.append((str(key), str(value)))
+    return items
+
+
+@organization_view("audit.view")
+@require_http_methods(["GET"])
+def audit_log(request):
+    """audit.view: the log, filtered, 50 a page; times in the viewer's zone."""
+    zone_name = _zone_name(request)
+    zone = ZoneInfo(zone_name)
+    form = AuditFilterForm(
+        request.GET or None,
+        actions=selectors.audit_actions(organization=request.organization),
+    )
+    data = {}
+    if form.is_bound:
+        form.is_valid()  # apply the filters that are valid; the form shows the others' errors
+        data = form.cleaned_data
+    since = until = None
+    if data.get("date_from"):
+        since = datetime.combine(data["date_from"], time.min, tzinfo=zone)
+    if data.get("date_to"):
+        until = datetime.combine(data["date_to"] + timedelta(days=1), time.min, tzinfo=zone)
+    events = selectors.audit_events(
+        organization=request.organization,
+        action=data.get("action") or "",
+        actor_email=(data.get("actor") or "").strip(),
+        since=since,
+        until=until,
+    )
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    for event in page.object_list:
+        event.detail_items = _detail_items(event.details)
+    filtered = any(data.get(name) for name in ("action", "actor", "date_from", "date_to"))
+    return _settings_render(
+        request,
+        "organizations/audit.html",
+        "audit",
+        {"form": form, "page_obj": page, "filtered": filtered},
+    )
+
+
+# -- Accepting an invitation ------------------------------------------------------------
+def _invitation_invalid(request, message: str):
+    return render(
+        request, "organizations/invitation_invalid.html", {"message": message}, status=400
+    )
+
+
+@require_http_methods(["GET", "POST"])
 def invitation_accept(request, token):
-    return HttpResponse("accept")
+    """Anyone with the link: shows the invitation; the invited person accepts it here."""
+    try:
+        invitation = services.invitation_from_token(token)
+    except InvitationError as error:
+        return _invitation_invalid(request, str(error))
+
+    here = reverse("invitation_accept", args=[token])
+    user = request.user
+    if request.method == "POST":
+        if not user.is_authenticated:
+            return redirect(f"{reverse('account_login')}?{urlencode({'next': here})}")
+        try:
+            membership = services.invitation_accept(
+                invitation=invitation, user=user, request=request
+            )
+        except InvitationError as error:
+            return _invitation_invalid(request, str(error))
+        messages.success(
+            request,
+            f"Welcome to {membership.organization.name}. "
+            f"You joined as {membership.get_role_display().lower()}.",
+        )
+        return redirect("posts:calendar", org_slug=membership.organization.slug)
+
+    context = {
+        "invitation": invitation,
+        "token": token,
+        "viewer_zone": _zone_name(request, fallback=invitation.organization.timezone)
+        if user.is_authenticated
+        else invitation.organization.timezone,
+    }
+    if user.is_authenticated:
+        context["email_matches"] = user.email.lower() == invitation.email.lower()
+        context["logout_next"] = here
+    elif selectors.account_exists_for_invitation(invitation=invitation):
+        context["login_url"] = f"{reverse('account_login')}?{urlencode({'next': here})}"
+    else:
+        # Sign-up picks the invitation up from the session (accounts.signals), and the
+        # address counts as verified: the person proved it by opening the emailed link.
+        request.session[INVITATION_SESSION_KEY] = token
+        get_adapter(request).stash_verified_email(request, invitation.email)
+        context["signup_url"] = (
+            f"{reverse('account_signup')}?{urlencode({'email': invitation.email})}"
+        )
+    return render(request, "organizations/invitation_accept.html", context)

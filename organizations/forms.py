@@ -1,0 +1,97 @@
+"""Forms for organization pages. They check shape only; the rules live in services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from postiz.timezones import timezone_choices
+
+_UNKNOWN_ZONE = "%(value)s is not a time zone we know. Pick one from the list, e.g. Europe/Paris."
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form, next to the field it names if any."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class OrganizationForm(forms.Form):
+    name = forms.CharField(max_length=100, label="Name")
+    timezone = forms.ChoiceField(
+        choices=timezone_choices,
+        label="Time zone",
+        help_text="The default zone for posting slots and for members who have not chosen one.",
+        error_messages={"invalid_choice": _UNKNOWN_ZONE},
+    )
+
+
+class OrganizationDeleteForm(forms.Form):
+    confirm_name = forms.CharField(max_length=100, label="Organization name")
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["confirm_name"].label = f"Type {organization.name} to confirm"
+        self.fields["confirm_name"].widget.attrs.update(autocomplete="off", spellcheck="false")
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="Email address", max_length=254)
+    role = forms.ChoiceField(label="Role")
+
+    def __init__(self, *args, role_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = role_choices
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label="Role")
+
+    def __init__(self, *args, role_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = role_choices
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(label="Action", required=False)
+    actor = forms.CharField(label="Actor email", required=False, max_length=254)
+    date_from = forms.DateField(
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    date_to = forms.DateField(
+        label="To",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, actions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = self._action_choices(actions)
+        self.fields["actor"].widget.attrs.update(type="search", autocomplete="off")
+
+    @staticmethod
+    def _action_choices(actions):
+        """One group per prefix ("member."), offering the whole group and each action."""
+        groups: dict[str, list[str]] = {}
+        for action in actions:
+            prefix = action.split(".", 1)[0] if "." in action else action
+            groups.setdefault(prefix, []).append(action)
+        choices: list = [("", "All actions")]
+        for prefix, names in groups.items():
+            options = [(name, name) for name in names]
+            if len(names) > 1 or names[0] != prefix:
+                options.insert(0, (f"{prefix}.", f"All {prefix} events"))
+            choices.append((prefix.capitalize(), options))
+        return choices
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end date is before the start date.")
+        return data
