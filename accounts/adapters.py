@@ -1,6 +1,9 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
+
+from accounts.models import User
 
 INVITATION_SESSION_KEY = "postiz_invitation_token"
 
@@ -22,8 +25,28 @@ def signup_allowed(request) -> bool:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "email_taken": (
+            "An account with this email address already exists. Sign in, or reset your "
+            "password if you have forgotten it."
+        ),
+    }
+
     def is_open_for_signup(self, request):
         return signup_allowed(request)
+
+    def validate_unique_email(self, email):
+        # With mandatory verification allauth hides a taken address at sign-up (it mails
+        # the owner instead and shows "verification sent"). Postiz says so on the form:
+        # people mistyping or forgetting their account get an answer they can act on.
+        # Sign-up is rate limited; password reset keeps allauth's enumeration protection.
+        if (
+            User.objects.filter(email__iexact=email).exists()
+            or EmailAddress.objects.filter(email__iexact=email).exists()
+        ):
+            raise self.validation_error("email_taken")
+        return email
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

@@ -3,14 +3,31 @@ from django import forms
 from accounts.models import User
 from postiz.timezones import timezone_choices
 
+_UNKNOWN_ZONE = "%(value)s is not a time zone we know. Pick one from the list, e.g. Europe/Paris."
+
 
 class SignupForm(forms.Form):
     """Extra sign-up fields; allauth adds email and password."""
 
-    name = forms.CharField(max_length=150, required=False, label="Your name")
-    # Filled in by the browser (Intl API); the person can change it later in their profile.
+    # allauth's sign-up form subclasses this one and orders its fields by this list.
+    field_order = ["name", "email", "password1", "password2", "timezone"]
+
+    name = forms.CharField(
+        max_length=150,
+        required=False,
+        label="Your name",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    # static/js/app.js fills fields marked data-detect-timezone with the browser's zone
+    # (Intl API); the person can change it here or later in their profile.
     timezone = forms.ChoiceField(
-        choices=timezone_choices, initial="UTC", label="Time zone", required=False
+        choices=timezone_choices,
+        initial="UTC",
+        label="Time zone",
+        required=False,
+        help_text="Times are shown to you in this zone.",
+        error_messages={"invalid_choice": _UNKNOWN_ZONE},
+        widget=forms.Select(attrs={"data-detect-timezone": ""}),
     )
 
     def clean_timezone(self):
@@ -23,8 +40,14 @@ class SignupForm(forms.Form):
 
 
 class ProfileForm(forms.ModelForm):
-    timezone = forms.ChoiceField(choices=timezone_choices, label="Time zone")
+    timezone = forms.ChoiceField(
+        choices=timezone_choices,
+        label="Time zone",
+        help_text="Times are shown to you in this zone.",
+        error_messages={"invalid_choice": _UNKNOWN_ZONE},
+    )
 
     class Meta:
         model = User
         fields = ["name", "timezone", "notify_failures", "notify_success_digest"]
+        widgets = {"name": forms.TextInput(attrs={"autocomplete": "name"})}
