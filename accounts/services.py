@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from accounts.models import User
 from organizations.services import audit_record
+from postiz.timezones import validate_timezone
+
+_PROFILE_FIELDS = ("name", "timezone", "notify_failures", "notify_success_digest")
 
 
 @transaction.atomic
@@ -23,16 +27,41 @@ def user_grant_first_admin(*, user: User) -> bool:
 
 
 @transaction.atomic
-def user_update_profile(*, user: User, form, request=None) -> User:
-    """The person themselves; saves name, time zone and email preferences."""
-    changed = list(form.changed_data)
-    user = form.save()
-    if "timezone" in changed:
+def user_update_profile(
+    *,
+    user: User,
+    name: str,
+    timezone: str,
+    notify_failures: bool,
+    notify_success_digest: bool,
+    request=None,
+) -> User:
+    """The person themselves; validates and saves name, time zone and email preferences."""
+    name = (name or "").strip()
+    # Checked before the user object is touched, so a refused change leaves it as it was.
+    errors = {}
+    try:
+        validate_timezone(timezone)
+    except ValidationError as error:
+        errors["timezone"] = error.messages
+    max_name = User._meta.get_field("name").max_length
+    if len(name) > max_name:
+        errors["name"] = [f"Keep your name to {max_name} characters or fewer."]
+    if errors:
+        raise ValidationError(errors)
+
+    previous_timezone = user.timezone
+    user.name = name
+    user.timezone = timezone
+    user.notify_failures = notify_failures
+    user.notify_success_digest = notify_success_digest
+    user.save(update_fields=list(_PROFILE_FIELDS))
+    if user.timezone != previous_timezone:
         audit_record(
             action="account.timezone_changed",
             actor=user,
             target=user,
-            details={"timezone": user.timezone},
+            details={"timezone": [previous_timezone, user.timezone]},
             request=request,
         )
     return user
