@@ -57,7 +57,12 @@ class MemberRoleForm(forms.Form):
 
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(label="Action", required=False)
-    actor = forms.CharField(label="Actor email", required=False, max_length=254)
+    actor = forms.CharField(
+        label="Actor email",
+        required=False,
+        max_length=254,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
     date_from = forms.DateField(
         label="From",
         required=False,
@@ -72,7 +77,6 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args, actions=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = self._action_choices(actions)
-        self.fields["actor"].widget.attrs.update(type="search", autocomplete="off")
 
     @staticmethod
     def _action_choices(actions):
