@@ -35,10 +35,12 @@ def onboard(sender, request, user, **kwargs):
 
 
 def _security(action):
-    def handler(sender, request=None, user=None, **kwargs):
+    def handler(sender, request=None, user=None, authenticator=None, **kwargs):
         if user is None and request is not None:
             user = request.user
-        audit_record(action=action, actor=user, target=user, request=request)
+        # One MFA change can touch two authenticators (an app and its recovery codes).
+        details = {"authenticator": authenticator.type} if authenticator is not None else None
+        audit_record(action=action, actor=user, target=user, details=details, request=request)
 
     return handler
 
