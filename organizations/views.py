@@ -158,7 +158,9 @@ def settings_general(request):
 def organization_delete(request):
     """Owners: names what goes, asks for the name typed back, then soft-deletes."""
     organization = request.organization
-    form = OrganizationDeleteForm(request.POST or None, organization=organization)
+    form = OrganizationDeleteForm(
+        request.POST if request.method == "POST" else None, organization=organization
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.organization_delete(
@@ -297,7 +299,9 @@ def invitations(request):
     """members.manage: invite by email, and see, resend or revoke open invitations."""
     role_choices = services.roles_grantable(actor_membership=request.membership)
     form = InvitationForm(
-        request.POST or None, role_choices=role_choices, initial={"role": "editor"}
+        request.POST if request.method == "POST" else None,
+        role_choices=role_choices,
+        initial={"role": "editor"},
     )
     if request.method == "POST" and form.is_valid():
         try:

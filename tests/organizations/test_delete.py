@@ -69,3 +69,10 @@ def test_a_deleted_organizations_calendar_answers_404(client_for, org, owner, ed
     calendar = reverse("posts:calendar", args=[org.slug])
     assert client_for(editor).get(calendar).status_code == 404
     assert client_for(owner).get(calendar).status_code == 404
+
+
+def test_an_empty_confirmation_is_a_form_error(client_for, org, owner):
+    response = client_for(owner).post(url("delete", org), {})
+    assert response.context["form"].errors["confirm_name"]
+    org.refresh_from_db()
+    assert org.deleted_at is None
