@@ -52,6 +52,7 @@ def _html(response, status=200) -> str:
         reverse("account_reset_password_from_key_done"),
         reverse("account_email_verification_sent"),
         reverse("account_confirm_email", kwargs={"key": "not-a-key"}),
+        reverse("account_inactive"),
         reverse("socialaccount_login_cancelled"),
         (reverse("socialaccount_login_error"), 401),
     ],
