@@ -30,6 +30,11 @@ class SignupForm(forms.Form):
         widget=forms.Select(attrs={"data-detect-timezone": ""}),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound:  # shown again with errors: keep the person's own choice
+            self.fields["timezone"].widget.attrs.pop("data-detect-timezone", None)
+
     def clean_timezone(self):
         return self.cleaned_data.get("timezone") or "UTC"
 

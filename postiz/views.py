@@ -24,3 +24,8 @@ def home(request):
 def csrf_failure(request, reason=""):
     """A rejected form says what happened and what to do, in the product's layout."""
     return render(request, "403_csrf.html", status=403)
+
+
+def too_many_requests(request, exception=None):
+    """Rate-limited pages (sign-in, sign-up, reset) answer 429 with advice."""
+    return render(request, "429.html", status=429)

@@ -7,7 +7,7 @@
     let zone = "";
     try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return; }
     document.querySelectorAll("[data-detect-timezone]").forEach(function (field) {
-      if (!zone || field.dataset.touched) return;
+      if (!zone) return;
       const option = field.querySelector ? field.querySelector('option[value="' + zone + '"]') : null;
       if (field.tagName === "SELECT" && !option) return;
       field.value = zone;
