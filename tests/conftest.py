@@ -2,7 +2,7 @@ import pytest
 from django.test import Client
 
 from organizations.permissions import Role
-from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.factories import MembershipFactory, OrganizationFactory
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
-import factory
-from allauth.account.models import EmailAddress
 from datetime import timedelta
 
+import factory
+from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from accounts.models import User
