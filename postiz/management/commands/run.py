@@ -99,6 +99,7 @@ class Command(BaseCommand):
 
     # -- supervision ---------------------------------------------------------------------
     def supervise(self, env, manage, *, host, port, worker) -> int:
+        """Run web (and worker) until a signal or until one exits; returns the exit code."""
         lock = threading.Lock()
         width = 6
 
@@ -112,9 +113,16 @@ class Command(BaseCommand):
         def on_signal(signum, frame):
             requests.append(signum)
 
-        signal.signal(signal.SIGINT, on_signal)
-        signal.signal(signal.SIGTERM, on_signal)
+        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            return self._supervise(
+                env, manage, host=host, port=port, worker=worker, out=out, requests=requests
+            )
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
+    def _supervise(self, env, manage, *, host, port, worker, out, requests) -> int:
         children = [
             Child("web", [*manage, "runserver", f"{host}:{port}"], env, signal_group=True, out=out)
         ]
