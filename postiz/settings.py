@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from cryptography.fernet import Fernet
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -36,6 +37,11 @@ SECRET_KEY = env("SECRET_KEY", default="") or _file_secret(
     "secret_key", lambda: secrets.token_urlsafe(50)
 )
 DEBUG = env.bool("DEBUG", default=False)
+
+# Channel credentials are encrypted with these Fernet keys: the first encrypts, all decrypt.
+POSTIZ_ENCRYPTION_KEYS = env.list("POSTIZ_ENCRYPTION_KEYS", default=[]) or [
+    _file_secret("encryption_key", lambda: Fernet.generate_key().decode())
+]
 
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 _site = urlsplit(SITE_URL)
@@ -294,3 +300,30 @@ POSTIZ_INVITATION_DAYS = 7
 # Trust the first X-Forwarded-For address (only behind a reverse proxy that sets it).
 USE_X_FORWARDED_FOR = env.bool("USE_X_FORWARDED_FOR", default=False)
 CSRF_FAILURE_VIEW = "postiz.views.csrf_failure"
+
+# -- Channels ---------------------------------------------------------------------------
+# OAuth applications of the networks; a network whose settings are empty is shown as
+# "not configured" with the names to set.
+PROVIDER_SETTINGS = {
+    name: env(name, default="")
+    for name in (
+        "X_CLIENT_ID",
+        "X_CLIENT_SECRET",
+        "LINKEDIN_CLIENT_ID",
+        "LINKEDIN_CLIENT_SECRET",
+        "THREADS_APP_ID",
+        "THREADS_APP_SECRET",
+        "REDDIT_CLIENT_ID",
+        "REDDIT_CLIENT_SECRET",
+        "SLACK_CLIENT_ID",
+        "SLACK_CLIENT_SECRET",
+        "DISCORD_CLIENT_ID",
+        "DISCORD_CLIENT_SECRET",
+        "DISCORD_BOT_TOKEN",
+    )
+}
+# Base URLs of the networks' APIs, per provider, e.g. {"x": {"api": "https://..."}}.
+# Production values are the providers' defaults; tests point them at local fakes.
+PROVIDER_ENDPOINTS = env.json("POSTIZ_PROVIDER_ENDPOINTS", default={})
+# Connect flows (OAuth state) expire after this many seconds.
+POSTIZ_CONNECT_STATE_SECONDS = 600

@@ -1,0 +1,146 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils.timezone import now
+
+from integrations.vault import EncryptedJSONField
+from organizations.models import Organization
+from postiz.timezones import validate_timezone
+
+DEFAULT_POSTING_TIMES = ["09:00", "12:30", "17:00"]
+
+
+def default_posting_times():
+    return list(DEFAULT_POSTING_TIMES)
+
+
+class Customer(models.Model):
+    """A named client group inside an organization; a channel belongs to at most one."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="customers"
+    )
+    name = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                "organization", Lower("name"), name="integrations_customer_unique_name"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Integration(models.Model):
+    """A connected channel: one account on one network, owned by one organization."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        NEEDS_RECONNECT = "needs_reconnect", "Needs reconnecting"
+        DISABLED = "disabled", "Disabled"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="integrations"
+    )
+    provider = models.CharField(max_length=40, help_text="The network's identifier, e.g. bluesky.")
+    external_id = models.CharField(max_length=255, help_text="The account's id on the network.")
+    name = models.CharField(max_length=200)
+    username = models.CharField(max_length=200, blank=True)
+    profile_url = models.URLField(max_length=500, blank=True)
+    avatar_url = models.URLField(max_length=1000, blank=True)
+    credentials = EncryptedJSONField(default=dict, blank=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_expires_at = models.DateTimeField(null=True, blank=True)
+    scopes = models.JSONField(default=list, blank=True)
+    # Non-secret facts about the account (instance URL, PDS endpoint, chat id, guild id).
+    meta = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    last_refreshed_at = models.DateTimeField(null=True, blank=True)
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="integrations"
+    )
+    # Posting slots: local times of day ("HH:MM") in `timezone`, wall-clock across DST.
+    posting_times = models.JSONField(default=default_posting_times, blank=True)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    preferences = models.JSONField(default=dict, blank=True)
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            # Reconnecting the same account updates this row (and revives a deleted one).
+            models.UniqueConstraint(
+                fields=["organization", "provider", "external_id"],
+                name="integrations_integration_unique_account",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "needs_reconnect", "disabled"]),
+                name="integrations_integration_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["token_expires_at"],
+                name="integrations_expiring",
+                condition=Q(deleted_at__isnull=True, status="active"),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.provider})"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def provider_instance(self):
+        from integrations.providers import get_provider
+
+        return get_provider(self.provider)
+
+    def as_channel(self):
+        from integrations.providers.base import Channel
+
+        return Channel(
+            pk=self.pk,
+            external_id=self.external_id,
+            credentials=dict(self.credentials),
+            username=self.username,
+            meta=dict(self.meta),
+            preferences=dict(self.preferences),
+        )
+
+
+class InstanceApp(models.Model):
+    """An OAuth app registered dynamically on a server (Mastodon), reused per instance."""
+
+    provider = models.CharField(max_length=40)
+    instance_url = models.URLField(max_length=300, help_text="Normalised origin, no trailing /.")
+    redirect_uri = models.URLField(max_length=500)
+    client_id = models.CharField(max_length=255)
+    client_secret = EncryptedJSONField(default=dict, blank=True)
+    scopes = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "instance_url", "redirect_uri"],
+                name="integrations_instanceapp_unique",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.provider} app on {self.instance_url}"

@@ -1,0 +1,686 @@
+"""The contract every network implements, and the shared HTTP and error machinery.
+
+A provider is stateless apart from its HTTP session: it receives what it needs (a
+``Channel`` with decrypted credentials, a ``PublishRequest``) and returns plain data
+(``Grant``, ``Account``, ``PublishResult``) or raises ``ProviderError``. The services in
+``integrations.services`` persist what it returns; providers never touch the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+import requests
+from django.conf import settings
+
+from integrations import text as text_counters
+
+logger = logging.getLogger("postiz.providers")
+
+USER_AGENT = "Postiz/1.0 (+self-hosted social media scheduler)"
+# (connect, read) seconds; uploads get a longer read timeout.
+TIMEOUT = (5, 30)
+UPLOAD_TIMEOUT = (5, 120)
+
+
+# -- Errors -------------------------------------------------------------------------------
+class ErrorKind(StrEnum):
+    AUTH_EXPIRED = "auth_expired"  # renewable: refresh once, then retry
+    AUTH_REVOKED = "auth_revoked"  # grant gone: channel needs reconnecting
+    RATE_LIMITED = "rate_limited"  # not applied: retry after retry_after
+    TRANSIENT_BEFORE_SEND = "transient_before_send"  # never reached the network: retry
+    UNKNOWN_OUTCOME = "unknown_outcome"  # commit sent, result unknown: reconcile, never blind
+    CONTENT_REJECTED = "content_rejected"  # permanent: the user must edit the post
+    PERMISSION_DENIED = "permission_denied"  # scope, role or app approval missing
+    NOT_FOUND = "not_found"  # target gone
+
+
+class Phase(StrEnum):
+    AUTH = "auth"  # login, code exchange, refresh
+    READ = "read"  # profile, account lists, lookups, status polls
+    UPLOAD = "upload"  # steps before the commit; safe to run again
+    COMMIT = "commit"  # the call that makes the post public
+
+
+class ProviderError(Exception):
+    """A classified failure; ``user_message`` is shown to people as is."""
+
+    def __init__(
+        self,
+        kind: ErrorKind,
+        user_message: str,
+        *,
+        retry_after: float | None = None,
+        network_code: str = "",
+        raw_excerpt: str = "",
+        field: str = "",
+    ):
+        super().__init__(user_message)
+        self.kind = ErrorKind(kind)
+        self.user_message = user_message
+        self.retry_after = retry_after
+        self.network_code = str(network_code or "")
+        self.raw_excerpt = raw_excerpt[:500]
+        self.field = field
+
+    def __repr__(self):
+        return f"ProviderError({self.kind}, {self.user_message!r}, code={self.network_code!r})"
+
+
+# -- Data exchanged with providers ---------------------------------------------------------
+@dataclass
+class Grant:
+    """What a login gives: secrets to store encrypted, and their lifetimes."""
+
+    credentials: dict
+    expires_at: datetime | None = None
+    refresh_expires_at: datetime | None = None
+    scopes: list[str] = field(default_factory=list)
+    # Non-secret facts learned at login (instance URL, PDS endpoint, user id).
+    meta: dict = field(default_factory=dict)
+
+
+@dataclass
+class Account:
+    """One account a grant can post as; becomes (or updates) one channel."""
+
+    external_id: str
+    name: str
+    username: str = ""
+    profile_url: str = ""
+    avatar_url: str = ""
+    kind: str = "account"  # account, page, channel, chat, community…
+    # Per-account secrets (a page token) merged into the grant's credentials.
+    credentials: dict = field(default_factory=dict)
+    # Per-account facts (chat id, guild id, PDS endpoint).
+    meta: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CredentialField:
+    name: str
+    label: str
+    type: str = "text"  # text, url, secret, textarea
+    required: bool = True
+    help_text: str = ""
+    initial: str = ""
+
+
+@dataclass(frozen=True)
+class SettingField:
+    """One field of a provider's per-post ``settings`` (public API ``settings``)."""
+
+    name: str
+    type: str  # string, text, bool, enum, url, int, list, object
+    label: str = ""
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    max_length: int | None = None
+    default: Any = None
+    help_text: str = ""
+
+
+@dataclass
+class Channel:
+    """What a provider knows of a connected channel while it works."""
+
+    external_id: str
+    credentials: dict
+    username: str = ""
+    meta: dict = field(default_factory=dict)
+    preferences: dict = field(default_factory=dict)
+    pk: int | None = None
+
+
+@dataclass
+class MediaItem:
+    """A file to publish; its type and dimensions were measured at upload."""
+
+    mime_type: str
+    size: int
+    read: Callable[[], bytes]
+    filename: str = "file"
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = None
+    alt_text: str = ""
+    public_url: str = ""
+
+    @property
+    def is_image(self) -> bool:
+        return self.mime_type.startswith("image/")
+
+    @property
+    def is_video(self) -> bool:
+        return self.mime_type.startswith("video/")
+
+
+@dataclass
+class RemoteRef:
+    """A post on the network: its id, URL and whatever replies must point at (Bluesky cid)."""
+
+    id: str
+    url: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class PublishRequest:
+    post_id: str  # our id; seeds idempotency keys
+    text: str
+    media: list[MediaItem] = field(default_factory=list)
+    settings: dict = field(default_factory=dict)
+    reply_to: RemoteRef | None = None  # the previous item of a thread
+    root: RemoteRef | None = None  # the first item (comments attach here)
+    scheduled_at: datetime | None = None
+    # Step results persisted by the engine between attempts (media ids, record keys,
+    # container ids). A provider writes here before the commit so a retry can reuse them.
+    progress: dict = field(default_factory=dict)
+
+    @property
+    def idempotency_key(self) -> str:
+        return self.post_id
+
+
+@dataclass
+class PublishResult:
+    ref: RemoteRef
+    state: str = "published"  # published | pending
+    handle: str = ""  # for pending results: what check_status polls
+    raw: dict = field(default_factory=dict)
+
+
+@dataclass
+class DraftItem:
+    text: str
+    media: list[MediaItem] = field(default_factory=list)
+
+
+@dataclass
+class Draft:
+    """What the validator checks: the thread's items and the post's settings."""
+
+    items: list[DraftItem]
+    settings: dict = field(default_factory=dict)
+
+
+@dataclass
+class Issue:
+    code: str
+    message: str
+    field: str = "text"
+    severity: str = "error"
+    item: int = 0
+    limit: int | float | None = None
+    actual: int | float | None = None
+
+
+@dataclass(frozen=True)
+class MediaRules:
+    """What a network accepts, as data; the base validator enforces it."""
+
+    max_count: int = 0  # 0: no media at all
+    min_count: int = 0
+    mime_types: tuple[str, ...] = ()
+    max_image_bytes: int | None = None
+    max_video_bytes: int | None = None
+    max_bytes_by_type: dict = field(default_factory=dict)  # exact MIME → bytes
+    video_alone: bool = False  # a video cannot share a post with other media
+    allow_mixed: bool = True  # images and videos together
+
+
+# -- The provider base class ---------------------------------------------------------------
+class Provider:
+    identifier: ClassVar[str]
+    display_name: ClassVar[str]
+    auth_kind: ClassVar[
+        str
+    ]  # oauth2, oauth2+pkce, app-password, bot-token, webhook, credentials-form
+    custom_instance: ClassVar[bool] = False  # the user supplies a server URL
+    account_selection: ClassVar[str] = "none"  # none, pages, channels, chats…
+    reply_mode: ClassVar[str] = "thread"  # thread, comment, none
+    text_counter: ClassVar[str] = "codepoints"
+    text_limit: ClassVar[int | None] = None
+    media_rules: ClassVar[MediaRules] = MediaRules()
+    idempotency: ClassVar[str] = "none"  # native-key, deterministic-key, container-handle, none
+    lookup: ClassVar[str] = "none"  # by-key, by-content, none
+    async_publish: ClassVar[bool] = False
+    analytics: ClassVar[str] = "none"
+    refresh_ahead: ClassVar[int] = 0  # seconds before expiry to refresh; 0 = never expires
+    max_concurrency: ClassVar[int] = 2
+    scopes: ClassVar[tuple[str, ...]] = ()
+    # Names in settings.PROVIDER_SETTINGS this provider needs (OAuth client id/secret).
+    required_settings: ClassVar[tuple[str, ...]] = ()
+    endpoints: ClassVar[dict[str, str]] = {}
+    settings_fields: ClassVar[tuple[SettingField, ...]] = ()
+    preference_fields: ClassVar[tuple[SettingField, ...]] = ()
+    # Secrets that must never reach a log line (beyond Authorization headers).
+    redact_patterns: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self):
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+
+    # -- declaration helpers ------------------------------------------------------------
+    @property
+    def family(self) -> str:
+        return self.identifier.split("-", 1)[0]
+
+    @classmethod
+    def setting(cls, name: str) -> str:
+        return settings.PROVIDER_SETTINGS.get(name, "")
+
+    @classmethod
+    def is_configured(cls) -> bool:
+        return all(cls.setting(name) for name in cls.required_settings)
+
+    @classmethod
+    def missing_settings(cls) -> list[str]:
+        return [name for name in cls.required_settings if not cls.setting(name)]
+
+    def endpoint(self, name: str) -> str:
+        overrides = settings.PROVIDER_ENDPOINTS.get(self.identifier, {})
+        return overrides.get(name, self.endpoints[name]).rstrip("/")
+
+    def url(self, name: str, path: str = "") -> str:
+        return self.endpoint(name) + path
+
+    @property
+    def uses_oauth(self) -> bool:
+        return self.auth_kind.startswith("oauth2")
+
+    @property
+    def uses_pkce(self) -> bool:
+        return self.auth_kind == "oauth2+pkce"
+
+    def capabilities(self) -> list[str]:
+        caps = [f"idempotency={self.idempotency}", f"lookup={self.lookup}"]
+        caps.append(f"replies={self.reply_mode}")
+        if self.refresh_ahead:
+            caps.append("refresh")
+        if self.analytics != "none":
+            caps.append(f"analytics={self.analytics}")
+        return caps
+
+    # -- connecting ---------------------------------------------------------------------
+    def authorization_url(
+        self,
+        *,
+        state: str,
+        redirect_uri: str,
+        code_challenge: str = "",
+        instance: dict | None = None,
+    ) -> str:
+        raise NotImplementedError(f"{self.identifier} does not connect through OAuth")
+
+    def exchange_code(
+        self, *, code: str, redirect_uri: str, code_verifier: str = "", instance: dict | None = None
+    ) -> Grant:
+        raise NotImplementedError(f"{self.identifier} does not connect through OAuth")
+
+    def check_instance(self, instance_url: str) -> str:
+        """Custom-instance networks: confirm the URL is such a server; returns its origin.
+
+        Raises ProviderError with a message the person can act on ("not a Mastodon server")."""
+        raise NotImplementedError
+
+    def register_app(self, *, instance_url: str, redirect_uri: str) -> dict:
+        """Custom-instance OAuth (Mastodon): register our app on the server and return
+        ``{"client_id", "client_secret"}``. The caller caches it per instance, and calls
+        again after the server answers ``invalid_client``."""
+        raise NotImplementedError
+
+    def credential_fields(self) -> list[CredentialField]:
+        return []
+
+    def authenticate(self, fields: dict) -> Grant:
+        """Credential forms: one real call, so wrong credentials fail while connecting."""
+        raise NotImplementedError(f"{self.identifier} does not connect with a form")
+
+    def accounts(self, grant: Grant) -> list[Account]:
+        """The accounts this grant can post as (one, unless account_selection says pick)."""
+        raise NotImplementedError
+
+    def refresh(self, channel: Channel) -> Grant:
+        """Renew the credentials; networks that rotate refresh tokens return the new one."""
+        raise ProviderError(
+            ErrorKind.AUTH_REVOKED, f"{self.display_name} needs you to reconnect this channel."
+        )
+
+    def fetch_profile(self, channel: Channel) -> Account:
+        raise NotImplementedError
+
+    # -- publishing ---------------------------------------------------------------------
+    def publish(self, channel: Channel, request: PublishRequest) -> PublishResult:
+        raise NotImplementedError
+
+    def check_status(self, channel: Channel, handle: str) -> PublishResult | None:
+        """For pending publishes: the result once published, None while pending."""
+        raise NotImplementedError
+
+    def find_existing(self, channel: Channel, request: PublishRequest) -> RemoteRef | None:
+        """After an unknown outcome: the post if the network has it (lookup != none)."""
+        return None
+
+    # -- validation ---------------------------------------------------------------------
+    def count_text(self, text: str, channel: Channel | None = None) -> int:
+        return text_counters.count(text, self.text_counter)
+
+    def limit_for(self, channel: Channel | None = None) -> int | None:
+        return self.text_limit
+
+    def validate(self, draft: Draft, channel: Channel | None = None) -> list[Issue]:
+        """Pure: what stops this draft from being published, per thread item."""
+        issues = self.validate_settings(draft.settings)
+        for index, item in enumerate(draft.items):
+            issues += self.validate_item(index, item, channel)
+        return issues
+
+    def validate_item(self, index: int, item: DraftItem, channel: Channel | None) -> list[Issue]:
+        issues: list[Issue] = []
+        limit = self.limit_for(channel)
+        if not item.text.strip() and not item.media:
+            issues.append(Issue("text_required", "Write something to post.", item=index))
+        if limit is not None:
+            length = self.count_text(item.text, channel)
+            if length > limit:
+                issues.append(
+                    Issue(
+                        "text_too_long",
+                        f"{self.display_name} allows {limit} characters; this has {length}.",
+                        item=index,
+                        limit=limit,
+                        actual=length,
+                    )
+                )
+        issues += self.validate_media(index, item.media)
+        return issues
+
+    def validate_media(self, index: int, media: list[MediaItem]) -> list[Issue]:
+        rules = self.media_rules
+        issues: list[Issue] = []
+        name = self.display_name
+        if media and rules.max_count == 0:
+            return [Issue("media_count", f"{name} posts cannot carry media.", "media", item=index)]
+        if len(media) > rules.max_count:
+            issues.append(
+                Issue(
+                    "media_count",
+                    f"{name} allows at most {rules.max_count} files per post.",
+                    "media",
+                    item=index,
+                    limit=rules.max_count,
+                    actual=len(media),
+                )
+            )
+        if index == 0 and len(media) < rules.min_count:
+            issues.append(
+                Issue("media_required", f"{name} needs media on this post.", "media", item=index)
+            )
+        for file in media:
+            if rules.mime_types and file.mime_type not in rules.mime_types:
+                allowed = ", ".join(rules.mime_types)
+                issues.append(
+                    Issue(
+                        "media_type",
+                        f"{name} does not accept {file.mime_type} files (allowed: {allowed}).",
+                        "media",
+                        item=index,
+                    )
+                )
+                continue
+            cap = rules.max_bytes_by_type.get(file.mime_type)
+            if cap is None:
+                cap = rules.max_video_bytes if file.is_video else rules.max_image_bytes
+            if cap is not None and file.size > cap:
+                issues.append(
+                    Issue(
+                        "media_size",
+                        f"{file.filename} is {_mb(file.size)}; {name} allows {_mb(cap)}.",
+                        "media",
+                        item=index,
+                        limit=cap,
+                        actual=file.size,
+                    )
+                )
+        videos = [m for m in media if m.is_video]
+        if videos and len(media) > 1 and rules.video_alone:
+            issues.append(
+                Issue(
+                    "media_mix",
+                    f"On {name} a video must be posted on its own.",
+                    "media",
+                    item=index,
+                )
+            )
+        elif videos and len(videos) < len(media) and not rules.allow_mixed:
+            issues.append(
+                Issue("media_mix", f"{name} does not mix images and videos.", "media", item=index)
+            )
+        return issues
+
+    def validate_settings(self, values: dict) -> list[Issue]:
+        issues = []
+        known = {f.name: f for f in self.settings_fields}
+        for key in values:
+            if key not in known and key != "__type":
+                issues.append(
+                    Issue("setting_invalid", f"{key} is not a {self.display_name} setting.", key)
+                )
+        for spec in self.settings_fields:
+            value = values.get(spec.name)
+            if value in (None, "", [], {}):
+                if spec.required:
+                    label = spec.label or spec.name
+                    issues.append(Issue("setting_required", f"Choose {label}.", spec.name))
+                continue
+            if spec.type == "enum" and value not in spec.choices:
+                issues.append(
+                    Issue(
+                        "setting_invalid",
+                        f"{spec.name} must be one of: {', '.join(spec.choices)}.",
+                        spec.name,
+                    )
+                )
+            elif spec.type == "bool" and not isinstance(value, bool):
+                issues.append(
+                    Issue("setting_invalid", f"{spec.name} must be true or false.", spec.name)
+                )
+            elif spec.max_length and isinstance(value, str) and len(value) > spec.max_length:
+                issues.append(
+                    Issue(
+                        "setting_invalid",
+                        f"{spec.name} allows {spec.max_length} characters.",
+                        spec.name,
+                        limit=spec.max_length,
+                        actual=len(value),
+                    )
+                )
+        return issues
+
+    # -- HTTP and classification --------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        phase: Phase,
+        timeout: tuple[float, float] = TIMEOUT,
+        **kwargs,
+    ) -> requests.Response:
+        """Send one request; raise the classified ProviderError on any failure.
+
+        Nothing is retried here: whether a retry is safe depends on the phase and the
+        error kind, which is the publishing engine's decision.
+        """
+        try:
+            response = self.session.request(method, url, timeout=timeout, **kwargs)
+        except requests.RequestException as exc:
+            logger.info(
+                "%s %s %s failed: %s", self.identifier, method, self.redact(url), type(exc).__name__
+            )
+            raise self.classify_exception(phase, exc) from exc
+        request_id = next(
+            (
+                response.headers[h]
+                for h in ("x-request-id", "x-fb-trace-id", "x-li-uuid")
+                if h in response.headers
+            ),
+            "",
+        )
+        logger.info(
+            "%s %s %s -> %s %s",
+            self.identifier,
+            method,
+            self.redact(url),
+            response.status_code,
+            request_id,
+        )
+        error = self.classify_response(phase, response)
+        if error is not None:
+            raise error
+        return response
+
+    def redact(self, text: str) -> str:
+        for pattern in self.redact_patterns:
+            text = re.sub(pattern, "[redacted]", text)
+        return text
+
+    def classify_exception(self, phase: Phase, exc: Exception) -> ProviderError:
+        """Transport failures: before sending is safe to retry; after, on a commit, unknown."""
+        name = self.display_name
+        sent = not isinstance(exc, requests.ConnectTimeout | requests.exceptions.SSLError) and (
+            isinstance(exc, requests.ReadTimeout | requests.exceptions.ChunkedEncodingError)
+            or _connection_dropped_after_send(exc)
+        )
+        if sent and phase == Phase.COMMIT:
+            return ProviderError(
+                ErrorKind.UNKNOWN_OUTCOME,
+                f"{name} did not answer after the post was sent; it may or may not be live.",
+                raw_excerpt=type(exc).__name__,
+            )
+        return ProviderError(
+            ErrorKind.TRANSIENT_BEFORE_SEND,
+            f"Could not reach {name}; we will try again.",
+            raw_excerpt=type(exc).__name__,
+        )
+
+    def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
+        """None when the response is a success; otherwise the classified error.
+
+        Providers override this with the network's own table; this default reads the status
+        code only (and treats an unreadable success on a commit as an unknown outcome).
+        """
+        status = response.status_code
+        if status < 400:
+            return None
+        return self.error_for_status(phase, response)
+
+    def error_for_status(
+        self, phase: Phase, response: requests.Response, message: str = "", code: str = ""
+    ) -> ProviderError:
+        """The generic mapping from an HTTP status, for what a network's table leaves out."""
+        status = response.status_code
+        name = self.display_name
+        excerpt = response.text[:500]
+        detail = f": {message}" if message else "."
+        code = code or str(status)
+        if status == 401:
+            return ProviderError(
+                ErrorKind.AUTH_EXPIRED,
+                f"{name} refused our sign-in{detail}",
+                network_code=code,
+                raw_excerpt=excerpt,
+            )
+        if status == 403:
+            return ProviderError(
+                ErrorKind.PERMISSION_DENIED,
+                f"{name} does not allow this for the connected account{detail}",
+                network_code=code,
+                raw_excerpt=excerpt,
+            )
+        if status == 404:
+            return ProviderError(
+                ErrorKind.NOT_FOUND,
+                f"{name} could not find the target{detail}",
+                network_code=code,
+                raw_excerpt=excerpt,
+            )
+        if status == 429:
+            return ProviderError(
+                ErrorKind.RATE_LIMITED,
+                f"{name} asked us to slow down; we will try again later.",
+                retry_after=retry_after_seconds(response),
+                network_code=code,
+                raw_excerpt=excerpt,
+            )
+        if status >= 500:
+            kind = (
+                ErrorKind.UNKNOWN_OUTCOME
+                if phase == Phase.COMMIT
+                else ErrorKind.TRANSIENT_BEFORE_SEND
+            )
+            return ProviderError(
+                kind,
+                f"{name} had a server error ({status}).",
+                network_code=code,
+                raw_excerpt=excerpt,
+            )
+        return ProviderError(
+            ErrorKind.CONTENT_REJECTED,
+            f"{name} rejected the post{detail}",
+            network_code=code,
+            raw_excerpt=excerpt,
+        )
+
+
+def _connection_dropped_after_send(exc: Exception) -> bool:
+    """A ConnectionError for a reset/closed connection (sent), not DNS or refused (not sent)."""
+    if not isinstance(exc, requests.ConnectionError):
+        return False
+    text = repr(exc).lower()
+    not_sent = (
+        "name or service",
+        "nodename",
+        "refused",
+        "failed to resolve",
+        "no route",
+        "newconnectionerror",
+    )
+    return not any(marker in text for marker in not_sent)
+
+
+def retry_after_seconds(response: requests.Response, default: float | None = 60.0) -> float | None:
+    """Seconds to wait from Retry-After (seconds or HTTP date) or a reset header (epoch)."""
+    from email.utils import parsedate_to_datetime
+    from time import time
+
+    value = response.headers.get("Retry-After")
+    if value:
+        try:
+            return max(float(value), 0.0)
+        except ValueError:
+            try:
+                return max(parsedate_to_datetime(value).timestamp() - time(), 0.0)
+            except (TypeError, ValueError):
+                pass
+    for header in ("x-rate-limit-reset", "RateLimit-Reset", "X-RateLimit-Reset"):
+        value = response.headers.get(header)
+        if value:
+            try:
+                number = float(value)
+            except ValueError:
+                continue
+            # An epoch timestamp, or already a number of seconds.
+            return max(number - time(), 0.0) if number > 1_000_000_000 else number
+    return default
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
