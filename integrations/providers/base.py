@@ -266,6 +266,9 @@ class Provider:
     def __init__(self):
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
+        # (connect, read) seconds; tests shorten them to provoke timeouts.
+        self.timeout = TIMEOUT
+        self.upload_timeout = UPLOAD_TIMEOUT
 
     # -- declaration helpers ------------------------------------------------------------
     @property
@@ -511,7 +514,7 @@ class Provider:
         url: str,
         *,
         phase: Phase,
-        timeout: tuple[float, float] = TIMEOUT,
+        timeout: tuple[float, float] | None = None,
         **kwargs,
     ) -> requests.Response:
         """Send one request; raise the classified ProviderError on any failure.
@@ -520,7 +523,7 @@ class Provider:
         error kind, which is the publishing engine's decision.
         """
         try:
-            response = self.session.request(method, url, timeout=timeout, **kwargs)
+            response = self.session.request(method, url, timeout=timeout or self.timeout, **kwargs)
         except requests.RequestException as exc:
             logger.info(
                 "%s %s %s failed: %s", self.identifier, method, self.redact(url), type(exc).__name__
