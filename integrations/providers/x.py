@@ -1,0 +1,558 @@
+"""X (formerly Twitter): OAuth 2.0 with PKCE, API v2 posts and v2 media upload."""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+import unicodedata
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote, urlencode
+
+import requests
+
+from integrations.providers.base import (
+    Account,
+    Channel,
+    Draft,
+    ErrorKind,
+    Grant,
+    Issue,
+    MediaItem,
+    MediaRules,
+    Phase,
+    Provider,
+    ProviderError,
+    PublishRequest,
+    PublishResult,
+    RemoteRef,
+    SettingField,
+    retry_after_seconds,
+)
+
+MB = 1024 * 1024
+PREMIUM_LIMIT = 25_000
+WRITE_SCOPE = "tweet.write"
+REPLY_SETTINGS = ("everyone", "following", "mentionedUsers", "subscribers", "verified")
+COMMUNITY_URL = re.compile(r"^https://(?:www\.)?(?:x|twitter)\.com/i/communities/(\d+)/?$")
+_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+
+
+def _expiry(seconds) -> datetime | None:
+    try:
+        return datetime.now(UTC) + timedelta(seconds=int(seconds))
+    except (TypeError, ValueError):
+        return None
+
+
+def normalise(text: str) -> str:
+    """Text as X gives it back: links become t.co, entities escaped, spacing trimmed."""
+    text = unicodedata.normalize("NFC", html.unescape(text or ""))
+    text = _URL.sub("", text)
+    return " ".join(text.split()).casefold()
+
+
+class XProvider(Provider):
+    identifier = "x"
+    display_name = "X"
+    auth_kind = "oauth2+pkce"
+    account_selection = "none"
+    reply_mode = "thread"
+    text_counter = "x_weighted"
+    text_limit = 280
+    media_rules = MediaRules(
+        max_count=4,
+        mime_types=(
+            "image/jpeg",
+            "image/png",
+            "image/webp",
+            "image/gif",
+            "video/mp4",
+            "video/quicktime",
+        ),
+        max_image_bytes=5 * MB,
+        max_video_bytes=512 * MB,
+        max_bytes_by_type={"image/gif": 15 * MB},
+        video_alone=True,
+    )
+    idempotency = "none"
+    lookup = "by-content"
+    analytics = "post"
+    refresh_ahead = 600
+    max_concurrency = 10
+    scopes = ("tweet.read", "tweet.write", "users.read", "offline.access", "media.write")
+    # A confidential client also needs X_CLIENT_SECRET (sent as HTTP Basic); a public
+    # client (no secret) sends its client_id in the form instead.
+    required_settings = ("X_CLIENT_ID",)
+    endpoints = {
+        "auth": "https://x.com/i/oauth2/authorize",
+        "api": "https://api.x.com",
+        "upload": "https://api.x.com",
+    }
+    settings_fields = (
+        SettingField(
+            "who_can_reply_post",
+            "enum",
+            label="Who can reply",
+            choices=REPLY_SETTINGS,
+            default="everyone",
+        ),
+        SettingField(
+            "community",
+            "url",
+            label="Community",
+            help_text="https://x.com/i/communities/<digits>",
+        ),
+        SettingField("post_type", "enum", label="Post type", choices=("post", "article")),
+        SettingField("article_title", "string", label="Article title"),
+        SettingField("article_status", "enum", choices=("draft", "published")),
+        SettingField("article_cover", "object", label="Article cover"),
+        SettingField("made_with_ai", "bool", label="Made with AI"),
+        SettingField("paid_partnership", "bool", label="Paid partnership"),
+    )
+    preference_fields = (
+        SettingField(
+            "premium",
+            "bool",
+            label="X Premium (long posts)",
+            default=False,
+            help_text=f"Allow posts up to {PREMIUM_LIMIT:,} characters.",
+        ),
+    )
+
+    # Media processing: poll at most this many times; None waits X's check_after_secs.
+    poll_interval: float | None = None
+    poll_attempts = 60
+    max_poll_wait = 30.0
+    chunk_size = 4 * MB
+    lookup_count = 20
+
+    # -- connecting -----------------------------------------------------------------------
+    def authorization_url(self, *, state, redirect_uri, code_challenge="", instance=None) -> str:
+        params = {
+            "response_type": "code",
+            "client_id": self.setting("X_CLIENT_ID"),
+            "redirect_uri": redirect_uri,
+            "scope": " ".join(self.scopes),
+            "state": state,
+            "code_challenge": code_challenge,
+            "code_challenge_method": "S256",
+        }
+        return f"{self.endpoint('auth')}?{urlencode(params, quote_via=quote)}"
+
+    def _token_request(self, form: dict) -> dict:
+        client_id = self.setting("X_CLIENT_ID")
+        secret = self.setting("X_CLIENT_SECRET")
+        form = {**form, "client_id": client_id}
+        response = self.request(
+            "POST",
+            self.url("api", "/2/oauth2/token"),
+            phase=Phase.AUTH,
+            data=form,
+            auth=(client_id, secret) if secret else None,
+        )
+        return self._json(response, Phase.AUTH)
+
+    def _grant(self, data: dict) -> Grant:
+        credentials = {"access_token": data.get("access_token", "")}
+        if data.get("refresh_token"):
+            credentials["refresh_token"] = data["refresh_token"]
+        if not credentials["access_token"]:
+            raise ProviderError(ErrorKind.TRANSIENT_BEFORE_SEND, "X sent no access token.")
+        return Grant(
+            credentials=credentials,
+            expires_at=_expiry(data.get("expires_in")),
+            scopes=(data.get("scope") or "").split(),
+        )
+
+    def exchange_code(self, *, code, redirect_uri, code_verifier="", instance=None) -> Grant:
+        data = self._token_request(
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": redirect_uri,
+                "code_verifier": code_verifier,
+            }
+        )
+        grant = self._grant(data)
+        if grant.scopes and WRITE_SCOPE not in grant.scopes:
+            raise ProviderError(
+                ErrorKind.PERMISSION_DENIED,
+                "X was not allowed to post; connect again and allow posting.",
+                network_code="scope",
+            )
+        return grant
+
+    def refresh(self, channel: Channel) -> Grant:
+        token = channel.credentials.get("refresh_token")
+        if not token:
+            raise ProviderError(
+                ErrorKind.AUTH_REVOKED, "X needs you to reconnect this channel (no refresh token)."
+            )
+        # X rotates refresh tokens: the response carries the new one, which replaces the old.
+        return self._grant(
+            self._token_request({"grant_type": "refresh_token", "refresh_token": token})
+        )
+
+    def _me(self, access_token: str) -> Account:
+        response = self.request(
+            "GET",
+            self.url("api", "/2/users/me"),
+            phase=Phase.READ,
+            params={"user.fields": "profile_image_url,username,name"},
+            headers=self._auth(access_token),
+        )
+        user = self._json(response, Phase.READ).get("data") or {}
+        username = user.get("username", "")
+        return Account(
+            external_id=str(user.get("id", "")),
+            name=user.get("name") or username,
+            username=username,
+            profile_url=f"https://x.com/{username}" if username else "",
+            avatar_url=user.get("profile_image_url", ""),
+        )
+
+    def accounts(self, grant: Grant) -> list[Account]:
+        return [self._me(grant.credentials["access_token"])]
+
+    def fetch_profile(self, channel: Channel) -> Account:
+        return self._me(channel.credentials["access_token"])
+
+    # -- validation -----------------------------------------------------------------------
+    def limit_for(self, channel: Channel | None = None) -> int | None:
+        if channel is not None and channel.preferences.get("premium") is True:
+            return PREMIUM_LIMIT
+        return self.text_limit
+
+    def validate(self, draft: Draft, channel: Channel | None = None) -> list[Issue]:
+        issues = super().validate(draft, channel)
+        values = draft.settings
+        community = values.get("community")
+        if community and not COMMUNITY_URL.match(str(community)):
+            issues.append(
+                Issue(
+                    "setting_invalid",
+                    "community must be an X Community link like https://x.com/i/communities/123.",
+                    "community",
+                )
+            )
+        if values.get("post_type") == "article":
+            issues.append(
+                Issue(
+                    "setting_invalid",
+                    "X articles cannot be published through the API yet; post it as a post.",
+                    "post_type",
+                )
+            )
+        return issues
+
+    def validate_media(self, index: int, media: list[MediaItem]) -> list[Issue]:
+        issues = super().validate_media(index, media)
+        gifs = [m for m in media if m.mime_type == "image/gif"]
+        if gifs and len(media) > 1:
+            issues.append(
+                Issue("media_mix", "On X a GIF must be posted on its own.", "media", item=index)
+            )
+        return issues
+
+    # -- publishing -----------------------------------------------------------------------
+    def publish(self, channel: Channel, request: PublishRequest) -> PublishResult:
+        token = channel.credentials["access_token"]
+        media_ids = self._upload_all(token, request)
+        body: dict = {"text": request.text}
+        if media_ids:
+            body["media"] = {"media_ids": media_ids}
+        if request.reply_to is not None:
+            body["reply"] = {"in_reply_to_tweet_id": request.reply_to.id}
+        else:
+            # X refuses reply_settings together with a reply; it applies to the first item.
+            who = request.settings.get("who_can_reply_post") or "everyone"
+            if who != "everyone":
+                body["reply_settings"] = who
+            match = COMMUNITY_URL.match(str(request.settings.get("community") or ""))
+            if match:
+                body["community_id"] = match.group(1)
+        if request.settings.get("paid_partnership") is True:
+            body["paid_partnership"] = True
+        response = self.request(
+            "POST",
+            self.url("api", "/2/tweets"),
+            phase=Phase.COMMIT,
+            json=body,
+            headers=self._auth(token),
+        )
+        data = self._json(response, Phase.COMMIT).get("data") or {}
+        post_id = str(data.get("id") or "")
+        if not post_id:
+            raise ProviderError(
+                ErrorKind.UNKNOWN_OUTCOME,
+                "X accepted the post but did not say which post it created.",
+                raw_excerpt=response.text,
+            )
+        return PublishResult(ref=self._ref(post_id), raw={"data": data})
+
+    def find_existing(self, channel: Channel, request: PublishRequest) -> RemoteRef | None:
+        user_id = channel.external_id
+        response = self.request(
+            "GET",
+            self.url("api", f"/2/users/{user_id}/tweets"),
+            phase=Phase.READ,
+            params={
+                "max_results": self.lookup_count,
+                "tweet.fields": "created_at,text,referenced_tweets",
+            },
+            headers=self._auth(channel.credentials["access_token"]),
+        )
+        wanted = normalise(request.text)
+        parent = request.reply_to.id if request.reply_to else None
+        for tweet in self._json(response, Phase.READ).get("data") or []:
+            if normalise(tweet.get("text", "")) != wanted:
+                continue
+            if parent is not None:
+                refs = tweet.get("referenced_tweets")
+                if refs is not None and not any(
+                    r.get("type") == "replied_to" and r.get("id") == parent for r in refs
+                ):
+                    continue
+            return self._ref(str(tweet["id"]))
+        return None
+
+    def _ref(self, post_id: str) -> RemoteRef:
+        return RemoteRef(id=post_id, url=f"https://x.com/i/web/status/{post_id}")
+
+    # -- media --------------------------------------------------------------------------
+    def _upload_all(self, token: str, request: PublishRequest) -> list[str]:
+        """Upload each file once; ids go into request.progress so a retry reuses them."""
+        if not request.media:
+            return []
+        done: list = request.progress.setdefault("media_ids", [])
+        pending: dict = request.progress.setdefault("media_processing", {})
+        for index, item in enumerate(request.media):
+            if index < len(done) and done[index]:
+                media_id = done[index]
+            else:
+                media_id = self._upload(token, item, pending)
+                done.append(media_id)
+            if media_id in pending:
+                self._wait_processed(token, media_id, float(pending[media_id] or 1))
+                pending.pop(media_id, None)
+        return list(done)
+
+    def _upload(self, token: str, item: MediaItem, pending: dict) -> str:
+        if item.is_image and item.mime_type != "image/gif":
+            response = self.request(
+                "POST",
+                self.url("upload", "/2/media/upload"),
+                phase=Phase.UPLOAD,
+                timeout=self.upload_timeout,
+                data={"media_category": "tweet_image"},
+                files={"media": (item.filename, item.read(), item.mime_type)},
+                headers=self._auth(token),
+            )
+            return str(self._json(response, Phase.UPLOAD)["data"]["id"])
+        category = "tweet_gif" if item.mime_type == "image/gif" else "tweet_video"
+        content = item.read()
+        response = self.request(
+            "POST",
+            self.url("upload", "/2/media/upload/initialize"),
+            phase=Phase.UPLOAD,
+            json={
+                "media_type": item.mime_type,
+                "total_bytes": len(content),
+                "media_category": category,
+            },
+            headers=self._auth(token),
+        )
+        media_id = str(self._json(response, Phase.UPLOAD)["data"]["id"])
+        for segment, start in enumerate(range(0, len(content), self.chunk_size)):
+            self.request(
+                "POST",
+                self.url("upload", f"/2/media/upload/{media_id}/append"),
+                phase=Phase.UPLOAD,
+                timeout=self.upload_timeout,
+                data={"segment_index": str(segment)},
+                files={
+                    "media": (
+                        item.filename,
+                        content[start : start + self.chunk_size],
+                        "application/octet-stream",
+                    )
+                },
+                headers=self._auth(token),
+            )
+        response = self.request(
+            "POST",
+            self.url("upload", f"/2/media/upload/{media_id}/finalize"),
+            phase=Phase.UPLOAD,
+            headers=self._auth(token),
+        )
+        info = (self._json(response, Phase.UPLOAD).get("data") or {}).get("processing_info")
+        if info and info.get("state") != "succeeded":
+            self._check_processing(info)
+            pending[media_id] = info.get("check_after_secs", 1)
+        return media_id
+
+    def _wait_processed(self, token: str, media_id: str, wait: float) -> None:
+        """Poll processing_info until the video is usable; bounded, then a retry resumes."""
+        for _ in range(self.poll_attempts):
+            self._sleep(wait)
+            response = self.request(
+                "GET",
+                self.url("upload", "/2/media/upload"),
+                phase=Phase.READ,
+                params={"command": "STATUS", "media_id": media_id},
+                headers=self._auth(token),
+            )
+            info = (self._json(response, Phase.READ).get("data") or {}).get("processing_info")
+            if not info or info.get("state") == "succeeded":
+                return
+            self._check_processing(info)
+            wait = float(info.get("check_after_secs") or 1)
+        raise ProviderError(
+            ErrorKind.TRANSIENT_BEFORE_SEND,
+            "X is still processing the video; we will try again shortly.",
+            retry_after=60,
+        )
+
+    def _check_processing(self, info: dict) -> None:
+        if info.get("state") == "failed":
+            error = info.get("error") or {}
+            message = error.get("message") or "the file could not be processed"
+            raise ProviderError(
+                ErrorKind.CONTENT_REJECTED,
+                f"X could not process the media: {message}.",
+                network_code=str(error.get("name") or error.get("code") or "failed"),
+                field="media",
+            )
+
+    def _sleep(self, wait: float) -> None:
+        seconds = self.poll_interval if self.poll_interval is not None else wait
+        seconds = min(max(seconds, 0.0), self.max_poll_wait)
+        if seconds:
+            time.sleep(seconds)
+
+    # -- HTTP -----------------------------------------------------------------------------
+    @staticmethod
+    def _auth(token: str) -> dict:
+        return {"Authorization": f"Bearer {token}"}
+
+    def _json(self, response: requests.Response, phase: Phase) -> dict:
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            kind = (
+                ErrorKind.UNKNOWN_OUTCOME
+                if phase == Phase.COMMIT
+                else ErrorKind.TRANSIENT_BEFORE_SEND
+            )
+            raise ProviderError(
+                kind, "X sent an answer we could not read.", raw_excerpt=response.text
+            )
+        return data
+
+    def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
+        status = response.status_code
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        if not isinstance(body, dict):
+            body = {}
+        errors = body.get("errors") if isinstance(body.get("errors"), list) else []
+        first = errors[0] if errors and isinstance(errors[0], dict) else {}
+        message = str(
+            first.get("message")
+            or body.get("detail")
+            or first.get("detail")
+            or body.get("error_description")
+            or body.get("title")
+            or ""
+        )
+        excerpt = response.text[:500]
+        if status < 400:
+            # Reads answer 200 with only errors[] when the target is gone.
+            if errors and "data" not in body and phase == Phase.READ:
+                kind = (
+                    ErrorKind.NOT_FOUND
+                    if "not-found" in str(first.get("type", ""))
+                    else ErrorKind.PERMISSION_DENIED
+                )
+                return ProviderError(
+                    kind,
+                    f"X: {message}",
+                    network_code=str(first.get("type", "")),
+                    raw_excerpt=excerpt,
+                )
+            return None
+        if phase == Phase.AUTH and status in (400, 401):
+            error = str(body.get("error") or "")
+            if error in ("invalid_client", "unauthorized_client"):
+                return ProviderError(
+                    ErrorKind.PERMISSION_DENIED,
+                    "X refused this server's app credentials; ask the administrator to check "
+                    "X_CLIENT_ID and X_CLIENT_SECRET.",
+                    network_code=error,
+                    raw_excerpt=excerpt,
+                )
+            # X answers invalid_request ("Value passed for the token was invalid") for a
+            # used or revoked refresh token, and invalid_grant for a bad code.
+            return ProviderError(
+                ErrorKind.AUTH_REVOKED,
+                "X no longer accepts this sign-in; reconnect the channel.",
+                network_code=error or str(status),
+                raw_excerpt=excerpt,
+            )
+        if status == 401:
+            return ProviderError(
+                ErrorKind.AUTH_EXPIRED,
+                "X refused our sign-in; we will renew it and try again.",
+                network_code="401",
+                raw_excerpt=excerpt,
+            )
+        if status == 429:
+            retry = retry_after_seconds(response)
+            # A daily cap (24-hour limits) resets later than the 15-minute window.
+            for prefix in ("x-user-limit-24hour", "x-app-limit-24hour"):
+                if response.headers.get(f"{prefix}-remaining") == "0":
+                    reset = response.headers.get(f"{prefix}-reset")
+                    if reset and reset.isdigit():
+                        retry = max(int(reset) - time.time(), 0.0)
+            return ProviderError(
+                ErrorKind.RATE_LIMITED,
+                "X asked us to slow down; we will try again after its limit resets.",
+                retry_after=retry,
+                network_code=str(first.get("code") or 429),
+                raw_excerpt=excerpt,
+            )
+        if status == 403:
+            if "duplicate" in message.lower():
+                return ProviderError(
+                    ErrorKind.CONTENT_REJECTED,
+                    "X rejects duplicate posts; change the text and try again.",
+                    network_code="duplicate",
+                    raw_excerpt=excerpt,
+                )
+            if body.get("reason") == "client-not-enrolled":
+                return ProviderError(
+                    ErrorKind.PERMISSION_DENIED,
+                    "This server's X app is not attached to a project with API access; ask "
+                    "the administrator to fix it in the X developer portal.",
+                    network_code="client-not-enrolled",
+                    raw_excerpt=excerpt,
+                )
+            return ProviderError(
+                ErrorKind.PERMISSION_DENIED,
+                f"X does not allow this for the connected account: {message or 'forbidden'}",
+                network_code="403",
+                raw_excerpt=excerpt,
+            )
+        if status == 400 or status == 422:
+            return ProviderError(
+                ErrorKind.CONTENT_REJECTED,
+                f"X rejected the post: {message or 'invalid request'}",
+                network_code=str(first.get("code") or first.get("type") or status),
+                raw_excerpt=excerpt,
+            )
+        return self.error_for_status(phase, response, message=message)
