@@ -1,0 +1,579 @@
+"""Bluesky (AT Protocol), on bsky.social or any self-hosted PDS, with an app password.
+
+Logins are rate limited (30 per 5 min), so a session is created once when connecting and
+then renewed with ``refreshSession``; the stored app password is only used again when the
+refresh JWT itself has died. Posts get a deterministic record key (a TID derived from the
+scheduled time and the post id), so a retry can never create a second post and an unknown
+outcome is settled with ``getRecord``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import regex
+import requests
+
+from integrations import text as text_counters
+from integrations.providers.base import (
+    Account,
+    Channel,
+    CredentialField,
+    DraftItem,
+    ErrorKind,
+    Grant,
+    Issue,
+    MediaRules,
+    Phase,
+    Provider,
+    ProviderError,
+    PublishRequest,
+    PublishResult,
+    RemoteRef,
+    retry_after_seconds,
+)
+
+POST_COLLECTION = "app.bsky.feed.post"
+MAX_BYTES = 3000
+TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
+
+# Rich-text detection. Offsets sent to the network are UTF-8 byte offsets.
+_LINK = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+_MENTION = re.compile(
+    r"(?:^|(?<=[\s(]))@((?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z][a-zA-Z0-9-]*)"
+)
+# "#" or the full-width number sign U+FF03, as Bluesky's own parser accepts.
+_HASHTAG = regex.compile(r"(?:^|(?<=\s))[#\uFF03]([^\s#\uFF03]*[^\d\s\p{P}][^\s#\uFF03]*)")
+_TRAILING_PUNCT = ".,;:!?)]}'\""
+
+
+def make_tid(micros: int, clock_id: int) -> str:
+    """A TID: 0 bit, 53 bits of microseconds, 10 bits of clock id, base32-sortable."""
+    value = ((micros & ((1 << 53) - 1)) << 10) | (clock_id & 0x3FF)
+    chars = []
+    for _ in range(13):
+        chars.append(TID_ALPHABET[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+def tid_for(seed: str, when: datetime) -> str:
+    """A TID fixed by the scheduled time and a seed (the post id, plus the parent for thread
+    items, so items scheduled at the same instant still get different keys)."""
+    digest = hashlib.sha256(seed.encode()).digest()
+    clock_id = int.from_bytes(digest[:2], "big") & 0x3FF
+    # Spread items of one thread over the scheduled second (the sub-second part is noise).
+    micros = int(when.timestamp()) * 1_000_000 + int.from_bytes(digest[2:6], "big") % 1_000_000
+    return make_tid(micros, clock_id)
+
+
+def jwt_expiry(token: str) -> datetime | None:
+    """The ``exp`` claim, read without verifying (we only schedule the refresh with it)."""
+    try:
+        payload = token.split(".")[1]
+        payload += "=" * (-len(payload) % 4)
+        exp = json.loads(base64.urlsafe_b64decode(payload))["exp"]
+        return datetime.fromtimestamp(int(exp), tz=UTC)
+    except (IndexError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _byte_offset(text: str, index: int) -> int:
+    return len(text[:index].encode("utf-8"))
+
+
+def _trim(value: str) -> str:
+    return value.rstrip(_TRAILING_PUNCT)
+
+
+def _origin(url: str) -> str:
+    url = (url or "").strip()
+    if not url:
+        return ""
+    if "://" not in url:
+        url = "https://" + url
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+class BlueskyProvider(Provider):
+    identifier = "bluesky"
+    display_name = "Bluesky"
+    auth_kind = "app-password"
+    custom_instance = True
+    account_selection = "none"
+    reply_mode = "thread"
+    text_counter = "graphemes"
+    text_limit = 300
+    media_rules = MediaRules(
+        max_count=4,
+        mime_types=("image/jpeg", "image/png", "image/webp", "image/gif"),
+        max_image_bytes=1_000_000,
+    )
+    idempotency = "deterministic-key"
+    lookup = "by-key"
+    refresh_ahead = 600
+    max_concurrency = 2
+    # api: the default service a login goes to; web: where people read posts.
+    endpoints = {"api": "https://bsky.social", "web": "https://bsky.app"}
+    settings_fields = ()
+    redact_patterns = (
+        r"eyJ[\w-]+\.[\w-]+\.[\w-]*",  # JWTs
+        r"\b[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}\b",  # app passwords
+    )
+
+    # -- connecting ---------------------------------------------------------------------
+    def credential_fields(self) -> list[CredentialField]:
+        return [
+            CredentialField(
+                "service",
+                "Service URL",
+                "url",
+                required=False,
+                initial=self.endpoint("api"),
+                help_text="Leave as is unless your account lives on a self-hosted PDS.",
+            ),
+            CredentialField(
+                "identifier",
+                "Handle or DID",
+                "text",
+                help_text="For example alice.bsky.social.",
+            ),
+            CredentialField(
+                "app_password",
+                "App password",
+                "secret",
+                help_text="Create one in Bluesky under Settings → Privacy and security → "
+                "App passwords. Never use your main password.",
+            ),
+        ]
+
+    def authenticate(self, fields: dict) -> Grant:
+        service = _origin(fields.get("service") or "") or self.endpoint("api")
+        identifier = (fields.get("identifier") or "").strip().lstrip("@")
+        password = (fields.get("app_password") or "").strip()
+        if not identifier or not password:
+            raise ProviderError(
+                ErrorKind.AUTH_REVOKED, "Enter your Bluesky handle and an app password."
+            )
+        return self._create_session(service, identifier, password)
+
+    def _create_session(self, service: str, identifier: str, password: str) -> Grant:
+        response = self.request(
+            "POST",
+            service + "/xrpc/com.atproto.server.createSession",
+            phase=Phase.AUTH,
+            json={"identifier": identifier, "password": password},
+        )
+        data = self._json(response)
+        grant = self._grant_from_session(data, service, identifier, password)
+        return grant
+
+    def _grant_from_session(
+        self, data: dict, service: str, identifier: str, password: str, pds: str = ""
+    ) -> Grant:
+        access, refresh = data.get("accessJwt"), data.get("refreshJwt")
+        if not access or not refresh or not data.get("did"):
+            raise ProviderError(
+                ErrorKind.TRANSIENT_BEFORE_SEND,
+                "Bluesky answered the sign-in without a session; try again.",
+                raw_excerpt=json.dumps(data)[:200] if isinstance(data, dict) else "",
+            )
+        pds = _pds_from_did_doc(data.get("didDoc")) or pds or service
+        return Grant(
+            credentials={
+                "access_jwt": access,
+                "refresh_jwt": refresh,
+                "identifier": identifier,
+                "app_password": password,
+            },
+            expires_at=jwt_expiry(access) or datetime.now(UTC) + timedelta(hours=2),
+            refresh_expires_at=jwt_expiry(refresh),
+            meta={
+                "did": data["did"],
+                "handle": data.get("handle") or identifier,
+                "pds": pds,
+                "service": service,
+            },
+        )
+
+    def accounts(self, grant: Grant) -> list[Account]:
+        did, handle, pds = grant.meta["did"], grant.meta["handle"], grant.meta["pds"]
+        name, avatar = handle, ""
+        try:
+            response = self.request(
+                "GET",
+                pds + "/xrpc/app.bsky.actor.getProfile",
+                phase=Phase.READ,
+                params={"actor": did},
+                headers=self._auth(grant.credentials["access_jwt"]),
+            )
+            profile = self._json(response)
+            name = profile.get("displayName") or handle
+            avatar = profile.get("avatar") or ""
+        except ProviderError:
+            # A bare PDS has no AppView behind it; the handle is a fine name.
+            pass
+        return [
+            Account(
+                external_id=did,
+                name=name,
+                username=handle,
+                profile_url=f"{self.endpoint('web')}/profile/{handle}",
+                avatar_url=avatar,
+                meta=dict(grant.meta),
+            )
+        ]
+
+    def fetch_profile(self, channel: Channel) -> Account:
+        grant = Grant(credentials=channel.credentials, meta=channel.meta)
+        return self.accounts(grant)[0]
+
+    def refresh(self, channel: Channel) -> Grant:
+        creds, meta = channel.credentials, channel.meta
+        pds = meta.get("pds") or meta.get("service") or self.endpoint("api")
+        service = meta.get("service") or pds
+        try:
+            response = self.request(
+                "POST",
+                pds + "/xrpc/com.atproto.server.refreshSession",
+                phase=Phase.AUTH,
+                headers=self._auth(creds["refresh_jwt"]),
+            )
+        except ProviderError as error:
+            if error.kind not in (ErrorKind.AUTH_EXPIRED, ErrorKind.AUTH_REVOKED):
+                raise
+            # The refresh JWT is dead: sign in again with the stored app password.
+            if not creds.get("app_password"):
+                raise ProviderError(
+                    ErrorKind.AUTH_REVOKED,
+                    "Bluesky ended this session; reconnect the channel.",
+                    network_code=error.network_code,
+                ) from error
+            return self._create_session(
+                service, creds.get("identifier") or meta.get("did", ""), creds["app_password"]
+            )
+        grant = self._grant_from_session(
+            self._json(response),
+            service,
+            creds.get("identifier", ""),
+            creds.get("app_password", ""),
+            pds=pds,
+        )
+        return grant
+
+    # -- publishing ---------------------------------------------------------------------
+    def publish(self, channel: Channel, request: PublishRequest) -> PublishResult:
+        pds, did = self._pds(channel), channel.meta.get("did") or channel.external_id
+        token = channel.credentials["access_jwt"]
+        progress = request.progress
+        when = request.scheduled_at or datetime.now(UTC)
+        # The record key and timestamp are fixed once and reused by every later attempt.
+        if "rkey" not in progress:
+            seed = request.post_id
+            if request.reply_to is not None:
+                seed += "|" + request.reply_to.id
+            progress["rkey"] = tid_for(seed, when)
+        if "created_at" not in progress:
+            progress["created_at"] = _iso(when)
+        rkey = progress["rkey"]
+
+        record: dict = {
+            "$type": POST_COLLECTION,
+            "text": request.text,
+            "createdAt": progress["created_at"],
+        }
+        facets = self.facets(request.text, channel)
+        if facets:
+            record["facets"] = facets
+        if request.media:
+            record["embed"] = self._images_embed(pds, token, request)
+        parent = request.reply_to
+        if parent is not None:
+            root = request.root or parent
+            record["reply"] = {"root": _strong_ref(root), "parent": _strong_ref(parent)}
+
+        body = {"repo": did, "collection": POST_COLLECTION, "rkey": rkey, "record": record}
+        try:
+            response = self.request(
+                "POST",
+                pds + "/xrpc/com.atproto.repo.createRecord",
+                phase=Phase.COMMIT,
+                json=body,
+                headers=self._auth(token),
+            )
+        except ProviderError as error:
+            if error.kind != ErrorKind.CONTENT_REJECTED:
+                raise
+            # A retry that finds our own rkey already taken means an earlier attempt landed.
+            existing = self.find_existing(channel, request)
+            if existing is None:
+                raise
+            return PublishResult(ref=existing, raw={"adopted": True})
+        data = self._json(response, phase=Phase.COMMIT)
+        uri, cid = data.get("uri"), data.get("cid")
+        if not uri:
+            raise ProviderError(
+                ErrorKind.UNKNOWN_OUTCOME,
+                "Bluesky accepted the post without saying where it is; we will check.",
+                raw_excerpt=response.text,
+            )
+        return PublishResult(ref=self._ref(channel, uri, cid, rkey), raw=data)
+
+    def find_existing(self, channel: Channel, request: PublishRequest) -> RemoteRef | None:
+        rkey = request.progress.get("rkey")
+        if not rkey:
+            return None  # no attempt ever started
+        did = channel.meta.get("did") or channel.external_id
+        try:
+            response = self.request(
+                "GET",
+                self._pds(channel) + "/xrpc/com.atproto.repo.getRecord",
+                phase=Phase.READ,
+                params={"repo": did, "collection": POST_COLLECTION, "rkey": rkey},
+                headers=self._auth(channel.credentials["access_jwt"]),
+            )
+        except ProviderError as error:
+            if error.kind == ErrorKind.NOT_FOUND:
+                return None
+            raise
+        data = self._json(response)
+        return self._ref(channel, data.get("uri", ""), data.get("cid", ""), rkey)
+
+    def _ref(self, channel: Channel, uri: str, cid: str, rkey: str) -> RemoteRef:
+        handle = channel.meta.get("handle") or channel.username or channel.external_id
+        return RemoteRef(
+            id=uri,
+            url=f"{self.endpoint('web')}/profile/{handle}/post/{rkey}",
+            extra={"uri": uri, "cid": cid, "rkey": rkey},
+        )
+
+    def _images_embed(self, pds: str, token: str, request: PublishRequest) -> dict:
+        blobs = request.progress.setdefault("blobs", {})
+        images = []
+        for index, item in enumerate(request.media):
+            key = str(index)
+            if key not in blobs:
+                response = self.request(
+                    "POST",
+                    pds + "/xrpc/com.atproto.repo.uploadBlob",
+                    phase=Phase.UPLOAD,
+                    timeout=self.upload_timeout,
+                    data=item.read(),
+                    headers={**self._auth(token), "Content-Type": item.mime_type},
+                )
+                blob = self._json(response).get("blob")
+                if not blob:
+                    raise ProviderError(
+                        ErrorKind.TRANSIENT_BEFORE_SEND,
+                        "Bluesky did not return the uploaded image; we will try again.",
+                    )
+                blobs[key] = blob  # persisted with the progress: a retry skips the upload
+            image = {"alt": item.alt_text or "", "image": blobs[key]}
+            if item.width and item.height:
+                image["aspectRatio"] = {"width": item.width, "height": item.height}
+            images.append(image)
+        return {"$type": "app.bsky.embed.images", "images": images}
+
+    # -- rich text ----------------------------------------------------------------------
+    def facets(self, text: str, channel: Channel | None = None) -> list[dict]:
+        """Links, mentions (resolved to DIDs) and hashtags, with UTF-8 byte offsets."""
+        facets: list[dict] = []
+        taken: list[tuple[int, int]] = []
+
+        def add(start: int, end: int, feature: dict) -> None:
+            if any(start < e and s < end for s, e in taken):
+                return
+            taken.append((start, end))
+            facets.append(
+                {
+                    "index": {
+                        "byteStart": _byte_offset(text, start),
+                        "byteEnd": _byte_offset(text, end),
+                    },
+                    "features": [feature],
+                }
+            )
+
+        for match in _LINK.finditer(text):
+            uri = _trim(match.group(0))
+            start = match.start()
+            add(start, start + len(uri), {"$type": "app.bsky.richtext.facet#link", "uri": uri})
+        for match in _MENTION.finditer(text):
+            handle = _trim(match.group(1))
+            start = match.start(1) - 1
+            did = self._resolve_handle(handle, channel) if channel else None
+            if did:
+                add(
+                    start,
+                    start + 1 + len(handle),
+                    {"$type": "app.bsky.richtext.facet#mention", "did": did},
+                )
+        for match in _HASHTAG.finditer(text):
+            tag = _trim(match.group(1))
+            if not tag or len(tag) > 64:
+                continue
+            start = match.start(1) - 1
+            add(start, start + 1 + len(tag), {"$type": "app.bsky.richtext.facet#tag", "tag": tag})
+        facets.sort(key=lambda f: f["index"]["byteStart"])
+        return facets
+
+    def _resolve_handle(self, handle: str, channel: Channel) -> str | None:
+        try:
+            response = self.request(
+                "GET",
+                self._pds(channel) + "/xrpc/com.atproto.identity.resolveHandle",
+                phase=Phase.READ,
+                params={"handle": handle.lower()},
+                headers=self._auth(channel.credentials["access_jwt"]),
+            )
+        except ProviderError as error:
+            if error.kind in (ErrorKind.CONTENT_REJECTED, ErrorKind.NOT_FOUND):
+                return None  # not a Bluesky handle: leave it as plain text
+            raise
+        return self._json(response).get("did")
+
+    # -- validation ---------------------------------------------------------------------
+    def validate_item(self, index: int, item: DraftItem, channel: Channel | None) -> list[Issue]:
+        issues = super().validate_item(index, item, channel)
+        size = text_counters.utf8_bytes(item.text)
+        if size > MAX_BYTES:
+            issues.append(
+                Issue(
+                    "text_too_long",
+                    f"Bluesky allows {MAX_BYTES} bytes of text; this has {size} "
+                    "(emoji and non-Latin letters take several bytes).",
+                    item=index,
+                    limit=MAX_BYTES,
+                    actual=size,
+                )
+            )
+        return issues
+
+    # -- HTTP and classification --------------------------------------------------------
+    def _pds(self, channel: Channel) -> str:
+        return channel.meta.get("pds") or channel.meta.get("service") or self.endpoint("api")
+
+    @staticmethod
+    def _auth(token: str) -> dict:
+        return {"Authorization": f"Bearer {token}"}
+
+    def _json(self, response: requests.Response, phase: Phase = Phase.READ) -> dict:
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            kind = ErrorKind.TRANSIENT_BEFORE_SEND
+            if phase == Phase.COMMIT:
+                kind = ErrorKind.UNKNOWN_OUTCOME
+            raise ProviderError(
+                kind, "Bluesky sent an answer we could not read.", raw_excerpt=response.text
+            )
+        return data
+
+    def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
+        status = response.status_code
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        body = body if isinstance(body, dict) else {}
+        code = str(body.get("error") or "")
+        message = str(body.get("message") or "")
+        excerpt = response.text[:500]
+        if status < 400 and not code:
+            return None
+        if code in ("ExpiredToken", "InvalidToken"):
+            return ProviderError(
+                ErrorKind.AUTH_EXPIRED,
+                "The Bluesky session has expired; we will renew it.",
+                network_code=code,
+                raw_excerpt=excerpt,
+            )
+        if code == "AuthenticationRequired" or (status == 401 and phase == Phase.AUTH):
+            if phase == Phase.AUTH:
+                return ProviderError(
+                    ErrorKind.AUTH_REVOKED,
+                    "Bluesky refused the handle or app password. Check the handle, create a "
+                    "new app password in Bluesky's settings, and connect again.",
+                    network_code=code or "401",
+                    raw_excerpt=excerpt,
+                )
+            return ProviderError(
+                ErrorKind.AUTH_EXPIRED,
+                "Bluesky asked us to sign in again; we will renew the session.",
+                network_code=code,
+                raw_excerpt=excerpt,
+            )
+        if code in ("AccountTakedown", "AccountDeactivated", "AccountSuspended"):
+            return ProviderError(
+                ErrorKind.AUTH_REVOKED,
+                f"Bluesky says this account is unavailable ({code}); reconnect it once it "
+                "is active again.",
+                network_code=code,
+                raw_excerpt=excerpt,
+            )
+        if status == 429 or code == "RateLimitExceeded":
+            return ProviderError(
+                ErrorKind.RATE_LIMITED,
+                "Bluesky asked us to slow down; we will try again after its limit resets.",
+                retry_after=retry_after_seconds(response),
+                network_code=code or "429",
+                raw_excerpt=excerpt,
+            )
+        if code in ("RecordNotFound", "NotFound"):
+            return ProviderError(
+                ErrorKind.NOT_FOUND,
+                "Bluesky could not find that post; it may have been deleted.",
+                network_code=code,
+                raw_excerpt=excerpt,
+            )
+        if code == "BlobTooLarge" or status == 413:
+            return ProviderError(
+                ErrorKind.CONTENT_REJECTED,
+                "Bluesky rejected an image as too large; use images under 1 MB.",
+                network_code=code or "413",
+                raw_excerpt=excerpt,
+                field="media",
+            )
+        if status == 400 or code in ("InvalidRequest", "InvalidSwap"):
+            detail = message or code or "the request was invalid"
+            return ProviderError(
+                ErrorKind.CONTENT_REJECTED,
+                f"Bluesky rejected the post: {detail}",
+                network_code=code or "400",
+                raw_excerpt=excerpt,
+            )
+        if status < 400:
+            return None
+        return self.error_for_status(phase, response, message=message, code=code)
+
+
+def _pds_from_did_doc(doc) -> str:
+    if not isinstance(doc, dict):
+        return ""
+    for service in doc.get("service") or []:
+        if not isinstance(service, dict):
+            continue
+        sid = str(service.get("id", ""))
+        if sid.endswith("#atproto_pds") or service.get("type") == "AtprotoPersonalDataServer":
+            endpoint = service.get("serviceEndpoint")
+            if isinstance(endpoint, str) and endpoint.startswith(("https://", "http://")):
+                return endpoint.rstrip("/")
+    return ""
+
+
+def _strong_ref(ref: RemoteRef) -> dict:
+    return {"uri": ref.extra.get("uri") or ref.id, "cid": ref.extra.get("cid", "")}
+
+
+def _iso(when: datetime) -> str:
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,0 +1,70 @@
+"""The Bluesky validator counts as Bluesky does: graphemes, a byte cap, small images."""
+
+from integrations.providers.base import Draft, DraftItem, MediaItem
+from integrations.providers.bluesky import BlueskyProvider, make_tid, tid_for
+
+
+def image(size=500_000, mime="image/png", name="a.png"):
+    return MediaItem(mime_type=mime, size=size, read=lambda: b"", filename=name)
+
+
+def codes(draft):
+    return [issue.code for issue in BlueskyProvider().validate(draft)]
+
+
+def test_300_graphemes_pass_even_when_they_are_many_code_points():
+    accented = "e\u0301"  # one grapheme, two code points
+    assert len(accented * 300) == 600
+    assert codes(Draft([DraftItem(accented * 300)])) == []
+
+
+def test_301_graphemes_are_too_long_with_limit_and_actual():
+    issues = BlueskyProvider().validate(Draft([DraftItem("a" * 301)]))
+    assert [(i.code, i.limit, i.actual) for i in issues] == [("text_too_long", 300, 301)]
+
+
+def test_the_3000_byte_cap_applies_even_under_300_graphemes():
+    family = "👩‍👩‍👧‍👦"  # 25 UTF-8 bytes, one grapheme
+    issues = BlueskyProvider().validate(Draft([DraftItem(family * 150)]))
+    assert [(i.code, i.limit, i.actual) for i in issues] == [("text_too_long", 3000, 3750)]
+
+
+def test_empty_post_needs_text_or_media():
+    assert codes(Draft([DraftItem("  ")])) == ["text_required"]
+    assert codes(Draft([DraftItem("", [image()])])) == []
+
+
+def test_at_most_four_images():
+    assert codes(Draft([DraftItem("x", [image()] * 4)])) == []
+    assert codes(Draft([DraftItem("x", [image()] * 5)])) == ["media_count"]
+
+
+def test_images_over_one_million_bytes_are_refused_even_if_a_pds_would_take_them():
+    assert codes(Draft([DraftItem("x", [image(1_000_000)])])) == []
+    issues = BlueskyProvider().validate(Draft([DraftItem("x", [image(1_000_001)])]))
+    assert [(i.code, i.limit, i.actual) for i in issues] == [("media_size", 1_000_000, 1_000_001)]
+
+
+def test_video_is_not_accepted_in_this_version():
+    assert codes(Draft([DraftItem("x", [image(mime="video/mp4", name="v.mp4")])])) == ["media_type"]
+
+
+def test_bluesky_has_no_post_settings():
+    assert codes(Draft([DraftItem("x")], settings={"__type": "bluesky"})) == []
+    assert codes(Draft([DraftItem("x")], settings={"visibility": "public"})) == ["setting_invalid"]
+
+
+def test_tid_zero_and_alphabet():
+    assert make_tid(0, 0) == "2222222222222"
+    tid = make_tid(1_724_171_495_793_000, 512)
+    assert len(tid) == 13 and set(tid) <= set("234567abcdefghijklmnopqrstuvwxyz")
+    assert tid[0] in "234567abcdefghij"
+
+
+def test_tid_is_stable_for_one_post_and_differs_between_posts():
+    from datetime import UTC, datetime
+
+    when = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
+    assert tid_for("post-1", when) == tid_for("post-1", when)
+    assert tid_for("post-1", when) != tid_for("post-2", when)
+    assert tid_for("post-1", when) < tid_for("post-1", datetime(2030, 1, 1, 9, 1, tzinfo=UTC))
