@@ -1,9 +1,615 @@
-from django.shortcuts import render
+"""Channels pages: the list, connect flows (OAuth, custom-instance OAuth, credential forms,
+account selection), a channel's detail page and customers.
 
+Every page inside an organization is wrapped in ``organization_view`` (outermost), and
+every object is read through ``selectors`` so another organization's id is a 404. Views
+translate between HTTP and services; every ProviderError becomes its message on the page.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from integrations import connect, selectors, services
+from integrations.connect import ConnectError
+from integrations.forms import (
+    CredentialForm,
+    CustomerAssignForm,
+    CustomerForm,
+    InstanceForm,
+    PostingTimesForm,
+    PreferencesForm,
+    RenameForm,
+    SelectAccountsForm,
+)
+from integrations.models import InstanceApp, Integration
+from integrations.providers import get_provider, provider_classes
+from integrations.providers.base import ErrorKind, ProviderError
+from organizations import selectors as org_selectors
 from organizations.access import organization_view
+from organizations.forms import add_service_errors
+
+logger = logging.getLogger("postiz.integrations")
 
 
+# -- Helpers ----------------------------------------------------------------------------
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def _provider_or_404(identifier: str):
+    try:
+        return get_provider(identifier)
+    except LookupError:
+        raise Http404("No such network.") from None
+
+
+def _channel_or_404(request, pk) -> Integration:
+    integration = selectors.integration_get(organization=request.organization, pk=pk)
+    if integration is None:
+        raise Http404("No such channel.")
+    return integration
+
+
+def _customer_or_404(request, pk):
+    customer = selectors.customer_get(organization=request.organization, pk=pk)
+    if customer is None:
+        raise Http404("No such customer.")
+    return customer
+
+
+def _list_url(organization) -> str:
+    return reverse("integrations:list", args=[organization.slug])
+
+
+def _detail_url(integration) -> str:
+    return reverse("integrations:detail", args=[integration.organization.slug, integration.pk])
+
+
+def _unexpected(provider_id: str, what: str) -> str:
+    # A provider bug or an answer nobody anticipated: keep the person on the page.
+    logger.exception("%s: unexpected failure while %s", provider_id, what)
+    return "The network answered in a way we did not understand. Try again in a moment."
+
+
+def _provider_rows() -> list[dict]:
+    rows = []
+    for identifier, cls in provider_classes().items():
+        rows.append(
+            {
+                "identifier": identifier,
+                "name": cls.display_name,
+                "missing": cls.missing_settings(),
+                "oauth": cls.auth_kind.startswith("oauth2") and not cls.custom_instance,
+            }
+        )
+    return rows
+
+
+def _finish_connect(request, *, provider, grant, organization):
+    """After a login: connect the one account, or ask which when the login owns several."""
+    accounts = provider.accounts(grant)
+    if not accounts:
+        raise ConnectError(f"This {provider.display_name} login has no account we can post as.")
+    if len(accounts) > 1 and provider.account_selection != "none":
+        token = connect.stash_selection(
+            request,
+            organization=organization,
+            provider_id=provider.identifier,
+            grant=grant,
+            accounts=accounts,
+        )
+        return redirect("integrations:select", organization.slug, token)
+    integration, created = services.integration_connect(
+        organization=organization,
+        provider_id=provider.identifier,
+        grant=grant,
+        account=accounts[0],
+        actor=request.user,
+        request=request,
+    )
+    verb = "Connected" if created else "Reconnected"
+    messages.success(request, f"{verb} {integration.name} ({provider.display_name}).")
+    return redirect(_detail_url(integration))
+
+
+def _connect_problem(request, message: str, *, organization=None, provider_id="", status=400):
+    retry_url = ""
+    if organization is not None and provider_id:
+        retry_url = reverse("integrations:connect", args=[organization.slug, provider_id])
+    return render(
+        request,
+        "integrations/connect_error.html",
+        {"message": message, "retry_url": retry_url, "organization": organization},
+        status=status,
+    )
+
+
+# -- The Channels page ------------------------------------------------------------------
 @organization_view("organization.view")
+@require_GET
 def list(request):  # noqa: A001 - the URL name reads best as integrations:list
-    """The organization's connected channels."""
-    return render(request, "integrations/list.html")
+    """The organization's channels, grouped by customer, and the networks to connect."""
+    organization = request.organization
+    groups = selectors.channel_groups(organization=organization)
+    return render(
+        request,
+        "integrations/list.html",
+        {
+            "organization": organization,
+            "groups": groups,
+            "has_channels": any(g["channels"] for g in groups),
+            "customers": [g["customer"] for g in groups if g["customer"] is not None],
+            "providers": _provider_rows(),
+            "can_manage": request.membership.can("channels.manage"),
+            "customer_form": CustomerForm(),
+        },
+    )
+
+
+# -- Connecting -------------------------------------------------------------------------
+@organization_view("channels.manage")
+def connect_start(request, provider_id):
+    """Start connecting a network: a credential form, a server address, or OAuth."""
+    organization = request.organization
+    provider = _provider_or_404(provider_id)
+    if provider.missing_settings():
+        names = " and ".join(provider.missing_settings())
+        messages.error(
+            request, f"{provider.display_name} is not configured on this instance: set {names}."
+        )
+        return redirect(_list_url(organization))
+    reconnect = None
+    if request.GET.get("channel"):
+        reconnect = selectors.integration_get(organization=organization, pk=request.GET["channel"])
+    context = {
+        "organization": organization,
+        "provider": provider,
+        "reconnect": reconnect,
+    }
+    if provider.uses_oauth and provider.custom_instance:
+        return _connect_instance(request, provider, reconnect, context)
+    if provider.uses_oauth:
+        if request.method == "POST":
+            url = connect.begin_oauth(
+                request,
+                organization=organization,
+                provider=provider,
+                reconnect_id=reconnect.pk if reconnect else None,
+            )
+            return redirect(url)
+        return render(request, "integrations/connect_oauth.html", context)
+    return _connect_form(request, provider, context)
+
+
+def _connect_instance(request, provider, reconnect, context):
+    organization = request.organization
+    initial = {}
+    if reconnect is not None:
+        initial["instance_url"] = reconnect.meta.get("instance_url") or reconnect.meta.get(
+            "instance", ""
+        )
+    form = InstanceForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            origin = provider.check_instance(form.cleaned_data["instance_url"])
+            redirect_uri = connect.redirect_uri(provider.identifier)
+            app = services.instance_app_for(
+                provider_id=provider.identifier, instance_url=origin, redirect_uri=redirect_uri
+            )
+            url = connect.begin_oauth(
+                request,
+                organization=organization,
+                provider=provider,
+                instance=_instance_dict(app),
+                instance_app_id=app.pk,
+                reconnect_id=reconnect.pk if reconnect else None,
+            )
+            return redirect(url)
+        except ProviderError as error:
+            form.add_error("instance_url", error.user_message)
+        except Exception:  # never a 500 on a network's odd answer
+            form.add_error("instance_url", _unexpected(provider.identifier, "checking a server"))
+    context["form"] = form
+    status = 400 if request.method == "POST" else 200
+    return render(request, "integrations/connect_instance.html", context, status=status)
+
+
+def _instance_dict(app: InstanceApp) -> dict:
+    return {
+        "url": app.instance_url,
+        "client_id": app.client_id,
+        "client_secret": app.client_secret.get("client_secret", ""),
+    }
+
+
+def _connect_form(request, provider, context):
+    organization = request.organization
+    try:
+        fields = provider.credential_fields()
+    except NotImplementedError:
+        raise Http404("This network cannot be connected here.") from None
+    form = CredentialForm(request.POST or None, fields=fields)
+    if request.method == "POST" and form.is_valid():
+        try:
+            grant = provider.authenticate(dict(form.cleaned_data))
+            return _finish_connect(
+                request, provider=provider, grant=grant, organization=organization
+            )
+        except ProviderError as error:
+            target = error.field if error.field in form.fields else None
+            form.add_error(target, error.user_message)
+        except (ConnectError, ValidationError) as error:
+            form.add_error(None, str(error) if isinstance(error, ConnectError) else error)
+        except Exception:  # never a 500 on a network's odd answer
+            form.add_error(None, _unexpected(provider.identifier, "signing in"))
+    context["form"] = form
+    status = 400 if request.method == "POST" else 200
+    return render(request, "integrations/connect_form.html", context, status=status)
+
+
+@login_required
+@require_GET
+def callback(request, provider_id):
+    """Where every network sends the person back after an OAuth login."""
+    try:
+        provider = get_provider(provider_id)
+    except LookupError:
+        raise Http404("No such network.") from None
+    try:
+        data = connect.take_state(
+            request, state=request.GET.get("state", ""), provider_id=provider_id
+        )
+    except ConnectError as error:
+        return _connect_problem(request, str(error))
+    membership = org_selectors.membership_for(user=request.user, slug=data.get("slug", ""))
+    if membership is None or membership.organization_id != data["organization_id"]:
+        return _connect_problem(request, "You are no longer a member of this organization.")
+    organization = membership.organization
+    if not membership.can("channels.manage"):
+        return _connect_problem(
+            request,
+            f"Your role in {organization.name} no longer allows connecting channels.",
+            status=403,
+        )
+    if request.GET.get("error") or not request.GET.get("code"):
+        detail = request.GET.get("error_description") or request.GET.get("error") or ""
+        message = f"{provider.display_name} did not connect the account"
+        message += f": {detail[:200]}" if detail else "."
+        return _connect_problem(
+            request, message, organization=organization, provider_id=provider_id
+        )
+    instance = None
+    app = None
+    if data.get("instance_app_id"):
+        app = InstanceApp.objects.filter(pk=data["instance_app_id"]).first()
+        if app is None:
+            return _connect_problem(
+                request,
+                "The server's app registration is gone. Start again.",
+                organization=organization,
+                provider_id=provider_id,
+            )
+        instance = _instance_dict(app)
+    try:
+        grant = provider.exchange_code(
+            code=request.GET["code"],
+            redirect_uri=connect.redirect_uri(provider_id),
+            code_verifier=data.get("verifier", ""),
+            instance=instance,
+        )
+        return _finish_connect(request, provider=provider, grant=grant, organization=organization)
+    except ProviderError as error:
+        if error.network_code == "invalid_client" and app is not None and not data["retried"]:
+            # The server forgot our app (or it was deleted there): register again, re-ask.
+            try:
+                app = services.instance_app_for(
+                    provider_id=provider_id,
+                    instance_url=app.instance_url,
+                    redirect_uri=app.redirect_uri,
+                    fresh=True,
+                )
+                return redirect(
+                    connect.begin_oauth(
+                        request,
+                        organization=organization,
+                        provider=provider,
+                        instance=_instance_dict(app),
+                        instance_app_id=app.pk,
+                        reconnect_id=data.get("reconnect_id"),
+                        retried=True,
+                    )
+                )
+            except ProviderError as again:
+                error = again
+        message = error.user_message
+    except ConnectError as error:
+        message = str(error)
+    except ValidationError as error:
+        message = _error_text(error)
+    except Exception:  # never a 500 on a network's odd answer
+        message = _unexpected(provider_id, "finishing a sign-in")
+    return _connect_problem(request, message, organization=organization, provider_id=provider_id)
+
+
+@organization_view("channels.manage")
+def select_accounts(request, token):
+    """After a login that owns several accounts (pages): tick the ones to add."""
+    organization = request.organization
+    try:
+        provider_id, grant, accounts = connect.peek_selection(
+            request, organization=organization, token=token
+        )
+    except ConnectError as error:
+        return _connect_problem(request, str(error), organization=organization)
+    provider = _provider_or_404(provider_id)
+    form = SelectAccountsForm(request.POST or None, accounts=accounts)
+    if request.method == "POST" and form.is_valid():
+        chosen = set(form.cleaned_data["accounts"])
+        connected = []
+        for account in accounts:
+            if account.external_id in chosen:
+                integration, _ = services.integration_connect(
+                    organization=organization,
+                    provider_id=provider_id,
+                    grant=grant,
+                    account=account,
+                    actor=request.user,
+                    request=request,
+                )
+                connected.append(integration.name)
+        connect.drop_selection(request, token=token)
+        messages.success(request, f"Connected {', '.join(connected)} ({provider.display_name}).")
+        return redirect(_list_url(organization))
+    return render(
+        request,
+        "integrations/select.html",
+        {"organization": organization, "provider": provider, "form": form, "accounts": accounts},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# -- One channel ------------------------------------------------------------------------
+@organization_view("organization.view")
+@require_GET
+def detail(request, pk):
+    """A channel's health, and (for channels.manage) its settings."""
+    integration = _channel_or_404(request, pk)
+    try:
+        provider = integration.provider_instance()
+    except LookupError:
+        provider = None
+    customers = selectors.customers_for(organization=request.organization)
+    viewer_zone = getattr(request.user, "timezone", "") or "UTC"
+    return render(
+        request,
+        "integrations/detail.html",
+        {
+            "organization": request.organization,
+            "integration": integration,
+            "provider": provider,
+            "can_manage": request.membership.can("channels.manage"),
+            "viewer_zone": viewer_zone,
+            "credential_keys": sorted(integration.credentials),
+            "rename_form": RenameForm(initial={"name": integration.name}),
+            "customer_form": CustomerAssignForm(
+                customers=customers,
+                initial={"customer": str(integration.customer_id or "")},
+            ),
+            "times_form": PostingTimesForm(initial={"timezone": integration.timezone}),
+            "preferences_form": PreferencesForm(
+                initial=integration.preferences,
+                specs=tuple(provider.preference_fields) if provider else (),
+            ),
+        },
+    )
+
+
+def _back(request, integration, message="", error: ValidationError | None = None):
+    if error is not None:
+        messages.error(request, _error_text(error))
+    elif message:
+        messages.success(request, message)
+    return redirect(_detail_url(integration))
+
+
+@organization_view("channels.manage")
+@require_POST
+def rename(request, pk):
+    integration = _channel_or_404(request, pk)
+    try:
+        services.integration_rename(
+            integration=integration,
+            name=request.POST.get("name", ""),
+            actor=request.user,
+            request=request,
+        )
+    except ValidationError as error:
+        return _back(request, integration, error=error)
+    return _back(request, integration, "Channel renamed.")
+
+
+@organization_view("channels.manage")
+@require_POST
+def set_customer(request, pk):
+    integration = _channel_or_404(request, pk)
+    new_name = request.POST.get("new_customer", "").strip()
+    try:
+        if new_name:
+            customer = services.customer_create(
+                organization=request.organization, name=new_name, actor=request.user
+            )
+        elif request.POST.get("customer"):
+            customer = _customer_or_404(request, request.POST["customer"])
+        else:
+            customer = None
+        services.integration_set_customer(
+            integration=integration, customer=customer, actor=request.user
+        )
+    except ValidationError as error:
+        return _back(request, integration, error=error)
+    label = customer.name if customer else "no customer"
+    return _back(request, integration, f"{integration.name} now belongs to {label}.")
+
+
+@organization_view("channels.manage")
+@require_POST
+def posting_times(request, pk):
+    integration = _channel_or_404(request, pk)
+    try:
+        services.integration_update_posting_times(
+            integration=integration,
+            times=request.POST.getlist("times"),
+            timezone_name=request.POST.get("timezone", ""),
+            actor=request.user,
+        )
+    except ValidationError as error:
+        return _back(request, integration, error=error)
+    return _back(request, integration, "Posting times saved.")
+
+
+@organization_view("channels.manage")
+@require_POST
+def preferences(request, pk):
+    integration = _channel_or_404(request, pk)
+    provider = _provider_or_404(integration.provider)
+    form = PreferencesForm(request.POST, specs=tuple(provider.preference_fields))
+    if not form.is_valid():
+        errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+        messages.error(request, errors)
+        return redirect(_detail_url(integration))
+    try:
+        services.integration_update_preferences(
+            integration=integration, values=dict(form.cleaned_data), actor=request.user
+        )
+    except ValidationError as error:
+        return _back(request, integration, error=error)
+    return _back(request, integration, "Preferences saved.")
+
+
+@organization_view("channels.manage")
+@require_POST
+def disable(request, pk):
+    integration = _channel_or_404(request, pk)
+    services.integration_disable(integration=integration, actor=request.user, request=request)
+    return _back(request, integration, f"{integration.name} is disabled; nothing is published.")
+
+
+@organization_view("channels.manage")
+@require_POST
+def enable(request, pk):
+    integration = _channel_or_404(request, pk)
+    services.integration_enable(integration=integration, actor=request.user, request=request)
+    return _back(request, integration, f"{integration.name} is enabled again.")
+
+
+@organization_view("channels.manage")
+@require_POST
+def check(request, pk):
+    """Check connection: fetch the profile with the stored credentials."""
+    integration = _channel_or_404(request, pk)
+    provider = _provider_or_404(integration.provider)
+    try:
+        account = provider.fetch_profile(integration.as_channel())
+    except ProviderError as error:
+        if error.kind == ErrorKind.AUTH_REVOKED:
+            services.integration_set_status(
+                integration=integration,
+                status=Integration.Status.NEEDS_RECONNECT,
+                error=error.user_message,
+                actor=request.user,
+                request=request,
+            )
+        else:
+            services.integration_record_error(integration=integration, error=error)
+        messages.error(request, error.user_message)
+        return redirect(_detail_url(integration))
+    except NotImplementedError:
+        messages.error(request, f"{provider.display_name} cannot be checked from here.")
+        return redirect(_detail_url(integration))
+    except Exception:  # never a 500 on a network's odd answer
+        messages.error(request, _unexpected(provider.identifier, "checking a connection"))
+        return redirect(_detail_url(integration))
+    services.integration_update_profile(integration=integration, account=account)
+    return _back(request, integration, f"{provider.display_name} answered: the connection works.")
+
+
+@organization_view("channels.manage")
+def delete(request, pk):
+    """GET asks for confirmation (with the number of posts cancelled); POST deletes."""
+    integration = _channel_or_404(request, pk)
+    if request.method == "POST":
+        cancelled = services.integration_delete(
+            integration=integration, actor=request.user, request=request
+        )
+        messages.success(
+            request,
+            f"Deleted {integration.name}; {cancelled} scheduled "
+            f"post{'s' if cancelled != 1 else ''} cancelled.",
+        )
+        return redirect(_list_url(request.organization))
+    return render(
+        request,
+        "integrations/delete.html",
+        {
+            "organization": request.organization,
+            "integration": integration,
+            "pending": services.integration_pending_post_count(integration=integration),
+        },
+    )
+
+
+# -- Customers --------------------------------------------------------------------------
+@organization_view("channels.manage")
+@require_POST
+def customer_create(request):
+    form = CustomerForm(request.POST)
+    if form.is_valid():
+        try:
+            customer = services.customer_create(
+                organization=request.organization,
+                name=form.cleaned_data["name"],
+                actor=request.user,
+            )
+            messages.success(request, f"Customer {customer.name} added.")
+        except ValidationError as error:
+            add_service_errors(form, error)
+    if form.errors:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect(_list_url(request.organization))
+
+
+@organization_view("channels.manage")
+@require_POST
+def customer_rename(request, pk):
+    customer = _customer_or_404(request, pk)
+    try:
+        services.customer_rename(
+            customer=customer, name=request.POST.get("name", ""), actor=request.user
+        )
+        messages.success(request, f"Customer renamed to {customer.name}.")
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    return redirect(_list_url(request.organization))
+
+
+@organization_view("channels.manage")
+@require_POST
+def customer_delete(request, pk):
+    customer = _customer_or_404(request, pk)
+    name = customer.name
+    count = services.customer_delete(customer=customer, actor=request.user)
+    messages.success(
+        request,
+        f"Customer {name} deleted; its {count} channel{'s' if count != 1 else ''} "
+        f"{'stay' if count != 1 else 'stays'}, without a customer.",
+    )
+    return redirect(_list_url(request.organization))

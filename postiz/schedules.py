@@ -13,6 +13,12 @@ SCHEDULES: list[dict] = [
         "schedule_type": "I",  # minutes
         "minutes": 1,
     },
+    {
+        "name": "integrations.refresh_tokens",
+        "func": "integrations.tasks.refresh_expiring_channels",
+        "schedule_type": "I",
+        "minutes": 5,
+    },
 ]
 
 # Names owned by this module; jobs with other names (added by an operator) are left alone.

@@ -20,6 +20,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("organizations.urls_global")),
+    path("", include("integrations.urls_global")),
     path("o/<slug:org_slug>/", include(organization_patterns)),
     path("api/v1/", include("postiz.api_urls")),
 ]

@@ -1,0 +1,76 @@
+"""Admin for channels, customers and server app registrations. Secrets never appear:
+the encrypted fields are excluded and shown only as the names of the keys stored."""
+
+from django.contrib import admin
+
+from integrations.models import Customer, InstanceApp, Integration
+
+
+@admin.register(Integration)
+class IntegrationAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "provider",
+        "organization",
+        "status",
+        "token_expires_at",
+        "customer",
+        "deleted_at",
+    )
+    list_filter = ("status", "provider", ("deleted_at", admin.EmptyFieldListFilter))
+    search_fields = ("name", "username", "external_id", "organization__name", "organization__slug")
+    list_select_related = ("organization", "customer")
+    exclude = ("credentials",)
+    readonly_fields = (
+        "stored_secrets",
+        "organization",
+        "provider",
+        "external_id",
+        "connected_by",
+        "token_expires_at",
+        "refresh_expires_at",
+        "last_refreshed_at",
+        "last_error",
+        "last_error_at",
+        "scopes",
+        "created_at",
+        "updated_at",
+    )
+    raw_id_fields = ("customer",)
+
+    @admin.display(description="Credentials")
+    def stored_secrets(self, obj):
+        keys = sorted(obj.credentials) if obj and obj.pk else []
+        if not keys:
+            return "none"
+        return ", ".join(f"{key}: ••••••" for key in keys) + " (encrypted)"
+
+    def has_add_permission(self, request):
+        return False  # channels are connected through the product's connect flows
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ("name", "organization", "created_at")
+    search_fields = ("name", "organization__name")
+    list_select_related = ("organization",)
+    raw_id_fields = ("organization",)
+
+
+@admin.register(InstanceApp)
+class InstanceAppAdmin(admin.ModelAdmin):
+    list_display = ("instance_url", "provider", "redirect_uri", "created_at")
+    list_filter = ("provider",)
+    search_fields = ("instance_url",)
+    exclude = ("client_secret",)
+    readonly_fields = (
+        "provider",
+        "instance_url",
+        "redirect_uri",
+        "client_id",
+        "scopes",
+        "created_at",
+    )
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,146 @@
+"""Connect-flow state kept in the person's session: OAuth ``state`` values and the
+accounts waiting to be picked after a login that owns several.
+
+An OAuth state is bound to this session, the organization, the provider and a PKCE
+verifier; it expires after POSTIZ_CONNECT_STATE_SECONDS and works once. A pending
+selection keeps the grant encrypted with the vault, never in plaintext.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import time
+from dataclasses import asdict
+
+from django.conf import settings
+from django.urls import reverse
+
+from integrations import vault
+from integrations.providers.base import Account, Grant
+from integrations.services import grant_from_dict, grant_to_dict
+
+STATES_KEY = "postiz_connect_states"
+PENDING_KEY = "postiz_connect_pending"
+MAX_ENTRIES = 10  # per session: enough for a few tabs, bounded against abuse
+
+
+class ConnectError(Exception):
+    """The flow cannot continue; ``str(error)`` is shown to the person as is."""
+
+
+def redirect_uri(provider_id: str) -> str:
+    return settings.SITE_URL + reverse("integrations_callback", args=[provider_id])
+
+
+def pkce_pair() -> tuple[str, str]:
+    """(verifier, S256 challenge) per RFC 7636."""
+    verifier = secrets.token_urlsafe(64)[:96]
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    challenge = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    return verifier, challenge
+
+
+def _lifetime() -> int:
+    return int(settings.POSTIZ_CONNECT_STATE_SECONDS)
+
+
+def _prune(entries: dict) -> dict:
+    now = time.time()
+    live = {k: v for k, v in entries.items() if now - v.get("created", 0) < _lifetime()}
+    newest = sorted(live.items(), key=lambda kv: kv[1]["created"], reverse=True)
+    return dict(newest[:MAX_ENTRIES])
+
+
+def begin_oauth(
+    request,
+    *,
+    organization,
+    provider,
+    instance: dict | None = None,
+    instance_app_id: int | None = None,
+    reconnect_id: int | None = None,
+    retried: bool = False,
+) -> str:
+    """Store a fresh state in the session and return the network's authorization URL."""
+    state = secrets.token_urlsafe(32)
+    verifier, challenge = pkce_pair() if provider.uses_pkce else ("", "")
+    entries = _prune(request.session.get(STATES_KEY, {}))
+    entries[state] = {
+        "organization_id": organization.pk,
+        "slug": organization.slug,
+        "provider": provider.identifier,
+        "verifier": verifier,
+        # The instance's client secret stays in the database; the session names the app.
+        "instance_url": (instance or {}).get("url", ""),
+        "instance_app_id": instance_app_id,
+        "reconnect_id": reconnect_id,
+        "retried": retried,
+        "created": time.time(),
+    }
+    request.session[STATES_KEY] = entries
+    return provider.authorization_url(
+        state=state,
+        redirect_uri=redirect_uri(provider.identifier),
+        code_challenge=challenge,
+        instance=instance,
+    )
+
+
+def take_state(request, *, state: str, provider_id: str) -> dict:
+    """The state's data, removed from the session so it cannot be used twice.
+
+    Raises ConnectError when the state is unknown to this session, for another
+    network, or older than the connect lifetime."""
+    entries = dict(request.session.get(STATES_KEY, {}))
+    data = entries.pop(state or "", None)
+    if data is None:
+        raise ConnectError(
+            "This sign-in link is not valid in this browser session: it was already used, "
+            "or it was started elsewhere. Start connecting again."
+        )
+    request.session[STATES_KEY] = entries
+    if data.get("provider") != provider_id:
+        raise ConnectError("This sign-in answer came back for another network. Start again.")
+    if time.time() - data.get("created", 0) >= _lifetime():
+        minutes = _lifetime() // 60
+        raise ConnectError(
+            f"This sign-in took longer than {minutes} minutes and expired. Start again."
+        )
+    return data
+
+
+def stash_selection(request, *, organization, provider_id: str, grant: Grant, accounts) -> str:
+    """Keep a grant and its accounts (encrypted) until the person picks; returns a token."""
+    token = secrets.token_urlsafe(16)
+    entries = _prune(request.session.get(PENDING_KEY, {}))
+    payload = {"grant": grant_to_dict(grant), "accounts": [asdict(a) for a in accounts]}
+    entries[token] = {
+        "organization_id": organization.pk,
+        "provider": provider_id,
+        "sealed": vault.encrypt(payload),
+        "created": time.time(),
+    }
+    request.session[PENDING_KEY] = entries
+    return token
+
+
+def peek_selection(request, *, organization, token: str):
+    """(provider_id, grant, accounts) of a pending selection of this organization, or
+    raise ConnectError."""
+    data = request.session.get(PENDING_KEY, {}).get(token)
+    if data is None or data.get("organization_id") != organization.pk:
+        raise ConnectError("This choice of accounts is no longer available. Connect again.")
+    if time.time() - data.get("created", 0) >= _lifetime():
+        drop_selection(request, token=token)
+        raise ConnectError("This choice of accounts expired. Connect again.")
+    payload = vault.decrypt(data["sealed"])
+    accounts = [Account(**a) for a in payload["accounts"]]
+    return data["provider"], grant_from_dict(payload["grant"]), accounts
+
+
+def drop_selection(request, *, token: str) -> None:
+    entries = dict(request.session.get(PENDING_KEY, {}))
+    if entries.pop(token, None) is not None:
+        request.session[PENDING_KEY] = entries

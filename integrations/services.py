@@ -1,0 +1,601 @@
+"""Every write to channels (Integration), customers and the token lifecycle.
+
+Views, tasks, commands and the admin call these; providers never touch the database.
+Credentials arrive here as plain dicts from a provider and leave encrypted (the model's
+field encrypts); nothing in this module logs or returns a secret.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from integrations.models import Customer, InstanceApp, Integration
+from integrations.providers import get_provider
+from integrations.providers.base import Account, ErrorKind, Grant, ProviderError, SettingField
+from organizations.models import Membership, Organization
+from organizations.permissions import ROLE_PERMISSIONS
+from organizations.services import audit_record
+from postiz.http import absolute_url
+from postiz.timezones import validate_timezone
+
+logger = logging.getLogger("postiz.integrations")
+
+# Failures that say nothing about the grant: the network was unreachable or busy.
+TRANSIENT_KINDS = frozenset(
+    {ErrorKind.RATE_LIMITED, ErrorKind.TRANSIENT_BEFORE_SEND, ErrorKind.UNKNOWN_OUTCOME}
+)
+REMINDER_FLAG = "expiry_reminder_sent"
+MAX_POSTING_TIMES = 48
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+# -- "Channel deleted" handlers ---------------------------------------------------------
+@dataclass(frozen=True)
+class _DeletedHandler:
+    cancel: Callable[..., int]
+    count: Callable[..., int] | None
+
+
+_deleted_handlers: list[_DeletedHandler] = []
+
+
+def register_channel_deleted_handler(
+    cancel: Callable[..., int], *, count: Callable[..., int] | None = None
+) -> None:
+    """Apps call this at start-up (AppConfig.ready). ``cancel(integration=, actor=)`` runs
+    inside the delete's transaction and returns how many scheduled posts it cancelled;
+    ``count(integration=)`` says how many it would cancel, for the confirmation page."""
+    if not any(h.cancel is cancel for h in _deleted_handlers):
+        _deleted_handlers.append(_DeletedHandler(cancel, count))
+
+
+def integration_pending_post_count(*, integration: Integration) -> int:
+    """Anyone may call; how many scheduled posts deleting this channel would cancel."""
+    return sum(h.count(integration=integration) for h in _deleted_handlers if h.count)
+
+
+# -- Helpers ----------------------------------------------------------------------------
+def _audit(action, *, integration, actor=None, request=None, details=None):
+    audit_record(
+        action=action,
+        actor=actor,
+        organization=integration.organization,
+        target=integration,
+        details={"provider": integration.provider, **(details or {})},
+        request=request,
+    )
+
+
+def _clean_name(name: str, *, max_length: int, what: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError({"name": f"Give the {what} a name."})
+    if len(name) > max_length:
+        raise ValidationError({"name": f"Keep the {what} name under {max_length} characters."})
+    return name
+
+
+def _lock(integration: Integration) -> Integration:
+    return (
+        Integration.objects.select_for_update()
+        .select_related("organization")
+        .get(pk=integration.pk, organization_id=integration.organization_id)
+    )
+
+
+# -- Connecting -------------------------------------------------------------------------
+@transaction.atomic
+def integration_connect(
+    *,
+    organization: Organization,
+    provider_id: str,
+    grant: Grant,
+    account: Account,
+    actor=None,
+    request=None,
+) -> tuple[Integration, bool]:
+    """Connect flows call this (channels.manage checked by the view); upserts the channel
+    for (organization, provider, account) and returns (channel, created). A reconnect keeps
+    the channel's id, customer, slots and preferences and every credential the new grant
+    does not replace (a refresh token it lacks)."""
+    get_provider(provider_id)  # an unknown provider is a programming error: raise
+    external_id = str(account.external_id)
+    if not external_id:
+        raise ValidationError("The network did not say which account this is.")
+    existing = (
+        Integration.objects.select_for_update()
+        .filter(organization=organization, provider=provider_id, external_id=external_id)
+        .first()
+    )
+    credentials = {**(existing.credentials if existing else {})}
+    credentials.update(grant.credentials)
+    credentials.update(account.credentials)
+    meta = {**(existing.meta if existing else {}), **grant.meta, **account.meta}
+    meta.pop(REMINDER_FLAG, None)
+    values = {
+        "name": (account.name or account.username or external_id)[:200],
+        "username": (account.username or "")[:200],
+        "profile_url": account.profile_url or "",
+        "avatar_url": account.avatar_url or "",
+        "credentials": credentials,
+        "token_expires_at": grant.expires_at,
+        "refresh_expires_at": grant.refresh_expires_at,
+        "scopes": list(grant.scopes),
+        "meta": meta,
+        "status": Integration.Status.ACTIVE,
+        "last_error": "",
+        "last_error_at": None,
+        "deleted_at": None,
+        "connected_by": actor if getattr(actor, "is_authenticated", False) else None,
+    }
+    if existing is None:
+        integration = Integration(
+            organization=organization,
+            provider=provider_id,
+            external_id=external_id,
+            timezone=organization.timezone or "UTC",
+            **values,
+        )
+        integration.save()
+    else:
+        integration = existing
+        if grant.refresh_expires_at is None:
+            values["refresh_expires_at"] = existing.refresh_expires_at
+        for key, value in values.items():
+            setattr(integration, key, value)
+        integration.save()
+    integration.organization = organization
+    _audit(
+        "channel.connected" if existing is None else "channel.reconnected",
+        integration=integration,
+        actor=actor,
+        request=request,
+        details={"external_id": external_id},
+    )
+    return integration, existing is None
+
+
+@transaction.atomic
+def instance_app_for(*, provider_id: str, instance_url: str, redirect_uri: str, fresh=False):
+    """Connect flows call this; returns the cached OAuth app registered on a server
+    (Mastodon), registering one when there is none or ``fresh`` asks for a new one."""
+    provider = get_provider(provider_id)
+    lookup = {"provider": provider_id, "instance_url": instance_url, "redirect_uri": redirect_uri}
+    app = InstanceApp.objects.select_for_update().filter(**lookup).first()
+    if app is not None and not fresh:
+        return app
+    registered = provider.register_app(instance_url=instance_url, redirect_uri=redirect_uri)
+    if app is None:
+        app = InstanceApp(**lookup)
+    app.client_id = registered["client_id"]
+    app.client_secret = {"client_secret": registered.get("client_secret", "")}
+    app.scopes = " ".join(getattr(provider, "scopes", ()) or ())
+    app.save()
+    return app
+
+
+# -- Editing ----------------------------------------------------------------------------
+@transaction.atomic
+def integration_rename(*, integration: Integration, name: str, actor=None, request=None):
+    """channels.manage; renames the channel here only (never on the network)."""
+    name = _clean_name(name, max_length=200, what="channel")
+    integration = _lock(integration)
+    old = integration.name
+    if old == name:
+        return integration
+    integration.name = name
+    integration.save(update_fields=["name", "updated_at"])
+    _audit(
+        "channel.renamed",
+        integration=integration,
+        actor=actor,
+        request=request,
+        details={"from": old, "to": name},
+    )
+    return integration
+
+
+@transaction.atomic
+def integration_set_customer(*, integration: Integration, customer: Customer | None, actor=None):
+    """channels.manage; the customer must belong to the channel's organization."""
+    if customer is not None and customer.organization_id != integration.organization_id:
+        raise ValidationError({"customer": "Choose a customer of this organization."})
+    Integration.objects.filter(pk=integration.pk).update(
+        customer=customer, updated_at=timezone.now()
+    )
+    integration.customer = customer
+    return integration
+
+
+@transaction.atomic
+def integration_disable(*, integration: Integration, actor=None, request=None) -> bool:
+    """channels.manage; stops publishing to the channel. False when already disabled."""
+    changed = (
+        Integration.objects.filter(pk=integration.pk, deleted_at__isnull=True)
+        .exclude(status=Integration.Status.DISABLED)
+        .update(status=Integration.Status.DISABLED, updated_at=timezone.now())
+    )
+    if changed:
+        integration.status = Integration.Status.DISABLED
+        _audit("channel.disabled", integration=integration, actor=actor, request=request)
+    return bool(changed)
+
+
+@transaction.atomic
+def integration_enable(*, integration: Integration, actor=None, request=None) -> bool:
+    """channels.manage; a disabled channel becomes active again. False when not disabled."""
+    changed = Integration.objects.filter(
+        pk=integration.pk, deleted_at__isnull=True, status=Integration.Status.DISABLED
+    ).update(status=Integration.Status.ACTIVE, updated_at=timezone.now())
+    if changed:
+        integration.status = Integration.Status.ACTIVE
+        _audit("channel.enabled", integration=integration, actor=actor, request=request)
+    return bool(changed)
+
+
+@transaction.atomic
+def integration_delete(*, integration: Integration, actor=None, request=None) -> int:
+    """channels.manage; soft-deletes the channel, runs every "channel deleted" handler and
+    returns how many scheduled posts they cancelled. Reconnecting the account revives it."""
+    integration = _lock(integration)
+    if integration.deleted_at is not None:
+        return 0
+    integration.deleted_at = timezone.now()
+    integration.save(update_fields=["deleted_at", "updated_at"])
+    cancelled = sum(h.cancel(integration=integration, actor=actor) for h in _deleted_handlers)
+    _audit(
+        "channel.deleted",
+        integration=integration,
+        actor=actor,
+        request=request,
+        details={"cancelled_posts": cancelled},
+    )
+    return cancelled
+
+
+def clean_posting_times(times) -> list[str]:
+    """HH:MM strings, validated, de-duplicated and sorted; at least one."""
+    cleaned = set()
+    for raw in times:
+        raw = (raw or "").strip()
+        if not raw:
+            continue
+        match = _TIME.match(raw[:5] if len(raw) == 8 and raw.count(":") == 2 else raw)
+        if not match:
+            raise ValidationError(
+                {"posting_times": f"{raw} is not a time of day; write it as HH:MM, e.g. 09:30."}
+            )
+        cleaned.add(f"{int(match[1]):02d}:{match[2]}")
+    if not cleaned:
+        raise ValidationError({"posting_times": "Keep at least one posting time."})
+    if len(cleaned) > MAX_POSTING_TIMES:
+        raise ValidationError(
+            {"posting_times": f"A channel can have at most {MAX_POSTING_TIMES} posting times."}
+        )
+    return sorted(cleaned)
+
+
+@transaction.atomic
+def integration_update_posting_times(
+    *, integration: Integration, times: list[str], timezone_name: str, actor=None
+) -> Integration:
+    """channels.manage; slots are local wall-clock times in ``timezone_name``."""
+    cleaned = clean_posting_times(times)
+    try:
+        validate_timezone(timezone_name)
+    except ValidationError as error:
+        raise ValidationError({"timezone": error.messages}) from None
+    Integration.objects.filter(pk=integration.pk).update(
+        posting_times=cleaned, timezone=timezone_name, updated_at=timezone.now()
+    )
+    integration.posting_times = cleaned
+    integration.timezone = timezone_name
+    return integration
+
+
+def clean_preferences(fields: tuple[SettingField, ...], values: dict) -> dict:
+    """Values checked and converted against a provider's preference fields."""
+    known = {f.name: f for f in fields}
+    errors = {}
+    cleaned = {}
+    for key in values:
+        if key not in known:
+            errors[key] = f"{key} is not a preference of this network."
+    for spec in fields:
+        value = values.get(spec.name, spec.default)
+        label = spec.label or spec.name
+        if spec.type == "bool":
+            if isinstance(value, str):
+                value = value.lower() in ("1", "true", "on", "yes")
+            cleaned[spec.name] = bool(value)
+            continue
+        if value in (None, ""):
+            if spec.required:
+                errors[spec.name] = f"Choose {label}."
+            continue
+        if spec.type == "enum" and value not in spec.choices:
+            errors[spec.name] = f"{label} must be one of: {', '.join(spec.choices)}."
+        elif spec.type == "int":
+            try:
+                value = int(value)
+            except (TypeError, ValueError):
+                errors[spec.name] = f"{label} must be a whole number."
+        elif spec.max_length and len(str(value)) > spec.max_length:
+            errors[spec.name] = f"{label} allows {spec.max_length} characters."
+        cleaned[spec.name] = value
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+@transaction.atomic
+def integration_update_preferences(*, integration: Integration, values: dict, actor=None):
+    """channels.manage; replaces the preferences after checking them against the
+    provider's preference fields."""
+    provider = get_provider(integration.provider)
+    cleaned = clean_preferences(tuple(provider.preference_fields), values)
+    Integration.objects.filter(pk=integration.pk).update(
+        preferences=cleaned, updated_at=timezone.now()
+    )
+    integration.preferences = cleaned
+    return integration
+
+
+@transaction.atomic
+def integration_update_profile(*, integration: Integration, account: Account) -> Integration:
+    """ "Check connection" calls this after a successful profile fetch; updates the
+    display facts (never the name a person chose)."""
+    integration = _lock(integration)
+    integration.username = (account.username or integration.username)[:200]
+    integration.avatar_url = account.avatar_url or integration.avatar_url
+    integration.profile_url = account.profile_url or integration.profile_url
+    if not integration.name or integration.name == integration.external_id:
+        integration.name = (account.name or integration.name)[:200]
+    integration.save(update_fields=["username", "avatar_url", "profile_url", "name", "updated_at"])
+    return integration
+
+
+@transaction.atomic
+def integration_record_error(*, integration: Integration, error: ProviderError) -> None:
+    """Anyone may call; records the failure message and when (status unchanged)."""
+    Integration.objects.filter(pk=integration.pk).update(
+        last_error=error.user_message[:1000], last_error_at=timezone.now()
+    )
+
+
+# -- Customers --------------------------------------------------------------------------
+def _customer_name_taken(organization, name, exclude=None) -> bool:
+    qs = Customer.objects.annotate(lname=Lower("name")).filter(
+        organization=organization, lname=name.lower()
+    )
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return qs.exists()
+
+
+@transaction.atomic
+def customer_create(*, organization: Organization, name: str, actor=None) -> Customer:
+    """channels.manage; names are unique per organization, ignoring case."""
+    name = _clean_name(name, max_length=100, what="customer")
+    if _customer_name_taken(organization, name):
+        raise ValidationError({"name": f"There is already a customer called {name}."})
+    try:
+        with transaction.atomic():
+            return Customer.objects.create(organization=organization, name=name)
+    except IntegrityError:
+        raise ValidationError({"name": f"There is already a customer called {name}."}) from None
+
+
+@transaction.atomic
+def customer_rename(*, customer: Customer, name: str, actor=None) -> Customer:
+    """channels.manage; names stay unique per organization, ignoring case."""
+    name = _clean_name(name, max_length=100, what="customer")
+    if _customer_name_taken(customer.organization_id, name, exclude=customer):
+        raise ValidationError({"name": f"There is already a customer called {name}."})
+    customer.name = name
+    customer.save(update_fields=["name"])
+    return customer
+
+
+@transaction.atomic
+def customer_delete(*, customer: Customer, actor=None) -> int:
+    """channels.manage; its channels stay, without a customer. Returns how many."""
+    count = Integration.objects.filter(customer=customer).update(customer=None)
+    customer.delete()
+    return count
+
+
+# -- Status and notifications -----------------------------------------------------------
+def _notify_recipients(organization: Organization) -> list[str]:
+    roles = [role for role, perms in ROLE_PERMISSIONS.items() if "channels.manage" in perms]
+    return list(
+        Membership.objects.filter(
+            organization=organization,
+            role__in=roles,
+            user__is_active=True,
+            user__notify_failures=True,
+        )
+        .order_by("user__email")
+        .values_list("user__email", flat=True)
+    )
+
+
+def _send_channel_email(integration: Integration, template: str, context: dict) -> None:
+    recipients = _notify_recipients(integration.organization)
+    if not recipients:
+        return
+    context = {
+        "integration": integration,
+        "organization": integration.organization,
+        "url": absolute_url(
+            reverse("integrations:detail", args=[integration.organization.slug, integration.pk])
+        ),
+        **context,
+    }
+    subject = render_to_string(f"integrations/email/{template}_subject.txt", context).strip()
+    body = render_to_string(f"integrations/email/{template}_message.txt", context)
+    transaction.on_commit(lambda: send_mail(subject, body, None, recipients))
+
+
+@transaction.atomic
+def integration_set_status(
+    *, integration: Integration, status: str, error: str = "", actor=None, request=None
+) -> bool:
+    """The token lifecycle calls this; changes the status with a conditional UPDATE and
+    sends one notification (email + audit) per actual change, none when unchanged."""
+    now = timezone.now()
+    updates = {"status": status, "updated_at": now}
+    if error:
+        updates.update(last_error=error[:1000], last_error_at=now)
+    old = Integration.objects.filter(pk=integration.pk).values_list("status", flat=True).first()
+    changed = (
+        Integration.objects.filter(pk=integration.pk, deleted_at__isnull=True)
+        .exclude(status=status)
+        .update(**updates)
+    )
+    if not changed:
+        if error:
+            Integration.objects.filter(pk=integration.pk).update(
+                last_error=error[:1000], last_error_at=now
+            )
+        return False
+    integration.status = status
+    if error:
+        integration.last_error, integration.last_error_at = error[:1000], now
+    _audit(
+        "channel.status_changed",
+        integration=integration,
+        actor=actor,
+        request=request,
+        details={"from": old, "to": status},
+    )
+    if status == Integration.Status.NEEDS_RECONNECT:
+        _send_channel_email(integration, "needs_reconnect", {"error": error})
+    return True
+
+
+# -- Token lifecycle --------------------------------------------------------------------
+def _apply_grant(integration: Integration, grant: Grant) -> None:
+    credentials = dict(integration.credentials)
+    # A network that does not rotate leaves the refresh token out: keep ours.
+    credentials.update({k: v for k, v in grant.credentials.items() if v not in (None, "")})
+    integration.credentials = credentials
+    integration.token_expires_at = grant.expires_at
+    if grant.refresh_expires_at is not None:
+        integration.refresh_expires_at = grant.refresh_expires_at
+    if grant.scopes:
+        integration.scopes = list(grant.scopes)
+    if grant.meta:
+        integration.meta = {**integration.meta, **grant.meta}
+    integration.last_refreshed_at = timezone.now()
+
+
+def integration_refresh(
+    *,
+    integration_id: int,
+    only_if_expiring_within: int | None = None,
+    raise_errors: bool = False,
+) -> Integration | None:
+    """The refresh job and the publisher call this. Holds the row lock from reading the
+    refresh token until the new one is saved (rotating refresh tokens are single-use). A
+    refused refresh flips the channel to needs_reconnect; transient failures only record
+    last_error. Returns the channel (None if gone); ``raise_errors`` re-raises the
+    ProviderError after the outcome is committed."""
+    failure: ProviderError | None = None
+    with transaction.atomic():
+        integration = (
+            Integration.objects.select_for_update()
+            .select_related("organization")
+            .filter(pk=integration_id, deleted_at__isnull=True)
+            .first()
+        )
+        if integration is None:
+            return None
+        if only_if_expiring_within is not None:
+            # Someone else may have refreshed while we waited for the lock.
+            horizon = timezone.now() + timedelta(seconds=only_if_expiring_within)
+            if integration.token_expires_at is None or integration.token_expires_at > horizon:
+                return integration
+        provider = get_provider(integration.provider)
+        try:
+            grant = provider.refresh(integration.as_channel())
+        except ProviderError as error:
+            failure = error
+            if error.kind in TRANSIENT_KINDS:
+                logger.info(
+                    "refresh of channel %s failed transiently: %s", integration.pk, error.kind
+                )
+                integration_record_error(integration=integration, error=error)
+            else:
+                logger.info("refresh of channel %s refused: %s", integration.pk, error.kind)
+                integration_set_status(
+                    integration=integration,
+                    status=Integration.Status.NEEDS_RECONNECT,
+                    error=error.user_message,
+                )
+            integration.refresh_from_db()
+        else:
+            _apply_grant(integration, grant)
+            integration.save()
+    if failure is not None and raise_errors:
+        raise failure
+    return integration
+
+
+@transaction.atomic
+def integration_remind_expiry(*, integration_id: int) -> bool:
+    """The refresh job calls this for tokens that cannot be refreshed; emails once per
+    grant (a reconnect clears the flag). True when a reminder was sent."""
+    integration = (
+        Integration.objects.select_for_update()
+        .select_related("organization")
+        .filter(pk=integration_id, deleted_at__isnull=True, status=Integration.Status.ACTIVE)
+        .first()
+    )
+    if integration is None or integration.meta.get(REMINDER_FLAG):
+        return False
+    integration.meta = {**integration.meta, REMINDER_FLAG: timezone.now().isoformat()}
+    integration.save(update_fields=["meta", "updated_at"])
+    _audit("channel.expiry_reminded", integration=integration)
+    _send_channel_email(integration, "expiring", {"expires_at": integration.token_expires_at})
+    return True
+
+
+def grant_to_dict(grant: Grant) -> dict:
+    """A grant as JSON-able data (to keep it encrypted while the user picks accounts)."""
+
+    def when(value: datetime | None):
+        return value.isoformat() if value else None
+
+    return {
+        "credentials": dict(grant.credentials),
+        "expires_at": when(grant.expires_at),
+        "refresh_expires_at": when(grant.refresh_expires_at),
+        "scopes": list(grant.scopes),
+        "meta": dict(grant.meta),
+    }
+
+
+def grant_from_dict(data: dict) -> Grant:
+    def when(value):
+        return datetime.fromisoformat(value) if value else None
+
+    return Grant(
+        credentials=dict(data["credentials"]),
+        expires_at=when(data.get("expires_at")),
+        refresh_expires_at=when(data.get("refresh_expires_at")),
+        scopes=list(data.get("scopes") or []),
+        meta=dict(data.get("meta") or {}),
+    )

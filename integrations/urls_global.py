@@ -1,0 +1,13 @@
+"""Channel URLs outside /o/<slug>/: the OAuth callback networks redirect to.
+
+It is one fixed URL per network (registered with the network's app), so the
+organization travels in the session-bound ``state`` instead of the path.
+"""
+
+from django.urls import path
+
+from integrations import views
+
+urlpatterns = [
+    path("integrations/<str:provider_id>/callback/", views.callback, name="integrations_callback"),
+]
