@@ -1,0 +1,506 @@
+"""Slack: an app installed in a workspace (OAuth v2 bot token), one channel per Slack channel.
+
+Slack answers most failures with HTTP 200 and ``{"ok": false, "error": "<code>"}``, so the
+classifier reads the body on every status. Text posts carry a metadata marker with our post
+id, which is how an unknown outcome is reconciled (``conversations.history``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+import requests
+
+from integrations.providers.base import (
+    Account,
+    Channel,
+    ErrorKind,
+    Grant,
+    MediaRules,
+    Phase,
+    Provider,
+    ProviderError,
+    PublishRequest,
+    PublishResult,
+    RemoteRef,
+    SettingField,
+    retry_after_seconds,
+)
+
+EVENT_TYPE = "scheduled_post"
+MAX_CHANNEL_PAGES = 10
+HISTORY_LIMIT = 100
+TS = re.compile(r"^\d+\.\d+$")
+
+# Slack ``error`` codes → (kind, message). Codes, never wording.
+ERRORS: dict[str, tuple[ErrorKind, str]] = {
+    "token_expired": (ErrorKind.AUTH_EXPIRED, "The Slack token expired; we will renew it."),
+    "invalid_auth": (ErrorKind.AUTH_REVOKED, "Slack no longer accepts our token; reconnect."),
+    "not_authed": (ErrorKind.AUTH_REVOKED, "Slack did not receive our token; reconnect."),
+    "token_revoked": (
+        ErrorKind.AUTH_REVOKED,
+        "The Slack app was removed from the workspace; reconnect to install it again.",
+    ),
+    "account_inactive": (
+        ErrorKind.AUTH_REVOKED,
+        "The Slack app's account is deactivated; reconnect this workspace.",
+    ),
+    "invalid_refresh_token": (
+        ErrorKind.AUTH_REVOKED,
+        "Slack refused to renew the token; reconnect this workspace.",
+    ),
+    "invalid_code": (ErrorKind.AUTH_REVOKED, "The Slack sign-in expired; connect again."),
+    "code_already_used": (ErrorKind.AUTH_REVOKED, "The Slack sign-in was used; connect again."),
+    "not_in_channel": (
+        ErrorKind.PERMISSION_DENIED,
+        "The app is not in this Slack channel; type /invite @<app name> in the channel.",
+    ),
+    "missing_scope": (
+        ErrorKind.PERMISSION_DENIED,
+        "The Slack app lacks a permission it needs; reconnect to grant it.",
+    ),
+    "restricted_action": (
+        ErrorKind.PERMISSION_DENIED,
+        "A workspace setting stops the app from posting in this channel.",
+    ),
+    "bad_client_secret": (
+        ErrorKind.PERMISSION_DENIED,
+        "The Slack app settings (SLACK_CLIENT_ID/SLACK_CLIENT_SECRET) are wrong; "
+        "ask the administrator.",
+    ),
+    "invalid_client_id": (
+        ErrorKind.PERMISSION_DENIED,
+        "The Slack app settings (SLACK_CLIENT_ID) are wrong; ask the administrator.",
+    ),
+    "channel_not_found": (
+        ErrorKind.NOT_FOUND,
+        "The Slack channel no longer exists or is private to the app.",
+    ),
+    "is_archived": (ErrorKind.NOT_FOUND, "The Slack channel is archived."),
+    "thread_not_found": (ErrorKind.NOT_FOUND, "The Slack message this replies to is gone."),
+    "message_not_found": (ErrorKind.NOT_FOUND, "The Slack message is gone."),
+    "msg_too_long": (ErrorKind.CONTENT_REJECTED, "The message is too long for Slack."),
+    "no_text": (ErrorKind.CONTENT_REJECTED, "Slack needs some text in the message."),
+    "invalid_blocks": (ErrorKind.CONTENT_REJECTED, "Slack rejected the message layout."),
+    "too_many_attachments": (ErrorKind.CONTENT_REJECTED, "Too many attachments for Slack."),
+    "invalid_metadata_format": (ErrorKind.CONTENT_REJECTED, "Slack rejected the metadata."),
+    "ratelimited": (ErrorKind.RATE_LIMITED, "Slack asked us to slow down; we will retry."),
+}
+# Slack's own failures: before the commit they are safe to retry, on it the outcome is open.
+SERVER_ERRORS = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+
+
+def _json(response: requests.Response):
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _expiry(body: dict) -> datetime | None:
+    seconds = body.get("expires_in")
+    if not seconds:
+        return None
+    return datetime.now(UTC) + timedelta(seconds=int(seconds))
+
+
+class _RedactUrls(logging.Filter):
+    """urllib3 logs request paths at DEBUG; Slack upload URLs are signed."""
+
+    def __init__(self, patterns: tuple[str, ...]):
+        super().__init__(f"redact:{__name__}")
+        self.patterns = [re.compile(p) for p in patterns]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = message
+        for pattern in self.patterns:
+            redacted = pattern.sub("[redacted]", redacted)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+class SlackProvider(Provider):
+    identifier = "slack"
+    display_name = "Slack"
+    auth_kind = "oauth2"
+    account_selection = "channels"
+    reply_mode = "thread"
+    text_counter = "codepoints"
+    text_limit = 40000
+    media_rules = MediaRules(
+        max_count=10, max_image_bytes=1_000_000_000, max_video_bytes=1_000_000_000
+    )
+    idempotency = "none"
+    lookup = "by-content"
+    refresh_ahead = 600  # only matters with token rotation, when tokens last 12 h
+    max_concurrency = 4
+    scopes = ("chat:write", "chat:write.public", "files:write", "channels:read", "channels:history")
+    required_settings = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
+    endpoints = {"auth": "https://slack.com/oauth/v2", "api": "https://slack.com/api"}
+    # The public API sends ``channel``; it may name another channel of the same workspace.
+    settings_fields = (SettingField("channel", "string", label="Channel"),)
+    redact_patterns = (r"xox[a-z]-[A-Za-z0-9-]+", r"/upload/v1/[A-Za-z0-9_-]+")
+
+    # -- errors -------------------------------------------------------------------------
+    def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
+        status = response.status_code
+        body = _json(response)
+        excerpt = self.redact(response.text[:500])
+        if status == 429:
+            return ProviderError(
+                ErrorKind.RATE_LIMITED,
+                "Slack asked us to slow down; we will try again shortly.",
+                retry_after=retry_after_seconds(response, default=30.0),
+                network_code="ratelimited",
+                raw_excerpt=excerpt,
+            )
+        if isinstance(body, dict) and body.get("ok") is False:
+            code = str(body.get("error") or "unknown_error")
+            if code in ERRORS:
+                kind, message = ERRORS[code]
+                if kind == ErrorKind.RATE_LIMITED:
+                    return ProviderError(
+                        kind,
+                        message,
+                        retry_after=retry_after_seconds(response, default=30.0),
+                        network_code=code,
+                        raw_excerpt=excerpt,
+                    )
+                return ProviderError(
+                    kind,
+                    message,
+                    network_code=code,
+                    raw_excerpt=excerpt,
+                    field="text" if kind == ErrorKind.CONTENT_REJECTED else "",
+                )
+            if code in SERVER_ERRORS:
+                kind = (
+                    ErrorKind.UNKNOWN_OUTCOME
+                    if phase == Phase.COMMIT
+                    else ErrorKind.TRANSIENT_BEFORE_SEND
+                )
+                return ProviderError(
+                    kind,
+                    f"Slack had an internal error ({code}).",
+                    network_code=code,
+                    raw_excerpt=excerpt,
+                )
+            return ProviderError(
+                ErrorKind.CONTENT_REJECTED,
+                f"Slack refused the request ({code}).",
+                network_code=code,
+                raw_excerpt=excerpt,
+            )
+        if status >= 400:
+            return self.error_for_status(phase, response)
+        if phase == Phase.COMMIT and not isinstance(body, dict):
+            return ProviderError(
+                ErrorKind.UNKNOWN_OUTCOME,
+                "Slack answered the post with something unreadable; it may be live.",
+                network_code=str(status),
+                raw_excerpt=excerpt,
+            )
+        return None
+
+    # -- connecting ---------------------------------------------------------------------
+    def authorization_url(
+        self, *, state: str, redirect_uri: str, code_challenge: str = "", instance=None
+    ) -> str:
+        query = {
+            "client_id": self.setting("SLACK_CLIENT_ID"),
+            "scope": ",".join(self.scopes),
+            "redirect_uri": redirect_uri,
+            "state": state,
+        }
+        return self.url("auth", "/authorize") + "?" + urlencode(query)
+
+    def _grant(self, body: dict, previous_refresh: str = "") -> Grant:
+        if body.get("token_type", "bot") != "bot" or not body.get("access_token"):
+            raise ProviderError(
+                ErrorKind.PERMISSION_DENIED,
+                "Slack did not give the app a bot token; install it again as an app.",
+            )
+        granted = [s for s in str(body.get("scope") or "").split(",") if s]
+        missing = [s for s in ("chat:write", "channels:read") if granted and s not in granted]
+        if missing:
+            raise ProviderError(
+                ErrorKind.PERMISSION_DENIED,
+                f"Slack did not grant {', '.join(missing)}; approve all permissions to connect.",
+            )
+        team = body.get("team") or {}
+        credentials = {"access_token": body["access_token"]}
+        refresh = body.get("refresh_token") or previous_refresh
+        if refresh:
+            credentials["refresh_token"] = refresh
+        return Grant(
+            credentials=credentials,
+            expires_at=_expiry(body),
+            scopes=granted,
+            meta={
+                "team_id": team.get("id", ""),
+                "team_name": team.get("name", ""),
+                "bot_user_id": body.get("bot_user_id", ""),
+                "app_id": body.get("app_id", ""),
+            },
+        )
+
+    def exchange_code(
+        self, *, code: str, redirect_uri: str, code_verifier: str = "", instance=None
+    ) -> Grant:
+        response = self.request(
+            "POST",
+            self.url("api", "/oauth.v2.access"),
+            phase=Phase.AUTH,
+            data={
+                "code": code,
+                "redirect_uri": redirect_uri,
+                "client_id": self.setting("SLACK_CLIENT_ID"),
+                "client_secret": self.setting("SLACK_CLIENT_SECRET"),
+            },
+        )
+        return self._grant(response.json())
+
+    def refresh(self, channel: Channel) -> Grant:
+        refresh_token = channel.credentials.get("refresh_token")
+        if not refresh_token:
+            # Without token rotation Slack tokens never expire; nothing to renew.
+            return super().refresh(channel)
+        response = self.request(
+            "POST",
+            self.url("api", "/oauth.v2.access"),
+            phase=Phase.AUTH,
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": refresh_token,
+                "client_id": self.setting("SLACK_CLIENT_ID"),
+                "client_secret": self.setting("SLACK_CLIENT_SECRET"),
+            },
+        )
+        grant = self._grant(response.json(), previous_refresh=refresh_token)
+        # A refresh answer may omit the team; keep what the channel knows.
+        grant.meta = {k: v for k, v in grant.meta.items() if v} or dict(channel.meta)
+        return grant
+
+    def _headers(self, token: str) -> dict:
+        return {"Authorization": f"Bearer {token}"}
+
+    def accounts(self, grant: Grant) -> list[Account]:
+        token = grant.credentials["access_token"]
+        team_id = grant.meta.get("team_id", "")
+        team_name = grant.meta.get("team_name", "")
+        found: list[Account] = []
+        cursor = ""
+        for _ in range(MAX_CHANNEL_PAGES):
+            params = {"types": "public_channel", "exclude_archived": "true", "limit": "200"}
+            if cursor:
+                params["cursor"] = cursor
+            body = self.request(
+                "GET",
+                self.url("api", "/conversations.list"),
+                phase=Phase.READ,
+                params=params,
+                headers=self._headers(token),
+            ).json()
+            for item in body.get("channels") or []:
+                found.append(self._account(team_id, team_name, item))
+            cursor = (body.get("response_metadata") or {}).get("next_cursor") or ""
+            if not cursor:
+                break
+        return found
+
+    @staticmethod
+    def _account(team_id: str, team_name: str, item: dict) -> Account:
+        return Account(
+            external_id=f"{team_id}:{item['id']}",
+            name=f"#{item.get('name', item['id'])}",
+            username=item.get("name", ""),
+            profile_url=f"https://app.slack.com/client/{team_id}/{item['id']}",
+            kind="channel",
+            meta={"team_id": team_id, "channel_id": item["id"], "team_name": team_name},
+        )
+
+    def fetch_profile(self, channel: Channel) -> Account:
+        body = self.request(
+            "GET",
+            self.url("api", "/conversations.info"),
+            phase=Phase.READ,
+            params={"channel": self._channel_id(channel)},
+            headers=self._headers(channel.credentials["access_token"]),
+        ).json()
+        meta = channel.meta
+        return self._account(meta.get("team_id", ""), meta.get("team_name", ""), body["channel"])
+
+    # -- publishing ---------------------------------------------------------------------
+    @staticmethod
+    def _channel_id(channel: Channel, request: PublishRequest | None = None) -> str:
+        if request is not None and request.settings.get("channel"):
+            return str(request.settings["channel"])
+        return str(channel.meta.get("channel_id") or channel.external_id.split(":")[-1])
+
+    @staticmethod
+    def _thread_ts(request: PublishRequest) -> str:
+        """Slack threads hang off the first message: never reply to a reply's ts."""
+        for ref in (request.reply_to, request.root):
+            if ref is None:
+                continue
+            ts = ref.extra.get("thread_ts") or ref.id
+            if TS.match(str(ts)):
+                return str(ts)
+        return ""
+
+    def publish(self, channel: Channel, request: PublishRequest) -> PublishResult:
+        token = channel.credentials["access_token"]
+        channel_id = self._channel_id(channel, request)
+        thread_ts = self._thread_ts(request)
+        if request.media:
+            ts, raw, permalink = self._publish_files(token, channel_id, thread_ts, request)
+        else:
+            payload = {
+                "channel": channel_id,
+                "text": request.text,
+                "metadata": {
+                    "event_type": EVENT_TYPE,
+                    "event_payload": {"post_id": request.post_id},
+                },
+            }
+            if thread_ts:
+                payload["thread_ts"] = thread_ts
+            raw = self.request(
+                "POST",
+                self.url("api", "/chat.postMessage"),
+                phase=Phase.COMMIT,
+                json=payload,
+                headers=self._headers(token),
+            ).json()
+            ts, permalink = str(raw.get("ts") or ""), ""
+        extra = {"channel": channel_id, "thread_ts": thread_ts or ts}
+        if ts and not permalink:
+            permalink = self._permalink(token, channel_id, ts)
+        return PublishResult(ref=RemoteRef(id=ts, url=permalink, extra=extra), raw=raw)
+
+    def _permalink(self, token: str, channel_id: str, ts: str) -> str:
+        # The post is live already; a failure here must not fail it.
+        try:
+            body = self.request(
+                "GET",
+                self.url("api", "/chat.getPermalink"),
+                phase=Phase.READ,
+                params={"channel": channel_id, "message_ts": ts},
+                headers=self._headers(token),
+            ).json()
+        except ProviderError:
+            return ""
+        return str(body.get("permalink") or "")
+
+    def _publish_files(
+        self, token: str, channel_id: str, thread_ts: str, request: PublishRequest
+    ) -> tuple[str, dict, str]:
+        """Upload each file, then share them all in one message (the commit)."""
+        uploaded = request.progress.setdefault("slack_files", [])
+        for index, item in enumerate(request.media):
+            if index < len(uploaded):
+                continue  # uploaded on an earlier attempt
+            params = {"filename": item.filename, "length": str(item.size)}
+            if item.alt_text:
+                params["alt_txt"] = item.alt_text[:1000]
+            ticket = self.request(
+                "POST",
+                self.url("api", "/files.getUploadURLExternal"),
+                phase=Phase.UPLOAD,
+                data=params,
+                headers=self._headers(token),
+            ).json()
+            self.request(
+                "POST",
+                ticket["upload_url"],
+                phase=Phase.UPLOAD,
+                data=item.read(),
+                headers={"Content-Type": "application/octet-stream"},
+                timeout=self.upload_timeout,
+            )
+            uploaded.append({"id": ticket["file_id"], "title": item.filename})
+        data = {
+            "files": json.dumps(uploaded),
+            "channel_id": channel_id,
+        }
+        if request.text:
+            data["initial_comment"] = request.text
+        if thread_ts:
+            data["thread_ts"] = thread_ts
+        raw = self.request(
+            "POST",
+            self.url("api", "/files.completeUploadExternal"),
+            phase=Phase.COMMIT,
+            data=data,
+            headers=self._headers(token),
+        ).json()
+        files = raw.get("files") or []
+        ts = ""
+        # Sharing is asynchronous: the message ts is there only when Slack already shared.
+        for file in files:
+            shares = file.get("shares") or {}
+            for visibility in ("public", "private"):
+                entries = (shares.get(visibility) or {}).get(channel_id) or []
+                if entries and entries[0].get("ts"):
+                    ts = str(entries[0]["ts"])
+                    break
+            if ts:
+                break
+        permalink = "" if ts else str((files[0] if files else {}).get("permalink") or "")
+        return ts, raw, permalink
+
+    # -- reconciliation -----------------------------------------------------------------
+    def find_existing(self, channel: Channel, request: PublishRequest) -> RemoteRef | None:
+        token = channel.credentials["access_token"]
+        channel_id = self._channel_id(channel, request)
+        thread_ts = self._thread_ts(request)
+        params = {
+            "channel": channel_id,
+            "include_all_metadata": "true",
+            "limit": str(HISTORY_LIMIT),
+        }
+        if thread_ts:
+            # Replies are not in the channel history, only in their thread.
+            method = "/conversations.replies"
+            params["ts"] = thread_ts
+        else:
+            method = "/conversations.history"
+        body = self.request(
+            "GET",
+            self.url("api", method),
+            phase=Phase.READ,
+            params=params,
+            headers=self._headers(token),
+        ).json()
+        for message in body.get("messages") or []:
+            if self._matches(message, request):
+                ts = str(message["ts"])
+                extra = {"channel": channel_id, "thread_ts": thread_ts or ts}
+                return RemoteRef(id=ts, url=self._permalink(token, channel_id, ts), extra=extra)
+        return None
+
+    @staticmethod
+    def _matches(message: dict, request: PublishRequest) -> bool:
+        metadata = message.get("metadata") or {}
+        if metadata.get("event_type") == EVENT_TYPE:
+            return (metadata.get("event_payload") or {}).get("post_id") == request.post_id
+        # File shares cannot carry metadata: match their text and file count instead.
+        if request.media and message.get("files"):
+            same_text = (message.get("text") or "").strip() == request.text.strip()
+            return same_text and len(message["files"]) == len(request.media)
+        return False
+
+
+def _install_redaction(patterns: tuple[str, ...]) -> None:
+    target = logging.getLogger("urllib3.connectionpool")
+    if not any(getattr(f, "name", "") == f"redact:{__name__}" for f in target.filters):
+        target.addFilter(_RedactUrls(patterns))
+
+
+_install_redaction(SlackProvider.redact_patterns)
