@@ -1,0 +1,515 @@
+"""LinkedIn: a member's own feed (linkedin) and the pages they administer (linkedin-page).
+
+Both use the versioned REST API (``/rest/posts``, ``/rest/images``); every REST call carries
+``LinkedIn-Version`` (there is no fallback to a default version) and the Rest.li 2.0 header.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote, urlencode
+
+import requests
+
+from integrations.providers.base import (
+    Account,
+    Channel,
+    Draft,
+    ErrorKind,
+    Grant,
+    Issue,
+    MediaRules,
+    Phase,
+    Provider,
+    ProviderError,
+    PublishRequest,
+    PublishResult,
+    RemoteRef,
+    SettingField,
+)
+
+MB = 1024 * 1024
+# The Marketing API version this module was written against (YYYYMM). LinkedIn supports each
+# version for about a year, then answers 426; bump it after checking the migration notes.
+LINKEDIN_VERSION = "202605"
+_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+# Characters LinkedIn's "little" text format reserves; unescaped, LinkedIn silently cuts
+# the post at the first one. '#' stays bare before a word so hashtags keep working.
+_RESERVED = re.compile(r"[\\|{}@\[\]()<>*_~]|#(?!\w)")
+
+
+def escape_little(text: str) -> str:
+    """Backslash-escape little-format reserved characters, leaving links intact."""
+    parts, last = [], 0
+    for match in _URL.finditer(text):
+        parts.append(_RESERVED.sub(lambda m: "\\" + m.group(0), text[last : match.start()]))
+        parts.append(match.group(0))
+        last = match.end()
+    parts.append(_RESERVED.sub(lambda m: "\\" + m.group(0), text[last:]))
+    return "".join(parts)
+
+
+def normalise(text: str) -> str:
+    text = re.sub(r"\\(.)", r"\1", text or "")
+    return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
+
+
+def _expiry(seconds) -> datetime | None:
+    try:
+        return datetime.now(UTC) + timedelta(seconds=int(seconds))
+    except (TypeError, ValueError):
+        return None
+
+
+def _next_midnight_utc() -> float:
+    now = datetime.now(UTC)
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return (midnight - now).total_seconds()
+
+
+class LinkedInProvider(Provider):
+    identifier = "linkedin"
+    display_name = "LinkedIn"
+    auth_kind = "oauth2"
+    account_selection = "none"
+    reply_mode = "comment"
+    text_counter = "codepoints"
+    text_limit = 3000
+    # Images only: video (/rest/videos) and documents are not implemented yet.
+    media_rules = MediaRules(
+        max_count=20,
+        mime_types=("image/jpeg", "image/png", "image/gif"),
+        max_image_bytes=10 * MB,
+    )
+    idempotency = "none"
+    lookup = "by-content"
+    # Tokens last 60 days; only approved partners get refresh tokens, so nothing is
+    # refreshed ahead of time and the lifecycle job reminds people to reconnect.
+    refresh_ahead = 0
+    max_concurrency = 2
+    scopes = ("openid", "profile", "w_member_social")
+    write_scope = "w_member_social"
+    required_settings = ("LINKEDIN_CLIENT_ID", "LINKEDIN_CLIENT_SECRET")
+    endpoints = {
+        "auth": "https://www.linkedin.com/oauth/v2/authorization",
+        "token": "https://www.linkedin.com/oauth/v2/accessToken",
+        "api": "https://api.linkedin.com",
+    }
+    settings_fields = (
+        SettingField(
+            "post_as_images_carousel",
+            "bool",
+            label="Post images as a carousel",
+            help_text="Images become one swipeable document post.",
+        ),
+        SettingField("carousel_name", "string", label="Carousel title", max_length=200),
+    )
+    api_version = LINKEDIN_VERSION
+    lookup_count = 20
+
+    # -- connecting -----------------------------------------------------------------------
+    def authorization_url(self, *, state, redirect_uri, code_challenge="", instance=None) -> str:
+        params = {
+            "response_type": "code",
+            "client_id": self.setting("LINKEDIN_CLIENT_ID"),
+            "redirect_uri": redirect_uri,
+            "state": state,
+            "scope": " ".join(self.scopes),
+        }
+        return f"{self.endpoint('auth')}?{urlencode(params, quote_via=quote)}"
+
+    def _token(self, form: dict) -> Grant:
+        form = {
+            **form,
+            "client_id": self.setting("LINKEDIN_CLIENT_ID"),
+            "client_secret": self.setting("LINKEDIN_CLIENT_SECRET"),
+        }
+        response = self.request("POST", self.endpoint("token"), phase=Phase.AUTH, data=form)
+        data = self._json(response, Phase.AUTH)
+        if not data.get("access_token"):
+            raise ProviderError(ErrorKind.TRANSIENT_BEFORE_SEND, "LinkedIn sent no access token.")
+        credentials = {"access_token": data["access_token"]}
+        if data.get("refresh_token"):
+            credentials["refresh_token"] = data["refresh_token"]
+        return Grant(
+            credentials=credentials,
+            expires_at=_expiry(data.get("expires_in")),
+            refresh_expires_at=_expiry(data.get("refresh_token_expires_in")),
+            # LinkedIn separates granted scopes with commas.
+            scopes=[s for s in re.split(r"[,\s]+", data.get("scope") or "") if s],
+        )
+
+    def exchange_code(self, *, code, redirect_uri, code_verifier="", instance=None) -> Grant:
+        grant = self._token(
+            {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+        )
+        if grant.scopes and self.write_scope not in grant.scopes:
+            raise ProviderError(
+                ErrorKind.PERMISSION_DENIED,
+                f"{self.display_name} was not allowed to post; connect again and allow posting.",
+                network_code="scope",
+            )
+        return grant
+
+    def refresh(self, channel: Channel) -> Grant:
+        token = channel.credentials.get("refresh_token")
+        if not token:
+            raise ProviderError(
+                ErrorKind.AUTH_REVOKED,
+                "LinkedIn sign-ins last 60 days and cannot be renewed; reconnect this channel.",
+            )
+        # LinkedIn does not extend the refresh token's life; it may omit it, and the
+        # caller then keeps the one it has.
+        return self._token({"grant_type": "refresh_token", "refresh_token": token})
+
+    def _userinfo(self, access_token: str) -> Account:
+        response = self.request(
+            "GET",
+            self.url("api", "/v2/userinfo"),
+            phase=Phase.READ,
+            headers={"Authorization": f"Bearer {access_token}"},
+        )
+        info = self._json(response, Phase.READ)
+        sub = str(info.get("sub") or "")
+        name = info.get("name") or " ".join(
+            p for p in (info.get("given_name"), info.get("family_name")) if p
+        )
+        return Account(
+            external_id=sub,
+            name=name or sub,
+            avatar_url=info.get("picture") or "",
+            kind="account",
+            meta={"urn": f"urn:li:person:{sub}"},
+        )
+
+    def accounts(self, grant: Grant) -> list[Account]:
+        return [self._userinfo(grant.credentials["access_token"])]
+
+    def fetch_profile(self, channel: Channel) -> Account:
+        return self._userinfo(channel.credentials["access_token"])
+
+    def author_urn(self, channel: Channel) -> str:
+        return channel.meta.get("urn") or f"urn:li:person:{channel.external_id}"
+
+    # -- validation -----------------------------------------------------------------------
+    def validate(self, draft: Draft, channel: Channel | None = None) -> list[Issue]:
+        issues = super().validate(draft, channel)
+        first = draft.items[0].media if draft.items else []
+        if draft.settings.get("post_as_images_carousel") is True and first:
+            issues.append(
+                Issue(
+                    "setting_invalid",
+                    "Document carousels are not available on this server yet; the images "
+                    "will be posted as a multi-image post.",
+                    "post_as_images_carousel",
+                    severity="warning",
+                )
+            )
+        for index, item in enumerate(draft.items[1:], start=1):
+            if item.media:
+                issues.append(
+                    Issue(
+                        "media_count",
+                        "LinkedIn comments cannot carry media; keep files on the first post.",
+                        "media",
+                        item=index,
+                    )
+                )
+        return issues
+
+    # -- publishing -----------------------------------------------------------------------
+    def publish(self, channel: Channel, request: PublishRequest) -> PublishResult:
+        parent = request.root or request.reply_to
+        if parent is not None:
+            return self._comment(channel, request, parent)
+        author = self.author_urn(channel)
+        images = self._upload_images(channel, request, author)
+        body: dict = {
+            "author": author,
+            "commentary": escape_little(request.text),
+            "visibility": "PUBLIC",
+            "distribution": {
+                "feedDistribution": "MAIN_FEED",
+                "targetEntities": [],
+                "thirdPartyDistributionChannels": [],
+            },
+            "lifecycleState": "PUBLISHED",
+            "isReshareDisabledByAuthor": False,
+        }
+        if len(images) == 1:
+            body["content"] = {"media": images[0]}
+        elif images:
+            body["content"] = {"multiImage": {"images": images}}
+        response = self._api(channel, "POST", "/rest/posts", Phase.COMMIT, json=body)
+        urn = response.headers.get("x-restli-id", "")
+        if not urn:
+            raise ProviderError(
+                ErrorKind.UNKNOWN_OUTCOME,
+                "LinkedIn accepted the post but did not say which post it created.",
+                raw_excerpt=response.text,
+            )
+        return PublishResult(ref=self._ref(urn), raw={"x-restli-id": urn})
+
+    def _comment(self, channel: Channel, request: PublishRequest, parent: RemoteRef):
+        actor = self.author_urn(channel)
+        body = {
+            "actor": actor,
+            "object": parent.id,
+            "message": {"text": escape_little(request.text)},
+        }
+        response = self._api(
+            channel,
+            "POST",
+            f"/rest/socialActions/{quote(parent.id, safe='')}/comments",
+            Phase.COMMIT,
+            json=body,
+        )
+        urn = response.headers.get("x-restli-id", "")
+        try:
+            data = response.json()
+        except ValueError:
+            data = {}
+        if isinstance(data, dict):
+            urn = data.get("commentUrn") or urn or str(data.get("id") or "")
+        if not urn:
+            raise ProviderError(
+                ErrorKind.UNKNOWN_OUTCOME,
+                "LinkedIn accepted the comment but did not say which comment it created.",
+                raw_excerpt=response.text,
+            )
+        return PublishResult(
+            ref=RemoteRef(id=urn, url=self._ref(parent.id).url, extra={"object": parent.id}),
+        )
+
+    def _upload_images(self, channel: Channel, request: PublishRequest, owner: str) -> list[dict]:
+        """initializeUpload → PUT the bytes; image URNs go into progress before the commit."""
+        done: list = request.progress.setdefault("images", [])
+        token = channel.credentials["access_token"]
+        for index, item in enumerate(request.media):
+            if index < len(done):
+                continue
+            response = self._api(
+                channel,
+                "POST",
+                "/rest/images",
+                Phase.UPLOAD,
+                params={"action": "initializeUpload"},
+                json={"initializeUploadRequest": {"owner": owner}},
+            )
+            value = self._json(response, Phase.UPLOAD).get("value") or {}
+            upload_url, urn = value.get("uploadUrl"), value.get("image")
+            if not upload_url or not urn:
+                raise ProviderError(
+                    ErrorKind.TRANSIENT_BEFORE_SEND,
+                    "LinkedIn did not give us a place to upload the image.",
+                    raw_excerpt=response.text,
+                )
+            self.request(
+                "PUT",
+                upload_url,
+                phase=Phase.UPLOAD,
+                timeout=self.upload_timeout,
+                data=item.read(),
+                headers={
+                    "Authorization": f"Bearer {token}",
+                    "Content-Type": "application/octet-stream",
+                },
+            )
+            done.append(urn)
+        return [
+            {"id": urn, **({"altText": item.alt_text[:4086]} if item.alt_text else {})}
+            for urn, item in zip(done, request.media, strict=False)
+        ]
+
+    def find_existing(self, channel: Channel, request: PublishRequest) -> RemoteRef | None:
+        if request.root or request.reply_to:
+            return None  # comments are not looked up; the engine asks the person to check
+        response = self._api(
+            channel,
+            "GET",
+            "/rest/posts",
+            Phase.READ,
+            params={
+                "q": "author",
+                "author": self.author_urn(channel),
+                "count": self.lookup_count,
+                "sortBy": "LAST_MODIFIED",
+            },
+        )
+        wanted = normalise(request.text)
+        for post in self._json(response, Phase.READ).get("elements") or []:
+            if normalise(post.get("commentary", "")) == wanted and post.get("id"):
+                return self._ref(post["id"])
+        return None
+
+    @staticmethod
+    def _ref(urn: str) -> RemoteRef:
+        return RemoteRef(id=urn, url=f"https://www.linkedin.com/feed/update/{urn}")
+
+    # -- HTTP -----------------------------------------------------------------------------
+    def rest_headers(self, token: str) -> dict:
+        return {
+            "Authorization": f"Bearer {token}",
+            "LinkedIn-Version": self.api_version,
+            "X-Restli-Protocol-Version": "2.0.0",
+        }
+
+    def _api(self, channel: Channel, method: str, path: str, phase: Phase, **kwargs):
+        headers = {**self.rest_headers(channel.credentials["access_token"])}
+        headers.update(kwargs.pop("headers", {}))
+        try:
+            return self.request(
+                method, self.url("api", path), phase=phase, headers=headers, **kwargs
+            )
+        except ProviderError as error:
+            # Without a refresh token an expired sign-in cannot be renewed.
+            if error.kind == ErrorKind.AUTH_EXPIRED and not channel.credentials.get(
+                "refresh_token"
+            ):
+                error.kind = ErrorKind.AUTH_REVOKED
+                error.user_message = (
+                    "LinkedIn no longer accepts this sign-in (it lasts 60 days); "
+                    "reconnect the channel."
+                )
+            raise
+
+    def _json(self, response: requests.Response, phase: Phase) -> dict:
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            kind = (
+                ErrorKind.UNKNOWN_OUTCOME
+                if phase == Phase.COMMIT
+                else ErrorKind.TRANSIENT_BEFORE_SEND
+            )
+            raise ProviderError(
+                kind, "LinkedIn sent an answer we could not read.", raw_excerpt=response.text
+            )
+        return data
+
+    def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
+        status = response.status_code
+        if status < 400:
+            return None
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        if not isinstance(body, dict):
+            body = {}
+        message = str(body.get("message") or body.get("error_description") or "")
+        code = str(body.get("code") or body.get("serviceErrorCode") or body.get("error") or status)
+        excerpt = response.text[:500]
+        name = self.display_name
+
+        def error(kind, text, **extra):
+            return ProviderError(kind, text, network_code=code, raw_excerpt=excerpt, **extra)
+
+        if phase == Phase.AUTH and status in (400, 401):
+            if body.get("error") == "invalid_client":
+                return error(
+                    ErrorKind.PERMISSION_DENIED,
+                    "LinkedIn refused this server's app credentials; ask the administrator "
+                    "to check LINKEDIN_CLIENT_ID and LINKEDIN_CLIENT_SECRET.",
+                )
+            return error(
+                ErrorKind.AUTH_REVOKED, f"{name} no longer accepts this sign-in; reconnect."
+            )
+        if status == 401:
+            if body.get("code") == "REVOKED_ACCESS_TOKEN":
+                return error(
+                    ErrorKind.AUTH_REVOKED,
+                    f"{name} access was revoked; reconnect the channel.",
+                )
+            return error(ErrorKind.AUTH_EXPIRED, f"{name} refused our sign-in: {message}")
+        if status == 426:
+            return error(
+                ErrorKind.PERMISSION_DENIED,
+                f"LinkedIn no longer accepts API version {self.api_version}; the server "
+                "administrator must update Postiz. Nothing was posted.",
+            )
+        if status == 403:
+            return error(
+                ErrorKind.PERMISSION_DENIED,
+                f"{name} does not allow this for the connected account: "
+                f"{message or 'missing permission'}. Reconnect and allow posting, or check "
+                "your role on the page.",
+            )
+        if status == 429:
+            # LinkedIn's quotas are daily and reset at midnight UTC.
+            return error(
+                ErrorKind.RATE_LIMITED,
+                f"{name}'s daily limit was reached; we will try again after midnight UTC.",
+                retry_after=_next_midnight_utc(),
+            )
+        if status == 404:
+            return error(ErrorKind.NOT_FOUND, f"{name} could not find the target: {message}")
+        if status in (400, 409, 422):
+            return error(
+                ErrorKind.CONTENT_REJECTED, f"{name} rejected the post: {message or 'invalid'}"
+            )
+        return self.error_for_status(phase, response, message=message, code=code)
+
+
+class LinkedInPageProvider(LinkedInProvider):
+    identifier = "linkedin-page"
+    display_name = "LinkedIn Page"
+    account_selection = "pages"
+    analytics = "post"
+    scopes = (
+        "openid",
+        "profile",
+        "w_member_social",
+        "w_organization_social",
+        "r_organization_social",
+        "rw_organization_admin",
+    )
+    write_scope = "w_organization_social"
+
+    def accounts(self, grant: Grant) -> list[Account]:
+        """One account per organization the member administers (approved role)."""
+        channel = Channel(external_id="", credentials=grant.credentials)
+        response = self._api(
+            channel,
+            "GET",
+            "/rest/organizationAcls",
+            Phase.READ,
+            params={"q": "roleAssignee", "role": "ADMINISTRATOR", "state": "APPROVED"},
+        )
+        ids = []
+        for acl in self._json(response, Phase.READ).get("elements") or []:
+            urn = acl.get("organization") or acl.get("organizationalTarget") or ""
+            org_id = urn.rsplit(":", 1)[-1]
+            if org_id and org_id not in ids:
+                ids.append(org_id)
+        if not ids:
+            return []
+        # Rest.li 2.0 batch syntax; the list must not be percent-encoded.
+        response = self._api(
+            channel, "GET", f"/rest/organizations?ids=List({','.join(ids)})", Phase.READ
+        )
+        results = self._json(response, Phase.READ).get("results") or {}
+        return [self._account(org_id, results.get(org_id) or {}) for org_id in ids]
+
+    def _account(self, org_id: str, org: dict) -> Account:
+        vanity = org.get("vanityName") or ""
+        return Account(
+            external_id=org_id,
+            name=org.get("localizedName") or vanity or f"Organization {org_id}",
+            username=vanity,
+            profile_url=f"https://www.linkedin.com/company/{vanity or org_id}",
+            kind="page",
+            meta={"urn": f"urn:li:organization:{org_id}"},
+        )
+
+    def fetch_profile(self, channel: Channel) -> Account:
+        org_id = channel.external_id
+        response = self._api(channel, "GET", f"/rest/organizations/{org_id}", Phase.READ)
+        return self._account(org_id, self._json(response, Phase.READ))
+
+    def author_urn(self, channel: Channel) -> str:
+        return channel.meta.get("urn") or f"urn:li:organization:{channel.external_id}"

@@ -1,0 +1,32 @@
+from pathlib import Path
+
+import pytest
+
+from integrations.providers.linkedin import LinkedInPageProvider, LinkedInProvider
+from tests.providers.conftest import point
+
+HERE = Path(__file__).parent
+
+
+def configure(settings, httpserver):
+    settings.PROVIDER_SETTINGS = {
+        **settings.PROVIDER_SETTINGS,
+        "LINKEDIN_CLIENT_ID": "li-client-id",
+        "LINKEDIN_CLIENT_SECRET": "li-client-secret",
+    }
+    for identifier in ("linkedin", "linkedin-page"):
+        point(settings, httpserver, identifier, auth="/a", token="/t", api="/b")
+
+
+@pytest.fixture
+def provider(settings, httpserver):
+    configure(settings, httpserver)
+    yield LinkedInProvider()
+    httpserver.check_assertions()
+
+
+@pytest.fixture
+def page_provider(settings, httpserver):
+    configure(settings, httpserver)
+    yield LinkedInPageProvider()
+    httpserver.check_assertions()
