@@ -1,0 +1,572 @@
+"""Mastodon (and compatible servers), on whatever instance the person names.
+
+The app is registered on each instance on first use (``register_app``; the caller caches
+the client per instance and registers again after ``invalid_client``). Tokens do not
+expire. Limits are the instance's own, read from ``/api/v2/instance`` when connecting and
+kept in the channel's meta. Statuses are created with an ``Idempotency-Key`` header, so
+the engine may resend the commit with the same key after an unknown outcome.
+"""
+
+from __future__ import annotations
+
+import html
+import ipaddress
+import re
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from urllib.parse import urlencode, urlsplit
+
+import requests
+
+from integrations import text as text_counters
+from integrations.providers.base import (
+    Account,
+    Channel,
+    DraftItem,
+    ErrorKind,
+    Grant,
+    Issue,
+    MediaRules,
+    Phase,
+    Provider,
+    ProviderError,
+    PublishRequest,
+    PublishResult,
+    RemoteRef,
+)
+
+DEFAULT_MAX_CHARACTERS = 500
+DEFAULT_URL_LENGTH = 23
+SCOPES = ("read", "write:statuses", "write:media")
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+_REMOTE_MENTION = re.compile(r"(?<![\w@])(@[\w.]+)@[\w.-]+\.[a-z]{2,}", re.IGNORECASE)
+
+
+def _instance_origin(url: str) -> str:
+    """https://host[:port] from whatever was typed; plain http only for this machine."""
+    raw = (url or "").strip()
+    if not raw:
+        return ""
+    if "://" not in raw:
+        raw = "https://" + raw
+    parts = urlsplit(raw)
+    host = parts.hostname or ""
+    if not host or parts.scheme not in ("http", "https"):
+        return ""
+    scheme = "https"
+    if parts.scheme == "http" and _is_loopback(host):
+        scheme = "http"  # a development server on this machine
+    netloc = host if ":" not in host else f"[{host}]"
+    if parts.port:
+        netloc += f":{parts.port}"
+    return f"{scheme}://{netloc.lower()}"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _plain(content: str) -> str:
+    """A status's HTML as comparable text: no tags, no entities, no whitespace."""
+    return _SPACE.sub("", html.unescape(_TAG.sub("", content or "")))
+
+
+def _reset_seconds(response: requests.Response, default: float = 300.0) -> float:
+    """Mastodon sends X-RateLimit-Reset as an ISO 8601 time."""
+    value = response.headers.get("X-RateLimit-Reset", "")
+    if value:
+        try:
+            reset = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            if reset.tzinfo is None:
+                reset = reset.replace(tzinfo=UTC)
+            return max((reset - datetime.now(UTC)).total_seconds(), 0.0)
+        except ValueError:
+            pass
+    value = response.headers.get("Retry-After", "")
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        return default
+
+
+class MastodonProvider(Provider):
+    identifier = "mastodon"
+    display_name = "Mastodon"
+    auth_kind = "oauth2"
+    custom_instance = True
+    account_selection = "none"
+    reply_mode = "thread"
+    text_counter = "mastodon"
+    text_limit = DEFAULT_MAX_CHARACTERS
+    media_rules = MediaRules(
+        max_count=4,
+        mime_types=(
+            "image/jpeg",
+            "image/png",
+            "image/gif",
+            "image/webp",
+            "image/heic",
+            "image/avif",
+            "video/mp4",
+            "video/webm",
+            "video/quicktime",
+        ),
+        max_image_bytes=16 * 1024 * 1024,
+        max_video_bytes=99 * 1024 * 1024,
+        video_alone=True,
+    )
+    idempotency = "native-key"
+    lookup = "by-content"
+    refresh_ahead = 0  # tokens do not expire
+    max_concurrency = 4
+    scopes = SCOPES
+    # api: only the instance suggested in the connect form; each channel has its own.
+    endpoints = {"api": "https://mastodon.social"}
+    settings_fields = ()
+    # Polling media that is still being processed (the only waiting a provider does).
+    media_poll_attempts = 15
+    media_poll_interval = 2.0
+
+    # -- connecting ---------------------------------------------------------------------
+    def check_instance(self, instance_url: str) -> str:
+        origin = _instance_origin(instance_url)
+        label = instance_url.strip() or "That address"
+        if not origin:
+            raise ProviderError(
+                ErrorKind.NOT_FOUND,
+                f"{label} is not a web address; enter your server, e.g. mastodon.social.",
+            )
+        if self.instance_info(origin) is None:
+            raise ProviderError(
+                ErrorKind.NOT_FOUND,
+                f"{origin} does not look like a Mastodon server. Check the address of the "
+                "server where your account lives.",
+            )
+        return origin
+
+    def instance_info(self, origin: str) -> dict | None:
+        """The instance description (v2, else v1), or None when it is not Mastodon-like."""
+        for path, key in (("/api/v2/instance", "domain"), ("/api/v1/instance", "uri")):
+            try:
+                response = self.request("GET", origin + path, phase=Phase.READ)
+                data = response.json()
+            except ProviderError as error:
+                if error.kind == ErrorKind.TRANSIENT_BEFORE_SEND and error.network_code == "":
+                    raise ProviderError(
+                        ErrorKind.TRANSIENT_BEFORE_SEND,
+                        f"Could not reach {origin}; check the address or try again later.",
+                        raw_excerpt=error.raw_excerpt,
+                    ) from error
+                continue
+            except ValueError:
+                continue
+            if isinstance(data, dict) and data.get(key) and "version" in data:
+                data["_api"] = path
+                return data
+        return None
+
+    @staticmethod
+    def limits_from(info: dict) -> dict:
+        config = info.get("configuration") or {}
+        statuses = config.get("statuses") or {}
+        media = config.get("media_attachments") or {}
+        limits = {
+            "max_characters": statuses.get("max_characters")
+            or info.get("max_toot_chars")
+            or DEFAULT_MAX_CHARACTERS,
+            "characters_reserved_per_url": statuses.get("characters_reserved_per_url")
+            or DEFAULT_URL_LENGTH,
+            "max_media_attachments": statuses.get("max_media_attachments") or 4,
+        }
+        if media.get("image_size_limit"):
+            limits["image_size_limit"] = media["image_size_limit"]
+        if media.get("video_size_limit"):
+            limits["video_size_limit"] = media["video_size_limit"]
+        return {k: int(v) for k, v in limits.items()}
+
+    def register_app(self, *, instance_url: str, redirect_uri: str) -> dict:
+        origin = _instance_origin(instance_url)
+        website = _instance_origin(redirect_uri) or redirect_uri
+        response = self.request(
+            "POST",
+            origin + "/api/v1/apps",
+            phase=Phase.AUTH,
+            json={
+                "client_name": "Postiz",
+                "redirect_uris": redirect_uri,
+                "scopes": " ".join(SCOPES),
+                "website": website,
+            },
+        )
+        data = self._json(response)
+        if not data.get("client_id") or not data.get("client_secret"):
+            raise ProviderError(
+                ErrorKind.TRANSIENT_BEFORE_SEND,
+                f"{origin} did not register our app; try again.",
+                raw_excerpt=response.text,
+            )
+        return {"client_id": data["client_id"], "client_secret": data["client_secret"]}
+
+    def authorization_url(
+        self,
+        *,
+        state: str,
+        redirect_uri: str,
+        code_challenge: str = "",
+        instance: dict | None = None,
+    ) -> str:
+        instance = instance or {}
+        params = {
+            "response_type": "code",
+            "client_id": instance["client_id"],
+            "redirect_uri": redirect_uri,
+            "scope": " ".join(SCOPES),
+            "state": state,
+        }
+        if code_challenge:
+            # Honoured by Mastodon 4.3+, ignored by older servers.
+            params["code_challenge"] = code_challenge
+            params["code_challenge_method"] = "S256"
+        return f"{_instance_origin(instance['url'])}/oauth/authorize?{urlencode(params)}"
+
+    def exchange_code(
+        self, *, code: str, redirect_uri: str, code_verifier: str = "", instance: dict | None = None
+    ) -> Grant:
+        instance = instance or {}
+        origin = _instance_origin(instance["url"])
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "client_id": instance["client_id"],
+            "client_secret": instance["client_secret"],
+            "redirect_uri": redirect_uri,
+            "scope": " ".join(SCOPES),
+        }
+        if code_verifier:
+            form["code_verifier"] = code_verifier
+        response = self.request("POST", origin + "/oauth/token", phase=Phase.AUTH, data=form)
+        data = self._json(response)
+        token = data.get("access_token")
+        if not token:
+            raise ProviderError(
+                ErrorKind.AUTH_REVOKED,
+                f"{origin} did not give us an access token; connect again.",
+                raw_excerpt=response.text,
+            )
+        granted = (data.get("scope") or " ".join(SCOPES)).split()
+        missing = [
+            s
+            for s in ("write:statuses", "write:media")
+            if s not in granted and "write" not in granted
+        ]
+        if missing:
+            raise ProviderError(
+                ErrorKind.PERMISSION_DENIED,
+                f"Mastodon did not grant {', '.join(missing)}; connect again and allow posting.",
+                network_code="scope",
+            )
+        account = self._verify_credentials(origin, token)
+        meta = {
+            "instance": origin,
+            "account_id": str(account["id"]),
+            "acct": account.get("acct") or account.get("username", ""),
+        }
+        info = self.instance_info(origin)
+        meta.update(self.limits_from(info or {}))
+        return Grant(credentials={"access_token": token}, scopes=granted, meta=meta)
+
+    def _verify_credentials(self, origin: str, token: str) -> dict:
+        response = self.request(
+            "GET",
+            origin + "/api/v1/accounts/verify_credentials",
+            phase=Phase.READ,
+            headers=self._auth(token),
+        )
+        data = self._json(response)
+        if not data.get("id"):
+            raise ProviderError(
+                ErrorKind.TRANSIENT_BEFORE_SEND,
+                "Mastodon did not tell us which account this is; try again.",
+                raw_excerpt=response.text,
+            )
+        return data
+
+    def accounts(self, grant: Grant) -> list[Account]:
+        origin = grant.meta["instance"]
+        data = self._verify_credentials(origin, grant.credentials["access_token"])
+        host = urlsplit(origin).netloc
+        acct = data.get("acct") or data.get("username", "")
+        handle = acct if "@" in acct else f"{acct}@{host}"
+        return [
+            Account(
+                external_id=str(data["id"]),
+                name=data.get("display_name") or data.get("username") or acct,
+                username=f"@{handle}",
+                profile_url=data.get("url") or f"{origin}/@{acct}",
+                avatar_url=data.get("avatar") or "",
+                meta={**grant.meta, "account_id": str(data["id"])},
+            )
+        ]
+
+    def fetch_profile(self, channel: Channel) -> Account:
+        return self.accounts(Grant(credentials=channel.credentials, meta=channel.meta))[0]
+
+    # -- publishing ---------------------------------------------------------------------
+    def publish(self, channel: Channel, request: PublishRequest) -> PublishResult:
+        origin = self._origin(channel)
+        token = channel.credentials["access_token"]
+        media_ids = [self._upload(origin, token, request, i) for i in range(len(request.media))]
+        body: dict = {"status": request.text, "visibility": "public"}
+        if media_ids:
+            body["media_ids"] = media_ids
+        if request.reply_to is not None:
+            body["in_reply_to_id"] = request.reply_to.id
+        try:
+            response = self.request(
+                "POST",
+                origin + "/api/v1/statuses",
+                phase=Phase.COMMIT,
+                json=body,
+                headers={**self._auth(token), "Idempotency-Key": request.idempotency_key},
+            )
+        except ProviderError as error:
+            if error.kind == ErrorKind.NOT_FOUND and request.reply_to is not None:
+                error.user_message = (
+                    "The Mastodon post this replies to no longer exists, so the reply "
+                    "cannot be published."
+                )
+                error.args = (error.user_message,)
+            raise
+        data = self._json(response, phase=Phase.COMMIT)
+        if not data.get("id"):
+            raise ProviderError(
+                ErrorKind.UNKNOWN_OUTCOME,
+                "Mastodon accepted the post without an id; we will check whether it is live.",
+                raw_excerpt=response.text,
+            )
+        return PublishResult(ref=_ref(data), raw={"id": str(data["id"]), "uri": data.get("uri")})
+
+    def _upload(self, origin: str, token: str, request: PublishRequest, index: int) -> str:
+        state = request.progress.setdefault("media", {})
+        item = request.media[index]
+        key = str(index)
+        if key not in state:
+            response = self.request(
+                "POST",
+                origin + "/api/v2/media",
+                phase=Phase.UPLOAD,
+                timeout=self.upload_timeout,
+                files={"file": (item.filename, item.read(), item.mime_type)},
+                data={"description": item.alt_text} if item.alt_text else {},
+                headers=self._auth(token),
+            )
+            data = self._json(response)
+            if not data.get("id"):
+                raise ProviderError(
+                    ErrorKind.TRANSIENT_BEFORE_SEND,
+                    "Mastodon did not return the uploaded file; we will try again.",
+                    raw_excerpt=response.text,
+                )
+            # Persisted at once: a retry polls this upload instead of sending it again.
+            state[key] = {"id": str(data["id"]), "ready": bool(data.get("url"))}
+        entry = state[key]
+        if not entry["ready"]:
+            entry["ready"] = self._wait_for_media(origin, token, entry["id"])
+        return entry["id"]
+
+    def _wait_for_media(self, origin: str, token: str, media_id: str) -> bool:
+        """Poll a 202-accepted upload until it has a URL; bounded, then give up for now."""
+        for attempt in range(self.media_poll_attempts):
+            if attempt and self.media_poll_interval:
+                time.sleep(self.media_poll_interval)
+            response = self.request(
+                "GET",
+                f"{origin}/api/v1/media/{media_id}",
+                phase=Phase.UPLOAD,
+                headers=self._auth(token),
+            )
+            # 206 Partial Content: still processing.
+            if response.status_code == 200 and self._json(response).get("url"):
+                return True
+        raise ProviderError(
+            ErrorKind.TRANSIENT_BEFORE_SEND,
+            "Mastodon is still processing the media; we will try again shortly.",
+            retry_after=60,
+            network_code="media_processing",
+        )
+
+    def find_existing(self, channel: Channel, request: PublishRequest) -> RemoteRef | None:
+        """A recent status of ours with the same text, media count and parent."""
+        origin = self._origin(channel)
+        account_id = channel.meta.get("account_id") or channel.external_id
+        response = self.request(
+            "GET",
+            f"{origin}/api/v1/accounts/{account_id}/statuses",
+            phase=Phase.READ,
+            params={"limit": 40, "exclude_reblogs": "true"},
+            headers=self._auth(channel.credentials["access_token"]),
+        )
+        try:
+            statuses = response.json()
+        except ValueError:
+            statuses = None
+        if not isinstance(statuses, list):
+            raise ProviderError(
+                ErrorKind.TRANSIENT_BEFORE_SEND,
+                "Mastodon sent a list we could not read.",
+                raw_excerpt=response.text,
+            )
+        wanted = _SPACE.sub("", _REMOTE_MENTION.sub(r"\1", request.text))
+        parent = request.reply_to.id if request.reply_to else None
+        for status in statuses:
+            if not isinstance(status, dict):
+                continue
+            if _plain(status.get("content", "")) != wanted:
+                continue
+            if len(status.get("media_attachments") or []) != len(request.media):
+                continue
+            if (status.get("in_reply_to_id") or None) != parent:
+                continue
+            return _ref(status)
+        return None
+
+    # -- validation ---------------------------------------------------------------------
+    def count_text(self, text: str, channel: Channel | None = None) -> int:
+        meta = channel.meta if channel else {}
+        url_length = int(meta.get("characters_reserved_per_url") or DEFAULT_URL_LENGTH)
+        return text_counters.mastodon(text, url_length=url_length)
+
+    def limit_for(self, channel: Channel | None = None) -> int | None:
+        meta = channel.meta if channel else {}
+        return int(meta.get("max_characters") or DEFAULT_MAX_CHARACTERS)
+
+    def validate_item(self, index: int, item: DraftItem, channel: Channel | None) -> list[Issue]:
+        meta = channel.meta if channel else {}
+        rules = replace(
+            type(self).media_rules,
+            max_count=int(meta.get("max_media_attachments") or self.media_rules.max_count),
+            max_image_bytes=int(meta.get("image_size_limit") or self.media_rules.max_image_bytes),
+            max_video_bytes=int(meta.get("video_size_limit") or self.media_rules.max_video_bytes),
+        )
+        # The instance's own limits apply for this check only.
+        self.media_rules = rules
+        try:
+            return super().validate_item(index, item, channel)
+        finally:
+            del self.media_rules
+
+    # -- HTTP and classification --------------------------------------------------------
+    def _origin(self, channel: Channel) -> str:
+        return channel.meta.get("instance") or self.endpoint("api")
+
+    @staticmethod
+    def _auth(token: str) -> dict:
+        return {"Authorization": f"Bearer {token}"}
+
+    def _json(self, response: requests.Response, phase: Phase = Phase.READ) -> dict:
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            kind = ErrorKind.TRANSIENT_BEFORE_SEND
+            if phase == Phase.COMMIT:
+                kind = ErrorKind.UNKNOWN_OUTCOME
+            raise ProviderError(
+                kind, "Mastodon sent an answer we could not read.", raw_excerpt=response.text
+            )
+        return data
+
+    def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
+        status = response.status_code
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        body = body if isinstance(body, dict) else {}
+        error = str(body.get("error") or "")
+        description = str(body.get("error_description") or "")
+        excerpt = response.text[:500]
+        if status < 400 and not error:
+            return None
+        if error in ("invalid_client", "unauthorized_client"):
+            return ProviderError(
+                ErrorKind.AUTH_REVOKED,
+                "This Mastodon server no longer knows our app; connect again and we will "
+                "register it anew.",
+                network_code="invalid_client",
+                raw_excerpt=excerpt,
+            )
+        if error == "invalid_grant":
+            return ProviderError(
+                ErrorKind.AUTH_REVOKED,
+                "The Mastodon sign-in code was used or expired; connect again.",
+                network_code="invalid_grant",
+                raw_excerpt=excerpt,
+            )
+        if status == 401:
+            return ProviderError(
+                ErrorKind.AUTH_REVOKED,
+                "Mastodon no longer accepts this connection (the app was removed or the "
+                "token revoked); reconnect the channel.",
+                network_code="401",
+                raw_excerpt=excerpt,
+            )
+        if status == 403:
+            return ProviderError(
+                ErrorKind.PERMISSION_DENIED,
+                f"Mastodon refused this for the connected account: {error or 'forbidden'}. "
+                "Reconnect and allow posting, or check the account on its server.",
+                network_code="403",
+                raw_excerpt=excerpt,
+            )
+        if status == 404:
+            return ProviderError(
+                ErrorKind.NOT_FOUND,
+                "Mastodon could not find what this refers to; it may have been deleted.",
+                network_code="404",
+                raw_excerpt=excerpt,
+            )
+        if status == 429:
+            return ProviderError(
+                ErrorKind.RATE_LIMITED,
+                "Mastodon asked us to slow down; we will try again after its limit resets.",
+                retry_after=_reset_seconds(response),
+                network_code="429",
+                raw_excerpt=excerpt,
+            )
+        if status == 413:
+            return ProviderError(
+                ErrorKind.CONTENT_REJECTED,
+                "The Mastodon server refused a file as too large.",
+                network_code="413",
+                raw_excerpt=excerpt,
+                field="media",
+            )
+        if status in (400, 422):
+            detail = error or description or "the server did not say why"
+            return ProviderError(
+                ErrorKind.CONTENT_REJECTED,
+                f"Mastodon rejected the post: {detail}",
+                network_code=str(status),
+                raw_excerpt=excerpt,
+                field="media" if phase == Phase.UPLOAD else "text",
+            )
+        if status < 400:
+            return None
+        return self.error_for_status(phase, response, message=error)
+
+
+def _ref(status: dict) -> RemoteRef:
+    return RemoteRef(
+        id=str(status["id"]),
+        url=status.get("url") or status.get("uri") or "",
+        extra={"uri": status.get("uri", "")},
+    )
