@@ -2,6 +2,7 @@
 the encrypted fields are excluded and shown only as the names of the keys stored."""
 
 from django.contrib import admin
+from django.db import models
 
 from integrations.models import Customer, InstanceApp, Integration
 
@@ -37,6 +38,7 @@ class IntegrationAdmin(admin.ModelAdmin):
         "updated_at",
     )
     raw_id_fields = ("customer",)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description="Credentials")
     def stored_secrets(self, obj):

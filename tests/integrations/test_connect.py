@@ -124,9 +124,7 @@ def test_a_state_for_another_network_is_refused(x_network, org, owner, client_fo
     assert not Integration.objects.exists()
 
 
-def test_someone_who_lost_the_right_to_manage_channels_cannot_finish(
-    x_network, org, client_for
-):
+def test_someone_who_lost_the_right_to_manage_channels_cannot_finish(x_network, org, client_for):
     membership = MembershipFactory(organization=org, role=Role.ADMIN)
     client = client_for(membership.user)
     _, params = _start_x(client)
@@ -247,9 +245,7 @@ def test_bluesky_connects_with_an_app_password_and_stores_it_encrypted(
     assert BLUESKY_PASSWORD not in logged and access not in logged
 
 
-def test_a_wrong_app_password_is_explained_and_nothing_is_saved(
-    httpserver, org, owner, client_for
-):
+def test_a_wrong_app_password_is_explained_and_nothing_is_saved(httpserver, org, owner, client_for):
     httpserver.expect_request("/xrpc/com.atproto.server.createSession").respond_with_response(
         reply("bluesky", "authentication_required")
     )
