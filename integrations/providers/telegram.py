@@ -1,0 +1,461 @@
+"""Telegram: a bot (token from @BotFather) posting to one channel or group.
+
+The token sits in the URL path (``/bot<token>/method``), so every URL is redacted before
+it reaches a log line. Telegram's errors carry only ``error_code`` and a ``description``;
+where the status alone does not decide, the description's stable prefixes do.
+
+A group upgraded to a supergroup gets a new chat id: the error raised is
+``TelegramChatMigrated`` (kind ``transient_before_send``, nothing was posted) with
+``migrated_chat_id``; the caller stores the new id as the channel's ``meta["chat_id"]``
+and tries again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+
+import requests
+
+from integrations import text as text_counters
+from integrations.providers.base import (
+    Account,
+    Channel,
+    CredentialField,
+    Draft,
+    ErrorKind,
+    Grant,
+    Issue,
+    MediaItem,
+    MediaRules,
+    Phase,
+    Provider,
+    ProviderError,
+    PublishRequest,
+    PublishResult,
+    RemoteRef,
+    SettingField,
+    retry_after_seconds,
+)
+
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+TOKEN_SHAPE = re.compile(r"^\d{5,15}:[A-Za-z0-9_-]{30,50}$")
+CHAT_SHAPE = re.compile(r"^(?:-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31})$")
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
+
+
+class TelegramChatMigrated(ProviderError):
+    """The group became a supergroup; nothing was posted. Retry with ``migrated_chat_id``."""
+
+    def __init__(self, migrated_chat_id: str, **kwargs):
+        super().__init__(
+            ErrorKind.TRANSIENT_BEFORE_SEND,
+            "This Telegram group was upgraded to a supergroup; we will post to its new id.",
+            **kwargs,
+        )
+        self.migrated_chat_id = str(migrated_chat_id)
+
+
+def _json(response: requests.Response):
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def normalise_chat(value: str) -> str:
+    """``@name``, ``name``, ``t.me/name`` or a numeric id → ``@name`` or the id."""
+    value = (value or "").strip()
+    value = re.sub(r"^(?:https?://)?(?:t\.me|telegram\.me)/", "", value).strip("/")
+    if value and not value.startswith("@") and not re.fullmatch(r"-?\d+", value):
+        value = "@" + value
+    if not CHAT_SHAPE.match(value):
+        raise ValueError("not a chat")
+    return value
+
+
+class _RedactUrls(logging.Filter):
+    """urllib3 logs request paths at DEBUG; Telegram paths carry the bot token."""
+
+    def __init__(self, patterns: tuple[str, ...]):
+        super().__init__(f"redact:{__name__}")
+        self.patterns = [re.compile(p) for p in patterns]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = message
+        for pattern in self.patterns:
+            redacted = pattern.sub("[redacted]", redacted)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+class TelegramProvider(Provider):
+    identifier = "telegram"
+    display_name = "Telegram"
+    auth_kind = "bot-token"
+    account_selection = "none"
+    reply_mode = "thread"
+    text_counter = "utf16"
+    text_limit = TEXT_LIMIT
+    media_rules = MediaRules(
+        max_count=10,
+        max_image_bytes=10 * 1024 * 1024,
+        max_video_bytes=50 * 1024 * 1024,
+    )
+    idempotency = "none"
+    lookup = "none"
+    refresh_ahead = 0
+    max_concurrency = 5
+    endpoints = {"api": "https://api.telegram.org"}
+    preference_fields = (
+        SettingField("link_preview", "bool", label="Show link previews", default=True),
+    )
+    redact_patterns = (r"bot\d+:[A-Za-z0-9_-]+", r"\b\d{5,15}:[A-Za-z0-9_-]{30,50}\b")
+
+    # -- errors -------------------------------------------------------------------------
+    def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
+        status = response.status_code
+        body = _json(response)
+        excerpt = self.redact(response.text[:500])
+        if isinstance(body, dict) and body.get("ok") is True and status < 300:
+            return None
+        if status < 300 and not isinstance(body, dict):
+            if phase == Phase.COMMIT:
+                return ProviderError(
+                    ErrorKind.UNKNOWN_OUTCOME,
+                    "Telegram answered the post with something unreadable; it may be live.",
+                    network_code=str(status),
+                    raw_excerpt=excerpt,
+                )
+            return None
+        body = body if isinstance(body, dict) else {}
+        code = int(body.get("error_code") or status)
+        description = str(body.get("description") or "")
+        lowered = description.lower()
+        parameters = body.get("parameters") or {}
+        network_code = str(code)
+        if parameters.get("migrate_to_chat_id"):
+            return TelegramChatMigrated(
+                parameters["migrate_to_chat_id"], network_code=network_code, raw_excerpt=excerpt
+            )
+        if code == 429 or parameters.get("retry_after"):
+            retry = parameters.get("retry_after")
+            return ProviderError(
+                ErrorKind.RATE_LIMITED,
+                "Telegram asked us to slow down; we will try again shortly.",
+                retry_after=float(retry) if retry else retry_after_seconds(response, 30.0),
+                network_code=network_code,
+                raw_excerpt=excerpt,
+            )
+        if code in (401, 404):
+            # 404 is Telegram's answer to a malformed token in the path.
+            return ProviderError(
+                ErrorKind.AUTH_REVOKED,
+                "Telegram does not accept the bot token (revoked in @BotFather?); "
+                "reconnect with a current token.",
+                network_code=network_code,
+                raw_excerpt=excerpt,
+            )
+        if code == 403:
+            return ProviderError(
+                ErrorKind.PERMISSION_DENIED,
+                "The bot cannot post in this chat (it was removed or is not a member); "
+                "add it as an administrator with permission to post.",
+                network_code=network_code,
+                raw_excerpt=excerpt,
+            )
+        if code == 400:
+            if "chat not found" in lowered:
+                return ProviderError(
+                    ErrorKind.NOT_FOUND,
+                    "Telegram cannot find this chat; it may have been deleted, or the bot "
+                    "was never added to it.",
+                    network_code=network_code,
+                    raw_excerpt=excerpt,
+                )
+            if "message to be replied not found" in lowered or "reply not found" in lowered:
+                return ProviderError(
+                    ErrorKind.NOT_FOUND,
+                    "The Telegram message this replies to was deleted.",
+                    network_code=network_code,
+                    raw_excerpt=excerpt,
+                )
+            if "not enough rights" in lowered or "administrator rights" in lowered:
+                return ProviderError(
+                    ErrorKind.PERMISSION_DENIED,
+                    "The bot lacks the right to post here; make it an administrator that "
+                    "can post messages.",
+                    network_code=network_code,
+                    raw_excerpt=excerpt,
+                )
+            return ProviderError(
+                ErrorKind.CONTENT_REJECTED,
+                f"Telegram rejected the post: {description or 'bad request'}",
+                network_code=network_code,
+                raw_excerpt=excerpt,
+                field="text" if ("too long" in lowered or "entities" in lowered) else "",
+            )
+        return self.error_for_status(phase, response, message=description, code=network_code)
+
+    # -- connecting ---------------------------------------------------------------------
+    def credential_fields(self) -> list[CredentialField]:
+        return [
+            CredentialField(
+                "bot_token",
+                "Bot token",
+                type="secret",
+                help_text="From @BotFather: /newbot, then copy the token (123456:ABC-…).",
+            ),
+            CredentialField(
+                "chat",
+                "Channel or group",
+                help_text=(
+                    "@channelname for a public channel, or the numeric chat id (-100…) of a "
+                    "private one. Add the bot as an administrator there first."
+                ),
+            ),
+        ]
+
+    def _method(self, token: str, method: str) -> str:
+        return self.url("api", f"/bot{token}/{method}")
+
+    def _call(self, token: str, method: str, phase: Phase, **kwargs) -> dict | list:
+        response = self.request("POST", self._method(token, method), phase=phase, **kwargs)
+        return response.json().get("result")
+
+    def authenticate(self, fields: dict) -> Grant:
+        token = (fields.get("bot_token") or "").strip()
+        if not TOKEN_SHAPE.match(token):
+            raise ProviderError(
+                ErrorKind.CONTENT_REJECTED,
+                "That does not look like a bot token; @BotFather gives one like 123456789:AAH…",
+                field="bot_token",
+            )
+        try:
+            chat_ref = normalise_chat(fields.get("chat", ""))
+        except ValueError:
+            raise ProviderError(
+                ErrorKind.CONTENT_REJECTED,
+                "Enter the channel as @channelname, or the numeric chat id.",
+                field="chat",
+            ) from None
+        me = self._call(token, "getMe", Phase.AUTH)
+        try:
+            chat = self._call(token, "getChat", Phase.AUTH, json={"chat_id": chat_ref})
+        except ProviderError as exc:
+            if exc.kind in (ErrorKind.NOT_FOUND, ErrorKind.PERMISSION_DENIED):
+                raise ProviderError(
+                    exc.kind,
+                    f"Telegram cannot find {chat_ref} for this bot. Check the name, and add "
+                    f"@{me.get('username', 'the bot')} to the chat as an administrator first.",
+                    network_code=exc.network_code,
+                    field="chat",
+                ) from None
+            raise
+        member = self._call(
+            token,
+            "getChatMember",
+            Phase.AUTH,
+            json={"chat_id": chat["id"], "user_id": me["id"]},
+        )
+        self._check_membership(chat, member, me)
+        return Grant(
+            credentials={"bot_token": token},
+            meta={
+                "bot_id": str(me["id"]),
+                "bot_username": me.get("username", ""),
+                "chat": {
+                    "id": str(chat["id"]),
+                    "type": chat.get("type", ""),
+                    "title": chat.get("title")
+                    or " ".join(filter(None, [chat.get("first_name"), chat.get("last_name")])),
+                    "username": chat.get("username", ""),
+                },
+            },
+        )
+
+    @staticmethod
+    def _check_membership(chat: dict, member: dict, me: dict) -> None:
+        status = member.get("status")
+        bot = f"@{me.get('username', 'the bot')}"
+        if chat.get("type") == "channel":
+            if status == "creator" or (
+                status == "administrator" and member.get("can_post_messages", False)
+            ):
+                return
+            if status == "administrator":
+                message = (
+                    f"{bot} is an administrator of the channel but may not post; turn on "
+                    "“Post messages” in its administrator rights."
+                )
+            else:
+                message = (
+                    f"Add {bot} as an administrator of the channel with “Post messages” "
+                    "turned on, then connect again."
+                )
+            raise ProviderError(ErrorKind.PERMISSION_DENIED, message, field="chat")
+        if status in ("creator", "administrator", "member"):
+            return
+        if status == "restricted" and member.get("can_send_messages", False):
+            return
+        if status == "restricted":
+            message = f"{bot} is muted in this group; allow it to send messages."
+        else:
+            message = f"Add {bot} to the group, then connect again."
+        raise ProviderError(ErrorKind.PERMISSION_DENIED, message, field="chat")
+
+    def accounts(self, grant: Grant) -> list[Account]:
+        chat = grant.meta["chat"]
+        username = chat.get("username") or ""
+        return [
+            Account(
+                external_id=chat["id"],
+                name=chat.get("title") or (f"@{username}" if username else chat["id"]),
+                username=f"@{username}" if username else "",
+                profile_url=f"https://t.me/{username}" if username else "",
+                kind="channel" if chat.get("type") == "channel" else "chat",
+                meta={"chat_id": chat["id"], "chat_type": chat.get("type", "")},
+            )
+        ]
+
+    def fetch_profile(self, channel: Channel) -> Account:
+        grant = self.authenticate(
+            {"bot_token": channel.credentials.get("bot_token", ""), "chat": self._chat(channel)}
+        )
+        return self.accounts(grant)[0]
+
+    # -- validation ---------------------------------------------------------------------
+    def validate(self, draft: Draft, channel: Channel | None = None) -> list[Issue]:
+        issues = super().validate(draft, channel)
+        for index, item in enumerate(draft.items):
+            kinds = {self._media_kind(m) for m in item.media}
+            if len(item.media) > 1 and "document" in kinds and len(kinds) > 1:
+                issues.append(
+                    Issue(
+                        "media_mix",
+                        "Telegram albums hold photos and videos, or only documents.",
+                        "media",
+                        item=index,
+                    )
+                )
+        return issues
+
+    # -- publishing ---------------------------------------------------------------------
+    @staticmethod
+    def _chat(channel: Channel) -> str:
+        return str(channel.meta.get("chat_id") or channel.external_id)
+
+    @staticmethod
+    def _media_kind(item: MediaItem) -> str:
+        if item.mime_type in PHOTO_TYPES:
+            return "photo"
+        if item.mime_type == "video/mp4":
+            return "video"
+        return "document"
+
+    def message_url(self, channel: Channel, message_id: str) -> str:
+        username = (channel.username or "").lstrip("@")
+        if username:
+            return f"https://t.me/{username}/{message_id}"
+        chat_id = self._chat(channel)
+        if chat_id.startswith("-100"):
+            # Private supergroups and channels: a link that works for their members.
+            return f"https://t.me/c/{chat_id[4:]}/{message_id}"
+        return ""
+
+    def publish(self, channel: Channel, request: PublishRequest) -> PublishResult:
+        token = channel.credentials["bot_token"]
+        chat_id = self._chat(channel)
+        reply = {"message_id": int(request.reply_to.id)} if request.reply_to else None
+        text = request.text
+        if not request.media:
+            message = self._send_text(token, chat_id, text, reply, channel)
+            message_id = str(message["message_id"])
+            return PublishResult(
+                ref=RemoteRef(id=message_id, url=self.message_url(channel, message_id)),
+                raw=message,
+            )
+        fits = text_counters.utf16(text) <= CAPTION_LIMIT
+        # Media already posted on an earlier attempt (only the long text failed after it).
+        media_ids = list(request.progress.get("telegram_media_message_ids") or [])
+        if not media_ids:
+            messages = self._send_media(token, chat_id, request.media, text if fits else "", reply)
+            media_ids = [str(m["message_id"]) for m in messages]
+            request.progress["telegram_media_message_ids"] = media_ids
+        first = media_ids[0]
+        extra = {"message_ids": media_ids}
+        raw: dict = {"media_message_ids": media_ids}
+        if not fits and text.strip():
+            follow = self._send_text(token, chat_id, text, {"message_id": int(first)}, channel)
+            extra["text_message_id"] = str(follow["message_id"])
+            raw["text_message"] = follow
+        return PublishResult(
+            ref=RemoteRef(id=first, url=self.message_url(channel, first), extra=extra), raw=raw
+        )
+
+    def _send_text(
+        self, token: str, chat_id: str, text: str, reply: dict | None, channel: Channel
+    ) -> dict:
+        payload: dict = {
+            "chat_id": chat_id,
+            "text": text,
+            "link_preview_options": {
+                "is_disabled": not channel.preferences.get("link_preview", True)
+            },
+        }
+        if reply:
+            payload["reply_parameters"] = reply
+        return self._call(token, "sendMessage", Phase.COMMIT, json=payload)
+
+    def _send_media(
+        self,
+        token: str,
+        chat_id: str,
+        media: list[MediaItem],
+        caption: str,
+        reply: dict | None,
+    ) -> list[dict]:
+        data: dict = {"chat_id": chat_id}
+        if reply:
+            data["reply_parameters"] = json.dumps(reply)
+        if len(media) == 1:
+            item = media[0]
+            kind = self._media_kind(item)
+            if caption:
+                data["caption"] = caption
+            method = {"photo": "sendPhoto", "video": "sendVideo"}.get(kind, "sendDocument")
+            files = {kind: (item.filename, item.read(), item.mime_type)}
+            result = self._call(
+                token, method, Phase.COMMIT, data=data, files=files, timeout=self.upload_timeout
+            )
+            return [result]
+        entries, files = [], {}
+        for index, item in enumerate(media):
+            name = f"file{index}"
+            entry = {"type": self._media_kind(item), "media": f"attach://{name}"}
+            if index == 0 and caption:
+                entry["caption"] = caption
+            entries.append(entry)
+            files[name] = (item.filename, item.read(), item.mime_type)
+        data["media"] = json.dumps(entries)
+        return self._call(
+            token,
+            "sendMediaGroup",
+            Phase.COMMIT,
+            data=data,
+            files=files,
+            timeout=self.upload_timeout,
+        )
+
+
+def _install_redaction(patterns: tuple[str, ...]) -> None:
+    target = logging.getLogger("urllib3.connectionpool")
+    if not any(getattr(f, "name", "") == f"redact:{__name__}" for f in target.filters):
+        target.addFilter(_RedactUrls(patterns))
+
+
+_install_redaction(TelegramProvider.redact_patterns)
