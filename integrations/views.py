@@ -197,7 +197,7 @@ def _connect_instance(request, provider, reconnect, context):
         initial["instance_url"] = reconnect.meta.get("instance_url") or reconnect.meta.get(
             "instance", ""
         )
-    form = InstanceForm(request.POST or None, initial=initial)
+    form = InstanceForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             origin = provider.check_instance(form.cleaned_data["instance_url"])
@@ -237,7 +237,7 @@ def _connect_form(request, provider, context):
         fields = provider.credential_fields()
     except NotImplementedError:
         raise Http404("This network cannot be connected here.") from None
-    form = CredentialForm(request.POST or None, fields=fields)
+    form = CredentialForm(request.POST if request.method == "POST" else None, fields=fields)
     if request.method == "POST" and form.is_valid():
         try:
             grant = provider.authenticate(dict(form.cleaned_data))
@@ -351,7 +351,7 @@ def select_accounts(request, token):
     except ConnectError as error:
         return _connect_problem(request, str(error), organization=organization)
     provider = _provider_or_404(provider_id)
-    form = SelectAccountsForm(request.POST or None, accounts=accounts)
+    form = SelectAccountsForm(request.POST if request.method == "POST" else None, accounts=accounts)
     if request.method == "POST" and form.is_valid():
         chosen = set(form.cleaned_data["accounts"])
         connected = []
