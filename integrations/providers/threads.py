@@ -1,0 +1,491 @@
+"""Threads (Meta): container → publish, with media fetched by Meta from public URLs."""
+
+from __future__ import annotations
+
+import json
+import time
+import unicodedata
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote, urlencode
+
+import requests
+
+from integrations.providers.base import (
+    Account,
+    Channel,
+    Draft,
+    ErrorKind,
+    Grant,
+    Issue,
+    MediaItem,
+    MediaRules,
+    Phase,
+    Provider,
+    ProviderError,
+    PublishRequest,
+    PublishResult,
+    RemoteRef,
+    SettingField,
+)
+
+MB = 1024 * 1024
+RATE_LIMIT_CODES = {4, 17, 32, 613, 80001, 80002, 80004}
+PERMISSION_CODES = {10, *range(200, 300)}
+GRAPH = "/v1.0"
+
+
+def _expiry(seconds) -> datetime | None:
+    try:
+        return datetime.now(UTC) + timedelta(seconds=int(seconds))
+    except (TypeError, ValueError):
+        return None
+
+
+def normalise(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text or "").split()).casefold()
+
+
+def regain_access_seconds(response: requests.Response) -> float | None:
+    """Meta's estimate (minutes) in X-Business-Use-Case-Usage or X-App-Usage, in seconds."""
+    best = None
+    for header in ("X-Business-Use-Case-Usage", "X-App-Usage"):
+        raw = response.headers.get(header)
+        if not raw:
+            continue
+        try:
+            usage = json.loads(raw)
+        except ValueError:
+            continue
+        entries = []
+        if isinstance(usage, dict):
+            for value in usage.values():
+                entries += value if isinstance(value, list) else [value]
+            entries.append(usage)
+        for entry in entries:
+            if isinstance(entry, dict) and entry.get("estimated_time_to_regain_access"):
+                minutes = float(entry["estimated_time_to_regain_access"])
+                best = max(best or 0.0, minutes * 60)
+    return best
+
+
+class ThreadsProvider(Provider):
+    identifier = "threads"
+    display_name = "Threads"
+    auth_kind = "oauth2"
+    account_selection = "none"
+    reply_mode = "thread"
+    text_counter = "threads"
+    text_limit = 500
+    media_rules = MediaRules(
+        max_count=20,
+        mime_types=("image/jpeg", "image/png", "video/mp4", "video/quicktime"),
+        max_image_bytes=8 * MB,
+        max_video_bytes=1024 * MB,
+    )
+    idempotency = "container-handle"
+    lookup = "by-key"
+    analytics = "both"
+    refresh_ahead = 7 * 24 * 3600
+    max_concurrency = 2
+    scopes = ("threads_basic", "threads_content_publish", "threads_manage_replies")
+    required_settings = ("THREADS_APP_ID", "THREADS_APP_SECRET")
+    endpoints = {
+        "auth": "https://threads.net/oauth/authorize",
+        "api": "https://graph.threads.net",
+    }
+    settings_fields = (
+        SettingField("active_thread_finisher", "bool", label="Add a closing reply"),
+        SettingField("thread_finisher", "text", label="Closing reply", max_length=500),
+    )
+    redact_patterns = (r"(?<=access_token=)[^&\s]+", r"(?<=client_secret=)[^&\s]+")
+
+    # Container status polling: None waits poll_default seconds between checks.
+    poll_interval: float | None = None
+    poll_default = 5.0
+    poll_attempts = 60
+    lookup_count = 25
+
+    # -- connecting -----------------------------------------------------------------------
+    def authorization_url(self, *, state, redirect_uri, code_challenge="", instance=None) -> str:
+        params = {
+            "client_id": self.setting("THREADS_APP_ID"),
+            "redirect_uri": redirect_uri,
+            "scope": ",".join(self.scopes),
+            "response_type": "code",
+            "state": state,
+        }
+        return f"{self.endpoint('auth')}?{urlencode(params, quote_via=quote)}"
+
+    def exchange_code(self, *, code, redirect_uri, code_verifier="", instance=None) -> Grant:
+        response = self.request(
+            "POST",
+            self.url("api", "/oauth/access_token"),
+            phase=Phase.AUTH,
+            data={
+                "client_id": self.setting("THREADS_APP_ID"),
+                "client_secret": self.setting("THREADS_APP_SECRET"),
+                "grant_type": "authorization_code",
+                "redirect_uri": redirect_uri,
+                "code": code,
+            },
+        )
+        short = self._json(response, Phase.AUTH)
+        # The code gives a one-hour token; swap it for the 60-day one straight away.
+        response = self.request(
+            "GET",
+            self.url("api", "/access_token"),
+            phase=Phase.AUTH,
+            params={
+                "grant_type": "th_exchange_token",
+                "client_secret": self.setting("THREADS_APP_SECRET"),
+                "access_token": short.get("access_token", ""),
+            },
+        )
+        grant = self._grant(self._json(response, Phase.AUTH))
+        if short.get("user_id"):
+            grant.meta["user_id"] = str(short["user_id"])
+        return grant
+
+    def _grant(self, data: dict) -> Grant:
+        if not data.get("access_token"):
+            raise ProviderError(ErrorKind.TRANSIENT_BEFORE_SEND, "Threads sent no access token.")
+        # Threads reports no granted scopes here; a missing publish permission surfaces
+        # as error 10 on the first publish (permission_denied).
+        return Grant(
+            credentials={"access_token": data["access_token"]},
+            expires_at=_expiry(data.get("expires_in")),
+        )
+
+    def refresh(self, channel: Channel) -> Grant:
+        # The long-lived token refreshes itself (once it is a day old); there is no
+        # separate refresh token, so the grant has none and the caller keeps nothing else.
+        response = self.request(
+            "GET",
+            self.url("api", "/refresh_access_token"),
+            phase=Phase.AUTH,
+            params={
+                "grant_type": "th_refresh_token",
+                "access_token": channel.credentials["access_token"],
+            },
+        )
+        return self._grant(self._json(response, Phase.AUTH))
+
+    def _me(self, token: str) -> Account:
+        response = self._get(
+            token, "/me", {"fields": "id,username,name,threads_profile_picture_url"}
+        )
+        me = self._json(response, Phase.READ)
+        username = me.get("username") or ""
+        return Account(
+            external_id=str(me.get("id") or ""),
+            name=me.get("name") or username,
+            username=username,
+            profile_url=f"https://www.threads.com/@{username}" if username else "",
+            avatar_url=me.get("threads_profile_picture_url") or "",
+        )
+
+    def accounts(self, grant: Grant) -> list[Account]:
+        return [self._me(grant.credentials["access_token"])]
+
+    def fetch_profile(self, channel: Channel) -> Account:
+        return self._me(channel.credentials["access_token"])
+
+    # -- validation -----------------------------------------------------------------------
+    def validate(self, draft: Draft, channel: Channel | None = None) -> list[Issue]:
+        issues = super().validate(draft, channel)
+        for index, item in enumerate(draft.items):
+            for file in item.media:
+                if not file.public_url:
+                    issues.append(
+                        Issue(
+                            "media_url",
+                            f"Threads fetches media from a public link; {file.filename} has "
+                            "none. Configure public media storage or remove the file.",
+                            "media",
+                            item=index,
+                        )
+                    )
+        settings = draft.settings
+        if (
+            settings.get("active_thread_finisher") is True
+            and not str(settings.get("thread_finisher") or "").strip()
+        ):
+            issues.append(Issue("setting_required", "Write the closing reply.", "thread_finisher"))
+        finisher = str(settings.get("thread_finisher") or "")
+        if finisher and self.count_text(finisher) > self.text_limit:
+            issues.append(
+                Issue(
+                    "text_too_long",
+                    f"Threads allows {self.text_limit} characters in the closing reply.",
+                    "thread_finisher",
+                    limit=self.text_limit,
+                    actual=self.count_text(finisher),
+                )
+            )
+        return issues
+
+    # -- publishing -----------------------------------------------------------------------
+    def publish(self, channel: Channel, request: PublishRequest) -> PublishResult:
+        token = channel.credentials["access_token"]
+        user = channel.external_id
+        container = request.progress.get("container")
+        if not container:
+            container = self._create_container(token, user, request)
+            request.progress["container"] = container
+        self._wait_ready(token, container, request)
+        response = self.request(
+            "POST",
+            self.url("api", f"{GRAPH}/{user}/threads_publish"),
+            phase=Phase.COMMIT,
+            data={"creation_id": container},
+            headers=self._auth(token),
+        )
+        post_id = str(self._json(response, Phase.COMMIT).get("id") or "")
+        if not post_id:
+            raise ProviderError(
+                ErrorKind.UNKNOWN_OUTCOME,
+                "Threads accepted the post but did not say which post it created.",
+                raw_excerpt=response.text,
+            )
+        return PublishResult(
+            ref=RemoteRef(id=post_id, url=self._permalink(token, post_id)),
+            raw={"id": post_id, "container": container},
+        )
+
+    def _create_container(self, token: str, user: str, request: PublishRequest) -> str:
+        form: dict = {}
+        if request.text:
+            form["text"] = request.text
+        if request.reply_to is not None:
+            form["reply_to_id"] = request.reply_to.id
+        media = request.media
+        if len(media) == 1:
+            form.update(self._media_fields(media[0]))
+        elif len(media) > 1:
+            children = request.progress.setdefault("children", [])
+            for item in media[len(children) :]:
+                child = self._post_container(
+                    token, user, {"is_carousel_item": "true", **self._media_fields(item)}
+                )
+                children.append(child)
+            for child in children:
+                self._wait_ready(token, child, None)
+            form["media_type"] = "CAROUSEL"
+            form["children"] = ",".join(children)
+        else:
+            form["media_type"] = "TEXT"
+        return self._post_container(token, user, form)
+
+    def _post_container(self, token: str, user: str, form: dict) -> str:
+        response = self.request(
+            "POST",
+            self.url("api", f"{GRAPH}/{user}/threads"),
+            phase=Phase.UPLOAD,
+            data=form,
+            headers=self._auth(token),
+        )
+        container = str(self._json(response, Phase.UPLOAD).get("id") or "")
+        if not container:
+            raise ProviderError(
+                ErrorKind.TRANSIENT_BEFORE_SEND, "Threads did not create the post container."
+            )
+        return container
+
+    @staticmethod
+    def _media_fields(item: MediaItem) -> dict:
+        if not item.public_url:
+            raise ProviderError(
+                ErrorKind.CONTENT_REJECTED,
+                "Threads needs a public link to each file; this server has none for "
+                f"{item.filename}.",
+                field="media",
+            )
+        if item.is_video:
+            return {"media_type": "VIDEO", "video_url": item.public_url}
+        fields = {"media_type": "IMAGE", "image_url": item.public_url}
+        if item.alt_text:
+            fields["alt_text"] = item.alt_text
+        return fields
+
+    def _wait_ready(self, token: str, container: str, request: PublishRequest | None) -> None:
+        """Poll the container until FINISHED; bounded, after which a retry resumes here."""
+        for attempt in range(self.poll_attempts):
+            status = self._container_status(token, container)
+            state = status.get("status")
+            if state in ("FINISHED", None):
+                return
+            if state == "PUBLISHED":
+                raise ProviderError(
+                    ErrorKind.UNKNOWN_OUTCOME,
+                    "This Threads post was already published by an earlier attempt.",
+                    network_code="PUBLISHED",
+                )
+            if state == "ERROR":
+                raise ProviderError(
+                    ErrorKind.CONTENT_REJECTED,
+                    "Threads could not process the post: "
+                    f"{status.get('error_message') or 'unknown error'}.",
+                    network_code="ERROR",
+                    field="media",
+                )
+            if state == "EXPIRED":
+                if request is not None:
+                    request.progress.pop("container", None)
+                    request.progress.pop("children", None)
+                raise ProviderError(
+                    ErrorKind.TRANSIENT_BEFORE_SEND,
+                    "The prepared Threads post expired before publishing; "
+                    "we will prepare it again.",
+                    network_code="EXPIRED",
+                )
+            if attempt + 1 < self.poll_attempts:
+                self._sleep()
+        raise ProviderError(
+            ErrorKind.TRANSIENT_BEFORE_SEND,
+            "Threads is still processing the media; we will try again shortly.",
+            retry_after=60,
+        )
+
+    def _container_status(self, token: str, container: str) -> dict:
+        response = self._get(token, f"/{container}", {"fields": "status,error_message"})
+        return self._json(response, Phase.READ)
+
+    def _permalink(self, token: str, post_id: str) -> str:
+        # The post is live; a failure to read its link must not fail the publish.
+        try:
+            response = self._get(token, f"/{post_id}", {"fields": "permalink"})
+            return str(self._json(response, Phase.READ).get("permalink") or "")
+        except ProviderError:
+            return ""
+
+    def find_existing(self, channel: Channel, request: PublishRequest) -> RemoteRef | None:
+        token = channel.credentials["access_token"]
+        container = request.progress.get("container")
+        if container:
+            status = self._container_status(token, container).get("status")
+            if status != "PUBLISHED":
+                # Not published: the container can be published once, so retrying the
+                # commit with it is safe.
+                return None
+        response = self._get(
+            token,
+            f"/{channel.external_id}/threads",
+            {"fields": "id,text,timestamp,permalink", "limit": self.lookup_count},
+        )
+        wanted = normalise(request.text)
+        for post in self._json(response, Phase.READ).get("data") or []:
+            if normalise(post.get("text", "")) == wanted and post.get("id"):
+                return RemoteRef(id=str(post["id"]), url=post.get("permalink") or "")
+        return None
+
+    def _sleep(self) -> None:
+        seconds = self.poll_default if self.poll_interval is None else self.poll_interval
+        if seconds > 0:
+            time.sleep(seconds)
+
+    # -- HTTP -----------------------------------------------------------------------------
+    @staticmethod
+    def _auth(token: str) -> dict:
+        # Graph calls carry the token in a header, never in a URL that a log could keep.
+        return {"Authorization": f"Bearer {token}"}
+
+    def _get(self, token: str, path: str, params: dict) -> requests.Response:
+        return self.request(
+            "GET",
+            self.url("api", f"{GRAPH}{path}"),
+            phase=Phase.READ,
+            params=params,
+            headers=self._auth(token),
+        )
+
+    def _json(self, response: requests.Response, phase: Phase) -> dict:
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            kind = (
+                ErrorKind.UNKNOWN_OUTCOME
+                if phase == Phase.COMMIT
+                else ErrorKind.TRANSIENT_BEFORE_SEND
+            )
+            raise ProviderError(
+                kind, "Threads sent an answer we could not read.", raw_excerpt=response.text
+            )
+        return data
+
+    def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
+        status = response.status_code
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        error = body.get("error") if isinstance(body, dict) else None
+        if not isinstance(error, dict):
+            return None if status < 400 else self.error_for_status(phase, response)
+        try:
+            code = int(error.get("code") or 0)
+        except (TypeError, ValueError):
+            code = 0
+        subcode = error.get("error_subcode")
+        message = str(error.get("error_user_msg") or error.get("message") or "")
+        excerpt = response.text[:500]
+        network_code = f"{code}/{subcode}" if subcode else str(code)
+
+        def fail(kind, text, **extra):
+            return ProviderError(
+                kind, text, network_code=network_code, raw_excerpt=excerpt, **extra
+            )
+
+        if code == 190:
+            if phase == Phase.AUTH:
+                return fail(
+                    ErrorKind.AUTH_REVOKED,
+                    "Threads no longer accepts this sign-in; reconnect the channel.",
+                )
+            return fail(ErrorKind.AUTH_EXPIRED, "Threads sign-in expired; we will renew it.")
+        if code in RATE_LIMIT_CODES:
+            return fail(
+                ErrorKind.RATE_LIMITED,
+                "Threads asked us to slow down; we will try again later.",
+                retry_after=regain_access_seconds(response) or 300.0,
+            )
+        if phase == Phase.AUTH and status < 500 and not error.get("is_transient"):
+            return fail(
+                ErrorKind.AUTH_REVOKED, f"Threads refused the sign-in: {message}; connect again."
+            )
+        if code == 506:
+            return fail(
+                ErrorKind.CONTENT_REJECTED,
+                "Threads rejects duplicate posts; change the text and try again.",
+            )
+        if code == 368:
+            return fail(
+                ErrorKind.CONTENT_REJECTED,
+                f"Threads blocked this post under its rules: {message}",
+            )
+        if code == 9007:
+            # The container is not ready: nothing was published, so it is safe to retry.
+            return fail(
+                ErrorKind.TRANSIENT_BEFORE_SEND,
+                "Threads is still preparing the media; we will try again shortly.",
+                retry_after=30.0,
+            )
+        if code in PERMISSION_CODES:
+            return fail(
+                ErrorKind.PERMISSION_DENIED,
+                f"Threads does not allow this for the connected account: {message}. "
+                "Reconnect and allow publishing.",
+            )
+        if code == 100 and subcode == 33:
+            return fail(ErrorKind.NOT_FOUND, f"Threads could not find the target: {message}")
+        if error.get("is_transient") or code in (1, 2) or status >= 500:
+            kind = (
+                ErrorKind.UNKNOWN_OUTCOME
+                if phase == Phase.COMMIT
+                else ErrorKind.TRANSIENT_BEFORE_SEND
+            )
+            return fail(kind, f"Threads had a temporary problem: {message}")
+        if status == 404:
+            return fail(ErrorKind.NOT_FOUND, f"Threads could not find the target: {message}")
+        return fail(ErrorKind.CONTENT_REJECTED, f"Threads rejected the post: {message}")
