@@ -1,0 +1,560 @@
+"""Lemmy: a user account on any Lemmy instance (0.19 API, ``/api/v3``).
+
+Login gives a JWT that lasts until logout or a password change; the password is stored
+(encrypted) so the session can be renewed by logging in again. A post goes to one or more
+communities (the ``subreddit`` setting, named after Postiz's shared field); thread items
+become comments on the first post.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import urlsplit
+
+import requests
+
+from integrations.providers.base import (
+    Account,
+    Channel,
+    CredentialField,
+    Draft,
+    ErrorKind,
+    Grant,
+    Issue,
+    MediaRules,
+    Phase,
+    Provider,
+    ProviderError,
+    PublishRequest,
+    PublishResult,
+    RemoteRef,
+    SettingField,
+    retry_after_seconds,
+)
+
+TITLE_LIMIT = 200
+BODY_LIMIT = 50000
+COMMENT_LIMIT = 10000
+RATE_LIMIT_WAIT = 60.0
+LOOKUP_LIMIT = 20
+
+# Lemmy ``error`` codes (snake_case identifiers, stable across versions) → kind, message.
+ERRORS: dict[str, tuple[ErrorKind, str]] = {
+    "not_logged_in": (ErrorKind.AUTH_EXPIRED, "The Lemmy session ended; we will log in again."),
+    "incorrect_login": (
+        ErrorKind.AUTH_REVOKED,
+        "Lemmy did not accept the username or password; reconnect with current ones.",
+    ),
+    "missing_totp_token": (
+        ErrorKind.AUTH_REVOKED,
+        "This Lemmy account uses two-factor authentication; enter the current code.",
+    ),
+    "incorrect_totp_token": (
+        ErrorKind.AUTH_REVOKED,
+        "The two-factor code was not accepted; enter a fresh one.",
+    ),
+    "email_not_verified": (
+        ErrorKind.PERMISSION_DENIED,
+        "Confirm your e-mail address on the Lemmy instance first.",
+    ),
+    "registration_application_is_pending": (
+        ErrorKind.PERMISSION_DENIED,
+        "Your Lemmy registration is still waiting for approval.",
+    ),
+    "registration_denied": (ErrorKind.AUTH_REVOKED, "The Lemmy instance denied the account."),
+    "site_ban": (ErrorKind.PERMISSION_DENIED, "The account is banned on this Lemmy instance."),
+    "deleted": (ErrorKind.AUTH_REVOKED, "The Lemmy account was deleted."),
+    "banned_from_community": (
+        ErrorKind.PERMISSION_DENIED,
+        "The account is banned from this Lemmy community.",
+    ),
+    "only_mods_can_post_in_community": (
+        ErrorKind.PERMISSION_DENIED,
+        "Only moderators may post in this Lemmy community.",
+    ),
+    "locked": (ErrorKind.PERMISSION_DENIED, "The Lemmy post is locked; comments are closed."),
+    "rate_limit_error": (
+        ErrorKind.RATE_LIMITED,
+        "The Lemmy instance asked us to slow down; we will try again in a minute.",
+    ),
+    "couldnt_find_community": (ErrorKind.NOT_FOUND, "The Lemmy community does not exist."),
+    "couldnt_find_post": (ErrorKind.NOT_FOUND, "The Lemmy post is gone."),
+    "couldnt_find_comment": (ErrorKind.NOT_FOUND, "The Lemmy comment is gone."),
+    "couldnt_find_person": (ErrorKind.NOT_FOUND, "The Lemmy account no longer exists."),
+    "invalid_post_title": (
+        ErrorKind.CONTENT_REJECTED,
+        "Lemmy rejected the title (1 to 200 characters, not only spaces).",
+    ),
+    "invalid_body_field": (ErrorKind.CONTENT_REJECTED, "Lemmy rejected the post text."),
+    "invalid_url": (ErrorKind.CONTENT_REJECTED, "Lemmy rejected the link."),
+    "slurs": (ErrorKind.CONTENT_REJECTED, "The instance's word filter rejected the post."),
+    "blocked_url": (ErrorKind.CONTENT_REJECTED, "The instance blocks that link."),
+}
+# Where a rejection points in the composer.
+ERROR_FIELDS = {
+    "invalid_post_title": "subreddit",
+    "invalid_url": "subreddit",
+    "invalid_body_field": "text",
+    "slurs": "text",
+}
+
+
+def _json(response: requests.Response):
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def instance_origin(value: str) -> str:
+    """``lemmy.world`` or ``https://lemmy.world/c/x`` → ``https://lemmy.world``."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    if "://" not in value:
+        value = "https://" + value
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def community_entries(settings: dict) -> list[dict]:
+    """The ``subreddit`` list, each entry unwrapped from the public API's ``{"value": …}``."""
+    entries = []
+    for raw in settings.get("subreddit") or []:
+        if isinstance(raw, dict) and isinstance(raw.get("value"), dict):
+            raw = raw["value"]
+        entries.append(raw if isinstance(raw, dict) else {})
+    return entries
+
+
+class _RedactJwt(logging.Filter):
+    def __init__(self, patterns: tuple[str, ...]):
+        super().__init__(f"redact:{__name__}")
+        self.patterns = [re.compile(p) for p in patterns]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = message
+        for pattern in self.patterns:
+            redacted = pattern.sub("[redacted]", redacted)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+class LemmyProvider(Provider):
+    identifier = "lemmy"
+    display_name = "Lemmy"
+    auth_kind = "credentials-form"
+    custom_instance = True
+    account_selection = "none"
+    reply_mode = "comment"
+    text_counter = "codepoints"
+    text_limit = BODY_LIMIT
+    media_rules = MediaRules(
+        max_count=1,
+        mime_types=("image/jpeg", "image/png", "image/gif", "image/webp"),
+        max_image_bytes=10 * 1024 * 1024,
+    )
+    idempotency = "none"
+    lookup = "by-content"
+    refresh_ahead = 0
+    max_concurrency = 2
+    endpoints = {}
+    settings_fields = (
+        SettingField(
+            "subreddit",
+            "list",
+            label="Communities",
+            required=True,
+            help_text="[{subreddit (community name), id (community id), title, url?}]",
+        ),
+    )
+    redact_patterns = (r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+",)
+
+    # -- errors -------------------------------------------------------------------------
+    def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
+        status = response.status_code
+        body = _json(response)
+        excerpt = self.redact(response.text[:500])
+        code = str(body.get("error") or "") if isinstance(body, dict) else ""
+        if status < 300 and not code:
+            if phase == Phase.COMMIT and not isinstance(body, dict):
+                return ProviderError(
+                    ErrorKind.UNKNOWN_OUTCOME,
+                    "Lemmy answered the post with something unreadable; it may be live.",
+                    network_code=str(status),
+                    raw_excerpt=excerpt,
+                )
+            return None
+        if status == 429 or code == "rate_limit_error":
+            return ProviderError(
+                ErrorKind.RATE_LIMITED,
+                ERRORS["rate_limit_error"][1],
+                retry_after=retry_after_seconds(response, default=RATE_LIMIT_WAIT),
+                network_code=code or "429",
+                raw_excerpt=excerpt,
+            )
+        if code in ERRORS:
+            kind, message = ERRORS[code]
+            if code == "incorrect_login" and phase != Phase.AUTH:
+                # 0.19 answers a stale JWT with incorrect_login; logging in again may fix it.
+                kind, message = ErrorKind.AUTH_EXPIRED, ERRORS["not_logged_in"][1]
+            return ProviderError(
+                kind,
+                message,
+                network_code=code,
+                raw_excerpt=excerpt,
+                field=ERROR_FIELDS.get(code, ""),
+            )
+        if status == 401:
+            return ProviderError(
+                ErrorKind.AUTH_EXPIRED,
+                ERRORS["not_logged_in"][1],
+                network_code=code or "401",
+                raw_excerpt=excerpt,
+            )
+        if status >= 500:
+            return self.error_for_status(phase, response, code=code)
+        if status == 404 and not code:
+            return ProviderError(
+                ErrorKind.NOT_FOUND,
+                "That address does not answer like a Lemmy instance.",
+                network_code="404",
+                raw_excerpt=excerpt,
+            )
+        return ProviderError(
+            ErrorKind.CONTENT_REJECTED,
+            f"Lemmy refused the post ({code or status}).",
+            network_code=code or str(status),
+            raw_excerpt=excerpt,
+        )
+
+    # -- connecting ---------------------------------------------------------------------
+    def credential_fields(self) -> list[CredentialField]:
+        return [
+            CredentialField(
+                "instance", "Instance", type="url", help_text="Your server, e.g. lemmy.world"
+            ),
+            CredentialField("username_or_email", "Username or e-mail"),
+            CredentialField("password", "Password", type="secret"),
+            CredentialField(
+                "totp",
+                "Two-factor code",
+                required=False,
+                help_text="Only if two-factor authentication is on for this account.",
+            ),
+        ]
+
+    def check_instance(self, instance_url: str) -> str:
+        origin = instance_origin(instance_url)
+        if not origin:
+            raise ProviderError(
+                ErrorKind.NOT_FOUND,
+                "Enter the address of your Lemmy instance, e.g. lemmy.world.",
+                field="instance",
+            )
+        return origin
+
+    def _login(self, origin: str, username: str, password: str, totp: str = "") -> str:
+        payload = {"username_or_email": username, "password": password}
+        if totp:
+            payload["totp_2fa_token"] = totp
+        body = self.request(
+            "POST", f"{origin}/api/v3/user/login", phase=Phase.AUTH, json=payload
+        ).json()
+        jwt = body.get("jwt")
+        if not jwt:
+            if body.get("verify_email_sent"):
+                raise ProviderError(*ERRORS["email_not_verified"], network_code="no_jwt")
+            raise ProviderError(
+                *ERRORS["registration_application_is_pending"], network_code="no_jwt"
+            )
+        return jwt
+
+    @staticmethod
+    def _auth(jwt: str) -> dict:
+        # 0.19 reads the header; the cookie is what its image proxy checked before.
+        return {"Authorization": f"Bearer {jwt}", "Cookie": f"jwt={jwt}"}
+
+    def authenticate(self, fields: dict) -> Grant:
+        origin = self.check_instance(fields.get("instance", ""))
+        username = (fields.get("username_or_email") or "").strip()
+        password = fields.get("password") or ""
+        if not username or not password:
+            raise ProviderError(
+                ErrorKind.CONTENT_REJECTED,
+                "Enter your Lemmy username (or e-mail) and password.",
+                field="username_or_email" if not username else "password",
+            )
+        jwt = self._login(origin, username, password, (fields.get("totp") or "").strip())
+        site = self.request(
+            "GET", f"{origin}/api/v3/site", phase=Phase.AUTH, headers=self._auth(jwt)
+        ).json()
+        person = ((site.get("my_user") or {}).get("local_user_view") or {}).get("person") or {}
+        if not person.get("name"):
+            raise ProviderError(
+                ErrorKind.AUTH_EXPIRED, "Lemmy did not recognise the session; try again."
+            )
+        return Grant(
+            credentials={"jwt": jwt, "username_or_email": username, "password": password},
+            meta={"instance": origin, "person": person},
+        )
+
+    def accounts(self, grant: Grant) -> list[Account]:
+        origin = grant.meta["instance"]
+        person = grant.meta["person"]
+        host = urlsplit(origin).netloc
+        return [
+            Account(
+                external_id=person.get("actor_id") or f"{person.get('id')}@{host}",
+                name=person.get("display_name") or person["name"],
+                username=person["name"],
+                profile_url=person.get("actor_id") or f"{origin}/u/{person['name']}",
+                avatar_url=person.get("avatar") or "",
+                meta={"instance": origin, "person_id": person.get("id")},
+            )
+        ]
+
+    def fetch_profile(self, channel: Channel) -> Account:
+        origin = channel.meta["instance"]
+        site = self.request(
+            "GET",
+            f"{origin}/api/v3/site",
+            phase=Phase.READ,
+            headers=self._auth(channel.credentials["jwt"]),
+        ).json()
+        person = site["my_user"]["local_user_view"]["person"]
+        return self.accounts(Grant(credentials={}, meta={"instance": origin, "person": person}))[0]
+
+    def refresh(self, channel: Channel) -> Grant:
+        """Log in again with the stored username and password."""
+        origin = channel.meta["instance"]
+        username = channel.credentials.get("username_or_email", "")
+        password = channel.credentials.get("password", "")
+        if not username or not password:
+            return super().refresh(channel)
+        jwt = self._login(origin, username, password)
+        return Grant(
+            credentials={"jwt": jwt, "username_or_email": username, "password": password},
+            meta={"instance": origin},
+        )
+
+    # -- validation ---------------------------------------------------------------------
+    def validate(self, draft: Draft, channel: Channel | None = None) -> list[Issue]:
+        issues = super().validate(draft, channel)
+        for index, entry in enumerate(community_entries(draft.settings)):
+            if not (entry.get("id") or entry.get("subreddit")):
+                issues.append(
+                    Issue("setting_required", f"Choose community {index + 1}.", "subreddit")
+                )
+            title = str(entry.get("title") or "")
+            if not title.strip():
+                issues.append(Issue("setting_required", "Write a title for the post.", "subreddit"))
+            elif len(title) > TITLE_LIMIT:
+                issues.append(
+                    Issue(
+                        "text_too_long",
+                        f"Lemmy titles allow {TITLE_LIMIT} characters; this has {len(title)}.",
+                        "subreddit",
+                        limit=TITLE_LIMIT,
+                        actual=len(title),
+                    )
+                )
+            url = entry.get("url")
+            if url and not re.match(r"^https?://\S+$", str(url)):
+                issues.append(
+                    Issue("setting_invalid", "The link must be a web address.", "subreddit")
+                )
+        for index, item in enumerate(draft.items[1:], start=1):
+            if len(item.text) > COMMENT_LIMIT:
+                issues.append(
+                    Issue(
+                        "text_too_long",
+                        f"Lemmy comments allow {COMMENT_LIMIT} characters.",
+                        item=index,
+                        limit=COMMENT_LIMIT,
+                        actual=len(item.text),
+                    )
+                )
+        return issues
+
+    # -- publishing ---------------------------------------------------------------------
+    def publish(self, channel: Channel, request: PublishRequest) -> PublishResult:
+        origin = channel.meta["instance"]
+        headers = self._auth(channel.credentials["jwt"])
+        if request.reply_to is not None:
+            return self._comment(origin, headers, request)
+        entries = community_entries(request.settings)
+        if not entries:
+            raise ProviderError(
+                ErrorKind.CONTENT_REJECTED, "Choose at least one community.", field="subreddit"
+            )
+        image_url = self._upload_image(origin, headers, request)
+        # Posts already made on an earlier attempt, by community id: never post twice.
+        done: dict = request.progress.setdefault("lemmy_posts", {})
+        refs = []
+        for entry in entries:
+            community_id = self._community_id(origin, headers, entry)
+            key = str(community_id)
+            if key not in done:
+                body = request.text
+                url = entry.get("url") or image_url
+                if entry.get("url") and image_url:
+                    body = f"![]({image_url})\n\n{body}".strip()
+                payload = {"name": entry.get("title", ""), "community_id": community_id}
+                if body:
+                    payload["body"] = body
+                if url:
+                    payload["url"] = url
+                created = self.request(
+                    "POST",
+                    f"{origin}/api/v3/post",
+                    phase=Phase.COMMIT,
+                    json=payload,
+                    headers=headers,
+                ).json()
+                post = created["post_view"]["post"]
+                done[key] = {"id": post["id"], "ap_id": post.get("ap_id", "")}
+            refs.append(done[key])
+        first = refs[0]
+        return PublishResult(
+            ref=RemoteRef(
+                id=str(first["id"]),
+                url=f"{origin}/post/{first['id']}",
+                extra={"post_ids": [str(r["id"]) for r in refs]},
+            ),
+            raw={"posts": refs},
+        )
+
+    def _upload_image(self, origin: str, headers: dict, request: PublishRequest) -> str:
+        if not request.media:
+            return ""
+        if request.progress.get("lemmy_image_url"):
+            return request.progress["lemmy_image_url"]
+        item = request.media[0]
+        body = self.request(
+            "POST",
+            f"{origin}/pictrs/image",
+            phase=Phase.UPLOAD,
+            headers=headers,
+            files=[("images[]", (item.filename, item.read(), item.mime_type))],
+            timeout=self.upload_timeout,
+        ).json()
+        files = body.get("files") or []
+        if body.get("msg", "ok") != "ok" or not files:
+            raise ProviderError(
+                ErrorKind.CONTENT_REJECTED,
+                f"The Lemmy instance refused the image ({body.get('msg', 'no file')}).",
+                field="media",
+            )
+        url = f"{origin}/pictrs/image/{files[0]['file']}"
+        request.progress["lemmy_image_url"] = url
+        return url
+
+    def _community_id(self, origin: str, headers: dict, entry: dict) -> int:
+        if entry.get("id"):
+            return int(entry["id"])
+        body = self.request(
+            "GET",
+            f"{origin}/api/v3/community",
+            phase=Phase.READ,
+            params={"name": str(entry.get("subreddit") or "").lstrip("!")},
+            headers=headers,
+        ).json()
+        return int(body["community_view"]["community"]["id"])
+
+    def _comment(self, origin: str, headers: dict, request: PublishRequest) -> PublishResult:
+        """Comment mode: every thread item is a comment on the root post (each of them)."""
+        root = request.root or request.reply_to
+        post_ids = root.extra.get("post_ids") or [root.id]
+        done: dict = request.progress.setdefault("lemmy_comments", {})
+        for post_id in post_ids:
+            if str(post_id) in done:
+                continue
+            created = self.request(
+                "POST",
+                f"{origin}/api/v3/comment",
+                phase=Phase.COMMIT,
+                json={"content": request.text, "post_id": int(post_id)},
+                headers=headers,
+            ).json()
+            comment = created["comment_view"]["comment"]
+            done[str(post_id)] = {"id": comment["id"], "ap_id": comment.get("ap_id", "")}
+        first = done[str(post_ids[0])]
+        return PublishResult(
+            ref=RemoteRef(
+                id=str(first["id"]),
+                url=f"{origin}/comment/{first['id']}",
+                extra={
+                    "kind": "comment",
+                    "comment_ids": [str(done[str(p)]["id"]) for p in post_ids],
+                },
+            ),
+            raw={"comments": done},
+        )
+
+    # -- reconciliation -----------------------------------------------------------------
+    def find_existing(self, channel: Channel, request: PublishRequest) -> RemoteRef | None:
+        """The account's newest posts (or comments) matching this one; found ones are kept
+        in ``progress`` so a later attempt skips them."""
+        origin = channel.meta["instance"]
+        headers = self._auth(channel.credentials["jwt"])
+        body = self.request(
+            "GET",
+            f"{origin}/api/v3/user",
+            phase=Phase.READ,
+            params={"username": channel.username, "sort": "New", "limit": str(LOOKUP_LIMIT)},
+            headers=headers,
+        ).json()
+        if request.reply_to is not None:
+            root = request.root or request.reply_to
+            post_ids = {str(p) for p in (root.extra.get("post_ids") or [root.id])}
+            for view in body.get("comments") or []:
+                comment = view.get("comment") or {}
+                if str(comment.get("post_id")) in post_ids and (
+                    comment.get("content", "").strip() == request.text.strip()
+                ):
+                    return RemoteRef(
+                        id=str(comment["id"]),
+                        url=f"{origin}/comment/{comment['id']}",
+                        extra={"kind": "comment"},
+                    )
+            return None
+        done: dict = request.progress.setdefault("lemmy_posts", {})
+        matched = []
+        for entry in community_entries(request.settings):
+            hit = done.get(str(entry.get("id"))) if entry.get("id") else None
+            for view in body.get("posts") or []:
+                if hit:
+                    break
+                post = view.get("post") or {}
+                community = view.get("community") or {}
+                if entry.get("id"):
+                    same_place = str(post.get("community_id")) == str(entry["id"])
+                else:
+                    same_place = community.get("name") == entry.get("subreddit")
+                if same_place and post.get("name") == entry.get("title"):
+                    hit = {"id": post["id"], "ap_id": post.get("ap_id", "")}
+                    done[str(post["community_id"])] = hit
+            matched.append(hit)
+        if not matched or not all(matched):
+            return None
+        first = matched[0]
+        return RemoteRef(
+            id=str(first["id"]),
+            url=f"{origin}/post/{first['id']}",
+            extra={"post_ids": [str(m["id"]) for m in matched]},
+        )
+
+
+def _install_redaction(patterns: tuple[str, ...]) -> None:
+    target = logging.getLogger("urllib3.connectionpool")
+    if not any(getattr(f, "name", "") == f"redact:{__name__}" for f in target.filters):
+        target.addFilter(_RedactJwt(patterns))
+
+
+_install_redaction(LemmyProvider.redact_patterns)
