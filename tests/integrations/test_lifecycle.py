@@ -1,5 +1,6 @@
 """The token lifecycle: the refresh job, status changes and their notifications."""
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -27,8 +28,9 @@ def run_job(django_capture_on_commit_callbacks):
 
 
 def test_an_expiring_channel_is_refreshed_and_the_rotated_refresh_token_is_kept(
-    x_network, make_channel, run_job
+    x_network, make_channel, run_job, caplog
 ):
+    caplog.set_level(logging.DEBUG)
     channel = make_channel()
     calls = []
 
@@ -50,6 +52,9 @@ def test_an_expiring_channel_is_refreshed_and_the_rotated_refresh_token_is_kept(
     assert channel.token_expires_at > timezone.now() + timedelta(minutes=100)
     assert channel.last_refreshed_at is not None
     assert channel.status == Integration.Status.ACTIVE
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    for secret in (X_REFRESH, "x-access-ccc333", "x-refresh-ddd444", "x-client-secret"):
+        assert secret not in logged
 
 
 def test_a_channel_far_from_expiry_is_left_alone(x_network, make_channel, run_job):
