@@ -291,6 +291,9 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "django_q": {"level": env("DJANGO_Q_LOG_LEVEL", default="WARNING")},
+        # urllib3 logs full request paths at DEBUG, and some networks put secrets in the
+        # path (Telegram's bot token, Discord webhook tokens): never below INFO.
+        "urllib3": {"level": "INFO"},
     },
 }
 

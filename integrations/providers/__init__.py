@@ -9,8 +9,8 @@ from importlib import import_module
 
 from integrations.providers.base import Provider
 
-# Module names under integrations.providers; each defines exactly one Provider subclass
-# (linkedin defines two: the member and the page variants).
+# Module names under integrations.providers. A module defines one Provider subclass per
+# variant of its network (linkedin: member and page; discord: webhook and bot).
 PROVIDER_MODULES = (
     "bluesky",
     "mastodon",

@@ -578,7 +578,8 @@ class Provider:
         """None when the response is a success; otherwise the classified error.
 
         Providers override this with the network's own table; this default reads the status
-        code only (and treats an unreadable success on a commit as an unknown outcome).
+        code only. A provider whose commit answers with a body must also treat an unreadable
+        success body on the commit as UNKNOWN_OUTCOME: only it knows what the body should be.
         """
         status = response.status_code
         if status < 400:
