@@ -502,11 +502,13 @@ class NostrProvider(Provider):
                     return RelayAnswer(relay, "no_answer", type(exc).__name__)
                 except ValueError:
                     continue
+                # One event per connection, so an OK with a blank id is ours too: some
+                # relays (nostr-relay) leave the id out when they refuse a bad signature.
                 if (
                     isinstance(message, list)
                     and len(message) >= 3
                     and message[0] == "OK"
-                    and message[1] == event["id"]
+                    and message[1] in (event["id"], "")
                 ):
                     text = str(message[3]) if len(message) > 3 else ""
                     if message[2] is True or _prefix(text) == "duplicate":

@@ -88,7 +88,8 @@ class Relay:
             ws.send(json.dumps(["OK", event["id"], False, self.reject_with]))
             return
         if not valid(event):
-            ws.send(json.dumps(["OK", event["id"], False, "invalid: bad signature"]))
+            # As nostr-relay does: the refusal of a bad event names no id.
+            ws.send(json.dumps(["OK", "", False, "invalid: Bad signature"]))
         elif event["id"] in self.events:
             ws.send(json.dumps(["OK", event["id"], True, "duplicate: already have this event"]))
         else:

@@ -136,7 +136,7 @@ def test_a_tampered_event_is_refused_by_the_relay_as_invalid(provider, relays):
     with pytest.raises(ProviderError) as caught:
         provider.publish(channel(relay.url), request)
     assert caught.value.kind == ErrorKind.CONTENT_REJECTED
-    assert "bad signature" in caught.value.user_message
+    assert "Bad signature" in caught.value.user_message
 
 
 def test_unreachable_relays_are_transient_before_send(provider):
