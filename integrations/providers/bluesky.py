@@ -98,7 +98,10 @@ def _origin(url: str) -> str:
     if "://" not in url:
         url = "https://" + url
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+    # Plain http only for a development PDS on this machine.
+    local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    scheme = "http" if parts.scheme == "http" and local else "https"
+    return f"{scheme}://{parts.netloc}"
 
 
 class BlueskyProvider(Provider):

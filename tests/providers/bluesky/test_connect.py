@@ -79,6 +79,14 @@ def test_wrong_app_password_fails_at_connect_with_an_actionable_message(provider
     assert caught.value.user_message.startswith("Bluesky refused the handle or app password")
 
 
+def test_service_addresses_become_https_origins():
+    from integrations.providers.bluesky import _origin
+
+    assert _origin("bsky.social") == "https://bsky.social"
+    assert _origin("http://pds.example.com/xrpc") == "https://pds.example.com"
+    assert _origin("http://localhost:2583") == "http://localhost:2583"
+
+
 def test_credential_form_has_service_identifier_and_secret_password(provider):
     fields = {f.name: f for f in provider.credential_fields()}
     assert list(fields) == ["service", "identifier", "app_password"]
