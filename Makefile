@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format
+.PHONY: run test lint format peers
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,3 +26,8 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+## Real local servers for the opt-in peer tests (a Nostr relay), each in its own virtualenv
+peers:
+	test -x .peers/nostr/bin/python || $(PYTHON) -m venv .peers/nostr
+	test -x .peers/nostr/bin/nostr-relay || .peers/nostr/bin/python -m pip install --quiet --disable-pip-version-check "nostr-relay>=1.14,<2"

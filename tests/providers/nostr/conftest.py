@@ -71,9 +71,17 @@ def real_relay(tmp_path_factory):
     """The real PyPI nostr-relay on 127.0.0.1 for the whole run; skipped when absent.
 
     NOSTR_RELAY_BIN may name the executable (it can live in its own virtualenv)."""
-    binary = os.environ.get("NOSTR_RELAY_BIN") or shutil.which("nostr-relay")
+    local = Path(__file__).resolve().parents[3] / ".peers" / "nostr" / "bin" / "nostr-relay"
+    binary = (
+        os.environ.get("NOSTR_RELAY_BIN")
+        or (str(local) if local.exists() else None)
+        or shutil.which("nostr-relay")
+    )
     if not binary:
-        pytest.skip("nostr-relay is not installed (pip install nostr-relay, or NOSTR_RELAY_BIN)")
+        reason = "nostr-relay is not installed (run `make peers`, or set NOSTR_RELAY_BIN)"
+        if os.environ.get("POSTIZ_REQUIRE_PEERS"):
+            pytest.fail(reason)  # CI provides every peer: a missing one is an error
+        pytest.skip(reason)
     home = tmp_path_factory.mktemp("nostr-relay")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
