@@ -33,12 +33,7 @@ def _load() -> dict[str, type[Provider]]:
     if _registry is None:
         registry: dict[str, type[Provider]] = {}
         for module_name in PROVIDER_MODULES:
-            try:
-                module = import_module(f"integrations.providers.{module_name}")
-            except ModuleNotFoundError as exc:
-                if exc.name == f"integrations.providers.{module_name}":
-                    continue  # not written yet on this checkout
-                raise
+            module = import_module(f"integrations.providers.{module_name}")
             for value in vars(module).values():
                 if (
                     isinstance(value, type)

@@ -172,7 +172,9 @@ class RemoteRef:
 
 @dataclass
 class PublishRequest:
-    post_id: str  # our id; seeds idempotency keys
+    # Our id of this ITEM (a thread's root and each reply have their own); it seeds the
+    # idempotency key, so two items of one thread never share a key.
+    post_id: str
     text: str
     media: list[MediaItem] = field(default_factory=list)
     settings: dict = field(default_factory=dict)
@@ -233,6 +235,7 @@ class MediaRules:
     max_bytes_by_type: dict = field(default_factory=dict)  # exact MIME → bytes
     video_alone: bool = False  # a video cannot share a post with other media
     allow_mixed: bool = True  # images and videos together
+    requires_public_url: bool = False  # the network fetches each file from a public URL
 
 
 # -- The provider base class ---------------------------------------------------------------
@@ -378,6 +381,10 @@ class Provider:
     def limit_for(self, channel: Channel | None = None) -> int | None:
         return self.text_limit
 
+    def media_rules_for(self, channel: Channel | None = None) -> MediaRules:
+        """The media rules for this channel (a Mastodon instance sets its own)."""
+        return self.media_rules
+
     def validate(self, draft: Draft, channel: Channel | None = None) -> list[Issue]:
         """Pure: what stops this draft from being published, per thread item."""
         issues = self.validate_settings(draft.settings)
@@ -402,11 +409,13 @@ class Provider:
                         actual=length,
                     )
                 )
-        issues += self.validate_media(index, item.media)
+        issues += self.validate_media(index, item.media, self.media_rules_for(channel))
         return issues
 
-    def validate_media(self, index: int, media: list[MediaItem]) -> list[Issue]:
-        rules = self.media_rules
+    def validate_media(
+        self, index: int, media: list[MediaItem], rules: MediaRules | None = None
+    ) -> list[Issue]:
+        rules = rules or self.media_rules
         issues: list[Issue] = []
         name = self.display_name
         if media and rules.max_count == 0:
@@ -427,6 +436,16 @@ class Provider:
                 Issue("media_required", f"{name} needs media on this post.", "media", item=index)
             )
         for file in media:
+            if rules.requires_public_url and not file.public_url:
+                issues.append(
+                    Issue(
+                        "media_url",
+                        f"{name} fetches {file.filename} from a public address, and it has none. "
+                        "Store media where the network can reach it (see the README, media).",
+                        "media",
+                        item=index,
+                    )
+                )
             if rules.mime_types and file.mime_type not in rules.mime_types:
                 allowed = ", ".join(rules.mime_types)
                 issues.append(
@@ -472,9 +491,16 @@ class Provider:
         issues = []
         known = {f.name: f for f in self.settings_fields}
         for key in values:
-            if key not in known and key != "__type":
+            # Unknown keys are kept and ignored (public API rule), so they only warn;
+            # plug--<plug>--<field> keys belong to automations.
+            if key not in known and key != "__type" and not key.startswith("plug--"):
                 issues.append(
-                    Issue("setting_invalid", f"{key} is not a {self.display_name} setting.", key)
+                    Issue(
+                        "setting_unknown",
+                        f"{key} is not a {self.display_name} setting; it will be ignored.",
+                        key,
+                        severity="warning",
+                    )
                 )
         for spec in self.settings_fields:
             value = values.get(spec.name)
@@ -680,7 +706,12 @@ def retry_after_seconds(response: requests.Response, default: float | None = 60.
             try:
                 number = float(value)
             except ValueError:
-                continue
+                # An ISO 8601 time (Mastodon).
+                try:
+                    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+                except ValueError:
+                    continue
+                return max(moment.timestamp() - time(), 0.0)
             # An epoch timestamp, or already a number of seconds.
             return max(number - time(), 0.0) if number > 1_000_000_000 else number
     return default

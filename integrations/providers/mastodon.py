@@ -23,10 +23,8 @@ from integrations import text as text_counters
 from integrations.providers.base import (
     Account,
     Channel,
-    DraftItem,
     ErrorKind,
     Grant,
-    Issue,
     MediaRules,
     Phase,
     Provider,
@@ -447,20 +445,15 @@ class MastodonProvider(Provider):
         meta = channel.meta if channel else {}
         return int(meta.get("max_characters") or DEFAULT_MAX_CHARACTERS)
 
-    def validate_item(self, index: int, item: DraftItem, channel: Channel | None) -> list[Issue]:
+    def media_rules_for(self, channel: Channel | None = None) -> MediaRules:
         meta = channel.meta if channel else {}
-        rules = replace(
-            type(self).media_rules,
-            max_count=int(meta.get("max_media_attachments") or self.media_rules.max_count),
-            max_image_bytes=int(meta.get("image_size_limit") or self.media_rules.max_image_bytes),
-            max_video_bytes=int(meta.get("video_size_limit") or self.media_rules.max_video_bytes),
+        base = self.media_rules
+        return replace(
+            base,
+            max_count=int(meta.get("max_media_attachments") or base.max_count),
+            max_image_bytes=int(meta.get("image_size_limit") or base.max_image_bytes),
+            max_video_bytes=int(meta.get("video_size_limit") or base.max_video_bytes),
         )
-        # The instance's own limits apply for this check only.
-        self.media_rules = rules
-        try:
-            return super().validate_item(index, item, channel)
-        finally:
-            del self.media_rules
 
     # -- HTTP and classification --------------------------------------------------------
     def _origin(self, channel: Channel) -> str:

@@ -246,8 +246,10 @@ class XProvider(Provider):
             )
         return issues
 
-    def validate_media(self, index: int, media: list[MediaItem]) -> list[Issue]:
-        issues = super().validate_media(index, media)
+    def validate_media(
+        self, index: int, media: list[MediaItem], rules: MediaRules | None = None
+    ) -> list[Issue]:
+        issues = super().validate_media(index, media, rules)
         gifs = [m for m in media if m.mime_type == "image/gif"]
         if gifs and len(media) > 1:
             issues.append(

@@ -51,7 +51,8 @@ def test_video_is_not_accepted_in_this_version():
 
 def test_bluesky_has_no_post_settings():
     assert codes(Draft([DraftItem("x")], settings={"__type": "bluesky"})) == []
-    assert codes(Draft([DraftItem("x")], settings={"visibility": "public"})) == ["setting_invalid"]
+    # Unknown keys are kept and ignored (public API rule): a warning, never a refusal.
+    assert codes(Draft([DraftItem("x")], settings={"visibility": "public"})) == ["setting_unknown"]
 
 
 def test_tid_zero_and_alphabet():

@@ -54,7 +54,8 @@ def test_channel_setting_is_accepted_and_unknown_settings_are_not():
     provider = DiscordWebhookProvider()
     assert provider.validate(Draft([DraftItem("hi")], {"channel": "123"})) == []
     issues = provider.validate(Draft([DraftItem("hi")], {"embeds": []}))
-    assert codes(issues) == ["setting_invalid"]
+    assert codes(issues) == ["setting_unknown"]
+    assert issues[0].severity == "warning"
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,6 @@ def test_media_is_not_supported_in_this_version():
     assert [i[0] for i in issues("x", media=[image])] == ["media_count"]
 
 
-def test_empty_notes_and_unknown_settings_are_refused():
+def test_empty_notes_are_refused_and_unknown_settings_warn():
     assert [i[0] for i in issues("   ")] == ["text_required"]
-    assert [i[0] for i in issues("x", settings={"kind": 30023})] == ["setting_invalid"]
+    assert [i[0] for i in issues("x", settings={"kind": 30023})] == ["setting_unknown"]

@@ -1,0 +1,65 @@
+"""Behaviour every provider inherits from the contract's base class."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+
+from integrations.providers import get_provider, provider_classes
+from integrations.providers.base import MediaItem, MediaRules, Provider, retry_after_seconds
+
+TWELVE = {
+    "bluesky", "mastodon", "discord", "slack", "telegram", "nostr",
+    "x", "linkedin", "linkedin-page", "threads", "reddit", "lemmy",
+}  # fmt: skip
+
+
+def _response(headers):
+    response = requests.Response()
+    response.status_code = 429
+    response.headers.update(headers)
+    return response
+
+
+def test_the_twelve_networks_are_registered():
+    assert set(provider_classes()) >= TWELVE
+
+
+@pytest.mark.parametrize("identifier", sorted(TWELVE))
+def test_every_provider_declares_its_contract(identifier):
+    provider = get_provider(identifier)
+    assert provider.display_name and provider.auth_kind
+    assert provider.reply_mode in {"thread", "comment", "none"}
+    assert provider.idempotency in {"native-key", "deterministic-key", "container-handle", "none"}
+    assert provider.lookup in {"by-key", "by-content", "none"}
+    assert provider.endpoints, "production endpoints are the defaults"
+
+
+def test_retry_after_reads_seconds_http_dates_epochs_and_iso_times():
+    assert retry_after_seconds(_response({"Retry-After": "7"})) == 7
+    epoch = datetime.now(UTC).timestamp() + 120
+    assert 110 < retry_after_seconds(_response({"x-rate-limit-reset": str(int(epoch))})) <= 120
+    iso = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
+    assert 290 < retry_after_seconds(_response({"X-RateLimit-Reset": iso})) <= 300
+
+
+class _PullNetwork(Provider):
+    identifier = "pull-test"
+    display_name = "Pull"
+    auth_kind = "oauth2"
+    media_rules = MediaRules(max_count=4, requires_public_url=True)
+
+
+def _image(public_url=""):
+    return MediaItem("image/png", 10, lambda: b"", filename="a.png", public_url=public_url)
+
+
+def test_a_network_that_pulls_media_refuses_files_without_a_public_url():
+    provider = _PullNetwork()
+    assert [i.code for i in provider.validate_media(0, [_image()])] == ["media_url"]
+    assert provider.validate_media(0, [_image("https://media.example/a.png")]) == []
+
+
+def test_unknown_settings_are_kept_with_a_warning_and_plug_keys_pass_silently():
+    issues = _PullNetwork().validate_settings({"colour": "red", "plug--auto--likes": 5})
+    assert [(i.code, i.severity) for i in issues] == [("setting_unknown", "warning")]
