@@ -105,6 +105,14 @@ class Integration(models.Model):
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
+    @property
+    def provider_name(self) -> str:
+        """The network's name as people know it ("LinkedIn Page"), for pages."""
+        from integrations.providers import provider_classes
+
+        cls = provider_classes().get(self.provider)
+        return cls.display_name if cls else self.provider
+
     def provider_instance(self):
         from integrations.providers import get_provider
 

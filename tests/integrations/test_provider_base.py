@@ -64,3 +64,14 @@ def test_a_network_that_pulls_media_refuses_files_without_a_public_url():
 def test_unknown_settings_are_kept_with_a_warning_and_plug_keys_pass_silently():
     issues = _PullNetwork().validate_settings({"colour": "red", "plug--auto--likes": 5})
     assert [(i.code, i.severity) for i in issues] == [("setting_unknown", "warning")]
+
+
+def test_channel_lists_name_the_network_as_people_know_it(org, owner, client_for):
+    from integrations.models import Integration
+
+    Integration.objects.create(
+        organization=org, provider="linkedin-page", external_id="1", name="Acme Corp"
+    )
+    page = client_for(owner).get(f"/o/{org.slug}/channels/")
+    assert b"LinkedIn Page" in page.content
+    assert b"linkedin-page \xc2\xb7" not in page.content
