@@ -265,6 +265,9 @@ class Provider:
     preference_fields: ClassVar[tuple[SettingField, ...]] = ()
     # Secrets that must never reach a log line (beyond Authorization headers).
     redact_patterns: ClassVar[tuple[str, ...]] = ()
+    # The network's name where display_name names a variant ("LinkedIn Page"); defaults
+    # to display_name.
+    network_name: ClassVar[str] = ""
 
     def __init__(self):
         self.session = requests.Session()
@@ -581,6 +584,23 @@ class Provider:
             text = re.sub(pattern, "[redacted]", text)
         return text
 
+    def read_json(self, response: requests.Response, phase: Phase = Phase.READ) -> dict:
+        """The body as a JSON object; an unreadable one means the outcome is unknown on a
+        commit (the post may be live) and is safe to retry in every other phase."""
+        data = json_object(response, None)
+        if data is None:
+            kind = (
+                ErrorKind.UNKNOWN_OUTCOME
+                if phase == Phase.COMMIT
+                else ErrorKind.TRANSIENT_BEFORE_SEND
+            )
+            raise ProviderError(
+                kind,
+                f"{self.network_name or self.display_name} sent an answer we could not read.",
+                raw_excerpt=response.text,
+            )
+        return data
+
     def classify_exception(self, phase: Phase, exc: Exception) -> ProviderError:
         """Transport failures: before sending is safe to retry; after, on a commit, unknown."""
         name = self.display_name
@@ -684,6 +704,17 @@ def _connection_dropped_after_send(exc: Exception) -> bool:
         "newconnectionerror",
     )
     return not any(marker in text for marker in not_sent)
+
+
+def json_object(response: requests.Response, default: Any = ...) -> Any:
+    """The body when it is a JSON object; otherwise ``default`` (an empty dict unless given)."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        return data
+    return {} if default is ... else default
 
 
 def retry_after_seconds(response: requests.Response, default: float | None = 60.0) -> float | None:

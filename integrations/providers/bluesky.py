@@ -173,7 +173,7 @@ class BlueskyProvider(Provider):
             phase=Phase.AUTH,
             json={"identifier": identifier, "password": password},
         )
-        data = self._json(response)
+        data = self.read_json(response)
         grant = self._grant_from_session(data, service, identifier, password)
         return grant
 
@@ -216,7 +216,7 @@ class BlueskyProvider(Provider):
                 params={"actor": did},
                 headers=self._auth(grant.credentials["access_jwt"]),
             )
-            profile = self._json(response)
+            profile = self.read_json(response)
             name = profile.get("displayName") or handle
             avatar = profile.get("avatar") or ""
         except ProviderError:
@@ -262,7 +262,7 @@ class BlueskyProvider(Provider):
                 service, creds.get("identifier") or meta.get("did", ""), creds["app_password"]
             )
         grant = self._grant_from_session(
-            self._json(response),
+            self.read_json(response),
             service,
             creds.get("identifier", ""),
             creds.get("app_password", ""),
@@ -318,7 +318,7 @@ class BlueskyProvider(Provider):
             if existing is None:
                 raise
             return PublishResult(ref=existing, raw={"adopted": True})
-        data = self._json(response, phase=Phase.COMMIT)
+        data = self.read_json(response, phase=Phase.COMMIT)
         uri, cid = data.get("uri"), data.get("cid")
         if not uri:
             raise ProviderError(
@@ -345,7 +345,7 @@ class BlueskyProvider(Provider):
             if error.kind == ErrorKind.NOT_FOUND:
                 return None
             raise
-        data = self._json(response)
+        data = self.read_json(response)
         return self._ref(channel, data.get("uri", ""), data.get("cid", ""), rkey)
 
     def _ref(self, channel: Channel, uri: str, cid: str, rkey: str) -> RemoteRef:
@@ -370,7 +370,7 @@ class BlueskyProvider(Provider):
                     data=item.read(),
                     headers={**self._auth(token), "Content-Type": item.mime_type},
                 )
-                blob = self._json(response).get("blob")
+                blob = self.read_json(response).get("blob")
                 if not blob:
                     raise ProviderError(
                         ErrorKind.TRANSIENT_BEFORE_SEND,
@@ -439,7 +439,7 @@ class BlueskyProvider(Provider):
             if error.kind in (ErrorKind.CONTENT_REJECTED, ErrorKind.NOT_FOUND):
                 return None  # not a Bluesky handle: leave it as plain text
             raise
-        return self._json(response).get("did")
+        return self.read_json(response).get("did")
 
     # -- validation ---------------------------------------------------------------------
     def validate_item(self, index: int, item: DraftItem, channel: Channel | None) -> list[Issue]:
@@ -465,20 +465,6 @@ class BlueskyProvider(Provider):
     @staticmethod
     def _auth(token: str) -> dict:
         return {"Authorization": f"Bearer {token}"}
-
-    def _json(self, response: requests.Response, phase: Phase = Phase.READ) -> dict:
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            kind = ErrorKind.TRANSIENT_BEFORE_SEND
-            if phase == Phase.COMMIT:
-                kind = ErrorKind.UNKNOWN_OUTCOME
-            raise ProviderError(
-                kind, "Bluesky sent an answer we could not read.", raw_excerpt=response.text
-            )
-        return data
 
     def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
         status = response.status_code

@@ -72,6 +72,7 @@ def _next_midnight_utc() -> float:
 class LinkedInProvider(Provider):
     identifier = "linkedin"
     display_name = "LinkedIn"
+    network_name = "LinkedIn"
     auth_kind = "oauth2"
     account_selection = "none"
     reply_mode = "comment"
@@ -127,7 +128,7 @@ class LinkedInProvider(Provider):
             "client_secret": self.setting("LINKEDIN_CLIENT_SECRET"),
         }
         response = self.request("POST", self.endpoint("token"), phase=Phase.AUTH, data=form)
-        data = self._json(response, Phase.AUTH)
+        data = self.read_json(response, Phase.AUTH)
         if not data.get("access_token"):
             raise ProviderError(ErrorKind.TRANSIENT_BEFORE_SEND, "LinkedIn sent no access token.")
         credentials = {"access_token": data["access_token"]}
@@ -171,7 +172,7 @@ class LinkedInProvider(Provider):
             phase=Phase.READ,
             headers={"Authorization": f"Bearer {access_token}"},
         )
-        info = self._json(response, Phase.READ)
+        info = self.read_json(response, Phase.READ)
         sub = str(info.get("sub") or "")
         name = info.get("name") or " ".join(
             p for p in (info.get("given_name"), info.get("family_name")) if p
@@ -298,7 +299,7 @@ class LinkedInProvider(Provider):
                 params={"action": "initializeUpload"},
                 json={"initializeUploadRequest": {"owner": owner}},
             )
-            value = self._json(response, Phase.UPLOAD).get("value") or {}
+            value = self.read_json(response, Phase.UPLOAD).get("value") or {}
             upload_url, urn = value.get("uploadUrl"), value.get("image")
             if not upload_url or not urn:
                 raise ProviderError(
@@ -339,7 +340,7 @@ class LinkedInProvider(Provider):
             },
         )
         wanted = normalise(request.text)
-        for post in self._json(response, Phase.READ).get("elements") or []:
+        for post in self.read_json(response, Phase.READ).get("elements") or []:
             if normalise(post.get("commentary", "")) == wanted and post.get("id"):
                 return self._ref(post["id"])
         return None
@@ -374,22 +375,6 @@ class LinkedInProvider(Provider):
                     "reconnect the channel."
                 )
             raise
-
-    def _json(self, response: requests.Response, phase: Phase) -> dict:
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            kind = (
-                ErrorKind.UNKNOWN_OUTCOME
-                if phase == Phase.COMMIT
-                else ErrorKind.TRANSIENT_BEFORE_SEND
-            )
-            raise ProviderError(
-                kind, "LinkedIn sent an answer we could not read.", raw_excerpt=response.text
-            )
-        return data
 
     def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
         status = response.status_code
@@ -481,7 +466,7 @@ class LinkedInPageProvider(LinkedInProvider):
             params={"q": "roleAssignee", "role": "ADMINISTRATOR", "state": "APPROVED"},
         )
         ids = []
-        for acl in self._json(response, Phase.READ).get("elements") or []:
+        for acl in self.read_json(response, Phase.READ).get("elements") or []:
             urn = acl.get("organization") or acl.get("organizationalTarget") or ""
             org_id = urn.rsplit(":", 1)[-1]
             if org_id and org_id not in ids:
@@ -492,7 +477,7 @@ class LinkedInPageProvider(LinkedInProvider):
         response = self._api(
             channel, "GET", f"/rest/organizations?ids=List({','.join(ids)})", Phase.READ
         )
-        results = self._json(response, Phase.READ).get("results") or {}
+        results = self.read_json(response, Phase.READ).get("results") or {}
         return [self._account(org_id, results.get(org_id) or {}) for org_id in ids]
 
     def _account(self, org_id: str, org: dict) -> Account:
@@ -509,7 +494,7 @@ class LinkedInPageProvider(LinkedInProvider):
     def fetch_profile(self, channel: Channel) -> Account:
         org_id = channel.external_id
         response = self._api(channel, "GET", f"/rest/organizations/{org_id}", Phase.READ)
-        return self._account(org_id, self._json(response, Phase.READ))
+        return self._account(org_id, self.read_json(response, Phase.READ))
 
     def author_urn(self, channel: Channel) -> str:
         return channel.meta.get("urn") or f"urn:li:organization:{channel.external_id}"

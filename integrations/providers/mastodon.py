@@ -203,7 +203,7 @@ class MastodonProvider(Provider):
                 "website": website,
             },
         )
-        data = self._json(response)
+        data = self.read_json(response)
         if not data.get("client_id") or not data.get("client_secret"):
             raise ProviderError(
                 ErrorKind.TRANSIENT_BEFORE_SEND,
@@ -250,7 +250,7 @@ class MastodonProvider(Provider):
         if code_verifier:
             form["code_verifier"] = code_verifier
         response = self.request("POST", origin + "/oauth/token", phase=Phase.AUTH, data=form)
-        data = self._json(response)
+        data = self.read_json(response)
         token = data.get("access_token")
         if not token:
             raise ProviderError(
@@ -287,7 +287,7 @@ class MastodonProvider(Provider):
             phase=Phase.READ,
             headers=self._auth(token),
         )
-        data = self._json(response)
+        data = self.read_json(response)
         if not data.get("id"):
             raise ProviderError(
                 ErrorKind.TRANSIENT_BEFORE_SEND,
@@ -342,7 +342,7 @@ class MastodonProvider(Provider):
                 )
                 error.args = (error.user_message,)
             raise
-        data = self._json(response, phase=Phase.COMMIT)
+        data = self.read_json(response, phase=Phase.COMMIT)
         if not data.get("id"):
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
@@ -365,7 +365,7 @@ class MastodonProvider(Provider):
                 data={"description": item.alt_text} if item.alt_text else {},
                 headers=self._auth(token),
             )
-            data = self._json(response)
+            data = self.read_json(response)
             if not data.get("id"):
                 raise ProviderError(
                     ErrorKind.TRANSIENT_BEFORE_SEND,
@@ -391,7 +391,7 @@ class MastodonProvider(Provider):
                 headers=self._auth(token),
             )
             # 206 Partial Content: still processing.
-            if response.status_code == 200 and self._json(response).get("url"):
+            if response.status_code == 200 and self.read_json(response).get("url"):
                 return True
         raise ProviderError(
             ErrorKind.TRANSIENT_BEFORE_SEND,
@@ -462,20 +462,6 @@ class MastodonProvider(Provider):
     @staticmethod
     def _auth(token: str) -> dict:
         return {"Authorization": f"Bearer {token}"}
-
-    def _json(self, response: requests.Response, phase: Phase = Phase.READ) -> dict:
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            kind = ErrorKind.TRANSIENT_BEFORE_SEND
-            if phase == Phase.COMMIT:
-                kind = ErrorKind.UNKNOWN_OUTCOME
-            raise ProviderError(
-                kind, "Mastodon sent an answer we could not read.", raw_excerpt=response.text
-            )
-        return data
 
     def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
         status = response.status_code

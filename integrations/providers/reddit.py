@@ -143,7 +143,7 @@ class RedditProvider(Provider):
             data=form,
             auth=(self.setting("REDDIT_CLIENT_ID"), self.setting("REDDIT_CLIENT_SECRET")),
         )
-        data = self._json(response, Phase.AUTH)
+        data = self.read_json(response, Phase.AUTH)
         if not data.get("access_token"):
             raise ProviderError(ErrorKind.TRANSIENT_BEFORE_SEND, "Reddit sent no access token.")
         credentials = {"access_token": data["access_token"]}
@@ -178,7 +178,7 @@ class RedditProvider(Provider):
 
     def _me(self, token: str) -> Account:
         response = self._api(token, "GET", "/api/v1/me", Phase.READ)
-        me = self._json(response, Phase.READ)
+        me = self.read_json(response, Phase.READ)
         name = me.get("name") or ""
         avatar = me.get("icon_img") or (me.get("subreddit") or {}).get("icon_img") or ""
         return Account(
@@ -283,7 +283,7 @@ class RedditProvider(Provider):
             if flair.get("name"):
                 form["flair_text"] = flair["name"]
         response = self._api(token, "POST", "/api/submit", Phase.COMMIT, data=form)
-        data = (self._json(response, Phase.COMMIT).get("json") or {}).get("data") or {}
+        data = (self.read_json(response, Phase.COMMIT).get("json") or {}).get("data") or {}
         if not data.get("name") and not data.get("id"):
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
@@ -302,7 +302,7 @@ class RedditProvider(Provider):
     def _comment(self, token: str, request: PublishRequest, parent: RemoteRef) -> PublishResult:
         form = {"api_type": "json", "thing_id": parent.id, "text": request.text}
         response = self._api(token, "POST", "/api/comment", Phase.COMMIT, data=form)
-        things = ((self._json(response, Phase.COMMIT).get("json") or {}).get("data") or {}).get(
+        things = ((self.read_json(response, Phase.COMMIT).get("json") or {}).get("data") or {}).get(
             "things"
         ) or []
         data = things[0].get("data", {}) if things and isinstance(things[0], dict) else {}
@@ -332,7 +332,7 @@ class RedditProvider(Provider):
             Phase.READ,
             params={"limit": self.lookup_count, "sort": "new", "raw_json": 1},
         )
-        listing = (self._json(response, Phase.READ).get("data") or {}).get("children") or []
+        listing = (self.read_json(response, Phase.READ).get("data") or {}).get("children") or []
         posts = [c.get("data") or {} for c in listing if c.get("kind") == "t3"]
         entries = subreddit_entries(request.settings)
         done: dict = request.progress.setdefault("submissions", {})
@@ -368,22 +368,6 @@ class RedditProvider(Provider):
             headers={"Authorization": f"Bearer {token}"},
             **kwargs,
         )
-
-    def _json(self, response: requests.Response, phase: Phase) -> dict:
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            kind = (
-                ErrorKind.UNKNOWN_OUTCOME
-                if phase == Phase.COMMIT
-                else ErrorKind.TRANSIENT_BEFORE_SEND
-            )
-            raise ProviderError(
-                kind, "Reddit sent an answer we could not read.", raw_excerpt=response.text
-            )
-        return data
 
     def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
         status = response.status_code

@@ -129,7 +129,7 @@ class ThreadsProvider(Provider):
                 "code": code,
             },
         )
-        short = self._json(response, Phase.AUTH)
+        short = self.read_json(response, Phase.AUTH)
         # The code gives a one-hour token; swap it for the 60-day one straight away.
         response = self.request(
             "GET",
@@ -141,7 +141,7 @@ class ThreadsProvider(Provider):
                 "access_token": short.get("access_token", ""),
             },
         )
-        grant = self._grant(self._json(response, Phase.AUTH))
+        grant = self._grant(self.read_json(response, Phase.AUTH))
         if short.get("user_id"):
             grant.meta["user_id"] = str(short["user_id"])
         return grant
@@ -168,13 +168,13 @@ class ThreadsProvider(Provider):
                 "access_token": channel.credentials["access_token"],
             },
         )
-        return self._grant(self._json(response, Phase.AUTH))
+        return self._grant(self.read_json(response, Phase.AUTH))
 
     def _me(self, token: str) -> Account:
         response = self._get(
             token, "/me", {"fields": "id,username,name,threads_profile_picture_url"}
         )
-        me = self._json(response, Phase.READ)
+        me = self.read_json(response, Phase.READ)
         username = me.get("username") or ""
         return Account(
             external_id=str(me.get("id") or ""),
@@ -240,7 +240,7 @@ class ThreadsProvider(Provider):
             data={"creation_id": container},
             headers=self._auth(token),
         )
-        post_id = str(self._json(response, Phase.COMMIT).get("id") or "")
+        post_id = str(self.read_json(response, Phase.COMMIT).get("id") or "")
         if not post_id:
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
@@ -284,7 +284,7 @@ class ThreadsProvider(Provider):
             data=form,
             headers=self._auth(token),
         )
-        container = str(self._json(response, Phase.UPLOAD).get("id") or "")
+        container = str(self.read_json(response, Phase.UPLOAD).get("id") or "")
         if not container:
             raise ProviderError(
                 ErrorKind.TRANSIENT_BEFORE_SEND, "Threads did not create the post container."
@@ -348,13 +348,13 @@ class ThreadsProvider(Provider):
 
     def _container_status(self, token: str, container: str) -> dict:
         response = self._get(token, f"/{container}", {"fields": "status,error_message"})
-        return self._json(response, Phase.READ)
+        return self.read_json(response, Phase.READ)
 
     def _permalink(self, token: str, post_id: str) -> str:
         # The post is live; a failure to read its link must not fail the publish.
         try:
             response = self._get(token, f"/{post_id}", {"fields": "permalink"})
-            return str(self._json(response, Phase.READ).get("permalink") or "")
+            return str(self.read_json(response, Phase.READ).get("permalink") or "")
         except ProviderError:
             return ""
 
@@ -373,7 +373,7 @@ class ThreadsProvider(Provider):
             {"fields": "id,text,timestamp,permalink", "limit": self.lookup_count},
         )
         wanted = normalise(request.text)
-        for post in self._json(response, Phase.READ).get("data") or []:
+        for post in self.read_json(response, Phase.READ).get("data") or []:
             if normalise(post.get("text", "")) == wanted and post.get("id"):
                 return RemoteRef(id=str(post["id"]), url=post.get("permalink") or "")
         return None
@@ -397,22 +397,6 @@ class ThreadsProvider(Provider):
             params=params,
             headers=self._auth(token),
         )
-
-    def _json(self, response: requests.Response, phase: Phase) -> dict:
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            kind = (
-                ErrorKind.UNKNOWN_OUTCOME
-                if phase == Phase.COMMIT
-                else ErrorKind.TRANSIENT_BEFORE_SEND
-            )
-            raise ProviderError(
-                kind, "Threads sent an answer we could not read.", raw_excerpt=response.text
-            )
-        return data
 
     def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
         status = response.status_code

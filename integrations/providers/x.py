@@ -151,7 +151,7 @@ class XProvider(Provider):
             data=form,
             auth=(client_id, secret) if secret else None,
         )
-        return self._json(response, Phase.AUTH)
+        return self.read_json(response, Phase.AUTH)
 
     def _grant(self, data: dict) -> Grant:
         credentials = {"access_token": data.get("access_token", "")}
@@ -202,7 +202,7 @@ class XProvider(Provider):
             params={"user.fields": "profile_image_url,username,name"},
             headers=self._auth(access_token),
         )
-        user = self._json(response, Phase.READ).get("data") or {}
+        user = self.read_json(response, Phase.READ).get("data") or {}
         username = user.get("username", "")
         return Account(
             external_id=str(user.get("id", "")),
@@ -283,7 +283,7 @@ class XProvider(Provider):
             json=body,
             headers=self._auth(token),
         )
-        data = self._json(response, Phase.COMMIT).get("data") or {}
+        data = self.read_json(response, Phase.COMMIT).get("data") or {}
         post_id = str(data.get("id") or "")
         if not post_id:
             raise ProviderError(
@@ -307,7 +307,7 @@ class XProvider(Provider):
         )
         wanted = normalise(request.text)
         parent = request.reply_to.id if request.reply_to else None
-        for tweet in self._json(response, Phase.READ).get("data") or []:
+        for tweet in self.read_json(response, Phase.READ).get("data") or []:
             if normalise(tweet.get("text", "")) != wanted:
                 continue
             if parent is not None:
@@ -351,7 +351,7 @@ class XProvider(Provider):
                 files={"media": (item.filename, item.read(), item.mime_type)},
                 headers=self._auth(token),
             )
-            return str(self._json(response, Phase.UPLOAD)["data"]["id"])
+            return str(self.read_json(response, Phase.UPLOAD)["data"]["id"])
         category = "tweet_gif" if item.mime_type == "image/gif" else "tweet_video"
         content = item.read()
         response = self.request(
@@ -365,7 +365,7 @@ class XProvider(Provider):
             },
             headers=self._auth(token),
         )
-        media_id = str(self._json(response, Phase.UPLOAD)["data"]["id"])
+        media_id = str(self.read_json(response, Phase.UPLOAD)["data"]["id"])
         for segment, start in enumerate(range(0, len(content), self.chunk_size)):
             self.request(
                 "POST",
@@ -388,7 +388,7 @@ class XProvider(Provider):
             phase=Phase.UPLOAD,
             headers=self._auth(token),
         )
-        info = (self._json(response, Phase.UPLOAD).get("data") or {}).get("processing_info")
+        info = (self.read_json(response, Phase.UPLOAD).get("data") or {}).get("processing_info")
         if info and info.get("state") != "succeeded":
             self._check_processing(info)
             pending[media_id] = info.get("check_after_secs", 1)
@@ -405,7 +405,7 @@ class XProvider(Provider):
                 params={"command": "STATUS", "media_id": media_id},
                 headers=self._auth(token),
             )
-            info = (self._json(response, Phase.READ).get("data") or {}).get("processing_info")
+            info = (self.read_json(response, Phase.READ).get("data") or {}).get("processing_info")
             if not info or info.get("state") == "succeeded":
                 return
             self._check_processing(info)
@@ -437,22 +437,6 @@ class XProvider(Provider):
     @staticmethod
     def _auth(token: str) -> dict:
         return {"Authorization": f"Bearer {token}"}
-
-    def _json(self, response: requests.Response, phase: Phase) -> dict:
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            kind = (
-                ErrorKind.UNKNOWN_OUTCOME
-                if phase == Phase.COMMIT
-                else ErrorKind.TRANSIENT_BEFORE_SEND
-            )
-            raise ProviderError(
-                kind, "X sent an answer we could not read.", raw_excerpt=response.text
-            )
-        return data
 
     def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
         status = response.status_code
