@@ -35,6 +35,7 @@ from integrations.providers.base import (
     PublishRequest,
     PublishResult,
     RemoteRef,
+    json_object,
     retry_after_seconds,
 )
 
@@ -468,11 +469,7 @@ class BlueskyProvider(Provider):
 
     def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
         status = response.status_code
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        body = body if isinstance(body, dict) else {}
+        body = json_object(response)
         code = str(body.get("error") or "")
         message = str(body.get("message") or "")
         excerpt = response.text[:500]

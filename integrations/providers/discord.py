@@ -28,6 +28,7 @@ from integrations.providers.base import (
     PublishResult,
     RemoteRef,
     SettingField,
+    json_object,
     retry_after_seconds,
 )
 
@@ -110,13 +111,6 @@ def flatten_form_errors(errors: dict, path: str = "") -> list[tuple[str, str]]:
     return found
 
 
-def _json(response: requests.Response):
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
 class DiscordBase(Provider):
     """What the webhook and bot variants share: limits, media, errors, multipart."""
 
@@ -139,7 +133,7 @@ class DiscordBase(Provider):
     # -- errors -------------------------------------------------------------------------
     def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
         status = response.status_code
-        body = _json(response)
+        body = json_object(response, None)
         if status < 300:
             if phase == Phase.COMMIT and status != 204 and not isinstance(body, dict):
                 return ProviderError(

@@ -30,6 +30,7 @@ from integrations.providers.base import (
     PublishResult,
     RemoteRef,
     SettingField,
+    json_object,
     retry_after_seconds,
 )
 
@@ -98,13 +99,6 @@ ERROR_FIELDS = {
     "invalid_body_field": "text",
     "slurs": "text",
 }
-
-
-def _json(response: requests.Response):
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 def instance_origin(value: str) -> str:
@@ -178,7 +172,7 @@ class LemmyProvider(Provider):
     # -- errors -------------------------------------------------------------------------
     def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
         status = response.status_code
-        body = _json(response)
+        body = json_object(response, None)
         excerpt = self.redact(response.text[:500])
         code = str(body.get("error") or "") if isinstance(body, dict) else ""
         if status < 300 and not code:

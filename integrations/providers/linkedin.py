@@ -28,6 +28,7 @@ from integrations.providers.base import (
     PublishResult,
     RemoteRef,
     SettingField,
+    json_object,
 )
 
 MB = 1024 * 1024
@@ -268,12 +269,8 @@ class LinkedInProvider(Provider):
             json=body,
         )
         urn = response.headers.get("x-restli-id", "")
-        try:
-            data = response.json()
-        except ValueError:
-            data = {}
-        if isinstance(data, dict):
-            urn = data.get("commentUrn") or urn or str(data.get("id") or "")
+        data = json_object(response)
+        urn = data.get("commentUrn") or urn or str(data.get("id") or "")
         if not urn:
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
@@ -380,12 +377,7 @@ class LinkedInProvider(Provider):
         status = response.status_code
         if status < 400:
             return None
-        try:
-            body = response.json()
-        except ValueError:
-            body = {}
-        if not isinstance(body, dict):
-            body = {}
+        body = json_object(response)
         message = str(body.get("message") or body.get("error_description") or "")
         code = str(body.get("code") or body.get("serviceErrorCode") or body.get("error") or status)
         excerpt = response.text[:500]

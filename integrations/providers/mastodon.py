@@ -32,6 +32,7 @@ from integrations.providers.base import (
     PublishRequest,
     PublishResult,
     RemoteRef,
+    json_object,
 )
 
 DEFAULT_MAX_CHARACTERS = 500
@@ -465,11 +466,7 @@ class MastodonProvider(Provider):
 
     def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
         status = response.status_code
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        body = body if isinstance(body, dict) else {}
+        body = json_object(response)
         error = str(body.get("error") or "")
         description = str(body.get("error_description") or "")
         excerpt = response.text[:500]

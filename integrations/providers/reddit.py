@@ -29,6 +29,7 @@ from integrations.providers.base import (
     PublishResult,
     RemoteRef,
     SettingField,
+    json_object,
     retry_after_seconds,
 )
 
@@ -371,12 +372,7 @@ class RedditProvider(Provider):
 
     def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
         status = response.status_code
-        try:
-            body = response.json()
-        except ValueError:
-            body = {}
-        if not isinstance(body, dict):
-            body = {}
+        body = json_object(response)
         excerpt = response.text[:500]
         # The token endpoint answers 200 {"error": "invalid_grant"} for a bad code or token.
         auth_error = body.get("error")

@@ -28,6 +28,7 @@ from integrations.providers.base import (
     PublishResult,
     RemoteRef,
     SettingField,
+    json_object,
     retry_after_seconds,
 )
 
@@ -94,13 +95,6 @@ ERRORS: dict[str, tuple[ErrorKind, str]] = {
 SERVER_ERRORS = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 
 
-def _json(response: requests.Response):
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
 def _expiry(body: dict) -> datetime | None:
     seconds = body.get("expires_in")
     if not seconds:
@@ -150,7 +144,7 @@ class SlackProvider(Provider):
     # -- errors -------------------------------------------------------------------------
     def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
         status = response.status_code
-        body = _json(response)
+        body = json_object(response, None)
         excerpt = self.redact(response.text[:500])
         if status == 429:
             return ProviderError(

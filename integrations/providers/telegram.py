@@ -36,6 +36,7 @@ from integrations.providers.base import (
     PublishResult,
     RemoteRef,
     SettingField,
+    json_object,
     retry_after_seconds,
 )
 
@@ -56,13 +57,6 @@ class TelegramChatMigrated(ProviderError):
             **kwargs,
         )
         self.migrated_chat_id = str(migrated_chat_id)
-
-
-def _json(response: requests.Response):
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 def normalise_chat(value: str) -> str:
@@ -119,7 +113,7 @@ class TelegramProvider(Provider):
     # -- errors -------------------------------------------------------------------------
     def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
         status = response.status_code
-        body = _json(response)
+        body = json_object(response, None)
         excerpt = self.redact(response.text[:500])
         if isinstance(body, dict) and body.get("ok") is True and status < 300:
             return None

@@ -26,6 +26,7 @@ from integrations.providers.base import (
     PublishResult,
     RemoteRef,
     SettingField,
+    json_object,
 )
 
 MB = 1024 * 1024
@@ -400,11 +401,7 @@ class ThreadsProvider(Provider):
 
     def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
         status = response.status_code
-        try:
-            body = response.json()
-        except ValueError:
-            body = {}
-        error = body.get("error") if isinstance(body, dict) else None
+        error = json_object(response).get("error")
         if not isinstance(error, dict):
             return None if status < 400 else self.error_for_status(phase, response)
         try:

@@ -27,6 +27,7 @@ from integrations.providers.base import (
     PublishResult,
     RemoteRef,
     SettingField,
+    json_object,
     retry_after_seconds,
 )
 
@@ -440,12 +441,7 @@ class XProvider(Provider):
 
     def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
         status = response.status_code
-        try:
-            body = response.json()
-        except ValueError:
-            body = {}
-        if not isinstance(body, dict):
-            body = {}
+        body = json_object(response)
         errors = body.get("errors") if isinstance(body.get("errors"), list) else []
         first = errors[0] if errors and isinstance(errors[0], dict) else {}
         message = str(
