@@ -238,6 +238,49 @@ class MediaRules:
     requires_public_url: bool = False  # the network fetches each file from a public URL
 
 
+# -- Keeping secrets out of urllib3's log lines --------------------------------------------
+class RedactSecrets(logging.Filter):
+    """urllib3 logs request URLs at DEBUG, and some carry secrets (Telegram's bot token,
+    Discord webhook tokens, Threads' access_token query). Settings keep urllib3 at INFO;
+    this filter is the second line: it applies every provider's ``redact_patterns``."""
+
+    def __init__(self):
+        super().__init__("redact:integrations.providers")
+        self.patterns: dict[str, re.Pattern] = {}
+
+    def add(self, patterns: tuple[str, ...]) -> None:
+        for pattern in patterns:
+            if pattern not in self.patterns:
+                self.patterns[pattern] = re.compile(pattern)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = message
+        for pattern in list(self.patterns.values()):
+            redacted = pattern.sub("[redacted]", redacted)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+def _install_redaction() -> RedactSecrets:
+    """The one filter on urllib3's connection pool logger (installed once per process)."""
+    target = logging.getLogger("urllib3.connectionpool")
+    for existing in target.filters:
+        if (
+            isinstance(existing, logging.Filter)
+            and existing.name == "redact:integrations.providers"
+        ):
+            return existing  # type: ignore[return-value]
+    installed = RedactSecrets()
+    target.addFilter(installed)
+    return installed
+
+
+# Every Provider subclass adds its redact_patterns here as it is defined.
+_redaction = _install_redaction()
+
+
 # -- The provider base class ---------------------------------------------------------------
 class Provider:
     identifier: ClassVar[str]
@@ -268,6 +311,10 @@ class Provider:
     # The network's name where display_name names a variant ("LinkedIn Page"); defaults
     # to display_name.
     network_name: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _redaction.add(cls.redact_patterns)
 
     def __init__(self):
         self.session = requests.Session()

@@ -8,7 +8,6 @@ install lists the guild's text channels and makes one channel per Discord channe
 from __future__ import annotations
 
 import json
-import logging
 import re
 from urllib.parse import urlencode
 
@@ -63,29 +62,6 @@ ERROR_CODES: dict[int, tuple[ErrorKind, str]] = {
     40005: (ErrorKind.CONTENT_REJECTED, "The files are too large for this Discord server."),
     50006: (ErrorKind.CONTENT_REJECTED, "Discord does not accept an empty message."),
 }
-
-
-class _RedactUrls(logging.Filter):
-    """urllib3 logs request paths at DEBUG; webhook paths carry their token."""
-
-    def __init__(self, patterns: tuple[str, ...]):
-        super().__init__(f"redact:{__name__}")
-        self.patterns = [re.compile(p) for p in patterns]
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        redacted = message
-        for pattern in self.patterns:
-            redacted = pattern.sub("[redacted]", redacted)
-        if redacted != message:
-            record.msg, record.args = redacted, ()
-        return True
-
-
-def _install_redaction(patterns: tuple[str, ...]) -> None:
-    target = logging.getLogger("urllib3.connectionpool")
-    if not any(getattr(f, "name", "") == f"redact:{__name__}" for f in target.filters):
-        target.addFilter(_RedactUrls(patterns))
 
 
 def parse_webhook_url(value: str) -> tuple[str, str]:
@@ -478,6 +454,3 @@ class DiscordBotProvider(DiscordBase):
         return PublishResult(
             ref=RemoteRef(id=message_id, url=url, extra={"channel_id": channel_id}), raw=message
         )
-
-
-_install_redaction(DiscordBase.redact_patterns)

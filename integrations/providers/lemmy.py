@@ -8,7 +8,6 @@ become comments on the first post.
 
 from __future__ import annotations
 
-import logging
 import re
 from urllib.parse import urlsplit
 
@@ -122,21 +121,6 @@ def community_entries(settings: dict) -> list[dict]:
             raw = raw["value"]
         entries.append(raw if isinstance(raw, dict) else {})
     return entries
-
-
-class _RedactJwt(logging.Filter):
-    def __init__(self, patterns: tuple[str, ...]):
-        super().__init__(f"redact:{__name__}")
-        self.patterns = [re.compile(p) for p in patterns]
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        redacted = message
-        for pattern in self.patterns:
-            redacted = pattern.sub("[redacted]", redacted)
-        if redacted != message:
-            record.msg, record.args = redacted, ()
-        return True
 
 
 class LemmyProvider(Provider):
@@ -543,12 +527,3 @@ class LemmyProvider(Provider):
             url=f"{origin}/post/{first['id']}",
             extra={"post_ids": [str(m["id"]) for m in matched]},
         )
-
-
-def _install_redaction(patterns: tuple[str, ...]) -> None:
-    target = logging.getLogger("urllib3.connectionpool")
-    if not any(getattr(f, "name", "") == f"redact:{__name__}" for f in target.filters):
-        target.addFilter(_RedactJwt(patterns))
-
-
-_install_redaction(LemmyProvider.redact_patterns)

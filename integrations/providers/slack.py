@@ -8,7 +8,6 @@ id, which is how an unknown outcome is reconciled (``conversations.history``).
 from __future__ import annotations
 
 import json
-import logging
 import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
@@ -100,23 +99,6 @@ def _expiry(body: dict) -> datetime | None:
     if not seconds:
         return None
     return datetime.now(UTC) + timedelta(seconds=int(seconds))
-
-
-class _RedactUrls(logging.Filter):
-    """urllib3 logs request paths at DEBUG; Slack upload URLs are signed."""
-
-    def __init__(self, patterns: tuple[str, ...]):
-        super().__init__(f"redact:{__name__}")
-        self.patterns = [re.compile(p) for p in patterns]
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        redacted = message
-        for pattern in self.patterns:
-            redacted = pattern.sub("[redacted]", redacted)
-        if redacted != message:
-            record.msg, record.args = redacted, ()
-        return True
 
 
 class SlackProvider(Provider):
@@ -489,12 +471,3 @@ class SlackProvider(Provider):
             same_text = (message.get("text") or "").strip() == request.text.strip()
             return same_text and len(message["files"]) == len(request.media)
         return False
-
-
-def _install_redaction(patterns: tuple[str, ...]) -> None:
-    target = logging.getLogger("urllib3.connectionpool")
-    if not any(getattr(f, "name", "") == f"redact:{__name__}" for f in target.filters):
-        target.addFilter(_RedactUrls(patterns))
-
-
-_install_redaction(SlackProvider.redact_patterns)

@@ -13,7 +13,6 @@ and tries again.
 from __future__ import annotations
 
 import json
-import logging
 import re
 
 import requests
@@ -68,23 +67,6 @@ def normalise_chat(value: str) -> str:
     if not CHAT_SHAPE.match(value):
         raise ValueError("not a chat")
     return value
-
-
-class _RedactUrls(logging.Filter):
-    """urllib3 logs request paths at DEBUG; Telegram paths carry the bot token."""
-
-    def __init__(self, patterns: tuple[str, ...]):
-        super().__init__(f"redact:{__name__}")
-        self.patterns = [re.compile(p) for p in patterns]
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        redacted = message
-        for pattern in self.patterns:
-            redacted = pattern.sub("[redacted]", redacted)
-        if redacted != message:
-            record.msg, record.args = redacted, ()
-        return True
 
 
 class TelegramProvider(Provider):
@@ -444,12 +426,3 @@ class TelegramProvider(Provider):
             files=files,
             timeout=self.upload_timeout,
         )
-
-
-def _install_redaction(patterns: tuple[str, ...]) -> None:
-    target = logging.getLogger("urllib3.connectionpool")
-    if not any(getattr(f, "name", "") == f"redact:{__name__}" for f in target.filters):
-        target.addFilter(_RedactUrls(patterns))
-
-
-_install_redaction(TelegramProvider.redact_patterns)
