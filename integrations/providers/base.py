@@ -12,7 +12,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -762,6 +762,14 @@ def json_object(response: requests.Response, default: Any = ...) -> Any:
     if isinstance(data, dict):
         return data
     return {} if default is ... else default
+
+
+def expiry_after(seconds: Any) -> datetime | None:
+    """An OAuth ``expires_in`` (seconds from now) as an aware UTC time; None when absent."""
+    try:
+        return datetime.now(UTC) + timedelta(seconds=int(seconds))
+    except (TypeError, ValueError):
+        return None
 
 
 def retry_after_seconds(response: requests.Response, default: float | None = 60.0) -> float | None:

@@ -28,6 +28,7 @@ from integrations.providers.base import (
     PublishResult,
     RemoteRef,
     SettingField,
+    expiry_after,
     json_object,
 )
 
@@ -55,13 +56,6 @@ def escape_little(text: str) -> str:
 def normalise(text: str) -> str:
     text = re.sub(r"\\(.)", r"\1", text or "")
     return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
-
-
-def _expiry(seconds) -> datetime | None:
-    try:
-        return datetime.now(UTC) + timedelta(seconds=int(seconds))
-    except (TypeError, ValueError):
-        return None
 
 
 def _next_midnight_utc() -> float:
@@ -137,8 +131,8 @@ class LinkedInProvider(Provider):
             credentials["refresh_token"] = data["refresh_token"]
         return Grant(
             credentials=credentials,
-            expires_at=_expiry(data.get("expires_in")),
-            refresh_expires_at=_expiry(data.get("refresh_token_expires_in")),
+            expires_at=expiry_after(data.get("expires_in")),
+            refresh_expires_at=expiry_after(data.get("refresh_token_expires_in")),
             # LinkedIn separates granted scopes with commas.
             scopes=[s for s in re.split(r"[,\s]+", data.get("scope") or "") if s],
         )

@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, urlencode
 
 import requests
@@ -29,6 +28,7 @@ from integrations.providers.base import (
     PublishResult,
     RemoteRef,
     SettingField,
+    expiry_after,
     json_object,
     retry_after_seconds,
 )
@@ -45,13 +45,6 @@ REJECTED = {
 }
 NOT_FOUND = {"SUBREDDIT_NOEXIST", "DELETED_LINK", "DELETED_COMMENT", "NO_THING_ID"}
 PERMISSION = {"SUBREDDIT_NOTALLOWED", "SUBREDDIT_REQUIRED_KARMA", "BANNED_FROM_SUBREDDIT"}
-
-
-def _expiry(seconds) -> datetime | None:
-    try:
-        return datetime.now(UTC) + timedelta(seconds=int(seconds))
-    except (TypeError, ValueError):
-        return None
 
 
 def wait_seconds(message: str) -> float | None:
@@ -152,7 +145,7 @@ class RedditProvider(Provider):
             credentials["refresh_token"] = data["refresh_token"]
         return Grant(
             credentials=credentials,
-            expires_at=_expiry(data.get("expires_in")),
+            expires_at=expiry_after(data.get("expires_in")),
             scopes=[s for s in re.split(r"[,\s]+", data.get("scope") or "") if s],
         )
 

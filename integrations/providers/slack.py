@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import requests
@@ -27,6 +26,7 @@ from integrations.providers.base import (
     PublishResult,
     RemoteRef,
     SettingField,
+    expiry_after,
     json_object,
     retry_after_seconds,
 )
@@ -92,13 +92,6 @@ ERRORS: dict[str, tuple[ErrorKind, str]] = {
 }
 # Slack's own failures: before the commit they are safe to retry, on it the outcome is open.
 SERVER_ERRORS = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
-
-
-def _expiry(body: dict) -> datetime | None:
-    seconds = body.get("expires_in")
-    if not seconds:
-        return None
-    return datetime.now(UTC) + timedelta(seconds=int(seconds))
 
 
 class SlackProvider(Provider):
@@ -216,7 +209,7 @@ class SlackProvider(Provider):
             credentials["refresh_token"] = refresh
         return Grant(
             credentials=credentials,
-            expires_at=_expiry(body),
+            expires_at=expiry_after(body.get("expires_in") or None),
             scopes=granted,
             meta={
                 "team_id": team.get("id", ""),

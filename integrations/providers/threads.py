@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 import unicodedata
-from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, urlencode
 
 import requests
@@ -26,6 +25,7 @@ from integrations.providers.base import (
     PublishResult,
     RemoteRef,
     SettingField,
+    expiry_after,
     json_object,
 )
 
@@ -33,13 +33,6 @@ MB = 1024 * 1024
 RATE_LIMIT_CODES = {4, 17, 32, 613, 80001, 80002, 80004}
 PERMISSION_CODES = {10, *range(200, 300)}
 GRAPH = "/v1.0"
-
-
-def _expiry(seconds) -> datetime | None:
-    try:
-        return datetime.now(UTC) + timedelta(seconds=int(seconds))
-    except (TypeError, ValueError):
-        return None
 
 
 def normalise(text: str) -> str:
@@ -154,7 +147,7 @@ class ThreadsProvider(Provider):
         # as error 10 on the first publish (permission_denied).
         return Grant(
             credentials={"access_token": data["access_token"]},
-            expires_at=_expiry(data.get("expires_in")),
+            expires_at=expiry_after(data.get("expires_in")),
         )
 
     def refresh(self, channel: Channel) -> Grant:

@@ -6,7 +6,6 @@ import html
 import re
 import time
 import unicodedata
-from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, urlencode
 
 import requests
@@ -27,6 +26,7 @@ from integrations.providers.base import (
     PublishResult,
     RemoteRef,
     SettingField,
+    expiry_after,
     json_object,
     retry_after_seconds,
 )
@@ -37,13 +37,6 @@ WRITE_SCOPE = "tweet.write"
 REPLY_SETTINGS = ("everyone", "following", "mentionedUsers", "subscribers", "verified")
 COMMUNITY_URL = re.compile(r"^https://(?:www\.)?(?:x|twitter)\.com/i/communities/(\d+)/?$")
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
-
-
-def _expiry(seconds) -> datetime | None:
-    try:
-        return datetime.now(UTC) + timedelta(seconds=int(seconds))
-    except (TypeError, ValueError):
-        return None
 
 
 def normalise(text: str) -> str:
@@ -162,7 +155,7 @@ class XProvider(Provider):
             raise ProviderError(ErrorKind.TRANSIENT_BEFORE_SEND, "X sent no access token.")
         return Grant(
             credentials=credentials,
-            expires_at=_expiry(data.get("expires_in")),
+            expires_at=expiry_after(data.get("expires_in")),
             scopes=(data.get("scope") or "").split(),
         )
 
