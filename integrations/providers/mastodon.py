@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 import ipaddress
 import re
-import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import urlencode, urlsplit
@@ -382,9 +381,8 @@ class MastodonProvider(Provider):
 
     def _wait_for_media(self, origin: str, token: str, media_id: str) -> bool:
         """Poll a 202-accepted upload until it has a URL; bounded, then give up for now."""
-        for attempt in range(self.media_poll_attempts):
-            if attempt and self.media_poll_interval:
-                time.sleep(self.media_poll_interval)
+
+        def ready() -> bool:
             response = self.request(
                 "GET",
                 f"{origin}/api/v1/media/{media_id}",
@@ -392,8 +390,10 @@ class MastodonProvider(Provider):
                 headers=self._auth(token),
             )
             # 206 Partial Content: still processing.
-            if response.status_code == 200 and self.read_json(response).get("url"):
-                return True
+            return response.status_code == 200 and bool(self.read_json(response).get("url"))
+
+        if self.poll(ready, attempts=self.media_poll_attempts, interval=self.media_poll_interval):
+            return True
         raise ProviderError(
             ErrorKind.TRANSIENT_BEFORE_SEND,
             "Mastodon is still processing the media; we will try again shortly.",

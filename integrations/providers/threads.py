@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 import unicodedata
 from urllib.parse import quote, urlencode
 
@@ -303,11 +302,12 @@ class ThreadsProvider(Provider):
 
     def _wait_ready(self, token: str, container: str, request: PublishRequest | None) -> None:
         """Poll the container until FINISHED; bounded, after which a retry resumes here."""
-        for attempt in range(self.poll_attempts):
+
+        def finished() -> bool:
             status = self._container_status(token, container)
             state = status.get("status")
             if state in ("FINISHED", None):
-                return
+                return True
             if state == "PUBLISHED":
                 raise ProviderError(
                     ErrorKind.UNKNOWN_OUTCOME,
@@ -332,8 +332,10 @@ class ThreadsProvider(Provider):
                     "we will prepare it again.",
                     network_code="EXPIRED",
                 )
-            if attempt + 1 < self.poll_attempts:
-                self._sleep()
+            return False
+
+        if self.poll(finished, attempts=self.poll_attempts, interval=self._poll_seconds):
+            return
         raise ProviderError(
             ErrorKind.TRANSIENT_BEFORE_SEND,
             "Threads is still processing the media; we will try again shortly.",
@@ -372,10 +374,8 @@ class ThreadsProvider(Provider):
                 return RemoteRef(id=str(post["id"]), url=post.get("permalink") or "")
         return None
 
-    def _sleep(self) -> None:
-        seconds = self.poll_default if self.poll_interval is None else self.poll_interval
-        if seconds > 0:
-            time.sleep(seconds)
+    def _poll_seconds(self) -> float:
+        return self.poll_default if self.poll_interval is None else self.poll_interval
 
     # -- HTTP -----------------------------------------------------------------------------
     @staticmethod

@@ -390,8 +390,9 @@ class XProvider(Provider):
 
     def _wait_processed(self, token: str, media_id: str, wait: float) -> None:
         """Poll processing_info until the video is usable; bounded, then a retry resumes."""
-        for _ in range(self.poll_attempts):
-            self._sleep(wait)
+        next_wait = [wait]
+
+        def processed() -> bool:
             response = self.request(
                 "GET",
                 self.url("upload", "/2/media/upload"),
@@ -401,9 +402,18 @@ class XProvider(Provider):
             )
             info = (self.read_json(response, Phase.READ).get("data") or {}).get("processing_info")
             if not info or info.get("state") == "succeeded":
-                return
+                return True
             self._check_processing(info)
-            wait = float(info.get("check_after_secs") or 1)
+            next_wait[0] = float(info.get("check_after_secs") or 1)
+            return False
+
+        if self.poll(
+            processed,
+            attempts=self.poll_attempts,
+            interval=lambda: self._poll_seconds(next_wait[0]),
+            wait_first=True,
+        ):
+            return
         raise ProviderError(
             ErrorKind.TRANSIENT_BEFORE_SEND,
             "X is still processing the video; we will try again shortly.",
@@ -421,11 +431,9 @@ class XProvider(Provider):
                 field="media",
             )
 
-    def _sleep(self, wait: float) -> None:
+    def _poll_seconds(self, wait: float) -> float:
         seconds = self.poll_interval if self.poll_interval is not None else wait
-        seconds = min(max(seconds, 0.0), self.max_poll_wait)
-        if seconds:
-            time.sleep(seconds)
+        return min(max(seconds, 0.0), self.max_poll_wait)
 
     # -- HTTP -----------------------------------------------------------------------------
     @staticmethod
