@@ -627,6 +627,11 @@ class Provider:
             raise error
         return response
 
+    @staticmethod
+    def bearer(token: str) -> dict:
+        """The Authorization header for an OAuth bearer token (never put tokens in URLs)."""
+        return {"Authorization": f"Bearer {token}"}
+
     def redact(self, text: str) -> str:
         for pattern in self.redact_patterns:
             text = re.sub(pattern, "[redacted]", text)

@@ -215,7 +215,7 @@ class BlueskyProvider(Provider):
                 pds + "/xrpc/app.bsky.actor.getProfile",
                 phase=Phase.READ,
                 params={"actor": did},
-                headers=self._auth(grant.credentials["access_jwt"]),
+                headers=self.bearer(grant.credentials["access_jwt"]),
             )
             profile = self.read_json(response)
             name = profile.get("displayName") or handle
@@ -247,7 +247,7 @@ class BlueskyProvider(Provider):
                 "POST",
                 pds + "/xrpc/com.atproto.server.refreshSession",
                 phase=Phase.AUTH,
-                headers=self._auth(creds["refresh_jwt"]),
+                headers=self.bearer(creds["refresh_jwt"]),
             )
         except ProviderError as error:
             if error.kind not in (ErrorKind.AUTH_EXPIRED, ErrorKind.AUTH_REVOKED):
@@ -309,7 +309,7 @@ class BlueskyProvider(Provider):
                 pds + "/xrpc/com.atproto.repo.createRecord",
                 phase=Phase.COMMIT,
                 json=body,
-                headers=self._auth(token),
+                headers=self.bearer(token),
             )
         except ProviderError as error:
             if error.kind != ErrorKind.CONTENT_REJECTED:
@@ -340,7 +340,7 @@ class BlueskyProvider(Provider):
                 self._pds(channel) + "/xrpc/com.atproto.repo.getRecord",
                 phase=Phase.READ,
                 params={"repo": did, "collection": POST_COLLECTION, "rkey": rkey},
-                headers=self._auth(channel.credentials["access_jwt"]),
+                headers=self.bearer(channel.credentials["access_jwt"]),
             )
         except ProviderError as error:
             if error.kind == ErrorKind.NOT_FOUND:
@@ -369,7 +369,7 @@ class BlueskyProvider(Provider):
                     phase=Phase.UPLOAD,
                     timeout=self.upload_timeout,
                     data=item.read(),
-                    headers={**self._auth(token), "Content-Type": item.mime_type},
+                    headers={**self.bearer(token), "Content-Type": item.mime_type},
                 )
                 blob = self.read_json(response).get("blob")
                 if not blob:
@@ -434,7 +434,7 @@ class BlueskyProvider(Provider):
                 self._pds(channel) + "/xrpc/com.atproto.identity.resolveHandle",
                 phase=Phase.READ,
                 params={"handle": handle.lower()},
-                headers=self._auth(channel.credentials["access_jwt"]),
+                headers=self.bearer(channel.credentials["access_jwt"]),
             )
         except ProviderError as error:
             if error.kind in (ErrorKind.CONTENT_REJECTED, ErrorKind.NOT_FOUND):
@@ -462,10 +462,6 @@ class BlueskyProvider(Provider):
     # -- HTTP and classification --------------------------------------------------------
     def _pds(self, channel: Channel) -> str:
         return channel.meta.get("pds") or channel.meta.get("service") or self.endpoint("api")
-
-    @staticmethod
-    def _auth(token: str) -> dict:
-        return {"Authorization": f"Bearer {token}"}
 
     def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
         status = response.status_code

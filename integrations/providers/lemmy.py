@@ -256,7 +256,7 @@ class LemmyProvider(Provider):
     @staticmethod
     def _auth(jwt: str) -> dict:
         # 0.19 reads the header; the cookie is what its image proxy checked before.
-        return {"Authorization": f"Bearer {jwt}", "Cookie": f"jwt={jwt}"}
+        return {**Provider.bearer(jwt), "Cookie": f"jwt={jwt}"}
 
     def authenticate(self, fields: dict) -> Grant:
         origin = self.check_instance(fields.get("instance", ""))

@@ -165,7 +165,7 @@ class LinkedInProvider(Provider):
             "GET",
             self.url("api", "/v2/userinfo"),
             phase=Phase.READ,
-            headers={"Authorization": f"Bearer {access_token}"},
+            headers=self.bearer(access_token),
         )
         info = self.read_json(response, Phase.READ)
         sub = str(info.get("sub") or "")
@@ -305,7 +305,7 @@ class LinkedInProvider(Provider):
                 timeout=self.upload_timeout,
                 data=item.read(),
                 headers={
-                    "Authorization": f"Bearer {token}",
+                    **self.bearer(token),
                     "Content-Type": "application/octet-stream",
                 },
             )
@@ -343,7 +343,7 @@ class LinkedInProvider(Provider):
     # -- HTTP -----------------------------------------------------------------------------
     def rest_headers(self, token: str) -> dict:
         return {
-            "Authorization": f"Bearer {token}",
+            **self.bearer(token),
             "LinkedIn-Version": self.api_version,
             "X-Restli-Protocol-Version": "2.0.0",
         }

@@ -285,7 +285,7 @@ class MastodonProvider(Provider):
             "GET",
             origin + "/api/v1/accounts/verify_credentials",
             phase=Phase.READ,
-            headers=self._auth(token),
+            headers=self.bearer(token),
         )
         data = self.read_json(response)
         if not data.get("id"):
@@ -332,7 +332,7 @@ class MastodonProvider(Provider):
                 origin + "/api/v1/statuses",
                 phase=Phase.COMMIT,
                 json=body,
-                headers={**self._auth(token), "Idempotency-Key": request.idempotency_key},
+                headers={**self.bearer(token), "Idempotency-Key": request.idempotency_key},
             )
         except ProviderError as error:
             if error.kind == ErrorKind.NOT_FOUND and request.reply_to is not None:
@@ -363,7 +363,7 @@ class MastodonProvider(Provider):
                 timeout=self.upload_timeout,
                 files={"file": (item.filename, item.read(), item.mime_type)},
                 data={"description": item.alt_text} if item.alt_text else {},
-                headers=self._auth(token),
+                headers=self.bearer(token),
             )
             data = self.read_json(response)
             if not data.get("id"):
@@ -387,7 +387,7 @@ class MastodonProvider(Provider):
                 "GET",
                 f"{origin}/api/v1/media/{media_id}",
                 phase=Phase.UPLOAD,
-                headers=self._auth(token),
+                headers=self.bearer(token),
             )
             # 206 Partial Content: still processing.
             return response.status_code == 200 and bool(self.read_json(response).get("url"))
@@ -410,7 +410,7 @@ class MastodonProvider(Provider):
             f"{origin}/api/v1/accounts/{account_id}/statuses",
             phase=Phase.READ,
             params={"limit": 40, "exclude_reblogs": "true"},
-            headers=self._auth(channel.credentials["access_token"]),
+            headers=self.bearer(channel.credentials["access_token"]),
         )
         try:
             statuses = response.json()
@@ -459,10 +459,6 @@ class MastodonProvider(Provider):
     # -- HTTP and classification --------------------------------------------------------
     def _origin(self, channel: Channel) -> str:
         return channel.meta.get("instance") or self.endpoint("api")
-
-    @staticmethod
-    def _auth(token: str) -> dict:
-        return {"Authorization": f"Bearer {token}"}
 
     def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
         status = response.status_code

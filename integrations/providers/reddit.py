@@ -359,7 +359,7 @@ class RedditProvider(Provider):
             method,
             self.url("api", path),
             phase=phase,
-            headers={"Authorization": f"Bearer {token}"},
+            headers=self.bearer(token),
             **kwargs,
         )
 

@@ -256,9 +256,6 @@ class SlackProvider(Provider):
         grant.meta = {k: v for k, v in grant.meta.items() if v} or dict(channel.meta)
         return grant
 
-    def _headers(self, token: str) -> dict:
-        return {"Authorization": f"Bearer {token}"}
-
     def accounts(self, grant: Grant) -> list[Account]:
         token = grant.credentials["access_token"]
         team_id = grant.meta.get("team_id", "")
@@ -274,7 +271,7 @@ class SlackProvider(Provider):
                 self.url("api", "/conversations.list"),
                 phase=Phase.READ,
                 params=params,
-                headers=self._headers(token),
+                headers=self.bearer(token),
             ).json()
             for item in body.get("channels") or []:
                 found.append(self._account(team_id, team_name, item))
@@ -300,7 +297,7 @@ class SlackProvider(Provider):
             self.url("api", "/conversations.info"),
             phase=Phase.READ,
             params={"channel": self._channel_id(channel)},
-            headers=self._headers(channel.credentials["access_token"]),
+            headers=self.bearer(channel.credentials["access_token"]),
         ).json()
         meta = channel.meta
         return self._account(meta.get("team_id", ""), meta.get("team_name", ""), body["channel"])
@@ -345,7 +342,7 @@ class SlackProvider(Provider):
                 self.url("api", "/chat.postMessage"),
                 phase=Phase.COMMIT,
                 json=payload,
-                headers=self._headers(token),
+                headers=self.bearer(token),
             ).json()
             ts, permalink = str(raw.get("ts") or ""), ""
         extra = {"channel": channel_id, "thread_ts": thread_ts or ts}
@@ -361,7 +358,7 @@ class SlackProvider(Provider):
                 self.url("api", "/chat.getPermalink"),
                 phase=Phase.READ,
                 params={"channel": channel_id, "message_ts": ts},
-                headers=self._headers(token),
+                headers=self.bearer(token),
             ).json()
         except ProviderError:
             return ""
@@ -383,7 +380,7 @@ class SlackProvider(Provider):
                 self.url("api", "/files.getUploadURLExternal"),
                 phase=Phase.UPLOAD,
                 data=params,
-                headers=self._headers(token),
+                headers=self.bearer(token),
             ).json()
             self.request(
                 "POST",
@@ -407,7 +404,7 @@ class SlackProvider(Provider):
             self.url("api", "/files.completeUploadExternal"),
             phase=Phase.COMMIT,
             data=data,
-            headers=self._headers(token),
+            headers=self.bearer(token),
         ).json()
         files = raw.get("files") or []
         ts = ""
@@ -445,7 +442,7 @@ class SlackProvider(Provider):
             self.url("api", method),
             phase=Phase.READ,
             params=params,
-            headers=self._headers(token),
+            headers=self.bearer(token),
         ).json()
         for message in body.get("messages") or []:
             if self._matches(message, request):

@@ -231,7 +231,7 @@ class ThreadsProvider(Provider):
             self.url("api", f"{GRAPH}/{user}/threads_publish"),
             phase=Phase.COMMIT,
             data={"creation_id": container},
-            headers=self._auth(token),
+            headers=self.bearer(token),
         )
         post_id = str(self.read_json(response, Phase.COMMIT).get("id") or "")
         if not post_id:
@@ -275,7 +275,7 @@ class ThreadsProvider(Provider):
             self.url("api", f"{GRAPH}/{user}/threads"),
             phase=Phase.UPLOAD,
             data=form,
-            headers=self._auth(token),
+            headers=self.bearer(token),
         )
         container = str(self.read_json(response, Phase.UPLOAD).get("id") or "")
         if not container:
@@ -378,18 +378,13 @@ class ThreadsProvider(Provider):
         return self.poll_default if self.poll_interval is None else self.poll_interval
 
     # -- HTTP -----------------------------------------------------------------------------
-    @staticmethod
-    def _auth(token: str) -> dict:
-        # Graph calls carry the token in a header, never in a URL that a log could keep.
-        return {"Authorization": f"Bearer {token}"}
-
     def _get(self, token: str, path: str, params: dict) -> requests.Response:
         return self.request(
             "GET",
             self.url("api", f"{GRAPH}{path}"),
             phase=Phase.READ,
             params=params,
-            headers=self._auth(token),
+            headers=self.bearer(token),
         )
 
     def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:

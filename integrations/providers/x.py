@@ -194,7 +194,7 @@ class XProvider(Provider):
             self.url("api", "/2/users/me"),
             phase=Phase.READ,
             params={"user.fields": "profile_image_url,username,name"},
-            headers=self._auth(access_token),
+            headers=self.bearer(access_token),
         )
         user = self.read_json(response, Phase.READ).get("data") or {}
         username = user.get("username", "")
@@ -275,7 +275,7 @@ class XProvider(Provider):
             self.url("api", "/2/tweets"),
             phase=Phase.COMMIT,
             json=body,
-            headers=self._auth(token),
+            headers=self.bearer(token),
         )
         data = self.read_json(response, Phase.COMMIT).get("data") or {}
         post_id = str(data.get("id") or "")
@@ -297,7 +297,7 @@ class XProvider(Provider):
                 "max_results": self.lookup_count,
                 "tweet.fields": "created_at,text,referenced_tweets",
             },
-            headers=self._auth(channel.credentials["access_token"]),
+            headers=self.bearer(channel.credentials["access_token"]),
         )
         wanted = normalise(request.text)
         parent = request.reply_to.id if request.reply_to else None
@@ -343,7 +343,7 @@ class XProvider(Provider):
                 timeout=self.upload_timeout,
                 data={"media_category": "tweet_image"},
                 files={"media": (item.filename, item.read(), item.mime_type)},
-                headers=self._auth(token),
+                headers=self.bearer(token),
             )
             return str(self.read_json(response, Phase.UPLOAD)["data"]["id"])
         category = "tweet_gif" if item.mime_type == "image/gif" else "tweet_video"
@@ -357,7 +357,7 @@ class XProvider(Provider):
                 "total_bytes": len(content),
                 "media_category": category,
             },
-            headers=self._auth(token),
+            headers=self.bearer(token),
         )
         media_id = str(self.read_json(response, Phase.UPLOAD)["data"]["id"])
         for segment, start in enumerate(range(0, len(content), self.chunk_size)):
@@ -374,13 +374,13 @@ class XProvider(Provider):
                         "application/octet-stream",
                     )
                 },
-                headers=self._auth(token),
+                headers=self.bearer(token),
             )
         response = self.request(
             "POST",
             self.url("upload", f"/2/media/upload/{media_id}/finalize"),
             phase=Phase.UPLOAD,
-            headers=self._auth(token),
+            headers=self.bearer(token),
         )
         info = (self.read_json(response, Phase.UPLOAD).get("data") or {}).get("processing_info")
         if info and info.get("state") != "succeeded":
@@ -398,7 +398,7 @@ class XProvider(Provider):
                 self.url("upload", "/2/media/upload"),
                 phase=Phase.READ,
                 params={"command": "STATUS", "media_id": media_id},
-                headers=self._auth(token),
+                headers=self.bearer(token),
             )
             info = (self.read_json(response, Phase.READ).get("data") or {}).get("processing_info")
             if not info or info.get("state") == "succeeded":
@@ -436,10 +436,6 @@ class XProvider(Provider):
         return min(max(seconds, 0.0), self.max_poll_wait)
 
     # -- HTTP -----------------------------------------------------------------------------
-    @staticmethod
-    def _auth(token: str) -> dict:
-        return {"Authorization": f"Bearer {token}"}
-
     def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
         status = response.status_code
         body = json_object(response)
