@@ -27,7 +27,17 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## Real local servers for the opt-in peer tests (a Nostr relay), each in its own virtualenv
-peers:
+## Real local servers for the peer tests: a Nostr relay (PyPI) and a Bluesky PDS (npm)
+peers: .peers/nostr/bin/nostr-relay .peers/bluesky/node_modules/better-sqlite3/build/Release/better_sqlite3.node
+
+.peers/nostr/bin/nostr-relay:
 	test -x .peers/nostr/bin/python || $(PYTHON) -m venv .peers/nostr
-	test -x .peers/nostr/bin/nostr-relay || .peers/nostr/bin/python -m pip install --quiet --disable-pip-version-check "nostr-relay>=1.14,<2"
+	.peers/nostr/bin/python -m pip install --quiet --disable-pip-version-check "nostr-relay>=1.14,<2"
+
+# better-sqlite3 is compiled here against the installed Node's headers (its prebuilt
+# binaries would be downloaded from outside the package registry).
+.peers/bluesky/node_modules/better-sqlite3/build/Release/better_sqlite3.node: tests/peers/bluesky/package-lock.json
+	mkdir -p .peers/bluesky
+	cp tests/peers/bluesky/package.json tests/peers/bluesky/package-lock.json .peers/bluesky/
+	cd .peers/bluesky && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	cd .peers/bluesky/node_modules/better-sqlite3 && node "$$(dirname "$$(dirname "$$(readlink -f "$$(command -v npm)")")")/node_modules/node-gyp/bin/node-gyp.js" rebuild --release $$(test -d /usr/include/node && echo --nodedir=/usr) > ../../build.log 2>&1 || (tail -20 ../../build.log; exit 1)
