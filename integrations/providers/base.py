@@ -654,6 +654,17 @@ class Provider:
             )
         return data
 
+    def token_credentials(self, data: dict) -> dict:
+        """An OAuth token answer's secrets: the access token (required) and the refresh
+        token when one was sent (a refresh that omits it lets the caller keep its own)."""
+        if not data.get("access_token"):
+            name = self.network_name or self.display_name
+            raise ProviderError(ErrorKind.TRANSIENT_BEFORE_SEND, f"{name} sent no access token.")
+        credentials = {"access_token": data["access_token"]}
+        if data.get("refresh_token"):
+            credentials["refresh_token"] = data["refresh_token"]
+        return credentials
+
     def poll(
         self,
         check: Callable[[], Any],
@@ -791,6 +802,11 @@ def json_object(response: requests.Response, default: Any = ...) -> Any:
     if isinstance(data, dict):
         return data
     return {} if default is ... else default
+
+
+def split_scopes(value: str | None) -> list[str]:
+    """Granted scopes separated by spaces or commas (LinkedIn uses commas)."""
+    return [scope for scope in re.split(r"[,\s]+", value or "") if scope]
 
 
 def expiry_after(seconds: Any) -> datetime | None:

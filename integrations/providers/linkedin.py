@@ -30,6 +30,7 @@ from integrations.providers.base import (
     SettingField,
     expiry_after,
     json_object,
+    split_scopes,
 )
 
 MB = 1024 * 1024
@@ -124,17 +125,12 @@ class LinkedInProvider(Provider):
         }
         response = self.request("POST", self.endpoint("token"), phase=Phase.AUTH, data=form)
         data = self.read_json(response, Phase.AUTH)
-        if not data.get("access_token"):
-            raise ProviderError(ErrorKind.TRANSIENT_BEFORE_SEND, "LinkedIn sent no access token.")
-        credentials = {"access_token": data["access_token"]}
-        if data.get("refresh_token"):
-            credentials["refresh_token"] = data["refresh_token"]
         return Grant(
-            credentials=credentials,
+            credentials=self.token_credentials(data),
             expires_at=expiry_after(data.get("expires_in")),
             refresh_expires_at=expiry_after(data.get("refresh_token_expires_in")),
             # LinkedIn separates granted scopes with commas.
-            scopes=[s for s in re.split(r"[,\s]+", data.get("scope") or "") if s],
+            scopes=split_scopes(data.get("scope")),
         )
 
     def exchange_code(self, *, code, redirect_uri, code_verifier="", instance=None) -> Grant:

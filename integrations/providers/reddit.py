@@ -31,6 +31,7 @@ from integrations.providers.base import (
     expiry_after,
     json_object,
     retry_after_seconds,
+    split_scopes,
 )
 
 TITLE_LIMIT = 300
@@ -138,15 +139,10 @@ class RedditProvider(Provider):
             auth=(self.setting("REDDIT_CLIENT_ID"), self.setting("REDDIT_CLIENT_SECRET")),
         )
         data = self.read_json(response, Phase.AUTH)
-        if not data.get("access_token"):
-            raise ProviderError(ErrorKind.TRANSIENT_BEFORE_SEND, "Reddit sent no access token.")
-        credentials = {"access_token": data["access_token"]}
-        if data.get("refresh_token"):
-            credentials["refresh_token"] = data["refresh_token"]
         return Grant(
-            credentials=credentials,
+            credentials=self.token_credentials(data),
             expires_at=expiry_after(data.get("expires_in")),
-            scopes=[s for s in re.split(r"[,\s]+", data.get("scope") or "") if s],
+            scopes=split_scopes(data.get("scope")),
         )
 
     def exchange_code(self, *, code, redirect_uri, code_verifier="", instance=None) -> Grant:

@@ -148,13 +148,8 @@ class XProvider(Provider):
         return self.read_json(response, Phase.AUTH)
 
     def _grant(self, data: dict) -> Grant:
-        credentials = {"access_token": data.get("access_token", "")}
-        if data.get("refresh_token"):
-            credentials["refresh_token"] = data["refresh_token"]
-        if not credentials["access_token"]:
-            raise ProviderError(ErrorKind.TRANSIENT_BEFORE_SEND, "X sent no access token.")
         return Grant(
-            credentials=credentials,
+            credentials=self.token_credentials(data),
             expires_at=expiry_after(data.get("expires_in")),
             scopes=(data.get("scope") or "").split(),
         )
