@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from integrations import connect, selectors, services
@@ -157,6 +158,7 @@ def list(request):  # noqa: A001 - the URL name reads best as integrations:list
 
 # -- Connecting -------------------------------------------------------------------------
 @organization_view("channels.manage")
+@sensitive_post_parameters()  # app passwords, bot tokens, private keys: never in error reports
 def connect_start(request, provider_id):
     """Start connecting a network: a credential form, a server address, or OAuth."""
     organization = request.organization

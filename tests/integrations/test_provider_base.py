@@ -75,3 +75,17 @@ def test_channel_lists_name_the_network_as_people_know_it(org, owner, client_for
     page = client_for(owner).get(f"/o/{org.slug}/channels/")
     assert b"LinkedIn Page" in page.content
     assert b"linkedin-page \xc2\xb7" not in page.content
+
+
+def test_error_reports_never_carry_what_a_connect_form_posted(org, owner, client_for, settings):
+    from django.views.debug import SafeExceptionReporterFilter
+
+    # Nothing listens on port 9 here: the network answers at once, without leaving the host.
+    settings.PROVIDER_ENDPOINTS = {"telegram": {"api": "http://127.0.0.1:9"}}
+    response = client_for(owner).post(
+        f"/o/{org.slug}/channels/connect/telegram/",
+        {"bot_token": "123456:SECRET-TOKEN", "chat": "@news"},
+    )
+    request = response.wsgi_request
+    cleansed = SafeExceptionReporterFilter().get_post_parameters(request)
+    assert "SECRET-TOKEN" not in str(dict(cleansed))
