@@ -6,6 +6,8 @@ endpoints to the fake, each under its own path prefix.
 
 import json
 import logging
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -33,6 +35,60 @@ def fixture_response(directory: Path, name: str) -> Response:
         body = json.dumps(body)
     headers = {"Content-Type": "application/json", **data.get("headers", {})}
     return Response(body, status=data.get("status", 200), headers=headers)
+
+
+def slow_handler(respond: Callable, seconds: float = 1.0) -> Callable:
+    """A handler that answers only after ``seconds``: past the read timeout the tests set
+    (``provider.timeout = (1, 0.5)``), so the client gives up after sending."""
+
+    def handler(request):
+        time.sleep(seconds)
+        return respond(request)
+
+    return handler
+
+
+def dropped_handler(start: bytes, *, status: int = 200, length: int = 200) -> Callable:
+    """A handler whose connection drops mid-response: ``start`` is sent, then an abort."""
+
+    def handler(request):
+        def body():
+            yield start
+            raise ConnectionAbortedError("dropped mid-response")
+
+        return Response(body(), status=status, headers={"Content-Length": str(length)})
+
+    return handler
+
+
+def truncated_handler(start: bytes, *, status: int = 200, length: int = 400) -> Callable:
+    """A handler that closes the connection after ``start``, short of its Content-Length."""
+
+    def handler(request):
+        def body():
+            yield start
+
+        return Response(body(), status=status, headers={"Content-Length": str(length)})
+
+    return handler
+
+
+def drain(httpserver, count: int = 1) -> None:
+    """Let a slow handler finish, so its log entry does not leak into the next test."""
+    deadline = time.monotonic() + 3
+    while len(httpserver.log) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def assert_no_secret(logs, *secrets: str) -> None:
+    """No secret in any log line; the fake server's own access log (werkzeug) is the
+    test's side, not ours."""
+    for record in logs.records:
+        if record.name == "werkzeug":
+            continue
+        line = record.getMessage()
+        for secret in secrets:
+            assert secret not in line
 
 
 @pytest.fixture

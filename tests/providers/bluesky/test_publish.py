@@ -13,6 +13,7 @@ from integrations.providers.base import (
     RemoteRef,
 )
 from integrations.providers.bluesky import BlueskyProvider
+from tests.providers.conftest import slow_handler
 
 from .support import DID, Recorder, channel, closing_server, load, respond
 
@@ -254,10 +255,7 @@ def test_rate_limited_upload_is_rate_limited(provider, httpserver, pds):
 
 # -- unknown outcomes and reconciliation --------------------------------------------------
 def test_a_commit_that_outlives_the_read_timeout_is_unknown_then_found(provider, httpserver, pds):
-    def slow(request):
-        time.sleep(1.0)
-        return created(request)
-
+    slow = slow_handler(created)
     httpserver.expect_ordered_request("/xrpc/com.atproto.repo.createRecord").respond_with_handler(
         slow
     )

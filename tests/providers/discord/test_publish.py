@@ -1,11 +1,9 @@
 """Discord flows against a local fake: exact requests, replies, media, failures."""
 
 import json
-import time
 from pathlib import Path
 
 import pytest
-from werkzeug import Response
 
 from integrations.providers.base import (
     Channel,
@@ -16,7 +14,14 @@ from integrations.providers.base import (
     RemoteRef,
 )
 from integrations.providers.discord import DiscordBotProvider, DiscordWebhookProvider
-from tests.providers.conftest import fixture_response, point
+from tests.providers.conftest import (
+    assert_no_secret,
+    drain,
+    fixture_response,
+    point,
+    slow_handler,
+    truncated_handler,
+)
 
 HERE = Path(__file__).parent
 HOOK_ID = "223704706495545344"
@@ -45,28 +50,7 @@ def reply(name):
     return fixture_response(HERE, name)
 
 
-def truncated(request):
-    def body():
-        yield b'{"id": "11758715'
-
-    return Response(body(), status=200, headers={"Content-Length": "400"})
-
-
-def drain(httpserver, count=1):
-    """Let a slow handler finish, so its log entry does not leak into the next test."""
-    deadline = time.monotonic() + 3
-    while len(httpserver.log) < count and time.monotonic() < deadline:
-        time.sleep(0.05)
-
-
-def assert_no_secret(logs, *secrets):
-    # The fake server's own access log (werkzeug) is the test's side, not ours.
-    for record in logs.records:
-        if record.name == "werkzeug":
-            continue
-        line = record.getMessage()
-        for secret in secrets:
-            assert secret not in line
+truncated = truncated_handler(b'{"id": "11758715')
 
 
 def test_connect_reads_the_webhook_and_stores_only_its_url(provider, httpserver, captured_logs):
@@ -232,10 +216,7 @@ def test_publish_errors_are_classified(provider, httpserver, channel, name, kind
 
 
 def test_a_commit_that_times_out_is_an_unknown_outcome(provider, httpserver, channel):
-    def slow(request):
-        time.sleep(1.0)
-        return reply("message")
-
+    slow = slow_handler(lambda _: reply("message"))
     httpserver.expect_request(HOOK_PATH, method="POST").respond_with_handler(slow)
     provider.timeout = (1, 0.5)
     with pytest.raises(ProviderError) as caught:

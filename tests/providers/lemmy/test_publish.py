@@ -1,11 +1,9 @@
 """Lemmy flows against a local fake instance."""
 
 import json
-import time
 from pathlib import Path
 
 import pytest
-from werkzeug import Response
 
 from integrations.providers.base import (
     Channel,
@@ -16,7 +14,13 @@ from integrations.providers.base import (
     RemoteRef,
 )
 from integrations.providers.lemmy import LemmyProvider
-from tests.providers.conftest import fixture_response
+from tests.providers.conftest import (
+    assert_no_secret,
+    drain,
+    fixture_response,
+    slow_handler,
+    truncated_handler,
+)
 
 HERE = Path(__file__).parent
 JWT = json.loads((HERE / "fixtures" / "login.json").read_text())["body"]["jwt"]
@@ -45,20 +49,6 @@ def channel(origin):
 
 def reply(name):
     return fixture_response(HERE, name)
-
-
-def drain(httpserver, count):
-    deadline = time.monotonic() + 3
-    while len(httpserver.log) < count and time.monotonic() < deadline:
-        time.sleep(0.05)
-
-
-def assert_no_secret(logs):
-    for record in logs.records:
-        if record.name == "werkzeug":  # the fake server's own access log
-            continue
-        assert JWT not in record.getMessage()
-        assert PASSWORD not in record.getMessage()
 
 
 def communities(*entries):
@@ -98,7 +88,7 @@ def test_connect_logs_in_and_reads_the_profile(provider, httpserver, origin, cap
     assert account.profile_url == "https://lemmy.example/u/alice"
     assert account.avatar_url.endswith("avatar.png")
     assert account.meta["instance"] == origin
-    assert_no_secret(captured_logs)
+    assert_no_secret(captured_logs, JWT, PASSWORD)
 
 
 def test_connect_with_a_wrong_password_is_refused(provider, httpserver, origin, captured_logs):
@@ -108,7 +98,7 @@ def test_connect_with_a_wrong_password_is_refused(provider, httpserver, origin, 
             {"instance": origin, "username_or_email": "alice", "password": PASSWORD}
         )
     assert caught.value.kind == ErrorKind.AUTH_REVOKED
-    assert_no_secret(captured_logs)
+    assert_no_secret(captured_logs, JWT, PASSWORD)
 
 
 def test_connect_before_approval_says_so(provider, httpserver, origin):
@@ -179,7 +169,7 @@ def test_publish_looks_up_a_community_by_name_and_posts(
     assert result.ref.id == "1001"
     assert result.ref.url == f"{origin}/post/1001"
     assert result.ref.extra == {"post_ids": ["1001"]}
-    assert_no_secret(captured_logs)
+    assert_no_secret(captured_logs, JWT, PASSWORD)
 
 
 def test_publish_to_several_communities_keeps_each_post(provider, httpserver, channel):
@@ -308,10 +298,7 @@ def test_publish_errors_are_classified(provider, httpserver, channel, name, kind
 
 
 def test_a_commit_that_times_out_is_unknown_and_found_by_title(provider, httpserver, channel):
-    def slow(request):
-        time.sleep(1.0)
-        return reply("post")
-
+    slow = slow_handler(lambda _: reply("post"))
     httpserver.expect_ordered_request("/api/v3/post").respond_with_handler(slow)
     provider.timeout = (1, 0.5)
     request = PublishRequest(
@@ -371,12 +358,7 @@ def test_a_502_on_the_image_upload_is_transient(provider, httpserver, channel):
 
 
 def test_a_connection_closed_mid_response_is_an_unknown_outcome(provider, httpserver, channel):
-    def truncated(request):
-        def body():
-            yield b'{"post_view": {"post": {"id": 10'
-
-        return Response(body(), status=200, headers={"Content-Length": "400"})
-
+    truncated = truncated_handler(b'{"post_view": {"post": {"id": 10')
     httpserver.expect_request("/api/v3/post").respond_with_handler(truncated)
     with pytest.raises(ProviderError) as caught:
         provider.publish(

@@ -1,8 +1,6 @@
 import json
-import time
 
 import pytest
-from werkzeug import Response
 
 from integrations.providers.base import (
     Channel,
@@ -12,7 +10,7 @@ from integrations.providers.base import (
     PublishRequest,
     RemoteRef,
 )
-from tests.providers.conftest import fixture_response
+from tests.providers.conftest import dropped_handler, fixture_response, slow_handler
 from tests.providers.linkedin.conftest import HERE
 
 TOKEN = "li-secret-access-token-987"
@@ -181,17 +179,8 @@ def test_upload_failure_is_transient_and_posts_nothing(page_provider, httpserver
 
 
 # -- unknown outcomes -------------------------------------------------------------------
-def dropping(request):
-    def body():
-        yield b"{"
-        raise ConnectionAbortedError("dropped mid-response")
-
-    return Response(body(), status=201, headers={"Content-Length": "50"})
-
-
-def slow(request):
-    time.sleep(0.8)
-    return fixture_response(HERE, "post_created")
+dropping = dropped_handler(b"{", status=201, length=50)
+slow = slow_handler(lambda _: fixture_response(HERE, "post_created"), 0.8)
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,5 @@
 """Publishing a status: the Idempotency-Key, media (with processing), replies, outcomes."""
 
-import time
-
 import pytest
 
 from integrations.providers.base import (
@@ -12,6 +10,7 @@ from integrations.providers.base import (
     RemoteRef,
 )
 from integrations.providers.mastodon import MastodonProvider
+from tests.providers.conftest import slow_handler
 
 from .support import ACCOUNT_ID, TOKEN, Recorder, channel, closing_server, load, respond
 
@@ -188,10 +187,7 @@ def test_a_5xx_on_media_upload_is_transient_not_unknown(provider, httpserver, ba
 
 # -- unknown outcomes and reconciliation --------------------------------------------------
 def test_a_commit_that_outlives_the_read_timeout_is_unknown_then_found(provider, httpserver, base):
-    def slow(request):
-        time.sleep(1.0)
-        return respond("status", base)
-
+    slow = slow_handler(lambda _: respond("status", base))
     httpserver.expect_ordered_request("/api/v1/statuses").respond_with_handler(slow)
     listing = Recorder(respond("statuses", base))
     httpserver.expect_ordered_request(

@@ -1,7 +1,4 @@
-import time
-
 import pytest
-from werkzeug import Response
 
 from integrations.providers.base import (
     Channel,
@@ -10,7 +7,7 @@ from integrations.providers.base import (
     PublishRequest,
     RemoteRef,
 )
-from tests.providers.conftest import fixture_response
+from tests.providers.conftest import dropped_handler, fixture_response, slow_handler
 from tests.providers.reddit.conftest import HERE
 
 TOKEN = "reddit-secret-access-token"
@@ -158,17 +155,8 @@ def test_expired_token_on_submit(provider, httpserver, channel):
 
 
 # -- unknown outcomes -------------------------------------------------------------------
-def dropping(request):
-    def body():
-        yield b'{"json": {"errors": [], "da'
-        raise ConnectionAbortedError("dropped mid-response")
-
-    return Response(body(), status=200, headers={"Content-Length": "120"})
-
-
-def slow(request):
-    time.sleep(0.8)
-    return fixture_response(HERE, "submit_ok")
+dropping = dropped_handler(b'{"json": {"errors": [], "da', length=120)
+slow = slow_handler(lambda _: fixture_response(HERE, "submit_ok"), 0.8)
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,6 @@
 """Slack flows against a local fake: exact requests, threads, files, reconciliation."""
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,14 @@ from integrations.providers.base import (
     RemoteRef,
 )
 from integrations.providers.slack import SlackProvider
-from tests.providers.conftest import fixture_response, point
+from tests.providers.conftest import (
+    assert_no_secret,
+    drain,
+    fixture_response,
+    point,
+    slow_handler,
+    truncated_handler,
+)
 
 HERE = Path(__file__).parent
 TOKEN = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy"
@@ -46,20 +52,6 @@ def channel():
 
 def reply(name):
     return fixture_response(HERE, name)
-
-
-def drain(httpserver, count):
-    deadline = time.monotonic() + 3
-    while len(httpserver.log) < count and time.monotonic() < deadline:
-        time.sleep(0.05)
-
-
-def assert_no_secret(logs, *secrets):
-    for record in logs.records:
-        if record.name == "werkzeug":  # the fake server's own access log
-            continue
-        for secret in secrets:
-            assert secret not in record.getMessage()
 
 
 def bearer(token):
@@ -355,10 +347,7 @@ def test_publish_errors_are_classified(provider, httpserver, channel, name, kind
 
 
 def test_a_commit_that_times_out_is_unknown_and_reconciled_by_marker(provider, httpserver, channel):
-    def slow(request):
-        time.sleep(1.0)
-        return reply("post_message")
-
+    slow = slow_handler(lambda _: reply("post_message"))
     httpserver.expect_ordered_request("/api/chat.postMessage").respond_with_handler(slow)
     provider.timeout = (1, 0.5)
     request = PublishRequest(post_id="post-42", text="Hello Slack")
@@ -391,12 +380,7 @@ def test_a_502_on_the_commit_is_an_unknown_outcome(provider, httpserver, channel
 
 
 def test_a_connection_closed_mid_response_is_an_unknown_outcome(provider, httpserver, channel):
-    def truncated(request):
-        def body():
-            yield b'{"ok": true, "ts": "15'
-
-        return Response(body(), status=200, headers={"Content-Length": "400"})
-
+    truncated = truncated_handler(b'{"ok": true, "ts": "15')
     httpserver.expect_request("/api/chat.postMessage").respond_with_handler(truncated)
     with pytest.raises(ProviderError) as caught:
         provider.publish(channel, PublishRequest(post_id="p", text="Hi"))

@@ -1,11 +1,9 @@
 """Telegram flows against a local fake: connect checks, text, media, replies, failures."""
 
 import json
-import time
 from pathlib import Path
 
 import pytest
-from werkzeug import Response
 
 from integrations.providers.base import (
     Channel,
@@ -16,7 +14,14 @@ from integrations.providers.base import (
     RemoteRef,
 )
 from integrations.providers.telegram import TelegramChatMigrated, TelegramProvider
-from tests.providers.conftest import fixture_response, point
+from tests.providers.conftest import (
+    assert_no_secret,
+    drain,
+    fixture_response,
+    point,
+    slow_handler,
+    truncated_handler,
+)
 
 HERE = Path(__file__).parent
 TOKEN = "7012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw4"
@@ -43,20 +48,6 @@ def reply(name):
     return fixture_response(HERE, name)
 
 
-def drain(httpserver, count):
-    deadline = time.monotonic() + 3
-    while len(httpserver.log) < count and time.monotonic() < deadline:
-        time.sleep(0.05)
-
-
-def assert_no_secret(logs):
-    for record in logs.records:
-        if record.name == "werkzeug":  # the fake server's own access log
-            continue
-        assert TOKEN not in record.getMessage()
-        assert TOKEN.split(":")[1] not in record.getMessage()
-
-
 def expect_connect(httpserver, chat="get_chat_channel", member="member_admin"):
     httpserver.expect_ordered_request(f"{BASE}/getMe", method="POST").respond_with_response(
         reply("get_me")
@@ -81,7 +72,7 @@ def test_connect_checks_the_token_the_chat_and_the_bots_rights(provider, httpser
     assert account.username == "@postiznews"
     assert account.profile_url == "https://t.me/postiznews"
     assert account.meta == {"chat_id": "-1001234567890", "chat_type": "channel"}
-    assert_no_secret(captured_logs)
+    assert_no_secret(captured_logs, TOKEN, TOKEN.split(":")[1])
 
 
 def test_connect_to_a_group_where_the_bot_is_a_member(provider, httpserver):
@@ -126,7 +117,7 @@ def test_connect_with_a_revoked_token(provider, httpserver, captured_logs):
     with pytest.raises(ProviderError) as caught:
         provider.authenticate({"bot_token": TOKEN, "chat": "@postiznews"})
     assert caught.value.kind == ErrorKind.AUTH_REVOKED
-    assert_no_secret(captured_logs)
+    assert_no_secret(captured_logs, TOKEN, TOKEN.split(":")[1])
 
 
 @pytest.mark.parametrize(
@@ -159,7 +150,7 @@ def test_publish_text(provider, httpserver, channel, captured_logs):
     httpserver.check_assertions()
     assert result.ref.id == "42"
     assert result.ref.url == "https://t.me/postiznews/42"
-    assert_no_secret(captured_logs)
+    assert_no_secret(captured_logs, TOKEN, TOKEN.split(":")[1])
 
 
 def test_a_reply_names_its_parent_and_previews_can_be_off(provider, httpserver, channel):
@@ -302,7 +293,7 @@ def test_publish_errors_are_classified(provider, httpserver, channel, name, kind
     with pytest.raises(ProviderError) as caught:
         provider.publish(channel, PublishRequest(post_id="p", text="Hi"))
     assert caught.value.kind == kind
-    assert_no_secret(captured_logs)
+    assert_no_secret(captured_logs, TOKEN, TOKEN.split(":")[1])
 
 
 def test_an_upgraded_group_reports_its_new_chat_id(provider, httpserver, channel):
@@ -327,10 +318,7 @@ def test_an_upgraded_group_reports_its_new_chat_id(provider, httpserver, channel
 
 
 def test_a_commit_that_times_out_is_an_unknown_outcome(provider, httpserver, channel):
-    def slow(request):
-        time.sleep(1.0)
-        return reply("send_message")
-
+    slow = slow_handler(lambda _: reply("send_message"))
     httpserver.expect_request(f"{BASE}/sendMessage").respond_with_handler(slow)
     provider.timeout = (1, 0.5)
     request = PublishRequest(post_id="p", text="Hi")
@@ -352,12 +340,7 @@ def test_a_502_on_the_commit_is_an_unknown_outcome(provider, httpserver, channel
 
 
 def test_a_connection_closed_mid_response_is_an_unknown_outcome(provider, httpserver, channel):
-    def truncated(request):
-        def body():
-            yield b'{"ok": true, "result": {"message_'
-
-        return Response(body(), status=200, headers={"Content-Length": "400"})
-
+    truncated = truncated_handler(b'{"ok": true, "result": {"message_')
     httpserver.expect_request(f"{BASE}/sendPhoto").respond_with_handler(truncated)
     with pytest.raises(ProviderError) as caught:
         provider.publish(channel, PublishRequest(post_id="p", text="Hi", media=[photo()]))

@@ -1,5 +1,3 @@
-import time
-
 import pytest
 from werkzeug import Response
 
@@ -11,7 +9,7 @@ from integrations.providers.base import (
     PublishRequest,
     RemoteRef,
 )
-from tests.providers.conftest import fixture_response
+from tests.providers.conftest import dropped_handler, fixture_response, slow_handler
 from tests.providers.threads.conftest import HERE
 
 TOKEN = "THAA-secret-long-lived-token"
@@ -236,17 +234,8 @@ def test_expired_token_on_commit(provider, httpserver, channel):
 
 
 # -- unknown outcomes -------------------------------------------------------------------
-def dropping(request):
-    def body():
-        yield b'{"id": "18'
-        raise ConnectionAbortedError("dropped mid-response")
-
-    return Response(body(), status=200, headers={"Content-Length": "40"})
-
-
-def slow(request):
-    time.sleep(0.8)
-    return fixture_response(HERE, "published")
+dropping = dropped_handler(b'{"id": "18', length=40)
+slow = slow_handler(lambda _: fixture_response(HERE, "published"), 0.8)
 
 
 HANDLERS = pytest.mark.parametrize(

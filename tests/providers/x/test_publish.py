@@ -1,5 +1,4 @@
 import json
-import time
 
 import pytest
 from werkzeug import Response
@@ -12,7 +11,7 @@ from integrations.providers.base import (
     PublishRequest,
     RemoteRef,
 )
-from tests.providers.conftest import fixture_response
+from tests.providers.conftest import dropped_handler, fixture_response, slow_handler
 from tests.providers.x.conftest import HERE
 
 TOKEN = "x-access-secret-token-123"
@@ -36,12 +35,7 @@ def recording(name, store):
     return handler
 
 
-def dropping(request):
-    def body():
-        yield b'{"data": {"id": "14'
-        raise ConnectionAbortedError("dropped mid-response")
-
-    return Response(body(), status=201, headers={"Content-Length": "200"})
+dropping = dropped_handler(b'{"data": {"id": "14', status=201)
 
 
 def test_text_post(provider, httpserver, channel):
@@ -352,10 +346,7 @@ def commit_then_reconcile(provider, httpserver, channel, handler):
 def test_read_timeout_on_commit_is_unknown_and_lookup_finds_it(provider, httpserver, channel):
     provider.timeout = (1, 0.5)
 
-    def slow(request):
-        time.sleep(0.8)
-        return fixture_response(HERE, "tweet_created")
-
+    slow = slow_handler(lambda _: fixture_response(HERE, "tweet_created"), 0.8)
     found = commit_then_reconcile(provider, httpserver, channel, slow)
     assert found.id == "1445880548472328192"
     assert found.url == "https://x.com/i/web/status/1445880548472328192"
