@@ -665,6 +665,16 @@ class Provider:
             credentials["refresh_token"] = data["refresh_token"]
         return credentials
 
+    def require_scope(self, grant: Grant, scope: str) -> Grant:
+        """A grant that lists its scopes must include the one posting needs."""
+        if grant.scopes and scope not in grant.scopes:
+            raise ProviderError(
+                ErrorKind.PERMISSION_DENIED,
+                f"{self.display_name} was not allowed to post; connect again and allow posting.",
+                network_code="scope",
+            )
+        return grant
+
     def poll(
         self,
         check: Callable[[], Any],

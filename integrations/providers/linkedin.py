@@ -137,13 +137,7 @@ class LinkedInProvider(Provider):
         grant = self._token(
             {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
         )
-        if grant.scopes and self.write_scope not in grant.scopes:
-            raise ProviderError(
-                ErrorKind.PERMISSION_DENIED,
-                f"{self.display_name} was not allowed to post; connect again and allow posting.",
-                network_code="scope",
-            )
-        return grant
+        return self.require_scope(grant, self.write_scope)
 
     def refresh(self, channel: Channel) -> Grant:
         token = channel.credentials.get("refresh_token")

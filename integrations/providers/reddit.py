@@ -149,13 +149,7 @@ class RedditProvider(Provider):
         grant = self._token(
             {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
         )
-        if grant.scopes and "submit" not in grant.scopes:
-            raise ProviderError(
-                ErrorKind.PERMISSION_DENIED,
-                "Reddit was not allowed to post; connect again and allow posting.",
-                network_code="scope",
-            )
-        return grant
+        return self.require_scope(grant, "submit")
 
     def refresh(self, channel: Channel) -> Grant:
         token = channel.credentials.get("refresh_token")

@@ -164,13 +164,7 @@ class XProvider(Provider):
             }
         )
         grant = self._grant(data)
-        if grant.scopes and WRITE_SCOPE not in grant.scopes:
-            raise ProviderError(
-                ErrorKind.PERMISSION_DENIED,
-                "X was not allowed to post; connect again and allow posting.",
-                network_code="scope",
-            )
-        return grant
+        return self.require_scope(grant, WRITE_SCOPE)
 
     def refresh(self, channel: Channel) -> Grant:
         token = channel.credentials.get("refresh_token")
