@@ -1,0 +1,663 @@
+"""A person connects each network through the Channels pages, end to end.
+
+The real providers run; only the network is faked, at the HTTP boundary (pytest-httpserver,
+answering with the providers' own recorded fixtures) or, for Nostr, by the in-process test
+relay. OAuth networks are driven the way a browser goes: POST "connect", follow the redirect
+to the network's authorize page (a fake that sends the browser back with a code), then load
+our callback with what the network put in the URL.
+"""
+
+import logging
+from html import escape
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import pytest
+import requests
+from coincurve import PrivateKey
+from django.conf import settings as django_settings
+from django.db import connection
+from werkzeug import Response
+
+from integrations.models import Integration
+from integrations.providers.nostr import npub, sign_event
+from organizations.models import AuditEvent
+from tests.providers.nostr.relay import Relay
+
+from .conftest import point, recorded, reply
+
+pytestmark = pytest.mark.django_db
+
+CHANNELS = "/o/acme/channels/"
+
+
+def connect_url(provider_id: str) -> str:
+    return f"{CHANNELS}connect/{provider_id}/"
+
+
+def configure(settings, **values: str) -> None:
+    settings.PROVIDER_SETTINGS = {**settings.PROVIDER_SETTINGS, **values}
+
+
+# -- What every successful connection must show -----------------------------------------
+def raw_row(channel: Integration) -> str:
+    """The channel's row as the database holds it (no decryption)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM integrations_integration WHERE id = %s", [channel.pk])
+        return " ".join(str(value) for value in cursor.fetchone())
+
+
+@pytest.fixture(autouse=True)
+def logs(caplog):
+    """Every log line of the test, down to urllib3's DEBUG request lines."""
+    caplog.set_level(logging.DEBUG)
+    return caplog
+
+
+def assert_connected(client, org, *, provider, external_id, name, secrets, logs) -> Integration:
+    """The channel exists with the account's id and name, its secrets are encrypted at rest,
+    never rendered and never logged, and the connection is in the audit log."""
+    channel = Integration.objects.get(organization=org, provider=provider)
+    assert (channel.external_id, channel.name) == (external_id, name)
+    raw = raw_row(channel)
+    for secret in secrets:
+        assert secret not in raw, f"{secret!r} is stored in clear"
+    page = client.get(f"{CHANNELS}{channel.pk}/")
+    listing = client.get(CHANNELS)
+    assert page.status_code == 200 and listing.status_code == 200
+    assert escape(name).encode() in page.content
+    for secret in secrets:
+        assert secret.encode() not in page.content, f"{secret!r} shown on the channel page"
+        assert secret.encode() not in listing.content, f"{secret!r} shown on the channels list"
+    # The fake network's own access log (werkzeug) is the network's, not ours.
+    logged = "\n".join(r.getMessage() for r in logs.records if r.name != "werkzeug")
+    for secret in secrets:
+        assert secret not in logged, f"{secret!r} in a log line"
+    assert AuditEvent.objects.filter(
+        organization=org, action="channel.connected", target_id=str(channel.pk)
+    ).exists()
+    return channel
+
+
+def assert_refused(response, message: str, *, never_shown: str) -> None:
+    """A bad credential: the form comes back (400) with the network's message, and
+    nothing is saved or echoed."""
+    assert response.status_code == 400
+    assert escape(message) in response.content.decode()
+    assert never_shown.encode() not in response.content
+    assert not Integration.objects.exists()
+
+
+# -- A browser going through an OAuth login ---------------------------------------------
+def sign_in_on_the_network(client, httpserver, provider_id, authorize_path, code="the-code"):
+    """POST connect, follow to the (fake) authorize page, which sends the browser back to
+    our callback with a code; returns (callback response, the authorize page's query)."""
+    seen: dict = {}
+
+    def authorize(request):
+        seen.update(request.args.to_dict())
+        back = {"code": code, "state": request.args["state"]}
+        return Response(
+            status=302, headers={"Location": f"{request.args['redirect_uri']}?{urlencode(back)}"}
+        )
+
+    httpserver.expect_request(authorize_path, method="GET").respond_with_handler(authorize)
+    start = client.post(connect_url(provider_id))
+    assert start.status_code == 302, start.content[:500]
+    assert urlsplit(start["Location"]).path == authorize_path
+
+    browser = requests.Session()
+    browser.trust_env = False
+    at_network = browser.get(start["Location"], allow_redirects=False, timeout=5)
+    assert at_network.status_code == 302
+    callback = django_settings.SITE_URL + f"/integrations/{provider_id}/callback/"
+    assert at_network.headers["Location"].startswith(callback + "?")
+    back = urlsplit(at_network.headers["Location"])
+    return client.get(back.path, dict(parse_qsl(back.query))), seen
+
+
+def form_of(request) -> dict:
+    return request.form.to_dict()
+
+
+# -- Telegram: bot token + chat ---------------------------------------------------------
+TELEGRAM_TOKEN = "7012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw4"
+
+
+@pytest.fixture
+def telegram(settings, httpserver):
+    point(settings, httpserver, "telegram", api="/tg")
+    return httpserver
+
+
+def expect_telegram_bot(httpserver, calls: list):
+    base = f"/tg/bot{TELEGRAM_TOKEN}"
+
+    def answer(name):
+        def handler(request):
+            calls.append((request.path.rsplit("/", 1)[-1], request.get_json(silent=True)))
+            return reply("telegram", name)
+
+        return handler
+
+    httpserver.expect_request(f"{base}/getMe", method="POST").respond_with_handler(answer("get_me"))
+    httpserver.expect_request(f"{base}/getChat", method="POST").respond_with_handler(
+        answer("get_chat_channel")
+    )
+    httpserver.expect_request(f"{base}/getChatMember", method="POST").respond_with_handler(
+        answer("member_admin")
+    )
+
+
+def test_telegram_connects_with_a_bot_token_and_a_channel_name(
+    telegram, org, owner, client_for, logs
+):
+    calls = []
+    expect_telegram_bot(telegram, calls)
+    client = client_for(owner)
+    form_page = client.get(connect_url("telegram"))
+    assert form_page.status_code == 200 and b'type="password"' in form_page.content
+
+    response = client.post(
+        connect_url("telegram"), {"bot_token": TELEGRAM_TOKEN, "chat": "t.me/postiznews"}
+    )
+
+    assert response.status_code == 302, response.content[:800]
+    assert [name for name, _ in calls] == ["getMe", "getChat", "getChatMember"]
+    assert calls[1][1] == {"chat_id": "@postiznews"}
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="telegram",
+        external_id="-1001234567890",
+        name="Postiz News",
+        secrets=[TELEGRAM_TOKEN, TELEGRAM_TOKEN.split(":")[1]],
+    )
+    assert response["Location"] == f"{CHANNELS}{channel.pk}/"
+    assert channel.credentials == {"bot_token": TELEGRAM_TOKEN}
+    assert channel.meta["chat_id"] == "-1001234567890"
+    telegram.check_assertions()
+
+
+def test_a_revoked_telegram_bot_token_is_explained_and_nothing_is_saved(
+    telegram, org, owner, client_for
+):
+    telegram.expect_request(f"/tg/bot{TELEGRAM_TOKEN}/getMe").respond_with_response(
+        reply("telegram", "unauthorized")
+    )
+    response = client_for(owner).post(
+        connect_url("telegram"), {"bot_token": TELEGRAM_TOKEN, "chat": "@postiznews"}
+    )
+    assert_refused(
+        response,
+        "Telegram does not accept the bot token (revoked in @BotFather?); "
+        "reconnect with a current token.",
+        never_shown=TELEGRAM_TOKEN,
+    )
+
+
+# -- Discord: a channel webhook, or the bot installed through OAuth ---------------------
+HOOK_ID = "223704706495545344"
+HOOK_TOKEN = (
+    "3d89bb7572e0fb30d8128367b3b1b44fecd1726de135cbe28a41f8b2f777c372ba2939e72279b94526ff5d1bd4"
+)
+WEBHOOK_URL = f"https://discord.com/api/webhooks/{HOOK_ID}/{HOOK_TOKEN}"
+DISCORD_BOT_TOKEN = "MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs"
+GUILD_ID = "41771983423143937"
+
+
+@pytest.fixture
+def discord(settings, httpserver):
+    point(settings, httpserver, "discord", api="/api")
+    return httpserver
+
+
+def test_discord_connects_with_a_webhook_url(discord, org, owner, client_for, logs):
+    discord.expect_request(
+        f"/api/webhooks/{HOOK_ID}/{HOOK_TOKEN}", method="GET"
+    ).respond_with_response(reply("discord", "webhook"))
+    client = client_for(owner)
+    assert b'type="password"' in client.get(connect_url("discord")).content
+
+    response = client.post(connect_url("discord"), {"webhook_url": f" {WEBHOOK_URL}/ "})
+
+    assert response.status_code == 302, response.content[:800]
+    hook_token_in_answer = recorded("discord", "webhook")["body"]["token"]
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="discord",
+        external_id=HOOK_ID,
+        name="Postiz",
+        secrets=[HOOK_TOKEN, hook_token_in_answer],
+    )
+    assert channel.credentials == {"webhook_url": WEBHOOK_URL}
+    assert channel.meta["guild_id"] == "199737254929760256"
+    discord.check_assertions()
+
+
+def test_a_deleted_discord_webhook_is_explained_and_nothing_is_saved(
+    discord, org, owner, client_for
+):
+    discord.expect_request(f"/api/webhooks/{HOOK_ID}/{HOOK_TOKEN}").respond_with_response(
+        reply("discord", "unknown_webhook")
+    )
+    response = client_for(owner).post(connect_url("discord"), {"webhook_url": WEBHOOK_URL})
+    assert_refused(
+        response,
+        "The Discord webhook was deleted; create a new webhook and reconnect this channel.",
+        never_shown=HOOK_TOKEN,
+    )
+
+
+@pytest.fixture
+def discord_bot(settings, httpserver):
+    configure(
+        settings,
+        DISCORD_CLIENT_ID="157730590492196864",
+        DISCORD_CLIENT_SECRET="discord-client-secret",
+        DISCORD_BOT_TOKEN=DISCORD_BOT_TOKEN,
+    )
+    point(settings, httpserver, "discord-bot", api="/api", web="/web")
+    return httpserver
+
+
+def test_the_discord_bot_is_installed_and_one_channel_is_picked(
+    discord_bot, org, owner, client_for, logs
+):
+    seen = {}
+
+    def token(request):
+        seen["token"] = (form_of(request), request.authorization)
+        return reply("discord", "oauth_token_bot")
+
+    def channels(request):
+        seen["bot"] = request.headers.get("Authorization")
+        return reply("discord", "guild_channels")
+
+    discord_bot.expect_request("/api/oauth2/token", method="POST").respond_with_handler(token)
+    discord_bot.expect_request(f"/api/guilds/{GUILD_ID}/channels").respond_with_handler(channels)
+    client = client_for(owner)
+
+    response, asked = sign_in_on_the_network(
+        client, discord_bot, "discord-bot", "/web/oauth2/authorize"
+    )
+
+    assert asked["client_id"] == "157730590492196864" and asked["scope"] == "bot"
+    form, basic = seen["token"]
+    assert form["code"] == "the-code" and form["grant_type"] == "authorization_code"
+    assert (basic.username, basic.password) == ("157730590492196864", "discord-client-secret")
+    assert seen["bot"] == f"Bot {DISCORD_BOT_TOKEN}"
+    assert response.status_code == 302 and "/channels/select/" in response["Location"]
+    choice = client.get(response["Location"])
+    assert b"#general" in choice.content and b"#announcements" in choice.content
+    assert b"Voice" not in choice.content
+    assert not Integration.objects.exists()
+
+    done = client.post(response["Location"], {"accounts": [GUILD_ID]})
+
+    assert done.status_code == 302
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="discord-bot",
+        external_id=GUILD_ID,
+        name="#general",
+        secrets=[DISCORD_BOT_TOKEN, "discord-client-secret", "GNaVzEtATqdh173tNHEXY9ZYAuhiYxvy"],
+    )
+    assert channel.credentials == {}  # the bot token stays in the instance's configuration
+    assert channel.meta["guild_name"] == "Postiz Test"
+    assert Integration.objects.count() == 1
+
+
+# -- Lemmy: instance + username + password ----------------------------------------------
+LEMMY_PASSWORD = "correct horse battery staple"
+LEMMY_JWT = recorded("lemmy", "login")["body"]["jwt"]
+
+
+def lemmy_form(httpserver, **overrides) -> dict:
+    return {
+        "instance": httpserver.url_for("/").rstrip("/"),
+        "username_or_email": "alice",
+        "password": LEMMY_PASSWORD,
+        "totp": "",
+        **overrides,
+    }
+
+
+def test_lemmy_connects_with_an_instance_a_username_and_a_password(
+    httpserver, org, owner, client_for, logs
+):
+    logins = []
+
+    def login(request):
+        logins.append(request.get_json())
+        return reply("lemmy", "login")
+
+    httpserver.expect_request("/api/v3/user/login", method="POST").respond_with_handler(login)
+    httpserver.expect_request(
+        "/api/v3/site", headers={"Authorization": f"Bearer {LEMMY_JWT}"}
+    ).respond_with_response(reply("lemmy", "site"))
+    client = client_for(owner)
+    assert b'type="password"' in client.get(connect_url("lemmy")).content
+
+    response = client.post(connect_url("lemmy"), lemmy_form(httpserver))
+
+    assert response.status_code == 302, response.content[:800]
+    assert logins == [{"username_or_email": "alice", "password": LEMMY_PASSWORD}]
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="lemmy",
+        external_id="https://lemmy.example/u/alice",
+        name="Alice A.",
+        secrets=[LEMMY_PASSWORD, LEMMY_JWT],
+    )
+    assert channel.credentials["password"] == LEMMY_PASSWORD
+    assert channel.credentials["jwt"] == LEMMY_JWT
+    assert channel.meta["instance"] == httpserver.url_for("/").rstrip("/")
+    httpserver.check_assertions()
+
+
+def test_a_wrong_lemmy_password_is_explained_and_nothing_is_saved(
+    httpserver, org, owner, client_for
+):
+    httpserver.expect_request("/api/v3/user/login", method="POST").respond_with_response(
+        reply("lemmy", "incorrect_login")
+    )
+    response = client_for(owner).post(connect_url("lemmy"), lemmy_form(httpserver))
+    assert_refused(
+        response,
+        "Lemmy did not accept the username or password; reconnect with current ones.",
+        never_shown=LEMMY_PASSWORD,
+    )
+
+
+# -- Nostr: private key + relays --------------------------------------------------------
+# NIP-19's example private key, and its own public key.
+NSEC = "nsec1vl029mgpspedva04g90vltkh6fvh240zqtv9k0t9af8935ke9laqsnlfe5"
+NSEC_HEX = "67dea2ed018072d675f5415ecfaed7d2597555e202d85b3d65ea4e58d2d92ffa"
+NOSTR_PUBKEY = PrivateKey(bytes.fromhex(NSEC_HEX)).public_key_xonly.format().hex()
+
+
+@pytest.fixture
+def relay():
+    """The in-process test relay of the provider's own tests."""
+    started = Relay()
+    yield started
+    started.stop()
+
+
+def test_nostr_connects_with_a_private_key_and_relays(relay, org, owner, client_for, logs):
+    profile = sign_event(
+        bytes.fromhex(NSEC_HEX),
+        kind=0,
+        content='{"name":"alice","display_name":"Alice on Nostr"}',
+        tags=[],
+        created_at=1800000000,
+    )
+    relay.events = {profile["id"]: profile}
+    client = client_for(owner)
+    form_page = client.get(connect_url("nostr"))
+    assert b'type="password"' in form_page.content and b"wss://relay.damus.io" in form_page.content
+
+    response = client.post(connect_url("nostr"), {"private_key": NSEC, "relays": f"{relay.url}\n"})
+
+    assert response.status_code == 302, response.content[:800]
+    assert any(r[2].get("authors") == [NOSTR_PUBKEY] for r in relay.requests)
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="nostr",
+        external_id=NOSTR_PUBKEY,
+        name="Alice on Nostr",
+        secrets=[NSEC, NSEC_HEX],
+    )
+    assert channel.credentials == {"private_key": NSEC_HEX}
+    assert channel.username == npub(NOSTR_PUBKEY)
+    assert channel.meta["relays"] == [relay.url]
+
+
+def test_a_public_key_pasted_as_the_nostr_private_key_is_explained(relay, org, owner, client_for):
+    npub_key = npub(NOSTR_PUBKEY)
+    response = client_for(owner).post(
+        connect_url("nostr"), {"private_key": npub_key, "relays": relay.url}
+    )
+    assert_refused(
+        response,
+        "That is not a Nostr private key: paste your nsec1… key or its 64-character hex form.",
+        never_shown=npub_key,
+    )
+    assert relay.requests == [] and relay.received == []
+
+
+# -- Slack: OAuth v2, then pick the channel ---------------------------------------------
+SLACK_TOKEN = recorded("slack", "oauth_access")["body"]["access_token"]
+
+
+@pytest.fixture
+def slack(settings, httpserver):
+    configure(settings, SLACK_CLIENT_ID="slack-client-id", SLACK_CLIENT_SECRET="slack-secret")
+    point(settings, httpserver, "slack", auth="/slack-oauth", api="/slack-api")
+    return httpserver
+
+
+def test_slack_installs_then_asks_which_channel_and_connects_the_ticked_one(
+    slack, org, owner, client_for, logs
+):
+    exchanges = []
+
+    def access(request):
+        exchanges.append(form_of(request))
+        return reply("slack", "oauth_access")
+
+    def channels(request):
+        assert request.headers["Authorization"] == f"Bearer {SLACK_TOKEN}"
+        page = (
+            "conversations_list_page2" if request.args.get("cursor") else "conversations_list_page1"
+        )
+        return reply("slack", page)
+
+    slack.expect_request("/slack-api/oauth.v2.access", method="POST").respond_with_handler(access)
+    slack.expect_request("/slack-api/conversations.list").respond_with_handler(channels)
+    client = client_for(owner)
+
+    response, asked = sign_in_on_the_network(client, slack, "slack", "/slack-oauth/authorize")
+
+    assert asked["client_id"] == "slack-client-id" and "chat:write" in asked["scope"]
+    assert exchanges[0]["code"] == "the-code"
+    assert exchanges[0]["client_secret"] == "slack-secret"
+    assert response.status_code == 302 and "/channels/select/" in response["Location"]
+    choice = client.get(response["Location"])
+    assert b"#general" in choice.content and b"#random" in choice.content
+    assert SLACK_TOKEN.encode() not in choice.content
+
+    done = client.post(response["Location"], {"accounts": ["T9TK3CUKW:C061EG9T2"]})
+
+    assert done.status_code == 302 and done["Location"] == CHANNELS
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="slack",
+        external_id="T9TK3CUKW:C061EG9T2",
+        name="#random",
+        secrets=[SLACK_TOKEN, "slack-secret"],
+    )
+    assert channel.credentials["access_token"] == SLACK_TOKEN
+    assert channel.meta["channel_id"] == "C061EG9T2"
+    assert channel.meta["team_name"] == "Slack Softball Team"
+    assert Integration.objects.count() == 1  # #general was not ticked
+
+
+# -- Threads: OAuth, then the long-lived token ------------------------------------------
+THREADS_SHORT = recorded("threads", "token_short")["body"]["access_token"]
+THREADS_LONG = recorded("threads", "token_long")["body"]["access_token"]
+
+
+@pytest.fixture
+def threads(settings, httpserver):
+    configure(settings, THREADS_APP_ID="threads-app-id", THREADS_APP_SECRET="threads-secret")
+    point(settings, httpserver, "threads", auth="/threads-authorize", api="/graph")
+    return httpserver
+
+
+def test_threads_swaps_the_code_for_a_long_lived_token_and_connects(
+    threads, org, owner, client_for, logs
+):
+    seen = {}
+
+    def short(request):
+        seen["code"] = form_of(request)
+        return reply("threads", "token_short")
+
+    def long_lived(request):
+        seen["exchange"] = request.args.to_dict()
+        return reply("threads", "token_long")
+
+    def me(request):
+        seen["me"] = request.headers.get("Authorization")
+        return reply("threads", "me")
+
+    threads.expect_request("/graph/oauth/access_token", method="POST").respond_with_handler(short)
+    threads.expect_request("/graph/access_token", method="GET").respond_with_handler(long_lived)
+    threads.expect_request("/graph/v1.0/me").respond_with_handler(me)
+    client = client_for(owner)
+
+    response, asked = sign_in_on_the_network(client, threads, "threads", "/threads-authorize")
+
+    assert response.status_code == 302, response.content[:800]
+    assert asked["client_id"] == "threads-app-id" and "threads_content_publish" in asked["scope"]
+    assert seen["code"]["code"] == "the-code"
+    assert seen["code"]["client_secret"] == "threads-secret"
+    assert seen["exchange"]["grant_type"] == "th_exchange_token"
+    assert seen["exchange"]["access_token"] == THREADS_SHORT
+    assert seen["me"] == f"Bearer {THREADS_LONG}"
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="threads",
+        external_id="1234567890",
+        name="Threads API Test User",
+        secrets=[THREADS_LONG, THREADS_SHORT, "threads-secret"],
+    )
+    assert channel.credentials == {"access_token": THREADS_LONG}
+    assert channel.token_expires_at is not None
+    assert channel.username == "threadsapitestuser"
+
+
+# -- Reddit: OAuth with HTTP Basic client authentication --------------------------------
+REDDIT_TOKEN = recorded("reddit", "token")["body"]
+
+
+@pytest.fixture
+def reddit(settings, httpserver):
+    configure(settings, REDDIT_CLIENT_ID="reddit-client-id", REDDIT_CLIENT_SECRET="reddit-secret")
+    point(
+        settings,
+        httpserver,
+        "reddit",
+        auth="/reddit-authorize",
+        token="/reddit-token",
+        api="/oauth",
+    )
+    return httpserver
+
+
+def test_reddit_connects_with_http_basic_client_authentication(
+    reddit, org, owner, client_for, logs
+):
+    seen = {}
+
+    def token(request):
+        seen["form"], seen["basic"] = form_of(request), request.authorization
+        return reply("reddit", "token")
+
+    reddit.expect_request("/reddit-token", method="POST").respond_with_handler(token)
+    reddit.expect_request(
+        "/oauth/api/v1/me", headers={"Authorization": f"Bearer {REDDIT_TOKEN['access_token']}"}
+    ).respond_with_response(reply("reddit", "me"))
+    client = client_for(owner)
+
+    response, asked = sign_in_on_the_network(client, reddit, "reddit", "/reddit-authorize")
+
+    assert response.status_code == 302, response.content[:800]
+    assert asked["duration"] == "permanent" and "submit" in asked["scope"].split()
+    assert (seen["basic"].username, seen["basic"].password) == ("reddit-client-id", "reddit-secret")
+    assert seen["form"]["grant_type"] == "authorization_code"
+    assert seen["form"]["code"] == "the-code"
+    assert "client_secret" not in seen["form"]  # Basic only, never in the body
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="reddit",
+        external_id="1w72",
+        name="postiz_tester",
+        secrets=[REDDIT_TOKEN["access_token"], REDDIT_TOKEN["refresh_token"], "reddit-secret"],
+    )
+    assert channel.credentials == {
+        "access_token": REDDIT_TOKEN["access_token"],
+        "refresh_token": REDDIT_TOKEN["refresh_token"],
+    }
+    assert "&amp;" not in channel.avatar_url
+
+
+def test_a_refused_reddit_code_is_explained_and_nothing_is_saved(reddit, org, owner, client_for):
+    reddit.expect_request("/reddit-token", method="POST").respond_with_response(
+        reply("reddit", "invalid_grant")
+    )
+    response, _ = sign_in_on_the_network(client_for(owner), reddit, "reddit", "/reddit-authorize")
+    assert response.status_code == 400
+    assert escape("Reddit no longer accepts this sign-in") in response.content.decode()
+    assert b"/o/acme/channels/connect/reddit/" in response.content  # a way to start again
+    assert not Integration.objects.exists()
+
+
+# -- LinkedIn (a member profile) --------------------------------------------------------
+LINKEDIN_TOKEN = recorded("linkedin", "token")["body"]["access_token"]
+
+
+@pytest.fixture
+def linkedin(settings, httpserver):
+    configure(settings, LINKEDIN_CLIENT_ID="li-client-id", LINKEDIN_CLIENT_SECRET="li-secret")
+    point(settings, httpserver, "linkedin", auth="/li-authorize", token="/li-token", api="/li-api")
+    return httpserver
+
+
+def test_linkedin_connects_a_member_profile(linkedin, org, owner, client_for, logs):
+    exchanges = []
+
+    def token(request):
+        exchanges.append(form_of(request))
+        return reply("linkedin", "token")
+
+    linkedin.expect_request("/li-token", method="POST").respond_with_handler(token)
+    linkedin.expect_request(
+        "/li-api/v2/userinfo", headers={"Authorization": f"Bearer {LINKEDIN_TOKEN}"}
+    ).respond_with_response(reply("linkedin", "userinfo"))
+    client = client_for(owner)
+
+    response, asked = sign_in_on_the_network(client, linkedin, "linkedin", "/li-authorize")
+
+    assert response.status_code == 302, response.content[:800]
+    assert asked["client_id"] == "li-client-id" and "w_member_social" in asked["scope"].split()
+    assert exchanges[0]["code"] == "the-code" and exchanges[0]["client_secret"] == "li-secret"
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="linkedin",
+        external_id="782bbtaQ",
+        name="John Doe",
+        secrets=[LINKEDIN_TOKEN, "li-secret"],
+    )
+    assert response["Location"] == f"{CHANNELS}{channel.pk}/"
+    assert channel.credentials == {"access_token": LINKEDIN_TOKEN}
+    assert channel.meta["urn"] == "urn:li:person:782bbtaQ"
+    assert "w_member_social" in channel.scopes
