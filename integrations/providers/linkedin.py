@@ -420,7 +420,6 @@ class LinkedInPageProvider(LinkedInProvider):
     identifier = "linkedin-page"
     display_name = "LinkedIn Page"
     account_selection = "pages"
-    analytics = "post"
     scopes = (
         "openid",
         "profile",

@@ -90,7 +90,6 @@ class RedditProvider(Provider):
     media_rules = MediaRules(max_count=0)
     idempotency = "none"
     lookup = "by-content"
-    analytics = "post"
     refresh_ahead = 300
     max_concurrency = 1
     scopes = ("identity", "submit", "read", "flair")

@@ -77,7 +77,6 @@ class ThreadsProvider(Provider):
     )
     idempotency = "container-handle"
     lookup = "by-key"
-    analytics = "both"
     refresh_ahead = 7 * 24 * 3600
     max_concurrency = 2
     scopes = ("threads_basic", "threads_content_publish", "threads_manage_replies")

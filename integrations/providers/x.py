@@ -71,7 +71,6 @@ class XProvider(Provider):
     )
     idempotency = "none"
     lookup = "by-content"
-    analytics = "post"
     refresh_ahead = 600
     max_concurrency = 10
     scopes = ("tweet.read", "tweet.write", "users.read", "offline.access", "media.write")

@@ -89,3 +89,10 @@ def test_error_reports_never_carry_what_a_connect_form_posted(org, owner, client
     request = response.wsgi_request
     cleansed = SafeExceptionReporterFilter().get_post_parameters(request)
     assert "SECRET-TOKEN" not in str(dict(cleansed))
+
+
+@pytest.mark.parametrize("identifier", sorted(TWELVE))
+def test_no_provider_claims_analytics_it_cannot_fetch(identifier):
+    provider = get_provider(identifier)
+    claims = provider.analytics != "none"
+    assert claims == callable(getattr(provider, "fetch_metrics", None))
