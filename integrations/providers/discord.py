@@ -45,7 +45,7 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 ERROR_CODES: dict[int, tuple[ErrorKind, str]] = {
     10015: (
         ErrorKind.AUTH_REVOKED,
-        "The Discord webhook was deleted; create a new webhook and reconnect this channel.",
+        "The Discord webhook was deleted; create a new webhook and connect with it.",
     ),
     10003: (ErrorKind.NOT_FOUND, "The Discord channel no longer exists."),
     10004: (ErrorKind.NOT_FOUND, "The Discord server no longer exists or removed the bot."),
@@ -155,7 +155,7 @@ class DiscordBase(Provider):
         if status == 401:
             return ProviderError(
                 ErrorKind.AUTH_REVOKED,
-                "Discord no longer accepts our credentials; reconnect this channel.",
+                "Discord does not accept these credentials; connect again with current ones.",
                 network_code=str(code if code is not None else 401),
                 raw_excerpt=excerpt,
             )

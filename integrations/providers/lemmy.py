@@ -44,7 +44,7 @@ ERRORS: dict[str, tuple[ErrorKind, str]] = {
     "not_logged_in": (ErrorKind.AUTH_EXPIRED, "The Lemmy session ended; we will log in again."),
     "incorrect_login": (
         ErrorKind.AUTH_REVOKED,
-        "Lemmy did not accept the username or password; reconnect with current ones.",
+        "Lemmy did not accept the username or password; check them and connect again.",
     ),
     "missing_totp_token": (
         ErrorKind.AUTH_REVOKED,

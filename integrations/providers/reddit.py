@@ -369,7 +369,7 @@ class RedditProvider(Provider):
         if phase == Phase.AUTH and isinstance(auth_error, str) and status < 500:
             return ProviderError(
                 ErrorKind.AUTH_REVOKED,
-                "Reddit no longer accepts this sign-in; reconnect the channel.",
+                "Reddit did not accept this sign-in; connect again.",
                 network_code=body["error"],
                 raw_excerpt=excerpt,
             )

@@ -132,7 +132,7 @@ class TelegramProvider(Provider):
             return ProviderError(
                 ErrorKind.AUTH_REVOKED,
                 "Telegram does not accept the bot token (revoked in @BotFather?); "
-                "reconnect with a current token.",
+                "connect again with a current token.",
                 network_code=network_code,
                 raw_excerpt=excerpt,
             )

@@ -191,7 +191,7 @@ def test_a_revoked_telegram_bot_token_is_explained_and_nothing_is_saved(
     assert_refused(
         response,
         "Telegram does not accept the bot token (revoked in @BotFather?); "
-        "reconnect with a current token.",
+        "connect again with a current token.",
         never_shown=TELEGRAM_TOKEN,
     )
 
@@ -246,7 +246,7 @@ def test_a_deleted_discord_webhook_is_explained_and_nothing_is_saved(
     response = client_for(owner).post(connect_url("discord"), {"webhook_url": WEBHOOK_URL})
     assert_refused(
         response,
-        "The Discord webhook was deleted; create a new webhook and reconnect this channel.",
+        "The Discord webhook was deleted; create a new webhook and connect with it.",
         never_shown=HOOK_TOKEN,
     )
 
@@ -371,7 +371,7 @@ def test_a_wrong_lemmy_password_is_explained_and_nothing_is_saved(
     response = client_for(owner).post(connect_url("lemmy"), lemmy_form(httpserver))
     assert_refused(
         response,
-        "Lemmy did not accept the username or password; reconnect with current ones.",
+        "Lemmy did not accept the username or password; check them and connect again.",
         never_shown=LEMMY_PASSWORD,
     )
 
@@ -614,7 +614,7 @@ def test_a_refused_reddit_code_is_explained_and_nothing_is_saved(reddit, org, ow
     )
     response, _ = sign_in_on_the_network(client_for(owner), reddit, "reddit", "/reddit-authorize")
     assert response.status_code == 400
-    assert escape("Reddit no longer accepts this sign-in") in response.content.decode()
+    assert escape("Reddit did not accept this sign-in; connect again.") in response.content.decode()
     assert b"/o/acme/channels/connect/reddit/" in response.content  # a way to start again
     assert not Integration.objects.exists()
 
