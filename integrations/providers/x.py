@@ -33,6 +33,8 @@ from integrations.providers.base import (
 
 MB = 1024 * 1024
 PREMIUM_LIMIT = 25_000
+# X's media metadata endpoint allows alt text of at most 1,000 characters.
+ALT_TEXT_LIMIT = 1_000
 WRITE_SCOPE = "tweet.write"
 REPLY_SETTINGS = ("everyone", "following", "mentionedUsers", "subscribers", "verified")
 COMMUNITY_URL = re.compile(r"^https://(?:www\.)?(?:x|twitter)\.com/i/communities/(\d+)/?$")
@@ -237,6 +239,20 @@ class XProvider(Provider):
             issues.append(
                 Issue("media_mix", "On X a GIF must be posted on its own.", "media", item=index)
             )
+        for file in media:
+            length = len(file.alt_text or "")
+            if length > ALT_TEXT_LIMIT:
+                issues.append(
+                    Issue(
+                        "media_alt",
+                        f"The alt text of {file.filename} has {length} characters; X allows "
+                        f"{ALT_TEXT_LIMIT:,}.",
+                        "media",
+                        item=index,
+                        limit=ALT_TEXT_LIMIT,
+                        actual=length,
+                    )
+                )
         return issues
 
     # -- publishing -----------------------------------------------------------------------
@@ -311,6 +327,7 @@ class XProvider(Provider):
             return []
         done: list = request.progress.setdefault("media_ids", [])
         pending: dict = request.progress.setdefault("media_processing", {})
+        described: list = request.progress.setdefault("alt_text_ids", [])
         for index, item in enumerate(request.media):
             if index < len(done) and done[index]:
                 media_id = done[index]
@@ -320,7 +337,22 @@ class XProvider(Provider):
             if media_id in pending:
                 self._wait_processed(token, media_id, float(pending[media_id] or 1))
                 pending.pop(media_id, None)
+            # X takes alt text for images and GIFs only; a retry after a failed call sends it
+            # again for the uploaded id, never a second upload.
+            if item.is_image and item.alt_text and media_id not in described:
+                self._describe(token, media_id, item.alt_text)
+                described.append(media_id)
         return list(done)
+
+    def _describe(self, token: str, media_id: str, alt_text: str) -> None:
+        """Attach alt text to an uploaded image (a step before the commit)."""
+        self.request(
+            "POST",
+            self.url("upload", "/2/media/metadata"),
+            phase=Phase.UPLOAD,
+            json={"id": media_id, "metadata": {"alt_text": {"text": alt_text}}},
+            headers=self.bearer(token),
+        )
 
     def _upload(self, token: str, item: MediaItem, pending: dict) -> str:
         if item.is_image and item.mime_type != "image/gif":
