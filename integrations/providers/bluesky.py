@@ -5,6 +5,13 @@ then renewed with ``refreshSession``; the stored app password is only used again
 refresh JWT itself has died. Posts get a deterministic record key (a TID derived from the
 scheduled time and the post id), so a retry can never create a second post and an unknown
 outcome is settled with ``getRecord``.
+
+A video goes through Bluesky's video service, as its docs recommend ("Uploading Video"):
+a service token from the PDS (``getServiceAuth``, audience the PDS's did:web, scope
+``uploadBlob``), ``app.bsky.video.uploadVideo`` on video.bsky.app, then
+``getJobStatus`` until the job hands back the blob the service stored on the PDS. The
+simpler ``uploadBlob`` straight to the PDS also works, but the video is only processed
+once the post is live, so people would see a post with a missing video for a while.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import base64
 import hashlib
 import json
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -28,6 +36,7 @@ from integrations.providers.base import (
     ErrorKind,
     Grant,
     Issue,
+    MediaItem,
     MediaRules,
     Phase,
     Provider,
@@ -42,6 +51,13 @@ from integrations.providers.base import (
 POST_COLLECTION = "app.bsky.feed.post"
 MAX_BYTES = 3000
 TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
+# app.bsky.embed.video: one MP4 per post, up to 100 MB ("formerly limited to 50mb"), and
+# Bluesky's apps take videos up to three minutes long.
+VIDEO_MIME = "video/mp4"
+MAX_VIDEO_BYTES = 100_000_000
+MAX_VIDEO_SECONDS = 180
+# The service token only has to outlive the upload; the docs recommend 30 minutes.
+SERVICE_TOKEN_SECONDS = 30 * 60
 
 # Rich-text detection. Offsets sent to the network are UTF-8 byte offsets.
 _LINK = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
@@ -116,20 +132,33 @@ class BlueskyProvider(Provider):
     text_limit = 300
     media_rules = MediaRules(
         max_count=4,
-        mime_types=("image/jpeg", "image/png", "image/webp", "image/gif"),
+        mime_types=("image/jpeg", "image/png", "image/webp", "image/gif", VIDEO_MIME),
         max_image_bytes=1_000_000,
+        max_video_bytes=MAX_VIDEO_BYTES,
+        video_alone=True,
     )
     idempotency = "deterministic-key"
     lookup = "by-key"
     refresh_ahead = 600
     max_concurrency = 2
-    # api: the default service a login goes to; web: where people read posts.
-    endpoints = {"api": "https://bsky.social", "web": "https://bsky.app"}
+    # api: the default service a login goes to; web: where people read posts; video:
+    # the service that processes videos before they are posted.
+    endpoints = {
+        "api": "https://bsky.social",
+        "web": "https://bsky.app",
+        "video": "https://video.bsky.app",
+    }
     settings_fields = ()
     redact_patterns = (
         r"eyJ[\w-]+\.[\w-]+\.[\w-]*",  # JWTs
         r"\b[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}\b",  # app passwords
     )
+
+    def __init__(self):
+        super().__init__()
+        # Video processing takes seconds to minutes; tests set the interval to 0.
+        self.video_poll_interval: float = 2.0
+        self.video_poll_attempts = 90
 
     # -- connecting ---------------------------------------------------------------------
     def credential_fields(self) -> list[CredentialField]:
@@ -295,7 +324,10 @@ class BlueskyProvider(Provider):
         facets = self.facets(request.text, channel)
         if facets:
             record["facets"] = facets
-        if request.media:
+        videos = [item for item in request.media if item.is_video]
+        if videos:
+            record["embed"] = self._video_embed(channel, pds, token, request, videos[0])
+        elif request.media:
             record["embed"] = self._images_embed(pds, token, request)
         parent = request.reply_to
         if parent is not None:
@@ -384,6 +416,113 @@ class BlueskyProvider(Provider):
             images.append(image)
         return {"$type": "app.bsky.embed.images", "images": images}
 
+    def _video_embed(
+        self, channel: Channel, pds: str, token: str, request: PublishRequest, item: MediaItem
+    ) -> dict:
+        progress = request.progress
+        if "video_blob" not in progress:
+            did = channel.meta.get("did") or channel.external_id
+            if "video_job" not in progress:
+                progress["video_job"] = self._upload_video(pds, token, did, item, progress)
+            if "video_blob" not in progress:
+                progress["video_blob"] = self._await_video_job(progress)
+        embed: dict = {"$type": "app.bsky.embed.video", "video": progress["video_blob"]}
+        if item.alt_text:
+            embed["alt"] = item.alt_text
+        if item.width and item.height:
+            embed["aspectRatio"] = {"width": item.width, "height": item.height}
+        return embed
+
+    def _upload_video(self, pds: str, token: str, did: str, item: MediaItem, progress: dict) -> str:
+        """Send the file to the video service; returns the processing job's id."""
+        response = self.request(
+            "GET",
+            pds + "/xrpc/com.atproto.server.getServiceAuth",
+            phase=Phase.UPLOAD,
+            params={
+                "aud": _did_web(pds),
+                "lxm": "com.atproto.repo.uploadBlob",
+                "exp": int(time.time()) + SERVICE_TOKEN_SECONDS,
+            },
+            headers=self.bearer(token),
+        )
+        service_token = self.read_json(response, Phase.UPLOAD).get("token")
+        if not service_token:
+            raise ProviderError(
+                ErrorKind.TRANSIENT_BEFORE_SEND,
+                "Bluesky did not give us a token to upload the video; we will try again.",
+            )
+        try:
+            response = self.request(
+                "POST",
+                self.url("video", "/xrpc/app.bsky.video.uploadVideo"),
+                phase=Phase.UPLOAD,
+                timeout=self.upload_timeout,
+                params={"did": did, "name": item.filename},
+                data=item.read(),
+                headers={**self.bearer(service_token), "Content-Type": VIDEO_MIME},
+            )
+            status = _job_status(self.read_json(response, Phase.UPLOAD))
+        except ProviderError as error:
+            # The same file processed before: the service answers already_exists with
+            # that job, whose blob can be used as is.
+            status = _job_status(_json_or_empty(error.raw_excerpt))
+            if error.kind != ErrorKind.CONTENT_REJECTED or not status.get("jobId"):
+                raise
+        self._check_job(status)
+        if status.get("blob"):
+            progress["video_blob"] = status["blob"]
+        job_id = status.get("jobId")
+        if not job_id:
+            raise ProviderError(
+                ErrorKind.TRANSIENT_BEFORE_SEND,
+                "Bluesky's video service did not start processing the video; we will try again.",
+            )
+        return str(job_id)
+
+    def _await_video_job(self, progress: dict) -> dict:
+        """Poll the job until it holds the blob; a retry resumes the same job."""
+        job_id = progress["video_job"]
+
+        def check():
+            response = self.request(
+                "GET",
+                self.url("video", "/xrpc/app.bsky.video.getJobStatus"),
+                phase=Phase.READ,
+                params={"jobId": job_id},
+            )
+            status = _job_status(self.read_json(response))
+            try:
+                self._check_job(status)
+            except ProviderError:
+                progress.pop("video_job", None)  # an edited post uploads afresh
+                raise
+            return status.get("blob")
+
+        blob = self.poll(
+            check, attempts=self.video_poll_attempts, interval=lambda: self.video_poll_interval
+        )
+        if not blob:
+            raise ProviderError(
+                ErrorKind.TRANSIENT_BEFORE_SEND,
+                "Bluesky is still processing the video; we will try again shortly.",
+                retry_after=30.0,
+            )
+        return blob
+
+    @staticmethod
+    def _check_job(status: dict) -> None:
+        # The docs: a blob in the answer is usable whatever the state says.
+        if status.get("state") == "JOB_STATE_FAILED" and not status.get("blob"):
+            detail = status.get("message") or status.get("error") or "processing failed"
+            raise ProviderError(
+                ErrorKind.CONTENT_REJECTED,
+                f"Bluesky could not process the video: {detail}",
+                network_code=str(status.get("failureCode") or status.get("error") or ""),
+                raw_excerpt=json.dumps(status)[:500],
+                field="media",
+            )
+
     # -- rich text ----------------------------------------------------------------------
     def facets(self, text: str, channel: Channel | None = None) -> list[dict]:
         """Links, mentions (resolved to DIDs) and hashtags, with UTF-8 byte offsets."""
@@ -445,6 +584,19 @@ class BlueskyProvider(Provider):
     # -- validation ---------------------------------------------------------------------
     def validate_item(self, index: int, item: DraftItem, channel: Channel | None) -> list[Issue]:
         issues = super().validate_item(index, item, channel)
+        for file in item.media:
+            if file.is_video and file.duration and file.duration > MAX_VIDEO_SECONDS:
+                issues.append(
+                    Issue(
+                        "media_duration",
+                        f"{file.filename} lasts {file.duration:.0f} s; Bluesky allows videos "
+                        f"up to {MAX_VIDEO_SECONDS // 60} minutes.",
+                        "media",
+                        item=index,
+                        limit=MAX_VIDEO_SECONDS,
+                        actual=file.duration,
+                    )
+                )
         size = text_counters.utf8_bytes(item.text)
         if size > MAX_BYTES:
             issues.append(
@@ -519,7 +671,8 @@ class BlueskyProvider(Provider):
         if code == "BlobTooLarge" or status == 413:
             return ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                "Bluesky rejected an image as too large; use images under 1 MB.",
+                "Bluesky rejected a file as too large; use images under 1 MB and videos "
+                "under 100 MB.",
                 network_code=code or "413",
                 raw_excerpt=excerpt,
                 field="media",
@@ -549,6 +702,26 @@ def _pds_from_did_doc(doc) -> str:
             if isinstance(endpoint, str) and endpoint.startswith(("https://", "http://")):
                 return endpoint.rstrip("/")
     return ""
+
+
+def _did_web(origin: str) -> str:
+    """The did:web naming a PDS (a port is percent-encoded, as did:web requires)."""
+    netloc = urlsplit(origin).netloc
+    return "did:web:" + netloc.replace(":", "%3A")
+
+
+def _job_status(data: dict) -> dict:
+    """uploadVideo answers the job status itself, getJobStatus wraps it in jobStatus."""
+    inner = data.get("jobStatus")
+    return inner if isinstance(inner, dict) else data
+
+
+def _json_or_empty(text: str) -> dict:
+    try:
+        data = json.loads(text or "")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _strong_ref(ref: RemoteRef) -> dict:

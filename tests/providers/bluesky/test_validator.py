@@ -45,8 +45,35 @@ def test_images_over_one_million_bytes_are_refused_even_if_a_pds_would_take_them
     assert [(i.code, i.limit, i.actual) for i in issues] == [("media_size", 1_000_000, 1_000_001)]
 
 
-def test_video_is_not_accepted_in_this_version():
-    assert codes(Draft([DraftItem("x", [image(mime="video/mp4", name="v.mp4")])])) == ["media_type"]
+def video(size=20_000_000, duration=30.0, mime="video/mp4"):
+    return MediaItem(mime, size, lambda: b"", "v.mp4", duration=duration)
+
+
+def test_one_mp4_video_is_accepted():
+    assert codes(Draft([DraftItem("x", [video()])])) == []
+    assert codes(Draft([DraftItem("", [video(100_000_000, 180.0)])])) == []
+
+
+def test_a_video_with_an_image_beside_it_is_refused():
+    assert codes(Draft([DraftItem("x", [video(), image()])])) == ["media_mix"]
+    assert codes(Draft([DraftItem("x", [video(), video()])])) == ["media_mix"]
+
+
+def test_videos_over_100_mb_are_refused():
+    issues = BlueskyProvider().validate(Draft([DraftItem("x", [video(100_000_001)])]))
+    assert [(i.code, i.limit, i.actual) for i in issues] == [
+        ("media_size", 100_000_000, 100_000_001)
+    ]
+
+
+def test_videos_longer_than_three_minutes_are_refused():
+    issues = BlueskyProvider().validate(Draft([DraftItem("x", [video(duration=181.5)])]))
+    assert [(i.code, i.limit, i.actual) for i in issues] == [("media_duration", 180, 181.5)]
+    assert "3 minutes" in issues[0].message
+
+
+def test_only_mp4_video_is_accepted():
+    assert codes(Draft([DraftItem("x", [video(mime="video/quicktime")])])) == ["media_type"]
 
 
 def test_bluesky_has_no_post_settings():
