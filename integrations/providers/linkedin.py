@@ -1,7 +1,8 @@
 """LinkedIn: a member's own feed (linkedin) and the pages they administer (linkedin-page).
 
-Both use the versioned REST API (``/rest/posts``, ``/rest/images``); every REST call carries
-``LinkedIn-Version`` (there is no fallback to a default version) and the Rest.li 2.0 header.
+Both use the versioned REST API (``/rest/posts``, ``/rest/images``, ``/rest/videos``); every
+REST call carries ``LinkedIn-Version`` (there is no fallback to a default version) and the
+Rest.li 2.0 header.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from integrations.providers.base import (
     ErrorKind,
     Grant,
     Issue,
+    MediaItem,
     MediaRules,
     Phase,
     Provider,
@@ -34,6 +36,11 @@ from integrations.providers.base import (
 )
 
 MB = 1024 * 1024
+# The Videos API's "Video File Size Specifications": MP4 between 75 KB and 500 MB (its
+# initializeUpload schema mentions 5 GB, but the published specification is the stricter
+# one, and a file past it fails in processing after the whole upload).
+VIDEO_MIN_BYTES = 75 * 1000
+VIDEO_MAX_BYTES = 500 * 1000 * 1000
 # The Marketing API version this module was written against (YYYYMM). LinkedIn supports each
 # version for about a year, then answers 426; bump it after checking the migration notes.
 LINKEDIN_VERSION = "202605"
@@ -74,11 +81,13 @@ class LinkedInProvider(Provider):
     reply_mode = "comment"
     text_counter = "codepoints"
     text_limit = 3000
-    # Images only: video (/rest/videos) and documents are not implemented yet.
+    # Up to 20 images, or one MP4 video on its own; documents are not implemented yet.
     media_rules = MediaRules(
         max_count=20,
-        mime_types=("image/jpeg", "image/png", "image/gif"),
+        mime_types=("image/jpeg", "image/png", "image/gif", "video/mp4"),
         max_image_bytes=10 * MB,
+        max_video_bytes=VIDEO_MAX_BYTES,
+        video_alone=True,
     )
     idempotency = "none"
     lookup = "by-content"
@@ -102,9 +111,19 @@ class LinkedInProvider(Provider):
             help_text="Images become one swipeable document post.",
         ),
         SettingField("carousel_name", "string", label="Carousel title", max_length=200),
+        SettingField(
+            "video_title",
+            "string",
+            label="Video title",
+            help_text="Shown with a video post; leave empty for none.",
+        ),
     )
     api_version = LINKEDIN_VERSION
     lookup_count = 20
+    # Video processing after finalizeUpload: poll GET /rest/videos/{urn} at most this many
+    # times, this many seconds apart; then give up for now (the retry only polls again).
+    video_poll_attempts = 60
+    video_poll_interval = 5.0
 
     # -- connecting -----------------------------------------------------------------------
     def authorization_url(self, *, state, redirect_uri, code_challenge="", instance=None) -> str:
@@ -193,6 +212,18 @@ class LinkedInProvider(Provider):
                     severity="warning",
                 )
             )
+        for file in first:
+            if file.is_video and file.size < VIDEO_MIN_BYTES:
+                issues.append(
+                    Issue(
+                        "media_size",
+                        f"{file.filename} is too small for a LinkedIn video "
+                        f"({file.size / 1000:.0f} KB); LinkedIn needs at least 75 KB.",
+                        "media",
+                        limit=VIDEO_MIN_BYTES,
+                        actual=file.size,
+                    )
+                )
         for index, item in enumerate(draft.items[1:], start=1):
             if item.media:
                 issues.append(
@@ -211,7 +242,8 @@ class LinkedInProvider(Provider):
         if parent is not None:
             return self._comment(channel, request, parent)
         author = self.author_urn(channel)
-        images = self._upload_images(channel, request, author)
+        video = next((item for item in request.media if item.is_video), None)
+        images = [] if video else self._upload_images(channel, request, author)
         body: dict = {
             "author": author,
             "commentary": escape_little(request.text),
@@ -224,7 +256,13 @@ class LinkedInProvider(Provider):
             "lifecycleState": "PUBLISHED",
             "isReshareDisabledByAuthor": False,
         }
-        if len(images) == 1:
+        if video is not None:
+            media = {"id": self._upload_video(channel, request, author, video)}
+            title = str(request.settings.get("video_title") or "").strip()
+            if title:
+                media["title"] = title
+            body["content"] = {"media": media}
+        elif len(images) == 1:
             body["content"] = {"media": images[0]}
         elif images:
             body["content"] = {"multiImage": {"images": images}}
@@ -304,6 +342,145 @@ class LinkedInProvider(Provider):
             {"id": urn, **({"altText": item.alt_text[:4086]} if item.alt_text else {})}
             for urn, item in zip(done, request.media, strict=False)
         ]
+
+    def _upload_video(
+        self, channel: Channel, request: PublishRequest, owner: str, item: MediaItem
+    ) -> str:
+        """initializeUpload → PUT each byte range → finalizeUpload → wait until AVAILABLE.
+
+        Every step is recorded in ``progress["video"]`` as soon as it is known (the URN, the
+        upload instructions, each part's ETag, then finalized and available), so a retry
+        resumes where the last attempt stopped and never uploads a finished video again."""
+        state: dict = request.progress.get("video") or {}
+        if state.get("size") not in (None, item.size):
+            state = {}  # a different file than the one this progress describes
+        request.progress["video"] = state
+        if state.get("available") and state.get("urn"):
+            return state["urn"]
+        if not state.get("finalized"):
+            data = item.read()
+            if not state.get("urn"):
+                self._initialize_video(channel, state, owner, len(data))
+                state["size"] = item.size
+            self._upload_parts(state, data)
+            self._api(
+                channel,
+                "POST",
+                "/rest/videos",
+                Phase.UPLOAD,
+                params={"action": "finalizeUpload"},
+                json={
+                    "finalizeUploadRequest": {
+                        "video": state["urn"],
+                        "uploadToken": state.get("upload_token", ""),
+                        "uploadedPartIds": list(state["etags"]),
+                    }
+                },
+            )
+            state["finalized"] = True
+        self._wait_for_video(channel, request, state["urn"])
+        state["available"] = True
+        return state["urn"]
+
+    def _initialize_video(self, channel: Channel, state: dict, owner: str, size: int) -> None:
+        response = self._api(
+            channel,
+            "POST",
+            "/rest/videos",
+            Phase.UPLOAD,
+            params={"action": "initializeUpload"},
+            json={
+                "initializeUploadRequest": {
+                    "owner": owner,
+                    "fileSizeBytes": size,
+                    "uploadCaptions": False,
+                    "uploadThumbnail": False,
+                }
+            },
+        )
+        value = self.read_json(response, Phase.UPLOAD).get("value") or {}
+        parts = []
+        for instruction in value.get("uploadInstructions") or []:
+            try:
+                first, last = int(instruction["firstByte"]), int(instruction["lastByte"])
+                url = str(instruction["uploadUrl"])
+            except (KeyError, TypeError, ValueError):
+                parts = []
+                break
+            parts.append({"url": url, "first": first, "last": last})
+        # The ranges must cover the file exactly, in order, or the finalize would fail.
+        expected = 0
+        for part in parts:
+            if part["first"] != expected or part["last"] < part["first"]:
+                break
+            expected = part["last"] + 1
+        if not value.get("video") or not parts or expected != size:
+            raise ProviderError(
+                ErrorKind.TRANSIENT_BEFORE_SEND,
+                "LinkedIn did not give us usable instructions to upload the video.",
+                raw_excerpt=response.text,
+            )
+        state.update(
+            urn=str(value["video"]),
+            upload_token=str(value.get("uploadToken") or ""),
+            parts=parts,
+            etags=[],
+        )
+
+    def _upload_parts(self, state: dict, data: bytes) -> None:
+        """PUT each remaining byte range; its ETag is kept, in order, for finalizeUpload."""
+        etags: list = state.setdefault("etags", [])
+        for part in state["parts"][len(etags) :]:
+            # The upload URL is pre-signed by LinkedIn; it needs no token.
+            response = self.request(
+                "PUT",
+                part["url"],
+                phase=Phase.UPLOAD,
+                timeout=self.upload_timeout,
+                data=data[part["first"] : part["last"] + 1],
+                headers={"Content-Type": "application/octet-stream"},
+            )
+            etag = response.headers.get("ETag", "")
+            if not etag:
+                raise ProviderError(
+                    ErrorKind.TRANSIENT_BEFORE_SEND,
+                    "LinkedIn did not confirm a part of the video upload; we will try again.",
+                    raw_excerpt=response.text,
+                )
+            etags.append(etag)
+
+    def _wait_for_video(self, channel: Channel, request: PublishRequest, urn: str) -> None:
+        """Poll the video until LinkedIn has processed it; bounded, then try again later."""
+
+        def available() -> bool:
+            response = self._api(
+                channel, "GET", f"/rest/videos/{quote(urn, safe='')}", Phase.UPLOAD
+            )
+            status = self.read_json(response, Phase.UPLOAD).get("status")
+            if status == "PROCESSING_FAILED":
+                # This upload is dead; an edited post starts a new one.
+                request.progress.pop("video", None)
+                raise ProviderError(
+                    ErrorKind.CONTENT_REJECTED,
+                    "LinkedIn could not process the video. Check that it is an MP4 "
+                    "(H.264) between 3 seconds and 30 minutes long, then try again "
+                    "or choose another file.",
+                    network_code="PROCESSING_FAILED",
+                    raw_excerpt=response.text,
+                    field="media",
+                )
+            return status == "AVAILABLE"
+
+        if self.poll(
+            available, attempts=self.video_poll_attempts, interval=self.video_poll_interval
+        ):
+            return
+        raise ProviderError(
+            ErrorKind.TRANSIENT_BEFORE_SEND,
+            "LinkedIn is still processing the video; we will try again shortly.",
+            retry_after=60,
+            network_code="video_processing",
+        )
 
     def find_existing(self, channel: Channel, request: PublishRequest) -> RemoteRef | None:
         if request.root or request.reply_to:

@@ -11,9 +11,8 @@ from integrations.providers.base import (
     RemoteRef,
 )
 from tests.providers.conftest import dropped_handler, fixture_response, slow_handler
-from tests.providers.linkedin.conftest import HERE
+from tests.providers.linkedin.conftest import HERE, TOKEN
 
-TOKEN = "li-secret-access-token-987"
 SHARE = "urn:li:share:6844785523593134080"
 REST = {
     "Authorization": f"Bearer {TOKEN}",
@@ -30,16 +29,6 @@ BASE_BODY = {
     "lifecycleState": "PUBLISHED",
     "isReshareDisabledByAuthor": False,
 }
-
-
-@pytest.fixture
-def member():
-    return Channel("782bbtaQ", {"access_token": TOKEN}, meta={"urn": "urn:li:person:782bbtaQ"})
-
-
-@pytest.fixture
-def page():
-    return Channel("2414183", {"access_token": TOKEN}, meta={"urn": "urn:li:organization:2414183"})
 
 
 def expect_post(httpserver, bodies, name="post_created"):

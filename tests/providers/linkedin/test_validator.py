@@ -1,5 +1,12 @@
+import pytest
+
 from integrations.providers.base import Draft, DraftItem, MediaItem
-from integrations.providers.linkedin import LinkedInPageProvider, LinkedInProvider, escape_little
+from integrations.providers.linkedin import (
+    MB,
+    LinkedInPageProvider,
+    LinkedInProvider,
+    escape_little,
+)
 
 
 def image(mime="image/png", size=1000):
@@ -16,14 +23,61 @@ def test_3000_codepoints():
     assert (issue.code, issue.limit, issue.actual) == ("text_too_long", 3000, 3001)
 
 
-def test_up_to_20_images_and_no_video():
+def test_up_to_20_images():
     assert LinkedInPageProvider().validate(Draft([DraftItem("x", [image()] * 20)])) == []
     assert codes(LinkedInProvider().validate(Draft([DraftItem("x", [image()] * 21)]))) == [
         "media_count"
     ]
-    assert codes(LinkedInProvider().validate(Draft([DraftItem("x", [image("video/mp4")])]))) == [
-        "media_type"
+
+
+def video(mime="video/mp4", size=5 * MB):
+    return MediaItem(mime_type=mime, size=size, read=lambda: b"", filename="clip.mp4")
+
+
+@pytest.mark.parametrize("provider", [LinkedInProvider(), LinkedInPageProvider()])
+def test_one_mp4_video_between_75_kb_and_500_mb(provider):
+    assert provider.validate(Draft([DraftItem("x", [video()])])) == []
+    assert provider.validate(Draft([DraftItem("x", [video(size=75_000)])])) == []
+    assert provider.validate(Draft([DraftItem("x", [video(size=500_000_000)])])) == []
+
+
+def test_a_video_with_an_image_is_refused():
+    issues = LinkedInProvider().validate(Draft([DraftItem("x", [video(), image()])]))
+    assert [(i.code, i.message) for i in issues] == [
+        ("media_mix", "On LinkedIn a video must be posted on its own.")
     ]
+
+
+def test_two_videos_are_refused():
+    assert codes(LinkedInPageProvider().validate(Draft([DraftItem("x", [video(), video()])]))) == [
+        "media_mix"
+    ]
+
+
+def test_a_video_over_500_mb_is_refused():
+    [issue] = LinkedInPageProvider().validate(Draft([DraftItem("x", [video(size=500_000_001)])]))
+    assert (issue.code, issue.limit, issue.actual) == ("media_size", 500_000_000, 500_000_001)
+
+
+def test_a_video_under_75_kb_is_refused():
+    [issue] = LinkedInProvider().validate(Draft([DraftItem("x", [video(size=74_999)])]))
+    assert (issue.code, issue.field, issue.limit, issue.actual) == (
+        "media_size",
+        "media",
+        75_000,
+        74_999,
+    )
+    assert "at least 75 KB" in issue.message
+
+
+def test_only_mp4_videos():
+    [issue] = LinkedInProvider().validate(Draft([DraftItem("x", [video("video/quicktime")])]))
+    assert issue.code == "media_type"
+
+
+def test_video_title_setting():
+    draft = Draft([DraftItem("x", [video()])], {"video_title": "Launch film"})
+    assert LinkedInProvider().validate(draft) == []
 
 
 def test_comments_cannot_carry_media():
