@@ -5,10 +5,16 @@ synchronous client so no event loop is needed inside Django. An event's id is th
 its content, so the signed event is persisted before it is first sent and every retry
 resends the very same event: relays store it once (``duplicate:``), and whether it landed
 can be asked of any relay by id. NIP-11 relay documents (plain HTTP) give length limits.
+
+Media needs a NIP-96 file server chosen when connecting: its ``nip96.json`` names the
+upload URL and its limits; each file is POSTed with a NIP-98 ``Authorization: Nostr``
+header (a signed kind-27235 event), and the note carries the returned URLs in its content
+plus one NIP-92 ``imeta`` tag per file.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import logging
@@ -19,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+import requests
 from coincurve import PrivateKey, PublicKeyXOnly
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from websockets.sync.client import connect
@@ -28,8 +35,11 @@ from integrations.providers.base import (
     Account,
     Channel,
     CredentialField,
+    DraftItem,
     ErrorKind,
     Grant,
+    Issue,
+    MediaItem,
     MediaRules,
     Phase,
     Provider,
@@ -37,9 +47,12 @@ from integrations.providers.base import (
     PublishRequest,
     PublishResult,
     RemoteRef,
+    json_object,
 )
 
 logger = logging.getLogger("postiz.providers")
+
+MAX_MEDIA = 4  # files per note
 
 # -- NIP-19 bech32 (BIP-173) ------------------------------------------------------------
 _CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
@@ -228,7 +241,7 @@ class NostrProvider(Provider):
     reply_mode = "thread"
     text_counter = "codepoints"
     text_limit = None  # unless a relay publishes max_content_length (NIP-11)
-    media_rules = MediaRules(max_count=0)  # NIP-96 uploads are not supported yet
+    media_rules = MediaRules(max_count=0)  # media needs a NIP-96 server (media_rules_for)
     idempotency = "deterministic-key"
     lookup = "by-key"
     refresh_ahead = 0  # keys do not expire
@@ -253,6 +266,14 @@ class NostrProvider(Provider):
                 "textarea",
                 help_text="One relay address per line, for example wss://relay.damus.io.",
                 initial="wss://relay.damus.io\nwss://nos.lol",
+            ),
+            CredentialField(
+                "media_server",
+                "Media server",
+                "url",
+                required=False,
+                help_text="Optional: a NIP-96 file server such as https://nostr.build, to "
+                "post images and videos. Files are uploaded there, signed with your key.",
             ),
         ]
 
@@ -290,6 +311,21 @@ class NostrProvider(Provider):
         limits = [n for n in self._map(self._max_content_length, relays) if n]
         if limits:
             meta["max_content_length"] = min(limits)
+        server = (fields.get("media_server") or "").strip()
+        if server:
+            try:
+                meta["media_server"] = parse_media_server(server)
+            except ValueError:
+                raise ProviderError(
+                    ErrorKind.CONTENT_REJECTED,
+                    f"{server} is not a media server address; it starts with https://.",
+                    field="media_server",
+                ) from None
+            try:
+                meta["nip96"] = self.discover_media_server(meta["media_server"], Phase.READ)
+            except ProviderError as error:
+                # Not fatal: publishing asks again, and says so if it still fails.
+                logger.info("nostr media server %s: %s", meta["media_server"], error)
         return Grant(credentials={"private_key": secret.hex()}, meta=meta)
 
     def accounts(self, grant: Grant) -> list[Account]:
@@ -332,6 +368,8 @@ class NostrProvider(Provider):
     def publish(self, channel: Channel, request: PublishRequest) -> PublishResult:
         event = request.progress.get("event")
         if not event:
+            if request.media:
+                self._upload_media(channel, request)
             event = self.build_event(channel, request)
             # Persisted before the first send: every retry resends this exact event.
             request.progress["event"] = event
@@ -374,10 +412,156 @@ class NostrProvider(Provider):
                 )
             for author in dict.fromkeys([_author(parent, pubkey), _author(root, pubkey)]):
                 tags.append(["p", author])
+        content = request.text
+        uploads = [request.progress["media"][str(i)] for i in range(len(request.media))]
+        if uploads:
+            urls = "\n".join(upload["url"] for upload in uploads)
+            content = f"{content.rstrip()}\n\n{urls}" if content.strip() else urls
+            tags += [_imeta(upload) for upload in uploads]
         when = request.scheduled_at or datetime.now(UTC)
         return sign_event(
-            secret, kind=1, content=request.text, tags=tags, created_at=int(when.timestamp())
+            secret, kind=1, content=content, tags=tags, created_at=int(when.timestamp())
         )
+
+    # -- media (NIP-96 with NIP-98 auth) -------------------------------------------------
+    def discover_media_server(self, server: str, phase: Phase) -> dict:
+        """The server's nip96.json, reduced to what uploads need (one delegation hop)."""
+        document: dict = {}
+        origin = server
+        for _ in range(2):
+            response = self.request("GET", origin + "/.well-known/nostr/nip96.json", phase=phase)
+            document = json_object(response)
+            delegated = document.get("delegated_to_url")
+            if document.get("api_url") or not isinstance(delegated, str) or not delegated:
+                break
+            origin = delegated.rstrip("/")
+        api_url = document.get("api_url")
+        if not isinstance(api_url, str) or not api_url.startswith(("https://", "http://")):
+            raise ProviderError(
+                ErrorKind.CONTENT_REJECTED,
+                f"{server} is not a NIP-96 media server (its nip96.json names no upload "
+                "address). Choose another media server.",
+                field="media_server",
+            )
+        info: dict = {"api_url": api_url}
+        types = document.get("content_types")
+        if isinstance(types, list) and all(isinstance(t, str) for t in types) and types:
+            info["content_types"] = types
+        plans = document.get("plans")
+        free = plans.get("free") if isinstance(plans, dict) else None
+        size = free.get("max_byte_size") if isinstance(free, dict) else None
+        if isinstance(size, int) and size > 0:
+            info["max_byte_size"] = size
+        return info
+
+    def _upload_media(self, channel: Channel, request: PublishRequest) -> None:
+        """Upload each file once; the URLs are kept in progress, so a retry reuses them."""
+        uploaded = request.progress.setdefault("media", {})
+        missing = [i for i in range(len(request.media)) if str(i) not in uploaded]
+        if not missing:
+            return
+        server = channel.meta.get("media_server")
+        if not server:
+            raise ProviderError(
+                ErrorKind.CONTENT_REJECTED,
+                "This Nostr channel has no media server; add one to the channel to post media.",
+                field="media",
+            )
+        info = channel.meta.get("nip96") or self.discover_media_server(server, Phase.UPLOAD)
+        secret = bytes.fromhex(channel.credentials["private_key"])
+        for index in missing:
+            uploaded[str(index)] = self._upload(secret, info["api_url"], request.media[index])
+
+    def _upload(self, secret: bytes, api_url: str, item: MediaItem) -> dict:
+        data = item.read()
+        auth = sign_event(
+            secret,
+            kind=27235,
+            content="",
+            tags=[
+                ["u", api_url],
+                ["method", "POST"],
+                # NIP-96: the payload hash is the file's, not the multipart body's.
+                ["payload", hashlib.sha256(data).hexdigest()],
+            ],
+            created_at=int(time.time()),
+        )
+        token = base64.b64encode(json.dumps(auth, separators=(",", ":")).encode()).decode()
+        form = {"content_type": item.mime_type}
+        if item.alt_text:
+            form["alt"] = item.alt_text
+        response = self.request(
+            "POST",
+            api_url,
+            phase=Phase.UPLOAD,
+            timeout=self.upload_timeout,
+            headers={"Authorization": f"Nostr {token}"},
+            data=form,
+            files={"file": (item.filename, data, item.mime_type)},
+        )
+        body = json_object(response)
+        event = body.get("nip94_event")
+        tags = event.get("tags") if isinstance(event, dict) else None
+        found = {
+            tag[0]: str(tag[1])
+            for tag in (tags if isinstance(tags, list) else [])
+            if isinstance(tag, list) and len(tag) >= 2 and isinstance(tag[0], str)
+        }
+        if not found.get("url", "").startswith(("https://", "http://")):
+            raise ProviderError(
+                ErrorKind.TRANSIENT_BEFORE_SEND,
+                f"The media server did not say where {item.filename} is; we will try again.",
+                raw_excerpt=response.text,
+            )
+        upload = {"url": found["url"], "m": found.get("m") or item.mime_type}
+        if item.alt_text:
+            upload["alt"] = item.alt_text
+        if item.width and item.height:
+            upload["dim"] = f"{item.width}x{item.height}"
+        elif found.get("dim"):
+            upload["dim"] = found["dim"]
+        return upload
+
+    def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
+        """Media server answers (NIP-96 status codes); relays speak WebSocket, not HTTP."""
+        status = response.status_code
+        if status < 400 or phase != Phase.UPLOAD:
+            return super().classify_response(phase, response)
+        body = json_object(response)
+        said = str(body.get("message") or "").strip()
+        detail = f" ({said})" if said else ""
+        excerpt = response.text[:500]
+        if status == 413:
+            return ProviderError(
+                ErrorKind.CONTENT_REJECTED,
+                f"The media server refused a file as too large{detail}. Use a smaller file "
+                "or another media server.",
+                network_code="413",
+                raw_excerpt=excerpt,
+                field="media",
+            )
+        if status in (400, 415):
+            return ProviderError(
+                ErrorKind.CONTENT_REJECTED,
+                f"The media server refused a file{detail}.",
+                network_code=str(status),
+                raw_excerpt=excerpt,
+                field="media",
+            )
+        if status in (401, 402, 403):
+            reason = {
+                401: "did not accept our signed authorization",
+                402: "asks for payment before it stores files",
+                403: "does not accept uploads from this key",
+            }[status]
+            return ProviderError(
+                ErrorKind.PERMISSION_DENIED,
+                f"The media server {reason}{detail}. Check your account there, or choose "
+                "another media server for this channel.",
+                network_code=str(status),
+                raw_excerpt=excerpt,
+            )
+        return self.error_for_status(phase, response, message=said)
 
     def _failure(self, answers: list[RelayAnswer], quorum: int, accepted: int) -> ProviderError:
         silent = [a for a in answers if a.status == "no_answer"]
@@ -441,6 +625,55 @@ class NostrProvider(Provider):
         )
 
     # -- validation ---------------------------------------------------------------------
+    def media_rules_for(self, channel: Channel | None = None) -> MediaRules:
+        if channel is None or not channel.meta.get("media_server"):
+            return self.media_rules
+        size = (channel.meta.get("nip96") or {}).get("max_byte_size")
+        return MediaRules(max_count=MAX_MEDIA, max_image_bytes=size, max_video_bytes=size)
+
+    def validate_item(self, index: int, item: DraftItem, channel: Channel | None) -> list[Issue]:
+        if item.media and (channel is None or not channel.meta.get("media_server")):
+            # The text is checked on its own; the media is the one thing to fix.
+            issues = [
+                issue
+                for issue in super().validate_item(index, DraftItem(item.text), channel)
+                if issue.code != "text_required"
+            ]
+            issues.append(
+                Issue(
+                    "media_count",
+                    "Nostr notes carry media through a media server: add a media server "
+                    "(NIP-96, for example https://nostr.build) to this channel by connecting "
+                    "it again, or remove the media.",
+                    "media",
+                    item=index,
+                )
+            )
+            return issues
+        issues = super().validate_item(index, item, channel)
+        accepted = (channel.meta.get("nip96") or {}).get("content_types") if channel else None
+        for file in item.media:
+            if not (file.is_image or file.is_video):
+                issues.append(
+                    Issue(
+                        "media_type",
+                        f"Nostr notes carry images and videos, not {file.mime_type} files.",
+                        "media",
+                        item=index,
+                    )
+                )
+            elif accepted and not _type_accepted(file.mime_type, accepted):
+                issues.append(
+                    Issue(
+                        "media_type",
+                        f"The media server does not accept {file.mime_type} files "
+                        f"(it takes: {', '.join(accepted)}).",
+                        "media",
+                        item=index,
+                    )
+                )
+        return issues
+
     def limit_for(self, channel: Channel | None = None) -> int | None:
         if channel is not None and channel.meta.get("max_content_length"):
             return int(channel.meta["max_content_length"])
@@ -560,6 +793,33 @@ class NostrProvider(Provider):
         limitation = info.get("limitation") if isinstance(info, dict) else None
         value = limitation.get("max_content_length") if isinstance(limitation, dict) else None
         return int(value) if isinstance(value, int) and value > 0 else None
+
+
+def parse_media_server(url: str) -> str:
+    """The origin of an https:// media server (http only on this machine, for development)."""
+    url = url.strip().rstrip("/")
+    if "://" not in url:
+        url = "https://" + url
+    parts = urlsplit(url)
+    local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if not parts.hostname or not (parts.scheme == "https" or (parts.scheme == "http" and local)):
+        raise ValueError(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _type_accepted(mime: str, accepted: list[str]) -> bool:
+    family = mime.split("/", 1)[0] + "/*"
+    return mime in accepted or family in accepted or "*/*" in accepted
+
+
+def _imeta(upload: dict) -> list[str]:
+    """A NIP-92 imeta tag: space-separated key/value entries, the url first."""
+    tag = ["imeta", f"url {upload['url']}", f"m {upload['m']}"]
+    if upload.get("alt"):
+        tag.append(f"alt {upload['alt']}")
+    if upload.get("dim"):
+        tag.append(f"dim {upload['dim']}")
+    return tag
 
 
 def _e_tag(ref: RemoteRef, marker: str, default_author: str) -> list[str]:
