@@ -2,14 +2,22 @@
 
 Reddit reports most failures on HTTP 200 inside ``json.errors`` (``RATELIMIT``,
 ``SUBREDDIT_NOEXIST``, ``NO_SELFS``…), so the classifier reads the body on every status.
+
+Image posts: ``/api/media/asset.json`` leases an upload to Reddit's media bucket, the file
+goes there as a form POST, and ``/api/submit kind=image`` names the uploaded URL. Reddit
+answers an image submission without the post id (it comes later over a websocket we do not
+open), so the post is found in the user's recent submissions, now or through check_status.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
+import json
+import mimetypes
 import re
 import unicodedata
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 import requests
 
@@ -20,6 +28,7 @@ from integrations.providers.base import (
     ErrorKind,
     Grant,
     Issue,
+    MediaItem,
     MediaRules,
     Phase,
     Provider,
@@ -36,6 +45,11 @@ from integrations.providers.base import (
 
 TITLE_LIMIT = 300
 BODY_LIMIT = 40_000
+# Reddit's help pages: images up to 20 MB (GIFs are posted as images here, same cap).
+IMAGE_LIMIT = 20 * 1000 * 1000
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif")
+_LOCATION = re.compile(r"<Location>\s*([^<\s]+)\s*</Location>")
+_STORAGE_CODE = re.compile(r"<Code>\s*([^<]+?)\s*</Code>")
 _WAIT = re.compile(r"(\d+)\s*(millisecond|second|minute|hour)s?", re.IGNORECASE)
 _UNITS = {"millisecond": 0.001, "second": 1, "minute": 60, "hour": 3600}
 REJECTED = {
@@ -77,6 +91,15 @@ def normalise(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def entry_kind(entry: dict) -> str:
+    return entry.get("type") or "self"
+
+
+def confirmed(record: dict | None) -> bool:
+    """A submission we know the id of (an image submission starts without one)."""
+    return bool(record and record.get("id"))
+
+
 class RedditProvider(Provider):
     identifier = "reddit"
     display_name = "Reddit"
@@ -85,11 +108,15 @@ class RedditProvider(Provider):
     reply_mode = "comment"
     text_counter = "codepoints"
     text_limit = BODY_LIMIT
-    # Image and video submissions (media lease + websocket for the post id) are not
-    # implemented: posts are text or link posts.
-    media_rules = MediaRules(max_count=0)
+    # One image per submission (entries of type media); comments carry none. Video
+    # submissions need a poster image and the websocket, and are not offered.
+    media_rules = MediaRules(
+        max_count=1, mime_types=IMAGE_TYPES, max_image_bytes=IMAGE_LIMIT, allow_mixed=False
+    )
     idempotency = "none"
     lookup = "by-content"
+    # Image submissions may come back pending (no id yet); check_status finds them.
+    async_publish = True
     refresh_ahead = 300
     max_concurrency = 1
     scopes = ("identity", "submit", "read", "flair")
@@ -98,6 +125,9 @@ class RedditProvider(Provider):
         "auth": "https://www.reddit.com/api/v1/authorize",
         "token": "https://www.reddit.com/api/v1/access_token",
         "api": "https://oauth.reddit.com",
+        # The bucket upload leases point at ("//reddit-uploaded-media…"); an override
+        # (tests) replaces that host, and a lease naming another host is used as given.
+        "media_upload": "https://reddit-uploaded-media.s3-accelerate.amazonaws.com",
     }
     settings_fields = (
         SettingField(
@@ -105,8 +135,8 @@ class RedditProvider(Provider):
             "list",
             label="Subreddits",
             required=True,
-            help_text="One submission per entry: subreddit, title, type (self or link), url, "
-            "flair.",
+            help_text="One submission per entry: subreddit, title, type (self, link or media: "
+            "the post's one image), url, flair.",
         ),
     )
     lookup_count = 25
@@ -184,11 +214,22 @@ class RedditProvider(Provider):
         raw = draft.settings.get("subreddit")
         if raw not in (None, "", []) and not isinstance(raw, list):
             return [*issues, Issue("setting_invalid", "subreddit must be a list.", "subreddit")]
+        media = draft.items[0].media if draft.items else []
         for number, entry in enumerate(subreddit_entries(draft.settings), start=1):
-            issues += self._validate_entry(number, entry)
+            issues += self._validate_entry(number, entry, media)
         return issues
 
-    def _validate_entry(self, number: int, entry: dict) -> list[Issue]:
+    def validate_media(
+        self, index: int, media: list[MediaItem], rules: MediaRules | None = None
+    ) -> list[Issue]:
+        if index > 0 and media:
+            # Thread items after the first become comments, which take text only.
+            return [
+                Issue("media_count", "Reddit comments cannot carry media.", "media", item=index)
+            ]
+        return super().validate_media(index, media, rules)
+
+    def _validate_entry(self, number: int, entry: dict, media: list[MediaItem]) -> list[Issue]:
         where = f"subreddit[{number}]"
         issues = []
 
@@ -210,15 +251,31 @@ class RedditProvider(Provider):
                 limit=TITLE_LIMIT,
                 actual=len(title),
             )
-        kind = entry.get("type") or "self"
+        kind = entry_kind(entry)
         if kind not in ("self", "link", "media"):
-            add("setting_invalid", "type must be self or link.")
+            add("setting_invalid", "type must be self, link or media.")
         elif kind == "media":
-            add(
-                "setting_invalid",
-                "image and video posts to Reddit are not available yet; use a text or link post.",
+            # More than one file is the base validator's media_count (max_count=1).
+            if not media:
+                issues.append(
+                    Issue(
+                        "media_required",
+                        f"Entry {number}: an image post needs one image (JPEG, PNG or GIF).",
+                        "media",
+                    )
+                )
+        elif media:
+            issues.append(
+                Issue(
+                    "media_count",
+                    f"Entry {number}: a {'link' if kind == 'link' else 'text'} post cannot carry "
+                    "an image; set its type to media, or remove the image.",
+                    "media",
+                    limit=0,
+                    actual=len(media),
+                )
             )
-        elif kind == "link":
+        if kind == "link":
             url = str(entry.get("url") or "")
             if not url:
                 add("setting_required", "a link post needs a URL.")
@@ -239,25 +296,72 @@ class RedditProvider(Provider):
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED, "Choose at least one subreddit.", field="subreddit"
             )
-        # One submission per entry; each one is recorded as soon as Reddit confirms it so
-        # a retry never submits an entry twice.
+        # One submission per entry; each one is recorded as soon as Reddit accepts it so
+        # a retry never submits an entry twice (an image one too, before its id is known).
         done: dict = request.progress.setdefault("submissions", {})
-        for index, entry in enumerate(entries):
-            if str(index) in done:
-                continue
-            done[str(index)] = self._submit(token, request, entry)
-        first = done["0"]
+        todo = [(i, e) for i, e in enumerate(entries) if str(i) not in done]
+        # The upload happens before the first submission, so a failed upload leaves nothing
+        # half-posted; its URL is kept in progress and a retry never uploads again.
+        media_url = (
+            self._upload_media(token, request)
+            if any(entry_kind(e) == "media" for _, e in todo)
+            else ""
+        )
+        for index, entry in todo:
+            done[str(index)] = self._submit(token, request, entry, media_url)
+        records = [done[str(i)] for i in range(len(entries))]
+        if not all(confirmed(r) for r in records):
+            # The submissions went through; if only the lookup fails, check_status looks
+            # again, and nothing is submitted twice.
+            with contextlib.suppress(ProviderError):
+                self._resolve(channel, records)
+            for index, record in enumerate(records):
+                done[str(index)] = record
+            if not all(confirmed(r) for r in records):
+                return self._pending(records)
+        return self._published(records)
+
+    def check_status(self, channel: Channel, handle: str) -> PublishResult | None:
+        """Image submissions: look for the posts among the user's recent submissions."""
+        try:
+            records = json.loads(handle)["submissions"]
+        except (ValueError, TypeError, KeyError):
+            raise ProviderError(
+                ErrorKind.NOT_FOUND, "This Reddit post cannot be checked (unreadable handle)."
+            ) from None
+        if not self._resolve(channel, records):
+            return None
+        return self._published(records)
+
+    def _published(self, records: list[dict]) -> PublishResult:
+        first = records[0]
         return PublishResult(
             ref=RemoteRef(id=first["name"], url=first["url"], extra={"subreddit": first["sr"]}),
-            raw={"submissions": [done[str(i)] for i in range(len(entries))]},
+            raw={"submissions": records},
         )
 
-    def _submit(self, token: str, request: PublishRequest, entry: dict) -> dict:
+    def _pending(self, records: list[dict]) -> PublishResult:
+        first = records[0]
+        ref = (
+            RemoteRef(id=first["name"], url=first["url"], extra={"subreddit": first["sr"]})
+            if confirmed(first)
+            else RemoteRef(id="", extra={"subreddit": first["sr"]})
+        )
+        return PublishResult(
+            ref=ref,
+            state="pending",
+            handle=json.dumps({"submissions": records}, separators=(",", ":")),
+            raw={"submissions": records},
+        )
+
+    def _submit(self, token: str, request: PublishRequest, entry: dict, media_url: str) -> dict:
         sr = clean_subreddit(entry.get("subreddit"))
-        kind = "link" if entry.get("type") == "link" else "self"
+        kind = {"link": "link", "media": "image"}.get(entry_kind(entry), "self")
         form = {"api_type": "json", "kind": kind, "sr": sr, "title": entry.get("title", "")}
         if kind == "link":
             form["url"] = entry.get("url", "")
+        elif kind == "image":
+            form["url"] = media_url
         else:
             form["text"] = request.text
         flair = entry.get("flair") or {}
@@ -268,6 +372,9 @@ class RedditProvider(Provider):
         response = self._api(token, "POST", "/api/submit", Phase.COMMIT, data=form)
         data = (self.read_json(response, Phase.COMMIT).get("json") or {}).get("data") or {}
         if not data.get("name") and not data.get("id"):
+            if kind == "image":
+                # Accepted; the id arrives over the websocket, so the lookup finds it.
+                return {"sr": sr, "title": form["title"], "pending": True}
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
                 "Reddit accepted the post but did not say which post it created.",
@@ -299,14 +406,89 @@ class RedditProvider(Provider):
         url = f"https://www.reddit.com{permalink}" if permalink.startswith("/") else permalink
         return PublishResult(ref=RemoteRef(id=data["name"], url=url or parent.url))
 
-    def find_existing(self, channel: Channel, request: PublishRequest) -> RemoteRef | None:
-        """Match the user's recent submissions on subreddit and title.
+    # -- media ----------------------------------------------------------------------------
+    def _upload_media(self, token: str, request: PublishRequest) -> str:
+        """Lease, upload and return the image's URL; kept in progress before any commit."""
+        saved = request.progress.get("media_url")
+        if saved:
+            return saved
+        images = [m for m in request.media if m.mime_type in IMAGE_TYPES]
+        if len(request.media) != 1 or len(images) != 1:
+            raise ProviderError(
+                ErrorKind.CONTENT_REJECTED,
+                "A Reddit image post needs exactly one image (JPEG, PNG or GIF).",
+                field="media",
+            )
+        item = images[0]
+        response = self._api(
+            token,
+            "POST",
+            "/api/media/asset.json",
+            Phase.UPLOAD,
+            data={"filepath": self._filepath(item), "mimetype": item.mime_type},
+        )
+        lease = self.read_json(response, Phase.UPLOAD)
+        args = lease.get("args") if isinstance(lease.get("args"), dict) else {}
+        action = str(args.get("action") or "")
+        fields = [
+            (str(f["name"]), str(f.get("value") or ""))
+            for f in (args.get("fields") or [])
+            if isinstance(f, dict) and f.get("name")
+        ]
+        bucket = "https:" + action if action.startswith("//") else action
+        if urlsplit(bucket).scheme != "https" or not urlsplit(bucket).netloc or not fields:
+            raise ProviderError(
+                ErrorKind.TRANSIENT_BEFORE_SEND,
+                "Reddit sent an upload permission we could not read; we will try again.",
+                raw_excerpt=response.text,
+            )
+        # The lease's fields (key, policy, signature…) come first: the bucket reads the
+        # form in order and wants the file last. No Authorization header goes there.
+        upload = self.request(
+            "POST",
+            self._upload_target(bucket),
+            phase=Phase.UPLOAD,
+            timeout=self.upload_timeout,
+            data=fields,
+            files={"file": (self._filepath(item), item.read(), item.mime_type)},
+        )
+        # The bucket answers 201 with <PostResponse><Location>…; without it, the URL is
+        # the bucket plus the lease's key.
+        match = _LOCATION.search(upload.text or "")
+        key = dict(fields).get("key", "")
+        if match:
+            media_url = unquote(html.unescape(match.group(1)))
+        elif key:
+            media_url = f"{bucket.rstrip('/')}/{key}"
+        else:
+            raise ProviderError(
+                ErrorKind.TRANSIENT_BEFORE_SEND,
+                "Reddit's media storage did not say where the image went; we will try again.",
+                raw_excerpt=upload.text,
+            )
+        request.progress["media_url"] = media_url
+        asset = lease.get("asset") if isinstance(lease.get("asset"), dict) else {}
+        if asset.get("asset_id"):
+            request.progress["media_asset_id"] = str(asset["asset_id"])
+        return media_url
 
-        Entries found are recorded in ``request.progress`` like confirmed ones; the post is
-        reported found only when every entry is accounted for, so a partial outcome stays
-        unconfirmed and a retry submits only the missing entries."""
-        if request.root or request.reply_to:
-            return None
+    def _filepath(self, item: MediaItem) -> str:
+        """The file's name with an extension (Reddit reads the type from both)."""
+        name = item.filename or "image"
+        if "." not in name.rsplit("/", 1)[-1]:
+            name += mimetypes.guess_extension(item.mime_type) or ""
+        return name
+
+    def _upload_target(self, bucket: str) -> str:
+        default = urlsplit(self.endpoints["media_upload"]).netloc
+        parts = urlsplit(bucket)
+        if parts.netloc == default:
+            return self.endpoint("media_upload") + parts.path
+        return bucket
+
+    # -- lookup ---------------------------------------------------------------------------
+    def _recent(self, channel: Channel) -> list[dict]:
+        """The user's newest submissions (the lookup's only source)."""
         name = channel.username or self.fetch_profile(channel).username
         response = self._api(
             channel.credentials["access_token"],
@@ -316,28 +498,55 @@ class RedditProvider(Provider):
             params={"limit": self.lookup_count, "sort": "new", "raw_json": 1},
         )
         listing = (self.read_json(response, Phase.READ).get("data") or {}).get("children") or []
-        posts = [c.get("data") or {} for c in listing if c.get("kind") == "t3"]
+        return [c.get("data") or {} for c in listing if c.get("kind") == "t3"]
+
+    @staticmethod
+    def _match(posts: list[dict], sr: str, title: str) -> dict | None:
+        wanted_sr, wanted_title = clean_subreddit(sr).casefold(), normalise(title)
+        for post in posts:
+            if (
+                str(post.get("subreddit", "")).casefold() == wanted_sr
+                and normalise(post.get("title", "")) == wanted_title
+            ):
+                return {
+                    "id": str(post.get("id")),
+                    "name": str(post.get("name") or f"t3_{post.get('id')}"),
+                    "url": f"https://www.reddit.com{post.get('permalink', '')}",
+                    "sr": clean_subreddit(sr),
+                    "title": title,
+                }
+        return None
+
+    def _resolve(self, channel: Channel, records: list[dict]) -> bool:
+        """Fill in the ids of unconfirmed records from the lookup; True when none is left."""
+        if all(confirmed(r) for r in records):
+            return True
+        posts = self._recent(channel)
+        for index, record in enumerate(records):
+            if not confirmed(record):
+                found = self._match(posts, record.get("sr", ""), record.get("title", ""))
+                if found:
+                    records[index] = found
+        return all(confirmed(r) for r in records)
+
+    def find_existing(self, channel: Channel, request: PublishRequest) -> RemoteRef | None:
+        """Match the user's recent submissions on subreddit and title.
+
+        Entries found are recorded in ``request.progress`` like confirmed ones; the post is
+        reported found only when every entry is accounted for, so a partial outcome stays
+        unconfirmed and a retry submits only the missing entries."""
+        if request.root or request.reply_to:
+            return None
         entries = subreddit_entries(request.settings)
         done: dict = request.progress.setdefault("submissions", {})
-        for index, entry in enumerate(entries):
-            if str(index) in done:
-                continue
-            sr = clean_subreddit(entry.get("subreddit")).casefold()
-            title = normalise(entry.get("title", ""))
-            for post in posts:
-                if (
-                    str(post.get("subreddit", "")).casefold() == sr
-                    and normalise(post.get("title", "")) == title
-                ):
-                    done[str(index)] = {
-                        "id": str(post.get("id")),
-                        "name": str(post.get("name") or f"t3_{post.get('id')}"),
-                        "url": f"https://www.reddit.com{post.get('permalink', '')}",
-                        "sr": clean_subreddit(entry.get("subreddit")),
-                        "title": entry.get("title", ""),
-                    }
-                    break
-        if entries and all(str(i) in done for i in range(len(entries))):
+        missing = [i for i in range(len(entries)) if not confirmed(done.get(str(i)))]
+        posts = self._recent(channel) if missing else []
+        for index in missing:
+            entry = entries[index]
+            found = self._match(posts, entry.get("subreddit", ""), entry.get("title", ""))
+            if found:
+                done[str(index)] = found
+        if entries and all(confirmed(done.get(str(i))) for i in range(len(entries))):
             first = done["0"]
             return RemoteRef(id=first["name"], url=first["url"], extra={"subreddit": first["sr"]})
         return None
@@ -354,6 +563,8 @@ class RedditProvider(Provider):
 
     def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
         status = response.status_code
+        if phase == Phase.UPLOAD and not response.url.startswith(self.endpoint("api")):
+            return self._storage_error(response)
         body = json_object(response)
         excerpt = response.text[:500]
         # The token endpoint answers 200 {"error": "invalid_grant"} for a bad code or token.
@@ -405,6 +616,38 @@ class RedditProvider(Provider):
                 raw_excerpt=excerpt,
             )
         return self.error_for_status(phase, response, message=message)
+
+    def _storage_error(self, response: requests.Response) -> ProviderError | None:
+        """The media bucket's answers (S3 XML errors), before any commit: never unknown."""
+        status = response.status_code
+        if status < 400:
+            return None
+        match = _STORAGE_CODE.search(response.text or "")
+        code = match.group(1) if match else str(status)
+        excerpt = response.text[:500]
+        if code == "EntityTooLarge":
+            return ProviderError(
+                ErrorKind.CONTENT_REJECTED,
+                "Reddit's media storage refused the image as too large.",
+                network_code=code,
+                raw_excerpt=excerpt,
+                field="media",
+            )
+        if status == 403 or status == 429 or status >= 500 or code in ("RequestTimeout",):
+            # An expired or refused lease: the retry asks Reddit for a new one.
+            return ProviderError(
+                ErrorKind.TRANSIENT_BEFORE_SEND,
+                f"Reddit's media storage did not take the image ({code}); we will try again.",
+                network_code=code,
+                raw_excerpt=excerpt,
+            )
+        return ProviderError(
+            ErrorKind.CONTENT_REJECTED,
+            f"Reddit's media storage refused the image ({code}).",
+            network_code=code,
+            raw_excerpt=excerpt,
+            field="media",
+        )
 
     def _json_error(self, phase: Phase, error, excerpt: str) -> ProviderError:
         parts = [str(p) if p is not None else "" for p in error] if isinstance(error, list) else []

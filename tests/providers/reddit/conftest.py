@@ -15,6 +15,6 @@ def provider(settings, httpserver):
         "REDDIT_CLIENT_ID": "reddit-client-id",
         "REDDIT_CLIENT_SECRET": "reddit-client-secret",
     }
-    point(settings, httpserver, "reddit", auth="/a", token="/t", api="/o")
+    point(settings, httpserver, "reddit", auth="/a", token="/t", api="/o", media_upload="/s3")
     yield RedditProvider()
     httpserver.check_assertions()

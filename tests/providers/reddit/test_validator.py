@@ -43,12 +43,59 @@ def test_required_flair_must_be_chosen():
     assert check(entry(is_flair_required=True, flair={"id": "abc", "name": "News"})) == []
 
 
-def test_media_posts_are_not_available_yet():
-    assert codes(check(entry(type="media"))) == ["setting_invalid"]
-    issues = RedditProvider().validate(
-        Draft([DraftItem("x", [MediaItem("image/png", 1, lambda: b"")])], {"subreddit": [entry()]})
-    )
-    assert codes(issues) == ["media_count"]
+def image(mime="image/png", size=1000, name="launch.png"):
+    return MediaItem(mime, size, lambda: b"", filename=name)
+
+
+def check_media(*entries, media=(), later=()):
+    items = [DraftItem("body", list(media))]
+    if later:
+        items.append(DraftItem("first comment", list(later)))
+    return RedditProvider().validate(Draft(items, {"subreddit": list(entries)}))
+
+
+def test_an_image_post_with_one_image_passes():
+    assert check_media(entry(type="media"), media=[image()]) == []
+    assert check_media(entry(type="media"), media=[image("image/jpeg")]) == []
+    assert check_media(entry(type="media"), media=[image("image/gif")]) == []
+
+
+def test_an_image_post_needs_its_image():
+    [issue] = check_media(entry(type="media"))
+    assert (issue.code, issue.field) == ("media_required", "media")
+    assert "Entry 1" in issue.message
+
+
+def test_an_image_post_takes_exactly_one_image():
+    [issue] = check_media(entry(type="media"), media=[image(), image()])
+    assert (issue.code, issue.limit, issue.actual) == ("media_count", 1, 2)
+
+
+def test_only_jpeg_png_and_gif_up_to_20_mb():
+    assert codes(check_media(entry(type="media"), media=[image("video/mp4")])) == ["media_type"]
+    assert codes(check_media(entry(type="media"), media=[image("image/webp")])) == ["media_type"]
+    assert check_media(entry(type="media"), media=[image(size=20_000_000)]) == []
+    [issue] = check_media(entry(type="media"), media=[image(size=20_000_001)])
+    assert (issue.code, issue.limit) == ("media_size", 20_000_000)
+
+
+def test_text_and_link_posts_reject_media_with_a_clear_message():
+    [issue] = check_media(entry(), media=[image()])
+    assert (issue.code, issue.field) == ("media_count", "media")
+    assert "Entry 1: a text post cannot carry an image" in issue.message
+    link = entry(type="link", url="https://example.com/a")
+    [issue] = check_media(entry(type="media"), link, media=[image()])
+    assert "Entry 2: a link post cannot carry an image" in issue.message
+
+
+def test_comments_carry_no_media():
+    [issue] = check_media(entry(type="media"), media=[image()], later=[image()])
+    assert (issue.code, issue.item) == ("media_count", 1)
+
+
+def test_unknown_types_are_named():
+    [issue] = check(entry(type="video"))
+    assert issue.message.endswith("type must be self, link or media.")
 
 
 def test_subreddit_names_accept_the_r_prefix():
