@@ -1,0 +1,59 @@
+"""A post's life, written down once.
+
+    draft ──► scheduled ──► publishing ──► published
+      ▲           │  ▲          │  │
+      │           │  └──────────┘  ├──► failed ──► scheduled (retry) / published (marked)
+      └───────────┤  (retry later) └──► unconfirmed ──► published / failed (after a check)
+                  ▼
+              cancelled
+
+Every change goes through ``transition``, a single conditional UPDATE: it succeeds only
+if the post is still in one of the states the change is allowed from. Two workers, or a
+worker and a person editing, can never both win: the loser's UPDATE touches no row.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class State(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SCHEDULED = "scheduled", "Scheduled"
+    PUBLISHING = "publishing", "Publishing"
+    PUBLISHED = "published", "Published"
+    FAILED = "failed", "Failed"
+    UNCONFIRMED = "unconfirmed", "Unconfirmed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# to-state → the states it may be reached from.
+ALLOWED_FROM: dict[str, frozenset[str]] = {
+    State.DRAFT: frozenset({State.SCHEDULED, State.FAILED, State.CANCELLED}),
+    State.SCHEDULED: frozenset(
+        {State.DRAFT, State.SCHEDULED, State.PUBLISHING, State.FAILED, State.UNCONFIRMED}
+    ),
+    State.PUBLISHING: frozenset({State.SCHEDULED}),
+    State.PUBLISHED: frozenset({State.PUBLISHING, State.FAILED, State.UNCONFIRMED}),
+    State.FAILED: frozenset({State.PUBLISHING, State.UNCONFIRMED}),
+    State.UNCONFIRMED: frozenset({State.PUBLISHING}),
+    State.CANCELLED: frozenset({State.DRAFT, State.SCHEDULED, State.FAILED, State.UNCONFIRMED}),
+}
+
+# States a person may still edit: never while a worker holds the post, never once it is out.
+EDITABLE = frozenset({State.DRAFT, State.SCHEDULED, State.FAILED})
+
+
+def can_transition(current: str, target: str) -> bool:
+    return current in ALLOWED_FROM[target]
+
+
+def transition(queryset, target: str, **changes) -> int:
+    """Move every post of ``queryset`` that may go to ``target``; returns how many moved.
+
+    The caller narrows the queryset (one id, a channel's posts, a claim batch); the allowed
+    source states are added here, so no caller can skip the rules.
+    """
+    changes.setdefault("state_changed_at", timezone.now())
+    return queryset.filter(state__in=ALLOWED_FROM[target]).update(state=target, **changes)
