@@ -1,0 +1,308 @@
+"""The publishing engine: claiming due posts and publishing each exactly once.
+
+The rules, in one place:
+
+- A post is claimed by a conditional transition (scheduled → publishing) on rows locked
+  with ``FOR UPDATE SKIP LOCKED``, so any number of workers share the queue and a post is
+  held by at most one of them.
+- Items go out in order (the root, then each reply after its delay), each pointing at the
+  previous one. Before an item is sent, ``commit_started_at`` is written: if the outcome
+  is then unclear (a timeout, a 502, a crash), the next attempt looks before it sends.
+- What happens after an error depends only on its kind (see ``_after_error``):
+  auth_expired refreshes once and retries once; rate_limited waits as long as the network
+  asks; transient_before_send retries with backoff, three times; unknown_outcome is never
+  sent blindly again: the network's idempotency or a lookup decides, or the post becomes
+  unconfirmed and the person is told; everything else fails with the network's message.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from integrations.models import Integration
+from integrations.providers import get_provider
+from integrations.providers.base import (
+    ErrorKind,
+    Provider,
+    ProviderError,
+    PublishRequest,
+    PublishResult,
+    RemoteRef,
+)
+from integrations.services import integration_refresh, integration_set_status
+from posts.models import Post, PostItem
+from posts.states import State, transition
+
+logger = logging.getLogger("postiz.engine")
+
+# Seconds to wait after the 1st, 2nd… transient failure; past the last one the post fails.
+BACKOFF = (30, 120, 480)
+# Rate limits longer than this (a daily quota) fail the post with the network's message.
+MAX_RATE_LIMIT_WAIT = 24 * 3600
+# A lookup by content waits for the network's lists to catch up before it looks.
+LOOKUP_SETTLE = 45
+# After an unclear outcome on a network that de-duplicates, look again this soon.
+RECONCILE_SOON = 10
+# A native idempotency key is honoured for about an hour (Mastodon); stop relying on it
+# well before that.
+NATIVE_KEY_WINDOW = timedelta(minutes=50)
+# A post held longer than this by a worker that no longer answers is taken back.
+LEASE = timedelta(minutes=10)
+
+
+@dataclass
+class Outcome:
+    state: str
+    message: str = ""
+
+
+# -- Claiming ---------------------------------------------------------------------------
+def claim_due(*, limit: int = 50, now=None) -> list[int]:
+    """Any worker may call; returns the ids it now holds (scheduled → publishing)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Post.objects.select_for_update(skip_locked=True)
+            .filter(state=State.SCHEDULED, publish_at__lte=now)
+            .order_by("publish_at", "id")
+            .values_list("id", flat=True)[:limit]
+        )
+        if ids:
+            transition(
+                Post.objects.filter(pk__in=ids), State.PUBLISHING, attempts=F("attempts") + 1
+            )
+    return ids
+
+
+def release_stale(*, now=None) -> int:
+    """The sweep calls this: posts held by a worker that died go back to the queue. Items
+    whose commit had started are looked up before anything is sent again."""
+    now = now or timezone.now()
+    stale = Post.objects.filter(state=State.PUBLISHING, state_changed_at__lt=now - LEASE)
+    return transition(stale, State.SCHEDULED, publish_at=now)
+
+
+# -- Publishing one post ----------------------------------------------------------------
+def publish_post(post_id: int) -> Outcome:
+    """The publish job calls this with a claimed post's id; safe to call twice (a post that
+    is no longer ``publishing`` is left alone)."""
+    post = (
+        Post.objects.select_related("integration", "organization")
+        .filter(pk=post_id, state=State.PUBLISHING)
+        .first()
+    )
+    if post is None:
+        return Outcome("skipped")
+    integration = post.integration
+    refusal = _channel_refusal(post, integration)
+    if refusal:
+        return _fail(post, ErrorKind.PERMISSION_DENIED, refusal)
+    provider = get_provider(integration.provider)
+    items = list(post.items.order_by("position"))
+    if not items:
+        return _fail(post, ErrorKind.CONTENT_REJECTED, "The post has nothing to publish.")
+
+    for index, item in enumerate(items):
+        if item.published_at:
+            continue
+        previous = items[index - 1] if index else None
+        if previous and item.delay_minutes:
+            due = previous.published_at + timedelta(minutes=item.delay_minutes)
+            if due > timezone.now():
+                return _reschedule(post, due, "")  # the next reply waits for its delay
+        request = PublishRequest(
+            post_id=str(item.pk),
+            text=item.content,
+            settings=dict(post.settings),
+            reply_to=_ref(previous),
+            root=_ref(items[0]) if index else None,
+            scheduled_at=post.publish_at,
+            progress=item.progress,
+        )
+        try:
+            result = _publish_item(provider, integration, item, request)
+        except ProviderError as error:
+            return _after_error(post, item, provider, error, published_before=index)
+        if result is None:  # an earlier attempt's outcome could not be confirmed
+            return _unconfirmed(post, provider)
+        _record(item, result)
+
+    root = items[0]
+    transition(
+        Post.objects.filter(pk=post.pk),
+        State.PUBLISHED,
+        remote_id=root.remote_id,
+        remote_url=root.remote_url,
+        published_at=root.published_at,
+        error_kind="",
+        error_message="",
+    )
+    return Outcome(State.PUBLISHED)
+
+
+def _channel_refusal(post: Post, integration: Integration) -> str:
+    if integration.organization_id != post.organization_id:  # never cross tenants
+        return "The channel belongs to another organization."
+    if integration.deleted_at is not None:
+        return "The channel was deleted."
+    if integration.status == Integration.Status.NEEDS_RECONNECT:
+        return f"{integration.name} needs reconnecting before it can publish."
+    if integration.status == Integration.Status.DISABLED:
+        return f"{integration.name} is disabled."
+    return ""
+
+
+def _ref(item: PostItem | None) -> RemoteRef | None:
+    if item is None:
+        return None
+    return RemoteRef(id=item.remote_id, url=item.remote_url, extra=dict(item.remote_extra))
+
+
+def _publish_item(
+    provider: Provider, integration: Integration, item: PostItem, request: PublishRequest
+) -> PublishResult | None:
+    """Send one item, or adopt it if an earlier attempt already did; None = cannot tell."""
+    if item.commit_started_at is not None:
+        found = _look(provider, integration, request)
+        if found is not None:
+            return PublishResult(ref=found)
+        if not _safe_to_resend(provider, item):
+            return None
+    item.commit_started_at = timezone.now()
+    item.save(update_fields=["commit_started_at", "progress"])
+    try:
+        return _send(provider, integration, request)
+    finally:
+        # Step results (uploaded media, record keys) survive whatever happens next.
+        PostItem.objects.filter(pk=item.pk).update(progress=request.progress)
+
+
+def _look(provider: Provider, integration: Integration, request: PublishRequest):
+    if provider.lookup == "none":
+        return None
+    return provider.find_existing(integration.as_channel(), request)
+
+
+def _safe_to_resend(provider: Provider, item: PostItem) -> bool:
+    """Whether sending again cannot create a second post."""
+    if provider.idempotency in ("deterministic-key", "container-handle"):
+        return True
+    if provider.idempotency == "native-key":
+        return timezone.now() - item.commit_started_at < NATIVE_KEY_WINDOW
+    return False
+
+
+def _send(provider: Provider, integration: Integration, request: PublishRequest):
+    """Publish; a stale credential is refreshed once (under the channel's lock) and the
+    step retried once, so auth errors cannot loop."""
+    try:
+        return provider.publish(integration.as_channel(), request)
+    except ProviderError as error:
+        if error.kind != ErrorKind.AUTH_EXPIRED:
+            raise
+    refreshed = integration_refresh(integration_id=integration.pk, raise_errors=True)
+    try:
+        return provider.publish(refreshed.as_channel(), request)
+    except ProviderError as error:
+        if error.kind == ErrorKind.AUTH_EXPIRED:
+            raise ProviderError(
+                ErrorKind.AUTH_REVOKED,
+                error.user_message,
+                network_code=error.network_code,
+                raw_excerpt=error.raw_excerpt,
+            ) from error
+        raise
+
+
+def _record(item: PostItem, result: PublishResult) -> None:
+    item.remote_id = result.ref.id
+    item.remote_url = result.ref.url
+    item.remote_extra = dict(result.ref.extra)
+    item.published_at = timezone.now()
+    item.save(update_fields=["remote_id", "remote_url", "remote_extra", "published_at"])
+
+
+# -- After an error ---------------------------------------------------------------------
+def _after_error(
+    post: Post, item: PostItem, provider: Provider, error: ProviderError, *, published_before: int
+) -> Outcome:
+    kind = error.kind
+    logger.info("post %s item %s: %s (%s)", post.pk, item.pk, kind, error.network_code)
+    if kind == ErrorKind.UNKNOWN_OUTCOME:
+        if provider.lookup == "by-content":
+            return _reschedule(post, _in(LOOKUP_SETTLE), error.user_message, kind)
+        if provider.lookup != "none" or _safe_to_resend(provider, item):
+            return _reschedule(post, _in(RECONCILE_SOON), error.user_message, kind)
+        return _unconfirmed(post, provider)
+    # The network said no, or never got the request: nothing went out for this item.
+    PostItem.objects.filter(pk=item.pk).update(commit_started_at=None)
+    if kind == ErrorKind.RATE_LIMITED:
+        wait = error.retry_after if error.retry_after is not None else 60
+        if wait > MAX_RATE_LIMIT_WAIT:
+            return _fail(post, kind, error.user_message, published_before)
+        return _reschedule(post, _in(wait), error.user_message, kind)
+    if kind == ErrorKind.TRANSIENT_BEFORE_SEND:
+        if post.attempts > len(BACKOFF):
+            return _fail(post, kind, error.user_message, published_before)
+        wait = BACKOFF[post.attempts - 1] * random.uniform(1.0, 1.25)  # noqa: S311 - jitter
+        return _reschedule(post, _in(wait), error.user_message, kind)
+    if kind in (ErrorKind.AUTH_REVOKED, ErrorKind.AUTH_EXPIRED):
+        integration_set_status(
+            integration=post.integration,
+            status=Integration.Status.NEEDS_RECONNECT,
+            error=error.user_message,
+        )
+    return _fail(post, kind, error.user_message, published_before)
+
+
+def _in(seconds: float):
+    return timezone.now() + timedelta(seconds=seconds)
+
+
+def _reschedule(post: Post, when, message: str, kind: str = "") -> Outcome:
+    transition(
+        Post.objects.filter(pk=post.pk),
+        State.SCHEDULED,
+        publish_at=when,
+        error_kind=kind,
+        error_message=message,
+    )
+    return Outcome(State.SCHEDULED, message)
+
+
+def _fail(post: Post, kind: str, message: str, published_before: int = 0) -> Outcome:
+    if published_before:
+        message = (
+            f"The first {published_before} part{'s' if published_before > 1 else ''} of the "
+            f"thread went out; the next one did not: {message}"
+        )
+    transition(
+        Post.objects.filter(pk=post.pk), State.FAILED, error_kind=kind, error_message=message
+    )
+    return Outcome(State.FAILED, message)
+
+
+def _unconfirmed(post: Post, provider: Provider) -> Outcome:
+    network = provider.display_name
+    if provider.lookup == "none":
+        why = f"and {network} gives us no way to check"
+    else:
+        why = f"and we did not find it on {network} afterwards (it may still appear)"
+    message = (
+        f"We sent this to {network} but could not confirm it was published, {why}. "
+        "Look at the channel before posting it again."
+    )
+    transition(
+        Post.objects.filter(pk=post.pk),
+        State.UNCONFIRMED,
+        error_kind=ErrorKind.UNKNOWN_OUTCOME,
+        error_message=message,
+    )
+    return Outcome(State.UNCONFIRMED, message)

@@ -1,0 +1,363 @@
+"""The engine against real providers, each network faked at its HTTP boundary."""
+
+import json
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from werkzeug import Response
+
+from integrations.models import Integration
+from posts import engine
+from posts.models import Post, PostGroup, PostItem
+from posts.states import State
+from tests.providers.conftest import point
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = "mastodon-token-abc"
+BOT = "123456:telegram-bot-token"
+
+
+@pytest.fixture
+def mastodon(org, httpserver):
+    origin = httpserver.url_for("").rstrip("/")
+    return Integration.objects.create(
+        organization=org,
+        provider="mastodon",
+        external_id="109",
+        name="Acme on Mastodon",
+        credentials={"access_token": TOKEN},
+        meta={"instance": origin, "account_id": "109"},
+    )
+
+
+@pytest.fixture
+def telegram(org, settings, httpserver):
+    point(settings, httpserver, "telegram", api="/tg")
+    return Integration.objects.create(
+        organization=org,
+        provider="telegram",
+        external_id="-1001",
+        name="Acme news",
+        username="@acmenews",
+        credentials={"bot_token": BOT},
+        meta={"chat_id": "-1001", "chat_type": "channel"},
+    )
+
+
+def make_post(channel, *texts, delays=(), state=State.SCHEDULED, due=None):
+    group = PostGroup.objects.create(organization=channel.organization)
+    post = Post.objects.create(
+        organization=channel.organization,
+        group=group,
+        integration=channel,
+        state=state,
+        publish_at=due or timezone.now() - timedelta(seconds=1),
+    )
+    for position, text in enumerate(texts):
+        delay = delays[position] if position < len(delays) else 0
+        PostItem.objects.create(post=post, position=position, content=text, delay_minutes=delay)
+    return post
+
+
+def status(id_, text="hi", reply_to=None):
+    return {
+        "id": id_,
+        "url": f"https://social.example/@acme/{id_}",
+        "uri": f"https://social.example/users/acme/statuses/{id_}",
+        "content": f"<p>{text}</p>",
+        "in_reply_to_id": reply_to,
+        "media_attachments": [],
+    }
+
+
+def run(post):
+    """Claim and publish, as a worker does."""
+    assert engine.claim_due() == [post.pk]
+    return engine.publish_post(post.pk)
+
+
+def fresh(post):
+    return Post.objects.get(pk=post.pk)
+
+
+def test_a_due_post_is_published_once_with_its_item_id_as_idempotency_key(mastodon, httpserver):
+    post = make_post(mastodon, "Hello world")
+    seen = []
+
+    def statuses(request):
+        seen.append(request.headers.get("Idempotency-Key"))
+        return Response(json.dumps(status("1", "Hello world")), content_type="application/json")
+
+    httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_handler(statuses)
+    assert run(post).state == State.PUBLISHED
+    post = fresh(post)
+    assert post.remote_id == "1" and post.remote_url == "https://social.example/@acme/1"
+    assert seen == [str(post.items.get().pk)]
+    assert engine.claim_due() == []  # nothing left to claim
+
+
+def test_a_thread_replies_to_the_previous_item_and_waits_for_its_delay(mastodon, httpserver):
+    post = make_post(mastodon, "one", "two", "three", delays=(0, 0, 30))
+    bodies = []
+
+    def statuses(request):
+        data = request.get_json(silent=True) or request.form.to_dict()
+        bodies.append(data)
+        id_ = str(len(bodies))
+        return Response(json.dumps(status(id_)), content_type="application/json")
+
+    httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_handler(statuses)
+    outcome = run(post)
+
+    assert outcome.state == State.SCHEDULED  # the third item waits 30 minutes
+    assert [b.get("in_reply_to_id") for b in bodies] == [None, "1"]
+    post = fresh(post)
+    assert timedelta(minutes=29) < post.publish_at - timezone.now() <= timedelta(minutes=30)
+    # Thirty minutes pass.
+    earlier = timezone.now() - timedelta(minutes=31)
+    PostItem.objects.filter(post=post, published_at__isnull=False).update(published_at=earlier)
+    Post.objects.filter(pk=post.pk).update(publish_at=timezone.now())
+    assert run(post).state == State.PUBLISHED
+    assert bodies[2].get("in_reply_to_id") == "2" and len(bodies) == 3
+
+
+def test_content_the_network_refuses_fails_with_its_message(mastodon, httpserver):
+    post = make_post(mastodon, "x" * 10)
+    httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_json(
+        {"error": "Validation failed: Text character limit of 500 exceeded"}, status=422
+    )
+    outcome = run(post)
+    assert outcome.state == State.FAILED
+    assert "character limit of 500" in fresh(post).error_message
+
+
+def test_a_revoked_token_fails_the_post_and_flags_the_channel_once(mastodon, httpserver):
+    post = make_post(mastodon, "hi")
+    httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_json(
+        {"error": "The access token is invalid"}, status=401
+    )
+    assert run(post).state == State.FAILED
+    assert Integration.objects.get(pk=mastodon.pk).status == Integration.Status.NEEDS_RECONNECT
+
+
+def test_a_rate_limit_reschedules_after_the_networks_wait(mastodon, httpserver):
+    post = make_post(mastodon, "hi")
+    reset = (timezone.now() + timedelta(minutes=5)).isoformat()
+    httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_json(
+        {"error": "Too many requests"}, status=429, headers={"X-RateLimit-Reset": reset}
+    )
+    assert run(post).state == State.SCHEDULED
+    wait = fresh(post).publish_at - timezone.now()
+    assert timedelta(minutes=4) < wait <= timedelta(minutes=5)
+    assert fresh(post).items.get().commit_started_at is None  # nothing went out
+
+
+def test_an_unreachable_network_is_retried_with_backoff_then_fails(org, settings):
+    settings.PROVIDER_ENDPOINTS = {"telegram": {"api": "http://127.0.0.1:9"}}  # nothing listens
+    channel = Integration.objects.create(
+        organization=org,
+        provider="telegram",
+        external_id="-1",
+        name="News",
+        credentials={"bot_token": BOT},
+        meta={"chat_id": "-1"},
+    )
+    post = make_post(channel, "hi")
+    waits = []
+    for _ in engine.BACKOFF:
+        assert run(post).state == State.SCHEDULED
+        waits.append((fresh(post).publish_at - timezone.now()).total_seconds())
+        Post.objects.filter(pk=post.pk).update(publish_at=timezone.now())
+    assert waits == sorted(waits) and waits[0] >= engine.BACKOFF[0] - 1
+    assert run(post).state == State.FAILED
+
+
+def test_an_unclear_outcome_on_a_network_without_idempotency_is_never_sent_twice(
+    telegram, httpserver
+):
+    post = make_post(telegram, "hi")
+    sent = []
+
+    def send(request):
+        sent.append(request.path)
+        return Response("<html>502 Bad Gateway</html>", status=502)
+
+    httpserver.expect_request(f"/tg/bot{BOT}/sendMessage").respond_with_handler(send)
+    outcome = run(post)
+    assert outcome.state == State.UNCONFIRMED
+    assert "could not confirm" in fresh(post).error_message
+    assert len(sent) == 1
+    assert engine.claim_due() == []  # never picked up again by itself
+
+
+def test_an_unclear_outcome_is_resolved_by_looking_before_sending_again(mastodon, httpserver):
+    post = make_post(mastodon, "Hello again")
+    posts_sent = []
+
+    def first(request):
+        posts_sent.append(1)
+        return Response("bad gateway", status=502)
+
+    httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_handler(first)
+    httpserver.expect_request("/api/v1/accounts/109/statuses").respond_with_json(
+        [status("77", "Hello again")]
+    )
+    assert run(post).state == State.SCHEDULED  # look again once the lists settle
+    assert fresh(post).items.get().commit_started_at is not None
+
+    Post.objects.filter(pk=post.pk).update(publish_at=timezone.now())
+    assert run(post).state == State.PUBLISHED
+    assert fresh(post).remote_id == "77"  # adopted, not posted again
+    assert len(posts_sent) == 1
+
+
+def test_a_channel_that_needs_reconnecting_fails_the_post_without_calling_the_network(
+    mastodon, httpserver
+):
+    Integration.objects.filter(pk=mastodon.pk).update(status="needs_reconnect")
+    post = make_post(mastodon, "hi")
+    assert run(post).state == State.FAILED
+    assert "needs reconnecting" in fresh(post).error_message
+    assert httpserver.log == []
+
+
+def test_a_post_cancelled_after_it_was_claimed_is_left_alone(mastodon, httpserver):
+    post = make_post(mastodon, "hi")
+    assert engine.claim_due() == [post.pk]
+    Post.objects.filter(pk=post.pk).update(state=State.CANCELLED)
+    assert engine.publish_post(post.pk).state == "skipped"
+    assert httpserver.log == []
+
+
+def test_only_due_posts_are_claimed(mastodon):
+    due = make_post(mastodon, "now")
+    make_post(mastodon, "later", due=timezone.now() + timedelta(hours=1))
+    make_post(mastodon, "draft", state=State.DRAFT)
+    assert engine.claim_due() == [due.pk]
+    assert fresh(due).state == State.PUBLISHING and fresh(due).attempts == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_claiming_at_the_same_time_share_the_queue_without_overlap(mastodon):
+    posts = [make_post(mastodon, f"post {n}") for n in range(40)]
+    barrier = threading.Barrier(2)
+    claimed = []
+
+    def worker():
+        try:
+            barrier.wait()
+            while ids := engine.claim_due(limit=5):
+                claimed.append(ids)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    everything = [pk for ids in claimed for pk in ids]
+    assert sorted(everything) == sorted(p.pk for p in posts)  # each exactly once
+
+
+def test_a_post_held_by_a_dead_worker_goes_back_to_the_queue(mastodon):
+    post = make_post(mastodon, "hi")
+    engine.claim_due()
+    Post.objects.filter(pk=post.pk).update(state_changed_at=timezone.now() - timedelta(hours=1))
+    assert engine.release_stale() == 1
+    assert fresh(post).state == State.SCHEDULED
+
+
+def test_an_expired_session_is_refreshed_once_and_the_item_sent_with_the_new_token(org, httpserver):
+    pds = httpserver.url_for("").rstrip("/")
+    did = "did:plc:ewvi7nxzyoun6zhxrhs64oiz"
+    channel = Integration.objects.create(
+        organization=org,
+        provider="bluesky",
+        external_id=did,
+        name="Acme on Bluesky",
+        username="acme.example.com",
+        credentials={"access_jwt": "old-access", "refresh_jwt": "old-refresh"},
+        meta={"did": did, "handle": "acme.example.com", "pds": pds, "service": pds},
+    )
+    post = make_post(channel, "hi")
+    tokens = []
+
+    def create(request):
+        tokens.append(request.headers["Authorization"])
+        if request.headers["Authorization"] == "Bearer old-access":
+            return Response(
+                json.dumps({"error": "ExpiredToken", "message": "Token has expired"}),
+                status=400,
+                content_type="application/json",
+            )
+        rkey = request.get_json()["rkey"]
+        uri = f"at://{did}/app.bsky.feed.post/{rkey}"
+        return Response(
+            json.dumps({"uri": uri, "cid": "bafyreib2rxk3rh6kzwq"}), content_type="application/json"
+        )
+
+    httpserver.expect_request("/xrpc/com.atproto.repo.createRecord").respond_with_handler(create)
+    httpserver.expect_request(
+        "/xrpc/com.atproto.server.refreshSession",
+        headers={"Authorization": "Bearer old-refresh"},
+    ).respond_with_json(
+        {
+            "accessJwt": "new-access",
+            "refreshJwt": "new-refresh",
+            "did": did,
+            "handle": "acme.example.com",
+        }
+    )
+
+    assert run(post).state == State.PUBLISHED
+    assert tokens == ["Bearer old-access", "Bearer new-access"]
+    stored = Integration.objects.get(pk=channel.pk).credentials
+    assert stored["refresh_jwt"] == "new-refresh"  # the rotated token was kept
+
+
+def test_a_lookup_that_finds_nothing_leaves_the_post_unconfirmed_not_resent(mastodon, httpserver):
+    post = make_post(mastodon, "Lost in the mail")
+    sent = []
+
+    def gateway(request):
+        sent.append(1)
+        return Response("bad gateway", status=502)
+
+    httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_handler(gateway)
+    httpserver.expect_request("/api/v1/accounts/109/statuses").respond_with_json([])
+    assert run(post).state == State.SCHEDULED
+    # Past the window in which Mastodon honours the idempotency key: sending again could
+    # make a second post, so the engine asks the person instead.
+    PostItem.objects.filter(post=post).update(
+        commit_started_at=timezone.now() - engine.NATIVE_KEY_WINDOW - timedelta(minutes=1)
+    )
+    Post.objects.filter(pk=post.pk).update(publish_at=timezone.now())
+    outcome = run(post)
+    assert outcome.state == State.UNCONFIRMED
+    assert "did not find it on Mastodon" in outcome.message
+    assert len(sent) == 1
+
+
+def test_within_the_key_window_an_unclear_post_is_resent_with_the_same_idempotency_key(
+    mastodon, httpserver
+):
+    post = make_post(mastodon, "Second try")
+    keys = []
+
+    def statuses(request):
+        keys.append(request.headers.get("Idempotency-Key"))
+        if len(keys) == 1:
+            return Response("bad gateway", status=502)
+        return Response(json.dumps(status("88", "Second try")), content_type="application/json")
+
+    httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_handler(statuses)
+    httpserver.expect_request("/api/v1/accounts/109/statuses").respond_with_json([])
+    assert run(post).state == State.SCHEDULED
+    Post.objects.filter(pk=post.pk).update(publish_at=timezone.now())
+    assert run(post).state == State.PUBLISHED
+    assert len(keys) == 2 and keys[0] == keys[1]  # Mastodon answers the repeat with the same post
