@@ -1,10 +1,5 @@
-"""The contract every network implements, and the shared HTTP and error machinery.
-
-A provider is stateless apart from its HTTP session: it receives what it needs (a
-``Channel`` with decrypted credentials, a ``PublishRequest``) and returns plain data
-(``Grant``, ``Account``, ``PublishResult``) or raises ``ProviderError``. The services in
-``integrations.services`` persist what it returns; providers never touch the database.
-"""
+"""The provider base class: declaration, connecting, publishing, validation, and the
+HTTP request/classification machinery every network shares."""
 
 from __future__ import annotations
 
@@ -12,274 +7,39 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Any, ClassVar
 
 import requests
 from django.conf import settings
 
 from integrations import text as text_counters
+from integrations.providers.base.data import (
+    Account,
+    Channel,
+    CredentialField,
+    Draft,
+    DraftItem,
+    Grant,
+    Issue,
+    MediaItem,
+    MediaRules,
+    PublishRequest,
+    PublishResult,
+    RemoteRef,
+    SettingField,
+)
+from integrations.providers.base.errors import ErrorKind, Phase, ProviderError
+from integrations.providers.base.http import (
+    TIMEOUT,
+    UPLOAD_TIMEOUT,
+    USER_AGENT,
+    _connection_dropped_after_send,
+    json_object,
+    retry_after_seconds,
+)
+from integrations.providers.base.redaction import _redaction
 
 logger = logging.getLogger("postiz.providers")
-
-USER_AGENT = "Postiz/1.0 (+self-hosted social media scheduler)"
-# (connect, read) seconds; uploads get a longer read timeout.
-TIMEOUT = (5, 30)
-UPLOAD_TIMEOUT = (5, 120)
-
-
-# -- Errors -------------------------------------------------------------------------------
-class ErrorKind(StrEnum):
-    AUTH_EXPIRED = "auth_expired"  # renewable: refresh once, then retry
-    AUTH_REVOKED = "auth_revoked"  # grant gone: channel needs reconnecting
-    RATE_LIMITED = "rate_limited"  # not applied: retry after retry_after
-    TRANSIENT_BEFORE_SEND = "transient_before_send"  # never reached the network: retry
-    UNKNOWN_OUTCOME = "unknown_outcome"  # commit sent, result unknown: reconcile, never blind
-    CONTENT_REJECTED = "content_rejected"  # permanent: the user must edit the post
-    PERMISSION_DENIED = "permission_denied"  # scope, role or app approval missing
-    NOT_FOUND = "not_found"  # target gone
-
-
-class Phase(StrEnum):
-    AUTH = "auth"  # login, code exchange, refresh
-    READ = "read"  # profile, account lists, lookups, status polls
-    UPLOAD = "upload"  # steps before the commit; safe to run again
-    COMMIT = "commit"  # the call that makes the post public
-
-
-class ProviderError(Exception):
-    """A classified failure; ``user_message`` is shown to people as is."""
-
-    def __init__(
-        self,
-        kind: ErrorKind,
-        user_message: str,
-        *,
-        retry_after: float | None = None,
-        network_code: str = "",
-        raw_excerpt: str = "",
-        field: str = "",
-    ):
-        super().__init__(user_message)
-        self.kind = ErrorKind(kind)
-        self.user_message = user_message
-        self.retry_after = retry_after
-        self.network_code = str(network_code or "")
-        self.raw_excerpt = raw_excerpt[:500]
-        self.field = field
-
-    def __repr__(self):
-        return f"ProviderError({self.kind}, {self.user_message!r}, code={self.network_code!r})"
-
-
-# -- Data exchanged with providers ---------------------------------------------------------
-@dataclass
-class Grant:
-    """What a login gives: secrets to store encrypted, and their lifetimes."""
-
-    credentials: dict
-    expires_at: datetime | None = None
-    refresh_expires_at: datetime | None = None
-    scopes: list[str] = field(default_factory=list)
-    # Non-secret facts learned at login (instance URL, PDS endpoint, user id).
-    meta: dict = field(default_factory=dict)
-
-
-@dataclass
-class Account:
-    """One account a grant can post as; becomes (or updates) one channel."""
-
-    external_id: str
-    name: str
-    username: str = ""
-    profile_url: str = ""
-    avatar_url: str = ""
-    kind: str = "account"  # account, page, channel, chat, community…
-    # Per-account secrets (a page token) merged into the grant's credentials.
-    credentials: dict = field(default_factory=dict)
-    # Per-account facts (chat id, guild id, PDS endpoint).
-    meta: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class CredentialField:
-    name: str
-    label: str
-    type: str = "text"  # text, url, secret, textarea
-    required: bool = True
-    help_text: str = ""
-    initial: str = ""
-
-
-@dataclass(frozen=True)
-class SettingField:
-    """One field of a provider's per-post ``settings`` (public API ``settings``)."""
-
-    name: str
-    type: str  # string, text, bool, enum, url, int, list, object
-    label: str = ""
-    required: bool = False
-    choices: tuple[str, ...] = ()
-    max_length: int | None = None
-    default: Any = None
-    help_text: str = ""
-
-
-@dataclass
-class Channel:
-    """What a provider knows of a connected channel while it works."""
-
-    external_id: str
-    credentials: dict
-    username: str = ""
-    meta: dict = field(default_factory=dict)
-    preferences: dict = field(default_factory=dict)
-    pk: int | None = None
-
-
-@dataclass
-class MediaItem:
-    """A file to publish; its type and dimensions were measured at upload."""
-
-    mime_type: str
-    size: int
-    read: Callable[[], bytes]
-    filename: str = "file"
-    width: int | None = None
-    height: int | None = None
-    duration: float | None = None
-    alt_text: str = ""
-    public_url: str = ""
-
-    @property
-    def is_image(self) -> bool:
-        return self.mime_type.startswith("image/")
-
-    @property
-    def is_video(self) -> bool:
-        return self.mime_type.startswith("video/")
-
-
-@dataclass
-class RemoteRef:
-    """A post on the network: its id, URL and whatever replies must point at (Bluesky cid)."""
-
-    id: str
-    url: str = ""
-    extra: dict = field(default_factory=dict)
-
-
-@dataclass
-class PublishRequest:
-    # Our id of this ITEM (a thread's root and each reply have their own); it seeds the
-    # idempotency key, so two items of one thread never share a key.
-    post_id: str
-    text: str
-    media: list[MediaItem] = field(default_factory=list)
-    settings: dict = field(default_factory=dict)
-    reply_to: RemoteRef | None = None  # the previous item of a thread
-    root: RemoteRef | None = None  # the first item (comments attach here)
-    scheduled_at: datetime | None = None
-    # Step results persisted by the engine between attempts (media ids, record keys,
-    # container ids). A provider writes here before the commit so a retry can reuse them.
-    progress: dict = field(default_factory=dict)
-
-    @property
-    def idempotency_key(self) -> str:
-        return self.post_id
-
-
-@dataclass
-class PublishResult:
-    ref: RemoteRef
-    state: str = "published"  # published | pending
-    handle: str = ""  # for pending results: what check_status polls
-    raw: dict = field(default_factory=dict)
-
-
-@dataclass
-class DraftItem:
-    text: str
-    media: list[MediaItem] = field(default_factory=list)
-
-
-@dataclass
-class Draft:
-    """What the validator checks: the thread's items and the post's settings."""
-
-    items: list[DraftItem]
-    settings: dict = field(default_factory=dict)
-
-
-@dataclass
-class Issue:
-    code: str
-    message: str
-    field: str = "text"
-    severity: str = "error"
-    item: int = 0
-    limit: int | float | None = None
-    actual: int | float | None = None
-
-
-@dataclass(frozen=True)
-class MediaRules:
-    """What a network accepts, as data; the base validator enforces it."""
-
-    max_count: int = 0  # 0: no media at all
-    min_count: int = 0
-    mime_types: tuple[str, ...] = ()
-    max_image_bytes: int | None = None
-    max_video_bytes: int | None = None
-    max_bytes_by_type: dict = field(default_factory=dict)  # exact MIME → bytes
-    video_alone: bool = False  # a video cannot share a post with other media
-    allow_mixed: bool = True  # images and videos together
-    requires_public_url: bool = False  # the network fetches each file from a public URL
-
-
-# -- Keeping secrets out of urllib3's log lines --------------------------------------------
-class RedactSecrets(logging.Filter):
-    """urllib3 logs request URLs at DEBUG, and some carry secrets (Telegram's bot token,
-    Discord webhook tokens, Threads' access_token query). Settings keep urllib3 at INFO;
-    this filter is the second line: it applies every provider's ``redact_patterns``."""
-
-    def __init__(self):
-        super().__init__("redact:integrations.providers")
-        self.patterns: dict[str, re.Pattern] = {}
-
-    def add(self, patterns: tuple[str, ...]) -> None:
-        for pattern in patterns:
-            if pattern not in self.patterns:
-                self.patterns[pattern] = re.compile(pattern)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        redacted = message
-        for pattern in list(self.patterns.values()):
-            redacted = pattern.sub("[redacted]", redacted)
-        if redacted != message:
-            record.msg, record.args = redacted, ()
-        return True
-
-
-def _install_redaction() -> RedactSecrets:
-    """The one filter on urllib3's connection pool logger (installed once per process)."""
-    target = logging.getLogger("urllib3.connectionpool")
-    for existing in target.filters:
-        if (
-            isinstance(existing, logging.Filter)
-            and existing.name == "redact:integrations.providers"
-        ):
-            return existing  # type: ignore[return-value]
-    installed = RedactSecrets()
-    target.addFilter(installed)
-    return installed
-
-
-# Every Provider subclass adds its redact_patterns here as it is defined.
-_redaction = _install_redaction()
 
 
 # -- The provider base class ---------------------------------------------------------------
@@ -785,77 +545,6 @@ class Provider:
             network_code=code,
             raw_excerpt=excerpt,
         )
-
-
-def _connection_dropped_after_send(exc: Exception) -> bool:
-    """A ConnectionError for a reset/closed connection (sent), not DNS or refused (not sent)."""
-    if not isinstance(exc, requests.ConnectionError):
-        return False
-    text = repr(exc).lower()
-    not_sent = (
-        "name or service",
-        "nodename",
-        "refused",
-        "failed to resolve",
-        "no route",
-        "newconnectionerror",
-    )
-    return not any(marker in text for marker in not_sent)
-
-
-def json_object(response: requests.Response, default: Any = ...) -> Any:
-    """The body when it is a JSON object; otherwise ``default`` (an empty dict unless given)."""
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
-    if isinstance(data, dict):
-        return data
-    return {} if default is ... else default
-
-
-def split_scopes(value: str | None) -> list[str]:
-    """Granted scopes separated by spaces or commas (LinkedIn uses commas)."""
-    return [scope for scope in re.split(r"[,\s]+", value or "") if scope]
-
-
-def expiry_after(seconds: Any) -> datetime | None:
-    """An OAuth ``expires_in`` (seconds from now) as an aware UTC time; None when absent."""
-    try:
-        return datetime.now(UTC) + timedelta(seconds=int(seconds))
-    except (TypeError, ValueError):
-        return None
-
-
-def retry_after_seconds(response: requests.Response, default: float | None = 60.0) -> float | None:
-    """Seconds to wait from Retry-After (seconds or HTTP date) or a reset header (epoch)."""
-    from email.utils import parsedate_to_datetime
-    from time import time
-
-    value = response.headers.get("Retry-After")
-    if value:
-        try:
-            return max(float(value), 0.0)
-        except ValueError:
-            try:
-                return max(parsedate_to_datetime(value).timestamp() - time(), 0.0)
-            except (TypeError, ValueError):
-                pass
-    for header in ("x-rate-limit-reset", "RateLimit-Reset", "X-RateLimit-Reset"):
-        value = response.headers.get(header)
-        if value:
-            try:
-                number = float(value)
-            except ValueError:
-                # An ISO 8601 time (Mastodon).
-                try:
-                    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-                except ValueError:
-                    continue
-                return max(moment.timestamp() - time(), 0.0)
-            # An epoch timestamp, or already a number of seconds.
-            return max(number - time(), 0.0) if number > 1_000_000_000 else number
-    return default
 
 
 def _mb(size: int) -> str:

@@ -1,0 +1,174 @@
+"""The plain data exchanged with providers: grants, accounts, channels, media, publish
+requests and results, drafts, validation issues, and media rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+# -- Data exchanged with providers ---------------------------------------------------------
+@dataclass
+class Grant:
+    """What a login gives: secrets to store encrypted, and their lifetimes."""
+
+    credentials: dict
+    expires_at: datetime | None = None
+    refresh_expires_at: datetime | None = None
+    scopes: list[str] = field(default_factory=list)
+    # Non-secret facts learned at login (instance URL, PDS endpoint, user id).
+    meta: dict = field(default_factory=dict)
+
+
+@dataclass
+class Account:
+    """One account a grant can post as; becomes (or updates) one channel."""
+
+    external_id: str
+    name: str
+    username: str = ""
+    profile_url: str = ""
+    avatar_url: str = ""
+    kind: str = "account"  # account, page, channel, chat, community…
+    # Per-account secrets (a page token) merged into the grant's credentials.
+    credentials: dict = field(default_factory=dict)
+    # Per-account facts (chat id, guild id, PDS endpoint).
+    meta: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CredentialField:
+    name: str
+    label: str
+    type: str = "text"  # text, url, secret, textarea
+    required: bool = True
+    help_text: str = ""
+    initial: str = ""
+
+
+@dataclass(frozen=True)
+class SettingField:
+    """One field of a provider's per-post ``settings`` (public API ``settings``)."""
+
+    name: str
+    type: str  # string, text, bool, enum, url, int, list, object
+    label: str = ""
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    max_length: int | None = None
+    default: Any = None
+    help_text: str = ""
+
+
+@dataclass
+class Channel:
+    """What a provider knows of a connected channel while it works."""
+
+    external_id: str
+    credentials: dict
+    username: str = ""
+    meta: dict = field(default_factory=dict)
+    preferences: dict = field(default_factory=dict)
+    pk: int | None = None
+
+
+@dataclass
+class MediaItem:
+    """A file to publish; its type and dimensions were measured at upload."""
+
+    mime_type: str
+    size: int
+    read: Callable[[], bytes]
+    filename: str = "file"
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = None
+    alt_text: str = ""
+    public_url: str = ""
+
+    @property
+    def is_image(self) -> bool:
+        return self.mime_type.startswith("image/")
+
+    @property
+    def is_video(self) -> bool:
+        return self.mime_type.startswith("video/")
+
+
+@dataclass
+class RemoteRef:
+    """A post on the network: its id, URL and whatever replies must point at (Bluesky cid)."""
+
+    id: str
+    url: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class PublishRequest:
+    # Our id of this ITEM (a thread's root and each reply have their own); it seeds the
+    # idempotency key, so two items of one thread never share a key.
+    post_id: str
+    text: str
+    media: list[MediaItem] = field(default_factory=list)
+    settings: dict = field(default_factory=dict)
+    reply_to: RemoteRef | None = None  # the previous item of a thread
+    root: RemoteRef | None = None  # the first item (comments attach here)
+    scheduled_at: datetime | None = None
+    # Step results persisted by the engine between attempts (media ids, record keys,
+    # container ids). A provider writes here before the commit so a retry can reuse them.
+    progress: dict = field(default_factory=dict)
+
+    @property
+    def idempotency_key(self) -> str:
+        return self.post_id
+
+
+@dataclass
+class PublishResult:
+    ref: RemoteRef
+    state: str = "published"  # published | pending
+    handle: str = ""  # for pending results: what check_status polls
+    raw: dict = field(default_factory=dict)
+
+
+@dataclass
+class DraftItem:
+    text: str
+    media: list[MediaItem] = field(default_factory=list)
+
+
+@dataclass
+class Draft:
+    """What the validator checks: the thread's items and the post's settings."""
+
+    items: list[DraftItem]
+    settings: dict = field(default_factory=dict)
+
+
+@dataclass
+class Issue:
+    code: str
+    message: str
+    field: str = "text"
+    severity: str = "error"
+    item: int = 0
+    limit: int | float | None = None
+    actual: int | float | None = None
+
+
+@dataclass(frozen=True)
+class MediaRules:
+    """What a network accepts, as data; the base validator enforces it."""
+
+    max_count: int = 0  # 0: no media at all
+    min_count: int = 0
+    mime_types: tuple[str, ...] = ()
+    max_image_bytes: int | None = None
+    max_video_bytes: int | None = None
+    max_bytes_by_type: dict = field(default_factory=dict)  # exact MIME → bytes
+    video_alone: bool = False  # a video cannot share a post with other media
+    allow_mixed: bool = True  # images and videos together
+    requires_public_url: bool = False  # the network fetches each file from a public URL
