@@ -8,6 +8,13 @@ from django.db import transaction
 
 SCHEDULES: list[dict] = [
     {
+        # Loops that claim and publish due posts; each runs for just under a minute.
+        "name": "posts.publishers",
+        "func": "posts.tasks.start_publishers",
+        "schedule_type": "I",
+        "minutes": 1,
+    },
+    {
         "name": "postiz.heartbeat",
         "func": "postiz.tasks.heartbeat",
         "schedule_type": "I",  # minutes

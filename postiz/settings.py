@@ -277,6 +277,10 @@ Q_CLUSTER = {
     "sync": TESTING,
     "label": "Background jobs",
 }
+# Publishing: loops started each minute (several share the queue safely), and the network
+# calls each loop makes at once.
+POSTIZ_PUBLISHERS = env.int("POSTIZ_PUBLISHERS", default=1)
+POSTIZ_PUBLISH_CONCURRENCY = env.int("POSTIZ_PUBLISH_CONCURRENCY", default=16)
 # The worker counts as down when its heartbeat is older than this many seconds.
 POSTIZ_HEARTBEAT_MAX_AGE = env.int("POSTIZ_HEARTBEAT_MAX_AGE", default=180)
 

@@ -11,67 +11,11 @@ from werkzeug import Response
 
 from integrations.models import Integration
 from posts import engine
-from posts.models import Post, PostGroup, PostItem
+from posts.models import Post, PostItem
 from posts.states import State
-from tests.providers.conftest import point
+from tests.posts.helpers import BOT, make_post, status
 
 pytestmark = pytest.mark.django_db
-
-TOKEN = "mastodon-token-abc"
-BOT = "123456:telegram-bot-token"
-
-
-@pytest.fixture
-def mastodon(org, httpserver):
-    origin = httpserver.url_for("").rstrip("/")
-    return Integration.objects.create(
-        organization=org,
-        provider="mastodon",
-        external_id="109",
-        name="Acme on Mastodon",
-        credentials={"access_token": TOKEN},
-        meta={"instance": origin, "account_id": "109"},
-    )
-
-
-@pytest.fixture
-def telegram(org, settings, httpserver):
-    point(settings, httpserver, "telegram", api="/tg")
-    return Integration.objects.create(
-        organization=org,
-        provider="telegram",
-        external_id="-1001",
-        name="Acme news",
-        username="@acmenews",
-        credentials={"bot_token": BOT},
-        meta={"chat_id": "-1001", "chat_type": "channel"},
-    )
-
-
-def make_post(channel, *texts, delays=(), state=State.SCHEDULED, due=None):
-    group = PostGroup.objects.create(organization=channel.organization)
-    post = Post.objects.create(
-        organization=channel.organization,
-        group=group,
-        integration=channel,
-        state=state,
-        publish_at=due or timezone.now() - timedelta(seconds=1),
-    )
-    for position, text in enumerate(texts):
-        delay = delays[position] if position < len(delays) else 0
-        PostItem.objects.create(post=post, position=position, content=text, delay_minutes=delay)
-    return post
-
-
-def status(id_, text="hi", reply_to=None):
-    return {
-        "id": id_,
-        "url": f"https://social.example/@acme/{id_}",
-        "uri": f"https://social.example/users/acme/statuses/{id_}",
-        "content": f"<p>{text}</p>",
-        "in_reply_to_id": reply_to,
-        "media_attachments": [],
-    }
 
 
 def run(post):

@@ -1,0 +1,16 @@
+"""django-q2 entry points for publishing."""
+
+from django.conf import settings
+from django_q.tasks import async_task
+
+from posts import runner
+
+
+def start_publishers() -> None:
+    """Every minute: start the publisher loops that run until the next start."""
+    for _ in range(settings.POSTIZ_PUBLISHERS):
+        async_task("posts.tasks.publisher_loop")
+
+
+def publisher_loop() -> int:
+    return runner.run(seconds=55)

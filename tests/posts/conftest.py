@@ -1,0 +1,32 @@
+import pytest
+
+from integrations.models import Integration
+from tests.posts.helpers import BOT, TOKEN
+from tests.providers.conftest import httpserver_listen_address, point  # noqa: F401
+
+
+@pytest.fixture
+def mastodon(org, httpserver):
+    origin = httpserver.url_for("").rstrip("/")
+    return Integration.objects.create(
+        organization=org,
+        provider="mastodon",
+        external_id="109",
+        name="Acme on Mastodon",
+        credentials={"access_token": TOKEN},
+        meta={"instance": origin, "account_id": "109"},
+    )
+
+
+@pytest.fixture
+def telegram(org, settings, httpserver):
+    point(settings, httpserver, "telegram", api="/tg")
+    return Integration.objects.create(
+        organization=org,
+        provider="telegram",
+        external_id="-1001",
+        name="Acme news",
+        username="@acmenews",
+        credentials={"bot_token": BOT},
+        meta={"chat_id": "-1001", "chat_type": "channel"},
+    )

@@ -1,0 +1,83 @@
+"""The publisher loop publishes what falls due while it runs, and no more than once."""
+
+import json
+import threading
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from werkzeug import Response
+
+from posts import runner
+from posts.models import Post
+from posts.states import State
+from tests.posts.helpers import make_post, status
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _fake_mastodon(httpserver, delay=0.0):
+    keys = Counter()
+    lock = threading.Lock()
+
+    def statuses(request):
+        with lock:
+            keys[request.headers["Idempotency-Key"]] += 1
+            number = sum(keys.values())
+        if delay:
+            threading.Event().wait(delay)
+        return Response(json.dumps(status(str(number))), content_type="application/json")
+
+    httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_handler(statuses)
+    return keys
+
+
+def test_the_loop_publishes_due_posts_and_one_that_falls_due_while_it_runs(mastodon, httpserver):
+    keys = _fake_mastodon(httpserver, delay=0.05)
+    due = [make_post(mastodon, f"post {n}") for n in range(8)]
+    soon = make_post(mastodon, "soon", due=timezone.now() + timedelta(seconds=1))
+
+    handled = runner.run(seconds=3, workers=4)
+
+    assert handled == 9
+    states = {p.pk: Post.objects.get(pk=p.pk).state for p in [*due, soon]}
+    assert set(states.values()) == {State.PUBLISHED}
+    assert set(keys.values()) == {1}  # every item sent exactly once
+    lag = Post.objects.get(pk=soon.pk).published_at - Post.objects.get(pk=soon.pk).publish_at
+    assert lag < timedelta(seconds=2)  # woke for it, not on a coarse tick
+
+
+def test_two_loops_at_once_never_publish_a_post_twice(mastodon, httpserver):
+    keys = _fake_mastodon(httpserver, delay=0.02)
+    posts = [make_post(mastodon, f"post {n}") for n in range(30)]
+    loops = [
+        threading.Thread(target=runner.run, kwargs={"seconds": 3, "workers": 4}) for _ in range(2)
+    ]
+    for loop in loops:
+        loop.start()
+    for loop in loops:
+        loop.join()
+    assert {Post.objects.get(pk=p.pk).state for p in posts} == {State.PUBLISHED}
+    assert len(keys) == 30 and set(keys.values()) == {1}
+
+
+def test_a_channels_posts_go_out_one_at_a_time(mastodon, httpserver):
+    active = []
+    peak = []
+    lock = threading.Lock()
+
+    def statuses(request):
+        with lock:
+            active.append(1)
+            peak.append(len(active))
+        threading.Event().wait(0.05)
+        with lock:
+            active.pop()
+        return Response(json.dumps(status("1")), content_type="application/json")
+
+    httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_handler(statuses)
+    for n in range(6):
+        make_post(mastodon, f"post {n}")
+    runner.run(seconds=2, workers=6)
+    assert max(peak) == 1
