@@ -34,23 +34,28 @@ MAX_SLEEP = 1.0  # seconds: the longest a newly due post waits to be claimed
 
 
 class Limits:
-    """Semaphores per network family (the provider's max_concurrency) and per channel."""
+    """Semaphores per network (the provider's max_concurrency) and per channel.
+
+    For networks where each person names their own server (Mastodon, Lemmy, a self-hosted
+    Bluesky PDS) the limit applies per server: they do not share one API."""
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._families: dict[str, threading.Semaphore] = {}
+        self._networks: dict[str, threading.Semaphore] = {}
         self._channels: dict[int, threading.Lock] = defaultdict(threading.Lock)
-        self._family_of = {
-            identifier: (cls.identifier.split("-", 1)[0], cls.max_concurrency)
-            for identifier, cls in provider_classes().items()
-        }
+        self._classes = provider_classes()
 
-    def for_post(self, provider: str, channel_id: int):
-        family, size = self._family_of.get(provider, (provider, 1))
+    def for_post(self, provider: str, channel_id: int, meta: dict | None = None):
+        cls = self._classes.get(provider)
+        network = provider.split("-", 1)[0]
+        size = cls.max_concurrency if cls else 1
+        if cls is not None and cls.custom_instance:
+            meta = meta or {}
+            network += " " + str(meta.get("instance") or meta.get("pds") or "")
         with self._lock:
-            if family not in self._families:
-                self._families[family] = threading.Semaphore(max(size, 1))
-            return self._families[family], self._channels[channel_id]
+            if network not in self._networks:
+                self._networks[network] = threading.Semaphore(max(size, 1))
+            return self._networks[network], self._channels[channel_id]
 
 
 def run(*, seconds: float = 55.0, workers: int | None = None) -> int:
@@ -68,11 +73,12 @@ def run(*, seconds: float = 55.0, workers: int | None = None) -> int:
             claimed = engine.claim_due(limit=free) if free else []
             if claimed:
                 rows = Post.objects.filter(pk__in=claimed).values_list(
-                    "pk", "integration__provider", "integration_id"
+                    "pk", "integration__provider", "integration_id", "integration__meta"
                 )
-                for pk, provider, channel_id in rows:
+                for pk, provider, channel_id, meta in rows:
                     in_flight.acquire()
-                    pool.submit(_publish, pk, limits.for_post(provider, channel_id), in_flight)
+                    limit = limits.for_post(provider, channel_id, meta)
+                    pool.submit(_publish, pk, limit, in_flight)
                 handled += len(claimed)
                 continue
             _sleep_until_next_due(deadline)

@@ -81,3 +81,14 @@ def test_a_channels_posts_go_out_one_at_a_time(mastodon, httpserver):
         make_post(mastodon, f"post {n}")
     runner.run(seconds=2, workers=6)
     assert max(peak) == 1
+
+
+def test_each_mastodon_server_has_its_own_limit_but_one_server_shares_it():
+    limits = runner.Limits()
+    first, _ = limits.for_post("mastodon", 1, {"instance": "https://one.example"})
+    same, _ = limits.for_post("mastodon", 2, {"instance": "https://one.example"})
+    other, _ = limits.for_post("mastodon", 3, {"instance": "https://two.example"})
+    x_one, _ = limits.for_post("x", 4)
+    x_two, _ = limits.for_post("x", 5)
+    assert first is same and first is not other
+    assert x_one is x_two  # one API for every X account
