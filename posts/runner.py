@@ -69,19 +69,25 @@ def run(*, seconds: float = 55.0, workers: int | None = None) -> int:
     engine.release_stale()
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish") as pool:
         while time.monotonic() < deadline:
-            free = _free_slots(in_flight, workers)
-            claimed = engine.claim_due(limit=free) if free else []
-            if claimed:
-                rows = Post.objects.filter(pk__in=claimed).values_list(
-                    "pk", "integration__provider", "integration_id", "integration__meta"
-                )
-                for pk, provider, channel_id, meta in rows:
-                    in_flight.acquire()
-                    limit = limits.for_post(provider, channel_id, meta)
-                    pool.submit(_publish, pk, limit, in_flight)
-                handled += len(claimed)
+            # Wait for a free slot (never spin), then take every other free one too.
+            if not in_flight.acquire(timeout=max(deadline - time.monotonic(), 0)):
+                break
+            slots = 1
+            while slots < workers and in_flight.acquire(blocking=False):
+                slots += 1
+            claimed = engine.claim_due(limit=slots)
+            for _ in range(slots - len(claimed)):
+                in_flight.release()
+            if not claimed:
+                _sleep_until_next_due(deadline)
                 continue
-            _sleep_until_next_due(deadline)
+            rows = Post.objects.filter(pk__in=claimed).values_list(
+                "pk", "integration__provider", "integration_id", "integration__meta"
+            )
+            for pk, provider, channel_id, meta in rows:
+                limit = limits.for_post(provider, channel_id, meta)
+                pool.submit(_publish, pk, limit, in_flight)
+            handled += len(claimed)
     connection.close()  # this loop's own connection; the next loop opens its own
     return handled
 
