@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -41,6 +42,9 @@ from posts.models import Post, PostItem
 from posts.states import State, transition
 
 logger = logging.getLogger("postiz.engine")
+
+# One provider (with its HTTP session and kept-alive connections) per thread and network.
+_providers = threading.local()
 
 # Seconds to wait after the 1st, 2nd… transient failure; past the last one the post fails.
 BACKOFF = (30, 120, 480)
@@ -104,7 +108,7 @@ def publish_post(post_id: int) -> Outcome:
     refusal = _channel_refusal(post, integration)
     if refusal:
         return _fail(post, ErrorKind.PERMISSION_DENIED, refusal)
-    provider = get_provider(integration.provider)
+    provider = _provider(integration.provider)
     items = list(post.items.order_by("position"))
     if not items:
         return _fail(post, ErrorKind.CONTENT_REJECTED, "The post has nothing to publish.")
@@ -145,6 +149,15 @@ def publish_post(post_id: int) -> Outcome:
         error_message="",
     )
     return Outcome(State.PUBLISHED)
+
+
+def _provider(identifier: str) -> Provider:
+    cache = getattr(_providers, "by_identifier", None)
+    if cache is None:
+        cache = _providers.by_identifier = {}
+    if identifier not in cache:
+        cache[identifier] = get_provider(identifier)
+    return cache[identifier]
 
 
 def _channel_refusal(post: Post, integration: Integration) -> str:
