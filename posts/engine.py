@@ -23,6 +23,7 @@ import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -57,8 +58,19 @@ RECONCILE_SOON = 10
 # A native idempotency key is honoured for about an hour (Mastodon); stop relying on it
 # well before that.
 NATIVE_KEY_WINDOW = timedelta(minutes=50)
-# A post held longer than this by a worker that no longer answers is taken back.
-LEASE = timedelta(minutes=10)
+# A publisher loop runs this long before it stops claiming (posts/runner.py).
+LOOP_SECONDS = 55
+
+
+def lease() -> timedelta:
+    """How long a worker may hold a post before it is taken back.
+
+    It must outlast the longest a publish can live, or a slow upload would be handed to a
+    second worker while the first still runs: the task timeout that django-q2 enforces
+    on a publisher loop, plus the loop's own run, plus a margin (and never under ten
+    minutes)."""
+    longest = settings.Q_CLUSTER["timeout"] + LOOP_SECONDS
+    return max(timedelta(minutes=10), timedelta(seconds=longest + 120))
 
 
 @dataclass
@@ -89,7 +101,7 @@ def release_stale(*, now=None) -> int:
     """The sweep calls this: posts held by a worker that died go back to the queue. Items
     whose commit had started are looked up before anything is sent again."""
     now = now or timezone.now()
-    stale = Post.objects.filter(state=State.PUBLISHING, state_changed_at__lt=now - LEASE)
+    stale = Post.objects.filter(state=State.PUBLISHING, state_changed_at__lt=now - lease())
     return transition(stale, State.SCHEDULED, publish_at=now)
 
 

@@ -31,6 +31,7 @@ from posts.states import State
 logger = logging.getLogger("postiz.publisher")
 
 MAX_SLEEP = 1.0  # seconds: the longest a newly due post waits to be claimed
+MIN_SLEEP = 0.05  # due rows locked by another loop: wait a moment rather than spin
 
 
 class Limits:
@@ -116,4 +117,4 @@ def _sleep_until_next_due(deadline: float) -> None:
     wait = MAX_SLEEP
     if next_due is not None:
         wait = min(wait, max((next_due - timezone.now()) / timedelta(seconds=1), 0.0))
-    time.sleep(max(min(wait, deadline - time.monotonic()), 0.0))
+    time.sleep(max(min(max(wait, MIN_SLEEP), deadline - time.monotonic()), 0.0))

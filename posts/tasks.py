@@ -3,7 +3,7 @@
 from django.conf import settings
 from django_q.tasks import async_task
 
-from posts import runner
+from posts import engine, runner
 
 
 def start_publishers() -> None:
@@ -13,4 +13,4 @@ def start_publishers() -> None:
 
 
 def publisher_loop() -> int:
-    return runner.run(seconds=55)
+    return runner.run(seconds=engine.LOOP_SECONDS)

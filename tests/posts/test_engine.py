@@ -305,3 +305,16 @@ def test_within_the_key_window_an_unclear_post_is_resent_with_the_same_idempoten
     Post.objects.filter(pk=post.pk).update(publish_at=timezone.now())
     assert run(post).state == State.PUBLISHED
     assert len(keys) == 2 and keys[0] == keys[1]  # Mastodon answers the repeat with the same post
+
+
+def test_a_post_is_never_taken_back_while_its_worker_could_still_be_publishing(settings):
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "timeout": 3600}
+    assert engine.lease() > timedelta(seconds=3600 + engine.LOOP_SECONDS)
+
+
+def test_a_post_within_its_lease_stays_with_its_worker(mastodon):
+    post = make_post(mastodon, "hi")
+    engine.claim_due()
+    Post.objects.filter(pk=post.pk).update(state_changed_at=timezone.now() - timedelta(minutes=5))
+    assert engine.release_stale() == 0
+    assert fresh(post).state == State.PUBLISHING
