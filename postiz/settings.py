@@ -333,5 +333,8 @@ PROVIDER_SETTINGS = {
 # Base URLs of the networks' APIs, per provider, e.g. {"x": {"api": "https://..."}}.
 # Production values are the providers' defaults; tests point them at local fakes.
 PROVIDER_ENDPOINTS = env.json("POSTIZ_PROVIDER_ENDPOINTS", default={})
+# Addresses people give us (instances, relays, webhooks) may not lead to private, loopback
+# or link-local hosts unless this is on (tests, or a deliberately private deployment).
+POSTIZ_ALLOW_PRIVATE_URLS = env.bool("POSTIZ_ALLOW_PRIVATE_URLS", default=False)
 # Connect flows (OAuth state) expire after this many seconds.
 POSTIZ_CONNECT_STATE_SECONDS = 600

@@ -5,6 +5,12 @@ from organizations.permissions import Role
 from tests.factories import MembershipFactory, OrganizationFactory
 
 
+@pytest.fixture(autouse=True)
+def _networks_are_faked_on_this_machine(settings):
+    """Fake networks listen on 127.0.0.1, which the SSRF guard refuses in production."""
+    settings.POSTIZ_ALLOW_PRIVATE_URLS = True
+
+
 @pytest.fixture
 def org(db):
     return OrganizationFactory(name="Acme", slug="acme")

@@ -156,6 +156,8 @@ class MastodonProvider(Provider):
                 response = self.request("GET", origin + path, phase=Phase.READ)
                 data = response.json()
             except ProviderError as error:
+                if error.network_code == "unsafe_url":
+                    raise  # the address itself is refused; say so, not "not Mastodon"
                 if error.kind == ErrorKind.TRANSIENT_BEFORE_SEND and error.network_code == "":
                     raise ProviderError(
                         ErrorKind.TRANSIENT_BEFORE_SEND,

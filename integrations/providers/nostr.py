@@ -695,6 +695,7 @@ class NostrProvider(Provider):
             return list(pool.map(func, relays))
 
     def _connect(self, relay: str):
+        self.guard(relay)  # relays are addresses a person gave us
         return connect(
             relay,
             open_timeout=self.timeout[0],

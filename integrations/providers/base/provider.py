@@ -8,6 +8,7 @@ import re
 import time
 from collections.abc import Callable
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -38,6 +39,7 @@ from integrations.providers.base.http import (
     retry_after_seconds,
 )
 from integrations.providers.base.redaction import _redaction
+from postiz.ssrf import UnsafeURL, check_url
 
 logger = logging.getLogger("postiz.providers")
 
@@ -358,7 +360,14 @@ class Provider:
 
         Nothing is retried here: whether a retry is safe depends on the phase and the
         error kind, which is the publishing engine's decision.
+
+        An address outside the operator's configured endpoints (a person's server, a
+        webhook, an upload URL a network handed back) passes the SSRF guard first and is
+        fetched without following redirects, which could lead anywhere.
         """
+        if not self._is_configured_endpoint(url):
+            self.guard(url)
+            kwargs.setdefault("allow_redirects", False)
         try:
             response = self.session.request(method, url, timeout=timeout or self.timeout, **kwargs)
         except requests.RequestException as exc:
@@ -391,6 +400,22 @@ class Provider:
     def bearer(token: str) -> dict:
         """The Authorization header for an OAuth bearer token (never put tokens in URLs)."""
         return {"Authorization": f"Bearer {token}"}
+
+    def _is_configured_endpoint(self, url: str) -> bool:
+        origin = _origin(url)
+        overrides = settings.PROVIDER_ENDPOINTS.get(self.identifier, {})
+        return any(
+            origin == _origin(base) for base in (*self.endpoints.values(), *overrides.values())
+        )
+
+    def guard(self, url: str) -> None:
+        """Refuse a person-given address that leads to a private or local host."""
+        try:
+            check_url(url)
+        except UnsafeURL as error:
+            raise ProviderError(
+                ErrorKind.PERMISSION_DENIED, str(error), network_code="unsafe_url", field="url"
+            ) from None
 
     def redact(self, text: str) -> str:
         for pattern in self.redact_patterns:
@@ -545,6 +570,11 @@ class Provider:
             network_code=code,
             raw_excerpt=excerpt,
         )
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 def _mb(size: int) -> str:
