@@ -483,6 +483,14 @@ def integration_set_status(
     )
     if status == Integration.Status.NEEDS_RECONNECT:
         _send_channel_email(integration, "needs_reconnect", {"error": error})
+        from posts import events  # posts builds on channels; imported late to keep it so
+
+        events.emit(
+            events.CHANNEL_NEEDS_RECONNECT,
+            organization_id=integration.organization_id,
+            integration_id=integration.pk,
+            message=error,
+        )
     return True
 
 

@@ -8,7 +8,7 @@ from postiz.health import health
 # Everything that belongs to one organization lives under /o/<org_slug>/.
 organization_patterns = [
     path("", include("organizations.urls")),
-    path("calendar/", include("posts.urls")),
+    path("", include("posts.urls")),
     path("channels/", include("integrations.urls")),
     path("media/", include("media.urls")),
 ]

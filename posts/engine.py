@@ -39,6 +39,7 @@ from integrations.providers.base import (
     RemoteRef,
 )
 from integrations.services import integration_refresh, integration_set_status
+from posts import events
 from posts.models import Post, PostItem
 from posts.states import State, transition
 
@@ -151,7 +152,7 @@ def publish_post(post_id: int) -> Outcome:
         _record(item, result)
 
     root = items[0]
-    transition(
+    moved = transition(
         Post.objects.filter(pk=post.pk),
         State.PUBLISHED,
         remote_id=root.remote_id,
@@ -160,7 +161,19 @@ def publish_post(post_id: int) -> Outcome:
         error_kind="",
         error_message="",
     )
+    if moved:
+        _emit(events.POST_PUBLISHED, post)
     return Outcome(State.PUBLISHED)
+
+
+def _emit(event: str, post: Post, message: str = "") -> None:
+    events.emit(
+        event,
+        organization_id=post.organization_id,
+        post_id=post.pk,
+        integration_id=post.integration_id,
+        message=message,
+    )
 
 
 def _provider(identifier: str) -> Provider:
@@ -308,9 +321,11 @@ def _fail(post: Post, kind: str, message: str, published_before: int = 0) -> Out
             f"The first {published_before} part{'s' if published_before > 1 else ''} of the "
             f"thread went out; the next one did not: {message}"
         )
-    transition(
+    moved = transition(
         Post.objects.filter(pk=post.pk), State.FAILED, error_kind=kind, error_message=message
     )
+    if moved:
+        _emit(events.POST_FAILED, post, message)
     return Outcome(State.FAILED, message)
 
 
@@ -324,10 +339,12 @@ def _unconfirmed(post: Post, provider: Provider) -> Outcome:
         f"We sent this to {network} but could not confirm it was published, {why}. "
         "Look at the channel before posting it again."
     )
-    transition(
+    moved = transition(
         Post.objects.filter(pk=post.pk),
         State.UNCONFIRMED,
         error_kind=ErrorKind.UNKNOWN_OUTCOME,
         error_message=message,
     )
+    if moved:
+        _emit(events.POST_UNCONFIRMED, post, message)
     return Outcome(State.UNCONFIRMED, message)

@@ -5,6 +5,8 @@ from django.db.models.functions import Lower
 from django.utils.timezone import now
 
 from integrations.models import Integration
+from integrations.vault import EncryptedJSONField
+from media.models import MediaFile
 from organizations.models import Organization
 from postiz.timezones import validate_timezone
 from posts.states import State
@@ -54,6 +56,14 @@ class PostGroup(models.Model):
     repeat_unit = models.CharField(max_length=5, choices=RepeatUnit.choices, blank=True)
     repeat_until = models.DateField(null=True, blank=True)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    # The next occurrence of a repeating group points at the group that started the series.
+    repeat_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="occurrences"
+    )
+    # The global thread as written in the composer:
+    # [{"text": str, "media": [media ids], "delay_minutes": int}, ...]. Each channel's
+    # post copies it, or keeps its own version when customized.
+    content = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -81,6 +91,8 @@ class Post(models.Model):
     state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
     publish_at = models.DateTimeField(null=True, blank=True, help_text="When it goes out (UTC).")
     settings = models.JSONField(default=dict, blank=True, help_text="The network's settings.")
+    # True when this channel's thread was edited apart from the group's global text.
+    customized = models.BooleanField(default=False)
     remote_id = models.CharField(max_length=255, blank=True)
     remote_url = models.URLField(max_length=1000, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -141,3 +153,203 @@ class PostItem(models.Model):
 
     def __str__(self):
         return f"Item {self.position} of post {self.post_id}"
+
+
+class PostItemMedia(models.Model):
+    """A library file attached to one item, in order."""
+
+    item = models.ForeignKey(PostItem, on_delete=models.CASCADE, related_name="attachments")
+    media = models.ForeignKey(MediaFile, on_delete=models.PROTECT, related_name="attachments")
+    position = models.PositiveSmallIntegerField(default=0)
+    alt_text = models.TextField(blank=True, max_length=1500, help_text="Overrides the file's.")
+
+    class Meta:
+        ordering = ["item", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "position"], name="posts_item_media_position")
+        ]
+
+    def __str__(self):
+        return f"{self.media} on item {self.item_id}"
+
+
+class Signature(models.Model):
+    """Text appended to posts; the default one is added to every new post."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="signatures"
+    )
+    name = models.CharField(max_length=100)
+    content = models.TextField()
+    is_default = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=Q(is_default=True),
+                name="posts_signature_one_default",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class PostSet(models.Model):
+    """A saved composer template: channels, text and settings to start a post from."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="sets")
+    name = models.CharField(max_length=100)
+    # {"channels": [ids], "content": [...as PostGroup.content], "settings": {channel id: {...}}}
+    content = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Comment(models.Model):
+    """An internal note on a post group, seen by the team only."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="post_comments"
+    )
+    group = models.ForeignKey(PostGroup, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(default=now)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"Comment {self.pk} on group {self.group_id}"
+
+
+class Notification(models.Model):
+    """One line in a person's bell: a post failed, a channel needs reconnecting…"""
+
+    class Kind(models.TextChoices):
+        POST_PUBLISHED = "post.published", "Post published"
+        POST_FAILED = "post.failed", "Post failed"
+        POST_UNCONFIRMED = "post.unconfirmed", "Post unconfirmed"
+        POST_MISSED = "post.missed", "Post missed"
+        CHANNEL_NEEDS_RECONNECT = "channel.needs_reconnect", "Channel needs reconnecting"
+        INFO = "info", "Information"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="notifications"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    created_at = models.DateTimeField(default=now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    # Successes are emailed in a digest; this marks the ones already sent (or not wanted).
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["user", "organization"],
+                name="posts_notifications_unread",
+                condition=Q(read_at__isnull=True),
+            ),
+            models.Index(fields=["user", "organization", "-created_at"], name="posts_notif_list"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Webhook(models.Model):
+    """An address told about events, signed with HMAC-SHA256 using its own secret."""
+
+    EVENTS = (
+        "post.published",
+        "post.failed",
+        "post.unconfirmed",
+        "channel.needs_reconnect",
+    )
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="webhooks"
+    )
+    name = models.CharField(max_length=100)
+    url = models.URLField(max_length=1000)
+    events = models.JSONField(default=list, help_text="Event names this webhook receives.")
+    # Empty = every channel of the organization.
+    integrations = models.ManyToManyField(Integration, blank=True, related_name="webhooks")
+    # {"secret": "..."}: encrypted at rest, shown to its owners to verify signatures.
+    secrets = EncryptedJSONField(default=dict)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class WebhookDelivery(models.Model):
+    """One event sent (or being sent) to one webhook, with every attempt's outcome."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=40)
+    event_id = models.UUIDField(help_text="Sent as X-Postiz-Event-Id; the same on every retry.")
+    payload = models.JSONField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_excerpt = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="posts_webhook_due",
+                condition=Q(state="pending"),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.event} to {self.webhook} ({self.state})"

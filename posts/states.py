@@ -4,8 +4,8 @@
       ▲           │  ▲          │  │
       │           │  └──────────┘  ├──► failed ──► scheduled (retry) / published (marked)
       └───────────┤  (retry later) └──► unconfirmed ──► published / failed (after a check)
-                  ▼
-              cancelled
+                  ▼      └──► missed (due during downtime, past the grace window)
+              cancelled         └──► scheduled (post now / reschedule) / cancelled
 
 Every change goes through ``transition``, a single conditional UPDATE: it succeeds only
 if the post is still in one of the states the change is allowed from. Two workers, or a
@@ -26,23 +26,36 @@ class State(models.TextChoices):
     FAILED = "failed", "Failed"
     UNCONFIRMED = "unconfirmed", "Unconfirmed"
     CANCELLED = "cancelled", "Cancelled"
+    # Due during downtime and past the grace window: the person decides (post now,
+    # reschedule or cancel) instead of it going out late.
+    MISSED = "missed", "Missed"
 
 
 # to-state → the states it may be reached from.
 ALLOWED_FROM: dict[str, frozenset[str]] = {
-    State.DRAFT: frozenset({State.SCHEDULED, State.FAILED, State.CANCELLED}),
+    State.DRAFT: frozenset({State.SCHEDULED, State.FAILED, State.CANCELLED, State.MISSED}),
     State.SCHEDULED: frozenset(
-        {State.DRAFT, State.SCHEDULED, State.PUBLISHING, State.FAILED, State.UNCONFIRMED}
+        {
+            State.DRAFT,
+            State.SCHEDULED,
+            State.PUBLISHING,
+            State.FAILED,
+            State.UNCONFIRMED,
+            State.MISSED,
+        }
     ),
     State.PUBLISHING: frozenset({State.SCHEDULED}),
     State.PUBLISHED: frozenset({State.PUBLISHING, State.FAILED, State.UNCONFIRMED}),
     State.FAILED: frozenset({State.PUBLISHING, State.UNCONFIRMED}),
     State.UNCONFIRMED: frozenset({State.PUBLISHING}),
-    State.CANCELLED: frozenset({State.DRAFT, State.SCHEDULED, State.FAILED, State.UNCONFIRMED}),
+    State.CANCELLED: frozenset(
+        {State.DRAFT, State.SCHEDULED, State.FAILED, State.UNCONFIRMED, State.MISSED}
+    ),
+    State.MISSED: frozenset({State.SCHEDULED}),
 }
 
 # States a person may still edit: never while a worker holds the post, never once it is out.
-EDITABLE = frozenset({State.DRAFT, State.SCHEDULED, State.FAILED})
+EDITABLE = frozenset({State.DRAFT, State.SCHEDULED, State.FAILED, State.MISSED})
 
 
 def can_transition(current: str, target: str) -> bool:

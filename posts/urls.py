@@ -1,9 +1,12 @@
+"""Pages of one organization's posts, under /o/<org_slug>/."""
+
 from django.urls import path
 
-from posts import views
+from posts.views import calendar
 
 app_name = "posts"
 
 urlpatterns = [
-    path("", views.calendar, name="calendar"),
+    # -- calendar -----------------------------------------------------------------------
+    path("calendar/", calendar.calendar, name="calendar"),
 ]

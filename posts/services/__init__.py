@@ -9,7 +9,7 @@ from posts.models import Post
 from posts.states import State, transition
 
 # Posts that have not gone out and would go out later if nothing stopped them.
-PENDING = (State.DRAFT, State.SCHEDULED, State.FAILED, State.UNCONFIRMED)
+PENDING = (State.DRAFT, State.SCHEDULED, State.FAILED, State.UNCONFIRMED, State.MISSED)
 
 
 def posts_pending_for_channel(*, integration: Integration) -> int:
