@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -18,6 +20,8 @@ def default_posting_times():
 class Customer(models.Model):
     """A named client group inside an organization; a channel belongs to at most one."""
 
+    # The id clients see (API paths, webhooks): opaque, URL-safe, never reused.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="customers"
     )
@@ -44,6 +48,8 @@ class Integration(models.Model):
         NEEDS_RECONNECT = "needs_reconnect", "Needs reconnecting"
         DISABLED = "disabled", "Disabled"
 
+    # The id clients see (API paths, webhooks): opaque, URL-safe, never reused.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="integrations"
     )

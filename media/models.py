@@ -1,4 +1,5 @@
 import secrets
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -27,6 +28,8 @@ class MediaFile(models.Model):
         VIDEO = "video", "Video"
         DOCUMENT = "document", "Document"
 
+    # The id clients see (API paths, webhooks): opaque, URL-safe, never reused.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="media")
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

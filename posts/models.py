@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -13,6 +15,8 @@ from posts.states import State
 
 
 class Tag(models.Model):
+    # The id clients see (API paths, webhooks): opaque, URL-safe, never reused.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="tags")
     name = models.CharField(max_length=50)
     color = models.CharField(max_length=7, default="#5b4bdb", help_text="A #rrggbb colour.")
@@ -43,6 +47,8 @@ class PostGroup(models.Model):
         DAY = "day", "Days"
         WEEK = "week", "Weeks"
 
+    # The id clients see (API paths, webhooks): opaque, URL-safe, never reused.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="post_groups"
     )
@@ -85,6 +91,8 @@ class PostGroup(models.Model):
 class Post(models.Model):
     """One channel's copy of a group; its state is changed only through posts.states."""
 
+    # The id clients see (API paths, webhooks): opaque, URL-safe, never reused.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="posts")
     group = models.ForeignKey(PostGroup, on_delete=models.CASCADE, related_name="posts")
     integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="posts")
@@ -253,6 +261,8 @@ class Notification(models.Model):
         CHANNEL_NEEDS_RECONNECT = "channel.needs_reconnect", "Channel needs reconnecting"
         INFO = "info", "Information"
 
+    # The id clients see (API paths, webhooks): opaque, URL-safe, never reused.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="notifications"
     )
@@ -296,6 +306,8 @@ class Webhook(models.Model):
         "channel.needs_reconnect",
     )
 
+    # The id clients see (API paths, webhooks): opaque, URL-safe, never reused.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="webhooks"
     )

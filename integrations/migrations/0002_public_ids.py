@@ -1,0 +1,22 @@
+import uuid
+
+from django.db import migrations, models
+
+
+def fill_public_ids(apps, schema_editor):
+    for name in ['Customer', 'Integration']:
+        model = apps.get_model('integrations', name)
+        for pk in model.objects.filter(public_id__isnull=True).values_list("pk", flat=True):
+            model.objects.filter(pk=pk).update(public_id=uuid.uuid4())
+
+
+class Migration(migrations.Migration):
+    dependencies = [('integrations', '0001_channels_customers_instance_apps')]
+
+    operations = [
+        migrations.AddField(model_name='customer', name="public_id", field=models.UUIDField(null=True, editable=False)),
+        migrations.AddField(model_name='integration', name="public_id", field=models.UUIDField(null=True, editable=False)),
+        migrations.RunPython(fill_public_ids, migrations.RunPython.noop),
+        migrations.AlterField(model_name='customer', name="public_id", field=models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+        migrations.AlterField(model_name='integration', name="public_id", field=models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+    ]
