@@ -20,11 +20,30 @@ def _pending_migrations() -> int:
     return pending
 
 
+def _publishing() -> dict:
+    """The late-post alarm: anything overdue by more than POSTIZ_LATE_POST_MINUTES."""
+    from posts.sweep import overdue_posts
+
+    late = overdue_posts()
+    count = late.count()
+    report = {"ok": count == 0, "late_posts": count}
+    if count:
+        oldest = late.order_by("publish_at").values_list("publish_at", flat=True).first()
+        report["oldest_due_at"] = oldest.isoformat()
+        report["late_minutes"] = settings.POSTIZ_LATE_POST_MINUTES
+    return report
+
+
 @never_cache
 def health(request):
     from postiz.models import WorkerHeartbeat
 
-    report = {"database": {"ok": False}, "migrations": {"ok": False}, "worker": {"ok": False}}
+    report = {
+        "database": {"ok": False},
+        "migrations": {"ok": False},
+        "worker": {"ok": False},
+        "publishing": {"ok": False},
+    }
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -41,6 +60,7 @@ def health(request):
                 "ok": age <= settings.POSTIZ_HEARTBEAT_MAX_AGE,
                 "heartbeat_age_seconds": round(age, 1),
             }
+        report["publishing"] = _publishing()
     except DatabaseError as exc:
         report["database"]["error"] = exc.__class__.__name__
     healthy = all(part["ok"] for part in report.values())

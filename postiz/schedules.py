@@ -15,6 +15,13 @@ SCHEDULES: list[dict] = [
         "minutes": 1,
     },
     {
+        # Missed posts (past the grace window), repeats, posts of workers that died.
+        "name": "posts.sweep",
+        "func": "posts.tasks.sweep",
+        "schedule_type": "I",
+        "minutes": 1,
+    },
+    {
         "name": "postiz.heartbeat",
         "func": "postiz.tasks.heartbeat",
         "schedule_type": "I",  # minutes

@@ -283,6 +283,11 @@ POSTIZ_PUBLISHERS = env.int("POSTIZ_PUBLISHERS", default=1)
 POSTIZ_PUBLISH_CONCURRENCY = env.int("POSTIZ_PUBLISH_CONCURRENCY", default=16)
 # The worker counts as down when its heartbeat is older than this many seconds.
 POSTIZ_HEARTBEAT_MAX_AGE = env.int("POSTIZ_HEARTBEAT_MAX_AGE", default=180)
+# A post found due later than this (the service was down) is not sent late: it waits
+# for a person to post it now, reschedule or cancel it.
+POSTIZ_MISSED_GRACE_MINUTES = env.int("POSTIZ_MISSED_GRACE_MINUTES", default=60)
+# /health answers 503 (and the calendar warns) when a post is this many minutes overdue.
+POSTIZ_LATE_POST_MINUTES = env.int("POSTIZ_LATE_POST_MINUTES", default=5)
 
 # -- Logging ----------------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO").upper()
@@ -338,3 +343,47 @@ PROVIDER_ENDPOINTS = env.json("POSTIZ_PROVIDER_ENDPOINTS", default={})
 POSTIZ_ALLOW_PRIVATE_URLS = env.bool("POSTIZ_ALLOW_PRIVATE_URLS", default=False)
 # Connect flows (OAuth state) expire after this many seconds.
 POSTIZ_CONNECT_STATE_SECONDS = 600
+
+# -- Billing ----------------------------------------------------------------------------
+# Without a secret key the instance is self-hosted: no billing pages, no limits.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+# Tests point the library at a local fake of the Stripe API.
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
+# Days a subscription keeps its plan after a failed payment, before the free plan's limits.
+POSTIZ_BILLING_GRACE_DAYS = env.int("POSTIZ_BILLING_GRACE_DAYS", default=7)
+# Pages and the API answer a reached limit the same way, wherever it was raised.
+MIDDLEWARE += ["billing.middleware.LimitReachedMiddleware"]
+# -- End of billing ---------------------------------------------------------------------
+
+# -- Media ------------------------------------------------------------------------------
+# Largest file accepted per kind, and each organization's total (0 = no limit), in MB.
+POSTIZ_MEDIA_MAX_IMAGE_MB = env.int("POSTIZ_MEDIA_MAX_IMAGE_MB", default=20)
+POSTIZ_MEDIA_MAX_VIDEO_MB = env.int("POSTIZ_MEDIA_MAX_VIDEO_MB", default=1024)
+POSTIZ_MEDIA_MAX_DOCUMENT_MB = env.int("POSTIZ_MEDIA_MAX_DOCUMENT_MB", default=100)
+POSTIZ_MEDIA_QUOTA_MB = env.int("POSTIZ_MEDIA_QUOTA_MB", default=5120)
+# Fetching a file from an address: seconds to connect, between two reads, and in all.
+POSTIZ_MEDIA_FETCH_TIMEOUT = env.float("POSTIZ_MEDIA_FETCH_TIMEOUT", default=10.0)
+POSTIZ_MEDIA_FETCH_TOTAL_SECONDS = env.int("POSTIZ_MEDIA_FETCH_TOTAL_SECONDS", default=600)
+# Networks fetch media by URL, so files must be reachable from outside: on local disk
+# they are served at SITE_URL + MEDIA_URL (by the app when DEBUG, else by the web server);
+# with a bucket, by the bucket or its public domain.
+POSTIZ_S3_BUCKET = env("POSTIZ_S3_BUCKET", default="")
+if POSTIZ_S3_BUCKET:
+    _s3_public = urlsplit(env("POSTIZ_S3_PUBLIC_URL", default=""))
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": POSTIZ_S3_BUCKET,
+            "endpoint_url": env("POSTIZ_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env("POSTIZ_S3_REGION", default="") or None,
+            "access_key": env("POSTIZ_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env("POSTIZ_S3_SECRET_ACCESS_KEY", default="") or None,
+            "querystring_auth": env.bool("POSTIZ_S3_QUERYSTRING_AUTH", default=False),
+            "custom_domain": (_s3_public.netloc + _s3_public.path.rstrip("/")) or None,
+            "url_protocol": f"{_s3_public.scheme or 'https'}:",
+            "file_overwrite": False,
+            "signature_version": "s3v4",
+        },
+    }

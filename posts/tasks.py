@@ -14,3 +14,10 @@ def start_publishers() -> None:
 
 def publisher_loop() -> int:
     return runner.run(seconds=engine.LOOP_SECONDS)
+
+
+def sweep() -> dict:
+    """Every minute: missed posts, repeats, and posts of workers that died (posts.sweep)."""
+    from posts import sweep as sweeping
+
+    return sweeping.sweep()

@@ -1,0 +1,93 @@
+"""Posts due while nothing ran are not sent late; the late-post alarm says so first."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from integrations.models import Integration
+from postiz.tasks import heartbeat
+from posts import engine
+from posts.models import Post
+from posts.states import State
+from posts.sweep import MISSED_MESSAGE, sweep, sweep_missed
+from tests.posts.helpers import make_post
+
+pytestmark = pytest.mark.django_db
+
+
+def ago(minutes):
+    return timezone.now() - timedelta(minutes=minutes)
+
+
+def test_a_post_overdue_past_the_grace_window_becomes_missed_and_is_not_claimed(mastodon, settings):
+    settings.POSTIZ_MISSED_GRACE_MINUTES = 60
+    late = make_post(mastodon, "Breakfast special", due=ago(61))
+    on_time = make_post(mastodon, "Lunch", due=ago(59))
+
+    assert sweep_missed() == 1
+    late.refresh_from_db()
+    assert late.state == State.MISSED
+    assert late.error_message == MISSED_MESSAGE
+    assert engine.claim_due() == [on_time.pk]
+
+
+def test_a_missed_post_can_be_scheduled_again_by_a_person(mastodon):
+    post = make_post(mastodon, "Breakfast special", due=ago(120))
+    sweep_missed()
+    from posts.states import transition
+
+    assert transition(Post.objects.filter(pk=post.pk), State.SCHEDULED, publish_at=timezone.now())
+    assert engine.claim_due() == [post.pk]
+
+
+def test_posts_of_a_disabled_channel_are_held_not_missed(mastodon):
+    post = make_post(mastodon, "Held", due=ago(500))
+    Integration.objects.filter(pk=mastodon.pk).update(status=Integration.Status.DISABLED)
+    assert sweep_missed() == 0
+    post.refresh_from_db()
+    assert post.state == State.SCHEDULED
+
+
+def test_the_sweep_tells_the_organization(mastodon, monkeypatch):
+    told = []
+    monkeypatch.setattr(
+        "posts.events.emit", lambda event, **kwargs: told.append((event, kwargs["post_id"]))
+    )
+    post = make_post(mastodon, "Breakfast special", due=ago(90))
+    assert sweep()["missed"] == 1
+    assert told == [("post.missed", post.pk)]
+
+
+def test_the_sweep_hands_back_posts_of_a_worker_that_died(mastodon):
+    post = make_post(mastodon, "Held by a dead worker", due=ago(1))
+    engine.claim_due()
+    Post.objects.filter(pk=post.pk).update(state_changed_at=timezone.now() - engine.lease() * 2)
+    assert sweep()["released"] == 1
+    post.refresh_from_db()
+    assert post.state == State.SCHEDULED
+
+
+def test_health_is_503_while_a_post_is_late_and_ok_once_it_is_out(client, mastodon, settings):
+    settings.POSTIZ_LATE_POST_MINUTES = 5
+    heartbeat()
+    make_post(mastodon, "on time", due=ago(2))
+    assert client.get("/health").status_code == 200
+
+    late = make_post(mastodon, "late", due=ago(7))
+    response = client.get("/health")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["publishing"]["ok"] is False
+    assert body["publishing"]["late_posts"] == 1
+    assert body["publishing"]["oldest_due_at"] == late.publish_at.isoformat()
+
+    Post.objects.filter(pk=late.pk).update(state=State.PUBLISHED)
+    assert client.get("/health").status_code == 200
+
+
+def test_health_does_not_count_held_posts_as_late(client, mastodon):
+    heartbeat()
+    make_post(mastodon, "held", due=ago(30))
+    Integration.objects.filter(pk=mastodon.pk).update(status=Integration.Status.DISABLED)
+    assert client.get("/health").json()["publishing"] == {"ok": True, "late_posts": 0}
