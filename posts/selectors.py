@@ -1,0 +1,85 @@
+"""Every read of post groups, tags, signatures, sets and comments, scoped to one
+organization: another organization's id is simply not found."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from organizations.models import Organization
+from posts.models import Comment, Post, PostGroup, PostItem, PostSet, Signature, Tag
+
+
+def _pk(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def groups_for(*, organization: Organization) -> QuerySet[PostGroup]:
+    """The organization's groups that are not deleted."""
+    return PostGroup.objects.filter(organization=organization, deleted_at__isnull=True)
+
+
+def group_get(*, organization: Organization, pk) -> PostGroup | None:
+    """One live group of this organization, with its posts, items and media in four
+    queries; None for another organization's."""
+    pk = _pk(pk)
+    if pk is None:
+        return None
+    items = PostItem.objects.order_by("position").prefetch_related("attachments__media")
+    posts = (
+        Post.objects.select_related("integration", "integration__customer")
+        .order_by("id")
+        .prefetch_related(Prefetch("items", queryset=items))
+    )
+    return (
+        groups_for(organization=organization)
+        .filter(pk=pk)
+        .prefetch_related(Prefetch("posts", queryset=posts), "tags")
+        .first()
+    )
+
+
+def tags_for(*, organization: Organization) -> QuerySet[Tag]:
+    return Tag.objects.filter(organization=organization).order_by("name", "id")
+
+
+def tag_get(*, organization: Organization, pk) -> Tag | None:
+    pk = _pk(pk)
+    return None if pk is None else tags_for(organization=organization).filter(pk=pk).first()
+
+
+def signatures_for(*, organization: Organization) -> QuerySet[Signature]:
+    return Signature.objects.filter(organization=organization).order_by("-is_default", "name")
+
+
+def signature_get(*, organization: Organization, pk) -> Signature | None:
+    pk = _pk(pk)
+    if pk is None:
+        return None
+    return signatures_for(organization=organization).filter(pk=pk).first()
+
+
+def default_signature(*, organization: Organization) -> Signature | None:
+    return signatures_for(organization=organization).filter(is_default=True).first()
+
+
+def sets_for(*, organization: Organization) -> QuerySet[PostSet]:
+    return PostSet.objects.filter(organization=organization).order_by("name", "id")
+
+
+def set_get(*, organization: Organization, pk) -> PostSet | None:
+    pk = _pk(pk)
+    return None if pk is None else sets_for(organization=organization).filter(pk=pk).first()
+
+
+def comments_for(*, group: PostGroup) -> QuerySet[Comment]:
+    """A group's internal comments, oldest first, with their authors."""
+    return (
+        Comment.objects.filter(
+            organization_id=group.organization_id, group=group, deleted_at__isnull=True
+        )
+        .select_related("author")
+        .order_by("created_at", "id")
+    )
