@@ -33,6 +33,22 @@ SCHEDULES: list[dict] = [
         "schedule_type": "I",
         "minutes": 5,
     },
+    # -- notifications and webhooks --
+    {
+        # Webhook retries that are due, and first attempts the queue lost.
+        "name": "posts.webhook_retries",
+        "func": "posts.tasks.deliver_due_webhooks",
+        "schedule_type": "I",
+        "minutes": 1,
+    },
+    {
+        # Each person's digest goes out in the hour it is 08:00 where they live.
+        "name": "posts.success_digests",
+        "func": "posts.tasks.send_success_digests",
+        "schedule_type": "I",
+        "minutes": 60,
+    },
+    # -- end notifications and webhooks --
 ]
 
 # Names owned by this module; jobs with other names (added by an operator) are left alone.

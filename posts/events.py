@@ -8,6 +8,9 @@ sending to background jobs, so a slow webhook never slows publishing."""
 from __future__ import annotations
 
 import logging
+from datetime import UTC
+
+from django.urls import reverse
 
 logger = logging.getLogger("postiz.events")
 
@@ -30,4 +33,93 @@ def emit(
     recorded is logged, and publishing goes on)."""
     logger.info(
         "event %s org=%s post=%s channel=%s", event, organization_id, post_id, integration_id
+    )
+    try:
+        _record(event, organization_id, post_id, integration_id, message)
+    except Exception:
+        logger.exception("event %s for post %s not recorded", event, post_id)
+
+
+def _iso(value) -> str | None:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
+
+
+def _channel(integration) -> dict:
+    return {
+        "id": str(integration.public_id),
+        "provider": integration.provider,
+        "name": integration.name,
+    }
+
+
+def _record(event, organization_id, post_id, integration_id, message) -> None:
+    # Imported here: the engine imports this module, and these import the engine's models.
+    from django.db.models import OuterRef, Subquery
+
+    from integrations.models import Integration
+    from posts.models import Post, PostItem
+    from posts.services import notifications, webhooks
+
+    if post_id is not None:
+        first_text = PostItem.objects.filter(post=OuterRef("pk")).order_by("position")
+        post = (
+            Post.objects.select_related("organization", "integration", "group")
+            .annotate(first_text=Subquery(first_text.values("content")[:1]))
+            .filter(pk=post_id, organization_id=organization_id)
+            .first()
+        )
+        if post is None:  # gone, or not this organization's: tell no one
+            logger.warning("event %s: post %s not in org %s", event, post_id, organization_id)
+            return
+        organization, integration = post.organization, post.integration
+        message = message or post.error_message
+        page = "posts:calendar" if event == POST_PUBLISHED else "posts:failures"
+        notifications.notifications_record(
+            organization=organization,
+            kind=event,
+            channel_name=integration.name,
+            text=post.first_text or "",
+            message="" if event == POST_PUBLISHED else message,
+            url=notifications.page_url(page, organization.slug),
+            post_id=post.pk,
+        )
+        data = {
+            "post": str(post.public_id),
+            "group": str(post.group.public_id),
+            "channel": _channel(integration),
+            "state": post.state,
+            "url": post.remote_url,
+            "publish_at": _iso(post.publish_at),
+            "published_at": _iso(post.published_at),
+            "error": None
+            if event == POST_PUBLISHED
+            else {"kind": post.error_kind, "message": message},
+        }
+        webhooks.deliveries_record(
+            organization=organization, event=event, integration_id=integration.pk, data=data
+        )
+        return
+
+    integration = (
+        Integration.objects.select_related("organization")
+        .filter(pk=integration_id, organization_id=organization_id)
+        .first()
+    )
+    if integration is None:
+        logger.warning("event %s: channel %s not in org %s", event, integration_id, organization_id)
+        return
+    organization = integration.organization
+    # The channel services email about this themselves; here only the bell and webhooks.
+    notifications.notifications_record(
+        organization=organization,
+        kind=event,
+        channel_name=integration.name,
+        message=message,
+        url=reverse("integrations:detail", args=[organization.slug, integration.pk]),
+    )
+    webhooks.deliveries_record(
+        organization=organization,
+        event=event,
+        integration_id=integration.pk,
+        data={"channel": _channel(integration), "error": {"message": message}},
     )

@@ -1,0 +1,265 @@
+"""The bell and the emails about outcomes: recording notifications, sending failure emails
+at once and a morning digest of what was published.
+
+``notifications_record`` is called by ``posts.events.emit`` (no network, few queries);
+the emails go out from background jobs."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import QuerySet
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from organizations.models import Membership, Organization
+from organizations.permissions import ROLE_PERMISSIONS
+from postiz.http import absolute_url
+from posts.models import Notification
+
+logger = logging.getLogger("postiz.notifications")
+
+Kind = Notification.Kind
+
+# Outcomes someone should act on: emailed at once to those who asked (notify_failures).
+URGENT = (Kind.POST_FAILED, Kind.POST_UNCONFIRMED, Kind.POST_MISSED)
+# The digest goes out when it is this hour of the morning in the person's own zone.
+DIGEST_LOCAL_HOUR = 8
+# A digest covers at most this far back; older successes (digest was off) are dropped.
+DIGEST_WINDOW = timedelta(hours=24)
+# Failure emails go to those who can do something about a post: reschedule or fix it.
+_EMAIL_ROLES = tuple(role for role, perms in ROLE_PERMISSIONS.items() if "posts.publish" in perms)
+
+_TITLES = {
+    Kind.POST_PUBLISHED: "Published on {channel}",
+    Kind.POST_FAILED: "A post to {channel} failed",
+    Kind.POST_UNCONFIRMED: "A post to {channel} may not have gone out",
+    Kind.POST_MISSED: "A post to {channel} was missed",
+    Kind.CHANNEL_NEEDS_RECONNECT: "{channel} needs reconnecting",
+}
+
+
+def page_url(name: str, slug: str) -> str:
+    """The path of an organization page; the calendar when that page does not exist yet."""
+    try:
+        return reverse(name, args=[slug])
+    except NoReverseMatch:
+        return reverse("posts:calendar", args=[slug])
+
+
+def _first_line(text: str, limit: int = 120) -> str:
+    line = (text or "").strip().splitlines()[0].strip() if (text or "").strip() else ""
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def _compose(kind: str, *, channel: str, excerpt: str, message: str) -> tuple[str, str]:
+    title = _TITLES.get(kind, "{channel}").format(channel=channel or "a channel")[:200]
+    parts = []
+    if excerpt:
+        parts.append(f"“{excerpt}”")
+    if message:
+        parts.append(message.strip())
+    return title, "\n".join(parts)
+
+
+def notifications_record(
+    *,
+    organization: Organization,
+    kind: str,
+    channel_name: str = "",
+    text: str = "",
+    message: str = "",
+    url: str = "",
+    post_id: int | None = None,
+) -> list[Notification]:
+    """posts.events only: one notification per active member of the organization, and the
+    failure email enqueued (after commit) for members who asked for it. Three queries."""
+    title, body = _compose(kind, channel=channel_name, excerpt=_first_line(text), message=message)
+    members = Membership.objects.filter(
+        organization=organization, user__is_active=True
+    ).values_list("user_id", "role", "user__notify_failures", "user__notify_success_digest")
+    now = timezone.now()
+    rows, to_email = [], []
+    for user_id, role, wants_failures, wants_digest in members:
+        emailed_at = now
+        if kind in URGENT and wants_failures and role in _EMAIL_ROLES:
+            emailed_at = None
+            to_email.append(user_id)
+        elif kind == Kind.POST_PUBLISHED and wants_digest:
+            emailed_at = None  # waits for the morning digest
+        rows.append(
+            Notification(
+                organization=organization,
+                user_id=user_id,
+                kind=kind,
+                title=title,
+                body=body[:5000],
+                url=url,
+                post_id=post_id,
+                created_at=now,
+                emailed_at=emailed_at,
+            )
+        )
+    created = Notification.objects.bulk_create(rows)
+    ids = [n.pk for n in created if n.user_id in to_email]
+    if ids:
+        from django_q.tasks import async_task
+
+        transaction.on_commit(
+            lambda: async_task("posts.tasks.send_notification_emails", ids),
+        )
+    return created
+
+
+# -- Reading and marking ----------------------------------------------------------------
+def notifications_for(*, organization: Organization, user) -> QuerySet[Notification]:
+    """The user's own notifications in this organization, newest first."""
+    return Notification.objects.filter(organization=organization, user=user)
+
+
+def notification_get(*, organization: Organization, user, public_id) -> Notification | None:
+    """One of the user's notifications in this organization; None for anyone else's."""
+    try:
+        public_id = uuid.UUID(str(public_id))
+    except ValueError:
+        return None
+    mine = notifications_for(organization=organization, user=user)
+    return mine.filter(public_id=public_id).first()
+
+
+def unread_count(*, organization: Organization, user) -> int:
+    mine = notifications_for(organization=organization, user=user)
+    return mine.filter(read_at__isnull=True).count()
+
+
+@transaction.atomic
+def notification_mark_read(*, notification: Notification) -> bool:
+    """The notification's own user; marks it read once (True when it was unread)."""
+    now = timezone.now()
+    changed = Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+        read_at=now
+    )
+    if changed:
+        notification.read_at = now
+    return bool(changed)
+
+
+@transaction.atomic
+def notifications_mark_all_read(*, organization: Organization, user) -> int:
+    """Any member, for their own bell in this organization; returns how many changed."""
+    return (
+        notifications_for(organization=organization, user=user)
+        .filter(read_at__isnull=True)
+        .update(read_at=timezone.now())
+    )
+
+
+# -- Emails -----------------------------------------------------------------------------
+def _render(template: str, context: dict) -> tuple[str, str]:
+    subject = render_to_string(f"posts/email/{template}_subject.txt", context)
+    body = render_to_string(f"posts/email/{template}_message.txt", context)
+    return " ".join(subject.split()), body
+
+
+def notifications_email(*, notification_ids: list[int]) -> int:
+    """Background job only: emails each still-unsent urgent notification once (claimed
+    with a conditional UPDATE, so a job run twice sends nothing more). Returns how many."""
+    sent = 0
+    rows = Notification.objects.filter(
+        pk__in=notification_ids, emailed_at__isnull=True, kind__in=URGENT
+    ).select_related("user", "organization")
+    for notification in rows:
+        claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
+            emailed_at=timezone.now()
+        )
+        if not claimed or not notification.user.is_active:
+            continue
+        context = {
+            "notification": notification,
+            "organization": notification.organization,
+            "user": notification.user,
+            "url": absolute_url(notification.url) if notification.url else "",
+            "profile_url": absolute_url(reverse("profile")),
+        }
+        subject, body = _render("failure", context)
+        try:
+            send_mail(subject, body, None, [notification.user.email])
+        except Exception:
+            # Give the next run a chance rather than losing the email silently.
+            Notification.objects.filter(pk=notification.pk).update(emailed_at=None)
+            logger.exception("failure email for notification %s not sent", notification.pk)
+            continue
+        sent += 1
+    return sent
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def digests_send(*, now: datetime | None = None) -> int:
+    """The hourly job only: emails each person who asked for the digest, when it is 08:00
+    where they live, the posts published since their last digest (at most a day back),
+    then marks them sent. Nothing to report means no email. Returns emails sent."""
+    now = now or timezone.now()
+    since = now - DIGEST_WINDOW
+    pending = Notification.objects.filter(kind=Kind.POST_PUBLISHED, emailed_at__isnull=True)
+    # Successes older than the window, or for people who turned the digest off, are
+    # settled so they never pile up for a later digest.
+    pending.filter(created_at__lt=since).update(emailed_at=now)
+    pending.filter(user__notify_success_digest=False).update(emailed_at=now)
+
+    User = get_user_model()
+    users = User.objects.filter(
+        is_active=True,
+        notify_success_digest=True,
+        pk__in=pending.values("user_id"),
+    ).only("id", "email", "name", "timezone")
+    sent = 0
+    for user in users:
+        if now.astimezone(_zone(user.timezone)).hour != DIGEST_LOCAL_HOUR:
+            continue
+        sent += _digest_send_one(user=user, now=now)
+    return sent
+
+
+def _digest_send_one(*, user, now: datetime) -> int:
+    with transaction.atomic():
+        rows = list(
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(user=user, kind=Kind.POST_PUBLISHED, emailed_at__isnull=True)
+            .select_related("organization")
+            .order_by("organization__name", "created_at", "id")
+        )
+        if not rows:
+            return 0
+        organizations = []
+        for row in rows:
+            if not organizations or organizations[-1]["organization"].pk != row.organization_id:
+                organizations.append({"organization": row.organization, "items": []})
+            row.absolute_url = absolute_url(row.url) if row.url else ""
+            organizations[-1]["items"].append(row)
+        zone = _zone(user.timezone)
+        context = {
+            "user": user,
+            "organizations": organizations,
+            "count": len(rows),
+            "zone": zone.key,
+            "profile_url": absolute_url(reverse("profile")),
+        }
+        with timezone.override(zone):
+            subject, body = _render("digest", context)
+        Notification.objects.filter(pk__in=[r.pk for r in rows]).update(emailed_at=now)
+        # Sent last, inside the transaction: if the mail server refuses, nothing is marked.
+        send_mail(subject, body, None, [user.email])
+    return 1

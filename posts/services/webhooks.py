@@ -1,0 +1,378 @@
+"""Outgoing webhooks: managing them (webhooks.manage), recording a delivery per event, and
+sending each delivery with retries.
+
+A delivery is claimed before it is sent: a conditional UPDATE that pushes its
+``next_attempt_at`` past the longest a request can take, taken among workers with
+``FOR UPDATE SKIP LOCKED``, so two workers never send the same delivery at the same time
+and no transaction stays open during the HTTP request."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from datetime import UTC, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from integrations.models import Integration
+from organizations.models import Organization
+from organizations.services import audit_record
+from postiz.ssrf import UnsafeURL
+from posts import webhooks as wire
+from posts.models import Webhook, WebhookDelivery
+
+logger = logging.getLogger("postiz.webhooks")
+
+TEST_EVENT = "webhook.test"
+# Every event a webhook may subscribe to (post.missed is told like a failure).
+EVENTS = tuple(dict.fromkeys((*Webhook.EVENTS, "post.missed")))
+EVENT_LABELS = {
+    "post.published": "A post was published",
+    "post.failed": "A post failed",
+    "post.unconfirmed": "A post may not have gone out (unconfirmed)",
+    "post.missed": "A post was missed (the service was down at its time)",
+    "channel.needs_reconnect": "A channel needs reconnecting",
+}
+# Waits after the 1st, 2nd… failed attempt; after the last one the delivery is failed.
+BACKOFF = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=6),
+)
+MAX_ATTEMPTS = len(BACKOFF) + 1
+# A claimed delivery is not picked again for this long: more than one request can take.
+LEASE = timedelta(seconds=wire.CONNECT_TIMEOUT + wire.READ_TIMEOUT + 45)
+SWEEP_BATCH = 50
+
+Pending = WebhookDelivery.State.PENDING
+
+
+# -- Reading ----------------------------------------------------------------------------
+def webhooks_for(*, organization: Organization) -> QuerySet[Webhook]:
+    """The organization's webhooks, by name."""
+    return Webhook.objects.filter(organization=organization)
+
+
+def webhook_get(*, organization: Organization, public_id) -> Webhook | None:
+    """One of the organization's webhooks; None for another organization's or a bad id."""
+    try:
+        public_id = uuid.UUID(str(public_id))
+    except ValueError:
+        return None
+    return webhooks_for(organization=organization).filter(public_id=public_id).first()
+
+
+def deliveries_for(*, webhook: Webhook) -> QuerySet[WebhookDelivery]:
+    """The webhook's delivery log, newest first."""
+    return WebhookDelivery.objects.filter(webhook=webhook).order_by("-created_at", "-id")
+
+
+def delivery_get(*, webhook: Webhook, pk) -> WebhookDelivery | None:
+    try:
+        return deliveries_for(webhook=webhook).filter(pk=int(pk)).first()
+    except (TypeError, ValueError):
+        return None
+
+
+def channels_for(*, organization: Organization) -> QuerySet[Integration]:
+    """The channels a webhook may be limited to."""
+    return Integration.objects.filter(organization=organization, deleted_at__isnull=True).order_by(
+        "name", "id"
+    )
+
+
+# -- Managing ---------------------------------------------------------------------------
+def _clean(*, organization, name: str, url: str, events, integrations) -> dict:
+    errors = {}
+    name = " ".join((name or "").split())
+    if not name:
+        errors["name"] = "Give the webhook a name, e.g. “Slack relay”."
+    elif len(name) > 100:
+        errors["name"] = "Keep the name under 100 characters."
+    url = (url or "").strip()
+    if not url:
+        errors["url"] = "Enter the address to send events to."
+    elif len(url) > 1000:
+        errors["url"] = "The address is longer than 1,000 characters."
+    else:
+        try:
+            wire.check_address(url)
+        except UnsafeURL as error:
+            errors["url"] = str(error)
+    events = [e for e in EVENTS if e in set(events or ())]
+    if not events:
+        errors["events"] = "Pick at least one event to receive."
+    channels = list(integrations or ())
+    if any(c.organization_id != organization.pk for c in channels):
+        errors["integrations"] = "Pick channels of this organization."
+    if errors:
+        raise ValidationError(errors)
+    return {"name": name, "url": url, "events": events, "channels": channels}
+
+
+def _new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@transaction.atomic
+def webhook_create(
+    *,
+    organization: Organization,
+    name: str,
+    url: str,
+    events: list[str],
+    integrations=(),
+    actor=None,
+    request=None,
+) -> Webhook:
+    """webhooks.manage; checks the address (https, not private) and creates the webhook
+    with a fresh secret, stored encrypted."""
+    data = _clean(
+        organization=organization, name=name, url=url, events=events, integrations=integrations
+    )
+    webhook = Webhook.objects.create(
+        organization=organization,
+        name=data["name"],
+        url=data["url"],
+        events=data["events"],
+        secrets={"secret": _new_secret()},
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    webhook.integrations.set(data["channels"])
+    _audit("webhook.created", webhook, actor, request, {"url": webhook.url})
+    return webhook
+
+
+@transaction.atomic
+def webhook_update(
+    *,
+    webhook: Webhook,
+    name: str,
+    url: str,
+    events: list[str],
+    integrations=(),
+    is_active: bool = True,
+    actor=None,
+    request=None,
+) -> Webhook:
+    """webhooks.manage; the same checks as creating. The secret is kept."""
+    data = _clean(
+        organization=webhook.organization,
+        name=name,
+        url=url,
+        events=events,
+        integrations=integrations,
+    )
+    webhook.name, webhook.url, webhook.events = data["name"], data["url"], data["events"]
+    webhook.is_active = is_active
+    webhook.save(update_fields=["name", "url", "events", "is_active", "updated_at"])
+    webhook.integrations.set(data["channels"])
+    _audit("webhook.updated", webhook, actor, request, {"url": webhook.url})
+    return webhook
+
+
+@transaction.atomic
+def webhook_delete(*, webhook: Webhook, actor=None, request=None) -> None:
+    """webhooks.manage; the webhook and its delivery log go; nothing more is sent."""
+    _audit("webhook.deleted", webhook, actor, request, {"url": webhook.url})
+    webhook.delete()
+
+
+@transaction.atomic
+def webhook_rotate_secret(*, webhook: Webhook, actor=None, request=None) -> str:
+    """webhooks.manage; a new secret signs every request from now on (retries included)."""
+    secret = _new_secret()
+    webhook.secrets = {**webhook.secrets, "secret": secret}
+    webhook.save(update_fields=["secrets", "updated_at"])
+    _audit("webhook.secret_rotated", webhook, actor, request, {})
+    return secret
+
+
+def _audit(action, webhook, actor, request, details):
+    audit_record(
+        action=action,
+        actor=actor,
+        organization=webhook.organization,
+        target=webhook,
+        details={"name": webhook.name, **details},
+        request=request,
+    )
+
+
+# -- Recording events -------------------------------------------------------------------
+def envelope(*, event: str, event_id, organization: Organization, data: dict) -> dict:
+    return {
+        "id": str(event_id),
+        "event": event,
+        "created_at": timezone.now().astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "organization": {"id": organization.pk, "slug": organization.slug},
+        "data": data,
+    }
+
+
+def deliveries_record(
+    *, organization: Organization, event: str, integration_id: int | None, data: dict
+) -> list[int]:
+    """posts.events only: one pending delivery per active webhook of the organization
+    subscribed to the event (and to the channel, when it names channels); the sending is
+    enqueued after commit. Two queries when there are webhooks."""
+    webhook_ids = list(
+        Webhook.objects.filter(organization=organization, is_active=True, events__contains=[event])
+        .filter(Q(integrations__isnull=True) | Q(integrations__id=integration_id))
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    if not webhook_ids:
+        return []
+    event_id = uuid.uuid4()
+    payload = envelope(event=event, event_id=event_id, organization=organization, data=data)
+    now = timezone.now()
+    rows = WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(
+            webhook_id=pk,
+            event=event,
+            event_id=event_id,
+            payload=payload,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        for pk in webhook_ids
+    )
+    ids = [row.pk for row in rows]
+    _enqueue(ids)
+    return ids
+
+
+def _enqueue(ids: list[int]) -> None:
+    from django_q.tasks import async_task
+
+    def go():
+        for pk in ids:
+            async_task("posts.tasks.deliver_webhook", pk)
+
+    transaction.on_commit(go)
+
+
+# -- Sending ----------------------------------------------------------------------------
+def _claim(query: QuerySet[WebhookDelivery], now) -> list[WebhookDelivery]:
+    with transaction.atomic():
+        ids = list(
+            query.select_for_update(skip_locked=True)
+            .filter(state=Pending)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .order_by("next_attempt_at", "id")
+            .values_list("pk", flat=True)[:SWEEP_BATCH]
+        )
+        if not ids:
+            return []
+        WebhookDelivery.objects.filter(pk__in=ids).update(next_attempt_at=now + LEASE)
+    return list(
+        WebhookDelivery.objects.filter(pk__in=ids)
+        .select_related("webhook")
+        .order_by("next_attempt_at", "id")
+    )
+
+
+def _attempt(delivery: WebhookDelivery, *, retry: bool = True) -> WebhookDelivery:
+    webhook = delivery.webhook
+    result = wire.send(
+        url=webhook.url,
+        secret=webhook.secrets.get("secret", ""),
+        event=delivery.event,
+        event_id=str(delivery.event_id),
+        payload=delivery.payload,
+    )
+    now = timezone.now()
+    attempts = delivery.attempts + 1
+    fields = {
+        "attempts": attempts,
+        "status_code": result.status_code,
+        "response_excerpt": result.excerpt,
+        "error": result.error,
+    }
+    if result.delivered:
+        fields.update(state=WebhookDelivery.State.DELIVERED, delivered_at=now, next_attempt_at=None)
+    elif result.permanent or not retry or attempts >= MAX_ATTEMPTS:
+        fields.update(state=WebhookDelivery.State.FAILED, next_attempt_at=None)
+    else:
+        fields.update(next_attempt_at=now + BACKOFF[attempts - 1])
+    # Only the holder of the claim writes the outcome; a redelivery is its own row.
+    WebhookDelivery.objects.filter(pk=delivery.pk, state=Pending).update(**fields)
+    for name, value in fields.items():
+        setattr(delivery, name, value)
+    if not result.delivered:
+        logger.info(
+            "webhook %s delivery %s attempt %s: %s",
+            webhook.pk,
+            delivery.pk,
+            attempts,
+            result.error,
+        )
+    return delivery
+
+
+def delivery_send(*, delivery_id: int) -> str | None:
+    """The delivery task only: sends the delivery if it is due and nobody holds it; safe
+    to run twice. Returns the state after the attempt, None when there was nothing to do."""
+    claimed = _claim(
+        WebhookDelivery.objects.filter(pk=delivery_id, webhook__is_active=True), timezone.now()
+    )
+    if not claimed:
+        return None
+    return _attempt(claimed[0]).state
+
+
+def deliveries_send_due(*, now=None) -> int:
+    """The every-minute job only: sends the due pending deliveries (first attempts the
+    queue lost and retries), a batch at a time. Returns how many were attempted."""
+    claimed = _claim(WebhookDelivery.objects.filter(webhook__is_active=True), now or timezone.now())
+    for delivery in claimed:
+        try:
+            _attempt(delivery)
+        except Exception:
+            logger.exception("webhook delivery %s", delivery.pk)
+    return len(claimed)
+
+
+def webhook_send_test(*, webhook: Webhook, actor=None) -> WebhookDelivery:
+    """webhooks.manage; sends a ``webhook.test`` event right now (one attempt, no retries)
+    and returns the delivery with the receiver's status code and answer."""
+    event_id = uuid.uuid4()
+    who = getattr(actor, "email", "") if getattr(actor, "is_authenticated", False) else ""
+    payload = envelope(
+        event=TEST_EVENT,
+        event_id=event_id,
+        organization=webhook.organization,
+        data={"webhook": {"id": str(webhook.public_id), "name": webhook.name}, "sent_by": who},
+    )
+    delivery = WebhookDelivery.objects.create(
+        webhook=webhook,
+        event=TEST_EVENT,
+        event_id=event_id,
+        payload=payload,
+        next_attempt_at=timezone.now() + LEASE,  # held by us: the sweep leaves it alone
+    )
+    return _attempt(delivery, retry=False)
+
+
+@transaction.atomic
+def delivery_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
+    """webhooks.manage; sends a failed delivery again as a new log line with the same
+    event id (receivers that dedupe on X-Postiz-Event-Id see one event)."""
+    if delivery.state != WebhookDelivery.State.FAILED:
+        raise ValidationError("Only a failed delivery can be sent again.")
+    again = WebhookDelivery.objects.create(
+        webhook=delivery.webhook,
+        event=delivery.event,
+        event_id=delivery.event_id,
+        payload=delivery.payload,
+        next_attempt_at=timezone.now(),
+    )
+    _enqueue([again.pk])
+    return again

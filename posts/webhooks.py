@@ -1,0 +1,95 @@
+"""Signing and sending one webhook request. No database here: the services decide what to
+send and record what happened."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from dataclasses import dataclass
+
+import requests
+import urllib3
+from django.conf import settings
+
+from postiz.ssrf import UnsafeURL, check_url
+
+CONNECT_TIMEOUT = 5
+READ_TIMEOUT = 10
+# How much of the receiver's answer is kept in the delivery log.
+EXCERPT_CHARS = 500
+USER_AGENT = "Postiz-Webhooks/1.0"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    delivered: bool
+    status_code: int | None = None
+    excerpt: str = ""
+    error: str = ""
+    # True when trying again cannot help (the address is refused by the SSRF guard).
+    permanent: bool = False
+
+
+def body_of(payload: dict) -> bytes:
+    """The exact bytes sent (and signed): compact JSON, UTF-8, keys in a stable order."""
+    return json.dumps(payload, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """``sha256=`` + hex HMAC-SHA256 of ``f"{timestamp}.{body}"`` with the webhook's secret."""
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def check_address(url: str) -> None:
+    """Raise UnsafeURL for an address we will not post to: not https (http only where
+    private addresses are allowed), or resolving to a private, loopback or link-local host."""
+    allow_private = getattr(settings, "POSTIZ_ALLOW_PRIVATE_URLS", False)
+    scheme = url.split(":", 1)[0].lower()
+    if scheme != "https" and not (scheme == "http" and allow_private):
+        raise UnsafeURL("Use an https:// address.")
+    check_url(url)
+
+
+def send(*, url: str, secret: str, event: str, event_id: str, payload: dict) -> Attempt:
+    """POST the event once; never raises. Redirects are not followed (a 3xx is a failure)."""
+    try:
+        check_address(url)
+    except UnsafeURL as error:
+        return Attempt(False, error=f"Refused: {error}", permanent=True)
+    body = body_of(payload)
+    timestamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "X-Postiz-Event": event,
+        "X-Postiz-Event-Id": event_id,
+        "X-Postiz-Timestamp": timestamp,
+        "X-Postiz-Signature": sign(secret, timestamp, body),
+    }
+    try:
+        with requests.post(
+            url,
+            data=body,
+            headers=headers,
+            timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
+            allow_redirects=False,
+            stream=True,
+        ) as response:
+            # Read a little: a receiver answering with megabytes must not fill our memory.
+            raw = response.raw.read(EXCERPT_CHARS * 4, decode_content=True) or b""
+            excerpt = raw.decode(response.encoding or "utf-8", errors="replace")[:EXCERPT_CHARS]
+            status = response.status_code
+    except requests.Timeout:
+        return Attempt(False, error="No answer within the time limit.")
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
+        return Attempt(False, error=f"Could not connect: {type(error).__name__}.")
+    if 200 <= status < 300:
+        return Attempt(True, status_code=status, excerpt=excerpt)
+    if 300 <= status < 400:
+        return Attempt(
+            False, status_code=status, excerpt=excerpt, error="Redirects are not followed."
+        )
+    return Attempt(False, status_code=status, excerpt=excerpt, error=f"HTTP {status}.")

@@ -1,0 +1,198 @@
+"""posts.events.emit: who hears about an outcome, by bell, email and webhook."""
+
+import pytest
+from django.core import mail
+
+from integrations.models import Integration
+from integrations.services import integration_set_status
+from organizations.permissions import Role
+from posts import events
+from posts.models import Notification, Post, Webhook, WebhookDelivery
+from posts.services import notifications
+from posts.states import State
+from tests.factories import MembershipFactory
+from tests.posts.helpers import make_post
+
+pytestmark = pytest.mark.django_db
+
+
+def fail(post, message="Validation failed: Text character limit of 500 exceeded"):
+    Post.objects.filter(pk=post.pk).update(
+        state=State.FAILED, error_kind="content", error_message=message
+    )
+
+
+def webhook(org, *, events=("post.failed",), channels=(), url="http://127.0.0.1:9/hook"):
+    hook = Webhook.objects.create(
+        organization=org, name="Relay", url=url, events=list(events), secrets={"secret": "s3"}
+    )
+    hook.integrations.set(channels)
+    return hook
+
+
+def emit(event, post, message=""):
+    events.emit(
+        event,
+        organization_id=post.organization_id,
+        post_id=post.pk,
+        integration_id=post.integration_id,
+        message=message,
+    )
+
+
+def test_a_failed_post_rings_the_bell_of_every_member_and_no_outsider(
+    mastodon, owner, editor, viewer, outsider
+):
+    post = make_post(mastodon, "Spring sale starts today\nSecond line stays out")
+    fail(post)
+    emit(events.POST_FAILED, post)
+
+    rows = Notification.objects.filter(post=post)
+    expected = sorted([owner.pk, editor.pk, viewer.pk])
+    assert sorted(rows.values_list("user_id", flat=True)) == expected
+    assert not Notification.objects.filter(user=outsider).exists()
+    note = rows.get(user=owner)
+    assert note.title == "A post to Acme on Mastodon failed"
+    assert "Spring sale starts today" in note.body and "Second line" not in note.body
+    assert "character limit of 500" in note.body
+    assert note.url == notifications.page_url("posts:failures", "acme")
+    assert note.read_at is None
+
+
+def test_failure_email_goes_at_once_to_publishers_who_asked_for_it(
+    mastodon, owner, editor, viewer, django_capture_on_commit_callbacks
+):
+    editor.notify_failures = False
+    editor.save()
+    post = make_post(mastodon, "Launch day")
+    fail(post, "The account is suspended.")
+    with django_capture_on_commit_callbacks(execute=True):
+        emit(events.POST_FAILED, post)
+
+    # The viewer cannot fix a post, and the editor turned the email off.
+    assert [m.to for m in mail.outbox] == [[owner.email]]
+    message = mail.outbox[0]
+    assert message.subject == "A post to Acme on Mastodon failed in Acme"
+    assert "Launch day" in message.body and "The account is suspended." in message.body
+    assert "http://" in message.body and "/o/acme/" in message.body
+    assert Notification.objects.get(user=owner, post=post).emailed_at is not None
+
+
+def test_the_email_job_run_twice_sends_each_failure_once(
+    mastodon, owner, django_capture_on_commit_callbacks
+):
+    post = make_post(mastodon, "Once")
+    fail(post)
+    with django_capture_on_commit_callbacks(execute=True):
+        emit(events.POST_UNCONFIRMED, post, "No answer from the server.")
+    ids = list(Notification.objects.values_list("pk", flat=True))
+    assert notifications.notifications_email(notification_ids=ids) == 0
+    assert len(mail.outbox) == 1
+    assert "may not have gone out" in mail.outbox[0].subject
+    assert "before posting it again" in mail.outbox[0].body
+
+
+def test_a_published_post_links_to_the_calendar_and_waits_for_the_digest_of_who_asked(
+    mastodon, owner, editor, django_capture_on_commit_callbacks
+):
+    editor.notify_success_digest = True
+    editor.save()
+    post = make_post(mastodon, "All good")
+    with django_capture_on_commit_callbacks(execute=True):
+        emit(events.POST_PUBLISHED, post)
+
+    assert mail.outbox == []  # successes are never emailed one by one
+    mine = Notification.objects.get(user=editor, post=post)
+    assert mine.kind == "post.published" and mine.url == "/o/acme/calendar/"
+    assert mine.emailed_at is None  # waiting for the digest
+    assert Notification.objects.get(user=owner, post=post).emailed_at is not None
+
+
+def test_a_channel_needing_reconnection_rings_the_bell_and_webhooks_but_emails_once(
+    mastodon, owner, django_capture_on_commit_callbacks
+):
+    hook = webhook(mastodon.organization, events=["channel.needs_reconnect"])
+    with django_capture_on_commit_callbacks(execute=True):
+        integration_set_status(
+            integration=mastodon,
+            status=Integration.Status.NEEDS_RECONNECT,
+            error="The token was revoked.",
+        )
+    assert len(mail.outbox) == 1  # the channel's own email, not a second one
+    note = Notification.objects.get(user=owner)
+    assert note.kind == "channel.needs_reconnect"
+    assert note.title == "Acme on Mastodon needs reconnecting"
+    assert note.url == f"/o/acme/channels/{mastodon.pk}/"
+    delivery = WebhookDelivery.objects.get(webhook=hook)
+    assert delivery.payload["data"]["channel"]["id"] == str(mastodon.public_id)
+    assert delivery.payload["data"]["error"]["message"] == "The token was revoked."
+
+
+def test_webhooks_receive_only_their_events_and_channels(mastodon, telegram, owner):
+    org = mastodon.organization
+    failures = webhook(org, events=["post.failed"])
+    telegram_only = webhook(org, events=["post.failed"], channels=[telegram])
+    successes = webhook(org, events=["post.published"])
+    paused = webhook(org, events=["post.failed"])
+    paused.is_active = False
+    paused.save()
+    post = make_post(mastodon, "hello")
+    fail(post)
+    emit(events.POST_FAILED, post)
+
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.webhook == failures
+    assert not WebhookDelivery.objects.filter(webhook__in=[telegram_only, successes]).exists()
+    payload = delivery.payload
+    assert payload["event"] == "post.failed" and payload["id"] == str(delivery.event_id)
+    assert payload["organization"] == {"id": org.pk, "slug": "acme"}
+    assert payload["created_at"].endswith("Z")
+    data = payload["data"]
+    assert data["post"] == str(post.public_id) and data["group"] == str(post.group.public_id)
+    assert data["channel"] == {
+        "id": str(mastodon.public_id),
+        "provider": "mastodon",
+        "name": "Acme on Mastodon",
+    }
+    assert data["state"] == "failed"
+    assert data["error"] == {"kind": "content", "message": post_error(post)}
+
+
+def post_error(post):
+    return Post.objects.get(pk=post.pk).error_message
+
+
+def test_a_post_of_another_organization_tells_no_one(mastodon, owner, outsider):
+    post = make_post(mastodon, "secret")
+    other_org = outsider.memberships.get().organization
+    events.emit(events.POST_FAILED, organization_id=other_org.pk, post_id=post.pk)
+    assert not Notification.objects.exists()
+
+
+def test_emit_never_raises_when_recording_fails(mastodon, owner, monkeypatch):
+    post = make_post(mastodon, "x")
+
+    def broken(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(notifications, "notifications_record", broken)
+    emit(events.POST_FAILED, post)  # logged, not raised
+    assert not Notification.objects.exists()
+
+
+def test_emit_for_one_event_with_five_members_and_two_webhooks_makes_few_queries(
+    mastodon, owner, django_assert_max_num_queries
+):
+    org = mastodon.organization
+    for role in (Role.ADMIN, Role.EDITOR, Role.EDITOR, Role.VIEWER):
+        MembershipFactory(organization=org, role=role)
+    webhook(org)
+    webhook(org)
+    post = make_post(mastodon, "measured")
+    fail(post)
+    # Fetch the post, members, insert notifications, find webhooks, insert deliveries;
+    # the sends are enqueued after commit.
+    with django_assert_max_num_queries(5):
+        emit(events.POST_FAILED, post)
+    assert Notification.objects.count() == 5
+    assert WebhookDelivery.objects.count() == 2
