@@ -1,0 +1,225 @@
+"""Plan limits, checked in one place.
+
+Services that create something a plan counts call ``check`` before they write, so pages,
+the API, imports and background jobs all obey the same rule. On a self-hosted instance
+(no STRIPE_SECRET_KEY) every check returns at once without a query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from billing.models import Plan, Subscription
+from organizations.models import Organization
+from postiz.http import absolute_url
+
+# How the limits are named to people ("the maximum number of <thing> for your plan").
+THINGS = {
+    "channels": "channels",
+    "members": "team members",
+    "posts_per_month": "posts per month",
+    "webhooks": "webhooks",
+    "rss_feeds": "RSS feeds",
+    "api": "API calls",
+}
+
+# States in which a subscription gives its plan without conditions.
+_GOOD = {Subscription.Status.ACTIVE, Subscription.Status.TRIALING}
+# States in which it gives its plan until the grace period after a failed payment ends.
+_OVERDUE = {Subscription.Status.PAST_DUE, Subscription.Status.UNPAID}
+
+
+class LimitReached(Exception):
+    """Creating more would pass the plan's limit. Pages show the message with a link to
+    billing; the API answers 402 (billing.middleware renders both)."""
+
+    def __init__(
+        self, message: str, limit: int | None, used: int, *, name: str = "", organization=None
+    ):
+        super().__init__(message)
+        self.message = message
+        self.limit = limit
+        self.used = used
+        self.name = name
+        self.organization = organization
+
+    @property
+    def thing(self) -> str:
+        return THINGS.get(self.name, self.name)
+
+    def billing_url(self) -> str:
+        if self.organization is None:
+            return absolute_url("/")
+        return absolute_url(reverse("billing:overview", args=[self.organization.slug]))
+
+    def api_body(self) -> dict:
+        """The public API's quota answer (spec 2.3)."""
+        return {
+            "statusCode": 402,
+            "message": f"You have reached the maximum number of {self.thing} for your plan",
+            "url": self.billing_url(),
+        }
+
+
+def enabled() -> bool:
+    """Whether this instance bills (Stripe keys set) and so enforces plans."""
+    return bool(settings.STRIPE_SECRET_KEY)
+
+
+def free_plan() -> Plan:
+    plan = Plan.objects.filter(is_free=True).first()
+    # Someone deleted the free plan in the admin: nothing unpaid may be created.
+    return plan or Plan(
+        slug="free",
+        name="Free",
+        is_free=True,
+        channels=0,
+        members=1,
+        posts_per_month=0,
+        webhooks=0,
+        rss_feeds=0,
+        api_access=False,
+    )
+
+
+def effective_plan(organization: Organization, *, subscription: Subscription | None = None) -> Plan:
+    """The plan whose limits apply now: the subscription's while it is paid (or in its
+    grace period after a failed payment), the free plan's otherwise."""
+    if subscription is None:
+        subscription = (
+            Subscription.objects.select_related("plan").filter(organization=organization).first()
+        )
+    if subscription is not None:
+        if subscription.status in _GOOD:
+            return subscription.plan
+        if (
+            subscription.status in _OVERDUE
+            and subscription.grace_until is not None
+            and timezone.now() < subscription.grace_until
+        ):
+            return subscription.plan
+    return free_plan()
+
+
+# -- Usage ------------------------------------------------------------------------------
+def month_start(organization: Organization, at: datetime | None = None) -> datetime:
+    """The start of the current calendar month in the organization's zone, as aware UTC."""
+    zone = ZoneInfo(organization.timezone or "UTC")
+    local = (at or timezone.now()).astimezone(zone)
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _channels(organization):
+    from integrations.models import Integration
+
+    return (
+        Integration.objects.filter(organization=organization, deleted_at__isnull=True)
+        .exclude(status=Integration.Status.DISABLED)
+        .count()
+    )
+
+
+def _members(organization):
+    from organizations.models import Invitation, Membership
+
+    # Pending invitations hold a seat, so accepting one never passes the limit.
+    pending = Invitation.objects.filter(
+        organization=organization,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).count()
+    return Membership.objects.filter(organization=organization).count() + pending
+
+
+def _posts_per_month(organization):
+    from posts.models import Post
+
+    return Post.objects.filter(
+        organization=organization, created_at__gte=month_start(organization)
+    ).count()
+
+
+def _webhooks(organization):
+    from posts.models import Webhook
+
+    return Webhook.objects.filter(organization=organization).count()
+
+
+_USAGE: dict[str, Callable[[Organization], int]] = {
+    "channels": _channels,
+    "members": _members,
+    "posts_per_month": _posts_per_month,
+    "webhooks": _webhooks,
+}
+
+
+def register_usage(name: str, count: Callable[[Organization], int]) -> None:
+    """Apps whose models a plan counts (RSS feeds) register how to count them at start-up."""
+    _USAGE[name] = count
+
+
+def usage(organization: Organization, name: str) -> int:
+    count = _USAGE.get(name)
+    return count(organization) if count else 0
+
+
+# -- Checks -----------------------------------------------------------------------------
+def check(
+    organization: Organization, name: str, *, adding: int = 1, used: int | None = None
+) -> None:
+    """Any service may call this before creating ``adding`` things a plan counts; raises
+    LimitReached when that would pass the limit. Costs nothing when billing is off."""
+    if not enabled():
+        return
+    if name not in THINGS or name == "api":
+        raise KeyError(f"Unknown limit {name!r}")
+    plan = effective_plan(organization)
+    limit = plan.limit(name)
+    if limit is None:
+        return
+    if used is None:
+        used = usage(organization, name)
+    if used + adding > limit:
+        raise LimitReached(
+            _message(plan, name, limit), limit, used, name=name, organization=organization
+        )
+
+
+def _message(plan: Plan, name: str, limit: int) -> str:
+    thing = THINGS[name]
+    if limit == 0:
+        allowance = f"The {plan.name} plan includes no {thing}."
+    else:
+        allowance = f"The {plan.name} plan allows {limit} {thing}."
+    return (
+        f"You have reached the maximum number of {thing} for your plan. {allowance} "
+        "Choose a bigger plan on the Billing page."
+    )
+
+
+def api_allowed(organization: Organization) -> bool:
+    """Whether the organization's plan includes the API (always, when billing is off)."""
+    if not enabled():
+        return True
+    return effective_plan(organization).api_access
+
+
+def require_api(organization: Organization) -> None:
+    """API authentication calls this; raises LimitReached when the plan has no API."""
+    if not api_allowed(organization):
+        plan = effective_plan(organization)
+        raise LimitReached(
+            f"The {plan.name} plan does not include the API. Choose a bigger plan on the "
+            "Billing page.",
+            0,
+            0,
+            name="api",
+            organization=organization,
+        )
