@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from organizations.models import AuditEvent, Invitation, Membership, Organization
+from organizations.models import ApiKey, AuditEvent, Invitation, Membership, Organization
 from organizations.services import organization_update
 from postiz.timezones import timezone_choices
 
@@ -155,3 +155,36 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     # The log only grows; counting all of it on every page is not worth the time.
     show_full_result_count = False
+
+
+# -- API keys: listed for support, never edited here; the hash is not shown --------------
+@admin.register(ApiKey)
+class ApiKeyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "name",
+        "prefix",
+        "organization",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    )
+    list_filter = ("created_at",)
+    search_fields = ("name", "prefix", "organization__name", "organization__slug")
+    fields = (
+        "organization",
+        "name",
+        "prefix",
+        "scopes",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "last_used_ip",
+        "expires_at",
+        "revoked_at",
+        "request_rate",
+        "create_rate",
+    )
+    readonly_fields = fields
+    list_select_related = ("organization", "created_by")

@@ -30,6 +30,8 @@ class Organization(models.Model):
     )
     created_at = models.DateTimeField(default=now)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # Post creations per window through /public/v1 (empty = COMPAT_POST_RATE_LIMIT, 0 = off).
+    api_post_rate_limit = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -184,3 +186,111 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Audit events are append-only.")
+
+
+# -- API keys ---------------------------------------------------------------------------
+class ApiScope(models.TextChoices):
+    POSTS_READ = "posts:read", "Read posts"
+    POSTS_WRITE = "posts:write", "Create, edit and delete posts"
+    MEDIA_READ = "media:read", "Read the media library"
+    MEDIA_WRITE = "media:write", "Upload and delete media"
+    CHANNELS_READ = "channels:read", "Read channels"
+    CHANNELS_WRITE = "channels:write", "Connect and remove channels"
+    ANALYTICS_READ = "analytics:read", "Read analytics"
+    WEBHOOKS_MANAGE = "webhooks:manage", "Manage webhooks"
+
+
+ALL_SCOPES: tuple[str, ...] = tuple(ApiScope.values)
+
+
+class ApiKey(models.Model):
+    """A secret that lets a program act for one organization, limited to its scopes.
+
+    Only a hash of the key is stored; the key itself is shown once, when it is made."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="api_keys"
+    )
+    name = models.CharField(max_length=100)
+    # The first characters of the key, shown in lists so people can tell keys apart.
+    prefix = models.CharField(max_length=16)
+    # SHA-256 hex of the whole key: see organizations.services.api_key_hash for why a plain
+    # (unsalted, fast) hash is enough for keys with 256 random bits.
+    key_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list, help_text="Scope names; every scope = full access.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    # Per-key limits (native API): requests per minute and creations per hour.
+    request_rate = models.PositiveIntegerField(default=600)
+    create_rate = models.PositiveIntegerField(default=300)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at and self.expires_at <= now():
+            return "expired"
+        return "active"
+
+    @property
+    def is_full_access(self) -> bool:
+        return set(ALL_SCOPES) <= set(self.scopes)
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
+
+
+class ApiIdempotencyRecord(models.Model):
+    """The stored answer to a creating request sent with an Idempotency-Key.
+
+    A row without ``status`` is a request still in flight."""
+
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+")
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    key = models.CharField(max_length=255)
+    body_hash = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    body = models.BinaryField(default=b"", blank=True)
+    created_at = models.DateTimeField(default=now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["api_key", "method", "path", "key"], name="organizations_idempotency_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.method} {self.path} [{self.key}]"
+
+
+class ApiRateCounter(models.Model):
+    """One fixed-window counter (per organization or per key), shared by every process."""
+
+    bucket = models.CharField(max_length=120)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bucket", "window_start"], name="organizations_rate_counter_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.bucket} @ {self.window_start}: {self.count}"

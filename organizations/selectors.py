@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from organizations.models import AuditEvent, Invitation, Membership, Organization
+from organizations.models import ApiKey, AuditEvent, Invitation, Membership, Organization
 
 
 def organizations_for_user(*, user) -> QuerySet[Organization]:
@@ -103,3 +103,12 @@ def audit_actions(*, organization: Organization) -> list[str]:
 def account_exists_for_invitation(*, invitation: Invitation) -> bool:
     """Whether someone already has an account with the invited address (sign in vs sign up)."""
     return get_user_model().objects.filter(email__iexact=invitation.email).exists()
+
+
+def api_keys_of(*, organization: Organization):
+    """The organization's API keys, newest first, with their creators."""
+    return ApiKey.objects.filter(organization=organization).select_related("created_by")
+
+
+def api_key_get(*, organization: Organization, pk):
+    return ApiKey.objects.filter(organization=organization, pk=pk).first()

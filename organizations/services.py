@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -16,7 +19,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from organizations.models import (
+    ALL_SCOPES,
     RESERVED_SLUGS,
+    ApiKey,
     AuditEvent,
     Invitation,
     Membership,
@@ -444,3 +449,119 @@ def invitation_accept(*, invitation: Invitation, user, request=None) -> Membersh
         request=request,
     )
     return membership
+
+
+# -- API keys ---------------------------------------------------------------------------
+API_KEY_PREFIX = "ptz_"
+# last_used_at is written at most this often, so a busy key does not cost a write per request.
+API_KEY_TOUCH_SECONDS = 60
+
+
+def api_key_hash(raw_key: str) -> str:
+    """SHA-256 of the whole key.
+
+    A slow, salted hash protects guessable secrets (passwords). These keys carry 256 random
+    bits, so no dictionary or brute force can reach them from the hash and a fast digest is
+    as safe while keeping authentication to one indexed lookup per request."""
+    return hashlib.sha256(raw_key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _clean_scopes(scopes) -> list[str]:
+    chosen = list(dict.fromkeys(s.strip() for s in (scopes or ()) if s and s.strip()))
+    unknown = [s for s in chosen if s not in ALL_SCOPES]
+    if unknown:
+        raise ValidationError(
+            {"scopes": f"Unknown scope {unknown[0]!r}; choose from {', '.join(ALL_SCOPES)}."}
+        )
+    if not chosen:
+        raise ValidationError({"scopes": "Choose at least one scope, or full access."})
+    return [s for s in ALL_SCOPES if s in chosen]
+
+
+@transaction.atomic
+def api_key_create(
+    *,
+    organization: Organization,
+    actor,
+    name: str,
+    scopes,
+    expires_at=None,
+    request=None,
+):
+    """apikeys.manage holders (or the createapikey command) only; returns (key, raw secret).
+
+    The raw secret exists only in the return value: it is never stored nor logged."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "Give the key a name, e.g. the program that uses it."})
+    if len(name) > 100:
+        raise ValidationError({"name": "Keep the name to 100 characters or fewer."})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": "Choose an expiry date in the future."})
+    raw = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    key = ApiKey.objects.create(
+        organization=organization,
+        name=name,
+        prefix=raw[: len(API_KEY_PREFIX) + 6],
+        key_hash=api_key_hash(raw),
+        scopes=_clean_scopes(scopes),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        expires_at=expires_at,
+    )
+    audit_record(
+        action="apikey.created",
+        actor=actor,
+        organization=organization,
+        target=key,
+        details={"scopes": key.scopes, "prefix": key.prefix},
+        request=request,
+    )
+    return key, raw
+
+
+@transaction.atomic
+def api_key_revoke(*, key, actor, request=None):
+    """apikeys.manage holders only; the key stops working on its next request, audited."""
+    updated = ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if updated:
+        key.refresh_from_db(fields=["revoked_at"])
+        audit_record(
+            action="apikey.revoked",
+            actor=actor,
+            organization=key.organization,
+            target=key,
+            details={"prefix": key.prefix},
+            request=request,
+        )
+    return key
+
+
+def api_key_authenticate(*, raw_key: str):
+    """The API authentication may call this; returns the usable key or None (unknown,
+    revoked, expired, or its organization deleted), never saying which."""
+    if not raw_key.startswith(API_KEY_PREFIX) or len(raw_key) > 200:
+        return None
+    digest = api_key_hash(raw_key)
+    key = (
+        ApiKey.objects.select_related("organization")
+        .filter(key_hash=digest, revoked_at__isnull=True)
+        .first()
+    )
+    if key is None or not hmac.compare_digest(key.key_hash, digest):
+        return None
+    if key.expires_at is not None and key.expires_at <= timezone.now():
+        return None
+    if key.organization.deleted_at is not None:
+        return None
+    return key
+
+
+def api_key_touch(*, key, ip: str | None) -> None:
+    """The API authentication calls this per request; writes at most once a minute."""
+    current = timezone.now()
+    if key.last_used_at and (current - key.last_used_at).total_seconds() < API_KEY_TOUCH_SECONDS:
+        return
+    ApiKey.objects.filter(pk=key.pk).update(last_used_at=current, last_used_ip=ip)
+    key.last_used_at = current

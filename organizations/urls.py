@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from organizations import views
+from organizations import views, views_apikeys
 
 app_name = "organizations"
 
@@ -25,4 +25,11 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("settings/audit/", views.audit_log, name="audit"),
+    # -- API keys
+    path("settings/api-keys/", views_apikeys.api_keys, name="apikeys"),
+    path(
+        "settings/api-keys/<int:key_id>/revoke/",
+        views_apikeys.api_key_revoke,
+        name="apikey_revoke",
+    ),
 ]

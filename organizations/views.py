@@ -61,6 +61,7 @@ def _settings_nav(request, current: str) -> list[dict]:
         ("members", "Members", "organizations:members", "members.view"),
         ("invitations", "Invitations", "organizations:invitations", "members.manage"),
         ("audit", "Audit log", "organizations:audit", "audit.view"),
+        ("apikeys", "API keys", "organizations:apikeys", "apikeys.manage"),
     ]
     return [
         {"label": label, "url": reverse(url_name, args=[slug]), "current": key == current}
