@@ -1,0 +1,474 @@
+"""Every write to the media library: uploads (from a person's disk or an address),
+renames, alt text, deletion; and handing a stored file to a provider.
+
+Pages and the API call these with an organization already resolved from the request.
+Every refusal is a ``MediaError`` whose message says what to fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import time
+from typing import IO
+from urllib.parse import unquote, urljoin, urlsplit
+
+import requests
+from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.providers.base import MediaItem
+from media import processing, selectors
+from media.models import MediaFile
+from media.sniff import ALLOWED_TYPES, HEAD_BYTES, FileType, sniff
+from organizations.models import Organization
+from organizations.services import audit_record
+from postiz.http import absolute_url
+from postiz.ssrf import UnsafeURL, check_url
+
+logger = logging.getLogger("postiz.media")
+
+MB = 1024 * 1024
+MAX_REDIRECTS = 3
+NAME_MAX = 255
+ALT_TEXT_MAX = 1500
+_CHUNK = 64 * 1024
+_KIND_WORDS = {"image": "Images", "video": "Videos", "document": "Documents"}
+
+
+class MediaError(Exception):
+    """A refused media operation; ``message`` tells the person what to do instead."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class MediaInUse(MediaError):
+    """Deleting would take a file from posts that are still to be published."""
+
+    def __init__(self, message: str, *, count: int):
+        super().__init__(message)
+        self.count = count
+
+
+# -- Limits -----------------------------------------------------------------------------
+def size_limit(kind: str) -> int:
+    """The largest file accepted for a kind, in bytes, from settings."""
+    megabytes = {
+        MediaFile.Kind.IMAGE: settings.POSTIZ_MEDIA_MAX_IMAGE_MB,
+        MediaFile.Kind.VIDEO: settings.POSTIZ_MEDIA_MAX_VIDEO_MB,
+        MediaFile.Kind.DOCUMENT: settings.POSTIZ_MEDIA_MAX_DOCUMENT_MB,
+    }[kind]
+    return megabytes * MB
+
+
+def quota_bytes() -> int:
+    """Each organization's storage allowance in bytes; 0 means unlimited."""
+    return settings.POSTIZ_MEDIA_QUOTA_MB * MB
+
+
+def format_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} bytes"
+    if size < MB:
+        return f"{size / 1024:.0f} KB"
+    if size < 1024 * MB:
+        return f"{size / MB:.1f} MB".replace(".0 MB", " MB")
+    return f"{size / (1024 * MB):.2f} GB"
+
+
+def _check_size(*, name: str, kind: str, size: int) -> None:
+    limit = size_limit(kind)
+    if size > limit:
+        raise MediaError(
+            f"{name} is {format_size(size)}; {_KIND_WORDS[kind].lower()} may be at most "
+            f"{format_size(limit)}. Make it smaller and upload it again."
+        )
+
+
+def _check_quota(*, organization: Organization, size: int) -> None:
+    quota = quota_bytes()
+    if not quota:
+        return
+    used = selectors.media_storage_used(organization)
+    if used + size > quota:
+        left = max(quota - used, 0)
+        raise MediaError(
+            f"This file needs {format_size(size)} but {organization.name} has "
+            f"{format_size(left)} left of its {format_size(quota)} of storage. Delete files "
+            "you no longer use from the media library, then try again."
+        )
+
+
+# -- Reading what was given -------------------------------------------------------------
+def _clean_name(name: str | None, fallback: str = "Untitled") -> str:
+    # Browsers on Windows may send a full path; keep the last part only.
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    name = "".join(ch for ch in name if ch.isprintable())
+    return (name or fallback)[:NAME_MAX]
+
+
+def _as_file(file, filename: str | None) -> File:
+    if isinstance(file, bytes | bytearray | memoryview):
+        return ContentFile(bytes(file), name=filename or "file")
+    if not isinstance(file, File):
+        file = File(file, name=filename or getattr(file, "name", None) or "file")
+    return file
+
+
+def _head(file: File) -> bytes:
+    file.seek(0)
+    head = file.read(HEAD_BYTES)
+    file.seek(0)
+    return head
+
+
+def _sha256(file: File) -> str:
+    digest = hashlib.sha256()
+    file.seek(0)
+    for chunk in file.chunks():
+        digest.update(chunk)
+    file.seek(0)
+    return digest.hexdigest()
+
+
+def _probe(file: File, local_path: str | None) -> processing.VideoFacts:
+    path = local_path
+    if path is None and hasattr(file, "temporary_file_path"):
+        path = file.temporary_file_path()
+    if path is not None:
+        return processing.probe_video(path)
+    if not processing.shutil.which("ffprobe"):
+        return processing.VideoFacts()
+    # A small upload kept in memory: ffprobe needs it on disk.
+    with tempfile.NamedTemporaryFile(suffix=".video") as spool:
+        for chunk in file.chunks():
+            spool.write(chunk)
+        spool.flush()
+        file.seek(0)
+        return processing.probe_video(spool.name)
+
+
+# -- Uploading --------------------------------------------------------------------------
+def media_upload(
+    *,
+    organization: Organization,
+    actor,
+    file,
+    filename: str | None = None,
+    name: str | None = None,
+) -> MediaFile:
+    """Any member with media.manage: store a checked, cleaned file in the organization's
+    library. The type comes from the bytes; limits and quota are checked before saving."""
+    return _store(organization=organization, actor=actor, file=_as_file(file, filename), name=name)
+
+
+def _store(
+    *,
+    organization: Organization,
+    actor,
+    file: File,
+    name: str | None,
+    source_url: str = "",
+    local_path: str | None = None,
+) -> MediaFile:
+    display_name = _clean_name(name or getattr(file, "name", None))
+    size = file.size
+    if not size:
+        raise MediaError(f"{display_name} is empty. Choose the file again.")
+    file_type = sniff(_head(file))
+    if file_type is None:
+        raise MediaError(
+            f"{display_name} is not a file type Postiz accepts. Upload {ALLOWED_TYPES}."
+        )
+    _check_size(name=display_name, kind=file_type.kind, size=size)
+    _check_quota(organization=organization, size=size)
+
+    media = MediaFile(
+        organization=organization,
+        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        name=display_name,
+        kind=file_type.kind,
+        mime_type=file_type.mime_type,
+        source_url=source_url[:2000],
+    )
+    thumbnail = None
+    if file_type.kind == MediaFile.Kind.IMAGE:
+        try:
+            clean = processing.clean_image(file.read(), file_type.mime_type)
+        except processing.ImageProblem as exc:
+            raise MediaError(f"{display_name}: {exc}") from None
+        content: File = ContentFile(clean.data)
+        media.width, media.height = clean.width, clean.height
+        thumbnail = ContentFile(clean.thumbnail)
+    else:
+        content = file
+        if file_type.kind == MediaFile.Kind.VIDEO:
+            facts = _probe(file, local_path)
+            media.width, media.height, media.duration = facts.width, facts.height, facts.duration
+    media.size = content.size
+    media.sha256 = _sha256(content)
+    return _save(media=media, content=content, thumbnail=thumbnail, file_type=file_type)
+
+
+def _save(*, media: MediaFile, content: File, thumbnail, file_type: FileType) -> MediaFile:
+    organization = media.organization
+    stored: list[tuple[object, str]] = []
+    try:
+        # Bytes go to storage outside the transaction: a long upload must not hold a lock.
+        media.file.save(f"upload.{file_type.extension}", content, save=False)
+        stored.append((media.file.storage, media.file.name))
+        if thumbnail is not None:
+            media.thumbnail.save("thumb.webp", thumbnail, save=False)
+            stored.append((media.thumbnail.storage, media.thumbnail.name))
+        with transaction.atomic():
+            # One upload at a time per organization past this point, so two uploads
+            # cannot both fit in the last free megabytes.
+            Organization.objects.select_for_update().only("pk").get(pk=organization.pk)
+            _check_quota(organization=organization, size=media.size)
+            media.save()
+    except BaseException:
+        for storage, stored_name in stored:
+            try:
+                storage.delete(stored_name)
+            except Exception:
+                logger.warning("Could not remove %s after a failed upload", stored_name)
+        raise
+    return media
+
+
+# -- Uploading from an address ----------------------------------------------------------
+def _check_address(url: str) -> None:
+    parts = urlsplit(url)
+    allowed = {"https", "http"} if settings.POSTIZ_ALLOW_PRIVATE_URLS else {"https"}
+    if parts.scheme not in allowed or not parts.hostname:
+        raise MediaError(
+            f"{url} is not an https:// address. Use the file's https:// link, "
+            "or download it and upload it from your computer."
+        )
+    try:
+        check_url(url)
+    except UnsafeURL as exc:
+        raise MediaError(str(exc)) from None
+
+
+def _filename_from(url: str) -> str:
+    path = unquote(urlsplit(url).path)
+    return _clean_name(path.rsplit("/", 1)[-1], fallback=urlsplit(url).hostname or "download")
+
+
+def _open_following_redirects(session: requests.Session, url: str, timeout: float):
+    for _ in range(MAX_REDIRECTS + 1):
+        _check_address(url)
+        host = urlsplit(url).hostname
+        try:
+            response = session.get(
+                url,
+                stream=True,
+                allow_redirects=False,
+                timeout=(timeout, timeout),
+                headers={"Accept": "image/*, video/*, application/pdf;q=0.9, */*;q=0.1"},
+            )
+        except requests.Timeout:
+            raise MediaError(
+                f"{host} did not answer within {timeout:g} seconds. Try again later, or "
+                "download the file and upload it from your computer."
+            ) from None
+        except requests.RequestException:
+            raise MediaError(f"Could not connect to {host}. Check the address.") from None
+        if response.is_redirect:
+            url = urljoin(url, response.headers["Location"])
+            response.close()
+            continue
+        return response, url
+    raise MediaError(
+        f"The address redirected more than {MAX_REDIRECTS} times. Use the file's final address."
+    )
+
+
+def _download(response: requests.Response, url: str, spool: IO[bytes]) -> int:
+    host = urlsplit(url).hostname
+    largest = max(size_limit(kind) for kind in MediaFile.Kind.values)
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > largest:
+        raise MediaError(
+            f"The file at {host} is {format_size(int(declared))}; the largest file Postiz "
+            f"takes is {format_size(largest)}."
+        )
+    deadline = time.monotonic() + settings.POSTIZ_MEDIA_FETCH_TOTAL_SECONDS
+    received, head, limit = 0, b"", largest
+    file_type = None
+    try:
+        for chunk in response.iter_content(_CHUNK):
+            if file_type is None:
+                head += chunk
+                if len(head) >= HEAD_BYTES or not chunk:
+                    file_type = sniff(head)
+                    if file_type is None:
+                        raise MediaError(
+                            f"The file at {host} is not a type Postiz accepts (it was not "
+                            f"{ALLOWED_TYPES}). Check that the link opens the file itself, "
+                            "not a page showing it."
+                        )
+                    limit = size_limit(file_type.kind)
+            received += len(chunk)
+            if received > limit:
+                kind = file_type.kind if file_type else "file"
+                raise MediaError(
+                    f"The file at {host} is larger than {format_size(limit)}, the most "
+                    f"Postiz takes for {_KIND_WORDS.get(kind, 'files').lower()}."
+                )
+            if time.monotonic() > deadline:
+                raise MediaError(
+                    f"{host} is sending the file too slowly. Download it and upload it "
+                    "from your computer."
+                )
+            spool.write(chunk)
+    except requests.RequestException:
+        raise MediaError(
+            f"{host} stopped sending the file. Try again later, or download it and upload "
+            "it from your computer."
+        ) from None
+    finally:
+        response.close()
+    spool.flush()
+    return received
+
+
+def media_upload_from_url(*, organization: Organization, actor, url: str) -> MediaFile:
+    """Any member with media.manage: fetch a public https file (every redirect checked
+    against private addresses, size capped while streaming) and store it like an upload."""
+    url = (url or "").strip()
+    if not url:
+        raise MediaError("Enter the address of the file.")
+    timeout = settings.POSTIZ_MEDIA_FETCH_TIMEOUT
+    with requests.Session() as session, tempfile.NamedTemporaryFile(suffix=".download") as spool:
+        response, final_url = _open_following_redirects(session, url, timeout)
+        if response.status_code != 200:
+            response.close()
+            raise MediaError(
+                f"{urlsplit(final_url).hostname} answered {response.status_code} for this "
+                "address. Check that the link opens the file itself and is public."
+            )
+        _download(response, final_url, spool)
+        spool.seek(0)
+        file = File(spool, name=_filename_from(final_url))
+        return _store(
+            organization=organization,
+            actor=actor,
+            file=file,
+            name=file.name,
+            source_url=url,
+            local_path=spool.name,
+        )
+
+
+# -- Editing ----------------------------------------------------------------------------
+def media_rename(*, media_file: MediaFile, actor, name: str) -> MediaFile:
+    """Any member with media.manage: change the name people see (the stored file stays)."""
+    cleaned = " ".join((name or "").split())
+    if not cleaned:
+        raise MediaError("Enter a name for the file.")
+    if len(cleaned) > NAME_MAX:
+        raise MediaError(
+            f"Names may be at most {NAME_MAX} characters; this one has {len(cleaned)}."
+        )
+    with transaction.atomic():
+        MediaFile.objects.filter(pk=media_file.pk).update(name=cleaned)
+    media_file.name = cleaned
+    return media_file
+
+
+def media_set_alt_text(*, media_file: MediaFile, actor, alt_text: str) -> MediaFile:
+    """Any member with media.manage: set the description read aloud by screen readers."""
+    cleaned = (alt_text or "").strip()
+    if len(cleaned) > ALT_TEXT_MAX:
+        raise MediaError(
+            f"Alt text may be at most {ALT_TEXT_MAX} characters; this one has {len(cleaned)}. "
+            "Shorten it."
+        )
+    with transaction.atomic():
+        MediaFile.objects.filter(pk=media_file.pk).update(alt_text=cleaned)
+    media_file.alt_text = cleaned
+    return media_file
+
+
+def media_delete(*, media_file: MediaFile, actor, force: bool = False, request=None) -> MediaFile:
+    """Any member with media.manage: take a file out of the library. Raises MediaInUse
+    when posts still to be published use it, unless ``force``; those posts keep it."""
+    with transaction.atomic():
+        locked = MediaFile.objects.select_for_update().get(pk=media_file.pk)
+        if locked.deleted_at is not None:
+            return locked
+        pending = selectors.media_pending_use_count(locked)
+        if pending and not force:
+            raise MediaInUse(
+                f"{locked.name} is still used by {pending} scheduled post"
+                f"{'s' if pending != 1 else ''} (drafts and failed posts count). Those posts "
+                "keep the file if you delete it anyway; remove it from them first if it "
+                "should not be published.",
+                count=pending,
+            )
+        locked.deleted_at = timezone.now()
+        locked.save(update_fields=["deleted_at"])
+        audit_record(
+            action="media.delete",
+            actor=actor,
+            organization=locked.organization,
+            target=locked,
+            details={"name": locked.name, "size": locked.size, "still_used_by": pending},
+            request=request,
+        )
+        if not selectors.media_is_attached(locked):
+            # Nothing refers to the bytes any more: free the storage once committed.
+            names = [locked.file.name, locked.thumbnail.name]
+            storage = locked.file.storage
+            transaction.on_commit(lambda: _delete_stored(storage, names))
+    return locked
+
+
+def _delete_stored(storage, names) -> None:
+    for name in names:
+        if name:
+            try:
+                storage.delete(name)
+            except Exception:
+                logger.warning("Could not delete stored media %s", name, exc_info=True)
+
+
+# -- Handing files to providers -----------------------------------------------------------
+def media_public_url(media_file: MediaFile) -> str:
+    """The absolute address networks fetch the file from."""
+    url = media_file.file.url
+    if url.startswith(("http://", "https://")):
+        return url
+    return absolute_url(url)
+
+
+def media_as_item(media_file: MediaFile, alt_text: str = "") -> MediaItem:
+    """The composer's validator and the publisher call this: a provider-ready view of a
+    stored file, read lazily from storage."""
+
+    def read() -> bytes:
+        with media_file.file.storage.open(media_file.file.name, "rb") as handle:
+            return handle.read()
+
+    extension = os.path.splitext(media_file.file.name)[1]
+    stem = os.path.splitext(media_file.name)[0] or "file"
+    return MediaItem(
+        mime_type=media_file.mime_type,
+        size=media_file.size,
+        read=read,
+        filename=f"{stem}{extension}",
+        width=media_file.width,
+        height=media_file.height,
+        duration=media_file.duration,
+        alt_text=alt_text or media_file.alt_text,
+        public_url=media_public_url(media_file),
+    )
