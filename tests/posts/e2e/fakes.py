@@ -1,0 +1,112 @@
+"""One fake network per test, on the local HTTP server: routes by method and path, keeps
+every request it was sent, and answers with the networks' recorded responses.
+
+``FakeNetwork(httpserver)`` catches every path; ``fake.on("POST", r"/api/v1/statuses",
+answer, ...)`` answers the first call with the first answer, the next with the next, and
+repeats the last one. An answer is a werkzeug Response or ``f(call) -> Response``. A path
+nobody declared answers 404 and is listed in ``fake.unrouted``, so a test can say that
+nothing unexpected was called.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from werkzeug import Response
+
+PROVIDER_TESTS = Path(__file__).resolve().parents[2] / "providers"
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    args: dict
+    headers: dict
+    form: dict
+    raw: bytes
+    files: dict = field(default_factory=dict)
+
+    @property
+    def json(self):
+        try:
+            return json.loads(self.raw)
+        except ValueError:
+            return None
+
+
+Answer = Response | Callable[[Call], Response]
+
+
+class FakeNetwork:
+    def __init__(self, httpserver):
+        self.origin = httpserver.url_for("").rstrip("/")
+        self.calls: list[Call] = []
+        self.unrouted: list[Call] = []
+        self._routes: list[tuple[str, re.Pattern, list[Answer]]] = []
+        self._lock = threading.Lock()
+        httpserver.expect_request(re.compile(r".*")).respond_with_handler(self._handle)
+
+    def on(self, method: str, pattern: str, *answers: Answer) -> FakeNetwork:
+        self._routes.append((method, re.compile(pattern + r"$"), list(answers)))
+        return self
+
+    def sent(self, method: str, pattern: str) -> list[Call]:
+        """The calls that reached ``method pattern``, in order."""
+        regex = re.compile(pattern + r"$")
+        return [c for c in self.calls if c.method == method and regex.match(c.path)]
+
+    def _handle(self, request) -> Response:
+        raw = request.get_data(cache=True)
+        call = Call(
+            method=request.method,
+            path=request.path,
+            args=request.args.to_dict(),
+            headers=dict(request.headers),
+            form=request.form.to_dict(),
+            raw=raw,
+            files={name: f.read() for name, f in request.files.items()},
+        )
+        with self._lock:
+            self.calls.append(call)
+            for method, regex, answers in self._routes:
+                if method == call.method and regex.match(call.path):
+                    answer = answers.pop(0) if len(answers) > 1 else answers[0]
+                    break
+            else:
+                self.unrouted.append(call)
+                return Response('{"error": "no such route on the fake"}', status=404)
+        return answer if isinstance(answer, Response) else answer(call)
+
+
+# -- Recorded responses -----------------------------------------------------------------
+def recorded(network: str, name: str, **subst: str) -> dict:
+    """A response recorded in tests/providers/<network>/fixtures: {status, headers, body}.
+    ``{key}`` placeholders in it are filled from ``subst`` (the fake's origin, a key)."""
+    text = (PROVIDER_TESTS / network / "fixtures" / f"{name}.json").read_text()
+    for key, value in subst.items():
+        text = text.replace("{" + key + "}", value)
+    return json.loads(text)
+
+
+def as_response(data: dict) -> Response:
+    body = data.get("body", "")
+    if not isinstance(body, str):
+        body = json.dumps(body)
+    headers = {"Content-Type": "application/json", **data.get("headers", {})}
+    return Response(body, status=data.get("status", 200), headers=headers)
+
+
+def answer(
+    network: str, name: str, edit: Callable[[dict], None] | None = None, **subst
+) -> Response:
+    """A recorded response, optionally edited (``edit(body)``) to tell two calls apart."""
+    data = recorded(network, name, **subst)
+    if edit is not None:
+        edit(data["body"])
+    return as_response(data)

@@ -1,0 +1,637 @@
+"""How each network is connected, faked and checked in the end-to-end publishing tests.
+
+One ``Network`` per provider: ``connect`` stores the channel the way that network's connect
+flow does (the credentials and meta its provider reads) and points the provider at the
+fake; ``routes`` declares the fake's answers (recorded responses, with ids told apart per
+call); ``check`` asserts what the network received and what each item recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+from coincurve import PrivateKey
+
+from integrations.models import Integration
+from integrations.providers.nostr import note_id
+from tests.posts.e2e.fakes import FakeNetwork, answer, recorded
+from tests.providers.conftest import point
+from tests.providers.nostr.relay import Relay, valid
+
+ROOT_TEXT = "Launch day at Acme"
+REPLY_TEXT = "Details in the first reply"
+
+
+@dataclass
+class Context:
+    org: object
+    settings: object
+    httpserver: object
+    fake: FakeNetwork
+    cleanups: list[Callable[[], None]] = field(default_factory=list)
+    relay: Relay | None = None
+
+    def configure(self, **values: str) -> None:
+        self.settings.PROVIDER_SETTINGS = {**self.settings.PROVIDER_SETTINGS, **values}
+
+    def channel(self, identifier: str, external_id: str, **fields) -> Integration:
+        return Integration.objects.create(
+            organization=self.org,
+            provider=identifier,
+            external_id=external_id,
+            name=fields.pop("name", f"Acme on {identifier}"),
+            **fields,
+        )
+
+
+@dataclass
+class Network:
+    identifier: str
+    connect: Callable[[Context], Integration]
+    check: Callable[[Context, object, list], None]
+    texts: tuple[str, ...] = (ROOT_TEXT, REPLY_TEXT)
+    settings: dict = field(default_factory=dict)
+
+    def __str__(self):
+        return self.identifier
+
+
+def bumped(value: str, by: int) -> str:
+    """A numeric id ``by`` above ``value`` (the next object the network creates)."""
+    return str(int(value) + by)
+
+
+def call_number(fake: FakeNetwork, method: str, pattern: str) -> int:
+    """0 for the first call to this route, 1 for the next…"""
+    return len(fake.sent(method, pattern)) - 1
+
+
+# -- Bluesky: a PDS given by the channel's meta; records with a fixed rkey ---------------
+DID = "did:plc:ewvi7nxzyoun6zhxrhs64oiz"
+JWT = "eyJhY2Nlc3M.eyJvbGQ.c2ln"
+CREATE_RECORD = r"/xrpc/com\.atproto\.repo\.createRecord"
+# Three parts, so the third's parent (the second) differs from its root (the first).
+BLUESKY_TEXTS = (ROOT_TEXT, REPLY_TEXT, "And a third part")
+
+
+def bluesky_connect(ctx: Context) -> Integration:
+    pds = ctx.fake.origin
+
+    def created(call):
+        n = call_number(ctx.fake, "POST", CREATE_RECORD)
+        return answer(
+            "bluesky",
+            "create_record",
+            edit=lambda body: body.update(cid=f"bafyreicid{n}"),
+            rkey=call.json["rkey"],
+        )
+
+    ctx.fake.on("POST", CREATE_RECORD, created)
+    return ctx.channel(
+        "bluesky",
+        DID,
+        username="alice.example.com",
+        credentials={
+            "access_jwt": JWT,
+            "refresh_jwt": "eyJyZWZyZXNo.eyJvbGQ.c2ln",
+            "identifier": "alice.example.com",
+            "app_password": "abcd-efgh-ijkl-mnop",
+        },
+        meta={"did": DID, "handle": "alice.example.com", "pds": pds, "service": pds},
+    )
+
+
+def bluesky_check(ctx: Context, post, items) -> None:
+    calls = ctx.fake.sent("POST", CREATE_RECORD)
+    assert all(c.headers["Authorization"] == f"Bearer {JWT}" for c in calls)
+    bodies = [c.json for c in calls]
+    assert [(b["repo"], b["collection"]) for b in bodies] == [(DID, "app.bsky.feed.post")] * 3
+    records = [b["record"] for b in bodies]
+    assert [r["text"] for r in records] == list(BLUESKY_TEXTS)
+    uris = [f"at://{DID}/app.bsky.feed.post/{b['rkey']}" for b in bodies]
+    refs = [{"uri": uri, "cid": f"bafyreicid{n}"} for n, uri in enumerate(uris)]
+    assert "reply" not in records[0]
+    # Every reply names the thread's root, and its parent: the item just before it.
+    assert records[1]["reply"] == {"root": refs[0], "parent": refs[0]}
+    assert records[2]["reply"] == {"root": refs[0], "parent": refs[1]}
+    assert [i.remote_id for i in items] == uris
+    assert [i.remote_extra["cid"] for i in items] == [r["cid"] for r in refs]
+    assert post.remote_url == f"https://bsky.app/profile/alice.example.com/post/{bodies[0]['rkey']}"
+
+
+# -- Mastodon: the instance given by the channel's meta ---------------------------------
+MASTODON_ACCOUNT = "109302436954721982"
+MASTODON_TOKEN = "ZA-Yj3aBD8U8Cm7lKUp-lm9O9BmDgdhHzDeqsY8tlL0"
+MASTODON_STATUS = "103270115826048975"
+STATUSES = r"/api/v1/statuses"
+
+
+def mastodon_channel(ctx: Context) -> Integration:
+    return ctx.channel(
+        "mastodon",
+        MASTODON_ACCOUNT,
+        username="@alice@social.example",
+        credentials={"access_token": MASTODON_TOKEN},
+        meta={"instance": ctx.fake.origin, "account_id": MASTODON_ACCOUNT},
+    )
+
+
+def mastodon_status(origin: str, id_: str, reply_to: str | None = None):
+    def edit(body):
+        body["id"] = id_
+        body["in_reply_to_id"] = reply_to
+        body["url"] = f"{origin}/@alice/{id_}"
+        body["uri"] = f"{origin}/users/alice/statuses/{id_}"
+
+    return answer("mastodon", "status", edit=edit, base=origin)
+
+
+def mastodon_connect(ctx: Context) -> Integration:
+    origin = ctx.fake.origin
+    reply_id = bumped(MASTODON_STATUS, 1)
+    ctx.fake.on(
+        "POST",
+        STATUSES,
+        mastodon_status(origin, MASTODON_STATUS),
+        mastodon_status(origin, reply_id, MASTODON_STATUS),
+    )
+    return mastodon_channel(ctx)
+
+
+def mastodon_check(ctx: Context, post, items) -> None:
+    calls = ctx.fake.sent("POST", STATUSES)
+    assert [c.json for c in calls] == [
+        {"status": ROOT_TEXT, "visibility": "public"},
+        {"status": REPLY_TEXT, "visibility": "public", "in_reply_to_id": MASTODON_STATUS},
+    ]
+    # Each item is its own idempotency key: a retry of one never swallows the other.
+    assert [c.headers["Idempotency-Key"] for c in calls] == [str(i.pk) for i in items]
+    assert all(c.headers["Authorization"] == f"Bearer {MASTODON_TOKEN}" for c in calls)
+    assert [i.remote_id for i in items] == [MASTODON_STATUS, bumped(MASTODON_STATUS, 1)]
+    assert post.remote_url == f"{ctx.fake.origin}/@alice/{MASTODON_STATUS}"
+
+
+# -- Discord: a webhook into a forum channel (each post opens a thread) ------------------
+HOOK_ID = "223704706495545344"
+HOOK_TOKEN = "3d89bb7572e0fb30d8128367b3b1b44fecd1726de135cbe28a41f8b2f777c372ba2939e72279b94"
+GUILD = "199737254929760256"
+FORUM = "199737254929760256"
+FORUM_THREAD = "1175871500000000001"
+HOOK_PATH = f"/api/webhooks/{HOOK_ID}/{HOOK_TOKEN}"
+
+
+def discord_connect(ctx: Context) -> Integration:
+    point(ctx.settings, ctx.httpserver, "discord", api="/api")
+    # The forum opens a thread for the first message: it answers from that thread.
+    opened = answer("discord", "message", edit=lambda body: body.update(channel_id=FORUM_THREAD))
+    ctx.fake.on("POST", HOOK_PATH, opened, answer("discord", "message_in_thread"))
+    return ctx.channel(
+        "discord",
+        HOOK_ID,
+        credentials={"webhook_url": f"https://discord.com/api/webhooks/{HOOK_ID}/{HOOK_TOKEN}"},
+        meta={"channel_id": FORUM, "guild_id": GUILD},
+        preferences={"forum": True},
+    )
+
+
+def discord_check(ctx: Context, post, items) -> None:
+    calls = ctx.fake.sent("POST", HOOK_PATH)
+    assert [c.args for c in calls] == [
+        {"wait": "true"},
+        {"wait": "true", "thread_id": FORUM_THREAD},
+    ]
+    assert [c.json for c in calls] == [
+        {"content": ROOT_TEXT, "allowed_mentions": {"parse": []}, "thread_name": ROOT_TEXT},
+        {"content": REPLY_TEXT, "allowed_mentions": {"parse": []}},
+    ]
+    root_id = recorded("discord", "message")["body"]["id"]
+    reply_id = recorded("discord", "message_in_thread")["body"]["id"]
+    assert [i.remote_id for i in items] == [root_id, reply_id]
+    assert post.remote_url == f"https://discord.com/channels/{GUILD}/{FORUM_THREAD}/{root_id}"
+
+
+# -- Discord bot: the operator's bot posts in a guild channel -----------------------------
+BOT_TOKEN = "MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs"
+BOT_CHANNEL = "199737254929760256"
+BOT_MESSAGES = f"/api/channels/{BOT_CHANNEL}/messages"
+
+
+def discord_bot_connect(ctx: Context) -> Integration:
+    ctx.configure(
+        DISCORD_CLIENT_ID="discord-client-id",
+        DISCORD_CLIENT_SECRET="discord-client-secret",
+        DISCORD_BOT_TOKEN=BOT_TOKEN,
+    )
+    point(ctx.settings, ctx.httpserver, "discord-bot", api="/api")
+    root = recorded("discord", "message")["body"]["id"]
+    second = answer("discord", "message", edit=lambda body: body.update(id=bumped(root, 1)))
+    ctx.fake.on("POST", BOT_MESSAGES, answer("discord", "message"), second)
+    return ctx.channel(
+        "discord-bot",
+        BOT_CHANNEL,
+        username="general",
+        meta={
+            "channel_id": BOT_CHANNEL,
+            "guild_id": GUILD,
+            "guild_name": "Acme",
+            "channel_type": "text",
+        },
+    )
+
+
+def discord_bot_check(ctx: Context, post, items) -> None:
+    calls = ctx.fake.sent("POST", BOT_MESSAGES)
+    assert all(c.headers["Authorization"] == f"Bot {BOT_TOKEN}" for c in calls)
+    root = recorded("discord", "message")["body"]["id"]
+    assert [c.json for c in calls] == [
+        {
+            "content": ROOT_TEXT,
+            "allowed_mentions": {"parse": []},
+            "nonce": str(items[0].pk),
+            "enforce_nonce": True,
+        },
+        {
+            "content": REPLY_TEXT,
+            "allowed_mentions": {"parse": []},
+            "nonce": str(items[1].pk),
+            "enforce_nonce": True,
+            "message_reference": {"message_id": root, "fail_if_not_exists": True},
+        },
+    ]
+    assert [i.remote_id for i in items] == [root, bumped(root, 1)]
+    assert post.remote_url == f"https://discord.com/channels/{GUILD}/{BOT_CHANNEL}/{root}"
+
+
+# -- Slack: a bot token and a channel; replies hang off the first message's ts ------------
+SLACK_TOKEN = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy"
+SLACK_CHANNEL = "C012AB3CD"
+
+
+def slack_connect(ctx: Context) -> Integration:
+    ctx.configure(SLACK_CLIENT_ID="4b39e9-752c4", SLACK_CLIENT_SECRET="slack-client-secret")
+    point(ctx.settings, ctx.httpserver, "slack", auth="/oauth/v2", api="/api")
+
+    def permalink(call):
+        ts = call.args["message_ts"]
+        link = f"https://acme.slack.com/archives/{SLACK_CHANNEL}/p{ts.replace('.', '')}"
+        return answer("slack", "permalink", edit=lambda body: body.update(permalink=link))
+
+    ctx.fake.on(
+        "POST",
+        r"/api/chat\.postMessage",
+        answer("slack", "post_message"),
+        answer("slack", "post_reply"),
+    )
+    ctx.fake.on("GET", r"/api/chat\.getPermalink", permalink)
+    return ctx.channel(
+        "slack",
+        f"T9TK3CUKW:{SLACK_CHANNEL}",
+        username="#general",
+        credentials={"access_token": SLACK_TOKEN},
+        meta={"team_id": "T9TK3CUKW", "channel_id": SLACK_CHANNEL, "team_name": "Acme"},
+    )
+
+
+def slack_check(ctx: Context, post, items) -> None:
+    calls = ctx.fake.sent("POST", r"/api/chat\.postMessage")
+    root_ts = recorded("slack", "post_message")["body"]["ts"]
+    reply_ts = recorded("slack", "post_reply")["body"]["ts"]
+
+    def metadata(item):
+        return {"event_type": "scheduled_post", "event_payload": {"post_id": str(item.pk)}}
+
+    assert [c.json for c in calls] == [
+        {"channel": SLACK_CHANNEL, "text": ROOT_TEXT, "metadata": metadata(items[0])},
+        {
+            "channel": SLACK_CHANNEL,
+            "text": REPLY_TEXT,
+            "metadata": metadata(items[1]),
+            "thread_ts": root_ts,
+        },
+    ]
+    assert all(c.headers["Authorization"] == f"Bearer {SLACK_TOKEN}" for c in calls)
+    assert [i.remote_id for i in items] == [root_ts, reply_ts]
+    assert post.remote_url == (
+        f"https://acme.slack.com/archives/{SLACK_CHANNEL}/p{root_ts.replace('.', '')}"
+    )
+
+
+# -- Telegram: a bot token and a channel it administers -----------------------------------
+TELEGRAM_TOKEN = "7012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw4"
+TELEGRAM_CHAT = "-1001234567890"
+SEND_MESSAGE = f"/tg/bot{TELEGRAM_TOKEN}/sendMessage"
+
+
+def telegram_channel(ctx: Context) -> Integration:
+    point(ctx.settings, ctx.httpserver, "telegram", api="/tg")
+    return ctx.channel(
+        "telegram",
+        TELEGRAM_CHAT,
+        name="Postiz News",
+        username="@postiznews",
+        credentials={"bot_token": TELEGRAM_TOKEN},
+        meta={"chat_id": TELEGRAM_CHAT, "chat_type": "channel"},
+    )
+
+
+def telegram_connect(ctx: Context) -> Integration:
+    def reply(body):
+        body["result"]["message_id"] = 43
+        body["result"]["reply_to_message"]["message_id"] = 42
+
+    ctx.fake.on(
+        "POST",
+        SEND_MESSAGE,
+        answer("telegram", "send_message"),
+        answer("telegram", "send_message_reply", edit=reply),
+    )
+    return telegram_channel(ctx)
+
+
+def telegram_check(ctx: Context, post, items) -> None:
+    calls = ctx.fake.sent("POST", SEND_MESSAGE)
+    preview = {"is_disabled": False}
+    assert [c.json for c in calls] == [
+        {"chat_id": TELEGRAM_CHAT, "text": ROOT_TEXT, "link_preview_options": preview},
+        {
+            "chat_id": TELEGRAM_CHAT,
+            "text": REPLY_TEXT,
+            "link_preview_options": preview,
+            "reply_parameters": {"message_id": 42},
+        },
+    ]
+    assert [i.remote_id for i in items] == ["42", "43"]
+    assert post.remote_url == "https://t.me/postiznews/42"
+
+
+# -- Nostr: a key and a relay (the fake relay verifies every signature) -------------------
+NOSTR_SECRET = "67dea2ed018072d675f5415ecfaed7d2597555e202d85b3d65ea4e58d2d92ffa"
+NOSTR_PUBKEY = PrivateKey(bytes.fromhex(NOSTR_SECRET)).public_key_xonly.format().hex()
+
+
+def nostr_connect(ctx: Context) -> Integration:
+    ctx.relay = Relay()
+    ctx.cleanups.append(ctx.relay.stop)
+    return ctx.channel(
+        "nostr",
+        NOSTR_PUBKEY,
+        credentials={"private_key": NOSTR_SECRET},
+        meta={"pubkey": NOSTR_PUBKEY, "relays": [ctx.relay.url]},
+    )
+
+
+def nostr_check(ctx: Context, post, items) -> None:
+    root, reply = ctx.relay.received
+    assert valid(root) and valid(reply)
+    assert (root["kind"], root["content"], root["tags"]) == (1, ROOT_TEXT, [])
+    assert (reply["kind"], reply["content"]) == (1, REPLY_TEXT)
+    # NIP-10: a direct reply to the root carries the marked root tag and the author.
+    assert reply["tags"] == [
+        ["e", root["id"], ctx.relay.url, "root", NOSTR_PUBKEY],
+        ["p", NOSTR_PUBKEY],
+    ]
+    assert set(ctx.relay.events) == {root["id"], reply["id"]}
+    assert [i.remote_id for i in items] == [root["id"], reply["id"]]
+    assert post.remote_url == f"https://njump.me/{note_id(root['id'])}"
+
+
+# -- X: OAuth 2 user token ----------------------------------------------------------------
+X_TOKEN = "x-access-secret-token-123"
+X_USER = "2244994945"
+TWEETS = r"/b/2/tweets"
+
+
+def x_channel(ctx: Context) -> Integration:
+    ctx.configure(X_CLIENT_ID="x-client-id", X_CLIENT_SECRET="x-client-secret")
+    point(ctx.settings, ctx.httpserver, "x", auth="/a", api="/b", upload="/u")
+    return ctx.channel(
+        "x",
+        X_USER,
+        username="acme",
+        credentials={"access_token": X_TOKEN, "refresh_token": "x-refresh-zzz"},
+    )
+
+
+X_ROOT = recorded("x", "tweet_created")["body"]["data"]["id"]
+
+
+def x_connect(ctx: Context) -> Integration:
+    def second(body):
+        body["data"].update(id=bumped(X_ROOT, 1), text=REPLY_TEXT)
+
+    ctx.fake.on("POST", TWEETS, answer("x", "tweet_created"), answer("x", "tweet_created", second))
+    return x_channel(ctx)
+
+
+def x_check(ctx: Context, post, items) -> None:
+    calls = ctx.fake.sent("POST", TWEETS)
+    assert [c.json for c in calls] == [
+        {"text": ROOT_TEXT},
+        {"text": REPLY_TEXT, "reply": {"in_reply_to_tweet_id": X_ROOT}},
+    ]
+    assert all(c.headers["Authorization"] == f"Bearer {X_TOKEN}" for c in calls)
+    assert [i.remote_id for i in items] == [X_ROOT, bumped(X_ROOT, 1)]
+    assert post.remote_url == f"https://x.com/i/web/status/{X_ROOT}"
+
+
+# -- LinkedIn: a member, or a page the member administers; the reply is a comment ---------
+LINKEDIN_TOKEN = "li-secret-access-token-987"
+SHARE = recorded("linkedin", "post_created")["headers"]["x-restli-id"]
+COMMENT = recorded("linkedin", "comment_created")["body"]["commentUrn"]
+DISTRIBUTION = {
+    "feedDistribution": "MAIN_FEED",
+    "targetEntities": [],
+    "thirdPartyDistributionChannels": [],
+}
+
+
+def linkedin_channel(ctx: Context, identifier: str, external_id: str, urn: str) -> Integration:
+    ctx.configure(LINKEDIN_CLIENT_ID="li-client-id", LINKEDIN_CLIENT_SECRET="li-client-secret")
+    point(ctx.settings, ctx.httpserver, identifier, auth="/a", token="/t", api="/b")
+    ctx.fake.on("POST", r"/b/rest/posts", answer("linkedin", "post_created"))
+    ctx.fake.on("POST", r"/b/rest/socialActions/.+/comments", answer("linkedin", "comment_created"))
+    return ctx.channel(
+        identifier, external_id, credentials={"access_token": LINKEDIN_TOKEN}, meta={"urn": urn}
+    )
+
+
+def linkedin_checker(urn: str) -> Callable:
+    def check(ctx: Context, post, items) -> None:
+        [created] = ctx.fake.sent("POST", r"/b/rest/posts")
+        [comment] = ctx.fake.sent("POST", r"/b/rest/socialActions/.+/comments")
+        assert created.json == {
+            "author": urn,
+            "commentary": ROOT_TEXT,
+            "visibility": "PUBLIC",
+            "distribution": DISTRIBUTION,
+            "lifecycleState": "PUBLISHED",
+            "isReshareDisabledByAuthor": False,
+        }
+        assert created.headers["X-Restli-Protocol-Version"] == "2.0.0"
+        assert created.headers["Linkedin-Version"]
+        # The second item is a comment on the post just created.
+        assert unquote(comment.path) == f"/b/rest/socialActions/{SHARE}/comments"
+        assert comment.json == {"actor": urn, "object": SHARE, "message": {"text": REPLY_TEXT}}
+        assert [i.remote_id for i in items] == [SHARE, COMMENT]
+        assert post.remote_url == f"https://www.linkedin.com/feed/update/{SHARE}"
+
+    return check
+
+
+# -- Threads: a container per item, then publish; replies name the previous post ----------
+THREADS_TOKEN = "THAA-secret-long-lived-token"
+THREADS_USER = "1234567890"
+CONTAINER = recorded("threads", "container")["body"]["id"]
+THREADS_POST = recorded("threads", "published")["body"]["id"]
+
+
+def threads_connect(ctx: Context) -> Integration:
+    ctx.configure(THREADS_APP_ID="threads-app-id", THREADS_APP_SECRET="threads-app-secret")
+    point(ctx.settings, ctx.httpserver, "threads", auth="/a", api="/g")
+
+    def numbered(name: str, first: str):
+        return [
+            answer("threads", name, edit=lambda body, n=n: body.update(id=bumped(first, n)))
+            for n in (0, 1)
+        ]
+
+    def read(call):
+        object_id = call.path.rsplit("/", 1)[-1]
+        if call.args.get("fields") == "permalink":
+            link = f"https://www.threads.com/@acme/post/{object_id}"
+            return answer(
+                "threads", "permalink", edit=lambda b: b.update(id=object_id, permalink=link)
+            )
+        return answer("threads", "status_finished", edit=lambda b: b.update(id=object_id))
+
+    base = f"/g/v1.0/{THREADS_USER}"
+    ctx.fake.on("POST", base + "/threads", *numbered("container", CONTAINER))
+    ctx.fake.on("POST", base + "/threads_publish", *numbered("published", THREADS_POST))
+    ctx.fake.on("GET", r"/g/v1\.0/\d+", read)
+    return ctx.channel(
+        "threads",
+        THREADS_USER,
+        username="acme",
+        credentials={"access_token": THREADS_TOKEN},
+    )
+
+
+def threads_check(ctx: Context, post, items) -> None:
+    base = f"/g/v1.0/{THREADS_USER}"
+    containers = ctx.fake.sent("POST", base + "/threads")
+    commits = ctx.fake.sent("POST", base + "/threads_publish")
+    assert [c.form for c in containers] == [
+        {"text": ROOT_TEXT, "media_type": "TEXT"},
+        {"text": REPLY_TEXT, "reply_to_id": THREADS_POST, "media_type": "TEXT"},
+    ]
+    assert [c.form for c in commits] == [
+        {"creation_id": CONTAINER},
+        {"creation_id": bumped(CONTAINER, 1)},
+    ]
+    assert all(c.headers["Authorization"] == f"Bearer {THREADS_TOKEN}" for c in containers)
+    assert [i.remote_id for i in items] == [THREADS_POST, bumped(THREADS_POST, 1)]
+    assert post.remote_url == f"https://www.threads.com/@acme/post/{THREADS_POST}"
+
+
+# -- Reddit: a submission per subreddit entry; the reply is a comment on it ---------------
+REDDIT_TOKEN = "reddit-access-token-abc"
+SUBMISSION = recorded("reddit", "submit_ok")["body"]["json"]["data"]
+REDDIT_COMMENT = recorded("reddit", "comment_ok")["body"]["json"]["data"]["things"][0]["data"]
+REDDIT_SETTINGS = {
+    "subreddit": [{"value": {"subreddit": "test", "title": "Launch day", "type": "self"}}]
+}
+
+
+def reddit_connect(ctx: Context) -> Integration:
+    ctx.configure(REDDIT_CLIENT_ID="reddit-client-id", REDDIT_CLIENT_SECRET="reddit-secret")
+    point(
+        ctx.settings, ctx.httpserver, "reddit", auth="/a", token="/t", api="/o", media_upload="/s3"
+    )
+    ctx.fake.on("POST", r"/o/api/submit", answer("reddit", "submit_ok"))
+    ctx.fake.on("POST", r"/o/api/comment", answer("reddit", "comment_ok"))
+    return ctx.channel(
+        "reddit",
+        "t2_abc123",
+        username="acme",
+        credentials={"access_token": REDDIT_TOKEN, "refresh_token": "reddit-refresh"},
+    )
+
+
+def reddit_check(ctx: Context, post, items) -> None:
+    [submit] = ctx.fake.sent("POST", r"/o/api/submit")
+    [comment] = ctx.fake.sent("POST", r"/o/api/comment")
+    assert submit.form == {
+        "api_type": "json",
+        "kind": "self",
+        "sr": "test",
+        "title": "Launch day",
+        "text": ROOT_TEXT,
+    }
+    assert comment.form == {"api_type": "json", "thing_id": SUBMISSION["name"], "text": REPLY_TEXT}
+    assert submit.headers["Authorization"] == f"Bearer {REDDIT_TOKEN}"
+    assert [i.remote_id for i in items] == [SUBMISSION["name"], REDDIT_COMMENT["name"]]
+    assert post.remote_url == SUBMISSION["url"]
+    assert items[1].remote_url == f"https://www.reddit.com{REDDIT_COMMENT['permalink']}"
+
+
+# -- Lemmy: the instance given by the channel's meta; the reply is a comment --------------
+LEMMY_JWT = recorded("lemmy", "login")["body"]["jwt"]
+LEMMY_POST = recorded("lemmy", "post")["body"]["post_view"]["post"]["id"]
+LEMMY_COMMENT = recorded("lemmy", "comment")["body"]["comment_view"]["comment"]["id"]
+LEMMY_SETTINGS = {"subreddit": [{"value": {"id": 15, "title": "Hello Lemmy"}}]}
+
+
+def lemmy_connect(ctx: Context) -> Integration:
+    ctx.fake.on("POST", r"/api/v3/post", answer("lemmy", "post"))
+    ctx.fake.on("POST", r"/api/v3/comment", answer("lemmy", "comment"))
+    return ctx.channel(
+        "lemmy",
+        "https://lemmy.example/u/alice",
+        username="alice",
+        credentials={"jwt": LEMMY_JWT, "username_or_email": "alice", "password": "secret pass"},
+        meta={"instance": ctx.fake.origin},
+    )
+
+
+def lemmy_check(ctx: Context, post, items) -> None:
+    [created] = ctx.fake.sent("POST", r"/api/v3/post")
+    [comment] = ctx.fake.sent("POST", r"/api/v3/comment")
+    assert created.json == {"name": "Hello Lemmy", "community_id": 15, "body": ROOT_TEXT}
+    assert comment.json == {"content": REPLY_TEXT, "post_id": LEMMY_POST}
+    assert created.headers["Authorization"] == f"Bearer {LEMMY_JWT}"
+    assert [i.remote_id for i in items] == [str(LEMMY_POST), str(LEMMY_COMMENT)]
+    assert post.remote_url == f"{ctx.fake.origin}/post/{LEMMY_POST}"
+
+
+NETWORKS = [
+    Network(
+        "bluesky",
+        bluesky_connect,
+        bluesky_check,
+        texts=BLUESKY_TEXTS,
+    ),
+    Network("mastodon", mastodon_connect, mastodon_check),
+    Network("discord", discord_connect, discord_check),
+    Network("discord-bot", discord_bot_connect, discord_bot_check),
+    Network("slack", slack_connect, slack_check),
+    Network("telegram", telegram_connect, telegram_check),
+    Network("nostr", nostr_connect, nostr_check),
+    Network("x", x_connect, x_check),
+    Network(
+        "linkedin",
+        lambda ctx: linkedin_channel(ctx, "linkedin", "782bbtaQ", "urn:li:person:782bbtaQ"),
+        linkedin_checker("urn:li:person:782bbtaQ"),
+    ),
+    Network(
+        "linkedin-page",
+        lambda ctx: linkedin_channel(
+            ctx, "linkedin-page", "2414183", "urn:li:organization:2414183"
+        ),
+        linkedin_checker("urn:li:organization:2414183"),
+    ),
+    Network("threads", threads_connect, threads_check),
+    Network("reddit", reddit_connect, reddit_check, settings=REDDIT_SETTINGS),
+    Network("lemmy", lemmy_connect, lemmy_check, settings=LEMMY_SETTINGS),
+]
