@@ -1,9 +1,136 @@
-from django.shortcuts import render
+"""The calendar (week, day, month and list views) and moving a post in time.
+
+Times are read and shown in the viewer's zone (their own, else the organization's), and the
+zone is named on the page. Only the visible range is queried, in a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
 from organizations.access import organization_view
+from posts import calendar as cal
+from posts.services.reschedule import post_reschedule
+
+
+def _calendar_url(slug: str, **params) -> str:
+    from urllib.parse import urlencode
+
+    query = urlencode({k: v for k, v in params.items() if v}, doseq=True)
+    return reverse("posts:calendar", args=[slug]) + (f"?{query}" if query else "")
 
 
 @organization_view("organization.view")
+@require_GET
 def calendar(request):
-    """The organization's calendar; posts arrive here once channels are connected."""
-    return render(request, "posts/calendar.html")
+    """The organization's posts over the chosen window, filtered by customer and channel."""
+    organization = request.organization
+    zone = cal.zone_for(request.user, organization)
+    today = timezone.now().astimezone(zone).date()
+    view = request.GET.get("view", "week")
+    if view not in cal.VIEWS:
+        view = "week"
+    anchor = cal.parse_day(request.GET.get("date")) or today
+    customers = request.GET.getlist("customer")
+    channels = request.GET.getlist("channel")
+    window = cal.window_for(view, anchor, zone)
+
+    can_move = request.membership.can("posts.publish")
+    slug = organization.slug
+    posts = cal.decorate(
+        cal.calendar_posts(
+            organization=organization, window=window, customers=customers, channels=channels
+        ),
+        zone=zone,
+        edit_template=cal.edit_url_template(slug),
+        movable=can_move,
+    )
+    customer_choices, channel_choices = cal.filter_choices(organization=organization)
+
+    def link(**change):
+        params = {"view": view, "date": anchor.isoformat(), "customer": customers}
+        params["channel"] = channels
+        params.update(change)
+        return _calendar_url(slug, **params)
+
+    context = {
+        "organization": organization,
+        "window": window,
+        "zone": zone.key,
+        "grid": cal.layout(window, posts),
+        "post_count": len(posts),
+        "can_move": can_move,
+        "late_count": cal.late_post_count(organization=organization),
+        "late_minutes": cal.late_minutes(),
+        "customer_choices": customer_choices,
+        "channel_choices": channel_choices,
+        "selected_customers": set(customers),
+        "selected_channels": set(channels),
+        "filtered": bool(customers or channels),
+        "has_channels": bool(channel_choices),
+        "view_links": [(name, name.title(), link(view=name)) for name in cal.VIEWS],
+        "prev_url": link(date=window.prev.isoformat()),
+        "next_url": link(date=window.next.isoformat()),
+        "today_url": link(date=today.isoformat()),
+        # The day is appended last, so the filters survive the jump to a day.
+        "day_url": _calendar_url(slug, view="day", customer=customers, channel=channels) + "&date=",
+        "list_url": _calendar_url(slug, view="list", customer=customers, channel=channels)
+        + "&date=",
+        "list_limit": cal.LIST_LIMIT,
+        "new_post_url": cal.new_post_url(slug),
+        "here": request.get_full_path(),
+        "today": today,
+    }
+    # Template date filters convert to the active zone: make it the viewer's.
+    with timezone.override(zone):
+        return render(request, "posts/calendar.html", context)
+
+
+def _back(request, fallback: str):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(fallback)
+
+
+@organization_view("posts.publish")
+@require_POST
+def reschedule(request, post_id):
+    """Move one channel's post to the date and time given in the viewer's zone."""
+    organization = request.organization
+    post = cal.post_get(organization=organization, public_id=post_id)
+    if post is None:
+        raise Http404("No such post.")
+    zone = cal.zone_for(request.user, organization)
+    fallback = _calendar_url(organization.slug)
+    day = cal.parse_day(request.POST.get("date"))
+    try:
+        at = time.fromisoformat(request.POST.get("time", ""))
+    except ValueError:
+        at = None
+    if day is None or at is None:
+        messages.error(request, "Give a date (YYYY-MM-DD) and a time (HH:MM) to move the post to.")
+        return _back(request, fallback)
+    try:
+        when = cal.local_to_utc(day, at, zone)
+        post_reschedule(post=post, actor=request.user, publish_at=when, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _back(request, fallback)
+    local = when.astimezone(zone)
+    messages.success(
+        request,
+        f"Moved the {post.integration.name} post to {local:%a %-d %b %Y, %H:%M} ({zone.key}).",
+    )
+    return _back(request, fallback)

@@ -1,0 +1,378 @@
+"""Reads for the calendar and the failures page, already scoped to one organization.
+
+The calendar only ever asks the database for the visible range (the ``posts_calendar``
+index on (organization, publish_at)), in one query whatever the number of posts: the
+channel and its customer come joined, the first line of the root item comes from a
+subquery, and each slot's "+N more" comes from a window function over the same rows. Slots
+are cut in the viewer's wall-clock time, so a DST day has 23 or 25 hours of posts.
+"""
+
+from __future__ import annotations
+
+import calendar as pycalendar
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import RowNumber, Substr, TruncDate, TruncHour
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from integrations.models import Customer, Integration
+from organizations.models import Organization
+from posts.models import Post, PostItem
+from posts.states import State
+
+VIEWS = ("week", "day", "month", "list")
+# How many posts a slot shows before "+N more": a month day, a week hour, a day hour.
+MONTH_CAP = 4
+WEEK_CAP = 3
+DAY_CAP = 8
+# The list view is a month; past this many posts it asks for a filter or the day view.
+LIST_LIMIT = 300
+# Enough of the root item to find its first line; the rest never leaves the database.
+PREVIEW_CHARS = 200
+# States never drawn: a cancelled post is not going anywhere.
+HIDDEN_STATES = (State.CANCELLED,)
+# Posts waiting for a person; the failures page lists these.
+NEEDS_ATTENTION = (State.FAILED, State.UNCONFIRMED, State.MISSED)
+
+
+# -- Time ---------------------------------------------------------------------------------
+def zone_for(user, organization: Organization | None = None) -> ZoneInfo:
+    """The zone a person reads times in: theirs, else the organization's, else UTC."""
+    for name in (getattr(user, "timezone", ""), getattr(organization, "timezone", "")):
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return ZoneInfo("UTC")
+
+
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone)
+
+
+def local_to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """A wall-clock time in ``zone`` as aware UTC.
+
+    In the spring-forward gap the time does not exist: refused, with what to pick instead.
+    In the autumn overlap it exists twice: the first (earlier) one is meant."""
+    local = datetime.combine(day, at.replace(second=0, microsecond=0), tzinfo=zone)
+    utc = local.astimezone(ZoneInfo("UTC"))
+    if utc.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise ValidationError(
+            f"{at:%H:%M} does not exist on {day:%-d %B %Y} in {zone.key}: the clocks "
+            "skip that hour. Pick a time before or after it."
+        )
+    return utc
+
+
+def parse_day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+# -- Windows --------------------------------------------------------------------------------
+@dataclass
+class Window:
+    view: str
+    anchor: date
+    zone: ZoneInfo
+    first: date  # first day drawn (local)
+    last: date  # last day drawn (local, inclusive)
+    prev: date
+    next: date
+    title: str
+    month: int = 0  # the month a month/list view is about; other days are drawn muted
+
+    @property
+    def start(self) -> datetime:
+        return local_midnight(self.first, self.zone)
+
+    @property
+    def end(self) -> datetime:
+        return local_midnight(self.last + timedelta(days=1), self.zone)
+
+    @property
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def window_for(view: str, anchor: date, zone: ZoneInfo) -> Window:
+    """The days a view draws around ``anchor``; weeks start on Monday."""
+    if view == "day":
+        return Window(
+            view,
+            anchor,
+            zone,
+            anchor,
+            anchor,
+            anchor - timedelta(days=1),
+            anchor + timedelta(days=1),
+            f"{anchor:%A %-d %B %Y}",
+        )
+    if view in ("month", "list"):
+        first_of_month = anchor.replace(day=1)
+        last_of_month = first_of_month.replace(
+            day=pycalendar.monthrange(anchor.year, anchor.month)[1]
+        )
+        first, last = first_of_month, last_of_month
+        if view == "month":
+            # Whole weeks, so the grid has no holes.
+            first = first_of_month - timedelta(days=first_of_month.weekday())
+            last = last_of_month + timedelta(days=6 - last_of_month.weekday())
+        return Window(
+            view,
+            anchor,
+            zone,
+            first,
+            last,
+            _add_months(anchor, -1),
+            _add_months(anchor, 1),
+            f"{anchor:%B %Y}",
+            month=anchor.month,
+        )
+    monday = anchor - timedelta(days=anchor.weekday())
+    sunday = monday + timedelta(days=6)
+    if monday.month == sunday.month:
+        title = f"{monday:%-d} - {sunday:%-d %B %Y}"
+    elif monday.year == sunday.year:
+        title = f"{monday:%-d %B} - {sunday:%-d %B %Y}"
+    else:
+        title = f"{monday:%-d %B %Y} - {sunday:%-d %B %Y}"
+    return Window(
+        "week",
+        anchor,
+        zone,
+        monday,
+        sunday,
+        anchor - timedelta(days=7),
+        anchor + timedelta(days=7),
+        title,
+    )
+
+
+# -- Queries --------------------------------------------------------------------------------
+def _uuids(values) -> list[uuid.UUID]:
+    found = []
+    for value in values or ():
+        try:
+            found.append(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    return found
+
+
+def _first_item_text():
+    root = PostItem.objects.filter(post=OuterRef("pk"), position=0).values("content")[:1]
+    return Substr(Subquery(root), 1, PREVIEW_CHARS)
+
+
+def posts_for(*, organization: Organization) -> QuerySet[Post]:
+    """The organization's posts whose group is not deleted, with channel and customer."""
+    return Post.objects.filter(organization=organization, group__deleted_at__isnull=True)
+
+
+def post_get(*, organization: Organization, public_id) -> Post | None:
+    """One post of this organization by its public id; None for anything else."""
+    ids = _uuids([public_id])
+    if not ids:
+        return None
+    return (
+        posts_for(organization=organization)
+        .select_related("integration", "group")
+        .filter(public_id=ids[0])
+        .first()
+    )
+
+
+def calendar_posts(
+    *,
+    organization: Organization,
+    window: Window,
+    customers=(),
+    channels=(),
+) -> QuerySet[Post]:
+    """Posts drawn in ``window``, capped per slot, each with ``slot_total`` for "+N more"."""
+    posts = (
+        posts_for(organization=organization)
+        .filter(publish_at__gte=window.start, publish_at__lt=window.end)
+        .exclude(state__in=HIDDEN_STATES)
+        .select_related("integration__customer")
+        .annotate(preview=_first_item_text())
+    )
+    if customer_ids := _uuids(customers):
+        posts = posts.filter(integration__customer__public_id__in=customer_ids)
+    if channel_ids := _uuids(channels):
+        posts = posts.filter(integration__public_id__in=channel_ids)
+    order = [F("publish_at").asc(), F("id").asc()]
+    if window.view == "list":
+        return posts.order_by(*order)[: LIST_LIMIT + 1]
+    if window.view == "month":
+        slot, cap = TruncDate("publish_at", tzinfo=window.zone), MONTH_CAP
+    else:
+        slot = TruncHour("publish_at", tzinfo=window.zone)
+        cap = DAY_CAP if window.view == "day" else WEEK_CAP
+    return (
+        posts.annotate(
+            slot_rank=models.Window(RowNumber(), partition_by=[slot], order_by=order),
+            slot_total=models.Window(Count("id"), partition_by=[slot]),
+        )
+        .filter(slot_rank__lte=cap)
+        .order_by(*order)
+    )
+
+
+def late_minutes() -> int:
+    return getattr(settings, "POSTIZ_LATE_POST_MINUTES", 5)
+
+
+def late_post_count(*, organization: Organization) -> int:
+    """Scheduled posts of the organization that should have gone out a while ago."""
+    overdue = timezone.now() - timedelta(minutes=late_minutes())
+    return (
+        posts_for(organization=organization)
+        .filter(state=State.SCHEDULED, publish_at__lt=overdue)
+        .count()
+    )
+
+
+def failed_posts(*, organization: Organization) -> QuerySet[Post]:
+    """Posts waiting for a person (failed, unconfirmed, missed), the most recent first."""
+    return (
+        posts_for(organization=organization)
+        .filter(state__in=NEEDS_ATTENTION)
+        .select_related("integration__customer")
+        .annotate(preview=_first_item_text())
+        .order_by(F("publish_at").desc(nulls_last=True), "-id")
+    )
+
+
+def filter_choices(*, organization: Organization) -> tuple[list[Customer], list[Integration]]:
+    """Customers and live channels to filter by, in two queries."""
+    customers = list(Customer.objects.filter(organization=organization).order_by("name", "id"))
+    channels = list(
+        Integration.objects.filter(organization=organization, deleted_at__isnull=True).order_by(
+            "name", "id"
+        )
+    )
+    return customers, channels
+
+
+# -- Links -----------------------------------------------------------------------------------
+_PLACEHOLDER = 987654321
+
+
+def edit_url_template(slug: str) -> tuple[str, str]:
+    """The composer's edit address around the group id, reversed once a page, not per post."""
+    try:
+        url = reverse("posts:edit", args=[slug, _PLACEHOLDER])
+    except NoReverseMatch:
+        # The composer's route is not registered (yet): its documented address.
+        url = f"/o/{slug}/posts/{_PLACEHOLDER}/"
+    before, _, after = url.rpartition(str(_PLACEHOLDER))
+    return before, after
+
+
+def new_post_url(slug: str) -> str:
+    for name in ("posts:new", "posts:compose", "posts:create"):
+        try:
+            return reverse(name, args=[slug])
+        except NoReverseMatch:
+            continue
+    return f"/o/{slug}/posts/new/"
+
+
+# -- Layout -----------------------------------------------------------------------------------
+@dataclass
+class Slot:
+    day: date
+    hour: int | None  # None: a whole day (month and list views)
+    posts: list = field(default_factory=list)
+    total: int = 0
+
+    @property
+    def more(self) -> int:
+        return max(self.total - len(self.posts), 0)
+
+
+def _first_line(text: str | None) -> str:
+    for line in (text or "").splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def decorate(posts, *, zone: ZoneInfo, edit_template: tuple[str, str], movable: bool) -> list[Post]:
+    """Attach what a template shows: local time, first line, links, whether it can move."""
+    from posts.states import EDITABLE
+
+    decorated = []
+    for post in posts:
+        post.local = post.publish_at.astimezone(zone) if post.publish_at else None
+        post.first_line = _first_line(getattr(post, "preview", ""))
+        post.edit_url = f"{edit_template[0]}{post.group_id}{edit_template[1]}"
+        post.movable = movable and post.state in EDITABLE
+        decorated.append(post)
+    return decorated
+
+
+def layout(window: Window, posts: list[Post]) -> dict:
+    """Posts placed into the view's slots, in the viewer's wall-clock time."""
+    today = timezone.now().astimezone(window.zone).date()
+    if window.view == "list":
+        by_day: dict[date, Slot] = {}
+        for post in posts[:LIST_LIMIT]:
+            by_day.setdefault(post.local.date(), Slot(post.local.date(), None)).posts.append(post)
+        return {"days": list(by_day.values()), "truncated": len(posts) > LIST_LIMIT}
+
+    hourly = window.view in ("week", "day")
+    slots: dict[tuple[date, int | None], Slot] = {}
+    for post in posts:
+        key = (post.local.date(), post.local.hour if hourly else None)
+        slot = slots.get(key)
+        if slot is None:
+            slot = slots[key] = Slot(*key, total=post.slot_total)
+        slot.posts.append(post)
+
+    if not hourly:
+        weeks = []
+        for start in range(0, len(window.days), 7):
+            weeks.append(
+                [
+                    {
+                        "day": day,
+                        "slot": slots.get((day, None)) or Slot(day, None),
+                        "outside": day.month != window.month,
+                        "today": day == today,
+                    }
+                    for day in window.days[start : start + 7]
+                ]
+            )
+        return {"weeks": weeks}
+
+    days = [{"day": day, "today": day == today} for day in window.days]
+    hours = []
+    for hour in range(24):
+        hours.append(
+            {
+                "hour": hour,
+                "label": f"{hour:02d}:00",
+                "cells": [slots.get((day, hour)) or Slot(day, hour) for day in window.days],
+            }
+        )
+    return {"days": days, "hours": hours}

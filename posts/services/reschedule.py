@@ -1,0 +1,183 @@
+"""Moving a post in time and settling posts that need a person: reschedule, retry, mark
+as published, cancel.
+
+Each change is one conditional UPDATE through ``posts.states.transition`` (or, for a draft
+that stays a draft, an UPDATE guarded by its state), so a post a worker has just claimed is
+never moved under it: the UPDATE touches no row and the person is told why.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils import timezone
+
+from organizations.services import audit_record
+from posts.models import Post
+from posts.states import State, transition
+
+# States a post may be moved in time from; all but a draft come back as scheduled.
+MOVABLE = (State.DRAFT, State.SCHEDULED, State.FAILED, State.MISSED)
+RETRYABLE = (State.FAILED, State.UNCONFIRMED, State.MISSED)
+MARKABLE = (State.FAILED, State.UNCONFIRMED)
+CANCELLABLE = (State.DRAFT, State.SCHEDULED, State.FAILED, State.UNCONFIRMED, State.MISSED)
+
+_WHY_NOT = {
+    State.PUBLISHING: "It is being published right now, so it can no longer be changed.",
+    State.PUBLISHED: "It has already been published.",
+    State.CANCELLED: "It was cancelled.",
+    State.UNCONFIRMED: (
+        "We could not tell whether it went out. Check the network, then retry it or mark "
+        "it as published from the failures page."
+    ),
+}
+
+
+def _refused(post: Post, what: str) -> ValidationError:
+    current = Post.objects.filter(pk=post.pk).values_list("state", flat=True).first()
+    reason = _WHY_NOT.get(current, f"It is {current or 'gone'} now.")
+    return ValidationError(f"This post cannot be {what}. {reason}")
+
+
+def _audit(action: str, *, post: Post, actor, request=None, details=None) -> None:
+    audit_record(
+        action=action,
+        actor=actor,
+        organization=post.organization,
+        target=post,
+        details={
+            "post": str(post.public_id),
+            "channel": post.integration.name,
+            **(details or {}),
+        },
+        request=request,
+    )
+
+
+@transaction.atomic
+def post_reschedule(*, post: Post, actor, publish_at: datetime, request=None) -> Post:
+    """Members with posts.publish; moves this one channel's post to a future time. A draft
+    stays a draft, a scheduled, failed or missed post is scheduled; a post being published,
+    published or cancelled is refused."""
+    if publish_at <= timezone.now():
+        raise ValidationError("Pick a time in the future: this time has already passed.")
+    old = post.publish_at
+    one = Post.objects.filter(pk=post.pk, organization_id=post.organization_id)
+    moved = transition(
+        one.filter(state__in=[State.SCHEDULED, State.FAILED, State.MISSED]),
+        State.SCHEDULED,
+        publish_at=publish_at,
+        error_kind="",
+        error_message="",
+        updated_at=timezone.now(),
+    )
+    if not moved:
+        # A draft keeps its state; the guard still refuses a post that changed meanwhile.
+        moved = one.filter(state=State.DRAFT).update(
+            publish_at=publish_at, updated_at=timezone.now()
+        )
+    if not moved:
+        raise _refused(post, "moved")
+    post.refresh_from_db()
+    _audit(
+        "post.rescheduled",
+        post=post,
+        actor=actor,
+        request=request,
+        details={"from": old.isoformat() if old else None, "to": publish_at.isoformat()},
+    )
+    return post
+
+
+@transaction.atomic
+def post_retry(*, post: Post, actor, confirm_duplicate: bool = False, request=None) -> Post:
+    """Members with posts.publish; sends a failed, missed or unconfirmed post again now.
+    An unconfirmed post may already be on the network, so it needs ``confirm_duplicate``."""
+    states = list(RETRYABLE)
+    if post.state == State.UNCONFIRMED and not confirm_duplicate:
+        raise ValidationError(
+            "This post may already be on the network, so sending it again could post it "
+            "twice. Check the network first, then tick the confirmation box to retry it."
+        )
+    if not confirm_duplicate:
+        states.remove(State.UNCONFIRMED)
+    previous = post.state
+    moved = transition(
+        Post.objects.filter(pk=post.pk, organization_id=post.organization_id, state__in=states),
+        State.SCHEDULED,
+        publish_at=timezone.now(),
+        error_kind="",
+        error_message="",
+        updated_at=timezone.now(),
+    )
+    if not moved:
+        raise _refused(post, "retried")
+    post.refresh_from_db()
+    _audit("post.retried", post=post, actor=actor, request=request, details={"was": previous})
+    return post
+
+
+def clean_remote_url(url: str) -> str:
+    url = (url or "").strip()
+    if not url:
+        raise ValidationError("Paste the address of the post on the network.")
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise ValidationError(
+            "That is not a web address. Paste the post's address, starting with https://."
+        ) from None
+    if len(url) > 1000:
+        raise ValidationError("That address is too long (1,000 characters at most).")
+    return url
+
+
+@transaction.atomic
+def post_mark_published(*, post: Post, actor, url: str, request=None) -> Post:
+    """Members with posts.publish; records that a failed or unconfirmed post is on the
+    network at ``url`` (an http(s) address), so it is never sent again."""
+    url = clean_remote_url(url)
+    previous = post.state
+    stamp = timezone.now()
+    moved = transition(
+        Post.objects.filter(pk=post.pk, organization_id=post.organization_id, state__in=MARKABLE),
+        State.PUBLISHED,
+        remote_url=url,
+        published_at=stamp,
+        error_kind="",
+        error_message="",
+        updated_at=stamp,
+    )
+    if not moved:
+        raise _refused(post, "marked as published")
+    post.refresh_from_db()
+    _audit(
+        "post.marked_published",
+        post=post,
+        actor=actor,
+        request=request,
+        details={"was": previous, "url": url},
+    )
+    return post
+
+
+@transaction.atomic
+def post_cancel(*, post: Post, actor, request=None) -> Post:
+    """Members with posts.publish; stops a post that has not gone out. A post being
+    published is left to finish and the refusal says so."""
+    previous = post.state
+    moved = transition(
+        Post.objects.filter(
+            pk=post.pk, organization_id=post.organization_id, state__in=CANCELLABLE
+        ),
+        State.CANCELLED,
+        updated_at=timezone.now(),
+    )
+    if not moved:
+        raise _refused(post, "cancelled")
+    post.refresh_from_db()
+    _audit("post.cancelled", post=post, actor=actor, request=request, details={"was": previous})
+    return post
