@@ -9,7 +9,7 @@ import stripe
 
 from billing import limits
 from billing.models import Plan, StripeCustomer, Subscription
-from billing.stripe_api import BillingError, client, unavailable
+from billing.stripe_api import BillingError, as_dict, client, unavailable
 from organizations.models import Organization
 
 
@@ -68,11 +68,12 @@ def invoices_of(*, organization: Organization, limit: int = 24) -> list[Invoice]
     except stripe.StripeError as error:
         raise unavailable(error) from error
     invoices = []
-    for invoice in page.data:
+    for item in page.data:
+        invoice = as_dict(item)
         invoices.append(
             Invoice(
-                number=invoice.get("number") or invoice.id,
-                created=datetime.fromtimestamp(invoice.created, tz=UTC),
+                number=invoice.get("number") or invoice["id"],
+                created=datetime.fromtimestamp(invoice["created"], tz=UTC),
                 total=_money(invoice.get("total") or 0, invoice.get("currency") or ""),
                 status=invoice.get("status") or "",
                 url=invoice.get("hosted_invoice_url") or "",

@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from billing import limits as plan_limits
 from integrations.models import Customer, InstanceApp, Integration
 from integrations.providers import get_provider
 from integrations.providers.base import Account, ErrorKind, Grant, ProviderError, SettingField
@@ -119,6 +120,8 @@ def integration_connect(
         .filter(organization=organization, provider=provider_id, external_id=external_id)
         .first()
     )
+    if existing is None or existing.is_deleted or existing.status == Integration.Status.DISABLED:
+        plan_limits.check(organization, "channels")  # the channel comes (back) on
     credentials = {**(existing.credentials if existing else {})}
     credentials.update(grant.credentials)
     credentials.update(account.credentials)
@@ -236,6 +239,8 @@ def integration_disable(*, integration: Integration, actor=None, request=None) -
 @transaction.atomic
 def integration_enable(*, integration: Integration, actor=None, request=None) -> bool:
     """channels.manage; a disabled channel becomes active again. False when not disabled."""
+    if integration.status == Integration.Status.DISABLED and not integration.is_deleted:
+        plan_limits.check(integration.organization, "channels")
     changed = Integration.objects.filter(
         pk=integration.pk, deleted_at__isnull=True, status=Integration.Status.DISABLED
     ).update(status=Integration.Status.ACTIVE, updated_at=timezone.now())

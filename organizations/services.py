@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from billing import limits as plan_limits
 from organizations.models import (
     ALL_SCOPES,
     RESERVED_SLUGS,
@@ -338,6 +339,7 @@ def invitation_create(
         raise ValidationError({"role": "Only an owner can invite another owner."})
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
         raise ValidationError({"email": f"{email} is already a member of {organization.name}."})
+    plan_limits.check(organization, "members")  # a pending invitation holds a seat
     with transaction.atomic():
         existing = (
             Invitation.objects.select_for_update()
@@ -428,6 +430,8 @@ def invitation_accept(*, invitation: Invitation, user, request=None) -> Membersh
             f"This invitation was sent to {invitation.email}, but you are signed in as "
             f"{user.email}. Sign out and sign in (or sign up) with {invitation.email}."
         )
+    # Its seat was counted when it was sent; refused only if the plan shrank since.
+    plan_limits.check(invitation.organization, "members", adding=0)
     claimed = Invitation.objects.filter(
         pk=invitation.pk,
         nonce=invitation.nonce,

@@ -11,6 +11,7 @@ organization_patterns = [
     path("", include("posts.urls")),
     path("channels/", include("integrations.urls")),
     path("media/", include("media.urls")),
+    path("billing/", include("billing.urls")),  # 404 on self-hosted instances
 ]
 
 urlpatterns = [
@@ -23,6 +24,7 @@ urlpatterns = [
     path("", include("integrations.urls_global")),
     path("o/<slug:org_slug>/", include(organization_patterns)),
     path("api/v1/", include("postiz.api_urls")),
+    path("", include("billing.urls_global")),  # Stripe's webhook
 ]
 
 if settings.DEBUG:

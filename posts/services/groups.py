@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone as dj_timezone
 
+from billing import limits as plan_limits
 from integrations.models import Integration
 from integrations.providers import get_provider
 from integrations.providers.base import Draft, DraftItem, Issue, MediaItem
@@ -599,6 +600,7 @@ def post_group_create(
         repeat_until=repeat_until,
     )
     _check(plan)
+    plan_limits.check(organization, "posts_per_month", adding=len(channels))
     group = PostGroup.objects.create(
         organization=organization,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from billing import limits as plan_limits
 from integrations.models import Integration
 from organizations.models import Organization
 from organizations.services import audit_record
@@ -133,6 +134,7 @@ def webhook_create(
 ) -> Webhook:
     """webhooks.manage; checks the address (https, not private) and creates the webhook
     with a fresh secret, stored encrypted."""
+    plan_limits.check(organization, "webhooks")
     data = _clean(
         organization=organization, name=name, url=url, events=events, integrations=integrations
     )
