@@ -182,11 +182,8 @@ FORUM_THREAD = "1175871500000000001"
 HOOK_PATH = f"/api/webhooks/{HOOK_ID}/{HOOK_TOKEN}"
 
 
-def discord_connect(ctx: Context) -> Integration:
+def discord_webhook_channel(ctx: Context) -> Integration:
     point(ctx.settings, ctx.httpserver, "discord", api="/api")
-    # The forum opens a thread for the first message: it answers from that thread.
-    opened = answer("discord", "message", edit=lambda body: body.update(channel_id=FORUM_THREAD))
-    ctx.fake.on("POST", HOOK_PATH, opened, answer("discord", "message_in_thread"))
     return ctx.channel(
         "discord",
         HOOK_ID,
@@ -194,6 +191,13 @@ def discord_connect(ctx: Context) -> Integration:
         meta={"channel_id": FORUM, "guild_id": GUILD},
         preferences={"forum": True},
     )
+
+
+def discord_connect(ctx: Context) -> Integration:
+    # The forum opens a thread for the first message: it answers from that thread.
+    opened = answer("discord", "message", edit=lambda body: body.update(channel_id=FORUM_THREAD))
+    ctx.fake.on("POST", HOOK_PATH, opened, answer("discord", "message_in_thread"))
+    return discord_webhook_channel(ctx)
 
 
 def discord_check(ctx: Context, post, items) -> None:
