@@ -370,8 +370,7 @@ def media_upload_from_url(*, organization: Organization, actor, url: str) -> Med
 
 
 # -- Editing ----------------------------------------------------------------------------
-def media_rename(*, media_file: MediaFile, actor, name: str) -> MediaFile:
-    """Any member with media.manage: change the name people see (the stored file stays)."""
+def _valid_name(name: str) -> str:
     cleaned = " ".join((name or "").split())
     if not cleaned:
         raise MediaError("Enter a name for the file.")
@@ -379,24 +378,45 @@ def media_rename(*, media_file: MediaFile, actor, name: str) -> MediaFile:
         raise MediaError(
             f"Names may be at most {NAME_MAX} characters; this one has {len(cleaned)}."
         )
-    with transaction.atomic():
-        MediaFile.objects.filter(pk=media_file.pk).update(name=cleaned)
-    media_file.name = cleaned
-    return media_file
+    return cleaned
 
 
-def media_set_alt_text(*, media_file: MediaFile, actor, alt_text: str) -> MediaFile:
-    """Any member with media.manage: set the description read aloud by screen readers."""
+def _valid_alt_text(alt_text: str) -> str:
     cleaned = (alt_text or "").strip()
     if len(cleaned) > ALT_TEXT_MAX:
         raise MediaError(
             f"Alt text may be at most {ALT_TEXT_MAX} characters; this one has {len(cleaned)}. "
             "Shorten it."
         )
-    with transaction.atomic():
-        MediaFile.objects.filter(pk=media_file.pk).update(alt_text=cleaned)
-    media_file.alt_text = cleaned
+    return cleaned
+
+
+def media_update(
+    *, media_file: MediaFile, actor, name: str | None = None, alt_text: str | None = None
+) -> MediaFile:
+    """Any member with media.manage: change the name people see and/or the alt text;
+    both are checked before either is saved (the stored file never changes)."""
+    changes = {}
+    if name is not None:
+        changes["name"] = _valid_name(name)
+    if alt_text is not None:
+        changes["alt_text"] = _valid_alt_text(alt_text)
+    if changes:
+        with transaction.atomic():
+            MediaFile.objects.filter(pk=media_file.pk).update(**changes)
+        for field, value in changes.items():
+            setattr(media_file, field, value)
     return media_file
+
+
+def media_rename(*, media_file: MediaFile, actor, name: str) -> MediaFile:
+    """Any member with media.manage: change the name people see (the stored file stays)."""
+    return media_update(media_file=media_file, actor=actor, name=name)
+
+
+def media_set_alt_text(*, media_file: MediaFile, actor, alt_text: str) -> MediaFile:
+    """Any member with media.manage: set the description read aloud by screen readers."""
+    return media_update(media_file=media_file, actor=actor, alt_text=alt_text)
 
 
 def media_delete(*, media_file: MediaFile, actor, force: bool = False, request=None) -> MediaFile:
