@@ -223,6 +223,11 @@ def subscription_apply(*, obj: dict, actor=None) -> Subscription | None:
             grace_started = True
     else:
         values["grace_until"] = None
+    before = (
+        {"plan": stored.plan.slug, "status": stored.status, "cancel": stored.cancel_at_period_end}
+        if stored
+        else {"plan": None, "status": None, "cancel": False}
+    )
     if stored is None:
         subscription = Subscription.objects.create(organization=organization, **values)
     else:
@@ -232,11 +237,11 @@ def subscription_apply(*, obj: dict, actor=None) -> Subscription | None:
         subscription.save()
     after_plan = limits.effective_plan(organization, subscription=subscription)
     changes = {}
-    if stored is None or stored.plan_id != plan.pk:
-        changes["plan"] = [stored.plan.slug if stored else None, plan.slug]
-    if stored is None or stored.status != subscription.status:
-        changes["status"] = [stored.status if stored else None, subscription.status]
-    if stored is not None and stored.cancel_at_period_end != subscription.cancel_at_period_end:
+    if before["plan"] != plan.slug:
+        changes["plan"] = [before["plan"], plan.slug]
+    if before["status"] != subscription.status:
+        changes["status"] = [before["status"], subscription.status]
+    if before["cancel"] != subscription.cancel_at_period_end:
         changes["cancel_at_period_end"] = subscription.cancel_at_period_end
     if grace_started:
         audit_record(
