@@ -106,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "organizations.context_processors.organizations",
                 "accounts.context_processors.signup",
+                "posts.context_processors.notifications",  # -- notifications bell
             ],
         },
     },

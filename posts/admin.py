@@ -46,3 +46,47 @@ class TagAdmin(admin.ModelAdmin):
     list_display = ["name", "color", "organization"]
     search_fields = ["name"]
     list_select_related = ["organization"]
+
+
+# -- notifications and webhooks ---------------------------------------------------------
+from posts.models import Notification, Webhook, WebhookDelivery  # noqa: E402
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "user", "organization", "created_at", "read_at", "emailed_at"]
+    list_filter = ["kind"]
+    search_fields = ["title", "user__email", "organization__name"]
+    list_select_related = ["user", "organization"]
+    raw_id_fields = ["organization", "user", "post"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    # The secret stays out of lists and forms: owners see it on the webhook's own page.
+    list_display = ["name", "organization", "url", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "url", "organization__name"]
+    list_select_related = ["organization"]
+    exclude = ["secrets"]
+    raw_id_fields = ["organization", "created_by"]
+    filter_horizontal = ["integrations"]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["event", "webhook", "state", "attempts", "status_code", "created_at"]
+    list_filter = ["state", "event"]
+    search_fields = ["event_id", "webhook__name", "webhook__url"]
+    list_select_related = ["webhook"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

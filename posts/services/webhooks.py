@@ -19,6 +19,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from billing import limits as plan_limits
+from billing import limits as plan_limits
 from integrations.models import Integration
 from organizations.models import Organization
 from organizations.services import audit_record
@@ -132,12 +133,13 @@ def webhook_create(
     actor=None,
     request=None,
 ) -> Webhook:
-    """webhooks.manage; checks the address (https, not private) and creates the webhook
-    with a fresh secret, stored encrypted."""
+    """webhooks.manage; checks the address (https, not private) and the plan's limit, and
+    creates the webhook with a fresh secret, stored encrypted."""
     plan_limits.check(organization, "webhooks")
     data = _clean(
         organization=organization, name=name, url=url, events=events, integrations=integrations
     )
+    plan_limits.check(organization, "webhooks")  # LimitReached: the page links to billing
     webhook = Webhook.objects.create(
         organization=organization,
         name=data["name"],
