@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from postiz import views
+from postiz import api_docs, views
 from postiz.health import health
 
 # Everything that belongs to one organization lives under /o/<org_slug>/.
@@ -24,6 +24,11 @@ urlpatterns = [
     path("", include("integrations.urls_global")),
     path("o/<slug:org_slug>/", include(organization_patterns)),
     path("api/v1/", include("postiz.api_urls")),
+    # -- API: the Postiz-compatible surface (two prefixes) and the OpenAPI document/docs
+    path("public/v1/", include("postiz.public_api.urls")),
+    path("api/public/v1/", include("postiz.public_api.urls")),
+    path("api/schema", api_docs.schema, name="api_schema"),
+    path("api/docs", api_docs.docs, name="api_docs"),
     path("", include("billing.urls_global")),  # Stripe's webhook
 ]
 

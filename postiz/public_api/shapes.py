@@ -1,0 +1,118 @@
+"""Our rows as the compatible JSON objects (spec 2.5). Ids are public UUID strings."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime
+
+from integrations.models import Integration
+from media.models import MediaFile
+from organizations.models import Organization
+from postiz.api import iso_ms
+from posts.models import Post, Tag
+from posts.states import State
+
+STATE_NAMES = {
+    State.DRAFT: "DRAFT",
+    State.SCHEDULED: "QUEUE",
+    State.PUBLISHING: "QUEUE",
+    State.PUBLISHED: "PUBLISHED",
+    State.FAILED: "ERROR",
+    State.UNCONFIRMED: "ERROR",
+    State.MISSED: "ERROR",
+    State.CANCELLED: "ERROR",
+}
+
+CREATION_METHODS = {"api": "API", "web": "WEB", "import": "IMPORT", "rss": "RSS"}
+
+
+def organization_id(organization: Organization) -> str:
+    # Organizations have no public UUID; the slug is already public (it names pages).
+    return organization.slug
+
+
+def integration(channel: Integration) -> dict:
+    body = {
+        "id": str(channel.public_id),
+        "name": channel.name,
+        "identifier": channel.provider,
+        "picture": channel.avatar_url or None,
+        "disabled": channel.status == Integration.Status.DISABLED,
+        "profile": channel.username or None,
+        # Extra, allowed by the contract: lets clients tell a channel to reconnect.
+        "refreshNeeded": channel.status == Integration.Status.NEEDS_RECONNECT,
+    }
+    if channel.customer_id:
+        body["customer"] = {"id": str(channel.customer.public_id), "name": channel.customer.name}
+    return body
+
+
+def tag(row: Tag, organization: Organization) -> dict:
+    # Tags keep no timestamps; their group's are the closest truth we have.
+    return {
+        "id": str(row.public_id),
+        "name": row.name,
+        "color": row.color,
+        "orgId": organization_id(organization),
+        "deletedAt": None,
+        "createdAt": None,
+        "updatedAt": None,
+    }
+
+
+def media(row: MediaFile, *, public_url: str, thumbnail_url: str | None) -> dict:
+    return {
+        "id": str(row.public_id),
+        "name": os.path.basename(row.file.name),
+        "originalName": row.name or None,
+        "path": public_url,
+        "thumbnail": thumbnail_url,
+        "alt": row.alt_text or None,
+        "type": "video" if row.kind == MediaFile.Kind.VIDEO else "image",
+        "fileSize": row.size,
+        "organizationId": organization_id(row.organization),
+        "createdAt": iso_ms(row.created_at),
+        "updatedAt": iso_ms(row.created_at),
+    }
+
+
+def interval_days(group) -> int | None:
+    if not group.repeat_every:
+        return None
+    return group.repeat_every * (7 if group.repeat_unit == "week" else 1)
+
+
+def post(
+    row: Post,
+    *,
+    root_text: str,
+    tags: list[Tag],
+    publish_at: datetime | None = None,
+    actual: datetime | None = None,
+) -> dict:
+    group = row.group
+    channel = row.integration
+    when = publish_at or row.publish_at or group.created_at
+    body = {
+        "id": str(row.public_id),
+        "group": str(group.public_id),
+        "content": root_text or "",
+        "publishDate": iso_ms(when),
+        "state": STATE_NAMES.get(row.state, "ERROR"),
+        "releaseId": row.remote_id or None,
+        "releaseURL": row.remote_url or None,
+        "intervalInDays": interval_days(group),
+        "creationMethod": CREATION_METHODS.get(group.creation_method, "API"),
+        "settings": json.dumps(row.settings or {}, separators=(",", ":")),
+        "tags": [{"tag": tag(t, row.organization)} for t in tags],
+        "integration": {
+            "id": str(channel.public_id),
+            "providerIdentifier": channel.provider,
+            "name": channel.name,
+            "picture": channel.avatar_url or None,
+        },
+    }
+    if actual is not None:
+        body["actualDate"] = iso_ms(actual)
+    return body
