@@ -259,7 +259,34 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "postiz.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+# The Postiz-compatible surface (/public/v1): JSON bodies up to this many bytes (413 past
+# it), and POST /posts limited per organization to this many requests per window (seconds;
+# an organization's api_post_rate_limit overrides it; 0 = no limit).
+COMPAT_MAX_JSON_BODY = env.int("COMPAT_MAX_JSON_BODY", default=1024 * 1024)
+COMPAT_POST_RATE_LIMIT = env.int("COMPAT_POST_RATE_LIMIT", default=90)
+COMPAT_POST_RATE_WINDOW = env.int("COMPAT_POST_RATE_WINDOW", default=3600)
+# The native API (/api/v1): answers to creating requests sent with an Idempotency-Key are
+# replayed for this many hours; PATCH/PUT/DELETE may be made to require If-Match.
+API_IDEMPOTENCY_HOURS = env.int("API_IDEMPOTENCY_HOURS", default=24)
+API_REQUIRE_IF_MATCH = env.bool("API_REQUIRE_IF_MATCH", default=False)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Postiz for Django API",
+    "DESCRIPTION": (
+        "Two surfaces over one service layer: the native API under /api/v1 and the "
+        "Postiz-compatible API under /public/v1. Authenticate with an API key from "
+        "Settings → API keys: `Authorization: Bearer <key>`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+INSTALLED_APPS += ["drf_spectacular", "drf_spectacular_sidecar"]  # -- API
+MIDDLEWARE.insert(0, "postiz.public_api.transport.CompatTransportMiddleware")  # -- API
 
 # -- Background jobs (django-q2, ORM broker on the same database) -------------------------
 # `timeout` stays below `retry` so a task that runs too long is killed before the broker
