@@ -18,6 +18,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image
 
+from integrations.models import Integration
 from media.models import MediaFile
 from posts import engine
 from posts.models import Post, PostItemMedia
@@ -30,6 +31,9 @@ from posts.services.groups import (
 from posts.states import State
 from tests.posts.e2e.fakes import FakeNetwork, answer, as_response, recorded
 from tests.posts.e2e.networks import (
+    CONTAINER,
+    CREATE_RECORD,
+    DID,
     HOOK_PATH,
     MASTODON_ACCOUNT,
     MASTODON_STATUS,
@@ -38,16 +42,22 @@ from tests.posts.e2e.networks import (
     ROOT_TEXT,
     SEND_MESSAGE,
     STATUSES,
+    THREADS_POST,
+    THREADS_USER,
     TWEETS,
     X_ROOT,
+    X_TOKEN,
     X_USER,
     Context,
     Network,
+    bluesky_channel,
     bumped,
     discord_webhook_channel,
     mastodon_channel,
     mastodon_status,
+    nostr_connect,
     telegram_channel,
+    threads_connect,
     x_channel,
 )
 
@@ -432,3 +442,102 @@ def test_an_image_attached_in_the_library_is_uploaded_and_attached_to_the_status
     [status] = ctx.fake.sent("POST", STATUSES)
     media_id = recorded("mastodon", "media_200", base=origin)["body"]["id"]
     assert status.json["media_ids"] == [media_id]
+
+
+# -- Recovering without a second post -----------------------------------------------------
+def test_an_expired_x_sign_in_is_renewed_once_and_the_post_goes_out_with_the_new_token(ctx, owner):
+    ctx.fake.on("POST", TWEETS, answer("x", "unauthorized"), answer("x", "tweet_created"))
+    ctx.fake.on("POST", r"/b/2/oauth2/token", answer("x", "token_rotated"))
+    channel = x_channel(ctx)
+    post = write(owner, channel, ["Hello from Acme"])
+
+    assert [o.state for o in publish_due()] == [State.PUBLISHED]
+
+    tweets = ctx.fake.sent("POST", TWEETS)
+    assert [c.headers["Authorization"] for c in tweets] == [
+        f"Bearer {X_TOKEN}",
+        "Bearer x-access-ccc333",
+    ]
+    [renewal] = ctx.fake.sent("POST", r"/b/2/oauth2/token")
+    assert renewal.form["grant_type"] == "refresh_token"
+    assert renewal.form["refresh_token"] == "x-refresh-zzz"
+    channel.refresh_from_db()
+    # X rotates refresh tokens: the new one replaces the used one.
+    assert channel.credentials["access_token"] == "x-access-ccc333"
+    assert channel.credentials["refresh_token"] == "x-refresh-ddd444"
+    assert channel.status == Integration.Status.ACTIVE
+    assert fresh(post).remote_id == X_ROOT
+
+
+def test_a_bluesky_5xx_is_settled_by_reading_the_record_at_its_fixed_key(ctx, owner):
+    ctx.fake.on("POST", CREATE_RECORD, answer("bluesky", "bad_gateway"))
+    ctx.fake.on(
+        "GET",
+        r"/xrpc/com\.atproto\.repo\.getRecord",
+        lambda call: answer("bluesky", "get_record", rkey=call.args["rkey"]),
+    )
+    post = write(owner, bluesky_channel(ctx), ["Hello from Acme"])
+
+    assert [o.state for o in publish_due()] == [State.SCHEDULED]
+    [created] = ctx.fake.sent("POST", CREATE_RECORD)
+    rkey = created.json["rkey"]
+
+    assert [o.state for o in publish_due(now=timezone.now() + timedelta(minutes=1))] == [
+        State.PUBLISHED
+    ]
+    [lookup] = ctx.fake.sent("GET", r"/xrpc/com\.atproto\.repo\.getRecord")
+    assert lookup.args == {"repo": DID, "collection": "app.bsky.feed.post", "rkey": rkey}
+    assert len(ctx.fake.sent("POST", CREATE_RECORD)) == 1  # adopted, not written again
+    assert fresh(post).remote_id == f"at://{DID}/app.bsky.feed.post/{rkey}"
+
+
+def test_a_threads_5xx_on_publish_publishes_the_same_container_again(ctx, owner):
+    base = f"/g/v1.0/{THREADS_USER}"
+    channel = threads_connect(ctx)  # a working Threads…
+    # …except that the first publish call fails at the gateway.
+    ctx.fake.on(
+        "POST",
+        base + "/threads_publish",
+        answer("threads", "bad_gateway"),
+        answer("threads", "published"),
+    )
+    post = write(owner, channel, ["Hello from Acme"])
+
+    assert [o.state for o in publish_due()] == [State.SCHEDULED]
+    assert [o.state for o in publish_due(now=timezone.now() + timedelta(minutes=1))] == [
+        State.PUBLISHED
+    ]
+
+    assert len(ctx.fake.sent("POST", base + "/threads")) == 1  # one container
+    commits = ctx.fake.sent("POST", base + "/threads_publish")
+    assert [c.form for c in commits] == [{"creation_id": CONTAINER}] * 2
+    assert fresh(post).remote_id == THREADS_POST
+
+
+def test_a_note_the_relay_kept_without_confirming_is_found_not_signed_again(ctx, owner):
+    channel = nostr_connect(ctx)
+    ctx.relay.mode = "close"  # stores the note, then drops the connection
+    post = write(owner, channel, ["gm from Acme"])
+
+    assert [o.state for o in publish_due()] == [State.SCHEDULED]
+    ctx.relay.mode = "ok"
+    assert [o.state for o in publish_due(now=timezone.now() + timedelta(minutes=1))] == [
+        State.PUBLISHED
+    ]
+
+    [note] = ctx.relay.received
+    assert list(ctx.relay.events) == [note["id"]]
+    assert fresh(post).remote_id == note["id"]
+
+
+def test_a_relay_refusal_fails_the_post_with_the_relays_words(ctx, owner):
+    channel = nostr_connect(ctx)
+    ctx.relay.mode = "reject"
+    ctx.relay.reject_with = "invalid: note contains a banned word"
+    post = write(owner, channel, ["gm from Acme"])
+
+    assert [o.state for o in publish_due()] == [State.FAILED]
+
+    post = fresh(post)
+    assert "note contains a banned word" in post.error_message
+    assert ctx.relay.events == {}

@@ -3,9 +3,9 @@ every request it was sent, and answers with the networks' recorded responses.
 
 ``FakeNetwork(httpserver)`` catches every path; ``fake.on("POST", r"/api/v1/statuses",
 answer, ...)`` answers the first call with the first answer, the next with the next, and
-repeats the last one. An answer is a werkzeug Response or ``f(call) -> Response``. A path
-nobody declared answers 404 and is listed in ``fake.unrouted``, so a test can say that
-nothing unexpected was called.
+repeats the last one (declaring the route again replaces its answers). An answer is a
+werkzeug Response or ``f(call) -> Response``. A path nobody declared answers 404 and is
+listed in ``fake.unrouted``, so a test can say that nothing unexpected was called.
 """
 
 from __future__ import annotations
@@ -53,7 +53,10 @@ class FakeNetwork:
         httpserver.expect_request(re.compile(r".*")).respond_with_handler(self._handle)
 
     def on(self, method: str, pattern: str, *answers: Answer) -> FakeNetwork:
-        self._routes.append((method, re.compile(pattern + r"$"), list(answers)))
+        """Declare a route's answers; declaring the same route again replaces them."""
+        regex = re.compile(pattern + r"$")
+        self._routes = [r for r in self._routes if (r[0], r[1]) != (method, regex)]
+        self._routes.append((method, regex, list(answers)))
         return self
 
     def sent(self, method: str, pattern: str) -> list[Call]:

@@ -76,19 +76,8 @@ CREATE_RECORD = r"/xrpc/com\.atproto\.repo\.createRecord"
 BLUESKY_TEXTS = (ROOT_TEXT, REPLY_TEXT, "And a third part")
 
 
-def bluesky_connect(ctx: Context) -> Integration:
+def bluesky_channel(ctx: Context) -> Integration:
     pds = ctx.fake.origin
-
-    def created(call):
-        n = call_number(ctx.fake, "POST", CREATE_RECORD)
-        return answer(
-            "bluesky",
-            "create_record",
-            edit=lambda body: body.update(cid=f"bafyreicid{n}"),
-            rkey=call.json["rkey"],
-        )
-
-    ctx.fake.on("POST", CREATE_RECORD, created)
     return ctx.channel(
         "bluesky",
         DID,
@@ -101,6 +90,20 @@ def bluesky_connect(ctx: Context) -> Integration:
         },
         meta={"did": DID, "handle": "alice.example.com", "pds": pds, "service": pds},
     )
+
+
+def bluesky_connect(ctx: Context) -> Integration:
+    def created(call):
+        n = call_number(ctx.fake, "POST", CREATE_RECORD)
+        return answer(
+            "bluesky",
+            "create_record",
+            edit=lambda body: body.update(cid=f"bafyreicid{n}"),
+            rkey=call.json["rkey"],
+        )
+
+    ctx.fake.on("POST", CREATE_RECORD, created)
+    return bluesky_channel(ctx)
 
 
 def bluesky_check(ctx: Context, post, items) -> None:
