@@ -3,7 +3,9 @@
 from django.urls import path
 
 from posts.views import calendar
+from posts.views import composer as composer_views  # -- composer
 from posts.views import failures as failures_views  # -- failures
+from posts.views import library as library_views  # -- signatures, sets, tags
 from posts.views import notifications as notifications_views  # -- notifications
 from posts.views import webhooks as webhooks_views  # -- webhooks
 
@@ -64,4 +66,26 @@ urlpatterns = [
         webhooks_views.webhook_redeliver,
         name="webhook_redeliver",
     ),
+    # -- composer -----------------------------------------------------------------------
+    path("posts/new/", composer_views.new, name="new"),
+    path("posts/validate/", composer_views.validate, name="composer_validate"),
+    path("posts/preview/", composer_views.preview, name="composer_preview"),
+    path("posts/<int:group_id>/", composer_views.edit, name="edit"),
+    path("posts/<int:group_id>/duplicate/", composer_views.duplicate, name="duplicate"),
+    path("posts/<int:group_id>/delete/", composer_views.delete, name="delete"),
+    path("posts/<int:group_id>/comments/", composer_views.comment_add, name="comment_add"),
+    # -- signatures, sets, tags ---------------------------------------------------------
+    path("posts/signatures/", library_views.signatures, name="signatures"),
+    path("posts/signatures/<int:pk>/", library_views.signature_edit, name="signature_edit"),
+    path(
+        "posts/signatures/<int:pk>/delete/",
+        library_views.signature_delete,
+        name="signature_delete",
+    ),
+    path("posts/sets/", library_views.sets, name="sets"),
+    path("posts/sets/<int:pk>/rename/", library_views.set_rename, name="set_rename"),
+    path("posts/sets/<int:pk>/delete/", library_views.set_delete, name="set_delete"),
+    path("posts/tags/", library_views.tags, name="tags"),
+    path("posts/tags/<int:pk>/", library_views.tag_edit, name="tag_edit"),
+    path("posts/tags/<int:pk>/delete/", library_views.tag_delete, name="tag_delete"),
 ]

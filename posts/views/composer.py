@@ -1,0 +1,472 @@
+"""The composer: write once, post to many channels; edit, duplicate and delete a group.
+
+The page is one form that works with a plain POST. Buttons named ``op`` change the
+thread and re-render the page without saving; buttons named ``action`` save (draft,
+schedule, post now, add to queue). With script, htmx asks ``validate`` and ``preview``
+for the per-channel character counts, issues and previews while the person types.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from integrations import selectors as channel_selectors
+from integrations.models import Integration
+from integrations.providers import provider_classes
+from media.models import MediaFile
+from organizations.access import organization_view
+from postiz.timezones import timezone_choices
+from posts import selectors
+from posts.forms import CommentForm, ComposerState, thread_prefix
+from posts.models import PostGroup
+from posts.services import groups as group_services
+from posts.services import library as library_services
+from posts.services.groups import GENERAL, PostNotEditable, PostValidationError
+from posts.states import EDITABLE
+
+PUBLISHING_ACTIONS = ("schedule", "now", "queue")
+# How many recent library files the no-script attach menu offers.
+RECENT_MEDIA = 60
+
+
+# -- Helpers ----------------------------------------------------------------------------
+def _group_or_404(request, group_id) -> PostGroup:
+    group = selectors.group_get(organization=request.organization, pk=group_id)
+    if group is None:
+        raise Http404("No such post.")
+    return group
+
+
+def _channels(request) -> list[Integration]:
+    return list(channel_selectors.integrations_for(organization=request.organization))
+
+
+def _viewer_zone(request) -> str:
+    return getattr(request.user, "timezone", "") or request.organization.timezone or "UTC"
+
+
+def _editable(group: PostGroup) -> tuple[bool, str]:
+    for post in group.posts.all():
+        if post.state not in EDITABLE and post.state != "cancelled":
+            return False, (
+                f"The post to {post.integration.name} is {post.get_state_display().lower()}, "
+                "so this group can no longer be edited. Duplicate it to post again."
+            )
+        if any(item.published_at for item in post.items.all()):
+            return False, f"Part of the thread already went out on {post.integration.name}."
+    return True, ""
+
+
+def _can_publish(request) -> bool:
+    return request.membership.can("posts.publish")
+
+
+def _media_by_id(request, state: ComposerState) -> dict[int, MediaFile]:
+    ids = {m for item in state.items for m in item.media_ids}
+    ids |= {m for items in state.custom.values() for item in items for m in item.media_ids}
+    if not ids:
+        return {}
+    return {
+        m.pk: m
+        for m in MediaFile.objects.filter(
+            organization=request.organization, deleted_at__isnull=True, pk__in=ids
+        )
+    }
+
+
+def _thread_rows(state, channel_id, media, reply_mode="thread"):
+    """What the template needs to draw one thread: items with their field names."""
+    prefix = thread_prefix(channel_id)
+    items = state.thread(channel_id)
+    return {
+        "prefix": prefix,
+        "key": str(channel_id or ""),
+        "reply_mode": reply_mode,
+        "items": [
+            {
+                "index": index,
+                "id": f"{prefix}item-{index}",
+                "item": item,
+                "media": [media[m] for m in item.media_ids if m in media],
+                "last": index == len(items) - 1,
+            }
+            for index, item in enumerate(items)
+        ],
+        "single": len(items) == 1,
+    }
+
+
+def _setting_rows(channel: Integration, values: dict) -> list[dict]:
+    cls = provider_classes().get(channel.provider)
+    rows = []
+    for spec in cls.settings_fields if cls else ():
+        value = values.get(spec.name, spec.default)
+        if spec.type == "list" and isinstance(value, list):
+            value = "\n".join(str(v) for v in value)
+        rows.append({"spec": spec, "name": f"s{channel.pk}-{spec.name}", "value": value})
+    return rows
+
+
+def _checks(request, state: ComposerState, channels: dict[int, Integration]):
+    """Per chosen channel: each item's count against the network's limit, and issues."""
+    kwargs = state.service_kwargs()
+    # Checks answer "what would stop this going out": with no date chosen yet, the date
+    # is not one of them.
+    kwargs["action"] = "schedule" if kwargs["publish_at"] else "now"
+    issues = group_services.post_validate(organization=request.organization, **kwargs)
+    general = list(issues.get(GENERAL, []))
+    for name, message in state.errors.items():
+        general.append(group_services.Issue(f"{name}_invalid", message, name))
+    rows = []
+    for channel_id in state.channel_ids:
+        channel = channels.get(channel_id)
+        if channel is None:
+            continue
+        provider = channel.provider_instance()
+        as_channel = channel.as_channel()
+        limit = provider.limit_for(as_channel)
+        counts = []
+        for index, item in enumerate(state.thread(channel_id)):
+            count = provider.count_text(item.text or "", as_channel)
+            over = bool(limit and count > limit)
+            counts.append({"index": index, "count": count, "limit": limit, "over": over})
+        rows.append({"channel": channel, "counts": counts, "issues": issues.get(channel_id, [])})
+    has_errors = group_services.has_errors(issues) or bool(state.errors)
+    return {"general": general, "rows": rows, "has_errors": has_errors}
+
+
+def _context(request, state: ComposerState, *, group=None, issues=None, focus="") -> dict:
+    organization = request.organization
+    groups = channel_selectors.channel_groups(organization=organization)
+    channels = [channel for g in groups for channel in g["channels"]]
+    by_id = {c.pk: c for c in channels}
+    media = _media_by_id(request, state)
+    provider_cls = provider_classes()
+    chosen = []
+    for channel_id in state.channel_ids:
+        channel = by_id.get(channel_id)
+        if channel is None:
+            continue
+        cls = provider_cls.get(channel.provider)
+        reply_mode = cls.reply_mode if cls else "thread"
+        chosen.append(
+            {
+                "channel": channel,
+                "customized": channel_id in state.custom,
+                "thread": _thread_rows(state, channel_id, media, reply_mode)
+                if channel_id in state.custom
+                else None,
+                "settings": _setting_rows(channel, state.settings.get(channel_id, {})),
+                "reply_mode": reply_mode,
+                "issues": (issues or {}).get(channel_id, []),
+            }
+        )
+    editable, locked_reason = _editable(group) if group is not None else (True, "")
+    return {
+        "organization": organization,
+        "group": group,
+        "state": state,
+        "channel_groups": groups,
+        "has_channels": bool(channels),
+        "chosen": chosen,
+        "global_thread": _thread_rows(state, None, media),
+        "library": list(
+            MediaFile.objects.filter(organization=organization, deleted_at__isnull=True)
+            .only("pk", "name", "kind", "organization_id")
+            .order_by("-created_at", "-id")[:RECENT_MEDIA]
+        ),
+        "tags": list(selectors.tags_for(organization=organization)),
+        "signatures": list(selectors.signatures_for(organization=organization)),
+        "sets": list(selectors.sets_for(organization=organization)),
+        "timezones": timezone_choices(),
+        "general_issues": (issues or {}).get(GENERAL, []),
+        "form_errors": state.errors,
+        "can_publish": _can_publish(request),
+        "editable": editable,
+        "locked_reason": locked_reason,
+        "focus": focus,
+        "comments": list(selectors.comments_for(group=group)) if group is not None else [],
+        "comment_form": CommentForm(),
+        "viewer_zone": _viewer_zone(request),
+    }
+
+
+def _state_from_request(request) -> ComposerState:
+    providers = {c.pk: c.provider for c in _channels(request)}
+    return ComposerState.from_post(request.POST, providers)
+
+
+def _render(request, state, *, group=None, issues=None, focus="", status=200):
+    context = _context(request, state, group=group, issues=issues, focus=focus)
+    return render(request, "posts/composer.html", context, status=status)
+
+
+def _local(when: datetime, zone: str) -> str:
+    return f"{when.astimezone(ZoneInfo(zone)):%a %d %b %Y, %H:%M} ({zone})"
+
+
+def _upload(request, state: ComposerState, op: str) -> str:
+    """Store a file chosen in the composer and attach it to its item."""
+    from media.services import MediaError, media_upload
+
+    parts = op.split(":")
+    channel_id = int(parts[1]) if parts[1].isdigit() else None
+    index = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 0
+    prefix = thread_prefix(channel_id if channel_id in state.custom else None)
+    upload = request.FILES.get(f"{prefix}item-{index}-upload")
+    if upload is None:
+        state.errors["upload"] = "Choose a file to upload first."
+        return ""
+    if not request.membership.can("media.manage"):
+        raise PermissionDenied("Your role does not allow uploading media.")
+    try:
+        media_file = media_upload(
+            organization=request.organization, actor=request.user, file=upload
+        )
+    except MediaError as error:
+        state.errors["upload"] = error.message
+        return ""
+    thread = state.thread(channel_id if channel_id in state.custom else None)
+    if 0 <= index < len(thread):
+        thread[index].media_ids.append(media_file.pk)
+    return f"{prefix}item-{index}-text"
+
+
+def _handle_post(request, *, group=None):
+    state = _state_from_request(request)
+    op = request.POST.get("op", "")
+    if op:
+        if op.startswith("upload:"):
+            focus = _upload(request, state, op)
+        elif op == "signature":
+            signature = selectors.signature_get(
+                organization=request.organization, pk=request.POST.get("signature_id")
+            )
+            if signature is not None and state.items:
+                first = state.items[0]
+                first.text = f"{first.text.rstrip()}\n\n{signature.content}".lstrip()
+            focus = "item-0-text"
+        elif op == "set":
+            return _save_set(request, state, group)
+        else:
+            focus = state.apply(op, request.POST)
+        return _render(request, state, group=group, focus=focus)
+
+    action = state.action
+    if action not in ("draft", *PUBLISHING_ACTIONS):
+        state.errors["action"] = "Choose save draft, schedule, post now or add to queue."
+        return _render(request, state, group=group, status=400)
+    if action in PUBLISHING_ACTIONS and not _can_publish(request):
+        raise PermissionDenied("Your role may write drafts but not schedule or publish.")
+    kwargs = state.service_kwargs()
+    if state.errors:
+        return _render(request, state, group=group, status=400)
+    try:
+        if group is None:
+            group = group_services.post_group_create(
+                organization=request.organization, actor=request.user, **kwargs
+            )
+        else:
+            group = group_services.post_group_update(group=group, actor=request.user, **kwargs)
+    except PostValidationError as error:
+        messages.error(request, "Nothing was saved yet: fix what is marked below.")
+        return _render(request, state, group=group, issues=error.issues_by_channel, status=400)
+    except PostNotEditable as error:
+        messages.error(request, error.message)
+        return _render(request, state, group=group, status=409)
+    messages.success(request, _saved_message(group, action))
+    return redirect(reverse("posts:edit", args=[request.organization.slug, group.pk]))
+
+
+def _saved_message(group: PostGroup, action: str) -> str:
+    post = group.posts.order_by("id").first()
+    count = group.posts.count()
+    where = f"{count} channel{'s' if count != 1 else ''}"
+    if action == "draft":
+        return f"Draft saved for {where}."
+    if action == "now":
+        return f"Publishing now to {where}."
+    when = _local(post.publish_at, group.timezone)
+    if action == "queue":
+        return f"Added to the queue: {when} on {where}."
+    return f"Scheduled for {when} on {where}."
+
+
+def _save_set(request, state: ComposerState, group):
+    name = request.POST.get("set_name", "")
+    try:
+        post_set = library_services.post_set_create(
+            organization=request.organization,
+            actor=request.user,
+            name=name,
+            content=state.as_set(),
+        )
+    except ValidationError as error:
+        state.errors["set_name"] = " ".join(error.messages)
+        return _render(request, state, group=group, status=400)
+    messages.success(request, f"Saved as the set {post_set.name}.")
+    return _render(request, state, group=group)
+
+
+# -- Pages ------------------------------------------------------------------------------
+@organization_view("posts.edit")
+def new(request):
+    """Write a new post; ?set=<id> starts from a saved set, ?date=YYYY-MM-DD&time=HH:MM
+    pre-fills the time (the calendar links here)."""
+    if request.method == "POST":
+        return _handle_post(request)
+    zone = _viewer_zone(request)
+    post_set = None
+    if request.GET.get("set"):
+        post_set = selectors.set_get(organization=request.organization, pk=request.GET["set"])
+    if post_set is not None:
+        state = ComposerState.from_set(post_set.content, zone)
+    else:
+        state = ComposerState(zone=zone)
+        channel = request.GET.get("channel", "")
+        if channel.isdigit():
+            state.channel_ids = [int(channel)]
+    state.publish_date = request.GET.get("date", "")[:10]
+    state.publish_time = request.GET.get("time", "")[:5]
+    signature = selectors.default_signature(organization=request.organization)
+    if signature is not None and post_set is None:
+        state.items[0].text = f"\n\n{signature.content}"
+    return _render(request, state)
+
+
+@organization_view("posts.edit")
+def edit(request, group_id: int):
+    """Edit a group while every post is still editable; otherwise it is shown read-only."""
+    group = _group_or_404(request, group_id)
+    if request.method == "POST":
+        editable, reason = _editable(group)
+        if not editable and not request.POST.get("op"):
+            messages.error(request, reason)
+            return _render(request, ComposerState.from_group(group), group=group, status=409)
+        return _handle_post(request, group=group)
+    return _render(request, ComposerState.from_group(group), group=group)
+
+
+@organization_view("posts.edit")
+@require_POST
+def duplicate(request, group_id: int):
+    group = _group_or_404(request, group_id)
+    copy = group_services.post_group_duplicate(group=group, actor=request.user)
+    messages.success(request, "A copy was made as a draft; change it and schedule it.")
+    return redirect(reverse("posts:edit", args=[request.organization.slug, copy.pk]))
+
+
+@organization_view("posts.edit")
+def delete(request, group_id: int):
+    """GET asks to confirm; POST cancels what has not gone out and removes the group."""
+    group = _group_or_404(request, group_id)
+    if request.method == "POST":
+        cancelled = group_services.post_group_delete(group=group, actor=request.user)
+        messages.success(
+            request,
+            f"Post deleted; {cancelled} scheduled post{'s' if cancelled != 1 else ''} "
+            "will not go out."
+            if cancelled
+            else "Post deleted.",
+        )
+        return redirect(reverse("posts:calendar", args=[request.organization.slug]))
+    posts = list(group.posts.all())
+    return render(
+        request,
+        "posts/composer_delete.html",
+        {
+            "organization": request.organization,
+            "group": group,
+            "posts": posts,
+            "first_text": (group.content[0].get("text", "") if group.content else ""),
+        },
+    )
+
+
+@organization_view("posts.edit")
+@require_POST
+def validate(request):
+    """htmx: per-channel counts and issues for the form as it is now; nothing is saved."""
+    state = _state_from_request(request)
+    by_id = {c.pk: c for c in _channels(request)}
+    checks = _checks(request, state, by_id)
+    return render(
+        request,
+        "posts/_composer_checks.html",
+        {
+            **checks,
+            "organization": request.organization,
+            "oob": True,
+            "can_publish": _can_publish(request),
+        },
+    )
+
+
+@organization_view("posts.edit")
+@require_POST
+def preview(request):
+    """htmx: each chosen channel's thread as it will go out."""
+    state = _state_from_request(request)
+    by_id = {c.pk: c for c in _channels(request)}
+    media = _media_by_id(request, state)
+    provider_cls = provider_classes()
+    previews = []
+    for channel_id in state.channel_ids:
+        channel = by_id.get(channel_id)
+        if channel is None:
+            continue
+        cls = provider_cls.get(channel.provider)
+        items = [
+            {
+                "text": item.text,
+                "media": [media[m] for m in item.media_ids if m in media],
+                "delay": item.delay_minutes,
+            }
+            for item in state.thread(channel_id)
+        ]
+        previews.append(
+            {"channel": channel, "items": items, "reply_mode": cls.reply_mode if cls else "thread"}
+        )
+    return render(request, "posts/_composer_preview.html", {"previews": previews})
+
+
+@organization_view("posts.edit")
+@require_POST
+def comment_add(request, group_id: int):
+    """Add an internal note to a group; the team sees it, it is never published."""
+    group = _group_or_404(request, group_id)
+    form = CommentForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            library_services.comment_add(
+                group=group, author=request.user, body=form.cleaned_data["body"]
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    else:
+        error = "Write a comment of at most 5,000 characters."
+    if request.htmx:
+        return render(
+            request,
+            "posts/_composer_comments.html",
+            {
+                "organization": request.organization,
+                "group": group,
+                "comments": selectors.comments_for(group=group),
+                "comment_form": CommentForm() if not error else form,
+                "comment_error": error,
+                "viewer_zone": _viewer_zone(request),
+            },
+        )
+    if error:
+        messages.error(request, error)
+    return redirect(reverse("posts:edit", args=[request.organization.slug, group.pk]) + "#comments")
