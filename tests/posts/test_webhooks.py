@@ -33,12 +33,9 @@ def make_hook(org, url, *, events=("post.published", "post.failed"), channels=()
 
 
 def verify(secret: str, headers, body: bytes) -> bool:
-    """The check a receiver makes, exactly as the README tells them."""
-    timestamp = headers["X-Postiz-Timestamp"]
-    expected = (
-        "sha256="
-        + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    )
+    """The check a receiver makes, as the README tells them (word for word)."""
+    signed = headers["X-Postiz-Timestamp"].encode() + b"." + body
+    expected = "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, headers["X-Postiz-Signature"])
 
 
