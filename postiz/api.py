@@ -26,6 +26,7 @@ from rest_framework import exceptions, generics, permissions, views
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from billing import limits as plan_limits
 from organizations import selectors
 from organizations.models import ApiIdempotencyRecord, ApiKey
 from organizations.services import api_key_authenticate, api_key_touch
@@ -85,6 +86,8 @@ def key_for_request(request) -> ApiKey:
     key = api_key_authenticate(raw_key=raw)
     if key is None:
         raise ApiKeyRefused("invalid")
+    # A plan without the API answers 402 (billing.middleware), on both surfaces.
+    plan_limits.require_api(key.organization)
     api_key_touch(key=key, ip=client_ip(request))
     return key
 

@@ -233,3 +233,28 @@ def test_api_access_follows_the_plan(billed, org, subscribe):
     assert caught.value.api_body()["statusCode"] == 402
     subscribe(org, "standard")
     assert limits.api_allowed(org) is True
+
+
+def test_an_api_key_of_a_plan_without_the_api_gets_402(billed, org, owner, subscribe):
+    from django.test import Client
+
+    from tests.api.helpers import make_key
+
+    _, raw = make_key(org, actor=owner)
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    response = api.get("/public/v1/integrations")
+    assert response.status_code == 402
+    assert response.json()["message"] == (
+        "You have reached the maximum number of API calls for your plan"
+    )
+    subscribe(org, "standard")
+    assert api.get("/public/v1/integrations").status_code == 200
+
+
+def test_self_hosted_api_keys_work_without_any_plan(org, owner):
+    from django.test import Client
+
+    from tests.api.helpers import make_key
+
+    _, raw = make_key(org, actor=owner)
+    assert Client(HTTP_AUTHORIZATION=raw).get("/public/v1/integrations").status_code == 200
