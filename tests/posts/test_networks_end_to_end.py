@@ -541,3 +541,60 @@ def test_a_relay_refusal_fails_the_post_with_the_relays_words(ctx, owner):
     post = fresh(post)
     assert "note contains a banned word" in post.error_message
     assert ctx.relay.events == {}
+
+
+# -- When the outcome never becomes clear -------------------------------------------------
+def attempt_hourly(post, hours: int) -> list[str]:
+    """Let the queue run once an hour for ``hours`` hours; the post's state after each."""
+    states = []
+    for hour in range(1, hours + 1):
+        publish_due(now=timezone.now() + timedelta(hours=hour), rounds=1)
+        states.append(fresh(post).state)
+    return states
+
+
+UNBOUNDED = (
+    "posts/engine.py _after_error: an unknown_outcome on a network whose resend is safe "
+    "(deterministic key, container handle) is rescheduled RECONCILE_SOON with no limit on "
+    "attempts, so the post stays scheduled and is retried every 10 seconds forever"
+)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=UNBOUNDED)
+def test_a_bluesky_server_answering_5xx_forever_ends_in_a_state_the_person_sees(ctx, owner):
+    ctx.fake.on("POST", CREATE_RECORD, answer("bluesky", "bad_gateway"))
+    ctx.fake.on(
+        "GET", r"/xrpc/com\.atproto\.repo\.getRecord", answer("bluesky", "record_not_found")
+    )
+    post = write(owner, bluesky_channel(ctx), ["Hello from Acme"])
+
+    states = attempt_hourly(post, 12)
+
+    # Like transient failures (three retries with backoff), the engine should stop and
+    # tell the person; the same record key makes every resend safe, not endless.
+    assert states[-1] in (State.UNCONFIRMED, State.FAILED), states
+    assert len(ctx.fake.sent("POST", CREATE_RECORD)) < 12
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=UNBOUNDED)
+def test_a_threads_post_published_but_not_listed_ends_in_a_state_the_person_sees(ctx, owner):
+    base = f"/g/v1.0/{THREADS_USER}"
+    channel = threads_connect(ctx)
+    # Threads publishes, but the gateway loses the answer; the container then says
+    # PUBLISHED while the account's list does not show the post (yet, or ever).
+    ctx.fake.on("POST", base + "/threads_publish", answer("threads", "bad_gateway"))
+    ctx.fake.on(
+        "GET",
+        rf"/g/v1\.0/{CONTAINER}",
+        answer("threads", "status_finished"),
+        answer("threads", "status_published"),
+    )
+    ctx.fake.on("GET", base + "/threads", answer("threads", "user_threads"))
+    post = write(owner, channel, ["Hello from Acme"])
+
+    states = attempt_hourly(post, 12)
+
+    # Threads itself says the container was published: the person should be told to
+    # look (unconfirmed), not left with a post that is retried every ten seconds.
+    assert states[-1] == State.UNCONFIRMED, states
+    assert len(ctx.fake.sent("POST", base + "/threads_publish")) == 1
