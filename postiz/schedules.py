@@ -49,6 +49,13 @@ SCHEDULES: list[dict] = [
         "minutes": 60,
     },
     # -- end notifications and webhooks --
+    {
+        # Billing: organizations whose payment grace period ended get the free limits.
+        "name": "billing.grace_periods",
+        "func": "billing.tasks.expire_grace_periods",
+        "schedule_type": "I",
+        "minutes": 60,
+    },
 ]
 
 # Names owned by this module; jobs with other names (added by an operator) are left alone.
