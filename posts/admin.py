@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from posts.models import Post, PostGroup, PostItem, Tag
+from posts.models import Comment, Post, PostGroup, PostItem, PostSet, Signature, Tag
 
 
 class PostItemInline(admin.TabularInline):
@@ -90,3 +90,29 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# -- signatures, sets, comments ---------------------------------------------------------
+@admin.register(Signature)
+class SignatureAdmin(admin.ModelAdmin):
+    list_display = ["name", "organization", "is_default", "created_at"]
+    list_filter = ["is_default"]
+    search_fields = ["name", "content", "organization__name"]
+    list_select_related = ["organization"]
+    raw_id_fields = ["organization", "created_by"]
+
+
+@admin.register(PostSet)
+class PostSetAdmin(admin.ModelAdmin):
+    list_display = ["name", "organization", "updated_at"]
+    search_fields = ["name", "organization__name"]
+    list_select_related = ["organization"]
+    raw_id_fields = ["organization", "created_by"]
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ["id", "group", "author", "created_at", "deleted_at"]
+    search_fields = ["body"]
+    list_select_related = ["group", "author"]
+    raw_id_fields = ["organization", "group", "author"]

@@ -73,11 +73,12 @@ def signature_update(
     """posts.edit; changes the text and whether it is the default."""
     signature.name = _clean_name(name, max_length=100, what="signature")
     signature.content = _clean_signature(content)
-    if not is_default:
-        signature.is_default = False
-    signature.save(update_fields=["name", "content", "is_default"])
+    signature.save(update_fields=["name", "content"])
     if is_default:
         _make_default(signature)
+    else:
+        Signature.objects.filter(pk=signature.pk).update(is_default=False)
+        signature.is_default = False
     return signature
 
 
