@@ -472,3 +472,44 @@ def test_another_organizations_webhook_is_not_found(org, owner, outsider, client
 def test_outsiders_get_404_on_our_webhook(org, owner, outsider, client_for):
     hook = make_hook(org, "https://hooks.example/a")
     assert client_for(outsider).get(f"{LIST}{hook.public_id}/").status_code == 404
+
+
+# -- Several workers --------------------------------------------------------------------
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_another_worker_holds_is_skipped_not_sent_twice(mastodon, httpserver):
+    import threading
+
+    from django.db import connection, transaction
+
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    hook = make_hook(mastodon.organization, httpserver.url_for("/hook"))
+    delivery = WebhookDelivery.objects.create(
+        webhook=hook,
+        event="post.failed",
+        event_id="0b6f2f5e-1c55-4a4c-9a0e-3d9f6b1f7c21",
+        payload={"event": "post.failed"},
+        next_attempt_at=timezone.now(),
+    )
+    holding, release = threading.Event(), threading.Event()
+
+    def other_worker():
+        try:
+            with transaction.atomic():
+                list(WebhookDelivery.objects.select_for_update().filter(pk=delivery.pk))
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_worker)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        assert services.deliveries_send_due() == 0  # skipped at once, not waited for
+        assert services.delivery_send(delivery_id=delivery.pk) is None
+    finally:
+        release.set()
+        thread.join()
+    assert httpserver.log == []
+    assert services.deliveries_send_due() == 1
+    assert fresh(delivery).state == "delivered" and len(httpserver.log) == 1
