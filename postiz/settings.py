@@ -305,10 +305,16 @@ Q_CLUSTER = {
     "sync": TESTING,
     "label": "Background jobs",
 }
-# Publishing: loops started each minute (several share the queue safely), and the network
-# calls each loop makes at once.
-POSTIZ_PUBLISHERS = env.int("POSTIZ_PUBLISHERS", default=1)
-POSTIZ_PUBLISH_CONCURRENCY = env.int("POSTIZ_PUBLISH_CONCURRENCY", default=16)
+# -- Publishing (posts/runner.py) --
+# Publisher loops, each a worker process of its own (several share the queue safely; one
+# per core is the sweet spot: a loop spends its CPU in Python, under one GIL), and the
+# network calls each loop makes at once (threads that mostly wait on the network).
+POSTIZ_PUBLISHERS = env.int("POSTIZ_PUBLISHERS", default=2)
+POSTIZ_PUBLISH_CONCURRENCY = env.int("POSTIZ_PUBLISH_CONCURRENCY", default=64)
+# Publisher loops hold their worker process all the time: the other jobs (webhooks,
+# emails, the sweep) get two processes of their own beside them.
+Q_CLUSTER["workers"] = env.int("POSTIZ_WORKERS", default=POSTIZ_PUBLISHERS + 2)
+# -- end of publishing --
 # The worker counts as down when its heartbeat is older than this many seconds.
 POSTIZ_HEARTBEAT_MAX_AGE = env.int("POSTIZ_HEARTBEAT_MAX_AGE", default=180)
 # A post found due later than this (the service was down) is not sent late: it waits

@@ -13,18 +13,30 @@ The rules, in one place:
   asks; transient_before_send retries with backoff, three times; unknown_outcome is never
   sent blindly again: the network's idempotency or a lookup decides, or the post becomes
   unconfirmed and the person is told; everything else fails with the network's message.
+- Whoever claims a post also takes a session-level PostgreSQL advisory lock keyed by the
+  post's id, on the connection that made the claim. The lock dies with that connection, so
+  "is the post's holder still alive?" is one look at ``pg_locks``: a post whose holder is
+  gone (a worker killed mid-publish) is handed back at once, and the next attempt looks
+  before it sends; a live holder's posts are never taken within the lease.
+- The publisher loop (posts/runner.py) claims a batch, writes ``commit_started_at`` for
+  the whole batch in one UPDATE, sends from its threads without touching the database,
+  and records a batch of outcomes in one UPDATE for the items and one for the posts
+  (``claim_batch``, ``begin_sends``, ``send_prepared``, ``finish_batch``). Anything less
+  simple than a one-item post (threads, a look-up first, a refused channel) takes the
+  one-post path, ``publish_post``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import threading
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -41,7 +53,7 @@ from integrations.providers.base import (
 from integrations.services import integration_refresh, integration_set_status
 from posts import events
 from posts.models import Post, PostItem
-from posts.states import State, transition
+from posts.states import ALLOWED_FROM, State, transition
 
 logger = logging.getLogger("postiz.engine")
 
@@ -74,23 +86,60 @@ def lease() -> timedelta:
     return max(timedelta(minutes=10), timedelta(seconds=longest + 120))
 
 
+# The high 32 bits of a claim's advisory-lock key (ASCII "post"); the low 32 bits are the
+# post's id. pg_locks shows such a lock as classid = CLAIM_SPACE, objid = id, objsubid = 1.
+CLAIM_SPACE = 0x706F7374
+
+
 @dataclass
 class Outcome:
     state: str
     message: str = ""
 
 
+@dataclass
+class Job:
+    """A claimed post with what publishing it needs, loaded in the claim's few queries."""
+
+    post: Post
+    items: list[PostItem]
+    # Set by begin_sends when the post can go out on the batch path (one item, nothing
+    # sent before); otherwise the thread takes the one-post path.
+    request: PublishRequest | None = None
+    result: PublishResult | None = None
+    error: ProviderError | None = None
+    sent_at: datetime | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def pk(self) -> int:
+        return self.post.pk
+
+
 # -- Claiming ---------------------------------------------------------------------------
 def claim_due(*, limit: int = 50, now=None) -> list[int]:
-    """Any worker may call; returns the ids it now holds (scheduled → publishing)."""
+    """Any worker may call; returns the ids it now holds (scheduled → publishing), each
+    also held by an advisory lock of this connection until ``unlock`` or disconnection."""
     now = now or timezone.now()
-    with transaction.atomic():
-        ids = list(
-            Post.objects.select_for_update(skip_locked=True)
-            .filter(state=State.SCHEDULED, publish_at__lte=now)
-            .order_by("publish_at", "id")
-            .values_list("id", flat=True)[:limit]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM posts_post WHERE state = %s AND publish_at <= %s "
+            "ORDER BY publish_at, id LIMIT %s FOR UPDATE SKIP LOCKED",
+            [State.SCHEDULED, now, limit],
         )
+        ids = [row[0] for row in cursor.fetchall()]
+        if not ids:
+            return []
+        # Taken before the claim commits: whoever sees the post "publishing" also sees its
+        # holder's lock. A lock someone else still holds (never, unless a holder outlived
+        # its lease) leaves that post where it is.
+        cursor.execute(
+            "SELECT id FROM unnest(%s::bigint[]) AS id "
+            "WHERE pg_try_advisory_lock((%s::bigint << 32) + id)",
+            [ids, CLAIM_SPACE],
+        )
+        locked = {row[0] for row in cursor.fetchall()}
+        ids = [pk for pk in ids if pk in locked]
         if ids:
             transition(
                 Post.objects.filter(pk__in=ids), State.PUBLISHING, attempts=F("attempts") + 1
@@ -98,12 +147,186 @@ def claim_due(*, limit: int = 50, now=None) -> list[int]:
     return ids
 
 
-def release_stale(*, now=None) -> int:
-    """The sweep calls this: posts held by a worker that died go back to the queue. Items
-    whose commit had started are looked up before anything is sent again."""
+def claim_batch(*, limit: int, now=None) -> list[Job]:
+    """The publisher loop calls this: claims up to ``limit`` due posts (as ``claim_due``)
+    and loads each with its channel and items, in five queries whatever the batch size."""
+    ids = claim_due(limit=limit, now=now)
+    if not ids:
+        return []
+    posts = {p.pk: p for p in Post.objects.select_related("integration").filter(pk__in=ids)}
+    items: dict[int, list[PostItem]] = {pk: [] for pk in ids}
+    for item in PostItem.objects.filter(post_id__in=ids).order_by("post_id", "position"):
+        items[item.post_id].append(item)
+    return [Job(post=posts[pk], items=items[pk]) for pk in ids if pk in posts]
+
+
+def unlock(ids: list[int]) -> None:
+    """The connection that claimed the posts calls this once their outcome is saved."""
+    if not ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM unnest(%s::bigint[]) AS id "
+            "WHERE pg_advisory_unlock((%s::bigint << 32) + id)",
+            [list(ids), CLAIM_SPACE],
+        )
+
+
+# Posts in "publishing" whose holder's advisory lock is not in pg_locks: the holder's
+# connection, and so the holder, is gone.
+_RELEASE_ORPHANS = """
+    UPDATE posts_post p SET state = %s, publish_at = %s, state_changed_at = %s
+    WHERE p.state = %s AND NOT EXISTS (
+        SELECT 1 FROM pg_locks l
+        WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND l.classid::bigint = %s AND l.objid::bigint = p.id
+    )
+    RETURNING p.id
+"""
+
+
+def release_orphans(*, now=None) -> list[int]:
+    """Any worker may call: posts in "publishing" whose holder is gone go back to the queue
+    at once; a post with a live holder is never touched. One UPDATE, so a post claimed
+    again meanwhile (its new holder's lock is taken before its claim commits) is safe."""
     now = now or timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _RELEASE_ORPHANS,
+            [State.SCHEDULED, now, now, State.PUBLISHING, CLAIM_SPACE],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    if ids:
+        logger.warning("%d posts held by a worker that is gone were handed back", len(ids))
+    return ids
+
+
+def release_stale(*, now=None) -> int:
+    """The sweep and the publisher loops call this: posts whose holder died go back to the
+    queue at once, and the items whose commit had started are looked up before anything
+    is sent again. A live holder keeps its posts for the whole lease (past it no publish
+    can still be running: django-q2 has killed the task)."""
+    now = now or timezone.now()
+    released = len(release_orphans(now=now))
     stale = Post.objects.filter(state=State.PUBLISHING, state_changed_at__lt=now - lease())
-    return transition(stale, State.SCHEDULED, publish_at=now)
+    return released + transition(stale, State.SCHEDULED, publish_at=now)
+
+
+# -- Publishing a batch (the publisher loop) ---------------------------------------------
+def begin_sends(jobs: list[Job]) -> None:
+    """The loop that claimed ``jobs`` calls this before handing them to its threads: each
+    one-item post that can go out now gets its request, and its item's
+    ``commit_started_at`` is written for all of them in one UPDATE before anything is sent.
+    """
+    ready = []
+    for job in jobs:
+        post, items = job.post, job.items
+        if len(items) != 1 or _channel_refusal(post, post.integration):
+            continue
+        item = items[0]
+        if item.published_at or item.commit_started_at is not None:
+            continue
+        job.request = PublishRequest(
+            post_id=str(item.pk),
+            text=item.content,
+            settings=dict(post.settings),
+            scheduled_at=post.publish_at,
+            progress=dict(item.progress),
+        )
+        ready.append(item)
+    if ready:
+        started = timezone.now()
+        PostItem.objects.filter(pk__in=[item.pk for item in ready]).update(
+            commit_started_at=started
+        )
+        for item in ready:
+            item.commit_started_at = started
+
+
+def send_prepared(job: Job) -> None:
+    """A loop thread calls this for a job ``begin_sends`` prepared: the network call only,
+    no database (except refreshing a stale credential, which locks the channel)."""
+    integration = job.post.integration
+    provider = _provider(integration.provider)
+    try:
+        job.result = _send(provider, integration, job.request)
+    except ProviderError as error:
+        job.error = error
+    job.sent_at = timezone.now()
+
+
+def finish_batch(jobs: list[Job], *, announce=None) -> list[Outcome]:
+    """The loop that claimed ``jobs`` calls this once their sends returned: published
+    items and posts are saved in one UPDATE each; errors go through ``_after_error``.
+    ``announce(posts)`` is handed the posts that moved to published, after the commit
+    (by default each gets its event here and now)."""
+    done = [job for job in jobs if job.result is not None]
+    outcomes = []
+    with transaction.atomic():
+        if done:
+            published = _save_published(done)
+            transaction.on_commit(lambda: (announce or announce_published)(published))
+        for job in jobs:
+            item = job.items[0]
+            if job.request.progress != item.progress:
+                # Step results (uploaded media, record keys) survive whatever happens next.
+                PostItem.objects.filter(pk=item.pk).update(progress=job.request.progress)
+    for job in jobs:
+        if job.error is not None:
+            provider = _provider(job.post.integration.provider)
+            outcomes.append(
+                _after_error(job.post, job.items[0], provider, job.error, published_before=0)
+            )
+        elif job.result is not None:
+            outcomes.append(Outcome(job.extra.get("state", "skipped")))
+    return outcomes
+
+
+def _save_published(jobs: list[Job]) -> list[Post]:
+    ids, remote_ids, urls, extras, times = [], [], [], [], []
+    for job in jobs:
+        ref = job.result.ref
+        ids.append(job.items[0].pk)
+        remote_ids.append(ref.id)
+        urls.append(ref.url)
+        extras.append(json.dumps(dict(ref.extra)))
+        times.append(job.sent_at)
+    posts = [job.pk for job in jobs]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE posts_postitem i SET remote_id = v.rid, remote_url = v.url, "
+            "remote_extra = v.extra::jsonb, published_at = v.at "
+            "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::timestamptz[]) "
+            "AS v(id, rid, url, extra, at) WHERE i.id = v.id",
+            [ids, remote_ids, urls, extras, times],
+        )
+        # The same conditional move as states.transition, one row per post.
+        cursor.execute(
+            "UPDATE posts_post p SET state = %s, state_changed_at = %s, remote_id = v.rid, "
+            "remote_url = v.url, published_at = v.at, error_kind = '', error_message = '' "
+            "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::timestamptz[]) "
+            "AS v(id, rid, url, at) WHERE p.id = v.id AND p.state = ANY(%s) RETURNING p.id",
+            [
+                State.PUBLISHED,
+                timezone.now(),
+                posts,
+                remote_ids,
+                urls,
+                times,
+                list(ALLOWED_FROM[State.PUBLISHED]),
+            ],
+        )
+        moved = {row[0] for row in cursor.fetchall()}
+    for job in jobs:
+        job.extra["state"] = State.PUBLISHED if job.pk in moved else "skipped"
+    return [job.post for job in jobs if job.pk in moved]
+
+
+def announce_published(posts: list[Post]) -> None:
+    """Tell everyone who wants to know that these posts were published (posts.events)."""
+    for post in posts:
+        _emit(events.POST_PUBLISHED, post)
 
 
 # -- Publishing one post ----------------------------------------------------------------

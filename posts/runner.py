@@ -1,21 +1,29 @@
 """The publisher loop: how due posts get from the queue to the networks, on time.
 
-django-q2's scheduler ticks every 30 seconds, far too coarse to time posts, so a periodic
-job starts this loop every minute and the loop runs for just under a minute: it claims
-what is due (``engine.claim_due``, SKIP LOCKED, so several loops share the queue), hands
-each post to a thread pool, and sleeps only until the next post is due (at most a second,
-so a post scheduled "now" waits no longer). Network calls dominate the time a publish
-takes, so the pool's size sets the throughput; per-network and per-channel limits keep
-each network within what it allows and each channel's posts in order.
+django-q2's scheduler ticks every 30 seconds, far too coarse to time posts, so each
+publisher loop runs for just under a minute in a django-q2 worker and, as it stops
+claiming, queues its successor for the same *slot* (``POSTIZ_PUBLISHERS`` slots, each held
+by an advisory lock while a loop runs it). The every-minute job only starts loops for
+slots nobody holds: at first start, or after a worker died. A loop claims what is due in
+batches (``engine.claim_batch``, SKIP LOCKED, so several loops share the queue), writes
+"commit started" for the batch, hands each post to a thread that only talks to the
+network, and records the outcomes in batches from its own thread. It sleeps only until
+the next post is due (at most a second, so a post scheduled "now" waits no longer).
+Every few seconds it also hands back posts whose holder died (``engine.release_orphans``).
+Network calls dominate the time a publish takes, so the threads set the throughput;
+per-network and per-channel limits keep each network within what it allows and each
+channel's posts in order.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import timedelta
 
 from django.conf import settings
@@ -32,6 +40,13 @@ logger = logging.getLogger("postiz.publisher")
 
 MAX_SLEEP = 1.0  # seconds: the longest a newly due post waits to be claimed
 MIN_SLEEP = 0.05  # due rows locked by another loop: wait a moment rather than spin
+# After the first send of a wait returns, gather others this long so the outcomes are
+# saved (and the freed slots claimed) in one batch rather than one at a time.
+GATHER = 0.02
+# How often a loop looks for posts whose holder died (one read of pg_locks).
+ORPHAN_CHECK = 5.0
+# The high 32 bits of a slot's advisory-lock key (ASCII "pub!"); the low bits: the slot.
+SLOT_SPACE = 0x70756221
 
 
 class Limits:
@@ -59,62 +74,157 @@ class Limits:
             return self._networks[network], self._channels[channel_id]
 
 
-def run(*, seconds: float = 55.0, workers: int | None = None) -> int:
+def idle_slots(count: int) -> list[int]:
+    """The slots among the first ``count`` that no running loop holds."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "AND classid::bigint = %s AND objsubid = 1",
+            [SLOT_SPACE],
+        )
+        held = {row[0] for row in cursor.fetchall()}
+    return [slot for slot in range(count) if slot not in held]
+
+
+def _take_slot(slot: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock((%s::bigint << 32) + %s)", [SLOT_SPACE, slot])
+        taken = cursor.fetchone()[0]
+        if taken:
+            # Operators (and bench/crash.py) see which process runs which slot.
+            cursor.execute(
+                "SELECT set_config('application_name', %s, false)",
+                [f"postiz publisher slot={slot} pid={os.getpid()}"],
+            )
+    return taken
+
+
+def _give_slot(slot: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock((%s::bigint << 32) + %s)", [SLOT_SPACE, slot])
+
+
+def run(
+    *,
+    seconds: float = 55.0,
+    workers: int | None = None,
+    slot: int | None = None,
+    handover: Callable[[int], None] | None = None,
+) -> int:
     """Publish what falls due during the next ``seconds``; returns how many posts it
-    handled. Any number of these may run at once, on any number of machines."""
+    handled. Any number of these may run at once, on any number of machines. With a
+    ``slot``, returns 0 at once if another loop holds it; ``handover(slot)`` is called
+    when this loop stops claiming, after it gave the slot up, to start its successor."""
     workers = workers or settings.POSTIZ_PUBLISH_CONCURRENCY
+    if slot is not None and not _take_slot(slot):
+        return 0
     deadline = time.monotonic() + seconds
     limits = Limits()
-    in_flight = threading.Semaphore(workers)
+    held: dict[Future, engine.Job] = {}
     handled = 0
     engine.release_stale()
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish") as pool:
+    next_orphan_check = time.monotonic() + ORPHAN_CHECK
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish")
+    # Events (notifications, webhook deliveries) are recorded on a thread of their own, so
+    # the claims and the saving of outcomes never wait for them.
+    announcer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="announce")
+
+    def announce(posts):
+        announcer.submit(_announce, posts)
+
+    try:
         while time.monotonic() < deadline:
-            # Wait for a free slot (never spin), then take every other free one too.
-            if not in_flight.acquire(timeout=max(deadline - time.monotonic(), 0)):
-                break
-            slots = 1
-            while slots < workers and in_flight.acquire(blocking=False):
-                slots += 1
-            claimed = engine.claim_due(limit=slots)
-            for _ in range(slots - len(claimed)):
-                in_flight.release()
-            if not claimed:
-                _sleep_until_next_due(deadline)
-                continue
-            rows = Post.objects.filter(pk__in=claimed).values_list(
-                "pk", "integration__provider", "integration_id", "integration__meta"
-            )
-            for pk, provider, channel_id, meta in rows:
-                limit = limits.for_post(provider, channel_id, meta)
-                pool.submit(_publish, pk, limit, in_flight)
-            handled += len(claimed)
-    connection.close()  # this loop's own connection; the next loop opens its own
+            drained = True
+            free = workers - len(held)
+            if free > 0:
+                jobs = engine.claim_batch(limit=free)
+                drained = len(jobs) < free
+                if jobs:
+                    engine.begin_sends(jobs)
+                    for job in jobs:
+                        integration = job.post.integration
+                        limit = limits.for_post(
+                            integration.provider, integration.pk, integration.meta
+                        )
+                        held[pool.submit(_publish, job, limit)] = job
+                    handled += len(jobs)
+            if time.monotonic() >= next_orphan_check:
+                engine.release_orphans()
+                next_orphan_check = time.monotonic() + ORPHAN_CHECK
+            # Sleep until a send returns, or (when nothing more is due) the next due post.
+            timeout = max(deadline - time.monotonic(), 0.0)
+            if drained:
+                timeout = min(timeout, _until_next_due())
+            if held:
+                done, _ = wait(held, timeout=timeout, return_when=FIRST_COMPLETED)
+                if done and len(done) < workers // 4:
+                    time.sleep(GATHER)
+                _finish(held, announce)
+            elif timeout > 0:
+                time.sleep(timeout)
+        if slot is not None:
+            _give_slot(slot)
+            if handover is not None:
+                handover(slot)
+        while held:
+            wait(held, return_when=FIRST_COMPLETED)
+            _finish(held, announce)
+    finally:
+        pool.shutdown(wait=True)
+        announcer.submit(connection.close)
+        announcer.shutdown(wait=True)
+        connection.close()  # this loop's own connection (and its locks); the next opens its own
     return handled
 
 
-def _free_slots(in_flight: threading.Semaphore, workers: int) -> int:
-    # Claim no more than the pool can start now: claimed posts are held by this loop.
-    return min(workers, max(in_flight._value, 0))
+def _finish(held: dict[Future, engine.Job], announce) -> None:
+    """Save the outcomes of the sends that returned and let go of their posts."""
+    finished = [future for future in held if future.done()]
+    batch, release = [], []
+    for future in finished:
+        job = held.pop(future)
+        if future.exception() is not None:
+            # The post stays "publishing", still held by this loop: it is handed back when
+            # the loop ends, and the next attempt looks before it sends. Nothing else would
+            # be safe.
+            logger.error(
+                "publishing post %s failed unexpectedly",
+                job.pk,
+                exc_info=future.exception(),
+            )
+            continue
+        if job.request is not None:
+            batch.append(job)
+        release.append(job.pk)
+    if batch:
+        engine.finish_batch(batch, announce=announce)
+    engine.unlock(release)
 
 
-def _publish(post_id: int, limits, in_flight: threading.Semaphore) -> None:
+def _announce(posts) -> None:
+    try:
+        engine.announce_published(posts)
+    except Exception:  # events never stop publishing (emit logs its own failures)
+        logger.exception("announcing %d published posts failed", len(posts))
+
+
+def _publish(job: engine.Job, limits) -> None:
     family, channel = limits
     try:
         with family, channel:
-            engine.publish_post(post_id)
-    except Exception:
-        # The post stays "publishing"; the lease hands it back, and the next attempt looks
-        # before it sends. Nothing else would be safe.
-        logger.exception("publishing post %s failed unexpectedly", post_id)
+            if job.request is not None:
+                engine.send_prepared(job)
+            else:
+                engine.publish_post(job.pk)
     finally:
-        in_flight.release()
-        connection.close()
+        if connection.connection is not None:  # only the rare paths open one
+            connection.close()
 
 
-def _sleep_until_next_due(deadline: float) -> None:
+def _until_next_due() -> float:
     next_due = Post.objects.filter(state=State.SCHEDULED).aggregate(at=Min("publish_at"))["at"]
-    wait = MAX_SLEEP
+    wait_for = MAX_SLEEP
     if next_due is not None:
-        wait = min(wait, max((next_due - timezone.now()) / timedelta(seconds=1), 0.0))
-    time.sleep(max(min(max(wait, MIN_SLEEP), deadline - time.monotonic()), 0.0))
+        wait_for = min(wait_for, max((next_due - timezone.now()) / timedelta(seconds=1), 0.0))
+    return max(wait_for, MIN_SLEEP)

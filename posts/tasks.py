@@ -7,13 +7,21 @@ from posts import engine, runner
 
 
 def start_publishers() -> None:
-    """Every minute: start the publisher loops that run until the next start."""
-    for _ in range(settings.POSTIZ_PUBLISHERS):
-        async_task("posts.tasks.publisher_loop")
+    """Every minute: start a publisher loop for each slot no loop holds (at first start,
+    or after a worker died); a running loop hands its slot to its own successor."""
+    for slot in runner.idle_slots(settings.POSTIZ_PUBLISHERS):
+        async_task("posts.tasks.publisher_loop", slot)
 
 
-def publisher_loop() -> int:
-    return runner.run(seconds=engine.LOOP_SECONDS)
+def publisher_loop(slot: int | None = None) -> int:
+    """One publisher loop; with a slot, it queues its successor as it stops claiming."""
+    if slot is None or settings.Q_CLUSTER.get("sync"):  # a synchronous queue would recurse
+        return runner.run(seconds=engine.LOOP_SECONDS, slot=slot)
+    return runner.run(seconds=engine.LOOP_SECONDS, slot=slot, handover=_start_successor)
+
+
+def _start_successor(slot: int) -> None:
+    async_task("posts.tasks.publisher_loop", slot)
 
 
 def sweep() -> dict:
@@ -50,3 +58,10 @@ def deliver_due_webhooks() -> int:
     from posts.services.webhooks import deliveries_send_due
 
     return deliveries_send_due()
+
+
+def prune_notification_history() -> dict:
+    """Every day: old notifications and finished webhook deliveries go."""
+    from posts.services.notifications import history_prune
+
+    return history_prune()

@@ -318,3 +318,111 @@ def test_a_post_within_its_lease_stays_with_its_worker(mastodon):
     Post.objects.filter(pk=post.pk).update(state_changed_at=timezone.now() - timedelta(minutes=5))
     assert engine.release_stale() == 0
     assert fresh(post).state == State.PUBLISHING
+
+
+# -- The batch path (what the publisher loop uses) ----------------------------------------
+def publish_batch(limit=50):
+    """Claim, start, send and save a batch, as one loop iteration does."""
+    jobs = engine.claim_batch(limit=limit)
+    engine.begin_sends(jobs)
+    for job in jobs:
+        if job.request is not None:
+            engine.send_prepared(job)
+    announced = []
+    engine.finish_batch([j for j in jobs if j.request is not None], announce=announced.extend)
+    engine.unlock([j.pk for j in jobs])
+    return jobs, announced
+
+
+def test_a_batch_is_published_with_each_items_own_key_and_announced_once(
+    mastodon, httpserver, django_capture_on_commit_callbacks
+):
+    posts = [make_post(mastodon, f"Batch {n}") for n in range(5)]
+    keys = []
+
+    def statuses(request):
+        keys.append(request.headers["Idempotency-Key"])
+        number = str(len(keys))
+        return Response(json.dumps(status(number)), content_type="application/json")
+
+    httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_handler(statuses)
+    with django_capture_on_commit_callbacks(execute=True):
+        _, announced = publish_batch()
+    assert sorted(keys) == sorted(str(p.items.get().pk) for p in posts)
+    for post in posts:
+        post = fresh(post)
+        item = post.items.get()
+        assert post.state == State.PUBLISHED and post.remote_id == item.remote_id != ""
+        assert post.remote_url.startswith("https://social.example/@acme/")
+        assert item.published_at is not None and post.published_at == item.published_at
+    assert sorted(p.pk for p in announced) == sorted(p.pk for p in posts)
+
+
+def test_saving_a_batch_takes_the_same_few_queries_for_one_post_or_forty(
+    mastodon, httpserver, django_assert_max_num_queries
+):
+    httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_json(status("1"))
+
+    def queries_for(count):
+        for n in range(count):
+            make_post(mastodon, f"post {n}")
+        jobs = engine.claim_batch(limit=count)
+        engine.begin_sends(jobs)
+        for job in jobs:
+            engine.send_prepared(job)
+        with django_assert_max_num_queries(4):  # savepoint, items, posts, release
+            engine.finish_batch(jobs, announce=lambda posts: None)
+        return jobs
+
+    assert len(queries_for(1)) == 1
+    assert len(queries_for(40)) == 40
+    assert Post.objects.filter(state=State.PUBLISHED).count() == 41
+
+
+def test_commit_started_is_saved_for_the_whole_batch_before_anything_is_sent(mastodon, httpserver):
+    posts = [make_post(mastodon, f"post {n}") for n in range(3)]
+    jobs = engine.claim_batch(limit=10)
+    engine.begin_sends(jobs)
+    started = PostItem.objects.filter(post__in=posts, commit_started_at__isnull=False)
+    assert started.count() == 3 and httpserver.log == []
+
+
+def test_in_a_batch_a_refusal_fails_only_its_own_post(mastodon, httpserver):
+    good = make_post(mastodon, "fine")
+    bad = make_post(mastodon, "x" * 600)
+
+    def statuses(request):
+        if len(request.get_json()["status"]) > 500:
+            return Response(
+                json.dumps({"error": "Validation failed: Text character limit of 500 exceeded"}),
+                status=422,
+                content_type="application/json",
+            )
+        return Response(json.dumps(status("5")), content_type="application/json")
+
+    httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_handler(statuses)
+    publish_batch()
+    assert fresh(good).state == State.PUBLISHED
+    assert fresh(bad).state == State.FAILED
+    assert "character limit of 500" in fresh(bad).error_message
+    assert fresh(bad).items.get().commit_started_at is None  # refused: nothing went out
+
+
+def test_in_a_batch_an_unclear_outcome_is_looked_up_later_not_resent(mastodon, httpserver):
+    post = make_post(mastodon, "Unclear")
+    httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_data(
+        "bad gateway", status=502
+    )
+    publish_batch()
+    post = fresh(post)
+    assert post.state == State.SCHEDULED and post.publish_at > timezone.now()
+    assert post.items.get().commit_started_at is not None  # the next attempt looks first
+
+
+def test_threads_and_refused_channels_take_the_one_post_path(mastodon, httpserver):
+    thread = make_post(mastodon, "one", "two")
+    single = make_post(mastodon, "solo")
+    jobs = {job.pk: job for job in engine.claim_batch(limit=10)}
+    engine.begin_sends(list(jobs.values()))
+    assert jobs[thread.pk].request is None and jobs[single.pk].request is not None
+    assert fresh(thread).items.filter(commit_started_at__isnull=False).count() == 0

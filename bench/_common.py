@@ -1,0 +1,274 @@
+"""What the publishing benchmarks share: a fake network and the real worker.
+
+The fake network is one HTTP server on 127.0.0.1 (HTTP/1.1, kept-alive connections, as
+the real networks do) that plays several Mastodon servers (path prefixes /server<n>) and
+the Telegram Bot API (/tg). Mastodon honours the Idempotency-Key as a real server does:
+a repeat of a key answers the status the first request created, and creates nothing.
+Telegram has no such key: every sendMessage is a new message. Each status or message
+remembers when it arrived, so lag and duplicates are counted on the network's side.
+
+The engine runs the way production runs it: ``manage.py qcluster`` in its own process
+group, with the default settings, started by the same ``posts.tasks.start_publishers``
+the every-minute schedule calls. Its database is embedded in var/<name> (POSTIZ_VAR_DIR),
+so var/ itself is untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TELEGRAM_TOKEN = "123456:bench-telegram-token"  # noqa: S105 - a fake network's token
+
+
+class Network:
+    """Everything the fake network saw, shared by its handler threads."""
+
+    def __init__(self, latency: float):
+        self.latency = latency
+        self.lock = threading.Lock()
+        self.requests: Counter = Counter()  # idempotency key or message text → requests
+        self.created: dict[str, dict] = {}  # Mastodon: key → the one status it created
+        self.copies: Counter = Counter()  # marker → statuses/messages created for it
+        self.first_seen: dict[str, float] = {}  # marker → when it first arrived
+        self.by_account: dict[str, list[dict]] = defaultdict(list)
+        self.next_id = 0
+
+    def _new_id(self) -> int:
+        self.next_id += 1
+        return self.next_id
+
+
+MARKER = re.compile(r"\[(\w+)\]")
+
+
+def _handler(network: Network):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _answer(self, status: int, payload) -> None:
+            body = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            data = json.loads(self.rfile.read(length) or b"{}")
+            if network.latency:
+                time.sleep(network.latency)
+            if self.path.startswith("/tg/"):
+                return self._telegram(data)
+            if self.path.endswith("/api/v1/statuses"):
+                return self._mastodon(data)
+            self._answer(404, {"error": "Record not found"})
+
+        def do_GET(self):
+            match = re.search(r"/api/v1/accounts/(\w+)/statuses", self.path)
+            if not match:
+                return self._answer(404, {"error": "Record not found"})
+            with network.lock:
+                statuses = list(reversed(network.by_account[match.group(1)][-40:]))
+            self._answer(200, statuses)
+
+        def _mastodon(self, data: dict):
+            key = self.headers.get("Idempotency-Key", "")
+            account = self.headers.get("Authorization", "").rsplit("-", 1)[-1]
+            text = data.get("status", "")
+            marker = (MARKER.search(text) or [None, text])[1]
+            with network.lock:
+                network.requests[key] += 1
+                status = network.created.get(key) if key else None
+                if status is None:  # the key is new: a new status
+                    number = network._new_id()
+                    status = {
+                        "id": str(number),
+                        "url": f"https://bench.example/@a/{number}",
+                        "uri": f"https://bench.example/users/a/statuses/{number}",
+                        "content": f"<p>{html.escape(text)}</p>",
+                        "in_reply_to_id": data.get("in_reply_to_id"),
+                        "media_attachments": [],
+                    }
+                    if key:
+                        network.created[key] = status
+                    network.by_account[account].append(status)
+                    network.copies[marker] += 1
+                    network.first_seen.setdefault(marker, time.time())
+            self._answer(200, status)
+
+        def _telegram(self, data: dict):
+            text = data.get("text", "")
+            marker = (MARKER.search(text) or [None, text])[1]
+            with network.lock:
+                number = network._new_id()
+                network.requests[marker] += 1
+                network.copies[marker] += 1
+                network.first_seen.setdefault(marker, time.time())
+            message = {
+                "message_id": number,
+                "date": int(time.time()),
+                "chat": {"id": data.get("chat_id"), "type": "channel"},
+                "text": text,
+            }
+            self._answer(200, {"ok": True, "result": message})
+
+        def log_message(self, *args):
+            pass
+
+    return Handler
+
+
+def start_network(latency: float) -> tuple[Network, ThreadingHTTPServer, str]:
+    network = Network(latency)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(network))
+    server.daemon_threads = True
+    server.request_queue_size = 1024
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return network, server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def configure(var_name: str, base: str) -> dict:
+    """Environment for this process and the worker: own database, the fake endpoints."""
+    env = {
+        "POSTIZ_VAR_DIR": str(ROOT / "var" / var_name),
+        "DJANGO_SETTINGS_MODULE": "postiz.settings",
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
+        # The fake network lives on this machine.
+        "POSTIZ_ALLOW_PRIVATE_URLS": "1",
+        "POSTIZ_PROVIDER_ENDPOINTS": json.dumps({"telegram": {"api": base + "/tg"}}),
+    }
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    return env
+
+
+def reset_database() -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE posts_postitem, posts_post, posts_postgroup, integrations_integration, "
+            "django_q_ormq, django_q_task RESTART IDENTITY CASCADE"
+        )
+
+
+def create_posts(*, posts: int, channels: list) -> list[int]:
+    """``posts`` one-item posts spread over ``channels``, scheduled an hour ahead; each
+    text carries a marker ([p<id>]) the fake network counts by."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from posts.models import Post, PostGroup, PostItem
+    from posts.states import State
+
+    organization = channels[0].organization
+    group = PostGroup.objects.create(organization=organization)
+    later = timezone.now() + timedelta(hours=1)
+    created = Post.objects.bulk_create(
+        Post(
+            organization=organization,
+            group=group,
+            integration=channels[n % len(channels)],
+            state=State.SCHEDULED,
+            publish_at=later,
+        )
+        for n in range(posts)
+    )
+    PostItem.objects.bulk_create(
+        PostItem(post=post, position=0, content=f"Burst post [p{post.pk}]") for post in created
+    )
+    return [post.pk for post in created]
+
+
+def make_due(seconds_from_now: float = 1.0):
+    """Every scheduled post falls due at one instant, a moment from now; returns it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from posts.models import Post
+    from posts.states import State
+
+    due = timezone.now() + timedelta(seconds=seconds_from_now)
+    Post.objects.filter(state=State.SCHEDULED).update(publish_at=due)
+    return due
+
+
+class Cluster:
+    """``manage.py qcluster`` in its own process group, as the Procfile's worker runs it."""
+
+    def __init__(self, env: dict):
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=open(Path(env["POSTIZ_VAR_DIR"]) / "qcluster.log", "w"),  # noqa: SIM115
+        )
+
+    def start_publishers(self, timeout: float = 60.0) -> None:
+        """Run what the every-minute schedule runs, then wait until every slot has a loop."""
+        from django.conf import settings
+        from django_q.tasks import async_task
+
+        from posts import runner
+
+        async_task("posts.tasks.start_publishers")
+        deadline = time.time() + timeout
+        while runner.idle_slots(settings.POSTIZ_PUBLISHERS):
+            if time.time() > deadline or self.process.poll() is not None:
+                raise SystemExit("the publisher loops did not start; see qcluster.log")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
+            try:
+                os.killpg(self.process.pid, sig)
+            except ProcessLookupError:
+                return
+            try:
+                self.process.wait(timeout=wait)
+            except subprocess.TimeoutExpired:
+                continue
+            # Workers may linger after the main process; make sure the group is gone.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            return
+
+
+def wait_until_settled(timeout: float) -> float:
+    """Wait until no post is scheduled or publishing (or ``timeout``); returns when."""
+    from posts.models import Post
+    from posts.states import State
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if not Post.objects.filter(state__in=[State.SCHEDULED, State.PUBLISHING]).exists():
+            break
+        time.sleep(0.25)
+    return time.time()
+
+
+def percentile(values: list[float], q: float) -> float:
+    return values[min(int(q * len(values)), len(values) - 1)] if values else float("nan")
