@@ -758,6 +758,10 @@ def post_group_update(
             if post.state == target:
                 moved = row.filter(state=target).update(**fields)
             else:
+                if post.state == State.CANCELLED and target == State.SCHEDULED:
+                    # A cancelled post (its channel was deleted, then restored) goes back
+                    # through draft: the state machine has no cancelled → scheduled.
+                    transition(row, State.DRAFT)
                 moved = transition(row, target, **fields)
             if not moved:
                 raise PostNotEditable(

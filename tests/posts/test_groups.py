@@ -528,3 +528,18 @@ def test_adding_to_the_queue_twice_takes_two_different_local_slots(org, owner):
         assert (local.hour, local.minute) in {(9, 0), (17, 0)}
     assert second.publish_at > first.publish_at
     assert second.publish_at - first.publish_at < timedelta(hours=25)
+
+
+def test_a_cancelled_post_in_an_edited_group_can_be_scheduled_again(org, owner):
+    masto = channel(org)
+    group = _scheduled(org, owner, masto)
+    Post.objects.filter(group=group).update(state=State.CANCELLED)
+    post_group_update(
+        group=group,
+        actor=owner,
+        content=[ItemInput("Back")],
+        channels=[ChannelInput(masto.pk)],
+        action="schedule",
+        publish_at=later(),
+    )
+    assert group.posts.get().state == State.SCHEDULED
