@@ -9,19 +9,21 @@ the network must have received) is in ``tests/posts/e2e/networks.py``.
 from __future__ import annotations
 
 import io
+import itertools
 import threading
 import time
 from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db.models import F
 from django.utils import timezone
 from PIL import Image
 
 from integrations.models import Integration
 from media.models import MediaFile
 from posts import engine
-from posts.models import Post, PostItemMedia
+from posts.models import Post, PostItem, PostItemMedia
 from posts.services.groups import (
     ChannelInput,
     ItemInput,
@@ -60,6 +62,7 @@ from tests.posts.e2e.networks import (
     threads_connect,
     x_channel,
 )
+from tests.providers.conftest import point
 
 pytestmark = pytest.mark.django_db
 
@@ -598,3 +601,96 @@ def test_a_threads_post_published_but_not_listed_ends_in_a_state_the_person_sees
     # look (unconfirmed), not left with a post that is retried every ten seconds.
     assert states[-1] == State.UNCONFIRMED, states
     assert len(ctx.fake.sent("POST", base + "/threads_publish")) == 1
+
+
+# -- A thread with waits between its parts ------------------------------------------------
+def telegram_messages(first: int = 42):
+    """Telegram's answer to each sendMessage, with message ids ``first``, ``first`` + 1…"""
+    numbers = itertools.count(first)
+
+    def respond(call):
+        number = next(numbers)
+        return answer(
+            "telegram", "send_message", edit=lambda b: b["result"].update(message_id=number)
+        )
+
+    return respond
+
+
+def minutes_pass(post, minutes: int) -> list[engine.Outcome]:
+    """``minutes`` go by: the parts already out went out that long ago; the queue runs
+    once (as it would at that moment)."""
+    PostItem.objects.filter(post=post, published_at__isnull=False).update(
+        published_at=F("published_at") - timedelta(minutes=minutes)
+    )
+    return publish_due(now=timezone.now() + timedelta(minutes=minutes), rounds=1)
+
+
+def write_drip(owner, channel, parts: int, wait: int = 30):
+    group = post_group_create(
+        organization=channel.organization,
+        actor=owner,
+        content=[
+            ItemInput(f"Part {n}", delay_minutes=wait if n > 1 else 0) for n in range(1, parts + 1)
+        ],
+        channels=[ChannelInput(channel.pk)],
+        action="now",
+    )
+    return group.posts.get()
+
+
+def test_a_drip_thread_sends_each_part_after_its_wait_replying_to_the_one_before(ctx, owner):
+    ctx.fake.on("POST", SEND_MESSAGE, telegram_messages())
+    post = write_drip(owner, telegram_channel(ctx), parts=3)
+
+    assert [o.state for o in publish_due()] == [State.SCHEDULED]
+    first = post.items.get(position=0)
+    assert fresh(post).publish_at == first.published_at + timedelta(minutes=30)
+    assert publish_due() == []  # nothing before the wait is over
+    assert [o.state for o in minutes_pass(post, 31)] == [State.SCHEDULED]
+    assert [o.state for o in minutes_pass(post, 31)] == [State.PUBLISHED]
+
+    calls = ctx.fake.sent("POST", SEND_MESSAGE)
+    assert [c.json["text"] for c in calls] == ["Part 1", "Part 2", "Part 3"]
+    assert [c.json.get("reply_parameters") for c in calls] == [
+        None,
+        {"message_id": 42},
+        {"message_id": 43},
+    ]
+    assert fresh(post).remote_id == "42"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="posts/engine.py _after_error: the transient-retry budget is post.attempts, which "
+    "claim_due raises on every claim (each part of a drip thread, each rate-limit wait), so "
+    "the fourth part's first network blip fails the post instead of being retried",
+)
+def test_a_network_blip_on_the_last_part_of_a_drip_thread_is_retried_not_failed(
+    ctx, owner, settings, httpserver
+):
+    ctx.fake.on("POST", SEND_MESSAGE, telegram_messages())
+    post = write_drip(owner, telegram_channel(ctx), parts=4)
+    publish_due()
+    minutes_pass(post, 31)
+    minutes_pass(post, 31)
+    assert len(ctx.fake.sent("POST", SEND_MESSAGE)) == 3
+
+    # Telegram cannot be reached for a moment when the last part is due.
+    settings.PROVIDER_ENDPOINTS = {
+        **settings.PROVIDER_ENDPOINTS,
+        "telegram": {"api": "http://127.0.0.1:9"},  # nothing listens
+    }
+    outcomes = minutes_pass(post, 31)
+
+    post = fresh(post)
+    assert [o.state for o in outcomes] == [State.SCHEDULED], post.error_message
+    wait = (post.publish_at - timezone.now()).total_seconds()
+    assert engine.BACKOFF[0] - 1 <= wait <= engine.BACKOFF[0] * 1.25 + 1  # the first retry
+
+    point(settings, httpserver, "telegram", api="/tg")
+    assert [o.state for o in publish_due(now=timezone.now() + timedelta(minutes=5))] == [
+        State.PUBLISHED
+    ]
+    assert len(ctx.fake.sent("POST", SEND_MESSAGE)) == 4
