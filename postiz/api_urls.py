@@ -1,6 +1,20 @@
-from django.urls import path
+"""Routes under /api/v1: the session-authenticated organization views, the native API
+(``postiz.native_api``, key-authenticated) and its OpenAPI document and docs page.
+
+Paths have no trailing slash and match with one too, never redirected."""
+
+from django.urls import path, re_path
 
 from organizations import api as organizations_api
+from postiz import api_docs
+from postiz.native_api import views as v
+
+
+def _route(pattern: str, view, name: str):
+    return re_path(rf"^{pattern}/?$", view.as_view(), name=name)
+
+
+_ID = r"(?P<public_id>[^/]+)"
 
 urlpatterns = [
     path("organizations", organizations_api.OrganizationList.as_view(), name="api_organizations"),
@@ -9,4 +23,30 @@ urlpatterns = [
         organizations_api.MemberList.as_view(),
         name="api_members",
     ),
+    path("openapi.json", api_docs.schema, name="native_openapi"),
+    path("docs", api_docs.docs, name="native_docs"),
+    # -- Native API
+    _route("me", v.Me, "native_me"),
+    _route("channels", v.Channels, "native_channels"),
+    _route(f"channels/{_ID}", v.ChannelDetail, "native_channel"),
+    _route(f"channels/{_ID}/next-slot", v.ChannelNextSlot, "native_channel_next_slot"),
+    _route(f"channels/{_ID}/settings-schema", v.ChannelSettingsSchema, "native_channel_schema"),
+    _route("customers", v.Customers, "native_customers"),
+    _route("groups", v.Groups, "native_groups"),
+    _route(f"groups/{_ID}", v.GroupDetail, "native_group"),
+    _route("posts", v.Posts, "native_posts"),
+    _route(f"posts/{_ID}", v.PostDetail, "native_post"),
+    _route("media", v.Media, "native_media"),
+    _route("media/import", v.MediaImport, "native_media_import"),
+    _route(f"media/{_ID}", v.MediaDetail, "native_media_detail"),
+    _route("tags", v.Tags, "native_tags"),
+    _route(f"tags/{_ID}", v.TagDetail, "native_tag"),
+    _route("webhooks", v.Webhooks, "native_webhooks"),
+    _route(f"webhooks/{_ID}", v.WebhookDetail, "native_webhook"),
+    _route(f"webhooks/{_ID}/rotate-secret", v.WebhookRotateSecret, "native_webhook_rotate"),
+    _route(f"webhooks/{_ID}/test", v.WebhookTest, "native_webhook_test"),
+    _route(f"webhooks/{_ID}/deliveries", v.WebhookDeliveries, "native_webhook_deliveries"),
+    _route("notifications", v.Notifications, "native_notifications"),
+    _route(f"analytics/channels/{_ID}", v.ChannelAnalytics, "native_channel_analytics"),
+    _route(f"analytics/posts/{_ID}", v.PostAnalytics, "native_post_analytics"),
 ]

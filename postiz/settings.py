@@ -284,6 +284,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["postiz.api_docs.only_documented_routes"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
 }
 INSTALLED_APPS += ["drf_spectacular", "drf_spectacular_sidecar"]  # -- API
 MIDDLEWARE.insert(0, "postiz.public_api.transport.CompatTransportMiddleware")  # -- API

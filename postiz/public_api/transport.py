@@ -17,6 +17,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from billing.limits import LimitReached
 from organizations.models import ApiKey, Organization
 from postiz.api import ApiKeyRefused, key_for_request
 
@@ -191,6 +192,8 @@ def compat_view(routes: dict[str, Route]):
             for name, value in call.extra_headers.items():
                 response[name] = value
             return response
+        except LimitReached as error:
+            return json_response(error.api_body(), 402)
         except CompatError as error:
             # Rate-limit headers go on every answer of a throttled route, refusals included.
             for name, value in (call.extra_headers if call else {}).items():

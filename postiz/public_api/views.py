@@ -796,7 +796,7 @@ def group_remove(call: Call, group):
     return json_response({"deleted": True, "group": str(found.public_id), "count": count})
 
 
-def _inputs_of(group: PostGroup, *, settings_for: dict | None = None):
+def group_inputs(group: PostGroup, *, settings_for: dict | None = None):
     """The group as it stands, as service inputs (to re-save it with one change)."""
     from posts.services.groups import ChannelInput, ItemInput
 
@@ -832,7 +832,7 @@ def _resave(call: Call, group: PostGroup, *, action: str, publish_at, settings_f
         post_group_update,
     )
 
-    inputs = _inputs_of(group, settings_for=settings_for)
+    inputs = group_inputs(group, settings_for=settings_for)
     try:
         return post_group_update(
             group=group,

@@ -1,0 +1,941 @@
+"""One view class per native resource; each method is a thin adapter over a service."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch, Q
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+from integrations import selectors as channel_selectors
+from integrations.models import Customer
+from media.models import MediaFile
+from organizations.models import ALL_SCOPES
+from postiz.api import iso_ms
+from postiz.native_api import serializers as s
+from postiz.native_api.base import (
+    Conflict,
+    NativeView,
+    check_if_match,
+    decode_cursor,
+    encode_cursor,
+    etag_of,
+    id_page,
+    idempotent,
+    page_limit,
+    with_etag,
+)
+from postiz.public_api import shapes
+from postiz.public_api.views import group_inputs, settings_schema
+from posts.models import Post, PostGroup, PostItem, PostItemMedia, Tag, Webhook
+from posts.states import State
+
+
+def _uuid(value):
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def _not_found(thing: str):
+    return exceptions.NotFound(f"{thing} not found.")
+
+
+def _problem_from_django(error: DjangoValidationError):
+    if hasattr(error, "error_dict"):
+        return exceptions.ValidationError(
+            {k: [str(m) for m in v[0].messages] for k, v in error.error_dict.items()}
+        )
+    return exceptions.ValidationError({"non_field_errors": error.messages})
+
+
+# -- Me, channels, customers ---------------------------------------------------------------
+class Me(NativeView):
+    """The key's organization, the key itself and its limits."""
+
+    scopes = {"GET": None}
+
+    def get(self, request):
+        key = request.auth
+        return Response(
+            {
+                "organization": {
+                    "id": shapes.organization_id(self.organization),
+                    "name": self.organization.name,
+                    "timezone": self.organization.timezone,
+                },
+                "key": {
+                    "name": key.name,
+                    "prefix": key.prefix,
+                    "scopes": key.scopes,
+                    "full_access": set(ALL_SCOPES) <= set(key.scopes),
+                    "expires_at": iso_ms(key.expires_at),
+                },
+                "limits": {
+                    "requests_per_minute": key.request_rate,
+                    "creates_per_hour": key.create_rate,
+                },
+            }
+        )
+
+
+def _channel(view: NativeView, public_id):
+    found = _uuid(public_id)
+    row = (
+        channel_selectors.integrations_for(organization=view.organization)
+        .filter(public_id=found)
+        .first()
+        if found
+        else None
+    )
+    if row is None:
+        raise _not_found("Channel")
+    return row
+
+
+class Channels(NativeView):
+    scopes = {"GET": "channels:read"}
+
+    def get(self, request):
+        rows = channel_selectors.integrations_for(organization=self.organization)
+        return id_page(request, rows, s.channel, {})
+
+
+class ChannelDetail(NativeView):
+    scopes = {"GET": "channels:read", "DELETE": "channels:write"}
+
+    def get(self, request, public_id):
+        return Response(s.channel(_channel(self, public_id)))
+
+    def delete(self, request, public_id):
+        from integrations.services import integration_delete
+
+        row = _channel(self, public_id)
+        integration_delete(integration=row, actor=request.auth.created_by, request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ChannelNextSlot(NativeView):
+    scopes = {"GET": "posts:read"}
+
+    def get(self, request, public_id):
+        from posts.services.groups import next_free_slot
+
+        row = _channel(self, public_id)
+        slot = next_free_slot(organization=self.organization, integrations=[row])
+        return Response({"next_slot": iso_ms(slot)})
+
+
+class ChannelSettingsSchema(NativeView):
+    scopes = {"GET": "channels:read"}
+
+    def get(self, request, public_id):
+        from integrations.providers import provider_classes
+
+        row = _channel(self, public_id)
+        cls = provider_classes().get(row.provider)
+        schema = settings_schema(cls) if cls else None
+        if not isinstance(schema, dict):
+            schema = {"type": "object", "properties": {}, "additionalProperties": True}
+        return Response(
+            {"max_length": cls.text_limit if cls else None, "settings": schema, "tools": []}
+        )
+
+
+class Customers(NativeView):
+    scopes = {"GET": "channels:read"}
+
+    def get(self, request):
+        rows = Customer.objects.filter(organization=self.organization)
+        return id_page(request, rows, lambda c: {"id": str(c.public_id), "name": c.name}, {})
+
+
+# -- Posts and groups ------------------------------------------------------------------------
+def _posts_query(organization):
+    items = PostItem.objects.order_by("position").prefetch_related(
+        Prefetch(
+            "attachments",
+            queryset=PostItemMedia.objects.select_related("media").order_by("position"),
+        )
+    )
+    return (
+        Post.objects.filter(
+            organization=organization,
+            group__deleted_at__isnull=True,
+            integration__deleted_at__isnull=True,
+        )
+        .exclude(state=State.CANCELLED)
+        .select_related("group", "integration")
+        .prefetch_related(Prefetch("items", queryset=items))
+    )
+
+
+def _post_etag(post: Post) -> str:
+    return etag_of("post", post.pk, post.updated_at.isoformat(), post.group.updated_at.isoformat())
+
+
+def _group_etag(group: PostGroup, posts) -> str:
+    return etag_of(
+        "group", group.pk, group.updated_at.isoformat(), *[p.updated_at.isoformat() for p in posts]
+    )
+
+
+def _media_pks(organization, ids) -> list[int]:
+    wanted = [_uuid(i) for i in ids]
+    if any(w is None for w in wanted):
+        raise exceptions.ValidationError({"media_ids": "Use the ids of files in your library."})
+    found = dict(
+        MediaFile.objects.filter(
+            organization=organization, deleted_at__isnull=True, public_id__in=wanted
+        ).values_list("public_id", "pk")
+    )
+    missing = [str(w) for w in wanted if w not in found]
+    if missing:
+        raise exceptions.ValidationError({"media_ids": f"No file {missing[0]} in your library."})
+    return [found[w] for w in wanted]
+
+
+def _tag_pks(organization, ids) -> list[int]:
+    wanted = [_uuid(i) for i in ids]
+    found = dict(
+        Tag.objects.filter(
+            organization=organization, public_id__in=[w for w in wanted if w]
+        ).values_list("public_id", "pk")
+    )
+    if any(w not in found for w in wanted):
+        raise exceptions.ValidationError({"tags": "Use the ids of this organization's tags."})
+    return [found[w] for w in wanted]
+
+
+def _items(organization, raw) -> list:
+    from posts.services.groups import ItemInput
+
+    return [
+        ItemInput(
+            i["text"],
+            _media_pks(organization, i.get("media_ids") or []),
+            i.get("delay_minutes") or 0,
+        )
+        for i in raw
+    ]
+
+
+def _issues_problem(error) -> exceptions.ValidationError:
+    from integrations.models import Integration
+
+    names = dict(
+        Integration.objects.filter(pk__in=list(error.issues_by_channel)).values_list(
+            "pk", "public_id"
+        )
+    )
+    details = {}
+    for channel_id, issues in error.issues_by_channel.items():
+        blocking = [f"{i.field}: {i.message}" for i in issues if i.severity == "error"]
+        if blocking:
+            details[f"channels.{names.get(channel_id, 'general')}"] = blocking
+    return exceptions.ValidationError(details or {"non_field_errors": [error.message]})
+
+
+def _run_group_service(call):
+    from posts.services.groups import PostNotEditable, PostValidationError
+
+    try:
+        return call()
+    except PostValidationError as error:
+        raise _issues_problem(error) from None
+    except PostNotEditable as error:
+        raise Conflict(error.message) from None
+    except DjangoValidationError as error:
+        raise _problem_from_django(error) from None
+
+
+def _group_body(group: PostGroup) -> tuple[dict, str]:
+    posts = list(_posts_query(group.organization).filter(group=group).order_by("id"))
+    tags = list(group.tags.all())
+    return s.group(group, [s.post(p) for p in posts], tags), _group_etag(group, posts)
+
+
+def _group(view, public_id) -> PostGroup:
+    found = _uuid(public_id)
+    row = (
+        PostGroup.objects.filter(
+            organization=view.organization, public_id=found, deleted_at__isnull=True
+        ).first()
+        if found
+        else None
+    )
+    if row is None:
+        raise _not_found("Group")
+    return row
+
+
+class Groups(NativeView):
+    scopes = {"POST": "posts:write"}
+
+    @extend_schema(request=s.GroupCreateSerializer)
+    @idempotent
+    def post(self, request):
+        from posts.services.groups import ChannelInput, post_group_create
+
+        data = _validated(s.GroupCreateSerializer, request)
+        organization = self.organization
+        channels = []
+        for c in data["channels"]:
+            row = _channel_in_body(self, c["channel_id"])
+            items = _items(organization, c["items"]) if c.get("items") else None
+            channels.append(ChannelInput(row.pk, items, c.get("settings") or {}))
+        group = _run_group_service(
+            lambda: post_group_create(
+                organization=organization,
+                actor=request.auth.created_by,
+                content=_items(organization, data["content"]),
+                channels=channels,
+                action=data["action"],
+                publish_at=data.get("publish_at"),
+                timezone=data.get("timezone") or organization.timezone,
+                tags=_tag_pks(organization, data.get("tags") or []),
+                method="api",
+            )
+        )
+        body, tag = _group_body(group)
+        response = Response(body, status=status.HTTP_201_CREATED)
+        response["Location"] = reverse("native_group", args=[group.public_id])
+        response["ETag"] = tag
+        return response
+
+
+def _channel_in_body(view, public_id):
+    found = _uuid(public_id)
+    row = (
+        channel_selectors.integrations_for(organization=view.organization)
+        .filter(public_id=found)
+        .first()
+        if found
+        else None
+    )
+    if row is None:
+        raise exceptions.ValidationError({"channel_id": f"No channel {public_id} here."})
+    return row
+
+
+def _validated(serializer_class, request, **kwargs):
+    serializer = serializer_class(data=request.data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _current_action(posts) -> str:
+    states = {p.state for p in posts}
+    return "draft" if states <= {State.DRAFT} else "schedule"
+
+
+class GroupDetail(NativeView):
+    scopes = {"GET": "posts:read", "PATCH": "posts:write", "DELETE": "posts:write"}
+
+    def get(self, request, public_id):
+        body, tag = _group_body(_group(self, public_id))
+        return with_etag(request, body, tag)
+
+    @extend_schema(request=s.GroupPatchSerializer)
+    def patch(self, request, public_id):
+        from posts.services.groups import post_group_update
+
+        group = _group(self, public_id)
+        _body, tag = _group_body(group)
+        check_if_match(request, tag)
+        data = _validated(s.GroupPatchSerializer, request, partial=True)
+        posts = list(group.posts.exclude(state=State.CANCELLED))
+        inputs = group_inputs(group)
+        if "content" in data:
+            content = _items(self.organization, data["content"])
+            for channel_input, post in zip(inputs, sorted(posts, key=lambda p: p.pk), strict=False):
+                if not post.customized:
+                    channel_input.items = content
+        else:
+            from posts.services.groups import items_from_json
+
+            content = items_from_json(group.content)
+        publish_at = (
+            data["publish_at"] if "publish_at" in data else (posts[0].publish_at if posts else None)
+        )
+        tags = (
+            _tag_pks(self.organization, data["tags"])
+            if "tags" in data
+            else list(group.tags.values_list("pk", flat=True))
+        )
+        action = data.get("action") or _current_action(posts)
+        _run_group_service(
+            lambda: post_group_update(
+                group=group,
+                actor=request.auth.created_by,
+                content=content,
+                channels=inputs,
+                action=action,
+                publish_at=publish_at if action != "now" else None,
+                timezone=group.timezone,
+                tags=tags,
+                repeat_every=group.repeat_every,
+                repeat_unit=group.repeat_unit,
+                repeat_until=group.repeat_until,
+            )
+        )
+        group.refresh_from_db()
+        body, tag = _group_body(group)
+        return with_etag(request, body, tag)
+
+    def delete(self, request, public_id):
+        from posts.services.groups import post_group_delete
+
+        group = _group(self, public_id)
+        _body, tag = _group_body(group)
+        check_if_match(request, tag)
+        if group.posts.filter(state=State.PUBLISHING).exists():
+            raise Conflict("A post of this group is being published; try again in a minute.")
+        post_group_delete(group=group, actor=request.auth.created_by)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+POST_FILTERS = ("state", "channel", "customer", "tag", "from", "to", "q")
+
+
+class Posts(NativeView):
+    scopes = {"GET": "posts:read", "POST": "posts:write"}
+
+    @extend_schema(
+        parameters=[OpenApiParameter(name, str, required=False) for name in POST_FILTERS]
+        + [
+            OpenApiParameter("limit", int, required=False),
+            OpenApiParameter("cursor", str, required=False),
+        ]
+    )
+    def get(self, request):
+        from postiz.api import parse_timestamp
+
+        params = request.query_params
+        filters = {name: params.get(name) for name in POST_FILTERS if params.get(name)}
+        rows = _posts_query(self.organization).annotate(
+            sort_at=Coalesce("publish_at", "created_at")
+        )
+        if "state" in filters:
+            if filters["state"] not in State.values:
+                raise exceptions.ValidationError(
+                    {"state": f"Use one of {', '.join(State.values)}."}
+                )
+            rows = rows.filter(state=filters["state"])
+        if "channel" in filters:
+            rows = rows.filter(integration__public_id=_uuid(filters["channel"]))
+        if "customer" in filters:
+            rows = rows.filter(integration__customer__public_id=_uuid(filters["customer"]))
+        if "tag" in filters:
+            rows = rows.filter(group__tags__public_id=_uuid(filters["tag"]))
+        for name, lookup in (("from", "sort_at__gte"), ("to", "sort_at__lte")):
+            if name in filters:
+                moment = parse_timestamp(filters[name])
+                if moment is None:
+                    raise exceptions.ValidationError({name: "Use an RFC 3339 date and time."})
+                rows = rows.filter(**{lookup: moment})
+        if "q" in filters:
+            rows = rows.filter(items__position=0, items__content__icontains=filters["q"])
+        limit = page_limit(request)
+        after = decode_cursor(request, filters)
+        if after:
+            from postiz.api import parse_timestamp as parse
+
+            moment = parse(after[0])
+            rows = rows.filter(Q(sort_at__gt=moment) | Q(sort_at=moment, pk__gt=int(after[1])))
+        page = list(rows.order_by("sort_at", "pk")[: limit + 1])
+        more = len(page) > limit
+        page = page[:limit]
+        cursor = (
+            encode_cursor([page[-1].sort_at.isoformat(), page[-1].pk], filters) if more else None
+        )
+        return Response({"data": [s.post(p) for p in page], "next_cursor": cursor})
+
+    @extend_schema(request=s.PostCreateSerializer)
+    @idempotent
+    def post(self, request):
+        from posts.services.groups import ChannelInput, post_group_create
+
+        data = _validated(s.PostCreateSerializer, request)
+        organization = self.organization
+        row = _channel_in_body(self, data["channel_id"])
+        items = _items(organization, data["items"])
+        group = _run_group_service(
+            lambda: post_group_create(
+                organization=organization,
+                actor=request.auth.created_by,
+                content=items,
+                channels=[ChannelInput(row.pk, None, data.get("settings") or {})],
+                action=data["action"],
+                publish_at=data.get("publish_at"),
+                timezone=organization.timezone,
+                tags=_tag_pks(organization, data.get("tags") or []),
+                method="api",
+            )
+        )
+        post = _posts_query(organization).get(group=group)
+        response = Response(s.post(post), status=status.HTTP_201_CREATED)
+        response["Location"] = reverse("native_post", args=[post.public_id])
+        response["ETag"] = _post_etag(post)
+        return response
+
+
+def _post(view, public_id) -> Post:
+    found = _uuid(public_id)
+    row = _posts_query(view.organization).filter(public_id=found).first() if found else None
+    if row is None:
+        raise _not_found("Post")
+    return row
+
+
+class PostDetail(NativeView):
+    scopes = {"GET": "posts:read", "PATCH": "posts:write", "DELETE": "posts:write"}
+
+    def get(self, request, public_id):
+        post = _post(self, public_id)
+        return with_etag(request, s.post(post), _post_etag(post))
+
+    @extend_schema(request=s.PostPatchSerializer)
+    def patch(self, request, public_id):
+        from posts.services.groups import items_from_json, post_group_update
+
+        post = _post(self, public_id)
+        check_if_match(request, _post_etag(post))
+        data = _validated(s.PostPatchSerializer, request, partial=True)
+        if post.state == State.PUBLISHING:
+            raise Conflict("This post is being published; it can no longer be edited.")
+        if post.state == State.PUBLISHED and not data.get("republish"):
+            raise Conflict("This post was published; send republish: true to post it again.")
+        group = post.group
+        inputs = group_inputs(group)
+        mine = next(i for i in inputs if i.integration_id == post.integration_id)
+        if "items" in data:
+            mine.items = _items(self.organization, data["items"])
+        if "settings" in data:
+            mine.settings = {**(mine.settings or {}), **(data["settings"] or {})}
+        siblings = list(group.posts.exclude(state=State.CANCELLED))
+        publish_at = data.get("publish_at", post.publish_at)
+        tags = (
+            _tag_pks(self.organization, data["tags"])
+            if "tags" in data
+            else list(group.tags.values_list("pk", flat=True))
+        )
+        action = _current_action(siblings)
+        if post.state == State.PUBLISHED:
+            action = "schedule"
+        _run_group_service(
+            lambda: post_group_update(
+                group=group,
+                actor=request.auth.created_by,
+                content=items_from_json(group.content),
+                channels=inputs,
+                action=action,
+                publish_at=publish_at,
+                timezone=group.timezone,
+                tags=tags,
+                repeat_every=group.repeat_every,
+                repeat_unit=group.repeat_unit,
+                repeat_until=group.repeat_until,
+            )
+        )
+        post = _post(self, public_id)
+        return with_etag(request, s.post(post), _post_etag(post))
+
+    def delete(self, request, public_id):
+        from posts.services.reschedule import post_cancel
+
+        post = _post(self, public_id)
+        check_if_match(request, _post_etag(post))
+        if post.state == State.PUBLISHING:
+            raise Conflict("This post is being published; it cannot be deleted now.")
+        try:
+            post_cancel(post=post, actor=request.auth.created_by, request=request)
+        except DjangoValidationError as error:
+            raise Conflict(" ".join(error.messages)) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# -- Media --------------------------------------------------------------------------------
+def _media_body(row: MediaFile) -> dict:
+    from media.services import media_public_url
+
+    return {
+        "id": str(row.public_id),
+        "name": row.name,
+        "kind": row.kind,
+        "mime_type": row.mime_type,
+        "size": row.size,
+        "width": row.width,
+        "height": row.height,
+        "duration": row.duration,
+        "alt_text": row.alt_text,
+        "url": media_public_url(row),
+        "created_at": iso_ms(row.created_at),
+    }
+
+
+def _media_created(row: MediaFile) -> Response:
+    response = Response(_media_body(row), status=status.HTTP_201_CREATED)
+    response["Location"] = reverse("native_media_detail", args=[row.public_id])
+    return response
+
+
+class Media(NativeView):
+    scopes = {"GET": "media:read", "POST": "media:write"}
+
+    def get(self, request):
+        from media.selectors import media_for_organization
+
+        return id_page(request, media_for_organization(self.organization), _media_body, {})
+
+    @extend_schema(request={"multipart/form-data": s.MediaUploadSerializer})
+    @idempotent
+    def post(self, request):
+        from media.services import MediaError, media_upload
+
+        file = request.FILES.get("file")
+        if file is None:
+            raise exceptions.ValidationError({"file": "Send the file as multipart field file."})
+        try:
+            row = media_upload(
+                organization=self.organization,
+                actor=request.auth.created_by,
+                file=file,
+                filename=file.name,
+                name=request.data.get("name") or file.name,
+            )
+        except MediaError as error:
+            raise exceptions.ValidationError({"file": error.message}) from None
+        return _media_created(row)
+
+
+class MediaImport(NativeView):
+    scopes = {"POST": "media:write"}
+
+    @extend_schema(request=s.MediaImportSerializer)
+    @idempotent
+    def post(self, request):
+        from media.services import MediaError, media_upload_from_url
+
+        data = _validated(s.MediaImportSerializer, request)
+        try:
+            row = media_upload_from_url(
+                organization=self.organization, actor=request.auth.created_by, url=data["url"]
+            )
+        except MediaError as error:
+            raise exceptions.ValidationError({"url": error.message}) from None
+        return _media_created(row)
+
+
+class MediaDetail(NativeView):
+    scopes = {"GET": "media:read", "DELETE": "media:write"}
+
+    def _row(self, public_id):
+        from media.selectors import media_for_organization
+
+        found = _uuid(public_id)
+        row = (
+            media_for_organization(self.organization).filter(public_id=found).first()
+            if found
+            else None
+        )
+        if row is None:
+            raise _not_found("Media file")
+        return row
+
+    def get(self, request, public_id):
+        return Response(_media_body(self._row(public_id)))
+
+    def delete(self, request, public_id):
+        from media.services import MediaInUse, media_delete
+
+        row = self._row(public_id)
+        force = request.query_params.get("force") in ("1", "true", "yes")
+        try:
+            media_delete(
+                media_file=row, actor=request.auth.created_by, force=force, request=request
+            )
+        except MediaInUse as error:
+            raise Conflict(error.message) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# -- Tags --------------------------------------------------------------------------------
+def _tag_service(call):
+    try:
+        return call()
+    except DjangoValidationError as error:
+        text = " ".join(error.messages)
+        if "already" in text:
+            raise Conflict(text) from None
+        raise _problem_from_django(error) from None
+
+
+class Tags(NativeView):
+    scopes = {"GET": "posts:read", "POST": "posts:write"}
+
+    def get(self, request):
+        return id_page(request, Tag.objects.filter(organization=self.organization), s.tag, {})
+
+    @extend_schema(request=s.TagSerializer)
+    @idempotent
+    def post(self, request):
+        from posts.services.library import tag_create
+
+        data = _validated(s.TagSerializer, request)
+        row = _tag_service(
+            lambda: tag_create(
+                organization=self.organization,
+                actor=request.auth.created_by,
+                name=data["name"],
+                color=data["color"],
+            )
+        )
+        response = Response(s.tag(row), status=status.HTTP_201_CREATED)
+        response["Location"] = reverse("native_tag", args=[row.public_id])
+        return response
+
+
+class TagDetail(NativeView):
+    scopes = {"GET": "posts:read", "PATCH": "posts:write", "DELETE": "posts:write"}
+
+    def _row(self, public_id):
+        found = _uuid(public_id)
+        row = (
+            Tag.objects.filter(organization=self.organization, public_id=found).first()
+            if found
+            else None
+        )
+        if row is None:
+            raise _not_found("Tag")
+        return row
+
+    def get(self, request, public_id):
+        row = self._row(public_id)
+        return with_etag(request, s.tag(row), etag_of("tag", row.pk, row.name, row.color))
+
+    @extend_schema(request=s.TagSerializer)
+    def patch(self, request, public_id):
+        from posts.services.library import tag_update
+
+        row = self._row(public_id)
+        check_if_match(request, etag_of("tag", row.pk, row.name, row.color))
+        data = _validated(s.TagSerializer, request, partial=True)
+        row = _tag_service(
+            lambda: tag_update(
+                tag=row,
+                actor=request.auth.created_by,
+                name=data.get("name", row.name),
+                color=data.get("color", row.color),
+            )
+        )
+        return with_etag(request, s.tag(row), etag_of("tag", row.pk, row.name, row.color))
+
+    def delete(self, request, public_id):
+        from posts.services.library import tag_delete
+
+        row = self._row(public_id)
+        check_if_match(request, etag_of("tag", row.pk, row.name, row.color))
+        tag_delete(tag=row, actor=request.auth.created_by)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# -- Webhooks ------------------------------------------------------------------------------
+def _channels_by_ids(view, ids):
+    return [_channel_in_body(view, i) for i in ids or []]
+
+
+class Webhooks(NativeView):
+    scopes = {"GET": "webhooks:manage", "POST": "webhooks:manage"}
+
+    def get(self, request):
+        rows = Webhook.objects.filter(organization=self.organization).prefetch_related(
+            "integrations"
+        )
+        return id_page(request, rows, s.webhook, {})
+
+    @extend_schema(request=s.WebhookSerializer)
+    @idempotent
+    def post(self, request):
+        from posts.services.webhooks import webhook_create
+
+        data = _validated(s.WebhookSerializer, request)
+        try:
+            row = webhook_create(
+                organization=self.organization,
+                name=data["name"],
+                url=data["url"],
+                events=data["events"],
+                integrations=_channels_by_ids(self, data.get("channel_ids")),
+                actor=request.auth.created_by,
+                request=request,
+            )
+        except DjangoValidationError as error:
+            raise _problem_from_django(error) from None
+        body = s.webhook(row)
+        # The secret is shown once, here; it signs every delivery (HMAC-SHA256).
+        body["secret"] = row.secrets.get("secret")
+        response = Response(body, status=status.HTTP_201_CREATED)
+        response["Location"] = reverse("native_webhook", args=[row.public_id])
+        return response
+
+
+def _webhook(view, public_id) -> Webhook:
+    from posts.services.webhooks import webhook_get
+
+    row = webhook_get(organization=view.organization, public_id=public_id)
+    if row is None:
+        raise _not_found("Webhook")
+    return row
+
+
+class WebhookDetail(NativeView):
+    scopes = {"GET": "webhooks:manage", "PATCH": "webhooks:manage", "DELETE": "webhooks:manage"}
+
+    def get(self, request, public_id):
+        row = _webhook(self, public_id)
+        return with_etag(
+            request, s.webhook(row), etag_of("webhook", row.pk, row.updated_at.isoformat())
+        )
+
+    @extend_schema(request=s.WebhookSerializer)
+    def patch(self, request, public_id):
+        from posts.services.webhooks import webhook_update
+
+        row = _webhook(self, public_id)
+        check_if_match(request, etag_of("webhook", row.pk, row.updated_at.isoformat()))
+        data = _validated(s.WebhookSerializer, request, partial=True)
+        try:
+            row = webhook_update(
+                webhook=row,
+                name=data.get("name", row.name),
+                url=data.get("url", row.url),
+                events=data.get("events", row.events),
+                integrations=(
+                    _channels_by_ids(self, data["channel_ids"])
+                    if "channel_ids" in data
+                    else list(row.integrations.all())
+                ),
+                is_active=data.get("is_active", row.is_active),
+                actor=request.auth.created_by,
+                request=request,
+            )
+        except DjangoValidationError as error:
+            raise _problem_from_django(error) from None
+        return with_etag(
+            request, s.webhook(row), etag_of("webhook", row.pk, row.updated_at.isoformat())
+        )
+
+    def delete(self, request, public_id):
+        from posts.services.webhooks import webhook_delete
+
+        row = _webhook(self, public_id)
+        check_if_match(request, etag_of("webhook", row.pk, row.updated_at.isoformat()))
+        webhook_delete(webhook=row, actor=request.auth.created_by, request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WebhookRotateSecret(NativeView):
+    scopes = {"POST": "webhooks:manage"}
+    creates = False
+
+    def post(self, request, public_id):
+        from posts.services.webhooks import webhook_rotate_secret
+
+        secret = webhook_rotate_secret(
+            webhook=_webhook(self, public_id), actor=request.auth.created_by, request=request
+        )
+        return Response({"secret": secret}, status=status.HTTP_201_CREATED)
+
+
+class WebhookTest(NativeView):
+    scopes = {"POST": "webhooks:manage"}
+    creates = False
+
+    def post(self, request, public_id):
+        from posts.services.webhooks import webhook_send_test
+
+        delivery = webhook_send_test(
+            webhook=_webhook(self, public_id), actor=request.auth.created_by
+        )
+        return Response(_delivery(delivery), status=status.HTTP_201_CREATED)
+
+
+def _delivery(row) -> dict:
+    return {
+        "id": str(row.pk),
+        "event": row.event,
+        "event_id": str(row.event_id),
+        "state": row.state,
+        "attempts": row.attempts,
+        "status_code": row.status_code,
+        "response_excerpt": row.response_excerpt[:500],
+        "error": row.error or None,
+        "created_at": iso_ms(row.created_at),
+        "delivered_at": iso_ms(row.delivered_at),
+    }
+
+
+class WebhookDeliveries(NativeView):
+    scopes = {"GET": "webhooks:manage"}
+
+    def get(self, request, public_id):
+        from posts.services.webhooks import deliveries_for
+
+        return id_page(request, deliveries_for(webhook=_webhook(self, public_id)), _delivery, {})
+
+
+# -- Notifications and analytics -------------------------------------------------------------
+class Notifications(NativeView):
+    scopes = {"GET": None}
+
+    def get(self, request):
+        from posts.models import Notification
+
+        user = request.auth.created_by
+        rows = (
+            Notification.objects.filter(organization=self.organization, user=user)
+            if user
+            else Notification.objects.none()
+        )
+        return id_page(
+            request,
+            rows,
+            lambda n: {
+                "id": str(n.public_id),
+                "kind": n.kind,
+                "title": n.title,
+                "body": n.body,
+                "url": n.url or None,
+                "read": n.read_at is not None,
+                "created_at": iso_ms(n.created_at),
+            },
+            {},
+        )
+
+
+def _no_analytics():
+    # Every provider here declares analytics "none" today.
+    return Response({"supported": False, "data": []})
+
+
+class ChannelAnalytics(NativeView):
+    scopes = {"GET": "analytics:read"}
+
+    def get(self, request, public_id):
+        _channel(self, public_id)
+        return _no_analytics()
+
+
+class PostAnalytics(NativeView):
+    scopes = {"GET": "analytics:read"}
+
+    def get(self, request, public_id):
+        _post(self, public_id)
+        return _no_analytics()
