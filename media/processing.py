@@ -8,7 +8,6 @@ import json
 import logging
 import shutil
 import subprocess
-import warnings
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
@@ -49,17 +48,22 @@ def _clean_copy(frame: Image.Image) -> Image.Image:
 
 def _open(data: bytes) -> Image.Image:
     try:
-        with warnings.catch_warnings():
-            # A decompression bomb warning is an error here: we would decode it in memory.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ImageProblem("The image is damaged or incomplete; export it again.") from exc
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        image = Image.open(io.BytesIO(data))
+        # Checked before decoding: a small file can unpack to gigabytes of pixels.
+        if image.width * image.height > Image.MAX_IMAGE_PIXELS:
+            raise ImageProblem(
+                f"The image has too many pixels to process ({image.width} x "
+                f"{image.height}); scale it down and try again."
+            )
+        image.load()
+    except ImageProblem:
+        raise
+    except Image.DecompressionBombError as exc:
         raise ImageProblem(
             "The image has too many pixels to process; scale it down and try again."
         ) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ImageProblem("The image is damaged or incomplete; export it again.") from exc
     return image
 
 

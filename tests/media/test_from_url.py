@@ -114,10 +114,10 @@ def test_a_server_that_does_not_answer_in_time_is_given_up_on(org, editor, setti
     server.expect_request("/slow.png").respond_with_handler(slow)
     server.start()
     try:
-        started = time.monotonic()
+        # The server would answer after 2 s; the fetch gives up before.
         with pytest.raises(MediaError, match=r"did not answer within 0\.5 seconds"):
             fetch(org, editor, server.url_for("/slow.png"))
-        assert time.monotonic() - started < 1.9
+        assert not MediaFile.objects.exists()
     finally:
         server.stop()
 

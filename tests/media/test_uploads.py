@@ -67,6 +67,34 @@ def test_damaged_image_is_refused_with_a_clear_message(org, editor):
     assert not MediaFile.objects.exists()
 
 
+@pytest.mark.parametrize("max_pixels", [100_000, 200_000])  # Pillow's own check, then ours
+def test_image_with_too_many_pixels_is_refused_before_decoding(
+    org, editor, monkeypatch, max_pixels
+):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", max_pixels)
+    with pytest.raises(MediaError, match=r"poster\.jpg: The image has too many pixels to process"):
+        upload(org, editor, files.jpeg(640, 480), "poster.jpg")
+    assert not MediaFile.objects.exists()
+
+
+def test_video_length_and_size_come_from_ffprobe_when_installed(org, editor, tmp_path, monkeypatch):
+    # A stand-in ffprobe printing what the real one prints for a 1080p clip of 12.5 s.
+    tool = tmp_path / "bin" / "ffprobe"
+    tool.parent.mkdir()
+    tool.write_text(
+        "#!/bin/sh\n"
+        "cat <<'JSON'\n"
+        '{"streams": [{"index": 0, "codec_type": "audio", "duration": "12.48"},'
+        ' {"index": 1, "codec_type": "video", "width": 1920, "height": 1080}],'
+        ' "format": {"duration": "12.500000", "format_name": "mov,mp4,m4a,3gp,3g2,mj2"}}\n'
+        "JSON\n"
+    )
+    tool.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tool.parent}:/usr/bin:/bin")
+    media = upload(org, editor, files.mp4(), "clip.mp4")
+    assert (media.width, media.height, media.duration) == (1920, 1080, 12.5)
+
+
 def test_image_over_the_image_limit_is_refused_with_the_limit(org, editor, settings):
     settings.POSTIZ_MEDIA_MAX_IMAGE_MB = 1
     big = b"\xff\xd8\xff" + b"\0" * (2 * 1024 * 1024)
