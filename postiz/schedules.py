@@ -48,6 +48,11 @@ SCHEDULES: list[dict] = [
         "schedule_type": "I",
         "minutes": 60,
     },
+    {
+        "name": "posts.prune_notifications",
+        "func": "posts.tasks.prune_notification_history",
+        "schedule_type": "D",
+    },
     # -- end notifications and webhooks --
     {
         # Billing: organizations whose payment grace period ended get the free limits.

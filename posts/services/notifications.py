@@ -263,3 +263,23 @@ def _digest_send_one(*, user, now: datetime) -> int:
         # Sent last, inside the transaction: if the mail server refuses, nothing is marked.
         send_mail(subject, body, None, [user.email])
     return 1
+
+
+# -- Keeping the tables small -----------------------------------------------------------
+KEEP_NOTIFICATIONS = timedelta(days=90)
+KEEP_DELIVERIES = timedelta(days=30)
+
+
+def history_prune(*, now: datetime | None = None) -> dict:
+    """The daily job only: deletes notifications older than 90 days and finished webhook
+    deliveries older than 30 days (pending ones stay until they finish). Returns counts."""
+    from posts.models import WebhookDelivery
+
+    now = now or timezone.now()
+    notes, _ = Notification.objects.filter(created_at__lt=now - KEEP_NOTIFICATIONS).delete()
+    deliveries, _ = (
+        WebhookDelivery.objects.filter(created_at__lt=now - KEEP_DELIVERIES)
+        .exclude(state=WebhookDelivery.State.PENDING)
+        .delete()
+    )
+    return {"notifications": notes, "deliveries": deliveries}

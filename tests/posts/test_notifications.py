@@ -194,3 +194,32 @@ def test_the_digest_skips_successes_older_than_a_day(org, editor):
     published(org, editor, title="Fresh", at=now - timedelta(hours=2))
     assert notifications.digests_send(now=now) == 1
     assert "Fresh" in mail.outbox[0].body and "Old news" not in mail.outbox[0].body
+
+
+# -- History ----------------------------------------------------------------------------
+def test_old_notifications_and_finished_deliveries_are_pruned(org, owner):
+    from posts.models import Webhook, WebhookDelivery
+
+    now = timezone.now()
+    old = note(org, owner, title="Old", created_at=now - timedelta(days=91))
+    recent = note(org, owner, title="Recent", created_at=now - timedelta(days=89))
+    hook = Webhook.objects.create(organization=org, name="h", url="https://h.example/", events=[])
+
+    def delivery(state, days):
+        return WebhookDelivery.objects.create(
+            webhook=hook,
+            event="post.failed",
+            event_id=f"00000000-0000-4000-8000-{days:012d}",
+            payload={},
+            state=state,
+            created_at=now - timedelta(days=days),
+        )
+
+    done = delivery("delivered", 31)
+    still_trying = delivery("pending", 32)
+    kept = delivery("failed", 29)
+    assert notifications.history_prune(now=now) == {"notifications": 1, "deliveries": 1}
+    assert list(Notification.objects.all()) == [recent]
+    assert not Notification.objects.filter(pk=old.pk).exists()
+    remaining = set(WebhookDelivery.objects.values_list("pk", flat=True))
+    assert remaining == {still_trying.pk, kept.pk} and done.pk not in remaining
