@@ -44,6 +44,7 @@ from tests.posts.e2e.networks import (
     ROOT_TEXT,
     SEND_MESSAGE,
     STATUSES,
+    TELEGRAM_TOKEN,
     THREADS_POST,
     THREADS_USER,
     TWEETS,
@@ -694,3 +695,82 @@ def test_a_network_blip_on_the_last_part_of_a_drip_thread_is_retried_not_failed(
         State.PUBLISHED
     ]
     assert len(ctx.fake.sent("POST", SEND_MESSAGE)) == 4
+
+
+# -- Settings the composer offers --------------------------------------------------------
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="Threads offers active_thread_finisher/thread_finisher (validated in "
+    "integrations/providers/threads.py validate) but nothing publishes the closing reply: "
+    "neither ThreadsProvider.publish, posts/engine.py publish_post nor post_group_create",
+)
+def test_the_threads_closing_reply_goes_out_after_the_thread(ctx, owner):
+    base = f"/g/v1.0/{THREADS_USER}"
+    channel = threads_connect(ctx)
+    finisher = {"active_thread_finisher": True, "thread_finisher": "Thanks for reading"}
+    write(owner, channel, [ROOT_TEXT, REPLY_TEXT], settings=finisher)
+
+    assert [o.state for o in publish_due()] == [State.PUBLISHED]
+
+    forms = [c.form for c in ctx.fake.sent("POST", base + "/threads")]
+    assert forms[-1] == {
+        "text": "Thanks for reading",
+        "reply_to_id": bumped(THREADS_POST, 1),  # the end of the thread
+        "media_type": "TEXT",
+    }, forms
+
+
+# -- One group, several channels ----------------------------------------------------------
+def test_a_group_for_two_networks_publishes_each_and_one_refusal_does_not_stop_the_other(
+    ctx, owner
+):
+    ctx.fake.on("POST", STATUSES, answer("mastodon", "validation_failed"))
+    ctx.fake.on("POST", SEND_MESSAGE, answer("telegram", "send_message"))
+    mastodon, telegram = mastodon_channel(ctx), telegram_channel(ctx)
+    group = post_group_create(
+        organization=ctx.org,
+        actor=owner,
+        content=[ItemInput("Hello everyone")],
+        channels=[ChannelInput(mastodon.pk), ChannelInput(telegram.pk)],
+        action="now",
+    )
+
+    outcomes = publish_due()
+
+    assert sorted(o.state for o in outcomes) == [State.FAILED, State.PUBLISHED]
+    states = dict(group.posts.values_list("integration__provider", "state"))
+    assert states == {"mastodon": State.FAILED, "telegram": State.PUBLISHED}
+    assert ctx.fake.sent("POST", STATUSES)[0].json["status"] == "Hello everyone"
+    assert ctx.fake.sent("POST", SEND_MESSAGE)[0].json["text"] == "Hello everyone"
+
+
+# -- Channels that cannot publish --------------------------------------------------------
+def test_a_channel_that_needs_reconnecting_fails_its_post_without_calling_the_network(ctx, owner):
+    channel = telegram_channel(ctx)
+    post = write(owner, channel, ["Hello"])
+    Integration.objects.filter(pk=channel.pk).update(status=Integration.Status.NEEDS_RECONNECT)
+
+    assert [o.state for o in publish_due()] == [State.FAILED]
+
+    assert fresh(post).error_message == "Postiz News needs reconnecting before it can publish."
+    assert ctx.fake.calls == []
+
+
+def test_a_post_pointing_at_another_organizations_channel_is_never_sent(ctx, owner, outsider):
+    post = write(owner, telegram_channel(ctx), ["Hello"])
+    theirs = Integration.objects.create(
+        organization=outsider.memberships.get().organization,
+        provider="telegram",
+        external_id="-1009999",
+        name="Their news",
+        credentials={"bot_token": TELEGRAM_TOKEN},
+        meta={"chat_id": "-1009999"},
+    )
+    # However the row came to point there, the publisher checks the tenant again.
+    Post.objects.filter(pk=post.pk).update(integration=theirs)
+
+    assert [o.state for o in publish_due()] == [State.FAILED]
+
+    assert fresh(post).error_message == "The channel belongs to another organization."
+    assert ctx.fake.calls == []

@@ -501,7 +501,7 @@ def threads_connect(ctx: Context) -> Integration:
     def numbered(name: str, first: str):
         return [
             answer("threads", name, edit=lambda body, n=n: body.update(id=bumped(first, n)))
-            for n in (0, 1)
+            for n in range(3)
         ]
 
     def read(call):
