@@ -215,10 +215,15 @@ def release_stale(*, now=None) -> int:
 
 # -- Publishing a batch (the publisher loop) ---------------------------------------------
 def begin_sends(jobs: list[Job]) -> None:
-    """The loop that claimed ``jobs`` calls this before handing them to its threads: each
-    one-item post that can go out now gets its request, and its item's
-    ``commit_started_at`` is written for all of them in one UPDATE before anything is sent.
-    """
+    """Whoever claimed ``jobs`` may call this when all of them go out at once: prepares
+    them (``prepare_sends``) and marks them started (``mark_started``) in one UPDATE."""
+    mark_started(prepare_sends(jobs))
+
+
+def prepare_sends(jobs: list[Job]) -> list[Job]:
+    """Give each one-item post that can go out now its request (no database); returns
+    those jobs. The others (threads, a look-up first, a refused channel) keep none and
+    take the one-post path."""
     ready = []
     for job in jobs:
         post, items = job.post, job.items
@@ -234,14 +239,21 @@ def begin_sends(jobs: list[Job]) -> None:
             scheduled_at=post.publish_at,
             progress=dict(item.progress),
         )
-        ready.append(item)
-    if ready:
-        started = timezone.now()
-        PostItem.objects.filter(pk__in=[item.pk for item in ready]).update(
-            commit_started_at=started
-        )
-        for item in ready:
-            item.commit_started_at = started
+        ready.append(job)
+    return ready
+
+
+def mark_started(jobs: list[Job]) -> None:
+    """Must run, and commit, right before the prepared ``jobs`` are sent: one UPDATE
+    writes ``commit_started_at`` for all their items (the exactly-once rule)."""
+    if not jobs:
+        return
+    started = timezone.now()
+    PostItem.objects.filter(pk__in=[job.items[0].pk for job in jobs]).update(
+        commit_started_at=started
+    )
+    for job in jobs:
+        job.items[0].commit_started_at = started
 
 
 def send_prepared(job: Job) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import threading
 import time
 from collections import defaultdict
@@ -74,6 +75,53 @@ class Limits:
             return self._networks[network], self._channels[channel_id]
 
 
+class Starter:
+    """Marks items "commit started" right before their send, in batches, on a thread (and
+    database connection) of its own: a publish thread that got its network's and its
+    channel's turn waits here for one UPDATE shared with every other thread ready at the
+    same moment. A post still waiting for its turn is not marked, so if the worker dies
+    then, it is sent later without doubt instead of ending unconfirmed."""
+
+    def __init__(self):
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="publish-start", daemon=True)
+        self._thread.start()
+
+    def start(self, job: engine.Job) -> None:
+        ready = threading.Event()
+        failure: list[BaseException] = []
+        self._queue.put((job, ready, failure))
+        ready.wait()
+        if failure:
+            raise failure[0]
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            while True:
+                batch = [self._queue.get()]
+                while True:
+                    try:
+                        batch.append(self._queue.get_nowait())
+                    except queue.Empty:
+                        break
+                waiting = [entry for entry in batch if entry is not None]
+                try:
+                    engine.mark_started([job for job, _, _ in waiting])
+                except Exception as error:  # the sends do not happen; the posts stay held
+                    for _, _, failure in waiting:
+                        failure.append(error)
+                for _, ready, _ in waiting:
+                    ready.set()
+                if len(waiting) < len(batch):
+                    return
+        finally:
+            connection.close()
+
+
 def idle_slots(count: int) -> list[int]:
     """The slots among the first ``count`` that no running loop holds."""
     with connection.cursor() as cursor:
@@ -126,6 +174,7 @@ def run(
     engine.release_stale()
     next_orphan_check = time.monotonic() + ORPHAN_CHECK
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish")
+    starter = Starter()
     # Events (notifications, webhook deliveries) are recorded on a thread of their own, so
     # the claims and the saving of outcomes never wait for them.
     announcer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="announce")
@@ -141,13 +190,13 @@ def run(
                 jobs = engine.claim_batch(limit=free)
                 drained = len(jobs) < free
                 if jobs:
-                    engine.begin_sends(jobs)
+                    engine.prepare_sends(jobs)
                     for job in jobs:
                         integration = job.post.integration
                         limit = limits.for_post(
                             integration.provider, integration.pk, integration.meta
                         )
-                        held[pool.submit(_publish, job, limit)] = job
+                        held[pool.submit(_publish, job, limit, starter)] = job
                     handled += len(jobs)
             if time.monotonic() >= next_orphan_check:
                 engine.release_orphans()
@@ -172,6 +221,7 @@ def run(
             _finish(held, announce)
     finally:
         pool.shutdown(wait=True)
+        starter.close()
         announcer.submit(connection.close)
         announcer.shutdown(wait=True)
         connection.close()  # this loop's own connection (and its locks); the next opens its own
@@ -209,11 +259,12 @@ def _announce(posts) -> None:
         logger.exception("announcing %d published posts failed", len(posts))
 
 
-def _publish(job: engine.Job, limits) -> None:
+def _publish(job: engine.Job, limits, starter: Starter) -> None:
     family, channel = limits
     try:
         with family, channel:
             if job.request is not None:
+                starter.start(job)
                 engine.send_prepared(job)
             else:
                 engine.publish_post(job.pk)

@@ -92,3 +92,51 @@ def test_each_mastodon_server_has_its_own_limit_but_one_server_shares_it():
     x_two, _ = limits.for_post("x", 5)
     assert first is same and first is not other
     assert x_one is x_two  # one API for every X account
+
+
+def test_every_item_is_marked_started_before_its_request_reaches_the_network(mastodon, httpserver):
+    from django.db import connection
+
+    from posts.models import PostItem
+
+    unmarked = []
+
+    def statuses(request):
+        key = request.headers["Idempotency-Key"]
+        try:
+            if PostItem.objects.get(pk=key).commit_started_at is None:
+                unmarked.append(key)
+        finally:
+            connection.close()
+        return Response(json.dumps(status(key)), content_type="application/json")
+
+    httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_handler(statuses)
+    posts = [make_post(mastodon, f"post {n}") for n in range(6)]
+    runner.run(seconds=2, workers=3)
+    assert {Post.objects.get(pk=p.pk).state for p in posts} == {State.PUBLISHED}
+    assert unmarked == []
+
+
+def test_a_post_still_waiting_for_its_channels_turn_is_not_marked_started(mastodon, httpserver):
+    from posts.models import PostItem
+
+    gate = threading.Event()
+    marked_while_first_was_sending = []
+
+    def statuses(request):
+        if not marked_while_first_was_sending:
+            started = PostItem.objects.filter(commit_started_at__isnull=False).count()
+            marked_while_first_was_sending.append(started)
+            gate.wait(1)
+        from django.db import connection
+
+        connection.close()
+        return Response(json.dumps(status("1")), content_type="application/json")
+
+    httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_handler(statuses)
+    for n in range(4):  # one channel: one at a time
+        make_post(mastodon, f"post {n}")
+    runner.run(seconds=2, workers=4)
+    gate.set()
+    assert marked_while_first_was_sending == [1]
+    assert Post.objects.filter(state=State.PUBLISHED).count() == 4
