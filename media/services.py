@@ -465,6 +465,8 @@ def _delete_stored(storage, names) -> None:
 # -- Handing files to providers -----------------------------------------------------------
 def media_public_url(media_file: MediaFile) -> str:
     """The absolute address networks fetch the file from."""
+    if not media_file.file:
+        return ""
     url = media_file.file.url
     if url.startswith(("http://", "https://")):
         return url

@@ -96,6 +96,8 @@ def _storage_context(organization) -> dict:
         "storage_used": used,
         "storage_quota": quota,
         "storage_percent": min(100, round(used * 100 / quota)) if quota else 0,
+        # The bar turns to its warning colour past 90%.
+        "storage_high": quota * 9 // 10,
     }
 
 
