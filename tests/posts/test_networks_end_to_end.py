@@ -12,7 +12,8 @@ import io
 import itertools
 import threading
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.base import ContentFile
@@ -56,6 +57,7 @@ from tests.posts.e2e.networks import (
     bluesky_channel,
     bumped,
     discord_webhook_channel,
+    lemmy_channel,
     mastodon_channel,
     mastodon_status,
     nostr_connect,
@@ -774,3 +776,71 @@ def test_a_post_pointing_at_another_organizations_channel_is_never_sent(ctx, own
 
     assert fresh(post).error_message == "The channel belongs to another organization."
     assert ctx.fake.calls == []
+
+
+def test_a_channel_with_its_own_version_gets_that_version_and_the_others_the_groups(ctx, owner):
+    ctx.fake.on("POST", SEND_MESSAGE, answer("telegram", "send_message"))
+    ctx.fake.on("POST", TWEETS, answer("x", "tweet_created"))
+    telegram, x = telegram_channel(ctx), x_channel(ctx)
+    post_group_create(
+        organization=ctx.org,
+        actor=owner,
+        content=[ItemInput("The long announcement, as written for everyone")],
+        channels=[
+            ChannelInput(telegram.pk),
+            ChannelInput(x.pk, items=[ItemInput("Short for X")]),
+        ],
+        action="now",
+    )
+
+    assert sorted(o.state for o in publish_due()) == [State.PUBLISHED] * 2
+
+    [message] = ctx.fake.sent("POST", SEND_MESSAGE)
+    [tweet] = ctx.fake.sent("POST", TWEETS)
+    assert message.json["text"] == "The long announcement, as written for everyone"
+    assert tweet.json == {"text": "Short for X"}
+
+
+def test_lemmy_comments_on_the_post_in_every_community_it_went_to(ctx, owner):
+    ctx.fake.on("POST", r"/api/v3/post", answer("lemmy", "post"), answer("lemmy", "post_second"))
+    ctx.fake.on(
+        "POST",
+        r"/api/v3/comment",
+        answer("lemmy", "comment"),
+        answer("lemmy", "comment", edit=lambda b: b["comment_view"]["comment"].update(id=5002)),
+    )
+    both = {
+        "subreddit": [
+            {"value": {"id": 15, "title": "Hello Lemmy"}},
+            {"value": {"id": 16, "title": "Hello Lemmy"}},
+        ]
+    }
+    post = write(owner, lemmy_channel(ctx), [ROOT_TEXT, REPLY_TEXT], settings=both)
+
+    assert [o.state for o in publish_due()] == [State.PUBLISHED]
+
+    posts = ctx.fake.sent("POST", r"/api/v3/post")
+    comments = ctx.fake.sent("POST", r"/api/v3/comment")
+    assert [c.json["community_id"] for c in posts] == [15, 16]
+    # The second part is a comment under each of them, from what the root recorded.
+    assert [c.json for c in comments] == [
+        {"content": REPLY_TEXT, "post_id": 1001},
+        {"content": REPLY_TEXT, "post_id": 1002},
+    ]
+    root, reply = fresh(post).items.order_by("position")
+    assert root.remote_extra["post_ids"] == ["1001", "1002"]
+    assert reply.remote_extra["comment_ids"] == ["5001", "5002"]
+
+
+# -- Times people choose ------------------------------------------------------------------
+def test_a_post_scheduled_for_nine_in_paris_goes_out_at_nine_in_paris(ctx, owner):
+    ctx.fake.on("POST", SEND_MESSAGE, answer("telegram", "send_message"))
+    nine_in_paris = datetime(2030, 7, 1, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    post = write(
+        owner, telegram_channel(ctx), ["Bonjour"], action="schedule", publish_at=nine_in_paris
+    )
+    assert fresh(post).publish_at == datetime(2030, 7, 1, 7, 0, tzinfo=UTC)  # summer time
+
+    assert publish_due(now=nine_in_paris - timedelta(seconds=1)) == []
+    assert [o.state for o in publish_due(now=nine_in_paris)] == [State.PUBLISHED]
+    assert len(ctx.fake.sent("POST", SEND_MESSAGE)) == 1

@@ -590,9 +590,7 @@ LEMMY_COMMENT = recorded("lemmy", "comment")["body"]["comment_view"]["comment"][
 LEMMY_SETTINGS = {"subreddit": [{"value": {"id": 15, "title": "Hello Lemmy"}}]}
 
 
-def lemmy_connect(ctx: Context) -> Integration:
-    ctx.fake.on("POST", r"/api/v3/post", answer("lemmy", "post"))
-    ctx.fake.on("POST", r"/api/v3/comment", answer("lemmy", "comment"))
+def lemmy_channel(ctx: Context) -> Integration:
     return ctx.channel(
         "lemmy",
         "https://lemmy.example/u/alice",
@@ -600,6 +598,12 @@ def lemmy_connect(ctx: Context) -> Integration:
         credentials={"jwt": LEMMY_JWT, "username_or_email": "alice", "password": "secret pass"},
         meta={"instance": ctx.fake.origin},
     )
+
+
+def lemmy_connect(ctx: Context) -> Integration:
+    ctx.fake.on("POST", r"/api/v3/post", answer("lemmy", "post"))
+    ctx.fake.on("POST", r"/api/v3/comment", answer("lemmy", "comment"))
+    return lemmy_channel(ctx)
 
 
 def lemmy_check(ctx: Context, post, items) -> None:
