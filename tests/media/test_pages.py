@@ -110,7 +110,7 @@ def test_library_pages_in_a_bounded_number_of_queries(
     rows(org, 60)
     client = client_for(editor)
     client.get(url("library", org))  # session and caches warm
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(10):
         first = client.get(url("library", org))
     assert first.text.count('class="media-card"') == 24
     assert "Page 1 of 3" in first.text
@@ -321,7 +321,7 @@ def test_picker_searches_filters_and_pages(org, editor, client_for, django_asser
     rows(org, 1, kind="video", mime_type="video/mp4")
     client = client_for(editor)
     client.get(url("picker", org))
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(6):
         page2 = client.get(url("picker", org), {"page": 2})
     assert page2.text.count("data-media-id=") == 18
     videos = client.get(url("picker", org), {"kind": "video"})
