@@ -11,6 +11,7 @@ from datetime import time
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -53,7 +54,9 @@ def calendar(request):
         zone=zone,
         edit_template=cal.edit_url_template(slug),
         movable=can_move,
+        slug=slug,
     )
+    cal.render_chips(posts, zone=zone.key, csrf=get_token(request), here=request.get_full_path())
     customer_choices, channel_choices = cal.filter_choices(organization=organization)
 
     def link(**change):

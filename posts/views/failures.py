@@ -41,6 +41,7 @@ def failures(request):
         zone=zone,
         edit_template=cal.edit_url_template(organization.slug),
         movable=can_act,
+        slug=organization.slug,
     )
     context = {
         "organization": organization,
