@@ -52,6 +52,7 @@ MAX_DELAY_MINUTES = 7 * 24 * 60
 _DRAFT_BLOCKERS = frozenset(
     {
         "channels_required",
+        "channels_duplicate",
         "channel_not_found",
         "media_not_found",
         "tag_not_found",
@@ -198,6 +199,8 @@ def _plan(
 
     # Channels: one query, scoped to the organization; anything else is "not found".
     wanted_ids = [c.integration_id for c in channels]
+    if len(set(map(str, wanted_ids))) != len(wanted_ids):
+        general.append(Issue("channels_duplicate", "Choose each channel once.", "channels"))
     found = {
         i.pk: i
         for i in Integration.objects.filter(

@@ -53,6 +53,65 @@
     });
   }
 
+  // The library picker (media/_picker.html) in a dialog: a chosen file becomes a hidden
+  // media field and a thumbnail on the item that opened it.
+  var dialog = document.getElementById("media-dialog");
+  var pickingFor = null;
+
+  function openPicker(event) {
+    var button = event.target.closest("[data-open-picker]");
+    if (!button || !dialog) return;
+    pickingFor = button.dataset.openPicker;
+    var body = document.getElementById("media-dialog-body");
+    if (!body.querySelector("[data-media-picker]") && window.htmx) {
+      window.htmx.ajax("GET", dialog.dataset.pickerUrl, { target: body, swap: "innerHTML" });
+    }
+    dialog.showModal();
+  }
+
+  function attach(event) {
+    var pick = event.target.closest("[data-media-id]");
+    if (!pick || !pickingFor) return;
+    var box = form.querySelector('[data-media-for="' + pickingFor + '"]');
+    if (!box) return;
+    var id = pick.dataset.mediaId;
+    if (!box.querySelector('input[name="' + pickingFor + '-media"][value="' + id + '"]')) {
+      var field = document.createElement("input");
+      field.type = "hidden";
+      field.name = pickingFor + "-media";
+      field.value = id;
+      var figure = document.createElement("figure");
+      figure.className = "composer-thumb";
+      var thumb = pick.dataset.thumb ? document.createElement("img") : document.createElement("span");
+      if (pick.dataset.thumb) { thumb.src = pick.dataset.thumb; thumb.alt = ""; thumb.width = 64; thumb.height = 64; }
+      else { thumb.className = "composer-thumb-file"; thumb.textContent = (pick.dataset.name || "?").charAt(0).toUpperCase(); }
+      var caption = document.createElement("figcaption");
+      caption.textContent = pick.dataset.name || "";
+      var remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "linklike";
+      remove.textContent = "Remove";
+      remove.addEventListener("click", function () {
+        field.remove(); figure.remove();
+        form.dispatchEvent(new Event("change", { bubbles: true }));
+      });
+      figure.append(thumb, caption, remove);
+      box.insertBefore(figure, box.querySelector(".composer-attach"));
+      box.insertBefore(field, figure);
+    }
+    dialog.close();
+    form.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  if (dialog) {
+    form.querySelectorAll("[data-open-picker]").forEach(function (el) { el.hidden = false; });
+    form.addEventListener("click", openPicker);
+    dialog.addEventListener("click", attach);
+    dialog.addEventListener("click", function (event) {
+      if (event.target.closest("[data-close-picker]")) dialog.close();
+    });
+  }
+
   form.querySelectorAll(".composer-nojs").forEach(function (el) { el.hidden = true; });
   form.addEventListener("focusin", rememberTextarea);
   form.addEventListener("click", insertSignature);

@@ -324,3 +324,15 @@ def test_an_empty_comment_is_refused_with_a_reason(org, editor, client_for):
     )
     assert "Write a comment" in response.content.decode()
     assert not Comment.objects.exists()
+
+
+def test_the_composer_offers_the_library_picker_outside_its_form(org, editor, client_for):
+    channel(org)
+    media(org, name="dog.png")
+    client = client_for(editor)
+    page = client.get(url(org)).content.decode()
+    picker = f'data-picker-url="/o/{org.slug}/media/picker/"'
+    assert picker in page
+    assert page.index("</form>", page.index('id="composer-form"')) < page.index(picker)
+    assert 'data-open-picker="item-0"' in page
+    assert "dog.png" in client.get(f"/o/{org.slug}/media/picker/").content.decode()

@@ -543,3 +543,17 @@ def test_a_cancelled_post_in_an_edited_group_can_be_scheduled_again(org, owner):
         publish_at=later(),
     )
     assert group.posts.get().state == State.SCHEDULED
+
+
+def test_the_same_channel_twice_is_refused(org, owner):
+    masto = channel(org)
+    with pytest.raises(PostValidationError) as caught:
+        post_group_create(
+            organization=org,
+            actor=owner,
+            content=[ItemInput("Hi")],
+            channels=[ChannelInput(masto.pk), ChannelInput(masto.pk)],
+            action="draft",
+        )
+    assert codes(caught.value.issues_by_channel[GENERAL]) == ["channels_duplicate"]
+    assert not Post.objects.exists()
