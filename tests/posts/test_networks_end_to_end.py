@@ -94,13 +94,22 @@ def write(owner, channel, texts, *, settings=None, action="now", publish_at=None
 
 
 def publish_due(*, now=None, rounds=5) -> list[engine.Outcome]:
-    """Work the queue as a publisher loop does, until nothing is due."""
+    """Work the queue as the publisher loop (posts/runner.py) does, one send at a time,
+    until nothing is due: claim a batch; one-part posts that can go out at once take the
+    batch path (started in one write, sent, finished in one write); the others (threads,
+    a look first) take ``publish_post``; then the claims are let go."""
     outcomes = []
     for _ in range(rounds):
-        claimed = engine.claim_due(now=now)
-        if not claimed:
+        jobs = engine.claim_batch(limit=50, now=now)
+        if not jobs:
             break
-        outcomes += [engine.publish_post(post_id) for post_id in claimed]
+        ready = engine.prepare_sends(jobs)
+        engine.mark_started(ready)
+        for job in ready:
+            engine.send_prepared(job)
+        outcomes += engine.finish_batch(ready) if ready else []
+        outcomes += [engine.publish_post(job.pk) for job in jobs if job.request is None]
+        engine.unlock([job.pk for job in jobs])
     return outcomes
 
 
@@ -135,6 +144,35 @@ def test_a_thread_written_once_is_published_on_the_network_exactly_once(
     assert len(ctx.fake.calls) == sent
     if ctx.relay is not None:
         assert len(ctx.relay.received) == len(items)
+
+
+@pytest.mark.parametrize("network", NETWORKS, ids=str)
+def test_a_one_part_post_goes_out_on_the_loops_batch_path_exactly_once(
+    network: Network, ctx, owner
+):
+    channel = network.connect(ctx)
+    post = write(owner, channel, network.texts[:1], settings=network.settings)
+
+    jobs = engine.claim_batch(limit=10)
+    # One part, nothing sent before: the loop starts it with the others in one write and
+    # saves its outcome with the others in one write.
+    assert engine.prepare_sends(jobs) == jobs
+    engine.mark_started(jobs)
+    for job in jobs:
+        engine.send_prepared(job)
+    outcomes = engine.finish_batch(jobs)
+    engine.unlock([job.pk for job in jobs])
+
+    post = fresh(post)
+    assert [o.state for o in outcomes] == [State.PUBLISHED], post.error_message
+    [item] = post.items.all()
+    network.check(ctx, post, [item])
+    assert item.remote_id and item.published_at and item.commit_started_at
+    assert (post.remote_id, post.remote_url) == (item.remote_id, item.remote_url)
+    assert ctx.fake.unrouted == []
+    sent = len(ctx.fake.calls)
+    assert publish_due(now=timezone.now() + timedelta(days=1)) == []
+    assert len(ctx.fake.calls) == sent
 
 
 # -- The network says no ----------------------------------------------------------------
