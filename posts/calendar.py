@@ -16,9 +16,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import RowNumber, Substr, TruncDate, TruncHour
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -71,18 +70,18 @@ def local_midnight(day: date, zone: ZoneInfo) -> datetime:
 
 
 def local_to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
-    """A wall-clock time in ``zone`` as aware UTC.
-
-    In the spring-forward gap the time does not exist: refused, with what to pick instead.
-    In the autumn overlap it exists twice: the first (earlier) one is meant."""
+    """A wall-clock time in ``zone`` as aware UTC, by the rule the composer and repeats
+    follow: in the spring-forward gap the time shifts forward by the gap (02:30 → 03:30);
+    in the autumn overlap it means the first (earlier) of the two."""
     local = datetime.combine(day, at.replace(second=0, microsecond=0), tzinfo=zone)
-    utc = local.astimezone(ZoneInfo("UTC"))
-    if utc.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
-        raise ValidationError(
-            f"{at:%H:%M} does not exist on {day:%-d %B %Y} in {zone.key}: the clocks "
-            "skip that hour. Pick a time before or after it."
-        )
-    return utc
+    return local.replace(fold=0).astimezone(ZoneInfo("UTC"))
+
+
+def skipped_by_clocks(day: date, at: time, zone: ZoneInfo) -> bool:
+    """True when the clocks jump over this wall-clock time (it does not exist)."""
+    local = datetime.combine(day, at.replace(second=0, microsecond=0), tzinfo=zone)
+    back = local.astimezone(ZoneInfo("UTC")).astimezone(zone)
+    return back.replace(tzinfo=None) != local.replace(tzinfo=None)
 
 
 def parse_day(value: str | None) -> date | None:
@@ -270,13 +269,13 @@ def late_minutes() -> int:
     return getattr(settings, "POSTIZ_LATE_POST_MINUTES", 5)
 
 
-def late_post_count(*, organization: Organization) -> int:
-    """Scheduled posts of the organization that should have gone out a while ago."""
+def attention_counts(*, organization: Organization) -> dict[str, int]:
+    """In one query: scheduled posts overdue by more than the late threshold ("late"), and
+    posts waiting for a person on the failures page ("attention")."""
     overdue = timezone.now() - timedelta(minutes=late_minutes())
-    return (
-        posts_for(organization=organization)
-        .filter(state=State.SCHEDULED, publish_at__lt=overdue)
-        .count()
+    return posts_for(organization=organization).aggregate(
+        late=Count("id", filter=Q(state=State.SCHEDULED, publish_at__lt=overdue)),
+        attention=Count("id", filter=Q(state__in=NEEDS_ATTENTION)),
     )
 
 
@@ -376,7 +375,8 @@ def decorate(
             post.iso = post.publish_at.isoformat()
         post.first_line = _first_line(getattr(post, "preview", ""))
         post.edit_url = f"{edit_template[0]}{post.group_id}{edit_template[1]}"
-        post.move_url = f"{move[0]}{post.public_id}{move[1]}"
+        post.id_text = str(post.public_id)
+        post.move_url = f"{move[0]}{post.id_text}{move[1]}"
         post.movable = movable and post.state in EDITABLE and local is not None
         decorated.append(post)
     return decorated
@@ -413,7 +413,8 @@ def _truncate(text: str, length: int) -> str:
 
 def render_chips(posts: list[Chip], *, zone: str, csrf: str, here: str) -> None:
     """Give each decorated post its ``html``: the chip the calendar draws."""
-    from django.utils.html import escape
+    from html import escape  # the same escaping as Django's, without its lazy wrapper
+
     from django.utils.safestring import mark_safe
 
     zone_e, csrf_e, here_e = escape(zone), escape(csrf), escape(here)
@@ -453,7 +454,7 @@ def render_chips(posts: list[Chip], *, zone: str, csrf: str, here: str) -> None:
         if post.movable:
             drag = _DRAG.format(**values)
             move = _MOVE.format(
-                url=escape(post.move_url), csrf=csrf_e, here=here_e, id=post.public_id, **values
+                url=escape(post.move_url), csrf=csrf_e, here=here_e, id=post.id_text, **values
             )
         text = escape(_truncate(post.first_line, 60)) or "(no text)"
         html = _CHIP.format(

@@ -58,6 +58,7 @@ def calendar(request):
     )
     cal.render_chips(posts, zone=zone.key, csrf=get_token(request), here=request.get_full_path())
     customer_choices, channel_choices = cal.filter_choices(organization=organization)
+    counts = cal.attention_counts(organization=organization)
 
     def link(**change):
         params = {"view": view, "date": anchor.isoformat(), "customer": customers}
@@ -72,7 +73,8 @@ def calendar(request):
         "grid": cal.layout(window, posts),
         "post_count": len(posts),
         "can_move": can_move,
-        "late_count": cal.late_post_count(organization=organization),
+        "late_count": counts["late"],
+        "attention_count": counts["attention"],
         "late_minutes": cal.late_minutes(),
         "customer_choices": customer_choices,
         "channel_choices": channel_choices,
@@ -132,8 +134,12 @@ def reschedule(request, post_id):
         messages.error(request, " ".join(error.messages))
         return _back(request, fallback)
     local = when.astimezone(zone)
+    note = ""
+    if cal.skipped_by_clocks(day, at, zone):
+        note = f" {at:%H:%M} does not exist that night (the clocks go forward), so it is later."
     messages.success(
         request,
-        f"Moved the {post.integration.name} post to {local:%a %-d %b %Y, %H:%M} ({zone.key}).",
+        f"Moved the {post.integration.name} post to {local:%a %-d %b %Y, %H:%M} "
+        f"({zone.key}).{note}",
     )
     return _back(request, fallback)

@@ -259,3 +259,11 @@ def test_query_count_does_not_grow_with_posts(view, org, new_yorker, acme, clien
 
     assert counts[0] == counts[1] == counts[2], counts
     assert drawn[0] == 0 and 0 < drawn[1] <= drawn[2], drawn
+
+
+def test_header_links_to_posts_that_need_attention(org, new_yorker, acme, client_for):
+    client = client_for(new_yorker)
+    assert "Needs attention" not in page(client, org)
+    post_at(acme, utc(2026, 3, 17, 2, 30), state=State.FAILED)
+    post_at(acme, utc(2026, 3, 17, 2, 30), state=State.UNCONFIRMED)
+    assert "Needs attention (2)" in page(client, org)

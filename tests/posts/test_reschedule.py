@@ -116,15 +116,18 @@ def test_a_published_post_is_not_moved(org, owner, acme):
         post_reschedule(post=post, actor=owner, publish_at=utc(NEXT_YEAR, 1, 1))
 
 
-def test_a_time_skipped_by_the_clocks_is_refused_with_a_reason(org, new_yorker, acme, client_for):
+def test_a_time_skipped_by_the_clocks_moves_forward_and_says_so(org, new_yorker, acme, client_for):
     post = post_at(acme, utc(NEXT_YEAR + 1, 1, 1, 12, 0))
     # On the second Sunday of March 02:00-03:00 does not exist in New York.
     day = _second_sunday_of_march(NEXT_YEAR + 1)
+
     response = move(client_for(new_yorker), org, post, day.isoformat(), "02:30")
 
     post.refresh_from_db()
-    assert post.publish_at == utc(NEXT_YEAR + 1, 1, 1, 12, 0)
-    assert "does not exist" in response.content.decode()
+    # 03:30 EDT, the same rule as the composer and repeats.
+    assert post.publish_at == utc(day.year, day.month, day.day, 7, 30)
+    html = response.content.decode()
+    assert "03:30 (America/New_York)" in html and "02:30 does not exist" in html
 
 
 def test_a_time_that_happens_twice_means_the_first_one(org, new_yorker, acme, client_for):
