@@ -28,12 +28,14 @@ from posts.models import Post, PostItem, PostItemMedia
 from posts.services.groups import (
     ChannelInput,
     ItemInput,
+    PostValidationError,
     post_group_create,
     post_group_update,
 )
 from posts.states import State
 from tests.posts.e2e.fakes import FakeNetwork, answer, as_response, recorded
 from tests.posts.e2e.networks import (
+    BOT_MESSAGES,
     CONTAINER,
     CREATE_RECORD,
     DID,
@@ -56,6 +58,7 @@ from tests.posts.e2e.networks import (
     Network,
     bluesky_channel,
     bumped,
+    discord_bot_connect,
     discord_webhook_channel,
     lemmy_channel,
     mastodon_channel,
@@ -444,8 +447,8 @@ def tiny_png() -> bytes:
 @pytest.mark.xfail(
     strict=True,
     raises=AssertionError,
-    reason="posts/engine.py publish_post builds PublishRequest without media: "
-    "posts.attachments.media_for_items is not wired into the engine yet",
+    reason="posts/engine.py builds every PublishRequest without media (publish_post and "
+    "prepare_sends): posts.attachments.media_for_items is not wired into the engine yet",
 )
 def test_an_image_attached_in_the_library_is_uploaded_and_attached_to_the_status(
     ctx, owner, settings, tmp_path
@@ -913,3 +916,42 @@ def test_a_busy_lookup_after_an_unclear_send_never_leads_to_sending_twice(ctx, o
     assert len(ctx.fake.sent("POST", TWEETS)) == 1, states  # never sent a second time
     assert states[-1] == State.PUBLISHED
     assert fresh(post).remote_id == bumped(X_ROOT, 10)  # the post X listed
+
+
+# -- The network asks us to wait ----------------------------------------------------------
+def test_a_rate_limited_message_waits_as_long_as_discord_asks_then_goes_out_once(ctx, owner):
+    channel = discord_bot_connect(ctx)  # a working Discord bot…
+    root = answer("discord", "message")
+    # …that is rate limited the first time: 1.234 s, says its body.
+    ctx.fake.on("POST", BOT_MESSAGES, answer("discord", "rate_limited"), root)
+    post = write(owner, channel, [ROOT_TEXT])
+
+    assert [o.state for o in publish_due()] == [State.SCHEDULED]
+    waiting = fresh(post)
+    assert waiting.error_kind == "rate_limited"
+    assert timedelta(seconds=0) < waiting.publish_at - timezone.now() <= timedelta(seconds=1.3)
+    assert waiting.items.get().commit_started_at is None  # Discord said no: nothing went out
+
+    assert [o.state for o in publish_due(now=timezone.now() + timedelta(seconds=2))] == [
+        State.PUBLISHED
+    ]
+    calls = ctx.fake.sent("POST", BOT_MESSAGES)
+    assert [c.json["nonce"] for c in calls] == [str(waiting.items.get().pk)] * 2
+    assert fresh(post).remote_id == recorded("discord", "message")["body"]["id"]
+
+
+# -- What the composer refuses never reaches the network ----------------------------------
+def test_a_post_longer_than_this_mastodon_server_allows_is_refused_before_anything_is_sent(
+    ctx, owner
+):
+    channel = mastodon_channel(ctx)
+    channel.meta = {**channel.meta, "max_characters": 20}  # the server's own limit
+    channel.save(update_fields=["meta"])
+
+    with pytest.raises(PostValidationError) as refused:
+        write(owner, channel, ["This text is longer than twenty characters"])
+
+    [issue] = refused.value.issues_by_channel[channel.pk]
+    assert issue.message == "Mastodon allows 20 characters; this has 42."
+    assert not Post.objects.filter(integration=channel).exists()
+    assert publish_due() == [] and ctx.fake.calls == []
