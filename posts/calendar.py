@@ -188,7 +188,8 @@ def _uuids(values) -> list[uuid.UUID]:
 
 
 def _first_item_text():
-    root = PostItem.objects.filter(post=OuterRef("pk"), position=0).values("content")[:1]
+    # order_by(): PostItem's default ordering would join posts_post for every row.
+    root = PostItem.objects.filter(post=OuterRef("pk"), position=0).order_by().values("content")[:1]
     return Substr(Subquery(root), 1, PREVIEW_CHARS)
 
 
