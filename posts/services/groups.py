@@ -25,7 +25,7 @@ from django.utils import timezone as dj_timezone
 
 from billing import limits as plan_limits
 from integrations.models import Integration
-from integrations.providers import get_provider
+from integrations.providers import get_provider, provider_classes
 from integrations.providers.base import Draft, DraftItem, Issue, MediaItem
 from media.models import MediaFile
 from organizations.models import Organization
@@ -54,6 +54,7 @@ _DRAFT_BLOCKERS = frozenset(
         "channels_required",
         "channels_duplicate",
         "channel_not_found",
+        "channel_unsupported",
         "media_not_found",
         "tag_not_found",
         "action_invalid",
@@ -264,6 +265,15 @@ def _plan(
         if integration is None:
             channel_issues.append(
                 Issue("channel_not_found", "No such channel.", "channel", severity="error")
+            )
+            continue
+        if integration.provider not in provider_classes():
+            channel_issues.append(
+                Issue(
+                    "channel_unsupported",
+                    f"{integration.name} is on a network this server no longer supports.",
+                    "channel",
+                )
             )
             continue
         channel_issues += _channel_state_issues(integration)

@@ -129,12 +129,14 @@ def _checks(request, state: ComposerState, channels: dict[int, Integration]):
     for channel_id in state.channel_ids:
         channel = channels.get(channel_id)
         if channel is None:
+            general += issues.get(channel_id, [])
             continue
-        provider = channel.provider_instance()
-        as_channel = channel.as_channel()
-        limit = provider.limit_for(as_channel)
         counts = []
-        for index, item in enumerate(state.thread(channel_id)):
+        known = channel.provider in provider_classes()
+        provider = channel.provider_instance() if known else None
+        as_channel = channel.as_channel()
+        limit = provider.limit_for(as_channel) if known else None
+        for index, item in enumerate(state.thread(channel_id) if known else []):
             count = provider.count_text(item.text or "", as_channel)
             over = bool(limit and count > limit)
             counts.append({"index": index, "count": count, "limit": limit, "over": over})

@@ -336,3 +336,9 @@ def test_the_composer_offers_the_library_picker_outside_its_form(org, editor, cl
     assert page.index("</form>", page.index('id="composer-form"')) < page.index(picker)
     assert 'data-open-picker="item-0"' in page
     assert "dog.png" in client.get(f"/o/{org.slug}/media/picker/").content.decode()
+
+
+def test_the_checks_name_a_channel_on_an_unsupported_network(org, editor, client_for):
+    gone = channel(org, "myspace", name="Old network")
+    page = client_for(editor).post(url(org, "composer_validate"), form(gone)).content.decode()
+    assert "Old network is on a network this server no longer supports" in page

@@ -557,3 +557,14 @@ def test_the_same_channel_twice_is_refused(org, owner):
         )
     assert codes(caught.value.issues_by_channel[GENERAL]) == ["channels_duplicate"]
     assert not Post.objects.exists()
+
+
+def test_a_channel_on_a_network_no_longer_supported_is_refused_not_a_crash(org, owner):
+    gone = channel(org, "myspace", name="Old network")
+    issues = post_validate(
+        organization=org,
+        content=[ItemInput("Hi")],
+        channels=[ChannelInput(gone.pk)],
+        action="draft",
+    )
+    assert codes(issues[gone.pk]) == ["channel_unsupported"]
