@@ -132,11 +132,16 @@ def _handler(network: Network):
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # A burst opens a hundred connections at once; the default backlog (5) would drop
+    # their SYNs and the kernel would retry them seconds later.
+    request_queue_size = 1024
+
+
 def start_network(latency: float) -> tuple[Network, ThreadingHTTPServer, str]:
     network = Network(latency)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(network))
-    server.daemon_threads = True
-    server.request_queue_size = 1024
+    server = _Server(("127.0.0.1", 0), _handler(network))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return network, server, f"http://127.0.0.1:{server.server_address[1]}"
 

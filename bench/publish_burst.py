@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 
 # The project, not bench/, first on the path (bench/calendar.py would shadow the stdlib's).
@@ -34,6 +35,7 @@ def main() -> int:
     parser.add_argument("--latency", type=float, default=0.1)
     parser.add_argument("--channels", type=int, default=500)
     parser.add_argument("--servers", type=int, default=50)
+    parser.add_argument("--timeline", action="store_true", help="posts received per second")
     args = parser.parse_args()
 
     network, server, base = _common.start_network(args.latency)
@@ -79,6 +81,9 @@ def main() -> int:
     lags = sorted(network.first_seen[m] - due_ts for m in received)
     span = (max(network.first_seen[m] for m in received) - due_ts) if received else 0
 
+    if args.timeline:
+        per_second = Counter(int(lag) for lag in lags)
+        print(" ".join(f"{s}s:{per_second[s]}" for s in range(int(lags[-1]) + 1)))
     print(
         f"BENCH publish_burst posts={args.posts} latency_s={args.latency} "
         f"published={published} throughput_per_s={len(received) / max(span, 1e-9):.0f} "

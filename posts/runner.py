@@ -22,7 +22,7 @@ import os
 import queue
 import threading
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import timedelta
@@ -46,6 +46,8 @@ MIN_SLEEP = 0.05  # due rows locked by another loop: wait a moment rather than s
 GATHER = 0.02
 # How often a loop looks for posts whose holder died (one read of pg_locks).
 ORPHAN_CHECK = 5.0
+# While every send slot is busy (a burst), events wait for publishing, at most this long.
+ANNOUNCE_DELAY = 30.0
 # The high 32 bits of a slot's advisory-lock key (ASCII "pub!"); the low bits: the slot.
 SLOT_SPACE = 0x70756221
 
@@ -122,6 +124,56 @@ class Starter:
             connection.close()
 
 
+class Announcer:
+    """Records the events of published posts (notifications, webhook deliveries: several
+    queries each, more than publishing the post took) on a thread and connection of its
+    own, behind publishing: while ``busy()`` (every send slot taken, a burst) it waits,
+    up to ANNOUNCE_DELAY, so the burst goes out first and the bell follows."""
+
+    def __init__(self, busy: Callable[[], bool]):
+        self._busy = busy
+        self._queue: deque = deque()
+        self._changed = threading.Condition()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="publish-announce", daemon=True)
+        self._thread.start()
+
+    def add(self, posts: list[Post]) -> None:
+        with self._changed:
+            self._queue.append((time.monotonic(), posts))
+            self._changed.notify()
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._changed.notify()
+        self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            while True:
+                with self._changed:
+                    while not self._queue and not self._closed:
+                        self._changed.wait()
+                    if not self._queue:
+                        return
+                    added, posts = self._queue[0]
+                    if (
+                        not self._closed
+                        and self._busy()
+                        and time.monotonic() - added < ANNOUNCE_DELAY
+                    ):
+                        self._changed.wait(0.2)
+                        continue
+                    self._queue.popleft()
+                try:
+                    engine.announce_published(posts)
+                except Exception:  # events never stop publishing
+                    logger.exception("announcing %d published posts failed", len(posts))
+        finally:
+            connection.close()
+
+
 def idle_slots(count: int) -> list[int]:
     """The slots among the first ``count`` that no running loop holds."""
     with connection.cursor() as cursor:
@@ -175,20 +227,15 @@ def run(
     next_orphan_check = time.monotonic() + ORPHAN_CHECK
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish")
     starter = Starter()
-    # Events (notifications, webhook deliveries) are recorded on a thread of their own, so
-    # the claims and the saving of outcomes never wait for them.
-    announcer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="announce")
-
-    def announce(posts):
-        announcer.submit(_announce, posts)
-
+    # More is due than this loop can take right now: a burst.
+    backlog = False
+    announcer = Announcer(busy=lambda: backlog)
     try:
         while time.monotonic() < deadline:
-            drained = True
             free = workers - len(held)
             if free > 0:
                 jobs = engine.claim_batch(limit=free)
-                drained = len(jobs) < free
+                backlog = len(jobs) == free
                 if jobs:
                     engine.prepare_sends(jobs)
                     for job in jobs:
@@ -203,32 +250,32 @@ def run(
                 next_orphan_check = time.monotonic() + ORPHAN_CHECK
             # Sleep until a send returns, or (when nothing more is due) the next due post.
             timeout = max(deadline - time.monotonic(), 0.0)
-            if drained:
+            if not backlog:
                 timeout = min(timeout, _until_next_due())
             if held:
                 done, _ = wait(held, timeout=timeout, return_when=FIRST_COMPLETED)
                 if done and len(done) < workers // 4:
                     time.sleep(GATHER)
-                _finish(held, announce)
+                _finish(held, announcer)
             elif timeout > 0:
                 time.sleep(timeout)
+        backlog = False
         if slot is not None:
             _give_slot(slot)
             if handover is not None:
                 handover(slot)
         while held:
             wait(held, return_when=FIRST_COMPLETED)
-            _finish(held, announce)
+            _finish(held, announcer)
     finally:
         pool.shutdown(wait=True)
         starter.close()
-        announcer.submit(connection.close)
-        announcer.shutdown(wait=True)
+        announcer.close()
         connection.close()  # this loop's own connection (and its locks); the next opens its own
     return handled
 
 
-def _finish(held: dict[Future, engine.Job], announce) -> None:
+def _finish(held: dict[Future, engine.Job], announcer: Announcer) -> None:
     """Save the outcomes of the sends that returned and let go of their posts."""
     finished = [future for future in held if future.done()]
     batch, release = [], []
@@ -248,15 +295,8 @@ def _finish(held: dict[Future, engine.Job], announce) -> None:
             batch.append(job)
         release.append(job.pk)
     if batch:
-        engine.finish_batch(batch, announce=announce)
+        engine.finish_batch(batch, announce=announcer.add)
     engine.unlock(release)
-
-
-def _announce(posts) -> None:
-    try:
-        engine.announce_published(posts)
-    except Exception:  # events never stop publishing (emit logs its own failures)
-        logger.exception("announcing %d published posts failed", len(posts))
 
 
 def _publish(job: engine.Job, limits, starter: Starter) -> None:

@@ -140,3 +140,34 @@ def test_a_post_still_waiting_for_its_channels_turn_is_not_marked_started(mastod
     gate.set()
     assert marked_while_first_was_sending == [1]
     assert Post.objects.filter(state=State.PUBLISHED).count() == 4
+
+
+def test_events_wait_behind_a_burst_but_no_longer_than_the_limit(mastodon, monkeypatch):
+    told = []
+    monkeypatch.setattr("posts.events.emit", lambda event, **kw: told.append(kw["post_id"]))
+    monkeypatch.setattr(runner, "ANNOUNCE_DELAY", 0.6)
+    posts = [make_post(mastodon, f"post {n}") for n in range(2)]
+    burst = threading.Event()
+    burst.set()
+    announcer = runner.Announcer(busy=burst.is_set)
+    try:
+        announcer.add(posts[:1])
+        threading.Event().wait(0.3)
+        assert told == []  # the burst goes first
+        threading.Event().wait(0.6)
+        assert told == [posts[0].pk]  # but not for longer than the limit
+        burst.clear()
+        announcer.add(posts[1:])
+        threading.Event().wait(0.3)
+        assert told == [posts[0].pk, posts[1].pk]  # no burst: at once
+    finally:
+        announcer.close()
+
+
+def test_a_loop_records_every_event_before_it_ends(mastodon, httpserver, monkeypatch):
+    told = []
+    monkeypatch.setattr("posts.events.emit", lambda event, **kw: told.append(kw["post_id"]))
+    _fake_mastodon(httpserver)
+    posts = [make_post(mastodon, f"post {n}") for n in range(5)]
+    runner.run(seconds=1, workers=2)
+    assert sorted(told) == sorted(p.pk for p in posts)
