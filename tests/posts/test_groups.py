@@ -568,3 +568,54 @@ def test_a_channel_on_a_network_no_longer_supported_is_refused_not_a_crash(org, 
         action="draft",
     )
     assert codes(issues[gone.pk]) == ["channel_unsupported"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_in_progress_holds_the_posts_so_a_worker_claims_nothing_then_the_edit_wins(
+    org, owner, monkeypatch
+):
+    import threading
+
+    from django.db import connection
+
+    from posts.services import groups
+
+    masto = channel(org)
+    group = _scheduled(org, owner, masto)
+    Post.objects.filter(group=group).update(publish_at=timezone.now() - timedelta(seconds=1))
+    locked, release = threading.Event(), threading.Event()
+    write_items = groups._write_items
+
+    def slow_write(post, items):
+        locked.set()  # the edit holds the rows now
+        assert release.wait(10)
+        write_items(post, items)
+
+    monkeypatch.setattr(groups, "_write_items", slow_write)
+    claimed = []
+
+    def worker():
+        try:
+            assert locked.wait(10)
+            claimed.append(engine.claim_due())  # skips the locked row at once
+            release.set()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    new_time = later(3)
+    post_group_update(
+        group=group,
+        actor=owner,
+        content=[ItemInput("Edited just in time")],
+        channels=[ChannelInput(masto.pk)],
+        action="schedule",
+        publish_at=new_time,
+    )
+    thread.join()
+    assert claimed == [[]]
+    post = group.posts.get()
+    assert (post.state, post.publish_at) == (State.SCHEDULED, new_time)
+    assert post.items.get().content == "Edited just in time"
+    assert engine.claim_due() == []  # and it is no longer due
