@@ -54,12 +54,27 @@ class Unprocessable(exceptions.APIException):
     default_code = "idempotency_key_reused"
 
 
+class CompactJSONRenderer(JSONRenderer):
+    """The standard library's C encoder straight to bytes; DRF's encoder only for values
+    it cannot encode (a list of 200 posts renders in a fraction of the time)."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        try:
+            return json.dumps(
+                data, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+            ).encode()
+        except (TypeError, ValueError):
+            return super().render(data, accepted_media_type, renderer_context)
+
+
 class NativeView(OrganizationAPIMixin, APIView):
     """Key-authenticated, scoped, rate-limited; errors are RFC 9457 problem details."""
 
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [HasScope]
-    renderer_classes = [JSONRenderer]
+    renderer_classes = [CompactJSONRenderer]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     problem_details = True
     # {"GET": "posts:read", ...}; None = any valid key.

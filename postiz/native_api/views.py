@@ -411,7 +411,6 @@ def _posts_base(organization):
 
 _POST_FIELDS = (
     "pk",
-    "sort_at",
     "public_id",
     "group__public_id",
     "integration__public_id",
@@ -434,13 +433,16 @@ def _post_rows(page: list[dict]) -> list[dict]:
     ids = [r["pk"] for r in page]
     items: dict[int, list[dict]] = {}
     item_rows = list(
-        PostItem.objects.filter(post_id__in=ids)
+        # One array parameter instead of one parameter per id (client-side binding).
+        PostItem.objects.extra(where=["post_id = ANY(%s)"], params=[ids])
         .order_by("post_id", "position")
         .values("pk", "post_id", "position", "content", "delay_minutes", "remote_id", "remote_url")
     )
     media: dict[int, list[str]] = {}
     for item_id, public_id in (
-        PostItemMedia.objects.filter(item_id__in=[i["pk"] for i in item_rows])
+        PostItemMedia.objects.extra(
+            where=["item_id = ANY(%s)"], params=[[i["pk"] for i in item_rows]]
+        )
         .order_by("item_id", "position")
         .values_list("item_id", "media__public_id")
     ):
@@ -526,7 +528,10 @@ class Posts(NativeView):
         more = len(page) > limit
         page = page[:limit]
         cursor = (
-            encode_cursor([page[-1]["sort_at"].isoformat(), page[-1]["pk"]], filters)
+            encode_cursor(
+                [(page[-1]["publish_at"] or page[-1]["created_at"]).isoformat(), page[-1]["pk"]],
+                filters,
+            )
             if more
             else None
         )
