@@ -68,16 +68,36 @@ def _customer_for(organization: Organization, actor) -> str:
     return customer.id
 
 
-@transaction.atomic
 def checkout_start(
     *, organization: Organization, actor, plan_slug: str, interval: str, request=None
 ) -> str:
     """Owners (billing.manage, checked by the view); returns the Checkout page's address.
     Refused, with nothing created, when a subscription already stands or the plan/period
     has no price."""
+    failure = None
+    with transaction.atomic():
+        session, plan = _checkout_session(organization, actor, plan_slug, interval)
+        if isinstance(session, BillingError):
+            # Committed all the same: a Stripe customer just created stays linked.
+            failure = session
+        else:
+            audit_record(
+                action="billing.checkout_started",
+                actor=actor,
+                organization=organization,
+                target=organization,
+                details={"plan": plan.slug, "interval": interval, "session": session.id},
+                request=request,
+            )
+    if failure is not None:
+        raise failure
+    return session.url
+
+
+def _checkout_session(organization, actor, plan_slug, interval):
     # One checkout at a time per organization: the row lock serialises double clicks.
     Organization.objects.select_for_update().filter(pk=organization.pk).first()
-    current = Subscription.objects.filter(organization=organization).first()
+    current = Subscription.objects.select_related("plan").filter(organization=organization).first()
     if current is not None and current.status in _STANDING:
         raise BillingError(
             f"{organization.name} already has a subscription ({current.plan.name}, "
@@ -113,16 +133,8 @@ def checkout_start(
             }
         )
     except stripe.StripeError as error:
-        raise unavailable(error) from error
-    audit_record(
-        action="billing.checkout_started",
-        actor=actor,
-        organization=organization,
-        target=organization,
-        details={"plan": plan.slug, "interval": interval, "session": session.id},
-        request=request,
-    )
-    return session.url
+        return unavailable(error), plan
+    return session, plan
 
 
 def portal_open(*, organization: Organization, actor, request=None) -> str:

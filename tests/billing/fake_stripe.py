@@ -70,6 +70,8 @@ class FakeStripe:
         self.invoices: list[dict] = []
         self.requests: list[tuple[str, str, dict]] = []
         self.down = False
+        # Paths (prefixes) that answer Stripe's 500 while the rest work.
+        self.failing: set[str] = set()
         httpserver.expect_request(re.compile(r"^/v1/.*")).respond_with_handler(self.handle)
 
     @property
@@ -83,7 +85,7 @@ class FakeStripe:
     def handle(self, request: Request) -> Response:
         params = unflatten(request.form) if request.method == "POST" else unflatten(request.args)
         self.requests.append((request.method, request.path, params))
-        if self.down:
+        if self.down or any(request.path.startswith(p) for p in self.failing):
             return error(500, "api_error", "An unknown error occurred.")
         if request.headers.get("Authorization") != f"Bearer {SECRET_KEY}":
             return error(401, "invalid_request_error", "Invalid API Key provided: sk_****")

@@ -81,6 +81,19 @@ def test_stripe_down_during_checkout_reads_as_a_message(billed, org, owner, clie
     assert b"Nothing was changed" in page.content or b"Try again" in page.content
 
 
+def test_a_failed_session_keeps_the_new_customer_for_the_next_try(billed, org, owner, client_for):
+    billed.failing.add("/v1/checkout/sessions")
+    client = client_for(owner)
+    response = _checkout(client, org)
+    assert response["Location"] == f"/o/{org.slug}/billing/"
+    assert StripeCustomer.objects.filter(organization=org).count() == 1
+    assert not AuditEvent.objects.filter(action="billing.checkout_started").exists()
+    billed.failing.clear()
+    response = _checkout(client, org)
+    assert response["Location"].startswith("https://checkout.stripe.com/")
+    assert len(billed.calls("POST", "/v1/customers")) == 1
+
+
 def test_portal_opens_for_an_organization_with_a_customer(
     billed, org, owner, client_for, subscribe
 ):
