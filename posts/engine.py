@@ -443,12 +443,20 @@ def _publish_item(
 ) -> PublishResult | None:
     """Send one item, or adopt it if an earlier attempt already did; None = cannot tell."""
     if item.commit_started_at is not None:
-        found = _look(provider, integration, request)
+        try:
+            found = _look(provider, integration, request)
+        except ProviderError as error:
+            # Whatever the look-up's trouble, the earlier send may be live: the next
+            # attempt must look again, never send blindly.
+            error.during_lookup = True
+            raise
         if found is not None:
             return PublishResult(ref=found)
         if not _safe_to_resend(provider, item):
             return None
-    item.commit_started_at = timezone.now()
+    else:
+        # A resend keeps the first start: a native key's window runs from the first send.
+        item.commit_started_at = timezone.now()
     item.save(update_fields=["commit_started_at", "progress"])
     try:
         return _send(provider, integration, request)
@@ -513,6 +521,17 @@ def _after_error(
             return _reschedule(post, _in(LOOKUP_SETTLE), error.user_message, kind)
         if provider.lookup != "none" or _safe_to_resend(provider, item):
             return _reschedule(post, _in(RECONCILE_SOON), error.user_message, kind)
+        return _unconfirmed(post, provider)
+    if getattr(error, "during_lookup", False):
+        # Looking failed; the item's earlier send stays "started", so the next attempt
+        # looks again. Only a wait can help: anything else asks the person.
+        if kind == ErrorKind.RATE_LIMITED:
+            wait = error.retry_after if error.retry_after is not None else 60
+            if wait <= MAX_RATE_LIMIT_WAIT:
+                return _reschedule(post, _in(wait), error.user_message, kind)
+        if kind == ErrorKind.TRANSIENT_BEFORE_SEND and post.attempts <= len(BACKOFF):
+            wait = BACKOFF[post.attempts - 1] * random.uniform(1.0, 1.25)  # noqa: S311 - jitter
+            return _reschedule(post, _in(wait), error.user_message, kind)
         return _unconfirmed(post, provider)
     # The network said no, or never got the request: nothing went out for this item.
     PostItem.objects.filter(pk=item.pk).update(commit_started_at=None)

@@ -426,3 +426,51 @@ def test_threads_and_refused_channels_take_the_one_post_path(mastodon, httpserve
     engine.begin_sends(list(jobs.values()))
     assert jobs[thread.pk].request is None and jobs[single.pk].request is not None
     assert fresh(thread).items.filter(commit_started_at__isnull=False).count() == 0
+
+
+def test_a_busy_lookup_after_an_unclear_send_looks_again_and_never_sends_blindly(
+    mastodon, httpserver
+):
+    post = make_post(mastodon, "Lost answer")
+    posted, looks = [], []
+
+    def statuses(request):
+        posted.append(1)
+        return Response("bad gateway", status=502)
+
+    def timeline(request):
+        looks.append(1)
+        if len(looks) == 1:
+            reset = (timezone.now() + timedelta(minutes=2)).isoformat()
+            return Response(
+                json.dumps({"error": "Too many requests"}),
+                status=429,
+                headers={"X-RateLimit-Reset": reset},
+                content_type="application/json",
+            )
+        return Response(json.dumps([status("99", "Lost answer")]), content_type="application/json")
+
+    httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_handler(statuses)
+    httpserver.expect_request("/api/v1/accounts/109/statuses").respond_with_handler(timeline)
+    assert run(post).state == State.SCHEDULED  # unclear: look once the lists settle
+    Post.objects.filter(pk=post.pk).update(publish_at=timezone.now())
+    assert run(post).state == State.SCHEDULED  # the look-up was rate limited: wait
+    assert fresh(post).items.get().commit_started_at is not None  # …and look again
+    Post.objects.filter(pk=post.pk).update(publish_at=timezone.now())
+    assert run(post).state == State.PUBLISHED
+    assert fresh(post).remote_id == "99" and len(posted) == 1
+
+
+def test_a_lookup_the_network_refuses_leaves_the_post_unconfirmed_not_resent(mastodon, httpserver):
+    post = make_post(mastodon, "Lost answer")
+    posted = []
+    httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_handler(
+        lambda request: posted.append(1) or Response("bad gateway", status=502)
+    )
+    httpserver.expect_request("/api/v1/accounts/109/statuses").respond_with_json(
+        {"error": "This action is outside the authorized scopes"}, status=403
+    )
+    assert run(post).state == State.SCHEDULED
+    Post.objects.filter(pk=post.pk).update(publish_at=timezone.now())
+    assert run(post).state == State.UNCONFIRMED
+    assert len(posted) == 1
