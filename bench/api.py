@@ -7,7 +7,8 @@ app runs under gunicorn with the project's default worker settings (the Procfile
 Dockerfile's: two sync workers, WEB_CONCURRENCY=2), with bench/api_settings.py,
 which adds /bench/plain-posts: the same rows read with one ``values()`` query and returned
 with JsonResponse, no key, no tenancy. ``--connections`` client threads then send
-requests for ``--seconds`` to each route in turn (after a warm-up):
+requests to each route, alternating with the plain view in four slices of ``--seconds``
+in all (so both see the same load from anything else on the machine), after a warm-up:
 
 - GET /public/v1/posts?startDate=…&endDate=… (all the week's posts), against the plain
   view returning the same rows;
@@ -116,7 +117,7 @@ def prepare(posts: int) -> tuple[str, str, str]:
 
 
 def load(port: int, path: str, key: str, seconds: float, connections: int):
-    """(requests per second, p99 ms) of ``connections`` threads hammering ``path``."""
+    """(requests, elapsed seconds, latencies) of ``connections`` threads hammering ``path``."""
     latencies: list[float] = []
     errors: list[int] = []
     stop_at = time.perf_counter() + seconds
@@ -125,7 +126,7 @@ def load(port: int, path: str, key: str, seconds: float, connections: int):
     def worker():
         mine = []
         while time.perf_counter() < stop_at:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             began = time.perf_counter()
             conn.request("GET", path, headers={"Authorization": key})
             response = conn.getresponse()
@@ -146,9 +147,23 @@ def load(port: int, path: str, key: str, seconds: float, connections: int):
     elapsed = time.perf_counter() - began
     if errors:
         raise SystemExit(f"{path} answered {sorted(set(errors))}")
-    latencies.sort()
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
-    return len(latencies) / elapsed, p99
+    return len(latencies), elapsed, latencies
+
+
+def compare(port, api_path, plain_path, key, seconds, connections, rounds=4):
+    """The two routes in alternating slices, so both see the same load from elsewhere."""
+    totals = {api_path: [0, 0.0, []], plain_path: [0, 0.0, []]}
+    for _ in range(rounds):
+        for path in (plain_path, api_path):
+            count, elapsed, latencies = load(port, path, key, seconds / rounds, connections)
+            totals[path][0] += count
+            totals[path][1] += elapsed
+            totals[path][2].extend(latencies)
+    api_count, api_elapsed, api_latencies = totals[api_path]
+    plain_count, plain_elapsed, _ = totals[plain_path]
+    api_latencies.sort()
+    p99 = api_latencies[min(len(api_latencies) - 1, int(len(api_latencies) * 0.99))] * 1000
+    return api_count / api_elapsed, plain_count / plain_elapsed, p99
 
 
 def main() -> int:
@@ -207,8 +222,9 @@ def main() -> int:
         for api_path, plain_path in routes:
             load(port, api_path, key, 1.0, args.connections)  # warm-up
             load(port, plain_path, key, 1.0, args.connections)
-            plain_rps, _ = load(port, plain_path, key, args.seconds, args.connections)
-            rps, p99 = load(port, api_path, key, args.seconds, args.connections)
+            rps, plain_rps, p99 = compare(
+                port, api_path, plain_path, key, args.seconds, args.connections
+            )
             route = api_path.split("?")[0]
             print(
                 f"BENCH api route={route} rps={rps:.1f} plain_rps={plain_rps:.1f} "
