@@ -274,9 +274,11 @@ def attention_counts(*, organization: Organization) -> dict[str, int]:
     """In one query: scheduled posts overdue by more than the late threshold ("late"), and
     posts waiting for a person on the failures page ("attention")."""
     overdue = timezone.now() - timedelta(minutes=late_minutes())
-    return posts_for(organization=organization).aggregate(
-        late=Count("id", filter=Q(state=State.SCHEDULED, publish_at__lt=overdue)),
-        attention=Count("id", filter=Q(state__in=NEEDS_ATTENTION)),
+    late = Q(state=State.SCHEDULED, publish_at__lt=overdue)
+    attention = Q(state__in=NEEDS_ATTENTION)
+    # No join to the groups: deleting a group cancels its posts, so none is counted here.
+    return Post.objects.filter(late | attention, organization=organization).aggregate(
+        late=Count("id", filter=late), attention=Count("id", filter=attention)
     )
 
 

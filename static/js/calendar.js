@@ -60,6 +60,28 @@
     return element && element.closest ? element.closest(".cal-slot") : null;
   }
 
+  // One popover open at a time; Escape or a click elsewhere closes it.
+  function closePopovers(except) {
+    document.querySelectorAll("details.cal-pop[open]").forEach(function (pop) {
+      if (pop !== except) pop.removeAttribute("open");
+    });
+  }
+  document.addEventListener("toggle", function (event) {
+    if (event.target.matches && event.target.matches("details.cal-pop") && event.target.open) {
+      closePopovers(event.target);
+    }
+  }, true);
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest || !event.target.closest("details.cal-pop")) closePopovers(null);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    const open = document.querySelector("details.cal-pop[open]");
+    if (!open) return;
+    open.removeAttribute("open");
+    open.querySelector("summary").focus();
+  });
+
   document.addEventListener("dragstart", function (event) {
     const post = event.target.closest && event.target.closest(".cal-post[draggable=true]");
     if (!post) return;
