@@ -1,6 +1,7 @@
 """A post written once goes out to every network: the composer's write path
-(``post_group_create``), the real engine (``claim_due`` + ``publish_post``) and the real
-providers, with each network faked at its HTTP boundary by its recorded responses.
+(``post_group_create``), the real engine worked as the publisher loop works it (claims,
+the batch path for one-part posts, ``publish_post`` for threads and second looks) and the
+real providers, with each network faked at its HTTP boundary by its recorded responses.
 
 The per-network setup (the channel as its connect flow stores it, the fake's answers, what
 the network must have received) is in ``tests/posts/e2e/networks.py``.
