@@ -82,10 +82,17 @@ class ComposerState:
             index = int(match[2])
             prefix = f"{thread_prefix(channel_id)}item-{index}-"
             media = [m for m in (_int(v) for v in data.getlist(prefix + "media")) if m]
+            media = list(dict.fromkeys(media))[:MAX_MEDIA_PER_ITEM]
+            alt_texts = {
+                m: data.get(f"{prefix}alt-{m}", "").strip()[:1500]
+                for m in media
+                if data.get(f"{prefix}alt-{m}", "").strip()
+            }
             threads.setdefault(channel_id, {})[index] = ItemInput(
                 text=data.get(key, "").replace("\r\n", "\n"),
-                media_ids=list(dict.fromkeys(media))[:MAX_MEDIA_PER_ITEM],
+                media_ids=media,
                 delay_minutes=max(_int(data.get(prefix + "delay"), 0) or 0, 0),
+                alt_texts=alt_texts,
             )
 
         def ordered(channel_id):
@@ -128,6 +135,9 @@ class ComposerState:
                         text=item.content,
                         media_ids=[a.media_id for a in item.attachments.all()],
                         delay_minutes=item.delay_minutes,
+                        alt_texts={
+                            a.media_id: a.alt_text for a in item.attachments.all() if a.alt_text
+                        },
                     )
                     for item in post.items.all()
                 ] or [ItemInput("")]

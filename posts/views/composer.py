@@ -95,7 +95,11 @@ def _thread_rows(state, channel_id, media, reply_mode="thread"):
                 "index": index,
                 "id": f"{prefix}item-{index}",
                 "item": item,
-                "media": [media[m] for m in item.media_ids if m in media],
+                "media": [
+                    {"file": media[m], "alt": item.alt_texts.get(m, "")}
+                    for m in item.media_ids
+                    if m in media
+                ],
                 "last": index == len(items) - 1,
             }
             for index, item in enumerate(items)

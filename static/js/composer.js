@@ -95,7 +95,14 @@
         field.remove(); figure.remove();
         form.dispatchEvent(new Event("change", { bubbles: true }));
       });
-      figure.append(thumb, caption, remove);
+      var alt = document.createElement("input");
+      alt.type = "text";
+      alt.className = "composer-alt";
+      alt.name = pickingFor + "-alt-" + id;
+      alt.maxLength = 1500;
+      alt.placeholder = "Alt text";
+      alt.setAttribute("aria-label", "Alt text for " + (pick.dataset.name || "this file"));
+      figure.append(thumb, caption, alt, remove);
       box.insertBefore(figure, box.querySelector(".composer-attach"));
       box.insertBefore(field, figure);
     }

@@ -342,3 +342,24 @@ def test_the_checks_name_a_channel_on_an_unsupported_network(org, editor, client
     gone = channel(org, "myspace", name="Old network")
     page = client_for(editor).post(url(org, "composer_validate"), form(gone)).content.decode()
     assert "Old network is on a network this server no longer supports" in page
+
+
+def test_alt_text_written_in_the_composer_is_saved_on_the_attachment(org, editor, client_for):
+    masto = channel(org)
+    photo = media(org, name="chart.png")
+    data = form(masto, **{"item-0-media": str(photo.pk), f"item-0-alt-{photo.pk}": "Sales up"})
+    client = client_for(editor)
+    assert client.post(url(org), data).status_code == 302
+    post = Post.objects.get()
+    assert post.items.get().attachments.get().alt_text == "Sales up"
+    page = client.get(url(org, "edit", post.group_id)).content.decode()
+    assert f'name="item-0-alt-{photo.pk}" value="Sales up"' in page
+
+
+def test_alt_text_too_long_for_x_is_refused(org, editor, client_for):
+    x = channel(org, "x")
+    photo = media(org, name="chart.png")
+    data = form(x, **{"item-0-media": str(photo.pk), f"item-0-alt-{photo.pk}": "a" * 1200})
+    response = client_for(editor).post(url(org), data)
+    assert response.status_code == 400
+    assert not Post.objects.exists()
