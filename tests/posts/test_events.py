@@ -175,7 +175,7 @@ def test_emit_never_raises_when_recording_fails(mastodon, owner, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(notifications, "notifications_record", broken)
+    monkeypatch.setattr(notifications, "notifications_record_many", broken)
     emit(events.POST_FAILED, post)  # logged, not raised
     assert not Notification.objects.exists()
 
@@ -196,3 +196,43 @@ def test_emit_for_one_event_with_five_members_and_two_webhooks_makes_few_queries
         emit(events.POST_FAILED, post)
     assert Notification.objects.count() == 5
     assert WebhookDelivery.objects.count() == 2
+
+
+def test_a_batch_of_published_posts_is_told_in_a_handful_of_queries(
+    mastodon, telegram, owner, editor, outsider, django_assert_max_num_queries
+):
+    org = mastodon.organization
+    other_org = outsider.memberships.get().organization
+    from integrations.models import Integration
+
+    theirs = Integration.objects.create(
+        organization=other_org, provider="mastodon", external_id="9", name="Theirs"
+    )
+    everything = webhook(org, events=["post.published"])
+    telegram_only = webhook(org, events=["post.published"], channels=[telegram])
+    other_hook = webhook(other_org, events=["post.published"])
+    ours = [make_post(mastodon, f"m{n}") for n in range(10)] + [make_post(telegram, "t")]
+    foreign = [make_post(theirs, "f")]
+    Post.objects.update(state=State.PUBLISHED)
+
+    with django_assert_max_num_queries(5):
+        events.emit_many(events.POST_PUBLISHED, post_ids=[p.pk for p in ours + foreign])
+
+    # Each post told to the members of its own organization only.
+    assert Notification.objects.filter(organization=org).count() == 11 * 2
+    assert set(Notification.objects.filter(organization=org).values_list("user", flat=True)) == {
+        owner.pk,
+        editor.pk,
+    }
+    assert list(
+        Notification.objects.filter(organization=other_org).values_list("user", flat=True)
+    ) == [outsider.pk]
+    assert WebhookDelivery.objects.filter(webhook=everything).count() == 11
+    assert WebhookDelivery.objects.filter(webhook=telegram_only).count() == 1
+    assert WebhookDelivery.objects.filter(webhook=other_hook).count() == 1
+    # One event per post, shared by the webhooks that hear it.
+    assert WebhookDelivery.objects.values("event_id").distinct().count() == 12
+    told = WebhookDelivery.objects.get(webhook=other_hook).payload
+    assert (
+        told["organization"]["id"] == other_org.pk and told["data"]["channel"]["name"] == "Theirs"
+    )
