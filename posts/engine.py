@@ -71,6 +71,10 @@ RECONCILE_SOON = 10
 # A native idempotency key is honoured for about an hour (Mastodon); stop relying on it
 # well before that.
 NATIVE_KEY_WINDOW = timedelta(minutes=50)
+# Unclear outcomes (a 502 after the send, a timeout) of one item at which the post is left
+# unconfirmed for the person to check, like the three retries of a transient failure.
+MAX_UNCLEAR = len(BACKOFF) + 1
+UNCLEAR_KEY = "engine_unclear_outcomes"
 # A publisher loop runs this long before it stops claiming (posts/runner.py).
 LOOP_SECONDS = 55
 
@@ -287,6 +291,7 @@ def finish_batch(jobs: list[Job], *, announce=None) -> list[Outcome]:
     for job in jobs:
         if job.error is not None:
             provider = _provider(job.post.integration.provider)
+            job.items[0].progress = job.request.progress  # as just saved
             outcomes.append(
                 _after_error(job.post, job.items[0], provider, job.error, published_before=0)
             )
@@ -517,6 +522,13 @@ def _after_error(
     kind = error.kind
     logger.info("post %s item %s: %s (%s)", post.pk, item.pk, kind, error.network_code)
     if kind == ErrorKind.UNKNOWN_OUTCOME:
+        # Counted per item (in its progress, which survives attempts): a network that
+        # never answers clearly ends with the person asked, not with endless retries.
+        unclear = int(item.progress.get(UNCLEAR_KEY, 0)) + 1
+        item.progress = {**item.progress, UNCLEAR_KEY: unclear}
+        PostItem.objects.filter(pk=item.pk).update(progress=item.progress)
+        if unclear >= MAX_UNCLEAR:
+            return _unconfirmed(post, provider)
         if provider.lookup == "by-content":
             return _reschedule(post, _in(LOOKUP_SETTLE), error.user_message, kind)
         if provider.lookup != "none" or _safe_to_resend(provider, item):

@@ -474,3 +474,24 @@ def test_a_lookup_the_network_refuses_leaves_the_post_unconfirmed_not_resent(mas
     Post.objects.filter(pk=post.pk).update(publish_at=timezone.now())
     assert run(post).state == State.UNCONFIRMED
     assert len(posted) == 1
+
+
+def test_a_network_that_never_answers_clearly_ends_unconfirmed_after_a_few_tries(
+    mastodon, httpserver
+):
+    post = make_post(mastodon, "Into the void")
+    keys = []
+    httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_handler(
+        lambda request: (
+            keys.append(request.headers["Idempotency-Key"]) or Response("bad gateway", status=502)
+        )
+    )
+    httpserver.expect_request("/api/v1/accounts/109/statuses").respond_with_json([])
+    states = []
+    for _ in range(8):
+        Post.objects.filter(pk=post.pk).update(publish_at=timezone.now())
+        states.append(run(post).state)
+        if states[-1] != State.SCHEDULED:
+            break
+    assert states == [State.SCHEDULED] * (engine.MAX_UNCLEAR - 1) + [State.UNCONFIRMED]
+    assert len(keys) == engine.MAX_UNCLEAR and len(set(keys)) == 1  # one key, re-sent safely
