@@ -23,6 +23,7 @@ from django.utils import timezone
 from PIL import Image
 
 from integrations.models import Integration
+from integrations.providers import provider_classes
 from media.models import MediaFile
 from posts import engine
 from posts.models import Post, PostItem, PostItemMedia
@@ -119,6 +120,10 @@ def publish_due(*, now=None, rounds=5) -> list[engine.Outcome]:
 
 def fresh(post) -> Post:
     return Post.objects.get(pk=post.pk)
+
+
+def test_every_network_the_server_offers_has_an_end_to_end_case():
+    assert sorted(str(n) for n in NETWORKS) == sorted(provider_classes())
 
 
 @pytest.mark.parametrize("network", NETWORKS, ids=str)

@@ -1,9 +1,9 @@
 """How each network is connected, faked and checked in the end-to-end publishing tests.
 
 One ``Network`` per provider: ``connect`` stores the channel the way that network's connect
-flow does (the credentials and meta its provider reads) and points the provider at the
-fake; ``routes`` declares the fake's answers (recorded responses, with ids told apart per
-call); ``check`` asserts what the network received and what each item recorded, for the whole
+flow does (the credentials and meta its provider reads), points the provider at the fake
+and declares the fake's answers (recorded responses, with ids told apart per call);
+``check`` asserts what the network received and what each item recorded, for the whole
 thread or (given one item) for a one-part post.
 """
 
