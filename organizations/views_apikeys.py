@@ -30,9 +30,10 @@ class ApiKeyForm(forms.Form):
         label="Name",
         help_text="Say which program uses it, e.g. “n8n workflow” or “publishing script”.",
     )
+    # Unchecked by default: a key gets only what its program needs unless asked otherwise.
     full_access = forms.BooleanField(
         required=False,
-        initial=True,
+        initial=False,
         label="Full access",
         help_text="Every scope, including ones added later to this list.",
     )
