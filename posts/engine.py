@@ -75,6 +75,7 @@ NATIVE_KEY_WINDOW = timedelta(minutes=50)
 # unconfirmed for the person to check, like the three retries of a transient failure.
 MAX_UNCLEAR = len(BACKOFF) + 1
 UNCLEAR_KEY = "engine_unclear_outcomes"
+TRANSIENT_KEY = "engine_transient_failures"
 # A publisher loop runs this long before it stops claiming (posts/runner.py).
 LOOP_SECONDS = 55
 
@@ -524,10 +525,7 @@ def _after_error(
     if kind == ErrorKind.UNKNOWN_OUTCOME:
         # Counted per item (in its progress, which survives attempts): a network that
         # never answers clearly ends with the person asked, not with endless retries.
-        unclear = int(item.progress.get(UNCLEAR_KEY, 0)) + 1
-        item.progress = {**item.progress, UNCLEAR_KEY: unclear}
-        PostItem.objects.filter(pk=item.pk).update(progress=item.progress)
-        if unclear >= MAX_UNCLEAR:
+        if _count(item, UNCLEAR_KEY) >= MAX_UNCLEAR:
             return _unconfirmed(post, provider)
         if provider.lookup == "by-content":
             return _reschedule(post, _in(LOOKUP_SETTLE), error.user_message, kind)
@@ -541,9 +539,10 @@ def _after_error(
             wait = error.retry_after if error.retry_after is not None else 60
             if wait <= MAX_RATE_LIMIT_WAIT:
                 return _reschedule(post, _in(wait), error.user_message, kind)
-        if kind == ErrorKind.TRANSIENT_BEFORE_SEND and post.attempts <= len(BACKOFF):
-            wait = BACKOFF[post.attempts - 1] * random.uniform(1.0, 1.25)  # noqa: S311 - jitter
-            return _reschedule(post, _in(wait), error.user_message, kind)
+        if kind == ErrorKind.TRANSIENT_BEFORE_SEND:
+            failures = _count(item, TRANSIENT_KEY)
+            if failures <= len(BACKOFF):
+                return _reschedule(post, _in(_backoff(failures)), error.user_message, kind)
         return _unconfirmed(post, provider)
     # The network said no, or never got the request: nothing went out for this item.
     PostItem.objects.filter(pk=item.pk).update(commit_started_at=None)
@@ -553,10 +552,12 @@ def _after_error(
             return _fail(post, kind, error.user_message, published_before)
         return _reschedule(post, _in(wait), error.user_message, kind)
     if kind == ErrorKind.TRANSIENT_BEFORE_SEND:
-        if post.attempts > len(BACKOFF):
+        # Counted per item, not per claim: each part of a drip thread (and each wait for
+        # a rate limit) is a claim of its own, and must not use up the next part's tries.
+        failures = _count(item, TRANSIENT_KEY)
+        if failures > len(BACKOFF):
             return _fail(post, kind, error.user_message, published_before)
-        wait = BACKOFF[post.attempts - 1] * random.uniform(1.0, 1.25)  # noqa: S311 - jitter
-        return _reschedule(post, _in(wait), error.user_message, kind)
+        return _reschedule(post, _in(_backoff(failures)), error.user_message, kind)
     if kind in (ErrorKind.AUTH_REVOKED, ErrorKind.AUTH_EXPIRED):
         integration_set_status(
             integration=post.integration,
@@ -564,6 +565,19 @@ def _after_error(
             error=error.user_message,
         )
     return _fail(post, kind, error.user_message, published_before)
+
+
+def _count(item: PostItem, key: str) -> int:
+    """Add one to a counter kept in the item's progress (it survives attempts); the new
+    value."""
+    value = int(item.progress.get(key, 0)) + 1
+    item.progress = {**item.progress, key: value}
+    PostItem.objects.filter(pk=item.pk).update(progress=item.progress)
+    return value
+
+
+def _backoff(failures: int) -> float:
+    return BACKOFF[failures - 1] * random.uniform(1.0, 1.25)  # noqa: S311 - jitter
 
 
 def _in(seconds: float):

@@ -495,3 +495,19 @@ def test_a_network_that_never_answers_clearly_ends_unconfirmed_after_a_few_tries
             break
     assert states == [State.SCHEDULED] * (engine.MAX_UNCLEAR - 1) + [State.UNCONFIRMED]
     assert len(keys) == engine.MAX_UNCLEAR and len(set(keys)) == 1  # one key, re-sent safely
+
+
+def test_earlier_claims_of_a_thread_do_not_use_up_a_later_parts_retries(org, settings):
+    settings.PROVIDER_ENDPOINTS = {"telegram": {"api": "http://127.0.0.1:9"}}  # nothing listens
+    channel = Integration.objects.create(
+        organization=org,
+        provider="telegram",
+        external_id="-1",
+        name="News",
+        credentials={"bot_token": BOT},
+        meta={"chat_id": "-1"},
+    )
+    post = make_post(channel, "hi")
+    # Claimed many times before (earlier parts, waits for rate limits).
+    Post.objects.filter(pk=post.pk).update(attempts=7)
+    assert run(post).state == State.SCHEDULED  # the first blip of this part: retried
