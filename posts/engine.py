@@ -492,6 +492,11 @@ def _send(provider: Provider, integration: Integration, request: PublishRequest)
     try:
         return provider.publish(integration.as_channel(), request)
     except ProviderError as error:
+        migrated = getattr(error, "migrated_chat_id", None)
+        if migrated and migrated != integration.meta.get("chat_id"):
+            # A Telegram group became a supergroup (nothing was posted): keep its new id
+            # and send once more there.
+            return provider.publish(_chat_moved(integration, migrated).as_channel(), request)
         if error.kind != ErrorKind.AUTH_EXPIRED:
             raise
     refreshed = integration_refresh(integration_id=integration.pk, raise_errors=True)
@@ -506,6 +511,16 @@ def _send(provider: Provider, integration: Integration, request: PublishRequest)
                 raw_excerpt=error.raw_excerpt,
             ) from error
         raise
+
+
+def _chat_moved(integration: Integration, chat_id: str) -> Integration:
+    """The channel's chat now lives under ``chat_id``: saved for every later post too."""
+    with transaction.atomic():
+        locked = Integration.objects.select_for_update().get(pk=integration.pk)
+        locked.meta = {**locked.meta, "chat_id": str(chat_id)}
+        locked.save(update_fields=["meta"])
+    integration.meta = locked.meta
+    return integration
 
 
 def _record(item: PostItem, result: PublishResult) -> None:

@@ -511,3 +511,32 @@ def test_earlier_claims_of_a_thread_do_not_use_up_a_later_parts_retries(org, set
     # Claimed many times before (earlier parts, waits for rate limits).
     Post.objects.filter(pk=post.pk).update(attempts=7)
     assert run(post).state == State.SCHEDULED  # the first blip of this part: retried
+
+
+def test_a_telegram_group_upgraded_to_a_supergroup_gets_the_post_at_its_new_id(
+    telegram, httpserver
+):
+    post = make_post(telegram, "Hello group")
+    chats = []
+
+    def send(request):
+        chats.append(str(request.get_json()["chat_id"]))
+        if chats[-1] == "-1001":
+            body = {
+                "ok": False,
+                "error_code": 400,
+                "description": "Bad Request: group chat was upgraded to a supergroup chat",
+                "parameters": {"migrate_to_chat_id": -1009876543210},
+            }
+            return Response(json.dumps(body), status=400, content_type="application/json")
+        message = {"message_id": 7, "date": 0, "chat": {"id": -1009876543210}, "text": "x"}
+        body = {"ok": True, "result": message}
+        return Response(json.dumps(body), content_type="application/json")
+
+    httpserver.expect_request(f"/tg/bot{BOT}/sendMessage").respond_with_handler(send)
+    assert run(post).state == State.PUBLISHED
+    assert chats == ["-1001", "-1009876543210"]
+    assert Integration.objects.get(pk=telegram.pk).meta["chat_id"] == "-1009876543210"
+    later = make_post(telegram, "Next one")
+    assert run(later).state == State.PUBLISHED
+    assert chats[-1] == "-1009876543210"  # straight to the new id
