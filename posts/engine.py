@@ -76,6 +76,13 @@ NATIVE_KEY_WINDOW = timedelta(minutes=50)
 MAX_UNCLEAR = len(BACKOFF) + 1
 UNCLEAR_KEY = "engine_unclear_outcomes"
 TRANSIENT_KEY = "engine_transient_failures"
+# A publish the network accepted but is still making (PublishResult.state "pending") is
+# checked (provider.check_status) this often, this many times.
+PENDING = "pending"
+PENDING_CHECK = 30
+MAX_PENDING_CHECKS = 20
+PENDING_KEY = "engine_pending_checks"
+PENDING_HANDLE_KEY = "engine_pending_handle"
 # A publisher loop runs this long before it stops claiming (posts/runner.py).
 LOOP_SECONDS = 55
 
@@ -278,7 +285,7 @@ def finish_batch(jobs: list[Job], *, announce=None) -> list[Outcome]:
     items and posts are saved in one UPDATE each; errors go through ``_after_error``.
     ``announce(posts)`` is handed the posts that moved to published, after the commit
     (by default each gets its event here and now)."""
-    done = [job for job in jobs if job.result is not None]
+    done = [job for job in jobs if job.result is not None and job.result.state != PENDING]
     outcomes = []
     with transaction.atomic():
         if done:
@@ -290,12 +297,15 @@ def finish_batch(jobs: list[Job], *, announce=None) -> list[Outcome]:
                 # Step results (uploaded media, record keys) survive whatever happens next.
                 PostItem.objects.filter(pk=item.pk).update(progress=job.request.progress)
     for job in jobs:
+        job.items[0].progress = job.request.progress  # as just saved
         if job.error is not None:
             provider = _provider(job.post.integration.provider)
-            job.items[0].progress = job.request.progress  # as just saved
             outcomes.append(
                 _after_error(job.post, job.items[0], provider, job.error, published_before=0)
             )
+        elif job.result is not None and job.result.state == PENDING:
+            provider = _provider(job.post.integration.provider)
+            outcomes.append(_still_pending(job.post, job.items[0], provider, job.result))
         elif job.result is not None:
             outcomes.append(Outcome(job.extra.get("state", "skipped")))
     return outcomes
@@ -390,6 +400,8 @@ def publish_post(post_id: int) -> Outcome:
             return _after_error(post, item, provider, error, published_before=index)
         if result is None:  # an earlier attempt's outcome could not be confirmed
             return _unconfirmed(post, provider)
+        if result.state == PENDING:  # accepted; the network is still making the post
+            return _still_pending(post, item, provider, result)
         _record(item, result)
 
     root = items[0]
@@ -449,7 +461,11 @@ def _publish_item(
 ) -> PublishResult | None:
     """Send one item, or adopt it if an earlier attempt already did; None = cannot tell."""
     if item.commit_started_at is not None:
+        handle = item.progress.get(PENDING_HANDLE_KEY)
         try:
+            if handle:  # sent, and the network said it was still making the post
+                checked = provider.check_status(integration.as_channel(), handle)
+                return checked or PublishResult(ref=RemoteRef(id=""), state=PENDING, handle=handle)
             found = _look(provider, integration, request)
         except ProviderError as error:
             # Whatever the look-up's trouble, the earlier send may be live: the next
@@ -580,6 +596,18 @@ def _after_error(
             error=error.user_message,
         )
     return _fail(post, kind, error.user_message, published_before)
+
+
+def _still_pending(
+    post: Post, item: PostItem, provider: Provider, result: PublishResult
+) -> Outcome:
+    """The network took the post and is still making it (a video, a media upload): the
+    handle is kept and checked again soon; after MAX_PENDING_CHECKS the person is asked."""
+    item.progress = {**item.progress, PENDING_HANDLE_KEY: result.handle}
+    if _count(item, PENDING_KEY) > MAX_PENDING_CHECKS:
+        return _unconfirmed(post, provider)
+    message = f"{provider.display_name} is still processing this post; we will check again."
+    return _reschedule(post, _in(PENDING_CHECK), message)
 
 
 def _count(item: PostItem, key: str) -> int:

@@ -540,3 +540,38 @@ def test_a_telegram_group_upgraded_to_a_supergroup_gets_the_post_at_its_new_id(
     later = make_post(telegram, "Next one")
     assert run(later).state == State.PUBLISHED
     assert chats[-1] == "-1009876543210"  # straight to the new id
+
+
+def test_a_post_the_network_is_still_making_is_checked_later_never_resubmitted(
+    org, settings, httpserver
+):
+    from tests.providers.conftest import fixture_response, point
+    from tests.providers.reddit.conftest import HERE
+
+    point(settings, httpserver, "reddit", auth="/a", token="/t", api="/o", media_upload="/s3")
+    channel = Integration.objects.create(
+        organization=org,
+        provider="reddit",
+        external_id="1w72",
+        name="u/postiz_tester",
+        username="postiz_tester",
+        credentials={"access_token": "reddit-token"},
+    )
+    post = make_post(channel, "caption")
+    # An earlier attempt submitted an image post; Reddit had not listed it yet.
+    handle = json.dumps({"submissions": [{"sr": "test", "title": "Launch day", "pending": True}]})
+    PostItem.objects.filter(post=post).update(
+        commit_started_at=timezone.now(), progress={engine.PENDING_HANDLE_KEY: handle}
+    )
+    listings = iter(["submitted_empty", "submitted_image"])
+    httpserver.expect_request("/o/user/postiz_tester/submitted").respond_with_handler(
+        lambda request: fixture_response(HERE, next(listings))
+    )
+
+    outcome = run(post)
+    assert outcome.state == State.SCHEDULED and "still processing" in outcome.message
+    assert timedelta(seconds=20) < fresh(post).publish_at - timezone.now() <= timedelta(seconds=30)
+    Post.objects.filter(pk=post.pk).update(publish_at=timezone.now())
+    assert run(post).state == State.PUBLISHED
+    assert fresh(post).remote_id == "t3_1imgab"
+    assert not [r for r, _ in httpserver.log if r.path == "/o/api/submit"]
