@@ -211,12 +211,15 @@ def post_get(*, organization: Organization, public_id) -> Post | None:
     )
 
 
+_STATE_LABELS = dict(State.choices)
+
+
 class Chip:
     """One post as the calendar draws it: plain attributes, no model instance to build."""
 
     def __init__(self, row: dict):
         self.__dict__.update(row)
-        self.state_label = State(self.state).label
+        self.state_label = _STATE_LABELS[self.state]
 
 
 def calendar_posts(

@@ -267,3 +267,14 @@ def test_header_links_to_posts_that_need_attention(org, new_yorker, acme, client
     post_at(acme, utc(2026, 3, 17, 2, 30), state=State.FAILED)
     post_at(acme, utc(2026, 3, 17, 2, 30), state=State.UNCONFIRMED)
     assert "Needs attention (2)" in page(client, org)
+
+
+def test_navigation_keeps_the_view_and_filters(org, new_yorker, client_for):
+    shop = channel(org, name="Shop")
+    html = page(
+        client_for(new_yorker), org, view="month", date="2026-03-17", channel=[shop.public_id]
+    )
+
+    assert f"?view=month&amp;date=2026-02-01&amp;channel={shop.public_id}" in html
+    assert f"?view=month&amp;date=2026-04-01&amp;channel={shop.public_id}" in html
+    assert f"view=day&amp;channel={shop.public_id}&amp;date=2026-03-17" in html
