@@ -106,8 +106,11 @@ def _clean(*, organization, name: str, url: str, events, integrations) -> dict:
             wire.check_address(url)
         except UnsafeURL as error:
             errors["url"] = str(error)
+    unknown = sorted(set(events or ()) - set(EVENTS))
     events = [e for e in EVENTS if e in set(events or ())]
-    if not events:
+    if unknown:
+        errors["events"] = f"Unknown event {', '.join(unknown)}: choose from {', '.join(EVENTS)}."
+    elif not events:
         errors["events"] = "Pick at least one event to receive."
     channels = list(integrations or ())
     if any(c.organization_id != organization.pk for c in channels):

@@ -258,6 +258,19 @@ def test_a_private_address_is_refused_when_saving(org, owner, settings, url):
     assert not Webhook.objects.exists()
 
 
+def test_an_unknown_event_is_refused_with_the_ones_there_are(org):
+    with pytest.raises(ValidationError) as refused:
+        services.webhook_create(
+            organization=org,
+            name="x",
+            url="https://hooks.example/x",
+            events=["post.published", "post.publishd"],
+        )
+    message = refused.value.message_dict["events"][0]
+    assert message.startswith("Unknown event post.publishd: choose from post.published,")
+    assert not Webhook.objects.exists()
+
+
 def test_plain_http_is_refused_in_production(org, settings):
     settings.POSTIZ_ALLOW_PRIVATE_URLS = False
     with pytest.raises(ValidationError) as refused:
