@@ -31,7 +31,8 @@ from postiz.native_api.base import (
     with_etag,
 )
 from postiz.public_api import shapes
-from postiz.public_api.views import group_inputs, settings_schema
+from postiz.public_api.posts import group_inputs
+from postiz.public_api.views import settings_schema
 from posts.models import Post, PostGroup, PostItem, PostItemMedia, Tag, Webhook
 from posts.states import State
 

@@ -6,8 +6,9 @@ Layout of the API code:
   idempotency, time formats, error shapes).
 - ``postiz/public_api/``: this package, the compatible surface. ``transport`` holds the
   wire rules (slashes, JSON on every status, body limits, auth bodies), ``shapes`` turns
-  our rows into the compatible JSON objects, ``views`` has one thin adapter per route
-  over the apps' services, ``urls`` the routes.
+  our rows into the compatible JSON objects; ``views`` (channels, analytics,
+  notifications and the shared readers), ``media`` and ``posts`` hold one thin adapter
+  per route over the apps' services; ``urls`` the routes.
 - ``postiz/native_api/``: our own ``/api/v1`` surface (DRF, problem details, cursors,
   ETags), over the same services.
 

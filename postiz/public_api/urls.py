@@ -7,7 +7,7 @@ come before parameters (``posts/group/...`` before ``posts/<id>``).
 from django.urls import re_path
 from django.views.decorators.csrf import csrf_exempt
 
-from postiz.public_api import views
+from postiz.public_api import media, posts, views
 from postiz.public_api.transport import Route, compat_view, route_not_found
 
 _ID = r"(?P<public_id>[^/]+)"
@@ -45,43 +45,43 @@ urlpatterns = [
         {"POST": Route(views.integration_trigger, "channels:read")},
         "integration_trigger",
     ),
-    _path("upload", {"POST": Route(views.upload, "media:write", "multipart")}, "upload"),
+    _path("upload", {"POST": Route(media.upload, "media:write", "multipart")}, "upload"),
     _path(
         "upload-from-url",
-        {"POST": Route(views.upload_from_url, "media:write")},
+        {"POST": Route(media.upload_from_url, "media:write")},
         "upload_from_url",
     ),
     _path(f"find-slot/{_ID}", {"GET": Route(views.find_slot, "posts:read", "none")}, "find_slot"),
     _path(
         "posts",
         {
-            "GET": Route(views.posts_list, "posts:read", "none"),
-            "POST": Route(views.posts_create, "posts:write"),
+            "GET": Route(posts.posts_list, "posts:read", "none"),
+            "POST": Route(posts.posts_create, "posts:write"),
         },
         "posts",
     ),
     _path(
         r"posts/group/(?P<group>[^/]+)",
-        {"DELETE": Route(views.group_remove, "posts:write", "none")},
+        {"DELETE": Route(posts.group_remove, "posts:write", "none")},
         "group",
     ),
     _path(
         f"posts/{_ID}/settings",
-        {"PUT": Route(views.post_settings, "posts:write")},
+        {"PUT": Route(posts.post_settings, "posts:write")},
         "post_settings",
     ),
-    _path(f"posts/{_ID}/status", {"PUT": Route(views.post_status, "posts:write")}, "post_status"),
+    _path(f"posts/{_ID}/status", {"PUT": Route(posts.post_status, "posts:write")}, "post_status"),
     _path(
         f"posts/{_ID}/missing",
-        {"GET": Route(views.post_missing, "posts:read", "none")},
+        {"GET": Route(posts.post_missing, "posts:read", "none")},
         "post_missing",
     ),
     _path(
         f"posts/{_ID}/release-id",
-        {"PUT": Route(views.post_release_id, "posts:write")},
+        {"PUT": Route(posts.post_release_id, "posts:write")},
         "post_release_id",
     ),
-    _path(f"posts/{_ID}", {"DELETE": Route(views.post_remove, "posts:write", "none")}, "post"),
+    _path(f"posts/{_ID}", {"DELETE": Route(posts.post_remove, "posts:write", "none")}, "post"),
     _path(
         r"analytics/post/(?P<postId>[^/]+)",
         {"GET": Route(views.analytics_post, "analytics:read", "none")},
