@@ -308,6 +308,16 @@ def idempotency_cleanup() -> int:
     return deleted
 
 
+def rate_counters_cleanup() -> int:
+    """The daily housekeeping job may call this; drops windows that ended a day ago (a
+    bucket's old windows also go when its next window starts)."""
+    from organizations.models import ApiRateCounter
+
+    cutoff = timezone.now() - timedelta(days=1)
+    deleted, _ = ApiRateCounter.objects.filter(window_start__lt=cutoff).delete()
+    return deleted
+
+
 # -- Error shapes --------------------------------------------------------------------------
 _PROBLEM_TITLES = {
     400: "Bad Request",

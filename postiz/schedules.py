@@ -55,6 +55,12 @@ SCHEDULES: list[dict] = [
     },
     # -- end notifications and webhooks --
     {
+        # -- API: idempotency answers past their lifetime, rate windows that ended.
+        "name": "postiz.api_housekeeping",
+        "func": "postiz.tasks.api_housekeeping",
+        "schedule_type": "D",
+    },
+    {
         # Billing: organizations whose payment grace period ended get the free limits.
         "name": "billing.grace_periods",
         "func": "billing.tasks.expire_grace_periods",

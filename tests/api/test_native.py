@@ -341,3 +341,25 @@ def test_created_at_is_rfc3339_utc(native, channel):
     body = _group(native, channel).json()
     assert body["created_at"].endswith("Z")
     assert timezone.now().year <= int(body["created_at"][:4])
+
+
+def test_housekeeping_forgets_old_idempotency_answers_and_rate_windows(native, channel):
+    from datetime import timedelta
+
+    from organizations.models import ApiRateCounter
+    from postiz.tasks import api_housekeeping
+
+    _group(native, channel, HTTP_IDEMPOTENCY_KEY="old")
+    _group(native, channel, HTTP_IDEMPOTENCY_KEY="new")
+    ApiIdempotencyRecord.objects.filter(key="old").update(
+        created_at=timezone.now() - timedelta(hours=25)
+    )
+    ApiRateCounter.objects.create(
+        bucket="key-req:0", window_start=timezone.now() - timedelta(days=2), count=5
+    )
+    api_housekeeping()
+    assert list(ApiIdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
+    assert not ApiRateCounter.objects.filter(bucket="key-req:0").exists()
+    # The forgotten key may be used again: a new group is made.
+    _group(native, channel, HTTP_IDEMPOTENCY_KEY="old")
+    assert PostGroup.objects.count() == 3
