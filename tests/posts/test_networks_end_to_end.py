@@ -606,14 +606,6 @@ def attempt_hourly(post, hours: int) -> list[str]:
     return states
 
 
-UNBOUNDED = (
-    "posts/engine.py _after_error: an unknown_outcome on a network whose resend is safe "
-    "(deterministic key, container handle) is rescheduled RECONCILE_SOON with no limit on "
-    "attempts, so the post stays scheduled and is retried every 10 seconds forever"
-)
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=UNBOUNDED)
 def test_a_bluesky_server_answering_5xx_forever_ends_in_a_state_the_person_sees(ctx, owner):
     ctx.fake.on("POST", CREATE_RECORD, answer("bluesky", "bad_gateway"))
     ctx.fake.on(
@@ -629,7 +621,6 @@ def test_a_bluesky_server_answering_5xx_forever_ends_in_a_state_the_person_sees(
     assert len(ctx.fake.sent("POST", CREATE_RECORD)) < 12
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=UNBOUNDED)
 def test_a_threads_post_published_but_not_listed_ends_in_a_state_the_person_sees(ctx, owner):
     base = f"/g/v1.0/{THREADS_USER}"
     channel = threads_connect(ctx)
@@ -710,13 +701,6 @@ def test_a_drip_thread_sends_each_part_after_its_wait_replying_to_the_one_before
     assert fresh(post).remote_id == "42"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="posts/engine.py _after_error: the transient-retry budget is post.attempts, which "
-    "claim_due raises on every claim (each part of a drip thread, each rate-limit wait), so "
-    "the fourth part's first network blip fails the post instead of being retried",
-)
 def test_a_network_blip_on_the_last_part_of_a_drip_thread_is_retried_not_failed(
     ctx, owner, settings, httpserver
 ):
@@ -893,14 +877,6 @@ def test_a_post_scheduled_for_nine_in_paris_goes_out_at_nine_in_paris(ctx, owner
     assert len(ctx.fake.sent("POST", SEND_MESSAGE)) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="posts/engine.py _after_error clears commit_started_at for every kind but "
-    "unknown_outcome, including errors raised by the lookup (_look -> find_existing) of an "
-    "item whose earlier send was unclear; the next attempt then sends without looking, "
-    "and a non-idempotent network (X) gets the post twice",
-)
 def test_a_busy_lookup_after_an_unclear_send_never_leads_to_sending_twice(ctx, owner):
     def slow_down(call):
         reset = str(int(time.time()) + 300)

@@ -3,7 +3,8 @@ every request it was sent, and answers with the networks' recorded responses.
 
 ``FakeNetwork(httpserver)`` catches every path; ``fake.on("POST", r"/api/v1/statuses",
 answer, ...)`` answers the first call with the first answer, the next with the next, and
-repeats the last one (declaring the route again replaces its answers). An answer is a
+repeats the last one (declaring the route again replaces its answers; where two routes
+match, the one declared last answers). An answer is a
 werkzeug Response or ``f(call) -> Response``. A path nobody declared answers 404 and is
 listed in ``fake.unrouted``, so a test can say that nothing unexpected was called.
 """
@@ -77,7 +78,8 @@ class FakeNetwork:
         )
         with self._lock:
             self.calls.append(call)
-            for method, regex, answers in self._routes:
+            # The latest declaration wins, so a test can narrow a network's general route.
+            for method, regex, answers in reversed(self._routes):
                 if method == call.method and regex.match(call.path):
                     answer = answers.pop(0) if len(answers) > 1 else answers[0]
                     break
