@@ -52,6 +52,7 @@ from integrations.providers.base import (
 )
 from integrations.services import integration_refresh, integration_set_status
 from posts import events
+from posts.attachments import media_for_items
 from posts.models import Post, PostItem
 from posts.states import ALLOWED_FROM, State, transition
 
@@ -134,10 +135,20 @@ def claim_due(*, limit: int = 50, now=None) -> list[int]:
     also held by an advisory lock of this connection until ``unlock`` or disconnection."""
     now = now or timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
+        # Posts overdue past the grace window are the sweep's (missed, never sent late);
+        # posts of a disabled channel are held until it is enabled again.
         cursor.execute(
             "SELECT id FROM posts_post WHERE state = %s AND publish_at <= %s "
+            "AND publish_at >= %s AND integration_id NOT IN "
+            "(SELECT id FROM integrations_integration WHERE status = %s) "
             "ORDER BY publish_at, id LIMIT %s FOR UPDATE SKIP LOCKED",
-            [State.SCHEDULED, now, limit],
+            [
+                State.SCHEDULED,
+                now,
+                now - timedelta(minutes=settings.POSTIZ_MISSED_GRACE_MINUTES),
+                Integration.Status.DISABLED,
+                limit,
+            ],
         )
         ids = [row[0] for row in cursor.fetchall()]
         if not ids:
@@ -235,7 +246,7 @@ def begin_sends(jobs: list[Job]) -> None:
 def prepare_sends(jobs: list[Job]) -> list[Job]:
     """Give each one-item post that can go out now its request (no database); returns
     those jobs. The others (threads, a look-up first, a refused channel) keep none and
-    take the one-post path."""
+    take the one-post path. One query reads the attached files of the whole batch."""
     ready = []
     for job in jobs:
         post, items = job.post, job.items
@@ -252,6 +263,10 @@ def prepare_sends(jobs: list[Job]) -> list[Job]:
             progress=dict(item.progress),
         )
         ready.append(job)
+    if ready:  # one query for the whole batch's attached files
+        media = media_for_items([job.items[0].pk for job in ready])
+        for job in ready:
+            job.request.media = media.get(job.items[0].pk, [])
     return ready
 
 
@@ -393,6 +408,7 @@ def publish_post(post_id: int) -> Outcome:
             root=_ref(items[0]) if index else None,
             scheduled_at=post.publish_at,
             progress=item.progress,
+            media=media_for_items([item.pk]).get(item.pk, []),
         )
         try:
             result = _publish_item(provider, integration, item, request)

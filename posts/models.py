@@ -303,6 +303,7 @@ class Webhook(models.Model):
         "post.published",
         "post.failed",
         "post.unconfirmed",
+        "post.missed",
         "channel.needs_reconnect",
     )
 

@@ -14,9 +14,7 @@ app_name = "posts"
 urlpatterns = [
     # -- calendar -----------------------------------------------------------------------
     path("calendar/", calendar.calendar, name="calendar"),
-    path(
-        "calendar/posts/<str:post_id>/reschedule/", calendar.reschedule, name="reschedule"
-    ),
+    path("calendar/posts/<str:post_id>/reschedule/", calendar.reschedule, name="reschedule"),
     # -- failures -----------------------------------------------------------------------
     path("failures/", failures_views.failures, name="failures"),
     path("failures/actions/", failures_views.act, name="failures_act"),
