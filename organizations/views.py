@@ -62,6 +62,10 @@ def _settings_nav(request, current: str) -> list[dict]:
         ("invitations", "Invitations", "organizations:invitations", "members.manage"),
         ("audit", "Audit log", "organizations:audit", "audit.view"),
         ("apikeys", "API keys", "organizations:apikeys", "apikeys.manage"),
+        ("webhooks", "Webhooks", "posts:webhooks", "webhooks.manage"),
+        ("signatures", "Signatures", "posts:signatures", "posts.edit"),
+        ("sets", "Sets", "posts:sets", "posts.edit"),
+        ("tags", "Tags", "posts:tags", "posts.edit"),
     ]
     return [
         {"label": label, "url": reverse(url_name, args=[slug]), "current": key == current}

@@ -91,4 +91,14 @@ def test_sidebar_shows_only_the_sections_the_role_allows(client_for, org, viewer
         return [item["label"] for item in response.context["settings_nav"]]
 
     assert labels(viewer) == ["General", "Members"]
-    assert labels(admin) == ["General", "Members", "Invitations", "Audit log", "API keys"]
+    assert labels(admin) == [
+        "General",
+        "Members",
+        "Invitations",
+        "Audit log",
+        "API keys",
+        "Webhooks",
+        "Signatures",
+        "Sets",
+        "Tags",
+    ]

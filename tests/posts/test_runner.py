@@ -144,7 +144,7 @@ def test_a_post_still_waiting_for_its_channels_turn_is_not_marked_started(mastod
 
 def test_events_wait_behind_a_burst_but_no_longer_than_the_limit(mastodon, monkeypatch):
     told = []
-    monkeypatch.setattr("posts.events.emit", lambda event, **kw: told.append(kw["post_id"]))
+    monkeypatch.setattr("posts.events.emit_many", lambda event, *, post_ids: told.extend(post_ids))
     monkeypatch.setattr(runner, "ANNOUNCE_DELAY", 0.6)
     posts = [make_post(mastodon, f"post {n}") for n in range(2)]
     burst = threading.Event()
@@ -166,7 +166,7 @@ def test_events_wait_behind_a_burst_but_no_longer_than_the_limit(mastodon, monke
 
 def test_a_loop_records_every_event_before_it_ends(mastodon, httpserver, monkeypatch):
     told = []
-    monkeypatch.setattr("posts.events.emit", lambda event, **kw: told.append(kw["post_id"]))
+    monkeypatch.setattr("posts.events.emit_many", lambda event, *, post_ids: told.extend(post_ids))
     _fake_mastodon(httpserver)
     posts = [make_post(mastodon, f"post {n}") for n in range(5)]
     runner.run(seconds=1, workers=2)
