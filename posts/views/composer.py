@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from billing.limits import LimitReached
 from integrations import selectors as channel_selectors
 from integrations.models import Integration
 from integrations.providers import provider_classes
@@ -288,6 +289,10 @@ def _handle_post(request, *, group=None):
     except PostNotEditable as error:
         messages.error(request, error.message)
         return _render(request, state, group=group, status=409)
+    except LimitReached as error:
+        # The form comes back as typed: the plan stops the save, not the writing.
+        messages.error(request, f"{error.message} Plans and billing: {error.billing_url()}")
+        return _render(request, state, group=group, status=402)
     messages.success(request, _saved_message(group, action))
     return redirect(reverse("posts:edit", args=[request.organization.slug, group.pk]))
 

@@ -169,6 +169,7 @@ def test_composer_over_the_monthly_posts_says_so_and_saves_nothing(
     )
     assert response.status_code == 402
     assert b"posts per month" in response.content
+    assert b"Hello</textarea>" in response.content  # what was typed is still there
     assert not PostGroup.objects.exists()
 
 
