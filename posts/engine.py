@@ -69,9 +69,6 @@ MAX_RATE_LIMIT_WAIT = 24 * 3600
 LOOKUP_SETTLE = 45
 # After an unclear outcome on a network that de-duplicates, look again this soon.
 RECONCILE_SOON = 10
-# A native idempotency key is honoured for about an hour (Mastodon); stop relying on it
-# well before that.
-NATIVE_KEY_WINDOW = timedelta(minutes=50)
 # Unclear outcomes (a 502 after the send, a timeout) of one item at which the post is left
 # unconfirmed for the person to check, like the three retries of a transient failure.
 MAX_UNCLEAR = len(BACKOFF) + 1
@@ -514,7 +511,10 @@ def _safe_to_resend(provider: Provider, item: PostItem) -> bool:
     if provider.idempotency in ("deterministic-key", "container-handle"):
         return True
     if provider.idempotency == "native-key":
-        return timezone.now() - item.commit_started_at < NATIVE_KEY_WINDOW
+        # Each network honours its key for its own time (Mastodon about an hour, Discord a
+        # few minutes); past it, a resend could post twice.
+        window = timedelta(seconds=provider.idempotency_window)
+        return timezone.now() - item.commit_started_at < window
     return False
 
 

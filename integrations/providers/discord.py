@@ -349,6 +349,8 @@ class DiscordBotProvider(DiscordBase):
     auth_kind = "oauth2"
     account_selection = "channels"
     idempotency = "native-key"
+    # Discord checks a message nonce for uniqueness "in the past few minutes" only.
+    idempotency_window = 120
     lookup = "none"
     refresh_ahead = 0
     scopes = ("bot",)

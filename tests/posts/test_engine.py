@@ -10,6 +10,7 @@ from django.utils import timezone
 from werkzeug import Response
 
 from integrations.models import Integration
+from integrations.providers import get_provider
 from posts import engine
 from posts.models import Post, PostItem
 from posts.states import State
@@ -278,7 +279,8 @@ def test_a_lookup_that_finds_nothing_leaves_the_post_unconfirmed_not_resent(mast
     # Past the window in which Mastodon honours the idempotency key: sending again could
     # make a second post, so the engine asks the person instead.
     PostItem.objects.filter(post=post).update(
-        commit_started_at=timezone.now() - engine.NATIVE_KEY_WINDOW - timedelta(minutes=1)
+        commit_started_at=timezone.now()
+        - timedelta(seconds=get_provider("mastodon").idempotency_window + 60)
     )
     Post.objects.filter(pk=post.pk).update(publish_at=timezone.now())
     outcome = run(post)
@@ -575,3 +577,11 @@ def test_a_post_the_network_is_still_making_is_checked_later_never_resubmitted(
     assert run(post).state == State.PUBLISHED
     assert fresh(post).remote_id == "t3_1imgab"
     assert not [r for r, _ in httpserver.log if r.path == "/o/api/submit"]
+
+
+@pytest.mark.parametrize(("network", "safe"), [("mastodon", True), ("discord-bot", False)])
+def test_a_resend_relies_on_a_key_only_while_that_network_honours_it(network, safe):
+    # Three minutes after the first send: Mastodon still de-duplicates by its key (about an
+    # hour); Discord checks a nonce for a few minutes only, so resending could post twice.
+    item = PostItem(commit_started_at=timezone.now() - timedelta(minutes=3))
+    assert engine._safe_to_resend(get_provider(network), item) is safe

@@ -58,6 +58,8 @@ class Provider:
     text_limit: ClassVar[int | None] = None
     media_rules: ClassVar[MediaRules] = MediaRules()
     idempotency: ClassVar[str] = "none"  # native-key, deterministic-key, container-handle, none
+    # native-key: how long the network honours the key after the first send (seconds).
+    idempotency_window: ClassVar[int] = 3000
     lookup: ClassVar[str] = "none"  # by-key, by-content, none
     async_publish: ClassVar[bool] = False
     analytics: ClassVar[str] = "none"
