@@ -5,6 +5,13 @@ from organizations.permissions import Role
 from tests.factories import MembershipFactory, OrganizationFactory
 
 
+@pytest.fixture(scope="session")
+def httpserver_listen_address():
+    """One fake-network server for the whole run, on 127.0.0.1 (not "localhost") whichever
+    folder starts it first: some networks build identifiers from the host (did:web)."""
+    return ("127.0.0.1", 0)
+
+
 @pytest.fixture(autouse=True)
 def _networks_are_faked_on_this_machine(settings):
     """Fake networks listen on 127.0.0.1, which the SSRF guard refuses in production."""
