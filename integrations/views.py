@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
+from billing import limits as plan_limits
 from integrations import connect, selectors, services
 from integrations.connect import ConnectError
 from integrations.forms import (
@@ -172,6 +173,10 @@ def connect_start(request, provider_id):
     reconnect = None
     if request.GET.get("channel"):
         reconnect = selectors.integration_get(organization=organization, pk=request.GET["channel"])
+    if reconnect is None or reconnect.status == Integration.Status.DISABLED:
+        # Said before the person signs in on the network, not after; the service checks
+        # again when the channel is saved (billing.middleware renders the notice).
+        plan_limits.check(organization, "channels")
     context = {
         "organization": organization,
         "provider": provider,

@@ -21,8 +21,10 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Max, Min, Q
+from django.urls import reverse
 
-from posts.models import Post, PostGroup, PostItem, PostItemMedia
+from billing import limits as plan_limits
+from posts.models import Notification, Post, PostGroup, PostItem, PostItemMedia
 from posts.states import State
 
 # States of a post that count as the series having been scheduled (not a draft).
@@ -106,8 +108,54 @@ def _create_next(root_id: int, now: datetime) -> int:
     )
     if when is None:
         return 0
+    channels = (
+        root.posts.filter(integration__deleted_at__isnull=True)
+        .exclude(state__in=(State.CANCELLED, State.DRAFT))
+        .count()
+    )
+    try:
+        plan_limits.check(root.organization, "posts_per_month", adding=channels)
+    except plan_limits.LimitReached as reached:
+        # This occurrence is skipped, not queued: the series goes on by itself with the
+        # first occurrence due once the plan allows it again (a new month, a bigger plan).
+        _tell_limit_reached(root, when, reached)
+        return 0
     _copy(root, when)
     return 1
+
+
+def _tell_limit_reached(root: PostGroup, when: datetime, reached) -> None:
+    """Once a month per series, everyone in the organization is told that the plan's
+    posts-per-month limit skipped an occurrence, with a link to billing."""
+    from posts.services.notifications import Outcome, notifications_record_many
+
+    url = reverse("posts:edit", args=[root.organization.slug, root.pk])
+    already = Notification.objects.filter(
+        organization=root.organization,
+        kind=Notification.Kind.INFO,
+        url=url,
+        created_at__gte=plan_limits.month_start(root.organization),
+    ).exists()
+    if already:
+        return
+    local = when.astimezone(ZoneInfo(root.timezone or "UTC"))
+    first = root.posts.values_list("items__content", flat=True).first() or ""
+    notifications_record_many(
+        outcomes=[
+            Outcome(
+                root.organization,
+                Notification.Kind.INFO,
+                text=first,
+                message=(
+                    f"The occurrence of {local:%a %d %b %Y %H:%M} ({root.timezone}) was not "
+                    f"scheduled: {reached.message} The series continues when the plan "
+                    f"allows it again. Billing: {reached.billing_url()}"
+                ),
+                url=url,
+                title="A repeating post was not scheduled: plan limit reached",
+            )
+        ]
+    )
 
 
 def _copy(root: PostGroup, when: datetime) -> PostGroup:

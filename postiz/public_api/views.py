@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 
 from django.urls import reverse
 
+from billing import limits as plan_limits
 from integrations import selectors as channel_selectors
 from integrations.models import Integration
 from integrations.providers import provider_classes
@@ -152,6 +153,8 @@ def social_connect(call: Call, provider):
     refresh = call.query("refresh")
     if refresh:
         _channel(call, refresh)
+    else:
+        plan_limits.check(call.organization, "channels")  # 402 before a doomed sign-in
     # The person finishes in a browser: our connect page starts the network's sign-in
     # and its callback lands in the web app, signed in as them.
     path = reverse("integrations:connect", args=[call.organization.slug, provider])

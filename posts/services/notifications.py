@@ -61,8 +61,10 @@ def _first_line(text: str, limit: int = 120) -> str:
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
-def _compose(kind: str, *, channel: str, excerpt: str, message: str) -> tuple[str, str]:
-    title = _TITLES.get(kind, "{channel}").format(channel=channel or "a channel")[:200]
+def _compose(
+    kind: str, *, channel: str, excerpt: str, message: str, title: str = ""
+) -> tuple[str, str]:
+    title = (title or _TITLES.get(kind, "{channel}").format(channel=channel or "a channel"))[:200]
     parts = []
     if excerpt:
         parts.append(f"“{excerpt}”")
@@ -82,6 +84,7 @@ class Outcome:
     message: str = ""
     url: str = ""
     post_id: int | None = None
+    title: str = ""  # replaces the kind's usual title (INFO notes say what happened)
 
 
 def notifications_record(
@@ -120,6 +123,7 @@ def notifications_record_many(*, outcomes: list[Outcome]) -> list[Notification]:
         kind = outcome.kind
         title, body = _compose(
             kind,
+            title=outcome.title,
             channel=outcome.channel_name,
             excerpt=_first_line(outcome.text),
             message=outcome.message,

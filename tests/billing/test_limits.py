@@ -259,3 +259,72 @@ def test_self_hosted_api_keys_work_without_any_plan(org, owner):
 
     _, raw = make_key(org, actor=owner)
     assert Client(HTTP_AUTHORIZATION=raw).get("/public/v1/integrations").status_code == 200
+
+
+# -- Before a sign-in on the network --------------------------------------------------------
+def test_connecting_a_channel_over_the_limit_is_refused_before_the_network_sign_in(
+    billed, org, owner, client_for, subscribe
+):
+    subscribe(org, "standard")
+    channels = [_connect(org, owner, n) for n in range(5)]
+    client = client_for(owner)
+
+    page = client.get("/o/acme/channels/connect/bluesky/")
+    assert page.status_code == 402
+    assert b"maximum number of channels" in page.content
+    assert b"/o/acme/billing/" in page.content
+    # Reconnecting a channel that is already on takes no new seat.
+    again = client.get(f"/o/acme/channels/connect/bluesky/?channel={channels[0].pk}")
+    assert again.status_code == 200
+
+
+def test_the_public_api_refuses_a_connect_url_over_the_limit(billed, org, owner, subscribe):
+    from django.test import Client
+
+    from tests.api.helpers import make_key
+
+    subscribe(org, "standard")
+    channels = [_connect(org, owner, n) for n in range(5)]
+    _, raw = make_key(org, actor=owner)
+    api = Client(HTTP_AUTHORIZATION=raw)
+    response = api.get("/public/v1/social/x")
+    assert response.status_code == 402
+    assert response.json()["message"] == (
+        "You have reached the maximum number of channels for your plan"
+    )
+    refresh = api.get(f"/public/v1/social/bluesky?refresh={channels[0].public_id}")
+    assert refresh.status_code != 402
+
+
+# -- Repeating posts --------------------------------------------------------------------
+def test_a_repeat_over_the_monthly_posts_is_skipped_and_the_team_is_told_once(
+    billed, org, owner, subscribe
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from posts.models import Notification, Post
+    from posts.repeats import repeats_create_due
+    from tests.posts.helpers import make_post
+
+    subscribe(org, "standard")
+    Plan.objects.filter(slug="standard").update(posts_per_month=1)
+    due = timezone.now() - timedelta(minutes=1)
+    first = make_post(channel(org, "mastodon"), "Every day", due=due)
+    PostGroup.objects.filter(pk=first.group_id).update(repeat_every=1, repeat_unit="day")
+
+    assert repeats_create_due(now=timezone.now()) == 0
+    assert repeats_create_due(now=timezone.now()) == 0
+    assert Post.objects.count() == 1
+    note = Notification.objects.get(user=owner)
+    assert note.kind == Notification.Kind.INFO
+    assert note.title == "A repeating post was not scheduled: plan limit reached"
+    assert "maximum number of posts per month" in note.body
+    assert absolute_url("/o/acme/billing/") in note.body
+    assert note.url == f"/o/acme/posts/{first.group_id}/"
+
+    # A bigger allowance lets the series go on by itself.
+    Plan.objects.filter(slug="standard").update(posts_per_month=10)
+    assert repeats_create_due(now=timezone.now()) == 1
+    assert Post.objects.count() == 2
