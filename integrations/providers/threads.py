@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import unicodedata
 from urllib.parse import quote, urlencode
 
@@ -32,6 +33,20 @@ MB = 1024 * 1024
 RATE_LIMIT_CODES = {4, 17, 32, 613, 80001, 80002, 80004}
 PERMISSION_CODES = {10, *range(200, 300)}
 GRAPH = "/v1.0"
+
+logger = logging.getLogger(__name__)
+
+# Progress keys of an item that ends its thread with a closing reply. The item is live
+# once LIVE is written; a later attempt then only finishes the closing reply.
+LIVE = "live"
+CLOSING_CONTAINER = "closing_container"
+CLOSING_ID = "closing_reply"
+CLOSING_GAVE_UP = "closing_reply_error"
+CLOSING_TRIES = "closing_reply_tries"
+# A live thread is never failed for its closing reply: one more attempt after a blip (or
+# a short rate limit), then the reply is given up and the post stays published.
+CLOSING_MAX_TRIES = 2
+CLOSING_MAX_WAIT = 15 * 60
 
 
 def normalise(text: str) -> str:
@@ -220,11 +235,81 @@ class ThreadsProvider(Provider):
     def publish(self, channel: Channel, request: PublishRequest) -> PublishResult:
         token = channel.credentials["access_token"]
         user = channel.external_id
-        container = request.progress.get("container")
-        if not container:
-            container = self._create_container(token, user, request)
-            request.progress["container"] = container
-        self._wait_ready(token, container, request)
+        progress = request.progress
+        container = progress.get("container")
+        live = progress.get(LIVE)
+        if live:
+            # An earlier attempt published this item; only its closing reply is left.
+            ref = RemoteRef(id=live["id"], url=live.get("url", ""))
+        else:
+            if not container:
+                container = self._create_container(token, user, request)
+                progress["container"] = container
+            self._wait_ready(token, container, progress, ("container", "children"))
+            post_id = self._commit(token, user, container)
+            ref = RemoteRef(id=post_id, url=self._permalink(token, post_id))
+        raw = {"id": ref.id, "container": container}
+        closing = self.closing_reply(request)
+        if closing:
+            progress[LIVE] = {"id": ref.id, "url": ref.url}
+            raw.update(self._close_thread(token, user, ref.id, closing, progress))
+        return PublishResult(ref=ref, raw=raw)
+
+    @staticmethod
+    def closing_reply(request: PublishRequest) -> str:
+        """The closing reply this item must be followed by ("" for none)."""
+        settings = request.settings
+        if not request.ends_thread or settings.get("active_thread_finisher") is not True:
+            return ""
+        return str(settings.get("thread_finisher") or "").strip()
+
+    def _close_thread(self, token: str, user: str, reply_to: str, text: str, progress) -> dict:
+        """Reply ``text`` to the thread's last post, resuming what an earlier attempt did.
+
+        Errors that may have posted it (unknown outcome) or that a retry fixes at once
+        (an expired token) go to the engine like any commit's; a brief blip is retried
+        once more; anything else leaves the live thread published without the reply."""
+        if progress.get(CLOSING_ID) or progress.get(CLOSING_GAVE_UP):
+            return {key: progress[key] for key in (CLOSING_ID, CLOSING_GAVE_UP) if key in progress}
+        try:
+            container = progress.get(CLOSING_CONTAINER)
+            if not container:
+                form = {"text": text, "reply_to_id": reply_to, "media_type": "TEXT"}
+                container = self._post_container(token, user, form)
+                progress[CLOSING_CONTAINER] = container
+            self._wait_ready(token, container, progress, (CLOSING_CONTAINER,))
+            progress[CLOSING_ID] = self._commit(token, user, container)
+        except ProviderError as error:
+            if error.kind in (ErrorKind.UNKNOWN_OUTCOME, ErrorKind.AUTH_EXPIRED):
+                raise
+            if self._retry_closing(error, progress):
+                raise
+            logger.warning("closing reply given up: %s (%s)", error.kind, error.network_code)
+            progress[CLOSING_GAVE_UP] = error.user_message
+            return {CLOSING_GAVE_UP: error.user_message}
+        return {CLOSING_ID: progress[CLOSING_ID]}
+
+    @staticmethod
+    def _retry_closing(error: ProviderError, progress: dict) -> bool:
+        if error.kind == ErrorKind.RATE_LIMITED:
+            if (error.retry_after or 0) > CLOSING_MAX_WAIT:
+                return False
+        elif error.kind != ErrorKind.TRANSIENT_BEFORE_SEND:
+            return False
+        progress[CLOSING_TRIES] = int(progress.get(CLOSING_TRIES, 0)) + 1
+        return progress[CLOSING_TRIES] < CLOSING_MAX_TRIES
+
+    def _closing_settled(self, token: str, progress: dict) -> bool:
+        """Whether the closing reply is out (or was given up) after an unclear attempt."""
+        if progress.get(CLOSING_ID) or progress.get(CLOSING_GAVE_UP):
+            return True
+        container = progress.get(CLOSING_CONTAINER)
+        return (
+            bool(container)
+            and self._container_status(token, container).get("status") == "PUBLISHED"
+        )
+
+    def _commit(self, token: str, user: str, container: str) -> str:
         response = self.request(
             "POST",
             self.url("api", f"{GRAPH}/{user}/threads_publish"),
@@ -239,10 +324,7 @@ class ThreadsProvider(Provider):
                 "Threads accepted the post but did not say which post it created.",
                 raw_excerpt=response.text,
             )
-        return PublishResult(
-            ref=RemoteRef(id=post_id, url=self._permalink(token, post_id)),
-            raw={"id": post_id, "container": container},
-        )
+        return post_id
 
     def _create_container(self, token: str, user: str, request: PublishRequest) -> str:
         form: dict = {}
@@ -261,7 +343,7 @@ class ThreadsProvider(Provider):
                 )
                 children.append(child)
             for child in children:
-                self._wait_ready(token, child, None)
+                self._wait_ready(token, child)
             form["media_type"] = "CAROUSEL"
             form["children"] = ",".join(children)
         else:
@@ -299,8 +381,12 @@ class ThreadsProvider(Provider):
             fields["alt_text"] = item.alt_text
         return fields
 
-    def _wait_ready(self, token: str, container: str, request: PublishRequest | None) -> None:
-        """Poll the container until FINISHED; bounded, after which a retry resumes here."""
+    def _wait_ready(
+        self, token: str, container: str, progress: dict | None = None, keys: tuple = ()
+    ) -> None:
+        """Poll the container until FINISHED; bounded, after which a retry resumes here.
+        An expired container's ``keys`` are dropped from ``progress`` so a retry makes a
+        new one."""
 
         def finished() -> bool:
             status = self._container_status(token, container)
@@ -322,9 +408,8 @@ class ThreadsProvider(Provider):
                     field="media",
                 )
             if state == "EXPIRED":
-                if request is not None:
-                    request.progress.pop("container", None)
-                    request.progress.pop("children", None)
+                for key in keys:
+                    progress.pop(key, None)
                 raise ProviderError(
                     ErrorKind.TRANSIENT_BEFORE_SEND,
                     "The prepared Threads post expired before publishing; "
@@ -355,7 +440,14 @@ class ThreadsProvider(Provider):
 
     def find_existing(self, channel: Channel, request: PublishRequest) -> RemoteRef | None:
         token = channel.credentials["access_token"]
-        container = request.progress.get("container")
+        progress = request.progress
+        if progress.get(LIVE):
+            # The item is live; it is done once its closing reply is. Otherwise publishing
+            # again resumes at the closing reply and never repeats the item.
+            if self._closing_settled(token, progress):
+                return RemoteRef(id=progress[LIVE]["id"], url=progress[LIVE].get("url", ""))
+            return None
+        container = progress.get("container")
         if container:
             status = self._container_status(token, container).get("status")
             if status != "PUBLISHED":
@@ -370,7 +462,13 @@ class ThreadsProvider(Provider):
         wanted = normalise(request.text)
         for post in self.read_json(response, Phase.READ).get("data") or []:
             if normalise(post.get("text", "")) == wanted and post.get("id"):
-                return RemoteRef(id=str(post["id"]), url=post.get("permalink") or "")
+                found = RemoteRef(id=str(post["id"]), url=post.get("permalink") or "")
+                if self.closing_reply(request):
+                    # Live, but the closing reply has not gone out: publishing again
+                    # sends only that.
+                    progress[LIVE] = {"id": found.id, "url": found.url}
+                    return None
+                return found
         return None
 
     def _poll_seconds(self) -> float:

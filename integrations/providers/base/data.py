@@ -120,6 +120,9 @@ class PublishRequest:
     # Step results persisted by the engine between attempts (media ids, record keys,
     # container ids). A provider writes here before the commit so a retry can reuse them.
     progress: dict = field(default_factory=dict)
+    # Set on a thread's last item (a one-item post is its own last item): a network that
+    # ends a thread with an extra reply (Threads' closing reply) sends it with this item.
+    ends_thread: bool = False
 
     @property
     def idempotency_key(self) -> str:
