@@ -206,16 +206,21 @@ ALL_SCOPES: tuple[str, ...] = tuple(ApiScope.values)
 class ApiKey(models.Model):
     """A secret that lets a program act for one organization, limited to its scopes.
 
-    Only a hash of the key is stored; the key itself is shown once, when it is made."""
+    A key reads ``ptz_<key_id>_<secret>``. Only a keyed hash of it is stored (see
+    organizations.services.api_key_digest); the key itself is shown once, when it is made."""
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="api_keys"
     )
     name = models.CharField(max_length=100)
-    # The first characters of the key, shown in lists so people can tell keys apart.
-    prefix = models.CharField(max_length=16)
-    # SHA-256 hex of the whole key: see organizations.services.api_key_hash for why a plain
-    # (unsalted, fast) hash is enough for keys with 256 random bits.
+    # ``ptz_<key_id>``: shown in lists so people can tell keys apart (for keys made before
+    # key ids, the first ten characters of the key).
+    prefix = models.CharField(max_length=24)
+    # The public part of the key, by which a request finds its row. Null for keys made
+    # before key ids, which are found by key_hash instead.
+    key_id = models.CharField(max_length=16, unique=True, null=True, blank=True)
+    # HMAC-SHA256 hex under the server's pepper: of the whole key, or for keys made before
+    # key ids, of the SHA-256 hex that used to be stored (organizations.services).
     key_hash = models.CharField(max_length=64, unique=True)
     scopes = models.JSONField(default=list, help_text="Scope names; every scope = full access.")
     created_by = models.ForeignKey(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import timedelta
 
@@ -12,7 +13,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -456,18 +457,47 @@ def invitation_accept(*, invitation: Invitation, user, request=None) -> Membersh
 
 
 # -- API keys ---------------------------------------------------------------------------
+# A key reads ``ptz_<key id>_<secret>``: the key id finds the row (one indexed lookup), the
+# secret proves the holder. Neither part uses "_" (nor "-", so a double click selects the
+# whole key), and no key starts with "pos_" (the compatible surface's OAuth tokens).
 API_KEY_PREFIX = "ptz_"
+_KEY_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+_SECRET_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ" + _KEY_ID_ALPHABET
+API_KEY_ID_LENGTH = 12  # 62 bits: ids are public, they only need to be unique
+API_KEY_SECRET_LENGTH = 43  # 256 bits
+_KEY_SHAPE = re.compile(
+    rf"^{API_KEY_PREFIX}([a-z0-9]{{{API_KEY_ID_LENGTH}}})_[A-Za-z0-9]{{{API_KEY_SECRET_LENGTH}}}$"
+)
 # last_used_at is written at most this often, so a busy key does not cost a write per request.
 API_KEY_TOUCH_SECONDS = 60
 
 
-def api_key_hash(raw_key: str) -> str:
-    """SHA-256 of the whole key.
+def api_key_pepper() -> bytes:
+    """The server-side secret every stored key hash is keyed with: POSTIZ_API_KEY_PEPPER,
+    else a value derived from SECRET_KEY (so a stolen database alone cannot test keys)."""
+    configured = getattr(settings, "POSTIZ_API_KEY_PEPPER", "")
+    if configured:
+        return configured.encode()
+    return hmac.new(settings.SECRET_KEY.encode(), b"postiz.api-key-pepper", "sha256").digest()
+
+
+def api_key_digest(value: str) -> str:
+    """HMAC-SHA256 hex of ``value`` under the pepper.
 
     A slow, salted hash protects guessable secrets (passwords). These keys carry 256 random
-    bits, so no dictionary or brute force can reach them from the hash and a fast digest is
-    as safe while keeping authentication to one indexed lookup per request."""
-    return hashlib.sha256(raw_key.encode("utf-8", "surrogatepass")).hexdigest()
+    bits, so no dictionary or brute force can reach them from the hash; a fast keyed digest
+    is as safe, adds the pepper, and keeps authentication to one indexed lookup."""
+    return hmac.new(api_key_pepper(), value.encode("utf-8", "surrogatepass"), "sha256").hexdigest()
+
+
+def api_key_legacy_digest(raw_key: str) -> str:
+    """What is stored for a key made before key ids: the pepper over the SHA-256 hex that
+    was stored then (the data migration 0003 re-keyed those rows)."""
+    return api_key_digest(hashlib.sha256(raw_key.encode("utf-8", "surrogatepass")).hexdigest())
+
+
+def _random_text(alphabet: str, length: int) -> str:
+    return "".join(secrets.choice(alphabet) for _ in range(length))
 
 
 def _clean_scopes(scopes) -> list[str]:
@@ -502,12 +532,14 @@ def api_key_create(
         raise ValidationError({"name": "Keep the name to 100 characters or fewer."})
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError({"expires_at": "Choose an expiry date in the future."})
-    raw = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    key_id = _random_text(_KEY_ID_ALPHABET, API_KEY_ID_LENGTH)
+    raw = f"{API_KEY_PREFIX}{key_id}_{_random_text(_SECRET_ALPHABET, API_KEY_SECRET_LENGTH)}"
     key = ApiKey.objects.create(
         organization=organization,
         name=name,
-        prefix=raw[: len(API_KEY_PREFIX) + 6],
-        key_hash=api_key_hash(raw),
+        prefix=API_KEY_PREFIX + key_id,
+        key_id=key_id,
+        key_hash=api_key_digest(raw),
         scopes=_clean_scopes(scopes),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
         expires_at=expires_at,
@@ -544,15 +576,23 @@ def api_key_revoke(*, key, actor, request=None):
 
 def api_key_authenticate(*, raw_key: str):
     """The API authentication may call this; returns the usable key or None (unknown,
-    revoked, expired, or its organization deleted), never saying which."""
-    if not raw_key.startswith(API_KEY_PREFIX) or len(raw_key) > 200:
+    revoked, expired, wrong secret, or its organization deleted), never saying which.
+
+    One query: the key with its organization and the organization's subscription and plan
+    (what the API's plan check reads). Nothing is cached, so a revocation holds at once."""
+    if len(raw_key) > 200 or not raw_key.startswith(API_KEY_PREFIX):
         return None
-    digest = api_key_hash(raw_key)
-    key = (
-        ApiKey.objects.select_related("organization")
-        .filter(key_hash=digest, revoked_at__isnull=True)
-        .first()
+    rows = ApiKey.objects.select_related("organization__subscription__plan").filter(
+        revoked_at__isnull=True
     )
+    shape = _KEY_SHAPE.match(raw_key)
+    if shape:
+        digest = api_key_digest(raw_key)
+        key = rows.filter(key_id=shape.group(1)).first()
+    else:
+        # Keys made before key ids carry none: found by their (peppered) hash instead.
+        digest = api_key_legacy_digest(raw_key)
+        key = rows.filter(key_id__isnull=True, key_hash=digest).first()
     if key is None or not hmac.compare_digest(key.key_hash, digest):
         return None
     if key.expires_at is not None and key.expires_at <= timezone.now():
@@ -563,9 +603,14 @@ def api_key_authenticate(*, raw_key: str):
 
 
 def api_key_touch(*, key, ip: str | None) -> None:
-    """The API authentication calls this per request; writes at most once a minute."""
+    """The API authentication calls this per request; writes last_used_at (and the IP) at
+    most once a minute per key, whichever process serves it."""
     current = timezone.now()
     if key.last_used_at and (current - key.last_used_at).total_seconds() < API_KEY_TOUCH_SECONDS:
         return
-    ApiKey.objects.filter(pk=key.pk).update(last_used_at=current, last_used_ip=ip)
+    # The condition makes concurrent requests of several processes write once between them.
+    cutoff = current - timedelta(seconds=API_KEY_TOUCH_SECONDS)
+    ApiKey.objects.filter(pk=key.pk).filter(
+        models.Q(last_used_at__isnull=True) | models.Q(last_used_at__lt=cutoff)
+    ).update(last_used_at=current, last_used_ip=ip)
     key.last_used_at = current

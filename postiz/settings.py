@@ -271,6 +271,9 @@ COMPAT_POST_RATE_WINDOW = env.int("COMPAT_POST_RATE_WINDOW", default=3600)
 # replayed for this many hours; PATCH/PUT/DELETE may be made to require If-Match.
 API_IDEMPOTENCY_HOURS = env.int("API_IDEMPOTENCY_HOURS", default=24)
 API_REQUIRE_IF_MATCH = env.bool("API_REQUIRE_IF_MATCH", default=False)
+# API keys are stored as HMAC-SHA256 under this pepper (derived from SECRET_KEY when unset);
+# changing it (or SECRET_KEY without it) makes every existing key stop working.
+POSTIZ_API_KEY_PEPPER = env("POSTIZ_API_KEY_PEPPER", default="")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Postiz for Django API",
     "DESCRIPTION": (

@@ -1,14 +1,20 @@
-"""API keys: made on the settings page or the command line, shown once, stored hashed."""
+"""API keys: made on the settings page or the command line, shown once, stored as a keyed
+hash, found by their key id."""
 
+import hashlib
+import importlib
+import re
 from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.utils import timezone
 
 from organizations.models import ALL_SCOPES, ApiKey, AuditEvent
-from organizations.services import api_key_authenticate, api_key_hash, api_key_touch
+from organizations.services import api_key_authenticate, api_key_touch
 from tests.api.helpers import make_key
 
 pytestmark = pytest.mark.django_db
@@ -16,12 +22,96 @@ pytestmark = pytest.mark.django_db
 URL = "/o/acme/settings/api-keys/"
 
 
-def test_a_new_key_is_stored_only_as_its_hash(org, owner):
+KEY_SHAPE = re.compile(r"^ptz_([a-z0-9]{12})_([A-Za-z0-9]{43})$")
+
+
+def _stored_text(key) -> str:
+    """Everything the database holds about ``key``: its row and its audit events."""
+    row = ApiKey.objects.filter(pk=key.pk).values()
+    events = AuditEvent.objects.filter(organization=key.organization).values()
+    return str(list(row)) + str(list(events))
+
+
+def test_a_new_key_reads_prefix_key_id_secret_and_only_a_keyed_hash_is_stored(org, owner):
     key, raw = make_key(org, actor=owner)
-    assert raw.startswith("ptz_") and len(raw) > 40
-    assert key.prefix == raw[:10]
-    assert key.key_hash == api_key_hash(raw)
-    assert raw not in str(list(ApiKey.objects.filter(pk=key.pk).values()))
+    shape = KEY_SHAPE.match(raw)
+    assert shape, raw
+    key_id, secret = shape.groups()
+    assert key.key_id == key_id and key.prefix == f"ptz_{key_id}"
+    stored = _stored_text(key)
+    assert secret not in stored and raw not in stored
+    # Not a plain hash a stolen database could test guesses against: it is keyed.
+    assert hashlib.sha256(raw.encode()).hexdigest() not in stored
+    assert hashlib.sha256(secret.encode()).hexdigest() not in stored
+
+
+def test_keys_differ_and_never_start_like_oauth_tokens(org):
+    raws = [make_key(org, name=f"k{n}")[1] for n in range(5)]
+    assert len({KEY_SHAPE.match(r).group(1) for r in raws}) == 5
+    assert not any(r.startswith("pos_") for r in raws)
+
+
+def test_a_key_stops_working_when_the_server_pepper_changes(org, settings):
+    _key, raw = make_key(org)
+    assert api_key_authenticate(raw_key=raw) is not None
+    settings.POSTIZ_API_KEY_PEPPER = "another-pepper"
+    assert api_key_authenticate(raw_key=raw) is None
+
+
+def test_without_a_pepper_setting_the_secret_key_keys_the_hash(org, settings):
+    settings.POSTIZ_API_KEY_PEPPER = ""
+    _key, raw = make_key(org)
+    assert api_key_authenticate(raw_key=raw) is not None
+    settings.SECRET_KEY = "a-different-secret-key-" + "x" * 40
+    assert api_key_authenticate(raw_key=raw) is None
+
+
+def test_a_new_key_works_on_both_surfaces(org):
+    _key, raw = make_key(org)
+    compat = Client(HTTP_AUTHORIZATION=raw).get("/public/v1/is-connected")
+    assert compat.status_code == 200 and compat.json() == {"connected": True}
+    native = Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/v1/me")
+    assert native.status_code == 200
+
+
+def test_the_right_key_id_with_a_wrong_secret_is_refused(org):
+    _key, raw = make_key(org)
+    secret = KEY_SHAPE.match(raw).group(2)
+    forged = raw[: -len(secret)] + ("A" if secret[0] != "A" else "B") + secret[1:]
+    compat = Client(HTTP_AUTHORIZATION=forged).get("/public/v1/is-connected")
+    assert compat.status_code == 401 and compat.json() == {"msg": "Invalid API key"}
+    native = Client(HTTP_AUTHORIZATION=f"Bearer {forged}").get("/api/v1/me")
+    assert native.status_code == 401
+    assert api_key_authenticate(raw_key=raw[:-1]) is None
+
+
+def _legacy_key(org, raw: str) -> ApiKey:
+    """A key as the earlier code stored it: no key id, a plain SHA-256 of the whole key."""
+    return ApiKey.objects.create(
+        organization=org,
+        name="made last year",
+        prefix=raw[:10],
+        key_hash=hashlib.sha256(raw.encode()).hexdigest(),
+        scopes=list(ALL_SCOPES),
+    )
+
+
+def test_a_key_made_before_key_ids_keeps_working_after_the_migration(org):
+    raw = "ptz_" + "Zq-3_" + "k" * 38  # the earlier shape: token_urlsafe(32)
+    legacy = _legacy_key(org, raw)
+    new, new_raw = make_key(org)
+    importlib.import_module(
+        "organizations.migrations.0003_api_key_ids_and_peppered_hashes"
+    ).rekey_legacy_keys(django_apps, None)
+    legacy.refresh_from_db()
+    assert legacy.key_id is None
+    assert hashlib.sha256(raw.encode()).hexdigest() not in _stored_text(legacy)
+    assert api_key_authenticate(raw_key=raw) == legacy
+    assert Client(HTTP_AUTHORIZATION=raw).get("/public/v1/is-connected").status_code == 200
+    assert Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/v1/me").status_code == 200
+    assert api_key_authenticate(raw_key=raw[:-1] + "j") is None
+    # The migration leaves keys that have a key id alone.
+    assert api_key_authenticate(raw_key=new_raw) == new
 
 
 def test_revoked_expired_and_unknown_keys_do_not_authenticate(org, owner):
@@ -29,6 +119,7 @@ def test_revoked_expired_and_unknown_keys_do_not_authenticate(org, owner):
     assert api_key_authenticate(raw_key=raw) == key
     assert api_key_authenticate(raw_key=raw + "x") is None
     assert api_key_authenticate(raw_key="ptz_nothing") is None
+    assert api_key_authenticate(raw_key=f"ptz_{'a' * 12}_{'B' * 43}") is None
     key.expires_at = timezone.now() - timedelta(seconds=1)
     key.save()
     assert api_key_authenticate(raw_key=raw) is None
@@ -54,6 +145,16 @@ def test_last_used_is_written_at_most_once_a_minute(org, owner, django_assert_nu
         api_key_touch(key=key, ip="127.0.0.1")
     key.refresh_from_db()
     assert key.last_used_at == first and key.last_used_ip == "127.0.0.1"
+
+
+def test_two_processes_reading_a_key_at_once_write_its_last_use_once(org, owner):
+    key, raw = make_key(org, actor=owner)
+    seen_by_one = api_key_authenticate(raw_key=raw)
+    seen_by_other = api_key_authenticate(raw_key=raw)
+    api_key_touch(key=seen_by_one, ip="10.0.0.1")
+    api_key_touch(key=seen_by_other, ip="10.0.0.2")
+    key.refresh_from_db()
+    assert key.last_used_at == seen_by_one.last_used_at and key.last_used_ip == "10.0.0.1"
 
 
 def test_admin_creates_a_key_and_sees_it_once(org, admin, client_for):
@@ -152,8 +253,11 @@ def test_createapikey_prints_the_key_once(org):
         stderr=err,
     )
     raw = out.getvalue().strip()
+    assert KEY_SHAPE.match(raw), raw
     key = api_key_authenticate(raw_key=raw)
     assert key.organization == org and key.scopes == ["posts:read", "media:write"]
+    # The log line names the key by its public part only.
+    assert key.prefix in err.getvalue() and raw not in err.getvalue()
 
 
 def test_createapikey_refuses_unknown_scopes_and_organizations(org):

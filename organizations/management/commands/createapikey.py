@@ -1,5 +1,6 @@
 """``manage.py createapikey --organization SLUG --name NAME [--scopes a,b]``: prints the
-new key once (for provisioning scripts; the settings page does the same for people)."""
+new key (``ptz_<key id>_<secret>``) once on stdout, for provisioning scripts; the settings
+page does the same for people. Afterwards only ``ptz_<key id>`` and the name are shown."""
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -29,5 +30,7 @@ class Command(BaseCommand):
             key, raw = api_key_create(organization=org, actor=None, name=name, scopes=chosen)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
-        self.stderr.write(f"Created {key.name} ({', '.join(key.scopes)}) for {org.name}.")
+        self.stderr.write(
+            f"Created {key.name} ({key.prefix}, {', '.join(key.scopes)}) for {org.name}."
+        )
         self.stdout.write(raw)
