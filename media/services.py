@@ -29,7 +29,7 @@ from media.sniff import ALLOWED_TYPES, HEAD_BYTES, FileType, sniff
 from organizations.models import Organization
 from organizations.services import audit_record
 from postiz.http import absolute_url
-from postiz.ssrf import UnsafeURL, check_url
+from postiz.ssrf import UnsafeURL, guarded_session
 
 logger = logging.getLogger("postiz.media")
 
@@ -244,7 +244,8 @@ def _save(*, media: MediaFile, content: File, thumbnail, file_type: FileType) ->
 
 
 # -- Uploading from an address ----------------------------------------------------------
-def _check_address(url: str) -> None:
+def _check_scheme(url: str) -> None:
+    # The address itself is vetted by the session, which connects to what it vetted.
     parts = urlsplit(url)
     allowed = {"https", "http"} if settings.POSTIZ_ALLOW_PRIVATE_URLS else {"https"}
     if parts.scheme not in allowed or not parts.hostname:
@@ -252,10 +253,6 @@ def _check_address(url: str) -> None:
             f"{url} is not an https:// address. Use the file's https:// link, "
             "or download it and upload it from your computer."
         )
-    try:
-        check_url(url)
-    except UnsafeURL as exc:
-        raise MediaError(str(exc)) from None
 
 
 def _filename_from(url: str) -> str:
@@ -265,7 +262,7 @@ def _filename_from(url: str) -> str:
 
 def _open_following_redirects(session: requests.Session, url: str, timeout: float):
     for _ in range(MAX_REDIRECTS + 1):
-        _check_address(url)
+        _check_scheme(url)
         host = urlsplit(url).hostname
         try:
             response = session.get(
@@ -275,6 +272,8 @@ def _open_following_redirects(session: requests.Session, url: str, timeout: floa
                 timeout=(timeout, timeout),
                 headers={"Accept": "image/*, video/*, application/pdf;q=0.9, */*;q=0.1"},
             )
+        except UnsafeURL as exc:
+            raise MediaError(str(exc)) from None
         except requests.Timeout:
             raise MediaError(
                 f"{host} did not answer within {timeout:g} seconds. Try again later, or "
@@ -348,7 +347,7 @@ def media_upload_from_url(*, organization: Organization, actor, url: str) -> Med
     if not url:
         raise MediaError("Enter the address of the file.")
     timeout = settings.POSTIZ_MEDIA_FETCH_TIMEOUT
-    with requests.Session() as session, tempfile.NamedTemporaryFile(suffix=".download") as spool:
+    with guarded_session() as session, tempfile.NamedTemporaryFile(suffix=".download") as spool:
         response, final_url = _open_following_redirects(session, url, timeout)
         if response.status_code != 200:
             response.close()

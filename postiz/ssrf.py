@@ -5,6 +5,11 @@ webhook: the server fetches them, so without a guard anyone could make it reach 
 machine, the private network or a cloud metadata service. ``check_url`` resolves the host
 and refuses any address that is not public. POSTIZ_ALLOW_PRIVATE_URLS lifts the rule
 (for tests and for instances that deliberately talk to a private server).
+
+Checking is not enough on its own: if the connection resolved the name again, a DNS
+server answering "public" to the check and "127.0.0.1" to the connection would get
+through. ``guarded_session`` therefore connects to the very address it vetted, while TLS
+still names (SNI) and verifies the certificate of the host the person gave.
 """
 
 from __future__ import annotations
@@ -13,9 +18,18 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
+import requests
 from django.conf import settings
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 ALLOWED_SCHEMES = {"http", "https", "ws", "wss"}
+DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
+# Names of cloud metadata services; their addresses are link-local or private anyway,
+# but a resolver could be told otherwise.
+METADATA_HOSTS = {"metadata.google.internal", "metadata.goog"}
+# What a pinned request remembers between ``send`` and the connection pool it picks.
+_PIN = "_postiz_pinned_address"
 
 
 class UnsafeURL(ValueError):
@@ -29,19 +43,95 @@ def _is_public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def check_url(url: str) -> None:
-    """Raise UnsafeURL unless every address the host resolves to is public."""
+def _allow_private() -> bool:
+    return bool(getattr(settings, "POSTIZ_ALLOW_PRIVATE_URLS", False))
+
+
+def vet_url(url: str) -> list[str]:
+    """Resolve the host once and return the addresses a connection may use; raise
+    UnsafeURL if any of them is not public. Empty when private addresses are allowed
+    (the connection then resolves the name itself, as usual)."""
     parts = urlsplit(url)
     if parts.scheme not in ALLOWED_SCHEMES or not parts.hostname:
         raise UnsafeURL(f"{url} is not a web address we can use.")
-    if getattr(settings, "POSTIZ_ALLOW_PRIVATE_URLS", False):
-        return
+    if parts.username is not None or parts.password is not None:
+        raise UnsafeURL("Remove the user name and password from the address.")
+    host = parts.hostname.rstrip(".")
+    if _allow_private():
+        return []
+    if host in METADATA_HOSTS:
+        raise UnsafeURL(f"{host} is a cloud metadata service, which Postiz does not connect to.")
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
-        raise UnsafeURL(f"{parts.hostname} could not be found.") from None
-    if not infos or not all(_is_public(info[4][0]) for info in infos):
+        port = parts.port or DEFAULT_PORTS[parts.scheme]
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError, ValueError):
+        raise UnsafeURL(f"{host} could not be found.") from None
+    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    if not addresses or not all(_is_public(address) for address in addresses):
         raise UnsafeURL(
-            f"{parts.hostname} points to a private or local address, which Postiz does "
-            "not connect to."
+            f"{host} points to a private or local address, which Postiz does not connect to."
         )
+    return addresses
+
+
+def check_url(url: str) -> None:
+    """Raise UnsafeURL unless every address the host resolves to is public."""
+    vet_url(url)
+
+
+class PinnedAdapter(HTTPAdapter):
+    """Vets each request's host (every redirect hop is a request of its own) and connects
+    to the vetted address, never to a second DNS answer. The Host header, the TLS server
+    name and the certificate check keep the original host."""
+
+    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
+        addresses = vet_url(request.url)
+        if not addresses:
+            return super().send(request, stream, timeout, verify, cert, proxies)
+        parts = urlsplit(request.url)
+        request.headers["Host"] = parts.netloc.rsplit("@", 1)[-1]
+        for index, address in enumerate(addresses):
+            setattr(request, _PIN, (address, parts.hostname.rstrip(".")))
+            try:
+                return super().send(request, stream, timeout, verify, cert, proxies)
+            except requests.ConnectionError as error:
+                # Nothing was sent when the connection could not be made: the next
+                # vetted address may answer.
+                if index == len(addresses) - 1 or not _never_connected(error):
+                    raise
+            finally:
+                delattr(request, _PIN)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def build_connection_pool_key_attributes(self, request, verify, cert=None):
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(
+            request, verify, cert
+        )
+        pinned = getattr(request, _PIN, None)
+        if pinned is not None:
+            address, host = pinned
+            host_params["host"] = address
+            if host_params["scheme"] == "https":
+                pool_kwargs["server_hostname"] = host
+                pool_kwargs["assert_hostname"] = host
+        return host_params, pool_kwargs
+
+
+def _never_connected(error: requests.ConnectionError) -> bool:
+    if isinstance(error, requests.ConnectTimeout):
+        return True
+    cause = error.args[0] if error.args else None
+    return isinstance(cause, MaxRetryError) and isinstance(cause.reason, NewConnectionError)
+
+
+def guarded_session() -> requests.Session:
+    """A session for addresses people give us: every request (and redirect hop) is vetted
+    and connects to the vetted address; answers come uncompressed, so a size cap on the
+    bytes read is a cap on the bytes kept."""
+    session = requests.Session()
+    adapter = PinnedAdapter(max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["Accept-Encoding"] = "identity"
+    session.max_redirects = 3
+    return session

@@ -13,7 +13,7 @@ import requests
 import urllib3
 from django.conf import settings
 
-from postiz.ssrf import UnsafeURL, check_url
+from postiz.ssrf import UnsafeURL, check_url, guarded_session
 
 CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 10
@@ -43,20 +43,26 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + mac.hexdigest()
 
 
-def check_address(url: str) -> None:
-    """Raise UnsafeURL for an address we will not post to: not https (http only where
-    private addresses are allowed), or resolving to a private, loopback or link-local host."""
+def check_scheme(url: str) -> None:
+    """Raise UnsafeURL unless the address is https (http only where private addresses
+    are allowed)."""
     allow_private = getattr(settings, "POSTIZ_ALLOW_PRIVATE_URLS", False)
     scheme = url.split(":", 1)[0].lower()
     if scheme != "https" and not (scheme == "http" and allow_private):
         raise UnsafeURL("Use an https:// address.")
+
+
+def check_address(url: str) -> None:
+    """Raise UnsafeURL for an address we will not post to: not https (http only where
+    private addresses are allowed), or resolving to a private, loopback or link-local host."""
+    check_scheme(url)
     check_url(url)
 
 
 def send(*, url: str, secret: str, event: str, event_id: str, payload: dict) -> Attempt:
     """POST the event once; never raises. Redirects are not followed (a 3xx is a failure)."""
     try:
-        check_address(url)
+        check_scheme(url)
     except UnsafeURL as error:
         return Attempt(False, error=f"Refused: {error}", permanent=True)
     body = body_of(payload)
@@ -70,18 +76,24 @@ def send(*, url: str, secret: str, event: str, event_id: str, payload: dict) -> 
         "X-Postiz-Signature": sign(secret, timestamp, body),
     }
     try:
-        with requests.post(
-            url,
-            data=body,
-            headers=headers,
-            timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
-            allow_redirects=False,
-            stream=True,
-        ) as response:
+        # The session vets the address when it connects, and connects to what it vetted.
+        with (
+            guarded_session() as session,
+            session.post(
+                url,
+                data=body,
+                headers=headers,
+                timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
+                allow_redirects=False,
+                stream=True,
+            ) as response,
+        ):
             # Read a little: a receiver answering with megabytes must not fill our memory.
             raw = response.raw.read(EXCERPT_CHARS * 4, decode_content=True) or b""
             excerpt = raw.decode(response.encoding or "utf-8", errors="replace")[:EXCERPT_CHARS]
             status = response.status_code
+    except UnsafeURL as error:
+        return Attempt(False, error=f"Refused: {error}", permanent=True)
     except requests.Timeout:
         return Attempt(False, error="No answer within the time limit.")
     except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:

@@ -1,11 +1,16 @@
 """Addresses people give us never lead the server to private or local hosts."""
 
+import socket
+
 import pytest
+from pytest_httpserver import HTTPServer
 
 from integrations.models import InstanceApp, Integration
 from integrations.providers.base import Phase
 from integrations.providers.mastodon import MastodonProvider
-from postiz.ssrf import UnsafeURL, check_url
+from postiz.ssrf import UnsafeURL, check_url, guarded_session
+from posts import webhooks
+from tests.internet import FakeInternet
 from tests.providers.conftest import httpserver_listen_address  # noqa: F401
 
 
@@ -80,3 +85,111 @@ def test_a_person_given_address_is_not_followed_through_redirects(httpserver):
     response = MastodonProvider().request("GET", httpserver.url_for("/hop"), phase=Phase.READ)
     assert response.status_code == 302
     assert [entry[0].path for entry in httpserver.log] == ["/hop"]  # the hop was not taken
+
+
+# -- The guarded session: connects to what it vetted ------------------------------------
+PUBLIC_ADDRESS = "93.184.215.14"
+
+
+@pytest.fixture
+def public_site():
+    """A server standing for a public host: the fake internet routes to it."""
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+@pytest.fixture
+def internet(monkeypatch):
+    return FakeInternet(monkeypatch)
+
+
+def test_a_second_dns_answer_cannot_send_the_request_to_this_machine(
+    guarded, internet, httpserver, public_site
+):
+    # httpserver stands for a service on this machine; the name answers public first.
+    httpserver.expect_request("/secret").respond_with_data("internal")
+    public_site.expect_request("/secret").respond_with_data("public")
+    internet.name("rebind.example", PUBLIC_ADDRESS, "127.0.0.1")
+    internet.route(PUBLIC_ADDRESS, httpserver.port, public_site.port)
+
+    with guarded_session() as session:
+        response = session.get(f"http://rebind.example:{httpserver.port}/secret")
+
+    assert response.text == "public"
+    assert httpserver.log == []
+    assert internet.lookups == ["rebind.example"]  # resolved once
+    assert internet.dials == [(PUBLIC_ADDRESS, httpserver.port)]
+    (request, _), *_ = public_site.log
+    assert request.headers["Host"] == f"rebind.example:{httpserver.port}"
+    assert request.headers["Accept-Encoding"] == "identity"
+
+
+def test_a_redirect_to_this_machine_is_refused_before_it_is_followed(
+    guarded, internet, httpserver, public_site
+):
+    httpserver.expect_request("/admin").respond_with_data("internal")
+    public_site.expect_request("/go").respond_with_data(
+        "", status=302, headers={"Location": f"http://127.0.0.1:{httpserver.port}/admin"}
+    )
+    internet.name("site.example", PUBLIC_ADDRESS)
+    internet.route(PUBLIC_ADDRESS, 80, public_site.port)
+
+    with guarded_session() as session, pytest.raises(UnsafeURL, match="private or local"):
+        session.get("http://site.example/go")
+
+    assert [r.path for r, _ in public_site.log] == ["/go"]
+    assert httpserver.log == []
+
+
+def test_a_host_with_one_private_address_among_public_ones_is_refused(guarded, monkeypatch):
+    def getaddrinfo(host, port, *args, **kwargs):
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", (PUBLIC_ADDRESS, port)),
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.5", port)),
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    with pytest.raises(UnsafeURL, match="private or local"):
+        check_url("https://mixed.example/")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://user:secret@example.com/",
+        "https://metadata.google.internal/computeMetadata/v1/",
+        "https://100.64.0.1/",  # carrier-grade NAT
+        "https://[fd00:ec2::254]/",  # AWS metadata over IPv6
+        "https://[::ffff:169.254.169.254]/",
+    ],
+)
+def test_credentials_metadata_names_and_shared_ranges_are_refused(guarded, url):
+    with pytest.raises(UnsafeURL):
+        check_url(url)
+
+
+def test_this_machine_is_reachable_when_private_addresses_are_allowed(settings, httpserver):
+    settings.POSTIZ_ALLOW_PRIVATE_URLS = True  # as in tests with a local file server
+    httpserver.expect_request("/file").respond_with_data("ok")
+    with guarded_session() as session:
+        assert session.get(httpserver.url_for("/file")).text == "ok"
+
+
+def test_a_webhook_to_a_private_address_is_refused_for_good_when_it_is_sent(guarded, internet):
+    # Public when the webhook was saved; the name now points at this machine.
+    internet.name("hooks.example", "127.0.0.1")
+
+    attempt = webhooks.send(
+        url="https://hooks.example/hook",
+        secret="s",
+        event="post.published",
+        event_id="1",
+        payload={},
+    )
+
+    assert (attempt.delivered, attempt.permanent) == (False, True)
+    assert "private or local address" in attempt.error
+    assert internet.dials == []

@@ -3,10 +3,8 @@ size capped while streaming, slow servers given up on."""
 
 import datetime
 import ipaddress
-import socket
 import ssl
 import time
-from types import SimpleNamespace
 
 import pytest
 from cryptography import x509
@@ -18,9 +16,11 @@ from werkzeug import Response
 
 from media.models import MediaFile
 from media.services import MediaError, media_upload_from_url
+from tests.internet import FakeInternet
 from tests.media import files
 
 PUBLIC_ADDRESS = "93.184.215.14"
+PUBLIC_HOST = "files.example"
 
 
 def fetch(org, user, url):
@@ -130,7 +130,8 @@ def test_an_empty_address_asks_for_one(org, editor):
 # -- As in production: https only, private addresses refused ------------------------------
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory):
-    """A self-signed certificate for 127.0.0.1 and localhost, trusted by the test client."""
+    """A self-signed certificate for files.example, 127.0.0.1 and localhost, trusted by
+    the test client."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
     now = datetime.datetime.now(datetime.UTC)
@@ -144,7 +145,11 @@ def certificate(tmp_path_factory):
         .not_valid_after(now + datetime.timedelta(days=1))
         .add_extension(
             x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+                [
+                    x509.DNSName(PUBLIC_HOST),
+                    x509.DNSName("localhost"),
+                    x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                ]
             ),
             critical=False,
         )
@@ -166,36 +171,76 @@ def certificate(tmp_path_factory):
 
 @pytest.fixture
 def public_https_server(certificate, settings, monkeypatch):
-    """An https server the SSRF guard believes is on the internet.
-
-    Only the guard's name lookup is changed: 127.0.0.1 on this server's port resolves to a
-    public address for it. Any other host, including ``localhost``, resolves for real."""
+    """An https server on the internet, as far as the fetch can tell: files.example
+    resolves to a public address, and connections to that address reach this server.
+    Any other host, including ``localhost``, resolves for real."""
     cert_path, key_path = certificate
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_path, key_path)
+    server_names = []  # the TLS server name (SNI) each client asked for
+    context.sni_callback = lambda sock, name, ctx: server_names.append(name)
     server = HTTPServer(host="127.0.0.1", port=0, ssl_context=context)
     server.start()
+    server.server_names = server_names
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", cert_path)
     settings.POSTIZ_ALLOW_PRIVATE_URLS = False
-
-    def getaddrinfo(host, port, *args, **kwargs):
-        if host == "127.0.0.1" and port == server.port:
-            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (PUBLIC_ADDRESS, port))]
-        return socket.getaddrinfo(host, port, *args, **kwargs)
-
-    monkeypatch.setattr(
-        "postiz.ssrf.socket",
-        SimpleNamespace(getaddrinfo=getaddrinfo, SOCK_STREAM=socket.SOCK_STREAM),
-    )
+    internet = FakeInternet(monkeypatch)
+    internet.name(PUBLIC_HOST, PUBLIC_ADDRESS)
+    internet.route(PUBLIC_ADDRESS, server.port, server.port)
+    server.internet = internet
     yield server
     server.clear()
     server.stop()
 
 
+def public(server: HTTPServer, path: str) -> str:
+    return f"https://{PUBLIC_HOST}:{server.port}{path}"
+
+
 def test_a_public_https_address_is_fetched(org, editor, public_https_server):
     public_https_server.expect_request("/deck.pdf").respond_with_data(files.pdf())
-    media = fetch(org, editor, public_https_server.url_for("/deck.pdf"))
+    media = fetch(org, editor, public(public_https_server, "/deck.pdf"))
     assert media.mime_type == "application/pdf"
+
+
+def test_the_fetch_connects_to_the_vetted_address_and_tls_names_the_host(
+    org, editor, public_https_server
+):
+    public_https_server.expect_request("/deck.pdf").respond_with_data(files.pdf())
+    fetch(org, editor, public(public_https_server, "/deck.pdf"))
+
+    internet = public_https_server.internet
+    assert internet.lookups == [PUBLIC_HOST]  # resolved once
+    assert internet.dials == [(PUBLIC_ADDRESS, public_https_server.port)]
+    # The certificate (which does not name the address) was checked against the host.
+    assert public_https_server.server_names == [PUBLIC_HOST]
+    (request, _), *_ = public_https_server.log
+    assert request.headers["Host"] == f"{PUBLIC_HOST}:{public_https_server.port}"
+    assert request.headers["Accept-Encoding"] == "identity"
+
+
+def test_a_host_that_answers_loopback_the_second_time_is_still_fetched_from_its_vetted_address(
+    org, editor, public_https_server, certificate
+):
+    # A rebinding DNS server: public for the check, this machine for anyone asking again.
+    cert_path, key_path = certificate
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    internal = HTTPServer(host="127.0.0.1", port=0, ssl_context=context)
+    internal.start()
+    try:
+        internal.expect_request("/secret.png").respond_with_data(files.png())
+        internet = public_https_server.internet
+        internet.name(PUBLIC_HOST, PUBLIC_ADDRESS, "127.0.0.1")
+        internet.route(PUBLIC_ADDRESS, internal.port, public_https_server.port)
+        public_https_server.expect_request("/secret.png").respond_with_data(files.pdf())
+
+        media = fetch(org, editor, f"https://{PUBLIC_HOST}:{internal.port}/secret.png")
+
+        assert media.mime_type == "application/pdf"  # what the vetted address served
+        assert internal.log == []
+    finally:
+        internal.stop()
 
 
 def test_a_redirect_to_a_private_address_is_refused(org, editor, public_https_server):
@@ -205,7 +250,7 @@ def test_a_redirect_to_a_private_address_is_refused(org, editor, public_https_se
     )
     public_https_server.expect_request("/internal/secret.png").respond_with_data(files.png())
     with pytest.raises(MediaError, match="localhost points to a private or local address"):
-        fetch(org, editor, public_https_server.url_for("/innocent.png"))
+        fetch(org, editor, public(public_https_server, "/innocent.png"))
     # The private address was never asked.
     assert [r.path for r, _ in public_https_server.log] == ["/innocent.png"]
     assert not MediaFile.objects.exists()
@@ -216,7 +261,7 @@ def test_a_redirect_to_the_cloud_metadata_address_is_refused(org, editor, public
         Response(status=302, headers={"Location": "https://169.254.169.254/latest/meta-data/"})
     )
     with pytest.raises(MediaError, match="private or local address"):
-        fetch(org, editor, public_https_server.url_for("/avatar.png"))
+        fetch(org, editor, public(public_https_server, "/avatar.png"))
 
 
 def test_plain_http_is_refused_outside_tests(org, editor, settings, httpserver):
