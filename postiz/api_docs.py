@@ -5,11 +5,30 @@ works offline and under a same-origin content security policy.
 """
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiJsonRenderer2
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-schema = SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[])
+# Both surfaces in one document: the native API from its serializers, the compatible one
+# from its route table (its views are not DRF views).
+DOCUMENT_SETTINGS = {
+    "OAS_VERSION": "3.1.0",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "postiz.public_api.openapi.add_compat_routes",
+    ],
+}
+schema = SpectacularAPIView.as_view(
+    authentication_classes=[], permission_classes=[], custom_settings=DOCUMENT_SETTINGS
+)
+# /api/v1/openapi.json: JSON whatever the client accepts.
+openapi_json = SpectacularAPIView.as_view(
+    authentication_classes=[],
+    permission_classes=[],
+    custom_settings=DOCUMENT_SETTINGS,
+    renderer_classes=[OpenApiJsonRenderer2, OpenApiJsonRenderer],
+)
 docs = SpectacularSwaggerView.as_view(
-    url_name="api_schema", authentication_classes=[], permission_classes=[]
+    url_name="native_openapi", authentication_classes=[], permission_classes=[]
 )
 
 

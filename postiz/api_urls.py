@@ -23,7 +23,7 @@ urlpatterns = [
         organizations_api.MemberList.as_view(),
         name="api_members",
     ),
-    path("openapi.json", api_docs.schema, name="native_openapi"),
+    path("openapi.json", api_docs.openapi_json, name="native_openapi"),
     path("docs", api_docs.docs, name="native_docs"),
     # -- Native API
     _route("me", v.Me, "native_me"),
