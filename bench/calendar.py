@@ -10,7 +10,13 @@ tenancy, query, template), ``--runs`` times each after a warm-up; the time is me
 around each request. The query count of each view is taken with 0, 100 and all the posts.
 Prints one line:
 
-    BENCH calendar week_p50_ms=… month_p50_ms=… week_queries=a/b/c month_queries=a/b/c posts=…
+    BENCH calendar week_p50_ms=… month_p50_ms=… week_queries=a/b/c month_queries=a/b/c
+        week_cpu_ms=app+db month_cpu_ms=app+db load=… posts=…
+
+The p50 is wall-clock time and suffers from whatever else the machine runs; the CPU time
+per request does not: ``app`` is this process (time.process_time: Django, the template,
+the test Client), ``db`` the PostgreSQL backend serving its connection (from /proc; 0 when
+the server is elsewhere). ``load`` is the 1-minute load average when the line is printed.
 
 The embedded PostgreSQL server lives in var/bench-calendar (POSTIZ_VAR_DIR), so var/ is
 untouched; the data goes into a throwaway database that is dropped at the end.
@@ -66,6 +72,16 @@ def create_posts(organization, channels, count: int, first_day: date, days: int,
         )
         for n, post in enumerate(posts)
     )
+
+
+def backend_cpu(pid: int) -> float:
+    """Seconds of CPU the PostgreSQL backend serving this connection has used (0 where
+    /proc cannot say, e.g. a server on another machine)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> int:
@@ -153,25 +169,36 @@ def main() -> int:
             for name, url in urls.items():
                 counts[name].append(queries(url))
 
-        timings = {}
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")  # as autovacuum would leave a settled table
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = cursor.fetchone()[0]
+        timings, cpu, db_cpu = {}, {}, {}
         for name, url in urls.items():
             for _ in range(5):
                 client.get(url)
             samples = []
+            cpu_started, db_started = time.process_time(), backend_cpu(backend)
             for _ in range(args.runs):
                 started = time.perf_counter()
                 response = client.get(url)
                 samples.append((time.perf_counter() - started) * 1000)
                 assert response.status_code == 200
+            cpu[name] = (time.process_time() - cpu_started) * 1000 / args.runs
+            db_cpu[name] = (backend_cpu(backend) - db_started) * 1000 / args.runs
             timings[name] = statistics.median(samples)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
+    load = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
     print(
         f"BENCH calendar week_p50_ms={timings['week']:.1f} "
         f"month_p50_ms={timings['month']:.1f} "
         f"week_queries={'/'.join(map(str, counts['week']))} "
-        f"month_queries={'/'.join(map(str, counts['month']))} posts={args.posts}"
+        f"month_queries={'/'.join(map(str, counts['month']))} "
+        f"week_cpu_ms={cpu['week']:.1f}+{db_cpu['week']:.1f} "
+        f"month_cpu_ms={cpu['month']:.1f}+{db_cpu['month']:.1f} "
+        f"load={load} posts={args.posts}"
     )
     flat = all(len(set(values)) == 1 for values in counts.values())
     return 0 if flat else 1
