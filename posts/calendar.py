@@ -1,30 +1,43 @@
 """Reads for the calendar and the failures page, already scoped to one organization.
 
 The calendar only ever asks the database for the visible range (the ``posts_calendar``
-index on (organization, publish_at)), in one query whatever the number of posts: the
-channel and its customer come joined, the first line of the root item comes from a
-subquery, and each slot's "+N more" comes from a window function over the same rows. Slots
-are cut in the viewer's wall-clock time, so a DST day has 23 or 25 hours of posts.
+index on (organization, publish_at)), in one query whatever the number of posts: a window
+function ranks and counts each slot's posts, the rows over the slot's cap are dropped in the
+database, and only the rows left read their root item's first line. Channel names come from
+the filter's query of the channels. Slots are cut in the viewer's wall-clock time, so a DST
+day has 23 or 25 hours of posts.
 """
 
 from __future__ import annotations
 
 import calendar as pycalendar
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.db import models
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import RowNumber, Substr, TruncDate, TruncHour
+from django.db import connection, models
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, RowNumber, Substr, TruncDate, TruncHour
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from integrations.models import Customer, Integration
 from organizations.models import Organization
-from posts.models import Post, PostItem
+from posts.models import Post, PostGroup, PostItem
 from posts.states import State
 
 VIEWS = ("week", "day", "month", "list")
@@ -194,8 +207,11 @@ def _first_item_text():
 
 
 def posts_for(*, organization: Organization) -> QuerySet[Post]:
-    """The organization's posts whose group is not deleted, with channel and customer."""
-    return Post.objects.filter(organization=organization, group__deleted_at__isnull=True)
+    """The organization's posts whose group is not deleted."""
+    # NOT EXISTS over the small partial index of deleted groups (posts_group_deleted)
+    # rather than a join that reads every group of every organization.
+    deleted = PostGroup.objects.filter(pk=OuterRef("group_id"), deleted_at__isnull=False)
+    return Post.objects.filter(organization=organization).exclude(Exists(deleted))
 
 
 def post_get(*, organization: Organization, public_id) -> Post | None:
@@ -211,15 +227,39 @@ def post_get(*, organization: Organization, public_id) -> Post | None:
     )
 
 
-_STATE_LABELS = dict(State.choices)
+class Row(NamedTuple):
+    """One post as the calendar draws it, straight from the cursor: no model instance."""
+
+    public_id: str
+    group_id: int
+    state: str
+    epoch: float  # publish_at in seconds since 1970 (a float loads far faster than a date)
+    remote_url: str
+    integration_id: int
+    slot_total: int  # posts in its slot, drawn or not ("+N more")
+    preview: str | None
 
 
-class Chip:
-    """One post as the calendar draws it: plain attributes, no model instance to build."""
+class Card(NamedTuple):
+    """What a chip shows of its channel."""
 
-    def __init__(self, row: dict):
-        self.__dict__.update(row)
-        self.state_label = _STATE_LABELS[self.state]
+    name: str
+    avatar_url: str
+    customer_name: str | None
+
+
+_EPOCH = Func(
+    F("publish_at"),
+    template="EXTRACT(EPOCH FROM %(expressions)s)::float8",
+    output_field=FloatField(),
+)
+# The capped rows come first; only then is each drawn post's first item read, so a busy
+# month reads ~140 items, not the 3,000 the window holds.
+_DRAWN_SQL = (
+    "SELECT r.public_text, r.group_id, r.state, r.epoch, r.remote_url, r.integration_id, "
+    "r.slot_total, (SELECT SUBSTRING(i.content, 1, %s) FROM {items} i "
+    "WHERE i.post_id = r.id AND i.position = 0) FROM ({ranked}) r ORDER BY r.epoch, r.id"
+)
 
 
 def calendar_posts(
@@ -228,8 +268,8 @@ def calendar_posts(
     window: Window,
     customers=(),
     channels=(),
-) -> list[Chip]:
-    """Posts drawn in ``window``, capped per slot, each with ``slot_total`` for "+N more"."""
+) -> list[Row]:
+    """Posts drawn in ``window``, at most a slot's cap per slot, in one query."""
     posts = (
         posts_for(organization=organization)
         .filter(publish_at__gte=window.start, publish_at__lt=window.end)
@@ -240,33 +280,33 @@ def calendar_posts(
     if channel_ids := _uuids(channels):
         posts = posts.filter(integration__public_id__in=channel_ids)
     order = [F("publish_at").asc(), F("id").asc()]
-    # Only what a chip shows, as plain rows: the channel's sealed credentials are never
-    # read, and no model instance is built for each of hundreds of posts.
-    fields = {
-        "channel_name": F("integration__name"),
-        "avatar_url": F("integration__avatar_url"),
-        "customer_name": F("integration__customer__name"),
-        "preview": _first_item_text(),
-    }
-    columns = ("public_id", "group_id", "state", "publish_at", "remote_url")
+    columns = ("id", "group_id", "state", "remote_url", "integration_id")
+    computed = {"public_text": Cast("public_id", TextField()), "epoch": _EPOCH}
     if window.view == "list":
-        rows = posts.order_by(*order).values(*columns, **fields)[: LIST_LIMIT + 1]
-        return [Chip(row) for row in rows]
-    if window.view == "month":
-        slot, cap = TruncDate("publish_at", tzinfo=window.zone), MONTH_CAP
+        ranked = posts.order_by(*order).values(*columns, slot_total=Value(0), **computed)
+        ranked = ranked[: LIST_LIMIT + 1]
     else:
-        slot = TruncHour("publish_at", tzinfo=window.zone)
-        cap = DAY_CAP if window.view == "day" else WEEK_CAP
-    rows = (
-        posts.annotate(
-            slot_rank=models.Window(RowNumber(), partition_by=[slot], order_by=order),
-            slot_total=models.Window(Count("id"), partition_by=[slot]),
+        if window.view == "month":
+            slot, cap = TruncDate("publish_at", tzinfo=window.zone), MONTH_CAP
+        else:
+            slot = TruncHour("publish_at", tzinfo=window.zone)
+            cap = DAY_CAP if window.view == "day" else WEEK_CAP
+        # The cap is a window function in the database (Django filters on it with an
+        # outer query), so the rows over the cap never reach Python.
+        ranked = (
+            posts.annotate(
+                slot_rank=models.Window(RowNumber(), partition_by=[slot], order_by=order),
+                slot_total=models.Window(Count("id"), partition_by=[slot]),
+            )
+            .filter(slot_rank__lte=cap)
+            .order_by()
+            .values(*columns, "slot_total", **computed)
         )
-        .filter(slot_rank__lte=cap)
-        .order_by(*order)
-        .values(*columns, "slot_total", **fields)
-    )
-    return [Chip(row) for row in rows]
+    sql, params = ranked.query.sql_with_params()
+    query = _DRAWN_SQL.format(items=PostItem._meta.db_table, ranked=sql)
+    with connection.cursor() as cursor:
+        cursor.execute(query, (PREVIEW_CHARS, *params))
+        return [Row._make(row) for row in cursor.fetchall()]
 
 
 def late_minutes() -> int:
@@ -277,11 +317,20 @@ def attention_counts(*, organization: Organization) -> dict[str, int]:
     """In one query: scheduled posts overdue by more than the late threshold ("late"), and
     posts waiting for a person on the failures page ("attention")."""
     overdue = timezone.now() - timedelta(minutes=late_minutes())
-    late = Q(state=State.SCHEDULED, publish_at__lt=overdue)
-    attention = Q(state__in=NEEDS_ATTENTION)
+    mine = Post.objects.filter(organization=organization).order_by()
+    # Each count reads only its own partial index (posts_org_scheduled, posts_org_attention).
     # No join to the groups: deleting a group cancels its posts, so none is counted here.
-    return Post.objects.filter(late | attention, organization=organization).aggregate(
-        late=Count("id", filter=late), attention=Count("id", filter=attention)
+    late = mine.filter(state=State.SCHEDULED, publish_at__lt=overdue)
+    attention = mine.filter(state__in=NEEDS_ATTENTION)
+
+    def count(posts):
+        counted = posts.values("organization").annotate(n=Count("*")).values("n")
+        return Coalesce(Subquery(counted), 0)
+
+    return (
+        Organization.objects.filter(pk=organization.pk)
+        .values(late=count(late), attention=count(attention))
+        .get()
     )
 
 
@@ -297,15 +346,30 @@ def failed_posts(*, organization: Organization) -> QuerySet[Post]:
     )
 
 
-def filter_choices(*, organization: Organization) -> tuple[list[Customer], list[Integration]]:
-    """Customers and live channels to filter by, in two queries."""
-    customers = list(Customer.objects.filter(organization=organization).order_by("name", "id"))
-    channels = list(
-        Integration.objects.filter(organization=organization, deleted_at__isnull=True).order_by(
-            "name", "id"
-        )
+def filter_choices(*, organization: Organization) -> tuple[list, list, dict[int, Card]]:
+    """Customers and live channels to filter by, and every channel's card for the chips
+    (a deleted channel's past posts are still drawn), in two queries."""
+    customers = list(
+        Customer.objects.filter(organization=organization)
+        .order_by("name", "id")
+        .values_list("public_id", "name", named=True)
     )
-    return customers, channels
+    rows = (
+        Integration.objects.filter(organization=organization)
+        .order_by("name", "id")
+        .values_list("id", "public_id", "name", "avatar_url", "customer__name", "deleted_at")
+    )
+    channels, cards = [], {}
+    for pk, public_id, name, avatar_url, customer_name, deleted_at in rows:
+        cards[pk] = Card(name, avatar_url, customer_name)
+        if deleted_at is None:
+            channels.append(Choice(public_id, name))
+    return customers, channels, cards
+
+
+class Choice(NamedTuple):
+    public_id: uuid.UUID
+    name: str
 
 
 # -- Links -----------------------------------------------------------------------------------
@@ -332,24 +396,8 @@ def new_post_url(slug: str) -> str:
     return f"/o/{slug}/posts/new/"
 
 
-# -- Layout -----------------------------------------------------------------------------------
-@dataclass
-class Slot:
-    day: date
-    hour: int | None  # None: a whole day (month and list views)
-    posts: list = field(default_factory=list)
-    total: int = 0
-
-    @property
-    def iso(self) -> str:
-        return self.day.isoformat()
-
-    @property
-    def more(self) -> int:
-        return max(self.total - len(self.posts), 0)
-
-
-def _first_line(text: str | None) -> str:
+# -- Drawing ----------------------------------------------------------------------------------
+def first_line(text: str | None) -> str:
     for line in (text or "").splitlines():
         if line.strip():
             return line.strip()
@@ -379,138 +427,10 @@ def decorate(
             post.date_value = f"{local:%Y-%m-%d}"
             post.when_label = f"{local:%a %-d %b %Y, %H:%M}"
             post.iso = post.publish_at.isoformat()
-        post.first_line = _first_line(getattr(post, "preview", ""))
+        post.first_line = first_line(getattr(post, "preview", ""))
         post.edit_url = f"{edit_template[0]}{post.group_id}{edit_template[1]}"
         post.id_text = str(post.public_id)
         post.move_url = f"{move[0]}{post.id_text}{move[1]}"
         post.movable = movable and post.state in EDITABLE and local is not None
         decorated.append(post)
     return decorated
-
-
-# One post on the calendar. Built in Python rather than by a template include: a busy week
-# draws ~500 of these, and the template engine's per-variable cost made the page ~10 times
-# slower (bench/calendar.py). Every value is escaped; the markup mirrors the template's.
-_CHIP = (
-    '<li class="cal-post cal-{state}"{drag}><details class="cal-pop"><summary>{avatar}'
-    '<time datetime="{iso}">{time}</time> <span class="cal-text">{text}</span>'
-    '<span class="visually-hidden">, {channel}, {state_label}</span></summary>'
-    '<div class="cal-pop-body"><p><strong>{channel}</strong>{customer}<br>'
-    '<span class="cal-state cal-{state}">{state_label}</span> · {when} '
-    '<span class="muted">({zone})</span></p><p>{link}</p>{move}</div></details></li>'
-)
-_DRAG = ' draggable="true" data-local="{date}T{time}" data-label="{when}" data-channel="{channel}"'
-_MOVE = (
-    '<form method="post" action="{url}" class="cal-move" data-move-form>'
-    '<input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'
-    '<input type="hidden" name="next" value="{here}">'
-    "<fieldset><legend>Move this channel's post</legend>"
-    '<label for="d-{id}">Date</label>'
-    '<input type="date" id="d-{id}" name="date" value="{date}" required>'
-    '<label for="t-{id}">Time ({zone})</label>'
-    '<input type="time" id="t-{id}" name="time" value="{time}" required>'
-    '<button type="submit" class="button button-small">Move</button></fieldset></form>'
-)
-
-
-def _truncate(text: str, length: int) -> str:
-    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
-
-
-def render_chips(posts: list[Chip], *, zone: str, csrf: str, here: str) -> None:
-    """Give each decorated post its ``html``: the chip the calendar draws."""
-    from html import escape  # the same escaping as Django's, without its lazy wrapper
-
-    from django.utils.safestring import mark_safe
-
-    zone_e, csrf_e, here_e = escape(zone), escape(csrf), escape(here)
-    for post in posts:
-        if post.avatar_url:
-            avatar = (
-                f'<img class="cal-avatar" src="{escape(post.avatar_url)}" alt="" width="20" '
-                'height="20" loading="lazy" referrerpolicy="no-referrer">'
-            )
-        else:
-            initial = escape(post.channel_name[:1].upper())
-            avatar = (
-                f'<span class="cal-avatar cal-avatar-empty" aria-hidden="true">{initial}</span>'
-            )
-        if post.state == State.PUBLISHED and post.remote_url:
-            link = (
-                f'<a href="{escape(post.remote_url)}" rel="noopener noreferrer" '
-                'target="_blank">View on the network</a>'
-            )
-        else:
-            link = f'<a href="{escape(post.edit_url)}">Edit</a>'
-        customer = ""
-        if post.customer_name:
-            customer = f' <span class="muted">· {escape(post.customer_name)}</span>'
-        # Every value below is escaped (or is a date, a state or a UUID we formatted).
-        values = {
-            "state": post.state,
-            "state_label": escape(post.state_label),
-            "iso": post.iso,
-            "time": post.time_label,
-            "date": post.date_value,
-            "when": post.when_label,
-            "channel": escape(post.channel_name),
-            "zone": zone_e,
-        }
-        drag = move = ""
-        if post.movable:
-            drag = _DRAG.format(**values)
-            move = _MOVE.format(
-                url=escape(post.move_url), csrf=csrf_e, here=here_e, id=post.id_text, **values
-            )
-        text = escape(_truncate(post.first_line, 60)) or "(no text)"
-        html = _CHIP.format(
-            drag=drag, avatar=avatar, text=text, customer=customer, link=link, move=move, **values
-        )
-        post.html = mark_safe(html)  # noqa: S308 - built from escaped values only
-
-
-def layout(window: Window, posts: list[Post]) -> dict:
-    """Posts placed into the view's slots, in the viewer's wall-clock time."""
-    today = timezone.now().astimezone(window.zone).date()
-    if window.view == "list":
-        by_day: dict[date, Slot] = {}
-        for post in posts[:LIST_LIMIT]:
-            by_day.setdefault(post.local.date(), Slot(post.local.date(), None)).posts.append(post)
-        return {"days": list(by_day.values()), "truncated": len(posts) > LIST_LIMIT}
-
-    hourly = window.view in ("week", "day")
-    slots: dict[tuple[date, int | None], Slot] = {}
-    for post in posts:
-        key = (post.local.date(), post.local.hour if hourly else None)
-        slot = slots.get(key)
-        if slot is None:
-            slot = slots[key] = Slot(*key, total=post.slot_total)
-        slot.posts.append(post)
-
-    if not hourly:
-        weeks = []
-        for start in range(0, len(window.days), 7):
-            weeks.append(
-                [
-                    {
-                        "day": day,
-                        "slot": slots.get((day, None)) or Slot(day, None),
-                        "outside": day.month != window.month,
-                        "today": day == today,
-                    }
-                    for day in window.days[start : start + 7]
-                ]
-            )
-        return {"weeks": weeks}
-
-    days = [{"day": day, "today": day == today} for day in window.days]
-    hours = []
-    for hour in range(24):
-        hours.append(
-            {
-                "hour": hour,
-                "label": f"{hour:02d}:00",
-                "cells": [slots.get((day, hour)) or Slot(day, hour) for day in window.days],
-            }
-        )
-    return {"days": days, "hours": hours}

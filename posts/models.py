@@ -83,6 +83,13 @@ class PostGroup(models.Model):
                 name="posts_group_repeat_complete",
             )
         ]
+        # Few groups are ever deleted: lists keep out their posts by probing this small
+        # index (NOT EXISTS) instead of joining every group.
+        indexes = [
+            models.Index(
+                fields=["id"], name="posts_group_deleted", condition=Q(deleted_at__isnull=False)
+            )
+        ]
 
     def __str__(self):
         return f"Post group {self.pk}"
@@ -126,6 +133,20 @@ class Post(models.Model):
             # The engine's claim query: due scheduled posts, oldest first.
             models.Index(fields=["publish_at"], name="posts_due", condition=Q(state="scheduled")),
             models.Index(fields=["organization", "publish_at"], name="posts_calendar"),
+            # The calendar's late-post banner: an organization's overdue scheduled posts.
+            models.Index(
+                fields=["organization", "publish_at"],
+                name="posts_org_scheduled",
+                condition=Q(state="scheduled"),
+            ),
+            # The failures page and its count: posts waiting for a person, newest first.
+            models.Index(
+                models.F("organization"),
+                models.F("publish_at").desc(nulls_last=True),
+                models.F("id").desc(),
+                name="posts_org_attention",
+                condition=Q(state__in=["failed", "unconfirmed", "missed"]),
+            ),
         ]
 
     def __str__(self):

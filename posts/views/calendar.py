@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from organizations.access import organization_view
 from posts import calendar as cal
+from posts import calendar_grid as cal_grid
 from posts.services.reschedule import post_reschedule
 
 
@@ -47,18 +48,23 @@ def calendar(request):
 
     can_move = request.membership.can("posts.publish")
     slug = organization.slug
-    posts = cal.decorate(
-        cal.calendar_posts(
-            organization=organization, window=window, customers=customers, channels=channels
-        ),
-        zone=zone,
-        edit_template=cal.edit_url_template(slug),
-        movable=can_move,
-        slug=slug,
+    rows = cal.calendar_posts(
+        organization=organization, window=window, customers=customers, channels=channels
     )
-    cal.render_chips(posts, zone=zone.key, csrf=get_token(request), here=request.get_full_path())
-    customer_choices, channel_choices = cal.filter_choices(organization=organization)
+    customer_choices, channel_choices, cards = cal.filter_choices(organization=organization)
     counts = cal.attention_counts(organization=organization)
+    # The day is appended last, so the filters survive the jump to a day.
+    day_url = _calendar_url(slug, view="day", customer=customers, channel=channels) + "&date="
+    list_url = _calendar_url(slug, view="list", customer=customers, channel=channels) + "&date="
+    links = cal_grid.Links(
+        edit=cal.edit_url_template(slug),
+        move=cal.move_url_template(slug),
+        day=day_url,
+        list=list_url,
+        csrf=get_token(request),
+        here=request.get_full_path(),
+    )
+    drawn = cal_grid.chips(rows, cards=cards, zone=zone, links=links, movable=can_move)
 
     def link(**change):
         params = {"view": view, "date": anchor.isoformat(), "customer": customers}
@@ -70,8 +76,8 @@ def calendar(request):
         "organization": organization,
         "window": window,
         "zone": zone.key,
-        "grid": cal.layout(window, posts),
-        "post_count": len(posts),
+        "grid": cal_grid.layout(window, drawn, links=links, today=today),
+        "post_count": len(drawn),
         "can_move": can_move,
         "late_count": counts["late"],
         "attention_count": counts["attention"],
@@ -86,13 +92,9 @@ def calendar(request):
         "prev_url": link(date=window.prev.isoformat()),
         "next_url": link(date=window.next.isoformat()),
         "today_url": link(date=today.isoformat()),
-        # The day is appended last, so the filters survive the jump to a day.
-        "day_url": _calendar_url(slug, view="day", customer=customers, channel=channels) + "&date=",
-        "list_url": _calendar_url(slug, view="list", customer=customers, channel=channels)
-        + "&date=",
+        "day_url": day_url,
         "list_limit": cal.LIST_LIMIT,
         "new_post_url": cal.new_post_url(slug),
-        "here": request.get_full_path(),
         "today": today,
     }
     # Template date filters convert to the active zone: make it the viewer's.

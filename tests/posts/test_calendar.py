@@ -278,3 +278,100 @@ def test_navigation_keeps_the_view_and_filters(org, new_yorker, client_for):
     assert f"?view=month&amp;date=2026-02-01&amp;channel={shop.public_id}" in html
     assert f"?view=month&amp;date=2026-04-01&amp;channel={shop.public_id}" in html
     assert f"view=day&amp;channel={shop.public_id}&amp;date=2026-03-17" in html
+
+
+def test_a_post_that_can_move_is_draggable_and_carries_its_move_form(
+    org, new_yorker, acme, client_for
+):
+    post = post_at(acme, utc(2026, 3, 17, 2, 30), text="Move me")
+    post_at(
+        acme,
+        utc(2026, 3, 17, 3, 30),
+        text="Already out",
+        state=State.PUBLISHED,
+        remote_url="https://social.example/@acme/2",
+    )
+
+    html = page(client_for(new_yorker), org, view="week", date="2026-03-16")
+    cell = slot_html(html, "2026-03-16", 22)
+    out = slot_html(html, "2026-03-16", 23)
+
+    # Dropping it elsewhere fills and submits this form, in the viewer's wall-clock time.
+    assert 'draggable="true" data-local="2026-03-16T22:30"' in cell
+    assert f'action="/o/{org.slug}/calendar/posts/{post.public_id}/reschedule/"' in cell
+    assert 'name="date" value="2026-03-16"' in cell and 'name="time" value="22:30"' in cell
+    assert 'name="next" value="/o/' in cell
+    assert "Mon 16 Mar 2026, 22:30" in cell
+    assert "draggable" not in out and "/reschedule/" not in out
+
+
+def test_posts_of_a_deleted_post_group_are_not_drawn(org, new_yorker, acme, client_for):
+    from posts.services.groups import post_group_delete
+
+    kept = post_at(acme, utc(2026, 3, 17, 15, 0), text="Still here")
+    gone = post_at(
+        acme,
+        utc(2026, 3, 17, 15, 30),
+        text="Deleted after it went out",
+        state=State.PUBLISHED,
+        remote_url="https://social.example/@acme/3",
+    )
+    post_group_delete(group=gone.group, actor=new_yorker)
+    client = client_for(new_yorker)
+
+    for view in ("week", "day", "month", "list"):
+        html = page(client, org, view=view, date="2026-03-17")
+        assert "Still here" in html and "Deleted after it went out" not in html, view
+    assert kept.group.deleted_at is None
+
+
+def test_a_deleted_channels_posts_keep_its_name_and_leave_the_filter(org, new_yorker, client_for):
+    from django.utils import timezone as dj_timezone
+
+    big = customer(org, "Big client")
+    old = channel(org, name="Old account", customer=big)
+    post_at(
+        old,
+        utc(2026, 3, 17, 15, 0),
+        text="Sent before it was removed",
+        state=State.PUBLISHED,
+        remote_url="https://social.example/@old/1",
+    )
+    channel(org, name="Current account")
+    old.deleted_at = dj_timezone.now()
+    old.save(update_fields=["deleted_at"])
+
+    html = page(client_for(new_yorker), org, view="week", date="2026-03-17")
+
+    cell = slot_html(html, "2026-03-17", 11)
+    assert "Sent before it was removed" in cell and "Old account" in cell
+    assert "Big client" in cell
+    assert f'value="{old.public_id}"' not in html
+
+
+def test_day_view_caps_an_hour_and_links_the_rest_to_the_list(org, new_yorker, acme, client_for):
+    for minute in range(10):
+        post_at(acme, utc(2026, 3, 17, 15, minute), text=f"Crowded {minute}")
+
+    html = page(client_for(new_yorker), org, view="day", date="2026-03-17")
+    cell = slot_html(html, "2026-03-17", 11)
+
+    assert cell.count('class="cal-post ') == 8
+    assert "+2 more" in cell
+    assert "view=list&amp;date=2026-03-17#day-2026-03-17" in cell
+
+
+def test_list_view_stops_at_its_limit_and_says_how_to_see_the_rest(
+    org, new_yorker, acme, client_for, monkeypatch
+):
+    from posts import calendar as cal
+
+    monkeypatch.setattr(cal, "LIST_LIMIT", 2)
+    for day in (3, 4, 5):
+        post_at(acme, utc(2026, 3, day, 15, 0), text=f"March {day} post")
+
+    html = page(client_for(new_yorker), org, view="list", date="2026-03-17")
+
+    assert "March 3 post" in html and "March 4 post" in html
+    assert "March 5 post" not in html
+    assert "Only the first 2 posts of the month are listed" in html
