@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import OuterRef, Prefetch, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -16,7 +18,7 @@ from integrations import selectors as channel_selectors
 from integrations.models import Customer
 from media.models import MediaFile
 from organizations.models import ALL_SCOPES
-from postiz.api import iso_ms, parse_timestamp
+from postiz.api import IsoMicro, IsoMs, as_text, iso_ms, parse_timestamp
 from postiz.native_api import serializers as s
 from postiz.native_api.base import (
     Conflict,
@@ -410,76 +412,102 @@ def _posts_base(organization):
     ).exclude(state=State.CANCELLED)
 
 
-_POST_FIELDS = (
+# A list row, read as plain values with ids and timestamps already text (postiz.api.IsoMs):
+# lists are what clients poll, and model instances, UUID objects and datetimes made and
+# formatted again per row cost more than the rest of the request. serializers.post makes
+# the same shape from instances, for single posts.
+_POST_COLUMNS = {
+    "id_text": as_text("public_id"),
+    "group_text": as_text("group__public_id"),
+    "channel_text": as_text("integration__public_id"),
+    "publish_text": IsoMs("publish_at"),
+    "published_text": IsoMs("published_at"),
+    "settings_text": as_text("settings"),
+    "created_text": IsoMs("created_at"),
+    "updated_text": IsoMs("updated_at"),
+    "sort_text": IsoMicro("sort_at"),
+}
+_POST_VALUES = (
     "pk",
-    "public_id",
-    "group__public_id",
-    "integration__public_id",
+    *_POST_COLUMNS,
     "state",
-    "publish_at",
-    "published_at",
-    "settings",
     "error_kind",
     "error_message",
     "remote_id",
     "remote_url",
-    "created_at",
-    "updated_at",
 )
 
 
-def _post_rows(page: list[dict]) -> list[dict]:
-    """A page of posts as plain rows in three queries (posts, items, media), whatever its
-    size: lists are what clients poll, and model instances cost more than the request."""
-    ids = [r["pk"] for r in page]
+def _post_rows(page: list[tuple]) -> list[dict]:
+    """A page of posts (rows of _POST_VALUES) as the API's post objects, in two queries
+    (the posts, then their items with each item's media ids), whatever the page's size."""
     items: dict[int, list[dict]] = {}
-    item_rows = list(
+    item_rows = (
         # One array parameter instead of one parameter per id (client-side binding).
-        PostItem.objects.extra(where=["post_id = ANY(%s)"], params=[ids])
-        .order_by("post_id", "position")
-        .values("pk", "post_id", "position", "content", "delay_minutes", "remote_id", "remote_url")
-    )
-    media: dict[int, list[str]] = {}
-    for item_id, public_id in (
-        PostItemMedia.objects.extra(
-            where=["item_id = ANY(%s)"], params=[[i["pk"] for i in item_rows]]
+        PostItem.objects.extra(where=["post_id = ANY(%s)"], params=[[r[0] for r in page]])
+        .annotate(
+            media_ids=ArraySubquery(
+                PostItemMedia.objects.filter(item=OuterRef("pk"))
+                .order_by("position")
+                .values(text=as_text("media__public_id"))
+            )
         )
-        .order_by("item_id", "position")
-        .values_list("item_id", "media__public_id")
-    ):
-        media.setdefault(item_id, []).append(str(public_id))
-    for item in item_rows:
-        items.setdefault(item["post_id"], []).append(
+        .order_by("post_id", "position")
+        .values_list(
+            "post_id",
+            "position",
+            "content",
+            "delay_minutes",
+            "media_ids",
+            "remote_id",
+            "remote_url",
+        )
+    )
+    for post_id, position, content, delay, media_ids, remote_id, remote_url in item_rows:
+        items.setdefault(post_id, []).append(
             {
-                "position": item["position"],
-                "text": item["content"],
-                "delay_minutes": item["delay_minutes"],
-                "media_ids": media.get(item["pk"], []),
-                "remote_id": item["remote_id"] or None,
-                "remote_url": item["remote_url"] or None,
+                "position": position,
+                "text": content,
+                "delay_minutes": delay,
+                "media_ids": media_ids,
+                "remote_id": remote_id or None,
+                "remote_url": remote_url or None,
             }
         )
+    loads = json.loads
     return [
         {
-            "id": str(r["public_id"]),
-            "group_id": str(r["group__public_id"]),
-            "channel_id": str(r["integration__public_id"]),
-            "state": r["state"],
-            "publish_at": iso_ms(r["publish_at"]),
-            "published_at": iso_ms(r["published_at"]),
-            "settings": r["settings"] or {},
-            "items": items.get(r["pk"], []),
-            "error": (
-                {"kind": r["error_kind"], "message": r["error_message"]}
-                if r["error_message"]
-                else None
-            ),
-            "release_id": r["remote_id"] or None,
-            "release_url": r["remote_url"] or None,
-            "created_at": iso_ms(r["created_at"]),
-            "updated_at": iso_ms(r["updated_at"]),
+            "id": public_id,
+            "group_id": group_id,
+            "channel_id": channel_id,
+            "state": state,
+            "publish_at": publish_at,
+            "published_at": published_at,
+            "settings": loads(settings_text) if settings_text else {},
+            "items": items.get(pk, []),
+            "error": {"kind": error_kind, "message": error_message} if error_message else None,
+            "release_id": remote_id or None,
+            "release_url": remote_url or None,
+            "created_at": created_at,
+            "updated_at": updated_at,
         }
-        for r in page
+        for (
+            pk,
+            public_id,
+            group_id,
+            channel_id,
+            publish_at,
+            published_at,
+            settings_text,
+            created_at,
+            updated_at,
+            _sort,
+            state,
+            error_kind,
+            error_message,
+            remote_id,
+            remote_url,
+        ) in page
     ]
 
 
@@ -525,17 +553,21 @@ class Posts(NativeView):
         if after:
             moment = parse_timestamp(after[0])
             rows = rows.filter(Q(sort_at__gt=moment) | Q(sort_at=moment, pk__gt=int(after[1])))
-        page = list(rows.order_by("sort_at", "pk").values(*_POST_FIELDS)[: limit + 1])
+        # The page is chosen first and only its rows are formatted: PostgreSQL would
+        # otherwise compute every text column of every matching post before the LIMIT.
+        chosen = rows.order_by("sort_at", "pk").values("pk")[: limit + 1]
+        page = list(
+            Post.objects.filter(pk__in=chosen)
+            .annotate(sort_at=Coalesce("publish_at", "created_at"), **_POST_COLUMNS)
+            .order_by("sort_at", "pk")
+            .values_list(*_POST_VALUES)
+        )
         more = len(page) > limit
         page = page[:limit]
-        cursor = (
-            encode_cursor(
-                [(page[-1]["publish_at"] or page[-1]["created_at"]).isoformat(), page[-1]["pk"]],
-                filters,
-            )
-            if more
-            else None
-        )
+        cursor = None
+        if more:
+            last_sort = parse_timestamp(page[-1][_POST_VALUES.index("sort_text")])
+            cursor = encode_cursor([last_sort.isoformat(), page[-1][0]], filters)
         return Response({"data": _post_rows(page), "next_cursor": cursor})
 
     @extend_schema(request=s.PostCreateSerializer)

@@ -10,8 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, TextField
-from django.db.models.functions import Cast
+from django.db.models import Case, Prefetch, When
 from django.utils import timezone
 
 from integrations import selectors as channel_selectors
@@ -19,6 +18,8 @@ from integrations.models import Integration
 from media.models import MediaFile
 from postiz.api import (
     IdempotencyConflict,
+    IsoMs,
+    as_text,
     body_fingerprint,
     idempotency_begin,
     idempotency_finish,
@@ -62,26 +63,37 @@ def _occurrences(anchor, *, every, unit, until, zone_name, start: datetime, end:
     return found
 
 
-_LIST_FIELDS = (
-    "post__public_id",
+# A listed post as plain values, ids and the publish date already text (postiz.api.IsoMs):
+# this is the route clients poll, and UUID objects and datetimes made and formatted again
+# per row would cost more than the rest of the request. The typed date is read only for
+# repeating groups, whose occurrences are computed here.
+_LIST_COLUMNS = {
+    "id_text": as_text("post__public_id"),
+    "group_text": as_text("post__group__public_id"),
+    "channel_text": as_text("post__integration__public_id"),
+    "publish_text": IsoMs("post__publish_at"),
+    "repeat_anchor": Case(
+        When(post__group__repeat_every__isnull=False, then="post__publish_at"), default=None
+    ),
+    "settings_text": as_text("post__settings"),
+}
+_LIST_VALUES = (
+    *_LIST_COLUMNS,
     "post__group_id",
-    "post__group__public_id",
     "post__group__creation_method",
     "post__group__repeat_every",
     "post__group__repeat_unit",
     "post__group__repeat_until",
     "post__group__timezone",
-    "post__publish_at",
     "post__state",
     "post__remote_id",
     "post__remote_url",
-    "settings_text",
-    "post__integration__public_id",
     "post__integration__provider",
     "post__integration__name",
     "post__integration__avatar_url",
     "content",
 )
+_GROUP_AT = _LIST_VALUES.index("post__group_id")
 
 
 def posts_list(call: Call):
@@ -97,42 +109,45 @@ def posts_list(call: Call):
     if errors:
         raise invalid(*errors)
     organization = call.organization
-    roots = (
-        PostItem.objects.filter(
-            position=0,
-            post__organization=organization,
-            post__group__deleted_at__isnull=True,
-            post__integration__deleted_at__isnull=True,
-        )
-        .exclude(post__state=State.CANCELLED)
-        .annotate(settings_text=Cast("post__settings", TextField()))
-    )
+    roots = PostItem.objects.filter(
+        position=0,
+        post__organization=organization,
+        post__group__deleted_at__isnull=True,
+        post__integration__deleted_at__isnull=True,
+    ).exclude(post__state=State.CANCELLED)
     customer = call.query("customer")
     if customer:
         roots = roots.filter(post__integration__customer__public_id=_uuid(customer))
     # Two range reads instead of one OR, so each uses the (organization, publish_at) index.
     rows = list(
         roots.filter(post__publish_at__gte=start, post__publish_at__lte=end)
+        .annotate(**_LIST_COLUMNS)
         .order_by("post__publish_at", "post_id")
-        .values(*_LIST_FIELDS)
+        .values_list(*_LIST_VALUES)
     )
     repeating = list(
         roots.filter(post__group__repeat_every__isnull=False, post__publish_at__lt=start)
+        .annotate(**_LIST_COLUMNS)
         .order_by("post__publish_at", "post_id")
-        .values(*_LIST_FIELDS)
+        .values_list(*_LIST_VALUES)
     )
     rows = repeating + rows
     tags_by_group: dict[int, list[dict]] = {}
     org_id = shapes.organization_id(organization)
     stamp = iso_ms(organization.created_at)
-    links = PostGroup.tags.through.objects.filter(
-        postgroup_id__in={r["post__group_id"] for r in rows}
-    ).values_list("postgroup_id", "tag__public_id", "tag__name", "tag__color")
+    links = (
+        # One array parameter instead of one parameter per group (client-side binding).
+        PostGroup.tags.through.objects.extra(
+            where=["postgroup_id = ANY(%s)"], params=[list({r[_GROUP_AT] for r in rows})]
+        )
+        .annotate(tag_text=as_text("tag__public_id"))
+        .values_list("postgroup_id", "tag_text", "tag__name", "tag__color")
+    )
     for group_id, public_id, name, color in links:
         tags_by_group.setdefault(group_id, []).append(
             {
                 "tag": {
-                    "id": str(public_id),
+                    "id": public_id,
                     "name": name,
                     "color": color,
                     "orgId": org_id,
@@ -143,46 +158,60 @@ def posts_list(call: Call):
             }
         )
     out = []
-    for r in rows:
-        every = r["post__group__repeat_every"]
-        occurrences = _occurrences(
-            r["post__publish_at"],
-            every=every,
-            unit=r["post__group__repeat_unit"],
-            until=r["post__group__repeat_until"],
-            zone_name=r["post__group__timezone"],
-            start=start,
-            end=end,
-        )
-        if not occurrences:
-            continue
+    repeats = False
+    for (
+        public_id,
+        group_public_id,
+        channel_public_id,
+        publish_text,
+        anchor,
+        settings_text,
+        group_id,
+        creation_method,
+        every,
+        unit,
+        until,
+        zone_name,
+        state,
+        remote_id,
+        remote_url,
+        provider,
+        channel_name,
+        avatar_url,
+        content,
+    ) in rows:
         base = {
-            "id": str(r["post__public_id"]),
-            "group": str(r["post__group__public_id"]),
-            "content": html_to_text(r["content"] or ""),
-            "state": shapes.STATE_NAMES.get(r["post__state"], "ERROR"),
-            "releaseId": r["post__remote_id"] or None,
-            "releaseURL": r["post__remote_url"] or None,
-            "intervalInDays": (
-                every * (7 if r["post__group__repeat_unit"] == "week" else 1) if every else None
-            ),
-            "creationMethod": shapes.CREATION_METHODS.get(r["post__group__creation_method"], "API"),
+            "id": public_id,
+            "group": group_public_id,
+            "content": html_to_text(content or ""),
+            "publishDate": publish_text,
+            "state": shapes.STATE_NAMES.get(state, "ERROR"),
+            "releaseId": remote_id or None,
+            "releaseURL": remote_url or None,
+            "intervalInDays": (every * (7 if unit == "week" else 1) if every else None),
+            "creationMethod": shapes.CREATION_METHODS.get(creation_method, "API"),
             # The database's own JSON text: no decode and re-encode per post.
-            "settings": r["settings_text"] or "{}",
-            "tags": tags_by_group.get(r["post__group_id"], []),
+            "settings": settings_text or "{}",
+            "tags": tags_by_group.get(group_id, []),
             "integration": {
-                "id": str(r["post__integration__public_id"]),
-                "providerIdentifier": r["post__integration__provider"],
-                "name": r["post__integration__name"],
-                "picture": r["post__integration__avatar_url"] or None,
+                "id": channel_public_id,
+                "providerIdentifier": provider,
+                "name": channel_name,
+                "picture": avatar_url or None,
             },
         }
-        for when, anchor in occurrences:
-            body = {**base, "publishDate": iso_ms(when)}
-            if anchor is not None:
-                body["actualDate"] = iso_ms(anchor)
-            out.append(body)
-    if repeating:
+        if not every:
+            # A single post: the range read already kept it only if it falls inside.
+            out.append(base)
+            continue
+        repeats = True
+        occurrences = _occurrences(
+            anchor, every=every, unit=unit, until=until, zone_name=zone_name, start=start, end=end
+        )
+        for when, first in occurrences:
+            out.append({**base, "publishDate": iso_ms(when), "actualDate": iso_ms(first)})
+    if repeats:
+        # Occurrences of repeating groups fall between the single posts' dates.
         out.sort(key=lambda body: body["publishDate"])
     return json_response({"posts": out})
 

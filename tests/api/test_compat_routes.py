@@ -3,7 +3,7 @@
 import json
 import re
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.test import Client
@@ -293,6 +293,28 @@ def test_a_repeating_post_appears_once_per_occurrence(api, channel):
     ]
     assert all(p["actualDate"] == "2030-01-15T12:00:00.000Z" for p in body)
     assert body[0]["intervalInDays"] == 7
+
+
+def test_listed_dates_are_utc_milliseconds_cut_not_rounded(api, channel):
+    _create(api, channel, date="2030-01-15T12:00:00Z")
+    Post.objects.update(publish_at=datetime(2030, 1, 15, 11, 59, 59, 999999, tzinfo=UTC))
+    [post] = api.get("/public/v1/posts?startDate=2030-01-15&endDate=2030-01-16").json()["posts"]
+    assert post["publishDate"] == "2030-01-15T11:59:59.999Z"
+
+
+def test_occurrences_of_a_repeating_post_are_listed_in_date_order_among_others(api, channel):
+    _create(api, channel, date="2030-01-02T09:00:00Z", inter=2)
+    _create(api, channel, date="2030-01-03T09:00:00Z")
+    _create(api, channel, date="2030-01-05T09:00:00Z")
+    body = api.get("/public/v1/posts?startDate=2030-01-01&endDate=2030-01-07").json()["posts"]
+    assert [p["publishDate"][:10] for p in body] == [
+        "2030-01-02",
+        "2030-01-03",
+        "2030-01-04",
+        "2030-01-05",
+        "2030-01-06",
+    ]
+    assert sum("actualDate" in p for p in body) == 3
 
 
 def test_list_query_count_does_not_grow_with_posts(api, channel, django_assert_max_num_queries):

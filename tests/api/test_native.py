@@ -2,6 +2,7 @@
 per-key rate limits, and the same organization isolation as the compatible surface."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.test import Client
@@ -363,3 +364,52 @@ def test_housekeeping_forgets_old_idempotency_answers_and_rate_windows(native, c
     # The forgotten key may be used again: a new group is made.
     _group(native, channel, HTTP_IDEMPOTENCY_KEY="old")
     assert PostGroup.objects.count() == 3
+
+
+def test_a_listed_post_reads_exactly_as_its_own_page(native, channel):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    images = [
+        native.post("/api/v1/media", {"file": SimpleUploadedFile(f"{n}.png", png())}).json()["id"]
+        for n in range(2)
+    ]
+    created = native.post(
+        "/api/v1/groups",
+        {
+            "action": "schedule",
+            "publish_at": "2030-01-15T12:00:00.123456Z",
+            "content": [
+                {"text": "First", "media_ids": [images[1], images[0]]},
+                {"text": "Then", "delay_minutes": 5},
+            ],
+            "channels": [
+                {"channel_id": str(channel.public_id), "settings": {"visibility": "public"}}
+            ],
+        },
+        content_type=JSON,
+    )
+    assert created.status_code == 201, created.content
+    post = Post.objects.get(group__public_id=created.json()["id"])
+    Post.objects.filter(pk=post.pk).update(error_kind="network", error_message="Timed out")
+    [listed] = native.get("/api/v1/posts").json()["data"]
+    assert listed == native.get(f"/api/v1/posts/{post.public_id}").json()
+    assert listed["publish_at"] == "2030-01-15T12:00:00.123Z"
+    assert [i["media_ids"] for i in listed["items"]] == [[images[1], images[0]], []]
+    assert listed["settings"]["visibility"] == "public"
+    assert listed["error"] == {"kind": "network", "message": "Timed out"}
+
+
+def test_a_cursor_keeps_microseconds_so_no_post_is_skipped_or_repeated(native, channel):
+    for n in range(5):
+        _group(native, channel, text=f"p{n}")
+    base = timezone.now().replace(microsecond=0) + timedelta(days=3)
+    # Three posts inside the same millisecond, two others at its edges.
+    for post, micros in zip(Post.objects.order_by("pk"), (999, 100, 500, 0, 1000), strict=True):
+        Post.objects.filter(pk=post.pk).update(publish_at=base + timedelta(microseconds=micros))
+    seen, url = [], "/api/v1/posts?limit=2"
+    while url:
+        body = native.get(url).json()
+        seen += [p["id"] for p in body["data"]]
+        url = f"/api/v1/posts?limit=2&cursor={body['next_cursor']}" if body["next_cursor"] else None
+    expected = Post.objects.order_by("publish_at", "pk").values_list("public_id", flat=True)
+    assert seen == [str(p) for p in expected]
