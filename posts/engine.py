@@ -18,10 +18,11 @@ The rules, in one place:
   "is the post's holder still alive?" is one look at ``pg_locks``: a post whose holder is
   gone (a worker killed mid-publish) is handed back at once, and the next attempt looks
   before it sends; a live holder's posts are never taken within the lease.
-- The publisher loop (posts/runner.py) claims a batch, writes ``commit_started_at`` for
-  the whole batch in one UPDATE, sends from its threads without touching the database,
-  and records a batch of outcomes in one UPDATE for the items and one for the posts
-  (``claim_batch``, ``begin_sends``, ``send_prepared``, ``finish_batch``). Anything less
+- The publisher loop (posts/runner.py) claims a batch (one statement, then its posts and
+  items), writes ``commit_started_at`` right before the sends in one UPDATE, sends from
+  its threads without touching the database, and records a batch of outcomes in one
+  statement for the items and the posts (``claim_batch``, ``begin_sends``,
+  ``send_prepared``, ``finish_batch``). Anything less
   simple than a one-item post (threads, a look-up first, a refused channel) takes the
   one-post path, ``publish_post``.
 """
@@ -37,7 +38,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from integrations.models import Integration
@@ -53,7 +54,7 @@ from integrations.providers.base import (
 from integrations.services import integration_refresh, integration_set_status
 from posts import events
 from posts.attachments import media_for_items
-from posts.models import Post, PostItem
+from posts.models import Post, PostItem, PostItemMedia
 from posts.states import ALLOWED_FROM, State, transition
 
 logger = logging.getLogger("postiz.engine")
@@ -127,57 +128,89 @@ class Job:
 
 
 # -- Claiming ---------------------------------------------------------------------------
+# One statement, so one round trip and one implicit transaction: due posts are locked
+# (SKIP LOCKED: rows another worker is claiming are passed over), each gets its holder's
+# advisory lock before the claim commits (whoever sees the post "publishing" also sees
+# its holder's lock; a lock someone else still holds, never unless a holder outlived its
+# lease, leaves that post where it is), and the conditional move of states.transition
+# marks them publishing. Posts overdue past the grace window are the sweep's (missed,
+# never sent late); posts of a disabled channel are held until it is enabled again. The
+# last row (id NULL) says when the next scheduled post falls due, for the loop's sleep.
+_CLAIM = """
+    WITH due AS (
+        SELECT id FROM posts_post
+        WHERE state = %(scheduled)s AND publish_at <= %(now)s AND publish_at >= %(grace)s
+          AND integration_id NOT IN (
+              SELECT id FROM integrations_integration WHERE status = %(disabled)s)
+        ORDER BY publish_at, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED
+    ), held AS (
+        SELECT id FROM due WHERE pg_try_advisory_lock((%(space)s::bigint << 32) + id)
+    ), moved AS (
+        UPDATE posts_post p SET state = %(publishing)s, state_changed_at = %(changed)s,
+            attempts = p.attempts + 1
+        FROM held WHERE p.id = held.id AND p.state = ANY(%(allowed)s)
+        RETURNING p.id, p.publish_at
+    )
+    SELECT id, publish_at FROM moved
+    UNION ALL
+    SELECT NULL, min(publish_at) FROM posts_post
+    WHERE state = %(scheduled)s AND publish_at > %(now)s
+"""
+
+
 def claim_due(*, limit: int = 50, now=None) -> list[int]:
     """Any worker may call; returns the ids it now holds (scheduled → publishing), each
     also held by an advisory lock of this connection until ``unlock`` or disconnection."""
+    return _claim(limit=limit, now=now)[0]
+
+
+def _claim(*, limit: int, now=None) -> tuple[list[int], datetime | None]:
+    """``claim_due``, and when the next post falls due after ``now`` (None: nothing is
+    scheduled later)."""
     now = now or timezone.now()
-    with transaction.atomic(), connection.cursor() as cursor:
-        # Posts overdue past the grace window are the sweep's (missed, never sent late);
-        # posts of a disabled channel are held until it is enabled again.
+    with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id FROM posts_post WHERE state = %s AND publish_at <= %s "
-            "AND publish_at >= %s AND integration_id NOT IN "
-            "(SELECT id FROM integrations_integration WHERE status = %s) "
-            "ORDER BY publish_at, id LIMIT %s FOR UPDATE SKIP LOCKED",
-            [
-                State.SCHEDULED,
-                now,
-                now - timedelta(minutes=settings.POSTIZ_MISSED_GRACE_MINUTES),
-                Integration.Status.DISABLED,
-                limit,
-            ],
+            _CLAIM,
+            {
+                "scheduled": State.SCHEDULED,
+                "publishing": State.PUBLISHING,
+                "allowed": list(ALLOWED_FROM[State.PUBLISHING]),
+                "disabled": Integration.Status.DISABLED,
+                "now": now,
+                "grace": now - timedelta(minutes=settings.POSTIZ_MISSED_GRACE_MINUTES),
+                "limit": limit,
+                "space": CLAIM_SPACE,
+                "changed": timezone.now(),
+            },
         )
-        ids = [row[0] for row in cursor.fetchall()]
-        if not ids:
-            return []
-        # Taken before the claim commits: whoever sees the post "publishing" also sees its
-        # holder's lock. A lock someone else still holds (never, unless a holder outlived
-        # its lease) leaves that post where it is.
-        cursor.execute(
-            "SELECT id FROM unnest(%s::bigint[]) AS id "
-            "WHERE pg_try_advisory_lock((%s::bigint << 32) + id)",
-            [ids, CLAIM_SPACE],
-        )
-        locked = {row[0] for row in cursor.fetchall()}
-        ids = [pk for pk in ids if pk in locked]
-        if ids:
-            transition(
-                Post.objects.filter(pk__in=ids), State.PUBLISHING, attempts=F("attempts") + 1
-            )
-    return ids
+        rows = cursor.fetchall()
+    next_due = next((at for pk, at in rows if pk is None), None)
+    claimed = sorted((at, pk) for pk, at in rows if pk is not None)
+    return [pk for _, pk in claimed], next_due
 
 
 def claim_batch(*, limit: int, now=None) -> list[Job]:
     """The publisher loop calls this: claims up to ``limit`` due posts (as ``claim_due``)
-    and loads each with its channel and items, in five queries whatever the batch size."""
-    ids = claim_due(limit=limit, now=now)
+    and loads each with its channel and items, in three queries whatever the batch size."""
+    return claim_next(limit=limit, now=now)[0]
+
+
+def claim_next(*, limit: int, now=None) -> tuple[list[Job], datetime | None]:
+    """``claim_batch``, and when the next post falls due (the loop sleeps until then)."""
+    ids, next_due = _claim(limit=limit, now=now)
     if not ids:
-        return []
+        return [], next_due
     posts = {p.pk: p for p in Post.objects.select_related("integration").filter(pk__in=ids)}
     items: dict[int, list[PostItem]] = {pk: [] for pk in ids}
-    for item in PostItem.objects.filter(post_id__in=ids).order_by("post_id", "position"):
+    attached = PostItemMedia.objects.filter(item=OuterRef("pk"))
+    rows = (
+        PostItem.objects.filter(post_id__in=ids)
+        .annotate(has_media=Exists(attached))
+        .order_by("post_id", "position")
+    )
+    for item in rows:
         items[item.post_id].append(item)
-    return [Job(post=posts[pk], items=items[pk]) for pk in ids if pk in posts]
+    return [Job(post=posts[pk], items=items[pk]) for pk in ids if pk in posts], next_due
 
 
 def unlock(ids: list[int]) -> None:
@@ -260,8 +293,11 @@ def prepare_sends(jobs: list[Job]) -> list[Job]:
             progress=dict(item.progress),
         )
         ready.append(job)
-    if ready:  # one query for the whole batch's attached files
-        media = media_for_items([job.items[0].pk for job in ready])
+    # One query for the whole batch's attached files, none when nothing has any (the
+    # claim says which items do).
+    with_media = [job.items[0].pk for job in ready if getattr(job.items[0], "has_media", True)]
+    if with_media:
+        media = media_for_items(with_media)
         for job in ready:
             job.request.media = media.get(job.items[0].pk, [])
     return ready
@@ -294,20 +330,13 @@ def send_prepared(job: Job) -> None:
 
 def finish_batch(jobs: list[Job], *, announce=None) -> list[Outcome]:
     """The loop that claimed ``jobs`` calls this once their sends returned: published
-    items and posts are saved in one UPDATE each; errors go through ``_after_error``.
-    ``announce(posts)`` is handed the posts that moved to published, after the commit
-    (by default each gets its event here and now)."""
-    done = [job for job in jobs if job.result is not None and job.result.state != PENDING]
+    items and posts, and every item's step results, are saved in one statement; errors
+    go through ``_after_error``. ``announce(posts)`` is handed the posts that moved to
+    published, after the commit (by default each gets its event here and now)."""
+    published = _save_batch(jobs)
+    if published:
+        transaction.on_commit(lambda: (announce or announce_published)(published))
     outcomes = []
-    with transaction.atomic():
-        if done:
-            published = _save_published(done)
-            transaction.on_commit(lambda: (announce or announce_published)(published))
-        for job in jobs:
-            item = job.items[0]
-            if job.request.progress != item.progress:
-                # Step results (uploaded media, record keys) survive whatever happens next.
-                PostItem.objects.filter(pk=item.pk).update(progress=job.request.progress)
     for job in jobs:
         job.items[0].progress = job.request.progress  # as just saved
         if job.error is not None:
@@ -323,43 +352,68 @@ def finish_batch(jobs: list[Job], *, announce=None) -> list[Outcome]:
     return outcomes
 
 
-def _save_published(jobs: list[Job]) -> list[Post]:
-    ids, remote_ids, urls, extras, times = [], [], [], [], []
+# A batch's outcomes in one statement (one implicit transaction, one round trip): each
+# item's step results (uploaded media, record keys: they survive whatever happens next)
+# and, for the published ones (``at`` set), the network's ids on the item and the post.
+# The post moves with the same conditional move as states.transition.
+_SAVE_BATCH = """
+    WITH v AS (
+        SELECT * FROM unnest(%(posts)s::bigint[], %(items)s::bigint[], %(rids)s::text[],
+            %(urls)s::text[], %(extras)s::text[], %(progress)s::text[], %(at)s::timestamptz[])
+        AS v(post, item, rid, url, extra, progress, at)
+    ), items AS (
+        UPDATE posts_postitem i SET
+            progress = coalesce(v.progress::jsonb, i.progress),
+            remote_id = coalesce(v.rid, i.remote_id),
+            remote_url = coalesce(v.url, i.remote_url),
+            remote_extra = coalesce(v.extra::jsonb, i.remote_extra),
+            published_at = coalesce(v.at, i.published_at)
+        FROM v WHERE i.id = v.item
+    )
+    UPDATE posts_post p SET state = %(published)s, state_changed_at = %(changed)s,
+        remote_id = v.rid, remote_url = v.url, published_at = v.at,
+        error_kind = '', error_message = ''
+    FROM v WHERE p.id = v.post AND v.at IS NOT NULL AND p.state = ANY(%(allowed)s)
+    RETURNING p.id
+"""
+
+
+def _save_batch(jobs: list[Job]) -> list[Post]:
+    """Save what the sends of ``jobs`` returned; the posts that moved to published."""
+    rows = {key: [] for key in ("posts", "items", "rids", "urls", "extras", "progress", "at")}
+    done = set()
     for job in jobs:
-        ref = job.result.ref
-        ids.append(job.items[0].pk)
-        remote_ids.append(ref.id)
-        urls.append(ref.url)
-        extras.append(json.dumps(dict(ref.extra)))
-        times.append(job.sent_at)
-    posts = [job.pk for job in jobs]
+        item = job.items[0]
+        progress = job.request.progress
+        published = job.result is not None and job.result.state != PENDING
+        if not published and progress == item.progress:
+            continue  # nothing to save here; _after_error / _still_pending decide
+        ref = job.result.ref if published else None
+        rows["posts"].append(job.pk)
+        rows["items"].append(item.pk)
+        rows["rids"].append(str(ref.id) if ref else None)
+        rows["urls"].append((ref.url or "") if ref else None)
+        rows["extras"].append(json.dumps(dict(ref.extra)) if ref else None)
+        rows["progress"].append(json.dumps(progress) if progress != item.progress else None)
+        rows["at"].append(job.sent_at if ref else None)
+        if published:
+            done.add(job.pk)
+    if not rows["posts"]:
+        return []
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE posts_postitem i SET remote_id = v.rid, remote_url = v.url, "
-            "remote_extra = v.extra::jsonb, published_at = v.at "
-            "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::timestamptz[]) "
-            "AS v(id, rid, url, extra, at) WHERE i.id = v.id",
-            [ids, remote_ids, urls, extras, times],
-        )
-        # The same conditional move as states.transition, one row per post.
-        cursor.execute(
-            "UPDATE posts_post p SET state = %s, state_changed_at = %s, remote_id = v.rid, "
-            "remote_url = v.url, published_at = v.at, error_kind = '', error_message = '' "
-            "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::timestamptz[]) "
-            "AS v(id, rid, url, at) WHERE p.id = v.id AND p.state = ANY(%s) RETURNING p.id",
-            [
-                State.PUBLISHED,
-                timezone.now(),
-                posts,
-                remote_ids,
-                urls,
-                times,
-                list(ALLOWED_FROM[State.PUBLISHED]),
-            ],
+            _SAVE_BATCH,
+            {
+                **rows,
+                "published": State.PUBLISHED,
+                "changed": timezone.now(),
+                "allowed": list(ALLOWED_FROM[State.PUBLISHED]),
+            },
         )
         moved = {row[0] for row in cursor.fetchall()}
     for job in jobs:
-        job.extra["state"] = State.PUBLISHED if job.pk in moved else "skipped"
+        if job.pk in done:
+            job.extra["state"] = State.PUBLISHED if job.pk in moved else "skipped"
     return [job.post for job in jobs if job.pk in moved]
 
 

@@ -29,18 +29,22 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Min
 from django.utils import timezone
 
 from integrations.providers import provider_classes
 from posts import engine
 from posts.models import Post
-from posts.states import State
 
 logger = logging.getLogger("postiz.publisher")
 
 MAX_SLEEP = 1.0  # seconds: the longest a newly due post waits to be claimed
-MIN_SLEEP = 0.05  # due rows locked by another loop: wait a moment rather than spin
+MIN_SLEEP = 0.01  # never spin
+# A loop holds up to this many posts per thread: the next ones are claimed while the
+# current ones are sent, so a thread that is done takes the next post at once instead of
+# waiting for the loop to save outcomes and claim again. Claimed posts still waiting for a
+# thread are not marked started (Starter), so if the worker dies they go out later
+# without doubt.
+PREFETCH = 2
 # After the first send of a wait returns, gather others this long so the outcomes are
 # saved (and the freed slots claimed) in one batch rather than one at a time.
 GATHER = 0.02
@@ -48,6 +52,8 @@ GATHER = 0.02
 ORPHAN_CHECK = 5.0
 # While every send slot is busy (a burst), events wait for publishing, at most this long.
 ANNOUNCE_DELAY = 30.0
+# Events recorded together at most (the batches that waited are merged up to this).
+ANNOUNCE_BATCH = 500
 # The high 32 bits of a slot's advisory-lock key (ASCII "pub!"); the low bits: the slot.
 SLOT_SPACE = 0x70756221
 
@@ -157,7 +163,7 @@ class Announcer:
                         self._changed.wait()
                     if not self._queue:
                         return
-                    added, posts = self._queue[0]
+                    added = self._queue[0][0]
                     if (
                         not self._closed
                         and self._busy()
@@ -165,7 +171,10 @@ class Announcer:
                     ):
                         self._changed.wait(0.2)
                         continue
-                    self._queue.popleft()
+                    # What waited goes out together: a handful of queries per call.
+                    posts = []
+                    while self._queue and len(posts) < ANNOUNCE_BATCH:
+                        posts += self._queue.popleft()[1]
                 try:
                     engine.announce_published(posts)
                 except Exception:  # events never stop publishing
@@ -229,12 +238,14 @@ def run(
     starter = Starter()
     # More is due than this loop can take right now: a burst.
     backlog = False
-    announcer = Announcer(busy=lambda: backlog)
+    next_due = None
+    # Events wait while every thread is sending and more posts wait for one.
+    announcer = Announcer(busy=lambda: backlog or len(held) > workers)
     try:
         while time.monotonic() < deadline:
-            free = workers - len(held)
+            free = workers * PREFETCH - len(held)
             if free > 0:
-                jobs = engine.claim_batch(limit=free)
+                jobs, next_due = engine.claim_next(limit=free)
                 backlog = len(jobs) == free
                 if jobs:
                     engine.prepare_sends(jobs)
@@ -251,7 +262,7 @@ def run(
             # Sleep until a send returns, or (when nothing more is due) the next due post.
             timeout = max(deadline - time.monotonic(), 0.0)
             if not backlog:
-                timeout = min(timeout, _until_next_due())
+                timeout = min(timeout, _until(next_due))
             if held:
                 done, _ = wait(held, timeout=timeout, return_when=FIRST_COMPLETED)
                 if done and len(done) < workers // 4:
@@ -313,9 +324,10 @@ def _publish(job: engine.Job, limits, starter: Starter) -> None:
             connection.close()
 
 
-def _until_next_due() -> float:
-    next_due = Post.objects.filter(state=State.SCHEDULED).aggregate(at=Min("publish_at"))["at"]
+def _until(next_due) -> float:
+    """Seconds to sleep for a post due at ``next_due`` (as the last claim saw it): until
+    then, and at most MAX_SLEEP, so a post scheduled "now" meanwhile waits no longer."""
     wait_for = MAX_SLEEP
     if next_due is not None:
-        wait_for = min(wait_for, max((next_due - timezone.now()) / timedelta(seconds=1), 0.0))
+        wait_for = min(wait_for, (next_due - timezone.now()) / timedelta(seconds=1))
     return max(wait_for, MIN_SLEEP)

@@ -5,14 +5,16 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.utils import timezone
 from werkzeug import Response
 
 from integrations.models import Integration
 from integrations.providers import get_provider
+from media.models import MediaFile
 from posts import engine
-from posts.models import Post, PostItem
+from posts.models import Post, PostItem, PostItemMedia
 from posts.states import State
 from tests.posts.helpers import BOT, make_post, status
 
@@ -360,7 +362,7 @@ def test_a_batch_is_published_with_each_items_own_key_and_announced_once(
     assert sorted(p.pk for p in announced) == sorted(p.pk for p in posts)
 
 
-def test_saving_a_batch_takes_the_same_few_queries_for_one_post_or_forty(
+def test_claiming_and_saving_a_batch_take_the_same_few_queries_for_one_post_or_forty(
     mastodon, httpserver, django_assert_max_num_queries
 ):
     httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_json(status("1"))
@@ -368,11 +370,13 @@ def test_saving_a_batch_takes_the_same_few_queries_for_one_post_or_forty(
     def queries_for(count):
         for n in range(count):
             make_post(mastodon, f"post {n}")
-        jobs = engine.claim_batch(limit=count)
-        engine.begin_sends(jobs)
+        with django_assert_max_num_queries(3):  # claim, posts with channels, items
+            jobs = engine.claim_batch(limit=count)
+            engine.prepare_sends(jobs)  # no attached files: no query for them
+        engine.mark_started(jobs)
         for job in jobs:
             engine.send_prepared(job)
-        with django_assert_max_num_queries(4):  # savepoint, items, posts, release
+        with django_assert_max_num_queries(1):  # items and posts in one statement
             engine.finish_batch(jobs, announce=lambda posts: None)
         return jobs
 
@@ -585,3 +589,45 @@ def test_a_resend_relies_on_a_key_only_while_that_network_honours_it(network, sa
     # hour); Discord checks a nonce for a few minutes only, so resending could post twice.
     item = PostItem(commit_started_at=timezone.now() - timedelta(minutes=3))
     assert engine._safe_to_resend(get_provider(network), item) is safe
+
+
+def test_on_the_batch_path_an_uploaded_file_is_kept_when_the_status_is_refused(
+    mastodon, httpserver, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    photo = MediaFile.objects.create(
+        organization=mastodon.organization,
+        file=ContentFile(b"\x89PNG tiny", name="cat.png"),
+        name="cat.png",
+        kind=MediaFile.Kind.IMAGE,
+        mime_type="image/png",
+        size=10,
+        width=2,
+        height=2,
+    )
+    post = make_post(mastodon, "With a cat")
+    PostItemMedia.objects.create(item=post.items.get(), media=photo, position=0)
+    uploads, statuses = [], []
+
+    def upload(request):
+        uploads.append(request)
+        return Response(json.dumps({"id": "m1", "url": "https://files.example/m1.png"}))
+
+    def publish(request):
+        statuses.append(request.get_json())
+        if len(statuses) == 1:
+            return Response('{"error": "Too many requests"}', status=429)
+        return Response(json.dumps(status("7")), content_type="application/json")
+
+    httpserver.expect_request("/api/v2/media", method="POST").respond_with_handler(upload)
+    httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_handler(publish)
+
+    publish_batch()
+    assert fresh(post).state == State.SCHEDULED  # waits for the rate limit
+    assert post.items.get().progress["media"]["0"]["id"] == "m1"
+
+    Post.objects.filter(pk=post.pk).update(publish_at=timezone.now() - timedelta(seconds=1))
+    publish_batch()
+    assert fresh(post).state == State.PUBLISHED
+    assert len(uploads) == 1  # the retry reused the uploaded file
+    assert [s.get("media_ids") for s in statuses] == [["m1"], ["m1"]]
