@@ -403,8 +403,8 @@ POSTIZ_MEDIA_MAX_VIDEO_MB = env.int("POSTIZ_MEDIA_MAX_VIDEO_MB", default=1024)
 POSTIZ_MEDIA_MAX_DOCUMENT_MB = env.int("POSTIZ_MEDIA_MAX_DOCUMENT_MB", default=100)
 POSTIZ_MEDIA_QUOTA_MB = env.int("POSTIZ_MEDIA_QUOTA_MB", default=5120)
 # Fetching a file from an address: seconds to connect, between two reads, and in all.
-POSTIZ_MEDIA_FETCH_TIMEOUT = env.float("POSTIZ_MEDIA_FETCH_TIMEOUT", default=10.0)
-POSTIZ_MEDIA_FETCH_TOTAL_SECONDS = env.int("POSTIZ_MEDIA_FETCH_TOTAL_SECONDS", default=600)
+POSTIZ_MEDIA_FETCH_TIMEOUT = env.float("POSTIZ_MEDIA_FETCH_TIMEOUT", default=5.0)
+POSTIZ_MEDIA_FETCH_TOTAL_SECONDS = env.int("POSTIZ_MEDIA_FETCH_TOTAL_SECONDS", default=30)
 # Networks fetch media by URL, so files must be reachable from outside: on local disk
 # they are served at SITE_URL + MEDIA_URL (by the app when DEBUG, else by the web server);
 # with a bucket, by the bucket or its public domain.
