@@ -195,12 +195,44 @@ def claim_batch(*, limit: int, now=None) -> list[Job]:
     return claim_next(limit=limit, now=now)[0]
 
 
+# What a send never reads, left out of a claim's rows (in a burst, turning each row into
+# objects costs more than the query).
+_NOT_FOR_SENDING = (
+    "customized",
+    "remote_id",
+    "remote_url",
+    "published_at",
+    "error_kind",
+    "error_message",
+    "state_changed_at",
+    "created_at",
+    "updated_at",
+    "integration__profile_url",
+    "integration__avatar_url",
+    "integration__token_expires_at",
+    "integration__refresh_expires_at",
+    "integration__scopes",
+    "integration__last_error",
+    "integration__last_error_at",
+    "integration__last_refreshed_at",
+    "integration__posting_times",
+    "integration__timezone",
+    "integration__created_at",
+    "integration__updated_at",
+)
+
+
 def claim_next(*, limit: int, now=None) -> tuple[list[Job], datetime | None]:
     """``claim_batch``, and when the next post falls due (the loop sleeps until then)."""
     ids, next_due = _claim(limit=limit, now=now)
     if not ids:
         return [], next_due
-    posts = {p.pk: p for p in Post.objects.select_related("integration").filter(pk__in=ids)}
+    posts = {
+        p.pk: p
+        for p in Post.objects.select_related("integration")
+        .defer(*_NOT_FOR_SENDING)
+        .filter(pk__in=ids)
+    }
     items: dict[int, list[PostItem]] = {pk: [] for pk in ids}
     attached = PostItemMedia.objects.filter(item=OuterRef("pk"))
     rows = (
@@ -309,9 +341,11 @@ def mark_started(jobs: list[Job]) -> None:
     if not jobs:
         return
     started = timezone.now()
-    PostItem.objects.filter(pk__in=[job.items[0].pk for job in jobs]).update(
-        commit_started_at=started
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE posts_postitem SET commit_started_at = %s WHERE id = ANY(%s)",
+            [started, [job.items[0].pk for job in jobs]],
+        )
     for job in jobs:
         job.items[0].commit_started_at = started
 

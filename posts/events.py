@@ -76,7 +76,9 @@ def _record_posts(event, post_ids, *, organization_id=None, message="") -> None:
     from posts.services import notifications, webhooks
 
     first_text = PostItem.objects.filter(post=OuterRef("pk")).order_by("position")
-    posts = Post.objects.select_related("organization", "integration", "group").annotate(
+    # The channel's credentials are never told; not decrypting them keeps a burst cheap.
+    posts = Post.objects.select_related("organization", "integration", "group")
+    posts = posts.defer("integration__credentials").annotate(
         first_text=Subquery(first_text.values("content")[:1])
     )
     if organization_id is not None:  # the caller named the tenant: hold it to that
