@@ -323,6 +323,7 @@ def prepare_sends(jobs: list[Job]) -> list[Job]:
             settings=dict(post.settings),
             scheduled_at=post.publish_at,
             progress=dict(item.progress),
+            ends_thread=True,  # a one-item post is its own last item
         )
         ready.append(job)
     # One query for the whole batch's attached files, none when nothing has any (the
@@ -494,6 +495,7 @@ def publish_post(post_id: int) -> Outcome:
             scheduled_at=post.publish_at,
             progress=item.progress,
             media=media_for_items([item.pk]).get(item.pk, []),
+            ends_thread=index == len(items) - 1,
         )
         try:
             result = _publish_item(provider, integration, item, request)

@@ -729,14 +729,6 @@ def test_a_network_blip_on_the_last_part_of_a_drip_thread_is_retried_not_failed(
 
 
 # -- Settings the composer offers --------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="ThreadsProvider.publish sends the closing reply with the item whose "
-    "PublishRequest.ends_thread is set, but posts/engine.py does not set it yet: "
-    "publish_post needs ends_thread=index == len(items) - 1 and prepare_sends "
-    "ends_thread=True (a one-item post is its own last item)",
-)
 def test_the_threads_closing_reply_goes_out_after_the_thread(ctx, owner):
     base = f"/g/v1.0/{THREADS_USER}"
     channel = threads_connect(ctx)
