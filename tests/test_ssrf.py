@@ -193,3 +193,25 @@ def test_a_webhook_to_a_private_address_is_refused_for_good_when_it_is_sent(guar
     assert (attempt.delivered, attempt.permanent) == (False, True)
     assert "private or local address" in attempt.error
     assert internet.dials == []
+
+
+def test_a_networks_server_a_person_gave_is_reached_at_the_address_that_was_vetted(
+    guarded, internet, httpserver, public_site
+):
+    # A Mastodon server someone connected: its name answers public to the guard, then
+    # this machine; the provider's request still goes to the public address.
+    httpserver.expect_request("/api/v1/instance").respond_with_json({"uri": "internal"})
+    public_site.expect_request("/api/v1/instance").respond_with_json({"uri": "social.example"})
+    internet.name("rebind.example", PUBLIC_ADDRESS, "127.0.0.1")
+    internet.route(PUBLIC_ADDRESS, httpserver.port, public_site.port)
+
+    provider = MastodonProvider()
+    url = f"http://rebind.example:{httpserver.port}/api/v1/instance"
+    response = provider.request("GET", url, phase=Phase.READ)
+
+    assert response.json() == {"uri": "social.example"}
+    assert httpserver.log == []
+    assert internet.lookups == ["rebind.example"]  # resolved once
+    assert internet.dials == [(PUBLIC_ADDRESS, httpserver.port)]
+    (request, _), *_ = public_site.log
+    assert request.headers["User-Agent"] == provider.session.headers["User-Agent"]

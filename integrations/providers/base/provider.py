@@ -39,7 +39,7 @@ from integrations.providers.base.http import (
     retry_after_seconds,
 )
 from integrations.providers.base.redaction import _redaction
-from postiz.ssrf import UnsafeURL, check_url
+from postiz.ssrf import UnsafeURL, check_url, guarded_session
 
 logger = logging.getLogger("postiz.providers")
 
@@ -84,6 +84,7 @@ class Provider:
     def __init__(self):
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
+        self._person_session: requests.Session | None = None
         # (connect, read) seconds; tests shorten them to provoke timeouts.
         self.timeout = TIMEOUT
         self.upload_timeout = UPLOAD_TIMEOUT
@@ -367,11 +368,18 @@ class Provider:
         webhook, an upload URL a network handed back) passes the SSRF guard first and is
         fetched without following redirects, which could lead anywhere.
         """
+        session = self.session
         if not self._is_configured_endpoint(url):
-            self.guard(url)
+            # Vetted by the session itself: the host is resolved once, checked, and the
+            # connection goes to that very address.
             kwargs.setdefault("allow_redirects", False)
+            session = self._guarded_session()
         try:
-            response = self.session.request(method, url, timeout=timeout or self.timeout, **kwargs)
+            response = session.request(method, url, timeout=timeout or self.timeout, **kwargs)
+        except UnsafeURL as error:
+            raise ProviderError(
+                ErrorKind.PERMISSION_DENIED, str(error), network_code="unsafe_url", field="url"
+            ) from None
         except requests.RequestException as exc:
             logger.info(
                 "%s %s %s failed: %s", self.identifier, method, self.redact(url), type(exc).__name__
@@ -409,6 +417,14 @@ class Provider:
         return any(
             origin == _origin(base) for base in (*self.endpoints.values(), *overrides.values())
         )
+
+    def _guarded_session(self) -> requests.Session:
+        """The session for person-given addresses: it connects to the address the guard
+        vetted, so a second DNS answer cannot lead the request to this machine."""
+        if self._person_session is None:
+            self._person_session = guarded_session()
+        self._person_session.headers.update(self.session.headers)
+        return self._person_session
 
     def guard(self, url: str) -> None:
         """Refuse a person-given address that leads to a private or local host."""
