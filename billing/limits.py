@@ -92,9 +92,15 @@ def effective_plan(organization: Organization, *, subscription: Subscription | N
     """The plan whose limits apply now: the subscription's while it is paid (or in its
     grace period after a failed payment), the free plan's otherwise."""
     if subscription is None:
-        subscription = (
-            Subscription.objects.select_related("plan").filter(organization=organization).first()
-        )
+        if Organization.subscription.is_cached(organization):
+            # Read with the organization already (the API key lookup joins it): no query.
+            subscription = Organization.subscription.related.get_cached_value(organization)
+        else:
+            subscription = (
+                Subscription.objects.select_related("plan")
+                .filter(organization=organization)
+                .first()
+            )
     if subscription is not None:
         if subscription.status in _GOOD:
             return subscription.plan

@@ -265,3 +265,33 @@ def test_createapikey_refuses_unknown_scopes_and_organizations(org):
         call_command("createapikey", "--organization", "acme", "--name", "x", "--scopes", "nope")
     with pytest.raises(CommandError, match="No organization"):
         call_command("createapikey", "--organization", "zzz", "--name", "x")
+
+
+def test_a_billed_key_is_read_with_its_plan_in_one_query_and_nothing_is_cached(
+    org, settings, django_assert_num_queries
+):
+    from billing.limits import LimitReached, require_api
+    from billing.models import Plan, Subscription
+
+    settings.STRIPE_SECRET_KEY = "sk_test_only_makes_billing_enforced"
+    paid = Plan.objects.filter(api_access=True).first()
+    subscription = Subscription.objects.create(
+        organization=org,
+        plan=paid,
+        stripe_subscription_id="sub_1",
+        price_id="price_1",
+        interval="month",
+        status="active",
+    )
+    key, raw = make_key(org)
+    with django_assert_num_queries(1):
+        found = api_key_authenticate(raw_key=raw)
+        require_api(found.organization)
+    # A lapsed subscription counts from the very next request.
+    subscription.status = "canceled"
+    subscription.save()
+    with pytest.raises(LimitReached):
+        require_api(api_key_authenticate(raw_key=raw).organization)
+    key.revoked_at = timezone.now()
+    key.save()
+    assert api_key_authenticate(raw_key=raw) is None
