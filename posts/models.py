@@ -20,6 +20,8 @@ class Tag(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="tags")
     name = models.CharField(max_length=50)
     color = models.CharField(max_length=7, default="#5b4bdb", help_text="A #rrggbb colour.")
+    created_at = models.DateTimeField(default=now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]

@@ -114,7 +114,13 @@ def channel(row: Integration) -> dict:
 
 
 def tag(row: Tag) -> dict:
-    return {"id": str(row.public_id), "name": row.name, "color": row.color}
+    return {
+        "id": str(row.public_id),
+        "name": row.name,
+        "color": row.color,
+        "created_at": iso_ms(row.created_at),
+        "updated_at": iso_ms(row.updated_at),
+    }
 
 
 def post(row: Post) -> dict:

@@ -49,15 +49,14 @@ def integration(channel: Integration) -> dict:
 
 
 def tag(row: Tag, organization: Organization) -> dict:
-    # Tags keep no timestamps; their group's are the closest truth we have.
     return {
         "id": str(row.public_id),
         "name": row.name,
         "color": row.color,
         "orgId": organization_id(organization),
-        "deletedAt": None,
-        "createdAt": None,
-        "updatedAt": None,
+        "deletedAt": None,  # a deleted tag is gone, not kept
+        "createdAt": iso_ms(row.created_at),
+        "updatedAt": iso_ms(row.updated_at),
     }
 
 

@@ -180,7 +180,7 @@ def tag_update(*, tag: Tag, actor, name: str, color: str) -> Tag:
     """posts.edit; renames and recolours; posts keep the tag."""
     tag.name = _clean_name(name, max_length=50, what="tag")
     tag.color = _clean_color(color)
-    return _save_tag(tag, ["name", "color"])
+    return _save_tag(tag, ["name", "color", "updated_at"])
 
 
 @transaction.atomic

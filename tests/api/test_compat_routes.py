@@ -268,7 +268,9 @@ def test_list_returns_posts_in_range_wrapped_with_exact_shape(api, channel, org)
     assert post["creationMethod"] == "API"
     assert isinstance(post["settings"], str)
     assert json.loads(post["settings"])["__type"] == "mastodon"
-    assert post["tags"][0]["tag"]["name"] == "Launch"
+    tag = post["tags"][0]["tag"]
+    assert tag["name"] == "Launch" and tag["color"] == "#112233" and tag["deletedAt"] is None
+    assert TS.match(tag["createdAt"]) and TS.match(tag["updatedAt"])  # never null
     assert post["integration"] == {
         "id": str(channel.public_id),
         "providerIdentifier": "mastodon",

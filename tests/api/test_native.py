@@ -263,7 +263,9 @@ def test_tags_crud_with_a_clash_as_409(native):
     clash = native.post("/api/v1/tags", {"name": "launch"}, content_type=JSON)
     assert clash.status_code == 409
     url = created["Location"]
-    assert native.patch(url, {"color": "#000000"}, content_type=JSON).json()["color"] == "#000000"
+    patched = native.patch(url, {"color": "#000000"}, content_type=JSON).json()
+    assert patched["color"] == "#000000"
+    assert patched["updated_at"] >= patched["created_at"] == created.json()["created_at"]
     assert native.delete(url).status_code == 204
     assert not Tag.objects.exists()
 
