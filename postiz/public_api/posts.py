@@ -134,16 +134,22 @@ def posts_list(call: Call):
     rows = repeating + rows
     tags_by_group: dict[int, list[dict]] = {}
     org_id = shapes.organization_id(organization)
-    stamp = iso_ms(organization.created_at)
     links = (
         # One array parameter instead of one parameter per group (client-side binding).
         PostGroup.tags.through.objects.extra(
             where=["postgroup_id = ANY(%s)"], params=[list({r[_GROUP_AT] for r in rows})]
         )
-        .annotate(tag_text=as_text("tag__public_id"))
-        .values_list("postgroup_id", "tag_text", "tag__name", "tag__color")
+        .annotate(
+            tag_text=as_text("tag__public_id"),
+            created_text=IsoMs("tag__created_at"),
+            updated_text=IsoMs("tag__updated_at"),
+        )
+        .values_list(
+            "postgroup_id", "tag_text", "tag__name", "tag__color", "created_text", "updated_text"
+        )
     )
-    for group_id, public_id, name, color in links:
+    # shapes.tag's object, from plain values.
+    for group_id, public_id, name, color, created, updated in links:
         tags_by_group.setdefault(group_id, []).append(
             {
                 "tag": {
@@ -152,8 +158,8 @@ def posts_list(call: Call):
                     "color": color,
                     "orgId": org_id,
                     "deletedAt": None,
-                    "createdAt": stamp,
-                    "updatedAt": stamp,
+                    "createdAt": created,
+                    "updatedAt": updated,
                 }
             }
         )

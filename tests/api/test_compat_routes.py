@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from integrations.models import Integration
+from postiz.api import iso_ms
 from posts.models import Notification, Post, PostGroup, Tag
 from posts.states import State
 from tests.api.helpers import make_key
@@ -271,6 +272,9 @@ def test_list_returns_posts_in_range_wrapped_with_exact_shape(api, channel, org)
     tag = post["tags"][0]["tag"]
     assert tag["name"] == "Launch" and tag["color"] == "#112233" and tag["deletedAt"] is None
     assert TS.match(tag["createdAt"]) and TS.match(tag["updatedAt"])  # never null
+    launch = Tag.objects.get(name="Launch")
+    assert tag["createdAt"] == iso_ms(launch.created_at)
+    assert tag["updatedAt"] == iso_ms(launch.updated_at)
     assert post["integration"] == {
         "id": str(channel.public_id),
         "providerIdentifier": "mastodon",
