@@ -1,0 +1,427 @@
+"""Checking a post group before it is saved: the one validator the composer's live
+checks, the REST API and the publishing path share.
+
+``post_validate`` answers, per channel, what would stop the group going out (errors) and
+what the person may want to know (warnings), counted and judged the way each network does.
+The inputs (``ItemInput``, ``ChannelInput``) are what every caller builds from its form or
+request body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone as dj_timezone
+
+from integrations.models import Integration
+from integrations.providers import get_provider, provider_classes
+from integrations.providers.base import Draft, DraftItem, Issue, MediaItem
+from media.models import MediaFile
+from organizations.models import Organization
+from postiz.timezones import validate_timezone
+from posts.models import PostGroup, Tag
+from posts.services.queue import next_free_slot
+
+# Issues that concern the whole group (no channel chosen, a date in the past) are keyed
+# under this id in the per-channel answer; real channel ids start at 1.
+GENERAL = 0
+
+ACTIONS = ("draft", "schedule", "now", "queue")
+# A "schedule" a few seconds in the past (a slow form, a clock a little behind) still
+# goes out at once instead of being refused.
+PAST_GRACE = timedelta(minutes=1)
+MAX_ITEMS = 25
+MAX_DELAY_MINUTES = 7 * 24 * 60
+
+# Issues that stop even a draft from being saved: things that do not exist. A draft may
+# be too long, or aimed at a channel that needs reconnecting; it is fixed before it goes.
+_DRAFT_BLOCKERS = frozenset(
+    {
+        "channels_required",
+        "channels_duplicate",
+        "channel_not_found",
+        "channel_unsupported",
+        "media_not_found",
+        "tag_not_found",
+        "action_invalid",
+        "timezone_invalid",
+        "repeat_invalid",
+        "items_invalid",
+    }
+)
+
+
+@dataclass
+class ItemInput:
+    """One item of a thread: the root, then replies (or a first comment)."""
+
+    text: str
+    media_ids: list[int] = field(default_factory=list)
+    delay_minutes: int = 0
+    # Per-file alt text, by media id; the library file's own alt text otherwise.
+    alt_texts: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass
+class ChannelInput:
+    """A channel to post to; ``items=None`` posts the group's global thread."""
+
+    integration_id: int
+    items: list[ItemInput] | None = None
+    settings: dict = field(default_factory=dict)
+
+
+class PostValidationError(Exception):
+    """Nothing was saved: ``issues_by_channel`` says what to fix ({channel id: [Issue]},
+    with ``GENERAL`` for the group as a whole)."""
+
+    def __init__(self, issues_by_channel: dict[int, list[Issue]], message: str = ""):
+        self.issues_by_channel = issues_by_channel
+        if not message:
+            first = next(
+                (i for issues in issues_by_channel.values() for i in issues if _blocks(i)),
+                None,
+            )
+            message = first.message if first else "The post has errors."
+        self.message = message
+        super().__init__(message)
+
+
+class PostNotEditable(Exception):
+    """The group has a post that is going out or went out; nothing was changed."""
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+def _blocks(issue: Issue) -> bool:
+    return issue.severity == "error"
+
+
+# -- Media ------------------------------------------------------------------------------
+def media_item_for(media_file: MediaFile, alt_text: str = "") -> MediaItem:
+    """What a provider's validator (and publisher) sees of a library file."""
+    try:
+        from media.services import media_as_item
+    except ImportError:
+        media_as_item = None
+    if media_as_item is not None:
+        return media_as_item(media_file, alt_text=alt_text)
+    try:
+        url = media_file.file.url
+    except ValueError:
+        url = ""
+
+    def read() -> bytes:
+        with media_file.file.open("rb") as handle:
+            return handle.read()
+
+    return MediaItem(
+        mime_type=media_file.mime_type,
+        size=media_file.size,
+        read=read,
+        filename=media_file.name,
+        width=media_file.width,
+        height=media_file.height,
+        duration=media_file.duration,
+        alt_text=alt_text or media_file.alt_text,
+        public_url=url if url.startswith(("http://", "https://")) else "",
+    )
+
+
+# -- Validation -------------------------------------------------------------------------
+@dataclass
+class _Plan:
+    """What validation resolved, reused by the writers so nothing is read twice."""
+
+    issues: dict[int, list[Issue]]
+    integrations: dict[int, Integration]
+    media: dict[int, MediaFile]
+    tags: list[Tag]
+    publish_at: datetime | None
+    zone: str
+
+
+def _as_items(raw: Sequence[ItemInput] | None) -> list[ItemInput]:
+    return [item if isinstance(item, ItemInput) else ItemInput(**item) for item in raw or []]
+
+
+def _plan(
+    *,
+    organization: Organization,
+    content: Sequence[ItemInput],
+    channels: Sequence[ChannelInput],
+    action: str,
+    publish_at: datetime | None,
+    timezone: str | None = None,
+    tags: Iterable[int] = (),
+    repeat_every=None,
+    repeat_unit: str = "",
+    repeat_until=None,
+    now: datetime | None = None,
+) -> _Plan:
+    now = now or dj_timezone.now()
+    general: list[Issue] = []
+    issues: dict[int, list[Issue]] = {GENERAL: general}
+    content = _as_items(content)
+    zone = timezone or organization.timezone or "UTC"
+
+    if action not in ACTIONS:
+        general.append(Issue("action_invalid", f"Choose one of: {', '.join(ACTIONS)}.", "action"))
+    try:
+        validate_timezone(zone)
+    except ValidationError:
+        general.append(
+            Issue(
+                "timezone_invalid",
+                f"{zone} is not a time zone we know; pick one such as Europe/Paris.",
+                "timezone",
+            )
+        )
+        zone = "UTC"
+    if not channels:
+        general.append(Issue("channels_required", "Choose at least one channel.", "channels"))
+    general += _repeat_issues(repeat_every, repeat_unit, repeat_until)
+
+    # Channels: one query, scoped to the organization; anything else is "not found".
+    wanted_ids = [c.integration_id for c in channels]
+    if len(set(map(str, wanted_ids))) != len(wanted_ids):
+        general.append(Issue("channels_duplicate", "Choose each channel once.", "channels"))
+    found = {
+        i.pk: i
+        for i in Integration.objects.filter(
+            organization=organization, deleted_at__isnull=True, pk__in=_ints(wanted_ids)
+        )
+    }
+    # Media and tags: one query each, scoped the same way.
+    all_items = list(content)
+    for channel in channels:
+        all_items += _as_items(channel.items)
+    media_ids = {m for item in all_items for m in item.media_ids}
+    media = {
+        m.pk: m
+        for m in MediaFile.objects.filter(
+            organization=organization, deleted_at__isnull=True, pk__in=_ints(media_ids)
+        )
+    }
+    tag_ids = _ints(tags)
+    found_tags = list(Tag.objects.filter(organization=organization, pk__in=tag_ids))
+    if len(found_tags) != len(set(tag_ids)) or len(tag_ids) != len(list(tags)):
+        general.append(Issue("tag_not_found", "One of the tags does not exist.", "tags"))
+
+    when = publish_at
+    if action == "schedule":
+        if publish_at is None:
+            general.append(Issue("date_required", "Choose a date and time.", "publish_at"))
+        elif dj_timezone.is_naive(publish_at):
+            general.append(Issue("date_invalid", "The date needs a time zone.", "publish_at"))
+        elif publish_at < now - PAST_GRACE:
+            local = publish_at.astimezone(ZoneInfo(zone))
+            general.append(
+                Issue(
+                    "date_past",
+                    f"{local:%Y-%m-%d %H:%M} ({zone}) has passed; choose a later time or post now.",
+                    "publish_at",
+                )
+            )
+    elif action == "now":
+        when = now
+    elif action == "queue":
+        usable = [found[c.integration_id] for c in channels if c.integration_id in found]
+        when = (
+            next_free_slot(organization=organization, integrations=usable, after=now)
+            if usable
+            else None
+        )
+        if usable and when is None:
+            general.append(
+                Issue(
+                    "queue_full",
+                    "No free posting slot in the next year; add posting times to the "
+                    "channels or pick a date.",
+                    "publish_at",
+                )
+            )
+
+    for channel in channels:
+        key = channel.integration_id
+        channel_issues = issues.setdefault(key, [])
+        integration = found.get(key)
+        if integration is None:
+            channel_issues.append(
+                Issue("channel_not_found", "No such channel.", "channel", severity="error")
+            )
+            continue
+        if integration.provider not in provider_classes():
+            channel_issues.append(
+                Issue(
+                    "channel_unsupported",
+                    f"{integration.name} is on a network this server no longer supports.",
+                    "channel",
+                )
+            )
+            continue
+        channel_issues += _channel_state_issues(integration)
+        items = _as_items(channel.items) if channel.items is not None else content
+        channel_issues += _items_issues(items, media, integration)
+        if all(i.code not in _DRAFT_BLOCKERS for i in channel_issues):
+            channel_issues += _provider_issues(integration, items, channel.settings, media)
+
+    if action == "draft":
+        # Drafts keep what is wrong with them as warnings; only missing things block.
+        for values in issues.values():
+            for issue in values:
+                if issue.code not in _DRAFT_BLOCKERS and issue.severity == "error":
+                    issue.severity = "warning"
+    return _Plan(issues, found, media, found_tags, when, zone)
+
+
+def _ints(values) -> list[int]:
+    out = []
+    for value in values:
+        try:
+            out.append(int(value))
+        except (TypeError, ValueError):
+            out.append(-1)  # never matches, so it is reported as not found
+    return out
+
+
+def _repeat_issues(repeat_every, repeat_unit, repeat_until) -> list[Issue]:
+    if repeat_every in (None, "", 0) and not repeat_unit:
+        return []
+    try:
+        every = int(repeat_every)
+    except (TypeError, ValueError):
+        every = 0
+    if every < 1 or every > 365 or repeat_unit not in PostGroup.RepeatUnit.values:
+        return [
+            Issue(
+                "repeat_invalid",
+                "Repeat every 1 to 365 days or weeks, or do not repeat.",
+                "repeat_every",
+            )
+        ]
+    if repeat_until is not None and not isinstance(repeat_until, date):
+        return [Issue("repeat_invalid", "Give the last repeat as a date.", "repeat_until")]
+    return []
+
+
+def _channel_state_issues(integration: Integration) -> list[Issue]:
+    if integration.status == Integration.Status.NEEDS_RECONNECT:
+        return [
+            Issue(
+                "channel_needs_reconnect",
+                f"{integration.name} needs reconnecting before it can publish.",
+                "channel",
+            )
+        ]
+    if integration.status == Integration.Status.DISABLED:
+        return [
+            Issue(
+                "channel_disabled",
+                f"{integration.name} is disabled; enable it on the Channels page.",
+                "channel",
+            )
+        ]
+    return []
+
+
+def _items_issues(
+    items: list[ItemInput], media: dict[int, MediaFile], integration: Integration
+) -> list[Issue]:
+    issues = []
+    if not items:
+        issues.append(Issue("text_required", "Write something to post."))
+    if len(items) > MAX_ITEMS:
+        issues.append(
+            Issue("items_invalid", f"A thread can have at most {MAX_ITEMS} parts.", "items")
+        )
+    for index, item in enumerate(items):
+        if not all(m in media for m in _ints(item.media_ids)):
+            issues.append(
+                Issue("media_not_found", "A file is no longer in the library.", "media", item=index)
+            )
+        try:
+            delay = int(item.delay_minutes or 0)
+        except (TypeError, ValueError):
+            delay = -1
+        if delay < 0 or delay > MAX_DELAY_MINUTES:
+            issues.append(
+                Issue(
+                    "items_invalid",
+                    "Wait between 0 minutes and 7 days before a reply.",
+                    "delay_minutes",
+                    item=index,
+                )
+            )
+    provider_cls = get_provider(integration.provider)
+    if len(items) > 1 and provider_cls.reply_mode == "none":
+        issues.append(
+            Issue(
+                "thread_unsupported",
+                f"{provider_cls.display_name} posts one message; remove the replies.",
+                "items",
+                item=1,
+            )
+        )
+    return issues
+
+
+def _provider_issues(
+    integration: Integration, items: list[ItemInput], settings: dict, media: dict
+) -> list[Issue]:
+    """The same validator the engine trusts, on the thread as this channel would send it."""
+    provider = get_provider(integration.provider)
+    draft = Draft(
+        items=[
+            DraftItem(
+                text=item.text or "",
+                media=[
+                    media_item_for(media[m], item.alt_texts.get(m, ""))
+                    for m in _ints(item.media_ids)
+                    if m in media
+                ],
+            )
+            for item in items
+        ],
+        settings=dict(settings or {}),
+    )
+    return provider.validate(draft, integration.as_channel())
+
+
+def post_validate(
+    *,
+    organization: Organization,
+    content: Sequence[ItemInput],
+    channels: Sequence[ChannelInput],
+    action: str,
+    publish_at: datetime | None = None,
+    timezone: str | None = None,
+    tags: Iterable[int] = (),
+    repeat_every=None,
+    repeat_unit: str = "",
+    repeat_until=None,
+) -> dict[int, list[Issue]]:
+    """Anyone who may see the organization; writes nothing. Issues per channel id (and
+    ``GENERAL``), computed by the same provider validator the engine relies on."""
+    return _plan(
+        organization=organization,
+        content=content,
+        channels=channels,
+        action=action,
+        publish_at=publish_at,
+        timezone=timezone,
+        tags=tags,
+        repeat_every=repeat_every,
+        repeat_unit=repeat_unit,
+        repeat_until=repeat_until,
+    ).issues
+
+
+def has_errors(issues_by_channel: dict[int, list[Issue]]) -> bool:
+    return any(_blocks(i) for issues in issues_by_channel.values() for i in issues)
