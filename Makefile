@@ -27,9 +27,10 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## Debian's Chromium for the browser tests (tests/browser), when it is not installed yet
+## Debian's Chromium for the browser tests (tests/browser) and curl for the README's
+## examples (tests/api/test_readme_examples.py), when they are not installed yet
 browser:
-	command -v chromium >/dev/null || { $$(test "$$(id -u)" = 0 || echo sudo) apt-get update -qq && $$(test "$$(id -u)" = 0 || echo sudo) apt-get install -y -qq chromium >/dev/null; }
+	command -v chromium >/dev/null && command -v curl >/dev/null || { $$(test "$$(id -u)" = 0 || echo sudo) apt-get update -qq && $$(test "$$(id -u)" = 0 || echo sudo) apt-get install -y -qq chromium curl >/dev/null; }
 
 ## Real local servers for the peer tests: a Nostr relay (PyPI) and a Bluesky PDS (npm)
 peers: .peers/nostr/bin/nostr-relay .peers/bluesky/node_modules/better-sqlite3/build/Release/better_sqlite3.node
