@@ -138,6 +138,12 @@ class _Server(ThreadingHTTPServer):
     # their SYNs and the kernel would retry them seconds later.
     request_queue_size = 1024
 
+    def handle_error(self, request, client_address):
+        # A worker killed mid-request (bench/crash.py) drops its connections: expected.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
 
 def start_network(latency: float) -> tuple[Network, ThreadingHTTPServer, str]:
     network = Network(latency)

@@ -24,7 +24,7 @@ import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 
 from django.conf import settings
@@ -96,10 +96,12 @@ class Starter:
         self._thread.start()
 
     def start(self, job: engine.Job) -> None:
-        ready = threading.Event()
+        # A bare lock, released by the starter: the cheapest hand-off there is.
+        ready = threading.Lock()
+        ready.acquire()
         failure: list[BaseException] = []
         self._queue.put((job, ready, failure))
-        ready.wait()
+        ready.acquire()
         if failure:
             raise failure[0]
 
@@ -123,7 +125,7 @@ class Starter:
                     for _, _, failure in waiting:
                         failure.append(error)
                 for _, ready, _ in waiting:
-                    ready.set()
+                    ready.release()
                 if len(waiting) < len(batch):
                     return
         finally:
@@ -231,6 +233,7 @@ def run(
     deadline = time.monotonic() + seconds
     limits = Limits()
     held: dict[Future, engine.Job] = {}
+    returned: queue.SimpleQueue = queue.SimpleQueue()  # sends that returned, in order
     handled = 0
     engine.release_stale()
     next_orphan_check = time.monotonic() + ORPHAN_CHECK
@@ -254,7 +257,9 @@ def run(
                         limit = limits.for_post(
                             integration.provider, integration.pk, integration.meta
                         )
-                        held[pool.submit(_publish, job, limit, starter)] = job
+                        future = pool.submit(_publish, job, limit, starter)
+                        held[future] = job
+                        future.add_done_callback(returned.put)
                     handled += len(jobs)
             if time.monotonic() >= next_orphan_check:
                 engine.release_orphans()
@@ -264,10 +269,11 @@ def run(
             if not backlog:
                 timeout = min(timeout, _until(next_due))
             if held:
-                done, _ = wait(held, timeout=timeout, return_when=FIRST_COMPLETED)
+                done = _returned(returned, timeout)
                 if done and len(done) < workers // 4:
                     time.sleep(GATHER)
-                _finish(held, announcer)
+                    done += _returned(returned, 0)
+                _finish(held, done, announcer)
             elif timeout > 0:
                 time.sleep(timeout)
         backlog = False
@@ -276,8 +282,7 @@ def run(
             if handover is not None:
                 handover(slot)
         while held:
-            wait(held, return_when=FIRST_COMPLETED)
-            _finish(held, announcer)
+            _finish(held, _returned(returned, None), announcer)
     finally:
         pool.shutdown(wait=True)
         starter.close()
@@ -286,9 +291,21 @@ def run(
     return handled
 
 
-def _finish(held: dict[Future, engine.Job], announcer: Announcer) -> None:
+def _returned(returned: queue.SimpleQueue, timeout: float | None) -> list[Future]:
+    """The sends that returned: waits up to ``timeout`` (None: for ever) for the first."""
+    try:
+        done = [returned.get(timeout=timeout) if timeout != 0 else returned.get_nowait()]
+    except queue.Empty:
+        return []
+    while True:
+        try:
+            done.append(returned.get_nowait())
+        except queue.Empty:
+            return done
+
+
+def _finish(held: dict[Future, engine.Job], finished: list[Future], announcer: Announcer) -> None:
     """Save the outcomes of the sends that returned and let go of their posts."""
-    finished = [future for future in held if future.done()]
     batch, release = [], []
     for future in finished:
         job = held.pop(future)
