@@ -1,0 +1,363 @@
+"""Publishing one post, item by item, and deciding what an error means (``_after_error``)."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.models import Integration
+from integrations.providers import get_provider
+from integrations.providers.base import (
+    ErrorKind,
+    Provider,
+    ProviderError,
+    PublishRequest,
+    PublishResult,
+    RemoteRef,
+)
+from integrations.services import integration_refresh, integration_set_status
+from posts import events
+from posts.attachments import media_for_items
+from posts.engine.jobs import (
+    BACKOFF,
+    LOOKUP_SETTLE,
+    MAX_PENDING_CHECKS,
+    MAX_RATE_LIMIT_WAIT,
+    MAX_UNCLEAR,
+    PENDING,
+    PENDING_CHECK,
+    PENDING_HANDLE_KEY,
+    PENDING_KEY,
+    RECONCILE_SOON,
+    TRANSIENT_KEY,
+    UNCLEAR_KEY,
+    Outcome,
+    _providers,
+    logger,
+)
+from posts.models import Post, PostItem
+from posts.states import State, transition
+
+
+# -- Publishing one post ----------------------------------------------------------------
+def publish_post(post_id: int) -> Outcome:
+    """The publish job calls this with a claimed post's id; safe to call twice (a post that
+    is no longer ``publishing`` is left alone)."""
+    post = (
+        Post.objects.select_related("integration", "organization")
+        .filter(pk=post_id, state=State.PUBLISHING)
+        .first()
+    )
+    if post is None:
+        return Outcome("skipped")
+    integration = post.integration
+    refusal = _channel_refusal(post, integration)
+    if refusal:
+        return _fail(post, ErrorKind.PERMISSION_DENIED, refusal)
+    provider = _provider(integration.provider)
+    items = list(post.items.order_by("position"))
+    if not items:
+        return _fail(post, ErrorKind.CONTENT_REJECTED, "The post has nothing to publish.")
+
+    for index, item in enumerate(items):
+        if item.published_at:
+            continue
+        previous = items[index - 1] if index else None
+        if previous and item.delay_minutes:
+            due = previous.published_at + timedelta(minutes=item.delay_minutes)
+            if due > timezone.now():
+                return _reschedule(post, due, "")  # the next reply waits for its delay
+        request = PublishRequest(
+            post_id=str(item.pk),
+            text=item.content,
+            settings=dict(post.settings),
+            reply_to=_ref(previous),
+            root=_ref(items[0]) if index else None,
+            scheduled_at=post.publish_at,
+            progress=item.progress,
+            media=media_for_items([item.pk]).get(item.pk, []),
+            ends_thread=index == len(items) - 1,
+        )
+        try:
+            result = _publish_item(provider, integration, item, request)
+        except ProviderError as error:
+            return _after_error(post, item, provider, error, published_before=index)
+        if result is None:  # an earlier attempt's outcome could not be confirmed
+            return _unconfirmed(post, provider)
+        if result.state == PENDING:  # accepted; the network is still making the post
+            return _still_pending(post, item, provider, result)
+        _record(item, result)
+
+    root = items[0]
+    moved = transition(
+        Post.objects.filter(pk=post.pk),
+        State.PUBLISHED,
+        remote_id=root.remote_id,
+        remote_url=root.remote_url,
+        published_at=root.published_at,
+        error_kind="",
+        error_message="",
+    )
+    if moved:
+        _emit(events.POST_PUBLISHED, post)
+    return Outcome(State.PUBLISHED)
+
+
+def _emit(event: str, post: Post, message: str = "") -> None:
+    events.emit(
+        event,
+        organization_id=post.organization_id,
+        post_id=post.pk,
+        integration_id=post.integration_id,
+        message=message,
+    )
+
+
+def _provider(identifier: str) -> Provider:
+    cache = getattr(_providers, "by_identifier", None)
+    if cache is None:
+        cache = _providers.by_identifier = {}
+    if identifier not in cache:
+        cache[identifier] = get_provider(identifier)
+    return cache[identifier]
+
+
+def _channel_refusal(post: Post, integration: Integration) -> str:
+    if integration.organization_id != post.organization_id:  # never cross tenants
+        return "The channel belongs to another organization."
+    if integration.deleted_at is not None:
+        return "The channel was deleted."
+    if integration.status == Integration.Status.NEEDS_RECONNECT:
+        return f"{integration.name} needs reconnecting before it can publish."
+    if integration.status == Integration.Status.DISABLED:
+        return f"{integration.name} is disabled."
+    return ""
+
+
+def _ref(item: PostItem | None) -> RemoteRef | None:
+    if item is None:
+        return None
+    return RemoteRef(id=item.remote_id, url=item.remote_url, extra=dict(item.remote_extra))
+
+
+def _publish_item(
+    provider: Provider, integration: Integration, item: PostItem, request: PublishRequest
+) -> PublishResult | None:
+    """Send one item, or adopt it if an earlier attempt already did; None = cannot tell."""
+    if item.commit_started_at is not None:
+        handle = item.progress.get(PENDING_HANDLE_KEY)
+        try:
+            if handle:  # sent, and the network said it was still making the post
+                checked = provider.check_status(integration.as_channel(), handle)
+                return checked or PublishResult(ref=RemoteRef(id=""), state=PENDING, handle=handle)
+            found = _look(provider, integration, request)
+        except ProviderError as error:
+            # Whatever the look-up's trouble, the earlier send may be live: the next
+            # attempt must look again, never send blindly.
+            error.during_lookup = True
+            raise
+        if found is not None:
+            return PublishResult(ref=found)
+        if not _safe_to_resend(provider, item):
+            return None
+    else:
+        # A resend keeps the first start: a native key's window runs from the first send.
+        item.commit_started_at = timezone.now()
+    item.save(update_fields=["commit_started_at", "progress"])
+    try:
+        return _send(provider, integration, request)
+    finally:
+        # Step results (uploaded media, record keys) survive whatever happens next.
+        PostItem.objects.filter(pk=item.pk).update(progress=request.progress)
+
+
+def _look(provider: Provider, integration: Integration, request: PublishRequest):
+    if provider.lookup == "none":
+        return None
+    return provider.find_existing(integration.as_channel(), request)
+
+
+def _safe_to_resend(provider: Provider, item: PostItem) -> bool:
+    """Whether sending again cannot create a second post."""
+    if provider.idempotency in ("deterministic-key", "container-handle"):
+        return True
+    if provider.idempotency == "native-key":
+        # Each network honours its key for its own time (Mastodon about an hour, Discord a
+        # few minutes); past it, a resend could post twice.
+        window = timedelta(seconds=provider.idempotency_window)
+        return timezone.now() - item.commit_started_at < window
+    return False
+
+
+def _send(provider: Provider, integration: Integration, request: PublishRequest):
+    """Publish; a stale credential is refreshed once (under the channel's lock) and the
+    step retried once, so auth errors cannot loop."""
+    try:
+        return provider.publish(integration.as_channel(), request)
+    except ProviderError as error:
+        migrated = getattr(error, "migrated_chat_id", None)
+        if migrated and migrated != integration.meta.get("chat_id"):
+            # A Telegram group became a supergroup (nothing was posted): keep its new id
+            # and send once more there.
+            return provider.publish(_chat_moved(integration, migrated).as_channel(), request)
+        if error.kind != ErrorKind.AUTH_EXPIRED:
+            raise
+    refreshed = integration_refresh(integration_id=integration.pk, raise_errors=True)
+    try:
+        return provider.publish(refreshed.as_channel(), request)
+    except ProviderError as error:
+        if error.kind == ErrorKind.AUTH_EXPIRED:
+            raise ProviderError(
+                ErrorKind.AUTH_REVOKED,
+                error.user_message,
+                network_code=error.network_code,
+                raw_excerpt=error.raw_excerpt,
+            ) from error
+        raise
+
+
+def _chat_moved(integration: Integration, chat_id: str) -> Integration:
+    """The channel's chat now lives under ``chat_id``: saved for every later post too."""
+    with transaction.atomic():
+        locked = Integration.objects.select_for_update().get(pk=integration.pk)
+        locked.meta = {**locked.meta, "chat_id": str(chat_id)}
+        locked.save(update_fields=["meta"])
+    integration.meta = locked.meta
+    return integration
+
+
+def _record(item: PostItem, result: PublishResult) -> None:
+    item.remote_id = result.ref.id
+    item.remote_url = result.ref.url
+    item.remote_extra = dict(result.ref.extra)
+    item.published_at = timezone.now()
+    item.save(update_fields=["remote_id", "remote_url", "remote_extra", "published_at"])
+
+
+# -- After an error ---------------------------------------------------------------------
+def _after_error(
+    post: Post, item: PostItem, provider: Provider, error: ProviderError, *, published_before: int
+) -> Outcome:
+    kind = error.kind
+    logger.info("post %s item %s: %s (%s)", post.pk, item.pk, kind, error.network_code)
+    if kind == ErrorKind.UNKNOWN_OUTCOME:
+        # Counted per item (in its progress, which survives attempts): a network that
+        # never answers clearly ends with the person asked, not with endless retries.
+        if _count(item, UNCLEAR_KEY) >= MAX_UNCLEAR:
+            return _unconfirmed(post, provider)
+        if provider.lookup == "by-content":
+            return _reschedule(post, _in(LOOKUP_SETTLE), error.user_message, kind)
+        if provider.lookup != "none" or _safe_to_resend(provider, item):
+            return _reschedule(post, _in(RECONCILE_SOON), error.user_message, kind)
+        return _unconfirmed(post, provider)
+    if getattr(error, "during_lookup", False):
+        # Looking failed; the item's earlier send stays "started", so the next attempt
+        # looks again. Only a wait can help: anything else asks the person.
+        if kind == ErrorKind.RATE_LIMITED:
+            wait = error.retry_after if error.retry_after is not None else 60
+            if wait <= MAX_RATE_LIMIT_WAIT:
+                return _reschedule(post, _in(wait), error.user_message, kind)
+        if kind == ErrorKind.TRANSIENT_BEFORE_SEND:
+            failures = _count(item, TRANSIENT_KEY)
+            if failures <= len(BACKOFF):
+                return _reschedule(post, _in(_backoff(failures)), error.user_message, kind)
+        return _unconfirmed(post, provider)
+    # The network said no, or never got the request: nothing went out for this item.
+    PostItem.objects.filter(pk=item.pk).update(commit_started_at=None)
+    if kind == ErrorKind.RATE_LIMITED:
+        wait = error.retry_after if error.retry_after is not None else 60
+        if wait > MAX_RATE_LIMIT_WAIT:
+            return _fail(post, kind, error.user_message, published_before)
+        return _reschedule(post, _in(wait), error.user_message, kind)
+    if kind == ErrorKind.TRANSIENT_BEFORE_SEND:
+        # Counted per item, not per claim: each part of a drip thread (and each wait for
+        # a rate limit) is a claim of its own, and must not use up the next part's tries.
+        failures = _count(item, TRANSIENT_KEY)
+        if failures > len(BACKOFF):
+            return _fail(post, kind, error.user_message, published_before)
+        return _reschedule(post, _in(_backoff(failures)), error.user_message, kind)
+    if kind in (ErrorKind.AUTH_REVOKED, ErrorKind.AUTH_EXPIRED):
+        integration_set_status(
+            integration=post.integration,
+            status=Integration.Status.NEEDS_RECONNECT,
+            error=error.user_message,
+        )
+    return _fail(post, kind, error.user_message, published_before)
+
+
+def _still_pending(
+    post: Post, item: PostItem, provider: Provider, result: PublishResult
+) -> Outcome:
+    """The network took the post and is still making it (a video, a media upload): the
+    handle is kept and checked again soon; after MAX_PENDING_CHECKS the person is asked."""
+    item.progress = {**item.progress, PENDING_HANDLE_KEY: result.handle}
+    if _count(item, PENDING_KEY) > MAX_PENDING_CHECKS:
+        return _unconfirmed(post, provider)
+    message = f"{provider.display_name} is still processing this post; we will check again."
+    return _reschedule(post, _in(PENDING_CHECK), message)
+
+
+def _count(item: PostItem, key: str) -> int:
+    """Add one to a counter kept in the item's progress (it survives attempts); the new
+    value."""
+    value = int(item.progress.get(key, 0)) + 1
+    item.progress = {**item.progress, key: value}
+    PostItem.objects.filter(pk=item.pk).update(progress=item.progress)
+    return value
+
+
+def _backoff(failures: int) -> float:
+    return BACKOFF[failures - 1] * random.uniform(1.0, 1.25)  # noqa: S311 - jitter
+
+
+def _in(seconds: float):
+    return timezone.now() + timedelta(seconds=seconds)
+
+
+def _reschedule(post: Post, when, message: str, kind: str = "") -> Outcome:
+    transition(
+        Post.objects.filter(pk=post.pk),
+        State.SCHEDULED,
+        publish_at=when,
+        error_kind=kind,
+        error_message=message,
+    )
+    return Outcome(State.SCHEDULED, message)
+
+
+def _fail(post: Post, kind: str, message: str, published_before: int = 0) -> Outcome:
+    if published_before:
+        message = (
+            f"The first {published_before} part{'s' if published_before > 1 else ''} of the "
+            f"thread went out; the next one did not: {message}"
+        )
+    moved = transition(
+        Post.objects.filter(pk=post.pk), State.FAILED, error_kind=kind, error_message=message
+    )
+    if moved:
+        _emit(events.POST_FAILED, post, message)
+    return Outcome(State.FAILED, message)
+
+
+def _unconfirmed(post: Post, provider: Provider) -> Outcome:
+    network = provider.display_name
+    if provider.lookup == "none":
+        why = f"and {network} gives us no way to check"
+    else:
+        why = f"and we did not find it on {network} afterwards (it may still appear)"
+    message = (
+        f"We sent this to {network} but could not confirm it was published, {why}. "
+        "Look at the channel before posting it again."
+    )
+    moved = transition(
+        Post.objects.filter(pk=post.pk),
+        State.UNCONFIRMED,
+        error_kind=ErrorKind.UNKNOWN_OUTCOME,
+        error_message=message,
+    )
+    if moved:
+        _emit(events.POST_UNCONFIRMED, post, message)
+    return Outcome(State.UNCONFIRMED, message)
