@@ -40,6 +40,14 @@ def browser():
 
 
 @pytest.fixture
+def berliner(owner):
+    """The organization's owner, who lives in Berlin."""
+    owner.timezone = "Europe/Berlin"
+    owner.save(update_fields=["timezone"])
+    return owner
+
+
+@pytest.fixture
 def page_for(browser, live_server, client):
     """A browser page signed in as ``user`` (the session cookie of a test client login)."""
     contexts = []

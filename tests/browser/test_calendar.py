@@ -17,13 +17,6 @@ BERLIN = ZoneInfo("Europe/Berlin")
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def berliner(owner):
-    owner.timezone = "Europe/Berlin"
-    owner.save(update_fields=["timezone"])
-    return owner
-
-
 def _next_monday() -> datetime:
     today = timezone.now().astimezone(BERLIN).date()
     monday = today + timedelta(days=7 - today.weekday())

@@ -15,13 +15,6 @@ BERLIN = ZoneInfo("Europe/Berlin")
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def berliner(owner):
-    owner.timezone = "Europe/Berlin"
-    owner.save(update_fields=["timezone"])
-    return owner
-
-
 def test_the_live_checks_count_hold_back_and_then_let_the_post_be_scheduled(
     org, berliner, page_for
 ):
