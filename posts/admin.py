@@ -43,9 +43,10 @@ class PostGroupAdmin(admin.ModelAdmin):
 
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
-    list_display = ["name", "color", "organization"]
+    list_display = ["name", "color", "organization", "updated_at"]
     search_fields = ["name"]
     list_select_related = ["organization"]
+    readonly_fields = ["created_at", "updated_at"]
 
 
 # -- notifications and webhooks ---------------------------------------------------------
