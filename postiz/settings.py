@@ -388,6 +388,8 @@ POSTIZ_CONNECT_STATE_SECONDS = 600
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+# A webhook whose last this-many deliveries all failed for good is turned off (0: never).
+POSTIZ_WEBHOOK_DISABLE_AFTER = env.int("POSTIZ_WEBHOOK_DISABLE_AFTER", default=20)
 # Tests point the library at a local fake of the Stripe API.
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
 # Days a subscription keeps its plan after a failed payment, before the free plan's limits.

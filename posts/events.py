@@ -18,6 +18,7 @@ POST_PUBLISHED = "post.published"
 POST_FAILED = "post.failed"
 POST_UNCONFIRMED = "post.unconfirmed"
 POST_MISSED = "post.missed"
+POST_DELETED = "post.deleted"
 CHANNEL_NEEDS_RECONNECT = "channel.needs_reconnect"
 
 
@@ -88,20 +89,24 @@ def _record_posts(event, post_ids, *, organization_id=None, message="") -> None:
         logger.warning("event %s: some posts are gone or not in org %s", event, organization_id)
     page = "posts:calendar" if event == POST_PUBLISHED else "posts:failures"
     outcomes, deliveries = [], []
+    # Outcomes that went well need no error; a deletion was someone's own doing, so it
+    # goes to webhooks only, never to the bell.
+    quiet = event in (POST_PUBLISHED, POST_DELETED)
     for post in posts:
         organization, integration = post.organization, post.integration
-        error = "" if event == POST_PUBLISHED else (message or post.error_message)
-        outcomes.append(
-            notifications.Outcome(
-                organization=organization,
-                kind=event,
-                channel_name=integration.name,
-                text=post.first_text or "",
-                message=error,
-                url=notifications.page_url(page, organization.slug),
-                post_id=post.pk,
+        error = "" if quiet else (message or post.error_message)
+        if event != POST_DELETED:
+            outcomes.append(
+                notifications.Outcome(
+                    organization=organization,
+                    kind=event,
+                    channel_name=integration.name,
+                    text=post.first_text or "",
+                    message=error,
+                    url=notifications.page_url(page, organization.slug),
+                    post_id=post.pk,
+                )
             )
-        )
         data = {
             "post": str(post.public_id),
             "group": str(post.group.public_id),
@@ -110,9 +115,7 @@ def _record_posts(event, post_ids, *, organization_id=None, message="") -> None:
             "url": post.remote_url,
             "publish_at": _iso(post.publish_at),
             "published_at": _iso(post.published_at),
-            "error": None
-            if event == POST_PUBLISHED
-            else {"kind": post.error_kind, "message": error},
+            "error": None if quiet else {"kind": post.error_kind, "message": error},
         }
         deliveries.append((organization, integration.pk, data))
     notifications.notifications_record_many(outcomes=outcomes)

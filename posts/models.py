@@ -327,6 +327,7 @@ class Webhook(models.Model):
         "post.failed",
         "post.unconfirmed",
         "post.missed",
+        "post.deleted",
         "channel.needs_reconnect",
     )
 

@@ -23,6 +23,7 @@ from django.utils import timezone as dj_timezone
 from billing import limits as plan_limits
 from organizations.models import Organization
 from organizations.services import audit_record
+from posts import events
 from posts.models import Post, PostGroup, PostItem, PostItemMedia, Signature
 from posts.services.queue import next_free_slot
 from posts.services.validation import (
@@ -39,7 +40,7 @@ from posts.services.validation import (
     media_item_for,
     post_validate,
 )
-from posts.states import EDITABLE, State, transition
+from posts.states import ALLOWED_FROM, EDITABLE, State, transition
 
 # Callers import the inputs, the validator and the queue from here, next to the writes.
 __all__ = [
@@ -367,11 +368,14 @@ def post_group_delete(*, group: PostGroup, actor) -> int:
         pk=group.pk, organization=group.organization_id
     )
     posts = _lock_posts(group)
+    stopped = [p.pk for p in posts if p.state in ALLOWED_FROM[State.CANCELLED]]
     cancelled = transition(
         Post.objects.filter(pk__in=[p.pk for p in posts]),
         State.CANCELLED,
         error_message="The post was deleted.",
     )
+    if stopped:
+        transaction.on_commit(lambda: events.emit_many(events.POST_DELETED, post_ids=stopped))
     if group.deleted_at is None:
         group.deleted_at = dj_timezone.now()
         group.save(update_fields=["deleted_at", "updated_at"])

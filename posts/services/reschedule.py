@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from organizations.services import audit_record
+from posts import events
 from posts.models import Post
 from posts.states import State, transition
 
@@ -178,6 +179,11 @@ def post_cancel(*, post: Post, actor, request=None) -> Post:
     )
     if not moved:
         raise _refused(post, "cancelled")
+    transaction.on_commit(
+        lambda: events.emit(
+            events.POST_DELETED, organization_id=post.organization_id, post_id=post.pk
+        )
+    )
     post.refresh_from_db()
     _audit("post.cancelled", post=post, actor=actor, request=request, details={"was": previous})
     return post

@@ -13,9 +13,11 @@ import secrets
 import uuid
 from datetime import UTC, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from billing import limits as plan_limits
@@ -24,7 +26,7 @@ from organizations.models import Organization
 from organizations.services import audit_record
 from postiz.ssrf import UnsafeURL
 from posts import webhooks as wire
-from posts.models import Webhook, WebhookDelivery
+from posts.models import Notification, Webhook, WebhookDelivery
 
 logger = logging.getLogger("postiz.webhooks")
 
@@ -36,6 +38,7 @@ EVENT_LABELS = {
     "post.failed": "A post failed",
     "post.unconfirmed": "A post may not have gone out (unconfirmed)",
     "post.missed": "A post was missed (the service was down at its time)",
+    "post.deleted": "A post was deleted (it will not go out)",
     "channel.needs_reconnect": "A channel needs reconnecting",
 }
 # Waits after the 1st, 2nd… failed attempt; after the last one the delivery is failed.
@@ -335,6 +338,8 @@ def _attempt(delivery: WebhookDelivery, *, retry: bool = True) -> WebhookDeliver
     WebhookDelivery.objects.filter(pk=delivery.pk, state=Pending).update(**fields)
     for name, value in fields.items():
         setattr(delivery, name, value)
+    if delivery.state == WebhookDelivery.State.FAILED and delivery.event != TEST_EVENT:
+        _turn_off_if_failing(webhook)
     if not result.delivered:
         logger.info(
             "webhook %s delivery %s attempt %s: %s",
@@ -344,6 +349,53 @@ def _attempt(delivery: WebhookDelivery, *, retry: bool = True) -> WebhookDeliver
             result.error,
         )
     return delivery
+
+
+def _turn_off_if_failing(webhook: Webhook) -> bool:
+    """After a delivery has failed for good: when the webhook's last
+    POSTIZ_WEBHOOK_DISABLE_AFTER finished deliveries all failed, it is turned off (so a
+    dead receiver stops costing retries) and the team is told. Tests do not count."""
+    run = settings.POSTIZ_WEBHOOK_DISABLE_AFTER
+    if not run:
+        return False
+    last = list(
+        WebhookDelivery.objects.filter(webhook=webhook)
+        .exclude(event=TEST_EVENT)
+        .exclude(state=Pending)
+        .order_by("-id")
+        .values_list("state", flat=True)[:run]
+    )
+    if len(last) < run or any(state != WebhookDelivery.State.FAILED for state in last):
+        return False
+    if not Webhook.objects.filter(pk=webhook.pk, is_active=True).update(is_active=False):
+        return False  # someone else turned it off first
+    webhook.is_active = False
+    from posts.services.notifications import Outcome, notifications_record_many
+
+    url = reverse("posts:webhook", args=[webhook.organization.slug, webhook.public_id])
+    notifications_record_many(
+        outcomes=[
+            Outcome(
+                webhook.organization,
+                Notification.Kind.INFO,
+                message=(
+                    f"The last {run} events sent to {webhook.url} all failed, so the webhook "
+                    "was turned off. Check the receiver and the delivery log, then turn it "
+                    "back on; failed deliveries can be sent again from the log."
+                ),
+                url=url,
+                title=f"Webhook {webhook.name} was turned off"[:200],
+            )
+        ]
+    )
+    audit_record(
+        action="webhook.turned_off",
+        actor=None,
+        organization=webhook.organization,
+        target=webhook,
+        details={"failed_in_a_row": run},
+    )
+    return True
 
 
 def delivery_send(*, delivery_id: int) -> str | None:

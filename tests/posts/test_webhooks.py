@@ -526,3 +526,95 @@ def test_a_delivery_another_worker_holds_is_skipped_not_sent_twice(mastodon, htt
     assert httpserver.log == []
     assert services.deliveries_send_due() == 1
     assert fresh(delivery).state == "delivered" and len(httpserver.log) == 1
+
+
+# -- Deletions and receivers that stay down -------------------------------------------------
+def test_deleting_a_scheduled_post_tells_the_webhook_but_not_the_bell(
+    mastodon, owner, httpserver, django_capture_on_commit_callbacks
+):
+    from posts.models import Notification
+    from posts.services.groups import post_group_delete
+
+    hook = make_hook(mastodon.organization, httpserver.url_for("/hook"), events=["post.deleted"])
+    post = make_post(mastodon, "Never mind", due=timezone.now() + timedelta(days=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        post_group_delete(group=post.group, actor=owner)
+
+    delivery = WebhookDelivery.objects.get(webhook=hook)
+    assert delivery.event == "post.deleted"
+    data = delivery.payload["data"]
+    assert data["post"] == str(post.public_id) and data["state"] == "cancelled"
+    assert data["error"] is None
+    assert not Notification.objects.exists()
+
+
+def test_cancelling_one_post_through_the_api_is_a_deletion_too(
+    mastodon, owner, httpserver, django_capture_on_commit_callbacks
+):
+    from posts.services.reschedule import post_cancel
+
+    hook = make_hook(mastodon.organization, httpserver.url_for("/hook"), events=["post.deleted"])
+    published_hook = make_hook(mastodon.organization, httpserver.url_for("/other"))
+    post = make_post(mastodon, "Not this one", due=timezone.now() + timedelta(days=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        post_cancel(post=post, actor=owner)
+    assert WebhookDelivery.objects.get(webhook=hook).payload["data"]["post"] == str(post.public_id)
+    assert not WebhookDelivery.objects.filter(webhook=published_hook).exists()
+
+
+def _exhaust(delivery):
+    for _ in range(services.MAX_ATTEMPTS):
+        due(delivery)
+        services.deliveries_send_due()
+
+
+def test_a_webhook_whose_receiver_stays_down_is_turned_off_and_the_team_told(
+    mastodon, owner, httpserver, settings
+):
+    from posts.models import Notification
+
+    settings.POSTIZ_WEBHOOK_DISABLE_AFTER = 2
+    httpserver.expect_request("/hook", method="POST").respond_with_data("down", status=503)
+    hook = make_hook(mastodon.organization, httpserver.url_for("/hook"))
+    post = make_post(mastodon, "x")
+    fail(post)
+
+    emit_failed(post)
+    _exhaust(WebhookDelivery.objects.get(webhook=hook))
+    hook.refresh_from_db()
+    assert hook.is_active  # one failed delivery is not a run
+    emit_failed(post)
+    _exhaust(WebhookDelivery.objects.filter(webhook=hook).latest("id"))
+
+    hook.refresh_from_db()
+    assert not hook.is_active
+    note = Notification.objects.get(user=owner, kind=Notification.Kind.INFO)
+    assert note.title == "Webhook Relay was turned off"
+    assert "The last 2 events sent to" in note.body and "turn it back on" in note.body
+    assert note.url == f"/o/{hook.organization.slug}/settings/webhooks/{hook.public_id}/"
+    assert AuditEvent.objects.filter(action="webhook.turned_off").count() == 1
+    # Nothing more is sent while it is off.
+    sent = len(httpserver.log)
+    emit_failed(post)
+    due(WebhookDelivery.objects.filter(webhook=hook).latest("id"))
+    assert services.deliveries_send_due() == 0
+    assert len(httpserver.log) == sent
+
+
+def test_a_success_in_between_keeps_the_webhook_on(mastodon, httpserver, settings):
+    settings.POSTIZ_WEBHOOK_DISABLE_AFTER = 2
+    answers = iter([503] * services.MAX_ATTEMPTS + [200] + [503] * services.MAX_ATTEMPTS)
+    httpserver.expect_request("/hook", method="POST").respond_with_handler(
+        lambda request: Response("", status=next(answers))
+    )
+    hook = make_hook(mastodon.organization, httpserver.url_for("/hook"))
+    post = make_post(mastodon, "x")
+    fail(post)
+    for _ in range(3):
+        emit_failed(post)
+        _exhaust(WebhookDelivery.objects.filter(webhook=hook).latest("id"))
+    hook.refresh_from_db()
+    assert hook.is_active
+    assert list(
+        WebhookDelivery.objects.filter(webhook=hook).order_by("id").values_list("state", flat=True)
+    ) == ["failed", "delivered", "failed"]
