@@ -31,6 +31,8 @@ from posts.models import Notification, Webhook, WebhookDelivery
 logger = logging.getLogger("postiz.webhooks")
 
 TEST_EVENT = "webhook.test"
+# Other names accepted for an event when a webhook is saved (the API contract's wording).
+ALIASES = {"channel.refresh_needed": "channel.needs_reconnect"}
 # Every event a webhook may subscribe to (post.missed is told like a failure).
 EVENTS = tuple(dict.fromkeys((*Webhook.EVENTS, "post.missed")))
 EVENT_LABELS = {
@@ -109,8 +111,9 @@ def _clean(*, organization, name: str, url: str, events, integrations) -> dict:
             wire.check_address(url)
         except UnsafeURL as error:
             errors["url"] = str(error)
-    unknown = sorted(set(events or ()) - set(EVENTS))
-    events = [e for e in EVENTS if e in set(events or ())]
+    asked = {ALIASES.get(e, e) for e in (events or ())}
+    unknown = sorted(asked - set(EVENTS))
+    events = [e for e in EVENTS if e in asked]
     if unknown:
         errors["events"] = f"Unknown event {', '.join(unknown)}: choose from {', '.join(EVENTS)}."
     elif not events:
@@ -218,6 +221,7 @@ def envelope(*, event: str, event_id, organization: Organization, data: dict) ->
     return {
         "id": str(event_id),
         "event": event,
+        "type": event,  # the same, under the name the API contract gives it
         "created_at": timezone.now().astimezone(UTC).isoformat().replace("+00:00", "Z"),
         "organization": {"id": organization.pk, "slug": organization.slug},
         "data": data,

@@ -618,3 +618,16 @@ def test_a_success_in_between_keeps_the_webhook_on(mastodon, httpserver, setting
     assert list(
         WebhookDelivery.objects.filter(webhook=hook).order_by("id").values_list("state", flat=True)
     ) == ["failed", "delivered", "failed"]
+
+
+def test_the_api_contracts_event_name_is_taken_for_ours(org):
+    hook = services.webhook_create(
+        organization=org,
+        actor=None,
+        name="Relay",
+        url="https://hooks.example.com/x",
+        events=["channel.refresh_needed", "post.deleted"],
+    )
+    assert hook.events == ["post.deleted", "channel.needs_reconnect"]
+    body = services.envelope(event="post.deleted", event_id="1", organization=org, data={})
+    assert body["type"] == body["event"] == "post.deleted"
