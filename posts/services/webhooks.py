@@ -50,6 +50,7 @@ BACKOFF = (
     timedelta(minutes=30),
     timedelta(hours=2),
     timedelta(hours=6),
+    timedelta(hours=15),  # the last attempt about a day after the event
 )
 MAX_ATTEMPTS = len(BACKOFF) + 1
 # A claimed delivery is not picked again for this long: more than one request can take.

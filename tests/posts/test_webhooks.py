@@ -407,14 +407,15 @@ def test_the_log_shows_each_delivery_in_my_zone_and_a_failed_one_can_be_sent_aga
         event_id="6f1c1b7e-5d1a-4c53-9d3e-0a8f4b7f2a11",
         payload={"id": "6f1c1b7e-5d1a-4c53-9d3e-0a8f4b7f2a11", "event": "post.failed"},
         state="failed",
-        attempts=6,
+        attempts=services.MAX_ATTEMPTS,
         status_code=500,
         response_excerpt="Internal Server Error",
         error="HTTP 500.",
         created_at=datetime(2026, 3, 1, 12, 0, tzinfo=UTC),
     )
     page = client_for(owner).get(f"{LIST}{hook.public_id}/").content.decode()
-    assert "Internal Server Error" in page and "6 of 6" in page
+    last = services.MAX_ATTEMPTS
+    assert "Internal Server Error" in page and f"{last} of {last}" in page
     assert "Asia/Kolkata" in page and "1 Mar 2026, 17:30:00" in page
 
     httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
