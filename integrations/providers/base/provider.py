@@ -3,6 +3,7 @@ HTTP request/classification machinery every network shares."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -590,6 +591,7 @@ class Provider:
         )
 
 
+@functools.lru_cache(maxsize=4096)  # every request compares against the same endpoints
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}".lower()
