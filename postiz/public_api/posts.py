@@ -72,11 +72,16 @@ def _occurrences(anchor, *, every, unit, until, zone_name, start: datetime, end:
 # occurrences are computed here. The roots are chosen in two parts (repeating groups
 # anchored before the window, then the window), each on the (organization, publish_at)
 # index; the tags of their groups are gathered in one pass, not one subquery per post.
+# The publish date's text and the markup test are computed once per root, in roots, and
+# read twice (in the object and as columns of their own).
 _LIST_ROOTS = """
 SELECT p.id AS post_id, p.public_id, p.group_id, p.publish_at, p.state, p.remote_id,
        p.remote_url, p.settings, i.content, g.public_id AS group_public_id,
        g.repeat_every, g.repeat_unit, g.repeat_until, g.timezone, g.creation_method,
        ch.public_id AS channel_public_id, ch.provider, ch.name, ch.avatar_url,
+       to_char(p.publish_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+           AS publish_text,
+       (strpos(i.content, '<') > 0 OR strpos(i.content, '&') > 0) AS markup,
        {part} AS part
 FROM posts_postitem i
 JOIN posts_post p ON p.id = i.post_id
@@ -86,7 +91,6 @@ WHERE i.position = 0 AND p.organization_id = %(org)s AND p.state <> 'cancelled'
   AND g.deleted_at IS NULL AND ch.deleted_at IS NULL {customer}
   AND {window}
 """
-_MARKUP = "(strpos(r.content, '<') > 0 OR strpos(r.content, '&') > 0)"
 _TAG = shapes.sql_object(
     [
         (
@@ -109,8 +113,9 @@ _POST = shapes.sql_object(
     [
         ("id", shapes.sql_uuid("r.public_id")),
         ("group", shapes.sql_uuid("r.group_public_id")),
-        ("content", f"CASE WHEN {_MARKUP} THEN 'null' ELSE to_json(r.content)::text END"),
-        ("publishDate", shapes.sql_iso_ms("r.publish_at")),
+        ("content", "CASE WHEN r.markup THEN 'null' ELSE to_json(r.content)::text END"),
+        # Never NULL: both parts of roots require a publish date.
+        ("publishDate", """'"' || r.publish_text || '"'"""),
         ("state", shapes.sql_names("r.state", shapes.STATE_NAMES, "ERROR")),
         ("releaseId", shapes.sql_text("NULLIF(r.remote_id, '')")),
         ("releaseURL", shapes.sql_text("NULLIF(r.remote_url, '')")),
@@ -149,8 +154,8 @@ tagged AS (
     GROUP BY pt.postgroup_id
 )
 SELECT {_POST},
-       to_char(r.publish_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-       CASE WHEN {_MARKUP} THEN r.content END,
+       r.publish_text,
+       CASE WHEN r.markup THEN r.content END,
        r.repeat_every, r.repeat_unit, r.repeat_until, r.timezone,
        CASE WHEN r.repeat_every IS NOT NULL THEN r.publish_at END
 FROM roots r
