@@ -201,3 +201,22 @@ def test_native_list_pages_and_filters_match_the_single_post_shape(api, org, cha
         assert listed == matching, query
     tagged = api.get(f"/api/v1/posts?tag={mixed['launch'].public_id}").json()["data"]
     assert [p["state"] for p in tagged] == ["published", "draft"]
+
+
+def test_native_list_window_pages_match_the_single_post_shape(api, org, channel, mixed):
+    """from/to with a cursor: the window's posts (sorted by publish date), each once."""
+    _post(org, channel, when=_at(3, microsecond=123456), content="Same moment")
+    _post(org, channel, when=_at(20), content="Outside the window")
+    everything = [s.post(p) for p in _posts_query(org).order_by("publish_at", "id")]
+    start, end = "2030-01-01T00:00:00Z", "2030-01-10T00:00:00Z"
+    inside = [p for p in everything if start <= p["publish_at"] <= end]
+    assert len(inside) >= 3 and len(inside) < len(everything)
+    window = f"from={start}&to={end}&limit=1"
+    seen, url = [], f"/api/v1/posts?{window}"
+    while url:
+        body = api.get(url).json()
+        seen += body["data"]
+        more = body["next_cursor"]
+        url = f"/api/v1/posts?{window}&cursor={more}" if more else None
+    assert seen == inside
+    assert api.get("/api/v1/posts?from=yesterday").status_code == 400
