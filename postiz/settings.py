@@ -130,6 +130,12 @@ DATABASES["default"].update(
     CONN_HEALTH_CHECKS=True,
     TEST={"NAME": env("TEST_DATABASE_NAME", default="test_postiz")},
 )
+# The API's post lists keep their one query prepared on the connection (planning it cost
+# about a third of running it; Django's own queries are never prepared). On by default
+# with the embedded server; behind DATABASE_URL only with POSTIZ_DB_PREPARED=1, since a
+# pooler in transaction mode may not support prepared statements.
+if env.bool("POSTIZ_DB_PREPARED", default=EMBEDDED_POSTGRES is not None):
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {

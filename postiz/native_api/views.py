@@ -6,7 +6,6 @@ import json
 import uuid
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import connection
 from django.db.models import Prefetch, Q
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
@@ -34,7 +33,7 @@ from postiz.native_api.base import (
     with_etag,
 )
 from postiz.public_api import shapes
-from postiz.public_api.posts import group_inputs
+from postiz.public_api.posts import group_inputs, prepared_cursor
 from postiz.public_api.views import settings_schema
 from posts.models import Post, PostGroup, PostItem, PostItemMedia, Tag, Webhook
 from posts.states import State
@@ -512,7 +511,7 @@ def _page_json(chosen) -> list[tuple[str, int, str]]:
         inner, params = chosen
     else:
         inner, params = chosen.query.sql_with_params()
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_PAGE_SQL.replace("{chosen}", inner), params)
         return cursor.fetchall()
 
