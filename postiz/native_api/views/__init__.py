@@ -1,0 +1,65 @@
+"""One view class per native resource; each method is a thin adapter over a service."""
+
+from postiz.native_api.views.activity import (
+    ChannelAnalytics,
+    Notifications,
+    PostAnalytics,
+)
+from postiz.native_api.views.channels import (
+    ChannelDetail,
+    ChannelNextSlot,
+    Channels,
+    ChannelSettingsSchema,
+    Customers,
+    Me,
+)
+from postiz.native_api.views.media import (
+    Media,
+    MediaDetail,
+    MediaImport,
+)
+from postiz.native_api.views.posts import (
+    GroupDetail,
+    Groups,
+    PostDetail,
+    Posts,
+    _posts_query,
+)
+from postiz.native_api.views.tags import (
+    TagDetail,
+    Tags,
+)
+from postiz.native_api.views.webhooks import (
+    WebhookDeliveries,
+    WebhookDetail,
+    WebhookRotateSecret,
+    Webhooks,
+    WebhookTest,
+)
+
+__all__ = [
+    "ChannelAnalytics",
+    "ChannelDetail",
+    "ChannelNextSlot",
+    "ChannelSettingsSchema",
+    "Channels",
+    "Customers",
+    "GroupDetail",
+    "Groups",
+    "Me",
+    "Media",
+    "MediaDetail",
+    "MediaImport",
+    "Notifications",
+    "PostAnalytics",
+    "PostDetail",
+    "Posts",
+    "TagDetail",
+    "Tags",
+    "WebhookDeliveries",
+    "WebhookDetail",
+    "WebhookRotateSecret",
+    "WebhookTest",
+    "Webhooks",
+    "_posts_query",
+]

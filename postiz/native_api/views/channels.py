@@ -1,0 +1,123 @@
+"""Me, channels and customers."""
+
+from __future__ import annotations
+
+from rest_framework import status
+from rest_framework.response import Response
+
+from integrations import selectors as channel_selectors
+from integrations.models import Customer
+from organizations.models import ALL_SCOPES
+from postiz.api import iso_ms
+from postiz.native_api import serializers as s
+from postiz.native_api.base import (
+    NativeView,
+    id_page,
+)
+from postiz.native_api.views.common import (
+    _not_found,
+    _uuid,
+)
+from postiz.public_api import shapes
+from postiz.public_api.views import settings_schema
+
+
+# -- Me, channels, customers ---------------------------------------------------------------
+class Me(NativeView):
+    """The key's organization, the key itself and its limits."""
+
+    scopes = {"GET": None}
+
+    def get(self, request):
+        key = request.auth
+        return Response(
+            {
+                "organization": {
+                    "id": shapes.organization_id(self.organization),
+                    "name": self.organization.name,
+                    "timezone": self.organization.timezone,
+                },
+                "key": {
+                    "name": key.name,
+                    "prefix": key.prefix,
+                    "scopes": key.scopes,
+                    "full_access": set(ALL_SCOPES) <= set(key.scopes),
+                    "expires_at": iso_ms(key.expires_at),
+                },
+                "limits": {
+                    "requests_per_minute": key.request_rate,
+                    "creates_per_hour": key.create_rate,
+                },
+            }
+        )
+
+
+def _channel(view: NativeView, public_id):
+    found = _uuid(public_id)
+    row = (
+        channel_selectors.integrations_for(organization=view.organization)
+        .filter(public_id=found)
+        .first()
+        if found
+        else None
+    )
+    if row is None:
+        raise _not_found("Channel")
+    return row
+
+
+class Channels(NativeView):
+    scopes = {"GET": "channels:read"}
+
+    def get(self, request):
+        rows = channel_selectors.integrations_for(organization=self.organization)
+        return id_page(request, rows, s.channel, {})
+
+
+class ChannelDetail(NativeView):
+    scopes = {"GET": "channels:read", "DELETE": "channels:write"}
+
+    def get(self, request, public_id):
+        return Response(s.channel(_channel(self, public_id)))
+
+    def delete(self, request, public_id):
+        from integrations.services import integration_delete
+
+        row = _channel(self, public_id)
+        integration_delete(integration=row, actor=request.auth.created_by, request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ChannelNextSlot(NativeView):
+    scopes = {"GET": "posts:read"}
+
+    def get(self, request, public_id):
+        from posts.services.groups import next_free_slot
+
+        row = _channel(self, public_id)
+        slot = next_free_slot(organization=self.organization, integrations=[row])
+        return Response({"next_slot": iso_ms(slot)})
+
+
+class ChannelSettingsSchema(NativeView):
+    scopes = {"GET": "channels:read"}
+
+    def get(self, request, public_id):
+        from integrations.providers import provider_classes
+
+        row = _channel(self, public_id)
+        cls = provider_classes().get(row.provider)
+        schema = settings_schema(cls) if cls else None
+        if not isinstance(schema, dict):
+            schema = {"type": "object", "properties": {}, "additionalProperties": True}
+        return Response(
+            {"max_length": cls.text_limit if cls else None, "settings": schema, "tools": []}
+        )
+
+
+class Customers(NativeView):
+    scopes = {"GET": "channels:read"}
+
+    def get(self, request):
+        rows = Customer.objects.filter(organization=self.organization)
+        return id_page(request, rows, lambda c: {"id": str(c.public_id), "name": c.name}, {})

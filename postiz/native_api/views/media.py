@@ -1,0 +1,128 @@
+"""The media library: upload, import from a URL, list, read, delete."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+from media.models import MediaFile
+from postiz.api import iso_ms
+from postiz.native_api import serializers as s
+from postiz.native_api.base import (
+    Conflict,
+    NativeView,
+    id_page,
+    idempotent,
+)
+from postiz.native_api.views.common import (
+    _not_found,
+    _uuid,
+    _validated,
+)
+
+
+# -- Media --------------------------------------------------------------------------------
+def _media_body(row: MediaFile) -> dict:
+    from media.services import media_public_url
+
+    return {
+        "id": str(row.public_id),
+        "name": row.name,
+        "kind": row.kind,
+        "mime_type": row.mime_type,
+        "size": row.size,
+        "width": row.width,
+        "height": row.height,
+        "duration": row.duration,
+        "alt_text": row.alt_text,
+        "url": media_public_url(row),
+        "created_at": iso_ms(row.created_at),
+    }
+
+
+def _media_created(row: MediaFile) -> Response:
+    response = Response(_media_body(row), status=status.HTTP_201_CREATED)
+    response["Location"] = reverse("native_media_detail", args=[row.public_id])
+    return response
+
+
+class Media(NativeView):
+    scopes = {"GET": "media:read", "POST": "media:write"}
+
+    def get(self, request):
+        from media.selectors import media_for_organization
+
+        return id_page(request, media_for_organization(self.organization), _media_body, {})
+
+    @extend_schema(request={"multipart/form-data": s.MediaUploadSerializer})
+    @idempotent
+    def post(self, request):
+        from media.services import MediaError, media_upload
+
+        file = request.FILES.get("file")
+        if file is None:
+            raise exceptions.ValidationError({"file": "Send the file as multipart field file."})
+        try:
+            row = media_upload(
+                organization=self.organization,
+                actor=request.auth.created_by,
+                file=file,
+                filename=file.name,
+                name=request.data.get("name") or file.name,
+            )
+        except MediaError as error:
+            raise exceptions.ValidationError({"file": error.message}) from None
+        return _media_created(row)
+
+
+class MediaImport(NativeView):
+    scopes = {"POST": "media:write"}
+
+    @extend_schema(request=s.MediaImportSerializer)
+    @idempotent
+    def post(self, request):
+        from media.services import MediaError, media_upload_from_url
+
+        data = _validated(s.MediaImportSerializer, request)
+        try:
+            row = media_upload_from_url(
+                organization=self.organization, actor=request.auth.created_by, url=data["url"]
+            )
+        except MediaError as error:
+            raise exceptions.ValidationError({"url": error.message}) from None
+        return _media_created(row)
+
+
+class MediaDetail(NativeView):
+    scopes = {"GET": "media:read", "DELETE": "media:write"}
+
+    def _row(self, public_id):
+        from media.selectors import media_for_organization
+
+        found = _uuid(public_id)
+        row = (
+            media_for_organization(self.organization).filter(public_id=found).first()
+            if found
+            else None
+        )
+        if row is None:
+            raise _not_found("Media file")
+        return row
+
+    def get(self, request, public_id):
+        return Response(_media_body(self._row(public_id)))
+
+    def delete(self, request, public_id):
+        from media.services import MediaInUse, media_delete
+
+        row = self._row(public_id)
+        force = request.query_params.get("force") in ("1", "true", "yes")
+        try:
+            media_delete(
+                media_file=row, actor=request.auth.created_by, force=force, request=request
+            )
+        except MediaInUse as error:
+            raise Conflict(error.message) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
