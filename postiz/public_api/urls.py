@@ -7,7 +7,7 @@ come before parameters (``posts/group/...`` before ``posts/<id>``).
 from django.urls import re_path
 from django.views.decorators.csrf import csrf_exempt
 
-from postiz.public_api import media, posts, views
+from postiz.public_api import media, post_list, posts, views
 from postiz.public_api.transport import Route, compat_view, route_not_found
 
 _ID = r"(?P<public_id>[^/]+)"
@@ -55,7 +55,7 @@ urlpatterns = [
     _path(
         "posts",
         {
-            "GET": Route(posts.posts_list, "posts:read", "none"),
+            "GET": Route(post_list.posts_list, "posts:read", "none"),
             "POST": Route(posts.posts_create, "posts:write"),
         },
         "posts",
@@ -73,7 +73,7 @@ urlpatterns = [
     _path(f"posts/{_ID}/status", {"PUT": Route(posts.post_status, "posts:write")}, "post_status"),
     _path(
         f"posts/{_ID}/missing",
-        {"GET": Route(posts.post_missing, "posts:read", "none")},
+        {"GET": Route(post_list.post_missing, "posts:read", "none")},
         "post_missing",
     ),
     _path(

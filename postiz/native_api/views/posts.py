@@ -35,7 +35,8 @@ from postiz.native_api.views.common import (
     _validated,
 )
 from postiz.public_api import shapes
-from postiz.public_api.posts import group_inputs, prepared_cursor
+from postiz.public_api.post_list import prepared_cursor
+from postiz.public_api.posts import group_inputs
 from posts.models import Post, PostGroup, PostItem, PostItemMedia, Tag
 from posts.states import State
 
