@@ -9,7 +9,7 @@ from postiz.native_api.base import (
     NativeView,
     id_page,
 )
-from postiz.native_api.views.channels import _channel
+from postiz.native_api.views.common import _channel
 from postiz.native_api.views.posts import _post
 
 

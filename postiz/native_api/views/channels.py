@@ -15,8 +15,7 @@ from postiz.native_api.base import (
     id_page,
 )
 from postiz.native_api.views.common import (
-    _not_found,
-    _uuid,
+    _channel,
 )
 from postiz.public_api import shapes
 from postiz.public_api.views import settings_schema
@@ -50,20 +49,6 @@ class Me(NativeView):
                 },
             }
         )
-
-
-def _channel(view: NativeView, public_id):
-    found = _uuid(public_id)
-    row = (
-        channel_selectors.integrations_for(organization=view.organization)
-        .filter(public_id=found)
-        .first()
-        if found
-        else None
-    )
-    if row is None:
-        raise _not_found("Channel")
-    return row
 
 
 class Channels(NativeView):

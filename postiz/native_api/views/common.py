@@ -29,15 +29,29 @@ def _problem_from_django(error: DjangoValidationError):
     return exceptions.ValidationError({"non_field_errors": error.messages})
 
 
-def _channel_in_body(view, public_id):
+def _channel_or_none(view, public_id):
+    """One of the key's organization's channels by its public id; None for anyone else's."""
     found = _uuid(public_id)
-    row = (
+    if found is None:
+        return None
+    return (
         channel_selectors.integrations_for(organization=view.organization)
         .filter(public_id=found)
         .first()
-        if found
-        else None
     )
+
+
+def _channel(view, public_id):
+    """A channel named in the path: 404 when it is not the organization's."""
+    row = _channel_or_none(view, public_id)
+    if row is None:
+        raise _not_found("Channel")
+    return row
+
+
+def _channel_in_body(view, public_id):
+    """A channel named in the body: 400 saying which when it is not the organization's."""
+    row = _channel_or_none(view, public_id)
     if row is None:
         raise exceptions.ValidationError({"channel_id": f"No channel {public_id} here."})
     return row
