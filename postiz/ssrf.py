@@ -22,6 +22,7 @@ import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, NewConnectionError
+from urllib3.util import connection as urllib3_connection
 
 ALLOWED_SCHEMES = {"http", "https", "ws", "wss"}
 DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
@@ -135,3 +136,22 @@ def guarded_session() -> requests.Session:
     session.headers["Accept-Encoding"] = "identity"
     session.max_redirects = 3
     return session
+
+
+def pinned_socket(url: str, *, timeout: float) -> socket.socket | None:
+    """For a protocol that is not HTTP (a Nostr relay's WebSocket): a TCP connection to the
+    address ``url``'s host was vetted at, for the client to speak over (TLS, if any, still
+    names the original host). None when private addresses are allowed: the client then
+    connects by itself. Raises UnsafeURL, or OSError when no vetted address answers."""
+    addresses = vet_url(url)
+    if not addresses:
+        return None
+    parts = urlsplit(url)
+    port = parts.port or DEFAULT_PORTS[parts.scheme]
+    error: OSError | None = None
+    for address in addresses:
+        try:
+            return urllib3_connection.create_connection((address, port), timeout=timeout)
+        except OSError as exc:  # nothing was sent: the next vetted address may answer
+            error = exc
+    raise error or OSError(f"{parts.hostname} did not answer.")

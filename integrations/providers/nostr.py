@@ -49,6 +49,7 @@ from integrations.providers.base import (
     RemoteRef,
     json_object,
 )
+from postiz.ssrf import UnsafeURL, pinned_socket
 
 logger = logging.getLogger("postiz.providers")
 
@@ -695,9 +696,17 @@ class NostrProvider(Provider):
             return list(pool.map(func, relays))
 
     def _connect(self, relay: str):
-        self.guard(relay)  # relays are addresses a person gave us
+        # Relays are addresses a person gave us: the socket goes to the address that was
+        # vetted, so a second DNS answer cannot lead it to this machine.
+        try:
+            sock = pinned_socket(relay, timeout=self.timeout[0])
+        except UnsafeURL as error:
+            raise ProviderError(
+                ErrorKind.PERMISSION_DENIED, str(error), network_code="unsafe_url", field="url"
+            ) from None
         return connect(
             relay,
+            sock=sock,
             open_timeout=self.timeout[0],
             close_timeout=1,
             proxy=None,

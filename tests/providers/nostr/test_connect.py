@@ -103,3 +103,35 @@ def test_nostr_keys_never_need_refreshing(provider):
     channel = Channel(external_id=PUBKEY, credentials={"private_key": NSEC_HEX}, meta={})
     assert provider.refresh(channel).credentials == {"private_key": NSEC_HEX}
     assert provider.refresh_ahead == 0
+
+
+# -- Relays are addresses people give: the socket goes where the guard looked ------------------
+PUBLIC_ADDRESS = "93.184.215.14"
+
+
+def test_a_relay_is_reached_at_the_address_that_was_vetted(provider, relays, settings, monkeypatch):
+    from tests.internet import FakeInternet
+
+    settings.POSTIZ_ALLOW_PRIVATE_URLS = False  # as in production
+    internet = FakeInternet(monkeypatch)
+    relay = relays()
+    port = int(relay.url.rsplit(":", 1)[1])
+    # The name answers public to the check, then this machine: the second answer is never used.
+    internet.name("relay.rebind.example", PUBLIC_ADDRESS, "127.0.0.1")
+    internet.route(PUBLIC_ADDRESS, port, port)
+
+    assert provider._ping(f"ws://relay.rebind.example:{port}") is True
+    assert internet.lookups == ["relay.rebind.example"]
+    assert internet.dials == [(PUBLIC_ADDRESS, port)]
+
+
+def test_a_relay_on_this_machine_is_refused_before_any_connection(provider, settings, monkeypatch):
+    from tests.internet import FakeInternet
+
+    settings.POSTIZ_ALLOW_PRIVATE_URLS = False
+    internet = FakeInternet(monkeypatch)
+    internet.name("relay.local.example", "127.0.0.1")
+    with pytest.raises(ProviderError) as caught:
+        provider._ping("ws://relay.local.example:7447")
+    assert caught.value.network_code == "unsafe_url"
+    assert internet.dials == []
