@@ -96,3 +96,20 @@ def test_no_provider_claims_analytics_it_cannot_fetch(identifier):
     provider = get_provider(identifier)
     claims = provider.analytics != "none"
     assert claims == callable(getattr(provider, "fetch_metrics", None))
+
+
+@pytest.mark.parametrize(
+    "url, kept",
+    [
+        ("https://social.example/@acme/1", "https://social.example/@acme/1"),
+        ("HTTP://social.example/1", "HTTP://social.example/1"),
+        ("javascript:alert(document.cookie)", ""),
+        ("data:text/html,<script>1</script>", ""),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_only_a_web_address_from_a_network_is_kept_as_the_posts_link(url, kept):
+    from integrations.providers.base import RemoteRef
+
+    assert RemoteRef("1", url).url == kept

@@ -105,6 +105,12 @@ class RemoteRef:
     url: str = ""
     extra: dict = field(default_factory=dict)
 
+    def __post_init__(self):
+        # The URL is shown as a link to the whole team and given out by the API: a server
+        # someone connected could answer anything, so only a web address is kept.
+        if not (self.url or "").lower().startswith(("https://", "http://")):
+            self.url = ""
+
 
 @dataclass
 class PublishRequest:
