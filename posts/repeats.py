@@ -139,7 +139,13 @@ def _tell_limit_reached(root: PostGroup, when: datetime, reached) -> None:
     if already:
         return
     local = when.astimezone(ZoneInfo(root.timezone or "UTC"))
-    first = root.posts.values_list("items__content", flat=True).first() or ""
+    first = (
+        PostItem.objects.filter(post__group=root, position=0)
+        .order_by("post_id")
+        .values_list("content", flat=True)
+        .first()
+        or ""
+    )
     notifications_record_many(
         outcomes=[
             Outcome(

@@ -311,7 +311,7 @@ def test_a_repeat_over_the_monthly_posts_is_skipped_and_the_team_is_told_once(
     subscribe(org, "standard")
     Plan.objects.filter(slug="standard").update(posts_per_month=1)
     due = timezone.now() - timedelta(minutes=1)
-    first = make_post(channel(org, "mastodon"), "Every day", due=due)
+    first = make_post(channel(org, "mastodon"), "Every day", "and a reply", due=due)
     PostGroup.objects.filter(pk=first.group_id).update(repeat_every=1, repeat_unit="day")
 
     assert repeats_create_due(now=timezone.now()) == 0
@@ -321,6 +321,7 @@ def test_a_repeat_over_the_monthly_posts_is_skipped_and_the_team_is_told_once(
     assert note.kind == Notification.Kind.INFO
     assert note.title == "A repeating post was not scheduled: plan limit reached"
     assert "maximum number of posts per month" in note.body
+    assert note.body.startswith("“Every day”") and "and a reply" not in note.body
     assert absolute_url("/o/acme/billing/") in note.body
     assert note.url == f"/o/acme/posts/{first.group_id}/"
 
