@@ -1,6 +1,7 @@
 """The token lifecycle: the refresh job, status changes and their notifications."""
 
 import logging
+import threading
 from datetime import timedelta
 
 import pytest
@@ -142,13 +143,19 @@ def test_a_timeout_during_refresh_keeps_the_channel_active(
     monkeypatch.setattr(XProvider, "__init__", short)
     channel = make_channel()
 
+    answered = threading.Event()
+
     def slow(request):
         time.sleep(0.6)
+        answered.set()
         return reply("x", "token_rotated")
 
     x_network.expect_request("/x-api/2/oauth2/token").respond_with_handler(slow)
 
     run_job()
+    # The fake network finishes its late answer before the next test uses it, so that
+    # answer is never logged as the next test's request.
+    assert answered.wait(5)
 
     channel.refresh_from_db()
     assert channel.status == Integration.Status.ACTIVE
