@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from integrations.models import Integration
+from posts import events
 from posts.models import Post
 from posts.states import State, transition
 
@@ -22,4 +23,8 @@ def posts_cancel_for_channel(*, integration: Integration, actor=None) -> int:
     """Called when a channel is deleted (inside its transaction); cancels what has not gone
     out. A post a worker already holds (publishing) is left to finish: it was sent."""
     posts = Post.objects.filter(integration=integration, state__in=PENDING)
-    return transition(posts, State.CANCELLED, error_message="The channel was deleted.")
+    stopped = list(posts.values_list("pk", flat=True))
+    cancelled = transition(posts, State.CANCELLED, error_message="The channel was deleted.")
+    if stopped:
+        transaction.on_commit(lambda: events.emit_many(events.POST_DELETED, post_ids=stopped))
+    return cancelled

@@ -632,3 +632,19 @@ def test_the_api_contracts_event_name_is_taken_for_ours(org):
     assert hook.events == ["post.deleted", "channel.needs_reconnect"]
     body = services.envelope(event="post.deleted", event_id="1", organization=org, data={})
     assert body["type"] == body["event"] == "post.deleted"
+
+
+def test_deleting_a_channel_tells_the_webhook_about_each_post_it_stopped(
+    mastodon, owner, httpserver, django_capture_on_commit_callbacks
+):
+    from integrations.services import integration_delete
+
+    hook = make_hook(mastodon.organization, httpserver.url_for("/hook"), events=["post.deleted"])
+    waiting = make_post(mastodon, "Tomorrow", due=timezone.now() + timedelta(days=1))
+    out = make_post(mastodon, "Already out", state=State.PUBLISHED)
+    with django_capture_on_commit_callbacks(execute=True):
+        integration_delete(integration=mastodon, actor=owner)
+
+    [delivery] = WebhookDelivery.objects.filter(webhook=hook)
+    assert delivery.payload["data"]["post"] == str(waiting.public_id)
+    assert str(out.public_id) not in json.dumps(delivery.payload)
