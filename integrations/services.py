@@ -25,6 +25,7 @@ from billing import limits as plan_limits
 from integrations.models import Customer, InstanceApp, Integration
 from integrations.providers import get_provider
 from integrations.providers.base import Account, ErrorKind, Grant, ProviderError, SettingField
+from organizations import events
 from organizations.models import Membership, Organization
 from organizations.permissions import ROLE_PERMISSIONS
 from organizations.services import audit_record
@@ -488,9 +489,7 @@ def integration_set_status(
     )
     if status == Integration.Status.NEEDS_RECONNECT:
         _send_channel_email(integration, "needs_reconnect", {"error": error})
-        from posts import events  # posts builds on channels; imported late to keep it so
-
-        events.emit(
+        events.record(
             events.CHANNEL_NEEDS_RECONNECT,
             organization_id=integration.organization_id,
             integration_id=integration.pk,

@@ -1,6 +1,7 @@
 """The admin site's view of organizations: for staff who support an instance.
 
-Memberships, invitations and the audit log are shown, never edited here: their rules (the
+Memberships, invitations, the audit log and the events told to teams are shown, never
+edited here: their rules (the
 last owner stays, links are used once, the log is append-only) live in services that act
 for a member of the organization. An organization's name and zone may be corrected; the
 change goes through the same service as the settings page, so it is audited.
@@ -11,7 +12,15 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from organizations.models import ApiKey, AuditEvent, Invitation, Membership, Organization
+from organizations import events
+from organizations.models import (
+    ApiKey,
+    AuditEvent,
+    Event,
+    Invitation,
+    Membership,
+    Organization,
+)
 from organizations.services import organization_update
 from postiz.timezones import timezone_choices
 
@@ -155,6 +164,45 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     # The log only grows; counting all of it on every page is not worth the time.
     show_full_result_count = False
+
+
+# -- Events (the outbox): what happened and whether the team and webhooks were told ------
+class EventToldFilter(admin.SimpleListFilter):
+    title = "told"
+    parameter_name = "told"
+
+    def lookups(self, request, model_admin):
+        return (("no", "Waiting to be told"), ("yes", "Told"))
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(dispatched_at__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(dispatched_at__isnull=False)
+        return queryset
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "created_at",
+        "organization",
+        "name",
+        "post_id",
+        "integration_id",
+        "dispatched_at",
+    )
+    list_filter = (EventToldFilter, "name")
+    search_fields = ("name", "organization__slug", "message")
+    list_select_related = ("organization",)
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    actions = ("tell_waiting_events",)
+
+    @admin.action(description="Tell every waiting event now (bell, emails and webhooks)")
+    def tell_waiting_events(self, request, queryset):
+        told = events.dispatch_all()
+        self.message_user(request, f"{told} waiting event{'s' if told != 1 else ''} told.")
 
 
 # -- API keys: listed for support, never edited here; the hash is not shown --------------

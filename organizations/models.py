@@ -188,6 +188,34 @@ class AuditEvent(models.Model):
         raise TypeError("Audit events are append-only.")
 
 
+# -- Events (the outbox) ---------------------------------------------------------------
+class Event(models.Model):
+    """Something that happened in an organization (a post published or failed, a channel
+    that needs reconnecting), saved in the same transaction as the change itself and told
+    afterwards, exactly once, to the people (the bell, emails) and the webhooks."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="events")
+    name = models.CharField(max_length=40)
+    # What it is about, as plain ids: the apps above (posts, channels) own those rows.
+    post_id = models.BigIntegerField(null=True, blank=True)
+    integration_id = models.BigIntegerField(null=True, blank=True)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=now)
+    # Set in the transaction that recorded its notifications and webhook deliveries.
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["id"], name="organizations_event_pending", condition=Q(dispatched_at=None)
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({'told' if self.dispatched_at else 'waiting'})"
+
+
 # -- API keys ---------------------------------------------------------------------------
 class ApiScope(models.TextChoices):
     POSTS_READ = "posts:read", "Read posts"

@@ -8,7 +8,11 @@ class PostsConfig(AppConfig):
 
     def ready(self):
         from integrations.services import register_channel_deleted_handler
-        from posts import services
+        from organizations import events as organization_events
+        from posts import events, services
+
+        # What happens to posts and channels reaches the bell, emails and webhooks.
+        organization_events.register(events.handle)
 
         # Deleting a channel cancels its posts that have not gone out yet.
         register_channel_deleted_handler(

@@ -1,25 +1,31 @@
 """What happened to a post or a channel, told once to everyone who wants to know:
 the bell (and email) of the organization's members, and its webhooks.
 
-The engine and the channel services call ``emit`` after the change is saved; it records
-notifications and webhook deliveries in the database (cheap, no network) and leaves the
-sending to background jobs, so a slow webhook never slows publishing."""
+Events are recorded through ``organizations.events`` in the same transaction as the
+change (``emit`` / ``emit_many`` here are the posts' shorthand for it), and told by
+``handle``, which posts registers there: it records notifications and webhook deliveries
+in the database (cheap, no network) and leaves the sending to background jobs, so a slow
+webhook never slows publishing."""
 
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from datetime import UTC
 
 from django.urls import reverse
 
-logger = logging.getLogger("postiz.events")
+from organizations import events as hub
+from organizations.events import (  # noqa: F401 - the names posts' callers use
+    CHANNEL_NEEDS_RECONNECT,
+    POST_DELETED,
+    POST_FAILED,
+    POST_MISSED,
+    POST_PUBLISHED,
+    POST_UNCONFIRMED,
+)
 
-POST_PUBLISHED = "post.published"
-POST_FAILED = "post.failed"
-POST_UNCONFIRMED = "post.unconfirmed"
-POST_MISSED = "post.missed"
-POST_DELETED = "post.deleted"
-CHANNEL_NEEDS_RECONNECT = "channel.needs_reconnect"
+logger = logging.getLogger("postiz.events")
 
 
 def emit(
@@ -29,32 +35,42 @@ def emit(
     post_id: int | None = None,
     integration_id: int | None = None,
     message: str = "",
+    dispatch: bool = True,
 ) -> None:
-    """Anyone may call after committing a change; never raises (an event that cannot be
-    recorded is logged, and publishing goes on)."""
-    logger.info(
-        "event %s org=%s post=%s channel=%s", event, organization_id, post_id, integration_id
+    """Any service, inside the transaction that made the change: records the event with
+    it (and tells it after the commit, unless ``dispatch`` is False)."""
+    hub.record(
+        event,
+        organization_id=organization_id,
+        post_id=post_id,
+        integration_id=integration_id,
+        message=message,
+        dispatch=dispatch,
     )
-    try:
-        if post_id is not None:
-            _record_posts(event, [post_id], organization_id=organization_id, message=message)
+
+
+def emit_many(event: str, *, post_ids: list[int], message: str = "", dispatch=True) -> int:
+    """``emit`` for many posts that changed the same way, in two queries (each post's
+    organization and channel are read from the post)."""
+    from posts.models import Post
+
+    subjects = Post.objects.filter(pk__in=post_ids).values_list(
+        "organization_id", "pk", "integration_id"
+    )
+    return hub.record_many(event, list(subjects), message=message, dispatch=dispatch)
+
+
+def handle(events) -> None:
+    """organizations.events calls this inside its dispatch transaction: each event's
+    notifications and webhook deliveries, a handful of queries per kind of event."""
+    by_kind = defaultdict(list)
+    for event in events:
+        if event.post_id is not None:
+            by_kind[(event.name, event.message)].append(event)
         else:
-            _record_channel(event, organization_id, integration_id, message)
-    except Exception:
-        logger.exception("event %s for post %s not recorded", event, post_id)
-
-
-def emit_many(event: str, *, post_ids: list[int]) -> None:
-    """The engine after a batch of posts changed state the same way (e.g. published):
-    the same as one ``emit`` per post, in a handful of queries for the whole batch. Each
-    post's organization is read from the post itself. Never raises."""
-    if not post_ids:
-        return
-    logger.info("event %s for %d posts", event, len(post_ids))
-    try:
-        _record_posts(event, list(post_ids))
-    except Exception:
-        logger.exception("event %s for %d posts not recorded", event, len(post_ids))
+            _record_channel(event.name, event.organization_id, event.integration_id, event.message)
+    for (name, message), group in by_kind.items():
+        _record_posts(name, {event.post_id: event.organization_id for event in group}, message)
 
 
 def _iso(value) -> str | None:
@@ -69,7 +85,9 @@ def _channel(integration) -> dict:
     }
 
 
-def _record_posts(event, post_ids, *, organization_id=None, message="") -> None:
+def _record_posts(event, organization_of: dict[int, int], message="") -> None:
+    """Tell ``event`` about each post of ``organization_of`` (post id → the organization
+    the event was recorded for: a post of any other is never told)."""
     # Imported here: the engine imports this module, and these import the engine's models.
     from django.db.models import OuterRef, Subquery
 
@@ -82,11 +100,13 @@ def _record_posts(event, post_ids, *, organization_id=None, message="") -> None:
     posts = posts.defer("integration__credentials").annotate(
         first_text=Subquery(first_text.values("content")[:1])
     )
-    if organization_id is not None:  # the caller named the tenant: hold it to that
-        posts = posts.filter(organization_id=organization_id)
-    posts = list(posts.filter(pk__in=post_ids).order_by("pk"))
-    if len(posts) < len(set(post_ids)):
-        logger.warning("event %s: some posts are gone or not in org %s", event, organization_id)
+    posts = [
+        post
+        for post in posts.filter(pk__in=list(organization_of)).order_by("pk")
+        if post.organization_id == organization_of[post.pk]
+    ]
+    if len(posts) < len(organization_of):
+        logger.warning("event %s: some posts are gone or in another organization", event)
     page = "posts:calendar" if event == POST_PUBLISHED else "posts:failures"
     outcomes, deliveries = [], []
     # Outcomes that went well need no error; a deletion was someone's own doing, so it

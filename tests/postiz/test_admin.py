@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from organizations.models import AuditEvent, Organization
+from organizations import events
+from organizations.models import AuditEvent, Event, Organization
 from organizations.permissions import Role
 from organizations.services import audit_record
 from postiz.tasks import heartbeat
@@ -17,6 +18,7 @@ CHANGELISTS = [
     "admin:organizations_membership_changelist",
     "admin:organizations_invitation_changelist",
     "admin:organizations_auditevent_changelist",
+    "admin:organizations_event_changelist",
     "admin:postiz_workerheartbeat_changelist",
 ]
 
@@ -52,6 +54,8 @@ def many_rows(org, owner):
         )
     InvitationFactory(organization=org, expires_at=timezone.now() - timedelta(days=1))
     heartbeat()
+    for n in range(6):
+        events.record("post.failed", organization_id=org.pk, post_id=n, dispatch=False)
 
 
 @pytest.mark.parametrize("url_name", CHANGELISTS)
@@ -72,6 +76,8 @@ def test_each_changelist_loads_for_staff_in_a_bounded_number_of_queries(
         ("admin:organizations_invitation_changelist", "status=expired"),
         ("admin:organizations_membership_changelist", "role=owner"),
         ("admin:organizations_auditevent_changelist", "action=organization.updated"),
+        ("admin:organizations_event_changelist", "told=no&name=post.failed"),
+        ("admin:organizations_event_changelist", "told=yes&q=acme"),
     ],
 )
 def test_changelist_filters_and_search_work(staff_client, many_rows, url_name, query):
@@ -166,3 +172,30 @@ def test_a_member_who_is_not_staff_is_sent_to_the_admin_login(client_for, owner,
     response = client_for(owner).get(reverse(url_name))
     assert response.status_code == 302
     assert response.url.startswith(reverse("admin:login"))
+
+
+def test_staff_can_tell_waiting_events_from_the_admin(staff_client, org, owner):
+    from integrations.models import Integration
+    from posts.models import Notification
+    from tests.posts.helpers import make_post
+
+    channel = Integration.objects.create(
+        organization=org, provider="mastodon", external_id="1", name="Acme on Mastodon"
+    )
+    post = make_post(channel, "stuck")
+    events.record("post.failed", organization_id=org.pk, post_id=post.pk, dispatch=False)
+    waiting = Event.objects.get()
+    response = staff_client.post(
+        reverse("admin:organizations_event_changelist"),
+        {"action": "tell_waiting_events", "_selected_action": [waiting.pk]},
+        follow=True,
+    )
+    assert "1 waiting event told." in response.content.decode()
+    assert Event.objects.get().dispatched_at is not None
+    assert Notification.objects.filter(user=owner, post=post).count() == 1
+    # Told once: telling again tells nobody twice.
+    staff_client.post(
+        reverse("admin:organizations_event_changelist"),
+        {"action": "tell_waiting_events", "_selected_action": [waiting.pk]},
+    )
+    assert Notification.objects.filter(user=owner, post=post).count() == 1

@@ -1,10 +1,15 @@
-"""posts.events.emit: who hears about an outcome, by bell, email and webhook."""
+"""posts.events: who hears about an outcome, by bell, email and webhook.
+
+An event is recorded with the change (``emit``, inside its transaction) and told after
+the commit (organizations.events.dispatch), exactly once."""
 
 import pytest
 from django.core import mail
 
 from integrations.models import Integration
 from integrations.services import integration_set_status
+from organizations import events as organization_events
+from organizations.models import Event
 from organizations.permissions import Role
 from posts import events
 from posts.models import Notification, Post, Webhook, WebhookDelivery
@@ -31,6 +36,7 @@ def webhook(org, *, events=("post.failed",), channels=(), url="http://127.0.0.1:
 
 
 def emit(event, post, message=""):
+    """Record the event, then tell it, as after the change's commit."""
     events.emit(
         event,
         organization_id=post.organization_id,
@@ -38,6 +44,7 @@ def emit(event, post, message=""):
         integration_id=post.integration_id,
         message=message,
     )
+    organization_events.dispatch_all()
 
 
 def test_a_failed_post_rings_the_bell_of_every_member_and_no_outsider(
@@ -166,17 +173,54 @@ def test_a_post_of_another_organization_tells_no_one(mastodon, owner, outsider):
     post = make_post(mastodon, "secret")
     other_org = outsider.memberships.get().organization
     events.emit(events.POST_FAILED, organization_id=other_org.pk, post_id=post.pk)
-    assert not Notification.objects.exists()
+    organization_events.dispatch_all()
+    assert (
+        not Notification.objects.exists()
+        and not Notification.objects.filter(user=outsider).exists()
+    )
 
 
-def test_emit_never_raises_when_recording_fails(mastodon, owner, monkeypatch):
-    post = make_post(mastodon, "x")
+def test_an_event_that_cannot_be_told_is_logged_and_never_holds_back_the_others(
+    mastodon, owner, monkeypatch, caplog
+):
+    first, second = make_post(mastodon, "first"), make_post(mastodon, "second")
+    real = notifications.notifications_record_many
 
-    def broken(**kwargs):
-        raise RuntimeError("database went away")
+    def broken_for_first(*, outcomes):
+        if any(outcome.post_id == first.pk for outcome in outcomes):
+            raise RuntimeError("database went away")
+        return real(outcomes=outcomes)
 
-    monkeypatch.setattr(notifications, "notifications_record_many", broken)
-    emit(events.POST_FAILED, post)  # logged, not raised
+    monkeypatch.setattr(notifications, "notifications_record_many", broken_for_first)
+    events.emit(events.POST_FAILED, organization_id=mastodon.organization_id, post_id=first.pk)
+    events.emit(events.POST_FAILED, organization_id=mastodon.organization_id, post_id=second.pk)
+    assert organization_events.dispatch_all() == 2
+    assert list(Notification.objects.values_list("post_id", flat=True)) == [second.pk]
+    assert "could not be told" in caplog.text
+    assert not Event.objects.filter(dispatched_at=None).exists()  # never retried forever
+
+
+def test_an_event_is_told_exactly_once_however_often_dispatch_runs(mastodon, owner):
+    post = make_post(mastodon, "once")
+    fail(post)
+    emit(events.POST_FAILED, post)
+    assert organization_events.dispatch_all() == 0
+    assert Notification.objects.filter(post=post).count() == 1
+
+
+def test_an_event_recorded_in_a_transaction_that_rolls_back_is_never_told(mastodon, owner):
+    from django.db import transaction
+
+    post = make_post(mastodon, "rolled back")
+    try:
+        with transaction.atomic():
+            events.emit(
+                events.POST_FAILED, organization_id=mastodon.organization_id, post_id=post.pk
+            )
+            raise RuntimeError("the change failed")
+    except RuntimeError:
+        pass
+    assert organization_events.dispatch_all() == 0
     assert not Notification.objects.exists()
 
 
@@ -190,10 +234,13 @@ def test_emit_for_one_event_with_five_members_and_two_webhooks_makes_few_queries
     webhook(org)
     post = make_post(mastodon, "measured")
     fail(post)
-    # Fetch the post, members, insert notifications, find webhooks, insert deliveries;
-    # the sends are enqueued after commit.
-    with django_assert_max_num_queries(5):
-        emit(events.POST_FAILED, post)
+    with django_assert_max_num_queries(1):  # recorded with the change: one INSERT
+        events.emit(events.POST_FAILED, organization_id=org.pk, post_id=post.pk)
+    # Claim the event, fetch the post, members, insert notifications, find webhooks,
+    # insert deliveries, mark it told: 7, and inside the test's transaction 4 savepoints
+    # around them. The sends are enqueued after commit.
+    with django_assert_max_num_queries(11):
+        organization_events.dispatch_all()
     assert Notification.objects.count() == 5
     assert WebhookDelivery.objects.count() == 2
 
@@ -215,8 +262,10 @@ def test_a_batch_of_published_posts_is_told_in_a_handful_of_queries(
     foreign = [make_post(theirs, "f")]
     Post.objects.update(state=State.PUBLISHED)
 
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(2):  # read the posts' tenants, one INSERT
         events.emit_many(events.POST_PUBLISHED, post_ids=[p.pk for p in ours + foreign])
+    with django_assert_max_num_queries(11):  # as for one event, for the whole batch
+        organization_events.dispatch_all()
 
     # Each post told to the members of its own organization only.
     assert Notification.objects.filter(organization=org).count() == 11 * 2

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from werkzeug import Response
 
+from organizations import events as organization_events
 from organizations.models import AuditEvent
 from posts import engine, events
 from posts.models import Post, Webhook, WebhookDelivery
@@ -57,12 +58,14 @@ def fail(post):
 
 
 def emit_failed(post):
+    """The post failed: its event is recorded, then told (as after the commit)."""
     events.emit(
         events.POST_FAILED,
         organization_id=post.organization_id,
         post_id=post.pk,
         integration_id=post.integration_id,
     )
+    organization_events.dispatch_all()
 
 
 # -- Sending ----------------------------------------------------------------------------
