@@ -26,6 +26,7 @@ from django.db.models import (
     FloatField,
     Func,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     TextField,
@@ -320,7 +321,10 @@ def attention_counts(*, organization: Organization) -> dict[str, int]:
     mine = Post.objects.filter(organization=organization).order_by()
     # Each count reads only its own partial index (posts_org_scheduled, posts_org_attention).
     # No join to the groups: deleting a group cancels its posts, so none is counted here.
-    late = mine.filter(state=State.SCHEDULED, publish_at__lt=overdue)
+    # Due at its retry time when the engine set one (always after the requested time).
+    late = mine.filter(state=State.SCHEDULED, publish_at__lt=overdue).filter(
+        Q(retry_at=None) | Q(retry_at__lt=overdue)
+    )
     attention = mine.filter(state__in=NEEDS_ATTENTION)
 
     def count(posts):

@@ -1,9 +1,11 @@
+import os
+import time
 import uuid
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 from django.utils.timezone import now
 
 from integrations.models import Integration
@@ -12,6 +14,20 @@ from media.models import MediaFile
 from organizations.models import Organization
 from postiz.timezones import validate_timezone
 from posts.states import State
+
+
+def new_item_key() -> uuid.UUID:
+    """A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then 74 random bits.
+
+    An item's key is its identity on the networks: every idempotency key they see (a
+    Bluesky record key, Mastodon's Idempotency-Key, a Discord nonce) is derived from it.
+    It is fixed when the item is written and never changes, so no retry, hand-back or
+    reschedule can make a second post; the time part keeps keys in writing order."""
+    milliseconds = time.time_ns() // 1_000_000
+    value = (milliseconds & ((1 << 48) - 1)) << 80 | int.from_bytes(os.urandom(10), "big")
+    value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
+    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # the RFC 9562 variant
+    return uuid.UUID(int=value)
 
 
 class Tag(models.Model):
@@ -106,7 +122,14 @@ class Post(models.Model):
     group = models.ForeignKey(PostGroup, on_delete=models.CASCADE, related_name="posts")
     integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="posts")
     state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
+    # The time the person asked for: never moved by the engine (retries, hand-backs).
     publish_at = models.DateTimeField(null=True, blank=True, help_text="When it goes out (UTC).")
+    # When the engine tries again (a retry, a look after an unclear outcome, a post handed
+    # back from a worker that died); unset for the first attempt. Setting publish_at
+    # clears it (posts.states.transition).
+    retry_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the next attempt is due (UTC), if one is."
+    )
     settings = models.JSONField(default=dict, blank=True, help_text="The network's settings.")
     # True when this channel's thread was edited apart from the group's global text.
     customized = models.BooleanField(default=False)
@@ -132,8 +155,13 @@ class Post(models.Model):
             ),
         ]
         indexes = [
-            # The engine's claim query: due scheduled posts, oldest first.
-            models.Index(fields=["publish_at"], name="posts_due", condition=Q(state="scheduled")),
+            # The engine's claim query: due scheduled posts (a retry's time, else the
+            # requested one), oldest first.
+            models.Index(
+                Coalesce("retry_at", "publish_at"),
+                name="posts_due_at",
+                condition=Q(state="scheduled"),
+            ),
             models.Index(fields=["organization", "publish_at"], name="posts_calendar"),
             # The calendar's late-post banner: an organization's overdue scheduled posts.
             models.Index(
@@ -158,10 +186,11 @@ class Post(models.Model):
 class PostItem(models.Model):
     """One link of a post's chain: the root (position 0), then replies or a first comment.
 
-    Each item has its own id, which seeds its idempotency key on the network, and its own
-    record of what happened there."""
+    Each item has its own permanent key, from which every idempotency key on the network is
+    derived, and its own record of what happened there."""
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="items")
+    key = models.UUIDField(default=new_item_key, unique=True, editable=False)
     position = models.PositiveSmallIntegerField()
     content = models.TextField(blank=True)
     delay_minutes = models.PositiveIntegerField(
@@ -172,7 +201,8 @@ class PostItem(models.Model):
     remote_extra = models.JSONField(default=dict, blank=True)
     # Step results kept between attempts (uploaded media ids, record keys, containers).
     progress = models.JSONField(default=dict, blank=True)
-    # Written before the commit is sent; after an unclear outcome it says "look first".
+    # Written before the first send; while set, the item may be on the network, so the next
+    # attempt looks before it sends (and nothing it is made of may change).
     commit_started_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
 

@@ -66,7 +66,10 @@ def transition(queryset, target: str, **changes) -> int:
     """Move every post of ``queryset`` that may go to ``target``; returns how many moved.
 
     The caller narrows the queryset (one id, a channel's posts, a claim batch); the allowed
-    source states are added here, so no caller can skip the rules.
+    source states are added here, so no caller can skip the rules. A new requested time
+    (``publish_at``) also drops any retry time the engine had set, unless one is given.
     """
     changes.setdefault("state_changed_at", timezone.now())
+    if "publish_at" in changes:
+        changes.setdefault("retry_at", None)
     return queryset.filter(state__in=ALLOWED_FROM[target]).update(state=target, **changes)

@@ -6,6 +6,7 @@
 - Posts of a disabled channel are held, not missed, while the channel stays disabled.
 - Repeating series get their next occurrence (posts.repeats).
 - Posts held by a worker that died are handed back (posts.engine.release_stale).
+- Events recorded by a process that died before telling them are told.
 """
 
 from __future__ import annotations
@@ -14,9 +15,13 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from integrations.models import Integration
+from organizations import events as organization_events
 from posts import engine, events, repeats
 from posts.models import Post
 from posts.states import State, transition
@@ -40,9 +45,12 @@ def late_cutoff(now: datetime | None = None) -> datetime:
 def overdue_posts(*, now: datetime | None = None):
     """Posts that should have gone out by now and have not (held posts excluded): what the
     late-post alarm counts."""
-    return Post.objects.filter(
+    cutoff = late_cutoff(now)
+    # Due at its retry time when the engine set one (always after the requested time).
+    return Post.objects.annotate(due_at=Coalesce("retry_at", "publish_at")).filter(
+        Q(retry_at=None) | Q(retry_at__lt=cutoff),
         state=State.SCHEDULED,
-        publish_at__lt=late_cutoff(now),
+        publish_at__lt=cutoff,
         integration__status=Integration.Status.ACTIVE,
         integration__deleted_at__isnull=True,
     )
@@ -51,29 +59,32 @@ def overdue_posts(*, now: datetime | None = None):
 def sweep_missed(*, now: datetime | None = None) -> int:
     """The sweep calls this; marks posts overdue past the grace window as missed, once."""
     now = now or timezone.now()
-    candidates = Post.objects.filter(state=State.SCHEDULED, publish_at__lt=now - grace()).exclude(
-        integration__status=Integration.Status.DISABLED
-    )
+    # First attempts only: a post the engine retries (or looks for after a crash) was on
+    # its way at its time, and may already be on the network.
+    candidates = Post.objects.filter(
+        state=State.SCHEDULED, publish_at__lt=now - grace(), retry_at=None
+    ).exclude(integration__status=Integration.Status.DISABLED)
     missed = list(candidates.values_list("pk", "organization_id", "integration_id")[:1000])
     if not missed:
         return 0
     moved_ids = []
     for pk, organization_id, integration_id in missed:
         # One conditional UPDATE each: a post a loop claims meanwhile is left to the loop.
-        if transition(
-            Post.objects.filter(pk=pk, publish_at__lt=now - grace()),
-            State.MISSED,
-            error_kind="missed",
-            error_message=MISSED_MESSAGE,
-        ):
-            moved_ids.append(pk)
-            events.emit(
-                events.POST_MISSED,
-                organization_id=organization_id,
-                post_id=pk,
-                integration_id=integration_id,
-                message=MISSED_MESSAGE,
-            )
+        with transaction.atomic():
+            if transition(
+                Post.objects.filter(pk=pk, publish_at__lt=now - grace(), retry_at=None),
+                State.MISSED,
+                error_kind="missed",
+                error_message=MISSED_MESSAGE,
+            ):
+                moved_ids.append(pk)
+                events.emit(
+                    events.POST_MISSED,
+                    organization_id=organization_id,
+                    post_id=pk,
+                    integration_id=integration_id,
+                    message=MISSED_MESSAGE,
+                )
     if moved_ids:
         logger.warning("%d overdue posts marked missed", len(moved_ids))
     return len(moved_ids)
@@ -86,4 +97,6 @@ def sweep(*, now: datetime | None = None) -> dict:
         "released": engine.release_stale(now=now),
         "missed": sweep_missed(now=now),
         "repeats": repeats.repeats_create_due(now=now),
+        # Events a process recorded but died before telling (organizations.events).
+        "told": organization_events.dispatch_all(),
     }

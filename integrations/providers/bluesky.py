@@ -2,9 +2,11 @@
 
 Logins are rate limited (30 per 5 min), so a session is created once when connecting and
 then renewed with ``refreshSession``; the stored app password is only used again when the
-refresh JWT itself has died. Posts get a deterministic record key (a TID derived from the
-scheduled time and the post id), so a retry can never create a second post and an unknown
-outcome is settled with ``getRecord``.
+refresh JWT itself has died. Each item gets a fixed record key (a TID derived from the
+item's permanent key and number, never from a time that a retry could change), so a retry
+can never create a second post: the PDS refuses a second record under the same key (the
+reference PDS answers 500), and an unknown outcome is settled with ``getRecord``. The
+record's ``createdAt`` is the time of the send itself.
 
 A video goes through Bluesky's video service, as its docs recommend ("Uploading Video"):
 a service token from the PDS (``getServiceAuth``, audience the PDS's did:web, scope
@@ -21,6 +23,7 @@ import hashlib
 import json
 import re
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -79,14 +82,26 @@ def make_tid(micros: int, clock_id: int) -> str:
     return "".join(reversed(chars))
 
 
-def tid_for(seed: str, when: datetime) -> str:
-    """A TID fixed by the scheduled time and a seed (the post id, plus the parent for thread
-    items, so items scheduled at the same instant still get different keys)."""
-    digest = hashlib.sha256(seed.encode()).digest()
-    clock_id = int.from_bytes(digest[:2], "big") & 0x3FF
-    # Spread items of one thread over the scheduled second (the sub-second part is noise).
-    micros = int(when.timestamp()) * 1_000_000 + int.from_bytes(digest[2:6], "big") % 1_000_000
-    return make_tid(micros, clock_id)
+# Keys that are not UUIDv7 (tests, direct calls) take their time from here.
+_TID_EPOCH_MS = 1_672_531_200_000  # 2023-01-01T00:00:00Z
+
+
+def tid_for(key: str, serial: str) -> str:
+    """The record key of one of our items: a TID whose time part is when the item was
+    written (the milliseconds of its UUIDv7 ``key``) and whose lower digits are the item's
+    number (``serial``), so two items of one installation never share a key. Nothing here
+    changes between attempts."""
+    digest = hashlib.sha256(f"{key}|{serial}".encode()).digest()
+    try:
+        parsed = uuid.UUID(key)
+    except ValueError:
+        parsed = None
+    if parsed is not None and parsed.version == 7:
+        milliseconds = parsed.int >> 80
+    else:
+        milliseconds = _TID_EPOCH_MS + int.from_bytes(digest[:4], "big") % (365 * 86_400_000)
+    number = int(serial) if serial.isdigit() else int.from_bytes(digest[4:8], "big")
+    return make_tid(milliseconds * 1000 + number % 1000, (number // 1000) % 1024)
 
 
 def jwt_expiry(token: str) -> datetime | None:
@@ -304,22 +319,12 @@ class BlueskyProvider(Provider):
     def publish(self, channel: Channel, request: PublishRequest) -> PublishResult:
         pds, did = self._pds(channel), channel.meta.get("did") or channel.external_id
         token = channel.credentials["access_jwt"]
-        progress = request.progress
-        when = request.scheduled_at or datetime.now(UTC)
-        # The record key and timestamp are fixed once and reused by every later attempt.
-        if "rkey" not in progress:
-            seed = request.post_id
-            if request.reply_to is not None:
-                seed += "|" + request.reply_to.id
-            progress["rkey"] = tid_for(seed, when)
-        if "created_at" not in progress:
-            progress["created_at"] = _iso(when)
-        rkey = progress["rkey"]
-
+        rkey = self.record_key(request)
         record: dict = {
             "$type": POST_COLLECTION,
             "text": request.text,
-            "createdAt": progress["created_at"],
+            # The time of this send: the one that succeeds is the one people see.
+            "createdAt": _iso(datetime.now(UTC)),
         }
         facets = self.facets(request.text, channel)
         if facets:
@@ -344,10 +349,14 @@ class BlueskyProvider(Provider):
                 headers=self.bearer(token),
             )
         except ProviderError as error:
-            if error.kind != ErrorKind.CONTENT_REJECTED:
+            if error.kind not in (ErrorKind.CONTENT_REJECTED, ErrorKind.UNKNOWN_OUTCOME):
                 raise
-            # A retry that finds our own rkey already taken means an earlier attempt landed.
-            existing = self.find_existing(channel, request)
+            # Our record key already taken means an earlier attempt landed (the reference
+            # PDS answers that with a 500): look at once rather than guess.
+            try:
+                existing = self.find_existing(channel, request)
+            except ProviderError:
+                raise error from None
             if existing is None:
                 raise
             return PublishResult(ref=existing, raw={"adopted": True})
@@ -361,10 +370,14 @@ class BlueskyProvider(Provider):
             )
         return PublishResult(ref=self._ref(channel, uri, cid, rkey), raw=data)
 
+    @staticmethod
+    def record_key(request: PublishRequest) -> str:
+        """The item's record key: fixed by its permanent key (an item whose first attempt
+        was made by an earlier version keeps the key it saved then)."""
+        return request.progress.get("rkey") or tid_for(request.idempotency_key, request.post_id)
+
     def find_existing(self, channel: Channel, request: PublishRequest) -> RemoteRef | None:
-        rkey = request.progress.get("rkey")
-        if not rkey:
-            return None  # no attempt ever started
+        rkey = self.record_key(request)
         did = channel.meta.get("did") or channel.external_id
         try:
             response = self.request(
@@ -379,6 +392,17 @@ class BlueskyProvider(Provider):
                 return None
             raise
         data = self.read_json(response)
+        value = data.get("value")
+        if isinstance(value, dict) and value.get("text") != request.text:
+            # Someone else's record under our key: adopting it would be a lie, and sending
+            # again cannot work.
+            raise ProviderError(
+                ErrorKind.CONTENT_REJECTED,
+                "Bluesky already has a different post under this post's record key; "
+                "duplicate the post to send it again.",
+                network_code="rkey_taken",
+                raw_excerpt=response.text,
+            )
         return self._ref(channel, data.get("uri", ""), data.get("cid", ""), rkey)
 
     def _ref(self, channel: Channel, uri: str, cid: str, rkey: str) -> RemoteRef:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from urllib.parse import urlencode
 
 import requests
@@ -428,8 +429,19 @@ class DiscordBotProvider(DiscordBase):
 
     @staticmethod
     def nonce_for(request: PublishRequest) -> str:
-        """Up to 25 characters, the same on every attempt of the same post item."""
-        return re.sub(r"[^A-Za-z0-9]", "", request.post_id)[-25:] or "postiz"
+        """The item's permanent key in base 36: 25 characters (Discord's most), the same on
+        every attempt of the same item and never shared with another (nor with another
+        installation posting to the same channel)."""
+        key = request.idempotency_key
+        try:
+            number = uuid.UUID(key).int
+        except ValueError:
+            return re.sub(r"[^A-Za-z0-9]", "", key)[-25:] or "postiz"
+        digits = ""
+        while number:
+            number, digit = divmod(number, 36)
+            digits = "0123456789abcdefghijklmnopqrstuvwxyz"[digit] + digits
+        return digits.rjust(25, "0")
 
     def publish(self, channel: Channel, request: PublishRequest) -> PublishResult:
         channel_id = str(channel.meta.get("channel_id") or channel.external_id)

@@ -22,7 +22,6 @@ import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import requests
@@ -372,8 +371,10 @@ class NostrProvider(Provider):
             if request.media:
                 self._upload_media(channel, request)
             event = self.build_event(channel, request)
-            # Persisted before the first send: every retry resends this exact event.
             request.progress["event"] = event
+        # Saved before the first relay sees it: every retry resends this exact event (same
+        # id, which relays keep once), and a lookup asks for that id.
+        request.before_commit()
         relays = self._relays(channel)
         answers = self._map(lambda relay: self._send(relay, event), relays)
         accepted = [a.relay for a in answers if a.status == "ok"]
@@ -419,10 +420,9 @@ class NostrProvider(Provider):
             urls = "\n".join(upload["url"] for upload in uploads)
             content = f"{content.rstrip()}\n\n{urls}" if content.strip() else urls
             tags += [_imeta(upload) for upload in uploads]
-        when = request.scheduled_at or datetime.now(UTC)
-        return sign_event(
-            secret, kind=1, content=content, tags=tags, created_at=int(when.timestamp())
-        )
+        # The time it is signed, just before its first send: a note dated when it was
+        # scheduled would sort wrongly in feeds after a late retry.
+        return sign_event(secret, kind=1, content=content, tags=tags, created_at=int(time.time()))
 
     # -- media (NIP-96 with NIP-98 auth) -------------------------------------------------
     def discover_media_server(self, server: str, phase: Phase) -> dict:

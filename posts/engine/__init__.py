@@ -2,12 +2,20 @@
 
 The rules, in one place:
 
+- Every item has a permanent key (``PostItem.key``, written with the item). Every
+  idempotency key a network sees (a Bluesky record key, Mastodon's Idempotency-Key, a
+  Discord nonce) is derived from it and nothing else: no time, no attempt, no hand-back.
 - A post is claimed by a conditional transition (scheduled → publishing) on rows locked
   with ``FOR UPDATE SKIP LOCKED``, so any number of workers share the queue and a post is
-  held by at most one of them.
+  held by at most one of them. It is due at its retry time if the engine set one, else at
+  the time the person asked for, which the engine never moves.
 - Items go out in order (the root, then each reply after its delay), each pointing at the
-  previous one. Before an item is sent, ``commit_started_at`` is written: if the outcome
-  is then unclear (a timeout, a 502, a crash), the next attempt looks before it sends.
+  previous one. Before an item is first sent, ``commit_started_at`` is written and
+  committed; right before any request that can create the post, the item's progress (a
+  signed Nostr event, a Threads container, uploaded media) is saved too
+  (``PublishRequest.before_commit``). While ``commit_started_at`` is set the item may be
+  on the network: the next attempt looks before it sends, and resends only where the
+  network de-duplicates the same key.
 - What happens after an error depends only on its kind (see ``_after_error``):
   auth_expired refreshes once and retries once; rate_limited waits as long as the network
   asks; transient_before_send retries with backoff, three times; unknown_outcome is never
@@ -18,21 +26,23 @@ The rules, in one place:
   "is the post's holder still alive?" is one look at ``pg_locks``: a post whose holder is
   gone (a worker killed mid-publish) is handed back at once, and the next attempt looks
   before it sends; a live holder's posts are never taken within the lease.
+- A state change and its event ("published", "failed"…) are saved in one transaction
+  (organizations.events, the outbox), and told afterwards exactly once.
 - The publisher loop (posts/runner.py) claims a batch (one statement, then its posts and
   items), writes ``commit_started_at`` right before the sends in one UPDATE, sends from
   its threads without touching the database, and records a batch of outcomes in one
-  statement for the items and the posts (``claim_batch``, ``begin_sends``,
-  ``send_prepared``, ``finish_batch``). Anything less
-  simple than a one-item post (threads, a look-up first, a refused channel) takes the
-  one-post path, ``publish_post``.
+  statement for the items, the posts and their events (``claim_batch``, ``begin_sends``,
+  ``send_prepared``, ``finish_batch``). Anything less simple than a one-item post
+  (threads, a look-up first, a refused channel) takes the one-post path,
+  ``publish_post``.
 """
 
 from posts.engine.batches import (
-    announce_published,
     begin_sends,
     finish_batch,
     mark_started,
     prepare_sends,
+    save_progress,
     send_prepared,
 )
 from posts.engine.claims import (
@@ -53,7 +63,13 @@ from posts.engine.jobs import (
     Outcome,
     lease,
 )
-from posts.engine.sending import _provider, _safe_to_resend, publish_post
+from posts.engine.sending import (
+    _provider,
+    _safe_to_resend,
+    progress_saver,
+    publish_post,
+    request_for,
+)
 
 __all__ = [
     "BACKOFF",
@@ -65,7 +81,6 @@ __all__ = [
     "Outcome",
     "_provider",
     "_safe_to_resend",
-    "announce_published",
     "begin_sends",
     "claim_batch",
     "claim_due",
@@ -74,9 +89,12 @@ __all__ = [
     "lease",
     "mark_started",
     "prepare_sends",
+    "progress_saver",
     "publish_post",
     "release_orphans",
     "release_stale",
+    "request_for",
+    "save_progress",
     "send_prepared",
     "unlock",
 ]

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import json
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
-from integrations.providers.base import (
-    ProviderError,
-    PublishRequest,
-)
-from posts import events
+from integrations.providers.base import ProviderError
+from organizations.events import POST_PUBLISHED, dispatch_quietly
 from posts.attachments import media_for_items
 from posts.engine.jobs import PENDING, Job, Outcome
 from posts.engine.sending import (
@@ -21,6 +18,7 @@ from posts.engine.sending import (
     _provider,
     _send,
     _still_pending,
+    request_for,
 )
 from posts.models import Post
 from posts.states import ALLOWED_FROM, State
@@ -45,14 +43,8 @@ def prepare_sends(jobs: list[Job]) -> list[Job]:
         item = items[0]
         if item.published_at or item.commit_started_at is not None:
             continue
-        job.request = PublishRequest(
-            post_id=str(item.pk),
-            text=item.content,
-            settings=dict(post.settings),
-            scheduled_at=post.publish_at,
-            progress=dict(item.progress),
-            ends_thread=True,  # a one-item post is its own last item
-        )
+        # A copy: the batch's outcomes save the progress only where a send changed it.
+        job.request = request_for(post, item, progress=dict(item.progress), ends_thread=True)
         ready.append(job)
     # One query for the whole batch's attached files, none when nothing has any (the
     # claim says which items do).
@@ -79,6 +71,19 @@ def mark_started(jobs: list[Job]) -> None:
         job.items[0].commit_started_at = started
 
 
+def save_progress(saves: list[tuple[Job, dict]]) -> None:
+    """The batch path's checkpoint (``PublishRequest.before_commit``): each item's progress
+    as its provider is about to commit, in one UPDATE."""
+    if not saves:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE posts_postitem i SET progress = v.progress::jsonb "
+            "FROM unnest(%s::bigint[], %s::text[]) AS v(id, progress) WHERE i.id = v.id",
+            [[job.items[0].pk for job, _ in saves], [json.dumps(p) for _, p in saves]],
+        )
+
+
 def send_prepared(job: Job) -> None:
     """A loop thread calls this for a job ``begin_sends`` prepared: the network call only,
     no database (except refreshing a stale credential, which locks the channel)."""
@@ -93,12 +98,11 @@ def send_prepared(job: Job) -> None:
 
 def finish_batch(jobs: list[Job], *, announce=None) -> list[Outcome]:
     """The loop that claimed ``jobs`` calls this once their sends returned: published
-    items and posts, and every item's step results, are saved in one statement; errors
-    go through ``_after_error``. ``announce(posts)`` is handed the posts that moved to
-    published, after the commit (by default each gets its event here and now)."""
+    items and posts, every item's step results and the published posts' events are saved
+    in one statement; errors go through ``_after_error``. ``announce()`` is called when
+    events wait to be told (by default they are told here and now)."""
+    announce = announce or dispatch_quietly
     published = _save_batch(jobs)
-    if published:
-        transaction.on_commit(lambda: (announce or announce_published)(published))
     outcomes = []
     for job in jobs:
         job.items[0].progress = job.request.progress  # as just saved
@@ -112,13 +116,16 @@ def finish_batch(jobs: list[Job], *, announce=None) -> list[Outcome]:
             outcomes.append(_still_pending(job.post, job.items[0], provider, job.result))
         elif job.result is not None:
             outcomes.append(Outcome(job.extra.get("state", "skipped")))
+    if published or any(outcome.announce for outcome in outcomes):
+        announce()
     return outcomes
 
 
 # A batch's outcomes in one statement (one implicit transaction, one round trip): each
 # item's step results (uploaded media, record keys: they survive whatever happens next)
-# and, for the published ones (``at`` set), the network's ids on the item and the post.
-# The post moves with the same conditional move as states.transition.
+# and, for the published ones (``at`` set), the network's ids on the item and the post,
+# and the post's "published" event (organizations.events, told afterwards). The post
+# moves with the same conditional move as states.transition.
 _SAVE_BATCH = """
     WITH v AS (
         SELECT * FROM unnest(%(posts)s::bigint[], %(items)s::bigint[], %(rids)s::text[],
@@ -132,12 +139,18 @@ _SAVE_BATCH = """
             remote_extra = coalesce(v.extra::jsonb, i.remote_extra),
             published_at = coalesce(v.at, i.published_at)
         FROM v WHERE i.id = v.item
+    ), moved AS (
+        UPDATE posts_post p SET state = %(published)s, state_changed_at = %(changed)s,
+            remote_id = v.rid, remote_url = v.url, published_at = v.at,
+            error_kind = '', error_message = ''
+        FROM v WHERE p.id = v.post AND v.at IS NOT NULL AND p.state = ANY(%(allowed)s)
+        RETURNING p.id, p.organization_id, p.integration_id
+    ), told AS (
+        INSERT INTO organizations_event
+            (organization_id, name, post_id, integration_id, message, created_at)
+        SELECT organization_id, %(event)s, id, integration_id, '', %(changed)s FROM moved
     )
-    UPDATE posts_post p SET state = %(published)s, state_changed_at = %(changed)s,
-        remote_id = v.rid, remote_url = v.url, published_at = v.at,
-        error_kind = '', error_message = ''
-    FROM v WHERE p.id = v.post AND v.at IS NOT NULL AND p.state = ANY(%(allowed)s)
-    RETURNING p.id
+    SELECT id FROM moved
 """
 
 
@@ -169,6 +182,7 @@ def _save_batch(jobs: list[Job]) -> list[Post]:
             {
                 **rows,
                 "published": State.PUBLISHED,
+                "event": POST_PUBLISHED,
                 "changed": timezone.now(),
                 "allowed": list(ALLOWED_FROM[State.PUBLISHED]),
             },
@@ -178,9 +192,3 @@ def _save_batch(jobs: list[Job]) -> list[Post]:
         if job.pk in done:
             job.extra["state"] = State.PUBLISHED if job.pk in moved else "skipped"
     return [job.post for job in jobs if job.pk in moved]
-
-
-def announce_published(posts: list[Post]) -> None:
-    """Tell everyone who wants to know that these posts were published (posts.events), in
-    a handful of queries for the whole batch."""
-    events.emit_many(events.POST_PUBLISHED, post_ids=[post.pk for post in posts])

@@ -21,28 +21,32 @@ from posts.states import ALLOWED_FROM, State, transition
 # advisory lock before the claim commits (whoever sees the post "publishing" also sees
 # its holder's lock; a lock someone else still holds, never unless a holder outlived its
 # lease, leaves that post where it is), and the conditional move of states.transition
-# marks them publishing. Posts overdue past the grace window are the sweep's (missed,
-# never sent late); posts of a disabled channel are held until it is enabled again. The
-# last row (id NULL) says when the next scheduled post falls due, for the loop's sleep.
+# marks them publishing. A post is due at its retry time when the engine set one (a
+# retry, a look after an unclear outcome, a hand-back), else at the time the person asked
+# for (the posts_due_at index is on that very expression). A first attempt overdue past
+# the grace window is the sweep's (missed, never sent late); posts of a disabled channel
+# are held until it is enabled again. The last row (id NULL) says when the next scheduled
+# post falls due, for the loop's sleep.
 _CLAIM = """
     WITH due AS (
         SELECT id FROM posts_post
-        WHERE state = %(scheduled)s AND publish_at <= %(now)s AND publish_at >= %(grace)s
+        WHERE state = %(scheduled)s AND COALESCE(retry_at, publish_at) <= %(now)s
+          AND (retry_at IS NOT NULL OR publish_at >= %(grace)s)
           AND integration_id NOT IN (
               SELECT id FROM integrations_integration WHERE status = %(disabled)s)
-        ORDER BY publish_at, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED
+        ORDER BY COALESCE(retry_at, publish_at), id LIMIT %(limit)s FOR UPDATE SKIP LOCKED
     ), held AS (
         SELECT id FROM due WHERE pg_try_advisory_lock((%(space)s::bigint << 32) + id)
     ), moved AS (
         UPDATE posts_post p SET state = %(publishing)s, state_changed_at = %(changed)s,
             attempts = p.attempts + 1
         FROM held WHERE p.id = held.id AND p.state = ANY(%(allowed)s)
-        RETURNING p.id, p.publish_at
+        RETURNING p.id, COALESCE(p.retry_at, p.publish_at) AS due_at
     )
-    SELECT id, publish_at FROM moved
+    SELECT id, due_at FROM moved
     UNION ALL
-    SELECT NULL, min(publish_at) FROM posts_post
-    WHERE state = %(scheduled)s AND publish_at > %(now)s
+    SELECT NULL, min(COALESCE(retry_at, publish_at)) FROM posts_post
+    WHERE state = %(scheduled)s AND COALESCE(retry_at, publish_at) > %(now)s
 """
 
 
@@ -148,7 +152,7 @@ def unlock(ids: list[int]) -> None:
 # Posts in "publishing" whose holder's advisory lock is not in pg_locks: the holder's
 # connection, and so the holder, is gone.
 _RELEASE_ORPHANS = """
-    UPDATE posts_post p SET state = %s, publish_at = %s, state_changed_at = %s
+    UPDATE posts_post p SET state = %s, retry_at = %s, state_changed_at = %s
     WHERE p.state = %s AND NOT EXISTS (
         SELECT 1 FROM pg_locks l
         WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
@@ -161,8 +165,9 @@ _RELEASE_ORPHANS = """
 
 def release_orphans(*, now=None) -> list[int]:
     """Any worker may call: posts in "publishing" whose holder is gone go back to the queue
-    at once; a post with a live holder is never touched. One UPDATE, so a post claimed
-    again meanwhile (its new holder's lock is taken before its claim commits) is safe."""
+    at once (due now, as a retry: the time the person asked for is kept); a post with a
+    live holder is never touched. One UPDATE, so a post claimed again meanwhile (its new
+    holder's lock is taken before its claim commits) is safe."""
     now = now or timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -183,4 +188,4 @@ def release_stale(*, now=None) -> int:
     now = now or timezone.now()
     released = len(release_orphans(now=now))
     stale = Post.objects.filter(state=State.PUBLISHING, state_changed_at__lt=now - lease())
-    return released + transition(stale, State.SCHEDULED, publish_at=now)
+    return released + transition(stale, State.SCHEDULED, retry_at=now)

@@ -34,6 +34,9 @@ RECONCILE_SOON = 10
 # unconfirmed for the person to check, like the three retries of a transient failure.
 MAX_UNCLEAR = len(BACKOFF) + 1
 UNCLEAR_KEY = "engine_unclear_outcomes"
+# Set on an item once an attempt may have reached the network (a crash mid-send, an
+# unclear answer): from then on every attempt looks first, whatever later attempts hear.
+POSSIBLY_SENT_KEY = "engine_possibly_sent"
 TRANSIENT_KEY = "engine_transient_failures"
 # A publish the network accepted but is still making (PublishResult.state "pending") is
 # checked (provider.check_status) this often, this many times.
@@ -66,6 +69,8 @@ CLAIM_SPACE = 0x706F7374
 class Outcome:
     state: str
     message: str = ""
+    # An event was recorded with this outcome and waits to be told.
+    announce: bool = False
 
 
 @dataclass

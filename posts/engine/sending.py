@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.db import transaction
@@ -19,6 +20,7 @@ from integrations.providers.base import (
     RemoteRef,
 )
 from integrations.services import integration_refresh, integration_set_status
+from organizations.events import dispatch_quietly
 from posts import events
 from posts.attachments import media_for_items
 from posts.engine.jobs import (
@@ -31,6 +33,7 @@ from posts.engine.jobs import (
     PENDING_CHECK,
     PENDING_HANDLE_KEY,
     PENDING_KEY,
+    POSSIBLY_SENT_KEY,
     RECONCILE_SOON,
     TRANSIENT_KEY,
     UNCLEAR_KEY,
@@ -43,9 +46,10 @@ from posts.states import State, transition
 
 
 # -- Publishing one post ----------------------------------------------------------------
-def publish_post(post_id: int) -> Outcome:
-    """The publish job calls this with a claimed post's id; safe to call twice (a post that
-    is no longer ``publishing`` is left alone)."""
+def publish_post(post_id: int, *, announce: Callable[[], None] | None = None) -> Outcome:
+    """The publisher loop calls this with a claimed post's id; safe to call twice (a post
+    that is no longer ``publishing`` is left alone). The outcome's event is recorded with
+    the outcome; ``announce()`` is called to have it told (by default it is told at once)."""
     post = (
         Post.objects.select_related("integration", "organization")
         .filter(pk=post_id, state=State.PUBLISHING)
@@ -54,6 +58,14 @@ def publish_post(post_id: int) -> Outcome:
     if post is None:
         return Outcome("skipped")
     integration = post.integration
+    announce = announce or dispatch_quietly
+    outcome = _publish(post, integration)
+    if outcome.announce:
+        announce()
+    return outcome
+
+
+def _publish(post: Post, integration: Integration) -> Outcome:
     refusal = _channel_refusal(post, integration)
     if refusal:
         return _fail(post, ErrorKind.PERMISSION_DENIED, refusal)
@@ -70,14 +82,11 @@ def publish_post(post_id: int) -> Outcome:
             due = previous.published_at + timedelta(minutes=item.delay_minutes)
             if due > timezone.now():
                 return _reschedule(post, due, "")  # the next reply waits for its delay
-        request = PublishRequest(
-            post_id=str(item.pk),
-            text=item.content,
-            settings=dict(post.settings),
+        request = request_for(
+            post,
+            item,
             reply_to=_ref(previous),
             root=_ref(items[0]) if index else None,
-            scheduled_at=post.publish_at,
-            progress=item.progress,
             media=media_for_items([item.pk]).get(item.pk, []),
             ends_thread=index == len(items) - 1,
         )
@@ -92,28 +101,65 @@ def publish_post(post_id: int) -> Outcome:
         _record(item, result)
 
     root = items[0]
-    moved = transition(
-        Post.objects.filter(pk=post.pk),
+    moved = _move(
+        post,
         State.PUBLISHED,
+        events.POST_PUBLISHED,
         remote_id=root.remote_id,
         remote_url=root.remote_url,
         published_at=root.published_at,
         error_kind="",
         error_message="",
     )
-    if moved:
-        _emit(events.POST_PUBLISHED, post)
-    return Outcome(State.PUBLISHED)
+    return Outcome(State.PUBLISHED, announce=moved)
 
 
-def _emit(event: str, post: Post, message: str = "") -> None:
-    events.emit(
-        event,
-        organization_id=post.organization_id,
-        post_id=post.pk,
-        integration_id=post.integration_id,
-        message=message,
+def request_for(post: Post, item: PostItem, **fields) -> PublishRequest:
+    """What the provider is asked to publish for ``item``: its permanent key (every
+    idempotency key the network sees comes from it) and its progress (the item's own dict
+    unless ``progress`` is given), with a checkpoint that saves that progress before
+    anything that may create the post."""
+    request = PublishRequest(
+        post_id=str(item.pk),
+        key=str(item.key),
+        text=item.content,
+        settings=dict(post.settings),
+        scheduled_at=post.publish_at,
+        **{"progress": item.progress, **fields},
     )
+    request.checkpoint = progress_saver(item)
+    return request
+
+
+def progress_saver(item: PostItem) -> Callable[[dict], None]:
+    """A checkpoint that saves (and commits) the item's progress when it changed since
+    it was last saved: one UPDATE, none when nothing is new."""
+    saved = [dict(item.progress)]
+
+    def save(progress: dict) -> None:
+        if progress == saved[0]:
+            return
+        PostItem.objects.filter(pk=item.pk).update(progress=progress)
+        saved[0] = dict(progress)
+
+    return save
+
+
+def _move(post: Post, target: str, event: str, message: str = "", **changes) -> bool:
+    """Change the post's state and record its event in one transaction (the outbox): a
+    crash can lose neither without the other. True when the post moved."""
+    with transaction.atomic():
+        moved = transition(Post.objects.filter(pk=post.pk), target, **changes)
+        if moved:
+            events.emit(
+                event,
+                organization_id=post.organization_id,
+                post_id=post.pk,
+                integration_id=post.integration_id,
+                message=message,
+                dispatch=False,
+            )
+    return bool(moved)
 
 
 def _provider(identifier: str) -> Provider:
@@ -148,30 +194,56 @@ def _publish_item(
 ) -> PublishResult | None:
     """Send one item, or adopt it if an earlier attempt already did; None = cannot tell."""
     if item.commit_started_at is not None:
+        # An earlier attempt may have reached the network (it crashed, or its answer was
+        # unclear): until this is settled the item counts as possibly sent.
+        _mark_possibly_sent(item)
         handle = item.progress.get(PENDING_HANDLE_KEY)
         try:
             if handle:  # sent, and the network said it was still making the post
                 checked = provider.check_status(integration.as_channel(), handle)
                 return checked or PublishResult(ref=RemoteRef(id=""), state=PENDING, handle=handle)
+            if provider.lookup == "by-content" and _too_soon_to_look(provider, item):
+                # Handed back from a worker that died mid-send, on a network where not
+                # finding it means asking the person: its lists lag behind its posts, so
+                # looking at once could miss it. (After an unclear answer the wait was
+                # already scheduled.)
+                raise ProviderError(
+                    ErrorKind.UNKNOWN_OUTCOME,
+                    f"We are checking whether this reached {provider.display_name}.",
+                )
             found = _look(provider, integration, request)
         except ProviderError as error:
             # Whatever the look-up's trouble, the earlier send may be live: the next
             # attempt must look again, never send blindly.
-            error.during_lookup = True
+            error.during_lookup = error.kind != ErrorKind.UNKNOWN_OUTCOME
             raise
         if found is not None:
             return PublishResult(ref=found)
         if not _safe_to_resend(provider, item):
             return None
     else:
-        # A resend keeps the first start: a native key's window runs from the first send.
+        # Saved before the first send (and never cleared once the item may be out): a
+        # resend keeps the first start, as a native key's window runs from the first send.
         item.commit_started_at = timezone.now()
-    item.save(update_fields=["commit_started_at", "progress"])
+        PostItem.objects.filter(pk=item.pk).update(commit_started_at=item.commit_started_at)
     try:
         return _send(provider, integration, request)
     finally:
         # Step results (uploaded media, record keys) survive whatever happens next.
+        item.progress = request.progress
         PostItem.objects.filter(pk=item.pk).update(progress=request.progress)
+
+
+def _mark_possibly_sent(item: PostItem) -> None:
+    if not item.progress.get(POSSIBLY_SENT_KEY):
+        item.progress[POSSIBLY_SENT_KEY] = True  # in place: a request may share the dict
+        PostItem.objects.filter(pk=item.pk).update(progress=item.progress)
+
+
+def _too_soon_to_look(provider: Provider, item: PostItem) -> bool:
+    if item.progress.get(UNCLEAR_KEY) or _safe_to_resend(provider, item):
+        return False
+    return timezone.now() - item.commit_started_at < timedelta(seconds=LOOKUP_SETTLE)
 
 
 def _look(provider: Provider, integration: Integration, request: PublishRequest):
@@ -196,18 +268,18 @@ def _send(provider: Provider, integration: Integration, request: PublishRequest)
     """Publish; a stale credential is refreshed once (under the channel's lock) and the
     step retried once, so auth errors cannot loop."""
     try:
-        return provider.publish(integration.as_channel(), request)
+        return provider.send(integration.as_channel(), request)
     except ProviderError as error:
         migrated = getattr(error, "migrated_chat_id", None)
         if migrated and migrated != integration.meta.get("chat_id"):
             # A Telegram group became a supergroup (nothing was posted): keep its new id
             # and send once more there.
-            return provider.publish(_chat_moved(integration, migrated).as_channel(), request)
+            return provider.send(_chat_moved(integration, migrated).as_channel(), request)
         if error.kind != ErrorKind.AUTH_EXPIRED:
             raise
     refreshed = integration_refresh(integration_id=integration.pk, raise_errors=True)
     try:
-        return provider.publish(refreshed.as_channel(), request)
+        return provider.send(refreshed.as_channel(), request)
     except ProviderError as error:
         if error.kind == ErrorKind.AUTH_EXPIRED:
             raise ProviderError(
@@ -244,6 +316,7 @@ def _after_error(
     kind = error.kind
     logger.info("post %s item %s: %s (%s)", post.pk, item.pk, kind, error.network_code)
     if kind == ErrorKind.UNKNOWN_OUTCOME:
+        _mark_possibly_sent(item)
         # Counted per item (in its progress, which survives attempts): a network that
         # never answers clearly ends with the person asked, not with endless retries.
         if _count(item, UNCLEAR_KEY) >= MAX_UNCLEAR:
@@ -265,8 +338,10 @@ def _after_error(
             if failures <= len(BACKOFF):
                 return _reschedule(post, _in(_backoff(failures)), error.user_message, kind)
         return _unconfirmed(post, provider)
-    # The network said no, or never got the request: nothing went out for this item.
-    PostItem.objects.filter(pk=item.pk).update(commit_started_at=None)
+    # The network said no, or never got the request: nothing went out in this attempt.
+    # Unless an earlier one may have, the next attempt sends without looking first.
+    if not item.progress.get(POSSIBLY_SENT_KEY):
+        PostItem.objects.filter(pk=item.pk).update(commit_started_at=None)
     if kind == ErrorKind.RATE_LIMITED:
         wait = error.retry_after if error.retry_after is not None else 60
         if wait > MAX_RATE_LIMIT_WAIT:
@@ -318,10 +393,12 @@ def _in(seconds: float):
 
 
 def _reschedule(post: Post, when, message: str, kind: str = "") -> Outcome:
+    """Try again at ``when``: a retry time of the engine's own, beside the time the person
+    asked for (which never moves)."""
     transition(
         Post.objects.filter(pk=post.pk),
         State.SCHEDULED,
-        publish_at=when,
+        retry_at=when,
         error_kind=kind,
         error_message=message,
     )
@@ -334,12 +411,10 @@ def _fail(post: Post, kind: str, message: str, published_before: int = 0) -> Out
             f"The first {published_before} part{'s' if published_before > 1 else ''} of the "
             f"thread went out; the next one did not: {message}"
         )
-    moved = transition(
-        Post.objects.filter(pk=post.pk), State.FAILED, error_kind=kind, error_message=message
+    moved = _move(
+        post, State.FAILED, events.POST_FAILED, message, error_kind=kind, error_message=message
     )
-    if moved:
-        _emit(events.POST_FAILED, post, message)
-    return Outcome(State.FAILED, message)
+    return Outcome(State.FAILED, message, announce=moved)
 
 
 def _unconfirmed(post: Post, provider: Provider) -> Outcome:
@@ -352,12 +427,12 @@ def _unconfirmed(post: Post, provider: Provider) -> Outcome:
         f"We sent this to {network} but could not confirm it was published, {why}. "
         "Look at the channel before posting it again."
     )
-    moved = transition(
-        Post.objects.filter(pk=post.pk),
+    moved = _move(
+        post,
         State.UNCONFIRMED,
+        events.POST_UNCONFIRMED,
+        message,
         error_kind=ErrorKind.UNKNOWN_OUTCOME,
         error_message=message,
     )
-    if moved:
-        _emit(events.POST_UNCONFIRMED, post, message)
-    return Outcome(State.UNCONFIRMED, message)
+    return Outcome(State.UNCONFIRMED, message, announce=moved)

@@ -26,5 +26,5 @@ def posts_cancel_for_channel(*, integration: Integration, actor=None) -> int:
     stopped = list(posts.values_list("pk", flat=True))
     cancelled = transition(posts, State.CANCELLED, error_message="The channel was deleted.")
     if stopped:
-        transaction.on_commit(lambda: events.emit_many(events.POST_DELETED, post_ids=stopped))
+        events.emit_many(events.POST_DELETED, post_ids=stopped)
     return cancelled

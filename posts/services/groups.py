@@ -243,6 +243,16 @@ def _refuse_unless_editable(posts: list[Post]) -> None:
             f"Part of the thread already went out on {first.post.integration.name}; "
             "duplicate it to post again."
         )
+    # Sent, and not known to have failed: it may be live, and what is live never changes
+    # under the engine looking for it.
+    unsettled = PostItem.objects.filter(post__in=posts, commit_started_at__isnull=False)
+    first = unsettled.select_related("post__integration").first()
+    if first is not None:
+        raise PostNotEditable(
+            f"This post may already be on {first.post.integration.name}: it was sent and "
+            "we are checking whether it arrived. Wait for the check, or duplicate it to "
+            "post a new version."
+        )
 
 
 @transaction.atomic
@@ -375,7 +385,7 @@ def post_group_delete(*, group: PostGroup, actor) -> int:
         error_message="The post was deleted.",
     )
     if stopped:
-        transaction.on_commit(lambda: events.emit_many(events.POST_DELETED, post_ids=stopped))
+        events.emit_many(events.POST_DELETED, post_ids=stopped)
     if group.deleted_at is None:
         group.deleted_at = dj_timezone.now()
         group.save(update_fields=["deleted_at", "updated_at"])

@@ -95,8 +95,9 @@ def post_reschedule(*, post: Post, actor, publish_at: datetime, request=None) ->
 
 @transaction.atomic
 def post_retry(*, post: Post, actor, confirm_duplicate: bool = False, request=None) -> Post:
-    """Members with posts.publish; sends a failed, missed or unconfirmed post again now.
-    An unconfirmed post may already be on the network, so it needs ``confirm_duplicate``."""
+    """Members with posts.publish; sends a failed, missed or unconfirmed post again now
+    (the time it was scheduled for is kept). An unconfirmed post may already be on the
+    network, so it needs ``confirm_duplicate``."""
     states = list(RETRYABLE)
     if post.state == State.UNCONFIRMED and not confirm_duplicate:
         raise ValidationError(
@@ -109,7 +110,7 @@ def post_retry(*, post: Post, actor, confirm_duplicate: bool = False, request=No
     moved = transition(
         Post.objects.filter(pk=post.pk, organization_id=post.organization_id, state__in=states),
         State.SCHEDULED,
-        publish_at=timezone.now(),
+        retry_at=timezone.now(),
         error_kind="",
         error_message="",
         updated_at=timezone.now(),
@@ -179,10 +180,11 @@ def post_cancel(*, post: Post, actor, request=None) -> Post:
     )
     if not moved:
         raise _refused(post, "cancelled")
-    transaction.on_commit(
-        lambda: events.emit(
-            events.POST_DELETED, organization_id=post.organization_id, post_id=post.pk
-        )
+    events.emit(
+        events.POST_DELETED,
+        organization_id=post.organization_id,
+        post_id=post.pk,
+        integration_id=post.integration_id,
     )
     post.refresh_from_db()
     _audit("post.cancelled", post=post, actor=actor, request=request, details={"was": previous})

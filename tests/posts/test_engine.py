@@ -13,8 +13,10 @@ from werkzeug import Response
 from integrations.models import Integration
 from integrations.providers import get_provider
 from media.models import MediaFile
+from organizations import events as organization_events
+from organizations.models import Event
 from posts import engine
-from posts.models import Post, PostItem, PostItemMedia
+from posts.models import Notification, Post, PostItem, PostItemMedia
 from posts.states import State
 from tests.posts.helpers import BOT, make_post, status
 
@@ -31,7 +33,7 @@ def fresh(post):
     return Post.objects.get(pk=post.pk)
 
 
-def test_a_due_post_is_published_once_with_its_item_id_as_idempotency_key(mastodon, httpserver):
+def test_a_due_post_is_published_once_with_its_items_key_as_idempotency_key(mastodon, httpserver):
     post = make_post(mastodon, "Hello world")
     seen = []
 
@@ -43,7 +45,7 @@ def test_a_due_post_is_published_once_with_its_item_id_as_idempotency_key(mastod
     assert run(post).state == State.PUBLISHED
     post = fresh(post)
     assert post.remote_id == "1" and post.remote_url == "https://social.example/@acme/1"
-    assert seen == [str(post.items.get().pk)]
+    assert seen == [str(post.items.get().key)]
     assert engine.claim_due() == []  # nothing left to claim
 
 
@@ -63,11 +65,11 @@ def test_a_thread_replies_to_the_previous_item_and_waits_for_its_delay(mastodon,
     assert outcome.state == State.SCHEDULED  # the third item waits 30 minutes
     assert [b.get("in_reply_to_id") for b in bodies] == [None, "1"]
     post = fresh(post)
-    assert timedelta(minutes=29) < post.publish_at - timezone.now() <= timedelta(minutes=30)
+    assert timedelta(minutes=29) < post.retry_at - timezone.now() <= timedelta(minutes=30)
     # Thirty minutes pass.
     earlier = timezone.now() - timedelta(minutes=31)
     PostItem.objects.filter(post=post, published_at__isnull=False).update(published_at=earlier)
-    Post.objects.filter(pk=post.pk).update(publish_at=timezone.now())
+    Post.objects.filter(pk=post.pk).update(retry_at=timezone.now())
     assert run(post).state == State.PUBLISHED
     assert bodies[2].get("in_reply_to_id") == "2" and len(bodies) == 3
 
@@ -98,7 +100,7 @@ def test_a_rate_limit_reschedules_after_the_networks_wait(mastodon, httpserver):
         {"error": "Too many requests"}, status=429, headers={"X-RateLimit-Reset": reset}
     )
     assert run(post).state == State.SCHEDULED
-    wait = fresh(post).publish_at - timezone.now()
+    wait = fresh(post).retry_at - timezone.now()
     assert timedelta(minutes=4) < wait <= timedelta(minutes=5)
     assert fresh(post).items.get().commit_started_at is None  # nothing went out
 
@@ -117,8 +119,8 @@ def test_an_unreachable_network_is_retried_with_backoff_then_fails(org, settings
     waits = []
     for _ in engine.BACKOFF:
         assert run(post).state == State.SCHEDULED
-        waits.append((fresh(post).publish_at - timezone.now()).total_seconds())
-        Post.objects.filter(pk=post.pk).update(publish_at=timezone.now())
+        waits.append((fresh(post).retry_at - timezone.now()).total_seconds())
+        Post.objects.filter(pk=post.pk).update(retry_at=timezone.now())
     assert waits == sorted(waits) and waits[0] >= engine.BACKOFF[0] - 1
     assert run(post).state == State.FAILED
 
@@ -156,7 +158,7 @@ def test_an_unclear_outcome_is_resolved_by_looking_before_sending_again(mastodon
     assert run(post).state == State.SCHEDULED  # look again once the lists settle
     assert fresh(post).items.get().commit_started_at is not None
 
-    Post.objects.filter(pk=post.pk).update(publish_at=timezone.now())
+    Post.objects.filter(pk=post.pk).update(retry_at=timezone.now())
     assert run(post).state == State.PUBLISHED
     assert fresh(post).remote_id == "77"  # adopted, not posted again
     assert len(posts_sent) == 1
@@ -284,7 +286,7 @@ def test_a_lookup_that_finds_nothing_leaves_the_post_unconfirmed_not_resent(mast
         commit_started_at=timezone.now()
         - timedelta(seconds=get_provider("mastodon").idempotency_window + 60)
     )
-    Post.objects.filter(pk=post.pk).update(publish_at=timezone.now())
+    Post.objects.filter(pk=post.pk).update(retry_at=timezone.now())
     outcome = run(post)
     assert outcome.state == State.UNCONFIRMED
     assert "did not find it on Mastodon" in outcome.message
@@ -306,7 +308,7 @@ def test_within_the_key_window_an_unclear_post_is_resent_with_the_same_idempoten
     httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_handler(statuses)
     httpserver.expect_request("/api/v1/accounts/109/statuses").respond_with_json([])
     assert run(post).state == State.SCHEDULED
-    Post.objects.filter(pk=post.pk).update(publish_at=timezone.now())
+    Post.objects.filter(pk=post.pk).update(retry_at=timezone.now())
     assert run(post).state == State.PUBLISHED
     assert len(keys) == 2 and keys[0] == keys[1]  # Mastodon answers the repeat with the same post
 
@@ -333,13 +335,15 @@ def publish_batch(limit=50):
         if job.request is not None:
             engine.send_prepared(job)
     announced = []
-    engine.finish_batch([j for j in jobs if j.request is not None], announce=announced.extend)
+    engine.finish_batch(
+        [j for j in jobs if j.request is not None], announce=lambda: announced.append(True)
+    )
     engine.unlock([j.pk for j in jobs])
     return jobs, announced
 
 
 def test_a_batch_is_published_with_each_items_own_key_and_announced_once(
-    mastodon, httpserver, django_capture_on_commit_callbacks
+    mastodon, httpserver, owner
 ):
     posts = [make_post(mastodon, f"Batch {n}") for n in range(5)]
     keys = []
@@ -350,16 +354,20 @@ def test_a_batch_is_published_with_each_items_own_key_and_announced_once(
         return Response(json.dumps(status(number)), content_type="application/json")
 
     httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_handler(statuses)
-    with django_capture_on_commit_callbacks(execute=True):
-        _, announced = publish_batch()
-    assert sorted(keys) == sorted(str(p.items.get().pk) for p in posts)
+    _, announced = publish_batch()
+    assert sorted(keys) == sorted(str(p.items.get().key) for p in posts)
     for post in posts:
         post = fresh(post)
         item = post.items.get()
         assert post.state == State.PUBLISHED and post.remote_id == item.remote_id != ""
         assert post.remote_url.startswith("https://social.example/@acme/")
         assert item.published_at is not None and post.published_at == item.published_at
-    assert sorted(p.pk for p in announced) == sorted(p.pk for p in posts)
+    # Each post's event was saved with its new state, in the same statement; telling them
+    # was asked for once.
+    saved = Event.objects.filter(name="post.published").values_list("post_id", flat=True)
+    assert sorted(saved) == sorted(p.pk for p in posts) and announced == [True]
+    assert organization_events.dispatch_all() == 5
+    assert Notification.objects.filter(kind="post.published").count() == 5  # one member each
 
 
 def test_claiming_and_saving_a_batch_take_the_same_few_queries_for_one_post_or_forty(
@@ -377,7 +385,7 @@ def test_claiming_and_saving_a_batch_take_the_same_few_queries_for_one_post_or_f
         for job in jobs:
             engine.send_prepared(job)
         with django_assert_max_num_queries(1):  # items and posts in one statement
-            engine.finish_batch(jobs, announce=lambda posts: None)
+            engine.finish_batch(jobs, announce=lambda: None)
         return jobs
 
     assert len(queries_for(1)) == 1
@@ -421,7 +429,7 @@ def test_in_a_batch_an_unclear_outcome_is_looked_up_later_not_resent(mastodon, h
     )
     publish_batch()
     post = fresh(post)
-    assert post.state == State.SCHEDULED and post.publish_at > timezone.now()
+    assert post.state == State.SCHEDULED and post.retry_at > timezone.now()
     assert post.items.get().commit_started_at is not None  # the next attempt looks first
 
 
@@ -459,10 +467,10 @@ def test_a_busy_lookup_after_an_unclear_send_looks_again_and_never_sends_blindly
     httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_handler(statuses)
     httpserver.expect_request("/api/v1/accounts/109/statuses").respond_with_handler(timeline)
     assert run(post).state == State.SCHEDULED  # unclear: look once the lists settle
-    Post.objects.filter(pk=post.pk).update(publish_at=timezone.now())
+    Post.objects.filter(pk=post.pk).update(retry_at=timezone.now())
     assert run(post).state == State.SCHEDULED  # the look-up was rate limited: wait
     assert fresh(post).items.get().commit_started_at is not None  # …and look again
-    Post.objects.filter(pk=post.pk).update(publish_at=timezone.now())
+    Post.objects.filter(pk=post.pk).update(retry_at=timezone.now())
     assert run(post).state == State.PUBLISHED
     assert fresh(post).remote_id == "99" and len(posted) == 1
 
@@ -477,7 +485,7 @@ def test_a_lookup_the_network_refuses_leaves_the_post_unconfirmed_not_resent(mas
         {"error": "This action is outside the authorized scopes"}, status=403
     )
     assert run(post).state == State.SCHEDULED
-    Post.objects.filter(pk=post.pk).update(publish_at=timezone.now())
+    Post.objects.filter(pk=post.pk).update(retry_at=timezone.now())
     assert run(post).state == State.UNCONFIRMED
     assert len(posted) == 1
 
@@ -495,7 +503,7 @@ def test_a_network_that_never_answers_clearly_ends_unconfirmed_after_a_few_tries
     httpserver.expect_request("/api/v1/accounts/109/statuses").respond_with_json([])
     states = []
     for _ in range(8):
-        Post.objects.filter(pk=post.pk).update(publish_at=timezone.now())
+        Post.objects.filter(pk=post.pk).update(retry_at=timezone.now())
         states.append(run(post).state)
         if states[-1] != State.SCHEDULED:
             break
@@ -576,8 +584,8 @@ def test_a_post_the_network_is_still_making_is_checked_later_never_resubmitted(
 
     outcome = run(post)
     assert outcome.state == State.SCHEDULED and "still processing" in outcome.message
-    assert timedelta(seconds=20) < fresh(post).publish_at - timezone.now() <= timedelta(seconds=30)
-    Post.objects.filter(pk=post.pk).update(publish_at=timezone.now())
+    assert timedelta(seconds=20) < fresh(post).retry_at - timezone.now() <= timedelta(seconds=30)
+    Post.objects.filter(pk=post.pk).update(retry_at=timezone.now())
     assert run(post).state == State.PUBLISHED
     assert fresh(post).remote_id == "t3_1imgab"
     assert not [r for r, _ in httpserver.log if r.path == "/o/api/submit"]
@@ -626,7 +634,7 @@ def test_on_the_batch_path_an_uploaded_file_is_kept_when_the_status_is_refused(
     assert fresh(post).state == State.SCHEDULED  # waits for the rate limit
     assert post.items.get().progress["media"]["0"]["id"] == "m1"
 
-    Post.objects.filter(pk=post.pk).update(publish_at=timezone.now() - timedelta(seconds=1))
+    Post.objects.filter(pk=post.pk).update(retry_at=timezone.now() - timedelta(seconds=1))
     publish_batch()
     assert fresh(post).state == State.PUBLISHED
     assert len(uploads) == 1  # the retry reused the uploaded file

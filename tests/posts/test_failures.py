@@ -74,14 +74,16 @@ def test_viewer_may_look_but_not_act(org, viewer, acme, client_for):
     assert post.state == State.FAILED
 
 
-def test_retry_one_schedules_it_now_and_is_audited(org, editor, acme, client_for):
+def test_retry_one_schedules_it_now_keeps_its_time_and_is_audited(org, editor, acme, client_for):
     post = failed(acme)
+    asked_for = post.publish_at
 
     response = act(client_for(editor), org, retry_one=post.public_id)
 
     post.refresh_from_db()
     assert post.state == State.SCHEDULED
-    assert abs(post.publish_at - timezone.now()) < timedelta(minutes=1)
+    assert abs(post.retry_at - timezone.now()) < timedelta(minutes=1)
+    assert post.publish_at == asked_for  # the time it was scheduled for stays on record
     assert post.error_message == ""
     assert "1 post will be sent again now" in response.content.decode()
     assert AuditEvent.objects.filter(action="post.retried", actor=editor).count() == 1

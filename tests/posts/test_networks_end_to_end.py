@@ -25,6 +25,8 @@ from PIL import Image
 
 from integrations.models import Integration
 from integrations.providers import provider_classes
+from integrations.providers.base import PublishRequest
+from integrations.providers.discord import DiscordBotProvider
 from media.models import MediaFile
 from posts import engine
 from posts.models import Post, PostItem, PostItemMedia
@@ -305,7 +307,7 @@ def test_a_5xx_on_x_is_looked_up_later_and_unconfirmed_when_x_does_not_list_it(c
     waiting = fresh(post)
     assert waiting.error_kind == "unknown_outcome"
     # X's lists take a while to show a new post: look after they settle, not at once.
-    assert timedelta(seconds=40) < waiting.publish_at - timezone.now() <= timedelta(seconds=46)
+    assert timedelta(seconds=40) < waiting.retry_at - timezone.now() <= timedelta(seconds=46)
     assert ctx.fake.sent("GET", rf"/b/2/users/{X_USER}/tweets") == []
 
     assert [o.state for o in publish_due(now=timezone.now() + timedelta(minutes=1))] == [
@@ -398,7 +400,7 @@ def test_mastodon_timeout_then_a_second_attempt_with_the_same_key_makes_one_stat
     posts = ctx.fake.sent("POST", STATUSES)
     # Looked first (the timeline did not show it yet), then sent again under the same key.
     assert [c.method for c in ctx.fake.calls] == ["POST", "GET", "POST"]
-    assert [c.headers["Idempotency-Key"] for c in posts] == [str(item.pk)] * 2
+    assert [c.headers["Idempotency-Key"] for c in posts] == [str(item.key)] * 2
     assert len(server.statuses) == 1  # one status on the network
     assert post.remote_id == item.remote_id == MASTODON_STATUS
     assert (post.error_kind, post.error_message) == ("", "")
@@ -517,26 +519,60 @@ def test_an_expired_x_sign_in_is_renewed_once_and_the_post_goes_out_with_the_new
     assert fresh(post).remote_id == X_ROOT
 
 
+def bluesky_record(text: str):
+    """getRecord's answer for a record with ``text`` at the key asked for."""
+    return lambda call: answer(
+        "bluesky",
+        "get_record",
+        edit=lambda body: body["value"].update(text=text),
+        rkey=call.args["rkey"],
+    )
+
+
 def test_a_bluesky_5xx_is_settled_by_reading_the_record_at_its_fixed_key(ctx, owner):
+    ctx.fake.on("POST", CREATE_RECORD, answer("bluesky", "bad_gateway"))
+    ctx.fake.on("GET", r"/xrpc/com\.atproto\.repo\.getRecord", bluesky_record("Hello from Acme"))
+    post = write(owner, bluesky_channel(ctx), ["Hello from Acme"])
+
+    # The PDS wrote the record before its gateway gave up: read at once, and adopted.
+    assert [o.state for o in publish_due()] == [State.PUBLISHED]
+    [created] = ctx.fake.sent("POST", CREATE_RECORD)
+    rkey = created.json["rkey"]
+    [lookup] = ctx.fake.sent("GET", r"/xrpc/com\.atproto\.repo\.getRecord")
+    assert lookup.args == {"repo": DID, "collection": "app.bsky.feed.post", "rkey": rkey}
+    assert fresh(post).remote_id == f"at://{DID}/app.bsky.feed.post/{rkey}"
+
+
+def test_a_bluesky_record_that_appears_after_the_5xx_is_adopted_at_the_next_look(ctx, owner):
     ctx.fake.on("POST", CREATE_RECORD, answer("bluesky", "bad_gateway"))
     ctx.fake.on(
         "GET",
         r"/xrpc/com\.atproto\.repo\.getRecord",
-        lambda call: answer("bluesky", "get_record", rkey=call.args["rkey"]),
+        answer("bluesky", "record_not_found"),
+        bluesky_record("Hello from Acme"),
     )
     post = write(owner, bluesky_channel(ctx), ["Hello from Acme"])
 
-    assert [o.state for o in publish_due()] == [State.SCHEDULED]
-    [created] = ctx.fake.sent("POST", CREATE_RECORD)
-    rkey = created.json["rkey"]
-
+    assert [o.state for o in publish_due()] == [State.SCHEDULED]  # not there yet
+    assert fresh(post).error_kind == "unknown_outcome"
     assert [o.state for o in publish_due(now=timezone.now() + timedelta(minutes=1))] == [
         State.PUBLISHED
     ]
-    [lookup] = ctx.fake.sent("GET", r"/xrpc/com\.atproto\.repo\.getRecord")
-    assert lookup.args == {"repo": DID, "collection": "app.bsky.feed.post", "rkey": rkey}
     assert len(ctx.fake.sent("POST", CREATE_RECORD)) == 1  # adopted, not written again
-    assert fresh(post).remote_id == f"at://{DID}/app.bsky.feed.post/{rkey}"
+    keys = {c.args["rkey"] for c in ctx.fake.sent("GET", r"/xrpc/com\.atproto\.repo\.getRecord")}
+    assert keys == {ctx.fake.sent("POST", CREATE_RECORD)[0].json["rkey"]}
+
+
+def test_a_bluesky_record_key_taken_by_another_post_is_never_adopted(ctx, owner):
+    ctx.fake.on("POST", CREATE_RECORD, answer("bluesky", "internal_error"))
+    ctx.fake.on("GET", r"/xrpc/com\.atproto\.repo\.getRecord", bluesky_record("Someone else"))
+    post = write(owner, bluesky_channel(ctx), ["Hello from Acme"])
+
+    assert [o.state for o in publish_due()] == [State.SCHEDULED]
+    outcomes = publish_due(now=timezone.now() + timedelta(minutes=1))
+    post = fresh(post)
+    assert [o.state for o in outcomes] == [State.UNCONFIRMED] and post.remote_id == ""
+    assert len(ctx.fake.sent("POST", CREATE_RECORD)) == 1
 
 
 def test_a_threads_5xx_on_publish_publishes_the_same_container_again(ctx, owner):
@@ -684,7 +720,9 @@ def test_a_drip_thread_sends_each_part_after_its_wait_replying_to_the_one_before
 
     assert [o.state for o in publish_due()] == [State.SCHEDULED]
     first = post.items.get(position=0)
-    assert fresh(post).publish_at == first.published_at + timedelta(minutes=30)
+    # The next part is due 30 minutes after the first went out; the post's own time stays.
+    assert fresh(post).retry_at == first.published_at + timedelta(minutes=30)
+    assert fresh(post).publish_at == post.publish_at
     assert publish_due() == []  # nothing before the wait is over
     assert [o.state for o in minutes_pass(post, 31)] == [State.SCHEDULED]
     assert [o.state for o in minutes_pass(post, 31)] == [State.PUBLISHED]
@@ -718,7 +756,7 @@ def test_a_network_blip_on_the_last_part_of_a_drip_thread_is_retried_not_failed(
 
     post = fresh(post)
     assert [o.state for o in outcomes] == [State.SCHEDULED], post.error_message
-    wait = (post.publish_at - timezone.now()).total_seconds()
+    wait = (post.retry_at - timezone.now()).total_seconds()
     assert engine.BACKOFF[0] - 1 <= wait <= engine.BACKOFF[0] * 1.25 + 1  # the first retry
 
     point(settings, httpserver, "telegram", api="/tg")
@@ -902,14 +940,15 @@ def test_a_rate_limited_message_waits_as_long_as_discord_asks_then_goes_out_once
     assert [o.state for o in publish_due()] == [State.SCHEDULED]
     waiting = fresh(post)
     assert waiting.error_kind == "rate_limited"
-    assert timedelta(seconds=0) < waiting.publish_at - timezone.now() <= timedelta(seconds=1.3)
+    assert timedelta(seconds=0) < waiting.retry_at - timezone.now() <= timedelta(seconds=1.3)
     assert waiting.items.get().commit_started_at is None  # Discord said no: nothing went out
 
     assert [o.state for o in publish_due(now=timezone.now() + timedelta(seconds=2))] == [
         State.PUBLISHED
     ]
     calls = ctx.fake.sent("POST", BOT_MESSAGES)
-    assert [c.json["nonce"] for c in calls] == [str(waiting.items.get().pk)] * 2
+    nonce = DiscordBotProvider.nonce_for(PublishRequest("", "", key=str(waiting.items.get().key)))
+    assert [c.json["nonce"] for c in calls] == [nonce] * 2
     assert fresh(post).remote_id == recorded("discord", "message")["body"]["id"]
 
 

@@ -114,8 +114,7 @@ class RemoteRef:
 
 @dataclass
 class PublishRequest:
-    # Our id of this ITEM (a thread's root and each reply have their own); it seeds the
-    # idempotency key, so two items of one thread never share a key.
+    # Our id of this ITEM (a thread's root and each reply have their own).
     post_id: str
     text: str
     media: list[MediaItem] = field(default_factory=list)
@@ -129,10 +128,23 @@ class PublishRequest:
     # Set on a thread's last item (a one-item post is its own last item): a network that
     # ends a thread with an extra reply (Threads' closing reply) sends it with this item.
     ends_thread: bool = False
+    # The item's permanent key (a UUID, PostItem.key), fixed when the item was written:
+    # every idempotency key the network sees is derived from it and nothing else.
+    key: str = ""
+    # Called (by ``before_commit``) right before a request that can create the post: it
+    # saves ``progress`` so whatever the network may keep (a signed event, a container)
+    # is known to the next attempt even if this process dies mid-send. The engine sets it.
+    checkpoint: Callable[[dict], None] | None = field(default=None, repr=False, compare=False)
 
     @property
     def idempotency_key(self) -> str:
-        return self.post_id
+        return self.key or self.post_id
+
+    def before_commit(self) -> None:
+        """Providers (and Provider.request, for every COMMIT-phase request) call this
+        right before sending what may create the post."""
+        if self.checkpoint is not None:
+            self.checkpoint(self.progress)
 
 
 @dataclass

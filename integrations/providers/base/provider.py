@@ -86,6 +86,8 @@ class Provider:
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
         self._person_session: requests.Session | None = None
+        # The request ``send`` is publishing (one provider instance per thread).
+        self._sending: PublishRequest | None = None
         # (connect, read) seconds; tests shorten them to provoke timeouts.
         self.timeout = TIMEOUT
         self.upload_timeout = UPLOAD_TIMEOUT
@@ -180,6 +182,15 @@ class Provider:
         raise NotImplementedError
 
     # -- publishing ---------------------------------------------------------------------
+    def send(self, channel: Channel, request: PublishRequest) -> PublishResult:
+        """The engine's way in: ``publish``, with every COMMIT-phase request preceded by
+        ``request.before_commit()`` (what the network may keep is saved before it can)."""
+        self._sending = request
+        try:
+            return self.publish(channel, request)
+        finally:
+            self._sending = None
+
     def publish(self, channel: Channel, request: PublishRequest) -> PublishResult:
         raise NotImplementedError
 
@@ -368,7 +379,12 @@ class Provider:
         An address outside the operator's configured endpoints (a person's server, a
         webhook, an upload URL a network handed back) passes the SSRF guard first and is
         fetched without following redirects, which could lead anywhere.
+
+        While ``send`` publishes, a COMMIT-phase request first saves the publish's progress
+        (``PublishRequest.before_commit``), so a crash mid-send leaves it known.
         """
+        if phase == Phase.COMMIT and self._sending is not None:
+            self._sending.before_commit()
         session = self.session
         if not self._is_configured_endpoint(url):
             # Vetted by the session itself: the host is resolved once, checked, and the

@@ -7,6 +7,8 @@ repeats the last one (declaring the route again replaces its answers; where two 
 match, the one declared last answers). An answer is a
 werkzeug Response or ``f(call) -> Response``. A path nobody declared answers 404 and is
 listed in ``fake.unrouted``, so a test can say that nothing unexpected was called.
+``fake.before(method, pattern, hook)`` runs ``hook(call)`` when such a request arrives,
+before it is answered (a test kills the worker that sent it there).
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class FakeNetwork:
         self.calls: list[Call] = []
         self.unrouted: list[Call] = []
         self._routes: list[tuple[str, re.Pattern, list[Answer]]] = []
+        self._hooks: list[tuple[str, re.Pattern, Callable[[Call], None]]] = []
         self._lock = threading.Lock()
         httpserver.expect_request(re.compile(r".*")).respond_with_handler(self._handle)
 
@@ -58,6 +61,11 @@ class FakeNetwork:
         regex = re.compile(pattern + r"$")
         self._routes = [r for r in self._routes if (r[0], r[1]) != (method, regex)]
         self._routes.append((method, regex, list(answers)))
+        return self
+
+    def before(self, method: str, pattern: str, hook: Callable[[Call], None]) -> FakeNetwork:
+        """Run ``hook(call)`` on each matching request after it arrived, before the answer."""
+        self._hooks.append((method, re.compile(pattern + r"$"), hook))
         return self
 
     def sent(self, method: str, pattern: str) -> list[Call]:
@@ -86,6 +94,9 @@ class FakeNetwork:
             else:
                 self.unrouted.append(call)
                 return Response('{"error": "no such route on the fake"}', status=404)
+        for method, regex, hook in self._hooks:
+            if method == call.method and regex.match(call.path):
+                hook(call)
         return answer if isinstance(answer, Response) else answer(call)
 
 

@@ -16,6 +16,8 @@ from urllib.parse import unquote
 from coincurve import PrivateKey
 
 from integrations.models import Integration
+from integrations.providers.base import PublishRequest
+from integrations.providers.discord import DiscordBotProvider
 from integrations.providers.nostr import note_id
 from tests.posts.e2e.fakes import FakeNetwork, answer, recorded
 from tests.providers.conftest import point
@@ -172,8 +174,8 @@ def mastodon_check(ctx: Context, post, items) -> None:
         {"status": ROOT_TEXT, "visibility": "public"},
         {"status": REPLY_TEXT, "visibility": "public", "in_reply_to_id": MASTODON_STATUS},
     ][:n]
-    # Each item is its own idempotency key: a retry of one never swallows the other.
-    assert [c.headers["Idempotency-Key"] for c in calls] == [str(i.pk) for i in items]
+    # Each item's own permanent key: a retry of one never swallows the other.
+    assert [c.headers["Idempotency-Key"] for c in calls] == [str(i.key) for i in items]
     assert all(c.headers["Authorization"] == f"Bearer {MASTODON_TOKEN}" for c in calls)
     assert [i.remote_id for i in items] == [MASTODON_STATUS, bumped(MASTODON_STATUS, 1)][:n]
     assert post.remote_url == f"{ctx.fake.origin}/@alice/{MASTODON_STATUS}"
@@ -261,7 +263,7 @@ def discord_bot_check(ctx: Context, post, items) -> None:
         {
             "content": text,
             "allowed_mentions": {"parse": []},
-            "nonce": str(item.pk),
+            "nonce": DiscordBotProvider.nonce_for(PublishRequest("", "", key=str(item.key))),
             "enforce_nonce": True,
         }
         for text, item in zip((ROOT_TEXT, REPLY_TEXT), items, strict=False)

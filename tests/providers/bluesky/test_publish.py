@@ -13,12 +13,15 @@ from integrations.providers.base import (
     RemoteRef,
 )
 from integrations.providers.bluesky import BlueskyProvider
+from posts.models import new_item_key
 from tests.providers.conftest import slow_handler
 
 from .support import DID, Recorder, channel, closing_server, load, respond
 
 WHEN = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
 ACCESS = "eyJhY2Nlc3M.eyJvbGQ.c2ln"
+# An item's permanent key (a UUIDv7 written 2026-12-06) and number.
+KEY = "01a24c3f-6114-726a-88e1-acfed933cd11"
 
 
 @pytest.fixture
@@ -37,7 +40,18 @@ def created(request):
 
 
 def post(text="Hello", **kwargs):
-    return PublishRequest(post_id="post-1", text=text, scheduled_at=WHEN, **kwargs)
+    fields = {"post_id": "1741", "key": KEY, "scheduled_at": WHEN, **kwargs}
+    return PublishRequest(text=text, **fields)
+
+
+def rkey_of(request):
+    return BlueskyProvider.record_key(request)
+
+
+def sent_now(created_at: str) -> bool:
+    """``createdAt`` is the time of the send itself (not the scheduled time)."""
+    sent = datetime.fromisoformat(created_at.replace("Z", "+00:00"))
+    return abs((datetime.now(UTC) - sent).total_seconds()) < 5 and created_at.endswith("Z")
 
 
 def test_text_post_sends_the_exact_record(provider, httpserver, pds, captured_logs):
@@ -52,16 +66,14 @@ def test_text_post_sends_the_exact_record(provider, httpserver, pds, captured_lo
     httpserver.check_assertions()
     call = commit.calls[0]
     assert call["headers"]["Authorization"] == f"Bearer {ACCESS}"
-    rkey = request.progress["rkey"]
+    rkey = rkey_of(request)
+    created_at = call["json"]["record"].pop("createdAt")
+    assert sent_now(created_at)
     assert call["json"] == {
         "repo": DID,
         "collection": "app.bsky.feed.post",
         "rkey": rkey,
-        "record": {
-            "$type": "app.bsky.feed.post",
-            "text": "Hello from Postiz",
-            "createdAt": "2030-01-01T09:00:00.000Z",
-        },
+        "record": {"$type": "app.bsky.feed.post", "text": "Hello from Postiz"},
     }
     uri = f"at://{DID}/app.bsky.feed.post/{rkey}"
     assert result.ref.id == uri
@@ -179,30 +191,42 @@ def test_a_reply_points_at_root_and_parent_by_uri_and_cid(provider, httpserver, 
     }
 
 
-def test_the_rkey_is_fixed_before_the_first_attempt_and_reused(provider, httpserver, pds):
+def test_the_rkey_comes_from_the_items_key_alone_and_every_attempt_reuses_it(
+    provider, httpserver, pds
+):
     commit = Recorder(respond("bad_gateway"), created)
     httpserver.expect_request("/xrpc/com.atproto.repo.createRecord").respond_with_handler(commit)
+    httpserver.expect_request("/xrpc/com.atproto.repo.getRecord").respond_with_response(
+        respond("record_not_found")
+    )
     request = post()
 
     with pytest.raises(ProviderError) as caught:
         provider.publish(channel(pds), request)
     assert caught.value.kind == ErrorKind.UNKNOWN_OUTCOME
-    rkey = request.progress["rkey"]
-    assert len(rkey) == 13
+    rkey = rkey_of(request)
+    assert len(rkey) == 13 and "rkey" not in request.progress  # nothing to save: derived
 
-    # A new provider instance (another worker) with the persisted progress.
-    BlueskyProvider().publish(channel(pds), request)
+    # Another worker, after a hand-back: a later time, no saved progress, the same key.
+    later = post(scheduled_at=datetime(2031, 6, 1, tzinfo=UTC))
+    BlueskyProvider().publish(channel(pds), later)
     assert [c["json"]["rkey"] for c in commit.calls] == [rkey, rkey]
+    # Each send says when it was made.
+    assert all(sent_now(c["json"]["record"]["createdAt"]) for c in commit.calls)
 
 
-def test_thread_items_scheduled_together_get_different_rkeys(provider, httpserver, pds):
+def test_thread_items_get_different_rkeys(provider, httpserver, pds):
     httpserver.expect_request("/xrpc/com.atproto.repo.createRecord").respond_with_handler(created)
     first = post("one")
     provider.publish(channel(pds), first)
     parent = RemoteRef(id="at://x/app.bsky.feed.post/1", extra={"cid": "c"})
-    second = post("two", reply_to=parent)
+    second = post("two", reply_to=parent, post_id="1742", key=str(new_item_key()))
     provider.publish(channel(pds), second)
-    assert first.progress["rkey"] != second.progress["rkey"]
+    assert rkey_of(first) != rkey_of(second)
+
+
+def test_a_key_saved_by_an_earlier_attempt_is_kept(provider):
+    assert rkey_of(post(progress={"rkey": "3lbtqvgaje22u"})) == "3lbtqvgaje22u"
 
 
 def test_expired_token_on_commit_asks_for_a_refresh(provider, httpserver, pds):
@@ -225,6 +249,31 @@ def test_grapheme_rejection_is_content_rejected_with_the_message(provider, https
         provider.publish(channel(pds), post())
     assert caught.value.kind == ErrorKind.CONTENT_REJECTED
     assert "300 graphemes" in caught.value.user_message
+
+
+def test_a_500_because_our_record_already_exists_adopts_it_at_once(provider, httpserver, pds):
+    # The reference PDS answers a second record under the same key with a bare 500.
+    httpserver.expect_ordered_request("/xrpc/com.atproto.repo.createRecord").respond_with_response(
+        respond("internal_error")
+    )
+    request = post()
+    httpserver.expect_ordered_request("/xrpc/com.atproto.repo.getRecord").respond_with_response(
+        respond("get_record", rkey=rkey_of(request))
+    )
+    result = provider.publish(channel(pds), request)
+    httpserver.check_assertions()
+    assert result.ref.id == f"at://{DID}/app.bsky.feed.post/{rkey_of(request)}"
+    assert result.raw == {"adopted": True}
+
+
+def test_a_record_of_someone_else_under_our_key_is_never_adopted(provider, httpserver, pds):
+    httpserver.expect_request("/xrpc/com.atproto.repo.getRecord").respond_with_response(
+        respond("get_record", rkey=rkey_of(post()))  # its text is "Hello"
+    )
+    with pytest.raises(ProviderError) as caught:
+        provider.find_existing(channel(pds), post("Something else"))
+    assert caught.value.kind == ErrorKind.CONTENT_REJECTED
+    assert caught.value.network_code == "rkey_taken"
 
 
 def test_a_rejection_because_our_rkey_exists_adopts_the_record(provider, httpserver, pds):
@@ -259,26 +308,27 @@ def test_a_commit_that_outlives_the_read_timeout_is_unknown_then_found(provider,
     httpserver.expect_ordered_request("/xrpc/com.atproto.repo.createRecord").respond_with_handler(
         slow
     )
-    lookup = Recorder(lambda _: respond("get_record", rkey=request.progress["rkey"]))
-    httpserver.expect_ordered_request(
+    request = post()
+    lookup = Recorder(
+        lambda _: respond("record_not_found"),
+        lambda _: respond("get_record", rkey=rkey_of(request)),
+    )
+    httpserver.expect_request(
         "/xrpc/com.atproto.repo.getRecord", method="GET"
     ).respond_with_handler(lookup)
     provider.timeout = (1, 0.5)
-    request = post()
 
+    # The PDS is still writing when we stop waiting: not there at the first look.
     with pytest.raises(ProviderError) as caught:
         provider.publish(channel(pds), request)
     assert caught.value.kind == ErrorKind.UNKNOWN_OUTCOME
 
     provider.timeout = (5, 5)
     found = provider.find_existing(channel(pds), request)
-    httpserver.check_assertions()
-    rkey = request.progress["rkey"]
-    assert lookup.calls[0]["args"] == {
-        "repo": DID,
-        "collection": "app.bsky.feed.post",
-        "rkey": rkey,
-    }
+    rkey = rkey_of(request)
+    assert [call["args"] for call in lookup.calls] == [
+        {"repo": DID, "collection": "app.bsky.feed.post", "rkey": rkey}
+    ] * 2
     assert found.id == f"at://{DID}/app.bsky.feed.post/{rkey}"
     assert found.extra["cid"] == load("create_record")["body"]["cid"]
 
@@ -289,9 +339,10 @@ def test_a_502_on_commit_is_unknown_and_a_missing_record_means_not_published(
     httpserver.expect_ordered_request("/xrpc/com.atproto.repo.createRecord").respond_with_response(
         respond("bad_gateway")
     )
-    httpserver.expect_ordered_request("/xrpc/com.atproto.repo.getRecord").respond_with_response(
-        respond("record_not_found")
-    )
+    for _ in range(2):  # looked at once, and again later
+        httpserver.expect_ordered_request("/xrpc/com.atproto.repo.getRecord").respond_with_response(
+            respond("record_not_found")
+        )
     request = post()
     with pytest.raises(ProviderError) as caught:
         provider.publish(channel(pds), request)
@@ -305,13 +356,14 @@ def test_a_connection_closed_mid_answer_is_unknown_then_reconciled(provider, htt
     with closing_server() as (url, hits), pytest.raises(ProviderError) as caught:
         provider.publish(channel(url), request)
     assert caught.value.kind == ErrorKind.UNKNOWN_OUTCOME
-    assert len(hits) == 1 and b"createRecord" in hits[0]
+    # One commit, then the look at our key it prompted (which the same server cut off).
+    assert len(hits) == 2 and b"createRecord" in hits[0] and b"getRecord" in hits[1]
 
     pds = httpserver.url_for("").rstrip("/")
     httpserver.expect_request("/xrpc/com.atproto.repo.getRecord").respond_with_response(
-        respond("get_record", rkey=request.progress["rkey"])
+        respond("get_record", rkey=rkey_of(request))
     )
-    assert provider.find_existing(channel(pds), request).extra["rkey"] == request.progress["rkey"]
+    assert provider.find_existing(channel(pds), request).extra["rkey"] == rkey_of(request)
 
 
 def test_an_unreadable_2xx_on_commit_is_unknown(provider, httpserver, pds):
@@ -323,8 +375,14 @@ def test_an_unreadable_2xx_on_commit_is_unknown(provider, httpserver, pds):
     assert caught.value.kind == ErrorKind.UNKNOWN_OUTCOME
 
 
-def test_find_existing_without_an_attempt_is_none(provider, pds):
+def test_a_look_asks_the_pds_at_the_items_key_even_with_nothing_saved(provider, httpserver, pds):
+    # A worker that died before saving anything: the key is still known.
+    httpserver.expect_request(
+        "/xrpc/com.atproto.repo.getRecord",
+        query_string={"repo": DID, "collection": "app.bsky.feed.post", "rkey": rkey_of(post())},
+    ).respond_with_response(respond("record_not_found"))
     assert provider.find_existing(channel(pds), post()) is None
+    assert len(httpserver.log) == 1
 
 
 def test_connection_refused_before_sending_is_transient(provider):

@@ -89,10 +89,27 @@ def test_tid_zero_and_alphabet():
     assert tid[0] in "234567abcdefghij"
 
 
-def test_tid_is_stable_for_one_post_and_differs_between_posts():
+def test_tid_is_stable_for_one_item_and_differs_between_items():
+    from posts.models import new_item_key
+
+    key = str(new_item_key())
+    assert tid_for(key, "1741") == tid_for(key, "1741")
+    assert tid_for(key, "1741") != tid_for(key, "1742")
+    # Items written in the same millisecond, numbered apart: never the same key.
+    same_ms = {tid_for(key, str(n)) for n in range(1, 5000)}
+    assert len(same_ms) == 4999
+    # The time part is when the item was written, so keys sort in writing order.
+    later = str(new_item_key())
+    assert tid_for(key, "9") <= tid_for(later, "9") or key[:13] == later[:13]
+
+
+def test_tid_time_is_the_items_writing_time():
     from datetime import UTC, datetime
 
-    when = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
-    assert tid_for("post-1", when) == tid_for("post-1", when)
-    assert tid_for("post-1", when) != tid_for("post-2", when)
-    assert tid_for("post-1", when) < tid_for("post-1", datetime(2030, 1, 1, 9, 1, tzinfo=UTC))
+    key = "01a24c3f-6114-726a-88e1-acfed933cd11"  # UUIDv7: 0x01a24c3f6114 ms
+    written = datetime.fromtimestamp(0x01A24C3F6114 / 1000, tz=UTC)
+    tid = tid_for(key, "1000")
+    value = 0
+    for char in tid:
+        value = value * 32 + "234567abcdefghijklmnopqrstuvwxyz".index(char)
+    assert value >> 10 == int(written.timestamp() * 1000) * 1000  # µs; item 1000 → +0 µs

@@ -43,6 +43,8 @@ class Relay:
         self.received: list[dict] = []
         self.requests: list[list] = []
         self.nip11 = nip11
+        # Called with each EVENT as it arrives, before the relay answers it.
+        self.before_event = None
         self.server = serve(
             self.handle, "127.0.0.1", 0, process_request=self.process_request, compression=None
         )
@@ -77,6 +79,8 @@ class Relay:
 
     def on_event(self, ws, event):
         self.received.append(event)
+        if self.before_event is not None:
+            self.before_event(event)
         if self.mode == "close":
             self.events[event["id"]] = event
             ws.close()
