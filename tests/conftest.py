@@ -69,3 +69,22 @@ def client_for():
         return client
 
     return make
+
+
+# -- Real servers for the peer tests (tests/peers/servers.py), started once when asked for --
+@pytest.fixture(scope="session")
+def pds(tmp_path_factory):
+    """A real Bluesky PDS and PLC directory for the run; yields the PDS URL."""
+    from tests.peers import servers
+
+    with servers.bluesky_pds(tmp_path_factory.mktemp("pds")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def real_relay(tmp_path_factory):
+    """The real PyPI nostr-relay on 127.0.0.1 for the run; yields its ws:// URL."""
+    from tests.peers import servers
+
+    with servers.nostr_relay(tmp_path_factory.mktemp("nostr-relay")) as url:
+        yield url

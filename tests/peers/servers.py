@@ -204,3 +204,15 @@ def nostr_relay(home: Path) -> Iterator[str]:
     finally:
         _stop(process, 10)
         log.close()
+
+
+def bluesky_record(pds: str, uri: str) -> dict:
+    """One record's value, by its at:// URI."""
+    _, _, repo, collection, rkey = uri.split("/")
+    response = requests.get(
+        f"{pds}/xrpc/com.atproto.repo.getRecord",
+        params={"repo": repo, "collection": collection, "rkey": rkey},
+        timeout=10,
+    )
+    assert response.ok, response.text
+    return response.json()["value"]

@@ -23,13 +23,6 @@ PNG = bytes.fromhex(
 
 
 @pytest.fixture(scope="session")
-def pds(tmp_path_factory):
-    """A fresh PDS + PLC for the run; yields the PDS URL, stops both at the end."""
-    with servers.bluesky_pds(tmp_path_factory.mktemp("pds")) as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
 def account(pds):
     """alice.test with an app password, made through the PDS's own API."""
     return servers.bluesky_account(pds)

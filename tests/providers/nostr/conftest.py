@@ -3,8 +3,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.peers import servers
-
 from .relay import Relay
 
 HERE = Path(__file__).parent
@@ -33,10 +31,3 @@ def relays():
 
 def load(name: str) -> dict:
     return json.loads((HERE / "fixtures" / f"{name}.json").read_text())
-
-
-@pytest.fixture(scope="session")
-def real_relay(tmp_path_factory):
-    """The real PyPI nostr-relay on 127.0.0.1 for the whole run; skipped when absent."""
-    with servers.nostr_relay(tmp_path_factory.mktemp("nostr-relay")) as url:
-        yield url
