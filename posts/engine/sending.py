@@ -124,7 +124,6 @@ def request_for(post: Post, item: PostItem, **fields) -> PublishRequest:
         key=str(item.key),
         text=item.content,
         settings=dict(post.settings),
-        scheduled_at=post.publish_at,
         **{"progress": item.progress, **fields},
     )
     request.checkpoint = progress_saver(item)

@@ -121,7 +121,6 @@ class PublishRequest:
     settings: dict = field(default_factory=dict)
     reply_to: RemoteRef | None = None  # the previous item of a thread
     root: RemoteRef | None = None  # the first item (comments attach here)
-    scheduled_at: datetime | None = None
     # Step results persisted by the engine between attempts (media ids, record keys,
     # container ids). A provider writes here before the commit so a retry can reuse them.
     progress: dict = field(default_factory=dict)

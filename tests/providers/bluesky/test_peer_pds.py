@@ -4,8 +4,6 @@ Peer test: `make peers` installs the servers into .peers/bluesky; without them t
 are skipped with the reason (and fail under POSTIZ_REQUIRE_PEERS, as in CI).
 """
 
-from datetime import UTC, datetime
-
 import pytest
 import requests
 
@@ -58,7 +56,6 @@ def test_a_real_pds_accepts_our_login_post_image_and_reply(pds, account):
     provider, channel = _connect(pds, account)
     assert channel.external_id == account["did"]
 
-    now = datetime.now(UTC)
     image = MediaItem("image/png", len(PNG), lambda: PNG, "dot.png", 1, 1, alt_text="A dot")
     root = provider.publish(
         channel,
@@ -66,7 +63,6 @@ def test_a_real_pds_accepts_our_login_post_image_and_reply(pds, account):
             post_id="peer-root",
             text="Hello from #postiz https://example.com",
             media=[image],
-            scheduled_at=now,
         ),
     )
     stored = _record(pds, root.ref.extra["uri"])
@@ -84,7 +80,6 @@ def test_a_real_pds_accepts_our_login_post_image_and_reply(pds, account):
             text="and a reply",
             reply_to=root.ref,
             root=root.ref,
-            scheduled_at=now,
         ),
     )
     assert _record(pds, reply.ref.extra["uri"])["reply"]["parent"]["uri"] == root.ref.extra["uri"]
@@ -119,9 +114,7 @@ def test_a_real_pds_refreshes_the_session_with_rotation(pds, account):
     channel.credentials.update(renewed.credentials)
     result = provider.publish(
         channel,
-        PublishRequest(
-            post_id="peer-after-refresh", text="after refresh", scheduled_at=datetime.now(UTC)
-        ),
+        PublishRequest(post_id="peer-after-refresh", text="after refresh"),
     )
     assert _record(pds, result.ref.extra["uri"])["text"] == "after refresh"
 

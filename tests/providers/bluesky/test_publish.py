@@ -18,7 +18,6 @@ from tests.providers.conftest import slow_handler
 
 from .support import DID, Recorder, channel, closing_server, load, respond
 
-WHEN = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
 ACCESS = "eyJhY2Nlc3M.eyJvbGQ.c2ln"
 # An item's permanent key (a UUIDv7 written 2026-12-06) and number.
 KEY = "01a24c3f-6114-726a-88e1-acfed933cd11"
@@ -40,7 +39,7 @@ def created(request):
 
 
 def post(text="Hello", **kwargs):
-    fields = {"post_id": "1741", "key": KEY, "scheduled_at": WHEN, **kwargs}
+    fields = {"post_id": "1741", "key": KEY, **kwargs}
     return PublishRequest(text=text, **fields)
 
 
@@ -207,8 +206,8 @@ def test_the_rkey_comes_from_the_items_key_alone_and_every_attempt_reuses_it(
     rkey = rkey_of(request)
     assert len(rkey) == 13 and "rkey" not in request.progress  # nothing to save: derived
 
-    # Another worker, after a hand-back: a later time, no saved progress, the same key.
-    later = post(scheduled_at=datetime(2031, 6, 1, tzinfo=UTC))
+    # Another worker, after a hand-back: no saved progress, the same key.
+    later = post()
     BlueskyProvider().publish(channel(pds), later)
     assert [c["json"]["rkey"] for c in commit.calls] == [rkey, rkey]
     # Each send says when it was made.

@@ -2,7 +2,6 @@
 
 import json
 import time
-from datetime import UTC, datetime
 
 import pytest
 from werkzeug import Response
@@ -13,7 +12,6 @@ from tests.providers.conftest import point
 
 from .support import DID, Recorder, channel, respond
 
-WHEN = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
 ACCESS = "eyJhY2Nlc3M.eyJvbGQ.c2ln"
 SERVICE_TOKEN = "eyJzZXJ2aWNl.eyJ1cGxvYWQ.c2ln"
 MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x01" * 4000
@@ -53,9 +51,7 @@ def clip(**kwargs):
 
 
 def post(**kwargs):
-    return PublishRequest(
-        post_id="post-1", text="Watch this", scheduled_at=WHEN, media=[clip()], **kwargs
-    )
+    return PublishRequest(post_id="post-1", text="Watch this", media=[clip()], **kwargs)
 
 
 def created(request):

@@ -4,7 +4,6 @@ import base64
 import hashlib
 import json
 import time
-from datetime import UTC, datetime
 
 import pytest
 from werkzeug import Response
@@ -22,7 +21,6 @@ from .relay import valid
 from .test_connect import PUBKEY
 from .test_keys import NSEC, NSEC_HEX
 
-WHEN = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
 UPLOAD_PATH = "/api/v2/nip96/upload"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x02" * 1500
 MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x03" * 3000
@@ -114,7 +112,7 @@ def media():
 
 
 def post(text="gm with pictures", **kwargs):
-    return PublishRequest(post_id="post-1", text=text, scheduled_at=WHEN, **kwargs)
+    return PublishRequest(post_id="post-1", text=text, **kwargs)
 
 
 # -- connecting --------------------------------------------------------------------------

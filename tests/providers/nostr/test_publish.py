@@ -1,7 +1,6 @@
 """Publishing a signed note to relays: quorum, replies, rejections, unknown outcomes."""
 
 import time
-from datetime import UTC, datetime
 
 import pytest
 
@@ -17,8 +16,6 @@ from integrations.providers.nostr import NostrProvider, note_id
 from .relay import valid
 from .test_connect import PUBKEY
 from .test_keys import NSEC_HEX
-
-WHEN = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -37,7 +34,7 @@ def channel(*urls, **meta):
 
 
 def post(text="gm from Postiz", **kwargs):
-    return PublishRequest(post_id="post-1", text=text, scheduled_at=WHEN, **kwargs)
+    return PublishRequest(post_id="post-1", text=text, **kwargs)
 
 
 def test_a_note_is_signed_sent_to_every_relay_and_published(provider, relays, captured_logs):
