@@ -37,11 +37,40 @@ class UnsafeURL(ValueError):
     """The address may not be fetched; the message says why, in words a person can use."""
 
 
+# IPv6 ranges that carry an IPv4 address in their low 32 bits: a packet to one of them
+# reaches that IPv4 host (through a NAT64 gateway, or the host's own stack), so they are
+# as public as the IPv4 address they hold. IPv4-mapped (::ffff:0:0/96) is read by
+# ``ipv4_mapped`` below; 6to4 and Teredo carry theirs elsewhere (``sixtofour``, ``teredo``).
+_IPV4_IN_LOW_BITS = (
+    ipaddress.IPv6Network("64:ff9b::/96"),  # NAT64, the well-known prefix (RFC 6052)
+    ipaddress.IPv6Network("::/96"),  # IPv4-compatible (deprecated), and :: and ::1
+)
+# Local-use NAT64 (RFC 8215): the operator chooses where the IPv4 address sits, so what it
+# leads to cannot be read from the address. Never public.
+_LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
+
+
+def _is_public_ipv4(ip: ipaddress.IPv4Address) -> bool:
+    return ip.is_global and not ip.is_multicast
+
+
 def _is_public(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
+    if isinstance(ip, ipaddress.IPv4Address):
+        return _is_public_ipv4(ip)
+    if ip.ipv4_mapped:
+        return _is_public_ipv4(ip.ipv4_mapped)
+    if ip in _LOCAL_NAT64:
+        return False
+    for network in _IPV4_IN_LOW_BITS:
+        if ip in network:
+            return _is_public_ipv4(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    embedded = []
+    if ip.sixtofour:
+        embedded.append(ip.sixtofour)
+    if ip.teredo:
+        embedded.extend(ip.teredo)  # the Teredo server and the client behind it
+    return ip.is_global and not ip.is_multicast and all(map(_is_public_ipv4, embedded))
 
 
 def _allow_private() -> bool:

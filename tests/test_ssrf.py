@@ -8,7 +8,7 @@ from pytest_httpserver import HTTPServer
 from integrations.models import InstanceApp, Integration
 from integrations.providers.base import Phase
 from integrations.providers.mastodon import MastodonProvider
-from postiz.ssrf import UnsafeURL, check_url, guarded_session
+from postiz.ssrf import UnsafeURL, check_url, guarded_session, pinned_socket
 from posts import webhooks
 from tests.internet import FakeInternet
 from tests.providers.conftest import httpserver_listen_address  # noqa: F401
@@ -215,3 +215,51 @@ def test_a_networks_server_a_person_gave_is_reached_at_the_address_that_was_vett
     assert internet.dials == [(PUBLIC_ADDRESS, httpserver.port)]
     (request, _), *_ = public_site.log
     assert request.headers["User-Agent"] == provider.session.headers["User-Agent"]
+
+
+# -- IPv6 forms that carry an IPv4 address ------------------------------------------------
+IPV6_FORMS_OF_PRIVATE_IPV4 = [
+    "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254, the metadata service
+    "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+    "64:ff9b:1::a9fe:a9fe",  # local-use NAT64: where it leads is the operator's choice
+    "2002:7f00:1::",  # 6to4 of 127.0.0.1
+    "2002:a00:1::1",  # 6to4 of 10.0.0.1
+    "::127.0.0.1",  # IPv4-compatible loopback
+    "::a9fe:a9fe",  # IPv4-compatible metadata address
+    "::ffff:10.0.0.1",  # IPv4-mapped private
+    "::ffff:100.64.0.1",  # IPv4-mapped carrier-grade NAT
+    "2001:0:4136:e378:8000:63bf:f5ff:fffe",  # Teredo, client 10.0.0.1
+]
+
+
+@pytest.mark.parametrize("address", IPV6_FORMS_OF_PRIVATE_IPV4)
+def test_an_ipv6_literal_that_embeds_a_private_ipv4_address_is_refused(guarded, address):
+    with pytest.raises(UnsafeURL, match="private or local"):
+        check_url(f"https://[{address}]/")
+
+
+@pytest.mark.parametrize("address", IPV6_FORMS_OF_PRIVATE_IPV4)
+def test_a_name_resolving_to_an_ipv6_form_of_a_private_ipv4_is_never_dialled(
+    guarded, internet, address
+):
+    internet.name("embedded.example", address)
+
+    with guarded_session() as session, pytest.raises(UnsafeURL, match="private or local"):
+        session.get("http://embedded.example/latest/meta-data/")
+    with pytest.raises(UnsafeURL, match="private or local"):
+        pinned_socket("wss://embedded.example/", timeout=1)
+
+    assert internet.dials == []
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "64:ff9b::5db8:d70e",  # NAT64 of 93.184.215.14: IPv6-only hosts reach IPv4 this way
+        "2002:5db8:d70e::1",  # 6to4 of the same public address
+        "::ffff:93.184.215.14",
+        "2606:4700:4700::1111",
+    ],
+)
+def test_an_ipv6_address_of_a_public_host_is_allowed(guarded, address):
+    check_url(f"https://[{address}]/")
