@@ -207,6 +207,13 @@ class ComposerState:
         autumn overlap the first of the two is meant."""
         if not self.publish_date and not self.publish_time:
             return None
+        # Half a choice is what the form holds between two fields, not a mistake.
+        if not self.publish_time:
+            self.errors["publish_at"] = "Choose a time as well."
+            return None
+        if not self.publish_date:
+            self.errors["publish_at"] = "Choose a date as well."
+            return None
         try:
             day = date.fromisoformat(self.publish_date)
             hour, minute = (int(p) for p in self.publish_time.split(":")[:2])

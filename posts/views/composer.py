@@ -22,6 +22,7 @@ from billing.limits import LimitReached
 from integrations import selectors as channel_selectors
 from integrations.models import Integration
 from integrations.providers import provider_classes
+from integrations.providers.base import Issue
 from media.models import MediaFile
 from organizations.access import organization_view
 from postiz.timezones import timezone_choices
@@ -129,7 +130,7 @@ def _checks(request, state: ComposerState, channels: dict[int, Integration]):
     issues = group_services.post_validate(organization=request.organization, **kwargs)
     general = list(issues.get(GENERAL, []))
     for name, message in state.errors.items():
-        general.append(group_services.Issue(f"{name}_invalid", message, name))
+        general.append(Issue(f"{name}_invalid", message, name))
     rows = []
     for channel_id in state.channel_ids:
         channel = channels.get(channel_id)

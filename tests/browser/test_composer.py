@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from posts.models import Post, PostGroup
 from tests.posts.test_groups import channel
@@ -78,3 +79,26 @@ def test_a_past_time_is_refused_and_the_text_is_kept(org, berliner, page_for):
     assert warning in page.locator("main").inner_text()
     assert page.locator("#item-0-text").input_value() == "Too late for this"
     assert not PostGroup.objects.exists()
+
+
+def test_choosing_the_date_before_the_time_keeps_the_checks_answering(org, berliner, page_for):
+    mastodon = channel(org, "mastodon", name="Acme on Mastodon")
+    page = page_for(berliner)
+    failures = []
+    page.on("response", lambda r: failures.append(r.url) if r.status >= 500 else None)
+    page.goto(f"/o/acme/posts/new/?channel={mastodon.pk}")
+    page.locator("#item-0-text").fill("Date first")
+    page.locator("#item-0-text").press("End")
+    page.get_by_text("Ready for Mastodon").wait_for()
+
+    tomorrow = (timezone.now().astimezone(BERLIN) + timedelta(days=1)).date()
+    page.locator("#publish-date").fill(tomorrow.isoformat())
+    page.locator("#composer-checks", has_text="Choose a time as well").wait_for()
+    schedule = page.get_by_role("button", name="Schedule", exact=True)
+    assert schedule.is_disabled()
+
+    page.locator("#publish-time").fill("09:30")
+    expect(page.locator("#composer-checks")).not_to_contain_text("Choose a time")
+    expect(page.locator("#composer-checks")).to_contain_text("Ready for Mastodon")
+    expect(schedule).to_be_enabled()
+    assert failures == []
