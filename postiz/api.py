@@ -80,7 +80,12 @@ def parse_timestamp(value) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        # Year 9999 west of UTC (or year 1 east of it) has no UTC datetime. It is kept in
+        # its own offset: comparisons still work, and the date range check refuses it.
+        return parsed
 
 
 # -- API keys ----------------------------------------------------------------------------

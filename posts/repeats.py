@@ -25,6 +25,7 @@ from django.urls import reverse
 
 from billing import limits as plan_limits
 from posts.models import Notification, Post, PostGroup, PostItem, PostItemMedia
+from posts.services.validation import date_in_range, day_in_range
 from posts.states import State
 
 # States of a post that count as the series having been scheduled (not a draft).
@@ -52,7 +53,9 @@ def next_occurrence(
 ) -> datetime | None:
     """The first occurrence strictly after ``after``, or None once ``until`` is passed.
 
-    ``first`` is the series' first time; every occurrence keeps its local wall-clock time."""
+    ``first`` is the series' first time; every occurrence keeps its local wall-clock time.
+    No occurrence is made past the last date a post may be given (2099), whatever
+    ``until`` says: a series saved with an "until" in the year 9999 simply stops there."""
     tz = ZoneInfo(zone)
     wall = first.astimezone(tz).replace(tzinfo=None)
     step = step_of(every, unit)
@@ -62,7 +65,13 @@ def next_occurrence(
         local = wall + k * step
         if until is not None and local.date() > until:
             return None
+        # The local day is checked before converting, so no time near the year 9999 is
+        # ever converted (which would overflow), then the instant itself.
+        if not day_in_range(local.date()):
+            return None
         candidate = wall_clock_to_utc(local, tz)
+        if not date_in_range(candidate):
+            return None
         if candidate > after:
             return candidate
         k += 1

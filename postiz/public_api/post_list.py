@@ -25,6 +25,7 @@ from postiz.public_api.transport import (
     json_response,
 )
 from postiz.public_api.views import _post, _uuid, html_to_text
+from posts.services.validation import LATEST_DATE
 
 
 def _occurrences(anchor, *, every, unit, until, zone_name, start: datetime, end: datetime):
@@ -40,7 +41,9 @@ def _occurrences(anchor, *, every, unit, until, zone_name, start: datetime, end:
     current = anchor.astimezone(zone).replace(tzinfo=None)
     for _ in range(5000):
         moment = current.replace(tzinfo=zone).astimezone(UTC)
-        if moment > end or (until and current.date() > until):
+        # No occurrence is ever made past the dates posts may have (nor computed: a long
+        # step toward an end date in the year 9999 would overflow).
+        if moment > end or moment >= LATEST_DATE or (until and current.date() > until):
             break
         if moment >= start:
             found.append((moment, anchor))

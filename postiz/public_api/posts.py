@@ -33,6 +33,7 @@ from postiz.public_api.transport import (
 )
 from postiz.public_api.views import _post, _posts_of, _uuid, html_to_text
 from posts.models import PostGroup, PostItem, PostItemMedia, Tag
+from posts.services.validation import DATE_RANGE_TEXT, date_in_range
 from posts.states import State
 
 # -- Posts: writing -------------------------------------------------------------------------
@@ -44,8 +45,12 @@ def _structure_errors(data: dict) -> list[str]:
     errors = []
     if data.get("type") not in TYPES:
         errors.append("type must be one of the following values: " + ", ".join(TYPES))
-    if data.get("type") != "now" and parse_timestamp(data.get("date")) is None:
-        errors.append("date must be a valid ISO 8601 date string")
+    if data.get("type") != "now":
+        when = parse_timestamp(data.get("date"))
+        if when is None:
+            errors.append("date must be a valid ISO 8601 date string")
+        elif not date_in_range(when):
+            errors.append(f"date must be {DATE_RANGE_TEXT} (UTC)")
     if "shortLink" in data and not isinstance(data["shortLink"], bool):
         errors.append("shortLink must be a boolean value")
     tags = data.get("tags", [])

@@ -18,6 +18,7 @@ from django.utils import timezone
 from organizations.services import audit_record
 from posts import events
 from posts.models import Post
+from posts.services.validation import date_in_range, date_range_message
 from posts.states import State, transition
 
 # States a post may be moved in time from; all but a draft come back as scheduled.
@@ -63,6 +64,8 @@ def post_reschedule(*, post: Post, actor, publish_at: datetime, request=None) ->
     """Members with posts.publish; moves this one channel's post to a future time. A draft
     stays a draft, a scheduled, failed or missed post is scheduled; a post being published,
     published or cancelled is refused."""
+    if not date_in_range(publish_at):
+        raise ValidationError(date_range_message(publish_at))
     if publish_at <= timezone.now():
         raise ValidationError("Pick a time in the future: this time has already passed.")
     old = post.publish_at

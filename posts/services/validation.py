@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -36,6 +36,13 @@ ACTIONS = ("draft", "schedule", "now", "queue")
 PAST_GRACE = timedelta(minutes=1)
 MAX_ITEMS = 25
 MAX_DELAY_MINUTES = 7 * 24 * 60
+# The dates a post may be given, in UTC: from 2000 up to (not including) 2100. A date far
+# outside is a typing mistake, and the extremes cannot even be converted: 9999-12-31 23:59
+# in Etc/GMT+12 is in the year 10000 in UTC, past what Python's datetime holds, and every
+# page showing such a post would fail. Repeats stop at the same bound.
+EARLIEST_DATE = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_DATE = datetime(2100, 1, 1, tzinfo=UTC)
+DATE_RANGE_TEXT = "from 2000-01-01 to 2099-12-31"
 
 # Issues that stop even a draft from being saved: things that do not exist. A draft may
 # be too long, or aimed at a channel that needs reconnecting; it is fixed before it goes.
@@ -51,6 +58,7 @@ _DRAFT_BLOCKERS = frozenset(
         "timezone_invalid",
         "repeat_invalid",
         "items_invalid",
+        "date_out_of_range",
     }
 )
 
@@ -73,6 +81,25 @@ class ChannelInput:
     integration_id: int
     items: list[ItemInput] | None = None
     settings: dict = field(default_factory=dict)
+
+
+def date_in_range(when: datetime) -> bool:
+    """Whether an aware ``when`` is a date a post may be given. Comparing aware datetimes
+    converts nothing, so this answers for any year in any zone without overflowing."""
+    return EARLIEST_DATE <= when < LATEST_DATE
+
+
+def day_in_range(day: date) -> bool:
+    """Whether a calendar day (in any zone) lies inside the dates a post may be given."""
+    if isinstance(day, datetime):
+        day = day.date()
+    return EARLIEST_DATE.date() <= day < LATEST_DATE.date()
+
+
+def date_range_message(when: date) -> str:
+    """What to tell a person whose date is out of range; ``when`` is shown as given."""
+    shown = f"{when:%Y-%m-%d %H:%M}" if isinstance(when, datetime) else f"{when:%Y-%m-%d}"
+    return f"{shown} is out of range: choose a date {DATE_RANGE_TEXT}."
 
 
 class PostValidationError(Exception):
@@ -215,11 +242,21 @@ def _plan(
         general.append(Issue("tag_not_found", "One of the tags does not exist.", "tags"))
 
     when = publish_at
+    out_of_range = (
+        action in ("schedule", "draft")
+        and publish_at is not None
+        and dj_timezone.is_aware(publish_at)
+        and not date_in_range(publish_at)
+    )
+    if out_of_range:
+        general.append(Issue("date_out_of_range", date_range_message(publish_at), "publish_at"))
     if action == "schedule":
         if publish_at is None:
             general.append(Issue("date_required", "Choose a date and time.", "publish_at"))
         elif dj_timezone.is_naive(publish_at):
             general.append(Issue("date_invalid", "The date needs a time zone.", "publish_at"))
+        elif out_of_range:
+            pass
         elif publish_at < now - PAST_GRACE:
             local = publish_at.astimezone(ZoneInfo(zone))
             general.append(
@@ -308,6 +345,15 @@ def _repeat_issues(repeat_every, repeat_unit, repeat_until) -> list[Issue]:
         ]
     if repeat_until is not None and not isinstance(repeat_until, date):
         return [Issue("repeat_invalid", "Give the last repeat as a date.", "repeat_until")]
+    if repeat_until is not None and not day_in_range(repeat_until):
+        return [
+            Issue(
+                "repeat_invalid",
+                f"The last repeat must be a date {DATE_RANGE_TEXT}; leave it empty to "
+                "repeat with no end.",
+                "repeat_until",
+            )
+        ]
     return []
 
 

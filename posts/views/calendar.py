@@ -22,6 +22,7 @@ from organizations.access import organization_view
 from posts import calendar as cal
 from posts import calendar_grid as cal_grid
 from posts.services.reschedule import post_reschedule
+from posts.services.validation import date_range_message, day_in_range
 
 
 def _calendar_url(slug: str, **params) -> str:
@@ -41,7 +42,11 @@ def calendar(request):
     view = request.GET.get("view", "week")
     if view not in cal.VIEWS:
         view = "week"
-    anchor = cal.parse_day(request.GET.get("date")) or today
+    anchor = cal.parse_day(request.GET.get("date"))
+    if anchor is None or not day_in_range(anchor):
+        # An unreadable day, or one far outside the dates posts may have (whose
+        # neighbouring weeks cannot even be computed near the years 1 and 9999): today.
+        anchor = today
     customers = request.GET.getlist("customer")
     channels = request.GET.getlist("channel")
     window = cal.window_for(view, anchor, zone)
@@ -128,6 +133,9 @@ def reschedule(request, post_id):
         at = None
     if day is None or at is None:
         messages.error(request, "Give a date (YYYY-MM-DD) and a time (HH:MM) to move the post to.")
+        return _back(request, fallback)
+    if not day_in_range(day):
+        messages.error(request, date_range_message(day))
         return _back(request, fallback)
     try:
         when = cal.local_to_utc(day, at, zone)
