@@ -3,6 +3,9 @@ and the functions that render our rows as its JSON (snake_case, string ids, RFC 
 
 from __future__ import annotations
 
+from datetime import UTC
+
+from django.utils import timezone as dj_timezone
 from rest_framework import serializers
 
 from integrations.models import Integration
@@ -11,6 +14,28 @@ from posts.models import Post, PostGroup, Tag, Webhook
 
 
 # -- Requests ----------------------------------------------------------------------------
+class PublishAtField(serializers.DateTimeField):
+    """RFC 3339. With an offset (or ``Z``) it is that instant; without one it is a
+    wall-clock time in the post's zone, left naive here for the view to read in that zone
+    (the composer's rule: a time the clocks skip moves forward, a doubled one is the first)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "help_text",
+            "With an offset or Z, that instant; without one, a local time in the post's "
+            "zone (the timezone field, else the group's, else the organization's).",
+        )
+        super().__init__(**kwargs)
+
+    def enforce_timezone(self, value):
+        if dj_timezone.is_aware(value):
+            try:
+                return value.astimezone(UTC)
+            except OverflowError:
+                return value  # no UTC datetime so far out; the date range check refuses it
+        return value
+
+
 class ItemSerializer(serializers.Serializer):
     text = serializers.CharField(allow_blank=True, max_length=100_000)
     media_ids = serializers.ListField(
@@ -27,7 +52,7 @@ class ChannelPostSerializer(serializers.Serializer):
 
 class GroupCreateSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=["draft", "schedule", "now", "queue"])
-    publish_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    publish_at = PublishAtField(required=False, allow_null=True, default=None)
     content = ItemSerializer(many=True, min_length=1)
     channels = ChannelPostSerializer(many=True, min_length=1)
     tags = serializers.ListField(
@@ -37,7 +62,7 @@ class GroupCreateSerializer(serializers.Serializer):
 
 
 class GroupPatchSerializer(serializers.Serializer):
-    publish_at = serializers.DateTimeField(required=False, allow_null=True)
+    publish_at = PublishAtField(required=False, allow_null=True)
     content = ItemSerializer(many=True, min_length=1, required=False)
     tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
     action = serializers.ChoiceField(choices=["draft", "schedule", "now"], required=False)
@@ -46,7 +71,7 @@ class GroupPatchSerializer(serializers.Serializer):
 class PostCreateSerializer(serializers.Serializer):
     channel_id = serializers.CharField(max_length=64)
     action = serializers.ChoiceField(choices=["draft", "schedule", "now", "queue"])
-    publish_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    publish_at = PublishAtField(required=False, allow_null=True, default=None)
     items = ItemSerializer(many=True, min_length=1)
     settings = serializers.DictField(required=False, default=dict)
     tags = serializers.ListField(
@@ -56,7 +81,7 @@ class PostCreateSerializer(serializers.Serializer):
 
 class PostPatchSerializer(serializers.Serializer):
     items = ItemSerializer(many=True, min_length=1, required=False)
-    publish_at = serializers.DateTimeField(required=False, allow_null=True)
+    publish_at = PublishAtField(required=False, allow_null=True)
     settings = serializers.DictField(required=False)
     tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
     republish = serializers.BooleanField(required=False, default=False)

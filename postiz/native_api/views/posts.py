@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, Q
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils import timezone as dj_timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -111,6 +114,24 @@ def _items(organization, raw) -> list:
     ]
 
 
+def _in_zone(when: datetime | None, zone_name: str) -> datetime | None:
+    """A ``publish_at`` sent without an offset, read as a wall-clock time in the post's
+    zone by the composer's rule (posts.repeats.wall_clock_to_utc): a time the clocks skip
+    moves forward by the gap, a time that happens twice means the first. An unknown zone
+    reads it as UTC; the validator then refuses the zone itself."""
+    if when is None or dj_timezone.is_aware(when):
+        return when
+    try:
+        zone = ZoneInfo(zone_name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = when.replace(tzinfo=zone, fold=0)
+    try:
+        return local.astimezone(UTC)
+    except OverflowError:
+        return local  # too far to convert; the date range check refuses it
+
+
 def _issues_problem(error) -> exceptions.ValidationError:
     from integrations.models import Integration
 
@@ -170,6 +191,7 @@ class Groups(NativeView):
 
         data = _validated(s.GroupCreateSerializer, request)
         organization = self.organization
+        zone = data.get("timezone") or organization.timezone
         channels = []
         for c in data["channels"]:
             row = _channel_in_body(self, c["channel_id"])
@@ -182,8 +204,8 @@ class Groups(NativeView):
                 content=_items(organization, data["content"]),
                 channels=channels,
                 action=data["action"],
-                publish_at=data.get("publish_at"),
-                timezone=data.get("timezone") or organization.timezone,
+                publish_at=_in_zone(data.get("publish_at"), zone),
+                timezone=zone,
                 tags=_tag_pks(organization, data.get("tags") or []),
                 method="api",
             )
@@ -227,7 +249,9 @@ class GroupDetail(NativeView):
 
             content = items_from_json(group.content)
         publish_at = (
-            data["publish_at"] if "publish_at" in data else (posts[0].publish_at if posts else None)
+            _in_zone(data["publish_at"], group.timezone)
+            if "publish_at" in data
+            else (posts[0].publish_at if posts else None)
         )
         tags = (
             _tag_pks(self.organization, data["tags"])
@@ -459,7 +483,7 @@ class Posts(NativeView):
                 content=items,
                 channels=[ChannelInput(row.pk, None, data.get("settings") or {})],
                 action=data["action"],
-                publish_at=data.get("publish_at"),
+                publish_at=_in_zone(data.get("publish_at"), organization.timezone),
                 timezone=organization.timezone,
                 tags=_tag_pks(organization, data.get("tags") or []),
                 method="api",
@@ -506,7 +530,11 @@ class PostDetail(NativeView):
         if "settings" in data:
             mine.settings = {**(mine.settings or {}), **(data["settings"] or {})}
         siblings = list(group.posts.exclude(state=State.CANCELLED))
-        publish_at = data.get("publish_at", post.publish_at)
+        publish_at = (
+            _in_zone(data["publish_at"], group.timezone)
+            if "publish_at" in data
+            else post.publish_at
+        )
         tags = (
             _tag_pks(self.organization, data["tags"])
             if "tags" in data
