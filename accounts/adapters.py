@@ -2,8 +2,10 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 
 from accounts.models import User
+from postiz.http import client_ip
 
 INVITATION_SESSION_KEY = "postiz_invitation_token"
 
@@ -35,6 +37,17 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request):
         return signup_allowed(request)
+
+    def get_client_ip(self, request):
+        # allauth's rate limits (failed sign-ins per address) count by this address.
+        # Behind the reverse proxy every person arrives from the proxy's address, so one
+        # address's failures would lock everyone out; with USE_X_FORWARDED_FOR the
+        # address the proxy saw is counted, and without it the header is ignored, so
+        # it cannot be used to dodge the limit.
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
 
     def validate_unique_email(self, email):
         # With mandatory verification allauth hides a taken address at sign-up (it mails

@@ -1,6 +1,7 @@
 import pytest
 from django.conf import settings as django_settings
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from organizations.models import AuditEvent
@@ -164,3 +165,61 @@ def test_password_reset_for_an_unknown_address_looks_the_same_as_for_a_known_one
     assert response.status_code == 302
     assert response.url == reverse("account_reset_password_done")
     assert "/password/reset/key/" not in mail.outbox[-1].body
+
+
+def _per_ip_limit(spec: str) -> int:
+    for rate in spec.split(","):
+        amount, _period, *per = rate.strip().split("/")
+        if per in (["ip"], []):
+            return int(amount)
+    raise AssertionError(f"no per-address limit in {spec!r}")
+
+
+def _fail_from(client, address: str) -> None:
+    """As many failed sign-ins from ``address`` as the per-address limit allows, each for
+    another account, so only the per-address limit can be reached."""
+    limit = _per_ip_limit(django_settings.ACCOUNT_RATE_LIMITS["login_failed"])
+    for attempt in range(limit):
+        client.post(
+            reverse("account_login"),
+            {"login": f"someone{attempt}@example.com", "password": WRONG},
+            HTTP_X_FORWARDED_FOR=address,
+        )
+
+
+def _login_from(address: str, email: str):
+    client = Client(HTTP_X_FORWARDED_FOR=address)
+    client.post(reverse("account_login"), {"login": email, "password": PASSWORD})
+    return client
+
+
+def test_behind_the_proxy_failures_from_one_person_do_not_lock_out_another(client, settings):
+    settings.USE_X_FORWARDED_FOR = True  # every request arrives from the proxy, 127.0.0.1
+    grace = UserFactory(email="grace@example.com")
+    _fail_from(client, "203.0.113.7")
+
+    assert is_logged_in(_login_from("198.51.100.4", "grace@example.com"))
+    # The address that failed is still held back, even with the right password.
+    assert not is_logged_in(_login_from("203.0.113.7", grace.email))
+
+
+def test_behind_the_proxy_only_the_address_the_proxy_wrote_counts(client, settings):
+    settings.USE_X_FORWARDED_FOR = True
+    UserFactory(email="grace@example.com")
+    # A client writing its own X-Forwarded-For gets the proxy's entry appended after it.
+    for attempt in range(_per_ip_limit(django_settings.ACCOUNT_RATE_LIMITS["login_failed"])):
+        client.post(
+            reverse("account_login"),
+            {"login": f"someone{attempt}@example.com", "password": WRONG},
+            HTTP_X_FORWARDED_FOR=f"10.9.9.{attempt}, 203.0.113.7",
+        )
+
+    assert not is_logged_in(_login_from("1.2.3.4, 203.0.113.7", "grace@example.com"))
+
+
+def test_without_a_trusted_proxy_x_forwarded_for_cannot_dodge_the_limit(client, settings):
+    settings.USE_X_FORWARDED_FOR = False
+    UserFactory(email="grace@example.com")
+    _fail_from(client, "203.0.113.7")
+
+    assert not is_logged_in(_login_from("198.51.100.4", "grace@example.com"))
