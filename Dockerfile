@@ -1,6 +1,7 @@
-# Production image: gunicorn serves the web app; the same image runs the worker
-# (`python manage.py qcluster`) and migrations. PostgreSQL is a separate service, named by
-# DATABASE_URL; the embedded server used by `make run` is not part of the image.
+# Production image: gunicorn serves the web app; the same image runs the publisher
+# (`python manage.py publisher`), the worker (`python manage.py qcluster`) and migrations.
+# PostgreSQL is a separate service, named by DATABASE_URL; the embedded server used by
+# `make run` is not part of the image.
 
 FROM python:3.11-slim AS builder
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1

@@ -10,6 +10,17 @@ from django.views.decorators.cache import never_cache
 _migrations_seen_applied = False
 
 
+def heartbeat_record(name: str) -> None:
+    """Any background process may call: ``name`` is alive now (one upsert); /health reads
+    how old the last one is."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO postiz_workerheartbeat (name, beat_at) VALUES (%s, %s) "
+            "ON CONFLICT (name) DO UPDATE SET beat_at = EXCLUDED.beat_at",
+            [name, timezone.now()],
+        )
+
+
 def _pending_migrations() -> int:
     global _migrations_seen_applied
     if _migrations_seen_applied:
@@ -34,6 +45,14 @@ def _publishing() -> dict:
     return report
 
 
+def _alive(beat_at, max_age: int) -> dict:
+    """A background process's part of the report, from its last heartbeat."""
+    if beat_at is None:
+        return {"ok": False, "heartbeat_age_seconds": None}
+    age = (timezone.now() - beat_at).total_seconds()
+    return {"ok": age <= max_age, "heartbeat_age_seconds": round(age, 1)}
+
+
 @never_cache
 def health(request):
     from postiz.models import WorkerHeartbeat
@@ -42,6 +61,7 @@ def health(request):
         "database": {"ok": False},
         "migrations": {"ok": False},
         "worker": {"ok": False},
+        "publisher": {"ok": False},
         "publishing": {"ok": False},
     }
     try:
@@ -50,16 +70,16 @@ def health(request):
         report["database"] = {"ok": True}
         pending = _pending_migrations()
         report["migrations"] = {"ok": pending == 0, "pending": pending}
-        beat = WorkerHeartbeat.objects.filter(name="worker").values_list("beat_at", flat=True)
-        beat_at = beat.first()
-        if beat_at is None:
-            report["worker"] = {"ok": False, "heartbeat_age_seconds": None}
-        else:
-            age = (timezone.now() - beat_at).total_seconds()
-            report["worker"] = {
-                "ok": age <= settings.POSTIZ_HEARTBEAT_MAX_AGE,
-                "heartbeat_age_seconds": round(age, 1),
-            }
+        beats = dict(
+            WorkerHeartbeat.objects.filter(name__in=["worker", "publisher"]).values_list(
+                "name", "beat_at"
+            )
+        )
+        # The worker beats once a minute (a periodic job); publisher loops every 10 s.
+        report["worker"] = _alive(beats.get("worker"), settings.POSTIZ_HEARTBEAT_MAX_AGE)
+        report["publisher"] = _alive(
+            beats.get("publisher"), settings.POSTIZ_PUBLISHER_HEARTBEAT_MAX_AGE
+        )
         report["publishing"] = _publishing()
     except DatabaseError as exc:
         report["database"]["error"] = exc.__class__.__name__

@@ -8,13 +8,6 @@ from django.db import transaction
 
 SCHEDULES: list[dict] = [
     {
-        # Loops that claim and publish due posts; each runs for just under a minute.
-        "name": "posts.publishers",
-        "func": "posts.tasks.start_publishers",
-        "schedule_type": "I",
-        "minutes": 1,
-    },
-    {
         # Missed posts (past the grace window), repeats, posts of workers that died.
         "name": "posts.sweep",
         "func": "posts.tasks.sweep",

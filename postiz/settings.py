@@ -317,14 +317,17 @@ Q_CLUSTER = {
     "label": "Background jobs",
 }
 # -- Publishing (posts/runner.py) --
-# Publisher loops, each a worker process of its own (several share the queue safely; one
-# per core is the sweet spot: a loop spends its CPU in Python, under one GIL), and the
-# network calls each loop makes at once (threads that mostly wait on the network).
+# `manage.py publisher` runs this many publisher loops, each a process of its own (several
+# share the queue safely; one per core is the sweet spot: a loop spends its CPU in Python,
+# under one GIL), and the network calls each loop makes at once (threads that mostly wait
+# on the network). The background worker (qcluster) runs everything else.
 POSTIZ_PUBLISHERS = env.int("POSTIZ_PUBLISHERS", default=2)
 POSTIZ_PUBLISH_CONCURRENCY = env.int("POSTIZ_PUBLISH_CONCURRENCY", default=64)
-# Publisher loops hold their worker process all the time: the other jobs (webhooks,
-# emails, the sweep) get two processes of their own beside them.
-Q_CLUSTER["workers"] = env.int("POSTIZ_WORKERS", default=POSTIZ_PUBLISHERS + 2)
+# Told to stop, a loop claims nothing more and gives the sends in flight this many seconds
+# to return; a send still running then is looked up before it is ever sent again.
+POSTIZ_PUBLISHER_STOP_GRACE = env.float("POSTIZ_PUBLISHER_STOP_GRACE", default=2.0)
+# The publisher counts as down when no loop beat for this many seconds (each beats every 10).
+POSTIZ_PUBLISHER_HEARTBEAT_MAX_AGE = env.int("POSTIZ_PUBLISHER_HEARTBEAT_MAX_AGE", default=60)
 # -- end of publishing --
 # The worker counts as down when its heartbeat is older than this many seconds.
 POSTIZ_HEARTBEAT_MAX_AGE = env.int("POSTIZ_HEARTBEAT_MAX_AGE", default=180)

@@ -1,13 +1,11 @@
 """Background jobs that belong to no single app."""
 
-from django.utils import timezone
-
-from postiz.models import WorkerHeartbeat
+from postiz.health import heartbeat_record
 
 
 def heartbeat() -> None:
     """Runs every minute on the worker; /health reports the worker down when it stops."""
-    WorkerHeartbeat.objects.update_or_create(name="worker", defaults={"beat_at": timezone.now()})
+    heartbeat_record("worker")
 
 
 # -- API --

@@ -1,10 +1,11 @@
 """The publisher loop: how due posts get from the queue to the networks, on time.
 
-django-q2's scheduler ticks every 30 seconds, far too coarse to time posts, so each
-publisher loop runs for just under a minute in a django-q2 worker and, as it stops
-claiming, queues its successor for the same *slot* (``POSTIZ_PUBLISHERS`` slots, each held
-by an advisory lock while a loop runs it). The every-minute job only starts loops for
-slots nobody holds: at first start, or after a worker died. A loop claims what is due in
+``manage.py publisher`` (posts/publisher.py) keeps ``POSTIZ_PUBLISHERS`` loops running,
+each in a process of its own, and starts one again at once when it dies. A loop runs for
+just under a minute and then its process runs a fresh one (new connection, new state). Each
+loop holds a *slot* (an advisory lock), so one loop at a time runs a slot across every
+publisher process on every host: a second publisher process stands by, and its loop takes a
+slot over within a second of its holder's death. A loop claims what is due in
 batches (``engine.claim_batch``, SKIP LOCKED, so several loops share the queue), writes
 "commit started" for the batch, hands each post to a thread that only talks to the
 network, and records the outcomes in batches from its own thread. It sleeps only until
@@ -12,7 +13,8 @@ the next post is due (at most a second, so a post scheduled "now" waits no longe
 Every few seconds it also hands back posts whose holder died (``engine.release_orphans``).
 Network calls dominate the time a publish takes, so the threads set the throughput;
 per-network and per-channel limits keep each network within what it allows and each
-channel's posts in order.
+channel's posts in order. Told to stop, a loop claims nothing more and gives the sends in
+flight a moment (POSTIZ_PUBLISHER_STOP_GRACE) to return.
 """
 
 from __future__ import annotations
@@ -56,6 +58,10 @@ ANNOUNCE_DELAY = 30.0
 ANNOUNCE_BATCH = 500
 # The high 32 bits of a slot's advisory-lock key (ASCII "pub!"); the low bits: the slot.
 SLOT_SPACE = 0x70756221
+# Once a stop may come, waits for sends are cut into pieces this long so it is seen at once.
+STOP_POLL = 0.2
+# How often a loop tells /health it is alive (one upsert).
+HEARTBEAT_EVERY = 10.0
 
 
 class Limits:
@@ -222,13 +228,25 @@ def run(
     workers: int | None = None,
     slot: int | None = None,
     handover: Callable[[int], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> int:
     """Publish what falls due during the next ``seconds``; returns how many posts it
     handled. Any number of these may run at once, on any number of machines. With a
     ``slot``, returns 0 at once if another loop holds it; ``handover(slot)`` is called
-    when this loop stops claiming, after it gave the slot up, to start its successor."""
+    when this loop stops claiming, after it gave the slot up.
+
+    Once ``stop`` is set the loop claims nothing more, hands back the posts it claimed
+    but has not started sending, gives the sends in flight up to
+    POSTIZ_PUBLISHER_STOP_GRACE seconds to return (their outcomes are saved), and
+    returns. A send still running then is not waited for: the caller ends the process, and
+    the post, left "publishing", is handed back by the next loop, which looks before it
+    sends again. While it runs, the loop tells /health it is alive (a heartbeat)."""
+    from postiz.health import heartbeat_record
+
     workers = workers or settings.POSTIZ_PUBLISH_CONCURRENCY
-    if slot is not None and not _take_slot(slot):
+    stoppable = stop is not None
+    stop = stop if stop is not None else threading.Event()
+    if stop.is_set() or (slot is not None and not _take_slot(slot)):
         return 0
     deadline = time.monotonic() + seconds
     limits = Limits()
@@ -237,6 +255,14 @@ def run(
     handled = 0
     engine.release_stale()
     next_orphan_check = time.monotonic() + ORPHAN_CHECK
+    next_beat = 0.0
+
+    def beat() -> None:
+        nonlocal next_beat
+        if time.monotonic() >= next_beat:
+            heartbeat_record("publisher")
+            next_beat = time.monotonic() + HEARTBEAT_EVERY
+
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish")
     starter = Starter()
     # More is due than this loop can take right now: a burst.
@@ -245,7 +271,7 @@ def run(
     # Events wait while every thread is sending and more posts wait for one.
     announcer = Announcer(busy=lambda: backlog or len(held) > workers)
     try:
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not stop.is_set():
             free = workers * PREFETCH - len(held)
             if free > 0:
                 jobs, next_due = engine.claim_next(limit=free)
@@ -264,27 +290,57 @@ def run(
             if time.monotonic() >= next_orphan_check:
                 engine.release_orphans()
                 next_orphan_check = time.monotonic() + ORPHAN_CHECK
+            beat()
             # Sleep until a send returns, or (when nothing more is due) the next due post.
             timeout = max(deadline - time.monotonic(), 0.0)
             if not backlog:
                 timeout = min(timeout, _until(next_due))
             if held:
+                if stoppable:  # a stop is seen while sends take their time
+                    timeout = min(timeout, STOP_POLL)
                 done = _returned(returned, timeout)
                 if done and len(done) < workers // 4:
                     time.sleep(GATHER)
                     done += _returned(returned, 0)
                 _finish(held, done, announcer)
             elif timeout > 0:
-                time.sleep(timeout)
+                stop.wait(timeout)
         backlog = False
         if slot is not None:
             _give_slot(slot)
-            if handover is not None:
+            if handover is not None and not stop.is_set():
                 handover(slot)
+        grace_ends = None
+        unsent: list[int] = []
         while held:
-            _finish(held, _returned(returned, None), announcer)
+            wait = STOP_POLL if stoppable else HEARTBEAT_EVERY
+            if stop.is_set():
+                if grace_ends is None:
+                    grace_ends = time.monotonic() + settings.POSTIZ_PUBLISHER_STOP_GRACE
+                    for future in held:
+                        future.cancel()  # only succeeds for a post no thread has taken
+                wait = min(wait, grace_ends - time.monotonic())
+                if wait <= 0:
+                    break
+            done = _returned(returned, wait)
+            unsent += [held.pop(future).pk for future in done if future.cancelled()]
+            _finish(held, [future for future in done if not future.cancelled()], announcer)
+            beat()
+        if unsent:
+            # Claimed, never sent: back to the queue now, to go out without doubt.
+            engine.unlock(unsent)
+            engine.release_orphans()
+        if held:
+            logger.warning(
+                "stopping with %d posts still being sent; they are handed back and looked "
+                "up before any new attempt",
+                len(held),
+            )
     finally:
-        pool.shutdown(wait=True)
+        # Sends that did not return in time (a stop, or an error) are not waited for: the
+        # caller ends the process (a send still waiting for its channel's turn would wait
+        # for the closed starter for ever).
+        pool.shutdown(wait=not held, cancel_futures=bool(held))
         starter.close()
         announcer.close()
         connection.close()  # this loop's own connection (and its locks); the next opens its own

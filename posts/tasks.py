@@ -1,27 +1,4 @@
-"""django-q2 entry points for publishing."""
-
-from django.conf import settings
-from django_q.tasks import async_task
-
-from posts import engine, runner
-
-
-def start_publishers() -> None:
-    """Every minute: start a publisher loop for each slot no loop holds (at first start,
-    or after a worker died); a running loop hands its slot to its own successor."""
-    for slot in runner.idle_slots(settings.POSTIZ_PUBLISHERS):
-        async_task("posts.tasks.publisher_loop", slot)
-
-
-def publisher_loop(slot: int | None = None) -> int:
-    """One publisher loop; with a slot, it queues its successor as it stops claiming."""
-    if slot is None or settings.Q_CLUSTER.get("sync"):  # a synchronous queue would recurse
-        return runner.run(seconds=engine.LOOP_SECONDS, slot=slot)
-    return runner.run(seconds=engine.LOOP_SECONDS, slot=slot, handover=_start_successor)
-
-
-def _start_successor(slot: int) -> None:
-    async_task("posts.tasks.publisher_loop", slot)
+"""django-q2 entry points of the posts app (publishing itself runs in `manage.py publisher`)."""
 
 
 def sweep() -> dict:

@@ -2,6 +2,7 @@
 
 import json
 import threading
+import time
 from collections import Counter
 from datetime import timedelta
 
@@ -9,8 +10,9 @@ import pytest
 from django.utils import timezone
 from werkzeug import Response
 
-from posts import runner
-from posts.models import Post
+from postiz.models import WorkerHeartbeat
+from posts import engine, runner
+from posts.models import Post, PostItem
 from posts.states import State
 from tests.posts.helpers import make_post, status
 
@@ -171,3 +173,88 @@ def test_a_loop_records_every_event_before_it_ends(mastodon, httpserver, monkeyp
     posts = [make_post(mastodon, f"post {n}") for n in range(5)]
     runner.run(seconds=1, workers=2)
     assert sorted(told) == sorted(p.pk for p in posts)
+
+
+def _held_network(httpserver, release: threading.Event):
+    """A network that keeps each request until ``release``; ``arrived`` tells one came."""
+    arrived = threading.Event()
+    keys = []
+
+    def statuses(request):
+        keys.append(request.headers["Idempotency-Key"])
+        arrived.set()
+        release.wait(10)
+        return Response(json.dumps(status(str(len(keys)))), content_type="application/json")
+
+    httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_handler(statuses)
+    return arrived, keys
+
+
+def _run_until_stopped(**kwargs):
+    stop = threading.Event()
+    loop = threading.Thread(target=runner.run, kwargs={"seconds": 30, "stop": stop, **kwargs})
+    loop.start()
+    return stop, loop
+
+
+def test_a_stopped_loop_lets_its_send_return_and_hands_back_what_it_had_not_sent(
+    mastodon, httpserver, settings
+):
+    settings.POSTIZ_PUBLISHER_STOP_GRACE = 5
+    release = threading.Event()
+    arrived, keys = _held_network(httpserver, release)
+    first, second = make_post(mastodon, "first"), make_post(mastodon, "second")
+    # One thread: the second post is claimed (prefetched) but waits for the first.
+    stop, loop = _run_until_stopped(workers=1)
+    assert arrived.wait(10)
+    stop.set()
+    threading.Timer(0.3, release.set).start()  # the send returns during the grace
+    loop.join(3)
+
+    assert not loop.is_alive()
+    assert len(keys) == 1
+    sent, unsent = (first, second) if keys == [str(first.items.get().key)] else (second, first)
+    assert Post.objects.get(pk=sent.pk).state == State.PUBLISHED
+    assert Post.objects.get(pk=unsent.pk).state == State.SCHEDULED  # back in the queue now
+    assert PostItem.objects.get(post=unsent).commit_started_at is None  # goes out without doubt
+
+
+def test_a_stopped_loop_does_not_wait_past_the_grace_and_its_post_is_handed_back(
+    mastodon, httpserver, settings
+):
+    settings.POSTIZ_PUBLISHER_STOP_GRACE = 0.3
+    release = threading.Event()
+    arrived, _ = _held_network(httpserver, release)
+    post = make_post(mastodon, "slow")
+    stop, loop = _run_until_stopped(workers=2)
+    try:
+        assert arrived.wait(10)
+        stopped_at = time.monotonic()
+        stop.set()
+        loop.join(3)
+        assert not loop.is_alive()
+        assert time.monotonic() - stopped_at < 1.5
+        # Left "publishing", its send marked started: handed back to be looked up first.
+        assert Post.objects.get(pk=post.pk).state == State.PUBLISHING
+        assert engine.release_orphans() == [post.pk]
+        assert Post.objects.get(pk=post.pk).state == State.SCHEDULED
+        assert PostItem.objects.get(post=post).commit_started_at is not None
+    finally:
+        release.set()
+
+
+def test_a_loop_told_to_stop_while_idle_returns_at_once(mastodon):
+    stop, loop = _run_until_stopped()
+    threading.Event().wait(0.5)
+    stopped_at = time.monotonic()
+    stop.set()
+    loop.join(3)
+    assert not loop.is_alive()
+    assert time.monotonic() - stopped_at < 0.5
+
+
+def test_a_loop_tells_health_it_is_alive(mastodon):
+    assert not WorkerHeartbeat.objects.filter(name="publisher").exists()
+    before = timezone.now()
+    runner.run(seconds=0.2)
+    assert WorkerHeartbeat.objects.get(name="publisher").beat_at >= before

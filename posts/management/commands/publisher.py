@@ -1,0 +1,25 @@
+"""`manage.py publisher`: the process that publishes due posts (see posts/publisher.py)."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from posts import publisher
+
+
+class Command(BaseCommand):
+    help = (
+        "Publish due posts: POSTIZ_PUBLISHERS publisher loops, each a process of its own, "
+        "restarted when one dies, until SIGTERM or Ctrl-C."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--loops",
+            type=int,
+            default=None,
+            help="Publisher loops to run (default: POSTIZ_PUBLISHERS).",
+        )
+
+    def handle(self, *args, loops, **options):
+        loops = loops or settings.POSTIZ_PUBLISHERS
+        publisher.serve(loops=loops, grace=settings.POSTIZ_PUBLISHER_STOP_GRACE)
