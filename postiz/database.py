@@ -217,6 +217,33 @@ class EmbeddedPostgres:
             self._write_pids([*self._read_pids(), pid])
         atexit.register(self.release, pid)
 
+    def ensure_running(self) -> bool:
+        """The process that keeps the server running for others (`manage.py run`) calls this
+        every second: a server that died while in use is started again (with this process
+        still registered as a user); returns whether it was."""
+        if self.is_running() or self._postmaster_alive():
+            return False
+        with self._locked():
+            if self.is_running() or self._postmaster_alive():
+                return False  # running, or starting or stopping: never a second server
+            self._start()
+            self._write_pids([*self._read_pids(), os.getpid()])
+        return True
+
+    def _postmaster_alive(self) -> bool:
+        """Whether the server process named in postmaster.pid lives, socket or not."""
+        try:
+            pid = int((self.pgdata / "postmaster.pid").read_text().split("\n", 1)[0])
+        except (FileNotFoundError, ValueError):
+            return False
+        if not _pid_alive(pid):
+            return False
+        try:  # the pid may have been reused since the server died
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                return b"postgres" in cmdline.read()
+        except OSError:
+            return True  # no /proc here: assume it is the server
+
     def release(self, pid: int | None = None) -> None:
         """Forget this process; stop the server when no live process uses it."""
         pid = pid or os.getpid()

@@ -70,3 +70,31 @@ def test_data_survives_a_restart(var_dir):
     with psycopg.connect(host=server.settings()["HOST"], user="postgres", dbname="postiz") as c:
         assert c.execute("SELECT note FROM kept").fetchone() == ("still here",)
     _let_go(holder)
+
+
+def test_a_server_that_died_in_use_is_started_again_and_still_stops_with_its_last_user(var_dir):
+    import os
+    import time
+
+    server = EmbeddedPostgres(var_dir)
+    holder = _hold(var_dir)
+    postmaster = int((server.pgdata / "postmaster.pid").read_text().split("\n", 1)[0])
+    os.kill(postmaster, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while server.is_running():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    while True:  # its server processes go a moment after it: until then it cannot start
+        try:
+            restarted = server.ensure_running()
+            break
+        except RuntimeError:
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+    assert restarted and server.is_running()
+    assert server.ensure_running() is False  # running: nothing to do
+    assert os.getpid() in server._read_pids()  # who started it uses it, until it lets go
+    server.release()
+    assert server.is_running(), "stopped while another process still used it"
+    _let_go(holder)
+    assert not server.is_running()

@@ -1,4 +1,4 @@
-"""The `run` supervisor, with stand-in programs for the web server and the worker."""
+"""The `run` supervisor, with stand-in programs for the web server, the publisher and the worker."""
 
 import os
 import signal
@@ -7,42 +7,69 @@ import threading
 import time
 from io import StringIO
 
-from postiz.management.commands.run import Command
+import pytest
 
-# Stands in for manage.py: "runserver" behaves as told by FAKE_WEB, "qcluster" stops only on
-# SIGTERM to itself and says so, as the django-q2 cluster does.
+from postiz.management.commands import run
+
+# Stands in for manage.py. Each role says "<role> ready <pid>" and runs until SIGTERM; the
+# qcluster stops only on SIGTERM to itself and says so, as the django-q2 cluster does.
+# FAKE_EXIT=<role>:<code> makes that role exit with the code right after it is ready,
+# once (FAKE_ONCE names a file that marks it done) or every time.
 FAKE_MANAGE = """
 import os, signal, sys, time
 role = sys.argv[1]
-if role == "qcluster":
-    def stop(signum, frame):
-        print("worker stopping gracefully", flush=True)
-        sys.exit(0)
-    signal.signal(signal.SIGTERM, stop)
-    open(os.environ["FAKE_WORKER_READY"], "w").close()
+def stop(signum, frame):
+    print(role, "stopping gracefully", flush=True)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, stop)
 print(role, "ready", os.getpid(), flush=True)
-if role == "runserver" and os.environ.get("FAKE_WEB") == "exit":
-    while not os.path.exists(os.environ["FAKE_WORKER_READY"]):
-        time.sleep(0.01)
-    sys.exit(3)
+exiting, _, code = os.environ.get("FAKE_EXIT", "").partition(":")
+once = os.environ.get("FAKE_ONCE")
+if exiting == role and not (once and os.path.exists(once)):
+    if once:
+        open(once, "w").close()
+    sys.exit(int(code))
 while True:
     time.sleep(0.05)
 """
 
 
-def _supervise(tmp_path, env_extra=None, on_ready=None):
+def _supervise(env_extra=None, *, until, database=None):
+    """Run the supervisor with the stand-ins until ``until(output)`` holds, then Ctrl-C."""
     out = StringIO()
-    command = Command(stdout=out)
-    env = {**os.environ, "FAKE_WORKER_READY": str(tmp_path / "worker-ready"), **(env_extra or {})}
+    lock = threading.Lock()
+
+    def write(line):
+        with lock:
+            out.write(line + "\n")
+
+    def press_ctrl_c_when_ready():
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with lock:
+                if until(out.getvalue()):
+                    break
+            time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    env = {**os.environ, **(env_extra or {})}
     manage = [sys.executable, "-c", FAKE_MANAGE]
-    if on_ready:
-        threading.Thread(target=on_ready, args=(out,), daemon=True).start()
-    code = command.supervise(env, manage, host="127.0.0.1", port="0", worker=True)
-    return code, out.getvalue()
+    threading.Thread(target=press_ctrl_c_when_ready, daemon=True).start()
+    started = time.monotonic()
+    code = run.supervise(
+        env, manage, host="127.0.0.1", port="0", worker=True, write=write, database=database
+    )
+    return code, out.getvalue(), time.monotonic() - started
 
 
-def _pids(output: str) -> list[int]:
-    return [int(line.rsplit(" ", 1)[1]) for line in output.splitlines() if " ready " in line]
+def _ready(output: str, role: str) -> list[int]:
+    return [
+        int(line.rsplit(" ", 1)[1]) for line in output.splitlines() if f"| {role} ready " in line
+    ]
+
+
+def _all_ready(output: str) -> bool:
+    return all(_ready(output, role) for role in ("runserver", "publisher", "qcluster"))
 
 
 def _gone(pid: int) -> bool:
@@ -53,28 +80,93 @@ def _gone(pid: int) -> bool:
     return False
 
 
-def test_ctrl_c_stops_the_web_server_and_lets_the_worker_stop_gracefully(tmp_path):
-    def press_ctrl_c_when_ready(out):
-        deadline = time.monotonic() + 20
-        while out.getvalue().count(" ready ") < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        os.kill(os.getpid(), signal.SIGINT)
+@pytest.fixture
+def quick_restarts(monkeypatch):
+    monkeypatch.setattr(run, "RESTART_FIRST", 0.05)
+    monkeypatch.setattr(run, "RESTART_MAX", 0.2)
 
+
+def test_ctrl_c_stops_all_three_and_lets_the_worker_and_publisher_stop_gracefully():
     previous = signal.getsignal(signal.SIGINT)
-    code, output = _supervise(tmp_path, on_ready=press_ctrl_c_when_ready)
+    code, output, _ = _supervise(until=_all_ready)
 
     assert code == 0
-    assert "worker stopping gracefully" in output
+    assert "qcluster stopping gracefully" in output
+    assert "publisher stopping gracefully" in output
     assert "killing" not in output
-    assert all(_gone(pid) for pid in _pids(output))
+    pids = [pid for role in ("runserver", "publisher", "qcluster") for pid in _ready(output, role)]
+    assert len(pids) == 3 and all(_gone(pid) for pid in pids)
     assert signal.getsignal(signal.SIGINT) is previous
 
 
-def test_when_one_process_exits_the_other_is_stopped_and_its_code_returned(tmp_path):
-    code, output = _supervise(tmp_path, {"FAKE_WEB": "exit"})
+def test_a_process_that_exits_is_started_again_and_the_others_keep_running(tmp_path):
+    def restarted(output):
+        return len(_ready(output, "publisher")) == 2 and _all_ready(output)
 
-    assert code == 3
-    assert "web    | runserver ready" in output
-    assert "web exited (rc=3)" in output
-    assert "worker stopping gracefully" in output
-    assert all(_gone(pid) for pid in _pids(output))
+    code, output, _ = _supervise(
+        {"FAKE_EXIT": "publisher:3", "FAKE_ONCE": str(tmp_path / "exited")}, until=restarted
+    )
+
+    assert code == 0
+    assert "publisher exited (rc=3); restarting in 1 s" in output
+    assert "publisher started again" in output
+    assert len(_ready(output, "runserver")) == 1  # never stopped
+    assert len(_ready(output, "qcluster")) == 1
+    assert all(_gone(pid) for pid in _ready(output, "publisher"))
+
+
+def test_a_process_that_keeps_dying_is_started_again_later_each_time(quick_restarts):
+    code, output, _ = _supervise(
+        {"FAKE_EXIT": "publisher:1"}, until=lambda output: "restarting in 0.2 s" in output
+    )
+
+    assert code == 0
+    delays = [
+        line.rsplit("restarting in ", 1)[1]
+        for line in output.splitlines()
+        if "publisher exited (rc=1)" in line
+    ]
+    assert delays[:3] == ["0.05 s", "0.1 s", "0.2 s"]
+
+
+class FakeDatabase:
+    """Stands in for the embedded server: it "died" and was started again on one check."""
+
+    def __init__(self, restart_on: int):
+        self.checks = 0
+        self.restart_on = restart_on
+
+    def ensure_running(self) -> bool:
+        self.checks += 1
+        return self.checks == self.restart_on
+
+
+def test_a_dead_embedded_database_is_started_again_and_the_worker_with_it(monkeypatch):
+    monkeypatch.setattr(run, "DATABASE_CHECK", 0.05)
+    database = FakeDatabase(restart_on=20)
+
+    code, output, _ = _supervise(
+        database=database, until=lambda output: len(_ready(output, "qcluster")) == 2
+    )
+
+    assert code == 0
+    assert database.checks >= 20
+    assert "the embedded PostgreSQL server had stopped; started it again" in output
+    # The qcluster keeps its broken connections: it is stopped and started again.
+    assert "restarting worker" in output
+    assert "worker started again" in output
+    assert len(_ready(output, "runserver")) == 1
+    assert len(_ready(output, "publisher")) == 1
+
+
+def test_ctrl_c_while_a_process_waits_to_be_started_again_stops_the_rest(monkeypatch):
+    monkeypatch.setattr(run, "RESTART_FIRST", 30.0)
+    code, output, took = _supervise(
+        {"FAKE_EXIT": "publisher:2"},
+        until=lambda output: "restarting in 30 s" in output and _all_ready(output),
+    )
+
+    assert code == 0
+    assert took < 10
+    assert "publisher started again" not in output
+    assert all(_gone(pid) for role in ("runserver", "qcluster") for pid in _ready(output, role))
