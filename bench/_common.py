@@ -1,4 +1,4 @@
-"""What the publishing benchmarks share: a fake network and the real worker.
+"""What the publishing benchmarks share: a fake network and the real publisher.
 
 The fake network is one HTTP server on 127.0.0.1 (HTTP/1.1, kept-alive connections, as
 the real networks do) that plays several Mastodon servers (path prefixes /server<n>) and
@@ -7,10 +7,17 @@ a repeat of a key answers the status the first request created, and creates noth
 Telegram has no such key: every sendMessage is a new message. Each status or message
 remembers when it arrived, so lag and duplicates are counted on the network's side.
 
-The engine runs the way production runs it: ``manage.py qcluster`` in its own process
-group, with the default settings, started by the same ``posts.tasks.start_publishers``
-the every-minute schedule calls. Its database is embedded in var/<name> (POSTIZ_VAR_DIR),
-so var/ itself is untouched.
+The engine runs the way production runs it: ``manage.py publisher`` (its publisher loops,
+each a process of its own, restarted when one dies) in its own process group, with the
+default settings, and ``manage.py qcluster`` beside it when a bench needs the sweep and the
+other periodic jobs (``Cluster(env, worker=True)``). Its database is embedded in
+var/<name> (POSTIZ_VAR_DIR), so var/ itself is untouched.
+
+A bench that kills a loop: ``cluster.wait_for_loops()``, then ``cluster.loops()`` (slot →
+pid of the process running it) or ``cluster.kill_loop()`` (SIGKILL to one loop, the one
+holding the most claimed posts unless a slot is named; returns its slot, its pid and how
+many posts it held). The publisher starts a new loop in its place within a second
+(``cluster.wait_for_loops()`` again waits for it).
 """
 
 from __future__ import annotations
@@ -226,46 +233,113 @@ def make_due(seconds_from_now: float = 1.0):
 
 
 class Cluster:
-    """``manage.py qcluster`` in its own process group, as the Procfile's worker runs it."""
+    """``manage.py publisher`` (and with ``worker``, ``manage.py qcluster``), each in its own
+    process group, as the Procfile runs them; their output goes to var/<name>/*.log."""
 
-    def __init__(self, env: dict):
-        self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"],
+    def __init__(self, env: dict, *, worker: bool = False):
+        self.env = {**os.environ, **env}
+        self.var_dir = Path(env["POSTIZ_VAR_DIR"])
+        self.publisher = self._start("publisher")
+        self.worker = self._start("qcluster") if worker else None
+
+    def _start(self, command: str) -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "manage.py", command],
             cwd=ROOT,
-            env={**os.environ, **env},
+            env=self.env,
             start_new_session=True,
             stdout=subprocess.DEVNULL,
-            stderr=open(Path(env["POSTIZ_VAR_DIR"]) / "qcluster.log", "w"),  # noqa: SIM115
+            stderr=open(self.var_dir / f"{command}.log", "w"),
         )
 
-    def start_publishers(self, timeout: float = 60.0) -> None:
-        """Run what the every-minute schedule runs, then wait until every slot has a loop."""
+    def loops(self) -> dict[int, int]:
+        """Slot → pid of the loop process running it, as the loops name their connections
+        (``postiz publisher slot=<n> pid=<pid>``), among this publisher's children."""
+        from django.db import connection
+
+        children = _children(self.publisher.pid)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT application_name FROM pg_stat_activity "
+                "WHERE application_name LIKE 'postiz publisher slot=%%'"
+            )
+            names = [row[0] for row in cursor.fetchall()]
+        found = {}
+        for name in names:
+            match = re.fullmatch(r"postiz publisher slot=(\d+) pid=(\d+)", name)
+            if match and int(match[2]) in children:
+                found[int(match[1])] = int(match[2])
+        return found
+
+    def wait_for_loops(self, timeout: float = 60.0) -> dict[int, int]:
+        """Wait until every slot (POSTIZ_PUBLISHERS) has a loop; returns ``loops()``."""
         from django.conf import settings
-        from django_q.tasks import async_task
 
-        from posts import runner
-
-        async_task("posts.tasks.start_publishers")
         deadline = time.time() + timeout
-        while runner.idle_slots(settings.POSTIZ_PUBLISHERS):
-            if time.time() > deadline or self.process.poll() is not None:
-                raise SystemExit("the publisher loops did not start; see qcluster.log")
-            time.sleep(0.2)
+        while len(loops := self.loops()) < settings.POSTIZ_PUBLISHERS:
+            if time.time() > deadline or self.publisher.poll() is not None:
+                raise SystemExit("the publisher loops did not start; see publisher.log")
+            time.sleep(0.05)
+        return loops
 
-    def stop(self) -> None:
-        for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
-            try:
-                os.killpg(self.process.pid, sig)
-            except ProcessLookupError:
-                return
-            try:
-                self.process.wait(timeout=wait)
-            except subprocess.TimeoutExpired:
-                continue
-            # Workers may linger after the main process; make sure the group is gone.
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            return
+    def kill_loop(self, slot: int | None = None, sig: int = signal.SIGKILL) -> tuple[int, int, int]:
+        """Kill one loop process: the one of ``slot``, or else the one holding the most
+        claimed posts. Returns (slot, pid, posts it held)."""
+        from django.db import connection
+
+        from posts import engine
+
+        loops = self.loops()
+        held = dict.fromkeys(loops, 0)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT a.application_name, count(l.objid) FROM pg_stat_activity a "
+                "JOIN pg_locks l ON l.pid = a.pid AND l.locktype = 'advisory' "
+                "AND l.classid::bigint = %s AND l.objsubid = 1 "
+                "WHERE a.application_name LIKE 'postiz publisher slot=%%' "
+                "GROUP BY a.application_name",
+                [engine.CLAIM_SPACE],
+            )
+            for name, count in cursor.fetchall():
+                match = re.fullmatch(r"postiz publisher slot=(\d+) pid=(\d+)", name)
+                if match and loops.get(int(match[1])) == int(match[2]):
+                    held[int(match[1])] = count
+        if slot is None:
+            slot = max(held, key=held.get)
+        os.kill(loops[slot], sig)
+        return slot, loops[slot], held[slot]
+
+    def stop(self) -> float:
+        """SIGTERM to the main processes (each stops its own children), SIGKILL to what is
+        left after 5 s; returns how long the publisher took to exit."""
+        took = _stop_group(self.publisher)
+        if self.worker is not None:
+            _stop_group(self.worker)
+        return took
+
+    # The name bench/crash.py used when the loops ran in the qcluster.
+    start_publishers = wait_for_loops
+
+
+def _stop_group(process: subprocess.Popen) -> float:
+    stopping = time.monotonic()
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(process.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5)
+    took = time.monotonic() - stopping
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # whatever lingers in the group
+    process.wait()
+    return took
+
+
+def _children(pid: int) -> set[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as handle:
+            return {int(child) for child in handle.read().split()}
+    except FileNotFoundError:
+        return set()
 
 
 def wait_until_settled(timeout: float) -> float:

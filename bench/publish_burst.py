@@ -5,10 +5,10 @@
 
 A local fake Mastodon network (``--servers`` servers, as path prefixes of one HTTP server
 on 127.0.0.1, see bench/_common.py) answers each post after ``--latency`` seconds. The
-posts are spread over the channels and scheduled ahead; ``manage.py qcluster`` starts with
-the default settings and its publisher loops (started as the every-minute schedule starts
-them); then every post falls due at once and the bench waits until all are out (or five
-minutes pass). Prints one line:
+posts are spread over the channels and scheduled ahead; ``manage.py publisher`` starts
+with the default settings and the bench waits for its publisher loops; then every post
+falls due at once and the bench waits until all are out (or five minutes pass). Prints one
+line:
 
     BENCH publish_burst posts=… throughput_per_s=… p50_lag_s=… p99_lag_s=… duplicates=… lost=…
 
@@ -64,7 +64,7 @@ def main() -> int:
 
     cluster = _common.Cluster(env)
     try:
-        cluster.start_publishers()
+        cluster.wait_for_loops()
         due = _common.make_due(1.0)
         connection.close()
         _common.wait_until_settled(300)

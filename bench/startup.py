@@ -1,10 +1,22 @@
-"""How long `make run` takes to serve its first page, and whether Ctrl-C leaves nothing behind.
+"""How long `make run` takes to serve its first page, how soon publishing resumes when a
+publisher loop is killed, and how fast a stop leaves nothing behind.
 
     .venv/bin/python bench/startup.py [--var-dir DIR] [--timeout SECONDS]
 
 A warm-up run comes first (it creates the database, migrates, collects static files), then
-the measured run: a restart, as a person sees it every day. Prints one line; prints a second
-line and exits non-zero only if a process or the embedded PostgreSQL server outlives Ctrl-C.
+the measured run: a restart, as a person sees it every day, stopped with Ctrl-C (SIGINT to
+the whole process group, as a terminal sends it). A third run is stopped with SIGTERM to
+the `manage.py run` process alone (as a process manager or `kill <pid>` does); before
+that, the bench kills one publisher loop with SIGKILL and times how long a post made due
+right after takes to reach a fake Mastodon server on 127.0.0.1, then does the same after
+killing every loop (then nothing publishes until the publisher starts them again). Prints
+one line:
+
+    BENCH startup serving_s=… stop_ctrl_c_s=… stop_sigterm_s=… resume_one_loop_killed_s=…
+        resume_all_loops_killed_s=…
+
+and a second line, exiting non-zero, only if a process or the embedded PostgreSQL server
+outlives a stop.
 
 By default the runs use their own state directory (POSTIZ_VAR_DIR=var/bench-startup), so the
 measurement neither depends on nor disturbs the embedded database under var/.
@@ -20,11 +32,16 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The project, not bench/, first on the path (bench/calendar.py would shadow the stdlib's,
+# which urllib.request imports).
+sys.path[0] = str(ROOT)
+import urllib.error  # noqa: E402
+import urllib.request  # noqa: E402
+
+from bench import _common  # noqa: E402
 
 
 def free_port() -> int:
@@ -84,8 +101,21 @@ def postgres_servers(pgdata: Path) -> list[int]:
     return found
 
 
-def run_once(env: dict, port: int, timeout: float, log) -> dict:
-    """Start `make run`, wait for /health to answer, Ctrl-C it; report times and leftovers."""
+def supervisor(make_pid: int) -> int:
+    """The `manage.py run` process under make (it runs on as postiz/.../commands/run.py)."""
+    for pid, _ in descendants(make_pid):
+        line = cmdline(pid)
+        words = line.split()
+        python = bool(words) and "python" in Path(words[0]).name  # not make's shell
+        if python and ("commands/run.py" in line or words[-2:] == ["manage.py", "run"]):
+            return pid
+    raise SystemExit("no manage.py run process under make")
+
+
+def run_once(env: dict, port: int, timeout: float, log, *, stop="ctrl-c", before_stop=None):
+    """Start `make run`, wait for /health to answer, then ``before_stop(make_pid)`` and stop
+    it (``stop``: "ctrl-c" to the group or "sigterm" to manage.py run); report times and
+    leftovers."""
     started = time.monotonic()
     make = subprocess.Popen(
         ["make", "run"],
@@ -117,15 +147,21 @@ def run_once(env: dict, port: int, timeout: float, log) -> dict:
         # The worker starts alongside the web server; give it a moment to be counted too.
         time.sleep(0.5)
         seen |= descendants(make.pid)
+        measured = before_stop(make.pid) if before_stop and serving is not None else {}
+        seen |= descendants(make.pid)
     finally:
         stopping = time.monotonic()
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(make.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+            if stop == "sigterm":
+                os.kill(supervisor(make.pid), signal.SIGTERM)  # what a process manager does
+            else:
+                os.killpg(make.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         with contextlib.suppress(subprocess.TimeoutExpired):
             make.wait(timeout=60)
         stopped = time.monotonic() - stopping
     time.sleep(0.2)
     return {
+        **measured,
         "serving": serving,
         "stopped": stopped,
         "leftovers": sorted(pid for pid, start in seen if alive((pid, start))),
@@ -141,6 +177,113 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
+class Resume:
+    """Kills publisher loops of a running `make run` and times how soon publishing resumes:
+    a post made due right after the kill, until the fake network receives it."""
+
+    def __init__(self, var_dir: Path):
+        self.var_dir = var_dir
+        self.network, self.server, self.base = _common.start_network(0.0)
+        self.channel = None
+
+    def __call__(self, make_pid: int) -> dict:
+        self._connect()
+        from django.db import connection
+
+        try:
+            loops = self._loops(make_pid, killed=set())
+            one = self._publish_after("one", [loops[0]])
+            loops = self._loops(make_pid, killed={loops[0]})
+            every = self._publish_after("all", list(loops.values()))
+        finally:
+            connection.close()
+            self.server.shutdown()
+            self.server.server_close()  # a late request is refused, not left hanging
+        return {"resume_one": one, "resume_all": every}
+
+    def _connect(self) -> None:
+        """Django in this process, on the run's embedded database (already running)."""
+        from postiz.database import EmbeddedPostgres
+
+        os.environ.update(
+            POSTIZ_VAR_DIR=str(self.var_dir),
+            DATABASE_URL=EmbeddedPostgres(self.var_dir).url(),
+            DJANGO_SETTINGS_MODULE="postiz.settings",
+            LOG_LEVEL="WARNING",
+        )
+        import django
+
+        django.setup()
+        from integrations.models import Integration
+        from organizations.models import Organization
+        from posts.models import Post
+
+        organization, _ = Organization.objects.get_or_create(
+            slug="bench-startup", defaults={"name": "Bench"}
+        )
+        Post.objects.filter(organization=organization).delete()  # an earlier run's
+        self.channel, _ = Integration.objects.update_or_create(
+            organization=organization,
+            provider="mastodon",
+            external_id="1",
+            defaults={
+                "name": "Bench",
+                "credentials": {"access_token": "bench-token-1"},
+                "meta": {"instance": f"{self.base}/server0", "account_id": "1"},
+            },
+        )
+
+    def _loops(self, make_pid: int, killed: set[int], timeout: float = 60) -> dict[int, int]:
+        """Slot → pid of every loop under make, once each slot has one (none ``killed``)."""
+        from django.conf import settings
+        from django.db import connection
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ours = {pid for pid, _ in descendants(make_pid)} - killed
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT application_name FROM pg_stat_activity "
+                    "WHERE application_name LIKE 'postiz publisher slot=%%'"
+                )
+                names = [row[0] for row in cursor.fetchall()]
+            loops = {}
+            for name in names:
+                slot, pid = (int(part.split("=")[1]) for part in name.split()[2:4])
+                if pid in ours:
+                    loops[slot] = pid
+            if len(loops) == settings.POSTIZ_PUBLISHERS:
+                return loops
+            time.sleep(0.05)
+        raise SystemExit("the publisher loops did not start")
+
+    def _publish_after(self, marker: str, victims: list[int]) -> float:
+        from django.utils import timezone
+
+        from posts.models import Post, PostGroup, PostItem
+        from posts.states import State
+
+        marker += str(os.getpid())  # this run's post, whatever earlier runs left
+        for pid in victims:
+            os.kill(pid, signal.SIGKILL)
+        killed = time.time()
+        group = PostGroup.objects.create(organization=self.channel.organization)
+        post = Post.objects.create(
+            organization=self.channel.organization,
+            group=group,
+            integration=self.channel,
+            state=State.SCHEDULED,
+            publish_at=timezone.now(),
+        )
+        PostItem.objects.create(post=post, position=0, content=f"Resumed [{marker}]")
+        deadline = time.monotonic() + 60
+        while marker not in self.network.first_seen:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"publishing did not resume after killing {victims}")
+            time.sleep(0.01)
+        return self.network.first_seen[marker] - killed
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--var-dir", default=str(ROOT / "var" / "bench-startup"))
@@ -151,18 +294,31 @@ def main() -> int:
     var_dir.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "PORT"}}
     env["POSTIZ_VAR_DIR"] = str(var_dir)
+    env["POSTIZ_ALLOW_PRIVATE_URLS"] = "1"  # the fake network lives on this machine
     log_path = var_dir / "startup.log"
 
     with open(log_path, "w") as log:
         results = [run_once(env, free_port(), args.timeout, log) for _ in ("warm-up", "measured")]
-    result = results[-1]
+        results.append(
+            run_once(
+                env,
+                free_port(),
+                args.timeout,
+                log,
+                stop="sigterm",
+                before_stop=Resume(var_dir),
+            )
+        )
+    measured, terminated = results[1], results[2]
 
-    if result["serving"] is None:
+    if measured["serving"] is None or terminated["serving"] is None:
         print(f"startup: web never answered within {args.timeout:.0f} s (see {log_path})")
         return 1
     print(
-        f"startup: web serving {result['serving']:.1f} s after make run (second run); "
-        f"Ctrl-C stopped everything in {result['stopped']:.1f} s"
+        f"BENCH startup serving_s={measured['serving']:.1f} "
+        f"stop_ctrl_c_s={measured['stopped']:.2f} stop_sigterm_s={terminated['stopped']:.2f} "
+        f"resume_one_loop_killed_s={terminated['resume_one']:.2f} "
+        f"resume_all_loops_killed_s={terminated['resume_all']:.2f}"
     )
 
     stray = []
@@ -172,7 +328,7 @@ def main() -> int:
             stray.append("processes left in the make run process group")
     stray += [f"{pid} PostgreSQL" for pid in postgres_servers(var_dir / "postgres")]
     if stray:
-        print(f"startup: left running after Ctrl-C: {'; '.join(stray)}")
+        print(f"startup: left running after a stop: {'; '.join(stray)}")
         return 1
     return 0
 
