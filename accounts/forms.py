@@ -54,5 +54,5 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["name", "timezone", "notify_failures", "notify_success_digest"]
+        fields = ["name", "timezone", "clock", "notify_failures", "notify_success_digest"]
         widgets = {"name": forms.TextInput(attrs={"autocomplete": "name"})}

@@ -51,6 +51,20 @@ class User(AbstractBaseUser, PermissionsMixin):
         "email me a daily digest of published posts",
         default=False,
     )
+
+    class Clock(models.TextChoices):
+        BROWSER = "", "As my browser shows times"
+        H24 = "24", "24-hour (14:30)"
+        H12 = "12", "12-hour (2:30 PM)"
+
+    clock = models.CharField(
+        "clock",
+        max_length=2,
+        blank=True,
+        default=Clock.BROWSER,
+        choices=Clock.choices,
+        help_text="How times are written for you on every page.",
+    )
     is_staff = models.BooleanField(default=False, help_text="Can log in to the admin site.")
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=now)

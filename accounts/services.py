@@ -9,7 +9,7 @@ from accounts.models import User
 from organizations.services import audit_record
 from postiz.timezones import validate_timezone
 
-_PROFILE_FIELDS = ("name", "timezone", "notify_failures", "notify_success_digest")
+_PROFILE_FIELDS = ("name", "timezone", "clock", "notify_failures", "notify_success_digest")
 
 
 @transaction.atomic
@@ -34,9 +34,11 @@ def user_update_profile(
     timezone: str,
     notify_failures: bool,
     notify_success_digest: bool,
+    clock: str = "",
     request=None,
 ) -> User:
-    """The person themselves; validates and saves name, time zone and email preferences."""
+    """The person themselves; validates and saves name, time zone, clock and email
+    preferences."""
     name = (name or "").strip()
     # Checked before the user object is touched, so a refused change leaves it as it was.
     errors = {}
@@ -47,12 +49,15 @@ def user_update_profile(
     max_name = User._meta.get_field("name").max_length
     if len(name) > max_name:
         errors["name"] = [f"Keep your name to {max_name} characters or fewer."]
+    if clock not in User.Clock.values:
+        errors["clock"] = ["Choose 12-hour, 24-hour or your browser's clock."]
     if errors:
         raise ValidationError(errors)
 
     previous_timezone = user.timezone
     user.name = name
     user.timezone = timezone
+    user.clock = clock
     user.notify_failures = notify_failures
     user.notify_success_digest = notify_success_digest
     user.save(update_fields=list(_PROFILE_FIELDS))
