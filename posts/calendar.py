@@ -20,17 +20,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.db import connection, models
 from django.db.models import (
+    Case,
     Count,
     Exists,
     F,
     FloatField,
     Func,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     TextField,
     Value,
+    When,
 )
 from django.db.models.functions import Cast, Coalesce, RowNumber, Substr, TruncDate, TruncHour
 from django.urls import NoReverseMatch, reverse
@@ -238,6 +241,9 @@ class Row(NamedTuple):
     remote_url: str
     integration_id: int
     slot_total: int  # posts in its slot, drawn or not ("+N more")
+    published_epoch: float | None  # when it actually went out
+    retry_epoch: float | None  # the engine's next attempt (scheduled posts only)
+    error: str  # what the network said, for posts waiting for a person
     preview: str | None
 
 
@@ -249,17 +255,26 @@ class Card(NamedTuple):
     customer_name: str | None
 
 
-_EPOCH = Func(
-    F("publish_at"),
-    template="EXTRACT(EPOCH FROM %(expressions)s)::float8",
-    output_field=FloatField(),
-)
+def _epoch(field: str) -> Func:
+    return Func(
+        F(field),
+        template="EXTRACT(EPOCH FROM %(expressions)s)::float8",
+        output_field=FloatField(),
+    )
+
+
+_EPOCH = _epoch("publish_at")
+# How much of the network's message a popover shows (the failures page has all of it).
+ERROR_CHARS = 300
 # The capped rows come first; only then is each drawn post's first item read, so a busy
-# month reads ~140 items, not the 3,000 the window holds.
+# month reads ~140 items, not the 3,000 the window holds. Posts waiting for a person come
+# first in their slot (and so are never the ones behind "+N more"); the grid keeps the
+# order within each slot.
 _DRAWN_SQL = (
     "SELECT r.public_text, r.group_id, r.state, r.epoch, r.remote_url, r.integration_id, "
-    "r.slot_total, (SELECT SUBSTRING(i.content, 1, %s) FROM {items} i "
-    "WHERE i.post_id = r.id AND i.position = 0) FROM ({ranked}) r ORDER BY r.epoch, r.id"
+    "r.slot_total, r.published_epoch, r.retry_epoch, r.error, "
+    "(SELECT SUBSTRING(i.content, 1, %s) FROM {items} i "
+    "WHERE i.post_id = r.id AND i.position = 0) FROM ({ranked}) r ORDER BY {order}"
 )
 
 
@@ -280,13 +295,37 @@ def calendar_posts(
         posts = posts.filter(integration__customer__public_id__in=customer_ids)
     if channel_ids := _uuids(channels):
         posts = posts.filter(integration__public_id__in=channel_ids)
+
+    def attention():
+        return Case(
+            When(state__in=NEEDS_ATTENTION, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+
     order = [F("publish_at").asc(), F("id").asc()]
     columns = ("id", "group_id", "state", "remote_url", "integration_id")
-    computed = {"public_text": Cast("public_id", TextField()), "epoch": _EPOCH}
+    computed = {
+        "public_text": Cast("public_id", TextField()),
+        "epoch": _EPOCH,
+        "published_epoch": _epoch("published_at"),
+        "retry_epoch": Case(
+            When(state=State.SCHEDULED, then=_epoch("retry_at")), output_field=FloatField()
+        ),
+        "error": Case(
+            When(state__in=NEEDS_ATTENTION, then=Substr("error_message", 1, ERROR_CHARS)),
+            default=Value(""),
+            output_field=TextField(),
+        ),
+        "attention": attention(),
+    }
     if window.view == "list":
         ranked = posts.order_by(*order).values(*columns, slot_total=Value(0), **computed)
         ranked = ranked[: LIST_LIMIT + 1]
+        final_order = "r.epoch, r.id"
     else:
+        final_order = "r.attention, r.epoch, r.id"
+        order = [attention().asc(), *order]
         if window.view == "month":
             slot, cap = TruncDate("publish_at", tzinfo=window.zone), MONTH_CAP
         else:
@@ -304,7 +343,7 @@ def calendar_posts(
             .values(*columns, "slot_total", **computed)
         )
     sql, params = ranked.query.sql_with_params()
-    query = _DRAWN_SQL.format(items=PostItem._meta.db_table, ranked=sql)
+    query = _DRAWN_SQL.format(items=PostItem._meta.db_table, ranked=sql, order=final_order)
     with connection.cursor() as cursor:
         cursor.execute(query, (PREVIEW_CHARS, *params))
         return [Row._make(row) for row in cursor.fetchall()]

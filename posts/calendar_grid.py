@@ -16,11 +16,37 @@ from zoneinfo import ZoneInfo
 
 from django.utils.safestring import SafeString, mark_safe
 
+from accounts.clock import format_hour, format_time
 from posts import calendar as cal
-from posts.calendar import Card, Row, Window, first_line
+from posts.calendar import NEEDS_ATTENTION, Card, Row, Window, first_line
 from posts.states import EDITABLE, State
 
 _STATE_LABELS = {value: escape(str(label)) for value, label in State.choices}
+# What each state means, for the legend under the calendar.
+STATE_MEANINGS = (
+    (State.DRAFT, "not scheduled yet; it will not go out"),
+    (State.SCHEDULED, "waiting for its time"),
+    (State.PUBLISHING, "being sent now"),
+    (State.PUBLISHED, "on the network"),
+    (State.FAILED, "the network refused it: retry, edit or cancel"),
+    (State.UNCONFIRMED, "we could not tell whether it went out: check the network"),
+    (State.MISSED, "due while Postiz was stopped: post it now, move it or cancel it"),
+)
+# Retried from the popover: the same action as the failures page.
+_RETRYABLE = frozenset({State.FAILED, State.MISSED, State.UNCONFIRMED})
+
+
+def badge(state: str) -> str:
+    """A post's state as a labelled badge (never only a colour)."""
+    return f'<span class="cal-badge cal-badge-{state}">{_STATE_LABELS[state]}</span>'
+
+
+def legend() -> SafeString:
+    items = "".join(
+        f"<li>{badge(state)} <span>{escape(meaning)}</span></li>"
+        for state, meaning in STATE_MEANINGS
+    )
+    return mark_safe(items)  # noqa: S308 - fixed labels, escaped
 
 
 @dataclass(frozen=True)
@@ -29,6 +55,7 @@ class Links:
 
     edit: tuple[str, str]  # the composer, around a group id
     move: tuple[str, str]  # the reschedule form's action, around a post's public id
+    retry: str  # the failures page's retry action
     day: str  # the day view, the date appended
     list: str  # the list view, the date appended
     csrf: str
@@ -64,20 +91,46 @@ def _channel(card: Card) -> tuple[str, str, str]:
     return escape(card.name), avatar, customer
 
 
+def _when(local: datetime, hour12: bool) -> str:
+    return f"{local:%a %-d %b %Y}, {format_time(local, hour12)}"
+
+
+def _later(local: datetime, since: datetime, hour12: bool) -> str:
+    """A second time beside the first: only the time on the same day, else the date too."""
+    if local.date() == since.date():
+        return format_time(local, hour12)
+    return f"{local:%a %-d %b}, {format_time(local, hour12)}"
+
+
+def _time(local: datetime, text: str) -> str:
+    return f'<time datetime="{local.isoformat(timespec="seconds")}">{text}</time>'
+
+
 def chips(
-    rows: list[Row], *, cards: dict[int, Card], zone: ZoneInfo, links: Links, movable: bool
+    rows: list[Row],
+    *,
+    cards: dict[int, Card],
+    zone: ZoneInfo,
+    links: Links,
+    movable: bool,
+    hour12: bool = False,
+    detailed: bool = False,
 ) -> list[Chip]:
-    """Each row as the chip the calendar draws, in the viewer's wall-clock time: a popover
-    with the channel, state, time and a link; a post that can still move also gets a
-    keyboard-usable "Move" form, which dragging fills in and submits (static/js)."""
+    """Each row as the chip the calendar draws, in the viewer's wall-clock time and clock:
+    a popover with the channel, state, the time asked for and the time it went out (or
+    its next attempt), what the network said and a Retry button for a post waiting for a
+    person, and a link; a post that can still move also gets a keyboard-usable "Move"
+    form, which dragging fills in and submits (static/js). ``detailed`` (the list view)
+    also writes the second time in the chip itself."""
     zone_e = escape(zone.key)
     edit_before, edit_after = (escape(part) for part in links.edit)
     move_before, move_after = (escape(part) for part in links.move)
-    move_hidden = (
+    hidden = (
         f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(links.csrf)}">'
         f'<input type="hidden" name="next" value="{escape(links.here)}">'
-        "<fieldset><legend>Move this channel's post</legend>"
     )
+    move_hidden = f"{hidden}<fieldset><legend>Move this channel's post</legend>"
+    retry_action = escape(links.retry)
     channels: dict[int, tuple[str, str, str]] = {}
     drawn = []
     for row in rows:
@@ -86,10 +139,22 @@ def chips(
             card = cards.get(row.integration_id) or Card("", "", None)
             channel = channels[row.integration_id] = _channel(card)
         name, avatar, customer = channel
-        state, label, pid = row.state, _STATE_LABELS[row.state], row.public_id
+        state, pid = row.state, row.public_id
         local = datetime.fromtimestamp(row.epoch, zone)
-        day, at, when = local.strftime("%Y-%m-%d|%H:%M|%a %-d %b %Y").split("|")
-        when = f"{when}, {at}"
+        day, at24 = local.strftime("%Y-%m-%d|%H:%M").split("|")
+        at = format_time(local, hour12)
+        when = _when(local, hour12)
+        asked = "Planned for" if state == State.DRAFT else "Scheduled for"
+        times = f"<dt>{asked}</dt><dd>{_time(local, when)}</dd>"
+        second = ""
+        if row.published_epoch is not None and state == State.PUBLISHED:
+            out = datetime.fromtimestamp(row.published_epoch, zone)
+            times += f"<dt>Published</dt><dd>{_time(out, _when(out, hour12))}</dd>"
+            second = f"Published {_time(out, _later(out, local, hour12))}"
+        elif row.retry_epoch is not None and state == State.SCHEDULED:
+            retry = datetime.fromtimestamp(row.retry_epoch, zone)
+            times += f"<dt>Next attempt</dt><dd>{_time(retry, _when(retry, hour12))}</dd>"
+            second = f"Next attempt {_time(retry, _later(retry, local, hour12))}"
         if state == State.PUBLISHED and row.remote_url:
             link = (
                 f'<a href="{escape(row.remote_url)}" rel="noopener noreferrer" '
@@ -97,10 +162,29 @@ def chips(
             )
         else:
             link = f'<a href="{edit_before}{row.group_id}{edit_after}">Edit</a>'
-        drag = move = ""
+        said = ""
+        if state in NEEDS_ATTENTION and row.error:
+            said = (
+                '<div class="cal-error"><p class="cal-error-title">What the network said</p>'
+                f"<p>{escape(row.error)}</p></div>"
+            )
+        drag = move = retry_form = ""
+        if movable and state in _RETRYABLE:
+            confirm = ""
+            if state == State.UNCONFIRMED:
+                confirm = (
+                    '<label class="checkbox"><input type="checkbox" name="confirm_duplicate" '
+                    "required> I checked the network: it is not there</label>"
+                )
+            retry_form = (
+                f'<form method="post" action="{retry_action}" class="cal-retry">{hidden}'
+                f'{confirm}<button type="submit" name="retry_one" value="{pid}" '
+                f'class="button button-small">Retry<span class="visually-hidden"> the {name} '
+                "post now</span></button></form>"
+            )
         if movable and state in EDITABLE:
             drag = (
-                f' draggable="true" data-local="{day}T{at}" data-label="{when}"'
+                f' draggable="true" data-local="{day}T{at24}" data-label="{when}"'
                 f' data-channel="{name}"'
             )
             move = (
@@ -109,19 +193,21 @@ def chips(
                 f'<label for="d-{pid}">Date</label>'
                 f'<input type="date" id="d-{pid}" name="date" value="{day}" required>'
                 f'<label for="t-{pid}">Time ({zone_e})</label>'
-                f'<input type="time" id="t-{pid}" name="time" value="{at}" required>'
+                f'<input type="time" id="t-{pid}" name="time" value="{at24}" required>'
                 '<button type="submit" class="button button-small">Move</button>'
                 "</fieldset></form>"
             )
         text = escape(_truncate(first_line(row.preview), 60)) or "(no text)"
+        went = f' <span class="cal-went">{second}</span>' if detailed and second else ""
         html = (
-            f'<li class="cal-post cal-{state}"{drag}><details class="cal-pop"><summary>{avatar}'
-            f'<time datetime="{local.isoformat(timespec="seconds")}">{at}</time> '
-            f'<span class="cal-text">{text}</span>'
-            f'<span class="visually-hidden">, {name}, {label}</span></summary>'
-            f'<div class="cal-pop-body"><p><strong>{name}</strong>{customer}<br>'
-            f'<span class="cal-state cal-{state}">{label}</span> · {when} '
-            f'<span class="muted">({zone_e})</span></p><p>{link}</p>{move}</div></details></li>'
+            f'<li class="cal-post cal-{state}" data-day="{day}"{drag}><details class="cal-pop">'
+            f"<summary>{avatar}{_time(local, at)} {badge(state)} "
+            f'<span class="cal-text">{text}</span>{went}'
+            f'<span class="visually-hidden">, {name}</span></summary>'
+            f'<div class="cal-pop-body"><p><strong>{name}</strong>{customer}</p>'
+            f'<p>{badge(state)}</p><dl class="cal-times">{times}</dl>'
+            f'<p class="muted">Times in {zone_e}</p>{said}'
+            f"<p>{link}</p>{retry_form}{move}</div></details></li>"
         )
         drawn.append(Chip(local.date(), local.hour, row.slot_total, html))
     return drawn
@@ -136,8 +222,17 @@ def _posts(html: list[str], total: int, more_url: str) -> str:
     return f'<ul class="cal-posts">{"".join(html)}</ul>{link}'
 
 
-def layout(window: Window, drawn: list[Chip], *, links: Links, today: date) -> dict:
-    """The view's grid: chips placed into local days (and hours), as ready markup."""
+def layout(
+    window: Window,
+    drawn: list[Chip],
+    *,
+    links: Links,
+    today: date,
+    hour12: bool = False,
+    now_hour: int | None = None,
+) -> dict:
+    """The view's grid: chips placed into local days (and hours), as ready markup.
+    ``now_hour`` (the viewer's current hour) marks the row the page opens scrolled to."""
     day_url, list_url = escape(links.day), escape(links.list)
     if window.view == "list":
         by_day: dict[date, list[str]] = {}
@@ -167,7 +262,11 @@ def layout(window: Window, drawn: list[Chip], *, links: Links, today: date) -> d
         isos = [(day, day.isoformat()) for day in window.days]
         more = list_url if window.view == "day" else day_url
         for hour in range(24):
-            body.append(f'<tr><th scope="row" class="cal-hour">{hour:02d}:00</th>')
+            now = ' class="cal-now" data-now' if hour == now_hour else ""
+            body.append(
+                f'<tr{now}><th scope="row" class="cal-hour" id="hour-{hour}">'
+                f"{format_hour(hour, hour12)}</th>"
+            )
             for day, iso in isos:
                 html, total = slots.get((day, hour), ((), 0))
                 target = f"{more}{iso}#day-{iso}" if window.view == "day" else f"{more}{iso}"

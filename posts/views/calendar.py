@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.clock import format_time, format_when, hour12_for
 from organizations.access import organization_view
 from posts import calendar as cal
 from posts import calendar_grid as cal_grid
@@ -64,12 +65,23 @@ def calendar(request):
     links = cal_grid.Links(
         edit=cal.edit_url_template(slug),
         move=cal.move_url_template(slug),
+        retry=reverse("posts:failures_act", args=[slug]),
         day=day_url,
         list=list_url,
         csrf=get_token(request),
         here=request.get_full_path(),
     )
-    drawn = cal_grid.chips(rows, cards=cards, zone=zone, links=links, movable=can_move)
+    hour12 = hour12_for(request)
+    drawn = cal_grid.chips(
+        rows,
+        cards=cards,
+        zone=zone,
+        links=links,
+        movable=can_move,
+        hour12=hour12,
+        detailed=view == "list",
+    )
+    now_hour = timezone.now().astimezone(zone).hour
 
     def link(**change):
         params = {"view": view, "date": anchor.isoformat(), "customer": customers}
@@ -81,7 +93,10 @@ def calendar(request):
         "organization": organization,
         "window": window,
         "zone": zone.key,
-        "grid": cal_grid.layout(window, drawn, links=links, today=today),
+        "grid": cal_grid.layout(
+            window, drawn, links=links, today=today, hour12=hour12, now_hour=now_hour
+        ),
+        "legend": cal_grid.legend(),
         "post_count": len(drawn),
         "can_move": can_move,
         "late_count": counts["late"],
@@ -144,12 +159,16 @@ def reschedule(request, post_id):
         messages.error(request, " ".join(error.messages))
         return _back(request, fallback)
     local = when.astimezone(zone)
+    hour12 = hour12_for(request)
     note = ""
     if cal.skipped_by_clocks(day, at, zone):
-        note = f" {at:%H:%M} does not exist that night (the clocks go forward), so it is later."
+        note = (
+            f" {format_time(at, hour12)} does not exist that night (the clocks go forward), "
+            "so it is later."
+        )
     messages.success(
         request,
-        f"Moved the {post.integration.name} post to {local:%a %-d %b %Y, %H:%M} "
+        f"Moved the {post.integration.name} post to {format_when(local, hour12)} "
         f"({zone.key}).{note}",
     )
     return _back(request, fallback)

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from organizations.access import organization_view
@@ -24,6 +25,17 @@ PAGE_SIZE = 50
 
 def _failures_url(request) -> str:
     return reverse("posts:failures", args=[request.organization.slug])
+
+
+def _back(request) -> str:
+    """Where to go after an action: the page that asked (the calendar's Retry sends
+    ``next``) when it is on this site, else this list."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return _failures_url(request)
 
 
 @organization_view("organization.view")
@@ -69,10 +81,10 @@ def act(request):
             action, ids = name, [request.POST[f"{name}_one"]]
     if action not in ("retry", "cancel"):
         messages.error(request, "Choose what to do: retry or cancel.")
-        return redirect(_failures_url(request))
+        return redirect(_back(request))
     if not ids:
         messages.error(request, "Tick at least one post first.")
-        return redirect(_failures_url(request))
+        return redirect(_back(request))
 
     confirm = request.POST.get("confirm_duplicate") == "on"
     done, refusals = 0, []
@@ -95,7 +107,7 @@ def act(request):
         messages.success(request, f"{done} post{'s' if done != 1 else ''} {verb}.")
     for refusal in refusals:
         messages.error(request, refusal)
-    return redirect(_failures_url(request))
+    return redirect(_back(request))
 
 
 @organization_view("posts.publish")

@@ -49,16 +49,18 @@ def berliner(owner):
 
 @pytest.fixture
 def page_for(browser, live_server, client):
-    """A browser page signed in as ``user`` (the session cookie of a test client login)."""
+    """A browser page signed in as ``user`` (the session cookie of a test client login);
+    ``width=390`` is a phone."""
     contexts = []
 
-    def make(user, *, zone="Europe/Berlin"):
+    def make(user, *, zone="Europe/Berlin", width=1400, height=900, locale="en-GB"):
         client.force_login(user)
         context = browser.new_context(
             base_url=live_server.url,
             timezone_id=zone,
-            locale="en-GB",
-            viewport={"width": 1400, "height": 900},
+            locale=locale,
+            viewport={"width": width, "height": height},
+            has_touch=width <= 600,
         )
         host = live_server.url.split("://", 1)[1].split(":", 1)[0]
         context.add_cookies(
@@ -79,3 +81,17 @@ def page_for(browser, live_server, client):
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def snapshot():
+    """``snapshot(page, name)`` saves a screenshot under $POSTIZ_SCREENSHOTS when it is set
+    (to look at what a test saw); otherwise it does nothing."""
+    folder = os.environ.get("POSTIZ_SCREENSHOTS")
+
+    def take(page, name: str) -> None:
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+            page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=False)
+
+    return take

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from organizations.models import AuditEvent
 from posts.models import Post
@@ -75,3 +76,159 @@ def test_a_post_cannot_be_dropped_into_the_past(org, berliner, page_for):
     post.refresh_from_db()
     assert post.publish_at == when
     assert Post.objects.get(pk=post.pk).state == "scheduled"
+
+
+# -- What a post says, and where its popover goes ----------------------------------------
+def _inside_viewport(page, locator) -> bool:
+    box = locator.bounding_box()
+    size = page.viewport_size
+    return (
+        box is not None
+        and box["x"] >= 0
+        and box["y"] >= 0
+        and box["x"] + box["width"] <= size["width"]
+        and box["y"] + box["height"] <= size["height"]
+    )
+
+
+def _no_sideways_scroll(page) -> bool:
+    return page.evaluate(
+        "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
+
+
+def test_the_week_opens_at_the_current_hour(org, berliner, page_for, snapshot):
+    post_at(channel(org), timezone.now() + timedelta(hours=1), text="Soon")
+    page = page_for(berliner, height=700)
+    page.goto("/o/acme/calendar/?view=week")
+    now_row = page.locator("tr[data-now]")
+    hour = timezone.now().astimezone(BERLIN).hour
+    assert now_row.locator("th").get_attribute("id") == f"hour-{hour}"
+    scroller = page.locator("[data-scroll-hours]")
+    top = scroller.evaluate("el => el.scrollTop")
+    if hour >= 3:
+        assert top > 0
+    # The current hour's row is in view inside the scrolling grid, under its header.
+    row, box = now_row.bounding_box(), scroller.bounding_box()
+    assert box["y"] <= row["y"] < box["y"] + box["height"]
+    snapshot(page, "calendar-week-now")
+
+
+def test_a_failed_post_says_why_and_is_retried_from_its_popover(org, berliner, page_for, snapshot):
+    when = _next_monday().replace(hour=23) + timedelta(days=6)  # Sunday night: the corner
+    failed = post_at(
+        channel(org),
+        when,
+        text="Refused post",
+        state="failed",
+        error_message="The status is over 500 characters.",
+    )
+    page = page_for(berliner, height=700)
+    page.goto(f"/o/acme/calendar/?view=week&date={when.date().isoformat()}")
+    chip = page.locator(".cal-post", has_text="Refused post")
+    assert chip.locator("summary .cal-badge").inner_text() == "Failed"
+    chip.locator("summary").click()
+    popover = chip.locator(".cal-pop-body")
+    expect(popover).to_be_visible()
+    assert "The status is over 500 characters." in popover.inner_text()
+    # Bottom-right of the grid: the popover still opens inside the screen.
+    assert _inside_viewport(page, popover)
+    snapshot(page, "calendar-failed-popover")
+
+    with page.expect_navigation():
+        popover.get_by_role("button", name="Retry").click()
+    assert "will be sent again now" in page.locator("[data-messages]").inner_text()
+    assert "/calendar/" in page.url
+    failed.refresh_from_db()
+    assert failed.state == "scheduled" and failed.retry_at is not None
+    assert failed.publish_at == when
+
+
+def test_a_published_post_shows_when_it_went_out(org, berliner, page_for):
+    when = _next_monday()
+    post_at(
+        channel(org),
+        when,
+        text="Out a bit late",
+        state="published",
+        published_at=when + timedelta(minutes=7),
+    )
+    page = page_for(berliner)
+    page.goto(f"/o/acme/calendar/?view=list&date={when.date().isoformat()}")
+    chip = page.locator(".cal-post", has_text="Out a bit late")
+    assert "Published 10:22" in chip.inner_text()
+    chip.locator("summary").click()
+    assert "Scheduled for" in chip.locator(".cal-pop-body").inner_text()
+
+
+# -- Phone width ------------------------------------------------------------------------
+def test_on_a_phone_the_calendar_opens_in_the_day_view_and_nothing_slides_out_of_sight(
+    org, berliner, page_for, snapshot
+):
+    now = timezone.now().astimezone(BERLIN)
+    post_at(channel(org), now + timedelta(minutes=30), text="A post with a long first line " * 3)
+    page = page_for(berliner, width=390, height=800)
+    page.goto("/o/acme/calendar/")
+    assert "view=day" in page.url
+    switch = page.get_by_role("navigation", name="Views")
+    expect(switch.get_by_role("link", name="Week")).to_be_visible()
+    expect(switch.get_by_role("link", name="List")).to_be_visible()
+    assert _no_sideways_scroll(page)
+    snapshot(page, "calendar-phone-day")
+    chip = page.locator(".cal-post").first
+    chip.locator("summary").click()
+    assert _inside_viewport(page, chip.locator(".cal-pop-body"))
+
+    for view in ("week", "month", "list"):
+        switch.get_by_role("link", name=view.title()).click()
+        page.wait_for_url(f"**view={view}**")
+        assert _no_sideways_scroll(page), view
+        snapshot(page, f"calendar-phone-{view}")
+    # A view chosen on purpose is kept.
+    assert "view=list" in page.url
+
+
+# -- Keyboard ---------------------------------------------------------------------------
+def test_the_keyboard_reaches_posts_one_day_at_a_time_and_moves_them_after_asking(
+    org, berliner, page_for
+):
+    monday = _next_monday()
+    acme = channel(org)
+    for day in range(7):
+        for hour in (9, 12, 18):
+            post_at(acme, monday.replace(hour=hour) + timedelta(days=day), text=f"D{day} H{hour}")
+    page = page_for(berliner)
+    page.goto(f"/o/acme/calendar/?view=week&date={monday.date().isoformat()}")
+
+    stops = page.locator(".cal-post summary[tabindex='0']")
+    assert stops.count() == 7  # one a day, not 21
+    # From the last day's heading, seven Tabs visit the seven days, then leave the posts.
+    page.locator(".cal-grid thead a").last.focus()
+    reached = []
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate("document.activeElement.closest('.cal-post')?.dataset.day"))
+    assert len(set(reached[:7])) == 7 and reached[7] is None
+
+    page.locator(".cal-post summary", has_text="D0 H9").focus()
+    page.keyboard.press("ArrowDown")
+    assert "D0 H12" in page.evaluate("document.activeElement.textContent")
+    page.keyboard.press("ArrowRight")  # the next day, at the nearest time
+    assert "D1 H12" in page.evaluate("document.activeElement.textContent")
+    page.keyboard.press("End")
+    assert "D1 H18" in page.evaluate("document.activeElement.textContent")
+    assert stops.count() == 7
+
+    # Moving with the keyboard asks first, like dragging.
+    page.locator(".cal-post summary", has_text="D1 H18").focus()
+    page.keyboard.press("Enter")
+    form = page.locator(".cal-post", has_text="D1 H18").locator("[data-move-form]")
+    form.locator("input[name=time]").fill("20:15")
+    form.locator("input[name=time]").press("Enter")
+    dialog = page.locator("#cal-confirm")
+    expect(dialog).to_be_visible()
+    assert "20:15" in dialog.inner_text()
+    with page.expect_navigation():
+        dialog.get_by_role("button", name="Move").click()
+    moved = Post.objects.get(items__content="D1 H18")
+    assert moved.publish_at.astimezone(BERLIN).strftime("%H:%M") == "20:15"
