@@ -16,7 +16,6 @@ saved. Field names:
 
 from __future__ import annotations
 
-import json
 import re
 from copy import deepcopy
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from django import forms
 
 from integrations.providers import provider_classes
 from integrations.providers.base import SettingField
+from postiz.http import loads_json
 from postiz.timezones import timezone_names
 from posts.models import PostGroup
 from posts.services.groups import ChannelInput, ItemInput, items_from_json
@@ -64,6 +64,10 @@ class ComposerState:
     tag_ids: list[int] = field(default_factory=list)
     action: str = "draft"
     errors: dict[str, str] = field(default_factory=dict)
+    # The date and time are a suggestion the person has not changed (they follow the
+    # chosen channels' next free slot); ``when_note`` says where the suggestion came from.
+    when_suggested: bool = False
+    when_note: str = ""
 
     # -- reading ------------------------------------------------------------------------
     @classmethod
@@ -112,6 +116,7 @@ class ComposerState:
         state.repeat_until = data.get("repeat_until", "").strip()
         state.tag_ids = [t for t in (_int(v) for v in data.getlist("tags")) if t]
         state.action = data.get("action", "draft")
+        state.when_suggested = data.get("when_suggested") == "1"
         return state
 
     @classmethod
@@ -306,8 +311,8 @@ def _convert_setting(spec: SettingField, raw: str):
         return [line.strip() for line in raw.splitlines() if line.strip()]
     if spec.type == "object":
         try:
-            return json.loads(raw)
-        except ValueError:
+            return loads_json(raw)
+        except ValueError:  # unreadable, or nested too deeply to read
             return raw
     return raw
 

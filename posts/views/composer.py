@@ -8,7 +8,7 @@ for the per-channel character counts, issues and previews while the person types
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -16,8 +16,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone as dj_timezone
 from django.views.decorators.http import require_POST
 
+from accounts.clock import format_when, hour12_for
 from billing.limits import LimitReached
 from integrations import selectors as channel_selectors
 from integrations.models import Integration
@@ -25,13 +27,14 @@ from integrations.providers import provider_classes
 from integrations.providers.base import Issue
 from media.models import MediaFile
 from organizations.access import organization_view
-from postiz.timezones import timezone_choices
+from postiz.timezones import timezone_choices, timezone_names
 from posts import selectors
 from posts.forms import CommentForm, ComposerState, thread_prefix
 from posts.models import PostGroup
 from posts.services import groups as group_services
 from posts.services import library as library_services
 from posts.services.groups import GENERAL, PostNotEditable, PostValidationError
+from posts.services.queue import next_free_slot
 from posts.states import EDITABLE
 
 PUBLISHING_ACTIONS = ("schedule", "now", "queue")
@@ -148,7 +151,11 @@ def _checks(request, state: ComposerState, channels: dict[int, Integration]):
             counts.append({"index": index, "count": count, "limit": limit, "over": over})
         rows.append({"channel": channel, "counts": counts, "issues": issues.get(channel_id, [])})
     has_errors = group_services.has_errors(issues) or bool(state.errors)
-    return {"general": general, "rows": rows, "has_errors": has_errors}
+    when_text = ""
+    if kwargs["publish_at"] is not None and not state.errors:
+        local = kwargs["publish_at"]
+        when_text = f"Schedule sends it on {_local(local, state.zone, hour12_for(request))}."
+    return {"general": general, "rows": rows, "has_errors": has_errors, "when_text": when_text}
 
 
 def _context(request, state: ComposerState, *, group=None, issues=None, focus="") -> dict:
@@ -217,8 +224,29 @@ def _render(request, state, *, group=None, issues=None, focus="", status=200):
     return render(request, "posts/composer.html", context, status=status)
 
 
-def _local(when: datetime, zone: str) -> str:
-    return f"{when.astimezone(ZoneInfo(zone)):%a %d %b %Y, %H:%M} ({zone})"
+def _local(when: datetime, zone: str, hour12: bool = False) -> str:
+    return f"{format_when(when.astimezone(ZoneInfo(zone)), hour12)} ({zone})"
+
+
+def _suggest_when(request, state: ComposerState) -> None:
+    """Pre-fill the date and time: the chosen channels' next free posting slot, else the
+    next round hour, in the composer's zone."""
+    zone = ZoneInfo(state.zone if state.zone in timezone_names() else "UTC")
+    chosen = [c for c in _channels(request) if c.pk in state.channel_ids]
+    at = next_free_slot(organization=request.organization, integrations=chosen) if chosen else None
+    if at is not None:
+        local = at.astimezone(zone)
+        state.when_note = (
+            "The next free posting slot of the chosen channels; change it if you like."
+        )
+    else:
+        local = (dj_timezone.now().astimezone(zone) + timedelta(hours=1)).replace(
+            minute=0, second=0, microsecond=0
+        )
+        state.when_note = "The next round hour; change it if you like."
+    state.publish_date = local.date().isoformat()
+    state.publish_time = f"{local:%H:%M}"
+    state.when_suggested = True
 
 
 def _upload(request, state: ComposerState, op: str) -> str:
@@ -266,6 +294,13 @@ def _handle_post(request, *, group=None):
             return _save_set(request, state, group)
         else:
             focus = state.apply(op, request.POST)
+        if op == "refresh::" and state.when_suggested:
+            _suggest_when(request, state)
+        if op == "refresh::" and request.htmx:
+            # The channels changed: only their tabs (and a suggested time) come back, so
+            # the page stays where it is and the focus stays on the ticked box.
+            context = _context(request, state, group=group)
+            return render(request, "posts/_composer_refresh.html", context)
         return _render(request, state, group=group, focus=focus)
 
     action = state.action
@@ -294,11 +329,11 @@ def _handle_post(request, *, group=None):
         # The form comes back as typed: the plan stops the save, not the writing.
         messages.error(request, f"{error.message} Plans and billing: {error.billing_url()}")
         return _render(request, state, group=group, status=402)
-    messages.success(request, _saved_message(group, action))
+    messages.success(request, _saved_message(group, action, hour12_for(request)))
     return redirect(reverse("posts:edit", args=[request.organization.slug, group.pk]))
 
 
-def _saved_message(group: PostGroup, action: str) -> str:
+def _saved_message(group: PostGroup, action: str, hour12: bool = False) -> str:
     post = group.posts.order_by("id").first()
     count = group.posts.count()
     where = f"{count} channel{'s' if count != 1 else ''}"
@@ -306,7 +341,7 @@ def _saved_message(group: PostGroup, action: str) -> str:
         return f"Draft saved for {where}."
     if action == "now":
         return f"Publishing now to {where}."
-    when = _local(post.publish_at, group.timezone)
+    when = _local(post.publish_at, group.timezone, hour12)
     if action == "queue":
         return f"Added to the queue: {when} on {where}."
     return f"Scheduled for {when} on {where}."
@@ -348,6 +383,8 @@ def new(request):
             state.channel_ids = [int(channel)]
     state.publish_date = request.GET.get("date", "")[:10]
     state.publish_time = request.GET.get("time", "")[:5]
+    if not state.publish_date and not state.publish_time:
+        _suggest_when(request, state)
     signature = selectors.default_signature(organization=request.organization)
     if signature is not None and post_set is None:
         state.items[0].text = f"\n\n{signature.content}"

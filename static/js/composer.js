@@ -36,10 +36,32 @@
     field.dispatchEvent(new Event("change", { bubbles: true }));
   }
 
+  // Ticking a channel brings its tab (and a suggested time that follows the chosen
+  // channels) in place: the page does not reload and the focus stays on the box.
   function refreshOnChannelChange(event) {
     if (event.target.name !== "channels") return;
-    var refresh = form.querySelector('button[name="op"][value="refresh::"]');
-    if (refresh) refresh.click();
+    if (!window.htmx) {
+      var refresh = form.querySelector('button[name="op"][value="refresh::"]');
+      if (refresh) refresh.click();
+      return;
+    }
+    window.htmx.ajax("POST", form.getAttribute("action") || window.location.href, {
+      source: form,
+      target: "#composer-channel-tabs",
+      swap: "outerHTML",
+      values: { op: "refresh::" },
+    }).then(function () {
+      prepare(document.getElementById("composer-channel-tabs"));
+      // The checks and the preview read the form again (a suggested time may have moved).
+      form.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+  }
+
+  // A date or time the person types is theirs: it no longer follows the channels.
+  function keepChosenTime(event) {
+    if (event.target.id !== "publish-date" && event.target.id !== "publish-time") return;
+    var suggested = form.querySelector("[data-when-suggested]");
+    if (suggested) suggested.remove();
   }
 
   function holdPublishing() {
@@ -110,8 +132,15 @@
     form.dispatchEvent(new Event("change", { bubbles: true }));
   }
 
+  // Script-only controls shown, no-script ones hidden: on the page and on each part that
+  // htmx brings in.
+  function prepare(root) {
+    if (!root) return;
+    if (dialog) root.querySelectorAll("[data-open-picker]").forEach(function (el) { el.hidden = false; });
+    root.querySelectorAll(".composer-nojs").forEach(function (el) { el.hidden = true; });
+  }
+
   if (dialog) {
-    form.querySelectorAll("[data-open-picker]").forEach(function (el) { el.hidden = false; });
     form.addEventListener("click", openPicker);
     dialog.addEventListener("click", attach);
     dialog.addEventListener("click", function (event) {
@@ -119,10 +148,12 @@
     });
   }
 
-  form.querySelectorAll(".composer-nojs").forEach(function (el) { el.hidden = true; });
+  prepare(form);
   form.addEventListener("focusin", rememberTextarea);
   form.addEventListener("click", insertSignature);
   form.addEventListener("change", refreshOnChannelChange);
+  form.addEventListener("input", keepChosenTime);
+  form.addEventListener("change", keepChosenTime);
   document.body.addEventListener("htmx:afterSettle", holdPublishing);
   focusFromServer();
 })();

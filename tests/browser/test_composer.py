@@ -26,8 +26,8 @@ def test_the_live_checks_count_hold_back_and_then_let_the_post_be_scheduled(
     page.get_by_text("Choose channels to see counts").wait_for()
 
     # Choosing a channel brings its count; typing updates it as the network counts.
-    with page.expect_navigation():
-        page.locator(f"#channel-{mastodon.pk}").check()
+    page.locator(f"#channel-{mastodon.pk}").check()
+    page.locator("#composer-channel-tabs", has_text="Acme on Mastodon").wait_for()
     page.locator("#item-0-text").fill("x" * 501)
     page.locator("#item-0-text").press("End")  # a key typed: the checks follow the keyboard
     page.locator("#composer-checks .count-over").wait_for()
@@ -59,8 +59,8 @@ def test_a_past_time_is_refused_and_the_text_is_kept(org, berliner, page_for):
     mastodon = channel(org, "mastodon", name="Acme on Mastodon")
     page = page_for(berliner)
     page.goto("/o/acme/posts/new/")
-    with page.expect_navigation():
-        page.locator(f"#channel-{mastodon.pk}").check()
+    page.locator(f"#channel-{mastodon.pk}").check()
+    page.locator("#composer-channel-tabs", has_text="Acme on Mastodon").wait_for()
     page.locator("#item-0-text").fill("Too late for this")
     yesterday = (timezone.now().astimezone(BERLIN) - timedelta(days=1)).date()
     page.locator("#publish-date").fill(yesterday.isoformat())
@@ -91,6 +91,9 @@ def test_choosing_the_date_before_the_time_keeps_the_checks_answering(org, berli
     page.locator("#item-0-text").press("End")
     page.get_by_text("Ready for Mastodon").wait_for()
 
+    # The suggested date and time are cleared; the date is chosen first.
+    page.locator("#publish-time").fill("")
+    page.locator("#publish-date").fill("")
     tomorrow = (timezone.now().astimezone(BERLIN) + timedelta(days=1)).date()
     page.locator("#publish-date").fill(tomorrow.isoformat())
     page.locator("#composer-checks", has_text="Choose a time as well").wait_for()
@@ -102,3 +105,38 @@ def test_choosing_the_date_before_the_time_keeps_the_checks_answering(org, berli
     expect(page.locator("#composer-checks")).to_contain_text("Ready for Mastodon")
     expect(schedule).to_be_enabled()
     assert failures == []
+
+
+def test_ticking_a_channel_updates_its_part_in_place_and_keeps_the_focus(
+    org, berliner, page_for, snapshot
+):
+    mastodon = channel(org, "mastodon", name="Acme on Mastodon")
+    mastodon.posting_times, mastodon.timezone = ["07:40"], "Europe/Berlin"
+    mastodon.save(update_fields=["posting_times", "timezone"])
+    bluesky = channel(org, "bluesky", name="Acme on Bluesky")
+    page = page_for(berliner)
+    page.goto("/o/acme/posts/new/")
+    page.locator("#item-0-text").fill("Kept as typed")
+    navigations = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
+    # The no-script button is hidden, really: not shown and not focusable.
+    expect(page.get_by_role("button", name="Show the chosen channels' settings")).to_be_hidden()
+
+    box = page.locator(f"#channel-{mastodon.pk}")
+    box.focus()
+    page.keyboard.press("Space")
+    page.locator("#composer-channel-tabs", has_text="Acme on Mastodon").wait_for()
+    # The suggested time follows the chosen channel's next free slot.
+    expect(page.locator("#publish-time")).to_have_value("07:40")
+    assert navigations == []
+    assert page.evaluate("document.activeElement.id") == f"channel-{mastodon.pk}"
+    assert page.locator("#item-0-text").input_value() == "Kept as typed"
+    snapshot(page, "composer-channel-ticked")
+
+    # A time the person typed stays when another channel is ticked.
+    page.locator("#publish-time").fill("18:05")
+    page.locator(f"#channel-{bluesky.pk}").focus()
+    page.keyboard.press("Space")
+    page.locator("#composer-channel-tabs", has_text="Acme on Bluesky").wait_for()
+    expect(page.locator("#publish-time")).to_have_value("18:05")
+    assert navigations == []

@@ -157,7 +157,7 @@ def test_adding_to_the_queue_says_which_slot_it_chose(org, editor, client_for):
     post = Post.objects.get()
     local = post.publish_at.astimezone(ZoneInfo(post.group.timezone))
     assert post.publish_at.astimezone(ZoneInfo("Europe/Berlin")).strftime("%H:%M") == "08:15"
-    assert f"Added to the queue: {local:%a %d %b %Y, %H:%M}" in response.content.decode()
+    assert f"Added to the queue: {local:%a %-d %b %Y, %H:%M}" in response.content.decode()
 
 
 def test_saving_a_draft_keeps_a_too_long_text_for_later(org, editor, client_for):
@@ -363,3 +363,73 @@ def test_alt_text_too_long_for_x_is_refused(org, editor, client_for):
     response = client_for(editor).post(url(org), data)
     assert response.status_code == 400
     assert not Post.objects.exists()
+
+
+# -- The suggested time and the channels' tabs in place ---------------------------------
+def _field(page: str, name: str) -> str:
+    import re
+
+    match = re.search(rf'name="{name}" value="([^"]*)"', page)
+    return match[1] if match else ""
+
+
+def test_a_new_post_suggests_the_next_round_hour_without_channels(org, editor, client_for):
+    editor.timezone = "Europe/Paris"
+    editor.save(update_fields=["timezone"])
+    channel(org, posting_times=["06:45"])  # not chosen: its slots do not count
+
+    def next_hour():
+        local = timezone.now().astimezone(ZoneInfo("Europe/Paris")) + timedelta(hours=1)
+        return f"{local:%Y-%m-%d %H}:00"
+
+    before = next_hour()
+    page = client_for(editor).get(url(org)).content.decode()
+    suggested = f"{_field(page, 'publish_date')} {_field(page, 'publish_time')}"
+    assert suggested in (before, next_hour())
+    assert "The next round hour" in page
+    assert 'name="when_suggested" value="1"' in page
+
+
+def test_a_new_post_suggests_the_chosen_channels_next_free_slot(org, editor, client_for):
+    masto = channel(org, posting_times=["06:45"], timezone="Europe/Paris")
+    page = client_for(editor).get(url(org) + f"?channel={masto.pk}").content.decode()
+    assert _field(page, "publish_time") == "06:45"
+    assert "The next free posting slot of the chosen channels" in page
+
+
+def test_the_calendars_date_and_time_win_over_a_suggestion(org, editor, client_for):
+    channel(org)
+    page = client_for(editor).get(url(org) + "?date=2030-01-02&time=07:30").content.decode()
+    assert _field(page, "publish_date") == "2030-01-02"
+    assert _field(page, "publish_time") == "07:30"
+    assert "when_suggested" not in page
+
+
+def test_ticking_a_channel_with_htmx_answers_its_tab_and_the_suggested_time_only(
+    org, editor, client_for
+):
+    masto = channel(org, name="Acme toots", posting_times=["06:45"], timezone="Europe/Paris")
+    data = form(masto, op="refresh::", when_suggested="1", publish_time="11:00")
+    response = client_for(editor).post(url(org), data, HTTP_HX_REQUEST="true")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<!doctype" not in page.lower()  # a fragment, not the page
+    assert 'id="composer-channel-tabs"' in page and "Acme toots" in page
+    assert 'id="composer-when" hx-swap-oob="true"' in page
+    assert _field(page, "publish_time") == "06:45"
+
+
+def test_a_time_the_person_chose_is_kept_when_the_channels_change(org, editor, client_for):
+    masto = channel(org, posting_times=["06:45"], timezone="Europe/Paris")
+    data = form(masto, op="refresh::", publish_time="11:00")
+    page = client_for(editor).post(url(org), data, HTTP_HX_REQUEST="true").content.decode()
+    assert "hx-swap-oob" not in page and "06:45" not in page
+
+
+def test_the_checks_say_when_schedule_sends_it_in_the_readers_clock(org, editor, client_for):
+    editor.clock = "12"
+    editor.save(update_fields=["clock"])
+    masto = channel(org)
+    data = form(masto, publish_time="15:30")
+    page = client_for(editor).post(url(org, "composer_validate"), data).content.decode()
+    assert "Schedule sends it on" in page and "3:30 PM (Europe/Paris)" in page
