@@ -58,7 +58,8 @@ class Process:
         self.process = subprocess.Popen(
             argv,
             cwd=settings.BASE_DIR,
-            env={**os.environ, "LOG_LEVEL": "INFO", **env},
+            # A process that is stuck shows where (faulthandler) when the test aborts it.
+            env={**os.environ, "LOG_LEVEL": "INFO", "PYTHONFAULTHANDLER": "1", **env},
             stdout=self.output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -69,11 +70,18 @@ class Process:
         return self.log_path.read_text()
 
     def loops(self, count: int) -> list[int]:
-        return _wait_for(
-            lambda: len(pids := _children(self.process.pid)) == count and pids,
-            30,
-            f"{count} loops running\n{self.log}",
-        )
+        try:
+            return _wait_for(
+                lambda: len(pids := _children(self.process.pid)) == count and pids, 30, "loops"
+            )
+        except AssertionError:
+            code = self.process.poll()
+            if code is None:
+                self.process.send_signal(signal.SIGABRT)
+                self.process.wait(10)
+            raise AssertionError(
+                f"{count} loops not running (exit code {code})\n{self.log}"
+            ) from None
 
     def stop(self) -> float:
         """SIGTERM; returns how long it took to exit."""

@@ -12,6 +12,10 @@ class Command(BaseCommand):
         "restarted when one dies, until SIGTERM or Ctrl-C."
     )
 
+    # The web process runs the system checks; a publisher started again after a crash
+    # should not wait for them.
+    requires_system_checks = []
+
     def add_arguments(self, parser):
         parser.add_argument(
             "--loops",
