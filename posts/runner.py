@@ -24,7 +24,7 @@ import os
 import queue
 import threading
 import time
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
@@ -34,8 +34,8 @@ from django.db import connection
 from django.utils import timezone
 
 from integrations.providers import provider_classes
+from organizations import events as organization_events
 from posts import engine
-from posts.models import Post
 
 logger = logging.getLogger("postiz.publisher")
 
@@ -54,8 +54,6 @@ GATHER = 0.02
 ORPHAN_CHECK = 5.0
 # While every send slot is busy (a burst), events wait for publishing, at most this long.
 ANNOUNCE_DELAY = 30.0
-# Events recorded together at most (the batches that waited are merged up to this).
-ANNOUNCE_BATCH = 500
 # The high 32 bits of a slot's advisory-lock key (ASCII "pub!"); the low bits: the slot.
 SLOT_SPACE = 0x70756221
 # Once a stop may come, waits for sends are cut into pieces this long so it is seen at once.
@@ -90,11 +88,13 @@ class Limits:
 
 
 class Starter:
-    """Marks items "commit started" right before their send, in batches, on a thread (and
-    database connection) of its own: a publish thread that got its network's and its
-    channel's turn waits here for one UPDATE shared with every other thread ready at the
-    same moment. A post still waiting for its turn is not marked, so if the worker dies
-    then, it is sent later without doubt instead of ending unconfirmed."""
+    """Writes what must be saved right before a send, in batches, on a thread (and database
+    connection) of its own: "commit started" for the items about to go out (a publish
+    thread that got its network's and its channel's turn waits here for one UPDATE shared
+    with every other thread ready at the same moment), and the progress a provider saves
+    right before its commit (``PublishRequest.before_commit``: a signed Nostr event, a
+    Threads container). A post still waiting for its turn is not marked, so if the worker
+    dies then, it is sent later without doubt instead of ending unconfirmed."""
 
     def __init__(self):
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
@@ -102,11 +102,27 @@ class Starter:
         self._thread.start()
 
     def start(self, job: engine.Job) -> None:
+        """Blocks until the job's item is marked started (and committed)."""
+        self._wait(("start", job, None))
+
+    def checkpoint(self, job: engine.Job):
+        """The job's ``PublishRequest.checkpoint``: saves its progress through this thread
+        when it changed since it was last saved, and returns once it is committed."""
+        saved = [dict(job.items[0].progress)]
+
+        def save(progress: dict) -> None:
+            if progress != saved[0]:
+                self._wait(("save", job, dict(progress)))
+                saved[0] = dict(progress)
+
+        return save
+
+    def _wait(self, entry) -> None:
         # A bare lock, released by the starter: the cheapest hand-off there is.
         ready = threading.Lock()
         ready.acquire()
         failure: list[BaseException] = []
-        self._queue.put((job, ready, failure))
+        self._queue.put((*entry, ready, failure))
         ready.acquire()
         if failure:
             raise failure[0]
@@ -126,11 +142,14 @@ class Starter:
                         break
                 waiting = [entry for entry in batch if entry is not None]
                 try:
-                    engine.mark_started([job for job, _, _ in waiting])
+                    engine.mark_started([job for kind, job, _, _, _ in waiting if kind == "start"])
+                    engine.save_progress(
+                        [(job, progress) for kind, job, progress, _, _ in waiting if kind == "save"]
+                    )
                 except Exception as error:  # the sends do not happen; the posts stay held
-                    for _, _, failure in waiting:
+                    for *_, failure in waiting:
                         failure.append(error)
-                for _, ready, _ in waiting:
+                for *_, ready, _ in waiting:
                     ready.release()
                 if len(waiting) < len(batch):
                     return
@@ -139,22 +158,26 @@ class Starter:
 
 
 class Announcer:
-    """Records the events of published posts (notifications, webhook deliveries: several
-    queries each, more than publishing the post took) on a thread and connection of its
-    own, behind publishing: while ``busy()`` (every send slot taken, a burst) it waits,
-    up to ANNOUNCE_DELAY, so the burst goes out first and the bell follows."""
+    """Tells the events of what the loop published (organizations.events: notifications
+    and webhook deliveries, several queries each, more than publishing the post took) on
+    a thread and connection of its own, behind publishing: while ``busy()`` (every send
+    slot taken, a burst) it waits, up to ANNOUNCE_DELAY, so the burst goes out first and
+    the bell follows. The events themselves were saved with the posts' new states, so a
+    crash loses none: the sweep tells what a dead loop did not."""
 
     def __init__(self, busy: Callable[[], bool]):
         self._busy = busy
-        self._queue: deque = deque()
+        self._since: float | None = None  # when events first waited to be told
         self._changed = threading.Condition()
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="publish-announce", daemon=True)
         self._thread.start()
 
-    def add(self, posts: list[Post]) -> None:
+    def poke(self) -> None:
+        """Events wait to be told."""
         with self._changed:
-            self._queue.append((time.monotonic(), posts))
+            if self._since is None:
+                self._since = time.monotonic()
             self._changed.notify()
 
     def close(self) -> None:
@@ -167,26 +190,23 @@ class Announcer:
         try:
             while True:
                 with self._changed:
-                    while not self._queue and not self._closed:
+                    while self._since is None and not self._closed:
                         self._changed.wait()
-                    if not self._queue:
+                    if self._since is None:
                         return
-                    added = self._queue[0][0]
                     if (
                         not self._closed
                         and self._busy()
-                        and time.monotonic() - added < ANNOUNCE_DELAY
+                        and time.monotonic() - self._since < ANNOUNCE_DELAY
                     ):
                         self._changed.wait(0.2)
                         continue
-                    # What waited goes out together: a handful of queries per call.
-                    posts = []
-                    while self._queue and len(posts) < ANNOUNCE_BATCH:
-                        posts += self._queue.popleft()[1]
+                    self._since = None
                 try:
-                    engine.announce_published(posts)
-                except Exception:  # events never stop publishing
-                    logger.exception("announcing %d published posts failed", len(posts))
+                    # What waited goes out together: a handful of queries per batch.
+                    organization_events.dispatch_all()
+                except Exception:  # events never stop publishing; the sweep tells them
+                    logger.exception("telling the published posts' events failed")
         finally:
             connection.close()
 
@@ -379,7 +399,7 @@ def _finish(held: dict[Future, engine.Job], finished: list[Future], announcer: A
             batch.append(job)
         release.append(job.pk)
     if batch:
-        engine.finish_batch(batch, announce=announcer.add)
+        engine.finish_batch(batch, announce=announcer.poke)
     engine.unlock(release)
 
 
@@ -388,6 +408,7 @@ def _publish(job: engine.Job, limits, starter: Starter) -> None:
     try:
         with family, channel:
             if job.request is not None:
+                job.request.checkpoint = starter.checkpoint(job)
                 starter.start(job)
                 engine.send_prepared(job)
             else:

@@ -10,8 +10,9 @@ import pytest
 from django.utils import timezone
 from werkzeug import Response
 
+from organizations.models import Event
 from postiz.models import WorkerHeartbeat
-from posts import engine, runner
+from posts import engine, events, runner
 from posts.models import Post, PostItem
 from posts.states import State
 from tests.posts.helpers import make_post, status
@@ -106,7 +107,7 @@ def test_every_item_is_marked_started_before_its_request_reaches_the_network(mas
     def statuses(request):
         key = request.headers["Idempotency-Key"]
         try:
-            if PostItem.objects.get(pk=key).commit_started_at is None:
+            if PostItem.objects.get(key=key).commit_started_at is None:
                 unmarked.append(key)
         finally:
             connection.close()
@@ -144,35 +145,47 @@ def test_a_post_still_waiting_for_its_channels_turn_is_not_marked_started(mastod
     assert Post.objects.filter(state=State.PUBLISHED).count() == 4
 
 
-def test_events_wait_behind_a_burst_but_no_longer_than_the_limit(mastodon, monkeypatch):
+def _told(monkeypatch) -> list[int]:
+    """The posts whose events are told (the handler posts registered is replaced)."""
     told = []
-    monkeypatch.setattr("posts.events.emit_many", lambda event, *, post_ids: told.extend(post_ids))
+    monkeypatch.setattr(
+        "posts.events._record_posts", lambda event, posts, message="": told.extend(posts)
+    )
+    return told
+
+
+def test_events_wait_behind_a_burst_but_no_longer_than_the_limit(mastodon, monkeypatch):
+    told = _told(monkeypatch)
     monkeypatch.setattr(runner, "ANNOUNCE_DELAY", 0.6)
     posts = [make_post(mastodon, f"post {n}") for n in range(2)]
     burst = threading.Event()
     burst.set()
     announcer = runner.Announcer(busy=burst.is_set)
     try:
-        announcer.add(posts[:1])
+        events.emit_many(events.POST_PUBLISHED, post_ids=[posts[0].pk], dispatch=False)
+        announcer.poke()
         threading.Event().wait(0.3)
         assert told == []  # the burst goes first
         threading.Event().wait(0.6)
         assert told == [posts[0].pk]  # but not for longer than the limit
         burst.clear()
-        announcer.add(posts[1:])
+        events.emit_many(events.POST_PUBLISHED, post_ids=[posts[1].pk], dispatch=False)
+        announcer.poke()
         threading.Event().wait(0.3)
         assert told == [posts[0].pk, posts[1].pk]  # no burst: at once
     finally:
         announcer.close()
 
 
-def test_a_loop_records_every_event_before_it_ends(mastodon, httpserver, monkeypatch):
-    told = []
-    monkeypatch.setattr("posts.events.emit_many", lambda event, *, post_ids: told.extend(post_ids))
+def test_a_loop_records_every_event_with_its_post_and_tells_it_before_it_ends(
+    mastodon, httpserver, monkeypatch
+):
+    told = _told(monkeypatch)
     _fake_mastodon(httpserver)
     posts = [make_post(mastodon, f"post {n}") for n in range(5)]
     runner.run(seconds=1, workers=2)
     assert sorted(told) == sorted(p.pk for p in posts)
+    assert not Event.objects.filter(dispatched_at=None).exists()
 
 
 def _held_network(httpserver, release: threading.Event):
