@@ -31,12 +31,13 @@ def hour12_for(request) -> bool:
     return hour12
 
 
-def format_time(value: datetime | time, hour12: bool) -> str:
-    """14:05, or 2:05 PM."""
+def format_time(value: datetime | time, hour12: bool, *, seconds: bool = False) -> str:
+    """14:05, or 2:05 PM (14:05:09 or 2:05:09 PM with seconds)."""
+    minutes = f"{value:%M:%S}" if seconds else f"{value:%M}"
     if not hour12:
-        return f"{value:%H:%M}"
+        return f"{value:%H}:{minutes}"
     hour = value.hour % 12 or 12
-    return f"{hour}:{value:%M} {'AM' if value.hour < 12 else 'PM'}"
+    return f"{hour}:{minutes} {'AM' if value.hour < 12 else 'PM'}"
 
 
 def format_hour(hour: int, hour12: bool) -> str:

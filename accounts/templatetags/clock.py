@@ -26,18 +26,19 @@ def _local(value):
 
 
 @register.simple_tag(takes_context=True)
-def clock(context, value) -> str:
+def clock(context, value, seconds=False) -> str:
     if not value:
         return ""
-    return format_time(_local(value), hour12_for(context.get("request")))
+    return format_time(_local(value), hour12_for(context.get("request")), seconds=seconds)
 
 
 @register.simple_tag(takes_context=True)
-def when(context, value, date="j M Y") -> str:
+def when(context, value, date="j M Y", seconds=False) -> str:
     if not value:
         return ""
     local = _local(value)
-    return f"{date_format(local, date)}, {format_time(local, hour12_for(context.get('request')))}"
+    hour12 = hour12_for(context.get("request"))
+    return f"{date_format(local, date)}, {format_time(local, hour12, seconds=seconds)}"
 
 
 @register.simple_tag(takes_context=True)

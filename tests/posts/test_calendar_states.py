@@ -198,3 +198,23 @@ def test_a_retry_a_day_later_names_its_day(org, new_yorker, acme, client_for):
     )
     listed = _chip(page(client_for(new_yorker), org, view="list", date="2026-03-17"), "Tomorrow")
     assert "Next attempt <time" in listed and "Wed 18 Mar, 10:00" in listed
+
+
+def test_the_failures_page_writes_times_in_the_readers_clock(org, new_yorker, acme, client_for):
+    new_yorker.clock = "12"
+    new_yorker.save(update_fields=["clock"])
+    post_at(acme, utc(2026, 3, 17, 18, 30), state=State.FAILED, error_message="No")
+    html = client_for(new_yorker).get(reverse("posts:failures", args=[org.slug])).content.decode()
+    assert "Tue 17 Mar 2026, 2:30 PM" in html
+
+
+def test_a_24_hour_reader_gets_24_hour_times_whatever_the_browser(
+    org, new_yorker, acme, client_for
+):
+    new_yorker.clock = "24"
+    new_yorker.save(update_fields=["clock"])
+    post_at(acme, utc(2026, 3, 17, 18, 30), state=State.FAILED, error_message="No")
+    client = client_for(new_yorker)
+    client.cookies["postiz_clock"] = "12"
+    html = client.get(reverse("posts:failures", args=[org.slug])).content.decode()
+    assert "Tue 17 Mar 2026, 14:30" in html
