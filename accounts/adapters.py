@@ -1,8 +1,10 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialApp
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 
 from accounts.models import User
 from postiz.http import client_ip
@@ -62,6 +64,18 @@ class AccountAdapter(DefaultAccountAdapter):
         return email
 
 
+class ProviderNotConfigured(SocialApp.DoesNotExist, Http404):
+    """No application is configured for this provider. Still the DoesNotExist allauth's
+    own code expects, and a 404 (our page) where nothing catches it: /accounts/google/
+    login/ on an instance without Google sign-in is a page that does not exist."""
+
+
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def is_open_for_signup(self, request, sociallogin):
         return signup_allowed(request)
+
+    def get_app(self, request, provider, client_id=None):
+        try:
+            return super().get_app(request, provider, client_id=client_id)
+        except SocialApp.DoesNotExist:
+            raise ProviderNotConfigured(f"{provider} sign-in is not configured.") from None

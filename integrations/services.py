@@ -29,7 +29,7 @@ from organizations import events
 from organizations.models import Membership, Organization
 from organizations.permissions import ROLE_PERMISSIONS
 from organizations.services import audit_record
-from postiz.http import absolute_url
+from postiz.http import absolute_url, text_problem
 from postiz.timezones import validate_timezone
 
 logger = logging.getLogger("postiz.integrations")
@@ -84,6 +84,9 @@ def _clean_name(name: str, *, max_length: int, what: str) -> str:
     name = " ".join((name or "").split())
     if not name:
         raise ValidationError({"name": f"Give the {what} a name."})
+    problem = text_problem(name)
+    if problem:
+        raise ValidationError({"name": f"The {what} name {problem}."})
     if len(name) > max_length:
         raise ValidationError({"name": f"Keep the {what} name under {max_length} characters."})
     return name

@@ -32,7 +32,7 @@ from billing import limits as plan_limits
 from organizations import selectors
 from organizations.models import ApiIdempotencyRecord, ApiKey
 from organizations.services import api_key_authenticate, api_key_touch
-from postiz.http import client_ip
+from postiz.http import client_ip, loads_json
 
 
 # -- Time and ids on the wire ------------------------------------------------------------
@@ -269,7 +269,7 @@ def body_fingerprint(body: bytes, content_type: str) -> str:
     if "json" in (content_type or "") or not content_type.startswith("multipart/"):
         try:
             canonical = json.dumps(
-                json.loads(body or b"null"), sort_keys=True, separators=(",", ":")
+                loads_json(body or b"null"), sort_keys=True, separators=(",", ":")
             ).encode()
             return hashlib.sha256(canonical).hexdigest()
         except ValueError:
@@ -361,6 +361,7 @@ _PROBLEM_TITLES = {
     422: "Unprocessable Content",
     428: "Precondition Required",
     429: "Too Many Requests",
+    503: "Service Unavailable",
 }
 
 

@@ -1,6 +1,7 @@
 """Small helpers about the incoming request, shared by every app."""
 
 import ipaddress
+import json
 
 from django.conf import settings
 
@@ -26,6 +27,59 @@ def _valid_ip(value: str) -> str | None:
         return str(ipaddress.ip_address(value.strip()))
     except ValueError:
         return None
+
+
+# -- Text and JSON people send ------------------------------------------------------------
+class JSONTooDeep(ValueError):
+    """JSON nested deeper than Python can read (about a thousand levels)."""
+
+
+def loads_json(raw):
+    """``json.loads``, with JSON nested too deeply to read raised as ``JSONTooDeep`` (a
+    ValueError, like any unreadable JSON) instead of a RecursionError."""
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise JSONTooDeep("The JSON is nested too deeply to read.") from None
+
+
+def text_problem(value: str) -> str | None:
+    """Why ``value`` cannot be stored as text, or None: PostgreSQL refuses the NUL
+    character, and a lone surrogate (JSON's "\\ud800") is not a character at all, so it
+    cannot be encoded."""
+    if "\x00" in value:
+        return "contains a NUL character (\\u0000), which cannot be stored; remove it"
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return (
+                "contains an unpaired surrogate (such as \\ud800), which is not a character; "
+                "send valid Unicode"
+            )
+    return None
+
+
+def json_text_problem(data) -> tuple[str, str] | None:
+    """The first string of parsed JSON (keys included) that cannot be stored, as (where,
+    why): ``where`` is the path of the field, e.g. ``posts.0.value.0.content``."""
+    stack = [("", data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            problem = text_problem(value)
+            if problem:
+                return path or "body", problem
+        elif isinstance(value, dict):
+            for key, item in reversed(list(value.items())):
+                problem = text_problem(key) if isinstance(key, str) else None
+                if problem:
+                    return path or "body", f"has a field whose name {problem}"
+                stack.append((f"{path}.{key}" if path else str(key), item))
+        elif isinstance(value, list):
+            for index in reversed(range(len(value))):
+                stack.append((f"{path}.{index}" if path else str(index), value[index]))
+    return None
 
 
 def absolute_url(path: str) -> str:

@@ -437,3 +437,18 @@ if POSTIZ_S3_BUCKET:
             "signature_version": "s3v4",
         },
     }
+
+# -- Refusals and outages (postiz/middleware.py) ----------------------------------------
+# Text that cannot be stored (NUL, lone surrogates) in a query string or a form is a 400
+# naming the field (checked after CSRF, with messages to say which).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "postiz.middleware.BadInputMiddleware",
+)
+# JSON nested too deeply to read, or holding such text, is a 400 on every DRF view.
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "postiz.parsers.JSONParser",
+    "rest_framework.parsers.FormParser",
+    "rest_framework.parsers.MultiPartParser",
+]
+# -- end of refusals and outages --

@@ -10,7 +10,7 @@ from functools import wraps
 from django.conf import settings
 from django.http import HttpResponse
 from rest_framework import exceptions, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -27,6 +27,8 @@ from postiz.api import (
     idempotency_key_of,
     rate_hit,
 )
+from postiz.http import loads_json
+from postiz.parsers import JSONParser
 
 
 class PaymentRequired(exceptions.APIException):
@@ -232,7 +234,7 @@ def decode_cursor(request, filters: dict) -> list | None:
     if not raw:
         return None
     try:
-        data = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        data = loads_json(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
         values, bound = data["v"], data["f"]
     except (ValueError, KeyError, TypeError):
         raise exceptions.ValidationError({"cursor": "This cursor is not one we gave."}) from None

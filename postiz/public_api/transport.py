@@ -20,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from billing.limits import LimitReached
 from organizations.models import ApiKey, Organization
 from postiz.api import ApiKeyRefused, key_for_request
+from postiz.http import JSONTooDeep, json_text_problem, loads_json
 
 logger = logging.getLogger("postiz.public_api")
 
@@ -157,9 +158,16 @@ def read_json(request):
     if not raw.strip():
         return None
     try:
-        return json.loads(raw)
+        data = loads_json(raw)
+    except JSONTooDeep:
+        raise invalid("The request body is nested too deeply to read.") from None
     except (ValueError, UnicodeDecodeError):
         raise invalid("The request body is not valid JSON.") from None
+    found = json_text_problem(data)
+    if found:
+        where, why = found
+        raise invalid(f"{where} {why}")
+    return data
 
 
 _AUTH_BODIES = {

@@ -1,0 +1,97 @@
+"""Answers every page and API give the same way, wherever the problem shows up.
+
+- ``BadInputMiddleware``: a query string or form field holding text PostgreSQL cannot
+  store (a NUL character) or that is not text (a lone surrogate) is refused with a 400
+  naming the field, before any view puts it in a query. JSON bodies are checked where
+  they are parsed (``postiz.parsers.JSONParser``, ``postiz.public_api.transport.read_json``).
+
+It answers in the shape of the surface asked: problem details on the native API (and
+the other ``/api/`` views), the compatible API's own shapes under its prefixes, pages
+elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from postiz.http import text_problem
+from postiz.public_api.transport import is_compat_path, validation
+
+
+def _surface(request) -> str:
+    path = request.path_info
+    if is_compat_path(path):
+        return "compat"
+    if path.startswith("/api/"):
+        return "native"
+    return "page"
+
+
+def _problem(status: int, title: str, detail: str, errors=()) -> HttpResponse:
+    body = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "errors": list(errors),
+    }
+    return HttpResponse(
+        json.dumps(body, ensure_ascii=False), status=status, content_type="application/problem+json"
+    )
+
+
+# -- Text that cannot be stored ----------------------------------------------------------
+def _first_problem(query_dict) -> tuple[str, str] | None:
+    for name, values in query_dict.lists():
+        problem = text_problem(name)
+        if problem:
+            return "a parameter", f"has a name that {problem}"
+        for value in values:
+            problem = text_problem(value)
+            if problem:
+                return name, problem
+    return None
+
+
+def _refuse(request, field: str, why: str) -> HttpResponse:
+    message = f"{field} {why}."
+    surface = _surface(request)
+    if surface == "compat":
+        return validation([message])
+    if surface == "native":
+        return _problem(
+            400,
+            "Bad Request",
+            "The request has errors; see errors.",
+            [{"field": field, "code": "invalid", "message": message}],
+        )
+    messages.error(request, f"The field “{field}” {why}.")
+    return render(request, "400.html", status=400)
+
+
+class BadInputMiddleware:
+    """Refuses query strings (every request) and form fields (pages that take forms)
+    holding text that cannot be stored, naming the field."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        found = _first_problem(request.GET)
+        if found:
+            return _refuse(request, *found)
+        return self.get_response(request)
+
+    def process_view(self, request, view, args, kwargs):
+        # Only the forms of pages: the APIs (csrf-exempt) read and check their own bodies,
+        # some of them as a stream that must not be read here first.
+        if request.method != "POST" or getattr(view, "csrf_exempt", False):
+            return None
+        found = _first_problem(request.POST)
+        if found:
+            return _refuse(request, *found)
+        return None
