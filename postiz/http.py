@@ -3,7 +3,13 @@
 import ipaddress
 import json
 
+import psycopg
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
+
+# What a lost or refused database connection raises: through Django's cursors, and through
+# the raw psycopg cursors a few lists use. Answered 503 by postiz.middleware.
+DATABASE_DOWN = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
 
 
 def client_ip(request) -> str | None:

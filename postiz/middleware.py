@@ -1,11 +1,15 @@
-"""Answers every page and API give the same way, wherever the problem shows up.
+"""Two answers every page and API give the same way, wherever the problem shows up.
 
 - ``BadInputMiddleware``: a query string or form field holding text PostgreSQL cannot
   store (a NUL character) or that is not text (a lone surrogate) is refused with a 400
   naming the field, before any view puts it in a query. JSON bodies are checked where
   they are parsed (``postiz.parsers.JSONParser``, ``postiz.public_api.transport.read_json``).
+- ``DatabaseUnavailableMiddleware``: when the database cannot be reached, a 503 saying
+  the service is unavailable for a moment (JSON on the APIs, a short page elsewhere)
+  instead of a 500 with a traceback. Nothing is kept: the next request connects afresh
+  (CONN_HEALTH_CHECKS), so the site recovers by itself once the database is back.
 
-It answers in the shape of the surface asked: problem details on the native API (and
+Both answer in the shape of the surface asked: problem details on the native API (and
 the other ``/api/`` views), the compatible API's own shapes under its prefixes, pages
 elsewhere.
 """
@@ -17,9 +21,12 @@ import json
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
-from postiz.http import text_problem
-from postiz.public_api.transport import is_compat_path, validation
+from postiz.http import DATABASE_DOWN, text_problem
+from postiz.public_api.transport import is_compat_path, json_response, validation
+
+RETRY_AFTER_SECONDS = 30
 
 
 def _surface(request) -> str:
@@ -95,3 +102,33 @@ class BadInputMiddleware:
         if found:
             return _refuse(request, *found)
         return None
+
+
+# -- The database is down ---------------------------------------------------------------
+def unavailable_response(request) -> HttpResponse:
+    """The 503 of a request the database could not serve, in the shape of its surface."""
+    text = "The service is unavailable for a moment; try again in a minute."
+    surface = _surface(request)
+    if surface == "compat":
+        response = json_response({"statusCode": 503, "message": text}, 503)
+    elif surface == "native":
+        response = _problem(503, "Service Unavailable", text)
+    else:
+        # A page of its own: the site's layout reads the database (menus, notifications).
+        response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DATABASE_DOWN):
+            return None
+        # Django logs the 503 in one line; the traceback would be the same every time.
+        return unavailable_response(request)

@@ -440,11 +440,13 @@ if POSTIZ_S3_BUCKET:
 
 # -- Refusals and outages (postiz/middleware.py) ----------------------------------------
 # Text that cannot be stored (NUL, lone surrogates) in a query string or a form is a 400
-# naming the field (checked after CSRF, with messages to say which).
+# naming the field (checked after CSRF, with messages to say which); a database that
+# cannot be reached is a 503 instead of a 500.
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
     "postiz.middleware.BadInputMiddleware",
 )
+MIDDLEWARE += ["postiz.middleware.DatabaseUnavailableMiddleware"]
 # JSON nested too deeply to read, or holding such text, is a 400 on every DRF view.
 REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
     "postiz.parsers.JSONParser",

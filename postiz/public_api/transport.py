@@ -20,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from billing.limits import LimitReached
 from organizations.models import ApiKey, Organization
 from postiz.api import ApiKeyRefused, key_for_request
-from postiz.http import JSONTooDeep, json_text_problem, loads_json
+from postiz.http import DATABASE_DOWN, JSONTooDeep, json_text_problem, loads_json
 
 logger = logging.getLogger("postiz.public_api")
 
@@ -207,6 +207,8 @@ def compat_view(routes: dict[str, Route]):
             for name, value in (call.extra_headers if call else {}).items():
                 error.response.setdefault(name, value)
             return error.response
+        except DATABASE_DOWN:
+            raise  # the database is down: a 503 (postiz.middleware), not a 500
         except Exception:
             logger.exception("Unhandled error on %s %s", request.method, request.path)
             return server_error()
