@@ -453,4 +453,18 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
     "rest_framework.parsers.FormParser",
     "rest_framework.parsers.MultiPartParser",
 ]
+# A 403 is an everyday answer: one line, no traceback. Django's own "django" logger also
+# printed every record itself when DEBUG (so each came out twice); it now only mails
+# errors (when ADMINS is set) and leaves printing to the console handler above.
+LOGGING["filters"] = {
+    "one_line_refusals": {"()": "postiz.log_filters.OneLineRefusals"},
+    "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+}
+LOGGING["handlers"]["mail_admins"] = {
+    "level": "ERROR",
+    "filters": ["require_debug_false"],
+    "class": "django.utils.log.AdminEmailHandler",
+}
+LOGGING["loggers"]["django"] = {"handlers": ["mail_admins"], "level": "INFO"}
+LOGGING["loggers"]["django.request"] = {"filters": ["one_line_refusals"]}
 # -- end of refusals and outages --
