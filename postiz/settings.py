@@ -357,7 +357,8 @@ LOGGING = {
 # -- Invitations --------------------------------------------------------------------------
 POSTIZ_INVITATION_DAYS = 7
 
-# Trust the first X-Forwarded-For address (only behind a reverse proxy that sets it).
+# The address the reverse proxy saw (the last X-Forwarded-For entry) is the client's, for the
+# audit log and the sign-in rate limits (postiz.http.client_ip); only behind such a proxy.
 USE_X_FORWARDED_FOR = env.bool("USE_X_FORWARDED_FOR", default=False)
 CSRF_FAILURE_VIEW = "postiz.views.csrf_failure"
 
