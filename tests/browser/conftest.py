@@ -95,3 +95,59 @@ def snapshot():
             page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=False)
 
     return take
+
+
+# -- axe-core (bundled in the axe-playwright-python package, so nothing is fetched) ------
+def _axe_source() -> str | None:
+    try:
+        import axe_playwright_python
+    except ImportError:
+        return None
+    path = os.path.join(os.path.dirname(axe_playwright_python.__file__), "axe.min.js")
+    with open(path, encoding="utf-8") as file:
+        return file.read()
+
+
+# WCAG 2.0-2.2 A and AA, best practices, and the experimental rules (label-content-name-
+# mismatch, which Lighthouse reports, is one of them).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice", "experimental"]
+
+
+@pytest.fixture(scope="session")
+def axe_source():
+    source = _axe_source()
+    if source is None:
+        if os.environ.get("POSTIZ_REQUIRE_PEERS"):
+            pytest.fail("axe-core is required (pip install -e '.[dev]').")
+        pytest.skip("axe-core is not installed (pip install -e '.[dev]').")
+    return source
+
+
+@pytest.fixture
+def axe(axe_source):
+    """``axe(page)`` runs axe-core's WCAG 2 A/AA rules (and best practices) on the page and
+    returns its violations as "rule: target" lines, empty when there are none."""
+
+    def run(page, *, exclude_rules=()) -> list[str]:
+        # Evaluated from the test, not as a <script> in the page: the page's content
+        # security policy rightly refuses scripts it did not list.
+        page.evaluate(f"() => {{ if (!window.axe) {{ {axe_source}\n window.axe = axe; }} }}")
+        result = page.evaluate(
+            """async ([tags, excluded]) => {
+                const rules = {};
+                excluded.forEach((id) => { rules[id] = { enabled: false }; });
+                return await window.axe.run(document, {
+                    runOnly: { type: "tag", values: tags },
+                    rules: rules,
+                    resultTypes: ["violations"],
+                });
+            }""",
+            [AXE_TAGS, list(exclude_rules)],
+        )
+        return [
+            f"{violation['id']}: {node['target']} {node.get('failureSummary', '')[:200]}"
+            for violation in result["violations"]
+            for node in violation["nodes"]
+        ]
+
+    return run

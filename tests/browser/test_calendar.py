@@ -232,3 +232,5 @@ def test_the_keyboard_reaches_posts_one_day_at_a_time_and_moves_them_after_askin
         dialog.get_by_role("button", name="Move").click()
     moved = Post.objects.get(items__content="D1 H18")
     assert moved.publish_at.astimezone(BERLIN).strftime("%H:%M") == "20:15"
+    # The focus is on what happened, not at the top of the page.
+    assert "Moved the" in page.evaluate("document.activeElement.textContent")
