@@ -66,9 +66,7 @@ def test_json_nested_too_deeply_is_a_400_on_every_native_route(native, ids, meth
 
 
 def test_json_nested_too_deeply_is_a_400_with_an_idempotency_key_too(native, ids):
-    response = native.post(
-        "/api/v1/groups", DEEP, content_type=JSON, HTTP_IDEMPOTENCY_KEY="deep-1"
-    )
+    response = native.post("/api/v1/groups", DEEP, content_type=JSON, HTTP_IDEMPOTENCY_KEY="deep-1")
     assert response.status_code == 400
 
 
