@@ -7,7 +7,7 @@ write) and each opens connections of its own. A child runs ``runner.run`` again 
 to stop or its parent is gone. The parent starts a child that died again within a moment
 (longer, up to RESTART_MAX, while it keeps dying soon after its start: the database is
 down). The posts a dead child held are handed back by the next run, which looks before
-it sends again (``engine.release_stale``).
+it sends again (``engine.release_orphans``).
 
 SIGTERM or SIGINT to the parent: each child claims nothing more, gives its sends in flight
 POSTIZ_PUBLISHER_STOP_GRACE seconds to return, and exits; the parent kills what is left

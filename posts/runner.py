@@ -273,7 +273,7 @@ def run(
     held: dict[Future, engine.Job] = {}
     returned: queue.SimpleQueue = queue.SimpleQueue()  # sends that returned, in order
     handled = 0
-    engine.release_stale()
+    engine.release_orphans()
     next_orphan_check = time.monotonic() + ORPHAN_CHECK
     next_beat = 0.0
 

@@ -5,7 +5,7 @@
   of the organization are told, so they can post now, reschedule or cancel.
 - Posts of a disabled channel are held, not missed, while the channel stays disabled.
 - Repeating series get their next occurrence (posts.repeats).
-- Posts held by a worker that died are handed back (posts.engine.release_stale).
+- Posts held by a worker that died are handed back (posts.engine.release_orphans).
 - Events recorded by a process that died before telling them are told.
 """
 
@@ -94,7 +94,7 @@ def sweep(*, now: datetime | None = None) -> dict:
     """The periodic job: hand back dead workers' posts, mark missed ones, create repeats."""
     now = now or timezone.now()
     return {
-        "released": engine.release_stale(now=now),
+        "released": len(engine.release_orphans(now=now)),
         "missed": sweep_missed(now=now),
         "repeats": repeats.repeats_create_due(now=now),
         # Events a process recorded but died before telling (organizations.events).

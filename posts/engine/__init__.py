@@ -25,7 +25,7 @@ The rules, in one place:
   post's id, on the connection that made the claim. The lock dies with that connection, so
   "is the post's holder still alive?" is one look at ``pg_locks``: a post whose holder is
   gone (a worker killed mid-publish) is handed back at once, and the next attempt looks
-  before it sends; a live holder's posts are never taken within the lease.
+  before it sends; a live holder's posts are never taken.
 - A state change and its event ("published", "failed"…) are saved in one transaction
   (organizations.events, the outbox), and told afterwards exactly once.
 - The publisher loop (posts/runner.py) claims a batch (one statement, then its posts and
@@ -50,7 +50,6 @@ from posts.engine.claims import (
     claim_due,
     claim_next,
     release_orphans,
-    release_stale,
     unlock,
 )
 from posts.engine.jobs import (
@@ -61,7 +60,6 @@ from posts.engine.jobs import (
     PENDING_HANDLE_KEY,
     Job,
     Outcome,
-    lease,
 )
 from posts.engine.sending import (
     _provider,
@@ -86,13 +84,11 @@ __all__ = [
     "claim_due",
     "claim_next",
     "finish_batch",
-    "lease",
     "mark_started",
     "prepare_sends",
     "progress_saver",
     "publish_post",
     "release_orphans",
-    "release_stale",
     "request_for",
     "save_progress",
     "send_prepared",

@@ -11,9 +11,9 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from integrations.models import Integration
-from posts.engine.jobs import CLAIM_SPACE, Job, lease, logger
+from posts.engine.jobs import CLAIM_SPACE, Job, logger
 from posts.models import Post, PostItem, PostItemMedia
-from posts.states import ALLOWED_FROM, State, transition
+from posts.states import ALLOWED_FROM, State
 
 # -- Claiming ---------------------------------------------------------------------------
 # One statement, so one round trip and one implicit transaction: due posts are locked
@@ -164,9 +164,11 @@ _RELEASE_ORPHANS = """
 
 
 def release_orphans(*, now=None) -> list[int]:
-    """Any worker may call: posts in "publishing" whose holder is gone go back to the queue
-    at once (due now, as a retry: the time the person asked for is kept); a post with a
-    live holder is never touched. One UPDATE, so a post claimed again meanwhile (its new
+    """Any worker (and the sweep) may call: posts in "publishing" whose holder is gone go
+    back to the queue at once (due now, as a retry: the time the person asked for is kept),
+    and the next attempt looks before it sends. A post with a live holder is never touched,
+    however long it takes (a holder stuck for good is ended by its process, and then its
+    lock goes). One UPDATE, so a post claimed again meanwhile (its new
     holder's lock is taken before its claim commits) is safe."""
     now = now or timezone.now()
     with connection.cursor() as cursor:
@@ -178,14 +180,3 @@ def release_orphans(*, now=None) -> list[int]:
     if ids:
         logger.warning("%d posts held by a worker that is gone were handed back", len(ids))
     return ids
-
-
-def release_stale(*, now=None) -> int:
-    """The sweep and the publisher loops call this: posts whose holder died go back to the
-    queue at once, and the items whose commit had started are looked up before anything
-    is sent again. A live holder keeps its posts for the whole lease (past it no publish
-    can still be running: django-q2 has killed the task)."""
-    now = now or timezone.now()
-    released = len(release_orphans(now=now))
-    stale = Post.objects.filter(state=State.PUBLISHING, state_changed_at__lt=now - lease())
-    return released + transition(stale, State.SCHEDULED, retry_at=now)

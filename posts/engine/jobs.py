@@ -6,9 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-
-from django.conf import settings
+from datetime import datetime
 
 from integrations.providers.base import (
     ProviderError,
@@ -47,17 +45,6 @@ PENDING_KEY = "engine_pending_checks"
 PENDING_HANDLE_KEY = "engine_pending_handle"
 # A publisher loop runs this long before it stops claiming (posts/runner.py).
 LOOP_SECONDS = 55
-
-
-def lease() -> timedelta:
-    """How long a worker may hold a post before it is taken back.
-
-    It must outlast the longest a publish can live, or a slow upload would be handed to a
-    second worker while the first still runs: the task timeout that django-q2 enforces
-    on a publisher loop, plus the loop's own run, plus a margin (and never under ten
-    minutes)."""
-    longest = settings.Q_CLUSTER["timeout"] + LOOP_SECONDS
-    return max(timedelta(minutes=10), timedelta(seconds=longest + 120))
 
 
 # The high 32 bits of a claim's advisory-lock key (ASCII "post"); the low 32 bits are the

@@ -213,14 +213,6 @@ def test_workers_claiming_at_the_same_time_share_the_queue_without_overlap(masto
     assert sorted(everything) == sorted(p.pk for p in posts)  # each exactly once
 
 
-def test_a_post_held_by_a_dead_worker_goes_back_to_the_queue(mastodon):
-    post = make_post(mastodon, "hi")
-    engine.claim_due()
-    Post.objects.filter(pk=post.pk).update(state_changed_at=timezone.now() - timedelta(hours=1))
-    assert engine.release_stale() == 1
-    assert fresh(post).state == State.SCHEDULED
-
-
 def test_an_expired_session_is_refreshed_once_and_the_item_sent_with_the_new_token(org, httpserver):
     pds = httpserver.url_for("").rstrip("/")
     did = "did:plc:ewvi7nxzyoun6zhxrhs64oiz"
@@ -313,17 +305,13 @@ def test_within_the_key_window_an_unclear_post_is_resent_with_the_same_idempoten
     assert len(keys) == 2 and keys[0] == keys[1]  # Mastodon answers the repeat with the same post
 
 
-def test_a_post_is_never_taken_back_while_its_worker_could_still_be_publishing(settings):
-    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "timeout": 3600}
-    assert engine.lease() > timedelta(seconds=3600 + engine.LOOP_SECONDS)
-
-
-def test_a_post_within_its_lease_stays_with_its_worker(mastodon):
+def test_a_post_stays_with_its_worker_while_the_worker_lives(mastodon):
     post = make_post(mastodon, "hi")
-    engine.claim_due()
-    Post.objects.filter(pk=post.pk).update(state_changed_at=timezone.now() - timedelta(minutes=5))
-    assert engine.release_stale() == 0
+    engine.claim_due()  # this connection is the worker, and it lives
+    Post.objects.filter(pk=post.pk).update(state_changed_at=timezone.now() - timedelta(hours=6))
+    assert engine.release_orphans() == []
     assert fresh(post).state == State.PUBLISHING
+    engine.unlock([post.pk])
 
 
 # -- The batch path (what the publisher loop uses) ----------------------------------------
