@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 	touch $(STAMP)
 
-## Set up (first time) and run the web server and the worker on http://127.0.0.1:8000
+## Set up (first time) and run the web server, the publisher and the worker on http://127.0.0.1:8000
 run: $(STAMP)
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py run
 

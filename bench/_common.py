@@ -317,9 +317,6 @@ class Cluster:
             _stop_group(self.worker)
         return took
 
-    # The name bench/crash.py used when the loops ran in the qcluster.
-    start_publishers = wait_for_loops
-
 
 def _stop_group(process: subprocess.Popen) -> float:
     stopping = time.monotonic()

@@ -247,13 +247,12 @@ def run(
     seconds: float = 55.0,
     workers: int | None = None,
     slot: int | None = None,
-    handover: Callable[[int], None] | None = None,
     stop: threading.Event | None = None,
 ) -> int:
     """Publish what falls due during the next ``seconds``; returns how many posts it
     handled. Any number of these may run at once, on any number of machines. With a
-    ``slot``, returns 0 at once if another loop holds it; ``handover(slot)`` is called
-    when this loop stops claiming, after it gave the slot up.
+    ``slot``, returns 0 at once if another loop holds it, and gives the slot up as it stops
+    claiming.
 
     Once ``stop`` is set the loop claims nothing more, hands back the posts it claimed
     but has not started sending, gives the sends in flight up to
@@ -328,8 +327,6 @@ def run(
         backlog = False
         if slot is not None:
             _give_slot(slot)
-            if handover is not None and not stop.is_set():
-                handover(slot)
         grace_ends = None
         unsent: list[int] = []
         while held:

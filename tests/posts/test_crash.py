@@ -185,13 +185,3 @@ def test_a_slot_runs_one_loop_at_a_time(mastodon):
             break
         threading.Event().wait(0.02)
     assert runner.idle_slots(2) == [0, 1]
-
-
-def test_a_loop_with_a_slot_starts_its_successor_after_giving_the_slot_up(mastodon):
-    seen = []
-
-    def handover(slot):
-        seen.append((slot, runner.idle_slots(1)))
-
-    runner.run(seconds=0.2, slot=0, handover=handover)
-    assert seen == [(0, [0])]
