@@ -120,3 +120,16 @@ def test_the_header_menus_are_named_by_what_they_show(org, berliner, page_for):
         "el => el.textContent.replace(/\\s+/g, ' ').trim()", switcher.element_handle()
     )
     assert name == "Switch organization: Acme"
+
+
+def test_the_api_docs_pass_axe(anonymous_page, axe, snapshot):
+    page = anonymous_page
+    page.goto("/api/docs")
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.locator(".opblock").first.wait_for()
+    snapshot(page, "api-docs")
+    assert axe(page) == []
+    # An operation opened, with its parameters and responses.
+    page.locator(".opblock-summary-control").first.click()
+    page.locator(".opblock-body").first.wait_for()
+    assert axe(page) == []
