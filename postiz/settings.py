@@ -469,3 +469,36 @@ LOGGING["handlers"]["mail_admins"] = {
 LOGGING["loggers"]["django"] = {"handlers": ["mail_admins"], "level": "INFO"}
 LOGGING["loggers"]["django.request"] = {"filters": ["one_line_refusals"]}
 # -- end of refusals and outages --
+
+# -- Content security policy (django-csp) -------------------------------------------------
+# Pages run only the scripts and stylesheets served from static/: no inline code anywhere
+# (values travel in data- attributes). Pictures and videos may come from other https hosts
+# (the networks' avatars, an S3 bucket or its CDN); a plain-http bucket (a local MinIO) is
+# added by its origin. A form may lead on to https (signing in with Google, connecting a
+# channel: the answer redirects to the network). Django's debug pages (DEBUG, 404 and 500)
+# are left without the header by django-csp.
+_csp_media = ["'self'", "data:", "blob:", "https:"] + [
+    f"{part.scheme}://{part.netloc}"
+    for part in (
+        urlsplit(env("POSTIZ_S3_PUBLIC_URL", default="")),
+        urlsplit(env("POSTIZ_S3_ENDPOINT_URL", default="")),
+    )
+    if part.scheme == "http" and part.netloc
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": _csp_media,
+        "media-src": _csp_media,
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'", "https:"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+MIDDLEWARE += ["csp.middleware.CSPMiddleware"]
+# -- end of content security policy --
