@@ -30,7 +30,7 @@ SCHEDULES: list[dict] = [
     {
         # Webhook retries that are due, and first attempts the queue lost.
         "name": "posts.webhook_retries",
-        "func": "posts.tasks.deliver_due_webhooks",
+        "func": "posts.tasks.deliver_webhooks",
         "schedule_type": "I",
         "minutes": 1,
     },

@@ -400,6 +400,10 @@ STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 # A webhook whose last this-many deliveries all failed for good is turned off (0: never).
 POSTIZ_WEBHOOK_DISABLE_AFTER = env.int("POSTIZ_WEBHOOK_DISABLE_AFTER", default=20)
+# Webhook deliveries sent at once (by one job in the worker), and at most for one
+# organization, so one team's slow receiver never holds back another's.
+POSTIZ_WEBHOOK_CONCURRENCY = env.int("POSTIZ_WEBHOOK_CONCURRENCY", default=4)
+POSTIZ_WEBHOOK_ORG_CONCURRENCY = env.int("POSTIZ_WEBHOOK_ORG_CONCURRENCY", default=2)
 # Tests point the library at a local fake of the Stripe API.
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
 # Days a subscription keeps its plan after a failed payment, before the free plan's limits.

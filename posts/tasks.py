@@ -23,18 +23,12 @@ def send_success_digests() -> int:
     return digests_send()
 
 
-def deliver_webhook(delivery_id: int) -> str | None:
-    """Right after an event: the first attempt at one webhook delivery."""
-    from posts.services.webhooks import delivery_send
+def deliver_webhooks() -> int:
+    """After new deliveries, and every minute for retries: sends what is due, on a few
+    threads, fairly between organizations, for up to a minute (one such job at a time)."""
+    from posts.services.webhooks import DRAIN_SECONDS, deliveries_send_due
 
-    return delivery_send(delivery_id=delivery_id)
-
-
-def deliver_due_webhooks() -> int:
-    """Every minute: retries that are due, and first attempts the queue lost."""
-    from posts.services.webhooks import deliveries_send_due
-
-    return deliveries_send_due()
+    return deliveries_send_due(seconds=DRAIN_SECONDS)
 
 
 def prune_notification_history() -> dict:

@@ -15,8 +15,10 @@ from django.conf import settings
 
 from postiz.ssrf import UnsafeURL, check_url, guarded_session
 
-CONNECT_TIMEOUT = 5
-READ_TIMEOUT = 10
+# Short: a receiver that needs longer should answer at once and work afterwards (and the
+# delivery is retried); the sending job's threads are never tied up for long.
+CONNECT_TIMEOUT = 3
+READ_TIMEOUT = 5
 # How much of the receiver's answer is kept in the delivery log.
 EXCERPT_CHARS = 500
 USER_AGENT = "Postiz-Webhooks/1.0"

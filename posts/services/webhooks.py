@@ -4,18 +4,28 @@ sending each delivery with retries.
 A delivery is claimed before it is sent: a conditional UPDATE that pushes its
 ``next_attempt_at`` past the longest a request can take, taken among workers with
 ``FOR UPDATE SKIP LOCKED``, so two workers never send the same delivery at the same time
-and no transaction stays open during the HTTP request."""
+and no transaction stays open during the HTTP request.
+
+Deliveries are sent by one job at a time in the whole cluster (``deliveries_send_due``,
+held by an advisory lock), on a few threads, at most a couple at a time for any one
+organization: a team whose receiver takes seconds to answer never holds back another
+team's webhooks, and the worker's other jobs (the heartbeat, the sweep, emails) always
+have a process free. Publishing runs in processes of its own and never waits for any of
+this."""
 
 from __future__ import annotations
 
 import logging
 import secrets
+import time
 import uuid
+from collections import defaultdict
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -56,6 +66,12 @@ MAX_ATTEMPTS = len(BACKOFF) + 1
 # A claimed delivery is not picked again for this long: more than one request can take.
 LEASE = timedelta(seconds=wire.CONNECT_TIMEOUT + wire.READ_TIMEOUT + 45)
 SWEEP_BATCH = 50
+# The sending job runs this long at most (the every-minute schedule starts the next).
+DRAIN_SECONDS = 50.0
+# How long the sending job waits for a send to return before it looks for due ones again.
+DRAIN_POLL = 0.5
+# The high 32 bits of the sending job's advisory-lock key (ASCII "hook").
+DRAIN_LOCK = 0x686F6F6B
 
 Pending = WebhookDelivery.State.PENDING
 
@@ -285,15 +301,13 @@ def deliveries_record_many(
 
 
 def _enqueue(ids: list[int]) -> None:
+    """After the commit, make sure the sending job runs (one job for any number of
+    deliveries; a job already running picks these up)."""
     if not ids:
         return
     from django_q.tasks import async_task
 
-    def go():
-        for pk in ids:
-            async_task("posts.tasks.deliver_webhook", pk)
-
-    transaction.on_commit(go)
+    transaction.on_commit(lambda: async_task("posts.tasks.deliver_webhooks"))
 
 
 # -- Sending ----------------------------------------------------------------------------
@@ -414,16 +428,113 @@ def delivery_send(*, delivery_id: int) -> str | None:
     return _attempt(claimed[0]).state
 
 
-def deliveries_send_due(*, now=None) -> int:
-    """The every-minute job only: sends the due pending deliveries (first attempts the
-    queue lost and retries), a batch at a time. Returns how many were attempted."""
-    claimed = _claim(WebhookDelivery.objects.filter(webhook__is_active=True), now or timezone.now())
-    for delivery in claimed:
+def deliveries_send_due(*, seconds: float = 0.0, concurrency: int | None = None) -> int:
+    """The sending job only (after new deliveries, and every minute for retries): sends
+    the due pending deliveries on ``concurrency`` threads (POSTIZ_WEBHOOK_CONCURRENCY; one
+    means here, in order), at most POSTIZ_WEBHOOK_ORG_CONCURRENCY at a time for one
+    organization, until nothing is due (or, with ``seconds``, until nothing is due or
+    sending for that long). One such job runs at a time in the whole cluster: another
+    returns 0 at once. Returns how many were attempted."""
+    if concurrency is None:
+        sync = settings.Q_CLUSTER.get("sync")
+        concurrency = 1 if sync else settings.POSTIZ_WEBHOOK_CONCURRENCY
+    attempted = 0
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s::bigint << 32)", [DRAIN_LOCK])
+            if not cursor.fetchone()[0]:
+                return attempted  # another job is sending; it picks these up
         try:
-            _attempt(delivery)
-        except Exception:
-            logger.exception("webhook delivery %s", delivery.pk)
-    return len(claimed)
+            attempted += _drain(seconds=seconds, concurrency=max(concurrency, 1))
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s::bigint << 32)", [DRAIN_LOCK])
+        # A delivery recorded while this job was finishing found the lock taken and left
+        # it to this job: look once more now the lock is free.
+        if not seconds or not _due().exists():
+            return attempted
+
+
+def _drain(*, seconds: float, concurrency: int) -> int:
+    per_organization = max(settings.POSTIZ_WEBHOOK_ORG_CONCURRENCY, 1)
+    deadline = time.monotonic() + seconds
+    busy: dict[int, int] = defaultdict(int)  # organization id → sends in flight
+    running: dict[Future, int] = {}  # send → its organization id
+    attempted = 0
+    pool = ThreadPoolExecutor(concurrency, "webhook") if concurrency > 1 else None
+    try:
+        while True:
+            free = concurrency - len(running)
+            batch = _claim_fairly(free, busy, per_organization) if free else []
+            for delivery in batch:
+                organization = delivery.webhook.organization_id
+                busy[organization] += 1
+                attempted += 1
+                if pool is None:
+                    _attempt_quietly(delivery)
+                    busy[organization] -= 1
+                else:
+                    running[pool.submit(_attempt_in_thread, delivery)] = organization
+            if not running:
+                if not batch:
+                    return attempted  # nothing due, nothing in flight
+                continue
+            done, _ = wait(running, timeout=DRAIN_POLL, return_when=FIRST_COMPLETED)
+            for future in done:
+                busy[running.pop(future)] -= 1
+            if seconds and time.monotonic() > deadline and not batch:
+                # Past its time: finish what is in flight, claim nothing more.
+                for future in list(running):
+                    future.result()
+                    busy[running.pop(future)] -= 1
+                return attempted
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
+
+
+def _claim_fairly(free: int, busy: dict[int, int], per_organization: int):
+    """Claim up to ``free`` due deliveries, oldest first, none of an organization that
+    already has ``per_organization`` in flight (claimed here) or in this batch."""
+    now = timezone.now()
+    due = (
+        _due(now)
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", "webhook__organization_id")[: SWEEP_BATCH * 4]
+    )
+    taken: dict[int, int] = defaultdict(int)
+    picked = []
+    for pk, organization in due:
+        if busy[organization] + taken[organization] >= per_organization:
+            continue
+        taken[organization] += 1
+        picked.append(pk)
+        if len(picked) >= free:
+            break
+    if not picked:
+        return []
+    return _claim(WebhookDelivery.objects.filter(pk__in=picked), now)
+
+
+def _due(now=None) -> QuerySet[WebhookDelivery]:
+    now = now or timezone.now()
+    return WebhookDelivery.objects.filter(state=Pending, webhook__is_active=True).filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    )
+
+
+def _attempt_quietly(delivery: WebhookDelivery) -> None:
+    try:
+        _attempt(delivery)
+    except Exception:
+        logger.exception("webhook delivery %s", delivery.pk)
+
+
+def _attempt_in_thread(delivery: WebhookDelivery) -> None:
+    try:
+        _attempt_quietly(delivery)
+    finally:
+        connection.close()  # this thread's own connection
 
 
 def webhook_send_test(*, webhook: Webhook, actor=None) -> WebhookDelivery:

@@ -4,10 +4,14 @@ and the pages that manage them."""
 import hashlib
 import hmac
 import json
+import threading
+import uuid
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 from werkzeug import Response
 
@@ -651,3 +655,120 @@ def test_deleting_a_channel_tells_the_webhook_about_each_post_it_stopped(
     [delivery] = WebhookDelivery.objects.filter(webhook=hook)
     assert delivery.payload["data"]["post"] == str(waiting.public_id)
     assert str(out.public_id) not in json.dumps(delivery.payload)
+
+
+# -- One sending job, fair between organizations --------------------------------------------
+def _delivery(hook, n=0):
+    return WebhookDelivery.objects.create(
+        webhook=hook,
+        event="post.failed",
+        event_id=uuid.uuid4(),
+        payload={"n": n},
+        next_attempt_at=timezone.now() - timedelta(seconds=1),
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_slow_receiver_of_one_team_never_holds_back_another_teams_webhooks(
+    mastodon, outsider, httpserver, settings
+):
+    settings.POSTIZ_WEBHOOK_ORG_CONCURRENCY = 2
+    release = threading.Event()
+    lock = threading.Lock()
+    in_flight, most = [0], [0]
+
+    def slow(_request):
+        with lock:
+            in_flight[0] += 1
+            most[0] = max(most[0], in_flight[0])
+        release.wait(10)
+        with lock:
+            in_flight[0] -= 1
+
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(slow))  # answers in parallel
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    httpserver.expect_request("/fast", method="POST").respond_with_data("ok")
+    slow_url = f"http://127.0.0.1:{receiver.server_address[1]}/slow"
+    slow_hook = make_hook(mastodon.organization, slow_url)
+    slow_ones = [_delivery(slow_hook, n) for n in range(6)]
+    other = outsider.memberships.get().organization
+    fast = _delivery(make_hook(other, httpserver.url_for("/fast")))
+
+    sender = threading.Thread(target=_sending_job, kwargs={"seconds": 5, "concurrency": 4})
+    sender.start()
+    try:
+        for _ in range(200):
+            if fresh(fast).state == "delivered":
+                break
+            threading.Event().wait(0.02)
+        # The other team's webhook went out while the slow receiver held its requests,
+        # and the slow team never had more than its share in flight.
+        assert fresh(fast).state == "delivered"
+        assert most[0] == 2
+    finally:
+        release.set()
+        sender.join(20)
+        receiver.shutdown()
+    assert {fresh(d).state for d in slow_ones} == {"delivered"}
+    assert most[0] == 2
+
+
+def _sending_job(**kwargs):
+    """The sending job, as a worker process runs it (with a connection of its own)."""
+    try:
+        services.deliveries_send_due(**kwargs)
+    finally:
+        connection.close()
+
+
+def _handler_for(answer):
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            answer(self)
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    return Handler
+
+
+@pytest.mark.django_db(transaction=True)
+def test_only_one_sending_job_runs_at_a_time(mastodon, httpserver):
+    release = threading.Event()
+    httpserver.expect_request("/hook", method="POST").respond_with_handler(
+        lambda request: release.wait(10) and Response("ok")
+    )
+    delivery = _delivery(make_hook(mastodon.organization, httpserver.url_for("/hook")))
+    first = threading.Thread(target=_sending_job, kwargs={"concurrency": 2})
+    first.start()
+    try:
+        for _ in range(200):
+            if httpserver.log:
+                break
+            threading.Event().wait(0.02)
+        _delivery(delivery.webhook, 1)
+        assert services.deliveries_send_due(concurrency=2) == 0  # returns at once
+    finally:
+        release.set()
+        first.join(20)
+    assert set(WebhookDelivery.objects.values_list("state", flat=True)) == {"delivered"}
+
+
+def test_many_deliveries_of_one_change_start_one_sending_job(
+    mastodon, httpserver, monkeypatch, django_capture_on_commit_callbacks
+):
+    started = []
+    monkeypatch.setattr("django_q.tasks.async_task", lambda name, *a, **k: started.append(name))
+    for n in range(3):
+        make_hook(mastodon.organization, httpserver.url_for(f"/hook{n}"))
+    post = make_post(mastodon, "x")
+    fail(post)
+    with django_capture_on_commit_callbacks(execute=True):
+        events.emit(events.POST_FAILED, organization_id=post.organization_id, post_id=post.pk)
+    assert WebhookDelivery.objects.count() == 3
+    assert started == ["posts.tasks.deliver_webhooks"]
