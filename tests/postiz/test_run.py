@@ -170,3 +170,15 @@ def test_ctrl_c_while_a_process_waits_to_be_started_again_stops_the_rest(monkeyp
     assert took < 10
     assert "publisher started again" not in output
     assert all(_gone(pid) for role in ("runserver", "qcluster") for pid in _ready(output, role))
+
+
+def test_without_site_url_the_processes_link_to_the_port_make_run_serves():
+    from postiz.management.commands.run import children_env
+
+    env = children_env({"PATH": "/bin"}, host="127.0.0.1", port="8102")
+    assert env["SITE_URL"] == "http://127.0.0.1:8102"
+    assert children_env({}, host="0.0.0.0", port=9000)["SITE_URL"] == "http://127.0.0.1:9000"  # noqa: S104
+    assert children_env({}, host="::", port=9000)["SITE_URL"] == "http://[::1]:9000"
+    # A SITE_URL that is set (the address behind a proxy) is kept as it is.
+    kept = children_env({"SITE_URL": "https://postiz.example.com"}, host="127.0.0.1", port=8102)
+    assert kept["SITE_URL"] == "https://postiz.example.com"

@@ -159,12 +159,8 @@ class Command(BaseCommand):
         install_schedules()
         connections.close_all()
 
-        env = os.environ.copy()
         database = settings.EMBEDDED_POSTGRES
-        if database is not None:
-            # This process owns the embedded server; the children just connect to it.
-            env["DATABASE_URL"] = database.url()
-        env.setdefault("PYTHONUNBUFFERED", "1")
+        env = children_env(os.environ, host=host, port=port, database=database)
         # The supervisor is this file run as a program (see main): `ps` shows it as such.
         argv = [sys.executable, str(Path(__file__).resolve()), "--host", host, "--port", str(port)]
         if no_worker:
@@ -180,6 +176,25 @@ class Command(BaseCommand):
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, signal.SIG_IGN)
         os.execve(sys.executable, argv, env)  # noqa: S606 - this same Python, fixed arguments
+
+
+def children_env(environ, *, host: str, port, database=None) -> dict:
+    """What the web server, the publisher and the worker run with: this environment, the
+    embedded server's address, and (unless SITE_URL is set) the address served here, so
+    links in emails, media paths and API URLs name the port really in use."""
+    env = dict(environ)
+    if database is not None:
+        # This process owns the embedded server; the children just connect to it.
+        env["DATABASE_URL"] = database.url()
+    if not env.get("SITE_URL"):
+        reachable = "127.0.0.1" if host in ("", "0.0.0.0") else host  # noqa: S104
+        if reachable == "::":
+            reachable = "::1"
+        if ":" in reachable:
+            reachable = f"[{reachable}]"
+        env["SITE_URL"] = f"http://{reachable}:{port}"
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
 
 
 def main(argv: list[str]) -> int:
