@@ -133,3 +133,28 @@ def test_the_api_docs_pass_axe(anonymous_page, axe, snapshot):
     page.locator(".opblock-summary-control").first.click()
     page.locator(".opblock-body").first.wait_for()
     assert axe(page) == []
+
+
+def test_at_phone_width_nothing_slides_sideways_out_of_sight(busy_org, berliner, page_for):
+    page = page_for(berliner, width=390, height=800)
+    offenders = {}
+    for name, url in _pages(busy_org).items():
+        page.goto(url)
+        found = page.evaluate(
+            """() => {
+                const width = document.documentElement.clientWidth;
+                const out = [];
+                if (document.documentElement.scrollWidth > width) out.push("the page");
+                // Controls past the right edge, unless inside a table's own scrolling box.
+                document.querySelectorAll("a, button, input, select, textarea, summary")
+                    .forEach((el) => {
+                        const box = el.getBoundingClientRect();
+                        if (!box.width || el.closest(".table-wrap")) return;
+                        if (box.right > width + 1) out.push(el.tagName + " " + el.textContent);
+                    });
+                return out;
+            }"""
+        )
+        if found:
+            offenders[name] = found
+    assert offenders == {}
