@@ -1,6 +1,7 @@
 import os
 import time
 import uuid
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import models
@@ -14,6 +15,12 @@ from media.models import MediaFile
 from organizations.models import Organization
 from postiz.timezones import validate_timezone
 from posts.states import State
+
+# The dates a post may be given, in UTC: from 2000 up to (not including) 2100. The
+# extremes cannot even be read back: 9999-12-31 23:59 in Etc/GMT+12 is in the year 10000 in
+# UTC, past what Python's datetime holds, and every page showing such a post would fail.
+EARLIEST_DATE = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_DATE = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 def new_item_key() -> uuid.UUID:
@@ -152,6 +159,11 @@ class Post(models.Model):
             models.CheckConstraint(
                 condition=~Q(state="scheduled") | Q(publish_at__isnull=False),
                 name="posts_post_scheduled_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(publish_at__isnull=True)
+                | Q(publish_at__gte=EARLIEST_DATE, publish_at__lt=LATEST_DATE),
+                name="posts_post_publish_at_in_range",
             ),
         ]
         indexes = [

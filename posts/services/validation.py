@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -23,7 +23,7 @@ from integrations.providers.base import Draft, DraftItem, Issue, MediaItem
 from media.models import MediaFile
 from organizations.models import Organization
 from postiz.timezones import validate_timezone
-from posts.models import PostGroup, Tag
+from posts.models import EARLIEST_DATE, LATEST_DATE, PostGroup, Tag
 from posts.services.queue import next_free_slot
 
 # Issues that concern the whole group (no channel chosen, a date in the past) are keyed
@@ -36,12 +36,9 @@ ACTIONS = ("draft", "schedule", "now", "queue")
 PAST_GRACE = timedelta(minutes=1)
 MAX_ITEMS = 25
 MAX_DELAY_MINUTES = 7 * 24 * 60
-# The dates a post may be given, in UTC: from 2000 up to (not including) 2100. A date far
-# outside is a typing mistake, and the extremes cannot even be converted: 9999-12-31 23:59
-# in Etc/GMT+12 is in the year 10000 in UTC, past what Python's datetime holds, and every
-# page showing such a post would fail. Repeats stop at the same bound.
-EARLIEST_DATE = datetime(2000, 1, 1, tzinfo=UTC)
-LATEST_DATE = datetime(2100, 1, 1, tzinfo=UTC)
+# The dates a post may be given are EARLIEST_DATE to LATEST_DATE (posts.models, where the
+# database holds every row to them): a date far outside is a typing mistake. Repeats stop
+# at the same bound.
 DATE_RANGE_TEXT = "from 2000-01-01 to 2099-12-31"
 
 # Issues that stop even a draft from being saved: things that do not exist. A draft may

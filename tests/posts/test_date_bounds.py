@@ -186,3 +186,36 @@ def test_rescheduling_refuses_a_date_past_2099(org, owner):
     post = make_post(channel(org), "Hello", due=datetime(2030, 1, 1, 9, tzinfo=UTC))
     with pytest.raises(ValidationError, match=RANGE):
         post_reschedule(post=post, actor=owner, publish_at=datetime(2100, 1, 1, tzinfo=UTC))
+
+
+# -- The database holds every post to the range ---------------------------------------------
+def test_the_database_refuses_a_post_dated_outside_2000_to_2099(org):
+    from django.db import IntegrityError, transaction
+
+    post = make_post(channel(org), "hi")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Post.objects.filter(pk=post.pk).update(publish_at=datetime(2100, 1, 1, tzinfo=UTC))
+
+
+def test_a_post_saved_with_a_far_date_before_the_rule_is_opened_again_as_an_undated_draft(
+    org, editor, client_for
+):
+    import importlib
+
+    from django.db import connection
+
+    post = make_post(channel(org), "Written long ago")
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("ALTER TABLE posts_post DROP CONSTRAINT posts_post_publish_at_in_range")
+        cursor.execute(
+            "UPDATE posts_post SET publish_at = '10000-01-01T11:59:00Z' WHERE id = %s", [post.pk]
+        )
+        migration = importlib.import_module("posts.migrations.0007_publish_dates_in_range")
+        cursor.execute(migration.UNDATE_FAR_POSTS)
+    post = Post.objects.get(pk=post.pk)  # readable again: it used to fail right here
+    assert (post.state, post.publish_at) == (State.DRAFT, None)
+    assert "Pick a new date" in post.error_message
+    assert post.items.get().content == "Written long ago"
+    edit = client_for(editor).get(url(org, "edit", post.group_id))
+    assert edit.status_code == 200
