@@ -31,6 +31,7 @@ urlpatterns = [
     _route(f"channels/{_ID}", v.ChannelDetail, "native_channel"),
     _route(f"channels/{_ID}/next-slot", v.ChannelNextSlot, "native_channel_next_slot"),
     _route(f"channels/{_ID}/settings-schema", v.ChannelSettingsSchema, "native_channel_schema"),
+    _route(f"channels/{_ID}/tools/(?P<name>[^/]+)", v.ChannelTool, "native_channel_tool"),
     _route("customers", v.Customers, "native_customers"),
     _route("groups", v.Groups, "native_groups"),
     _route(f"groups/{_ID}", v.GroupDetail, "native_group"),

@@ -47,6 +47,8 @@ from integrations.providers.base import (
     PublishRequest,
     PublishResult,
     RemoteRef,
+    Tool,
+    ToolInput,
     json_object,
     retry_after_seconds,
 )
@@ -164,6 +166,13 @@ class BlueskyProvider(Provider):
         "video": "https://video.bsky.app",
     }
     settings_fields = ()
+    tools = (
+        Tool(
+            "mention",
+            "Find accounts to mention: handle, DID, name and avatar, from a name or a handle.",
+            (ToolInput("query", description="A name or handle, e.g. alice.bsky.social"),),
+        ),
+    )
     redact_patterns = (
         r"eyJ[\w-]+\.[\w-]+\.[\w-]*",  # JWTs
         r"\b[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}\b",  # app passwords
@@ -604,6 +613,39 @@ class BlueskyProvider(Provider):
                 return None  # not a Bluesky handle: leave it as plain text
             raise
         return self.read_json(response).get("did")
+
+    # -- look-up tools ------------------------------------------------------------------
+    def mention(self, channel: Channel, *, query: str) -> list[dict]:
+        query = query.lstrip("@")
+        token = channel.credentials["access_jwt"]
+        try:
+            # The PDS hands app.bsky.* reads to its AppView.
+            response = self.request(
+                "GET",
+                self._pds(channel) + "/xrpc/app.bsky.actor.searchActorsTypeahead",
+                phase=Phase.READ,
+                params={"q": query, "limit": 10},
+                headers=self.bearer(token),
+            )
+            actors = self.read_json(response).get("actors") or []
+        except ProviderError as error:
+            refused = (ErrorKind.AUTH_EXPIRED, ErrorKind.AUTH_REVOKED, ErrorKind.RATE_LIMITED)
+            if error.kind in refused or "." not in query:
+                raise
+            # A PDS without an AppView cannot search, but it resolves an exact handle.
+            did = self._resolve_handle(query, channel)
+            actors = [{"did": did, "handle": query.lower()}] if did else []
+        return [
+            {
+                "id": actor["did"],
+                "name": actor.get("displayName") or actor.get("handle") or actor["did"],
+                "username": actor.get("handle") or "",
+                "picture": actor.get("avatar") or "",
+                "url": f"{self.endpoint('web')}/profile/{actor.get('handle') or actor['did']}",
+            }
+            for actor in actors
+            if isinstance(actor, dict) and actor.get("did")
+        ]
 
     # -- validation ---------------------------------------------------------------------
     def validate_item(self, index: int, item: DraftItem, channel: Channel | None) -> list[Issue]:

@@ -28,6 +28,7 @@ from integrations.providers.base import (
     PublishResult,
     RemoteRef,
     SettingField,
+    Tool,
     json_object,
     retry_after_seconds,
 )
@@ -231,6 +232,13 @@ class DiscordWebhookProvider(DiscordBase):
             help_text="Each post opens a new forum thread titled with its first line.",
         ),
     )
+    tools = (
+        Tool(
+            "channels",
+            "The channel this webhook posts to (a webhook is bound to one channel, chosen "
+            "when it was made in Discord).",
+        ),
+    )
 
     def credential_fields(self) -> list[CredentialField]:
         return [
@@ -298,6 +306,26 @@ class DiscordWebhookProvider(DiscordBase):
         grant = self.authenticate({"webhook_url": channel.credentials.get("webhook_url", "")})
         return self.accounts(grant)[0]
 
+    def channels(self, channel: Channel) -> list[dict]:
+        response = self.request(
+            "GET",
+            self._webhook_endpoint(channel.credentials.get("webhook_url", "")),
+            phase=Phase.READ,
+        )
+        hook = json_object(response)
+        channel_id = str(hook.get("channel_id") or channel.meta.get("channel_id") or "")
+        if not channel_id:
+            return []
+        guild_id = str(hook.get("guild_id") or channel.meta.get("guild_id") or "")
+        return [
+            {
+                "id": channel_id,
+                "name": hook.get("name") or "Discord webhook",
+                "guildId": guild_id,
+                "url": f"https://discord.com/channels/{guild_id}/{channel_id}" if guild_id else "",
+            }
+        ]
+
     def publish(self, channel: Channel, request: PublishRequest) -> PublishResult:
         prefs = channel.preferences or {}
         payload: dict = {"content": request.text, "allowed_mentions": {"parse": []}}
@@ -356,6 +384,13 @@ class DiscordBotProvider(DiscordBase):
     refresh_ahead = 0
     scopes = ("bot",)
     required_settings = ("DISCORD_CLIENT_ID", "DISCORD_CLIENT_SECRET", "DISCORD_BOT_TOKEN")
+    tools = (
+        Tool(
+            "channels",
+            "The text and announcement channels of the bot's Discord server: id (for the "
+            "channel setting), name and type.",
+        ),
+    )
 
     def _bot_headers(self) -> dict:
         return {"Authorization": f"Bot {self.setting('DISCORD_BOT_TOKEN')}"}
@@ -426,6 +461,23 @@ class DiscordBotProvider(DiscordBase):
                 )
             )
         return found
+
+    def channels(self, channel: Channel) -> list[dict]:
+        guild = {
+            "guild_id": channel.meta.get("guild_id", ""),
+            "guild_name": channel.meta.get("guild_name", ""),
+        }
+        if not guild["guild_id"]:
+            return []
+        return [
+            {
+                "id": account.external_id,
+                "name": account.username or account.name,
+                "type": account.meta.get("channel_type", "text"),
+                "url": account.profile_url,
+            }
+            for account in self.accounts(Grant(credentials={}, meta=guild))
+        ]
 
     @staticmethod
     def nonce_for(request: PublishRequest) -> str:

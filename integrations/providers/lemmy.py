@@ -29,6 +29,8 @@ from integrations.providers.base import (
     PublishResult,
     RemoteRef,
     SettingField,
+    Tool,
+    ToolInput,
     json_object,
     retry_after_seconds,
 )
@@ -152,6 +154,14 @@ class LemmyProvider(Provider):
         ),
     )
     redact_patterns = (r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+",)
+    tools = (
+        Tool(
+            "subreddits",
+            "Search Lemmy communities by keyword: id, name (the subreddit setting's "
+            "subreddit), title and subscribers.",
+            (ToolInput("word", description="Words to search communities for"),),
+        ),
+    )
 
     # -- errors -------------------------------------------------------------------------
     def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
@@ -474,6 +484,38 @@ class LemmyProvider(Provider):
             ),
             raw={"comments": done},
         )
+
+    # -- look-up tools ------------------------------------------------------------------
+    def subreddits(self, channel: Channel, *, word: str) -> list[dict]:
+        origin = channel.meta["instance"]
+        body = self.request(
+            "GET",
+            f"{origin}/api/v3/search",
+            phase=Phase.READ,
+            params={"q": word, "type_": "Communities", "sort": "TopAll", "limit": "10"},
+            headers=self._auth(channel.credentials["jwt"]),
+        ).json()
+        found = []
+        for view in body.get("communities") or []:
+            community = (view.get("community") or {}) if isinstance(view, dict) else {}
+            if not community.get("id") or community.get("removed") or community.get("deleted"):
+                continue
+            name = community.get("name") or ""
+            host = urlsplit(community.get("actor_id") or "").netloc
+            if not community.get("local", True) and host:
+                name = f"{name}@{host}"  # a remote community is known here by name@host
+            found.append(
+                {
+                    "id": str(community["id"]),
+                    "name": name,
+                    "subreddit": name,
+                    "title": community.get("title") or name,
+                    "subscribers": (view.get("counts") or {}).get("subscribers"),
+                    "nsfw": bool(community.get("nsfw")),
+                    "url": community.get("actor_id") or "",
+                }
+            )
+        return found
 
     # -- reconciliation -----------------------------------------------------------------
     def find_existing(self, channel: Channel, request: PublishRequest) -> RemoteRef | None:

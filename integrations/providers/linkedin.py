@@ -30,6 +30,7 @@ from integrations.providers.base import (
     PublishResult,
     RemoteRef,
     SettingField,
+    Tool,
     expiry_after,
     json_object,
     split_scopes,
@@ -606,6 +607,13 @@ class LinkedInPageProvider(LinkedInProvider):
         "rw_organization_admin",
     )
     write_scope = "w_organization_social"
+    tools = (
+        Tool(
+            "companies",
+            "The LinkedIn Pages (organizations) this member administers: id, name, "
+            "vanity name and address.",
+        ),
+    )
 
     def accounts(self, grant: Grant) -> list[Account]:
         """One account per organization the member administers (approved role)."""
@@ -650,3 +658,16 @@ class LinkedInPageProvider(LinkedInProvider):
 
     def author_urn(self, channel: Channel) -> str:
         return channel.meta.get("urn") or f"urn:li:organization:{channel.external_id}"
+
+    # -- look-up tools ------------------------------------------------------------------
+    def companies(self, channel: Channel) -> list[dict]:
+        return [
+            {
+                "id": account.external_id,
+                "name": account.name,
+                "vanityName": account.username,
+                "urn": account.meta.get("urn", ""),
+                "url": account.profile_url,
+            }
+            for account in self.accounts(Grant(credentials=channel.credentials))
+        ]

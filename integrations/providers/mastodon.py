@@ -31,6 +31,8 @@ from integrations.providers.base import (
     PublishRequest,
     PublishResult,
     RemoteRef,
+    Tool,
+    ToolInput,
     json_object,
 )
 
@@ -128,6 +130,14 @@ class MastodonProvider(Provider):
     # api: only the instance suggested in the connect form; each channel has its own.
     endpoints = {"api": "https://mastodon.social"}
     settings_fields = ()
+    tools = (
+        Tool(
+            "mention",
+            "Find accounts to mention: @handle, name and profile, from a name or a handle "
+            "(user@server finds accounts of other servers too).",
+            (ToolInput("query", description="A name or handle, e.g. alice or alice@example"),),
+        ),
+    )
     # Polling media that is still being processed (the only waiting a provider does).
     media_poll_attempts = 15
     media_poll_interval = 2.0
@@ -437,6 +447,42 @@ class MastodonProvider(Provider):
                 continue
             return _ref(status)
         return None
+
+    # -- look-up tools ------------------------------------------------------------------
+    def mention(self, channel: Channel, *, query: str) -> list[dict]:
+        origin = self._origin(channel)
+        query = query.lstrip("@")
+        # Looking up a user@server handle asks that server (WebFinger); a bare name
+        # searches what this server already knows.
+        remote = "@" in query
+        response = self.request(
+            "GET",
+            f"{origin}/api/v1/accounts/search",
+            phase=Phase.READ,
+            params={"q": query, "limit": 10, "resolve": "true" if remote else "false"},
+            headers=self.bearer(channel.credentials["access_token"]),
+        )
+        try:
+            accounts = response.json()
+        except ValueError:
+            accounts = None
+        host = urlsplit(origin).netloc
+        found = []
+        for account in accounts if isinstance(accounts, list) else []:
+            if not isinstance(account, dict) or not account.get("id"):
+                continue
+            acct = account.get("acct") or account.get("username") or ""
+            handle = acct if "@" in acct else f"{acct}@{host}"
+            found.append(
+                {
+                    "id": str(account["id"]),
+                    "name": account.get("display_name") or account.get("username") or acct,
+                    "username": f"@{handle}",
+                    "picture": account.get("avatar") or "",
+                    "url": account.get("url") or "",
+                }
+            )
+        return found
 
     # -- validation ---------------------------------------------------------------------
     def count_text(self, text: str, channel: Channel | None = None) -> int:

@@ -37,6 +37,8 @@ from integrations.providers.base import (
     PublishResult,
     RemoteRef,
     SettingField,
+    Tool,
+    ToolInput,
     expiry_after,
     json_object,
     retry_after_seconds,
@@ -137,6 +139,20 @@ class RedditProvider(Provider):
             required=True,
             help_text="One submission per entry: subreddit, title, type (self, link or media: "
             "the post's one image), url, flair.",
+        ),
+    )
+    tools = (
+        Tool(
+            "subreddits",
+            "Search subreddits by keyword: name, title, subscribers and the post types each "
+            "accepts.",
+            (ToolInput("word", description="Words to search subreddits for"),),
+        ),
+        Tool(
+            "restrictions",
+            "What a subreddit accepts: its post types (allow), whether a flair is required "
+            "(is_flair_required) and its flairs ({id, name}) for the subreddit setting.",
+            (ToolInput("subreddit", description='The subreddit, as "/r/name" or "name"'),),
         ),
     )
     lookup_count = 25
@@ -550,6 +566,90 @@ class RedditProvider(Provider):
             first = done["0"]
             return RemoteRef(id=first["name"], url=first["url"], extra={"subreddit": first["sr"]})
         return None
+
+    # -- look-up tools ------------------------------------------------------------------
+    @staticmethod
+    def _allowed(about: dict) -> list[str]:
+        """The post types (self, link, media) a subreddit's settings accept."""
+        kinds = about.get("submission_type") or "any"
+        allowed = [k for k in ("self", "link") if kinds in ("any", k)]
+        if about.get("allow_images"):
+            allowed.append("media")
+        return allowed
+
+    def subreddits(self, channel: Channel, *, word: str) -> list[dict]:
+        response = self._api(
+            channel.credentials["access_token"],
+            "GET",
+            "/subreddits/search",
+            Phase.READ,
+            params={"q": word, "limit": 10, "raw_json": 1, "include_over_18": "on"},
+        )
+        listing = (self.read_json(response).get("data") or {}).get("children") or []
+        found = []
+        for child in listing:
+            if not isinstance(child, dict) or child.get("kind") != "t5":
+                continue
+            about = child.get("data") or {}
+            name = about.get("display_name") or ""
+            # Private communities and user profiles cannot take this account's posts.
+            if not name or about.get("subreddit_type") in ("private", "user"):
+                continue
+            found.append(
+                {
+                    "id": str(about.get("id") or name),
+                    "name": f"r/{name}",
+                    "subreddit": name,
+                    "title": about.get("title") or "",
+                    "subscribers": about.get("subscribers"),
+                    "access": about.get("subreddit_type") or "public",
+                    "over18": bool(about.get("over18")),
+                    "allow": self._allowed(about),
+                    "url": f"https://www.reddit.com/r/{name}/",
+                }
+            )
+        return found
+
+    def restrictions(self, channel: Channel, *, subreddit: str) -> dict:
+        name = clean_subreddit(subreddit)
+        if not re.fullmatch(r"[A-Za-z0-9_]{2,21}", name):
+            raise ProviderError(
+                ErrorKind.NOT_FOUND, f"{subreddit} is not a subreddit name.", field="subreddit"
+            )
+        token = channel.credentials["access_token"]
+        about = self.read_json(
+            self._api(token, "GET", f"/r/{name}/about", Phase.READ, params={"raw_json": 1})
+        )
+        if about.get("kind") != "t5":
+            # Reddit answers an unknown subreddit with a search listing, not an error.
+            raise ProviderError(
+                ErrorKind.NOT_FOUND, f"Reddit has no subreddit r/{name}.", field="subreddit"
+            )
+        details = about.get("data") or {}
+        requirements = self.read_json(
+            self._api(token, "GET", f"/api/v1/{name}/post_requirements", Phase.READ)
+        )
+        try:
+            response = self._api(token, "GET", f"/r/{name}/api/link_flair_v2", Phase.READ)
+            flairs = response.json()
+        except ProviderError as error:
+            # A subreddit without post flairs answers 403 (or 404): it has none to offer.
+            if error.kind not in (ErrorKind.PERMISSION_DENIED, ErrorKind.NOT_FOUND):
+                raise
+            flairs = []
+        except ValueError:
+            flairs = []
+        return {
+            "subreddit": f"/r/{details.get('display_name') or name}",
+            "title": details.get("title") or "",
+            "allow": self._allowed(details),
+            "is_flair_required": bool(requirements.get("is_flair_required")),
+            "flairs": [
+                {"id": str(f.get("id")), "name": f.get("text") or ""}
+                for f in (flairs if isinstance(flairs, list) else [])
+                if isinstance(f, dict) and f.get("id") and not f.get("mod_only")
+            ],
+        }
 
     # -- HTTP -----------------------------------------------------------------------------
     def _api(self, token: str, method: str, path: str, phase: Phase, **kwargs):

@@ -26,6 +26,7 @@ from integrations.providers.base import (
     PublishResult,
     RemoteRef,
     SettingField,
+    Tool,
     expiry_after,
     json_object,
     retry_after_seconds,
@@ -114,6 +115,13 @@ class SlackProvider(Provider):
     endpoints = {"auth": "https://slack.com/oauth/v2", "api": "https://slack.com/api"}
     # The public API sends ``channel``; it may name another channel of the same workspace.
     settings_fields = (SettingField("channel", "string", label="Channel"),)
+    tools = (
+        Tool(
+            "channels",
+            "The workspace's public channels the app can post to: id (for the channel "
+            "setting) and name.",
+        ),
+    )
     redact_patterns = (r"xox[a-z]-[A-Za-z0-9-]+", r"/upload/v1/[A-Za-z0-9_-]+")
 
     # -- errors -------------------------------------------------------------------------
@@ -256,11 +264,9 @@ class SlackProvider(Provider):
         grant.meta = {k: v for k, v in grant.meta.items() if v} or dict(channel.meta)
         return grant
 
-    def accounts(self, grant: Grant) -> list[Account]:
-        token = grant.credentials["access_token"]
-        team_id = grant.meta.get("team_id", "")
-        team_name = grant.meta.get("team_name", "")
-        found: list[Account] = []
+    def _conversations(self, token: str) -> list[dict]:
+        """The workspace's public, unarchived channels (conversations.list, paged)."""
+        found: list[dict] = []
         cursor = ""
         for _ in range(MAX_CHANNEL_PAGES):
             params = {"types": "public_channel", "exclude_archived": "true", "limit": "200"}
@@ -273,12 +279,31 @@ class SlackProvider(Provider):
                 params=params,
                 headers=self.bearer(token),
             ).json()
-            for item in body.get("channels") or []:
-                found.append(self._account(team_id, team_name, item))
+            found += [c for c in body.get("channels") or [] if isinstance(c, dict) and c.get("id")]
             cursor = (body.get("response_metadata") or {}).get("next_cursor") or ""
             if not cursor:
                 break
         return found
+
+    def accounts(self, grant: Grant) -> list[Account]:
+        team_id = grant.meta.get("team_id", "")
+        team_name = grant.meta.get("team_name", "")
+        return [
+            self._account(team_id, team_name, item)
+            for item in self._conversations(grant.credentials["access_token"])
+        ]
+
+    # -- look-up tools ------------------------------------------------------------------
+    def channels(self, channel: Channel) -> list[dict]:
+        return [
+            {
+                "id": item["id"],
+                "name": item.get("name") or item["id"],
+                "member": bool(item.get("is_member")),
+                "members": item.get("num_members"),
+            }
+            for item in self._conversations(channel.credentials["access_token"])
+        ]
 
     @staticmethod
     def _account(team_id: str, team_name: str, item: dict) -> Account:

@@ -35,6 +35,7 @@ from integrations.providers.base import (
     PublishResult,
     RemoteRef,
     SettingField,
+    Tool,
     json_object,
     retry_after_seconds,
 )
@@ -91,6 +92,14 @@ class TelegramProvider(Provider):
         SettingField("link_preview", "bool", label="Show link previews", default=True),
     )
     redact_patterns = (r"bot\d+:[A-Za-z0-9_-]+", r"\b\d{5,15}:[A-Za-z0-9_-]{30,50}\b")
+    tools = (
+        Tool(
+            "chats",
+            "The channels and groups this bot can post to: the connected one, and those it "
+            "was recently added to (Telegram lets bots see only recent updates).",
+        ),
+    )
+    max_tool_chats = 20
 
     # -- errors -------------------------------------------------------------------------
     def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
@@ -303,6 +312,73 @@ class TelegramProvider(Provider):
             {"bot_token": channel.credentials.get("bot_token", ""), "chat": self._chat(channel)}
         )
         return self.accounts(grant)[0]
+
+    # -- look-up tools ------------------------------------------------------------------
+    def _recent_chats(self, token: str) -> dict[str, dict]:
+        """Group and channel chats seen in the bot's pending updates, by id; chats it was
+        removed from are left out. Reading updates without an offset confirms none of
+        them, so whatever else reads them still gets them."""
+        try:
+            updates = self._call(token, "getUpdates", Phase.READ, json={"timeout": 0})
+        except ProviderError as error:
+            # A bot with a webhook cannot read updates (409): only the connected chat.
+            if error.kind != ErrorKind.CONTENT_REJECTED:
+                raise
+            return {}
+        chats: dict[str, dict] = {}
+        for update in updates if isinstance(updates, list) else []:
+            if not isinstance(update, dict):
+                continue
+            for kind in ("my_chat_member", "channel_post", "message", "edited_channel_post"):
+                event = update.get(kind)
+                if not isinstance(event, dict) or not isinstance(event.get("chat"), dict):
+                    continue
+                chat = event["chat"]
+                if chat.get("type") not in ("channel", "group", "supergroup"):
+                    continue
+                status = (event.get("new_chat_member") or {}).get("status")
+                if status in ("left", "kicked"):
+                    chats.pop(str(chat.get("id")), None)
+                else:
+                    chats[str(chat.get("id"))] = chat
+        return chats
+
+    def chats(self, channel: Channel) -> list[dict]:
+        token = channel.credentials["bot_token"]
+        me = self._call(token, "getMe", Phase.READ)
+        connected = self._chat(channel)
+        candidates = {connected: None, **self._recent_chats(token)}
+        found = []
+        for chat_id, chat in list(candidates.items())[: self.max_tool_chats]:
+            try:
+                if chat is None:
+                    chat = self._call(token, "getChat", Phase.READ, json={"chat_id": chat_id})
+                member = self._call(
+                    token,
+                    "getChatMember",
+                    Phase.READ,
+                    json={"chat_id": chat["id"], "user_id": me["id"]},
+                )
+                self._check_membership(chat, member, me)
+            except ProviderError as error:
+                if error.kind not in (
+                    ErrorKind.NOT_FOUND,
+                    ErrorKind.PERMISSION_DENIED,
+                    ErrorKind.CONTENT_REJECTED,
+                ):
+                    raise
+                continue  # gone, or the bot may not post there
+            username = chat.get("username") or ""
+            found.append(
+                {
+                    "id": str(chat["id"]),
+                    "name": chat.get("title") or (f"@{username}" if username else str(chat["id"])),
+                    "type": chat.get("type", ""),
+                    "username": f"@{username}" if username else "",
+                    "connected": str(chat["id"]) == connected or f"@{username}" == connected,
+                }
+            )
+        return found
 
     # -- validation ---------------------------------------------------------------------
     def validate(self, draft: Draft, channel: Channel | None = None) -> list[Issue]:

@@ -26,6 +26,8 @@ from integrations.providers.base import (
     PublishResult,
     RemoteRef,
     SettingField,
+    Tool,
+    ToolInput,
     expiry_after,
     json_object,
     retry_after_seconds,
@@ -75,7 +77,15 @@ class XProvider(Provider):
     lookup = "by-content"
     refresh_ahead = 600
     max_concurrency = 10
-    scopes = ("tweet.read", "tweet.write", "users.read", "offline.access", "media.write")
+    # list.read: the lists tool (the account's own lists).
+    scopes = (
+        "tweet.read",
+        "tweet.write",
+        "users.read",
+        "offline.access",
+        "media.write",
+        "list.read",
+    )
     # A confidential client also needs X_CLIENT_SECRET (sent as HTTP Basic); a public
     # client (no secret) sends its client_id in the form instead.
     required_settings = ("X_CLIENT_ID",)
@@ -104,6 +114,15 @@ class XProvider(Provider):
         SettingField("article_cover", "object", label="Article cover"),
         SettingField("made_with_ai", "bool", label="Made with AI"),
         SettingField("paid_partnership", "bool", label="Paid partnership"),
+    )
+    tools = (
+        Tool("lists", "The X lists this account owns: id, name, description, members."),
+        Tool(
+            "communities",
+            "Search X Communities by keyword. Put a community's url in the community "
+            "setting to post there.",
+            (ToolInput("word", description="Words to search community names for"),),
+        ),
     )
     preference_fields = (
         SettingField(
@@ -319,6 +338,53 @@ class XProvider(Provider):
 
     def _ref(self, post_id: str) -> RemoteRef:
         return RemoteRef(id=post_id, url=f"https://x.com/i/web/status/{post_id}")
+
+    # -- look-up tools ------------------------------------------------------------------
+    def lists(self, channel: Channel) -> list[dict]:
+        response = self.request(
+            "GET",
+            self.url("api", f"/2/users/{channel.external_id}/owned_lists"),
+            phase=Phase.READ,
+            params={"max_results": 100, "list.fields": "description,private,member_count"},
+            headers=self.bearer(channel.credentials["access_token"]),
+        )
+        return [
+            {
+                "id": str(item.get("id")),
+                "name": item.get("name", ""),
+                "description": item.get("description", ""),
+                "private": bool(item.get("private", False)),
+                "memberCount": item.get("member_count"),
+                "url": f"https://x.com/i/lists/{item.get('id')}",
+            }
+            for item in self.read_json(response).get("data") or []
+            if isinstance(item, dict) and item.get("id")
+        ]
+
+    def communities(self, channel: Channel, *, word: str) -> list[dict]:
+        response = self.request(
+            "GET",
+            self.url("api", "/2/communities/search"),
+            phase=Phase.READ,
+            params={
+                "query": word,
+                "max_results": 10,
+                "community.fields": "description,member_count,access,join_policy",
+            },
+            headers=self.bearer(channel.credentials["access_token"]),
+        )
+        return [
+            {
+                "id": str(item.get("id")),
+                "name": item.get("name", ""),
+                "description": item.get("description", ""),
+                "memberCount": item.get("member_count"),
+                "access": item.get("access", ""),
+                "url": f"https://x.com/i/communities/{item.get('id')}",
+            }
+            for item in self.read_json(response).get("data") or []
+            if isinstance(item, dict) and item.get("id")
+        ]
 
     # -- media --------------------------------------------------------------------------
     def _upload_all(self, token: str, request: PublishRequest) -> list[str]:

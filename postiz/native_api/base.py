@@ -41,6 +41,11 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class BadGateway(exceptions.APIException):
+    status_code = 502
+    default_code = "network_error"
+
+
 class PreconditionFailed(exceptions.APIException):
     status_code = 412
     default_code = "precondition_failed"

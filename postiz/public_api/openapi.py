@@ -41,7 +41,6 @@ INT = {"type": "integer"}
 BOOL = {"type": "boolean"}
 TS = {"type": "string", "format": "date-time", "example": "2030-01-15T12:00:00.000Z"}
 MSG = _ref("CompatMessage")
-ANY_LIST = {"type": "array"}
 
 SCHEMAS = {
     "CompatMessage": _obj({"msg": STR}),
@@ -113,6 +112,21 @@ SCHEMAS = {
             }
         )
     ),
+    "CompatTool": _obj(
+        {
+            "methodName": STR,
+            "description": STR,
+            "dataSchema": _list(
+                _obj(
+                    {
+                        "key": STR,
+                        "type": {"type": "string", "enum": ["string", "number", "boolean"]},
+                        "description": STR,
+                    }
+                )
+            ),
+        }
+    ),
     "CompatPostsCreate": _obj(
         {
             "type": {"type": "string", "enum": ["draft", "schedule", "now", "update"]},
@@ -172,6 +186,7 @@ class CompatRoute:
     query: list = field(default_factory=list)
     errors: dict = field(default_factory=dict)  # other statuses → body schema
     content_type: str = "application/json"
+    notes: str = ""  # more than the summary says, for the operation's description
 
     @property
     def status(self) -> str:
@@ -213,8 +228,19 @@ ROUTES = (
         "GET",
         "/integration-settings/{id}",
         "channels:read",
-        "A channel's rules, length limit, settings schema and tools",
-        _obj({"output": _obj({"rules": STR, "maxLength": INT, "settings": {}, "tools": ANY_LIST})}),
+        "A channel's rules, length limit, settings schema and look-up tools",
+        _obj(
+            {
+                "output": _obj(
+                    {
+                        "rules": STR,
+                        "maxLength": INT,
+                        "settings": {},
+                        "tools": _list(_ref("CompatTool")),
+                    }
+                )
+            }
+        ),
         errors=NOT_FOUND,
     ),
     CompatRoute(
@@ -224,7 +250,17 @@ ROUTES = (
         "Run one of a channel's look-up tools",
         _obj({"output": {}}),
         body=_obj({"methodName": STR}, {"data": {"type": "object"}}),
-        errors={**NOT_FOUND, "409": MSG, "502": MSG},
+        errors={
+            **NOT_FOUND,
+            "409": MSG,
+            "502": _obj({"msg": STR}, {"detail": STR}),
+        },
+        notes="The tools are those integration-settings lists; `data` holds the tool's "
+        "inputs (its dataSchema) and the output is typically a list of `{id, name, ...}`. "
+        "The channel's token is refreshed first when it has expired. 404 `Integration not "
+        "found` or `Tool not found`; 400 for inputs that do not fit the dataSchema; 409 "
+        "when the channel needs reconnecting; 502 when the network refused or failed "
+        "(`detail` says what it answered).",
     ),
     CompatRoute(
         "POST",
@@ -411,7 +447,8 @@ def operation(route: CompatRoute) -> dict:
     op = {
         "operationId": f"compat_{route.method.lower()}_{name}",
         "summary": route.summary,
-        "description": f"Scope: `{scope}`. Also served under `/api/public/v1`.",
+        "description": f"Scope: `{scope}`. Also served under `/api/public/v1`."
+        + (f"\n\n{route.notes}" if route.notes else ""),
         "tags": [TAG],
         "security": [{SCHEME: []}],
         "parameters": parameters,

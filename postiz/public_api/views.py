@@ -22,6 +22,7 @@ from postiz.http import absolute_url
 from postiz.public_api import shapes
 from postiz.public_api.transport import (
     Call,
+    CompatError,
     fail,
     invalid,
     json_response,
@@ -229,21 +230,35 @@ def integration_settings(call: Call, public_id):
                 "rules": _rules(cls),
                 "maxLength": cls.text_limit or 0,
                 "settings": settings_schema(cls),
-                "tools": [],
+                "tools": [tool.describe() for tool in cls.tools],
             }
         }
     )
 
 
 def integration_trigger(call: Call, public_id):
+    from integrations import tools
+
     channel = _channel(call, public_id)
     data = call.data if isinstance(call.data, dict) else {}
     if not isinstance(data.get("methodName"), str) or not data["methodName"]:
         raise invalid("methodName must be a string")
-    if channel.status == Integration.Status.NEEDS_RECONNECT:
-        raise fail(409, "Channel disconnected due to expired token")
-    # No provider here offers lookup tools yet.
-    raise fail(404, "Tool not found")
+    try:
+        output = tools.integration_run_tool(
+            integration=channel, name=data["methodName"], data=data.get("data")
+        )
+    except tools.ToolNotFound:
+        raise fail(404, "Tool not found") from None
+    except tools.ToolInputError as error:
+        raise invalid(*error.messages) from None
+    except tools.ChannelDisconnected:
+        raise fail(409, "Channel disconnected due to expired token") from None
+    except tools.ToolFailed as error:
+        # The contract's text, and what the network said for the person reading it.
+        raise CompatError(
+            json_response({"msg": "Unexpected error", "detail": error.message}, 502)
+        ) from None
+    return json_response({"output": output}, 201)
 
 
 def find_slot(call: Call, public_id):

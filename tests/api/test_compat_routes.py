@@ -95,7 +95,7 @@ def test_integration_settings_publish_a_json_schema(api, x_channel, channel):
     body = api.get(f"/public/v1/integration-settings/{x_channel.public_id}").json()["output"]
     assert isinstance(body["rules"], str) and body["maxLength"] == 280
     assert body["settings"]["properties"]["who_can_reply_post"]["enum"]
-    assert body["tools"] == []
+    assert [tool["methodName"] for tool in body["tools"]] == ["lists", "communities"]
     plain = api.get(f"/public/v1/integration-settings/{channel.public_id}").json()["output"]
     assert isinstance(plain["settings"], (dict, str))
 

@@ -14,6 +14,7 @@ works whichever module holds X:
 - ``http``: USER_AGENT, TIMEOUT, UPLOAD_TIMEOUT, json_object, split_scopes, expiry_after,
   retry_after_seconds
 - ``redaction``: RedactSecrets (the urllib3 log filter)
+- ``tools``: Tool, ToolInput, ToolInputError (look-up tools a provider declares)
 - ``provider``: Provider
 """
 
@@ -44,6 +45,7 @@ from integrations.providers.base.http import (
 )
 from integrations.providers.base.provider import Provider, logger
 from integrations.providers.base.redaction import RedactSecrets
+from integrations.providers.base.tools import Tool, ToolInput, ToolInputError
 
 __all__ = [
     "TIMEOUT",
@@ -67,6 +69,9 @@ __all__ = [
     "RedactSecrets",
     "RemoteRef",
     "SettingField",
+    "Tool",
+    "ToolInput",
+    "ToolInputError",
     "expiry_after",
     "json_object",
     "logger",

@@ -40,6 +40,7 @@ from integrations.providers.base.http import (
     retry_after_seconds,
 )
 from integrations.providers.base.redaction import _redaction
+from integrations.providers.base.tools import Tool
 from postiz.ssrf import UnsafeURL, check_url, guarded_session
 
 logger = logging.getLogger("postiz.providers")
@@ -77,10 +78,16 @@ class Provider:
     # The network's name where display_name names a variant ("LinkedIn Page"); defaults
     # to display_name.
     network_name: ClassVar[str] = ""
+    # What can be looked up on the network with a channel's credentials (base.tools).
+    tools: ClassVar[tuple[Tool, ...]] = ()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         _redaction.add(cls.redact_patterns)
+        for tool in cls.tools:
+            # A declared tool without its method would only fail when someone calls it.
+            if not callable(getattr(cls, tool.method_name, None)):
+                raise TypeError(f"{cls.__name__} declares tool {tool.name} without a method")
 
     def __init__(self):
         self.session = requests.Session()
@@ -132,6 +139,23 @@ class Provider:
         if self.analytics != "none":
             caps.append(f"analytics={self.analytics}")
         return caps
+
+    # -- look-up tools -------------------------------------------------------------------
+    @classmethod
+    def tool(cls, name: str) -> Tool | None:
+        """The declared tool clients call ``name``, or None."""
+        return next((t for t in cls.tools if t.name == name), None)
+
+    def run_tool(self, channel: Channel, name: str, data: Any) -> Any:
+        """Run a declared tool with the channel's credentials.
+
+        Raises LookupError for an unknown tool, ToolInputError for inputs that do not fit
+        its schema, and ProviderError when the network refuses."""
+        tool = self.tool(name)
+        if tool is None:
+            raise LookupError(f"{self.identifier} has no tool {name!r}")
+        values = tool.clean(data)
+        return getattr(self, tool.method_name)(channel, **values)
 
     # -- connecting ---------------------------------------------------------------------
     def authorization_url(

@@ -10,6 +10,7 @@ from postiz.native_api.views.channels import (
     ChannelNextSlot,
     Channels,
     ChannelSettingsSchema,
+    ChannelTool,
     Customers,
     Me,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "ChannelDetail",
     "ChannelNextSlot",
     "ChannelSettingsSchema",
+    "ChannelTool",
     "Channels",
     "Customers",
     "GroupDetail",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from rest_framework import status
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from integrations import selectors as channel_selectors
@@ -11,6 +12,8 @@ from organizations.models import ALL_SCOPES
 from postiz.api import iso_ms
 from postiz.native_api import serializers as s
 from postiz.native_api.base import (
+    BadGateway,
+    Conflict,
     NativeView,
     id_page,
 )
@@ -95,9 +98,50 @@ class ChannelSettingsSchema(NativeView):
         schema = settings_schema(cls) if cls else None
         if not isinstance(schema, dict):
             schema = {"type": "object", "properties": {}, "additionalProperties": True}
+        tools = [tool.describe() for tool in cls.tools] if cls else []
         return Response(
-            {"max_length": cls.text_limit if cls else None, "settings": schema, "tools": []}
+            {"max_length": cls.text_limit if cls else None, "settings": schema, "tools": tools}
         )
+
+
+class ChannelTool(NativeView):
+    """Run one of the channel's look-up tools (listed by settings-schema) with its
+    credentials; the body holds the tool's inputs."""
+
+    scopes = {"POST": "channels:read"}
+    creates = False  # a look-up creates nothing
+
+    @extend_schema(request={"application/json": {"type": "object"}})
+    def post(self, request, public_id, name):
+        from integrations import tools
+
+        row = _channel(self, public_id)
+        data = request.data
+        if not isinstance(data, dict):
+            raise exceptions.ValidationError(
+                {"non_field_errors": ["Send the tool's inputs as a JSON object."]}
+            )
+        try:
+            output = tools.integration_run_tool(integration=row, name=name, data=data)
+        except tools.ToolNotFound:
+            raise exceptions.NotFound(f"This channel's network has no tool {name}.") from None
+        except tools.ToolInputError as error:
+            raise exceptions.ValidationError(_by_input(error.messages)) from None
+        except tools.ChannelDisconnected as error:
+            raise Conflict(
+                f"The channel needs reconnecting: {error}", code="channel_disconnected"
+            ) from None
+        except tools.ToolFailed as error:
+            raise BadGateway(error.message) from None
+        return Response({"output": output})
+
+
+def _by_input(messages: list[str]) -> dict:
+    """Input problems keyed by the input they name ("word is required" → word)."""
+    found: dict[str, list[str]] = {}
+    for message in messages:
+        found.setdefault(message.split(" ", 1)[0], []).append(message)
+    return found
 
 
 class Customers(NativeView):

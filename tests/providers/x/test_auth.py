@@ -20,7 +20,7 @@ def test_authorization_url_asks_for_posting_scopes_with_pkce(provider, httpserve
         "response_type": ["code"],
         "client_id": ["x-client-id"],
         "redirect_uri": ["https://app.test/cb"],
-        "scope": ["tweet.read tweet.write users.read offline.access media.write"],
+        "scope": ["tweet.read tweet.write users.read offline.access media.write list.read"],
         "state": ["st4te"],
         "code_challenge": ["ch4llenge"],
         "code_challenge_method": ["S256"],

@@ -1,0 +1,123 @@
+"""Look-up tools: what a provider lets people (and Postiz clients) look up on its network
+with a channel's credentials, such as the subreddits to post to or the chats a bot can
+post in.
+
+A provider declares its tools as data (``Provider.tools``): each one names the method
+clients call (``methodName`` on the public API), says what it gives, lists its inputs and
+names the provider method that runs it. The method receives the channel and the checked
+inputs as keyword arguments, and returns plain JSON data, typically a list of
+``{"id", "name", ...}``; a network's refusal is raised as ``ProviderError`` like every
+other request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+INPUT_TYPES = ("string", "number", "boolean")
+
+
+class ToolInputError(ValueError):
+    """The inputs do not fit the tool's schema; ``messages`` says what to fix."""
+
+    def __init__(self, messages: list[str]):
+        super().__init__("; ".join(messages))
+        self.messages = messages
+
+
+@dataclass(frozen=True)
+class ToolInput:
+    """One input of a tool, as the public API's ``dataSchema`` describes it."""
+
+    key: str
+    type: str = "string"  # string, number, boolean
+    description: str = ""
+    required: bool = True
+    max_length: int = 200
+
+    def __post_init__(self):
+        if self.type not in INPUT_TYPES:
+            raise ValueError(f"tool input {self.key}: type must be one of {INPUT_TYPES}")
+
+    def clean(self, value: Any) -> tuple[Any, str]:
+        """(the value to pass on, "" or what is wrong with it)."""
+        if self.type == "string":
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                value = str(value)
+            if not isinstance(value, str):
+                return None, f"{self.key} must be a string"
+            value = value.strip()
+            if self.required and not value:
+                return None, f"{self.key} should not be empty"
+            if len(value) > self.max_length:
+                return None, f"{self.key} must be at most {self.max_length} characters"
+            return value, ""
+        if self.type == "number":
+            if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+                value = int(value)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                return None, f"{self.key} must be a number"
+            return value, ""
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            value = value.lower() == "true"
+        if not isinstance(value, bool):
+            return None, f"{self.key} must be a boolean"
+        return value, ""
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A look-up a provider offers: ``name`` is the public API's ``methodName``."""
+
+    name: str
+    description: str
+    inputs: tuple[ToolInput, ...] = ()
+    # The provider method that runs it; the tool's name when empty.
+    method: str = ""
+
+    @property
+    def method_name(self) -> str:
+        return self.method or self.name
+
+    def data_schema(self) -> list[dict]:
+        """The inputs as the public API lists them (``dataSchema``)."""
+        return [
+            {
+                "key": field.key,
+                "type": field.type,
+                "description": field.description + ("" if field.required else " (optional)"),
+            }
+            for field in self.inputs
+        ]
+
+    def describe(self) -> dict:
+        return {
+            "methodName": self.name,
+            "description": self.description,
+            "dataSchema": self.data_schema(),
+        }
+
+    def clean(self, data: Any) -> dict:
+        """The inputs this tool takes, checked; unknown keys are ignored (as everywhere on
+        the public API). Raises ToolInputError naming every problem."""
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise ToolInputError(["data must be an object"])
+        values: dict = {}
+        problems: list[str] = []
+        for field in self.inputs:
+            value = data.get(field.key)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                if field.required:
+                    problems.append(f"{field.key} is required")
+                continue
+            cleaned, problem = field.clean(value)
+            if problem:
+                problems.append(problem)
+            else:
+                values[field.key] = cleaned
+        if problems:
+            raise ToolInputError(problems)
+        return values
