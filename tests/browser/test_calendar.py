@@ -165,8 +165,8 @@ def test_a_published_post_shows_when_it_went_out(org, berliner, page_for):
 def test_on_a_phone_the_calendar_opens_in_the_day_view_and_nothing_slides_out_of_sight(
     org, berliner, page_for, snapshot
 ):
-    now = timezone.now().astimezone(BERLIN)
-    post_at(channel(org), now + timedelta(minutes=30), text="A post with a long first line " * 3)
+    now = timezone.now().astimezone(BERLIN).replace(second=0, microsecond=0)  # today, surely
+    post_at(channel(org), now, text="A post with a long first line " * 3)
     page = page_for(berliner, width=390, height=800)
     page.goto("/o/acme/calendar/")
     assert "view=day" in page.url
