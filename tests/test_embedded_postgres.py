@@ -1,10 +1,13 @@
 """The embedded server runs while any process uses it, and stops when the last one exits."""
 
+import shutil
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from postiz.database import EmbeddedPostgres
 
@@ -32,9 +35,14 @@ def _let_go(process):
 
 @pytest.fixture
 def var_dir(tmp_path):
-    path = tmp_path / "var"
+    # Beside the project's own var/, not in pytest's temporary directory: another test
+    # session starting meanwhile sets that one back to owner-only, and as root the server
+    # runs as its own system user, which must reach its data.
+    path = Path(settings.VAR_DIR) / "embedded-tests" / tmp_path.name
+    shutil.rmtree(path, ignore_errors=True)
     yield path
     EmbeddedPostgres(path).stop()
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def test_server_stops_only_when_the_last_process_using_it_exits(var_dir):
