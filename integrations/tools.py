@@ -1,4 +1,5 @@
-"""Running a channel's look-up tools (``Provider.tools``) for the APIs.
+"""Running a channel's look-up tools (``Provider.tools``) and other reads of the network
+for the APIs (the channel's recent posts, to match a post that went out without an id).
 
 A tool runs with the channel's own credentials: an expired token is refreshed first
 (``integration_refresh``, under the channel's lock), a token the network calls stale is
@@ -11,13 +12,21 @@ never reaches this module.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.utils import timezone
 
 from integrations.models import Integration
 from integrations.providers import get_provider
-from integrations.providers.base import ErrorKind, ProviderError, Tool, ToolInputError
+from integrations.providers.base import (
+    Channel,
+    ErrorKind,
+    ProviderError,
+    RemoteRef,
+    Tool,
+    ToolInputError,
+)
 from integrations.services import TRANSIENT_KINDS, integration_refresh, integration_set_status
 
 logger = logging.getLogger("postiz.integrations")
@@ -27,6 +36,7 @@ __all__ = [
     "ToolFailed",
     "ToolInputError",
     "ToolNotFound",
+    "integration_recent_posts",
     "integration_run_tool",
     "integration_tools",
 ]
@@ -76,33 +86,24 @@ def _expired(integration: Integration) -> bool:
     return expires is not None and expires <= timezone.now()
 
 
-def integration_run_tool(*, integration: Integration, name: str, data: Any) -> Any:
-    """The APIs call this for a channel of the caller's organization (channels:read
-    checked by the view); returns the tool's output.
-
-    Raises ToolNotFound, ToolInputError (before anything is sent), ChannelDisconnected
-    (the channel needs reconnecting) or ToolFailed (the network refused or failed)."""
-    try:
-        provider = get_provider(integration.provider)
-    except LookupError:
-        raise ToolNotFound(name) from None
-    tool = provider.tool(name)
-    if tool is None:
-        raise ToolNotFound(name)
-    tool.clean(data)  # bad input is answered before the network is asked anything
+def _with_credentials(integration: Integration, what: str, run: Callable[[Channel], Any]):
+    """``run(channel)`` with the channel's credentials: refreshed first when expired,
+    renewed once when the network calls them stale, and the channel marked for
+    reconnecting when its grant is gone. Raises ChannelDisconnected or ToolFailed."""
     if integration.status == Integration.Status.NEEDS_RECONNECT:
         raise ChannelDisconnected(integration.last_error or "The channel needs reconnecting.")
+    provider = get_provider(integration.provider)
     if _expired(integration):
         integration = _renewed(integration)
     try:
         try:
-            return provider.run_tool(integration.as_channel(), name, data)
+            return run(integration.as_channel())
         except ProviderError as error:
             if error.kind != ErrorKind.AUTH_EXPIRED:
                 raise
         integration = _renewed(integration)
         try:
-            return provider.run_tool(integration.as_channel(), name, data)
+            return run(integration.as_channel())
         except ProviderError as error:
             if error.kind == ErrorKind.AUTH_EXPIRED:
                 # Refused again right after a renewal: the grant itself is gone.
@@ -117,8 +118,8 @@ def integration_run_tool(*, integration: Integration, name: str, data: Any) -> A
             )
             raise ChannelDisconnected(error.user_message) from error
         logger.info(
-            "tool %s of channel %s refused: %s %s",
-            name,
+            "%s of channel %s refused: %s %s",
+            what,
             integration.pk,
             error.kind,
             error.network_code,
@@ -127,6 +128,37 @@ def integration_run_tool(*, integration: Integration, name: str, data: Any) -> A
     except (ToolFailed, ChannelDisconnected, ToolInputError):
         raise
     except Exception:  # a network's odd answer must not become a 500
-        logger.exception("tool %s of channel %s failed unexpectedly", name, integration.pk)
+        logger.exception("%s of channel %s failed unexpectedly", what, integration.pk)
         network = provider.network_name or provider.display_name
         raise ToolFailed(f"{network} answered in a way we did not understand.") from None
+
+
+def integration_run_tool(*, integration: Integration, name: str, data: Any) -> Any:
+    """The APIs call this for a channel of the caller's organization (channels:read
+    checked by the view); returns the tool's output.
+
+    Raises ToolNotFound, ToolInputError (before anything is sent), ChannelDisconnected
+    (the channel needs reconnecting) or ToolFailed (the network refused or failed)."""
+    try:
+        provider = get_provider(integration.provider)
+    except LookupError:
+        raise ToolNotFound(name) from None
+    tool = provider.tool(name)
+    if tool is None:
+        raise ToolNotFound(name)
+    tool.clean(data)  # bad input is answered before the network is asked anything
+    return _with_credentials(
+        integration, f"tool {name}", lambda channel: provider.run_tool(channel, name, data)
+    )
+
+
+def integration_recent_posts(*, integration: Integration) -> list[RemoteRef]:
+    """The APIs call this for a channel of the caller's organization (posts:read checked
+    by the view); the channel's newest posts on the network ([] where the network cannot
+    list them), for matching a post that went out without an id. Raises
+    ChannelDisconnected or ToolFailed."""
+    try:
+        provider = get_provider(integration.provider)
+    except LookupError:
+        return []
+    return _with_credentials(integration, "recent posts", provider.recent_posts)

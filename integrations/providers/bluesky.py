@@ -614,6 +614,32 @@ class BlueskyProvider(Provider):
             raise
         return self.read_json(response).get("did")
 
+    def ref_for_id(self, channel: Channel, remote_id: str) -> RemoteRef:
+        # An at:// URI, a bsky.app post address, or the record key alone.
+        rkey = remote_id.rstrip("/").rsplit("/", 1)[-1]
+        if not re.fullmatch(r"[A-Za-z0-9._:~-]{1,512}", rkey):
+            return RemoteRef(id=remote_id)
+        did = channel.meta.get("did") or channel.external_id
+        uri = f"at://{did}/{POST_COLLECTION}/{rkey}"
+        return self._ref(channel, uri, "", rkey)
+
+    def recent_posts(self, channel: Channel) -> list[RemoteRef]:
+        did = channel.meta.get("did") or channel.external_id
+        response = self.request(
+            "GET",
+            self._pds(channel) + "/xrpc/com.atproto.repo.listRecords",
+            phase=Phase.READ,
+            params={"repo": did, "collection": POST_COLLECTION, "limit": 20},
+            headers=self.bearer(channel.credentials["access_jwt"]),
+        )
+        found = []
+        for record in self.read_json(response).get("records") or []:
+            uri = record.get("uri") if isinstance(record, dict) else None
+            if uri:
+                rkey = uri.rsplit("/", 1)[-1]
+                found.append(self._ref(channel, uri, record.get("cid") or "", rkey))
+        return found
+
     # -- look-up tools ------------------------------------------------------------------
     def mention(self, channel: Channel, *, query: str) -> list[dict]:
         query = query.lstrip("@")

@@ -108,6 +108,16 @@ class DiscordBase(Provider):
     # accepted for compatibility and otherwise ignored.
     settings_fields = (SettingField("channel", "string", label="Channel"),)
 
+    def ref_for_id(self, channel: Channel, remote_id: str) -> RemoteRef:
+        guild, channel_id = channel.meta.get("guild_id"), channel.meta.get("channel_id")
+        message = remote_id.rstrip("/").rsplit("/", 1)[-1]
+        if not message.isdigit():
+            return RemoteRef(id=remote_id)
+        url = ""
+        if guild and channel_id:
+            url = MESSAGE_URL.format(guild=guild, channel=channel_id, message=message)
+        return RemoteRef(id=message, url=url, extra={"channel_id": channel_id or ""})
+
     # -- errors -------------------------------------------------------------------------
     def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
         status = response.status_code

@@ -485,6 +485,28 @@ class LemmyProvider(Provider):
             raw={"comments": done},
         )
 
+    def ref_for_id(self, channel: Channel, remote_id: str) -> RemoteRef:
+        origin = channel.meta.get("instance", "")
+        match = re.search(r"/post/(\d+)", remote_id) or re.fullmatch(r"(\d+)", remote_id)
+        if not match or not origin:
+            return RemoteRef(id=remote_id)
+        return RemoteRef(id=match.group(1), url=f"{origin}/post/{match.group(1)}")
+
+    def recent_posts(self, channel: Channel) -> list[RemoteRef]:
+        origin = channel.meta["instance"]
+        body = self.request(
+            "GET",
+            f"{origin}/api/v3/user",
+            phase=Phase.READ,
+            params={"username": channel.username, "sort": "New", "limit": str(LOOKUP_LIMIT)},
+            headers=self._auth(channel.credentials["jwt"]),
+        ).json()
+        return [
+            RemoteRef(id=str(post["id"]), url=f"{origin}/post/{post['id']}")
+            for post in ((view or {}).get("post") or {} for view in body.get("posts") or [])
+            if post.get("id")
+        ]
+
     # -- look-up tools ------------------------------------------------------------------
     def subreddits(self, channel: Channel, *, word: str) -> list[dict]:
         origin = channel.meta["instance"]

@@ -508,6 +508,29 @@ class LinkedInProvider(Provider):
     def _ref(urn: str) -> RemoteRef:
         return RemoteRef(id=urn, url=f"https://www.linkedin.com/feed/update/{urn}")
 
+    def ref_for_id(self, channel: Channel, remote_id: str) -> RemoteRef:
+        match = re.search(r"urn:li:(?:share|ugcPost|activity):\d+", remote_id)
+        return self._ref(match.group(0)) if match else RemoteRef(id=remote_id)
+
+    def recent_posts(self, channel: Channel) -> list[RemoteRef]:
+        response = self._api(
+            channel,
+            "GET",
+            "/rest/posts",
+            Phase.READ,
+            params={
+                "q": "author",
+                "author": self.author_urn(channel),
+                "count": self.lookup_count,
+                "sortBy": "LAST_MODIFIED",
+            },
+        )
+        return [
+            self._ref(post["id"])
+            for post in self.read_json(response, Phase.READ).get("elements") or []
+            if isinstance(post, dict) and post.get("id")
+        ]
+
     # -- HTTP -----------------------------------------------------------------------------
     def rest_headers(self, token: str) -> dict:
         return {

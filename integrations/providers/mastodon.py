@@ -448,6 +448,32 @@ class MastodonProvider(Provider):
             return _ref(status)
         return None
 
+    def ref_for_id(self, channel: Channel, remote_id: str) -> RemoteRef:
+        origin = self._origin(channel)
+        local = (channel.username or "").lstrip("@").split("@", 1)[0]
+        url = f"{origin}/@{local}/{remote_id}" if local and remote_id.isdigit() else ""
+        return RemoteRef(id=remote_id, url=url)
+
+    def recent_posts(self, channel: Channel) -> list[RemoteRef]:
+        origin = self._origin(channel)
+        account_id = channel.meta.get("account_id") or channel.external_id
+        response = self.request(
+            "GET",
+            f"{origin}/api/v1/accounts/{account_id}/statuses",
+            phase=Phase.READ,
+            params={"limit": 20, "exclude_reblogs": "true"},
+            headers=self.bearer(channel.credentials["access_token"]),
+        )
+        try:
+            statuses = response.json()
+        except ValueError:
+            statuses = None
+        return [
+            _ref(status)
+            for status in (statuses if isinstance(statuses, list) else [])
+            if isinstance(status, dict) and status.get("id")
+        ]
+
     # -- look-up tools ------------------------------------------------------------------
     def mention(self, channel: Channel, *, query: str) -> list[dict]:
         origin = self._origin(channel)

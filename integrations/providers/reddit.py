@@ -567,6 +567,26 @@ class RedditProvider(Provider):
             return RemoteRef(id=first["name"], url=first["url"], extra={"subreddit": first["sr"]})
         return None
 
+    def ref_for_id(self, channel: Channel, remote_id: str) -> RemoteRef:
+        # t3_abc123, abc123, or a pasted link to the post (…/comments/abc123/…).
+        match = re.search(r"/comments/([a-z0-9]+)", remote_id) or re.fullmatch(
+            r"(?:t3_)?([a-z0-9]+)", remote_id
+        )
+        if not match:
+            return RemoteRef(id=remote_id)
+        post_id = match.group(1)
+        return RemoteRef(id=f"t3_{post_id}", url=f"https://www.reddit.com/comments/{post_id}/")
+
+    def recent_posts(self, channel: Channel) -> list[RemoteRef]:
+        return [
+            RemoteRef(
+                id=str(post.get("name") or f"t3_{post.get('id')}"),
+                url=f"https://www.reddit.com{post.get('permalink', '')}",
+            )
+            for post in self._recent(channel)
+            if post.get("id")
+        ]
+
     # -- look-up tools ------------------------------------------------------------------
     @staticmethod
     def _allowed(about: dict) -> list[str]:

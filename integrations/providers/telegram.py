@@ -313,6 +313,12 @@ class TelegramProvider(Provider):
         )
         return self.accounts(grant)[0]
 
+    def ref_for_id(self, channel: Channel, remote_id: str) -> RemoteRef:
+        match = re.search(r"/(\d+)/?$", remote_id) or re.fullmatch(r"(\d+)", remote_id)
+        if not match:
+            return RemoteRef(id=remote_id)
+        return RemoteRef(id=match.group(1), url=self.message_url(channel, match.group(1)))
+
     # -- look-up tools ------------------------------------------------------------------
     def _recent_chats(self, token: str) -> dict[str, dict]:
         """Group and channel chats seen in the bot's pending updates, by id; chats it was

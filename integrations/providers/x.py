@@ -339,6 +339,25 @@ class XProvider(Provider):
     def _ref(self, post_id: str) -> RemoteRef:
         return RemoteRef(id=post_id, url=f"https://x.com/i/web/status/{post_id}")
 
+    def ref_for_id(self, channel: Channel, remote_id: str) -> RemoteRef:
+        # A pasted post address works as well as its id.
+        match = re.search(r"/status(?:es)?/(\d+)", remote_id)
+        return self._ref(match.group(1) if match else remote_id)
+
+    def recent_posts(self, channel: Channel) -> list[RemoteRef]:
+        response = self.request(
+            "GET",
+            self.url("api", f"/2/users/{channel.external_id}/tweets"),
+            phase=Phase.READ,
+            params={"max_results": self.lookup_count, "tweet.fields": "created_at"},
+            headers=self.bearer(channel.credentials["access_token"]),
+        )
+        return [
+            self._ref(str(tweet["id"]))
+            for tweet in self.read_json(response).get("data") or []
+            if isinstance(tweet, dict) and tweet.get("id")
+        ]
+
     # -- look-up tools ------------------------------------------------------------------
     def lists(self, channel: Channel) -> list[dict]:
         response = self.request(

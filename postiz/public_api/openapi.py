@@ -89,9 +89,16 @@ SCHEMAS = {
             "id": STR,
             "group": STR,
             "content": STR,
-            "publishDate": TS,
+            "publishDate": {**TS, "description": "The time the post was asked for."},
             "state": {"type": "string", "enum": ["QUEUE", "PUBLISHED", "ERROR", "DRAFT"]},
-            "releaseId": _nullable(STR),
+            "releaseId": _nullable(
+                {
+                    "type": "string",
+                    "description": "The post's id on the network; `missing` when it went "
+                    "out (or may have) without the network giving it "
+                    "(PUT /posts/{id}/release-id sets it).",
+                }
+            ),
             "releaseURL": _nullable(STR),
             "intervalInDays": _nullable(INT),
             "creationMethod": STR,
@@ -202,7 +209,18 @@ ROUTES = (
         "channels:read",
         "List channels",
         _list(_ref("CompatIntegration")),
-        query=[{"name": "group", "in": "query", "required": False, "schema": STR}],
+        query=[
+            {
+                "name": "group",
+                "in": "query",
+                "required": False,
+                "schema": STR,
+                "description": "Only this customer's channels (an id from /groups).",
+            }
+        ],
+        errors={"404": MSG},
+        notes="A `group` that is not one of the organization's customers, whatever its "
+        "form, is 404 `Customer not found`.",
     ),
     CompatRoute(
         "DELETE",
@@ -298,8 +316,18 @@ ROUTES = (
         query=[
             {"name": "startDate", "in": "query", "required": True, "schema": TS},
             {"name": "endDate", "in": "query", "required": True, "schema": TS},
-            {"name": "customer", "in": "query", "required": False, "schema": STR},
+            {
+                "name": "customer",
+                "in": "query",
+                "required": False,
+                "schema": STR,
+                "description": "Only posts of this customer's channels (an id from /groups).",
+            },
         ],
+        errors={"404": MSG},
+        notes="A `customer` that is not one of the organization's customers, whatever its "
+        "form, is 404 `Customer not found`. `publishDate` is the time asked for; a post "
+        "that went out without the network giving its id shows `releaseId` `missing`.",
     ),
     CompatRoute(
         "POST",
@@ -351,15 +379,38 @@ ROUTES = (
         "Recent network items that may be a post published without an id",
         _list(_obj({"id": STR, "url": STR})),
         errors=NOT_FOUND,
+        notes="For a post whose `releaseId` is `missing` (it went out, or may have, without "
+        "the network giving its id): the channel's newest posts there, to pick it from. "
+        "`[]` for any other post, for networks that cannot list their posts, and when the "
+        "network cannot be asked now.",
     ),
     CompatRoute(
         "PUT",
         "/posts/{id}/release-id",
         "posts:write",
         "Set the network id of a post published without one",
-        _ref("CompatPost"),
-        body=_obj({"releaseId": STR}),
+        {
+            "allOf": [
+                _ref("CompatPost"),
+                _obj(
+                    {
+                        "organizationId": STR,
+                        "integrationId": STR,
+                        "parentPostId": _nullable(STR),
+                        "error": _nullable(STR),
+                        "createdAt": TS,
+                        "updatedAt": TS,
+                    }
+                ),
+            ]
+        },
+        body=_obj({"releaseId": STR}, {"releaseURL": STR}),
         errors={"400": MSG, **NOT_FOUND},
+        notes="Only for a post whose `releaseId` is `missing`: an unconfirmed post (shown "
+        "as ERROR) or one published without an id. It becomes PUBLISHED with this id "
+        "(a pasted post address works too) and `releaseURL` (sent, else built from the id "
+        "where the network allows); any other post is 400 `This post is not waiting for a "
+        "release id`.",
     ),
     CompatRoute(
         "GET",

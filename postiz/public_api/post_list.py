@@ -6,6 +6,7 @@ rows; the same objects as the single-post shapes (a test holds them together).""
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,8 +25,10 @@ from postiz.public_api.transport import (
     invalid,
     json_response,
 )
-from postiz.public_api.views import _post, _uuid, html_to_text
+from postiz.public_api.views import _post, customer_of, html_to_text
 from posts.services.validation import LATEST_DATE
+
+logger = logging.getLogger("postiz.public_api")
 
 
 def _occurrences(anchor, *, every, unit, until, zone_name, start: datetime, end: datetime):
@@ -128,7 +131,7 @@ _POST = shapes.sql_object(
         # Never NULL: both parts of roots require a publish date.
         ("publishDate", """'"' || r.publish_text || '"'"""),
         ("state", shapes.sql_names("r.state", shapes.STATE_NAMES, "ERROR")),
-        ("releaseId", shapes.sql_text("NULLIF(r.remote_id, '')")),
+        ("releaseId", shapes.sql_release_id("r.state", "r.remote_id")),
         ("releaseURL", shapes.sql_text("NULLIF(r.remote_url, '')")),
         (
             "intervalInDays",
@@ -188,13 +191,8 @@ def _list_sql(customer: str) -> str:
 
 _LIST_SQL = {
     None: _list_sql(""),
-    "customer": _list_sql(
-        "AND ch.customer_id IN "
-        "(SELECT c.id FROM integrations_customer c WHERE c.public_id = %(customer)s)"
-    ),
-    # Like the ORM's integration__customer__public_id=None, an unreadable customer id
-    # matches the channels that have no customer.
-    "no-customer": _list_sql("AND ch.customer_id IS NULL"),
+    # The customer was found among the organization's first (views.customer_of).
+    "customer": _list_sql("AND ch.customer_id = %(customer)s"),
 }
 
 
@@ -220,8 +218,8 @@ def posts_list(call: Call):
     variant = None
     customer = call.query("customer")
     if customer:
-        params["customer"] = _uuid(customer)
-        variant = "customer" if params["customer"] else "no-customer"
+        params["customer"] = customer_of(call, customer).pk
+        variant = "customer"
     with prepared_cursor() as cursor:
         cursor.execute(_LIST_SQL[variant], params)
         rows = cursor.fetchall()
@@ -258,6 +256,18 @@ def _dumps(body) -> str:
 
 
 def post_missing(call: Call, public_id):
-    _post(call, public_id)
-    # No provider here lists recent items to match a missing release id against.
-    return json_response([])
+    """For a post that went out without the network giving its id: the channel's newest
+    posts there, to pick it from; [] for any other post, for a network that cannot list
+    its posts, and when the network cannot be asked now."""
+    from integrations import tools
+    from posts.services.reschedule import post_awaits_release_id
+
+    post = _post(call, public_id)
+    if not post_awaits_release_id(post):
+        return json_response([])
+    try:
+        found = tools.integration_recent_posts(integration=post.integration)
+    except (tools.ChannelDisconnected, tools.ToolFailed) as error:
+        logger.info("missing lookup of post %s: %s", post.pk, error)
+        return json_response([])
+    return json_response([{"id": ref.id, "url": ref.url} for ref in found if ref.id])

@@ -24,6 +24,7 @@ from postiz.api import (
     parse_timestamp,
     rate_hit,
 )
+from postiz.public_api import shapes
 from postiz.public_api.transport import (
     Call,
     CompatError,
@@ -479,11 +480,60 @@ def post_status(call: Call, public_id):
 
 
 def post_release_id(call: Call, public_id):
+    """A post that went out without the network giving its id (unconfirmed, or published
+    without one) takes the id someone found; its address comes with it (``releaseURL``,
+    else built from the id where the network's addresses allow)."""
+    from posts.services.reschedule import (
+        clean_remote_id,
+        clean_remote_url,
+        post_awaits_release_id,
+        post_set_release_id,
+    )
+
     post = _post(call, public_id)
     data = call.data if isinstance(call.data, dict) else {}
-    if not isinstance(data.get("releaseId"), str | int) or not str(data["releaseId"]).strip():
+    release, url = data.get("releaseId"), data.get("releaseURL")
+    if isinstance(release, bool) or not isinstance(release, str | int):
         raise invalid("releaseId must be a string")
-    if post.remote_id != "missing":
+    if url is not None and not isinstance(url, str):
+        raise invalid("releaseURL must be a string")
+    try:
+        release = clean_remote_id(release)
+    except ValidationError as error:
+        raise invalid(f"releaseId: {' '.join(error.messages)}") from None
+    try:
+        url = clean_remote_url(url) if url and url.strip() else ""
+    except ValidationError as error:
+        raise invalid(f"releaseURL: {' '.join(error.messages)}") from None
+    if not post_awaits_release_id(post):
         raise fail(400, "This post is not waiting for a release id")
-    # Our publisher always records the network's id, so no post waits for one here.
-    raise fail(400, "This post is not waiting for a release id")
+    channel = post.integration
+    try:
+        ref = channel.provider_instance().ref_for_id(channel.as_channel(), release)
+    except LookupError:  # a network this server no longer knows: the id as given
+        ref = None
+    try:
+        post = post_set_release_id(
+            post=post,
+            actor=call.actor,
+            remote_id=ref.id if ref else release,
+            url=url or (ref.url if ref else ""),
+            request=call.request,
+        )
+    except ValidationError:  # its state changed meanwhile
+        raise fail(400, "This post is not waiting for a release id") from None
+    post = _post(call, post.public_id)
+    root = post.items.filter(position=0).values_list("content", flat=True).first() or ""
+    tags = list(post.group.tags.order_by("id"))
+    body = shapes.post(post, root_text=html_to_text(root), tags=tags)
+    body.update(
+        {
+            "organizationId": shapes.organization_id(call.organization),
+            "integrationId": str(channel.public_id),
+            "parentPostId": None,
+            "error": post.error_message or None,
+            "createdAt": iso_ms(post.created_at),
+            "updatedAt": iso_ms(post.updated_at),
+        }
+    )
+    return json_response(body)

@@ -11,6 +11,7 @@ from media.models import MediaFile
 from organizations.models import Organization
 from postiz.api import iso_ms
 from posts.models import Post, Tag
+from posts.services.reschedule import MISSING_RELEASE_ID, post_awaits_release_id
 from posts.states import State
 
 STATE_NAMES = {
@@ -99,7 +100,9 @@ def post(
         "content": root_text or "",
         "publishDate": iso_ms(when),
         "state": STATE_NAMES.get(row.state, "ERROR"),
-        "releaseId": row.remote_id or None,
+        # A post that went out (or may have) without the network giving its id shows the
+        # contract's sentinel, which PUT /posts/:id/release-id replaces.
+        "releaseId": MISSING_RELEASE_ID if post_awaits_release_id(row) else row.remote_id or None,
         "releaseURL": row.remote_url or None,
         "intervalInDays": interval_days(group),
         "creationMethod": CREATION_METHODS.get(group.creation_method, "API"),
@@ -149,6 +152,17 @@ def sql_names(expression: str, names: dict, default: str) -> str:
     """A stored value mapped to its API name, as a JSON string (names are constants)."""
     whens = " ".join(f"""WHEN '{value}' THEN '"{name}"'""" for value, name in names.items())
     return f"""CASE {expression} {whens} ELSE '"{default}"' END"""
+
+
+def sql_release_id(state: str, remote_id: str) -> str:
+    """The compatible ``releaseId`` of a row (as ``post``: the sentinel for a post that
+    awaits its id), from its state and remote id columns."""
+    known = sql_text(f"NULLIF({remote_id}, '')")
+    awaits = (
+        f"{state} = '{State.UNCONFIRMED}' OR "
+        f"({state} = '{State.PUBLISHED}' AND {remote_id} IN ('', '{MISSING_RELEASE_ID}'))"
+    )
+    return f"""CASE WHEN {awaits} THEN '"{MISSING_RELEASE_ID}"' ELSE {known} END"""
 
 
 def sql_object(fields: list[tuple[str, str]]) -> str:

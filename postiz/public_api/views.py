@@ -53,6 +53,22 @@ def _channel(call: Call, public_id) -> Integration:
     return channel
 
 
+def customer_of(call: Call, public_id):
+    """A customer of the key's organization named in a query (``customer``, ``group``):
+    an id that is not one, whatever its form, is an unknown customer (404)."""
+    found = _uuid(public_id)
+    customer = (
+        channel_selectors.customers_for(organization=call.organization)
+        .filter(public_id=found)
+        .first()
+        if found
+        else None
+    )
+    if customer is None:
+        raise fail(404, "Customer not found")
+    return customer
+
+
 def _posts_of(organization):
     return Post.objects.filter(
         organization=organization,
@@ -123,7 +139,7 @@ def integrations_list(call: Call):
     channels = channel_selectors.integrations_for(organization=call.organization)
     customer = call.query("group")
     if customer:
-        channels = channels.filter(customer__public_id=_uuid(customer))
+        channels = channels.filter(customer=customer_of(call, customer))
     return json_response([shapes.integration(c) for c in channels])
 
 
@@ -287,9 +303,11 @@ def analytics_channel(call: Call, integration):
 
 
 def analytics_post(call: Call, postId):
+    from posts.services.reschedule import post_awaits_release_id
+
     post = _post(call, postId)
     _days(call)
-    if post.remote_id == "missing":
+    if post_awaits_release_id(post):
         return json_response({"missing": True})
     return json_response([])
 

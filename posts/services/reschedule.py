@@ -12,12 +12,14 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from organizations.services import audit_record
 from posts import events
-from posts.models import Post
+from posts.models import Post, PostItem
 from posts.services.validation import date_in_range, date_range_message
 from posts.states import State, transition
 
@@ -25,6 +27,9 @@ from posts.states import State, transition
 MOVABLE = (State.DRAFT, State.SCHEDULED, State.FAILED, State.MISSED)
 RETRYABLE = (State.FAILED, State.UNCONFIRMED, State.MISSED)
 MARKABLE = (State.FAILED, State.UNCONFIRMED)
+# What the public API calls a "missing" release id: the post may be (or is) on the network
+# but we do not know its id there.
+MISSING_RELEASE_ID = "missing"
 CANCELLABLE = (State.DRAFT, State.SCHEDULED, State.FAILED, State.UNCONFIRMED, State.MISSED)
 
 _WHY_NOT = {
@@ -165,6 +170,78 @@ def post_mark_published(*, post: Post, actor, url: str, request=None) -> Post:
         actor=actor,
         request=request,
         details={"was": previous, "url": url},
+    )
+    return post
+
+
+def post_awaits_release_id(post: Post) -> bool:
+    """Whether the post went out (or may have) without the network telling us its id: an
+    unconfirmed post, or a published one recorded without an id."""
+    if post.state == State.UNCONFIRMED:
+        return True
+    return post.state == State.PUBLISHED and post.remote_id in ("", MISSING_RELEASE_ID)
+
+
+def clean_remote_id(remote_id) -> str:
+    remote_id = str(remote_id if remote_id is not None else "").strip()
+    if not remote_id or remote_id == MISSING_RELEASE_ID:
+        raise ValidationError("Give the post's id on the network.")
+    if len(remote_id) > 255:
+        raise ValidationError("That id is too long (255 characters at most).")
+    if any(ch.isspace() or not ch.isprintable() for ch in remote_id):
+        raise ValidationError("A network's id has no spaces or control characters.")
+    return remote_id
+
+
+@transaction.atomic
+def post_set_release_id(*, post: Post, actor, remote_id: str, url: str = "", request=None) -> Post:
+    """Members with posts.publish (API keys with posts:write); records the network's id
+    (and address, when known) of a post that went out without one (post_awaits_release_id):
+    an unconfirmed post becomes published, and its first item gets the same id, so it is
+    never sent again. Any other post is refused and left unchanged."""
+    remote_id = clean_remote_id(remote_id)
+    url = clean_remote_url(url) if url else ""
+    previous = post.state
+    stamp = timezone.now()
+    one = Post.objects.filter(pk=post.pk, organization_id=post.organization_id)
+    moved = transition(
+        one.filter(state=State.UNCONFIRMED),
+        State.PUBLISHED,
+        remote_id=remote_id,
+        remote_url=url,
+        published_at=stamp,
+        error_kind="",
+        error_message="",
+        updated_at=stamp,
+    )
+    if not moved:
+        # Published without an id: only the id (and address) are filled in.
+        moved = one.filter(state=State.PUBLISHED, remote_id__in=("", MISSING_RELEASE_ID)).update(
+            remote_id=remote_id,
+            remote_url=url or models.F("remote_url"),
+            updated_at=stamp,
+        )
+    if not moved:
+        raise ValidationError("This post is not waiting for a release id.")
+    post.refresh_from_db()
+    PostItem.objects.filter(post=post, position=0).update(
+        remote_id=remote_id,
+        remote_url=post.remote_url,
+        published_at=Coalesce("published_at", Value(post.published_at or stamp)),
+    )
+    if previous == State.UNCONFIRMED:
+        events.emit(
+            events.POST_PUBLISHED,
+            organization_id=post.organization_id,
+            post_id=post.pk,
+            integration_id=post.integration_id,
+        )
+    _audit(
+        "post.release_id_set",
+        post=post,
+        actor=actor,
+        request=request,
+        details={"was": previous, "remote_id": remote_id, "url": post.remote_url},
     )
     return post
 

@@ -60,7 +60,8 @@ def test_integrations_lists_channels_with_string_ids_and_customer(api, channel, 
 
 def test_integrations_filter_by_customer(api, channel, customer):
     assert len(api.get(f"/public/v1/integrations?group={customer.public_id}").json()) == 1
-    assert api.get(f"/public/v1/integrations?group={uuid.uuid4()}").json() == []
+    unknown = api.get(f"/public/v1/integrations?group={uuid.uuid4()}")
+    assert unknown.status_code == 404 and unknown.json() == {"msg": "Customer not found"}
 
 
 def test_groups_lists_customers(api, customer):
@@ -386,7 +387,7 @@ def test_missing_release_lookup_and_analytics_answer_empty(api, channel):
     assert api.get(f"/public/v1/posts/{row['postId']}/missing").json() == []
     assert api.get(f"/public/v1/analytics/{channel.public_id}?date=30").json() == []
     assert api.get(f"/public/v1/analytics/post/{row['postId']}").json() == []
-    Post.objects.update(remote_id="missing")
+    Post.objects.update(state=State.PUBLISHED, remote_id="missing")
     assert api.get(f"/public/v1/analytics/post/{row['postId']}").json() == {"missing": True}
 
 

@@ -87,6 +87,17 @@ def mixed(org, channel, x_channel, other_channel):
         error_kind="auth",
         error_message="The token was revoked",
     )
+    # Went out (or may have) without the network giving its id: the sentinel release id.
+    _post(
+        org,
+        x_channel,
+        when=_at(11),
+        content="Maybe out",
+        state=State.UNCONFIRMED,
+        error_kind="unknown_outcome",
+        error_message="We could not confirm it",
+    )
+    _post(org, x_channel, when=_at(12), content="Out, no id", state=State.PUBLISHED)
     weekly = PostGroup.objects.create(
         organization=org,
         creation_method="web",
@@ -153,11 +164,21 @@ def test_public_list_filters_by_customer(api, channel, mixed):
     listed = api.get(f"/public/v1/posts?{WINDOW}&customer={channel.customer.public_id}").json()
     assert {p["integration"]["id"] for p in listed["posts"]} == {str(channel.public_id)}
     assert len(listed["posts"]) == 2
-    nobody = api.get(f"/public/v1/posts?{WINDOW}&customer=not-a-uuid").json()
-    assert {p["content"] for p in nobody["posts"]} == {
-        'Plain "quotes", a back\\slash, a tab\tand a line\nbreak ✓',
-        "Weekly",
-    }
+
+
+def test_a_customer_id_that_is_not_one_of_ours_is_an_unknown_customer(
+    api, mixed, other_org, django_assert_max_num_queries
+):
+    from integrations.models import Customer
+
+    theirs = Customer.objects.create(organization=other_org, name="Their client")
+    for value in ("not-a-uuid", "00000000-0000-0000-0000-000000000000", theirs.public_id, 5):
+        with django_assert_max_num_queries(3):
+            response = api.get(f"/public/v1/posts?{WINDOW}&customer={value}")
+        assert response.status_code == 404, value
+        assert response.json() == {"msg": "Customer not found"}
+        channels = api.get(f"/public/v1/integrations?group={value}")
+        assert channels.status_code == 404 and channels.json() == {"msg": "Customer not found"}
 
 
 def test_public_list_hides_other_organizations_posts(other_org, mixed):

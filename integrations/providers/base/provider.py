@@ -226,6 +226,17 @@ class Provider:
         """After an unknown outcome: the post if the network has it (lookup != none)."""
         return None
 
+    def ref_for_id(self, channel: Channel, remote_id: str) -> RemoteRef:
+        """A post of this channel named by its id on the network (a release id someone
+        set by hand), in the form publishing records it, with its web address when the id
+        alone says it."""
+        return RemoteRef(id=remote_id)
+
+    def recent_posts(self, channel: Channel) -> list[RemoteRef]:
+        """The channel's newest posts on the network, for someone matching a post that went
+        out without an id; [] for a network that cannot list them."""
+        return []
+
     # -- validation ---------------------------------------------------------------------
     def count_text(self, text: str, channel: Channel | None = None) -> int:
         return text_counters.count(text, self.text_counter)

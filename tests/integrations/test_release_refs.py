@@ -1,0 +1,129 @@
+"""A release id set by hand (PUT /public/v1/posts/:id/release-id) is recorded as each
+network's publishing records it, with the post's address where the id alone says it."""
+
+import pytest
+
+from integrations.providers import get_provider
+from integrations.providers.base import Channel
+from tests.posts.e2e.fakes import FakeNetwork, answer
+from tests.providers.conftest import point
+
+CHANNELS = {
+    "x": Channel("42", {}),
+    "mastodon": Channel(
+        "109", {}, username="@acme@social.example", meta={"instance": "https://social.example"}
+    ),
+    "bluesky": Channel("did:plc:abc", {}, username="acme.bsky.social", meta={"did": "did:plc:abc"}),
+    "linkedin": Channel("782bbtaQ", {}),
+    "reddit": Channel("t2_x", {}, username="acme"),
+    "lemmy": Channel("acme", {}, meta={"instance": "https://lemmy.example"}),
+    "telegram": Channel("-1001234567890", {}, username="@postiznews"),
+    "discord": Channel("1", {}, meta={"guild_id": "10", "channel_id": "20"}),
+    "threads": Channel("1", {}),
+}
+
+
+@pytest.mark.parametrize(
+    ("network", "given", "remote_id", "url"),
+    [
+        (
+            "x",
+            "1445880548472328192",
+            "1445880548472328192",
+            "https://x.com/i/web/status/1445880548472328192",
+        ),
+        ("x", "https://x.com/acme/status/77?s=20", "77", "https://x.com/i/web/status/77"),
+        ("mastodon", "1099", "1099", "https://social.example/@acme/1099"),
+        (
+            "bluesky",
+            "https://bsky.app/profile/acme.bsky.social/post/3kabc2defg22x",
+            "at://did:plc:abc/app.bsky.feed.post/3kabc2defg22x",
+            "https://bsky.app/profile/acme.bsky.social/post/3kabc2defg22x",
+        ),
+        (
+            "linkedin",
+            "urn:li:share:7001",
+            "urn:li:share:7001",
+            "https://www.linkedin.com/feed/update/urn:li:share:7001",
+        ),
+        ("reddit", "t3_1abc2d", "t3_1abc2d", "https://www.reddit.com/comments/1abc2d/"),
+        (
+            "reddit",
+            "https://www.reddit.com/r/Python/comments/1abc2d/hello/",
+            "t3_1abc2d",
+            "https://www.reddit.com/comments/1abc2d/",
+        ),
+        ("lemmy", "4521", "4521", "https://lemmy.example/post/4521"),
+        ("telegram", "https://t.me/postiznews/88", "88", "https://t.me/postiznews/88"),
+        ("discord", "555", "555", "https://discord.com/channels/10/20/555"),
+        ("threads", "18012345", "18012345", ""),
+    ],
+)
+def test_a_release_id_is_recorded_as_the_network_names_its_posts(network, given, remote_id, url):
+    ref = get_provider(network).ref_for_id(CHANNELS[network], given)
+    assert (ref.id, ref.url) == (remote_id, url)
+
+
+# -- The newest posts, to pick a missing one from (GET /public/v1/posts/:id/missing) ------
+@pytest.fixture
+def fake(settings, httpserver):
+    for network, prefixes in {
+        "reddit": {"api": "/o"},
+        "linkedin": {"api": "/li"},
+    }.items():
+        point(settings, httpserver, network, **prefixes)
+    return FakeNetwork(httpserver)
+
+
+def test_each_network_that_can_list_its_posts_gives_the_newest_with_their_addresses(fake):
+    base = fake.origin
+    fake.on("GET", r"/api/v1/accounts/109/statuses", answer("mastodon", "statuses", base=base))
+    fake.on("GET", r"/o/user/acme/submitted", answer("reddit", "submitted"))
+    fake.on("GET", r"/li/rest/posts", answer("linkedin", "posts_by_author"))
+    fake.on("GET", r"/api/v3/user", answer("lemmy", "user_posts"))
+    fake.on("GET", r"/xrpc/com.atproto.repo.listRecords", answer("bluesky", "list_records"))
+    channels = {
+        "mastodon": Channel("109", {"access_token": "t"}, meta={"instance": base}),
+        "reddit": Channel("t2_x", {"access_token": "t"}, username="acme"),
+        "linkedin": Channel("782bbtaQ", {"access_token": "t"}),
+        "lemmy": Channel("alice", {"jwt": "j"}, username="alice", meta={"instance": base}),
+        "bluesky": Channel(
+            "did:plc:abc",
+            {"access_jwt": "a"},
+            username="acme.bsky.social",
+            meta={"did": "did:plc:abc", "pds": base},
+        ),
+    }
+    found = {
+        network: [(ref.id, ref.url) for ref in get_provider(network).recent_posts(channel)]
+        for network, channel in channels.items()
+    }
+    assert found["mastodon"][0] == ("103270115826048999", f"{base}/@alice/103270115826048999")
+    assert found["reddit"][0] == (
+        "t3_1zzzzz",
+        "https://www.reddit.com/r/test/comments/1zzzzz/older_post/",
+    )
+    assert found["linkedin"][0] == (
+        "urn:li:share:6844785523593134000",
+        "https://www.linkedin.com/feed/update/urn:li:share:6844785523593134000",
+    )
+    assert found["lemmy"][0][1] == f"{base}/post/{found['lemmy'][0][0]}"
+    assert found["bluesky"] == [
+        (
+            "at://did:plc:abc/app.bsky.feed.post/3kabc2defg22x",
+            "https://bsky.app/profile/acme.bsky.social/post/3kabc2defg22x",
+        ),
+        (
+            "at://did:plc:abc/app.bsky.feed.post/3kabc2abcd22x",
+            "https://bsky.app/profile/acme.bsky.social/post/3kabc2abcd22x",
+        ),
+    ]
+    listed = fake.sent("GET", r"/xrpc/com.atproto.repo.listRecords")[0]
+    assert (
+        listed.args["collection"] == "app.bsky.feed.post" and listed.args["repo"] == "did:plc:abc"
+    )
+
+
+def test_networks_that_cannot_list_their_posts_offer_none():
+    for network in ("telegram", "discord", "nostr"):
+        assert get_provider(network).recent_posts(Channel("1", {})) == []
