@@ -4,6 +4,12 @@ accounts waiting to be picked after a login that owns several.
 An OAuth state is bound to this session, the organization, the provider and a PKCE
 verifier; it expires after POSTIZ_CONNECT_STATE_SECONDS and works once. A pending
 selection keeps the grant encrypted with the vault, never in plaintext.
+
+A sign-in started through the public API (``begin_oauth_detached``) has no session to keep
+its state in: the person opens the address in a browser the API client never saw. Its
+state is kept on the server instead (the cache every process shares), works once and
+expires the same way; the callback still requires someone signed in who may connect
+channels in that organization, so the state alone connects nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import time
 from dataclasses import asdict
 
 from django.conf import settings
+from django.core.cache import cache
 from django.urls import reverse
 
 from integrations import vault
@@ -22,6 +29,7 @@ from integrations.providers.base import Account, Grant
 from integrations.services import grant_from_dict, grant_to_dict
 
 STATES_KEY = "postiz_connect_states"
+DETACHED_PREFIX = "postiz:connect-state:"
 PENDING_KEY = "postiz_connect_pending"
 MAX_ENTRIES = 10  # per session: enough for a few tabs, bounded against abuse
 
@@ -64,21 +72,16 @@ def begin_oauth(
     retried: bool = False,
 ) -> str:
     """Store a fresh state in the session and return the network's authorization URL."""
-    state = secrets.token_urlsafe(32)
-    verifier, challenge = pkce_pair() if provider.uses_pkce else ("", "")
+    state, entry, challenge = _new_state(
+        organization=organization,
+        provider=provider,
+        instance=instance,
+        instance_app_id=instance_app_id,
+        reconnect_id=reconnect_id,
+        retried=retried,
+    )
     entries = _prune(request.session.get(STATES_KEY, {}))
-    entries[state] = {
-        "organization_id": organization.pk,
-        "slug": organization.slug,
-        "provider": provider.identifier,
-        "verifier": verifier,
-        # The instance's client secret stays in the database; the session names the app.
-        "instance_url": (instance or {}).get("url", ""),
-        "instance_app_id": instance_app_id,
-        "reconnect_id": reconnect_id,
-        "retried": retried,
-        "created": time.time(),
-    }
+    entries[state] = entry
     request.session[STATES_KEY] = entries
     return provider.authorization_url(
         state=state,
@@ -88,6 +91,74 @@ def begin_oauth(
     )
 
 
+def begin_oauth_detached(
+    *,
+    organization,
+    provider,
+    instance: dict | None = None,
+    instance_app_id: int | None = None,
+    reconnect_id: int | None = None,
+) -> str:
+    """The public API's sign-in: the state is kept on the server, not in a session, and
+    the network's authorization URL is returned for someone to open in a browser."""
+    state, entry, challenge = _new_state(
+        organization=organization,
+        provider=provider,
+        instance=instance,
+        instance_app_id=instance_app_id,
+        reconnect_id=reconnect_id,
+    )
+    cache.set(DETACHED_PREFIX + state, entry, timeout=_lifetime())
+    return provider.authorization_url(
+        state=state,
+        redirect_uri=redirect_uri(provider.identifier),
+        code_challenge=challenge,
+        instance=instance,
+    )
+
+
+def _new_state(
+    *, organization, provider, instance, instance_app_id, reconnect_id, retried=False
+) -> tuple[str, dict, str]:
+    """(state, what it is bound to, PKCE challenge) for a new sign-in."""
+    state = secrets.token_urlsafe(32)
+    verifier, challenge = pkce_pair() if provider.uses_pkce else ("", "")
+    entry = {
+        "organization_id": organization.pk,
+        "slug": organization.slug,
+        "provider": provider.identifier,
+        "verifier": verifier,
+        # The instance's client secret stays in the database; the state names the app.
+        "instance_url": (instance or {}).get("url", ""),
+        "instance_app_id": instance_app_id,
+        "reconnect_id": reconnect_id,
+        "retried": retried,
+        "created": time.time(),
+    }
+    return state, entry, challenge
+
+
+def instance_details(app) -> dict:
+    """A custom-instance app (InstanceApp) as the provider's ``instance`` argument."""
+    return {
+        "url": app.instance_url,
+        "client_id": app.client_id,
+        "client_secret": app.client_secret.get("client_secret", ""),
+    }
+
+
+def _take_detached(state: str) -> dict | None:
+    """A state the public API started, removed so it works once (of two callbacks racing
+    with it, only the one whose delete removed it goes on)."""
+    if not state:
+        return None
+    key = DETACHED_PREFIX + state
+    data = cache.get(key)
+    if data is None or not cache.delete(key):
+        return None
+    return data
+
+
 def take_state(request, *, state: str, provider_id: str) -> dict:
     """The state's data, removed from the session so it cannot be used twice.
 
@@ -95,12 +166,15 @@ def take_state(request, *, state: str, provider_id: str) -> dict:
     network, or older than the connect lifetime."""
     entries = dict(request.session.get(STATES_KEY, {}))
     data = entries.pop(state or "", None)
+    if data is not None:
+        request.session[STATES_KEY] = entries
+    else:
+        data = _take_detached(state)
     if data is None:
         raise ConnectError(
             "This sign-in link is not valid in this browser session: it was already used, "
             "or it was started elsewhere. Start connecting again."
         )
-    request.session[STATES_KEY] = entries
     if data.get("provider") != provider_id:
         raise ConnectError("This sign-in answer came back for another network. Start again.")
     if time.time() - data.get("created", 0) >= _lifetime():

@@ -239,8 +239,29 @@ ROUTES = (
         "channels:write",
         "The sign-in address that connects a channel of this network",
         _obj({"url": STR}),
-        query=[{"name": "refresh", "in": "query", "required": False, "schema": STR}],
-        errors={"400": MSG, "402": MSG, **NOT_FOUND},
+        query=[
+            {
+                "name": "refresh",
+                "in": "query",
+                "required": False,
+                "schema": STR,
+                "description": "Reconnect this channel (not counted against the plan).",
+            },
+            {
+                "name": "instance",
+                "in": "query",
+                "required": False,
+                "schema": STR,
+                "description": "Mastodon: the server to sign in on (default mastodon.social).",
+            },
+        ],
+        errors={"400": MSG, "402": MSG, **NOT_FOUND, "502": _obj({"msg": STR}, {"detail": STR})},
+        notes="`url` is the network's own authorization address, to open in a browser; it "
+        "works once, for POSTIZ_CONNECT_STATE_SECONDS, and its callback connects the "
+        "channel to this key's organization for someone signed in here who may connect "
+        "channels there. Networks connected with a form or a bot token (Bluesky, "
+        "Telegram, Nostr, Lemmy, Discord webhooks) answer 400 `This integration cannot be "
+        "connected through the public API`.",
     ),
     CompatRoute(
         "GET",

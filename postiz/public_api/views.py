@@ -8,17 +8,15 @@ import re
 import uuid
 from html.parser import HTMLParser
 
-from django.urls import reverse
-
 from billing import limits as plan_limits
 from integrations import selectors as channel_selectors
 from integrations.models import Integration
 from integrations.providers import provider_classes
+from integrations.providers.base import ErrorKind, ProviderError
 from integrations.services import integration_delete
 from postiz.api import (
     iso_ms,
 )
-from postiz.http import absolute_url
 from postiz.public_api import shapes
 from postiz.public_api.transport import (
     Call,
@@ -162,20 +160,57 @@ def groups_list(call: Call):
 
 
 def social_connect(call: Call, provider):
+    """The network's sign-in address. The person opens it in a browser and lands back in
+    the web app (integrations.views.callback), which connects the channel if they are
+    signed in as a member who may connect channels in this organization."""
+    from integrations import connect
+    from integrations.services import instance_app_for
+
     cls = provider_classes().get(provider)
     if cls is None:
         raise fail(400, "Integration not allowed")
     if not cls.auth_kind.startswith("oauth2"):
         raise fail(400, "This integration cannot be connected through the public API")
     refresh = call.query("refresh")
-    if refresh:
-        _channel(call, refresh)
-    else:
+    reconnect = _channel(call, refresh) if refresh else None
+    if reconnect is not None and reconnect.provider != provider:
+        raise fail(400, f"That channel is not on {cls.display_name}")
+    if reconnect is None:
         plan_limits.check(call.organization, "channels")  # 402 before a doomed sign-in
-    # The person finishes in a browser: our connect page starts the network's sign-in
-    # and its callback lands in the web app, signed in as them.
-    path = reverse("integrations:connect", args=[call.organization.slug, provider])
-    return json_response({"url": absolute_url(path)})
+    if cls.missing_settings():
+        names = " and ".join(cls.missing_settings())
+        raise fail(400, f"{cls.display_name} is not configured on this server (set {names}).")
+    network = cls()
+    instance = app = None
+    try:
+        if cls.custom_instance:
+            # The channel's own server on a reconnect, else ?instance=, else the default.
+            wanted = (
+                (reconnect.meta.get("instance") or reconnect.meta.get("instance_url"))
+                if reconnect is not None
+                else call.query("instance")
+            ) or network.endpoint("api")
+            origin = network.check_instance(wanted)
+            app = instance_app_for(
+                provider_id=provider,
+                instance_url=origin,
+                redirect_uri=connect.redirect_uri(provider),
+            )
+            instance = connect.instance_details(app)
+        url = connect.begin_oauth_detached(
+            organization=call.organization,
+            provider=network,
+            instance=instance,
+            instance_app_id=app.pk if app else None,
+            reconnect_id=reconnect.pk if reconnect else None,
+        )
+    except ProviderError as error:
+        if error.kind in (ErrorKind.TRANSIENT_BEFORE_SEND, ErrorKind.RATE_LIMITED):
+            raise CompatError(
+                json_response({"msg": "Unexpected error", "detail": error.user_message}, 502)
+            ) from None
+        raise fail(400, error.user_message) from None
+    return json_response({"url": url})
 
 
 _SCHEMA_TYPES = {
