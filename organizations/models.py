@@ -1,4 +1,5 @@
 import secrets
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -16,6 +17,9 @@ RESERVED_SLUGS = {"new", "create", "switch", "admin", "api", "settings"}
 class Organization(models.Model):
     """A team: it owns channels, posts and media; people join it through memberships."""
 
+    # The id the APIs give for the organization (organizationId, orgId): opaque and
+    # URL-safe like every other id there, never reused.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=60, unique=True)
     timezone = models.CharField(

@@ -41,6 +41,11 @@ INT = {"type": "integer"}
 BOOL = {"type": "boolean"}
 TS = {"type": "string", "format": "date-time", "example": "2030-01-15T12:00:00.000Z"}
 MSG = _ref("CompatMessage")
+ORG_ID = {
+    "type": "string",
+    "format": "uuid",
+    "description": "The organization's public id (the same in every body of both APIs).",
+}
 
 SCHEMAS = {
     "CompatMessage": _obj({"msg": STR}),
@@ -68,7 +73,7 @@ SCHEMAS = {
             "alt": _nullable(STR),
             "type": {"type": "string", "enum": ["image", "video"]},
             "fileSize": INT,
-            "organizationId": STR,
+            "organizationId": ORG_ID,
             "createdAt": TS,
             "updatedAt": TS,
         }
@@ -78,7 +83,7 @@ SCHEMAS = {
             "id": STR,
             "name": STR,
             "color": STR,
-            "orgId": STR,
+            "orgId": ORG_ID,
             "deletedAt": _nullable(TS),
             "createdAt": _nullable(TS),
             "updatedAt": _nullable(TS),
@@ -415,7 +420,7 @@ ROUTES = (
                 _ref("CompatPost"),
                 _obj(
                     {
-                        "organizationId": STR,
+                        "organizationId": ORG_ID,
                         "integrationId": STR,
                         "parentPostId": _nullable(STR),
                         "error": _nullable(STR),

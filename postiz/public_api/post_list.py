@@ -114,7 +114,7 @@ _TAG = shapes.sql_object(
                     ("id", shapes.sql_uuid("t.public_id")),
                     ("name", shapes.sql_text("t.name")),
                     ("color", shapes.sql_text("t.color")),
-                    ("orgId", shapes.sql_text("%(org_slug)s::text")),
+                    ("orgId", shapes.sql_text("%(org_public_id)s::text")),
                     ("deletedAt", "'null'"),
                     ("createdAt", shapes.sql_iso_ms("t.created_at")),
                     ("updatedAt", shapes.sql_iso_ms("t.updated_at")),
@@ -211,7 +211,7 @@ def posts_list(call: Call):
     organization = call.organization
     params = {
         "org": organization.pk,
-        "org_slug": shapes.organization_id(organization),
+        "org_public_id": shapes.organization_id(organization),
         "start": start,
         "end": end,
     }

@@ -29,8 +29,9 @@ CREATION_METHODS = {"api": "API", "web": "WEB", "import": "IMPORT", "rss": "RSS"
 
 
 def organization_id(organization: Organization) -> str:
-    # Organizations have no public UUID; the slug is already public (it names pages).
-    return organization.slug
+    """The organization's id in every body of both APIs (organizationId, orgId): its public
+    UUID, like every other id there (never the slug, which names pages, nor the pk)."""
+    return str(organization.public_id)
 
 
 def integration(channel: Integration) -> dict:

@@ -36,6 +36,7 @@ class Me(NativeView):
             {
                 "organization": {
                     "id": shapes.organization_id(self.organization),
+                    "slug": self.organization.slug,  # names its pages (/o/<slug>/)
                     "name": self.organization.name,
                     "timezone": self.organization.timezone,
                 },
