@@ -233,6 +233,19 @@ class ApiScope(models.TextChoices):
 
 
 ALL_SCOPES: tuple[str, ...] = tuple(ApiScope.values)
+# What a Postiz client (the postiz CLI, postiz-agent, the SDKs) needs, preselected for keys
+# made on the API keys page: those clients check a key by listing its channels (a key
+# without channels:read is "expired or invalid" to them), then read and write posts,
+# channels and media and read analytics. Webhooks stay with keys made for them.
+CLIENT_SCOPES: tuple[str, ...] = (
+    ApiScope.POSTS_READ,
+    ApiScope.POSTS_WRITE,
+    ApiScope.MEDIA_READ,
+    ApiScope.MEDIA_WRITE,
+    ApiScope.CHANNELS_READ,
+    ApiScope.CHANNELS_WRITE,
+    ApiScope.ANALYTICS_READ,
+)
 
 
 class ApiKey(models.Model):

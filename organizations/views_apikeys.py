@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from organizations import selectors, services
 from organizations.access import organization_view
 from organizations.forms import add_service_errors
-from organizations.models import ALL_SCOPES, ApiScope
+from organizations.models import ALL_SCOPES, CLIENT_SCOPES, ApiScope
 from organizations.views import _settings_render, _zone_name
 
 
@@ -37,11 +37,17 @@ class ApiKeyForm(forms.Form):
         label="Full access",
         help_text="Every scope, including ones added later to this list.",
     )
+    # Preselected: what Postiz clients need, so a key made for one works with it as is.
     scopes = forms.MultipleChoiceField(
         required=False,
         choices=[(scope.value, f"{scope.value} — {scope.label}") for scope in ApiScope],
+        initial=list(CLIENT_SCOPES),
         widget=forms.CheckboxSelectMultiple,
         label="Or only these scopes",
+        help_text="Preselected: what Postiz clients (the postiz CLI, postiz-agent, SDKs) "
+        "need: posts, channels and media, read and write, and analytics. Those clients "
+        "call a key without channels:read expired or invalid. Untick what this program "
+        "does not need.",
     )
     expires_on = forms.DateField(
         required=False,

@@ -295,3 +295,51 @@ def test_a_billed_key_is_read_with_its_plan_in_one_query_and_nothing_is_cached(
     key.revoked_at = timezone.now()
     key.save()
     assert api_key_authenticate(raw_key=raw) is None
+
+
+# -- The scopes Postiz clients need ---------------------------------------------------------
+def test_the_key_page_preselects_the_scopes_a_postiz_client_needs(org, owner, client_for):
+    from organizations.models import CLIENT_SCOPES
+
+    page = client_for(owner).get(URL).content.decode()
+    for scope in ALL_SCOPES:
+        box = page.split(f'value="{scope}"')[1].split(">")[0]
+        assert ("checked" in box) == (scope in CLIENT_SCOPES), scope
+    assert "channels:read" in CLIENT_SCOPES and "webhooks:manage" not in CLIENT_SCOPES
+    assert "Preselected: what Postiz clients" in page
+
+
+def test_a_key_made_with_the_preselected_scopes_passes_a_postiz_clients_checks(
+    org, owner, client_for
+):
+    from django.test import Client
+
+    from organizations.models import CLIENT_SCOPES
+
+    response = client_for(owner).post(URL, {"name": "postiz CLI", "scopes": list(CLIENT_SCOPES)})
+    secret = response.content.decode().split('readonly value="')[1].split('"')[0]
+    cli = Client(HTTP_AUTHORIZATION=secret)
+    for path in (
+        "/public/v1/is-connected",
+        "/public/v1/integrations",
+        "/public/v1/groups",
+        "/public/v1/posts?startDate=2030-01-01&endDate=2030-01-02",
+        "/public/v1/notifications",
+    ):
+        assert cli.get(path).status_code == 200, path
+
+
+def test_a_key_without_channels_read_hears_which_scope_is_missing_and_the_page_says_so(
+    org, owner, client_for
+):
+    from django.test import Client
+
+    _key, raw = make_key(org, actor=owner, scopes=["posts:read", "posts:write"])
+    refused = Client(HTTP_AUTHORIZATION=raw).get("/public/v1/integrations")
+    assert refused.status_code == 403
+    assert refused.json() == {"msg": "Missing scope: channels:read"}
+    native = Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/v1/channels")
+    assert native.status_code == 403 and native.json()["scope"] == "channels:read"
+    assert "channels:read" in native.json()["detail"]
+    page = client_for(owner).get(URL).content.decode()
+    assert "Postiz clients call this key invalid: it lacks channels:read." in page
