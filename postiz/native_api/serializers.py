@@ -11,6 +11,7 @@ from rest_framework import serializers
 from integrations.models import Integration
 from postiz.api import iso_ms
 from posts.models import Post, PostGroup, Tag, Webhook
+from posts.states import State
 
 
 # -- Requests ----------------------------------------------------------------------------
@@ -148,6 +149,59 @@ def tag(row: Tag) -> dict:
     }
 
 
+# -- Answers (described in the OpenAPI document; ``post`` below renders them) ----------------
+class PostItemOut(serializers.Serializer):
+    position = serializers.IntegerField()
+    text = serializers.CharField()
+    delay_minutes = serializers.IntegerField()
+    media_ids = serializers.ListField(child=serializers.CharField())
+    remote_id = serializers.CharField(allow_null=True, help_text="The item's id on the network.")
+    remote_url = serializers.CharField(allow_null=True)
+
+
+class PostError(serializers.Serializer):
+    kind = serializers.CharField()
+    message = serializers.CharField()
+
+
+class PostOut(serializers.Serializer):
+    id = serializers.CharField()
+    group_id = serializers.CharField()
+    channel_id = serializers.CharField()
+    state = serializers.ChoiceField(choices=[s.value for s in State])
+    publish_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="The time the post was asked to go out. Retries never move it; null for a "
+        "draft without a date.",
+    )
+    published_at = serializers.DateTimeField(
+        allow_null=True, help_text="When it actually went out; null until it has."
+    )
+    next_attempt_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="For a scheduled post waiting to be tried again (after a failure the "
+        "network may recover from, or while the network processes it): when the next "
+        "attempt is due. Null otherwise.",
+    )
+    settings = serializers.DictField()
+    items = PostItemOut(many=True)
+    error = PostError(allow_null=True)
+    release_id = serializers.CharField(allow_null=True, help_text="The post's id on the network.")
+    release_url = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class PostPage(serializers.Serializer):
+    data = PostOut(many=True)
+    next_cursor = serializers.CharField(allow_null=True)
+
+
+def next_attempt_at(row: Post):
+    """The engine's next try, for a scheduled post that has one."""
+    return row.retry_at if row.state == State.SCHEDULED else None
+
+
 def post(row: Post) -> dict:
     items = []
     for item in row.items.all():
@@ -168,6 +222,7 @@ def post(row: Post) -> dict:
         "state": row.state,
         "publish_at": iso_ms(row.publish_at),
         "published_at": iso_ms(row.published_at),
+        "next_attempt_at": iso_ms(next_attempt_at(row)),
         "settings": row.settings or {},
         "items": items,
         "error": (

@@ -98,6 +98,9 @@ def mixed(org, channel, x_channel, other_channel):
         error_message="We could not confirm it",
     )
     _post(org, x_channel, when=_at(12), content="Out, no id", state=State.PUBLISHED)
+    # Waiting for another attempt (shown as next_attempt_at; a failed post's is stale).
+    _post(org, channel, when=_at(13), content="Retrying", retry_at=_at(13, 11))
+    _post(org, x_channel, when=_at(14), content="Gave up", state=State.FAILED, retry_at=_at(14, 11))
     weekly = PostGroup.objects.create(
         organization=org,
         creation_method="web",
@@ -163,7 +166,11 @@ def test_public_list_matches_the_single_post_shape(api, org, mixed, django_asser
 def test_public_list_filters_by_customer(api, channel, mixed):
     listed = api.get(f"/public/v1/posts?{WINDOW}&customer={channel.customer.public_id}").json()
     assert {p["integration"]["id"] for p in listed["posts"]} == {str(channel.public_id)}
-    assert len(listed["posts"]) == 2
+    assert [p["content"] for p in listed["posts"]] == [
+        "Hi & welcome\n- one",
+        "It failed",
+        "Retrying",
+    ]
 
 
 def test_a_customer_id_that_is_not_one_of_ours_is_an_unknown_customer(

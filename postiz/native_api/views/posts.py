@@ -16,6 +16,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from integrations import selectors as channel_selectors
 from media.models import MediaFile
 from postiz.api import parse_timestamp
 from postiz.native_api import serializers as s
@@ -330,6 +331,10 @@ _POST = shapes.sql_object(
         ("state", shapes.sql_text("p.state")),
         ("publish_at", shapes.sql_iso_ms("p.publish_at")),
         ("published_at", shapes.sql_iso_ms("p.published_at")),
+        (
+            "next_attempt_at",
+            shapes.sql_iso_ms(f"CASE WHEN p.state = '{State.SCHEDULED}' THEN p.retry_at END"),
+        ),
         ("settings", "COALESCE(p.settings::text, '{}')"),
         ("items", _ITEMS),
         (
@@ -413,7 +418,8 @@ class Posts(NativeView):
         + [
             OpenApiParameter("limit", int, required=False),
             OpenApiParameter("cursor", str, required=False),
-        ]
+        ],
+        responses=s.PostPage,
     )
     def get(self, request):
         params = request.query_params
@@ -426,6 +432,13 @@ class Posts(NativeView):
                 moments[name] = parse_timestamp(filters[name])
                 if moments[name] is None:
                     raise exceptions.ValidationError({name: "Use an RFC 3339 date and time."})
+        if "customer" in filters:
+            # An id that is not one of the organization's customers, whatever its form, is
+            # an unknown customer (never "the posts of channels without one").
+            wanted = _uuid(filters["customer"])
+            customers = channel_selectors.customers_for(organization=self.organization)
+            if wanted is None or not customers.filter(public_id=wanted).exists():
+                raise _not_found("Customer")
         limit = page_limit(request)
         after = decode_cursor(request, filters)
         if after:
@@ -467,7 +480,7 @@ class Posts(NativeView):
         # otherwise compute every text column of every matching post before the LIMIT.
         return rows.order_by("sort_at", "pk").values("pk")[: limit + 1]
 
-    @extend_schema(request=s.PostCreateSerializer)
+    @extend_schema(request=s.PostCreateSerializer, responses={201: s.PostOut})
     @idempotent
     def post(self, request):
         from posts.services.groups import ChannelInput, post_group_create
@@ -507,11 +520,12 @@ def _post(view, public_id) -> Post:
 class PostDetail(NativeView):
     scopes = {"GET": "posts:read", "PATCH": "posts:write", "DELETE": "posts:write"}
 
+    @extend_schema(responses=s.PostOut)
     def get(self, request, public_id):
         post = _post(self, public_id)
         return with_etag(request, s.post(post), _post_etag(post))
 
-    @extend_schema(request=s.PostPatchSerializer)
+    @extend_schema(request=s.PostPatchSerializer, responses=s.PostOut)
     def patch(self, request, public_id):
         from posts.services.groups import items_from_json, post_group_update
 
