@@ -569,6 +569,57 @@ def integration_refresh(
     return integration
 
 
+def _renew_for_check(integration: Integration) -> Integration:
+    renewed = integration_refresh(integration_id=integration.pk, raise_errors=True)
+    if renewed is None:  # deleted meanwhile
+        raise ProviderError(ErrorKind.NOT_FOUND, "This channel was deleted meanwhile.")
+    return renewed
+
+
+def integration_check(*, integration: Integration, actor=None, request=None) -> Integration:
+    """channels.manage ("Check connection"); tests the credential that lasts, not only the
+    access token: renews the session first where the network allows it (storing a rotated
+    refresh token), then reads the profile, renewing once if the read calls the token
+    stale. A refused grant marks the channel needs_reconnect (one email, the bell); a
+    network that is down or busy only records last_error. Raises the ProviderError;
+    returns the channel with the profile read, active again if it needed reconnecting."""
+    provider = get_provider(integration.provider)
+    renewed = False
+    try:
+        if provider.check_refreshes(integration.as_channel()):
+            integration = _renew_for_check(integration)
+            renewed = True
+        try:
+            account = provider.fetch_profile(integration.as_channel())
+        except ProviderError as error:
+            if error.kind != ErrorKind.AUTH_EXPIRED or renewed:
+                raise
+            integration = _renew_for_check(integration)
+            renewed = True
+            account = provider.fetch_profile(integration.as_channel())
+    except ProviderError as error:
+        if error.kind == ErrorKind.AUTH_EXPIRED and renewed:
+            # Refused right after a renewal: the grant itself is gone.
+            error.kind = ErrorKind.AUTH_REVOKED
+        if error.kind == ErrorKind.AUTH_REVOKED:
+            integration_set_status(
+                integration=integration,
+                status=Integration.Status.NEEDS_RECONNECT,
+                error=error.user_message,
+                actor=actor,
+                request=request,
+            )
+        else:
+            integration_record_error(integration=integration, error=error)
+        raise
+    integration = integration_update_profile(integration=integration, account=account)
+    if integration.status == Integration.Status.NEEDS_RECONNECT:
+        integration_set_status(
+            integration=integration, status=Integration.Status.ACTIVE, actor=actor, request=request
+        )
+    return integration
+
+
 @transaction.atomic
 def integration_remind_expiry(*, integration_id: int) -> bool:
     """The refresh job calls this for tokens that cannot be refreshed; emails once per

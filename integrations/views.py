@@ -34,7 +34,7 @@ from integrations.forms import (
 )
 from integrations.models import InstanceApp, Integration
 from integrations.providers import get_provider, provider_classes
-from integrations.providers.base import ErrorKind, ProviderError
+from integrations.providers.base import ProviderError
 from organizations import selectors as org_selectors
 from organizations.access import organization_view
 from organizations.forms import add_service_errors
@@ -521,22 +521,13 @@ def enable(request, pk):
 @organization_view("channels.manage")
 @require_POST
 def check(request, pk):
-    """Check connection: fetch the profile with the stored credentials."""
+    """Check connection: renew the lasting credential where the network allows it, then
+    read the profile (services.integration_check)."""
     integration = _channel_or_404(request, pk)
     provider = _provider_or_404(integration.provider)
     try:
-        account = provider.fetch_profile(integration.as_channel())
+        services.integration_check(integration=integration, actor=request.user, request=request)
     except ProviderError as error:
-        if error.kind == ErrorKind.AUTH_REVOKED:
-            services.integration_set_status(
-                integration=integration,
-                status=Integration.Status.NEEDS_RECONNECT,
-                error=error.user_message,
-                actor=request.user,
-                request=request,
-            )
-        else:
-            services.integration_record_error(integration=integration, error=error)
         messages.error(request, error.user_message)
         return redirect(_detail_url(integration))
     except NotImplementedError:
@@ -545,7 +536,6 @@ def check(request, pk):
     except Exception:  # never a 500 on a network's odd answer
         messages.error(request, _unexpected(provider.identifier, "checking a connection"))
         return redirect(_detail_url(integration))
-    services.integration_update_profile(integration=integration, account=account)
     return _back(request, integration, f"{provider.display_name} answered: the connection works.")
 
 

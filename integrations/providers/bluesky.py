@@ -291,6 +291,12 @@ class BlueskyProvider(Provider):
         grant = Grant(credentials=channel.credentials, meta=channel.meta)
         return self.accounts(grant)[0]
 
+    def check_refreshes(self, channel: Channel) -> bool:
+        # An access JWT stays valid for up to two hours after its app password is revoked;
+        # the refresh JWT (or, once it is dead, a new login) is refused at once.
+        creds = channel.credentials
+        return bool(creds.get("refresh_jwt") or creds.get("app_password"))
+
     def refresh(self, channel: Channel) -> Grant:
         creds, meta = channel.credentials, channel.meta
         pds = meta.get("pds") or meta.get("service") or self.endpoint("api")

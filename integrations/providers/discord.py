@@ -455,22 +455,44 @@ class DiscordBotProvider(DiscordBase):
             kind = TEXT_CHANNEL_TYPES.get(item.get("type"))
             if kind is None:
                 continue
-            found.append(
-                Account(
-                    external_id=str(item["id"]),
-                    name=f"#{item.get('name', '')}",
-                    username=item.get("name", ""),
-                    profile_url=f"https://discord.com/channels/{guild_id}/{item['id']}",
-                    kind="channel",
-                    meta={
-                        "channel_id": str(item["id"]),
-                        "guild_id": guild_id,
-                        "guild_name": grant.meta.get("guild_name", ""),
-                        "channel_type": kind,
-                    },
-                )
-            )
+            found.append(self._channel_account(item, guild_id, grant.meta.get("guild_name", "")))
         return found
+
+    @staticmethod
+    def _channel_account(item: dict, guild_id: str, guild_name: str) -> Account:
+        return Account(
+            external_id=str(item["id"]),
+            name=f"#{item.get('name', '')}",
+            username=item.get("name", ""),
+            profile_url=f"https://discord.com/channels/{guild_id}/{item['id']}",
+            kind="channel",
+            meta={
+                "channel_id": str(item["id"]),
+                "guild_id": guild_id,
+                "guild_name": guild_name,
+                "channel_type": TEXT_CHANNEL_TYPES.get(item.get("type"), "text"),
+            },
+        )
+
+    def fetch_profile(self, channel: Channel) -> Account:
+        # The bot token is the credential that lasts: one read of the channel with it
+        # says whether Discord still accepts the bot there.
+        channel_id = str(channel.meta.get("channel_id") or channel.external_id)
+        response = self.request(
+            "GET",
+            self.url("api", f"/channels/{channel_id}"),
+            phase=Phase.READ,
+            headers=self._bot_headers(),
+        )
+        item = json_object(response)
+        if not item.get("id"):
+            raise ProviderError(
+                ErrorKind.TRANSIENT_BEFORE_SEND,
+                "Discord answered without the channel; try again.",
+                raw_excerpt=response.text[:200],
+            )
+        guild_id = str(item.get("guild_id") or channel.meta.get("guild_id") or "")
+        return self._channel_account(item, guild_id, channel.meta.get("guild_name", ""))
 
     def channels(self, channel: Channel) -> list[dict]:
         guild = {

@@ -315,7 +315,14 @@ class LemmyProvider(Provider):
             phase=Phase.READ,
             headers=self._auth(channel.credentials["jwt"]),
         ).json()
-        person = site["my_user"]["local_user_view"]["person"]
+        person = ((site.get("my_user") or {}).get("local_user_view") or {}).get("person") or {}
+        if not person.get("name"):
+            # Lemmy answers a session it no longer knows as if no one were signed in.
+            raise ProviderError(
+                ErrorKind.AUTH_EXPIRED,
+                "Lemmy did not recognise the session; we will sign in again.",
+                network_code="not_logged_in",
+            )
         return self.accounts(Grant(credentials={}, meta={"instance": origin, "person": person}))[0]
 
     def refresh(self, channel: Channel) -> Grant:

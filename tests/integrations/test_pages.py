@@ -224,6 +224,10 @@ def test_check_connection_updates_the_profile(x_network, org, owner, client_for,
     from .conftest import reply
 
     channel = make_channel(avatar_url="")
+    # The check renews the grant first (X rotates the refresh token), then reads the profile.
+    x_network.expect_request("/x-api/2/oauth2/token").respond_with_response(
+        reply("x", "token_rotated")
+    )
     x_network.expect_request("/x-api/2/users/me").respond_with_response(reply("x", "users_me"))
     response = client_for(owner).post(f"/o/acme/channels/{channel.pk}/check/", follow=True)
     assert b"the connection works" in response.content

@@ -205,6 +205,15 @@ class Provider:
     def fetch_profile(self, channel: Channel) -> Account:
         raise NotImplementedError
 
+    def check_refreshes(self, channel: Channel) -> bool:
+        """Whether "Check connection" renews the credentials before reading the profile.
+
+        An access token can outlive the grant behind it (a revoked app password, an app
+        removed from the account): only the credential that lasts (a refresh token, a
+        stored password) says whether the grant still stands. A network whose only
+        credential is long-lived (a bot token, a Mastodon token) is checked by a read."""
+        return bool(channel.credentials.get("refresh_token"))
+
     # -- publishing ---------------------------------------------------------------------
     def send(self, channel: Channel, request: PublishRequest) -> PublishResult:
         """The engine's way in: ``publish``, with every COMMIT-phase request preceded by

@@ -127,3 +127,52 @@ def test_a_wrong_app_password_is_refused_by_the_real_pds(pds, account):
             {"service": pds, "identifier": account["handle"], "app_password": "wrong-wrong-wrong"}
         )
     assert caught.value.kind == ErrorKind.AUTH_REVOKED
+
+
+@pytest.mark.django_db
+def test_a_revoked_app_password_is_found_by_check_connection_while_its_access_jwt_still_works(
+    pds, org, owner, client_for, django_capture_on_commit_callbacks
+):
+    from integrations.models import Integration
+
+    revoked = servers.bluesky_account(pds, name="revoked")
+    _, channel = _connect(pds, revoked)
+    integration = Integration.objects.create(
+        organization=org,
+        provider="bluesky",
+        external_id=channel.external_id,
+        name=revoked["handle"],
+        username=channel.username,
+        credentials=channel.credentials,
+        meta=channel.meta,
+    )
+    # The account's owner revokes the app password, with their main password (an app
+    # password's own session may not manage app passwords).
+    main = requests.post(
+        f"{pds}/xrpc/com.atproto.server.createSession",
+        json={"identifier": revoked["handle"], "password": "main-password-1"},
+        timeout=30,
+    ).json()
+    gone = requests.post(
+        f"{pds}/xrpc/com.atproto.server.revokeAppPassword",
+        json={"name": "postiz"},
+        headers={"Authorization": f"Bearer {main['accessJwt']}"},
+        timeout=30,
+    )
+    assert gone.ok, gone.text
+    # The stored access JWT is still accepted: a read with it alone would say all is well.
+    still = requests.get(
+        f"{pds}/xrpc/com.atproto.server.getSession",
+        headers={"Authorization": f"Bearer {channel.credentials['access_jwt']}"},
+        timeout=30,
+    )
+    assert still.ok, still.text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(owner).post(
+            f"/o/{org.slug}/channels/{integration.pk}/check/", follow=True
+        )
+
+    integration.refresh_from_db()
+    assert integration.status == Integration.Status.NEEDS_RECONNECT
+    assert b"Bluesky refused the handle or app password" in response.content
