@@ -22,9 +22,11 @@ from dataclasses import asdict
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from integrations import vault
+from integrations.forms import lower_first
 from integrations.providers.base import Account, Grant
 from integrations.services import grant_from_dict, grant_to_dict
 
@@ -218,3 +220,50 @@ def drop_selection(request, *, token: str) -> None:
     entries = dict(request.session.get(PENDING_KEY, {}))
     if entries.pop(token, None) is not None:
         request.session[PENDING_KEY] = entries
+
+
+# -- Reconnecting with a credential form ----------------------------------------------------
+def stored_fields(provider, integration) -> dict[str, str]:
+    """What ``integration`` was connected with, by form field (secrets included: they stay
+    on the server and are never rendered); empty for a channel of another network."""
+    if integration is None or integration.provider != provider.identifier:
+        return {}
+    return provider.credential_values(integration.as_channel())
+
+
+def _same(a: str, b: str) -> bool:
+    def norm(value: str) -> str:
+        return " ".join((value or "").split()).rstrip("/").casefold()
+
+    return norm(a) == norm(b)
+
+
+def fill_kept_secrets(provider, fields, submitted: dict, stored: dict) -> dict:
+    """The submitted values, each secret left empty replaced by the stored one when the
+    provider may reuse it; raises ValidationError naming the secret to enter again."""
+    values = dict(submitted)
+    plain = [f for f in fields if f.type != "secret"]
+    changed = {
+        f.name for f in plain if not _same(str(values.get(f.name) or ""), stored.get(f.name, ""))
+    }
+    errors = {}
+    for spec in fields:
+        if spec.type != "secret" or values.get(spec.name):
+            continue
+        if not stored.get(spec.name):
+            if spec.required:
+                errors[spec.name] = (
+                    f"Enter the {lower_first(spec.label)}: none is stored for this channel."
+                )
+            continue
+        if not provider.keeps_secrets_when_changed(changed):
+            names = " and ".join(lower_first(f.label) for f in plain if f.name in changed)
+            errors[spec.name] = (
+                f"Enter the {lower_first(spec.label)} again: the {names} changed, and a stored "
+                "secret is only sent to the server it was entered for."
+            )
+            continue
+        values[spec.name] = stored[spec.name]
+    if errors:
+        raise ValidationError(errors)
+    return values

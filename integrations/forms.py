@@ -8,10 +8,26 @@ from integrations.providers.base import CredentialField, SettingField
 from postiz.timezones import timezone_choices
 
 
-class CredentialForm(forms.Form):
-    """Built from a provider's credential_fields(); secrets are never rendered back."""
+def lower_first(label: str) -> str:
+    """A field's label inside a sentence: "Service URL" becomes "service URL"."""
+    return label[:1].lower() + label[1:]
 
-    def __init__(self, *args, fields: list[CredentialField], **kwargs):
+
+class CredentialForm(forms.Form):
+    """Built from a provider's credential_fields(); secrets are never rendered back.
+
+    When reconnecting, ``kept`` names the secrets stored for the channel: they may be left
+    empty (the view reuses the stored one); any other secret must be entered again."""
+
+    def __init__(
+        self,
+        *args,
+        fields: list[CredentialField],
+        reconnecting: bool = False,
+        kept: frozenset[str] = frozenset(),
+        addresses: str = "",
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         for spec in fields:
             common = {
@@ -20,6 +36,17 @@ class CredentialForm(forms.Form):
                 "help_text": spec.help_text,
                 "initial": spec.initial or None,
             }
+            if spec.type == "secret" and reconnecting:
+                if spec.name in kept:
+                    common["required"] = False
+                    hint = f"Leave empty to keep the stored {lower_first(spec.label)}"
+                    hint += (
+                        f" (used only while the {addresses} stays the same)." if addresses else "."
+                    )
+                else:
+                    what = lower_first(spec.label)
+                    hint = f"It is not stored for this channel: enter the {what} again."
+                common["help_text"] = f"{spec.help_text} {hint}".strip()
             if spec.type == "secret":
                 field = forms.CharField(
                     widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),

@@ -31,6 +31,7 @@ from integrations.forms import (
     PreferencesForm,
     RenameForm,
     SelectAccountsForm,
+    lower_first,
 )
 from integrations.models import InstanceApp, Integration
 from integrations.providers import get_provider, provider_classes
@@ -173,6 +174,8 @@ def connect_start(request, provider_id):
     reconnect = None
     if request.GET.get("channel"):
         reconnect = selectors.integration_get(organization=organization, pk=request.GET["channel"])
+        if reconnect is not None and reconnect.provider != provider.identifier:
+            reconnect = None  # another network's channel: nothing of it belongs here
     if reconnect is None or reconnect.status == Integration.Status.DISABLED:
         # Said before the person signs in on the network, not after; the service checks
         # again when the channel is saved (billing.middleware renders the notice).
@@ -244,10 +247,24 @@ def _connect_form(request, provider, context):
         fields = provider.credential_fields()
     except NotImplementedError:
         raise Http404("This network cannot be connected here.") from None
-    form = CredentialForm(request.POST if request.method == "POST" else None, fields=fields)
+    reconnect = context.get("reconnect")
+    stored = connect.stored_fields(provider, reconnect)
+    urls = [f for f in fields if f.type == "url"]
+    # Secrets are reused only while the servers they go to stay the same (unless the
+    # network never sends them anywhere): the form says so next to each one.
+    guarded = not provider.keeps_secrets_when_changed({f.name for f in urls})
+    form = CredentialForm(
+        request.POST if request.method == "POST" else None,
+        fields=fields,
+        initial={f.name: stored[f.name] for f in fields if f.type != "secret" and f.name in stored},
+        reconnecting=reconnect is not None,
+        kept=frozenset(f.name for f in fields if f.type == "secret" and stored.get(f.name)),
+        addresses=" and ".join(lower_first(f.label) for f in urls) if guarded else "",
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            grant = provider.authenticate(dict(form.cleaned_data))
+            values = connect.fill_kept_secrets(provider, fields, dict(form.cleaned_data), stored)
+            grant = provider.authenticate(values)
             return _finish_connect(
                 request, provider=provider, grant=grant, organization=organization
             )

@@ -347,6 +347,11 @@ class NostrProvider(Provider):
     def fetch_profile(self, channel: Channel) -> Account:
         return self.accounts(Grant(credentials=channel.credentials, meta=channel.meta))[0]
 
+    def keeps_secrets_when_changed(self, changed: set[str]) -> bool:
+        # The private key never leaves this server (relays and the media server only see
+        # signatures), so a reconnect may keep it whatever else changes.
+        return True
+
     def refresh(self, channel: Channel) -> Grant:
         return Grant(credentials=channel.credentials, meta=channel.meta)  # nothing expires
 

@@ -307,6 +307,11 @@ class TelegramProvider(Provider):
             )
         ]
 
+    def credential_values(self, channel: Channel) -> dict[str, str]:
+        values = super().credential_values(channel)
+        values["chat"] = channel.username or self._chat(channel)
+        return values
+
     def fetch_profile(self, channel: Channel) -> Account:
         grant = self.authenticate(
             {"bot_token": channel.credentials.get("bot_token", ""), "chat": self._chat(channel)}

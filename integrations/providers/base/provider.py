@@ -214,6 +214,27 @@ class Provider:
         credential is long-lived (a bot token, a Mastodon token) is checked by a read."""
         return bool(channel.credentials.get("refresh_token"))
 
+    def credential_values(self, channel: Channel) -> dict[str, str]:
+        """The connect form's fields as this channel was connected with, by field name,
+        secrets included (for reuse on the server when a reconnect leaves them empty;
+        never rendered). Read from the stored credentials and facts of the same name."""
+        values = {}
+        for spec in self.credential_fields():
+            value = channel.credentials.get(spec.name) or channel.meta.get(spec.name)
+            if isinstance(value, list | tuple):
+                value = "\n".join(str(v) for v in value)
+            if isinstance(value, str) and value:
+                values[spec.name] = value
+        return values
+
+    def keeps_secrets_when_changed(self, changed: set[str]) -> bool:
+        """Whether a reconnect may reuse the stored secrets although the non-secret fields
+        ``changed`` differ from the stored ones. A secret is sent to the servers the form
+        names, so by default it is reused only while every server address stays the
+        same: otherwise whoever may reconnect could send it to a server of their own."""
+        addresses = {spec.name for spec in self.credential_fields() if spec.type == "url"}
+        return not (changed & addresses)
+
     # -- publishing ---------------------------------------------------------------------
     def send(self, channel: Channel, request: PublishRequest) -> PublishResult:
         """The engine's way in: ``publish``, with every COMMIT-phase request preceded by
