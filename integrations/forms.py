@@ -110,6 +110,13 @@ class PreferencesForm(forms.Form):
                 )
             elif spec.type == "int":
                 field = forms.IntegerField(required=spec.required, **common)
+            elif spec.type == "url":
+                field = forms.URLField(
+                    required=spec.required,
+                    max_length=spec.max_length,
+                    assume_scheme="https",
+                    **common,
+                )
             else:
                 field = forms.CharField(
                     required=spec.required, max_length=spec.max_length, **common

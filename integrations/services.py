@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -343,6 +344,15 @@ def clean_preferences(fields: tuple[SettingField, ...], values: dict) -> dict:
                 errors[spec.name] = f"{label} must be a whole number."
         elif spec.max_length and len(str(value)) > spec.max_length:
             errors[spec.name] = f"{label} allows {spec.max_length} characters."
+        elif spec.type == "url":
+            value = str(value).strip().rstrip("/")
+            try:
+                parts = urlsplit(value)
+                valid = parts.scheme in ("https", "http") and bool(parts.hostname)
+            except ValueError:
+                valid = False
+            if not valid:
+                errors[spec.name] = f"{label} must be a web address (https://…)."
         cleaned[spec.name] = value
     if errors:
         raise ValidationError(errors)

@@ -47,6 +47,7 @@ from integrations.providers.base import (
     PublishRequest,
     PublishResult,
     RemoteRef,
+    SettingField,
     Tool,
     ToolInput,
     json_object,
@@ -166,6 +167,17 @@ class BlueskyProvider(Provider):
         "video": "https://video.bsky.app",
     }
     settings_fields = ()
+    preference_fields = (
+        SettingField(
+            "web_app",
+            "url",
+            label="Web app",
+            max_length=200,
+            help_text="Where “View on the network” opens this account's posts, e.g. "
+            "https://bsky.app (the default). An account on a self-hosted PDS that Bluesky's "
+            "network does not crawl is read elsewhere: give that web app's address.",
+        ),
+    )
     tools = (
         Tool(
             "mention",
@@ -289,7 +301,9 @@ class BlueskyProvider(Provider):
 
     def fetch_profile(self, channel: Channel) -> Account:
         grant = Grant(credentials=channel.credentials, meta=channel.meta)
-        return self.accounts(grant)[0]
+        account = self.accounts(grant)[0]
+        account.profile_url = f"{self.web_app(channel)}/profile/{account.username}"
+        return account
 
     def check_refreshes(self, channel: Channel) -> bool:
         # An access JWT stays valid for up to two hours after its app password is revoked;
@@ -420,11 +434,19 @@ class BlueskyProvider(Provider):
             )
         return self._ref(channel, data.get("uri", ""), data.get("cid", ""), rkey)
 
+    def web_app(self, channel: Channel) -> str:
+        """The web app this channel's posts are read in: its own (the Web app preference),
+        else Bluesky's. Its /profile/<handle>/post/<rkey> is the post's address."""
+        chosen = str(channel.preferences.get("web_app") or "").strip().rstrip("/")
+        if chosen.lower().startswith(("https://", "http://")):
+            return chosen
+        return self.endpoint("web")
+
     def _ref(self, channel: Channel, uri: str, cid: str, rkey: str) -> RemoteRef:
         handle = channel.meta.get("handle") or channel.username or channel.external_id
         return RemoteRef(
             id=uri,
-            url=f"{self.endpoint('web')}/profile/{handle}/post/{rkey}",
+            url=f"{self.web_app(channel)}/profile/{handle}/post/{rkey}",
             extra={"uri": uri, "cid": cid, "rkey": rkey},
         )
 

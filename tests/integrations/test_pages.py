@@ -243,3 +243,25 @@ def test_the_admin_never_shows_credentials(admin_client, org, make_channel):
     for page in (listing.content, change.content):
         assert X_ACCESS.encode() not in page and X_REFRESH.encode() not in page
     assert b"refresh_token: \xe2\x80\xa2" in change.content
+
+
+def test_a_bluesky_channel_chooses_the_web_app_its_posts_open_in(
+    org, owner, client_for, make_channel
+):
+    channel = make_channel(provider="bluesky", external_id="did:plc:abc", credentials={})
+    client = client_for(owner)
+    page = client.get(f"/o/acme/channels/{channel.pk}/")
+    assert b'name="web_app"' in page.content and b"bsky.app" in page.content
+
+    refused = client.post(
+        f"/o/acme/channels/{channel.pk}/preferences/", {"web_app": "not a web address"}
+    )
+    assert refused.status_code == 302
+    channel.refresh_from_db()
+    assert channel.preferences == {}
+
+    client.post(
+        f"/o/acme/channels/{channel.pk}/preferences/", {"web_app": "https://social.example.org/"}
+    )
+    channel.refresh_from_db()
+    assert channel.preferences == {"web_app": "https://social.example.org"}
