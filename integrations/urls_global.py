@@ -10,4 +10,5 @@ from integrations import views
 
 urlpatterns = [
     path("integrations/<str:provider_id>/callback/", views.callback, name="integrations_callback"),
+    path("integrations/setup/", views.network_setup, name="integrations_setup"),
 ]

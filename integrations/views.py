@@ -20,7 +20,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from billing import limits as plan_limits
-from integrations import connect, selectors, services
+from integrations import connect, readme, selectors, services
 from integrations.connect import ConnectError
 from integrations.forms import (
     CredentialForm,
@@ -97,6 +97,21 @@ def _provider_rows() -> list[dict]:
     return rows
 
 
+def _can_configure(user) -> bool:
+    """Networks are configured in the instance's settings: only its administrators can."""
+    return bool(getattr(user, "is_staff", False))
+
+
+def _not_configured(request, provider) -> str:
+    if _can_configure(request.user):
+        names = " and ".join(provider.missing_settings())
+        return f"{provider.display_name} is not configured on this instance: set {names}."
+    return (
+        f"{provider.display_name} is not enabled on this instance. "
+        "Ask an administrator to enable this network."
+    )
+
+
 def _finish_connect(request, *, provider, grant, organization):
     """After a login: connect the one account, or ask which when the login owns several."""
     accounts = provider.accounts(grant)
@@ -153,6 +168,7 @@ def list(request):  # noqa: A001 - the URL name reads best as integrations:list
             "customers": [g["customer"] for g in groups if g["customer"] is not None],
             "providers": _provider_rows(),
             "can_manage": request.membership.can("channels.manage"),
+            "can_configure": _can_configure(request.user),
             "customer_form": CustomerForm(),
         },
     )
@@ -166,10 +182,7 @@ def connect_start(request, provider_id):
     organization = request.organization
     provider = _provider_or_404(provider_id)
     if provider.missing_settings():
-        names = " and ".join(provider.missing_settings())
-        messages.error(
-            request, f"{provider.display_name} is not configured on this instance: set {names}."
-        )
+        messages.error(request, _not_configured(request, provider))
         return redirect(_list_url(organization))
     reconnect = None
     if request.GET.get("channel"):
@@ -278,6 +291,33 @@ def _connect_form(request, provider, context):
     context["form"] = form
     status = 400 if request.method == "POST" else 200
     return render(request, "integrations/connect_form.html", context, status=status)
+
+
+@login_required
+@require_GET
+def network_setup(request):
+    """For the instance's administrators: how to set up each network (the README's
+    Networks section), with this instance's callback addresses; 404 to everyone else."""
+    if not _can_configure(request.user):
+        raise Http404("No such page.")
+    classes = provider_classes()
+    anchors = {cls.display_name.casefold(): identifier for identifier, cls in classes.items()}
+    networks = [
+        {
+            "identifier": identifier,
+            "name": cls.display_name,
+            "missing": cls.missing_settings(),
+            "callback": connect.redirect_uri(identifier)
+            if cls.auth_kind.startswith("oauth2") and not cls.custom_instance
+            else "",
+        }
+        for identifier, cls in classes.items()
+    ]
+    return render(
+        request,
+        "integrations/setup.html",
+        {"networks": networks, "readme": readme.render(readme.networks_section(), anchors)},
+    )
 
 
 @login_required

@@ -172,6 +172,8 @@ def test_a_network_answering_garbage_is_a_message_not_a_500(x_network, org, owne
 
 
 def test_a_network_without_its_settings_is_shown_as_not_configured(org, owner, client_for):
+    owner.is_staff = True  # the instance's administrator, who can set them
+    owner.save()
     response = client_for(owner).get("/o/acme/channels/")
     assert b"Not configured" in response.content
     assert b"X_CLIENT_ID" in response.content
