@@ -148,7 +148,8 @@ def clean_remote_url(url: str) -> str:
 @transaction.atomic
 def post_mark_published(*, post: Post, actor, url: str, request=None) -> Post:
     """Members with posts.publish; records that a failed or unconfirmed post is on the
-    network at ``url`` (an http(s) address), so it is never sent again."""
+    network at ``url`` (an http(s) address), so it is never sent again, and tells it like
+    any published post (the bell, webhooks)."""
     url = clean_remote_url(url)
     previous = post.state
     stamp = timezone.now()
@@ -164,6 +165,16 @@ def post_mark_published(*, post: Post, actor, url: str, request=None) -> Post:
     if not moved:
         raise _refused(post, "marked as published")
     post.refresh_from_db()
+    # The first part is out too (and, with it, never sent again); webhooks hear of it.
+    PostItem.objects.filter(post=post, position=0).update(
+        remote_url=url, published_at=Coalesce("published_at", Value(stamp))
+    )
+    events.emit(
+        events.POST_PUBLISHED,
+        organization_id=post.organization_id,
+        post_id=post.pk,
+        integration_id=post.integration_id,
+    )
     _audit(
         "post.marked_published",
         post=post,

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from organizations.models import AuditEvent, Organization
+from organizations.models import AuditEvent, Event, Organization
 from posts.models import Post
 from posts.states import State
 from tests.posts.test_calendar_fixtures import channel, post_at, utc
@@ -147,6 +147,10 @@ def test_mark_published_records_the_address(org, editor, acme, client_for):
     assert post.published_at is not None
     assert "Marked the Acme on Mastodon post as published" in response.content.decode()
     assert AuditEvent.objects.filter(action="post.marked_published").exists()
+    # Its first part is out as well, so it is never sent again; and it is told like any
+    # published post.
+    assert post.items.get(position=0).published_at is not None
+    assert Event.objects.filter(name="post.published", post_id=post.pk).count() == 1
 
 
 @pytest.mark.parametrize(
