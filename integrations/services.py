@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,12 +18,15 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from billing import limits as plan_limits
+from integrations import pictures
 from integrations.models import Customer, InstanceApp, Integration
 from integrations.providers import get_provider
 from integrations.providers.base import Account, ErrorKind, Grant, ProviderError, SettingField
@@ -40,6 +44,14 @@ TRANSIENT_KINDS = frozenset(
     {ErrorKind.RATE_LIMITED, ErrorKind.TRANSIENT_BEFORE_SEND, ErrorKind.UNKNOWN_OUTCOME}
 )
 REMINDER_FLAG = "expiry_reminder_sent"
+# Channel pictures (meta keys): the network's address of the picture, the stored copy's name
+# and the address it was made from, and when a copy last failed (seconds since 1970).
+AVATAR_SOURCE = "avatar_source"
+PICTURE_COPY = "picture_copy"
+PICTURE_COPY_OF = "picture_copy_of"
+PICTURE_TRIED_AT = "picture_tried_at"
+# A picture that could not be copied is tried again after this long.
+PICTURE_RETRY_SECONDS = 24 * 3600
 MAX_POSTING_TIMES = 48
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -132,11 +144,13 @@ def integration_connect(
     credentials.update(account.credentials)
     meta = {**(existing.meta if existing else {}), **grant.meta, **account.meta}
     meta.pop(REMINDER_FLAG, None)
+    avatar_url, dropped = _picture_source(meta, account.avatar_url, keep_if_none=False)
     values = {
         "name": (account.name or account.username or external_id)[:200],
         "username": (account.username or "")[:200],
         "profile_url": account.profile_url or "",
-        "avatar_url": account.avatar_url or "",
+        # The copy kept here (until the new picture is copied), never the network's address.
+        "avatar_url": avatar_url if existing is not None else "",
         "credentials": credentials,
         "token_expires_at": grant.expires_at,
         "refresh_expires_at": grant.refresh_expires_at,
@@ -165,6 +179,7 @@ def integration_connect(
             setattr(integration, key, value)
         integration.save()
     integration.organization = organization
+    _after_picture_change(integration, dropped)
     _audit(
         "channel.connected" if existing is None else "channel.reconnected",
         integration=integration,
@@ -378,12 +393,103 @@ def integration_update_profile(*, integration: Integration, account: Account) ->
     display facts (never the name a person chose)."""
     integration = _lock(integration)
     integration.username = (account.username or integration.username)[:200]
-    integration.avatar_url = account.avatar_url or integration.avatar_url
     integration.profile_url = account.profile_url or integration.profile_url
     if not integration.name or integration.name == integration.external_id:
         integration.name = (account.name or integration.name)[:200]
-    integration.save(update_fields=["username", "avatar_url", "profile_url", "name", "updated_at"])
+    meta = dict(integration.meta)
+    integration.avatar_url, dropped = _picture_source(meta, account.avatar_url, keep_if_none=True)
+    integration.meta = meta
+    integration.save(
+        update_fields=["username", "avatar_url", "profile_url", "name", "meta", "updated_at"]
+    )
+    _after_picture_change(integration, dropped)
     return integration
+
+
+# -- Channel pictures -------------------------------------------------------------------
+def _picture_source(meta: dict, source: str, *, keep_if_none: bool) -> tuple[str, str]:
+    """Record the network's picture address in ``meta`` (changed in place); returns the
+    avatar_url to show meanwhile (the copy kept here, or "") and the name of a copy that is
+    no longer wanted. A network that reports no picture clears it, unless ``keep_if_none``
+    (a read that may simply not include it, like a bare PDS's)."""
+    copy = meta.get(PICTURE_COPY) or ""
+    if source:
+        if source != meta.get(AVATAR_SOURCE):
+            meta.pop(PICTURE_TRIED_AT, None)
+        meta[AVATAR_SOURCE] = source
+    elif not keep_if_none:
+        for key in (AVATAR_SOURCE, PICTURE_COPY, PICTURE_COPY_OF, PICTURE_TRIED_AT):
+            meta.pop(key, None)
+        return "", copy
+    return (pictures.url(copy) if copy else ""), ""
+
+
+def _picture_wanted(meta: dict) -> bool:
+    source = meta.get(AVATAR_SOURCE)
+    return bool(source) and not (meta.get(PICTURE_COPY) and meta.get(PICTURE_COPY_OF) == source)
+
+
+def _after_picture_change(integration: Integration, dropped: str) -> None:
+    if dropped:
+        transaction.on_commit(lambda: pictures.delete(dropped))
+    if _picture_wanted(integration.meta):
+        pk = integration.pk
+        transaction.on_commit(lambda: async_task("integrations.tasks.store_channel_picture", pk))
+
+
+def integration_store_picture(*, integration_id: int) -> bool:
+    """The picture job calls this (after a connect or a check, and for channels without a
+    copy): keeps a small copy of the channel's picture in media storage and shows that copy
+    wherever the channel's picture appears. Fetches outside any transaction; a failure is
+    logged and tried again a day later. True when a new copy is in place."""
+    integration = Integration.objects.filter(pk=integration_id, deleted_at__isnull=True).first()
+    if integration is None or not _picture_wanted(integration.meta):
+        return False
+    source = integration.meta[AVATAR_SOURCE]
+    try:
+        name = pictures.save(pictures.shrink(pictures.fetch(source)))
+    except pictures.PictureError as error:
+        logger.info("picture of channel %s not copied: %s", integration.pk, error)
+        with transaction.atomic():
+            locked = Integration.objects.select_for_update().filter(pk=integration.pk).first()
+            if locked is not None and locked.meta.get(AVATAR_SOURCE) == source:
+                locked.meta = {**locked.meta, PICTURE_TRIED_AT: int(time.time())}
+                locked.save(update_fields=["meta", "updated_at"])
+        return False
+    with transaction.atomic():
+        locked = Integration.objects.select_for_update().filter(pk=integration.pk).first()
+        if locked is None or locked.meta.get(AVATAR_SOURCE) != source:
+            # The picture changed (or the channel went) while we fetched: not this one.
+            transaction.on_commit(lambda: pictures.delete(name))
+            return False
+        old = locked.meta.get(PICTURE_COPY)
+        meta = {**locked.meta, PICTURE_COPY: name, PICTURE_COPY_OF: source}
+        meta.pop(PICTURE_TRIED_AT, None)
+        locked.meta = meta
+        locked.avatar_url = pictures.url(name)
+        locked.save(update_fields=["meta", "avatar_url", "updated_at"])
+        if old and old != name:
+            transaction.on_commit(lambda: pictures.delete(old))
+    return True
+
+
+def channels_missing_pictures(*, limit: int) -> list[int]:
+    """Live channels with a picture on the network and no copy of it here (connected before
+    copies were kept, or whose copy failed more than a day ago), oldest first."""
+    retry_before = int(time.time()) - PICTURE_RETRY_SECONDS
+    candidates = (
+        Integration.objects.filter(deleted_at__isnull=True, meta__has_key=AVATAR_SOURCE)
+        .filter(Q(meta__picture_tried_at__isnull=True) | Q(meta__picture_tried_at__lt=retry_before))
+        .order_by("pk")
+        .values_list("pk", "meta")
+    )
+    found = []
+    for pk, meta in candidates.iterator(chunk_size=500):
+        if _picture_wanted(meta):
+            found.append(pk)
+            if len(found) >= limit:
+                break
+    return found
 
 
 @transaction.atomic

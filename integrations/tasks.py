@@ -77,3 +77,23 @@ def refresh_channel(integration_id: int, within_seconds: int | None = None) -> N
         )
     except Exception:  # one broken provider must not starve the rest
         logger.exception("refresh of channel %s crashed", integration_id)
+
+
+def store_channel_picture(integration_id: int) -> bool:
+    """After a connect or a check: copy the channel's picture (never raises)."""
+    try:
+        return services.integration_store_picture(integration_id=integration_id)
+    except Exception:  # a picture must never fail a job loudly
+        logger.exception("picture of channel %s crashed", integration_id)
+        return False
+
+
+PICTURES_PER_RUN = 20
+
+
+def copy_channel_pictures() -> dict:
+    """Every 15 minutes: copy the pictures still loaded from the networks' servers (channels
+    connected before copies were kept, copies that failed a day ago), a few at a time."""
+    ids = services.channels_missing_pictures(limit=PICTURES_PER_RUN)
+    copied = sum(store_channel_picture(pk) for pk in ids)
+    return {"copied": copied, "failed": len(ids) - copied}

@@ -13,14 +13,14 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from billing import limits as plan_limits
-from integrations import connect, readme, selectors, services
+from integrations import connect, pictures, readme, selectors, services
 from integrations.connect import ConnectError
 from integrations.forms import (
     CredentialForm,
@@ -318,6 +318,19 @@ def network_setup(request):
         "integrations/setup.html",
         {"networks": networks, "readme": readme.render(readme.networks_section(), anchors)},
     )
+
+
+@require_safe
+def channel_picture(request, name):
+    """A channel picture kept here (integrations.pictures), for anyone holding its random
+    name: pages and API answers give it out as the channel's picture. Never changes under
+    its name, so browsers keep it."""
+    stored = pictures.open_stored(name)
+    if stored is None:
+        raise Http404("No such picture.")
+    response = FileResponse(stored, content_type="image/webp")
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
 
 
 @login_required

@@ -26,6 +26,13 @@ SCHEDULES: list[dict] = [
         "schedule_type": "I",
         "minutes": 5,
     },
+    {
+        # Channel pictures not yet copied into media storage (or whose copy failed).
+        "name": "integrations.channel_pictures",
+        "func": "integrations.tasks.copy_channel_pictures",
+        "schedule_type": "I",
+        "minutes": 15,
+    },
     # -- notifications and webhooks --
     {
         # Webhook retries that are due, and first attempts the queue lost.
