@@ -332,3 +332,55 @@ def test_a_lemmy_session_it_forgot_signs_in_again_and_a_changed_password_flags_i
 
     assert login.seen[0]["json"] == {"username_or_email": "alice", "password": "old-password"}
     assert_flagged(lemmy_channel, owner, b"Lemmy", response)
+
+
+# -- Other networks with a refresh token ------------------------------------------------------
+@pytest.mark.parametrize(
+    ("provider", "endpoints", "settings_values", "token_path", "refused"),
+    [
+        (
+            "reddit",
+            {"auth": "/reddit-authorize", "token": "/reddit-token", "api": "/oauth"},
+            {"REDDIT_CLIENT_ID": "reddit-client-id", "REDDIT_CLIENT_SECRET": "reddit-secret"},
+            "/reddit-token",
+            "invalid_grant",
+        ),
+        (
+            "slack",
+            {"auth": "/slack-oauth", "api": "/slack-api"},
+            {"SLACK_CLIENT_ID": "slack-client-id", "SLACK_CLIENT_SECRET": "slack-secret"},
+            "/slack-api/oauth.v2.access",
+            "err_invalid_refresh_token",
+        ),
+    ],
+)
+def test_a_refused_refresh_token_is_found_by_the_check(
+    settings,
+    httpserver,
+    org,
+    owner,
+    client_for,
+    check,
+    make_channel,
+    provider,
+    endpoints,
+    settings_values,
+    token_path,
+    refused,
+):
+    settings.PROVIDER_SETTINGS = {**settings.PROVIDER_SETTINGS, **settings_values}
+    point(settings, httpserver, provider, **endpoints)
+    channel = make_channel(
+        provider=provider,
+        external_id="T1:C1" if provider == "slack" else "t2_abc",
+        credentials={"access_token": "old-access", "refresh_token": "old-refresh"},
+        meta={"team_id": "T1", "channel_id": "C1"} if provider == "slack" else {},
+    )
+    token = Calls(reply(provider, refused))
+    httpserver.expect_request(token_path, method="POST").respond_with_handler(token)
+
+    response = check(client_for(owner), channel)
+
+    assert token.seen[0]["form"]["refresh_token"] == "old-refresh"
+    assert_flagged(channel, owner, b"", response)
+    assert len(httpserver.log) == 1  # nothing was read with the old access token
