@@ -267,3 +267,9 @@ def test_pictures_saved_from_the_networks_before_move_aside_for_copies(org, make
     assert legacy.meta["avatar_source"] == "https://pbs.twimg.com/a_normal.jpg"
     assert ours.avatar_url.endswith("/x.webp") and "avatar_source" not in ours.meta
     assert json.dumps(legacy.meta)  # still plain JSON
+
+
+def test_a_channel_page_without_a_picture_shows_the_initial(org, owner, client_for, make_channel):
+    channel = make_channel(name="Zeta news", avatar_url="")
+    page = client_for(owner).get(f"/o/acme/channels/{channel.pk}/").content.decode()
+    assert 'channel-avatar-empty" aria-hidden="true">Z<' in page
