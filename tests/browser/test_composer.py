@@ -98,7 +98,7 @@ def test_choosing_the_date_before_the_time_keeps_the_checks_answering(org, berli
     page.locator("#publish-date").fill(tomorrow.isoformat())
     page.locator("#composer-checks", has_text="Choose a time as well").wait_for()
     schedule = page.get_by_role("button", name="Schedule", exact=True)
-    assert schedule.is_disabled()
+    expect(schedule).to_be_disabled()
 
     page.locator("#publish-time").fill("09:30")
     expect(page.locator("#composer-checks")).not_to_contain_text("Choose a time")

@@ -191,6 +191,7 @@ def test_an_unclear_closing_reply_is_checked_on_its_container_not_sent_twice(
     assert caught.value.kind == ErrorKind.UNKNOWN_OUTCOME
 
     # The engine looks before sending again: the reply's container was published.
+    provider.timeout = (5, 5)  # only the commit had to outlive the short wait
     expect_closing_status(httpserver, "PUBLISHED")
     assert provider.find_existing(channel, request) == RemoteRef(POST, PERMALINK)
     assert commits == [CONTAINER, CLOSING_CONTAINER]
@@ -209,6 +210,7 @@ def test_an_unclear_closing_reply_not_yet_published_is_committed_again_alone(
     with pytest.raises(ProviderError):
         provider.publish(channel, request)
 
+    provider.timeout = (5, 5)
     expect_closing_status(httpserver)
     assert provider.find_existing(channel, request) is None
     expect_closing_status(httpserver)
