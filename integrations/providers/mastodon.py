@@ -413,15 +413,15 @@ class MastodonProvider(Provider):
             network_code="media_processing",
         )
 
-    def find_existing(self, channel: Channel, request: PublishRequest) -> RemoteRef | None:
-        """A recent status of ours with the same text, media count and parent."""
+    def _statuses(self, channel: Channel, limit: int) -> list[dict]:
+        """The account's newest statuses (not boosts); an unreadable list is transient."""
         origin = self._origin(channel)
         account_id = channel.meta.get("account_id") or channel.external_id
         response = self.request(
             "GET",
             f"{origin}/api/v1/accounts/{account_id}/statuses",
             phase=Phase.READ,
-            params={"limit": 40, "exclude_reblogs": "true"},
+            params={"limit": limit, "exclude_reblogs": "true"},
             headers=self.bearer(channel.credentials["access_token"]),
         )
         try:
@@ -434,11 +434,14 @@ class MastodonProvider(Provider):
                 "Mastodon sent a list we could not read.",
                 raw_excerpt=response.text,
             )
+        return [status for status in statuses if isinstance(status, dict)]
+
+    def find_existing(self, channel: Channel, request: PublishRequest) -> RemoteRef | None:
+        """A recent status of ours with the same text, media count and parent."""
+        statuses = self._statuses(channel, 40)
         wanted = _SPACE.sub("", _REMOTE_MENTION.sub(r"\1", request.text))
         parent = request.reply_to.id if request.reply_to else None
         for status in statuses:
-            if not isinstance(status, dict):
-                continue
             if _plain(status.get("content", "")) != wanted:
                 continue
             if len(status.get("media_attachments") or []) != len(request.media):
@@ -455,24 +458,7 @@ class MastodonProvider(Provider):
         return RemoteRef(id=remote_id, url=url)
 
     def recent_posts(self, channel: Channel) -> list[RemoteRef]:
-        origin = self._origin(channel)
-        account_id = channel.meta.get("account_id") or channel.external_id
-        response = self.request(
-            "GET",
-            f"{origin}/api/v1/accounts/{account_id}/statuses",
-            phase=Phase.READ,
-            params={"limit": 20, "exclude_reblogs": "true"},
-            headers=self.bearer(channel.credentials["access_token"]),
-        )
-        try:
-            statuses = response.json()
-        except ValueError:
-            statuses = None
-        return [
-            _ref(status)
-            for status in (statuses if isinstance(statuses, list) else [])
-            if isinstance(status, dict) and status.get("id")
-        ]
+        return [_ref(status) for status in self._statuses(channel, 20) if status.get("id")]
 
     # -- look-up tools ------------------------------------------------------------------
     def mention(self, channel: Channel, *, query: str) -> list[dict]:

@@ -130,6 +130,16 @@ def post_retry(*, post: Post, actor, confirm_duplicate: bool = False, request=No
     return post
 
 
+def _tell_published(post: Post) -> None:
+    """A person said where the post is: it is told like any published post."""
+    events.emit(
+        events.POST_PUBLISHED,
+        organization_id=post.organization_id,
+        post_id=post.pk,
+        integration_id=post.integration_id,
+    )
+
+
 def clean_remote_url(url: str) -> str:
     url = (url or "").strip()
     if not url:
@@ -169,12 +179,7 @@ def post_mark_published(*, post: Post, actor, url: str, request=None) -> Post:
     PostItem.objects.filter(post=post, position=0).update(
         remote_url=url, published_at=Coalesce("published_at", Value(stamp))
     )
-    events.emit(
-        events.POST_PUBLISHED,
-        organization_id=post.organization_id,
-        post_id=post.pk,
-        integration_id=post.integration_id,
-    )
+    _tell_published(post)
     _audit(
         "post.marked_published",
         post=post,
@@ -241,12 +246,7 @@ def post_set_release_id(*, post: Post, actor, remote_id: str, url: str = "", req
         published_at=Coalesce("published_at", Value(post.published_at or stamp)),
     )
     if previous == State.UNCONFIRMED:
-        events.emit(
-            events.POST_PUBLISHED,
-            organization_id=post.organization_id,
-            post_id=post.pk,
-            integration_id=post.integration_id,
-        )
+        _tell_published(post)
     _audit(
         "post.release_id_set",
         post=post,
