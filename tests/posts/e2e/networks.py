@@ -117,6 +117,9 @@ def bluesky_check(ctx: Context, post, items) -> None:
     assert [(b["repo"], b["collection"]) for b in bodies] == [(DID, "app.bsky.feed.post")] * n
     records = [b["record"] for b in bodies]
     assert [r["text"] for r in records] == list(BLUESKY_TEXTS[:n])
+    # Each part's record says when it was sent: in order, never one shared time.
+    created = [r["createdAt"] for r in records]
+    assert created == sorted(created) and len(set(created)) == n
     uris = [f"at://{DID}/app.bsky.feed.post/{b['rkey']}" for b in bodies]
     refs = [{"uri": uri, "cid": f"bafyreicid{k}"} for k, uri in enumerate(uris)]
     assert "reply" not in records[0]
