@@ -144,30 +144,18 @@ def _members(organization):
     return Membership.objects.filter(organization=organization).count() + pending
 
 
-def _posts_per_month(organization):
-    from posts.models import Post
-
-    return Post.objects.filter(
-        organization=organization, created_at__gte=month_start(organization)
-    ).count()
-
-
-def _webhooks(organization):
-    from posts.models import Webhook
-
-    return Webhook.objects.filter(organization=organization).count()
-
-
+# How each limit is counted. Limits on what the apps above billing own (posts, webhooks,
+# feeds) are counted by those apps, which register their counters at start-up: billing
+# never imports them.
 _USAGE: dict[str, Callable[[Organization], int]] = {
     "channels": _channels,
     "members": _members,
-    "posts_per_month": _posts_per_month,
-    "webhooks": _webhooks,
 }
 
 
 def register_usage(name: str, count: Callable[[Organization], int]) -> None:
-    """Apps whose models a plan counts (RSS feeds) register how to count them at start-up."""
+    """An app's ready(): ``count(organization)`` is how much of the limit ``name`` the
+    organization uses (posts this month, webhooks, RSS feeds)."""
     _USAGE[name] = count
 
 

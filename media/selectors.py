@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from django.db.models import Q, QuerySet, Sum
 
 from media.models import MediaFile
 from organizations.models import Organization
-
-# A post in one of these states may still be published, so its files must stay.
-PENDING_POST_STATES = ("scheduled", "draft", "failed", "missed")
 
 
 def media_for_organization(
@@ -58,19 +56,21 @@ def media_storage_used(organization: Organization) -> int:
     return total or 0
 
 
-def media_pending_use_count(media_file: MediaFile) -> int:
-    """How many posts that may still be published use this file."""
-    from posts.models import Post
+# Who uses a file is known to the apps that attach files (posts), which register a
+# counter at start-up: media never imports them.
+_pending_uses: list[Callable[[MediaFile], int]] = []
 
-    return (
-        Post.objects.filter(
-            organization_id=media_file.organization_id,
-            state__in=PENDING_POST_STATES,
-            items__attachments__media=media_file,
-        )
-        .distinct()
-        .count()
-    )
+
+def register_pending_uses(count: Callable[[MediaFile], int]) -> None:
+    """An app's ready(): ``count(media_file)`` is how many of its not-yet-published things
+    (posts) use the file, so deleting it can warn first."""
+    if count not in _pending_uses:
+        _pending_uses.append(count)
+
+
+def media_pending_use_count(media_file: MediaFile) -> int:
+    """How many posts (or anything else registered) that may still go out use this file."""
+    return sum(count(media_file) for count in _pending_uses)
 
 
 def media_is_attached(media_file: MediaFile) -> bool:

@@ -22,6 +22,7 @@ from django.utils.text import slugify
 
 from billing import limits as plan_limits
 from billing.models import Plan, Subscription
+from organizations import limits
 from organizations.models import (
     ALL_SCOPES,
     RESERVED_SLUGS,
@@ -342,7 +343,7 @@ def invitation_create(
         raise ValidationError({"role": "Only an owner can invite another owner."})
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
         raise ValidationError({"email": f"{email} is already a member of {organization.name}."})
-    plan_limits.check(organization, "members")  # a pending invitation holds a seat
+    limits.check(organization, "members")  # a pending invitation holds a seat
     with transaction.atomic():
         existing = (
             Invitation.objects.select_for_update()
@@ -434,7 +435,7 @@ def invitation_accept(*, invitation: Invitation, user, request=None) -> Membersh
             f"{user.email}. Sign out and sign in (or sign up) with {invitation.email}."
         )
     # Its seat was counted when it was sent; refused only if the plan shrank since.
-    plan_limits.check(invitation.organization, "members", adding=0)
+    limits.check(invitation.organization, "members", adding=0)
     claimed = Invitation.objects.filter(
         pk=invitation.pk,
         nonce=invitation.nonce,

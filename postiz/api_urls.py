@@ -5,7 +5,6 @@ Paths have no trailing slash and match with one too, never redirected."""
 
 from django.urls import path, re_path
 
-from organizations import api as organizations_api
 from postiz import api_docs
 from postiz.native_api import views as v
 
@@ -17,12 +16,8 @@ def _route(pattern: str, view, name: str):
 _ID = r"(?P<public_id>[^/]+)"
 
 urlpatterns = [
-    path("organizations", organizations_api.OrganizationList.as_view(), name="api_organizations"),
-    path(
-        "o/<slug:org_slug>/members",
-        organizations_api.MemberList.as_view(),
-        name="api_members",
-    ),
+    path("organizations", v.OrganizationList.as_view(), name="api_organizations"),
+    path("o/<slug:org_slug>/members", v.MemberList.as_view(), name="api_members"),
     path("openapi.json", api_docs.openapi_json, name="native_openapi"),
     path("docs", api_docs.docs, name="native_docs"),
     # -- Native API

@@ -10,17 +10,6 @@ from django.views.decorators.cache import never_cache
 _migrations_seen_applied = False
 
 
-def heartbeat_record(name: str) -> None:
-    """Any background process may call: ``name`` is alive now (one upsert); /health reads
-    how old the last one is."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO postiz_workerheartbeat (name, beat_at) VALUES (%s, %s) "
-            "ON CONFLICT (name) DO UPDATE SET beat_at = EXCLUDED.beat_at",
-            [name, timezone.now()],
-        )
-
-
 def _pending_migrations() -> int:
     global _migrations_seen_applied
     if _migrations_seen_applied:

@@ -1,4 +1,5 @@
-from django.db import models
+from django.db import connection, models
+from django.utils import timezone
 
 
 class WorkerHeartbeat(models.Model):
@@ -9,3 +10,14 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self):
         return f"{self.name} at {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+    @classmethod
+    def beat(cls, name: str) -> None:
+        """Any background process may call: ``name`` is alive now (one upsert); /health
+        reads how old the last one is."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {cls._meta.db_table} (name, beat_at) VALUES (%s, %s) "  # noqa: S608
+                "ON CONFLICT (name) DO UPDATE SET beat_at = EXCLUDED.beat_at",
+                [name, timezone.now()],
+            )

@@ -1,11 +1,11 @@
 """Background jobs that belong to no single app."""
 
-from postiz.health import heartbeat_record
+from postiz.models import WorkerHeartbeat
 
 
 def heartbeat() -> None:
     """Runs every minute on the worker; /health reports the worker down when it stops."""
-    heartbeat_record("worker")
+    WorkerHeartbeat.beat("worker")
 
 
 # -- API --

@@ -7,9 +7,16 @@ class PostsConfig(AppConfig):
     verbose_name = "Posts"
 
     def ready(self):
+        from billing.limits import register_usage
         from integrations.services import register_channel_deleted_handler
+        from media.selectors import register_pending_uses
         from organizations import events as organization_events
-        from posts import events, services
+        from posts import events, selectors, services
+
+        # The apps below posts ask it what they cannot know without importing it.
+        register_usage("posts_per_month", selectors.posts_this_month)
+        register_usage("webhooks", selectors.webhooks_count)
+        register_pending_uses(selectors.pending_uses_of)
 
         # What happens to posts and channels reaches the bell, emails and webhooks.
         organization_events.register(events.handle)

@@ -260,7 +260,7 @@ def run(
     returns. A send still running then is not waited for: the caller ends the process, and
     the post, left "publishing", is handed back by the next loop, which looks before it
     sends again. While it runs, the loop tells /health it is alive (a heartbeat)."""
-    from postiz.health import heartbeat_record
+    from postiz.models import WorkerHeartbeat
 
     workers = workers or settings.POSTIZ_PUBLISH_CONCURRENCY
     stoppable = stop is not None
@@ -279,7 +279,7 @@ def run(
     def beat() -> None:
         nonlocal next_beat
         if time.monotonic() >= next_beat:
-            heartbeat_record("publisher")
+            WorkerHeartbeat.beat("publisher")
             next_beat = time.monotonic() + HEARTBEAT_EVERY
 
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish")

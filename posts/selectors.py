@@ -6,7 +6,8 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 
 from organizations.models import Organization
-from posts.models import Comment, Post, PostGroup, PostItem, PostSet, Signature, Tag
+from posts.models import Comment, Post, PostGroup, PostItem, PostSet, Signature, Tag, Webhook
+from posts.states import State
 
 
 def _pk(value) -> int | None:
@@ -82,4 +83,36 @@ def comments_for(*, group: PostGroup) -> QuerySet[Comment]:
         )
         .select_related("author")
         .order_by("created_at", "id")
+    )
+
+
+# -- What the apps below posts ask of it (registered in PostsConfig.ready) ------------------
+def posts_this_month(organization) -> int:
+    """billing's "posts_per_month": posts made this month in the organization's zone."""
+    from billing.limits import month_start
+
+    return Post.objects.filter(
+        organization=organization, created_at__gte=month_start(organization)
+    ).count()
+
+
+def webhooks_count(organization) -> int:
+    """billing's "webhooks" limit."""
+    return Webhook.objects.filter(organization=organization).count()
+
+
+# A post in one of these states may still be published, so its files must stay.
+PENDING_STATES = (State.SCHEDULED, State.DRAFT, State.FAILED, State.MISSED)
+
+
+def pending_uses_of(media_file) -> int:
+    """media's "where is this file used": posts that may still go out with it."""
+    return (
+        Post.objects.filter(
+            organization_id=media_file.organization_id,
+            state__in=PENDING_STATES,
+            items__attachments__media=media_file,
+        )
+        .distinct()
+        .count()
     )

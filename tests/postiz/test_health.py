@@ -3,7 +3,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from postiz.health import heartbeat_record
 from postiz.models import WorkerHeartbeat
 from postiz.tasks import heartbeat
 
@@ -12,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 def test_health_is_ok_when_the_worker_and_the_publisher_beat_recently(client):
     heartbeat()
-    heartbeat_record("publisher")
+    WorkerHeartbeat.beat("publisher")
     response = client.get("/health")
     assert response.status_code == 200
     body = response.json()
@@ -23,14 +22,14 @@ def test_health_is_ok_when_the_worker_and_the_publisher_beat_recently(client):
 
 
 def test_health_is_503_when_the_worker_never_beat(client):
-    heartbeat_record("publisher")
+    WorkerHeartbeat.beat("publisher")
     response = client.get("/health")
     assert response.status_code == 503
     assert response.json()["worker"] == {"ok": False, "heartbeat_age_seconds": None}
 
 
 def test_health_is_503_when_the_worker_heartbeat_is_stale(client, settings):
-    heartbeat_record("publisher")
+    WorkerHeartbeat.beat("publisher")
     WorkerHeartbeat.objects.create(name="worker", beat_at=timezone.now() - timedelta(minutes=10))
     response = client.get("/health")
     assert response.status_code == 503
@@ -56,9 +55,9 @@ def test_the_publisher_counts_as_down_sooner_than_the_worker(client, settings):
 
 
 def test_a_heartbeat_is_one_row_per_process_kind_updated_in_place():
-    heartbeat_record("publisher")
+    WorkerHeartbeat.beat("publisher")
     first = WorkerHeartbeat.objects.get(name="publisher").beat_at
-    heartbeat_record("publisher")
+    WorkerHeartbeat.beat("publisher")
     heartbeat()
     assert WorkerHeartbeat.objects.filter(name="publisher").count() == 1
     assert WorkerHeartbeat.objects.get(name="publisher").beat_at >= first

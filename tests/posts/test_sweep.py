@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from integrations.models import Integration
-from postiz.health import heartbeat_record
+from postiz.models import WorkerHeartbeat
 from postiz.tasks import heartbeat
 from posts import engine
 from posts.models import Post
@@ -86,7 +86,7 @@ def test_the_sweep_hands_back_posts_of_a_worker_that_died(mastodon):
 def test_health_is_503_while_a_post_is_late_and_ok_once_it_is_out(client, mastodon, settings):
     settings.POSTIZ_LATE_POST_MINUTES = 5
     heartbeat()
-    heartbeat_record("publisher")
+    WorkerHeartbeat.beat("publisher")
     make_post(mastodon, "on time", due=ago(2))
     assert client.get("/health").status_code == 200
 

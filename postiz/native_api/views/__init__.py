@@ -19,6 +19,7 @@ from postiz.native_api.views.media import (
     MediaDetail,
     MediaImport,
 )
+from postiz.native_api.views.organizations import MemberList, OrganizationList
 from postiz.native_api.views.posts import (
     GroupDetail,
     Groups,
@@ -52,7 +53,9 @@ __all__ = [
     "Media",
     "MediaDetail",
     "MediaImport",
+    "MemberList",
     "Notifications",
+    "OrganizationList",
     "PostAnalytics",
     "PostDetail",
     "Posts",

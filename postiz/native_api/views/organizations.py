@@ -1,3 +1,6 @@
+"""The signed-in person's organizations and an organization's members (session-
+authenticated routes under /api/v1 beside the native API)."""
+
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
