@@ -14,14 +14,12 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from billing import limits as plan_limits
-from billing.models import Plan, Subscription
 from organizations import limits
 from organizations.models import (
     ALL_SCOPES,
@@ -583,106 +581,35 @@ def api_key_revoke(*, key, actor, request=None):
     return key
 
 
-# Authentication runs on every API request: the key, its organization and (on an instance
-# that bills) the organization's subscription and plan are read by one statement written
-# once per process from the models' columns, as select_related would join them, instead of
-# an ORM query compiled per request (compiling it cost more than running it).
-_KEY_TABLES = (
-    (ApiKey, "k", ""),
-    (Organization, "o", "JOIN {table} o ON o.id = k.organization_id"),
-    (Subscription, "s", "LEFT JOIN {table} s ON s.organization_id = o.id"),
-    (Plan, "pl", "LEFT JOIN {table} pl ON pl.id = s.plan_id"),
-)
-_key_lookups: dict[bool, tuple[dict[str, str], list]] = {}
-
-
-def _key_lookup(billing: bool) -> tuple[dict[str, str], list]:
-    """({"key_id": SQL, "key_hash": SQL}, [(model, first column, width, converters)])."""
-    found = _key_lookups.get(billing)
-    if found is not None:
-        return found
-    ops = connection.ops
-    columns, joins, readers, at = [], [], [], 0
-    for model, alias, join in _KEY_TABLES[: 4 if billing else 2]:
-        fields = model._meta.concrete_fields
-        columns += [f"{alias}.{ops.quote_name(field.column)}" for field in fields]
-        joins.append(join.format(table=ops.quote_name(model._meta.db_table)))
-        converters = []
-        for n, field in enumerate(fields):
-            column = field.cached_col
-            functions = field.get_db_converters(connection) + ops.get_db_converters(column)
-            if functions:
-                converters.append((n, functions, column))
-        readers.append((model, at, len(fields), converters))
-        at += len(fields)
-    table = ops.quote_name(ApiKey._meta.db_table)
-    # Only column and table names go in, never request input.
-    select = f"SELECT {', '.join(columns)} FROM {table} k {' '.join(joins)} WHERE k.revoked_at IS NULL AND "  # noqa: S608, E501
-    found = _key_lookups[billing] = (
-        {
-            "key_id": select + "k.key_id = %s",
-            # Keys made before key ids carry none: found by their (peppered) hash instead.
-            "key_hash": select + "k.key_id IS NULL AND k.key_hash = %s",
-        },
-        readers,
-    )
-    return found
-
-
-def _instances(row, readers) -> list:
-    """One model instance per reader from its columns of ``row``; None where a LEFT JOIN
-    found nothing (its primary key, the first column, is NULL)."""
-    made = []
-    for model, at, width, converters in readers:
-        values = list(row[at : at + width])
-        if values[0] is None:
-            made.append(None)
-            continue
-        for n, functions, column in converters:
-            for function in functions:
-                values[n] = function(values[n], column, connection)
-        made.append(model.from_db(connection.alias, None, values))
-    return made
-
-
-def api_key_authenticate(*, raw_key: str):
+def api_key_authenticate(*, raw_key: str, related: tuple[str, ...] = ()):
     """The API authentication may call this; returns the usable key or None (unknown,
     revoked, expired, wrong secret, or its organization deleted), never saying which.
 
-    One query: the key with its organization and, on an instance that bills, the
-    organization's subscription and plan (what the API's plan check reads). Nothing is
-    cached, so a revocation holds from the next request."""
+    One query: the key with its organization, and ``related`` (relations of the key to
+    read with it, such as what the API's plan check reads). Nothing is cached, so a
+    revocation holds from the next request."""
     if len(raw_key) > 200 or not raw_key.startswith(API_KEY_PREFIX):
         return None
-    billing = plan_limits.enabled()
-    statements, readers = _key_lookup(billing)
     shape = _KEY_SHAPE.match(raw_key)
     if shape:
         digest = api_key_digest(raw_key)
-        sql, value = statements["key_id"], shape.group(1)
+        lookup = {"key_id": shape.group(1)}
     else:
+        # Keys made before key ids carry none: found by their (peppered) hash instead.
         digest = api_key_legacy_digest(raw_key)
-        sql, value = statements["key_hash"], digest
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [value])
-        row = cursor.fetchone()
-    if row is None:
+        lookup = {"key_id__isnull": True, "key_hash": digest}
+    try:
+        key = ApiKey.objects.select_related("organization", *related).get(
+            revoked_at__isnull=True, **lookup
+        )
+    except ApiKey.DoesNotExist:
         return None
-    key, organization, *paid = _instances(row, readers)
     if not hmac.compare_digest(key.key_hash, digest):
         return None
     if key.expires_at is not None and key.expires_at <= timezone.now():
         return None
-    if organization.deleted_at is not None:
+    if key.organization.deleted_at is not None:
         return None
-    ApiKey.organization.field.set_cached_value(key, organization)
-    if billing:
-        # What effective_plan reads without a query, as select_related leaves it.
-        subscription, plan = paid
-        Organization.subscription.related.set_cached_value(organization, subscription)
-        if subscription is not None:
-            Subscription.organization.field.set_cached_value(subscription, organization)
-            Subscription.plan.field.set_cached_value(subscription, plan)
     return key
 
 

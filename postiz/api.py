@@ -112,7 +112,10 @@ def key_for_request(request) -> ApiKey:
         raise ApiKeyRefused("missing")
     if raw.startswith("pos_"):
         raise ApiKeyRefused("oauth")
-    key = api_key_authenticate(raw_key=raw)
+    # On an instance that bills, the plan check below reads the organization's
+    # subscription and plan: read with the key, in the same query.
+    related = ("organization__subscription__plan",) if plan_limits.enabled() else ()
+    key = api_key_authenticate(raw_key=raw, related=related)
     if key is None:
         raise ApiKeyRefused("invalid")
     # A plan without the API answers 402 (billing.middleware), on both surfaces.

@@ -268,10 +268,11 @@ def test_createapikey_refuses_unknown_scopes_and_organizations(org):
 
 
 def test_a_billed_key_is_read_with_its_plan_in_one_query_and_nothing_is_cached(
-    org, settings, django_assert_num_queries
+    org, settings, django_assert_num_queries, rf
 ):
-    from billing.limits import LimitReached, require_api
+    from billing.limits import LimitReached
     from billing.models import Plan, Subscription
+    from postiz.api import ApiKeyRefused, key_for_request
 
     settings.STRIPE_SECRET_KEY = "sk_test_only_makes_billing_enforced"
     paid = Plan.objects.filter(api_access=True).first()
@@ -284,17 +285,20 @@ def test_a_billed_key_is_read_with_its_plan_in_one_query_and_nothing_is_cached(
         status="active",
     )
     key, raw = make_key(org)
+    key.last_used_at = timezone.now()  # its last use was just written: no write now
+    key.save()
+    request = rf.get("/public/v1/is-connected", HTTP_AUTHORIZATION=raw)
     with django_assert_num_queries(1):
-        found = api_key_authenticate(raw_key=raw)
-        require_api(found.organization)
+        assert key_for_request(request) == key  # the key, its organization and plan
     # A lapsed subscription counts from the very next request.
     subscription.status = "canceled"
     subscription.save()
     with pytest.raises(LimitReached):
-        require_api(api_key_authenticate(raw_key=raw).organization)
+        key_for_request(request)
     key.revoked_at = timezone.now()
     key.save()
-    assert api_key_authenticate(raw_key=raw) is None
+    with pytest.raises(ApiKeyRefused):
+        key_for_request(request)
 
 
 # -- The scopes Postiz clients need ---------------------------------------------------------
