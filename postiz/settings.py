@@ -110,6 +110,15 @@ TEMPLATES = [
             ],
         },
     },
+    # The calendar's grid (hundreds of posts a page) is drawn by Jinja2, several times faster
+    # than the Django engine for loops this size; pages around it stay Django templates.
+    # Its templates live in templates/jinja2/ and are always auto-escaped (postiz/jinja2.py).
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "postiz.jinja2.environment"},
+    },
 ]
 
 # -- Database ---------------------------------------------------------------------------
