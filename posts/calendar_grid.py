@@ -1,27 +1,24 @@
-"""The calendar page's posts and cells as HTML strings.
+"""What the calendar's grid draws: each post as a chip's values, placed into local days and
+hours, for the Jinja2 templates in templates/jinja2/posts/calendar/ (which escape every
+value and write every time with the reader's clock).
 
-A busy week draws ~500 posts in 168 hour cells. They are built here rather than by
-template loops and includes: the template engine's per-variable cost made the page several
-times slower (bench/calendar.py). Every value is escaped (or is a date, a number, a state
-or a UUID formatted here); the templates keep the page around the grid.
+A busy week draws ~500 posts. Each chip carries only what it shows (channel picture, time,
+state, first line) and, in data- attributes, the little its popover needs; the page has
+one popover and one Move form, which static/js/calendar.js fills from the chip opened or
+dragged. So the page stays small (bench/calendar.py prints its size).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
-from html import escape  # the same escaping as Django's, without its lazy wrapper
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.utils.safestring import SafeString, mark_safe
-
-from accounts.clock import format_hour, format_time
 from posts import calendar as cal
 from posts.calendar import NEEDS_ATTENTION, Card, Row, Window, first_line
 from posts.states import EDITABLE, State
 
-_STATE_LABELS = {value: escape(str(label)) for value, label in State.choices}
+STATE_LABELS = {value: str(label) for value, label in State.choices}
 # What each state means, for the legend under the calendar.
 STATE_MEANINGS = (
     (State.DRAFT, "not scheduled yet; it will not go out"),
@@ -33,273 +30,200 @@ STATE_MEANINGS = (
     (State.MISSED, "due while Postiz was stopped: post it now, move it or cancel it"),
 )
 # Retried from the popover: the same action as the failures page.
-_RETRYABLE = frozenset({State.FAILED, State.MISSED, State.UNCONFIRMED})
+RETRYABLE = frozenset({State.FAILED, State.MISSED, State.UNCONFIRMED})
+# The longest first line a chip shows.
+TEXT_CHARS = 60
 
 
-def badge(state: str) -> str:
-    """A post's state as a labelled badge (never only a colour)."""
-    return f'<span class="cal-badge cal-badge-{state}">{_STATE_LABELS[state]}</span>'
+class LegendEntry(NamedTuple):
+    state: str
+    label: str
+    meaning: str
 
 
-def legend() -> SafeString:
-    items = "".join(
-        f"<li>{badge(state)} <span>{escape(meaning)}</span></li>"
-        for state, meaning in STATE_MEANINGS
-    )
-    return mark_safe(items)  # noqa: S308 - fixed labels, escaped
-
-
-@dataclass(frozen=True)
-class Links:
-    """The page's addresses, each split around what a post or a day fills in."""
-
-    edit: tuple[str, str]  # the composer, around a group id
-    move: tuple[str, str]  # the reschedule form's action, around a post's public id
-    retry: str  # the failures page's retry action
-    day: str  # the day view, the date appended
-    list: str  # the list view, the date appended
-    csrf: str
-    here: str  # this page, to come back to after a move
+def legend() -> list[LegendEntry]:
+    return [LegendEntry(state, STATE_LABELS[state], meaning) for state, meaning in STATE_MEANINGS]
 
 
 class Chip(NamedTuple):
-    """One drawn post: where it goes (local day and hour) and its markup."""
+    """One drawn post, in the viewer's wall-clock time."""
 
     day: date
     hour: int
-    total: int  # posts in its slot, for "+N more"
-    html: str
+    total: int  # posts in its slot, drawn or not ("+N more")
+    state: str
+    label: str  # the state's name, on its badge
+    at: datetime  # the time asked for
+    hhmm: str  # its time of day, HH:MM (where dragging or Move starts from, with its day)
+    text: str  # the first line, shortened
+    channel: int  # the channel's id: its card, and its name in the popover
+    group_id: int  # the composer edits the post group
+    public_id: str  # only for a viewer who may move or retry it, else ""
+    movable: bool
+    retryable: bool
+    out: datetime | None  # when it actually went out (published posts)
+    retry: datetime | None  # its next attempt (scheduled posts waiting for another try)
+    error: str  # what the network said (posts waiting for a person)
+    url: str  # the post on the network (published posts)
 
 
 def _truncate(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
-def _channel(card: Card) -> tuple[str, str, str]:
-    """A channel's escaped name, avatar and customer note: made once per channel."""
-    if card.avatar_url:
-        avatar = (
-            f'<img class="cal-avatar" src="{escape(card.avatar_url)}" alt="" width="20" '
-            'height="20" loading="lazy" referrerpolicy="no-referrer">'
-        )
-    else:
-        initial = escape(card.name[:1].upper())
-        avatar = f'<span class="cal-avatar cal-avatar-empty" aria-hidden="true">{initial}</span>'
-    customer = ""
-    if card.customer_name:
-        customer = f' <span class="muted">· {escape(card.customer_name)}</span>'
-    return escape(card.name), avatar, customer
-
-
-def _when(local: datetime, hour12: bool) -> str:
-    return f"{local:%a %-d %b %Y}, {format_time(local, hour12)}"
-
-
-def _later(local: datetime, since: datetime, hour12: bool) -> str:
-    """A second time beside the first: only the time on the same day, else the date too."""
-    if local.date() == since.date():
-        return format_time(local, hour12)
-    return f"{local:%a %-d %b}, {format_time(local, hour12)}"
-
-
-def _time(local: datetime, text: str) -> str:
-    return f'<time datetime="{local.isoformat(timespec="seconds")}">{text}</time>'
-
-
-def chips(
-    rows: list[Row],
-    *,
-    cards: dict[int, Card],
-    zone: ZoneInfo,
-    links: Links,
-    movable: bool,
-    hour12: bool = False,
-    detailed: bool = False,
-) -> list[Chip]:
-    """Each row as the chip the calendar draws, in the viewer's wall-clock time and clock:
-    a popover with the channel, state, the time asked for and the time it went out (or
-    its next attempt), what the network said and a Retry button for a post waiting for a
-    person, and a link; a post that can still move also gets a keyboard-usable "Move"
-    form, which dragging fills in and submits (static/js). ``detailed`` (the list view)
-    also writes the second time in the chip itself."""
-    zone_e = escape(zone.key)
-    edit_before, edit_after = (escape(part) for part in links.edit)
-    move_before, move_after = (escape(part) for part in links.move)
-    hidden = (
-        f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(links.csrf)}">'
-        f'<input type="hidden" name="next" value="{escape(links.here)}">'
-    )
-    move_hidden = f"{hidden}<fieldset><legend>Move this channel's post</legend>"
-    retry_action = escape(links.retry)
-    channels: dict[int, tuple[str, str, str]] = {}
+def chips(rows: list[Row], *, zone: ZoneInfo, movable: bool) -> list[Chip]:
+    """Each row as a chip; ``movable`` (the viewer may publish) lets posts that can still
+    change move, and posts waiting for a person be retried."""
     drawn = []
+    fromtimestamp = datetime.fromtimestamp
     for row in rows:
-        channel = channels.get(row.integration_id)
-        if channel is None:
-            card = cards.get(row.integration_id) or Card("", "", None)
-            channel = channels[row.integration_id] = _channel(card)
-        name, avatar, customer = channel
-        state, pid = row.state, row.public_id
-        local = datetime.fromtimestamp(row.epoch, zone)
-        day, at24 = local.strftime("%Y-%m-%d|%H:%M").split("|")
-        at = format_time(local, hour12)
-        when = _when(local, hour12)
-        asked = "Planned for" if state == State.DRAFT else "Scheduled for"
-        times = f"<dt>{asked}</dt><dd>{_time(local, when)}</dd>"
-        second = ""
-        if row.published_epoch is not None and state == State.PUBLISHED:
-            out = datetime.fromtimestamp(row.published_epoch, zone)
-            times += f"<dt>Published</dt><dd>{_time(out, _when(out, hour12))}</dd>"
-            second = f"Published {_time(out, _later(out, local, hour12))}"
-        elif row.retry_epoch is not None and state == State.SCHEDULED:
-            retry = datetime.fromtimestamp(row.retry_epoch, zone)
-            times += f"<dt>Next attempt</dt><dd>{_time(retry, _when(retry, hour12))}</dd>"
-            second = f"Next attempt {_time(retry, _later(retry, local, hour12))}"
-        if state == State.PUBLISHED and row.remote_url:
-            link = (
-                f'<a href="{escape(row.remote_url)}" rel="noopener noreferrer" '
-                'target="_blank">View on the network</a>'
+        state = row.state
+        local = fromtimestamp(row.epoch, zone)
+        can_move = movable and state in EDITABLE
+        can_retry = movable and state in RETRYABLE
+        published = state == State.PUBLISHED
+        out = retry = None
+        if published and row.published_epoch is not None:
+            out = fromtimestamp(row.published_epoch, zone)
+        elif state == State.SCHEDULED and row.retry_epoch is not None:
+            retry = fromtimestamp(row.retry_epoch, zone)
+        drawn.append(
+            Chip(
+                day=local.date(),
+                hour=local.hour,
+                total=row.slot_total,
+                state=state,
+                label=STATE_LABELS[state],
+                at=local,
+                hhmm=f"{local:%H:%M}",
+                text=_truncate(first_line(row.preview), TEXT_CHARS),
+                channel=row.integration_id,
+                group_id=row.group_id,
+                public_id=row.public_id if can_move or can_retry else "",
+                movable=can_move,
+                retryable=can_retry,
+                out=out,
+                retry=retry,
+                error=row.error if state in NEEDS_ATTENTION else "",
+                url=(row.remote_url or "") if published else "",
             )
-        else:
-            link = f'<a href="{edit_before}{row.group_id}{edit_after}">Edit</a>'
-        said = ""
-        if state in NEEDS_ATTENTION and row.error:
-            said = (
-                '<div class="cal-error"><p class="cal-error-title">What the network said</p>'
-                f"<p>{escape(row.error)}</p></div>"
-            )
-        drag = move = retry_form = ""
-        if movable and state in _RETRYABLE:
-            confirm = ""
-            if state == State.UNCONFIRMED:
-                confirm = (
-                    '<label class="checkbox"><input type="checkbox" name="confirm_duplicate" '
-                    "required> I checked the network: it is not there</label>"
-                )
-            retry_form = (
-                f'<form method="post" action="{retry_action}" class="cal-retry">{hidden}'
-                f'{confirm}<button type="submit" name="retry_one" value="{pid}" '
-                f'class="button button-small">Retry<span class="visually-hidden"> the {name} '
-                "post now</span></button></form>"
-            )
-        if movable and state in EDITABLE:
-            drag = (
-                f' draggable="true" data-local="{day}T{at24}" data-label="{when}"'
-                f' data-channel="{name}"'
-            )
-            move = (
-                f'<form method="post" action="{move_before}{pid}{move_after}" class="cal-move"'
-                f" data-move-form>{move_hidden}"
-                f'<label for="d-{pid}">Date</label>'
-                f'<input type="date" id="d-{pid}" name="date" value="{day}" required>'
-                f'<label for="t-{pid}">Time ({zone_e})</label>'
-                f'<input type="time" id="t-{pid}" name="time" value="{at24}" required>'
-                '<button type="submit" class="button button-small">Move</button>'
-                "</fieldset></form>"
-            )
-        text = escape(_truncate(first_line(row.preview), 60)) or "(no text)"
-        went = f' <span class="cal-went">{second}</span>' if detailed and second else ""
-        html = (
-            f'<li class="cal-post cal-{state}" data-day="{day}"{drag}><details class="cal-pop">'
-            f"<summary>{avatar}{_time(local, at)} {badge(state)} "
-            f'<span class="cal-text">{text}</span>{went}'
-            f'<span class="visually-hidden">, {name}</span></summary>'
-            f'<div class="cal-pop-body"><p><strong>{name}</strong>{customer}</p>'
-            f'<p>{badge(state)}</p><dl class="cal-times">{times}</dl>'
-            f'<p class="muted">Times in {zone_e}</p>{said}'
-            f"<p>{link}</p>{retry_form}{move}</div></details></li>"
         )
-        drawn.append(Chip(local.date(), local.hour, row.slot_total, html))
     return drawn
 
 
-def _posts(html: list[str], total: int, more_url: str) -> str:
-    """A cell's list of chips and its "+N more" link."""
-    if not html:
-        return ""
-    more = total - len(html)
-    link = f'<a class="cal-more" href="{more_url}">+{more} more</a>' if more > 0 else ""
-    return f'<ul class="cal-posts">{"".join(html)}</ul>{link}'
+class Cell(NamedTuple):
+    """One day (month) or one day's hour (week, day): its chips and "+N more"."""
+
+    iso: str
+    chips: list[Chip]
+    more: int  # posts in the slot not drawn
+    more_url: str
+    number: int = 0  # month: the day of the month
+    label: str = ""  # month: the day, for screen readers
+    outside: bool = False  # month: a day of the month before or after
+    today: bool = False
+
+
+class HourRow(NamedTuple):
+    hour: int
+    now: bool  # the viewer's current hour: the page opens scrolled to it
+    cells: list[Cell]
+
+
+class ListDay(NamedTuple):
+    iso: str
+    label: str
+    chips: list[Chip]
+
+
+def _more(chips_: list[Chip]) -> int:
+    return chips_[0].total - len(chips_) if chips_ else 0
 
 
 def layout(
     window: Window,
     drawn: list[Chip],
     *,
-    links: Links,
     today: date,
-    hour12: bool = False,
+    day_url: str,
+    list_url: str,
     now_hour: int | None = None,
 ) -> dict:
-    """The view's grid: chips placed into local days (and hours), as ready markup.
-    ``now_hour`` (the viewer's current hour) marks the row the page opens scrolled to."""
-    day_url, list_url = escape(links.day), escape(links.list)
+    """The view's grid: chips placed into local days (and hours). ``day_url`` and
+    ``list_url`` end with ``date=``; a cell's "+N more" appends its day.
+
+    Also each drawn day's label, which the page's one popover reads by the chips' days."""
+    grid: dict = {"view": window.view}
     if window.view == "list":
-        by_day: dict[date, list[str]] = {}
+        by_day: dict[date, list[Chip]] = {}
         for chip in drawn[: cal.LIST_LIMIT]:
-            by_day.setdefault(chip.day, []).append(chip.html)
-        days = [
-            {
-                "iso": day.isoformat(),
-                "label": f"{day:%A %-d %B %Y}",
-                "posts": mark_safe("".join(html)),  # noqa: S308 - chips are escaped
-            }
-            for day, html in by_day.items()
+            by_day.setdefault(chip.day, []).append(chip)
+        grid["days"] = [
+            ListDay(day.isoformat(), f"{day:%A %-d %B %Y}", list_) for day, list_ in by_day.items()
         ]
-        return {"days": days, "truncated": len(drawn) > cal.LIST_LIMIT}
+        grid["truncated"] = len(drawn) > cal.LIST_LIMIT
+        grid["day_labels"] = {day.isoformat(): f"{day:%a %-d %b %Y}" for day in by_day}
+        return grid
 
+    grid["day_labels"] = {day.isoformat(): f"{day:%a %-d %b %Y}" for day in window.days}
     hourly = window.view != "month"
-    slots: dict[tuple[date, int], tuple[list[str], int]] = {}
+    slots: dict[tuple[date, int], list[Chip]] = {}
     for chip in drawn:
-        key = (chip.day, chip.hour if hourly else 0)
-        slot = slots.get(key)
-        if slot is None:
-            slot = slots[key] = ([], chip.total)
-        slot[0].append(chip.html)
+        slots.setdefault((chip.day, chip.hour if hourly else 0), []).append(chip)
 
-    body = []
     if hourly:
         isos = [(day, day.isoformat()) for day in window.days]
-        more = list_url if window.view == "day" else day_url
+        if window.view == "day":
+            targets = {iso: f"{list_url}{iso}#day-{iso}" for _, iso in isos}
+        else:
+            targets = {iso: f"{day_url}{iso}" for _, iso in isos}
+        rows = []
         for hour in range(24):
-            now = ' class="cal-now" data-now' if hour == now_hour else ""
-            body.append(
-                f'<tr{now}><th scope="row" class="cal-hour" id="hour-{hour}">'
-                f"{format_hour(hour, hour12)}</th>"
-            )
+            cells = []
             for day, iso in isos:
-                html, total = slots.get((day, hour), ((), 0))
-                target = f"{more}{iso}#day-{iso}" if window.view == "day" else f"{more}{iso}"
-                body.append(
-                    f'<td class="cal-slot" data-date="{iso}" data-hour="{hour}">'
-                    f"{_posts(html, total, target)}</td>"
-                )
-            body.append("</tr>")
-        days = [
+                found = slots.get((day, hour), [])
+                cells.append(Cell(iso, found, _more(found), targets[iso]))
+            rows.append(HourRow(hour, hour == now_hour, cells))
+        grid["days"] = [
             {"iso": day.isoformat(), "label": f"{day:%a %-d %b}", "today": day == today}
             for day in window.days
         ]
-        return {"days": days, "body": _safe(body)}
+        grid["rows"] = rows
+        return grid
 
+    weeks = []
     for start in range(0, len(window.days), 7):
-        body.append("<tr>")
+        week = []
         for day in window.days[start : start + 7]:
             iso = day.isoformat()
-            classes = "cal-slot"
-            if day.month != window.month:
-                classes += " cal-outside"
-            if day == today:
-                classes += " cal-today"
-            html, total = slots.get((day, 0), ((), 0))
-            body.append(
-                f'<td class="{classes}" data-date="{iso}"><a class="cal-daynum" '
-                f'href="{day_url}{iso}" aria-label="{day:%A %-d %B}">{day.day}</a>'
-                f"{_posts(html, total, day_url + iso)}</td>"
+            found = slots.get((day, 0), [])
+            week.append(
+                Cell(
+                    iso,
+                    found,
+                    _more(found),
+                    f"{day_url}{iso}",
+                    number=day.day,
+                    label=f"{day:%A %-d %B}",
+                    outside=day.month != window.month,
+                    today=day == today,
+                )
             )
-        body.append("</tr>")
-    weekdays = [f"{day:%A}" for day in window.days[:7]]
-    return {"weekdays": weekdays, "body": _safe(body)}
+        weeks.append(week)
+    grid["weekdays"] = [f"{day:%A}" for day in window.days[:7]]
+    grid["weeks"] = weeks
+    return grid
 
 
-def _safe(parts: list[str]) -> SafeString:
-    return mark_safe("".join(parts))  # noqa: S308 - built from escaped values only
+def channels_drawn(drawn: list[Chip], cards: dict[int, Card]) -> dict[int, Card]:
+    """The card of every channel a chip names (a blank one if the channel is unknown)."""
+    found = {}
+    for chip in drawn:
+        if chip.channel not in found:
+            found[chip.channel] = cards.get(chip.channel) or Card("", "", None)
+    return found
+
+
+def channel_names(cards: dict[int, Card]) -> dict[int, tuple[str, str]]:
+    """What the popover says of each channel drawn: its name and its customer's."""
+    return {pk: (card.name, card.customer_name or "") for pk, card in cards.items()}

@@ -7,15 +7,17 @@ zone is named on the page. Only the visible range is queried, in a fixed number 
 from __future__ import annotations
 
 from datetime import time
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.clock import format_time, format_when, hour12_for
@@ -26,11 +28,13 @@ from posts.services.reschedule import post_reschedule
 from posts.services.validation import date_range_message, day_in_range
 
 
-def _calendar_url(slug: str, **params) -> str:
-    from urllib.parse import urlencode
-
+def _query(**params) -> str:
     query = urlencode({k: v for k, v in params.items() if v}, doseq=True)
-    return reverse("posts:calendar", args=[slug]) + (f"?{query}" if query else "")
+    return f"?{query}" if query else ""
+
+
+def _calendar_url(slug: str, **params) -> str:
+    return reverse("posts:calendar", args=[slug]) + _query(**params)
 
 
 @organization_view("organization.view")
@@ -59,29 +63,13 @@ def calendar(request):
     )
     customer_choices, channel_choices, cards = cal.filter_choices(organization=organization)
     counts = cal.attention_counts(organization=organization)
-    # The day is appended last, so the filters survive the jump to a day.
-    day_url = _calendar_url(slug, view="day", customer=customers, channel=channels) + "&date="
-    list_url = _calendar_url(slug, view="list", customer=customers, channel=channels) + "&date="
-    links = cal_grid.Links(
-        edit=cal.edit_url_template(slug),
-        move=cal.move_url_template(slug),
-        retry=reverse("posts:failures_act", args=[slug]),
-        day=day_url,
-        list=list_url,
-        csrf=get_token(request),
-        here=request.get_full_path(),
-    )
-    hour12 = hour12_for(request)
-    drawn = cal_grid.chips(
-        rows,
-        cards=cards,
-        zone=zone,
-        links=links,
-        movable=can_move,
-        hour12=hour12,
-        detailed=view == "list",
-    )
+    # The day is appended last, so the filters survive the jump to a day. Relative to this
+    # page (the grid links every day and busy hour to them).
+    day_url = _query(view="day", customer=customers, channel=channels) + "&date="
+    list_url = _query(view="list", customer=customers, channel=channels) + "&date="
+    drawn = cal_grid.chips(rows, zone=zone, movable=can_move)
     now_hour = timezone.now().astimezone(zone).hour
+    drawn_cards = cal_grid.channels_drawn(drawn, cards)
 
     def link(**change):
         params = {"view": view, "date": anchor.isoformat(), "customer": customers}
@@ -89,13 +77,27 @@ def calendar(request):
         params.update(change)
         return _calendar_url(slug, **params)
 
+    grid_context = {
+        "window": window,
+        "zone": zone.key,
+        "grid": cal_grid.layout(
+            window, drawn, today=today, day_url=day_url, list_url=list_url, now_hour=now_hour
+        ),
+        "day_url": day_url,
+        "list_limit": cal.LIST_LIMIT,
+        "cards": drawn_cards,
+        "channel_names": cal_grid.channel_names(drawn_cards),
+        "can_move": can_move,
+        # The page's one popover and Move form put a chip's ids into these.
+        "edit_url": "{id}".join(cal.edit_url_template(slug)),
+        "move_url": "{id}".join(cal.move_url_template(slug)),
+        "retry_url": reverse("posts:failures_act", args=[slug]),
+        "here": request.get_full_path(),
+    }
     context = {
         "organization": organization,
         "window": window,
         "zone": zone.key,
-        "grid": cal_grid.layout(
-            window, drawn, links=links, today=today, hour12=hour12, now_hour=now_hour
-        ),
         "legend": cal_grid.legend(),
         "post_count": len(drawn),
         "can_move": can_move,
@@ -112,13 +114,19 @@ def calendar(request):
         "prev_url": link(date=window.prev.isoformat()),
         "next_url": link(date=window.next.isoformat()),
         "today_url": link(date=today.isoformat()),
-        "day_url": day_url,
-        "list_limit": cal.LIST_LIMIT,
         "new_post_url": cal.new_post_url(slug),
         "today": today,
     }
-    # Template date filters convert to the active zone: make it the viewer's.
+    # Times and template date filters are in the active zone: make it the viewer's.
     with timezone.override(zone):
+        if context["has_channels"]:
+            # The grid is a Jinja2 template (templates/jinja2/posts/calendar/), auto-escaped.
+            grid = "month" if view == "month" else "list" if view == "list" else "week"
+            context["grid"] = mark_safe(  # noqa: S308 - an auto-escaped template's output
+                render_to_string(
+                    f"posts/calendar/{grid}.html", grid_context, request, using="jinja2"
+                )
+            )
         return render(request, "posts/calendar.html", context)
 
 

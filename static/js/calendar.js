@@ -1,16 +1,24 @@
-// Calendar: drag a post onto another day or hour to move it, after a confirmation.
-// The move itself is the post's own "Move" form (also usable by keyboard in its popover,
-// where submitting asks the same confirmation), so dragging only fills that form's date
-// and time and submits it.
+// Calendar: each post opens a popover (its channel, its times, what the network said,
+// Retry, Move and a link); drag a post onto another day or hour to move it, after a
+// confirmation.
+//
+// The page has one popover (#cal-pop), with the page's one Retry form and one Move form:
+// opening a post moves the popover into it and fills it from the post's data- attributes
+// (its ids, the times the server wrote, what the network said); dragging fills the same
+// Move form and submits it. Submitting Move from the popover (the keyboard's way to move)
+// asks the same confirmation as a drop.
 //
 // Also: the week and day views open scrolled to the current hour; a popover is kept
 // inside the screen; the keyboard reaches the posts with one Tab stop per day and the
-// arrow keys inside it (a roving tabindex). Without script every post is a Tab stop and
-// the Move form submits at once.
+// arrow keys inside it (a roving tabindex).
 (function () {
   "use strict";
 
   const hour12 = document.body.dataset.clock === "12";
+  const pop = document.getElementById("cal-pop");
+  const dayLabels = pop ? JSON.parse(pop.dataset.days || "{}") : {};
+  const channels = pop ? JSON.parse(pop.dataset.channels || "{}") : {};
+  const POST = ".cal-post > details > summary";
   let dragged = null;
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
@@ -22,10 +30,78 @@
     return ((hour % 12) || 12) + ":" + time.slice(3, 5) + (hour < 12 ? " AM" : " PM");
   }
 
+  // -- What a post carries --------------------------------------------------------------
+  function timeOf(post) { return post.querySelector("summary time"); }
+  // "YYYY-MM-DDTHH:MM", the time asked for in the viewer's zone: the day of the cell (or
+  // list day) it is drawn in, the time of day its <time> says (in 24-hour form).
+  function localOf(post) {
+    const time = timeOf(post);
+    return post.closest("[data-date]").dataset.date + "T" + (time.getAttribute("datetime") || time.textContent);
+  }
+  function channelOf(post) { return channels[post.dataset.c] || ["", ""]; }
+  // "Mon 16 Mar 2026, 14:05": the day as the server wrote it, the time as the post shows it.
+  function whenOf(post) {
+    const day = localOf(post).slice(0, 10);
+    return (dayLabels[day] || day) + ", " + timeOf(post).textContent;
+  }
+  function movable(post) { return post.getAttribute("draggable") === "true"; }
+
+  // -- The popover ------------------------------------------------------------------------
+  function parts(kind, name) { return pop.querySelectorAll("[data-" + kind + '="' + name + '"]'); }
+  function show(name, on) { parts("show", name).forEach(function (el) { el.hidden = !on; }); }
+  function fill(name, text) { parts("fill", name).forEach(function (el) { el.textContent = text; }); }
+
+  // Fill the popover for ``post`` and put it there (shown when the post is open).
+  function adopt(post) {
+    const data = post.dataset;
+    const channel = channelOf(post);
+    fill("channel", channel[0]);
+    fill("customer", channel[1] ? "· " + channel[1] : "");
+    const asked = parts("fill", "asked")[0];
+    if (!asked.dataset.scheduled) asked.dataset.scheduled = asked.textContent;
+    fill("asked", post.classList.contains("cal-draft") ? asked.dataset.draft : asked.dataset.scheduled);
+    fill("when", whenOf(post));
+    ["out", "next", "error"].forEach(function (name) {
+      show(name, Boolean(data[name]));
+      fill(name, data[name] || "");
+    });
+    const edit = parts("show", "edit")[0];
+    const view = parts("show", "view")[0];
+    if (data.url) view.href = data.url;
+    else edit.href = pop.dataset.edit.replace("{id}", data.g);
+    show("view", Boolean(data.url));
+    show("edit", !data.url);
+
+    const retry = parts("show", "retry")[0];
+    if (retry) {
+      const can = data.retry !== undefined;
+      const unsure = can && post.classList.contains("cal-unconfirmed");
+      show("retry", can);
+      show("confirm", unsure);
+      const check = retry.querySelector("input[name=confirm_duplicate]");
+      check.disabled = !unsure;
+      check.checked = false;
+      retry.querySelector("button[name=retry_one]").value = can ? data.p : "";
+    }
+    const form = pop.querySelector("[data-move-form]");
+    if (form) {
+      show("move", movable(post));
+      if (movable(post)) {
+        const local = localOf(post);
+        form.action = form.dataset.action.replace("{id}", data.p);
+        form.querySelector("input[name=date]").value = local.slice(0, 10);
+        form.querySelector("input[name=time]").value = local.slice(11, 16);
+      }
+    }
+    pop.hidden = false;
+    post.querySelector("details").appendChild(pop);
+  }
+
+  // -- Moving -----------------------------------------------------------------------------
   // The new local date and time: a week/day slot gives the hour and keeps the minutes,
   // a month day keeps the whole time of day.
   function target(post, slot) {
-    const old = post.dataset.local; // "YYYY-MM-DDTHH:MM" in the viewer's zone
+    const old = localOf(post);
     const minutes = old.slice(14, 16);
     const hour = slot.dataset.hour !== undefined ? pad(parseInt(slot.dataset.hour, 10)) : old.slice(11, 13);
     return { date: slot.dataset.date, time: hour + ":" + minutes };
@@ -41,7 +117,7 @@
   function confirmMove(post, next, done) {
     const dialog = document.getElementById("cal-confirm");
     const zone = (document.querySelector("[data-zone]") || {}).textContent || "";
-    const text = "Move the " + post.dataset.channel + " post from " + post.dataset.label +
+    const text = "Move the " + channelOf(post)[0] + " post from " + whenOf(post) +
       " to " + label(next.date, next.time) + (zone ? " (" + zone + ")" : "") + "?";
     const summary = post.querySelector("summary");
     if (!dialog || typeof dialog.showModal !== "function") {
@@ -61,8 +137,9 @@
 
   function move(post, slot) {
     const next = target(post, slot);
-    if (post.dataset.local === next.date + "T" + next.time) return;
-    const form = post.querySelector("[data-move-form]");
+    if (!pop || localOf(post) === next.date + "T" + next.time) return;
+    adopt(post); // the page's Move form, filled for this post (still closed: not shown)
+    const form = pop.querySelector("[data-move-form]");
     if (!form) return;
     confirmMove(post, next, function () {
       form.querySelector("input[name=date]").value = next.date;
@@ -80,7 +157,7 @@
     const time = form.querySelector("input[name=time]").value;
     if (!post || !date || !time) return; // the browser's own checks say what is missing
     event.preventDefault();
-    if (post.dataset.local === date + "T" + time) return;
+    if (localOf(post) === date + "T" + time) return;
     confirmMove(post, { date: date, time: time }, function () { form.submit(); });
   });
 
@@ -91,9 +168,9 @@
   // -- Popovers: one open at a time, kept inside the screen ---------------------------
   const MARGIN = 8;
 
-  function place(pop) {
-    const body = pop.querySelector(".cal-pop-body");
-    const summary = pop.querySelector("summary");
+  function place(details) {
+    const body = details.querySelector(".cal-pop-body");
+    const summary = details.querySelector("summary");
     if (!body || !summary) return;
     const width = document.documentElement.clientWidth;
     const height = window.innerHeight;
@@ -112,18 +189,20 @@
     body.style.top = top + "px";
   }
 
-  function openPopover() { return document.querySelector("details.cal-pop[open]"); }
+  const OPEN = ".cal-post > details[open]";
+  function openPopover() { return document.querySelector(OPEN); }
 
   function closePopovers(except) {
-    document.querySelectorAll("details.cal-pop[open]").forEach(function (pop) {
-      if (pop !== except) pop.removeAttribute("open");
+    document.querySelectorAll(OPEN).forEach(function (details) {
+      if (details !== except) details.removeAttribute("open");
     });
   }
   document.addEventListener("toggle", function (event) {
-    if (event.target.matches && event.target.matches("details.cal-pop") && event.target.open) {
-      closePopovers(event.target);
-      place(event.target);
-    }
+    const details = event.target;
+    if (!details.matches || !details.matches(".cal-post > details") || !details.open) return;
+    closePopovers(details);
+    if (pop) adopt(details.parentElement);
+    place(details);
   }, true);
   function replace() {
     const open = openPopover();
@@ -132,7 +211,7 @@
   window.addEventListener("resize", replace);
   window.addEventListener("scroll", replace, true);
   document.addEventListener("click", function (event) {
-    if (!event.target.closest || !event.target.closest("details.cal-pop")) closePopovers(null);
+    if (!event.target.closest || !event.target.closest(".cal-post > details")) closePopovers(null);
   });
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
@@ -143,22 +222,22 @@
   });
 
   // -- Keyboard: one Tab stop per day, arrows inside ----------------------------------
-  const summaries = Array.prototype.slice.call(document.querySelectorAll(".cal-post > details > summary"));
+  const summaries = Array.prototype.slice.call(document.querySelectorAll(POST));
   const byDay = new Map();
+
+  function dayOf(summary) { return localOf(summary.parentElement.parentElement).slice(0, 10); }
+
+  function minutesOf(summary) {
+    const local = localOf(summary.parentElement.parentElement);
+    return parseInt(local.slice(11, 13), 10) * 60 + parseInt(local.slice(14, 16), 10);
+  }
+
   summaries.forEach(function (summary) {
-    const day = summary.closest(".cal-post").dataset.day;
+    const day = dayOf(summary);
     if (!byDay.has(day)) byDay.set(day, []);
     byDay.get(day).push(summary);
   });
   const days = Array.from(byDay.keys()).sort();
-
-  function dayOf(summary) { return summary.closest(".cal-post").dataset.day; }
-
-  function minutesOf(summary) {
-    const time = summary.querySelector("time");
-    const stamp = time ? time.getAttribute("datetime") : "";
-    return parseInt(stamp.slice(11, 13), 10) * 60 + parseInt(stamp.slice(14, 16), 10);
-  }
 
   function makeStop(summary) {
     byDay.get(dayOf(summary)).forEach(function (other) { other.tabIndex = -1; });
@@ -175,12 +254,12 @@
 
   document.addEventListener("focusin", function (event) {
     const summary = event.target;
-    if (summary.matches && summary.matches(".cal-post > details > summary")) makeStop(summary);
+    if (summary.matches && summary.matches(POST)) makeStop(summary);
   });
 
   document.addEventListener("keydown", function (event) {
     const summary = event.target;
-    if (!summary.matches || !summary.matches(".cal-post > details > summary")) return;
+    if (!summary.matches || !summary.matches(POST)) return;
     if (event.altKey || event.ctrlKey || event.metaKey) return;
     const day = dayOf(summary);
     const list = byDay.get(day);
@@ -220,7 +299,7 @@
     closePopovers(null);
     post.classList.add("cal-dragging");
     event.dataTransfer.effectAllowed = "move";
-    event.dataTransfer.setData("text/plain", post.dataset.local || "");
+    event.dataTransfer.setData("text/plain", localOf(post));
   });
 
   document.addEventListener("dragend", function () {

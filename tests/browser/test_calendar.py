@@ -207,7 +207,7 @@ def test_the_keyboard_reaches_posts_one_day_at_a_time_and_moves_them_after_askin
     reached = []
     for _ in range(8):
         page.keyboard.press("Tab")
-        reached.append(page.evaluate("document.activeElement.closest('.cal-post')?.dataset.day"))
+        reached.append(page.evaluate("document.activeElement.closest('[data-date]')?.dataset.date"))
     assert len(set(reached[:7])) == 7 and reached[7] is None
 
     page.locator(".cal-post summary", has_text="D0 H9").focus()

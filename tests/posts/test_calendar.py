@@ -1,6 +1,7 @@
 """The calendar: the right posts in the right local day and hour, filters, caps, and a
 fixed number of queries whatever the number of posts."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -97,7 +98,7 @@ def test_dst_week_in_new_york_shows_the_hours_around_the_jump(org, new_yorker, a
     assert "Before the jump" not in slot_html(html, "2026-03-08", 2)
     assert "After the jump" not in slot_html(html, "2026-03-08", 2)
     next_week = page(client_for(new_yorker), org, view="week", date="2026-03-09")
-    assert "Monday nine o&#x27;clock" in slot_html(next_week, "2026-03-09", 9)
+    assert "Monday nine o&#39;clock" in slot_html(next_week, "2026-03-09", 9)
 
 
 def test_cancelled_posts_are_not_drawn_and_states_are_coloured(org, new_yorker, acme, client_for):
@@ -123,7 +124,9 @@ def test_each_post_links_to_the_composer_to_edit_it(org, new_yorker, acme, clien
 
     html = page(client_for(new_yorker), org, view="week", date="2026-03-17")
 
-    assert f"/o/{org.slug}/posts/{post.group_id}/" in html
+    # Its popover's Edit link: the composer's address around the chip's group id.
+    assert f'data-g="{post.group_id}"' in slot_html(html, "2026-03-17", 11)
+    assert f'data-edit="/o/{org.slug}/posts/{{id}}/"' in html
 
 
 def test_channel_without_avatar_shows_its_initial(org, new_yorker, client_for):
@@ -132,7 +135,7 @@ def test_channel_without_avatar_shows_its_initial(org, new_yorker, client_for):
 
     html = page(client_for(new_yorker), org, view="week", date="2026-03-17")
 
-    assert 'cal-avatar-empty" aria-hidden="true">Z</span>' in html
+    assert '<span class="cal-avatar" role="img" aria-label="zebra news">Z</span>' in html
 
 
 def test_filters_by_channel_and_by_customer(org, new_yorker, client_for):
@@ -280,10 +283,12 @@ def test_navigation_keeps_the_view_and_filters(org, new_yorker, client_for):
     assert f"view=day&amp;channel={shop.public_id}&amp;date=2026-03-17" in html
 
 
-def test_a_post_that_can_move_is_draggable_and_carries_its_move_form(
+def test_a_post_that_can_move_is_draggable_and_the_page_has_one_move_form_for_all(
     org, new_yorker, acme, client_for
 ):
     post = post_at(acme, utc(2026, 3, 17, 2, 30), text="Move me")
+    for minute in (0, 10, 20):
+        post_at(acme, utc(2026, 3, 17, 14, minute), text=f"Another {minute}")
     post_at(
         acme,
         utc(2026, 3, 17, 3, 30),
@@ -296,13 +301,15 @@ def test_a_post_that_can_move_is_draggable_and_carries_its_move_form(
     cell = slot_html(html, "2026-03-16", 22)
     out = slot_html(html, "2026-03-16", 23)
 
-    # Dropping it elsewhere fills and submits this form, in the viewer's wall-clock time.
-    assert 'draggable="true" data-local="2026-03-16T22:30"' in cell
-    assert f'action="/o/{org.slug}/calendar/posts/{post.public_id}/reschedule/"' in cell
-    assert 'name="date" value="2026-03-16"' in cell and 'name="time" value="22:30"' in cell
-    assert 'name="next" value="/o/' in cell
-    assert "Mon 16 Mar 2026, 22:30" in cell
-    assert "draggable" not in out and "/reschedule/" not in out
+    # Dropping it elsewhere (or Move in its popover) fills the page's one Move form with
+    # its id, its day (the cell's) and its time, in the viewer's wall-clock time.
+    assert f'data-p="{post.public_id}"' in cell and 'draggable="true"' in cell
+    assert "<time>22:30</time>" in cell
+    assert html.count("data-move-form") == 1
+    assert f'data-action="/o/{org.slug}/calendar/posts/{{id}}/reschedule/"' in html
+    assert 'name="next" value="/o/' in html
+    assert '"2026-03-16": "Mon 16 Mar 2026"' in html
+    assert "draggable" not in out and "data-p=" not in out
 
 
 def test_posts_of_a_deleted_post_group_are_not_drawn(org, new_yorker, acme, client_for):
@@ -344,8 +351,9 @@ def test_a_deleted_channels_posts_keep_its_name_and_leave_the_filter(org, new_yo
     html = page(client_for(new_yorker), org, view="week", date="2026-03-17")
 
     cell = slot_html(html, "2026-03-17", 11)
-    assert "Sent before it was removed" in cell and "Old account" in cell
-    assert "Big client" in cell
+    assert "Sent before it was removed" in cell and 'aria-label="Old account"' in cell
+    # Its popover names the customer, by the channel id the chip carries.
+    assert f'data-c="{old.pk}"' in cell and f'"{old.pk}": ["Old account", "Big client"]' in html
     assert f'value="{old.public_id}"' not in html
 
 
@@ -375,3 +383,27 @@ def test_list_view_stops_at_its_limit_and_says_how_to_see_the_rest(
     assert "March 3 post" in html and "March 4 post" in html
     assert "March 5 post" not in html
     assert "Only the first 2 posts of the month are listed" in html
+
+
+def test_post_text_channel_names_and_errors_are_escaped_in_every_view(org, new_yorker, client_for):
+    hostile = "<script>alert(1)</script> \"onmouseover=alert(2) 'x"
+    shady = channel(
+        org,
+        name='Shady "onmouseover=alert(3) <b>',
+        customer=customer(org, "</script><script>alert(4)"),
+    )
+    post_at(shady, utc(2026, 3, 17, 14, 0), text=hostile, state=State.FAILED, error_message=hostile)
+    client = client_for(new_yorker)
+
+    for view in ("week", "day", "month", "list"):
+        html = page(client, org, view=view, date="2026-03-17")
+        assert "<script>alert" not in html, view
+        # (In the popover's JSON, in a single-quoted attribute, a quote stays \".)
+        assert not re.search(r'(?<!\\)"onmouseover', html) and "<b>" not in html, view
+        # Each shown as written: the first line, the channel's name, what the network said.
+        text = "&lt;script&gt;alert(1)&lt;/script&gt; &#34;onmouseover=alert(2) &#39;x"
+        assert f"<span>{text}</span>" in html, view
+        assert 'aria-label="Shady &#34;onmouseover=alert(3) &lt;b&gt;"' in html, view
+        assert f'data-error="{text}"' in html, view
+        # The popover's JSON (names, customers) cannot close its attribute or a tag.
+        assert "\\u003c/script\\u003e\\u003cscript\\u003ealert(4)" in html, view

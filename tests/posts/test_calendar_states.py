@@ -49,9 +49,12 @@ def test_a_published_post_shows_when_it_went_out_beside_the_time_asked_for(
     )
     client = client_for(new_yorker)
 
-    chip = _chip(page(client, org, view="week", date="2026-03-17"), "Went out late")
-    assert "<dt>Scheduled for</dt><dd>" in chip and "Tue 17 Mar 2026, 10:00" in chip
-    assert "<dt>Published</dt><dd>" in chip and "Tue 17 Mar 2026, 10:07" in chip
+    html = page(client, org, view="week", date="2026-03-17")
+    chip = _chip(html, "Went out late")
+    # The popover says "Scheduled for" the chip's day and time, and "Published" this.
+    assert "<time>10:00</time>" in chip and '"2026-03-17": "Tue 17 Mar 2026"' in html
+    assert 'data-out="Tue 17 Mar 2026, 10:07"' in chip
+    assert "<dt>Scheduled for" not in chip  # written once, in the page's one popover
 
     listed = _chip(page(client, org, view="list", date="2026-03-17"), "Went out late")
     assert 'class="cal-went">Published <time datetime="2026-03-17T10:07:00-04:00">10:07' in listed
@@ -68,7 +71,7 @@ def test_a_post_waiting_for_a_retry_shows_its_next_attempt(org, new_yorker, acme
     client = client_for(new_yorker)
 
     chip = _chip(page(client, org, view="week", date="2026-03-17"), "Trying again")
-    assert "<dt>Next attempt</dt>" in chip and "Tue 17 Mar 2026, 10:05" in chip
+    assert 'data-next="Tue 17 Mar 2026, 10:05"' in chip and "data-out" not in chip
     listed = _chip(page(client, org, view="list", date="2026-03-17"), "Trying again")
     assert "Next attempt <time" in listed and ">10:05</time>" in listed
 
@@ -76,7 +79,8 @@ def test_a_post_waiting_for_a_retry_shows_its_next_attempt(org, new_yorker, acme
 def test_a_post_without_a_retry_shows_no_next_attempt(org, new_yorker, acme, client_for):
     post_at(acme, utc(2026, 3, 17, 14, 0), text="First try")
     html = page(client_for(new_yorker), org, view="list", date="2026-03-17")
-    assert "Next attempt" not in html and "Published" not in _chip(html, "First try")
+    chip = _chip(html, "First try")
+    assert "data-next" not in chip and "data-out" not in chip and "cal-went" not in chip
 
 
 def test_every_chip_names_its_state_in_a_badge(org, new_yorker, acme, client_for):
@@ -86,7 +90,9 @@ def test_every_chip_names_its_state_in_a_badge(org, new_yorker, acme, client_for
     for label, state in (("Draft", "draft"), ("Scheduled", "scheduled"), ("Failed", "failed")):
         chip = _chip(html, f"State {state}")
         summary = chip[: chip.index("</summary>")]
-        assert f'<span class="cal-badge cal-badge-{state}">{label}</span>' in summary
+        # The badge takes its colour from the post's state class.
+        assert chip.startswith(f'<li class="cal-post cal-{state}"')
+        assert f'<span class="cal-badge">{label}</span>' in summary
     # The legend says what each one means.
     assert "What the states mean" in html
     assert "we could not tell whether it went out" in html
@@ -123,12 +129,14 @@ def test_a_failed_post_shows_what_the_network_said_and_can_be_retried_from_the_c
     client = client_for(new_yorker)
     here = f"/o/{org.slug}/calendar/?view=week&date=2026-03-17"
 
-    chip = _chip(client.get(here).content.decode(), "Refused")
-    assert "What the network said" in chip
-    assert "Status is over 500 characters &lt;sic&gt;" in chip
+    html = client.get(here).content.decode()
+    chip = _chip(html, "Refused")
+    # Its popover shows what the network said and the page's one Retry form, for its id.
+    assert 'data-error="Status is over 500 characters &lt;sic&gt;"' in chip
+    assert f'data-p="{failed.public_id}"' in chip and "data-retry" in chip
     action = reverse("posts:failures_act", args=[org.slug])
-    assert f'<form method="post" action="{action}" class="cal-retry">' in chip
-    assert f'name="retry_one" value="{failed.public_id}"' in chip
+    assert f'<form method="post" action="{action}" class="cal-retry"' in html
+    assert html.count('name="retry_one"') == 1
 
     response = client.post(action, {"retry_one": str(failed.public_id), "next": here})
     assert response.status_code == 302 and response.url == here
@@ -151,14 +159,19 @@ def test_retrying_elsewhere_than_this_site_goes_back_to_the_failures_page(
 
 def test_an_unconfirmed_post_asks_for_the_check_before_retrying(org, new_yorker, acme, client_for):
     post_at(acme, utc(2026, 3, 17, 14, 0), text="Maybe out", state=State.UNCONFIRMED)
-    chip = _chip(page(client_for(new_yorker), org, view="week", date="2026-03-17"), "Maybe out")
-    assert 'name="confirm_duplicate" required' in chip
+    html = page(client_for(new_yorker), org, view="week", date="2026-03-17")
+    chip = _chip(html, "Maybe out")
+    # Shown for unconfirmed posts only (static/js/calendar.js; tests/browser).
+    assert chip.startswith('<li class="cal-post cal-unconfirmed"') and "data-retry" in chip
+    assert 'name="confirm_duplicate" required' in html
+    assert "draggable" not in chip  # retried, never moved
 
 
 def test_a_viewer_sees_what_the_network_said_but_no_retry(org, viewer, acme, client_for):
     post_at(acme, utc(2026, 3, 17, 14, 0), text="Refused", state=State.FAILED, error_message="No")
     html = page(client_for(viewer), org, view="week", date="2026-03-17")
-    assert "What the network said" in html and "retry_one" not in html
+    assert 'data-error="No"' in html and "What the network said" in html
+    assert "retry_one" not in html and "data-retry" not in html and "data-p=" not in html
 
 
 def test_times_follow_the_readers_12_hour_clock(org, new_yorker, acme, client_for):
@@ -173,11 +186,12 @@ def test_times_follow_the_readers_12_hour_clock(org, new_yorker, acme, client_fo
     )
     html = page(client_for(new_yorker), org, view="week", date="2026-03-17")
     chip = _chip(html, "Afternoon")
-    assert ">2:30 PM</time>" in chip and "Tue 17 Mar 2026, 2:31 PM" in chip
+    # The time in the reader's clock; its 24-hour value for the page's script.
+    assert '<time datetime="14:30">2:30 PM</time>' in chip
+    assert 'data-out="Tue 17 Mar 2026, 2:31 PM"' in chip
     assert '<th scope="row" class="cal-hour" id="hour-14">2 PM</th>' in html
     assert 'data-clock="12"' in html
-    # The move form keeps the machine's 24-hour value.
-    assert 'data-local="2026-03-17T14:30"' not in chip  # published posts do not move
+    assert "draggable" not in chip  # published posts do not move
     assert Post.objects.get().state == State.PUBLISHED
 
 
