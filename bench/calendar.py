@@ -11,12 +11,14 @@ around each request. The query count of each view is taken with 0, 100 and all t
 Prints one line:
 
     BENCH calendar week_p50_ms=… month_p50_ms=… week_queries=a/b/c month_queries=a/b/c
-        week_cpu_ms=app+db month_cpu_ms=app+db load=… posts=…
+        week_cpu_ms=app+db month_cpu_ms=app+db week_kb=… month_kb=… load=… posts=…
 
 The p50 is wall-clock time and suffers from whatever else the machine runs; the CPU time
 per request does not: ``app`` is this process (time.process_time: Django, the template,
 the test Client), ``db`` the PostgreSQL backend serving its connection (from /proc; 0 when
-the server is elsewhere). ``load`` is the 1-minute load average when the line is printed.
+the server is elsewhere). ``week_kb`` and ``month_kb`` are each page's HTML as sent
+(thousands of bytes, before any compression). ``load`` is the 1-minute load average when
+the line is printed.
 
 The embedded PostgreSQL server lives in var/bench-calendar (POSTIZ_VAR_DIR), so var/ is
 untouched; the data goes into a throwaway database that is dropped at the end.
@@ -176,7 +178,7 @@ def main() -> int:
             cursor.execute("VACUUM ANALYZE")  # as autovacuum would leave a settled table
             cursor.execute("SELECT pg_backend_pid()")
             backend = cursor.fetchone()[0]
-        timings, cpu, db_cpu = {}, {}, {}
+        timings, cpu, db_cpu, sizes = {}, {}, {}, {}
         for name, url in urls.items():
             for _ in range(5):
                 client.get(url)
@@ -190,6 +192,7 @@ def main() -> int:
             cpu[name] = (time.process_time() - cpu_started) * 1000 / args.runs
             db_cpu[name] = (backend_cpu(backend) - db_started) * 1000 / args.runs
             timings[name] = statistics.median(samples)
+            sizes[name] = len(response.content) / 1000
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
@@ -201,6 +204,7 @@ def main() -> int:
         f"month_queries={'/'.join(map(str, counts['month']))} "
         f"week_cpu_ms={cpu['week']:.1f}+{db_cpu['week']:.1f} "
         f"month_cpu_ms={cpu['month']:.1f}+{db_cpu['month']:.1f} "
+        f"week_kb={sizes['week']:.0f} month_kb={sizes['month']:.0f} "
         f"load={load} posts={args.posts}"
     )
     flat = all(len(set(values)) == 1 for values in counts.values())
