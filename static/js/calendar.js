@@ -4,9 +4,10 @@
 //
 // The page has one popover (#cal-pop), with the page's one Retry form and one Move form:
 // opening a post moves the popover into it and fills it from the post's data- attributes
-// (its ids, the times the server wrote, what the network said); dragging fills the same
-// Move form and submits it. Submitting Move from the popover (the keyboard's way to move)
-// asks the same confirmation as a drop.
+// (its ids, the times the server wrote, what the network said, its link); dragging fills
+// the same Move form and submits it. Submitting Move from the popover (the keyboard's way
+// to move) asks the same confirmation as a drop. Without scripts, a post opens to its own
+// link alone (the composer, where it can be moved, or the network's copy).
 //
 // Also: the week and day views open scrolled to the current hour; a popover is kept
 // inside the screen; the keyboard reaches the posts with one Tab stop per day and the
@@ -14,6 +15,8 @@
 (function () {
   "use strict";
 
+  // The popover replaces each post's own link, shown where scripts do not run.
+  document.documentElement.classList.add("cal-js");
   const hour12 = document.body.dataset.clock === "12";
   const pop = document.getElementById("cal-pop");
   const dayLabels = pop ? JSON.parse(pop.dataset.days || "{}") : {};
@@ -65,12 +68,13 @@
       show(name, Boolean(data[name]));
       fill(name, data[name] || "");
     });
-    const edit = parts("show", "edit")[0];
-    const view = parts("show", "view")[0];
-    if (data.url) view.href = data.url;
-    else edit.href = pop.dataset.edit.replace("{id}", data.g);
-    show("view", Boolean(data.url));
-    show("edit", !data.url);
+    // The post's own link (what opens without scripts): the composer, or the network's
+    // copy (the one with a rel).
+    const link = post.querySelector("details > a");
+    const away = Boolean(link && link.hasAttribute("rel"));
+    if (link) parts("show", away ? "view" : "edit")[0].href = link.href;
+    show("view", away);
+    show("edit", Boolean(link) && !away);
 
     const retry = parts("show", "retry")[0];
     if (retry) {

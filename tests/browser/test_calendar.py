@@ -126,7 +126,7 @@ def test_a_failed_post_says_why_and_is_retried_from_its_popover(org, berliner, p
     page = page_for(berliner, height=700)
     page.goto(f"/o/acme/calendar/?view=week&date={when.date().isoformat()}")
     chip = page.locator(".cal-post", has_text="Refused post")
-    assert chip.locator("summary .cal-badge").inner_text() == "Failed"
+    assert chip.locator("summary b").inner_text() == "Failed"
     chip.locator("summary").click()
     popover = chip.locator(".cal-pop-body")
     expect(popover).to_be_visible()
@@ -152,13 +152,18 @@ def test_a_published_post_shows_when_it_went_out(org, berliner, page_for):
         text="Out a bit late",
         state="published",
         published_at=when + timedelta(minutes=7),
+        remote_url="https://social.example/@acme/7",
     )
     page = page_for(berliner)
     page.goto(f"/o/acme/calendar/?view=list&date={when.date().isoformat()}")
     chip = page.locator(".cal-post", has_text="Out a bit late")
     assert "Published 10:22" in chip.inner_text()
     chip.locator("summary").click()
-    assert "Scheduled for" in chip.locator(".cal-pop-body").inner_text()
+    popover = chip.locator(".cal-pop-body")
+    assert "Scheduled for" in popover.inner_text()
+    view = popover.get_by_role("link", name="View on the network")
+    assert view.get_attribute("href") == "https://social.example/@acme/7"
+    expect(popover.get_by_role("link", name="Edit")).to_be_hidden()
 
 
 # -- Phone width ------------------------------------------------------------------------
@@ -234,3 +239,56 @@ def test_the_keyboard_reaches_posts_one_day_at_a_time_and_moves_them_after_askin
     assert moved.publish_at.astimezone(BERLIN).strftime("%H:%M") == "20:15"
     # The focus is on what happened, not at the top of the page.
     assert "Moved the" in page.evaluate("document.activeElement.textContent")
+
+
+# -- Without scripts ----------------------------------------------------------------------
+@pytest.fixture
+def page_without_scripts(browser, live_server, client):
+    """A page signed in as ``user`` in a browser that runs no scripts."""
+    contexts = []
+
+    def make(user):
+        client.force_login(user)
+        context = browser.new_context(
+            base_url=live_server.url, java_script_enabled=False, locale="en-GB"
+        )
+        host = live_server.url.split("://", 1)[1].split(":", 1)[0]
+        cookie = client.cookies["sessionid"].value
+        context.add_cookies([{"name": "sessionid", "value": cookie, "domain": host, "path": "/"}])
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def test_without_scripts_a_post_opens_to_a_link_to_the_composer(
+    org, berliner, page_for, page_without_scripts
+):
+    when = _next_monday()
+    post = post_at(channel(org), when, text="No scripts here")
+    address = f"/o/acme/calendar/?view=week&date={when.date().isoformat()}"
+    composer = f"/o/acme/posts/{post.group_id}/"
+
+    page = page_without_scripts(berliner)
+    page.goto(address)
+    chip = page.locator(".cal-post", has_text="No scripts here")
+    chip.locator("summary").click()
+    link = chip.get_by_role("link", name="Open")
+    expect(link).to_be_visible()
+    with page.expect_navigation():
+        link.click()
+    assert page.url.endswith(composer)
+
+    # With scripts, the popover has the same link, and the post's own stays hidden.
+    page = page_for(berliner)
+    page.goto(address)
+    chip = page.locator(".cal-post", has_text="No scripts here")
+    chip.locator("summary").click()
+    edit = chip.locator(".cal-pop-body").get_by_role("link", name="Edit")
+    expect(edit).to_be_visible()
+    assert edit.evaluate("a => a.href").endswith(composer)
+    expect(chip.get_by_role("link", name="Open")).to_be_hidden()

@@ -3,6 +3,7 @@ fixed number of queries whatever the number of posts."""
 
 import re
 from datetime import timedelta
+from urllib.parse import urljoin
 
 import pytest
 from django.utils import timezone
@@ -119,14 +120,30 @@ def test_cancelled_posts_are_not_drawn_and_states_are_coloured(org, new_yorker, 
     assert "https://social.example/@acme/1" in html
 
 
-def test_each_post_links_to_the_composer_to_edit_it(org, new_yorker, acme, client_for):
-    post = post_at(acme, utc(2026, 3, 17, 15, 0))
+def test_each_post_opens_to_its_own_link_even_without_scripts(org, new_yorker, acme, client_for):
+    post = post_at(acme, utc(2026, 3, 17, 15, 0), text="Still to go")
+    out = post_at(
+        acme,
+        utc(2026, 3, 17, 16, 0),
+        text="Gone out",
+        state=State.PUBLISHED,
+        remote_url="https://social.example/@acme/9",
+    )
+    client = client_for(new_yorker)
+    calendar = f"/o/{org.slug}/calendar/"
 
-    html = page(client_for(new_yorker), org, view="week", date="2026-03-17")
+    for view in ("week", "day", "month", "list"):
+        html = page(client, org, view=view, date="2026-03-17")
+        # In the post's <details>, after its summary: the composer (read relative to the
+        # page), where it can be edited and moved; or the post on the network.
+        edit = f'</summary><a href="../posts/{post.group_id}/">Open</a></details>'
+        assert edit in html, view
+        link = '</summary><a href="https://social.example/@acme/9" rel="noreferrer">'
+        assert link in html, view
+        assert f"../posts/{out.group_id}/" not in html, view
 
-    # Its popover's Edit link: the composer's address around the chip's group id.
-    assert f'data-g="{post.group_id}"' in slot_html(html, "2026-03-17", 11)
-    assert f'data-edit="/o/{org.slug}/posts/{{id}}/"' in html
+    composer = client.get(urljoin(calendar, f"../posts/{post.group_id}/"))
+    assert composer.status_code == 200 and 'id="composer-form"' in composer.content.decode()
 
 
 def test_channel_without_avatar_shows_its_initial(org, new_yorker, client_for):
@@ -389,7 +406,7 @@ def test_post_text_channel_names_and_errors_are_escaped_in_every_view(org, new_y
     hostile = "<script>alert(1)</script> \"onmouseover=alert(2) 'x"
     shady = channel(
         org,
-        name='Shady "onmouseover=alert(3) <b>',
+        name='Shady "onmouseover=alert(3) <img src=x>',
         customer=customer(org, "</script><script>alert(4)"),
     )
     post_at(shady, utc(2026, 3, 17, 14, 0), text=hostile, state=State.FAILED, error_message=hostile)
@@ -399,11 +416,11 @@ def test_post_text_channel_names_and_errors_are_escaped_in_every_view(org, new_y
         html = page(client, org, view=view, date="2026-03-17")
         assert "<script>alert" not in html, view
         # (In the popover's JSON, in a single-quoted attribute, a quote stays \".)
-        assert not re.search(r'(?<!\\)"onmouseover', html) and "<b>" not in html, view
+        assert not re.search(r'(?<!\\)"onmouseover', html) and "<img src=x" not in html, view
         # Each shown as written: the first line, the channel's name, what the network said.
         text = "&lt;script&gt;alert(1)&lt;/script&gt; &#34;onmouseover=alert(2) &#39;x"
         assert f"<span>{text}</span>" in html, view
-        assert 'aria-label="Shady &#34;onmouseover=alert(3) &lt;b&gt;"' in html, view
+        assert 'aria-label="Shady &#34;onmouseover=alert(3) &lt;img src=x&gt;"' in html, view
         assert f'data-error="{text}"' in html, view
         # The popover's JSON (names, customers) cannot close its attribute or a tag.
         assert "\\u003c/script\\u003e\\u003cscript\\u003ealert(4)" in html, view

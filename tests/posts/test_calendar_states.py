@@ -92,7 +92,7 @@ def test_every_chip_names_its_state_in_a_badge(org, new_yorker, acme, client_for
         summary = chip[: chip.index("</summary>")]
         # The badge takes its colour from the post's state class.
         assert chip.startswith(f'<li class="cal-post cal-{state}"')
-        assert f'<span class="cal-badge">{label}</span>' in summary
+        assert f"<b>{label}</b>" in summary
     # The legend says what each one means.
     assert "What the states mean" in html
     assert "we could not tell whether it went out" in html
