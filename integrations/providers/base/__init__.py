@@ -23,7 +23,8 @@ what is particular to it, and naming it in ``PROVIDER_MODULES``:
    ``ErrorKind``. What the rows leave out falls to the mapping by status. A failure after
    the post may have gone out is ``SERVER_FAULT`` (unknown on the commit), never a retry.
 5. **Test it** under ``tests/providers/<network>/`` against a local fake with the
-   network's real answers: one classifier case per row, with its recorded error body.
+   network's real answers, and record one error body per row of its table in
+   ``fixtures/`` (``tests/providers/test_error_tables.py`` fails for a row none reaches).
 
 The package re-exports every public name, so ``from integrations.providers.base import X``
 works whichever module holds X:
