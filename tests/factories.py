@@ -1,3 +1,5 @@
+"""factory_boy factories: people and organizations, channels, and posts with their items."""
+
 from datetime import timedelta
 
 import factory
@@ -5,8 +7,11 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from accounts.models import User
+from integrations.models import Integration
 from organizations.models import Invitation, Membership, Organization
 from organizations.permissions import Role
+from posts.models import Post, PostGroup, PostItem
+from posts.states import State
 
 PASSWORD = "correct horse battery staple"
 
@@ -55,3 +60,72 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"invitee{n}@example.com")
     role = Role.EDITOR
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+
+
+# -- Channels and posts ------------------------------------------------------------------
+class ChannelFactory(factory.django.DjangoModelFactory):
+    """A connected channel (``Integration``); a Mastodon account unless told otherwise.
+
+    Pass what the test is about (``provider``, ``credentials``, ``meta``); the rest is a
+    valid channel of ``organization``, which is a new one when not given."""
+
+    class Meta:
+        model = Integration
+
+    organization = factory.SubFactory(OrganizationFactory)
+    provider = "mastodon"
+    external_id = factory.Sequence(lambda n: f"account-{n}")
+    name = factory.LazyAttribute(lambda o: f"Acme on {o.provider.split('-')[0].title()}")
+    credentials = factory.LazyFunction(lambda: {"access_token": "token"})
+    # A Mastodon channel names its server; other networks need only what a test gives.
+    meta = factory.LazyAttribute(
+        lambda o: {"instance": "https://social.example"} if o.provider == "mastodon" else {}
+    )
+
+
+class PostGroupFactory(factory.django.DjangoModelFactory):
+    """What was written once for several channels (each channel's copy is a ``Post``)."""
+
+    class Meta:
+        model = PostGroup
+
+    organization = factory.SubFactory(OrganizationFactory)
+
+
+class PostFactory(factory.django.DjangoModelFactory):
+    """One channel's post, scheduled and due a second ago unless told otherwise.
+
+    ``items`` writes its thread: each entry is an item's text, or a dict of
+    ``PostItemFactory`` fields (``{"content": "three", "delay_minutes": 30}``). The group
+    and the organization follow the channel."""
+
+    class Meta:
+        model = Post
+        skip_postgeneration_save = True
+
+    integration = factory.SubFactory(ChannelFactory)
+    organization = factory.SelfAttribute("integration.organization")
+    group = factory.SubFactory(
+        PostGroupFactory, organization=factory.SelfAttribute("..organization")
+    )
+    state = State.SCHEDULED
+    publish_at = factory.LazyFunction(lambda: timezone.now() - timedelta(seconds=1))
+
+    @factory.post_generation
+    def items(self, create, extracted, **kwargs):
+        if not create or not extracted:
+            return
+        for position, entry in enumerate(extracted):
+            fields = {"content": entry} if isinstance(entry, str) else dict(entry)
+            PostItemFactory(post=self, position=position, **fields)
+
+
+class PostItemFactory(factory.django.DjangoModelFactory):
+    """One part of a post's thread (the first, unless ``position`` says otherwise)."""
+
+    class Meta:
+        model = PostItem
+
+    post = factory.SubFactory(PostFactory)
+    position = 0
+    content = "Hello world"

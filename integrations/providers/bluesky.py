@@ -37,6 +37,7 @@ from integrations.providers.base import (
     CredentialField,
     DraftItem,
     ErrorKind,
+    ErrorTable,
     Grant,
     Issue,
     MediaItem,
@@ -47,11 +48,12 @@ from integrations.providers.base import (
     PublishRequest,
     PublishResult,
     RemoteRef,
+    Rule,
+    Said,
     SettingField,
     Tool,
     ToolInput,
     json_object,
-    retry_after_seconds,
 )
 
 POST_COLLECTION = "app.bsky.feed.post"
@@ -139,6 +141,65 @@ def _origin(url: str) -> str:
     return f"{scheme}://{parts.netloc}"
 
 
+# -- errors: XRPC answers {"error": "<Name>", "message": "..."}, on any status -------------
+def read_error(response: requests.Response, phase: Phase) -> Said:
+    body = json_object(response, None)
+    data = body or {}
+    code, message = str(data.get("error") or ""), str(data.get("message") or "")
+    return Said(
+        response.status_code,
+        code=code,
+        message=message,
+        values={"reason": message or code},
+        body=body,
+    )
+
+
+LOGIN_REFUSED = (
+    "Bluesky refused the handle or app password. Check the handle, create a new app password "
+    "in Bluesky's settings, and connect again."
+)
+SLOW_DOWN = "Bluesky asked us to slow down; we will try again after its limit resets."
+TOO_LARGE = "Bluesky rejected a file as too large; use images under 1 MB and videos under 100 MB."
+REJECTED = "Bluesky rejected the post: {reason|the request was invalid}"
+ERRORS = ErrorTable(
+    read=read_error,
+    rows=(
+        Rule(
+            ErrorKind.AUTH_EXPIRED,
+            "The Bluesky session has expired; we will renew it.",
+            code=("ExpiredToken", "InvalidToken"),
+        ),
+        Rule(
+            ErrorKind.AUTH_REVOKED, LOGIN_REFUSED, code="AuthenticationRequired", phase=Phase.AUTH
+        ),
+        Rule(ErrorKind.AUTH_REVOKED, LOGIN_REFUSED, status=401, phase=Phase.AUTH),
+        Rule(
+            ErrorKind.AUTH_EXPIRED,
+            "Bluesky asked us to sign in again; we will renew the session.",
+            code="AuthenticationRequired",
+        ),
+        Rule(
+            ErrorKind.AUTH_REVOKED,
+            "Bluesky says this account is unavailable ({code}); reconnect it once it is active "
+            "again.",
+            code=("AccountTakedown", "AccountDeactivated", "AccountSuspended"),
+        ),
+        Rule(ErrorKind.RATE_LIMITED, SLOW_DOWN, status=429),
+        Rule(ErrorKind.RATE_LIMITED, SLOW_DOWN, code="RateLimitExceeded"),
+        Rule(
+            ErrorKind.NOT_FOUND,
+            "Bluesky could not find that post; it may have been deleted.",
+            code=("RecordNotFound", "NotFound"),
+        ),
+        Rule(ErrorKind.CONTENT_REJECTED, TOO_LARGE, code="BlobTooLarge", field="media"),
+        Rule(ErrorKind.CONTENT_REJECTED, TOO_LARGE, status=413, field="media"),
+        Rule(ErrorKind.CONTENT_REJECTED, REJECTED, status=400),
+        Rule(ErrorKind.CONTENT_REJECTED, REJECTED, code=("InvalidRequest", "InvalidSwap")),
+    ),
+)
+
+
 class BlueskyProvider(Provider):
     identifier = "bluesky"
     display_name = "Bluesky"
@@ -185,6 +246,7 @@ class BlueskyProvider(Provider):
             (ToolInput("query", description="A name or handle, e.g. alice.bsky.social"),),
         ),
     )
+    errors = ERRORS
     redact_patterns = (
         r"eyJ[\w-]+\.[\w-]+\.[\w-]*",  # JWTs
         r"\b[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}\b",  # app passwords
@@ -731,83 +793,9 @@ class BlueskyProvider(Provider):
             )
         return issues
 
-    # -- HTTP and classification --------------------------------------------------------
+    # -- HTTP ---------------------------------------------------------------------------
     def _pds(self, channel: Channel) -> str:
         return channel.meta.get("pds") or channel.meta.get("service") or self.endpoint("api")
-
-    def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
-        status = response.status_code
-        body = json_object(response)
-        code = str(body.get("error") or "")
-        message = str(body.get("message") or "")
-        excerpt = response.text[:500]
-        if status < 400 and not code:
-            return None
-        if code in ("ExpiredToken", "InvalidToken"):
-            return ProviderError(
-                ErrorKind.AUTH_EXPIRED,
-                "The Bluesky session has expired; we will renew it.",
-                network_code=code,
-                raw_excerpt=excerpt,
-            )
-        if code == "AuthenticationRequired" or (status == 401 and phase == Phase.AUTH):
-            if phase == Phase.AUTH:
-                return ProviderError(
-                    ErrorKind.AUTH_REVOKED,
-                    "Bluesky refused the handle or app password. Check the handle, create a "
-                    "new app password in Bluesky's settings, and connect again.",
-                    network_code=code or "401",
-                    raw_excerpt=excerpt,
-                )
-            return ProviderError(
-                ErrorKind.AUTH_EXPIRED,
-                "Bluesky asked us to sign in again; we will renew the session.",
-                network_code=code,
-                raw_excerpt=excerpt,
-            )
-        if code in ("AccountTakedown", "AccountDeactivated", "AccountSuspended"):
-            return ProviderError(
-                ErrorKind.AUTH_REVOKED,
-                f"Bluesky says this account is unavailable ({code}); reconnect it once it "
-                "is active again.",
-                network_code=code,
-                raw_excerpt=excerpt,
-            )
-        if status == 429 or code == "RateLimitExceeded":
-            return ProviderError(
-                ErrorKind.RATE_LIMITED,
-                "Bluesky asked us to slow down; we will try again after its limit resets.",
-                retry_after=retry_after_seconds(response),
-                network_code=code or "429",
-                raw_excerpt=excerpt,
-            )
-        if code in ("RecordNotFound", "NotFound"):
-            return ProviderError(
-                ErrorKind.NOT_FOUND,
-                "Bluesky could not find that post; it may have been deleted.",
-                network_code=code,
-                raw_excerpt=excerpt,
-            )
-        if code == "BlobTooLarge" or status == 413:
-            return ProviderError(
-                ErrorKind.CONTENT_REJECTED,
-                "Bluesky rejected a file as too large; use images under 1 MB and videos "
-                "under 100 MB.",
-                network_code=code or "413",
-                raw_excerpt=excerpt,
-                field="media",
-            )
-        if status == 400 or code in ("InvalidRequest", "InvalidSwap"):
-            detail = message or code or "the request was invalid"
-            return ProviderError(
-                ErrorKind.CONTENT_REJECTED,
-                f"Bluesky rejected the post: {detail}",
-                network_code=code or "400",
-                raw_excerpt=excerpt,
-            )
-        if status < 400:
-            return None
-        return self.error_for_status(phase, response, message=message, code=code)
 
 
 def _pds_from_did_doc(doc) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from urllib.parse import urlencode
 
 import requests
 
@@ -19,18 +18,23 @@ from integrations.providers.base import (
     Channel,
     CredentialField,
     ErrorKind,
+    ErrorTable,
     Grant,
     MediaRules,
+    OAuth2,
     Phase,
     Provider,
     ProviderError,
     PublishRequest,
     PublishResult,
     RemoteRef,
+    Rule,
+    Said,
     SettingField,
     Tool,
+    after_headers,
+    bot,
     json_object,
-    retry_after_seconds,
 )
 
 WEBHOOK_URL = re.compile(
@@ -42,28 +46,6 @@ TEXT_LIMIT = 2000
 MAX_FILES = 10
 # Without server boosts an upload may be up to 10 MiB.
 MAX_FILE_BYTES = 10 * 1024 * 1024
-
-# Discord JSON error codes → (kind, message). Keyed on the code, never the wording.
-ERROR_CODES: dict[int, tuple[ErrorKind, str]] = {
-    10015: (
-        ErrorKind.AUTH_REVOKED,
-        "The Discord webhook was deleted; create a new webhook and connect with it.",
-    ),
-    10003: (ErrorKind.NOT_FOUND, "The Discord channel no longer exists."),
-    10004: (ErrorKind.NOT_FOUND, "The Discord server no longer exists or removed the bot."),
-    10008: (ErrorKind.NOT_FOUND, "The Discord message this replies to was deleted."),
-    50001: (
-        ErrorKind.PERMISSION_DENIED,
-        "The bot cannot see this Discord channel; give it access in the channel settings.",
-    ),
-    50013: (
-        ErrorKind.PERMISSION_DENIED,
-        "The bot lacks permission to post here; allow Send Messages (and Attach Files) "
-        "for it in the channel settings.",
-    ),
-    40005: (ErrorKind.CONTENT_REJECTED, "The files are too large for this Discord server."),
-    50006: (ErrorKind.CONTENT_REJECTED, "Discord does not accept an empty message."),
-}
 
 
 def parse_webhook_url(value: str) -> tuple[str, str]:
@@ -89,9 +71,94 @@ def flatten_form_errors(errors: dict, path: str = "") -> list[tuple[str, str]]:
     return found
 
 
+# -- errors: {"code": <number>, "message": "..."}, keyed on the code, never the wording ---
+def read_error(response: requests.Response, phase: Phase) -> Said:
+    body = json_object(response, None)
+    data = body or {}
+    raw = data.get("code")
+    try:
+        wait = float(data.get("retry_after"))
+    except (TypeError, ValueError):
+        wait = None
+    pairs = flatten_form_errors(data.get("errors") or {}) if raw == 50035 else []
+    where = pairs[0][0] if pairs else ""
+    form_errors = "; ".join(f"{path}: {msg}" if path else msg for path, msg in pairs)
+    return Said(
+        response.status_code,
+        # 0 is Discord's "general error", a code of no meaning of its own.
+        code=str(raw) if raw else "",
+        message=str(data.get("message") or ""),
+        failed=response.status_code >= 400,
+        retry_after=wait,
+        values={
+            "body_code": "" if raw is None else str(raw),
+            "scope": "everything" if data.get("global") else "this channel",
+            "form_errors": form_errors or str(data.get("message", "invalid form body")),
+            "form_field": "text" if where == "content" else where,
+        },
+        body=body,
+    )
+
+
+TOO_LARGE = "The files are too large for this Discord server."
+ERRORS = ErrorTable(
+    read=read_error,
+    commit_needs_body=True,
+    bodiless=(204,),  # No Content: nothing to read, and nothing unknown
+    rows=(
+        Rule(
+            ErrorKind.RATE_LIMITED,
+            "Discord is rate limiting {scope}; we will try again shortly.",
+            status=429,
+            retry_after=after_headers(5.0),
+        ),
+        Rule(
+            ErrorKind.AUTH_REVOKED,
+            "The Discord webhook was deleted; create a new webhook and connect with it.",
+            code=10015,
+        ),
+        Rule(ErrorKind.NOT_FOUND, "The Discord channel no longer exists.", code=10003),
+        Rule(
+            ErrorKind.NOT_FOUND,
+            "The Discord server no longer exists or removed the bot.",
+            code=10004,
+        ),
+        Rule(ErrorKind.NOT_FOUND, "The Discord message this replies to was deleted.", code=10008),
+        Rule(
+            ErrorKind.PERMISSION_DENIED,
+            "The bot cannot see this Discord channel; give it access in the channel settings.",
+            code=50001,
+        ),
+        Rule(
+            ErrorKind.PERMISSION_DENIED,
+            "The bot lacks permission to post here; allow Send Messages (and Attach Files) "
+            "for it in the channel settings.",
+            code=50013,
+        ),
+        Rule(ErrorKind.CONTENT_REJECTED, TOO_LARGE, code=40005),
+        Rule(ErrorKind.CONTENT_REJECTED, "Discord does not accept an empty message.", code=50006),
+        Rule(
+            ErrorKind.CONTENT_REJECTED,
+            "Discord rejected the post: {form_errors}",
+            code=50035,
+            field="{form_field}",
+        ),
+        Rule(
+            ErrorKind.AUTH_REVOKED,
+            "Discord does not accept these credentials; connect again with current ones.",
+            status=401,
+            network_code="{body_code|401}",
+        ),
+        Rule(ErrorKind.CONTENT_REJECTED, TOO_LARGE, status=413, network_code="413"),
+    ),
+)
+
+
 class DiscordBase(Provider):
     """What the webhook and bot variants share: limits, media, errors, multipart."""
 
+    network_name = "Discord"
+    errors = ERRORS
     reply_mode = "thread"
     text_counter = "codepoints"
     text_limit = TEXT_LIMIT
@@ -117,69 +184,6 @@ class DiscordBase(Provider):
         if guild and channel_id:
             url = MESSAGE_URL.format(guild=guild, channel=channel_id, message=message)
         return RemoteRef(id=message, url=url, extra={"channel_id": channel_id or ""})
-
-    # -- errors -------------------------------------------------------------------------
-    def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
-        status = response.status_code
-        body = json_object(response, None)
-        if status < 300:
-            if phase == Phase.COMMIT and status != 204 and not isinstance(body, dict):
-                return ProviderError(
-                    ErrorKind.UNKNOWN_OUTCOME,
-                    "Discord answered the post with something unreadable; it may be live.",
-                    network_code=str(status),
-                    raw_excerpt=response.text[:500],
-                )
-            return None
-        if status < 400:
-            return None
-        body = body if isinstance(body, dict) else {}
-        code = body.get("code")
-        excerpt = self.redact(response.text[:500])
-        if status == 429:
-            retry = body.get("retry_after")
-            try:
-                retry = float(retry)
-            except (TypeError, ValueError):
-                retry = retry_after_seconds(response, default=5.0)
-            scope = "everything" if body.get("global") else "this channel"
-            return ProviderError(
-                ErrorKind.RATE_LIMITED,
-                f"Discord is rate limiting {scope}; we will try again shortly.",
-                retry_after=retry,
-                network_code=str(code or 429),
-                raw_excerpt=excerpt,
-            )
-        if isinstance(code, int) and code in ERROR_CODES:
-            kind, message = ERROR_CODES[code]
-            return ProviderError(kind, message, network_code=str(code), raw_excerpt=excerpt)
-        if code == 50035:
-            pairs = flatten_form_errors(body.get("errors") or {})
-            detail = "; ".join(f"{path}: {msg}" if path else msg for path, msg in pairs)
-            field = pairs[0][0] if pairs else ""
-            return ProviderError(
-                ErrorKind.CONTENT_REJECTED,
-                f"Discord rejected the post: {detail or body.get('message', 'invalid form body')}",
-                network_code="50035",
-                raw_excerpt=excerpt,
-                field="text" if field == "content" else field,
-            )
-        if status == 401:
-            return ProviderError(
-                ErrorKind.AUTH_REVOKED,
-                "Discord does not accept these credentials; connect again with current ones.",
-                network_code=str(code if code is not None else 401),
-                raw_excerpt=excerpt,
-            )
-        if status == 413:
-            return ProviderError(
-                ErrorKind.CONTENT_REJECTED,
-                "The files are too large for this Discord server.",
-                network_code="413",
-                raw_excerpt=excerpt,
-            )
-        message = str(body.get("message") or "")
-        return self.error_for_status(phase, response, message=message, code=str(code or status))
 
     # -- shared building blocks ---------------------------------------------------------
     def _send(
@@ -394,6 +398,14 @@ class DiscordBotProvider(DiscordBase):
     refresh_ahead = 0
     scopes = ("bot",)
     required_settings = ("DISCORD_CLIENT_ID", "DISCORD_CLIENT_SECRET", "DISCORD_BOT_TOKEN")
+    # The install page adds the bot to a server the person picks, with these permissions.
+    oauth = OAuth2(
+        client=("DISCORD_CLIENT_ID", "DISCORD_CLIENT_SECRET"),
+        authorize=("web", "/oauth2/authorize"),
+        token=("api", "/oauth2/token"),
+        params={"permissions": str(BOT_PERMISSIONS)},
+        client_auth="basic",
+    )
     tools = (
         Tool(
             "channels",
@@ -403,32 +415,15 @@ class DiscordBotProvider(DiscordBase):
     )
 
     def _bot_headers(self) -> dict:
-        return {"Authorization": f"Bot {self.setting('DISCORD_BOT_TOKEN')}"}
-
-    def authorization_url(
-        self, *, state: str, redirect_uri: str, code_challenge: str = "", instance=None
-    ) -> str:
-        query = {
-            "client_id": self.setting("DISCORD_CLIENT_ID"),
-            "scope": " ".join(self.scopes),
-            "permissions": str(BOT_PERMISSIONS),
-            "response_type": "code",
-            "redirect_uri": redirect_uri,
-            "state": state,
-        }
-        return self.url("web", "/oauth2/authorize") + "?" + urlencode(query)
+        return bot(self.setting("DISCORD_BOT_TOKEN"))
 
     def exchange_code(
         self, *, code: str, redirect_uri: str, code_verifier: str = "", instance=None
     ) -> Grant:
-        response = self.request(
-            "POST",
-            self.url("api", "/oauth2/token"),
-            phase=Phase.AUTH,
-            data={"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri},
-            auth=(self.setting("DISCORD_CLIENT_ID"), self.setting("DISCORD_CLIENT_SECRET")),
+        body = self.oauth.request_token(
+            self,
+            {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri},
         )
-        body = response.json()
         guild = body.get("guild") or {}
         if not guild.get("id"):
             raise ProviderError(

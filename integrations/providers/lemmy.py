@@ -14,11 +14,14 @@ from urllib.parse import urlsplit
 import requests
 
 from integrations.providers.base import (
+    NO_CODE,
+    SERVER_ERROR,
     Account,
     Channel,
     CredentialField,
     Draft,
     ErrorKind,
+    ErrorTable,
     Grant,
     Issue,
     MediaRules,
@@ -28,78 +31,18 @@ from integrations.providers.base import (
     PublishRequest,
     PublishResult,
     RemoteRef,
+    Rule,
+    Said,
     SettingField,
     Tool,
     ToolInput,
     json_object,
-    retry_after_seconds,
 )
 
 TITLE_LIMIT = 200
 BODY_LIMIT = 50000
 COMMENT_LIMIT = 10000
-RATE_LIMIT_WAIT = 60.0
 LOOKUP_LIMIT = 20
-
-# Lemmy ``error`` codes (snake_case identifiers, stable across versions) → kind, message.
-ERRORS: dict[str, tuple[ErrorKind, str]] = {
-    "not_logged_in": (ErrorKind.AUTH_EXPIRED, "The Lemmy session ended; we will log in again."),
-    "incorrect_login": (
-        ErrorKind.AUTH_REVOKED,
-        "Lemmy did not accept the username or password; check them and connect again.",
-    ),
-    "missing_totp_token": (
-        ErrorKind.AUTH_REVOKED,
-        "This Lemmy account uses two-factor authentication; enter the current code.",
-    ),
-    "incorrect_totp_token": (
-        ErrorKind.AUTH_REVOKED,
-        "The two-factor code was not accepted; enter a fresh one.",
-    ),
-    "email_not_verified": (
-        ErrorKind.PERMISSION_DENIED,
-        "Confirm your e-mail address on the Lemmy instance first.",
-    ),
-    "registration_application_is_pending": (
-        ErrorKind.PERMISSION_DENIED,
-        "Your Lemmy registration is still waiting for approval.",
-    ),
-    "registration_denied": (ErrorKind.AUTH_REVOKED, "The Lemmy instance denied the account."),
-    "site_ban": (ErrorKind.PERMISSION_DENIED, "The account is banned on this Lemmy instance."),
-    "deleted": (ErrorKind.AUTH_REVOKED, "The Lemmy account was deleted."),
-    "banned_from_community": (
-        ErrorKind.PERMISSION_DENIED,
-        "The account is banned from this Lemmy community.",
-    ),
-    "only_mods_can_post_in_community": (
-        ErrorKind.PERMISSION_DENIED,
-        "Only moderators may post in this Lemmy community.",
-    ),
-    "locked": (ErrorKind.PERMISSION_DENIED, "The Lemmy post is locked; comments are closed."),
-    "rate_limit_error": (
-        ErrorKind.RATE_LIMITED,
-        "The Lemmy instance asked us to slow down; we will try again in a minute.",
-    ),
-    "couldnt_find_community": (ErrorKind.NOT_FOUND, "The Lemmy community does not exist."),
-    "couldnt_find_post": (ErrorKind.NOT_FOUND, "The Lemmy post is gone."),
-    "couldnt_find_comment": (ErrorKind.NOT_FOUND, "The Lemmy comment is gone."),
-    "couldnt_find_person": (ErrorKind.NOT_FOUND, "The Lemmy account no longer exists."),
-    "invalid_post_title": (
-        ErrorKind.CONTENT_REJECTED,
-        "Lemmy rejected the title (1 to 200 characters, not only spaces).",
-    ),
-    "invalid_body_field": (ErrorKind.CONTENT_REJECTED, "Lemmy rejected the post text."),
-    "invalid_url": (ErrorKind.CONTENT_REJECTED, "Lemmy rejected the link."),
-    "slurs": (ErrorKind.CONTENT_REJECTED, "The instance's word filter rejected the post."),
-    "blocked_url": (ErrorKind.CONTENT_REJECTED, "The instance blocks that link."),
-}
-# Where a rejection points in the composer.
-ERROR_FIELDS = {
-    "invalid_post_title": "subreddit",
-    "invalid_url": "subreddit",
-    "invalid_body_field": "text",
-    "slurs": "text",
-}
 
 
 def instance_origin(value: str) -> str:
@@ -123,6 +66,112 @@ def community_entries(settings: dict) -> list[dict]:
             raw = raw["value"]
         entries.append(raw if isinstance(raw, dict) else {})
     return entries
+
+
+# -- errors: {"error": "<snake_case code>"}, stable across versions ---------------------
+def read_error(response: requests.Response, phase: Phase) -> Said:
+    body = json_object(response, None)
+    code = str(body.get("error") or "") if body is not None else ""
+    # A redirect is a failure too: an instance's address is fetched without following one.
+    failed = bool(code) or response.status_code >= 300
+    return Said(response.status_code, code=code, failed=failed, body=body)
+
+
+def _rejected(code: str, message: str, field: str = "") -> Rule:
+    return Rule(ErrorKind.CONTENT_REJECTED, message, code=code, field=field)
+
+
+SESSION_ENDED = "The Lemmy session ended; we will log in again."
+EMAIL_UNVERIFIED = "Confirm your e-mail address on the Lemmy instance first."
+PENDING = "Your Lemmy registration is still waiting for approval."
+SLOW_DOWN = "The Lemmy instance asked us to slow down; we will try again in a minute."
+ERRORS = ErrorTable(
+    read=read_error,
+    commit_needs_body=True,
+    rows=(
+        Rule(ErrorKind.RATE_LIMITED, SLOW_DOWN, status=429),
+        Rule(ErrorKind.RATE_LIMITED, SLOW_DOWN, code="rate_limit_error"),
+        Rule(ErrorKind.AUTH_EXPIRED, SESSION_ENDED, code="not_logged_in"),
+        Rule(
+            ErrorKind.AUTH_REVOKED,
+            "Lemmy did not accept the username or password; check them and connect again.",
+            code="incorrect_login",
+            phase=Phase.AUTH,
+        ),
+        # 0.19 answers a stale JWT with incorrect_login; logging in again may fix it.
+        Rule(ErrorKind.AUTH_EXPIRED, SESSION_ENDED, code="incorrect_login"),
+        Rule(
+            ErrorKind.AUTH_REVOKED,
+            "This Lemmy account uses two-factor authentication; enter the current code.",
+            code="missing_totp_token",
+        ),
+        Rule(
+            ErrorKind.AUTH_REVOKED,
+            "The two-factor code was not accepted; enter a fresh one.",
+            code="incorrect_totp_token",
+        ),
+        Rule(ErrorKind.PERMISSION_DENIED, EMAIL_UNVERIFIED, code="email_not_verified"),
+        Rule(ErrorKind.PERMISSION_DENIED, PENDING, code="registration_application_is_pending"),
+        Rule(
+            ErrorKind.AUTH_REVOKED,
+            "The Lemmy instance denied the account.",
+            code="registration_denied",
+        ),
+        Rule(
+            ErrorKind.PERMISSION_DENIED,
+            "The account is banned on this Lemmy instance.",
+            code="site_ban",
+        ),
+        Rule(ErrorKind.AUTH_REVOKED, "The Lemmy account was deleted.", code="deleted"),
+        Rule(
+            ErrorKind.PERMISSION_DENIED,
+            "The account is banned from this Lemmy community.",
+            code="banned_from_community",
+        ),
+        Rule(
+            ErrorKind.PERMISSION_DENIED,
+            "Only moderators may post in this Lemmy community.",
+            code="only_mods_can_post_in_community",
+        ),
+        Rule(
+            ErrorKind.PERMISSION_DENIED,
+            "The Lemmy post is locked; comments are closed.",
+            code="locked",
+        ),
+        Rule(
+            ErrorKind.NOT_FOUND,
+            "The Lemmy community does not exist.",
+            code="couldnt_find_community",
+        ),
+        Rule(ErrorKind.NOT_FOUND, "The Lemmy post is gone.", code="couldnt_find_post"),
+        Rule(ErrorKind.NOT_FOUND, "The Lemmy comment is gone.", code="couldnt_find_comment"),
+        Rule(
+            ErrorKind.NOT_FOUND,
+            "The Lemmy account no longer exists.",
+            code="couldnt_find_person",
+        ),
+        # Where a rejection points in the composer: the title and link live in the
+        # communities setting.
+        _rejected(
+            "invalid_post_title",
+            "Lemmy rejected the title (1 to 200 characters, not only spaces).",
+            "subreddit",
+        ),
+        _rejected("invalid_body_field", "Lemmy rejected the post text.", "text"),
+        _rejected("invalid_url", "Lemmy rejected the link.", "subreddit"),
+        _rejected("slurs", "The instance's word filter rejected the post.", "text"),
+        _rejected("blocked_url", "The instance blocks that link."),
+        Rule(ErrorKind.AUTH_EXPIRED, SESSION_ENDED, status=401),
+        SERVER_ERROR,
+        Rule(
+            ErrorKind.NOT_FOUND,
+            "That address does not answer like a Lemmy instance.",
+            status=404,
+            code=NO_CODE,
+        ),
+        Rule(ErrorKind.CONTENT_REJECTED, "Lemmy refused the post ({reported})."),
+    ),
+)
 
 
 class LemmyProvider(Provider):
@@ -153,6 +202,7 @@ class LemmyProvider(Provider):
             help_text="[{subreddit (community name), id (community id), title, url?}]",
         ),
     )
+    errors = ERRORS
     redact_patterns = (r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+",)
     tools = (
         Tool(
@@ -162,64 +212,6 @@ class LemmyProvider(Provider):
             (ToolInput("word", description="Words to search communities for"),),
         ),
     )
-
-    # -- errors -------------------------------------------------------------------------
-    def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
-        status = response.status_code
-        body = json_object(response, None)
-        excerpt = self.redact(response.text[:500])
-        code = str(body.get("error") or "") if isinstance(body, dict) else ""
-        if status < 300 and not code:
-            if phase == Phase.COMMIT and not isinstance(body, dict):
-                return ProviderError(
-                    ErrorKind.UNKNOWN_OUTCOME,
-                    "Lemmy answered the post with something unreadable; it may be live.",
-                    network_code=str(status),
-                    raw_excerpt=excerpt,
-                )
-            return None
-        if status == 429 or code == "rate_limit_error":
-            return ProviderError(
-                ErrorKind.RATE_LIMITED,
-                ERRORS["rate_limit_error"][1],
-                retry_after=retry_after_seconds(response, default=RATE_LIMIT_WAIT),
-                network_code=code or "429",
-                raw_excerpt=excerpt,
-            )
-        if code in ERRORS:
-            kind, message = ERRORS[code]
-            if code == "incorrect_login" and phase != Phase.AUTH:
-                # 0.19 answers a stale JWT with incorrect_login; logging in again may fix it.
-                kind, message = ErrorKind.AUTH_EXPIRED, ERRORS["not_logged_in"][1]
-            return ProviderError(
-                kind,
-                message,
-                network_code=code,
-                raw_excerpt=excerpt,
-                field=ERROR_FIELDS.get(code, ""),
-            )
-        if status == 401:
-            return ProviderError(
-                ErrorKind.AUTH_EXPIRED,
-                ERRORS["not_logged_in"][1],
-                network_code=code or "401",
-                raw_excerpt=excerpt,
-            )
-        if status >= 500:
-            return self.error_for_status(phase, response, code=code)
-        if status == 404 and not code:
-            return ProviderError(
-                ErrorKind.NOT_FOUND,
-                "That address does not answer like a Lemmy instance.",
-                network_code="404",
-                raw_excerpt=excerpt,
-            )
-        return ProviderError(
-            ErrorKind.CONTENT_REJECTED,
-            f"Lemmy refused the post ({code or status}).",
-            network_code=code or str(status),
-            raw_excerpt=excerpt,
-        )
 
     # -- connecting ---------------------------------------------------------------------
     def credential_fields(self) -> list[CredentialField]:
@@ -257,10 +249,10 @@ class LemmyProvider(Provider):
         jwt = body.get("jwt")
         if not jwt:
             if body.get("verify_email_sent"):
-                raise ProviderError(*ERRORS["email_not_verified"], network_code="no_jwt")
-            raise ProviderError(
-                *ERRORS["registration_application_is_pending"], network_code="no_jwt"
-            )
+                raise ProviderError(
+                    ErrorKind.PERMISSION_DENIED, EMAIL_UNVERIFIED, network_code="no_jwt"
+                )
+            raise ProviderError(ErrorKind.PERMISSION_DENIED, PENDING, network_code="no_jwt")
         return jwt
 
     @staticmethod

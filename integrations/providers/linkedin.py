@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import requests
 
@@ -19,21 +20,23 @@ from integrations.providers.base import (
     Channel,
     Draft,
     ErrorKind,
+    ErrorTable,
     Grant,
     Issue,
     MediaItem,
     MediaRules,
+    OAuth2,
     Phase,
     Provider,
     ProviderError,
     PublishRequest,
     PublishResult,
     RemoteRef,
+    Rule,
+    Said,
     SettingField,
     Tool,
-    expiry_after,
     json_object,
-    split_scopes,
 )
 
 MB = 1024 * 1024
@@ -73,6 +76,71 @@ def _next_midnight_utc() -> float:
     return (midnight - now).total_seconds()
 
 
+# -- errors: {"status", "serviceErrorCode", "code", "message"}; the token endpoint's OAuth
+# {"error", "error_description"} --------------------------------------------------------
+def read_error(response: requests.Response, phase: Phase) -> Said:
+    body = json_object(response, None)
+    data = body or {}
+    code = data.get("code") or data.get("serviceErrorCode") or data.get("error") or ""
+    message = data.get("message") or data.get("error_description") or ""
+    return Said(response.status_code, code=str(code), message=str(message), body=body)
+
+
+SIGN_IN = (400, 401)
+ERRORS = ErrorTable(
+    read=read_error,
+    rows=(
+        Rule(
+            ErrorKind.PERMISSION_DENIED,
+            "LinkedIn refused this server's app credentials; ask the administrator to check "
+            "LINKEDIN_CLIENT_ID and LINKEDIN_CLIENT_SECRET.",
+            phase=Phase.AUTH,
+            status=SIGN_IN,
+            code="invalid_client",
+        ),
+        Rule(
+            ErrorKind.AUTH_REVOKED,
+            "{name} no longer accepts this sign-in; reconnect.",
+            phase=Phase.AUTH,
+            status=SIGN_IN,
+        ),
+        Rule(
+            ErrorKind.AUTH_REVOKED,
+            "{name} access was revoked; reconnect the channel.",
+            status=401,
+            code="REVOKED_ACCESS_TOKEN",
+        ),
+        Rule(ErrorKind.AUTH_EXPIRED, "{name} refused our sign-in: {message}", status=401),
+        Rule(
+            ErrorKind.PERMISSION_DENIED,
+            f"LinkedIn no longer accepts API version {LINKEDIN_VERSION}; the server "
+            "administrator must update Postiz. Nothing was posted.",
+            status=426,
+        ),
+        Rule(
+            ErrorKind.PERMISSION_DENIED,
+            "{name} does not allow this for the connected account: "
+            "{message|missing permission}. Reconnect and allow posting, or check your role "
+            "on the page.",
+            status=403,
+        ),
+        # LinkedIn's quotas are daily and reset at midnight UTC.
+        Rule(
+            ErrorKind.RATE_LIMITED,
+            "{name}'s daily limit was reached; we will try again after midnight UTC.",
+            status=429,
+            retry_after=lambda response, said: _next_midnight_utc(),
+        ),
+        Rule(ErrorKind.NOT_FOUND, "{name} could not find the target: {message}", status=404),
+        Rule(
+            ErrorKind.CONTENT_REJECTED,
+            "{name} rejected the post: {message|invalid}",
+            status=(400, 409, 422),
+        ),
+    ),
+)
+
+
 class LinkedInProvider(Provider):
     identifier = "linkedin"
     display_name = "LinkedIn"
@@ -97,8 +165,17 @@ class LinkedInProvider(Provider):
     refresh_ahead = 0
     max_concurrency = 2
     scopes = ("openid", "profile", "w_member_social")
-    write_scope = "w_member_social"
+    # LinkedIn does not extend a refresh token's life; it may omit it, and the caller then
+    # keeps the one it has.
+    oauth = OAuth2(
+        client=("LINKEDIN_CLIENT_ID", "LINKEDIN_CLIENT_SECRET"),
+        write_scope="w_member_social",
+        reconnect_message=(
+            "LinkedIn sign-ins last 60 days and cannot be renewed; reconnect this channel."
+        ),
+    )
     required_settings = ("LINKEDIN_CLIENT_ID", "LINKEDIN_CLIENT_SECRET")
+    errors = ERRORS
     endpoints = {
         "auth": "https://www.linkedin.com/oauth/v2/authorization",
         "token": "https://www.linkedin.com/oauth/v2/accessToken",
@@ -127,49 +204,6 @@ class LinkedInProvider(Provider):
     video_poll_interval = 5.0
 
     # -- connecting -----------------------------------------------------------------------
-    def authorization_url(self, *, state, redirect_uri, code_challenge="", instance=None) -> str:
-        params = {
-            "response_type": "code",
-            "client_id": self.setting("LINKEDIN_CLIENT_ID"),
-            "redirect_uri": redirect_uri,
-            "state": state,
-            "scope": " ".join(self.scopes),
-        }
-        return f"{self.endpoint('auth')}?{urlencode(params, quote_via=quote)}"
-
-    def _token(self, form: dict) -> Grant:
-        form = {
-            **form,
-            "client_id": self.setting("LINKEDIN_CLIENT_ID"),
-            "client_secret": self.setting("LINKEDIN_CLIENT_SECRET"),
-        }
-        response = self.request("POST", self.endpoint("token"), phase=Phase.AUTH, data=form)
-        data = self.read_json(response, Phase.AUTH)
-        return Grant(
-            credentials=self.token_credentials(data),
-            expires_at=expiry_after(data.get("expires_in")),
-            refresh_expires_at=expiry_after(data.get("refresh_token_expires_in")),
-            # LinkedIn separates granted scopes with commas.
-            scopes=split_scopes(data.get("scope")),
-        )
-
-    def exchange_code(self, *, code, redirect_uri, code_verifier="", instance=None) -> Grant:
-        grant = self._token(
-            {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
-        )
-        return self.require_scope(grant, self.write_scope)
-
-    def refresh(self, channel: Channel) -> Grant:
-        token = channel.credentials.get("refresh_token")
-        if not token:
-            raise ProviderError(
-                ErrorKind.AUTH_REVOKED,
-                "LinkedIn sign-ins last 60 days and cannot be renewed; reconnect this channel.",
-            )
-        # LinkedIn does not extend the refresh token's life; it may omit it, and the
-        # caller then keeps the one it has.
-        return self._token({"grant_type": "refresh_token", "refresh_token": token})
-
     def _userinfo(self, access_token: str) -> Account:
         response = self.request(
             "GET",
@@ -558,64 +592,6 @@ class LinkedInProvider(Provider):
                 )
             raise
 
-    def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
-        status = response.status_code
-        if status < 400:
-            return None
-        body = json_object(response)
-        message = str(body.get("message") or body.get("error_description") or "")
-        code = str(body.get("code") or body.get("serviceErrorCode") or body.get("error") or status)
-        excerpt = response.text[:500]
-        name = self.display_name
-
-        def error(kind, text, **extra):
-            return ProviderError(kind, text, network_code=code, raw_excerpt=excerpt, **extra)
-
-        if phase == Phase.AUTH and status in (400, 401):
-            if body.get("error") == "invalid_client":
-                return error(
-                    ErrorKind.PERMISSION_DENIED,
-                    "LinkedIn refused this server's app credentials; ask the administrator "
-                    "to check LINKEDIN_CLIENT_ID and LINKEDIN_CLIENT_SECRET.",
-                )
-            return error(
-                ErrorKind.AUTH_REVOKED, f"{name} no longer accepts this sign-in; reconnect."
-            )
-        if status == 401:
-            if body.get("code") == "REVOKED_ACCESS_TOKEN":
-                return error(
-                    ErrorKind.AUTH_REVOKED,
-                    f"{name} access was revoked; reconnect the channel.",
-                )
-            return error(ErrorKind.AUTH_EXPIRED, f"{name} refused our sign-in: {message}")
-        if status == 426:
-            return error(
-                ErrorKind.PERMISSION_DENIED,
-                f"LinkedIn no longer accepts API version {self.api_version}; the server "
-                "administrator must update Postiz. Nothing was posted.",
-            )
-        if status == 403:
-            return error(
-                ErrorKind.PERMISSION_DENIED,
-                f"{name} does not allow this for the connected account: "
-                f"{message or 'missing permission'}. Reconnect and allow posting, or check "
-                "your role on the page.",
-            )
-        if status == 429:
-            # LinkedIn's quotas are daily and reset at midnight UTC.
-            return error(
-                ErrorKind.RATE_LIMITED,
-                f"{name}'s daily limit was reached; we will try again after midnight UTC.",
-                retry_after=_next_midnight_utc(),
-            )
-        if status == 404:
-            return error(ErrorKind.NOT_FOUND, f"{name} could not find the target: {message}")
-        if status in (400, 409, 422):
-            return error(
-                ErrorKind.CONTENT_REJECTED, f"{name} rejected the post: {message or 'invalid'}"
-            )
-        return self.error_for_status(phase, response, message=message, code=code)
-
 
 class LinkedInPageProvider(LinkedInProvider):
     identifier = "linkedin-page"
@@ -629,7 +605,7 @@ class LinkedInPageProvider(LinkedInProvider):
         "r_organization_social",
         "rw_organization_admin",
     )
-    write_scope = "w_organization_social"
+    oauth = replace(LinkedInProvider.oauth, write_scope="w_organization_social")
     tools = (
         Tool(
             "companies",

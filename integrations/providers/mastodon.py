@@ -23,6 +23,7 @@ from integrations.providers.base import (
     Account,
     Channel,
     ErrorKind,
+    ErrorTable,
     Grant,
     MediaRules,
     Phase,
@@ -31,6 +32,8 @@ from integrations.providers.base import (
     PublishRequest,
     PublishResult,
     RemoteRef,
+    Rule,
+    Said,
     Tool,
     ToolInput,
     json_object,
@@ -96,6 +99,95 @@ def _reset_seconds(response: requests.Response, default: float = 300.0) -> float
         return default
 
 
+# -- errors: {"error": "<words>"}, or OAuth's {"error": "<code>", "error_description"} ----
+# Keyed on the status and the OAuth codes, never on the words (servers word them apart).
+OAUTH_CODES = ("invalid_client", "unauthorized_client", "invalid_grant")
+
+
+def read_error(response: requests.Response, phase: Phase) -> Said:
+    body = json_object(response, None)
+    data = body or {}
+    error = str(data.get("error") or "")
+    description = str(data.get("error_description") or "")
+    return Said(
+        response.status_code,
+        code=error if error in OAUTH_CODES else "",
+        message=error,
+        failed=response.status_code >= 400 or bool(error),
+        values={"reason": error or description},
+        body=body,
+    )
+
+
+REJECTED = "Mastodon rejected the post: {reason|the server did not say why}"
+ERRORS = ErrorTable(
+    read=read_error,
+    rows=(
+        Rule(
+            ErrorKind.AUTH_REVOKED,
+            "This Mastodon server no longer knows our app; connect again and we will "
+            "register it anew.",
+            code=("invalid_client", "unauthorized_client"),
+            network_code="invalid_client",
+        ),
+        Rule(
+            ErrorKind.AUTH_REVOKED,
+            "The Mastodon sign-in code was used or expired; connect again.",
+            code="invalid_grant",
+        ),
+        Rule(
+            ErrorKind.AUTH_REVOKED,
+            "Mastodon no longer accepts this connection (the app was removed or the token "
+            "revoked); reconnect the channel.",
+            status=401,
+            network_code="{status}",
+        ),
+        Rule(
+            ErrorKind.PERMISSION_DENIED,
+            "Mastodon refused this for the connected account: {message|forbidden}. "
+            "Reconnect and allow posting, or check the account on its server.",
+            status=403,
+            network_code="{status}",
+        ),
+        Rule(
+            ErrorKind.NOT_FOUND,
+            "Mastodon could not find what this refers to; it may have been deleted.",
+            status=404,
+            network_code="{status}",
+        ),
+        Rule(
+            ErrorKind.RATE_LIMITED,
+            "Mastodon asked us to slow down; we will try again after its limit resets.",
+            status=429,
+            network_code="{status}",
+            retry_after=lambda response, said: _reset_seconds(response),
+        ),
+        Rule(
+            ErrorKind.CONTENT_REJECTED,
+            "The Mastodon server refused a file as too large.",
+            status=413,
+            network_code="{status}",
+            field="media",
+        ),
+        Rule(
+            ErrorKind.CONTENT_REJECTED,
+            REJECTED,
+            status=(400, 422),
+            phase=Phase.UPLOAD,
+            network_code="{status}",
+            field="media",
+        ),
+        Rule(
+            ErrorKind.CONTENT_REJECTED,
+            REJECTED,
+            status=(400, 422),
+            network_code="{status}",
+            field="text",
+        ),
+    ),
+)
+
+
 class MastodonProvider(Provider):
     identifier = "mastodon"
     display_name = "Mastodon"
@@ -129,6 +221,7 @@ class MastodonProvider(Provider):
     scopes = SCOPES
     # api: only the instance suggested in the connect form; each channel has its own.
     endpoints = {"api": "https://mastodon.social"}
+    errors = ERRORS
     settings_fields = ()
     tools = (
         Tool(
@@ -516,84 +609,9 @@ class MastodonProvider(Provider):
             max_video_bytes=int(meta.get("video_size_limit") or base.max_video_bytes),
         )
 
-    # -- HTTP and classification --------------------------------------------------------
+    # -- HTTP ---------------------------------------------------------------------------
     def _origin(self, channel: Channel) -> str:
         return channel.meta.get("instance") or self.endpoint("api")
-
-    def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
-        status = response.status_code
-        body = json_object(response)
-        error = str(body.get("error") or "")
-        description = str(body.get("error_description") or "")
-        excerpt = response.text[:500]
-        if status < 400 and not error:
-            return None
-        if error in ("invalid_client", "unauthorized_client"):
-            return ProviderError(
-                ErrorKind.AUTH_REVOKED,
-                "This Mastodon server no longer knows our app; connect again and we will "
-                "register it anew.",
-                network_code="invalid_client",
-                raw_excerpt=excerpt,
-            )
-        if error == "invalid_grant":
-            return ProviderError(
-                ErrorKind.AUTH_REVOKED,
-                "The Mastodon sign-in code was used or expired; connect again.",
-                network_code="invalid_grant",
-                raw_excerpt=excerpt,
-            )
-        if status == 401:
-            return ProviderError(
-                ErrorKind.AUTH_REVOKED,
-                "Mastodon no longer accepts this connection (the app was removed or the "
-                "token revoked); reconnect the channel.",
-                network_code="401",
-                raw_excerpt=excerpt,
-            )
-        if status == 403:
-            return ProviderError(
-                ErrorKind.PERMISSION_DENIED,
-                f"Mastodon refused this for the connected account: {error or 'forbidden'}. "
-                "Reconnect and allow posting, or check the account on its server.",
-                network_code="403",
-                raw_excerpt=excerpt,
-            )
-        if status == 404:
-            return ProviderError(
-                ErrorKind.NOT_FOUND,
-                "Mastodon could not find what this refers to; it may have been deleted.",
-                network_code="404",
-                raw_excerpt=excerpt,
-            )
-        if status == 429:
-            return ProviderError(
-                ErrorKind.RATE_LIMITED,
-                "Mastodon asked us to slow down; we will try again after its limit resets.",
-                retry_after=_reset_seconds(response),
-                network_code="429",
-                raw_excerpt=excerpt,
-            )
-        if status == 413:
-            return ProviderError(
-                ErrorKind.CONTENT_REJECTED,
-                "The Mastodon server refused a file as too large.",
-                network_code="413",
-                raw_excerpt=excerpt,
-                field="media",
-            )
-        if status in (400, 422):
-            detail = error or description or "the server did not say why"
-            return ProviderError(
-                ErrorKind.CONTENT_REJECTED,
-                f"Mastodon rejected the post: {detail}",
-                network_code=str(status),
-                raw_excerpt=excerpt,
-                field="media" if phase == Phase.UPLOAD else "text",
-            )
-        if status < 400:
-            return None
-        return self.error_for_status(phase, response, message=error)
 
 
 def _ref(status: dict) -> RemoteRef:

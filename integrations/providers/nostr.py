@@ -36,6 +36,7 @@ from integrations.providers.base import (
     CredentialField,
     DraftItem,
     ErrorKind,
+    ErrorTable,
     Grant,
     Issue,
     MediaItem,
@@ -46,6 +47,8 @@ from integrations.providers.base import (
     PublishRequest,
     PublishResult,
     RemoteRef,
+    Rule,
+    Said,
     json_object,
 )
 from postiz.ssrf import UnsafeURL, pinned_socket
@@ -232,6 +235,50 @@ def parse_relays(text: str | list) -> list[str]:
     return relays
 
 
+# -- errors: relays answer over WebSocket (``_failure``); over HTTP only the NIP-96 media
+# server does, with its status and {"message": "..."} --------------------------------
+def read_error(response: requests.Response, phase: Phase) -> Said:
+    body = json_object(response, None)
+    said = str((body or {}).get("message") or "").strip()
+    paren = f" ({said})" if said else ""
+    return Said(response.status_code, message=said, values={"paren": paren}, body=body)
+
+
+def _media_server(reason: str, status: int) -> Rule:
+    return Rule(
+        ErrorKind.PERMISSION_DENIED,
+        f"The media server {reason}{{paren}}. Check your account there, or choose another "
+        "media server for this channel.",
+        phase=Phase.UPLOAD,
+        status=status,
+    )
+
+
+ERRORS = ErrorTable(
+    read=read_error,
+    rows=(
+        Rule(
+            ErrorKind.CONTENT_REJECTED,
+            "The media server refused a file as too large{paren}. Use a smaller file or "
+            "another media server.",
+            phase=Phase.UPLOAD,
+            status=413,
+            field="media",
+        ),
+        Rule(
+            ErrorKind.CONTENT_REJECTED,
+            "The media server refused a file{paren}.",
+            phase=Phase.UPLOAD,
+            status=(400, 415),
+            field="media",
+        ),
+        _media_server("did not accept our signed authorization", 401),
+        _media_server("asks for payment before it stores files", 402),
+        _media_server("does not accept uploads from this key", 403),
+    ),
+)
+
+
 class NostrProvider(Provider):
     identifier = "nostr"
     display_name = "Nostr"
@@ -248,6 +295,7 @@ class NostrProvider(Provider):
     max_concurrency = 4
     endpoints = {"web": "https://njump.me"}
     settings_fields = ()
+    errors = ERRORS
     redact_patterns = (r"nsec1[02-9ac-hj-np-z]+",)
 
     # -- connecting ---------------------------------------------------------------------
@@ -527,47 +575,6 @@ class NostrProvider(Provider):
         elif found.get("dim"):
             upload["dim"] = found["dim"]
         return upload
-
-    def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
-        """Media server answers (NIP-96 status codes); relays speak WebSocket, not HTTP."""
-        status = response.status_code
-        if status < 400 or phase != Phase.UPLOAD:
-            return super().classify_response(phase, response)
-        body = json_object(response)
-        said = str(body.get("message") or "").strip()
-        detail = f" ({said})" if said else ""
-        excerpt = response.text[:500]
-        if status == 413:
-            return ProviderError(
-                ErrorKind.CONTENT_REJECTED,
-                f"The media server refused a file as too large{detail}. Use a smaller file "
-                "or another media server.",
-                network_code="413",
-                raw_excerpt=excerpt,
-                field="media",
-            )
-        if status in (400, 415):
-            return ProviderError(
-                ErrorKind.CONTENT_REJECTED,
-                f"The media server refused a file{detail}.",
-                network_code=str(status),
-                raw_excerpt=excerpt,
-                field="media",
-            )
-        if status in (401, 402, 403):
-            reason = {
-                401: "did not accept our signed authorization",
-                402: "asks for payment before it stores files",
-                403: "does not accept uploads from this key",
-            }[status]
-            return ProviderError(
-                ErrorKind.PERMISSION_DENIED,
-                f"The media server {reason}{detail}. Check your account there, or choose "
-                "another media server for this channel.",
-                network_code=str(status),
-                raw_excerpt=excerpt,
-            )
-        return self.error_for_status(phase, response, message=said)
 
     def _failure(self, answers: list[RelayAnswer], quorum: int, accepted: int) -> ProviderError:
         silent = [a for a in answers if a.status == "no_answer"]

@@ -17,32 +17,36 @@ import json
 import mimetypes
 import re
 import unicodedata
-from urllib.parse import quote, unquote, urlencode, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
 from integrations.providers.base import (
+    SOME_CODE,
     Account,
     Channel,
     Draft,
     ErrorKind,
+    ErrorTable,
     Grant,
     Issue,
     MediaItem,
     MediaRules,
+    OAuth2,
     Phase,
     Provider,
     ProviderError,
     PublishRequest,
     PublishResult,
     RemoteRef,
+    Rule,
+    Said,
     SettingField,
     Tool,
     ToolInput,
-    expiry_after,
     json_object,
     retry_after_seconds,
-    split_scopes,
+    said_or,
 )
 
 TITLE_LIMIT = 300
@@ -54,14 +58,6 @@ _LOCATION = re.compile(r"<Location>\s*([^<\s]+)\s*</Location>")
 _STORAGE_CODE = re.compile(r"<Code>\s*([^<]+?)\s*</Code>")
 _WAIT = re.compile(r"(\d+)\s*(millisecond|second|minute|hour)s?", re.IGNORECASE)
 _UNITS = {"millisecond": 0.001, "second": 1, "minute": 60, "hour": 3600}
-REJECTED = {
-    "NO_SELFS": "{where} does not accept text posts; choose a link post.",
-    "NO_LINKS": "{where} does not accept link posts; choose a text post.",
-    "SUBMIT_VALIDATION_FLAIR_REQUIRED": "{where} requires a flair; choose one.",
-    "ALREADY_SUB": "That link was already posted there.",
-}
-NOT_FOUND = {"SUBREDDIT_NOEXIST", "DELETED_LINK", "DELETED_COMMENT", "NO_THING_ID"}
-PERMISSION = {"SUBREDDIT_NOTALLOWED", "SUBREDDIT_REQUIRED_KARMA", "BANNED_FROM_SUBREDDIT"}
 
 
 def wait_seconds(message: str) -> float | None:
@@ -102,6 +98,151 @@ def confirmed(record: dict | None) -> bool:
     return bool(record and record.get("id"))
 
 
+# -- errors: most arrive on HTTP 200 as {"json": {"errors": [[CODE, message, field]]}},
+# other failures as {"message", "error": 401}; the token endpoint (the AUTH phase, and the
+# only call in it) answers OAuth's {"error": "<code>"}, even on HTTP 200
+def read_error(response: requests.Response, phase: Phase) -> Said:
+    status = response.status_code
+    body = json_object(response, None)
+    data = body or {}
+    error = data.get("error")
+    if phase == Phase.AUTH:
+        code = error if isinstance(error, str) else ""
+        message = str(data.get("message") or "")
+        return Said(
+            status, code=code, message=message, failed=status >= 400 or bool(code), body=body
+        )
+    inner = data.get("json")
+    errors = inner.get("errors") if isinstance(inner, dict) else None
+    if errors:
+        error = errors[0]
+        parts = [str(p) if p is not None else "" for p in error] if isinstance(error, list) else []
+        code, message, field = [*parts, "", "", ""][:3]
+        named = re.search(r"r/(\w+)", message)
+        return Said(
+            status,
+            code=code or "unknown_error",
+            message=message,
+            failed=True,
+            retry_after=wait_seconds(message),
+            values={
+                "field": field,
+                "where": f"r/{named.group(1)}" if named else "This subreddit",
+                "reason": message or code,
+            },
+            body=body,
+        )
+    message = data.get("message") or data.get("reason") or ""
+    return Said(status, message=str(message), body=body)
+
+
+APP_REFUSED = (
+    "Reddit refused this server's app credentials; ask the administrator to check "
+    "REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET."
+)
+SIGN_IN_EXPIRED = "Reddit sign-in expired; we will renew it."
+
+
+def _refused(code: str, text: str) -> Rule:
+    """A subreddit's own rule: what to change, then Reddit's words."""
+    return Rule(ErrorKind.CONTENT_REJECTED, f"{text} ({{message}})", code=code, field="subreddit")
+
+
+ERRORS = ErrorTable(
+    read=read_error,
+    rows=(
+        Rule(ErrorKind.PERMISSION_DENIED, APP_REFUSED, phase=Phase.AUTH, status=401),
+        Rule(ErrorKind.PERMISSION_DENIED, APP_REFUSED, phase=Phase.AUTH, code="invalid_client"),
+        # The token endpoint answers 200 {"error": "invalid_grant"} for a bad code or token.
+        Rule(
+            ErrorKind.AUTH_REVOKED,
+            "Reddit did not accept this sign-in; connect again.",
+            phase=Phase.AUTH,
+            status=range(100, 500),
+            code=SOME_CODE,
+        ),
+        Rule(
+            ErrorKind.RATE_LIMITED,
+            "Reddit asked us to wait before posting again: {message}",
+            code="RATELIMIT",
+            retry_after=said_or(600.0),
+        ),
+        Rule(
+            ErrorKind.AUTH_EXPIRED,
+            "Reddit sign-in expired; we will renew it.",
+            code="USER_REQUIRED",
+        ),
+        Rule(
+            ErrorKind.NOT_FOUND,
+            "Reddit could not find it: {message}",
+            code=("SUBREDDIT_NOEXIST", "DELETED_LINK", "DELETED_COMMENT", "NO_THING_ID"),
+            field="subreddit",
+        ),
+        Rule(
+            ErrorKind.PERMISSION_DENIED,
+            "Reddit does not allow this: {message}",
+            code=("SUBREDDIT_NOTALLOWED", "SUBREDDIT_REQUIRED_KARMA", "BANNED_FROM_SUBREDDIT"),
+        ),
+        _refused("NO_SELFS", "{where} does not accept text posts; choose a link post."),
+        _refused("NO_LINKS", "{where} does not accept link posts; choose a text post."),
+        _refused("SUBMIT_VALIDATION_FLAIR_REQUIRED", "{where} requires a flair; choose one."),
+        _refused("ALREADY_SUB", "That link was already posted there."),
+        Rule(
+            ErrorKind.CONTENT_REJECTED,
+            "Reddit rejected the post: {reason}",
+            code=SOME_CODE,
+            phase=(Phase.READ, Phase.UPLOAD, Phase.COMMIT),  # the API's own envelope
+            field="{field}",
+        ),
+        Rule(ErrorKind.AUTH_EXPIRED, SIGN_IN_EXPIRED, status=401, network_code="401"),
+        Rule(
+            ErrorKind.RATE_LIMITED,
+            "Reddit asked us to slow down; we will try again shortly.",
+            status=429,
+            network_code="429",
+            retry_after=lambda response, said: retry_after_seconds(response),
+        ),
+        Rule(
+            ErrorKind.PERMISSION_DENIED,
+            "Reddit does not allow this account to post there (banned, private or "
+            "restricted community){detail}",
+            status=403,
+            network_code="403",
+        ),
+    ),
+)
+
+
+# The media bucket's answers (S3 XML errors), before any commit: never unknown.
+def read_storage_error(response: requests.Response, phase: Phase) -> Said:
+    found = _STORAGE_CODE.search(response.text or "")
+    code = found.group(1) if found else ""
+    return Said(response.status_code, code=code, failed=response.status_code >= 400)
+
+
+# An expired or refused lease: the retry asks Reddit for a new one.
+NOT_TAKEN = "Reddit's media storage did not take the image ({reported}); we will try again."
+STORAGE_ERRORS = ErrorTable(
+    read=read_storage_error,
+    rows=(
+        Rule(
+            ErrorKind.CONTENT_REJECTED,
+            "Reddit's media storage refused the image as too large.",
+            code="EntityTooLarge",
+            field="media",
+        ),
+        Rule(ErrorKind.TRANSIENT_BEFORE_SEND, NOT_TAKEN, status=(403, 429)),
+        Rule(ErrorKind.TRANSIENT_BEFORE_SEND, NOT_TAKEN, status=range(500, 1000)),
+        Rule(ErrorKind.TRANSIENT_BEFORE_SEND, NOT_TAKEN, code="RequestTimeout"),
+        Rule(
+            ErrorKind.CONTENT_REJECTED,
+            "Reddit's media storage refused the image ({reported}).",
+            field="media",
+        ),
+    ),
+)
+
+
 class RedditProvider(Provider):
     identifier = "reddit"
     display_name = "Reddit"
@@ -122,7 +263,17 @@ class RedditProvider(Provider):
     refresh_ahead = 300
     max_concurrency = 1
     scopes = ("identity", "submit", "read", "flair")
+    # A permanent grant comes with a refresh token; Reddit usually answers a refresh
+    # without a new one, and the caller then keeps its own.
+    oauth = OAuth2(
+        client=("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET"),
+        params={"duration": "permanent"},
+        client_auth="basic",
+        write_scope="submit",
+        reconnect_message="Reddit needs you to reconnect this channel.",
+    )
     required_settings = ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET")
+    errors = ERRORS
     endpoints = {
         "auth": "https://www.reddit.com/api/v1/authorize",
         "token": "https://www.reddit.com/api/v1/access_token",
@@ -164,47 +315,6 @@ class RedditProvider(Provider):
         self.session.headers["User-Agent"] = f"server:postiz:1.0 (by /u/{owner})"
 
     # -- connecting -----------------------------------------------------------------------
-    def authorization_url(self, *, state, redirect_uri, code_challenge="", instance=None) -> str:
-        params = {
-            "client_id": self.setting("REDDIT_CLIENT_ID"),
-            "response_type": "code",
-            "state": state,
-            "redirect_uri": redirect_uri,
-            "duration": "permanent",
-            "scope": " ".join(self.scopes),
-        }
-        return f"{self.endpoint('auth')}?{urlencode(params, quote_via=quote)}"
-
-    def _token(self, form: dict) -> Grant:
-        response = self.request(
-            "POST",
-            self.endpoint("token"),
-            phase=Phase.AUTH,
-            data=form,
-            auth=(self.setting("REDDIT_CLIENT_ID"), self.setting("REDDIT_CLIENT_SECRET")),
-        )
-        data = self.read_json(response, Phase.AUTH)
-        return Grant(
-            credentials=self.token_credentials(data),
-            expires_at=expiry_after(data.get("expires_in")),
-            scopes=split_scopes(data.get("scope")),
-        )
-
-    def exchange_code(self, *, code, redirect_uri, code_verifier="", instance=None) -> Grant:
-        grant = self._token(
-            {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
-        )
-        return self.require_scope(grant, "submit")
-
-    def refresh(self, channel: Channel) -> Grant:
-        token = channel.credentials.get("refresh_token")
-        if not token:
-            raise ProviderError(
-                ErrorKind.AUTH_REVOKED, "Reddit needs you to reconnect this channel."
-            )
-        # Reddit usually answers without a refresh token; the caller then keeps its own.
-        return self._token({"grant_type": "refresh_token", "refresh_token": token})
-
     def _me(self, token: str) -> Account:
         response = self._api(token, "GET", "/api/v1/me", Phase.READ)
         me = self.read_json(response, Phase.READ)
@@ -682,121 +792,7 @@ class RedditProvider(Provider):
         )
 
     def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
-        status = response.status_code
+        # Image uploads go to Reddit's media bucket, which answers in S3's XML: its own table.
         if phase == Phase.UPLOAD and not response.url.startswith(self.endpoint("api")):
-            return self._storage_error(response)
-        body = json_object(response)
-        excerpt = response.text[:500]
-        # The token endpoint answers 200 {"error": "invalid_grant"} for a bad code or token.
-        auth_error = body.get("error")
-        if phase == Phase.AUTH and (status == 401 or auth_error == "invalid_client"):
-            return ProviderError(
-                ErrorKind.PERMISSION_DENIED,
-                "Reddit refused this server's app credentials; ask the administrator to "
-                "check REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET.",
-                network_code=str(auth_error or status),
-                raw_excerpt=excerpt,
-            )
-        if phase == Phase.AUTH and isinstance(auth_error, str) and status < 500:
-            return ProviderError(
-                ErrorKind.AUTH_REVOKED,
-                "Reddit did not accept this sign-in; connect again.",
-                network_code=body["error"],
-                raw_excerpt=excerpt,
-            )
-        errors = (
-            (body.get("json") or {}).get("errors") if isinstance(body.get("json"), dict) else []
-        )
-        if errors:
-            return self._json_error(phase, errors[0], excerpt)
-        if status < 400:
-            return None
-        message = str(body.get("message") or body.get("reason") or "")
-        if status == 401:
-            return ProviderError(
-                ErrorKind.AUTH_EXPIRED,
-                "Reddit sign-in expired; we will renew it.",
-                network_code="401",
-                raw_excerpt=excerpt,
-            )
-        if status == 429:
-            return ProviderError(
-                ErrorKind.RATE_LIMITED,
-                "Reddit asked us to slow down; we will try again shortly.",
-                retry_after=retry_after_seconds(response),
-                network_code="429",
-                raw_excerpt=excerpt,
-            )
-        if status == 403:
-            return ProviderError(
-                ErrorKind.PERMISSION_DENIED,
-                "Reddit does not allow this account to post there (banned, private or "
-                f"restricted community){': ' + message if message else '.'}",
-                network_code="403",
-                raw_excerpt=excerpt,
-            )
-        return self.error_for_status(phase, response, message=message)
-
-    def _storage_error(self, response: requests.Response) -> ProviderError | None:
-        """The media bucket's answers (S3 XML errors), before any commit: never unknown."""
-        status = response.status_code
-        if status < 400:
-            return None
-        match = _STORAGE_CODE.search(response.text or "")
-        code = match.group(1) if match else str(status)
-        excerpt = response.text[:500]
-        if code == "EntityTooLarge":
-            return ProviderError(
-                ErrorKind.CONTENT_REJECTED,
-                "Reddit's media storage refused the image as too large.",
-                network_code=code,
-                raw_excerpt=excerpt,
-                field="media",
-            )
-        if status == 403 or status == 429 or status >= 500 or code in ("RequestTimeout",):
-            # An expired or refused lease: the retry asks Reddit for a new one.
-            return ProviderError(
-                ErrorKind.TRANSIENT_BEFORE_SEND,
-                f"Reddit's media storage did not take the image ({code}); we will try again.",
-                network_code=code,
-                raw_excerpt=excerpt,
-            )
-        return ProviderError(
-            ErrorKind.CONTENT_REJECTED,
-            f"Reddit's media storage refused the image ({code}).",
-            network_code=code,
-            raw_excerpt=excerpt,
-            field="media",
-        )
-
-    def _json_error(self, phase: Phase, error, excerpt: str) -> ProviderError:
-        parts = [str(p) if p is not None else "" for p in error] if isinstance(error, list) else []
-        code, message, field = [*parts, "", "", ""][:3]
-        match = re.search(r"r/(\w+)", message)
-        where = f"r/{match.group(1)}" if match else "This subreddit"
-
-        def fail(kind, text, **extra):
-            return ProviderError(kind, text, network_code=code, raw_excerpt=excerpt, **extra)
-
-        if code == "RATELIMIT":
-            return fail(
-                ErrorKind.RATE_LIMITED,
-                f"Reddit asked us to wait before posting again: {message}",
-                retry_after=wait_seconds(message) or 600.0,
-            )
-        if code == "USER_REQUIRED":
-            return fail(ErrorKind.AUTH_EXPIRED, "Reddit sign-in expired; we will renew it.")
-        if code in NOT_FOUND:
-            return fail(
-                ErrorKind.NOT_FOUND, f"Reddit could not find it: {message}", field="subreddit"
-            )
-        if code in PERMISSION:
-            return fail(ErrorKind.PERMISSION_DENIED, f"Reddit does not allow this: {message}")
-        if code in REJECTED:
-            text = REJECTED[code].format(where=where)
-            return fail(ErrorKind.CONTENT_REJECTED, f"{text} ({message})", field="subreddit")
-        return fail(
-            ErrorKind.CONTENT_REJECTED,
-            f"Reddit rejected the post: {message or code}",
-            field=field or "",
-        )
+            return self.classify_with(STORAGE_ERRORS, phase, response)
+        return super().classify_response(phase, response)

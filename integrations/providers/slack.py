@@ -9,27 +9,32 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import urlencode
 
 import requests
 
 from integrations.providers.base import (
+    SERVER_FAULT,
+    SOME_CODE,
     Account,
     Channel,
     ErrorKind,
+    ErrorTable,
     Grant,
     MediaRules,
+    OAuth2,
     Phase,
     Provider,
     ProviderError,
     PublishRequest,
     PublishResult,
     RemoteRef,
+    Rule,
+    Said,
     SettingField,
     Tool,
+    after_headers,
     expiry_after,
     json_object,
-    retry_after_seconds,
 )
 
 EVENT_TYPE = "scheduled_post"
@@ -37,62 +42,112 @@ MAX_CHANNEL_PAGES = 10
 HISTORY_LIMIT = 100
 TS = re.compile(r"^\d+\.\d+$")
 
-# Slack ``error`` codes → (kind, message). Codes, never wording.
-ERRORS: dict[str, tuple[ErrorKind, str]] = {
-    "token_expired": (ErrorKind.AUTH_EXPIRED, "The Slack token expired; we will renew it."),
-    "invalid_auth": (ErrorKind.AUTH_REVOKED, "Slack no longer accepts our token; reconnect."),
-    "not_authed": (ErrorKind.AUTH_REVOKED, "Slack did not receive our token; reconnect."),
-    "token_revoked": (
-        ErrorKind.AUTH_REVOKED,
-        "The Slack app was removed from the workspace; reconnect to install it again.",
+
+# -- errors: {"ok": false, "error": "<code>"}, on HTTP 200 as on any status --------------
+def read_error(response: requests.Response, phase: Phase) -> Said:
+    body = json_object(response, None)
+    refused = body is not None and body.get("ok") is False
+    code = str(body.get("error") or "unknown_error") if refused else ""
+    return Said(
+        response.status_code, code=code, failed=refused or response.status_code >= 400, body=body
+    )
+
+
+def _revoked(code: str, message: str) -> Rule:
+    return Rule(ErrorKind.AUTH_REVOKED, message, code=code)
+
+
+def _denied(code: str, message: str) -> Rule:
+    return Rule(ErrorKind.PERMISSION_DENIED, message, code=code)
+
+
+def _gone(code: str, message: str) -> Rule:
+    return Rule(ErrorKind.NOT_FOUND, message, code=code)
+
+
+def _rejected(code: str, message: str) -> Rule:
+    return Rule(ErrorKind.CONTENT_REJECTED, message, code=code, field="text")
+
+
+SLOW_DOWN = after_headers(30.0)
+ERRORS = ErrorTable(
+    read=read_error,
+    commit_needs_body=True,
+    rows=(
+        Rule(
+            ErrorKind.RATE_LIMITED,
+            "Slack asked us to slow down; we will try again shortly.",
+            status=429,
+            network_code="ratelimited",
+            retry_after=SLOW_DOWN,
+        ),
+        Rule(
+            ErrorKind.AUTH_EXPIRED,
+            "The Slack token expired; we will renew it.",
+            code="token_expired",
+        ),
+        _revoked("invalid_auth", "Slack no longer accepts our token; reconnect."),
+        _revoked("not_authed", "Slack did not receive our token; reconnect."),
+        _revoked(
+            "token_revoked",
+            "The Slack app was removed from the workspace; reconnect to install it again.",
+        ),
+        _revoked(
+            "account_inactive",
+            "The Slack app's account is deactivated; reconnect this workspace.",
+        ),
+        _revoked(
+            "invalid_refresh_token",
+            "Slack refused to renew the token; reconnect this workspace.",
+        ),
+        _revoked("invalid_code", "The Slack sign-in expired; connect again."),
+        _revoked("code_already_used", "The Slack sign-in was used; connect again."),
+        _denied(
+            "not_in_channel",
+            "The app is not in this Slack channel; type /invite @<app name> in the channel.",
+        ),
+        _denied(
+            "missing_scope",
+            "The Slack app lacks a permission it needs; reconnect to grant it.",
+        ),
+        _denied(
+            "restricted_action",
+            "A workspace setting stops the app from posting in this channel.",
+        ),
+        _denied(
+            "bad_client_secret",
+            "The Slack app settings (SLACK_CLIENT_ID/SLACK_CLIENT_SECRET) are wrong; ask the "
+            "administrator.",
+        ),
+        _denied(
+            "invalid_client_id",
+            "The Slack app settings (SLACK_CLIENT_ID) are wrong; ask the administrator.",
+        ),
+        _gone("channel_not_found", "The Slack channel no longer exists or is private to the app."),
+        _gone("is_archived", "The Slack channel is archived."),
+        _gone("thread_not_found", "The Slack message this replies to is gone."),
+        _gone("message_not_found", "The Slack message is gone."),
+        _rejected("msg_too_long", "The message is too long for Slack."),
+        _rejected("no_text", "Slack needs some text in the message."),
+        _rejected("invalid_blocks", "Slack rejected the message layout."),
+        _rejected("too_many_attachments", "Too many attachments for Slack."),
+        _rejected("invalid_metadata_format", "Slack rejected the metadata."),
+        Rule(
+            ErrorKind.RATE_LIMITED,
+            "Slack asked us to slow down; we will retry.",
+            code="ratelimited",
+            retry_after=SLOW_DOWN,
+        ),
+        # Slack's own failures: before the commit they are safe to retry, on it the
+        # outcome is open.
+        Rule(
+            SERVER_FAULT,
+            "Slack had an internal error ({code}).",
+            code=("internal_error", "fatal_error", "service_unavailable", "request_timeout"),
+        ),
+        Rule(ErrorKind.CONTENT_REJECTED, "Slack refused the request ({code}).", code=SOME_CODE),
     ),
-    "account_inactive": (
-        ErrorKind.AUTH_REVOKED,
-        "The Slack app's account is deactivated; reconnect this workspace.",
-    ),
-    "invalid_refresh_token": (
-        ErrorKind.AUTH_REVOKED,
-        "Slack refused to renew the token; reconnect this workspace.",
-    ),
-    "invalid_code": (ErrorKind.AUTH_REVOKED, "The Slack sign-in expired; connect again."),
-    "code_already_used": (ErrorKind.AUTH_REVOKED, "The Slack sign-in was used; connect again."),
-    "not_in_channel": (
-        ErrorKind.PERMISSION_DENIED,
-        "The app is not in this Slack channel; type /invite @<app name> in the channel.",
-    ),
-    "missing_scope": (
-        ErrorKind.PERMISSION_DENIED,
-        "The Slack app lacks a permission it needs; reconnect to grant it.",
-    ),
-    "restricted_action": (
-        ErrorKind.PERMISSION_DENIED,
-        "A workspace setting stops the app from posting in this channel.",
-    ),
-    "bad_client_secret": (
-        ErrorKind.PERMISSION_DENIED,
-        "The Slack app settings (SLACK_CLIENT_ID/SLACK_CLIENT_SECRET) are wrong; "
-        "ask the administrator.",
-    ),
-    "invalid_client_id": (
-        ErrorKind.PERMISSION_DENIED,
-        "The Slack app settings (SLACK_CLIENT_ID) are wrong; ask the administrator.",
-    ),
-    "channel_not_found": (
-        ErrorKind.NOT_FOUND,
-        "The Slack channel no longer exists or is private to the app.",
-    ),
-    "is_archived": (ErrorKind.NOT_FOUND, "The Slack channel is archived."),
-    "thread_not_found": (ErrorKind.NOT_FOUND, "The Slack message this replies to is gone."),
-    "message_not_found": (ErrorKind.NOT_FOUND, "The Slack message is gone."),
-    "msg_too_long": (ErrorKind.CONTENT_REJECTED, "The message is too long for Slack."),
-    "no_text": (ErrorKind.CONTENT_REJECTED, "Slack needs some text in the message."),
-    "invalid_blocks": (ErrorKind.CONTENT_REJECTED, "Slack rejected the message layout."),
-    "too_many_attachments": (ErrorKind.CONTENT_REJECTED, "Too many attachments for Slack."),
-    "invalid_metadata_format": (ErrorKind.CONTENT_REJECTED, "Slack rejected the metadata."),
-    "ratelimited": (ErrorKind.RATE_LIMITED, "Slack asked us to slow down; we will retry."),
-}
-# Slack's own failures: before the commit they are safe to retry, on it the outcome is open.
-SERVER_ERRORS = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
 
 
 class SlackProvider(Provider):
@@ -111,7 +166,15 @@ class SlackProvider(Provider):
     refresh_ahead = 600  # only matters with token rotation, when tokens last 12 h
     max_concurrency = 4
     scopes = ("chat:write", "chat:write.public", "files:write", "channels:read", "channels:history")
+    # Bot scopes, comma-separated; the exchange answers the bot token and the workspace.
+    oauth = OAuth2(
+        client=("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"),
+        authorize=("auth", "/authorize"),
+        token=("api", "/oauth.v2.access"),
+        scope_separator=",",
+    )
     required_settings = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
+    errors = ERRORS
     endpoints = {"auth": "https://slack.com/oauth/v2", "api": "https://slack.com/api"}
     # The public API sends ``channel``; it may name another channel of the same workspace.
     settings_fields = (SettingField("channel", "string", label="Channel"),)
@@ -124,79 +187,7 @@ class SlackProvider(Provider):
     )
     redact_patterns = (r"xox[a-z]-[A-Za-z0-9-]+", r"/upload/v1/[A-Za-z0-9_-]+")
 
-    # -- errors -------------------------------------------------------------------------
-    def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
-        status = response.status_code
-        body = json_object(response, None)
-        excerpt = self.redact(response.text[:500])
-        if status == 429:
-            return ProviderError(
-                ErrorKind.RATE_LIMITED,
-                "Slack asked us to slow down; we will try again shortly.",
-                retry_after=retry_after_seconds(response, default=30.0),
-                network_code="ratelimited",
-                raw_excerpt=excerpt,
-            )
-        if isinstance(body, dict) and body.get("ok") is False:
-            code = str(body.get("error") or "unknown_error")
-            if code in ERRORS:
-                kind, message = ERRORS[code]
-                if kind == ErrorKind.RATE_LIMITED:
-                    return ProviderError(
-                        kind,
-                        message,
-                        retry_after=retry_after_seconds(response, default=30.0),
-                        network_code=code,
-                        raw_excerpt=excerpt,
-                    )
-                return ProviderError(
-                    kind,
-                    message,
-                    network_code=code,
-                    raw_excerpt=excerpt,
-                    field="text" if kind == ErrorKind.CONTENT_REJECTED else "",
-                )
-            if code in SERVER_ERRORS:
-                kind = (
-                    ErrorKind.UNKNOWN_OUTCOME
-                    if phase == Phase.COMMIT
-                    else ErrorKind.TRANSIENT_BEFORE_SEND
-                )
-                return ProviderError(
-                    kind,
-                    f"Slack had an internal error ({code}).",
-                    network_code=code,
-                    raw_excerpt=excerpt,
-                )
-            return ProviderError(
-                ErrorKind.CONTENT_REJECTED,
-                f"Slack refused the request ({code}).",
-                network_code=code,
-                raw_excerpt=excerpt,
-            )
-        if status >= 400:
-            return self.error_for_status(phase, response)
-        if phase == Phase.COMMIT and not isinstance(body, dict):
-            return ProviderError(
-                ErrorKind.UNKNOWN_OUTCOME,
-                "Slack answered the post with something unreadable; it may be live.",
-                network_code=str(status),
-                raw_excerpt=excerpt,
-            )
-        return None
-
     # -- connecting ---------------------------------------------------------------------
-    def authorization_url(
-        self, *, state: str, redirect_uri: str, code_challenge: str = "", instance=None
-    ) -> str:
-        query = {
-            "client_id": self.setting("SLACK_CLIENT_ID"),
-            "scope": ",".join(self.scopes),
-            "redirect_uri": redirect_uri,
-            "state": state,
-        }
-        return self.url("auth", "/authorize") + "?" + urlencode(query)
-
     def _grant(self, body: dict, previous_refresh: str = "") -> Grant:
         if body.get("token_type", "bot") != "bot" or not body.get("access_token"):
             raise ProviderError(
@@ -230,36 +221,18 @@ class SlackProvider(Provider):
     def exchange_code(
         self, *, code: str, redirect_uri: str, code_verifier: str = "", instance=None
     ) -> Grant:
-        response = self.request(
-            "POST",
-            self.url("api", "/oauth.v2.access"),
-            phase=Phase.AUTH,
-            data={
-                "code": code,
-                "redirect_uri": redirect_uri,
-                "client_id": self.setting("SLACK_CLIENT_ID"),
-                "client_secret": self.setting("SLACK_CLIENT_SECRET"),
-            },
-        )
-        return self._grant(response.json())
+        body = self.oauth.request_token(self, {"code": code, "redirect_uri": redirect_uri})
+        return self._grant(body)
 
     def refresh(self, channel: Channel) -> Grant:
         refresh_token = channel.credentials.get("refresh_token")
         if not refresh_token:
             # Without token rotation Slack tokens never expire; nothing to renew.
             return super().refresh(channel)
-        response = self.request(
-            "POST",
-            self.url("api", "/oauth.v2.access"),
-            phase=Phase.AUTH,
-            data={
-                "grant_type": "refresh_token",
-                "refresh_token": refresh_token,
-                "client_id": self.setting("SLACK_CLIENT_ID"),
-                "client_secret": self.setting("SLACK_CLIENT_SECRET"),
-            },
+        body = self.oauth.request_token(
+            self, {"grant_type": "refresh_token", "refresh_token": refresh_token}
         )
-        grant = self._grant(response.json(), previous_refresh=refresh_token)
+        grant = self._grant(body, previous_refresh=refresh_token)
         # A refresh answer may omit the team; keep what the channel knows.
         grant.meta = {k: v for k, v in grant.meta.items() if v} or dict(channel.meta)
         return grant

@@ -24,6 +24,7 @@ from integrations.providers.base import (
     CredentialField,
     Draft,
     ErrorKind,
+    ErrorTable,
     Grant,
     Issue,
     MediaItem,
@@ -34,10 +35,12 @@ from integrations.providers.base import (
     PublishRequest,
     PublishResult,
     RemoteRef,
+    Rule,
+    Said,
     SettingField,
     Tool,
+    after_headers,
     json_object,
-    retry_after_seconds,
 )
 
 TEXT_LIMIT = 4096
@@ -70,6 +73,87 @@ def normalise_chat(value: str) -> str:
     return value
 
 
+# -- errors: {"ok": false, "error_code", "description", "parameters"}; the description's
+# stable words decide where the code alone does not -----------------------------------
+def read_error(response: requests.Response, phase: Phase) -> Said:
+    status = response.status_code
+    body = json_object(response, None)
+    data = body or {}
+    parameters = data.get("parameters") or {}
+    wait = parameters.get("retry_after")
+    # Telegram gives retry_after only with 429 (flood control).
+    code = "429" if wait else str(data.get("error_code") or status)
+    return Said(
+        status,
+        code=code,
+        message=str(data.get("description") or ""),
+        failed=status >= 300 or (body is not None and data.get("ok") is not True),
+        retry_after=float(wait) if wait else None,
+        values={"migrated": str(parameters.get("migrate_to_chat_id") or "")},
+        body=body,
+    )
+
+
+REJECTED = "Telegram rejected the post: {message|bad request}"
+ERRORS = ErrorTable(
+    read=read_error,
+    commit_needs_body=True,
+    rows=(
+        Rule(
+            ErrorKind.RATE_LIMITED,
+            "Telegram asked us to slow down; we will try again shortly.",
+            code="429",
+            retry_after=after_headers(30.0),
+        ),
+        # 404 is Telegram's answer to a malformed token in the path.
+        Rule(
+            ErrorKind.AUTH_REVOKED,
+            "Telegram does not accept the bot token (revoked in @BotFather?); connect again "
+            "with a current token.",
+            code=("401", "404"),
+        ),
+        Rule(
+            ErrorKind.PERMISSION_DENIED,
+            "The bot cannot post in this chat (it was removed or is not a member); add it as "
+            "an administrator with permission to post.",
+            code="403",
+        ),
+        Rule(
+            ErrorKind.NOT_FOUND,
+            "Telegram cannot find this chat; it may have been deleted, or the bot was never "
+            "added to it.",
+            code="400",
+            pattern="chat not found",
+        ),
+        Rule(
+            ErrorKind.NOT_FOUND,
+            "The Telegram message this replies to was deleted.",
+            code="400",
+            pattern="message to be replied not found|reply not found",
+        ),
+        Rule(
+            ErrorKind.PERMISSION_DENIED,
+            "The bot lacks the right to post here; make it an administrator that can post "
+            "messages.",
+            code="400",
+            pattern="not enough rights|administrator rights",
+        ),
+        Rule(
+            ErrorKind.CONTENT_REJECTED,
+            REJECTED,
+            code="400",
+            pattern="too long|entities",
+            field="text",
+        ),
+        Rule(ErrorKind.CONTENT_REJECTED, REJECTED, code="400"),
+        # "ok": false below 400 that nothing above names is still a rejection.
+        Rule(
+            ErrorKind.CONTENT_REJECTED, "{name} rejected the post{detail}", status=range(100, 400)
+        ),
+    ),
+)
+
+
 class TelegramProvider(Provider):
     identifier = "telegram"
     display_name = "Telegram"
@@ -91,6 +175,7 @@ class TelegramProvider(Provider):
     preference_fields = (
         SettingField("link_preview", "bool", label="Show link previews", default=True),
     )
+    errors = ERRORS
     redact_patterns = (r"bot\d+:[A-Za-z0-9_-]+", r"\b\d{5,15}:[A-Za-z0-9_-]{30,50}\b")
     tools = (
         Tool(
@@ -103,88 +188,15 @@ class TelegramProvider(Provider):
 
     # -- errors -------------------------------------------------------------------------
     def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
-        status = response.status_code
-        body = json_object(response, None)
-        excerpt = self.redact(response.text[:500])
-        if isinstance(body, dict) and body.get("ok") is True and status < 300:
-            return None
-        if status < 300 and not isinstance(body, dict):
-            if phase == Phase.COMMIT:
-                return ProviderError(
-                    ErrorKind.UNKNOWN_OUTCOME,
-                    "Telegram answered the post with something unreadable; it may be live.",
-                    network_code=str(status),
-                    raw_excerpt=excerpt,
-                )
-            return None
-        body = body if isinstance(body, dict) else {}
-        code = int(body.get("error_code") or status)
-        description = str(body.get("description") or "")
-        lowered = description.lower()
-        parameters = body.get("parameters") or {}
-        network_code = str(code)
-        if parameters.get("migrate_to_chat_id"):
+        # A group upgraded to a supergroup is its own error type, carrying the new chat id.
+        said = read_error(response, phase)
+        if said.is_failure and said.values.get("migrated"):
             return TelegramChatMigrated(
-                parameters["migrate_to_chat_id"], network_code=network_code, raw_excerpt=excerpt
+                said.values["migrated"],
+                network_code=said.code,
+                raw_excerpt=self.redact(response.text[:500]),
             )
-        if code == 429 or parameters.get("retry_after"):
-            retry = parameters.get("retry_after")
-            return ProviderError(
-                ErrorKind.RATE_LIMITED,
-                "Telegram asked us to slow down; we will try again shortly.",
-                retry_after=float(retry) if retry else retry_after_seconds(response, 30.0),
-                network_code=network_code,
-                raw_excerpt=excerpt,
-            )
-        if code in (401, 404):
-            # 404 is Telegram's answer to a malformed token in the path.
-            return ProviderError(
-                ErrorKind.AUTH_REVOKED,
-                "Telegram does not accept the bot token (revoked in @BotFather?); "
-                "connect again with a current token.",
-                network_code=network_code,
-                raw_excerpt=excerpt,
-            )
-        if code == 403:
-            return ProviderError(
-                ErrorKind.PERMISSION_DENIED,
-                "The bot cannot post in this chat (it was removed or is not a member); "
-                "add it as an administrator with permission to post.",
-                network_code=network_code,
-                raw_excerpt=excerpt,
-            )
-        if code == 400:
-            if "chat not found" in lowered:
-                return ProviderError(
-                    ErrorKind.NOT_FOUND,
-                    "Telegram cannot find this chat; it may have been deleted, or the bot "
-                    "was never added to it.",
-                    network_code=network_code,
-                    raw_excerpt=excerpt,
-                )
-            if "message to be replied not found" in lowered or "reply not found" in lowered:
-                return ProviderError(
-                    ErrorKind.NOT_FOUND,
-                    "The Telegram message this replies to was deleted.",
-                    network_code=network_code,
-                    raw_excerpt=excerpt,
-                )
-            if "not enough rights" in lowered or "administrator rights" in lowered:
-                return ProviderError(
-                    ErrorKind.PERMISSION_DENIED,
-                    "The bot lacks the right to post here; make it an administrator that "
-                    "can post messages.",
-                    network_code=network_code,
-                    raw_excerpt=excerpt,
-                )
-            return ProviderError(
-                ErrorKind.CONTENT_REJECTED,
-                f"Telegram rejected the post: {description or 'bad request'}",
-                network_code=network_code,
-                raw_excerpt=excerpt,
-                field="text" if ("too long" in lowered or "entities" in lowered) else "",
-            )
-        return self.error_for_status(phase, response, message=description, code=network_code)
+        return super().classify_response(phase, response)
 
     # -- connecting ---------------------------------------------------------------------
     def credential_fields(self) -> list[CredentialField]:

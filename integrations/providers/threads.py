@@ -5,33 +5,38 @@ from __future__ import annotations
 import json
 import logging
 import unicodedata
-from urllib.parse import quote, urlencode
 
 import requests
 
 from integrations.providers.base import (
+    SERVER_FAULT,
+    SOME_CODE,
     Account,
     Channel,
     Draft,
     ErrorKind,
+    ErrorTable,
     Grant,
     Issue,
     MediaItem,
     MediaRules,
+    OAuth2,
     Phase,
     Provider,
     ProviderError,
     PublishRequest,
     PublishResult,
     RemoteRef,
+    Rule,
+    Said,
     SettingField,
     expiry_after,
     json_object,
 )
 
 MB = 1024 * 1024
-RATE_LIMIT_CODES = {4, 17, 32, 613, 80001, 80002, 80004}
-PERMISSION_CODES = {10, *range(200, 300)}
+RATE_LIMIT_CODES = (4, 17, 32, 613, 80001, 80002, 80004)
+PERMISSION_CODES = (10, *range(200, 300))
 GRAPH = "/v1.0"
 
 logger = logging.getLogger(__name__)
@@ -76,6 +81,91 @@ def regain_access_seconds(response: requests.Response) -> float | None:
     return best
 
 
+# -- errors: Graph's {"error": {"code", "error_subcode", "message", "error_user_msg",
+# "is_transient"}}, on any status; throttling arrives on 400 and 403, not 429 ------------
+def read_error(response: requests.Response, phase: Phase) -> Said:
+    body = json_object(response, None)
+    error = (body or {}).get("error")
+    if not isinstance(error, dict):
+        return Said(response.status_code, body=body)
+    try:
+        code = str(int(error.get("code") or 0))
+    except (TypeError, ValueError):
+        code = "0"
+    subcode = error.get("error_subcode")
+    return Said(
+        response.status_code,
+        code=code,
+        message=str(error.get("error_user_msg") or error.get("message") or ""),
+        network_code=f"{code}/{subcode}" if subcode else code,
+        transient=bool(error.get("is_transient")),
+        body=body,
+    )
+
+
+TEMPORARY = "Threads had a temporary problem: {message}"
+ERRORS = ErrorTable(
+    read=read_error,
+    rows=(
+        Rule(
+            ErrorKind.AUTH_REVOKED,
+            "Threads no longer accepts this sign-in; reconnect the channel.",
+            phase=Phase.AUTH,
+            code=190,
+        ),
+        Rule(ErrorKind.AUTH_EXPIRED, "Threads sign-in expired; we will renew it.", code=190),
+        Rule(
+            ErrorKind.RATE_LIMITED,
+            "Threads asked us to slow down; we will try again later.",
+            code=RATE_LIMIT_CODES,
+            retry_after=lambda response, said: regain_access_seconds(response) or 300.0,
+        ),
+        Rule(
+            ErrorKind.AUTH_REVOKED,
+            "Threads refused the sign-in: {message}; connect again.",
+            phase=Phase.AUTH,
+            status=range(100, 500),
+            transient=False,
+            code=SOME_CODE,
+        ),
+        Rule(
+            ErrorKind.CONTENT_REJECTED,
+            "Threads rejects duplicate posts; change the text and try again.",
+            code=506,
+        ),
+        Rule(
+            ErrorKind.CONTENT_REJECTED,
+            "Threads blocked this post under its rules: {message}",
+            code=368,
+        ),
+        # The container is not ready: nothing was published, so it is safe to retry.
+        Rule(
+            ErrorKind.TRANSIENT_BEFORE_SEND,
+            "Threads is still preparing the media; we will try again shortly.",
+            code=9007,
+            retry_after=30.0,
+        ),
+        Rule(
+            ErrorKind.PERMISSION_DENIED,
+            "Threads does not allow this for the connected account: {message}. Reconnect and "
+            "allow publishing.",
+            code=PERMISSION_CODES,
+        ),
+        Rule(ErrorKind.NOT_FOUND, "Threads could not find the target: {message}", code="100/33"),
+        Rule(SERVER_FAULT, TEMPORARY, transient=True, code=SOME_CODE),
+        Rule(SERVER_FAULT, TEMPORARY, code=(1, 2)),
+        Rule(SERVER_FAULT, TEMPORARY, status=range(500, 1000), code=SOME_CODE),
+        Rule(
+            ErrorKind.NOT_FOUND,
+            "Threads could not find the target: {message}",
+            status=404,
+            code=SOME_CODE,
+        ),
+        Rule(ErrorKind.CONTENT_REJECTED, "Threads rejected the post: {message}", code=SOME_CODE),
+    ),
+)
+
+
 class ThreadsProvider(Provider):
     identifier = "threads"
     display_name = "Threads"
@@ -95,7 +185,14 @@ class ThreadsProvider(Provider):
     refresh_ahead = 7 * 24 * 3600
     max_concurrency = 2
     scopes = ("threads_basic", "threads_content_publish", "threads_manage_replies")
+    # The sign-in page; the exchange swaps the code's short token for a long-lived one.
+    oauth = OAuth2(
+        client=("THREADS_APP_ID", "THREADS_APP_SECRET"),
+        token=("api", "/oauth/access_token"),
+        scope_separator=",",
+    )
     required_settings = ("THREADS_APP_ID", "THREADS_APP_SECRET")
+    errors = ERRORS
     endpoints = {
         "auth": "https://threads.net/oauth/authorize",
         "api": "https://graph.threads.net",
@@ -113,30 +210,11 @@ class ThreadsProvider(Provider):
     lookup_count = 25
 
     # -- connecting -----------------------------------------------------------------------
-    def authorization_url(self, *, state, redirect_uri, code_challenge="", instance=None) -> str:
-        params = {
-            "client_id": self.setting("THREADS_APP_ID"),
-            "redirect_uri": redirect_uri,
-            "scope": ",".join(self.scopes),
-            "response_type": "code",
-            "state": state,
-        }
-        return f"{self.endpoint('auth')}?{urlencode(params, quote_via=quote)}"
-
     def exchange_code(self, *, code, redirect_uri, code_verifier="", instance=None) -> Grant:
-        response = self.request(
-            "POST",
-            self.url("api", "/oauth/access_token"),
-            phase=Phase.AUTH,
-            data={
-                "client_id": self.setting("THREADS_APP_ID"),
-                "client_secret": self.setting("THREADS_APP_SECRET"),
-                "grant_type": "authorization_code",
-                "redirect_uri": redirect_uri,
-                "code": code,
-            },
+        short = self.oauth.request_token(
+            self,
+            {"grant_type": "authorization_code", "redirect_uri": redirect_uri, "code": code},
         )
-        short = self.read_json(response, Phase.AUTH)
         # The code gives a one-hour token; swap it for the 60-day one straight away.
         response = self.request(
             "GET",
@@ -483,75 +561,3 @@ class ThreadsProvider(Provider):
             params=params,
             headers=self.bearer(token),
         )
-
-    def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
-        status = response.status_code
-        error = json_object(response).get("error")
-        if not isinstance(error, dict):
-            return None if status < 400 else self.error_for_status(phase, response)
-        try:
-            code = int(error.get("code") or 0)
-        except (TypeError, ValueError):
-            code = 0
-        subcode = error.get("error_subcode")
-        message = str(error.get("error_user_msg") or error.get("message") or "")
-        excerpt = response.text[:500]
-        network_code = f"{code}/{subcode}" if subcode else str(code)
-
-        def fail(kind, text, **extra):
-            return ProviderError(
-                kind, text, network_code=network_code, raw_excerpt=excerpt, **extra
-            )
-
-        if code == 190:
-            if phase == Phase.AUTH:
-                return fail(
-                    ErrorKind.AUTH_REVOKED,
-                    "Threads no longer accepts this sign-in; reconnect the channel.",
-                )
-            return fail(ErrorKind.AUTH_EXPIRED, "Threads sign-in expired; we will renew it.")
-        if code in RATE_LIMIT_CODES:
-            return fail(
-                ErrorKind.RATE_LIMITED,
-                "Threads asked us to slow down; we will try again later.",
-                retry_after=regain_access_seconds(response) or 300.0,
-            )
-        if phase == Phase.AUTH and status < 500 and not error.get("is_transient"):
-            return fail(
-                ErrorKind.AUTH_REVOKED, f"Threads refused the sign-in: {message}; connect again."
-            )
-        if code == 506:
-            return fail(
-                ErrorKind.CONTENT_REJECTED,
-                "Threads rejects duplicate posts; change the text and try again.",
-            )
-        if code == 368:
-            return fail(
-                ErrorKind.CONTENT_REJECTED,
-                f"Threads blocked this post under its rules: {message}",
-            )
-        if code == 9007:
-            # The container is not ready: nothing was published, so it is safe to retry.
-            return fail(
-                ErrorKind.TRANSIENT_BEFORE_SEND,
-                "Threads is still preparing the media; we will try again shortly.",
-                retry_after=30.0,
-            )
-        if code in PERMISSION_CODES:
-            return fail(
-                ErrorKind.PERMISSION_DENIED,
-                f"Threads does not allow this for the connected account: {message}. "
-                "Reconnect and allow publishing.",
-            )
-        if code == 100 and subcode == 33:
-            return fail(ErrorKind.NOT_FOUND, f"Threads could not find the target: {message}")
-        if error.get("is_transient") or code in (1, 2) or status >= 500:
-            kind = (
-                ErrorKind.UNKNOWN_OUTCOME
-                if phase == Phase.COMMIT
-                else ErrorKind.TRANSIENT_BEFORE_SEND
-            )
-            return fail(kind, f"Threads had a temporary problem: {message}")
-        if status == 404:
-            return fail(ErrorKind.NOT_FOUND, f"Threads could not find the target: {message}")
-        return fail(ErrorKind.CONTENT_REJECTED, f"Threads rejected the post: {message}")

@@ -6,7 +6,6 @@ import html
 import re
 import time
 import unicodedata
-from urllib.parse import quote, urlencode
 
 import requests
 
@@ -15,20 +14,23 @@ from integrations.providers.base import (
     Channel,
     Draft,
     ErrorKind,
+    ErrorTable,
     Grant,
     Issue,
     MediaItem,
     MediaRules,
+    OAuth2,
     Phase,
     Provider,
     ProviderError,
     PublishRequest,
     PublishResult,
     RemoteRef,
+    Rule,
+    Said,
     SettingField,
     Tool,
     ToolInput,
-    expiry_after,
     json_object,
     retry_after_seconds,
 )
@@ -48,6 +50,116 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFC", html.unescape(text or ""))
     text = _URL.sub("", text)
     return " ".join(text.split()).casefold()
+
+
+# -- errors: v2 problems {"title", "detail", "type", "reason"} or {"errors": [{"message",
+# "code"}]}, the token endpoint's OAuth {"error"}; reads answer 200 with only errors[]
+# when the target is gone ------------------------------------------------------------
+def read_error(response: requests.Response, phase: Phase) -> Said:
+    body = json_object(response, None)
+    data = body or {}
+    errors = data.get("errors") if isinstance(data.get("errors"), list) else []
+    first = errors[0] if errors and isinstance(errors[0], dict) else {}
+    message = (
+        first.get("message")
+        or data.get("detail")
+        or first.get("detail")
+        or data.get("error_description")
+        or data.get("title")
+        or ""
+    )
+    # The token endpoint's OAuth code, or a v2 problem's reason (client-not-enrolled).
+    code = next((c for c in (data.get("error"), data.get("reason")) if isinstance(c, str)), "")
+    return Said(
+        response.status_code,
+        code=code,
+        # What X reports: a v1.1 error's number, or a v2 problem's type.
+        network_code=str(first.get("code") or first.get("type") or ""),
+        message=str(message),
+        failed=response.status_code >= 400 or (bool(errors) and "data" not in data),
+        body=body,
+    )
+
+
+def _wait(response: requests.Response, said: Said) -> float | None:
+    """Until x-rate-limit-reset, or a daily cap's later reset (24-hour limits)."""
+    retry = retry_after_seconds(response)
+    for prefix in ("x-user-limit-24hour", "x-app-limit-24hour"):
+        if response.headers.get(f"{prefix}-remaining") == "0":
+            reset = response.headers.get(f"{prefix}-reset")
+            if reset and reset.isdigit():
+                retry = max(int(reset) - time.time(), 0.0)
+    return retry
+
+
+READ_REFUSED = range(100, 400)
+SIGN_IN = (400, 401)
+ERRORS = ErrorTable(
+    read=read_error,
+    rows=(
+        Rule(
+            ErrorKind.NOT_FOUND,
+            "X: {message}",
+            phase=Phase.READ,
+            status=READ_REFUSED,
+            pattern="not-found",
+        ),
+        Rule(ErrorKind.PERMISSION_DENIED, "X: {message}", phase=Phase.READ, status=READ_REFUSED),
+        Rule(
+            ErrorKind.PERMISSION_DENIED,
+            "X refused this server's app credentials; ask the administrator to check "
+            "X_CLIENT_ID and X_CLIENT_SECRET.",
+            phase=Phase.AUTH,
+            status=SIGN_IN,
+            code=("invalid_client", "unauthorized_client"),
+        ),
+        # X answers invalid_request ("Value passed for the token was invalid") for a used
+        # or revoked refresh token, and invalid_grant for a bad code.
+        Rule(
+            ErrorKind.AUTH_REVOKED,
+            "X no longer accepts this sign-in; reconnect the channel.",
+            phase=Phase.AUTH,
+            status=SIGN_IN,
+        ),
+        Rule(
+            ErrorKind.AUTH_EXPIRED,
+            "X refused our sign-in; we will renew it and try again.",
+            status=401,
+            network_code="401",
+        ),
+        Rule(
+            ErrorKind.RATE_LIMITED,
+            "X asked us to slow down; we will try again after its limit resets.",
+            status=429,
+            retry_after=_wait,
+        ),
+        Rule(
+            ErrorKind.CONTENT_REJECTED,
+            "X rejects duplicate posts; change the text and try again.",
+            status=403,
+            pattern="duplicate",
+            network_code="duplicate",
+        ),
+        Rule(
+            ErrorKind.PERMISSION_DENIED,
+            "This server's X app is not attached to a project with API access; ask the "
+            "administrator to fix it in the X developer portal.",
+            status=403,
+            code="client-not-enrolled",
+        ),
+        Rule(
+            ErrorKind.PERMISSION_DENIED,
+            "X does not allow this for the connected account: {message|forbidden}",
+            status=403,
+            network_code="403",
+        ),
+        Rule(
+            ErrorKind.CONTENT_REJECTED,
+            "X rejected the post: {message|invalid request}",
+            status=(400, 422),
+        ),
+    ),
+)
 
 
 class XProvider(Provider):
@@ -87,8 +199,19 @@ class XProvider(Provider):
         "list.read",
     )
     # A confidential client also needs X_CLIENT_SECRET (sent as HTTP Basic); a public
-    # client (no secret) sends its client_id in the form instead.
+    # client (no secret) sends only its client_id in the form. X rotates refresh tokens:
+    # a refresh answers the new one, which replaces the old.
+    oauth = OAuth2(
+        client=("X_CLIENT_ID", "X_CLIENT_SECRET"),
+        token=("api", "/2/oauth2/token"),
+        pkce=True,
+        client_auth="basic",
+        id_in_form=True,
+        write_scope=WRITE_SCOPE,
+        reconnect_message="X needs you to reconnect this channel (no refresh token).",
+    )
     required_settings = ("X_CLIENT_ID",)
+    errors = ERRORS
     endpoints = {
         "auth": "https://x.com/i/oauth2/authorize",
         "api": "https://api.x.com",
@@ -142,61 +265,6 @@ class XProvider(Provider):
     lookup_count = 20
 
     # -- connecting -----------------------------------------------------------------------
-    def authorization_url(self, *, state, redirect_uri, code_challenge="", instance=None) -> str:
-        params = {
-            "response_type": "code",
-            "client_id": self.setting("X_CLIENT_ID"),
-            "redirect_uri": redirect_uri,
-            "scope": " ".join(self.scopes),
-            "state": state,
-            "code_challenge": code_challenge,
-            "code_challenge_method": "S256",
-        }
-        return f"{self.endpoint('auth')}?{urlencode(params, quote_via=quote)}"
-
-    def _token_request(self, form: dict) -> dict:
-        client_id = self.setting("X_CLIENT_ID")
-        secret = self.setting("X_CLIENT_SECRET")
-        form = {**form, "client_id": client_id}
-        response = self.request(
-            "POST",
-            self.url("api", "/2/oauth2/token"),
-            phase=Phase.AUTH,
-            data=form,
-            auth=(client_id, secret) if secret else None,
-        )
-        return self.read_json(response, Phase.AUTH)
-
-    def _grant(self, data: dict) -> Grant:
-        return Grant(
-            credentials=self.token_credentials(data),
-            expires_at=expiry_after(data.get("expires_in")),
-            scopes=(data.get("scope") or "").split(),
-        )
-
-    def exchange_code(self, *, code, redirect_uri, code_verifier="", instance=None) -> Grant:
-        data = self._token_request(
-            {
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": redirect_uri,
-                "code_verifier": code_verifier,
-            }
-        )
-        grant = self._grant(data)
-        return self.require_scope(grant, WRITE_SCOPE)
-
-    def refresh(self, channel: Channel) -> Grant:
-        token = channel.credentials.get("refresh_token")
-        if not token:
-            raise ProviderError(
-                ErrorKind.AUTH_REVOKED, "X needs you to reconnect this channel (no refresh token)."
-            )
-        # X rotates refresh tokens: the response carries the new one, which replaces the old.
-        return self._grant(
-            self._token_request({"grant_type": "refresh_token", "refresh_token": token})
-        )
-
     def _me(self, access_token: str) -> Account:
         response = self.request(
             "GET",
@@ -539,104 +607,3 @@ class XProvider(Provider):
     def _poll_seconds(self, wait: float) -> float:
         seconds = self.poll_interval if self.poll_interval is not None else wait
         return min(max(seconds, 0.0), self.max_poll_wait)
-
-    # -- HTTP -----------------------------------------------------------------------------
-    def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
-        status = response.status_code
-        body = json_object(response)
-        errors = body.get("errors") if isinstance(body.get("errors"), list) else []
-        first = errors[0] if errors and isinstance(errors[0], dict) else {}
-        message = str(
-            first.get("message")
-            or body.get("detail")
-            or first.get("detail")
-            or body.get("error_description")
-            or body.get("title")
-            or ""
-        )
-        excerpt = response.text[:500]
-        if status < 400:
-            # Reads answer 200 with only errors[] when the target is gone.
-            if errors and "data" not in body and phase == Phase.READ:
-                kind = (
-                    ErrorKind.NOT_FOUND
-                    if "not-found" in str(first.get("type", ""))
-                    else ErrorKind.PERMISSION_DENIED
-                )
-                return ProviderError(
-                    kind,
-                    f"X: {message}",
-                    network_code=str(first.get("type", "")),
-                    raw_excerpt=excerpt,
-                )
-            return None
-        if phase == Phase.AUTH and status in (400, 401):
-            error = str(body.get("error") or "")
-            if error in ("invalid_client", "unauthorized_client"):
-                return ProviderError(
-                    ErrorKind.PERMISSION_DENIED,
-                    "X refused this server's app credentials; ask the administrator to check "
-                    "X_CLIENT_ID and X_CLIENT_SECRET.",
-                    network_code=error,
-                    raw_excerpt=excerpt,
-                )
-            # X answers invalid_request ("Value passed for the token was invalid") for a
-            # used or revoked refresh token, and invalid_grant for a bad code.
-            return ProviderError(
-                ErrorKind.AUTH_REVOKED,
-                "X no longer accepts this sign-in; reconnect the channel.",
-                network_code=error or str(status),
-                raw_excerpt=excerpt,
-            )
-        if status == 401:
-            return ProviderError(
-                ErrorKind.AUTH_EXPIRED,
-                "X refused our sign-in; we will renew it and try again.",
-                network_code="401",
-                raw_excerpt=excerpt,
-            )
-        if status == 429:
-            retry = retry_after_seconds(response)
-            # A daily cap (24-hour limits) resets later than the 15-minute window.
-            for prefix in ("x-user-limit-24hour", "x-app-limit-24hour"):
-                if response.headers.get(f"{prefix}-remaining") == "0":
-                    reset = response.headers.get(f"{prefix}-reset")
-                    if reset and reset.isdigit():
-                        retry = max(int(reset) - time.time(), 0.0)
-            return ProviderError(
-                ErrorKind.RATE_LIMITED,
-                "X asked us to slow down; we will try again after its limit resets.",
-                retry_after=retry,
-                network_code=str(first.get("code") or 429),
-                raw_excerpt=excerpt,
-            )
-        if status == 403:
-            if "duplicate" in message.lower():
-                return ProviderError(
-                    ErrorKind.CONTENT_REJECTED,
-                    "X rejects duplicate posts; change the text and try again.",
-                    network_code="duplicate",
-                    raw_excerpt=excerpt,
-                )
-            if body.get("reason") == "client-not-enrolled":
-                return ProviderError(
-                    ErrorKind.PERMISSION_DENIED,
-                    "This server's X app is not attached to a project with API access; ask "
-                    "the administrator to fix it in the X developer portal.",
-                    network_code="client-not-enrolled",
-                    raw_excerpt=excerpt,
-                )
-            return ProviderError(
-                ErrorKind.PERMISSION_DENIED,
-                f"X does not allow this for the connected account: {message or 'forbidden'}",
-                network_code="403",
-                raw_excerpt=excerpt,
-            )
-        if status == 400 or status == 422:
-            return ProviderError(
-                ErrorKind.CONTENT_REJECTED,
-                f"X rejected the post: {message or 'invalid request'}",
-                network_code=str(first.get("code") or first.get("type") or status),
-                raw_excerpt=excerpt,
-            )
-        return self.error_for_status(phase, response, message=message)

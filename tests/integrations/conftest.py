@@ -1,14 +1,16 @@
 """Channels tests use the real providers, faked at the HTTP boundary (pytest-httpserver)."""
 
+import functools
 import json
 from datetime import timedelta
 from pathlib import Path
 
+import factory
 import pytest
 from django.utils import timezone
 from werkzeug import Response
 
-from integrations.models import Integration
+from tests.factories import ChannelFactory
 from tests.providers.conftest import httpserver_listen_address, point  # noqa: F401
 
 PROVIDERS = Path(__file__).parent.parent / "providers"
@@ -44,18 +46,19 @@ def x_network(settings, httpserver):
     return httpserver
 
 
+class XChannelFactory(ChannelFactory):
+    """An X account whose access token expires in five minutes (the refresh job's case)."""
+
+    provider = "x"
+    external_id = "2244994945"
+    name = "X Developers"
+    credentials = factory.LazyFunction(
+        lambda: {"access_token": X_ACCESS, "refresh_token": X_REFRESH}
+    )
+    token_expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(minutes=5))
+
+
 @pytest.fixture
 def make_channel(org):
-    def make(**kwargs):
-        values = {
-            "organization": org,
-            "provider": "x",
-            "external_id": "2244994945",
-            "name": "X Developers",
-            "credentials": {"access_token": X_ACCESS, "refresh_token": X_REFRESH},
-            "token_expires_at": timezone.now() + timedelta(minutes=5),
-        }
-        values.update(kwargs)
-        return Integration.objects.create(**values)
-
-    return make
+    """``XChannelFactory`` for ``org``: ``make_channel(provider="bluesky", ...)``."""
+    return functools.partial(XChannelFactory, organization=org)

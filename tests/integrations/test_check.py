@@ -8,6 +8,7 @@ from django.core import mail
 
 from integrations.models import Integration
 from organizations.models import Event
+from tests.factories import ChannelFactory
 
 from .conftest import X_ACCESS, X_REFRESH, point, recorded, reply
 
@@ -62,7 +63,7 @@ def assert_flagged(channel, owner, message: bytes, response):
 @pytest.fixture
 def bluesky_channel(org, httpserver):
     pds = httpserver.url_for("/pds").rstrip("/")
-    return Integration.objects.create(
+    return ChannelFactory(
         organization=org,
         provider="bluesky",
         external_id=DID,

@@ -10,6 +10,7 @@ from django.db import connection
 from integrations import vault
 from integrations.models import InstanceApp, Integration
 from integrations.providers import provider_classes
+from tests.factories import ChannelFactory
 
 
 def _run(*args) -> str:
@@ -38,7 +39,7 @@ def _raw(table, column, pk):
 @pytest.mark.django_db
 def test_rotate_re_encrypts_every_secret_with_the_new_key_and_is_safe_twice(org, settings):
     old_key = settings.POSTIZ_ENCRYPTION_KEYS[0]
-    channel = Integration.objects.create(
+    channel = ChannelFactory(
         organization=org,
         provider="x",
         external_id="1",

@@ -13,6 +13,7 @@ from integrations.models import Integration
 from integrations.providers.base import Account, Grant
 from organizations.models import AuditEvent
 from postiz.schedules import SCHEDULES
+from tests.factories import ChannelFactory
 
 from .conftest import X_REFRESH, reply
 
@@ -178,14 +179,14 @@ def test_tokens_that_cannot_be_refreshed_get_one_reminder_a_week_before_expiry(
     from integrations.providers.bluesky import BlueskyProvider
 
     monkeypatch.setattr(BlueskyProvider, "refresh_ahead", 0)  # as LinkedIn's tokens
-    channel = Integration.objects.create(
+    channel = ChannelFactory(
         organization=org,
         provider="bluesky",
         external_id="did:plc:a",
         name="Alice",
         token_expires_at=timezone.now() + timedelta(days=6),
     )
-    Integration.objects.create(
+    ChannelFactory(
         organization=org,
         provider="bluesky",
         external_id="did:plc:b",

@@ -4,9 +4,9 @@ import pytest
 from django.utils import timezone
 
 from integrations import services
-from integrations.models import Customer, Integration
+from integrations.models import Customer
 from organizations.models import AuditEvent
-from tests.factories import OrganizationFactory
+from tests.factories import ChannelFactory, OrganizationFactory
 
 from .conftest import X_ACCESS, X_REFRESH
 
@@ -60,7 +60,7 @@ OBJECT_ROUTES = [("get", ""), ("get", "delete/"), ("post", "delete/")] + [
 
 @pytest.mark.parametrize(("method", "path"), OBJECT_ROUTES)
 def test_another_organizations_channel_is_not_found(owner, client_for, method, path):
-    theirs = Integration.objects.create(
+    theirs = ChannelFactory(
         organization=OrganizationFactory(), provider="x", external_id="1", name="Theirs"
     )
     data = {"name": "Mine now", "times": ["10:00"], "timezone": "UTC", "new_customer": "C"}

@@ -7,6 +7,7 @@ import requests
 
 from integrations.providers import get_provider, provider_classes
 from integrations.providers.base import MediaItem, MediaRules, Provider, retry_after_seconds
+from tests.factories import ChannelFactory
 
 TWELVE = {
     "bluesky", "mastodon", "discord", "slack", "telegram", "nostr",
@@ -67,11 +68,7 @@ def test_unknown_settings_are_kept_with_a_warning_and_plug_keys_pass_silently():
 
 
 def test_channel_lists_name_the_network_as_people_know_it(org, owner, client_for):
-    from integrations.models import Integration
-
-    Integration.objects.create(
-        organization=org, provider="linkedin-page", external_id="1", name="Acme Corp"
-    )
+    ChannelFactory(organization=org, provider="linkedin-page", external_id="1", name="Acme Corp")
     page = client_for(owner).get(f"/o/{org.slug}/channels/")
     assert b"LinkedIn Page" in page.content
     assert b"linkedin-page \xc2\xb7" not in page.content

@@ -8,7 +8,7 @@ import pytest
 from coincurve import PrivateKey
 
 from integrations.models import Integration
-from tests.factories import OrganizationFactory
+from tests.factories import ChannelFactory, OrganizationFactory
 
 from .conftest import reply
 
@@ -41,7 +41,7 @@ def value_of(content: str, name: str) -> str | None:
 def bluesky_channel(org, httpserver):
     service = httpserver.url_for("/").rstrip("/")
     pds = service + "/pds"
-    return Integration.objects.create(
+    return ChannelFactory(
         organization=org,
         provider="bluesky",
         external_id=DID,
@@ -125,7 +125,7 @@ def test_a_stored_app_password_is_never_sent_to_another_server(
 def test_a_reconnect_link_naming_another_networks_or_organizations_channel_prefills_nothing(
     owner, client_for, bluesky_channel, make_channel
 ):
-    theirs = Integration.objects.create(
+    theirs = ChannelFactory(
         organization=OrganizationFactory(),
         provider="bluesky",
         external_id="did:plc:theirs",
@@ -183,7 +183,7 @@ def test_a_reconnect_link_naming_another_networks_or_organizations_channel_prefi
 def test_every_credential_form_keeps_what_is_not_secret_when_reconnecting(
     org, owner, client_for, provider, credentials, meta, username, shown, secret
 ):
-    channel = Integration.objects.create(
+    channel = ChannelFactory(
         organization=org,
         provider=provider,
         external_id="acct-1",
@@ -206,7 +206,7 @@ def test_a_nostr_private_key_left_empty_is_kept_even_with_new_relays(org, owner,
 
     relay = Relay()
     try:
-        channel = Integration.objects.create(
+        channel = ChannelFactory(
             organization=org,
             provider="nostr",
             external_id=PrivateKey(bytes.fromhex(NSEC_HEX)).public_key_xonly.format().hex(),
@@ -228,7 +228,7 @@ def test_a_nostr_private_key_left_empty_is_kept_even_with_new_relays(org, owner,
 
 
 def test_reconnecting_mastodon_starts_from_the_channels_server(org, owner, client_for):
-    channel = Integration.objects.create(
+    channel = ChannelFactory(
         organization=org,
         provider="mastodon",
         external_id="109",

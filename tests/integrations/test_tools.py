@@ -18,6 +18,7 @@ from integrations.tools import (
     integration_run_tool,
     integration_tools,
 )
+from tests.factories import ChannelFactory
 from tests.posts.e2e.fakes import FakeNetwork, answer
 from tests.providers.conftest import point
 
@@ -119,7 +120,7 @@ def fake(settings, httpserver):
 
 @pytest.fixture
 def x_channel(org):
-    return Integration.objects.create(
+    return ChannelFactory(
         organization=org,
         provider="x",
         external_id="2244994945",

@@ -4,6 +4,7 @@ from django.db import connection
 
 from integrations.models import Integration
 from integrations.vault import Secrets, VaultError
+from tests.factories import ChannelFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -16,15 +17,8 @@ def _raw_credentials(pk):
         return cursor.fetchone()[0]
 
 
-def _channel(org, **kwargs):
-    return Integration.objects.create(
-        organization=org,
-        provider="slack",
-        external_id="T1",
-        name="Team",
-        credentials={"access_token": SECRET},
-        **kwargs,
-    )
+def _channel(org):
+    return ChannelFactory(organization=org, provider="slack", credentials={"access_token": SECRET})
 
 
 def test_credentials_are_stored_encrypted_and_read_back(org):

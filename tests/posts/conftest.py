@@ -1,6 +1,6 @@
 import pytest
 
-from integrations.models import Integration
+from tests.factories import ChannelFactory
 from tests.posts.helpers import BOT, TOKEN
 from tests.providers.conftest import httpserver_listen_address, point  # noqa: F401
 
@@ -8,7 +8,7 @@ from tests.providers.conftest import httpserver_listen_address, point  # noqa: F
 @pytest.fixture
 def mastodon(org, httpserver):
     origin = httpserver.url_for("").rstrip("/")
-    return Integration.objects.create(
+    return ChannelFactory(
         organization=org,
         provider="mastodon",
         external_id="109",
@@ -21,7 +21,7 @@ def mastodon(org, httpserver):
 @pytest.fixture
 def telegram(org, settings, httpserver):
     point(settings, httpserver, "telegram", api="/tg")
-    return Integration.objects.create(
+    return ChannelFactory(
         organization=org,
         provider="telegram",
         external_id="-1001",

@@ -1,29 +1,20 @@
 """Posts and network answers for the posts tests."""
 
-from datetime import timedelta
-
-from django.utils import timezone
-
-from posts.models import Post, PostGroup, PostItem
 from posts.states import State
+from tests.factories import PostFactory
 
 TOKEN = "mastodon-token-abc"
 BOT = "123456:telegram-bot-token"
 
 
 def make_post(channel, *texts, delays=(), state=State.SCHEDULED, due=None):
-    group = PostGroup.objects.create(organization=channel.organization)
-    post = Post.objects.create(
-        organization=channel.organization,
-        group=group,
-        integration=channel,
-        state=state,
-        publish_at=due or timezone.now() - timedelta(seconds=1),
-    )
-    for position, text in enumerate(texts):
-        delay = delays[position] if position < len(delays) else 0
-        PostItem.objects.create(post=post, position=position, content=text, delay_minutes=delay)
-    return post
+    """``PostFactory`` as tests/posts/test_crash.py calls it (new tests use the factory)."""
+    items = [
+        {"content": text, "delay_minutes": delays[n] if n < len(delays) else 0}
+        for n, text in enumerate(texts)
+    ]
+    extra = {"publish_at": due} if due else {}
+    return PostFactory(integration=channel, items=items, state=state, **extra)
 
 
 def status(id_, text="hi", reply_to=None):

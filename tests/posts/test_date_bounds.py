@@ -20,7 +20,7 @@ from posts.services.groups import (
 )
 from posts.services.reschedule import post_reschedule
 from posts.states import State, transition
-from tests.posts.helpers import make_post
+from tests.factories import PostFactory
 from tests.posts.test_composer import form, url
 from tests.posts.test_groups import channel
 
@@ -142,7 +142,7 @@ def test_a_repeat_never_computes_an_occurrence_past_2099_whatever_its_end_date()
 def test_a_series_saved_with_an_end_in_9999_stops_at_the_bound(org):
     masto = channel(org)
     due = datetime(2099, 12, 31, 9, 0, tzinfo=UTC)
-    post = make_post(masto, "Happy new century", due=due)
+    post = PostFactory(integration=masto, items=["Happy new century"], publish_at=due)
     PostGroup.objects.filter(pk=post.group_id).update(
         repeat_every=1, repeat_unit="day", timezone="UTC", repeat_until=date(9999, 12, 31)
     )
@@ -167,7 +167,9 @@ def test_the_calendar_falls_back_to_today_for_a_far_or_unreadable_date(
 def test_moving_a_post_on_the_calendar_to_9999_says_the_date_is_out_of_range(
     org, owner, client_for
 ):
-    post = make_post(channel(org), "Hello", due=datetime(2030, 1, 1, 9, tzinfo=UTC))
+    post = PostFactory(
+        integration=channel(org), items=["Hello"], publish_at=datetime(2030, 1, 1, 9, tzinfo=UTC)
+    )
     owner.timezone = "Etc/GMT+12"
     owner.save(update_fields=["timezone"])
     client = client_for(owner)
@@ -183,7 +185,9 @@ def test_moving_a_post_on_the_calendar_to_9999_says_the_date_is_out_of_range(
 
 
 def test_rescheduling_refuses_a_date_past_2099(org, owner):
-    post = make_post(channel(org), "Hello", due=datetime(2030, 1, 1, 9, tzinfo=UTC))
+    post = PostFactory(
+        integration=channel(org), items=["Hello"], publish_at=datetime(2030, 1, 1, 9, tzinfo=UTC)
+    )
     with pytest.raises(ValidationError, match=RANGE):
         post_reschedule(post=post, actor=owner, publish_at=datetime(2100, 1, 1, tzinfo=UTC))
 
@@ -192,7 +196,7 @@ def test_rescheduling_refuses_a_date_past_2099(org, owner):
 def test_the_database_refuses_a_post_dated_outside_2000_to_2099(org):
     from django.db import IntegrityError, transaction
 
-    post = make_post(channel(org), "hi")
+    post = PostFactory(integration=channel(org), items=["hi"])
     with pytest.raises(IntegrityError), transaction.atomic():
         Post.objects.filter(pk=post.pk).update(publish_at=datetime(2100, 1, 1, tzinfo=UTC))
 
@@ -204,7 +208,7 @@ def test_a_post_saved_with_a_far_date_before_the_rule_is_opened_again_as_an_unda
 
     from django.db import connection
 
-    post = make_post(channel(org), "Written long ago")
+    post = PostFactory(integration=channel(org), items=["Written long ago"])
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("ALTER TABLE posts_post DROP CONSTRAINT posts_post_publish_at_in_range")

@@ -18,7 +18,8 @@ from organizations.models import Event
 from posts import engine
 from posts.models import Notification, Post, PostItem, PostItemMedia
 from posts.states import State
-from tests.posts.helpers import BOT, make_post, status
+from tests.factories import ChannelFactory, PostFactory
+from tests.posts.helpers import BOT, status
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,7 @@ def fresh(post):
 
 
 def test_a_due_post_is_published_once_with_its_items_key_as_idempotency_key(mastodon, httpserver):
-    post = make_post(mastodon, "Hello world")
+    post = PostFactory(integration=mastodon, items=["Hello world"])
     seen = []
 
     def statuses(request):
@@ -50,7 +51,9 @@ def test_a_due_post_is_published_once_with_its_items_key_as_idempotency_key(mast
 
 
 def test_a_thread_replies_to_the_previous_item_and_waits_for_its_delay(mastodon, httpserver):
-    post = make_post(mastodon, "one", "two", "three", delays=(0, 0, 30))
+    post = PostFactory(
+        integration=mastodon, items=["one", "two", {"content": "three", "delay_minutes": 30}]
+    )
     bodies = []
 
     def statuses(request):
@@ -75,7 +78,7 @@ def test_a_thread_replies_to_the_previous_item_and_waits_for_its_delay(mastodon,
 
 
 def test_content_the_network_refuses_fails_with_its_message(mastodon, httpserver):
-    post = make_post(mastodon, "x" * 10)
+    post = PostFactory(integration=mastodon, items=["x" * 10])
     httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_json(
         {"error": "Validation failed: Text character limit of 500 exceeded"}, status=422
     )
@@ -85,7 +88,7 @@ def test_content_the_network_refuses_fails_with_its_message(mastodon, httpserver
 
 
 def test_a_revoked_token_fails_the_post_and_flags_the_channel_once(mastodon, httpserver):
-    post = make_post(mastodon, "hi")
+    post = PostFactory(integration=mastodon, items=["hi"])
     httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_json(
         {"error": "The access token is invalid"}, status=401
     )
@@ -94,7 +97,7 @@ def test_a_revoked_token_fails_the_post_and_flags_the_channel_once(mastodon, htt
 
 
 def test_a_rate_limit_reschedules_after_the_networks_wait(mastodon, httpserver):
-    post = make_post(mastodon, "hi")
+    post = PostFactory(integration=mastodon, items=["hi"])
     reset = (timezone.now() + timedelta(minutes=5)).isoformat()
     httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_json(
         {"error": "Too many requests"}, status=429, headers={"X-RateLimit-Reset": reset}
@@ -107,7 +110,7 @@ def test_a_rate_limit_reschedules_after_the_networks_wait(mastodon, httpserver):
 
 def test_an_unreachable_network_is_retried_with_backoff_then_fails(org, settings):
     settings.PROVIDER_ENDPOINTS = {"telegram": {"api": "http://127.0.0.1:9"}}  # nothing listens
-    channel = Integration.objects.create(
+    channel = ChannelFactory(
         organization=org,
         provider="telegram",
         external_id="-1",
@@ -115,7 +118,7 @@ def test_an_unreachable_network_is_retried_with_backoff_then_fails(org, settings
         credentials={"bot_token": BOT},
         meta={"chat_id": "-1"},
     )
-    post = make_post(channel, "hi")
+    post = PostFactory(integration=channel, items=["hi"])
     waits = []
     for _ in engine.BACKOFF:
         assert run(post).state == State.SCHEDULED
@@ -128,7 +131,7 @@ def test_an_unreachable_network_is_retried_with_backoff_then_fails(org, settings
 def test_an_unclear_outcome_on_a_network_without_idempotency_is_never_sent_twice(
     telegram, httpserver
 ):
-    post = make_post(telegram, "hi")
+    post = PostFactory(integration=telegram, items=["hi"])
     sent = []
 
     def send(request):
@@ -144,7 +147,7 @@ def test_an_unclear_outcome_on_a_network_without_idempotency_is_never_sent_twice
 
 
 def test_an_unclear_outcome_is_resolved_by_looking_before_sending_again(mastodon, httpserver):
-    post = make_post(mastodon, "Hello again")
+    post = PostFactory(integration=mastodon, items=["Hello again"])
     posts_sent = []
 
     def first(request):
@@ -168,14 +171,14 @@ def test_a_channel_that_needs_reconnecting_fails_the_post_without_calling_the_ne
     mastodon, httpserver
 ):
     Integration.objects.filter(pk=mastodon.pk).update(status="needs_reconnect")
-    post = make_post(mastodon, "hi")
+    post = PostFactory(integration=mastodon, items=["hi"])
     assert run(post).state == State.FAILED
     assert "needs reconnecting" in fresh(post).error_message
     assert httpserver.log == []
 
 
 def test_a_post_cancelled_after_it_was_claimed_is_left_alone(mastodon, httpserver):
-    post = make_post(mastodon, "hi")
+    post = PostFactory(integration=mastodon, items=["hi"])
     assert engine.claim_due() == [post.pk]
     Post.objects.filter(pk=post.pk).update(state=State.CANCELLED)
     assert engine.publish_post(post.pk).state == "skipped"
@@ -183,16 +186,18 @@ def test_a_post_cancelled_after_it_was_claimed_is_left_alone(mastodon, httpserve
 
 
 def test_only_due_posts_are_claimed(mastodon):
-    due = make_post(mastodon, "now")
-    make_post(mastodon, "later", due=timezone.now() + timedelta(hours=1))
-    make_post(mastodon, "draft", state=State.DRAFT)
+    due = PostFactory(integration=mastodon, items=["now"])
+    PostFactory(
+        integration=mastodon, items=["later"], publish_at=timezone.now() + timedelta(hours=1)
+    )
+    PostFactory(integration=mastodon, items=["draft"], state=State.DRAFT)
     assert engine.claim_due() == [due.pk]
     assert fresh(due).state == State.PUBLISHING and fresh(due).attempts == 1
 
 
 @pytest.mark.django_db(transaction=True)
 def test_workers_claiming_at_the_same_time_share_the_queue_without_overlap(mastodon):
-    posts = [make_post(mastodon, f"post {n}") for n in range(40)]
+    posts = [PostFactory(integration=mastodon, items=[f"post {n}"]) for n in range(40)]
     barrier = threading.Barrier(2)
     claimed = []
 
@@ -216,7 +221,7 @@ def test_workers_claiming_at_the_same_time_share_the_queue_without_overlap(masto
 def test_an_expired_session_is_refreshed_once_and_the_item_sent_with_the_new_token(org, httpserver):
     pds = httpserver.url_for("").rstrip("/")
     did = "did:plc:ewvi7nxzyoun6zhxrhs64oiz"
-    channel = Integration.objects.create(
+    channel = ChannelFactory(
         organization=org,
         provider="bluesky",
         external_id=did,
@@ -225,7 +230,7 @@ def test_an_expired_session_is_refreshed_once_and_the_item_sent_with_the_new_tok
         credentials={"access_jwt": "old-access", "refresh_jwt": "old-refresh"},
         meta={"did": did, "handle": "acme.example.com", "pds": pds, "service": pds},
     )
-    post = make_post(channel, "hi")
+    post = PostFactory(integration=channel, items=["hi"])
     tokens = []
 
     def create(request):
@@ -262,7 +267,7 @@ def test_an_expired_session_is_refreshed_once_and_the_item_sent_with_the_new_tok
 
 
 def test_a_lookup_that_finds_nothing_leaves_the_post_unconfirmed_not_resent(mastodon, httpserver):
-    post = make_post(mastodon, "Lost in the mail")
+    post = PostFactory(integration=mastodon, items=["Lost in the mail"])
     sent = []
 
     def gateway(request):
@@ -288,7 +293,7 @@ def test_a_lookup_that_finds_nothing_leaves_the_post_unconfirmed_not_resent(mast
 def test_within_the_key_window_an_unclear_post_is_resent_with_the_same_idempotency_key(
     mastodon, httpserver
 ):
-    post = make_post(mastodon, "Second try")
+    post = PostFactory(integration=mastodon, items=["Second try"])
     keys = []
 
     def statuses(request):
@@ -306,7 +311,7 @@ def test_within_the_key_window_an_unclear_post_is_resent_with_the_same_idempoten
 
 
 def test_a_post_stays_with_its_worker_while_the_worker_lives(mastodon):
-    post = make_post(mastodon, "hi")
+    post = PostFactory(integration=mastodon, items=["hi"])
     engine.claim_due()  # this connection is the worker, and it lives
     Post.objects.filter(pk=post.pk).update(state_changed_at=timezone.now() - timedelta(hours=6))
     assert engine.release_orphans() == []
@@ -333,7 +338,7 @@ def publish_batch(limit=50):
 def test_a_batch_is_published_with_each_items_own_key_and_announced_once(
     mastodon, httpserver, owner
 ):
-    posts = [make_post(mastodon, f"Batch {n}") for n in range(5)]
+    posts = [PostFactory(integration=mastodon, items=[f"Batch {n}"]) for n in range(5)]
     keys = []
 
     def statuses(request):
@@ -365,7 +370,7 @@ def test_claiming_and_saving_a_batch_take_the_same_few_queries_for_one_post_or_f
 
     def queries_for(count):
         for n in range(count):
-            make_post(mastodon, f"post {n}")
+            PostFactory(integration=mastodon, items=[f"post {n}"])
         with django_assert_max_num_queries(3):  # claim, posts with channels, items
             jobs = engine.claim_batch(limit=count)
             engine.prepare_sends(jobs)  # no attached files: no query for them
@@ -382,7 +387,7 @@ def test_claiming_and_saving_a_batch_take_the_same_few_queries_for_one_post_or_f
 
 
 def test_commit_started_is_saved_for_the_whole_batch_before_anything_is_sent(mastodon, httpserver):
-    posts = [make_post(mastodon, f"post {n}") for n in range(3)]
+    posts = [PostFactory(integration=mastodon, items=[f"post {n}"]) for n in range(3)]
     jobs = engine.claim_batch(limit=10)
     engine.begin_sends(jobs)
     started = PostItem.objects.filter(post__in=posts, commit_started_at__isnull=False)
@@ -390,8 +395,8 @@ def test_commit_started_is_saved_for_the_whole_batch_before_anything_is_sent(mas
 
 
 def test_in_a_batch_a_refusal_fails_only_its_own_post(mastodon, httpserver):
-    good = make_post(mastodon, "fine")
-    bad = make_post(mastodon, "x" * 600)
+    good = PostFactory(integration=mastodon, items=["fine"])
+    bad = PostFactory(integration=mastodon, items=["x" * 600])
 
     def statuses(request):
         if len(request.get_json()["status"]) > 500:
@@ -411,7 +416,7 @@ def test_in_a_batch_a_refusal_fails_only_its_own_post(mastodon, httpserver):
 
 
 def test_in_a_batch_an_unclear_outcome_is_looked_up_later_not_resent(mastodon, httpserver):
-    post = make_post(mastodon, "Unclear")
+    post = PostFactory(integration=mastodon, items=["Unclear"])
     httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_data(
         "bad gateway", status=502
     )
@@ -422,8 +427,8 @@ def test_in_a_batch_an_unclear_outcome_is_looked_up_later_not_resent(mastodon, h
 
 
 def test_threads_and_refused_channels_take_the_one_post_path(mastodon, httpserver):
-    thread = make_post(mastodon, "one", "two")
-    single = make_post(mastodon, "solo")
+    thread = PostFactory(integration=mastodon, items=["one", "two"])
+    single = PostFactory(integration=mastodon, items=["solo"])
     jobs = {job.pk: job for job in engine.claim_batch(limit=10)}
     engine.begin_sends(list(jobs.values()))
     assert jobs[thread.pk].request is None and jobs[single.pk].request is not None
@@ -433,7 +438,7 @@ def test_threads_and_refused_channels_take_the_one_post_path(mastodon, httpserve
 def test_a_busy_lookup_after_an_unclear_send_looks_again_and_never_sends_blindly(
     mastodon, httpserver
 ):
-    post = make_post(mastodon, "Lost answer")
+    post = PostFactory(integration=mastodon, items=["Lost answer"])
     posted, looks = [], []
 
     def statuses(request):
@@ -464,7 +469,7 @@ def test_a_busy_lookup_after_an_unclear_send_looks_again_and_never_sends_blindly
 
 
 def test_a_lookup_the_network_refuses_leaves_the_post_unconfirmed_not_resent(mastodon, httpserver):
-    post = make_post(mastodon, "Lost answer")
+    post = PostFactory(integration=mastodon, items=["Lost answer"])
     posted = []
     httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_handler(
         lambda request: posted.append(1) or Response("bad gateway", status=502)
@@ -481,7 +486,7 @@ def test_a_lookup_the_network_refuses_leaves_the_post_unconfirmed_not_resent(mas
 def test_a_network_that_never_answers_clearly_ends_unconfirmed_after_a_few_tries(
     mastodon, httpserver
 ):
-    post = make_post(mastodon, "Into the void")
+    post = PostFactory(integration=mastodon, items=["Into the void"])
     keys = []
     httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_handler(
         lambda request: (
@@ -501,7 +506,7 @@ def test_a_network_that_never_answers_clearly_ends_unconfirmed_after_a_few_tries
 
 def test_earlier_claims_of_a_thread_do_not_use_up_a_later_parts_retries(org, settings):
     settings.PROVIDER_ENDPOINTS = {"telegram": {"api": "http://127.0.0.1:9"}}  # nothing listens
-    channel = Integration.objects.create(
+    channel = ChannelFactory(
         organization=org,
         provider="telegram",
         external_id="-1",
@@ -509,7 +514,7 @@ def test_earlier_claims_of_a_thread_do_not_use_up_a_later_parts_retries(org, set
         credentials={"bot_token": BOT},
         meta={"chat_id": "-1"},
     )
-    post = make_post(channel, "hi")
+    post = PostFactory(integration=channel, items=["hi"])
     # Claimed many times before (earlier parts, waits for rate limits).
     Post.objects.filter(pk=post.pk).update(attempts=7)
     assert run(post).state == State.SCHEDULED  # the first blip of this part: retried
@@ -518,7 +523,7 @@ def test_earlier_claims_of_a_thread_do_not_use_up_a_later_parts_retries(org, set
 def test_a_telegram_group_upgraded_to_a_supergroup_gets_the_post_at_its_new_id(
     telegram, httpserver
 ):
-    post = make_post(telegram, "Hello group")
+    post = PostFactory(integration=telegram, items=["Hello group"])
     chats = []
 
     def send(request):
@@ -539,7 +544,7 @@ def test_a_telegram_group_upgraded_to_a_supergroup_gets_the_post_at_its_new_id(
     assert run(post).state == State.PUBLISHED
     assert chats == ["-1001", "-1009876543210"]
     assert Integration.objects.get(pk=telegram.pk).meta["chat_id"] == "-1009876543210"
-    later = make_post(telegram, "Next one")
+    later = PostFactory(integration=telegram, items=["Next one"])
     assert run(later).state == State.PUBLISHED
     assert chats[-1] == "-1009876543210"  # straight to the new id
 
@@ -551,7 +556,7 @@ def test_a_post_the_network_is_still_making_is_checked_later_never_resubmitted(
     from tests.providers.reddit.conftest import HERE
 
     point(settings, httpserver, "reddit", auth="/a", token="/t", api="/o", media_upload="/s3")
-    channel = Integration.objects.create(
+    channel = ChannelFactory(
         organization=org,
         provider="reddit",
         external_id="1w72",
@@ -559,7 +564,7 @@ def test_a_post_the_network_is_still_making_is_checked_later_never_resubmitted(
         username="postiz_tester",
         credentials={"access_token": "reddit-token"},
     )
-    post = make_post(channel, "caption")
+    post = PostFactory(integration=channel, items=["caption"])
     # An earlier attempt submitted an image post; Reddit had not listed it yet.
     handle = json.dumps({"submissions": [{"sr": "test", "title": "Launch day", "pending": True}]})
     PostItem.objects.filter(post=post).update(
@@ -601,7 +606,7 @@ def test_on_the_batch_path_an_uploaded_file_is_kept_when_the_status_is_refused(
         width=2,
         height=2,
     )
-    post = make_post(mastodon, "With a cat")
+    post = PostFactory(integration=mastodon, items=["With a cat"])
     PostItemMedia.objects.create(item=post.items.get(), media=photo, position=0)
     uploads, statuses = [], []
 

@@ -15,8 +15,7 @@ from posts import events
 from posts.models import Notification, Post, Webhook, WebhookDelivery
 from posts.services import notifications
 from posts.states import State
-from tests.factories import MembershipFactory
-from tests.posts.helpers import make_post
+from tests.factories import ChannelFactory, MembershipFactory, PostFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +49,9 @@ def emit(event, post, message=""):
 def test_a_failed_post_rings_the_bell_of_every_member_and_no_outsider(
     mastodon, owner, editor, viewer, outsider
 ):
-    post = make_post(mastodon, "Spring sale starts today\nSecond line stays out")
+    post = PostFactory(
+        integration=mastodon, items=["Spring sale starts today\nSecond line stays out"]
+    )
     fail(post)
     emit(events.POST_FAILED, post)
 
@@ -71,7 +72,7 @@ def test_failure_email_goes_at_once_to_publishers_who_asked_for_it(
 ):
     editor.notify_failures = False
     editor.save()
-    post = make_post(mastodon, "Launch day")
+    post = PostFactory(integration=mastodon, items=["Launch day"])
     fail(post, "The account is suspended.")
     with django_capture_on_commit_callbacks(execute=True):
         emit(events.POST_FAILED, post)
@@ -88,7 +89,7 @@ def test_failure_email_goes_at_once_to_publishers_who_asked_for_it(
 def test_the_email_job_run_twice_sends_each_failure_once(
     mastodon, owner, django_capture_on_commit_callbacks
 ):
-    post = make_post(mastodon, "Once")
+    post = PostFactory(integration=mastodon, items=["Once"])
     fail(post)
     with django_capture_on_commit_callbacks(execute=True):
         emit(events.POST_UNCONFIRMED, post, "No answer from the server.")
@@ -104,7 +105,7 @@ def test_a_published_post_links_to_the_calendar_and_waits_for_the_digest_of_who_
 ):
     editor.notify_success_digest = True
     editor.save()
-    post = make_post(mastodon, "All good")
+    post = PostFactory(integration=mastodon, items=["All good"])
     with django_capture_on_commit_callbacks(execute=True):
         emit(events.POST_PUBLISHED, post)
 
@@ -143,7 +144,7 @@ def test_webhooks_receive_only_their_events_and_channels(mastodon, telegram, own
     paused = webhook(org, events=["post.failed"])
     paused.is_active = False
     paused.save()
-    post = make_post(mastodon, "hello")
+    post = PostFactory(integration=mastodon, items=["hello"])
     fail(post)
     emit(events.POST_FAILED, post)
 
@@ -170,7 +171,7 @@ def post_error(post):
 
 
 def test_a_post_of_another_organization_tells_no_one(mastodon, owner, outsider):
-    post = make_post(mastodon, "secret")
+    post = PostFactory(integration=mastodon, items=["secret"])
     other_org = outsider.memberships.get().organization
     events.emit(events.POST_FAILED, organization_id=other_org.pk, post_id=post.pk)
     organization_events.dispatch_all()
@@ -183,7 +184,10 @@ def test_a_post_of_another_organization_tells_no_one(mastodon, owner, outsider):
 def test_an_event_that_cannot_be_told_is_logged_and_never_holds_back_the_others(
     mastodon, owner, monkeypatch, caplog
 ):
-    first, second = make_post(mastodon, "first"), make_post(mastodon, "second")
+    first, second = (
+        PostFactory(integration=mastodon, items=["first"]),
+        PostFactory(integration=mastodon, items=["second"]),
+    )
     real = notifications.notifications_record_many
 
     def broken_for_first(*, outcomes):
@@ -201,7 +205,7 @@ def test_an_event_that_cannot_be_told_is_logged_and_never_holds_back_the_others(
 
 
 def test_an_event_is_told_exactly_once_however_often_dispatch_runs(mastodon, owner):
-    post = make_post(mastodon, "once")
+    post = PostFactory(integration=mastodon, items=["once"])
     fail(post)
     emit(events.POST_FAILED, post)
     assert organization_events.dispatch_all() == 0
@@ -211,7 +215,7 @@ def test_an_event_is_told_exactly_once_however_often_dispatch_runs(mastodon, own
 def test_an_event_recorded_in_a_transaction_that_rolls_back_is_never_told(mastodon, owner):
     from django.db import transaction
 
-    post = make_post(mastodon, "rolled back")
+    post = PostFactory(integration=mastodon, items=["rolled back"])
     try:
         with transaction.atomic():
             events.emit(
@@ -232,7 +236,7 @@ def test_emit_for_one_event_with_five_members_and_two_webhooks_makes_few_queries
         MembershipFactory(organization=org, role=role)
     webhook(org)
     webhook(org)
-    post = make_post(mastodon, "measured")
+    post = PostFactory(integration=mastodon, items=["measured"])
     fail(post)
     with django_assert_max_num_queries(1):  # recorded with the change: one INSERT
         events.emit(events.POST_FAILED, organization_id=org.pk, post_id=post.pk)
@@ -250,16 +254,16 @@ def test_a_batch_of_published_posts_is_told_in_a_handful_of_queries(
 ):
     org = mastodon.organization
     other_org = outsider.memberships.get().organization
-    from integrations.models import Integration
-
-    theirs = Integration.objects.create(
+    theirs = ChannelFactory(
         organization=other_org, provider="mastodon", external_id="9", name="Theirs"
     )
     everything = webhook(org, events=["post.published"])
     telegram_only = webhook(org, events=["post.published"], channels=[telegram])
     other_hook = webhook(other_org, events=["post.published"])
-    ours = [make_post(mastodon, f"m{n}") for n in range(10)] + [make_post(telegram, "t")]
-    foreign = [make_post(theirs, "f")]
+    ours = [PostFactory(integration=mastodon, items=[f"m{n}"]) for n in range(10)] + [
+        PostFactory(integration=telegram, items=["t"])
+    ]
+    foreign = [PostFactory(integration=theirs, items=["f"])]
     Post.objects.update(state=State.PUBLISHED)
 
     with django_assert_max_num_queries(2):  # read the posts' tenants, one INSERT

@@ -25,7 +25,7 @@ from posts.services.groups import (
     post_validate,
 )
 from posts.states import State
-from tests.factories import OrganizationFactory
+from tests.factories import ChannelFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -33,15 +33,11 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def channel(org, provider="mastodon", name=None, **fields):
-    count = Integration.objects.count()
-    return Integration.objects.create(
-        organization=org,
-        provider=provider,
-        external_id=f"{provider}-{count}",
-        name=name or f"Acme on {provider}",
-        credentials={"access_token": "t"},
-        meta={"instance": "https://social.example"} if provider == "mastodon" else {},
-        **fields,
+    """``ChannelFactory`` with a name saying its network (tests/api and tests/browser
+    import it too)."""
+    fields.setdefault("credentials", {"access_token": "t"})
+    return ChannelFactory(
+        organization=org, provider=provider, name=name or f"Acme on {provider}", **fields
     )
 
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from posts.models import Comment, PostGroup, PostSet, Signature, Tag
 from posts.services import library
-from tests.factories import OrganizationFactory
+from tests.factories import OrganizationFactory, PostGroupFactory
 from tests.posts.test_groups import channel
 
 pytestmark = pytest.mark.django_db
@@ -185,7 +185,7 @@ def test_a_viewer_cannot_manage_tags_signatures_or_sets(org, viewer, client_for)
 
 # -- Comments ---------------------------------------------------------------------------
 def test_a_comment_can_be_deleted_by_its_author_only(org, editor, admin):
-    group = PostGroup.objects.create(organization=org)
+    group = PostGroupFactory(organization=org)
     comment = library.comment_add(group=group, author=editor, body="Typo in line 2")
     with pytest.raises(ValidationError):
         library.comment_delete(comment=comment, actor=admin)
@@ -194,7 +194,7 @@ def test_a_comment_can_be_deleted_by_its_author_only(org, editor, admin):
 
 
 def test_an_outsider_cannot_comment_on_a_group(org, editor, outsider, client_for):
-    group = PostGroup.objects.create(organization=org)
+    group = PostGroupFactory(organization=org)
     response = client_for(outsider).post(url(org, "comment_add", group.pk), {"body": "hi"})
     assert response.status_code == 404
     assert not Comment.objects.exists()

@@ -38,6 +38,7 @@ from posts.services.groups import (
     post_group_update,
 )
 from posts.states import State
+from tests.factories import ChannelFactory
 from tests.posts.e2e.fakes import FakeNetwork, answer, as_response, recorded
 from tests.posts.e2e.networks import (
     BOT_MESSAGES,
@@ -821,7 +822,7 @@ def test_a_channel_that_needs_reconnecting_fails_its_post_without_calling_the_ne
 
 def test_a_post_pointing_at_another_organizations_channel_is_never_sent(ctx, owner, outsider):
     post = write(owner, telegram_channel(ctx), ["Hello"])
-    theirs = Integration.objects.create(
+    theirs = ChannelFactory(
         organization=outsider.memberships.get().organization,
         provider="telegram",
         external_id="-1009999",

@@ -21,7 +21,8 @@ from werkzeug import Response
 
 from posts.models import Post
 from posts.states import State
-from tests.posts.helpers import make_post, status
+from tests.factories import PostFactory
+from tests.posts.helpers import status
 
 
 def _children(pid: int) -> list[int]:
@@ -143,7 +144,7 @@ def test_the_publisher_publishes_starts_a_killed_loop_again_and_stops_within_3_s
     def published(post):
         return lambda: Post.objects.get(pk=post.pk).state == State.PUBLISHED
 
-    first = make_post(mastodon, "first")
+    first = PostFactory(integration=mastodon, items=["first"])
     _wait_for(published(first), 20, f"the first post published\n{publisher.log}")
 
     os.kill(loops[0], signal.SIGKILL)
@@ -153,7 +154,7 @@ def test_the_publisher_publishes_starts_a_killed_loop_again_and_stops_within_3_s
         f"the killed loop started again\n{publisher.log}",
     )
     assert "exited (rc=-9); restarting" in publisher.log
-    second = make_post(mastodon, "second")
+    second = PostFactory(integration=mastodon, items=["second"])
     _wait_for(published(second), 10, f"the second post published\n{publisher.log}")
     assert len(keys) == 2
 

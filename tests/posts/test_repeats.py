@@ -8,7 +8,7 @@ import pytest
 from posts.models import Post, PostGroup, PostItemMedia
 from posts.repeats import next_occurrence, repeats_create_due
 from posts.states import State, transition
-from tests.posts.helpers import make_post
+from tests.factories import PostFactory
 
 BERLIN = "Europe/Berlin"
 NEW_YORK = "America/New_York"
@@ -89,7 +89,11 @@ def test_after_downtime_the_next_occurrence_is_in_the_future_not_a_backlog():
 
 
 def _series(channel, due, every=1, unit="day", zone=BERLIN, until=None):
-    post = make_post(channel, "Good morning", "the thread goes on", delays=(0, 5), due=due)
+    post = PostFactory(
+        integration=channel,
+        items=["Good morning", {"content": "the thread goes on", "delay_minutes": 5}],
+        publish_at=due,
+    )
     PostGroup.objects.filter(pk=post.group_id).update(
         repeat_every=every, repeat_unit=unit, timezone=zone, repeat_until=until
     )

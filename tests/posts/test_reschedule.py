@@ -9,6 +9,7 @@ from organizations.models import AuditEvent, Organization
 from posts.models import Post
 from posts.services.reschedule import post_reschedule
 from posts.states import State
+from tests.factories import PostFactory
 from tests.posts.test_calendar_fixtures import channel, post_at, utc
 
 pytestmark = pytest.mark.django_db
@@ -40,12 +41,8 @@ def test_moving_a_post_stores_the_local_time_as_utc_and_is_audited(
     org, new_yorker, acme, client_for
 ):
     post = post_at(acme, utc(NEXT_YEAR, 6, 1, 12, 0))
-    sibling = Post.objects.create(
-        organization=org,
-        group=post.group,
-        integration=channel(org, name="Other"),
-        state=State.SCHEDULED,
-        publish_at=post.publish_at,
+    sibling = PostFactory(
+        group=post.group, integration=channel(org, name="Other"), publish_at=post.publish_at
     )
 
     response = move(client_for(new_yorker), org, post, f"{NEXT_YEAR}-06-02", "09:30")

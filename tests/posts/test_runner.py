@@ -15,7 +15,8 @@ from postiz.models import WorkerHeartbeat
 from posts import engine, events, runner
 from posts.models import Post, PostItem
 from posts.states import State
-from tests.posts.helpers import make_post, status
+from tests.factories import PostFactory
+from tests.posts.helpers import status
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,8 +39,10 @@ def _fake_mastodon(httpserver, delay=0.0):
 
 def test_the_loop_publishes_due_posts_and_one_that_falls_due_while_it_runs(mastodon, httpserver):
     keys = _fake_mastodon(httpserver, delay=0.05)
-    due = [make_post(mastodon, f"post {n}") for n in range(8)]
-    soon = make_post(mastodon, "soon", due=timezone.now() + timedelta(seconds=1))
+    due = [PostFactory(integration=mastodon, items=[f"post {n}"]) for n in range(8)]
+    soon = PostFactory(
+        integration=mastodon, items=["soon"], publish_at=timezone.now() + timedelta(seconds=1)
+    )
 
     handled = runner.run(seconds=3, workers=4)
 
@@ -53,7 +56,7 @@ def test_the_loop_publishes_due_posts_and_one_that_falls_due_while_it_runs(masto
 
 def test_two_loops_at_once_never_publish_a_post_twice(mastodon, httpserver):
     keys = _fake_mastodon(httpserver, delay=0.02)
-    posts = [make_post(mastodon, f"post {n}") for n in range(30)]
+    posts = [PostFactory(integration=mastodon, items=[f"post {n}"]) for n in range(30)]
     loops = [
         threading.Thread(target=runner.run, kwargs={"seconds": 3, "workers": 4}) for _ in range(2)
     ]
@@ -81,7 +84,7 @@ def test_a_channels_posts_go_out_one_at_a_time(mastodon, httpserver):
 
     httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_handler(statuses)
     for n in range(6):
-        make_post(mastodon, f"post {n}")
+        PostFactory(integration=mastodon, items=[f"post {n}"])
     runner.run(seconds=2, workers=6)
     assert max(peak) == 1
 
@@ -114,7 +117,7 @@ def test_every_item_is_marked_started_before_its_request_reaches_the_network(mas
         return Response(json.dumps(status(key)), content_type="application/json")
 
     httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_handler(statuses)
-    posts = [make_post(mastodon, f"post {n}") for n in range(6)]
+    posts = [PostFactory(integration=mastodon, items=[f"post {n}"]) for n in range(6)]
     runner.run(seconds=2, workers=3)
     assert {Post.objects.get(pk=p.pk).state for p in posts} == {State.PUBLISHED}
     assert unmarked == []
@@ -138,7 +141,7 @@ def test_a_post_still_waiting_for_its_channels_turn_is_not_marked_started(mastod
 
     httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_handler(statuses)
     for n in range(4):  # one channel: one at a time
-        make_post(mastodon, f"post {n}")
+        PostFactory(integration=mastodon, items=[f"post {n}"])
     runner.run(seconds=2, workers=4)
     gate.set()
     assert marked_while_first_was_sending == [1]
@@ -157,7 +160,7 @@ def _told(monkeypatch) -> list[int]:
 def test_events_wait_behind_a_burst_but_no_longer_than_the_limit(mastodon, monkeypatch):
     told = _told(monkeypatch)
     monkeypatch.setattr(runner, "ANNOUNCE_DELAY", 0.6)
-    posts = [make_post(mastodon, f"post {n}") for n in range(2)]
+    posts = [PostFactory(integration=mastodon, items=[f"post {n}"]) for n in range(2)]
     burst = threading.Event()
     burst.set()
     announcer = runner.Announcer(busy=burst.is_set)
@@ -182,7 +185,7 @@ def test_a_loop_records_every_event_with_its_post_and_tells_it_before_it_ends(
 ):
     told = _told(monkeypatch)
     _fake_mastodon(httpserver)
-    posts = [make_post(mastodon, f"post {n}") for n in range(5)]
+    posts = [PostFactory(integration=mastodon, items=[f"post {n}"]) for n in range(5)]
     runner.run(seconds=1, workers=2)
     assert sorted(told) == sorted(p.pk for p in posts)
     assert not Event.objects.filter(dispatched_at=None).exists()
@@ -216,7 +219,10 @@ def test_a_stopped_loop_lets_its_send_return_and_hands_back_what_it_had_not_sent
     settings.POSTIZ_PUBLISHER_STOP_GRACE = 5
     release = threading.Event()
     arrived, keys = _held_network(httpserver, release)
-    first, second = make_post(mastodon, "first"), make_post(mastodon, "second")
+    first, second = (
+        PostFactory(integration=mastodon, items=["first"]),
+        PostFactory(integration=mastodon, items=["second"]),
+    )
     # One thread: the second post is claimed (prefetched) but waits for the first.
     stop, loop = _run_until_stopped(workers=1)
     assert arrived.wait(10)
@@ -238,7 +244,7 @@ def test_a_stopped_loop_does_not_wait_past_the_grace_and_its_post_is_handed_back
     settings.POSTIZ_PUBLISHER_STOP_GRACE = 0.3
     release = threading.Event()
     arrived, _ = _held_network(httpserver, release)
-    post = make_post(mastodon, "slow")
+    post = PostFactory(integration=mastodon, items=["slow"])
     stop, loop = _run_until_stopped(workers=2)
     try:
         assert arrived.wait(10)

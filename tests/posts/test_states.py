@@ -7,32 +7,22 @@ import pytest
 from django.db import IntegrityError, connection
 from django.utils import timezone
 
-from integrations.models import Integration
-from posts.models import Post, PostGroup, PostItem
+from posts.models import Post
 from posts.states import ALLOWED_FROM, EDITABLE, State, transition
+from tests.factories import ChannelFactory, PostFactory, PostGroupFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def channel(org):
-    return Integration.objects.create(
-        organization=org, provider="mastodon", external_id="1", name="Acme on Mastodon"
-    )
+    return ChannelFactory(organization=org, name="Acme on Mastodon")
 
 
-@pytest.fixture
-def make_post(org, channel):
-    def make(state=State.SCHEDULED, **kwargs):
-        group = PostGroup.objects.create(organization=org)
-        kwargs.setdefault("publish_at", timezone.now() + timedelta(hours=1))
-        post = Post.objects.create(
-            organization=org, group=group, integration=channel, state=state, **kwargs
-        )
-        PostItem.objects.create(post=post, position=0, content="Hello")
-        return post
-
-    return make
+def _post(channel, state=State.SCHEDULED):
+    """A post of ``channel`` in ``state``, due in an hour (not yet for the engine)."""
+    later = timezone.now() + timedelta(hours=1)
+    return PostFactory(integration=channel, state=state, publish_at=later, items=["Hello"])
 
 
 def _one(post):
@@ -43,8 +33,8 @@ def _one(post):
     ("source", "target"),
     [(s, t) for t, sources in ALLOWED_FROM.items() for s in sources],
 )
-def test_every_written_transition_is_allowed(make_post, source, target):
-    post = make_post(state=source)
+def test_every_written_transition_is_allowed(channel, source, target):
+    post = _post(channel, source)
     assert transition(_one(post), target) == 1
     assert Post.objects.get(pk=post.pk).state == target
 
@@ -53,14 +43,14 @@ def test_every_written_transition_is_allowed(make_post, source, target):
     ("source", "target"),
     [(s, t) for t in State.values for s in State.values if s not in ALLOWED_FROM[t]],
 )
-def test_every_other_transition_is_refused_and_changes_nothing(make_post, source, target):
-    post = make_post(state=source)
+def test_every_other_transition_is_refused_and_changes_nothing(channel, source, target):
+    post = _post(channel, source)
     assert transition(_one(post), target) == 0
     assert Post.objects.get(pk=post.pk).state == source
 
 
-def test_a_published_post_can_never_be_scheduled_again(make_post):
-    post = make_post(state=State.PUBLISHED)
+def test_a_published_post_can_never_be_scheduled_again(channel):
+    post = _post(channel, State.PUBLISHED)
     assert transition(_one(post), State.SCHEDULED) == 0
 
 
@@ -69,14 +59,14 @@ def test_a_post_being_published_cannot_be_edited():
 
 
 def test_a_scheduled_post_must_have_a_time(org, channel):
-    group = PostGroup.objects.create(organization=org)
+    group = PostGroupFactory(organization=org)
     with pytest.raises(IntegrityError):
         Post.objects.create(organization=org, group=group, integration=channel, state="scheduled")
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_claiming_the_same_post_at_once_cannot_both_win(make_post):
-    post = make_post()
+def test_two_workers_claiming_the_same_post_at_once_cannot_both_win(channel):
+    post = _post(channel)
     barrier = threading.Barrier(2)
     results = []
 
@@ -95,10 +85,10 @@ def test_two_workers_claiming_the_same_post_at_once_cannot_both_win(make_post):
     assert sorted(results) == [0, 1]
 
 
-def test_deleting_a_channel_cancels_what_has_not_gone_out(make_post, channel, owner, client_for):
-    waiting = [make_post(), make_post(state=State.DRAFT), make_post(state=State.FAILED)]
-    sent = make_post(state=State.PUBLISHED)
-    in_flight = make_post(state=State.PUBLISHING)
+def test_deleting_a_channel_cancels_what_has_not_gone_out(channel, owner, client_for):
+    waiting = [_post(channel), _post(channel, State.DRAFT), _post(channel, State.FAILED)]
+    sent = _post(channel, State.PUBLISHED)
+    in_flight = _post(channel, State.PUBLISHING)
 
     confirm = client_for(owner).get(f"/o/acme/channels/{channel.pk}/delete/")
     assert b"3 scheduled posts to this channel will be cancelled" in confirm.content

@@ -14,7 +14,7 @@ from posts import engine
 from posts.models import Post
 from posts.states import State
 from posts.sweep import MISSED_MESSAGE, sweep, sweep_missed
-from tests.posts.helpers import make_post
+from tests.factories import PostFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +25,8 @@ def ago(minutes):
 
 def test_a_post_overdue_past_the_grace_window_becomes_missed_and_is_not_claimed(mastodon, settings):
     settings.POSTIZ_MISSED_GRACE_MINUTES = 60
-    late = make_post(mastodon, "Breakfast special", due=ago(61))
-    on_time = make_post(mastodon, "Lunch", due=ago(59))
+    late = PostFactory(integration=mastodon, items=["Breakfast special"], publish_at=ago(61))
+    on_time = PostFactory(integration=mastodon, items=["Lunch"], publish_at=ago(59))
 
     assert sweep_missed() == 1
     late.refresh_from_db()
@@ -36,7 +36,7 @@ def test_a_post_overdue_past_the_grace_window_becomes_missed_and_is_not_claimed(
 
 
 def test_a_missed_post_can_be_scheduled_again_by_a_person(mastodon):
-    post = make_post(mastodon, "Breakfast special", due=ago(120))
+    post = PostFactory(integration=mastodon, items=["Breakfast special"], publish_at=ago(120))
     sweep_missed()
     from posts.states import transition
 
@@ -45,7 +45,7 @@ def test_a_missed_post_can_be_scheduled_again_by_a_person(mastodon):
 
 
 def test_posts_of_a_disabled_channel_are_held_not_missed(mastodon):
-    post = make_post(mastodon, "Held", due=ago(500))
+    post = PostFactory(integration=mastodon, items=["Held"], publish_at=ago(500))
     Integration.objects.filter(pk=mastodon.pk).update(status=Integration.Status.DISABLED)
     assert sweep_missed() == 0
     post.refresh_from_db()
@@ -57,14 +57,14 @@ def test_the_sweep_tells_the_organization(mastodon, monkeypatch):
     monkeypatch.setattr(
         "posts.events.emit", lambda event, **kwargs: told.append((event, kwargs["post_id"]))
     )
-    post = make_post(mastodon, "Breakfast special", due=ago(90))
+    post = PostFactory(integration=mastodon, items=["Breakfast special"], publish_at=ago(90))
     assert sweep()["missed"] == 1
     assert told == [("post.missed", post.pk)]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_sweep_hands_back_posts_of_a_worker_that_died(mastodon):
-    post = make_post(mastodon, "Held by a dead worker", due=ago(1))
+    post = PostFactory(integration=mastodon, items=["Held by a dead worker"], publish_at=ago(1))
 
     def dying_worker():
         try:
@@ -87,10 +87,10 @@ def test_health_is_503_while_a_post_is_late_and_ok_once_it_is_out(client, mastod
     settings.POSTIZ_LATE_POST_MINUTES = 5
     heartbeat()
     WorkerHeartbeat.beat("publisher")
-    make_post(mastodon, "on time", due=ago(2))
+    PostFactory(integration=mastodon, items=["on time"], publish_at=ago(2))
     assert client.get("/health").status_code == 200
 
-    late = make_post(mastodon, "late", due=ago(7))
+    late = PostFactory(integration=mastodon, items=["late"], publish_at=ago(7))
     response = client.get("/health")
     assert response.status_code == 503
     body = response.json()
@@ -104,6 +104,6 @@ def test_health_is_503_while_a_post_is_late_and_ok_once_it_is_out(client, mastod
 
 def test_health_does_not_count_held_posts_as_late(client, mastodon):
     heartbeat()
-    make_post(mastodon, "held", due=ago(30))
+    PostFactory(integration=mastodon, items=["held"], publish_at=ago(30))
     Integration.objects.filter(pk=mastodon.pk).update(status=Integration.Status.DISABLED)
     assert client.get("/health").json()["publishing"] == {"ok": True, "late_posts": 0}

@@ -21,8 +21,8 @@ from posts import engine, events
 from posts.models import Post, Webhook, WebhookDelivery
 from posts.services import webhooks as services
 from posts.states import State
-from tests.factories import MembershipFactory
-from tests.posts.helpers import make_post, status
+from tests.factories import MembershipFactory, PostFactory
+from tests.posts.helpers import status
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +84,7 @@ def test_a_delivery_is_a_signed_json_post_the_receiver_can_verify(
 
     httpserver.expect_request("/hook", method="POST").respond_with_handler(receiver)
     hook = make_hook(mastodon.organization, httpserver.url_for("/hook"))
-    post = make_post(mastodon, "Summer is here")
+    post = PostFactory(integration=mastodon, items=["Summer is here"])
     fail(post)
     with django_capture_on_commit_callbacks(execute=True):
         emit_failed(post)
@@ -119,7 +119,7 @@ def test_a_receiver_error_is_retried_with_backoff_and_the_same_event_id(mastodon
 
     httpserver.expect_request("/hook", method="POST").respond_with_handler(receiver)
     make_hook(mastodon.organization, httpserver.url_for("/hook"))
-    post = make_post(mastodon, "x")
+    post = PostFactory(integration=mastodon, items=["x"])
     fail(post)
     emit_failed(post)
     delivery = WebhookDelivery.objects.get()
@@ -148,7 +148,7 @@ def test_a_receiver_error_is_retried_with_backoff_and_the_same_event_id(mastodon
 def test_a_delivery_fails_after_its_last_attempt(mastodon, httpserver):
     httpserver.expect_request("/hook", method="POST").respond_with_data("nope", status=500)
     hook = make_hook(mastodon.organization, httpserver.url_for("/hook"))
-    post = make_post(mastodon, "x")
+    post = PostFactory(integration=mastodon, items=["x"])
     fail(post)
     emit_failed(post)
     delivery = WebhookDelivery.objects.get(webhook=hook)
@@ -168,7 +168,7 @@ def test_redirects_are_not_followed(mastodon, httpserver):
         "", status=302, headers={"Location": "http://169.254.169.254/latest/meta-data/"}
     )
     make_hook(mastodon.organization, httpserver.url_for("/hook"))
-    post = make_post(mastodon, "x")
+    post = PostFactory(integration=mastodon, items=["x"])
     fail(post)
     emit_failed(post)
     delivery = WebhookDelivery.objects.get()
@@ -180,7 +180,7 @@ def test_redirects_are_not_followed(mastodon, httpserver):
 
 def test_an_unreachable_receiver_is_recorded_and_retried(mastodon):
     make_hook(mastodon.organization, "http://127.0.0.1:9/hook")  # nothing listens
-    post = make_post(mastodon, "x")
+    post = PostFactory(integration=mastodon, items=["x"])
     fail(post)
     emit_failed(post)
     delivery = WebhookDelivery.objects.get()
@@ -193,7 +193,7 @@ def test_an_unreachable_receiver_is_recorded_and_retried(mastodon):
 def test_a_claimed_delivery_is_not_sent_twice(mastodon, httpserver):
     httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
     make_hook(mastodon.organization, httpserver.url_for("/hook"))
-    post = make_post(mastodon, "x")
+    post = PostFactory(integration=mastodon, items=["x"])
     fail(post)
     emit_failed(post)
     delivery = WebhookDelivery.objects.get()
@@ -232,7 +232,7 @@ def test_the_engine_publishing_a_post_tells_the_webhook(
 
     httpserver.expect_request("/hook", method="POST").respond_with_handler(receiver)
     make_hook(mastodon.organization, httpserver.url_for("/hook"), events=["post.published"])
-    post = make_post(mastodon, "Hello from the engine")
+    post = PostFactory(integration=mastodon, items=["Hello from the engine"])
     assert engine.claim_due() == [post.pk]
     with django_capture_on_commit_callbacks(execute=True):
         assert engine.publish_post(post.pk).state == State.PUBLISHED
@@ -290,7 +290,7 @@ def test_plain_http_is_refused_in_production(org, settings):
 @pytest.mark.parametrize("url", PRIVATE)
 def test_a_private_address_is_refused_when_sending(mastodon, settings, httpserver, url):
     hook = make_hook(mastodon.organization, url)
-    post = make_post(mastodon, "x")
+    post = PostFactory(integration=mastodon, items=["x"])
     fail(post)
     emit_failed(post)
     settings.POSTIZ_ALLOW_PRIVATE_URLS = False
@@ -544,7 +544,9 @@ def test_deleting_a_scheduled_post_tells_the_webhook_but_not_the_bell(
     from posts.services.groups import post_group_delete
 
     hook = make_hook(mastodon.organization, httpserver.url_for("/hook"), events=["post.deleted"])
-    post = make_post(mastodon, "Never mind", due=timezone.now() + timedelta(days=1))
+    post = PostFactory(
+        integration=mastodon, items=["Never mind"], publish_at=timezone.now() + timedelta(days=1)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         post_group_delete(group=post.group, actor=owner)
 
@@ -563,7 +565,9 @@ def test_cancelling_one_post_through_the_api_is_a_deletion_too(
 
     hook = make_hook(mastodon.organization, httpserver.url_for("/hook"), events=["post.deleted"])
     published_hook = make_hook(mastodon.organization, httpserver.url_for("/other"))
-    post = make_post(mastodon, "Not this one", due=timezone.now() + timedelta(days=1))
+    post = PostFactory(
+        integration=mastodon, items=["Not this one"], publish_at=timezone.now() + timedelta(days=1)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         post_cancel(post=post, actor=owner)
     assert WebhookDelivery.objects.get(webhook=hook).payload["data"]["post"] == str(post.public_id)
@@ -584,7 +588,7 @@ def test_a_webhook_whose_receiver_stays_down_is_turned_off_and_the_team_told(
     settings.POSTIZ_WEBHOOK_DISABLE_AFTER = 2
     httpserver.expect_request("/hook", method="POST").respond_with_data("down", status=503)
     hook = make_hook(mastodon.organization, httpserver.url_for("/hook"))
-    post = make_post(mastodon, "x")
+    post = PostFactory(integration=mastodon, items=["x"])
     fail(post)
 
     emit_failed(post)
@@ -616,7 +620,7 @@ def test_a_success_in_between_keeps_the_webhook_on(mastodon, httpserver, setting
         lambda request: Response("", status=next(answers))
     )
     hook = make_hook(mastodon.organization, httpserver.url_for("/hook"))
-    post = make_post(mastodon, "x")
+    post = PostFactory(integration=mastodon, items=["x"])
     fail(post)
     for _ in range(3):
         emit_failed(post)
@@ -647,8 +651,10 @@ def test_deleting_a_channel_tells_the_webhook_about_each_post_it_stopped(
     from integrations.services import integration_delete
 
     hook = make_hook(mastodon.organization, httpserver.url_for("/hook"), events=["post.deleted"])
-    waiting = make_post(mastodon, "Tomorrow", due=timezone.now() + timedelta(days=1))
-    out = make_post(mastodon, "Already out", state=State.PUBLISHED)
+    waiting = PostFactory(
+        integration=mastodon, items=["Tomorrow"], publish_at=timezone.now() + timedelta(days=1)
+    )
+    out = PostFactory(integration=mastodon, items=["Already out"], state=State.PUBLISHED)
     with django_capture_on_commit_callbacks(execute=True):
         integration_delete(integration=mastodon, actor=owner)
 
@@ -766,7 +772,7 @@ def test_many_deliveries_of_one_change_start_one_sending_job(
     monkeypatch.setattr("django_q.tasks.async_task", lambda name, *a, **k: started.append(name))
     for n in range(3):
         make_hook(mastodon.organization, httpserver.url_for(f"/hook{n}"))
-    post = make_post(mastodon, "x")
+    post = PostFactory(integration=mastodon, items=["x"])
     fail(post)
     with django_capture_on_commit_callbacks(execute=True):
         events.emit(events.POST_FAILED, organization_id=post.organization_id, post_id=post.pk)

@@ -1,20 +1,41 @@
-"""The provider base class: declaration, connecting, publishing, validation, and the
-HTTP request/classification machinery every network shares."""
+"""``Provider``: what one network is (its declaration) and the contract the rest of the
+project calls, over parts it composes rather than inherits. The recipe for a new network
+is in the package's docstring (``integrations.providers.base``).
+
+The shared parts it composes:
+
+- ``self.transport`` (``base.transport.Transport``): the requests session, timeouts,
+  the SSRF guard for person-given addresses, redacted logging and the commit checkpoint;
+  ``self.request`` sends through it and the answer is classified by ``classify_response``;
+- ``base.classify``: the table reader and the generic mapping by status;
+- ``base.auth``: OAuth 2.0 flows, token and scope checks, credential-form helpers;
+- ``base.validation``: the text-limit, media-rules and settings validator;
+- ``base.polling``, ``base.tools`` (look-up tools as data), ``base.redaction``.
+
+Hooks a network may override, and why: ``classify_response`` only for what a table
+cannot say (Reddit's media bucket speaks S3 XML, a Telegram group that moved raises its
+own error type); ``count_text``, ``limit_for`` and ``media_rules_for`` when the
+channel's server sets them; ``validate``/``validate_item``/``validate_media`` to add a
+network's own checks to the shared ones.
+
+A provider is stateless apart from its HTTP session: it receives what it needs (a
+``Channel`` with decrypted credentials, a ``PublishRequest``) and returns plain data
+(``Grant``, ``Account``, ``PublishResult``) or raises ``ProviderError``. The services in
+``integrations.services`` persist what it returns; providers never touch the database.
+"""
 
 from __future__ import annotations
 
-import functools
-import logging
 import re
-import time
-from collections.abc import Callable
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
 
 from integrations import text as text_counters
+from integrations.providers.base import auth, validation
+from integrations.providers.base.auth import OAuth2
+from integrations.providers.base.classify import ErrorTable, classify, read_json
 from integrations.providers.base.data import (
     Account,
     Channel,
@@ -31,28 +52,20 @@ from integrations.providers.base.data import (
     SettingField,
 )
 from integrations.providers.base.errors import ErrorKind, Phase, ProviderError
-from integrations.providers.base.http import (
-    TIMEOUT,
-    UPLOAD_TIMEOUT,
-    USER_AGENT,
-    _connection_dropped_after_send,
-    json_object,
-    retry_after_seconds,
-)
+from integrations.providers.base.polling import poll
 from integrations.providers.base.redaction import _redaction
 from integrations.providers.base.tools import Tool
-from postiz.ssrf import UnsafeURL, check_url, guarded_session
-
-logger = logging.getLogger("postiz.providers")
+from integrations.providers.base.transport import Transport
 
 
-# -- The provider base class ---------------------------------------------------------------
 class Provider:
+    # -- declaration ----------------------------------------------------------------------
     identifier: ClassVar[str]
     display_name: ClassVar[str]
-    auth_kind: ClassVar[
-        str
-    ]  # oauth2, oauth2+pkce, app-password, bot-token, webhook, credentials-form
+    # The network's name where display_name names a variant ("LinkedIn Page").
+    network_name: ClassVar[str] = ""
+    # oauth2, oauth2+pkce, app-password, bot-token, webhook, credentials-form
+    auth_kind: ClassVar[str]
     custom_instance: ClassVar[bool] = False  # the user supplies a server URL
     account_selection: ClassVar[str] = "none"  # none, pages, channels, chats…
     reply_mode: ClassVar[str] = "thread"  # thread, comment, none
@@ -68,6 +81,8 @@ class Provider:
     refresh_ahead: ClassVar[int] = 0  # seconds before expiry to refresh; 0 = never expires
     max_concurrency: ClassVar[int] = 2
     scopes: ClassVar[tuple[str, ...]] = ()
+    # The authorization-code flow, for networks that sign in through OAuth 2.0.
+    oauth: ClassVar[OAuth2 | None] = None
     # Names in settings.PROVIDER_SETTINGS this provider needs (OAuth client id/secret).
     required_settings: ClassVar[tuple[str, ...]] = ()
     endpoints: ClassVar[dict[str, str]] = {}
@@ -75,9 +90,8 @@ class Provider:
     preference_fields: ClassVar[tuple[SettingField, ...]] = ()
     # Secrets that must never reach a log line (beyond Authorization headers).
     redact_patterns: ClassVar[tuple[str, ...]] = ()
-    # The network's name where display_name names a variant ("LinkedIn Page"); defaults
-    # to display_name.
-    network_name: ClassVar[str] = ""
+    # What the network's errors mean (base.classify); the default reads the status only.
+    errors: ClassVar[ErrorTable] = ErrorTable()
     # What can be looked up on the network with a channel's credentials (base.tools).
     tools: ClassVar[tuple[Tool, ...]] = ()
 
@@ -90,19 +104,23 @@ class Provider:
                 raise TypeError(f"{cls.__name__} declares tool {tool.name} without a method")
 
     def __init__(self):
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = USER_AGENT
-        self._person_session: requests.Session | None = None
-        # The request ``send`` is publishing (one provider instance per thread).
-        self._sending: PublishRequest | None = None
-        # (connect, read) seconds; tests shorten them to provoke timeouts.
-        self.timeout = TIMEOUT
-        self.upload_timeout = UPLOAD_TIMEOUT
+        self.transport = Transport(
+            identifier=self.identifier,
+            name=self.display_name,
+            endpoints=self.endpoints,
+            classify=self.classify_response,
+            redact=self.redact,
+        )
 
     # -- declaration helpers ------------------------------------------------------------
     @property
     def family(self) -> str:
         return self.identifier.split("-", 1)[0]
+
+    @property
+    def network_label(self) -> str:
+        """The network's name, without the variant ("LinkedIn" for LinkedIn Page)."""
+        return self.network_name or self.display_name
 
     @classmethod
     def setting(cls, name: str) -> str:
@@ -166,12 +184,21 @@ class Provider:
         code_challenge: str = "",
         instance: dict | None = None,
     ) -> str:
-        raise NotImplementedError(f"{self.identifier} does not connect through OAuth")
+        return self._oauth().authorization_url(
+            self, state=state, redirect_uri=redirect_uri, code_challenge=code_challenge
+        )
 
     def exchange_code(
         self, *, code: str, redirect_uri: str, code_verifier: str = "", instance: dict | None = None
     ) -> Grant:
-        raise NotImplementedError(f"{self.identifier} does not connect through OAuth")
+        return self._oauth().exchange(
+            self, code=code, redirect_uri=redirect_uri, code_verifier=code_verifier
+        )
+
+    def _oauth(self) -> OAuth2:
+        if self.oauth is None:
+            raise NotImplementedError(f"{self.identifier} does not connect through OAuth")
+        return self.oauth
 
     def check_instance(self, instance_url: str) -> str:
         """Custom-instance networks: confirm the URL is such a server; returns its origin.
@@ -198,6 +225,8 @@ class Provider:
 
     def refresh(self, channel: Channel) -> Grant:
         """Renew the credentials; networks that rotate refresh tokens return the new one."""
+        if self.oauth is not None:
+            return self.oauth.refresh(self, channel)
         raise ProviderError(
             ErrorKind.AUTH_REVOKED, f"{self.display_name} needs you to reconnect this channel."
         )
@@ -215,35 +244,24 @@ class Provider:
         return bool(channel.credentials.get("refresh_token"))
 
     def credential_values(self, channel: Channel) -> dict[str, str]:
-        """The connect form's fields as this channel was connected with, by field name,
-        secrets included (for reuse on the server when a reconnect leaves them empty;
-        never rendered). Read from the stored credentials and facts of the same name."""
-        values = {}
-        for spec in self.credential_fields():
-            value = channel.credentials.get(spec.name) or channel.meta.get(spec.name)
-            if isinstance(value, list | tuple):
-                value = "\n".join(str(v) for v in value)
-            if isinstance(value, str) and value:
-                values[spec.name] = value
-        return values
+        """The connect form's fields as this channel was connected with (``auth.form_values``)."""
+        return auth.form_values(self.credential_fields(), channel)
 
     def keeps_secrets_when_changed(self, changed: set[str]) -> bool:
         """Whether a reconnect may reuse the stored secrets although the non-secret fields
-        ``changed`` differ from the stored ones. A secret is sent to the servers the form
-        names, so by default it is reused only while every server address stays the
-        same: otherwise whoever may reconnect could send it to a server of their own."""
-        addresses = {spec.name for spec in self.credential_fields() if spec.type == "url"}
-        return not (changed & addresses)
+        ``changed`` differ: by default only while every server address stays the same
+        (``auth.secrets_reusable``)."""
+        return auth.secrets_reusable(self.credential_fields(), changed)
 
     # -- publishing ---------------------------------------------------------------------
     def send(self, channel: Channel, request: PublishRequest) -> PublishResult:
         """The engine's way in: ``publish``, with every COMMIT-phase request preceded by
         ``request.before_commit()`` (what the network may keep is saved before it can)."""
-        self._sending = request
+        self.transport.checkpoint = request.before_commit
         try:
             return self.publish(channel, request)
         finally:
-            self._sending = None
+            self.transport.checkpoint = None
 
     def publish(self, channel: Channel, request: PublishRequest) -> PublishResult:
         raise NotImplementedError
@@ -267,7 +285,7 @@ class Provider:
         out without an id; [] for a network that cannot list them."""
         return []
 
-    # -- validation ---------------------------------------------------------------------
+    # -- validation (base.validation) ---------------------------------------------------
     def count_text(self, text: str, channel: Channel | None = None) -> int:
         return text_counters.count(text, self.text_counter)
 
@@ -286,147 +304,26 @@ class Provider:
         return issues
 
     def validate_item(self, index: int, item: DraftItem, channel: Channel | None) -> list[Issue]:
-        issues: list[Issue] = []
-        limit = self.limit_for(channel)
-        if not item.text.strip() and not item.media:
-            issues.append(Issue("text_required", "Write something to post.", item=index))
-        if limit is not None:
-            length = self.count_text(item.text, channel)
-            if length > limit:
-                issues.append(
-                    Issue(
-                        "text_too_long",
-                        f"{self.display_name} allows {limit} characters; this has {length}.",
-                        item=index,
-                        limit=limit,
-                        actual=length,
-                    )
-                )
-        issues += self.validate_media(index, item.media, self.media_rules_for(channel))
-        return issues
+        issues = validation.check_text(
+            index,
+            item,
+            name=self.display_name,
+            limit=self.limit_for(channel),
+            length=self.count_text(item.text, channel),
+        )
+        return issues + self.validate_media(index, item.media, self.media_rules_for(channel))
 
     def validate_media(
         self, index: int, media: list[MediaItem], rules: MediaRules | None = None
     ) -> list[Issue]:
-        rules = rules or self.media_rules
-        issues: list[Issue] = []
-        name = self.display_name
-        if media and rules.max_count == 0:
-            return [Issue("media_count", f"{name} posts cannot carry media.", "media", item=index)]
-        if len(media) > rules.max_count:
-            issues.append(
-                Issue(
-                    "media_count",
-                    f"{name} allows at most {rules.max_count} files per post.",
-                    "media",
-                    item=index,
-                    limit=rules.max_count,
-                    actual=len(media),
-                )
-            )
-        if index == 0 and len(media) < rules.min_count:
-            issues.append(
-                Issue("media_required", f"{name} needs media on this post.", "media", item=index)
-            )
-        for file in media:
-            if rules.requires_public_url and not file.public_url:
-                issues.append(
-                    Issue(
-                        "media_url",
-                        f"{name} fetches {file.filename} from a public address, and it has none. "
-                        "Store media where the network can reach it (see the README, media).",
-                        "media",
-                        item=index,
-                    )
-                )
-            if rules.mime_types and file.mime_type not in rules.mime_types:
-                allowed = ", ".join(rules.mime_types)
-                issues.append(
-                    Issue(
-                        "media_type",
-                        f"{name} does not accept {file.mime_type} files (allowed: {allowed}).",
-                        "media",
-                        item=index,
-                    )
-                )
-                continue
-            cap = rules.max_bytes_by_type.get(file.mime_type)
-            if cap is None:
-                cap = rules.max_video_bytes if file.is_video else rules.max_image_bytes
-            if cap is not None and file.size > cap:
-                issues.append(
-                    Issue(
-                        "media_size",
-                        f"{file.filename} is {_mb(file.size)}; {name} allows {_mb(cap)}.",
-                        "media",
-                        item=index,
-                        limit=cap,
-                        actual=file.size,
-                    )
-                )
-        videos = [m for m in media if m.is_video]
-        if videos and len(media) > 1 and rules.video_alone:
-            issues.append(
-                Issue(
-                    "media_mix",
-                    f"On {name} a video must be posted on its own.",
-                    "media",
-                    item=index,
-                )
-            )
-        elif videos and len(videos) < len(media) and not rules.allow_mixed:
-            issues.append(
-                Issue("media_mix", f"{name} does not mix images and videos.", "media", item=index)
-            )
-        return issues
+        return validation.check_media(
+            index, media, rules or self.media_rules, name=self.display_name
+        )
 
     def validate_settings(self, values: dict) -> list[Issue]:
-        issues = []
-        known = {f.name: f for f in self.settings_fields}
-        for key in values:
-            # Unknown keys are kept and ignored (public API rule), so they only warn;
-            # plug--<plug>--<field> keys belong to automations.
-            if key not in known and key != "__type" and not key.startswith("plug--"):
-                issues.append(
-                    Issue(
-                        "setting_unknown",
-                        f"{key} is not a {self.display_name} setting; it will be ignored.",
-                        key,
-                        severity="warning",
-                    )
-                )
-        for spec in self.settings_fields:
-            value = values.get(spec.name)
-            if value in (None, "", [], {}):
-                if spec.required:
-                    label = spec.label or spec.name
-                    issues.append(Issue("setting_required", f"Choose {label}.", spec.name))
-                continue
-            if spec.type == "enum" and value not in spec.choices:
-                issues.append(
-                    Issue(
-                        "setting_invalid",
-                        f"{spec.name} must be one of: {', '.join(spec.choices)}.",
-                        spec.name,
-                    )
-                )
-            elif spec.type == "bool" and not isinstance(value, bool):
-                issues.append(
-                    Issue("setting_invalid", f"{spec.name} must be true or false.", spec.name)
-                )
-            elif spec.max_length and isinstance(value, str) and len(value) > spec.max_length:
-                issues.append(
-                    Issue(
-                        "setting_invalid",
-                        f"{spec.name} allows {spec.max_length} characters.",
-                        spec.name,
-                        limit=spec.max_length,
-                        actual=len(value),
-                    )
-                )
-        return issues
+        return validation.check_settings(values, self.settings_fields, name=self.display_name)
 
-    # -- HTTP and classification --------------------------------------------------------
+    # -- HTTP (base.transport) and classification (base.classify) -----------------------
     def request(
         self,
         method: str,
@@ -436,86 +333,32 @@ class Provider:
         timeout: tuple[float, float] | None = None,
         **kwargs,
     ) -> requests.Response:
-        """Send one request; raise the classified ProviderError on any failure.
+        """Send one request through the transport; raise the classified ProviderError on
+        any failure. Nothing is retried here (see ``Transport.request``)."""
+        return self.transport.request(method, url, phase=phase, timeout=timeout, **kwargs)
 
-        Nothing is retried here: whether a retry is safe depends on the phase and the
-        error kind, which is the publishing engine's decision.
+    @property
+    def session(self) -> requests.Session:
+        return self.transport.session
 
-        An address outside the operator's configured endpoints (a person's server, a
-        webhook, an upload URL a network handed back) passes the SSRF guard first and is
-        fetched without following redirects, which could lead anywhere.
+    @property
+    def timeout(self) -> tuple[float, float]:
+        return self.transport.timeout
 
-        While ``send`` publishes, a COMMIT-phase request first saves the publish's progress
-        (``PublishRequest.before_commit``), so a crash mid-send leaves it known.
-        """
-        if phase == Phase.COMMIT and self._sending is not None:
-            self._sending.before_commit()
-        session = self.session
-        if not self._is_configured_endpoint(url):
-            # Vetted by the session itself: the host is resolved once, checked, and the
-            # connection goes to that very address.
-            kwargs.setdefault("allow_redirects", False)
-            session = self._guarded_session()
-        try:
-            response = session.request(method, url, timeout=timeout or self.timeout, **kwargs)
-        except UnsafeURL as error:
-            raise ProviderError(
-                ErrorKind.PERMISSION_DENIED, str(error), network_code="unsafe_url", field="url"
-            ) from None
-        except requests.RequestException as exc:
-            logger.info(
-                "%s %s %s failed: %s", self.identifier, method, self.redact(url), type(exc).__name__
-            )
-            raise self.classify_exception(phase, exc) from exc
-        request_id = next(
-            (
-                response.headers[h]
-                for h in ("x-request-id", "x-fb-trace-id", "x-li-uuid")
-                if h in response.headers
-            ),
-            "",
-        )
-        logger.info(
-            "%s %s %s -> %s %s",
-            self.identifier,
-            method,
-            self.redact(url),
-            response.status_code,
-            request_id,
-        )
-        error = self.classify_response(phase, response)
-        if error is not None:
-            raise error
-        return response
+    @timeout.setter
+    def timeout(self, value: tuple[float, float]) -> None:
+        self.transport.timeout = value
 
-    @staticmethod
-    def bearer(token: str) -> dict:
-        """The Authorization header for an OAuth bearer token (never put tokens in URLs)."""
-        return {"Authorization": f"Bearer {token}"}
+    @property
+    def upload_timeout(self) -> tuple[float, float]:
+        return self.transport.upload_timeout
 
-    def _is_configured_endpoint(self, url: str) -> bool:
-        origin = _origin(url)
-        overrides = settings.PROVIDER_ENDPOINTS.get(self.identifier, {})
-        return any(
-            origin == _origin(base) for base in (*self.endpoints.values(), *overrides.values())
-        )
+    @upload_timeout.setter
+    def upload_timeout(self, value: tuple[float, float]) -> None:
+        self.transport.upload_timeout = value
 
-    def _guarded_session(self) -> requests.Session:
-        """The session for person-given addresses: it connects to the address the guard
-        vetted, so a second DNS answer cannot lead the request to this machine."""
-        if self._person_session is None:
-            self._person_session = guarded_session()
-        self._person_session.headers.update(self.session.headers)
-        return self._person_session
-
-    def guard(self, url: str) -> None:
-        """Refuse a person-given address that leads to a private or local host."""
-        try:
-            check_url(url)
-        except UnsafeURL as error:
-            raise ProviderError(
-                ErrorKind.PERMISSION_DENIED, str(error), network_code="unsafe_url", field="url"
-            ) from None
+    bearer = staticmethod(auth.bearer)
+    poll = staticmethod(poll)
 
     def redact(self, text: str) -> str:
         for pattern in self.redact_patterns:
@@ -523,160 +366,24 @@ class Provider:
         return text
 
     def read_json(self, response: requests.Response, phase: Phase = Phase.READ) -> dict:
-        """The body as a JSON object; an unreadable one means the outcome is unknown on a
-        commit (the post may be live) and is safe to retry in every other phase."""
-        data = json_object(response, None)
-        if data is None:
-            kind = (
-                ErrorKind.UNKNOWN_OUTCOME
-                if phase == Phase.COMMIT
-                else ErrorKind.TRANSIENT_BEFORE_SEND
-            )
-            raise ProviderError(
-                kind,
-                f"{self.network_name or self.display_name} sent an answer we could not read.",
-                raw_excerpt=response.text,
-            )
-        return data
-
-    def token_credentials(self, data: dict) -> dict:
-        """An OAuth token answer's secrets: the access token (required) and the refresh
-        token when one was sent (a refresh that omits it lets the caller keep its own)."""
-        if not data.get("access_token"):
-            name = self.network_name or self.display_name
-            raise ProviderError(ErrorKind.TRANSIENT_BEFORE_SEND, f"{name} sent no access token.")
-        credentials = {"access_token": data["access_token"]}
-        if data.get("refresh_token"):
-            credentials["refresh_token"] = data["refresh_token"]
-        return credentials
-
-    def require_scope(self, grant: Grant, scope: str) -> Grant:
-        """A grant that lists its scopes must include the one posting needs."""
-        if grant.scopes and scope not in grant.scopes:
-            raise ProviderError(
-                ErrorKind.PERMISSION_DENIED,
-                f"{self.display_name} was not allowed to post; connect again and allow posting.",
-                network_code="scope",
-            )
-        return grant
-
-    def poll(
-        self,
-        check: Callable[[], Any],
-        *,
-        attempts: int,
-        interval: float | Callable[[], float],
-        wait_first: bool = False,
-    ) -> Any:
-        """Call ``check`` until it answers something truthy, at most ``attempts`` times,
-        sleeping ``interval`` seconds (a number, or a callable read before each sleep)
-        between calls, and before the first when ``wait_first``. Returns the answer, or
-        None when it never came: the caller raises its own "still processing" error, and
-        the engine's retry resumes from the saved progress."""
-        for attempt in range(attempts):
-            if attempt or wait_first:
-                seconds = interval() if callable(interval) else interval
-                if seconds and seconds > 0:
-                    time.sleep(seconds)
-            answer = check()
-            if answer:
-                return answer
-        return None
-
-    def classify_exception(self, phase: Phase, exc: Exception) -> ProviderError:
-        """Transport failures: before sending is safe to retry; after, on a commit, unknown."""
-        name = self.display_name
-        sent = not isinstance(exc, requests.ConnectTimeout | requests.exceptions.SSLError) and (
-            isinstance(exc, requests.ReadTimeout | requests.exceptions.ChunkedEncodingError)
-            or _connection_dropped_after_send(exc)
-        )
-        if sent and phase == Phase.COMMIT:
-            return ProviderError(
-                ErrorKind.UNKNOWN_OUTCOME,
-                f"{name} did not answer after the post was sent; it may or may not be live.",
-                raw_excerpt=type(exc).__name__,
-            )
-        return ProviderError(
-            ErrorKind.TRANSIENT_BEFORE_SEND,
-            f"Could not reach {name}; we will try again.",
-            raw_excerpt=type(exc).__name__,
-        )
+        """The body as a JSON object, or the classified error for an unreadable one."""
+        return read_json(response, phase, self.network_label)
 
     def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
-        """None when the response is a success; otherwise the classified error.
+        """None when the response is a success; otherwise the error the network's table
+        gives. Override only for what a table cannot say, and say why."""
+        return self.classify_with(self.errors, phase, response)
 
-        Providers override this with the network's own table; this default reads the status
-        code only. A provider whose commit answers with a body must also treat an unreadable
-        success body on the commit as UNKNOWN_OUTCOME: only it knows what the body should be.
-        """
-        status = response.status_code
-        if status < 400:
-            return None
-        return self.error_for_status(phase, response)
-
-    def error_for_status(
-        self, phase: Phase, response: requests.Response, message: str = "", code: str = ""
-    ) -> ProviderError:
-        """The generic mapping from an HTTP status, for what a network's table leaves out."""
-        status = response.status_code
-        name = self.display_name
-        excerpt = response.text[:500]
-        detail = f": {message}" if message else "."
-        code = code or str(status)
-        if status == 401:
-            return ProviderError(
-                ErrorKind.AUTH_EXPIRED,
-                f"{name} refused our sign-in{detail}",
-                network_code=code,
-                raw_excerpt=excerpt,
-            )
-        if status == 403:
-            return ProviderError(
-                ErrorKind.PERMISSION_DENIED,
-                f"{name} does not allow this for the connected account{detail}",
-                network_code=code,
-                raw_excerpt=excerpt,
-            )
-        if status == 404:
-            return ProviderError(
-                ErrorKind.NOT_FOUND,
-                f"{name} could not find the target{detail}",
-                network_code=code,
-                raw_excerpt=excerpt,
-            )
-        if status == 429:
-            return ProviderError(
-                ErrorKind.RATE_LIMITED,
-                f"{name} asked us to slow down; we will try again later.",
-                retry_after=retry_after_seconds(response),
-                network_code=code,
-                raw_excerpt=excerpt,
-            )
-        if status >= 500:
-            kind = (
-                ErrorKind.UNKNOWN_OUTCOME
-                if phase == Phase.COMMIT
-                else ErrorKind.TRANSIENT_BEFORE_SEND
-            )
-            return ProviderError(
-                kind,
-                f"{name} had a server error ({status}).",
-                network_code=code,
-                raw_excerpt=excerpt,
-            )
-        return ProviderError(
-            ErrorKind.CONTENT_REJECTED,
-            f"{name} rejected the post{detail}",
-            network_code=code,
-            raw_excerpt=excerpt,
+    def classify_with(
+        self, table: ErrorTable, phase: Phase, response: requests.Response
+    ) -> ProviderError | None:
+        """``response`` read through ``table`` (a network with a second host may have a
+        second table)."""
+        return classify(
+            table,
+            phase,
+            response,
+            name=self.display_name,
+            network=self.network_label,
+            redact=self.redact,
         )
-
-
-@functools.lru_cache(maxsize=4096)  # every request compares against the same endpoints
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
-
-
-def _mb(size: int) -> str:
-    return f"{size / 1_000_000:.1f} MB"

@@ -19,6 +19,7 @@ from integrations.models import Integration
 from integrations.providers.base import PublishRequest
 from integrations.providers.discord import DiscordBotProvider
 from integrations.providers.nostr import note_id
+from tests.factories import ChannelFactory
 from tests.posts.e2e.fakes import FakeNetwork, answer, recorded
 from tests.providers.conftest import point
 from tests.providers.nostr.relay import Relay, valid
@@ -40,7 +41,7 @@ class Context:
         self.settings.PROVIDER_SETTINGS = {**self.settings.PROVIDER_SETTINGS, **values}
 
     def channel(self, identifier: str, external_id: str, **fields) -> Integration:
-        return Integration.objects.create(
+        return ChannelFactory(
             organization=self.org,
             provider=identifier,
             external_id=external_id,

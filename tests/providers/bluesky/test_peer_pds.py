@@ -10,6 +10,7 @@ import requests
 from integrations.providers.base import Channel, MediaItem, PublishRequest
 from integrations.providers.bluesky import BlueskyProvider
 from posts.models import new_item_key
+from tests.factories import ChannelFactory
 from tests.peers import servers
 
 pytestmark = pytest.mark.peer_bluesky
@@ -137,7 +138,7 @@ def test_a_revoked_app_password_is_found_by_check_connection_while_its_access_jw
 
     revoked = servers.bluesky_account(pds, name="revoked")
     _, channel = _connect(pds, revoked)
-    integration = Integration.objects.create(
+    integration = ChannelFactory(
         organization=org,
         provider="bluesky",
         external_id=channel.external_id,
