@@ -24,9 +24,11 @@ COPY --from=builder /venv /venv
 WORKDIR /app
 COPY . .
 # Static files are collected into the image (var/static); uploads go to var/media, which
-# is a volume. The dummy SECRET_KEY and DATABASE_URL only let settings load: with
-# DATABASE_URL set no database server is started, and collectstatic never connects.
+# is a volume. The throwaway secrets and DATABASE_URL only let settings load (with
+# DATABASE_URL set no database server is started, and collectstatic never connects); the
+# image holds no secret: every container is given the same ones when it starts.
 RUN SECRET_KEY=collectstatic-only DATABASE_URL=postgres://build@localhost/build \
+    POSTIZ_ENCRYPTION_KEYS="$(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
     python manage.py collectstatic --noinput \
  && mkdir -p var/media \
  && chown postiz var var/media

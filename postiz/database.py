@@ -66,6 +66,16 @@ class EmbeddedPostgres:
     def url(self) -> str:
         return f"postgres://{SUPERUSER}@/{DATABASE_NAME}?host={self.socket_dir}"
 
+    def serves(self, url: str) -> bool:
+        """Whether a database URL names this server (its Unix socket, whatever the
+        database), as `make run` and the tests give the processes they start: a server
+        only this machine can reach."""
+        import environ
+
+        config = environ.Env.db_url_config(url)
+        host = config.get("HOST") or config.get("OPTIONS", {}).get("host") or ""
+        return host.startswith("/") and Path(host).resolve() == self.socket_dir.resolve()
+
     # -- lifecycle -------------------------------------------------------------
     @contextlib.contextmanager
     def _locked(self):

@@ -7,6 +7,12 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from integrations.vault import credentials_log_soon, credentials_report
+from posts.publisher import POOLED_ERROR, PUBLISHER_POOLED
+
+# postiz.apps, a shared piece, reaches the vault (an app above it) through this module.
+__all__ = ["credentials_log_soon", "health"]
+
 _migrations_seen_applied = False
 
 
@@ -52,6 +58,7 @@ def health(request):
         "worker": {"ok": False},
         "publisher": {"ok": False},
         "publishing": {"ok": False},
+        "credentials": {"ok": False},
     }
     try:
         with connection.cursor() as cursor:
@@ -60,16 +67,20 @@ def health(request):
         pending = _pending_migrations()
         report["migrations"] = {"ok": pending == 0, "pending": pending}
         beats = dict(
-            WorkerHeartbeat.objects.filter(name__in=["worker", "publisher"]).values_list(
-                "name", "beat_at"
-            )
+            WorkerHeartbeat.objects.filter(
+                name__in=["worker", "publisher", PUBLISHER_POOLED]
+            ).values_list("name", "beat_at")
         )
         # The worker beats once a minute (a periodic job); publisher loops every 10 s.
         report["worker"] = _alive(beats.get("worker"), settings.POSTIZ_HEARTBEAT_MAX_AGE)
         report["publisher"] = _alive(
             beats.get("publisher"), settings.POSTIZ_PUBLISHER_HEARTBEAT_MAX_AGE
         )
+        pooled = _alive(beats.get(PUBLISHER_POOLED), settings.POSTIZ_PUBLISHER_HEARTBEAT_MAX_AGE)
+        if pooled["ok"]:  # a publisher refused to run within that time
+            report["publisher"].update(ok=False, error=POOLED_ERROR)
         report["publishing"] = _publishing()
+        report["credentials"] = credentials_report()
     except DatabaseError as exc:
         report["database"]["error"] = exc.__class__.__name__
     healthy = all(part["ok"] for part in report.values())

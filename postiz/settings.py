@@ -3,6 +3,8 @@
 Every variable read here is listed, with its default, in the README's configuration table.
 """
 
+import base64
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -10,6 +12,9 @@ from urllib.parse import urlsplit
 
 import environ
 from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
+
+from postiz.database import EmbeddedPostgres
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -23,6 +28,21 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 TESTING = "pytest" in sys.modules
 
+# -- Secrets and keys -------------------------------------------------------------------
+# Every web, publisher and worker process, on every host, must hold the same SECRET_KEY
+# (sessions, signed links and jobs, API key hashes) and the same POSTIZ_ENCRYPTION_KEYS
+# (channel credentials). They are generated into var/ only where no other machine can
+# share the database: the embedded server of this var/ (`make run`, whose processes get
+# its socket as DATABASE_URL, and the tests). With any other DATABASE_URL a missing one
+# stops the start: a key made up by each host (or each container) cannot read what the
+# others wrote, and is lost with the container.
+_DATABASE_URL = env("DATABASE_URL", default="")
+SINGLE_MACHINE = not _DATABASE_URL or EmbeddedPostgres(VAR_DIR).serves(_DATABASE_URL)
+_MAKE_SECRET_KEY = "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"  # noqa: S105
+_MAKE_FERNET_KEY = (
+    "python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())'"
+)
+
 
 def _file_secret(name: str, make) -> str:
     """Read a generated secret from var/, creating it (mode 0600) on first use."""
@@ -33,15 +53,60 @@ def _file_secret(name: str, make) -> str:
     return path.read_text().strip()
 
 
-SECRET_KEY = env("SECRET_KEY", default="") or _file_secret(
-    "secret_key", lambda: secrets.token_urlsafe(50)
+_missing_secrets: list[str] = []
+
+
+def _generated_secret(setting: str, name: str, make, how: str) -> str:
+    """A secret from var/ on a single machine; elsewhere, noted as missing (the start stops
+    below, naming every missing one and how to make it)."""
+    if SINGLE_MACHINE or TESTING:
+        return _file_secret(name, make)
+    earlier = ""
+    if (VAR_DIR / name).exists():
+        earlier = (
+            f" This host generated one before, in {VAR_DIR / name}: if the stored data was "
+            "written with it, set that value."
+        )
+    _missing_secrets.append(f"{setting} is not set. Make one with:  {how}{earlier}")
+    return ""
+
+
+SECRET_KEY = env("SECRET_KEY", default="") or _generated_secret(
+    "SECRET_KEY", "secret_key", lambda: secrets.token_urlsafe(50), _MAKE_SECRET_KEY
 )
 DEBUG = env.bool("DEBUG", default=False)
 
 # Channel credentials are encrypted with these Fernet keys: the first encrypts, all decrypt.
-POSTIZ_ENCRYPTION_KEYS = env.list("POSTIZ_ENCRYPTION_KEYS", default=[]) or [
-    _file_secret("encryption_key", lambda: Fernet.generate_key().decode())
+POSTIZ_ENCRYPTION_KEYS = [
+    key.strip() for key in env.list("POSTIZ_ENCRYPTION_KEYS", default=[]) if key.strip()
+] or [
+    _generated_secret(
+        "POSTIZ_ENCRYPTION_KEYS",
+        "encryption_key",
+        lambda: base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        _MAKE_FERNET_KEY,
+    )
 ]
+if _missing_secrets:
+    raise ImproperlyConfigured(
+        "With DATABASE_URL set, every web, publisher and worker process on every host must "
+        "be given the same secrets; they are never generated. Set each in the environment "
+        "of every process, and keep it with the database backups.\n"
+        + "\n".join(f"- {line}" for line in _missing_secrets)
+    )
+for _number, _key in enumerate(POSTIZ_ENCRYPTION_KEYS, 1):
+    try:
+        Fernet(_key.encode())
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"POSTIZ_ENCRYPTION_KEYS: key {_number} of {len(POSTIZ_ENCRYPTION_KEYS)} is not a "
+            "Fernet key (32 random bytes in URL-safe base64: 44 characters ending in '='). "
+            f"Make one with  {_MAKE_FERNET_KEY}"
+        ) from None
+if TESTING:
+    # The processes a test starts (a publisher, a settings check) read the same secrets.
+    os.environ.setdefault("SECRET_KEY", SECRET_KEY)
+    os.environ.setdefault("POSTIZ_ENCRYPTION_KEYS", ",".join(POSTIZ_ENCRYPTION_KEYS))
 
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 _site = urlsplit(SITE_URL)
@@ -124,27 +189,37 @@ TEMPLATES = [
 # -- Database ---------------------------------------------------------------------------
 # DATABASE_URL names any PostgreSQL server; without it an embedded server under var/ is
 # started on first use and stopped when the last process using it exits.
-if env("DATABASE_URL", default=""):
+if _DATABASE_URL:
     DATABASES = {"default": env.db("DATABASE_URL")}
     EMBEDDED_POSTGRES = None
 else:
-    from postiz.database import EmbeddedPostgres
-
     EMBEDDED_POSTGRES = EmbeddedPostgres(VAR_DIR)
     EMBEDDED_POSTGRES.acquire()
     DATABASES = {"default": EMBEDDED_POSTGRES.settings()}
 
-DATABASES["default"].update(
-    CONN_MAX_AGE=env.int("CONN_MAX_AGE", default=600),
-    CONN_HEALTH_CHECKS=True,
-    TEST={"NAME": env("TEST_DATABASE_NAME", default="test_postiz")},
-)
+_connection_options = {
+    "CONN_MAX_AGE": env.int("CONN_MAX_AGE", default=600),
+    "CONN_HEALTH_CHECKS": True,
+    "TEST": {"NAME": env("TEST_DATABASE_NAME", default="test_postiz")},
+}
+DATABASES["default"].update(_connection_options)
 # The API's post lists keep their one query prepared on the connection (planning it cost
 # about a third of running it; Django's own queries are never prepared). On by default
 # with the embedded server; behind DATABASE_URL only with POSTIZ_DB_PREPARED=1, since a
-# pooler in transaction mode may not support prepared statements.
-if env.bool("POSTIZ_DB_PREPARED", default=EMBEDDED_POSTGRES is not None):
+# pooler in transaction mode (PgBouncer) hands each transaction to any server connection:
+# it keeps neither prepared statements nor server-side cursors, so off turns both off.
+_prepared = env.bool("POSTIZ_DB_PREPARED", default=SINGLE_MACHINE)
+if _prepared:
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = not _prepared
+# The publisher holds its claims with session-level advisory locks, which a pooler in
+# transaction mode does not keep: it must reach PostgreSQL directly or through a pooler in
+# session mode. POSTIZ_PUBLISHER_DATABASE_URL names that way when DATABASE_URL goes
+# through a transaction pooler (`manage.py publisher` uses it in place of DATABASE_URL).
+_publisher_url = env("POSTIZ_PUBLISHER_DATABASE_URL", default="")
+POSTIZ_PUBLISHER_DATABASE = (
+    {**env.db_url_config(_publisher_url), **_connection_options} if _publisher_url else None
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {

@@ -1,7 +1,8 @@
 """The publisher process (`manage.py publisher`): publisher loops, kept running.
 
-One parent forks ``POSTIZ_PUBLISHERS`` children, one per slot, after Django is set up and
-its database connections are closed, so the children share the imported code (copy on
+One parent forks ``POSTIZ_PUBLISHERS`` children (slots 0, 1, …: names, not locks, so every
+publisher process on every host runs its own loops, and they add up), after Django is set
+up and its database connections are closed, so the children share the imported code (copy on
 write) and each opens connections of its own. A child runs ``runner.run`` again and again
 (each run lasts just under a minute, so connections and state are renewed) until it is told
 to stop or its parent is gone. The parent starts a child that died again within a moment
@@ -11,7 +12,10 @@ it sends again (``engine.release_orphans``).
 
 SIGTERM or SIGINT to the parent: each child claims nothing more, gives its sends in flight
 POSTIZ_PUBLISHER_STOP_GRACE seconds to return, and exits; the parent kills what is left
-shortly after that and exits. The parent itself never touches the database.
+shortly after that and exits. The parent touches the database only before the children
+start (``preflight``): the loops hold their claims with session-level advisory locks, so
+the publisher connects through POSTIZ_PUBLISHER_DATABASE_URL when it is set, and refuses
+to run where its connections go through a pooler in transaction mode.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import secrets
 import signal
 import sys
 import threading
@@ -36,12 +41,22 @@ RESTART_MAX = 5.0
 STABLE = 10.0
 # How often the parent looks at its children, and a child at its parent.
 TICK = 0.05
-# A run that ended this soon (its slot is held by another publisher process, or it had
-# nothing to do and was told so) is followed by a pause, not by a busy loop.
+# A run that ended this soon (it was told to stop, or failed) is followed by a pause, not
+# by a busy loop.
 SHORT_RUN = 1.0
 # After the stop grace, a child gets this long to save what returned and exit before the
 # parent kills it (a kill is safe: its posts are handed back and looked up).
 EXIT_MARGIN = 0.5
+
+# A publisher that finds its database connection going through a pooler in transaction
+# mode refuses to run, and says so under this heartbeat name (/health shows it).
+PUBLISHER_POOLED = "publisher:transaction-pooler"
+POOLED_ERROR = (
+    "the publisher's database connection goes through a pooler in transaction mode, "
+    "which cannot keep the session locks that hold its posts: set "
+    "POSTIZ_PUBLISHER_DATABASE_URL to reach PostgreSQL directly (or through a pooler in "
+    "session mode)"
+)
 
 # What a child runs: body(slot, stop) publishes until ``stop`` is set.
 Body = Callable[[int, threading.Event], None]
@@ -54,6 +69,83 @@ class Loop:
     started: float = 0.0
     failures: int = 0  # deaths in a row, each soon after its start
     restart_at: float | None = None
+
+
+def use_publisher_database() -> None:
+    """Point this process's connections at POSTIZ_PUBLISHER_DATABASE_URL when it is set
+    (the web and the worker keep DATABASE_URL, which may go through a pooler in
+    transaction mode); call it before any connection is opened."""
+    from django.conf import settings
+    from django.db import connections
+
+    own = settings.POSTIZ_PUBLISHER_DATABASE
+    if not own:
+        return
+    connections.close_all()
+    # The very dict every connection of this process reads, old and new (Django keeps one).
+    target = connections.settings["default"]
+    for name in ("NAME", "USER", "PASSWORD", "HOST", "PORT"):
+        target[name] = own.get(name) or ""
+    target["OPTIONS"] = dict(own.get("OPTIONS") or {})
+    target["DISABLE_SERVER_SIDE_CURSORS"] = False
+
+
+def pooled_in_transactions(*, using=None, attempts: int = 3) -> bool:
+    """Whether this process's connections (or those of the connection ``using``) go
+    through a pooler in transaction (or statement) mode: a session setting made on one
+    connection is then seen by another, which the pooler gave the same server connection.
+    Never true for a direct connection or a pooler in session mode; a busy pooler may hide
+    it (so it is tried ``attempts`` times). Opens two connections of its own, closed before
+    it returns."""
+    from django.db import connection
+
+    connection = using or connection
+    params = connection.get_connection_params()
+    first = connection.get_new_connection(params)
+    try:
+        second = connection.get_new_connection(params)
+        try:
+            for conn in (first, second):
+                conn.autocommit = True  # a transaction would pin a server connection
+            for _ in range(attempts):
+                token = secrets.token_hex(8)
+                with first.cursor() as cursor:
+                    cursor.execute("SELECT set_config('postiz.session_probe', %s, false)", [token])
+                with second.cursor() as cursor:
+                    cursor.execute("SELECT current_setting('postiz.session_probe', true)")
+                    if cursor.fetchone()[0] == token:
+                        cursor.execute("SELECT set_config('postiz.session_probe', '', false)")
+                        return True
+            return False
+        finally:
+            second.close()
+    finally:
+        first.close()
+
+
+def preflight() -> bool:
+    """``manage.py publisher`` calls this before ``serve``: switches to the publisher's own
+    database setting, refuses a pooler in transaction mode (in the log, and on /health for
+    a minute), and says in the log when the keys cannot read the stored credentials.
+    Returns False when the publisher must not run."""
+    from django.db import DatabaseError, connections
+
+    from integrations.vault import credentials_log
+    from postiz.models import WorkerHeartbeat
+
+    use_publisher_database()
+    try:
+        if pooled_in_transactions():
+            logger.error("publisher: not starting: %s.", POOLED_ERROR)
+            WorkerHeartbeat.beat(PUBLISHER_POOLED)
+            return False
+    except DatabaseError as error:  # the loops wait for the database and try again
+        logger.warning("publisher: could not check its database connection yet: %s", error)
+    else:
+        credentials_log("publisher")
+    finally:
+        connections.close_all()
+    return True
 
 
 def publish_forever(slot: int, stop: threading.Event, seconds: float | None = None) -> None:

@@ -2,10 +2,10 @@
 
 ``manage.py publisher`` (posts/publisher.py) keeps ``POSTIZ_PUBLISHERS`` loops running,
 each in a process of its own, and starts one again at once when it dies. A loop runs for
-just under a minute and then its process runs a fresh one (new connection, new state). Each
-loop holds a *slot* (an advisory lock), so one loop at a time runs a slot across every
-publisher process on every host: a second publisher process stands by, and its loop takes a
-slot over within a second of its holder's death. A loop claims what is due in
+just under a minute and then its process runs a fresh one (new connection, new state).
+Loops are numbered within their publisher process (slot 0, 1, …): a name for operators,
+shown as the loop's connection's application_name, not a lock, so every publisher process
+on every host runs its own loops and they all share the queue. A loop claims what is due in
 batches (``engine.claim_batch``, SKIP LOCKED, so several loops share the queue), writes
 "commit started" for the batch, hands each post to a thread that only talks to the
 network, and records the outcomes in batches from its own thread. It sleeps only until
@@ -54,8 +54,6 @@ GATHER = 0.02
 ORPHAN_CHECK = 5.0
 # While every send slot is busy (a burst), events wait for publishing, at most this long.
 ANNOUNCE_DELAY = 30.0
-# The high 32 bits of a slot's advisory-lock key (ASCII "pub!"); the low bits: the slot.
-SLOT_SPACE = 0x70756221
 # Once a stop may come, waits for sends are cut into pieces this long so it is seen at once.
 STOP_POLL = 0.2
 # How often a loop tells /health it is alive (one upsert).
@@ -211,35 +209,14 @@ class Announcer:
             connection.close()
 
 
-def idle_slots(count: int) -> list[int]:
-    """The slots among the first ``count`` that no running loop holds."""
+def _name_loop(slot: int) -> None:
+    """Name the loop's connection (the one holding its claims) after its slot and process,
+    so operators (and bench/) see in pg_stat_activity which process runs which loop."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND granted "
-            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-            "AND classid::bigint = %s AND objsubid = 1",
-            [SLOT_SPACE],
+            "SELECT set_config('application_name', %s, false)",
+            [f"postiz publisher slot={slot} pid={os.getpid()}"],
         )
-        held = {row[0] for row in cursor.fetchall()}
-    return [slot for slot in range(count) if slot not in held]
-
-
-def _take_slot(slot: int) -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock((%s::bigint << 32) + %s)", [SLOT_SPACE, slot])
-        taken = cursor.fetchone()[0]
-        if taken:
-            # Operators (and bench/crash.py) see which process runs which slot.
-            cursor.execute(
-                "SELECT set_config('application_name', %s, false)",
-                [f"postiz publisher slot={slot} pid={os.getpid()}"],
-            )
-    return taken
-
-
-def _give_slot(slot: int) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_unlock((%s::bigint << 32) + %s)", [SLOT_SPACE, slot])
 
 
 def run(
@@ -250,9 +227,8 @@ def run(
     stop: threading.Event | None = None,
 ) -> int:
     """Publish what falls due during the next ``seconds``; returns how many posts it
-    handled. Any number of these may run at once, on any number of machines. With a
-    ``slot``, returns 0 at once if another loop holds it, and gives the slot up as it stops
-    claiming.
+    handled. Any number of these may run at once, on any number of machines. A ``slot``
+    (the loop's number in its publisher process) only names its connection.
 
     Once ``stop`` is set the loop claims nothing more, hands back the posts it claimed
     but has not started sending, gives the sends in flight up to
@@ -265,8 +241,10 @@ def run(
     workers = workers or settings.POSTIZ_PUBLISH_CONCURRENCY
     stoppable = stop is not None
     stop = stop if stop is not None else threading.Event()
-    if stop.is_set() or (slot is not None and not _take_slot(slot)):
+    if stop.is_set():
         return 0
+    if slot is not None:
+        _name_loop(slot)
     deadline = time.monotonic() + seconds
     limits = Limits()
     held: dict[Future, engine.Job] = {}
@@ -325,8 +303,6 @@ def run(
             elif timeout > 0:
                 stop.wait(timeout)
         backlog = False
-        if slot is not None:
-            _give_slot(slot)
         grace_ends = None
         unsent: list[int] = []
         while held:

@@ -7,7 +7,7 @@ A delivery is claimed before it is sent: a conditional UPDATE that pushes its
 and no transaction stays open during the HTTP request.
 
 Deliveries are sent by one job at a time in the whole cluster (``deliveries_send_due``,
-held by an advisory lock), on a few threads, at most a couple at a time for any one
+held by a lease), on a few threads, at most a couple at a time for any one
 organization: a team whose receiver takes seconds to answer never holds back another
 team's webhooks, and the worker's other jobs (the heartbeat, the sweep, emails) always
 have a process free. Publishing runs in processes of its own and never waits for any of
@@ -34,6 +34,7 @@ from billing import limits as plan_limits
 from integrations.models import Integration
 from organizations.models import Organization
 from organizations.services import audit_record
+from postiz.leases import lease_give, lease_renew, lease_take
 from postiz.ssrf import UnsafeURL
 from posts import webhooks as wire
 from posts.models import Notification, Webhook, WebhookDelivery
@@ -70,8 +71,12 @@ SWEEP_BATCH = 50
 DRAIN_SECONDS = 50.0
 # How long the sending job waits for a send to return before it looks for due ones again.
 DRAIN_POLL = 0.5
-# The high 32 bits of the sending job's advisory-lock key (ASCII "hook").
-DRAIN_LOCK = 0x686F6F6B
+# One sending job at a time in the whole cluster: it holds this lease (postiz.leases: a
+# row, not a session lock, so it also works through a pooler in transaction mode) and
+# renews it while it sends; the lease of a job whose worker died runs out by itself.
+DRAIN_LOCK = "webhooks.send"
+DRAIN_LEASE = 60.0  # seconds; longer than any pause between two renewals
+DRAIN_RENEW = 10.0
 
 Pending = WebhookDelivery.State.PENDING
 
@@ -440,22 +445,39 @@ def deliveries_send_due(*, seconds: float = 0.0, concurrency: int | None = None)
         concurrency = 1 if sync else settings.POSTIZ_WEBHOOK_CONCURRENCY
     attempted = 0
     while True:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s::bigint << 32)", [DRAIN_LOCK])
-            if not cursor.fetchone()[0]:
-                return attempted  # another job is sending; it picks these up
+        holder = lease_take(name=DRAIN_LOCK, seconds=DRAIN_LEASE)
+        if holder is None:
+            return attempted  # another job is sending; it picks these up
         try:
-            attempted += _drain(seconds=seconds, concurrency=max(concurrency, 1))
+            attempted += _drain(
+                seconds=seconds, concurrency=max(concurrency, 1), renew=_renewal(holder)
+            )
         finally:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s::bigint << 32)", [DRAIN_LOCK])
-        # A delivery recorded while this job was finishing found the lock taken and left
-        # it to this job: look once more now the lock is free.
+            lease_give(name=DRAIN_LOCK, holder=holder)
+        # A delivery recorded while this job was finishing found the lease taken and left
+        # it to this job: look once more now the lease is free.
         if not seconds or not _due().exists():
             return attempted
 
 
-def _drain(*, seconds: float, concurrency: int) -> int:
+def _renewal(holder: str):
+    """What the sending job calls on every pass: renews its lease every DRAIN_RENEW s."""
+    renew_at = time.monotonic() + DRAIN_RENEW
+
+    def renew() -> None:
+        nonlocal renew_at
+        if time.monotonic() < renew_at:
+            return
+        if not lease_renew(name=DRAIN_LOCK, holder=holder, seconds=DRAIN_LEASE):
+            # It ran out and another job took it: both claim deliveries safely (each is
+            # claimed before it is sent); this one ends at its deadline.
+            logger.warning("the webhook sending job's lease ran out while it was sending")
+        renew_at = time.monotonic() + DRAIN_RENEW
+
+    return renew
+
+
+def _drain(*, seconds: float, concurrency: int, renew=lambda: None) -> int:
     per_organization = max(settings.POSTIZ_WEBHOOK_ORG_CONCURRENCY, 1)
     deadline = time.monotonic() + seconds
     busy: dict[int, int] = defaultdict(int)  # organization id → sends in flight
@@ -464,6 +486,7 @@ def _drain(*, seconds: float, concurrency: int) -> int:
     pool = ThreadPoolExecutor(concurrency, "webhook") if concurrency > 1 else None
     try:
         while True:
+            renew()
             free = concurrency - len(running)
             batch = _claim_fairly(free, busy, per_organization) if free else []
             for delivery in batch:

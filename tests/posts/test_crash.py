@@ -5,6 +5,7 @@ connection of their own (a thread), then close it (the worker died) or keep it o
 is alive and busy)."""
 
 import json
+import os
 import threading
 from datetime import timedelta
 
@@ -158,30 +159,34 @@ def test_a_loop_hands_back_a_dead_workers_posts_and_publishes_them(mastodon, htt
     assert sorted(keys) == sorted(str(p.items.get().key) for p in posts)
 
 
-def test_a_slot_runs_one_loop_at_a_time(mastodon):
-    started = threading.Event()
+def test_a_slot_is_a_name_so_another_publishers_loop_0_runs_beside_this_one(mastodon, httpserver):
+    # Each publisher process (another host's, say) numbers its loops from 0: a loop whose
+    # number another process's loop already has publishes all the same.
+    httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_json(status("1"))
+    named = threading.Event()
     stop = threading.Event()
 
-    def hold():
+    def other_host():
         try:
-            assert runner._take_slot(0)
-            started.set()
+            runner._name_loop(0)
+            named.set()
             stop.wait(10)
         finally:
             connection.close()
 
-    holder = threading.Thread(target=hold)
-    holder.start()
-    assert started.wait(10)
+    other = threading.Thread(target=other_host)
+    other.start()
+    assert named.wait(10)
     try:
-        assert runner.idle_slots(2) == [1]
-        assert runner.run(seconds=5, slot=0) == 0  # returns at once: the slot is taken
+        posts = [make_post(mastodon, f"post {n}") for n in range(3)]
+        assert runner.run(seconds=1.5, workers=4, slot=0) == 3
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
+                [f"postiz publisher slot=0 pid={os.getpid()}"],
+            )
+            assert cursor.fetchone()[0] == 1  # the other's; this loop's connection closed
     finally:
         stop.set()
-        holder.join()
-    # The server process of the closed connection goes a moment later, and the slot with it.
-    for _ in range(200):
-        if runner.idle_slots(2) == [0, 1]:
-            break
-        threading.Event().wait(0.02)
-    assert runner.idle_slots(2) == [0, 1]
+        other.join()
+    assert {fresh(p).state for p in posts} == {State.PUBLISHED}

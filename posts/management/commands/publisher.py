@@ -26,4 +26,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, loops, **options):
         loops = loops or settings.POSTIZ_PUBLISHERS
+        if not publisher.preflight():
+            raise SystemExit(2)  # said in the log; a process manager starts it again later
         publisher.serve(loops=loops, grace=settings.POSTIZ_PUBLISHER_STOP_GRACE)
