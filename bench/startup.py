@@ -102,12 +102,12 @@ def postgres_servers(pgdata: Path) -> list[int]:
 
 
 def supervisor(make_pid: int) -> int:
-    """The `manage.py run` process under make (it runs on as postiz/.../commands/run.py)."""
+    """The `manage.py run` process under make (it runs on as postiz/supervisor.py)."""
     for pid, _ in descendants(make_pid):
         line = cmdline(pid)
         words = line.split()
         python = bool(words) and "python" in Path(words[0]).name  # not make's shell
-        if python and ("commands/run.py" in line or words[-2:] == ["manage.py", "run"]):
+        if python and ("postiz/supervisor.py" in line or words[-2:] == ["manage.py", "run"]):
             return pid
     raise SystemExit("no manage.py run process under make")
 
