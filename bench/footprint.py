@@ -80,17 +80,23 @@ def postgres_tree(var_dir: Path) -> set[int]:
     return found
 
 
-def healthy(port: int) -> bool:
+def health(port: int) -> int | None:
+    """The status /health answers (None: no answer)."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as response:
-            return response.status == 200
-    except (urllib.error.HTTPError, OSError):
-        return False
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return None
 
 
-def settle(roots, port: int, var_dir: Path, *, timeout: float, quiet: float) -> set[int] | None:
-    """Wait until /health is ok and the processes have not changed for ``quiet`` s; returns
-    them (None when it never settled). ``roots()`` lists the shape's main pids."""
+def settle(
+    roots, port: int, var_dir: Path, *, timeout: float, quiet: float, answer=(200).__eq__
+) -> set[int] | None:
+    """Wait until /health gives an ``answer`` (by default: 200, all is well) and the
+    processes have not changed for ``quiet`` s; returns them (None when it never settled).
+    ``roots()`` lists the shape's main pids."""
     deadline = time.monotonic() + timeout
     seen, since = set(), time.monotonic()
     while time.monotonic() < deadline:
@@ -99,7 +105,7 @@ def settle(roots, port: int, var_dir: Path, *, timeout: float, quiet: float) -> 
         now = {pid for root in roots() for pid in tree(root)} | postgres_tree(var_dir)
         if now != seen:
             seen, since = now, time.monotonic()
-        elif time.monotonic() - since >= quiet and healthy(port):
+        elif time.monotonic() - since >= quiet and (status := health(port)) and answer(status):
             return seen
         time.sleep(0.5)
     return None
