@@ -58,6 +58,7 @@ class Child:
         signal_group: bool,
         out,
         survives_database: bool = True,
+        done_when_childless: bool = False,
     ):
         self.name = name
         self.argv = argv
@@ -69,6 +70,10 @@ class Child:
         # Whether it reconnects by itself when the database comes back after a crash (the
         # qcluster does not: it keeps its broken connections, so it is restarted).
         self.survives_database = survives_database
+        # Whether, once asked to stop, it has done all it had to when its own children are
+        # gone (the qcluster: what is left is tearing down its interpreter, a garbage
+        # collection of all of Django that takes a second or two on a busy machine).
+        self.done_when_childless = done_when_childless
         self.out = out
         self.process: subprocess.Popen | None = None
         self.reader: threading.Thread | None = None
@@ -140,6 +145,15 @@ class Child:
                 os.killpg(self.process.pid, signal.SIGTERM)
             else:
                 os.kill(self.process.pid, signal.SIGTERM)
+
+    def childless(self) -> bool:
+        """Whether its main process has no child process (False when it cannot be told)."""
+        pid = self.process.pid
+        try:
+            with open(f"/proc/{pid}/task/{pid}/children") as handle:
+                return not handle.read().split()
+        except OSError:
+            return False
 
     def kill_groups(self) -> None:
         """SIGKILL whatever is left in its groups (nothing, after a clean stop)."""
@@ -255,6 +269,7 @@ def _supervise(env, manage, *, host, port, worker, out, requests, database, relo
                 signal_group=False,
                 out=out,
                 survives_database=False,
+                done_when_childless=True,
             ),
         ]
     for child in children:
@@ -299,6 +314,9 @@ def _supervise(env, manage, *, host, port, worker, out, requests, database, relo
                 if child.running:
                     out("system", f"killing {child.name} (pid={child.process.pid})")
             break
+        for child in children:
+            if child.done_when_childless and child.running and child.childless():
+                child.kill_groups()
         time.sleep(TICK / 2)
     for child in children:
         child.kill_groups()

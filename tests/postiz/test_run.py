@@ -16,10 +16,18 @@ from postiz import supervisor as run
 # FAKE_EXIT=<role>:<code> makes that role exit with the code right after it is ready,
 # once (FAKE_ONCE names a file that marks it done) or every time.
 FAKE_MANAGE = """
-import os, signal, sys, time
+import os, signal, subprocess, sys, time
 role = sys.argv[1]
+# The qcluster's processes: stopped first, then its interpreter is torn down (FAKE_TEARDOWN s).
+cluster = None
+if role == "qcluster":
+    cluster = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
 def stop(signum, frame):
+    if cluster:
+        cluster.kill()
+        cluster.wait()
     print(role, "stopping gracefully", flush=True)
+    time.sleep(float(os.environ.get("FAKE_TEARDOWN", 0)) if cluster else 0)
     sys.exit(0)
 signal.signal(signal.SIGTERM, stop)
 print(role, "args", *sys.argv[2:], flush=True)
@@ -105,6 +113,16 @@ def test_ctrl_c_stops_all_three_and_lets_the_worker_and_publisher_stop_gracefull
     pids = [pid for role in ("runserver", "publisher", "qcluster") for pid in _ready(output, role)]
     assert len(pids) == 3 and all(_gone(pid) for pid in pids)
     assert signal.getsignal(signal.SIGINT) is previous
+
+
+def test_the_worker_is_not_waited_for_once_its_cluster_has_stopped():
+    code, output, took = _supervise({"FAKE_TEARDOWN": "30"}, until=_all_ready)
+
+    assert code == 0
+    assert "qcluster stopping gracefully" in output
+    assert "killing" not in output
+    assert took < 15  # the stop took far less than the 30 s teardown (or the grace)
+    assert all(_gone(pid) for pid in _ready(output, "qcluster"))
 
 
 def test_a_process_that_exits_is_started_again_and_the_others_keep_running(tmp_path):
