@@ -63,8 +63,8 @@ class Child:
         self.name = name
         self.argv = argv
         self.env = env
-        # Whether SIGTERM goes to the whole process group (runserver and its autoreloader
-        # child) or to the main process only (the qcluster and the publisher stop their
+        # Whether SIGTERM goes to the whole process group (runserver, and whatever a view
+        # started) or to the main process only (the qcluster and the publisher stop their
         # own children).
         self.signal_group = signal_group
         # Whether it reconnects by itself when the database comes back after a crash (the
