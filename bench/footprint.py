@@ -1,7 +1,7 @@
 """How much memory a started, idle Postiz holds, in its two shapes.
 
     .venv/bin/python bench/footprint.py [--shapes make_run,procfile] [--var-dir DIR]
-        [--settle SECONDS] [--timeout SECONDS] [--detail]
+        [--settle SECONDS] [--idle SECONDS] [--timeout SECONDS] [--detail]
 
 make_run: `make run` (the supervisor, the web server, the publisher and its loops, the
 background worker, the embedded PostgreSQL server it starts). procfile: the Procfile's
@@ -12,7 +12,9 @@ server this bench starts and hands them as DATABASE_URL (as a platform hands its
 Each shape is started on a free port in its own state directory (POSTIZ_VAR_DIR=
 var/bench-footprint), waited for until /health answers 200 (the worker's first heartbeat
 comes within a minute) and the set of processes has not changed for ``--settle`` seconds,
-then measured: the proportional set size (PSS, /proc/<pid>/smaps_rollup: shared pages
+then measured every 5 s for ``--idle`` seconds (60: the periodic jobs run every minute, and
+a job worker grows by what its first jobs load), and the median kept: the proportional set
+size (PSS, /proc/<pid>/smaps_rollup: shared pages
 counted once, split between the processes sharing them) of every process in its trees,
 PostgreSQL's included. Then it is stopped (Ctrl-C to make's group; SIGTERM to each
 Procfile role). One line per shape:
@@ -238,6 +240,7 @@ def main() -> int:
     parser.add_argument("--shapes", default=",".join(SHAPES))
     parser.add_argument("--var-dir", default=str(ROOT / "var" / "bench-footprint"))
     parser.add_argument("--settle", type=float, default=5.0)
+    parser.add_argument("--idle", type=float, default=60.0)
     parser.add_argument("--timeout", type=float, default=240)
     parser.add_argument("--detail", action="store_true")
     args = parser.parse_args()
@@ -256,7 +259,13 @@ def main() -> int:
                     print(f"footprint: {shape} did not settle (see {log_path})")
                     failed = True
                     continue
-                total, count, rows = measure(pids)
+                samples = [measure(pids)]
+                for _ in range(int(args.idle // 5)):
+                    time.sleep(5)
+                    pids = {p for root in running.roots() for p in tree(root)}
+                    samples.append(measure(pids | postgres_tree(var_dir)))
+                samples.sort(key=lambda sample: sample[0])
+                total, count, rows = samples[len(samples) // 2]
             finally:
                 running.stop()
             if args.detail:
