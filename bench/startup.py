@@ -9,11 +9,13 @@ the whole process group, as a terminal sends it). A third run is stopped with SI
 the `manage.py run` process alone (as a process manager or `kill <pid>` does); before
 that, the bench kills one publisher loop with SIGKILL and times how long a post made due
 right after takes to reach a fake Mastodon server on 127.0.0.1, then does the same after
-killing every loop (then nothing publishes until the publisher starts them again). Prints
-one line:
+killing every loop (then nothing publishes until the publisher starts them again). Last,
+the Procfile's roles are started as a platform starts them (bench/footprint.py: gunicorn,
+the publisher, the qcluster, each in a session of its own) and stopped with SIGTERM to each,
+timed until every one of their processes is gone. Prints one line:
 
     BENCH startup serving_s=… stop_ctrl_c_s=… stop_sigterm_s=… resume_one_loop_killed_s=…
-        resume_all_loops_killed_s=…
+        resume_all_loops_killed_s=… stop_procfile_sigterm_s=…
 
 and a second line, exiting non-zero, only if a process or the embedded PostgreSQL server
 outlives a stop.
@@ -102,12 +104,12 @@ def postgres_servers(pgdata: Path) -> list[int]:
 
 
 def supervisor(make_pid: int) -> int:
-    """The `manage.py run` process under make (it runs on as postiz/.../commands/run.py)."""
+    """The `manage.py run` process under make (it runs on as postiz/supervisor.py)."""
     for pid, _ in descendants(make_pid):
         line = cmdline(pid)
         words = line.split()
         python = bool(words) and "python" in Path(words[0]).name  # not make's shell
-        if python and ("commands/run.py" in line or words[-2:] == ["manage.py", "run"]):
+        if python and ("postiz/supervisor.py" in line or words[-2:] == ["manage.py", "run"]):
             return pid
     raise SystemExit("no manage.py run process under make")
 
@@ -175,6 +177,23 @@ def _group_alive(pgid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def run_procfile(var_dir: Path, timeout: float, log) -> dict:
+    """Start the Procfile's roles, wait until the web answers and the processes have not
+    changed for a second, then SIGTERM each; report the stop's time and leftovers."""
+    from bench import footprint
+
+    port = free_port()
+    roles = footprint.Procfile(var_dir, port, log)
+    serving = None
+    try:
+        serving = footprint.settle(
+            roles.roots, port, var_dir, timeout=timeout, quiet=1.0, answer=lambda status: True
+        )
+    finally:
+        stopped = roles.stop()
+    return {"serving": serving, "stopped": stopped, "leftovers": roles.leftovers}
 
 
 class Resume:
@@ -309,16 +328,19 @@ def main() -> int:
                 before_stop=Resume(var_dir),
             )
         )
+        procfile = run_procfile(var_dir, args.timeout, log)
+    results.append({**procfile, "group_alive": False})
     measured, terminated = results[1], results[2]
 
-    if measured["serving"] is None or terminated["serving"] is None:
+    if measured["serving"] is None or terminated["serving"] is None or not procfile["serving"]:
         print(f"startup: web never answered within {args.timeout:.0f} s (see {log_path})")
         return 1
     print(
         f"BENCH startup serving_s={measured['serving']:.1f} "
         f"stop_ctrl_c_s={measured['stopped']:.2f} stop_sigterm_s={terminated['stopped']:.2f} "
         f"resume_one_loop_killed_s={terminated['resume_one']:.2f} "
-        f"resume_all_loops_killed_s={terminated['resume_all']:.2f}"
+        f"resume_all_loops_killed_s={terminated['resume_all']:.2f} "
+        f"stop_procfile_sigterm_s={procfile['stopped']:.2f}"
     )
 
     stray = []

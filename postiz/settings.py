@@ -384,12 +384,27 @@ INSTALLED_APPS += ["drf_spectacular", "drf_spectacular_sidecar"]  # -- API
 MIDDLEWARE.insert(0, "postiz.public_api.transport.CompatTransportMiddleware")  # -- API
 
 # -- Background jobs (django-q2, ORM broker on the same database) -------------------------
+
+
+def sized_to_cores(cores: int | None = None, *, most: int) -> int:
+    """Publisher loops, or job workers, for a machine of ``cores`` (default: the cores this
+    process may run on): half of them (the web server, the other of the two and PostgreSQL
+    need the rest), at least one, at most ``most``. Each is a process holding ~20-35 MB."""
+    if cores is None:
+        import os
+
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 0
+        cores = cores or os.cpu_count() or 1
+    return max(1, min(most, cores // 2))
+
+
 # `timeout` stays below `retry` so a task that runs too long is killed before the broker
 # hands it out again; results of successful tasks are not saved (a large throughput cost).
+# Workers run the jobs (webhooks, emails, the sweep, token refreshes), not the publishing.
 Q_CLUSTER = {
     "name": "postiz",
     "orm": "default",
-    "workers": env.int("POSTIZ_WORKERS", default=2),
+    "workers": env.int("POSTIZ_WORKERS", default=sized_to_cores(most=4)),
     "timeout": env.int("POSTIZ_TASK_TIMEOUT", default=240),
     "retry": env.int("POSTIZ_TASK_TIMEOUT", default=240) + 60,
     "max_attempts": 1,
@@ -402,10 +417,11 @@ Q_CLUSTER = {
 }
 # -- Publishing (posts/runner.py) --
 # `manage.py publisher` runs this many publisher loops, each a process of its own (several
-# share the queue safely; one per core is the sweet spot: a loop spends its CPU in Python,
-# under one GIL), and the network calls each loop makes at once (threads that mostly wait
-# on the network). The background worker (qcluster) runs everything else.
-POSTIZ_PUBLISHERS = env.int("POSTIZ_PUBLISHERS", default=2)
+# share the queue safely; more than one per core does not help: a loop spends its CPU in
+# Python, under one GIL), and the network calls each loop makes at once (threads that
+# mostly wait on the network). The background worker (qcluster) runs everything else.
+# By default half the cores (one loop on two cores), up to eight.
+POSTIZ_PUBLISHERS = env.int("POSTIZ_PUBLISHERS", default=sized_to_cores(most=8))
 POSTIZ_PUBLISH_CONCURRENCY = env.int("POSTIZ_PUBLISH_CONCURRENCY", default=64)
 # Told to stop, a loop claims nothing more and gives the sends in flight this many seconds
 # to return; a send still running then is looked up before it is ever sent again.

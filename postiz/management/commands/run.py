@@ -1,132 +1,21 @@
-"""`make run`: prepare the database, then run the web server, the publisher and the worker,
-starting again whichever dies, until Ctrl-C.
+"""`make run`: prepare the database and static files, then run the web server, the
+publisher and the worker under the supervisor (postiz/supervisor.py), until Ctrl-C.
 
-The processes are supervised here rather than by a Procfile runner for two reasons. The
-worker must be stopped the way django-q2 expects: SIGTERM to the cluster's main process
-only, which then stops its own sentinel, pusher, workers and monitor (about a second).
-Signalling the whole process group instead kills the sentinel in the middle of waiting on
-a shared event, which leaves the main process blocked on that event until it is SIGKILLed.
-And this process owns the embedded PostgreSQL server: it starts it again if it dies.
-
-Once the database is prepared, this process replaces itself (same pid, so `make`, a
-terminal and a process manager still see it) with a small supervisor that imports no more
-of Django than this module needs: it holds no application in memory.
+Once the database is prepared, this process replaces itself with the supervisor (same pid,
+so `make`, a terminal and a process manager still see it), a program that imports nothing
+of Django: it holds no application in memory.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
-import subprocess
 import sys
-import threading
-import time
-from contextlib import suppress
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-# A child that dies is started again after RESTART_FIRST seconds, twice as long each time
-# it dies again within STABLE seconds of its start, up to RESTART_MAX.
-RESTART_FIRST = 1.0
-RESTART_MAX = 30.0
-STABLE = 10.0
-# How long the children get to stop after Ctrl-C before they are killed (the publisher
-# gives its sends in flight 2 s); a second Ctrl-C kills them at once.
-STOP_GRACE_SECONDS = 2.6
-# How often the embedded PostgreSQL server is looked at.
-DATABASE_CHECK = 1.0
-TICK = 0.05
-
-BASE_DIR = Path(__file__).resolve().parents[3]
-
-
-class Child:
-    """One supervised process in its own session, its output prefixed with its name."""
-
-    def __init__(
-        self,
-        name: str,
-        argv: list[str],
-        env: dict,
-        *,
-        signal_group: bool,
-        out,
-        survives_database: bool = True,
-    ):
-        self.name = name
-        self.argv = argv
-        self.env = env
-        # Whether SIGTERM goes to the whole process group (runserver and its autoreloader
-        # child) or to the main process only (the qcluster and the publisher stop their
-        # own children).
-        self.signal_group = signal_group
-        # Whether it reconnects by itself when the database comes back after a crash (the
-        # qcluster does not: it keeps its broken connections, so it is restarted).
-        self.survives_database = survives_database
-        self.out = out
-        self.process: subprocess.Popen | None = None
-        self.reader: threading.Thread | None = None
-        self.started = 0.0
-        self.failures = 0  # deaths in a row, each soon after its start
-        self.restart_at: float | None = None
-        self.kill_at: float | None = None  # asked to stop (to be restarted): killed then
-        self.groups: list[int] = []  # every process group it had (leftovers are killed)
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            self.argv,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # Ctrl-C reaches the supervisor only, which decides
-        )
-        self.groups.append(self.process.pid)
-        self.started = time.monotonic()
-        self.restart_at = self.kill_at = None
-        self.reader = threading.Thread(target=self._copy_output, args=(self.process,))
-        self.reader.daemon = True
-        self.reader.start()
-
-    def _copy_output(self, process: subprocess.Popen) -> None:
-        for line in iter(process.stdout.readline, b""):
-            self.out(self.name, line.decode(errors="replace").rstrip("\n"))
-        process.stdout.close()
-
-    @property
-    def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def exited(self) -> float:
-        """It died: plan its restart; returns the delay. What it left (a runserver child
-        holding the port, a publisher's loops) is told to stop."""
-        now = time.monotonic()
-        self.failures = self.failures + 1 if now - self.started < STABLE else 0
-        delay = min(RESTART_FIRST * 2 ** max(self.failures - 1, 0), RESTART_MAX)
-        self.restart_at, self.kill_at = now + delay, None
-        with suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        return delay
-
-    def recycle(self) -> None:
-        """Ask it to stop so that it is started again (killed if it lingers)."""
-        self.terminate()
-        self.kill_at = time.monotonic() + STOP_GRACE_SECONDS
-
-    def terminate(self) -> None:
-        with suppress(ProcessLookupError):
-            if self.signal_group:
-                os.killpg(self.process.pid, signal.SIGTERM)
-            else:
-                os.kill(self.process.pid, signal.SIGTERM)
-
-    def kill_groups(self) -> None:
-        """SIGKILL whatever is left in its groups (nothing, after a clean stop)."""
-        for group in self.groups:
-            with suppress(ProcessLookupError, PermissionError):
-                os.killpg(group, signal.SIGKILL)
+from postiz import supervisor
 
 
 class Command(BaseCommand):
@@ -144,8 +33,13 @@ class Command(BaseCommand):
             action="store_true",
             help="Run the web server only (no publisher, no background worker).",
         )
+        parser.add_argument(
+            "--noreload",
+            action="store_true",
+            help="Do not start the web server again when a Python file or template changes.",
+        )
 
-    def handle(self, *args, host, port, no_worker, **options):
+    def handle(self, *args, host, port, no_worker, noreload, **options):
         from django.conf import settings
         from django.core.management import call_command
         from django.db import connections
@@ -160,13 +54,14 @@ class Command(BaseCommand):
         connections.close_all()
 
         database = settings.EMBEDDED_POSTGRES
-        env = children_env(os.environ, host=host, port=port, database=database)
-        # The supervisor is this file run as a program (see main): `ps` shows it as such.
-        argv = [sys.executable, str(Path(__file__).resolve()), "--host", host, "--port", str(port)]
-        if no_worker:
-            argv.append("--no-worker")
-        if database is not None:
-            argv += ["--embedded", str(database.var_dir)]
+        env = supervisor.children_env(os.environ, host=host, port=port, database=database)
+        argv = supervisor_argv(
+            host=host,
+            port=port,
+            worker=not no_worker,
+            reload=not noreload,
+            embedded=database.var_dir if database is not None else None,
+        )
         url = f"http://{host}:{port}"
         self.stdout.write(self.style.SUCCESS(f"Postiz is starting on {url}  (Ctrl-C stops it)"))
         self.stdout.flush()
@@ -178,180 +73,22 @@ class Command(BaseCommand):
         os.execve(sys.executable, argv, env)  # noqa: S606 - this same Python, fixed arguments
 
 
-def children_env(environ, *, host: str, port, database=None) -> dict:
-    """What the web server, the publisher and the worker run with: this environment, the
-    embedded server's address, and (unless SITE_URL is set) the address served here, so
-    links in emails, media paths and API URLs name the port really in use."""
-    env = dict(environ)
-    if database is not None:
-        # This process owns the embedded server; the children just connect to it.
-        env["DATABASE_URL"] = database.url()
-    if not env.get("SITE_URL"):
-        reachable = "127.0.0.1" if host in ("", "0.0.0.0") else host  # noqa: S104
-        if reachable == "::":
-            reachable = "::1"
-        if ":" in reachable:
-            reachable = f"[{reachable}]"
-        env["SITE_URL"] = f"http://{reachable}:{port}"
-    env.setdefault("PYTHONUNBUFFERED", "1")
-    return env
-
-
-def main(argv: list[str]) -> int:
-    """The supervisor, in place of `manage.py run` (same pid): runs until a signal."""
-    parser = argparse.ArgumentParser(prog="run.py")
-    parser.add_argument("--host", required=True)
-    parser.add_argument("--port", required=True)
-    parser.add_argument("--no-worker", action="store_true")
-    parser.add_argument("--embedded", help="the embedded server's state directory")
-    options = parser.parse_args(argv)
-    database = None
-    if options.embedded:
-        from postiz.database import EmbeddedPostgres
-
-        database = EmbeddedPostgres(Path(options.embedded))
-    lock = threading.Lock()
-
-    def write(line: str) -> None:
-        with lock:
-            sys.stdout.write(line + "\n")
-            sys.stdout.flush()
-
-    try:
-        return supervise(
-            os.environ.copy(),
-            [sys.executable, str(BASE_DIR / "manage.py")],
-            host=options.host,
-            port=options.port,
-            worker=not options.no_worker,
-            write=write,
-            database=database,
-        )
-    finally:
-        if database is not None:
-            database.release()  # registered by `manage.py run` under this same pid
-
-
-def supervise(env, manage, *, host, port, worker, write, database=None) -> int:
-    """Run web (and publisher and worker), starting again whichever exits, until SIGINT or
-    SIGTERM; then stop them all (within STOP_GRACE_SECONDS) and return 0."""
-    width = 9
-
-    def out(name: str, line: str) -> None:
-        write(f"{time.strftime('%H:%M:%S')} {name:<{width}} | {line}")
-
-    requests = []  # one entry per Ctrl-C / SIGTERM received
-
-    def on_signal(signum, frame):
-        requests.append(signum)
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        return _supervise(
-            env,
-            manage,
-            host=host,
-            port=port,
-            worker=worker,
-            out=out,
-            requests=requests,
-            database=database,
-        )
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-def _supervise(env, manage, *, host, port, worker, out, requests, database) -> int:
-    children = [
-        Child("web", [*manage, "runserver", f"{host}:{port}"], env, signal_group=True, out=out)
+def supervisor_argv(*, host, port, worker: bool, reload: bool, embedded=None) -> list[str]:
+    """The supervisor's command line: this same Python running postiz/supervisor.py (`ps`
+    shows it as such), without its folder on the path (-P)."""
+    argv = [
+        sys.executable,
+        "-P",
+        str(Path(supervisor.__file__).resolve()),
+        "--host",
+        host,
+        "--port",
+        str(port),
     ]
-    if worker:
-        children += [
-            Child("publisher", [*manage, "publisher"], env, signal_group=False, out=out),
-            Child(
-                "worker",
-                [*manage, "qcluster"],
-                env,
-                signal_group=False,
-                out=out,
-                survives_database=False,
-            ),
-        ]
-    for child in children:
-        child.start()
-        out("system", f"{child.name} started (pid={child.process.pid})")
-
-    watch = _DatabaseWatch(database, out)
-    while not requests:
-        for child in children:
-            if child.restart_at is None and not child.running:
-                delay = child.exited()
-                out(
-                    "system",
-                    f"{child.name} exited (rc={child.process.returncode}); "
-                    f"restarting in {delay:g} s",
-                )
-            elif child.restart_at is not None and time.monotonic() >= child.restart_at:
-                child.start()
-                out("system", f"{child.name} started again (pid={child.process.pid})")
-            elif child.kill_at is not None and time.monotonic() >= child.kill_at:
-                child.kill_groups()
-        if watch.check():
-            for child in children:
-                if not child.survives_database and child.running and child.kill_at is None:
-                    out("system", f"restarting {child.name}: it does not reconnect by itself")
-                    child.recycle()
-        time.sleep(TICK)
-
-    out("system", "stopping (press Ctrl-C again to kill at once)")
-    for child in children:
-        if child.running:
-            child.terminate()
-    seen = len(requests)
-    deadline = time.monotonic() + STOP_GRACE_SECONDS
-    while any(child.running for child in children):
-        if len(requests) > seen or time.monotonic() > deadline:
-            for child in children:
-                if child.running:
-                    out("system", f"killing {child.name} (pid={child.process.pid})")
-            break
-        time.sleep(TICK / 2)
-    for child in children:
-        child.kill_groups()
-        child.process.wait()
-        child.reader.join(timeout=2)
-    out("system", "stopped")
-    return 0
-
-
-class _DatabaseWatch:
-    """Starts the embedded PostgreSQL server again when it died (every DATABASE_CHECK s)."""
-
-    def __init__(self, database, out):
-        self.database = database
-        self.out = out
-        self.next_check = time.monotonic() + DATABASE_CHECK
-        self.failing = False
-
-    def check(self) -> bool:
-        """Whether the server was started again just now."""
-        if self.database is None or time.monotonic() < self.next_check:
-            return False
-        restarted = False
-        try:
-            restarted = self.database.ensure_running()
-            if restarted:
-                self.out("system", "the embedded PostgreSQL server had stopped; started it again")
-            self.failing = False
-        except Exception as error:  # tried again next time; said once
-            if not self.failing:
-                self.out("system", f"the embedded PostgreSQL server does not start: {error}")
-            self.failing = True
-        self.next_check = time.monotonic() + DATABASE_CHECK
-        return restarted
-
-
-if __name__ == "__main__":
-    sys.path[0] = str(BASE_DIR)  # the project, not this file's folder
-    sys.exit(main(sys.argv[1:]))
+    if not worker:
+        argv.append("--no-worker")
+    if not reload:
+        argv.append("--noreload")
+    if embedded is not None:
+        argv += ["--embedded", str(embedded)]
+    return argv
