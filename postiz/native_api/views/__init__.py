@@ -5,15 +5,20 @@ from postiz.native_api.views.activity import (
     Notifications,
     PostAnalytics,
 )
+from postiz.native_api.views.channel_edits import (
+    ChannelDisable,
+    ChannelEnable,
+    ChannelPreferences,
+)
 from postiz.native_api.views.channels import (
     ChannelDetail,
     ChannelNextSlot,
     Channels,
     ChannelSettingsSchema,
     ChannelTool,
-    Customers,
     Me,
 )
+from postiz.native_api.views.customers import CustomerDetail, Customers
 from postiz.native_api.views.media import (
     Media,
     MediaDetail,
@@ -42,10 +47,14 @@ from postiz.native_api.views.webhooks import (
 __all__ = [
     "ChannelAnalytics",
     "ChannelDetail",
+    "ChannelDisable",
+    "ChannelEnable",
     "ChannelNextSlot",
+    "ChannelPreferences",
     "ChannelSettingsSchema",
     "ChannelTool",
     "Channels",
+    "CustomerDetail",
     "Customers",
     "GroupDetail",
     "Groups",
