@@ -32,6 +32,8 @@ from postiz.native_api.views.posts import (
     Posts,
     _posts_query,
 )
+from postiz.native_api.views.sets import SetDetail, Sets
+from postiz.native_api.views.signatures import SignatureDetail, Signatures
 from postiz.native_api.views.tags import (
     TagDetail,
     Tags,
@@ -68,6 +70,10 @@ __all__ = [
     "PostAnalytics",
     "PostDetail",
     "Posts",
+    "SetDetail",
+    "Sets",
+    "SignatureDetail",
+    "Signatures",
     "TagDetail",
     "Tags",
     "WebhookDeliveries",
