@@ -14,6 +14,7 @@ def _route(pattern: str, view, name: str):
 
 
 _ID = r"(?P<public_id>[^/]+)"
+_COMMENT = r"(?P<comment_id>[^/]+)"
 
 urlpatterns = [
     path("organizations", v.OrganizationList.as_view(), name="api_organizations"),
@@ -36,6 +37,8 @@ urlpatterns = [
     _route(f"groups/{_ID}", v.GroupDetail, "native_group"),
     _route("posts", v.Posts, "native_posts"),
     _route(f"posts/{_ID}", v.PostDetail, "native_post"),
+    _route(f"posts/{_ID}/comments", v.PostComments, "native_post_comments"),
+    _route(f"posts/{_ID}/comments/{_COMMENT}", v.PostCommentDetail, "native_post_comment"),
     _route("media", v.Media, "native_media"),
     _route("media/import", v.MediaImport, "native_media_import"),
     _route(f"media/{_ID}", v.MediaDetail, "native_media_detail"),

@@ -18,6 +18,7 @@ from postiz.native_api.views.channels import (
     ChannelTool,
     Me,
 )
+from postiz.native_api.views.comments import PostCommentDetail, PostComments
 from postiz.native_api.views.customers import CustomerDetail, Customers
 from postiz.native_api.views.media import (
     Media,
@@ -68,6 +69,8 @@ __all__ = [
     "Notifications",
     "OrganizationList",
     "PostAnalytics",
+    "PostCommentDetail",
+    "PostComments",
     "PostDetail",
     "Posts",
     "SetDetail",
