@@ -48,6 +48,8 @@ urlpatterns = [
     _route(f"signatures/{_ID}", v.SignatureDetail, "native_signature"),
     _route("sets", v.Sets, "native_sets"),
     _route(f"sets/{_ID}", v.SetDetail, "native_set"),
+    _route("members", v.Members, "native_members"),
+    _route(f"members/{_ID}", v.MemberDetail, "native_member"),
     _route("webhooks", v.Webhooks, "native_webhooks"),
     _route(f"webhooks/{_ID}", v.WebhookDetail, "native_webhook"),
     _route(f"webhooks/{_ID}/rotate-secret", v.WebhookRotateSecret, "native_webhook_rotate"),

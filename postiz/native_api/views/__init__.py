@@ -25,6 +25,7 @@ from postiz.native_api.views.media import (
     MediaDetail,
     MediaImport,
 )
+from postiz.native_api.views.members import MemberDetail, Members
 from postiz.native_api.views.organizations import MemberList, OrganizationList
 from postiz.native_api.views.posts import (
     GroupDetail,
@@ -65,7 +66,9 @@ __all__ = [
     "Media",
     "MediaDetail",
     "MediaImport",
+    "MemberDetail",
     "MemberList",
+    "Members",
     "Notifications",
     "OrganizationList",
     "PostAnalytics",
