@@ -58,13 +58,13 @@ def check_current(request, current: Response) -> None:
     check_if_match(request, current["ETag"])
 
 
-def answer(serializer, *, created_at: str | None = None) -> Response:
-    """One object: 200, or 201 with its Location when ``created_at`` names the route;
-    either way with its ETag."""
+def answer(serializer, *, created_route: str | None = None) -> Response:
+    """One object: 200, or 201 with its Location when ``created_route`` names the route
+    that reads it; either way with its ETag."""
     body = serializer.data
-    response = Response(body, status=status.HTTP_201_CREATED if created_at else 200)
-    if created_at:
-        response["Location"] = reverse(created_at, args=[body["id"]])
+    response = Response(body, status=status.HTTP_201_CREATED if created_route else 200)
+    if created_route:
+        response["Location"] = reverse(created_route, args=[body["id"]])
     response["ETag"] = body_etag(body)
     return response
 

@@ -171,3 +171,10 @@ def test_editing_a_channel_needs_channels_write(org, channel):
         assert response.status_code == 403 and response.json()["scope"] == "channels:write"
     channel.refresh_from_db()
     assert channel.name == "Acme on Mastodon"
+
+
+def test_a_network_without_preferences_has_none_to_read_or_set(native, channel):
+    read = native.get(_url(channel, "/preferences"))
+    assert read.json() == {"values": {}, "fields": []}
+    put = native.put(_url(channel, "/preferences"), {"values": {}}, content_type=JSON)
+    assert put.status_code == 200 and put.json() == {"values": {}, "fields": []}

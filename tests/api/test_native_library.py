@@ -279,3 +279,13 @@ def test_the_set_list_reads_a_page_in_a_fixed_number_of_queries(
         body = native.get("/api/v1/sets").json()
     assert len(body["data"]) == 10
     assert all(s["channel_ids"] == [str(channel.public_id)] for s in body["data"])
+
+
+def test_the_signature_list_reads_a_page_in_a_fixed_number_of_queries(
+    native, org, django_assert_max_num_queries
+):
+    for n in range(10):
+        Signature.objects.create(organization=org, name=f"S{n}", content="x")
+    native.get("/api/v1/signatures")
+    with django_assert_max_num_queries(7):
+        assert len(native.get("/api/v1/signatures").json()["data"]) == 10

@@ -36,7 +36,7 @@ class Customers(channels.Customers):
                 organization=self.organization, name=data["name"], actor=request.auth.created_by
             )
         )
-        return answer(CustomerSerializer(row), created_at="native_customer")
+        return answer(CustomerSerializer(row), created_route="native_customer")
 
 
 class CustomerDetail(NativeView):

@@ -115,7 +115,8 @@ class Sets(NativeView):
             fields={"content": "items"},
         )
         return answer(
-            SetSerializer(row, context=_id_maps(self.organization, [row])), created_at="native_set"
+            SetSerializer(row, context=_id_maps(self.organization, [row])),
+            created_route="native_set",
         )
 
 

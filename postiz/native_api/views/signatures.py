@@ -37,7 +37,7 @@ class Signatures(NativeView):
                 organization=self.organization, actor=request.auth.created_by, **data
             )
         )
-        return answer(SignatureSerializer(row), created_at="native_signature")
+        return answer(SignatureSerializer(row), created_route="native_signature")
 
 
 class SignatureDetail(NativeView):
