@@ -26,6 +26,10 @@ from postiz.native_api.base import (
     page_limit,
 )
 
+# The views of these resources take ``idempotent`` (Idempotency-Key on creating POSTs)
+# from here, so where the API machinery keeps it is said once.
+from postiz.native_api.base import idempotent as idempotent
+
 
 # -- ETags of answers --------------------------------------------------------------------
 def body_etag(body) -> str:

@@ -7,13 +7,14 @@ from django.urls import reverse
 from rest_framework import status
 from rest_framework.response import Response
 
-from postiz.native_api.base import NativeView, idempotent
+from postiz.native_api.base import NativeView
 from postiz.native_api.resources import (
     CommentSerializer,
     answer,
     by_public_id,
     check_current,
     etagged,
+    idempotent,
     serializer_page,
     service,
     validated,

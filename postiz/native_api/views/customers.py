@@ -6,13 +6,14 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from integrations import selectors as channel_selectors
-from postiz.native_api.base import NativeView, idempotent
+from postiz.native_api.base import NativeView
 from postiz.native_api.resources import (
     CustomerSerializer,
     answer,
     by_public_id,
     check_current,
     etagged,
+    idempotent,
     service,
     validated,
 )

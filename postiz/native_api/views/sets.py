@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from integrations import selectors as channel_selectors
 from media.selectors import media_for_organization
-from postiz.native_api.base import NativeView, idempotent
+from postiz.native_api.base import NativeView
 from postiz.native_api.resources import (
     SetPatchSerializer,
     SetSerializer,
@@ -18,6 +18,7 @@ from postiz.native_api.resources import (
     by_public_id,
     check_current,
     etagged,
+    idempotent,
     serializer_page,
     service,
     validated,

@@ -5,13 +5,14 @@ from __future__ import annotations
 from rest_framework import status
 from rest_framework.response import Response
 
-from postiz.native_api.base import NativeView, idempotent
+from postiz.native_api.base import NativeView
 from postiz.native_api.resources import (
     SignatureSerializer,
     answer,
     by_public_id,
     check_current,
     etagged,
+    idempotent,
     serializer_page,
     service,
     validated,
