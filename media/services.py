@@ -42,11 +42,13 @@ _KIND_WORDS = {"image": "Images", "video": "Videos", "document": "Documents"}
 
 
 class MediaError(Exception):
-    """A refused media operation; ``message`` tells the person what to do instead."""
+    """A refused media operation; ``message`` tells the person what to do instead, and
+    ``field`` names the input it is about when there is one."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, *, field: str = ""):
         super().__init__(message)
         self.message = message
+        self.field = field
 
 
 class MediaInUse(MediaError):
@@ -372,10 +374,11 @@ def media_upload_from_url(*, organization: Organization, actor, url: str) -> Med
 def _valid_name(name: str) -> str:
     cleaned = " ".join((name or "").split())
     if not cleaned:
-        raise MediaError("Enter a name for the file.")
+        raise MediaError("Enter a name for the file.", field="name")
     if len(cleaned) > NAME_MAX:
         raise MediaError(
-            f"Names may be at most {NAME_MAX} characters; this one has {len(cleaned)}."
+            f"Names may be at most {NAME_MAX} characters; this one has {len(cleaned)}.",
+            field="name",
         )
     return cleaned
 
@@ -385,7 +388,8 @@ def _valid_alt_text(alt_text: str) -> str:
     if len(cleaned) > ALT_TEXT_MAX:
         raise MediaError(
             f"Alt text may be at most {ALT_TEXT_MAX} characters; this one has {len(cleaned)}. "
-            "Shorten it."
+            "Shorten it.",
+            field="alt_text",
         )
     return cleaned
 

@@ -49,6 +49,7 @@ class Organization(models.Model):
 
 
 class Membership(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="memberships"
     )
@@ -230,6 +231,7 @@ class ApiScope(models.TextChoices):
     CHANNELS_WRITE = "channels:write", "Connect and remove channels"
     ANALYTICS_READ = "analytics:read", "Read analytics"
     WEBHOOKS_MANAGE = "webhooks:manage", "Manage webhooks"
+    MEMBERS_READ = "members:read", "Read the members: names, emails and roles"
 
 
 ALL_SCOPES: tuple[str, ...] = tuple(ApiScope.values)

@@ -14,6 +14,7 @@ def _route(pattern: str, view, name: str):
 
 
 _ID = r"(?P<public_id>[^/]+)"
+_COMMENT = r"(?P<comment_id>[^/]+)"
 
 urlpatterns = [
     path("organizations", v.OrganizationList.as_view(), name="api_organizations"),
@@ -27,16 +28,28 @@ urlpatterns = [
     _route(f"channels/{_ID}/next-slot", v.ChannelNextSlot, "native_channel_next_slot"),
     _route(f"channels/{_ID}/settings-schema", v.ChannelSettingsSchema, "native_channel_schema"),
     _route(f"channels/{_ID}/tools/(?P<name>[^/]+)", v.ChannelTool, "native_channel_tool"),
+    _route(f"channels/{_ID}/preferences", v.ChannelPreferences, "native_channel_preferences"),
+    _route(f"channels/{_ID}/disable", v.ChannelDisable, "native_channel_disable"),
+    _route(f"channels/{_ID}/enable", v.ChannelEnable, "native_channel_enable"),
     _route("customers", v.Customers, "native_customers"),
+    _route(f"customers/{_ID}", v.CustomerDetail, "native_customer"),
     _route("groups", v.Groups, "native_groups"),
     _route(f"groups/{_ID}", v.GroupDetail, "native_group"),
     _route("posts", v.Posts, "native_posts"),
     _route(f"posts/{_ID}", v.PostDetail, "native_post"),
+    _route(f"posts/{_ID}/comments", v.PostComments, "native_post_comments"),
+    _route(f"posts/{_ID}/comments/{_COMMENT}", v.PostCommentDetail, "native_post_comment"),
     _route("media", v.Media, "native_media"),
     _route("media/import", v.MediaImport, "native_media_import"),
     _route(f"media/{_ID}", v.MediaDetail, "native_media_detail"),
     _route("tags", v.Tags, "native_tags"),
     _route(f"tags/{_ID}", v.TagDetail, "native_tag"),
+    _route("signatures", v.Signatures, "native_signatures"),
+    _route(f"signatures/{_ID}", v.SignatureDetail, "native_signature"),
+    _route("sets", v.Sets, "native_sets"),
+    _route(f"sets/{_ID}", v.SetDetail, "native_set"),
+    _route("members", v.Members, "native_members"),
+    _route(f"members/{_ID}", v.MemberDetail, "native_member"),
     _route("webhooks", v.Webhooks, "native_webhooks"),
     _route(f"webhooks/{_ID}", v.WebhookDetail, "native_webhook"),
     _route(f"webhooks/{_ID}/rotate-secret", v.WebhookRotateSecret, "native_webhook_rotate"),

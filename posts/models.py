@@ -249,6 +249,7 @@ class PostItemMedia(models.Model):
 class Signature(models.Model):
     """Text appended to posts; the default one is added to every new post."""
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="signatures"
     )
@@ -277,6 +278,7 @@ class Signature(models.Model):
 class PostSet(models.Model):
     """A saved composer template: channels, text and settings to start a post from."""
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="sets")
     name = models.CharField(max_length=100)
     # {"channels": [ids], "content": [...as PostGroup.content], "settings": {channel id: {...}}}
@@ -297,6 +299,7 @@ class PostSet(models.Model):
 class Comment(models.Model):
     """An internal note on a post group, seen by the team only."""
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="post_comments"
     )

@@ -5,20 +5,27 @@ from postiz.native_api.views.activity import (
     Notifications,
     PostAnalytics,
 )
+from postiz.native_api.views.channel_edits import (
+    ChannelDisable,
+    ChannelEnable,
+    ChannelPreferences,
+)
 from postiz.native_api.views.channels import (
     ChannelDetail,
     ChannelNextSlot,
     Channels,
     ChannelSettingsSchema,
     ChannelTool,
-    Customers,
     Me,
 )
+from postiz.native_api.views.comments import PostCommentDetail, PostComments
+from postiz.native_api.views.customers import CustomerDetail, Customers
 from postiz.native_api.views.media import (
     Media,
     MediaDetail,
     MediaImport,
 )
+from postiz.native_api.views.members import MemberDetail, Members
 from postiz.native_api.views.organizations import MemberList, OrganizationList
 from postiz.native_api.views.posts import (
     GroupDetail,
@@ -27,6 +34,8 @@ from postiz.native_api.views.posts import (
     Posts,
     _posts_query,
 )
+from postiz.native_api.views.sets import SetDetail, Sets
+from postiz.native_api.views.signatures import SignatureDetail, Signatures
 from postiz.native_api.views.tags import (
     TagDetail,
     Tags,
@@ -42,10 +51,14 @@ from postiz.native_api.views.webhooks import (
 __all__ = [
     "ChannelAnalytics",
     "ChannelDetail",
+    "ChannelDisable",
+    "ChannelEnable",
     "ChannelNextSlot",
+    "ChannelPreferences",
     "ChannelSettingsSchema",
     "ChannelTool",
     "Channels",
+    "CustomerDetail",
     "Customers",
     "GroupDetail",
     "Groups",
@@ -53,12 +66,20 @@ __all__ = [
     "Media",
     "MediaDetail",
     "MediaImport",
+    "MemberDetail",
     "MemberList",
+    "Members",
     "Notifications",
     "OrganizationList",
     "PostAnalytics",
+    "PostCommentDetail",
+    "PostComments",
     "PostDetail",
     "Posts",
+    "SetDetail",
+    "Sets",
+    "SignatureDetail",
+    "Signatures",
     "TagDetail",
     "Tags",
     "WebhookDeliveries",

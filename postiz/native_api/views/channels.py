@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -16,6 +17,14 @@ from postiz.native_api.base import (
     Conflict,
     NativeView,
     id_page,
+)
+from postiz.native_api.resources import (
+    ChannelPatchSerializer,
+    check_current,
+    etagged,
+    in_body,
+    service,
+    validated,
 )
 from postiz.native_api.views.common import (
     _channel,
@@ -64,8 +73,9 @@ class Channels(NativeView):
 
 
 class ChannelDetail(NativeView):
-    scopes = {"GET": "channels:read", "DELETE": "channels:write"}
+    scopes = {"GET": "channels:read", "PATCH": "channels:write", "DELETE": "channels:write"}
 
+    @etagged
     def get(self, request, public_id):
         return Response(s.channel(_channel(self, public_id)))
 
@@ -73,8 +83,52 @@ class ChannelDetail(NativeView):
         from integrations.services import integration_delete
 
         row = _channel(self, public_id)
+        check_current(request, self.get(request, public_id))
         integration_delete(integration=row, actor=request.auth.created_by, request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def get_serializer_class(self):
+        # What the OpenAPI generator reads for the request body of PATCH.
+        return ChannelPatchSerializer if self.request.method == "PATCH" else None
+
+    def patch(self, request, public_id):
+        """Rename, change the customer (null: none), the posting times or their zone."""
+        from integrations.services import (
+            integration_rename,
+            integration_set_customer,
+            integration_update_posting_times,
+        )
+
+        row = _channel(self, public_id)
+        check_current(request, self.get(request, public_id))
+        data = validated(ChannelPatchSerializer, request, partial=True)
+        actor = request.auth.created_by
+        customer = row.customer
+        if data.get("customer_id") is not None:
+            customers = channel_selectors.customers_for(organization=self.organization)
+            customer = in_body(customers, data["customer_id"], "customer_id", "customer")
+        elif "customer_id" in data:
+            customer = None
+        with transaction.atomic():
+            if "name" in data:
+                service(lambda: integration_rename(integration=row, name=data["name"], actor=actor))
+            if "customer_id" in data:
+                service(
+                    lambda: integration_set_customer(
+                        integration=row, customer=customer, actor=actor
+                    ),
+                    fields={"customer": "customer_id"},
+                )
+            if "posting_times" in data or "timezone" in data:
+                service(
+                    lambda: integration_update_posting_times(
+                        integration=row,
+                        times=data.get("posting_times", row.posting_times),
+                        timezone_name=data.get("timezone", row.timezone),
+                        actor=actor,
+                    )
+                )
+        return self.get(request, public_id)
 
 
 class ChannelNextSlot(NativeView):

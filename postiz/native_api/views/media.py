@@ -16,6 +16,12 @@ from postiz.native_api.base import (
     id_page,
     idempotent,
 )
+from postiz.native_api.resources import (
+    MediaPatchSerializer,
+    check_current,
+    etagged,
+    validated,
+)
 from postiz.native_api.views.common import (
     _not_found,
     _uuid,
@@ -96,7 +102,7 @@ class MediaImport(NativeView):
 
 
 class MediaDetail(NativeView):
-    scopes = {"GET": "media:read", "DELETE": "media:write"}
+    scopes = {"GET": "media:read", "PATCH": "media:write", "DELETE": "media:write"}
 
     def _row(self, public_id):
         from media.selectors import media_for_organization
@@ -111,6 +117,7 @@ class MediaDetail(NativeView):
             raise _not_found("Media file")
         return row
 
+    @etagged
     def get(self, request, public_id):
         return Response(_media_body(self._row(public_id)))
 
@@ -118,6 +125,7 @@ class MediaDetail(NativeView):
         from media.services import MediaInUse, media_delete
 
         row = self._row(public_id)
+        check_current(request, self.get(request, public_id))
         force = request.query_params.get("force") in ("1", "true", "yes")
         try:
             media_delete(
@@ -126,3 +134,25 @@ class MediaDetail(NativeView):
         except MediaInUse as error:
             raise Conflict(error.message) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def get_serializer_class(self):
+        # What the OpenAPI generator reads for the request body of PATCH.
+        return MediaPatchSerializer if self.request.method == "PATCH" else None
+
+    def patch(self, request, public_id):
+        """Change the name people see and the alt text (the stored file never changes)."""
+        from media.services import MediaError, media_update
+
+        row = self._row(public_id)
+        check_current(request, self.get(request, public_id))
+        data = validated(MediaPatchSerializer, request, partial=True)
+        try:
+            media_update(
+                media_file=row,
+                actor=request.auth.created_by,
+                name=data.get("name"),
+                alt_text=data.get("alt_text"),
+            )
+        except MediaError as error:
+            raise exceptions.ValidationError({error.field or "name": error.message}) from None
+        return self.get(request, public_id)
