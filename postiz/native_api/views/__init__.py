@@ -25,7 +25,6 @@ from postiz.native_api.views.posts import (
     Groups,
     PostDetail,
     Posts,
-    _posts_query,
 )
 from postiz.native_api.views.tags import (
     TagDetail,
@@ -66,5 +65,4 @@ __all__ = [
     "WebhookRotateSecret",
     "WebhookTest",
     "Webhooks",
-    "_posts_query",
 ]
