@@ -12,14 +12,13 @@ from datetime import UTC
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import F, Q, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone as dj_timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from integrations.models import Integration
 from postiz.api import iso_ms
-from postiz.api_serializers import AnswerSerializer, TimestampField
+from postiz.api_serializers import AnswerSerializer, TimestampField, one_of
 from posts.models import PostGroup, PostItem
 from posts.states import State
 
@@ -222,11 +221,13 @@ class PostOut(AnswerSerializer):
         return iso_ms(row["retry_at"]) if row["state"] == State.SCHEDULED else None
 
     @staticmethod
-    def rows(posts) -> list[dict]:
+    def rows(posts, *, etag: bool = True) -> list[dict]:
         """``posts`` (a queryset of Post) as the rows this writes, in its order: two
-        queries (the posts; their items, each with its media's ids)."""
+        queries (the posts; their items, each with its media's ids). ``etag``: with what
+        a single post's ETag reads (lists leave it out)."""
         rows = list(
             posts.values(
+                *(("group__updated_at",) if etag else ()),
                 "pk",
                 "group_id",
                 "public_id",
@@ -243,8 +244,6 @@ class PostOut(AnswerSerializer):
                 "remote_url",
                 "created_at",
                 "updated_at",
-                "group__updated_at",
-                sort_at=Coalesce("publish_at", "created_at"),
             )
         )
         by_post = {}
@@ -253,7 +252,7 @@ class PostOut(AnswerSerializer):
         if not rows:
             return rows
         for item in (
-            PostItem.objects.filter(post_id__in=by_post)
+            PostItem.objects.filter(post_id__in=one_of(by_post))
             .order_by("post_id", "position")
             .values(
                 "pk",  # one row per item

@@ -329,7 +329,7 @@ class Posts(NativeView):
             if moment is None:
                 raise exceptions.ValidationError({"cursor": "This cursor is not one we gave."})
             rows = rows.filter(Q(sort_at__gt=moment) | Q(sort_at=moment, pk__gt=pk))
-        page = s.PostOut.rows(rows.order_by("sort_at", "pk")[: limit + 1])
+        page = s.PostOut.rows(rows.order_by("sort_at", "pk")[: limit + 1], etag=False)
         cursor = None
         if len(page) > limit:
             page = page[:limit]

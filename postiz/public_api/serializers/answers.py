@@ -13,7 +13,7 @@ from rest_framework import serializers
 from integrations.models import Integration
 from media.models import MediaFile
 from postiz.api import organization_id
-from postiz.api_serializers import AnswerSerializer, TimestampField
+from postiz.api_serializers import AnswerSerializer, TimestampField, one_of
 from postiz.public_api.content import html_to_text
 from posts.models import PostGroup
 from posts.repeats import occurrences_between
@@ -231,7 +231,8 @@ class CompatPost(AnswerSerializer):
             )
         )
         tags: dict[int, list] = {row["group_id"]: [] for row in found}
-        links = PostGroup.tags.through.objects.filter(postgroup_id__in=tags).order_by("pk")
+        links = PostGroup.tags.through.objects.filter(postgroup_id__in=one_of(tags))
+        links = links.order_by("pk")
         for link in links.values(
             "postgroup_id",
             public_id=F("tag__public_id"),
