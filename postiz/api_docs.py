@@ -8,13 +8,12 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiJsonRenderer2
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-# Both surfaces in one document: the native API from its serializers, the compatible one
-# from its route table (its views are not DRF views).
+# Both surfaces in one document, each from its DRF views and serializers.
 DOCUMENT_SETTINGS = {
     "OAS_VERSION": "3.1.0",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "postiz.public_api.openapi.add_compat_routes",
+        "postiz.api_docs.describe_compat_tag",
     ],
 }
 schema = SpectacularAPIView.as_view(
@@ -44,12 +43,45 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
         }
 
 
+class CompatKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "postiz.public_api.base.CompatKeyAuthentication"
+    name = "compatKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "The raw API key, no scheme (a leading `Bearer ` is tolerated).",
+        }
+
+
 def only_documented_routes(endpoints, **kwargs):
-    """Preprocessing hook: the native API without the optional trailing slash its routes
-    accept; the session-only organization views are left out."""
+    """Preprocessing hook: both surfaces without the optional trailing slash their routes
+    accept; the compatible surface once (not again under its /api/public/v1 alias), its
+    ids named as its contract names them; the session-only organization views are left
+    out."""
     kept = []
     for path, path_regex, method, callback in endpoints:
         if "/o/{org_slug}/" in path or path.endswith("/organizations"):
             continue
+        if path.startswith("/api/public/v1/"):
+            continue
+        if path.startswith("/public/v1/"):
+            path = path.replace("{public_id}", "{id}")  # the contract's name for it
         kept.append((path.rstrip("/") or "/", path_regex, method, callback))
     return kept
+
+
+def describe_compat_tag(result, generator, request, public):
+    """Postprocessing hook: what the compatible surface's tag is for."""
+    from postiz.public_api.base import TAG
+
+    result.setdefault("tags", []).append(
+        {
+            "name": TAG,
+            "description": "The Postiz-compatible surface, for existing Postiz clients "
+            "(also under /api/public/v1). Every POST answers 201, every other method 200.",
+        }
+    )
+    return result

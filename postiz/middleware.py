@@ -3,7 +3,7 @@
 - ``BadInputMiddleware``: a query string or form field holding text PostgreSQL cannot
   store (a NUL character) or that is not text (a lone surrogate) is refused with a 400
   naming the field, before any view puts it in a query. JSON bodies are checked where
-  they are parsed (``postiz.parsers.JSONParser``, ``postiz.public_api.transport.read_json``).
+  they are parsed (``postiz.parsers.JSONParser``, ``postiz.public_api.base.CompatJSONParser``).
 - ``DatabaseUnavailableMiddleware``: when the database cannot be reached, a 503 saying
   the service is unavailable for a moment (JSON on the APIs, a short page elsewhere)
   instead of a 500 with a traceback. Nothing is kept: the next request connects afresh

@@ -24,7 +24,7 @@ from django.db.models import Max, Min, Q
 from django.urls import reverse
 
 from billing import limits as plan_limits
-from posts.models import Notification, Post, PostGroup, PostItem, PostItemMedia
+from posts.models import LATEST_DATE, Notification, Post, PostGroup, PostItem, PostItemMedia
 from posts.services.validation import date_in_range, day_in_range
 from posts.states import State
 
@@ -75,6 +75,40 @@ def next_occurrence(
         if candidate > after:
             return candidate
         k += 1
+
+
+def occurrences_between(
+    *,
+    first: datetime,
+    every: int,
+    unit: str,
+    zone: str,
+    until: date | None,
+    start: datetime,
+    end: datetime,
+) -> list[datetime]:
+    """The times of a series within [start, end], in order: ``first`` and every step after
+    it, each at its local wall-clock time, never past ``until`` nor the last date a post
+    may be given (what the APIs list for a repeating post)."""
+    if start > end or start >= LATEST_DATE:
+        return []  # nothing is ever there (and no step is computed toward the year 9999)
+    tz = ZoneInfo(zone or "UTC")
+    wall = first.astimezone(tz).replace(tzinfo=None)
+    step = step_of(every, unit)
+    # Jump close to ``start`` without walking every occurrence of a long series.
+    k = max(int((start - first) / step) - 1, 0) if start > first else 0
+    found = []
+    while True:
+        local = wall + k * step
+        if (until is not None and local.date() > until) or not day_in_range(local.date()):
+            break
+        moment = wall_clock_to_utc(local, tz)
+        if not date_in_range(moment) or moment > end:
+            break
+        if moment >= start:
+            found.append(moment)
+        k += 1
+    return found
 
 
 def repeats_create_due(*, now: datetime) -> int:

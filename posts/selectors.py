@@ -42,6 +42,16 @@ def group_get(*, organization: Organization, pk) -> PostGroup | None:
     )
 
 
+def posts_for(*, organization: Organization) -> QuerySet[Post]:
+    """The organization's posts as people know them: not cancelled (deleted), in a group
+    that is not deleted, on a channel that was not removed. Both APIs read posts here."""
+    return Post.objects.filter(
+        organization=organization,
+        group__deleted_at__isnull=True,
+        integration__deleted_at__isnull=True,
+    ).exclude(state=State.CANCELLED)
+
+
 def tags_for(*, organization: Organization) -> QuerySet[Tag]:
     return Tag.objects.filter(organization=organization).order_by("name", "id")
 

@@ -112,7 +112,7 @@ def test_no_app_imports_an_app_above_it():
         ("posts.models", 2),
         ("billing.limits", 1),
         ("organizations.events", 0),
-        ("postiz.public_api.posts", TOP),
+        ("postiz.public_api.views.posts", TOP),
         ("postiz.ssrf", None),
     ],
 )

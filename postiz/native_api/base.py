@@ -1,30 +1,27 @@
-"""What every native view shares."""
+"""What every native view shares: ``NativeView`` (key auth and scopes, per-key rate
+limits with ``X-RateLimit-*`` headers, problem details), ``idempotent`` for creating
+POSTs, ETags and cursor pages. A new resource is a ``NativeView`` subclass with its
+``scopes``, request serializers and an answer serializer in ``serializers``."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
-from functools import wraps
 
 from django.conf import settings
-from django.http import HttpResponse
 from rest_framework import exceptions, status
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from billing.limits import LimitReached
 from postiz.api import (
     ApiKeyAuthentication,
+    CompactJSONRenderer,
     HasScope,
     IdempotencyConflict,
     OrganizationAPIMixin,
-    body_fingerprint,
-    idempotency_begin,
-    idempotency_finish,
-    idempotency_key_of,
     rate_hit,
 )
 from postiz.http import loads_json
@@ -61,21 +58,6 @@ class Unprocessable(exceptions.APIException):
     default_code = "idempotency_key_reused"
 
 
-class CompactJSONRenderer(JSONRenderer):
-    """The standard library's C encoder straight to bytes; DRF's encoder only for values
-    it cannot encode (a list of 200 posts renders in a fraction of the time)."""
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        if data is None:
-            return b""
-        try:
-            return json.dumps(
-                data, ensure_ascii=False, separators=(",", ":"), allow_nan=False
-            ).encode()
-        except (TypeError, ValueError):
-            return super().render(data, accepted_media_type, renderer_context)
-
-
 class NativeView(OrganizationAPIMixin, APIView):
     """Key-authenticated, scoped, rate-limited; errors are RFC 9457 problem details."""
 
@@ -109,6 +91,11 @@ class NativeView(OrganizationAPIMixin, APIView):
     def handle_exception(self, exc):
         if isinstance(exc, LimitReached):
             exc = PaymentRequired(exc.api_body()["message"])
+        elif isinstance(exc, IdempotencyConflict):
+            if exc.status == 400:
+                exc = exceptions.ValidationError({"Idempotency-Key": exc.message})
+            else:
+                exc = (Unprocessable if exc.status == 422 else Conflict)(exc.message)
         return super().handle_exception(exc)
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -116,74 +103,6 @@ class NativeView(OrganizationAPIMixin, APIView):
         for name, value in self.rate_headers.items():
             response[name] = value
         return response
-
-
-# -- Idempotency ------------------------------------------------------------------------
-def _multipart_fingerprint(request) -> str:
-    digest = hashlib.sha256()
-    for name in sorted(request.data.keys()):
-        digest.update(name.encode())
-        value = request.data.get(name)
-        if hasattr(value, "chunks"):
-            for chunk in value.chunks():
-                digest.update(chunk)
-            value.seek(0)
-        else:
-            digest.update(str(value).encode())
-    return digest.hexdigest()
-
-
-def idempotent(method):
-    """Same Idempotency-Key and body → the stored answer, nothing created twice (4.5)."""
-
-    @wraps(method)
-    def wrapper(self, request, *args, **kwargs):
-        try:
-            idem = idempotency_key_of(request)
-        except IdempotencyConflict as conflict:
-            raise exceptions.ValidationError({"Idempotency-Key": conflict.message}) from None
-        if idem is None:
-            return method(self, request, *args, **kwargs)
-        content_type = request.content_type or ""
-        if content_type.startswith("multipart/"):
-            fingerprint = _multipart_fingerprint(request)
-        else:
-            fingerprint = body_fingerprint(request.body, content_type)
-        where = {
-            "key": request.auth,
-            "method": request.method,
-            "path": request.path,
-            "idem_key": idem,
-        }
-        try:
-            stored = idempotency_begin(body_hash=fingerprint, **where)
-        except IdempotencyConflict as conflict:
-            if conflict.status == 422:
-                raise Unprocessable(conflict.message) from None
-            raise Conflict(conflict.message) from None
-        if stored is not None:
-            replay = HttpResponse(
-                bytes(stored.body),
-                status=stored.status,
-                content_type=stored.headers.get("Content-Type", "application/json"),
-            )
-            for name, value in stored.headers.items():
-                if name != "Content-Type":
-                    replay[name] = value
-            replay["Idempotent-Replayed"] = "true"
-            return replay
-        try:
-            response = method(self, request, *args, **kwargs)
-        except Exception as exc:
-            response = self.handle_exception(exc)
-        response = self.finalize_response(request, response, *args, **kwargs)
-        response.render()
-        idempotency_finish(
-            status=response.status_code, headers=response, body=response.content, **where
-        )
-        return response
-
-    return wrapper
 
 
 # -- ETags --------------------------------------------------------------------------------
@@ -250,8 +169,9 @@ def decode_cursor(request, filters: dict) -> list | None:
     return values
 
 
-def id_page(request, queryset, serialize, filters: dict) -> Response:
-    """A page of ``queryset`` in id order: ``{"data": [...], "next_cursor": str|null}``."""
+def id_page(request, queryset, answer, filters: dict) -> Response:
+    """A page of ``queryset`` in id order, each row written by the ``answer`` serializer:
+    ``{"data": [...], "next_cursor": str|null}``."""
     limit = page_limit(request)
     after = decode_cursor(request, filters)
     if after:
@@ -260,4 +180,4 @@ def id_page(request, queryset, serialize, filters: dict) -> Response:
     more = len(rows) > limit
     rows = rows[:limit]
     cursor = encode_cursor([rows[-1].pk], filters) if more else None
-    return Response({"data": [serialize(r) for r in rows], "next_cursor": cursor})
+    return Response({"data": answer(rows, many=True).data, "next_cursor": cursor})

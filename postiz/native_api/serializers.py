@@ -1,16 +1,25 @@
-"""Request validation for the native API (these also describe it in the OpenAPI document)
-and the functions that render our rows as its JSON (snake_case, string ids, RFC 3339)."""
+"""The native API's serializers: the requests it validates and the answers it writes
+(snake_case, string ids, RFC 3339 UTC), which also make its OpenAPI document.
+
+Answers are ``AnswerSerializer`` subclasses (postiz.api_serializers): declare the fields,
+with ``source`` naming the attribute of an instance or the key of a ``values()`` row.
+An answer that lists many rows also says which rows it writes (``PostOut.rows``), so the
+query and the JSON it feeds are read in one place."""
 
 from __future__ import annotations
 
 from datetime import UTC
 
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db.models import F, Q, Value
 from django.utils import timezone as dj_timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from integrations.models import Integration
 from postiz.api import iso_ms
-from posts.models import Post, PostGroup, Tag, Webhook
+from postiz.api_serializers import AnswerSerializer, TimestampField, one_of
+from posts.models import PostGroup, PostItem
 from posts.states import State
 
 
@@ -112,7 +121,19 @@ class MediaUploadSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, max_length=255)
 
 
-# -- Responses ---------------------------------------------------------------------------
+# -- Answers -----------------------------------------------------------------------------
+class TextOrNull(serializers.CharField):
+    """Text that is null when empty."""
+
+    def to_representation(self, value):
+        return str(value) or None
+
+
+class CustomerOut(AnswerSerializer):
+    id = serializers.CharField(source="public_id")
+    name = serializers.CharField()
+
+
 CHANNEL_STATUS = {
     Integration.Status.ACTIVE: "connected",
     Integration.Status.NEEDS_RECONNECT: "refresh_needed",
@@ -120,76 +141,137 @@ CHANNEL_STATUS = {
 }
 
 
-def channel(row: Integration) -> dict:
-    return {
-        "id": str(row.public_id),
-        "name": row.name,
-        "provider": row.provider,
-        "username": row.username or None,
-        "picture": row.avatar_url or None,
-        "status": CHANNEL_STATUS.get(row.status, "incomplete"),
-        "customer": (
-            {"id": str(row.customer.public_id), "name": row.customer.name}
-            if row.customer_id
-            else None
-        ),
-        "posting_times": list(row.posting_times or []),
-        "timezone": row.timezone,
-        "created_at": iso_ms(row.created_at),
-    }
+class ChannelOut(AnswerSerializer):
+    """A channel (an Integration, with its customer selected)."""
+
+    id = serializers.CharField(source="public_id")
+    name = serializers.CharField()
+    provider = serializers.CharField()
+    username = TextOrNull()
+    picture = TextOrNull(source="avatar_url")
+    status = serializers.SerializerMethodField()
+    customer = CustomerOut(allow_null=True)
+    posting_times = serializers.ListField(child=serializers.CharField())
+    timezone = serializers.CharField()
+    created_at = TimestampField()
+
+    def get_status(self, row) -> str:
+        return CHANNEL_STATUS.get(row.status, "incomplete")
 
 
-def tag(row: Tag) -> dict:
-    return {
-        "id": str(row.public_id),
-        "name": row.name,
-        "color": row.color,
-        "created_at": iso_ms(row.created_at),
-        "updated_at": iso_ms(row.updated_at),
-    }
+class TagOut(AnswerSerializer):
+    """A tag: an instance, or a row with the same keys."""
+
+    id = serializers.CharField(source="public_id")
+    name = serializers.CharField()
+    color = serializers.CharField()
+    created_at = TimestampField()
+    updated_at = TimestampField()
 
 
-# -- Answers (described in the OpenAPI document; ``post`` below renders them) ----------------
-class PostItemOut(serializers.Serializer):
+class PostItemOut(AnswerSerializer):
     position = serializers.IntegerField()
-    text = serializers.CharField()
+    text = serializers.CharField(source="content")
     delay_minutes = serializers.IntegerField()
     media_ids = serializers.ListField(child=serializers.CharField())
-    remote_id = serializers.CharField(allow_null=True, help_text="The item's id on the network.")
-    remote_url = serializers.CharField(allow_null=True)
+    remote_id = TextOrNull(help_text="The item's id on the network.")
+    remote_url = TextOrNull()
 
 
-class PostError(serializers.Serializer):
-    kind = serializers.CharField()
-    message = serializers.CharField()
+class PostError(AnswerSerializer):
+    kind = serializers.CharField(source="error_kind")
+    message = serializers.CharField(source="error_message")
+
+    def to_representation(self, row):
+        return super().to_representation(row) if row["error_message"] else None
 
 
-class PostOut(serializers.Serializer):
-    id = serializers.CharField()
-    group_id = serializers.CharField()
-    channel_id = serializers.CharField()
+class PostOut(AnswerSerializer):
+    """One channel's post with its thread. Writes the rows of ``PostOut.rows``, which
+    lists and single posts both read."""
+
+    id = serializers.CharField(source="public_id")
+    group_id = serializers.CharField(source="group__public_id")
+    channel_id = serializers.CharField(source="integration__public_id")
     state = serializers.ChoiceField(choices=[s.value for s in State])
-    publish_at = serializers.DateTimeField(
+    publish_at = TimestampField(
         allow_null=True,
         help_text="The time the post was asked to go out. Retries never move it; null for a "
         "draft without a date.",
     )
-    published_at = serializers.DateTimeField(
+    published_at = TimestampField(
         allow_null=True, help_text="When it actually went out; null until it has."
     )
-    next_attempt_at = serializers.DateTimeField(
-        allow_null=True,
+    next_attempt_at = serializers.SerializerMethodField(
         help_text="For a scheduled post waiting to be tried again (after a failure the "
         "network may recover from, or while the network processes it): when the next "
         "attempt is due. Null otherwise.",
     )
     settings = serializers.DictField()
     items = PostItemOut(many=True)
-    error = PostError(allow_null=True)
-    release_id = serializers.CharField(allow_null=True, help_text="The post's id on the network.")
-    release_url = serializers.CharField(allow_null=True)
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
+    error = PostError(source="*", allow_null=True)
+    release_id = TextOrNull(source="remote_id", help_text="The post's id on the network.")
+    release_url = TextOrNull(source="remote_url")
+    created_at = TimestampField()
+    updated_at = TimestampField()
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_next_attempt_at(self, row) -> str | None:
+        # The engine's next try, for a scheduled post that has one.
+        return iso_ms(row["retry_at"]) if row["state"] == State.SCHEDULED else None
+
+    @staticmethod
+    def rows(posts, *, etag: bool = True) -> list[dict]:
+        """``posts`` (a queryset of Post) as the rows this writes, in its order: two
+        queries (the posts; their items, each with its media's ids). ``etag``: with what
+        a single post's ETag reads (lists leave it out)."""
+        rows = list(
+            posts.values(
+                *(("group__updated_at",) if etag else ()),
+                "pk",
+                "group_id",
+                "public_id",
+                "group__public_id",
+                "integration__public_id",
+                "state",
+                "publish_at",
+                "published_at",
+                "retry_at",
+                "settings",
+                "error_kind",
+                "error_message",
+                "remote_id",
+                "remote_url",
+                "created_at",
+                "updated_at",
+            )
+        )
+        by_post = {}
+        for row in rows:
+            row["items"] = by_post[row["pk"]] = []
+        if not rows:
+            return rows
+        for item in (
+            PostItem.objects.filter(post_id__in=one_of(by_post))
+            .order_by("post_id", "position")
+            .values(
+                "pk",  # one row per item
+                "post_id",
+                "position",
+                "content",
+                "delay_minutes",
+                "remote_id",
+                "remote_url",
+                media_ids=ArrayAgg(
+                    "attachments__media__public_id",
+                    order_by="attachments__position",
+                    filter=Q(attachments__isnull=False),
+                    default=Value([]),
+                ),
+            )
+        ):
+            by_post[item["post_id"]].append(item)
+        return rows
 
 
 class PostPage(serializers.Serializer):
@@ -197,70 +279,128 @@ class PostPage(serializers.Serializer):
     next_cursor = serializers.CharField(allow_null=True)
 
 
-def next_attempt_at(row: Post):
-    """The engine's next try, for a scheduled post that has one."""
-    return row.retry_at if row.state == State.SCHEDULED else None
+class GroupRepeat(AnswerSerializer):
+    every = serializers.IntegerField(source="repeat_every")
+    unit = serializers.CharField(source="repeat_unit")
+    until = serializers.DateField(source="repeat_until", allow_null=True)
+
+    def to_representation(self, row):
+        return super().to_representation(row) if row["repeat_every"] else None
 
 
-def post(row: Post) -> dict:
-    items = []
-    for item in row.items.all():
-        items.append(
-            {
-                "position": item.position,
-                "text": item.content,
-                "delay_minutes": item.delay_minutes,
-                "media_ids": [str(a.media.public_id) for a in item.attachments.all()],
-                "remote_id": item.remote_id or None,
-                "remote_url": item.remote_url or None,
-            }
+class GroupOut(AnswerSerializer):
+    """A group with its posts and tags. Writes the rows of ``GroupOut.rows``."""
+
+    id = serializers.CharField(source="public_id")
+    timezone = serializers.CharField()
+    creation_method = serializers.CharField()
+    repeat = GroupRepeat(source="*", allow_null=True)
+    content = serializers.JSONField()
+    tags = TagOut(many=True)
+    posts = PostOut(many=True)
+    created_at = TimestampField()
+    updated_at = TimestampField()
+
+    @staticmethod
+    def rows(groups, posts) -> list[dict]:
+        """``groups`` (a queryset of PostGroup) as the rows this writes, each with those of
+        ``posts`` (a queryset of Post) that belong to it, by id."""
+        rows = list(
+            groups.values(
+                "pk",
+                "public_id",
+                "timezone",
+                "creation_method",
+                "repeat_every",
+                "repeat_unit",
+                "repeat_until",
+                "content",
+                "created_at",
+                "updated_at",
+            )
         )
-    return {
-        "id": str(row.public_id),
-        "group_id": str(row.group.public_id),
-        "channel_id": str(row.integration.public_id),
-        "state": row.state,
-        "publish_at": iso_ms(row.publish_at),
-        "published_at": iso_ms(row.published_at),
-        "next_attempt_at": iso_ms(next_attempt_at(row)),
-        "settings": row.settings or {},
-        "items": items,
-        "error": (
-            {"kind": row.error_kind, "message": row.error_message} if row.error_message else None
-        ),
-        "release_id": row.remote_id or None,
-        "release_url": row.remote_url or None,
-        "created_at": iso_ms(row.created_at),
-        "updated_at": iso_ms(row.updated_at),
-    }
+        by_group = {row["pk"]: row for row in rows}
+        for row in rows:
+            row["posts"], row["tags"] = [], []
+        for post in PostOut.rows(posts.filter(group__in=by_group).order_by("pk")):
+            by_group[post["group_id"]]["posts"].append(post)
+        links = PostGroup.tags.through.objects.filter(postgroup_id__in=by_group)
+        links = links.order_by("tag__name", "pk")
+        for link in links.values(
+            "postgroup_id",
+            public_id=F("tag__public_id"),
+            name=F("tag__name"),
+            color=F("tag__color"),
+            created_at=F("tag__created_at"),
+            updated_at=F("tag__updated_at"),
+        ):
+            by_group[link["postgroup_id"]]["tags"].append(link)
+        return rows
 
 
-def group(row: PostGroup, posts: list[dict], tags: list[Tag]) -> dict:
-    return {
-        "id": str(row.public_id),
-        "timezone": row.timezone,
-        "creation_method": row.creation_method,
-        "repeat": (
-            {"every": row.repeat_every, "unit": row.repeat_unit, "until": row.repeat_until}
-            if row.repeat_every
-            else None
-        ),
-        "content": row.content,
-        "tags": [tag(t) for t in tags],
-        "posts": posts,
-        "created_at": iso_ms(row.created_at),
-        "updated_at": iso_ms(row.updated_at),
-    }
+class WebhookOut(AnswerSerializer):
+    """A webhook (its channels prefetched); never its secret."""
+
+    id = serializers.CharField(source="public_id")
+    name = serializers.CharField()
+    url = serializers.CharField()
+    events = serializers.ListField(child=serializers.CharField())
+    channel_ids = serializers.SerializerMethodField()
+    is_active = serializers.BooleanField()
+    created_at = TimestampField()
+    updated_at = TimestampField()
+
+    def get_channel_ids(self, row) -> list[str]:
+        return [str(c.public_id) for c in row.integrations.all()]
 
 
-def webhook(row: Webhook) -> dict:
-    return {
-        "id": str(row.public_id),
-        "name": row.name,
-        "url": row.url,
-        "events": list(row.events),
-        "channel_ids": [str(c.public_id) for c in row.integrations.all()],
-        "is_active": row.is_active,
-        "created_at": iso_ms(row.created_at),
-        "updated_at": iso_ms(row.updated_at),
-    }
+class DeliveryOut(AnswerSerializer):
+    """One delivery of a webhook."""
+
+    id = serializers.CharField(source="pk")
+    event = serializers.CharField()
+    event_id = serializers.CharField()
+    state = serializers.CharField()
+    attempts = serializers.IntegerField()
+    status_code = serializers.IntegerField(allow_null=True)
+    response_excerpt = serializers.SerializerMethodField()
+    error = TextOrNull()
+    created_at = TimestampField()
+    delivered_at = TimestampField(allow_null=True)
+
+    def get_response_excerpt(self, row) -> str:
+        return row.response_excerpt[:500]
+
+
+class MediaOut(AnswerSerializer):
+    """A file of the media library."""
+
+    id = serializers.CharField(source="public_id")
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    mime_type = serializers.CharField()
+    size = serializers.IntegerField()
+    width = serializers.IntegerField(allow_null=True)
+    height = serializers.IntegerField(allow_null=True)
+    duration = serializers.FloatField(allow_null=True)
+    alt_text = serializers.CharField()
+    url = serializers.SerializerMethodField()
+    created_at = TimestampField()
+
+    def get_url(self, row) -> str:
+        from media.services import media_public_url
+
+        return media_public_url(row)
+
+
+class NotificationOut(AnswerSerializer):
+    id = serializers.CharField(source="public_id")
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    body = serializers.CharField()
+    url = TextOrNull()
+    read = serializers.SerializerMethodField()
+    created_at = TimestampField()
+
+    def get_read(self, row) -> bool:
+        return row.read_at is not None

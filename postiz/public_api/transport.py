@@ -2,27 +2,16 @@
 
 Clients of this surface splice base URLs with paths (``//public/v1/...``), send
 ``Content-Type: application/json`` on GET, and parse the body of every answer as JSON;
-these rules keep them working.
+these rules keep them working. The answers' bodies for errors are made here; the views'
+base class (``postiz.public_api.base``) raises and renders them.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.http import HttpResponse
-from django.views.decorators.csrf import csrf_exempt
-
-from billing.limits import LimitReached
-from organizations.models import ApiKey, Organization
-from postiz.api import ApiKeyRefused, key_for_request
-from postiz.http import DATABASE_DOWN, JSONTooDeep, json_text_problem, loads_json
-
-logger = logging.getLogger("postiz.public_api")
 
 PREFIXES = ("/public/v1", "/api/public/v1")
 _SLASHES = re.compile(r"/{2,}")
@@ -70,7 +59,7 @@ def server_error() -> HttpResponse:
 
 
 class CompatError(Exception):
-    """Raised by adapters to answer ``response`` at once."""
+    """Raised anywhere under a compatible view to answer ``response`` at once."""
 
     def __init__(self, response: HttpResponse):
         super().__init__(response.status_code)
@@ -78,11 +67,22 @@ class CompatError(Exception):
 
 
 def fail(status: int, text: str) -> CompatError:
+    """A route's own refusal: ``{"msg": text}``."""
     return CompatError(msg(status, text))
 
 
 def invalid(*messages: str) -> CompatError:
+    """A request that does not have the route's structure: the validation shape."""
     return CompatError(validation(list(messages)))
+
+
+def post_rule(provider: str, name: str, message: str) -> CompatError:
+    """A post's content, settings or media break a rule of its network."""
+    return CompatError(
+        json_response(
+            {"statusCode": 400, "provider": provider, "name": name, "message": message}, 400
+        )
+    )
 
 
 class CompatTransportMiddleware:
@@ -116,102 +116,3 @@ class CompatTransportMiddleware:
                 status,
             )
         return response
-
-
-@dataclass
-class Call:
-    """One authenticated compatible request, as the adapters see it."""
-
-    request: object
-    key: ApiKey
-    data: dict | list | None = None
-    extra_headers: dict = field(default_factory=dict)
-
-    @property
-    def organization(self) -> Organization:
-        return self.key.organization
-
-    @property
-    def actor(self):
-        return self.key.created_by
-
-    def query(self, name: str, default=None):
-        return self.request.GET.get(name, default)
-
-
-@dataclass(frozen=True)
-class Route:
-    handler: Callable
-    scope: str | None
-    body: str = "json"  # json, multipart, none
-
-
-def read_json(request):
-    """The body as JSON whatever its declared type; empty = None. Raises CompatError."""
-    limit = settings.COMPAT_MAX_JSON_BODY
-    declared = request.META.get("CONTENT_LENGTH") or ""
-    if declared.isdigit() and int(declared) > limit:
-        raise fail(413, "Request body too large")
-    raw = request.read(limit + 1)
-    if len(raw) > limit:
-        raise fail(413, "Request body too large")
-    if not raw.strip():
-        return None
-    try:
-        data = loads_json(raw)
-    except JSONTooDeep:
-        raise invalid("The request body is nested too deeply to read.") from None
-    except (ValueError, UnicodeDecodeError):
-        raise invalid("The request body is not valid JSON.") from None
-    found = json_text_problem(data)
-    if found:
-        where, why = found
-        raise invalid(f"{where} {why}")
-    return data
-
-
-_AUTH_BODIES = {
-    "missing": "No API Key found",
-    "invalid": "Invalid API key",
-    "oauth": "Invalid OAuth token",
-}
-
-
-def compat_view(routes: dict[str, Route]):
-    """One path, its methods: auth (2.2), scope, body parsing, JSON errors."""
-
-    @csrf_exempt
-    def view(request, **kwargs):
-        route = routes.get(request.method)
-        if route is None:
-            return route_not_found(request)
-        call = None
-        try:
-            try:
-                key = key_for_request(request)
-            except ApiKeyRefused as refused:
-                return msg(401, _AUTH_BODIES[refused.code])
-            if route.scope and not key.has_scope(route.scope):
-                return msg(403, f"Missing scope: {route.scope}")
-            call = Call(request=request, key=key)
-            if route.body == "json":
-                call.data = read_json(request)
-            response = route.handler(call, **kwargs)
-            for name, value in call.extra_headers.items():
-                response[name] = value
-            return response
-        except LimitReached as error:
-            return json_response(error.api_body(), 402)
-        except CompatError as error:
-            # Rate-limit headers go on every answer of a throttled route, refusals included.
-            for name, value in (call.extra_headers if call else {}).items():
-                error.response.setdefault(name, value)
-            return error.response
-        except DATABASE_DOWN:
-            raise  # the database is down: a 503 (postiz.middleware), not a 500
-        except Exception:
-            logger.exception("Unhandled error on %s %s", request.method, request.path)
-            return server_error()
-
-    view.compat_routes = routes
-    return view

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone as dj_timezone
 
 from billing import limits as plan_limits
@@ -48,12 +49,17 @@ __all__ = [
     "GENERAL",
     "ChannelInput",
     "ItemInput",
+    "PostBeingPublished",
     "PostNotEditable",
     "PostValidationError",
+    "RepublishRequired",
+    "group_action",
+    "group_channel_inputs",
     "has_errors",
     "items_from_json",
     "media_item_for",
     "next_free_slot",
+    "post_group_change",
     "post_group_create",
     "post_group_delete",
     "post_group_duplicate",
@@ -224,10 +230,31 @@ def _lock_posts(group: PostGroup) -> list[Post]:
     )
 
 
+class RepublishRequired(PostNotEditable):
+    """A published post would be queued again, and the caller did not say it wants that
+    (``republish``). Its message is the one for a post that can no longer be edited; the
+    APIs tell their clients about the flag in their own words."""
+
+
+class PostBeingPublished(PostNotEditable):
+    """A post of the group is being published right now."""
+
+
+def _refuse_republish(posts: list[Post], action: str, republish: bool) -> None:
+    if republish or action == "draft":
+        return
+    for post in posts:
+        if post.state == State.PUBLISHED:
+            raise RepublishRequired(
+                f"The post to {post.integration.name} is published; it can no longer be "
+                "edited. Duplicate it to post again."
+            )
+
+
 def _refuse_unless_editable(posts: list[Post]) -> None:
     for post in posts:
         if post.state == State.PUBLISHING:
-            raise PostNotEditable(
+            raise PostBeingPublished(
                 f"The post to {post.integration.name} is being published right now; it can "
                 "no longer be edited."
             )
@@ -270,15 +297,21 @@ def post_group_update(
     repeat_unit: str = "",
     repeat_until=None,
     signature: bool = False,
+    republish: bool = False,
 ) -> PostGroup:
     """posts.edit / posts.publish as for create. Replaces the group's text, channels and
     time only when every post is still editable; a post held by the engine or already out
-    raises PostNotEditable and nothing changes. Channels left out are removed."""
+    raises PostNotEditable and nothing changes. Channels left out are removed.
+
+    Queueing a group that has a published post again is refused with RepublishRequired
+    unless ``republish`` says the caller asks for it (the APIs' flag); asked for, it is
+    refused like any post that went out (posts are never re-sent under their identity)."""
     organization = group.organization
     group = PostGroup.objects.select_for_update().get(
         pk=group.pk, organization=organization, deleted_at__isnull=True
     )
     posts = _lock_posts(group)
+    _refuse_republish(posts, action, republish)
     _refuse_unless_editable(posts)
     content = _as_items(content)
     if signature:
@@ -370,14 +403,100 @@ def post_group_update(
     return group
 
 
+def group_action(posts: Iterable[Post]) -> str:
+    """The action that keeps a group as it is: ``draft`` while every post is a draft,
+    else ``schedule``."""
+    return "draft" if {post.state for post in posts} <= {State.DRAFT} else "schedule"
+
+
+def group_channel_inputs(group: PostGroup) -> list[ChannelInput]:
+    """The group's live posts as service inputs, to save it again with a change: a post
+    written for its channel keeps its own thread, the others follow the group's text."""
+    posts = (
+        group.posts.exclude(state=State.CANCELLED)
+        .prefetch_related(
+            Prefetch("items", queryset=PostItem.objects.order_by("position")),
+            Prefetch("items__attachments", queryset=PostItemMedia.objects.order_by("position")),
+        )
+        .order_by("id")
+    )
+    inputs = []
+    for post in posts:
+        items = None
+        if post.customized or not group.content:
+            items = [
+                ItemInput(
+                    item.content,
+                    [a.media_id for a in item.attachments.all()],
+                    item.delay_minutes,
+                    {a.media_id: a.alt_text for a in item.attachments.all() if a.alt_text},
+                )
+                for item in post.items.all()
+            ]
+        inputs.append(ChannelInput(post.integration_id, items, dict(post.settings or {})))
+    return inputs
+
+
+_KEEP = object()
+
+
+def post_group_change(
+    *,
+    group: PostGroup,
+    actor,
+    action: str | None = None,
+    publish_at=_KEEP,
+    content: Sequence[ItemInput] | None = None,
+    tags: Iterable[int] | None = None,
+    items_for: dict[int, list[ItemInput]] | None = None,
+    settings_for: dict[int, dict] | None = None,
+    republish: bool = False,
+) -> PostGroup:
+    """posts.edit / posts.publish as for update. Saves the group as it stands with only
+    the changes given: the group's text (posts that follow it follow the change), one
+    channel's own thread (``items_for``, by channel id) or settings (``settings_for``,
+    merged into its current ones), the date, the tags, the action (by default the one
+    that keeps the group as it is). Refuses and raises as ``post_group_update``."""
+    posts = list(group.posts.exclude(state=State.CANCELLED))
+    inputs = group_channel_inputs(group)
+    for channel in inputs:
+        if channel.integration_id in (items_for or {}):
+            channel.items = items_for[channel.integration_id]
+        if channel.integration_id in (settings_for or {}):
+            channel.settings = {**channel.settings, **settings_for[channel.integration_id]}
+    action = action or group_action(posts)
+    if publish_at is _KEEP:
+        publish_at = posts[0].publish_at if posts else None
+    if tags is None:
+        tags = list(group.tags.values_list("pk", flat=True))
+    return post_group_update(
+        group=group,
+        actor=actor,
+        content=items_from_json(group.content) if content is None else content,
+        channels=inputs,
+        action=action,
+        publish_at=None if action == "now" else publish_at,
+        timezone=group.timezone,
+        tags=tags,
+        repeat_every=group.repeat_every,
+        repeat_unit=group.repeat_unit,
+        repeat_until=group.repeat_until,
+        republish=republish,
+    )
+
+
 @transaction.atomic
-def post_group_delete(*, group: PostGroup, actor) -> int:
-    """posts.edit. Cancels every post that has not gone out and hides the group; a post the
-    engine holds finishes, and published posts stay recorded. Returns how many cancelled."""
+def post_group_delete(*, group: PostGroup, actor, while_publishing: str = "finish") -> int:
+    """posts.edit. Cancels every post that has not gone out and hides the group; published
+    posts stay recorded. A post the engine holds finishes, or with
+    ``while_publishing="refuse"`` (the APIs) nothing changes and PostBeingPublished is
+    raised. Returns how many were cancelled."""
     group = PostGroup.objects.select_for_update().get(
         pk=group.pk, organization=group.organization_id
     )
     posts = _lock_posts(group)
+    if while_publishing == "refuse" and any(p.state == State.PUBLISHING for p in posts):
+        raise PostBeingPublished("A post of this group is being published right now.")
     stopped = [p.pk for p in posts if p.state in ALLOWED_FROM[State.CANCELLED]]
     cancelled = transition(
         Post.objects.filter(pk__in=[p.pk for p in posts]),

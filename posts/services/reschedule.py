@@ -193,9 +193,14 @@ def post_mark_published(*, post: Post, actor, url: str, request=None) -> Post:
 def post_awaits_release_id(post: Post) -> bool:
     """Whether the post went out (or may have) without the network telling us its id: an
     unconfirmed post, or a published one recorded without an id."""
-    if post.state == State.UNCONFIRMED:
+    return release_id_missing(post.state, post.remote_id)
+
+
+def release_id_missing(state: str, remote_id: str) -> bool:
+    """``post_awaits_release_id`` for a post read as its state and remote id columns."""
+    if state == State.UNCONFIRMED:
         return True
-    return post.state == State.PUBLISHED and post.remote_id in ("", MISSING_RELEASE_ID)
+    return state == State.PUBLISHED and remote_id in ("", MISSING_RELEASE_ID)
 
 
 def clean_remote_id(remote_id) -> str:

@@ -513,3 +513,20 @@ def test_every_route_with_another_organizations_id_is_a_404(api, other_org, othe
     assert api.get("/public/v1/posts?startDate=2000-01-01&endDate=2100-01-01").json() == {
         "posts": []
     }
+
+
+def test_queueing_a_published_post_again_needs_republish_but_an_update_is_a_conflict(api, channel):
+    created = _create(api, channel).json()[0]
+    Post.objects.update(state=State.PUBLISHED, remote_id="1")
+    again = [{"content": "again", "id": created["postId"]}]
+    response = _create(api, channel, values=again)
+    assert response.status_code == 400
+    assert response.json() == {
+        "msg": "This post was already published; send republish: true to publish it again."
+    }
+    response = _create(api, channel, kind="update", values=again)
+    assert response.status_code == 409
+    assert "can no longer be edited" in response.json()["msg"]
+    response = _create(api, channel, values=again, republish=True)
+    assert response.status_code == 409
+    assert Post.objects.get().items.get(position=0).content == "Hello world"

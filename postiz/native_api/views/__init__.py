@@ -32,7 +32,6 @@ from postiz.native_api.views.posts import (
     Groups,
     PostDetail,
     Posts,
-    _posts_query,
 )
 from postiz.native_api.views.sets import SetDetail, Sets
 from postiz.native_api.views.signatures import SignatureDetail, Signatures
@@ -87,5 +86,4 @@ __all__ = [
     "WebhookRotateSecret",
     "WebhookTest",
     "Webhooks",
-    "_posts_query",
 ]

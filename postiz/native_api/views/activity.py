@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from rest_framework.response import Response
 
-from postiz.api import iso_ms
+from postiz.native_api import serializers as s
 from postiz.native_api.base import (
     NativeView,
     id_page,
 )
 from postiz.native_api.views.common import _channel
-from postiz.native_api.views.posts import _post
+from postiz.native_api.views.posts import _post_row
 
 
 # -- Notifications and analytics -------------------------------------------------------------
@@ -26,20 +26,7 @@ class Notifications(NativeView):
             if user
             else Notification.objects.none()
         )
-        return id_page(
-            request,
-            rows,
-            lambda n: {
-                "id": str(n.public_id),
-                "kind": n.kind,
-                "title": n.title,
-                "body": n.body,
-                "url": n.url or None,
-                "read": n.read_at is not None,
-                "created_at": iso_ms(n.created_at),
-            },
-            {},
-        )
+        return id_page(request, rows, s.NotificationOut, {})
 
 
 def _no_analytics():
@@ -59,5 +46,5 @@ class PostAnalytics(NativeView):
     scopes = {"GET": "analytics:read"}
 
     def get(self, request, public_id):
-        _post(self, public_id)
+        _post_row(self, public_id)
         return _no_analytics()

@@ -8,9 +8,9 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from integrations import selectors as channel_selectors
-from integrations.models import Customer
 from organizations.models import ALL_SCOPES
-from postiz.api import iso_ms
+from postiz.api import iso_ms, organization_id
+from postiz.api_serializers import settings_schema
 from postiz.native_api import serializers as s
 from postiz.native_api.base import (
     BadGateway,
@@ -29,8 +29,6 @@ from postiz.native_api.resources import (
 from postiz.native_api.views.common import (
     _channel,
 )
-from postiz.public_api import shapes
-from postiz.public_api.views import settings_schema
 
 
 # -- Me, channels, customers ---------------------------------------------------------------
@@ -44,7 +42,7 @@ class Me(NativeView):
         return Response(
             {
                 "organization": {
-                    "id": shapes.organization_id(self.organization),
+                    "id": organization_id(self.organization),
                     "slug": self.organization.slug,  # names its pages (/o/<slug>/)
                     "name": self.organization.name,
                     "timezone": self.organization.timezone,
@@ -69,7 +67,7 @@ class Channels(NativeView):
 
     def get(self, request):
         rows = channel_selectors.integrations_for(organization=self.organization)
-        return id_page(request, rows, s.channel, {})
+        return id_page(request, rows.select_related("customer"), s.ChannelOut, {})
 
 
 class ChannelDetail(NativeView):
@@ -77,7 +75,7 @@ class ChannelDetail(NativeView):
 
     @etagged
     def get(self, request, public_id):
-        return Response(s.channel(_channel(self, public_id)))
+        return Response(s.ChannelOut(_channel(self, public_id)).data)
 
     def delete(self, request, public_id):
         from integrations.services import integration_delete
@@ -203,5 +201,5 @@ class Customers(NativeView):
     scopes = {"GET": "channels:read"}
 
     def get(self, request):
-        rows = Customer.objects.filter(organization=self.organization)
-        return id_page(request, rows, lambda c: {"id": str(c.public_id), "name": c.name}, {})
+        rows = channel_selectors.customers_for(organization=self.organization)
+        return id_page(request, rows, s.CustomerOut, {})

@@ -8,13 +8,12 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from media.models import MediaFile
-from postiz.api import iso_ms
+from postiz.api import idempotent
 from postiz.native_api import serializers as s
 from postiz.native_api.base import (
     Conflict,
     NativeView,
     id_page,
-    idempotent,
 )
 from postiz.native_api.resources import (
     MediaPatchSerializer,
@@ -30,26 +29,8 @@ from postiz.native_api.views.common import (
 
 
 # -- Media --------------------------------------------------------------------------------
-def _media_body(row: MediaFile) -> dict:
-    from media.services import media_public_url
-
-    return {
-        "id": str(row.public_id),
-        "name": row.name,
-        "kind": row.kind,
-        "mime_type": row.mime_type,
-        "size": row.size,
-        "width": row.width,
-        "height": row.height,
-        "duration": row.duration,
-        "alt_text": row.alt_text,
-        "url": media_public_url(row),
-        "created_at": iso_ms(row.created_at),
-    }
-
-
 def _media_created(row: MediaFile) -> Response:
-    response = Response(_media_body(row), status=status.HTTP_201_CREATED)
+    response = Response(s.MediaOut(row).data, status=status.HTTP_201_CREATED)
     response["Location"] = reverse("native_media_detail", args=[row.public_id])
     return response
 
@@ -60,7 +41,7 @@ class Media(NativeView):
     def get(self, request):
         from media.selectors import media_for_organization
 
-        return id_page(request, media_for_organization(self.organization), _media_body, {})
+        return id_page(request, media_for_organization(self.organization), s.MediaOut, {})
 
     @extend_schema(request={"multipart/form-data": s.MediaUploadSerializer})
     @idempotent
@@ -119,7 +100,7 @@ class MediaDetail(NativeView):
 
     @etagged
     def get(self, request, public_id):
-        return Response(_media_body(self._row(public_id)))
+        return Response(s.MediaOut(self._row(public_id)).data)
 
     def delete(self, request, public_id):
         from media.services import MediaInUse, media_delete

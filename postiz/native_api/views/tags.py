@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
+from postiz.api import idempotent
 from postiz.native_api import serializers as s
 from postiz.native_api.base import (
     Conflict,
@@ -15,7 +16,6 @@ from postiz.native_api.base import (
     check_if_match,
     etag_of,
     id_page,
-    idempotent,
     with_etag,
 )
 from postiz.native_api.views.common import (
@@ -42,7 +42,7 @@ class Tags(NativeView):
     scopes = {"GET": "posts:read", "POST": "posts:write"}
 
     def get(self, request):
-        return id_page(request, Tag.objects.filter(organization=self.organization), s.tag, {})
+        return id_page(request, Tag.objects.filter(organization=self.organization), s.TagOut, {})
 
     @extend_schema(request=s.TagSerializer)
     @idempotent
@@ -58,7 +58,7 @@ class Tags(NativeView):
                 color=data["color"],
             )
         )
-        response = Response(s.tag(row), status=status.HTTP_201_CREATED)
+        response = Response(s.TagOut(row).data, status=status.HTTP_201_CREATED)
         response["Location"] = reverse("native_tag", args=[row.public_id])
         return response
 
@@ -79,7 +79,7 @@ class TagDetail(NativeView):
 
     def get(self, request, public_id):
         row = self._row(public_id)
-        return with_etag(request, s.tag(row), etag_of("tag", row.pk, row.name, row.color))
+        return with_etag(request, s.TagOut(row).data, etag_of("tag", row.pk, row.name, row.color))
 
     @extend_schema(request=s.TagSerializer)
     def patch(self, request, public_id):
@@ -96,7 +96,7 @@ class TagDetail(NativeView):
                 color=data.get("color", row.color),
             )
         )
-        return with_etag(request, s.tag(row), etag_of("tag", row.pk, row.name, row.color))
+        return with_etag(request, s.TagOut(row).data, etag_of("tag", row.pk, row.name, row.color))
 
     def delete(self, request, public_id):
         from posts.services.library import tag_delete

@@ -8,14 +8,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from postiz.api import iso_ms
+from postiz.api import idempotent
 from postiz.native_api import serializers as s
 from postiz.native_api.base import (
     NativeView,
     check_if_match,
     etag_of,
     id_page,
-    idempotent,
     with_etag,
 )
 from postiz.native_api.views.common import (
@@ -39,7 +38,7 @@ class Webhooks(NativeView):
         rows = Webhook.objects.filter(organization=self.organization).prefetch_related(
             "integrations"
         )
-        return id_page(request, rows, s.webhook, {})
+        return id_page(request, rows, s.WebhookOut, {})
 
     @extend_schema(request=s.WebhookSerializer)
     @idempotent
@@ -59,7 +58,7 @@ class Webhooks(NativeView):
             )
         except DjangoValidationError as error:
             raise _problem_from_django(error) from None
-        body = s.webhook(row)
+        body = dict(s.WebhookOut(row).data)
         # The secret is shown once, here; it signs every delivery (HMAC-SHA256).
         body["secret"] = row.secrets.get("secret")
         response = Response(body, status=status.HTTP_201_CREATED)
@@ -82,7 +81,7 @@ class WebhookDetail(NativeView):
     def get(self, request, public_id):
         row = _webhook(self, public_id)
         return with_etag(
-            request, s.webhook(row), etag_of("webhook", row.pk, row.updated_at.isoformat())
+            request, s.WebhookOut(row).data, etag_of("webhook", row.pk, row.updated_at.isoformat())
         )
 
     @extend_schema(request=s.WebhookSerializer)
@@ -110,7 +109,7 @@ class WebhookDetail(NativeView):
         except DjangoValidationError as error:
             raise _problem_from_django(error) from None
         return with_etag(
-            request, s.webhook(row), etag_of("webhook", row.pk, row.updated_at.isoformat())
+            request, s.WebhookOut(row).data, etag_of("webhook", row.pk, row.updated_at.isoformat())
         )
 
     def delete(self, request, public_id):
@@ -145,22 +144,7 @@ class WebhookTest(NativeView):
         delivery = webhook_send_test(
             webhook=_webhook(self, public_id), actor=request.auth.created_by
         )
-        return Response(_delivery(delivery), status=status.HTTP_201_CREATED)
-
-
-def _delivery(row) -> dict:
-    return {
-        "id": str(row.pk),
-        "event": row.event,
-        "event_id": str(row.event_id),
-        "state": row.state,
-        "attempts": row.attempts,
-        "status_code": row.status_code,
-        "response_excerpt": row.response_excerpt[:500],
-        "error": row.error or None,
-        "created_at": iso_ms(row.created_at),
-        "delivered_at": iso_ms(row.delivered_at),
-    }
+        return Response(s.DeliveryOut(delivery).data, status=status.HTTP_201_CREATED)
 
 
 class WebhookDeliveries(NativeView):
@@ -169,4 +153,6 @@ class WebhookDeliveries(NativeView):
     def get(self, request, public_id):
         from posts.services.webhooks import deliveries_for
 
-        return id_page(request, deliveries_for(webhook=_webhook(self, public_id)), _delivery, {})
+        return id_page(
+            request, deliveries_for(webhook=_webhook(self, public_id)), s.DeliveryOut, {}
+        )

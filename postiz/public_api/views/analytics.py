@@ -1,0 +1,141 @@
+"""Analytics, notifications and the routes of features this server does not have: thin
+views over posts' services."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from postiz.api_serializers import AnswerSerializer, TimestampField
+from postiz.public_api import serializers as s
+from postiz.public_api.base import CompatView, compat_schema, find_channel, find_post
+from postiz.public_api.transport import fail
+
+_DAYS = OpenApiParameter(
+    "date", int, required=False, description="Days to cover, 1-365 (default 7)."
+)
+
+_NO_FIGURES = {"type": "array", "items": {"type": "object"}}
+_MISSING = {"type": "object", "properties": {"missing": {"type": "boolean"}}}
+
+
+class ChannelAnalytics(CompatView):
+    scopes = {"GET": "analytics:read"}
+
+    @compat_schema(
+        "A channel's analytics over the last days",
+        OpenApiResponse(_NO_FIGURES, "Success"),
+        errors=[404],
+        parameters=[_DAYS],
+        description="No network here reports analytics yet: always `[]`.",
+    )
+    def get(self, request, integration):
+        find_channel(self, integration)
+        self.query(s.CompatDays)
+        return Response([])
+
+
+class PostAnalytics(CompatView):
+    scopes = {"GET": "analytics:read"}
+
+    @compat_schema(
+        "A post's analytics over the last days",
+        OpenApiResponse(
+            {"anyOf": [_NO_FIGURES, _MISSING]},
+            "Success",
+        ),
+        errors=[404],
+        parameters=[_DAYS],
+        description='`[]`; `{"missing": true}` for a post that went out without the '
+        "network giving its id (set it with PUT /posts/{id}/release-id).",
+    )
+    def get(self, request, postId):
+        from posts.services.reschedule import post_awaits_release_id
+
+        post = find_post(self, postId)
+        self.query(s.CompatDays)
+        if post_awaits_release_id(post):
+            return Response({"missing": True})
+        return Response([])
+
+
+class CompatNotification(AnswerSerializer):
+    id = serializers.CharField(source="public_id")
+    content = serializers.SerializerMethodField()
+    link = serializers.SerializerMethodField()
+    createdAt = TimestampField(source="created_at")
+
+    def get_content(self, row) -> str:
+        return row.title + (f"\n{row.body}" if row.body else "")
+
+    def get_link(self, row) -> str | None:
+        return row.url or None
+
+
+class CompatNotifications(AnswerSerializer):
+    notifications = CompatNotification(many=True)
+    total = serializers.IntegerField()
+    page = serializers.IntegerField()
+    limit = serializers.IntegerField()
+    hasMore = serializers.BooleanField()
+
+
+class Notifications(CompatView):
+    scopes = {"GET": None}
+    PAGE = 100
+
+    @compat_schema(
+        "The key creator's notifications in this organization, newest first",
+        CompatNotifications,
+        parameters=[s.CompatPage],
+    )
+    def get(self, request):
+        from posts.services.notifications import notifications_for
+
+        page = self.query(s.CompatPage)["page"]
+        limit = self.PAGE
+        user = self.actor
+        if user is None:
+            rows, total = [], 0
+        else:
+            found = notifications_for(organization=self.organization, user=user)
+            total = found.count()
+            rows = list(found[page * limit : (page + 1) * limit])
+        body = {
+            "notifications": rows,
+            "total": total,
+            "page": page,
+            "limit": limit,
+            "hasMore": (page + 1) * limit < total,
+        }
+        return Response(CompatNotifications(body).data)
+
+
+_NOT_HERE = "Video generation is not available on this server"
+
+
+class GenerateVideo(CompatView):
+    scopes = {"POST": "media:write"}
+
+    @compat_schema(
+        "Generate a video (not available here)",
+        inline_serializer("CompatVideoAnswer", {"msg": serializers.CharField()}),
+        status=501,
+        request=s.CompatVideo,
+    )
+    def post(self, request):
+        raise fail(501, _NOT_HERE)
+
+
+class VideoFunction(CompatView):
+    scopes = {"POST": "media:write"}
+
+    @compat_schema(
+        "Call a video generator's function (not available here)",
+        inline_serializer("CompatVideoFunctionAnswer", {"msg": serializers.CharField()}),
+        status=501,
+        request=s.CompatVideoFunction,
+    )
+    def post(self, request):
+        raise fail(501, _NOT_HERE)
