@@ -28,7 +28,7 @@ from postiz.native_api.base import (
 
 # The views of these resources take ``idempotent`` (Idempotency-Key on creating POSTs)
 # from here, so where the API machinery keeps it is said once.
-from postiz.native_api.base import idempotent as idempotent
+from postiz.api import idempotent as idempotent
 
 
 # -- ETags of answers --------------------------------------------------------------------
