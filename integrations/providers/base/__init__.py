@@ -18,10 +18,11 @@ what is particular to it, and naming it in ``PROVIDER_MODULES``:
    ``Transport`` adds the SSRF guard, timeouts, redacted logs and the checkpoint before
    each COMMIT. Wait for media with ``poll``.
 4. **Say what its errors mean**: ``errors = ErrorTable(rows=(Rule(...), ...),
-   read=read_error)`` (``classify``): a reader that finds the status, code and message in
-   the network's error body, and rows from (status, code, pattern, phase) to an
-   ``ErrorKind``. What the rows leave out falls to the mapping by status. A failure after
-   the post may have gone out is ``SERVER_FAULT`` (unknown on the commit), never a retry.
+   read=read_error)`` (``classify``): a reader that, given an answer and its phase, finds
+   the status, code and message in the network's error body, and rows from (status,
+   code, pattern, phase) to an ``ErrorKind``. What the rows leave out falls to the mapping
+   by status. A failure after the post may have gone out is ``SERVER_FAULT`` (unknown on
+   the commit), never a retry.
 5. **Test it** under ``tests/providers/<network>/`` against a local fake with the
    network's real answers, and record one error body per row of its table in
    ``fixtures/`` (``tests/providers/test_error_tables.py`` fails for a row none reaches).
