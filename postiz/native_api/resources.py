@@ -17,6 +17,9 @@ from django.urls import reverse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
+# The views of these resources take ``idempotent`` (Idempotency-Key on creating POSTs)
+# from here, so where the API machinery keeps it is said once.
+from postiz.api import idempotent as idempotent
 from postiz.api import iso_ms
 from postiz.native_api.base import (
     check_if_match,
@@ -25,10 +28,6 @@ from postiz.native_api.base import (
     etag_of,
     page_limit,
 )
-
-# The views of these resources take ``idempotent`` (Idempotency-Key on creating POSTs)
-# from here, so where the API machinery keeps it is said once.
-from postiz.api import idempotent as idempotent
 
 
 # -- ETags of answers --------------------------------------------------------------------
