@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 from postiz.settings import sized_to_cores
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,7 +22,13 @@ def _defaults(cores: set[int], **env) -> str:
         "from django.conf import settings as s; print(s.POSTIZ_PUBLISHERS, s.Q_CLUSTER['workers'])"
     )
     environ = {k: v for k, v in os.environ.items() if not k.startswith("POSTIZ_")}
-    environ.update(DJANGO_SETTINGS_MODULE="postiz.settings", DATABASE_URL="postgres://x@/x")
+    # Another server's DATABASE_URL: the secrets must be given (they are never generated).
+    environ.update(
+        DJANGO_SETTINGS_MODULE="postiz.settings",
+        DATABASE_URL="postgres://x@/x",
+        SECRET_KEY="s" * 50,
+        POSTIZ_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+    )
     environ.update(POSTIZ_VAR_DIR=os.environ.get("POSTIZ_VAR_DIR", str(ROOT / "var")), **env)
     result = subprocess.run(
         [sys.executable, "-c", program],
