@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from accounts.clock import format_time
 from posts import calendar as cal
 from posts.calendar import NEEDS_ATTENTION, Card, Row, Window, first_line
 from posts.states import EDITABLE, State
@@ -55,6 +56,7 @@ class Chip(NamedTuple):
     label: str  # the state's name, on its badge
     at: datetime  # the time asked for
     hhmm: str  # its time of day, HH:MM (where dragging or Move starts from, with its day)
+    clock: str  # its time of day as the reader's clock writes it: 14:05 or 2:05 PM
     text: str  # the first line, shortened
     channel: int  # the channel's id: its card, and its name in the popover
     group_id: int  # the composer edits the post group
@@ -71,9 +73,10 @@ def _truncate(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
-def chips(rows: list[Row], *, zone: ZoneInfo, movable: bool) -> list[Chip]:
+def chips(rows: list[Row], *, zone: ZoneInfo, movable: bool, hour12: bool = False) -> list[Chip]:
     """Each row as a chip; ``movable`` (the viewer may publish) lets posts that can still
-    change move, and posts waiting for a person be retried."""
+    change move, and posts waiting for a person be retried. Each chip's time is written
+    here (``hour12``: the reader's clock), once a post, rather than by a template call."""
     drawn = []
     fromtimestamp = datetime.fromtimestamp
     for row in rows:
@@ -96,6 +99,7 @@ def chips(rows: list[Row], *, zone: ZoneInfo, movable: bool) -> list[Chip]:
                 label=STATE_LABELS[state],
                 at=local,
                 hhmm=f"{local:%H:%M}",
+                clock=format_time(local, hour12),
                 text=_truncate(first_line(row.preview), TEXT_CHARS),
                 channel=row.integration_id,
                 group_id=row.group_id,

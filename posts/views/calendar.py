@@ -75,7 +75,7 @@ def calendar(request):
     # page (the grid links every day and busy hour to them).
     day_url = _query(view="day", customer=customers, channel=channels) + "&date="
     list_url = _query(view="list", customer=customers, channel=channels) + "&date="
-    drawn = cal_grid.chips(rows, zone=zone, movable=can_move)
+    drawn = cal_grid.chips(rows, zone=zone, movable=can_move, hour12=hour12_for(request))
     now_hour = timezone.now().astimezone(zone).hour
     drawn_cards = cal_grid.channels_drawn(drawn, cards)
 
