@@ -34,4 +34,5 @@ RUN SECRET_KEY=collectstatic-only DATABASE_URL=postgres://build@localhost/build 
  && chown postiz var var/media
 USER postiz
 EXPOSE 8000
-CMD exec gunicorn postiz.wsgi --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-2} --access-logfile -
+# gunicorn.conf.py: workers (WEB_CONCURRENCY, by default one per core), preloading, stop.
+CMD exec gunicorn postiz.wsgi --bind 0.0.0.0:8000 --access-logfile -

@@ -3,8 +3,8 @@
     .venv/bin/python bench/api.py [--posts 500] [--seconds 8] [--connections 8]
 
 One organization gets ``--posts`` posts (five channels, three tags) inside one week. The
-app runs under gunicorn with the project's default worker settings (the Procfile's and
-Dockerfile's: two sync workers, WEB_CONCURRENCY=2), with bench/api_settings.py,
+app runs under gunicorn with two sync workers (the default of gunicorn.conf.py on a
+two-core machine; WEB_CONCURRENCY changes it), with bench/api_settings.py,
 which adds /bench/plain-posts: the same rows read with one ``values()`` query and returned
 with JsonResponse, no key, no tenancy. ``--connections`` client threads then send
 requests to each route, alternating with the plain view in four slices of ``--seconds``
