@@ -69,6 +69,7 @@ def only_documented_routes(endpoints, **kwargs):
             continue
         if path.startswith("/public/v1/"):
             path = path.replace("{public_id}", "{id}")  # the contract's name for it
+            path_regex = path_regex.replace("(?P<public_id>", "(?P<id>")
         kept.append((path.rstrip("/") or "/", path_regex, method, callback))
     return kept
 

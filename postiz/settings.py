@@ -379,6 +379,23 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["postiz.api_docs.only_documented_routes"],
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Choice sets that share a field name get a name of their own, not a hash suffix.
+    "ENUM_NAME_OVERRIDES": {
+        "PostStateEnum": [
+            "draft",
+            "scheduled",
+            "publishing",
+            "published",
+            "failed",
+            "unconfirmed",
+            "cancelled",
+            "missed",
+        ],
+        "CompatPostStateEnum": ["QUEUE", "PUBLISHED", "ERROR", "DRAFT"],
+        "CompatStatusChangeStateEnum": ["DRAFT", "QUEUE"],
+        "CreateActionEnum": ["draft", "schedule", "now", "queue"],
+        "ChangeActionEnum": ["draft", "schedule", "now"],
+    },
 }
 INSTALLED_APPS += ["drf_spectacular", "drf_spectacular_sidecar"]  # -- API
 MIDDLEWARE.insert(0, "postiz.public_api.transport.CompatTransportMiddleware")  # -- API
