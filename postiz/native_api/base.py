@@ -10,7 +10,8 @@ import hashlib
 import json
 
 from django.conf import settings
-from rest_framework import exceptions, status
+from drf_spectacular.openapi import AutoSchema
+from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -58,6 +59,108 @@ class Unprocessable(exceptions.APIException):
     default_code = "idempotency_key_reused"
 
 
+# -- The OpenAPI document ------------------------------------------------------------------
+class ProblemError(serializers.Serializer):
+    field = serializers.CharField(allow_null=True, help_text="The field, dotted; null: the body.")
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class Problem(serializers.Serializer):
+    """RFC 9457 problem details: what every native refusal answers
+    (``postiz.api.problem``)."""
+
+    type = serializers.CharField(help_text="about:blank, or about:blank#<code>.")
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    errors = ProblemError(many=True, help_text="One row per problem with the request.")
+    scope = serializers.CharField(required=False, help_text="The scope the key lacks (403).")
+
+
+class Page(serializers.Serializer):
+    """The base of the cursor pages' documents: ``{"data": [...], "next_cursor"}``."""
+
+    next_cursor = serializers.CharField(
+        allow_null=True, help_text="Send as cursor for the next page; null on the last one."
+    )
+
+
+_PROBLEMS = {
+    400: "The request has errors; see errors.",
+    401: "No API key, or an unknown, revoked or expired one.",
+    402: "Over a limit of the organization's plan.",
+    403: "The key lacks the scope this route needs.",
+    404: "Not found (or another organization's).",
+    409: "Conflicts with the resource's current state (or the Idempotency-Key is in use).",
+    412: "If-Match names another version; GET it again.",
+    422: "The Idempotency-Key was used with another body.",
+    428: "If-Match is required on this server and was not sent.",
+    429: "Too many requests; see Retry-After and X-RateLimit-*.",
+    502: "The network failed or refused.",
+}
+
+
+class NativeSchema(AutoSchema):
+    """What the generator reads from a native view beside its ``extend_schema``: a DELETE
+    answers 204 without a body, a page of rows is a list operation, and every operation
+    may answer the problems of the key, its scope, its rate and the request."""
+
+    def get_request_serializer(self):
+        if self.method not in ("POST", "PUT", "PATCH"):
+            return None
+        return super().get_request_serializer()
+
+    def get_response_serializers(self):
+        if self.method == "DELETE":
+            return {204: None}
+        return super().get_response_serializers()
+
+    def get_operation_id(self):
+        operation_id = super().get_operation_id()
+        if self.method == "GET" and _is_page(self._answer()):
+            operation_id = operation_id.removesuffix("_retrieve") + "_list"
+        return operation_id
+
+    def _problem_codes(self) -> list[int]:
+        # A view's ``schema_problems`` ({"POST": [502]}) adds what only it may answer.
+        codes = [401, 403, 429]
+        if self.method in ("POST", "PUT", "PATCH") or (
+            self.method == "GET" and _is_page(self._answer())
+        ):
+            codes.append(400)
+        if "{" in self.path:
+            codes.append(404)
+        if self.method in ("PUT", "PATCH", "DELETE"):
+            codes += [409, 412, 428]  # the If-Match checks, and the resource's own rules
+        if self.method == "POST" and getattr(self.view, "creates", True):
+            codes += [402, 409, 422]  # plan limits and Idempotency-Key
+        codes += getattr(self.view, "schema_problems", {}).get(self.method, [])
+        return sorted(set(codes))
+
+    def _answer(self):
+        answer = self.get_response_serializers()
+        return answer.get(200) if isinstance(answer, dict) else answer
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        ref = self.resolve_serializer(Problem, direction).ref
+        for code in self._problem_codes():
+            responses.setdefault(
+                str(code),
+                {
+                    "content": {"application/problem+json": {"schema": ref}},
+                    "description": _PROBLEMS.get(code, "Refused."),
+                },
+            )
+        return responses
+
+
+def _is_page(answer) -> bool:
+    answer = type(answer) if isinstance(answer, serializers.BaseSerializer) else answer
+    return isinstance(answer, type) and issubclass(answer, Page)
+
+
 class NativeView(OrganizationAPIMixin, APIView):
     """Key-authenticated, scoped, rate-limited; errors are RFC 9457 problem details."""
 
@@ -66,6 +169,7 @@ class NativeView(OrganizationAPIMixin, APIView):
     renderer_classes = [CompactJSONRenderer]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     problem_details = True
+    schema = NativeSchema()
     # {"GET": "posts:read", ...}; None = any valid key.
     scopes: dict[str, str | None] = {}
     rate_headers: dict = {}

@@ -13,12 +13,13 @@ from datetime import UTC
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import F, Q, Value
 from django.utils import timezone as dj_timezone
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 
 from integrations.models import Integration
 from postiz.api import iso_ms
 from postiz.api_serializers import AnswerSerializer, TimestampField, one_of
+from postiz.native_api.base import Page
 from posts.models import PostGroup, PostItem
 from posts.states import State
 
@@ -274,9 +275,29 @@ class PostOut(AnswerSerializer):
         return rows
 
 
-class PostPage(serializers.Serializer):
+class PostPage(Page):
     data = PostOut(many=True)
-    next_cursor = serializers.CharField(allow_null=True)
+
+
+PAGE_PARAMETERS = [
+    OpenApiParameter("limit", int, required=False, description="1 to 200; 50 by default."),
+    OpenApiParameter("cursor", str, required=False, description="A page's next_cursor."),
+]
+_PAGES: dict[type, type] = {}
+
+
+def page_of(answer: type) -> type:
+    """The document of a cursor page of ``answer`` rows (``base.id_page``,
+    ``resources.serializer_page``), one class per answer so each is one component."""
+    if answer not in _PAGES:
+        name = answer.__name__.removesuffix("Serializer").removesuffix("Out") + "Page"
+        _PAGES[answer] = type(name, (Page,), {"data": answer(many=True)})
+    return _PAGES[answer]
+
+
+def listed(answer: type):
+    """``extend_schema`` of a GET answering a cursor page of ``answer`` rows."""
+    return extend_schema(responses=page_of(answer), parameters=PAGE_PARAMETERS)
 
 
 class GroupRepeat(AnswerSerializer):
@@ -404,3 +425,61 @@ class NotificationOut(AnswerSerializer):
 
     def get_read(self, row) -> bool:
         return row.read_at is not None
+
+
+# -- Answers without a model (their views write them as dicts) ----------------------------
+class MeOrganization(serializers.Serializer):
+    id = serializers.CharField()
+    slug = serializers.CharField(help_text="Names its pages (/o/<slug>/).")
+    name = serializers.CharField()
+    timezone = serializers.CharField()
+
+
+class MeKey(serializers.Serializer):
+    name = serializers.CharField()
+    prefix = serializers.CharField()
+    scopes = serializers.ListField(child=serializers.CharField())
+    full_access = serializers.BooleanField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+
+
+class MeLimits(serializers.Serializer):
+    requests_per_minute = serializers.IntegerField()
+    creates_per_hour = serializers.IntegerField()
+
+
+class MeOut(serializers.Serializer):
+    """The key's organization, the key itself and its limits."""
+
+    organization = MeOrganization()
+    key = MeKey()
+    limits = MeLimits()
+
+
+class NextSlotOut(serializers.Serializer):
+    next_slot = serializers.DateTimeField(allow_null=True)
+
+
+class SettingsSchemaOut(serializers.Serializer):
+    max_length = serializers.IntegerField(allow_null=True)
+    settings = serializers.DictField(help_text="The JSON Schema of the post settings.")
+    tools = serializers.ListField(child=serializers.DictField())
+
+
+class ToolOutput(serializers.Serializer):
+    output = serializers.JSONField()
+
+
+class AnalyticsOut(serializers.Serializer):
+    supported = serializers.BooleanField()
+    data = serializers.ListField(child=serializers.DictField())
+
+
+class WebhookCreatedOut(WebhookOut):
+    """A new webhook, with the secret that signs its deliveries (shown once)."""
+
+    secret = serializers.CharField()
+
+
+class WebhookSecretOut(serializers.Serializer):
+    secret = serializers.CharField()

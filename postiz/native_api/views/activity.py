@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from postiz.native_api import serializers as s
@@ -17,6 +18,7 @@ from postiz.native_api.views.posts import _post_row
 class Notifications(NativeView):
     scopes = {"GET": None}
 
+    @s.listed(s.NotificationOut)
     def get(self, request):
         from posts.models import Notification
 
@@ -37,6 +39,7 @@ def _no_analytics():
 class ChannelAnalytics(NativeView):
     scopes = {"GET": "analytics:read"}
 
+    @extend_schema(responses=s.AnalyticsOut)
     def get(self, request, public_id):
         _channel(self, public_id)
         return _no_analytics()
@@ -45,6 +48,7 @@ class ChannelAnalytics(NativeView):
 class PostAnalytics(NativeView):
     scopes = {"GET": "analytics:read"}
 
+    @extend_schema(responses=s.AnalyticsOut)
     def get(self, request, public_id):
         _post_row(self, public_id)
         return _no_analytics()

@@ -3,8 +3,10 @@ customer and posting times are PATCH /channels/<id>, in ``channels``)."""
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
+from postiz.native_api import serializers as s
 from postiz.native_api.base import NativeView
 from postiz.native_api.resources import (
     ChannelPreferencesSerializer,
@@ -73,6 +75,7 @@ class ChannelPreferences(NativeView):
 class _Switch(NativeView):
     scopes = {"POST": "channels:write"}
     creates = False  # a switch creates nothing; sent twice, it changes nothing more
+    schema_problems = {"POST": [412, 428]}
 
     def _channel_answer(self, request, public_id):
         # The channel as GET /channels/<id> answers it, with its ETag: what If-Match
@@ -81,6 +84,7 @@ class _Switch(NativeView):
 
         return ChannelDetail.get(self, request, public_id)
 
+    @extend_schema(request=None, responses=s.ChannelOut)
     def post(self, request, public_id):
         row = _channel(self, public_id)
         check_current(request, self._channel_answer(request, public_id))
@@ -99,6 +103,8 @@ class ChannelDisable(_Switch):
 
 class ChannelEnable(_Switch):
     """A disabled channel becomes active again (402 when the plan has no room for it)."""
+
+    schema_problems = {"POST": [402, 412, 428]}
 
     def switch(self, **kwargs):
         from integrations.services import integration_enable

@@ -37,6 +37,7 @@ class Me(NativeView):
 
     scopes = {"GET": None}
 
+    @extend_schema(responses=s.MeOut)
     def get(self, request):
         key = request.auth
         return Response(
@@ -65,6 +66,7 @@ class Me(NativeView):
 class Channels(NativeView):
     scopes = {"GET": "channels:read"}
 
+    @s.listed(s.ChannelOut)
     def get(self, request):
         rows = channel_selectors.integrations_for(organization=self.organization)
         return id_page(request, rows.select_related("customer"), s.ChannelOut, {})
@@ -73,6 +75,7 @@ class Channels(NativeView):
 class ChannelDetail(NativeView):
     scopes = {"GET": "channels:read", "PATCH": "channels:write", "DELETE": "channels:write"}
 
+    @extend_schema(responses=s.ChannelOut)
     @etagged
     def get(self, request, public_id):
         return Response(s.ChannelOut(_channel(self, public_id)).data)
@@ -85,10 +88,7 @@ class ChannelDetail(NativeView):
         integration_delete(integration=row, actor=request.auth.created_by, request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def get_serializer_class(self):
-        # What the OpenAPI generator reads for the request body of PATCH.
-        return ChannelPatchSerializer if self.request.method == "PATCH" else None
-
+    @extend_schema(request=ChannelPatchSerializer, responses=s.ChannelOut)
     def patch(self, request, public_id):
         """Rename, change the customer (null: none), the posting times or their zone."""
         from integrations.services import (
@@ -132,6 +132,7 @@ class ChannelDetail(NativeView):
 class ChannelNextSlot(NativeView):
     scopes = {"GET": "posts:read"}
 
+    @extend_schema(responses=s.NextSlotOut)
     def get(self, request, public_id):
         from posts.services.groups import next_free_slot
 
@@ -143,6 +144,7 @@ class ChannelNextSlot(NativeView):
 class ChannelSettingsSchema(NativeView):
     scopes = {"GET": "channels:read"}
 
+    @extend_schema(responses=s.SettingsSchemaOut)
     def get(self, request, public_id):
         from integrations.providers import provider_classes
 
@@ -163,8 +165,9 @@ class ChannelTool(NativeView):
 
     scopes = {"POST": "channels:read"}
     creates = False  # a look-up creates nothing
+    schema_problems = {"POST": [502]}
 
-    @extend_schema(request={"application/json": {"type": "object"}})
+    @extend_schema(request={"application/json": {"type": "object"}}, responses=s.ToolOutput)
     def post(self, request, public_id, name):
         from integrations import tools
 
@@ -200,6 +203,7 @@ def _by_input(messages: list[str]) -> dict:
 class Customers(NativeView):
     scopes = {"GET": "channels:read"}
 
+    @s.listed(s.CustomerOut)
     def get(self, request):
         rows = channel_selectors.customers_for(organization=self.organization)
         return id_page(request, rows, s.CustomerOut, {})

@@ -4,9 +4,11 @@ post's group, so the posts of one group show the same comments."""
 from __future__ import annotations
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
+from postiz.native_api import serializers as s
 from postiz.native_api.base import NativeView
 from postiz.native_api.resources import (
     CommentSerializer,
@@ -43,10 +45,12 @@ class PostComments(NativeView):
     scopes = {"GET": "posts:read", "POST": "posts:write"}
     serializer_class = CommentSerializer
 
+    @s.listed(CommentSerializer)
     def get(self, request, public_id):
         rows = selectors.comments_for(group=_post(self, public_id).group)
         return serializer_page(request, rows, CommentSerializer)
 
+    @extend_schema(responses={201: CommentSerializer})
     @idempotent
     def post(self, request, public_id):
         from posts.services.library import comment_add

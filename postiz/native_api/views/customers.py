@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -27,6 +28,7 @@ class Customers(channels.Customers):
     scopes = {**channels.Customers.scopes, "POST": "channels:write"}
     serializer_class = CustomerSerializer
 
+    @extend_schema(responses={201: CustomerSerializer})
     @idempotent
     def post(self, request):
         from integrations.services import customer_create

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -38,12 +38,15 @@ def _media_created(row: MediaFile) -> Response:
 class Media(NativeView):
     scopes = {"GET": "media:read", "POST": "media:write"}
 
+    @s.listed(s.MediaOut)
     def get(self, request):
         from media.selectors import media_for_organization
 
         return id_page(request, media_for_organization(self.organization), s.MediaOut, {})
 
-    @extend_schema(request={"multipart/form-data": s.MediaUploadSerializer})
+    @extend_schema(
+        request={"multipart/form-data": s.MediaUploadSerializer}, responses={201: s.MediaOut}
+    )
     @idempotent
     def post(self, request):
         from media.services import MediaError, media_upload
@@ -67,7 +70,7 @@ class Media(NativeView):
 class MediaImport(NativeView):
     scopes = {"POST": "media:write"}
 
-    @extend_schema(request=s.MediaImportSerializer)
+    @extend_schema(request=s.MediaImportSerializer, responses={201: s.MediaOut})
     @idempotent
     def post(self, request):
         from media.services import MediaError, media_upload_from_url
@@ -98,10 +101,21 @@ class MediaDetail(NativeView):
             raise _not_found("Media file")
         return row
 
+    @extend_schema(responses=s.MediaOut)
     @etagged
     def get(self, request, public_id):
         return Response(s.MediaOut(self._row(public_id)).data)
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "force",
+                str,
+                required=False,
+                description="1, true or yes: delete it even if posts use it.",
+            )
+        ]
+    )
     def delete(self, request, public_id):
         from media.services import MediaInUse, media_delete
 
@@ -116,10 +130,7 @@ class MediaDetail(NativeView):
             raise Conflict(error.message) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def get_serializer_class(self):
-        # What the OpenAPI generator reads for the request body of PATCH.
-        return MediaPatchSerializer if self.request.method == "PATCH" else None
-
+    @extend_schema(request=MediaPatchSerializer, responses=s.MediaOut)
     def patch(self, request, public_id):
         """Change the name people see and the alt text (the stored file never changes)."""
         from media.services import MediaError, media_update

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework.response import Response
 
 from organizations import selectors
+from postiz.native_api import serializers as s
 from postiz.native_api.base import NativeView
 from postiz.native_api.resources import (
     MemberSerializer,
@@ -18,6 +19,7 @@ class Members(NativeView):
     scopes = {"GET": "members:read"}
     serializer_class = MemberSerializer
 
+    @s.listed(MemberSerializer)
     def get(self, request):
         rows = selectors.memberships_of(organization=self.organization)
         return serializer_page(request, rows, MemberSerializer)

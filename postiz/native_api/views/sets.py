@@ -5,11 +5,13 @@ their public ids, and turns one into the other here, for the key's organization 
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from integrations import selectors as channel_selectors
 from media.selectors import media_for_organization
+from postiz.native_api import serializers as s
 from postiz.native_api.base import NativeView
 from postiz.native_api.resources import (
     SetPatchSerializer,
@@ -94,12 +96,14 @@ class Sets(NativeView):
     scopes = {"GET": "posts:read", "POST": "posts:write"}
     serializer_class = SetSerializer
 
+    @s.listed(SetSerializer)
     def get(self, request):
         rows = selectors.sets_for(organization=self.organization)
         return serializer_page(
             request, rows, SetSerializer, context=lambda rows: _id_maps(self.organization, rows)
         )
 
+    @extend_schema(responses={201: SetSerializer})
     @idempotent
     def post(self, request):
         from posts.services.library import post_set_create
@@ -126,9 +130,7 @@ class SetDetail(NativeView):
 
     scopes = {"GET": "posts:read", "PATCH": "posts:write", "DELETE": "posts:write"}
 
-    def get_serializer_class(self):
-        # What the OpenAPI generator reads: the set, and the name PATCH changes.
-        return SetPatchSerializer if self.request.method == "PATCH" else SetSerializer
+    serializer_class = SetSerializer
 
     def _row(self, public_id):
         return by_public_id(selectors.sets_for(organization=self.organization), public_id, "Set")
@@ -138,6 +140,7 @@ class SetDetail(NativeView):
         row = self._row(public_id)
         return Response(SetSerializer(row, context=_id_maps(self.organization, [row])).data)
 
+    @extend_schema(request=SetPatchSerializer, responses=SetSerializer)
     def patch(self, request, public_id):
         from posts.services.library import post_set_rename
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
+from postiz.native_api import serializers as s
 from postiz.native_api.base import NativeView
 from postiz.native_api.resources import (
     SignatureSerializer,
@@ -24,10 +26,12 @@ class Signatures(NativeView):
     scopes = {"GET": "posts:read", "POST": "posts:write"}
     serializer_class = SignatureSerializer
 
+    @s.listed(SignatureSerializer)
     def get(self, request):
         rows = selectors.signatures_for(organization=self.organization)
         return serializer_page(request, rows, SignatureSerializer)
 
+    @extend_schema(responses={201: SignatureSerializer})
     @idempotent
     def post(self, request):
         from posts.services.library import signature_create

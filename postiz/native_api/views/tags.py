@@ -41,10 +41,11 @@ def _tag_service(call):
 class Tags(NativeView):
     scopes = {"GET": "posts:read", "POST": "posts:write"}
 
+    @s.listed(s.TagOut)
     def get(self, request):
         return id_page(request, Tag.objects.filter(organization=self.organization), s.TagOut, {})
 
-    @extend_schema(request=s.TagSerializer)
+    @extend_schema(request=s.TagSerializer, responses={201: s.TagOut})
     @idempotent
     def post(self, request):
         from posts.services.library import tag_create
@@ -77,11 +78,12 @@ class TagDetail(NativeView):
             raise _not_found("Tag")
         return row
 
+    @extend_schema(responses=s.TagOut)
     def get(self, request, public_id):
         row = self._row(public_id)
         return with_etag(request, s.TagOut(row).data, etag_of("tag", row.pk, row.name, row.color))
 
-    @extend_schema(request=s.TagSerializer)
+    @extend_schema(request=s.TagSerializer, responses=s.TagOut)
     def patch(self, request, public_id):
         from posts.services.library import tag_update
 

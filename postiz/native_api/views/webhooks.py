@@ -34,13 +34,14 @@ def _channels_by_ids(view, ids):
 class Webhooks(NativeView):
     scopes = {"GET": "webhooks:manage", "POST": "webhooks:manage"}
 
+    @s.listed(s.WebhookOut)
     def get(self, request):
         rows = Webhook.objects.filter(organization=self.organization).prefetch_related(
             "integrations"
         )
         return id_page(request, rows, s.WebhookOut, {})
 
-    @extend_schema(request=s.WebhookSerializer)
+    @extend_schema(request=s.WebhookSerializer, responses={201: s.WebhookCreatedOut})
     @idempotent
     def post(self, request):
         from posts.services.webhooks import webhook_create
@@ -78,13 +79,14 @@ def _webhook(view, public_id) -> Webhook:
 class WebhookDetail(NativeView):
     scopes = {"GET": "webhooks:manage", "PATCH": "webhooks:manage", "DELETE": "webhooks:manage"}
 
+    @extend_schema(responses=s.WebhookOut)
     def get(self, request, public_id):
         row = _webhook(self, public_id)
         return with_etag(
             request, s.WebhookOut(row).data, etag_of("webhook", row.pk, row.updated_at.isoformat())
         )
 
-    @extend_schema(request=s.WebhookSerializer)
+    @extend_schema(request=s.WebhookSerializer, responses=s.WebhookOut)
     def patch(self, request, public_id):
         from posts.services.webhooks import webhook_update
 
@@ -125,6 +127,7 @@ class WebhookRotateSecret(NativeView):
     scopes = {"POST": "webhooks:manage"}
     creates = False
 
+    @extend_schema(request=None, responses={201: s.WebhookSecretOut})
     def post(self, request, public_id):
         from posts.services.webhooks import webhook_rotate_secret
 
@@ -138,6 +141,7 @@ class WebhookTest(NativeView):
     scopes = {"POST": "webhooks:manage"}
     creates = False
 
+    @extend_schema(request=None, responses={201: s.DeliveryOut})
     def post(self, request, public_id):
         from posts.services.webhooks import webhook_send_test
 
@@ -150,6 +154,7 @@ class WebhookTest(NativeView):
 class WebhookDeliveries(NativeView):
     scopes = {"GET": "webhooks:manage"}
 
+    @s.listed(s.DeliveryOut)
     def get(self, request, public_id):
         from posts.services.webhooks import deliveries_for
 
