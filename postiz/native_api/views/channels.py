@@ -165,7 +165,7 @@ class ChannelTool(NativeView):
 
     scopes = {"POST": "channels:read"}
     creates = False  # a look-up creates nothing
-    schema_problems = {"POST": [502]}
+    schema_problems = {"POST": [409, 502]}  # needs reconnecting; the network failed
 
     @extend_schema(request={"application/json": {"type": "object"}}, responses=s.ToolOutput)
     def post(self, request, public_id, name):
