@@ -6,7 +6,6 @@ import re
 import unicodedata
 
 import regex
-from twitter_text import parse_tweet
 
 _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 # A remote mention counts only its @user part on Mastodon.
@@ -33,6 +32,10 @@ def utf16(text: str) -> int:
 
 def x_weighted(text: str) -> int:
     """twitter-text v3: NFC, a URL counts 23, emoji 2, CJK 2, Latin 1."""
+    # Imported on first use: twitter-text compiles its emoji tables at import (about 0.7 s
+    # and 10 MB), which a process that never counts a post for X should not pay.
+    from twitter_text import parse_tweet
+
     return parse_tweet(unicodedata.normalize("NFC", text)).weightedLength
 
 

@@ -88,3 +88,20 @@ def test_community_must_be_a_community_link():
 def test_articles_are_refused_until_x_offers_a_create_endpoint():
     [issue] = XProvider().validate(Draft([DraftItem("x")], {"post_type": "article"}))
     assert issue.field == "post_type"
+
+
+def test_loading_every_network_leaves_the_x_counter_unloaded_until_a_post_for_x_is_counted():
+    # twitter-text compiles its emoji tables when imported (about 0.7 s and 10 MB in each
+    # process): the web, publisher and worker load it only once a post for X is counted.
+    import subprocess
+    import sys
+
+    program = (
+        "import sys, django; django.setup(); import integrations.providers as p; "
+        "p.provider_classes(); print('twitter_text' in sys.modules); "
+        "from integrations import text; text.x_weighted('a'); print('twitter_text' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["False", "True"]
