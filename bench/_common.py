@@ -189,6 +189,25 @@ def reset_database() -> None:
         )
 
 
+def create_mastodon_channels(*, channels: int, servers: int, base: str) -> list:
+    """The bench organization's Mastodon channels, spread over the fake network's servers."""
+    from integrations.models import Integration
+    from organizations.models import Organization
+
+    organization, _ = Organization.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
+    return Integration.objects.bulk_create(
+        Integration(
+            organization=organization,
+            provider="mastodon",
+            external_id=str(n),
+            name=f"Channel {n}",
+            credentials={"access_token": f"bench-token-{n}"},
+            meta={"instance": f"{base}/server{n % servers}", "account_id": str(n)},
+        )
+        for n in range(channels)
+    )
+
+
 def create_posts(*, posts: int, channels: list) -> list[int]:
     """``posts`` one-item posts spread over ``channels``, scheduled an hour ahead; each
     text carries a marker ([p<id>]) the fake network counts by."""

@@ -42,23 +42,12 @@ def main() -> int:
     env = _common.configure("bench-publish", base)
     from django.db import connection
 
-    from integrations.models import Integration
-    from organizations.models import Organization
     from posts.models import Post
     from posts.states import State
 
     _common.reset_database()
-    organization, _ = Organization.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
-    channels = Integration.objects.bulk_create(
-        Integration(
-            organization=organization,
-            provider="mastodon",
-            external_id=str(n),
-            name=f"Channel {n}",
-            credentials={"access_token": f"bench-token-{n}"},
-            meta={"instance": f"{base}/server{n % args.servers}", "account_id": str(n)},
-        )
-        for n in range(args.channels)
+    channels = _common.create_mastodon_channels(
+        channels=args.channels, servers=args.servers, base=base
     )
     ids = _common.create_posts(posts=args.posts, channels=channels)
 

@@ -106,8 +106,6 @@ def _wait_for_loops(hosts: list[Host], loops: int, timeout: float = 120) -> None
 def _run(groups: int, args, network, base: str, env: dict) -> dict:
     from django.db import connection
 
-    from integrations.models import Integration
-    from organizations.models import Organization
     from posts.models import Post
     from posts.states import State
 
@@ -118,17 +116,8 @@ def _run(groups: int, args, network, base: str, env: dict) -> dict:
         network.copies.clear()
         network.first_seen.clear()
         network.by_account.clear()
-    organization, _ = Organization.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
-    channels = Integration.objects.bulk_create(
-        Integration(
-            organization=organization,
-            provider="mastodon",
-            external_id=str(n),
-            name=f"Channel {n}",
-            credentials={"access_token": f"bench-token-{n}"},
-            meta={"instance": f"{base}/server{n % args.servers}", "account_id": str(n)},
-        )
-        for n in range(args.channels)
+    channels = _common.create_mastodon_channels(
+        channels=args.channels, servers=args.servers, base=base
     )
     ids = _common.create_posts(posts=args.posts, channels=channels)
     var = Path(os.environ["POSTIZ_VAR_DIR"])
