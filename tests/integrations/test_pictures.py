@@ -20,6 +20,7 @@ from werkzeug import Response
 from integrations import pictures, services, tasks
 from integrations.models import Integration
 from integrations.providers.base import Account
+from posts.calendar import zone_for
 from tests.posts.test_calendar_fixtures import post_at
 
 from .conftest import recorded
@@ -90,11 +91,14 @@ def test_connecting_keeps_a_small_copy_of_the_picture_that_every_page_shows(
     with Image.open(io.BytesIO(b"".join(served.streaming_content))) as image:
         assert (image.format, image.size) == ("WEBP", (pictures.SIDE, pictures.SIDE))
 
-    post_at(channel, timezone.now() + timedelta(hours=1))
+    when = timezone.now() + timedelta(hours=1)
+    post_at(channel, when)
+    # The week that holds the post in the owner's zone (late on a Sunday it is next week's).
+    day = when.astimezone(zone_for(owner, channel.organization)).date()
     pages = {
         "channels": client.get("/o/acme/channels/"),
         "channel": client.get(f"/o/acme/channels/{channel.pk}/"),
-        "calendar": client.get("/o/acme/calendar/"),
+        "calendar": client.get(f"/o/acme/calendar/?date={day}"),
     }
     for name, page in pages.items():
         assert page.status_code == 200, name
