@@ -480,8 +480,11 @@ def media_as_item(media_file: MediaFile, alt_text: str = "") -> MediaItem:
     """The composer's validator and the publisher call this: a provider-ready view of a
     stored file, read lazily from storage."""
 
+    def opener():
+        return media_file.file.storage.open(media_file.file.name, "rb")
+
     def read() -> bytes:
-        with media_file.file.storage.open(media_file.file.name, "rb") as handle:
+        with opener() as handle:
             return handle.read()
 
     extension = os.path.splitext(media_file.file.name)[1]
@@ -496,4 +499,5 @@ def media_as_item(media_file: MediaFile, alt_text: str = "") -> MediaItem:
         duration=media_file.duration,
         alt_text=alt_text or media_file.alt_text,
         public_url=media_public_url(media_file),
+        opener=opener,
     )

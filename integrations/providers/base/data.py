@@ -3,10 +3,15 @@ requests and results, drafts, validation issues, and media rules."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import io
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, BinaryIO
+
+# What one read from a stored file holds at most when a provider streams it.
+CHUNK_SIZE = 8 * 1024 * 1024
 
 
 # -- Data exchanged with providers ---------------------------------------------------------
@@ -87,6 +92,13 @@ class MediaItem:
     duration: float | None = None
     alt_text: str = ""
     public_url: str = ""
+    # Opens the stored file for reading (a seekable binary file, local disk or S3). Videos
+    # are sent from it in bounded chunks; ``read()`` (the whole file at once) is for
+    # images and other small files only.
+    opener: Callable[[], BinaryIO] | None = None
+    # Measured at upload (videos): frames per second, codec name ("h264", "hevc", "vp9").
+    frame_rate: float | None = None
+    codec: str = ""
 
     @property
     def is_image(self) -> bool:
@@ -95,6 +107,30 @@ class MediaItem:
     @property
     def is_video(self) -> bool:
         return self.mime_type.startswith("video/")
+
+    @contextmanager
+    def open(self) -> Iterator[BinaryIO]:
+        """The file as a seekable stream; ``requests`` sends a stream without loading it."""
+        handle = self.opener() if self.opener is not None else io.BytesIO(self.read())
+        try:
+            yield handle
+        finally:
+            handle.close()
+
+    def chunks(self, size: int = CHUNK_SIZE, start: int = 0) -> Iterator[tuple[int, bytes]]:
+        """(offset, bytes) pieces of at most ``size`` bytes from ``start`` to the end."""
+        with self.open() as handle:
+            handle.seek(start)
+            offset = start
+            while piece := handle.read(size):
+                yield offset, piece
+                offset += len(piece)
+
+    def read_range(self, start: int, length: int) -> bytes:
+        """``length`` bytes from ``start`` (fewer at the end of the file)."""
+        with self.open() as handle:
+            handle.seek(start)
+            return handle.read(length)
 
 
 @dataclass
