@@ -15,6 +15,11 @@ class PostizConfig(AppConfig):
         from django_q.signals import post_spawn
 
         post_spawn.connect(_check_credentials, dispatch_uid="postiz.credentials")
+        from django.db.backends.signals import connection_created
+
+        from postiz.db_types import use_fast_timestamps
+
+        connection_created.connect(use_fast_timestamps, dispatch_uid="postiz.timestamps")
 
 
 def _install_after_migrate(sender, using="default", **kwargs):
