@@ -21,8 +21,11 @@ the project changes.
 from __future__ import annotations
 
 import argparse
+import ctypes
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -38,6 +41,9 @@ STABLE = 10.0
 # How long the children get to stop after Ctrl-C before they are killed (the publisher
 # gives its sends in flight 2 s); a second Ctrl-C kills them at once.
 STOP_GRACE_SECONDS = 2.6
+# How long a role may wait for the fork server to answer (it answers once it has loaded
+# Django, a few seconds after its start); then the role is started as a program of its own.
+SPAWN_TIMEOUT = 60.0
 # How often the embedded PostgreSQL server is looked at, and the project's files.
 DATABASE_CHECK = 1.0
 RELOAD_CHECK = 1.0
@@ -59,9 +65,15 @@ class Child:
         out,
         survives_database: bool = True,
         done_when_childless: bool = False,
+        forks: ForkServer | None = None,
+        args: list[str] | None = None,
     ):
         self.name = name
         self.argv = argv
+        # With a fork server, the role (``manage.py <args>``) is forked from it; without one,
+        # or when it cannot answer, ``argv`` is started as a program.
+        self.forks = forks
+        self.args = args
         self.env = env
         # Whether SIGTERM goes to the whole process group (runserver, and whatever a view
         # started) or to the main process only (the qcluster and the publisher stop their
@@ -85,20 +97,28 @@ class Child:
         self.groups: list[int] = []  # every process group it had (leftovers are killed)
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            self.argv,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # Ctrl-C reaches the supervisor only, which decides
-        )
+        self.process = self._open()
         self.groups.append(self.process.pid)
         self.started = time.monotonic()
         self.restart_at = self.kill_at = self.next_delay = None
         self.reader = threading.Thread(target=self._copy_output, args=(self.process,))
         self.reader.daemon = True
         self.reader.start()
+
+    def _open(self):
+        forked = self.forks.spawn(self.args) if self.forks is not None else None
+        return forked or self._launch()
+
+    def _launch(self, **options) -> subprocess.Popen:
+        return subprocess.Popen(
+            self.argv,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches the supervisor only, which decides
+            **options,
+        )
 
     def _copy_output(self, process: subprocess.Popen) -> None:
         for line in iter(process.stdout.readline, b""):
@@ -162,6 +182,96 @@ class Child:
                 os.killpg(group, signal.SIGKILL)
 
 
+class Forked:
+    """A role the fork server forked and this process adopted (it is a subreaper): what
+    the supervision reads of a ``subprocess.Popen``."""
+
+    def __init__(self, pid: int, stdout):
+        self.pid = pid
+        self.stdout = stdout
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:  # not ours after all: it is gone as far as we know
+                self.returncode = 1
+            else:
+                if pid:
+                    self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self) -> int:
+        while self.poll() is None:
+            time.sleep(TICK / 2)
+        return self.returncode
+
+
+class ForkServer(Child):
+    """`manage.py forkserver` (postiz/forkserver.py): Django loaded once, the roles forked
+    from it so that they share it. Supervised like the roles (started again if it dies);
+    the roles it forked live on without it."""
+
+    def __init__(self, manage: list[str], env: dict, *, out):
+        super().__init__("django", [*manage, "forkserver"], env, signal_group=False, out=out)
+        self.manage = manage
+        self.channel: socket.socket | None = None
+
+    def _open(self) -> subprocess.Popen:
+        if self.channel is not None:
+            self.channel.close()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        with theirs:
+            self.argv = [*self.manage, "forkserver", str(theirs.fileno())]
+            process = self._launch(pass_fds=(theirs.fileno(),))
+        ours.settimeout(SPAWN_TIMEOUT)
+        self.channel = ours
+        return process
+
+    def spawn(self, args: list[str]) -> Forked | None:
+        """``manage.py <args>`` forked from the loaded Django, or None when the server is
+        not there to answer (the caller then starts the program)."""
+        if not self.running or self.channel is None:
+            return None
+        read, write = os.pipe()
+        try:
+            socket.send_fds(self.channel, [json.dumps(args).encode()], [write])
+            pid = int(self.channel.recv(64) or 0)
+        except (OSError, ValueError):
+            pid = 0
+        finally:
+            os.close(write)
+        if pid <= 0:
+            os.close(read)
+            return None
+        return Forked(pid, os.fdopen(read, "rb"))
+
+
+def become_subreaper() -> bool:
+    """Adopt the orphans of our descendants (Linux's PR_SET_CHILD_SUBREAPER), so that a
+    role the fork server forks becomes our child; False where that is not possible."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+def reap_orphans(known: set[int]) -> None:
+    """Collect the exit of adopted processes nobody waits for (a dead role's children, a
+    restarted PostgreSQL's pg_ctl), leaving our own children to their owners."""
+    while True:
+        try:
+            info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:
+            return
+        if info is None or info.si_pid in known:
+            return
+        with suppress(ChildProcessError):
+            os.waitpid(info.si_pid, 0)
+
+
 def children_env(environ, *, host: str, port, database=None) -> dict:
     """What the web server, the publisher and the worker run with: this environment, the
     embedded server's address, and (unless SITE_URL is set) the address served here, so
@@ -212,16 +322,20 @@ def main(argv: list[str]) -> int:
             write=write,
             database=database,
             reload=None if options.noreload else BASE_DIR,
+            fork=become_subreaper(),
         )
     finally:
         if database is not None:
             database.release()  # registered by `manage.py run` under this same pid
 
 
-def supervise(env, manage, *, host, port, worker, write, database=None, reload=None) -> int:
+def supervise(
+    env, manage, *, host, port, worker, write, database=None, reload=None, fork=False
+) -> int:
     """Run web (and publisher and worker), starting again whichever exits, until SIGINT or
     SIGTERM; then stop them all (within STOP_GRACE_SECONDS) and return 0. With ``reload``
-    (a folder), web is started again when a Python file or a template in it changes."""
+    (a folder), web is started again when a Python file or a template in it changes. With
+    ``fork`` (this process must be a subreaper), the roles are forked from a fork server."""
     width = 9
 
     def out(name: str, line: str) -> None:
@@ -244,40 +358,43 @@ def supervise(env, manage, *, host, port, worker, write, database=None, reload=N
             requests=requests,
             database=database,
             reload=reload,
+            fork=fork,
         )
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
 
-def _supervise(env, manage, *, host, port, worker, out, requests, database, reload) -> int:
-    web = Child(
-        "web",
-        [*manage, "runserver", "--noreload", f"{host}:{port}"],
-        env,
-        signal_group=True,
-        out=out,
-    )
+def _supervise(env, manage, *, host, port, worker, out, requests, database, reload, fork) -> int:
+    # The three roles share one loaded Django when they can (a fork server, and this process
+    # a subreaper that adopts what it forks); the web server alone gains nothing from it.
+    forks = ForkServer(manage, env, out=out) if fork and worker else None
+
+    def role(name, args, **options):
+        return Child(name, [*manage, *args], env, out=out, forks=forks, args=args, **options)
+
+    web = role("web", ["runserver", "--noreload", f"{host}:{port}"], signal_group=True)
     children = [web]
     if worker:
         children += [
-            Child("publisher", [*manage, "publisher"], env, signal_group=False, out=out),
-            Child(
+            role("publisher", ["publisher"], signal_group=False),
+            role(
                 "worker",
-                [*manage, "qcluster"],
-                env,
+                ["qcluster"],
                 signal_group=False,
-                out=out,
                 survives_database=False,
                 done_when_childless=True,
             ),
         ]
+    if forks is not None:
+        children.insert(0, forks)
     for child in children:
         child.start()
         out("system", f"{child.name} started (pid={child.process.pid})")
 
     watch = _DatabaseWatch(database, out)
     code = _CodeWatch(Path(reload)) if reload is not None else None
+    reload_after = None
     while not requests:
         for child in children:
             if child.restart_at is None and not child.running:
@@ -299,7 +416,16 @@ def _supervise(env, manage, *, host, port, worker, out, requests, database, relo
                     child.recycle()
         if code is not None and (changed := code.check()):
             out("system", f"{changed} changed; restarting web")
-            web.restart_soon()
+            if forks is None:
+                web.restart_soon()
+            else:  # web is forked again once the server has loaded the new code
+                forks.restart_soon()
+                reload_after = time.monotonic()
+        if forks is not None:
+            if reload_after is not None and forks.running and forks.started > reload_after:
+                web.restart_soon()
+                reload_after = None
+            reap_orphans({child.process.pid for child in children})
         time.sleep(TICK)
 
     out("system", "stopping (press Ctrl-C again to kill at once)")

@@ -26,7 +26,7 @@ FLOORS = {
 }
 # postiz/ holds both the small pieces every app uses (settings, the SSRF guard, time
 # zones, the database bootstrap…) and the top floor: the API machinery and surfaces,
-# health and the wiring.
+# health and the wiring (the fork server of `make run` loads every app).
 POSTIZ_TOP = {
     "postiz.api",
     "postiz.public_api",
@@ -40,6 +40,7 @@ POSTIZ_TOP = {
     "postiz.schedules",
     "postiz.admin",
     "postiz.management",
+    "postiz.forkserver",
     "postiz.wsgi",
     "postiz.asgi",
 }
