@@ -24,6 +24,7 @@ PROVIDER_MODULES = (
     "reddit",
     "lemmy",
     "pinterest",
+    "gmb",
 )
 
 _registry: dict[str, type[Provider]] | None = None
