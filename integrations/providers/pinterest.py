@@ -382,11 +382,16 @@ class PinterestProvider(Provider):
                 ]
             return []
         if known and board not in {str(b.get("id")) for b in known}:
+            # The list is the one read when the channel was connected: a board made since
+            # (with the create_board tool, or on Pinterest) is not in it yet, so this only
+            # warns; a board that is really gone is refused by Pinterest when publishing.
             return [
                 Issue(
                     "setting_invalid",
-                    f"This board is not one of the account's boards ({names}); choose another.",
+                    "This board was not among the account's boards when the channel was "
+                    f"connected ({names}); check it, or reconnect to refresh the list.",
                     "board",
+                    severity="warning",
                 )
             ]
         return []

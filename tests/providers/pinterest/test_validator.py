@@ -30,9 +30,9 @@ def test_a_board_is_required():
     assert ("setting_required", "board") in codes(issues(settings={}))
 
 
-def test_a_board_the_account_does_not_have_is_named_with_the_choices(channel):
+def test_a_board_the_account_did_not_have_warns_with_the_known_choices(channel):
     [issue] = issues(settings={"board": "999"}, channel=channel)
-    assert issue.code == "setting_invalid" and issue.field == "board"
+    assert (issue.code, issue.field, issue.severity) == ("setting_invalid", "board", "warning")
     assert "Summer Recipes, Workshop" in issue.message
 
 
