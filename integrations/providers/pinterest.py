@@ -56,6 +56,8 @@ CAROUSEL_MAX = 5
 # An image without a public address is sent inline; past this size the JSON body would
 # be unreasonably large, so such an image needs public media storage.
 INLINE_IMAGE_MAX = 5 * MB
+# The content types Pinterest takes for an inline (base64) image.
+INLINE_TYPES = ("image/jpeg", "image/png")
 VIDEO_MIN_SECONDS = 4
 VIDEO_MAX_SECONDS = 15 * 60
 # Where the video's cover is taken from (seconds into it): its opening frame is often
@@ -444,12 +446,13 @@ class PinterestProvider(Provider):
                             "media",
                         )
                     )
-        elif images and not images[0].public_url and images[0].size > INLINE_IMAGE_MAX:
+        elif images and not images[0].public_url and not _inline(images[0]):
             issues.append(
                 Issue(
                     "media_url",
-                    f"{images[0].filename} has no public address and is too large to send "
-                    "inline (5 MB); store media where Pinterest can reach it.",
+                    f"{images[0].filename} has no public address, and only a JPEG or PNG "
+                    "of at most 5 MB can be sent inline; store media where Pinterest can "
+                    "reach it.",
                     "media",
                     limit=INLINE_IMAGE_MAX,
                     actual=images[0].size,
@@ -512,8 +515,8 @@ class PinterestProvider(Provider):
                 "index": 0,
             }
         image = media[0]
-        if image.public_url:
-            return {"source_type": "image_url", "url": image.public_url}
+        if image.public_url or not _inline(image):
+            return {"source_type": "image_url", "url": self._public(image)}
         return {
             "source_type": "image_base64",
             "content_type": image.mime_type,
@@ -525,8 +528,8 @@ class PinterestProvider(Provider):
         if not item.public_url:
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                "Pinterest fetches carousel images from a public address; this server has "
-                f"none for {item.filename}.",
+                "Pinterest fetches this image from a public address; this server has none "
+                f"for {item.filename}.",
                 field="media",
             )
         return item.public_url
@@ -657,6 +660,11 @@ class PinterestProvider(Provider):
         return self.request(
             "GET", self.url("api", path), phase=phase, params=params, headers=self.bearer(token)
         )
+
+
+def _inline(item: MediaItem) -> bool:
+    """Whether the image can go inside the pin request (base64)."""
+    return item.mime_type in INLINE_TYPES and item.size <= INLINE_IMAGE_MAX
 
 
 def _board(board: dict) -> dict:

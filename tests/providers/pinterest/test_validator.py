@@ -75,6 +75,9 @@ def test_a_large_image_without_a_public_address_cannot_be_sent_inline():
     assert issues(media=[image(url="", size=4_000_000)], settings={"board": BOARD}) == []
     found = issues(media=[image(url="", size=6 * 1024 * 1024)], settings={"board": BOARD})
     assert [i.code for i in found] == ["media_url"]
+    webp = image(url="")
+    webp.mime_type = "image/webp"
+    assert [i.code for i in issues(media=[webp], settings={"board": BOARD})] == ["media_url"]
 
 
 def test_a_video_stands_alone_and_lasts_four_seconds_to_fifteen_minutes():
