@@ -349,7 +349,7 @@ class PinterestProvider(Provider):
     def validate(self, draft: Draft, channel: Channel | None = None) -> list[Issue]:
         issues = super().validate(draft, channel)
         settings = draft.settings
-        issues += self._check_board(settings, channel)
+        issues += self._check_board(settings, channel, issues)
         link = str(settings.get("link") or "")
         if link and not link.lower().startswith(("https://", "http://")):
             issues.append(
@@ -368,20 +368,19 @@ class PinterestProvider(Provider):
             issues += self._check_pin_media(draft.items[0].media)
         return issues
 
-    def _check_board(self, settings: dict, channel: Channel | None) -> list[Issue]:
+    def _check_board(self, settings: dict, channel: Channel | None, issues: list) -> list[Issue]:
         board = settings.get("board")
         known = (channel.meta.get("boards") if channel else None) or []
-        names = ", ".join(str(b.get("name")) for b in known[:10])
+        names = ", ".join(f"{b.get('name')} ({b.get('id')})" for b in known[:10])
         if not board:
-            # The shared check has said a board is required; this says which ones exist.
-            if channel is not None and not known:
-                return [
-                    Issue(
-                        "setting_required",
-                        "This Pinterest account has no boards yet; create one first.",
-                        "board",
+            # The shared check has said a board is required; say which ones there are.
+            for issue in issues:
+                if (issue.code, issue.field) == ("setting_required", "board") and channel:
+                    issue.message = (
+                        f"Choose a board: {names}."
+                        if known
+                        else "This Pinterest account has no boards yet; create one first."
                     )
-                ]
             return []
         if known and board not in {str(b.get("id")) for b in known}:
             # The list is the one read when the channel was connected: a board made since

@@ -33,13 +33,21 @@ def test_a_board_is_required():
 def test_a_board_the_account_did_not_have_warns_with_the_known_choices(channel):
     [issue] = issues(settings={"board": "999"}, channel=channel)
     assert (issue.code, issue.field, issue.severity) == ("setting_invalid", "board", "warning")
-    assert "Summer Recipes, Workshop" in issue.message
+    assert "Summer Recipes (549755885175), Workshop (549755885176)" in issue.message
+
+
+def test_a_missing_board_names_the_accounts_boards(channel):
+    [issue] = issues(settings={}, channel=channel)
+    assert (issue.code, issue.field) == ("setting_required", "board")
+    assert issue.message == (
+        "Choose a board: Summer Recipes (549755885175), Workshop (549755885176)."
+    )
 
 
 def test_an_account_without_boards_is_told_to_create_one(channel):
     channel.meta["boards"] = []
-    found = issues(settings={}, channel=channel)
-    assert any("no boards yet" in i.message for i in found)
+    [issue] = issues(settings={}, channel=channel)
+    assert issue.message == "This Pinterest account has no boards yet; create one first."
 
 
 def test_a_pin_needs_media():
