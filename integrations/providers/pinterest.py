@@ -77,6 +77,16 @@ def normalise(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text or "").split()).casefold()
 
 
+def board_id(value, channel: Channel | None) -> str:
+    """The board a post names: its id, or the name of one of the channel's boards (as a
+    person may type it), as its id."""
+    value = str(value or "").strip()
+    for board in (channel.meta.get("boards") if channel else None) or []:
+        if value and value.casefold() == str(board.get("name") or "").casefold():
+            return str(board.get("id") or value)
+    return value
+
+
 def pin_url(pin_id: str) -> str:
     return f"https://www.pinterest.com/pin/{pin_id}/"
 
@@ -382,7 +392,7 @@ class PinterestProvider(Provider):
                         else "This Pinterest account has no boards yet; create one first."
                     )
             return []
-        if known and board not in {str(b.get("id")) for b in known}:
+        if known and board_id(board, channel) not in {str(b.get("id")) for b in known}:
             # The list is the one read when the channel was connected: a board made since
             # (with the create_board tool, or on Pinterest) is not in it yet, so this only
             # warns; a board that is really gone is refused by Pinterest when publishing.
@@ -463,7 +473,7 @@ class PinterestProvider(Provider):
     def publish(self, channel: Channel, request: PublishRequest) -> PublishResult:
         token = channel.credentials["access_token"]
         settings = request.settings
-        board = str(settings.get("board") or "")
+        board = board_id(settings.get("board"), channel)
         if not board:
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED, "Choose a board for this pin.", field="board"
@@ -619,7 +629,7 @@ class PinterestProvider(Provider):
     def find_existing(self, channel: Channel, request: PublishRequest) -> RemoteRef | None:
         """The pin on the post's board with this description and title, created no
         earlier than our pin request (less some clock slack)."""
-        board = str(request.settings.get("board") or "")
+        board = board_id(request.settings.get("board"), channel)
         if not board:
             return None
         token = channel.credentials["access_token"]

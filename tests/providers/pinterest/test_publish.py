@@ -59,6 +59,15 @@ def test_an_image_pin_names_the_board_and_lets_pinterest_fetch_the_public_image(
     assert (result.ref.id, result.ref.url) == (PIN, f"https://www.pinterest.com/pin/{PIN}/")
 
 
+def test_a_board_named_by_its_name_is_sent_as_its_id(provider, httpserver, channel):
+    bodies = []
+    expect_pin(httpserver, bodies)
+    provider.publish(
+        channel, PublishRequest("p1", "Lamp", media=[image()], settings={"board": "Workshop"})
+    )
+    assert bodies[0]["board_id"] == "549755885176"
+
+
 def test_an_image_without_a_public_address_is_sent_inline(provider, httpserver, channel):
     bodies = []
     expect_pin(httpserver, bodies)

@@ -26,6 +26,10 @@ def test_a_pin_with_a_board_and_an_image_is_fine(channel):
     assert issues(settings={"board": BOARD}, channel=channel) == []
 
 
+def test_a_board_may_be_named_instead_of_its_id(channel):
+    assert issues(settings={"board": "summer recipes"}, channel=channel) == []
+
+
 def test_a_board_is_required():
     assert ("setting_required", "board") in codes(issues(settings={}))
 
