@@ -499,6 +499,10 @@ PROVIDER_SETTINGS = {
         "DISCORD_CLIENT_ID",
         "DISCORD_CLIENT_SECRET",
         "DISCORD_BOT_TOKEN",
+        "PINTEREST_CLIENT_ID",
+        "PINTEREST_CLIENT_SECRET",
+        "GMB_CLIENT_ID",
+        "GMB_CLIENT_SECRET",
     )
 }
 # Base URLs of the networks' APIs, per provider, e.g. {"x": {"api": "https://..."}}.

@@ -23,6 +23,8 @@ PROVIDER_MODULES = (
     "threads",
     "reddit",
     "lemmy",
+    "pinterest",
+    "gmb",
 )
 
 _registry: dict[str, type[Provider]] | None = None

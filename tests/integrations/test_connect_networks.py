@@ -661,3 +661,148 @@ def test_linkedin_connects_a_member_profile(linkedin, org, owner, client_for, lo
     assert channel.credentials == {"access_token": LINKEDIN_TOKEN}
     assert channel.meta["urn"] == "urn:li:person:782bbtaQ"
     assert "w_member_social" in channel.scopes
+
+
+# -- Pinterest: OAuth with Basic client authentication; the boards come along ------------
+PINTEREST_TOKEN = recorded("pinterest", "token")["body"]
+
+
+@pytest.fixture
+def pinterest(settings, httpserver):
+    configure(settings, PINTEREST_CLIENT_ID="1484362", PINTEREST_CLIENT_SECRET="pin-secret")
+    point(settings, httpserver, "pinterest", auth="/pin-www", api="/pin-api")
+    return httpserver
+
+
+def test_pinterest_connects_the_account_with_its_boards(pinterest, org, owner, client_for, logs):
+    seen = {}
+
+    def token(request):
+        seen["form"], seen["basic"] = form_of(request), request.authorization
+        return reply("pinterest", "token")
+
+    def boards(request):
+        page = "boards_page2" if request.args.get("bookmark") else "boards_page1"
+        return reply("pinterest", page)
+
+    bearer = {"Authorization": f"Bearer {PINTEREST_TOKEN['access_token']}"}
+    pinterest.expect_request("/pin-api/v5/oauth/token", method="POST").respond_with_handler(token)
+    pinterest.expect_request("/pin-api/v5/user_account", headers=bearer).respond_with_response(
+        reply("pinterest", "user_account")
+    )
+    pinterest.expect_request("/pin-api/v5/boards", headers=bearer).respond_with_handler(boards)
+    client = client_for(owner)
+
+    response, asked = sign_in_on_the_network(client, pinterest, "pinterest", "/pin-www/oauth/")
+
+    assert response.status_code == 302, response.content[:800]
+    assert asked["scope"] == "boards:read,boards:write,pins:read,pins:write,user_accounts:read"
+    assert (seen["basic"].username, seen["basic"].password) == ("1484362", "pin-secret")
+    assert seen["form"]["continuous_refresh"] == "true"
+    assert "client_secret" not in seen["form"]
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="pinterest",
+        external_id="754056550823100002",
+        name="Acme Home",
+        secrets=[PINTEREST_TOKEN["access_token"], PINTEREST_TOKEN["refresh_token"], "pin-secret"],
+    )
+    assert channel.credentials == {
+        "access_token": PINTEREST_TOKEN["access_token"],
+        "refresh_token": PINTEREST_TOKEN["refresh_token"],
+    }
+    assert [b["name"] for b in channel.meta["boards"]] == [
+        "Summer Recipes",
+        "Workshop",
+        "Launches",
+    ]
+    assert channel.refresh_expires_at is not None
+
+
+# -- Google Business Profile: Google's OAuth, then the locations to post to --------------
+GMB_TOKEN = recorded("gmb", "token")["body"]
+GMB_ACCOUNT = "accounts/106029376340395932001"
+
+
+@pytest.fixture
+def gmb(settings, httpserver):
+    configure(
+        settings, GMB_CLIENT_ID="123-gmb.apps.googleusercontent.com", GMB_CLIENT_SECRET="GOCSPX-x"
+    )
+    point(
+        settings,
+        httpserver,
+        "gmb",
+        auth="/google-auth",
+        token="/google-token",
+        accounts="/gbp-accounts",
+        info="/gbp-info",
+        api="/gbp-api",
+    )
+    return httpserver
+
+
+def test_google_business_profile_asks_which_locations_and_connects_the_ticked_one(
+    gmb, org, owner, client_for, logs
+):
+    exchanges = []
+
+    def token(request):
+        exchanges.append(form_of(request))
+        return reply("gmb", "token")
+
+    def locations(request):
+        page = "locations_page2" if request.args.get("pageToken") else "locations_page1"
+        return reply("gmb", page)
+
+    bearer = {"Authorization": f"Bearer {GMB_TOKEN['access_token']}"}
+    gmb.expect_request("/google-token", method="POST").respond_with_handler(token)
+    gmb.expect_request("/gbp-accounts/v1/accounts", headers=bearer).respond_with_response(
+        reply("gmb", "accounts")
+    )
+    gmb.expect_request(
+        f"/gbp-info/v1/{GMB_ACCOUNT}/locations", headers=bearer
+    ).respond_with_handler(locations)
+    client = client_for(owner)
+
+    response, asked = sign_in_on_the_network(client, gmb, "gmb", "/google-auth")
+
+    assert asked["access_type"] == "offline" and asked["prompt"] == "consent"
+    assert asked["scope"] == "https://www.googleapis.com/auth/business.manage"
+    assert exchanges[0]["client_secret"] == "GOCSPX-x"
+    assert response.status_code == 302 and "/channels/select/" in response["Location"]
+    choice = client.get(response["Location"])
+    assert b"Acme Bakery Mitte" in choice.content and b"Acme Bakery Kreuzberg" in choice.content
+    assert GMB_TOKEN["access_token"].encode() not in choice.content
+
+    done = client.post(response["Location"], {"accounts": ["4352806333531136503"]})
+
+    assert done.status_code == 302 and done["Location"] == CHANNELS
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="gmb",
+        external_id="4352806333531136503",
+        name="Acme Bakery Kreuzberg",
+        secrets=[GMB_TOKEN["access_token"], GMB_TOKEN["refresh_token"], "GOCSPX-x"],
+    )
+    assert channel.meta["account"] == GMB_ACCOUNT
+    assert channel.meta["location"] == "locations/4352806333531136503"
+    assert channel.credentials["refresh_token"] == GMB_TOKEN["refresh_token"]
+    assert Integration.objects.count() == 1  # Mitte was not ticked
+
+
+def test_a_project_google_has_not_approved_is_explained_and_nothing_is_saved(
+    gmb, org, owner, client_for
+):
+    gmb.expect_request("/google-token", method="POST").respond_with_response(reply("gmb", "token"))
+    gmb.expect_request("/gbp-accounts/v1/accounts").respond_with_response(
+        reply("gmb", "quota_zero")
+    )
+    response, _ = sign_in_on_the_network(client_for(owner), gmb, "gmb", "/google-auth")
+    assert response.status_code == 400
+    assert "developers.google.com/my-business/content/prereqs" in response.content.decode()
+    assert not Integration.objects.exists()

@@ -20,6 +20,8 @@ CHANNELS = {
     "telegram": Channel("-1001234567890", {}, username="@postiznews"),
     "discord": Channel("1", {}, meta={"guild_id": "10", "channel_id": "20"}),
     "threads": Channel("1", {}),
+    "pinterest": Channel("1", {}),
+    "gmb": Channel("2", {}, meta={"account": "accounts/1", "location": "locations/2"}),
 }
 
 
@@ -57,6 +59,24 @@ CHANNELS = {
         ("telegram", "https://t.me/postiznews/88", "88", "https://t.me/postiznews/88"),
         ("discord", "555", "555", "https://discord.com/channels/10/20/555"),
         ("threads", "18012345", "18012345", ""),
+        (
+            "pinterest",
+            "https://www.pinterest.com/pin/813744226420795884/",
+            "813744226420795884",
+            "https://www.pinterest.com/pin/813744226420795884/",
+        ),
+        (
+            "pinterest",
+            "813744226420795884",
+            "813744226420795884",
+            "https://www.pinterest.com/pin/813744226420795884/",
+        ),
+        (
+            "gmb",
+            "accounts/1/locations/2/localPosts/77",
+            "accounts/1/locations/2/localPosts/77",
+            "",
+        ),
     ],
 )
 def test_a_release_id_is_recorded_as_the_network_names_its_posts(network, given, remote_id, url):

@@ -32,6 +32,7 @@ from tests.posts.e2e.networks import (
     BOT_MESSAGES,
     CREATE_RECORD,
     HOOK_PATH,
+    LOCAL_POSTS,
     MASTODON_ACCOUNT,
     MASTODON_STATUS,
     NETWORKS,
@@ -90,6 +91,8 @@ COMMITS = {
     "linkedin-page": Commit("POST", r"/b/rest/posts"),
     "reddit": Commit("POST", r"/o/api/submit"),
     "lemmy": Commit("POST", r"/api/v3/post"),
+    "pinterest": Commit("POST", r"/pin-api/v5/pins"),
+    "gmb": Commit("POST", LOCAL_POSTS),
 }
 
 
@@ -222,7 +225,13 @@ def test_a_worker_killed_mid_send_never_publishes_twice_and_keeps_the_posts_time
     channel = network.connect(ctx)
     if str(network) in AFTER_CRASH:
         AFTER_CRASH[str(network)](ctx)
-    post = write(owner, channel, network.texts[:1], settings=network.settings)
+    post = write(
+        owner,
+        channel,
+        network.texts[:1],
+        settings=network.settings,
+        media_ids=network.media_ids(ctx),
+    )
     asked_for = post.publish_at
 
     worker = DyingWorker(post)

@@ -9,16 +9,23 @@ thread or (given one item) for a one-part post.
 
 from __future__ import annotations
 
+import io
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from urllib.parse import unquote
 
 from coincurve import PrivateKey
+from django.core.files.base import ContentFile
+from PIL import Image
 
 from integrations.models import Integration
 from integrations.providers.base import PublishRequest
 from integrations.providers.discord import DiscordBotProvider
 from integrations.providers.nostr import note_id
+from media.models import MediaFile
 from tests.factories import ChannelFactory
 from tests.posts.e2e.fakes import FakeNetwork, answer, recorded
 from tests.providers.conftest import point
@@ -57,9 +64,14 @@ class Network:
     check: Callable[[Context, object, list], None]
     texts: tuple[str, ...] = (ROOT_TEXT, REPLY_TEXT)
     settings: dict = field(default_factory=dict)
+    # For a network that needs media: the library files the post's first part carries.
+    media: Callable[[Context], list[int]] | None = None
 
     def __str__(self):
         return self.identifier
+
+    def media_ids(self, ctx: Context) -> list[int]:
+        return self.media(ctx) if self.media is not None else []
 
 
 def bumped(value: str, by: int) -> str:
@@ -641,6 +653,119 @@ def lemmy_check(ctx: Context, post, items) -> None:
     assert post.remote_url == f"{ctx.fake.origin}/post/{LEMMY_POST}"
 
 
+def library_image(ctx: Context) -> list[int]:
+    """A small PNG in the organization's media library, stored under a temporary root."""
+    root = tempfile.mkdtemp()
+    ctx.settings.MEDIA_ROOT = root
+    ctx.cleanups.append(lambda: shutil.rmtree(root, ignore_errors=True))
+    buffer = io.BytesIO()
+    Image.new("RGB", (600, 900), (91, 75, 219)).save(buffer, format="PNG")
+    png = buffer.getvalue()
+    media = MediaFile.objects.create(
+        organization=ctx.org,
+        file=ContentFile(png, name="lamp.png"),
+        name="lamp.png",
+        kind=MediaFile.Kind.IMAGE,
+        mime_type="image/png",
+        size=len(png),
+        width=600,
+        height=900,
+        alt_text="A brass lamp",
+    )
+    return [media.pk]
+
+
+def now_utc(fmt: str) -> str:
+    return datetime.now(UTC).strftime(fmt)
+
+
+# -- Pinterest: one pin on the board the post names; no replies --------------------------
+PINTEREST_TOKEN = "pina_AMA0e2eaccess"
+PINTEREST_BOARD = "549755885175"
+PIN = recorded("pinterest", "pin_created")["body"]["id"]
+PINS = r"/pin-api/v5/pins"
+
+
+def pinterest_connect(ctx: Context) -> Integration:
+    ctx.configure(PINTEREST_CLIENT_ID="1484362", PINTEREST_CLIENT_SECRET="pinterest-secret")
+    point(ctx.settings, ctx.httpserver, "pinterest", auth="/pin-www", api="/pin-api")
+    ctx.fake.on("POST", PINS, answer("pinterest", "pin_created"))
+
+    def newest(body):
+        # The board lists the pin as made (a look after an unclear outcome finds it).
+        body["items"][0].update(description=ROOT_TEXT, title=None)
+
+    ctx.fake.on(
+        "GET",
+        rf"/pin-api/v5/boards/{PINTEREST_BOARD}/pins",
+        lambda call: answer(
+            "pinterest", "board_pins", edit=newest, now=now_utc("%Y-%m-%dT%H:%M:%S")
+        ),
+    )
+    return ctx.channel(
+        "pinterest",
+        "754056550823100002",
+        username="acmehome",
+        credentials={"access_token": PINTEREST_TOKEN, "refresh_token": "pinr_e2e"},
+        meta={"boards": [{"id": PINTEREST_BOARD, "name": "Summer Recipes", "privacy": "PUBLIC"}]},
+    )
+
+
+def pinterest_check(ctx: Context, post, items) -> None:
+    [created] = ctx.fake.sent("POST", PINS)
+    assert created.headers["Authorization"] == f"Bearer {PINTEREST_TOKEN}"
+    body = created.json
+    assert (body["board_id"], body["description"]) == (PINTEREST_BOARD, ROOT_TEXT)
+    assert body["alt_text"] == "A brass lamp"
+    assert body["media_source"]["source_type"] == "image_url"
+    assert body["media_source"]["url"].endswith(".png")
+    assert [i.remote_id for i in items] == [PIN]
+    assert post.remote_url == f"https://www.pinterest.com/pin/{PIN}/"
+
+
+# -- Google Business Profile: a local post on the channel's location ---------------------
+GMB_TOKEN = "ya29.a0AfB_e2e-access"
+GMB_ACCOUNT = "accounts/106029376340395932001"
+GMB_LOCATION = "locations/4352806333531136502"
+LOCAL_POSTS = rf"/gmb-api/v4/{GMB_ACCOUNT}/{GMB_LOCATION}/localPosts"
+GMB_NOW = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def gmb_connect(ctx: Context) -> Integration:
+    ctx.configure(GMB_CLIENT_ID="123-gmb.apps.googleusercontent.com", GMB_CLIENT_SECRET="GOCSPX")
+    point(ctx.settings, ctx.httpserver, "gmb", auth="/gmb-auth", token="/gmb-token", api="/gmb-api")
+
+    def listed(body):
+        body["localPosts"][0]["summary"] = ROOT_TEXT
+
+    ctx.fake.on(
+        "POST",
+        LOCAL_POSTS,
+        lambda call: answer("gmb", "post_live", now=now_utc(GMB_NOW)),
+    )
+    ctx.fake.on(
+        "GET",
+        LOCAL_POSTS,
+        lambda call: answer("gmb", "local_posts", edit=listed, now=now_utc(GMB_NOW)),
+    )
+    return ctx.channel(
+        "gmb",
+        "4352806333531136502",
+        username="Invalidenstraße 1, Berlin",
+        credentials={"access_token": GMB_TOKEN, "refresh_token": "1//0gE2e"},
+        meta={"account": GMB_ACCOUNT, "location": GMB_LOCATION},
+    )
+
+
+def gmb_check(ctx: Context, post, items) -> None:
+    [created] = ctx.fake.sent("POST", LOCAL_POSTS)
+    assert created.headers["Authorization"] == f"Bearer {GMB_TOKEN}"
+    assert created.json == {"topicType": "STANDARD", "summary": ROOT_TEXT}
+    live = recorded("gmb", "post_live")["body"]
+    assert [i.remote_id for i in items] == [live["name"]]
+    assert post.remote_url == live["searchUrl"]
+
+
 NETWORKS = [
     Network(
         "bluesky",
@@ -670,4 +795,13 @@ NETWORKS = [
     Network("threads", threads_connect, threads_check),
     Network("reddit", reddit_connect, reddit_check, settings=REDDIT_SETTINGS),
     Network("lemmy", lemmy_connect, lemmy_check, settings=LEMMY_SETTINGS),
+    Network(
+        "pinterest",
+        pinterest_connect,
+        pinterest_check,
+        texts=(ROOT_TEXT,),
+        settings={"board": PINTEREST_BOARD},
+        media=library_image,
+    ),
+    Network("gmb", gmb_connect, gmb_check, texts=(ROOT_TEXT,)),
 ]
