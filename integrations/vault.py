@@ -135,7 +135,26 @@ def credentials_log(process: str) -> bool:
             report["error"],
             ", ".join(report["unreadable"]),
         )
-    return report["ok"]
+    return shared_secrets_log(process) and report["ok"]
+
+
+def shared_secrets_log(process: str) -> bool:
+    """The other secrets every process must share, checked as a process starts: the API
+    key pepper (against the stored keys) and SECRET_KEY (against the background
+    processes' last heartbeats). Logs an error for each that differs; returns whether
+    none does."""
+    from organizations.selectors import api_keys_pepper_report
+    from postiz.models import OTHER_SIGNING_KEY, WorkerHeartbeat
+
+    keys = api_keys_pepper_report()
+    if not keys["ok"]:
+        logger.error("%s: %s (%d keys).", process, keys["error"], keys["refused"])
+    others = WorkerHeartbeat.other_secret_keys(
+        [name for name in ("worker", "publisher") if name != process]
+    )
+    for name in others:
+        logger.error("%s: the %s %s.", process, name, OTHER_SIGNING_KEY)
+    return keys["ok"] and not others
 
 
 def credentials_log_soon(process: str) -> threading.Thread:

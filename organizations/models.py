@@ -269,6 +269,9 @@ class ApiKey(models.Model):
     # HMAC-SHA256 hex under the server's pepper: of the whole key, or for keys made before
     # key ids, of the SHA-256 hex that used to be stored (organizations.services).
     key_hash = models.CharField(max_length=64, unique=True)
+    # Which pepper the hash was made under (a digest of it, not the pepper): a process
+    # whose pepper differs would refuse the key, and /health says so (empty: older keys).
+    pepper_tag = models.CharField(max_length=16, blank=True, default="")
     scopes = models.JSONField(default=list, help_text="Scope names; every scope = full access.")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

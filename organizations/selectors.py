@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -112,3 +113,30 @@ def api_keys_of(*, organization: Organization):
 
 def api_key_get(*, organization: Organization, pk):
     return ApiKey.objects.filter(organization=organization, pk=pk).first()
+
+
+def api_keys_pepper_report() -> dict:
+    """Any process (/health, the check at start): whether the usable API keys were made
+    under this process's pepper. ``{"ok", "checked"}`` plus ``refused`` (how many keys this
+    process would refuse) when not. Keys older than the tag are not counted."""
+    from django.db.models import Q
+
+    from organizations.services import api_key_pepper_tag
+
+    usable = ApiKey.objects.filter(revoked_at__isnull=True).exclude(pepper_tag="")
+    usable = usable.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+    tag = api_key_pepper_tag()
+    counts = usable.aggregate(
+        checked=models.Count("pk"), refused=models.Count("pk", filter=~Q(pepper_tag=tag))
+    )
+    report = {"ok": counts["refused"] == 0, "checked": counts["checked"]}
+    if counts["refused"]:
+        report.update(refused=counts["refused"], error=PEPPER_MISMATCH)
+    return report
+
+
+PEPPER_MISMATCH = (
+    "API keys were made under another pepper than this process's (POSTIZ_API_KEY_PEPPER, or "
+    "SECRET_KEY when that is unset), so this process refuses them: give every process the "
+    "same value, or make the keys again"
+)

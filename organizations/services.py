@@ -488,6 +488,12 @@ def _derived_pepper(secret_key: str) -> bytes:
     return hmac.new(secret_key.encode(), b"postiz.api-key-pepper", "sha256").digest()
 
 
+def api_key_pepper_tag() -> str:
+    """A digest naming this process's pepper, stored with each key it makes: processes
+    whose tags differ cannot read each other's keys."""
+    return hmac.new(api_key_pepper(), b"postiz.pepper-tag", "sha256").hexdigest()[:16]
+
+
 def api_key_digest(value: str) -> str:
     """HMAC-SHA256 hex of ``value`` under the pepper.
 
@@ -547,6 +553,7 @@ def api_key_create(
         prefix=API_KEY_PREFIX + key_id,
         key_id=key_id,
         key_hash=api_key_digest(raw),
+        pepper_tag=api_key_pepper_tag(),
         scopes=_clean_scopes(scopes),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
         expires_at=expires_at,

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from integrations.vault import credentials_log_soon, credentials_report
+from organizations.selectors import api_keys_pepper_report
 from posts.publisher import POOLED_ERROR, PUBLISHER_POOLED
 
 # postiz.apps, a shared piece, reaches the vault (an app above it) through this module.
@@ -50,7 +51,7 @@ def _alive(beat_at, max_age: int) -> dict:
 
 @never_cache
 def health(request):
-    from postiz.models import WorkerHeartbeat
+    from postiz.models import OTHER_SIGNING_KEY, WorkerHeartbeat
 
     report = {
         "database": {"ok": False},
@@ -59,6 +60,7 @@ def health(request):
         "publisher": {"ok": False},
         "publishing": {"ok": False},
         "credentials": {"ok": False},
+        "api_keys": {"ok": False},
     }
     try:
         with connection.cursor() as cursor:
@@ -76,11 +78,14 @@ def health(request):
         report["publisher"] = _alive(
             beats.get("publisher"), settings.POSTIZ_PUBLISHER_HEARTBEAT_MAX_AGE
         )
+        for name in WorkerHeartbeat.other_secret_keys(["worker", "publisher"]):
+            report[name].update(ok=False, error=f"It {OTHER_SIGNING_KEY}.")
         pooled = _alive(beats.get(PUBLISHER_POOLED), settings.POSTIZ_PUBLISHER_HEARTBEAT_MAX_AGE)
         if pooled["ok"]:  # a publisher refused to run within that time
             report["publisher"].update(ok=False, error=POOLED_ERROR)
         report["publishing"] = _publishing()
         report["credentials"] = credentials_report()
+        report["api_keys"] = api_keys_pepper_report()
     except DatabaseError as exc:
         report["database"]["error"] = exc.__class__.__name__
     healthy = all(part["ok"] for part in report.values())
