@@ -1,4 +1,5 @@
-"""factory_boy factories: people and organizations, channels, and posts with their items."""
+"""factory_boy factories: people and organizations, channels, library files, and posts with
+their items."""
 
 from datetime import timedelta
 
@@ -8,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from integrations.models import Integration
+from media.models import MediaFile
 from organizations.models import Invitation, Membership, Organization
 from organizations.permissions import Role
 from posts.models import Post, PostGroup, PostItem
@@ -81,6 +83,21 @@ class ChannelFactory(factory.django.DjangoModelFactory):
     meta = factory.LazyAttribute(
         lambda o: {"instance": "https://social.example"} if o.provider == "mastodon" else {}
     )
+
+
+class MediaFileFactory(factory.django.DjangoModelFactory):
+    """A file of ``organization``'s library, as its row says (a PNG unless told otherwise).
+    Only the row: a test that reads the bytes stores them itself."""
+
+    class Meta:
+        model = MediaFile
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Picture {n}.png")
+    file = factory.LazyAttribute(lambda o: f"media/{o.organization.slug}/{o.name}")
+    kind = factory.LazyAttribute(lambda o: o.mime_type.split("/")[0])
+    mime_type = "image/png"
+    size = 10
 
 
 class PostGroupFactory(factory.django.DjangoModelFactory):

@@ -266,7 +266,12 @@ class SetSerializer(serializers.Serializer):
 
 
 class SetPatchSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
+    """What a PATCH may change; a part left out keeps what the set holds."""
+
+    name = serializers.CharField(max_length=100, required=False)
+    channel_ids = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
+    items = SetItemSerializer(many=True, required=False)
+    settings = serializers.DictField(child=serializers.DictField(), required=False)
 
 
 # -- Comments ------------------------------------------------------------------------------

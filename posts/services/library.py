@@ -131,6 +131,23 @@ def post_set_rename(*, post_set: PostSet, actor, name: str) -> PostSet:
 
 
 @transaction.atomic
+def post_set_update(
+    *, post_set: PostSet, actor, name: str | None = None, content: dict | None = None
+) -> PostSet:
+    """posts.edit; renames the set and/or replaces what it holds (channels, thread,
+    settings), checked as when it was made. Posts started from it are not affected."""
+    fields = ["updated_at"]
+    if name is not None:
+        post_set.name = _clean_name(name, max_length=100, what="set")
+        fields.append("name")
+    if content is not None:
+        post_set.content = _clean_set_content(content)
+        fields.append("content")
+    post_set.save(update_fields=fields)
+    return post_set
+
+
+@transaction.atomic
 def post_set_delete(*, post_set: PostSet, actor) -> None:
     """posts.edit; posts started from it are not affected."""
     post_set.delete()

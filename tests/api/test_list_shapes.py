@@ -17,6 +17,7 @@ from posts.models import Post, PostGroup, PostItem, PostItemMedia, Tag
 from posts.services.reschedule import MISSING_RELEASE_ID, post_awaits_release_id
 from posts.states import State
 from tests.api.helpers import make_key
+from tests.factories import MediaFileFactory
 
 _STATE_NAMES = {
     State.DRAFT: "DRAFT",
@@ -142,14 +143,7 @@ def mixed(org, channel, x_channel, other_channel):
     """Posts of every kind the lists show, and some they must not."""
     launch = Tag.objects.create(organization=org, name="Launch", color="#112233")
     news = Tag.objects.create(organization=org, name='News "quoted"', color="#445566")
-    picture = MediaFile.objects.create(
-        organization=org,
-        file="media/acme/picture.png",
-        name="Picture.png",
-        kind="image",
-        mime_type="image/png",
-        size=10,
-    )
+    picture = MediaFileFactory(organization=org, name="Picture.png")
     published = _post(
         org,
         channel,

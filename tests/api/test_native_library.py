@@ -4,9 +4,9 @@ a script with the posts' scopes, idempotency keys, ETags and organization isolat
 import pytest
 from django.test import Client
 
-from media.models import MediaFile
 from posts.models import PostSet, Signature
 from tests.api.helpers import make_key
+from tests.factories import MediaFileFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,14 +20,7 @@ def native(key):
 
 @pytest.fixture
 def picture(org):
-    return MediaFile.objects.create(
-        organization=org,
-        file="media/acme/picture.png",
-        name="Picture.png",
-        kind="image",
-        mime_type="image/png",
-        size=10,
-    )
+    return MediaFileFactory(organization=org, name="Picture.png")
 
 
 # -- Signatures --------------------------------------------------------------------------
@@ -196,6 +189,66 @@ def test_a_set_is_renamed_and_deleted_with_if_match(native, org, channel):
     assert not PostSet.objects.exists()
 
 
+def test_a_script_changes_what_a_set_holds_and_keeps_what_it_leaves_out(
+    native, org, channel, picture
+):
+    channel_id, media_id = str(channel.public_id), str(picture.public_id)
+    created = native.post(
+        "/api/v1/sets",
+        {"name": "Weekly", "channel_ids": [channel_id], "items": [{"text": "Old"}]},
+        content_type=JSON,
+    )
+    url = created["Location"]
+
+    changed = native.patch(
+        url,
+        {
+            "items": [
+                {"text": "New", "media_ids": [media_id]},
+                {"text": "Then", "delay_minutes": 9},
+            ],
+            "settings": {channel_id: {"visibility": "private"}},
+        },
+        content_type=JSON,
+        HTTP_IF_MATCH=created["ETag"],
+    )
+
+    assert changed.status_code == 200, changed.content
+    body = changed.json()
+    assert body["name"] == "Weekly" and body["channel_ids"] == [channel_id]  # kept
+    assert body["items"] == [
+        {"text": "New", "media_ids": [media_id], "delay_minutes": 0},
+        {"text": "Then", "media_ids": [], "delay_minutes": 9},
+    ]
+    assert body["settings"] == {channel_id: {"visibility": "private"}}
+    assert changed["ETag"] != created["ETag"]
+    stored = PostSet.objects.get().content
+    assert stored["content"][0]["media"] == [picture.pk]
+    # Emptied of everything, a set would hold nothing: refused, and nothing is lost.
+    empty = native.patch(url, {"channel_ids": [], "items": []}, content_type=JSON)
+    assert empty.status_code == 400 and empty.json()["errors"][0]["field"] == "items"
+    assert native.get(url).json() == body
+
+
+def test_a_set_cannot_be_changed_to_name_another_organizations_file(
+    native, org, channel, other_org
+):
+    row = PostSet.objects.create(
+        organization=org, name="S", content={"channels": [channel.pk], "content": []}
+    )
+    theirs = MediaFileFactory(organization=other_org)
+
+    response = native.patch(
+        f"/api/v1/sets/{row.public_id}",
+        {"items": [{"text": "x", "media_ids": [str(theirs.public_id)]}]},
+        content_type=JSON,
+    )
+
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "items"
+    row.refresh_from_db()
+    assert row.content["content"] == []
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -215,14 +268,7 @@ def test_a_bad_set_is_a_400_naming_the_field(native, body, field):
 
 
 def test_a_set_cannot_name_another_organizations_channel_or_file(native, other_org, other_channel):
-    theirs = MediaFile.objects.create(
-        organization=other_org,
-        file="m/x.png",
-        name="x",
-        kind="image",
-        mime_type="image/png",
-        size=1,
-    )
+    theirs = MediaFileFactory(organization=other_org)
     for body, field in (
         ({"name": "S", "channel_ids": [str(other_channel.public_id)]}, "channel_ids"),
         ({"name": "S", "items": [{"text": "x", "media_ids": [str(theirs.public_id)]}]}, "items"),

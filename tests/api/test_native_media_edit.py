@@ -4,8 +4,8 @@ posts' ETags, scopes and organization isolation; media reads carry the ETag."""
 import pytest
 from django.test import Client
 
-from media.models import MediaFile
 from tests.api.helpers import make_key
+from tests.factories import MediaFileFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -18,9 +18,7 @@ def native(key):
 
 
 def _file(org, name="Picture.png"):
-    return MediaFile.objects.create(
-        organization=org, file="media/x.png", name=name, kind="image", mime_type="image/png", size=1
-    )
+    return MediaFileFactory(organization=org, name=name)
 
 
 def test_a_file_is_renamed_and_given_alt_text_with_if_match(native, org):

@@ -8,7 +8,7 @@ import pytest
 from posts.models import Post, PostGroup, PostItemMedia
 from posts.repeats import next_occurrence, repeats_create_due
 from posts.states import State, transition
-from tests.factories import PostFactory
+from tests.factories import MediaFileFactory, PostFactory
 
 BERLIN = "Europe/Berlin"
 NEW_YORK = "America/New_York"
@@ -123,13 +123,10 @@ def test_once_an_occurrence_is_due_the_next_one_is_scheduled_with_its_thread(mas
 
 @pytest.mark.django_db
 def test_the_next_occurrence_carries_the_same_media(mastodon, org):
-    from media.models import MediaFile
 
     due = datetime(2026, 4, 1, 8, 0, tzinfo=UTC)
     post = _series(mastodon, due)
-    file = MediaFile.objects.create(
-        organization=org, name="a.png", kind="image", mime_type="image/png", size=10, file="x.png"
-    )
+    file = MediaFileFactory(organization=org, name="a.png")
     PostItemMedia.objects.create(item=post.items.first(), media=file, alt_text="A cat")
     repeats_create_due(now=due + timedelta(seconds=1))
     copy = PostItemMedia.objects.exclude(item__post=post).get()

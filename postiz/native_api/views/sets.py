@@ -126,7 +126,7 @@ class Sets(NativeView):
 
 
 class SetDetail(NativeView):
-    """One set. PATCH renames it (its content is saved from the composer)."""
+    """One set. PATCH renames it and/or replaces its channels, items or settings."""
 
     scopes = {"GET": "posts:read", "PATCH": "posts:write", "DELETE": "posts:write"}
 
@@ -142,17 +142,28 @@ class SetDetail(NativeView):
 
     @extend_schema(request=SetPatchSerializer, responses=SetSerializer)
     def patch(self, request, public_id):
-        from posts.services.library import post_set_rename
+        from posts.services.library import post_set_update
 
         row = self._row(public_id)
-        check_current(request, self.get(request, public_id))
-        data = validated(SetPatchSerializer, request, partial=True)
-        if "name" in data:
-            row = service(
-                lambda: post_set_rename(
-                    post_set=row, actor=request.auth.created_by, name=data["name"]
-                )
+        current = self.get(request, public_id)
+        check_current(request, current)
+        data = validated(SetPatchSerializer, request)  # its parts are optional, items whole
+        content = None
+        parts = ("channel_ids", "items", "settings")
+        if any(part in data for part in parts):
+            # What the PATCH leaves out is kept, as the set reads now (public ids).
+            content = _stored_content(
+                self.organization, {part: data.get(part, current.data[part]) for part in parts}
             )
+        row = service(
+            lambda: post_set_update(
+                post_set=row,
+                actor=request.auth.created_by,
+                name=data.get("name"),
+                content=content,
+            ),
+            fields={"content": "items"},
+        )
         return answer(SetSerializer(row, context=_id_maps(self.organization, [row])))
 
     def delete(self, request, public_id):
