@@ -499,6 +499,8 @@ PROVIDER_SETTINGS = {
         "DISCORD_CLIENT_ID",
         "DISCORD_CLIENT_SECRET",
         "DISCORD_BOT_TOKEN",
+        "YOUTUBE_CLIENT_ID",
+        "YOUTUBE_CLIENT_SECRET",
     )
 }
 # Base URLs of the networks' APIs, per provider, e.g. {"x": {"api": "https://..."}}.
