@@ -764,9 +764,11 @@ class YouTubeProvider(Provider):
             done, offset = self._session_state(token, session, size, progress)
         except ProviderError:
             raise error from None
-        if offset is None:
+        if done is None and offset is None:
+            # The session expired: the chunk's own error stands, and the next attempt
+            # starts a new session (or, after the last chunk, asks the person).
             raise error
-        return done, offset
+        return done, offset or 0
 
     def _session_state(
         self, token: str, session: str, size: int, progress: dict
