@@ -535,9 +535,21 @@ class YouTubeProvider(Provider):
         raw.update(self._thumbnail(token, video_id, request))
         raw.update(self._playlist(token, video_id, request))
         ref = RemoteRef(id=video_id, url=watch_url(video_id))
+        if video.get("upload_status") != "processed" and self._processed_now(channel, video_id):
+            video["upload_status"] = "processed"
         if video.get("upload_status") == "processed":
             return PublishResult(ref=ref, raw=raw)
         return PublishResult(ref=ref, state="pending", handle=video_id, raw=raw)
+
+    def _processed_now(self, channel: Channel, video_id: str) -> bool:
+        """One look right after the upload: a short video is often processed by then. A
+        rejection is final; a failure to look only leaves the post pending."""
+        try:
+            return self.check_status(channel, video_id) is not None
+        except ProviderError as error:
+            if error.kind in (ErrorKind.CONTENT_REJECTED, ErrorKind.NOT_FOUND):
+                raise
+            return False
 
     def check_status(self, channel: Channel, handle: str) -> PublishResult | None:
         """The uploaded video once YouTube has processed it; None while it processes."""

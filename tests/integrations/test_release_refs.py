@@ -20,6 +20,7 @@ CHANNELS = {
     "telegram": Channel("-1001234567890", {}, username="@postiznews"),
     "discord": Channel("1", {}, meta={"guild_id": "10", "channel_id": "20"}),
     "threads": Channel("1", {}),
+    "youtube": Channel("UCx7lD0hp3tEuiZ1fj5lBqqw", {}),
 }
 
 
@@ -57,6 +58,12 @@ CHANNELS = {
         ("telegram", "https://t.me/postiznews/88", "88", "https://t.me/postiznews/88"),
         ("discord", "555", "555", "https://discord.com/channels/10/20/555"),
         ("threads", "18012345", "18012345", ""),
+        (
+            "youtube",
+            "https://youtu.be/dQw4w9WgXcQ",
+            "dQw4w9WgXcQ",
+            "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+        ),
     ],
 )
 def test_a_release_id_is_recorded_as_the_network_names_its_posts(network, given, remote_id, url):

@@ -167,6 +167,10 @@ def uploads(httpserver) -> UploadFake:
     fake = UploadFake(origin=httpserver.url_for("/").rstrip("/"))
     httpserver.expect_request(SESSIONS, method="POST").respond_with_handler(fake.open)
     httpserver.expect_request(SESSIONS, method="PUT").respond_with_handler(fake.put)
+    # Right after the upload the video is still being processed (unless a test says else).
+    httpserver.expect_request("/youtube/v3/videos", method="GET").respond_with_response(
+        fixture_response(HERE, "videos_processing")
+    )
     return fake
 
 

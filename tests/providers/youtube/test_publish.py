@@ -82,6 +82,34 @@ def test_a_video_goes_out_in_chunks_with_all_its_metadata(provider, uploads, cha
     assert request.progress[VIDEO] == {"id": VIDEO_ID, "upload_status": "uploaded"}
 
 
+def test_a_video_processed_by_the_time_it_is_uploaded_is_published_at_once(
+    provider, httpserver, uploads, channel, tmp_path
+):
+    httpserver.clear_all_handlers()
+    httpserver.expect_request(SESSIONS, method="POST").respond_with_handler(uploads.open)
+    httpserver.expect_request(SESSIONS, method="PUT").respond_with_handler(uploads.put)
+    httpserver.expect_request("/youtube/v3/videos").respond_with_response(
+        fixture_response(HERE, "videos_processed")
+    )
+    result = provider.publish(channel, request_for(tmp_path))
+    assert (result.state, result.ref.id) == ("published", VIDEO_ID)
+
+
+def test_a_video_rejected_right_after_the_upload_fails_with_the_reason(
+    provider, httpserver, uploads, channel, tmp_path
+):
+    httpserver.clear_all_handlers()
+    httpserver.expect_request(SESSIONS, method="POST").respond_with_handler(uploads.open)
+    httpserver.expect_request(SESSIONS, method="PUT").respond_with_handler(uploads.put)
+    httpserver.expect_request("/youtube/v3/videos").respond_with_response(
+        fixture_response(HERE, "videos_rejected")
+    )
+    with pytest.raises(ProviderError) as caught:
+        provider.publish(channel, request_for(tmp_path))
+    assert caught.value.kind == ErrorKind.CONTENT_REJECTED
+    assert "duplicate" in caught.value.user_message
+
+
 def test_made_for_kids_and_visibility_reach_the_status(provider, uploads, channel, tmp_path):
     request = request_for(tmp_path, {"type": "private", "selfDeclaredMadeForKids": "yes"})
     request.settings.pop("categoryId")
