@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.db import connection, connections
@@ -39,6 +40,7 @@ from tests.posts.e2e.networks import (
     STATUSES,
     THREADS_USER,
     TWEETS,
+    YOUTUBE_SESSIONS,
     Context,
     Network,
     mastodon_status,
@@ -90,6 +92,13 @@ COMMITS = {
     "linkedin-page": Commit("POST", r"/b/rest/posts"),
     "reddit": Commit("POST", r"/o/api/submit"),
     "lemmy": Commit("POST", r"/api/v3/post"),
+    # The last chunk of the upload makes the video; the session it goes to is the key.
+    "youtube": Commit(
+        "PUT",
+        YOUTUBE_SESSIONS,
+        lambda c: c.args["upload_id"],
+        lambda i: parse_qs(urlsplit(i.progress["upload_session"]).query)["upload_id"][0],
+    ),
 }
 
 
@@ -222,7 +231,9 @@ def test_a_worker_killed_mid_send_never_publishes_twice_and_keeps_the_posts_time
     channel = network.connect(ctx)
     if str(network) in AFTER_CRASH:
         AFTER_CRASH[str(network)](ctx)
-    post = write(owner, channel, network.texts[:1], settings=network.settings)
+    post = write(
+        owner, channel, network.texts[:1], settings=network.settings, media=network.media(ctx)
+    )
     asked_for = post.publish_at
 
     worker = DyingWorker(post)

@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from coincurve import PrivateKey
+from werkzeug import Response
 
 from integrations.models import Integration
 from integrations.providers.base import PublishRequest
 from integrations.providers.discord import DiscordBotProvider
 from integrations.providers.nostr import note_id
 from tests.factories import ChannelFactory
-from tests.posts.e2e.fakes import FakeNetwork, answer, recorded
+from tests.posts.e2e.fakes import FakeNetwork, answer, as_response, recorded
 from tests.providers.conftest import point
 from tests.providers.nostr.relay import Relay, valid
 
@@ -57,6 +58,8 @@ class Network:
     check: Callable[[Context, object, list], None]
     texts: tuple[str, ...] = (ROOT_TEXT, REPLY_TEXT)
     settings: dict = field(default_factory=dict)
+    # The library files the post's first item carries (ids), made once connected.
+    media: Callable[[Context], list[int]] = lambda ctx: []
 
     def __str__(self):
         return self.identifier
@@ -641,6 +644,106 @@ def lemmy_check(ctx: Context, post, items) -> None:
     assert post.remote_url == f"{ctx.fake.origin}/post/{LEMMY_POST}"
 
 
+# -- YouTube: one video, sent through a resumable upload session --------------------------
+YOUTUBE_TOKEN = "ya29.a0AfB_byC-secret-access"
+YOUTUBE_CHANNEL = "UCx7lD0hp3tEuiZ1fj5lBqqw"
+YOUTUBE_VIDEO = recorded("youtube", "video")["body"]["id"]
+YOUTUBE_SESSIONS = r"/g/upload/youtube/v3/videos"
+YOUTUBE_SETTINGS = {"title": "Launch day at Acme", "type": "public"}
+YOUTUBE_BYTES = bytes(range(256)) * 1200  # 300 KiB: one chunk, the last
+
+
+def youtube_connect(ctx: Context) -> Integration:
+    """The upload host as YouTube plays it: a session per POST (its address in Location),
+    308 with the Range it holds until the last byte, whose answer is the video; a PUT of
+    ``bytes */total`` asks the session what it holds."""
+    ctx.configure(YOUTUBE_CLIENT_ID="yt-client-id", YOUTUBE_CLIENT_SECRET="yt-secret")
+    point(ctx.settings, ctx.httpserver, "youtube", auth="/a", token="/t", api="/g", upload="/g")
+    sessions: dict[str, dict] = {}
+    ctx.youtube_sessions = sessions
+
+    def open_session(call):
+        upload_id = f"yt-upload-{len(sessions) + 1}"
+        sessions[upload_id] = {
+            "size": int(call.headers["X-Upload-Content-Length"]),
+            "metadata": call.json,
+            "received": 0,
+            "video": None,
+        }
+        location = f"{ctx.fake.origin}/g/upload/youtube/v3/videos?upload_id={upload_id}"
+        return Response("", status=200, headers={"Location": location})
+
+    def put(call):
+        session = sessions[call.args["upload_id"]]
+        content_range = call.headers["Content-Range"]
+        if not content_range.startswith("bytes */"):
+            first = int(content_range.split()[1].split("-")[0])
+            if first <= session["received"] and session["video"] is None:
+                session["received"] = max(session["received"], first + len(call.raw))
+                if session["received"] == session["size"]:
+                    session["video"] = recorded("youtube", "video")["body"]
+        if session["video"] is not None:
+            status = 200 if content_range.startswith("bytes */") else 201
+            return as_response({"status": status, "body": session["video"]})
+        held = {"Range": f"bytes=0-{session['received'] - 1}"} if session["received"] else {}
+        return Response("", status=308, headers=held)
+
+    ctx.fake.on("POST", YOUTUBE_SESSIONS, open_session)
+    ctx.fake.on("PUT", YOUTUBE_SESSIONS, put)
+    ctx.fake.on("GET", r"/g/youtube/v3/videos", answer("youtube", "videos_processed"))
+    return ctx.channel(
+        "youtube",
+        YOUTUBE_CHANNEL,
+        username="acmestudio",
+        credentials={"access_token": YOUTUBE_TOKEN, "refresh_token": "1//yt-refresh"},
+        meta={"uploads_playlist": "UUx7lD0hp3tEuiZ1fj5lBqqw"},
+    )
+
+
+def youtube_video(ctx: Context) -> list[int]:
+    """A 300 KiB video in the organization's library, stored in a directory of its own."""
+    import shutil
+    import tempfile
+
+    from django.core.files.base import ContentFile
+
+    from media.models import MediaFile
+
+    root = tempfile.mkdtemp(prefix="yt-e2e-")
+    ctx.settings.MEDIA_ROOT = root
+    ctx.cleanups.append(lambda: shutil.rmtree(root, ignore_errors=True))
+    video = MediaFile.objects.create(
+        organization=ctx.org,
+        file=ContentFile(YOUTUBE_BYTES, name="launch.mp4"),
+        name="launch.mp4",
+        kind=MediaFile.Kind.VIDEO,
+        mime_type="video/mp4",
+        size=len(YOUTUBE_BYTES),
+        width=1920,
+        height=1080,
+        duration=12.0,
+    )
+    return [video.pk]
+
+
+def youtube_check(ctx: Context, post, items) -> None:
+    [session] = ctx.youtube_sessions.values()
+    assert session["metadata"] == {
+        "snippet": {
+            "title": "Launch day at Acme",
+            "description": ROOT_TEXT,
+            "categoryId": "22",
+        },
+        "status": {"privacyStatus": "public"},
+    }
+    assert session["received"] == len(YOUTUBE_BYTES)
+    chunks = [c for c in ctx.fake.sent("PUT", YOUTUBE_SESSIONS) if c.raw]
+    assert b"".join(c.raw for c in chunks) == YOUTUBE_BYTES
+    assert all(c.headers["Authorization"] == f"Bearer {YOUTUBE_TOKEN}" for c in chunks)
+    assert [i.remote_id for i in items] == [YOUTUBE_VIDEO]
+    assert post.remote_url == f"https://www.youtube.com/watch?v={YOUTUBE_VIDEO}"
+
+
 NETWORKS = [
     Network(
         "bluesky",
@@ -670,4 +773,12 @@ NETWORKS = [
     Network("threads", threads_connect, threads_check),
     Network("reddit", reddit_connect, reddit_check, settings=REDDIT_SETTINGS),
     Network("lemmy", lemmy_connect, lemmy_check, settings=LEMMY_SETTINGS),
+    Network(
+        "youtube",
+        youtube_connect,
+        youtube_check,
+        texts=(ROOT_TEXT,),
+        settings=YOUTUBE_SETTINGS,
+        media=youtube_video,
+    ),
 ]
