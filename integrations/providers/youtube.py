@@ -247,6 +247,20 @@ def next_offset(response: requests.Response) -> int:
     return int(match.group(1)) + 1 if match else 0
 
 
+def read_exactly(stream, offset: int, length: int) -> bytes:
+    """``length`` bytes from ``offset`` (fewer only at the end of the file): a stream may
+    return less than asked for in one read (a network-backed file does)."""
+    stream.seek(offset)
+    parts, left = [], length
+    while left > 0:
+        piece = stream.read(left)
+        if not piece:
+            break
+        parts.append(piece)
+        left -= len(piece)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
 def watch_url(video_id: str) -> str:
     return f"https://www.youtube.com/watch?v={video_id}"
 
@@ -706,19 +720,12 @@ class YouTubeProvider(Provider):
     ) -> dict:
         size = item.size
         recoveries = 0
-        pieces = None
-        expected = -1
-        try:
+        # One open stream for the whole upload (on S3, one connection); each chunk is read
+        # from the offset the server's count says, so at most one chunk is in memory.
+        with item.open() as stream:
             while True:
-                if offset != expected:
-                    # Start reading where the server's count says (only after a 308 that
-                    # held less than was sent, or a recovery).
-                    if pieces is not None:
-                        pieces.close()
-                    pieces = item.chunks(self.chunk_size, offset)
-                    expected = offset
-                start, data = next(pieces, (offset, b""))
-                end = start + len(data)
+                data = read_exactly(stream, offset, min(self.chunk_size, size - offset))
+                end = offset + len(data)
                 if not data or (end < size and len(data) % UPLOAD_QUANTUM):
                     raise ProviderError(
                         ErrorKind.CONTENT_REJECTED,
@@ -738,7 +745,7 @@ class YouTubeProvider(Provider):
                         data=data,
                         headers={
                             **self.bearer(token),
-                            "Content-Range": f"bytes {start}-{end - 1}/{size}",
+                            "Content-Range": f"bytes {offset}-{end - 1}/{size}",
                             "Content-Type": item.mime_type,
                         },
                         allow_redirects=False,
@@ -755,16 +762,13 @@ class YouTubeProvider(Provider):
                     done, offset = self._recover(token, session, size, progress, error)
                     if done is not None:
                         return done
-                    expected = -1
                     continue
-                del data
+                finally:
+                    del data
                 if response.status_code in (200, 201):
                     return self.read_json(response, Phase.COMMIT)
+                # 308: what the server holds (all it was sent, or less: resent from there).
                 offset = next_offset(response)
-                expected = end
-        finally:
-            if pieces is not None:
-                pieces.close()
 
     def _recover(
         self, token: str, session: str, size: int, progress: dict, error: ProviderError
