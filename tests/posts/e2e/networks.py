@@ -37,6 +37,7 @@ class Context:
     fake: FakeNetwork
     cleanups: list[Callable[[], None]] = field(default_factory=list)
     relay: Relay | None = None
+    youtube: YouTubeUploads | None = None
 
     def configure(self, **values: str) -> None:
         self.settings.PROVIDER_SETTINGS = {**self.settings.PROVIDER_SETTINGS, **values}
@@ -653,28 +654,28 @@ YOUTUBE_SETTINGS = {"title": "Launch day at Acme", "type": "public"}
 YOUTUBE_BYTES = bytes(range(256)) * 1200  # 300 KiB: one chunk, the last
 
 
-def youtube_connect(ctx: Context) -> Integration:
+class YouTubeUploads:
     """The upload host as YouTube plays it: a session per POST (its address in Location),
     308 with the Range it holds until the last byte, whose answer is the video; a PUT of
     ``bytes */total`` asks the session what it holds."""
-    ctx.configure(YOUTUBE_CLIENT_ID="yt-client-id", YOUTUBE_CLIENT_SECRET="yt-secret")
-    point(ctx.settings, ctx.httpserver, "youtube", auth="/a", token="/t", api="/g", upload="/g")
-    sessions: dict[str, dict] = {}
-    ctx.youtube_sessions = sessions
 
-    def open_session(call):
-        upload_id = f"yt-upload-{len(sessions) + 1}"
-        sessions[upload_id] = {
+    def __init__(self, origin: str):
+        self.origin = origin
+        self.sessions: dict[str, dict] = {}
+
+    def open(self, call):
+        upload_id = f"yt-upload-{len(self.sessions) + 1}"
+        self.sessions[upload_id] = {
             "size": int(call.headers["X-Upload-Content-Length"]),
             "metadata": call.json,
             "received": 0,
             "video": None,
         }
-        location = f"{ctx.fake.origin}/g/upload/youtube/v3/videos?upload_id={upload_id}"
+        location = f"{self.origin}/g/upload/youtube/v3/videos?upload_id={upload_id}"
         return Response("", status=200, headers={"Location": location})
 
-    def put(call):
-        session = sessions[call.args["upload_id"]]
+    def put(self, call):
+        session = self.sessions[call.args["upload_id"]]
         content_range = call.headers["Content-Range"]
         if not content_range.startswith("bytes */"):
             first = int(content_range.split()[1].split("-")[0])
@@ -688,8 +689,13 @@ def youtube_connect(ctx: Context) -> Integration:
         held = {"Range": f"bytes=0-{session['received'] - 1}"} if session["received"] else {}
         return Response("", status=308, headers=held)
 
-    ctx.fake.on("POST", YOUTUBE_SESSIONS, open_session)
-    ctx.fake.on("PUT", YOUTUBE_SESSIONS, put)
+
+def youtube_connect(ctx: Context) -> Integration:
+    ctx.configure(YOUTUBE_CLIENT_ID="yt-client-id", YOUTUBE_CLIENT_SECRET="yt-secret")
+    point(ctx.settings, ctx.httpserver, "youtube", auth="/a", token="/t", api="/g", upload="/g")
+    ctx.youtube = YouTubeUploads(ctx.fake.origin)
+    ctx.fake.on("POST", YOUTUBE_SESSIONS, ctx.youtube.open)
+    ctx.fake.on("PUT", YOUTUBE_SESSIONS, ctx.youtube.put)
     ctx.fake.on("GET", r"/g/youtube/v3/videos", answer("youtube", "videos_processed"))
     return ctx.channel(
         "youtube",
@@ -727,7 +733,7 @@ def youtube_video(ctx: Context) -> list[int]:
 
 
 def youtube_check(ctx: Context, post, items) -> None:
-    [session] = ctx.youtube_sessions.values()
+    [session] = ctx.youtube.sessions.values()
     assert session["metadata"] == {
         "snippet": {
             "title": "Launch day at Acme",
