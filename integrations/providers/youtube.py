@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import requests
@@ -92,6 +93,7 @@ VIDEO_TYPES = (
 SESSION = "upload_session"  # the resumable session's address: the upload's handle
 SIZE = "upload_size"  # the size the session was opened for
 FINAL_SENT = "upload_final_sent"  # the last chunk went out at least once
+OPENED_AT = "upload_opened_at"  # when the session was opened (ISO 8601, UTC)
 VIDEO = "video"  # {"id", "upload_status"} once YouTube holds the whole file
 THUMBNAIL = "thumbnail"
 PLAYLIST = "playlist"
@@ -259,6 +261,11 @@ def read_exactly(stream, offset: int, length: int) -> bytes:
         parts.append(piece)
         left -= len(piece)
     return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+def uploads_playlist(channel_id: str) -> str:
+    """A channel's uploads playlist: its id with UU for the channel's UC."""
+    return f"UU{channel_id[2:]}" if channel_id.startswith("UC") else ""
 
 
 def watch_url(video_id: str) -> str:
@@ -617,9 +624,52 @@ class YouTubeProvider(Provider):
             # No session was saved, so no byte was sent: nothing can exist.
             return None
         token = channel.credentials["access_token"]
-        done, _offset = self._session_state(token, session, int(progress.get(SIZE) or 0), progress)
+        try:
+            done, _offset = self._session_state(
+                token, session, int(progress.get(SIZE) or 0), progress
+            )
+        except ProviderError as error:
+            if error.network_code != "session_expired":
+                raise
+            # The session that could say is gone after the last byte went out: the
+            # channel's uploads say whether the video was made.
+            found = self._find_upload(channel, request)
+            if found is None:
+                raise
+            progress[VIDEO] = {"id": found, "upload_status": ""}
+            return None
         if done is not None:
             progress[VIDEO] = self._video_record(done)
+        return None
+
+    def _find_upload(self, channel: Channel, request: PublishRequest) -> str | None:
+        """The id of a video in the channel's uploads with this post's title and
+        description, added since its upload session was opened; None if there is none."""
+        uploads = channel.meta.get("uploads_playlist") or uploads_playlist(channel.external_id)
+        opened = request.progress.get(OPENED_AT)
+        if not uploads or not opened:
+            return None
+        since = datetime.fromisoformat(opened) - timedelta(minutes=5)
+        response = self._get(
+            channel.credentials["access_token"],
+            "/youtube/v3/playlistItems",
+            {"part": "snippet", "playlistId": uploads, "maxResults": 50},
+        )
+        title = str(request.settings.get("title") or "").strip()
+        for entry in self.read_json(response).get("items") or []:
+            snippet = (entry or {}).get("snippet") or {}
+            video_id = (snippet.get("resourceId") or {}).get("videoId")
+            try:
+                added = datetime.fromisoformat(str(snippet.get("publishedAt")))
+            except ValueError:
+                continue
+            if (
+                video_id
+                and added >= since
+                and snippet.get("title") == title
+                and (snippet.get("description") or "") == request.text
+            ):
+                return str(video_id)
         return None
 
     def ref_for_id(self, channel: Channel, remote_id: str) -> RemoteRef:
@@ -687,6 +737,7 @@ class YouTubeProvider(Provider):
         if not session:
             session = self._open_session(token, request, item)
             progress[SESSION], progress[SIZE] = session, size
+            progress[OPENED_AT] = datetime.now(UTC).isoformat()
             progress.pop(FINAL_SENT, None)
             # The session is the handle of everything that follows: saved before any byte.
             request.before_commit()

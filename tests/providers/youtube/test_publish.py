@@ -479,3 +479,54 @@ def test_no_token_or_upload_id_in_any_log_line(provider, uploads, channel, tmp_p
     provider.publish(channel, request_for(tmp_path))
     assert_no_secret(captured_logs, TOKEN, "AEnB2Uo1secretid")
     assert any("youtube PUT" in r.getMessage() for r in captured_logs.records)
+
+
+# -- a session gone after the last chunk: the channel's uploads say -----------------------
+def gone_after_the_last_chunk(uploads, tmp_path, opened):
+    request = request_for(tmp_path)
+    request.progress.update(
+        {
+            SESSION: uploads.origin + SESSIONS + "?upload_id=gone",
+            "upload_size": SIZE,
+            "upload_opened_at": opened,
+            FINAL_SENT: True,
+        }
+    )
+    return request
+
+
+def expect_uploads(httpserver):
+    httpserver.expect_request(
+        "/youtube/v3/playlistItems",
+        method="GET",
+        query_string={
+            "part": "snippet",
+            "playlistId": "UUx7lD0hp3tEuiZ1fj5lBqqw",
+            "maxResults": "50",
+        },
+    ).respond_with_response(fixture_response(HERE, "uploads_snippets"))
+
+
+def test_a_video_made_before_its_session_expired_is_found_among_the_uploads(
+    provider, httpserver, uploads, channel, tmp_path
+):
+    expect_uploads(httpserver)
+    request = gone_after_the_last_chunk(uploads, tmp_path, "2026-12-06T23:30:00+00:00")
+    assert provider.find_existing(channel, request) is None
+    assert request.progress[VIDEO]["id"] == VIDEO_ID
+    # Publishing again finishes the steps after the upload; nothing is uploaded.
+    result = provider.publish(channel, request)
+    assert result.ref.id == VIDEO_ID
+    assert uploads.opened == [] and uploads.chunks == []
+
+
+def test_an_upload_not_among_the_channels_videos_stays_unknown(
+    provider, httpserver, uploads, channel, tmp_path
+):
+    expect_uploads(httpserver)
+    # Opened after both listed videos were added: neither is this post's.
+    request = gone_after_the_last_chunk(uploads, tmp_path, "2026-12-07T08:00:00+00:00")
+    with pytest.raises(ProviderError) as caught:
+        provider.find_existing(channel, request)
+    assert caught.value.kind == ErrorKind.UNKNOWN_OUTCOME
+    assert VIDEO not in request.progress and uploads.opened == []
