@@ -503,6 +503,8 @@ PROVIDER_SETTINGS = {
         "PINTEREST_CLIENT_SECRET",
         "GMB_CLIENT_ID",
         "GMB_CLIENT_SECRET",
+        "YOUTUBE_CLIENT_ID",
+        "YOUTUBE_CLIENT_SECRET",
     )
 }
 # Base URLs of the networks' APIs, per provider, e.g. {"x": {"api": "https://..."}}.

@@ -25,6 +25,7 @@ PROVIDER_MODULES = (
     "lemmy",
     "pinterest",
     "gmb",
+    "youtube",
 )
 
 _registry: dict[str, type[Provider]] | None = None

@@ -806,3 +806,85 @@ def test_a_project_google_has_not_approved_is_explained_and_nothing_is_saved(
     assert response.status_code == 400
     assert "developers.google.com/my-business/content/prereqs" in response.content.decode()
     assert not Integration.objects.exists()
+
+
+# -- YouTube: Google OAuth, then pick the channel ----------------------------------------
+YOUTUBE_TOKEN = recorded("youtube", "token")["body"]["access_token"]
+YOUTUBE_REFRESH = recorded("youtube", "token")["body"]["refresh_token"]
+
+
+@pytest.fixture
+def youtube(settings, httpserver):
+    configure(settings, YOUTUBE_CLIENT_ID="yt-client-id", YOUTUBE_CLIENT_SECRET="yt-secret")
+    point(
+        settings,
+        httpserver,
+        "youtube",
+        auth="/google-auth",
+        token="/google-token",
+        api="/gapi",
+        upload="/gapi",
+    )
+    return httpserver
+
+
+def test_youtube_signs_in_with_google_then_connects_the_ticked_channel(
+    youtube, org, owner, client_for, logs
+):
+    exchanges = []
+
+    def token(request):
+        exchanges.append(form_of(request))
+        return reply("youtube", "token")
+
+    youtube.expect_request("/google-token", method="POST").respond_with_handler(token)
+    youtube.expect_request(
+        "/gapi/youtube/v3/channels",
+        query_string={"part": "snippet,contentDetails", "mine": "true", "maxResults": "50"},
+        headers={"Authorization": f"Bearer {YOUTUBE_TOKEN}"},
+    ).respond_with_response(reply("youtube", "channels_two"))
+    client = client_for(owner)
+
+    response, asked = sign_in_on_the_network(client, youtube, "youtube", "/google-auth")
+
+    assert asked["client_id"] == "yt-client-id"
+    assert (asked["access_type"], asked["prompt"]) == ("offline", "consent")
+    assert "https://www.googleapis.com/auth/youtube.upload" in asked["scope"].split()
+    assert exchanges[0]["code"] == "the-code" and exchanges[0]["client_secret"] == "yt-secret"
+    assert response.status_code == 302 and "/channels/select/" in response["Location"]
+    choice = client.get(response["Location"])
+    assert b"Acme Studio" in choice.content and b"Acme Labs" in choice.content
+    assert YOUTUBE_TOKEN.encode() not in choice.content
+
+    done = client.post(response["Location"], {"accounts": ["UCbr4ndAcmeLabs00000000"]})
+
+    assert done.status_code == 302 and done["Location"] == CHANNELS
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="youtube",
+        external_id="UCbr4ndAcmeLabs00000000",
+        name="Acme Labs",
+        secrets=[YOUTUBE_TOKEN, YOUTUBE_REFRESH, "yt-secret"],
+    )
+    assert channel.credentials == {"access_token": YOUTUBE_TOKEN, "refresh_token": YOUTUBE_REFRESH}
+    assert channel.meta["uploads_playlist"] == "UUbr4ndAcmeLabs00000000"
+    assert channel.username == "acmelabs" and channel.token_expires_at is not None
+    assert Integration.objects.count() == 1  # Acme Studio was not ticked
+
+
+def test_a_google_account_without_a_youtube_channel_is_told_to_make_one(
+    youtube, org, owner, client_for
+):
+    youtube.expect_request("/google-token", method="POST").respond_with_response(
+        reply("youtube", "token")
+    )
+    youtube.expect_request("/gapi/youtube/v3/channels").respond_with_response(
+        reply("youtube", "channels_none")
+    )
+    client = client_for(owner)
+    response, _ = sign_in_on_the_network(client, youtube, "youtube", "/google-auth")
+    page = client.get(response["Location"]) if response.status_code == 302 else response
+    assert "create one on youtube.com" in page.content.decode()
+    assert not Integration.objects.exists()

@@ -22,6 +22,7 @@ CHANNELS = {
     "threads": Channel("1", {}),
     "pinterest": Channel("1", {}),
     "gmb": Channel("2", {}, meta={"account": "accounts/1", "location": "locations/2"}),
+    "youtube": Channel("UCx7lD0hp3tEuiZ1fj5lBqqw", {}),
 }
 
 
@@ -76,6 +77,12 @@ CHANNELS = {
             "accounts/1/locations/2/localPosts/77",
             "accounts/1/locations/2/localPosts/77",
             "",
+        ),
+        (
+            "youtube",
+            "https://youtu.be/dQw4w9WgXcQ",
+            "dQw4w9WgXcQ",
+            "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
         ),
     ],
 )

@@ -103,6 +103,7 @@ def test_each_network_with_something_to_look_up_declares_its_tools():
     assert names["nostr"] == names["threads"] == names["linkedin"] == []
     assert names["pinterest"] == ["boards", "create_board"]
     assert names["gmb"] == ["locations"]
+    assert names["youtube"] == ["playlists", "categories"]
 
 
 # -- Running a tool for a channel -------------------------------------------------------

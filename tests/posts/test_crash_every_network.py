@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.db import connection, connections
@@ -40,6 +41,7 @@ from tests.posts.e2e.networks import (
     STATUSES,
     THREADS_USER,
     TWEETS,
+    YOUTUBE_SESSIONS,
     Context,
     Network,
     mastodon_status,
@@ -93,6 +95,13 @@ COMMITS = {
     "lemmy": Commit("POST", r"/api/v3/post"),
     "pinterest": Commit("POST", r"/pin-api/v5/pins"),
     "gmb": Commit("POST", LOCAL_POSTS),
+    # The last chunk of the upload makes the video; the session it goes to is the key.
+    "youtube": Commit(
+        "PUT",
+        YOUTUBE_SESSIONS,
+        lambda c: c.args["upload_id"],
+        lambda i: parse_qs(urlsplit(i.progress["upload_session"]).query)["upload_id"][0],
+    ),
 }
 
 
@@ -226,11 +235,7 @@ def test_a_worker_killed_mid_send_never_publishes_twice_and_keeps_the_posts_time
     if str(network) in AFTER_CRASH:
         AFTER_CRASH[str(network)](ctx)
     post = write(
-        owner,
-        channel,
-        network.texts[:1],
-        settings=network.settings,
-        media_ids=network.media_ids(ctx),
+        owner, channel, network.texts[:1], settings=network.settings, media=network.media(ctx)
     )
     asked_for = post.publish_at
 

@@ -89,16 +89,13 @@ def ctx(org, settings, httpserver):
         cleanup()
 
 
-def write(owner, channel, texts, *, settings=None, action="now", publish_at=None, media_ids=()):
-    """What the composer does when a person presses "Post now" (or "Schedule");
-    ``media_ids`` are library files on the first part."""
+def write(owner, channel, texts, *, settings=None, media=(), action="now", publish_at=None):
+    """What the composer does when a person presses "Post now" (or "Schedule"); ``media``
+    are library files for the first item."""
     group = post_group_create(
         organization=channel.organization,
         actor=owner,
-        content=[
-            ItemInput(text, media_ids=list(media_ids) if n == 0 else [])
-            for n, text in enumerate(texts)
-        ],
+        content=[ItemInput(text, list(media) if not n else []) for n, text in enumerate(texts)],
         channels=[ChannelInput(channel.pk, settings=dict(settings or {}))],
         action=action,
         publish_at=publish_at,
@@ -139,13 +136,7 @@ def test_a_thread_written_once_is_published_on_the_network_exactly_once(
     network: Network, ctx, owner
 ):
     channel = network.connect(ctx)
-    post = write(
-        owner,
-        channel,
-        network.texts,
-        settings=network.settings,
-        media_ids=network.media_ids(ctx),
-    )
+    post = write(owner, channel, network.texts, settings=network.settings, media=network.media(ctx))
     assert post.state == State.SCHEDULED
 
     outcomes = publish_due()
@@ -175,11 +166,7 @@ def test_a_one_part_post_goes_out_on_the_loops_batch_path_exactly_once(
 ):
     channel = network.connect(ctx)
     post = write(
-        owner,
-        channel,
-        network.texts[:1],
-        settings=network.settings,
-        media_ids=network.media_ids(ctx),
+        owner, channel, network.texts[:1], settings=network.settings, media=network.media(ctx)
     )
 
     jobs = engine.claim_batch(limit=10)

@@ -20,6 +20,7 @@ from urllib.parse import unquote
 from coincurve import PrivateKey
 from django.core.files.base import ContentFile
 from PIL import Image
+from werkzeug import Response
 
 from integrations.models import Integration
 from integrations.providers.base import PublishRequest
@@ -27,7 +28,7 @@ from integrations.providers.discord import DiscordBotProvider
 from integrations.providers.nostr import note_id
 from media.models import MediaFile
 from tests.factories import ChannelFactory
-from tests.posts.e2e.fakes import FakeNetwork, answer, recorded
+from tests.posts.e2e.fakes import FakeNetwork, answer, as_response, recorded
 from tests.providers.conftest import point
 from tests.providers.nostr.relay import Relay, valid
 
@@ -43,6 +44,7 @@ class Context:
     fake: FakeNetwork
     cleanups: list[Callable[[], None]] = field(default_factory=list)
     relay: Relay | None = None
+    youtube: YouTubeUploads | None = None
 
     def configure(self, **values: str) -> None:
         self.settings.PROVIDER_SETTINGS = {**self.settings.PROVIDER_SETTINGS, **values}
@@ -64,14 +66,11 @@ class Network:
     check: Callable[[Context, object, list], None]
     texts: tuple[str, ...] = (ROOT_TEXT, REPLY_TEXT)
     settings: dict = field(default_factory=dict)
-    # For a network that needs media: the library files the post's first part carries.
-    media: Callable[[Context], list[int]] | None = None
+    # The library files the post's first item carries (ids), made once connected.
+    media: Callable[[Context], list[int]] = lambda ctx: []
 
     def __str__(self):
         return self.identifier
-
-    def media_ids(self, ctx: Context) -> list[int]:
-        return self.media(ctx) if self.media is not None else []
 
 
 def bumped(value: str, by: int) -> str:
@@ -766,6 +765,111 @@ def gmb_check(ctx: Context, post, items) -> None:
     assert post.remote_url == live["searchUrl"]
 
 
+# -- YouTube: one video, sent through a resumable upload session --------------------------
+YOUTUBE_TOKEN = "ya29.a0AfB_byC-secret-access"
+YOUTUBE_CHANNEL = "UCx7lD0hp3tEuiZ1fj5lBqqw"
+YOUTUBE_VIDEO = recorded("youtube", "video")["body"]["id"]
+YOUTUBE_SESSIONS = r"/g/upload/youtube/v3/videos"
+YOUTUBE_SETTINGS = {"title": "Launch day at Acme", "type": "public"}
+YOUTUBE_BYTES = bytes(range(256)) * 1200  # 300 KiB: one chunk, the last
+
+
+class YouTubeUploads:
+    """The upload host as YouTube plays it: a session per POST (its address in Location),
+    308 with the Range it holds until the last byte, whose answer is the video; a PUT of
+    ``bytes */total`` asks the session what it holds."""
+
+    def __init__(self, origin: str):
+        self.origin = origin
+        self.sessions: dict[str, dict] = {}
+
+    def open(self, call):
+        upload_id = f"yt-upload-{len(self.sessions) + 1}"
+        self.sessions[upload_id] = {
+            "size": int(call.headers["X-Upload-Content-Length"]),
+            "metadata": call.json,
+            "received": 0,
+            "video": None,
+        }
+        location = f"{self.origin}/g/upload/youtube/v3/videos?upload_id={upload_id}"
+        return Response("", status=200, headers={"Location": location})
+
+    def put(self, call):
+        session = self.sessions[call.args["upload_id"]]
+        content_range = call.headers["Content-Range"]
+        if not content_range.startswith("bytes */"):
+            first = int(content_range.split()[1].split("-")[0])
+            if first <= session["received"] and session["video"] is None:
+                session["received"] = max(session["received"], first + len(call.raw))
+                if session["received"] == session["size"]:
+                    session["video"] = recorded("youtube", "video")["body"]
+        if session["video"] is not None:
+            status = 200 if content_range.startswith("bytes */") else 201
+            return as_response({"status": status, "body": session["video"]})
+        held = {"Range": f"bytes=0-{session['received'] - 1}"} if session["received"] else {}
+        return Response("", status=308, headers=held)
+
+
+def youtube_connect(ctx: Context) -> Integration:
+    ctx.configure(YOUTUBE_CLIENT_ID="yt-client-id", YOUTUBE_CLIENT_SECRET="yt-secret")
+    point(ctx.settings, ctx.httpserver, "youtube", auth="/a", token="/t", api="/g", upload="/g")
+    ctx.youtube = YouTubeUploads(ctx.fake.origin)
+    ctx.fake.on("POST", YOUTUBE_SESSIONS, ctx.youtube.open)
+    ctx.fake.on("PUT", YOUTUBE_SESSIONS, ctx.youtube.put)
+    ctx.fake.on("GET", r"/g/youtube/v3/videos", answer("youtube", "videos_processed"))
+    return ctx.channel(
+        "youtube",
+        YOUTUBE_CHANNEL,
+        username="acmestudio",
+        credentials={"access_token": YOUTUBE_TOKEN, "refresh_token": "1//yt-refresh"},
+        meta={"uploads_playlist": "UUx7lD0hp3tEuiZ1fj5lBqqw"},
+    )
+
+
+def youtube_video(ctx: Context) -> list[int]:
+    """A 300 KiB video in the organization's library, stored in a directory of its own."""
+    import shutil
+    import tempfile
+
+    from django.core.files.base import ContentFile
+
+    from media.models import MediaFile
+
+    root = tempfile.mkdtemp(prefix="yt-e2e-")
+    ctx.settings.MEDIA_ROOT = root
+    ctx.cleanups.append(lambda: shutil.rmtree(root, ignore_errors=True))
+    video = MediaFile.objects.create(
+        organization=ctx.org,
+        file=ContentFile(YOUTUBE_BYTES, name="launch.mp4"),
+        name="launch.mp4",
+        kind=MediaFile.Kind.VIDEO,
+        mime_type="video/mp4",
+        size=len(YOUTUBE_BYTES),
+        width=1920,
+        height=1080,
+        duration=12.0,
+    )
+    return [video.pk]
+
+
+def youtube_check(ctx: Context, post, items) -> None:
+    [session] = ctx.youtube.sessions.values()
+    assert session["metadata"] == {
+        "snippet": {
+            "title": "Launch day at Acme",
+            "description": ROOT_TEXT,
+            "categoryId": "22",
+        },
+        "status": {"privacyStatus": "public"},
+    }
+    assert session["received"] == len(YOUTUBE_BYTES)
+    chunks = [c for c in ctx.fake.sent("PUT", YOUTUBE_SESSIONS) if c.raw]
+    assert b"".join(c.raw for c in chunks) == YOUTUBE_BYTES
+    assert all(c.headers["Authorization"] == f"Bearer {YOUTUBE_TOKEN}" for c in chunks)
+    assert [i.remote_id for i in items] == [YOUTUBE_VIDEO]
+    assert post.remote_url == f"https://www.youtube.com/watch?v={YOUTUBE_VIDEO}"
+
+
 NETWORKS = [
     Network(
         "bluesky",
@@ -804,4 +908,12 @@ NETWORKS = [
         media=library_image,
     ),
     Network("gmb", gmb_connect, gmb_check, texts=(ROOT_TEXT,)),
+    Network(
+        "youtube",
+        youtube_connect,
+        youtube_check,
+        texts=(ROOT_TEXT,),
+        settings=YOUTUBE_SETTINGS,
+        media=youtube_video,
+    ),
 ]

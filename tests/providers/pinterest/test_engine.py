@@ -38,7 +38,7 @@ def ctx(org, settings, httpserver):
 def pin(ctx, owner, text=ROOT_TEXT):
     channel = pinterest_connect(ctx)
     post = write(
-        owner, channel, [text], settings={"board": PINTEREST_BOARD}, media_ids=library_image(ctx)
+        owner, channel, [text], settings={"board": PINTEREST_BOARD}, media=library_image(ctx)
     )
     return channel, post
 
