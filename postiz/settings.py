@@ -499,6 +499,10 @@ PROVIDER_SETTINGS = {
         "DISCORD_CLIENT_ID",
         "DISCORD_CLIENT_SECRET",
         "DISCORD_BOT_TOKEN",
+        "FACEBOOK_APP_ID",
+        "FACEBOOK_APP_SECRET",
+        "INSTAGRAM_APP_ID",
+        "INSTAGRAM_APP_SECRET",
     )
 }
 # Base URLs of the networks' APIs, per provider, e.g. {"x": {"api": "https://..."}}.

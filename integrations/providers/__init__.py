@@ -23,6 +23,8 @@ PROVIDER_MODULES = (
     "threads",
     "reddit",
     "lemmy",
+    "facebook",
+    "instagram",
 )
 
 _registry: dict[str, type[Provider]] | None = None
