@@ -70,6 +70,8 @@ def test_the_networks_words_are_shown(provider, httpserver):
     error = classify(provider, httpserver, fixture_response(HERE, "duplicate_506"), Phase.COMMIT)
     assert "duplicate" in error.user_message
     httpserver.clear()
-    error = classify(provider, httpserver, fixture_response(HERE, "invalid_param_100"), Phase.COMMIT)
+    error = classify(
+        provider, httpserver, fixture_response(HERE, "invalid_param_100"), Phase.COMMIT
+    )
     assert "The link you entered is not a valid URL." in error.user_message
     assert error.network_code == "100"
