@@ -90,6 +90,20 @@ COMMITS = {
     "linkedin-page": Commit("POST", r"/b/rest/posts"),
     "reddit": Commit("POST", r"/o/api/submit"),
     "lemmy": Commit("POST", r"/api/v3/post"),
+    "facebook": Commit("POST", r"/g/v24\.0/101/feed"),
+    # The container is the key: publishing it again cannot make a second post.
+    "instagram": Commit(
+        "POST",
+        r"/g/v24\.0/17841400000000001/media_publish",
+        lambda c: c.form["creation_id"],
+        lambda i: i.progress["container"],
+    ),
+    "instagram-standalone": Commit(
+        "POST",
+        r"/ig/v24\.0/17841400000000001/media_publish",
+        lambda c: c.form["creation_id"],
+        lambda i: i.progress["container"],
+    ),
 }
 
 
@@ -222,7 +236,13 @@ def test_a_worker_killed_mid_send_never_publishes_twice_and_keeps_the_posts_time
     channel = network.connect(ctx)
     if str(network) in AFTER_CRASH:
         AFTER_CRASH[str(network)](ctx)
-    post = write(owner, channel, network.texts[:1], settings=network.settings)
+    post = write(
+        owner,
+        channel,
+        network.texts[:1],
+        settings=network.settings,
+        media_ids=network.media_ids(ctx),
+    )
     asked_for = post.publish_at
 
     worker = DyingWorker(post)
