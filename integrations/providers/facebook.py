@@ -197,9 +197,15 @@ class FacebookProvider(Provider):
         if kind in ("story", "reel"):
             wanted = "one vertical video" if kind == "reel" else "one photo or one video"
             if len(first) != 1 or (kind == "reel" and not videos):
+                if not first:
+                    code = "media_required"
+                elif len(first) == 1:
+                    code = "media_type"  # a reel of a photo
+                else:
+                    code = "media_count"
                 issues.append(
                     Issue(
-                        "media_required" if not first else "media_count",
+                        code,
                         f"A Facebook {kind} is {wanted}.",
                         "media",
                         limit=1,
@@ -226,6 +232,16 @@ class FacebookProvider(Provider):
         if kind != "post" and draft.settings.get("url"):
             issues.append(
                 Issue("setting_invalid", f"A Facebook {kind} cannot carry a link.", "url")
+            )
+        if kind == "post" and draft.settings.get("url") and first:
+            issues.append(
+                Issue(
+                    "setting_invalid",
+                    "Facebook shows either a link preview or the media; the link will not be "
+                    "attached to a post with files (put it in the text instead).",
+                    "url",
+                    severity="warning",
+                )
             )
         if draft.settings.get("text_format_preset_id") and first:
             issues.append(

@@ -46,7 +46,11 @@ def test_a_story_is_one_photo_or_video():
 def test_a_reel_is_one_vertical_video_of_3_to_90_seconds():
     assert codes(Draft([DraftItem("x", [reel()])], {"post_type": "reel"})) == []
     assert codes(Draft([DraftItem("x", [media()])], {"post_type": "reel"})) == [
-        ("media_count", "media")
+        ("media_type", "media")
+    ]
+    assert codes(Draft([DraftItem("x", [reel(), reel()])], {"post_type": "reel"})) == [
+        ("media_mix", "media"),
+        ("media_count", "media"),
     ]
     [issue] = FacebookProvider().validate(
         Draft([DraftItem("x", [reel(duration=120)])], {"post_type": "reel"})
@@ -71,6 +75,13 @@ def test_settings_that_do_not_fit_the_post():
     assert codes(
         Draft([DraftItem("x", [media()])], {"text_format_preset_id": "106018623298955"})
     ) == [("setting_invalid", "text_format_preset_id")]
+
+
+def test_a_link_with_photos_is_a_warning_that_it_will_not_be_attached():
+    [issue] = FacebookProvider().validate(
+        Draft([DraftItem("x", [media()])], {"url": "https://acme.test"})
+    )
+    assert (issue.code, issue.field, issue.severity) == ("setting_invalid", "url", "warning")
 
 
 def test_comments_carry_no_media():
