@@ -311,25 +311,19 @@ class FacebookProvider(Provider):
         return done
 
     def _upload_photo(self, channel: Channel, item: MediaItem) -> str:
+        # The bytes themselves, not a link: Facebook need not reach this server's media
+        # (photos are small, at most 10 MB).
         form = {"published": "false"}
         if item.alt_text:
             form["alt_text_custom"] = item.alt_text
-        if item.public_url:
-            response = self._post(
-                channel,
-                f"/{channel.external_id}/photos",
-                Phase.UPLOAD,
-                data={**form, "url": item.public_url},
-            )
-        else:
-            response = self._post(
-                channel,
-                f"/{channel.external_id}/photos",
-                Phase.UPLOAD,
-                data=form,
-                files={"source": (item.filename, item.read(), item.mime_type)},
-                timeout=self.upload_timeout,
-            )
+        response = self._post(
+            channel,
+            f"/{channel.external_id}/photos",
+            Phase.UPLOAD,
+            data=form,
+            files={"source": (item.filename, item.read(), item.mime_type)},
+            timeout=self.upload_timeout,
+        )
         photo = str(self.read_json(response, Phase.UPLOAD).get("id") or "")
         if not photo:
             raise ProviderError(
