@@ -172,12 +172,23 @@ class FacebookProvider(Provider):
 
     # -- look-up tools --------------------------------------------------------------------
     def pages(self, channel: Channel) -> list[dict]:
+        # Listing Pages needs the person's own token (60 days), not the Page's: when it
+        # has run out the Page still posts, so the channel is not marked for reconnecting.
+        stale = ProviderError(
+            ErrorKind.PERMISSION_DENIED,
+            "The Facebook sign-in that lists your Pages has run out (it lasts 60 days); "
+            "reconnect to list them again. Posting to this Page still works.",
+        )
         token = channel.credentials.get("user_access_token")
         if not token:
-            raise ProviderError(
-                ErrorKind.AUTH_REVOKED,
-                "This Page was connected before Pages could be listed; reconnect it.",
-            )
+            raise stale
+        try:
+            accounts = self.accounts(Grant(credentials={"user_access_token": token}))
+        except ProviderError as error:
+            if error.kind in (ErrorKind.AUTH_EXPIRED, ErrorKind.AUTH_REVOKED):
+                stale.network_code = error.network_code
+                raise stale from error
+            raise
         return [
             {
                 "id": account.external_id,
@@ -185,7 +196,7 @@ class FacebookProvider(Provider):
                 "username": account.username,
                 "url": account.profile_url,
             }
-            for account in self.accounts(Grant(credentials={"user_access_token": token}))
+            for account in accounts
         ]
 
     # -- validation -----------------------------------------------------------------------

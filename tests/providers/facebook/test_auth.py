@@ -120,6 +120,19 @@ def test_the_pages_tool_lists_the_pages_again(provider, httpserver):
     ]
 
 
+def test_an_expired_user_token_fails_the_pages_tool_without_disconnecting_the_page(
+    provider, httpserver
+):
+    httpserver.expect_request("/g/v24.0/me/accounts").respond_with_response(
+        fixture_response(HERE, "expired_190")
+    )
+    channel = Channel("101", {"access_token": "EAAGpage-token-101", "user_access_token": LONG})
+    with pytest.raises(ProviderError) as caught:
+        provider.run_tool(channel, "pages", {})
+    assert caught.value.kind == ErrorKind.PERMISSION_DENIED
+    assert "Posting to this Page still works" in caught.value.user_message
+
+
 def test_fetch_profile_reads_the_page_with_its_token(provider, httpserver):
     httpserver.expect_request(
         "/g/v24.0/101",
