@@ -263,6 +263,16 @@ class FacebookProvider(Provider):
                     "text_format_preset_id",
                 )
             )
+        if kind == "story" and len(draft.items) > 1:
+            issues.append(
+                Issue(
+                    "setting_invalid",
+                    "A Facebook story takes no comments; remove the first comment or post it "
+                    "as a post.",
+                    "text",
+                    item=1,
+                )
+            )
         for index, item in enumerate(draft.items[1:], start=1):
             if item.media:
                 issues.append(

@@ -304,6 +304,16 @@ class InstagramProvider(Provider):
                     "collaborators" if collaborators else "location_id",
                 )
             )
+        if story and len(draft.items) > 1:
+            issues.append(
+                Issue(
+                    "setting_invalid",
+                    "An Instagram story takes no comments; remove the first comment or post "
+                    "it as a post.",
+                    "text",
+                    item=1,
+                )
+            )
         for index, item in enumerate(draft.items[1:], start=1):
             if item.media:
                 issues.append(

@@ -84,5 +84,10 @@ def test_a_link_with_photos_is_a_warning_that_it_will_not_be_attached():
     assert (issue.code, issue.field, issue.severity) == ("setting_invalid", "url", "warning")
 
 
+def test_a_story_takes_no_first_comment():
+    draft = Draft([DraftItem("", [media()]), DraftItem("Nice")], {"post_type": "story"})
+    assert codes(draft) == [("setting_invalid", "text")]
+
+
 def test_comments_carry_no_media():
     assert codes(Draft([DraftItem("x"), DraftItem("c", [media()])])) == [("media_count", "media")]

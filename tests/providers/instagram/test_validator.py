@@ -84,6 +84,11 @@ def test_story_rules():
     assert codes(draft) == [("setting_invalid", "collaborators")]
 
 
+def test_a_story_takes_no_first_comment():
+    draft = Draft([DraftItem("", [media()]), DraftItem("Nice")], STORY)
+    assert codes(draft) == [("setting_invalid", "text")]
+
+
 def test_trial_reels_and_collaborators():
     draft = Draft([DraftItem("x", [media()])], {**POST, "is_trial_reel": True})
     assert codes(draft) == [("setting_invalid", "is_trial_reel")]
