@@ -505,6 +505,10 @@ PROVIDER_SETTINGS = {
         "GMB_CLIENT_SECRET",
         "YOUTUBE_CLIENT_ID",
         "YOUTUBE_CLIENT_SECRET",
+        "FACEBOOK_APP_ID",
+        "FACEBOOK_APP_SECRET",
+        "INSTAGRAM_APP_ID",
+        "INSTAGRAM_APP_SECRET",
     )
 }
 # Base URLs of the networks' APIs, per provider, e.g. {"x": {"api": "https://..."}}.

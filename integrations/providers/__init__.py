@@ -26,6 +26,8 @@ PROVIDER_MODULES = (
     "pinterest",
     "gmb",
     "youtube",
+    "facebook",
+    "instagram",
 )
 
 _registry: dict[str, type[Provider]] | None = None

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import unicodedata
 
 import requests
 
@@ -28,15 +26,18 @@ from integrations.providers.base import (
     PublishResult,
     RemoteRef,
     Rule,
-    Said,
     SettingField,
     expiry_after,
-    json_object,
+)
+from integrations.providers.meta import (
+    PERMISSION_CODES,
+    RATE_LIMIT_CODES,
+    normalise,
+    read_error,
+    regain_access_seconds,
 )
 
 MB = 1024 * 1024
-RATE_LIMIT_CODES = (4, 17, 32, 613, 80001, 80002, 80004)
-PERMISSION_CODES = (10, *range(200, 300))
 GRAPH = "/v1.0"
 
 logger = logging.getLogger(__name__)
@@ -54,55 +55,8 @@ CLOSING_MAX_TRIES = 2
 CLOSING_MAX_WAIT = 15 * 60
 
 
-def normalise(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text or "").split()).casefold()
-
-
-def regain_access_seconds(response: requests.Response) -> float | None:
-    """Meta's estimate (minutes) in X-Business-Use-Case-Usage or X-App-Usage, in seconds."""
-    best = None
-    for header in ("X-Business-Use-Case-Usage", "X-App-Usage"):
-        raw = response.headers.get(header)
-        if not raw:
-            continue
-        try:
-            usage = json.loads(raw)
-        except ValueError:
-            continue
-        entries = []
-        if isinstance(usage, dict):
-            for value in usage.values():
-                entries += value if isinstance(value, list) else [value]
-            entries.append(usage)
-        for entry in entries:
-            if isinstance(entry, dict) and entry.get("estimated_time_to_regain_access"):
-                minutes = float(entry["estimated_time_to_regain_access"])
-                best = max(best or 0.0, minutes * 60)
-    return best
-
-
-# -- errors: Graph's {"error": {"code", "error_subcode", "message", "error_user_msg",
-# "is_transient"}}, on any status; throttling arrives on 400 and 403, not 429 ------------
-def read_error(response: requests.Response, phase: Phase) -> Said:
-    body = json_object(response, None)
-    error = (body or {}).get("error")
-    if not isinstance(error, dict):
-        return Said(response.status_code, body=body)
-    try:
-        code = str(int(error.get("code") or 0))
-    except (TypeError, ValueError):
-        code = "0"
-    subcode = error.get("error_subcode")
-    return Said(
-        response.status_code,
-        code=code,
-        message=str(error.get("error_user_msg") or error.get("message") or ""),
-        network_code=f"{code}/{subcode}" if subcode else code,
-        transient=bool(error.get("is_transient")),
-        body=body,
-    )
-
-
+# Threads speaks the Graph API's error shape: the reader and the throttling wait are
+# Meta's (integrations.providers.meta).
 TEMPORARY = "Threads had a temporary problem: {message}"
 ERRORS = ErrorTable(
     read=read_error,

@@ -888,3 +888,160 @@ def test_a_google_account_without_a_youtube_channel_is_told_to_make_one(
     page = client.get(response["Location"]) if response.status_code == 302 else response
     assert "create one on youtube.com" in page.content.decode()
     assert not Integration.objects.exists()
+
+
+# -- Facebook Pages: Facebook Login, the 60-day user token, then pick the Pages ---------
+FB_SHORT = recorded("facebook", "token_short")["body"]["access_token"]
+FB_LONG = recorded("facebook", "token_long")["body"]["access_token"]
+FB_PAGE_TOKEN = "EAAGpage-token-101"
+
+
+@pytest.fixture
+def meta_login(settings, httpserver):
+    """Facebook and Instagram (through Facebook Login) configured and pointed at the fake."""
+    configure(settings, FACEBOOK_APP_ID="fb-app-id", FACEBOOK_APP_SECRET="fb-secret")
+    for identifier in ("facebook", "instagram"):
+        point(settings, httpserver, identifier, auth="/fb-dialog", api="/fb-graph")
+    return httpserver
+
+
+def expect_facebook_login(httpserver, network: str, seen: dict) -> None:
+    def token(request):
+        seen.setdefault("token", []).append(request.args.to_dict())
+        return reply(
+            network, "token_long" if "fb_exchange_token" in request.args else "token_short"
+        )
+
+    def permissions(request):
+        seen["permissions"] = request.headers.get("Authorization")
+        return reply(network, "permissions")
+
+    httpserver.expect_request("/fb-graph/v24.0/oauth/access_token").respond_with_handler(token)
+    httpserver.expect_request("/fb-graph/v24.0/me/permissions").respond_with_handler(permissions)
+
+
+def test_facebook_login_lists_the_pages_and_connects_the_ticked_one_with_its_page_token(
+    meta_login, org, owner, client_for, logs
+):
+    seen = {}
+    expect_facebook_login(meta_login, "facebook", seen)
+    meta_login.expect_request(
+        "/fb-graph/v24.0/me/accounts", headers={"Authorization": f"Bearer {FB_LONG}"}
+    ).respond_with_handler(
+        lambda r: reply("facebook", "accounts_page2" if r.args.get("after") else "accounts")
+    )
+    client = client_for(owner)
+
+    response, asked = sign_in_on_the_network(client, meta_login, "facebook", "/fb-dialog")
+
+    assert asked["client_id"] == "fb-app-id" and "pages_manage_posts" in asked["scope"]
+    assert seen["token"][0]["code"] == "the-code"
+    assert seen["token"][1]["fb_exchange_token"] == FB_SHORT
+    assert seen["permissions"] == f"Bearer {FB_LONG}"
+    assert response.status_code == 302 and "/channels/select/" in response["Location"]
+    choice = client.get(response["Location"])
+    # Acme Support is left out: this person may only moderate it.
+    assert b"Acme Bakery" in choice.content and b"Acme Cafe" in choice.content
+    assert b"Acme Support" not in choice.content
+    for secret in (FB_LONG, FB_PAGE_TOKEN):
+        assert secret.encode() not in choice.content
+
+    done = client.post(response["Location"], {"accounts": ["103"]})
+
+    assert done.status_code == 302
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="facebook",
+        external_id="103",
+        name="Acme Cafe",
+        secrets=[FB_LONG, FB_SHORT, "EAAGpage-token-103", "fb-secret"],
+    )
+    # The Page's own token publishes; the user token lists the Pages again (the tool).
+    assert channel.credentials == {
+        "user_access_token": FB_LONG,
+        "access_token": "EAAGpage-token-103",
+    }
+    assert channel.token_expires_at is None  # Page tokens do not expire
+    assert Integration.objects.count() == 1  # Acme Bakery was not ticked
+
+
+def test_instagram_through_facebook_login_connects_the_account_linked_to_a_page(
+    meta_login, org, owner, client_for, logs
+):
+    seen = {}
+    expect_facebook_login(meta_login, "instagram", seen)
+    meta_login.expect_request("/fb-graph/v24.0/me/accounts").respond_with_response(
+        reply("instagram", "accounts")
+    )
+    client = client_for(owner)
+
+    response, asked = sign_in_on_the_network(client, meta_login, "instagram", "/fb-dialog")
+
+    assert "instagram_content_publish" in asked["scope"]
+    # One Page has an Instagram account linked, so there is nothing to pick.
+    assert response.status_code == 302, response.content[:800]
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="instagram",
+        external_id="17841400000000001",
+        name="Acme Bakery",
+        secrets=[FB_LONG, FB_SHORT, FB_PAGE_TOKEN, "fb-secret"],
+    )
+    assert channel.credentials["access_token"] == FB_PAGE_TOKEN
+    assert channel.meta["page_id"] == "101"
+    assert channel.username == "acmebakery"
+
+
+def test_instagram_login_connects_the_professional_account_with_a_60_day_token(
+    settings, httpserver, org, owner, client_for, logs
+):
+    configure(settings, INSTAGRAM_APP_ID="ig-app-id", INSTAGRAM_APP_SECRET="ig-secret")
+    point(
+        settings,
+        httpserver,
+        "instagram-standalone",
+        auth="/ig-authorize",
+        token="/ig-token",
+        api="/ig-graph",
+    )
+    seen = {}
+
+    def token(request):
+        seen["code"] = form_of(request)
+        return reply("instagram", "ig_token_short")
+
+    def exchange(request):
+        seen["exchange"] = request.args.to_dict()
+        return reply("instagram", "ig_token_long")
+
+    httpserver.expect_request("/ig-token", method="POST").respond_with_handler(token)
+    httpserver.expect_request("/ig-graph/access_token").respond_with_handler(exchange)
+    httpserver.expect_request(
+        "/ig-graph/v24.0/me", headers={"Authorization": "Bearer IGAAlong-token-012"}
+    ).respond_with_response(reply("instagram", "ig_me"))
+    client = client_for(owner)
+
+    response, asked = sign_in_on_the_network(
+        client, httpserver, "instagram-standalone", "/ig-authorize"
+    )
+
+    assert response.status_code == 302, response.content[:800]
+    assert asked["client_id"] == "ig-app-id"
+    assert "instagram_business_content_publish" in asked["scope"]
+    assert seen["code"]["client_secret"] == "ig-secret"
+    assert seen["exchange"]["grant_type"] == "ig_exchange_token"
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="instagram-standalone",
+        external_id="17841400000000009",
+        name="Acme Studio",
+        secrets=["IGAAshort-token-789", "IGAAlong-token-012", "ig-secret"],
+    )
+    assert channel.credentials == {"access_token": "IGAAlong-token-012"}
+    assert channel.token_expires_at is not None  # renewed a week before it runs out

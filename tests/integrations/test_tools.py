@@ -104,6 +104,8 @@ def test_each_network_with_something_to_look_up_declares_its_tools():
     assert names["pinterest"] == ["boards", "create_board"]
     assert names["gmb"] == ["locations"]
     assert names["youtube"] == ["playlists", "categories"]
+    assert names["facebook"] == ["pages"]
+    assert names["instagram"] == names["instagram-standalone"] == ["publishing_limit"]
 
 
 # -- Running a tool for a channel -------------------------------------------------------

@@ -102,6 +102,20 @@ COMMITS = {
         lambda c: c.args["upload_id"],
         lambda i: parse_qs(urlsplit(i.progress["upload_session"]).query)["upload_id"][0],
     ),
+    "facebook": Commit("POST", r"/g/v24\.0/101/feed"),
+    # The container is the key: publishing it again cannot make a second post.
+    "instagram": Commit(
+        "POST",
+        r"/g/v24\.0/17841400000000001/media_publish",
+        lambda c: c.form["creation_id"],
+        lambda i: i.progress["container"],
+    ),
+    "instagram-standalone": Commit(
+        "POST",
+        r"/ig/v24\.0/17841400000000001/media_publish",
+        lambda c: c.form["creation_id"],
+        lambda i: i.progress["container"],
+    ),
 }
 
 

@@ -76,6 +76,9 @@ CASES = [
     ("reddit", "already_sub", C, ErrorKind.CONTENT_REJECTED, "ALREADY_SUB"),
     ("threads", "unknown_1", C, ErrorKind.UNKNOWN_OUTCOME, "1/99"),
     ("threads", "unknown_1", U, ErrorKind.TRANSIENT_BEFORE_SEND, "1/99"),
+    ("facebook", "alias_missing_803", R, ErrorKind.NOT_FOUND, "803"),
+    ("instagram", "alias_missing_803", R, ErrorKind.NOT_FOUND, "803"),
+    ("instagram-standalone", "limit_reached_4", C, ErrorKind.RATE_LIMITED, "4/2207042"),
     ("telegram", "photo_invalid_dimensions", C, ErrorKind.CONTENT_REJECTED, "400"),
     ("bluesky", "payload_too_large", U, ErrorKind.CONTENT_REJECTED, "PayloadTooLargeError"),
     ("bluesky", "proxy_unauthorized", A, ErrorKind.AUTH_REVOKED, "401"),
@@ -99,6 +102,9 @@ NOT_RECORDED = {
     ("threads", "ERRORS", "server_fault", "SOME_CODE", "range(500, 1000)"),  # a new code
     ("threads", "ERRORS", "not_found", "SOME_CODE", "404"),  # a new code on a 404
     ("x", "ERRORS", "permission_denied", "None", "range(100, 400)"),  # a refused read
+    ("facebook", "ERRORS", "server_fault", "SOME_CODE", "range(500, 1000)"),  # a new code
+    ("instagram", "ERRORS", "server_fault", "SOME_CODE", "range(500, 1000)"),  # a new code
+    ("instagram", "STANDALONE_ERRORS", "server_fault", "SOME_CODE", "range(500, 1000)"),
 }
 
 

@@ -870,6 +870,137 @@ def youtube_check(ctx: Context, post, items) -> None:
     assert post.remote_url == f"https://www.youtube.com/watch?v={YOUTUBE_VIDEO}"
 
 
+# -- Facebook Page: a feed post with the Page token; the reply is a comment on it ---------
+FB_PAGE = "101"
+FB_TOKEN = "EAAGpage-token-101"
+FB_POST = recorded("facebook", "feed_post")["body"]["id"]
+FB_COMMENT = recorded("facebook", "comment")["body"]["id"]
+FB_FEED = rf"/g/v24\.0/{FB_PAGE}/feed"
+
+
+def facebook_connect(ctx: Context) -> Integration:
+    ctx.configure(FACEBOOK_APP_ID="fb-app-id", FACEBOOK_APP_SECRET="fb-app-secret")
+    point(ctx.settings, ctx.httpserver, "facebook", auth="/a", api="/g", video="/v")
+    ctx.fake.on("POST", FB_FEED, answer("facebook", "feed_post"))
+    # The Page's recent posts, where a post whose answer was lost is found by its text.
+    listed = [
+        {
+            "id": FB_POST,
+            "message": ROOT_TEXT,
+            "permalink_url": f"https://www.facebook.com/{FB_POST}",
+        }
+    ]
+    ctx.fake.on(
+        "GET", FB_FEED, answer("facebook", "feed_list", edit=lambda b: b.update(data=listed))
+    )
+    ctx.fake.on("POST", rf"/g/v24\.0/{FB_POST}/comments", answer("facebook", "comment"))
+    return ctx.channel(
+        "facebook", FB_PAGE, username="acmebakery", credentials={"access_token": FB_TOKEN}
+    )
+
+
+def facebook_check(ctx: Context, post, items) -> None:
+    n = len(items)
+    [created] = ctx.fake.sent("POST", FB_FEED)
+    comments = ctx.fake.sent("POST", r"/g/v24\.0/.+/comments")
+    assert created.form == {"message": ROOT_TEXT, "published": "true"}
+    assert created.headers["Authorization"] == f"Bearer {FB_TOKEN}"
+    assert [c.form for c in comments] == [{"message": REPLY_TEXT}][: n - 1]
+    assert [c.path for c in comments] == [f"/g/v24.0/{FB_POST}/comments"][: n - 1]
+    assert [i.remote_id for i in items] == [FB_POST, FB_COMMENT][:n]
+    assert post.remote_url == f"https://www.facebook.com/{FB_POST}"
+
+
+# -- Instagram: a photo container, published; the reply is a first comment -------------
+IG_TOKEN = "EAAGpage-token-101"
+IG_USER = "17841400000000001"
+IG_CONTAINER = recorded("instagram", "container")["body"]["id"]
+IG_MEDIA = recorded("instagram", "published")["body"]["id"]
+IG_COMMENT = recorded("instagram", "comment")["body"]["id"]
+IG_PERMALINK = recorded("instagram", "permalink")["body"]["permalink"]
+
+
+def jpeg_in_library(ctx: Context) -> list[int]:
+    """A small JPEG in the organization's library (Instagram publishes nothing without one)."""
+    import io
+    import shutil
+    import tempfile
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    from media.models import MediaFile
+
+    root = tempfile.mkdtemp()
+    ctx.settings.MEDIA_ROOT = root
+    ctx.cleanups.append(lambda: shutil.rmtree(root, ignore_errors=True))
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), (219, 75, 91)).save(buffer, format="JPEG")
+    data = buffer.getvalue()
+    media = MediaFile.objects.create(
+        organization=ctx.org,
+        file=ContentFile(data, name="bread.jpg"),
+        name="bread.jpg",
+        kind=MediaFile.Kind.IMAGE,
+        mime_type="image/jpeg",
+        size=len(data),
+        width=4,
+        height=4,
+    )
+    return [media.pk]
+
+
+def instagram_connect_as(identifier: str, prefix: str) -> Callable[[Context], Integration]:
+    def connect(ctx: Context) -> Integration:
+        ctx.configure(
+            FACEBOOK_APP_ID="fb-app-id",
+            FACEBOOK_APP_SECRET="fb-app-secret",
+            INSTAGRAM_APP_ID="ig-app-id",
+            INSTAGRAM_APP_SECRET="ig-app-secret",
+        )
+        point(ctx.settings, ctx.httpserver, identifier, auth="/a", token="/t", api=prefix)
+        base = rf"{prefix}/v24\.0"
+
+        def read(call):
+            object_id = call.path.rsplit("/", 1)[-1]
+            if call.args.get("fields") == "permalink":
+                return answer("instagram", "permalink")
+            return answer("instagram", "status_finished", edit=lambda b: b.update(id=object_id))
+
+        ctx.fake.on(
+            "GET",
+            rf"{base}/{IG_USER}/content_publishing_limit",
+            answer("instagram", "publishing_limit"),
+        )
+        ctx.fake.on("POST", rf"{base}/{IG_USER}/media", answer("instagram", "container"))
+        ctx.fake.on("POST", rf"{base}/{IG_USER}/media_publish", answer("instagram", "published"))
+        ctx.fake.on("POST", rf"{base}/{IG_MEDIA}/comments", answer("instagram", "comment"))
+        ctx.fake.on("GET", rf"{base}/\d+", read)
+        return ctx.channel(
+            identifier, IG_USER, username="acmebakery", credentials={"access_token": IG_TOKEN}
+        )
+
+    return connect
+
+
+def instagram_checker(prefix: str) -> Callable:
+    def check(ctx: Context, post, items) -> None:
+        n = len(items)
+        base = rf"{prefix}/v24\.0"
+        [container] = ctx.fake.sent("POST", rf"{base}/{IG_USER}/media")
+        commits = ctx.fake.sent("POST", rf"{base}/{IG_USER}/media_publish")
+        comments = ctx.fake.sent("POST", rf"{base}/{IG_MEDIA}/comments")
+        assert container.form["caption"] == ROOT_TEXT
+        assert container.form["image_url"].startswith(("http://", "https://"))
+        assert container.headers["Authorization"] == f"Bearer {IG_TOKEN}"
+        assert {c.form["creation_id"] for c in commits} == {IG_CONTAINER}
+        assert [c.form for c in comments] == [{"message": REPLY_TEXT}][: n - 1]
+        assert [i.remote_id for i in items] == [IG_MEDIA, IG_COMMENT][:n]
+        assert post.remote_url == IG_PERMALINK
+
+    return check
+
+
 NETWORKS = [
     Network(
         "bluesky",
@@ -915,5 +1046,20 @@ NETWORKS = [
         texts=(ROOT_TEXT,),
         settings=YOUTUBE_SETTINGS,
         media=youtube_video,
+    ),
+    Network("facebook", facebook_connect, facebook_check),
+    Network(
+        "instagram",
+        instagram_connect_as("instagram", "/g"),
+        instagram_checker("/g"),
+        settings={"post_type": "post"},
+        media=jpeg_in_library,
+    ),
+    Network(
+        "instagram-standalone",
+        instagram_connect_as("instagram-standalone", "/ig"),
+        instagram_checker("/ig"),
+        settings={"post_type": "post"},
+        media=jpeg_in_library,
     ),
 ]
