@@ -23,6 +23,7 @@ PROVIDER_MODULES = (
     "threads",
     "reddit",
     "lemmy",
+    "tiktok",
 )
 
 _registry: dict[str, type[Provider]] | None = None
