@@ -108,11 +108,11 @@ FAILED = "FAILED"
 def chunk_plan(size: int, preferred: int) -> tuple[int, int]:
     """(chunk_size, total_chunk_count) for a video of ``size`` bytes, as TikTok counts
     them: the last chunk carries the remainder."""
-    if size < MIN_CHUNK:
-        return size, 1
-    chunk = min(max(preferred, MIN_CHUNK), MAX_CHUNK)
-    if size <= chunk:
-        return size, 1
+    if size < MIN_CHUNK or size < 2 * min(max(preferred, MIN_CHUNK), MAX_CHUNK):
+        # One chunk: the whole file, sent as one piece (chunk_size is the file's size).
+        if size <= MAX_CHUNK:
+            return size, 1
+    chunk = min(max(preferred, MIN_CHUNK), MAX_CHUNK, size // 2)
     count = size // chunk
     if count > MAX_CHUNKS:
         chunk = -(-size // MAX_CHUNKS)  # a bigger chunk keeps the count within 1,000
