@@ -90,6 +90,9 @@ COMMITS = {
     "linkedin-page": Commit("POST", r"/b/rest/posts"),
     "reddit": Commit("POST", r"/o/api/submit"),
     "lemmy": Commit("POST", r"/api/v3/post"),
+    # TikTok names a publish only in init's answer: an init whose answer was lost is never
+    # sent again, and the person is asked to check.
+    "tiktok": Commit("POST", r"/api/v2/post/publish/video/init/"),
 }
 
 
@@ -222,7 +225,9 @@ def test_a_worker_killed_mid_send_never_publishes_twice_and_keeps_the_posts_time
     channel = network.connect(ctx)
     if str(network) in AFTER_CRASH:
         AFTER_CRASH[str(network)](ctx)
-    post = write(owner, channel, network.texts[:1], settings=network.settings)
+    post = write(
+        owner, channel, network.texts[:1], settings=network.settings, media_ids=network.files(ctx)
+    )
     asked_for = post.publish_at
 
     worker = DyingWorker(post)

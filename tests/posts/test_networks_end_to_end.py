@@ -89,12 +89,15 @@ def ctx(org, settings, httpserver):
         cleanup()
 
 
-def write(owner, channel, texts, *, settings=None, action="now", publish_at=None):
-    """What the composer does when a person presses "Post now" (or "Schedule")."""
+def write(owner, channel, texts, *, settings=None, action="now", publish_at=None, media_ids=()):
+    """What the composer does when a person presses "Post now" (or "Schedule"); the
+    library files ``media_ids`` go with the first part."""
     group = post_group_create(
         organization=channel.organization,
         actor=owner,
-        content=[ItemInput(text) for text in texts],
+        content=[
+            ItemInput(text, media_ids=[] if i else list(media_ids)) for i, text in enumerate(texts)
+        ],
         channels=[ChannelInput(channel.pk, settings=dict(settings or {}))],
         action=action,
         publish_at=publish_at,
@@ -135,7 +138,9 @@ def test_a_thread_written_once_is_published_on_the_network_exactly_once(
     network: Network, ctx, owner
 ):
     channel = network.connect(ctx)
-    post = write(owner, channel, network.texts, settings=network.settings)
+    post = write(
+        owner, channel, network.texts, settings=network.settings, media_ids=network.files(ctx)
+    )
     assert post.state == State.SCHEDULED
 
     outcomes = publish_due()
@@ -164,7 +169,9 @@ def test_a_one_part_post_goes_out_on_the_loops_batch_path_exactly_once(
     network: Network, ctx, owner
 ):
     channel = network.connect(ctx)
-    post = write(owner, channel, network.texts[:1], settings=network.settings)
+    post = write(
+        owner, channel, network.texts[:1], settings=network.settings, media_ids=network.files(ctx)
+    )
 
     jobs = engine.claim_batch(limit=10)
     # One part, nothing sent before: the loop starts it with the others in one write and
