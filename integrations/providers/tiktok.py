@@ -108,11 +108,11 @@ FAILED = "FAILED"
 def chunk_plan(size: int, preferred: int) -> tuple[int, int]:
     """(chunk_size, total_chunk_count) for a video of ``size`` bytes, as TikTok counts
     them: the last chunk carries the remainder."""
-    if size < MIN_CHUNK or size < 2 * min(max(preferred, MIN_CHUNK), MAX_CHUNK):
-        # One chunk: the whole file, sent as one piece (chunk_size is the file's size).
-        if size <= MAX_CHUNK:
-            return size, 1
-    chunk = min(max(preferred, MIN_CHUNK), MAX_CHUNK, size // 2)
+    preferred = min(max(preferred, MIN_CHUNK), MAX_CHUNK)
+    if size < 2 * preferred and size <= MAX_CHUNK:
+        # The whole file as one chunk (chunk_size is its size); under 5 MB it must be.
+        return size, 1
+    chunk = min(preferred, size // 2)
     count = size // chunk
     if count > MAX_CHUNKS:
         chunk = -(-size // MAX_CHUNKS)  # a bigger chunk keeps the count within 1,000
@@ -694,13 +694,20 @@ class TikTokProvider(Provider):
         progress[INIT_SENT] = True
         progress[KIND] = "video" if video is not None else "photo"
         progress[MODE] = "direct" if direct else "inbox"
-        response = self.request(
-            "POST",
-            self.url("api", path),
-            phase=Phase.COMMIT,
-            json=body,
-            headers=self._json_headers(token),
-        )
+        try:
+            response = self.request(
+                "POST",
+                self.url("api", path),
+                phase=Phase.COMMIT,
+                json=body,
+                headers=self._json_headers(token),
+            )
+        except ProviderError as error:
+            if error.kind != ErrorKind.UNKNOWN_OUTCOME:
+                # TikTok answered clearly that it made nothing (an expired token, a
+                # refusal): the next attempt may initialise.
+                progress.pop(INIT_SENT, None)
+            raise
         data = self.read_json(response, Phase.COMMIT).get("data") or {}
         publish_id = str(data.get("publish_id") or "")
         if not publish_id:

@@ -19,7 +19,14 @@ from integrations.providers.base import (
     ProviderError,
     PublishRequest,
 )
-from integrations.providers.tiktok import INIT_SENT, MB, PUBLISH_ID
+from integrations.providers.tiktok import (
+    INIT_SENT,
+    MB,
+    MIN_CHUNK,
+    PUBLISH_ID,
+    chunk_plan,
+    chunk_ranges,
+)
 from tests.posts.e2e.fakes import answer, recorded
 from tests.providers.conftest import dropped_handler, slow_handler
 
@@ -415,6 +422,8 @@ def test_a_refused_init_is_classified_and_nothing_is_uploaded(
     assert caught.value.kind == kind
     assert caught.value.retry_after == retry_after
     assert fake.sent("PUT", CHUNK) == [] and PUBLISH_ID not in request.progress
+    # A clear refusal made nothing: the next attempt may initialise again.
+    assert INIT_SENT not in request.progress
 
 
 # -- Unknown outcomes: init is the commit ----------------------------------------------------
@@ -526,3 +535,23 @@ def test_no_token_reaches_a_log_line(provider, fake, channel, caplog):
     assert "tiktok" in logged
     for secret in (TOKEN, REFRESH, "upload_token=d9a1c2e3", "tiktok-client-secret-456"):
         assert secret not in logged
+
+
+@pytest.mark.parametrize(
+    ("size", "preferred", "plan"),
+    [
+        (3 * MB, 10 * MB, (3 * MB, 1)),
+        (12 * MB, 10 * MB, (12 * MB, 1)),
+        (25 * MB, 10 * MB, (10 * MB, 2)),
+        (100 * MB, 64 * MB, (50 * MB, 2)),
+        (4096 * MB, 10 * MB, (10 * MB, 409)),
+        (4096 * MB, 1 * MB, (5 * MB, 819)),
+    ],
+)
+def test_chunks_follow_tiktoks_rules(size, preferred, plan):
+    chunk, count = chunk_plan(size, preferred)
+    assert (chunk, count) == plan
+    last = chunk_ranges(size, chunk, count)[-1][1]
+    # 5-64 MB chunks (a file under 5 MB goes whole), at most 1,000, the last up to 128 MB.
+    assert count <= 1000 and last <= 128 * MB
+    assert count == 1 or MIN_CHUNK <= chunk <= 64 * MB
