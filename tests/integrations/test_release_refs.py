@@ -20,6 +20,7 @@ CHANNELS = {
     "telegram": Channel("-1001234567890", {}, username="@postiznews"),
     "discord": Channel("1", {}, meta={"guild_id": "10", "channel_id": "20"}),
     "threads": Channel("1", {}),
+    "tiktok": Channel("open-id", {}, username="acme.studio"),
 }
 
 
@@ -57,6 +58,12 @@ CHANNELS = {
         ("telegram", "https://t.me/postiznews/88", "88", "https://t.me/postiznews/88"),
         ("discord", "555", "555", "https://discord.com/channels/10/20/555"),
         ("threads", "18012345", "18012345", ""),
+        (
+            "tiktok",
+            "https://www.tiktok.com/@acme.studio/video/7445530123456789012?lang=en",
+            "7445530123456789012",
+            "https://www.tiktok.com/@acme.studio/video/7445530123456789012",
+        ),
     ],
 )
 def test_a_release_id_is_recorded_as_the_network_names_its_posts(network, given, remote_id, url):

@@ -101,6 +101,7 @@ def test_each_network_with_something_to_look_up_declares_its_tools():
     assert names["telegram"] == ["chats"]
     assert names["mastodon"] == names["bluesky"] == ["mention"]
     assert names["nostr"] == names["threads"] == names["linkedin"] == []
+    assert names["tiktok"] == ["creator_info"]
 
 
 # -- Running a tool for a channel -------------------------------------------------------
