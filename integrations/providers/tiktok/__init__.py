@@ -352,6 +352,18 @@ class TikTokProvider(Provider):
                     item=1,
                 )
             )
+        if settings.get("brand_content_toggle") is True and settings.get("privacy_level") == (
+            "SELF_ONLY"
+        ):
+            # TikTok's rule for disclosed paid partnerships: they are seen by others.
+            issues.append(
+                Issue(
+                    "setting_invalid",
+                    'A paid partnership cannot be visible to "only me" on TikTok; choose who '
+                    "else can see it, or untick the paid partnership.",
+                    "privacy_level",
+                )
+            )
         info = (channel.meta.get("creator_info") if channel is not None else None) or {}
         if settings.get("content_posting_method", DIRECT_POST) == DIRECT_POST:
             issues += self._check_creator_options(settings, info, photo)

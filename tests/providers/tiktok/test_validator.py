@@ -157,3 +157,9 @@ def test_a_photo_title_is_at_most_90_characters():
 def test_a_tiktok_post_has_one_part():
     items = [DraftItem("one", [video()]), DraftItem("two")]
     assert ("media_count", "text") in codes(check(None, items=items))
+
+
+def test_a_paid_partnership_cannot_be_private():
+    [issue] = check([video()], {"privacy_level": "SELF_ONLY", "brand_content_toggle": True})
+    assert (issue.code, issue.field) == ("setting_invalid", "privacy_level")
+    assert "paid partnership" in issue.message
