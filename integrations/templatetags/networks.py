@@ -11,7 +11,9 @@ from integrations.providers import provider_classes
 register = template.Library()
 
 # Network families (the identifier before "-") with a logo file of that name.
-LOGOS = frozenset({"bluesky", "discord", "lemmy", "mastodon", "reddit", "telegram", "threads", "x"})
+LOGOS = frozenset(
+    {"bluesky", "discord", "lemmy", "mastodon", "reddit", "telegram", "threads", "tiktok", "x"}
+)
 
 
 @register.simple_tag
