@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from integrations.models import Integration
 from integrations.providers.tiktok import TikTokProvider
+from integrations.tools import integration_run_tool
 from posts.models import Post
 from posts.states import State
 from tests.api.helpers import make_key
@@ -207,3 +208,27 @@ def test_a_video_sent_to_the_inbox_gets_its_release_id_through_the_public_api(ct
     again = api.put(f"{base}/release-id", {"releaseId": "1"}, content_type="application/json")
     assert again.status_code == 400
     assert api.get(f"{base}/missing").json() == []
+
+
+def test_the_creator_info_tool_runs_for_a_channel_and_renews_a_stale_token(ctx):
+    channel = tiktok_connect(ctx)
+    creator = r"/api/v2/post/publish/creator_info/query/"
+    ctx.fake.on(
+        "POST", creator, answer("tiktok", "access_token_invalid"), answer("tiktok", "creator_info")
+    )
+    ctx.fake.on("POST", TOKEN_PATH, answer("tiktok", "token_rotated"))
+
+    info = integration_run_tool(integration=channel, name="creator_info", data={})
+
+    assert info["privacy_level_options"] == [
+        "PUBLIC_TO_EVERYONE",
+        "MUTUAL_FOLLOW_FRIENDS",
+        "SELF_ONLY",
+    ]
+    assert (info["stitch_disabled"], info["max_video_post_duration_sec"]) == (True, 300)
+    assert [c.headers["Authorization"] for c in ctx.fake.sent("POST", creator)] == [
+        f"Bearer {TIKTOK_TOKEN}",
+        f"Bearer {ROTATED['access_token']}",
+    ]
+    channel.refresh_from_db()
+    assert channel.credentials["refresh_token"] == ROTATED["refresh_token"]
