@@ -796,11 +796,14 @@ class TikTokProvider(Provider):
 
     def classify_response(self, phase: Phase, response: requests.Response) -> ProviderError | None:
         error = super().classify_response(phase, response)
+        # TikTok's support finds a request by its log id: kept for every failure and for
+        # the call that creates a post.
         if error is not None:
-            # TikTok's support finds a request by its log id.
             logger.info(
                 "tiktok %s error %s log_id %s", phase, error.network_code, log_id_of(response)
             )
+        elif phase == Phase.COMMIT:
+            logger.info("tiktok %s ok log_id %s", phase, log_id_of(response))
         return error
 
 

@@ -106,3 +106,12 @@ def test_the_log_id_is_logged_for_tiktoks_support(provider, httpserver, caplog):
     caplog.set_level(logging.INFO)
     classify(provider, httpserver, fixture_response(HERE, "access_token_invalid"), C)
     assert "20241206120000010102030405060700FF" in caplog.text
+
+
+def test_the_log_id_of_the_call_that_creates_a_post_is_logged(provider, httpserver, caplog):
+    caplog.set_level(logging.INFO)
+    httpserver.expect_request("/api/probe").respond_with_response(
+        fixture_response(HERE, "pull_init")
+    )
+    provider.request("POST", httpserver.url_for("/api/probe"), phase=Phase.COMMIT)
+    assert "ok log_id 202412061200000101020304050607A1B2" in caplog.text
