@@ -208,9 +208,11 @@ class TikTokProvider(Provider):
 
     # Preferred chunk size (5-64 MB); tests use the smallest.
     chunk_size = 10 * MB
-    # Status checks within a publish before it is handed to the engine as pending.
-    poll_attempts = 3
-    poll_interval = 3.0
+    # Status checks within a publish before it is handed to the engine as pending: about
+    # a minute, TikTok's processing time for a video up to 1 GB, so most outcomes (and
+    # every FAILED reason) are known while the publish can still say why.
+    poll_attempts = 12
+    poll_interval = 5.0
     video_list_count = 20
 
     # -- connecting -----------------------------------------------------------------------

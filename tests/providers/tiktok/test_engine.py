@@ -39,6 +39,7 @@ ROTATED = recorded("tiktok", "token_rotated")["body"]
 @pytest.fixture
 def ctx(org, settings, httpserver, monkeypatch):
     monkeypatch.setattr(TikTokProvider, "poll_interval", 0)
+    monkeypatch.setattr(TikTokProvider, "poll_attempts", 2)
     context = Context(
         org=org, settings=settings, httpserver=httpserver, fake=FakeNetwork(httpserver)
     )
