@@ -143,7 +143,7 @@ ERRORS = ErrorTable(
         Rule(
             ErrorKind.CONTENT_REJECTED,
             "TikTok rejected the post: {message|invalid parameters}",
-            code=("invalid_param", "invalid_params", "invalid_file_upload"),
+            code=("invalid_params", "invalid_file_upload"),
         ),
         Rule(
             SERVER_FAULT,

@@ -43,7 +43,7 @@ TABLE = [
     ),
     ("url_ownership_unverified", C, ErrorKind.PERMISSION_DENIED, "url_ownership_unverified"),
     ("invalid_params", C, ErrorKind.CONTENT_REJECTED, "invalid_params"),
-    ("invalid_param", C, ErrorKind.CONTENT_REJECTED, "invalid_param"),
+    ("invalid_file_upload", U, ErrorKind.CONTENT_REJECTED, "invalid_file_upload"),
     ("internal_error", C, ErrorKind.UNKNOWN_OUTCOME, "internal_error"),
     ("internal_error", U, ErrorKind.TRANSIENT_BEFORE_SEND, "internal_error"),
     ("bad_gateway", C, ErrorKind.UNKNOWN_OUTCOME, "502"),
