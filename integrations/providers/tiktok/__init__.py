@@ -511,8 +511,8 @@ class TikTokProvider(Provider):
         # attempt continues this publish and never makes another.
         request.before_commit()
         if not pull:
-            self._upload(video, progress)
-        return self._settle(channel, request, wait=True)
+            self._upload(video, request)
+        return self._settle(channel, request)
 
     def _check_now(self, token: str, settings: dict, video: MediaItem | None, photo: bool):
         """TikTok asks for the creator's current options before each direct post; a
@@ -605,8 +605,10 @@ class TikTokProvider(Provider):
         }
         return "/v2/post/publish/content/init/", body
 
-    def _upload(self, video: MediaItem, progress: dict) -> None:
-        """PUT the chunks still missing, in order, each streamed from the stored file."""
+    def _upload(self, video: MediaItem, request: PublishRequest) -> None:
+        """PUT the chunks still missing, in order, each streamed from the stored file; the
+        count sent is saved after each one, so a later attempt sends only the rest."""
+        progress = request.progress
         url = progress.get(UPLOAD_URL)
         if not url:
             raise ProviderError(
@@ -634,6 +636,7 @@ class TikTokProvider(Provider):
                     },
                 )
                 progress[CHUNKS_DONE] = index + 1
+                request.before_commit()
 
     def _resume(self, channel: Channel, request: PublishRequest) -> PublishResult:
         """Continue the publish an earlier attempt made: upload what is left, or wait."""
@@ -643,10 +646,10 @@ class TikTokProvider(Provider):
         if status.get("status") == "PROCESSING_UPLOAD" and progress.get(UPLOAD_URL):
             video = next((m for m in request.media if m.is_video), None)
             if video is not None:
-                self._upload(video, progress)
-        return self._settle(channel, request, wait=True)
+                self._upload(video, request)
+        return self._settle(channel, request)
 
-    def _settle(self, channel: Channel, request: PublishRequest, *, wait: bool):
+    def _settle(self, channel: Channel, request: PublishRequest) -> PublishResult:
         """Check the publish a few times; pending (with its handle) if TikTok is still at
         it. A publish that FAILED for a reason another go may get past is forgotten, so
         the next attempt makes a new one (a failed publish made nothing)."""
@@ -661,8 +664,7 @@ class TikTokProvider(Provider):
                 outcome.append(result)
             return result is not None
 
-        attempts = self.poll_attempts if wait else 1
-        if self.poll(done, attempts=attempts, interval=self.poll_interval):
+        if self.poll(done, attempts=self.poll_attempts, interval=self.poll_interval):
             return outcome[0]
         return PublishResult(ref=RemoteRef(id=""), state="pending", handle=handle)
 
