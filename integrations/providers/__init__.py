@@ -28,6 +28,7 @@ PROVIDER_MODULES = (
     "youtube",
     "facebook",
     "instagram",
+    "tiktok",
 )
 
 _registry: dict[str, type[Provider]] | None = None

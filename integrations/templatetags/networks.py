@@ -12,8 +12,8 @@ register = template.Library()
 
 # Network families (the identifier before "-") with a logo file of that name.
 LOGOS = frozenset(
-    {"bluesky", "discord", "lemmy", "mastodon", "reddit", "telegram", "threads", "x", "youtube"}
-    | {"facebook", "instagram"}
+    {"bluesky", "discord", "lemmy", "mastodon", "reddit", "telegram", "threads", "x"}
+    | {"facebook", "instagram", "tiktok", "youtube"}
 )
 
 

@@ -551,6 +551,85 @@ def test_threads_swaps_the_code_for_a_long_lived_token_and_connects(
     assert channel.username == "threadsapitestuser"
 
 
+# -- TikTok: Login Kit (client_key), then the profile and the creator's posting options ----
+TIKTOK_TOKEN = recorded("tiktok", "token")["body"]
+
+
+@pytest.fixture
+def tiktok(settings, httpserver):
+    configure(settings, TIKTOK_CLIENT_KEY="tiktok-client-key", TIKTOK_CLIENT_SECRET="tiktok-secret")
+    point(settings, httpserver, "tiktok", auth="/tiktok-authorize", api="/tiktok-api")
+    return httpserver
+
+
+def test_tiktok_connects_and_keeps_the_creators_posting_options(
+    tiktok, org, owner, client_for, logs
+):
+    seen = {}
+
+    def token(request):
+        seen["form"] = form_of(request)
+        return reply("tiktok", "token")
+
+    def user(request):
+        seen["user"] = request.headers.get("Authorization")
+        return reply("tiktok", "user_info")
+
+    tiktok.expect_request("/tiktok-api/v2/oauth/token/", method="POST").respond_with_handler(token)
+    tiktok.expect_request("/tiktok-api/v2/user/info/").respond_with_handler(user)
+    tiktok.expect_request(
+        "/tiktok-api/v2/post/publish/creator_info/query/", method="POST"
+    ).respond_with_response(reply("tiktok", "creator_info"))
+    client = client_for(owner)
+
+    response, asked = sign_in_on_the_network(client, tiktok, "tiktok", "/tiktok-authorize/")
+
+    assert response.status_code == 302, response.content[:800]
+    assert asked["client_key"] == "tiktok-client-key" and "client_id" not in asked
+    assert asked["scope"].split(",") == [
+        "user.info.basic",
+        "video.publish",
+        "video.upload",
+        "video.list",
+    ]
+    assert seen["form"]["client_secret"] == "tiktok-secret"
+    assert seen["form"]["grant_type"] == "authorization_code"
+    assert seen["user"] == f"Bearer {TIKTOK_TOKEN['access_token']}"
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="tiktok",
+        external_id=TIKTOK_TOKEN["open_id"],
+        name="Acme Studio",
+        secrets=[TIKTOK_TOKEN["access_token"], TIKTOK_TOKEN["refresh_token"], "tiktok-secret"],
+    )
+    assert channel.credentials == {
+        "access_token": TIKTOK_TOKEN["access_token"],
+        "refresh_token": TIKTOK_TOKEN["refresh_token"],
+    }
+    assert channel.username == "acme.studio"
+    assert channel.token_expires_at and channel.refresh_expires_at
+    # Cached for the validator: what the creator may post.
+    info = channel.meta["creator_info"]
+    assert info["privacy_level_options"] == [
+        "PUBLIC_TO_EVERYONE",
+        "MUTUAL_FOLLOW_FRIENDS",
+        "SELF_ONLY",
+    ]
+    assert info["max_video_post_duration_sec"] == 300
+
+
+def test_a_tiktok_sign_in_that_did_not_allow_posting_is_refused(tiktok, org, owner, client_for):
+    tiktok.expect_request("/tiktok-api/v2/oauth/token/", method="POST").respond_with_response(
+        reply("tiktok", "token_basic_only")
+    )
+    response, _ = sign_in_on_the_network(client_for(owner), tiktok, "tiktok", "/tiktok-authorize/")
+    assert response.status_code == 400
+    assert "allow posting videos" in response.content.decode()
+    assert not Integration.objects.exists()
+
+
 # -- Reddit: OAuth with HTTP Basic client authentication --------------------------------
 REDDIT_TOKEN = recorded("reddit", "token")["body"]
 

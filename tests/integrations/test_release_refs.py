@@ -23,6 +23,7 @@ CHANNELS = {
     "pinterest": Channel("1", {}),
     "gmb": Channel("2", {}, meta={"account": "accounts/1", "location": "locations/2"}),
     "youtube": Channel("UCx7lD0hp3tEuiZ1fj5lBqqw", {}),
+    "tiktok": Channel("open-id", {}, username="acme.studio"),
 }
 
 
@@ -83,6 +84,12 @@ CHANNELS = {
             "https://youtu.be/dQw4w9WgXcQ",
             "dQw4w9WgXcQ",
             "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+        ),
+        (
+            "tiktok",
+            "https://www.tiktok.com/@acme.studio/video/7445530123456789012?lang=en",
+            "7445530123456789012",
+            "https://www.tiktok.com/@acme.studio/video/7445530123456789012",
         ),
     ],
 )

@@ -116,6 +116,9 @@ COMMITS = {
         lambda c: c.form["creation_id"],
         lambda i: i.progress["container"],
     ),
+    # TikTok names a publish only in init's answer: an init whose answer was lost is never
+    # sent again, and the person is asked to check.
+    "tiktok": Commit("POST", r"/api/v2/post/publish/video/init/"),
 }
 
 

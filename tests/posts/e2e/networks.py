@@ -1001,6 +1001,69 @@ def instagram_checker(prefix: str) -> Callable:
     return check
 
 
+# -- TikTok: creator info, init, the video in one chunk, then the publish's status --------
+TIKTOK_TOKEN = recorded("tiktok", "token")["body"]["access_token"]
+TIKTOK_OPEN_ID = recorded("tiktok", "token")["body"]["open_id"]
+TIKTOK_POST = "7445530123456789012"
+TIKTOK_INIT = r"/api/v2/post/publish/video/init/"
+TIKTOK_VIDEO = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 8
+TIKTOK_SETTINGS = {
+    "privacy_level": "PUBLIC_TO_EVERYONE",
+    "content_posting_method": "DIRECT_POST",
+    "comment": True,
+    "duet": False,
+    "stitch": False,
+    "brand_content_toggle": False,
+    "brand_organic_toggle": False,
+    "autoAddMusic": "no",
+}
+
+
+def tiktok_video(ctx: Context) -> list[int]:
+    ctx.settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="tiktok-media-")
+    video = MediaFile.objects.create(
+        organization=ctx.org,
+        file=ContentFile(TIKTOK_VIDEO, name="launch.mp4"),
+        name="launch.mp4",
+        kind=MediaFile.Kind.VIDEO,
+        mime_type="video/mp4",
+        size=len(TIKTOK_VIDEO),
+        width=1080,
+        height=1920,
+        duration=12.0,
+    )
+    return [video.pk]
+
+
+def tiktok_connect(ctx: Context) -> Integration:
+    ctx.configure(TIKTOK_CLIENT_KEY="tiktok-client-key", TIKTOK_CLIENT_SECRET="tiktok-secret")
+    point(ctx.settings, ctx.httpserver, "tiktok", auth="/a", api="/api", upload="/up")
+    ctx.fake.on(
+        "POST", r"/api/v2/post/publish/creator_info/query/", answer("tiktok", "creator_info")
+    )
+    ctx.fake.on("POST", TIKTOK_INIT, answer("tiktok", "video_init", origin=ctx.fake.origin))
+    ctx.fake.on("PUT", r"/up/video/", as_response({"status": 201, "body": ""}))
+    ctx.fake.on("POST", r"/api/v2/post/publish/status/fetch/", answer("tiktok", "status_complete"))
+    return ctx.channel(
+        "tiktok",
+        TIKTOK_OPEN_ID,
+        username="acme.studio",
+        credentials={"access_token": TIKTOK_TOKEN, "refresh_token": "rft.tiktok-refresh"},
+    )
+
+
+def tiktok_check(ctx: Context, post, items) -> None:
+    [init] = ctx.fake.sent("POST", TIKTOK_INIT)
+    assert init.headers["Authorization"] == f"Bearer {TIKTOK_TOKEN}"
+    assert init.json["post_info"]["title"] == ROOT_TEXT
+    assert init.json["source_info"]["video_size"] == len(TIKTOK_VIDEO)
+    [chunk] = ctx.fake.sent("PUT", r"/up/video/")
+    assert chunk.raw == TIKTOK_VIDEO
+    assert chunk.headers["Content-Range"] == f"bytes 0-{len(TIKTOK_VIDEO) - 1}/{len(TIKTOK_VIDEO)}"
+    assert [i.remote_id for i in items] == [TIKTOK_POST]
+    assert post.remote_url == f"https://www.tiktok.com/@acme.studio/video/{TIKTOK_POST}"
+
+
 NETWORKS = [
     Network(
         "bluesky",
@@ -1061,5 +1124,13 @@ NETWORKS = [
         instagram_checker("/ig"),
         settings={"post_type": "post"},
         media=jpeg_in_library,
+    ),
+    Network(
+        "tiktok",
+        tiktok_connect,
+        tiktok_check,
+        texts=(ROOT_TEXT,),
+        settings=TIKTOK_SETTINGS,
+        media=tiktok_video,
     ),
 ]
