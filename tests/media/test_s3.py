@@ -100,7 +100,7 @@ def test_signed_urls_let_networks_fetch_from_a_private_bucket(org, editor, bucke
 
 
 def test_a_large_video_reaches_the_bucket_whole(org, editor, bucket):
-    video = files.mp4(payload_size=6 * 1024 * 1024)  # past boto3's multipart threshold
+    video = files.video(padding=6 * 1024 * 1024)  # past boto3's multipart threshold
     media = media_upload(organization=org, actor=editor, file=video, filename="long.mp4")
     assert bucket.head_object(Bucket=BUCKET, Key=media.file.name)["ContentLength"] == len(video)
     assert media.mime_type == "video/mp4"
