@@ -520,33 +520,27 @@ class XProvider(Provider):
             )
             return str(self.read_json(response, Phase.UPLOAD)["data"]["id"])
         category = "tweet_gif" if item.mime_type == "image/gif" else "tweet_video"
-        content = item.read()
         response = self.request(
             "POST",
             self.url("upload", "/2/media/upload/initialize"),
             phase=Phase.UPLOAD,
             json={
                 "media_type": item.mime_type,
-                "total_bytes": len(content),
+                "total_bytes": item.size,
                 "media_category": category,
             },
             headers=self.bearer(token),
         )
         media_id = str(self.read_json(response, Phase.UPLOAD)["data"]["id"])
-        for segment, start in enumerate(range(0, len(content), self.chunk_size)):
+        # One segment in memory at a time, read from the stored file as it is sent.
+        for segment, (_offset, piece) in enumerate(item.chunks(self.chunk_size)):
             self.request(
                 "POST",
                 self.url("upload", f"/2/media/upload/{media_id}/append"),
                 phase=Phase.UPLOAD,
                 timeout=self.upload_timeout,
                 data={"segment_index": str(segment)},
-                files={
-                    "media": (
-                        item.filename,
-                        content[start : start + self.chunk_size],
-                        "application/octet-stream",
-                    )
-                },
+                files={"media": (item.filename, piece, "application/octet-stream")},
                 headers=self.bearer(token),
             )
         response = self.request(
