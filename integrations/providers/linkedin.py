@@ -157,6 +157,10 @@ class LinkedInProvider(Provider):
         max_image_bytes=10 * MB,
         max_video_bytes=VIDEO_MAX_BYTES,
         video_alone=True,
+        # LinkedIn's video specifications: 3 s to 30 min, 1:2.4 to 2.4:1.
+        min_video_seconds=3,
+        max_video_seconds=30 * 60,
+        video_ratio=(1 / 2.4, 2.4),
     )
     idempotency = "none"
     lookup = "by-content"

@@ -6,6 +6,7 @@ import html
 import re
 import time
 import unicodedata
+from dataclasses import replace
 
 import requests
 
@@ -184,6 +185,15 @@ class XProvider(Provider):
         max_video_bytes=512 * MB,
         max_bytes_by_type={"image/gif": 15 * MB},
         video_alone=True,
+        # X's media best practices for videos: 0.5 s to 2:20 (longer for Premium
+        # accounts, see media_rules_for), 1:3 to 3:1, at least 32x32, 60 fps at most,
+        # H.264.
+        min_video_seconds=0.5,
+        max_video_seconds=140,
+        video_ratio=(1 / 3, 3.0),
+        min_video_dimensions=(32, 32),
+        video_frame_rate=(None, 60),
+        video_codecs=("h264",),
     )
     idempotency = "none"
     lookup = "by-content"
@@ -294,6 +304,12 @@ class XProvider(Provider):
         if channel is not None and channel.preferences.get("premium") is True:
             return PREMIUM_LIMIT
         return self.text_limit
+
+    def media_rules_for(self, channel: Channel | None = None) -> MediaRules:
+        if channel is not None and channel.preferences.get("premium") is True:
+            # Premium accounts post videos far longer than 2:20; X checks their length.
+            return replace(self.media_rules, max_video_seconds=None)
+        return self.media_rules
 
     def validate(self, draft: Draft, channel: Channel | None = None) -> list[Issue]:
         issues = super().validate(draft, channel)

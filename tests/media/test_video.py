@@ -241,3 +241,30 @@ def test_the_admin_lists_video_facts(org, editor, client):
     assert FACTS in listing
     change = admin_client.get(reverse("admin:media_mediafile_change", args=[media.pk])).text
     assert "Frame rate" in change and "h264" in change
+
+
+# -- Checked in the composer, not at publish time ------------------------------------------
+def test_the_composer_refuses_a_measured_video_a_network_would_refuse(org, editor):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from posts.services.groups import ChannelInput, ItemInput, post_validate
+    from tests.factories import ChannelFactory
+
+    linkedin = ChannelFactory(organization=org, provider="linkedin", credentials={"a": "t"})
+    mastodon = ChannelFactory(organization=org, provider="mastodon", credentials={"a": "t"})
+    # Above LinkedIn's 75 KB floor, so only the length is wrong.
+    teaser = files.video(2, width=320, height=240, padding=100_000)
+    short = upload(org, editor, teaser, "teaser.mp4")
+    issues = post_validate(
+        organization=org,
+        content=[ItemInput("Teaser", media_ids=[short.pk])],
+        channels=[ChannelInput(linkedin.pk), ChannelInput(mastodon.pk)],
+        action="schedule",
+        publish_at=timezone.now() + timedelta(hours=2),
+    )
+    [issue] = issues[linkedin.pk]
+    assert issue.code == "media_duration"
+    assert issue.message == "teaser.mp4 lasts 0:02; LinkedIn needs videos of at least 0:03."
+    assert issues[mastodon.pk] == []
