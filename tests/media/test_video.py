@@ -182,6 +182,24 @@ def test_the_library_page_upload_answers_and_shows_the_video_facts(org, editor, 
     assert f'data-facts="{FACTS}"' in picker
 
 
+def test_a_video_larger_than_djangos_memory_limit_is_measured_from_its_temporary_file(
+    org, editor, client_for, settings
+):
+    # Past FILE_UPLOAD_MAX_MEMORY_SIZE Django spools the upload to disk; it is inspected
+    # and stored from there.
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+    data = files.video(2, fps=24, padding=3 * 1024 * 1024)
+    response = client_for(editor).post(
+        reverse("media:upload", args=[org.slug]),
+        {"file": SimpleUploadedFile("big.mp4", data)},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 201, response.content
+    media = MediaFile.objects.get()
+    assert (media.size, media.duration, media.frame_rate) == (len(data), 2.0, 24.0)
+    assert media.thumbnail
+
+
 def test_an_unmeasured_video_says_so_instead_of_guessing(org, editor, client_for):
     media = MediaFile.objects.create(
         organization=org,
