@@ -119,3 +119,14 @@ def test_public_domain_names_the_files_address(org, editor, bucket, settings):
     }
     media = media_upload(organization=org, actor=editor, file=files.png(), filename="p.png")
     assert media_as_item(media).public_url == f"https://media.example.org/postiz/{media.file.name}"
+
+
+def test_a_video_in_the_bucket_is_handed_to_providers_in_ranges_and_chunks(org, editor, bucket):
+    video = files.video(1, padding=300 * 1024)
+    media = media_upload(organization=org, actor=editor, file=video, filename="clip.mp4")
+    item = media_as_item(media)
+    assert (item.duration, item.codec) == (1.0, "h264")
+    assert item.read_range(1000, 4096) == video[1000:5096]
+    pieces = list(item.chunks(64 * 1024))
+    assert all(len(piece) <= 64 * 1024 for _, piece in pieces)
+    assert b"".join(piece for _, piece in pieces) == video

@@ -286,3 +286,36 @@ def test_the_composer_refuses_a_measured_video_a_network_would_refuse(org, edito
     assert issue.code == "media_duration"
     assert issue.message == "teaser.mp4 lasts 0:02; LinkedIn needs videos of at least 0:03."
     assert issues[mastodon.pk] == []
+
+
+def test_a_stored_video_reaches_a_network_streamed_from_storage(org, editor, httpserver):
+    import requests
+
+    from integrations.providers.base.multipart import multipart_body
+
+    data = files.video(1, padding=512 * 1024)
+    item = media_as_item(upload(org, editor, data, "launch.mp4"))
+    item.read = None  # a provider that loaded the whole video would fail here
+    received = {}
+
+    def raw(request):
+        received["raw"] = (request.headers.get("Content-Length"), request.get_data())
+        return "ok"
+
+    def form(request):
+        received["form"] = (request.form.to_dict(), request.files["file"].read())
+        return "ok"
+
+    httpserver.expect_request("/raw", method="PUT").respond_with_handler(raw)
+    httpserver.expect_request("/form", method="POST").respond_with_handler(form)
+    with item.open() as stream:
+        requests.put(httpserver.url_for("/raw"), data=stream, timeout=5)
+    with multipart_body(fields={"alt": "Launch"}, files=[("file", item)]) as body:
+        requests.post(
+            httpserver.url_for("/form"),
+            data=body,
+            headers={"Content-Type": body.content_type},
+            timeout=5,
+        )
+    assert received["raw"] == (str(len(data)), data)
+    assert received["form"] == ({"alt": "Launch"}, data)
