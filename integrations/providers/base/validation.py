@@ -317,7 +317,11 @@ def _ratio(value: float) -> str:
     for label, named in _NAMED_RATIOS.items():
         if abs(value - named) < 0.005:
             return label
-    return f"{value:.2f}:1".replace(".00:", ":") if value >= 1 else f"1:{1 / value:.2f}"
+
+    def short(number: float) -> str:
+        return f"{number:.2f}".rstrip("0").rstrip(".")
+
+    return f"{short(value)}:1" if value >= 1 else f"1:{short(1 / value)}"
 
 
 def _fps(rate: float) -> str:

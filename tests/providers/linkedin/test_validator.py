@@ -142,6 +142,6 @@ def test_linkedin_refuses_a_video_taller_than_1_to_2_4():
     [issue] = LinkedInProvider().validate(Draft([DraftItem("Story", [tall])]))
     assert issue.code == "media_ratio"
     assert issue.message == (
-        "story.mp4 is 1:2.70 (400\u00d71080); LinkedIn takes videos from 1:2.40 to 2.40:1. "
+        "story.mp4 is 1:2.7 (400\u00d71080); LinkedIn takes videos from 1:2.4 to 2.4:1. "
         "Crop it wider."
     )
