@@ -17,7 +17,9 @@ def media_path(instance, filename: str) -> str:
 
 
 def thumbnail_path(instance, filename: str) -> str:
-    return f"org/{instance.organization_id}/thumbs/{secrets.token_urlsafe(24)}.webp"
+    # Images get a WebP thumbnail, videos a JPEG poster frame.
+    extension = "jpg" if filename.lower().endswith((".jpg", ".jpeg")) else "webp"
+    return f"org/{instance.organization_id}/thumbs/{secrets.token_urlsafe(24)}.{extension}"
 
 
 class MediaFile(models.Model):
@@ -43,6 +45,10 @@ class MediaFile(models.Model):
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
     duration = models.FloatField(null=True, blank=True, help_text="Seconds (video).")
+    frame_rate = models.FloatField(null=True, blank=True, help_text="Frames per second (video).")
+    codec = models.CharField(
+        max_length=30, blank=True, help_text='The video codec, as FFmpeg names it ("h264").'
+    )
     alt_text = models.TextField(blank=True, max_length=1500)
     sha256 = models.CharField(max_length=64, blank=True)
     source_url = models.URLField(max_length=2000, blank=True)

@@ -140,21 +140,19 @@ def _sha256(file: File) -> str:
     return digest.hexdigest()
 
 
-def _probe(file: File, local_path: str | None) -> processing.VideoFacts:
+def _inspect(file: File, local_path: str | None, display_name: str) -> processing.VideoFacts:
+    """The video's facts and poster, read from disk or from the upload's own stream in
+    bounded pieces (never the whole file in memory)."""
     path = local_path
     if path is None and hasattr(file, "temporary_file_path"):
         path = file.temporary_file_path()
-    if path is not None:
-        return processing.probe_video(path)
-    if not processing.shutil.which("ffprobe"):
-        return processing.VideoFacts()
-    # A small upload kept in memory: ffprobe needs it on disk.
-    with tempfile.NamedTemporaryFile(suffix=".video") as spool:
-        for chunk in file.chunks():
-            spool.write(chunk)
-        spool.flush()
+    file.seek(0)
+    try:
+        return processing.inspect_video(path or getattr(file, "file", None) or file)
+    except processing.VideoProblem as exc:
+        raise MediaError(f"{display_name}: {exc}") from None
+    finally:
         file.seek(0)
-        return processing.probe_video(spool.name)
 
 
 # -- Uploading --------------------------------------------------------------------------
@@ -200,7 +198,7 @@ def _store(
         mime_type=file_type.mime_type,
         source_url=source_url[:2000],
     )
-    thumbnail = None
+    thumbnail, thumbnail_name = None, "thumb.webp"
     if file_type.kind == MediaFile.Kind.IMAGE:
         try:
             clean = processing.clean_image(file.read(), file_type.mime_type)
@@ -210,16 +208,29 @@ def _store(
         media.width, media.height = clean.width, clean.height
         thumbnail = ContentFile(clean.thumbnail)
     else:
+        # Stored as given: storage copies it in chunks, so a large video never sits in
+        # memory whole.
         content = file
         if file_type.kind == MediaFile.Kind.VIDEO:
-            facts = _probe(file, local_path)
+            facts = _inspect(file, local_path, display_name)
             media.width, media.height, media.duration = facts.width, facts.height, facts.duration
+            media.frame_rate, media.codec = facts.frame_rate, facts.codec
+            if facts.poster:
+                thumbnail, thumbnail_name = ContentFile(facts.poster), "poster.jpg"
     media.size = content.size
     media.sha256 = _sha256(content)
-    return _save(media=media, content=content, thumbnail=thumbnail, file_type=file_type)
+    return _save(
+        media=media,
+        content=content,
+        thumbnail=thumbnail,
+        thumbnail_name=thumbnail_name,
+        file_type=file_type,
+    )
 
 
-def _save(*, media: MediaFile, content: File, thumbnail, file_type: FileType) -> MediaFile:
+def _save(
+    *, media: MediaFile, content: File, thumbnail, thumbnail_name: str, file_type: FileType
+) -> MediaFile:
     organization = media.organization
     stored: list[tuple[object, str]] = []
     try:
@@ -227,7 +238,7 @@ def _save(*, media: MediaFile, content: File, thumbnail, file_type: FileType) ->
         media.file.save(f"upload.{file_type.extension}", content, save=False)
         stored.append((media.file.storage, media.file.name))
         if thumbnail is not None:
-            media.thumbnail.save("thumb.webp", thumbnail, save=False)
+            media.thumbnail.save(thumbnail_name, thumbnail, save=False)
             stored.append((media.thumbnail.storage, media.thumbnail.name))
         with transaction.atomic():
             # One upload at a time per organization past this point, so two uploads
@@ -497,6 +508,8 @@ def media_as_item(media_file: MediaFile, alt_text: str = "") -> MediaItem:
         width=media_file.width,
         height=media_file.height,
         duration=media_file.duration,
+        frame_rate=media_file.frame_rate,
+        codec=media_file.codec,
         alt_text=alt_text or media_file.alt_text,
         public_url=media_public_url(media_file),
         opener=opener,

@@ -78,6 +78,8 @@ def _file_json(request, media: MediaFile) -> dict:
         "width": media.width,
         "height": media.height,
         "duration": media.duration,
+        "frame_rate": media.frame_rate,
+        "codec": media.codec,
         "url": services.media_public_url(media),
         "thumbnail_url": media.thumbnail.url if media.thumbnail else "",
         "detail_url": _detail_url(media),

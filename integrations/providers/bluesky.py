@@ -576,15 +576,17 @@ class BlueskyProvider(Provider):
                 "Bluesky did not give us a token to upload the video; we will try again.",
             )
         try:
-            response = self.request(
-                "POST",
-                self.url("video", "/xrpc/app.bsky.video.uploadVideo"),
-                phase=Phase.UPLOAD,
-                timeout=self.upload_timeout,
-                params={"did": did, "name": item.filename},
-                data=item.read(),
-                headers={**self.bearer(service_token), "Content-Type": VIDEO_MIME},
-            )
+            # Sent from the stored file as it is read: a video is never in memory whole.
+            with item.open() as stream:
+                response = self.request(
+                    "POST",
+                    self.url("video", "/xrpc/app.bsky.video.uploadVideo"),
+                    phase=Phase.UPLOAD,
+                    timeout=self.upload_timeout,
+                    params={"did": did, "name": item.filename},
+                    data=stream,
+                    headers={**self.bearer(service_token), "Content-Type": VIDEO_MIME},
+                )
             status = _job_status(self.read_json(response, Phase.UPLOAD))
         except ProviderError as error:
             # The same file processed before: the service answers already_exists with

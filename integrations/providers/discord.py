@@ -36,6 +36,7 @@ from integrations.providers.base import (
     bot,
     json_object,
 )
+from integrations.providers.base.multipart import multipart_body
 
 WEBHOOK_URL = re.compile(
     r"^https://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/api(?:/v\d+)?"
@@ -198,20 +199,18 @@ class DiscordBase(Provider):
                 else {"id": index, "filename": item.filename}
                 for index, item in enumerate(media)
             ]
-            files = [
-                (f"files[{index}]", (item.filename, item.read(), item.mime_type))
-                for index, item in enumerate(media)
-            ]
-            response = self.request(
-                "POST",
-                url,
-                phase=Phase.COMMIT,
-                params=params,
-                headers=headers,
-                data={"payload_json": json.dumps(payload)},
-                files=files,
-                timeout=self.upload_timeout,
-            )
+            files = [(f"files[{index}]", item) for index, item in enumerate(media)]
+            # Streamed from the stored files: a video is never in memory whole.
+            with multipart_body(fields={"payload_json": json.dumps(payload)}, files=files) as body:
+                response = self.request(
+                    "POST",
+                    url,
+                    phase=Phase.COMMIT,
+                    params=params,
+                    headers={**(headers or {}), "Content-Type": body.content_type},
+                    data=body,
+                    timeout=self.upload_timeout,
+                )
         else:
             response = self.request(
                 "POST", url, phase=Phase.COMMIT, params=params, headers=headers, json=payload

@@ -157,6 +157,10 @@ class LinkedInProvider(Provider):
         max_image_bytes=10 * MB,
         max_video_bytes=VIDEO_MAX_BYTES,
         video_alone=True,
+        # LinkedIn's video specifications: 3 s to 30 min, 1:2.4 to 2.4:1.
+        min_video_seconds=3,
+        max_video_seconds=30 * 60,
+        video_ratio=(1 / 2.4, 2.4),
     )
     idempotency = "none"
     lookup = "by-content"
@@ -361,17 +365,18 @@ class LinkedInProvider(Provider):
                     "LinkedIn did not give us a place to upload the image.",
                     raw_excerpt=response.text,
                 )
-            self.request(
-                "PUT",
-                upload_url,
-                phase=Phase.UPLOAD,
-                timeout=self.upload_timeout,
-                data=item.read(),
-                headers={
-                    **self.bearer(token),
-                    "Content-Type": "application/octet-stream",
-                },
-            )
+            with item.open() as stream:
+                self.request(
+                    "PUT",
+                    upload_url,
+                    phase=Phase.UPLOAD,
+                    timeout=self.upload_timeout,
+                    data=stream,
+                    headers={
+                        **self.bearer(token),
+                        "Content-Type": "application/octet-stream",
+                    },
+                )
             done.append(urn)
         return [
             {"id": urn, **({"altText": item.alt_text[:4086]} if item.alt_text else {})}
@@ -393,11 +398,10 @@ class LinkedInProvider(Provider):
         if state.get("available") and state.get("urn"):
             return state["urn"]
         if not state.get("finalized"):
-            data = item.read()
             if not state.get("urn"):
-                self._initialize_video(channel, state, owner, len(data))
+                self._initialize_video(channel, state, owner, item.size)
                 state["size"] = item.size
-            self._upload_parts(state, data)
+            self._upload_parts(state, item)
             self._api(
                 channel,
                 "POST",
@@ -462,8 +466,9 @@ class LinkedInProvider(Provider):
             etags=[],
         )
 
-    def _upload_parts(self, state: dict, data: bytes) -> None:
-        """PUT each remaining byte range; its ETag is kept, in order, for finalizeUpload."""
+    def _upload_parts(self, state: dict, item: MediaItem) -> None:
+        """PUT each remaining byte range, read from the stored file one part at a time (a
+        video is never in memory whole); its ETag is kept, in order, for finalizeUpload."""
         etags: list = state.setdefault("etags", [])
         for part in state["parts"][len(etags) :]:
             # The upload URL is pre-signed by LinkedIn; it needs no token.
@@ -472,7 +477,7 @@ class LinkedInProvider(Provider):
                 part["url"],
                 phase=Phase.UPLOAD,
                 timeout=self.upload_timeout,
-                data=data[part["first"] : part["last"] + 1],
+                data=item.read_range(part["first"], part["last"] - part["first"] + 1),
                 headers={"Content-Type": "application/octet-stream"},
             )
             etag = response.headers.get("ETag", "")

@@ -38,6 +38,7 @@ from integrations.providers.base import (
     ToolInput,
     json_object,
 )
+from integrations.providers.base.multipart import multipart_body
 
 DEFAULT_MAX_CHARACTERS = 500
 DEFAULT_URL_LENGTH = 23
@@ -461,15 +462,17 @@ class MastodonProvider(Provider):
         item = request.media[index]
         key = str(index)
         if key not in state:
-            response = self.request(
-                "POST",
-                origin + "/api/v2/media",
-                phase=Phase.UPLOAD,
-                timeout=self.upload_timeout,
-                files={"file": (item.filename, item.read(), item.mime_type)},
-                data={"description": item.alt_text} if item.alt_text else {},
-                headers=self.bearer(token),
-            )
+            fields = {"description": item.alt_text} if item.alt_text else {}
+            # Streamed from the stored file: a video is never in memory whole.
+            with multipart_body(fields=fields, files=[("file", item)]) as body:
+                response = self.request(
+                    "POST",
+                    origin + "/api/v2/media",
+                    phase=Phase.UPLOAD,
+                    timeout=self.upload_timeout,
+                    data=body,
+                    headers={**self.bearer(token), "Content-Type": body.content_type},
+                )
             data = self.read_json(response)
             if not data.get("id"):
                 raise ProviderError(

@@ -51,11 +51,14 @@ from integrations.providers.base import (
     Said,
     json_object,
 )
+from integrations.providers.base.multipart import multipart_body
 from postiz.ssrf import UnsafeURL, pinned_socket
 
 logger = logging.getLogger("postiz.providers")
 
 MAX_MEDIA = 4  # files per note
+# The file is hashed for the upload's signature one piece of this size at a time.
+HASH_CHUNK = 1024 * 1024
 
 # -- NIP-19 bech32 (BIP-173) ------------------------------------------------------------
 _CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
@@ -527,7 +530,11 @@ class NostrProvider(Provider):
             uploaded[str(index)] = self._upload(secret, info["api_url"], request.media[index])
 
     def _upload(self, secret: bytes, api_url: str, item: MediaItem) -> dict:
-        data = item.read()
+        # Hashed, then sent, from the stored file in bounded pieces: a video is never in
+        # memory whole.
+        digest = hashlib.sha256()
+        for _offset, piece in item.chunks(HASH_CHUNK):
+            digest.update(piece)
         auth = sign_event(
             secret,
             kind=27235,
@@ -536,7 +543,7 @@ class NostrProvider(Provider):
                 ["u", api_url],
                 ["method", "POST"],
                 # NIP-96: the payload hash is the file's, not the multipart body's.
-                ["payload", hashlib.sha256(data).hexdigest()],
+                ["payload", digest.hexdigest()],
             ],
             created_at=int(time.time()),
         )
@@ -544,15 +551,15 @@ class NostrProvider(Provider):
         form = {"content_type": item.mime_type}
         if item.alt_text:
             form["alt"] = item.alt_text
-        response = self.request(
-            "POST",
-            api_url,
-            phase=Phase.UPLOAD,
-            timeout=self.upload_timeout,
-            headers={"Authorization": f"Nostr {token}"},
-            data=form,
-            files={"file": (item.filename, data, item.mime_type)},
-        )
+        with multipart_body(fields=form, files=[("file", item)]) as body:
+            response = self.request(
+                "POST",
+                api_url,
+                phase=Phase.UPLOAD,
+                timeout=self.upload_timeout,
+                headers={"Authorization": f"Nostr {token}", "Content-Type": body.content_type},
+                data=body,
+            )
         body = json_object(response)
         event = body.get("nip94_event")
         tags = event.get("tags") if isinstance(event, dict) else None

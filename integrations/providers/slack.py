@@ -380,14 +380,16 @@ class SlackProvider(Provider):
                 data=params,
                 headers=self.bearer(token),
             ).json()
-            self.request(
-                "POST",
-                ticket["upload_url"],
-                phase=Phase.UPLOAD,
-                data=item.read(),
-                headers={"Content-Type": "application/octet-stream"},
-                timeout=self.upload_timeout,
-            )
+            # Sent from the stored file as it is read: a video is never in memory whole.
+            with item.open() as stream:
+                self.request(
+                    "POST",
+                    ticket["upload_url"],
+                    phase=Phase.UPLOAD,
+                    data=stream,
+                    headers={"Content-Type": "application/octet-stream"},
+                    timeout=self.upload_timeout,
+                )
             uploaded.append({"id": ticket["file_id"], "title": item.filename})
         data = {
             "files": json.dumps(uploaded),

@@ -42,6 +42,7 @@ from integrations.providers.base import (
     after_headers,
     json_object,
 )
+from integrations.providers.base.multipart import multipart_body
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -503,25 +504,27 @@ class TelegramProvider(Provider):
             if caption:
                 data["caption"] = caption
             method = {"photo": "sendPhoto", "video": "sendVideo"}.get(kind, "sendDocument")
-            files = {kind: (item.filename, item.read(), item.mime_type)}
-            result = self._call(
-                token, method, Phase.COMMIT, data=data, files=files, timeout=self.upload_timeout
-            )
-            return [result]
-        entries, files = [], {}
+            return [self._send_files(token, method, data, [(kind, item)])]
+        entries, files = [], []
         for index, item in enumerate(media):
             name = f"file{index}"
             entry = {"type": self._media_kind(item), "media": f"attach://{name}"}
             if index == 0 and caption:
                 entry["caption"] = caption
             entries.append(entry)
-            files[name] = (item.filename, item.read(), item.mime_type)
+            files.append((name, item))
         data["media"] = json.dumps(entries)
-        return self._call(
-            token,
-            "sendMediaGroup",
-            Phase.COMMIT,
-            data=data,
-            files=files,
-            timeout=self.upload_timeout,
-        )
+        return self._send_files(token, "sendMediaGroup", data, files)
+
+    def _send_files(self, token: str, method: str, data: dict, files: list) -> dict | list:
+        """The Bot API's multipart upload, streamed from the stored files (a video is never
+        in memory whole)."""
+        with multipart_body(fields=data, files=files) as body:
+            return self._call(
+                token,
+                method,
+                Phase.COMMIT,
+                data=body,
+                headers={"Content-Type": body.content_type},
+                timeout=self.upload_timeout,
+            )

@@ -6,6 +6,7 @@ import html
 import re
 import time
 import unicodedata
+from dataclasses import replace
 
 import requests
 
@@ -184,6 +185,15 @@ class XProvider(Provider):
         max_video_bytes=512 * MB,
         max_bytes_by_type={"image/gif": 15 * MB},
         video_alone=True,
+        # X's media best practices for videos: 0.5 s to 2:20 (longer for Premium
+        # accounts, see media_rules_for), 1:3 to 3:1, at least 32x32, 60 fps at most,
+        # H.264.
+        min_video_seconds=0.5,
+        max_video_seconds=140,
+        video_ratio=(1 / 3, 3.0),
+        min_video_dimensions=(32, 32),
+        video_frame_rate=(None, 60),
+        video_codecs=("h264",),
     )
     idempotency = "none"
     lookup = "by-content"
@@ -294,6 +304,12 @@ class XProvider(Provider):
         if channel is not None and channel.preferences.get("premium") is True:
             return PREMIUM_LIMIT
         return self.text_limit
+
+    def media_rules_for(self, channel: Channel | None = None) -> MediaRules:
+        if channel is not None and channel.preferences.get("premium") is True:
+            # Premium accounts post videos far longer than 2:20; X checks their length.
+            return replace(self.media_rules, max_video_seconds=None)
+        return self.media_rules
 
     def validate(self, draft: Draft, channel: Channel | None = None) -> list[Issue]:
         issues = super().validate(draft, channel)
@@ -520,33 +536,27 @@ class XProvider(Provider):
             )
             return str(self.read_json(response, Phase.UPLOAD)["data"]["id"])
         category = "tweet_gif" if item.mime_type == "image/gif" else "tweet_video"
-        content = item.read()
         response = self.request(
             "POST",
             self.url("upload", "/2/media/upload/initialize"),
             phase=Phase.UPLOAD,
             json={
                 "media_type": item.mime_type,
-                "total_bytes": len(content),
+                "total_bytes": item.size,
                 "media_category": category,
             },
             headers=self.bearer(token),
         )
         media_id = str(self.read_json(response, Phase.UPLOAD)["data"]["id"])
-        for segment, start in enumerate(range(0, len(content), self.chunk_size)):
+        # One segment in memory at a time, read from the stored file as it is sent.
+        for segment, (_offset, piece) in enumerate(item.chunks(self.chunk_size)):
             self.request(
                 "POST",
                 self.url("upload", f"/2/media/upload/{media_id}/append"),
                 phase=Phase.UPLOAD,
                 timeout=self.upload_timeout,
                 data={"segment_index": str(segment)},
-                files={
-                    "media": (
-                        item.filename,
-                        content[start : start + self.chunk_size],
-                        "application/octet-stream",
-                    )
-                },
+                files={"media": (item.filename, piece, "application/octet-stream")},
                 headers=self.bearer(token),
             )
         response = self.request(

@@ -403,15 +403,30 @@ class MediaOut(AnswerSerializer):
     size = serializers.IntegerField()
     width = serializers.IntegerField(allow_null=True)
     height = serializers.IntegerField(allow_null=True)
-    duration = serializers.FloatField(allow_null=True)
+    duration = serializers.FloatField(allow_null=True, help_text="Seconds (video).")
+    frame_rate = serializers.FloatField(allow_null=True, help_text="Frames per second (video).")
+    codec = TextOrNull(
+        allow_null=True, help_text='The video codec as FFmpeg names it ("h264"); null if unknown.'
+    )
     alt_text = serializers.CharField()
     url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField(
+        help_text="A small preview: an image's thumbnail or a video's poster frame."
+    )
     created_at = TimestampField()
 
     def get_url(self, row) -> str:
         from media.services import media_public_url
 
         return media_public_url(row)
+
+    def get_thumbnail_url(self, row) -> str | None:
+        from postiz.http import absolute_url
+
+        if not row.thumbnail:
+            return None
+        url = row.thumbnail.url
+        return url if url.startswith(("http://", "https://")) else absolute_url(url)
 
 
 class NotificationOut(AnswerSerializer):

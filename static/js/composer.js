@@ -109,6 +109,13 @@
       else { thumb.className = "composer-thumb-file"; thumb.textContent = (pick.dataset.name || "?").charAt(0).toUpperCase(); }
       var caption = document.createElement("figcaption");
       caption.textContent = pick.dataset.name || "";
+      if (pick.dataset.facts) {
+        // A video's measured length, size, frame rate and codec, as the library shows them.
+        var facts = document.createElement("span");
+        facts.className = "composer-thumb-facts muted";
+        facts.textContent = pick.dataset.facts;
+        caption.append(facts);
+      }
       var remove = document.createElement("button");
       remove.type = "button";
       remove.className = "linklike";

@@ -69,3 +69,41 @@ def pdf() -> bytes:
 
 
 HTML = b"<!doctype html><html><body><script>alert(1)</script></body></html>"
+
+
+def video(
+    seconds: float = 2,
+    *,
+    width: int = 64,
+    height: int = 48,
+    fps: int = 10,
+    codec: str = "libx264",
+    container: str = "mp4",
+    rotation: int = 0,
+    padding: int = 0,
+) -> bytes:
+    """A real, playable video encoded with PyAV (FFmpeg) in memory: ``seconds`` of
+    frames whose colour changes each frame, so a poster frame shows which one it is.
+    ``padding`` bytes of a trailing ``free`` box (which players skip) make it as large
+    as a size test needs."""
+    import av
+
+    out = io.BytesIO()
+    with av.open(out, "w", format=container) as output:
+        stream = output.add_stream(codec, rate=fps)
+        stream.width, stream.height = width, height
+        stream.pix_fmt = "yuv420p"
+        if rotation:
+            stream.set_display_rotation(rotation)
+        for index in range(round(seconds * fps)):
+            picture = Image.new("RGB", (width, height), ((index * 23) % 256, 120, 60))
+            for packet in stream.encode(av.VideoFrame.from_image(picture)):
+                output.mux(packet)
+        for packet in stream.encode():
+            output.mux(packet)
+    return out.getvalue() + (_box(b"free", b"\0" * padding) if padding else b"")
+
+
+def broken_video() -> bytes:
+    """An MP4 header whose movie data is noise: it sniffs as MP4 but cannot be played."""
+    return mp4(4096)[:40] + bytes(range(256)) * 8

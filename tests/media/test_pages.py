@@ -75,7 +75,7 @@ def test_library_shows_facts_and_times_in_the_viewers_zone(org, editor, client_f
 
 def test_storage_bar_shows_use_against_the_quota(org, editor, client_for, settings):
     settings.POSTIZ_MEDIA_QUOTA_MB = 1
-    stored(org, editor, "clip.mp4", files.mp4(payload_size=512 * 1024))
+    stored(org, editor, "clip.mp4", files.video(padding=512 * 1024))
     response = client_for(editor).get(url("library", org))
     assert 'max="1048576"' in response.text
     assert "of 1.0\xa0MB (50%)" in response.text
@@ -84,7 +84,7 @@ def test_storage_bar_shows_use_against_the_quota(org, editor, client_for, settin
 def test_search_and_kind_filter_narrow_the_library(org, editor, client_for):
     stored(org, editor, "summer beach.png")
     stored(org, editor, "winter.png")
-    stored(org, editor, "summer promo.mp4", files.mp4())
+    stored(org, editor, "summer promo.mp4", files.video())
     client = client_for(editor)
     found = client.get(url("library", org), {"q": "summer"}).text
     assert "summer beach.png" in found and "summer promo.mp4" in found
@@ -305,7 +305,7 @@ def test_deleting_a_file_a_scheduled_post_uses_warns_first(org, editor, client_f
 # -- The composer's picker --------------------------------------------------------------
 def test_picker_lists_files_as_buttons_with_their_data(org, editor, client_for):
     image = stored(org, editor, "cat.png")
-    video = stored(org, editor, "clip.mp4", files.mp4())
+    video = stored(org, editor, "clip.mp4", files.video())
     response = client_for(editor).get(url("picker", org), HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     text = response.text

@@ -100,7 +100,7 @@ def test_signed_urls_let_networks_fetch_from_a_private_bucket(org, editor, bucke
 
 
 def test_a_large_video_reaches_the_bucket_whole(org, editor, bucket):
-    video = files.mp4(payload_size=6 * 1024 * 1024)  # past boto3's multipart threshold
+    video = files.video(padding=6 * 1024 * 1024)  # past boto3's multipart threshold
     media = media_upload(organization=org, actor=editor, file=video, filename="long.mp4")
     assert bucket.head_object(Bucket=BUCKET, Key=media.file.name)["ContentLength"] == len(video)
     assert media.mime_type == "video/mp4"
@@ -119,3 +119,14 @@ def test_public_domain_names_the_files_address(org, editor, bucket, settings):
     }
     media = media_upload(organization=org, actor=editor, file=files.png(), filename="p.png")
     assert media_as_item(media).public_url == f"https://media.example.org/postiz/{media.file.name}"
+
+
+def test_a_video_in_the_bucket_is_handed_to_providers_in_ranges_and_chunks(org, editor, bucket):
+    video = files.video(1, padding=300 * 1024)
+    media = media_upload(organization=org, actor=editor, file=video, filename="clip.mp4")
+    item = media_as_item(media)
+    assert (item.duration, item.codec) == (1.0, "h264")
+    assert item.read_range(1000, 4096) == video[1000:5096]
+    pieces = list(item.chunks(64 * 1024))
+    assert all(len(piece) <= 64 * 1024 for _, piece in pieces)
+    assert b"".join(piece for _, piece in pieces) == video

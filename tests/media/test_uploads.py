@@ -24,8 +24,8 @@ def upload(org, user, data, filename):
         (files.png, "png", "image", "image/png"),
         (files.animated_gif, "gif", "image", "image/gif"),
         (files.webp, "webp", "image", "image/webp"),
-        (files.mp4, "mp4", "video", "video/mp4"),
-        (files.mov, "mov", "video", "video/quicktime"),
+        (files.video, "mp4", "video", "video/mp4"),
+        (lambda: files.video(container="mov"), "mov", "video", "video/quicktime"),
         (files.pdf, "pdf", "document", "application/pdf"),
     ],
 )
@@ -77,7 +77,12 @@ def test_image_with_too_many_pixels_is_refused_before_decoding(
     assert not MediaFile.objects.exists()
 
 
-def test_video_length_and_size_come_from_ffprobe_when_installed(org, editor, tmp_path, monkeypatch):
+def test_without_pyav_video_facts_come_from_ffprobe_when_installed(
+    org, editor, tmp_path, monkeypatch
+):
+    from media import processing
+
+    monkeypatch.setattr(processing, "av", None)
     # A stand-in ffprobe printing what the real one prints for a 1080p clip of 12.5 s.
     tool = tmp_path / "bin" / "ffprobe"
     tool.parent.mkdir()
@@ -85,14 +90,17 @@ def test_video_length_and_size_come_from_ffprobe_when_installed(org, editor, tmp
         "#!/bin/sh\n"
         "cat <<'JSON'\n"
         '{"streams": [{"index": 0, "codec_type": "audio", "duration": "12.48"},'
-        ' {"index": 1, "codec_type": "video", "width": 1920, "height": 1080}],'
+        ' {"index": 1, "codec_type": "video", "codec_name": "h264", "width": 1920,'
+        ' "height": 1080, "avg_frame_rate": "30000/1001", "r_frame_rate": "30000/1001"}],'
         ' "format": {"duration": "12.500000", "format_name": "mov,mp4,m4a,3gp,3g2,mj2"}}\n'
         "JSON\n"
     )
     tool.chmod(0o755)
     monkeypatch.setenv("PATH", f"{tool.parent}:/usr/bin:/bin")
-    media = upload(org, editor, files.mp4(), "clip.mp4")
+    media = upload(org, editor, files.video(), "clip.mp4")
     assert (media.width, media.height, media.duration) == (1920, 1080, 12.5)
+    assert (media.frame_rate, media.codec) == (29.97, "h264")
+    assert not media.thumbnail  # ffprobe measures; the poster frame needs PyAV
 
 
 def test_image_over_the_image_limit_is_refused_with_the_limit(org, editor, settings):
@@ -108,7 +116,7 @@ def test_each_kind_has_its_own_limit(org, editor, settings):
     settings.POSTIZ_MEDIA_MAX_IMAGE_MB = 1
     settings.POSTIZ_MEDIA_MAX_DOCUMENT_MB = 1
     settings.POSTIZ_MEDIA_MAX_VIDEO_MB = 3
-    video = upload(org, editor, files.mp4(payload_size=2 * 1024 * 1024), "long.mp4")
+    video = upload(org, editor, files.video(padding=2 * 1024 * 1024), "long.mp4")
     assert video.size > 2 * 1024 * 1024
     with pytest.raises(MediaError, match="documents may be at most 1 MB"):
         upload(org, editor, files.pdf() + b"\0" * (1024 * 1024), "big.pdf")
@@ -116,9 +124,9 @@ def test_each_kind_has_its_own_limit(org, editor, settings):
 
 def test_quota_refuses_the_upload_that_would_not_fit(org, editor, settings):
     settings.POSTIZ_MEDIA_QUOTA_MB = 1
-    upload(org, editor, files.mp4(payload_size=700 * 1024), "first.mp4")
+    upload(org, editor, files.video(padding=700 * 1024), "first.mp4")
     with pytest.raises(MediaError) as refused:
-        upload(org, editor, files.mp4(payload_size=400 * 1024), "second.mp4")
+        upload(org, editor, files.video(padding=400 * 1024), "second.mp4")
     assert "Acme has" in refused.value.message
     assert "of its 1 MB of storage" in refused.value.message
     assert "Delete files you no longer use" in refused.value.message
@@ -129,7 +137,7 @@ def test_quota_of_zero_means_unlimited(org, editor, settings):
     settings.POSTIZ_MEDIA_QUOTA_MB = 0
     settings.POSTIZ_MEDIA_MAX_VIDEO_MB = 5
     for n in range(3):
-        upload(org, editor, files.mp4(payload_size=2 * 1024 * 1024), f"{n}.mp4")
+        upload(org, editor, files.video(padding=2 * 1024 * 1024), f"{n}.mp4")
     assert MediaFile.objects.count() == 3
 
 
@@ -137,9 +145,9 @@ def test_deleted_files_no_longer_count_against_the_quota(org, editor, settings):
     from media.services import media_delete
 
     settings.POSTIZ_MEDIA_QUOTA_MB = 1
-    first = upload(org, editor, files.mp4(payload_size=700 * 1024), "first.mp4")
+    first = upload(org, editor, files.video(padding=700 * 1024), "first.mp4")
     media_delete(media_file=first, actor=editor)
-    upload(org, editor, files.mp4(payload_size=700 * 1024), "second.mp4")
+    upload(org, editor, files.video(padding=700 * 1024), "second.mp4")
 
 
 def test_gps_and_camera_exif_are_stripped_from_the_stored_jpeg(org, editor):
@@ -181,12 +189,19 @@ def test_images_get_a_webp_thumbnail_at_most_400_pixels(org, editor):
         assert thumb.size == (400, 225)
 
 
-def test_videos_and_documents_have_no_thumbnail_and_video_facts_are_optional(org, editor):
-    video = upload(org, editor, files.mp4(), "clip.mp4")
-    document = upload(org, editor, files.pdf(), "deck.pdf")
-    assert not video.thumbnail and not document.thumbnail
-    # No ffprobe on this machine: the size is known, the rest is left empty, not guessed.
+def test_without_pyav_or_ffprobe_a_video_is_stored_unmeasured_not_guessed(org, editor, monkeypatch):
+    from media import processing
+
+    monkeypatch.setattr(processing, "av", None)
+    monkeypatch.setenv("PATH", "/nonexistent")
+    video = upload(org, editor, files.video(), "clip.mp4")
     assert video.size > 0
+    assert (video.width, video.height, video.duration, video.frame_rate) == (None,) * 4
+    assert video.codec == "" and not video.thumbnail
+
+
+def test_documents_have_no_thumbnail(org, editor):
+    assert not upload(org, editor, files.pdf(), "deck.pdf").thumbnail
 
 
 def test_uploaded_file_object_is_streamed_like_a_browser_upload(org, editor):

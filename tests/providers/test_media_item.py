@@ -47,3 +47,32 @@ def test_an_item_without_a_stored_file_streams_what_read_gives():
 
     with item.open() as handle:
         assert handle.read() == b"png"
+
+
+def test_a_multipart_body_streams_fields_and_files_and_closes_them():
+    from werkzeug.formparser import parse_form_data
+
+    from integrations.providers.base.multipart import multipart_body
+    from tests.providers.streaming import streamed_only
+
+    video = bytes(range(256)) * 1000
+    item = _item(video)
+    item.filename = 'launch "final".mp4'
+    empty = streamed_only(b"", mime_type="text/plain", filename="empty.txt")
+    with multipart_body(fields={"caption": "Hello"}, files=[("file", item), ("x", empty)]) as body:
+        sent = b""
+        while piece := body.read(7000):
+            assert len(piece) <= 7000
+            sent += piece
+        assert len(body) == len(sent)
+    assert item.opened[-1].closed
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "CONTENT_TYPE": body.content_type,
+        "CONTENT_LENGTH": str(len(sent)),
+        "wsgi.input": io.BytesIO(sent),
+    }
+    _stream, form, files = parse_form_data(environ)
+    assert form.to_dict() == {"caption": "Hello"}
+    assert files["file"].read() == video and files["file"].content_type == "video/mp4"
+    assert files["x"].read() == b""

@@ -228,3 +228,17 @@ class MediaRules:
     video_alone: bool = False  # a video cannot share a post with other media
     allow_mixed: bool = True  # images and videos together
     requires_public_url: bool = False  # the network fetches each file from a public URL
+    # Measured facts a network limits (MediaItem width/height/duration/frame_rate/codec).
+    # A fact that could not be measured at upload is not checked: the network decides.
+    min_video_seconds: float | None = None
+    max_video_seconds: float | None = None
+    # Width divided by height, (narrowest, widest): (1 / 3, 3.0) is 1:3 to 3:1.
+    video_ratio: tuple[float, float] | None = None
+    image_ratio: tuple[float, float] | None = None
+    # (width, height) in pixels, each side checked on its own.
+    min_video_dimensions: tuple[int, int] | None = None
+    max_video_dimensions: tuple[int, int] | None = None
+    # Frames per second, (lowest, highest); either end may be None.
+    video_frame_rate: tuple[float | None, float | None] | None = None
+    # FFmpeg's codec names ("h264", "hevc"); empty: any codec.
+    video_codecs: tuple[str, ...] = ()

@@ -110,6 +110,125 @@ def _check_file(index: int, file: MediaItem, rules: MediaRules, name: str) -> li
                 actual=file.size,
             )
         )
+    ratio = rules.video_ratio if file.is_video else rules.image_ratio if file.is_image else None
+    issues += _check_ratio(index, file, ratio, name)
+    if file.is_video:
+        issues += _check_video(index, file, rules, name)
+    return issues
+
+
+def _check_ratio(
+    index: int, file: MediaItem, ratio: tuple[float, float] | None, name: str
+) -> list[Issue]:
+    if not ratio or not file.width or not file.height:
+        return []
+    narrowest, widest = ratio
+    actual = file.width / file.height
+    # A hair of tolerance: 1080x1350 is 4:5 even though 1080/1350 rounds differently.
+    if narrowest - 0.01 <= actual <= widest + 0.01:
+        return []
+    kind = "videos" if file.is_video else "images"
+    advice = "narrower" if actual > widest else "wider"
+    return [
+        Issue(
+            "media_ratio",
+            f"{file.filename} is {_ratio(actual)} ({file.width}\u00d7{file.height}); {name} "
+            f"takes {kind} from {_ratio(narrowest)} to {_ratio(widest)}. Crop it {advice}.",
+            "media",
+            item=index,
+            limit=round(widest if actual > widest else narrowest, 3),
+            actual=round(actual, 3),
+        )
+    ]
+
+
+def _check_video(index: int, file: MediaItem, rules: MediaRules, name: str) -> list[Issue]:
+    issues: list[Issue] = []
+    seconds = file.duration
+    if seconds is not None and rules.max_video_seconds and seconds > rules.max_video_seconds:
+        issues.append(
+            Issue(
+                "media_duration",
+                f"{file.filename} lasts {_clock(seconds)}; {name} takes videos up to "
+                f"{_clock(rules.max_video_seconds)}. Trim it.",
+                "media",
+                item=index,
+                limit=rules.max_video_seconds,
+                actual=seconds,
+            )
+        )
+    if seconds is not None and rules.min_video_seconds and seconds < rules.min_video_seconds:
+        issues.append(
+            Issue(
+                "media_duration",
+                f"{file.filename} lasts {_clock(seconds)}; {name} needs videos of at least "
+                f"{_clock(rules.min_video_seconds)}.",
+                "media",
+                item=index,
+                limit=rules.min_video_seconds,
+                actual=seconds,
+            )
+        )
+    if file.width and file.height:
+        size = f"{file.width}\u00d7{file.height}"
+        low, high = rules.min_video_dimensions, rules.max_video_dimensions
+        if low and (file.width < low[0] or file.height < low[1]):
+            issues.append(
+                Issue(
+                    "media_dimensions",
+                    f"{file.filename} is {size} pixels; {name} needs videos of at least "
+                    f"{low[0]}\u00d7{low[1]}.",
+                    "media",
+                    item=index,
+                )
+            )
+        if high and (file.width > high[0] or file.height > high[1]):
+            issues.append(
+                Issue(
+                    "media_dimensions",
+                    f"{file.filename} is {size} pixels; {name} takes videos of at most "
+                    f"{high[0]}\u00d7{high[1]}. Export it smaller.",
+                    "media",
+                    item=index,
+                )
+            )
+    rate, bounds = file.frame_rate, rules.video_frame_rate
+    if rate and bounds:
+        lowest, highest = bounds
+        if highest is not None and rate > highest + 0.01:
+            issues.append(
+                Issue(
+                    "media_frame_rate",
+                    f"{file.filename} plays at {_fps(rate)}; {name} takes videos of at most "
+                    f"{_fps(highest)}. Export it at {_fps(highest)} or less.",
+                    "media",
+                    item=index,
+                    limit=highest,
+                    actual=rate,
+                )
+            )
+        if lowest is not None and rate < lowest - 0.01:
+            issues.append(
+                Issue(
+                    "media_frame_rate",
+                    f"{file.filename} plays at {_fps(rate)}; {name} needs at least {_fps(lowest)}.",
+                    "media",
+                    item=index,
+                    limit=lowest,
+                    actual=rate,
+                )
+            )
+    if file.codec and rules.video_codecs and file.codec not in rules.video_codecs:
+        allowed = " or ".join(_codec(c) for c in rules.video_codecs)
+        issues.append(
+            Issue(
+                "media_codec",
+                f"{file.filename} is encoded as {_codec(file.codec)}; {name} takes {allowed} "
+                f"video. Export it as {_codec(rules.video_codecs[0])} and upload it again.",
+                "media",
+                item=index,
+            )
+        )
     return issues
 
 
@@ -165,3 +284,52 @@ def check_settings(values: dict, fields: Iterable[SettingField], *, name: str) -
 
 def _mb(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB"
+
+
+def _clock(seconds: float) -> str:
+    """2:20, 1:02:03, or 0.5 s for what lasts less than a second."""
+    if seconds < 1:
+        return f"{seconds:g} s"
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+# Ratios people know by name, as width:height.
+_NAMED_RATIOS = {
+    "1:1": 1.0,
+    "16:9": 16 / 9,
+    "9:16": 9 / 16,
+    "4:5": 4 / 5,
+    "5:4": 5 / 4,
+    "4:3": 4 / 3,
+    "3:4": 3 / 4,
+    "2:3": 2 / 3,
+    "3:2": 3 / 2,
+    "1.91:1": 1.91,
+    "3:1": 3.0,
+    "1:3": 1 / 3,
+}
+
+
+def _ratio(value: float) -> str:
+    for label, named in _NAMED_RATIOS.items():
+        if abs(value - named) < 0.005:
+            return label
+
+    def short(number: float) -> str:
+        return f"{number:.2f}".rstrip("0").rstrip(".")
+
+    return f"{short(value)}:1" if value >= 1 else f"1:{short(1 / value)}"
+
+
+def _fps(rate: float) -> str:
+    return f"{rate:.2f}".rstrip("0").rstrip(".") + " fps"
+
+
+_CODEC_NAMES = {"h264": "H.264", "hevc": "HEVC (H.265)", "vp9": "VP9", "av1": "AV1"}
+
+
+def _codec(codec: str) -> str:
+    return _CODEC_NAMES.get(codec, codec.upper())

@@ -22,6 +22,7 @@ from tests.providers.conftest import (
     slow_handler,
     truncated_handler,
 )
+from tests.providers.streaming import streamed_only
 
 HERE = Path(__file__).parent
 HOOK_ID = "223704706495545344"
@@ -124,11 +125,12 @@ def test_media_is_sent_as_multipart_with_payload_json_and_descriptions(
     provider, httpserver, channel
 ):
     seen = {}
+    video = b"abcdef" * 50_000  # 300 KB, sent from its stream in pieces of at most 64 KB
 
     def handler(request):
         seen["payload"] = json.loads(request.form["payload_json"])
         seen["files"] = {
-            key: (f.filename, f.mimetype, len(f.read())) for key, f in request.files.items()
+            key: (f.filename, f.mimetype, f.read()) for key, f in request.files.items()
         }
         seen["query"] = request.args.to_dict()
         return reply("message")
@@ -136,7 +138,8 @@ def test_media_is_sent_as_multipart_with_payload_json_and_descriptions(
     httpserver.expect_ordered_request(HOOK_PATH, method="POST").respond_with_handler(handler)
     files = [
         MediaItem("image/png", 4, lambda: b"\x89PNG", filename="a.png", alt_text="A cat"),
-        MediaItem("video/mp4", 6, lambda: b"abcdef", filename="b.mp4"),
+        # read() fails the test: the video must be streamed, never loaded whole.
+        streamed_only(video, filename="b.mp4"),
     ]
     provider.publish(channel, PublishRequest(post_id="p1", text="Look", media=files))
     httpserver.check_assertions()
@@ -150,8 +153,8 @@ def test_media_is_sent_as_multipart_with_payload_json_and_descriptions(
         ],
     }
     assert seen["files"] == {
-        "files[0]": ("a.png", "image/png", 4),
-        "files[1]": ("b.mp4", "video/mp4", 6),
+        "files[0]": ("a.png", "image/png", b"\x89PNG"),
+        "files[1]": ("b.mp4", "video/mp4", video),
     }
 
 

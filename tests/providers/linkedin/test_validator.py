@@ -104,3 +104,44 @@ def test_reserved_characters_are_escaped_but_links_and_hashtags_survive():
         "a\\|b \\\\ \\# #launch "
         "https://ex.com/a_(b)?q=1"
     )
+
+
+def test_linkedin_refuses_a_video_over_30_minutes_or_under_3_seconds():
+    from integrations.providers.linkedin import LinkedInProvider
+
+    def clip(seconds):
+        return MediaItem(
+            "video/mp4",
+            5_000_000,
+            lambda: b"",
+            filename="talk.mp4",
+            width=1920,
+            height=1080,
+            duration=seconds,
+        )
+
+    [long] = LinkedInProvider().validate(Draft([DraftItem("Talk", [clip(1860.0)])]))
+    assert long.code == "media_duration"
+    assert long.message == "talk.mp4 lasts 31:00; LinkedIn takes videos up to 30:00. Trim it."
+    [short] = LinkedInProvider().validate(Draft([DraftItem("Talk", [clip(2.0)])]))
+    assert short.message == "talk.mp4 lasts 0:02; LinkedIn needs videos of at least 0:03."
+
+
+def test_linkedin_refuses_a_video_taller_than_1_to_2_4():
+    from integrations.providers.linkedin import LinkedInProvider
+
+    tall = MediaItem(
+        "video/mp4",
+        5_000_000,
+        lambda: b"",
+        filename="story.mp4",
+        width=400,
+        height=1080,
+        duration=20.0,
+    )
+    [issue] = LinkedInProvider().validate(Draft([DraftItem("Story", [tall])]))
+    assert issue.code == "media_ratio"
+    assert issue.message == (
+        "story.mp4 is 1:2.7 (400\u00d71080); LinkedIn takes videos from 1:2.4 to 2.4:1. "
+        "Crop it wider."
+    )

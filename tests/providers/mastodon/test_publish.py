@@ -11,6 +11,7 @@ from integrations.providers.base import (
 )
 from integrations.providers.mastodon import MastodonProvider
 from tests.providers.conftest import slow_handler
+from tests.providers.streaming import streamed_only
 
 from .support import ACCOUNT_ID, TOKEN, Recorder, channel, closing_server, load, respond
 
@@ -85,6 +86,25 @@ def test_an_image_is_uploaded_as_multipart_with_its_description(provider, httpse
     assert b'name="description"\r\n\r\nA cat' in call["data"]
     assert commit.calls[0]["json"]["media_ids"] == ["22348641"]
     assert request.progress["media"] == {"0": {"id": "22348641", "ready": True}}
+
+
+def test_a_video_is_streamed_from_the_stored_file_never_read_whole(provider, httpserver, base):
+    video = bytes(range(256)) * 1200  # 300 KB: larger than any single read allowed
+    upload = Recorder(respond("media_200", base))
+    httpserver.expect_ordered_request("/api/v2/media", method="POST").respond_with_handler(upload)
+    commit = Recorder(respond("status", base))
+    httpserver.expect_ordered_request("/api/v1/statuses").respond_with_handler(commit)
+    item = streamed_only(video, filename="launch.mp4", largest=64 * 1024, alt_text="Launch")
+
+    provider.publish(channel(base), post(media=[item]))
+
+    call = upload.calls[0]
+    assert call["headers"]["Content-Type"].startswith("multipart/form-data; boundary=")
+    assert int(call["headers"]["Content-Length"]) == len(call["data"])
+    assert b'name="file"; filename="launch.mp4"\r\nContent-Type: video/mp4\r\n\r\n' in call["data"]
+    assert b"\r\n\r\n" + video + b"\r\n--" in call["data"]
+    assert b'name="description"\r\n\r\nLaunch' in call["data"]
+    assert commit.calls[0]["json"]["media_ids"] == ["22348641"]
 
 
 def test_a_202_upload_is_polled_until_it_has_a_url(provider, httpserver, base):

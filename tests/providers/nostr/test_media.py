@@ -16,6 +16,7 @@ from integrations.providers.base import (
     PublishRequest,
 )
 from integrations.providers.nostr import NostrProvider
+from tests.providers.streaming import streamed_only
 
 from .relay import valid
 from .test_connect import PUBKEY
@@ -107,7 +108,8 @@ def media():
         MediaItem(
             "image/png", len(PNG), lambda: PNG, "cat.png", width=1200, height=800, alt_text="A cat"
         ),
-        MediaItem("video/mp4", len(MP4), lambda: MP4, "surf.mp4"),
+        # read() fails the test: the video is hashed and sent from its stream in pieces.
+        streamed_only(MP4, filename="surf.mp4", largest=1024 * 1024),
     ]
 
 

@@ -24,6 +24,7 @@ from tests.providers.conftest import (
     slow_handler,
     truncated_handler,
 )
+from tests.providers.streaming import streamed_only
 
 HERE = Path(__file__).parent
 TOKEN = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy"
@@ -283,6 +284,35 @@ def test_files_are_uploaded_then_shared_with_the_text(provider, httpserver, chan
     assert result.ref.id == "1503435970.000400"
     assert request.progress["slack_files"] == [{"id": "F123ABC456", "title": "photo.png"}]
     assert_no_secret(captured_logs, TOKEN, "CwABAAAAXAoAAZu2kKm6v4GFFnL9")
+
+
+def test_a_video_is_uploaded_from_its_stream_never_read_whole(provider, httpserver, channel):
+    video = bytes(range(256)) * 1200  # 300 KB; no single read may take more than 64 KB
+    seen = {}
+
+    def upload(request):
+        seen["bytes"] = request.get_data()
+        seen["length"] = request.headers.get("Content-Length")
+        return Response("OK - 307200", content_type="text/plain")
+
+    httpserver.expect_ordered_request(
+        "/api/files.getUploadURLExternal",
+        method="POST",
+        data=f"filename=launch.mp4&length={len(video)}",
+    ).respond_with_json(upload_ticket(httpserver))
+    httpserver.expect_ordered_request(
+        "/files/upload/v1/CwABAAAAXAoAAZu2kKm6v4GFFnL9-AAAA", method="POST"
+    ).respond_with_handler(upload)
+    httpserver.expect_ordered_request(
+        "/api/files.completeUploadExternal", method="POST"
+    ).respond_with_response(reply("complete_upload"))
+    httpserver.expect_ordered_request("/api/chat.getPermalink").respond_with_response(
+        reply("permalink")
+    )
+    item = streamed_only(video, filename="launch.mp4")
+    provider.publish(channel, PublishRequest(post_id="p", text="Launch", media=[item]))
+    httpserver.check_assertions()
+    assert seen == {"bytes": video, "length": str(len(video))}
 
 
 def test_a_retry_reuses_files_uploaded_before(provider, httpserver, channel):

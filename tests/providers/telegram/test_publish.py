@@ -22,6 +22,7 @@ from tests.providers.conftest import (
     slow_handler,
     truncated_handler,
 )
+from tests.providers.streaming import streamed_only
 
 HERE = Path(__file__).parent
 TOKEN = "7012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw4"
@@ -183,8 +184,12 @@ def photo():
     return MediaItem("image/png", 4, lambda: b"\x89PNG", filename="a.png")
 
 
+VIDEO = b"abcdef" * 50_000  # 300 KB
+
+
 def video():
-    return MediaItem("video/mp4", 6, lambda: b"abcdef", filename="b.mp4")
+    # read() fails the test and no read may take more than 64 KB: videos are streamed.
+    return streamed_only(VIDEO, filename="b.mp4")
 
 
 def test_one_photo_is_sent_with_its_caption(provider, httpserver, channel):
@@ -212,12 +217,30 @@ def test_one_photo_is_sent_with_its_caption(provider, httpserver, channel):
     assert result.ref.id == "43" and result.ref.url == "https://t.me/postiznews/43"
 
 
+def test_one_video_is_streamed_to_send_video(provider, httpserver, channel):
+    seen = {}
+
+    def handler(request):
+        seen["form"] = request.form.to_dict()
+        seen["files"] = {k: (f.filename, f.mimetype, f.read()) for k, f in request.files.items()}
+        return reply("send_photo")
+
+    httpserver.expect_ordered_request(f"{BASE}/sendVideo", method="POST").respond_with_handler(
+        handler
+    )
+    provider.publish(channel, PublishRequest(post_id="p", text="Watch", media=[video()]))
+    httpserver.check_assertions()
+    assert seen["form"] == {"chat_id": "-1001234567890", "caption": "Watch"}
+    assert seen["files"] == {"video": ("b.mp4", "video/mp4", VIDEO)}
+
+
 def test_several_files_become_an_album(provider, httpserver, channel):
     seen = {}
 
     def handler(request):
         seen["media"] = json.loads(request.form["media"])
         seen["files"] = sorted(request.files)
+        seen["video"] = request.files["file1"].read()
         return reply("send_media_group")
 
     httpserver.expect_ordered_request(f"{BASE}/sendMediaGroup").respond_with_handler(handler)
@@ -230,6 +253,7 @@ def test_several_files_become_an_album(provider, httpserver, channel):
         {"type": "video", "media": "attach://file1"},
     ]
     assert seen["files"] == ["file0", "file1"]
+    assert seen["video"] == VIDEO
     assert result.ref.id == "50" and result.ref.extra["message_ids"] == ["50", "51"]
 
 

@@ -105,3 +105,77 @@ def test_loading_every_network_leaves_the_x_counter_unloaded_until_a_post_for_x_
         [sys.executable, "-c", program], capture_output=True, text=True, check=True
     )
     assert result.stdout.split() == ["False", "True"]
+
+
+def video(**facts):
+    defaults = {
+        "width": 1280,
+        "height": 720,
+        "duration": 30.0,
+        "frame_rate": 30.0,
+        "codec": "h264",
+    }
+    return MediaItem(
+        "video/mp4", 5_000_000, lambda: b"", filename="launch.mp4", **{**defaults, **facts}
+    )
+
+
+def test_a_video_x_takes_passes():
+    assert XProvider().validate(Draft([DraftItem("clip", [video()])])) == []
+
+
+def test_a_video_longer_than_2_20_is_refused_with_both_lengths():
+    [issue] = XProvider().validate(Draft([DraftItem("clip", [video(duration=151.4)])]))
+    assert issue.code == "media_duration" and issue.field == "media"
+    assert issue.message == "launch.mp4 lasts 2:31; X takes videos up to 2:20. Trim it."
+    assert (issue.limit, issue.actual) == (140, 151.4)
+
+
+def test_a_premium_channel_may_post_a_longer_video():
+    premium = Channel("1", {}, preferences={"premium": True})
+    draft = Draft([DraftItem("clip", [video(duration=600.0)])])
+    assert XProvider().validate(draft, premium) == []
+
+
+def test_a_video_wider_than_3_to_1_is_refused_naming_the_range():
+    [issue] = XProvider().validate(Draft([DraftItem("clip", [video(width=1600, height=400)])]))
+    assert issue.code == "media_ratio"
+    assert issue.message == (
+        "launch.mp4 is 4:1 (1600\u00d7400); X takes videos from 1:3 to 3:1. Crop it narrower."
+    )
+    assert (issue.limit, issue.actual) == (3.0, 4.0)
+
+
+def test_a_tall_video_is_refused_and_told_to_be_cropped_wider():
+    [issue] = XProvider().validate(Draft([DraftItem("clip", [video(width=200, height=1000)])]))
+    assert issue.code == "media_ratio" and issue.message.endswith("Crop it wider.")
+
+
+def test_too_small_too_fast_and_hevc_videos_are_each_explained():
+    issues = XProvider().validate(
+        Draft([DraftItem("clip", [video(width=16, height=16, frame_rate=120.0, codec="hevc")])])
+    )
+    messages = {i.code: i.message for i in issues}
+    assert set(messages) == {"media_dimensions", "media_frame_rate", "media_codec"}
+    assert messages["media_dimensions"] == (
+        "launch.mp4 is 16\u00d716 pixels; X needs videos of at least 32\u00d732."
+    )
+    assert messages["media_frame_rate"] == (
+        "launch.mp4 plays at 120 fps; X takes videos of at most 60 fps. "
+        "Export it at 60 fps or less."
+    )
+    assert messages["media_codec"] == (
+        "launch.mp4 is encoded as HEVC (H.265); X takes H.264 video. "
+        "Export it as H.264 and upload it again."
+    )
+
+
+def test_a_video_shorter_than_half_a_second_is_refused():
+    [issue] = XProvider().validate(Draft([DraftItem("clip", [video(duration=0.2)])]))
+    assert issue.code == "media_duration"
+    assert issue.message == "launch.mp4 lasts 0.2 s; X needs videos of at least 0.5 s."
+
+
+def test_a_video_whose_facts_were_not_measured_is_not_refused_for_that():
+    unmeasured = video(width=None, height=None, duration=None, frame_rate=None, codec="")
+    assert XProvider().validate(Draft([DraftItem("clip", [unmeasured])])) == []
