@@ -107,11 +107,14 @@ def _throttle_wait(response: requests.Response, said: Said) -> float:
     return regain_access_seconds(response) or DEFAULT_THROTTLE_WAIT
 
 
-def graph_errors(*, expired: ErrorKind, expired_message: str, containers: bool) -> ErrorTable:
-    """The Graph error table; ``expired`` is what a stale token (190) means outside the
-    sign-in: ``auth_revoked`` where nothing can renew it (Page tokens), ``auth_expired``
-    where a refresh exists (Instagram Login). ``containers`` adds what only the container
-    flow answers (Instagram): the daily publishing limit and "media not ready"."""
+def graph_errors(
+    *, expired: ErrorKind, expired_message: str, containers: bool, daily_limit: bool = True
+) -> ErrorTable:
+    """The Graph error table (Facebook, Instagram, Threads); ``expired`` is what a stale
+    token (190) means outside the sign-in: ``auth_revoked`` where nothing can renew it
+    (Page tokens), ``auth_expired`` where a refresh exists (Instagram Login, Threads).
+    ``containers`` adds what only the container flow answers (Instagram, Threads): "media
+    not ready", and with ``daily_limit`` Instagram's daily publishing limit."""
     temporary = "{name} had a temporary problem: {message}"
     daily = (
         Rule(
@@ -142,7 +145,7 @@ def graph_errors(*, expired: ErrorKind, expired_message: str, containers: bool) 
                 code=190,
             ),
             Rule(expired, expired_message, code=190),
-            *(daily if containers else ()),
+            *(daily if containers and daily_limit else ()),
             Rule(
                 ErrorKind.RATE_LIMITED,
                 "{name} asked us to slow down; we will try again later.",

@@ -7,13 +7,10 @@ import logging
 import requests
 
 from integrations.providers.base import (
-    SERVER_FAULT,
-    SOME_CODE,
     Account,
     Channel,
     Draft,
     ErrorKind,
-    ErrorTable,
     Grant,
     Issue,
     MediaItem,
@@ -25,17 +22,10 @@ from integrations.providers.base import (
     PublishRequest,
     PublishResult,
     RemoteRef,
-    Rule,
     SettingField,
     expiry_after,
 )
-from integrations.providers.meta import (
-    PERMISSION_CODES,
-    RATE_LIMIT_CODES,
-    normalise,
-    read_error,
-    regain_access_seconds,
-)
+from integrations.providers.meta import graph_errors, normalise
 
 MB = 1024 * 1024
 GRAPH = "/v1.0"
@@ -57,66 +47,11 @@ CLOSING_MAX_WAIT = 15 * 60
 
 # Threads speaks the Graph API's error shape: the reader and the throttling wait are
 # Meta's (integrations.providers.meta).
-TEMPORARY = "Threads had a temporary problem: {message}"
-ERRORS = ErrorTable(
-    read=read_error,
-    rows=(
-        Rule(
-            ErrorKind.AUTH_REVOKED,
-            "Threads no longer accepts this sign-in; reconnect the channel.",
-            phase=Phase.AUTH,
-            code=190,
-        ),
-        Rule(ErrorKind.AUTH_EXPIRED, "Threads sign-in expired; we will renew it.", code=190),
-        Rule(
-            ErrorKind.RATE_LIMITED,
-            "Threads asked us to slow down; we will try again later.",
-            code=RATE_LIMIT_CODES,
-            retry_after=lambda response, said: regain_access_seconds(response) or 300.0,
-        ),
-        Rule(
-            ErrorKind.AUTH_REVOKED,
-            "Threads refused the sign-in: {message}; connect again.",
-            phase=Phase.AUTH,
-            status=range(100, 500),
-            transient=False,
-            code=SOME_CODE,
-        ),
-        Rule(
-            ErrorKind.CONTENT_REJECTED,
-            "Threads rejects duplicate posts; change the text and try again.",
-            code=506,
-        ),
-        Rule(
-            ErrorKind.CONTENT_REJECTED,
-            "Threads blocked this post under its rules: {message}",
-            code=368,
-        ),
-        # The container is not ready: nothing was published, so it is safe to retry.
-        Rule(
-            ErrorKind.TRANSIENT_BEFORE_SEND,
-            "Threads is still preparing the media; we will try again shortly.",
-            code=9007,
-            retry_after=30.0,
-        ),
-        Rule(
-            ErrorKind.PERMISSION_DENIED,
-            "Threads does not allow this for the connected account: {message}. Reconnect and "
-            "allow publishing.",
-            code=PERMISSION_CODES,
-        ),
-        Rule(ErrorKind.NOT_FOUND, "Threads could not find the target: {message}", code="100/33"),
-        Rule(SERVER_FAULT, TEMPORARY, transient=True, code=SOME_CODE),
-        Rule(SERVER_FAULT, TEMPORARY, code=(1, 2)),
-        Rule(SERVER_FAULT, TEMPORARY, status=range(500, 1000), code=SOME_CODE),
-        Rule(
-            ErrorKind.NOT_FOUND,
-            "Threads could not find the target: {message}",
-            status=404,
-            code=SOME_CODE,
-        ),
-        Rule(ErrorKind.CONTENT_REJECTED, "Threads rejected the post: {message}", code=SOME_CODE),
-    ),
+ERRORS = graph_errors(
+    expired=ErrorKind.AUTH_EXPIRED,
+    expired_message="{name} sign-in expired; we will renew it.",
+    containers=True,
+    daily_limit=False,
 )
 
 
