@@ -10,12 +10,9 @@ unclear pin creation the board's newest pins are searched for it.
 from __future__ import annotations
 
 import base64
-import io
 import re
 import unicodedata
-import uuid
 from datetime import UTC, datetime, timedelta
-from typing import BinaryIO
 
 import requests
 
@@ -46,6 +43,7 @@ from integrations.providers.base import (
     json_object,
     require_scope,
 )
+from integrations.providers.base.multipart import multipart_body
 
 MB = 1024 * 1024
 TITLE_LIMIT = 100
@@ -150,43 +148,6 @@ ERRORS = ErrorTable(
         Rule(SERVER_FAULT, "Pinterest had a server error ({status}).", status=range(500, 600)),
     ),
 )
-
-
-class MultipartStream:
-    """A multipart/form-data body whose file part is read from a stream while it is sent:
-    requests sends an object with ``read`` and ``len`` as the body, with a Content-Length
-    (the storage Pinterest uploads to refuses chunked bodies), never holding the file."""
-
-    def __init__(self, fields: dict, *, name: str, filename: str, mime: str, stream, size: int):
-        boundary = uuid.uuid4().hex
-        head = b"".join(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n'.encode()
-            + str(value).encode()
-            + b"\r\n"
-            for key, value in fields.items()
-        )
-        head += (
-            f"--{boundary}\r\nContent-Disposition: form-data; "
-            f'name="{name}"; filename="{_quoted(filename)}"\r\nContent-Type: {mime}\r\n\r\n'
-        ).encode()
-        tail = f"\r\n--{boundary}--\r\n".encode()
-        self._parts: list[BinaryIO] = [io.BytesIO(head), stream, io.BytesIO(tail)]
-        self.len = len(head) + size + len(tail)
-        self.content_type = f"multipart/form-data; boundary={boundary}"
-
-    def read(self, size: int = -1) -> bytes:
-        out = b""
-        while self._parts and (size < 0 or len(out) < size):
-            piece = self._parts[0].read(-1 if size < 0 else size - len(out))
-            if not piece:
-                self._parts.pop(0)
-                continue
-            out += piece
-        return out
-
-
-def _quoted(filename: str) -> str:
-    return re.sub(r'["\r\n\\]', "_", filename or "file")
 
 
 class PinterestProvider(Provider):
@@ -580,15 +541,8 @@ class PinterestProvider(Provider):
     def _send_file(self, upload_url: str, parameters: dict, item: MediaItem) -> None:
         """POST the file to the storage address with the fields Pinterest said to send;
         the address is signed by Pinterest, so no token goes with it."""
-        with item.open() as handle:
-            body = MultipartStream(
-                parameters,
-                name="file",
-                filename=item.filename,
-                mime=item.mime_type,
-                stream=handle,
-                size=item.size,
-            )
+        # Pinterest's storage refuses chunked bodies: the shared body has its exact length.
+        with multipart_body(fields=parameters, files=[("file", item)]) as body:
             self.request(
                 "POST",
                 upload_url,

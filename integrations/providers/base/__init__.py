@@ -32,7 +32,8 @@ works whichever module holds X:
 
 - ``errors``: ErrorKind, Phase, ProviderError
 - ``data``: Grant, Account, CredentialField, SettingField, Channel, MediaItem, RemoteRef,
-  PublishRequest, PublishResult, DraftItem, Draft, Issue, MediaRules
+  PublishRequest, PublishResult, DraftItem, Draft, Issue, MediaRules, Metrics,
+  METRIC_NAMES
 - ``classify``: ErrorTable, Rule, Said, SERVER_FAULT, SOME_CODE, NO_CODE, GENERIC,
   SERVER_ERROR, after_headers, said_or, classify (error classification as data)
 - ``transport``: Transport (session, timeouts, SSRF guard, redacted logs, commit checkpoint)
@@ -61,6 +62,7 @@ from integrations.providers.base.classify import (
     said_or,
 )
 from integrations.providers.base.data import (
+    METRIC_NAMES,
     Account,
     Channel,
     CredentialField,
@@ -70,6 +72,7 @@ from integrations.providers.base.data import (
     Issue,
     MediaItem,
     MediaRules,
+    Metrics,
     PublishRequest,
     PublishResult,
     RemoteRef,
@@ -93,6 +96,7 @@ from integrations.providers.base.transport import Transport, logger
 
 __all__ = [
     "GENERIC",
+    "METRIC_NAMES",
     "NO_CODE",
     "SERVER_ERROR",
     "SERVER_FAULT",
@@ -111,6 +115,7 @@ __all__ = [
     "Issue",
     "MediaItem",
     "MediaRules",
+    "Metrics",
     "OAuth2",
     "Phase",
     "Provider",

@@ -190,6 +190,39 @@ class PublishResult:
     raw: dict = field(default_factory=dict)
 
 
+# The counts analytics keep, as every network's own names map onto them: ``views`` (plays,
+# video views), ``impressions`` (times shown), ``reach`` (distinct people shown),
+# ``likes`` (favourites, reactions, Reddit and Lemmy score), ``comments`` (replies),
+# ``shares`` (reposts, boosts, retweets), ``quotes``, ``saves`` (bookmarks, pin saves),
+# ``clicks`` (link or call-to-action clicks), ``followers`` (of a channel).
+METRIC_NAMES = (
+    "impressions",
+    "reach",
+    "views",
+    "likes",
+    "comments",
+    "shares",
+    "quotes",
+    "saves",
+    "clicks",
+    "followers",
+)
+
+
+@dataclass
+class Metrics:
+    """What a network says of a post or a channel: a count for each metric it supplies,
+    none for those it does not (never 0 for "not supplied")."""
+
+    values: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self):
+        unknown = set(self.values) - set(METRIC_NAMES)
+        if unknown:
+            raise ValueError(f"Unknown metrics: {', '.join(sorted(unknown))}")
+        self.values = {name: int(count) for name, count in self.values.items() if count is not None}
+
+
 @dataclass
 class DraftItem:
     text: str

@@ -27,6 +27,7 @@ A provider is stateless apart from its HTTP session: it receives what it needs (
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any, ClassVar
 
 import requests
@@ -46,6 +47,7 @@ from integrations.providers.base.data import (
     Issue,
     MediaItem,
     MediaRules,
+    Metrics,
     PublishRequest,
     PublishResult,
     RemoteRef,
@@ -284,6 +286,25 @@ class Provider:
         """The channel's newest posts on the network, for someone matching a post that went
         out without an id; [] for a network that cannot list them."""
         return []
+
+    # -- analytics (``analytics`` says which of these a network answers) ----------------
+    # How many post ids one request for their metrics may carry, and how many such
+    # requests a channel may make per hour (the fetch jobs spread their rounds under it).
+    metrics_batch: ClassVar[int] = 1
+    metrics_per_hour: ClassVar[int] = 60
+
+    def post_metrics(self, channel: Channel, refs: list[RemoteRef]) -> dict[str, Metrics]:
+        """The counts of these posts (at most ``metrics_batch``), by their ids; a post the
+        network no longer has is left out. A refused permission raises
+        ``PERMISSION_DENIED`` naming the permission (the channel's analytics then ask for
+        a reconnection)."""
+        raise NotImplementedError
+
+    def channel_metrics(self, channel: Channel, since: date, until: date) -> dict[date, Metrics]:
+        """The channel's counts for each day from ``since`` to ``until`` (inclusive) the
+        network can tell; a network that only knows today's totals (followers) answers
+        them under today."""
+        raise NotImplementedError
 
     # -- validation (base.validation) ---------------------------------------------------
     def count_text(self, text: str, channel: Channel | None = None) -> int:
