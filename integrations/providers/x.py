@@ -481,7 +481,8 @@ class XProvider(Provider):
             except ProviderError as error:
                 if error.kind == ErrorKind.NOT_FOUND:
                     continue  # none of these posts is left on X
-                raise _analytics_refused(error)
+                _analytics_refused(error)
+                raise
             for tweet in self.read_json(response).get("data") or []:
                 if isinstance(tweet, dict) and tweet.get("id"):
                     counts = tweet.get("public_metrics") or {}
@@ -501,7 +502,8 @@ class XProvider(Provider):
                 headers=self.bearer(channel.credentials["access_token"]),
             )
         except ProviderError as error:
-            raise _analytics_refused(error)
+            _analytics_refused(error)
+            raise
         counts = (self.read_json(response).get("data") or {}).get("public_metrics") or {}
         if counts.get("followers_count") is None:
             return {}
@@ -684,11 +686,10 @@ class XProvider(Provider):
         return min(max(seconds, 0.0), self.max_poll_wait)
 
 
-def _analytics_refused(error: ProviderError) -> ProviderError:
+def _analytics_refused(error: ProviderError) -> None:
     """A refused read of statistics says which scopes the channel must be reconnected with."""
     if error.kind == ErrorKind.PERMISSION_DENIED:
         error.user_message = (
             f"X refused to share this account's statistics ({error.user_message}). Reading "
             f"them needs the {ANALYTICS_SCOPES} scopes: reconnect the channel and allow them."
         )
-    return error
