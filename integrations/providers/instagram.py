@@ -54,6 +54,7 @@ from integrations.providers.meta import (
     pages,
     today,
     unix_day,
+    unix_until,
     wait_for_container,
 )
 
@@ -723,7 +724,7 @@ class InstagramProvider(Provider):
                         "metric": "reach",
                         "period": "day",
                         "since": unix_day(start),
-                        "until": unix_day(end) + 86400,
+                        "until": unix_until(end),
                     },
                 )
                 for day, counts in insight_days(self.read_json(response), start, end).items():

@@ -285,6 +285,13 @@ def unix_day(day: date) -> int:
     return int(datetime.combine(day, time(0), tzinfo=UTC).timestamp())
 
 
+def unix_until(day: date) -> int:
+    """The end of ``day`` (the next midnight UTC) as a Unix ``until``, never later than
+    now: a range reaching into the future is refused."""
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
+    return int(min(end, datetime.now(UTC)).timestamp())
+
+
 def today() -> date:
     return datetime.now(UTC).date()
 

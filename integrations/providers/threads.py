@@ -36,6 +36,7 @@ from integrations.providers.meta import (
     normalise,
     today,
     unix_day,
+    unix_until,
 )
 
 MB = 1024 * 1024
@@ -511,7 +512,7 @@ class ThreadsProvider(Provider):
                     {
                         "metric": "views,followers_count",
                         "since": unix_day(start),
-                        "until": unix_day(end) + 86400,
+                        "until": unix_until(end),
                     },
                 )
             except ProviderError as error:

@@ -467,7 +467,8 @@ class XProvider(Provider):
         """Each post's public_metrics, up to 100 posts a request. A deleted post comes back
         in ``errors`` (resource-not-found) beside the others' ``data``, and is left out."""
         found: dict[str, Metrics] = {}
-        ids = list(dict.fromkeys(ref.id for ref in refs if ref.id))
+        # X refuses the whole request for one id that is not a number.
+        ids = list(dict.fromkeys(ref.id for ref in refs if ref.id.isdigit()))
         for start in range(0, len(ids), self.metrics_batch):
             chunk = ids[start : start + self.metrics_batch]
             try:

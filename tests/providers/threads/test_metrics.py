@@ -115,3 +115,16 @@ def test_no_token_in_the_logs(provider, httpserver, channel, captured_logs):
     provider.post_metrics(channel, [RemoteRef(id="111")])
     provider.channel_metrics(channel, date(2026, 12, 1), date(2026, 12, 3))
     assert_no_secret(captured_logs, TOKEN)
+
+
+def test_a_range_ending_today_never_asks_past_now(provider, httpserver, channel):
+    asked = []
+
+    def handler(request):
+        asked.append(int(request.args["until"]))
+        return fixture_response(HERE, "user_insights")
+
+    httpserver.expect_request("/g/v1.0/1234567/threads_insights").respond_with_handler(handler)
+    today = datetime.now(UTC).date()
+    provider.channel_metrics(channel, today, today)
+    assert asked[0] <= datetime.now(UTC).timestamp()

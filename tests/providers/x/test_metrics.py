@@ -58,6 +58,18 @@ def test_post_counts_map_to_the_shared_names_and_a_deleted_post_is_left_out(
     assert "clicks" not in found["1445880548472328192"].values
 
 
+def test_an_id_that_is_no_x_post_id_is_not_sent(provider, httpserver, channel):
+    seen = []
+
+    def handler(request):
+        seen.append(request.args["ids"])
+        return fixture_response(HERE, "tweets_metrics")
+
+    httpserver.expect_request("/b/2/tweets").respond_with_handler(handler)
+    provider.post_metrics(channel, refs("1445880548472328192", "https://x.com/a/status/1"))
+    assert seen == ["1445880548472328192"]
+
+
 def test_a_batch_of_only_deleted_posts_answers_nothing(provider, httpserver, channel):
     httpserver.expect_request("/b/2/tweets").respond_with_response(
         fixture_response(HERE, "tweets_all_deleted")
