@@ -176,7 +176,8 @@ def test_a_start_older_than_12_months_is_moved_to_what_linkedin_keeps(
 
 
 def test_the_member_channel_has_no_analytics(provider):
-    # Member post statistics need a LinkedIn partner permission this app does not ask.
+    # Member post statistics need r_member_postAnalytics (Community Management API only);
+    # asking it of an app without that product would make every member sign-in fail.
     assert provider.analytics == "none"
 
 
