@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 
 import requests
 
@@ -26,6 +27,7 @@ from integrations.providers.base import (
     Issue,
     MediaItem,
     MediaRules,
+    Metrics,
     OAuth2,
     Phase,
     Provider,
@@ -42,10 +44,17 @@ from integrations.providers.meta import (
     GRAPH,
     GRAPH_VERSION,
     PUBLISHING_LIMIT_WAIT,
+    day_windows,
     facebook_login,
     graph_errors,
+    insight_days,
+    insight_totals,
+    insights_refused,
     normalise,
     pages,
+    today,
+    unix_day,
+    unix_until,
     wait_for_container,
 )
 
@@ -70,12 +79,25 @@ ERRORS = graph_errors(
     expired=ErrorKind.AUTH_REVOKED,
     expired_message="Instagram no longer accepts this sign-in; reconnect the channel.",
     containers=True,
+    few_viewers=True,
 )
 STANDALONE_ERRORS = graph_errors(
     expired=ErrorKind.AUTH_EXPIRED,
     expired_message="Instagram sign-in expired; we will renew it.",
     containers=True,
+    few_viewers=True,
 )
+
+# A post's insights by its kind: a story has no saves (and its likes and comments are
+# not public), and asking a kind for a metric it lacks fails the whole request. Views
+# replaced impressions and plays (gone since April 2025); likes and comments come from
+# the post's own fields.
+MEDIA_INSIGHTS = {
+    "STORY": ("reach", "shares", "views"),
+    "FEED": ("reach", "saved", "shares", "views"),
+    "REELS": ("reach", "saved", "shares", "views"),
+}
+INSIGHT_NAMES = {"reach": "reach", "saved": "saves", "shares": "shares", "views": "views"}
 
 
 def _ratio(item: MediaItem) -> float | None:
@@ -123,8 +145,15 @@ class InstagramProvider(Provider):
         "pages_read_engagement",
         "pages_show_list",
         "business_management",
+        "instagram_manage_insights",
     )
     write_permission = "instagram_content_publish"
+    insights_permission = "instagram_manage_insights"
+    analytics = "both"
+    # A post's fields, then its insights: two calls a post, none takes a list of ids. An
+    # account may make about 200 calls an hour, publishing included.
+    metrics_batch = 1
+    metrics_per_hour = 80
     oauth = OAuth2(
         client=("FACEBOOK_APP_ID", "FACEBOOK_APP_SECRET"),
         scope_separator=",",
@@ -645,6 +674,71 @@ class InstagramProvider(Provider):
             if isinstance(media, dict) and media.get("id")
         ]
 
+    # -- analytics --------------------------------------------------------------------------
+    def post_metrics(self, channel: Channel, refs: list[RemoteRef]) -> dict[str, Metrics]:
+        """Each post's likes and comments (its fields, which also say its kind), then the
+        insights that kind has. A deleted post is left out; a post too few people have
+        seen yet has no insights, only its likes and comments."""
+        found: dict[str, Metrics] = {}
+        for ref in refs:
+            try:
+                response = self._get(
+                    channel,
+                    f"/{ref.id}",
+                    {"fields": "media_product_type,like_count,comments_count"},
+                )
+            except ProviderError as error:
+                if error.kind == ErrorKind.NOT_FOUND:
+                    continue
+                insights_refused(error, self.display_name, self.insights_permission)
+                raise
+            media = self.read_json(response)
+            values = {"likes": media.get("like_count"), "comments": media.get("comments_count")}
+            if media.get("media_product_type") == "STORY":
+                values = {}  # a story's likes and replies are not counts it gives
+            metrics = MEDIA_INSIGHTS.get(
+                str(media.get("media_product_type")), MEDIA_INSIGHTS["FEED"]
+            )
+            try:
+                response = self._get(channel, f"/{ref.id}/insights", {"metric": ",".join(metrics)})
+            except ProviderError as error:
+                if error.kind != ErrorKind.NOT_FOUND:
+                    insights_refused(error, self.display_name, self.insights_permission)
+                    raise
+            else:
+                counts = insight_totals(self.read_json(response))
+                values.update({INSIGHT_NAMES[m]: counts.get(m) for m in metrics})
+            found[ref.id] = Metrics(values)
+        return found
+
+    def channel_metrics(self, channel: Channel, since: date, until: date) -> dict[date, Metrics]:
+        """The account's reach, day by day (30 days a request, Instagram's cap), and
+        today's follower count. Views of an account come only as a total over a range."""
+        series: dict[date, Metrics] = {}
+        try:
+            for start, end in day_windows(since, until, 30):
+                response = self._get(
+                    channel,
+                    f"/{channel.external_id}/insights",
+                    {
+                        "metric": "reach",
+                        "period": "day",
+                        "since": unix_day(start),
+                        "until": unix_until(end),
+                    },
+                )
+                for day, counts in insight_days(self.read_json(response), start, end).items():
+                    series[day] = Metrics({"reach": counts.get("reach")})
+            response = self._get(channel, f"/{channel.external_id}", {"fields": "followers_count"})
+        except ProviderError as error:
+            insights_refused(error, self.display_name, self.insights_permission)
+            raise
+        followers = self.read_json(response).get("followers_count")
+        if isinstance(followers, int):
+            day = today()
+            series[day] = Metrics({**series.get(day, Metrics()).values, "followers": followers})
+        return series
+
     # -- HTTP -----------------------------------------------------------------------------
     def _post(self, channel: Channel, path: str, phase: Phase, **kwargs) -> requests.Response:
         return self.request(
@@ -676,8 +770,10 @@ class InstagramStandaloneProvider(InstagramProvider):
         "instagram_business_basic",
         "instagram_business_content_publish",
         "instagram_business_manage_comments",
+        "instagram_business_manage_insights",
     )
     write_permission = "instagram_business_content_publish"
+    insights_permission = "instagram_business_manage_insights"
     # Renewed when a week or less is left (a token must be a day old to be renewed).
     refresh_ahead = 7 * 24 * 3600
     oauth = OAuth2(
