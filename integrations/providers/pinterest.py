@@ -137,6 +137,14 @@ ERRORS = ErrorTable(
             phase=Phase.AUTH,
             status=(400, 401),
         ),
+        # A token without the scope a call needs: renewing it would not add the scope.
+        Rule(
+            ErrorKind.PERMISSION_DENIED,
+            "Pinterest did not give this channel's sign-in the permission this needs; "
+            "reconnect the channel and allow everything it asks for.",
+            status=401,
+            code="3",
+        ),
         Rule(ErrorKind.AUTH_EXPIRED, "Pinterest sign-in expired; we will renew it.", status=401),
         Rule(
             ErrorKind.RATE_LIMITED,

@@ -77,6 +77,19 @@ def test_analytics_refused_name_the_permissions_to_allow(provider, httpserver, c
     assert "user_accounts:read" in caught.value.user_message
 
 
+def test_a_token_without_the_scope_is_not_renewed_but_told_what_to_allow(
+    provider, httpserver, channel
+):
+    httpserver.expect_request(f"/api/v5/pins/{PIN}/analytics").respond_with_response(
+        reply("scope_insufficient")
+    )
+    with pytest.raises(ProviderError) as caught:
+        provider.post_metrics(channel, [RemoteRef(id=PIN)])
+    assert caught.value.kind == ErrorKind.PERMISSION_DENIED
+    assert caught.value.network_code == "3"
+    assert "pins:read" in caught.value.user_message
+
+
 def test_a_rate_limit_waits_what_pinterest_says(provider, httpserver, channel):
     httpserver.expect_request(f"/api/v5/pins/{PIN}/analytics").respond_with_response(
         reply("rate_limited")
