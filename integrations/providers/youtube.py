@@ -1170,7 +1170,9 @@ def report_days(report: dict) -> dict[date, Metrics]:
             day = date.fromisoformat(str(values["day"]))
         except ValueError:
             continue
-        days[day] = Metrics(
+        counts = Metrics(
             {ours: _count(values.get(theirs)) for theirs, ours in REPORT_METRICS.items()}
         )
+        if counts.values:
+            days[day] = counts
     return days
