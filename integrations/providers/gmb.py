@@ -69,6 +69,8 @@ SENT_AT = "post_sent_at"
 # The Business Profile Performance API's daily metrics, by our names: a business shown on
 # Maps or Search (desktop or mobile) is an impression; a website visit, a call or a
 # request for directions from the profile is a click.
+# Google's insights reach back 18 months; a range starting earlier is refused whole.
+HISTORY_DAYS = 540
 DAILY_METRICS = {
     "BUSINESS_IMPRESSIONS_DESKTOP_MAPS": "impressions",
     "BUSINESS_IMPRESSIONS_DESKTOP_SEARCH": "impressions",
@@ -355,7 +357,8 @@ class GoogleBusinessProvider(Provider):
         clicks (website, calls, directions). Google leaves out a day's value when it is
         zero, so a day it lists without a value counts 0; a day it does not list at all
         (not yet reported) is absent."""
-        until = min(until, datetime.now(UTC).date())
+        today = datetime.now(UTC).date()
+        since, until = max(since, today - timedelta(days=HISTORY_DAYS)), min(until, today)
         if since > until:
             return {}
         location = channel.meta.get("location") or f"locations/{channel.external_id}"

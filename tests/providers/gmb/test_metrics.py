@@ -67,6 +67,25 @@ def test_days_google_has_not_reported_are_absent(provider, httpserver, channel):
     assert set(days) == {date(2026, 11, 1), date(2026, 11, 2)}
 
 
+def test_a_range_older_than_google_keeps_starts_where_its_history_does(
+    provider, httpserver, channel
+):
+    seen = {}
+
+    def answer(request):
+        seen.update(request.args.to_dict())
+        return reply("performance")
+
+    httpserver.expect_request(PATH).respond_with_handler(answer)
+    today = datetime.now(UTC).date()
+    provider.channel_metrics(channel, date(2020, 1, 1), today)
+    start = today - timedelta(days=540)
+    assert (seen["dailyRange.startDate.year"], seen["dailyRange.startDate.day"]) == (
+        str(start.year),
+        str(start.day),
+    )
+
+
 def test_days_to_come_are_not_asked_for(provider, channel):
     tomorrow = datetime.now(UTC).date() + timedelta(days=1)
     assert provider.channel_metrics(channel, tomorrow, tomorrow + timedelta(days=6)) == {}
