@@ -37,6 +37,7 @@ from integrations.providers.base import (
     Issue,
     MediaItem,
     MediaRules,
+    OptionSource,
     Phase,
     Provider,
     ProviderError,
@@ -322,12 +323,14 @@ class YouTubeProvider(Provider):
             label="Category",
             default=DEFAULT_CATEGORY,
             help_text="A category id from the categories tool.",
+            options=OptionSource("categories"),
         ),
         SettingField(
             "playlistId",
             "string",
             label="Playlist",
             help_text="A playlist id from the playlists tool.",
+            options=OptionSource("playlists"),
         ),
     )
     tools = (

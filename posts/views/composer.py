@@ -36,6 +36,7 @@ from posts.services import library as library_services
 from posts.services.groups import GENERAL, PostNotEditable, PostValidationError
 from posts.services.queue import next_free_slot
 from posts.states import EDITABLE
+from posts.views.composer_choices import choice_row
 
 PUBLISHING_ACTIONS = ("schedule", "now", "queue")
 # How many recent library files the no-script attach menu offers.
@@ -113,11 +114,15 @@ def _thread_rows(state, channel_id, media, reply_mode="thread"):
     }
 
 
-def _setting_rows(channel: Integration, values: dict) -> list[dict]:
+def _setting_rows(organization, channel: Integration, values: dict) -> list[dict]:
     cls = provider_classes().get(channel.provider)
     rows = []
     for spec in cls.settings_fields if cls else ():
         value = values.get(spec.name, spec.default)
+        if spec.options is not None:
+            # Choices of this account (boards, playlists): composer_choices draws them.
+            rows.append({"choice": choice_row(organization, channel, spec, value)})
+            continue
         if spec.type == "list" and isinstance(value, list):
             value = "\n".join(str(v) for v in value)
         rows.append({"spec": spec, "name": f"s{channel.pk}-{spec.name}", "value": value})
@@ -179,7 +184,9 @@ def _context(request, state: ComposerState, *, group=None, issues=None, focus=""
                 "thread": _thread_rows(state, channel_id, media, reply_mode)
                 if channel_id in state.custom
                 else None,
-                "settings": _setting_rows(channel, state.settings.get(channel_id, {})),
+                "settings": _setting_rows(
+                    organization, channel, state.settings.get(channel_id, {})
+                ),
                 "reply_mode": reply_mode,
                 "issues": (issues or {}).get(channel_id, []),
             }
