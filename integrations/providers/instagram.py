@@ -116,6 +116,8 @@ class InstagramProvider(Provider):
     lookup = "by-key"
     refresh_ahead = 0  # Page tokens do not expire
     max_concurrency = 10
+    # API-published posts per account in a moving 24 hours (content_publishing_limit).
+    daily_post_cap = 50
     scopes = (
         "instagram_basic",
         "instagram_content_publish",

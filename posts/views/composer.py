@@ -129,13 +129,14 @@ def _setting_rows(organization, channel: Integration, values: dict) -> list[dict
     return rows
 
 
-def _checks(request, state: ComposerState, channels: dict[int, Integration]):
-    """Per chosen channel: each item's count against the network's limit, and issues."""
+def _checks(request, state: ComposerState, channels: dict[int, Integration], group=None):
+    """Per chosen channel: each item's count against the network's limit, and issues
+    (``group``: the one being edited, whose posts are not counted twice)."""
     kwargs = state.service_kwargs()
     # Checks answer "what would stop this going out": with no date chosen yet, the date
     # is not one of them.
     kwargs["action"] = "schedule" if kwargs["publish_at"] else "now"
-    issues = group_services.post_validate(organization=request.organization, **kwargs)
+    issues = group_services.post_validate(organization=request.organization, group=group, **kwargs)
     general = list(issues.get(GENERAL, []))
     for name, message in state.errors.items():
         general.append(Issue(f"{name}_invalid", message, name))
@@ -453,7 +454,15 @@ def validate(request):
     """htmx: per-channel counts and issues for the form as it is now; nothing is saved."""
     state = _state_from_request(request)
     by_id = {c.pk: c for c in _channels(request)}
-    checks = _checks(request, state, by_id)
+    # The group being edited (the page says which): its own posts are not counted against
+    # a network's daily cap. Another organization's id finds nothing.
+    raw = request.POST.get("group", "")
+    group = (
+        selectors.groups_for(organization=request.organization).filter(pk=int(raw)).first()
+        if raw.isdigit() and len(raw) < 18
+        else None
+    )
+    checks = _checks(request, state, by_id, group)
     return render(
         request,
         "posts/_composer_checks.html",

@@ -81,6 +81,9 @@ class Provider:
     async_publish: ClassVar[bool] = False
     analytics: ClassVar[str] = "none"
     refresh_ahead: ClassVar[int] = 0  # seconds before expiry to refresh; 0 = never expires
+    # How many posts the network publishes for one account in any 24 hours (None: no
+    # known cap); scheduling past it is warned about (``quota_exhausted``).
+    daily_post_cap: ClassVar[int | None] = None
     max_concurrency: ClassVar[int] = 2
     scopes: ClassVar[tuple[str, ...]] = ()
     # The authorization-code flow, for networks that sign in through OAuth 2.0.
