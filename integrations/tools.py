@@ -237,9 +237,11 @@ def kept_setting_options(*, integration: Integration, name: str) -> SettingOptio
     setting ``name`` known without asking the network (the cache, or the copy the channel
     keeps), or None. Raises ToolNotFound for a setting without an option source."""
     provider, source = _source(integration, name)
-    answer = cache.get(_options_key(integration, name))
-    if answer is None and source.stored:
-        answer = integration.meta.get(source.stored)
+    # A kept copy is refreshed with every look-up (``_keep``), so it is as fresh as the
+    # cache and costs no query; the cache serves the choices nothing keeps.
+    answer = integration.meta.get(source.stored) if source.stored else None
+    if answer in (None, [], {}):
+        answer = cache.get(_options_key(integration, name))
     if answer in (None, [], {}):
         return None
     return SettingOptions(provider.option_list(name, answer), source)
