@@ -30,6 +30,7 @@ from integrations.providers.base import (
     MediaRules,
     Metrics,
     OAuth2,
+    OptionSource,
     Phase,
     Provider,
     ProviderError,
@@ -239,7 +240,13 @@ class PinterestProvider(Provider):
         "api": "https://api.pinterest.com",
     }
     settings_fields = (
-        SettingField("board", "string", label="Board", required=True),
+        SettingField(
+            "board",
+            "string",
+            label="Board",
+            required=True,
+            options=OptionSource("boards", stored="boards", create="create_board"),
+        ),
         SettingField("title", "string", label="Title", max_length=TITLE_LIMIT),
         SettingField("link", "url", label="Link", max_length=LINK_LIMIT),
         SettingField(
@@ -250,7 +257,13 @@ class PinterestProvider(Provider):
         ),
     )
     tools = (
-        Tool("boards", "The boards of the connected Pinterest account: id, name and privacy."),
+        # The channel keeps the boards it was connected with, for the composer and the
+        # validator: listing or creating boards brings that copy up to date.
+        Tool(
+            "boards",
+            "The boards of the connected Pinterest account: id, name and privacy.",
+            stores="boards",
+        ),
         Tool(
             "create_board",
             "Create a board on the connected Pinterest account; returns its id and name.",
@@ -269,6 +282,7 @@ class PinterestProvider(Provider):
                     required=False,
                 ),
             ),
+            adds_to="boards",
         ),
     )
 
@@ -393,14 +407,14 @@ class PinterestProvider(Provider):
                     )
             return []
         if known and board_id(board, channel) not in {str(b.get("id")) for b in known}:
-            # The list is the one read when the channel was connected: a board made since
-            # (with the create_board tool, or on Pinterest) is not in it yet, so this only
+            # The list is the one last read (connecting, the boards tool, the composer's
+            # board list): a board made on Pinterest since is not in it yet, so this only
             # warns; a board that is really gone is refused by Pinterest when publishing.
             return [
                 Issue(
                     "setting_invalid",
-                    "This board was not among the account's boards when the channel was "
-                    f"connected ({names}); check it, or reconnect to refresh the list.",
+                    "This board was not among the account's boards when they were last "
+                    f"listed ({names}); check it, or reload the board list in the composer.",
                     "board",
                     severity="warning",
                 )

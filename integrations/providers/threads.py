@@ -91,6 +91,9 @@ class ThreadsProvider(Provider):
     lookup = "by-key"
     refresh_ahead = 7 * 24 * 3600
     max_concurrency = 2
+    # Posts per profile in a moving 24 hours (threads_publishing_limit); replies have
+    # a cap of their own, and a thread's replies are not posts.
+    daily_post_cap = 250
     scopes = (
         "threads_basic",
         "threads_content_publish",

@@ -38,6 +38,7 @@ from integrations.providers.base import (
     MediaItem,
     MediaRules,
     Metrics,
+    OptionSource,
     Phase,
     Provider,
     ProviderError,
@@ -351,12 +352,14 @@ class YouTubeProvider(Provider):
             label="Category",
             default=DEFAULT_CATEGORY,
             help_text="A category id from the categories tool.",
+            options=OptionSource("categories"),
         ),
         SettingField(
             "playlistId",
             "string",
             label="Playlist",
             help_text="A playlist id from the playlists tool.",
+            options=OptionSource("playlists"),
         ),
     )
     tools = (

@@ -43,7 +43,8 @@ works whichever module holds X:
   retry_after_seconds
 - ``polling``: poll
 - ``redaction``: RedactSecrets (the urllib3 log filter)
-- ``tools``: Tool, ToolInput, ToolInputError (look-up tools a provider declares)
+- ``tools``: Tool, ToolInput, ToolInputError, OptionSource (look-up tools a provider
+  declares, and settings whose choices come from one)
 - ``provider``: Provider
 """
 
@@ -91,7 +92,7 @@ from integrations.providers.base.http import (
 from integrations.providers.base.polling import poll
 from integrations.providers.base.provider import Provider
 from integrations.providers.base.redaction import RedactSecrets
-from integrations.providers.base.tools import Tool, ToolInput, ToolInputError
+from integrations.providers.base.tools import OptionSource, Tool, ToolInput, ToolInputError
 from integrations.providers.base.transport import Transport, logger
 
 __all__ = [
@@ -117,6 +118,7 @@ __all__ = [
     "MediaRules",
     "Metrics",
     "OAuth2",
+    "OptionSource",
     "Phase",
     "Provider",
     "ProviderError",

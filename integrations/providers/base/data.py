@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, BinaryIO
 
+from integrations.providers.base.tools import OptionSource
+
 # What one read from a stored file holds at most when a provider streams it.
 CHUNK_SIZE = 8 * 1024 * 1024
 
@@ -65,6 +67,9 @@ class SettingField:
     max_length: int | None = None
     default: Any = None
     help_text: str = ""
+    # Choices that depend on the account (boards, playlists), looked up with a tool;
+    # ``choices`` holds the ones that never change.
+    options: OptionSource | None = None
 
 
 @dataclass

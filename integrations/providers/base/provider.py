@@ -81,6 +81,9 @@ class Provider:
     async_publish: ClassVar[bool] = False
     analytics: ClassVar[str] = "none"
     refresh_ahead: ClassVar[int] = 0  # seconds before expiry to refresh; 0 = never expires
+    # How many posts the network publishes for one account in any 24 hours (None: no
+    # known cap); scheduling past it is warned about (``quota_exhausted``).
+    daily_post_cap: ClassVar[int | None] = None
     max_concurrency: ClassVar[int] = 2
     scopes: ClassVar[tuple[str, ...]] = ()
     # The authorization-code flow, for networks that sign in through OAuth 2.0.
@@ -104,6 +107,12 @@ class Provider:
             # A declared tool without its method would only fail when someone calls it.
             if not callable(getattr(cls, tool.method_name, None)):
                 raise TypeError(f"{cls.__name__} declares tool {tool.name} without a method")
+        names = {tool.name for tool in cls.tools}
+        for spec in cls.settings_fields:
+            source = spec.options
+            # A setting whose choices name a tool the network lacks could never be filled.
+            if source is not None and not {source.tool, source.create or source.tool} <= names:
+                raise TypeError(f"{cls.__name__}.{spec.name}: its option source names no tool")
 
     def __init__(self):
         self.transport = Transport(
@@ -176,6 +185,39 @@ class Provider:
             raise LookupError(f"{self.identifier} has no tool {name!r}")
         values = tool.clean(data)
         return getattr(self, tool.method_name)(channel, **values)
+
+    # -- dynamic setting choices (spec 1.3 ``options``) -----------------------------------
+    @classmethod
+    def option_source(cls, name: str):
+        """The ``OptionSource`` of setting ``name``, or None when its choices are static."""
+        spec = next((f for f in cls.settings_fields if f.name == name), None)
+        return spec.options if spec is not None else None
+
+    @classmethod
+    def option_list(cls, name: str, answer: Any, query: str = "") -> list[dict]:
+        """The choices of setting ``name`` in its tool's ``answer``, as ``[{"value",
+        "label"}]``; with ``query``, those whose label or value contains it (any case)."""
+        source = cls.option_source(name)
+        if source is None:
+            raise LookupError(f"{cls.identifier} setting {name!r} has no option source")
+        found = source.entries(answer)
+        needle = (query or "").strip().casefold()
+        if needle:
+            found = [
+                o
+                for o in found
+                if needle in o["label"].casefold() or needle in o["value"].casefold()
+            ]
+        return found
+
+    def options(self, name: str, channel: Channel, query: str = "") -> list[dict]:
+        """The choices of setting ``name`` for this channel, asked of the network now.
+        Raises LookupError for a setting without an option source, and ProviderError
+        when the network refuses."""
+        source = self.option_source(name)
+        if source is None:
+            raise LookupError(f"{self.identifier} setting {name!r} has no option source")
+        return self.option_list(name, self.run_tool(channel, source.tool, {}), query)
 
     # -- connecting ---------------------------------------------------------------------
     def authorization_url(

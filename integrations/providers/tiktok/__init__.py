@@ -37,6 +37,7 @@ from integrations.providers.base import (
     MediaRules,
     Metrics,
     OAuth2,
+    OptionSource,
     Phase,
     Provider,
     ProviderError,
@@ -178,6 +179,15 @@ class TikTokProvider(Provider):
             required=True,
             choices=PRIVACY_LEVELS,
             help_text="Only the options the account has (see the creator_info tool).",
+            options=OptionSource(
+                "creator_info",
+                within="privacy_level_options",
+                stored="creator_info",
+                labels=tuple(
+                    (level, f"{label.capitalize()} ({level})")
+                    for level, label in PRIVACY_LABELS.items()
+                ),
+            ),
         ),
         SettingField(
             "content_posting_method",
@@ -220,6 +230,8 @@ class TikTokProvider(Provider):
             "creator_info",
             "The account's posting options on TikTok: who can see its posts, whether "
             "comments, duets and stitches can be allowed, and its longest video.",
+            # Kept on the channel for the validator since it was connected.
+            stores="creator_info",
         ),
     )
     redact_patterns = (
