@@ -492,11 +492,11 @@ class FacebookProvider(Provider):
     @staticmethod
     def _save_video(request: PublishRequest, state: dict, **changes) -> dict:
         """The upload's state, saved at once: a worker that dies mid-upload leaves the next
-        one the session and offset to resume from. A new dict each time, so the engine's
-        saver sees it changed."""
+        one the session and offset to resume from (not the commit: nothing is public before
+        ``finish``). A new dict each time, so the engine's saver sees it changed."""
         state = {**state, **changes}
         request.progress["video"] = state
-        request.before_commit()
+        request.save_progress()
         return state
 
     # -- reels and video stories: start, upload to Meta's upload host, finish -------------

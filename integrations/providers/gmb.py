@@ -545,6 +545,7 @@ class GoogleBusinessProvider(Provider):
                 "Google rejected this post under its content policies; edit it and try again.",
                 network_code="REJECTED",
                 field="text",
+                verdict=True,
             )
         if state == "PROCESSING":
             # Google is still reviewing it: live or rejected later, checked by its name.

@@ -312,6 +312,11 @@ class YouTubeProvider(Provider):
     idempotency = "container-handle"
     lookup = "by-key"
     async_publish = True
+    # Long videos process for a long time (an hour of HD video, well over one): checked
+    # for two hours, less and less often, or when YouTube's own estimate says.
+    pending_window = 2 * 3600
+    pending_growth = 1.5
+    pending_max_interval = 300
     refresh_ahead = 300
     max_concurrency = 2
     # Per video: views, likes and comments (videos.list); per channel: subscribers today
@@ -598,14 +603,17 @@ class YouTubeProvider(Provider):
         """One look right after the upload: a short video is often processed by then. A
         rejection is final; a failure to look only leaves the post pending."""
         try:
-            return self.check_status(channel, video_id) is not None
+            result = self.check_status(channel, video_id)
+            return result is not None and result.state != "pending"
         except ProviderError as error:
             if error.kind in (ErrorKind.CONTENT_REJECTED, ErrorKind.NOT_FOUND):
                 raise
             return False
 
     def check_status(self, channel: Channel, handle: str) -> PublishResult | None:
-        """The uploaded video once YouTube has processed it; None while it processes."""
+        """The uploaded video once YouTube has processed it; while it processes, None, or a
+        pending result that looks again when YouTube's estimate of the time left says. A video
+        rejected, failed or gone is YouTube's verdict."""
         response = self._get(
             channel.credentials["access_token"],
             "/youtube/v3/videos",
@@ -617,6 +625,7 @@ class YouTubeProvider(Provider):
                 ErrorKind.NOT_FOUND,
                 "The video is no longer on YouTube (it was deleted or removed).",
                 network_code="video_missing",
+                verdict=True,
             )
         status = items[0].get("status") or {}
         processing = (items[0].get("processingDetails") or {}).get("processingStatus")
@@ -629,6 +638,7 @@ class YouTubeProvider(Provider):
                 ErrorKind.CONTENT_REJECTED,
                 f"YouTube rejected the video ({reason}).",
                 network_code=f"rejected/{reason}",
+                verdict=True,
             )
         if upload == "failed" or processing in ("failed", "terminated"):
             reason = status.get("failureReason") or processing or "failed"
@@ -636,12 +646,26 @@ class YouTubeProvider(Provider):
                 ErrorKind.CONTENT_REJECTED,
                 f"YouTube could not process the video ({reason}).",
                 network_code=f"failed/{reason}",
+                verdict=True,
             )
         if upload == "deleted":
             raise ProviderError(
-                ErrorKind.NOT_FOUND, "The video was deleted on YouTube.", network_code="deleted"
+                ErrorKind.NOT_FOUND,
+                "The video was deleted on YouTube.",
+                network_code="deleted",
+                verdict=True,
             )
-        return None
+        progress = (items[0].get("processingDetails") or {}).get("processingProgress") or {}
+        try:
+            left = float(progress["timeLeftMs"]) / 1000
+        except (KeyError, TypeError, ValueError):
+            return None  # no estimate: looked at again at the provider's pace
+        return PublishResult(
+            ref=RemoteRef(id=handle, url=watch_url(handle)),
+            state="pending",
+            handle=handle,
+            check_after=left,
+        )
 
     def find_existing(self, channel: Channel, request: PublishRequest) -> RemoteRef | None:
         """After a crash or an unclear answer, the upload session says what happened: a
@@ -772,7 +796,9 @@ class YouTubeProvider(Provider):
             progress[OPENED_AT] = datetime.now(UTC).isoformat()
             progress.pop(FINAL_SENT, None)
             # The session is the handle of everything that follows: saved before any byte.
-            request.before_commit()
+            # Not the commit: only the last chunk can make the video, so a worker that
+            # dies before it leaves an upload the next attempt resumes.
+            request.save_progress()
             offset = 0
         return self._send_chunks(token, session, item, offset, progress)
 
@@ -986,7 +1012,7 @@ class YouTubeProvider(Provider):
                 return
             state["sent"] = True
             request.progress[PLAYLIST] = state
-            request.before_commit()
+            request.save_progress()
             self.request(
                 "POST",
                 self.url("api", "/youtube/v3/playlistItems"),

@@ -16,7 +16,11 @@ what is particular to it, and naming it in ``PROVIDER_MODULES``:
 3. **Send**: ``publish`` (and ``check_status``, ``find_existing``, ``recent_posts`` where
    the network allows), every call through ``self.request(method, url, phase=...)``: the
    ``Transport`` adds the SSRF guard, timeouts, redacted logs and the checkpoint before
-   each COMMIT. Wait for media with ``poll``.
+   each COMMIT (which also marks the post as possibly sent). After a step before the
+   commit (an upload session, a chunk), save its result with
+   ``request.save_progress()``, never ``before_commit``: a crash there must resume the
+   upload, not leave the post for a person to check. Wait for media with ``poll``;
+   ``check_status`` raises the network's refusal with ``verdict=True``.
 4. **Say what its errors mean**: ``errors = ErrorTable(rows=(Rule(...), ...),
    read=read_error)`` (``classify``): a reader that, given an answer and its phase, finds
    the status, code and message in the network's error body, and rows from (status,

@@ -79,6 +79,15 @@ class Provider:
     idempotency_window: ClassVar[int] = 3000
     lookup: ClassVar[str] = "none"  # by-key, by-content, none
     async_publish: ClassVar[bool] = False
+    # A pending publish (the network still making the post) is checked every
+    # ``pending_interval`` seconds, each wait ``pending_growth`` times the last (at most
+    # ``pending_max_interval``), unless the network suggests its own
+    # (``PublishResult.check_after``); still pending ``pending_window`` seconds after it
+    # was sent, the post becomes unconfirmed. Video networks process for longer.
+    pending_interval: ClassVar[float] = 20
+    pending_growth: ClassVar[float] = 1.0
+    pending_max_interval: ClassVar[float] = 300
+    pending_window: ClassVar[float] = 30 * 60
     analytics: ClassVar[str] = "none"
     refresh_ahead: ClassVar[int] = 0  # seconds before expiry to refresh; 0 = never expires
     # How many posts the network publishes for one account in any 24 hours (None: no
@@ -311,7 +320,13 @@ class Provider:
         raise NotImplementedError
 
     def check_status(self, channel: Channel, handle: str) -> PublishResult | None:
-        """For pending publishes: the result once published, None while pending."""
+        """For pending publishes: the result once published; None (or a result whose
+        state is "pending", with the network's ``check_after``) while pending. When the
+        network answers that the post failed, raise ProviderError with ``verdict=True``
+        and its words: CONTENT_REJECTED fails the post; RATE_LIMITED or
+        TRANSIENT_BEFORE_SEND mean it made nothing and another attempt may (the handle
+        is dropped and the next attempt looks first, then sends again). Any other error
+        means the check could not tell: it is asked again within ``pending_window``."""
         raise NotImplementedError
 
     def find_existing(self, channel: Channel, request: PublishRequest) -> RemoteRef | None:

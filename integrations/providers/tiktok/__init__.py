@@ -147,6 +147,11 @@ class TikTokProvider(Provider):
     idempotency = "container-handle"
     lookup = "by-key"
     async_publish = True
+    # A large upload is processed (and moderated) for a while: checked for two hours,
+    # less and less often.
+    pending_window = 2 * 3600
+    pending_growth = 1.5
+    pending_max_interval = 300
     refresh_ahead = 600
     max_concurrency = 2
     # Per video: views, likes, comments and shares; per account: followers today (TikTok
@@ -543,7 +548,7 @@ class TikTokProvider(Provider):
             progress[CHUNKS_DONE] = 0
         # The handle is saved before anything else can go wrong: from here on every
         # attempt continues this publish and never makes another.
-        request.before_commit()
+        request.save_progress()
         if not pull:
             self._upload(video, request)
         return self._settle(channel, request)
@@ -670,7 +675,7 @@ class TikTokProvider(Provider):
                     },
                 )
                 progress[CHUNKS_DONE] = index + 1
-                request.before_commit()
+                request.save_progress()
 
     def _resume(self, channel: Channel, request: PublishRequest) -> PublishResult:
         """Continue the publish an earlier attempt made: upload what is left, or wait."""
@@ -748,7 +753,7 @@ class TikTokProvider(Provider):
         kind, message = FAIL_REASONS.get(
             reason, (ErrorKind.CONTENT_REJECTED, f"TikTok could not publish the post ({reason}).")
         )
-        if kind == ErrorKind.TRANSIENT_BEFORE_SEND and forget is not None:
+        if kind in (ErrorKind.TRANSIENT_BEFORE_SEND, ErrorKind.RATE_LIMITED) and forget is not None:
             for key in (INIT_SENT, PUBLISH_ID, UPLOAD_URL, CHUNK, CHUNKS_DONE):
                 forget.pop(key, None)
         retry = DAY if kind == ErrorKind.RATE_LIMITED else None
@@ -758,6 +763,7 @@ class TikTokProvider(Provider):
             network_code=reason or FAILED,
             retry_after=retry,
             field="media" if reason.endswith("_check_failed") else "",
+            verdict=True,
         )
 
     def _status(self, token: str, publish_id: str) -> dict:
@@ -785,7 +791,9 @@ class TikTokProvider(Provider):
                 forget=progress,
             )
         except ProviderError as error:
-            if error.kind in (ErrorKind.CONTENT_REJECTED, ErrorKind.TRANSIENT_BEFORE_SEND):
+            if error.kind in (ErrorKind.CONTENT_REJECTED, ErrorKind.TRANSIENT_BEFORE_SEND) or (
+                error.verdict and error.kind == ErrorKind.RATE_LIMITED
+            ):
                 return None  # publishing again meets (or replaces) the failed publish
             raise
         return result.ref if result is not None else None
