@@ -18,6 +18,8 @@ import signal
 import subprocess
 import threading
 
+from django.conf import settings
+
 from bench.video_upload import ROOT, start_fake, worker_command, worker_env
 
 KIB = 1024
@@ -39,7 +41,7 @@ def test_a_worker_killed_mid_upload_resumes_without_a_second_video(tmp_path):
 
     ledger.after_chunk = hold_the_fifth_chunk
     command = worker_command(file=video, base=base, progress=progress, chunk_kib=CHUNK // KIB)
-    env = worker_env(base, os.environ["POSTIZ_VAR_DIR"])
+    env = worker_env(base, str(settings.VAR_DIR))
     try:
         first = subprocess.Popen(
             command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
