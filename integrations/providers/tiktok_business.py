@@ -12,6 +12,9 @@ in the same call that makes the post. What the two share (the publish states, th
 a publish FAILED, the account's posting options and the video checks) is imported from
 ``tiktok``.
 
+The parts of a post after the first become comments under the video (``/business/comment/
+create/``, 150 characters each), placed once TikTok has said the video's id.
+
 A publish is one call (``/business/video/publish/`` or ``/business/photo/publish/``), so
 it is the commit. Its answer names the publish (``share_id``), which is the handle the
 status endpoint is polled with, and is saved the moment it is known. After an unclear
@@ -76,6 +79,7 @@ from integrations.providers.tiktok.upload import GB, MB
 logger = logging.getLogger(__name__)
 
 CAPTION_LIMIT = 2200
+COMMENT_LIMIT = 150
 MAX_PHOTOS = 35
 # Business accounts get public videos: the video publish call takes no privacy level.
 # Photo posts take one, among the same four as the Content Posting API.
@@ -172,7 +176,7 @@ class TikTokBusinessProvider(Provider):
     network_name = "TikTok"
     auth_kind = "oauth2"
     account_selection = "none"
-    reply_mode = "none"
+    reply_mode = "comment"
     text_counter = "utf16"
     text_limit = CAPTION_LIMIT
     media_rules = MediaRules(
@@ -197,6 +201,8 @@ class TikTokBusinessProvider(Provider):
         "user.info.stats",
         "video.list",
         "video.publish",
+        "comment.list",
+        "comment.list.manage",
     )
     required_settings = ("TIKTOK_BUSINESS_APP_ID", "TIKTOK_BUSINESS_APP_SECRET")
     errors = ERRORS
@@ -394,12 +400,13 @@ class TikTokBusinessProvider(Provider):
         settings = draft.settings
         media = draft.items[0].media if draft.items else []
         photo = bool(media) and not any(m.is_video for m in media)
-        if len(draft.items) > 1:
+        if len(draft.items) > 1 and settings.get("upload_to_draft") is True:
             issues.append(
                 Issue(
-                    "media_count",
-                    "TikTok posts have one part; remove the other parts.",
-                    "text",
+                    "setting_invalid",
+                    "A post sent to the TikTok drafts has no comments yet; remove the other "
+                    "parts, or post it directly.",
+                    "upload_to_draft",
                     item=1,
                 )
             )
@@ -445,6 +452,8 @@ class TikTokBusinessProvider(Provider):
         return issues
 
     def validate_item(self, index: int, item: DraftItem, channel: Channel | None) -> list[Issue]:
+        if index > 0:
+            return self._comment_issues(index, item)
         issues = super().validate_item(index, item, channel)
         videos = [m for m in item.media if m.is_video]
         if item.media and not videos:
@@ -478,9 +487,38 @@ class TikTokBusinessProvider(Provider):
             issues += _video_issues(index, file)
         return issues
 
+    def _comment_issues(self, index: int, item: DraftItem) -> list[Issue]:
+        """A later part is a comment under the video: text only, 150 characters."""
+        issues = []
+        length = self.count_text(item.text)
+        if not item.text.strip():
+            issues.append(Issue("text_required", "Write the comment.", item=index))
+        elif length > COMMENT_LIMIT:
+            issues.append(
+                Issue(
+                    "text_too_long",
+                    f"TikTok comments have at most {COMMENT_LIMIT} characters; this has {length}.",
+                    item=index,
+                    limit=COMMENT_LIMIT,
+                    actual=length,
+                )
+            )
+        if item.media:
+            issues.append(
+                Issue(
+                    "media_count",
+                    "A TikTok comment is text only; remove its files.",
+                    "media",
+                    item=index,
+                )
+            )
+        return issues
+
     # -- publishing -----------------------------------------------------------------------
     def publish(self, channel: Channel, request: PublishRequest) -> PublishResult:
         progress = request.progress
+        if request.root is not None:
+            return self._comment(channel, request)
         if progress.get(PUBLISH_ID):
             return self._settle(channel, request)
         if progress.get(SENT):
@@ -542,6 +580,81 @@ class TikTokBusinessProvider(Provider):
         # attempt follows this publish and never makes another.
         request.before_commit()
         return self._settle(channel, request)
+
+    def _comment(self, channel: Channel, request: PublishRequest) -> PublishResult:
+        """A later part: a comment under the video the first part made."""
+        progress = request.progress
+        video_id = request.root.id if request.root else ""
+        if not video_id:
+            # A draft, or a video TikTok made without saying its id: nothing to comment on.
+            raise ProviderError(
+                ErrorKind.NOT_FOUND,
+                "TikTok has not said the video's id (it went to the drafts, or is still in "
+                "moderation), so its comments could not be placed.",
+                network_code="no_video_id",
+            )
+        if progress.get(SENT):
+            raise ProviderError(
+                ErrorKind.UNKNOWN_OUTCOME,
+                "TikTok did not say whether it took this comment, and it is not under the "
+                "video yet; check the video before commenting again.",
+                network_code="comment_unclear",
+            )
+        progress[SENT] = True
+        progress[SENT_AT] = datetime.now(UTC).isoformat()
+        try:
+            response = self.request(
+                "POST",
+                self.url("api", "/business/comment/create/"),
+                phase=Phase.COMMIT,
+                json={
+                    "business_id": channel.external_id,
+                    "video_id": video_id,
+                    "text": request.text,
+                },
+                headers=self._headers(channel.credentials["access_token"]),
+            )
+        except ProviderError as error:
+            if error.kind != ErrorKind.UNKNOWN_OUTCOME:
+                for key in (SENT, SENT_AT):
+                    progress.pop(key, None)
+            raise
+        data = self.read_json(response, Phase.COMMIT).get("data") or {}
+        comment_id = str(data.get("comment_id") or "")
+        if not comment_id:
+            raise ProviderError(
+                ErrorKind.UNKNOWN_OUTCOME,
+                "TikTok accepted the comment but did not say which comment it made.",
+                raw_excerpt=self.redact(response.text[:500]),
+            )
+        return PublishResult(ref=RemoteRef(id=comment_id, url=request.root.url))
+
+    def _find_comment(self, channel: Channel, request: PublishRequest) -> RemoteRef | None:
+        """The account's own comment with this text under the video, made since we sent."""
+        since = _parse_time(request.progress.get(SENT_AT))
+        response = self._get(
+            channel.credentials["access_token"],
+            "/business/comment/list/",
+            {
+                "business_id": channel.external_id,
+                "video_id": request.root.id,
+                "sort_field": "create_time",
+                "sort_order": "desc",
+                "max_count": 30,
+            },
+        )
+        comments = (self.read_json(response).get("data") or {}).get("comments") or []
+        wanted = normalise(request.text)
+        for comment in comments:
+            if not isinstance(comment, dict) or not comment.get("comment_id"):
+                continue
+            if comment.get("owner") is not True or normalise(comment.get("text") or "") != wanted:
+                continue
+            created = _epoch(comment.get("create_time"))
+            if since and created and created < since - LOOKUP_SLACK:
+                continue
+            return RemoteRef(id=str(comment["comment_id"]), url=request.root.url)
+        return None
 
     def _common_info(self, settings: dict) -> dict:
         return {
@@ -665,6 +778,10 @@ class TikTokBusinessProvider(Provider):
         """After an unclear attempt: the publish by its id when TikTok named it, else the
         account's video with this caption made since we sent it."""
         progress = request.progress
+        if request.root is not None:
+            if not progress.get(SENT) or not request.root.id:
+                return None
+            return self._find_comment(channel, request)
         if progress.get(PUBLISH_ID):
             try:
                 result = self._outcome(channel, self.handle_for(progress), forget=progress)

@@ -1068,6 +1068,7 @@ def tiktok_check(ctx: Context, post, items) -> None:
 TTB_TOKEN = recorded("tiktok_business", "token")["body"]["data"]
 TTB_PUBLISH = r"/ttb/business/video/publish/"
 TTB_SHARE = recorded("tiktok_business", "video_publish")["body"]["data"]["share_id"]
+TTB_COMMENT = recorded("tiktok_business", "comment_create")["body"]["data"]["comment_id"]
 
 
 def tiktok_business_connect(ctx: Context) -> Integration:
@@ -1087,6 +1088,11 @@ def tiktok_business_connect(ctx: Context) -> Integration:
         return answer("tiktok_business", "video_list", edit, created=created)
 
     ctx.fake.on("GET", r"/ttb/business/video/list/", videos)
+    ctx.fake.on(
+        "POST",
+        r"/ttb/business/comment/create/",
+        answer("tiktok_business", "comment_create", text=REPLY_TEXT),
+    )
     return ctx.channel(
         "tiktok-business",
         TTB_TOKEN["open_id"],
@@ -1106,7 +1112,11 @@ def tiktok_business_check(ctx: Context, post, items) -> None:
     assert publish.json["video_url"].startswith(("http://", "https://"))
     statuses = ctx.fake.sent("GET", r"/ttb/business/publish/status/")
     assert {c.args["publish_id"] for c in statuses} == {TTB_SHARE}
-    assert [i.remote_id for i in items] == [TIKTOK_POST]
+    n = len(items)
+    comments = ctx.fake.sent("POST", r"/ttb/business/comment/create/")
+    comment = {"business_id": TTB_TOKEN["open_id"], "video_id": TIKTOK_POST, "text": REPLY_TEXT}
+    assert [c.json for c in comments] == [comment][: n - 1]
+    assert [i.remote_id for i in items] == [TIKTOK_POST, TTB_COMMENT][:n]
     assert post.remote_url == f"https://www.tiktok.com/@acme.shop/video/{TIKTOK_POST}"
 
 
@@ -1183,7 +1193,6 @@ NETWORKS = [
         "tiktok-business",
         tiktok_business_connect,
         tiktok_business_check,
-        texts=(ROOT_TEXT,),
         settings={
             "comment": True,
             "duet": False,

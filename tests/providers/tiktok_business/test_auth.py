@@ -26,7 +26,10 @@ def test_the_sign_in_address_names_the_business_app_and_the_scopes(provider):
     assert query == {
         "client_key": "7312345678901234567",
         "response_type": "code",
-        "scope": "user.info.basic,user.info.username,user.info.stats,video.list,video.publish",
+        "scope": (
+            "user.info.basic,user.info.username,user.info.stats,video.list,video.publish,"
+            "comment.list,comment.list.manage"
+        ),
         "redirect_uri": "https://postiz.example/cb/",
         "state": "s-123",
     }

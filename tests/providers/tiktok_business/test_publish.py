@@ -17,6 +17,7 @@ from integrations.providers.base import (
     MediaItem,
     ProviderError,
     PublishRequest,
+    RemoteRef,
 )
 from integrations.providers.tiktok_business import PUBLISH_ID, SENT, SENT_AT
 from tests.posts.e2e.fakes import answer, recorded
@@ -330,3 +331,71 @@ def test_no_token_reaches_a_log_line(provider, fake, channel, caplog):
     )
     for secret in (*secrets, "biz-app-secret-0f9e8d7c"):
         assert secret not in logged
+
+
+# -- Comments: the later parts, under the video -------------------------------------------
+COMMENT = r"/api/business/comment/create/"
+COMMENTS = r"/api/business/comment/list/"
+VIDEO_REF = RemoteRef(POST_ID, f"https://www.tiktok.com/@acme.shop/video/{POST_ID}")
+
+
+def comment_request(text="Sizes run small 👟") -> PublishRequest:
+    return PublishRequest("p2", text, [], dict(SETTINGS), reply_to=VIDEO_REF, root=VIDEO_REF)
+
+
+def test_a_later_part_is_a_comment_under_the_video(provider, fake, channel):
+    fake.on("POST", COMMENT, answer("tiktok_business", "comment_create", text="Sizes run small"))
+    result = provider.send(channel, comment_request())
+    [call] = fake.sent("POST", COMMENT)
+    assert call.headers["Access-Token"] == TOKEN
+    assert call.json == {"business_id": OPEN_ID, "video_id": POST_ID, "text": "Sizes run small 👟"}
+    assert (result.state, result.ref.id) == ("published", "7446011223344556677")
+    assert result.ref.url == VIDEO_REF.url
+
+
+def test_a_comment_without_a_video_id_is_not_sent(provider, fake, channel):
+    request = PublishRequest("p2", "Hi", [], {}, root=RemoteRef(""), reply_to=RemoteRef(""))
+    with pytest.raises(ProviderError) as caught:
+        provider.send(channel, request)
+    assert caught.value.kind == ErrorKind.NOT_FOUND
+    assert fake.sent("POST", COMMENT) == []
+
+
+@pytest.mark.parametrize("case", sorted(UNCLEAR))
+def test_an_unclear_comment_is_found_among_the_videos_comments_or_never_sent_again(
+    provider, fake, channel, case, httpserver
+):
+    provider.timeout = (1, 0.5)
+    unclear = {
+        "read_timeout": lambda: slow_handler(
+            lambda r: answer("tiktok_business", "comment_create", text="x"), seconds=1.0
+        ),
+        "bad_gateway": lambda: answer("tiktok_business", "bad_gateway"),
+        "dropped": lambda: dropped_handler(b'{"code":0,"data":{"comment_id":"74', length=400),
+    }
+    fake.on("POST", COMMENT, unclear[case]())
+    request = comment_request()
+    with pytest.raises(ProviderError) as caught:
+        provider.send(channel, request)
+    drain(httpserver)
+    assert caught.value.kind == ErrorKind.UNKNOWN_OUTCOME
+
+    # Not there yet: publishing again refuses rather than comment twice.
+    fake.on("GET", COMMENTS, answer("tiktok_business", "comment_list", text="other", created="1"))
+    assert provider.find_existing(channel, request) is None
+    with pytest.raises(ProviderError) as again:
+        provider.send(channel, request)
+    assert again.value.kind == ErrorKind.UNKNOWN_OUTCOME
+
+    # Then it shows: the account's own comment with this text, made since we sent it.
+    now = str(int(time.time()))
+    fake.on(
+        "GET",
+        COMMENTS,
+        answer("tiktok_business", "comment_list", text="Sizes run small 👟", created=now),
+    )
+    found = provider.find_existing(channel, request)
+    assert found.id == "7446011223344556677"
+    [listing, *_] = fake.sent("GET", COMMENTS)
+    assert (listing.args["business_id"], listing.args["video_id"]) == (OPEN_ID, POST_ID)
+    assert len(fake.sent("POST", COMMENT)) == 1

@@ -129,9 +129,29 @@ def test_the_frame_rate_tiktok_accepts(rate, refused):
     assert (("media_frame_rate", "media") in codes(found)) is refused
 
 
-def test_a_second_part_is_refused():
-    found = issues(items=[DraftItem("One", [video()]), DraftItem("Two", [])])
-    assert ("media_count", "text") in codes(found)
+def test_later_parts_are_comments_of_150_characters_without_files():
+    assert issues(items=[DraftItem("One", [video()]), DraftItem("First!", [])]) == []
+    found = issues(
+        items=[
+            DraftItem("One", [video()]),
+            DraftItem("c" * 151, []),
+            DraftItem("With a file", [photo()]),
+            DraftItem("  ", []),
+        ]
+    )
+    assert [(i.code, i.item) for i in found] == [
+        ("text_too_long", 1),
+        ("media_count", 2),
+        ("text_required", 3),
+    ]
+
+
+def test_a_draft_cannot_have_comments():
+    found = issues(
+        items=[DraftItem("One", [video()]), DraftItem("Two", [])],
+        settings={"upload_to_draft": True},
+    )
+    assert ("setting_invalid", "upload_to_draft") in codes(found)
 
 
 def test_a_photo_title_over_90_is_refused():
