@@ -12,8 +12,9 @@ in the same call that makes the post. What the two share (the publish states, th
 a publish FAILED, the account's posting options and the video checks) is imported from
 ``tiktok``.
 
-The parts of a post after the first become comments under the video (``/business/comment/
-create/``, 150 characters each), placed once TikTok has said the video's id.
+The parts of a post after the first become comments under the video
+(``/business/comment/create/``, 150 characters each), placed once TikTok has said the
+video's id.
 
 A publish is one call (``/business/video/publish/`` or ``/business/photo/publish/``), so
 it is the commit. Its answer names the publish (``share_id``), which is the handle the
@@ -81,9 +82,9 @@ logger = logging.getLogger(__name__)
 CAPTION_LIMIT = 2200
 COMMENT_LIMIT = 150
 MAX_PHOTOS = 35
-# Business accounts get public videos: the video publish call takes no privacy level.
-# Photo posts take one, among the same four as the Content Posting API.
 PHOTO_TITLE_LIMIT = 90
+# Business videos are public (the video publish call takes no privacy level); photo posts
+# take one of the same four levels as the Content Posting API.
 
 # Progress keys of an item (saved between attempts).
 SENT = "publish_sent"  # the publish call went out; from here on, never publish again
