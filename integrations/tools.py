@@ -7,14 +7,24 @@ refreshed once and the tool run once more, and a grant the network no longer acc
 marks the channel for reconnecting, as publishing does. Callers have already found the
 channel through a selector scoped to the organization, so another organization's channel
 never reaches this module.
+
+A tool whose answer the channel keeps (``Tool.stores``/``adds_to``: Pinterest's boards,
+TikTok's creator info) updates that copy whenever it runs, so it is as fresh as the last
+look-up rather than the last connection. ``integration_setting_options`` fills a setting
+whose choices come from a tool (``OptionSource``) for the composer: the network's answer,
+kept a few minutes in the cache, or the channel's kept copy when the network cannot be
+asked.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 
 from integrations.models import Integration
@@ -22,6 +32,7 @@ from integrations.providers import get_provider
 from integrations.providers.base import (
     Channel,
     ErrorKind,
+    OptionSource,
     ProviderError,
     RemoteRef,
     Tool,
@@ -33,13 +44,20 @@ logger = logging.getLogger("postiz.integrations")
 
 __all__ = [
     "ChannelDisconnected",
+    "SettingOptions",
     "ToolFailed",
     "ToolInputError",
     "ToolNotFound",
     "integration_recent_posts",
     "integration_run_tool",
+    "integration_setting_options",
     "integration_tools",
+    "kept_setting_options",
 ]
+
+# How long a looked-up list of choices is reused: long enough that typing in the composer
+# does not ask the network again, short enough that a board made elsewhere shows soon.
+OPTIONS_CACHE_SECONDS = 300
 
 
 class ToolNotFound(LookupError):
@@ -147,9 +165,120 @@ def integration_run_tool(*, integration: Integration, name: str, data: Any) -> A
     if tool is None:
         raise ToolNotFound(name)
     tool.clean(data)  # bad input is answered before the network is asked anything
-    return _with_credentials(
+    output = _with_credentials(
         integration, f"tool {name}", lambda channel: provider.run_tool(channel, name, data)
     )
+    _keep(integration, tool, output)
+    return output
+
+
+def _keep(integration: Integration, tool: Tool, output: Any) -> None:
+    """Bring the channel's kept copy of what ``tool`` answers up to date (nothing when the
+    tool keeps nothing), and the cached choices read from it."""
+    key = tool.stores or tool.adds_to
+    if not key:
+        return
+    with transaction.atomic():
+        row = Integration.objects.select_for_update().filter(pk=integration.pk).first()
+        if row is None:
+            return
+        meta = dict(row.meta)
+        if tool.stores:
+            meta[key] = output
+        else:
+            kept = meta.get(key)
+            # With no list kept (never read), one new entry is not the account's list.
+            if not isinstance(kept, list) or not isinstance(output, dict):
+                return
+            same = str(output.get("id") or "")
+            meta[key] = [e for e in kept if not (isinstance(e, dict) and str(e.get("id")) == same)]
+            meta[key].append(output)
+        row.meta = meta
+        row.save(update_fields=["meta", "updated_at"])
+    integration.meta = meta
+    provider = get_provider(integration.provider)
+    for spec in provider.settings_fields:
+        source = spec.options
+        if source is None or source.stored != key:
+            continue
+        if provider.tool(source.tool).stores == key:
+            cache.set(_options_key(integration, spec.name), meta[key], OPTIONS_CACHE_SECONDS)
+        else:
+            cache.delete(_options_key(integration, spec.name))
+
+
+@dataclass
+class SettingOptions:
+    """A setting's choices for one channel, as the composer offers them."""
+
+    options: list[dict]  # [{"value", "label"}]
+    source: OptionSource
+    # Why these are the channel's kept copy and not the network's answer now ("" if fresh).
+    note: str = ""
+
+
+def _options_key(integration: Integration, name: str) -> str:
+    return f"setting-options:{integration.pk}:{name}"
+
+
+def _source(integration: Integration, name: str):
+    try:
+        provider = get_provider(integration.provider)
+    except LookupError:
+        raise ToolNotFound(name) from None
+    source = provider.option_source(name)
+    if source is None:
+        raise ToolNotFound(name)
+    return provider, source
+
+
+def kept_setting_options(*, integration: Integration, name: str) -> SettingOptions | None:
+    """The composer calls this for a channel of the person's organization; the choices of
+    setting ``name`` known without asking the network (the cache, or the copy the channel
+    keeps), or None. Raises ToolNotFound for a setting without an option source."""
+    provider, source = _source(integration, name)
+    # A kept copy is refreshed with every look-up (``_keep``), so it is as fresh as the
+    # cache and costs no query; the cache serves the choices nothing keeps.
+    answer = integration.meta.get(source.stored) if source.stored else None
+    if answer in (None, [], {}):
+        answer = cache.get(_options_key(integration, name))
+    if answer in (None, [], {}):
+        return None
+    return SettingOptions(provider.option_list(name, answer), source)
+
+
+def integration_setting_options(
+    *, integration: Integration, name: str, query: str = "", fresh: bool = False
+) -> SettingOptions:
+    """The composer calls this for a channel of the person's organization (posts.edit
+    checked by the view); the choices of setting ``name``, asked of the network unless a
+    recent answer is cached (``fresh`` asks anyway), filtered by ``query``.
+
+    When the network cannot be asked, the channel's kept copy is answered with a ``note``
+    saying so; with no copy, raises ChannelDisconnected or ToolFailed. Raises ToolNotFound
+    for a setting without an option source."""
+    provider, source = _source(integration, name)
+    key = _options_key(integration, name)
+    answer = None if fresh else cache.get(key)
+    if answer is None:
+        try:
+            answer = _with_credentials(
+                integration,
+                f"choices of {name}",
+                lambda channel: provider.run_tool(channel, source.tool, {}),
+            )
+        except (ToolFailed, ChannelDisconnected) as error:
+            kept = integration.meta.get(source.stored) if source.stored else None
+            if kept in (None, [], {}):
+                raise
+            note = (
+                f"{provider.network_label} could not be asked just now ({error}); these are "
+                "the choices it gave before."
+            )
+            return SettingOptions(provider.option_list(name, kept, query), source, note)
+        _keep(integration, provider.tool(source.tool), answer)
+        cache.set(key, answer, OPTIONS_CACHE_SECONDS)
+    return SettingOptions(provider.option_list(name, answer, query), source)
 
 
 def integration_recent_posts(*, integration: Integration) -> list[RemoteRef]:

@@ -86,26 +86,24 @@ class Limits:
 
 
 class Starter:
-    """Writes what must be saved right before a send, in batches, on a thread (and database
-    connection) of its own: "commit started" for the items about to go out (a publish
-    thread that got its network's and its channel's turn waits here for one UPDATE shared
-    with every other thread ready at the same moment), and the progress a provider saves
-    right before its commit (``PublishRequest.before_commit``: a signed Nostr event, a
-    Threads container). A post still waiting for its turn is not marked, so if the worker
-    dies then, it is sent later without doubt instead of ending unconfirmed."""
+    """Writes what must be saved during a send, in batches, on a thread (and database
+    connection) of its own: "commit started" for the items whose commit request is about
+    to go out (``PublishRequest.before_commit``: a publish thread waits here for one
+    UPDATE shared with every other thread at the same point), with the progress saved
+    then (a signed Nostr event, a Threads container), and the progress of the steps
+    before it (``PublishRequest.save_progress``: an upload's session and offset). A post
+    still waiting for its turn, or still uploading, is not marked, so if the worker dies
+    then, the next attempt sends (or resumes) it without doubt instead of asking."""
 
     def __init__(self):
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="publish-start", daemon=True)
         self._thread.start()
 
-    def start(self, job: engine.Job) -> None:
-        """Blocks until the job's item is marked started (and committed)."""
-        self._wait(("start", job, None))
-
-    def checkpoint(self, job: engine.Job):
-        """The job's ``PublishRequest.checkpoint``: saves its progress through this thread
-        when it changed since it was last saved, and returns once it is committed."""
+    def hooks(self, job: engine.Job):
+        """The job's ``PublishRequest.checkpoint`` and ``on_commit``: each saves its
+        progress through this thread when it changed since it was last saved (``on_commit``
+        also marks the item started, once) and returns once it is committed."""
         saved = [dict(job.items[0].progress)]
 
         def save(progress: dict) -> None:
@@ -113,7 +111,14 @@ class Starter:
                 self._wait(("save", job, dict(progress)))
                 saved[0] = dict(progress)
 
-        return save
+        def commit(progress: dict) -> None:
+            if job.items[0].commit_started_at is not None:
+                save(progress)
+                return
+            self._wait(("start", job, dict(progress) if progress != saved[0] else None))
+            saved[0] = dict(progress)
+
+        return save, commit
 
     def _wait(self, entry) -> None:
         # A bare lock, released by the starter: the cheapest hand-off there is.
@@ -140,10 +145,10 @@ class Starter:
                         break
                 waiting = [entry for entry in batch if entry is not None]
                 try:
+                    # Progress first: once an item is marked, what its commit needs is saved.
+                    saves = [(job, p) for _, job, p, _, _ in waiting if p is not None]
+                    engine.save_progress(saves)
                     engine.mark_started([job for kind, job, _, _, _ in waiting if kind == "start"])
-                    engine.save_progress(
-                        [(job, progress) for kind, job, progress, _, _ in waiting if kind == "save"]
-                    )
                 except Exception as error:  # the sends do not happen; the posts stay held
                     for *_, failure in waiting:
                         failure.append(error)
@@ -381,8 +386,9 @@ def _publish(job: engine.Job, limits, starter: Starter) -> None:
     try:
         with family, channel:
             if job.request is not None:
-                job.request.checkpoint = starter.checkpoint(job)
-                starter.start(job)
+                # Marked started by its provider's commit request, not before: a send that
+                # dies while uploading is resumed, not looked up.
+                job.request.checkpoint, job.request.on_commit = starter.hooks(job)
                 engine.send_prepared(job)
             else:
                 engine.publish_post(job.pk)

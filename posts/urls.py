@@ -4,6 +4,7 @@ from django.urls import path
 
 from posts.views import calendar
 from posts.views import composer as composer_views  # -- composer
+from posts.views import composer_choices as choice_views  # -- looked-up setting choices
 from posts.views import failures as failures_views  # -- failures
 from posts.views import library as library_views  # -- signatures, sets, tags
 from posts.views import notifications as notifications_views  # -- notifications
@@ -68,6 +69,16 @@ urlpatterns = [
     path("posts/new/", composer_views.new, name="new"),
     path("posts/validate/", composer_views.validate, name="composer_validate"),
     path("posts/preview/", composer_views.preview, name="composer_preview"),
+    path(
+        "posts/choices/<int:channel_id>/<str:name>/",
+        choice_views.choices,
+        name="composer_choices",
+    ),
+    path(
+        "posts/choices/<int:channel_id>/<str:name>/create/",
+        choice_views.choice_create,
+        name="composer_choice_create",
+    ),
     path("posts/<int:group_id>/", composer_views.edit, name="edit"),
     path("posts/<int:group_id>/duplicate/", composer_views.duplicate, name="duplicate"),
     path("posts/<int:group_id>/delete/", composer_views.delete, name="delete"),

@@ -29,6 +29,7 @@ from integrations.providers.base import (
     Issue,
     MediaItem,
     MediaRules,
+    Metrics,
     OAuth2,
     Phase,
     Provider,
@@ -65,6 +66,20 @@ QUOTA_ZERO = "QUOTA_ZERO"
 # differ), for it to be taken as ours after an unclear outcome.
 LOOKUP_SLACK = timedelta(minutes=5)
 SENT_AT = "post_sent_at"
+# The Business Profile Performance API's daily metrics, by our names: a business shown on
+# Maps or Search (desktop or mobile) is an impression; a website visit, a call or a
+# request for directions from the profile is a click.
+# Google's insights reach back 18 months; a range starting earlier is refused whole.
+HISTORY_DAYS = 540
+DAILY_METRICS = {
+    "BUSINESS_IMPRESSIONS_DESKTOP_MAPS": "impressions",
+    "BUSINESS_IMPRESSIONS_DESKTOP_SEARCH": "impressions",
+    "BUSINESS_IMPRESSIONS_MOBILE_MAPS": "impressions",
+    "BUSINESS_IMPRESSIONS_MOBILE_SEARCH": "impressions",
+    "WEBSITE_CLICKS": "clicks",
+    "CALL_CLICKS": "clicks",
+    "BUSINESS_DIRECTION_REQUESTS": "clicks",
+}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^\d{2}:\d{2}$")
 
@@ -198,6 +213,13 @@ class GoogleBusinessProvider(Provider):
     idempotency = "none"
     lookup = "by-content"
     async_publish = True
+    # The location's daily impressions and clicks (Business Profile Performance API). A
+    # post's own counts are not offered: only My Business v4's localPosts.reportInsights
+    # ever gave them, and Google directs every v4 insights user to the Performance API,
+    # which reports per location, never per post.
+    analytics = "account"
+    # One call brings every metric of a whole date range; the data changes once a day.
+    metrics_per_hour = 12
     refresh_ahead = 300
     max_concurrency = 2
     scopes = (SCOPE,)
@@ -217,6 +239,7 @@ class GoogleBusinessProvider(Provider):
         "accounts": "https://mybusinessaccountmanagement.googleapis.com",
         "info": "https://mybusinessbusinessinformation.googleapis.com",
         "api": "https://mybusiness.googleapis.com",
+        "performance": "https://businessprofileperformance.googleapis.com",
     }
     settings_fields = (
         SettingField("topicType", "enum", label="Post type", choices=TOPICS, default="STANDARD"),
@@ -327,6 +350,46 @@ class GoogleBusinessProvider(Provider):
             }
             for account in self._locations(channel.credentials["access_token"])
         ]
+
+    # -- analytics -------------------------------------------------------------------------
+    def channel_metrics(self, channel: Channel, since: date, until: date) -> dict[date, Metrics]:
+        """The location's daily impressions (Maps and Search, desktop and mobile) and
+        clicks (website, calls, directions). Google leaves out a day's value when it is
+        zero, so a day it lists without a value counts 0; a day it does not list at all
+        (not yet reported) is absent."""
+        today = datetime.now(UTC).date()
+        since, until = max(since, today - timedelta(days=HISTORY_DAYS)), min(until, today)
+        if since > until:
+            return {}
+        location = channel.meta.get("location") or f"locations/{channel.external_id}"
+        params: list[tuple[str, str | int]] = [("dailyMetrics", name) for name in DAILY_METRICS]
+        for edge, day in (("startDate", since), ("endDate", until)):
+            params += [
+                (f"dailyRange.{edge}.year", day.year),
+                (f"dailyRange.{edge}.month", day.month),
+                (f"dailyRange.{edge}.day", day.day),
+            ]
+        try:
+            response = self.request(
+                "GET",
+                self.url("performance", f"/v1/{location}:fetchMultiDailyMetricsTimeSeries"),
+                phase=Phase.READ,
+                params=params,
+                headers=self.bearer(channel.credentials["access_token"]),
+            )
+        except ProviderError as error:
+            if error.kind != ErrorKind.PERMISSION_DENIED:
+                raise
+            raise ProviderError(
+                ErrorKind.PERMISSION_DENIED,
+                "Google did not share this location's performance. The channel needs the "
+                f"{SCOPE} permission and an account that manages the location; this "
+                "server's Google Cloud project needs the Business Profile Performance API "
+                "enabled, after Google approved its access to the Business Profile APIs.",
+                network_code=error.network_code,
+                raw_excerpt=error.raw_excerpt,
+            ) from error
+        return performance_days(self.read_json(response, Phase.READ), since, until)
 
     # -- validation -----------------------------------------------------------------------
     def validate_media(self, index, media, rules=None) -> list[Issue]:
@@ -482,6 +545,7 @@ class GoogleBusinessProvider(Provider):
                 "Google rejected this post under its content policies; edit it and try again.",
                 network_code="REJECTED",
                 field="text",
+                verdict=True,
             )
         if state == "PROCESSING":
             # Google is still reviewing it: live or rejected later, checked by its name.
@@ -541,6 +605,37 @@ class GoogleBusinessProvider(Provider):
     def ref_for_id(self, channel: Channel, remote_id: str) -> RemoteRef:
         match = re.search(r"accounts/[^/\s]+/locations/[^/\s]+/localPosts/[^/\s?#]+", remote_id)
         return RemoteRef(id=match.group(0) if match else remote_id.strip())
+
+
+def performance_days(answer: dict, since: date, until: date) -> dict[date, Metrics]:
+    """A fetchMultiDailyMetricsTimeSeries answer as counts per day within the range."""
+    totals: dict[date, dict[str, int]] = {}
+    for group in answer.get("multiDailyMetricTimeSeries") or []:
+        for series in (group or {}).get("dailyMetricTimeSeries") or []:
+            ours = DAILY_METRICS.get(str((series or {}).get("dailyMetric") or ""))
+            if ours is None:
+                continue
+            for point in ((series.get("timeSeries") or {}).get("datedValues")) or []:
+                day = _google_date((point or {}).get("date"))
+                if day is None or not since <= day <= until:
+                    continue
+                try:
+                    value = int(point.get("value") or 0)
+                except (TypeError, ValueError):
+                    continue
+                counts = totals.setdefault(day, {})
+                counts[ours] = counts.get(ours, 0) + value
+    return {day: Metrics(counts) for day, counts in sorted(totals.items())}
+
+
+def _google_date(value) -> date | None:
+    """A google.type.Date ``{year, month, day}``; a partial one is no day."""
+    if not isinstance(value, dict):
+        return None
+    try:
+        return date(int(value["year"]), int(value["month"]), int(value["day"]))
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _public(item: MediaItem) -> str:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
+from datetime import date
 
 import requests
 
@@ -26,6 +28,7 @@ from integrations.providers.base import (
     Issue,
     MediaItem,
     MediaRules,
+    Metrics,
     OAuth2,
     Phase,
     Provider,
@@ -42,10 +45,17 @@ from integrations.providers.meta import (
     GRAPH,
     GRAPH_VERSION,
     PUBLISHING_LIMIT_WAIT,
+    day_windows,
     facebook_login,
     graph_errors,
+    insight_days,
+    insight_totals,
+    insights_refused,
     normalise,
     pages,
+    today,
+    unix_day,
+    unix_until,
     wait_for_container,
 )
 
@@ -63,6 +73,10 @@ REEL_RATIO = (0.01, 10.0)
 SHORT_VIDEO_SECONDS = (3.0, 60.0)
 STORY_RATIO = (0.1, 10.0)
 HASHTAG = re.compile(r"(?<!\w)#\w+")
+# People tagged on one photo: Instagram takes at most 20.
+USER_TAGS_MAX = 20
+# Instagram usernames: letters, digits, periods and underscores, at most 30.
+USERNAME = re.compile(r"^[A-Za-z0-9._]{1,30}$")
 
 # Through Facebook Login the account posts with a Page token, which nothing can renew;
 # Instagram Login's token is renewed (once) when it has expired.
@@ -70,18 +84,113 @@ ERRORS = graph_errors(
     expired=ErrorKind.AUTH_REVOKED,
     expired_message="Instagram no longer accepts this sign-in; reconnect the channel.",
     containers=True,
+    few_viewers=True,
 )
 STANDALONE_ERRORS = graph_errors(
     expired=ErrorKind.AUTH_EXPIRED,
     expired_message="Instagram sign-in expired; we will renew it.",
     containers=True,
+    few_viewers=True,
 )
+
+# A post's insights by its kind: a story has no saves (and its likes and comments are
+# not public), and asking a kind for a metric it lacks fails the whole request. Views
+# replaced impressions and plays (gone since April 2025); likes and comments come from
+# the post's own fields.
+MEDIA_INSIGHTS = {
+    "STORY": ("reach", "shares", "views"),
+    "FEED": ("reach", "saved", "shares", "views"),
+    "REELS": ("reach", "saved", "shares", "views"),
+}
+INSIGHT_NAMES = {"reach": "reach", "saved": "saves", "shares": "shares", "views": "views"}
 
 
 def _ratio(item: MediaItem) -> float | None:
     if not item.width or not item.height:
         return None
     return item.width / item.height
+
+
+@dataclass(frozen=True)
+class UserTag:
+    """A person tagged on a photo of the post: where, from the photo's top-left corner
+    (0 to 1 across and down), and on which file (``media``, counted from 0)."""
+
+    username: str
+    x: float
+    y: float
+    media: int = 0
+
+    def as_graph(self) -> dict:
+        return {"username": self.username, "x": self.x, "y": self.y}
+
+
+def _user_tags(settings: dict) -> tuple[list[UserTag], list[str]]:
+    """The ``user_tags`` setting read: ``[{"username", "x", "y", "media"?}]`` (the API's
+    shape) or the composer's lines ``@username x y [photo number from 1]``; with what is
+    wrong with the entries that could not be read."""
+    raw = settings.get("user_tags") or []
+    if not isinstance(raw, list):
+        return [], ["People tagged must be a list of {username, x, y}."]
+    tags: list[UserTag] = []
+    problems: list[str] = []
+    for number, entry in enumerate(raw, start=1):
+        if isinstance(entry, dict):
+            username, x, y = entry.get("username"), entry.get("x"), entry.get("y")
+            media = entry.get("media", 0)
+        elif isinstance(entry, str):
+            parts = entry.split()
+            if len(parts) not in (3, 4):
+                problems.append(
+                    f"Tag {number} ({entry.strip()}): write @username, then across and down "
+                    "(0 to 1), and for a carousel the photo's number, as in @alice 0.5 0.3 2."
+                )
+                continue
+            username, x, y = parts[:3]
+            photo = _number(parts[3]) if len(parts) == 4 else 1
+            media = photo - 1 if isinstance(photo, int) else -1
+        else:
+            problems.append(f"Tag {number} must be a username with x and y.")
+            continue
+        username = str(username or "").strip().lstrip("@")
+        x, y = _number(x), _number(y)
+        if not USERNAME.match(username):
+            problems.append(
+                f"Tag {number}: {username or 'an empty name'} is not an Instagram username "
+                "(letters, digits, periods and underscores, at most 30)."
+            )
+        elif x is None or y is None or not (0 <= x <= 1 and 0 <= y <= 1):
+            problems.append(
+                f"Tag {number} (@{username}): x and y say where on the photo, from 0 to 1 "
+                "(0 0 is the top-left corner, 1 1 the bottom-right)."
+            )
+        elif not isinstance(media, int) or isinstance(media, bool) or media < 0:
+            problems.append(f"Tag {number} (@{username}): name the photo by its number.")
+        else:
+            tags.append(UserTag(username, float(x), float(y), media))
+    return tags, problems
+
+
+def _number(value):
+    """A number given as a number or as text; None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return value
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() and "." not in str(value) else number
+
+
+def _tagged(tags: list[UserTag], index: int, media: list[MediaItem]) -> dict:
+    """The ``user_tags`` field of the container for file ``index`` (a photo; nothing for a
+    video, which the validator has refused tags on), as Graph takes it: a JSON array."""
+    mine = [t.as_graph() for t in tags if t.media == index]
+    if not mine or not media[index].is_image:
+        return {}
+    return {"user_tags": json.dumps(mine)}
 
 
 def _collaborators(settings: dict) -> list[str]:
@@ -116,6 +225,8 @@ class InstagramProvider(Provider):
     lookup = "by-key"
     refresh_ahead = 0  # Page tokens do not expire
     max_concurrency = 10
+    # API-published posts per account in a moving 24 hours (content_publishing_limit).
+    daily_post_cap = 50
     scopes = (
         "instagram_basic",
         "instagram_content_publish",
@@ -123,8 +234,15 @@ class InstagramProvider(Provider):
         "pages_read_engagement",
         "pages_show_list",
         "business_management",
+        "instagram_manage_insights",
     )
     write_permission = "instagram_content_publish"
+    insights_permission = "instagram_manage_insights"
+    analytics = "both"
+    # A post's fields, then its insights: two calls a post, none takes a list of ids. An
+    # account may make about 200 calls an hour, publishing included.
+    metrics_batch = 1
+    metrics_per_hour = 80
     oauth = OAuth2(
         client=("FACEBOOK_APP_ID", "FACEBOOK_APP_SECRET"),
         scope_separator=",",
@@ -164,6 +282,15 @@ class InstagramProvider(Provider):
             "string",
             label="Location (Facebook Page id of a place)",
             max_length=40,
+        ),
+        SettingField(
+            "user_tags",
+            "list",
+            label="People tagged on the photos",
+            help_text="One person per line: @username, then where on the photo across and "
+            "down from its top-left corner (0 to 1), then for a carousel the photo's number: "
+            f"@alice 0.5 0.3 2. At most {USER_TAGS_MAX} people per photo. Through the API, "
+            'objects {"username", "x", "y", "media"} with media the file\'s index from 0.',
         ),
     )
     tools = (
@@ -285,6 +412,7 @@ class InstagramProvider(Provider):
                     "graduation_strategy",
                 )
             )
+        issues += self._user_tag_issues(settings, media)
         collaborators = _collaborators(settings)
         if len(collaborators) > COLLABORATORS_MAX:
             issues.append(
@@ -346,6 +474,41 @@ class InstagramProvider(Provider):
                 issue.message = (
                     f"An Instagram carousel has at most {CAROUSEL_MAX} photos and videos; "
                     f"this post has {len(media)}."
+                )
+        return issues
+
+    @staticmethod
+    def _user_tag_issues(settings: dict, media: list[MediaItem]) -> list[Issue]:
+        tags, problems = _user_tags(settings)
+        by_photo: dict[int, list[str]] = {}
+        for tag in tags:
+            target = media[tag.media] if tag.media < len(media) else None
+            if target is None:
+                problems.append(
+                    f"@{tag.username} is tagged on photo {tag.media + 1}, and the post has "
+                    f"{len(media)} file{'s' if len(media) != 1 else ''}."
+                )
+            elif not target.is_image:
+                problems.append(
+                    f"@{tag.username} is tagged on {target.filename}, a video: Instagram tags "
+                    "people on photos only."
+                )
+            elif tag.username.casefold() in by_photo.setdefault(tag.media, []):
+                problems.append(f"@{tag.username} is tagged twice on photo {tag.media + 1}.")
+            else:
+                by_photo[tag.media].append(tag.username.casefold())
+        issues = [Issue("setting_invalid", problem, "user_tags") for problem in problems]
+        for index, names in sorted(by_photo.items()):
+            if len(names) > USER_TAGS_MAX:
+                issues.append(
+                    Issue(
+                        "setting_invalid",
+                        f"Instagram tags at most {USER_TAGS_MAX} people on a photo; photo "
+                        f"{index + 1} has {len(names)}.",
+                        "user_tags",
+                        limit=USER_TAGS_MAX,
+                        actual=len(names),
+                    )
                 )
         return issues
 
@@ -469,9 +632,11 @@ class InstagramProvider(Provider):
         settings = request.settings
         media = request.media
         story = settings.get("post_type") == "story"
+        tags, _ = _user_tags(settings)
         if story:
             return self._post_container(
-                channel, {"media_type": "STORIES", **self._source(media[0])}
+                channel,
+                {"media_type": "STORIES", **self._source(media[0]), **_tagged(tags, 0, media)},
             )
         form: dict = {"caption": request.text}
         collaborators = _collaborators(settings)
@@ -482,9 +647,11 @@ class InstagramProvider(Provider):
             form["location_id"] = location
         if len(media) > 1:
             children = list(request.progress.get("children") or [])
-            for item in media[len(children) :]:
+            for index in range(len(children), len(media)):
+                source = self._source(media[index], carousel=True)
                 child = self._post_container(
-                    channel, {"is_carousel_item": "true", **self._source(item, carousel=True)}
+                    channel,
+                    {"is_carousel_item": "true", **source, **_tagged(tags, index, media)},
                 )
                 children.append(child)
                 request.progress["children"] = list(children)
@@ -497,7 +664,7 @@ class InstagramProvider(Provider):
                 strategy = settings.get("graduation_strategy") or "MANUAL"
                 form["trial_params"] = json.dumps({"graduation_strategy": strategy})
         else:
-            form.update(self._source(media[0]))
+            form.update(self._source(media[0]), **_tagged(tags, 0, media))
         return self._post_container(channel, form)
 
     @staticmethod
@@ -645,6 +812,71 @@ class InstagramProvider(Provider):
             if isinstance(media, dict) and media.get("id")
         ]
 
+    # -- analytics --------------------------------------------------------------------------
+    def post_metrics(self, channel: Channel, refs: list[RemoteRef]) -> dict[str, Metrics]:
+        """Each post's likes and comments (its fields, which also say its kind), then the
+        insights that kind has. A deleted post is left out; a post too few people have
+        seen yet has no insights, only its likes and comments."""
+        found: dict[str, Metrics] = {}
+        for ref in refs:
+            try:
+                response = self._get(
+                    channel,
+                    f"/{ref.id}",
+                    {"fields": "media_product_type,like_count,comments_count"},
+                )
+            except ProviderError as error:
+                if error.kind == ErrorKind.NOT_FOUND:
+                    continue
+                insights_refused(error, self.display_name, self.insights_permission)
+                raise
+            media = self.read_json(response)
+            values = {"likes": media.get("like_count"), "comments": media.get("comments_count")}
+            if media.get("media_product_type") == "STORY":
+                values = {}  # a story's likes and replies are not counts it gives
+            metrics = MEDIA_INSIGHTS.get(
+                str(media.get("media_product_type")), MEDIA_INSIGHTS["FEED"]
+            )
+            try:
+                response = self._get(channel, f"/{ref.id}/insights", {"metric": ",".join(metrics)})
+            except ProviderError as error:
+                if error.kind != ErrorKind.NOT_FOUND:
+                    insights_refused(error, self.display_name, self.insights_permission)
+                    raise
+            else:
+                counts = insight_totals(self.read_json(response))
+                values.update({INSIGHT_NAMES[m]: counts.get(m) for m in metrics})
+            found[ref.id] = Metrics(values)
+        return found
+
+    def channel_metrics(self, channel: Channel, since: date, until: date) -> dict[date, Metrics]:
+        """The account's reach, day by day (30 days a request, Instagram's cap), and
+        today's follower count. Views of an account come only as a total over a range."""
+        series: dict[date, Metrics] = {}
+        try:
+            for start, end in day_windows(since, until, 30):
+                response = self._get(
+                    channel,
+                    f"/{channel.external_id}/insights",
+                    {
+                        "metric": "reach",
+                        "period": "day",
+                        "since": unix_day(start),
+                        "until": unix_until(end),
+                    },
+                )
+                for day, counts in insight_days(self.read_json(response), start, end).items():
+                    series[day] = Metrics({"reach": counts.get("reach")})
+            response = self._get(channel, f"/{channel.external_id}", {"fields": "followers_count"})
+        except ProviderError as error:
+            insights_refused(error, self.display_name, self.insights_permission)
+            raise
+        followers = self.read_json(response).get("followers_count")
+        if isinstance(followers, int):
+            day = today()
+            series[day] = Metrics({**series.get(day, Metrics()).values, "followers": followers})
+        return series
+
     # -- HTTP -----------------------------------------------------------------------------
     def _post(self, channel: Channel, path: str, phase: Phase, **kwargs) -> requests.Response:
         return self.request(
@@ -676,8 +908,10 @@ class InstagramStandaloneProvider(InstagramProvider):
         "instagram_business_basic",
         "instagram_business_content_publish",
         "instagram_business_manage_comments",
+        "instagram_business_manage_insights",
     )
     write_permission = "instagram_business_content_publish"
+    insights_permission = "instagram_business_manage_insights"
     # Renewed when a week or less is left (a token must be a day old to be renewed).
     refresh_ahead = 7 * 24 * 3600
     oauth = OAuth2(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import quote
 
 import requests
@@ -25,6 +25,7 @@ from integrations.providers.base import (
     Issue,
     MediaItem,
     MediaRules,
+    Metrics,
     OAuth2,
     Phase,
     Provider,
@@ -70,6 +71,30 @@ def normalise(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
 
 
+# A post's (or a day's) totalShareStatistics, and what each counts here; ``engagement`` is
+# a rate, not a count, and is not kept.
+SHARE_STATISTICS = {
+    "impressionCount": "impressions",
+    "uniqueImpressionsCount": "reach",
+    "clickCount": "clicks",
+    "likeCount": "likes",
+    "commentCount": "comments",
+    "shareCount": "shares",
+}
+ANALYTICS_SCOPES = "rw_organization_admin and r_organization_social"
+# Share statistics cover a rolling 12 months; an older start is refused.
+STATISTICS_DAYS = 365
+
+
+def _share_metrics(stats: dict) -> Metrics:
+    return Metrics({name: stats.get(key) for key, name in SHARE_STATISTICS.items()})
+
+
+def _epoch_ms(day: date) -> int:
+    """Midnight UTC of ``day`` in milliseconds, as LinkedIn's time ranges take it."""
+    return int(datetime.combine(day, time(0), tzinfo=UTC).timestamp()) * 1000
+
+
 def _next_midnight_utc() -> float:
     now = datetime.now(UTC)
     midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -87,6 +112,10 @@ def read_error(response: requests.Response, phase: Phase) -> Said:
 
 
 SIGN_IN = (400, 401)
+VERSION_RETIRED = (
+    f"LinkedIn no longer accepts API version {LINKEDIN_VERSION}; the server "
+    "administrator must update Postiz. Nothing was posted."
+)
 ERRORS = ErrorTable(
     read=read_error,
     rows=(
@@ -111,12 +140,7 @@ ERRORS = ErrorTable(
             code="REVOKED_ACCESS_TOKEN",
         ),
         Rule(ErrorKind.AUTH_EXPIRED, "{name} refused our sign-in: {message}", status=401),
-        Rule(
-            ErrorKind.PERMISSION_DENIED,
-            f"LinkedIn no longer accepts API version {LINKEDIN_VERSION}; the server "
-            "administrator must update Postiz. Nothing was posted.",
-            status=426,
-        ),
+        Rule(ErrorKind.PERMISSION_DENIED, VERSION_RETIRED, status=426),
         Rule(
             ErrorKind.PERMISSION_DENIED,
             "{name} does not allow this for the connected account: "
@@ -662,6 +686,103 @@ class LinkedInPageProvider(LinkedInProvider):
 
     def author_urn(self, channel: Channel) -> str:
         return channel.meta.get("urn") or f"urn:li:organization:{channel.external_id}"
+
+    # -- analytics --------------------------------------------------------------------------
+    analytics = "both"
+    # Posts named in one share-statistics request (a Rest.li list in the address); the
+    # Community Management API's daily per-member limits allow about 20 calls an hour.
+    metrics_batch = 20
+    metrics_per_hour = 20
+
+    def post_metrics(self, channel: Channel, refs: list[RemoteRef]) -> dict[str, Metrics]:
+        """organizationalEntityShareStatistics for the Page's posts (``urn:li:share`` and
+        ``urn:li:ugcPost``), up to 20 a request. A post LinkedIn no longer has is left
+        out: it is missing from the answer, or, when the whole request is refused for it,
+        the batch is asked again one post at a time."""
+        urns = list(
+            dict.fromkeys(
+                ref.id for ref in refs if ref.id.startswith(("urn:li:share:", "urn:li:ugcPost:"))
+            )
+        )
+        found: dict[str, Metrics] = {}
+        for start in range(0, len(urns), self.metrics_batch):
+            chunk = urns[start : start + self.metrics_batch]
+            try:
+                found.update(self._share_statistics(channel, chunk))
+            except ProviderError as error:
+                if error.kind not in (ErrorKind.NOT_FOUND, ErrorKind.CONTENT_REJECTED):
+                    raise
+                for urn in chunk if len(chunk) > 1 else ():
+                    try:
+                        found.update(self._share_statistics(channel, [urn]))
+                    except ProviderError as alone:
+                        if alone.kind not in (ErrorKind.NOT_FOUND, ErrorKind.CONTENT_REJECTED):
+                            raise
+        return found
+
+    def _share_statistics(self, channel: Channel, urns: list[str]) -> dict[str, Metrics]:
+        shares = [u for u in urns if u.startswith("urn:li:share:")]
+        posts = [u for u in urns if u.startswith("urn:li:ugcPost:")]
+        query = self._organization_query(channel)
+        for name, chosen in (("shares", shares), ("ugcPosts", posts)):
+            if chosen:
+                query += f"&{name}=List({','.join(quote(u, safe='') for u in chosen)})"
+        data = self._statistics(channel, f"/rest/organizationalEntityShareStatistics?{query}")
+        found = {}
+        for element in data.get("elements") or []:
+            urn = element.get("share") or element.get("ugcPost")
+            if urn in urns:
+                found[urn] = _share_metrics(element.get("totalShareStatistics") or {})
+        return found
+
+    def channel_metrics(self, channel: Channel, since: date, until: date) -> dict[date, Metrics]:
+        """The Page's organic share statistics day by day (LinkedIn keeps 12 months), and
+        today's follower count."""
+        today = datetime.now(UTC).date()
+        since = max(since, today - timedelta(days=STATISTICS_DAYS - 1))
+        series: dict[date, Metrics] = {}
+        if since <= until:
+            start = _epoch_ms(since)
+            end = _epoch_ms(until + timedelta(days=1))
+            query = self._organization_query(channel) + (
+                f"&timeIntervals=(timeRange:(start:{start},end:{end}),timeGranularityType:DAY)"
+            )
+            data = self._statistics(channel, f"/rest/organizationalEntityShareStatistics?{query}")
+            for element in data.get("elements") or []:
+                began = (element.get("timeRange") or {}).get("start")
+                if not isinstance(began, int):
+                    continue
+                day = datetime.fromtimestamp(began / 1000, UTC).date()
+                if since <= day <= until:
+                    series[day] = _share_metrics(element.get("totalShareStatistics") or {})
+        organization = quote(self.author_urn(channel), safe="")
+        data = self._statistics(
+            channel, f"/rest/networkSizes/{organization}?edgeType=COMPANY_FOLLOWED_BY_MEMBER"
+        )
+        if isinstance(data.get("firstDegreeSize"), int):
+            series[today] = Metrics(
+                {**series.get(today, Metrics()).values, "followers": data["firstDegreeSize"]}
+            )
+        return series
+
+    def _organization_query(self, channel: Channel) -> str:
+        organization = quote(self.author_urn(channel), safe="")
+        return f"q=organizationalEntity&organizationalEntity={organization}"
+
+    def _statistics(self, channel: Channel, path: str) -> dict:
+        """A statistics read; the Rest.li lists stay in the address as written (a list
+        must not be percent-encoded, only the URNs in it)."""
+        try:
+            return self.read_json(self._api(channel, "GET", path, Phase.READ))
+        except ProviderError as error:
+            # A retired API version (426) is the server's to fix, not the channel's.
+            if error.kind == ErrorKind.PERMISSION_DENIED and error.user_message != VERSION_RETIRED:
+                error.user_message = (
+                    "LinkedIn refused to share this Page's statistics: reading them needs the "
+                    f"{ANALYTICS_SCOPES} permissions and an administrator role on the Page. "
+                    "Reconnect the channel and allow them."
+                )
+            raise
 
     # -- look-up tools ------------------------------------------------------------------
     def companies(self, channel: Channel) -> list[dict]:

@@ -14,6 +14,7 @@ import json
 import logging
 import unicodedata
 from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
 
 import requests
 
@@ -108,13 +109,21 @@ def _throttle_wait(response: requests.Response, said: Said) -> float:
 
 
 def graph_errors(
-    *, expired: ErrorKind, expired_message: str, containers: bool, daily_limit: bool = True
+    *,
+    expired: ErrorKind,
+    expired_message: str,
+    containers: bool,
+    daily_limit: bool = True,
+    few_viewers: bool = False,
 ) -> ErrorTable:
     """The Graph error table (Facebook, Instagram, Threads); ``expired`` is what a stale
     token (190) means outside the sign-in: ``auth_revoked`` where nothing can renew it
     (Page tokens), ``auth_expired`` where a refresh exists (Instagram Login, Threads).
     ``containers`` adds what only the container flow answers (Instagram, Threads): "media
-    not ready", and with ``daily_limit`` Instagram's daily publishing limit."""
+    not ready", and with ``daily_limit`` Instagram's daily publishing limit.
+    ``few_viewers``: Instagram answers a post's insights with error 10, its permission
+    code, while too few people have seen it; that is no refused permission (which would
+    ask for a reconnection) but insights not there yet."""
     temporary = "{name} had a temporary problem: {message}"
     daily = (
         Rule(
@@ -171,6 +180,19 @@ def graph_errors(
                 code=368,
             ),
             *(not_ready if containers else ()),
+            *(
+                (
+                    Rule(
+                        ErrorKind.NOT_FOUND,
+                        "{name} has no insights for this post yet: {message}",
+                        phase=Phase.READ,
+                        code=10,
+                        pattern="not enough viewers",
+                    ),
+                )
+                if few_viewers
+                else ()
+            ),
             Rule(
                 ErrorKind.PERMISSION_DENIED,
                 "{name} does not allow this for the connected account: {message}. Reconnect "
@@ -190,6 +212,88 @@ def graph_errors(
             Rule(ErrorKind.CONTENT_REJECTED, "{name} rejected the post: {message}", code=SOME_CODE),
         ),
     )
+
+
+# -- Insights (analytics) ------------------------------------------------------------------
+def insights_refused(error: ProviderError, name: str, permission: str) -> None:
+    """A refused read of insights says which permission the channel must be reconnected
+    with (the table's own message speaks of publishing)."""
+    if error.kind == ErrorKind.PERMISSION_DENIED:
+        error.user_message = (
+            f"{name} refused to share this channel's statistics: reading them needs the "
+            f"{permission} permission. Reconnect the channel and allow it."
+        )
+
+
+def insight_totals(body: dict) -> dict[str, int]:
+    """``{metric: count}`` from an insights answer's ``data``: a lifetime metric's value,
+    or a ``total_value``; breakdowns (objects rather than counts) are skipped."""
+    found: dict[str, int] = {}
+    for row in body.get("data") or []:
+        if not isinstance(row, dict) or not row.get("name"):
+            continue
+        total = row.get("total_value")
+        values = row.get("values") or []
+        if isinstance(total, dict):
+            value = total.get("value")
+        elif values and isinstance(values[-1], dict):
+            value = values[-1].get("value")
+        else:
+            continue
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            found[str(row["name"])] = int(value)
+    return found
+
+
+def insight_days(body: dict, since: date, until: date) -> dict[date, dict[str, int]]:
+    """``{day: {metric: count}}`` from the time series of an insights answer, the days
+    from ``since`` to ``until`` only. Meta stamps each day with its end, midnight Pacific
+    time written in UTC (07:00 or 08:00 the next day): twelve hours earlier is the day."""
+    days: dict[date, dict[str, int]] = {}
+    for row in body.get("data") or []:
+        if not isinstance(row, dict) or not row.get("name"):
+            continue
+        for point in row.get("values") or []:
+            if not isinstance(point, dict):
+                continue
+            value = point.get("value")
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                continue
+            try:
+                end = datetime.strptime(str(point.get("end_time")), "%Y-%m-%dT%H:%M:%S%z")
+            except ValueError:
+                continue
+            day = (end.astimezone(UTC) - timedelta(hours=12)).date()
+            if since <= day <= until:
+                days.setdefault(day, {})[str(row["name"])] = int(value)
+    return days
+
+
+def day_windows(since: date, until: date, days: int) -> list[tuple[date, date]]:
+    """``since`` to ``until`` in spans of at most ``days`` days (Meta caps a range)."""
+    spans = []
+    start = since
+    while start <= until:
+        end = min(start + timedelta(days=days - 1), until)
+        spans.append((start, end))
+        start = end + timedelta(days=1)
+    return spans
+
+
+def unix_day(day: date) -> int:
+    """Midnight UTC of ``day`` as a Unix time, the form Meta's ``since``/``until`` take."""
+    return int(datetime.combine(day, time(0), tzinfo=UTC).timestamp())
+
+
+def unix_until(day: date) -> int:
+    """The end of ``day`` (the next midnight UTC) as a Unix ``until``, never later than
+    now: a range reaching into the future is refused."""
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
+    return int(min(end, datetime.now(UTC)).timestamp())
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
 
 
 # -- Facebook Login -------------------------------------------------------------------------

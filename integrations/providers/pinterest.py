@@ -12,7 +12,8 @@ from __future__ import annotations
 import base64
 import re
 import unicodedata
-from datetime import UTC, datetime, timedelta
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
 
 import requests
 
@@ -27,7 +28,9 @@ from integrations.providers.base import (
     Issue,
     MediaItem,
     MediaRules,
+    Metrics,
     OAuth2,
+    OptionSource,
     Phase,
     Provider,
     ProviderError,
@@ -69,6 +72,26 @@ _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _PIN_URL = re.compile(r"pinterest\.[a-z.]+/pin/(\d+)")
 # Progress key: when the pin request was sent (ISO 8601, UTC), for the lookup's window.
 SENT_AT = "pin_sent_at"
+# Analytics reach back at most 90 days from today, 90 days per request.
+ANALYTICS_DAYS = 90
+# A pin's counts, by our names: PIN_CLICK counts every click on the pin (outbound ones
+# included), so it is the clicks; OUTBOUND_CLICK stands in only when it is missing.
+PIN_METRICS = {
+    "IMPRESSION": "impressions",
+    "SAVE": "saves",
+    "PIN_CLICK": "clicks",
+    "VIDEO_MRC_VIEW": "views",
+    "TOTAL_REACTIONS": "likes",
+    "TOTAL_COMMENTS": "comments",
+}
+PIN_METRIC_TYPES = ("IMPRESSION", "SAVE", "PIN_CLICK", "OUTBOUND_CLICK", "VIDEO_MRC_VIEW")
+# Counted over the pin's whole life (lifetime_metrics), not per day.
+PIN_LIFETIME_TYPES = ("TOTAL_COMMENTS", "TOTAL_REACTIONS")
+ACCOUNT_METRIC_TYPES = ("IMPRESSION", "SAVE", "PIN_CLICK", "OUTBOUND_CLICK")
+# The days whose figures Pinterest has (the others are still processing, or before the
+# account or the pin existed: no figure, never a zero).
+COUNTED_DAYS = ("READY", "ESTIMATE")
+ANALYTICS_SCOPES = "pins:read, boards:read and user_accounts:read"
 
 
 def normalise(text: str) -> str:
@@ -114,6 +137,14 @@ ERRORS = ErrorTable(
             "Pinterest no longer accepts this sign-in ({message|revoked}); reconnect the channel.",
             phase=Phase.AUTH,
             status=(400, 401),
+        ),
+        # A token without the scope a call needs: renewing it would not add the scope.
+        Rule(
+            ErrorKind.PERMISSION_DENIED,
+            "Pinterest did not give this channel's sign-in the permission this needs; "
+            "reconnect the channel and allow everything it asks for.",
+            status=401,
+            code="3",
         ),
         Rule(ErrorKind.AUTH_EXPIRED, "Pinterest sign-in expired; we will renew it.", status=401),
         Rule(
@@ -180,7 +211,16 @@ class PinterestProvider(Provider):
     )
     idempotency = "none"
     lookup = "by-content"
-    analytics = "none"
+    # Per pin: impressions, saves, clicks, video views, reactions and comments over the
+    # last 90 days; per account: daily impressions, saves and clicks, followers today.
+    # The scopes the channel already has (pins:read, boards:read, user_accounts:read)
+    # cover them.
+    analytics = "both"
+    # One pin per request (the multi-pin endpoint is a beta not every app may call).
+    metrics_batch = 1
+    # Analytics calls share the org_analytics limit (300 a minute per user with Standard
+    # access; a Trial app has 1,000 requests a day in all).
+    metrics_per_hour = 120
     # Access tokens last 30 days; renew them three days ahead.
     refresh_ahead = 3 * 24 * 3600
     max_concurrency = 4
@@ -200,7 +240,13 @@ class PinterestProvider(Provider):
         "api": "https://api.pinterest.com",
     }
     settings_fields = (
-        SettingField("board", "string", label="Board", required=True),
+        SettingField(
+            "board",
+            "string",
+            label="Board",
+            required=True,
+            options=OptionSource("boards", stored="boards", create="create_board"),
+        ),
         SettingField("title", "string", label="Title", max_length=TITLE_LIMIT),
         SettingField("link", "url", label="Link", max_length=LINK_LIMIT),
         SettingField(
@@ -211,7 +257,13 @@ class PinterestProvider(Provider):
         ),
     )
     tools = (
-        Tool("boards", "The boards of the connected Pinterest account: id, name and privacy."),
+        # The channel keeps the boards it was connected with, for the composer and the
+        # validator: listing or creating boards brings that copy up to date.
+        Tool(
+            "boards",
+            "The boards of the connected Pinterest account: id, name and privacy.",
+            stores="boards",
+        ),
         Tool(
             "create_board",
             "Create a board on the connected Pinterest account; returns its id and name.",
@@ -230,6 +282,7 @@ class PinterestProvider(Provider):
                     required=False,
                 ),
             ),
+            adds_to="boards",
         ),
     )
 
@@ -354,14 +407,14 @@ class PinterestProvider(Provider):
                     )
             return []
         if known and board_id(board, channel) not in {str(b.get("id")) for b in known}:
-            # The list is the one read when the channel was connected: a board made since
-            # (with the create_board tool, or on Pinterest) is not in it yet, so this only
+            # The list is the one last read (connecting, the boards tool, the composer's
+            # board list): a board made on Pinterest since is not in it yet, so this only
             # warns; a board that is really gone is refused by Pinterest when publishing.
             return [
                 Issue(
                     "setting_invalid",
-                    "This board was not among the account's boards when the channel was "
-                    f"connected ({names}); check it, or reconnect to refresh the list.",
+                    "This board was not among the account's boards when they were last "
+                    f"listed ({names}); check it, or reload the board list in the composer.",
                     "board",
                     severity="warning",
                 )
@@ -616,6 +669,60 @@ class PinterestProvider(Provider):
         pin_id = match.group(1) if match else remote_id.strip()
         return RemoteRef(id=pin_id, url=pin_url(pin_id) if pin_id.isdigit() else "")
 
+    # -- analytics -------------------------------------------------------------------------
+    def post_metrics(self, channel: Channel, refs: list[RemoteRef]) -> dict[str, Metrics]:
+        """Each pin's counts over the last 90 days (all Pinterest keeps within reach: the
+        refresh cadence reads a pin long before it is older than that); a pin Pinterest
+        no longer has answers 404 and is left out."""
+        token = channel.credentials["access_token"]
+        start, end = _analytics_window()
+        found: dict[str, Metrics] = {}
+        for pin_id in dict.fromkeys(ref.id for ref in refs if ref.id):
+            try:
+                with _naming_scopes():
+                    response = self._get(
+                        token,
+                        f"/v5/pins/{pin_id}/analytics",
+                        {
+                            "start_date": start.isoformat(),
+                            "end_date": end.isoformat(),
+                            "metric_types": ",".join(PIN_METRIC_TYPES + PIN_LIFETIME_TYPES),
+                            "app_types": "ALL",
+                        },
+                    )
+            except ProviderError as error:
+                if error.kind == ErrorKind.NOT_FOUND:
+                    continue
+                raise
+            found[pin_id] = pin_metrics(self.read_json(response, Phase.READ))
+        return found
+
+    def channel_metrics(self, channel: Channel, since: date, until: date) -> dict[date, Metrics]:
+        """Daily impressions, saves and clicks of the account (the last 90 days at most),
+        and its followers today."""
+        token = channel.credentials["access_token"]
+        earliest, today = _analytics_window()
+        since, until = max(since, earliest), min(until, today)
+        if since > until:
+            return {}
+        with _naming_scopes():
+            response = self._get(
+                token,
+                "/v5/user_account/analytics",
+                {
+                    "start_date": since.isoformat(),
+                    "end_date": until.isoformat(),
+                    "metric_types": ",".join(ACCOUNT_METRIC_TYPES),
+                    "app_types": "ALL",
+                },
+            )
+        days = account_days(self.read_json(response, Phase.READ))
+        if since <= today <= until:
+            followers = self._user(token).get("follower_count")
+            if followers is not None:
+                days.setdefault(today, Metrics()).values["followers"] = int(followers)
+        return days
+
     # -- HTTP -----------------------------------------------------------------------------
     def _get(
         self, token: str, path: str, params: dict | None = None, phase: Phase = Phase.READ
@@ -623,6 +730,80 @@ class PinterestProvider(Provider):
         return self.request(
             "GET", self.url("api", path), phase=phase, params=params, headers=self.bearer(token)
         )
+
+
+def _analytics_window() -> tuple[date, date]:
+    """The oldest and the newest day Pinterest answers analytics for (UTC dates)."""
+    today = datetime.now(UTC).date()
+    return today - timedelta(days=ANALYTICS_DAYS - 1), today
+
+
+@contextmanager
+def _naming_scopes():
+    """A refusal says which permissions analytics need: Pinterest answers 403 without
+    naming them."""
+    try:
+        yield
+    except ProviderError as error:
+        if error.kind != ErrorKind.PERMISSION_DENIED:
+            raise
+        raise ProviderError(
+            ErrorKind.PERMISSION_DENIED,
+            "Pinterest did not let us read this account's analytics. Reconnect the channel "
+            f"and allow {ANALYTICS_SCOPES}; Pinterest gives analytics to business accounts.",
+            network_code=error.network_code,
+            raw_excerpt=error.raw_excerpt,
+        ) from error
+
+
+def _told(metrics: dict, name: str) -> int | None:
+    value = (metrics or {}).get(name)
+    return int(value) if isinstance(value, int | float) else None
+
+
+def pin_metrics(answer: dict) -> Metrics:
+    """A pin's analytics answer (``{"all": {summary_metrics, lifetime_metrics,
+    daily_metrics}}``) as its counts."""
+    group = answer.get("all") if isinstance(answer.get("all"), dict) else {}
+    summary = group.get("summary_metrics")
+    if not isinstance(summary, dict):
+        # No summary: the days Pinterest has figures for, added up.
+        summary = {}
+        for day in group.get("daily_metrics") or []:
+            if isinstance(day, dict) and day.get("data_status") in COUNTED_DAYS:
+                for name, value in (day.get("metrics") or {}).items():
+                    if isinstance(value, int | float):
+                        summary[name] = summary.get(name, 0) + value
+    counts = {**summary, **(group.get("lifetime_metrics") or {})}
+    values = {ours: _told(counts, theirs) for theirs, ours in PIN_METRICS.items()}
+    if values["clicks"] is None:
+        values["clicks"] = _told(counts, "OUTBOUND_CLICK")
+    return Metrics(values)
+
+
+def account_days(answer: dict) -> dict[date, Metrics]:
+    """The account's daily analytics (``{"all": {"daily_metrics": [...]}}``) per day."""
+    group = answer.get("all") if isinstance(answer.get("all"), dict) else {}
+    days: dict[date, Metrics] = {}
+    for entry in group.get("daily_metrics") or []:
+        if not isinstance(entry, dict) or entry.get("data_status") not in COUNTED_DAYS:
+            continue
+        try:
+            day = date.fromisoformat(str(entry.get("date")))
+        except ValueError:
+            continue
+        metrics = entry.get("metrics") or {}
+        values = {
+            ours: _told(metrics, theirs)
+            for theirs, ours in PIN_METRICS.items()
+            if theirs in ACCOUNT_METRIC_TYPES
+        }
+        if values["clicks"] is None:
+            values["clicks"] = _told(metrics, "OUTBOUND_CLICK")
+        counts = Metrics(values)
+        if counts.values:
+            days[day] = counts
+    return days
 
 
 def _inline(item: MediaItem) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 import requests
 
@@ -15,6 +16,7 @@ from integrations.providers.base import (
     Issue,
     MediaItem,
     MediaRules,
+    Metrics,
     OAuth2,
     Phase,
     Provider,
@@ -25,7 +27,17 @@ from integrations.providers.base import (
     SettingField,
     expiry_after,
 )
-from integrations.providers.meta import graph_errors, normalise
+from integrations.providers.meta import (
+    day_windows,
+    graph_errors,
+    insight_days,
+    insight_totals,
+    insights_refused,
+    normalise,
+    today,
+    unix_day,
+    unix_until,
+)
 
 MB = 1024 * 1024
 GRAPH = "/v1.0"
@@ -43,6 +55,12 @@ CLOSING_TRIES = "closing_reply_tries"
 # a short rate limit), then the reply is given up and the post stays published.
 CLOSING_MAX_TRIES = 2
 CLOSING_MAX_WAIT = 15 * 60
+# A post's insights as Threads names them. Reposts and shares (sent onward) both count as
+# shares here.
+POST_INSIGHTS = ("views", "likes", "replies", "reposts", "quotes", "shares")
+INSIGHTS_PERMISSION = "threads_manage_insights"
+# User insights start on April 13, 2024: an earlier ``since`` is refused.
+INSIGHTS_START = date(2024, 4, 13)
 
 
 # Threads speaks the Graph API's error shape: the reader and the throttling wait are
@@ -73,7 +91,20 @@ class ThreadsProvider(Provider):
     lookup = "by-key"
     refresh_ahead = 7 * 24 * 3600
     max_concurrency = 2
-    scopes = ("threads_basic", "threads_content_publish", "threads_manage_replies")
+    # Posts per profile in a moving 24 hours (threads_publishing_limit); replies have
+    # a cap of their own, and a thread's replies are not posts.
+    daily_post_cap = 250
+    scopes = (
+        "threads_basic",
+        "threads_content_publish",
+        "threads_manage_replies",
+        "threads_manage_insights",
+    )
+    analytics = "both"
+    # One post's insights a request; a profile may make 4,800 calls per 24 h times its
+    # impressions, so 200 an hour leaves room for publishing.
+    metrics_batch = 1
+    metrics_per_hour = 200
     # The sign-in page; the exchange swaps the code's short token for a long-lived one.
     oauth = OAuth2(
         client=("THREADS_APP_ID", "THREADS_APP_SECRET"),
@@ -437,6 +468,67 @@ class ThreadsProvider(Provider):
                     return None
                 return found
         return None
+
+    # -- analytics --------------------------------------------------------------------------
+    def post_metrics(self, channel: Channel, refs: list[RemoteRef]) -> dict[str, Metrics]:
+        """Each post's lifetime insights, one post a request (Threads takes no list of ids);
+        a deleted post answers error 100/33 and is left out."""
+        token = channel.credentials["access_token"]
+        found: dict[str, Metrics] = {}
+        for ref in refs:
+            try:
+                response = self._get(
+                    token, f"/{ref.id}/insights", {"metric": ",".join(POST_INSIGHTS)}
+                )
+            except ProviderError as error:
+                if error.kind == ErrorKind.NOT_FOUND:
+                    continue
+                insights_refused(error, self.display_name, INSIGHTS_PERMISSION)
+                raise
+            counts = insight_totals(self.read_json(response))
+            if not counts:
+                continue  # a repost of someone else's post: Threads keeps nothing for it
+            shares = [counts[k] for k in ("reposts", "shares") if k in counts]
+            found[ref.id] = Metrics(
+                {
+                    "views": counts.get("views"),
+                    "likes": counts.get("likes"),
+                    "comments": counts.get("replies"),
+                    "shares": sum(shares) if shares else None,
+                    "quotes": counts.get("quotes"),
+                }
+            )
+        return found
+
+    def channel_metrics(self, channel: Channel, since: date, until: date) -> dict[date, Metrics]:
+        """The profile's views, day by day, and today's follower count. Threads gives its
+        other account counts (likes, replies) only as totals over a range, which the posts'
+        own counts already hold."""
+        token = channel.credentials["access_token"]
+        series: dict[date, Metrics] = {}
+        followers = None
+        for start, end in day_windows(max(since, INSIGHTS_START), until, 90):
+            try:
+                response = self._get(
+                    token,
+                    f"/{channel.external_id}/threads_insights",
+                    {
+                        "metric": "views,followers_count",
+                        "since": unix_day(start),
+                        "until": unix_until(end),
+                    },
+                )
+            except ProviderError as error:
+                insights_refused(error, self.display_name, INSIGHTS_PERMISSION)
+                raise
+            body = self.read_json(response)
+            for day, counts in insight_days(body, start, end).items():
+                series[day] = Metrics({"views": counts.get("views")})
+            followers = insight_totals(body).get("followers_count", followers)
+        if followers is not None:
+            day = today()
+            series[day] = Metrics({**series.get(day, Metrics()).values, "followers": followers})
+        return series
 
     def _poll_seconds(self) -> float:
         return self.poll_default if self.poll_interval is None else self.poll_interval

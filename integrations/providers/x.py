@@ -7,6 +7,7 @@ import re
 import time
 import unicodedata
 from dataclasses import replace
+from datetime import UTC, date, datetime
 
 import requests
 
@@ -20,6 +21,7 @@ from integrations.providers.base import (
     Issue,
     MediaItem,
     MediaRules,
+    Metrics,
     OAuth2,
     Phase,
     Provider,
@@ -42,6 +44,19 @@ PREMIUM_LIMIT = 25_000
 ALT_TEXT_LIMIT = 1_000
 WRITE_SCOPE = "tweet.write"
 REPLY_SETTINGS = ("everyone", "following", "mentionedUsers", "subscribers", "verified")
+# A post's public_metrics as X names them, and what each counts here. Only public metrics
+# are read: non_public_metrics and organic_metrics need the author's context and stop after
+# 30 days, while impression_count and bookmark_count are public now.
+PUBLIC_METRICS = {
+    "impression_count": "impressions",
+    "like_count": "likes",
+    "reply_count": "comments",
+    "retweet_count": "shares",
+    "quote_count": "quotes",
+    "bookmark_count": "saves",
+}
+# What reading a post's counts and the account's followers needs.
+ANALYTICS_SCOPES = "tweet.read and users.read"
 COMMUNITY_URL = re.compile(r"^https://(?:www\.)?(?:x|twitter)\.com/i/communities/(\d+)/?$")
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
 
@@ -199,6 +214,11 @@ class XProvider(Provider):
     lookup = "by-content"
     refresh_ahead = 600
     max_concurrency = 10
+    analytics = "both"
+    # GET /2/tweets takes up to 100 ids; the Basic tier allows 15 such lookups per 15 min
+    # for each user, so a channel stays at 60 an hour.
+    metrics_batch = 100
+    metrics_per_hour = 60
     # list.read: the lists tool (the account's own lists).
     scopes = (
         "tweet.read",
@@ -442,6 +462,54 @@ class XProvider(Provider):
             if isinstance(tweet, dict) and tweet.get("id")
         ]
 
+    # -- analytics --------------------------------------------------------------------------
+    def post_metrics(self, channel: Channel, refs: list[RemoteRef]) -> dict[str, Metrics]:
+        """Each post's public_metrics, up to 100 posts a request. A deleted post comes back
+        in ``errors`` (resource-not-found) beside the others' ``data``, and is left out."""
+        found: dict[str, Metrics] = {}
+        # X refuses the whole request for one id that is not a number.
+        ids = list(dict.fromkeys(ref.id for ref in refs if ref.id.isdigit()))
+        for start in range(0, len(ids), self.metrics_batch):
+            chunk = ids[start : start + self.metrics_batch]
+            try:
+                response = self.request(
+                    "GET",
+                    self.url("api", "/2/tweets"),
+                    phase=Phase.READ,
+                    params={"ids": ",".join(chunk), "tweet.fields": "public_metrics"},
+                    headers=self.bearer(channel.credentials["access_token"]),
+                )
+            except ProviderError as error:
+                if error.kind == ErrorKind.NOT_FOUND:
+                    continue  # none of these posts is left on X
+                _analytics_refused(error)
+                raise
+            for tweet in self.read_json(response).get("data") or []:
+                if isinstance(tweet, dict) and tweet.get("id"):
+                    counts = tweet.get("public_metrics") or {}
+                    found[str(tweet["id"])] = Metrics(
+                        {name: counts.get(key) for key, name in PUBLIC_METRICS.items()}
+                    )
+        return found
+
+    def channel_metrics(self, channel: Channel, since: date, until: date) -> dict[date, Metrics]:
+        """X keeps no daily history of an account: today's follower count, under today."""
+        try:
+            response = self.request(
+                "GET",
+                self.url("api", "/2/users/me"),
+                phase=Phase.READ,
+                params={"user.fields": "public_metrics"},
+                headers=self.bearer(channel.credentials["access_token"]),
+            )
+        except ProviderError as error:
+            _analytics_refused(error)
+            raise
+        counts = (self.read_json(response).get("data") or {}).get("public_metrics") or {}
+        if counts.get("followers_count") is None:
+            return {}
+        return {datetime.now(UTC).date(): Metrics({"followers": counts["followers_count"]})}
+
     # -- look-up tools ------------------------------------------------------------------
     def lists(self, channel: Channel) -> list[dict]:
         response = self.request(
@@ -617,3 +685,12 @@ class XProvider(Provider):
     def _poll_seconds(self, wait: float) -> float:
         seconds = self.poll_interval if self.poll_interval is not None else wait
         return min(max(seconds, 0.0), self.max_poll_wait)
+
+
+def _analytics_refused(error: ProviderError) -> None:
+    """A refused read of statistics says which scopes the channel must be reconnected with."""
+    if error.kind == ErrorKind.PERMISSION_DENIED:
+        error.user_message = (
+            f"X refused to share this account's statistics ({error.user_message}). Reading "
+            f"them needs the {ANALYTICS_SCOPES} scopes: reconnect the channel and allow them."
+        )

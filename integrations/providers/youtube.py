@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
 import requests
@@ -37,6 +37,8 @@ from integrations.providers.base import (
     Issue,
     MediaItem,
     MediaRules,
+    Metrics,
+    OptionSource,
     Phase,
     Provider,
     ProviderError,
@@ -67,6 +69,13 @@ UPLOAD_SCOPE = "https://www.googleapis.com/auth/youtube.upload"
 READ_SCOPE = "https://www.googleapis.com/auth/youtube.readonly"
 # Thumbnails and playlists need the full scope.
 MANAGE_SCOPE = "https://www.googleapis.com/auth/youtube"
+# The channel's daily views, likes, comments and shares (YouTube Analytics API).
+ANALYTICS_SCOPE = "https://www.googleapis.com/auth/yt-analytics.readonly"
+# videos.list takes at most 50 ids a call.
+VIDEOS_PER_CALL = 50
+# What Google says when the token lacks the scope a call needs (errors[].reason, and the
+# ErrorInfo reason of the newer error shape).
+SCOPE_MISSING = ("insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT")
 TITLE_LIMIT = 100
 TITLE_MIN = 2
 DESCRIPTION_BYTES = 5000
@@ -153,6 +162,18 @@ ERRORS = ErrorTable(
             "This Google account has no YouTube channel yet; create one on youtube.com, then "
             "connect again.",
             code="youtubeSignupRequired",
+        ),
+        Rule(
+            ErrorKind.PERMISSION_DENIED,
+            "Google did not give this channel's sign-in the permission this needs; reconnect "
+            "the YouTube channel and allow everything it asks for.",
+            code=SCOPE_MISSING,
+        ),
+        Rule(
+            ErrorKind.PERMISSION_DENIED,
+            "This server's Google Cloud project has not enabled the API this needs: "
+            "{message|access not configured}",
+            code="accessNotConfigured",
         ),
         Rule(
             ErrorKind.AUTH_EXPIRED,
@@ -291,9 +312,22 @@ class YouTubeProvider(Provider):
     idempotency = "container-handle"
     lookup = "by-key"
     async_publish = True
+    # Long videos process for a long time (an hour of HD video, well over one): checked
+    # for two hours, less and less often, or when YouTube's own estimate says.
+    pending_window = 2 * 3600
+    pending_growth = 1.5
+    pending_max_interval = 300
     refresh_ahead = 300
     max_concurrency = 2
-    scopes = (UPLOAD_SCOPE, READ_SCOPE, MANAGE_SCOPE)
+    # Per video: views, likes and comments (videos.list); per channel: subscribers today
+    # (channels.list) and daily views, likes, comments and shares (YouTube Analytics).
+    analytics = "both"
+    metrics_batch = VIDEOS_PER_CALL
+    # videos.list and channels.list cost 1 unit each of the project's daily Data API
+    # quota (10,000 by default), which uploads (1,600 units each) share with every
+    # channel: a few calls an hour per channel leave room for publishing.
+    metrics_per_hour = 6
+    scopes = (UPLOAD_SCOPE, READ_SCOPE, MANAGE_SCOPE, ANALYTICS_SCOPE)
     oauth = google_oauth(("YOUTUBE_CLIENT_ID", "YOUTUBE_CLIENT_SECRET"), write_scope=UPLOAD_SCOPE)
     required_settings = ("YOUTUBE_CLIENT_ID", "YOUTUBE_CLIENT_SECRET")
     errors = ERRORS
@@ -302,6 +336,7 @@ class YouTubeProvider(Provider):
         "token": TOKEN_URL,
         "api": "https://www.googleapis.com",
         "upload": "https://www.googleapis.com",
+        "analytics": "https://youtubeanalytics.googleapis.com",
     }
     settings_fields = (
         SettingField("title", "string", label="Title", required=True, max_length=TITLE_LIMIT),
@@ -322,12 +357,14 @@ class YouTubeProvider(Provider):
             label="Category",
             default=DEFAULT_CATEGORY,
             help_text="A category id from the categories tool.",
+            options=OptionSource("categories"),
         ),
         SettingField(
             "playlistId",
             "string",
             label="Playlist",
             help_text="A playlist id from the playlists tool.",
+            options=OptionSource("playlists"),
         ),
     )
     tools = (
@@ -566,14 +603,17 @@ class YouTubeProvider(Provider):
         """One look right after the upload: a short video is often processed by then. A
         rejection is final; a failure to look only leaves the post pending."""
         try:
-            return self.check_status(channel, video_id) is not None
+            result = self.check_status(channel, video_id)
+            return result is not None and result.state != "pending"
         except ProviderError as error:
             if error.kind in (ErrorKind.CONTENT_REJECTED, ErrorKind.NOT_FOUND):
                 raise
             return False
 
     def check_status(self, channel: Channel, handle: str) -> PublishResult | None:
-        """The uploaded video once YouTube has processed it; None while it processes."""
+        """The uploaded video once YouTube has processed it; while it processes, None, or a
+        pending result that looks again when YouTube's estimate of the time left says. A video
+        rejected, failed or gone is YouTube's verdict."""
         response = self._get(
             channel.credentials["access_token"],
             "/youtube/v3/videos",
@@ -585,6 +625,7 @@ class YouTubeProvider(Provider):
                 ErrorKind.NOT_FOUND,
                 "The video is no longer on YouTube (it was deleted or removed).",
                 network_code="video_missing",
+                verdict=True,
             )
         status = items[0].get("status") or {}
         processing = (items[0].get("processingDetails") or {}).get("processingStatus")
@@ -597,6 +638,7 @@ class YouTubeProvider(Provider):
                 ErrorKind.CONTENT_REJECTED,
                 f"YouTube rejected the video ({reason}).",
                 network_code=f"rejected/{reason}",
+                verdict=True,
             )
         if upload == "failed" or processing in ("failed", "terminated"):
             reason = status.get("failureReason") or processing or "failed"
@@ -604,12 +646,26 @@ class YouTubeProvider(Provider):
                 ErrorKind.CONTENT_REJECTED,
                 f"YouTube could not process the video ({reason}).",
                 network_code=f"failed/{reason}",
+                verdict=True,
             )
         if upload == "deleted":
             raise ProviderError(
-                ErrorKind.NOT_FOUND, "The video was deleted on YouTube.", network_code="deleted"
+                ErrorKind.NOT_FOUND,
+                "The video was deleted on YouTube.",
+                network_code="deleted",
+                verdict=True,
             )
-        return None
+        progress = (items[0].get("processingDetails") or {}).get("processingProgress") or {}
+        try:
+            left = float(progress["timeLeftMs"]) / 1000
+        except (KeyError, TypeError, ValueError):
+            return None  # no estimate: looked at again at the provider's pace
+        return PublishResult(
+            ref=RemoteRef(id=handle, url=watch_url(handle)),
+            state="pending",
+            handle=handle,
+            check_after=left,
+        )
 
     def find_existing(self, channel: Channel, request: PublishRequest) -> RemoteRef | None:
         """After a crash or an unclear answer, the upload session says what happened: a
@@ -740,7 +796,9 @@ class YouTubeProvider(Provider):
             progress[OPENED_AT] = datetime.now(UTC).isoformat()
             progress.pop(FINAL_SENT, None)
             # The session is the handle of everything that follows: saved before any byte.
-            request.before_commit()
+            # Not the commit: only the last chunk can make the video, so a worker that
+            # dies before it leaves an upload the next attempt resumes.
+            request.save_progress()
             offset = 0
         return self._send_chunks(token, session, item, offset, progress)
 
@@ -954,7 +1012,7 @@ class YouTubeProvider(Provider):
                 return
             state["sent"] = True
             request.progress[PLAYLIST] = state
-            request.before_commit()
+            request.save_progress()
             self.request(
                 "POST",
                 self.url("api", "/youtube/v3/playlistItems"),
@@ -978,6 +1036,84 @@ class YouTubeProvider(Provider):
             {"part": "id", "playlistId": playlist, "videoId": video_id},
         )
         return bool(self.read_json(response).get("items"))
+
+    # -- analytics -----------------------------------------------------------------------
+    def post_metrics(self, channel: Channel, refs: list[RemoteRef]) -> dict[str, Metrics]:
+        """Views, likes and comments of each video, 50 ids a call (1 quota unit each); a
+        video YouTube no longer has is missing from ``items`` and left out."""
+        ids = list(dict.fromkeys(ref.id for ref in refs if ref.id))
+        found: dict[str, Metrics] = {}
+        for start in range(0, len(ids), VIDEOS_PER_CALL):
+            batch = ids[start : start + VIDEOS_PER_CALL]
+            response = self._get(
+                channel.credentials["access_token"],
+                "/youtube/v3/videos",
+                {"part": "statistics", "id": ",".join(batch), "maxResults": len(batch)},
+            )
+            for item in self.read_json(response).get("items") or []:
+                if isinstance(item, dict) and item.get("id") in batch:
+                    found[str(item["id"])] = video_metrics(item.get("statistics") or {})
+        return found
+
+    def channel_metrics(self, channel: Channel, since: date, until: date) -> dict[date, Metrics]:
+        """Daily views, likes, comments and shares from YouTube Analytics (a report lags
+        two or three days: the days it has not made yet are missing), and today's
+        subscribers from channels.list."""
+        today = datetime.now(UTC).date()
+        until = min(until, today)
+        if since > until:
+            return {}
+        token = channel.credentials["access_token"]
+        days = self._daily_report(token, channel, since, until)
+        if since <= today <= until:
+            followers = self._subscribers(token, channel)
+            if followers is not None:
+                day = days.setdefault(today, Metrics())
+                day.values["followers"] = followers
+        return days
+
+    def _daily_report(
+        self, token: str, channel: Channel, since: date, until: date
+    ) -> dict[date, Metrics]:
+        channel_id = channel.external_id if channel.external_id.startswith("UC") else "MINE"
+        try:
+            response = self.request(
+                "GET",
+                self.url("analytics", "/v2/reports"),
+                phase=Phase.READ,
+                params={
+                    "ids": f"channel=={channel_id}",
+                    "startDate": since.isoformat(),
+                    "endDate": until.isoformat(),
+                    "metrics": ",".join(REPORT_METRICS),
+                    "dimensions": "day",
+                    "sort": "day",
+                },
+                headers=self.bearer(token),
+            )
+        except ProviderError as error:
+            if error.kind == ErrorKind.PERMISSION_DENIED and error.network_code in SCOPE_MISSING:
+                # Channels connected before analytics existed lack the scope: say which.
+                raise ProviderError(
+                    ErrorKind.PERMISSION_DENIED,
+                    "YouTube analytics need the permission to view YouTube Analytics reports "
+                    f"({ANALYTICS_SCOPE}); reconnect the YouTube channel and allow it.",
+                    network_code=error.network_code,
+                    raw_excerpt=error.raw_excerpt,
+                ) from error
+            raise
+        return report_days(self.read_json(response))
+
+    def _subscribers(self, token: str, channel: Channel) -> int | None:
+        response = self._get(
+            token, "/youtube/v3/channels", {"part": "statistics", "id": channel.external_id}
+        )
+        items = self.read_json(response).get("items") or []
+        statistics = (items[0].get("statistics") or {}) if items else {}
+        # A channel that hides its subscriber count has none to tell.
+        if statistics.get("hiddenSubscriberCount") or statistics.get("subscriberCount") is None:
+            return None
+        return _count(statistics.get("subscriberCount"))
 
     # -- look-up tools --------------------------------------------------------------------
     def playlists(self, channel: Channel) -> list[dict]:
@@ -1022,3 +1158,50 @@ class YouTubeProvider(Provider):
             params=params,
             headers=self.bearer(token),
         )
+
+
+# -- analytics ---------------------------------------------------------------------------
+# The YouTube Analytics metrics of a channel's daily report, by our names.
+REPORT_METRICS = {"views": "views", "likes": "likes", "comments": "comments", "shares": "shares"}
+
+
+def _count(value) -> int | None:
+    """Google's counts are strings of digits ("1085567053"); anything else is not a count."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def video_metrics(statistics: dict) -> Metrics:
+    """A video's ``statistics``: favoriteCount is always 0 (favourites are gone) and
+    dislikeCount private, so neither is kept; a count the owner hid is absent."""
+    return Metrics(
+        {
+            "views": _count(statistics.get("viewCount")),
+            "likes": _count(statistics.get("likeCount")),
+            "comments": _count(statistics.get("commentCount")),
+        }
+    )
+
+
+def report_days(report: dict) -> dict[date, Metrics]:
+    """A reports.query result table (``columnHeaders`` and ``rows``) as counts per day."""
+    names = [str((column or {}).get("name") or "") for column in report.get("columnHeaders") or []]
+    if "day" not in names:
+        return {}
+    days: dict[date, Metrics] = {}
+    for row in report.get("rows") or []:
+        if not isinstance(row, list) or len(row) != len(names):
+            continue
+        values = dict(zip(names, row, strict=True))
+        try:
+            day = date.fromisoformat(str(values["day"]))
+        except ValueError:
+            continue
+        counts = Metrics(
+            {ours: _count(values.get(theirs)) for theirs, ours in REPORT_METRICS.items()}
+        )
+        if counts.values:
+            days[day] = counts
+    return days

@@ -10,12 +10,19 @@ The rules, in one place:
   held by at most one of them. It is due at its retry time if the engine set one, else at
   the time the person asked for, which the engine never moves.
 - Items go out in order (the root, then each reply after its delay), each pointing at the
-  previous one. Before an item is first sent, ``commit_started_at`` is written and
-  committed; right before any request that can create the post, the item's progress (a
-  signed Nostr event, a Threads container, uploaded media) is saved too
-  (``PublishRequest.before_commit``). While ``commit_started_at`` is set the item may be
-  on the network: the next attempt looks before it sends, and resends only where the
-  network de-duplicates the same key.
+  previous one. Right before the first request that can create the post (every
+  COMMIT-phase request calls ``PublishRequest.before_commit``), the item's progress (a
+  signed Nostr event, a Threads container, uploaded media) is saved and
+  ``commit_started_at`` written and committed. Steps before it (an upload session, its
+  chunks, a container) only save their progress (``save_progress``), so a worker that dies
+  there is followed by an attempt that resumes them. While ``commit_started_at`` is set
+  the item may be on the network: the next attempt looks before it sends, and resends
+  only where the network de-duplicates the same key.
+- A post the network took but is still making (``PublishResult`` "pending") is checked
+  (``check_status``) at the provider's pace, or the network's suggestion, within the
+  provider's window (``pending_window``). The network's verdict settles it (a refusal
+  fails it with its words); a check that cannot tell is asked again (a stale token
+  renewed once); past the window, or when checking is impossible, it is unconfirmed.
 - What happens after an error depends only on its kind (see ``_after_error``):
   auth_expired refreshes once and retries once; rate_limited waits as long as the network
   asks; transient_before_send retries with backoff, three times; unknown_outcome is never
@@ -29,12 +36,12 @@ The rules, in one place:
 - A state change and its event ("published", "failed"…) are saved in one transaction
   (organizations.events, the outbox), and told afterwards exactly once.
 - The publisher loop (posts/runner.py) claims a batch (one statement, then its posts and
-  items), writes ``commit_started_at`` right before the sends in one UPDATE, sends from
-  its threads without touching the database, and records a batch of outcomes in one
-  statement for the items, the posts and their events (``claim_batch``, ``begin_sends``,
-  ``send_prepared``, ``finish_batch``). Anything less simple than a one-item post
-  (threads, a look-up first, a refused channel) takes the one-post path,
-  ``publish_post``.
+  items), sends from its threads, which touch the database only through its starter
+  thread (``commit_started_at`` right before each commit request, progress saves), and
+  records a batch of outcomes in one statement for the items, the posts and their events
+  (``claim_batch``, ``prepare_sends``, ``send_prepared``, ``finish_batch``). Anything
+  less simple than a one-item post (threads, a look-up first, a refused channel) takes
+  the one-post path, ``publish_post``.
 """
 
 from posts.engine.batches import (
@@ -58,6 +65,7 @@ from posts.engine.jobs import (
     LOOP_SECONDS,
     MAX_UNCLEAR,
     PENDING_HANDLE_KEY,
+    PENDING_SINCE_KEY,
     Job,
     Outcome,
 )
@@ -75,6 +83,7 @@ __all__ = [
     "LOOP_SECONDS",
     "MAX_UNCLEAR",
     "PENDING_HANDLE_KEY",
+    "PENDING_SINCE_KEY",
     "Job",
     "Outcome",
     "_provider",

@@ -26,14 +26,17 @@ from posts.states import ALLOWED_FROM, State
 
 # -- Publishing a batch (the publisher loop) ---------------------------------------------
 def begin_sends(jobs: list[Job]) -> None:
-    """Whoever claimed ``jobs`` may call this when all of them go out at once: prepares
-    them (``prepare_sends``) and marks them started (``mark_started``) in one UPDATE."""
+    """Whoever claimed ``jobs`` may call this to mark them started before anything is sent
+    (``prepare_sends``, then ``mark_started`` in one UPDATE): each is then treated as
+    possibly on the network. The loop does not: each request marks its item itself
+    right before its commit (``PublishRequest.on_commit``)."""
     mark_started(prepare_sends(jobs))
 
 
 def prepare_sends(jobs: list[Job]) -> list[Job]:
-    """Give each one-item post that can go out now its request (no database); returns
-    those jobs. The others (threads, a look-up first, a refused channel) keep none and
+    """Give each one-item post that can go out now its request (no database; its
+    checkpoints write through this thread's connection unless the loop replaces them);
+    returns those jobs. The others (threads, a look-up first, a refused channel) keep none and
     take the one-post path. One query reads the attached files of the whole batch."""
     ready = []
     for job in jobs:
@@ -57,8 +60,9 @@ def prepare_sends(jobs: list[Job]) -> list[Job]:
 
 
 def mark_started(jobs: list[Job]) -> None:
-    """Must run, and commit, right before the prepared ``jobs`` are sent: one UPDATE
-    writes ``commit_started_at`` for all their items (the exactly-once rule)."""
+    """Must run, and commit, right before the commit requests of the prepared ``jobs``
+    (the loop's starter thread, from ``PublishRequest.on_commit``): one UPDATE writes
+    ``commit_started_at`` for all their items (the exactly-once rule)."""
     if not jobs:
         return
     started = timezone.now()

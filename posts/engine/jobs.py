@@ -37,12 +37,15 @@ UNCLEAR_KEY = "engine_unclear_outcomes"
 POSSIBLY_SENT_KEY = "engine_possibly_sent"
 TRANSIENT_KEY = "engine_transient_failures"
 # A publish the network accepted but is still making (PublishResult.state "pending") is
-# checked (provider.check_status) this often, this many times.
+# checked (provider.check_status) as its provider says (``pending_interval``, growing by
+# ``pending_growth``, or the network's own ``check_after``) until ``pending_window`` has
+# passed since it was first pending: the checks made, the handle, and when it began.
 PENDING = "pending"
-PENDING_CHECK = 30
-MAX_PENDING_CHECKS = 20
 PENDING_KEY = "engine_pending_checks"
 PENDING_HANDLE_KEY = "engine_pending_handle"
+PENDING_SINCE_KEY = "engine_pending_since"
+# A network's suggested wait is taken within these bounds (seconds).
+MIN_PENDING_CHECK = 5
 # A publisher loop runs this long before it stops claiming (posts/runner.py).
 LOOP_SECONDS = 55
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -26,13 +26,13 @@ from posts.attachments import media_for_items
 from posts.engine.jobs import (
     BACKOFF,
     LOOKUP_SETTLE,
-    MAX_PENDING_CHECKS,
     MAX_RATE_LIMIT_WAIT,
     MAX_UNCLEAR,
+    MIN_PENDING_CHECK,
     PENDING,
-    PENDING_CHECK,
     PENDING_HANDLE_KEY,
     PENDING_KEY,
+    PENDING_SINCE_KEY,
     POSSIBLY_SENT_KEY,
     RECONCILE_SOON,
     TRANSIENT_KEY,
@@ -66,11 +66,16 @@ def publish_post(post_id: int, *, announce: Callable[[], None] | None = None) ->
 
 
 def _publish(post: Post, integration: Integration) -> Outcome:
-    refusal = _channel_refusal(post, integration)
-    if refusal:
-        return _fail(post, ErrorKind.PERMISSION_DENIED, refusal)
     provider = _provider(integration.provider)
     items = list(post.items.order_by("position"))
+    refusal = _channel_refusal(post, integration)
+    if refusal:
+        if any(item.commit_started_at and not item.published_at for item in items):
+            # A part may already be on the network (sent before a crash, or still being
+            # made there): not a failure to report, something to look at.
+            why = f"and we cannot check now: {refusal.rstrip('.')}"
+            return _unconfirmed(post, provider, why)
+        return _fail(post, ErrorKind.PERMISSION_DENIED, refusal)
     if not items:
         return _fail(post, ErrorKind.CONTENT_REJECTED, "The post has nothing to publish.")
 
@@ -90,12 +95,19 @@ def _publish(post: Post, integration: Integration) -> Outcome:
             media=media_for_items([item.pk]).get(item.pk, []),
             ends_thread=index == len(items) - 1,
         )
-        try:
-            result = _publish_item(provider, integration, item, request)
-        except ProviderError as error:
-            return _after_error(post, item, provider, error, published_before=index)
-        if result is None:  # an earlier attempt's outcome could not be confirmed
-            return _unconfirmed(post, provider)
+        handle = item.progress.get(PENDING_HANDLE_KEY)
+        if handle:  # sent, and the network said it was still making the post
+            checked = _check_pending(post, item, provider, integration, handle, index)
+            if isinstance(checked, Outcome):
+                return checked
+            result = checked
+        else:
+            try:
+                result = _publish_item(provider, integration, item, request)
+            except ProviderError as error:
+                return _after_error(post, item, provider, error, published_before=index)
+            if result is None:  # an earlier attempt's outcome could not be confirmed
+                return _unconfirmed(post, provider)
         if result.state == PENDING:  # accepted; the network is still making the post
             return _still_pending(post, item, provider, result)
         _record(item, result)
@@ -118,7 +130,8 @@ def request_for(post: Post, item: PostItem, **fields) -> PublishRequest:
     """What the provider is asked to publish for ``item``: its permanent key (every
     idempotency key the network sees comes from it) and its progress (the item's own dict
     unless ``progress`` is given), with a checkpoint that saves that progress before
-    anything that may create the post."""
+    anything that may create the post, and records the commit as started right before
+    the request that can create it (``PublishRequest.before_commit``)."""
     request = PublishRequest(
         post_id=str(item.pk),
         key=str(item.key),
@@ -127,6 +140,7 @@ def request_for(post: Post, item: PostItem, **fields) -> PublishRequest:
         **{"progress": item.progress, **fields},
     )
     request.checkpoint = progress_saver(item)
+    request.on_commit = commit_marker(item, request.checkpoint)
     return request
 
 
@@ -142,6 +156,23 @@ def progress_saver(item: PostItem) -> Callable[[dict], None]:
         saved[0] = dict(progress)
 
     return save
+
+
+def commit_marker(item: PostItem, save: Callable[[dict], None]) -> Callable[[dict], None]:
+    """The exactly-once rule's checkpoint: right before the first request that can create
+    the post, its progress is saved and ``commit_started_at`` written (and committed).
+    Steps before it (uploads, containers) leave the item unmarked, so a worker that dies
+    there is followed by an attempt that resumes them; once marked, every later attempt
+    looks before it sends. A resend keeps the first start (a native key's window runs
+    from the first send)."""
+
+    def mark(progress: dict) -> None:
+        save(progress)
+        if item.commit_started_at is None:
+            item.commit_started_at = timezone.now()
+            PostItem.objects.filter(pk=item.pk).update(commit_started_at=item.commit_started_at)
+
+    return mark
 
 
 def _move(post: Post, target: str, event: str, message: str = "", **changes) -> bool:
@@ -196,11 +227,7 @@ def _publish_item(
         # An earlier attempt may have reached the network (it crashed, or its answer was
         # unclear): until this is settled the item counts as possibly sent.
         _mark_possibly_sent(item)
-        handle = item.progress.get(PENDING_HANDLE_KEY)
         try:
-            if handle:  # sent, and the network said it was still making the post
-                checked = provider.check_status(integration.as_channel(), handle)
-                return checked or PublishResult(ref=RemoteRef(id=""), state=PENDING, handle=handle)
             if provider.lookup == "by-content" and _too_soon_to_look(provider, item):
                 # Handed back from a worker that died mid-send, on a network where not
                 # finding it means asking the person: its lists lag behind its posts, so
@@ -220,11 +247,9 @@ def _publish_item(
             return PublishResult(ref=found)
         if not _safe_to_resend(provider, item):
             return None
-    else:
-        # Saved before the first send (and never cleared once the item may be out): a
-        # resend keeps the first start, as a native key's window runs from the first send.
-        item.commit_started_at = timezone.now()
-        PostItem.objects.filter(pk=item.pk).update(commit_started_at=item.commit_started_at)
+    # Otherwise nothing that can create the post went out before: ``commit_started_at``
+    # is written by the request's checkpoint right before the commit (``commit_marker``),
+    # and whatever the earlier steps saved is resumed.
     try:
         return _send(provider, integration, request)
     finally:
@@ -315,6 +340,11 @@ def _after_error(
     kind = error.kind
     logger.info("post %s item %s: %s (%s)", post.pk, item.pk, kind, error.network_code)
     if kind == ErrorKind.UNKNOWN_OUTCOME:
+        if item.commit_started_at is None:
+            # Unclear without a commit request (a provider's own doubt): the post may be
+            # out all the same, so every later attempt looks first.
+            item.commit_started_at = timezone.now()
+            PostItem.objects.filter(pk=item.pk).update(commit_started_at=item.commit_started_at)
         _mark_possibly_sent(item)
         # Counted per item (in its progress, which survives attempts): a network that
         # never answers clearly ends with the person asked, not with endless retries.
@@ -362,16 +392,155 @@ def _after_error(
     return _fail(post, kind, error.user_message, published_before)
 
 
-def _still_pending(
-    post: Post, item: PostItem, provider: Provider, result: PublishResult
+def _check_pending(
+    post: Post,
+    item: PostItem,
+    provider: Provider,
+    integration: Integration,
+    handle: str,
+    published_before: int,
+) -> PublishResult | Outcome:
+    """Ask the network about a post it was still making: its result (published, or still
+    pending), or the outcome its answer settles. A stale credential is renewed once (under
+    the channel's lock) and the check asked once more."""
+    _mark_possibly_sent(item)
+    channel = integration.as_channel()
+    try:
+        try:
+            checked = provider.check_status(channel, handle)
+        except ProviderError as error:
+            if error.kind != ErrorKind.AUTH_EXPIRED:
+                raise
+            renewed = integration_refresh(integration_id=integration.pk, raise_errors=True)
+            if renewed is None:
+                raise ProviderError(ErrorKind.NOT_FOUND, "The channel was deleted.") from error
+            checked = provider.check_status(renewed.as_channel(), handle)
+    except ProviderError as error:
+        return _after_check_error(post, item, provider, error, published_before)
+    if checked is None:
+        return PublishResult(ref=RemoteRef(id=""), state=PENDING, handle=handle)
+    if checked.state == PENDING and not checked.handle:
+        checked.handle = handle
+    return checked
+
+
+def _after_check_error(
+    post: Post, item: PostItem, provider: Provider, error: ProviderError, published_before: int
 ) -> Outcome:
-    """The network took the post and is still making it (a video, a media upload): the
-    handle is kept and checked again soon; after MAX_PENDING_CHECKS the person is asked."""
-    item.progress = {**item.progress, PENDING_HANDLE_KEY: result.handle}
-    if _count(item, PENDING_KEY) > MAX_PENDING_CHECKS:
-        return _unconfirmed(post, provider)
-    message = f"{provider.display_name} is still processing this post; we will check again."
-    return _reschedule(post, _in(PENDING_CHECK), message)
+    """What an error while checking a pending post means. The network's verdict settles
+    it: a refusal fails the post with its words; a publish it dropped (made nothing, may
+    be tried again) is forgotten and the next attempt looks, then sends again. Anything
+    else is a check that could not tell: asked again within the provider's window, unless
+    asking again cannot help (a channel that needs reconnecting, a refused look-up)."""
+    kind = error.kind
+    logger.info("post %s item %s: check %s (%s)", post.pk, item.pk, kind, error.network_code)
+    network = provider.display_name
+    if error.verdict:
+        if kind in (ErrorKind.RATE_LIMITED, ErrorKind.TRANSIENT_BEFORE_SEND):
+            progress = {**item.progress}
+            for key in (PENDING_HANDLE_KEY, PENDING_KEY, PENDING_SINCE_KEY):
+                progress.pop(key, None)
+            item.progress = progress
+            PostItem.objects.filter(pk=item.pk).update(progress=progress)
+            if kind == ErrorKind.RATE_LIMITED:
+                wait = error.retry_after if error.retry_after is not None else 60
+                if wait > MAX_RATE_LIMIT_WAIT:
+                    return _fail(post, kind, error.user_message, published_before)
+            else:
+                failures = _count(item, TRANSIENT_KEY)
+                if failures > len(BACKOFF):
+                    return _fail(post, kind, error.user_message, published_before)
+                wait = _backoff(failures)
+            return _reschedule(post, _in(wait), error.user_message, kind)
+        if kind in (ErrorKind.AUTH_REVOKED, ErrorKind.AUTH_EXPIRED):
+            _needs_reconnect(post, error)
+        return _fail(post, kind, error.user_message, published_before)
+    if kind in (ErrorKind.AUTH_REVOKED, ErrorKind.AUTH_EXPIRED):
+        _needs_reconnect(post, error)
+        return _unconfirmed(
+            post,
+            provider,
+            f"and {network} no longer accepts this channel's sign-in, so we could not check "
+            "(reconnect the channel)",
+        )
+    if kind == ErrorKind.RATE_LIMITED:
+        wait = error.retry_after if error.retry_after is not None else provider.pending_interval
+        return _still_pending(post, item, provider, wait=wait, message=error.user_message)
+    if kind in (ErrorKind.TRANSIENT_BEFORE_SEND, ErrorKind.UNKNOWN_OUTCOME):
+        return _still_pending(post, item, provider, message=error.user_message)
+    # A refused or impossible look (no such handle, no permission): asking again would
+    # only repeat it.
+    why = f"and {network} would not let us check ({error.user_message.rstrip('.')})"
+    return _unconfirmed(post, provider, why)
+
+
+def _needs_reconnect(post: Post, error: ProviderError) -> None:
+    integration_set_status(
+        integration=post.integration,
+        status=Integration.Status.NEEDS_RECONNECT,
+        error=error.user_message,
+    )
+
+
+def _still_pending(
+    post: Post,
+    item: PostItem,
+    provider: Provider,
+    result: PublishResult | None = None,
+    *,
+    wait: float | None = None,
+    message: str = "",
+) -> Outcome:
+    """The network took the post and is still making it (a video, a media upload), or a
+    check could not tell (``wait``: how long the network asked us to wait). The handle
+    is kept and checked again: after the network's suggested wait, else the provider's
+    interval (growing); once ``pending_window`` has passed since the post was first
+    pending, the person is asked to look."""
+    now = timezone.now()
+    progress = {**item.progress}
+    if result is not None and result.handle:
+        progress[PENDING_HANDLE_KEY] = result.handle
+    since = _instant(progress.get(PENDING_SINCE_KEY)) or now
+    progress[PENDING_SINCE_KEY] = since.isoformat()
+    checks = int(progress.get(PENDING_KEY, 0)) + 1
+    progress[PENDING_KEY] = checks
+    item.progress = progress
+    changes = {"progress": progress}
+    if item.commit_started_at is None:
+        # The network has the post: from now on only checks and looks, never a send.
+        item.commit_started_at = now
+        changes["commit_started_at"] = now
+    PostItem.objects.filter(pk=item.pk).update(**changes)
+    ends = since + timedelta(seconds=provider.pending_window)
+    if now >= ends:
+        minutes = round(provider.pending_window / 60)
+        return _unconfirmed(
+            post,
+            provider,
+            f"and {provider.display_name} was still processing it {minutes} minutes later "
+            "(it may still appear)",
+        )
+    if wait is not None:
+        when = _in(wait)  # the network asked us to wait this long: even past the window
+    else:
+        suggested = result.check_after if result is not None else None
+        if suggested is not None:
+            wait = min(max(suggested, MIN_PENDING_CHECK), provider.pending_max_interval)
+        else:
+            grown = provider.pending_interval * provider.pending_growth ** (checks - 1)
+            wait = min(grown, max(provider.pending_interval, provider.pending_max_interval))
+        when = min(_in(wait), ends)  # the last check falls at the window's end
+    message = message or (
+        f"{provider.display_name} is still processing this post; we will check again."
+    )
+    return _reschedule(post, when, message)
+
+
+def _instant(value) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _count(item: PostItem, key: str) -> int:
@@ -416,11 +585,11 @@ def _fail(post: Post, kind: str, message: str, published_before: int = 0) -> Out
     return Outcome(State.FAILED, message, announce=moved)
 
 
-def _unconfirmed(post: Post, provider: Provider) -> Outcome:
+def _unconfirmed(post: Post, provider: Provider, why: str = "") -> Outcome:
     network = provider.display_name
-    if provider.lookup == "none":
+    if not why and provider.lookup == "none":
         why = f"and {network} gives us no way to check"
-    else:
+    elif not why:
         why = f"and we did not find it on {network} afterwards (it may still appear)"
     message = (
         f"We sent this to {network} but could not confirm it was published, {why}. "

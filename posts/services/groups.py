@@ -328,6 +328,7 @@ def post_group_update(
         repeat_every=repeat_every,
         repeat_unit=repeat_unit,
         repeat_until=repeat_until,
+        group=group,
     )
     _check(plan)
     group.content = _content_json(content)

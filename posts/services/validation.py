@@ -9,9 +9,11 @@ request body.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -23,8 +25,9 @@ from integrations.providers.base import Draft, DraftItem, Issue, MediaItem
 from media.models import MediaFile
 from organizations.models import Organization
 from postiz.timezones import validate_timezone
-from posts.models import EARLIEST_DATE, LATEST_DATE, PostGroup, Tag
+from posts.models import EARLIEST_DATE, LATEST_DATE, Post, PostGroup, Tag
 from posts.services.queue import next_free_slot
+from posts.states import State
 
 # Issues that concern the whole group (no channel chosen, a date in the past) are keyed
 # under this id in the per-channel answer; real channel ids start at 1.
@@ -40,6 +43,10 @@ MAX_DELAY_MINUTES = 7 * 24 * 60
 # database holds every row to them): a date far outside is a typing mistake. Repeats stop
 # at the same bound.
 DATE_RANGE_TEXT = "from 2000-01-01 to 2099-12-31"
+# A network's daily cap (``Provider.daily_post_cap``) counts what it published in any 24
+# hours: the posts that went out or will go out, not drafts, failures or cancellations.
+CAP_WINDOW = timedelta(hours=24)
+_COUNTED_STATES = (State.SCHEDULED, State.PUBLISHING, State.PUBLISHED, State.UNCONFIRMED)
 
 # Issues that stop even a draft from being saved: things that do not exist. A draft may
 # be too long, or aimed at a channel that needs reconnecting; it is fixed before it goes.
@@ -188,6 +195,7 @@ def _plan(
     repeat_unit: str = "",
     repeat_until=None,
     now: datetime | None = None,
+    group: PostGroup | None = None,
 ) -> _Plan:
     now = now or dj_timezone.now()
     general: list[Issue] = []
@@ -306,6 +314,10 @@ def _plan(
         if all(i.code not in _DRAFT_BLOCKERS for i in channel_issues):
             channel_issues += _provider_issues(integration, items, channel.settings, media)
 
+    capped = [found[c.integration_id] for c in channels if c.integration_id in found]
+    for key, issue in _quota_issues(capped, when, zone, group).items():
+        issues[key].append(issue)
+
     if action == "draft":
         # Drafts keep what is wrong with them as warnings; only missing things block.
         for values in issues.values():
@@ -313,6 +325,80 @@ def _plan(
                 if issue.code not in _DRAFT_BLOCKERS and issue.severity == "error":
                     issue.severity = "warning"
     return _Plan(issues, found, media, found_tags, when, zone)
+
+
+def _quota_issues(
+    integrations: list[Integration], when: datetime | None, zone: str, group: PostGroup | None
+) -> dict[int, Issue]:
+    """A warning for each channel whose network caps its posts per 24 hours, when one
+    24-hour stretch holding this post would hold more than the cap. One query for all
+    the capped channels; the posts of ``group`` (the one being edited) are not counted,
+    they are the ones being written."""
+    caps = {}
+    known = provider_classes()
+    for integration in integrations:
+        cls = known.get(integration.provider)
+        cap = cls.daily_post_cap if cls is not None else None
+        if cap:
+            caps[integration.pk] = cap
+    if not caps or when is None or dj_timezone.is_naive(when) or not date_in_range(when):
+        return {}
+    # In UTC: arithmetic on a time in a zone with summer time adds wall-clock hours, and
+    # a network's day is 24 real hours (23 or 25 by the clock on the changeover days).
+    when = when.astimezone(UTC)
+    # Every stretch holding ``when`` lies within a day either side of it.
+    rows = Post.objects.filter(
+        integration_id__in=caps,
+        state__in=_COUNTED_STATES,
+        publish_at__gt=when - CAP_WINDOW,
+        publish_at__lt=when + CAP_WINDOW,
+    )
+    if group is not None and group.pk:
+        rows = rows.exclude(group_id=group.pk)
+    times: dict[int, list[datetime]] = defaultdict(list)
+    for integration_id, at in rows.values_list("integration_id", "publish_at"):
+        times[integration_id].append(at)
+    found = {}
+    by_id = {i.pk: i for i in integrations}
+    for pk, cap in caps.items():
+        count, start = _busiest_stretch(sorted(times[pk]), when)
+        if count <= cap:
+            continue
+        integration = by_id[pk]
+        network = get_provider(integration.provider).network_label
+        local = ZoneInfo(zone)
+        first = start.astimezone(local)
+        last = (start + CAP_WINDOW).astimezone(local)
+        found[pk] = Issue(
+            "quota_exhausted",
+            f"{network} publishes at most {cap} posts per account in 24 hours; with this "
+            f"one, {integration.name} would have {count} between {first:%Y-%m-%d %H:%M} and "
+            f"{last:%Y-%m-%d %H:%M} ({zone}). {network} refuses the ones past its cap: "
+            "move some to another day.",
+            "publish_at",
+            severity="warning",
+            limit=cap,
+            actual=count,
+        )
+    return found
+
+
+def _busiest_stretch(times: list[datetime], when: datetime) -> tuple[int, datetime]:
+    """The most posts (``when``'s own included) any 24 hours holding ``when`` would have,
+    and when that stretch starts. ``times`` are sorted and each within a day of ``when``.
+
+    The busiest stretch can always be taken to start at one of the posts (or at ``when``)
+    because sliding a start forward to the next post loses none of them."""
+    best, best_start = 0, when
+    starts = [t for t in times if t <= when] + [when]
+    for start in starts:
+        if start <= when - CAP_WINDOW:
+            continue
+        end = start + CAP_WINDOW
+        count = bisect_left(times, end) - bisect_left(times, start) + 1
+        if count > best:
+            best, best_start = count, start
+    return best, best_start
 
 
 def _ints(values) -> list[int]:
@@ -449,9 +535,11 @@ def post_validate(
     repeat_every=None,
     repeat_unit: str = "",
     repeat_until=None,
+    group: PostGroup | None = None,
 ) -> dict[int, list[Issue]]:
     """Anyone who may see the organization; writes nothing. Issues per channel id (and
-    ``GENERAL``), computed by the same provider validator the engine relies on."""
+    ``GENERAL``), computed by the same provider validator the engine relies on; ``group``
+    is the group being edited, whose own posts do not count against a daily cap."""
     return _plan(
         organization=organization,
         content=content,
@@ -463,6 +551,7 @@ def post_validate(
         repeat_every=repeat_every,
         repeat_unit=repeat_unit,
         repeat_until=repeat_until,
+        group=group,
     ).issues
 
 

@@ -36,6 +36,7 @@ from posts.services import library as library_services
 from posts.services.groups import GENERAL, PostNotEditable, PostValidationError
 from posts.services.queue import next_free_slot
 from posts.states import EDITABLE
+from posts.views.composer_choices import choice_row
 
 PUBLISHING_ACTIONS = ("schedule", "now", "queue")
 # How many recent library files the no-script attach menu offers.
@@ -113,24 +114,29 @@ def _thread_rows(state, channel_id, media, reply_mode="thread"):
     }
 
 
-def _setting_rows(channel: Integration, values: dict) -> list[dict]:
+def _setting_rows(organization, channel: Integration, values: dict) -> list[dict]:
     cls = provider_classes().get(channel.provider)
     rows = []
     for spec in cls.settings_fields if cls else ():
         value = values.get(spec.name, spec.default)
+        if spec.options is not None:
+            # Choices of this account (boards, playlists): composer_choices draws them.
+            rows.append({"choice": choice_row(organization, channel, spec, value)})
+            continue
         if spec.type == "list" and isinstance(value, list):
             value = "\n".join(str(v) for v in value)
         rows.append({"spec": spec, "name": f"s{channel.pk}-{spec.name}", "value": value})
     return rows
 
 
-def _checks(request, state: ComposerState, channels: dict[int, Integration]):
-    """Per chosen channel: each item's count against the network's limit, and issues."""
+def _checks(request, state: ComposerState, channels: dict[int, Integration], group=None):
+    """Per chosen channel: each item's count against the network's limit, and issues
+    (``group``: the one being edited, whose posts are not counted twice)."""
     kwargs = state.service_kwargs()
     # Checks answer "what would stop this going out": with no date chosen yet, the date
     # is not one of them.
     kwargs["action"] = "schedule" if kwargs["publish_at"] else "now"
-    issues = group_services.post_validate(organization=request.organization, **kwargs)
+    issues = group_services.post_validate(organization=request.organization, group=group, **kwargs)
     general = list(issues.get(GENERAL, []))
     for name, message in state.errors.items():
         general.append(Issue(f"{name}_invalid", message, name))
@@ -179,7 +185,9 @@ def _context(request, state: ComposerState, *, group=None, issues=None, focus=""
                 "thread": _thread_rows(state, channel_id, media, reply_mode)
                 if channel_id in state.custom
                 else None,
-                "settings": _setting_rows(channel, state.settings.get(channel_id, {})),
+                "settings": _setting_rows(
+                    organization, channel, state.settings.get(channel_id, {})
+                ),
                 "reply_mode": reply_mode,
                 "issues": (issues or {}).get(channel_id, []),
             }
@@ -446,7 +454,15 @@ def validate(request):
     """htmx: per-channel counts and issues for the form as it is now; nothing is saved."""
     state = _state_from_request(request)
     by_id = {c.pk: c for c in _channels(request)}
-    checks = _checks(request, state, by_id)
+    # The group being edited (the page says which): its own posts are not counted against
+    # a network's daily cap. Another organization's id finds nothing.
+    raw = request.POST.get("group", "")
+    group = (
+        selectors.groups_for(organization=request.organization).filter(pk=int(raw)).first()
+        if raw.isdigit() and len(raw) < 18
+        else None
+    )
+    checks = _checks(request, state, by_id, group)
     return render(
         request,
         "posts/_composer_checks.html",

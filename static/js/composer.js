@@ -145,6 +145,22 @@
     if (!root) return;
     if (dialog) root.querySelectorAll("[data-open-picker]").forEach(function (el) { el.hidden = false; });
     root.querySelectorAll(".composer-nojs").forEach(function (el) { el.hidden = true; });
+    root.querySelectorAll(".composer-js, [data-choice-filter]").forEach(function (el) { el.hidden = false; });
+  }
+
+  // A long list of an account's choices (boards, playlists) narrows as the person types;
+  // the chosen one and "none" always stay.
+  function filterChoices(event) {
+    var box = event.target;
+    if (!box.matches || !box.matches("[data-choice-filter]")) return;
+    var select = document.getElementById(box.dataset.choiceFilter);
+    if (!select) return;
+    var needle = box.value.trim().toLowerCase();
+    Array.prototype.forEach.call(select.options, function (option) {
+      var keep = !needle || !option.value || option.selected ||
+        option.text.toLowerCase().indexOf(needle) !== -1;
+      option.hidden = !keep;
+    });
   }
 
   if (dialog) {
@@ -160,6 +176,9 @@
   form.addEventListener("click", insertSignature);
   form.addEventListener("change", refreshOnChannelChange);
   form.addEventListener("input", keepChosenTime);
+  form.addEventListener("input", filterChoices);
+  // Choices htmx brings in (a select filled from the network) get their script controls.
+  document.body.addEventListener("htmx:load", function (event) { prepare(event.target); });
   form.addEventListener("change", keepChosenTime);
   document.body.addEventListener("htmx:afterSettle", holdPublishing);
   focusFromServer();

@@ -84,6 +84,33 @@ def test_an_htmx_request_over_the_limit_gets_a_notice_beside_the_page(
     assert b'role="alert"' in response.content
 
 
+def test_enabling_a_channel_over_the_limit_through_the_api_is_a_402_and_changes_nothing(
+    billed, org, owner, subscribe
+):
+    from django.test import Client
+
+    from tests.api.helpers import make_key
+
+    subscribe(org, "standard")
+    for n in range(5):
+        _connect(org, owner, n)
+    off = channel(org, "mastodon", status=Integration.Status.DISABLED)
+    _, raw = make_key(org, actor=owner)
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    response = api.post(f"/api/v1/channels/{off.public_id}/enable")
+
+    assert response.status_code == 402, response.content
+    assert "channels" in response.json()["detail"].lower()
+    off.refresh_from_db()
+    assert off.status == "disabled"
+    # With room made (another channel disabled), the same call enables it.
+    Integration.objects.filter(status="active").first().delete()
+    assert api.post(f"/api/v1/channels/{off.public_id}/enable").status_code == 200
+    off.refresh_from_db()
+    assert off.status == "active"
+
+
 # -- Members ----------------------------------------------------------------------------
 def test_plans_without_team_members_refuse_invitations(billed, org, owner, client_for):
     owner_membership = Membership.objects.get(user=owner)

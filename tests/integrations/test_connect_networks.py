@@ -591,6 +591,7 @@ def test_tiktok_connects_and_keeps_the_creators_posting_options(
         "video.publish",
         "video.upload",
         "video.list",
+        "user.info.stats",
     ]
     assert seen["form"]["client_secret"] == "tiktok-secret"
     assert seen["form"]["grant_type"] == "authorization_code"

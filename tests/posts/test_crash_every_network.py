@@ -201,8 +201,7 @@ class DyingWorker:
                 self.backend = cursor.fetchone()[0]
             jobs = engine.claim_batch(limit=10)
             ready = engine.prepare_sends(jobs)
-            engine.mark_started(ready)
-            for job in ready:
+            for job in ready:  # each marked started by its provider's commit request
                 engine.send_prepared(job)
             engine.finish_batch(ready)  # never reached: the connection is gone by then
         except Exception as error:

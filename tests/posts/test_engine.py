@@ -577,7 +577,8 @@ def test_a_post_the_network_is_still_making_is_checked_later_never_resubmitted(
 
     outcome = run(post)
     assert outcome.state == State.SCHEDULED and "still processing" in outcome.message
-    assert timedelta(seconds=20) < fresh(post).retry_at - timezone.now() <= timedelta(seconds=30)
+    # Checked again at Reddit's pace: every 20 s, the default (spec 1.3).
+    assert timedelta(seconds=15) < fresh(post).retry_at - timezone.now() <= timedelta(seconds=20)
     Post.objects.filter(pk=post.pk).update(retry_at=timezone.now())
     assert run(post).state == State.PUBLISHED
     assert fresh(post).remote_id == "t3_1imgab"

@@ -106,15 +106,15 @@ def write(owner, channel, texts, *, settings=None, media=(), action="now", publi
 def publish_due(*, now=None, rounds=5) -> list[engine.Outcome]:
     """Work the queue as the publisher loop (posts/runner.py) does, one send at a time,
     until nothing is due: claim a batch; one-part posts that can go out at once take the
-    batch path (started in one write, sent, finished in one write); the others (threads,
-    a look first) take ``publish_post``; then the claims are let go."""
+    batch path (sent, each marked started by its own commit request, finished in one
+    write); the others (threads, a look first) take ``publish_post``; then the claims are
+    let go."""
     outcomes = []
     for _ in range(rounds):
         jobs = engine.claim_batch(limit=50, now=now)
         if not jobs:
             break
         ready = engine.prepare_sends(jobs)
-        engine.mark_started(ready)
         for job in ready:
             engine.send_prepared(job)
         outcomes += engine.finish_batch(ready) if ready else []
@@ -170,10 +170,9 @@ def test_a_one_part_post_goes_out_on_the_loops_batch_path_exactly_once(
     )
 
     jobs = engine.claim_batch(limit=10)
-    # One part, nothing sent before: the loop starts it with the others in one write and
-    # saves its outcome with the others in one write.
+    # One part, nothing sent before: the loop sends it (its commit request marks it
+    # started) and saves its outcome with the others in one write.
     assert engine.prepare_sends(jobs) == jobs
-    engine.mark_started(jobs)
     for job in jobs:
         engine.send_prepared(job)
     outcomes = engine.finish_batch(jobs)

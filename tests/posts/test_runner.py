@@ -123,6 +123,53 @@ def test_every_item_is_marked_started_before_its_request_reaches_the_network(mas
     assert unmarked == []
 
 
+def test_an_item_is_marked_started_at_its_commit_request_not_while_its_file_uploads(
+    mastodon, httpserver, settings, tmp_path
+):
+    from django.core.files.base import ContentFile
+    from django.db import connection
+
+    from media.models import MediaFile
+    from posts.models import PostItemMedia
+
+    settings.MEDIA_ROOT = tmp_path
+    photo = MediaFile.objects.create(
+        organization=mastodon.organization,
+        file=ContentFile(b"\x89PNG tiny", name="cat.png"),
+        name="cat.png",
+        kind=MediaFile.Kind.IMAGE,
+        mime_type="image/png",
+        size=10,
+        width=2,
+        height=2,
+    )
+    post = PostFactory(integration=mastodon, items=["With a cat"])
+    PostItemMedia.objects.create(item=post.items.get(), media=photo, position=0)
+    seen = []
+
+    def look(name, answer):
+        def handler(request):
+            try:
+                item = PostItem.objects.get(post=post)
+                seen.append((name, item.commit_started_at is not None))
+            finally:
+                connection.close()
+            return Response(json.dumps(answer), content_type="application/json")
+
+        return handler
+
+    httpserver.expect_request("/api/v2/media", method="POST").respond_with_handler(
+        look("upload", {"id": "m1", "url": "https://files.example/m1.png"})
+    )
+    httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_handler(
+        look("status", status("7"))
+    )
+    runner.run(seconds=2, workers=2)
+    assert Post.objects.get(pk=post.pk).state == State.PUBLISHED
+    # A worker dying during the upload leaves a post that is simply sent again.
+    assert seen == [("upload", False), ("status", True)]
+
+
 def test_a_post_still_waiting_for_its_channels_turn_is_not_marked_started(mastodon, httpserver):
     from posts.models import PostItem
 

@@ -16,7 +16,11 @@ what is particular to it, and naming it in ``PROVIDER_MODULES``:
 3. **Send**: ``publish`` (and ``check_status``, ``find_existing``, ``recent_posts`` where
    the network allows), every call through ``self.request(method, url, phase=...)``: the
    ``Transport`` adds the SSRF guard, timeouts, redacted logs and the checkpoint before
-   each COMMIT. Wait for media with ``poll``.
+   each COMMIT (which also marks the post as possibly sent). After a step before the
+   commit (an upload session, a chunk), save its result with
+   ``request.save_progress()``, never ``before_commit``: a crash there must resume the
+   upload, not leave the post for a person to check. Wait for media with ``poll``;
+   ``check_status`` raises the network's refusal with ``verdict=True``.
 4. **Say what its errors mean**: ``errors = ErrorTable(rows=(Rule(...), ...),
    read=read_error)`` (``classify``): a reader that, given an answer and its phase, finds
    the status, code and message in the network's error body, and rows from (status,
@@ -43,7 +47,8 @@ works whichever module holds X:
   retry_after_seconds
 - ``polling``: poll
 - ``redaction``: RedactSecrets (the urllib3 log filter)
-- ``tools``: Tool, ToolInput, ToolInputError (look-up tools a provider declares)
+- ``tools``: Tool, ToolInput, ToolInputError, OptionSource (look-up tools a provider
+  declares, and settings whose choices come from one)
 - ``provider``: Provider
 """
 
@@ -91,7 +96,7 @@ from integrations.providers.base.http import (
 from integrations.providers.base.polling import poll
 from integrations.providers.base.provider import Provider
 from integrations.providers.base.redaction import RedactSecrets
-from integrations.providers.base.tools import Tool, ToolInput, ToolInputError
+from integrations.providers.base.tools import OptionSource, Tool, ToolInput, ToolInputError
 from integrations.providers.base.transport import Transport, logger
 
 __all__ = [
@@ -117,6 +122,7 @@ __all__ = [
     "MediaRules",
     "Metrics",
     "OAuth2",
+    "OptionSource",
     "Phase",
     "Provider",
     "ProviderError",

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, BinaryIO
 
+from integrations.providers.base.tools import OptionSource
+
 # What one read from a stored file holds at most when a provider streams it.
 CHUNK_SIZE = 8 * 1024 * 1024
 
@@ -65,6 +67,9 @@ class SettingField:
     max_length: int | None = None
     default: Any = None
     help_text: str = ""
+    # Choices that depend on the account (boards, playlists), looked up with a tool;
+    # ``choices`` holds the ones that never change.
+    options: OptionSource | None = None
 
 
 @dataclass
@@ -170,16 +175,31 @@ class PublishRequest:
     # saves ``progress`` so whatever the network may keep (a signed event, a container)
     # is known to the next attempt even if this process dies mid-send. The engine sets it.
     checkpoint: Callable[[dict], None] | None = field(default=None, repr=False, compare=False)
+    # Called instead of ``checkpoint`` by ``before_commit``: saves ``progress`` and records
+    # that the commit has started (from then on the post may exist, and a later attempt
+    # looks before it sends). The engine sets it; steps before the commit never call it,
+    # so a crash during an upload resumes the upload instead of asking the person.
+    on_commit: Callable[[dict], None] | None = field(default=None, repr=False, compare=False)
 
     @property
     def idempotency_key(self) -> str:
         return self.key or self.post_id
 
-    def before_commit(self) -> None:
-        """Providers (and Provider.request, for every COMMIT-phase request) call this
-        right before sending what may create the post."""
+    def save_progress(self) -> None:
+        """Providers call this after a step before the commit (an upload session opened, a
+        chunk sent): ``progress`` is saved so a worker that dies now leaves the next
+        attempt where to resume. Nothing that can create the post has been sent."""
         if self.checkpoint is not None:
             self.checkpoint(self.progress)
+
+    def before_commit(self) -> None:
+        """Providers (and Provider.request, for every COMMIT-phase request) call this
+        right before sending what may create the post: ``progress`` is saved and the
+        commit is recorded as started."""
+        if self.on_commit is not None:
+            self.on_commit(self.progress)
+        else:
+            self.save_progress()
 
 
 @dataclass
@@ -188,6 +208,9 @@ class PublishResult:
     state: str = "published"  # published | pending
     handle: str = ""  # for pending results: what check_status polls
     raw: dict = field(default_factory=dict)
+    # For pending results: when the network suggests looking again (seconds; its own
+    # estimate, X's check_after_secs, YouTube's time left), else the provider's interval.
+    check_after: float | None = None
 
 
 # The counts analytics keep, as every network's own names map onto them: ``views`` (plays,

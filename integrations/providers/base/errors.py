@@ -40,6 +40,7 @@ class ProviderError(Exception):
         network_code: str = "",
         raw_excerpt: str = "",
         field: str = "",
+        verdict: bool = False,
     ):
         super().__init__(user_message)
         self.kind = ErrorKind(kind)
@@ -48,6 +49,10 @@ class ProviderError(Exception):
         self.network_code = str(network_code or "")
         self.raw_excerpt = raw_excerpt[:500]
         self.field = field
+        # The network's own answer about the post (a status check saying it failed, and
+        # why), not a failure of the request that asked: only such an answer settles a
+        # post the network was still making (``Provider.check_status``).
+        self.verdict = verdict
 
     def __repr__(self):
         return f"ProviderError({self.kind}, {self.user_message!r}, code={self.network_code!r})"

@@ -79,8 +79,20 @@ class Provider:
     idempotency_window: ClassVar[int] = 3000
     lookup: ClassVar[str] = "none"  # by-key, by-content, none
     async_publish: ClassVar[bool] = False
+    # A pending publish (the network still making the post) is checked every
+    # ``pending_interval`` seconds, each wait ``pending_growth`` times the last (at most
+    # ``pending_max_interval``), unless the network suggests its own
+    # (``PublishResult.check_after``); still pending ``pending_window`` seconds after it
+    # was sent, the post becomes unconfirmed. Video networks process for longer.
+    pending_interval: ClassVar[float] = 20
+    pending_growth: ClassVar[float] = 1.0
+    pending_max_interval: ClassVar[float] = 300
+    pending_window: ClassVar[float] = 30 * 60
     analytics: ClassVar[str] = "none"
     refresh_ahead: ClassVar[int] = 0  # seconds before expiry to refresh; 0 = never expires
+    # How many posts the network publishes for one account in any 24 hours (None: no
+    # known cap); scheduling past it is warned about (``quota_exhausted``).
+    daily_post_cap: ClassVar[int | None] = None
     max_concurrency: ClassVar[int] = 2
     scopes: ClassVar[tuple[str, ...]] = ()
     # The authorization-code flow, for networks that sign in through OAuth 2.0.
@@ -104,6 +116,12 @@ class Provider:
             # A declared tool without its method would only fail when someone calls it.
             if not callable(getattr(cls, tool.method_name, None)):
                 raise TypeError(f"{cls.__name__} declares tool {tool.name} without a method")
+        names = {tool.name for tool in cls.tools}
+        for spec in cls.settings_fields:
+            source = spec.options
+            # A setting whose choices name a tool the network lacks could never be filled.
+            if source is not None and not {source.tool, source.create or source.tool} <= names:
+                raise TypeError(f"{cls.__name__}.{spec.name}: its option source names no tool")
 
     def __init__(self):
         self.transport = Transport(
@@ -176,6 +194,39 @@ class Provider:
             raise LookupError(f"{self.identifier} has no tool {name!r}")
         values = tool.clean(data)
         return getattr(self, tool.method_name)(channel, **values)
+
+    # -- dynamic setting choices (spec 1.3 ``options``) -----------------------------------
+    @classmethod
+    def option_source(cls, name: str):
+        """The ``OptionSource`` of setting ``name``, or None when its choices are static."""
+        spec = next((f for f in cls.settings_fields if f.name == name), None)
+        return spec.options if spec is not None else None
+
+    @classmethod
+    def option_list(cls, name: str, answer: Any, query: str = "") -> list[dict]:
+        """The choices of setting ``name`` in its tool's ``answer``, as ``[{"value",
+        "label"}]``; with ``query``, those whose label or value contains it (any case)."""
+        source = cls.option_source(name)
+        if source is None:
+            raise LookupError(f"{cls.identifier} setting {name!r} has no option source")
+        found = source.entries(answer)
+        needle = (query or "").strip().casefold()
+        if needle:
+            found = [
+                o
+                for o in found
+                if needle in o["label"].casefold() or needle in o["value"].casefold()
+            ]
+        return found
+
+    def options(self, name: str, channel: Channel, query: str = "") -> list[dict]:
+        """The choices of setting ``name`` for this channel, asked of the network now.
+        Raises LookupError for a setting without an option source, and ProviderError
+        when the network refuses."""
+        source = self.option_source(name)
+        if source is None:
+            raise LookupError(f"{self.identifier} setting {name!r} has no option source")
+        return self.option_list(name, self.run_tool(channel, source.tool, {}), query)
 
     # -- connecting ---------------------------------------------------------------------
     def authorization_url(
@@ -269,7 +320,13 @@ class Provider:
         raise NotImplementedError
 
     def check_status(self, channel: Channel, handle: str) -> PublishResult | None:
-        """For pending publishes: the result once published, None while pending."""
+        """For pending publishes: the result once published; None (or a result whose
+        state is "pending", with the network's ``check_after``) while pending. When the
+        network answers that the post failed, raise ProviderError with ``verdict=True``
+        and its words: CONTENT_REJECTED fails the post; RATE_LIMITED or
+        TRANSIENT_BEFORE_SEND mean it made nothing and another attempt may (the handle
+        is dropped and the next attempt looks first, then sends again). Any other error
+        means the check could not tell: it is asked again within ``pending_window``."""
         raise NotImplementedError
 
     def find_existing(self, channel: Channel, request: PublishRequest) -> RemoteRef | None:

@@ -8,6 +8,12 @@ names the provider method that runs it. The method receives the channel and the 
 inputs as keyword arguments, and returns plain JSON data, typically a list of
 ``{"id", "name", ...}``; a network's refusal is raised as ``ProviderError`` like every
 other request.
+
+A tool whose answer the channel keeps (Pinterest's boards, TikTok's creator info, read
+when the channel was connected) says so with ``stores`` (the answer replaces the kept
+copy) or ``adds_to`` (the answer is one more entry of a kept list), so whoever runs it
+keeps that copy current. A per-post setting names a tool as its ``OptionSource``: the
+composer offers the tool's answer as the setting's choices (``Provider.options``).
 """
 
 from __future__ import annotations
@@ -75,6 +81,10 @@ class Tool:
     inputs: tuple[ToolInput, ...] = ()
     # The provider method that runs it; the tool's name when empty.
     method: str = ""
+    # The channel ``meta`` key whose kept copy this tool's answer replaces, or the kept
+    # list its answer (one ``{"id", ...}`` entry) joins; empty when nothing is kept.
+    stores: str = ""
+    adds_to: str = ""
 
     @property
     def method_name(self) -> str:
@@ -121,3 +131,43 @@ class Tool:
         if problems:
             raise ToolInputError(problems)
         return values
+
+
+@dataclass(frozen=True)
+class OptionSource:
+    """Where a setting's choices come from when they depend on the account: a tool of the
+    provider, and how to read its answer (``SettingField.options``)."""
+
+    tool: str
+    # Each entry's key holding the value saved in the settings, and the one people read.
+    value: str = "id"
+    label: str = "name"
+    # The key of the tool's answer holding the list (``privacy_level_options`` of TikTok's
+    # creator info); empty when the answer is the list.
+    within: str = ""
+    # The channel ``meta`` key where a copy of the tool's answer is kept (read when the
+    # network cannot be asked); empty when none is kept.
+    stored: str = ""
+    # A tool that makes a new choice (Pinterest's create_board), offered next to the list.
+    create: str = ""
+    # Labels of plain string entries (TikTok's privacy levels), as (value, label) pairs.
+    labels: tuple[tuple[str, str], ...] = ()
+
+    def entries(self, answer: Any) -> list[dict]:
+        """The tool's answer as ``[{"value", "label"}]``, in the network's order; entries
+        without a value are left out."""
+        if self.within:
+            answer = answer.get(self.within) if isinstance(answer, dict) else None
+        labels = dict(self.labels)
+        found: list[dict] = []
+        for entry in answer if isinstance(answer, list) else []:
+            if isinstance(entry, dict):
+                value = entry.get(self.value)
+                label = entry.get(self.label)
+            else:
+                value, label = entry, None
+            if value in (None, ""):
+                continue
+            value = str(value)
+            found.append({"value": value, "label": str(label or labels.get(value) or value)})
+        return found

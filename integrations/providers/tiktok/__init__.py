@@ -19,6 +19,8 @@ from __future__ import annotations
 import json
 import logging
 import re
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from urllib.parse import quote, urlencode
 
 import requests
@@ -33,7 +35,9 @@ from integrations.providers.base import (
     Issue,
     MediaItem,
     MediaRules,
+    Metrics,
     OAuth2,
+    OptionSource,
     Phase,
     Provider,
     ProviderError,
@@ -108,6 +112,18 @@ IN_INBOX = "SEND_TO_USER_INBOX"
 COMPLETE = "PUBLISH_COMPLETE"
 FAILED = "FAILED"
 
+# Analytics: a video's counts need video.list; the account's follower count needs
+# user.info.stats. /v2/video/query/ takes at most 20 ids a request.
+VIDEOS_SCOPE = "video.list"
+STATS_SCOPE = "user.info.stats"
+VIDEOS_PER_QUERY = 20
+VIDEO_COUNTS = {
+    "view_count": "views",
+    "like_count": "likes",
+    "comment_count": "comments",
+    "share_count": "shares",
+}
+
 
 class TikTokProvider(Provider):
     identifier = "tiktok"
@@ -131,9 +147,21 @@ class TikTokProvider(Provider):
     idempotency = "container-handle"
     lookup = "by-key"
     async_publish = True
+    # A large upload is processed (and moderated) for a while: checked for two hours,
+    # less and less often.
+    pending_window = 2 * 3600
+    pending_growth = 1.5
+    pending_max_interval = 300
     refresh_ahead = 600
     max_concurrency = 2
-    scopes = ("user.info.basic", "video.publish", "video.upload", "video.list")
+    # Per video: views, likes, comments and shares; per account: followers today (TikTok
+    # keeps no daily history for the Display API).
+    analytics = "both"
+    metrics_batch = VIDEOS_PER_QUERY
+    # /v2/video/query/ and /v2/user/info/ allow 600 requests a minute each (sliding
+    # window) for the whole app; a channel takes a small share.
+    metrics_per_hour = 120
+    scopes = ("user.info.basic", "video.publish", "video.upload", VIDEOS_SCOPE, STATS_SCOPE)
     oauth = OAuth2(
         client=("TIKTOK_CLIENT_KEY", "TIKTOK_CLIENT_SECRET"),
         authorize=("auth", ""),
@@ -156,6 +184,15 @@ class TikTokProvider(Provider):
             required=True,
             choices=PRIVACY_LEVELS,
             help_text="Only the options the account has (see the creator_info tool).",
+            options=OptionSource(
+                "creator_info",
+                within="privacy_level_options",
+                stored="creator_info",
+                labels=tuple(
+                    (level, f"{label.capitalize()} ({level})")
+                    for level, label in PRIVACY_LABELS.items()
+                ),
+            ),
         ),
         SettingField(
             "content_posting_method",
@@ -198,6 +235,8 @@ class TikTokProvider(Provider):
             "creator_info",
             "The account's posting options on TikTok: who can see its posts, whether "
             "comments, duets and stitches can be allowed, and its longest video.",
+            # Kept on the channel for the validator since it was connected.
+            stores="creator_info",
         ),
     )
     redact_patterns = (
@@ -509,7 +548,7 @@ class TikTokProvider(Provider):
             progress[CHUNKS_DONE] = 0
         # The handle is saved before anything else can go wrong: from here on every
         # attempt continues this publish and never makes another.
-        request.before_commit()
+        request.save_progress()
         if not pull:
             self._upload(video, request)
         return self._settle(channel, request)
@@ -636,7 +675,7 @@ class TikTokProvider(Provider):
                     },
                 )
                 progress[CHUNKS_DONE] = index + 1
-                request.before_commit()
+                request.save_progress()
 
     def _resume(self, channel: Channel, request: PublishRequest) -> PublishResult:
         """Continue the publish an earlier attempt made: upload what is left, or wait."""
@@ -714,7 +753,7 @@ class TikTokProvider(Provider):
         kind, message = FAIL_REASONS.get(
             reason, (ErrorKind.CONTENT_REJECTED, f"TikTok could not publish the post ({reason}).")
         )
-        if kind == ErrorKind.TRANSIENT_BEFORE_SEND and forget is not None:
+        if kind in (ErrorKind.TRANSIENT_BEFORE_SEND, ErrorKind.RATE_LIMITED) and forget is not None:
             for key in (INIT_SENT, PUBLISH_ID, UPLOAD_URL, CHUNK, CHUNKS_DONE):
                 forget.pop(key, None)
         retry = DAY if kind == ErrorKind.RATE_LIMITED else None
@@ -724,6 +763,7 @@ class TikTokProvider(Provider):
             network_code=reason or FAILED,
             retry_after=retry,
             field="media" if reason.endswith("_check_failed") else "",
+            verdict=True,
         )
 
     def _status(self, token: str, publish_id: str) -> dict:
@@ -751,7 +791,9 @@ class TikTokProvider(Provider):
                 forget=progress,
             )
         except ProviderError as error:
-            if error.kind in (ErrorKind.CONTENT_REJECTED, ErrorKind.TRANSIENT_BEFORE_SEND):
+            if error.kind in (ErrorKind.CONTENT_REJECTED, ErrorKind.TRANSIENT_BEFORE_SEND) or (
+                error.verdict and error.kind == ErrorKind.RATE_LIMITED
+            ):
                 return None  # publishing again meets (or replaces) the failed publish
             raise
         return result.ref if result is not None else None
@@ -790,6 +832,50 @@ class TikTokProvider(Provider):
             found.append(ref)
         return found
 
+    # -- analytics -------------------------------------------------------------------------
+    def post_metrics(self, channel: Channel, refs: list[RemoteRef]) -> dict[str, Metrics]:
+        """Views, likes, comments and shares of the account's videos, 20 ids a request;
+        TikTok answers only those it still has (and that are this account's)."""
+        token = channel.credentials["access_token"]
+        ids = list(dict.fromkeys(ref.id for ref in refs if ref.id))
+        found: dict[str, Metrics] = {}
+        for start in range(0, len(ids), VIDEOS_PER_QUERY):
+            batch = ids[start : start + VIDEOS_PER_QUERY]
+            with _naming_scope(VIDEOS_SCOPE, "the counts of its videos"):
+                response = self.request(
+                    "POST",
+                    self.url("api", "/v2/video/query/"),
+                    phase=Phase.READ,
+                    params={"fields": ",".join(("id", *VIDEO_COUNTS))},
+                    json={"filters": {"video_ids": batch}},
+                    headers=self._json_headers(token),
+                )
+            videos = (self.read_json(response).get("data") or {}).get("videos") or []
+            for video in videos:
+                if isinstance(video, dict) and str(video.get("id") or "") in batch:
+                    found[str(video["id"])] = Metrics(
+                        {ours: video.get(theirs) for theirs, ours in VIDEO_COUNTS.items()}
+                    )
+        return found
+
+    def channel_metrics(self, channel: Channel, since: date, until: date) -> dict[date, Metrics]:
+        """The account's followers today. Its likes_count and video_count are lifetime
+        totals, not what a day brought, so they are not kept as a day's counts."""
+        today = datetime.now(UTC).date()
+        if not since <= today <= until:
+            return {}
+        with _naming_scope(STATS_SCOPE, "its follower count"):
+            response = self.request(
+                "GET",
+                self.url("api", "/v2/user/info/"),
+                phase=Phase.READ,
+                params={"fields": "open_id,follower_count,likes_count,video_count"},
+                headers=self.bearer(channel.credentials["access_token"]),
+            )
+        user = (self.read_json(response).get("data") or {}).get("user") or {}
+        counts = Metrics({"followers": user.get("follower_count")})
+        return {today: counts} if counts.values else {}
+
     # -- HTTP -----------------------------------------------------------------------------
     @staticmethod
     def _json_headers(token: str) -> dict:
@@ -809,6 +895,24 @@ class TikTokProvider(Provider):
         elif phase == Phase.COMMIT:
             logger.info("tiktok %s ok log_id %s", phase, log_id_of(response))
         return error
+
+
+@contextmanager
+def _naming_scope(scope: str, what: str):
+    """A refusal for want of a scope says which one to allow: channels connected before
+    analytics lack it."""
+    try:
+        yield
+    except ProviderError as error:
+        if error.kind != ErrorKind.PERMISSION_DENIED:
+            raise
+        raise ProviderError(
+            ErrorKind.PERMISSION_DENIED,
+            f"TikTok did not let us read {what} (permission {scope}); reconnect the TikTok "
+            "channel and allow it.",
+            network_code=error.network_code,
+            raw_excerpt=error.raw_excerpt,
+        ) from error
 
 
 def _video_issues(index: int, file: MediaItem) -> list[Issue]:

@@ -19,7 +19,7 @@ def test_authorization_url_asks_for_the_page_permissions(provider, httpserver):
     assert query["state"] == ["s1"]
     assert query["scope"] == [
         "pages_show_list,pages_manage_posts,pages_read_engagement,pages_manage_metadata,"
-        "pages_manage_engagement,publish_video"
+        "pages_manage_engagement,publish_video,read_insights"
     ]
 
 

@@ -152,6 +152,7 @@ def test_a_post_google_rejects_fails_with_a_reason(provider, httpserver, channel
         provider.check_status(channel, POST["name"])
     assert caught.value.kind == ErrorKind.CONTENT_REJECTED
     assert "content policies" in caught.value.user_message
+    assert caught.value.verdict  # Google's answer about the post: it settles it
 
 
 def test_an_unapproved_project_is_a_permission_problem_with_what_to_do(

@@ -74,7 +74,7 @@ def test_instagram_login_url(standalone, httpserver):
         "response_type": ["code"],
         "scope": [
             "instagram_business_basic,instagram_business_content_publish,"
-            "instagram_business_manage_comments"
+            "instagram_business_manage_comments,instagram_business_manage_insights"
         ],
         "state": ["s1"],
     }

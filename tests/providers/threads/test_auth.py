@@ -15,7 +15,9 @@ def test_authorization_url(provider, httpserver):
     assert parse_qs(parts.query) == {
         "client_id": ["threads-app-id"],
         "redirect_uri": ["https://app.test/cb"],
-        "scope": ["threads_basic,threads_content_publish,threads_manage_replies"],
+        "scope": [
+            "threads_basic,threads_content_publish,threads_manage_replies,threads_manage_insights"
+        ],
         "response_type": ["code"],
         "state": ["s1"],
     }

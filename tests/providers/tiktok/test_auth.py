@@ -23,7 +23,7 @@ def test_the_sign_in_address_names_the_client_key_and_the_scopes(provider):
     assert query == {
         "client_key": "aw-client-key-123",
         "response_type": "code",
-        "scope": "user.info.basic,video.publish,video.upload,video.list",
+        "scope": "user.info.basic,video.publish,video.upload,video.list,user.info.stats",
         "redirect_uri": "https://postiz.example/cb/",
         "state": "s-123",
     }

@@ -352,8 +352,10 @@ def test_a_failed_publish_says_why(provider, fake, channel, reason, kind, words)
     error = caught.value
     assert (error.kind, error.network_code) == (kind, reason)
     assert words in error.user_message
-    if kind == ErrorKind.TRANSIENT_BEFORE_SEND:
-        # A failed publish made nothing: the next attempt starts a new one.
+    assert error.verdict  # TikTok's answer about the post, not a failed request
+    if kind in (ErrorKind.TRANSIENT_BEFORE_SEND, ErrorKind.RATE_LIMITED):
+        # A failed publish made nothing: the next attempt (tomorrow, for the daily
+        # limit) starts a new one instead of reading the same failure again.
         assert PUBLISH_ID not in request.progress and INIT_SENT not in request.progress
     else:
         assert request.progress[PUBLISH_ID] == VIDEO_PUBLISH

@@ -9,7 +9,8 @@ from tests.providers.youtube.conftest import CHANNEL_ID, HERE, REFRESH, TOKEN
 SCOPES = (
     "https://www.googleapis.com/auth/youtube.upload "
     "https://www.googleapis.com/auth/youtube.readonly "
-    "https://www.googleapis.com/auth/youtube"
+    "https://www.googleapis.com/auth/youtube "
+    "https://www.googleapis.com/auth/yt-analytics.readonly"
 )
 
 

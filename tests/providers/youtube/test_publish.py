@@ -144,6 +144,7 @@ def test_a_video_youtube_rejects_while_processing_says_why(provider, httpserver,
         provider.check_status(channel, VIDEO_ID)
     assert caught.value.kind == ErrorKind.CONTENT_REJECTED
     assert "duplicate" in caught.value.user_message
+    assert caught.value.verdict  # YouTube's answer about the video: it settles the post
 
 
 def test_a_video_removed_while_processing_is_not_found(provider, httpserver, channel):
@@ -151,6 +152,15 @@ def test_a_video_removed_while_processing_is_not_found(provider, httpserver, cha
     with pytest.raises(ProviderError) as caught:
         provider.check_status(channel, VIDEO_ID)
     assert caught.value.kind == ErrorKind.NOT_FOUND
+    assert caught.value.verdict
+
+
+def test_while_processing_youtubes_estimate_of_the_time_left_sets_the_next_look(
+    provider, httpserver, channel
+):
+    expect_videos_list(httpserver, "videos_processing_progress")
+    result = provider.check_status(channel, VIDEO_ID)
+    assert (result.state, result.handle, result.check_after) == ("pending", VIDEO_ID, 90.0)
 
 
 # -- thumbnail and playlist ---------------------------------------------------------------
