@@ -120,6 +120,10 @@ class TikTokBusinessProvider(Provider):
     idempotency = "container-handle"
     lookup = "by-content"
     async_publish = True
+    # TikTok fetches, processes and moderates a video before it says it is public (about
+    # a minute per GB, moderation sometimes hours): checked for longer than text networks.
+    pending_window = 2 * 3600
+    pending_growth = 1.5
     # Access tokens last a day (expires_in 86400); refresh tokens a year and rotate.
     refresh_ahead = 3600
     max_concurrency = 2
@@ -691,7 +695,7 @@ class TikTokBusinessProvider(Provider):
         kind, message = FAIL_REASONS.get(
             reason, (ErrorKind.CONTENT_REJECTED, f"TikTok could not publish the post ({reason}).")
         )
-        if kind == ErrorKind.TRANSIENT_BEFORE_SEND and forget is not None:
+        if kind in (ErrorKind.TRANSIENT_BEFORE_SEND, ErrorKind.RATE_LIMITED) and forget is not None:
             for key in (SENT, SENT_AT, PUBLISH_ID):
                 forget.pop(key, None)
         return ProviderError(
@@ -700,6 +704,7 @@ class TikTokBusinessProvider(Provider):
             network_code=reason or FAILED,
             retry_after=DAY if kind == ErrorKind.RATE_LIMITED else None,
             field="media" if reason.endswith("_check_failed") else "",
+            verdict=True,
         )
 
     def find_existing(self, channel: Channel, request: PublishRequest) -> RemoteRef | None:
@@ -714,7 +719,9 @@ class TikTokBusinessProvider(Provider):
             try:
                 result = self._outcome(channel, self.handle_for(progress), forget=progress)
             except ProviderError as error:
-                if error.kind in (ErrorKind.CONTENT_REJECTED, ErrorKind.TRANSIENT_BEFORE_SEND):
+                if error.kind in (ErrorKind.CONTENT_REJECTED, ErrorKind.TRANSIENT_BEFORE_SEND) or (
+                    error.verdict and error.kind == ErrorKind.RATE_LIMITED
+                ):
                     return None  # publishing again meets (or replaces) the failed publish
                 raise
             return result.ref if result is not None else None

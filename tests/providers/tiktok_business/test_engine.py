@@ -242,3 +242,52 @@ def test_the_creator_info_tool_runs_for_a_channel_and_renews_a_stale_token(ctx):
     ]
     channel.refresh_from_db()
     assert channel.credentials["refresh_token"] == ROTATED["refresh_token"]
+
+
+# -- TikTok's verdict on a pending post -------------------------------------------------
+def due_now(post) -> None:
+    Post.objects.filter(pk=post.pk).update(retry_at=timezone.now())
+
+
+def pending_post(ctx, owner, monkeypatch) -> Post:
+    # One look right after the publish call, so the post goes pending.
+    monkeypatch.setattr(TikTokBusinessProvider, "poll_attempts", 1)
+    _, post = post_video(ctx, owner)
+    return post
+
+
+def test_tiktok_saying_a_pending_post_failed_fails_it_with_tiktoks_words(ctx, owner, monkeypatch):
+    post = pending_post(ctx, owner, monkeypatch)
+    ctx.fake.on(
+        "GET",
+        STATUS,
+        answer("tiktok_business", "status_processing"),
+        answer("tiktok_business", "status_failed_frame_rate"),
+    )
+    assert [o.state for o in publish_due()] == [State.SCHEDULED]
+    due_now(post)
+    assert [o.state for o in publish_due()] == [State.FAILED]
+    post.refresh_from_db()
+    assert post.error_message == (
+        "TikTok refused the video's frame rate; it accepts 23 to 60 frames per second."
+    )
+    assert len(ctx.fake.sent("POST", TTB_PUBLISH)) == 1
+
+
+def test_a_publish_tiktok_could_not_fetch_while_pending_is_made_again_once(ctx, owner, monkeypatch):
+    post = pending_post(ctx, owner, monkeypatch)
+    ctx.fake.on(
+        "GET",
+        STATUS,
+        answer("tiktok_business", "status_processing"),
+        answer("tiktok_business", "status_failed_pull"),  # the check: nothing was made
+        answer("tiktok_business", "status_failed_pull"),  # the next attempt's look agrees
+        answer("tiktok_business", "status_complete"),
+    )
+    assert [o.state for o in publish_due()] == [State.SCHEDULED]
+    due_now(post)
+    assert [o.state for o in publish_due()] == [State.SCHEDULED]
+    assert "could not download" in Post.objects.get(pk=post.pk).error_message
+    due_now(post)
+    assert [o.state for o in publish_due()] == [State.PUBLISHED]
+    assert len(ctx.fake.sent("POST", TTB_PUBLISH)) == 2  # the failed one, and its remake
