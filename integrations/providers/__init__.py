@@ -29,6 +29,7 @@ PROVIDER_MODULES = (
     "facebook",
     "instagram",
     "tiktok",
+    "tiktok_business",
 )
 
 _registry: dict[str, type[Provider]] | None = None

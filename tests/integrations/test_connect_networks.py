@@ -631,6 +631,89 @@ def test_a_tiktok_sign_in_that_did_not_allow_posting_is_refused(tiktok, org, own
     assert not Integration.objects.exists()
 
 
+# -- TikTok Business: the API for Business app, JSON token call, the account by business_id -
+TTB_TOKEN = recorded("tiktok_business", "token")["body"]["data"]
+
+
+@pytest.fixture
+def tiktok_business(settings, httpserver):
+    configure(
+        settings, TIKTOK_BUSINESS_APP_ID="ttb-app-id", TIKTOK_BUSINESS_APP_SECRET="ttb-secret"
+    )
+    point(settings, httpserver, "tiktok-business", auth="/ttb-authorize", api="/ttb-api")
+    return httpserver
+
+
+def test_a_tiktok_business_account_connects_with_its_posting_options(
+    tiktok_business, org, owner, client_for, logs
+):
+    seen = {}
+
+    def token(request):
+        seen["token"] = request.get_json()
+        return reply("tiktok_business", "token")
+
+    def profile(request):
+        seen["profile"] = (request.headers.get("Access-Token"), request.args.to_dict())
+        return reply("tiktok_business", "business_get")
+
+    tiktok_business.expect_request(
+        "/ttb-api/tt_user/oauth2/token/", method="POST"
+    ).respond_with_handler(token)
+    tiktok_business.expect_request("/ttb-api/business/get/").respond_with_handler(profile)
+    tiktok_business.expect_request("/ttb-api/business/video/settings/").respond_with_response(
+        reply("tiktok_business", "video_settings")
+    )
+    client = client_for(owner)
+
+    response, asked = sign_in_on_the_network(
+        client, tiktok_business, "tiktok-business", "/ttb-authorize/"
+    )
+
+    assert response.status_code == 302, response.content[:800]
+    assert asked["client_key"] == "ttb-app-id"
+    assert "video.publish" in asked["scope"].split(",")
+    assert seen["token"]["auth_code"] == "the-code"
+    assert seen["token"]["client_secret"] == "ttb-secret"
+    assert seen["profile"] == (
+        TTB_TOKEN["access_token"],
+        {
+            "business_id": TTB_TOKEN["open_id"],
+            "fields": '["username","display_name","profile_image"]',
+        },
+    )
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="tiktok-business",
+        external_id=TTB_TOKEN["open_id"],
+        name="Acme Shop",
+        secrets=[TTB_TOKEN["access_token"], TTB_TOKEN["refresh_token"], "ttb-secret"],
+    )
+    assert channel.credentials == {
+        "access_token": TTB_TOKEN["access_token"],
+        "refresh_token": TTB_TOKEN["refresh_token"],
+    }
+    assert channel.username == "acme.shop"
+    assert channel.token_expires_at and channel.refresh_expires_at
+    assert channel.meta["creator_info"]["max_video_post_duration_sec"] == 600
+
+
+def test_a_tiktok_business_sign_in_that_did_not_allow_posting_is_refused(
+    tiktok_business, org, owner, client_for
+):
+    tiktok_business.expect_request(
+        "/ttb-api/tt_user/oauth2/token/", method="POST"
+    ).respond_with_response(reply("tiktok_business", "token_basic_only"))
+    response, _ = sign_in_on_the_network(
+        client_for(owner), tiktok_business, "tiktok-business", "/ttb-authorize/"
+    )
+    assert response.status_code == 400
+    assert "allow posting videos" in response.content.decode()
+    assert not Integration.objects.exists()
+
+
 # -- Reddit: OAuth with HTTP Basic client authentication --------------------------------
 REDDIT_TOKEN = recorded("reddit", "token")["body"]
 

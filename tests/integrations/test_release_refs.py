@@ -24,6 +24,7 @@ CHANNELS = {
     "gmb": Channel("2", {}, meta={"account": "accounts/1", "location": "locations/2"}),
     "youtube": Channel("UCx7lD0hp3tEuiZ1fj5lBqqw", {}),
     "tiktok": Channel("open-id", {}, username="acme.studio"),
+    "tiktok-business": Channel("open-id", {}, username="acme.shop"),
 }
 
 
@@ -91,6 +92,12 @@ CHANNELS = {
             "7445530123456789012",
             "https://www.tiktok.com/@acme.studio/video/7445530123456789012",
         ),
+        (
+            "tiktok-business",
+            "https://www.tiktok.com/@acme.shop/photo/7445530123456789013",
+            "7445530123456789013",
+            "https://www.tiktok.com/@acme.shop/photo/7445530123456789013",
+        ),
     ],
 )
 def test_a_release_id_is_recorded_as_the_network_names_its_posts(network, given, remote_id, url):
@@ -104,6 +111,7 @@ def fake(settings, httpserver):
     for network, prefixes in {
         "reddit": {"api": "/o"},
         "linkedin": {"api": "/li"},
+        "tiktok-business": {"api": "/ttb"},
     }.items():
         point(settings, httpserver, network, **prefixes)
     return FakeNetwork(httpserver)
@@ -116,6 +124,11 @@ def test_each_network_that_can_list_its_posts_gives_the_newest_with_their_addres
     fake.on("GET", r"/li/rest/posts", answer("linkedin", "posts_by_author"))
     fake.on("GET", r"/api/v3/user", answer("lemmy", "user_posts"))
     fake.on("GET", r"/xrpc/com.atproto.repo.listRecords", answer("bluesky", "list_records"))
+    fake.on(
+        "GET",
+        r"/ttb/business/video/list/",
+        answer("tiktok_business", "video_list", created="1733527900"),
+    )
     channels = {
         "mastodon": Channel("109", {"access_token": "t"}, meta={"instance": base}),
         "reddit": Channel("t2_x", {"access_token": "t"}, username="acme"),
@@ -127,6 +140,7 @@ def test_each_network_that_can_list_its_posts_gives_the_newest_with_their_addres
             username="acme.bsky.social",
             meta={"did": "did:plc:abc", "pds": base},
         ),
+        "tiktok-business": Channel("open-id", {"access_token": "t"}, username="acme.shop"),
     }
     found = {
         network: [(ref.id, ref.url) for ref in get_provider(network).recent_posts(channel)]
@@ -152,6 +166,10 @@ def test_each_network_that_can_list_its_posts_gives_the_newest_with_their_addres
             "https://bsky.app/profile/acme.bsky.social/post/3kabc2abcd22x",
         ),
     ]
+    assert found["tiktok-business"][0] == (
+        "7445530123456789012",
+        "https://www.tiktok.com/@acme.shop/video/7445530123456789012",
+    )
     listed = fake.sent("GET", r"/xrpc/com.atproto.repo.listRecords")[0]
     assert (
         listed.args["collection"] == "app.bsky.feed.post" and listed.args["repo"] == "did:plc:abc"

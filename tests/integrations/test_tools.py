@@ -106,7 +106,7 @@ def test_each_network_with_something_to_look_up_declares_its_tools():
     assert names["youtube"] == ["playlists", "categories"]
     assert names["facebook"] == ["pages"]
     assert names["instagram"] == names["instagram-standalone"] == ["publishing_limit"]
-    assert names["tiktok"] == ["creator_info"]
+    assert names["tiktok"] == names["tiktok-business"] == ["creator_info"]
 
 
 # -- Running a tool for a channel -------------------------------------------------------

@@ -119,6 +119,9 @@ COMMITS = {
     # TikTok names a publish only in init's answer: an init whose answer was lost is never
     # sent again, and the person is asked to check.
     "tiktok": Commit("POST", r"/api/v2/post/publish/video/init/"),
+    # TikTok Business names a publish only in the publish call's answer: one whose answer
+    # was lost is never sent again; the account's video list is searched for it instead.
+    "tiktok-business": Commit("POST", r"/ttb/business/video/publish/"),
 }
 
 

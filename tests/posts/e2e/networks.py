@@ -1064,6 +1064,62 @@ def tiktok_check(ctx: Context, post, items) -> None:
     assert post.remote_url == f"https://www.tiktok.com/@acme.studio/video/{TIKTOK_POST}"
 
 
+# -- TikTok Business: TikTok pulls the video from its public address; status by share_id --
+TTB_TOKEN = recorded("tiktok_business", "token")["body"]["data"]
+TTB_PUBLISH = r"/ttb/business/video/publish/"
+TTB_SHARE = recorded("tiktok_business", "video_publish")["body"]["data"]["share_id"]
+TTB_COMMENT = recorded("tiktok_business", "comment_create")["body"]["data"]["comment_id"]
+
+
+def tiktok_business_connect(ctx: Context) -> Integration:
+    ctx.configure(TIKTOK_BUSINESS_APP_ID="ttb-app-id", TIKTOK_BUSINESS_APP_SECRET="ttb-secret")
+    point(ctx.settings, ctx.httpserver, "tiktok-business", auth="/ttb-auth", api="/ttb")
+    ctx.fake.on("POST", TTB_PUBLISH, answer("tiktok_business", "video_publish"))
+    ctx.fake.on(
+        "GET", r"/ttb/business/publish/status/", answer("tiktok_business", "status_complete")
+    )
+
+    def videos(call):
+        # The account's videos, the newest made just now with the post's caption.
+        def edit(body):
+            body["data"]["videos"][0]["caption"] = ROOT_TEXT
+
+        created = str(int(datetime.now(UTC).timestamp()))
+        return answer("tiktok_business", "video_list", edit, created=created)
+
+    ctx.fake.on("GET", r"/ttb/business/video/list/", videos)
+    ctx.fake.on(
+        "POST",
+        r"/ttb/business/comment/create/",
+        answer("tiktok_business", "comment_create", text=REPLY_TEXT),
+    )
+    return ctx.channel(
+        "tiktok-business",
+        TTB_TOKEN["open_id"],
+        username="acme.shop",
+        credentials={
+            "access_token": TTB_TOKEN["access_token"],
+            "refresh_token": TTB_TOKEN["refresh_token"],
+        },
+    )
+
+
+def tiktok_business_check(ctx: Context, post, items) -> None:
+    [publish] = ctx.fake.sent("POST", TTB_PUBLISH)
+    assert publish.headers["Access-Token"] == TTB_TOKEN["access_token"]
+    assert publish.json["business_id"] == TTB_TOKEN["open_id"]
+    assert publish.json["post_info"]["caption"] == ROOT_TEXT
+    assert publish.json["video_url"].startswith(("http://", "https://"))
+    statuses = ctx.fake.sent("GET", r"/ttb/business/publish/status/")
+    assert {c.args["publish_id"] for c in statuses} == {TTB_SHARE}
+    n = len(items)
+    comments = ctx.fake.sent("POST", r"/ttb/business/comment/create/")
+    comment = {"business_id": TTB_TOKEN["open_id"], "video_id": TIKTOK_POST, "text": REPLY_TEXT}
+    assert [c.json for c in comments] == [comment][: n - 1]
+    assert [i.remote_id for i in items] == [TIKTOK_POST, TTB_COMMENT][:n]
+    assert post.remote_url == f"https://www.tiktok.com/@acme.shop/video/{TIKTOK_POST}"
+
+
 NETWORKS = [
     Network(
         "bluesky",
@@ -1131,6 +1187,19 @@ NETWORKS = [
         tiktok_check,
         texts=(ROOT_TEXT,),
         settings=TIKTOK_SETTINGS,
+        media=tiktok_video,
+    ),
+    Network(
+        "tiktok-business",
+        tiktok_business_connect,
+        tiktok_business_check,
+        settings={
+            "comment": True,
+            "duet": False,
+            "stitch": False,
+            "brand_content_toggle": False,
+            "brand_organic_toggle": False,
+        },
         media=tiktok_video,
     ),
 ]
