@@ -180,6 +180,11 @@ def integration_connect(
         integration.save()
     integration.organization = organization
     _after_picture_change(integration, dropped)
+    if existing is not None:
+        from integrations.analytics import analytics_reconnected
+
+        # A reconnect may have granted what the counts were refused for.
+        analytics_reconnected(integration=integration)
     _audit(
         "channel.connected" if existing is None else "channel.reconnected",
         integration=integration,

@@ -90,9 +90,16 @@ def test_error_reports_never_carry_what_a_connect_form_posted(org, owner, client
 
 @pytest.mark.parametrize("identifier", sorted(TWELVE))
 def test_no_provider_claims_analytics_it_cannot_fetch(identifier):
+    from integrations.providers.base import Provider
+
     provider = get_provider(identifier)
-    claims = provider.analytics != "none"
-    assert claims == callable(getattr(provider, "fetch_metrics", None))
+    own: dict = {}
+    for cls in type(provider).__mro__:
+        if cls is Provider:
+            break
+        own = {**cls.__dict__, **own}
+    assert (provider.analytics in ("post", "both")) == ("post_metrics" in own)
+    assert (provider.analytics in ("account", "both")) == ("channel_metrics" in own)
 
 
 @pytest.mark.parametrize(
