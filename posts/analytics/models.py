@@ -44,6 +44,8 @@ class PostMetricLatest(models.Model):
     integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="+")
     metric = models.CharField(max_length=16, choices=_metric_choices())
     value = models.BigIntegerField()
+    # The post's, copied: the page sums what posts published in a period achieved.
+    published_at = models.DateTimeField()
     # When the value last changed (not merely re-read): a threshold crossed since then.
     changed_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(default=now)
@@ -54,6 +56,9 @@ class PostMetricLatest(models.Model):
         ]
         indexes = [
             models.Index(fields=["organization", "metric", "value"], name="posts_metric_threshold"),
+            models.Index(
+                fields=["organization", "published_at"], name="posts_metric_latest_period"
+            ),
         ]
 
     def __str__(self):

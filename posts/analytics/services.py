@@ -135,10 +135,11 @@ def post_metrics_store(
     *,
     integration: Integration,
     found: dict[int, Metrics],
+    published: dict[int, datetime],
     now: datetime | None = None,
 ) -> int:
-    """Upsert today's counts of these posts (by our post id) and their latest values;
-    returns how many day rows were written."""
+    """Upsert today's counts of these posts (by our post id, with when each was
+    published) and their latest values; returns how many day rows were written."""
     now = now or timezone.now()
     today = now.date()
     org = integration.organization_id
@@ -154,7 +155,9 @@ def post_metrics_store(
                 "updated_at": now,
             }
             day_rows.append(PostMetric(day=today, **common))
-            latest_rows.append(PostMetricLatest(changed_at=now, **common))
+            latest_rows.append(
+                PostMetricLatest(changed_at=now, published_at=published[post_id], **common)
+            )
     if not day_rows:
         return 0
     PostMetric.objects.bulk_create(
@@ -226,7 +229,11 @@ def post_metrics_fetch(*, integration_id: int, now: datetime | None = None) -> d
             for remote_id, metrics in (answered or {}).items()
             if remote_id in by_remote
         }
-        outcome["rows"] += post_metrics_store(integration=integration, found=found)
+        outcome["rows"] += post_metrics_store(
+            integration=integration,
+            found=found,
+            published={t.pk: t.published_at for t in chunk},
+        )
         outcome["posts"] += len(chunk)
         done = timezone.now()
         for track in chunk:
