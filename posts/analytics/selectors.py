@@ -309,3 +309,19 @@ def latest_counts(*, organization: Organization, post_ids: list[int]) -> dict[in
     ).values_list("post_id", "metric", "value"):
         found.setdefault(post_id, {})[metric] = value
     return found
+
+
+def calendar_counts(*, organization: Organization, group_ids: list[int]) -> dict[tuple, str]:
+    """{(group id, channel id): "21 likes · 3 comments"} for the calendar's published
+    posts (one query), in the order of METRIC_NAMES."""
+    if not group_ids:
+        return {}
+    found: dict[tuple, dict] = {}
+    for group_id, channel_id, metric, value in PostMetricLatest.objects.filter(
+        organization=organization, post__group_id__in=group_ids
+    ).values_list("post__group_id", "integration_id", "metric", "value"):
+        found.setdefault((group_id, channel_id), {})[metric] = value
+    return {
+        key: " · ".join(f"{counts[m]:,} {m}" for m in METRIC_NAMES if m in counts)
+        for key, counts in found.items()
+    }

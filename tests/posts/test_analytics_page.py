@@ -188,3 +188,15 @@ def test_report_is_printable_and_names_the_customer(org, owner, client_for):
         __import__("pathlib").Path(__file__).resolve().parents[2] / "static/css/analytics.css"
     ).read_text()
     assert "@media print" in css
+
+
+def test_calendar_popover_and_list_show_a_published_posts_counts(org, owner, client_for):
+    channel = ChannelFactory(organization=org)
+    post = published(channel, "Launch day", 21, ago=timedelta(hours=3))
+    day = post.published_at.date().isoformat()
+    client = client_for(owner)
+    week = client.get(reverse("posts:calendar", args=[org.slug]) + f"?date={day}").content
+    assert 'data-m="21 likes · 1 comments"' in week.decode()
+    assert 'data-fill="m"' in week.decode()  # the popover's place for them
+    listed = client.get(reverse("posts:calendar", args=[org.slug]) + f"?view=list&date={day}")
+    assert "21 likes · 1 comments</span>" in listed.content.decode()
