@@ -42,10 +42,10 @@ class MetricsUnavailable(Exception):
 
 def provider_analytics(identifier: str) -> str:
     """ "none", "post", "account" or "both" for a network identifier ("none" if unknown)."""
-    try:
-        return get_provider(identifier).analytics
-    except LookupError:
-        return "none"
+    from integrations.providers import provider_classes
+
+    cls = provider_classes().get(identifier)
+    return cls.analytics if cls else "none"
 
 
 def providers_with(kind: str) -> list[str]:

@@ -180,13 +180,18 @@ class ChannelMetric(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["integration", "metric", "day"], name="integrations_metric_unique_day"
+                fields=["integration", "metric", "day"],
+                name="integrations_metric_unique_day",
+                include=["value"],
             )
         ]
         indexes = [
             # The analytics page: an organization's days, summed per metric.
+            # value included: the page's sums are read from the index alone.
             models.Index(
-                fields=["organization", "day", "metric"], name="integrations_metric_org_day"
+                fields=["organization", "day", "metric"],
+                name="integrations_metric_org_day",
+                include=["value", "integration"],
             ),
         ]
 

@@ -86,10 +86,16 @@ def change_percent(current: int, previous: int) -> float | None:
 
 
 def analytics_channels(
-    *, organization: Organization, customer: Customer | None = None, channel=None
+    *,
+    organization: Organization,
+    customer: Customer | None = None,
+    channel=None,
+    with_deleted: bool = False,
 ) -> QuerySet[Integration]:
     """The organization's live channels the page covers (one customer's, or one)."""
-    found = Integration.objects.filter(organization=organization, deleted_at__isnull=True)
+    found = Integration.objects.filter(organization=organization)
+    if not with_deleted:
+        found = found.filter(deleted_at__isnull=True)
     if customer is not None:
         found = found.filter(customer=customer)
     if channel is not None:
@@ -97,12 +103,20 @@ def analytics_channels(
     return found.order_by("name", "pk")
 
 
-def _channel_series(ids: list[int], period: Period) -> list[Series]:
+def _scope(organization: Organization, ids: list[int] | None, gone: list[int] = ()) -> Q:
+    """The organization's rows but those of deleted channels (``gone``), or only these
+    channels' (a filter was chosen). Never an empty IN: the same queries run whatever is
+    selected."""
+    scope = Q(organization=organization)
+    if ids is not None:
+        return scope & Q(integration_id__in=ids or [0])
+    return scope & ~Q(integration_id__in=list(gone) or [0])
+
+
+def _channel_series(scope: Q, period: Period) -> list[Series]:
     previous = period.previous
     rows = (
-        ChannelMetric.objects.filter(
-            integration_id__in=ids, day__gte=previous.start, day__lte=period.end
-        )
+        ChannelMetric.objects.filter(scope, day__gte=previous.start, day__lte=period.end)
         .values("metric", "day")
         .annotate(total=Sum("value"))
     )
@@ -132,11 +146,11 @@ def _last(days: dict[date, int], period: Period) -> int:
     return days[max(inside)] if inside else 0
 
 
-def _post_series(ids: list[int], period: Period) -> list[Series]:
+def _post_series(scope: Q, period: Period) -> list[Series]:
     start, end = period.bounds()
     before_start, _ = period.previous.bounds()
     base = PostMetricLatest.objects.filter(
-        integration_id__in=ids, published_at__gte=before_start, published_at__lt=end
+        scope, published_at__gte=before_start, published_at__lt=end
     )
     totals = {
         row["metric"]: row
@@ -164,19 +178,17 @@ def _post_series(ids: list[int], period: Period) -> list[Series]:
     return found
 
 
-def top_posts(*, ids: list[int], period: Period, limit: int = TOP_POSTS) -> list[Post]:
+def top_posts(*, scope: Q, period: Period, limit: int = TOP_POSTS) -> list[Post]:
     """The period's posts with the most engagement (likes, comments, shares, saves,
     clicks), each with ``engagement`` and ``counts`` ({metric: value}) set."""
     start, end = period.bounds()
     ranked = list(
-        PostMetricLatest.objects.filter(
-            integration_id__in=ids, published_at__gte=start, published_at__lt=end
-        )
+        PostMetricLatest.objects.filter(scope, published_at__gte=start, published_at__lt=end)
         .values("post_id")
         .annotate(engagement=Sum("value", filter=Q(metric__in=ENGAGEMENT)))
         .order_by("-engagement", "-post_id")[:limit]
     )
-    order = [row["post_id"] for row in ranked]
+    order = [row["post_id"] for row in ranked] or [0]
     posts = {
         p.pk: p
         for p in Post.objects.filter(pk__in=order)
@@ -207,7 +219,7 @@ def channel_notes(channels: list[Integration]) -> list[ChannelNote]:
     that needs a reconnect (one query)."""
     states = {
         s.integration_id: s
-        for s in ChannelAnalytics.objects.filter(integration_id__in=[c.pk for c in channels])
+        for s in ChannelAnalytics.objects.filter(integration_id__in=[c.pk for c in channels] or [0])
     }
     notes = []
     for channel in channels:
@@ -245,16 +257,21 @@ def overview(
 ) -> Overview:
     """Everything the Analytics page shows for these filters, in six queries."""
     period = period_of(days, today)
-    channels = list(
-        analytics_channels(organization=organization, customer=customer, channel=channel)
+    # Deleted channels too, in the same query: their rows stay out of the sums.
+    every = list(
+        analytics_channels(
+            organization=organization, customer=customer, channel=channel, with_deleted=True
+        )
     )
-    ids = [c.pk for c in channels]
-    series = _channel_series(ids, period) + _post_series(ids, period) if ids else []
+    channels = [c for c in every if c.deleted_at is None]
+    gone = [c.pk for c in every if c.deleted_at is not None]
+    filtered = customer is not None or channel is not None
+    scope = _scope(organization, [c.pk for c in channels] if filtered else None, gone)
     return Overview(
         period=period,
         channels=channels,
-        series=series,
-        top=top_posts(ids=ids, period=period) if ids else [],
+        series=_channel_series(scope, period) + _post_series(scope, period),
+        top=top_posts(scope=scope, period=period),
         notes=channel_notes(channels),
     )
 
@@ -263,7 +280,8 @@ def overview(
 def channel_series(*, integration: Integration, days: int, today: date | None = None):
     """The channel's series (its own counts, then its posts') over the last ``days``."""
     period = period_of(days, today)
-    return _channel_series([integration.pk], period) + _post_series([integration.pk], period)
+    scope = _scope(integration.organization, [integration.pk])
+    return _channel_series(scope, period) + _post_series(scope, period)
 
 
 def post_series(*, post: Post, days: int, today: date | None = None) -> list[Series]:
