@@ -60,6 +60,9 @@ def seed_channel_counts(channels: list, days: int = 365) -> None:
         for metric in METRICS
     ]
     ChannelMetric.objects.bulk_create(rows, batch_size=10_000)
+    from integrations.analytics import organization_days_rebuild
+
+    organization_days_rebuild(organization_id=channels[0].organization_id)
 
 
 def seed_published(channels: list, posts: int) -> None:

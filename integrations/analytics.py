@@ -19,7 +19,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.models import ChannelAnalytics, ChannelMetric, Integration
+from integrations.models import (
+    ChannelAnalytics,
+    ChannelMetric,
+    Integration,
+    OrganizationMetricDay,
+)
 from integrations.providers import get_provider
 from integrations.providers.base import ErrorKind, Metrics
 
@@ -172,7 +177,35 @@ def channel_metrics_store(
     ]
     if rows:
         _upsert(ChannelMetric, rows, ["integration", "metric", "day"])
+        organization_days_rebuild(organization_id=integration.organization_id, days=set(found))
     return len(rows)
+
+
+def organization_days_rebuild(*, organization_id: int, days: set[date] | None = None) -> None:
+    """Recompute the organization's per-day sums (OrganizationMetricDay) from its live
+    channels' rows, for ``days`` or every day; called after writes and deletions."""
+    from django.db import connection
+
+    where, params = "", [organization_id]
+    if days is not None:
+        if not days:
+            return
+        where = " AND m.day = ANY(%s)"
+        params.append(sorted(days))
+    with transaction.atomic():
+        scope = OrganizationMetricDay.objects.filter(organization_id=organization_id)
+        (scope.filter(day__in=days) if days is not None else scope).delete()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {OrganizationMetricDay._meta.db_table} "  # noqa: S608 - names only
+                "(organization_id, metric, day, value) "
+                "SELECT m.organization_id, m.metric, m.day, SUM(m.value) "
+                f"FROM {ChannelMetric._meta.db_table} m "
+                f"JOIN {Integration._meta.db_table} i ON i.id = m.integration_id "
+                f"WHERE m.organization_id = %s AND i.deleted_at IS NULL{where} "
+                "GROUP BY m.organization_id, m.metric, m.day",
+                params,
+            )
 
 
 def channel_metrics_fetch(*, integration_id: int) -> int:

@@ -224,3 +224,27 @@ class ChannelAnalytics(models.Model):
 
     def __str__(self):
         return f"analytics of {self.integration_id}"
+
+
+class OrganizationMetricDay(models.Model):
+    """The sum of an organization's live channels' counts per metric and day: what the
+    Analytics page reads when no customer or channel is picked, so a year is ~1,000 rows
+    rather than one per channel. Rebuilt for the days a fetch wrote and when a channel is
+    deleted or comes back (integrations.analytics.organization_days_rebuild)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    metric = models.CharField(max_length=16, choices=_metric_choices())
+    day = models.DateField()
+    value = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "day", "metric"],
+                name="integrations_org_metric_day",
+                include=["value"],
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.organization_id} {self.metric} {self.day}: {self.value}"

@@ -18,7 +18,13 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from integrations.analytics import provider_analytics
-from integrations.models import ChannelAnalytics, ChannelMetric, Customer, Integration
+from integrations.models import (
+    ChannelAnalytics,
+    ChannelMetric,
+    Customer,
+    Integration,
+    OrganizationMetricDay,
+)
 from integrations.providers.base.data import METRIC_NAMES
 from organizations.models import Organization
 from posts.analytics.models import PostMetric, PostMetricLatest
@@ -113,10 +119,17 @@ def _scope(organization: Organization, ids: list[int] | None, gone: list[int] = 
     return scope & ~Q(integration_id__in=list(gone) or [0])
 
 
-def _channel_series(scope: Q, period: Period) -> list[Series]:
+def _channel_series(scope: Q, period: Period, *, whole: Organization | None = None) -> list[Series]:
+    """Per-channel rows summed per day; for the ``whole`` organization (no filter) its
+    daily sums kept ready (OrganizationMetricDay)."""
     previous = period.previous
+    source = (
+        OrganizationMetricDay.objects.filter(organization=whole)
+        if whole is not None
+        else ChannelMetric.objects.filter(scope)
+    )
     rows = (
-        ChannelMetric.objects.filter(scope, day__gte=previous.start, day__lte=period.end)
+        source.filter(day__gte=previous.start, day__lte=period.end)
         .values("metric", "day")
         .annotate(total=Sum("value"))
     )
@@ -270,7 +283,8 @@ def overview(
     return Overview(
         period=period,
         channels=channels,
-        series=_channel_series(scope, period) + _post_series(scope, period),
+        series=_channel_series(scope, period, whole=None if filtered else organization)
+        + _post_series(scope, period),
         top=top_posts(scope=scope, period=period),
         notes=channel_notes(channels),
     )

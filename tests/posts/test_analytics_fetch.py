@@ -171,6 +171,10 @@ def test_channel_counts_are_read_daily_and_upserted(fake, channel):
     assert channel_metrics_fetch(integration_id=channel.pk) == 1
     row = ChannelMetric.objects.get()
     assert (row.metric, row.value, row.day) == ("followers", 10, timezone.now().date())
+    # The organization's daily sum the page reads follows.
+    from integrations.models import OrganizationMetricDay
+
+    assert OrganizationMetricDay.objects.get(organization=channel.organization).value == 10
     from integrations.analytics import channels_due_daily
 
     assert channels_due_daily() == []  # read less than 23 hours ago

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from integrations.analytics import organization_days_rebuild
 from integrations.models import ChannelAnalytics, ChannelMetric
 from posts.analytics.models import PostMetricLatest, PostMetricsTrack
 from posts.states import State
@@ -33,6 +34,7 @@ def seed_channel(channel, followers_now=120, followers_before=100, days=30):
         for i in range(2 * days)
     ]
     ChannelMetric.objects.bulk_create(rows)
+    organization_days_rebuild(organization_id=channel.organization_id)
 
 
 def published(channel, text, likes, ago=timedelta(days=2), remote_url=""):
@@ -200,3 +202,19 @@ def test_calendar_popover_and_list_show_a_published_posts_counts(org, owner, cli
     assert 'data-fill="m"' in week.decode()  # the popover's place for them
     listed = client.get(reverse("posts:calendar", args=[org.slug]) + f"?view=list&date={day}")
     assert "21 likes · 1 comments</span>" in listed.content.decode()
+
+
+def test_a_deleted_channels_counts_leave_the_totals(org, owner, client_for):
+    from integrations.services import integration_delete
+
+    kept = ChannelFactory(organization=org)
+    gone = ChannelFactory(organization=org)
+    seed_channel(kept, followers_now=120)
+    seed_channel(gone, followers_now=5000)
+    published(kept, "Kept", 7)
+    published(gone, "Gone", 500)
+    assert "5120" in client_for(owner).get(url(org)).content.decode()
+    integration_delete(integration=gone)
+    html = client_for(owner).get(url(org)).content.decode()
+    assert "Kept" in html and "Gone" not in html and ">500<" not in html
+    assert ">120<" in html and "5120" not in html
