@@ -160,21 +160,13 @@ def _last(days: dict[date, int], period: Period) -> int:
 
 
 def _post_series(scope: Q, period: Period) -> list[Series]:
-    start, end = period.bounds()
+    """Sums of the latest counts of the posts published each day of this period and the
+    one before (one query); the period's figure is the sum over its days."""
+    _, end = period.bounds()
     before_start, _ = period.previous.bounds()
-    base = PostMetricLatest.objects.filter(
-        scope, published_at__gte=before_start, published_at__lt=end
-    )
-    totals = {
-        row["metric"]: row
-        for row in base.values("metric").annotate(
-            now=Sum("value", filter=Q(published_at__gte=start)),
-            before=Sum("value", filter=Q(published_at__lt=start)),
-        )
-    }
     daily: dict[str, dict[date, int]] = {}
     for row in (
-        base.filter(published_at__gte=start)
+        PostMetricLatest.objects.filter(scope, published_at__gte=before_start, published_at__lt=end)
         .annotate(day=TruncDate("published_at", tzinfo=UTC))
         .values("metric", "day")
         .annotate(total=Sum("value"))
@@ -182,10 +174,11 @@ def _post_series(scope: Q, period: Period) -> list[Series]:
         daily.setdefault(row["metric"], {})[row["day"]] = row["total"]
     found = []
     for metric in METRIC_NAMES:
-        if metric not in totals:
+        days = daily.get(metric)
+        if not days:
             continue
-        now, before = totals[metric]["now"] or 0, totals[metric]["before"] or 0
-        days = daily.get(metric, {})
+        now = sum(v for d, v in days.items() if d >= period.start)
+        before = sum(v for d, v in days.items() if d < period.start)
         points = [(d, days.get(d)) for d in period.dates]
         found.append(Series(metric, "posts", points, now, before, change_percent(now, before)))
     return found

@@ -88,7 +88,11 @@ def channels_with_due_posts(*, now: datetime | None = None) -> list[int]:
     """Channels that have posts due and may be asked now (not refused, not paused)."""
     now = now or timezone.now()
     due = set(
-        PostMetricsTrack.objects.filter(due_at__lte=now)
+        PostMetricsTrack.objects.filter(
+            due_at__lte=now,
+            integration__deleted_at__isnull=True,
+            integration__status=Integration.Status.ACTIVE,
+        )
         .values_list("integration_id", flat=True)
         .distinct()
     )

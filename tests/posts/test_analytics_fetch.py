@@ -202,3 +202,14 @@ def test_the_jobs_are_worker_schedules_and_the_publisher_never_fetches(fake, cha
     runner.run(seconds=1, workers=2)
     assert fake.calls == []  # the publisher asked nothing of the network
     assert PostMetricLatest.objects.count() == 0
+
+
+def test_channels_needing_a_reconnect_or_deleted_are_not_queued(fake, channel):
+    from integrations.models import Integration
+
+    published(channel, "101")
+    analytics.tracks_enrol()
+    PostMetricsTrack.objects.update(due_at=timezone.now())
+    assert analytics.channels_with_due_posts() == [channel.pk]
+    Integration.objects.filter(pk=channel.pk).update(status="needs_reconnect")
+    assert analytics.channels_with_due_posts() == []
