@@ -52,6 +52,12 @@ class Network:
         self.first_seen: dict[str, float] = {}  # marker → when it first arrived
         self.by_account: dict[str, list[dict]] = defaultdict(list)
         self.next_id = 0
+        # Counts reads (GET /api/v1/statuses?id[]=): when each account asked, and how many
+        # were refused for going over ``counts_limit`` requests per ``counts_window`` s.
+        self.counts_calls: dict[str, list[float]] = defaultdict(list)
+        self.counts_refused = 0
+        self.counts_limit = 300  # Mastodon's default: 300 requests per 5 minutes per account
+        self.counts_window = 300.0
 
     def _new_id(self) -> int:
         self.next_id += 1
@@ -85,6 +91,8 @@ def _handler(network: Network):
             self._answer(404, {"error": "Record not found"})
 
         def do_GET(self):
+            if "/api/v1/statuses?" in self.path:
+                return self._counts()
             match = re.search(r"/api/v1/accounts/(\w+)/statuses", self.path)
             if not match:
                 return self._answer(404, {"error": "Record not found"})
@@ -116,6 +124,32 @@ def _handler(network: Network):
                     network.copies[marker] += 1
                     network.first_seen.setdefault(marker, time.time())
             self._answer(200, status)
+
+        def _counts(self):
+            from urllib.parse import parse_qs, urlsplit
+
+            ids = parse_qs(urlsplit(self.path).query).get("id[]", [])
+            account = self.headers.get("Authorization", "").rsplit("-", 1)[-1]
+            now = time.time()
+            if network.latency:
+                time.sleep(network.latency)
+            with network.lock:
+                calls = network.counts_calls[account]
+                recent = [t for t in calls if now - t < network.counts_window]
+                calls.append(now)
+                if len(recent) >= network.counts_limit:
+                    network.counts_refused += 1
+                    return self._answer(429, {"error": "Too many requests"})
+            statuses = [
+                {
+                    "id": i,
+                    "favourites_count": int(i) % 97,
+                    "reblogs_count": int(i) % 13,
+                    "replies_count": int(i) % 7,
+                }
+                for i in ids
+            ]
+            self._answer(200, statuses)
 
         def _telegram(self, data: dict):
             text = data.get("text", "")

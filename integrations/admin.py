@@ -4,7 +4,13 @@ the encrypted fields are excluded and shown only as the names of the keys stored
 from django.contrib import admin
 from django.db import models
 
-from integrations.models import Customer, InstanceApp, Integration
+from integrations.models import (
+    ChannelAnalytics,
+    ChannelMetric,
+    Customer,
+    InstanceApp,
+    Integration,
+)
 
 
 @admin.register(Integration)
@@ -76,3 +82,20 @@ class InstanceAppAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(ChannelMetric)
+class ChannelMetricAdmin(admin.ModelAdmin):
+    list_display = ("integration", "metric", "day", "value", "updated_at")
+    list_filter = ("metric", "integration__provider")
+    list_select_related = ("integration",)
+    date_hierarchy = "day"
+    raw_id_fields = ("organization", "integration")
+
+
+@admin.register(ChannelAnalytics)
+class ChannelAnalyticsAdmin(admin.ModelAdmin):
+    list_display = ("integration", "needs_reconnect", "channel_fetched_at", "window_used")
+    list_filter = ("needs_reconnect",)
+    list_select_related = ("integration",)
+    raw_id_fields = ("organization", "integration")

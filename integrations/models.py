@@ -158,3 +158,93 @@ class InstanceApp(models.Model):
 
     def __str__(self):
         return f"{self.provider} app on {self.instance_url}"
+
+
+def _metric_choices():
+    from integrations.providers.base.data import METRIC_NAMES
+
+    return [(name, name.capitalize()) for name in METRIC_NAMES]
+
+
+class ChannelMetric(models.Model):
+    """One count of a channel on one day (UTC), as the network last told it: followers,
+    impressions, views… Fetching again the same day overwrites the row."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="metrics")
+    metric = models.CharField(max_length=16, choices=_metric_choices())
+    day = models.DateField()
+    value = models.BigIntegerField()
+    updated_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "metric", "day"],
+                name="integrations_metric_unique_day",
+                include=["value"],
+            )
+        ]
+        indexes = [
+            # The analytics page: an organization's days, summed per metric.
+            # value included: the page's sums are read from the index alone.
+            models.Index(
+                fields=["organization", "day", "metric"],
+                name="integrations_metric_org_day",
+                include=["value", "integration"],
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.integration_id} {self.metric} {self.day}: {self.value}"
+
+
+class ChannelAnalytics(models.Model):
+    """How fetching a channel's counts stands: the hourly request budget it has used, when
+    its daily counts were last read, and a refusal that needs the channel reconnected."""
+
+    integration = models.OneToOneField(
+        Integration, on_delete=models.CASCADE, primary_key=True, related_name="analytics_state"
+    )
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    # The network refused a permission the counts need: fetching stops until a reconnect.
+    needs_reconnect = models.BooleanField(default=False)
+    message = models.TextField(blank=True, help_text="What the network said, for the page.")
+    refused_at = models.DateTimeField(null=True, blank=True)
+    channel_fetched_at = models.DateTimeField(null=True, blank=True)
+    # Requests spent in the current hour (``window_start``), under metrics_per_hour.
+    window_start = models.DateTimeField(default=now)
+    window_used = models.PositiveIntegerField(default=0)
+    # Do not ask again before this (the network said to wait, or failed).
+    paused_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "channel analytics"
+        indexes = [models.Index(fields=["channel_fetched_at"], name="integrations_analytics_daily")]
+
+    def __str__(self):
+        return f"analytics of {self.integration_id}"
+
+
+class OrganizationMetricDay(models.Model):
+    """The sum of an organization's live channels' counts per metric and day: what the
+    Analytics page reads when no customer or channel is picked, so a year is ~1,000 rows
+    rather than one per channel. Rebuilt for the days a fetch wrote and when a channel is
+    deleted or comes back (integrations.analytics.organization_days_rebuild)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    metric = models.CharField(max_length=16, choices=_metric_choices())
+    day = models.DateField()
+    value = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "day", "metric"],
+                name="integrations_org_metric_day",
+                include=["value"],
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.organization_id} {self.metric} {self.day}: {self.value}"

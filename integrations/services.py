@@ -139,6 +139,7 @@ def integration_connect(
     )
     if existing is None or existing.is_deleted or existing.status == Integration.Status.DISABLED:
         plan_limits.check(organization, "channels")  # the channel comes (back) on
+    was_deleted = existing is not None and existing.is_deleted
     credentials = {**(existing.credentials if existing else {})}
     credentials.update(grant.credentials)
     credentials.update(account.credentials)
@@ -180,6 +181,14 @@ def integration_connect(
         integration.save()
     integration.organization = organization
     _after_picture_change(integration, dropped)
+    if existing is not None:
+        from integrations.analytics import analytics_reconnected, organization_days_rebuild
+
+        # A reconnect may have granted what the counts were refused for; a channel that
+        # comes back from deletion counts in the organization's sums again.
+        analytics_reconnected(integration=integration)
+        if was_deleted:
+            organization_days_rebuild(organization_id=organization.pk)
     _audit(
         "channel.connected" if existing is None else "channel.reconnected",
         integration=integration,
@@ -279,6 +288,10 @@ def integration_delete(*, integration: Integration, actor=None, request=None) ->
         return 0
     integration.deleted_at = timezone.now()
     integration.save(update_fields=["deleted_at", "updated_at"])
+    from integrations.analytics import organization_days_rebuild
+
+    # Its counts leave the organization's daily sums the Analytics page reads.
+    organization_days_rebuild(organization_id=integration.organization_id)
     cancelled = sum(h.cancel(integration=integration, actor=actor) for h in _deleted_handlers)
     _audit(
         "channel.deleted",

@@ -97,3 +97,23 @@ def copy_channel_pictures() -> dict:
     ids = services.channels_missing_pictures(limit=PICTURES_PER_RUN)
     copied = sum(store_channel_picture(pk) for pk in ids)
     return {"copied": copied, "failed": len(ids) - copied}
+
+
+# -- analytics ------------------------------------------------------------------------------
+def channel_metrics_round() -> dict:
+    """Every hour: queue the daily counts of channels not read in the last 23 hours. Each
+    channel is its own job, so one slow network does not hold the others up."""
+    from django_q.tasks import async_task
+
+    from integrations.analytics import channels_due_daily
+
+    ids = channels_due_daily()
+    for integration_id in ids:
+        async_task("integrations.tasks.fetch_channel_metrics", integration_id)
+    return {"queued": len(ids)}
+
+
+def fetch_channel_metrics(integration_id: int) -> int:
+    from integrations.analytics import channel_metrics_fetch
+
+    return channel_metrics_fetch(integration_id=integration_id)

@@ -58,4 +58,5 @@ urlpatterns = [
     _route("notifications", v.Notifications, "native_notifications"),
     _route(f"analytics/channels/{_ID}", v.ChannelAnalytics, "native_channel_analytics"),
     _route(f"analytics/posts/{_ID}", v.PostAnalytics, "native_post_analytics"),
+    _route(f"analytics/posts/{_ID}/refresh", v.PostAnalyticsRefresh, "native_post_refresh"),
 ]

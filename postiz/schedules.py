@@ -33,6 +33,22 @@ SCHEDULES: list[dict] = [
         "schedule_type": "I",
         "minutes": 15,
     },
+    # -- analytics --
+    {
+        # Published posts' counts on their decaying cadence, one job per channel.
+        "name": "posts.analytics_round",
+        "func": "posts.analytics.tasks.metrics_round",
+        "schedule_type": "I",
+        "minutes": 5,
+    },
+    {
+        # Channels' daily counts (followers…), each read once a day, spread over the hours.
+        "name": "integrations.channel_metrics",
+        "func": "integrations.tasks.channel_metrics_round",
+        "schedule_type": "I",
+        "minutes": 60,
+    },
+    # -- end analytics --
     # -- notifications and webhooks --
     {
         # Webhook retries that are due, and first attempts the queue lost.

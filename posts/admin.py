@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from posts.models import Comment, Post, PostGroup, PostItem, PostSet, Signature, Tag
+from posts.models import (
+    Comment,
+    Post,
+    PostGroup,
+    PostItem,
+    PostMetric,
+    PostMetricsTrack,
+    PostSet,
+    Signature,
+    Tag,
+)
 
 
 class PostItemInline(admin.TabularInline):
@@ -117,3 +127,17 @@ class CommentAdmin(admin.ModelAdmin):
     search_fields = ["body"]
     list_select_related = ["group", "author"]
     raw_id_fields = ["organization", "group", "author"]
+
+
+@admin.register(PostMetric)
+class PostMetricAdmin(admin.ModelAdmin):
+    list_display = ["post", "metric", "day", "value", "updated_at"]
+    list_filter = ["metric"]
+    date_hierarchy = "day"
+    raw_id_fields = ["organization", "post", "integration"]
+
+
+@admin.register(PostMetricsTrack)
+class PostMetricsTrackAdmin(admin.ModelAdmin):
+    list_display = ["post", "integration", "published_at", "due_at", "fetched_at", "fetches"]
+    raw_id_fields = ["organization", "post", "integration"]

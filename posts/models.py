@@ -435,3 +435,11 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.event} to {self.webhook} ({self.state})"
+
+
+# Post counts live in their own module; importing them here registers them in this app.
+from posts.analytics.models import (  # noqa: E402, F401
+    PostMetric,
+    PostMetricLatest,
+    PostMetricsTrack,
+)

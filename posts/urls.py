@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from posts.views import analytics as analytics_views  # -- analytics
 from posts.views import calendar
 from posts.views import composer as composer_views  # -- composer
 from posts.views import composer_choices as choice_views  # -- looked-up setting choices
@@ -16,6 +17,14 @@ urlpatterns = [
     # -- calendar -----------------------------------------------------------------------
     path("calendar/", calendar.calendar, name="calendar"),
     path("calendar/posts/<str:post_id>/reschedule/", calendar.reschedule, name="reschedule"),
+    # -- analytics ----------------------------------------------------------------------
+    path("analytics/", analytics_views.analytics, name="analytics"),
+    path("analytics/report/", analytics_views.report, name="analytics_report"),
+    path(
+        "analytics/posts/<str:post_id>/refresh/",
+        analytics_views.refresh,
+        name="analytics_refresh",
+    ),
     # -- failures -----------------------------------------------------------------------
     path("failures/", failures_views.failures, name="failures"),
     path("failures/actions/", failures_views.act, name="failures_act"),

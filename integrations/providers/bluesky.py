@@ -24,7 +24,7 @@ import json
 import re
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
 import regex
@@ -42,6 +42,7 @@ from integrations.providers.base import (
     Issue,
     MediaItem,
     MediaRules,
+    Metrics,
     Phase,
     Provider,
     ProviderError,
@@ -220,6 +221,13 @@ class BlueskyProvider(Provider):
     lookup = "by-key"
     refresh_ahead = 600
     max_concurrency = 2
+    # Counts come from the AppView the PDS proxies app.bsky.* reads to: a post's likes,
+    # reposts, replies and quotes; the profile's followers.
+    analytics = "both"
+    # app.bsky.feed.getPosts takes at most 25 URIs; the PDS allows 3,000 requests per
+    # 5 minutes per IP, shared with everything else this server sends.
+    metrics_batch = 25
+    metrics_per_hour = 300
     # api: the default service a login goes to; web: where people read posts; video:
     # the service that processes videos before they are posted.
     endpoints = {
@@ -732,6 +740,47 @@ class BlueskyProvider(Provider):
                 found.append(self._ref(channel, uri, record.get("cid") or "", rkey))
         return found
 
+    # -- analytics ----------------------------------------------------------------------
+    def post_metrics(self, channel: Channel, refs: list[RemoteRef]) -> dict[str, Metrics]:
+        uris = [ref.id for ref in refs if ref.id.startswith("at://")]
+        if not uris:
+            return {}
+        response = self.request(
+            "GET",
+            self._pds(channel) + "/xrpc/app.bsky.feed.getPosts",
+            phase=Phase.READ,
+            params=[("uris", uri) for uri in uris],
+            headers=self.bearer(channel.credentials["access_jwt"]),
+        )
+        found = {}
+        # A deleted post is simply absent from ``posts``.
+        for view in self.read_json(response).get("posts") or []:
+            if isinstance(view, dict) and view.get("uri") in uris:
+                found[view["uri"]] = Metrics(
+                    {
+                        "likes": view.get("likeCount"),
+                        "shares": _sum(view.get("repostCount"), view.get("quoteCount")),
+                        "comments": view.get("replyCount"),
+                    }
+                )
+        return found
+
+    def channel_metrics(self, channel: Channel, since: date, until: date) -> dict[date, Metrics]:
+        # The AppView tells only current totals: they count for today.
+        did = channel.meta.get("did") or channel.external_id
+        response = self.request(
+            "GET",
+            self._pds(channel) + "/xrpc/app.bsky.actor.getProfile",
+            phase=Phase.READ,
+            params={"actor": did},
+            headers=self.bearer(channel.credentials["access_jwt"]),
+        )
+        profile = self.read_json(response)
+        today = datetime.now(UTC).date()
+        if not since <= today <= until:
+            return {}
+        return {today: Metrics({"followers": profile.get("followersCount")})}
+
     # -- look-up tools ------------------------------------------------------------------
     def mention(self, channel: Channel, *, query: str) -> list[dict]:
         query = query.lstrip("@")
@@ -798,6 +847,12 @@ class BlueskyProvider(Provider):
     # -- HTTP ---------------------------------------------------------------------------
     def _pds(self, channel: Channel) -> str:
         return channel.meta.get("pds") or channel.meta.get("service") or self.endpoint("api")
+
+
+def _sum(*counts) -> int | None:
+    """Reposts and quotes both spread a post (shares); None when neither is told."""
+    told = [int(c) for c in counts if c is not None]
+    return sum(told) if told else None
 
 
 def _pds_from_did_doc(doc) -> str:

@@ -25,6 +25,7 @@ from integrations.providers.base import (
     Grant,
     Issue,
     MediaRules,
+    Metrics,
     Phase,
     Provider,
     ProviderError,
@@ -202,6 +203,11 @@ class LemmyProvider(Provider):
             help_text="[{subreddit (community name), id (community id), title, url?}]",
         ),
     )
+    # A post's score and comment count (GET /api/v3/post, one post a request: the API
+    # has no many-ids read); accounts have no follower count.
+    analytics = "post"
+    metrics_batch = 1
+    metrics_per_hour = 120
     errors = ERRORS
     redact_patterns = (r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+",)
     tools = (
@@ -505,6 +511,33 @@ class LemmyProvider(Provider):
             for post in ((view or {}).get("post") or {} for view in body.get("posts") or [])
             if post.get("id")
         ]
+
+    # -- analytics ----------------------------------------------------------------------
+    def post_metrics(self, channel: Channel, refs: list[RemoteRef]) -> dict[str, Metrics]:
+        origin = channel.meta["instance"]
+        found = {}
+        for ref in refs:
+            if not ref.id.isdigit():
+                continue
+            try:
+                body = self.request(
+                    "GET",
+                    f"{origin}/api/v3/post",
+                    phase=Phase.READ,
+                    params={"id": ref.id},
+                    headers=self._auth(channel.credentials["jwt"]),
+                ).json()
+            except ProviderError as error:
+                if error.kind == ErrorKind.NOT_FOUND:
+                    continue  # deleted or removed: left out
+                raise
+            counts = ((body or {}).get("post_view") or {}).get("counts") or {}
+            if counts:
+                # Score is what Lemmy shows beside a post (up minus down votes).
+                found[ref.id] = Metrics(
+                    {"likes": counts.get("score"), "comments": counts.get("comments")}
+                )
+        return found
 
     # -- look-up tools ------------------------------------------------------------------
     def subreddits(self, channel: Channel, *, word: str) -> list[dict]:

@@ -17,6 +17,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers
 
 from integrations.models import Integration
+from integrations.providers.base.data import METRIC_NAMES
 from postiz.api import iso_ms
 from postiz.api_serializers import AnswerSerializer, TimestampField, one_of
 from postiz.native_api.base import Page
@@ -485,9 +486,41 @@ class ToolOutput(serializers.Serializer):
     output = serializers.JSONField()
 
 
+class MetricDayOut(serializers.Serializer):
+    metric = serializers.ChoiceField(choices=list(METRIC_NAMES))
+    day = serializers.DateField(help_text="The UTC day the network gave this count on.")
+    value = serializers.IntegerField()
+
+
 class AnalyticsOut(serializers.Serializer):
-    supported = serializers.BooleanField()
-    data = serializers.ListField(child=serializers.DictField())
+    """A channel's or a post's counts: one row per metric and day, paged by cursor."""
+
+    supported = serializers.BooleanField(help_text="Whether the network gives such counts.")
+    analytics = serializers.ChoiceField(
+        choices=["none", "post", "account", "both"],
+        help_text="What the network gives: post counts, channel counts, both or none.",
+    )
+    needs_reconnect = serializers.BooleanField(
+        help_text="The network refused the counts' permission; reconnect the channel."
+    )
+    message = serializers.CharField(help_text="What the network said when it refused.")
+    latest = serializers.DictField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="Posts only: the newest count of each metric.",
+    )
+    next_fetch_at = TimestampField(
+        required=False, allow_null=True, help_text="Posts only: when counts are next read."
+    )
+    data = MetricDayOut(many=True)
+    next_cursor = serializers.CharField(allow_null=True)
+
+
+class AnalyticsRefreshOut(serializers.Serializer):
+    queued = serializers.BooleanField(
+        help_text="False when the post has nothing to fetch (not published, or its "
+        "network gives no post counts)."
+    )
 
 
 class WebhookCreatedOut(WebhookOut):

@@ -25,6 +25,7 @@ from accounts.clock import format_time, format_when, hour12_for
 from organizations.access import organization_view
 from posts import calendar as cal
 from posts import calendar_grid as cal_grid
+from posts.analytics.selectors import calendar_counts
 from posts.services.reschedule import post_reschedule
 from posts.services.validation import date_range_message, day_in_range
 
@@ -78,6 +79,9 @@ def calendar(request):
     drawn = cal_grid.chips(rows, zone=zone, movable=can_move, hour12=hour12_for(request))
     now_hour = timezone.now().astimezone(zone).hour
     drawn_cards = cal_grid.channels_drawn(drawn, cards)
+    # Published posts' latest counts, for their chips and the popover (-- analytics).
+    out_groups = sorted({row.group_id for row in rows if row.state == "published"})
+    counts_drawn = calendar_counts(organization=organization, group_ids=out_groups)
 
     def link(**change):
         params = {"view": view, "date": anchor.isoformat(), "customer": customers}
@@ -103,6 +107,7 @@ def calendar(request):
         "move_url": "{id}".join(cal.move_url_template(slug)),
         "retry_url": reverse("posts:failures_act", args=[slug]),
         "here": request.get_full_path(),
+        "counts": counts_drawn,
     }
     context = {
         "organization": organization,

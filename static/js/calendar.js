@@ -64,7 +64,7 @@
     if (!asked.dataset.scheduled) asked.dataset.scheduled = asked.textContent;
     fill("asked", post.classList.contains("cal-draft") ? asked.dataset.draft : asked.dataset.scheduled);
     fill("when", whenOf(post));
-    ["out", "next", "error"].forEach(function (name) {
+    ["out", "next", "error", "m"].forEach(function (name) {
       show(name, Boolean(data[name]));
       fill(name, data[name] || "");
     });

@@ -298,11 +298,15 @@ def test_webhook_create_shows_the_secret_once(native, httpserver):
     assert not Webhook.objects.exists()
 
 
-def test_analytics_say_unsupported_without_erroring(native, channel):
+def test_analytics_answer_without_counts_yet(native, channel):
     group = _group(native, channel).json()
     assert native.get(f"/api/v1/analytics/channels/{channel.public_id}").json() == {
-        "supported": False,
+        "supported": True,
+        "analytics": "both",
+        "needs_reconnect": False,
+        "message": "",
         "data": [],
+        "next_cursor": None,
     }
     assert native.get(f"/api/v1/analytics/posts/{group['posts'][0]['id']}").status_code == 200
 

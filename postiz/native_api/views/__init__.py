@@ -4,6 +4,7 @@ from postiz.native_api.views.activity import (
     ChannelAnalytics,
     Notifications,
     PostAnalytics,
+    PostAnalyticsRefresh,
 )
 from postiz.native_api.views.channel_edits import (
     ChannelDisable,
@@ -71,6 +72,7 @@ __all__ = [
     "Notifications",
     "OrganizationList",
     "PostAnalytics",
+    "PostAnalyticsRefresh",
     "PostCommentDetail",
     "PostComments",
     "PostDetail",

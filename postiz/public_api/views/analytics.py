@@ -16,8 +16,37 @@ _DAYS = OpenApiParameter(
     "date", int, required=False, description="Days to cover, 1-365 (default 7)."
 )
 
-_NO_FIGURES = {"type": "array", "items": {"type": "object"}}
+
+class CompatPoint(AnswerSerializer):
+    total = serializers.CharField(help_text="The day's figure, as a string.")
+    date = serializers.CharField(help_text="YYYY-MM-DD (UTC day).")
+
+
+class CompatSeries(AnswerSerializer):
+    label = serializers.CharField(help_text="Followers, Likes, Comments, Shares, …")
+    data = CompatPoint(many=True)
+    percentageChange = serializers.FloatField(
+        help_text="Change against the period before, in percent (0 when unknown)."
+    )
+
+
 _MISSING = {"type": "object", "properties": {"missing": {"type": "boolean"}}}
+
+
+def compat_series(found) -> list[dict]:
+    """Series in Postiz's shape: only the days the network told, totals as strings."""
+    return [
+        {
+            "label": series.label,
+            "data": [
+                {"total": str(value), "date": day.isoformat()}
+                for day, value in series.points
+                if value is not None
+            ],
+            "percentageChange": series.change or 0,
+        }
+        for series in found
+    ]
 
 
 class ChannelAnalytics(CompatView):
@@ -25,15 +54,19 @@ class ChannelAnalytics(CompatView):
 
     @compat_schema(
         "A channel's analytics over the last days",
-        OpenApiResponse(_NO_FIGURES, "Success"),
+        CompatSeries(many=True),
         errors=[404],
         parameters=[_DAYS],
-        description="No network here reports analytics yet: always `[]`.",
+        description="One series per count the network gives: the channel's own (followers…) "
+        "by day, then its posts' (likes, comments, shares…) by the day they went out. "
+        "`[]` for a network that gives no counts.",
     )
     def get(self, request, integration):
-        find_channel(self, integration)
-        self.query(s.CompatDays)
-        return Response([])
+        from posts.analytics.selectors import channel_series
+
+        channel = find_channel(self, integration)
+        days = self.query(s.CompatDays)["date"]
+        return Response(compat_series(channel_series(integration=channel, days=days)))
 
 
 class PostAnalytics(CompatView):
@@ -42,22 +75,29 @@ class PostAnalytics(CompatView):
     @compat_schema(
         "A post's analytics over the last days",
         OpenApiResponse(
-            {"anyOf": [_NO_FIGURES, _MISSING]},
+            {
+                "anyOf": [
+                    {"type": "array", "items": {"$ref": "#/components/schemas/CompatSeries"}},
+                    _MISSING,
+                ]
+            },
             "Success",
         ),
         errors=[404],
         parameters=[_DAYS],
-        description='`[]`; `{"missing": true}` for a post that went out without the '
+        description="One series per count of the post, by day; `[]` before its first counts "
+        'arrive; `{"missing": true}` for a post that went out without the '
         "network giving its id (set it with PUT /posts/{id}/release-id).",
     )
     def get(self, request, postId):
+        from posts.analytics.selectors import post_series
         from posts.services.reschedule import post_awaits_release_id
 
         post = find_post(self, postId)
-        self.query(s.CompatDays)
+        days = self.query(s.CompatDays)["date"]
         if post_awaits_release_id(post):
             return Response({"missing": True})
-        return Response([])
+        return Response(compat_series(post_series(post=post, days=days)))
 
 
 class CompatNotification(AnswerSerializer):

@@ -34,6 +34,8 @@ class Call:
     form: dict
     raw: bytes
     files: dict = field(default_factory=dict)
+    # Every value of a repeated parameter (``args`` keeps the first): id[]=1&id[]=2.
+    multi: dict = field(default_factory=dict)
 
     @property
     def json(self):
@@ -83,6 +85,7 @@ class FakeNetwork:
             form=request.form.to_dict(),
             raw=raw,
             files={name: f.read() for name, f in request.files.items()},
+            multi=request.args.to_dict(flat=False),
         )
         with self._lock:
             self.calls.append(call)
