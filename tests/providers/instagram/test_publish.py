@@ -213,15 +213,89 @@ def test_container_error_rejects_with_metas_reason_and_never_publishes(
     assert commits(httpserver) == []
 
 
-def test_an_expired_container_is_dropped_so_a_retry_makes_a_new_one(provider, httpserver, channel):
+def test_an_expired_container_is_replaced_by_a_new_one_and_published(provider, httpserver, channel):
+    forms, published = [], []
     expect_status(httpserver, "status_expired")
+    expect_quota(httpserver)
+    expect_container(httpserver, forms)
+    expect_status(httpserver, "status_finished")
+    expect_commit(httpserver, published)
+    expect_permalink(httpserver)
     request = PublishRequest(
         "p", "x", media=[image()], progress={"container": CONTAINER, "children": ["c0"]}
     )
+    result = provider.publish(channel, request)
+    # The expired container was never published; the new one was, once.
+    assert forms == [{"caption": "x", "image_url": "https://cdn.test/a.jpg"}]
+    assert published == [{"creation_id": CONTAINER}]
+    assert result.ref.id == MEDIA
+    assert "children" not in request.progress
+
+
+# -- a reel Instagram processes for longer than publish waits --------------------------------
+def reel_request():
+    return PublishRequest("p", "Clip", media=[video()], settings={"post_type": "post"})
+
+
+def test_a_reel_still_processing_after_the_short_wait_is_handed_back_pending(
+    provider, httpserver, channel
+):
+    provider.poll_attempts = 3
+    forms = []
+    expect_quota(httpserver)
+    expect_container(httpserver, forms)
+    for _ in range(3):
+        expect_status(httpserver, "status_in_progress")
+    saved = []
+    request = reel_request()
+    request.checkpoint = lambda progress: saved.append(dict(progress))
+    marked = []
+    request.on_commit = lambda progress: marked.append(dict(progress))
+
+    result = provider.send(channel, request)
+
+    assert result.state == "pending" and result.handle == CONTAINER
+    assert request.progress["container"] == CONTAINER
+    assert saved == [{"container": CONTAINER}]  # kept before the wait
+    assert marked == [] and commits(httpserver) == []  # nothing published
+
+
+def test_check_status_polls_the_container_and_never_publishes(provider, httpserver, channel):
+    expect_status(httpserver, "status_in_progress")
+    expect_status(httpserver, "status_finished")
+    expect_status(httpserver, "status_expired")
+    expect_status(httpserver, "status_published")
+    assert provider.check_status(channel, CONTAINER) is None
+    for _ in range(3):
+        # FINISHED, EXPIRED, PUBLISHED: publish goes on (commits, remakes, or finds it).
+        result = provider.check_status(channel, CONTAINER)
+        assert result.state == "ready" and result.handle == CONTAINER
+    assert commits(httpserver) == []
+
+
+def test_a_container_instagram_could_not_process_is_its_verdict_with_its_words(
+    provider, httpserver, channel
+):
+    expect_status(httpserver, "status_error")
     with pytest.raises(ProviderError) as caught:
-        provider.publish(channel, request)
-    assert caught.value.kind == ErrorKind.TRANSIENT_BEFORE_SEND
-    assert request.progress == {}
+        provider.check_status(channel, CONTAINER)
+    assert caught.value.kind == ErrorKind.CONTENT_REJECTED and caught.value.verdict
+    assert "2207026: Unsupported video format" in caught.value.user_message
+
+
+def test_a_ready_container_resumes_and_is_published_once(provider, httpserver, channel):
+    published = []
+    expect_status(httpserver, "status_finished")
+    expect_commit(httpserver, published)
+    expect_permalink(httpserver)
+    request = reel_request()
+    request.progress["container"] = CONTAINER
+    marked = []
+    request.on_commit = lambda progress: marked.append(len(published))
+    result = provider.send(channel, request)
+    assert published == [{"creation_id": CONTAINER}]
+    assert marked == [0]  # the commit was marked right before media_publish
+    assert result.ref == RemoteRef(id=MEDIA, url=PERMALINK)
 
 
 def test_the_daily_limit_used_up_waits_without_making_a_container(provider, httpserver, channel):
