@@ -770,12 +770,12 @@ class YouTubeProvider(Provider):
 
     def _find_comment(self, channel: Channel, request: PublishRequest, parent: RemoteRef):
         """The channel's own comment with this text among the video's newest threads, those
-        shown and those held for review (a held one is there all the same: sending again
-        would make a second). None when it is in neither: YouTube lists a comment as soon
+        shown, held for review or taken for spam (a held one is there all the same: sending
+        again would make a second). None when it is in neither: YouTube lists a comment as soon
         as it is made, so one missing was never made and sending again is safe."""
         video_id = parent.extra.get("parent") or parent.id
         wanted = " ".join(request.text.split())
-        for moderation in ("published", "heldForReview"):
+        for moderation in ("published", "heldForReview", "likelySpam"):
             response = self._get(
                 channel.credentials["access_token"],
                 "/youtube/v3/commentThreads",

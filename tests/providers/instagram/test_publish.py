@@ -147,6 +147,42 @@ def test_carousel_makes_children_then_the_carousel(provider, httpserver, channel
     assert request.progress["children"] == ["c0", "c1"]
 
 
+def test_a_carousel_video_still_processing_pends_on_it_and_resumes_with_the_same_children(
+    provider, httpserver, channel
+):
+    provider.poll_attempts = 1
+    forms = []
+    expect_quota(httpserver)
+    for child in ("c0", "c1"):
+        httpserver.expect_ordered_request(
+            f"/g/v24.0/{IG}/media", method="POST"
+        ).respond_with_handler(
+            lambda r, c=child: (
+                forms.append(r.form.to_dict()),
+                Response(json.dumps({"id": c}), content_type="application/json"),
+            )[1]
+        )
+    expect_status(httpserver, "status_finished", "c0")
+    expect_status(httpserver, "status_in_progress", "c1")
+    request = PublishRequest("p", "Two", media=[image("https://cdn.test/1.jpg"), video()])
+    result = provider.publish(channel, request)
+    assert result.state == "pending" and result.handle == "c1"
+    assert request.progress == {"children": ["c0", "c1"]}
+
+    # Once the video is ready, the next send makes the carousel from the same children.
+    expect_quota(httpserver)
+    expect_status(httpserver, "status_finished", "c0")
+    expect_status(httpserver, "status_finished", "c1")
+    expect_container(httpserver, forms)
+    expect_status(httpserver, "status_finished")
+    expect_commit(httpserver, [])
+    expect_permalink(httpserver)
+    result = provider.publish(channel, request)
+    assert result.ref.id == MEDIA
+    assert [f.get("media_type") for f in forms] == [None, "VIDEO", "CAROUSEL"]
+    assert len(commits(httpserver)) == 1
+
+
 def test_one_video_is_a_reel_and_may_be_a_trial(provider, httpserver, channel):
     forms = []
     expect_quota(httpserver)

@@ -113,9 +113,9 @@ def listed(name: str):
 
     def handler(request):
         assert request.args["videoId"] == VIDEO_ID
-        if request.args.get("moderationStatus") == "heldForReview":
-            return fixture_response(HERE, "comment_threads_none")
-        return fixture_response(HERE, name)
+        if request.args.get("moderationStatus") == "published":
+            return fixture_response(HERE, name)
+        return fixture_response(HERE, "comment_threads_none")
 
     return handler
 
@@ -171,9 +171,10 @@ def test_a_comment_youtube_never_made_is_sent_again(provider, httpserver, channe
         listed("comment_threads_others")
     )
     assert provider.find_existing(channel, comment_request()) is None
-    # Both lists were read: the shown comments and those held for review.
+    # Every list was read: the shown comments, those held for review and those taken for
+    # spam.
     statuses = [r.args.get("moderationStatus") for r, _ in httpserver.log]
-    assert statuses == ["published", "heldForReview"]
+    assert statuses == ["published", "heldForReview", "likelySpam"]
 
 
 def test_a_comment_answer_without_an_id_is_unknown(provider, httpserver, channel):
