@@ -518,6 +518,17 @@ class YouTubeProvider(Provider):
                 )
             )
         issues += self._validate_thumbnail(values.get("thumbnail"))
+        if values.get("selfDeclaredMadeForKids") == "yes" and len(draft.items) > 1:
+            # YouTube turns comments off on videos made for kids: the comment would fail.
+            issues.append(
+                Issue(
+                    "setting_invalid",
+                    "YouTube turns comments off on videos made for kids; remove the first "
+                    "comment or set Made for kids to no.",
+                    "selfDeclaredMadeForKids",
+                    item=1,
+                )
+            )
         return issues
 
     def validate_item(self, index, item, channel) -> list[Issue]:

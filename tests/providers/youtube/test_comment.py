@@ -213,3 +213,12 @@ def test_a_comment_may_hold_what_a_description_may_not(provider, tmp_path):
 def test_a_comment_with_a_file_is_refused(provider, tmp_path):
     issues = provider.validate(draft("See it", [video_file(tmp_path, name="b.mp4")], tmp_path))
     assert [i.code for i in issues if i.item == 1] == ["media_not_allowed"]
+
+
+def test_a_comment_on_a_video_made_for_kids_is_refused_before_sending(provider, tmp_path):
+    made_for_kids = draft("See you there", tmp_path=tmp_path)
+    made_for_kids.settings["selfDeclaredMadeForKids"] = "yes"
+    issues = provider.validate(made_for_kids)
+    assert [(i.code, i.field) for i in issues] == [("setting_invalid", "selfDeclaredMadeForKids")]
+    made_for_kids.settings["selfDeclaredMadeForKids"] = "no"
+    assert provider.validate(made_for_kids) == []
