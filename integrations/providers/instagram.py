@@ -204,6 +204,14 @@ def _collaborators(settings: dict) -> list[str]:
     return names
 
 
+class StillProcessing(Exception):
+    """A container Instagram was still processing when publish stopped waiting."""
+
+    def __init__(self, container: str):
+        super().__init__(container)
+        self.container = container
+
+
 class InstagramProvider(Provider):
     identifier = "instagram"
     display_name = "Instagram"
@@ -306,10 +314,20 @@ class InstagramProvider(Provider):
         r"(?<=fb_exchange_token=)[^&\s]+",
         r"(?<=code=)[^&\s]+",
     )
-    # Container polling: None waits poll_default seconds between checks.
+    # Container polling inside publish: None waits poll_default seconds between checks.
+    # A minute at most: a container Instagram is still processing after that (a long
+    # reel) is handed back pending and polled by check_status, so no publisher thread
+    # waits on it and a slow reel never uses up the engine's retries.
     poll_interval: float | None = None
     poll_default = 5.0
-    poll_attempts = 60
+    poll_attempts = 12
+    # A reel may process for many minutes: looked at after 30 s, then less and less often
+    # (at most every 5 minutes), for an hour.
+    async_publish = True
+    pending_interval = 30
+    pending_growth = 1.5
+    pending_max_interval = 300
+    pending_window = 3600
     lookup_count = 25
 
     # -- connecting -----------------------------------------------------------------------
@@ -596,17 +614,37 @@ class InstagramProvider(Provider):
             return self._comment(channel, request, parent)
         progress = request.progress
         container = progress.get("container")
-        if not container:
-            if not request.media:
-                raise ProviderError(
-                    ErrorKind.CONTENT_REJECTED,
-                    "Instagram has no text-only posts: add a photo or a video.",
-                    field="media",
-                )
-            self._check_quota(channel)
-            container = self._create_container(channel, request)
-            progress["container"] = container
-        self._wait_ready(channel, container, progress)
+        try:
+            if container:
+                try:
+                    self._wait_ready(channel, container, progress)
+                except ProviderError as error:
+                    if error.network_code != "EXPIRED":
+                        raise
+                    container = None  # unpublished for 24 hours: a new one is made now
+            if not container:
+                if not request.media:
+                    raise ProviderError(
+                        ErrorKind.CONTENT_REJECTED,
+                        "Instagram has no text-only posts: add a photo or a video.",
+                        field="media",
+                    )
+                self._check_quota(channel)
+                container = self._create_container(channel, request)
+                progress["container"] = container
+                # Kept before the wait: a worker that dies now resumes this container
+                # rather than make a second one.
+                request.save_progress()
+                self._wait_ready(channel, container, progress)
+        except StillProcessing as still:
+            # Nothing is published: the container is polled (check_status) until it is
+            # ready, then this publish resumes and commits.
+            return PublishResult(
+                ref=RemoteRef(id=""),
+                state="pending",
+                handle=still.container,
+                raw={"container": still.container},
+            )
         media_id = self._commit(channel, container)
         url = self._permalink(channel, media_id)
         return PublishResult(ref=RemoteRef(id=media_id, url=url), raw={"container": container})
@@ -701,13 +739,40 @@ class InstagramProvider(Provider):
             progress.pop("container", None)
             progress.pop("children", None)
 
-        wait_for_container(
-            self,
-            lambda: self._status(channel, container),
-            attempts=self.poll_attempts,
-            interval=self.poll_default if self.poll_interval is None else self.poll_interval,
-            on_expired=expired,
-        )
+        try:
+            wait_for_container(
+                self,
+                lambda: self._status(channel, container),
+                attempts=self.poll_attempts,
+                interval=self.poll_default if self.poll_interval is None else self.poll_interval,
+                on_expired=expired,
+            )
+        except ProviderError as error:
+            if error.network_code == "IN_PROGRESS":
+                raise StillProcessing(container) from error
+            raise
+
+    def check_status(self, channel: Channel, handle: str) -> PublishResult | None:
+        """A container handed back pending (``handle``): None while Instagram processes
+        it; "ready" once publish can go on: FINISHED (publish commits it), EXPIRED
+        (publish makes a new one) or PUBLISHED (an earlier send went out, which the
+        look before the send finds). Nothing is published here. ERROR is Instagram's
+        verdict, with its words."""
+        answer = self._status(channel, handle)
+        state = answer.get("status_code")
+        if state == "IN_PROGRESS":
+            return None
+        if state == "ERROR":
+            reason = answer.get("status") or "unknown error"
+            raise ProviderError(
+                ErrorKind.CONTENT_REJECTED,
+                f"Instagram could not process the media ({reason}). Check its format, size, "
+                "length and aspect ratio.",
+                network_code="ERROR",
+                field="media",
+                verdict=True,
+            )
+        return PublishResult(ref=RemoteRef(id=""), state="ready", handle=handle)
 
     def _status(self, channel: Channel, container: str) -> dict:
         response = self._get(channel, f"/{container}", {"fields": "status_code,status"})

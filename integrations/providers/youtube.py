@@ -15,6 +15,11 @@ A video goes out in steps, each saved in the item's progress as soon as it is kn
 3. The custom thumbnail (``thumbnails.set``) and the playlist (``playlistItems.insert``):
    the video is live by then, so a refusal here is noted and never fails the post.
 4. The post is pending until YouTube has processed the video (``videos.list``).
+
+A thread's second part is the video's first comment (``commentThreads.insert``), sent once
+the video is processed. It needs the ``youtube.force-ssl`` scope: a channel connected
+before comments were offered lacks it, and its comment fails naming the scope (the video
+stays published).
 """
 
 from __future__ import annotations
@@ -69,6 +74,12 @@ UPLOAD_SCOPE = "https://www.googleapis.com/auth/youtube.upload"
 READ_SCOPE = "https://www.googleapis.com/auth/youtube.readonly"
 # Thumbnails and playlists need the full scope.
 MANAGE_SCOPE = "https://www.googleapis.com/auth/youtube"
+# Comments (commentThreads.insert) need this one; the full scope does not stand in for it.
+COMMENT_SCOPE = "https://www.googleapis.com/auth/youtube.force-ssl"
+# A comment's text (textOriginal) is at most this many characters.
+COMMENT_LIMIT = 10_000
+# Comment threads read per look for a comment whose answer was lost (the API's maximum).
+COMMENT_LOOKUP = 100
 # The channel's daily views, likes, comments and shares (YouTube Analytics API).
 ANALYTICS_SCOPE = "https://www.googleapis.com/auth/yt-analytics.readonly"
 # videos.list takes at most 50 ids a call.
@@ -162,6 +173,12 @@ ERRORS = ErrorTable(
             "This Google account has no YouTube channel yet; create one on youtube.com, then "
             "connect again.",
             code="youtubeSignupRequired",
+        ),
+        Rule(
+            ErrorKind.PERMISSION_DENIED,
+            "Comments are turned off on this YouTube video (videos made for kids never take "
+            "comments); the video is published without its first comment.",
+            code="commentsDisabled",
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
@@ -298,7 +315,7 @@ class YouTubeProvider(Provider):
     display_name = "YouTube"
     auth_kind = "oauth2"
     account_selection = "channels"
-    reply_mode = "none"
+    reply_mode = "comment"
     text_counter = "codepoints"
     # The description's cap is in bytes (DESCRIPTION_BYTES), checked in validate.
     text_limit = None
@@ -327,7 +344,7 @@ class YouTubeProvider(Provider):
     # quota (10,000 by default), which uploads (1,600 units each) share with every
     # channel: a few calls an hour per channel leave room for publishing.
     metrics_per_hour = 6
-    scopes = (UPLOAD_SCOPE, READ_SCOPE, MANAGE_SCOPE, ANALYTICS_SCOPE)
+    scopes = (UPLOAD_SCOPE, READ_SCOPE, MANAGE_SCOPE, COMMENT_SCOPE, ANALYTICS_SCOPE)
     oauth = google_oauth(("YOUTUBE_CLIENT_ID", "YOUTUBE_CLIENT_SECRET"), write_scope=UPLOAD_SCOPE)
     required_settings = ("YOUTUBE_CLIENT_ID", "YOUTUBE_CLIENT_SECRET")
     errors = ERRORS
@@ -501,10 +518,23 @@ class YouTubeProvider(Provider):
                 )
             )
         issues += self._validate_thumbnail(values.get("thumbnail"))
+        if values.get("selfDeclaredMadeForKids") == "yes" and len(draft.items) > 1:
+            # YouTube turns comments off on videos made for kids: the comment would fail.
+            issues.append(
+                Issue(
+                    "setting_invalid",
+                    "YouTube turns comments off on videos made for kids; remove the first "
+                    "comment or set Made for kids to no.",
+                    "selfDeclaredMadeForKids",
+                    item=1,
+                )
+            )
         return issues
 
     def validate_item(self, index, item, channel) -> list[Issue]:
         issues = super().validate_item(index, item, channel)
+        if index > 0:
+            return issues + self._validate_comment(index, item)
         size = len(item.text.encode("utf-8"))
         if size > DESCRIPTION_BYTES:
             issues.append(
@@ -523,7 +553,35 @@ class YouTubeProvider(Provider):
             )
         return issues
 
+    @staticmethod
+    def _validate_comment(index, item) -> list[Issue]:
+        """The first comment: text only, at most COMMENT_LIMIT characters."""
+        issues = []
+        if not item.text.strip():
+            issues.append(Issue("text_required", "A YouTube comment needs text.", item=index))
+        if len(item.text) > COMMENT_LIMIT:
+            issues.append(
+                Issue(
+                    "text_too_long",
+                    f"YouTube comments are at most {COMMENT_LIMIT:,} characters; this one has "
+                    f"{len(item.text):,}.",
+                    item=index,
+                    limit=COMMENT_LIMIT,
+                    actual=len(item.text),
+                )
+            )
+        return issues
+
     def validate_media(self, index, media, rules=None) -> list[Issue]:
+        if index > 0 and media:
+            return [
+                Issue(
+                    "media_not_allowed",
+                    "YouTube comments are text only; keep the video on the first part.",
+                    "media",
+                    item=index,
+                )
+            ]
         issues = super().validate_media(index, media, rules)
         if index == 0 and media and not any(file.is_video for file in media):
             issues.append(
@@ -581,6 +639,9 @@ class YouTubeProvider(Provider):
 
     # -- publishing -----------------------------------------------------------------------
     def publish(self, channel: Channel, request: PublishRequest) -> PublishResult:
+        parent = request.root or request.reply_to
+        if parent is not None:
+            return self._comment(channel, request, parent)
         token = channel.credentials["access_token"]
         progress = request.progress
         video = progress.get(VIDEO)
@@ -667,11 +728,98 @@ class YouTubeProvider(Provider):
             check_after=left,
         )
 
+    # -- the first comment ------------------------------------------------------------------
+    def _comment(self, channel: Channel, request: PublishRequest, parent: RemoteRef):
+        """The thread's next part as a top-level comment on the video (the root)."""
+        video_id = parent.extra.get("parent") or parent.id
+        try:
+            response = self.request(
+                "POST",
+                self.url("api", "/youtube/v3/commentThreads"),
+                phase=Phase.COMMIT,
+                params={"part": "snippet"},
+                json={
+                    "snippet": {
+                        "videoId": video_id,
+                        "topLevelComment": {"snippet": {"textOriginal": request.text}},
+                    }
+                },
+                headers=self.bearer(channel.credentials["access_token"]),
+            )
+        except ProviderError as error:
+            if error.kind == ErrorKind.PERMISSION_DENIED and error.network_code in SCOPE_MISSING:
+                # Channels connected before comments were offered lack the scope: say which.
+                raise ProviderError(
+                    ErrorKind.PERMISSION_DENIED,
+                    "The video is published, but its first comment needs the permission to "
+                    f"manage YouTube comments ({COMMENT_SCOPE}); reconnect the YouTube channel "
+                    "and allow it.",
+                    network_code=error.network_code,
+                    raw_excerpt=error.raw_excerpt,
+                ) from error
+            raise
+        ref = self._comment_ref(self.read_json(response, Phase.COMMIT), video_id)
+        if ref is None:
+            raise ProviderError(
+                ErrorKind.UNKNOWN_OUTCOME,
+                "YouTube accepted the comment but did not say which comment it made.",
+                raw_excerpt=response.text[:500],
+            )
+        return PublishResult(ref=ref, raw={"id": ref.id})
+
+    @staticmethod
+    def _comment_ref(thread: dict, video_id: str) -> RemoteRef | None:
+        comment = (thread.get("snippet") or {}).get("topLevelComment") or {}
+        comment_id = str(comment.get("id") or thread.get("id") or "")
+        if not comment_id:
+            return None
+        return RemoteRef(
+            id=comment_id,
+            url=f"{watch_url(video_id)}&lc={comment_id}",
+            extra={"parent": video_id},
+        )
+
+    def _find_comment(self, channel: Channel, request: PublishRequest, parent: RemoteRef):
+        """The channel's own comment with this text among the video's newest threads, those
+        shown, held for review or taken for spam (a held one is there all the same: sending
+        again would make a second). None when it is in neither: YouTube lists a comment as soon
+        as it is made, so one missing was never made and sending again is safe."""
+        video_id = parent.extra.get("parent") or parent.id
+        wanted = " ".join(request.text.split())
+        for moderation in ("published", "heldForReview", "likelySpam"):
+            response = self._get(
+                channel.credentials["access_token"],
+                "/youtube/v3/commentThreads",
+                {
+                    "part": "snippet",
+                    "videoId": video_id,
+                    "order": "time",
+                    "maxResults": COMMENT_LOOKUP,
+                    "moderationStatus": moderation,
+                    "textFormat": "plainText",
+                },
+            )
+            for thread in self.read_json(response).get("items") or []:
+                if not isinstance(thread, dict):
+                    continue
+                comment = ((thread.get("snippet") or {}).get("topLevelComment") or {}).get(
+                    "snippet"
+                ) or {}
+                author = (comment.get("authorChannelId") or {}).get("value")
+                text = comment.get("textOriginal") or comment.get("textDisplay") or ""
+                if author == channel.external_id and " ".join(str(text).split()) == wanted:
+                    return self._comment_ref(thread, video_id)
+        return None
+
     def find_existing(self, channel: Channel, request: PublishRequest) -> RemoteRef | None:
         """After a crash or an unclear answer, the upload session says what happened: a
         finished upload is adopted into the progress (publishing again then only does the
         steps after it); an unfinished one is resumed by publishing again. None either way:
-        publishing again can never make a second video."""
+        publishing again can never make a second video. A first comment is looked for among
+        the video's comments (``_find_comment``)."""
+        parent = request.root or request.reply_to
+        if parent is not None:
+            return self._find_comment(channel, request, parent)
         progress = request.progress
         if progress.get(VIDEO):
             return None

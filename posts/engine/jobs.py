@@ -41,6 +41,10 @@ TRANSIENT_KEY = "engine_transient_failures"
 # ``pending_growth``, or the network's own ``check_after``) until ``pending_window`` has
 # passed since it was first pending: the checks made, the handle, and when it began.
 PENDING = "pending"
+# A check's answer for a pending post that was prepared but not yet published (a media
+# container the network was still processing): the handle is dropped and the item is
+# sent at once, through ``provider.send``, so its commit is marked like any other.
+READY = "ready"
 PENDING_KEY = "engine_pending_checks"
 PENDING_HANDLE_KEY = "engine_pending_handle"
 PENDING_SINCE_KEY = "engine_pending_since"

@@ -34,6 +34,7 @@ from posts.engine.jobs import (
     PENDING_KEY,
     PENDING_SINCE_KEY,
     POSSIBLY_SENT_KEY,
+    READY,
     RECONCILE_SOON,
     TRANSIENT_KEY,
     UNCLEAR_KEY,
@@ -96,12 +97,17 @@ def _publish(post: Post, integration: Integration) -> Outcome:
             ends_thread=index == len(items) - 1,
         )
         handle = item.progress.get(PENDING_HANDLE_KEY)
+        result = None
         if handle:  # sent, and the network said it was still making the post
             checked = _check_pending(post, item, provider, integration, handle, index)
             if isinstance(checked, Outcome):
                 return checked
-            result = checked
-        else:
+            if checked.state == READY:
+                # Prepared on the network, not yet published: send it now (below).
+                _forget_pending(item, request)
+            else:
+                result = checked
+        if result is None:
             try:
                 result = _publish_item(provider, integration, item, request)
             except ProviderError as error:
@@ -422,6 +428,16 @@ def _check_pending(
     if checked.state == PENDING and not checked.handle:
         checked.handle = handle
     return checked
+
+
+def _forget_pending(item: PostItem, request: PublishRequest) -> None:
+    """Drop a pending handle whose check answered "ready", saved before the send that
+    follows: a worker that dies during that send leaves an item that looks first, then
+    sends (never one that waits on a handle the network is done with)."""
+    for key in (PENDING_HANDLE_KEY, PENDING_KEY, PENDING_SINCE_KEY):
+        item.progress.pop(key, None)
+        request.progress.pop(key, None)
+    PostItem.objects.filter(pk=item.pk).update(progress=item.progress)
 
 
 def _after_check_error(

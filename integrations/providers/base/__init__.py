@@ -20,7 +20,12 @@ what is particular to it, and naming it in ``PROVIDER_MODULES``:
    commit (an upload session, a chunk), save its result with
    ``request.save_progress()``, never ``before_commit``: a crash there must resume the
    upload, not leave the post for a person to check. Wait for media with ``poll``;
-   ``check_status`` raises the network's refusal with ``verdict=True``.
+   ``check_status`` raises the network's refusal with ``verdict=True``. Media the network
+   takes long to prepare before the commit (a reel's container) is not waited for in
+   ``publish`` past a short while: return a pending result whose handle is what to poll,
+   with nothing published; ``check_status`` answers state "ready" once it is prepared
+   (never committing itself), and the engine sends again at once, so ``publish`` resumes
+   from its progress and commits through ``before_commit``.
 4. **Say what its errors mean**: ``errors = ErrorTable(rows=(Rule(...), ...),
    read=read_error)`` (``classify``): a reader that, given an answer and its phase, finds
    the status, code and message in the network's error body, and rows from (status,

@@ -205,7 +205,11 @@ class PublishRequest:
 @dataclass
 class PublishResult:
     ref: RemoteRef
-    state: str = "published"  # published | pending
+    # published | pending | ready. "ready" comes only from check_status, for a pending
+    # result handed back before the commit (the network still preparing what publish
+    # needs, such as a media container): the engine then calls send again at once, so
+    # the commit goes through ``before_commit`` like any other.
+    state: str = "published"
     handle: str = ""  # for pending results: what check_status polls
     raw: dict = field(default_factory=dict)
     # For pending results: when the network suggests looking again (seconds; its own

@@ -326,7 +326,15 @@ class Provider:
         and its words: CONTENT_REJECTED fails the post; RATE_LIMITED or
         TRANSIENT_BEFORE_SEND mean it made nothing and another attempt may (the handle
         is dropped and the next attempt looks first, then sends again). Any other error
-        means the check could not tell: it is asked again within ``pending_window``."""
+        means the check could not tell: it is asked again within ``pending_window``.
+
+        A provider may also hand back a pending result *before* its commit, when what it
+        must publish is still being prepared (an Instagram container processing a reel):
+        nothing is published yet, so check_status never commits itself. Once the network
+        is done preparing it answers a result with state "ready", and the engine calls
+        ``send`` again at once (looking first with ``find_existing``, as for any item
+        that may have gone out): ``publish`` resumes from its progress and commits through
+        ``before_commit``."""
         raise NotImplementedError
 
     def find_existing(self, channel: Channel, request: PublishRequest) -> RemoteRef | None:

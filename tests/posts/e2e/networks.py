@@ -772,6 +772,8 @@ YOUTUBE_VIDEO = recorded("youtube", "video")["body"]["id"]
 YOUTUBE_SESSIONS = r"/g/upload/youtube/v3/videos"
 YOUTUBE_SETTINGS = {"title": "Launch day at Acme", "type": "public"}
 YOUTUBE_BYTES = bytes(range(256)) * 1200  # 300 KiB: one chunk, the last
+YOUTUBE_THREADS = r"/g/youtube/v3/commentThreads"
+YOUTUBE_COMMENT = recorded("youtube", "comment_thread")["body"]["id"]
 
 
 class YouTubeUploads:
@@ -817,6 +819,8 @@ def youtube_connect(ctx: Context) -> Integration:
     ctx.fake.on("POST", YOUTUBE_SESSIONS, ctx.youtube.open)
     ctx.fake.on("PUT", YOUTUBE_SESSIONS, ctx.youtube.put)
     ctx.fake.on("GET", r"/g/youtube/v3/videos", answer("youtube", "videos_processed"))
+    # The thread's second part: the video's first comment.
+    ctx.fake.on("POST", YOUTUBE_THREADS, answer("youtube", "comment_thread"))
     return ctx.channel(
         "youtube",
         YOUTUBE_CHANNEL,
@@ -866,7 +870,16 @@ def youtube_check(ctx: Context, post, items) -> None:
     chunks = [c for c in ctx.fake.sent("PUT", YOUTUBE_SESSIONS) if c.raw]
     assert b"".join(c.raw for c in chunks) == YOUTUBE_BYTES
     assert all(c.headers["Authorization"] == f"Bearer {YOUTUBE_TOKEN}" for c in chunks)
-    assert [i.remote_id for i in items] == [YOUTUBE_VIDEO]
+    comments = ctx.fake.sent("POST", YOUTUBE_THREADS)
+    assert [c.json for c in comments] == [
+        {
+            "snippet": {
+                "videoId": YOUTUBE_VIDEO,
+                "topLevelComment": {"snippet": {"textOriginal": REPLY_TEXT}},
+            }
+        }
+    ][: len(items) - 1]
+    assert [i.remote_id for i in items] == [YOUTUBE_VIDEO, YOUTUBE_COMMENT][: len(items)]
     assert post.remote_url == f"https://www.youtube.com/watch?v={YOUTUBE_VIDEO}"
 
 
@@ -1162,7 +1175,6 @@ NETWORKS = [
         "youtube",
         youtube_connect,
         youtube_check,
-        texts=(ROOT_TEXT,),
         settings=YOUTUBE_SETTINGS,
         media=youtube_video,
     ),

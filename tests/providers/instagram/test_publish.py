@@ -147,6 +147,42 @@ def test_carousel_makes_children_then_the_carousel(provider, httpserver, channel
     assert request.progress["children"] == ["c0", "c1"]
 
 
+def test_a_carousel_video_still_processing_pends_on_it_and_resumes_with_the_same_children(
+    provider, httpserver, channel
+):
+    provider.poll_attempts = 1
+    forms = []
+    expect_quota(httpserver)
+    for child in ("c0", "c1"):
+        httpserver.expect_ordered_request(
+            f"/g/v24.0/{IG}/media", method="POST"
+        ).respond_with_handler(
+            lambda r, c=child: (
+                forms.append(r.form.to_dict()),
+                Response(json.dumps({"id": c}), content_type="application/json"),
+            )[1]
+        )
+    expect_status(httpserver, "status_finished", "c0")
+    expect_status(httpserver, "status_in_progress", "c1")
+    request = PublishRequest("p", "Two", media=[image("https://cdn.test/1.jpg"), video()])
+    result = provider.publish(channel, request)
+    assert result.state == "pending" and result.handle == "c1"
+    assert request.progress == {"children": ["c0", "c1"]}
+
+    # Once the video is ready, the next send makes the carousel from the same children.
+    expect_quota(httpserver)
+    expect_status(httpserver, "status_finished", "c0")
+    expect_status(httpserver, "status_finished", "c1")
+    expect_container(httpserver, forms)
+    expect_status(httpserver, "status_finished")
+    expect_commit(httpserver, [])
+    expect_permalink(httpserver)
+    result = provider.publish(channel, request)
+    assert result.ref.id == MEDIA
+    assert [f.get("media_type") for f in forms] == [None, "VIDEO", "CAROUSEL"]
+    assert len(commits(httpserver)) == 1
+
+
 def test_one_video_is_a_reel_and_may_be_a_trial(provider, httpserver, channel):
     forms = []
     expect_quota(httpserver)
@@ -213,15 +249,89 @@ def test_container_error_rejects_with_metas_reason_and_never_publishes(
     assert commits(httpserver) == []
 
 
-def test_an_expired_container_is_dropped_so_a_retry_makes_a_new_one(provider, httpserver, channel):
+def test_an_expired_container_is_replaced_by_a_new_one_and_published(provider, httpserver, channel):
+    forms, published = [], []
     expect_status(httpserver, "status_expired")
+    expect_quota(httpserver)
+    expect_container(httpserver, forms)
+    expect_status(httpserver, "status_finished")
+    expect_commit(httpserver, published)
+    expect_permalink(httpserver)
     request = PublishRequest(
         "p", "x", media=[image()], progress={"container": CONTAINER, "children": ["c0"]}
     )
+    result = provider.publish(channel, request)
+    # The expired container was never published; the new one was, once.
+    assert forms == [{"caption": "x", "image_url": "https://cdn.test/a.jpg"}]
+    assert published == [{"creation_id": CONTAINER}]
+    assert result.ref.id == MEDIA
+    assert "children" not in request.progress
+
+
+# -- a reel Instagram processes for longer than publish waits --------------------------------
+def reel_request():
+    return PublishRequest("p", "Clip", media=[video()], settings={"post_type": "post"})
+
+
+def test_a_reel_still_processing_after_the_short_wait_is_handed_back_pending(
+    provider, httpserver, channel
+):
+    provider.poll_attempts = 3
+    forms = []
+    expect_quota(httpserver)
+    expect_container(httpserver, forms)
+    for _ in range(3):
+        expect_status(httpserver, "status_in_progress")
+    saved = []
+    request = reel_request()
+    request.checkpoint = lambda progress: saved.append(dict(progress))
+    marked = []
+    request.on_commit = lambda progress: marked.append(dict(progress))
+
+    result = provider.send(channel, request)
+
+    assert result.state == "pending" and result.handle == CONTAINER
+    assert request.progress["container"] == CONTAINER
+    assert saved == [{"container": CONTAINER}]  # kept before the wait
+    assert marked == [] and commits(httpserver) == []  # nothing published
+
+
+def test_check_status_polls_the_container_and_never_publishes(provider, httpserver, channel):
+    expect_status(httpserver, "status_in_progress")
+    expect_status(httpserver, "status_finished")
+    expect_status(httpserver, "status_expired")
+    expect_status(httpserver, "status_published")
+    assert provider.check_status(channel, CONTAINER) is None
+    for _ in range(3):
+        # FINISHED, EXPIRED, PUBLISHED: publish goes on (commits, remakes, or finds it).
+        result = provider.check_status(channel, CONTAINER)
+        assert result.state == "ready" and result.handle == CONTAINER
+    assert commits(httpserver) == []
+
+
+def test_a_container_instagram_could_not_process_is_its_verdict_with_its_words(
+    provider, httpserver, channel
+):
+    expect_status(httpserver, "status_error")
     with pytest.raises(ProviderError) as caught:
-        provider.publish(channel, request)
-    assert caught.value.kind == ErrorKind.TRANSIENT_BEFORE_SEND
-    assert request.progress == {}
+        provider.check_status(channel, CONTAINER)
+    assert caught.value.kind == ErrorKind.CONTENT_REJECTED and caught.value.verdict
+    assert "2207026: Unsupported video format" in caught.value.user_message
+
+
+def test_a_ready_container_resumes_and_is_published_once(provider, httpserver, channel):
+    published = []
+    expect_status(httpserver, "status_finished")
+    expect_commit(httpserver, published)
+    expect_permalink(httpserver)
+    request = reel_request()
+    request.progress["container"] = CONTAINER
+    marked = []
+    request.on_commit = lambda progress: marked.append(len(published))
+    result = provider.send(channel, request)
+    assert published == [{"creation_id": CONTAINER}]
+    assert marked == [0]  # the commit was marked right before media_publish
+    assert result.ref == RemoteRef(id=MEDIA, url=PERMALINK)
 
 
 def test_the_daily_limit_used_up_waits_without_making_a_container(provider, httpserver, channel):

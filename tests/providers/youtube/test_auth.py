@@ -10,6 +10,8 @@ SCOPES = (
     "https://www.googleapis.com/auth/youtube.upload "
     "https://www.googleapis.com/auth/youtube.readonly "
     "https://www.googleapis.com/auth/youtube "
+    # The first comment (commentThreads.insert).
+    "https://www.googleapis.com/auth/youtube.force-ssl "
     "https://www.googleapis.com/auth/yt-analytics.readonly"
 )
 
