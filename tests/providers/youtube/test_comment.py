@@ -142,7 +142,9 @@ def test_an_unclear_comment_that_youtube_made_is_found_not_sent_again(
     assert caught.value.kind == ErrorKind.UNKNOWN_OUTCOME
 
     # The engine looks before it sends again: the channel's own comment with this text
-    # (a viewer's copy of the same words is not it).
+    # (a viewer's copy of the same words is not it). The fake may still be finishing the
+    # slow answer, so the look gets the usual time.
+    provider.timeout = (5, 5)
     httpserver.expect_request(THREADS, method="GET").respond_with_handler(
         listed("comment_threads_found")
     )
