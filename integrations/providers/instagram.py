@@ -644,6 +644,7 @@ class InstagramProvider(Provider):
                 state="pending",
                 handle=still.container,
                 raw={"container": still.container},
+                committed=False,
             )
         media_id = self._commit(channel, container)
         url = self._permalink(channel, media_id)

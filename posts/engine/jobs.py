@@ -48,6 +48,8 @@ READY = "ready"
 PENDING_KEY = "engine_pending_checks"
 PENDING_HANDLE_KEY = "engine_pending_handle"
 PENDING_SINCE_KEY = "engine_pending_since"
+# Set while a post is pending before its commit (``PublishResult.committed`` False).
+PENDING_UNSENT_KEY = "engine_pending_unsent"
 # A network's suggested wait is taken within these bounds (seconds).
 MIN_PENDING_CHECK = 5
 # A publisher loop runs this long before it stops claiming (posts/runner.py).

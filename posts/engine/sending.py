@@ -33,6 +33,7 @@ from posts.engine.jobs import (
     PENDING_HANDLE_KEY,
     PENDING_KEY,
     PENDING_SINCE_KEY,
+    PENDING_UNSENT_KEY,
     POSSIBLY_SENT_KEY,
     READY,
     RECONCILE_SOON,
@@ -434,7 +435,7 @@ def _forget_pending(item: PostItem, request: PublishRequest) -> None:
     """Drop a pending handle whose check answered "ready", saved before the send that
     follows: a worker that dies during that send leaves an item that looks first, then
     sends (never one that waits on a handle the network is done with)."""
-    for key in (PENDING_HANDLE_KEY, PENDING_KEY, PENDING_SINCE_KEY):
+    for key in (PENDING_HANDLE_KEY, PENDING_KEY, PENDING_SINCE_KEY, PENDING_UNSENT_KEY):
         item.progress.pop(key, None)
         request.progress.pop(key, None)
     PostItem.objects.filter(pk=item.pk).update(progress=item.progress)
@@ -454,7 +455,7 @@ def _after_check_error(
     if error.verdict:
         if kind in (ErrorKind.RATE_LIMITED, ErrorKind.TRANSIENT_BEFORE_SEND):
             progress = {**item.progress}
-            for key in (PENDING_HANDLE_KEY, PENDING_KEY, PENDING_SINCE_KEY):
+            for key in (PENDING_HANDLE_KEY, PENDING_KEY, PENDING_SINCE_KEY, PENDING_UNSENT_KEY):
                 progress.pop(key, None)
             item.progress = progress
             PostItem.objects.filter(pk=item.pk).update(progress=progress)
@@ -520,6 +521,11 @@ def _still_pending(
     progress[PENDING_SINCE_KEY] = since.isoformat()
     checks = int(progress.get(PENDING_KEY, 0)) + 1
     progress[PENDING_KEY] = checks
+    if result is not None and not result.committed:
+        # Nothing published yet (a "ready" check drops this with the handle): if the
+        # window ends first, nothing was sent to look for.
+        progress[PENDING_UNSENT_KEY] = True
+    unsent = bool(progress.get(PENDING_UNSENT_KEY))
     item.progress = progress
     changes = {"progress": progress}
     if item.commit_started_at is None:
@@ -530,6 +536,14 @@ def _still_pending(
     ends = since + timedelta(seconds=provider.pending_window)
     if now >= ends:
         minutes = round(provider.pending_window / 60)
+        if unsent:  # nothing was published: a failure to say so, not a post to look for
+            return _fail(
+                post,
+                ErrorKind.CONTENT_REJECTED,
+                f"{provider.display_name} was still preparing the media {minutes} minutes "
+                "later, so nothing was published. Try again, or use a shorter or smaller "
+                "file.",
+            )
         return _unconfirmed(
             post,
             provider,

@@ -129,7 +129,7 @@ def test_a_reel_instagram_cannot_process_fails_with_instagrams_words(ctx, owner)
 
 
 @pytest.mark.django_db
-def test_a_reel_still_processing_after_the_hour_is_left_for_the_person(ctx, owner):
+def test_a_reel_still_processing_after_the_hour_fails_saying_nothing_was_published(ctx, owner):
     post = reel_post(ctx, owner, "status_in_progress")
     publish_due()
     item = PostItem.objects.get(post=post)
@@ -137,8 +137,10 @@ def test_a_reel_still_processing_after_the_hour_is_left_for_the_person(ctx, owne
     item.progress = {**item.progress, engine.PENDING_SINCE_KEY: since}
     item.save(update_fields=["progress"])
     due_now(post)
-    assert [o.state for o in publish_due()] == [State.UNCONFIRMED]
-    assert "60 minutes later" in fresh(post).error_message
+    assert [o.state for o in publish_due()] == [State.FAILED]
+    message = fresh(post).error_message
+    assert "60 minutes later" in message and "nothing was published" in message
+    assert "could not confirm" not in message
     assert ctx.fake.sent("POST", COMMITS) == []
 
 

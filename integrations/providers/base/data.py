@@ -215,6 +215,10 @@ class PublishResult:
     # For pending results: when the network suggests looking again (seconds; its own
     # estimate, X's check_after_secs, YouTube's time left), else the provider's interval.
     check_after: float | None = None
+    # False for a pending result handed back before the commit (nothing was published:
+    # the network is still preparing what publish needs). A post that stays so past the
+    # window fails with "nothing was published" instead of asking people to check.
+    committed: bool = True
 
 
 # The counts analytics keep, as every network's own names map onto them: ``views`` (plays,
