@@ -32,8 +32,9 @@ format: $(STAMP)
 browser:
 	command -v chromium >/dev/null && command -v curl >/dev/null || { $$(test "$$(id -u)" = 0 || echo sudo) apt-get update -qq && $$(test "$$(id -u)" = 0 || echo sudo) apt-get install -y -qq chromium curl >/dev/null; }
 
-## Real local servers for the peer tests: a Nostr relay (PyPI) and a Bluesky PDS (npm)
-peers: .peers/nostr/bin/nostr-relay .peers/bluesky/node_modules/better-sqlite3/build/Release/better_sqlite3.node
+## Real local peers for the peer tests: a Nostr relay (PyPI), a Bluesky PDS (npm) and the
+## Postiz CLI (npm), run against a live server of ours
+peers: .peers/nostr/bin/nostr-relay .peers/bluesky/node_modules/better-sqlite3/build/Release/better_sqlite3.node .peers/postiz-cli/node_modules/postiz/dist/index.js
 
 .peers/nostr/bin/nostr-relay:
 	test -x .peers/nostr/bin/python || $(PYTHON) -m venv .peers/nostr
@@ -46,3 +47,9 @@ peers: .peers/nostr/bin/nostr-relay .peers/bluesky/node_modules/better-sqlite3/b
 	cp tests/peers/bluesky/package.json tests/peers/bluesky/package-lock.json .peers/bluesky/
 	cd .peers/bluesky && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	cd .peers/bluesky/node_modules/better-sqlite3 && node "$$(dirname "$$(dirname "$$(readlink -f "$$(command -v npm)")")")/node_modules/node-gyp/bin/node-gyp.js" rebuild --release $$(test -d /usr/include/node && echo --nodedir=/usr) > ../../build.log 2>&1 || (tail -20 ../../build.log; exit 1)
+
+.peers/postiz-cli/node_modules/postiz/dist/index.js: tests/peers/postiz_cli/package-lock.json
+	mkdir -p .peers/postiz-cli
+	cp tests/peers/postiz_cli/package.json tests/peers/postiz_cli/package-lock.json .peers/postiz-cli/
+	cd .peers/postiz-cli && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
