@@ -25,6 +25,8 @@ from tests.api.helpers import make_key
 from tests.factories import PostFactory
 from tests.media.files import jpeg
 from tests.peers.servers import ROOT, missing
+from tests.posts.e2e.fakes import FakeNetwork, answer
+from tests.providers.conftest import point
 
 pytestmark = [pytest.mark.peer_postiz_cli, pytest.mark.django_db(transaction=True)]
 
@@ -203,3 +205,43 @@ def test_scheduling_uploading_and_deleting_through_the_cli(postiz, mastodon, tmp
     assert out.strip() == f"✅ Post {post.public_id} deleted successfully!"
     post.refresh_from_db()
     assert post.state == State.CANCELLED
+
+
+@pytest.fixture
+def x_channel(org, settings, httpserver):
+    """An X channel whose network is a local fake answering with X's recorded shapes."""
+    settings.PROVIDER_SETTINGS = {**settings.PROVIDER_SETTINGS, "X_CLIENT_ID": "x-client-id"}
+    point(settings, httpserver, "x", auth="/a", api="/b", upload="/u")
+    FakeNetwork(httpserver).on("GET", r"/b/2/users/42/tweets", answer("x", "user_tweets"))
+    return Integration.objects.create(
+        organization=org,
+        provider="x",
+        external_id="42",
+        name="Acme on X",
+        username="acme",
+        credentials={"access_token": "t"},
+    )
+
+
+def test_settings_and_finding_a_post_published_without_an_id(postiz, x_channel):
+    heading, settings = printed_json(postiz("integrations:settings", str(x_channel.public_id)))
+    assert heading == f"⚙️  Settings for integration: {x_channel.public_id}"
+    assert settings["output"]["maxLength"] == 280
+
+    post = PostFactory(
+        integration=x_channel,
+        state=State.UNCONFIRMED,
+        error_kind="unknown_outcome",
+        error_message="We sent this but could not confirm it was published.",
+        items=["Did it go out?"],
+    )
+    candidates = json.loads(postiz("posts:missing", str(post.public_id)))
+    assert candidates and all(set(c) == {"id", "url"} for c in candidates)
+    picked = candidates[0]["id"]
+
+    out = postiz("posts:connect", str(post.public_id), "--release-id", picked)
+    heading, _, rest = out.partition("\n")
+    assert heading == f"✅ Post {post.public_id} connected to release {picked}"
+    assert json.loads(rest)["state"] == "PUBLISHED"
+    post.refresh_from_db()
+    assert post.state == State.PUBLISHED and post.remote_id == picked
