@@ -212,7 +212,9 @@ def x_channel(org, settings, httpserver):
     """An X channel whose network is a local fake answering with X's recorded shapes."""
     settings.PROVIDER_SETTINGS = {**settings.PROVIDER_SETTINGS, "X_CLIENT_ID": "x-client-id"}
     point(settings, httpserver, "x", auth="/a", api="/b", upload="/u")
-    FakeNetwork(httpserver).on("GET", r"/b/2/users/42/tweets", answer("x", "user_tweets"))
+    fake = FakeNetwork(httpserver)
+    fake.on("GET", r"/b/2/users/42/tweets", answer("x", "user_tweets"))
+    fake.on("GET", r"/b/2/users/42/owned_lists", answer("x", "owned_lists"))
     return Integration.objects.create(
         organization=org,
         provider="x",
@@ -223,10 +225,17 @@ def x_channel(org, settings, httpserver):
     )
 
 
-def test_settings_and_finding_a_post_published_without_an_id(postiz, x_channel):
+def test_settings_tools_and_finding_a_post_published_without_an_id(postiz, x_channel):
     heading, settings = printed_json(postiz("integrations:settings", str(x_channel.public_id)))
     assert heading == f"⚙️  Settings for integration: {x_channel.public_id}"
     assert settings["output"]["maxLength"] == 280
+    assert [tool["methodName"] for tool in settings["output"]["tools"]] == [
+        "lists",
+        "communities",
+    ]
+    heading, lists = printed_json(postiz("integrations:trigger", str(x_channel.public_id), "lists"))
+    assert heading == "🔧 Tool result for lists:"
+    assert "Launch partners" in [entry["name"] for entry in lists["output"]]
 
     post = PostFactory(
         integration=x_channel,
