@@ -14,10 +14,17 @@ from typing import BinaryIO
 
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
-try:
-    import av
-except ImportError:  # pragma: no cover - a deployment without PyAV falls back to ffprobe
-    av = None
+
+def _pyav():
+    """PyAV, imported when a video is first measured (its FFmpeg libraries add about 20 MB
+    to a process, which the web, publisher and worker processes need not all carry);
+    None on a deployment without it, which falls back to ffprobe."""
+    try:
+        import av
+    except ImportError:  # pragma: no cover
+        return None
+    return av
+
 
 logger = logging.getLogger("postiz.media")
 
@@ -159,6 +166,7 @@ def inspect_video(source: str | BinaryIO) -> VideoFacts:
     reading; without it the ``ffprobe`` command is used when this machine has one, and
     without either the video is stored unmeasured. Raises ``VideoProblem`` when the file
     is not a video anyone could play."""
+    av = _pyav()
     if av is None:
         return _probe_without_pyav(source)
     try:
@@ -209,6 +217,7 @@ def _stream_facts(container, stream) -> VideoFacts:
 
 def _poster_frame(container, stream, duration: float | None):
     """The first frame at or after ~1 s when the video is that long, else the first."""
+    av = _pyav()
     if duration and duration > POSTER_SECONDS:
         try:
             container.seek(int(POSTER_SECONDS * 1_000_000), backward=True, any_frame=False)

@@ -82,7 +82,7 @@ def test_without_pyav_video_facts_come_from_ffprobe_when_installed(
 ):
     from media import processing
 
-    monkeypatch.setattr(processing, "av", None)
+    monkeypatch.setattr(processing, "_pyav", lambda: None)
     # A stand-in ffprobe printing what the real one prints for a 1080p clip of 12.5 s.
     tool = tmp_path / "bin" / "ffprobe"
     tool.parent.mkdir()
@@ -192,7 +192,7 @@ def test_images_get_a_webp_thumbnail_at_most_400_pixels(org, editor):
 def test_without_pyav_or_ffprobe_a_video_is_stored_unmeasured_not_guessed(org, editor, monkeypatch):
     from media import processing
 
-    monkeypatch.setattr(processing, "av", None)
+    monkeypatch.setattr(processing, "_pyav", lambda: None)
     monkeypatch.setenv("PATH", "/nonexistent")
     video = upload(org, editor, files.video(), "clip.mp4")
     assert video.size > 0
