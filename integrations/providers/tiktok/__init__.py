@@ -50,7 +50,8 @@ from integrations.providers.base import (
     split_scopes,
     token_credentials,
 )
-from integrations.providers.tiktok.errors import DAY, ERRORS, FAIL_REASONS, log_id_of
+from integrations.providers.tiktok.errors import ERRORS, FAIL_REASONS, log_id_of
+from integrations.providers.tiktok.status import handle_parts, publish_outcome
 from integrations.providers.tiktok.upload import (
     GB,
     MB,
@@ -108,9 +109,6 @@ MODE = "mode"  # direct or inbox
 
 # The states of a publish (status/fetch).
 PROCESSING = ("PROCESSING_UPLOAD", "PROCESSING_DOWNLOAD")
-IN_INBOX = "SEND_TO_USER_INBOX"
-COMPLETE = "PUBLISH_COMPLETE"
-FAILED = "FAILED"
 
 # Analytics: a video's counts need video.list; the account's follower count needs
 # user.info.stats. /v2/video/query/ takes at most 20 ids a request.
@@ -725,45 +723,16 @@ class TikTokProvider(Provider):
         self, channel: Channel, token: str, handle: str, forget: dict | None = None
     ) -> PublishResult | None:
         """The publish's result when TikTok has one; None while it is still working."""
-        try:
-            named = json.loads(handle)
-            publish_id = named["publish_id"]
-        except (ValueError, TypeError, KeyError):
-            named, publish_id = {}, handle  # a bare publish id
-        status = self._status(token, publish_id)
-        state = status.get("status")
-        raw = {"publish_id": publish_id, "status": state}
-        if state == FAILED:
-            raise self._failure(status, forget)
-        if state == IN_INBOX:
-            # In the creator's inbox: out of our hands, with no public post yet.
-            return PublishResult(ref=RemoteRef(id=""), raw=raw)
-        if state == COMPLETE:
-            ids = [str(i) for i in status.get("publicaly_available_post_id") or [] if i]
-            if not ids:
-                # Made, but not public (private, or still in moderation): the person
-                # sets its id from the account's videos.
-                return PublishResult(ref=RemoteRef(id=""), raw=raw)
-            kind = "photo" if named.get("kind") == "photo" else "video"
-            return PublishResult(ref=self._ref(channel, ids[0], kind), raw=raw)
-        return None
-
-    def _failure(self, status: dict, forget: dict | None) -> ProviderError:
-        reason = str(status.get("fail_reason") or "")
-        kind, message = FAIL_REASONS.get(
-            reason, (ErrorKind.CONTENT_REJECTED, f"TikTok could not publish the post ({reason}).")
-        )
-        if kind in (ErrorKind.TRANSIENT_BEFORE_SEND, ErrorKind.RATE_LIMITED) and forget is not None:
-            for key in (INIT_SENT, PUBLISH_ID, UPLOAD_URL, CHUNK, CHUNKS_DONE):
-                forget.pop(key, None)
-        retry = DAY if kind == ErrorKind.RATE_LIMITED else None
-        return ProviderError(
-            kind,
-            message,
-            network_code=reason or FAILED,
-            retry_after=retry,
-            field="media" if reason.endswith("_check_failed") else "",
-            verdict=True,
+        named, publish_id = handle_parts(handle)
+        return publish_outcome(
+            self._status(token, publish_id),
+            named=named,
+            publish_id=publish_id,
+            ids_key="publicaly_available_post_id",
+            reason_key="fail_reason",
+            ref=lambda post_id, kind: self._ref(channel, post_id, kind),
+            forget=forget,
+            forget_keys=(INIT_SENT, PUBLISH_ID, UPLOAD_URL, CHUNK, CHUNKS_DONE),
         )
 
     def _status(self, token: str, publish_id: str) -> dict:

@@ -57,9 +57,6 @@ from integrations.providers.base import (
     token_credentials,
 )
 from integrations.providers.tiktok import (
-    COMPLETE,
-    FAILED,
-    IN_INBOX,
     PHOTO_DESCRIPTION_LIMIT,
     PHOTO_TYPES,
     PRIVACY_LEVELS,
@@ -68,7 +65,7 @@ from integrations.providers.tiktok import (
     _seconds,
     _video_issues,
 )
-from integrations.providers.tiktok.errors import DAY, FAIL_REASONS
+from integrations.providers.tiktok.status import handle_parts, publish_outcome
 from integrations.providers.tiktok.upload import GB, MB
 from integrations.providers.tiktok_business.errors import ERRORS, request_id_of
 
@@ -662,49 +659,21 @@ class TikTokBusinessProvider(Provider):
         self, channel: Channel, handle: str, forget: dict | None = None
     ) -> PublishResult | None:
         """The publish's result when TikTok has one; None while it is still working."""
-        try:
-            named = json.loads(handle)
-            publish_id = named["publish_id"]
-        except (ValueError, TypeError, KeyError):
-            named, publish_id = {}, handle  # a bare publish id
+        named, publish_id = handle_parts(handle)
         response = self._get(
             channel.credentials["access_token"],
             "/business/publish/status/",
             {"business_id": channel.external_id, "publish_id": publish_id},
         )
-        status = self.read_json(response).get("data") or {}
-        state = status.get("status")
-        raw = {"publish_id": publish_id, "status": state}
-        if state == FAILED:
-            raise self._failure(status, forget)
-        if state == IN_INBOX:
-            # In the account's drafts: out of our hands, with no public post yet.
-            return PublishResult(ref=RemoteRef(id=""), raw=raw)
-        if state == COMPLETE:
-            ids = [str(i) for i in status.get("post_ids") or [] if i]
-            if not ids:
-                # Made, but not public yet (moderation): the person sets its id from the
-                # account's videos.
-                return PublishResult(ref=RemoteRef(id=""), raw=raw)
-            kind = "photo" if named.get("kind") == "photo" else "video"
-            return PublishResult(ref=self._ref(channel, ids[0], kind), raw=raw)
-        return None
-
-    def _failure(self, status: dict, forget: dict | None) -> ProviderError:
-        reason = str(status.get("reason") or "")
-        kind, message = FAIL_REASONS.get(
-            reason, (ErrorKind.CONTENT_REJECTED, f"TikTok could not publish the post ({reason}).")
-        )
-        if kind in (ErrorKind.TRANSIENT_BEFORE_SEND, ErrorKind.RATE_LIMITED) and forget is not None:
-            for key in (SENT, SENT_AT, PUBLISH_ID):
-                forget.pop(key, None)
-        return ProviderError(
-            kind,
-            message,
-            network_code=reason or FAILED,
-            retry_after=DAY if kind == ErrorKind.RATE_LIMITED else None,
-            field="media" if reason.endswith("_check_failed") else "",
-            verdict=True,
+        return publish_outcome(
+            self.read_json(response).get("data") or {},
+            named=named,
+            publish_id=publish_id,
+            ids_key="post_ids",
+            reason_key="reason",
+            ref=lambda post_id, kind: self._ref(channel, post_id, kind),
+            forget=forget,
+            forget_keys=(SENT, SENT_AT, PUBLISH_ID),
         )
 
     def find_existing(self, channel: Channel, request: PublishRequest) -> RemoteRef | None:
