@@ -174,7 +174,7 @@ class LinkedInProvider(Provider):
     reply_mode = "comment"
     text_counter = "codepoints"
     text_limit = 3000
-    # Up to 20 images, or one MP4 video on its own; documents are not implemented yet.
+    # Up to 20 images, or one MP4 video on its own; document (PDF) posts are not offered.
     media_rules = MediaRules(
         max_count=20,
         mime_types=("image/jpeg", "image/png", "image/gif", "video/mp4"),

@@ -73,6 +73,7 @@ __all__ = [
     "TikTokProvider",
     "chunk_plan",
     "chunk_ranges",
+    "photo_text_issues",
 ]
 
 PRIVACY_LEVELS = (
@@ -121,6 +122,25 @@ VIDEO_COUNTS = {
     "comment_count": "comments",
     "share_count": "shares",
 }
+
+
+def photo_text_issues(provider, index: int, item: DraftItem, issues: list[Issue]) -> list[Issue]:
+    """A photo post's text is its description under the photos, which may be longer than
+    a video's caption (both TikTok APIs): the caption limit's issue is replaced."""
+    issues = [i for i in issues if i.code != "text_too_long"]
+    length = provider.count_text(item.text)
+    if length > PHOTO_DESCRIPTION_LIMIT:
+        issues.append(
+            Issue(
+                "text_too_long",
+                f"TikTok allows {PHOTO_DESCRIPTION_LIMIT} characters under photos; "
+                f"this has {length}.",
+                item=index,
+                limit=PHOTO_DESCRIPTION_LIMIT,
+                actual=length,
+            )
+        )
+    return issues
 
 
 class TikTokProvider(Provider):
@@ -455,20 +475,7 @@ class TikTokProvider(Provider):
         issues = super().validate_item(index, item, channel)
         videos = [m for m in item.media if m.is_video]
         if item.media and not videos:
-            # A photo post's text is its description, which may be longer than a caption.
-            issues = [i for i in issues if i.code != "text_too_long"]
-            length = self.count_text(item.text)
-            if length > PHOTO_DESCRIPTION_LIMIT:
-                issues.append(
-                    Issue(
-                        "text_too_long",
-                        f"TikTok allows {PHOTO_DESCRIPTION_LIMIT} characters under photos; "
-                        f"this has {length}.",
-                        item=index,
-                        limit=PHOTO_DESCRIPTION_LIMIT,
-                        actual=length,
-                    )
-                )
+            issues = photo_text_issues(self, index, item, issues)
             for file in item.media:
                 if not file.public_url:
                     issues.append(

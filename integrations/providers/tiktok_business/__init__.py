@@ -57,13 +57,13 @@ from integrations.providers.base import (
     token_credentials,
 )
 from integrations.providers.tiktok import (
-    PHOTO_DESCRIPTION_LIMIT,
     PHOTO_TYPES,
     PRIVACY_LEVELS,
     VIDEO_TYPES,
     TikTokProvider,
     _seconds,
     _video_issues,
+    photo_text_issues,
 )
 from integrations.providers.tiktok.status import handle_parts, publish_outcome
 from integrations.providers.tiktok.upload import GB, MB
@@ -386,20 +386,7 @@ class TikTokBusinessProvider(Provider):
         issues = super().validate_item(index, item, channel)
         videos = [m for m in item.media if m.is_video]
         if item.media and not videos:
-            # A photo post's text is its caption under the photos, longer than a video's.
-            issues = [i for i in issues if i.code != "text_too_long"]
-            length = self.count_text(item.text)
-            if length > PHOTO_DESCRIPTION_LIMIT:
-                issues.append(
-                    Issue(
-                        "text_too_long",
-                        f"TikTok allows {PHOTO_DESCRIPTION_LIMIT} characters under photos; "
-                        f"this has {length}.",
-                        item=index,
-                        limit=PHOTO_DESCRIPTION_LIMIT,
-                        actual=length,
-                    )
-                )
+            issues = photo_text_issues(self, index, item, issues)
         for file in item.media:
             if not file.public_url:
                 issues.append(
