@@ -21,6 +21,13 @@ preload_app = True
 graceful_timeout = 2
 
 
+def when_ready(server):
+    # Before the first worker is forked: see postiz/warmup.py.
+    from postiz.warmup import warm_up_web
+
+    warm_up_web()
+
+
 def pre_fork(server, worker):
     # Django imports the URLconf (every view and API module) and a language's translations
     # on the first request: do it here, once for all workers.

@@ -29,16 +29,33 @@ from contextlib import suppress
 
 
 def preload() -> None:
-    """Import what every role would import at its start (the roles share it)."""
+    """Import what every role would import at its start, and serve the web's first
+    requests (postiz/warmup.py): the roles share it all."""
     import django.core.management.commands.runserver  # noqa: F401
-    import django_q.cluster  # noqa: F401
-    from django.template import engines
-    from django.urls import get_resolver
 
     import posts.publisher
     import posts.runner  # noqa: F401
-    from integrations.providers import provider_classes
+    from postiz.warmup import warm_up_web
 
+    preload_jobs()
+    warm_up_web()
+
+
+def preload_jobs() -> None:
+    """Import what the background worker's jobs import (`manage.py qcluster` forks its
+    processes after this): every app's ``tasks`` module, every periodic job's module, the
+    networks, the URLs (links in emails) and the templates."""
+    import django_q.cluster  # noqa: F401
+    from django.template import engines
+    from django.urls import get_resolver
+    from django.utils.module_loading import autodiscover_modules, import_string
+
+    from integrations.providers import provider_classes
+    from postiz.schedules import SCHEDULES
+
+    autodiscover_modules("tasks")
+    for job in SCHEDULES:
+        import_string(job["func"])
     _load_urls(get_resolver())
     engines.all()
     provider_classes()

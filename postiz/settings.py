@@ -126,6 +126,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "django_htmx",
+    # Before django_q: its `qcluster` command is postiz's (the jobs' code loaded once).
+    "postiz",
     "django_q",
     "allauth",
     "allauth.account",
@@ -134,7 +136,6 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.github",
     "allauth.socialaccount.providers.openid_connect",
     "allauth.mfa",
-    "postiz",
     "accounts",
     "organizations",
     "integrations",

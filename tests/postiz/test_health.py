@@ -62,3 +62,32 @@ def test_a_heartbeat_is_one_row_per_process_kind_updated_in_place():
     assert WorkerHeartbeat.objects.filter(name="publisher").count() == 1
     assert WorkerHeartbeat.objects.get(name="publisher").beat_at >= first
     assert set(WorkerHeartbeat.objects.values_list("name", flat=True)) == {"publisher", "worker"}
+
+
+def test_health_counts_a_migration_that_was_not_applied(client, monkeypatch):
+    from django.db.migrations.recorder import MigrationRecorder
+
+    from postiz import health
+
+    heartbeat()
+    WorkerHeartbeat.beat("publisher")
+    monkeypatch.setattr(health, "_migrations_seen_applied", False)
+    last = MigrationRecorder.Migration.objects.filter(app="posts").order_by("-id").first()
+    last.delete()
+    body = client.get("/health").json()
+    assert body["migrations"] == {"ok": False, "pending": 1}
+    assert body["status"] == "unhealthy"
+
+
+def test_health_finds_every_migration_applied_without_loading_the_graph(client, monkeypatch):
+    from postiz import health
+
+    heartbeat()
+    WorkerHeartbeat.beat("publisher")
+    monkeypatch.setattr(health, "_migrations_seen_applied", False)
+
+    def graph_loaded(*args, **kwargs):
+        raise AssertionError("the migration graph was loaded")
+
+    monkeypatch.setattr(health, "MigrationExecutor", graph_loaded)
+    assert client.get("/health").json()["migrations"] == {"ok": True, "pending": 0}
