@@ -11,6 +11,7 @@ from django.utils import timezone
 from integrations.analytics import organization_days_rebuild
 from integrations.models import ChannelAnalytics, ChannelMetric
 from posts.analytics.models import PostMetricLatest, PostMetricsTrack
+from posts.calendar import zone_for
 from posts.states import State
 from tests.factories import ChannelFactory, PostFactory, PostItemFactory
 
@@ -195,7 +196,8 @@ def test_report_is_printable_and_names_the_customer(org, owner, client_for):
 def test_calendar_popover_and_list_show_a_published_posts_counts(org, owner, client_for):
     channel = ChannelFactory(organization=org)
     post = published(channel, "Launch day", 21, ago=timedelta(hours=3))
-    day = post.published_at.date().isoformat()
+    # The calendar opens on the reader's days: three hours ago may be yesterday in UTC.
+    day = post.published_at.astimezone(zone_for(owner, org)).date().isoformat()
     client = client_for(owner)
     week = client.get(reverse("posts:calendar", args=[org.slug]) + f"?date={day}").content
     assert 'data-m="21 likes · 1 comments"' in week.decode()
