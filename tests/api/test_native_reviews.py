@@ -205,3 +205,13 @@ def test_review_webhooks_are_delivered_with_the_review_state(org, owner, approve
     delivery = WebhookDelivery.objects.get(event="post.approved")
     assert delivery.payload["data"]["review_state"] == "approved"
     assert delivery.payload["data"]["post"] == str(post.public_id)
+
+
+def test_the_review_thread_costs_a_fixed_number_of_queries(
+    approver, post, django_assert_max_num_queries
+):
+    for n in range(6):
+        approver.post(_url(post, "comments"), {"body": f"note {n}"}, content_type=JSON)
+    with django_assert_max_num_queries(12):
+        response = approver.get(_url(post, "comments"))
+    assert len(response.json()["data"]) == 7

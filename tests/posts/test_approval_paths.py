@@ -206,3 +206,45 @@ def test_a_customer_overrides_the_organizations_mode(org, admin, editor, outside
     group = write(org, editor, theirs)
     assert Post.objects.get(group=group).state == State.REVIEW
     assert PostGroup.objects.filter(pk=group.pk).exists()
+
+
+# -- Changing who must approve --------------------------------------------------------------
+def test_turning_approvals_on_makes_scheduled_posts_wait_and_off_releases_them(org, owner, editor):
+    from organizations.services import organization_set_approvals
+
+    plain = ChannelFactory(organization=org)
+    ahead = PostFactory(
+        integration=plain, items=["later"], publish_at=timezone.now() + timedelta(days=1)
+    )
+    organization_set_approvals(
+        organization=org,
+        actor=owner,
+        approval_mode="internal",
+        allow_self_approval=False,
+        review_reminder_hours=24,
+    )
+    ahead.refresh_from_db()
+    assert (ahead.state, ahead.review_state) == (State.REVIEW, ReviewState.NEEDS_REVIEW)
+    assert ReviewEvent.objects.filter(group=ahead.group, action="submitted").exists()
+    organization_set_approvals(
+        organization=org,
+        actor=owner,
+        approval_mode="none",
+        allow_self_approval=False,
+        review_reminder_hours=24,
+    )
+    ahead.refresh_from_db()
+    assert (ahead.state, ahead.review_state) == (State.SCHEDULED, "")
+
+
+def test_moving_a_channel_to_a_customer_that_reviews_makes_its_posts_wait(org, owner):
+    from integrations.services import integration_set_customer
+
+    reviewing = Customer.objects.create(organization=org, name="Client A", approval_mode="internal")
+    plain = ChannelFactory(organization=org)
+    ahead = PostFactory(
+        integration=plain, items=["later"], publish_at=timezone.now() + timedelta(days=1)
+    )
+    integration_set_customer(integration=plain, customer=reviewing, actor=owner)
+    ahead.refresh_from_db()
+    assert ahead.state == State.REVIEW

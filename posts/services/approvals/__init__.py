@@ -728,4 +728,8 @@ def review_comment(
 
 
 # The background jobs live next door; imported last, they use the helpers above.
-from posts.services.approvals.jobs import reviews_hold_due, reviews_remind  # noqa: E402, F401
+from posts.services.approvals.jobs import (  # noqa: E402, F401
+    reviews_apply_settings,
+    reviews_hold_due,
+    reviews_remind,
+)

@@ -1,18 +1,19 @@
-"""The review's background jobs, run by the django-q2 worker (never the publisher): posts
-whose time came while still in review are held, and reviews that wait too long are
-reminded."""
+"""What follows from time and settings rather than from a person's review: posts whose
+time came while still in review are held and reviews that wait too long are reminded (the
+django-q2 worker, never the publisher), and posts follow a change of who must approve."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Subquery, Value
+from django.db.models import Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from posts.models import EARLIEST_DATE, Notification, Post, PostGroup, ReviewEvent, ReviewState
 from posts.services.approvals import (
+    NONE,
     Action,
     _approvers,
     _audit,
@@ -20,6 +21,9 @@ from posts.services.approvals import (
     _channels,
     _notify,
     _record,
+    _transition,
+    approval_required,
+    review_requested,
 )
 from posts.services.approvals.diffs import review_snapshot
 from posts.states import State
@@ -167,3 +171,42 @@ def reviews_remind(*, now: datetime | None = None) -> int:
                 )
             reminded += 1
     return reminded
+
+
+def reviews_apply_settings(*, organization, actor=None) -> dict:
+    """organizations.services.approvals_changed only (inside the change's transaction):
+    scheduled posts of ``organization`` not yet approved whose channel now needs an
+    approval wait for it (the approvers are told); posts waiting for the team whose channel
+    no longer needs one are scheduled, when their time is still ahead (a held post stays
+    for a person to decide). Posts a worker holds are passed by (SKIP LOCKED): they were
+    already on their way. Returns how many moved each way."""
+    now = timezone.now()
+    candidates = (
+        Post.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(organization=organization, group__deleted_at__isnull=True)
+        .filter(
+            Q(state=State.SCHEDULED, review_state=ReviewState.NONE, retry_at__isnull=True)
+            | Q(state=State.REVIEW, review_state=ReviewState.NEEDS_REVIEW, publish_at__gt=now)
+        )
+        .select_related("integration__customer", "integration__organization", "group")
+        .order_by("id")
+    )
+    held, released = {}, 0
+    for post in candidates:
+        needed = approval_required(integration=post.integration) != NONE
+        if post.state == State.SCHEDULED and needed:
+            if _transition(
+                Post.objects.filter(pk=post.pk, state=State.SCHEDULED),
+                State.REVIEW,
+                review_state=ReviewState.NEEDS_REVIEW,
+            ):
+                held.setdefault(post.group_id, (post.group, []))[1].append(post)
+        elif post.state == State.REVIEW and not needed:
+            released += _transition(
+                Post.objects.filter(pk=post.pk, state=State.REVIEW),
+                State.SCHEDULED,
+                review_state=ReviewState.NONE,
+            )
+    for group, posts in held.values():
+        review_requested(group=group, actor=actor, posts=posts)
+    return {"waiting": sum(len(posts) for _group, posts in held.values()), "released": released}
