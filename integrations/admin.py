@@ -63,6 +63,8 @@ class CustomerAdmin(admin.ModelAdmin):
     search_fields = ("name", "organization__name")
     list_select_related = ("organization",)
     raw_id_fields = ("organization",)
+    # Changed on the channels page, whose service also moves the posts that follow.
+    readonly_fields = ("approval_mode",)
 
 
 @admin.register(InstanceApp)

@@ -93,7 +93,17 @@ class OrganizationAdmin(admin.ModelAdmin):
         "created_at",
         "deleted_at",
     )
-    readonly_fields = ("slug", "created_by", "created_at", "deleted_at")
+    # Approvals are changed on the organization's settings page, whose service also moves
+    # the posts that follow from the change; here they are shown only.
+    readonly_fields = (
+        "slug",
+        "approval_mode",
+        "allow_self_approval",
+        "review_reminder_hours",
+        "created_by",
+        "created_at",
+        "deleted_at",
+    )
     inlines = (MembershipInline,)
 
     def get_queryset(self, request):

@@ -248,3 +248,16 @@ def test_moving_a_channel_to_a_customer_that_reviews_makes_its_posts_wait(org, o
     integration_set_customer(integration=plain, customer=reviewing, actor=owner)
     ahead.refresh_from_db()
     assert ahead.state == State.REVIEW
+
+
+def test_the_admin_shows_review_events_read_only(channel, editor, client_for):
+    from tests.factories import UserFactory
+
+    staff = client_for(UserFactory(is_staff=True, is_superuser=True))
+    group = write(channel.organization, editor, channel)
+    event = ReviewEvent.objects.get(group=group)
+    listing = staff.get("/admin/posts/reviewevent/")
+    assert listing.status_code == 200 and "Submitted for approval" in listing.content.decode()
+    assert staff.get("/admin/posts/reviewevent/add/").status_code == 403
+    detail = staff.get(f"/admin/posts/reviewevent/{event.pk}/change/")
+    assert detail.status_code == 200 and 'name="body"' not in detail.content.decode()
