@@ -415,3 +415,30 @@ def test_review_emails_go_out_from_the_worker(channel, editor, owner, mailoutbox
     assert "Approval requested" in mailoutbox[0].subject
     assert "does not go out before it is approved" in mailoutbox[0].body
     assert approvals.group_url(Post.objects.first().group) in mailoutbox[0].body
+
+
+def test_the_client_comments_on_its_posts_only_and_the_team_hears_of_it(org, editor, owner):
+    org.approval_mode = "internal_client"
+    org.save()
+    client = Customer.objects.create(organization=org, name="Client A")
+    other = Customer.objects.create(organization=org, name="Client B")
+    group = write(org, editor, [ChannelFactory(organization=org, customer=client)])
+    Notification.objects.all().delete()
+    review_comment(group=group, customer=client, portal_label="Dana", body="Love it")
+    told = Notification.objects.filter(kind="post.review_comment")
+    assert {n.user_id for n in told} == {editor.pk, owner.pk}
+    assert told.first().title == "Client A (Dana) commented"
+    with pytest.raises(ReviewNotAllowed):
+        review_comment(group=group, customer=other, body="Not mine")
+
+
+def test_a_viewer_cannot_submit_and_a_draft_without_a_date_cannot_be_submitted(
+    channel, editor, viewer
+):
+    group = write(channel.organization, editor, [channel], action="draft")
+    with pytest.raises(ReviewNotAllowed):
+        review_submit(group=group, actor=viewer)
+    Post.objects.filter(group=group).update(publish_at=None)
+    with pytest.raises(approvals.ReviewError, match="no date"):
+        review_submit(group=group, actor=editor)
+    assert posts_of(group)[0].state == State.DRAFT
