@@ -33,7 +33,7 @@ from integrations.providers.base import Account, ErrorKind, Grant, ProviderError
 from organizations import events
 from organizations.models import Membership, Organization
 from organizations.permissions import ROLE_PERMISSIONS
-from organizations.services import audit_record
+from organizations.services import approvals_changed, audit_record
 from postiz.http import absolute_url, text_problem
 from postiz.timezones import validate_timezone
 
@@ -244,10 +244,14 @@ def integration_set_customer(*, integration: Integration, customer: Customer | N
     """channels.manage; the customer must belong to the channel's organization."""
     if customer is not None and customer.organization_id != integration.organization_id:
         raise ValidationError({"customer": "Choose a customer of this organization."})
+    previous = integration.customer_id
     Integration.objects.filter(pk=integration.pk).update(
         customer=customer, updated_at=timezone.now()
     )
     integration.customer = customer
+    if previous != (customer.pk if customer else None):
+        # Another customer may ask for other approvals.
+        approvals_changed(organization=integration.organization, actor=actor)
     return integration
 
 
@@ -548,10 +552,36 @@ def customer_rename(*, customer: Customer, name: str, actor=None) -> Customer:
 
 
 @transaction.atomic
+def customer_set_approval_mode(*, customer: Customer, approval_mode: str, actor=None) -> Customer:
+    """channels.manage; the customer's own approval mode ("" = the organization's),
+    audited. What is scheduled to its channels from now on follows it."""
+    from organizations.models import ApprovalMode
+
+    if approval_mode not in ("", *ApprovalMode.values):
+        raise ValidationError({"approval_mode": "Choose one of the approval settings."})
+    previous = customer.approval_mode
+    customer.approval_mode = approval_mode
+    customer.save(update_fields=["approval_mode"])
+    if previous != approval_mode:
+        audit_record(
+            action="customer.approvals_updated",
+            actor=actor,
+            organization=customer.organization,
+            target=customer,
+            details={"customer": customer.name, "approval_mode": [previous, approval_mode]},
+        )
+        approvals_changed(organization=customer.organization, actor=actor)
+    return customer
+
+
+@transaction.atomic
 def customer_delete(*, customer: Customer, actor=None) -> int:
     """channels.manage; its channels stay, without a customer. Returns how many."""
     count = Integration.objects.filter(customer=customer).update(customer=None)
+    organization = customer.organization
     customer.delete()
+    if count:
+        approvals_changed(organization=organization, actor=actor)
     return count
 
 

@@ -138,6 +138,64 @@ def organization_update(
     return organization
 
 
+# Apps above register what must follow a change of who approves posts (posts: scheduled
+# posts that now need an approval wait for it).
+_approvals_changed_handlers: list = []
+
+
+def register_approvals_changed_handler(handler) -> None:
+    """AppConfig.ready: ``handler(organization=, actor=)`` runs inside the transaction of
+    any change of who must approve (the organization's mode, a customer's, a channel's
+    customer). Registering twice is harmless."""
+    if handler not in _approvals_changed_handlers:
+        _approvals_changed_handlers.append(handler)
+
+
+def approvals_changed(*, organization: Organization, actor=None) -> None:
+    """The services that change who must approve call this, inside their transaction."""
+    for handler in _approvals_changed_handlers:
+        handler(organization=organization, actor=actor)
+
+
+@transaction.atomic
+def organization_set_approvals(
+    *,
+    organization: Organization,
+    actor,
+    approval_mode: str,
+    allow_self_approval: bool,
+    review_reminder_hours: int,
+    request=None,
+) -> Organization:
+    """Members with organization.manage; changes who must approve posts, audited. Posts
+    already scheduled follow the new mode too (approvals_changed)."""
+    fields = {
+        "approval_mode": approval_mode,
+        "allow_self_approval": bool(allow_self_approval),
+        "review_reminder_hours": int(review_reminder_hours),
+    }
+    changes = {
+        name: [getattr(organization, name), value]
+        for name, value in fields.items()
+        if getattr(organization, name) != value
+    }
+    for name, value in fields.items():
+        setattr(organization, name, value)
+    organization.full_clean(exclude=["slug", "created_by"])
+    organization.save(update_fields=list(fields))
+    if changes:
+        audit_record(
+            action="organization.approvals_updated",
+            actor=actor,
+            organization=organization,
+            target=organization,
+            details=changes,
+            request=request,
+        )
+        approvals_changed(organization=organization, actor=actor)
+    return organization
+
+
 @transaction.atomic
 def organization_delete(
     *, organization: Organization, actor, confirm_name: str, request=None

@@ -11,7 +11,9 @@ class PostsConfig(AppConfig):
         from integrations.services import register_channel_deleted_handler
         from media.selectors import register_pending_uses
         from organizations import events as organization_events
+        from organizations.services import register_approvals_changed_handler
         from posts import events, selectors, services
+        from posts.services import approvals
 
         # The apps below posts ask it what they cannot know without importing it.
         register_usage("posts_per_month", selectors.posts_this_month)
@@ -20,6 +22,9 @@ class PostsConfig(AppConfig):
 
         # What happens to posts and channels reaches the bell, emails and webhooks.
         organization_events.register(events.handle)
+
+        # Who must approve changed: scheduled posts follow (posts.services.approvals).
+        register_approvals_changed_handler(approvals.reviews_apply_settings)
 
         # Deleting a channel cancels its posts that have not gone out yet.
         register_channel_deleted_handler(

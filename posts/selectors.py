@@ -112,7 +112,7 @@ def webhooks_count(organization) -> int:
 
 
 # A post in one of these states may still be published, so its files must stay.
-PENDING_STATES = (State.SCHEDULED, State.DRAFT, State.FAILED, State.MISSED)
+PENDING_STATES = (State.SCHEDULED, State.DRAFT, State.FAILED, State.MISSED, State.REVIEW)
 
 
 def pending_uses_of(media_file) -> int:
