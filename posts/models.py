@@ -327,6 +327,7 @@ class Notification(models.Model):
         POST_UNCONFIRMED = "post.unconfirmed", "Post unconfirmed"
         POST_MISSED = "post.missed", "Post missed"
         CHANNEL_NEEDS_RECONNECT = "channel.needs_reconnect", "Channel needs reconnecting"
+        FEED_PAUSED = "feed.paused", "RSS feed paused"
         INFO = "info", "Information"
 
     # The id clients see (API paths, webhooks): opaque, URL-safe, never reused.
@@ -443,3 +444,6 @@ from posts.analytics.models import (  # noqa: E402, F401
     PostMetricLatest,
     PostMetricsTrack,
 )
+
+# RSS and Atom feeds live in their own package; importing them here registers them too.
+from posts.feeds.models import Feed, FeedEntry  # noqa: E402, F401

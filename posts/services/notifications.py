@@ -31,7 +31,7 @@ logger = logging.getLogger("postiz.notifications")
 Kind = Notification.Kind
 
 # Outcomes someone should act on: emailed at once to those who asked (notify_failures).
-URGENT = (Kind.POST_FAILED, Kind.POST_UNCONFIRMED, Kind.POST_MISSED)
+URGENT = (Kind.POST_FAILED, Kind.POST_UNCONFIRMED, Kind.POST_MISSED, Kind.FEED_PAUSED)
 # The digest goes out when it is this hour of the morning in the person's own zone.
 DIGEST_LOCAL_HOUR = 8
 # A digest covers at most this far back; older successes (digest was off) are dropped.
