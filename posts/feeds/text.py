@@ -155,6 +155,7 @@ def shorten(text: str, limit: int = SUMMARY_MAX) -> str:
         return text
     cut = text[: limit - 1]
     space = cut.rfind(" ")
-    if space > limit // 2:
+    # Cut back to the last whole word, unless the cut already falls between two words.
+    if not text[limit - 1].isspace() and space > limit // 2:
         cut = cut[:space]
     return cut.rstrip(" ,.;:—-") + "…"

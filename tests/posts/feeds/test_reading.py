@@ -495,3 +495,32 @@ def test_two_reads_that_overlap_still_record_each_entry_once(httpserver, make_fe
     assert PostGroup.objects.count() == 3
     assert FeedEntry.objects.count() == 3
     assert sum(r.get("posted", 0) for r in results) == 3
+
+
+# -- The schedule -----------------------------------------------------------------------
+def test_each_due_feed_gets_its_own_read_job_once_per_turn(make_feed, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    started = []
+    monkeypatch.setattr("django_q.tasks.async_task", lambda name, *a: started.append((name, a)))
+    due = make_feed("https://a.example/feed", name="A", interval_minutes=30)
+    make_feed("https://b.example/feed", name="B", next_fetch_at=timezone.now() + timedelta(hours=1))
+    make_feed("https://c.example/feed", name="C", state=Feed.State.PAUSED)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("django.db.transaction.on_commit", lambda fn, *a, **k: fn())
+        assert reading.feeds_enqueue_due() == 1
+        assert reading.feeds_enqueue_due() == 0
+
+    assert started == [("posts.tasks.fetch_feed", (due.pk,))]
+    due.refresh_from_db()
+    assert timedelta(minutes=29) < due.next_fetch_at - timezone.now() <= timedelta(minutes=30)
+
+
+def test_the_feeds_job_is_declared_for_the_worker_not_the_publisher():
+    from postiz.schedules import SCHEDULES
+
+    (entry,) = [s for s in SCHEDULES if s["name"] == "posts.feeds_due"]
+    assert (entry["func"], entry["minutes"]) == ("posts.tasks.enqueue_due_feeds", 1)
