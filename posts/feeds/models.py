@@ -46,7 +46,7 @@ class Feed(models.Model):
         Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="feeds"
     )
     name = models.CharField(max_length=100)
-    url = models.URLField(max_length=1000)
+    url = models.CharField(max_length=1000)
     integrations = models.ManyToManyField(Integration, related_name="feeds")
     # The post's text with {title}, {link}, {summary}, {author} (posts.feeds.text).
     template = models.TextField(default="{title}\n\n{link}")
@@ -123,7 +123,7 @@ class FeedEntry(models.Model):
     feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="entries")
     key = models.CharField(max_length=300)
     guid = models.CharField(max_length=1000, blank=True)
-    link = models.URLField(max_length=2000, blank=True)
+    link = models.CharField(max_length=2000, blank=True)
     title = models.CharField(max_length=500, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
