@@ -65,6 +65,9 @@ class Feed(models.Model):
     # Conditional requests: what the server last answered (a 304 then costs nothing).
     etag = models.CharField(max_length=500, blank=True)
     last_modified = models.CharField(max_length=100, blank=True)
+    # The SHA-256 of the last body read: a server that ignores conditional requests and
+    # sends the same bytes again costs a hash, not a parse.
+    content_hash = models.CharField(max_length=64, blank=True)
     # When the first successful read took the back catalogue; null until then.
     primed_at = models.DateTimeField(null=True, blank=True)
     next_fetch_at = models.DateTimeField(default=now)

@@ -14,6 +14,7 @@ one in that respect (posts.feeds.services.feed_update)."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections import Counter
@@ -163,7 +164,12 @@ def _read(feed: Feed) -> dict:
     feed.etag, feed.last_modified = fetched.etag, fetched.last_modified
     if fetched.status == 304:
         return result
+    digest = hashlib.sha256(fetched.body).hexdigest()
+    if digest == feed.content_hash and feed.primed_at is not None:
+        result["unchanged"] = True
+        return result
     parsed = parse(fetched.body, url=fetched.url, content_type=fetched.content_type)
+    feed.content_hash = digest
     result["entries"] = len(parsed.entries)
     result["malformed"] = parsed.malformed
     result.update(_ingest(feed, parsed))
@@ -176,6 +182,7 @@ def _succeeded(feed: Feed, result: dict) -> None:
     Feed.objects.filter(pk=feed.pk).update(
         etag=feed.etag[:500],
         last_modified=feed.last_modified[:100],
+        content_hash=feed.content_hash,
         last_fetched_at=now,
         last_success_at=now,
         last_result=result,

@@ -214,9 +214,9 @@ def feed_update(
     feed.with_review = bool(with_review)
     fields = [*data, "with_review", "updated_at"]
     if moved:
-        feed.etag, feed.last_modified, feed.primed_at = "", "", None
+        feed.etag, feed.last_modified, feed.content_hash, feed.primed_at = "", "", "", None
         feed.next_fetch_at = timezone.now()
-        fields += ["etag", "last_modified", "primed_at", "next_fetch_at"]
+        fields += ["etag", "last_modified", "content_hash", "primed_at", "next_fetch_at"]
     feed.save(update_fields=fields)
     feed.integrations.set(channels)
     audit("feed.updated", feed, actor, request, {"address_changed": moved})

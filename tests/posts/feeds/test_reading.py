@@ -5,7 +5,7 @@ import threading
 
 import pytest
 from django.core import mail
-from django.db import close_old_connections
+from django.db import connections
 from werkzeug import Response
 
 from posts.feeds import reading
@@ -451,7 +451,7 @@ def test_two_workers_reading_the_same_feed_at_once_post_each_entry_once(httpserv
         except FeedBusy:
             outcomes.append("busy")
         finally:
-            close_old_connections()
+            connections.close_all()
 
     first = threading.Thread(target=worker)
     first.start()
@@ -484,7 +484,7 @@ def test_two_reads_that_overlap_still_record_each_entry_once(httpserver, make_fe
             barrier.wait(5)
             results.append(reading._ingest(mine, parsed))
         finally:
-            close_old_connections()
+            connections.close_all()
 
     threads = [threading.Thread(target=ingest) for _ in range(2)]
     for thread in threads:
