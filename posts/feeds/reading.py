@@ -80,7 +80,11 @@ def feeds_enqueue_due() -> int:
     with transaction.atomic():
         ids = list(
             Feed.objects.select_for_update(skip_locked=True)
-            .filter(state=Feed.State.ACTIVE, next_fetch_at__lte=now)
+            .filter(
+                state=Feed.State.ACTIVE,
+                next_fetch_at__lte=now,
+                organization__deleted_at__isnull=True,
+            )
             .order_by("next_fetch_at", "id")
             .values_list("pk", flat=True)[:DUE_BATCH]
         )
@@ -108,6 +112,8 @@ def _claim(feed_id: int) -> Feed | None:
         Q(fetching_until__isnull=True) | Q(fetching_until__lt=now),
         pk=feed_id,
         state=Feed.State.ACTIVE,
+        # A deleted organization's feeds are never read again.
+        organization__deleted_at__isnull=True,
     ).update(fetching_until=now + LEASE)
     if not taken:
         return None
@@ -148,7 +154,9 @@ def _channels(feed: Feed) -> list[Integration]:
     return [
         c
         for c in feed.integrations.all()
-        if c.deleted_at is None and c.status == Integration.Status.ACTIVE
+        if c.organization_id == feed.organization_id
+        and c.deleted_at is None
+        and c.status == Integration.Status.ACTIVE
     ]
 
 
@@ -398,6 +406,10 @@ def _record(
         post_group_create,
     )
 
+    if FeedEntry.objects.filter(feed=feed, key=entry.key).exists():
+        # Another read recorded it meanwhile: no image to fetch, nothing to post.
+        counts["already"] += 1
+        return
     channels = _channels(feed)
     media_id = _image_for(feed, entry) if (with_image and feed.image != Feed.Image.NONE) else None
     media = [media_id] if media_id else []

@@ -524,3 +524,16 @@ def test_the_feeds_job_is_declared_for_the_worker_not_the_publisher():
 
     (entry,) = [s for s in SCHEDULES if s["name"] == "posts.feeds_due"]
     assert (entry["func"], entry["minutes"]) == ("posts.tasks.enqueue_due_feeds", 1)
+
+
+def test_a_deleted_organizations_feeds_are_never_read(make_feed, org, monkeypatch):
+    from django.utils import timezone
+
+    monkeypatch.setattr("django_q.tasks.async_task", lambda *a: pytest.fail("enqueued"))
+    feed = make_feed("https://blog.example/feed/")
+    org.deleted_at = timezone.now()
+    org.save(update_fields=["deleted_at"])
+
+    assert reading.feeds_enqueue_due() == 0
+    with pytest.raises(FeedBusy):
+        feed_fetch(feed_id=feed.pk)
