@@ -75,8 +75,12 @@ def _read(response: requests.Response, limit: int, what: str) -> bytes:
 
 
 def _get(session, url: str, *, headers: dict, what: str) -> requests.Response:
-    host = _host(url)
-    if urlsplit(url).scheme not in ("http", "https"):
+    try:
+        host = _host(url)
+        scheme = urlsplit(url).scheme
+    except ValueError:
+        raise FetchError(f"{url} is not a web address we can use.") from None
+    if scheme not in ("http", "https"):
         raise FetchError(f"{url} is not a web address (http:// or https://).")
     session.headers["User-Agent"] = USER_AGENT
     try:
@@ -178,8 +182,11 @@ def _page_image(response: requests.Response, url: str) -> str:
     parser.feed(body[: end.start() if end else len(body)].decode("utf-8", "replace"))
     if not parser.image:
         return ""
-    image = urljoin(response.url, parser.image)
-    return image if urlsplit(image).scheme in ("http", "https") else ""
+    try:
+        image = urljoin(response.url, parser.image)
+        return image if urlsplit(image).scheme in ("http", "https") else ""
+    except ValueError:  # a broken [IPv6] host in the page's markup
+        return ""
 
 
 def download_image(url: str) -> tuple[bytes, str]:

@@ -73,8 +73,11 @@ def _absolute(url: str, base: str) -> str:
     url = (url or "").strip()
     if not url:
         return ""
-    url = urljoin(base, url) if base else url
-    return url if urlsplit(url).scheme in ("http", "https") else ""
+    try:
+        url = urljoin(base, url) if base else url
+        return url if urlsplit(url).scheme in ("http", "https") else ""
+    except ValueError:  # a broken [IPv6] host: not an address anything can use
+        return ""
 
 
 def _images(raw, base: str) -> list[str]:

@@ -56,6 +56,8 @@ def _clean(
             check_url(url)
         except UnsafeURL as error:
             errors["url"] = str(error)
+        except ValueError:  # urlsplit's own refusals (a broken [IPv6] host, a bad port)
+            errors["url"] = f"{url} is not a web address we can use."
     channels = list(integrations or ())
     if not channels:
         errors["integrations"] = "Pick at least one channel to post to."
