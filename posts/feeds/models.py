@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -16,6 +17,8 @@ from organizations.models import Organization
 # the publishers of the others would rather not be asked more often.
 MIN_INTERVAL_MINUTES = 15
 MAX_INTERVAL_MINUTES = 7 * 24 * 60
+# Longer than a read can take (posts.feeds.reading.LEASE).
+FETCH_NOW_EXPIRES = timedelta(minutes=10)
 
 
 class Feed(models.Model):
@@ -107,6 +110,14 @@ class Feed(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def fetch_pending(self) -> bool:
+        """A "fetch now" is waiting for the worker or running. One asked for longer ago
+        than a read can take was lost (the worker was down): it no longer counts."""
+        if self.fetch_requested_at is None:
+            return False
+        return now() - self.fetch_requested_at < FETCH_NOW_EXPIRES
 
 
 class FeedEntry(models.Model):

@@ -30,7 +30,7 @@ from billing.limits import LimitReached
 from integrations.models import Integration
 from organizations.services import audit_record
 from posts.feeds import fetch as fetching
-from posts.feeds.models import Feed, FeedEntry
+from posts.feeds.models import FETCH_NOW_EXPIRES, Feed, FeedEntry
 from posts.feeds.parse import Entry, NotAFeed, Parsed, parse
 from posts.feeds.text import render, shorten
 from posts.models import Notification, PostGroup
@@ -46,7 +46,7 @@ BACKLOG_DRAFTS = 20
 # guid, a site that published its archive) become drafts for a person to look at.
 MAX_POSTS_PER_READ = 10
 # Longer than a read can take (feed, pages and images, each bounded in fetch.py).
-LEASE = timedelta(minutes=10)
+LEASE = FETCH_NOW_EXPIRES
 # Images are looked up for this long per read at most; later entries go without one.
 IMAGE_BUDGET_SECONDS = 60.0
 DUE_BATCH = 100
@@ -203,7 +203,14 @@ def _succeeded(feed: Feed, result: dict) -> None:
 def _failed(feed: Feed, message: str) -> dict:
     now = timezone.now()
     with transaction.atomic():
-        feed = Feed.objects.select_for_update().select_related("organization").get(pk=feed.pk)
+        feed = (
+            Feed.objects.select_for_update()
+            .select_related("organization")
+            .filter(pk=feed.pk)
+            .first()
+        )
+        if feed is None:  # deleted while it was being read
+            return {"error": message, "paused": False}
         feed.consecutive_failures += 1
         feed.last_error = message
         feed.last_fetched_at = now

@@ -97,7 +97,7 @@ class FeedOut(AnswerSerializer):
         return {by_pk[k]: v for k, v in row.channel_templates.items() if k in by_pk}
 
     def get_fetching(self, row) -> bool:
-        return row.fetch_requested_at is not None
+        return row.fetch_pending
 
 
 # -- Views --------------------------------------------------------------------------------

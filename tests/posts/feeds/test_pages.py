@@ -287,3 +287,21 @@ def test_editor_with_a_second_membership_sees_only_this_organizations_feeds(
 
     assert b"Ours" in response.content
     assert b"Theirs" not in response.content
+
+
+def test_a_fetch_now_the_worker_never_ran_stops_showing_as_running(
+    client_for, org, owner, make_feed
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    feed = make_feed("https://blog.example/feed/")
+    Feed.objects.filter(pk=feed.pk).update(
+        fetch_requested_at=timezone.now() - timedelta(minutes=30)
+    )
+
+    response = client_for(owner).get(url("feed_status", org, feed.public_id))
+
+    assert b"Reading the feed" not in response.content
+    assert b"hx-trigger" not in response.content
