@@ -16,6 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from media.services import format_size
 from postiz.ssrf import UnsafeURL, guarded_session
 
 MB = 1024 * 1024
@@ -56,14 +57,14 @@ def _read(response: requests.Response, limit: int, what: str) -> bytes:
     host = _host(response.url)
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise FetchError(f"The {what} at {host} is larger than {limit // MB} MB.")
+        raise FetchError(f"The {what} at {host} is larger than {format_size(limit)}.")
     deadline = time.monotonic() + TOTAL_SECONDS
     chunks, received = [], 0
     try:
         for chunk in response.iter_content(_CHUNK):
             received += len(chunk)
             if received > limit:
-                raise FetchError(f"The {what} at {host} is larger than {limit // MB} MB.")
+                raise FetchError(f"The {what} at {host} is larger than {format_size(limit)}.")
             if time.monotonic() > deadline:
                 raise FetchError(f"{host} is sending the {what} too slowly.")
             chunks.append(chunk)

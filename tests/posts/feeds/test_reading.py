@@ -427,7 +427,7 @@ def test_a_feed_larger_than_the_cap_is_refused(httpserver, make_feed, monkeypatc
     feed_fetch(feed_id=feed.pk)
 
     feed.refresh_from_db()
-    assert feed.last_error.endswith("is larger than 0 MB.") or "larger than" in feed.last_error
+    assert feed.last_error == "The feed at 127.0.0.1 is larger than 1 KB."
     assert not FeedEntry.objects.exists()
 
 
