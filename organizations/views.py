@@ -64,6 +64,7 @@ def _settings_nav(request, current: str) -> list[dict]:
         ("audit", "Audit log", "organizations:audit", "audit.view"),
         ("apikeys", "API keys", "organizations:apikeys", "apikeys.manage"),
         ("webhooks", "Webhooks", "posts:webhooks", "webhooks.manage"),
+        ("feeds", "RSS feeds", "posts:feeds", "posts.publish"),
         ("signatures", "Signatures", "posts:signatures", "posts.edit"),
         ("sets", "Sets", "posts:sets", "posts.edit"),
         ("tags", "Tags", "posts:tags", "posts.edit"),

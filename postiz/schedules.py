@@ -78,6 +78,13 @@ SCHEDULES: list[dict] = [
     },
     # -- end notifications and webhooks --
     {
+        # RSS and Atom feeds whose interval has passed: one read job each.
+        "name": "posts.feeds_due",
+        "func": "posts.tasks.enqueue_due_feeds",
+        "schedule_type": "I",
+        "minutes": 1,
+    },
+    {
         # -- API: idempotency answers past their lifetime, rate windows that ended.
         "name": "postiz.api_housekeeping",
         "func": "postiz.tasks.api_housekeeping",

@@ -2,6 +2,8 @@ from django.contrib import admin
 
 from posts.models import (
     Comment,
+    Feed,
+    FeedEntry,
     Post,
     PostGroup,
     PostItem,
@@ -174,3 +176,51 @@ class PostMetricAdmin(admin.ModelAdmin):
 class PostMetricsTrackAdmin(admin.ModelAdmin):
     list_display = ["post", "integration", "published_at", "due_at", "fetched_at", "fetches"]
     raw_id_fields = ["organization", "post", "integration"]
+
+
+# -- RSS feeds ------------------------------------------------------------------------------
+class FeedEntryInline(admin.TabularInline):
+    model = FeedEntry
+    extra = 0
+    can_delete = False
+    fields = ["title", "link", "outcome", "note", "group", "seen_at"]
+    # What an entry became is the record that keeps it from posting twice: never edited.
+    readonly_fields = fields
+    show_change_link = False
+    max_num = 0
+    ordering = ["-seen_at", "-id"]
+
+
+@admin.register(Feed)
+class FeedAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "organization",
+        "url",
+        "state",
+        "consecutive_failures",
+        "last_fetched_at",
+        "next_fetch_at",
+    ]
+    list_filter = ["state", "mode"]
+    search_fields = ["name", "url", "organization__name"]
+    list_select_related = ["organization"]
+    raw_id_fields = ["organization", "customer", "created_by"]
+    filter_horizontal = ["integrations"]
+    # Read state belongs to the worker: changing it here would fight a read under way.
+    readonly_fields = [
+        "etag",
+        "last_modified",
+        "primed_at",
+        "fetching_until",
+        "fetch_requested_at",
+        "last_fetched_at",
+        "last_success_at",
+        "last_result",
+        "last_error",
+        "consecutive_failures",
+        "paused_at",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [FeedEntryInline]

@@ -18,6 +18,9 @@ class PostsConfig(AppConfig):
         # The apps below posts ask it what they cannot know without importing it.
         register_usage("posts_per_month", selectors.posts_this_month)
         register_usage("webhooks", selectors.webhooks_count)
+        from posts.feeds.selectors import feeds_count
+
+        register_usage("rss_feeds", feeds_count)
         register_pending_uses(selectors.pending_uses_of)
 
         # What happens to posts and channels reaches the bell, emails and webhooks.

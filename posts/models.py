@@ -359,6 +359,7 @@ class Notification(models.Model):
         REVIEW_COMMENT = "post.review_comment", "Mentioned in a review"
         REVIEW_HELD = "post.review_held", "Held: waiting for approval"
         REVIEW_REMINDER = "post.review_reminder", "A review is waiting"
+        FEED_PAUSED = "feed.paused", "RSS feed paused"
         INFO = "info", "Information"
 
     # The id clients see (API paths, webhooks): opaque, URL-safe, never reused.
@@ -530,3 +531,6 @@ from posts.analytics.models import (  # noqa: E402, F401
     PostMetricLatest,
     PostMetricsTrack,
 )
+
+# RSS and Atom feeds live in their own package; importing them here registers them too.
+from posts.feeds.models import Feed, FeedEntry  # noqa: E402, F401

@@ -44,3 +44,21 @@ def prune_notification_history() -> dict:
     from posts.services.notifications import history_prune
 
     return history_prune()
+
+
+# -- RSS and Atom feeds -----------------------------------------------------------------
+def enqueue_due_feeds() -> int:
+    """Every minute: one read job per feed whose time has come."""
+    from posts.feeds.reading import feeds_enqueue_due
+
+    return feeds_enqueue_due()
+
+
+def fetch_feed(feed_id: int) -> dict:
+    """Read one feed and post its new entries (a read already under way answers busy)."""
+    from posts.feeds.reading import FeedBusy, feed_fetch
+
+    try:
+        return feed_fetch(feed_id=feed_id)
+    except FeedBusy as busy:
+        return {"busy": str(busy)}

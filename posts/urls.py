@@ -7,6 +7,7 @@ from posts.views import calendar
 from posts.views import composer as composer_views  # -- composer
 from posts.views import composer_choices as choice_views  # -- looked-up setting choices
 from posts.views import failures as failures_views  # -- failures
+from posts.views import feeds as feeds_views  # -- RSS feeds
 from posts.views import library as library_views  # -- signatures, sets, tags
 from posts.views import notifications as notifications_views  # -- notifications
 from posts.views import webhooks as webhooks_views  # -- webhooks
@@ -74,6 +75,14 @@ urlpatterns = [
         webhooks_views.webhook_redeliver,
         name="webhook_redeliver",
     ),
+    # -- RSS feeds ----------------------------------------------------------------------
+    path("settings/feeds/", feeds_views.feed_list, name="feeds"),
+    path("settings/feeds/new/", feeds_views.feed_create, name="feed_create"),
+    path("settings/feeds/<str:feed_id>/", feeds_views.feed_detail, name="feed"),
+    path("settings/feeds/<str:feed_id>/status/", feeds_views.feed_status, name="feed_status"),
+    path("settings/feeds/<str:feed_id>/fetch/", feeds_views.feed_fetch, name="feed_fetch"),
+    path("settings/feeds/<str:feed_id>/resume/", feeds_views.feed_resume, name="feed_resume"),
+    path("settings/feeds/<str:feed_id>/delete/", feeds_views.feed_delete, name="feed_delete"),
     # -- composer -----------------------------------------------------------------------
     path("posts/new/", composer_views.new, name="new"),
     path("posts/validate/", composer_views.validate, name="composer_validate"),

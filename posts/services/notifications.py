@@ -31,7 +31,7 @@ logger = logging.getLogger("postiz.notifications")
 Kind = Notification.Kind
 
 # Outcomes someone should act on: emailed at once to those who asked (notify_failures).
-URGENT = (Kind.POST_FAILED, Kind.POST_UNCONFIRMED, Kind.POST_MISSED)
+URGENT = (Kind.POST_FAILED, Kind.POST_UNCONFIRMED, Kind.POST_MISSED, Kind.FEED_PAUSED)
 # Reviews (posts.services.approvals): each is addressed to the people who must act on it,
 # so it is always emailed to them.
 REVIEW = (

@@ -21,6 +21,7 @@ from postiz.native_api.views.channels import (
 )
 from postiz.native_api.views.comments import PostCommentDetail, PostComments
 from postiz.native_api.views.customers import CustomerDetail, Customers
+from postiz.native_api.views.feeds import FeedDetail, FeedFetch, FeedResume, Feeds
 from postiz.native_api.views.media import (
     Media,
     MediaDetail,
@@ -67,6 +68,10 @@ __all__ = [
     "Channels",
     "CustomerDetail",
     "Customers",
+    "FeedDetail",
+    "FeedFetch",
+    "FeedResume",
+    "Feeds",
     "GroupDetail",
     "Groups",
     "Me",
