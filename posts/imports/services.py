@@ -1,0 +1,566 @@
+"""Importing a CSV file of posts: upload, preview (in the worker), confirm, schedule (in
+the worker).
+
+Nothing of a row is saved as a post before the person has seen the preview and asked
+for the good rows to be scheduled. Every row is checked by the validator the composer
+uses (posts.services.validation); a row with an error is left out and never stops the
+others. Each row's key (a hash of what it asks for) is stored on the group it becomes,
+unique per organization, so uploading the same file again, or a row already imported in
+another file, never schedules a post twice.
+
+Media addresses are fetched during the preview, through the SSRF-guarded download of the
+media library (media.services.media_upload_from_url), so the preview can check each file
+against each network's rules; an address already fetched for this organization is reused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone as dj_timezone
+
+from billing.limits import LimitReached
+from integrations.models import Integration
+from media.models import MediaFile
+from organizations.models import Organization
+from posts.imports import formats, times
+from posts.imports.models import ImportJob, ImportRow
+from posts.models import PostGroup, Tag
+from posts.services.validation import (
+    GENERAL,
+    ChannelInput,
+    ItemInput,
+    PostValidationError,
+    post_validate,
+)
+
+logger = logging.getLogger("postiz.imports")
+
+# Progress is written every this many rows (one UPDATE each time).
+PROGRESS_EVERY = 100
+_BATCH = 1000
+
+
+# -- Upload ----------------------------------------------------------------------------
+def import_job_create(
+    *,
+    organization: Organization,
+    actor,
+    data: bytes,
+    filename: str = "",
+    timezone: str = "",
+    date_order: str = ImportJob.DateOrder.AUTO,
+    default_channels: list[int] | None = None,
+) -> ImportJob:
+    """posts.publish (the caller checks). Stores the uploaded file and starts its preview
+    in the worker once the upload is committed. ``timezone`` is the zone of rows that name
+    none (the person's, else the organization's); ``default_channels`` (ids of this
+    organization's channels) are used for rows of files without a channel column."""
+    if len(data) > formats.MAX_BYTES:
+        raise formats.FileProblem("The file is larger than 20 MB; split it into smaller files.")
+    if date_order not in ImportJob.DateOrder.values:
+        date_order = ImportJob.DateOrder.AUTO
+    wanted = [int(c) for c in default_channels or [] if str(c).isdigit()]
+    channels = list(
+        Integration.objects.filter(
+            organization=organization, deleted_at__isnull=True, pk__in=wanted
+        ).values_list("pk", flat=True)
+    )
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            organization=organization,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            filename=(filename or "")[:255],
+            data=data,
+            sha256=hashlib.sha256(data).hexdigest(),
+            timezone=timezone or organization.timezone or "UTC",
+            date_order=date_order,
+            default_channels=channels,
+        )
+        _enqueue("posts.imports.tasks.preview", job.pk)
+    return job
+
+
+def _enqueue(task: str, job_id: int) -> None:
+    from django_q.tasks import async_task
+
+    # The worker's queue (qcluster), never the publisher's: publishing never waits on it.
+    transaction.on_commit(lambda: async_task(task, job_id, group="imports"))
+
+
+# -- Preview ----------------------------------------------------------------------------
+def _problem(code: str, message: str, column: str = "", severity: str = "error") -> dict:
+    return {"code": code, "message": message, "column": column, "severity": severity}
+
+
+class _Channels:
+    """The organization's live channels, found by id, public id, name or username."""
+
+    def __init__(self, organization: Organization):
+        self.by_key: dict[str, list[Integration]] = {}
+        for channel in Integration.objects.filter(
+            organization=organization, deleted_at__isnull=True
+        ).order_by("pk"):
+            keys = {str(channel.pk), str(channel.public_id), channel.name.strip().lower()}
+            if channel.username:
+                keys.add(channel.username.strip().lower())
+                keys.add(channel.username.strip().lower().lstrip("@"))
+            for key in keys:
+                self.by_key.setdefault(key, []).append(channel)
+        self.by_id = {c.pk: c for found in self.by_key.values() for c in found}
+
+    def find(self, written: str) -> list[Integration] | None:
+        key = written.strip().lower()
+        found = self.by_key.get(key) or self.by_key.get(key.lstrip("@"))
+        return found
+
+    def resolve(self, written: list[str]) -> tuple[list[Integration], list[dict]]:
+        chosen, problems = [], []
+        for name in written:
+            found = self.find(name)
+            parts = [name]
+            if found is None and "," in name:
+                # "A, B": two channels, unless one channel is called that (checked above).
+                parts = [p for p in (s.strip() for s in name.split(",")) if p]
+            for part in parts:
+                found = self.find(part)
+                if not found:
+                    problems.append(
+                        _problem(
+                            "channel_unknown",
+                            f"No channel “{part}” in this organization; write a channel's "
+                            "name or username as on the Channels page.",
+                            "channels",
+                        )
+                    )
+                elif len(found) > 1:
+                    problems.append(
+                        _problem(
+                            "channel_ambiguous",
+                            f"Several channels are called “{part}”; write the username or "
+                            "the channel's id instead.",
+                            "channels",
+                        )
+                    )
+                elif found[0] not in chosen:
+                    chosen.append(found[0])
+        return chosen, problems
+
+
+class _Media:
+    """Media addresses fetched once per preview (and once per organization)."""
+
+    def __init__(self, job: ImportJob):
+        self.job = job
+        self.found: dict[str, tuple[int | None, str]] = {}
+
+    def get(self, url: str) -> tuple[int | None, str]:
+        if url not in self.found:
+            self.found[url] = self._fetch(url)
+        return self.found[url]
+
+    def _fetch(self, url: str) -> tuple[int | None, str]:
+        from media.services import MediaError, media_upload_from_url
+
+        known = (
+            MediaFile.objects.filter(
+                organization=self.job.organization, source_url=url, deleted_at__isnull=True
+            )
+            .order_by("-pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if known:
+            return known, ""
+        try:
+            row = media_upload_from_url(
+                organization=self.job.organization, actor=self.job.created_by, url=url
+            )
+        except MediaError as error:
+            return None, error.message
+        except LimitReached as error:
+            return None, error.message
+        return row.pk, ""
+
+
+def row_key(values: dict) -> str:
+    """What a row asks for, as a key: the same post to the same channels at the same time
+    is the same row, whichever file it came in."""
+    identity = [
+        values.get("text", ""),
+        sorted(values.get("channel_ids", [])),
+        values.get("publish_at"),
+        list(values.get("media", [])),
+        sorted(t.lower() for t in values.get("tags", [])),
+        values.get("first_comment", ""),
+    ]
+    return hashlib.sha256(json.dumps(identity, ensure_ascii=False).encode()).hexdigest()
+
+
+def _items(values: dict) -> list[ItemInput]:
+    items = [ItemInput(values.get("text", ""), list(values.get("media_ids", [])))]
+    if values.get("first_comment"):
+        items.append(ItemInput(values["first_comment"]))
+    return items
+
+
+def _check_row(
+    raw: formats.RawRow,
+    *,
+    job: ImportJob,
+    channels: _Channels,
+    tags: dict[str, int],
+    media: _Media,
+    order: str,
+    channel_column: bool,
+) -> tuple[dict, list[dict]]:
+    problems: list[dict] = []
+    values: dict = {
+        "text": raw.text,
+        "channels": raw.channels,
+        "media": raw.media,
+        "tags": raw.tags,
+        "first_comment": raw.first_comment,
+    }
+    if not raw.text.strip() and not raw.media:
+        problems.append(_problem("text_required", "The row has no text.", "text"))
+    if raw.channels:
+        chosen, found_problems = channels.resolve(raw.channels)
+        problems += found_problems
+    else:
+        chosen = [channels.by_id[c] for c in job.default_channels if c in channels.by_id]
+        if not chosen:
+            problems.append(
+                _problem(
+                    "channel_required",
+                    "The row names no channel; fill its channels column"
+                    if channel_column
+                    else "The file names no channel; choose the channels on the upload form",
+                    "channels",
+                )
+            )
+    values["channel_ids"] = [c.pk for c in chosen]
+    values["channel_names"] = [c.name for c in chosen]
+
+    when = times.parse(raw.date, raw.time, raw.zone, fallback=job.timezone, order=order)
+    if when.error:
+        problems.append(_problem(*when.error, column="date"))
+    for code, message in when.warnings or []:
+        problems.append(_problem(code, message, "time", severity="warning"))
+    values["publish_at"] = when.at.isoformat() if when.at else None
+    values["zone"] = when.zone
+    values["local"] = when.local
+
+    media_ids = []
+    for url in raw.media:
+        pk, error = media.get(url)
+        if pk is None:
+            problems.append(
+                _problem("media_unreachable", f"{url} could not be added: {error}", "media")
+            )
+        else:
+            media_ids.append(pk)
+    values["media_ids"] = media_ids
+
+    new_tags = [t for t in raw.tags if t.lower() not in tags]
+    for name in new_tags:
+        if len(name) > 50:
+            problems.append(_problem("tag_invalid", f"Tag “{name[:20]}…” is over 50 characters."))
+    if new_tags:
+        problems.append(
+            _problem(
+                "tag_new",
+                "New tags will be created: " + ", ".join(new_tags) + ".",
+                "tags",
+                severity="warning",
+            )
+        )
+
+    # The composer's validator, on what can be checked: only with channels and a time.
+    unreachable = any(p["code"] == "media_unreachable" for p in problems)
+    if chosen and when.at is not None and not unreachable:
+        zone = when.zone if _is_iana(when.zone) else job.timezone
+        issues = post_validate(
+            organization=job.organization,
+            content=_items(values),
+            channels=[ChannelInput(c.pk) for c in chosen],
+            action="schedule",
+            publish_at=when.at,
+            timezone=zone,
+            tags=[tags[t.lower()] for t in raw.tags if t.lower() in tags],
+        )
+        names = {c.pk: c.name for c in chosen}
+        for channel_id, found in issues.items():
+            for issue in found:
+                prefix = "" if channel_id == GENERAL else f"{names.get(channel_id, '')}: "
+                column = issue.field if issue.field in ("text", "media") else ""
+                if issue.item and issue.field == "text":
+                    column = "first_comment"
+                problems.append(
+                    _problem(issue.code, prefix + issue.message, column, issue.severity)
+                )
+    return values, problems
+
+
+def _is_iana(name: str) -> bool:
+    return name == "UTC" or ("/" in name and not name.startswith("UTC"))
+
+
+def _claim(job: ImportJob, start: str, running: str) -> bool:
+    # A conditional UPDATE: a second run of the same task finds the job moved on.
+    return bool(
+        ImportJob.objects.filter(pk=job.pk, state__in=[start, running]).update(
+            state=running, progress_done=0
+        )
+    )
+
+
+def import_job_preview(*, job_id: int) -> dict:
+    """The worker: reads the stored file and records every row with its problems. Safe to
+    run twice (a finished preview is left as it is)."""
+    job = ImportJob.objects.select_related("organization", "created_by").filter(pk=job_id).first()
+    if job is None or not _claim(job, ImportJob.State.UPLOADED, ImportJob.State.PREVIEWING):
+        return {"skipped": True}
+    try:
+        read = formats.read(bytes(job.data), date_order=job.date_order)
+    except formats.FileProblem as problem:
+        ImportJob.objects.filter(pk=job.pk).update(
+            state=ImportJob.State.FAILED, error=str(problem), finished_at=dj_timezone.now()
+        )
+        return {"failed": str(problem)}
+
+    notes = [f"Recognised as a {formats.FORMAT_NAMES[read.format]}.", *read.notes]
+    order = job.date_order
+    if order == ImportJob.DateOrder.AUTO:
+        order = times.slashed_order([r.date for r in read.rows]) or ""
+        if order:
+            notes.append(
+                "Dates like 03/04 were read "
+                + ("day first (3 April)." if order == "dmy" else "month first (March 4).")
+            )
+        else:
+            # Every date reads both ways: month first where that is the custom (the
+            # Americas' zones), else day first; the preview says which was used.
+            order = "mdy" if job.timezone.startswith("America/") else "dmy"
+            if any(times.is_ambiguous(r.date) for r in read.rows):
+                notes.append(
+                    "Dates like 03/04 were read "
+                    + ("month first (March 4)" if order == "mdy" else "day first (3 April)")
+                    + "; upload again choosing the other order if that is wrong."
+                )
+    earlier = (
+        ImportJob.objects.filter(
+            organization=job.organization, sha256=job.sha256, confirmed_at__isnull=False
+        )
+        .exclude(pk=job.pk)
+        .order_by("-confirmed_at")
+        .first()
+    )
+    if earlier is not None:
+        notes.append(
+            f"This file was already imported on {earlier.confirmed_at:%Y-%m-%d %H:%M} UTC; "
+            "its rows that were scheduled are marked “already imported” and will not be "
+            "scheduled again."
+        )
+    ImportJob.objects.filter(pk=job.pk).update(
+        format=read.format,
+        encoding=read.encoding,
+        delimiter=read.delimiter,
+        progress_total=len(read.rows),
+        notes=notes,
+        same_file_as=earlier,
+    )
+
+    channels = _Channels(job.organization)
+    tags = {
+        name.lower(): pk
+        for pk, name in Tag.objects.filter(organization=job.organization).values_list("pk", "name")
+    }
+    media = _Media(job)
+    rows: list[ImportRow] = []
+    for index, raw in enumerate(read.rows, start=1):
+        values, problems = _check_row(
+            raw,
+            job=job,
+            channels=channels,
+            tags=tags,
+            media=media,
+            order=order,
+            channel_column=read.has_channel_column,
+        )
+        status = (
+            ImportRow.Status.ERROR
+            if any(p["severity"] == "error" for p in problems)
+            else ImportRow.Status.READY
+        )
+        rows.append(
+            ImportRow(
+                organization=job.organization,
+                job=job,
+                number=raw.number,
+                values=values,
+                problems=problems,
+                status=status,
+                key=row_key(values),
+            )
+        )
+        if index % PROGRESS_EVERY == 0:
+            ImportJob.objects.filter(pk=job.pk).update(progress_done=index)
+    _mark_duplicates(job.organization, rows)
+    with transaction.atomic():
+        ImportRow.objects.filter(job=job).delete()
+        ImportRow.objects.bulk_create(rows, batch_size=_BATCH)
+        ImportJob.objects.filter(pk=job.pk).update(
+            state=ImportJob.State.PREVIEWED,
+            progress_done=len(rows),
+            previewed_at=dj_timezone.now(),
+        )
+    return {"rows": len(rows)}
+
+
+def _mark_duplicates(organization: Organization, rows: list[ImportRow]) -> None:
+    """Rows already scheduled (by any earlier import), and rows repeating an earlier row
+    of the same file, are duplicates: said in the preview, never scheduled."""
+    keys = [r.key for r in rows]
+    done: dict[str, datetime] = {}
+    for start in range(0, len(keys), _BATCH):
+        done.update(
+            PostGroup.objects.filter(
+                organization=organization, import_key__in=keys[start : start + _BATCH]
+            ).values_list("import_key", "created_at")
+        )
+    seen: dict[str, int] = {}
+    for row in rows:
+        if row.key in done:
+            row.status = ImportRow.Status.DUPLICATE
+            row.problems.append(
+                _problem(
+                    "already_imported",
+                    f"Already imported on {done[row.key]:%Y-%m-%d} UTC: this post exists; it "
+                    "will not be scheduled again.",
+                    severity="warning",
+                )
+            )
+        elif row.key in seen and row.status == ImportRow.Status.READY:
+            row.status = ImportRow.Status.DUPLICATE
+            row.problems.append(
+                _problem(
+                    "duplicate_row",
+                    f"The same post as row {seen[row.key]}; it is scheduled once.",
+                    severity="warning",
+                )
+            )
+        seen.setdefault(row.key, row.number)
+
+
+# -- Confirm and schedule --------------------------------------------------------------
+def import_job_confirm(*, job: ImportJob, actor) -> bool:
+    """posts.publish (the caller checks). Starts scheduling the good rows of a previewed
+    file in the worker; False when the job is not (or no longer) waiting for this."""
+    with transaction.atomic():
+        moved = ImportJob.objects.filter(
+            pk=job.pk, organization=job.organization, state=ImportJob.State.PREVIEWED
+        ).update(
+            state=ImportJob.State.SCHEDULING,
+            confirmed_at=dj_timezone.now(),
+            progress_done=0,
+            progress_total=ImportRow.objects.filter(job=job, status=ImportRow.Status.READY).count(),
+        )
+        if moved:
+            _enqueue("posts.imports.tasks.schedule", job.pk)
+    return bool(moved)
+
+
+def _tag_ids(organization: Organization, names: list[str], cache: dict[str, int]) -> list[int]:
+    ids = []
+    for name in names:
+        key = name.lower()
+        if key not in cache:
+            tag = Tag.objects.filter(organization=organization, name__iexact=name).first()
+            if tag is None:
+                tag = Tag.objects.create(organization=organization, name=name[:50])
+            cache[key] = tag.pk
+        ids.append(cache[key])
+    return ids
+
+
+def import_job_schedule(*, job_id: int) -> dict:
+    """The worker: schedules every ready row, each in its own transaction with its key
+    stored on its group (so a run cut short and started again, or a second run, never
+    makes a row twice). Rows that fail now (a time passed since the preview, a plan
+    limit) are marked with why."""
+    job = (
+        ImportJob.objects.select_related("organization", "created_by")
+        .filter(pk=job_id, state=ImportJob.State.SCHEDULING)
+        .first()
+    )
+    if job is None:
+        return {"skipped": True}
+    tag_cache: dict[str, int] = {}
+    counts = {"scheduled": 0, "failed": 0, "duplicate": 0}
+    pending = ImportRow.objects.filter(job=job, status=ImportRow.Status.READY).order_by("number")
+    done = 0
+    for row in pending.iterator(chunk_size=500):
+        outcome = _schedule_row(job, row, tag_cache)
+        counts[outcome] += 1
+        done += 1
+        if done % PROGRESS_EVERY == 0:
+            ImportJob.objects.filter(pk=job.pk).update(progress_done=done)
+    ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.SCHEDULING).update(
+        state=ImportJob.State.DONE, progress_done=done, finished_at=dj_timezone.now()
+    )
+    logger.info("import %s scheduled %s", job.public_id, counts)
+    return counts
+
+
+def _schedule_row(job: ImportJob, row: ImportRow, tag_cache: dict[str, int]) -> str:
+    from posts.services.groups import post_group_create
+
+    values = row.values
+    zone = values.get("zone") if _is_iana(values.get("zone", "")) else job.timezone
+    try:
+        with transaction.atomic():
+            group = post_group_create(
+                organization=job.organization,
+                actor=job.created_by,
+                content=_items(values),
+                channels=[ChannelInput(c) for c in values.get("channel_ids", [])],
+                action="schedule",
+                publish_at=datetime.fromisoformat(values["publish_at"]),
+                timezone=zone,
+                tags=_tag_ids(job.organization, values.get("tags", []), tag_cache),
+                method=PostGroup.Method.IMPORT,
+            )
+            PostGroup.objects.filter(pk=group.pk).update(import_key=row.key)
+            ImportRow.objects.filter(pk=row.pk).update(
+                status=ImportRow.Status.SCHEDULED, group=group
+            )
+        return "scheduled"
+    except IntegrityError:
+        # Another upload scheduled this very row first: one post, never two.
+        row.problems.append(
+            _problem(
+                "already_imported",
+                "Already imported by another upload; not scheduled again.",
+                severity="warning",
+            )
+        )
+        ImportRow.objects.filter(pk=row.pk).update(
+            status=ImportRow.Status.DUPLICATE, problems=row.problems
+        )
+        return "duplicate"
+    except PostValidationError as error:
+        for issues in error.issues_by_channel.values():
+            for issue in issues:
+                if issue.severity == "error":
+                    row.problems.append(_problem(issue.code, issue.message))
+        status = ImportRow.Status.FAILED
+    except LimitReached as error:
+        row.problems.append(_problem("plan_limit", error.message))
+        status = ImportRow.Status.FAILED
+    ImportRow.objects.filter(pk=row.pk).update(status=status, problems=row.problems)
+    return "failed"
