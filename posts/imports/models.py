@@ -45,6 +45,8 @@ class ImportJob(models.Model):
     # The zone of rows that name none (the person's, else the organization's).
     timezone = models.CharField(max_length=64, default="UTC")
     date_order = models.CharField(max_length=4, choices=DateOrder.choices, default="auto")
+    # The order slashed dates were read in (dmy or mdy), decided when the file is read.
+    read_order = models.CharField(max_length=4, blank=True)
     # Channels for files without a channel column (Hootsuite's), as integration ids.
     default_channels = models.JSONField(default=list, blank=True)
     state = models.CharField(max_length=12, choices=State.choices, default=State.UPLOADED)

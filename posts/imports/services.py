@@ -18,9 +18,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone as dj_timezone
 
 from billing.limits import LimitReached
@@ -42,7 +44,11 @@ logger = logging.getLogger("postiz.imports")
 
 # Progress is written every this many rows (one UPDATE each time).
 PROGRESS_EVERY = 100
-_BATCH = 1000
+# Rows scheduled per transaction.
+SCHEDULE_BATCH = 100
+# A worker job stops after about this long and the rest continues in a new job, so no
+# job of a large file runs into the worker's timeout (POSTIZ_TASK_TIMEOUT, 240 s).
+WORK_SECONDS = 60
 
 
 # -- Upload ----------------------------------------------------------------------------
@@ -310,29 +316,21 @@ def _is_iana(name: str) -> bool:
     return name == "UTC" or ("/" in name and not name.startswith("UTC"))
 
 
-def _claim(job: ImportJob, start: str, running: str) -> bool:
-    # A conditional UPDATE: a second run of the same task finds the job moved on.
-    return bool(
-        ImportJob.objects.filter(pk=job.pk, state__in=[start, running]).update(
-            state=running, progress_done=0
-        )
+def _start_preview(job: ImportJob) -> formats.ReadFile | None:
+    """The first run: claims the job, reads the file and records what it was read as.
+    None (and the job failed, with why) when the file cannot be used."""
+    claimed = ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.UPLOADED).update(
+        state=ImportJob.State.PREVIEWING, progress_done=0
     )
-
-
-def import_job_preview(*, job_id: int) -> dict:
-    """The worker: reads the stored file and records every row with its problems. Safe to
-    run twice (a finished preview is left as it is)."""
-    job = ImportJob.objects.select_related("organization", "created_by").filter(pk=job_id).first()
-    if job is None or not _claim(job, ImportJob.State.UPLOADED, ImportJob.State.PREVIEWING):
-        return {"skipped": True}
+    if not claimed:
+        return None
     try:
         read = formats.read(bytes(job.data), date_order=job.date_order)
     except formats.FileProblem as problem:
         ImportJob.objects.filter(pk=job.pk).update(
             state=ImportJob.State.FAILED, error=str(problem), finished_at=dj_timezone.now()
         )
-        return {"failed": str(problem)}
-
+        return None
     notes = [f"Recognised as a {formats.FORMAT_NAMES[read.format]}.", *read.notes]
     order = job.date_order
     if order == ImportJob.DateOrder.AUTO:
@@ -366,30 +364,59 @@ def import_job_preview(*, job_id: int) -> dict:
             "its rows that were scheduled are marked “already imported” and will not be "
             "scheduled again."
         )
+    job.read_order = order
     ImportJob.objects.filter(pk=job.pk).update(
         format=read.format,
         encoding=read.encoding,
         delimiter=read.delimiter,
+        read_order=order,
         progress_total=len(read.rows),
         notes=notes,
         same_file_as=earlier,
     )
+    return read
 
+
+def _continue(task: str, job: ImportJob) -> dict:
+    # The rest of the file in a new job of the worker: no single job runs past the
+    # worker's timeout, and another worker may take it.
+    _enqueue(task, job.pk)
+    return {"continued": True}
+
+
+def import_job_preview(*, job_id: int) -> dict:
+    """The worker: reads the stored file and records every row with its problems, in
+    runs of about WORK_SECONDS each (a run continues in a new job). Safe to run twice:
+    rows already recorded are kept, a finished preview is left as it is."""
+    job = ImportJob.objects.select_related("organization", "created_by").filter(pk=job_id).first()
+    if job is None:
+        return {"skipped": True}
+    if job.state == ImportJob.State.UPLOADED:
+        read = _start_preview(job)
+        if read is None:
+            return {"skipped": True}
+    elif job.state == ImportJob.State.PREVIEWING:
+        read = formats.read(bytes(job.data), date_order=job.date_order)
+    else:
+        return {"skipped": True}
+
+    deadline = time.monotonic() + WORK_SECONDS
+    done = ImportRow.objects.filter(job=job).count()
     channels = _Channels(job.organization)
     tags = {
         name.lower(): pk
         for pk, name in Tag.objects.filter(organization=job.organization).values_list("pk", "name")
     }
     media = _Media(job)
-    rows: list[ImportRow] = []
-    for index, raw in enumerate(read.rows, start=1):
+    pending: list[ImportRow] = []
+    for raw in read.rows[done:]:
         values, problems = _check_row(
             raw,
             job=job,
             channels=channels,
             tags=tags,
             media=media,
-            order=order,
+            order=job.read_order,
             channel_column=read.has_channel_column,
         )
         status = (
@@ -397,7 +424,7 @@ def import_job_preview(*, job_id: int) -> dict:
             if any(p["severity"] == "error" for p in problems)
             else ImportRow.Status.READY
         )
-        rows.append(
+        pending.append(
             ImportRow(
                 organization=job.organization,
                 job=job,
@@ -408,32 +435,45 @@ def import_job_preview(*, job_id: int) -> dict:
                 key=row_key(values),
             )
         )
-        if index % PROGRESS_EVERY == 0:
-            ImportJob.objects.filter(pk=job.pk).update(progress_done=index)
-    _mark_duplicates(job.organization, rows)
+        if len(pending) >= PROGRESS_EVERY:
+            done += _save_rows(job, pending)
+            pending = []
+            if time.monotonic() > deadline and done < len(read.rows):
+                return _continue("posts.imports.tasks.preview", job)
+    done += _save_rows(job, pending)
+    ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.PREVIEWING).update(
+        state=ImportJob.State.PREVIEWED, progress_done=done, previewed_at=dj_timezone.now()
+    )
+    return {"rows": done}
+
+
+def _save_rows(job: ImportJob, rows: list[ImportRow]) -> int:
+    """Records checked rows (a row already recorded by another run is kept) and the
+    progress; returns how many were given."""
+    if not rows:
+        return 0
+    _mark_duplicates(job, rows)
     with transaction.atomic():
-        ImportRow.objects.filter(job=job).delete()
-        ImportRow.objects.bulk_create(rows, batch_size=_BATCH)
+        ImportRow.objects.bulk_create(rows, ignore_conflicts=True)
         ImportJob.objects.filter(pk=job.pk).update(
-            state=ImportJob.State.PREVIEWED,
-            progress_done=len(rows),
-            previewed_at=dj_timezone.now(),
+            progress_done=ImportRow.objects.filter(job=job).count()
         )
-    return {"rows": len(rows)}
+    return len(rows)
 
 
-def _mark_duplicates(organization: Organization, rows: list[ImportRow]) -> None:
+def _mark_duplicates(job: ImportJob, rows: list[ImportRow]) -> None:
     """Rows already scheduled (by any earlier import), and rows repeating an earlier row
     of the same file, are duplicates: said in the preview, never scheduled."""
     keys = [r.key for r in rows]
-    done: dict[str, datetime] = {}
-    for start in range(0, len(keys), _BATCH):
-        done.update(
-            PostGroup.objects.filter(
-                organization=organization, import_key__in=keys[start : start + _BATCH]
-            ).values_list("import_key", "created_at")
-        )
+    done: dict[str, datetime] = dict(
+        PostGroup.objects.filter(
+            organization_id=job.organization_id, import_key__in=keys
+        ).values_list("import_key", "created_at")
+    )
     seen: dict[str, int] = {}
+    earlier = ImportRow.objects.filter(job=job, key__in=keys, status=ImportRow.Status.READY)
+    for key, number in earlier.values_list("key", "number").order_by("number"):
+        seen.setdefault(key, number)
     for row in rows:
         if row.key in done:
             row.status = ImportRow.Status.DUPLICATE
@@ -454,7 +494,8 @@ def _mark_duplicates(organization: Organization, rows: list[ImportRow]) -> None:
                     severity="warning",
                 )
             )
-        seen.setdefault(row.key, row.number)
+        if row.status == ImportRow.Status.READY:
+            seen.setdefault(row.key, row.number)
 
 
 # -- Confirm and schedule --------------------------------------------------------------
@@ -489,10 +530,10 @@ def _tag_ids(organization: Organization, names: list[str], cache: dict[str, int]
 
 
 def import_job_schedule(*, job_id: int) -> dict:
-    """The worker: schedules every ready row, each in its own transaction with its key
-    stored on its group (so a run cut short and started again, or a second run, never
-    makes a row twice). Rows that fail now (a time passed since the preview, a plan
-    limit) are marked with why."""
+    """The worker: schedules every ready row, each with its key stored on its group (so a
+    run cut short and started again, or a second run, never makes a row twice), in runs
+    of about WORK_SECONDS (a run continues in a new job). Rows that fail now (a time
+    passed since the preview, a plan limit) are marked with why."""
     job = (
         ImportJob.objects.select_related("organization", "created_by")
         .filter(pk=job_id, state=ImportJob.State.SCHEDULING)
@@ -500,18 +541,26 @@ def import_job_schedule(*, job_id: int) -> dict:
     )
     if job is None:
         return {"skipped": True}
+    deadline = time.monotonic() + WORK_SECONDS
     tag_cache: dict[str, int] = {}
     counts = {"scheduled": 0, "failed": 0, "duplicate": 0}
     pending = ImportRow.objects.filter(job=job, status=ImportRow.Status.READY).order_by("number")
-    done = 0
-    for row in pending.iterator(chunk_size=500):
-        outcome = _schedule_row(job, row, tag_cache)
-        counts[outcome] += 1
-        done += 1
-        if done % PROGRESS_EVERY == 0:
-            ImportJob.objects.filter(pk=job.pk).update(progress_done=done)
+    while True:
+        batch = list(pending[:SCHEDULE_BATCH])
+        if not batch:
+            break
+        # One transaction per batch (a savepoint per row): a commit per row would cost
+        # more than the row.
+        with transaction.atomic():
+            for row in batch:
+                counts[_schedule_row(job, row, tag_cache)] += 1
+            ImportJob.objects.filter(pk=job.pk).update(
+                progress_done=F("progress_done") + len(batch)
+            )
+        if time.monotonic() > deadline:
+            return _continue("posts.imports.tasks.schedule", job)
     ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.SCHEDULING).update(
-        state=ImportJob.State.DONE, progress_done=done, finished_at=dj_timezone.now()
+        state=ImportJob.State.DONE, progress_done=F("progress_total"), finished_at=dj_timezone.now()
     )
     logger.info("import %s scheduled %s", job.public_id, counts)
     return counts
@@ -522,6 +571,8 @@ def _schedule_row(job: ImportJob, row: ImportRow, tag_cache: dict[str, int]) -> 
 
     values = row.values
     zone = values.get("zone") if _is_iana(values.get("zone", "")) else job.timezone
+    # Outside the row's savepoint: a tag made for a row that then fails stays made.
+    tag_ids = _tag_ids(job.organization, values.get("tags", []), tag_cache)
     try:
         with transaction.atomic():
             group = post_group_create(
@@ -532,7 +583,7 @@ def _schedule_row(job: ImportJob, row: ImportRow, tag_cache: dict[str, int]) -> 
                 action="schedule",
                 publish_at=datetime.fromisoformat(values["publish_at"]),
                 timezone=zone,
-                tags=_tag_ids(job.organization, values.get("tags", []), tag_cache),
+                tags=tag_ids,
                 method=PostGroup.Method.IMPORT,
             )
             PostGroup.objects.filter(pk=group.pk).update(import_key=row.key)
@@ -561,6 +612,13 @@ def _schedule_row(job: ImportJob, row: ImportRow, tag_cache: dict[str, int]) -> 
         status = ImportRow.Status.FAILED
     except LimitReached as error:
         row.problems.append(_problem("plan_limit", error.message))
+        status = ImportRow.Status.FAILED
+    except Exception:
+        # One row's surprise never stops the others; it is logged for us to look at.
+        logger.exception("import %s: row %s could not be scheduled", job.public_id, row.number)
+        row.problems.append(
+            _problem("internal_error", "This row could not be scheduled; try it in the composer.")
+        )
         status = ImportRow.Status.FAILED
     ImportRow.objects.filter(pk=row.pk).update(status=status, problems=row.problems)
     return "failed"
