@@ -48,6 +48,42 @@ class ExportFilters:
     states: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
 
+    @property
+    def from_day(self) -> date | None:
+        return self.start
+
+    @property
+    def to_day(self) -> date | None:
+        return self.end
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def filters_from(params) -> ExportFilters:
+    """The calendar's filters (and states, tags) from a query string."""
+    return ExportFilters(
+        start=_day(params.get("from")),
+        end=_day(params.get("to")),
+        customers=params.getlist("customer"),
+        channels=params.getlist("channel"),
+        states=params.getlist("state"),
+        tags=params.getlist("tag"),
+    )
+
+
+def csv_response(rows, filename: str):
+    """A streamed CSV download: rows are written as the database gives them."""
+    from django.http import StreamingHttpResponse
+
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
 
 def _uuids(values: Iterable[str]) -> list[uuid.UUID]:
     out = []

@@ -5,12 +5,10 @@ polls their progress."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -167,31 +165,6 @@ def import_schedule(request, job_id):
     return redirect("posts:import_job", request.organization.slug, job.public_id)
 
 
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def export_filters(params) -> exporting.ExportFilters:
-    """The calendar's filters (and states, tags) from a query string."""
-    return exporting.ExportFilters(
-        start=_day(params.get("from")),
-        end=_day(params.get("to")),
-        customers=params.getlist("customer"),
-        channels=params.getlist("channel"),
-        states=params.getlist("state"),
-        tags=params.getlist("tag"),
-    )
-
-
-def csv_response(rows, filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @organization_view("organization.view")
 @require_GET
 def export(request):
@@ -217,7 +190,9 @@ def export(request):
             },
         )
     posts = exporting.export_posts(
-        organization=organization, filters=export_filters(request.GET), zone=zone
+        organization=organization, filters=exporting.filters_from(request.GET), zone=zone
     )
     stamp = timezone.now().astimezone(zone).strftime("%Y%m%d-%H%M")
-    return csv_response(exporting.export_csv(posts), f"posts-{organization.slug}-{stamp}.csv")
+    return exporting.csv_response(
+        exporting.export_csv(posts), f"posts-{organization.slug}-{stamp}.csv"
+    )

@@ -21,6 +21,13 @@ from postiz.native_api.views.channels import (
 )
 from postiz.native_api.views.comments import PostCommentDetail, PostComments
 from postiz.native_api.views.customers import CustomerDetail, Customers
+from postiz.native_api.views.imports import (
+    ImportConfirm,
+    ImportDetail,
+    ImportRows,
+    Imports,
+    PostsExport,
+)
 from postiz.native_api.views.media import (
     Media,
     MediaDetail,
@@ -62,6 +69,10 @@ __all__ = [
     "Customers",
     "GroupDetail",
     "Groups",
+    "ImportConfirm",
+    "ImportDetail",
+    "ImportRows",
+    "Imports",
     "Me",
     "Media",
     "MediaDetail",
@@ -77,6 +88,7 @@ __all__ = [
     "PostComments",
     "PostDetail",
     "Posts",
+    "PostsExport",
     "SetDetail",
     "Sets",
     "SignatureDetail",
