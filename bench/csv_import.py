@@ -6,7 +6,7 @@ One organization with ``--channels`` Mastodon channels; a file of ``--rows`` row
 own columns (each row to one channel, a time in 2030 in Europe/Berlin, a tag, a first
 comment on every fifth row) is uploaded through the service, then the two worker jobs
 (``posts.imports.tasks.preview`` and ``.schedule``) run in this process one after the
-other. Prints one line:
+other (each job stops after about a minute; the next is run at once). Prints one line:
 
     BENCH csv_import rows=… preview_s=… schedule_s=… peak_rss_mb=… scheduled=…
 
@@ -93,12 +93,21 @@ def main() -> None:
             profile.disable()
         return time.perf_counter() - start
 
-    preview_s = timed(lambda: tasks.preview(job.pk))
+    def until_done(task, waiting):
+        # A job stops after about a minute and queues the rest (patched out here): run
+        # the next one at once, as an idle worker would.
+        def run():
+            while ImportJob.objects.filter(pk=job.pk, state__in=waiting).exists():
+                task(job.pk)
+
+        return run
+
+    preview_s = timed(until_done(tasks.preview, ["uploaded", "previewing"]))
     job.refresh_from_db()
     assert job.state == ImportJob.State.PREVIEWED, (job.state, job.error)
     with mock.patch("posts.imports.services._enqueue"):
         assert import_job_confirm(job=job, actor=None)
-    schedule_s = timed(lambda: tasks.schedule(job.pk))
+    schedule_s = timed(until_done(tasks.schedule, ["scheduling"]))
     scheduled = ImportRow.objects.filter(job=job, status=ImportRow.Status.SCHEDULED).count()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if profile:

@@ -158,3 +158,76 @@ def test_deleted_groups_and_other_organizations_posts_are_not_exported(
     client.force_login(owner)
     assert _download(client, org)[1] == []
     assert PostGroup.objects.count() == 2
+
+
+def test_calendar_links_its_window_and_filters_to_the_export(client, owner, viewer, org, channels):
+    client.force_login(owner)
+    page = client.get(
+        reverse("posts:calendar", args=[org.slug]),
+        {"view": "month", "date": "2030-05-10", "channel": str(channels[0].public_id)},
+    ).content.decode()
+    assert (
+        f"/o/{org.slug}/posts/export/?download=1&amp;from=2030-04-29&amp;to=2030-06-02"
+        f"&amp;channel={channels[0].public_id}"
+    ) in page
+    assert f"/o/{org.slug}/posts/import/" in page
+    client.force_login(viewer)
+    assert (
+        f"/o/{org.slug}/posts/import/"
+        not in client.get(reverse("posts:calendar", args=[org.slug])).content.decode()
+    )
+
+
+def test_analytics_exports_every_posts_counts_and_each_channels_days(
+    client, owner, outsider, org, channels
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from integrations.models import ChannelMetric
+    from posts.analytics.models import PostMetricLatest
+
+    mastodon, _ = channels
+    group = _write(org, owner, [mastodon], "Went out", datetime(2030, 5, 1, 7, 0, tzinfo=UTC))
+    post = group.posts.get()
+    published = timezone.now() - timedelta(days=2)
+    Post.objects.filter(pk=post.pk).update(
+        state=State.PUBLISHED, published_at=published, remote_url="https://social.example/1"
+    )
+    for metric, value in (("likes", 7), ("impressions", 120)):
+        PostMetricLatest.objects.create(
+            organization=org,
+            post=post,
+            integration=mastodon,
+            metric=metric,
+            value=value,
+            published_at=published,
+        )
+    ChannelMetric.objects.create(
+        organization=org,
+        integration=mastodon,
+        metric="followers",
+        day=published.date(),
+        value=1500,
+    )
+    client.force_login(owner)
+    url = reverse("posts:analytics", args=[org.slug])
+    answer = client.get(url, {"format": "csv", "rows": "posts", "days": 30})
+    rows = list(csv.DictReader(io.StringIO(b"".join(answer.streaming_content).decode())))
+    assert [(r["channel"], r["likes"], r["impressions"], r["text"]) for r in rows] == [
+        ("Acme on Mastodon", "7", "120", "Went out")
+    ]
+    answer = client.get(url, {"format": "csv", "rows": "channels", "days": 30})
+    rows = list(csv.DictReader(io.StringIO(b"".join(answer.streaming_content).decode())))
+    assert rows == [
+        {
+            "channel": "Acme on Mastodon",
+            "date": published.date().isoformat(),
+            "metric": "followers",
+            "value": "1500",
+        }
+    ]
+    assert "rows=posts" in client.get(url).content.decode()
+    client.force_login(outsider)
+    assert client.get(url, {"format": "csv", "rows": "posts"}).status_code == 404
