@@ -549,11 +549,12 @@ def import_job_schedule(*, job_id: int) -> dict:
         batch = list(pending[:SCHEDULE_BATCH])
         if not batch:
             break
-        # One transaction per batch (a savepoint per row): a commit per row would cost
-        # more than the row.
+        # One transaction per batch; each row's group is written under its own savepoint
+        # (post_group_create's): a commit per row would cost more than the row.
         with transaction.atomic():
             for row in batch:
                 counts[_schedule_row(job, row, tag_cache)] += 1
+            ImportRow.objects.bulk_update(batch, ["status", "group", "problems"])
             ImportJob.objects.filter(pk=job.pk).update(
                 progress_done=F("progress_done") + len(batch)
             )
@@ -567,29 +568,27 @@ def import_job_schedule(*, job_id: int) -> dict:
 
 
 def _schedule_row(job: ImportJob, row: ImportRow, tag_cache: dict[str, int]) -> str:
+    """Writes one row's group, or records why not; the row is saved by the caller."""
     from posts.services.groups import post_group_create
 
     values = row.values
     zone = values.get("zone") if _is_iana(values.get("zone", "")) else job.timezone
-    # Outside the row's savepoint: a tag made for a row that then fails stays made.
+    # Outside the group's savepoint: a tag made for a row that then fails stays made.
     tag_ids = _tag_ids(job.organization, values.get("tags", []), tag_cache)
     try:
-        with transaction.atomic():
-            group = post_group_create(
-                organization=job.organization,
-                actor=job.created_by,
-                content=_items(values),
-                channels=[ChannelInput(c) for c in values.get("channel_ids", [])],
-                action="schedule",
-                publish_at=datetime.fromisoformat(values["publish_at"]),
-                timezone=zone,
-                tags=tag_ids,
-                method=PostGroup.Method.IMPORT,
-            )
-            PostGroup.objects.filter(pk=group.pk).update(import_key=row.key)
-            ImportRow.objects.filter(pk=row.pk).update(
-                status=ImportRow.Status.SCHEDULED, group=group
-            )
+        row.group = post_group_create(
+            organization=job.organization,
+            actor=job.created_by,
+            content=_items(values),
+            channels=[ChannelInput(c) for c in values.get("channel_ids", [])],
+            action="schedule",
+            publish_at=datetime.fromisoformat(values["publish_at"]),
+            timezone=zone,
+            tags=tag_ids,
+            method=PostGroup.Method.IMPORT,
+            import_key=row.key,
+        )
+        row.status = ImportRow.Status.SCHEDULED
         return "scheduled"
     except IntegrityError:
         # Another upload scheduled this very row first: one post, never two.
@@ -600,25 +599,20 @@ def _schedule_row(job: ImportJob, row: ImportRow, tag_cache: dict[str, int]) -> 
                 severity="warning",
             )
         )
-        ImportRow.objects.filter(pk=row.pk).update(
-            status=ImportRow.Status.DUPLICATE, problems=row.problems
-        )
+        row.status = ImportRow.Status.DUPLICATE
         return "duplicate"
     except PostValidationError as error:
         for issues in error.issues_by_channel.values():
             for issue in issues:
                 if issue.severity == "error":
                     row.problems.append(_problem(issue.code, issue.message))
-        status = ImportRow.Status.FAILED
     except LimitReached as error:
         row.problems.append(_problem("plan_limit", error.message))
-        status = ImportRow.Status.FAILED
     except Exception:
         # One row's surprise never stops the others; it is logged for us to look at.
         logger.exception("import %s: row %s could not be scheduled", job.public_id, row.number)
         row.problems.append(
             _problem("internal_error", "This row could not be scheduled; try it in the composer.")
         )
-        status = ImportRow.Status.FAILED
-    ImportRow.objects.filter(pk=row.pk).update(status=status, problems=row.problems)
+    row.status = ImportRow.Status.FAILED
     return "failed"

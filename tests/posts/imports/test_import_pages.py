@@ -313,3 +313,17 @@ def test_viewer_cannot_schedule_an_import(client, viewer, owner, org, channels, 
     url = reverse("posts:import_schedule", args=[org.slug, job.public_id])
     assert client.post(url).status_code == 403
     assert not Post.objects.filter(organization=org).exists()
+
+
+def test_two_uploads_previewed_together_and_both_confirmed_schedule_each_row_once(
+    client, owner, org, channels, upload, schedule
+):
+    client.force_login(owner)
+    first = upload(client, org, fixture_bytes("buffer.csv"))
+    second = upload(client, org, fixture_bytes("buffer.csv"))
+    assert {r.status for r in _rows(second).values()} == {ImportRow.Status.READY}
+    schedule(client, first)
+    second = schedule(client, second)
+    assert {r.status for r in _rows(second).values()} == {ImportRow.Status.DUPLICATE}
+    assert "another upload" in _rows(second)[2].problems[-1]["message"]
+    assert PostGroup.objects.filter(organization=org).count() == 2
