@@ -141,3 +141,14 @@ def test_unknown_zone_and_unreadable_dates_say_what_to_write():
     assert times.parse("2030-02-03", "25:00", "", fallback="UTC", order="dmy").error[0] == (
         "time_invalid"
     )
+
+
+def test_semicolon_separated_utf8_with_german_dates_and_a_semicolon_in_quoted_text():
+    read = formats.read(fixture_bytes("semicolons.csv"))
+    assert (read.encoding, read.delimiter) == ("utf-8", ";")
+    first, second = read.rows
+    assert first.text == "Guten Morgen; mit Semikolon im Text"
+    assert first.tags == ["morgen", "news"]
+    assert second.channels == ["@acmex"]
+    when = times.parse(first.date, first.time, first.zone, fallback="UTC", order="dmy")
+    assert when.at == datetime(2030, 3, 14, 6, 45, tzinfo=UTC)
