@@ -152,3 +152,12 @@ def test_export_route_streams_the_import_columns(native, org, owner, channels):
         ("Hello", "Acme on Mastodon", "09:00")
     ]
     assert native.get("/api/v1/posts/export", {"from": "May"}).status_code == 400
+
+
+def test_rows_list_reads_a_fixed_number_of_queries(
+    native, org, channels, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    created = _upload(native, fixture_bytes("errors.csv"), django_capture_on_commit_callbacks)
+    with django_assert_max_num_queries(8):
+        page = native.get(created["Location"] + "/rows", {"limit": 200})
+    assert len(page.json()["data"]) == 10
