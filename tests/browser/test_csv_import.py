@@ -43,11 +43,12 @@ def channels(org):
 
 
 def test_a_csv_with_errors_is_previewed_and_its_good_rows_scheduled(
-    org, berliner, channels, page_for, snapshot
+    org, berliner, channels, page_for, snapshot, axe
 ):
     page = page_for(berliner)
     page.goto("/o/acme/calendar/")
     page.get_by_role("link", name="Import CSV").click()
+    assert axe(page) == []
     page.get_by_label("CSV file").set_input_files(str(FIXTURES / "errors.csv"))
     page.get_by_role("button", name="Upload and preview").click()
 
@@ -62,6 +63,7 @@ def test_a_csv_with_errors_is_previewed_and_its_good_rows_scheduled(
     assert "could not be added" in page.locator("#row-7").inner_text()
     assert "clocks go forward" in page.locator("#row-9").inner_text()
     snapshot(page, "csv-import-preview")
+    assert axe(page) == []
     assert not Post.objects.exists()  # nothing saved before the click
 
     page.get_by_role("button", name="Schedule 4 rows").click()
