@@ -19,7 +19,7 @@ import hashlib
 import json
 import logging
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -496,6 +496,22 @@ def _mark_duplicates(job: ImportJob, rows: list[ImportRow]) -> None:
             )
         if row.status == ImportRow.Status.READY:
             seen.setdefault(row.key, row.number)
+
+
+# -- Housekeeping ----------------------------------------------------------------------
+KEEP_IMPORTS = timedelta(days=30)
+
+
+def import_jobs_prune(*, now: datetime | None = None) -> int:
+    """The daily job only: deletes imports (the stored file, its rows) older than 30 days
+    that are not running. Groups keep their rows' keys, so re-uploading an old file still
+    schedules nothing twice. Returns how many imports went."""
+    cutoff = (now or dj_timezone.now()) - KEEP_IMPORTS
+    old = ImportJob.objects.filter(created_at__lt=cutoff).exclude(
+        state__in=[ImportJob.State.PREVIEWING, ImportJob.State.SCHEDULING]
+    )
+    _deleted, by_model = old.delete()
+    return by_model.get("posts.ImportJob", 0)
 
 
 # -- Confirm and schedule --------------------------------------------------------------

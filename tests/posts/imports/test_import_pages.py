@@ -327,3 +327,22 @@ def test_two_uploads_previewed_together_and_both_confirmed_schedule_each_row_onc
     assert {r.status for r in _rows(second).values()} == {ImportRow.Status.DUPLICATE}
     assert "another upload" in _rows(second)[2].problems[-1]["message"]
     assert PostGroup.objects.filter(organization=org).count() == 2
+
+
+def test_imports_older_than_thirty_days_are_pruned_but_their_rows_stay_imported(
+    client, owner, org, channels, upload, schedule
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from posts.imports.tasks import prune
+
+    client.force_login(owner)
+    old = schedule(client, upload(client, org, fixture_bytes("buffer.csv")))
+    ImportJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=31))
+    recent = upload(client, org, fixture_bytes("postiz.csv"))
+    assert prune() == 1
+    assert list(ImportJob.objects.values_list("pk", flat=True)) == [recent.pk]
+    again = upload(client, org, fixture_bytes("buffer.csv"))
+    assert {r.status for r in _rows(again).values()} == {ImportRow.Status.DUPLICATE}
