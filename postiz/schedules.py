@@ -85,6 +85,13 @@ SCHEDULES: list[dict] = [
         "minutes": 1,
     },
     {
+        # CSV imports: uploaded files and their previews go after 30 days (the groups
+        # keep their rows' keys, so a later upload still schedules nothing twice).
+        "name": "posts.prune_imports",
+        "func": "posts.imports.tasks.prune",
+        "schedule_type": "D",
+    },
+    {
         # -- API: idempotency answers past their lifetime, rate windows that ended.
         "name": "postiz.api_housekeeping",
         "func": "postiz.tasks.api_housekeeping",

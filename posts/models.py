@@ -98,6 +98,9 @@ class PostGroup(models.Model):
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # The imported CSV row this group was made from (posts.imports): a row is scheduled
+    # once per organization, however often its file is uploaded.
+    import_key = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at"]
@@ -106,7 +109,12 @@ class PostGroup(models.Model):
                 condition=Q(repeat_every__isnull=True, repeat_unit="")
                 | Q(repeat_every__gte=1, repeat_unit__in=["day", "week"]),
                 name="posts_group_repeat_complete",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "import_key"],
+                condition=~Q(import_key=""),
+                name="posts_group_unique_import_key",
+            ),
         ]
         # Few groups are ever deleted: lists keep out their posts by probing this small
         # index (NOT EXISTS) instead of joining every group.
@@ -534,3 +542,5 @@ from posts.analytics.models import (  # noqa: E402, F401
 
 # RSS and Atom feeds live in their own package; importing them here registers them too.
 from posts.feeds.models import Feed, FeedEntry  # noqa: E402, F401
+# Imported files and their rows (posts.imports), registered in this app the same way.
+from posts.imports.models import ImportJob, ImportRow  # noqa: E402, F401

@@ -8,6 +8,7 @@ from posts.views import composer as composer_views  # -- composer
 from posts.views import composer_choices as choice_views  # -- looked-up setting choices
 from posts.views import failures as failures_views  # -- failures
 from posts.views import feeds as feeds_views  # -- RSS feeds
+from posts.views import imports as imports_views  # -- CSV import and export
 from posts.views import library as library_views  # -- signatures, sets, tags
 from posts.views import notifications as notifications_views  # -- notifications
 from posts.views import webhooks as webhooks_views  # -- webhooks
@@ -101,6 +102,16 @@ urlpatterns = [
     path("posts/<int:group_id>/duplicate/", composer_views.duplicate, name="duplicate"),
     path("posts/<int:group_id>/delete/", composer_views.delete, name="delete"),
     path("posts/<int:group_id>/comments/", composer_views.comment_add, name="comment_add"),
+    # -- CSV import and export ----------------------------------------------------------
+    path("posts/import/", imports_views.import_start, name="import"),
+    path("posts/import/<str:job_id>/", imports_views.import_job, name="import_job"),
+    path("posts/import/<str:job_id>/status/", imports_views.import_status, name="import_status"),
+    path(
+        "posts/import/<str:job_id>/schedule/",
+        imports_views.import_schedule,
+        name="import_schedule",
+    ),
+    path("posts/export/", imports_views.export, name="export"),
     # -- signatures, sets, tags ---------------------------------------------------------
     path("posts/signatures/", library_views.signatures, name="signatures"),
     path("posts/signatures/<int:pk>/", library_views.signature_edit, name="signature_edit"),

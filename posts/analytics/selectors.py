@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -28,7 +28,8 @@ from integrations.models import (
 from integrations.providers.base.data import METRIC_NAMES
 from organizations.models import Organization
 from posts.analytics.models import PostMetric, PostMetricLatest
-from posts.models import Post
+from posts.models import Post, PostItem
+from posts.states import State
 
 PERIODS = (7, 30, 90, 365)
 DEFAULT_PERIOD = 30
@@ -350,3 +351,60 @@ def calendar_counts(*, organization: Organization, group_ids: list[int]) -> dict
         key: " · ".join(f"{counts[m]:,} {m}" for m in METRIC_NAMES if m in counts)
         for key, counts in found.items()
     }
+
+
+# -- CSV exports (the Analytics page's per-post and per-channel files) --------------------
+def export_post_counts(
+    *,
+    organization: Organization,
+    days: int = DEFAULT_PERIOD,
+    customer: Customer | None = None,
+    channel: Integration | None = None,
+    today: date | None = None,
+):
+    """Every post published in the period on the page's channels with its latest count
+    per metric, oldest first, read in chunks: (post, {metric: value}) pairs."""
+    period = period_of(days, today)
+    channels = analytics_channels(organization=organization, customer=customer, channel=channel)
+    posts = (
+        Post.objects.filter(
+            organization=organization,
+            integration__in=channels,
+            state=State.PUBLISHED,
+            published_at__date__gte=period.start,
+            published_at__date__lte=period.end,
+        )
+        .select_related("integration")
+        .prefetch_related(
+            "latest_metrics", Prefetch("items", queryset=PostItem.objects.filter(position=0))
+        )
+        .order_by("published_at", "pk")
+    )
+    for post in posts.iterator(chunk_size=1000):
+        root = next(iter(post.items.all()), None)
+        post.preview = root.content if root else ""
+        yield post, {m.metric: m.value for m in post.latest_metrics.all()}
+
+
+def export_channel_counts(
+    *,
+    organization: Organization,
+    days: int = DEFAULT_PERIOD,
+    customer: Customer | None = None,
+    channel: Integration | None = None,
+    today: date | None = None,
+) -> QuerySet:
+    """Each channel's own counts per day over the period (what its network reports),
+    as rows of (channel name, day, metric, value)."""
+    period = period_of(days, today)
+    channels = analytics_channels(organization=organization, customer=customer, channel=channel)
+    return (
+        ChannelMetric.objects.filter(
+            organization=organization,
+            integration__in=channels,
+            day__gte=period.start,
+            day__lte=period.end,
+        )
+        .order_by("integration__name", "integration_id", "day", "metric")
+        .values_list("integration__name", "day", "metric", "value")
+    )

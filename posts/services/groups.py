@@ -188,10 +188,13 @@ def post_group_create(
     repeat_until=None,
     method: str = PostGroup.Method.WEB,
     signature: bool = False,
+    import_key: str = "",
 ) -> PostGroup:
     """posts.edit for drafts, posts.publish for the other actions (the caller checks the
     role). Creates the group and one post per channel, or raises PostValidationError and
-    saves nothing. ``signature=True`` appends the default signature to the first item."""
+    saves nothing. ``signature=True`` appends the default signature to the first item.
+    ``import_key`` (CSV imports) is unique per organization: a second group with the same
+    key raises IntegrityError and nothing is saved."""
     content = _as_items(content)
     if signature:
         content = _signed(content, organization)
@@ -219,6 +222,7 @@ def post_group_create(
         repeat_every=int(repeat_every) if repeat_unit else None,
         repeat_unit=repeat_unit if repeat_unit else "",
         repeat_until=repeat_until if repeat_unit else None,
+        import_key=import_key,
     )
     group.tags.set(plan.tags)
     in_review = []

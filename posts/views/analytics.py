@@ -7,12 +7,13 @@ from __future__ import annotations
 import csv
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from integrations.providers.base.data import METRIC_NAMES
 from integrations.selectors import customer_get, customers_for, integration_get
 from organizations.access import organization_view
 from posts import calendar as cal
@@ -64,10 +65,16 @@ def _context(request, filters: dict) -> dict:
 @organization_view("organization.view")
 @require_GET
 def analytics(request):
-    """The page (or its CSV with ?format=csv)."""
+    """The page, or its CSV with ?format=csv: what the page shows; with &rows=posts every
+    post's latest counts; with &rows=channels each channel's counts per day."""
     filters = _filters(request)
     context = _context(request, filters)
     if request.GET.get("format") == "csv":
+        rows = request.GET.get("rows")
+        if rows == "posts":
+            return _posts_csv(request, filters)
+        if rows == "channels":
+            return _channels_csv(request, filters)
         return _csv(context)
     return render(request, "posts/analytics.html", context)
 
@@ -118,6 +125,53 @@ def _csv(context) -> HttpResponse:
             ]
         )
     return response
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _streamed(request, filters: dict, kind: str, rows) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
+    )
+    name = f"analytics-{kind}-{request.organization.slug}-{filters['days']}d"
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+def _posts_csv(request, filters: dict) -> StreamingHttpResponse:
+    """Every post published in the period with its latest counts, one column per metric
+    (streamed: a year of an agency's posts is never held in memory)."""
+
+    def rows():
+        yield ["post_id", "channel", "published_at", "url", *METRIC_NAMES, "text"]
+        for post, counts in sel.export_post_counts(organization=request.organization, **filters):
+            yield [
+                str(post.public_id),
+                post.integration.name,
+                post.published_at.isoformat() if post.published_at else "",
+                post.remote_url,
+                *(counts.get(metric, "") for metric in METRIC_NAMES),
+                _cell(post.preview),
+            ]
+
+    return _streamed(request, filters, "posts", rows())
+
+
+def _channels_csv(request, filters: dict) -> StreamingHttpResponse:
+    """Each channel's own counts per day (followers, impressions…), as its network gives."""
+
+    def rows():
+        yield ["channel", "date", "metric", "value"]
+        for name, day, metric, value in sel.export_channel_counts(
+            organization=request.organization, **filters
+        ).iterator(chunk_size=2000):
+            yield [name, day.isoformat(), metric, value]
+
+    return _streamed(request, filters, "channels", rows())
 
 
 def _cell(text: str) -> str:

@@ -130,6 +130,15 @@ def calendar(request):
         "next_url": link(date=window.next.isoformat()),
         "today_url": link(date=today.isoformat()),
         "new_post_url": cal.new_post_url(slug),
+        # The visible window with the same filters, as CSV (posts.views.imports.export).
+        "export_url": reverse("posts:export", args=[slug])
+        + _query(
+            download=1,
+            **{"from": window.first.isoformat(), "to": window.last.isoformat()},
+            customer=customers,
+            channel=channels,
+        ),
+        "import_url": reverse("posts:import", args=[slug]),
         "today": today,
     }
     # Times and template date filters are in the active zone: make it the viewer's.

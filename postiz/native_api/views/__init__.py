@@ -22,6 +22,13 @@ from postiz.native_api.views.channels import (
 from postiz.native_api.views.comments import PostCommentDetail, PostComments
 from postiz.native_api.views.customers import CustomerDetail, Customers
 from postiz.native_api.views.feeds import FeedDetail, FeedFetch, FeedResume, Feeds
+from postiz.native_api.views.imports import (
+    ImportConfirm,
+    ImportDetail,
+    ImportRows,
+    Imports,
+    PostsExport,
+)
 from postiz.native_api.views.media import (
     Media,
     MediaDetail,
@@ -74,6 +81,10 @@ __all__ = [
     "Feeds",
     "GroupDetail",
     "Groups",
+    "ImportConfirm",
+    "ImportDetail",
+    "ImportRows",
+    "Imports",
     "Me",
     "Media",
     "MediaDetail",
@@ -94,6 +105,7 @@ __all__ = [
     "PostReviewSubmit",
     "PostReviewThread",
     "Posts",
+    "PostsExport",
     "SetDetail",
     "Sets",
     "SignatureDetail",
