@@ -38,6 +38,7 @@ urlpatterns = [
     _route("posts", v.Posts, "native_posts"),
     _route(f"posts/{_ID}", v.PostDetail, "native_post"),
     _route(f"posts/{_ID}/comments", v.PostComments, "native_post_comments"),
+    _route(f"posts/{_ID}/links", v.PostLinks, "native_post_links"),
     _route(f"posts/{_ID}/comments/{_COMMENT}", v.PostCommentDetail, "native_post_comment"),
     _route("media", v.Media, "native_media"),
     _route("media/import", v.MediaImport, "native_media_import"),

@@ -443,3 +443,8 @@ from posts.analytics.models import (  # noqa: E402, F401
     PostMetricLatest,
     PostMetricsTrack,
 )
+from posts.links.models import (  # noqa: E402, F401
+    GroupLinkChoice,
+    LinkSettings,
+    ShortLink,
+)

@@ -21,6 +21,7 @@ from postiz.native_api.views.channels import (
 )
 from postiz.native_api.views.comments import PostCommentDetail, PostComments
 from postiz.native_api.views.customers import CustomerDetail, Customers
+from postiz.native_api.views.links import PostLinks
 from postiz.native_api.views.media import (
     Media,
     MediaDetail,
@@ -76,6 +77,7 @@ __all__ = [
     "PostCommentDetail",
     "PostComments",
     "PostDetail",
+    "PostLinks",
     "Posts",
     "SetDetail",
     "Sets",
