@@ -142,5 +142,6 @@ class PostMetricsTrackAdmin(admin.ModelAdmin):
     list_display = ["post", "integration", "published_at", "due_at", "fetched_at", "fetches"]
     raw_id_fields = ["organization", "post", "integration"]
 
+
 # Short links' admin lives beside them.
 from posts.links import admin as _links_admin  # noqa: E402, F401
