@@ -127,6 +127,22 @@ def group_links_choose(*, group, shorten: bool | None) -> None:
     GroupLinkChoice.objects.update_or_create(group=group, defaults={"shorten": bool(shorten)})
 
 
+# The organization's preference and a group's saved answer in one round trip.
+_COMPOSER_STATE = (
+    "SELECT (SELECT preference FROM posts_linksettings WHERE organization_id = %s), "
+    "(SELECT shorten FROM posts_grouplinkchoice WHERE group_id = %s)"
+)
+
+
+def composer_link_state(*, organization, group=None) -> tuple[str, bool | None]:
+    """The composer asks (one query): the organization's preference, and the group's
+    saved answer (None when it has none)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_COMPOSER_STATE, [organization.pk, group.pk if group else None])
+        preference, shorten = cursor.fetchone()
+    return preference or Preference.ASK, shorten
+
+
 def shortening_config(post) -> Config | None:
     """The shortener this post's links go to, or None when they stay as written (the
     organization never shortens, or asks and this post's answer is no)."""

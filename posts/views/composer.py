@@ -228,7 +228,10 @@ def _context(request, state: ComposerState, *, group=None, issues=None, focus=""
 def _link_question(request, state: ComposerState, group) -> dict | None:
     """When the organization asks each time (-- short links): the composer's offer to
     shorten the post's links, ticked as last answered. None when it does not ask."""
-    if link_services.link_settings_for(organization=request.organization).preference != "ask":
+    preference, saved = link_services.composer_link_state(
+        organization=request.organization, group=group
+    )
+    if preference != "ask":
         return None
     texts = [item.text for item in state.items]
     texts += [item.text for items in state.custom.values() for item in items]
@@ -236,8 +239,7 @@ def _link_question(request, state: ComposerState, group) -> dict | None:
     if request.method == "POST" and request.POST.get("shorten_links_asked"):
         checked = bool(request.POST.get("shorten_links"))
     else:
-        choice = getattr(group, "link_choice", None) if group is not None else None
-        checked = bool(choice and choice.shorten)
+        checked = bool(saved)
     return {"found": len(found), "checked": checked}
 
 
