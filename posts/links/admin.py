@@ -2,6 +2,7 @@
 targets read-only (a link's target never changes once published)."""
 
 from django.contrib import admin
+from django.db import models
 
 from posts.links.models import GroupLinkChoice, LinkSettings, ShortLink
 
@@ -15,6 +16,7 @@ class LinkSettingsAdmin(admin.ModelAdmin):
     # The encrypted key is changed on the settings page only, never shown here.
     exclude = ["secrets"]
     raw_id_fields = ["organization"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(ShortLink)
@@ -23,6 +25,7 @@ class ShortLinkAdmin(admin.ModelAdmin):
     list_filter = ["shortener"]
     search_fields = ["short_url", "target", "code", "organization__name"]
     list_select_related = ["organization"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = [
         "organization",
         "post",

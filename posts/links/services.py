@@ -223,7 +223,8 @@ def links_prepare(*, post, items) -> int:
     made: dict[str, Made] = {}
     maps: list[tuple[object, dict[str, str]]] = []
     for item in pending:
-        found = links_in(item.content, skip_hosts=skip)
+        # A link longer than a target may be is left as written.
+        found = [url for url in links_in(item.content, skip_hosts=skip) if len(url) <= 2000]
         for url in found:
             if url not in made:
                 made[url] = shortener.shorten(url)
@@ -262,7 +263,7 @@ def _save_link(post, item, kind: str, target: str, made: Made) -> Made:
                     code=made.code,
                     target=target,
                     short_url=made.short_url,
-                    remote_id=made.remote_id,
+                    remote_id=made.remote_id[:100],
                 )
             return made
         except IntegrityError:

@@ -148,3 +148,15 @@ def test_compat_clicks_are_sealed_too(org, channel):
     assert outsider.get(f"/public/v1/analytics/post/{post.public_id}").status_code == 404
     reader = Client(HTTP_AUTHORIZATION=make_key(org, scopes=["posts:read"])[1])
     assert reader.get(f"/public/v1/analytics/post/{post.public_id}").status_code == 403
+
+
+def test_native_creation_remembers_whether_to_shorten_the_links(native, channel):
+    body = {
+        "channel_id": str(channel.public_id),
+        "action": "draft",
+        "items": [{"text": "Launch: https://example.com/launch"}],
+        "shorten_links": True,
+    }
+    response = native.post("/api/v1/posts", body, content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert GroupLinkChoice.objects.get(group=PostGroup.objects.get()).shorten is True

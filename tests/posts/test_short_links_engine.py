@@ -232,3 +232,14 @@ def test_the_batch_path_leaves_posts_to_shorten_to_the_one_post_path(org, mastod
     jobs, _ = engine.claim_next(limit=10)
     assert {job.pk for job in engine.prepare_sends(jobs)} == {plain.pk}
     assert {job.pk for job in jobs} == {plain.pk, linked.pk}
+
+
+def test_a_link_too_long_to_keep_goes_out_as_written(org, mastodon, httpserver):
+    prefer(org, "always")
+    long = "https://example.com/?q=" + "a" * 2100
+    post = PostFactory(integration=mastodon, items=[f"Long {long} short https://example.com/s"])
+    sent = record_statuses(httpserver)
+    assert run(post).state == State.PUBLISHED
+    short = ShortLink.objects.get(post=post)
+    assert short.target == "https://example.com/s"
+    assert sent == [f"Long {long} short {short.short_url}"]

@@ -13,7 +13,7 @@ from organizations.models import AuditEvent
 from posts.links.models import GroupLinkChoice, LinkSettings, ShortLink
 from posts.models import PostGroup
 from posts.states import State
-from tests.factories import PostFactory, PostItemFactory
+from tests.factories import OrganizationFactory, PostFactory, PostItemFactory
 from tests.posts.test_composer import form
 from tests.posts.test_groups import channel
 
@@ -177,3 +177,20 @@ def test_the_calendar_shows_a_published_posts_link_clicks(org, owner, client_for
         .content.decode()
     )
     assert "3 link clicks" in html
+
+
+def test_the_admin_shows_links_read_only_and_never_the_key(client):
+    from tests.factories import UserFactory
+
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    org = published(OrganizationFactory(), clicks=(2,)).organization
+    row = LinkSettings.objects.create(organization=org, shortener="dub")
+    row.secrets = {"api_key": "dub_secret_value"}
+    row.save()
+    link = ShortLink.objects.get()
+    assert client.get("/admin/posts/shortlink/").status_code == 200
+    change = client.get(f"/admin/posts/shortlink/{link.pk}/change/").content.decode()
+    assert 'name="target"' not in change  # shown, not editable
+    settings_page = client.get(f"/admin/posts/linksettings/{row.pk}/change/").content.decode()
+    assert "dub_secret_value" not in settings_page
