@@ -63,6 +63,7 @@ def _settings_nav(request, current: str) -> list[dict]:
         ("audit", "Audit log", "organizations:audit", "audit.view"),
         ("apikeys", "API keys", "organizations:apikeys", "apikeys.manage"),
         ("webhooks", "Webhooks", "posts:webhooks", "webhooks.manage"),
+        ("short-links", "Short links", "posts:link_settings", "organization.manage"),
         ("signatures", "Signatures", "posts:signatures", "posts.edit"),
         ("sets", "Sets", "posts:sets", "posts.edit"),
         ("tags", "Tags", "posts:tags", "posts.edit"),

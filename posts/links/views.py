@@ -29,10 +29,8 @@ def follow(request, code):
     if target is None:
         raise Http404("No such short link.")
     response = HttpResponseRedirect(target)
-    # Every click reaches us (a cached redirect would not be counted), and the target
-    # does not learn the short link's address.
+    # Every click reaches us: a redirect a browser or proxy cached would not be counted.
     response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer-when-downgrade"
     return response
 
 
@@ -44,7 +42,8 @@ def _settings_nav(request) -> list[dict]:
     url = reverse("posts:link_settings", args=[request.organization.slug])
     for item in nav:
         item["current"] = item["url"] == url
-    nav.append({"label": "Short links", "url": url, "current": True})
+    if not any(item["url"] == url for item in nav):
+        nav.append({"label": "Short links", "url": url, "current": True})
     return nav
 
 

@@ -98,6 +98,7 @@ def test_sidebar_shows_only_the_sections_the_role_allows(client_for, org, viewer
         "Audit log",
         "API keys",
         "Webhooks",
+        "Short links",
         "Signatures",
         "Sets",
         "Tags",

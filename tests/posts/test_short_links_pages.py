@@ -194,3 +194,11 @@ def test_the_admin_shows_links_read_only_and_never_the_key(client):
     assert 'name="target"' not in change  # shown, not editable
     settings_page = client.get(f"/admin/posts/linksettings/{row.pk}/change/").content.decode()
     assert "dub_secret_value" not in settings_page
+
+
+def test_the_settings_menu_leads_admins_to_short_links_but_not_editors(
+    org, admin, editor, client_for
+):
+    general = reverse("organizations:settings", args=[org.slug])
+    assert settings_url(org) in client_for(admin).get(general).content.decode()
+    assert settings_url(org) not in client_for(editor).get(general).content.decode()
