@@ -150,15 +150,20 @@ def shortening_config(post) -> Config | None:
     preference = row.preference if row else Preference.ASK
     if preference == Preference.NEVER:
         return None
-    if preference == Preference.ASK:
-        chosen = (
-            GroupLinkChoice.objects.filter(group_id=post.group_id)
-            .values_list("shorten", flat=True)
-            .first()
-        )
-        if not chosen:
-            return None
+    if preference == Preference.ASK and not _answers([post.group_id]).get(post.group_id):
+        return None
     return config_for(row)
+
+
+def _answers(group_ids) -> dict[int, bool | None]:
+    """{group id: its answer to "shorten the links?"}, one query. A repeat's later
+    occurrence (a group of its own) keeps the answer given for the series."""
+    from posts.models import PostGroup
+
+    rows = PostGroup.objects.filter(pk__in=set(group_ids)).values_list(
+        "pk", "link_choice__shorten", "repeat_of__link_choice__shorten"
+    )
+    return {pk: own if own is not None else series for pk, own, series in rows}
 
 
 def posts_wanting_short_links(posts) -> set[int]:
@@ -175,20 +180,12 @@ def posts_wanting_short_links(posts) -> set[int]:
         for post in posts
         if preferences.get(post.organization_id, Preference.ASK) == Preference.ASK
     ]
-    yes = (
-        set(
-            GroupLinkChoice.objects.filter(group_id__in=asking, shorten=True).values_list(
-                "group_id", flat=True
-            )
-        )
-        if asking
-        else set()
-    )
+    answers = _answers(asking) if asking else {}
     return {
         post.pk
         for post in posts
         if preferences.get(post.organization_id, Preference.ASK) == Preference.ALWAYS
-        or post.group_id in yes
+        or answers.get(post.group_id)
     }
 
 

@@ -243,3 +243,15 @@ def test_a_link_too_long_to_keep_goes_out_as_written(org, mastodon, httpserver):
     short = ShortLink.objects.get(post=post)
     assert short.target == "https://example.com/s"
     assert sent == [f"Long {long} short {short.short_url}"]
+
+
+def test_a_repeats_later_occurrence_keeps_the_series_answer(org, mastodon, httpserver):
+    from posts.models import PostGroup
+
+    first = PostFactory(integration=mastodon, items=["done"], state=State.PUBLISHED)
+    GroupLinkChoice.objects.create(group=first.group, shorten=True)  # "ask" is the default
+    later = PostFactory(integration=mastodon, items=["Again: https://example.com/weekly"])
+    PostGroup.objects.filter(pk=later.group_id).update(repeat_of=first.group)
+    sent = record_statuses(httpserver)
+    assert run(later).state == State.PUBLISHED
+    assert sent == [f"Again: {ShortLink.objects.get(post=later).short_url}"]
