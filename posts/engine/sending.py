@@ -428,6 +428,9 @@ def _shortening_failed(post: Post, items: list[PostItem], error: ProviderError) 
         failures = _count(items[0], SHORTENING_KEY)
         if failures <= len(BACKOFF):
             return _reschedule(post, _in(_backoff(failures)), message, kind)
+    if kind in (ErrorKind.AUTH_REVOKED, ErrorKind.AUTH_EXPIRED):
+        # The shortener's key, not the channel's sign-in: nothing to reconnect.
+        kind = ErrorKind.PERMISSION_DENIED
     return _fail(post, kind, message)
 
 

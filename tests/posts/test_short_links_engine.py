@@ -214,6 +214,8 @@ def test_a_shortener_that_refuses_the_key_fails_the_post_with_its_words(
     message = fresh(post).error_message
     assert "Dub refused our API key: Unauthorized: Invalid API key." in message
     assert "short-link settings" in message and sent == []
+    assert fresh(post).error_kind == "permission_denied"  # the channel needs nothing
+    assert fresh(post).integration.status == "active"
 
 
 def test_a_missing_api_key_says_where_to_set_it_and_sends_nothing(org, mastodon, httpserver):
