@@ -65,6 +65,7 @@ def _settings_nav(request, current: str) -> list[dict]:
         ("apikeys", "API keys", "organizations:apikeys", "apikeys.manage"),
         ("webhooks", "Webhooks", "posts:webhooks", "webhooks.manage"),
         ("feeds", "RSS feeds", "posts:feeds", "posts.publish"),
+        ("short-links", "Short links", "posts:link_settings", "organization.manage"),
         ("signatures", "Signatures", "posts:signatures", "posts.edit"),
         ("sets", "Sets", "posts:sets", "posts.edit"),
         ("tags", "Tags", "posts:tags", "posts.edit"),

@@ -48,6 +48,7 @@ urlpatterns = [
     ),
     _route(f"posts/{_ID}/review/reject", v.PostReviewReject, "native_post_review_reject"),
     _route(f"posts/{_ID}/review/comments", v.PostReviewThread, "native_post_review_comments"),
+    _route(f"posts/{_ID}/links", v.PostLinks, "native_post_links"),
     _route(f"posts/{_ID}/comments/{_COMMENT}", v.PostCommentDetail, "native_post_comment"),
     _route("media", v.Media, "native_media"),
     _route("media/import", v.MediaImport, "native_media_import"),

@@ -92,6 +92,13 @@ SCHEDULES: list[dict] = [
         "schedule_type": "D",
     },
     {
+        # -- short links: clicks of Dub, Short.io and Kutt links (the built-in counts its own).
+        "name": "posts.short_link_clicks",
+        "func": "posts.links.tasks.sync_clicks",
+        "schedule_type": "I",
+        "minutes": 30,
+    },
+    {
         # -- API: idempotency answers past their lifetime, rate windows that ended.
         "name": "postiz.api_housekeeping",
         "func": "postiz.tasks.api_housekeeping",

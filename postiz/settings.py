@@ -639,3 +639,20 @@ CONTENT_SECURITY_POLICY = {
 }
 MIDDLEWARE += ["csp.middleware.CSPMiddleware"]
 # -- end of content security policy --
+
+# -- Short links (posts/links) ------------------------------------------------------------
+# The shortener organizations use unless they choose one: builtin (this site's /l/<code>
+# links, needing nothing else), dub, shortio or kutt.
+SHORTLINK_PROVIDER = env("SHORTLINK_PROVIDER", default="builtin")
+# The address the built-in short links start with (a short domain routed to this site).
+SHORTLINK_BASE_URL = env("SHORTLINK_BASE_URL", default=SITE_URL).rstrip("/")
+DUB_API_KEY = env("DUB_API_KEY", default="")
+DUB_DOMAIN = env("DUB_DOMAIN", default="")
+DUB_API_URL = env("DUB_API_URL", default="https://api.dub.co")
+SHORTIO_API_KEY = env("SHORTIO_API_KEY", default="")
+SHORTIO_DOMAIN = env("SHORTIO_DOMAIN", default="")
+SHORTIO_API_URL = env("SHORTIO_API_URL", default="https://api.short.io")
+SHORTIO_STATS_URL = env("SHORTIO_STATS_URL", default="https://api-v2.short.io")
+KUTT_URL = env("KUTT_URL", default="")
+KUTT_API_KEY = env("KUTT_API_KEY", default="")
+# -- end of short links --

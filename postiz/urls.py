@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from postiz import api_docs, views
 from postiz.health import health
+from posts.links.views import follow as short_link_follow
 
 # Everything that belongs to one organization lives under /o/<org_slug>/.
 organization_patterns = [
@@ -17,6 +18,8 @@ organization_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("health", health, name="health"),
+    # Built-in short links: public, counted, no trailing slash (they are typed and shared).
+    path("l/<str:code>", short_link_follow, name="short_link"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

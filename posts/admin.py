@@ -224,3 +224,5 @@ class FeedAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     inlines = [FeedEntryInline]
+# Short links' admin lives beside them.
+from posts.links import admin as _links_admin  # noqa: E402, F401

@@ -544,3 +544,8 @@ from posts.analytics.models import (  # noqa: E402, F401
 from posts.feeds.models import Feed, FeedEntry  # noqa: E402, F401
 # Imported files and their rows (posts.imports), registered in this app the same way.
 from posts.imports.models import ImportJob, ImportRow  # noqa: E402, F401
+from posts.links.models import (  # noqa: E402, F401
+    GroupLinkChoice,
+    LinkSettings,
+    ShortLink,
+)

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from posts.links import views as links_views  # -- short links
 from posts.views import analytics as analytics_views  # -- analytics
 from posts.views import calendar
 from posts.views import composer as composer_views  # -- composer
@@ -27,6 +28,9 @@ urlpatterns = [
         analytics_views.refresh,
         name="analytics_refresh",
     ),
+    # -- short links --------------------------------------------------------------------
+    path("settings/short-links/", links_views.link_settings, name="link_settings"),
+    path("analytics/posts/<str:post_id>/links/", links_views.post_links, name="post_links"),
     # -- failures -----------------------------------------------------------------------
     path("failures/", failures_views.failures, name="failures"),
     path("failures/actions/", failures_views.act, name="failures_act"),

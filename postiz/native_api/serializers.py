@@ -71,6 +71,13 @@ class GroupCreateSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=64), required=False, default=list
     )
     timezone = serializers.CharField(required=False, allow_blank=True, default="")
+    shorten_links = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Shorten the links when published, where the organization asks each time "
+        "(its always/never setting wins); left out: not shortened unless it always does.",
+    )
 
 
 class GroupPatchSerializer(serializers.Serializer):
@@ -88,6 +95,13 @@ class PostCreateSerializer(serializers.Serializer):
     settings = serializers.DictField(required=False, default=dict)
     tags = serializers.ListField(
         child=serializers.CharField(max_length=64), required=False, default=list
+    )
+    shorten_links = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Shorten the links when published, where the organization asks each time "
+        "(its always/never setting wins); left out: not shortened unless it always does.",
     )
 
 

@@ -20,6 +20,7 @@ from posts.engine.sending import (
     _still_pending,
     request_for,
 )
+from posts.links.services import items_to_shorten, posts_wanting_short_links
 from posts.models import Post
 from posts.states import ALLOWED_FROM, State
 
@@ -39,9 +40,15 @@ def prepare_sends(jobs: list[Job]) -> list[Job]:
     returns those jobs. The others (threads, a look-up first, a refused channel) keep none and
     take the one-post path. One query reads the attached files of the whole batch."""
     ready = []
+    # Posts whose links are still to be shortened take the one-post path, which makes
+    # them before anything is sent (at most two queries, only when some text has a link).
+    undecided = [job.post for job in jobs if items_to_shorten(job.items)]
+    shortening = posts_wanting_short_links(undecided) if undecided else set()
     for job in jobs:
         post, items = job.post, job.items
         if len(items) != 1 or _channel_refusal(post, post.integration):
+            continue
+        if post.pk in shortening:
             continue
         item = items[0]
         if item.published_at or item.commit_started_at is not None:

@@ -36,6 +36,8 @@ UNCLEAR_KEY = "engine_unclear_outcomes"
 # unclear answer): from then on every attempt looks first, whatever later attempts hear.
 POSSIBLY_SENT_KEY = "engine_possibly_sent"
 TRANSIENT_KEY = "engine_transient_failures"
+# Failures of the shortener before a post was sent, counted on its root item.
+SHORTENING_KEY = "engine_shortening_failures"
 # A publish the network accepted but is still making (PublishResult.state "pending") is
 # checked (provider.check_status) as its provider says (``pending_interval``, growing by
 # ``pending_growth``, or the network's own ``check_after``) until ``pending_window`` has

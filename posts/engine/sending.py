@@ -37,12 +37,16 @@ from posts.engine.jobs import (
     POSSIBLY_SENT_KEY,
     READY,
     RECONCILE_SOON,
+    SHORTENING_KEY,
     TRANSIENT_KEY,
     UNCLEAR_KEY,
     Outcome,
     _providers,
     logger,
 )
+from posts.links import LINKS_KEY
+from posts.links.services import links_prepare
+from posts.links.text import shorten_text
 from posts.models import Post, PostItem
 from posts.states import State, transition
 
@@ -80,6 +84,12 @@ def _publish(post: Post, integration: Integration) -> Outcome:
         return _fail(post, ErrorKind.PERMISSION_DENIED, refusal)
     if not items:
         return _fail(post, ErrorKind.CONTENT_REJECTED, "The post has nothing to publish.")
+    try:
+        # Before anything is sent: each item's short links are made and stored once, and
+        # every attempt sends the text built from them (request_for).
+        links_prepare(post=post, items=items)
+    except ProviderError as error:
+        return _shortening_failed(post, items, error)
 
     for index, item in enumerate(items):
         if item.published_at:
@@ -142,7 +152,7 @@ def request_for(post: Post, item: PostItem, **fields) -> PublishRequest:
     request = PublishRequest(
         post_id=str(item.pk),
         key=str(item.key),
-        text=item.content,
+        text=shorten_text(item.content, item.progress.get(LINKS_KEY)),
         settings=dict(post.settings),
         **{"progress": item.progress, **fields},
     )
@@ -397,6 +407,31 @@ def _after_error(
             error=error.user_message,
         )
     return _fail(post, kind, error.user_message, published_before)
+
+
+def _shortening_failed(post: Post, items: list[PostItem], error: ProviderError) -> Outcome:
+    """The shortener failed, or is not set up; nothing of the post was sent in this
+    attempt. A wait it asked for, or a fault of its own, is tried again like a network's
+    (counted on the root item, three times); anything else fails the post with the
+    shortener's words and what to do."""
+    kind = error.kind
+    logger.info("post %s: short links not made: %s (%s)", post.pk, kind, error.network_code)
+    message = (
+        f"The links of this post could not be shortened, so nothing was published: "
+        f"{error.user_message}"
+    )
+    if kind == ErrorKind.RATE_LIMITED:
+        wait = error.retry_after if error.retry_after is not None else 60
+        if wait <= MAX_RATE_LIMIT_WAIT:
+            return _reschedule(post, _in(wait), message, kind)
+    if kind in (ErrorKind.TRANSIENT_BEFORE_SEND, ErrorKind.UNKNOWN_OUTCOME):
+        failures = _count(items[0], SHORTENING_KEY)
+        if failures <= len(BACKOFF):
+            return _reschedule(post, _in(_backoff(failures)), message, kind)
+    if kind in (ErrorKind.AUTH_REVOKED, ErrorKind.AUTH_EXPIRED):
+        # The shortener's key, not the channel's sign-in: nothing to reconnect.
+        kind = ErrorKind.PERMISSION_DENIED
+    return _fail(post, kind, message)
 
 
 def _check_pending(

@@ -20,6 +20,7 @@ from posts import calendar as cal
 from posts.analytics import selectors as sel
 from posts.analytics.charts import line_chart
 from posts.analytics.services import post_metrics_refresh
+from posts.links import selectors as link_sel
 
 
 def _filters(request) -> dict:
@@ -43,6 +44,20 @@ def _filters(request) -> dict:
 def _context(request, filters: dict) -> dict:
     organization = request.organization
     found = sel.overview(organization=organization, **filters)
+    # Short-link clicks beside the networks' counts (-- short links).
+    clicks = link_sel.clicks_by_post(
+        organization=organization, post_ids=[post.pk for post in found.top]
+    )
+    for post in found.top:
+        post.link_clicks = clicks.get(post.pk)
+    start, end = found.period.bounds()
+    link_top = link_sel.top_clicked_posts(
+        organization=organization,
+        start=start,
+        end=end,
+        channel=filters["channel"],
+        customer=filters["customer"],
+    )
     query = {k: v for k, v in request.GET.items() if k in ("customer", "channel", "days")}
     return {
         "organization": organization,
@@ -59,6 +74,7 @@ def _context(request, filters: dict) -> dict:
             {n.channel.provider_name for n in found.notes if n.analytics == "none"}
         ),
         "here": request.get_full_path(),
+        "link_top": link_top,
     }
 
 

@@ -26,6 +26,7 @@ from organizations.access import organization_view
 from posts import calendar as cal
 from posts import calendar_grid as cal_grid
 from posts.analytics.selectors import calendar_counts
+from posts.links.selectors import clicks_by_group_channel
 from posts.services.reschedule import post_reschedule
 from posts.services.validation import date_range_message, day_in_range
 
@@ -82,6 +83,13 @@ def calendar(request):
     # Published posts' latest counts, for their chips and the popover (-- analytics).
     out_groups = sorted({row.group_id for row in rows if row.state == "published"})
     counts_drawn = calendar_counts(organization=organization, group_ids=out_groups)
+    # Their short links' clicks, after the networks' counts (-- short links).
+    for key, clicks in clicks_by_group_channel(
+        organization=organization, group_ids=out_groups
+    ).items():
+        before = counts_drawn.get(key)
+        shown = f"{clicks:,} link click{'s' if clicks != 1 else ''}"
+        counts_drawn[key] = f"{before} · {shown}" if before else shown
 
     def link(**change):
         params = {"view": view, "date": anchor.isoformat(), "customer": customers}

@@ -30,6 +30,8 @@ from organizations.access import organization_view
 from postiz.timezones import timezone_choices, timezone_names
 from posts import selectors
 from posts.forms import CommentForm, ComposerState, thread_prefix
+from posts.links import services as link_services
+from posts.links.text import links_in
 from posts.models import PostGroup
 from posts.services import approvals
 from posts.services import groups as group_services
@@ -240,7 +242,26 @@ def _context(request, state: ComposerState, *, group=None, issues=None, focus=""
         "comments": list(selectors.comments_for(group=group)) if group is not None else [],
         "comment_form": CommentForm(),
         "viewer_zone": _viewer_zone(request),
+        "link_question": _link_question(request, state, group),
     }
+
+
+def _link_question(request, state: ComposerState, group) -> dict | None:
+    """When the organization asks each time (-- short links): the composer's offer to
+    shorten the post's links, ticked as last answered. None when it does not ask."""
+    preference, saved = link_services.composer_link_state(
+        organization=request.organization, group=group
+    )
+    if preference != "ask":
+        return None
+    texts = [item.text for item in state.items]
+    texts += [item.text for items in state.custom.values() for item in items]
+    found = {url for text in texts for url in links_in(text)}
+    if request.method == "POST" and request.POST.get("shorten_links_asked"):
+        checked = bool(request.POST.get("shorten_links"))
+    else:
+        checked = bool(saved)
+    return {"found": len(found), "checked": checked}
 
 
 def _state_from_request(request) -> ComposerState:
@@ -358,6 +379,10 @@ def _handle_post(request, *, group=None):
         # The form comes back as typed: the plan stops the save, not the writing.
         messages.error(request, f"{error.message} Plans and billing: {error.billing_url()}")
         return _render(request, state, group=group, status=402)
+    if request.POST.get("shorten_links_asked"):
+        link_services.group_links_choose(
+            group=group, shorten=bool(request.POST.get("shorten_links"))
+        )
     messages.success(request, _saved_message(group, action, hour12_for(request)))
     return redirect(reverse("posts:edit", args=[request.organization.slug, group.pk]))
 

@@ -99,6 +99,7 @@ def test_sidebar_shows_only_the_sections_the_role_allows(client_for, org, viewer
         "API keys",
         "Webhooks",
         "RSS feeds",
+        "Short links",
         "Signatures",
         "Sets",
         "Tags",

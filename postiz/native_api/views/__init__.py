@@ -29,6 +29,7 @@ from postiz.native_api.views.imports import (
     Imports,
     PostsExport,
 )
+from postiz.native_api.views.links import PostLinks
 from postiz.native_api.views.media import (
     Media,
     MediaDetail,
@@ -104,6 +105,7 @@ __all__ = [
     "PostReviewRequestChanges",
     "PostReviewSubmit",
     "PostReviewThread",
+    "PostLinks",
     "Posts",
     "PostsExport",
     "SetDetail",

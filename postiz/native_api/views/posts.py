@@ -190,6 +190,14 @@ def _group(view, public_id):
 
 
 # -- Groups ---------------------------------------------------------------------------------
+def _choose_links(group, shorten: bool | None) -> None:
+    """The post's answer to "shorten its links?", when the client gave one."""
+    if shorten is not None:
+        from posts.links.services import group_links_choose
+
+        group_links_choose(group=group, shorten=shorten)
+
+
 class Groups(NativeView):
     scopes = {"POST": "posts:write"}
 
@@ -219,6 +227,7 @@ class Groups(NativeView):
                 method="api",
             )
         )
+        _choose_links(group, data.get("shorten_links"))
         row = _group_row(self, group)
         response = Response(s.GroupOut(row).data, status=status.HTTP_201_CREATED)
         response["Location"] = reverse("native_group", args=[group.public_id])
@@ -360,6 +369,7 @@ class Posts(NativeView):
                 method="api",
             )
         )
+        _choose_links(group, data.get("shorten_links"))
         [row] = s.PostOut.rows(
             post_selectors.posts_for(organization=organization).filter(group=group)
         )

@@ -224,7 +224,12 @@ class CompatPostsCreate(serializers.Serializer):
 
     type = Choice(TYPES)
     date = Moment(in_range=True, required=False, help_text="Required except for now.")
-    shortLink = Flag(required=False, message="must be a boolean value")
+    shortLink = Flag(
+        required=False,
+        message="must be a boolean value",
+        help_text="true: shorten the links of these posts when they are published (where the "
+        "organization asks each time; its always/never setting wins).",
+    )
     tags = TagRefs(required=False, message="must be an array of {value, label} objects")
     inter = Whole(
         minimum=1,
@@ -336,6 +341,9 @@ class CompatPostsCreate(serializers.Serializer):
                 **repeat,
             },
             "republish": bool(attrs.get("republish")),
+            # The answer to "shorten the links?" when the organization asks each time;
+            # None when the client did not say (a saved answer is kept).
+            "short_link": attrs.get("shortLink"),
         }
 
     @staticmethod

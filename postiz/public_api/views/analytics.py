@@ -87,7 +87,8 @@ class PostAnalytics(CompatView):
         parameters=[_DAYS],
         description="One series per count of the post, by day; `[]` before its first counts "
         'arrive; `{"missing": true}` for a post that went out without the '
-        "network giving its id (set it with PUT /posts/{id}/release-id).",
+        "network giving its id (set it with PUT /posts/{id}/release-id). A post with short "
+        "links ends with a `Short-link clicks` series: its clicks to date, on today's date.",
     )
     def get(self, request, postId):
         from posts.analytics.selectors import post_series
@@ -97,7 +98,28 @@ class PostAnalytics(CompatView):
         days = self.query(s.CompatDays)["date"]
         if post_awaits_release_id(post):
             return Response({"missing": True})
-        return Response(compat_series(post_series(post=post, days=days)))
+        found = compat_series(post_series(post=post, days=days))
+        return Response(found + _link_clicks(self.organization, post))
+
+
+def _link_clicks(organization, post) -> list[dict]:
+    """The post's short-link clicks as one more series (their total to date, today), when
+    it has short links: clients that draw every label show it beside the others."""
+    from django.utils import timezone
+
+    from posts.links.selectors import clicks_by_post
+
+    total = clicks_by_post(organization=organization, post_ids=[post.pk]).get(post.pk)
+    if total is None:
+        return []
+    today = timezone.now().date().isoformat()
+    return [
+        {
+            "label": "Short-link clicks",
+            "data": [{"total": str(total), "date": today}],
+            "percentageChange": 0,
+        }
+    ]
 
 
 class CompatNotification(AnswerSerializer):

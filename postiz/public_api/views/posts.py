@@ -126,6 +126,10 @@ class Posts(CompatView):
                 if plan["kind"] == "update"
                 else "This post was already published; send republish: true to publish it again.",
             )
+        if plan["short_link"] is not None:
+            from posts.links.services import group_links_choose
+
+            group_links_choose(group=group, shorten=plan["short_link"])
         roots = {
             integration_id: (public_id, state)
             for integration_id, public_id, state in group.posts.values_list(
