@@ -1208,3 +1208,45 @@ def test_instagram_login_connects_the_professional_account_with_a_60_day_token(
     )
     assert channel.credentials == {"access_token": "IGAAlong-token-012"}
     assert channel.token_expires_at is not None  # renewed a week before it runs out
+
+
+# -- dev.to: an API key ---------------------------------------------------------------
+DEVTO_KEY = "devto-connect-key-Qm81"
+
+
+def test_devto_connects_with_an_api_key(httpserver, settings, org, owner, client_for, logs):
+    point(settings, httpserver, "devto", api="/api")
+    httpserver.expect_request(
+        "/api/users/me", headers={"api-key": DEVTO_KEY}
+    ).respond_with_response(reply("devto", "user_me"))
+    client = client_for(owner)
+    assert b'type="password"' in client.get(connect_url("devto")).content
+
+    response = client.post(connect_url("devto"), {"api_key": DEVTO_KEY})
+
+    assert response.status_code == 302, response.content[:800]
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="devto",
+        external_id="1234567",
+        name="Acme Dev",
+        secrets=[DEVTO_KEY],
+    )
+    assert channel.credentials == {"api_key": DEVTO_KEY}
+    httpserver.check_assertions()
+
+
+def test_a_wrong_devto_key_is_explained_and_nothing_is_saved(
+    httpserver, settings, org, owner, client_for
+):
+    point(settings, httpserver, "devto", api="/api")
+    httpserver.expect_request("/api/users/me").respond_with_response(reply("devto", "unauthorized"))
+    response = client_for(owner).post(connect_url("devto"), {"api_key": DEVTO_KEY})
+    assert_refused(
+        response,
+        "dev.to did not accept the API key; make a new one at dev.to/settings/extensions "
+        "and reconnect.",
+        never_shown=DEVTO_KEY,
+    )

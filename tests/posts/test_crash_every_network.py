@@ -122,6 +122,8 @@ COMMITS = {
     # TikTok Business names a publish only in the publish call's answer: one whose answer
     # was lost is never sent again; the account's video list is searched for it instead.
     "tiktok-business": Commit("POST", r"/ttb/business/video/publish/"),
+    # dev.to has no key: the author's own article list is read before any resend.
+    "devto": Commit("POST", r"/devto-api/articles"),
 }
 
 

@@ -1133,6 +1133,45 @@ def tiktok_business_check(ctx: Context, post, items) -> None:
     assert post.remote_url == f"https://www.tiktok.com/@acme.shop/video/{TIKTOK_POST}"
 
 
+# -- dev.to: an article per post; the author's list is what a look after a crash reads --
+DEVTO_KEY = "devto-e2e-key"
+DEVTO_ARTICLES = r"/devto-api/articles"
+DEVTO_ARTICLE = recorded("devto", "article_created")["body"]
+
+
+def devto_connect(ctx: Context) -> Integration:
+    point(ctx.settings, ctx.httpserver, "devto", api="/devto-api")
+    ctx.fake.on("POST", DEVTO_ARTICLES, answer("devto", "article_created"))
+
+    def mine(call):
+        # What the author sees on dev.to: the articles that reached it.
+        def listed(body):
+            body[:] = [
+                {**DEVTO_ARTICLE, "body_markdown": c.json["article"]["body_markdown"]}
+                for c in ctx.fake.sent("POST", DEVTO_ARTICLES)
+            ]
+
+        return answer("devto", "my_articles", edit=listed)
+
+    ctx.fake.on("GET", r"/devto-api/articles/me/all", mine)
+    return ctx.channel("devto", "1234567", username="acmedev", credentials={"api_key": DEVTO_KEY})
+
+
+def devto_check(ctx: Context, post, items) -> None:
+    [created] = ctx.fake.sent("POST", DEVTO_ARTICLES)
+    assert created.headers["Api-Key"] == DEVTO_KEY
+    assert created.json == {
+        "article": {
+            "title": "Launch day at Acme",
+            "body_markdown": ROOT_TEXT,
+            "published": True,
+            "tags": "python, django",
+        }
+    }
+    assert [i.remote_id for i in items] == [str(DEVTO_ARTICLE["id"])]
+    assert post.remote_url == DEVTO_ARTICLE["url"]
+
+
 NETWORKS = [
     Network(
         "bluesky",
@@ -1213,5 +1252,12 @@ NETWORKS = [
             "brand_organic_toggle": False,
         },
         media=tiktok_video,
+    ),
+    Network(
+        "devto",
+        devto_connect,
+        devto_check,
+        texts=(ROOT_TEXT,),
+        settings={"title": "Launch day at Acme", "tags": ["python", "django"]},
     ),
 ]
