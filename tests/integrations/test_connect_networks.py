@@ -1250,3 +1250,50 @@ def test_a_wrong_devto_key_is_explained_and_nothing_is_saved(
         "and reconnect.",
         never_shown=DEVTO_KEY,
     )
+
+
+# -- Hashnode: a Personal Access Token --------------------------------------------------
+HASHNODE_TOKEN = "hn-connect-token-2c9e"
+
+
+def test_hashnode_connects_with_a_token_and_keeps_its_publications(
+    httpserver, settings, org, owner, client_for, logs
+):
+    point(settings, httpserver, "hashnode", api="/gql")
+    httpserver.expect_request(
+        "/gql/", method="POST", headers={"Authorization": HASHNODE_TOKEN}
+    ).respond_with_response(reply("hashnode", "me"))
+    client = client_for(owner)
+    assert b'type="password"' in client.get(connect_url("hashnode")).content
+
+    response = client.post(connect_url("hashnode"), {"token": HASHNODE_TOKEN})
+
+    assert response.status_code == 302, response.content[:800]
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="hashnode",
+        external_id="60f1a2b3c4d5e6f7a8b9c0d1",
+        name="Acme Dev",
+        secrets=[HASHNODE_TOKEN],
+    )
+    assert [p["title"] for p in channel.meta["publications"]] == [
+        "Acme Engineering",
+        "Acme Notes",
+    ]
+    httpserver.check_assertions()
+
+
+def test_a_refused_hashnode_token_is_explained_and_nothing_is_saved(
+    httpserver, settings, org, owner, client_for
+):
+    point(settings, httpserver, "hashnode", api="/gql")
+    httpserver.expect_request("/gql/").respond_with_response(reply("hashnode", "unauthenticated"))
+    response = client_for(owner).post(connect_url("hashnode"), {"token": HASHNODE_TOKEN})
+    assert_refused(
+        response,
+        "Hashnode did not accept the Personal Access Token; make a new one in Hashnode's "
+        "Account Settings → Developer and reconnect.",
+        never_shown=HASHNODE_TOKEN,
+    )

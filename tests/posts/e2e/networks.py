@@ -1172,6 +1172,61 @@ def devto_check(ctx: Context, post, items) -> None:
     assert post.remote_url == DEVTO_ARTICLE["url"]
 
 
+# -- Hashnode: one GraphQL address; the publication's posts are what a look reads ---------
+HASHNODE_TOKEN = "hn-e2e-token"
+HASHNODE_GQL = r"/hn-gql/"
+HASHNODE_PUB = "65a1f0c2e4b0a1b2c3d4e5f6"
+HASHNODE_POST = recorded("hashnode", "publish_post")["body"]["data"]["publishPost"]["post"]
+
+
+def hashnode_connect(ctx: Context) -> Integration:
+    point(ctx.settings, ctx.httpserver, "hashnode", api="/hn-gql")
+
+    def graphql(call):
+        if "publishPost" in call.json["query"]:
+            return answer("hashnode", "publish_post")
+
+        # What the publication shows: the posts that reached Hashnode.
+        def listed(body):
+            body["data"]["publication"]["posts"]["edges"] = [
+                {
+                    "node": {
+                        **HASHNODE_POST,
+                        "publishedAt": "2026-12-07T09:00:03.120Z",
+                        "content": {"markdown": c.json["variables"]["input"]["contentMarkdown"]},
+                    }
+                }
+                for c in ctx.fake.sent("POST", HASHNODE_GQL)
+                if "publishPost" in c.json["query"]
+            ]
+
+        return answer("hashnode", "posts", edit=listed)
+
+    ctx.fake.on("POST", HASHNODE_GQL, graphql)
+    return ctx.channel(
+        "hashnode",
+        "60f1a2b3c4d5e6f7a8b9c0d1",
+        username="acmedev",
+        credentials={"token": HASHNODE_TOKEN},
+        meta={"publications": [{"id": HASHNODE_PUB, "title": "Acme Engineering", "url": ""}]},
+    )
+
+
+def hashnode_check(ctx: Context, post, items) -> None:
+    [created] = [c for c in ctx.fake.sent("POST", HASHNODE_GQL) if "publishPost" in c.json["query"]]
+    assert created.headers["Authorization"] == HASHNODE_TOKEN
+    assert created.json["variables"] == {
+        "input": {
+            "publicationId": HASHNODE_PUB,
+            "title": "Launch day at Acme",
+            "contentMarkdown": ROOT_TEXT,
+            "tags": [{"slug": "python", "name": "python"}],
+        }
+    }
+    assert [i.remote_id for i in items] == [HASHNODE_POST["id"]]
+    assert post.remote_url == HASHNODE_POST["url"]
+
+
 NETWORKS = [
     Network(
         "bluesky",
@@ -1259,5 +1314,12 @@ NETWORKS = [
         devto_check,
         texts=(ROOT_TEXT,),
         settings={"title": "Launch day at Acme", "tags": ["python", "django"]},
+    ),
+    Network(
+        "hashnode",
+        hashnode_connect,
+        hashnode_check,
+        texts=(ROOT_TEXT,),
+        settings={"title": "Launch day at Acme", "publication": HASHNODE_PUB, "tags": ["python"]},
     ),
 ]
