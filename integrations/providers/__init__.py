@@ -32,6 +32,7 @@ PROVIDER_MODULES = (
     "tiktok_business",
     "devto",
     "hashnode",
+    "medium",
 )
 
 _registry: dict[str, type[Provider]] | None = None

@@ -1297,3 +1297,51 @@ def test_a_refused_hashnode_token_is_explained_and_nothing_is_saved(
         "Account Settings → Developer and reconnect.",
         never_shown=HASHNODE_TOKEN,
     )
+
+
+# -- Medium (limited): an integration token made before Medium stopped issuing them -----
+MEDIUM_TOKEN = "2a4f0c8e1b3d5f7a9c0e2b4d6f8a1c3e5"
+
+
+def test_medium_says_it_is_limited_and_connects_with_an_old_token(
+    httpserver, settings, org, owner, client_for, logs
+):
+    point(settings, httpserver, "medium", api="/v1")
+    httpserver.expect_request(
+        "/v1/me", headers={"Authorization": f"Bearer {MEDIUM_TOKEN}"}
+    ).respond_with_response(reply("medium", "me"))
+    client = client_for(owner)
+    listing = client.get(CHANNELS).content.decode()
+    assert "Limited: Medium no longer supports its API and issues no new integration tokens" in (
+        listing
+    )
+    form = client.get(connect_url("medium")).content.decode()
+    assert 'type="password"' in form and "issues no new integration tokens" in form
+
+    response = client.post(connect_url("medium"), {"token": MEDIUM_TOKEN})
+
+    assert response.status_code == 302, response.content[:800]
+    assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="medium",
+        external_id="5303d74c64f66366f00cb9b2a94f3251bf5",
+        name="Acme Dev",
+        secrets=[MEDIUM_TOKEN],
+    )
+    httpserver.check_assertions()
+
+
+def test_a_revoked_medium_token_is_explained_and_nothing_is_saved(
+    httpserver, settings, org, owner, client_for
+):
+    point(settings, httpserver, "medium", api="/v1")
+    httpserver.expect_request("/v1/me").respond_with_response(reply("medium", "token_invalid"))
+    response = client_for(owner).post(connect_url("medium"), {"token": MEDIUM_TOKEN})
+    assert_refused(
+        response,
+        "Medium did not accept the integration token (revoked, or mistyped). Medium issues no "
+        "new tokens, so only a token made before it closed its API can connect again.",
+        never_shown=MEDIUM_TOKEN,
+    )

@@ -131,6 +131,8 @@ COMMITS = {
     "devto": Commit("POST", r"/devto-api/articles"),
     # Hashnode has no key either: the publication's posts are read before any resend.
     "hashnode": Commit("POST", r"/hn-gql/", only=lambda c: "publishPost" in c.json["query"]),
+    # Medium can be neither keyed nor asked: never sent again, the person checks.
+    "medium": Commit("POST", r"/md-api/users/[0-9a-f]+/posts"),
 }
 
 

@@ -1227,6 +1227,34 @@ def hashnode_check(ctx: Context, post, items) -> None:
     assert post.remote_url == HASHNODE_POST["url"]
 
 
+# -- Medium (legacy): a post on the author's profile; nothing to look up afterwards -----
+MEDIUM_TOKEN = "181d415f34379af07b2c11d144dfbe35d"
+MEDIUM_USER = recorded("medium", "me")["body"]["data"]["id"]
+MEDIUM_POSTS = rf"/md-api/users/{MEDIUM_USER}/posts"
+MEDIUM_POST = recorded("medium", "post_created")["body"]["data"]
+
+
+def medium_connect(ctx: Context) -> Integration:
+    point(ctx.settings, ctx.httpserver, "medium", api="/md-api")
+    ctx.fake.on("POST", MEDIUM_POSTS, answer("medium", "post_created"))
+    return ctx.channel(
+        "medium", MEDIUM_USER, username="acmedev", credentials={"token": MEDIUM_TOKEN}
+    )
+
+
+def medium_check(ctx: Context, post, items) -> None:
+    [created] = ctx.fake.sent("POST", MEDIUM_POSTS)
+    assert created.headers["Authorization"] == f"Bearer {MEDIUM_TOKEN}"
+    assert created.json == {
+        "title": "Launch day at Acme",
+        "contentFormat": "markdown",
+        "content": f"# Launch day at Acme\n\n{ROOT_TEXT}",
+        "publishStatus": "public",
+    }
+    assert [i.remote_id for i in items] == [MEDIUM_POST["id"]]
+    assert post.remote_url == MEDIUM_POST["url"]
+
+
 NETWORKS = [
     Network(
         "bluesky",
@@ -1321,5 +1349,12 @@ NETWORKS = [
         hashnode_check,
         texts=(ROOT_TEXT,),
         settings={"title": "Launch day at Acme", "publication": HASHNODE_PUB, "tags": ["python"]},
+    ),
+    Network(
+        "medium",
+        medium_connect,
+        medium_check,
+        texts=(ROOT_TEXT,),
+        settings={"title": "Launch day at Acme"},
     ),
 ]
