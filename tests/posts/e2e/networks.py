@@ -1179,14 +1179,14 @@ HASHNODE_PUB = "65a1f0c2e4b0a1b2c3d4e5f6"
 HASHNODE_POST = recorded("hashnode", "publish_post")["body"]["data"]["publishPost"]["post"]
 
 
-def hashnode_connect(ctx: Context) -> Integration:
-    point(ctx.settings, ctx.httpserver, "hashnode", api="/hn-gql")
+def hashnode_graphql(ctx: Context, publish: str = "publish_post"):
+    """Hashnode's one address: publishPost answers the recorded ``publish`` answer; a read
+    of the publication lists the posts that reached Hashnode, whatever it answered."""
 
     def graphql(call):
         if "publishPost" in call.json["query"]:
-            return answer("hashnode", "publish_post")
+            return answer("hashnode", publish)
 
-        # What the publication shows: the posts that reached Hashnode.
         def listed(body):
             body["data"]["publication"]["posts"]["edges"] = [
                 {
@@ -1202,7 +1202,12 @@ def hashnode_connect(ctx: Context) -> Integration:
 
         return answer("hashnode", "posts", edit=listed)
 
-    ctx.fake.on("POST", HASHNODE_GQL, graphql)
+    return graphql
+
+
+def hashnode_connect(ctx: Context) -> Integration:
+    point(ctx.settings, ctx.httpserver, "hashnode", api="/hn-gql")
+    ctx.fake.on("POST", HASHNODE_GQL, hashnode_graphql(ctx))
     return ctx.channel(
         "hashnode",
         "60f1a2b3c4d5e6f7a8b9c0d1",
