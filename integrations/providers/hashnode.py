@@ -172,6 +172,7 @@ class HashnodeProvider(Provider):
         Tool(
             "publications",
             "The publications this account writes to: id, title and url (the publication setting).",
+            stores="publications",
         ),
         Tool(
             "series",
@@ -322,6 +323,8 @@ class HashnodeProvider(Provider):
         }
         optional = {
             "subtitle": str(values.get("subtitle") or "").strip(),
+            # publishPost takes the cover as ``coverImage`` in Hashnode's current schema
+            # (``coverImageOptions`` is createDraft's and older clients' shape).
             "coverImage": image_url(values.get("main_image")),
             "originalArticleURL": str(values.get("canonical") or "").strip(),
             "seriesId": chosen_id(values.get("series")),

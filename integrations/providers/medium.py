@@ -140,6 +140,7 @@ class MediumProvider(Provider):
             "publications",
             "The publications this account writes to or edits: id, name and url (the "
             "publication setting).",
+            stores="publications",
         ),
     )
 

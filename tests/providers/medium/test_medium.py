@@ -17,6 +17,8 @@ from integrations.providers.base import (
     PublishRequest,
 )
 from integrations.providers.medium import MediumProvider
+from integrations.tools import integration_run_tool, kept_setting_options
+from tests.factories import ChannelFactory
 from tests.providers.conftest import (
     assert_no_secret,
     drain,
@@ -270,3 +272,22 @@ def test_visibility_is_public_draft_or_unlisted():
 def test_only_images_medium_takes():
     video = MediaItem("video/mp4", 10, lambda: b"x")
     assert ("media_type", "media") in issues(SETTINGS, media=[video])
+
+
+@pytest.mark.django_db
+def test_looking_up_publications_keeps_them_on_the_channel_for_the_composer(
+    provider, httpserver, org
+):
+    httpserver.expect_request(f"/v1/users/{USER}/publications").respond_with_response(
+        reply("publications")
+    )
+    channel = ChannelFactory(
+        organization=org, provider="medium", external_id=USER, credentials={"token": TOKEN}
+    )
+
+    integration_run_tool(integration=channel, name="publications", data={})
+
+    channel.refresh_from_db()
+    assert [p["id"] for p in channel.meta["publications"]] == ["b969ac62a46b", "b45573563f5a"]
+    kept = kept_setting_options(integration=channel, name="publication")
+    assert [o["label"] for o in kept.options] == ["Acme Engineering", "Developers"]
