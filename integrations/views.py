@@ -92,6 +92,7 @@ def _provider_rows() -> list[dict]:
                 "name": cls.display_name,
                 "missing": cls.missing_settings(),
                 "oauth": cls.auth_kind.startswith("oauth2") and not cls.custom_instance,
+                "limited": cls.limited,
             }
         )
     return rows

@@ -30,6 +30,9 @@ PROVIDER_MODULES = (
     "instagram",
     "tiktok",
     "tiktok_business",
+    "devto",
+    "hashnode",
+    "medium",
 )
 
 _registry: dict[str, type[Provider]] | None = None

@@ -28,6 +28,15 @@ def test_providers_prints_one_line_per_network_with_configuration(settings):
     assert "refresh" in x and "idempotency=" in x
     bluesky = next(line for line in lines if line.startswith("bluesky "))
     assert "Bluesky" in bluesky and "configured: yes" in bluesky
+    assert "limited" not in bluesky
+
+
+def test_providers_says_why_a_network_is_limited():
+    lines = _run("providers").splitlines()
+    medium = next(line for line in lines if line.startswith("medium "))
+    assert "limited: Medium no longer supports its API and issues no new integration tokens" in (
+        medium
+    )
 
 
 def _raw(table, column, pk):

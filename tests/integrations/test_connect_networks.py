@@ -1208,3 +1208,140 @@ def test_instagram_login_connects_the_professional_account_with_a_60_day_token(
     )
     assert channel.credentials == {"access_token": "IGAAlong-token-012"}
     assert channel.token_expires_at is not None  # renewed a week before it runs out
+
+
+# -- dev.to: an API key ---------------------------------------------------------------
+DEVTO_KEY = "devto-connect-key-Qm81"
+
+
+def test_devto_connects_with_an_api_key(httpserver, settings, org, owner, client_for, logs):
+    point(settings, httpserver, "devto", api="/api")
+    httpserver.expect_request(
+        "/api/users/me", headers={"api-key": DEVTO_KEY}
+    ).respond_with_response(reply("devto", "user_me"))
+    client = client_for(owner)
+    assert b'type="password"' in client.get(connect_url("devto")).content
+
+    response = client.post(connect_url("devto"), {"api_key": DEVTO_KEY})
+
+    assert response.status_code == 302, response.content[:800]
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="devto",
+        external_id="1234567",
+        name="Acme Dev",
+        secrets=[DEVTO_KEY],
+    )
+    assert channel.credentials == {"api_key": DEVTO_KEY}
+    httpserver.check_assertions()
+
+
+def test_a_wrong_devto_key_is_explained_and_nothing_is_saved(
+    httpserver, settings, org, owner, client_for
+):
+    point(settings, httpserver, "devto", api="/api")
+    httpserver.expect_request("/api/users/me").respond_with_response(reply("devto", "unauthorized"))
+    response = client_for(owner).post(connect_url("devto"), {"api_key": DEVTO_KEY})
+    assert_refused(
+        response,
+        "dev.to did not accept the API key; make a new one at dev.to/settings/extensions "
+        "and reconnect.",
+        never_shown=DEVTO_KEY,
+    )
+
+
+# -- Hashnode: a Personal Access Token --------------------------------------------------
+HASHNODE_TOKEN = "hn-connect-token-2c9e"
+
+
+def test_hashnode_connects_with_a_token_and_keeps_its_publications(
+    httpserver, settings, org, owner, client_for, logs
+):
+    point(settings, httpserver, "hashnode", api="/gql")
+    httpserver.expect_request(
+        "/gql/", method="POST", headers={"Authorization": HASHNODE_TOKEN}
+    ).respond_with_response(reply("hashnode", "me"))
+    client = client_for(owner)
+    assert b'type="password"' in client.get(connect_url("hashnode")).content
+
+    response = client.post(connect_url("hashnode"), {"token": HASHNODE_TOKEN})
+
+    assert response.status_code == 302, response.content[:800]
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="hashnode",
+        external_id="60f1a2b3c4d5e6f7a8b9c0d1",
+        name="Acme Dev",
+        secrets=[HASHNODE_TOKEN],
+    )
+    assert [p["title"] for p in channel.meta["publications"]] == [
+        "Acme Engineering",
+        "Acme Notes",
+    ]
+    httpserver.check_assertions()
+
+
+def test_a_refused_hashnode_token_is_explained_and_nothing_is_saved(
+    httpserver, settings, org, owner, client_for
+):
+    point(settings, httpserver, "hashnode", api="/gql")
+    httpserver.expect_request("/gql/").respond_with_response(reply("hashnode", "unauthenticated"))
+    response = client_for(owner).post(connect_url("hashnode"), {"token": HASHNODE_TOKEN})
+    assert_refused(
+        response,
+        "Hashnode did not accept the Personal Access Token; make a new one in Hashnode's "
+        "Account Settings → Developer and reconnect.",
+        never_shown=HASHNODE_TOKEN,
+    )
+
+
+# -- Medium (limited): an integration token made before Medium stopped issuing them -----
+MEDIUM_TOKEN = "2a4f0c8e1b3d5f7a9c0e2b4d6f8a1c3e5"
+
+
+def test_medium_says_it_is_limited_and_connects_with_an_old_token(
+    httpserver, settings, org, owner, client_for, logs
+):
+    point(settings, httpserver, "medium", api="/v1")
+    httpserver.expect_request(
+        "/v1/me", headers={"Authorization": f"Bearer {MEDIUM_TOKEN}"}
+    ).respond_with_response(reply("medium", "me"))
+    client = client_for(owner)
+    listing = client.get(CHANNELS).content.decode()
+    assert "Limited: Medium no longer supports its API and issues no new integration tokens" in (
+        listing
+    )
+    form = client.get(connect_url("medium")).content.decode()
+    assert 'type="password"' in form and "issues no new integration tokens" in form
+
+    response = client.post(connect_url("medium"), {"token": MEDIUM_TOKEN})
+
+    assert response.status_code == 302, response.content[:800]
+    assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="medium",
+        external_id="5303d74c64f66366f00cb9b2a94f3251bf5",
+        name="Acme Dev",
+        secrets=[MEDIUM_TOKEN],
+    )
+    httpserver.check_assertions()
+
+
+def test_a_revoked_medium_token_is_explained_and_nothing_is_saved(
+    httpserver, settings, org, owner, client_for
+):
+    point(settings, httpserver, "medium", api="/v1")
+    httpserver.expect_request("/v1/me").respond_with_response(reply("medium", "token_invalid"))
+    response = client_for(owner).post(connect_url("medium"), {"token": MEDIUM_TOKEN})
+    assert_refused(
+        response,
+        "Medium did not accept the integration token (revoked, or mistyped). Medium issues no "
+        "new tokens, so only a token made before it closed its API can connect again.",
+        never_shown=MEDIUM_TOKEN,
+    )

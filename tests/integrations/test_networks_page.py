@@ -84,3 +84,13 @@ def test_administrators_see_the_settings_and_a_link_to_the_readme_section(
 def test_the_setup_page_is_for_the_instances_administrators_only(org, owner, client_for):
     assert client_for(owner).get("/integrations/setup/").status_code == 404
     assert Client().get("/integrations/setup/").status_code == 302  # sign in first
+
+
+def test_the_setup_page_explains_the_article_networks_and_why_medium_is_limited(
+    org, administrator, client_for
+):
+    content = client_for(administrator).get("/integrations/setup/").content.decode()
+    for identifier in ("devto", "hashnode", "medium"):
+        assert f'id="network-{identifier}"' in content
+    row = re.search(r'<tr id="network-medium">(.*?)</tr>', content, re.S).group(1)
+    assert "issues no new integration tokens" in row

@@ -1,4 +1,5 @@
-"""List every registered network: identifier, name, auth kind, configured, capabilities."""
+"""List every registered network: identifier, name, auth kind, configured, capabilities,
+and why it is limited where it is."""
 
 from django.core.management.base import BaseCommand
 
@@ -22,7 +23,8 @@ class Command(BaseCommand):
                 else ("configured: yes")
             )
             capabilities = " ".join(cls().capabilities())
+            limited = f"  limited: {cls.limited}" if cls.limited else ""
             self.stdout.write(
                 f"{identifier:<{width}}  {cls.display_name}  auth: {cls.auth_kind}  "
-                f"{configured}  capabilities: {capabilities}"
+                f"{configured}  capabilities: {capabilities}{limited}"
             )

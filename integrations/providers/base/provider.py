@@ -108,6 +108,10 @@ class Provider:
     errors: ClassVar[ErrorTable] = ErrorTable()
     # What can be looked up on the network with a channel's credentials (base.tools).
     tools: ClassVar[tuple[Tool, ...]] = ()
+    # Why the network works only in part for new users (its API closed to new apps or
+    # tokens, or undocumented), in one sentence people read; empty when it is not limited.
+    # ``manage.py providers`` and the Channels page show it.
+    limited: ClassVar[str] = ""
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -1133,6 +1133,133 @@ def tiktok_business_check(ctx: Context, post, items) -> None:
     assert post.remote_url == f"https://www.tiktok.com/@acme.shop/video/{TIKTOK_POST}"
 
 
+# -- dev.to: an article per post; the author's list is what a look after a crash reads --
+DEVTO_KEY = "devto-e2e-key"
+DEVTO_ARTICLES = r"/devto-api/articles"
+DEVTO_ARTICLE = recorded("devto", "article_created")["body"]
+
+
+def devto_connect(ctx: Context) -> Integration:
+    point(ctx.settings, ctx.httpserver, "devto", api="/devto-api")
+    ctx.fake.on("POST", DEVTO_ARTICLES, answer("devto", "article_created"))
+
+    def mine(call):
+        # What the author sees on dev.to: the articles that reached it.
+        def listed(body):
+            body[:] = [
+                {**DEVTO_ARTICLE, "body_markdown": c.json["article"]["body_markdown"]}
+                for c in ctx.fake.sent("POST", DEVTO_ARTICLES)
+            ]
+
+        return answer("devto", "my_articles", edit=listed)
+
+    ctx.fake.on("GET", r"/devto-api/articles/me/all", mine)
+    return ctx.channel("devto", "1234567", username="acmedev", credentials={"api_key": DEVTO_KEY})
+
+
+def devto_check(ctx: Context, post, items) -> None:
+    [created] = ctx.fake.sent("POST", DEVTO_ARTICLES)
+    assert created.headers["Api-Key"] == DEVTO_KEY
+    assert created.json == {
+        "article": {
+            "title": "Launch day at Acme",
+            "body_markdown": ROOT_TEXT,
+            "published": True,
+            "tags": "python, django",
+        }
+    }
+    assert [i.remote_id for i in items] == [str(DEVTO_ARTICLE["id"])]
+    assert post.remote_url == DEVTO_ARTICLE["url"]
+
+
+# -- Hashnode: one GraphQL address; the publication's posts are what a look reads ---------
+HASHNODE_TOKEN = "hn-e2e-token"
+HASHNODE_GQL = r"/hn-gql/"
+HASHNODE_PUB = "65a1f0c2e4b0a1b2c3d4e5f6"
+HASHNODE_POST = recorded("hashnode", "publish_post")["body"]["data"]["publishPost"]["post"]
+
+
+def hashnode_graphql(ctx: Context, publish: str = "publish_post"):
+    """Hashnode's one address: publishPost answers the recorded ``publish`` answer; a read
+    of the publication lists the posts that reached Hashnode, whatever it answered."""
+
+    def graphql(call):
+        if "publishPost" in call.json["query"]:
+            return answer("hashnode", publish)
+
+        def listed(body):
+            body["data"]["publication"]["posts"]["edges"] = [
+                {
+                    "node": {
+                        **HASHNODE_POST,
+                        "publishedAt": "2026-12-07T09:00:03.120Z",
+                        "content": {"markdown": c.json["variables"]["input"]["contentMarkdown"]},
+                    }
+                }
+                for c in ctx.fake.sent("POST", HASHNODE_GQL)
+                if "publishPost" in c.json["query"]
+            ]
+
+        return answer("hashnode", "posts", edit=listed)
+
+    return graphql
+
+
+def hashnode_connect(ctx: Context) -> Integration:
+    point(ctx.settings, ctx.httpserver, "hashnode", api="/hn-gql")
+    ctx.fake.on("POST", HASHNODE_GQL, hashnode_graphql(ctx))
+    return ctx.channel(
+        "hashnode",
+        "60f1a2b3c4d5e6f7a8b9c0d1",
+        username="acmedev",
+        credentials={"token": HASHNODE_TOKEN},
+        meta={"publications": [{"id": HASHNODE_PUB, "title": "Acme Engineering", "url": ""}]},
+    )
+
+
+def hashnode_check(ctx: Context, post, items) -> None:
+    [created] = [c for c in ctx.fake.sent("POST", HASHNODE_GQL) if "publishPost" in c.json["query"]]
+    assert created.headers["Authorization"] == HASHNODE_TOKEN
+    assert created.json["variables"] == {
+        "input": {
+            "publicationId": HASHNODE_PUB,
+            "title": "Launch day at Acme",
+            "contentMarkdown": ROOT_TEXT,
+            "tags": [{"slug": "python", "name": "python"}],
+        }
+    }
+    assert [i.remote_id for i in items] == [HASHNODE_POST["id"]]
+    assert post.remote_url == HASHNODE_POST["url"]
+
+
+# -- Medium (legacy): a post on the author's profile; nothing to look up afterwards -----
+MEDIUM_TOKEN = "181d415f34379af07b2c11d144dfbe35d"
+MEDIUM_USER = recorded("medium", "me")["body"]["data"]["id"]
+MEDIUM_POSTS = rf"/md-api/users/{MEDIUM_USER}/posts"
+MEDIUM_POST = recorded("medium", "post_created")["body"]["data"]
+
+
+def medium_connect(ctx: Context) -> Integration:
+    point(ctx.settings, ctx.httpserver, "medium", api="/md-api")
+    ctx.fake.on("POST", MEDIUM_POSTS, answer("medium", "post_created"))
+    return ctx.channel(
+        "medium", MEDIUM_USER, username="acmedev", credentials={"token": MEDIUM_TOKEN}
+    )
+
+
+def medium_check(ctx: Context, post, items) -> None:
+    [created] = ctx.fake.sent("POST", MEDIUM_POSTS)
+    assert created.headers["Authorization"] == f"Bearer {MEDIUM_TOKEN}"
+    assert created.json == {
+        "title": "Launch day at Acme",
+        "contentFormat": "markdown",
+        "content": f"# Launch day at Acme\n\n{ROOT_TEXT}",
+        "publishStatus": "public",
+    }
+    assert [i.remote_id for i in items] == [MEDIUM_POST["id"]]
+    assert post.remote_url == MEDIUM_POST["url"]
+
+
 NETWORKS = [
     Network(
         "bluesky",
@@ -1213,5 +1340,26 @@ NETWORKS = [
             "brand_organic_toggle": False,
         },
         media=tiktok_video,
+    ),
+    Network(
+        "devto",
+        devto_connect,
+        devto_check,
+        texts=(ROOT_TEXT,),
+        settings={"title": "Launch day at Acme", "tags": ["python", "django"]},
+    ),
+    Network(
+        "hashnode",
+        hashnode_connect,
+        hashnode_check,
+        texts=(ROOT_TEXT,),
+        settings={"title": "Launch day at Acme", "publication": HASHNODE_PUB, "tags": ["python"]},
+    ),
+    Network(
+        "medium",
+        medium_connect,
+        medium_check,
+        texts=(ROOT_TEXT,),
+        settings={"title": "Launch day at Acme"},
     ),
 ]
