@@ -30,6 +30,7 @@ PROVIDER_MODULES = (
     "instagram",
     "tiktok",
     "tiktok_business",
+    "ghost",
 )
 
 _registry: dict[str, type[Provider]] | None = None

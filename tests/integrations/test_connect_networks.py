@@ -1208,3 +1208,64 @@ def test_instagram_login_connects_the_professional_account_with_a_60_day_token(
     )
     assert channel.credentials == {"access_token": "IGAAlong-token-012"}
     assert channel.token_expires_at is not None  # renewed a week before it runs out
+
+
+# -- Ghost: site address + Admin API key (each request signs its own token) -------------
+GHOST_KEY = (
+    "6740b1c29c2b3e0001f49b77:5d1f0c9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f10"
+)
+
+
+def test_ghost_connects_with_its_site_address_and_an_admin_api_key(
+    httpserver, org, owner, client_for, logs
+):
+    seen = []
+
+    def site(request):
+        seen.append(request.headers.get("Authorization", ""))
+        return reply("ghost", "site")
+
+    httpserver.expect_request("/ghost/api/admin/site/").respond_with_handler(site)
+    httpserver.expect_request("/ghost/api/admin/posts/").respond_with_response(
+        reply("ghost", "posts_one")
+    )
+    client = client_for(owner)
+    form = client.get(connect_url("ghost")).content
+    assert b'type="password"' in form and b"Admin API key" in form
+
+    origin = httpserver.url_for("/").rstrip("/")
+    response = client.post(connect_url("ghost"), {"url": origin, "admin_api_key": GHOST_KEY})
+
+    assert response.status_code == 302, response.content[:800]
+    assert seen and seen[0].startswith("Ghost ey")  # a signed token, never the key
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="ghost",
+        external_id="https://blog.acme.example",
+        name="Acme Journal",
+        secrets=[GHOST_KEY.split(":")[1]],
+    )
+    assert channel.credentials == {"admin_api_key": GHOST_KEY}
+    assert channel.meta["url"] == origin
+
+
+def test_a_ghost_key_from_a_deleted_integration_is_explained_and_nothing_is_saved(
+    httpserver, org, owner, client_for
+):
+    httpserver.expect_request("/ghost/api/admin/site/").respond_with_response(
+        reply("ghost", "site")
+    )
+    httpserver.expect_request("/ghost/api/admin/posts/").respond_with_response(
+        reply("ghost", "unknown_key")
+    )
+    response = client_for(owner).post(
+        connect_url("ghost"),
+        {"url": httpserver.url_for("/").rstrip("/"), "admin_api_key": GHOST_KEY},
+    )
+    assert_refused(
+        response,
+        "Ghost did not accept the Admin API key; paste a current key and connect again.",
+        never_shown=GHOST_KEY.split(":")[1],
+    )

@@ -95,6 +95,7 @@ COMMITS = {
     "lemmy": Commit("POST", r"/api/v3/post"),
     "pinterest": Commit("POST", r"/pin-api/v5/pins"),
     "gmb": Commit("POST", LOCAL_POSTS),
+    "ghost": Commit("POST", r"/ghost/api/admin/posts/"),
     # The last chunk of the upload makes the video; the session it goes to is the key.
     "youtube": Commit(
         "PUT",

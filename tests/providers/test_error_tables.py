@@ -88,6 +88,20 @@ CASES = [
     ("nostr", "nip96_unauthorized", U, ErrorKind.PERMISSION_DENIED, "401"),
     ("nostr", "nip96_payment", U, ErrorKind.PERMISSION_DENIED, "402"),
     ("nostr", "nip96_forbidden", U, ErrorKind.PERMISSION_DENIED, "403"),
+    ("ghost", "unknown_key", A, ErrorKind.AUTH_REVOKED, "UnauthorizedError/UNKNOWN_ADMIN_API_KEY"),
+    ("ghost", "invalid_token", C, ErrorKind.AUTH_REVOKED, "UnauthorizedError/INVALID_JWT"),
+    ("ghost", "host_limit", R, ErrorKind.PERMISSION_DENIED, "HostLimitError"),
+    ("ghost", "no_permission", C, ErrorKind.PERMISSION_DENIED, "NoPermissionError"),
+    ("ghost", "unsupported_image", U, ErrorKind.CONTENT_REJECTED, "UnsupportedMediaTypeError"),
+    ("ghost", "image_too_large", U, ErrorKind.CONTENT_REJECTED, "RequestEntityTooLargeError"),
+    ("ghost", "title_too_long", C, ErrorKind.CONTENT_REJECTED, "ValidationError"),
+    ("ghost", "published_at_invalid", C, ErrorKind.CONTENT_REJECTED, "ValidationError"),
+    ("ghost", "newsletter_not_found", C, ErrorKind.CONTENT_REJECTED, "NotFoundError"),
+    ("ghost", "validation", C, ErrorKind.CONTENT_REJECTED, "ValidationError"),
+    ("ghost", "post_not_found", R, ErrorKind.NOT_FOUND, "NotFoundError"),
+    ("ghost", "rate_limited", C, ErrorKind.RATE_LIMITED, "TooManyRequestsError"),
+    ("ghost", "bad_gateway", C, ErrorKind.UNKNOWN_OUTCOME, "502"),
+    ("ghost", "not_ghost", A, ErrorKind.NOT_FOUND, "404"),
 ]
 
 # Rows no recorded answer reaches, each with why: the network is not known to answer

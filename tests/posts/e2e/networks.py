@@ -1133,6 +1133,37 @@ def tiktok_business_check(ctx: Context, post, items) -> None:
     assert post.remote_url == f"https://www.tiktok.com/@acme.shop/video/{TIKTOK_POST}"
 
 
+# -- Ghost: the site given by the channel's meta; one article, found by its title --------
+GHOST_KEY = (
+    "6740b1c29c2b3e0001f49b77:5d1f0c9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f10"
+)
+GHOST_POST = recorded("ghost", "post_created")["body"]["posts"][0]
+GHOST_POSTS = r"/ghost/api/admin/posts/"
+
+
+def ghost_connect(ctx: Context) -> Integration:
+    ctx.fake.on("POST", GHOST_POSTS, answer("ghost", "post_created"))
+    ctx.fake.on("GET", GHOST_POSTS, answer("ghost", "posts_recent"))
+    return ctx.channel(
+        "ghost",
+        "https://blog.acme.example",
+        username="blog.acme.example",
+        credentials={"admin_api_key": GHOST_KEY},
+        meta={"url": ctx.fake.origin},
+    )
+
+
+def ghost_check(ctx: Context, post, items) -> None:
+    [created] = ctx.fake.sent("POST", GHOST_POSTS)
+    assert created.args == {"source": "html"}
+    assert created.json == {
+        "posts": [{"title": "Launch day", "html": f"<p>{ROOT_TEXT}</p>", "status": "published"}]
+    }
+    assert created.headers["Authorization"].startswith("Ghost ey")
+    assert [i.remote_id for i in items] == [GHOST_POST["id"]]
+    assert post.remote_url == GHOST_POST["url"]
+
+
 NETWORKS = [
     Network(
         "bluesky",
@@ -1213,5 +1244,12 @@ NETWORKS = [
             "brand_organic_toggle": False,
         },
         media=tiktok_video,
+    ),
+    Network(
+        "ghost",
+        ghost_connect,
+        ghost_check,
+        texts=(ROOT_TEXT,),
+        settings={"title": "Launch day"},
     ),
 ]
