@@ -31,6 +31,7 @@ PROVIDER_MODULES = (
     "tiktok",
     "tiktok_business",
     "ghost",
+    "listmonk",
 )
 
 _registry: dict[str, type[Provider]] | None = None

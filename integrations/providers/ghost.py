@@ -79,6 +79,10 @@ def site_origin(value: str) -> str:
     if "://" not in value:
         value = "https://" + value
     parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 - a port that is not a number makes no address
+    except ValueError:
+        return ""
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return ""
     path = parts.path.split("/ghost", 1)[0].rstrip("/")

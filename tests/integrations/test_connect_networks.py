@@ -1269,3 +1269,53 @@ def test_a_ghost_key_from_a_deleted_integration_is_explained_and_nothing_is_save
         "Ghost did not accept the Admin API key; paste a current key and connect again.",
         never_shown=GHOST_KEY.split(":")[1],
     )
+
+
+# -- listmonk: server address + API user + token ----------------------------------------
+LISTMONK_TOKEN = "Zq8vT1xJc4mN7pR2sW5yB9dF3gH6kL0a"
+
+
+def test_listmonk_connects_with_its_address_an_api_user_and_a_token(
+    httpserver, org, owner, client_for, logs
+):
+    httpserver.expect_request(
+        "/api/lists", headers={"Authorization": f"token postiz:{LISTMONK_TOKEN}"}
+    ).respond_with_response(reply("listmonk", "lists"))
+    client = client_for(owner)
+    assert b'type="password"' in client.get(connect_url("listmonk")).content
+    origin = httpserver.url_for("/").rstrip("/")
+
+    response = client.post(
+        connect_url("listmonk"), {"url": origin, "api_user": "postiz", "api_token": LISTMONK_TOKEN}
+    )
+
+    assert response.status_code == 302, response.content[:800]
+    host = origin.split("://")[1]
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="listmonk",
+        external_id=f"{origin}#postiz",
+        name=f"listmonk ({host})",
+        secrets=[LISTMONK_TOKEN],
+    )
+    assert channel.meta["url"] == origin
+    assert [entry["id"] for entry in channel.meta["lists"]] == ["3", "5"]
+
+
+def test_a_wrong_listmonk_token_is_explained_and_nothing_is_saved(
+    httpserver, org, owner, client_for
+):
+    httpserver.expect_request("/api/lists").respond_with_response(
+        reply("listmonk", "invalid_credentials")
+    )
+    response = client_for(owner).post(
+        connect_url("listmonk"),
+        {"url": httpserver.url_for("/"), "api_user": "postiz", "api_token": LISTMONK_TOKEN},
+    )
+    assert_refused(
+        response,
+        "listmonk did not accept the API user and token; check them and connect again.",
+        never_shown=LISTMONK_TOKEN,
+    )

@@ -108,6 +108,7 @@ def test_each_network_with_something_to_look_up_declares_its_tools():
     assert names["instagram"] == names["instagram-standalone"] == ["publishing_limit"]
     assert names["tiktok"] == names["tiktok-business"] == ["creator_info"]
     assert names["ghost"] == ["tags", "newsletters"]
+    assert names["listmonk"] == ["lists", "templates"]
 
 
 # -- Running a tool for a channel -------------------------------------------------------

@@ -102,6 +102,19 @@ CASES = [
     ("ghost", "rate_limited", C, ErrorKind.RATE_LIMITED, "TooManyRequestsError"),
     ("ghost", "bad_gateway", C, ErrorKind.UNKNOWN_OUTCOME, "502"),
     ("ghost", "not_ghost", A, ErrorKind.NOT_FOUND, "404"),
+    ("listmonk", "invalid_credentials", A, ErrorKind.AUTH_REVOKED, "401"),
+    ("listmonk", "permission_denied", C, ErrorKind.PERMISSION_DENIED, "403"),
+    ("listmonk", "no_subscribers", U, ErrorKind.CONTENT_REJECTED, "400"),
+    ("listmonk", "invalid_lists", U, ErrorKind.CONTENT_REJECTED, "400"),
+    ("listmonk", "invalid_subject", U, ErrorKind.CONTENT_REJECTED, "400"),
+    ("listmonk", "send_at_past", U, ErrorKind.CONTENT_REJECTED, "400"),
+    ("listmonk", "invalid_from", U, ErrorKind.CONTENT_REJECTED, "400"),
+    ("listmonk", "invalid_body", U, ErrorKind.CONTENT_REJECTED, "400"),
+    ("listmonk", "unsupported_file", U, ErrorKind.CONTENT_REJECTED, "400"),
+    ("listmonk", "already_started", C, ErrorKind.CONTENT_REJECTED, "400"),
+    ("listmonk", "campaign_not_found", R, ErrorKind.NOT_FOUND, "404"),
+    ("listmonk", "bad_gateway", C, ErrorKind.UNKNOWN_OUTCOME, "502"),
+    ("listmonk", "not_listmonk", A, ErrorKind.NOT_FOUND, "404"),
 ]
 
 # Rows no recorded answer reaches, each with why: the network is not known to answer

@@ -1164,6 +1164,36 @@ def ghost_check(ctx: Context, post, items) -> None:
     assert post.remote_url == GHOST_POST["url"]
 
 
+# -- listmonk: the server given by the channel's meta; a campaign made, then started -----
+LISTMONK_AUTH = {"api_user": "postiz", "api_token": "Zq8vT1xJc4mN7pR2sW5yB9dF3gH6kL0a"}
+LISTMONK_CAMPAIGN = recorded("listmonk", "campaign_created")["body"]["data"]["id"]
+
+
+def listmonk_connect(ctx: Context) -> Integration:
+    ctx.fake.on("POST", r"/api/campaigns", answer("listmonk", "campaign_created"))
+    ctx.fake.on("PUT", r"/api/campaigns/\d+/status", answer("listmonk", "campaign_running"))
+    ctx.fake.on("GET", r"/api/campaigns/\d+", answer("listmonk", "campaign_created"))
+    return ctx.channel(
+        "listmonk",
+        f"{ctx.fake.origin}#postiz",
+        username="postiz@lists.acme.example",
+        credentials=dict(LISTMONK_AUTH),
+        meta={"url": ctx.fake.origin},
+    )
+
+
+def listmonk_check(ctx: Context, post, items) -> None:
+    [created] = ctx.fake.sent("POST", r"/api/campaigns")
+    starts = ctx.fake.sent("PUT", r"/api/campaigns/\d+/status")
+    assert created.json["subject"] == "Launch day" and created.json["lists"] == [3]
+    assert created.json["body"] == ROOT_TEXT
+    assert created.headers["Authorization"] == "token postiz:" + LISTMONK_AUTH["api_token"]
+    assert {c.path for c in starts} == {f"/api/campaigns/{LISTMONK_CAMPAIGN}/status"}
+    assert [c.json for c in starts][-1] == {"status": "running"}
+    assert [i.remote_id for i in items] == [str(LISTMONK_CAMPAIGN)]
+    assert post.remote_url == f"{ctx.fake.origin}/admin/campaigns/{LISTMONK_CAMPAIGN}"
+
+
 NETWORKS = [
     Network(
         "bluesky",
@@ -1251,5 +1281,12 @@ NETWORKS = [
         ghost_check,
         texts=(ROOT_TEXT,),
         settings={"title": "Launch day"},
+    ),
+    Network(
+        "listmonk",
+        listmonk_connect,
+        listmonk_check,
+        texts=(ROOT_TEXT,),
+        settings={"lists": [3], "subject": "Launch day"},
     ),
 ]
