@@ -32,6 +32,7 @@ PROVIDER_MODULES = (
     "tiktok_business",
     "ghost",
     "listmonk",
+    "tumblr",
 )
 
 _registry: dict[str, type[Provider]] | None = None

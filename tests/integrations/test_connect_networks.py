@@ -1319,3 +1319,56 @@ def test_a_wrong_listmonk_token_is_explained_and_nothing_is_saved(
         "listmonk did not accept the API user and token; check them and connect again.",
         never_shown=LISTMONK_TOKEN,
     )
+
+
+# -- Tumblr: OAuth 2.0, then the blogs to post to ---------------------------------------
+TUMBLR_TOKEN = recorded("tumblr", "token")["body"]
+
+
+@pytest.fixture
+def tumblr(settings, httpserver):
+    configure(settings, TUMBLR_CLIENT_ID="tumblr-consumer-key", TUMBLR_CLIENT_SECRET="tumblr-sec")
+    point(settings, httpserver, "tumblr", auth="/tumblr-www", api="/tumblr-api")
+    return httpserver
+
+
+def test_tumblr_asks_which_blogs_and_connects_the_ticked_one(tumblr, org, owner, client_for, logs):
+    exchanges = []
+
+    def token(request):
+        exchanges.append(form_of(request))
+        return reply("tumblr", "token")
+
+    bearer = {"Authorization": f"Bearer {TUMBLR_TOKEN['access_token']}"}
+    tumblr.expect_request("/tumblr-api/v2/oauth2/token", method="POST").respond_with_handler(token)
+    tumblr.expect_request("/tumblr-api/v2/user/info", headers=bearer).respond_with_response(
+        reply("tumblr", "user_info")
+    )
+    client = client_for(owner)
+
+    response, asked = sign_in_on_the_network(
+        client, tumblr, "tumblr", "/tumblr-www/oauth2/authorize"
+    )
+
+    assert asked["scope"] == "basic write offline_access"
+    assert exchanges[0]["client_secret"] == "tumblr-sec"
+    assert response.status_code == 302 and "/channels/select/" in response["Location"]
+    choice = client.get(response["Location"])
+    assert b"Acme Workshop" in choice.content and b"Acme Offcuts" in choice.content
+
+    done = client.post(response["Location"], {"accounts": ["t:Zx7cV1bN5mQ2wE9rT4yU6i"]})
+
+    assert done.status_code == 302 and done["Location"] == CHANNELS
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="tumblr",
+        external_id="t:Zx7cV1bN5mQ2wE9rT4yU6i",
+        name="Acme Offcuts",
+        secrets=[TUMBLR_TOKEN["access_token"], TUMBLR_TOKEN["refresh_token"], "tumblr-sec"],
+    )
+    assert channel.username == "acme-offcuts"
+    assert channel.credentials["refresh_token"] == TUMBLR_TOKEN["refresh_token"]
+    assert channel.token_expires_at is not None
+    assert Integration.objects.count() == 1  # Acme Workshop was not ticked

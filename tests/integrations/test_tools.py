@@ -109,6 +109,7 @@ def test_each_network_with_something_to_look_up_declares_its_tools():
     assert names["tiktok"] == names["tiktok-business"] == ["creator_info"]
     assert names["ghost"] == ["tags", "newsletters"]
     assert names["listmonk"] == ["lists", "templates"]
+    assert names["tumblr"] == ["blogs"]
 
 
 # -- Running a tool for a channel -------------------------------------------------------

@@ -103,6 +103,7 @@ COMMITS = {
         lambda c: c.path.split("/")[3],
         lambda i: i.progress["listmonk_campaign"],
     ),
+    "tumblr": Commit("POST", r"/tumblr-api/v2/blog/acmeworkshop/posts"),
     # The last chunk of the upload makes the video; the session it goes to is the key.
     "youtube": Commit(
         "PUT",

@@ -115,6 +115,19 @@ CASES = [
     ("listmonk", "campaign_not_found", R, ErrorKind.NOT_FOUND, "404"),
     ("listmonk", "bad_gateway", C, ErrorKind.UNKNOWN_OUTCOME, "502"),
     ("listmonk", "not_listmonk", A, ErrorKind.NOT_FOUND, "404"),
+    ("tumblr", "refresh_invalid", A, ErrorKind.AUTH_REVOKED, "invalid_grant"),
+    ("tumblr", "refresh_expired", A, ErrorKind.AUTH_REVOKED, "401"),
+    ("tumblr", "daily_limit", C, ErrorKind.RATE_LIMITED, "8023"),
+    ("tumblr", "media_limit", C, ErrorKind.RATE_LIMITED, "8004"),
+    ("tumblr", "video_limit", C, ErrorKind.RATE_LIMITED, "8011"),
+    ("tumblr", "queue_limit", C, ErrorKind.RATE_LIMITED, "8022"),
+    ("tumblr", "limit_exceeded", C, ErrorKind.RATE_LIMITED, "429"),
+    ("tumblr", "bad_media", C, ErrorKind.CONTENT_REJECTED, "8005"),
+    ("tumblr", "bad_npf", C, ErrorKind.CONTENT_REJECTED, "8001"),
+    ("tumblr", "unauthorized", C, ErrorKind.AUTH_EXPIRED, "401"),
+    ("tumblr", "blog_not_found", C, ErrorKind.NOT_FOUND, "404"),
+    ("tumblr", "forbidden", C, ErrorKind.PERMISSION_DENIED, "403"),
+    ("tumblr", "bad_gateway", C, ErrorKind.UNKNOWN_OUTCOME, "502"),
 ]
 
 # Rows no recorded answer reaches, each with why: the network is not known to answer

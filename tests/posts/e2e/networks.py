@@ -1194,6 +1194,45 @@ def listmonk_check(ctx: Context, post, items) -> None:
     assert post.remote_url == f"{ctx.fake.origin}/admin/campaigns/{LISTMONK_CAMPAIGN}"
 
 
+# -- Tumblr: an NPF post on the channel's blog; found again by the slug it was sent with --
+TUMBLR_TOKEN = recorded("tumblr", "token")["body"]
+TUMBLR_POST = recorded("tumblr", "post_created")["body"]["response"]["id"]
+TUMBLR_POSTS = r"/tumblr-api/v2/blog/acmeworkshop/posts"
+
+
+def tumblr_connect(ctx: Context) -> Integration:
+    ctx.configure(TUMBLR_CLIENT_ID="tumblr-consumer-key", TUMBLR_CLIENT_SECRET="tumblr-secret")
+    point(ctx.settings, ctx.httpserver, "tumblr", auth="/tumblr-www", api="/tumblr-api")
+    ctx.fake.on("POST", TUMBLR_POSTS, answer("tumblr", "post_created"))
+
+    def as_posted(body):
+        # The blog lists the post under the slug it was sent with.
+        sent = ctx.fake.sent("POST", TUMBLR_POSTS)
+        body["response"]["posts"][0]["slug"] = sent[0].json["slug"] if sent else "other"
+
+    ctx.fake.on("GET", TUMBLR_POSTS, lambda call: answer("tumblr", "blog_posts", edit=as_posted))
+    return ctx.channel(
+        "tumblr",
+        "t:Qm3pX9vK2sL7cN4hB8dR1w",
+        username="acmeworkshop",
+        credentials={
+            "access_token": TUMBLR_TOKEN["access_token"],
+            "refresh_token": TUMBLR_TOKEN["refresh_token"],
+        },
+        meta={"blog": "acmeworkshop"},
+    )
+
+
+def tumblr_check(ctx: Context, post, items) -> None:
+    [created] = ctx.fake.sent("POST", TUMBLR_POSTS)
+    assert created.json["content"] == [{"type": "text", "text": ROOT_TEXT}]
+    assert created.json["state"] == "published"
+    assert created.json["slug"].startswith("launch-day-at-acme-")
+    assert created.headers["Authorization"] == f"Bearer {TUMBLR_TOKEN['access_token']}"
+    assert [i.remote_id for i in items] == [TUMBLR_POST]
+    assert post.remote_url == f"https://www.tumblr.com/acmeworkshop/{TUMBLR_POST}"
+
+
 NETWORKS = [
     Network(
         "bluesky",
@@ -1289,4 +1328,5 @@ NETWORKS = [
         texts=(ROOT_TEXT,),
         settings={"lists": [3], "subject": "Launch day"},
     ),
+    Network("tumblr", tumblr_connect, tumblr_check, texts=(ROOT_TEXT,)),
 ]
