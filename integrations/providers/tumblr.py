@@ -123,7 +123,9 @@ def read_error(response: requests.Response, phase: Phase) -> Said:
     return Said(response.status_code, code=code, message=message, body=body, values={"what": what})
 
 
-NEXT_DAY = 6 * 3600  # Tumblr's daily limits reset at midnight (its own day): look again later.
+# Tumblr's daily limits last until its day ends, in a zone it does not say: trying again
+# every six hours reaches the new day without hammering the API (each try is one call).
+NEXT_DAY = 6 * 3600
 ERRORS = ErrorTable(
     read=read_error,
     commit_needs_body=True,
@@ -316,7 +318,8 @@ class TumblrProvider(Provider):
         url = self.url("api", f"/v2/blog/{channel.username}/posts")
         headers = self.bearer(channel.credentials["access_token"])
         if files:
-            with multipart_body(fields={"json": json.dumps(post)}, files=files) as body:
+            fields = [("json", json.dumps(post), "application/json")]
+            with multipart_body(fields=fields, files=files) as body:
                 response = self.request(
                     "POST",
                     url,

@@ -147,6 +147,18 @@ def test_a_lost_answer_to_the_creation_is_safe_to_retry(provider, httpserver, ch
     assert sent(httpserver, "PUT", STATUS) == []
 
 
+def test_a_creation_answered_without_an_id_is_safe_to_retry(provider, httpserver, channel):
+    httpserver.expect_request(CAMPAIGNS, method="POST").respond_with_response(
+        reply("campaign_no_id")
+    )
+    request = request_for()
+    with pytest.raises(ProviderError) as caught:
+        provider.publish(channel, request)
+    assert caught.value.kind == ErrorKind.TRANSIENT_BEFORE_SEND
+    assert "listmonk_campaign" not in request.progress
+    assert sent(httpserver, "PUT", STATUS) == []
+
+
 def test_lists_without_subscribers_point_at_the_lists(provider, httpserver, channel):
     httpserver.expect_request(CAMPAIGNS, method="POST").respond_with_response(
         reply("no_subscribers")

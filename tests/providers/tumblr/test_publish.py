@@ -73,6 +73,7 @@ def test_images_travel_as_parts_named_by_their_blocks(provider, httpserver, chan
     provider.publish(channel, request_for(media=[png(), png("desk.png", "")]))
     [request] = sent_posts(httpserver)
     assert request.content_type.startswith("multipart/form-data")
+    assert b'name="json"\r\nContent-Type: application/json\r\n' in request.get_data()
     post = json.loads(request.form["json"])
     assert post["content"][1:] == [
         {
