@@ -382,7 +382,8 @@ class ListmonkProvider(Provider):
         template = values.get("template_id")
         if template not in (None, "") and not str(template).strip().isdigit():
             issues.append(Issue("setting_invalid", "Choose a template by its id.", "template_id"))
-        if draft.items and not draft.items[0].text.strip():
+        if draft.items and draft.items[0].media and not draft.items[0].text.strip():
+            # Files alone pass the shared check, but they make no e-mail body.
             issues.append(Issue("text_required", "Write the e-mail's text."))
         return issues
 

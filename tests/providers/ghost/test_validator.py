@@ -44,3 +44,11 @@ def test_only_images_are_taken_and_at_most_ten():
     assert ("media_type", "media") in issues(title="T", media=[video])
     png = MediaItem("image/png", 10, lambda: b"")
     assert ("media_count", "media") in issues(title="T", media=[png] * 11)
+
+
+def test_text_is_asked_for_once_even_when_only_images_are_attached():
+    png = MediaItem("image/png", 10, lambda: b"")
+    for media in ([], [png]):
+        draft = Draft([DraftItem(" ", media)], {"title": "T"})
+        found = [i for i in GhostProvider().validate(draft) if i.code == "text_required"]
+        assert len(found) == 1

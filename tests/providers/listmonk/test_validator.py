@@ -36,3 +36,11 @@ def test_unknown_formats_send_modes_and_templates_are_named():
 def test_only_images_are_taken():
     video = MediaItem("video/mp4", 10, lambda: b"")
     assert ("media_type", "media") in issues(lists=[3], subject="S", media=[video])
+
+
+def test_text_is_asked_for_once_even_when_only_images_are_attached():
+    png = MediaItem("image/png", 10, lambda: b"")
+    for media in ([], [png]):
+        draft = Draft([DraftItem(" ", media)], {"lists": [3], "subject": "S"})
+        found = [i for i in ListmonkProvider().validate(draft) if i.code == "text_required"]
+        assert len(found) == 1
