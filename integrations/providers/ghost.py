@@ -292,12 +292,13 @@ class GhostProvider(Provider):
             label="Publish at (Ghost schedules)",
             help_text="For status scheduled: an ISO 8601 time with its offset.",
         ),
+        # Several tags, one a line: a choice of one from the site's list would be too few
+        # (the ``tags`` tool lists them for API clients).
         SettingField(
             "tags",
             "list",
             label="Tags",
-            help_text="Tag names; new ones are created by Ghost.",
-            options=OptionSource("tags", value="name", label="name"),
+            help_text="Tag names, one a line; Ghost creates the new ones.",
         ),
         SettingField("canonical_url", "url", label="Canonical URL"),
         SettingField("excerpt", "text", label="Excerpt", max_length=300),

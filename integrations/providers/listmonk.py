@@ -200,13 +200,15 @@ class ListmonkProvider(Provider):
     metrics_batch = 1
     metrics_per_hour = 120
     settings_fields = (
+        # One list chosen in the composer; ids apart by commas (or a JSON list through
+        # the API) send to several.
         SettingField(
             "lists",
-            "list",
-            label="Lists",
+            "string",
+            label="List",
             required=True,
-            help_text="The list ids to send to.",
-            options=OptionSource("lists", value="id", label="name"),
+            help_text="A list id, or several separated by commas.",
+            options=OptionSource("lists", value="id", label="name", stored="lists"),
         ),
         SettingField("subject", "string", label="Subject", required=True, max_length=SUBJECT_LIMIT),
         SettingField(
@@ -245,7 +247,12 @@ class ListmonkProvider(Provider):
         SettingField("tags", "list", label="Tags"),
     )
     tools = (
-        Tool("lists", "The server's mailing lists: id, name, type, opt-in and subscribers."),
+        # The channel keeps the lists it was connected with, for the composer's choice.
+        Tool(
+            "lists",
+            "The server's mailing lists: id, name, type, opt-in and subscribers.",
+            stores="lists",
+        ),
         Tool("templates", "The server's campaign templates: id, name and whether default."),
     )
 

@@ -1326,7 +1326,7 @@ NETWORKS = [
         listmonk_connect,
         listmonk_check,
         texts=(ROOT_TEXT,),
-        settings={"lists": [3], "subject": "Launch day"},
+        settings={"lists": "3", "subject": "Launch day"},
     ),
     Network("tumblr", tumblr_connect, tumblr_check, texts=(ROOT_TEXT,)),
 ]

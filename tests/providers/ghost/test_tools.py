@@ -12,12 +12,12 @@ def channel(httpserver):
     return ghost_channel(httpserver.url_for("/").rstrip("/"))
 
 
-def test_tags_are_offered_by_name(httpserver, channel):
+def test_the_sites_tags_are_listed(httpserver, channel):
     httpserver.expect_request("/ghost/api/admin/tags/").respond_with_response(reply("tags"))
     provider = GhostProvider()
-    assert provider.options("tags", channel) == [
-        {"value": "News", "label": "News"},
-        {"value": "Workshop", "label": "Workshop"},
+    assert provider.run_tool(channel, "tags", {}) == [
+        {"id": "6740b1c29c2b3e0001f49a10", "name": "News", "slug": "news"},
+        {"id": "6740b1c29c2b3e0001f49a11", "name": "Workshop", "slug": "workshop"},
     ]
     assert httpserver.log[0][0].args["limit"] == "all"
 

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 CREATE = r"/api/campaigns"
 START = r"/api/campaigns/42/status"
 CAMPAIGN = r"/api/campaigns/42"
-SETTINGS = {"lists": [3], "subject": "Launch day"}
+SETTINGS = {"lists": "3", "subject": "Launch day"}
 
 
 @pytest.fixture

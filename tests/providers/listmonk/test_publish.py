@@ -35,7 +35,7 @@ def request_for(text="Launch day at Acme", media=(), **settings):
         key="1d0b8e6a-2f4c-4b5a-9e3d-7c6f5a4b3e21",
         text=text,
         media=list(media),
-        settings={"lists": [3, {"value": "5"}], "subject": "Launch day", **settings},
+        settings={"lists": "3, 5", "subject": "Launch day", **settings},
     )
 
 
