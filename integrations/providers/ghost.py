@@ -59,8 +59,8 @@ from integrations.providers.base import (
 ADMIN = "/ghost/api/admin"
 # The API version this client was written against; Ghost answers in it or newer.
 ACCEPT_VERSION = "v5.0"
+# The title is a column of 255 characters in Ghost's database.
 TITLE_LIMIT = 255
-# Ghost keeps meta fields and excerpts short; the title is a database column of 255.
 TOKEN_SECONDS = 5 * 60
 LOOKUP_LIMIT = 15
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp", "image/svg+xml")
@@ -265,7 +265,8 @@ class GhostProvider(Provider):
     media_rules = MediaRules(
         max_count=10,
         mime_types=IMAGE_TYPES,
-        # Ghost's own default upload limit for images (Ghost(Pro) and the image config).
+        # Kept modest: what a site takes depends on its server (Ghost's upload settings,
+        # the proxy in front), and a refusal beyond it is named on the media (413).
         max_image_bytes=10 * 1024 * 1024,
     )
     idempotency = "none"
