@@ -33,6 +33,9 @@ PROVIDER_MODULES = (
     "devto",
     "hashnode",
     "medium",
+    "ghost",
+    "listmonk",
+    "tumblr",
 )
 
 _registry: dict[str, type[Provider]] | None = None

@@ -1345,3 +1345,167 @@ def test_a_revoked_medium_token_is_explained_and_nothing_is_saved(
         "new tokens, so only a token made before it closed its API can connect again.",
         never_shown=MEDIUM_TOKEN,
     )
+
+
+# -- Ghost: site address + Admin API key (each request signs its own token) -------------
+GHOST_KEY = (
+    "6740b1c29c2b3e0001f49b77:5d1f0c9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f10"
+)
+
+
+def test_ghost_connects_with_its_site_address_and_an_admin_api_key(
+    httpserver, org, owner, client_for, logs
+):
+    seen = []
+
+    def site(request):
+        seen.append(request.headers.get("Authorization", ""))
+        return reply("ghost", "site")
+
+    httpserver.expect_request("/ghost/api/admin/site/").respond_with_handler(site)
+    httpserver.expect_request("/ghost/api/admin/posts/").respond_with_response(
+        reply("ghost", "posts_one")
+    )
+    client = client_for(owner)
+    form = client.get(connect_url("ghost")).content
+    assert b'type="password"' in form and b"Admin API key" in form
+
+    origin = httpserver.url_for("/").rstrip("/")
+    response = client.post(connect_url("ghost"), {"url": origin, "admin_api_key": GHOST_KEY})
+
+    assert response.status_code == 302, response.content[:800]
+    assert seen and seen[0].startswith("Ghost ey")  # a signed token, never the key
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="ghost",
+        external_id="https://blog.acme.example",
+        name="Acme Journal",
+        secrets=[GHOST_KEY.split(":")[1]],
+    )
+    assert channel.credentials == {"admin_api_key": GHOST_KEY}
+    assert channel.meta["url"] == origin
+
+
+def test_a_ghost_key_from_a_deleted_integration_is_explained_and_nothing_is_saved(
+    httpserver, org, owner, client_for
+):
+    httpserver.expect_request("/ghost/api/admin/site/").respond_with_response(
+        reply("ghost", "site")
+    )
+    httpserver.expect_request("/ghost/api/admin/posts/").respond_with_response(
+        reply("ghost", "unknown_key")
+    )
+    response = client_for(owner).post(
+        connect_url("ghost"),
+        {"url": httpserver.url_for("/").rstrip("/"), "admin_api_key": GHOST_KEY},
+    )
+    assert_refused(
+        response,
+        "Ghost did not accept the Admin API key; paste a current key and connect again.",
+        never_shown=GHOST_KEY.split(":")[1],
+    )
+
+
+# -- listmonk: server address + API user + token ----------------------------------------
+LISTMONK_TOKEN = "Zq8vT1xJc4mN7pR2sW5yB9dF3gH6kL0a"
+
+
+def test_listmonk_connects_with_its_address_an_api_user_and_a_token(
+    httpserver, org, owner, client_for, logs
+):
+    httpserver.expect_request(
+        "/api/lists", headers={"Authorization": f"token postiz:{LISTMONK_TOKEN}"}
+    ).respond_with_response(reply("listmonk", "lists"))
+    client = client_for(owner)
+    assert b'type="password"' in client.get(connect_url("listmonk")).content
+    origin = httpserver.url_for("/").rstrip("/")
+
+    response = client.post(
+        connect_url("listmonk"), {"url": origin, "api_user": "postiz", "api_token": LISTMONK_TOKEN}
+    )
+
+    assert response.status_code == 302, response.content[:800]
+    host = origin.split("://")[1]
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="listmonk",
+        external_id=f"{origin}#postiz",
+        name=f"listmonk ({host})",
+        secrets=[LISTMONK_TOKEN],
+    )
+    assert channel.meta["url"] == origin
+    assert [entry["id"] for entry in channel.meta["lists"]] == ["3", "5"]
+
+
+def test_a_wrong_listmonk_token_is_explained_and_nothing_is_saved(
+    httpserver, org, owner, client_for
+):
+    httpserver.expect_request("/api/lists").respond_with_response(
+        reply("listmonk", "invalid_credentials")
+    )
+    response = client_for(owner).post(
+        connect_url("listmonk"),
+        {"url": httpserver.url_for("/"), "api_user": "postiz", "api_token": LISTMONK_TOKEN},
+    )
+    assert_refused(
+        response,
+        "listmonk did not accept the API user and token; check them and connect again.",
+        never_shown=LISTMONK_TOKEN,
+    )
+
+
+# -- Tumblr: OAuth 2.0, then the blogs to post to ---------------------------------------
+TUMBLR_TOKEN = recorded("tumblr", "token")["body"]
+
+
+@pytest.fixture
+def tumblr(settings, httpserver):
+    configure(settings, TUMBLR_CLIENT_ID="tumblr-consumer-key", TUMBLR_CLIENT_SECRET="tumblr-sec")
+    point(settings, httpserver, "tumblr", auth="/tumblr-www", api="/tumblr-api")
+    return httpserver
+
+
+def test_tumblr_asks_which_blogs_and_connects_the_ticked_one(tumblr, org, owner, client_for, logs):
+    exchanges = []
+
+    def token(request):
+        exchanges.append(form_of(request))
+        return reply("tumblr", "token")
+
+    bearer = {"Authorization": f"Bearer {TUMBLR_TOKEN['access_token']}"}
+    tumblr.expect_request("/tumblr-api/v2/oauth2/token", method="POST").respond_with_handler(token)
+    tumblr.expect_request("/tumblr-api/v2/user/info", headers=bearer).respond_with_response(
+        reply("tumblr", "user_info")
+    )
+    client = client_for(owner)
+
+    response, asked = sign_in_on_the_network(
+        client, tumblr, "tumblr", "/tumblr-www/oauth2/authorize"
+    )
+
+    assert asked["scope"] == "basic write offline_access"
+    assert exchanges[0]["client_secret"] == "tumblr-sec"
+    assert response.status_code == 302 and "/channels/select/" in response["Location"]
+    choice = client.get(response["Location"])
+    assert b"Acme Workshop" in choice.content and b"Acme Offcuts" in choice.content
+
+    done = client.post(response["Location"], {"accounts": ["t:Zx7cV1bN5mQ2wE9rT4yU6i"]})
+
+    assert done.status_code == 302 and done["Location"] == CHANNELS
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="tumblr",
+        external_id="t:Zx7cV1bN5mQ2wE9rT4yU6i",
+        name="Acme Offcuts",
+        secrets=[TUMBLR_TOKEN["access_token"], TUMBLR_TOKEN["refresh_token"], "tumblr-sec"],
+    )
+    assert channel.username == "acme-offcuts"
+    assert channel.credentials["refresh_token"] == TUMBLR_TOKEN["refresh_token"]
+    assert channel.token_expires_at is not None
+    assert Integration.objects.count() == 1  # Acme Workshop was not ticked

@@ -19,6 +19,7 @@ APP_PASSWORD = "abcd-efgh-ijkl-mnop"
 NSEC_HEX = "67dea2ed018072d675f5415ecfaed7d2597555e202d85b3d65ea4e58d2d92ffa"
 TELEGRAM_TOKEN = "7012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw4"
 HOOK = "https://discord.com/api/webhooks/223704706495545344/3d89bb7572e0fb30d8128367b3b1b44fecd1726de135cbe28a41f8b2f777c372ba2939e72279b94526ff5d1bd4358d65cf11"
+GHOST_KEY = "6740b1c29c2b3e0001f49b77:" + "5d1f0c9e" * 8
 
 
 def reconnect_url(channel) -> str:
@@ -178,6 +179,22 @@ def test_a_reconnect_link_naming_another_networks_or_organizations_channel_prefi
             ("bot_token", TELEGRAM_TOKEN),
         ),
         ("discord", {"webhook_url": HOOK}, {"channel_id": "1"}, "", {}, ("webhook_url", HOOK)),
+        (
+            "ghost",
+            {"admin_api_key": GHOST_KEY},
+            {"url": "https://blog.acme.example"},
+            "blog.acme.example",
+            {"url": "https://blog.acme.example"},
+            ("admin_api_key", GHOST_KEY),
+        ),
+        (
+            "listmonk",
+            {"api_user": "postiz", "api_token": "listmonk-secret-token"},
+            {"url": "https://lists.acme.example"},
+            "postiz@lists.acme.example",
+            {"url": "https://lists.acme.example", "api_user": "postiz"},
+            ("api_token", "listmonk-secret-token"),
+        ),
     ],
 )
 def test_every_credential_form_keeps_what_is_not_secret_when_reconnecting(

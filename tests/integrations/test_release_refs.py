@@ -25,6 +25,9 @@ CHANNELS = {
     "youtube": Channel("UCx7lD0hp3tEuiZ1fj5lBqqw", {}),
     "tiktok": Channel("open-id", {}, username="acme.studio"),
     "tiktok-business": Channel("open-id", {}, username="acme.shop"),
+    "ghost": Channel("https://blog.acme.example", {}, meta={"url": "https://blog.acme.example"}),
+    "listmonk": Channel("x", {}, meta={"url": "https://lists.acme.example"}),
+    "tumblr": Channel("t:Qm3p", {}, username="acmeworkshop"),
 }
 
 
@@ -97,6 +100,26 @@ CHANNELS = {
             "https://www.tiktok.com/@acme.shop/photo/7445530123456789013",
             "7445530123456789013",
             "https://www.tiktok.com/@acme.shop/photo/7445530123456789013",
+        ),
+        ("ghost", "6753a4f29c2b3e0001f4a2c7", "6753a4f29c2b3e0001f4a2c7", ""),
+        ("listmonk", "42", "42", "https://lists.acme.example/admin/campaigns/42"),
+        (
+            "listmonk",
+            "https://lists.acme.example/admin/campaigns/42",
+            "42",
+            "https://lists.acme.example/admin/campaigns/42",
+        ),
+        (
+            "tumblr",
+            "https://acmeworkshop.tumblr.com/post/769145812345678912/launch-day",
+            "769145812345678912",
+            "https://www.tumblr.com/acmeworkshop/769145812345678912",
+        ),
+        (
+            "tumblr",
+            "https://www.tumblr.com/acmeworkshop/769145812345678912",
+            "769145812345678912",
+            "https://www.tumblr.com/acmeworkshop/769145812345678912",
         ),
     ],
 )

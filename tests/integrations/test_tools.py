@@ -110,6 +110,9 @@ def test_each_network_with_something_to_look_up_declares_its_tools():
     assert names["devto"] == ["organization"]
     assert names["hashnode"] == ["publications", "series"]
     assert names["medium"] == ["publications"]
+    assert names["ghost"] == ["tags", "newsletters"]
+    assert names["listmonk"] == ["lists", "templates"]
+    assert names["tumblr"] == ["blogs"]
 
 
 # -- Running a tool for a channel -------------------------------------------------------

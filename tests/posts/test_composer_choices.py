@@ -226,3 +226,42 @@ def test_a_setting_without_looked_up_choices_is_not_found(org, editor, client_fo
     deleted = ChannelFactory(organization=org, provider="pinterest")
     Integration.objects.filter(pk=deleted.pk).update(deleted_at="2026-01-01T00:00Z")
     assert client.get(choices_url(org, deleted, "board")).status_code == 404
+
+
+def test_listmonk_offers_the_lists_the_channel_keeps_as_a_select(
+    org, editor, client_for, httpserver
+):
+    channel = ChannelFactory(
+        organization=org,
+        provider="listmonk",
+        name="Acme lists",
+        credentials={"api_user": "postiz", "api_token": "t"},
+        meta={
+            "url": httpserver.url_for("/").rstrip("/"),
+            "lists": [{"id": "3", "name": "Acme customers"}, {"id": "5", "name": "Workshop"}],
+        },
+    )
+    page = new_post_page(client_for(editor), org, channel).content.decode()
+    name = f"s{channel.pk}-lists"
+    assert f'<select name="{name}" id="{name}">' in page
+    assert '<option value="3">Acme customers</option>' in page
+    assert not httpserver.log  # drawn from what the channel keeps: listmonk not asked
+
+
+def test_ghost_newsletters_are_asked_of_the_site(org, editor, client_for, httpserver):
+    from tests.providers.ghost.support import HERE as GHOST
+    from tests.providers.ghost.support import KEY as GHOST_KEY
+
+    channel = ChannelFactory(
+        organization=org,
+        provider="ghost",
+        name="Acme Journal",
+        credentials={"admin_api_key": GHOST_KEY},
+        meta={"url": httpserver.url_for("/").rstrip("/")},
+    )
+    httpserver.expect_request("/ghost/api/admin/newsletters/").respond_with_response(
+        fixture_response(GHOST, "newsletters")
+    )
+    html = client_for(editor).get(choices_url(org, channel, "newsletter")).content.decode()
+    assert f'<select name="s{channel.pk}-newsletter"' in html
+    assert '<option value="default-newsletter">Acme Weekly</option>' in html

@@ -100,6 +100,15 @@ COMMITS = {
     "lemmy": Commit("POST", r"/api/v3/post"),
     "pinterest": Commit("POST", r"/pin-api/v5/pins"),
     "gmb": Commit("POST", LOCAL_POSTS),
+    "ghost": Commit("POST", r"/ghost/api/admin/posts/"),
+    # The campaign, saved before it is started, is the key: listmonk starts it once.
+    "listmonk": Commit(
+        "PUT",
+        r"/api/campaigns/\d+/status",
+        lambda c: c.path.split("/")[3],
+        lambda i: i.progress["listmonk_campaign"],
+    ),
+    "tumblr": Commit("POST", r"/tumblr-api/v2/blog/acmeworkshop/posts"),
     # The last chunk of the upload makes the video; the session it goes to is the key.
     "youtube": Commit(
         "PUT",

@@ -82,19 +82,21 @@ def _stored_length(handle: BinaryIO) -> int:
 @contextmanager
 def multipart_body(
     *,
-    fields: Mapping[str, str] | Iterable[tuple[str, str]] = (),
+    fields: Mapping[str, str] | Iterable[tuple[str, str] | tuple[str, str, str]] = (),
     files: Iterable[tuple[str, MediaItem] | tuple[str, MediaItem, str]] = (),
 ) -> Iterator[MultipartBody]:
-    """Form ``fields`` then ``files`` as (field name, item[, content type]); the files are
-    open while the body is in use and closed after."""
+    """Form ``fields`` as (name, value[, content type]) then ``files`` as (field name,
+    item[, content type]); the files are open while the body is in use and closed after."""
     boundary = secrets.token_hex(16)
     dash = f"--{boundary}\r\n".encode()
     parts: list[bytes | tuple[BinaryIO, int]] = []
     items = fields.items() if isinstance(fields, Mapping) else fields
-    for name, value in items:
+    for name, value, *typed in items:
+        # A field may say its type (Tumblr reads its post from a JSON part).
+        kind = f"Content-Type: {typed[0]}\r\n" if typed else ""
         parts.append(
             dash
-            + f'Content-Disposition: form-data; name="{_quote(name)}"\r\n\r\n'.encode()
+            + f'Content-Disposition: form-data; name="{_quote(name)}"\r\n{kind}\r\n'.encode()
             + str(value).encode()
             + b"\r\n"
         )

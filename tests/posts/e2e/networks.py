@@ -1260,6 +1260,106 @@ def medium_check(ctx: Context, post, items) -> None:
     assert post.remote_url == MEDIUM_POST["url"]
 
 
+# -- Ghost: the site given by the channel's meta; one article, found by its title --------
+GHOST_KEY = (
+    "6740b1c29c2b3e0001f49b77:5d1f0c9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f10"
+)
+GHOST_POST = recorded("ghost", "post_created")["body"]["posts"][0]
+GHOST_POSTS = r"/ghost/api/admin/posts/"
+
+
+def ghost_connect(ctx: Context) -> Integration:
+    ctx.fake.on("POST", GHOST_POSTS, answer("ghost", "post_created"))
+    ctx.fake.on("GET", GHOST_POSTS, answer("ghost", "posts_recent"))
+    return ctx.channel(
+        "ghost",
+        "https://blog.acme.example",
+        username="blog.acme.example",
+        credentials={"admin_api_key": GHOST_KEY},
+        meta={"url": ctx.fake.origin},
+    )
+
+
+def ghost_check(ctx: Context, post, items) -> None:
+    [created] = ctx.fake.sent("POST", GHOST_POSTS)
+    assert created.args == {"source": "html"}
+    assert created.json == {
+        "posts": [{"title": "Launch day", "html": f"<p>{ROOT_TEXT}</p>", "status": "published"}]
+    }
+    assert created.headers["Authorization"].startswith("Ghost ey")
+    assert [i.remote_id for i in items] == [GHOST_POST["id"]]
+    assert post.remote_url == GHOST_POST["url"]
+
+
+# -- listmonk: the server given by the channel's meta; a campaign made, then started -----
+LISTMONK_AUTH = {"api_user": "postiz", "api_token": "Zq8vT1xJc4mN7pR2sW5yB9dF3gH6kL0a"}
+LISTMONK_CAMPAIGN = recorded("listmonk", "campaign_created")["body"]["data"]["id"]
+
+
+def listmonk_connect(ctx: Context) -> Integration:
+    ctx.fake.on("POST", r"/api/campaigns", answer("listmonk", "campaign_created"))
+    ctx.fake.on("PUT", r"/api/campaigns/\d+/status", answer("listmonk", "campaign_running"))
+    ctx.fake.on("GET", r"/api/campaigns/\d+", answer("listmonk", "campaign_created"))
+    return ctx.channel(
+        "listmonk",
+        f"{ctx.fake.origin}#postiz",
+        username="postiz@lists.acme.example",
+        credentials=dict(LISTMONK_AUTH),
+        meta={"url": ctx.fake.origin},
+    )
+
+
+def listmonk_check(ctx: Context, post, items) -> None:
+    [created] = ctx.fake.sent("POST", r"/api/campaigns")
+    starts = ctx.fake.sent("PUT", r"/api/campaigns/\d+/status")
+    assert created.json["subject"] == "Launch day" and created.json["lists"] == [3]
+    assert created.json["body"] == ROOT_TEXT
+    assert created.headers["Authorization"] == "token postiz:" + LISTMONK_AUTH["api_token"]
+    assert {c.path for c in starts} == {f"/api/campaigns/{LISTMONK_CAMPAIGN}/status"}
+    assert [c.json for c in starts][-1] == {"status": "running"}
+    assert [i.remote_id for i in items] == [str(LISTMONK_CAMPAIGN)]
+    assert post.remote_url == f"{ctx.fake.origin}/admin/campaigns/{LISTMONK_CAMPAIGN}"
+
+
+# -- Tumblr: an NPF post on the channel's blog; found again by the slug it was sent with --
+TUMBLR_TOKEN = recorded("tumblr", "token")["body"]
+TUMBLR_POST = recorded("tumblr", "post_created")["body"]["response"]["id"]
+TUMBLR_POSTS = r"/tumblr-api/v2/blog/acmeworkshop/posts"
+
+
+def tumblr_connect(ctx: Context) -> Integration:
+    ctx.configure(TUMBLR_CLIENT_ID="tumblr-consumer-key", TUMBLR_CLIENT_SECRET="tumblr-secret")
+    point(ctx.settings, ctx.httpserver, "tumblr", auth="/tumblr-www", api="/tumblr-api")
+    ctx.fake.on("POST", TUMBLR_POSTS, answer("tumblr", "post_created"))
+
+    def as_posted(body):
+        # The blog lists the post under the slug it was sent with.
+        sent = ctx.fake.sent("POST", TUMBLR_POSTS)
+        body["response"]["posts"][0]["slug"] = sent[0].json["slug"] if sent else "other"
+
+    ctx.fake.on("GET", TUMBLR_POSTS, lambda call: answer("tumblr", "blog_posts", edit=as_posted))
+    return ctx.channel(
+        "tumblr",
+        "t:Qm3pX9vK2sL7cN4hB8dR1w",
+        username="acmeworkshop",
+        credentials={
+            "access_token": TUMBLR_TOKEN["access_token"],
+            "refresh_token": TUMBLR_TOKEN["refresh_token"],
+        },
+        meta={"blog": "acmeworkshop"},
+    )
+
+
+def tumblr_check(ctx: Context, post, items) -> None:
+    [created] = ctx.fake.sent("POST", TUMBLR_POSTS)
+    assert created.json["content"] == [{"type": "text", "text": ROOT_TEXT}]
+    assert created.json["state"] == "published"
+    assert created.json["slug"].startswith("launch-day-at-acme-")
+    assert created.headers["Authorization"] == f"Bearer {TUMBLR_TOKEN['access_token']}"
+    assert [i.remote_id for i in items] == [TUMBLR_POST]
+    assert post.remote_url == f"https://www.tumblr.com/acmeworkshop/{TUMBLR_POST}"
+
+
 NETWORKS = [
     Network(
         "bluesky",
@@ -1362,4 +1462,19 @@ NETWORKS = [
         texts=(ROOT_TEXT,),
         settings={"title": "Launch day at Acme"},
     ),
+    Network(
+        "ghost",
+        ghost_connect,
+        ghost_check,
+        texts=(ROOT_TEXT,),
+        settings={"title": "Launch day"},
+    ),
+    Network(
+        "listmonk",
+        listmonk_connect,
+        listmonk_check,
+        texts=(ROOT_TEXT,),
+        settings={"lists": "3", "subject": "Launch day"},
+    ),
+    Network("tumblr", tumblr_connect, tumblr_check, texts=(ROOT_TEXT,)),
 ]
