@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('organizations', '0009_api_keys_remember_their_pepper'),
-        ('posts', '0009_post_metrics_and_cadence'),
+        ("posts", "0012_csv_imports_and_import_keys"),
     ]
 
     operations = [

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('organizations', '0009_api_keys_remember_their_pepper'),
-        ('posts', '0009_post_metrics_and_cadence'),
+        ("posts", "0011_rss_feeds_and_entries"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
