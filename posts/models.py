@@ -542,6 +542,7 @@ from posts.analytics.models import (  # noqa: E402, F401
 
 # RSS and Atom feeds live in their own package; importing them here registers them too.
 from posts.feeds.models import Feed, FeedEntry  # noqa: E402, F401
+
 # Imported files and their rows (posts.imports), registered in this app the same way.
 from posts.imports.models import ImportJob, ImportRow  # noqa: E402, F401
 from posts.links.models import (  # noqa: E402, F401

@@ -56,8 +56,8 @@ class Feed(models.Model):
     # {integration id (str): template} for channels whose text differs.
     channel_templates = models.JSONField(default=dict, blank=True)
     mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.QUEUE)
-    # Kept for the approvals flow; until posts can wait for review, such a feed's new
-    # entries become drafts a person schedules.
+    # New entries' posts wait for an approver (Approvals) even where their channels need
+    # none; the back catalogue still becomes drafts.
     with_review = models.BooleanField(default=False)
     image = models.CharField(max_length=10, choices=Image.choices, default=Image.NONE)
     # What the first successful read does with the entries already in the feed.

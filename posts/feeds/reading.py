@@ -342,9 +342,6 @@ def _take_backlog(feed: Feed, entries: list[Entry], counts: Counter) -> None:
 
 
 def _action(feed: Feed) -> str:
-    if feed.with_review:
-        # Until posts can wait for an approval, "with review" means a person schedules.
-        return "draft"
     return "now" if feed.mode == Feed.Mode.NOW else "queue"
 
 
@@ -441,6 +438,8 @@ def _record(
             action=chosen,
             timezone=feed.organization.timezone or "UTC",
             method=PostGroup.Method.RSS,
+            # "With review": the posts wait for an approver (posts.services.approvals).
+            review=feed.with_review,
         )
 
     with transaction.atomic():
@@ -472,8 +471,8 @@ def _record(
                 outcome, note = Outcome.FAILED, again.message
         except LimitReached as error:
             outcome, note = Outcome.FAILED, error.message
-        if action == "draft" and outcome == Outcome.DRAFTED and not note and feed.with_review:
-            note = "Waiting for review: schedule it when it reads right."
+        if feed.with_review and outcome != Outcome.DRAFTED and row.group is not None:
+            note = "Waiting for approval before it goes out."
         row.outcome, row.note = outcome, note
         row.save(update_fields=["outcome", "note", "group"])
     counts[str(outcome.value)] += 1

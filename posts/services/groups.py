@@ -74,13 +74,16 @@ def _target_state(action: str) -> str:
     return State.DRAFT if action == "draft" else State.SCHEDULED
 
 
-def _target(action: str, integration, previous: str = "") -> tuple[str, str]:
+def _target(action: str, integration, previous: str = "", review: bool = False) -> tuple[str, str]:
     """The state and review state a channel's post gets when saved with ``action``:
     drafts stay drafts; anything meant to go out waits in review when its channel needs
-    an approval it does not have (posts.services.approvals)."""
+    an approval it does not have (posts.services.approvals), or when ``review`` asks for
+    one anyway (an RSS feed set to "with review")."""
     if action == "draft":
         # A rejected draft stays marked rejected until it is submitted again.
         return State.DRAFT, ReviewState.REJECTED if previous == ReviewState.REJECTED else ""
+    if review and previous != ReviewState.APPROVED:
+        return State.REVIEW, ReviewState.NEEDS_REVIEW
     return approvals.review_gate(integration=integration, review_state=previous)
 
 
@@ -189,12 +192,14 @@ def post_group_create(
     method: str = PostGroup.Method.WEB,
     signature: bool = False,
     import_key: str = "",
+    review: bool = False,
 ) -> PostGroup:
     """posts.edit for drafts, posts.publish for the other actions (the caller checks the
     role). Creates the group and one post per channel, or raises PostValidationError and
     saves nothing. ``signature=True`` appends the default signature to the first item.
     ``import_key`` (CSV imports) is unique per organization: a second group with the same
-    key raises IntegrityError and nothing is saved."""
+    key raises IntegrityError and nothing is saved. ``review=True`` makes posts meant to go
+    out wait for an approval even where their channels need none."""
     content = _as_items(content)
     if signature:
         content = _signed(content, organization)
@@ -229,7 +234,7 @@ def post_group_create(
     for channel in channels:
         customized = channel.items is not None
         integration = plan.integrations[channel.integration_id]
-        state, review_state = _target(action, integration)
+        state, review_state = _target(action, integration, review=review)
         post = Post.objects.create(
             organization=organization,
             group=group,

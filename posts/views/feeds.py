@@ -70,7 +70,7 @@ class FeedForm(forms.Form):
     with_review = forms.BooleanField(
         label="With review",
         required=False,
-        help_text="New entries wait as drafts for a person to check and schedule.",
+        help_text="New entries' posts wait for an approver before they go out.",
     )
     image = forms.ChoiceField(label="Image", choices=Feed.Image.choices, initial=Feed.Image.NONE)
     backlog = forms.ChoiceField(

@@ -269,13 +269,32 @@ def channel_zone(channel):
     return ZoneInfo(channel.timezone)
 
 
-def test_with_review_the_entries_wait_as_drafts(httpserver, make_feed):
+def test_with_review_the_entries_wait_for_an_approver_and_go_out_once_approved(
+    httpserver, make_feed, org
+):
+    from organizations.models import Membership
+    from organizations.permissions import Role
+    from posts.services.approvals import review_approve
+    from tests.factories import UserFactory
+
     url = serve(httpserver, "/feed/", "rss2.xml")
     feed = make_feed(url, mode=Feed.Mode.NOW, with_review=True)
 
     feed_fetch(feed_id=feed.pk)
 
-    assert set(Post.objects.values_list("state", flat=True)) == {State.DRAFT}
+    posts = Post.objects.filter(group__creation_method="rss")
+    assert posts.exists()
+    # The organization needs no approvals, yet nothing of this feed may go out unseen.
+    assert set(posts.values_list("state", "review_state")) == {(State.REVIEW, "needs_review")}
+    assert set(feed.entries.values_list("note", flat=True)) >= {
+        "Waiting for approval before it goes out."
+    }
+    approver = UserFactory()
+    Membership.objects.create(organization=org, user=approver, role=Role.ADMIN)
+    post = posts.first()
+    review_approve(group=post.group, actor=approver, post_now=True)  # "now" has passed
+    post.refresh_from_db()
+    assert (post.state, post.review_state) == (State.SCHEDULED, "approved")
 
 
 def test_per_channel_templates_replace_the_feeds_text(httpserver, make_feed, channel, org):
