@@ -2,12 +2,14 @@ from django.contrib import admin
 
 from posts.models import (
     Comment,
+    PortalLink,
     Post,
     PostGroup,
     PostItem,
     PostMetric,
     PostMetricsTrack,
     PostSet,
+    PreviewLink,
     Signature,
     Tag,
 )
@@ -141,3 +143,23 @@ class PostMetricAdmin(admin.ModelAdmin):
 class PostMetricsTrackAdmin(admin.ModelAdmin):
     list_display = ["post", "integration", "published_at", "due_at", "fetched_at", "fetches"]
     raw_id_fields = ["organization", "post", "integration"]
+
+
+# -- Preview and client portal links: read-only here; made and revoked by the team's pages.
+@admin.register(PreviewLink)
+class PreviewLinkAdmin(admin.ModelAdmin):
+    list_display = ["id", "organization", "group", "hint", "allow_comments", "expires_at"]
+    list_filter = ["allow_comments"]
+    list_select_related = ["organization", "group"]
+    raw_id_fields = ["organization", "group", "created_by"]
+    # Only the digest is stored; there is nothing here that opens the link.
+    readonly_fields = ["token_hash", "hint", "created_at", "last_used_at"]
+
+
+@admin.register(PortalLink)
+class PortalLinkAdmin(admin.ModelAdmin):
+    list_display = ["id", "organization", "customer", "label", "hint", "expires_at", "revoked_at"]
+    list_select_related = ["organization", "customer"]
+    search_fields = ["label", "customer__name"]
+    raw_id_fields = ["organization", "customer", "created_by"]
+    readonly_fields = ["token_hash", "hint", "created_at", "last_used_at"]

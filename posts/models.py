@@ -443,3 +443,6 @@ from posts.analytics.models import (  # noqa: E402, F401
     PostMetricLatest,
     PostMetricsTrack,
 )
+
+# Links for people without an account (previews and the client portal).
+from posts.links.models import PortalLink, PreviewLink  # noqa: E402, F401
