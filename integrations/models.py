@@ -7,7 +7,7 @@ from django.db.models.functions import Lower
 from django.utils.timezone import now
 
 from integrations.vault import EncryptedJSONField
-from organizations.models import Organization
+from organizations.models import ApprovalMode, Organization
 from postiz.timezones import validate_timezone
 
 DEFAULT_POSTING_TIMES = ["09:00", "12:30", "17:00"]
@@ -26,6 +26,13 @@ class Customer(models.Model):
         Organization, on_delete=models.CASCADE, related_name="customers"
     )
     name = models.CharField(max_length=100)
+    # Blank: the organization's approval mode applies to this customer's channels.
+    approval_mode = models.CharField(
+        max_length=20,
+        choices=ApprovalMode.choices,
+        blank=True,
+        help_text="Overrides the organization's approval setting for this customer's channels.",
+    )
     created_at = models.DateTimeField(default=now)
 
     class Meta:

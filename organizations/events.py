@@ -28,6 +28,12 @@ POST_FAILED = "post.failed"
 POST_UNCONFIRMED = "post.unconfirmed"
 POST_MISSED = "post.missed"
 POST_DELETED = "post.deleted"
+POST_REVIEW_REQUESTED = "post.review_requested"
+POST_APPROVED = "post.approved"
+POST_CHANGES_REQUESTED = "post.changes_requested"
+POST_REJECTED = "post.rejected"
+# Review decisions: told to webhooks; the people concerned are told by the review itself.
+REVIEW_EVENTS = (POST_REVIEW_REQUESTED, POST_APPROVED, POST_CHANGES_REQUESTED, POST_REJECTED)
 CHANNEL_NEEDS_RECONNECT = "channel.needs_reconnect"
 
 # Events told per dispatch transaction at most.

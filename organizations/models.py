@@ -14,6 +14,14 @@ from postiz.timezones import validate_timezone
 RESERVED_SLUGS = {"new", "create", "switch", "admin", "api", "settings"}
 
 
+class ApprovalMode(models.TextChoices):
+    """Who must approve a post before it may go out (issue 16)."""
+
+    NONE = "none", "No approval"
+    INTERNAL = "internal", "Internal approval"
+    INTERNAL_CLIENT = "internal_client", "Internal, then the client's approval"
+
+
 class Organization(models.Model):
     """A team: it owns channels, posts and media; people join it through memberships."""
 
@@ -36,6 +44,20 @@ class Organization(models.Model):
     deleted_at = models.DateTimeField(null=True, blank=True)
     # Post creations per window through /public/v1 (empty = COMPAT_POST_RATE_LIMIT, 0 = off).
     api_post_rate_limit = models.PositiveIntegerField(null=True, blank=True)
+    # Approvals: a customer's own mode (integrations.Customer) overrides this one.
+    approval_mode = models.CharField(
+        max_length=20,
+        choices=ApprovalMode.choices,
+        default=ApprovalMode.NONE,
+        help_text="Whether posts need an approval before they go out.",
+    )
+    allow_self_approval = models.BooleanField(
+        default=False, help_text="Approvers may approve posts they wrote themselves."
+    )
+    review_reminder_hours = models.PositiveSmallIntegerField(
+        default=24,
+        help_text="Approvers are reminded of a review that waits longer than this (hours).",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -232,6 +254,7 @@ class ApiScope(models.TextChoices):
     ANALYTICS_READ = "analytics:read", "Read analytics"
     WEBHOOKS_MANAGE = "webhooks:manage", "Manage webhooks"
     MEMBERS_READ = "members:read", "Read the members: names, emails and roles"
+    POSTS_APPROVE = "posts:approve", "Approve, reject or request changes to posts"
 
 
 ALL_SCOPES: tuple[str, ...] = tuple(ApiScope.values)

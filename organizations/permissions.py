@@ -23,6 +23,7 @@ PERMISSIONS: dict[str, str] = {
     "channels.manage": "Connect, reconnect, disable and delete channels",
     "posts.edit": "Write and edit posts and drafts",
     "posts.publish": "Schedule and publish posts",
+    "posts.approve": "Approve, reject or request changes to posts",
     "media.manage": "Upload and delete media",
     "billing.manage": "Choose a plan and manage payment",
     "apikeys.manage": "Create and revoke API keys",
@@ -36,6 +37,7 @@ _ADMIN = _EDITOR | {
     "members.manage",
     "audit.view",
     "channels.manage",
+    "posts.approve",
     "apikeys.manage",
     "webhooks.manage",
 }

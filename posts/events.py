@@ -18,11 +18,16 @@ from django.urls import reverse
 from organizations import events as hub
 from organizations.events import (  # noqa: F401 - the names posts' callers use
     CHANNEL_NEEDS_RECONNECT,
+    POST_APPROVED,
+    POST_CHANGES_REQUESTED,
     POST_DELETED,
     POST_FAILED,
     POST_MISSED,
     POST_PUBLISHED,
+    POST_REJECTED,
+    POST_REVIEW_REQUESTED,
     POST_UNCONFIRMED,
+    REVIEW_EVENTS,
 )
 
 logger = logging.getLogger("postiz.events")
@@ -111,11 +116,11 @@ def _record_posts(event, organization_of: dict[int, int], message="") -> None:
     outcomes, deliveries = [], []
     # Outcomes that went well need no error; a deletion was someone's own doing, so it
     # goes to webhooks only, never to the bell.
-    quiet = event in (POST_PUBLISHED, POST_DELETED)
+    quiet = event in (POST_PUBLISHED, POST_DELETED, *REVIEW_EVENTS)
     for post in posts:
         organization, integration = post.organization, post.integration
         error = "" if quiet else (message or post.error_message)
-        if event != POST_DELETED:
+        if event != POST_DELETED and event not in REVIEW_EVENTS:
             outcomes.append(
                 notifications.Outcome(
                     organization=organization,
@@ -137,6 +142,9 @@ def _record_posts(event, organization_of: dict[int, int], message="") -> None:
             "published_at": _iso(post.published_at),
             "error": None if quiet else {"kind": post.error_kind, "message": error},
         }
+        if event in REVIEW_EVENTS:
+            data["review_state"] = post.review_state
+            data["comment"] = message or None
         deliveries.append((organization, integration.pk, data))
     notifications.notifications_record_many(outcomes=outcomes)
     webhooks.deliveries_record_many(event=event, items=deliveries)

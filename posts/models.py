@@ -120,6 +120,15 @@ class PostGroup(models.Model):
         return f"Post group {self.pk}"
 
 
+class ReviewState(models.TextChoices):
+    NONE = "", "No approval required"
+    NEEDS_REVIEW = "needs_review", "Waiting for an approver"
+    NEEDS_CLIENT_REVIEW = "needs_client_review", "Waiting for the client"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
 class Post(models.Model):
     """One channel's copy of a group; its state is changed only through posts.states."""
 
@@ -147,6 +156,11 @@ class Post(models.Model):
     error_message = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     state_changed_at = models.DateTimeField(default=now)
+    # Where the post stands in its approvals (posts.services.approvals); "" when its
+    # channel needs none.
+    review_state = models.CharField(
+        max_length=20, choices=ReviewState.choices, blank=True, default=ReviewState.NONE
+    )
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -155,6 +169,17 @@ class Post(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(state__in=State.values), name="posts_post_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(review_state__in=ReviewState.values),
+                name="posts_post_review_state_valid",
+            ),
+            # The promise of approvals, kept by the database whatever path writes: a post
+            # that still lacks an approval can be neither scheduled nor claimed.
+            models.CheckConstraint(
+                condition=~Q(state__in=["scheduled", "publishing"])
+                | Q(review_state__in=["", "approved"]),
+                name="posts_post_approved_before_scheduled",
             ),
             models.CheckConstraint(
                 condition=~Q(state="scheduled") | Q(publish_at__isnull=False),
@@ -327,6 +352,13 @@ class Notification(models.Model):
         POST_UNCONFIRMED = "post.unconfirmed", "Post unconfirmed"
         POST_MISSED = "post.missed", "Post missed"
         CHANNEL_NEEDS_RECONNECT = "channel.needs_reconnect", "Channel needs reconnecting"
+        REVIEW_REQUESTED = "post.review_requested", "Approval requested"
+        APPROVED = "post.approved", "Post approved"
+        CHANGES_REQUESTED = "post.changes_requested", "Changes requested"
+        REJECTED = "post.rejected", "Post rejected"
+        REVIEW_COMMENT = "post.review_comment", "Mentioned in a review"
+        REVIEW_HELD = "post.review_held", "Held: waiting for approval"
+        REVIEW_REMINDER = "post.review_reminder", "A review is waiting"
         INFO = "info", "Information"
 
     # The id clients see (API paths, webhooks): opaque, URL-safe, never reused.
@@ -373,6 +405,10 @@ class Webhook(models.Model):
         "post.unconfirmed",
         "post.missed",
         "post.deleted",
+        "post.review_requested",
+        "post.approved",
+        "post.changes_requested",
+        "post.rejected",
         "channel.needs_reconnect",
     )
 
@@ -435,6 +471,57 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.event} to {self.webhook} ({self.state})"
+
+
+class ReviewEvent(models.Model):
+    """One step of a group's review, append-only: its thread and its audit.
+
+    ``snapshot`` keeps the group's content and each post's items, media and settings at
+    that moment, so what changed since the approved version can be shown."""
+
+    class Action(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted for approval"
+        APPROVED = "approved", "Approved"
+        CLIENT_APPROVED = "client_approved", "Approved by the client"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        REJECTED = "rejected", "Rejected"
+        COMMENT = "comment", "Comment"
+        EDITED_AFTER_APPROVAL = "edited_after_approval", "Edited after approval"
+        REMINDED = "reminded", "Reminder sent"
+        HELD = "held", "Held: its time came before its approval"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="review_events"
+    )
+    group = models.ForeignKey(PostGroup, on_delete=models.CASCADE, related_name="review_events")
+    # Null: the action concerns the whole group.
+    post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.CASCADE, related_name="review_events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Set for the client's own actions (a portal link or a client account).
+    actor_customer = models.ForeignKey(
+        "integrations.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="review_events",
+    )
+    portal_label = models.CharField(max_length=100, blank=True)
+    action = models.CharField(max_length=30, choices=Action.choices)
+    body = models.TextField(blank=True, max_length=5000)
+    snapshot = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["group", "created_at"], name="posts_review_thread")]
+
+    def __str__(self):
+        return f"{self.get_action_display()} on group {self.group_id}"
 
 
 # Post counts live in their own module; importing them here registers them in this app.

@@ -7,6 +7,14 @@
                   ▼      └──► missed (due during downtime, past the grace window)
               cancelled         └──► scheduled (post now / reschedule) / cancelled
 
+    draft / scheduled / failed / missed ──► review ──► scheduled (once approved)
+                                              └──► draft (rejected) / cancelled
+
+A post in ``review`` waits for approvals (posts.services.approvals). The engine claims only
+``scheduled`` posts, and a database CHECK (posts.models.Post) keeps any post whose
+``review_state`` is not approved out of ``scheduled`` and ``publishing``, so a post that
+lacks an approval is never published whichever path forgets to ask.
+
 Every change goes through ``transition``, a single conditional UPDATE: it succeeds only
 if the post is still in one of the states the change is allowed from. Two workers, or a
 worker and a person editing, can never both win: the loser's UPDATE touches no row.
@@ -29,11 +37,15 @@ class State(models.TextChoices):
     # Due during downtime and past the grace window: the person decides (post now,
     # reschedule or cancel) instead of it going out late.
     MISSED = "missed", "Missed"
+    # Meant to go out at its time, but still waiting for the approvals its channel needs.
+    REVIEW = "review", "Waiting for approval"
 
 
 # to-state → the states it may be reached from.
 ALLOWED_FROM: dict[str, frozenset[str]] = {
-    State.DRAFT: frozenset({State.SCHEDULED, State.FAILED, State.CANCELLED, State.MISSED}),
+    State.DRAFT: frozenset(
+        {State.SCHEDULED, State.FAILED, State.CANCELLED, State.MISSED, State.REVIEW}
+    ),
     State.SCHEDULED: frozenset(
         {
             State.DRAFT,
@@ -42,6 +54,7 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
             State.FAILED,
             State.UNCONFIRMED,
             State.MISSED,
+            State.REVIEW,
         }
     ),
     State.PUBLISHING: frozenset({State.SCHEDULED}),
@@ -49,13 +62,16 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     State.FAILED: frozenset({State.PUBLISHING, State.UNCONFIRMED}),
     State.UNCONFIRMED: frozenset({State.PUBLISHING}),
     State.CANCELLED: frozenset(
-        {State.DRAFT, State.SCHEDULED, State.FAILED, State.UNCONFIRMED, State.MISSED}
+        {State.DRAFT, State.SCHEDULED, State.FAILED, State.UNCONFIRMED, State.MISSED, State.REVIEW}
     ),
     State.MISSED: frozenset({State.SCHEDULED}),
+    State.REVIEW: frozenset(
+        {State.DRAFT, State.SCHEDULED, State.FAILED, State.MISSED, State.REVIEW}
+    ),
 }
 
 # States a person may still edit: never while a worker holds the post, never once it is out.
-EDITABLE = frozenset({State.DRAFT, State.SCHEDULED, State.FAILED, State.MISSED})
+EDITABLE = frozenset({State.DRAFT, State.SCHEDULED, State.FAILED, State.MISSED, State.REVIEW})
 
 
 def can_transition(current: str, target: str) -> bool:

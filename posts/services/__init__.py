@@ -10,7 +10,14 @@ from posts.models import Post
 from posts.states import State, transition
 
 # Posts that have not gone out and would go out later if nothing stopped them.
-PENDING = (State.DRAFT, State.SCHEDULED, State.FAILED, State.UNCONFIRMED, State.MISSED)
+PENDING = (
+    State.DRAFT,
+    State.SCHEDULED,
+    State.FAILED,
+    State.UNCONFIRMED,
+    State.MISSED,
+    State.REVIEW,
+)
 
 
 def posts_pending_for_channel(*, integration: Integration) -> int:

@@ -25,7 +25,8 @@ from billing import limits as plan_limits
 from organizations.models import Organization
 from organizations.services import audit_record
 from posts import events
-from posts.models import Post, PostGroup, PostItem, PostItemMedia, Signature
+from posts.models import Post, PostGroup, PostItem, PostItemMedia, ReviewState, Signature
+from posts.services import approvals
 from posts.services.queue import next_free_slot
 from posts.services.validation import (
     ACTIONS,
@@ -71,6 +72,31 @@ __all__ = [
 # -- Writing ----------------------------------------------------------------------------
 def _target_state(action: str) -> str:
     return State.DRAFT if action == "draft" else State.SCHEDULED
+
+
+def _target(action: str, integration, previous: str = "") -> tuple[str, str]:
+    """The state and review state a channel's post gets when saved with ``action``:
+    drafts stay drafts; anything meant to go out waits in review when its channel needs
+    an approval it does not have (posts.services.approvals)."""
+    if action == "draft":
+        # A rejected draft stays marked rejected until it is submitted again.
+        return State.DRAFT, ReviewState.REJECTED if previous == ReviewState.REJECTED else ""
+    return approvals.review_gate(integration=integration, review_state=previous)
+
+
+def _fingerprint(items: list[ItemInput], settings) -> str:
+    # As the items will be written: the first item never has a delay.
+    return approvals.content_fingerprint(
+        [
+            (
+                item.text or "",
+                [int(m) for m in item.media_ids],
+                int(item.delay_minutes or 0) if n else 0,
+            )
+            for n, item in enumerate(items)
+        ],
+        dict(settings or {}),
+    )
 
 
 def _signed(content: list[ItemInput], organization: Organization) -> list[ItemInput]:
@@ -195,19 +221,26 @@ def post_group_create(
         repeat_until=repeat_until if repeat_unit else None,
     )
     group.tags.set(plan.tags)
-    state = _target_state(action)
+    in_review = []
     for channel in channels:
         customized = channel.items is not None
+        integration = plan.integrations[channel.integration_id]
+        state, review_state = _target(action, integration)
         post = Post.objects.create(
             organization=organization,
             group=group,
-            integration=plan.integrations[channel.integration_id],
+            integration=integration,
             state=state,
+            review_state=review_state,
             publish_at=plan.publish_at,
             settings=dict(channel.settings or {}),
             customized=customized,
         )
         _write_items(post, _as_items(channel.items) if customized else content)
+        if state == State.REVIEW:
+            in_review.append(post)
+    approvals.review_requested(group=group, actor=actor, posts=in_review)
+    state = _target_state(action)
     _audit(
         "post.scheduled" if state == State.SCHEDULED else "post.created",
         group=group,
@@ -349,13 +382,26 @@ def post_group_update(
     group.tags.set(plan.tags)
 
     by_channel = {post.integration_id: post for post in posts}
+    # What each post said, to tell an edit of approved content from a mere re-save.
+    reviewed = [p for p in posts if p.review_state in approvals.REOPENED_BY_EDIT]
+    before = {post.pk: approvals.post_fingerprint(post) for post in reviewed}
+    approved_before = approvals.review_snapshot(group=group) if reviewed else None
     wanted = {c.integration_id for c in channels}
     # Posts of channels no longer chosen never went out (checked above): remove them.
     Post.objects.filter(pk__in=[p.pk for p in posts if p.integration_id not in wanted]).delete()
-    target = _target_state(action)
+    entered, reopened = [], []
     for channel in channels:
         customized = channel.items is not None
         items = _as_items(channel.items) if customized else content
+        post = by_channel.get(channel.integration_id)
+        was = post.state if post is not None else None
+        previous = post.review_state if post is not None else ""
+        if previous in approvals.REOPENED_BY_EDIT and before[post.pk] != _fingerprint(
+            items, channel.settings
+        ):
+            previous = ReviewState.NEEDS_REVIEW  # edited after approval: reviewed again
+            reopened.append(post)
+        target, review_state = _target(action, plan.integrations[channel.integration_id], previous)
         fields = {
             "publish_at": plan.publish_at,
             "settings": dict(channel.settings or {}),
@@ -363,9 +409,9 @@ def post_group_update(
             "error_kind": "",
             "error_message": "",
             "attempts": 0,
+            "review_state": review_state,
             "updated_at": dj_timezone.now(),
         }
-        post = by_channel.get(channel.integration_id)
         if post is None:
             post = Post.objects.create(
                 organization=organization,
@@ -379,7 +425,7 @@ def post_group_update(
             if post.state == target:
                 moved = row.filter(state=target).update(**fields)
             else:
-                if post.state == State.CANCELLED and target == State.SCHEDULED:
+                if post.state == State.CANCELLED and target != State.DRAFT:
                     # A cancelled post (its channel was deleted, then restored) goes back
                     # through draft: the state machine has no cancelled → scheduled.
                     transition(row, State.DRAFT)
@@ -391,6 +437,15 @@ def post_group_update(
                 )
             post.items.all().delete()
         _write_items(post, items)
+        if review_state == ReviewState.NEEDS_REVIEW and (was != State.REVIEW or post in reopened):
+            entered.append(post)
+    if entered:
+        edited = None
+        if reopened:
+            edited = approvals.review_diff(group=group) or approvals.diff_snapshots(
+                approved_before, approvals.review_snapshot(group=group)
+            )
+        approvals.review_requested(group=group, actor=actor, posts=entered, edited=edited)
     _audit(
         "post.updated",
         group=group,

@@ -32,6 +32,17 @@ Kind = Notification.Kind
 
 # Outcomes someone should act on: emailed at once to those who asked (notify_failures).
 URGENT = (Kind.POST_FAILED, Kind.POST_UNCONFIRMED, Kind.POST_MISSED)
+# Reviews (posts.services.approvals): each is addressed to the people who must act on it,
+# so it is always emailed to them.
+REVIEW = (
+    Kind.REVIEW_REQUESTED,
+    Kind.APPROVED,
+    Kind.CHANGES_REQUESTED,
+    Kind.REJECTED,
+    Kind.REVIEW_COMMENT,
+    Kind.REVIEW_HELD,
+    Kind.REVIEW_REMINDER,
+)
 # The digest goes out when it is this hour of the morning in the person's own zone.
 DIGEST_LOCAL_HOUR = 8
 # A digest covers at most this far back; older successes (digest was off) are dropped.
@@ -209,11 +220,12 @@ def _render(template: str, context: dict) -> tuple[str, str]:
 
 
 def notifications_email(*, notification_ids: list[int]) -> int:
-    """Background job only: emails each still-unsent urgent notification once (claimed
-    with a conditional UPDATE, so a job run twice sends nothing more). Returns how many."""
+    """Background job only: emails each still-unsent urgent or review notification once
+    (claimed with a conditional UPDATE, so a job run twice sends nothing more). Returns
+    how many."""
     sent = 0
     rows = Notification.objects.filter(
-        pk__in=notification_ids, emailed_at__isnull=True, kind__in=URGENT
+        pk__in=notification_ids, emailed_at__isnull=True, kind__in=URGENT + REVIEW
     ).select_related("user", "organization")
     for notification in rows:
         claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
@@ -228,7 +240,7 @@ def notifications_email(*, notification_ids: list[int]) -> int:
             "url": absolute_url(notification.url) if notification.url else "",
             "profile_url": absolute_url(reverse("profile")),
         }
-        subject, body = _render("failure", context)
+        subject, body = _render("review" if notification.kind in REVIEW else "failure", context)
         try:
             send_mail(subject, body, None, [notification.user.email])
         except Exception:

@@ -59,7 +59,8 @@ def next_free_slot(
         for at in Post.objects.filter(
             organization=organization,
             integration__in=integrations,
-            state=State.SCHEDULED,
+            # A post waiting for approval holds its slot: it goes out there once approved.
+            state__in=(State.SCHEDULED, State.REVIEW),
             publish_at__gt=after,
             publish_at__lte=horizon,
         ).values_list("publish_at", flat=True)

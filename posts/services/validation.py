@@ -46,7 +46,13 @@ DATE_RANGE_TEXT = "from 2000-01-01 to 2099-12-31"
 # A network's daily cap (``Provider.daily_post_cap``) counts what it published in any 24
 # hours: the posts that went out or will go out, not drafts, failures or cancellations.
 CAP_WINDOW = timedelta(hours=24)
-_COUNTED_STATES = (State.SCHEDULED, State.PUBLISHING, State.PUBLISHED, State.UNCONFIRMED)
+_COUNTED_STATES = (
+    State.SCHEDULED,
+    State.PUBLISHING,
+    State.PUBLISHED,
+    State.UNCONFIRMED,
+    State.REVIEW,
+)
 
 # Issues that stop even a draft from being saved: things that do not exist. A draft may
 # be too long, or aimed at a channel that needs reconnecting; it is fixed before it goes.
