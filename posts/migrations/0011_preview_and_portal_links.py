@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('integrations', '0005_organization_daily_metric_sums'),
         ('organizations', '0009_api_keys_remember_their_pepper'),
-        ('posts', '0009_post_metrics_and_cadence'),
+        ('posts', '0010_review_state_and_review_events'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
