@@ -17,6 +17,8 @@ def notifications(request):
         "bell": {
             "url": reverse("posts:notifications", args=[organization.slug]),
             "unread": SimpleLazyObject(lambda: unread_for(request)),
+            # Beside Approvals in the menu; counted only where the page shows it.
+            "reviews": SimpleLazyObject(lambda: reviews_for(request)),
         }
     }
 
@@ -30,3 +32,12 @@ def unread_for(request) -> int:
             organization=request.membership.organization, user=request.user
         )
     return request._postiz_unread
+
+
+def reviews_for(request) -> int:
+    """The review groups waiting for this member, counted once per request."""
+    if not hasattr(request, "_postiz_reviews"):
+        from posts.selectors import reviews_waiting_count
+
+        request._postiz_reviews = reviews_waiting_count(membership=request.membership)
+    return request._postiz_reviews

@@ -126,3 +126,21 @@ def pending_uses_of(media_file) -> int:
         .distinct()
         .count()
     )
+
+
+def reviews_waiting_count(*, membership) -> int:
+    """The number beside Approvals in the menu: groups waiting for this member, i.e. for
+    approvers those waiting for the team (not their own, unless the organization allows
+    self-approval), and for everyone their own posts sent back with changes requested."""
+    from django.db.models import Exists, OuterRef, Q
+
+    organization, user = membership.organization, membership.user
+    in_review = Post.objects.filter(group=OuterRef("pk"), state=State.REVIEW)
+    mine = Q(created_by=user) & Exists(in_review.filter(review_state="changes_requested"))
+    condition = mine
+    if membership.can("posts.approve"):
+        to_approve = Exists(in_review.filter(review_state="needs_review"))
+        if not organization.allow_self_approval:
+            to_approve &= ~Q(created_by=user)
+        condition |= to_approve
+    return groups_for(organization=organization).filter(condition).count()

@@ -3,12 +3,15 @@
 from django.urls import path
 
 from posts.views import analytics as analytics_views  # -- analytics
+from posts.views import approvals as approval_views  # -- approvals list and review panel
 from posts.views import calendar
 from posts.views import composer as composer_views  # -- composer
 from posts.views import composer_choices as choice_views  # -- looked-up setting choices
 from posts.views import failures as failures_views  # -- failures
 from posts.views import library as library_views  # -- signatures, sets, tags
 from posts.views import notifications as notifications_views  # -- notifications
+from posts.views import portal as portal_views  # -- client portal links
+from posts.views import previews as preview_views  # -- preview links
 from posts.views import webhooks as webhooks_views  # -- webhooks
 
 app_name = "posts"
@@ -92,6 +95,36 @@ urlpatterns = [
     path("posts/<int:group_id>/duplicate/", composer_views.duplicate, name="duplicate"),
     path("posts/<int:group_id>/delete/", composer_views.delete, name="delete"),
     path("posts/<int:group_id>/comments/", composer_views.comment_add, name="comment_add"),
+    # -- approvals list and review panel -----------------------------------------------
+    path("approvals/", approval_views.approvals, name="approvals"),
+    path("approvals/approve/", approval_views.approvals_bulk, name="approvals_bulk"),
+    path("posts/<int:group_id>/review/", approval_views.review, name="review"),
+    path(
+        "posts/<int:group_id>/review/<str:action>/",
+        approval_views.review_decide,
+        name="review_decide",
+    ),
+    # -- preview links and client portal links ---------------------------------------
+    path(
+        "posts/<int:group_id>/preview-links/",
+        preview_views.preview_links,
+        name="preview_links",
+    ),
+    path(
+        "posts/<int:group_id>/preview-links/<int:link_id>/revoke/",
+        preview_views.preview_link_revoke,
+        name="preview_link_revoke",
+    ),
+    path(
+        "customers/<int:customer_id>/review-links/",
+        portal_views.portal_links,
+        name="portal_links",
+    ),
+    path(
+        "customers/<int:customer_id>/review-links/<int:link_id>/revoke/",
+        portal_views.portal_link_revoke,
+        name="portal_link_revoke",
+    ),
     # -- signatures, sets, tags ---------------------------------------------------------
     path("posts/signatures/", library_views.signatures, name="signatures"),
     path("posts/signatures/<int:pk>/", library_views.signature_edit, name="signature_edit"),

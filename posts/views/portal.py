@@ -1,0 +1,313 @@
+"""The client portal: a customer's posts waiting for them, opened with a signed link
+(``/portal/<token>/``) and no account, to approve, send back with a comment, or comment on.
+
+The team makes and revokes the links from the customer's settings. Every answer re-reads
+the link, so a revoked or expired link stops working even on a page already open."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from integrations import selectors as channel_selectors
+from organizations.access import organization_view
+from postiz.http import client_ip
+from posts.links.models import PortalLink
+from posts.models import Post, PostGroup, PostItem
+from posts.services import approvals as approval_services
+from posts.services import links as link_services
+from posts.states import State
+from posts.views.public import (
+    live_posts_prefetch,
+    post_previews,
+    public_page,
+    review_versions,
+    unavailable,
+)
+
+CLIENT_REVIEW = "needs_client_review"
+TOO_MANY = "Too many comments in a short time; try again in a few minutes."
+
+
+class NameForm(forms.Form):
+    name = forms.CharField(
+        label="Your name",
+        max_length=100,
+        help_text="The team sees it next to your decisions and comments.",
+    )
+
+
+class PortalLinkForm(forms.Form):
+    label = forms.CharField(
+        label="Who it is for",
+        max_length=100,
+        required=False,
+        help_text="For telling links apart, e.g. “Marketing at Acme”.",
+    )
+    days = forms.TypedChoiceField(
+        label="Works for",
+        coerce=int,
+        choices=[(d, f"{d} days") for d in link_services.PORTAL_DAYS],
+        initial=link_services.PORTAL_DAYS[0],
+    )
+
+
+def _name_key(link: PortalLink) -> str:
+    return f"postiz_portal_name:{link.pk}"
+
+
+def _open(request, token):
+    try:
+        return link_services.portal_link_open(token=token), None
+    except link_services.LinkUnavailable as error:
+        return None, unavailable(request, error, title="This review link does not open")
+
+
+def waiting_groups(*, customer, group_pk=None) -> list[PostGroup]:
+    """The customer's groups waiting for the client, each with only its posts that wait
+    for this customer (``group.client_posts``), in a fixed number of queries."""
+    items = PostItem.objects.order_by("position").prefetch_related("attachments__media")
+    posts = (
+        Post.objects.filter(
+            integration__customer=customer,
+            integration__deleted_at__isnull=True,
+            state=State.REVIEW,
+            review_state=CLIENT_REVIEW,
+        )
+        .select_related("integration")
+        .prefetch_related(Prefetch("items", queryset=items))
+        .order_by("publish_at", "id")
+    )
+    groups = approval_services.reviews_waiting(
+        organization=customer.organization, customer=customer, stage="client"
+    )
+    if group_pk is not None:
+        groups = groups.filter(pk=group_pk)
+    groups = groups.prefetch_related(
+        Prefetch("posts", queryset=posts, to_attr="client_posts"), live_posts_prefetch()
+    )
+    return [g for g in groups if g.client_posts]
+
+
+def _cards(groups) -> list[dict]:
+    versions = review_versions(groups)
+    return [
+        {
+            "group": group,
+            "previews": post_previews(group.client_posts),
+            "version": versions[group.pk],
+            "publish_at": min(
+                (p.publish_at for p in group.client_posts if p.publish_at), default=None
+            ),
+        }
+        for group in groups
+    ]
+
+
+def _portal(request, link, *, error_group=None, status=200):
+    groups = waiting_groups(customer=link.customer)
+    return render(
+        request,
+        "posts/portal.html",
+        {
+            "link": link,
+            "token": request.resolver_match.kwargs["token"],
+            "customer": link.customer,
+            "name": request.session.get(_name_key(link), ""),
+            "name_form": NameForm(),
+            "cards": _cards(groups),
+            "zone": link.organization.timezone or "UTC",
+            "error_group": error_group,
+        },
+        status=status,
+    )
+
+
+@public_page
+def portal(request, token: str):
+    """Anyone holding a live link: the customer's posts waiting for them. A POST here
+    records the reviewer's name for the session."""
+    link, gone = _open(request, token)
+    if gone:
+        return gone
+    if request.method == "POST":
+        form = NameForm(request.POST)
+        if form.is_valid():
+            request.session[_name_key(link)] = form.cleaned_data["name"].strip()
+            return redirect("portal", token)
+        messages.error(
+            request, "Type your name (up to 100 characters) so the team knows who is reviewing."
+        )
+    return _portal(request, link)
+
+
+# Each answer of the review service, as the client reads it.
+def _message_for(exc: Exception) -> str:
+    if isinstance(exc, approval_services.ReviewStale):
+        return (
+            "This post was changed a moment ago. The new version is shown below: "
+            "please look at it again before you decide."
+        )
+    if isinstance(exc, approval_services.ReviewNotWaiting):
+        return "This post was already decided, so nothing changed. The list below is up to date."
+    if isinstance(exc, approval_services.ReviewTooLate):
+        return (
+            "The time planned for this post has passed, so it cannot be approved as it is. "
+            "The team was told and will choose a new time."
+        )
+    return str(exc)
+
+
+@public_page
+@require_POST
+def portal_act(request, token: str, group_id: str, action: str):
+    """Anyone holding a live link, named in the session: approve, request changes or
+    comment on one of this customer's waiting groups; any other group is not found."""
+    link, gone = _open(request, token)
+    if gone:
+        return gone
+    name = request.session.get(_name_key(link), "")
+    if not name:
+        messages.error(request, "Type your name first, so the team knows who decided.")
+        return redirect("portal", token)
+    group = PostGroup.objects.filter(
+        organization=link.organization, public_id=_uuid_or_none(group_id), deleted_at__isnull=True
+    ).first()
+    groups = waiting_groups(customer=link.customer, group_pk=group.pk) if group else []
+    # A comment may follow a decision: any group with a post on this customer's channels
+    # may take one, never another customer's.
+    if (
+        action == "comment"
+        and group is not None
+        and not groups
+        and Post.objects.filter(group=group, integration__customer=link.customer).exists()
+    ):
+        groups = [group]
+    if not groups:
+        return render(
+            request,
+            "posts/public_unavailable.html",
+            {
+                "title": "This post is not waiting for you",
+                "message": "It may have been decided already, or it is not one of your posts. "
+                "Go back to your list of posts to review.",
+                "back": reverse("portal", args=[token]),
+            },
+            status=404,
+        )
+    group = groups[0]
+    body = (request.POST.get("body") or "").strip()
+    if len(body) > 5000:
+        messages.error(request, "Keep the comment to 5,000 characters or fewer.")
+        return redirect(reverse("portal", args=[token]) + f"#group-{group.public_id}")
+    common = {"group": group, "customer": link.customer, "portal_label": name}
+    try:
+        if action == "approve":
+            approval_services.review_approve(
+                **common,
+                posts=list(group.client_posts),
+                expected_version=request.POST.get("version") or None,
+            )
+            messages.success(request, "Approved. Thank you: the team was told.")
+        elif action == "changes":
+            if not body:
+                messages.error(request, "Say what should change, so the team can fix it.")
+                return redirect(reverse("portal", args=[token]) + f"#group-{group.public_id}")
+            approval_services.review_request_changes(
+                **common, body=body, posts=list(group.client_posts)
+            )
+            messages.success(request, "Sent back to the team with your comment.")
+        elif action == "comment":
+            if not body:
+                messages.error(request, "Write a comment first.")
+                return redirect(reverse("portal", args=[token]) + f"#group-{group.public_id}")
+            if not link_services.link_comment_allowed(link=link, address=client_ip(request)):
+                messages.error(request, TOO_MANY)
+                return redirect(reverse("portal", args=[token]))
+            approval_services.review_comment(**common, body=body)
+            messages.success(request, "Your comment was sent to the team.")
+        else:
+            raise Http404("No such action.")
+    except approval_services.ReviewError as exc:
+        messages.error(request, _message_for(exc))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(reverse("portal", args=[token]))
+
+
+def _uuid_or_none(value):
+    import uuid
+
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+# -- The team's side: a customer's links ------------------------------------------------------
+def _customer_or_404(request, customer_id):
+    customer = channel_selectors.customer_get(organization=request.organization, pk=customer_id)
+    if customer is None:
+        raise Http404("No such customer.")
+    return customer
+
+
+@organization_view("posts.approve")
+def portal_links(request, customer_id: int):
+    """posts.approve: a customer's portal links; a POST makes one and shows it once."""
+    customer = _customer_or_404(request, customer_id)
+    form = PortalLinkForm(request.POST or None)
+    new_url = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            _, token = link_services.portal_link_create(
+                customer=customer,
+                actor=request.user,
+                days=form.cleaned_data["days"],
+                label=form.cleaned_data["label"],
+                request=request,
+            )
+        except ValidationError as exc:
+            form.add_error(None, " ".join(exc.messages))
+        else:
+            new_url = request.build_absolute_uri(reverse("portal", args=[token]))
+            form = PortalLinkForm()
+    links = list(
+        PortalLink.objects.filter(organization=request.organization, customer=customer)
+        .select_related("created_by")
+        .order_by("-created_at", "-id")
+    )
+    return render(
+        request,
+        "posts/portal_links.html",
+        {
+            "organization": request.organization,
+            "customer": customer,
+            "form": form,
+            "links": links,
+            "new_url": new_url,
+            "zone": request.user.timezone or request.organization.timezone or "UTC",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@organization_view("posts.approve")
+@require_POST
+def portal_link_revoke(request, customer_id: int, link_id: int):
+    """posts.approve: turn a portal link off at once; others' links are not found."""
+    customer = _customer_or_404(request, customer_id)
+    link = PortalLink.objects.filter(
+        organization=request.organization, customer=customer, pk=link_id
+    ).first()
+    if link is None:
+        raise Http404("No such link.")
+    link_services.portal_link_revoke(link=link, actor=request.user, request=request)
+    messages.success(request, f"The review link ending …{link.hint} no longer opens.")
+    return redirect("posts:portal_links", request.organization.slug, customer.pk)
