@@ -90,7 +90,15 @@ def test_submit_then_approve_then_published(internal, berliner, editor, network,
     approver = page_as(berliner)
     approver.goto("/o/acme/approvals/")
     expect(approver.locator(".nav-count")).to_contain_text("1")
-    approver.get_by_role("link", name="Autumn menu is here", exact=True).click()
+    expect(approver.get_by_role("link", name="Autumn menu is here", exact=True)).to_be_visible()
+    # The calendar's popover opens the review panel too.
+    day = post.publish_at.astimezone(BERLIN).date().isoformat()
+    approver.goto(f"/o/acme/calendar/?view=week&date={day}")
+    chip = approver.locator(".cal-post", has_text="Autumn menu is here")
+    chip.locator("summary").click()
+    with approver.expect_navigation():
+        chip.locator(".cal-pop-body").get_by_role("link", name="Review").click()
+    assert approver.url.endswith(f"/o/acme/posts/{post.group_id}/review/")
     expect(approver.locator(".preview-card")).to_contain_text("Autumn menu is here")
     with approver.expect_navigation():
         approver.get_by_role("button", name="Approve", exact=True).click()

@@ -306,3 +306,49 @@ def test_the_menu_counts_what_waits_for_the_member(internal, owner, editor, clie
 
     assert re.search(r'class="nav-count">2<', owner_page)
     assert re.search(r'class="nav-count">1<', editor_page)
+
+
+def test_bulk_approve_refuses_a_post_edited_since_the_list_was_shown(
+    internal, owner, editor, client_for
+):
+    group = in_review(internal, "Before the edit", author=editor)
+    client = client_for(owner)
+    html = listed(client, internal)
+    version = re.search(rf'name="version-{group.pk}" value="([^"]*)"', html).group(1)
+    item = Post.objects.get(group=group).items.get()
+    item.content = "After the edit"
+    item.save(update_fields=["content"])
+
+    response = client.post(
+        f"/o/{internal.slug}/approvals/approve/",
+        {"group": [group.pk], f"version-{group.pk}": version},
+        follow=True,
+    )
+
+    assert "edited after the version you saw" in response.content.decode()
+    assert Post.objects.get(group=group).review_state == "needs_review"
+
+
+def test_a_post_whose_time_passed_is_approved_only_to_go_out_now_when_ticked(
+    internal, owner, editor, client_for
+):
+    group = in_review(internal, "Late one", author=editor, days=-1)
+    client = client_for(owner)
+    url = f"/o/{internal.slug}/posts/{group.pk}/review/approve/"
+    assert "publish it as soon as it is approved" in panel(client, internal, group)
+
+    refused = client.post(url, follow=True)
+    assert "has passed" in refused.content.decode()
+    assert Post.objects.get(group=group).state == State.REVIEW
+
+    client.post(url, {"post_now": "1"})
+    post = Post.objects.get(group=group)
+    assert post.state == State.SCHEDULED and post.publish_at <= timezone.now()
+
+
+def test_the_calendar_offers_the_review_panel_for_posts_in_review(
+    internal, owner, editor, client_for
+):
+    in_review(internal, "On the calendar", author=editor, days=1)
+    html = client_for(owner).get(f"/o/{internal.slug}/calendar/").content.decode()
+    assert 'data-show="review"' in html and "cal-review" in html

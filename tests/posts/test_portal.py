@@ -295,3 +295,22 @@ def test_a_post_whose_time_passed_is_not_approved_and_the_client_is_told(alpha, 
     assert "time planned for this post has passed" in response.content.decode()
     post = Post.objects.get(group=group)
     assert post.state == State.REVIEW and post.review_state == "needs_client_review"
+
+
+def test_revoking_from_the_customers_page_stops_the_link(org, owner, alpha, client_for):
+    link, token = link_services.portal_link_create(customer=alpha, actor=owner, label="Carla")
+    client = client_for(owner)
+
+    response = client.post(
+        f"/o/{org.slug}/customers/{alpha.pk}/review-links/{link.pk}/revoke/", follow=True
+    )
+
+    html = response.content.decode()
+    assert f"ending …{link.hint} no longer opens" in html and "Revoked" in html
+    assert Client().get(f"/portal/{token}/").status_code == 410
+    assert (
+        client_for(owner)
+        .post(f"/o/{org.slug}/customers/{alpha.pk}/review-links/{link.pk}/revoke/")
+        .status_code
+        == 302
+    ), "revoking twice is harmless"

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from organizations.models import AuditEvent
 from posts.links.models import PreviewLink
-from posts.models import ReviewEvent
+from posts.models import Notification, ReviewEvent
 from posts.services import links as link_services
 from posts.states import State
 from tests.factories import ChannelFactory, PostFactory, PostGroupFactory
@@ -222,3 +222,12 @@ def test_the_links_page_lists_links_in_few_queries(
     with django_assert_max_num_queries(14):
         response = client.get(f"/o/{org.slug}/posts/{group.pk}/preview-links/")
     assert response.content.decode().count("Revoke<span") == 5
+
+
+def test_the_author_is_told_of_a_visitors_comment(org, owner, editor, group):
+    _, token = link_services.preview_link_create(group=group, actor=editor, allow_comments=True)
+
+    Client().post(f"/p/{token}/", {"name": "Dana", "body": "Nice photo"})
+
+    note = Notification.objects.get(user=owner)
+    assert "Dana commented" in note.title and "Nice photo" in note.body
