@@ -102,12 +102,22 @@ def _cards(groups) -> list[dict]:
             "group": group,
             "previews": post_previews(group.client_posts),
             "version": versions[group.pk],
+            "title": _first_line(group.client_posts),
             "publish_at": min(
                 (p.publish_at for p in group.client_posts if p.publish_at), default=None
             ),
         }
         for group in groups
     ]
+
+
+def _first_line(posts) -> str:
+    for post in posts:
+        for item in post.items.all():
+            text = " ".join(item.content.split())
+            if text:
+                return text if len(text) <= 60 else text[:59].rstrip() + "…"
+    return "A post without text"
 
 
 def _portal(request, link, *, error_group=None, status=200):

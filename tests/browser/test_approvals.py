@@ -80,7 +80,7 @@ def compose(page, channel, text: str) -> None:
         page.locator("button[name=action][value=schedule]").click()
 
 
-def test_submit_then_approve_then_published(internal, berliner, editor, network, page_as):
+def test_submit_then_approve_then_published(internal, berliner, editor, network, page_as, axe):
     fake, channel = network
     author = page_as(editor)
     compose(author, channel, "Autumn menu is here")
@@ -100,6 +100,7 @@ def test_submit_then_approve_then_published(internal, berliner, editor, network,
         chip.locator(".cal-pop-body").get_by_role("link", name="Review").click()
     assert approver.url.endswith(f"/o/acme/posts/{post.group_id}/review/")
     expect(approver.locator(".preview-card")).to_contain_text("Autumn menu is here")
+    assert axe(approver) == []
     with approver.expect_navigation():
         approver.get_by_role("button", name="Approve", exact=True).click()
     expect(approver.locator(".messages")).to_contain_text("Approved.")
@@ -146,7 +147,9 @@ def test_request_changes_then_edit_then_approve(internal, berliner, editor, netw
     assert post.items.get().content == "Sale on Tuesday"
 
 
-def test_a_client_approves_one_post_and_asks_changes_on_another(org, owner, browser, live_server):
+def test_a_client_approves_one_post_and_asks_changes_on_another(
+    org, owner, browser, live_server, axe
+):
     org.approval_mode = "internal_client"
     org.save(update_fields=["approval_mode"])
     alpha = Customer.objects.create(organization=org, name="Alpha Foods")
@@ -172,6 +175,8 @@ def test_a_client_approves_one_post_and_asks_changes_on_another(org, owner, brow
         with page.expect_navigation():
             page.get_by_role("button", name="Continue").click()
         expect(page.get_by_text("Reviewing as")).to_contain_text("Carla from Alpha")
+        # At phone width, with two posts and their forms, the page passes axe.
+        assert axe(page) == []
 
         soup = page.locator(".portal-card", has_text=texts[0])
         with page.expect_navigation():
