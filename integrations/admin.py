@@ -59,7 +59,7 @@ class IntegrationAdmin(admin.ModelAdmin):
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ("name", "organization", "created_at")
+    list_display = ("name", "organization", "approval_mode", "created_at")
     search_fields = ("name", "organization__name")
     list_select_related = ("organization",)
     raw_id_fields = ("organization",)

@@ -548,6 +548,28 @@ def customer_rename(*, customer: Customer, name: str, actor=None) -> Customer:
 
 
 @transaction.atomic
+def customer_set_approval_mode(*, customer: Customer, approval_mode: str, actor=None) -> Customer:
+    """channels.manage; the customer's own approval mode ("" = the organization's),
+    audited. What is scheduled to its channels from now on follows it."""
+    from organizations.models import ApprovalMode
+
+    if approval_mode not in ("", *ApprovalMode.values):
+        raise ValidationError({"approval_mode": "Choose one of the approval settings."})
+    previous = customer.approval_mode
+    customer.approval_mode = approval_mode
+    customer.save(update_fields=["approval_mode"])
+    if previous != approval_mode:
+        audit_record(
+            action="customer.approvals_updated",
+            actor=actor,
+            organization=customer.organization,
+            target=customer,
+            details={"customer": customer.name, "approval_mode": [previous, approval_mode]},
+        )
+    return customer
+
+
+@transaction.atomic
 def customer_delete(*, customer: Customer, actor=None) -> int:
     """channels.manage; its channels stay, without a customer. Returns how many."""
     count = Integration.objects.filter(customer=customer).update(customer=None)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("customers/", views.customer_create, name="customer_create"),
     path("customers/<int:pk>/rename/", views.customer_rename, name="customer_rename"),
     path("customers/<int:pk>/delete/", views.customer_delete, name="customer_delete"),
+    path("customers/<int:pk>/approvals/", views.customer_approvals, name="customer_approvals"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/rename/", views.rename, name="rename"),
     path("<int:pk>/customer/", views.set_customer, name="customer"),

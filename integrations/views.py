@@ -670,6 +670,22 @@ def customer_rename(request, pk):
 
 @organization_view("channels.manage")
 @require_POST
+def customer_approvals(request, pk):
+    customer = _customer_or_404(request, pk)
+    try:
+        services.customer_set_approval_mode(
+            customer=customer,
+            approval_mode=request.POST.get("approval_mode", ""),
+            actor=request.user,
+        )
+        messages.success(request, f"Approval setting of {customer.name} saved.")
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    return redirect(_list_url(request.organization))
+
+
+@organization_view("channels.manage")
+@require_POST
 def customer_delete(request, pk):
     customer = _customer_or_404(request, pk)
     name = customer.name

@@ -67,7 +67,13 @@ class OrganizationForm(forms.ModelForm):
 
     class Meta:
         model = Organization
-        fields = ("name", "timezone")
+        fields = (
+            "name",
+            "timezone",
+            "approval_mode",
+            "allow_self_approval",
+            "review_reminder_hours",
+        )
 
 
 @admin.register(Organization)
@@ -76,7 +82,17 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "timezone", "member_count", "created_at", "deleted_at")
     list_filter = (DeletedFilter, "timezone")
     search_fields = ("name", "slug")
-    fields = ("name", "slug", "timezone", "created_by", "created_at", "deleted_at")
+    fields = (
+        "name",
+        "slug",
+        "timezone",
+        "approval_mode",
+        "allow_self_approval",
+        "review_reminder_hours",
+        "created_by",
+        "created_at",
+        "deleted_at",
+    )
     readonly_fields = ("slug", "created_by", "created_at", "deleted_at")
     inlines = (MembershipInline,)
 

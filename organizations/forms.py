@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
+from organizations.models import ApprovalMode
 from postiz.timezones import timezone_choices
 
 _UNKNOWN_ZONE = "%(value)s is not a time zone we know. Pick one from the list, e.g. Europe/Paris."
@@ -26,6 +27,25 @@ class OrganizationForm(forms.Form):
         label="Time zone",
         help_text="The default zone for posting slots and for members who have not chosen one.",
         error_messages={"invalid_choice": _UNKNOWN_ZONE},
+    )
+
+
+class ApprovalSettingsForm(forms.Form):
+    approval_mode = forms.ChoiceField(
+        choices=ApprovalMode.choices,
+        label="Approvals",
+        help_text="Whether posts wait for an approval before they go out. A customer's own "
+        "setting overrides this for its channels.",
+    )
+    allow_self_approval = forms.BooleanField(
+        required=False,
+        label="Approvers may approve their own posts",
+    )
+    review_reminder_hours = forms.IntegerField(
+        min_value=0,
+        max_value=720,
+        label="Remind after (hours)",
+        help_text="Approvers are reminded of a review that waits longer; 0 never reminds.",
     )
 
 

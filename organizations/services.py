@@ -138,6 +138,43 @@ def organization_update(
     return organization
 
 
+def organization_set_approvals(
+    *,
+    organization: Organization,
+    actor,
+    approval_mode: str,
+    allow_self_approval: bool,
+    review_reminder_hours: int,
+    request=None,
+) -> Organization:
+    """Members with organization.manage; changes who must approve posts, audited. Posts
+    already scheduled stay scheduled; what is scheduled from now on follows the new mode."""
+    fields = {
+        "approval_mode": approval_mode,
+        "allow_self_approval": bool(allow_self_approval),
+        "review_reminder_hours": int(review_reminder_hours),
+    }
+    changes = {
+        name: [getattr(organization, name), value]
+        for name, value in fields.items()
+        if getattr(organization, name) != value
+    }
+    for name, value in fields.items():
+        setattr(organization, name, value)
+    organization.full_clean(exclude=["slug", "created_by"])
+    organization.save(update_fields=list(fields))
+    if changes:
+        audit_record(
+            action="organization.approvals_updated",
+            actor=actor,
+            organization=organization,
+            target=organization,
+            details=changes,
+            request=request,
+        )
+    return organization
+
+
 @transaction.atomic
 def organization_delete(
     *, organization: Organization, actor, confirm_name: str, request=None

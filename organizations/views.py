@@ -26,6 +26,7 @@ from accounts.adapters import INVITATION_SESSION_KEY
 from organizations import selectors, services
 from organizations.access import organization_view
 from organizations.forms import (
+    ApprovalSettingsForm,
     AuditFilterForm,
     InvitationForm,
     MemberRoleForm,
@@ -122,8 +123,34 @@ def settings_general(request):
     """Everyone sees the settings; organization.manage may change them."""
     organization = request.organization
     can_manage = request.membership.can("organization.manage")
-    form = None
-    if request.method == "POST":
+    form = approvals_form = None
+    approval_initial = {
+        "approval_mode": organization.approval_mode,
+        "allow_self_approval": organization.allow_self_approval,
+        "review_reminder_hours": organization.review_reminder_hours,
+    }
+    if request.method == "POST" and request.POST.get("section") == "approvals":
+        if not can_manage:
+            raise PermissionDenied("Your role does not allow changing these settings.")
+        approvals_form = ApprovalSettingsForm(request.POST)
+        if approvals_form.is_valid():
+            try:
+                services.organization_set_approvals(
+                    organization=organization,
+                    actor=request.user,
+                    request=request,
+                    **approvals_form.cleaned_data,
+                )
+            except ValidationError as error:
+                organization.refresh_from_db()
+                add_service_errors(approvals_form, error)
+            else:
+                messages.success(request, "Approval settings saved.")
+                return redirect("organizations:settings", org_slug=organization.slug)
+        form = OrganizationForm(
+            initial={"name": organization.name, "timezone": organization.timezone}
+        )
+    elif request.method == "POST":
         if not can_manage:
             raise PermissionDenied("Your role does not allow changing these settings.")
         form = OrganizationForm(request.POST)
@@ -146,12 +173,15 @@ def settings_general(request):
         form = OrganizationForm(
             initial={"name": organization.name, "timezone": organization.timezone}
         )
+    if can_manage and approvals_form is None:
+        approvals_form = ApprovalSettingsForm(initial=approval_initial)
     return _settings_render(
         request,
         "organizations/settings_general.html",
         "general",
         {
             "form": form,
+            "approvals_form": approvals_form,
             "can_manage": can_manage,
             "can_delete": request.membership.can("organization.delete"),
         },

@@ -15,6 +15,13 @@ SCHEDULES: list[dict] = [
         "minutes": 1,
     },
     {
+        # Reviews that wait longer than the organization's reminder time.
+        "name": "posts.review_reminders",
+        "func": "posts.tasks.remind_reviews",
+        "schedule_type": "I",
+        "minutes": 15,
+    },
+    {
         "name": "postiz.heartbeat",
         "func": "postiz.tasks.heartbeat",
         "schedule_type": "I",  # minutes

@@ -10,6 +10,7 @@ from posts.models import (
     PostMetricsTrack,
     PostSet,
     PreviewLink,
+    ReviewEvent,
     Signature,
     Tag,
 )
@@ -24,14 +25,23 @@ class PostItemInline(admin.TabularInline):
 
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
-    list_display = ["id", "organization", "integration", "state", "publish_at", "published_at"]
-    list_filter = ["state", "integration__provider"]
+    list_display = [
+        "id",
+        "organization",
+        "integration",
+        "state",
+        "review_state",
+        "publish_at",
+        "published_at",
+    ]
+    list_filter = ["state", "review_state", "integration__provider"]
     search_fields = ["items__content", "remote_id", "organization__name"]
     list_select_related = ["organization", "integration"]
     date_hierarchy = "publish_at"
     # The state changes only through the services (conditional transitions), never here.
     readonly_fields = [
         "state",
+        "review_state",
         "state_changed_at",
         "remote_id",
         "remote_url",
@@ -42,6 +52,29 @@ class PostAdmin(admin.ModelAdmin):
     ]
     raw_id_fields = ["group", "integration", "organization"]
     inlines = [PostItemInline]
+
+
+@admin.register(ReviewEvent)
+class ReviewEventAdmin(admin.ModelAdmin):
+    """The review thread is an audit trail: read here, never written."""
+
+    list_display = ["created_at", "organization", "group", "action", "actor", "actor_customer"]
+    list_filter = ["action"]
+    list_select_related = ["organization", "group", "actor", "actor_customer"]
+    search_fields = ["body", "organization__name", "portal_label"]
+    date_hierarchy = "created_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(PostGroup)

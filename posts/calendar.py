@@ -364,7 +364,10 @@ def attention_counts(*, organization: Organization) -> dict[str, int]:
     late = mine.filter(state=State.SCHEDULED, publish_at__lt=overdue).filter(
         Q(retry_at=None) | Q(retry_at__lt=overdue)
     )
-    attention = mine.filter(state__in=NEEDS_ATTENTION)
+    # Posts whose time came while they still waited for approval are held there too.
+    attention = mine.filter(
+        Q(state__in=NEEDS_ATTENTION) | Q(state=State.REVIEW, publish_at__lte=timezone.now())
+    )
 
     def count(posts):
         counted = posts.values("organization").annotate(n=Count("*")).values("n")
@@ -378,10 +381,13 @@ def attention_counts(*, organization: Organization) -> dict[str, int]:
 
 
 def failed_posts(*, organization: Organization) -> QuerySet[Post]:
-    """Posts waiting for a person (failed, unconfirmed, missed), the most recent first."""
+    """Posts waiting for a person (failed, unconfirmed, missed, and posts held because
+    their time came while they waited for approval), the most recent first."""
     return (
         posts_for(organization=organization)
-        .filter(state__in=NEEDS_ATTENTION)
+        .filter(
+            Q(state__in=NEEDS_ATTENTION) | Q(state=State.REVIEW, publish_at__lte=timezone.now())
+        )
         .select_related("integration__customer")
         .only(*CHIP_FIELDS, "error_message", "attempts")
         .annotate(preview=_first_item_text())

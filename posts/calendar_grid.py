@@ -29,6 +29,7 @@ STATE_MEANINGS = (
     (State.FAILED, "the network refused it: retry, edit or cancel"),
     (State.UNCONFIRMED, "we could not tell whether it went out: check the network"),
     (State.MISSED, "due while Postiz was stopped: post it now, move it or cancel it"),
+    (State.REVIEW, "needs an approval before it goes out; held if its time comes first"),
 )
 # Retried from the popover: the same action as the failures page.
 RETRYABLE = frozenset({State.FAILED, State.MISSED, State.UNCONFIRMED})

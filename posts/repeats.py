@@ -24,7 +24,16 @@ from django.db.models import Max, Min, Q
 from django.urls import reverse
 
 from billing import limits as plan_limits
-from posts.models import LATEST_DATE, Notification, Post, PostGroup, PostItem, PostItemMedia
+from posts.models import (
+    LATEST_DATE,
+    Notification,
+    Post,
+    PostGroup,
+    PostItem,
+    PostItemMedia,
+    ReviewState,
+)
+from posts.services import approvals
 from posts.services.validation import date_in_range, day_in_range
 from posts.states import State
 
@@ -36,6 +45,7 @@ _LIVE = (
     State.FAILED,
     State.UNCONFIRMED,
     State.MISSED,
+    State.REVIEW,
 )
 
 
@@ -220,14 +230,26 @@ def _copy(root: PostGroup, when: datetime) -> PostGroup:
     templates = (
         root.posts.filter(integration__deleted_at__isnull=True)
         .exclude(state__in=(State.CANCELLED, State.DRAFT))
+        .select_related("integration__customer", "integration__organization")
         .prefetch_related("items__attachments")
     )
+    waiting = []
     for template in templates:
+        # An occurrence says what the series' root says: a root approved for its channel
+        # has its later occurrences approved with it (the same content); otherwise each
+        # occurrence waits for approval like any post (posts.services.approvals).
+        state, review_state = approvals.review_gate(
+            integration=template.integration,
+            review_state=ReviewState.APPROVED
+            if template.review_state == ReviewState.APPROVED
+            else "",
+        )
         post = Post.objects.create(
             organization=root.organization,
             group=occurrence,
             integration_id=template.integration_id,
-            state=State.SCHEDULED,
+            state=state,
+            review_state=review_state,
             publish_at=when,
             settings=template.settings,
             customized=template.customized,
@@ -248,4 +270,7 @@ def _copy(root: PostGroup, when: datetime) -> PostGroup:
                 )
                 for attachment in item.attachments.all()
             )
+        if state == State.REVIEW:
+            waiting.append(post)
+    approvals.review_requested(group=occurrence, actor=None, posts=waiting)
     return occurrence

@@ -5,6 +5,8 @@
   of the organization are told, so they can post now, reschedule or cancel.
 - Posts of a disabled channel are held, not missed, while the channel stays disabled.
 - Repeating series get their next occurrence (posts.repeats).
+- Posts whose time came while they waited for approval are held, never published, and
+  the team is told once (posts.services.approvals).
 - Posts held by a worker that died are handed back (posts.engine.release_orphans).
 - Events recorded by a process that died before telling them are told.
 """
@@ -24,6 +26,7 @@ from integrations.models import Integration
 from organizations import events as organization_events
 from posts import engine, events, repeats
 from posts.models import Post
+from posts.services import approvals
 from posts.states import State, transition
 
 logger = logging.getLogger("postiz.sweep")
@@ -97,6 +100,7 @@ def sweep(*, now: datetime | None = None) -> dict:
         "released": len(engine.release_orphans(now=now)),
         "missed": sweep_missed(now=now),
         "repeats": repeats.repeats_create_due(now=now),
+        "held": approvals.reviews_hold_due(now=now),
         # Events a process recorded but died before telling (organizations.events).
         "told": organization_events.dispatch_all(),
     }

@@ -8,6 +8,14 @@ def sweep() -> dict:
     return sweeping.sweep()
 
 
+def remind_reviews() -> int:
+    """Every 15 minutes: reviews waiting longer than their organization's reminder time
+    are reminded to those who must act, once per period (posts.services.approvals)."""
+    from posts.services.approvals import reviews_remind
+
+    return reviews_remind()
+
+
 # -- notifications and webhooks ---------------------------------------------------------
 def send_notification_emails(notification_ids: list[int]) -> int:
     """Right after a failure: email the people who asked to hear about it."""

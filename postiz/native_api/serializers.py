@@ -21,7 +21,7 @@ from integrations.providers.base.data import METRIC_NAMES
 from postiz.api import iso_ms
 from postiz.api_serializers import AnswerSerializer, TimestampField, one_of
 from postiz.native_api.base import Page
-from posts.models import PostGroup, PostItem
+from posts.models import PostGroup, PostItem, ReviewState
 from posts.states import State
 
 
@@ -196,6 +196,13 @@ class PostOut(AnswerSerializer):
     group_id = serializers.CharField(source="group__public_id")
     channel_id = serializers.CharField(source="integration__public_id")
     state = serializers.ChoiceField(choices=[s.value for s in State])
+    review_state = serializers.ChoiceField(
+        choices=[r.value for r in ReviewState],
+        help_text="Where the post stands in its approvals: empty when its channel needs none; "
+        "needs_review (waiting for an approver), needs_client_review (waiting for the "
+        "client), changes_requested, approved or rejected. A post in the review state never "
+        "goes out before it is approved.",
+    )
     publish_at = TimestampField(
         allow_null=True,
         help_text="The time the post was asked to go out. Retries never move it; null for a "
@@ -236,6 +243,7 @@ class PostOut(AnswerSerializer):
                 "group__public_id",
                 "integration__public_id",
                 "state",
+                "review_state",
                 "publish_at",
                 "published_at",
                 "retry_at",

@@ -20,17 +20,26 @@ from django.utils import timezone
 from organizations.services import audit_record
 from posts import events
 from posts.models import Post, PostItem
+from posts.services import approvals
 from posts.services.validation import date_in_range, date_range_message
 from posts.states import State, transition
 
-# States a post may be moved in time from; all but a draft come back as scheduled.
-MOVABLE = (State.DRAFT, State.SCHEDULED, State.FAILED, State.MISSED)
+# States a post may be moved in time from; all but a draft (or a post waiting for
+# approval) come back as scheduled, or as waiting for approval when they still need it.
+MOVABLE = (State.DRAFT, State.SCHEDULED, State.FAILED, State.MISSED, State.REVIEW)
 RETRYABLE = (State.FAILED, State.UNCONFIRMED, State.MISSED)
 MARKABLE = (State.FAILED, State.UNCONFIRMED)
 # What the public API calls a "missing" release id: the post may be (or is) on the network
 # but we do not know its id there.
 MISSING_RELEASE_ID = "missing"
-CANCELLABLE = (State.DRAFT, State.SCHEDULED, State.FAILED, State.UNCONFIRMED, State.MISSED)
+CANCELLABLE = (
+    State.DRAFT,
+    State.SCHEDULED,
+    State.FAILED,
+    State.UNCONFIRMED,
+    State.MISSED,
+    State.REVIEW,
+)
 
 _WHY_NOT = {
     State.PUBLISHING: "It is being published right now, so it can no longer be changed.",
@@ -41,6 +50,33 @@ _WHY_NOT = {
         "it as published from the failures page."
     ),
 }
+
+
+def _gated(post: Post, states, *, actor, **changes) -> int:
+    """Moves the post (if still in one of ``states``) to scheduled, or to waiting for
+    approval when its channel needs an approval it does not have: every path that
+    schedules asks the same question (posts.services.approvals.review_gate)."""
+    row = (
+        Post.objects.filter(pk=post.pk, organization_id=post.organization_id, state__in=states)
+        .select_related("integration__customer", "integration__organization", "group")
+        .first()
+    )
+    if row is None:
+        return 0
+    target, review_state = approvals.review_gate(
+        integration=row.integration, review_state=row.review_state
+    )
+    if target == State.REVIEW:
+        changes.pop("retry_at", None)
+    moved = transition(
+        Post.objects.filter(pk=row.pk, state=row.state),
+        target,
+        review_state=review_state,
+        **changes,
+    )
+    if moved and target == State.REVIEW and review_state == approvals.ReviewState.NEEDS_REVIEW:
+        approvals.review_requested(group=row.group, actor=actor, posts=[row])
+    return moved
 
 
 def _refused(post: Post, what: str) -> ValidationError:
@@ -75,17 +111,19 @@ def post_reschedule(*, post: Post, actor, publish_at: datetime, request=None) ->
         raise ValidationError("Pick a time in the future: this time has already passed.")
     old = post.publish_at
     one = Post.objects.filter(pk=post.pk, organization_id=post.organization_id)
-    moved = transition(
-        one.filter(state__in=[State.SCHEDULED, State.FAILED, State.MISSED]),
-        State.SCHEDULED,
+    moved = _gated(
+        post,
+        [State.SCHEDULED, State.FAILED, State.MISSED],
+        actor=actor,
         publish_at=publish_at,
         error_kind="",
         error_message="",
         updated_at=timezone.now(),
     )
     if not moved:
-        # A draft keeps its state; the guard still refuses a post that changed meanwhile.
-        moved = one.filter(state=State.DRAFT).update(
+        # A draft keeps its state, and a post waiting for approval keeps waiting; the
+        # guard still refuses a post that changed meanwhile.
+        moved = one.filter(state__in=[State.DRAFT, State.REVIEW]).update(
             publish_at=publish_at, updated_at=timezone.now()
         )
     if not moved:
@@ -115,9 +153,10 @@ def post_retry(*, post: Post, actor, confirm_duplicate: bool = False, request=No
     if not confirm_duplicate:
         states.remove(State.UNCONFIRMED)
     previous = post.state
-    moved = transition(
-        Post.objects.filter(pk=post.pk, organization_id=post.organization_id, state__in=states),
-        State.SCHEDULED,
+    moved = _gated(
+        post,
+        states,
+        actor=actor,
         retry_at=timezone.now(),
         error_kind="",
         error_message="",

@@ -52,6 +52,10 @@ EVENT_LABELS = {
     "post.unconfirmed": "A post may not have gone out (unconfirmed)",
     "post.missed": "A post was missed (the service was down at its time)",
     "post.deleted": "A post was deleted (it will not go out)",
+    "post.review_requested": "A post waits for approval",
+    "post.approved": "A post was approved",
+    "post.changes_requested": "Changes were requested to a post",
+    "post.rejected": "A post was rejected (it will not go out)",
     "channel.needs_reconnect": "A channel needs reconnecting",
 }
 # Waits after the 1st, 2nd… failed attempt; after the last one the delivery is failed.

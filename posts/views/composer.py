@@ -31,6 +31,7 @@ from postiz.timezones import timezone_choices, timezone_names
 from posts import selectors
 from posts.forms import CommentForm, ComposerState, thread_prefix
 from posts.models import PostGroup
+from posts.services import approvals
 from posts.services import groups as group_services
 from posts.services import library as library_services
 from posts.services.groups import GENERAL, PostNotEditable, PostValidationError
@@ -69,6 +70,17 @@ def _editable(group: PostGroup) -> tuple[bool, str]:
         if any(item.published_at for item in post.items.all()):
             return False, f"Part of the thread already went out on {post.integration.name}."
     return True, ""
+
+
+def _review_states(group) -> list:
+    """Each post of the group waiting in review (or rejected), for the composer's note."""
+    if group is None:
+        return []
+    return [
+        (post.integration.name, post.get_review_state_display())
+        for post in group.posts.all()
+        if post.review_state and post.review_state != "approved"
+    ]
 
 
 def _can_publish(request) -> bool:
@@ -194,6 +206,15 @@ def _context(request, state: ComposerState, *, group=None, issues=None, focus=""
         )
     editable, locked_reason = _editable(group) if group is not None else (True, "")
     return {
+        # Channels whose posts wait for an approval before they go out: scheduling them
+        # submits them for approval, and the page says so.
+        "approvals_in_use": approvals.approvals_in_use(
+            organization=organization, channel_groups=groups
+        ),
+        "needs_approval": approvals.channels_needing_approval(
+            organization=organization, channel_groups=groups, chosen=state.channel_ids
+        ),
+        "review_states": _review_states(group),
         "organization": organization,
         "group": group,
         "state": state,
@@ -347,9 +368,15 @@ def _saved_message(group: PostGroup, action: str, hour12: bool = False) -> str:
     where = f"{count} channel{'s' if count != 1 else ''}"
     if action == "draft":
         return f"Draft saved for {where}."
+    waiting = sum(1 for p in group.posts.all() if p.state == "review")
+    when = _local(post.publish_at, group.timezone, hour12)
+    if waiting:
+        return (
+            f"Submitted for approval: {when} on {where}. It goes out once approved; the "
+            "approvers were told."
+        )
     if action == "now":
         return f"Publishing now to {where}."
-    when = _local(post.publish_at, group.timezone, hour12)
     if action == "queue":
         return f"Added to the queue: {when} on {where}."
     return f"Scheduled for {when} on {where}."

@@ -130,6 +130,7 @@ def test_schedule_with_a_reply_creates_a_queued_post(api, channel):
         "postId": str(post.public_id),
         "integration": str(channel.public_id),
         "group": str(post.group.public_id),
+        "status": "QUEUE",
     }
     assert post.state == State.SCHEDULED
     assert post.settings["__type"] == "mastodon"

@@ -76,6 +76,7 @@ def _native_post(row: Post) -> dict:
         "group_id": str(row.group.public_id),
         "channel_id": str(row.integration.public_id),
         "state": row.state,
+        "review_state": row.review_state,
         "publish_at": iso_ms(row.publish_at),
         "published_at": iso_ms(row.published_at),
         "next_attempt_at": iso_ms(row.retry_at if row.state == State.SCHEDULED else None),

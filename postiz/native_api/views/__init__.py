@@ -34,6 +34,13 @@ from postiz.native_api.views.posts import (
     PostDetail,
     Posts,
 )
+from postiz.native_api.views.reviews import (
+    PostReviewApprove,
+    PostReviewReject,
+    PostReviewRequestChanges,
+    PostReviewSubmit,
+    PostReviewThread,
+)
 from postiz.native_api.views.sets import SetDetail, Sets
 from postiz.native_api.views.signatures import SignatureDetail, Signatures
 from postiz.native_api.views.tags import (
@@ -76,6 +83,11 @@ __all__ = [
     "PostCommentDetail",
     "PostComments",
     "PostDetail",
+    "PostReviewApprove",
+    "PostReviewReject",
+    "PostReviewRequestChanges",
+    "PostReviewSubmit",
+    "PostReviewThread",
     "Posts",
     "SetDetail",
     "Sets",

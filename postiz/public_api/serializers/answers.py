@@ -129,6 +129,8 @@ STATE_NAMES = {
     State.UNCONFIRMED: "ERROR",
     State.MISSED: "ERROR",
     State.CANCELLED: "ERROR",
+    # Approvals (an organization that asks for them): queued for its date, once approved.
+    State.REVIEW: "REVIEW",
 }
 CREATION_METHODS = {"api": "API", "web": "WEB", "import": "IMPORT", "rss": "RSS"}
 
@@ -296,6 +298,11 @@ class CompatCreated(AnswerSerializer):
     postId = serializers.CharField(help_text="The channel's root post.")
     integration = serializers.CharField()
     group = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=["DRAFT", "QUEUE", "REVIEW", "PUBLISHED", "ERROR"],
+        help_text="The post's state, as GET /posts names it: `REVIEW` when the channel needs "
+        "an approval first (it goes out at its date once approved).",
+    )
 
 
 class CompatToolInput(AnswerSerializer):

@@ -126,12 +126,18 @@ class Posts(CompatView):
                 if plan["kind"] == "update"
                 else "This post was already published; send republish: true to publish it again.",
             )
-        roots = dict(group.posts.values_list("integration_id", "public_id"))
+        roots = {
+            integration_id: (public_id, state)
+            for integration_id, public_id, state in group.posts.values_list(
+                "integration_id", "public_id", "state"
+            )
+        }
         created = [
             {
-                "postId": roots[channel.pk],
+                "postId": roots[channel.pk][0],
                 "integration": channel.public_id,
                 "group": group.public_id,
+                "status": s.STATE_NAMES.get(roots[channel.pk][1], "ERROR"),
             }
             for channel in plan["channels"]
         ]
@@ -252,11 +258,15 @@ class PostSettings(CompatView):
     def put(self, request, public_id):
         post = find_post(self, public_id)
         changed = self.validated(s.CompatSettingsChange)["settings"]
-        if post.state not in (State.DRAFT, State.SCHEDULED):
+        if post.state not in (State.DRAFT, State.SCHEDULED, State.REVIEW):
             raise fail(
                 400, "Only scheduled posts that were not published yet (or drafts) can be updated"
             )
-        if post.state == State.SCHEDULED and post.publish_at and post.publish_at <= timezone.now():
+        if (
+            post.state in (State.SCHEDULED, State.REVIEW)
+            and post.publish_at
+            and post.publish_at <= timezone.now()
+        ):
             raise fail(400, "The publish time of this post already passed")
         # Compat shim: __type always names the channel's network.
         changed = {**changed, "__type": post.integration.provider}
@@ -279,7 +289,7 @@ class PostStatus(CompatView):
             "CompatStatusChanged",
             {
                 "id": serializers.CharField(),
-                "state": serializers.ChoiceField(choices=["DRAFT", "QUEUE"]),
+                "state": serializers.ChoiceField(choices=["DRAFT", "QUEUE", "REVIEW"]),
             },
         ),
         request=s.CompatStatusChange,
@@ -299,9 +309,9 @@ class PostStatus(CompatView):
             action = "now" if when is None or when <= timezone.now() else "schedule"
         _resave(self, post, action=action)
         post.refresh_from_db()
-        return Response(
-            {"id": str(post.public_id), "state": "DRAFT" if post.state == State.DRAFT else "QUEUE"}
-        )
+        # REVIEW: the channel needs an approval first; it goes out at its date once approved.
+        state = {State.DRAFT: "DRAFT", State.REVIEW: "REVIEW"}.get(post.state, "QUEUE")
+        return Response({"id": str(post.public_id), "state": state})
 
 
 # -- Release ids ---------------------------------------------------------------------------------

@@ -97,6 +97,12 @@ class ReviewTooLate(ReviewError):
     """The post's time has passed: approving it needs ``post_now`` or a new time."""
 
 
+def _transition(queryset, target: str, **changes) -> int:
+    # A review changes the post as its readers see it: its ETag (updated_at) moves too.
+    changes.setdefault("updated_at", timezone.now())
+    return transition(queryset, target, **changes)
+
+
 # -- What a channel requires ----------------------------------------------------------------
 def approval_required(*, integration) -> str:
     """Anyone may ask: ``none``, ``internal`` or ``internal_client`` for this channel (its
@@ -107,6 +113,28 @@ def approval_required(*, integration) -> str:
     if mode == INTERNAL_CLIENT and customer is None:
         return INTERNAL
     return mode or NONE
+
+
+def channels_needing_approval(*, organization: Organization, channel_groups, chosen) -> list[str]:
+    """Anyone: the names of the ``chosen`` channel ids that need an approval before their
+    posts go out (the composer's "Submit for approval"), read from the channels grouped by
+    customer (integrations.selectors.channel_groups) the page already holds."""
+    names = []
+    for group in channel_groups:
+        customer = group["customer"]
+        mode = (customer.approval_mode if customer else "") or organization.approval_mode
+        if mode == NONE:
+            continue
+        names += [channel.name for channel in group["channels"] if channel.pk in set(chosen)]
+    return sorted(names, key=str.lower)
+
+
+def approvals_in_use(*, organization: Organization, channel_groups) -> bool:
+    """Anyone: whether any channel of the organization may need approval (its mode, or a
+    customer's), from the channels grouped by customer the page already holds."""
+    modes = {organization.approval_mode}
+    modes |= {g["customer"].approval_mode for g in channel_groups if g["customer"] is not None}
+    return bool(modes - {NONE, ""})
 
 
 def review_gate(*, integration, review_state: str = "") -> tuple[str, str]:
@@ -399,7 +427,7 @@ def review_submit(*, group: PostGroup, actor, posts=None) -> list[Post]:
                 f"The post to {post.integration.name} has no date: pick when it should go "
                 "out, then submit it."
             )
-        moved = transition(
+        moved = _transition(
             Post.objects.filter(pk=post.pk, state=post.state),
             State.REVIEW,
             review_state=ReviewState.NEEDS_REVIEW,
@@ -428,7 +456,7 @@ def _schedule_approved(posts: list[Post], post_now: bool, now: datetime) -> None
         changes = {"review_state": ReviewState.APPROVED}
         if post in late:
             changes["publish_at"] = now
-        transition(Post.objects.filter(pk=post.pk, state=State.REVIEW), State.SCHEDULED, **changes)
+        _transition(Post.objects.filter(pk=post.pk, state=State.REVIEW), State.SCHEDULED, **changes)
 
 
 @transaction.atomic
@@ -489,7 +517,7 @@ def review_approve(
         final = [p for p in waiting if p not in to_client]
     _schedule_approved(final, post_now, now)
     for post in to_client:
-        transition(
+        _transition(
             Post.objects.filter(pk=post.pk, state=State.REVIEW),
             State.REVIEW,
             review_state=ReviewState.NEEDS_CLIENT_REVIEW,
@@ -564,7 +592,7 @@ def review_request_changes(
             raise ReviewNotAllowed("None of these posts is waiting for your review.")
         raise ReviewNotWaiting(_decided_message(group, candidates))
     for post in waiting:
-        transition(
+        _transition(
             Post.objects.filter(pk=post.pk, state=State.REVIEW),
             State.REVIEW,
             review_state=ReviewState.CHANGES_REQUESTED,
@@ -600,7 +628,7 @@ def review_reject(*, group: PostGroup, actor=None, body: str = "", posts=None) -
     if not waiting:
         raise ReviewNotWaiting(_decided_message(group, locked))
     for post in waiting:
-        transition(
+        _transition(
             Post.objects.filter(pk=post.pk, state=State.REVIEW),
             State.DRAFT,
             review_state=ReviewState.REJECTED,
