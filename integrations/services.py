@@ -603,13 +603,13 @@ class CustomerLimits:
                 Q(membership_id__in=member_ids) | Q(invitation_id__in=invitation_ids)
             )
             .order_by("customer__name", "customer_id")
-            .values_list("membership_id", "invitation_id", "customer__name")
+            .values_list("membership_id", "invitation_id", "customer_id", "customer__name")
         )
-        for membership_id, invitation_id, name in rows:
+        for membership_id, invitation_id, customer_id, name in rows:
             if membership_id is not None:
-                found[("membership", membership_id)].append(name)
+                found[("membership", membership_id)].append((customer_id, name))
             else:
-                found[("invitation", invitation_id)].append(name)
+                found[("invitation", invitation_id)].append((customer_id, name))
         return found
 
     def ids_of(self, *, membership=None, invitation=None) -> list[int]:

@@ -22,7 +22,8 @@ class Backend(Protocol):
         """The organization's customers as (id, name), by name."""
 
     def names(self, *, memberships: Iterable = (), invitations: Iterable = ()) -> dict:
-        """``{("membership" | "invitation", pk): [customer names]}`` in one query."""
+        """``{("membership" | "invitation", pk): [(customer id, name)]}`` for the limited
+        ones, in one query."""
 
     def ids_of(self, *, membership=None, invitation=None) -> list[int]:
         """The customer ids the membership or invitation is limited to."""
@@ -47,7 +48,8 @@ def choices(organization) -> list[tuple[int, str]]:
 
 
 def names(*, memberships: Iterable = (), invitations: Iterable = ()) -> dict:
-    """For lists: each limited row's customer names, in one query whatever the rows."""
+    """For lists: each limited row's customers as (id, name), in one query whatever the
+    number of rows."""
     if _backend is None:
         return {}
     return _backend.names(memberships=memberships, invitations=invitations)

@@ -270,7 +270,7 @@ ALL_SCOPES: tuple[str, ...] = tuple(ApiScope.values)
 # What a key made by a member limited to customers never has (Membership.can's
 # organization-wide permissions, as scopes): it answers 403 on those routes.
 ORGANIZATION_WIDE_SCOPES: frozenset[str] = frozenset(
-    {ApiScope.WEBHOOKS_MANAGE, ApiScope.MEMBERS_READ}
+    {ApiScope.WEBHOOKS_MANAGE, ApiScope.MEMBERS_READ, ApiScope.CHANNELS_WRITE}
 )
 # What a Postiz client (the postiz CLI, postiz-agent, the SDKs) needs, preselected for keys
 # made on the API keys page: those clients check a key by listing its channels (a key
