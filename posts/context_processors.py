@@ -19,6 +19,10 @@ def notifications(request):
             "unread": SimpleLazyObject(lambda: unread_for(request)),
             # Beside Approvals in the menu; counted only where the page shows it.
             "reviews": SimpleLazyObject(lambda: reviews_for(request)),
+            # A client account reviews on its own page instead of the Approvals list.
+            "client_review": reverse("posts:client_review", args=[organization.slug])
+            if membership.can("posts.review_as_client")
+            else "",
         }
     }
 

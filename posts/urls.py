@@ -125,6 +125,12 @@ urlpatterns = [
         portal_views.portal_link_revoke,
         name="portal_link_revoke",
     ),
+    path("client-review/", portal_views.client_review, name="client_review"),
+    path(
+        "client-review/<int:customer_id>/posts/<str:group_id>/<str:action>/",
+        portal_views.client_review_act,
+        name="client_review_act",
+    ),
     # -- signatures, sets, tags ---------------------------------------------------------
     path("posts/signatures/", library_views.signatures, name="signatures"),
     path("posts/signatures/<int:pk>/", library_views.signature_edit, name="signature_edit"),

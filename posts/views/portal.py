@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -186,37 +186,55 @@ def portal_act(request, token: str, group_id: str, action: str):
     if not name:
         messages.error(request, "Type your name first, so the team knows who decided.")
         return redirect("portal", token)
+    return _decide(
+        request,
+        customer=link.customer,
+        name=name,
+        group_id=group_id,
+        action=action,
+        back=reverse("portal", args=[token]),
+        link=link,
+        not_found="posts/public_unavailable.html",
+    )
+
+
+def _decide(request, *, customer, name, group_id, action, back, not_found, link=None):
+    """A client's decision on one of ``customer``'s groups waiting for them (a comment may
+    also follow a decision); any other group, of this customer or another, is not found."""
     group = PostGroup.objects.filter(
-        organization=link.organization, public_id=_uuid_or_none(group_id), deleted_at__isnull=True
+        organization=customer.organization,
+        public_id=_uuid_or_none(group_id),
+        deleted_at__isnull=True,
     ).first()
-    groups = waiting_groups(customer=link.customer, group_pk=group.pk) if group else []
+    groups = waiting_groups(customer=customer, group_pk=group.pk) if group else []
     # A comment may follow a decision: any group with a post on this customer's channels
     # may take one, never another customer's.
     if (
         action == "comment"
         and group is not None
         and not groups
-        and Post.objects.filter(group=group, integration__customer=link.customer).exists()
+        and Post.objects.filter(group=group, integration__customer=customer).exists()
     ):
         groups = [group]
     if not groups:
         return render(
             request,
-            "posts/public_unavailable.html",
+            not_found,
             {
                 "title": "This post is not waiting for you",
                 "message": "It may have been decided already, or it is not one of your posts. "
                 "Go back to your list of posts to review.",
-                "back": reverse("portal", args=[token]),
+                "back": back,
             },
             status=404,
         )
     group = groups[0]
+    here = back + f"#group-{group.public_id}"
     body = (request.POST.get("body") or "").strip()
     if len(body) > 5000:
         messages.error(request, "Keep the comment to 5,000 characters or fewer.")
-        return redirect(reverse("portal", args=[token]) + f"#group-{group.public_id}")
-    common = {"group": group, "customer": link.customer, "portal_label": name}
+        return redirect(here)
+    common = {"group": group, "customer": customer, "portal_label": name}
     try:
         if action == "approve":
             approval_services.review_approve(
@@ -228,7 +246,7 @@ def portal_act(request, token: str, group_id: str, action: str):
         elif action == "changes":
             if not body:
                 messages.error(request, "Say what should change, so the team can fix it.")
-                return redirect(reverse("portal", args=[token]) + f"#group-{group.public_id}")
+                return redirect(here)
             approval_services.review_request_changes(
                 **common, body=body, posts=list(group.client_posts)
             )
@@ -236,10 +254,13 @@ def portal_act(request, token: str, group_id: str, action: str):
         elif action == "comment":
             if not body:
                 messages.error(request, "Write a comment first.")
-                return redirect(reverse("portal", args=[token]) + f"#group-{group.public_id}")
-            if not link_services.link_comment_allowed(link=link, address=client_ip(request)):
+                return redirect(here)
+            # Links are anonymous, so their comments are counted; a signed-in client is not.
+            if link is not None and not link_services.link_comment_allowed(
+                link=link, address=client_ip(request)
+            ):
                 messages.error(request, TOO_MANY)
-                return redirect(reverse("portal", args=[token]))
+                return redirect(back)
             approval_services.review_comment(**common, body=body)
             messages.success(request, "Your comment was sent to the team.")
         else:
@@ -248,7 +269,57 @@ def portal_act(request, token: str, group_id: str, action: str):
         messages.error(request, _message_for(exc))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    return redirect(reverse("portal", args=[token]))
+    return redirect(back)
+
+
+# -- Client accounts: the same page for a signed-in member limited to customers ------------
+@organization_view("organization.view")
+def client_review(request):
+    """posts.review_as_client (a client account): the posts waiting for each of the
+    customers the member is limited to, as the portal shows them. The team reviews on the
+    Approvals list, where this page sends them."""
+    organization = request.organization
+    if not request.membership.can("posts.review_as_client"):
+        return redirect("posts:approvals", organization.slug)
+    sections = []
+    for customer in channel_selectors.customers_for(organization=organization):
+        sections.append(
+            {
+                "customer": customer,
+                "cards": _cards(waiting_groups(customer=customer)),
+                "act_base": reverse("posts:client_review", args=[organization.slug])
+                + f"{customer.pk}/posts/",
+            }
+        )
+    return render(
+        request,
+        "posts/client_review.html",
+        {
+            "organization": organization,
+            "sections": sections,
+            "zone": request.user.timezone or organization.timezone or "UTC",
+            "name": request.user.display_name,
+        },
+    )
+
+
+@organization_view("organization.view")
+@require_POST
+def client_review_act(request, customer_id: int, group_id: str, action: str):
+    """posts.review_as_client: decide on a group of one of the member's customers, under
+    the member's name; another customer's (or organization's) is not found, whoever asks."""
+    customer = _customer_or_404(request, customer_id)
+    if not request.membership.can("posts.review_as_client"):
+        raise PermissionDenied("Only a client account reviews here; the team uses Approvals.")
+    return _decide(
+        request,
+        customer=customer,
+        name=request.user.display_name,
+        group_id=group_id,
+        action=action,
+        back=reverse("posts:client_review", args=[request.organization.slug]),
+        not_found="posts/client_review_missing.html",
+    )
 
 
 def _uuid_or_none(value):

@@ -314,3 +314,69 @@ def test_revoking_from_the_customers_page_stops_the_link(org, owner, alpha, clie
         .status_code
         == 302
     ), "revoking twice is harmless"
+
+
+# -- Client accounts: a signed-in member limited to customers sees the same page ------------
+@pytest.fixture
+def client_member(org, alpha):
+    from organizations.permissions import Role
+    from tests.customer_world import limit
+    from tests.factories import MembershipFactory
+
+    return limit(MembershipFactory(organization=org, role=Role.CLIENT), alpha).user
+
+
+def test_a_client_account_reviews_its_customers_posts_when_signed_in(
+    org, alpha, beta, client_member, client_for
+):
+    mine = waiting(alpha, "Alpha's autumn menu")
+    waiting(beta, "Beta's new bike")
+    client = client_for(client_member)
+
+    html = client.get(f"/o/{org.slug}/client-review/").content.decode()
+    assert "Alpha&#x27;s autumn menu" in html and "new bike" not in html
+    assert f'href="/o/{org.slug}/client-review/"' in html  # in the menu
+
+    response = client.post(
+        f"/o/{org.slug}/client-review/{alpha.pk}/posts/{mine.public_id}/approve/",
+        {"version": version_in(html, mine)},
+        follow=True,
+    )
+    assert "Approved. Thank you" in response.content.decode()
+    post = Post.objects.get(group=mine)
+    assert post.state == State.SCHEDULED and post.review_state == "approved"
+    event = ReviewEvent.objects.get(group=mine, action="client_approved")
+    assert event.actor_customer == alpha and event.portal_label == client_member.display_name
+
+
+def test_a_client_account_cannot_reach_another_customer(
+    org, alpha, beta, client_member, client_for
+):
+    theirs = waiting(beta, "Beta's new bike")
+    client = client_for(client_member)
+
+    for customer in (alpha, beta):
+        url = f"/o/{org.slug}/client-review/{customer.pk}/posts/{theirs.public_id}/approve/"
+        assert client.post(url).status_code == 404
+    assert Post.objects.get(group=theirs).review_state == "needs_client_review"
+
+
+def test_the_team_is_sent_to_approvals_and_may_not_decide_as_the_client(
+    org, owner, editor, outsider, alpha, client_for
+):
+    mine = waiting(alpha, "Alpha's autumn menu")
+    for member in (owner, editor):
+        client = client_for(member)
+        page = client.get(f"/o/{org.slug}/client-review/")
+        assert page.status_code == 302 and page["Location"] == f"/o/{org.slug}/approvals/"
+        act = f"/o/{org.slug}/client-review/{alpha.pk}/posts/{mine.public_id}/approve/"
+        assert client.post(act).status_code == 403
+    outsider_client = client_for(outsider)
+    assert outsider_client.get(f"/o/{org.slug}/client-review/").status_code == 404
+    assert (
+        outsider_client.post(
+            f"/o/{org.slug}/client-review/{alpha.pk}/posts/{mine.public_id}/approve/"
+        ).status_code
+        == 404
+    )
+    assert Post.objects.get(group=mine).review_state == "needs_client_review"
