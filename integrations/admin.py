@@ -8,6 +8,7 @@ from integrations.models import (
     ChannelAnalytics,
     ChannelMetric,
     Customer,
+    CustomerAccess,
     InstanceApp,
     Integration,
 )
@@ -65,6 +66,25 @@ class CustomerAdmin(admin.ModelAdmin):
     raw_id_fields = ("organization",)
     # Changed on the channels page, whose service also moves the posts that follow.
     readonly_fields = ("approval_mode",)
+
+
+@admin.register(CustomerAccess)
+class CustomerAccessAdmin(admin.ModelAdmin):
+    """Read-only: a member's customers change on the members page, where the change is
+    checked (same organization, a Client keeps one) and audited."""
+
+    list_display = ("customer", "membership", "invitation")
+    search_fields = ("customer__name", "membership__user__email", "invitation__email")
+    list_select_related = ("customer", "membership__user", "invitation")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(InstanceApp)

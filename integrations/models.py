@@ -7,7 +7,7 @@ from django.db.models.functions import Lower
 from django.utils.timezone import now
 
 from integrations.vault import EncryptedJSONField
-from organizations.models import ApprovalMode, Organization
+from organizations.models import ApprovalMode, Invitation, Membership, Organization
 from postiz.timezones import validate_timezone
 
 DEFAULT_POSTING_TIMES = ["09:00", "12:30", "17:00"]
@@ -45,6 +45,40 @@ class Customer(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class CustomerAccess(models.Model):
+    """One customer a limited membership (or the invitation that will make it) may see.
+
+    Whether a membership is limited at all is its ``customer_limited`` flag: limited with
+    no row left (the customers were deleted) sees no channel, never every channel."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="access")
+    membership = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.CASCADE, related_name="customer_access"
+    )
+    invitation = models.ForeignKey(
+        Invitation, null=True, blank=True, on_delete=models.CASCADE, related_name="customer_access"
+    )
+
+    class Meta:
+        verbose_name = "customer access"
+        verbose_name_plural = "customer access"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(membership__isnull=True) ^ Q(invitation__isnull=True),
+                name="integrations_customeraccess_one_holder",
+            ),
+            models.UniqueConstraint(
+                fields=["membership", "customer"], name="integrations_customeraccess_member"
+            ),
+            models.UniqueConstraint(
+                fields=["invitation", "customer"], name="integrations_customeraccess_invitation"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.membership or self.invitation} → {self.customer}"
 
 
 class Integration(models.Model):

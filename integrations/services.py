@@ -27,7 +27,7 @@ from django_q.tasks import async_task
 
 from billing import limits as plan_limits
 from integrations import pictures
-from integrations.models import Customer, InstanceApp, Integration
+from integrations.models import Customer, CustomerAccess, InstanceApp, Integration
 from integrations.providers import get_provider
 from integrations.providers.base import Account, ErrorKind, Grant, ProviderError, SettingField
 from organizations import events
@@ -585,12 +585,85 @@ def customer_delete(*, customer: Customer, actor=None) -> int:
     return count
 
 
+# -- Access limited to customers ------------------------------------------------------------
+def customer_access_store(
+    *, organization: Organization, membership=None, invitation=None, customer_ids
+) -> list[str]:
+    """organizations.services only (through organizations.customer_limits), inside their
+    transaction: the membership's or invitation's customers become exactly these, each of
+    ``organization`` (else ValidationError). Returns their names."""
+    holder = {"membership": membership} if membership is not None else {"invitation": invitation}
+    wanted = set(customer_ids)
+    customers = list(
+        Customer.objects.filter(organization=organization, pk__in=wanted).order_by("name", "id")
+    )
+    if len(customers) != len(wanted):
+        raise ValidationError({"customers": "Choose customers of this organization."})
+    CustomerAccess.objects.filter(**holder).exclude(customer_id__in=wanted).delete()
+    present = set(CustomerAccess.objects.filter(**holder).values_list("customer_id", flat=True))
+    CustomerAccess.objects.bulk_create(
+        [CustomerAccess(customer=c, **holder) for c in customers if c.pk not in present]
+    )
+    return [c.name for c in customers]
+
+
+class CustomerLimits:
+    """What organizations asks about members limited to customers (registered in
+    IntegrationsConfig.ready as organizations.customer_limits' backend)."""
+
+    def choices(self, organization) -> list[tuple[int, str]]:
+        return list(
+            Customer.objects.filter(organization=organization)
+            .order_by("name", "id")
+            .values_list("pk", "name")
+        )
+
+    def names(self, *, memberships=(), invitations=()) -> dict:
+        member_ids = [m.pk for m in memberships if m.customer_limited]
+        invitation_ids = [i.pk for i in invitations if i.customer_limited]
+        found: dict = {}
+        if not member_ids and not invitation_ids:
+            return found
+        for key in member_ids:
+            found[("membership", key)] = []
+        for key in invitation_ids:
+            found[("invitation", key)] = []
+        rows = (
+            CustomerAccess.objects.filter(
+                Q(membership_id__in=member_ids) | Q(invitation_id__in=invitation_ids)
+            )
+            .order_by("customer__name", "customer_id")
+            .values_list("membership_id", "invitation_id", "customer_id", "customer__name")
+        )
+        for membership_id, invitation_id, customer_id, name in rows:
+            if membership_id is not None:
+                found[("membership", membership_id)].append((customer_id, name))
+            else:
+                found[("invitation", invitation_id)].append((customer_id, name))
+        return found
+
+    def ids_of(self, *, membership=None, invitation=None) -> list[int]:
+        holder = (
+            {"membership": membership} if membership is not None else {"invitation": invitation}
+        )
+        return sorted(CustomerAccess.objects.filter(**holder).values_list("customer_id", flat=True))
+
+    def store(self, *, organization, membership=None, invitation=None, customer_ids) -> list:
+        return customer_access_store(
+            organization=organization,
+            membership=membership,
+            invitation=invitation,
+            customer_ids=customer_ids,
+        )
+
+
 # -- Status and notifications -----------------------------------------------------------
 def _notify_recipients(organization: Organization) -> list[str]:
     roles = [role for role, perms in ROLE_PERMISSIONS.items() if "channels.manage" in perms]
     return list(
         Membership.objects.filter(
             organization=organization,
+            customer_limited=False,
             role__in=roles,
             user__is_active=True,
             user__notify_failures=True,

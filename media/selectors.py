@@ -5,17 +5,52 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
+from integrations.models import CustomerAccess
+from integrations.selectors import allowed_customers
 from media.models import MediaFile
-from organizations.models import Organization
+from organizations.models import Membership, Organization
+
+# Which files posts on some customers' channels use is known to posts, which registers
+# a function at start-up: ``used(allowed)`` gives those files' ids as a subquery.
+_customer_uses: list[Callable[[QuerySet], QuerySet]] = []
+
+
+def register_customer_uses(used: Callable[[QuerySet], QuerySet]) -> None:
+    """An app's ready(): ``used(customer ids subquery)`` is a subquery of the ids of the
+    files its things (posts) on those customers' channels use."""
+    if used not in _customer_uses:
+        _customer_uses.append(used)
+
+
+def visible_media_q(organization: Organization) -> Q:
+    """What a member limited to customers sees of the library (Q() for anyone else):
+    the files used in posts on their customers' channels, and the files uploaded by a
+    limited member whose customers are all among theirs (themselves included). Files of
+    anyone else stay hidden, even unused ones, so nothing of another customer shows."""
+    allowed = allowed_customers(organization)
+    if allowed is None:
+        return Q()
+    uploader = Membership.objects.filter(
+        organization=organization, user_id=OuterRef("uploaded_by_id"), customer_limited=True
+    )
+    beyond = CustomerAccess.objects.filter(
+        membership__organization=organization, membership__user_id=OuterRef("uploaded_by_id")
+    ).exclude(customer_id__in=allowed)
+    visible = Q(Exists(uploader)) & ~Q(Exists(beyond))
+    for used in _customer_uses:
+        visible |= Q(pk__in=used(allowed))
+    return visible
 
 
 def media_for_organization(
     organization: Organization, *, search: str = "", kind: str = ""
 ) -> QuerySet[MediaFile]:
-    """The organization's library, newest first, without deleted files."""
+    """The organization's library, newest first, without deleted files (for a member
+    limited to customers, only what ``visible_media_q`` lets them see)."""
     files = MediaFile.objects.filter(organization=organization, deleted_at__isnull=True)
+    files = files.filter(visible_media_q(organization))
     search = (search or "").strip()
     if search:
         files = files.filter(Q(name__icontains=search) | Q(alt_text__icontains=search))

@@ -3,6 +3,8 @@
 Every organization page is ``/o/<org_slug>/...`` and is wrapped in ``organization_view``:
 outsiders (and unknown or deleted organizations) get 404, members whose role lacks the
 permission get 403. The view then reads ``request.organization`` and ``request.membership``.
+A member limited to customers is limited through ``request.organization`` (see
+integrations.selectors), and lacks every organization-wide permission (403).
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ def organization_view(permission: str = "organization.view"):
                     f"Your role ({membership.get_role_display()}) does not allow this."
                 )
             request.organization = membership.organization
+            # The selectors above read the member's customer limitation from here.
+            request.organization.acting_membership = membership
             request.membership = membership
             if request.session.get(SESSION_KEY) != org_slug:
                 request.session[SESSION_KEY] = org_slug

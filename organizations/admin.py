@@ -134,8 +134,8 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("user", "organization", "role", "created_at")
-    list_filter = ("role",)
+    list_display = ("user", "organization", "role", "customer_limited", "created_at")
+    list_filter = ("role", "customer_limited")
     search_fields = ("user__email", "user__name", "organization__name", "organization__slug")
     list_select_related = ("user", "organization")
 
@@ -163,7 +163,7 @@ class InvitationStatusFilter(admin.SimpleListFilter):
 
 @admin.register(Invitation)
 class InvitationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("email", "organization", "role", "status", "expires_at")
+    list_display = ("email", "organization", "role", "customer_limited", "status", "expires_at")
     list_filter = (InvitationStatusFilter, "role", "created_at")
     search_fields = ("email", "organization__name", "organization__slug")
     list_select_related = ("organization",)

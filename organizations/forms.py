@@ -58,21 +58,53 @@ class OrganizationDeleteForm(forms.Form):
         self.fields["confirm_name"].widget.attrs.update(autocomplete="off", spellcheck="false")
 
 
+_CUSTOMERS_HELP = (
+    "Only these customers' channels, posts, media and analytics, and no organization "
+    "settings. None ticked: the whole organization. A client needs at least one."
+)
+
+
+def _customers_field(choices) -> forms.TypedMultipleChoiceField:
+    return forms.TypedMultipleChoiceField(
+        label="Limited to customers",
+        required=False,
+        coerce=int,
+        choices=choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_CUSTOMERS_HELP,
+        error_messages={"invalid_choice": "Choose customers from the list."},
+    )
+
+
 class InvitationForm(forms.Form):
     email = forms.EmailField(label="Email address", max_length=254)
     role = forms.ChoiceField(label="Role")
 
-    def __init__(self, *args, role_choices, **kwargs):
+    def __init__(self, *args, role_choices, customer_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = role_choices
+        # Offered only when the organization has customers to limit to.
+        if customer_choices:
+            self.fields["customers"] = _customers_field(customer_choices)
+
+    def customer_ids(self) -> list[int]:
+        return list(self.cleaned_data.get("customers") or [])
 
 
 class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(label="Role")
 
-    def __init__(self, *args, role_choices, **kwargs):
+    def __init__(self, *args, role_choices, customer_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = role_choices
+        if customer_choices:
+            self.fields["customers"] = _customers_field(customer_choices)
+
+    def customer_ids(self) -> list[int] | None:
+        """The chosen customers; None when the form did not offer them (left as they are)."""
+        if "customers" not in self.fields:
+            return None
+        return list(self.cleaned_data.get("customers") or [])
 
 
 class AuditFilterForm(forms.Form):

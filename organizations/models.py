@@ -59,6 +59,13 @@ class Organization(models.Model):
         help_text="Approvers are reminded of a review that waits longer than this (hours).",
     )
 
+    # Not a field: who acts through this instance during one request (a member, or the
+    # member whose API key it is), set by the tenant resolvers (organizations.access, the
+    # API's OrganizationAPIMixin). The selectors of channels, posts and media read that
+    # member's customer limitation from it, so every page and route filters in one place.
+    # None (background work, keys made by no member): nothing is limited.
+    acting_membership = None
+
     class Meta:
         ordering = ["name"]
 
@@ -80,6 +87,13 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.EDITOR)
     created_at = models.DateTimeField(default=now)
+    # Limited to some customers: the member sees only their channels, posts, media and
+    # analytics (which customers: integrations.CustomerAccess, read by
+    # integrations.selectors.visible_customer_ids) and has no organization-wide permission.
+    # Limited with no customer left (their customers were deleted) = sees no channel.
+    customer_limited = models.BooleanField(
+        default=False, help_text="Set with the member's customers on the members page."
+    )
 
     class Meta:
         constraints = [
@@ -89,6 +103,14 @@ class Membership(models.Model):
             models.CheckConstraint(
                 condition=Q(role__in=Role.values), name="organizations_membership_role_valid"
             ),
+            models.CheckConstraint(
+                condition=~Q(role=Role.CLIENT) | Q(customer_limited=True),
+                name="organizations_membership_client_limited",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role=Role.OWNER) | Q(customer_limited=False),
+                name="organizations_membership_owner_unlimited",
+            ),
         ]
         ordering = ["created_at"]
 
@@ -96,7 +118,7 @@ class Membership(models.Model):
         return f"{self.user} in {self.organization} ({self.role})"
 
     def can(self, permission: str) -> bool:
-        return role_can(self.role, permission)
+        return role_can(self.role, permission, customer_limited=self.customer_limited)
 
 
 def _new_nonce() -> str:
@@ -128,9 +150,19 @@ class Invitation(models.Model):
         related_name="+",
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The membership it makes is limited to these customers (integrations.CustomerAccess).
+    customer_limited = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
+            models.CheckConstraint(
+                condition=~Q(role=Role.CLIENT) | Q(customer_limited=True),
+                name="organizations_invitation_client_limited",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role=Role.OWNER) | Q(customer_limited=False),
+                name="organizations_invitation_owner_unlimited",
+            ),
             models.UniqueConstraint(
                 "organization",
                 Lower("email"),
@@ -258,6 +290,11 @@ class ApiScope(models.TextChoices):
 
 
 ALL_SCOPES: tuple[str, ...] = tuple(ApiScope.values)
+# What a key made by a member limited to customers never has (Membership.can's
+# organization-wide permissions, as scopes): it answers 403 on those routes.
+ORGANIZATION_WIDE_SCOPES: frozenset[str] = frozenset(
+    {ApiScope.WEBHOOKS_MANAGE, ApiScope.MEMBERS_READ, ApiScope.CHANNELS_WRITE}
+)
 # What a Postiz client (the postiz CLI, postiz-agent, the SDKs) needs, preselected for keys
 # made on the API keys page: those clients check a key by listing its channels (a key
 # without channels:read is "expired or invalid" to them), then read and write posts,
@@ -299,6 +336,13 @@ class ApiKey(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The member who made it (empty: made by the createapikey command or before members
+    # were recorded). The key acts as that member: their customer limitation, read at every
+    # request, is the key's. A limited member's keys are revoked when they leave
+    # (organizations.services.membership_remove and the pre_delete handler below).
+    membership = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="api_keys"
+    )
     created_at = models.DateTimeField(default=now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     last_used_ip = models.GenericIPAddressField(null=True, blank=True)
@@ -326,7 +370,14 @@ class ApiKey(models.Model):
     def is_full_access(self) -> bool:
         return set(ALL_SCOPES) <= set(self.scopes)
 
+    @property
+    def customer_limited(self) -> bool:
+        """Whether the member the key acts for is limited to customers (read now)."""
+        return self.membership is not None and self.membership.customer_limited
+
     def has_scope(self, scope: str) -> bool:
+        if scope in ORGANIZATION_WIDE_SCOPES and self.customer_limited:
+            return False
         return scope in self.scopes
 
 

@@ -11,6 +11,9 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
     EDITOR = "editor", "Editor"
     VIEWER = "viewer", "Viewer"
+    # An invited client's account: always limited to one or more customers (a membership
+    # with this role and no customer limitation is refused by the database).
+    CLIENT = "client", "Client"
 
 
 PERMISSIONS: dict[str, str] = {
@@ -28,7 +31,23 @@ PERMISSIONS: dict[str, str] = {
     "billing.manage": "Choose a plan and manage payment",
     "apikeys.manage": "Create and revoke API keys",
     "webhooks.manage": "Create and delete webhooks",
+    "posts.review_as_client": "Review posts waiting for the client's approval",
 }
+
+# What concerns the whole organization rather than some customers' channels: a member
+# limited to customers never has these, whatever their role (Membership.can).
+ORGANIZATION_WIDE: frozenset[str] = frozenset(
+    {
+        "organization.manage",
+        "organization.delete",
+        "members.view",
+        "members.manage",
+        "audit.view",
+        "channels.manage",
+        "billing.manage",
+        "webhooks.manage",
+    }
+)
 
 _VIEWER = {"organization.view", "members.view"}
 _EDITOR = _VIEWER | {"posts.edit", "posts.publish", "media.manage"}
@@ -41,17 +60,23 @@ _ADMIN = _EDITOR | {
     "apikeys.manage",
     "webhooks.manage",
 }
-_OWNER = set(PERMISSIONS)
+_OWNER = set(PERMISSIONS) - {"posts.review_as_client"}
+_CLIENT = {"organization.view", "posts.review_as_client"}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.OWNER: frozenset(_OWNER),
     Role.ADMIN: frozenset(_ADMIN),
     Role.EDITOR: frozenset(_EDITOR),
     Role.VIEWER: frozenset(_VIEWER),
+    Role.CLIENT: frozenset(_CLIENT),
 }
 
 
-def role_can(role: str, permission: str) -> bool:
+def role_can(role: str, permission: str, *, customer_limited: bool = False) -> bool:
+    """Whether the role has the permission; a member limited to customers never has an
+    organization-wide one."""
     if permission not in PERMISSIONS:
         raise KeyError(f"Unknown permission {permission!r}")
+    if customer_limited and permission in ORGANIZATION_WIDE:
+        return False
     return permission in ROLE_PERMISSIONS.get(role, frozenset())

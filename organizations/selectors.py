@@ -107,12 +107,21 @@ def account_exists_for_invitation(*, invitation: Invitation) -> bool:
 
 
 def api_keys_of(*, organization: Organization):
-    """The organization's API keys, newest first, with their creators."""
-    return ApiKey.objects.filter(organization=organization).select_related("created_by")
+    """The organization's API keys, newest first, with their creators; a member limited to
+    customers sees only the keys they made (the others reach beyond their customers)."""
+    keys = ApiKey.objects.filter(organization=organization).select_related("created_by")
+    acting = getattr(organization, "acting_membership", None)
+    if acting is not None and acting.customer_limited:
+        keys = keys.filter(membership=acting)
+    return keys
 
 
 def api_key_get(*, organization: Organization, pk):
-    return ApiKey.objects.filter(organization=organization, pk=pk).first()
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return api_keys_of(organization=organization).filter(pk=pk).first()
 
 
 def api_keys_pepper_report() -> dict:

@@ -20,9 +20,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from organizations import limits
+from organizations import customer_limits, limits
 from organizations.models import (
     ALL_SCOPES,
+    ORGANIZATION_WIDE_SCOPES,
     RESERVED_SLUGS,
     ApiKey,
     AuditEvent,
@@ -266,33 +267,107 @@ def membership_may_manage(*, actor_membership: Membership, membership: Membershi
     return True
 
 
+def _check_limit_fits_role(role: str, limited: bool) -> None:
+    if role == Role.CLIENT and not limited:
+        raise ValidationError(
+            {"customers": "A client sees only some customers: choose at least one customer."}
+        )
+    if role == Role.OWNER and limited:
+        raise ValidationError(
+            {"customers": "An owner sees the whole organization: choose no customer."}
+        )
+
+
+def _store_customers(*, membership: Membership, actor_membership, customer_ids, request) -> bool:
+    """Replace the member's customers (the caller writes the flag), audited; whether they
+    changed."""
+    before = customer_limits.ids_of(membership=membership) if membership.customer_limited else []
+    if bool(customer_ids) == membership.customer_limited and before == customer_ids:
+        return False
+    names = customer_limits.store(
+        organization=membership.organization, membership=membership, customer_ids=customer_ids
+    )
+    audit_record(
+        action="member.customers_changed",
+        actor=actor_membership.user,
+        organization=membership.organization,
+        target=membership.user,
+        details={"from": before, "to": customer_ids, "customers": names},
+        request=request,
+    )
+    return True
+
+
+def _clean_customer_ids(customer_ids) -> list[int]:
+    try:
+        return sorted({int(pk) for pk in customer_ids or ()})
+    except (TypeError, ValueError):
+        raise ValidationError({"customers": "Choose customers from the list."}) from None
+
+
+@transaction.atomic
+def membership_set_customers(
+    *, membership: Membership, actor_membership: Membership, customer_ids, request=None
+) -> Membership:
+    """members.manage; limits the member to these customers (none: not limited), audited.
+
+    The member's pages and API keys follow at their next request."""
+    return membership_change_role(
+        membership=membership,
+        actor_membership=actor_membership,
+        role=membership.role,
+        customer_ids=customer_ids,
+        request=request,
+    )
+
+
 @transaction.atomic
 def membership_change_role(
-    *, membership: Membership, actor_membership: Membership, role: str, request=None
+    *,
+    membership: Membership,
+    actor_membership: Membership,
+    role: str,
+    customer_ids=None,
+    request=None,
 ) -> Membership:
-    """members.manage; the last owner can never be demoted."""
+    """members.manage; the last owner can never be demoted. With ``customer_ids`` the
+    member's customers change in the same transaction (a Client needs at least one, an
+    owner none)."""
     if role not in Role.values:
         raise ValidationError(f"{role!r} is not a role. Choose one of: {', '.join(Role.values)}.")
     _check_may_touch(actor_membership=actor_membership, membership=membership, new_role=role)
     owners = _lock_owners(membership.organization)
     membership.refresh_from_db()
-    if membership.role == role:
-        return membership
-    if membership.role == Role.OWNER and owners <= 1:
+    if customer_ids is not None:
+        customer_ids = _clean_customer_ids(customer_ids)
+    limited = bool(customer_ids) if customer_ids is not None else membership.customer_limited
+    _check_limit_fits_role(role, limited)
+    if membership.role == Role.OWNER and role != Role.OWNER and owners <= 1:
         raise ValidationError(
             "This is the organization's last owner. Make someone else an owner first."
         )
-    old = membership.role
-    membership.role = role
-    membership.save(update_fields=["role"])
-    audit_record(
-        action="member.role_changed",
-        actor=actor_membership.user,
-        organization=membership.organization,
-        target=membership.user,
-        details={"from": old, "to": role},
-        request=request,
-    )
+    if customer_ids is not None:
+        _store_customers(
+            membership=membership,
+            actor_membership=actor_membership,
+            customer_ids=customer_ids,
+            request=request,
+        )
+    old, was_limited = membership.role, membership.customer_limited
+    if (old, was_limited) != (role, limited):
+        # One UPDATE for both, so the database's rules (a Client is always limited, an
+        # owner never) hold at every step.
+        Membership.objects.filter(pk=membership.pk).update(role=role, customer_limited=limited)
+        membership.role, membership.customer_limited = role, limited
+    if old != role:
+        audit_record(
+            action="member.role_changed",
+            actor=actor_membership.user,
+            organization=membership.organization,
+            target=membership.user,
+            details={"from": old, "to": role},
+            request=request,
+        )
     return membership
 
 
@@ -310,6 +385,7 @@ def membership_remove(*, membership: Membership, actor_membership: Membership, r
             if leaving
             else "This is the organization's last owner and cannot be removed."
         )
+    api_keys_revoke_for_leaving(membership=membership, actor=actor_membership.user, request=request)
     membership.delete()
     audit_record(
         action="member.left" if leaving else "member.removed",
@@ -319,6 +395,18 @@ def membership_remove(*, membership: Membership, actor_membership: Membership, r
         details={"role": membership.role},
         request=request,
     )
+
+
+def api_keys_revoke_for_leaving(*, membership: Membership, actor=None, request=None) -> int:
+    """Whatever deletes a membership, first: a limited member's API keys are revoked, since
+    without the membership nothing would limit them any more. Other members' keys keep
+    working (they were the organization's keys before members were recorded on them)."""
+    if not membership.customer_limited:
+        return 0
+    keys = list(ApiKey.objects.filter(membership_id=membership.pk, revoked_at__isnull=True))
+    for key in keys:
+        api_key_revoke(key=key, actor=actor, request=request)
+    return len(keys)
 
 
 # -- Invitations ------------------------------------------------------------------------
@@ -381,9 +469,17 @@ def _send_invitation(invitation: Invitation) -> None:
 
 
 def invitation_create(
-    *, organization: Organization, actor_membership: Membership, email: str, role: str, request=None
+    *,
+    organization: Organization,
+    actor_membership: Membership,
+    email: str,
+    role: str,
+    customer_ids=(),
+    request=None,
 ) -> Invitation:
-    """members.manage; emails a 7-day single-use link. Only owners invite owners."""
+    """members.manage; emails a 7-day single-use link. Only owners invite owners. With
+    ``customer_ids`` the membership it makes is limited to those customers (a Client
+    always is)."""
     if not actor_membership.can("members.manage"):
         raise PermissionDenied
     email = (email or "").strip().lower()
@@ -397,6 +493,8 @@ def invitation_create(
         raise ValidationError({"role": "Choose a role."})
     if role == Role.OWNER and not _grants_owner(actor_membership):
         raise ValidationError({"role": "Only an owner can invite another owner."})
+    customer_ids = _clean_customer_ids(customer_ids)
+    _check_limit_fits_role(role, bool(customer_ids))
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
         raise ValidationError({"email": f"{email} is already a member of {organization.name}."})
     limits.check(organization, "members")  # a pending invitation holds a seat
@@ -427,13 +525,20 @@ def invitation_create(
             created_at=now,
             sent_at=now,
             expires_at=now + timedelta(days=settings.POSTIZ_INVITATION_DAYS),
+            customer_limited=bool(customer_ids),
         )
+        details = {"email": email, "role": role}
+        if customer_ids:
+            names = customer_limits.store(
+                organization=organization, invitation=invitation, customer_ids=customer_ids
+            )
+            details.update(customers=names, customer_ids=customer_ids)
         audit_record(
             action="invitation.created",
             actor=actor_membership.user,
             organization=organization,
             target=invitation,
-            details={"email": email, "role": role},
+            details=details,
             request=request,
         )
         transaction.on_commit(lambda: _send_invitation(invitation))
@@ -502,8 +607,17 @@ def invitation_accept(*, invitation: Invitation, user, request=None) -> Membersh
     if not claimed:
         raise InvitationError("This invitation has already been used, withdrawn or has expired.")
     membership, created = Membership.objects.get_or_create(
-        organization=invitation.organization, user=user, defaults={"role": invitation.role}
+        organization=invitation.organization,
+        user=user,
+        defaults={"role": invitation.role, "customer_limited": invitation.customer_limited},
     )
+    if created and invitation.customer_limited:
+        # Someone already in keeps what they have; a new member gets the invited customers.
+        customer_limits.store(
+            organization=invitation.organization,
+            membership=membership,
+            customer_ids=customer_limits.ids_of(invitation=invitation),
+        )
     audit_record(
         action="invitation.accepted",
         actor=user,
@@ -591,10 +705,13 @@ def api_key_create(
     name: str,
     scopes,
     expires_at=None,
+    membership: Membership | None = None,
     request=None,
 ):
     """apikeys.manage holders (or the createapikey command) only; returns (key, raw secret).
 
+    A key made by a member (``membership``) acts as them: limited to their customers, read
+    at every request, and without the organization-wide scopes while they are limited.
     The raw secret exists only in the return value: it is never stored nor logged."""
     name = (name or "").strip()
     if not name:
@@ -603,6 +720,13 @@ def api_key_create(
         raise ValidationError({"name": "Keep the name to 100 characters or fewer."})
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError({"expires_at": "Choose an expiry date in the future."})
+    scopes = _clean_scopes(scopes)
+    if membership is not None and membership.customer_limited:
+        wide = [scope for scope in scopes if scope in ORGANIZATION_WIDE_SCOPES]
+        if wide:
+            raise ValidationError(
+                {"scopes": f"You see only some customers, so your keys cannot have {wide[0]}."}
+            )
     key_id = _random_text(_KEY_ID_ALPHABET, API_KEY_ID_LENGTH)
     raw = f"{API_KEY_PREFIX}{key_id}_{_random_text(_SECRET_ALPHABET, API_KEY_SECRET_LENGTH)}"
     key = ApiKey.objects.create(
@@ -612,8 +736,9 @@ def api_key_create(
         key_id=key_id,
         key_hash=api_key_digest(raw),
         pepper_tag=api_key_pepper_tag(),
-        scopes=_clean_scopes(scopes),
+        scopes=scopes,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        membership=membership,
         expires_at=expires_at,
     )
     audit_record(
@@ -664,7 +789,7 @@ def api_key_authenticate(*, raw_key: str, related: tuple[str, ...] = ()):
         digest = api_key_legacy_digest(raw_key)
         lookup = {"key_id__isnull": True, "key_hash": digest}
     try:
-        key = ApiKey.objects.select_related("organization", *related).get(
+        key = ApiKey.objects.select_related("organization", "membership", *related).get(
             revoked_at__isnull=True, **lookup
         )
     except ApiKey.DoesNotExist:

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.adapters import INVITATION_SESSION_KEY
-from organizations import selectors, services
+from organizations import customer_limits, selectors, services
 from organizations.access import organization_view
 from organizations.forms import (
     ApprovalSettingsForm,
@@ -231,18 +231,28 @@ def members(request):
     actor = request.membership
     can_manage = actor.can("members.manage")
     role_choices = services.roles_grantable(actor_membership=actor)
+    customer_choices = customer_limits.choices(request.organization) if can_manage else []
+    memberships = list(selectors.memberships_of(organization=request.organization))
+    # Each limited member's customers, in one query whatever the number of members.
+    limited_to = customer_limits.names(memberships=memberships)
     rows = []
-    for membership in selectors.memberships_of(organization=request.organization):
+    for membership in memberships:
         manageable = can_manage and services.membership_may_manage(
             actor_membership=actor, membership=membership
         )
+        customers = limited_to.get(("membership", membership.pk), [])
         rows.append(
             {
                 "membership": membership,
                 "is_me": membership.pk == actor.pk,
+                "customers": [name for _, name in customers],
                 "role_form": MemberRoleForm(
-                    initial={"role": membership.role},
+                    initial={
+                        "role": membership.role,
+                        "customers": [pk for pk, _ in customers],
+                    },
                     role_choices=role_choices,
+                    customer_choices=customer_choices,
                     prefix=f"m{membership.pk}",
                 )
                 if manageable
@@ -272,16 +282,23 @@ def member_role(request, member_id):
     form = MemberRoleForm(
         request.POST,
         role_choices=services.roles_grantable(actor_membership=request.membership),
+        customer_choices=customer_limits.choices(request.organization),
         prefix=f"m{membership.pk}",
     )
     if not form.is_valid():
-        messages.error(request, "Choose one of the roles you may give.")
+        messages.error(
+            request,
+            "Choose one of the roles you may give."
+            if "role" in form.errors
+            else "Choose customers from the list.",
+        )
         return redirect("organizations:members", org_slug=request.organization.slug)
     try:
         services.membership_change_role(
             membership=membership,
             actor_membership=request.membership,
             role=form.cleaned_data["role"],
+            customer_ids=form.customer_ids(),
             request=request,
         )
     except ValidationError as error:
@@ -338,6 +355,7 @@ def invitations(request):
     form = InvitationForm(
         request.POST if request.method == "POST" else None,
         role_choices=role_choices,
+        customer_choices=customer_limits.choices(request.organization),
         initial={"role": "editor"},
     )
     if request.method == "POST" and form.is_valid():
@@ -347,6 +365,7 @@ def invitations(request):
                 actor_membership=request.membership,
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
+                customer_ids=form.customer_ids(),
                 request=request,
             )
         except ValidationError as error:
@@ -354,13 +373,19 @@ def invitations(request):
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("organizations:invitations", org_slug=request.organization.slug)
+    invitations = list(selectors.invitations_open(organization=request.organization))
+    limited_to = customer_limits.names(invitations=invitations)
+    for invitation in invitations:
+        invitation.customer_names = [
+            n for _, n in limited_to.get(("invitation", invitation.pk), [])
+        ]
     return _settings_render(
         request,
         "organizations/invitations.html",
         "invitations",
         {
             "form": form,
-            "invitations": selectors.invitations_open(organization=request.organization),
+            "invitations": invitations,
             "invitation_days": settings.POSTIZ_INVITATION_DAYS,
         },
     )

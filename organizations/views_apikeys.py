@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from organizations import selectors, services
 from organizations.access import organization_view
 from organizations.forms import add_service_errors
-from organizations.models import ALL_SCOPES, CLIENT_SCOPES, ApiScope
+from organizations.models import ALL_SCOPES, CLIENT_SCOPES, ORGANIZATION_WIDE_SCOPES, ApiScope
 from organizations.views import _settings_render, _zone_name
 
 
@@ -56,6 +56,20 @@ class ApiKeyForm(forms.Form):
         help_text="The key stops working at the start of this day, in your time zone.",
     )
 
+    def __init__(self, *args, limited: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if limited:
+            # A member limited to customers makes keys limited the same way: no scope
+            # over the whole organization is offered (the service refuses them too).
+            del self.fields["full_access"]
+            scopes = self.fields["scopes"]
+            scopes.choices = [c for c in scopes.choices if c[0] not in ORGANIZATION_WIDE_SCOPES]
+            scopes.initial = [s for s in CLIENT_SCOPES if s not in ORGANIZATION_WIDE_SCOPES]
+            scopes.label = "Scopes"
+            scopes.help_text = (
+                "Your keys see only your customers' channels, posts and media, as you do."
+            )
+
     def chosen_scopes(self) -> list[str]:
         if self.cleaned_data.get("full_access"):
             return list(ALL_SCOPES)
@@ -68,7 +82,8 @@ class ApiKeyForm(forms.Form):
 def api_keys(request):
     """apikeys.manage: see the organization's keys and create one (shown once)."""
     zone = _zone_name(request, request.organization.timezone)
-    form = ApiKeyForm(request.POST if request.method == "POST" else None)
+    limited = request.membership.customer_limited
+    form = ApiKeyForm(request.POST if request.method == "POST" else None, limited=limited)
     created = None
     status = 200
     if request.method == "POST":
@@ -86,6 +101,7 @@ def api_keys(request):
                     name=form.cleaned_data["name"],
                     scopes=form.chosen_scopes(),
                     expires_at=expires_at,
+                    membership=request.membership,
                     request=request,
                 )
             except ValidationError as error:
@@ -94,7 +110,7 @@ def api_keys(request):
             else:
                 # Rendered, not redirected: the secret lives only in this one response.
                 created = {"key": key, "secret": raw}
-                form = ApiKeyForm()
+                form = ApiKeyForm(limited=limited)
         else:
             status = 400
     return _settings_render(

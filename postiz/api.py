@@ -532,12 +532,15 @@ class OrganizationAPIMixin:
         if key_org is not None:
             if key_org.deleted_at is not None:
                 raise exceptions.NotFound("No such organization.")
+            # A key acts as the member who made it: their customer limitation, read now.
+            key_org.acting_membership = request.auth.membership
             return key_org, None
         membership = selectors.membership_for(user=request.user, slug=kwargs.get("org_slug", ""))
         if membership is None:
             raise exceptions.NotFound("No such organization.")
         if not membership.can(self.permission_required):
             raise exceptions.PermissionDenied("Your role does not allow this.")
+        membership.organization.acting_membership = membership
         return membership.organization, membership
 
     def get_queryset(self):

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("organizations.urls_global")),
     path("", include("integrations.urls_global")),
     path("o/<slug:org_slug>/", include(organization_patterns)),
+    path("", include("posts.urls_public")),  # preview links and the client portal
     path("api/v1/", include("postiz.api_urls")),
     # -- API: the Postiz-compatible surface (two prefixes) and the OpenAPI document/docs
     path("public/v1/", include("postiz.public_api.urls")),

@@ -4,12 +4,14 @@ from posts.models import (
     Comment,
     Feed,
     FeedEntry,
+    PortalLink,
     Post,
     PostGroup,
     PostItem,
     PostMetric,
     PostMetricsTrack,
     PostSet,
+    PreviewLink,
     ReviewEvent,
     Signature,
     Tag,
@@ -224,5 +226,27 @@ class FeedAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     inlines = [FeedEntryInline]
+
+
 # Short links' admin lives beside them.
 from posts.links import admin as _links_admin  # noqa: E402, F401
+
+
+# -- Preview and client portal links: read-only here; made and revoked by the team's pages.
+@admin.register(PreviewLink)
+class PreviewLinkAdmin(admin.ModelAdmin):
+    list_display = ["id", "organization", "group", "hint", "allow_comments", "expires_at"]
+    list_filter = ["allow_comments"]
+    list_select_related = ["organization", "group"]
+    raw_id_fields = ["organization", "group", "created_by"]
+    # Only the digest is stored; there is nothing here that opens the link.
+    readonly_fields = ["token_hash", "hint", "created_at", "last_used_at"]
+
+
+@admin.register(PortalLink)
+class PortalLinkAdmin(admin.ModelAdmin):
+    list_display = ["id", "organization", "customer", "label", "hint", "expires_at", "revoked_at"]
+    list_select_related = ["organization", "customer"]
+    search_fields = ["label", "customer__name"]
+    raw_id_fields = ["organization", "customer", "created_by"]
+    readonly_fields = ["token_hash", "hint", "created_at", "last_used_at"]

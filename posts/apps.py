@@ -9,7 +9,7 @@ class PostsConfig(AppConfig):
     def ready(self):
         from billing.limits import register_usage
         from integrations.services import register_channel_deleted_handler
-        from media.selectors import register_pending_uses
+        from media.selectors import register_customer_uses, register_pending_uses
         from organizations import events as organization_events
         from organizations.services import register_approvals_changed_handler
         from posts import events, selectors, services
@@ -22,6 +22,7 @@ class PostsConfig(AppConfig):
 
         register_usage("rss_feeds", feeds_count)
         register_pending_uses(selectors.pending_uses_of)
+        register_customer_uses(selectors.media_used_on_customers)
 
         # What happens to posts and channels reaches the bell, emails and webhooks.
         organization_events.register(events.handle)

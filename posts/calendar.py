@@ -40,7 +40,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from integrations.models import Customer, Integration
+from integrations.selectors import visible_customers_q
 from organizations.models import Organization
+from posts import selectors as post_selectors
 from posts.models import Post, PostGroup, PostItem
 from posts.states import State
 
@@ -215,7 +217,8 @@ def posts_for(*, organization: Organization) -> QuerySet[Post]:
     # NOT EXISTS over the small partial index of deleted groups (posts_group_deleted)
     # rather than a join that reads every group of every organization.
     deleted = PostGroup.objects.filter(pk=OuterRef("group_id"), deleted_at__isnull=False)
-    return Post.objects.filter(organization=organization).exclude(Exists(deleted))
+    posts = Post.objects.filter(organization=organization).exclude(Exists(deleted))
+    return post_selectors.limit_posts(posts, organization)
 
 
 def post_get(*, organization: Organization, public_id) -> Post | None:
@@ -357,7 +360,8 @@ def attention_counts(*, organization: Organization) -> dict[str, int]:
     """In one query: scheduled posts overdue by more than the late threshold ("late"), and
     posts waiting for a person on the failures page ("attention")."""
     overdue = timezone.now() - timedelta(minutes=late_minutes())
-    mine = Post.objects.filter(organization=organization).order_by()
+    mine = post_selectors.limit_posts(Post.objects.filter(organization=organization), organization)
+    mine = mine.order_by()
     # Each count reads only its own partial index (posts_org_scheduled, posts_org_attention).
     # No join to the groups: deleting a group cancels its posts, so none is counted here.
     # Due at its retry time when the engine set one (always after the requested time).
@@ -400,11 +404,13 @@ def filter_choices(*, organization: Organization) -> tuple[list, list, dict[int,
     (a deleted channel's past posts are still drawn), in two queries."""
     customers = list(
         Customer.objects.filter(organization=organization)
+        .filter(visible_customers_q(organization, "pk"))
         .order_by("name", "id")
         .values_list("public_id", "name", named=True)
     )
     rows = (
         Integration.objects.filter(organization=organization)
+        .filter(visible_customers_q(organization))
         .order_by("name", "id")
         .values_list("id", "public_id", "name", "avatar_url", "customer__name", "deleted_at")
     )

@@ -17,6 +17,12 @@ def notifications(request):
         "bell": {
             "url": reverse("posts:notifications", args=[organization.slug]),
             "unread": SimpleLazyObject(lambda: unread_for(request)),
+            # Beside Approvals in the menu; counted only where the page shows it.
+            "reviews": SimpleLazyObject(lambda: reviews_for(request)),
+            # A client account reviews on its own page instead of the Approvals list.
+            "client_review": reverse("posts:client_review", args=[organization.slug])
+            if membership.can("posts.review_as_client")
+            else "",
         }
     }
 
@@ -30,3 +36,12 @@ def unread_for(request) -> int:
             organization=request.membership.organization, user=request.user
         )
     return request._postiz_unread
+
+
+def reviews_for(request) -> int:
+    """The review groups waiting for this member, counted once per request."""
+    if not hasattr(request, "_postiz_reviews"):
+        from posts.selectors import reviews_waiting_count
+
+        request._postiz_reviews = reviews_waiting_count(membership=request.membership)
+    return request._postiz_reviews

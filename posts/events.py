@@ -130,6 +130,7 @@ def _record_posts(event, organization_of: dict[int, int], message="") -> None:
                     message=error,
                     url=notifications.page_url(page, organization.slug),
                     post_id=post.pk,
+                    customer_id=integration.customer_id,
                 )
             )
         data = {
@@ -170,6 +171,7 @@ def _record_channel(event, organization_id, integration_id, message) -> None:
         channel_name=integration.name,
         message=message,
         url=reverse("integrations:detail", args=[organization.slug, integration.pk]),
+        customer_id=integration.customer_id,
     )
     webhooks.deliveries_record(
         organization=organization,

@@ -550,3 +550,6 @@ from posts.links.models import (  # noqa: E402, F401
     LinkSettings,
     ShortLink,
 )
+
+# Links for people without an account (previews and the client portal).
+from posts.sharing.models import PortalLink, PreviewLink  # noqa: E402, F401

@@ -4,6 +4,7 @@ from django.urls import path
 
 from posts.links import views as links_views  # -- short links
 from posts.views import analytics as analytics_views  # -- analytics
+from posts.views import approvals as approval_views  # -- approvals list and review panel
 from posts.views import calendar
 from posts.views import composer as composer_views  # -- composer
 from posts.views import composer_choices as choice_views  # -- looked-up setting choices
@@ -12,6 +13,8 @@ from posts.views import feeds as feeds_views  # -- RSS feeds
 from posts.views import imports as imports_views  # -- CSV import and export
 from posts.views import library as library_views  # -- signatures, sets, tags
 from posts.views import notifications as notifications_views  # -- notifications
+from posts.views import portal as portal_views  # -- client portal links
+from posts.views import previews as preview_views  # -- preview links
 from posts.views import webhooks as webhooks_views  # -- webhooks
 
 app_name = "posts"
@@ -116,6 +119,42 @@ urlpatterns = [
         name="import_schedule",
     ),
     path("posts/export/", imports_views.export, name="export"),
+    # -- approvals list and review panel -----------------------------------------------
+    path("approvals/", approval_views.approvals, name="approvals"),
+    path("approvals/approve/", approval_views.approvals_bulk, name="approvals_bulk"),
+    path("posts/<int:group_id>/review/", approval_views.review, name="review"),
+    path(
+        "posts/<int:group_id>/review/<str:action>/",
+        approval_views.review_decide,
+        name="review_decide",
+    ),
+    # -- preview links and client portal links ---------------------------------------
+    path(
+        "posts/<int:group_id>/preview-links/",
+        preview_views.preview_links,
+        name="preview_links",
+    ),
+    path(
+        "posts/<int:group_id>/preview-links/<int:link_id>/revoke/",
+        preview_views.preview_link_revoke,
+        name="preview_link_revoke",
+    ),
+    path(
+        "customers/<int:customer_id>/review-links/",
+        portal_views.portal_links,
+        name="portal_links",
+    ),
+    path(
+        "customers/<int:customer_id>/review-links/<int:link_id>/revoke/",
+        portal_views.portal_link_revoke,
+        name="portal_link_revoke",
+    ),
+    path("client-review/", portal_views.client_review, name="client_review"),
+    path(
+        "client-review/<int:customer_id>/posts/<str:group_id>/<str:action>/",
+        portal_views.client_review_act,
+        name="client_review_act",
+    ),
     # -- signatures, sets, tags ---------------------------------------------------------
     path("posts/signatures/", library_views.signatures, name="signatures"),
     path("posts/signatures/<int:pk>/", library_views.signature_edit, name="signature_edit"),

@@ -8,7 +8,7 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from accounts.models import User
-from integrations.models import Integration
+from integrations.models import Customer, Integration
 from media.models import MediaFile
 from organizations.models import Invitation, Membership, Organization
 from organizations.permissions import Role
@@ -52,6 +52,8 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     organization = factory.SubFactory(OrganizationFactory)
     user = factory.SubFactory(UserFactory)
     role = Role.EDITOR
+    # A Client is always limited to customers (give them some with CustomerAccess).
+    customer_limited = factory.LazyAttribute(lambda o: o.role == Role.CLIENT)
 
 
 class InvitationFactory(factory.django.DjangoModelFactory):
@@ -65,6 +67,14 @@ class InvitationFactory(factory.django.DjangoModelFactory):
 
 
 # -- Channels and posts ------------------------------------------------------------------
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Customer {n}")
+
+
 class ChannelFactory(factory.django.DjangoModelFactory):
     """A connected channel (``Integration``); a Mastodon account unless told otherwise.
 

@@ -26,6 +26,7 @@ from integrations.models import (
     OrganizationMetricDay,
 )
 from integrations.providers.base.data import METRIC_NAMES
+from integrations.selectors import acting_limit, visible_customers_q
 from organizations.models import Organization
 from posts.analytics.models import PostMetric, PostMetricLatest
 from posts.models import Post, PostItem
@@ -101,6 +102,7 @@ def analytics_channels(
 ) -> QuerySet[Integration]:
     """The organization's live channels the page covers (one customer's, or one)."""
     found = Integration.objects.filter(organization=organization)
+    found = found.filter(visible_customers_q(organization))
     if not with_deleted:
         found = found.filter(deleted_at__isnull=True)
     if customer is not None:
@@ -272,7 +274,9 @@ def overview(
     )
     channels = [c for c in every if c.deleted_at is None]
     gone = [c.pk for c in every if c.deleted_at is not None]
-    filtered = customer is not None or channel is not None
+    # A member limited to customers reads their channels' rows only, never the whole
+    # organization's sums.
+    filtered = customer is not None or channel is not None or bool(acting_limit(organization))
     scope = _scope(organization, [c.pk for c in channels] if filtered else None, gone)
     return Overview(
         period=period,

@@ -16,11 +16,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from integrations.models import CustomerAccess
+from integrations.selectors import allowed_customers
 from organizations.models import Membership, Organization
 from organizations.permissions import ROLE_PERMISSIONS
 from postiz.http import absolute_url
@@ -96,6 +98,9 @@ class Outcome:
     url: str = ""
     post_id: int | None = None
     title: str = ""  # replaces the kind's usual title (INFO notes say what happened)
+    # The customer of the channel it is about: members limited to customers are told only
+    # about their customers' channels (never about the organization as a whole).
+    customer_id: int | None = None
 
 
 def notifications_record(
@@ -107,10 +112,13 @@ def notifications_record(
     message: str = "",
     url: str = "",
     post_id: int | None = None,
+    customer_id: int | None = None,
 ) -> list[Notification]:
     """posts.events only: one outcome told to every active member (see
     notifications_record_many)."""
-    outcome = Outcome(organization, kind, channel_name, text, message, url, post_id)
+    outcome = Outcome(
+        organization, kind, channel_name, text, message, url, post_id, customer_id=customer_id
+    )
     return notifications_record_many(outcomes=[outcome])
 
 
@@ -124,10 +132,25 @@ def notifications_record_many(*, outcomes: list[Outcome]) -> list[Notification]:
     rows = Membership.objects.filter(
         organization_id__in={o.organization.pk for o in outcomes}, user__is_active=True
     ).values_list(
-        "organization_id", "user_id", "role", "user__notify_failures", "user__notify_success_digest"
+        "organization_id",
+        "user_id",
+        "role",
+        "user__notify_failures",
+        "user__notify_success_digest",
+        "customer_limited",
     )
-    for organization_id, *member in rows:
+    limited = set()
+    for organization_id, *member, customer_limited in rows:
         members[organization_id].append(member)
+        if customer_limited:
+            limited.add((organization_id, member[0]))
+    sees = defaultdict(set)  # (organization, user) of a limited member: their customer ids
+    if limited:
+        for organization_id, user_id, customer_id in CustomerAccess.objects.filter(
+            membership__organization_id__in={o for o, _ in limited},
+            membership__customer_limited=True,
+        ).values_list("membership__organization_id", "membership__user_id", "customer_id"):
+            sees[(organization_id, user_id)].add(customer_id)
     now = timezone.now()
     notes, urgent = [], []
     for outcome in outcomes:
@@ -140,6 +163,9 @@ def notifications_record_many(*, outcomes: list[Outcome]) -> list[Notification]:
             message=outcome.message,
         )
         for user_id, role, wants_failures, wants_digest in members[outcome.organization.pk]:
+            member = (outcome.organization.pk, user_id)
+            if member in limited and outcome.customer_id not in sees[member]:
+                continue
             emailed_at = now
             email = kind in URGENT and wants_failures and role in _EMAIL_ROLES
             if email or (kind == Kind.POST_PUBLISHED and wants_digest):
@@ -172,7 +198,12 @@ def notifications_record_many(*, outcomes: list[Outcome]) -> list[Notification]:
 # -- Reading and marking ----------------------------------------------------------------
 def notifications_for(*, organization: Organization, user) -> QuerySet[Notification]:
     """The user's own notifications in this organization, newest first."""
-    return Notification.objects.filter(organization=organization, user=user)
+    mine = Notification.objects.filter(organization=organization, user=user)
+    allowed = allowed_customers(organization)
+    if allowed is not None:
+        # Told before the member was limited (or before a channel changed customer).
+        mine = mine.filter(Q(post__isnull=True) | Q(post__integration__customer_id__in=allowed))
+    return mine
 
 
 def notification_get(*, organization: Organization, user, public_id) -> Notification | None:

@@ -22,7 +22,9 @@ from django.utils import timezone as dj_timezone
 from integrations.models import Integration
 from integrations.providers import get_provider, provider_classes
 from integrations.providers.base import Draft, DraftItem, Issue, MediaItem
+from integrations.selectors import visible_customers_q
 from media.models import MediaFile
+from media.selectors import visible_media_q
 from organizations.models import Organization
 from postiz.timezones import validate_timezone
 from posts.models import EARLIEST_DATE, LATEST_DATE, Post, PostGroup, Tag
@@ -234,7 +236,7 @@ def _plan(
         i.pk: i
         for i in Integration.objects.filter(
             organization=organization, deleted_at__isnull=True, pk__in=_ints(wanted_ids)
-        )
+        ).filter(visible_customers_q(organization))
     }
     # Media and tags: one query each, scoped the same way.
     all_items = list(content)
@@ -245,7 +247,7 @@ def _plan(
         m.pk: m
         for m in MediaFile.objects.filter(
             organization=organization, deleted_at__isnull=True, pk__in=_ints(media_ids)
-        )
+        ).filter(visible_media_q(organization))
     }
     tag_ids = _ints(tags)
     found_tags = list(Tag.objects.filter(organization=organization, pk__in=tag_ids))

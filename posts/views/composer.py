@@ -26,6 +26,7 @@ from integrations.models import Integration
 from integrations.providers import provider_classes
 from integrations.providers.base import Issue
 from media.models import MediaFile
+from media.selectors import media_for_organization
 from organizations.access import organization_view
 from postiz.timezones import timezone_choices, timezone_names
 from posts import selectors
@@ -94,12 +95,7 @@ def _media_by_id(request, state: ComposerState) -> dict[int, MediaFile]:
     ids |= {m for items in state.custom.values() for item in items for m in item.media_ids}
     if not ids:
         return {}
-    return {
-        m.pk: m
-        for m in MediaFile.objects.filter(
-            organization=request.organization, deleted_at__isnull=True, pk__in=ids
-        )
-    }
+    return {m.pk: m for m in media_for_organization(request.organization).filter(pk__in=ids)}
 
 
 def _thread_rows(state, channel_id, media, reply_mode="thread"):
@@ -225,7 +221,7 @@ def _context(request, state: ComposerState, *, group=None, issues=None, focus=""
         "chosen": chosen,
         "global_thread": _thread_rows(state, None, media),
         "library": list(
-            MediaFile.objects.filter(organization=organization, deleted_at__isnull=True)
+            media_for_organization(organization)
             .only("pk", "name", "kind", "organization_id")
             .order_by("-created_at", "-id")[:RECENT_MEDIA]
         ),

@@ -75,6 +75,11 @@
     if (link) parts("show", away ? "view" : "edit")[0].href = link.href;
     show("view", away);
     show("edit", Boolean(link) && !away);
+    // A post waiting for approval also opens its review panel (the composer's address
+    // followed by review/).
+    const waiting = Boolean(link) && !away && post.classList.contains("cal-review");
+    if (waiting) parts("show", "review")[0].href = link.href.replace(/\/?$/, "/review/");
+    show("review", waiting);
 
     const retry = parts("show", "retry")[0];
     if (retry) {

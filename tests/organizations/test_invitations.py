@@ -81,7 +81,7 @@ def test_inviting_sends_an_email_whose_link_works(
 def test_admin_is_not_offered_the_owner_role(client_for, org, admin):
     response = client_for(admin).get(url("invitations", org))
     offered = [value for value, _ in response.context["form"].fields["role"].choices]
-    assert offered == [Role.ADMIN, Role.EDITOR, Role.VIEWER]
+    assert offered == [Role.ADMIN, Role.EDITOR, Role.VIEWER, Role.CLIENT]
 
 
 def test_admin_cannot_invite_an_owner(client_for, org, admin, django_capture_on_commit_callbacks):

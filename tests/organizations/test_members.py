@@ -47,7 +47,7 @@ def test_admin_gets_controls_for_non_owners_only(client_for, org, owner, admin, 
     assert rows[editor]["role_form"] is not None and rows[editor]["can_remove"]
     assert not rows[admin]["can_remove"]  # they leave instead
     offered = [value for value, _ in rows[editor]["role_form"].fields["role"].choices]
-    assert offered == [Role.ADMIN, Role.EDITOR, Role.VIEWER]
+    assert offered == [Role.ADMIN, Role.EDITOR, Role.VIEWER, Role.CLIENT]
 
 
 def test_owner_may_make_someone_an_owner(client_for, org, owner, editor):

@@ -31,10 +31,11 @@ class Notifications(NativeView):
     @s.listed(s.NotificationOut)
     def get(self, request):
         from posts.models import Notification
+        from posts.services.notifications import notifications_for
 
         user = request.auth.created_by
         rows = (
-            Notification.objects.filter(organization=self.organization, user=user)
+            notifications_for(organization=self.organization, user=user)
             if user
             else Notification.objects.none()
         )

@@ -23,21 +23,12 @@ from postiz.native_api.resources import (
 )
 from posts import selectors
 from posts.models import Post
-from posts.states import State
 
 
 def _post(view, public_id) -> Post:
     """One of the organization's posts as the post routes see them (not cancelled, its
     group and channel not deleted); 404 for anyone else's."""
-    rows = (
-        Post.objects.filter(
-            organization=view.organization,
-            group__deleted_at__isnull=True,
-            integration__deleted_at__isnull=True,
-        )
-        .exclude(state=State.CANCELLED)
-        .select_related("group")
-    )
+    rows = selectors.posts_for(organization=view.organization).select_related("group")
     return by_public_id(rows, public_id, "Post")
 
 

@@ -19,7 +19,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from integrations import selectors as channel_selectors
-from media.models import MediaFile
+from media.selectors import media_for_organization
 from postiz.api import idempotent, parse_timestamp
 from postiz.native_api import serializers as s
 from postiz.native_api.base import (
@@ -50,9 +50,9 @@ def _media_pks(organization, ids) -> list[int]:
     if any(w is None for w in wanted):
         raise exceptions.ValidationError({"media_ids": "Use the ids of files in your library."})
     found = dict(
-        MediaFile.objects.filter(
-            organization=organization, deleted_at__isnull=True, public_id__in=wanted
-        ).values_list("public_id", "pk")
+        media_for_organization(organization)
+        .filter(public_id__in=wanted)
+        .values_list("public_id", "pk")
     )
     missing = [str(w) for w in wanted if w not in found]
     if missing:
