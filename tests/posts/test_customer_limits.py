@@ -81,3 +81,27 @@ def test_calendar_counts_what_the_limited_member_sees(world):
 
     assert attention_counts(organization=acting(world, world.owner))["attention"] == 1
     assert attention_counts(organization=acting(world, world.limited))["attention"] == 0
+
+
+def test_analytics_csv_of_a_limited_member_sums_only_their_channels(world, client_for):
+    from django.utils import timezone
+
+    from integrations.models import ChannelMetric
+
+    today = timezone.now().date()
+    for channel, value in (
+        (world.channel_a, 10),
+        (world.channel_b, 1000),
+        (world.channel_none, 500),
+    ):
+        ChannelMetric.objects.create(
+            organization=world.org, integration=channel, metric="followers", day=today, value=value
+        )
+    url = f"/o/{world.org.slug}/analytics/?format=csv"
+
+    def followers(user):
+        rows = client_for(user).get(url).content.decode().splitlines()
+        return {row.split(",")[4] for row in rows if row.split(",")[1:2] == ["followers"]}
+
+    # Not the organization's daily sums (which include B's and unassigned channels).
+    assert followers(world.limited.user) == {"10"}
