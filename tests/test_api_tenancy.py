@@ -301,3 +301,21 @@ def test_limited_key_list_costs_no_more_queries_than_an_unlimited_one(
             assert client.get("/api/v1/channels").status_code == 200
         counts[name] = len(queries)
     assert counts["limited"] <= counts["full"], counts
+
+
+def test_a_key_made_before_its_member_was_limited_follows_the_limitation(world):
+    from integrations.models import CustomerAccess
+    from tests.factories import MembershipFactory
+
+    member = MembershipFactory(organization=world.org, role=Role.ADMIN)
+    _, raw = api_key_create(
+        organization=world.org, actor=member.user, name="older", scopes=["channels:read"]
+    )
+    client = Client(HTTP_AUTHORIZATION=raw)
+    path = f"/api/v1/channels/{world.channel_b.public_id}"
+    assert client.get(path).status_code == 200
+    member.customer_limited = True
+    member.save(update_fields=["customer_limited"])
+    CustomerAccess.objects.create(membership=member, customer=world.customer_a)
+    assert client.get(path).status_code == 404
+    assert client.get(f"/api/v1/channels/{world.channel_a.public_id}").status_code == 200

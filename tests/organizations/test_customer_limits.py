@@ -158,3 +158,16 @@ def test_a_limited_member_sees_only_their_own_api_keys(client_for, org, owner, a
     text = response.content.decode()
     assert "Owner&#x27;s robot" not in text and "Owner's robot" not in text
     assert "webhooks:manage" not in text
+
+
+def test_visible_customer_ids_says_none_for_everyone_and_the_ids_for_a_limited_member(
+    org, editor, viewer, alpha, bravo
+):
+    from integrations.selectors import visible_customer_ids
+
+    assert visible_customer_ids(membership_of(org, viewer)) is None
+    limited = limit(membership_of(org, editor), alpha)
+    assert visible_customer_ids(limited) == frozenset({alpha.pk})
+    # Limited with no customer left (deleted): sees nothing, never everything.
+    alpha.delete()
+    assert visible_customer_ids(membership_of(org, editor)) == frozenset()
