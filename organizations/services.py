@@ -721,6 +721,9 @@ def api_key_create(
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError({"expires_at": "Choose an expiry date in the future."})
     scopes = _clean_scopes(scopes)
+    if membership is None and getattr(actor, "is_authenticated", False):
+        # Whoever makes a key, a member's key acts as them (the command's keys as nobody).
+        membership = Membership.objects.filter(organization=organization, user=actor).first()
     if membership is not None and membership.customer_limited:
         wide = [scope for scope in scopes if scope in ORGANIZATION_WIDE_SCOPES]
         if wide:

@@ -209,8 +209,11 @@ def test_limited_key_gets_404_for_another_customers_objects(route, view, world):
     client = _limited_key(world)
     path = _path(route, world)
     for method, scope in view.scopes.items():
-        call = getattr(client, method.lower())
-        response = call(path, data="{}", content_type="application/json")
+        if method == "GET":
+            response = client.get(path)
+        else:
+            call = getattr(client, method.lower())
+            response = call(path, data="{}", content_type="application/json")
         expected = 403 if scope in ORGANIZATION_WIDE_SCOPES else 404
         assert response.status_code == expected, (method, path, response.content[:300])
 
@@ -252,9 +255,10 @@ def test_limited_key_cannot_post_on_another_customers_channel(world):
             }
         ],
     }
+    before = world.channel_b.posts.count()
     response = client.post("/public/v1/posts", data=body, content_type="application/json")
     assert response.status_code in (400, 404), response.content[:300]
-    assert world.channel_b.posts.count() == 1  # still only B's own post
+    assert world.channel_b.posts.count() == before
 
 
 def test_limited_key_follows_the_members_limitation_when_it_changes(world):
@@ -297,3 +301,21 @@ def test_limited_key_list_costs_no_more_queries_than_an_unlimited_one(
             assert client.get("/api/v1/channels").status_code == 200
         counts[name] = len(queries)
     assert counts["limited"] <= counts["full"], counts
+
+
+def test_a_key_made_before_its_member_was_limited_follows_the_limitation(world):
+    from integrations.models import CustomerAccess
+    from tests.factories import MembershipFactory
+
+    member = MembershipFactory(organization=world.org, role=Role.ADMIN)
+    _, raw = api_key_create(
+        organization=world.org, actor=member.user, name="older", scopes=["channels:read"]
+    )
+    client = Client(HTTP_AUTHORIZATION=raw)
+    path = f"/api/v1/channels/{world.channel_b.public_id}"
+    assert client.get(path).status_code == 200
+    member.customer_limited = True
+    member.save(update_fields=["customer_limited"])
+    CustomerAccess.objects.create(membership=member, customer=world.customer_a)
+    assert client.get(path).status_code == 404
+    assert client.get(f"/api/v1/channels/{world.channel_a.public_id}").status_code == 200
