@@ -18,6 +18,6 @@ def bind(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("organizations", "0010_membership_customer_limits")]
+    dependencies = [("organizations", "0012_approvals_and_customer_access")]
 
     operations = [migrations.RunPython(bind, migrations.RunPython.noop)]
