@@ -267,7 +267,7 @@ def preview_comment_add(*, link: PreviewLink, name: str, body: str):
     )
     if group.created_by_id:
         # The same bell line (and email) a client's comment gives.
-        approvals._notify(
+        approvals.notify_members(
             group,
             [group.created_by_id],
             Notification.Kind.REVIEW_COMMENT,

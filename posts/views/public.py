@@ -12,7 +12,7 @@ from django.shortcuts import render
 
 from integrations.providers import provider_classes
 from posts.models import Post, PostItem, PostItemMedia
-from posts.services.approvals.diffs import _version_of as version_of_snapshot
+from posts.services.approvals.diffs import snapshot_version as version_of_snapshot
 from posts.states import State
 
 # Nothing but this site's own files; pictures may come from the media storage (https or a

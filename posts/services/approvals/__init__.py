@@ -320,7 +320,9 @@ def group_url(group: PostGroup) -> str:
     return reverse("posts:edit", args=[group.organization.slug, group.pk])
 
 
-def _notify(group: PostGroup, user_ids: Iterable[int], kind: str, title: str, body: str = ""):
+def notify_members(
+    group: PostGroup, user_ids: Iterable[int], kind: str, title: str, body: str = ""
+):
     """One bell line (emailed by the worker) for each active member among ``user_ids``."""
     user_ids = set(
         Membership.objects.filter(
@@ -396,7 +398,7 @@ def review_requested(
     body = f"{who} asks for approval of the post to {_channels(posts)}."
     if edited:
         body += " It was edited after approval: " + "; ".join(c["summary"] for c in edited)
-    _notify(
+    notify_members(
         group,
         _approvers(group, exclude=actor),
         Notification.Kind.REVIEW_REQUESTED,
@@ -537,7 +539,7 @@ def review_approve(
         _emit(events.POST_APPROVED, final)
     who = _who(actor, customer, portal_label)
     if final:
-        _notify(
+        notify_members(
             group,
             _author(group),
             Notification.Kind.APPROVED,
@@ -545,7 +547,7 @@ def review_approve(
             f"{who} approved it; it goes out at its time.",
         )
     if to_client:
-        _notify(
+        notify_members(
             group,
             _author(group),
             Notification.Kind.APPROVED,
@@ -607,7 +609,7 @@ def review_request_changes(
     )
     _audit("post.changes_requested", group, actor, waiting, comment=body)
     _emit(events.POST_CHANGES_REQUESTED, waiting, message=body)
-    _notify(
+    notify_members(
         group,
         _author(group),
         Notification.Kind.CHANGES_REQUESTED,
@@ -638,7 +640,7 @@ def review_reject(*, group: PostGroup, actor=None, body: str = "", posts=None) -
     _audit("post.rejected", group, actor, waiting, comment=body or None)
     _emit(events.POST_REJECTED, waiting, message=body)
     reason = f": {body}" if body else "."
-    _notify(
+    notify_members(
         group,
         _author(group),
         Notification.Kind.REJECTED,
@@ -671,7 +673,7 @@ def _notify_mentions(group: PostGroup, body: str, actor) -> None:
         if pk != getattr(actor, "pk", None)
     ]
     if mentioned:
-        _notify(
+        notify_members(
             group,
             mentioned,
             Notification.Kind.REVIEW_COMMENT,
@@ -717,7 +719,7 @@ def review_comment(
     _notify_mentions(group, body, actor)
     if customer is not None:
         # The team hears of what the client says.
-        _notify(
+        notify_members(
             group,
             [*_author(group), *_approvers(group)],
             Notification.Kind.REVIEW_COMMENT,

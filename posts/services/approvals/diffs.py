@@ -76,7 +76,7 @@ def review_snapshot(*, group: PostGroup) -> dict:
     return {"content": content, "posts": posts}
 
 
-def _version_of(snapshot: dict) -> str:
+def snapshot_version(snapshot: dict) -> str:
     # The time is left out: moving a post in time is not a change of what was approved.
     what = {
         key: {k: v for k, v in post.items() if k != "publish_at"}
@@ -89,7 +89,7 @@ def _version_of(snapshot: dict) -> str:
 def review_version(*, group: PostGroup) -> str:
     """Anyone: the version of the group's content an approver sees; give it back as
     ``expected_version`` so an approval never covers an edit made since."""
-    return _version_of(review_snapshot(group=group))
+    return snapshot_version(review_snapshot(group=group))
 
 
 def _diff_text(before: str, after: str) -> str:

@@ -19,10 +19,10 @@ from posts.services.approvals import (
     _audit,
     _author,
     _channels,
-    _notify,
     _record,
     _transition,
     approval_required,
+    notify_members,
     review_requested,
 )
 from posts.services.approvals.diffs import review_snapshot
@@ -81,7 +81,7 @@ def reviews_hold_due(*, now: datetime | None = None) -> int:
                 )
             _audit("post.review_held", group, None, posts)
             team = set(_approvers(group)) | set(_author(group))
-            _notify(
+            notify_members(
                 group,
                 team,
                 Notification.Kind.REVIEW_HELD,
@@ -152,7 +152,7 @@ def reviews_remind(*, now: datetime | None = None) -> int:
             _audit("post.review_reminded", group, None, posts)
             internal = [p for p in posts if p.review_state == ReviewState.NEEDS_REVIEW]
             if internal:
-                _notify(
+                notify_members(
                     group,
                     _approvers(group),
                     Notification.Kind.REVIEW_REMINDER,
@@ -162,7 +162,7 @@ def reviews_remind(*, now: datetime | None = None) -> int:
                 )
             client = [p for p in posts if p.review_state == ReviewState.NEEDS_CLIENT_REVIEW]
             if client:
-                _notify(
+                notify_members(
                     group,
                     _author(group),
                     Notification.Kind.REVIEW_REMINDER,
