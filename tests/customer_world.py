@@ -10,6 +10,7 @@ from media.models import MediaFile
 from organizations.models import ApiKey, Invitation, Membership, Organization
 from organizations.permissions import Role
 from organizations.services import api_key_create
+from posts.feeds.models import Feed
 from posts.models import Notification, Post, PostGroup, PostItemMedia
 from posts.states import State
 from tests.factories import (
@@ -45,6 +46,9 @@ class World:
     limited: Membership  # an editor limited to customer A
     invitation: Invitation
     owner_key: ApiKey
+    feed_a: Feed
+    feed_b: Feed
+    feed_none: Feed  # no customer: the whole organization's
 
 
 def limit(membership: Membership, *customers: Customer) -> Membership:
@@ -55,6 +59,14 @@ def limit(membership: Membership, *customers: Customer) -> Membership:
         [CustomerAccess(membership=membership, customer=c) for c in customers]
     )
     return membership
+
+
+def _feed(org, name: str, channel: Integration, customer: Customer | None) -> Feed:
+    feed = Feed.objects.create(
+        organization=org, customer=customer, name=name, url=f"https://{channel.pk}.example/feed/"
+    )
+    feed.integrations.set([channel])
+    return feed
 
 
 def build(org: Organization, role: str = Role.EDITOR) -> World:
@@ -108,4 +120,7 @@ def build(org: Organization, role: str = Role.EDITOR) -> World:
         limited=limited,
         invitation=InvitationFactory(organization=org),
         owner_key=owner_key,
+        feed_a=_feed(org, "Alpha feed", channel_a, customer_a),
+        feed_b=_feed(org, f"{SECRET_B} feed", channel_b, customer_b),
+        feed_none=_feed(org, f"{SECRET_NONE} feed", channel_none, None),
     )

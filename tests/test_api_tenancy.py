@@ -106,6 +106,7 @@ CUSTOMER_PARAMS = {
     ("api/v1", "posts", "public_id"): lambda w: w.post_b.public_id,
     ("api/v1", "media", "public_id"): lambda w: w.media_b.public_id,
     ("api/v1", "analytics", "public_id"): lambda w: w.post_b.public_id,
+    ("api/v1", "feeds", "public_id"): lambda w: w.feed_b.public_id,
     ("public/v1", "integrations", "public_id"): lambda w: w.channel_b.public_id,
     ("public/v1", "integration-settings", "public_id"): lambda w: w.channel_b.public_id,
     ("public/v1", "integration-trigger", "public_id"): lambda w: w.channel_b.public_id,

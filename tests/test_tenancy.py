@@ -134,6 +134,7 @@ CUSTOMER_PARAMS = {
     ("customers", "customer_id"): lambda w: w.customer_b.pk,  # its client review links
     ("client-review", "customer_id"): lambda w: w.customer_b.pk,
     ("client-review", "group_id"): lambda w: w.post_b.group.public_id,
+    ("settings", "feed_id"): lambda w: w.feed_b.public_id,
 }
 # Shared by the whole organization, or behind an organization-wide permission (403).
 SHARED_PARAMS = {

@@ -11,6 +11,7 @@ from billing import limits as plan_limits
 from integrations.models import Customer
 from organizations.models import Organization
 from posts.feeds import fetch as fetching
+from posts.feeds import selectors
 from posts.feeds.models import MAX_INTERVAL_MINUTES, MIN_INTERVAL_MINUTES, Feed
 from posts.feeds.parse import NotAFeed, parse
 from posts.feeds.reading import FeedBusy, audit, entries_known, entry_texts, oldest_first
@@ -68,6 +69,11 @@ def _clean(
             errors["customer"] = "Pick a customer of this organization."
         elif any(c.customer_id != customer.pk for c in channels):
             errors["integrations"] = f"Pick only channels of the customer {customer.name}."
+    # A member limited to customers: only theirs, never a feed for the whole organization.
+    for field, message in selectors.limit_errors(
+        organization, customer=customer, channels=channels
+    ).items():
+        errors.setdefault(field, message)
     try:
         template = template_check(template)
     except TemplateError as error:
@@ -195,9 +201,12 @@ def feed_update(
     """posts.publish; the same checks as creating. The entries already seen stay seen
     (none posts again). A new address is a new feed to read: its conditional-request
     state is dropped and its back catalogue is taken again on the next read."""
+    # The caller's feed (from the selectors) carries the request's organization and so
+    # who acts through it; the row re-read under the lock does not.
+    organization = feed.organization
     feed = Feed.objects.select_for_update().get(pk=feed.pk)
     data = _clean(
-        organization=feed.organization,
+        organization=organization,
         name=name,
         url=url,
         integrations=integrations,

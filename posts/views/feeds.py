@@ -97,6 +97,13 @@ class FeedForm(forms.Form):
         self.fields["customer"].queryset = channel_selectors.customers_for(
             organization=organization
         )
+        if selectors.customer_required(organization):
+            # A member limited to customers makes feeds for one of them only.
+            customer = self.fields["customer"]
+            customer.required = True
+            customer.empty_label = None
+            customer.help_text = "The feed posts only to that customer's channels."
+            customer.error_messages["required"] = "Pick one of your customers."
         for channel in channels:
             self.fields[f"template_{channel.pk}"] = forms.CharField(
                 label=f"Text for {channel.name}",

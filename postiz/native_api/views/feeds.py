@@ -111,7 +111,7 @@ def _rows(view):
 
 def _feed(view, public_id) -> Feed:
     found = _uuid(public_id)
-    row = _rows(view).filter(public_id=found).first() if found else None
+    row = selectors.feed_get(organization=view.organization, public_id=found) if found else None
     if row is None:
         raise _not_found("Feed")
     return row
