@@ -10,6 +10,7 @@ from media.models import MediaFile
 from organizations.models import ApiKey, Invitation, Membership, Organization
 from organizations.permissions import Role
 from organizations.services import api_key_create
+from posts.imports.models import ImportJob
 from posts.models import Notification, Post, PostGroup, PostItemMedia
 from posts.states import State
 from tests.factories import (
@@ -45,6 +46,7 @@ class World:
     limited: Membership  # an editor limited to customer A
     invitation: Invitation
     owner_key: ApiKey
+    import_b: ImportJob  # an upload by a member limited to customer B
 
 
 def limit(membership: Membership, *customers: Customer) -> Membership:
@@ -87,6 +89,15 @@ def build(org: Organization, role: str = Role.EDITOR) -> World:
         title=f"{SECRET_B} failed",
         post=post_b,
     )
+    member_b = limit(MembershipFactory(organization=org, role=Role.EDITOR), customer_b)
+    import_b = ImportJob.objects.create(
+        organization=org,
+        created_by=member_b.user,
+        filename=f"{SECRET_B}.csv",
+        data=f"text,channels\n{SECRET_B} row,{SECRET_B} channel\n".encode(),
+        sha256="0" * 64,
+        default_channels=[channel_b.pk],
+    )
     owner_key, _ = api_key_create(
         organization=org, actor=owner.user, name="owner's", scopes=["posts:read"]
     )
@@ -108,4 +119,5 @@ def build(org: Organization, role: str = Role.EDITOR) -> World:
         limited=limited,
         invitation=InvitationFactory(organization=org),
         owner_key=owner_key,
+        import_b=import_b,
     )
