@@ -11,6 +11,7 @@ from organizations.models import ApiKey, Invitation, Membership, Organization
 from organizations.permissions import Role
 from organizations.services import api_key_create
 from posts.feeds.models import Feed
+from posts.imports.models import ImportJob
 from posts.models import Notification, Post, PostGroup, PostItemMedia
 from posts.states import State
 from tests.factories import (
@@ -49,6 +50,7 @@ class World:
     feed_a: Feed
     feed_b: Feed
     feed_none: Feed  # no customer: the whole organization's
+    import_b: ImportJob  # an upload by a member limited to customer B
 
 
 def limit(membership: Membership, *customers: Customer) -> Membership:
@@ -99,6 +101,15 @@ def build(org: Organization, role: str = Role.EDITOR) -> World:
         title=f"{SECRET_B} failed",
         post=post_b,
     )
+    member_b = limit(MembershipFactory(organization=org, role=Role.EDITOR), customer_b)
+    import_b = ImportJob.objects.create(
+        organization=org,
+        created_by=member_b.user,
+        filename=f"{SECRET_B}.csv",
+        data=f"text,channels\n{SECRET_B} row,{SECRET_B} channel\n".encode(),
+        sha256="0" * 64,
+        default_channels=[channel_b.pk],
+    )
     owner_key, _ = api_key_create(
         organization=org, actor=owner.user, name="owner's", scopes=["posts:read"]
     )
@@ -123,4 +134,5 @@ def build(org: Organization, role: str = Role.EDITOR) -> World:
         feed_a=_feed(org, "Alpha feed", channel_a, customer_a),
         feed_b=_feed(org, f"{SECRET_B} feed", channel_b, customer_b),
         feed_none=_feed(org, f"{SECRET_NONE} feed", channel_none, None),
+        import_b=import_b,
     )

@@ -135,6 +135,8 @@ CUSTOMER_PARAMS = {
     ("client-review", "customer_id"): lambda w: w.customer_b.pk,
     ("client-review", "group_id"): lambda w: w.post_b.group.public_id,
     ("settings", "feed_id"): lambda w: w.feed_b.public_id,
+    # A limited member sees only their own uploads: another member's answers 404.
+    ("posts", "job_id"): lambda w: w.import_b.public_id,
 }
 # Shared by the whole organization, or behind an organization-wide permission (403).
 SHARED_PARAMS = {

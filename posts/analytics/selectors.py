@@ -30,6 +30,7 @@ from integrations.selectors import acting_limit, visible_customers_q
 from organizations.models import Organization
 from posts.analytics.models import PostMetric, PostMetricLatest
 from posts.models import Post, PostItem
+from posts.selectors import limit_posts
 from posts.states import State
 
 PERIODS = (7, 30, 90, 365)
@@ -370,14 +371,17 @@ def export_post_counts(
     per metric, oldest first, read in chunks: (post, {metric: value}) pairs."""
     period = period_of(days, today)
     channels = analytics_channels(organization=organization, customer=customer, channel=channel)
+    published = Post.objects.filter(
+        organization=organization,
+        integration__in=channels,
+        state=State.PUBLISHED,
+        published_at__date__gte=period.start,
+        published_at__date__lte=period.end,
+    )
+    # As the posts pages show them: a limited member's, never a post of a group that is
+    # also on another customer's channel.
     posts = (
-        Post.objects.filter(
-            organization=organization,
-            integration__in=channels,
-            state=State.PUBLISHED,
-            published_at__date__gte=period.start,
-            published_at__date__lte=period.end,
-        )
+        limit_posts(published, organization)
         .select_related("integration")
         .prefetch_related(
             "latest_metrics", Prefetch("items", queryset=PostItem.objects.filter(position=0))

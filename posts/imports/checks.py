@@ -9,6 +9,7 @@ import json
 
 from billing.limits import LimitReached
 from integrations.models import Integration
+from integrations.selectors import integrations_for
 from media.models import MediaFile
 from organizations.models import Organization
 from posts.imports import formats, times
@@ -21,13 +22,13 @@ def problem(code: str, message: str, column: str = "", severity: str = "error") 
 
 
 class Channels:
-    """The organization's live channels, found by id, public id, name or username."""
+    """The organization's live channels the acting member may see, found by id, public id,
+    name or username: another customer's channel is an unknown channel to a limited
+    member."""
 
     def __init__(self, organization: Organization):
         self.by_key: dict[str, list[Integration]] = {}
-        for channel in Integration.objects.filter(
-            organization=organization, deleted_at__isnull=True
-        ).order_by("pk"):
+        for channel in integrations_for(organization=organization).order_by("pk"):
             keys = {str(channel.pk), str(channel.public_id), channel.name.strip().lower()}
             if channel.username:
                 keys.add(channel.username.strip().lower())

@@ -8,6 +8,11 @@ others. Each row's key (a hash of what it asks for) is stored on the group it be
 unique per organization, so uploading the same file again, or a row already imported in
 another file, never schedules a post twice.
 
+The worker reads channels as the member who uploaded the file (``_act_as_creator``): a
+member limited to customers finds only their customers' channels, so a row naming
+another customer's channel is an unknown channel, in the preview and again when it is
+scheduled, exactly as in the composer.
+
 Media addresses are fetched during the preview, through the SSRF-guarded download of the
 media library (media.services.media_upload_from_url), so the preview can check each file
 against each network's rules; an address already fetched for this organization is reused.
@@ -25,8 +30,8 @@ from django.db.models import F
 from django.utils import timezone as dj_timezone
 
 from billing.limits import LimitReached
-from integrations.models import Integration
-from organizations.models import Organization
+from integrations.selectors import integrations_for
+from organizations.models import Membership, Organization
 from posts.imports import formats, times
 from posts.imports.checks import (
     Channels,
@@ -76,9 +81,10 @@ def import_job_create(
         date_order = ImportJob.DateOrder.AUTO
     wanted = [int(c) for c in default_channels or [] if str(c).isdigit()]
     channels = list(
-        Integration.objects.filter(
-            organization=organization, deleted_at__isnull=True, pk__in=wanted
-        ).values_list("pk", flat=True)
+        integrations_for(organization=organization)
+        .filter(pk__in=wanted)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     with transaction.atomic():
         job = ImportJob.objects.create(
@@ -171,6 +177,18 @@ def _continue(task: str, job: ImportJob) -> dict:
     return {"continued": True}
 
 
+def _act_as_creator(job: ImportJob) -> None:
+    """Reads in the worker see what the uploader sees in a page: their customer
+    limitation, read now (as a key's is at each request)."""
+    if job.created_by_id is None:
+        return
+    membership = Membership.objects.filter(
+        organization_id=job.organization_id, user_id=job.created_by_id
+    ).first()
+    if membership is not None:
+        job.organization.acting_membership = membership
+
+
 def import_job_preview(*, job_id: int) -> dict:
     """The worker: reads the stored file and records every row with its problems, in
     runs of about WORK_SECONDS each (a run continues in a new job). Safe to run twice:
@@ -178,6 +196,7 @@ def import_job_preview(*, job_id: int) -> dict:
     job = ImportJob.objects.select_related("organization", "created_by").filter(pk=job_id).first()
     if job is None:
         return {"skipped": True}
+    _act_as_creator(job)
     if job.state == ImportJob.State.UPLOADED:
         read = _start_preview(job)
         if read is None:
@@ -344,6 +363,7 @@ def import_job_schedule(*, job_id: int) -> dict:
     )
     if job is None:
         return {"skipped": True}
+    _act_as_creator(job)
     deadline = time.monotonic() + WORK_SECONDS
     tag_cache: dict[str, int] = {}
     counts = {"scheduled": 0, "failed": 0, "duplicate": 0}

@@ -1,7 +1,9 @@
 """Importing posts from a CSV file (upload → preview → schedule the good rows) and
 exporting them as CSV. Importing needs posts.publish; exporting, anyone who may see the
-calendar. The preview and the scheduling run in the background worker; the job page
-polls their progress."""
+calendar. A member limited to customers is offered only their customers' channels, sees
+only their own uploads (posts.imports.selectors) and exports only the posts they see.
+The preview and the scheduling run in the background worker; the job page polls their
+progress."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from integrations.models import Integration
+from integrations.selectors import integrations_for
 from organizations.access import organization_view
 from postiz.timezones import timezone_choices
 from posts import calendar as cal
@@ -50,13 +52,10 @@ class ImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["timezone"].choices = timezone_choices()
         self.fields["timezone"].initial = zone
+        # The channels the member may see (only their customers' when they are limited).
         self.fields["channels"].choices = [
             (str(pk), name)
-            for pk, name in Integration.objects.filter(
-                organization=organization, deleted_at__isnull=True
-            )
-            .order_by("name", "id")
-            .values_list("pk", "name")
+            for pk, name in integrations_for(organization=organization).values_list("pk", "name")
         ]
 
 
