@@ -317,7 +317,9 @@ def _excerpt(group: PostGroup) -> str:
 
 
 def group_url(group: PostGroup) -> str:
-    return reverse("posts:edit", args=[group.organization.slug, group.pk])
+    """Where a review's bell line and email lead: the group's review panel (its thread, the
+    changes since the approved version, the decisions, and the way to the composer)."""
+    return reverse("posts:review", args=[group.organization.slug, group.pk])
 
 
 def notify_members(
