@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 
 from accounts.models import User
 from postiz.timezones import timezone_choices
@@ -44,7 +45,18 @@ class SignupForm(forms.Form):
         user.save(update_fields=["name", "timezone"])
 
 
+def language_choices():
+    # Each language named in itself, so a person who cannot read the current one finds theirs.
+    return [("", "As my browser asks"), *settings.LANGUAGES]
+
+
 class ProfileForm(forms.ModelForm):
+    language = forms.ChoiceField(
+        choices=language_choices,
+        required=False,
+        label="Language",
+        help_text="The language of every page and email for you.",
+    )
     timezone = forms.ChoiceField(
         choices=timezone_choices,
         label="Time zone",
@@ -54,5 +66,12 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["name", "timezone", "clock", "notify_failures", "notify_success_digest"]
+        fields = [
+            "name",
+            "timezone",
+            "language",
+            "clock",
+            "notify_failures",
+            "notify_success_digest",
+        ]
         widgets = {"name": forms.TextInput(attrs={"autocomplete": "name"})}

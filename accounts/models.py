@@ -1,9 +1,20 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.timezone import now
+from django.utils.translation import gettext as _
 
 from postiz.timezones import validate_timezone
+
+
+def validate_language(value: str) -> None:
+    if value and value not in dict(settings.LANGUAGES):
+        raise ValidationError(
+            _("%(value)s is not one of the interface's languages."),
+            params={"value": value},
+        )
 
 
 class UserManager(BaseUserManager):
@@ -64,6 +75,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=Clock.BROWSER,
         choices=Clock.choices,
         help_text="How times are written for you on every page.",
+    )
+    language = models.CharField(
+        "language",
+        max_length=12,
+        blank=True,
+        default="",
+        # Not a choices list: adding a language to settings.LANGUAGES needs no migration.
+        validators=[validate_language],
+        help_text="The language of every page and email for you; empty: your browser's.",
     )
     is_staff = models.BooleanField(default=False, help_text="Can log in to the admin site.")
     is_active = models.BooleanField(default=True)

@@ -5,11 +5,18 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
-from accounts.models import User
+from accounts.models import User, validate_language
 from organizations.services import audit_record
 from postiz.timezones import validate_timezone
 
-_PROFILE_FIELDS = ("name", "timezone", "clock", "notify_failures", "notify_success_digest")
+_PROFILE_FIELDS = (
+    "name",
+    "timezone",
+    "language",
+    "clock",
+    "notify_failures",
+    "notify_success_digest",
+)
 
 
 @transaction.atomic
@@ -35,6 +42,7 @@ def user_update_profile(
     notify_failures: bool,
     notify_success_digest: bool,
     clock: str = "",
+    language: str | None = None,
     request=None,
 ) -> User:
     """The person themselves; validates and saves name, time zone, clock and email
@@ -51,6 +59,11 @@ def user_update_profile(
         errors["name"] = [f"Keep your name to {max_name} characters or fewer."]
     if clock not in User.Clock.values:
         errors["clock"] = ["Choose 12-hour, 24-hour or your browser's clock."]
+    if language is not None:
+        try:
+            validate_language(language)
+        except ValidationError as error:
+            errors["language"] = error.messages
     if errors:
         raise ValidationError(errors)
 
@@ -58,6 +71,8 @@ def user_update_profile(
     user.name = name
     user.timezone = timezone
     user.clock = clock
+    if language is not None:
+        user.language = language
     user.notify_failures = notify_failures
     user.notify_success_digest = notify_success_digest
     user.save(update_fields=list(_PROFILE_FIELDS))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -22,7 +23,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_q.tasks import async_task
 
 from billing import limits as plan_limits
@@ -658,7 +659,8 @@ class CustomerLimits:
 
 
 # -- Status and notifications -----------------------------------------------------------
-def _notify_recipients(organization: Organization) -> list[str]:
+def _notify_recipients(organization: Organization) -> list[tuple[str, str]]:
+    """(email, language) of each member told about the organization's channels."""
     roles = [role for role, perms in ROLE_PERMISSIONS.items() if "channels.manage" in perms]
     return list(
         Membership.objects.filter(
@@ -669,7 +671,7 @@ def _notify_recipients(organization: Organization) -> list[str]:
             user__notify_failures=True,
         )
         .order_by("user__email")
-        .values_list("user__email", flat=True)
+        .values_list("user__email", "user__language")
     )
 
 
@@ -685,9 +687,19 @@ def _send_channel_email(integration: Integration, template: str, context: dict) 
         ),
         **context,
     }
-    subject = render_to_string(f"integrations/email/{template}_subject.txt", context).strip()
-    body = render_to_string(f"integrations/email/{template}_message.txt", context)
-    transaction.on_commit(lambda: send_mail(subject, body, None, recipients))
+    # One email per language, each to the members who read that one.
+    by_language: dict[str, list[str]] = {}
+    for email, language in recipients:
+        by_language.setdefault(language or settings.LANGUAGE_CODE, []).append(email)
+    for language, emails in by_language.items():
+        with translation.override(language):
+            subject = render_to_string(
+                f"integrations/email/{template}_subject.txt", context
+            ).strip()
+            body = render_to_string(f"integrations/email/{template}_message.txt", context)
+        transaction.on_commit(
+            lambda subject=subject, body=body, emails=emails: send_mail(subject, body, None, emails)
+        )
 
 
 @transaction.atomic

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.i18n import in_language_of
 from organizations import customer_limits, limits
 from organizations.models import (
     ALL_SCOPES,
@@ -463,8 +464,11 @@ def _send_invitation(invitation: Invitation) -> None:
         "url": invitation_url(invitation),
         "days": settings.POSTIZ_INVITATION_DAYS,
     }
-    subject = render_to_string("organizations/email/invitation_subject.txt", context).strip()
-    body = render_to_string("organizations/email/invitation_message.txt", context)
+    # The person invited has no account (or language) here yet: the invitation is written
+    # in the language of the member who sent it.
+    with in_language_of(invitation.invited_by):
+        subject = render_to_string("organizations/email/invitation_subject.txt", context).strip()
+        body = render_to_string("organizations/email/invitation_message.txt", context)
     send_mail(subject, body, None, [invitation.email])
 
 

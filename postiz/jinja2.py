@@ -10,6 +10,12 @@ string. Times go through the same helpers as the Django templates' ``{% clock %}
     {{ when(post.publish_at, "D j M Y") }}           Mon 16 Mar 2026, 14:05 (Django date format)
     {{ hour(14) }}                                   an hour row's label: 14:00 or 2 PM
     {{ clock_hours() }}                              "12" or "24", for scripts that write times
+    {{ _("Nothing scheduled") }}                     translated (Django's catalogs)
+    {{ ngettext("%(num)d post", "%(num)d posts", n) }}
+
+Write translated text only as ``_("…")`` and ``ngettext(…)`` calls inside ``{{ }}``:
+``manage.py makemessages`` reads these templates with Django's template reader, which finds
+exactly those calls (not Jinja2's ``{% trans %}`` blocks).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext, ngettext
 from jinja2 import Environment, StrictUndefined, pass_context
 
 from accounts.clock import format_hour, format_time, hour12_for
@@ -71,7 +78,10 @@ def environment(**options) -> Environment:
     # Block tags take their line with them, so templates stay readable and pages compact.
     options.setdefault("trim_blocks", True)
     options.setdefault("lstrip_blocks", True)
+    options["extensions"] = [*options.get("extensions", ()), "jinja2.ext.i18n"]
     env = Environment(**options)  # noqa: S701 - autoescape is on, just above
+    # New-style: _("%(name)s", name=x) formats and escapes like Django's templates do.
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)
     env.globals.update(
         url=url, static=static, clock=clock, when=when, hour=hour, clock_hours=clock_hours
     )

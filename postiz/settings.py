@@ -148,9 +148,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The interface's language: the browser's (Accept-Language) or the one chosen before
+    # signing in (the language cookie); accounts' middleware then applies the person's own.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.PersonLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -168,6 +172,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "organizations.context_processors.organizations",
@@ -308,9 +313,23 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Postiz <noreply@localhos
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # -- Internationalisation and time -------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# The languages the interface is translated into (postiz/locale/<code>/LC_MESSAGES). README's
+# "Languages" section says how to add one; tests/test_translations.py refuses a shipped
+# catalog with an entry untranslated, fuzzy or with different placeholders.
+LANGUAGES = [
+    ("en", "English"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+    ("es", "Español"),
+    ("pt-br", "Português (Brasil)"),
+]
+LOCALE_PATHS = [BASE_DIR / "postiz" / "locale"]
+LANGUAGE_COOKIE_NAME = "postiz_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 USE_TZ = True
 
 # -- Static and media files ---------------------------------------------------------------

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.cache import cache_page
+from django.views.i18n import JavaScriptCatalog
 
 from postiz import api_docs, views
 from postiz.health import health
@@ -21,6 +23,16 @@ urlpatterns = [
     # Built-in short links: public, counted, no trailing slash (they are typed and shared).
     path("l/<str:code>", short_link_follow, name="short_link"),
     path("admin/", admin.site.urls),
+    # The interface's language: set_language (a person not signed in, or before saving
+    # a profile) and the scripts' strings in the active language.
+    path("i18n/", include("django.conf.urls.i18n")),
+    path(
+        "i18n/catalog.js",
+        # Changes only with a release: cached an hour per language (the cache keys carry the
+        # active language; pages ask for it with ?l=<language> so browsers keep one each).
+        cache_page(3600)(JavaScriptCatalog.as_view()),
+        name="javascript_catalog",
+    ),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("organizations.urls_global")),

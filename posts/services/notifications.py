@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from accounts.i18n import in_language_of
 from integrations.models import CustomerAccess
 from integrations.selectors import allowed_customers
 from organizations.models import Membership, Organization
@@ -271,7 +272,8 @@ def notifications_email(*, notification_ids: list[int]) -> int:
             "url": absolute_url(notification.url) if notification.url else "",
             "profile_url": absolute_url(reverse("profile")),
         }
-        subject, body = _render("review" if notification.kind in REVIEW else "failure", context)
+        with in_language_of(notification.user):
+            subject, body = _render("review" if notification.kind in REVIEW else "failure", context)
         try:
             send_mail(subject, body, None, [notification.user.email])
         except Exception:
@@ -307,7 +309,7 @@ def digests_send(*, now: datetime | None = None) -> int:
         is_active=True,
         notify_success_digest=True,
         pk__in=pending.values("user_id"),
-    ).only("id", "email", "name", "timezone")
+    ).only("id", "email", "name", "timezone", "language")
     sent = 0
     for user in users:
         if now.astimezone(_zone(user.timezone)).hour != DIGEST_LOCAL_HOUR:
@@ -340,7 +342,7 @@ def _digest_send_one(*, user, now: datetime) -> int:
             "zone": zone.key,
             "profile_url": absolute_url(reverse("profile")),
         }
-        with timezone.override(zone):
+        with timezone.override(zone), in_language_of(user):
             subject, body = _render("digest", context)
         Notification.objects.filter(pk__in=[r.pk for r in rows]).update(emailed_at=now)
         # Sent last, inside the transaction: if the mail server refuses, nothing is marked.
