@@ -1,10 +1,13 @@
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from postiz.timezones import timezone_choices
 
-_UNKNOWN_ZONE = "%(value)s is not a time zone we know. Pick one from the list, e.g. Europe/Paris."
+_UNKNOWN_ZONE = _(
+    "%(value)s is not a time zone we know. Pick one from the list, e.g. Europe/Paris."
+)
 
 
 class SignupForm(forms.Form):
@@ -16,7 +19,7 @@ class SignupForm(forms.Form):
     name = forms.CharField(
         max_length=150,
         required=False,
-        label="Your name",
+        label=_("Your name"),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     # static/js/app.js fills fields marked data-detect-timezone with the browser's zone
@@ -24,9 +27,9 @@ class SignupForm(forms.Form):
     timezone = forms.ChoiceField(
         choices=timezone_choices,
         initial="UTC",
-        label="Time zone",
+        label=_("Time zone"),
         required=False,
-        help_text="Times are shown to you in this zone.",
+        help_text=_("Times are shown to you in this zone."),
         error_messages={"invalid_choice": _UNKNOWN_ZONE},
         widget=forms.Select(attrs={"data-detect-timezone": ""}),
     )
@@ -47,20 +50,20 @@ class SignupForm(forms.Form):
 
 def language_choices():
     # Each language named in itself, so a person who cannot read the current one finds theirs.
-    return [("", "As my browser asks"), *settings.LANGUAGES]
+    return [("", _("As my browser asks")), *settings.LANGUAGES]
 
 
 class ProfileForm(forms.ModelForm):
     language = forms.ChoiceField(
         choices=language_choices,
         required=False,
-        label="Language",
-        help_text="The language of every page and email for you.",
+        label=_("Language"),
+        help_text=_("The language of every page and email for you."),
     )
     timezone = forms.ChoiceField(
         choices=timezone_choices,
-        label="Time zone",
-        help_text="Times are shown to you in this zone.",
+        label=_("Time zone"),
+        help_text=_("Times are shown to you in this zone."),
         error_messages={"invalid_choice": _UNKNOWN_ZONE},
     )
 

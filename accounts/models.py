@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from postiz.timezones import validate_timezone
 
@@ -45,47 +46,51 @@ class UserManager(BaseUserManager):
 class User(AbstractBaseUser, PermissionsMixin):
     """A person; they log in with their email address."""
 
-    email = models.EmailField("email address", max_length=254, unique=True)
+    email = models.EmailField(gettext_lazy("email address"), max_length=254, unique=True)
     name = models.CharField(max_length=150, blank=True)
     timezone = models.CharField(
-        "time zone",
+        gettext_lazy("time zone"),
         max_length=64,
         default="UTC",
         validators=[validate_timezone],
-        help_text="Times are shown to you in this IANA time zone.",
+        help_text=gettext_lazy("Times are shown to you in this IANA time zone."),
     )
     notify_failures = models.BooleanField(
-        "email me when a post fails",
+        gettext_lazy("email me when a post fails"),
         default=True,
     )
     notify_success_digest = models.BooleanField(
-        "email me a daily digest of published posts",
+        gettext_lazy("email me a daily digest of published posts"),
         default=False,
     )
 
     class Clock(models.TextChoices):
-        BROWSER = "", "As my browser shows times"
-        H24 = "24", "24-hour (14:30)"
-        H12 = "12", "12-hour (2:30 PM)"
+        BROWSER = "", gettext_lazy("As my browser shows times")
+        H24 = "24", gettext_lazy("24-hour (14:30)")
+        H12 = "12", gettext_lazy("12-hour (2:30 PM)")
 
     clock = models.CharField(
-        "clock",
+        gettext_lazy("clock"),
         max_length=2,
         blank=True,
         default=Clock.BROWSER,
         choices=Clock.choices,
-        help_text="How times are written for you on every page.",
+        help_text=gettext_lazy("How times are written for you on every page."),
     )
     language = models.CharField(
-        "language",
+        gettext_lazy("language"),
         max_length=12,
         blank=True,
         default="",
         # Not a choices list: adding a language to settings.LANGUAGES needs no migration.
         validators=[validate_language],
-        help_text="The language of every page and email for you; empty: your browser's.",
+        help_text=gettext_lazy(
+            "The language of every page and email for you; empty: your browser's."
+        ),
     )
-    is_staff = models.BooleanField(default=False, help_text="Can log in to the admin site.")
+    is_staff = models.BooleanField(
+        default=False, help_text=gettext_lazy("Can log in to the admin site.")
+    )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=now)
 

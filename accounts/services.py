@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User, validate_language
 from organizations.services import audit_record
@@ -56,9 +57,11 @@ def user_update_profile(
         errors["timezone"] = error.messages
     max_name = User._meta.get_field("name").max_length
     if len(name) > max_name:
-        errors["name"] = [f"Keep your name to {max_name} characters or fewer."]
+        errors["name"] = [
+            _("Keep your name to %(count)d characters or fewer.") % {"count": max_name}
+        ]
     if clock not in User.Clock.values:
-        errors["clock"] = ["Choose 12-hour, 24-hour or your browser's clock."]
+        errors["clock"] = [_("Choose 12-hour, 24-hour or your browser's clock.")]
     if language is not None:
         try:
             validate_language(language)

@@ -4,6 +4,7 @@ from functools import cache
 from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 
 @cache
@@ -25,7 +26,7 @@ def timezone_choices() -> list[tuple[str, str]]:
 def validate_timezone(value: str) -> None:
     if value not in _known():
         raise ValidationError(
-            "%(value)s is not a time zone we know. Pick one from the list, e.g. Europe/Paris.",
+            _("%(value)s is not a time zone we know. Pick one from the list, e.g. Europe/Paris."),
             params={"value": value},
             code="invalid_timezone",
         )
