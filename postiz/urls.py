@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from postiz import api_docs, views
 from postiz.health import health
+from postiz.mcp_server.views import mcp_endpoint
 from posts.links.views import follow as short_link_follow
 
 # Everything that belongs to one organization lives under /o/<org_slug>/.
@@ -34,6 +35,7 @@ urlpatterns = [
     path("api/schema", api_docs.schema, name="api_schema"),
     path("api/docs", api_docs.docs, name="api_docs"),
     path("", include("billing.urls_global")),  # Stripe's webhook
+    path("mcp", mcp_endpoint, name="mcp"),  # -- Agents (MCP)
 ]
 
 if settings.DEBUG:
