@@ -204,10 +204,12 @@ def _post(caller: Caller, public_id: str):
 
     post = post_get(organization=caller.organization, public_id=public_id)
     if post is None:
-        raise ToolError(
-            f"Post {public_id} not found. Use a post id from create_post or list_posts."
-        )
+        raise _post_not_found(public_id)
     return post
+
+
+def _post_not_found(public_id: str) -> ToolError:
+    return ToolError(f"Post {public_id} not found. Use a post id from create_post or list_posts.")
 
 
 def _post_rows(caller: Caller, posts) -> list[dict]:
@@ -720,10 +722,14 @@ def get_post(caller: Caller, post_id: PostId) -> dict:
     """One post: its state (draft, review, scheduled, publishing, published, failed,
     unconfirmed, cancelled), its time, its thread, the error if it failed (what to do
     about it), and once published its id and link on the network (published_url)."""
-    post = _post(caller, post_id)
-    [row] = _post_rows(
-        caller, post_selectors.posts_for(organization=caller.organization).filter(pk=post.pk)
-    )
+    from postiz.native_api.views.common import _uuid
+
+    found = _uuid(post_id)
+    posts = post_selectors.posts_for(organization=caller.organization)
+    rows = _post_rows(caller, posts.filter(public_id=found)) if found else []
+    if not rows:
+        raise _post_not_found(post_id)
+    row = rows[0]
     row["published_url"] = row.get("release_url")
     return {"post": row}
 
