@@ -128,3 +128,46 @@ def test_the_channel_rules_resource_reads_one_channel(agent, channel):
         "postiz://channels/{channel_id}/rules"
     ]
     assert '"max_length": 500' in read.contents[0].text
+
+
+def test_a_client_of_the_newest_revision_works_without_a_handshake(mcp_url, key, channel):
+    import anyio
+    from mcp import Client
+    from mcp.client.streamable_http import streamable_http_client
+    from mcp.shared._httpx_utils import create_mcp_http_client
+
+    async def main():
+        headers = {"Authorization": f"Bearer {key[1]}"}
+        async with create_mcp_http_client(headers=headers) as http:
+            transport = streamable_http_client(mcp_url, http_client=http)
+            async with Client(transport, mode="2026-07-28") as client:
+                result = await client.call_tool("list_channels", {})
+                return client.protocol_version, result
+
+    version, result = anyio.run(main)
+    assert version == "2026-07-28"
+    assert not result.is_error
+    assert str(channel.public_id) in result.content[0].text
+
+
+def test_an_unexpected_failure_is_a_tool_error_not_a_500(agent, channel, monkeypatch):
+    from postiz.mcp_server import tools
+
+    def broken(integration):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(tools, "_rules", broken)
+    failed, text = agent.call("list_channels")
+    assert failed
+    assert "Something failed on our side" in text
+    assert "fire" not in text
+
+
+def test_a_key_over_its_request_rate_is_told_when_to_retry(mcp_url, key):
+    key[0].request_rate = 1
+    key[0].save(update_fields=["request_rate"])
+    headers = {**ACCEPT, "Authorization": f"Bearer {key[1]}"}
+    assert httpx2.post(mcp_url, json=INITIALIZE, headers=headers).status_code == 200
+    refused = httpx2.post(mcp_url, json=INITIALIZE, headers=headers)
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) >= 1
