@@ -22,7 +22,6 @@ from billing.limits import LimitReached
 from postiz.api import ApiKeyRefused, key_for_request, rate_hit
 from postiz.http import absolute_url
 from postiz.mcp_server.bridge import serve_once
-from postiz.mcp_server.tools import Caller, asgi_app
 
 logger = logging.getLogger("postiz.mcp")
 
@@ -106,6 +105,11 @@ def mcp_endpoint(request):
         )
     # A key acts as the member who made it: their customer limitation, read now.
     organization.acting_membership = key.membership
+    # The SDK is ~30 MB of modules: only processes that serve /mcp load it (the web
+    # server's parent does, before forking: postiz.warmup), never the publisher or the
+    # job workers, which load the URLs to build links.
+    from postiz.mcp_server.tools import Caller, asgi_app
+
     body = request.body
     started = time.perf_counter()
     try:

@@ -171,3 +171,29 @@ def test_a_key_over_its_request_rate_is_told_when_to_retry(mcp_url, key):
     refused = httpx2.post(mcp_url, json=INITIALIZE, headers=headers)
     assert refused.status_code == 429
     assert int(refused.headers["retry-after"]) >= 1
+
+
+@pytest.mark.django_db(transaction=False)
+def test_processes_that_only_build_links_never_load_the_sdk():
+    """The publisher and the job workers load the URLs (to build links); the SDK's ~30 MB
+    of modules is for the web server alone."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys, django; django.setup(); import postiz.urls; "
+        "from django.urls import reverse; reverse('mcp'); "
+        "print('mcp.server' in sys.modules, 'starlette' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "postiz.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert out.stdout.split()[-2:] == ["False", "False"]
