@@ -2,7 +2,8 @@
 
 What happens here before the SDK sees a request: only POST is served (the spec's answer
 to a GET, for a server that opens no event stream, is 405; there are no sessions to
-DELETE); the API key is read exactly as the APIs read it (``postiz.api.key_for_request``,
+DELETE); a browser's request from another site is refused (403, the spec's Origin
+check); the API key is read exactly as the APIs read it (``postiz.api.key_for_request``,
 so whatever it accepts works here too), and a request without a usable one is refused
 with 401 and ``WWW-Authenticate`` pointing at the protected resource metadata, which is
 how MCP clients learn to authenticate; the key's per-minute budget is counted like the
@@ -76,6 +77,16 @@ def _scope_of(request, body: bytes) -> dict:
     }
 
 
+def _origin_allowed(request, origin: str) -> bool:
+    """A browser's request comes from this site or an origin trusted like it; clients
+    that are not browsers send no Origin."""
+    from django.conf import settings
+
+    if origin in settings.CSRF_TRUSTED_ORIGINS:
+        return True
+    return origin == f"{request.scheme}://{request.get_host()}"
+
+
 @csrf_exempt
 def mcp_endpoint(request):
     if request.method != "POST":
@@ -85,6 +96,14 @@ def mcp_endpoint(request):
             405,
             "This MCP server answers POST only (Streamable HTTP, no event stream).",
             headers={"Allow": "POST"},
+        )
+    origin = request.headers.get("Origin")
+    if origin and not _origin_allowed(request, origin):
+        # The spec's defence against DNS rebinding: a page of another site must not reach
+        # a server on the visitor's network through their browser.
+        return _error(
+            403,
+            f"Requests from {origin} are not allowed; add it to CSRF_TRUSTED_ORIGINS.",
         )
     try:
         key = key_for_request(request)

@@ -197,3 +197,16 @@ def test_processes_that_only_build_links_never_load_the_sdk():
         check=True,
     )
     assert out.stdout.split()[-2:] == ["False", "False"]
+
+
+def test_a_browser_page_of_another_site_is_refused(mcp_url, key, live_server):
+    headers = {**ACCEPT, "Authorization": f"Bearer {key[1]}"}
+    refused = httpx2.post(
+        mcp_url, json=INITIALIZE, headers={**headers, "Origin": "https://evil.example"}
+    )
+    assert refused.status_code == 403
+    assert "CSRF_TRUSTED_ORIGINS" in refused.json()["error"]["message"]
+    same_site = httpx2.post(
+        mcp_url, json=INITIALIZE, headers={**headers, "Origin": live_server.url}
+    )
+    assert same_site.status_code == 200
