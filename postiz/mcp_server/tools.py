@@ -868,3 +868,26 @@ async def channel_rules_resource(channel_id: str) -> str:
             raise ResourceError(str(error)) from None
 
     return await in_request_thread(read)
+
+
+# -- Prompts ------------------------------------------------------------------------------------
+@server.prompt(
+    name="plan_posts",
+    title="Plan posts",
+    description="Draft a series of posts on a subject for your channels, within each "
+    "network's rules, saved as drafts to review.",
+)
+def plan_posts(
+    subject: Annotated[str, Field(description="What the posts are about.")],
+    count: Annotated[str, Field(description="How many posts (default 3).")] = "3",
+) -> str:
+    # A prompt is text for the model: it reads nothing, so it needs no key's scope.
+    return (
+        f"Plan {count} social media posts about: {subject}\n\n"
+        "1. Call list_channels and pick the connected channels that suit the subject.\n"
+        "2. Write each post to fit every chosen channel's rules (max_length, media); write "
+        "a thread (several items) only where the rules say the network has threads.\n"
+        '3. Call find_next_slot for the times, then create_post with action "draft" and '
+        "an idempotency_key per post, so nothing goes out before someone reviews it.\n"
+        "4. Answer with a table: time (in the channels' zone), channel, text, post id."
+    )

@@ -130,6 +130,19 @@ def test_the_channel_rules_resource_reads_one_channel(agent, channel):
     assert '"max_length": 500' in read.contents[0].text
 
 
+def test_the_plan_posts_prompt_guides_an_agent_to_drafts(agent):
+    async def work(session):
+        listed = await session.list_prompts()
+        got = await session.get_prompt("plan_posts", {"subject": "our spring sale"})
+        return listed, got
+
+    listed, got = agent.run(work)
+    assert [p.name for p in listed.prompts] == ["plan_posts"]
+    text = got.messages[0].content.text
+    assert "our spring sale" in text
+    assert 'action "draft"' in text
+
+
 def test_a_client_of_the_newest_revision_works_without_a_handshake(mcp_url, key, channel):
     import anyio
     from mcp import Client
