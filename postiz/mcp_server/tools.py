@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import inspect
 import json
 import logging
+import typing
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -136,8 +138,16 @@ def _run_as_caller(fn, scope: str | None, kwargs: dict, caller: Caller):
         raise ToolError(text) from None
 
 
-def tool(*, scope: str | None, title: str, read_only: bool = False, destructive: bool = False):
-    """Registers ``fn(caller, **arguments)`` as a tool needing ``scope``."""
+def tool(
+    *,
+    scope: str | None,
+    title: str,
+    read_only: bool = False,
+    destructive: bool = False,
+    open_world: bool = False,
+):
+    """Registers ``fn(caller, **arguments)`` as a tool needing ``scope``. ``open_world``:
+    it may reach outside this server (publishing to a network, fetching a file)."""
 
     def decorate(fn):
         @functools.wraps(fn)
@@ -150,13 +160,13 @@ def tool(*, scope: str | None, title: str, read_only: bool = False, destructive:
             run,
             name=fn.__name__,
             title=title,
-            description=fn.__doc__,
+            description=inspect.cleandoc(fn.__doc__ or ""),
             annotations=ToolAnnotations(
                 title=title,
                 read_only_hint=read_only,
                 destructive_hint=destructive if not read_only else None,
                 idempotent_hint=read_only or None,
-                open_world_hint=False,
+                open_world_hint=open_world,
             ),
             structured_output=False,
         )
@@ -166,9 +176,6 @@ def tool(*, scope: str | None, title: str, read_only: bool = False, destructive:
 
 
 def _without_caller(fn):
-    import inspect
-    import typing
-
     signature = inspect.signature(fn)
     hints = typing.get_type_hints(fn, include_extras=True)
     parameters = [
@@ -503,7 +510,7 @@ def find_next_slot(
 
 
 # -- Posts ----------------------------------------------------------------------------------
-@tool(scope="posts:write", title="Create or schedule a post")
+@tool(scope="posts:write", title="Create or schedule a post", open_world=True)
 def create_post(
     caller: Caller,
     channels: Annotated[
@@ -601,7 +608,7 @@ def create_post(
     return _idempotent(caller, "create_post", idempotency_key, arguments, make)
 
 
-@tool(scope="posts:write", title="Change a post")
+@tool(scope="posts:write", title="Change a post", open_world=True)
 def update_post(
     caller: Caller,
     post_id: PostId,
@@ -735,7 +742,7 @@ def get_post(caller: Caller, post_id: PostId) -> dict:
 
 
 # -- Media ---------------------------------------------------------------------------------
-@tool(scope="media:write", title="Upload media from a URL")
+@tool(scope="media:write", title="Upload media from a URL", open_world=True)
 def upload_media_from_url(
     caller: Caller,
     url: Annotated[
