@@ -626,6 +626,8 @@ LOGGING["handlers"]["mail_admins"] = {
 }
 LOGGING["loggers"]["django"] = {"handlers": ["mail_admins"], "level": "INFO"}
 LOGGING["loggers"]["django.request"] = {"filters": ["one_line_refusals"]}
+# -- Agents (MCP): the SDK logs every stateless request it serves at INFO.
+LOGGING["loggers"]["mcp"] = {"level": "WARNING"}
 # -- end of refusals and outages --
 
 # -- Content security policy (django-csp) -------------------------------------------------

@@ -6,6 +6,7 @@ from django.views.i18n import JavaScriptCatalog
 
 from postiz import api_docs, views
 from postiz.health import health
+from postiz.mcp_server.views import mcp_endpoint
 from posts.links.views import follow as short_link_follow
 
 # Everything that belongs to one organization lives under /o/<org_slug>/.
@@ -46,6 +47,7 @@ urlpatterns = [
     path("api/schema", api_docs.schema, name="api_schema"),
     path("api/docs", api_docs.docs, name="api_docs"),
     path("", include("billing.urls_global")),  # Stripe's webhook
+    path("mcp", mcp_endpoint, name="mcp"),  # -- Agents (MCP)
 ]
 
 if settings.DEBUG:

@@ -43,6 +43,7 @@ POSTIZ_TOP = {
     "postiz.forkserver",
     "postiz.wsgi",
     "postiz.asgi",
+    "postiz.mcp_server",
 }
 TOP = 3
 
