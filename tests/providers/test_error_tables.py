@@ -128,6 +128,15 @@ CASES = [
     ("tumblr", "blog_not_found", C, ErrorKind.NOT_FOUND, "404"),
     ("tumblr", "forbidden", C, ErrorKind.PERMISSION_DENIED, "403"),
     ("tumblr", "bad_gateway", C, ErrorKind.UNKNOWN_OUTCOME, "502"),
+    ("twitch", "client_invalid", A, ErrorKind.PERMISSION_DENIED, "400"),
+    ("twitch", "refresh_invalid", A, ErrorKind.AUTH_REVOKED, "400"),
+    ("twitch", "missing_scope", C, ErrorKind.PERMISSION_DENIED, "Unauthorized"),
+    ("twitch", "unauthorized", C, ErrorKind.AUTH_EXPIRED, "Unauthorized"),
+    ("twitch", "forbidden", C, ErrorKind.PERMISSION_DENIED, "Forbidden"),
+    ("twitch", "too_large", C, ErrorKind.CONTENT_REJECTED, "Unprocessable Entity"),
+    ("twitch", "rate_limited", C, ErrorKind.RATE_LIMITED, "Too Many Requests"),
+    ("twitch", "bad_request", C, ErrorKind.CONTENT_REJECTED, "Bad Request"),
+    ("twitch", "bad_gateway", C, ErrorKind.UNKNOWN_OUTCOME, "502"),
 ]
 
 # Rows no recorded answer reaches, each with why: the network is not known to answer
