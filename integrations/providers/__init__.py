@@ -37,6 +37,8 @@ PROVIDER_MODULES = (
     "listmonk",
     "tumblr",
     "twitch",
+    "kick",
+    "farcaster",
 )
 
 _registry: dict[str, type[Provider]] | None = None

@@ -137,6 +137,23 @@ CASES = [
     ("twitch", "rate_limited", C, ErrorKind.RATE_LIMITED, "Too Many Requests"),
     ("twitch", "bad_request", C, ErrorKind.CONTENT_REJECTED, "Bad Request"),
     ("twitch", "bad_gateway", C, ErrorKind.UNKNOWN_OUTCOME, "502"),
+    ("kick", "client_invalid", A, ErrorKind.PERMISSION_DENIED, "Invalid client"),
+    ("kick", "refresh_invalid", A, ErrorKind.AUTH_REVOKED, "Invalid request"),
+    ("kick", "unauthorized", C, ErrorKind.AUTH_EXPIRED, "401"),
+    ("kick", "edge_blocked", C, ErrorKind.PERMISSION_DENIED, "Request blocked by security policy."),
+    ("kick", "forbidden", C, ErrorKind.PERMISSION_DENIED, "403"),
+    ("kick", "not_found", R, ErrorKind.NOT_FOUND, "404"),
+    ("kick", "rate_limited", C, ErrorKind.RATE_LIMITED, "429"),
+    ("kick", "bad_request", C, ErrorKind.CONTENT_REJECTED, "400"),
+    ("kick", "server_error", C, ErrorKind.UNKNOWN_OUTCOME, "500"),
+    ("farcaster", "unauthorized", A, ErrorKind.AUTH_REVOKED, "Unauthorized"),
+    ("farcaster", "signer_not_approved", C, ErrorKind.AUTH_REVOKED, "Forbidden"),
+    ("farcaster", "payment_required", R, ErrorKind.PERMISSION_DENIED, "PaymentRequired"),
+    ("farcaster", "forbidden", C, ErrorKind.PERMISSION_DENIED, "Forbidden"),
+    ("farcaster", "parent_not_found", C, ErrorKind.NOT_FOUND, "NotFound"),
+    ("farcaster", "rate_limited", C, ErrorKind.RATE_LIMITED, "RateLimitExceeded"),
+    ("farcaster", "text_too_long", C, ErrorKind.CONTENT_REJECTED, "InvalidField"),
+    ("farcaster", "server_error", C, ErrorKind.UNKNOWN_OUTCOME, "InternalServerError"),
 ]
 
 # Rows no recorded answer reaches, each with why: the network is not known to answer
