@@ -37,6 +37,7 @@ from integrations.providers.base import (
     Grant,
     Issue,
     MediaRules,
+    OptionSource,
     Phase,
     Provider,
     ProviderError,
@@ -162,6 +163,7 @@ class FarcasterProvider(Provider):
             label="Channel",
             max_length=16,
             help_text="A Farcaster channel's id (neynar, farcaster…); empty: the home feed.",
+            options=OptionSource("channels", value="id", label="name"),
         ),
     )
     preference_fields = (
