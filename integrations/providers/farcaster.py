@@ -37,6 +37,7 @@ from integrations.providers.base import (
     Grant,
     Issue,
     MediaRules,
+    Metrics,
     OptionSource,
     Phase,
     Provider,
@@ -153,6 +154,11 @@ class FarcasterProvider(Provider):
     # minutes, which covers the engine's quick retries; later, only the look-up decides.
     idempotency_window = 600
     lookup = "by-content"
+    # Likes, recasts and replies of each cast (its ``reactions`` and ``replies`` counts),
+    # read for several casts at once.
+    analytics = "post"
+    metrics_batch = 25
+    metrics_per_hour = 60
     max_concurrency = 2
     errors = ERRORS
     endpoints = {"api": "https://api.neynar.com"}
@@ -374,6 +380,28 @@ class FarcasterProvider(Provider):
                 continue
             return self._ref(channel, str(cast["hash"]))
         return None
+
+    # -- analytics ----------------------------------------------------------------------
+    def post_metrics(self, channel: Channel, refs: list[RemoteRef]) -> dict[str, Metrics]:
+        hashes = [ref.id for ref in refs if re.fullmatch(r"0x[0-9a-fA-F]{40}", ref.id)]
+        if not hashes:
+            return {}
+        body = self._get(
+            channel.credentials["api_key"], "/v2/farcaster/casts", casts=",".join(hashes)
+        )
+        found = {}
+        for cast in (body.get("result") or {}).get("casts") or []:
+            if not isinstance(cast, dict) or cast.get("hash") not in hashes:
+                continue
+            reactions = cast.get("reactions") or {}
+            found[cast["hash"]] = Metrics(
+                {
+                    "likes": reactions.get("likes_count"),
+                    "shares": reactions.get("recasts_count"),
+                    "comments": (cast.get("replies") or {}).get("count"),
+                }
+            )
+        return found
 
 
 def _account(user: dict) -> Account:

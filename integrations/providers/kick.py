@@ -137,7 +137,8 @@ class KickProvider(Provider):
             label="Send as",
             choices=SENDERS,
             default="user",
-            help_text="user: as the connected account; bot: as the app's bot account.",
+            help_text="user: as the connected account; bot: as the app's bot account (Kick must "
+            "have enabled bot messages for the app).",
         ),
     )
 

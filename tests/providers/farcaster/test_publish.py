@@ -189,3 +189,17 @@ def test_release_ids_and_recent_posts_link_to_the_casts(provider, httpserver, ch
     ]
     ref = provider.ref_for_id(channel, f"https://farcaster.xyz/acmeworkshop/{HASH}")
     assert (ref.id, ref.url) == (HASH, "https://farcaster.xyz/acmeworkshop/0x71d5225f")
+
+
+def test_likes_recasts_and_replies_are_read_for_several_casts_at_once(
+    provider, httpserver, channel
+):
+    other = "0x0a1b2c3d4e5f60718293a4b5c6d7e8f901234567"
+    httpserver.expect_request(
+        "/api/v2/farcaster/casts", query_string={"casts": f"{HASH},{other}"}, headers=KEY_HEADER
+    ).respond_with_response(reply("casts_bulk"))
+    metrics = provider.post_metrics(channel, [RemoteRef(HASH), RemoteRef(other), RemoteRef("")])
+    # The cast Neynar no longer has is left out.
+    assert {h: m.values for h, m in metrics.items()} == {
+        HASH: {"likes": 14, "shares": 3, "comments": 5}
+    }
