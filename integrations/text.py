@@ -60,6 +60,7 @@ COUNTERS = {
     "codepoints": codepoints,
     "graphemes": graphemes,
     "utf16": utf16,
+    "utf8_bytes": utf8_bytes,
     "x_weighted": x_weighted,
     "mastodon": mastodon,
     "threads": threads,

@@ -36,6 +36,9 @@ PROVIDER_MODULES = (
     "ghost",
     "listmonk",
     "tumblr",
+    "twitch",
+    "kick",
+    "farcaster",
 )
 
 _registry: dict[str, type[Provider]] | None = None

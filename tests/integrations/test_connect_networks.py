@@ -7,6 +7,8 @@ to the network's authorize page (a fake that sends the browser back with a code)
 our callback with what the network put in the URL.
 """
 
+import base64
+import hashlib
 import logging
 from html import escape
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -1509,3 +1511,146 @@ def test_tumblr_asks_which_blogs_and_connects_the_ticked_one(tumblr, org, owner,
     assert channel.credentials["refresh_token"] == TUMBLR_TOKEN["refresh_token"]
     assert channel.token_expires_at is not None
     assert Integration.objects.count() == 1  # Acme Workshop was not ticked
+
+
+# -- Twitch: OAuth 2.0, the account is the channel --------------------------------------
+TWITCH_TOKEN = recorded("twitch", "token")["body"]
+
+
+def test_twitch_connects_the_signed_in_broadcaster(
+    settings, httpserver, org, owner, client_for, logs
+):
+    configure(settings, TWITCH_CLIENT_ID="twitch-client-id", TWITCH_CLIENT_SECRET="twitch-sec")
+    point(settings, httpserver, "twitch", auth="/twitch-id", api="/twitch-api")
+    exchanges = []
+
+    def token(request):
+        exchanges.append(form_of(request))
+        return reply("twitch", "token")
+
+    helix = {
+        "Authorization": f"Bearer {TWITCH_TOKEN['access_token']}",
+        "Client-Id": "twitch-client-id",
+    }
+    httpserver.expect_request("/twitch-id/oauth2/token", method="POST").respond_with_handler(token)
+    httpserver.expect_request("/twitch-api/helix/users", headers=helix).respond_with_response(
+        reply("twitch", "users")
+    )
+    client = client_for(owner)
+
+    response, asked = sign_in_on_the_network(
+        client, httpserver, "twitch", "/twitch-id/oauth2/authorize"
+    )
+
+    assert asked["scope"] == "user:write:chat moderator:manage:announcements user:read:email"
+    assert exchanges[0]["client_secret"] == "twitch-sec"
+    assert response.status_code == 302 and response["Location"].startswith(CHANNELS)
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="twitch",
+        external_id="141981764",
+        name="TwitchDev",
+        secrets=[TWITCH_TOKEN["access_token"], TWITCH_TOKEN["refresh_token"], "twitch-sec"],
+    )
+    assert channel.username == "twitchdev"
+    assert channel.token_expires_at is not None
+
+
+# -- Kick: OAuth 2.1 with PKCE, the account is the channel ------------------------------
+KICK_TOKEN = recorded("kick", "token")["body"]
+
+
+def test_kick_connects_with_pkce(settings, httpserver, org, owner, client_for, logs):
+    configure(settings, KICK_CLIENT_ID="kick-client-id", KICK_CLIENT_SECRET="kick-sec")
+    point(settings, httpserver, "kick", auth="/kick-id", api="/kick-api")
+    exchanges = []
+
+    def token(request):
+        exchanges.append(form_of(request))
+        return reply("kick", "token")
+
+    bearer = {"Authorization": f"Bearer {KICK_TOKEN['access_token']}"}
+    httpserver.expect_request("/kick-id/oauth/token", method="POST").respond_with_handler(token)
+    httpserver.expect_request("/kick-api/public/v1/users", headers=bearer).respond_with_response(
+        reply("kick", "users")
+    )
+    httpserver.expect_request("/kick-api/public/v1/channels", headers=bearer).respond_with_response(
+        reply("kick", "channels")
+    )
+    client = client_for(owner)
+
+    response, asked = sign_in_on_the_network(client, httpserver, "kick", "/kick-id/oauth/authorize")
+
+    assert asked["scope"] == "chat:write user:read channel:read"
+    assert asked["code_challenge_method"] == "S256" and asked["code_challenge"]
+    # The verifier sent with the code is the one the challenge was made from.
+    verifier = exchanges[0]["code_verifier"]
+    digest = hashlib.sha256(verifier.encode()).digest()
+    assert base64.urlsafe_b64encode(digest).rstrip(b"=").decode() == asked["code_challenge"]
+    assert response.status_code == 302 and response["Location"].startswith(CHANNELS)
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="kick",
+        external_id="4377088",
+        name="AcmeWorkshop",
+        secrets=[KICK_TOKEN["access_token"], KICK_TOKEN["refresh_token"], "kick-sec", verifier],
+    )
+    assert channel.username == "acmeworkshop"
+
+
+# -- Farcaster: a Neynar API key and an approved signer ---------------------------------
+NEYNAR_KEY = "NEYNAR-7F3A-41C2-9B8E-5D6A0C1E2F34"
+NEYNAR_SIGNER = "19d0c5fd-9b33-4a48-a0e2-bc7b0555baec"
+
+
+def test_farcaster_connects_with_a_neynar_key_and_an_approved_signer(
+    settings, httpserver, org, owner, client_for, logs
+):
+    point(settings, httpserver, "farcaster", api="/neynar")
+    key = {"x-api-key": NEYNAR_KEY}
+    httpserver.expect_request(
+        "/neynar/v2/farcaster/signer", query_string={"signer_uuid": NEYNAR_SIGNER}, headers=key
+    ).respond_with_response(reply("farcaster", "signer_approved"))
+    httpserver.expect_request("/neynar/v2/farcaster/user/bulk", headers=key).respond_with_response(
+        reply("farcaster", "users_bulk")
+    )
+    client = client_for(owner)
+    assert client.get(connect_url("farcaster")).content.count(b'type="password"') == 2
+
+    response = client.post(
+        connect_url("farcaster"), {"api_key": NEYNAR_KEY, "signer_uuid": NEYNAR_SIGNER}
+    )
+
+    assert response.status_code == 302, response.content[:800]
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="farcaster",
+        external_id="194372",
+        name="Acme Workshop",
+        secrets=[NEYNAR_KEY, NEYNAR_SIGNER],
+    )
+    assert channel.username == "acmeworkshop"
+
+
+def test_a_farcaster_signer_not_yet_approved_is_explained_and_nothing_is_saved(
+    settings, httpserver, org, owner, client_for
+):
+    point(settings, httpserver, "farcaster", api="/neynar")
+    httpserver.expect_request("/neynar/v2/farcaster/signer").respond_with_response(
+        reply("farcaster", "signer_pending")
+    )
+    response = client_for(owner).post(
+        connect_url("farcaster"), {"api_key": NEYNAR_KEY, "signer_uuid": NEYNAR_SIGNER}
+    )
+    assert_refused(
+        response,
+        "The signer is pending_approval, not approved: open its approval link in the "
+        "Farcaster app, then connect again.",
+        never_shown=NEYNAR_KEY,
+    )

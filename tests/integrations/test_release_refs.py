@@ -28,6 +28,7 @@ CHANNELS = {
     "ghost": Channel("https://blog.acme.example", {}, meta={"url": "https://blog.acme.example"}),
     "listmonk": Channel("x", {}, meta={"url": "https://lists.acme.example"}),
     "tumblr": Channel("t:Qm3p", {}, username="acmeworkshop"),
+    "farcaster": Channel("194372", {}, username="acmeworkshop"),
 }
 
 
@@ -120,6 +121,12 @@ CHANNELS = {
             "https://www.tumblr.com/acmeworkshop/769145812345678912",
             "769145812345678912",
             "https://www.tumblr.com/acmeworkshop/769145812345678912",
+        ),
+        (
+            "farcaster",
+            "https://farcaster.xyz/acmeworkshop/0x71d5225f77e0164388b1d4c120825f3a2c1f131c",
+            "0x71d5225f77e0164388b1d4c120825f3a2c1f131c",
+            "https://farcaster.xyz/acmeworkshop/0x71d5225f",
         ),
     ],
 )

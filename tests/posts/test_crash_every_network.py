@@ -33,17 +33,21 @@ from tests.posts.e2e.networks import (
     BOT_MESSAGES,
     CREATE_RECORD,
     HOOK_PATH,
+    KICK_CHAT,
     LOCAL_POSTS,
     MASTODON_ACCOUNT,
     MASTODON_STATUS,
     NETWORKS,
+    NEYNAR_CAST,
     SEND_MESSAGE,
     STATUSES,
     THREADS_USER,
     TWEETS,
+    TWITCH_MESSAGES,
     YOUTUBE_SESSIONS,
     Context,
     Network,
+    farcaster_idem,
     mastodon_status,
 )
 from tests.posts.test_networks_end_to_end import publish_due, write
@@ -109,6 +113,11 @@ COMMITS = {
         lambda i: i.progress["listmonk_campaign"],
     ),
     "tumblr": Commit("POST", r"/tumblr-api/v2/blog/acmeworkshop/posts"),
+    # Chat cannot be read back: never sent again, the person checks the chat.
+    "twitch": Commit("POST", TWITCH_MESSAGES),
+    "kick": Commit("POST", KICK_CHAT),
+    # Neynar's idem, from the part's key: a resend within its window makes no second cast.
+    "farcaster": Commit("POST", NEYNAR_CAST, lambda c: c.json["idem"], farcaster_idem),
     # The last chunk of the upload makes the video; the session it goes to is the key.
     "youtube": Commit(
         "PUT",

@@ -25,6 +25,7 @@ from werkzeug import Response
 from integrations.models import Integration
 from integrations.providers.base import PublishRequest
 from integrations.providers.discord import DiscordBotProvider
+from integrations.providers.farcaster import idem_for
 from integrations.providers.nostr import note_id
 from media.models import MediaFile
 from tests.factories import ChannelFactory
@@ -1360,6 +1361,147 @@ def tumblr_check(ctx: Context, post, items) -> None:
     assert post.remote_url == f"https://www.tumblr.com/acmeworkshop/{TUMBLR_POST}"
 
 
+# -- Twitch: chat messages in the broadcaster's own chat; a thread replies to the one before
+TWITCH_TOKEN = recorded("twitch", "token")["body"]
+TWITCH_MESSAGES = r"/twitch-api/helix/chat/messages"
+TWITCH_IDS = ("abc-123-def", "abc-123-deg")
+
+
+def twitch_connect(ctx: Context) -> Integration:
+    ctx.configure(TWITCH_CLIENT_ID="twitch-client-id", TWITCH_CLIENT_SECRET="twitch-secret")
+    point(ctx.settings, ctx.httpserver, "twitch", auth="/twitch-id", api="/twitch-api")
+
+    def sent(call):
+        n = call_number(ctx.fake, "POST", TWITCH_MESSAGES)
+        return answer(
+            "twitch", "message_sent", edit=lambda b: b["data"][0].update(message_id=TWITCH_IDS[n])
+        )
+
+    ctx.fake.on("POST", TWITCH_MESSAGES, sent)
+    return ctx.channel(
+        "twitch",
+        "141981764",
+        username="twitchdev",
+        credentials={
+            "access_token": TWITCH_TOKEN["access_token"],
+            "refresh_token": TWITCH_TOKEN["refresh_token"],
+        },
+    )
+
+
+def twitch_check(ctx: Context, post, items) -> None:
+    n = len(items)
+    calls = ctx.fake.sent("POST", TWITCH_MESSAGES)
+    base = {"broadcaster_id": "141981764", "sender_id": "141981764"}
+    assert [c.json for c in calls] == [
+        {**base, "message": ROOT_TEXT},
+        {**base, "message": REPLY_TEXT, "reply_parent_message_id": TWITCH_IDS[0]},
+    ][:n]
+    assert all(c.headers["Client-Id"] == "twitch-client-id" for c in calls)
+    assert all(
+        c.headers["Authorization"] == f"Bearer {TWITCH_TOKEN['access_token']}" for c in calls
+    )
+    assert [i.remote_id for i in items] == list(TWITCH_IDS[:n])
+    assert post.remote_url == "https://www.twitch.tv/twitchdev"
+
+
+# -- Kick: chat messages as the user in their own channel ---------------------------------
+KICK_TOKEN = recorded("kick", "token")["body"]
+KICK_CHAT = r"/kick-api/public/v1/chat"
+KICK_IDS = ("9b4c1a7e-0001", "9b4c1a7e-0002")
+
+
+def kick_connect(ctx: Context) -> Integration:
+    ctx.configure(KICK_CLIENT_ID="kick-client-id", KICK_CLIENT_SECRET="kick-secret")
+    point(ctx.settings, ctx.httpserver, "kick", auth="/kick-id", api="/kick-api")
+
+    def sent(call):
+        n = call_number(ctx.fake, "POST", KICK_CHAT)
+        return answer(
+            "kick", "message_sent", edit=lambda b: b["data"].update(message_id=KICK_IDS[n])
+        )
+
+    ctx.fake.on("POST", KICK_CHAT, sent)
+    return ctx.channel(
+        "kick",
+        "4377088",
+        username="acmeworkshop",
+        credentials={
+            "access_token": KICK_TOKEN["access_token"],
+            "refresh_token": KICK_TOKEN["refresh_token"],
+        },
+    )
+
+
+def kick_check(ctx: Context, post, items) -> None:
+    n = len(items)
+    calls = ctx.fake.sent("POST", KICK_CHAT)
+    base = {"type": "user", "broadcaster_user_id": 4377088}
+    assert [c.json for c in calls] == [
+        {**base, "content": ROOT_TEXT},
+        {**base, "content": REPLY_TEXT, "reply_to_message_id": KICK_IDS[0]},
+    ][:n]
+    assert all(c.headers["Authorization"] == f"Bearer {KICK_TOKEN['access_token']}" for c in calls)
+    assert [i.remote_id for i in items] == list(KICK_IDS[:n])
+    assert post.remote_url == "https://kick.com/acmeworkshop"
+
+
+# -- Farcaster: casts through Neynar; each keyed by idem, a thread by parent hash ---------
+NEYNAR_KEY = "NEYNAR-7F3A-41C2-9B8E-5D6A0C1E2F34"
+NEYNAR_SIGNER = "19d0c5fd-9b33-4a48-a0e2-bc7b0555baec"
+NEYNAR_CAST = r"/neynar/v2/farcaster/cast"
+NEYNAR_CASTS = r"/neynar/v2/farcaster/feed/user/casts"
+CAST_HASHES = (
+    "0x71d5225f77e0164388b1d4c120825f3a2c1f131c",
+    "0x71d5225f77e0164388b1d4c120825f3a2c1f131d",
+)
+
+
+def farcaster_connect(ctx: Context) -> Integration:
+    point(ctx.settings, ctx.httpserver, "farcaster", api="/neynar")
+    made: dict[str, str] = {}
+
+    def cast(call):
+        # Neynar answers a repeated idem with the cast it already made.
+        idem = call.json["idem"]
+        made.setdefault(idem, CAST_HASHES[len(made)])
+        return answer("farcaster", "cast_created", edit=lambda b: b["cast"].update(hash=made[idem]))
+
+    ctx.fake.on("POST", NEYNAR_CAST, cast)
+    # The account's list lags behind its casts.
+    ctx.fake.on("GET", NEYNAR_CASTS, as_response({"body": {"casts": [], "next": {"cursor": None}}}))
+    return ctx.channel(
+        "farcaster",
+        "194372",
+        username="acmeworkshop",
+        credentials={"api_key": NEYNAR_KEY, "signer_uuid": NEYNAR_SIGNER},
+        meta={"fid": "194372"},
+    )
+
+
+def farcaster_check(ctx: Context, post, items) -> None:
+    n = len(items)
+    calls = ctx.fake.sent("POST", NEYNAR_CAST)
+    idems = [farcaster_idem(i) for i in items]
+    assert [c.json for c in calls] == [
+        {"signer_uuid": NEYNAR_SIGNER, "text": ROOT_TEXT, "idem": idems[0]},
+        {
+            "signer_uuid": NEYNAR_SIGNER,
+            "text": REPLY_TEXT,
+            "idem": idems[-1],
+            "parent": CAST_HASHES[0],
+            "parent_author_fid": 194372,
+        },
+    ][:n]
+    assert all(c.headers["X-Api-Key"] == NEYNAR_KEY for c in calls)
+    assert [i.remote_id for i in items] == list(CAST_HASHES[:n])
+    assert post.remote_url == f"https://farcaster.xyz/acmeworkshop/{CAST_HASHES[0][:10]}"
+
+
+def farcaster_idem(item) -> str:
+    return idem_for(PublishRequest("", "", key=str(item.key)))
+
+
 NETWORKS = [
     Network(
         "bluesky",
@@ -1477,4 +1619,7 @@ NETWORKS = [
         settings={"lists": "3", "subject": "Launch day"},
     ),
     Network("tumblr", tumblr_connect, tumblr_check, texts=(ROOT_TEXT,)),
+    Network("twitch", twitch_connect, twitch_check),
+    Network("kick", kick_connect, kick_check),
+    Network("farcaster", farcaster_connect, farcaster_check),
 ]
