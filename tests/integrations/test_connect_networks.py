@@ -1509,3 +1509,50 @@ def test_tumblr_asks_which_blogs_and_connects_the_ticked_one(tumblr, org, owner,
     assert channel.credentials["refresh_token"] == TUMBLR_TOKEN["refresh_token"]
     assert channel.token_expires_at is not None
     assert Integration.objects.count() == 1  # Acme Workshop was not ticked
+
+
+# -- Moltbook: an AI agent's API key ---------------------------------------------------
+MOLTBOOK_KEY = "moltbook_sk_4vbBsDhqTVg-uvC2mNw3xinZwRhn6r0A"
+
+
+def test_moltbook_connects_the_agent_behind_its_api_key(
+    httpserver, settings, org, owner, client_for, logs
+):
+    point(settings, httpserver, "moltbook", api="/mb-api")
+    httpserver.expect_request(
+        "/mb-api/agents/me", headers={"Authorization": f"Bearer {MOLTBOOK_KEY}"}
+    ).respond_with_response(reply("moltbook", "agent_me"))
+    client = client_for(owner)
+    form = client.get(connect_url("moltbook")).content.decode()
+    assert 'type="password"' in form and "moltbook_" in form
+
+    response = client.post(connect_url("moltbook"), {"api_key": MOLTBOOK_KEY})
+
+    assert response.status_code == 302, response.content[:800]
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="moltbook",
+        external_id="8c88a3c6-f1cb-46f8-b9b6-56357b2d2b55",
+        name="AcmeScout",
+        secrets=[MOLTBOOK_KEY],
+    )
+    assert channel.username == "AcmeScout"
+    httpserver.check_assertions()
+
+
+def test_a_rotated_moltbook_key_is_explained_and_nothing_is_saved(
+    httpserver, settings, org, owner, client_for
+):
+    point(settings, httpserver, "moltbook", api="/mb-api")
+    httpserver.expect_request("/mb-api/agents/me").respond_with_response(
+        reply("moltbook", "invalid_key")
+    )
+    response = client_for(owner).post(connect_url("moltbook"), {"api_key": MOLTBOOK_KEY})
+    assert_refused(
+        response,
+        "Moltbook did not accept the API key (rotated from the owner dashboard, or "
+        "mistyped). Paste the agent's current key and connect again.",
+        never_shown=MOLTBOOK_KEY,
+    )

@@ -109,6 +109,8 @@ COMMITS = {
         lambda i: i.progress["listmonk_campaign"],
     ),
     "tumblr": Commit("POST", r"/tumblr-api/v2/blog/acmeworkshop/posts"),
+    # Moltbook has no key: the submolt's newest posts are read before any resend.
+    "moltbook": Commit("POST", r"/mb-api/posts"),
     # The last chunk of the upload makes the video; the session it goes to is the key.
     "youtube": Commit(
         "PUT",

@@ -128,6 +128,13 @@ CASES = [
     ("tumblr", "blog_not_found", C, ErrorKind.NOT_FOUND, "404"),
     ("tumblr", "forbidden", C, ErrorKind.PERMISSION_DENIED, "403"),
     ("tumblr", "bad_gateway", C, ErrorKind.UNKNOWN_OUTCOME, "502"),
+    ("moltbook", "invalid_key", A, ErrorKind.AUTH_REVOKED, "401"),
+    ("moltbook", "post_cooldown", C, ErrorKind.RATE_LIMITED, "429"),
+    ("moltbook", "suspended", C, ErrorKind.PERMISSION_DENIED, "403"),
+    ("moltbook", "forbidden", C, ErrorKind.PERMISSION_DENIED, "403"),
+    ("moltbook", "submolt_not_found", C, ErrorKind.NOT_FOUND, "404"),
+    ("moltbook", "missing_title", C, ErrorKind.CONTENT_REJECTED, "400"),
+    ("moltbook", "bad_gateway", C, ErrorKind.UNKNOWN_OUTCOME, "502"),
 ]
 
 # Rows no recorded answer reaches, each with why: the network is not known to answer

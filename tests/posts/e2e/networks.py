@@ -1360,6 +1360,36 @@ def tumblr_check(ctx: Context, post, items) -> None:
     assert post.remote_url == f"https://www.tumblr.com/acmeworkshop/{TUMBLR_POST}"
 
 
+# -- Moltbook: a post in a submolt; found again among the submolt's newest by title ------
+MOLTBOOK_KEY = "moltbook_sk_4vbBsDhqTVg-uvC2mNw3xinZwRhn6r0A"
+MOLTBOOK_POST = recorded("moltbook", "post_created")["body"]["post"]["id"]
+MOLTBOOK_POSTS = r"/mb-api/posts"
+
+
+def moltbook_connect(ctx: Context) -> Integration:
+    point(ctx.settings, ctx.httpserver, "moltbook", api="/mb-api")
+    ctx.fake.on("POST", MOLTBOOK_POSTS, answer("moltbook", "post_created"))
+    ctx.fake.on("GET", MOLTBOOK_POSTS, answer("moltbook", "submolt_new"))
+    return ctx.channel(
+        "moltbook",
+        recorded("moltbook", "agent_me")["body"]["agent"]["id"],
+        username="AcmeScout",
+        credentials={"api_key": MOLTBOOK_KEY},
+    )
+
+
+def moltbook_check(ctx: Context, post, items) -> None:
+    [created] = ctx.fake.sent("POST", MOLTBOOK_POSTS)
+    assert created.headers["Authorization"] == f"Bearer {MOLTBOOK_KEY}"
+    assert created.json == {
+        "submolt": "general",
+        "title": "Launch day at Acme",
+        "content": ROOT_TEXT,
+    }
+    assert [i.remote_id for i in items] == [MOLTBOOK_POST]
+    assert post.remote_url == f"https://www.moltbook.com/post/{MOLTBOOK_POST}"
+
+
 NETWORKS = [
     Network(
         "bluesky",
@@ -1477,4 +1507,11 @@ NETWORKS = [
         settings={"lists": "3", "subject": "Launch day"},
     ),
     Network("tumblr", tumblr_connect, tumblr_check, texts=(ROOT_TEXT,)),
+    Network(
+        "moltbook",
+        moltbook_connect,
+        moltbook_check,
+        texts=(ROOT_TEXT,),
+        settings={"submolt": "general", "title": "Launch day at Acme"},
+    ),
 ]
