@@ -37,6 +37,7 @@ PROVIDER_MODULES = (
     "listmonk",
     "tumblr",
     "moltbook",
+    "whop",
 )
 
 _registry: dict[str, type[Provider]] | None = None

@@ -1556,3 +1556,54 @@ def test_a_rotated_moltbook_key_is_explained_and_nothing_is_saved(
         "mistyped). Paste the agent's current key and connect again.",
         never_shown=MOLTBOOK_KEY,
     )
+
+
+# -- Whop: a company API key and the company's id ----------------------------------------
+WHOP_KEY = "apik_7bZ2kL9qX4mN8pR1sT6vW3yA5cE0dF"
+
+
+def test_whop_connects_the_company_with_its_api_key(
+    httpserver, settings, org, owner, client_for, logs
+):
+    point(settings, httpserver, "whop", api="/whop-api")
+    httpserver.expect_request(
+        "/whop-api/companies/biz_6bZUIbghyEtOzp", headers={"Authorization": f"Bearer {WHOP_KEY}"}
+    ).respond_with_response(reply("whop", "company"))
+    client = client_for(owner)
+    form = client.get(connect_url("whop")).content.decode()
+    assert 'type="password"' in form and "biz_" in form
+
+    response = client.post(
+        connect_url("whop"), {"api_key": WHOP_KEY, "company_id": "biz_6bZUIbghyEtOzp"}
+    )
+
+    assert response.status_code == 302, response.content[:800]
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="whop",
+        external_id="biz_6bZUIbghyEtOzp",
+        name="Acme Academy",
+        secrets=[WHOP_KEY],
+    )
+    assert channel.username == "acme-academy"
+    httpserver.check_assertions()
+
+
+def test_a_refused_whop_key_is_explained_and_nothing_is_saved(
+    httpserver, settings, org, owner, client_for
+):
+    point(settings, httpserver, "whop", api="/whop-api")
+    httpserver.expect_request("/whop-api/companies/biz_6bZUIbghyEtOzp").respond_with_response(
+        reply("whop", "unauthorized")
+    )
+    response = client_for(owner).post(
+        connect_url("whop"), {"api_key": WHOP_KEY, "company_id": "biz_6bZUIbghyEtOzp"}
+    )
+    assert_refused(
+        response,
+        "Whop did not accept the API key (deleted, rotated or mistyped). Make a new company "
+        "API key in the Whop dashboard (Developer) and connect again.",
+        never_shown=WHOP_KEY,
+    )

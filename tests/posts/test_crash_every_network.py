@@ -111,6 +111,8 @@ COMMITS = {
     "tumblr": Commit("POST", r"/tumblr-api/v2/blog/acmeworkshop/posts"),
     # Moltbook has no key: the submolt's newest posts are read before any resend.
     "moltbook": Commit("POST", r"/mb-api/posts"),
+    # Whop has no key either: the experience's newest forum posts are read first.
+    "whop": Commit("POST", r"/whop-api/forum_posts"),
     # The last chunk of the upload makes the video; the session it goes to is the key.
     "youtube": Commit(
         "PUT",

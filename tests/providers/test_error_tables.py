@@ -135,6 +135,12 @@ CASES = [
     ("moltbook", "submolt_not_found", C, ErrorKind.NOT_FOUND, "404"),
     ("moltbook", "missing_title", C, ErrorKind.CONTENT_REJECTED, "400"),
     ("moltbook", "bad_gateway", C, ErrorKind.UNKNOWN_OUTCOME, "502"),
+    ("whop", "unauthorized", A, ErrorKind.AUTH_REVOKED, "401"),
+    ("whop", "forbidden", C, ErrorKind.PERMISSION_DENIED, "403"),
+    ("whop", "not_found", C, ErrorKind.NOT_FOUND, "404"),
+    ("whop", "rate_limited", C, ErrorKind.RATE_LIMITED, "429"),
+    ("whop", "invalid", C, ErrorKind.CONTENT_REJECTED, "400"),
+    ("whop", "bad_gateway", C, ErrorKind.UNKNOWN_OUTCOME, "502"),
 ]
 
 # Rows no recorded answer reaches, each with why: the network is not known to answer

@@ -1390,6 +1390,43 @@ def moltbook_check(ctx: Context, post, items) -> None:
     assert post.remote_url == f"https://www.moltbook.com/post/{MOLTBOOK_POST}"
 
 
+# -- Whop: a forum post in a company's Forum experience; found again by text and title ----
+WHOP_KEY = "apik_7bZ2kL9qX4mN8pR1sT6vW3yA5cE0dF"
+WHOP_FORUM = "exp_Fr0mForumA1"
+WHOP_POST = recorded("whop", "forum_post_created")["body"]["id"]
+WHOP_POSTS = r"/whop-api/forum_posts"
+
+
+def whop_connect(ctx: Context) -> Integration:
+    point(ctx.settings, ctx.httpserver, "whop", api="/whop-api")
+
+    def as_posted(body):
+        # The forum lists the post with the text it was sent with.
+        sent = ctx.fake.sent("POST", WHOP_POSTS)
+        body["data"][1]["content"] = sent[0].json["content"] if sent else "other"
+
+    ctx.fake.on("POST", WHOP_POSTS, answer("whop", "forum_post_created"))
+    ctx.fake.on("GET", WHOP_POSTS, lambda call: answer("whop", "forum_posts", edit=as_posted))
+    return ctx.channel(
+        "whop",
+        "biz_6bZUIbghyEtOzp",
+        username="acme-academy",
+        credentials={"api_key": WHOP_KEY},
+    )
+
+
+def whop_check(ctx: Context, post, items) -> None:
+    [created] = ctx.fake.sent("POST", WHOP_POSTS)
+    assert created.headers["Authorization"] == f"Bearer {WHOP_KEY}"
+    assert created.json == {
+        "experience_id": WHOP_FORUM,
+        "content": ROOT_TEXT,
+        "title": "Launch day",
+    }
+    assert [i.remote_id for i in items] == [WHOP_POST]
+    assert post.remote_url == "https://whop.com/acme-academy/"
+
+
 NETWORKS = [
     Network(
         "bluesky",
@@ -1513,5 +1550,12 @@ NETWORKS = [
         moltbook_check,
         texts=(ROOT_TEXT,),
         settings={"submolt": "general", "title": "Launch day at Acme"},
+    ),
+    Network(
+        "whop",
+        whop_connect,
+        whop_check,
+        texts=(ROOT_TEXT,),
+        settings={"experience": WHOP_FORUM, "title": "Launch day"},
     ),
 ]
