@@ -38,6 +38,7 @@ PROVIDER_MODULES = (
     "tumblr",
     "moltbook",
     "whop",
+    "skool",
 )
 
 _registry: dict[str, type[Provider]] | None = None

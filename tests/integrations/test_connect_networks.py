@@ -1607,3 +1607,58 @@ def test_a_refused_whop_key_is_explained_and_nothing_is_saved(
         "API key in the Whop dashboard (Developer) and connect again.",
         never_shown=WHOP_KEY,
     )
+
+
+# -- Skool (unofficial): the community and the browser session's cookie ------------------
+SKOOL_TOKEN = "eyJhbGciOiJIUzI1NiJ9.c2Vzc2lvbi1hY21l.Qm9vbQ"
+
+
+def test_skool_says_it_is_unofficial_and_connects_a_community_with_the_session_cookie(
+    httpserver, settings, org, owner, client_for, logs
+):
+    point(settings, httpserver, "skool", web="/skool-www", api="/skool-api")
+    httpserver.expect_request(
+        "/skool-www/acme-makers", headers={"Cookie": f"auth_token={SKOOL_TOKEN}"}
+    ).respond_with_response(reply("skool", "community_page"))
+    client = client_for(owner)
+    listing = client.get(CHANNELS).content.decode()
+    assert "Skool (unofficial)" in listing
+    assert "Limited: Unofficial: Skool has no public API." in listing
+    form = client.get(connect_url("skool")).content.decode()
+    assert 'type="password"' in form and "auth_token cookie (unofficial)" in form
+
+    response = client.post(
+        connect_url("skool"),
+        {"community": "https://www.skool.com/acme-makers", "auth_token": SKOOL_TOKEN},
+    )
+
+    assert response.status_code == 302, response.content[:800]
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="skool",
+        external_id="4f1c2b7e9a0d4e6f8b3a5c7d9e1f2a3b",
+        name="Acme Makers",
+        secrets=[SKOOL_TOKEN],
+    )
+    assert channel.username == "acme-makers"
+    httpserver.check_assertions()
+
+
+def test_a_skool_community_the_session_cannot_see_is_explained_and_nothing_is_saved(
+    httpserver, settings, org, owner, client_for
+):
+    point(settings, httpserver, "skool", web="/skool-www", api="/skool-api")
+    httpserver.expect_request("/skool-www/acme-makers").respond_with_response(
+        reply("skool", "community_page_without_group")
+    )
+    response = client_for(owner).post(
+        connect_url("skool"), {"community": "acme-makers", "auth_token": SKOOL_TOKEN}
+    )
+    assert_refused(
+        response,
+        "Skool showed no community at skool.com/acme-makers to this session: check the "
+        "address, and that the account is a member.",
+        never_shown=SKOOL_TOKEN,
+    )

@@ -113,6 +113,8 @@ COMMITS = {
     "moltbook": Commit("POST", r"/mb-api/posts"),
     # Whop has no key either: the experience's newest forum posts are read first.
     "whop": Commit("POST", r"/whop-api/forum_posts"),
+    # Skool can be neither keyed nor asked: never sent again, the person checks.
+    "skool": Commit("POST", r"/skool-api/posts"),
     # The last chunk of the upload makes the video; the session it goes to is the key.
     "youtube": Commit(
         "PUT",

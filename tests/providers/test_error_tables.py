@@ -141,6 +141,14 @@ CASES = [
     ("whop", "rate_limited", C, ErrorKind.RATE_LIMITED, "429"),
     ("whop", "invalid", C, ErrorKind.CONTENT_REJECTED, "400"),
     ("whop", "bad_gateway", C, ErrorKind.UNKNOWN_OUTCOME, "502"),
+    ("skool", "waf_challenge", C, ErrorKind.TRANSIENT_BEFORE_SEND, "waf_challenge"),
+    ("skool", "waf_captcha", C, ErrorKind.TRANSIENT_BEFORE_SEND, "waf_captcha"),
+    ("skool", "session_ended", C, ErrorKind.AUTH_REVOKED, "401"),
+    ("skool", "forbidden", C, ErrorKind.PERMISSION_DENIED, "403"),
+    ("skool", "not_found", R, ErrorKind.NOT_FOUND, "404"),
+    ("skool", "too_many", C, ErrorKind.RATE_LIMITED, "429"),
+    ("skool", "bad_request", C, ErrorKind.CONTENT_REJECTED, "400"),
+    ("skool", "bad_gateway", C, ErrorKind.UNKNOWN_OUTCOME, "502"),
 ]
 
 # Rows no recorded answer reaches, each with why: the network is not known to answer

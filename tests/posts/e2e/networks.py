@@ -1427,6 +1427,30 @@ def whop_check(ctx: Context, post, items) -> None:
     assert post.remote_url == "https://whop.com/acme-academy/"
 
 
+# -- Skool (unofficial): a post in the community; nothing to look up afterwards -----------
+SKOOL_TOKEN = "eyJhbGciOiJIUzI1NiJ9.c2Vzc2lvbi1hY21l.Qm9vbQ"
+SKOOL_GROUP = "4f1c2b7e9a0d4e6f8b3a5c7d9e1f2a3b"
+SKOOL_POSTS = r"/skool-api/posts"
+
+
+def skool_connect(ctx: Context) -> Integration:
+    point(ctx.settings, ctx.httpserver, "skool", web="/skool-www", api="/skool-api")
+    ctx.fake.on("POST", SKOOL_POSTS, answer("skool", "post_created"))
+    return ctx.channel(
+        "skool", SKOOL_GROUP, username="acme-makers", credentials={"auth_token": SKOOL_TOKEN}
+    )
+
+
+def skool_check(ctx: Context, post, items) -> None:
+    [created] = ctx.fake.sent("POST", SKOOL_POSTS)
+    assert created.headers["Cookie"] == f"auth_token={SKOOL_TOKEN}"
+    assert created.json["group_id"] == SKOOL_GROUP
+    assert created.json["metadata"]["title"] == "Launch day at Acme"
+    assert created.json["metadata"]["content"] == ROOT_TEXT
+    assert [i.remote_id for i in items] == ["9b8e7d6c5b4a39281706f5e4d3c2b1a0"]
+    assert post.remote_url == "https://www.skool.com/acme-makers/launch-day-at-acme"
+
+
 NETWORKS = [
     Network(
         "bluesky",
@@ -1557,5 +1581,12 @@ NETWORKS = [
         whop_check,
         texts=(ROOT_TEXT,),
         settings={"experience": WHOP_FORUM, "title": "Launch day"},
+    ),
+    Network(
+        "skool",
+        skool_connect,
+        skool_check,
+        texts=(ROOT_TEXT,),
+        settings={"title": "Launch day at Acme"},
     ),
 ]
