@@ -19,6 +19,7 @@ read and one by this agent with the same title is taken as the post.
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import quote
 
@@ -266,23 +267,22 @@ class MoltbookProvider(Provider):
         challenge = post.get("verification")
         if answer.get("verification_required") or isinstance(challenge, dict):
             challenge = challenge if isinstance(challenge, dict) else {}
-            # Hidden until the challenge is answered: pending, so a person sees it waits.
-            return PublishResult(
-                ref=ref,
-                state="pending",
-                handle=ref.id,
-                raw={
-                    "id": ref.id,
-                    "verification_code": challenge.get("verification_code") or "",
-                    "challenge_text": challenge.get("challenge_text") or "",
-                    "expires_at": challenge.get("expires_at") or "",
-                },
-            )
+            held = {
+                "id": ref.id,
+                "verification_code": str(challenge.get("verification_code") or ""),
+                "challenge_text": str(challenge.get("challenge_text") or ""),
+                "expires_at": str(challenge.get("expires_at") or ""),
+            }
+            # Hidden until the challenge is answered: pending, and the handle carries the
+            # challenge so each check can show it to whoever may answer it.
+            return PublishResult(ref=ref, state="pending", handle=json.dumps(held), raw=held)
         return PublishResult(ref=ref, raw={"id": ref.id})
 
     def check_status(self, channel: Channel, handle: str) -> PublishResult | None:
+        held = json.loads(handle) if handle.startswith("{") else {"id": handle}
+        post_id = str(held["id"])
         body = self._call(
-            channel.credentials["api_key"], "GET", f"/posts/{quote(handle)}", Phase.READ
+            channel.credentials["api_key"], "GET", f"/posts/{quote(post_id)}", Phase.READ
         )
         post = body.get("post") or {}
         status = post.get("verification_status") or post.get("verificationStatus") or "verified"
@@ -295,8 +295,18 @@ class MoltbookProvider(Provider):
                 network_code="verification_failed",
             )
         if status == "pending":
-            return None
-        return PublishResult(ref=self._ref({"id": handle}), raw={"id": handle})
+            if not held.get("verification_code"):
+                return None
+            # Not a verdict: the post stays pending, and this is what the person is shown.
+            raise ProviderError(
+                ErrorKind.TRANSIENT_BEFORE_SEND,
+                "Moltbook holds this post until its verification challenge is answered "
+                f"(by {held.get('expires_at') or 'five minutes after posting'}): "
+                f"“{held.get('challenge_text')}”. Answer with the channel's verify tool, "
+                f"verification_code {held['verification_code']}.",
+                network_code="verification_pending",
+            )
+        return PublishResult(ref=self._ref({"id": post_id}), raw={"id": post_id})
 
     def find_existing(self, channel: Channel, request: PublishRequest) -> RemoteRef | None:
         """This agent's newest post in the submolt with the same title."""

@@ -131,23 +131,27 @@ def test_a_link_post_carries_the_url_and_a_chosen_submolt(provider, httpserver, 
     httpserver.check_assertions()
 
 
-def test_a_post_held_for_a_challenge_waits_until_moltbook_says_it_is_verified(
+def test_a_post_held_for_a_challenge_shows_it_until_moltbook_says_it_is_verified(
     provider, httpserver, channel
 ):
     httpserver.expect_request("/api/v1/posts", method="POST").respond_with_response(
         reply("post_held_for_verification")
     )
     result = provider.publish(channel, post_request())
-    assert (result.state, result.handle, result.committed) == ("pending", POST, True)
+    assert (result.state, result.committed) == ("pending", True)
     assert result.raw["verification_code"] == "moltbook_verify_79b5b83db3de57a6d51ce7c644c83e96"
-    assert "lO^bSt-Er" in result.raw["challenge_text"]
 
     answers = iter(["post_pending", "post_verified"])
     httpserver.expect_request(f"/api/v1/posts/{POST}", method="GET").respond_with_handler(
         lambda _: reply(next(answers))
     )
-    assert provider.check_status(channel, POST) is None
-    done = provider.check_status(channel, POST)
+    with pytest.raises(ProviderError) as waiting:
+        provider.check_status(channel, result.handle)
+    # Not a verdict: the post stays pending and the person sees the challenge.
+    assert not waiting.value.verdict
+    assert "lO^bSt-Er" in waiting.value.user_message
+    assert "moltbook_verify_79b5b83db3de57a6d51ce7c644c83e96" in waiting.value.user_message
+    done = provider.check_status(channel, result.handle)
     assert done.state == "published" and done.ref.url == f"https://www.moltbook.com/post/{POST}"
 
 
