@@ -87,8 +87,9 @@ ERRORS = ErrorTable(
         Rule(ErrorKind.AUTH_REVOKED, REVOKED, status=401),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "Whop does not let this API key do that{detail} Give the key the forum and chat "
-            "permissions (forum:post:create, chat:message:create) in the dashboard.",
+            "Whop does not let this API key do that{detail} Give the key the permissions "
+            "forum:post:create and forum:read (or chat:message:create and chat:read) in the "
+            "dashboard.",
             status=403,
         ),
         Rule(ErrorKind.NOT_FOUND, "Whop could not find that experience{detail}", status=404),
