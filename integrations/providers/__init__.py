@@ -39,6 +39,9 @@ PROVIDER_MODULES = (
     "twitch",
     "kick",
     "farcaster",
+    "moltbook",
+    "whop",
+    "skool",
 )
 
 _registry: dict[str, type[Provider]] | None = None

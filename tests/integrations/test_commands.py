@@ -31,6 +31,12 @@ def test_providers_prints_one_line_per_network_with_configuration(settings):
     assert "limited" not in bluesky
 
 
+def test_providers_says_skool_is_unofficial():
+    lines = _run("providers").splitlines()
+    skool = next(line for line in lines if line.startswith("skool "))
+    assert "limited: Unofficial: Skool has no public API." in skool
+
+
 def test_providers_says_why_a_network_is_limited():
     lines = _run("providers").splitlines()
     medium = next(line for line in lines if line.startswith("medium "))

@@ -1654,3 +1654,156 @@ def test_a_farcaster_signer_not_yet_approved_is_explained_and_nothing_is_saved(
         "Farcaster app, then connect again.",
         never_shown=NEYNAR_KEY,
     )
+
+
+# -- Moltbook: an AI agent's API key ---------------------------------------------------
+MOLTBOOK_KEY = "moltbook_sk_4vbBsDhqTVg-uvC2mNw3xinZwRhn6r0A"
+
+
+def test_moltbook_connects_the_agent_behind_its_api_key(
+    httpserver, settings, org, owner, client_for, logs
+):
+    point(settings, httpserver, "moltbook", api="/mb-api")
+    httpserver.expect_request(
+        "/mb-api/agents/me", headers={"Authorization": f"Bearer {MOLTBOOK_KEY}"}
+    ).respond_with_response(reply("moltbook", "agent_me"))
+    client = client_for(owner)
+    form = client.get(connect_url("moltbook")).content.decode()
+    assert 'type="password"' in form and "moltbook_" in form
+
+    response = client.post(connect_url("moltbook"), {"api_key": MOLTBOOK_KEY})
+
+    assert response.status_code == 302, response.content[:800]
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="moltbook",
+        external_id="8c88a3c6-f1cb-46f8-b9b6-56357b2d2b55",
+        name="AcmeScout",
+        secrets=[MOLTBOOK_KEY],
+    )
+    assert channel.username == "AcmeScout"
+    httpserver.check_assertions()
+
+
+def test_a_rotated_moltbook_key_is_explained_and_nothing_is_saved(
+    httpserver, settings, org, owner, client_for
+):
+    point(settings, httpserver, "moltbook", api="/mb-api")
+    httpserver.expect_request("/mb-api/agents/me").respond_with_response(
+        reply("moltbook", "invalid_key")
+    )
+    response = client_for(owner).post(connect_url("moltbook"), {"api_key": MOLTBOOK_KEY})
+    assert_refused(
+        response,
+        "Moltbook did not accept the API key (rotated from the owner dashboard, or "
+        "mistyped). Paste the agent's current key and connect again.",
+        never_shown=MOLTBOOK_KEY,
+    )
+
+
+# -- Whop: a company API key and the company's id ----------------------------------------
+WHOP_KEY = "apik_7bZ2kL9qX4mN8pR1sT6vW3yA5cE0dF"
+
+
+def test_whop_connects_the_company_with_its_api_key(
+    httpserver, settings, org, owner, client_for, logs
+):
+    point(settings, httpserver, "whop", api="/whop-api")
+    httpserver.expect_request(
+        "/whop-api/companies/biz_6bZUIbghyEtOzp", headers={"Authorization": f"Bearer {WHOP_KEY}"}
+    ).respond_with_response(reply("whop", "company"))
+    client = client_for(owner)
+    form = client.get(connect_url("whop")).content.decode()
+    assert 'type="password"' in form and "biz_" in form
+
+    response = client.post(
+        connect_url("whop"), {"api_key": WHOP_KEY, "company_id": "biz_6bZUIbghyEtOzp"}
+    )
+
+    assert response.status_code == 302, response.content[:800]
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="whop",
+        external_id="biz_6bZUIbghyEtOzp",
+        name="Acme Academy",
+        secrets=[WHOP_KEY],
+    )
+    assert channel.username == "acme-academy"
+    httpserver.check_assertions()
+
+
+def test_a_refused_whop_key_is_explained_and_nothing_is_saved(
+    httpserver, settings, org, owner, client_for
+):
+    point(settings, httpserver, "whop", api="/whop-api")
+    httpserver.expect_request("/whop-api/companies/biz_6bZUIbghyEtOzp").respond_with_response(
+        reply("whop", "unauthorized")
+    )
+    response = client_for(owner).post(
+        connect_url("whop"), {"api_key": WHOP_KEY, "company_id": "biz_6bZUIbghyEtOzp"}
+    )
+    assert_refused(
+        response,
+        "Whop did not accept the API key (deleted, rotated or mistyped). Make a new company "
+        "API key in the Whop dashboard (Developer) and connect again.",
+        never_shown=WHOP_KEY,
+    )
+
+
+# -- Skool (unofficial): the community and the browser session's cookie ------------------
+SKOOL_TOKEN = "eyJhbGciOiJIUzI1NiJ9.c2Vzc2lvbi1hY21l.Qm9vbQ"
+
+
+def test_skool_says_it_is_unofficial_and_connects_a_community_with_the_session_cookie(
+    httpserver, settings, org, owner, client_for, logs
+):
+    point(settings, httpserver, "skool", web="/skool-www", api="/skool-api")
+    httpserver.expect_request(
+        "/skool-www/acme-makers", headers={"Cookie": f"auth_token={SKOOL_TOKEN}"}
+    ).respond_with_response(reply("skool", "community_page"))
+    client = client_for(owner)
+    listing = client.get(CHANNELS).content.decode()
+    assert "Skool (unofficial)" in listing
+    assert "Limited: Unofficial: Skool has no public API." in listing
+    form = client.get(connect_url("skool")).content.decode()
+    assert 'type="password"' in form and "auth_token cookie (unofficial)" in form
+
+    response = client.post(
+        connect_url("skool"),
+        {"community": "https://www.skool.com/acme-makers", "auth_token": SKOOL_TOKEN},
+    )
+
+    assert response.status_code == 302, response.content[:800]
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="skool",
+        external_id="4f1c2b7e9a0d4e6f8b3a5c7d9e1f2a3b",
+        name="Acme Makers",
+        secrets=[SKOOL_TOKEN],
+    )
+    assert channel.username == "acme-makers"
+    httpserver.check_assertions()
+
+
+def test_a_skool_community_the_session_cannot_see_is_explained_and_nothing_is_saved(
+    httpserver, settings, org, owner, client_for
+):
+    point(settings, httpserver, "skool", web="/skool-www", api="/skool-api")
+    httpserver.expect_request("/skool-www/acme-makers").respond_with_response(
+        reply("skool", "community_page_without_group")
+    )
+    response = client_for(owner).post(
+        connect_url("skool"), {"community": "acme-makers", "auth_token": SKOOL_TOKEN}
+    )
+    assert_refused(
+        response,
+        "Skool showed no community at skool.com/acme-makers to this session: check the "
+        "address, and that the account is a member.",
+        never_shown=SKOOL_TOKEN,
+    )

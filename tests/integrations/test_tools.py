@@ -115,6 +115,8 @@ def test_each_network_with_something_to_look_up_declares_its_tools():
     assert names["tumblr"] == ["blogs"]
     assert names["farcaster"] == ["channels"]
     assert names["twitch"] == names["kick"] == []
+    assert names["moltbook"] == ["submolts", "verify"]
+    assert names["whop"] == ["experiences"]
 
 
 # -- Running a tool for a channel -------------------------------------------------------

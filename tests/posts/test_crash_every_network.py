@@ -118,6 +118,12 @@ COMMITS = {
     "kick": Commit("POST", KICK_CHAT),
     # Neynar's idem, from the part's key: a resend within its window makes no second cast.
     "farcaster": Commit("POST", NEYNAR_CAST, lambda c: c.json["idem"], farcaster_idem),
+    # Moltbook has no key: the submolt's newest posts are read before any resend.
+    "moltbook": Commit("POST", r"/mb-api/posts"),
+    # Whop has no key either: the experience's newest forum posts are read first.
+    "whop": Commit("POST", r"/whop-api/forum_posts"),
+    # Skool can be neither keyed nor asked: never sent again, the person checks.
+    "skool": Commit("POST", r"/skool-api/posts"),
     # The last chunk of the upload makes the video; the session it goes to is the key.
     "youtube": Commit(
         "PUT",

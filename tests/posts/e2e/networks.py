@@ -1502,6 +1502,97 @@ def farcaster_idem(item) -> str:
     return idem_for(PublishRequest("", "", key=str(item.key)))
 
 
+# -- Moltbook: a post in a submolt; found again among the submolt's newest by title ------
+MOLTBOOK_KEY = "moltbook_sk_4vbBsDhqTVg-uvC2mNw3xinZwRhn6r0A"
+MOLTBOOK_POST = recorded("moltbook", "post_created")["body"]["post"]["id"]
+MOLTBOOK_POSTS = r"/mb-api/posts"
+
+
+def moltbook_connect(ctx: Context) -> Integration:
+    point(ctx.settings, ctx.httpserver, "moltbook", api="/mb-api")
+    ctx.fake.on("POST", MOLTBOOK_POSTS, answer("moltbook", "post_created"))
+    ctx.fake.on("GET", MOLTBOOK_POSTS, answer("moltbook", "submolt_new"))
+    return ctx.channel(
+        "moltbook",
+        recorded("moltbook", "agent_me")["body"]["agent"]["id"],
+        username="AcmeScout",
+        credentials={"api_key": MOLTBOOK_KEY},
+    )
+
+
+def moltbook_check(ctx: Context, post, items) -> None:
+    [created] = ctx.fake.sent("POST", MOLTBOOK_POSTS)
+    assert created.headers["Authorization"] == f"Bearer {MOLTBOOK_KEY}"
+    assert created.json == {
+        "submolt": "general",
+        "title": "Launch day at Acme",
+        "content": ROOT_TEXT,
+    }
+    assert [i.remote_id for i in items] == [MOLTBOOK_POST]
+    assert post.remote_url == f"https://www.moltbook.com/post/{MOLTBOOK_POST}"
+
+
+# -- Whop: a forum post in a company's Forum experience; found again by text and title ----
+WHOP_KEY = "apik_7bZ2kL9qX4mN8pR1sT6vW3yA5cE0dF"
+WHOP_FORUM = "exp_Fr0mForumA1"
+WHOP_POST = recorded("whop", "forum_post_created")["body"]["id"]
+WHOP_POSTS = r"/whop-api/forum_posts"
+
+
+def whop_connect(ctx: Context) -> Integration:
+    point(ctx.settings, ctx.httpserver, "whop", api="/whop-api")
+
+    def as_posted(body):
+        # The forum lists the post with the text it was sent with.
+        sent = ctx.fake.sent("POST", WHOP_POSTS)
+        body["data"][1]["content"] = sent[0].json["content"] if sent else "other"
+
+    ctx.fake.on("POST", WHOP_POSTS, answer("whop", "forum_post_created"))
+    ctx.fake.on("GET", WHOP_POSTS, lambda call: answer("whop", "forum_posts", edit=as_posted))
+    return ctx.channel(
+        "whop",
+        "biz_6bZUIbghyEtOzp",
+        username="acme-academy",
+        credentials={"api_key": WHOP_KEY},
+    )
+
+
+def whop_check(ctx: Context, post, items) -> None:
+    [created] = ctx.fake.sent("POST", WHOP_POSTS)
+    assert created.headers["Authorization"] == f"Bearer {WHOP_KEY}"
+    assert created.json == {
+        "experience_id": WHOP_FORUM,
+        "content": ROOT_TEXT,
+        "title": "Launch day",
+    }
+    assert [i.remote_id for i in items] == [WHOP_POST]
+    assert post.remote_url == "https://whop.com/acme-academy/"
+
+
+# -- Skool (unofficial): a post in the community; nothing to look up afterwards -----------
+SKOOL_TOKEN = "eyJhbGciOiJIUzI1NiJ9.c2Vzc2lvbi1hY21l.Qm9vbQ"
+SKOOL_GROUP = "4f1c2b7e9a0d4e6f8b3a5c7d9e1f2a3b"
+SKOOL_POSTS = r"/skool-api/posts"
+
+
+def skool_connect(ctx: Context) -> Integration:
+    point(ctx.settings, ctx.httpserver, "skool", web="/skool-www", api="/skool-api")
+    ctx.fake.on("POST", SKOOL_POSTS, answer("skool", "post_created"))
+    return ctx.channel(
+        "skool", SKOOL_GROUP, username="acme-makers", credentials={"auth_token": SKOOL_TOKEN}
+    )
+
+
+def skool_check(ctx: Context, post, items) -> None:
+    [created] = ctx.fake.sent("POST", SKOOL_POSTS)
+    assert created.headers["Cookie"] == f"auth_token={SKOOL_TOKEN}"
+    assert created.json["group_id"] == SKOOL_GROUP
+    assert created.json["metadata"]["title"] == "Launch day at Acme"
+    assert created.json["metadata"]["content"] == ROOT_TEXT
+    assert [i.remote_id for i in items] == ["9b8e7d6c5b4a39281706f5e4d3c2b1a0"]
+    assert post.remote_url == "https://www.skool.com/acme-makers/launch-day-at-acme"
+
+
 NETWORKS = [
     Network(
         "bluesky",
@@ -1622,4 +1713,25 @@ NETWORKS = [
     Network("twitch", twitch_connect, twitch_check),
     Network("kick", kick_connect, kick_check),
     Network("farcaster", farcaster_connect, farcaster_check),
+    Network(
+        "moltbook",
+        moltbook_connect,
+        moltbook_check,
+        texts=(ROOT_TEXT,),
+        settings={"submolt": "general", "title": "Launch day at Acme"},
+    ),
+    Network(
+        "whop",
+        whop_connect,
+        whop_check,
+        texts=(ROOT_TEXT,),
+        settings={"experience": WHOP_FORUM, "title": "Launch day"},
+    ),
+    Network(
+        "skool",
+        skool_connect,
+        skool_check,
+        texts=(ROOT_TEXT,),
+        settings={"title": "Launch day at Acme"},
+    ),
 ]
