@@ -78,3 +78,4 @@ class ProfileForm(forms.ModelForm):
             "notify_success_digest",
         ]
         widgets = {"name": forms.TextInput(attrs={"autocomplete": "name"})}
+        labels = {"name": _("Name")}

@@ -1,0 +1,190 @@
+"""The interface switches language completely: every text a page shows comes from a catalog.
+
+The pages are drawn in a made-up language whose catalog wraps every string of ours in ⟦…⟧.
+Whatever text is left outside the brackets was never marked for translation, and would stay
+English for a French reader, unless it is data (names the test made), or a string that
+Django or django-allauth translate themselves (their own catalogs ship all our languages).
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from zoneinfo import available_timezones
+
+import django
+import polib
+import pytest
+from allauth import __file__ as allauth_init
+from django.conf import settings
+from django.utils import translation
+
+from tests.factories import OrganizationFactory
+
+PSEUDO = "xx"
+OPEN, CLOSE = "⟦", "⟧"
+# Attributes people read (or hear): their values must be translated too.
+READ_ATTRIBUTES = ("aria-label", "title", "placeholder", "alt")
+_LETTERS = re.compile(r"[^\W\d_]{2,}")
+
+
+@pytest.fixture
+def pseudo_language(settings, tmp_path):
+    """A catalog of every string we mark, each translated to ⟦itself⟧, active as "xx"."""
+    target = tmp_path / PSEUDO / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    for domain in ("django", "djangojs"):
+        source = polib.pofile(
+            str(Path(settings.LOCALE_PATHS[0], "fr", "LC_MESSAGES", f"{domain}.po"))
+        )
+        pseudo = polib.POFile()
+        pseudo.metadata = {
+            "Content-Type": "text/plain; charset=UTF-8",
+            "Plural-Forms": "nplurals=2; plural=(n != 1);",
+        }
+        for entry in source:
+            if entry.obsolete:
+                continue
+            if entry.msgid_plural:
+                forms = {0: OPEN + entry.msgid + CLOSE, 1: OPEN + entry.msgid_plural + CLOSE}
+                pseudo.append(
+                    polib.POEntry(
+                        msgctxt=entry.msgctxt,
+                        msgid=entry.msgid,
+                        msgid_plural=entry.msgid_plural,
+                        msgstr_plural=forms,
+                    )
+                )
+            else:
+                pseudo.append(
+                    polib.POEntry(
+                        msgctxt=entry.msgctxt, msgid=entry.msgid, msgstr=OPEN + entry.msgid + CLOSE
+                    )
+                )
+        pseudo.save_as_mofile(str(target / f"{domain}.mo"))
+    settings.LANGUAGES = [*settings.LANGUAGES, (PSEUDO, "Pseudo")]
+    settings.LOCALE_PATHS = [tmp_path, *settings.LOCALE_PATHS]
+    yield PSEUDO
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+def _translated_elsewhere() -> set[str]:
+    """Strings Django and django-allauth translate into French themselves."""
+    found = set()
+    for root in (Path(django.__file__).parent / "conf", Path(allauth_init).parent):
+        for path in root.glob("locale/fr/LC_MESSAGES/django.po"):
+            found.update(_squash(e.msgid) for e in polib.pofile(str(path)).translated_entries())
+    return found
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+class _Texts(HTMLParser):
+    """Every text node and read attribute outside scripts and styles."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "template", "svg"):
+            self._skip += 1
+        for name, value in attrs:
+            if name in READ_ATTRIBUTES and value:
+                self.found.append(value)
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "template", "svg") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip and data.strip():
+            self.found.append(data)
+
+
+def untranslated(html: str, *, data: tuple[str, ...] = ()) -> list[str]:
+    elsewhere = _translated_elsewhere()
+    parser = _Texts()
+    parser.feed(html)
+    # A translated sentence may hold a link: its brackets open in one text and close in a
+    # later one, so the texts are read as one stream.
+    stream = SEPARATOR.join(parser.found)
+    stream = re.sub(
+        f"{OPEN}.*?{CLOSE}",
+        lambda match: SEPARATOR.join(" " * (match.group(0).count(SEPARATOR) + 1)),
+        stream,
+        flags=re.S,
+    )
+    left = []
+    for original, text in zip(parser.found, stream.split(SEPARATOR), strict=True):
+        outside = text
+        for value in (*data, *_DATA, "Postiz"):
+            outside = outside.replace(value, " ")
+        outside = _squash(outside)
+        if not _LETTERS.search(outside) or outside in elsewhere or _squash(original) in elsewhere:
+            continue
+        left.append(outside)
+    return left
+
+
+SEPARATOR = "\x00"
+# Data every page may show as it is: time zone names, and each language named in itself.
+_DATA = tuple(
+    sorted(
+        {zone.replace("_", " ") for zone in available_timezones()}
+        | {name for _code, name in settings.LANGUAGES}
+        | {"Pseudo"},
+        key=len,
+        reverse=True,
+    )
+)
+
+
+@pytest.fixture
+def pseudo_client(client, django_user_model, pseudo_language):
+    org = OrganizationFactory(name="Orgname", slug="orgname")
+    user = django_user_model.objects.create_user(
+        email="reader@example.com", password="x" * 12, name="Readername"
+    )
+    user.language = pseudo_language
+    user.save(update_fields=["language"])
+    org.memberships.create(user=user, role="owner")
+    client.force_login(user)
+    client.data = ("Orgname", "Readername", "reader@example.com", "reader")
+    return client
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/accounts/profile/",
+        "/o/orgname/a-page-that-does-not-exist/",
+    ],
+)
+def test_pages_show_no_text_that_was_not_translated(pseudo_client, path):
+    page = pseudo_client.get(path)
+    assert page.status_code in (200, 404)
+    assert page["Content-Language"] == PSEUDO
+    left = untranslated(page.content.decode(), data=pseudo_client.data)
+    assert not left, f"{path} shows text never marked for translation: {left}"
+
+
+@pytest.mark.django_db
+def test_the_sign_in_page_is_translated_before_signing_in(client, pseudo_language):
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE=pseudo_language)
+    assert page["Content-Language"] == PSEUDO
+    left = untranslated(page.content.decode())
+    assert not left, f"the sign-in page shows text never marked for translation: {left}"
+
+
+@pytest.mark.django_db
+def test_the_check_finds_text_left_in_english(pseudo_client):
+    """The check itself: a page with a string nobody marked is caught."""
+    html = "<p>" + OPEN + "Calendar" + CLOSE + "</p><p>Schedule a post</p>"
+    assert untranslated(html) == ["Schedule a post"]
+    assert settings.LANGUAGE_CODE == "en"
