@@ -36,6 +36,7 @@ PROVIDER_MODULES = (
     "ghost",
     "listmonk",
     "tumblr",
+    "wordpress",
 )
 
 _registry: dict[str, type[Provider]] | None = None
