@@ -190,19 +190,15 @@ def read_error(response: requests.Response, phase: Phase) -> Said:
 
 RECONNECT = (
     "WordPress did not accept the username and application password; check them (or make "
-    "a new application password) and connect again."
+    "a new application password) and connect again. WordPress takes application passwords "
+    "only over HTTPS (or on a site set up as local)."
 )
 ERRORS = ErrorTable(
     read=read_error,
     commit_needs_body=True,
     rows=(
-        Rule(
-            ErrorKind.RATE_LIMITED,
-            "The WordPress site asked us to slow down; we will try again later.",
-            status=429,
-        ),
-        # WordPress answers a wrong or revoked application password as "not logged in"
-        # (the password is checked before the request is known to be for the API).
+        # WordPress 6.1 answers a wrong or revoked application password as "not logged
+        # in"; the other codes are those its password check can give.
         Rule(
             ErrorKind.AUTH_REVOKED,
             RECONNECT,
@@ -213,11 +209,6 @@ ERRORS = ErrorTable(
                 "invalid_email",
                 "rest_cookie_invalid_nonce",
             ),
-        ),
-        Rule(
-            ErrorKind.PERMISSION_DENIED,
-            "Application passwords are turned off on this WordPress site: {why}",
-            code=("application_passwords_disabled", "application_passwords_disabled_for_user"),
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
@@ -260,12 +251,6 @@ ERRORS = ErrorTable(
                 "rest_upload_limited_space",
                 "rest_upload_user_quota_exceeded",
             ),
-            field="media",
-        ),
-        Rule(
-            ErrorKind.CONTENT_REJECTED,
-            "The file is larger than the WordPress site's server accepts.",
-            status=413,
             field="media",
         ),
         Rule(
