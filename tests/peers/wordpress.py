@@ -23,6 +23,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -160,11 +161,15 @@ def installed() -> bool:
 
 
 def _stop(process: subprocess.Popen, wait: float = 10) -> None:
-    process.terminate()
+    """Stop a server started in a session of its own, with the workers it forked (PHP's
+    server leaves them running when only its first process is stopped)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
     try:
         process.wait(timeout=wait)
     except subprocess.TimeoutExpired:
-        process.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
         process.wait()
 
 
@@ -215,6 +220,7 @@ def mariadb(home: Path) -> Iterator[Path]:
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
         _wait(socket_path.exists, process, "MariaDB", log)
@@ -285,6 +291,7 @@ def wordpress_site(home: Path, socket_path: Path, *, name: str, pretty: bool) ->
         env=env,
         stdout=log,
         stderr=log,
+        start_new_session=True,
     )
     try:
 
