@@ -749,7 +749,11 @@ class WordPressProvider(Provider):
 
     def ref_for_id(self, channel: Channel, remote_id: str) -> RemoteRef:
         match = re.search(r"[?&]p=(\d+)", remote_id) or re.fullmatch(r"\s*(\d+)\s*", remote_id)
-        return RemoteRef(id=match.group(1) if match else remote_id.strip())
+        if not match:
+            return RemoteRef(id=remote_id.strip())
+        # WordPress sends ?p=<id> on to the post's permalink, whatever the permalinks.
+        home = channel.meta.get("home") or channel.meta.get("url") or ""
+        return RemoteRef(id=match.group(1), url=f"{home}/?p={match.group(1)}" if home else "")
 
     def recent_posts(self, channel: Channel) -> list[RemoteRef]:
         posts = self._get(

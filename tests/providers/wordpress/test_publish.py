@@ -281,5 +281,6 @@ def test_a_slug_the_site_does_not_have_is_not_found(provider, httpserver, channe
 
 
 def test_a_post_is_named_by_its_id_or_its_short_link(provider, channel):
-    assert provider.ref_for_id(channel, "https://fieldnotes.acme.example/?p=42").id == "42"
+    ref = provider.ref_for_id(channel, "https://fieldnotes.acme.example/?p=42")
+    assert (ref.id, ref.url) == ("42", f"{channel.meta['url']}/?p=42")
     assert provider.ref_for_id(channel, " 42 ").id == "42"
