@@ -32,6 +32,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 
+from integrations.providers.articles import image_url
 from integrations.providers.base import (
     NO_CODE,
     SERVER_ERROR,
@@ -43,6 +44,7 @@ from integrations.providers.base import (
     ErrorTable,
     Grant,
     Issue,
+    MediaItem,
     MediaRules,
     Phase,
     Provider,
@@ -59,6 +61,16 @@ from integrations.providers.base import (
 
 API_REL = "https://api.w.org/"
 STATUSES = ("publish", "future", "draft", "pending", "private")
+# The post types sent, by their REST route; only posts have categories and tags.
+TYPES = ("post", "page")
+ROUTES = {"post": "/wp/v2/posts", "page": "/wp/v2/pages"}
+# How each image type WordPress takes begins (the file is sniffed, never named).
+_MAGIC = (
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
 # What core WordPress takes for images (``get_allowed_mime_types``: jpg, gif, png, webp
 # since 5.8); only an image can be a post's featured image.
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
@@ -166,6 +178,13 @@ def parse_when(value) -> datetime | None:
     except ValueError:
         return None
     return when if when.tzinfo is not None else None
+
+
+def sniff_image(data: bytes) -> str | None:
+    """The type of an image WordPress takes, from its first bytes; None for anything else."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return next((mime for magic, mime in _MAGIC if data.startswith(magic)), None)
 
 
 # -- errors: {"code", "message", "data": {"status", "params": {name: why}}} ------------
@@ -343,6 +362,22 @@ class WordPressProvider(Provider):
             "string",
             label="Title",
             help_text="WordPress allows a post without one, but it then shows as “(no title)”.",
+        ),
+        SettingField(
+            "type",
+            "enum",
+            label="Post type",
+            choices=TYPES,
+            default="post",
+            help_text="post, or page (a page has no categories or tags). Custom post types "
+            "are not supported.",
+        ),
+        SettingField(
+            "main_image",
+            "url",
+            label="Featured image address",
+            help_text="An image's address, fetched and uploaded to the site's media library "
+            "as the featured image when the post carries no image of its own.",
         ),
         SettingField(
             "status",
@@ -629,6 +664,17 @@ class WordPressProvider(Provider):
             value = values.get(name)
             if value is not None and not isinstance(value, list | str):
                 issues.append(Issue("setting_invalid", f"{name} must be a list.", name))
+            elif value and values.get("type") == "page":
+                issues.append(Issue("setting_invalid", f"A WordPress page has no {name}.", name))
+        main = image_url(values.get("main_image"))
+        if main and not re.match(r"^https?://\S+$", main):
+            issues.append(
+                Issue(
+                    "setting_invalid",
+                    "The featured image must be given by its web address.",
+                    "main_image",
+                )
+            )
         if draft.items and draft.items[0].media and not draft.items[0].text.strip():
             # Files alone pass the shared check, but they make no article body.
             issues.append(Issue("text_required", "Write the article's text."))
@@ -641,6 +687,7 @@ class WordPressProvider(Provider):
         values = request.settings
         images = self._upload_images(root, creds, request)
         status = values.get("status") or "publish"
+        kind = values.get("type") or "post"
         post: dict = {
             "title": str(values.get("title") or "").strip(),
             "content": body_html(request.text)
@@ -651,7 +698,7 @@ class WordPressProvider(Provider):
         if images:
             post["featured_media"] = images[0][0]
         for name, route in (("categories", "/wp/v2/categories"), ("tags", "/wp/v2/tags")):
-            ids = self._term_ids(root, creds, request, name, route)
+            ids = self._term_ids(root, creds, request, name, route) if kind == "post" else []
             if ids:
                 post[name] = ids
         if values.get("excerpt"):
@@ -662,7 +709,7 @@ class WordPressProvider(Provider):
         canonical = channel.meta.get("canonical_meta")
         if values.get("canonical_url") and canonical:
             post["meta"] = {canonical: values["canonical_url"]}
-        response = self._call(root, creds, "POST", "/wp/v2/posts", Phase.COMMIT, json=post)
+        response = self._call(root, creds, "POST", ROUTES[kind], Phase.COMMIT, json=post)
         created = self.read_json(response, Phase.COMMIT)
         if not created.get("id"):
             raise ProviderError(
@@ -676,7 +723,10 @@ class WordPressProvider(Provider):
         """Every image uploaded once to the media library (kept in progress), as
         (attachment id, URL, alt text) in order."""
         done: list = request.progress.setdefault("wordpress_media", [])
-        for index, item in enumerate(request.media):
+        media = list(request.media)
+        if not media and image_url(request.settings.get("main_image")) and not done:
+            media = [self._fetch_image(image_url(request.settings["main_image"]))]
+        for index, item in enumerate(media):
             if index < len(done):
                 continue
             name = re.sub(r"[^A-Za-z0-9._-]+", "-", item.filename).strip("-") or "image"
@@ -703,6 +753,33 @@ class WordPressProvider(Provider):
             done.append([media["id"], media.get("source_url") or "", item.alt_text])
             request.save_progress()
         return done
+
+    def _fetch_image(self, url: str) -> MediaItem:
+        """The featured image given by its address, read once and checked (sniffed, not
+        taken from its name) before it is uploaded to the site."""
+        limit = self.media_rules.max_image_bytes
+        try:
+            data = self.request("GET", url, phase=Phase.UPLOAD, timeout=self.upload_timeout).content
+        except ProviderError as error:
+            if error.kind in (ErrorKind.TRANSIENT_BEFORE_SEND, ErrorKind.RATE_LIMITED):
+                raise
+            raise ProviderError(
+                ErrorKind.CONTENT_REJECTED,
+                "We could not fetch the featured image from its address (it answered "
+                f"{error.network_code or error.kind}); check the address.",
+                field="main_image",
+                network_code=error.network_code,
+            ) from error
+        mime = sniff_image(data)
+        if mime is None or len(data) > limit:
+            raise ProviderError(
+                ErrorKind.CONTENT_REJECTED,
+                "The featured image address must give a JPEG, PNG, GIF or WebP image of at "
+                f"most {limit // (1024 * 1024)} MB.",
+                field="main_image",
+            )
+        name = urlsplit(url).path.rsplit("/", 1)[-1] or "image"
+        return MediaItem(mime, len(data), lambda: data, name)
 
     def _term_ids(
         self, root: str, creds: dict, request: PublishRequest, name: str, route: str
@@ -773,7 +850,7 @@ class WordPressProvider(Provider):
         posts = self._get(
             channel.meta["rest_root"],
             channel.credentials,
-            "/wp/v2/posts",
+            ROUTES.get(request.settings.get("type") or "post", ROUTES["post"]),
             slug=slug_for(request),
             status="any",
             context="edit",

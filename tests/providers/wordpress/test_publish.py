@@ -4,6 +4,7 @@ settling unclear answers by the post's slug."""
 import json
 
 import pytest
+from werkzeug import Response
 
 from integrations.providers.base import ErrorKind, MediaItem, ProviderError, PublishRequest
 from integrations.providers.wordpress import WordPressProvider, slug_for
@@ -284,3 +285,83 @@ def test_a_post_is_named_by_its_id_or_its_short_link(provider, channel):
     ref = provider.ref_for_id(channel, "https://fieldnotes.acme.example/?p=42")
     assert (ref.id, ref.url) == ("42", f"{channel.meta['url']}/?p=42")
     assert provider.ref_for_id(channel, " 42 ").id == "42"
+
+
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def test_a_page_goes_to_the_pages_route_without_categories(provider, httpserver, channel, origin):
+    httpserver.expect_request("/wp-json/wp/v2/pages", method="POST").respond_with_response(
+        reply("post_created", origin)
+    )
+    provider.publish(channel, request_for(type="page"))
+    [request] = sent(httpserver, "/wp-json/wp/v2/pages")
+    body = json.loads(request.data)
+    assert body["status"] == "publish" and "categories" not in body
+    assert sent(httpserver, POSTS) == []
+
+
+def test_a_featured_image_given_by_its_address_is_fetched_and_uploaded(
+    provider, httpserver, channel, origin
+):
+    httpserver.expect_request("/images/cover.png").respond_with_data(
+        PNG_BYTES, content_type="application/octet-stream"
+    )
+    uploads = []
+
+    def upload(request):
+        uploads.append(request)
+        return reply("media_created", origin)
+
+    httpserver.expect_request(MEDIA, method="POST").respond_with_handler(upload)
+    httpserver.expect_request(POSTS, method="POST").respond_with_response(
+        reply("post_created", origin)
+    )
+    provider.publish(channel, request_for(main_image={"path": f"{origin}/images/cover.png"}))
+
+    # Sniffed from its bytes, whatever the server said it was.
+    assert uploads[0].headers["Content-Type"] == "image/png"
+    assert uploads[0].headers["Content-Disposition"] == 'attachment; filename="cover.png"'
+    assert uploads[0].get_data() == PNG_BYTES
+    assert sent_post(httpserver)["featured_media"] == 4
+
+
+def test_a_featured_image_address_that_gives_no_image_points_at_the_setting(
+    provider, httpserver, channel, origin
+):
+    httpserver.expect_request("/images/cover.png").respond_with_data("<html>", status=200)
+    with pytest.raises(ProviderError) as caught:
+        provider.publish(channel, request_for(main_image=f"{origin}/images/cover.png"))
+    assert (caught.value.kind, caught.value.field) == (ErrorKind.CONTENT_REJECTED, "main_image")
+    httpserver.clear_log()
+    httpserver.expect_request("/images/gone.png").respond_with_data("", status=404)
+    with pytest.raises(ProviderError) as caught:
+        provider.publish(channel, request_for(main_image=f"{origin}/images/gone.png"))
+    assert (caught.value.kind, caught.value.field) == (ErrorKind.CONTENT_REJECTED, "main_image")
+    assert sent(httpserver, POSTS) == []
+
+
+def test_the_tools_list_every_page_of_the_sites_terms(provider, httpserver, channel, origin):
+    pages = []
+
+    def listing(request):
+        pages.append(request.args["page"])
+        body = [{"id": 3, "name": "Launch &amp; Co", "slug": "launch-co", "count": 2}]
+        if request.args["page"] == "2":
+            body = [{"id": 9, "name": "Workshop", "slug": "workshop", "count": 0}]
+        return Response(
+            json.dumps(body), headers={"Content-Type": "application/json", "X-WP-TotalPages": "2"}
+        )
+
+    httpserver.expect_request(TAGS, method="GET").respond_with_handler(listing)
+    httpserver.expect_request(CATEGORIES, method="GET").respond_with_response(
+        reply("categories", origin)
+    )
+    assert provider.tags(channel) == [
+        {"id": "3", "name": "Launch & Co", "slug": "launch-co", "count": 2},
+        {"id": "9", "name": "Workshop", "slug": "workshop", "count": 0},
+    ]
+    assert pages == ["1", "2"]
+    assert provider.categories(channel) == [
+        {"id": "1", "name": "Uncategorized", "slug": "uncategorized", "count": 1}
+    ]

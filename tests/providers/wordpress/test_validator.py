@@ -68,3 +68,14 @@ def test_images_alone_make_no_article():
     assert ("text_required", "text") in {
         (i.code, i.field or "text") for i in found(" ", media=[png()], title="T")
     }
+
+
+def test_a_page_takes_no_categories_or_tags():
+    assert errors(title="T", type="page") == set()
+    assert ("setting_invalid", "tags") in errors(title="T", type="page", tags=["News"])
+    assert ("setting_invalid", "type") in errors(title="T", type="product")
+
+
+def test_a_featured_image_is_given_by_its_web_address():
+    assert errors(title="T", main_image={"path": "https://acme.example/a.png"}) == set()
+    assert ("setting_invalid", "main_image") in errors(title="T", main_image="a.png")
