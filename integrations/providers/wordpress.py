@@ -64,6 +64,12 @@ STATUSES = ("publish", "future", "draft", "pending", "private")
 # The post types sent, by their REST route; only posts have categories and tags.
 TYPES = ("post", "page")
 ROUTES = {"post": "/wp/v2/posts", "page": "/wp/v2/pages"}
+EXTENSIONS = {
+    "image/jpeg": (".jpg", ".jpeg", ".jpe"),
+    "image/png": (".png",),
+    "image/gif": (".gif",),
+    "image/webp": (".webp",),
+}
 # How each image type WordPress takes begins (the file is sniffed, never named).
 _MAGIC = (
     (b"\xff\xd8\xff", "image/jpeg"),
@@ -178,6 +184,16 @@ def parse_when(value) -> datetime | None:
     except ValueError:
         return None
     return when if when.tzinfo is not None else None
+
+
+def upload_name(filename: str, mime_type: str) -> str:
+    """A file name WordPress accepts for this type: it decides what a file is by its
+    extension, so a name without the type's own one gets it."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", filename or "").strip("-.") or "image"
+    extensions = EXTENSIONS.get(mime_type, ())
+    if extensions and not name.lower().endswith(extensions):
+        name += extensions[0]
+    return name
 
 
 def sniff_image(data: bytes) -> str | None:
@@ -729,7 +745,7 @@ class WordPressProvider(Provider):
         for index, item in enumerate(media):
             if index < len(done):
                 continue
-            name = re.sub(r"[^A-Za-z0-9._-]+", "-", item.filename).strip("-") or "image"
+            name = upload_name(item.filename, item.mime_type)
             params = {"alt_text": item.alt_text} if item.alt_text else {}
             response = self._call(
                 root,

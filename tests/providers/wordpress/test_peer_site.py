@@ -141,6 +141,21 @@ def test_a_post_goes_out_with_its_featured_image_categories_and_tags(wp_site):
     assert {"Acme & Co", "Launch"} <= {t["name"] for t in provider.tags(channel)}
 
 
+def test_a_page_gets_a_featured_image_fetched_from_its_address(wp_site, httpserver):
+    httpserver.expect_request("/cover").respond_with_data(
+        png((30, 30, 200)), content_type="image/png"
+    )
+    provider, channel = connected(wp_site)
+    result = provider.publish(
+        channel, request_for(type="page", main_image=httpserver.url_for("/cover"))
+    )
+
+    page = wp_site.rest("GET", f"/wp/v2/pages/{result.ref.id}", params={"context": "edit"}).json()
+    assert page["status"] == "publish" and page["type"] == "page"
+    featured = wp_site.rest("GET", f"/wp/v2/media/{page['featured_media']}").json()
+    assert featured["mime_type"] == "image/png" and featured["source_url"].endswith("/cover.png")
+
+
 def test_a_scheduled_post_waits_on_the_site_for_its_time(wp_site):
     provider, channel = connected(wp_site)
     when = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)

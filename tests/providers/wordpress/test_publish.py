@@ -7,7 +7,7 @@ import pytest
 from werkzeug import Response
 
 from integrations.providers.base import ErrorKind, MediaItem, ProviderError, PublishRequest
-from integrations.providers.wordpress import WordPressProvider, slug_for
+from integrations.providers.wordpress import WordPressProvider, slug_for, upload_name
 from tests.providers.conftest import assert_no_secret, drain, slow_handler
 from tests.providers.wordpress.support import APP_PASSWORD, BASIC, reply, wp_channel
 
@@ -365,3 +365,9 @@ def test_the_tools_list_every_page_of_the_sites_terms(provider, httpserver, chan
     assert provider.categories(channel) == [
         {"id": "1", "name": "Uncategorized", "slug": "uncategorized", "count": 1}
     ]
+
+
+def test_a_file_is_named_with_its_types_extension_which_wordpress_goes_by():
+    assert upload_name("cover", "image/png") == "cover.png"
+    assert upload_name("Lamp photo.JPG", "image/jpeg") == "Lamp-photo.JPG"
+    assert upload_name("../etc/passwd", "image/gif") == "etc-passwd.gif"
