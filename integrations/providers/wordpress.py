@@ -627,6 +627,15 @@ class WordPressProvider(Provider):
                         "date",
                     )
                 )
+            elif parse_when(when) <= datetime.now(UTC):
+                issues.append(
+                    Issue(
+                        "setting_invalid",
+                        "date is in the past: WordPress publishes the post at once.",
+                        "date",
+                        severity="warning",
+                    )
+                )
         elif when:
             issues.append(
                 Issue(
@@ -709,7 +718,9 @@ class WordPressProvider(Provider):
             "content": body_html(request.text)
             + "".join(_figure(url, alt) for _, url, alt in images[1:]),
             "status": status,
-            "slug": slug_for(request),
+            # Kept with the item's progress (saved before the post is sent), so the post
+            # is looked for under the slug it went with even if its title is edited since.
+            "slug": request.progress.setdefault("wordpress_slug", slug_for(request)),
         }
         if images:
             post["featured_media"] = images[0][0]
@@ -867,7 +878,7 @@ class WordPressProvider(Provider):
             channel.meta["rest_root"],
             channel.credentials,
             ROUTES.get(request.settings.get("type") or "post", ROUTES["post"]),
-            slug=slug_for(request),
+            slug=request.progress.get("wordpress_slug") or slug_for(request),
             status="any",
             context="edit",
             _fields="id,link,status,slug",

@@ -371,3 +371,24 @@ def test_a_file_is_named_with_its_types_extension_which_wordpress_goes_by():
     assert upload_name("cover", "image/png") == "cover.png"
     assert upload_name("Lamp photo.JPG", "image/jpeg") == "Lamp-photo.JPG"
     assert upload_name("../etc/passwd", "image/gif") == "etc-passwd.gif"
+
+
+def test_the_post_is_looked_for_under_the_slug_it_was_sent_with_after_an_edit(
+    provider, httpserver, channel, origin
+):
+    httpserver.expect_request(POSTS, method="POST").respond_with_response(
+        reply("bad_gateway", origin)
+    )
+    request = request_for()
+    with pytest.raises(ProviderError):
+        provider.publish(channel, request)
+    sent_slug = json.loads(sent(httpserver, POSTS)[0].data)["slug"]
+    assert request.progress["wordpress_slug"] == sent_slug
+
+    httpserver.expect_request(POSTS, method="GET").respond_with_response(
+        reply("posts_by_slug_empty", origin)
+    )
+    edited = request_for(title="Launch day at Acme, doors at nine")
+    edited.progress = request.progress
+    provider.find_existing(channel, edited)
+    assert sent(httpserver, POSTS, "GET")[0].args["slug"] == sent_slug

@@ -79,3 +79,9 @@ def test_a_page_takes_no_categories_or_tags():
 def test_a_featured_image_is_given_by_its_web_address():
     assert errors(title="T", main_image={"path": "https://acme.example/a.png"}) == set()
     assert ("setting_invalid", "main_image") in errors(title="T", main_image="a.png")
+
+
+def test_a_scheduled_time_already_past_is_warned_about():
+    [issue] = found(title="T", status="future", date="2020-01-05T09:00:00Z")
+    assert (issue.field, issue.severity) == ("date", "warning")
+    assert "at once" in issue.message
