@@ -477,9 +477,10 @@ class WordPressProvider(Provider):
             if response.is_redirect and response.headers.get("Location"):
                 url = urljoin(url, response.headers["Location"])
                 continue
-            found = api_link(response)
-            if found:
-                return urljoin(url, found)
+            found = urljoin(url, api_link(response) or "")
+            # The password goes wherever the root is: only to the site's own host.
+            if api_link(response) and urlsplit(found).hostname == urlsplit(url).hostname:
+                return found
             break
         for root in (address + "/wp-json/", address + "/?rest_route=/"):
             try:

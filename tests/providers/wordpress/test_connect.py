@@ -158,3 +158,29 @@ def test_check_connection_reads_the_user_again_and_refresh_asks_for_a_new_passwo
     with pytest.raises(ProviderError) as caught:
         provider.refresh(channel)
     assert caught.value.kind == ErrorKind.AUTH_REVOKED
+
+
+def test_a_rest_root_on_another_host_is_not_trusted_with_the_password(provider, httpserver, origin):
+    httpserver.expect_request("/").respond_with_data(
+        "<html></html>",
+        content_type="text/html",
+        headers={"Link": '<https://collector.example/wp-json/>; rel="https://api.w.org/"'},
+    )
+    httpserver.expect_request("/wp-json/").respond_with_response(reply("site_index", origin))
+    httpserver.expect_request("/wp-json/wp/v2/users/me").respond_with_response(
+        reply("user_me", origin)
+    )
+    httpserver.expect_request("/wp-json/wp/v2/posts", method="OPTIONS").respond_with_response(
+        reply("posts_schema", origin)
+    )
+    grant = provider.authenticate({"url": origin, **FIELDS})
+    assert grant.meta["rest_root"] == origin + "/wp-json/"
+
+
+def test_a_page_without_the_link_header_names_its_api_in_a_link_tag(provider, httpserver, origin):
+    # As a cache or proxy that drops Link headers leaves WordPress's page.
+    tag = f'<link rel="https://api.w.org/" href="{origin}/index.php?rest_route=/&amp;x=1" />'
+    httpserver.expect_request("/", method="GET").respond_with_data(
+        f"<html><head>{tag}</head></html>", content_type="text/html; charset=UTF-8"
+    )
+    assert provider.discover(origin) == f"{origin}/index.php?rest_route=/&x=1"
