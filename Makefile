@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format peers browser
+.PHONY: run test lint format peers browser wordpress-peer
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,9 +32,14 @@ format: $(STAMP)
 browser:
 	command -v chromium >/dev/null && command -v curl >/dev/null || { $$(test "$$(id -u)" = 0 || echo sudo) apt-get update -qq && $$(test "$$(id -u)" = 0 || echo sudo) apt-get install -y -qq chromium curl >/dev/null; }
 
-## Real local peers for the peer tests: a Nostr relay (PyPI), a Bluesky PDS (npm) and the
-## Postiz CLI (npm), run against a live server of ours
-peers: .peers/nostr/bin/nostr-relay .peers/bluesky/node_modules/better-sqlite3/build/Release/better_sqlite3.node .peers/postiz-cli/node_modules/postiz/dist/index.js
+## Real local peers for the peer tests: a Nostr relay (PyPI), a Bluesky PDS (npm), the
+## Postiz CLI (npm), run against a live server of ours, and WordPress (Debian)
+peers: .peers/nostr/bin/nostr-relay .peers/bluesky/node_modules/better-sqlite3/build/Release/better_sqlite3.node .peers/postiz-cli/node_modules/postiz/dist/index.js wordpress-peer
+
+## Debian's WordPress with PHP's command line (its built-in server) and MariaDB, when not
+## installed yet; the tests start their own database and sites (tests/peers/wordpress.py)
+wordpress-peer:
+	test -f /usr/share/wordpress/wp-settings.php && command -v php >/dev/null && { command -v mariadbd >/dev/null || test -x /usr/sbin/mariadbd; } || { $$(test "$$(id -u)" = 0 || echo sudo) apt-get update -qq && $$(test "$$(id -u)" = 0 || echo sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wordpress php-cli php-mysql mariadb-server >/dev/null; }
 
 .peers/nostr/bin/nostr-relay:
 	test -x .peers/nostr/bin/python || $(PYTHON) -m venv .peers/nostr

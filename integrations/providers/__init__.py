@@ -42,6 +42,7 @@ PROVIDER_MODULES = (
     "moltbook",
     "whop",
     "skool",
+    "wordpress",
 )
 
 _registry: dict[str, type[Provider]] | None = None

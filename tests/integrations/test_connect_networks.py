@@ -24,6 +24,7 @@ from integrations.models import Integration
 from integrations.providers.nostr import npub, sign_event
 from organizations.models import AuditEvent
 from tests.providers.nostr.relay import Relay
+from tests.providers.wordpress.support import reply as wp_reply
 
 from .conftest import point, recorded, reply
 
@@ -1806,4 +1807,74 @@ def test_a_skool_community_the_session_cannot_see_is_explained_and_nothing_is_sa
         "Skool showed no community at skool.com/acme-makers to this session: check the "
         "address, and that the account is a member.",
         never_shown=SKOOL_TOKEN,
+    )
+
+
+# -- WordPress: site address + username + application password (HTTP Basic) -------------
+def _wordpress_site(httpserver, me="user_me"):
+    """A WordPress 6.1 site as recorded, at the fake's address (its home page names the
+    REST root, which is then asked who the password belongs to)."""
+    origin = httpserver.url_for("/").rstrip("/")
+    seen = []
+
+    def me_answer(request):
+        seen.append(request.headers.get("Authorization", ""))
+        return wp_reply(me, origin)
+
+    httpserver.expect_request("/", method="GET").respond_with_response(
+        wp_reply("home_page", origin)
+    )
+    httpserver.expect_request("/wp-json/wp/v2/users/me").respond_with_handler(me_answer)
+    httpserver.expect_request("/wp-json/").respond_with_response(wp_reply("site_index", origin))
+    httpserver.expect_request("/wp-json/wp/v2/posts", method="OPTIONS").respond_with_response(
+        wp_reply("posts_schema", origin)
+    )
+    return origin, seen
+
+
+WORDPRESS_PASSWORD = "Xk3p 9QaL 7mWz 2RtY 5vBn 8CdE"
+
+
+def test_wordpress_connects_with_its_address_a_username_and_an_application_password(
+    httpserver, org, owner, client_for, logs
+):
+    origin, seen = _wordpress_site(httpserver)
+    client = client_for(owner)
+    form = client.get(connect_url("wordpress")).content
+    assert b'type="password"' in form and b"Application password" in form
+
+    response = client.post(
+        connect_url("wordpress"),
+        {"url": origin, "username": "editor", "app_password": WORDPRESS_PASSWORD},
+    )
+
+    assert response.status_code == 302, response.content[:800]
+    assert seen == ["Basic ZWRpdG9yOlhrM3AgOVFhTCA3bVd6IDJSdFkgNXZCbiA4Q2RF"]
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="wordpress",
+        external_id=f"{origin}#1",
+        name="Acme Field Notes",
+        secrets=[WORDPRESS_PASSWORD, "ZWRpdG9yOlhrM3AgOVFhTCA3bVd6IDJSdFkgNXZCbiA4Q2RF"],
+    )
+    assert channel.credentials == {"username": "editor", "app_password": WORDPRESS_PASSWORD}
+    assert channel.meta["rest_root"] == origin + "/wp-json/"
+
+
+def test_a_wrong_wordpress_application_password_is_explained_and_nothing_is_saved(
+    httpserver, org, owner, client_for
+):
+    origin, _ = _wordpress_site(httpserver, me="not_logged_in")
+    response = client_for(owner).post(
+        connect_url("wordpress"),
+        {"url": origin, "username": "editor", "app_password": WORDPRESS_PASSWORD},
+    )
+    assert_refused(
+        response,
+        "WordPress did not accept the username and application password; check them (or make "
+        "a new application password) and connect again. WordPress takes application passwords "
+        "only over HTTPS (or on a site set up as local).",
+        never_shown=WORDPRESS_PASSWORD,
     )

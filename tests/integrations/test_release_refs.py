@@ -29,6 +29,11 @@ CHANNELS = {
     "listmonk": Channel("x", {}, meta={"url": "https://lists.acme.example"}),
     "tumblr": Channel("t:Qm3p", {}, username="acmeworkshop"),
     "farcaster": Channel("194372", {}, username="acmeworkshop"),
+    "wordpress": Channel(
+        "https://fieldnotes.acme.example#1",
+        {},
+        meta={"url": "https://fieldnotes.acme.example", "home": "https://fieldnotes.acme.example"},
+    ),
 }
 
 
@@ -103,6 +108,13 @@ CHANNELS = {
             "https://www.tiktok.com/@acme.shop/photo/7445530123456789013",
         ),
         ("ghost", "6753a4f29c2b3e0001f4a2c7", "6753a4f29c2b3e0001f4a2c7", ""),
+        ("wordpress", "42", "42", "https://fieldnotes.acme.example/?p=42"),
+        (
+            "wordpress",
+            "https://fieldnotes.acme.example/?p=42&preview=true",
+            "42",
+            "https://fieldnotes.acme.example/?p=42",
+        ),
         ("listmonk", "42", "42", "https://lists.acme.example/admin/campaigns/42"),
         (
             "listmonk",

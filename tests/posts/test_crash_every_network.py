@@ -157,6 +157,8 @@ COMMITS = {
     "hashnode": Commit("POST", r"/hn-gql/", only=lambda c: "publishPost" in c.json["query"]),
     # Medium can be neither keyed nor asked: never sent again, the person checks.
     "medium": Commit("POST", r"/md-api/users/[0-9a-f]+/posts"),
+    # WordPress has no key: the site is asked for the slug the post was sent with.
+    "wordpress": Commit("POST", r"/wp-json/wp/v2/posts"),
 }
 
 

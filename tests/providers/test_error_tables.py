@@ -175,6 +175,20 @@ CASES = [
     ("skool", "too_many", C, ErrorKind.RATE_LIMITED, "429"),
     ("skool", "bad_request", C, ErrorKind.CONTENT_REJECTED, "400"),
     ("skool", "bad_gateway", C, ErrorKind.UNKNOWN_OUTCOME, "502"),
+    ("wordpress", "not_logged_in", A, ErrorKind.AUTH_REVOKED, "rest_not_logged_in"),
+    ("wordpress", "upload_forbidden", U, ErrorKind.PERMISSION_DENIED, "rest_cannot_create"),
+    ("wordpress", "upload_forbidden", C, ErrorKind.PERMISSION_DENIED, "rest_cannot_create"),
+    ("wordpress", "cannot_publish", C, ErrorKind.PERMISSION_DENIED, "rest_cannot_publish"),
+    ("wordpress", "upload_bad_type", U, ErrorKind.CONTENT_REJECTED, "rest_upload_sideload_error"),
+    ("wordpress", "upload_no_data", U, ErrorKind.CONTENT_REJECTED, "rest_upload_no_data"),
+    ("wordpress", "invalid_date", C, ErrorKind.CONTENT_REJECTED, "rest_invalid_param"),
+    ("wordpress", "invalid_status", C, ErrorKind.CONTENT_REJECTED, "rest_invalid_param"),
+    ("wordpress", "invalid_param", C, ErrorKind.CONTENT_REJECTED, "rest_invalid_param"),
+    ("wordpress", "term_exists", U, ErrorKind.CONTENT_REJECTED, "term_exists"),
+    ("wordpress", "post_not_found", R, ErrorKind.NOT_FOUND, "rest_post_invalid_id"),
+    ("wordpress", "no_route", R, ErrorKind.NOT_FOUND, "rest_no_route"),
+    ("wordpress", "plain_wp_json", A, ErrorKind.NOT_FOUND, "404"),
+    ("wordpress", "bad_gateway", C, ErrorKind.UNKNOWN_OUTCOME, "502"),
 ]
 
 # Rows no recorded answer reaches, each with why: the network is not known to answer
@@ -192,6 +206,9 @@ NOT_RECORDED = {
     ("facebook", "ERRORS", "server_fault", "SOME_CODE", "range(500, 1000)"),  # a new code
     ("instagram", "ERRORS", "server_fault", "SOME_CODE", "range(500, 1000)"),  # a new code
     ("instagram", "STANDALONE_ERRORS", "server_fault", "SOME_CODE", "range(500, 1000)"),
+    # A security plugin's or firewall's own HTML page in front of the site, not an answer
+    # WordPress itself gives.
+    ("wordpress", "ERRORS", "permission_denied", "NO_CODE", "(401, 403)"),
 }
 
 

@@ -29,7 +29,7 @@ from integrations.providers.farcaster import idem_for
 from integrations.providers.nostr import note_id
 from media.models import MediaFile
 from tests.factories import ChannelFactory
-from tests.posts.e2e.fakes import FakeNetwork, answer, as_response, recorded
+from tests.posts.e2e.fakes import Call, FakeNetwork, answer, as_response, recorded
 from tests.providers.conftest import point
 from tests.providers.nostr.relay import Relay, valid
 
@@ -1593,6 +1593,62 @@ def skool_check(ctx: Context, post, items) -> None:
     assert post.remote_url == "https://www.skool.com/acme-makers/launch-day-at-acme"
 
 
+# -- WordPress: the REST root in the channel's meta; one post, found again by its slug ----
+WORDPRESS_AUTH = {"username": "editor", "app_password": "Xk3p 9QaL 7mWz 2RtY 5vBn 8CdE"}
+WORDPRESS_POST = recorded("wordpress", "post_created")["body"]
+WORDPRESS_POSTS = r"/wp-json/wp/v2/posts"
+
+
+def wordpress_connect(ctx: Context) -> Integration:
+    ctx.fake.on("POST", WORDPRESS_POSTS, answer("wordpress", "post_created"))
+
+    def by_slug(call: Call) -> Response:
+        # The site lists a post under the slug it was sent with, whatever its status.
+        sent = [c.json["slug"] for c in ctx.fake.sent("POST", WORDPRESS_POSTS)]
+        if call.args.get("slug") not in sent:
+            return answer("wordpress", "posts_by_slug_empty")
+
+        def as_sent(body):
+            body[0].update(
+                id=WORDPRESS_POST["id"],
+                link=WORDPRESS_POST["link"],
+                status="publish",
+                slug=call.args["slug"],
+            )
+
+        return answer("wordpress", "posts_by_slug", edit=as_sent)
+
+    ctx.fake.on("GET", WORDPRESS_POSTS, by_slug)
+    return ctx.channel(
+        "wordpress",
+        "https://fieldnotes.acme.example#1",
+        username="editor@fieldnotes.acme.example",
+        credentials=dict(WORDPRESS_AUTH),
+        meta={
+            "url": ctx.fake.origin,
+            "rest_root": f"{ctx.fake.origin}/wp-json/",
+            "can_publish": True,
+            "can_upload": True,
+            "canonical_meta": "",
+        },
+    )
+
+
+def wordpress_check(ctx: Context, post, items) -> None:
+    [created] = ctx.fake.sent("POST", WORDPRESS_POSTS)
+    body = dict(created.json)
+    slug = body.pop("slug")
+    assert slug.startswith("launch-day-at-acme-") and len(slug) == len("launch-day-at-acme-") + 10
+    assert body == {
+        "title": "Launch day at Acme",
+        "content": f"<p>{ROOT_TEXT}</p>",
+        "status": "publish",
+    }
+    assert created.headers["Authorization"].startswith("Basic ")
+    assert [i.remote_id for i in items] == [str(WORDPRESS_POST["id"])]
+    assert post.remote_url == WORDPRESS_POST["link"]
+
+
 NETWORKS = [
     Network(
         "bluesky",
@@ -1731,6 +1787,13 @@ NETWORKS = [
         "skool",
         skool_connect,
         skool_check,
+        texts=(ROOT_TEXT,),
+        settings={"title": "Launch day at Acme"},
+    ),
+    Network(
+        "wordpress",
+        wordpress_connect,
+        wordpress_check,
         texts=(ROOT_TEXT,),
         settings={"title": "Launch day at Acme"},
     ),
