@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from django.conf import settings
 
 logger = logging.getLogger("postiz.assist")
@@ -133,10 +134,11 @@ def classify(status: int, body: bytes, *, with_images: bool = False) -> AssistEr
 
 
 def _lines(response: requests.Response, started: float) -> Iterator[str]:
-    """The body's lines as they arrive (iter_content(None) hands over each chunk the
-    server sends instead of waiting to fill a buffer)."""
+    """The body's lines as they arrive. ``read1`` hands over whatever the server has sent
+    so far, chunked or not; requests' iter_content would wait for the whole body of a
+    server that streams without chunked encoding (HTTP/1.0 style)."""
     pending = b""
-    for chunk in response.iter_content(chunk_size=None):
+    while chunk := response.raw.read1(65536, decode_content=True):
         if time.monotonic() - started > TOTAL_SECONDS:
             raise AssistError(
                 "The AI server took too long to finish. Try a shorter text or try again.",
@@ -272,12 +274,12 @@ def _read(response, host: str, started: float, *, with_images: bool) -> Iterator
             f"{ADMIN.lower()}: the server at AI_BASE_URL may not be OpenAI-compatible.",
             kind="bad_json",
         ) from error
-    except requests.Timeout as error:
+    except (requests.Timeout, urllib3.exceptions.ReadTimeoutError) as error:
         raise AssistError(
             "The AI server stopped answering midway. Try again.", kind="timeout"
         ) from error
-    except requests.RequestException as error:
-        # requests reports a read timeout inside a streamed body as a ConnectionError.
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
+        # A read timeout can surface wrapped (a ConnectionError, a bare socket timeout).
         if "timed out" in str(error).lower():
             raise AssistError(
                 "The AI server stopped answering midway. Try again.", kind="timeout"
