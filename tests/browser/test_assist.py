@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_rewrite_streams_can_be_cancelled_and_is_applied_only_on_accept(
-    org, berliner, page_for, settings, httpserver
+    org, berliner, page_for, settings, httpserver, axe
 ):
     ai = FakeAI(httpserver)
     settings.AI_BASE_URL = ai.base_url
@@ -50,6 +50,7 @@ def test_a_rewrite_streams_can_be_cancelled_and_is_applied_only_on_accept(
     expect(output).to_have_text("Shipping on Friday!")
     expect(page.locator("#assist-check")).to_have_text("19 / 500 characters on Mastodon: it fits.")
     assert text.input_value() == "We ship on Friday"
+    assert axe(page) == []
     page.get_by_role("button", name="Accept").click()
     expect(text).to_have_value("Shipping on Friday!")
     expect(page.locator("#assist-result")).to_be_hidden()

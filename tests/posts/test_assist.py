@@ -502,3 +502,23 @@ def test_a_server_that_stops_sending_midway_times_out_with_a_clear_error(
     got = events(ask(client_for(editor), action="rewrite", text="Hi", channel=mastodon.pk))
     assert got[-1] == ("error", {"message": "The AI server stopped answering midway. Try again."})
     assert used_today(org) == 0
+
+
+def test_an_accepted_first_comment_comes_back_as_the_posts_first_reply(
+    org, editor, client_for, fake
+):
+    # Without a reply yet, Accept sends the composer with the suggestion as part two.
+    mastodon = channel(org, "mastodon")
+    page = client_for(editor).post(
+        "/o/acme/posts/new/",
+        {
+            "channels": mastodon.pk,
+            "item-0-text": "Our new app",
+            "item-1-text": "What would you build with it?",
+            "op": "refresh::",
+        },
+    )
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="item-1-text"' in html
+    assert "What would you build with it?</textarea>" in html
