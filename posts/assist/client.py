@@ -25,9 +25,10 @@ logger = logging.getLogger("postiz.assist")
 CONNECT_TIMEOUT = 5.0
 # Seconds to wait for the next chunk: a local model on a CPU may think a while before its
 # first word, but a server that stops sending mid-answer is given up on.
-READ_TIMEOUT = 60.0
-# No suggestion is worth waiting longer for in all.
-TOTAL_SECONDS = 180.0
+READ_TIMEOUT = 20.0
+# A suggestion streams inside one web request, and gunicorn's sync workers are stopped
+# after 30 s on one request: give up first, with words, rather than be cut off.
+TOTAL_SECONDS = 25.0
 ADMIN = "Tell your administrator"
 
 

@@ -522,3 +522,21 @@ def test_an_accepted_first_comment_comes_back_as_the_posts_first_reply(
     html = page.content.decode()
     assert 'id="item-1-text"' in html
     assert "What would you build with it?</textarea>" in html
+
+
+def test_a_suggestion_that_takes_too_long_in_all_is_given_up_with_a_clear_error(
+    org, editor, client_for, fake, monkeypatch
+):
+    from posts.assist import client
+
+    monkeypatch.setattr(client, "TOTAL_SECONDS", 0.5)
+    fake.pieces = [f" w{n}" for n in range(40)]
+    fake.pause = 0.1
+    mastodon = channel(org, "mastodon")
+    got = events(ask(client_for(editor), action="rewrite", text="Hi", channel=mastodon.pk))
+    assert got[0][0] == "delta"
+    assert got[-1] == (
+        "error",
+        {"message": "The AI server took too long to finish. Try a shorter text or try again."},
+    )
+    assert fake.closed_early.wait(10)
