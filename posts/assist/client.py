@@ -189,7 +189,9 @@ def stream_chat(
         "max_tokens": max_tokens,
         "temperature": 0.7,
     }
-    host = urlsplit(url).netloc
+    # For the logs: the host and port only (an address may carry user:password@).
+    parts = urlsplit(url)
+    host = f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
     started = time.monotonic()
     try:
         response = requests.post(
