@@ -7,6 +7,8 @@ so the suggestion can be checked by the same rule that decides whether a post go
 
 from __future__ import annotations
 
+import re
+
 TONES = {
     "": "As written",
     "friendly": "Friendly",
@@ -132,9 +134,13 @@ def alt_text(image_url: str, *, context: str):
     ]
 
 
+_THINKING = re.compile(r"^\s*<think>.*?</think>", re.DOTALL)
+
+
 def tidy(text: str) -> str:
-    """The answer as a post: without the quotation marks or label models often wrap it in."""
-    text = text.strip()
+    """The answer as a post: without the quotation marks or label models often wrap it in,
+    nor the reasoning some models (DeepSeek-R1, Qwen3) write first between think tags."""
+    text = _THINKING.sub("", text).strip()
     for prefix in ("Here is", "Here's", "Sure"):
         if text.startswith(prefix) and "\n" in text:
             head, rest = text.split("\n", 1)

@@ -540,3 +540,10 @@ def test_a_suggestion_that_takes_too_long_in_all_is_given_up_with_a_clear_error(
         {"message": "The AI server took too long to finish. Try a shorter text or try again."},
     )
     assert fake.closed_early.wait(10)
+
+
+def test_a_reasoning_models_thinking_is_left_out_of_the_suggestion(org, editor, client_for, fake):
+    fake.pieces = ["<think>The user wants", " German.</think>", "\n\nGuten Morgen"]
+    client = client_for(editor)
+    got = events(ask(client, action="translate", text="Good morning", language="German"))
+    assert got[-1][1]["text"] == "Guten Morgen"
