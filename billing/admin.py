@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from billing.models import Plan, StripeCustomer, StripeEvent, Subscription
+from billing.models import DailyUsage, Plan, StripeCustomer, StripeEvent, Subscription
 
 
 @admin.register(Plan)
@@ -46,6 +46,7 @@ class PlanAdmin(admin.ModelAdmin):
                     "webhooks",
                     "rss_feeds",
                     "api_access",
+                    "ai_requests_per_day",
                 )
             },
         ),
@@ -93,3 +94,13 @@ class StripeEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(DailyUsage)
+class DailyUsageAdmin(admin.ModelAdmin):
+    """What each organization used of its daily allowances; correct a count if need be."""
+
+    list_display = ("organization", "name", "day", "count")
+    list_filter = ("name", "day")
+    search_fields = ("organization__name",)
+    raw_id_fields = ("organization",)

@@ -12,10 +12,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from billing.models import Plan, Subscription
+from billing.models import DailyUsage, Plan, Subscription
 from organizations.models import Organization
 from postiz.http import absolute_url
 
@@ -27,6 +29,7 @@ THINGS = {
     "webhooks": "webhooks",
     "rss_feeds": "RSS feeds",
     "api": "API calls",
+    "ai_requests_per_day": "AI requests per day",
 }
 
 # States in which a subscription gives its plan without conditions.
@@ -160,6 +163,8 @@ def register_usage(name: str, count: Callable[[Organization], int]) -> None:
 
 
 def usage(organization: Organization, name: str) -> int:
+    if name in DAILY:
+        return daily_used(organization, name)
     count = _USAGE.get(name)
     return count(organization) if count else 0
 
@@ -172,7 +177,7 @@ def check(
     LimitReached when that would pass the limit. Costs nothing when billing is off."""
     if not enabled():
         return
-    if name not in THINGS or name == "api":
+    if name not in THINGS or name in ("api", *DAILY):
         raise KeyError(f"Unknown limit {name!r}")
     plan = effective_plan(organization)
     limit = plan.limit(name)
@@ -217,3 +222,80 @@ def require_api(organization: Organization) -> None:
             name="api",
             organization=organization,
         )
+
+
+# -- Daily allowances -------------------------------------------------------------------
+# Allowances that renew each day at midnight in the organization's zone. They are taken one
+# at a time (``daily_take``) rather than counted from rows, because what they count (a
+# suggestion from the AI) leaves nothing behind in the database.
+DAILY = ("ai_requests_per_day",)
+
+
+def today(organization: Organization):
+    """The organization's current calendar day."""
+    return timezone.now().astimezone(ZoneInfo(organization.timezone or "UTC")).date()
+
+
+def daily_limit(organization: Organization, name: str, *, default: int | None) -> int | None:
+    """The day's allowance: the plan's when billing is on (None: no limit), else
+    ``default`` (the instance's setting; 0 or None: no limit)."""
+    if name not in DAILY:
+        raise KeyError(f"Unknown daily limit {name!r}")
+    if enabled():
+        return effective_plan(organization).limit(name)
+    return default or None
+
+
+def daily_used(organization: Organization, name: str) -> int:
+    row = DailyUsage.objects.filter(organization=organization, name=name, day=today(organization))
+    return row.values_list("count", flat=True).first() or 0
+
+
+def daily_take(organization: Organization, name: str, *, default: int | None) -> None:
+    """Any service may call this before doing one thing a daily allowance counts; counts it,
+    or raises LimitReached when the day's allowance is used up. Safe under concurrency: the
+    count only rises while it is below the limit."""
+    limit = daily_limit(organization, name, default=default)
+    day = today(organization)
+    with transaction.atomic():
+        row, _ = DailyUsage.objects.get_or_create(organization=organization, name=name, day=day)
+        rows = DailyUsage.objects.filter(pk=row.pk)
+        if limit is not None:
+            rows = rows.filter(count__lt=limit)
+        if rows.update(count=F("count") + 1):
+            return
+    raise LimitReached(
+        _daily_message(organization, name, limit),
+        limit,
+        limit or 0,
+        name=name,
+        organization=organization,
+    )
+
+
+def daily_give_back(organization: Organization, name: str) -> None:
+    """Return one use taken today (the work failed through no fault of the person's)."""
+    DailyUsage.objects.filter(
+        organization=organization, name=name, day=today(organization), count__gt=0
+    ).update(count=F("count") - 1)
+
+
+def _daily_message(organization: Organization, name: str, limit: int | None) -> str:
+    thing = THINGS[name].removesuffix(" per day")
+    zone = organization.timezone or "UTC"
+    if enabled():
+        plan = effective_plan(organization)
+        if not limit:
+            return (
+                f"The {plan.name} plan includes no {thing}. Choose a bigger plan on the "
+                "Billing page."
+            )
+        return (
+            f"Your organization has used today's {limit} {thing} of the {plan.name} plan. "
+            f"More are available after midnight ({zone}), or choose a bigger plan on the "
+            "Billing page."
+        )
+    return (
+        f"Your organization has used today's {limit} {thing}. More are available after "
+        f"midnight ({zone})."
+    )

@@ -41,6 +41,11 @@ class Plan(models.Model):
     webhooks = models.PositiveIntegerField(null=True, blank=True)
     rss_feeds = models.PositiveIntegerField(null=True, blank=True)
     api_access = models.BooleanField(default=False)
+    # Suggestions from the AI writing help (when the instance has it), counted per day in the
+    # organization's zone.
+    ai_requests_per_day = models.PositiveIntegerField(
+        null=True, blank=True, help_text="AI writing help suggestions a day; 0: none."
+    )
 
     class Meta:
         ordering = ["position", "id"]
@@ -134,3 +139,26 @@ class StripeEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.event_id}"
+
+
+class DailyUsage(models.Model):
+    """How much of a per-day allowance (AI requests) an organization used on one day of its
+    own calendar; taken with a conditional UPDATE so two requests never pass the limit."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="daily_usage"
+    )
+    name = models.CharField(max_length=40)
+    day = models.DateField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name", "day"], name="billing_daily_usage_one_row"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.organization}: {self.name} on {self.day} ({self.count})"

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import stripe
+from django.conf import settings
 
 from billing import limits
 from billing.models import Plan, StripeCustomer, Subscription
@@ -42,6 +43,15 @@ def usage_of(*, organization: Organization, plan: Plan) -> list[dict]:
         rows.append(
             {
                 "name": limits.THINGS[name].capitalize(),
+                "used": limits.usage(organization, name),
+                "limit": plan.limit(name),
+            }
+        )
+    if settings.AI_BASE_URL and settings.AI_MODEL:
+        name = "ai_requests_per_day"
+        rows.append(
+            {
+                "name": "AI requests today",
                 "used": limits.usage(organization, name),
                 "limit": plan.limit(name),
             }

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -90,6 +91,7 @@ def overview(request):
         "invoices_error": invoices_error,
         "channels": channels,
         "over_limit": plan.channels is not None and len(active) > plan.channels,
+        "ai_enabled": bool(settings.AI_BASE_URL and settings.AI_MODEL),
     }
     return render(request, "billing/overview.html", context)
 

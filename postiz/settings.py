@@ -683,3 +683,14 @@ SHORTIO_STATS_URL = env("SHORTIO_STATS_URL", default="https://api-v2.short.io")
 KUTT_URL = env("KUTT_URL", default="")
 KUTT_API_KEY = env("KUTT_API_KEY", default="")
 # -- end of short links --
+
+# -- AI writing help (posts/assist) -------------------------------------------------------
+# Any OpenAI-compatible server (OpenAI, Ollama, vLLM, LiteLLM...). Off unless both the base
+# URL (".../v1") and the model are set; a local server needs no key.
+AI_BASE_URL = env("AI_BASE_URL", default="").rstrip("/")
+AI_API_KEY = env("AI_API_KEY", default="")
+AI_MODEL = env("AI_MODEL", default="")
+# Suggestions each organization may ask for per day when billing is off (0: no limit); with
+# billing on, the plan's "AI requests per day" applies.
+AI_REQUESTS_PER_DAY = env.int("AI_REQUESTS_PER_DAY", default=100)
+# -- end of AI writing help --

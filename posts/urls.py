@@ -5,6 +5,7 @@ from django.urls import path
 from posts.links import views as links_views  # -- short links
 from posts.views import analytics as analytics_views  # -- analytics
 from posts.views import approvals as approval_views  # -- approvals list and review panel
+from posts.views import assist as assist_views  # -- AI writing help
 from posts.views import calendar
 from posts.views import composer as composer_views  # -- composer
 from posts.views import composer_choices as choice_views  # -- looked-up setting choices
@@ -95,6 +96,7 @@ urlpatterns = [
     path("posts/new/", composer_views.new, name="new"),
     path("posts/validate/", composer_views.validate, name="composer_validate"),
     path("posts/preview/", composer_views.preview, name="composer_preview"),
+    path("posts/assist/", assist_views.suggest, name="composer_assist"),  # -- AI writing help
     path(
         "posts/choices/<int:channel_id>/<str:name>/",
         choice_views.choices,

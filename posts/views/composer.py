@@ -40,6 +40,7 @@ from posts.services import library as library_services
 from posts.services.groups import GENERAL, PostNotEditable, PostValidationError
 from posts.services.queue import next_free_slot
 from posts.states import EDITABLE
+from posts.views.assist import options as assist_options
 from posts.views.composer_choices import choice_row
 
 PUBLISHING_ACTIONS = ("schedule", "now", "queue")
@@ -239,6 +240,7 @@ def _context(request, state: ComposerState, *, group=None, issues=None, focus=""
         "comment_form": CommentForm(),
         "viewer_zone": _viewer_zone(request),
         "link_question": _link_question(request, state, group),
+        "assist": assist_options(request) if editable else None,  # -- AI writing help
     }
 
 
