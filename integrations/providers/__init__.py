@@ -36,6 +36,7 @@ PROVIDER_MODULES = (
     "ghost",
     "listmonk",
     "tumblr",
+    "dribbble",
 )
 
 _registry: dict[str, type[Provider]] | None = None

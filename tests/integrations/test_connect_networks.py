@@ -1509,3 +1509,66 @@ def test_tumblr_asks_which_blogs_and_connects_the_ticked_one(tumblr, org, owner,
     assert channel.credentials["refresh_token"] == TUMBLR_TOKEN["refresh_token"]
     assert channel.token_expires_at is not None
     assert Integration.objects.count() == 1  # Acme Workshop was not ticked
+
+
+# -- Dribbble: OAuth 2.0 with the upload scope; one channel, the signed-in designer -----
+DRIBBBLE_TOKEN = recorded("dribbble", "token")["body"]
+
+
+@pytest.fixture
+def dribbble(settings, httpserver):
+    configure(settings, DRIBBBLE_CLIENT_ID="drb-client-id", DRIBBBLE_CLIENT_SECRET="drb-sec")
+    point(settings, httpserver, "dribbble", auth="/drb-www", api="/drb-api")
+    return httpserver
+
+
+def test_dribbble_connects_the_designer_with_a_token_that_never_expires(
+    dribbble, org, owner, client_for, logs
+):
+    exchanges = []
+
+    def token(request):
+        exchanges.append(form_of(request))
+        return reply("dribbble", "token")
+
+    bearer = {"Authorization": f"Bearer {DRIBBBLE_TOKEN['access_token']}"}
+    dribbble.expect_request("/drb-www/oauth/token", method="POST").respond_with_handler(token)
+    dribbble.expect_request("/drb-api/v2/user", headers=bearer).respond_with_response(
+        reply("dribbble", "user")
+    )
+    client = client_for(owner)
+
+    response, asked = sign_in_on_the_network(
+        client, dribbble, "dribbble", "/drb-www/oauth/authorize"
+    )
+
+    assert asked["scope"] == "public upload"
+    assert exchanges[0]["client_secret"] == "drb-sec"
+    assert response.status_code == 302 and response["Location"].startswith(CHANNELS)
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="dribbble",
+        external_id="1405112",
+        name="Acme Studio",
+        secrets=[DRIBBBLE_TOKEN["access_token"], "drb-sec"],
+    )
+    assert channel.username == "acmestudio"
+    assert channel.token_expires_at is None
+
+
+def test_a_dribbble_account_that_cannot_upload_is_refused_and_nothing_is_saved(
+    dribbble, org, owner, client_for
+):
+    dribbble.expect_request("/drb-www/oauth/token", method="POST").respond_with_response(
+        reply("dribbble", "token")
+    )
+    dribbble.expect_request("/drb-api/v2/user").respond_with_response(
+        reply("dribbble", "user_cannot_upload")
+    )
+    response, _ = sign_in_on_the_network(
+        client_for(owner), dribbble, "dribbble", "/drb-www/oauth/authorize"
+    )
+    assert "does not let this account upload shots" in response.content.decode()
+    assert not Integration.objects.exists()

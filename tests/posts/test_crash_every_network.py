@@ -109,6 +109,8 @@ COMMITS = {
         lambda i: i.progress["listmonk_campaign"],
     ),
     "tumblr": Commit("POST", r"/tumblr-api/v2/blog/acmeworkshop/posts"),
+    # Dribbble has no key: the designer's shots are searched for the title and description.
+    "dribbble": Commit("POST", r"/drb-api/v2/shots"),
     # The last chunk of the upload makes the video; the session it goes to is the key.
     "youtube": Commit(
         "PUT",

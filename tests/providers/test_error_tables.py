@@ -128,6 +128,13 @@ CASES = [
     ("tumblr", "blog_not_found", C, ErrorKind.NOT_FOUND, "404"),
     ("tumblr", "forbidden", C, ErrorKind.PERMISSION_DENIED, "403"),
     ("tumblr", "bad_gateway", C, ErrorKind.UNKNOWN_OUTCOME, "502"),
+    ("dribbble", "invalid_grant", A, ErrorKind.AUTH_REVOKED, "invalid_grant"),
+    ("dribbble", "bad_credentials", C, ErrorKind.AUTH_REVOKED, "401"),
+    ("dribbble", "rate_limited", C, ErrorKind.RATE_LIMITED, "429"),
+    ("dribbble", "upload_forbidden", C, ErrorKind.PERMISSION_DENIED, "403"),
+    ("dribbble", "validation_failed", C, ErrorKind.CONTENT_REJECTED, "422"),
+    ("dribbble", "shot_processing", R, ErrorKind.NOT_FOUND, "404"),
+    ("dribbble", "bad_gateway", C, ErrorKind.UNKNOWN_OUTCOME, "502"),
 ]
 
 # Rows no recorded answer reaches, each with why: the network is not known to answer

@@ -1360,6 +1360,70 @@ def tumblr_check(ctx: Context, post, items) -> None:
     assert post.remote_url == f"https://www.tumblr.com/acmeworkshop/{TUMBLR_POST}"
 
 
+# -- Dribbble: one shot (an 800x600 image); accepted with 202, read once processed -------
+DRIBBBLE_TOKEN = recorded("dribbble", "token")["body"]["access_token"]
+DRIBBBLE_SHOT = recorded("dribbble", "shot")["body"]
+DRIBBBLE_SHOTS = r"/drb-api/v2/shots"
+
+
+def dribbble_image(ctx: Context) -> list[int]:
+    """An 800x600 PNG in the library: one of the sizes Dribbble takes."""
+    root = tempfile.mkdtemp()
+    ctx.settings.MEDIA_ROOT = root
+    ctx.cleanups.append(lambda: shutil.rmtree(root, ignore_errors=True))
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 600), (201, 160, 72)).save(buffer, format="PNG")
+    png = buffer.getvalue()
+    media = MediaFile.objects.create(
+        organization=ctx.org,
+        file=ContentFile(png, name="lamp.png"),
+        name="lamp.png",
+        kind=MediaFile.Kind.IMAGE,
+        mime_type="image/png",
+        size=len(png),
+        width=800,
+        height=600,
+    )
+    return [media.pk]
+
+
+def dribbble_connect(ctx: Context) -> Integration:
+    ctx.configure(DRIBBBLE_CLIENT_ID="drb-client-id", DRIBBBLE_CLIENT_SECRET="drb-secret")
+    point(ctx.settings, ctx.httpserver, "dribbble", auth="/drb-www", api="/drb-api")
+    ctx.fake.on("POST", DRIBBBLE_SHOTS, answer("dribbble", "shot_accepted"))
+    ctx.fake.on("GET", rf"{DRIBBBLE_SHOTS}/\d+", answer("dribbble", "shot"))
+
+    def as_posted(body):
+        # The designer's list shows the shot as it was sent (title and description).
+        sent = ctx.fake.sent("POST", DRIBBBLE_SHOTS)
+        if sent:
+            body[0]["title"] = sent[0].form["title"]
+            body[0]["description"] = f"<p>{sent[0].form.get('description', '')}</p>"
+        else:
+            body.pop(0)
+
+    ctx.fake.on(
+        "GET",
+        r"/drb-api/v2/user/shots",
+        lambda call: answer("dribbble", "user_shots", edit=as_posted),
+    )
+    return ctx.channel(
+        "dribbble",
+        "1405112",
+        username="acmestudio",
+        credentials={"access_token": DRIBBBLE_TOKEN},
+    )
+
+
+def dribbble_check(ctx: Context, post, items) -> None:
+    [created] = ctx.fake.sent("POST", DRIBBBLE_SHOTS)
+    assert created.form == {"title": "Brass lamp", "description": ROOT_TEXT}
+    assert created.files["image"].startswith(b"\x89PNG")
+    assert created.headers["Authorization"] == f"Bearer {DRIBBBLE_TOKEN}"
+    assert [i.remote_id for i in items] == [str(DRIBBBLE_SHOT["id"])]
+    assert post.remote_url == DRIBBBLE_SHOT["html_url"]
+
+
 NETWORKS = [
     Network(
         "bluesky",
@@ -1477,4 +1541,12 @@ NETWORKS = [
         settings={"lists": "3", "subject": "Launch day"},
     ),
     Network("tumblr", tumblr_connect, tumblr_check, texts=(ROOT_TEXT,)),
+    Network(
+        "dribbble",
+        dribbble_connect,
+        dribbble_check,
+        texts=(ROOT_TEXT,),
+        settings={"title": "Brass lamp"},
+        media=dribbble_image,
+    ),
 ]
