@@ -37,6 +37,7 @@ PROVIDER_MODULES = (
     "listmonk",
     "tumblr",
     "dribbble",
+    "vk",
 )
 
 _registry: dict[str, type[Provider]] | None = None

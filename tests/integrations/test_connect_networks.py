@@ -88,14 +88,17 @@ def assert_refused(response, message: str, *, never_shown: str) -> None:
 
 
 # -- A browser going through an OAuth login ---------------------------------------------
-def sign_in_on_the_network(client, httpserver, provider_id, authorize_path, code="the-code"):
+def sign_in_on_the_network(
+    client, httpserver, provider_id, authorize_path, code="the-code", extra=None
+):
     """POST connect, follow to the (fake) authorize page, which sends the browser back to
-    our callback with a code; returns (callback response, the authorize page's query)."""
+    our callback with a code (and ``extra`` parameters, as VK ID adds its device_id);
+    returns (callback response, the authorize page's query)."""
     seen: dict = {}
 
     def authorize(request):
         seen.update(request.args.to_dict())
-        back = {"code": code, "state": request.args["state"]}
+        back = {"code": code, "state": request.args["state"], **(extra or {})}
         return Response(
             status=302, headers={"Location": f"{request.args['redirect_uri']}?{urlencode(back)}"}
         )
@@ -1572,3 +1575,56 @@ def test_a_dribbble_account_that_cannot_upload_is_refused_and_nothing_is_saved(
     )
     assert "does not let this account upload shots" in response.content.decode()
     assert not Integration.objects.exists()
+
+
+# -- VK: VK ID with PKCE and a device id; the person's wall and their communities -------
+VK_TOKEN = recorded("vk", "token")["body"]
+
+
+@pytest.fixture
+def vk(settings, httpserver):
+    configure(settings, VK_CLIENT_ID="51234567")
+    point(settings, httpserver, "vk", auth="/vk-id", api="/vk-api")
+    return httpserver
+
+
+def test_vk_signs_in_with_vk_id_and_connects_the_ticked_community(vk, org, owner, client_for, logs):
+    exchanges = []
+
+    def token(request):
+        exchanges.append(form_of(request))
+        return reply("vk", "token")
+
+    vk.expect_request("/vk-id/oauth2/auth", method="POST").respond_with_handler(token)
+    vk.expect_request("/vk-api/method/users.get").respond_with_response(reply("vk", "users_get"))
+    vk.expect_request("/vk-api/method/groups.get").respond_with_response(reply("vk", "groups_get"))
+    client = client_for(owner)
+    listing = client.get(CHANNELS).content.decode()
+    assert "Limited: VK" in listing
+
+    response, asked = sign_in_on_the_network(
+        client, vk, "vk", "/vk-id/authorize", extra={"device_id": "dev-7f3a9c1e5b"}
+    )
+
+    assert asked["code_challenge_method"] == "S256" and asked["code_challenge"]
+    assert exchanges[0]["device_id"] == "dev-7f3a9c1e5b"
+    assert exchanges[0]["code_verifier"] and exchanges[0]["grant_type"] == "authorization_code"
+    assert response.status_code == 302 and "/channels/select/" in response["Location"]
+    choice = client.get(response["Location"])
+    assert b"Anna Smirnova" in choice.content and b"Acme Workshop" in choice.content
+
+    done = client.post(response["Location"], {"accounts": ["-228154012"]})
+
+    assert done.status_code == 302 and done["Location"] == CHANNELS
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="vk",
+        external_id="-228154012",
+        name="Acme Workshop",
+        secrets=[VK_TOKEN["access_token"], VK_TOKEN["refresh_token"]],
+    )
+    assert channel.meta["owner_id"] == -228154012
+    assert channel.credentials["device_id"] == "dev-7f3a9c1e5b"
+    assert channel.token_expires_at is not None

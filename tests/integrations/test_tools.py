@@ -114,6 +114,7 @@ def test_each_network_with_something_to_look_up_declares_its_tools():
     assert names["listmonk"] == ["lists", "templates"]
     assert names["tumblr"] == ["blogs"]
     assert names["dribbble"] == ["teams"]
+    assert names["vk"] == ["groups"]
 
 
 # -- Running a tool for a channel -------------------------------------------------------

@@ -111,6 +111,8 @@ COMMITS = {
     "tumblr": Commit("POST", r"/tumblr-api/v2/blog/acmeworkshop/posts"),
     # Dribbble has no key: the designer's shots are searched for the title and description.
     "dribbble": Commit("POST", r"/drb-api/v2/shots"),
+    # VK's guid is undocumented in effect: the wall is read for the text before any resend.
+    "vk": Commit("POST", r"/vk-api/method/wall\.post"),
     # The last chunk of the upload makes the video; the session it goes to is the key.
     "youtube": Commit(
         "PUT",

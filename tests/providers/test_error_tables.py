@@ -135,6 +135,22 @@ CASES = [
     ("dribbble", "validation_failed", C, ErrorKind.CONTENT_REJECTED, "422"),
     ("dribbble", "shot_processing", R, ErrorKind.NOT_FOUND, "404"),
     ("dribbble", "bad_gateway", C, ErrorKind.UNKNOWN_OUTCOME, "502"),
+    ("vk", "refresh_invalid", A, ErrorKind.AUTH_REVOKED, "invalid_grant"),
+    ("vk", "device_mismatch", A, ErrorKind.AUTH_REVOKED, "invalid_request"),
+    ("vk", "auth_failed", C, ErrorKind.AUTH_EXPIRED, "5"),
+    ("vk", "validation_required", C, ErrorKind.AUTH_REVOKED, "17"),
+    ("vk", "too_many_requests", C, ErrorKind.RATE_LIMITED, "6"),
+    ("vk", "flood_control", C, ErrorKind.RATE_LIMITED, "9"),
+    ("vk", "captcha_needed", C, ErrorKind.RATE_LIMITED, "14"),
+    ("vk", "rate_limit_reached", C, ErrorKind.RATE_LIMITED, "29"),
+    ("vk", "access_denied", C, ErrorKind.PERMISSION_DENIED, "15"),
+    ("vk", "post_denied", C, ErrorKind.PERMISSION_DENIED, "214"),
+    ("vk", "invalid_user", C, ErrorKind.NOT_FOUND, "113"),
+    ("vk", "invalid_params", C, ErrorKind.CONTENT_REJECTED, "100"),
+    ("vk", "internal_error", C, ErrorKind.UNKNOWN_OUTCOME, "10"),
+    ("vk", "upload_refused", U, ErrorKind.CONTENT_REJECTED, "ERR_UPLOAD_FILE_NOT_UPLOADED"),
+    ("vk", "bad_gateway", C, ErrorKind.UNKNOWN_OUTCOME, "502"),
+    ("vk", "ads_post_recently", C, ErrorKind.CONTENT_REJECTED, "219"),
 ]
 
 # Rows no recorded answer reaches, each with why: the network is not known to answer

@@ -1424,6 +1424,49 @@ def dribbble_check(ctx: Context, post, items) -> None:
     assert post.remote_url == DRIBBBLE_SHOT["html_url"]
 
 
+# -- VK: wall.post on a community's wall, made by the community; found by its text ------
+VK_TOKEN = recorded("vk", "token")["body"]
+VK_WALL_POST = r"/vk-api/method/wall\.post"
+VK_WALL_GET = r"/vk-api/method/wall\.get"
+
+
+def vk_connect(ctx: Context) -> Integration:
+    ctx.configure(VK_CLIENT_ID="51234567")
+    point(ctx.settings, ctx.httpserver, "vk", auth="/vk-id", api="/vk-api")
+    ctx.fake.on("POST", VK_WALL_POST, answer("vk", "wall_post"))
+
+    def as_posted(body):
+        # The wall lists the post with the text it was sent with.
+        sent = ctx.fake.sent("POST", VK_WALL_POST)
+        if sent:
+            body["response"]["items"][0]["text"] = sent[0].form.get("message", "")
+        else:
+            body["response"]["items"].pop(0)
+
+    ctx.fake.on("POST", VK_WALL_GET, lambda call: answer("vk", "wall_get", edit=as_posted))
+    return ctx.channel(
+        "vk",
+        "-228154012",
+        username="acmeworkshop",
+        credentials={
+            "access_token": VK_TOKEN["access_token"],
+            "refresh_token": VK_TOKEN["refresh_token"],
+            "device_id": "dev-7f3a9c1e5b",
+        },
+        meta={"owner_id": -228154012},
+    )
+
+
+def vk_check(ctx: Context, post, items) -> None:
+    [created] = ctx.fake.sent("POST", VK_WALL_POST)
+    assert created.form["owner_id"] == "-228154012" and created.form["from_group"] == "1"
+    assert created.form["message"] == ROOT_TEXT
+    assert created.form["access_token"] == VK_TOKEN["access_token"]
+    assert created.args == {}
+    assert [i.remote_id for i in items] == ["-228154012_512"]
+    assert post.remote_url == "https://vk.com/wall-228154012_512"
+
+
 NETWORKS = [
     Network(
         "bluesky",
@@ -1549,4 +1592,5 @@ NETWORKS = [
         settings={"title": "Brass lamp"},
         media=dribbble_image,
     ),
+    Network("vk", vk_connect, vk_check, texts=(ROOT_TEXT,)),
 ]
