@@ -38,6 +38,7 @@ PROVIDER_MODULES = (
     "tumblr",
     "dribbble",
     "vk",
+    "beehiiv",
 )
 
 _registry: dict[str, type[Provider]] | None = None

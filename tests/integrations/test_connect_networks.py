@@ -1628,3 +1628,58 @@ def test_vk_signs_in_with_vk_id_and_connects_the_ticked_community(vk, org, owner
     assert channel.meta["owner_id"] == -228154012
     assert channel.credentials["device_id"] == "dev-7f3a9c1e5b"
     assert channel.token_expires_at is not None
+
+
+# -- beehiiv (limited): an API key, then the publications it reaches --------------------
+BEEHIIV_KEY = "bh_live_Q2w3E4r5T6y7U8i9O0pA1sD2fG3hJ4kL"
+
+
+def test_beehiiv_says_it_is_limited_and_connects_the_ticked_publication(
+    httpserver, settings, org, owner, client_for, logs
+):
+    point(settings, httpserver, "beehiiv", api="/bh")
+    httpserver.expect_request(
+        "/bh/v2/publications", headers={"Authorization": f"Bearer {BEEHIIV_KEY}"}
+    ).respond_with_response(reply("beehiiv", "publications"))
+    client = client_for(owner)
+    assert "Limited: beehiiv&#x27;s API creates posts only for Enterprise plans" in (
+        client.get(CHANNELS).content.decode()
+    )
+    form = client.get(connect_url("beehiiv")).content.decode()
+    assert 'type="password"' in form and "Enterprise plan" in form
+
+    response = client.post(connect_url("beehiiv"), {"api_key": BEEHIIV_KEY})
+
+    assert response.status_code == 302 and "/channels/select/" in response["Location"]
+    choice = client.get(response["Location"]).content
+    assert b"Acme Weekly" in choice and b"Acme Dev Notes" in choice
+    done = client.post(
+        response["Location"], {"accounts": ["pub_6c4e1f2a-8b3d-4e5f-9a0b-1c2d3e4f5a6b"]}
+    )
+    assert done.status_code == 302
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="beehiiv",
+        external_id="pub_6c4e1f2a-8b3d-4e5f-9a0b-1c2d3e4f5a6b",
+        name="Acme Weekly",
+        secrets=[BEEHIIV_KEY],
+    )
+    assert channel.credentials == {"api_key": BEEHIIV_KEY}
+
+
+def test_a_wrong_beehiiv_key_is_explained_and_nothing_is_saved(
+    httpserver, settings, org, owner, client_for
+):
+    point(settings, httpserver, "beehiiv", api="/bh")
+    httpserver.expect_request("/bh/v2/publications").respond_with_response(
+        reply("beehiiv", "unauthorized")
+    )
+    response = client_for(owner).post(connect_url("beehiiv"), {"api_key": BEEHIIV_KEY})
+    assert_refused(
+        response,
+        "beehiiv did not accept the API key (revoked, or mistyped); make a new one in "
+        "beehiiv's Settings → API and connect again.",
+        never_shown=BEEHIIV_KEY,
+    )

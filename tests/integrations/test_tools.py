@@ -115,6 +115,7 @@ def test_each_network_with_something_to_look_up_declares_its_tools():
     assert names["tumblr"] == ["blogs"]
     assert names["dribbble"] == ["teams"]
     assert names["vk"] == ["groups"]
+    assert names["beehiiv"] == ["publications"]
 
 
 # -- Running a tool for a channel -------------------------------------------------------

@@ -151,6 +151,12 @@ CASES = [
     ("vk", "upload_refused", U, ErrorKind.CONTENT_REJECTED, "ERR_UPLOAD_FILE_NOT_UPLOADED"),
     ("vk", "bad_gateway", C, ErrorKind.UNKNOWN_OUTCOME, "502"),
     ("vk", "ads_post_recently", C, ErrorKind.CONTENT_REJECTED, "219"),
+    ("beehiiv", "unauthorized", A, ErrorKind.AUTH_REVOKED, "unauthorized"),
+    ("beehiiv", "rate_limited", C, ErrorKind.RATE_LIMITED, "rate_limit_exceeded"),
+    ("beehiiv", "enterprise_only", C, ErrorKind.PERMISSION_DENIED, "forbidden"),
+    ("beehiiv", "publication_not_found", C, ErrorKind.NOT_FOUND, "not_found"),
+    ("beehiiv", "invalid_post", C, ErrorKind.CONTENT_REJECTED, "invalid_parameter"),
+    ("beehiiv", "bad_gateway", C, ErrorKind.UNKNOWN_OUTCOME, "502"),
 ]
 
 # Rows no recorded answer reaches, each with why: the network is not known to answer

@@ -1467,6 +1467,45 @@ def vk_check(ctx: Context, post, items) -> None:
     assert post.remote_url == "https://vk.com/wall-228154012_512"
 
 
+# -- beehiiv: one post in the channel's publication; found again by the slug it was sent with
+BEEHIIV_KEY = "bh_live_Q2w3E4r5T6y7U8i9O0pA1sD2fG3hJ4kL"
+BEEHIIV_PUB = "pub_6c4e1f2a-8b3d-4e5f-9a0b-1c2d3e4f5a6b"
+BEEHIIV_POST = recorded("beehiiv", "post")["body"]["data"]
+BEEHIIV_POSTS = rf"/bh/v2/publications/{BEEHIIV_PUB}/posts"
+
+
+def beehiiv_connect(ctx: Context) -> Integration:
+    point(ctx.settings, ctx.httpserver, "beehiiv", api="/bh")
+    ctx.fake.on("POST", BEEHIIV_POSTS, answer("beehiiv", "post_created"))
+    ctx.fake.on("GET", rf"{BEEHIIV_POSTS}/post_[0-9a-f-]+", answer("beehiiv", "post"))
+
+    def as_posted(body):
+        # The publication lists the post under the slug it was sent with.
+        sent = ctx.fake.sent("POST", BEEHIIV_POSTS)
+        if sent:
+            body["data"][0]["slug"] = sent[0].json["web_settings"]["slug"]
+        else:
+            body["data"].pop(0)
+
+    ctx.fake.on(
+        "GET", BEEHIIV_POSTS, lambda call: answer("beehiiv", "posts_by_slug", edit=as_posted)
+    )
+    return ctx.channel(
+        "beehiiv", BEEHIIV_PUB, username="Acme Weekly", credentials={"api_key": BEEHIIV_KEY}
+    )
+
+
+def beehiiv_check(ctx: Context, post, items) -> None:
+    [created] = ctx.fake.sent("POST", BEEHIIV_POSTS)
+    assert created.headers["Authorization"] == f"Bearer {BEEHIIV_KEY}"
+    assert created.json["title"] == "Launch day"
+    assert created.json["body_content"] == f"<p>{ROOT_TEXT}</p>"
+    assert created.json["status"] == "confirmed"
+    assert created.json["web_settings"]["slug"].startswith("launch-day-")
+    assert [i.remote_id for i in items] == [BEEHIIV_POST["id"]]
+    assert post.remote_url == BEEHIIV_POST["web_url"]
+
+
 NETWORKS = [
     Network(
         "bluesky",
@@ -1593,4 +1632,11 @@ NETWORKS = [
         media=dribbble_image,
     ),
     Network("vk", vk_connect, vk_check, texts=(ROOT_TEXT,)),
+    Network(
+        "beehiiv",
+        beehiiv_connect,
+        beehiiv_check,
+        texts=(ROOT_TEXT,),
+        settings={"title": "Launch day"},
+    ),
 ]
