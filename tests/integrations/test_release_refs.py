@@ -28,6 +28,9 @@ CHANNELS = {
     "ghost": Channel("https://blog.acme.example", {}, meta={"url": "https://blog.acme.example"}),
     "listmonk": Channel("x", {}, meta={"url": "https://lists.acme.example"}),
     "tumblr": Channel("t:Qm3p", {}, username="acmeworkshop"),
+    "dribbble": Channel("1405112", {}, username="acmestudio"),
+    "vk": Channel("-228154012", {}, meta={"owner_id": -228154012}),
+    "beehiiv": Channel("pub_6c4e1f2a-8b3d-4e5f-9a0b-1c2d3e4f5a6b", {}),
 }
 
 
@@ -120,6 +123,25 @@ CHANNELS = {
             "https://www.tumblr.com/acmeworkshop/769145812345678912",
             "769145812345678912",
             "https://www.tumblr.com/acmeworkshop/769145812345678912",
+        ),
+        (
+            "dribbble",
+            "https://dribbble.com/shots/23456789-Brass-lamp",
+            "23456789",
+            "https://dribbble.com/shots/23456789",
+        ),
+        (
+            "vk",
+            "https://vk.com/wall-228154012_512",
+            "-228154012_512",
+            "https://vk.com/wall-228154012_512",
+        ),
+        ("vk", "512", "-228154012_512", "https://vk.com/wall-228154012_512"),
+        (
+            "beehiiv",
+            "post_9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+            "post_9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+            "",
         ),
     ],
 )
