@@ -41,6 +41,7 @@ from integrations.providers.base import (
     Grant,
     MediaItem,
     MediaRules,
+    Metrics,
     OAuth2,
     Phase,
     Provider,
@@ -186,7 +187,10 @@ class VKProvider(Provider):
     )
     idempotency = "none"
     lookup = "by-content"
-    analytics = "none"
+    # Each post's likes, comments, reposts and views (``wall.getById``, up to 100 a call).
+    analytics = "post"
+    metrics_batch = 100
+    metrics_per_hour = 60
     refresh_ahead = 300
     max_concurrency = 2
     scopes = ("vkid.personal_info", "wall", "photos", "video", "groups")
@@ -465,6 +469,37 @@ class VKProvider(Provider):
             if same_text(post.get("text") or "", request.text) and len(media) == wanted:
                 return _ref(owner_of(channel), str(post["id"]))
         return None
+
+    # -- analytics ----------------------------------------------------------------------
+    def post_metrics(self, channel: Channel, refs: list[RemoteRef]) -> dict[str, Metrics]:
+        wanted = [r.id for r in refs if re.fullmatch(r"-?\d+_\d+", r.id)]
+        if not wanted:
+            return {}
+        answer = self.call(
+            channel.credentials["access_token"], "wall.getById", posts=",".join(wanted)
+        )
+        # Newer API versions answer {"items": [...]}, older ones the list itself.
+        items = answer.get("items") if isinstance(answer, dict) else answer
+        found = {}
+        for post in items or []:
+            if not isinstance(post, dict) or not post.get("id"):
+                continue
+            post_id = f"{post.get('owner_id')}_{post['id']}"
+            if post_id not in wanted:
+                continue
+            found[post_id] = Metrics(
+                {
+                    name: (post.get(key) or {}).get("count")
+                    for name, key in (
+                        ("likes", "likes"),
+                        ("comments", "comments"),
+                        ("shares", "reposts"),
+                        ("views", "views"),
+                    )
+                    if isinstance(post.get(key), dict)
+                }
+            )
+        return found
 
 
 def guid_for(request: PublishRequest) -> str:

@@ -247,3 +247,22 @@ def test_release_ids_and_recent_posts_link_to_the_wall(provider, httpserver, com
     ref = provider.ref_for_id(community, "https://vk.com/acmeworkshop?w=wall-228154012_509")
     assert (ref.id, ref.url) == ("-228154012_509", "https://vk.com/wall-228154012_509")
     assert provider.ref_for_id(community, "509").id == "-228154012_509"
+
+
+def test_likes_comments_reposts_and_views_are_read_for_many_posts_at_once(
+    provider, httpserver, community
+):
+    from integrations.providers.base import RemoteRef
+
+    httpserver.expect_request(method("wall.getById")).respond_with_response(reply("wall_get_by_id"))
+    refs = [RemoteRef("-228154012_512"), RemoteRef("-228154012_509"), RemoteRef("bogus")]
+    metrics = provider.post_metrics(community, refs)
+    assert httpserver.log[0][0].form["posts"] == "-228154012_512,-228154012_509"
+    assert metrics["-228154012_512"].values == {
+        "likes": 27,
+        "comments": 4,
+        "shares": 3,
+        "views": 1204,
+    }
+    # A post VK shows no views for has none, not zero.
+    assert metrics["-228154012_509"].values == {"likes": 9, "comments": 1, "shares": 1}
