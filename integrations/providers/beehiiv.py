@@ -38,6 +38,7 @@ from integrations.providers.base import (
     Grant,
     Issue,
     MediaRules,
+    Metrics,
     Phase,
     Provider,
     ProviderError,
@@ -139,7 +140,10 @@ class BeehiivProvider(Provider):
     )
     idempotency = "none"
     lookup = "by-key"
-    analytics = "none"
+    # Each post's web views, unique email opens and clicks (``expand[]=stats``).
+    analytics = "post"
+    metrics_batch = 1
+    metrics_per_hour = 60
     max_concurrency = 1
     endpoints = {"api": "https://api.beehiiv.com"}
     errors = ERRORS
@@ -347,6 +351,38 @@ class BeehiivProvider(Provider):
     def ref_for_id(self, channel: Channel, remote_id: str) -> RemoteRef:
         match = re.search(r"post_[0-9a-fA-F-]+", remote_id)
         return RemoteRef(id=match.group(0)) if match else RemoteRef(id=remote_id)
+
+    # -- analytics ----------------------------------------------------------------------
+    def post_metrics(self, channel: Channel, refs: list[RemoteRef]) -> dict[str, Metrics]:
+        found = {}
+        for ref in refs:
+            if not ref.id.startswith("post_"):
+                continue
+            try:
+                body = self._get(
+                    channel.credentials["api_key"],
+                    f"/v2/publications/{channel.external_id}/posts/{ref.id}",
+                    **{"expand[]": "stats"},
+                )
+            except ProviderError as error:
+                if error.kind == ErrorKind.NOT_FOUND:
+                    continue
+                raise
+            stats = (body.get("data") or {}).get("stats")
+            if not isinstance(stats, dict):
+                continue
+            email = stats.get("email") if isinstance(stats.get("email"), dict) else {}
+            web = stats.get("web") if isinstance(stats.get("web"), dict) else {}
+            clicks = [v for v in (email.get("clicks"), web.get("clicks")) if v is not None]
+            found[ref.id] = Metrics(
+                {
+                    "views": web.get("views"),
+                    # Each reader who opened the email once: the people it reached.
+                    "reach": email.get("unique_opens"),
+                    "clicks": sum(clicks) if clicks else None,
+                }
+            )
+        return found
 
 
 def _ref(post: dict) -> RemoteRef:

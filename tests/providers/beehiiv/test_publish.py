@@ -184,3 +184,22 @@ def test_recent_posts_and_release_ids(provider, httpserver, channel):
     refs = provider.recent_posts(channel)
     assert [r.id for r in refs] == [POST_ID, "post_1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e"]
     assert provider.ref_for_id(channel, f"see {POST_ID}").id == POST_ID
+
+
+def test_web_views_email_opens_and_clicks_are_read_for_each_post(provider, httpserver, channel):
+    from integrations.providers.base import RemoteRef
+
+    httpserver.expect_request(f"{POSTS}/{POST_ID}").respond_with_response(reply("post_stats"))
+    metrics = provider.post_metrics(channel, [RemoteRef(POST_ID), RemoteRef("not-a-post")])
+    assert httpserver.log[0][0].args["expand[]"] == "stats"
+    assert metrics == {POST_ID: metrics[POST_ID]}
+    assert metrics[POST_ID].values == {"views": 655, "reach": 1012, "clicks": 274}
+
+
+def test_a_deleted_post_has_no_metrics(provider, httpserver, channel):
+    from integrations.providers.base import RemoteRef
+
+    httpserver.expect_request(f"{POSTS}/{POST_ID}").respond_with_response(
+        reply("publication_not_found")
+    )
+    assert provider.post_metrics(channel, [RemoteRef(POST_ID)]) == {}
