@@ -378,11 +378,13 @@ def callback(request, provider_id):
             )
         instance = _instance_dict(app)
     try:
+        extra = {name: request.GET.get(name, "") for name in provider.callback_params}
         grant = provider.exchange_code(
             code=request.GET["code"],
             redirect_uri=connect.redirect_uri(provider_id),
             code_verifier=data.get("verifier", ""),
             instance=instance,
+            **({"callback": extra} if extra else {}),
         )
         return _finish_connect(request, provider=provider, grant=grant, organization=organization)
     except ProviderError as error:

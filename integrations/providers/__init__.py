@@ -43,6 +43,9 @@ PROVIDER_MODULES = (
     "whop",
     "skool",
     "wordpress",
+    "dribbble",
+    "vk",
+    "beehiiv",
 )
 
 _registry: dict[str, type[Provider]] | None = None

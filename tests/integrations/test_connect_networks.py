@@ -91,14 +91,17 @@ def assert_refused(response, message: str, *, never_shown: str) -> None:
 
 
 # -- A browser going through an OAuth login ---------------------------------------------
-def sign_in_on_the_network(client, httpserver, provider_id, authorize_path, code="the-code"):
+def sign_in_on_the_network(
+    client, httpserver, provider_id, authorize_path, code="the-code", extra=None
+):
     """POST connect, follow to the (fake) authorize page, which sends the browser back to
-    our callback with a code; returns (callback response, the authorize page's query)."""
+    our callback with a code (and ``extra`` parameters, as VK ID adds its device_id);
+    returns (callback response, the authorize page's query)."""
     seen: dict = {}
 
     def authorize(request):
         seen.update(request.args.to_dict())
-        back = {"code": code, "state": request.args["state"]}
+        back = {"code": code, "state": request.args["state"], **(extra or {})}
         return Response(
             status=302, headers={"Location": f"{request.args['redirect_uri']}?{urlencode(back)}"}
         )
@@ -1877,4 +1880,175 @@ def test_a_wrong_wordpress_application_password_is_explained_and_nothing_is_save
         "a new application password) and connect again. WordPress takes application passwords "
         "only over HTTPS (or on a site set up as local).",
         never_shown=WORDPRESS_PASSWORD,
+    )
+
+
+# -- Dribbble: OAuth 2.0 with the upload scope; one channel, the signed-in designer -----
+DRIBBBLE_TOKEN = recorded("dribbble", "token")["body"]
+
+
+@pytest.fixture
+def dribbble(settings, httpserver):
+    configure(settings, DRIBBBLE_CLIENT_ID="drb-client-id", DRIBBBLE_CLIENT_SECRET="drb-sec")
+    point(settings, httpserver, "dribbble", auth="/drb-www", api="/drb-api")
+    return httpserver
+
+
+def test_dribbble_connects_the_designer_with_a_token_that_never_expires(
+    dribbble, org, owner, client_for, logs
+):
+    exchanges = []
+
+    def token(request):
+        exchanges.append(form_of(request))
+        return reply("dribbble", "token")
+
+    bearer = {"Authorization": f"Bearer {DRIBBBLE_TOKEN['access_token']}"}
+    dribbble.expect_request("/drb-www/oauth/token", method="POST").respond_with_handler(token)
+    dribbble.expect_request("/drb-api/v2/user", headers=bearer).respond_with_response(
+        reply("dribbble", "user")
+    )
+    client = client_for(owner)
+
+    response, asked = sign_in_on_the_network(
+        client, dribbble, "dribbble", "/drb-www/oauth/authorize"
+    )
+
+    assert asked["scope"] == "public upload"
+    assert exchanges[0]["client_secret"] == "drb-sec"
+    assert response.status_code == 302 and response["Location"].startswith(CHANNELS)
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="dribbble",
+        external_id="1405112",
+        name="Acme Studio",
+        secrets=[DRIBBBLE_TOKEN["access_token"], "drb-sec"],
+    )
+    assert channel.username == "acmestudio"
+    assert channel.token_expires_at is None
+
+
+def test_a_dribbble_account_that_cannot_upload_is_refused_and_nothing_is_saved(
+    dribbble, org, owner, client_for
+):
+    dribbble.expect_request("/drb-www/oauth/token", method="POST").respond_with_response(
+        reply("dribbble", "token")
+    )
+    dribbble.expect_request("/drb-api/v2/user").respond_with_response(
+        reply("dribbble", "user_cannot_upload")
+    )
+    response, _ = sign_in_on_the_network(
+        client_for(owner), dribbble, "dribbble", "/drb-www/oauth/authorize"
+    )
+    assert "does not let this account upload shots" in response.content.decode()
+    assert not Integration.objects.exists()
+
+
+# -- VK: VK ID with PKCE and a device id; the person's wall and their communities -------
+VK_TOKEN = recorded("vk", "token")["body"]
+
+
+@pytest.fixture
+def vk(settings, httpserver):
+    configure(settings, VK_CLIENT_ID="51234567")
+    point(settings, httpserver, "vk", auth="/vk-id", api="/vk-api")
+    return httpserver
+
+
+def test_vk_signs_in_with_vk_id_and_connects_the_ticked_community(vk, org, owner, client_for, logs):
+    exchanges = []
+
+    def token(request):
+        exchanges.append(form_of(request))
+        return reply("vk", "token")
+
+    vk.expect_request("/vk-id/oauth2/auth", method="POST").respond_with_handler(token)
+    vk.expect_request("/vk-api/method/users.get").respond_with_response(reply("vk", "users_get"))
+    vk.expect_request("/vk-api/method/groups.get").respond_with_response(reply("vk", "groups_get"))
+    client = client_for(owner)
+    listing = client.get(CHANNELS).content.decode()
+    assert "Limited: VK" in listing
+
+    response, asked = sign_in_on_the_network(
+        client, vk, "vk", "/vk-id/authorize", extra={"device_id": "dev-7f3a9c1e5b"}
+    )
+
+    assert asked["code_challenge_method"] == "S256" and asked["code_challenge"]
+    assert exchanges[0]["device_id"] == "dev-7f3a9c1e5b"
+    assert exchanges[0]["code_verifier"] and exchanges[0]["grant_type"] == "authorization_code"
+    assert response.status_code == 302 and "/channels/select/" in response["Location"]
+    choice = client.get(response["Location"])
+    assert b"Anna Smirnova" in choice.content and b"Acme Workshop" in choice.content
+
+    done = client.post(response["Location"], {"accounts": ["-228154012"]})
+
+    assert done.status_code == 302 and done["Location"] == CHANNELS
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="vk",
+        external_id="-228154012",
+        name="Acme Workshop",
+        secrets=[VK_TOKEN["access_token"], VK_TOKEN["refresh_token"]],
+    )
+    assert channel.meta["owner_id"] == -228154012
+    assert channel.credentials["device_id"] == "dev-7f3a9c1e5b"
+    assert channel.token_expires_at is not None
+
+
+# -- beehiiv (limited): an API key, then the publications it reaches --------------------
+BEEHIIV_KEY = "bh_live_Q2w3E4r5T6y7U8i9O0pA1sD2fG3hJ4kL"
+
+
+def test_beehiiv_says_it_is_limited_and_connects_the_ticked_publication(
+    httpserver, settings, org, owner, client_for, logs
+):
+    point(settings, httpserver, "beehiiv", api="/bh")
+    httpserver.expect_request(
+        "/bh/v2/publications", headers={"Authorization": f"Bearer {BEEHIIV_KEY}"}
+    ).respond_with_response(reply("beehiiv", "publications"))
+    client = client_for(owner)
+    assert "Limited: beehiiv&#x27;s API creates posts only for Enterprise plans" in (
+        client.get(CHANNELS).content.decode()
+    )
+    form = client.get(connect_url("beehiiv")).content.decode()
+    assert 'type="password"' in form and "Enterprise plan" in form
+
+    response = client.post(connect_url("beehiiv"), {"api_key": BEEHIIV_KEY})
+
+    assert response.status_code == 302 and "/channels/select/" in response["Location"]
+    choice = client.get(response["Location"]).content
+    assert b"Acme Weekly" in choice and b"Acme Dev Notes" in choice
+    done = client.post(
+        response["Location"], {"accounts": ["pub_6c4e1f2a-8b3d-4e5f-9a0b-1c2d3e4f5a6b"]}
+    )
+    assert done.status_code == 302
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="beehiiv",
+        external_id="pub_6c4e1f2a-8b3d-4e5f-9a0b-1c2d3e4f5a6b",
+        name="Acme Weekly",
+        secrets=[BEEHIIV_KEY],
+    )
+    assert channel.credentials == {"api_key": BEEHIIV_KEY}
+
+
+def test_a_wrong_beehiiv_key_is_explained_and_nothing_is_saved(
+    httpserver, settings, org, owner, client_for
+):
+    point(settings, httpserver, "beehiiv", api="/bh")
+    httpserver.expect_request("/bh/v2/publications").respond_with_response(
+        reply("beehiiv", "unauthorized")
+    )
+    response = client_for(owner).post(connect_url("beehiiv"), {"api_key": BEEHIIV_KEY})
+    assert_refused(
+        response,
+        "beehiiv did not accept the API key (revoked, or mistyped); make a new one in "
+        "beehiiv's Settings → API and connect again.",
+        never_shown=BEEHIIV_KEY,
     )

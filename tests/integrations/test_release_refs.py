@@ -34,6 +34,9 @@ CHANNELS = {
         {},
         meta={"url": "https://fieldnotes.acme.example", "home": "https://fieldnotes.acme.example"},
     ),
+    "dribbble": Channel("1405112", {}, username="acmestudio"),
+    "vk": Channel("-228154012", {}, meta={"owner_id": -228154012}),
+    "beehiiv": Channel("pub_6c4e1f2a-8b3d-4e5f-9a0b-1c2d3e4f5a6b", {}),
 }
 
 
@@ -139,6 +142,25 @@ CHANNELS = {
             "https://farcaster.xyz/acmeworkshop/0x71d5225f77e0164388b1d4c120825f3a2c1f131c",
             "0x71d5225f77e0164388b1d4c120825f3a2c1f131c",
             "https://farcaster.xyz/acmeworkshop/0x71d5225f",
+        ),
+        (
+            "dribbble",
+            "https://dribbble.com/shots/23456789-Brass-lamp",
+            "23456789",
+            "https://dribbble.com/shots/23456789",
+        ),
+        (
+            "vk",
+            "https://vk.com/wall-228154012_512",
+            "-228154012_512",
+            "https://vk.com/wall-228154012_512",
+        ),
+        ("vk", "512", "-228154012_512", "https://vk.com/wall-228154012_512"),
+        (
+            "beehiiv",
+            "post_9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+            "post_9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+            "",
         ),
     ],
 )

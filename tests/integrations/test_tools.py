@@ -118,6 +118,9 @@ def test_each_network_with_something_to_look_up_declares_its_tools():
     assert names["moltbook"] == ["submolts", "verify"]
     assert names["whop"] == ["experiences"]
     assert names["wordpress"] == ["categories", "tags"]
+    assert names["dribbble"] == ["teams"]
+    assert names["vk"] == ["groups"]
+    assert names["beehiiv"] == ["publications"]
 
 
 # -- Running a tool for a channel -------------------------------------------------------

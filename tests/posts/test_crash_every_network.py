@@ -124,6 +124,12 @@ COMMITS = {
     "whop": Commit("POST", r"/whop-api/forum_posts"),
     # Skool can be neither keyed nor asked: never sent again, the person checks.
     "skool": Commit("POST", r"/skool-api/posts"),
+    # Dribbble has no key: the designer's shots are searched for the title and description.
+    "dribbble": Commit("POST", r"/drb-api/v2/shots"),
+    # VK's guid is undocumented in effect: the wall is read for the text before any resend.
+    "vk": Commit("POST", r"/vk-api/method/wall\.post"),
+    # beehiiv has no key either: the post's slug, which carries the part's key, is looked up.
+    "beehiiv": Commit("POST", r"/bh/v2/publications/pub_[0-9a-f-]+/posts"),
     # The last chunk of the upload makes the video; the session it goes to is the key.
     "youtube": Commit(
         "PUT",

@@ -10,9 +10,11 @@ what is particular to it, and naming it in ``PROVIDER_MODULES``:
    only for a rule no attribute says.
 2. **Sign in**: ``oauth = OAuth2(client=(...), authorize=..., token=..., pkce=...)``
    (``auth``) gives the sign-in address, the code exchange and the refresh; override one
-   step only where the network differs. A form (app password, bot token, server and
-   password) is ``credential_fields`` plus ``authenticate``. Then ``accounts`` and
-   ``fetch_profile``.
+   step only where the network differs (a network that adds parameters of its own to
+   the callback, as VK ID adds ``device_id``, names them in ``callback_params`` and
+   receives them in ``exchange_code(callback=...)``). A form (app password, bot token,
+   server and password) is ``credential_fields`` plus ``authenticate``. Then
+   ``accounts`` and ``fetch_profile``.
 3. **Send**: ``publish`` (and ``check_status``, ``find_existing``, ``recent_posts`` where
    the network allows), every call through ``self.request(method, url, phase=...)``: the
    ``Transport`` adds the SSRF guard, timeouts, redacted logs and the checkpoint before

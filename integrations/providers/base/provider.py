@@ -97,6 +97,9 @@ class Provider:
     scopes: ClassVar[tuple[str, ...]] = ()
     # The authorization-code flow, for networks that sign in through OAuth 2.0.
     oauth: ClassVar[OAuth2 | None] = None
+    # Query parameters the network adds to our callback besides code and state that its
+    # code exchange needs (VK ID's device_id): handed to ``exchange_code`` as ``callback``.
+    callback_params: ClassVar[tuple[str, ...]] = ()
     # Names in settings.PROVIDER_SETTINGS this provider needs (OAuth client id/secret).
     required_settings: ClassVar[tuple[str, ...]] = ()
     endpoints: ClassVar[dict[str, str]] = {}

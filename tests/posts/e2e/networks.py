@@ -1649,6 +1649,152 @@ def wordpress_check(ctx: Context, post, items) -> None:
     assert post.remote_url == WORDPRESS_POST["link"]
 
 
+# -- Dribbble: one shot (an 800x600 image); accepted with 202, read once processed -------
+DRIBBBLE_TOKEN = recorded("dribbble", "token")["body"]["access_token"]
+DRIBBBLE_SHOT = recorded("dribbble", "shot")["body"]
+DRIBBBLE_SHOTS = r"/drb-api/v2/shots"
+
+
+def dribbble_image(ctx: Context) -> list[int]:
+    """An 800x600 PNG in the library: one of the sizes Dribbble takes."""
+    root = tempfile.mkdtemp()
+    ctx.settings.MEDIA_ROOT = root
+    ctx.cleanups.append(lambda: shutil.rmtree(root, ignore_errors=True))
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 600), (201, 160, 72)).save(buffer, format="PNG")
+    png = buffer.getvalue()
+    media = MediaFile.objects.create(
+        organization=ctx.org,
+        file=ContentFile(png, name="lamp.png"),
+        name="lamp.png",
+        kind=MediaFile.Kind.IMAGE,
+        mime_type="image/png",
+        size=len(png),
+        width=800,
+        height=600,
+    )
+    return [media.pk]
+
+
+def dribbble_connect(ctx: Context) -> Integration:
+    ctx.configure(DRIBBBLE_CLIENT_ID="drb-client-id", DRIBBBLE_CLIENT_SECRET="drb-secret")
+    point(ctx.settings, ctx.httpserver, "dribbble", auth="/drb-www", api="/drb-api")
+    ctx.fake.on("POST", DRIBBBLE_SHOTS, answer("dribbble", "shot_accepted"))
+    ctx.fake.on("GET", rf"{DRIBBBLE_SHOTS}/\d+", answer("dribbble", "shot"))
+
+    def as_posted(body):
+        # The designer's list shows the shot as it was sent (title and description).
+        sent = ctx.fake.sent("POST", DRIBBBLE_SHOTS)
+        if sent:
+            body[0]["title"] = sent[0].form["title"]
+            body[0]["description"] = f"<p>{sent[0].form.get('description', '')}</p>"
+        else:
+            body.pop(0)
+
+    ctx.fake.on(
+        "GET",
+        r"/drb-api/v2/user/shots",
+        lambda call: answer("dribbble", "user_shots", edit=as_posted),
+    )
+    return ctx.channel(
+        "dribbble",
+        "1405112",
+        username="acmestudio",
+        credentials={"access_token": DRIBBBLE_TOKEN},
+    )
+
+
+def dribbble_check(ctx: Context, post, items) -> None:
+    [created] = ctx.fake.sent("POST", DRIBBBLE_SHOTS)
+    assert created.form == {"title": "Brass lamp", "description": ROOT_TEXT}
+    assert created.files["image"].startswith(b"\x89PNG")
+    assert created.headers["Authorization"] == f"Bearer {DRIBBBLE_TOKEN}"
+    assert [i.remote_id for i in items] == [str(DRIBBBLE_SHOT["id"])]
+    assert post.remote_url == DRIBBBLE_SHOT["html_url"]
+
+
+# -- VK: wall.post on a community's wall, made by the community; found by its text ------
+VK_TOKEN = recorded("vk", "token")["body"]
+VK_WALL_POST = r"/vk-api/method/wall\.post"
+VK_WALL_GET = r"/vk-api/method/wall\.get"
+
+
+def vk_connect(ctx: Context) -> Integration:
+    ctx.configure(VK_CLIENT_ID="51234567")
+    point(ctx.settings, ctx.httpserver, "vk", auth="/vk-id", api="/vk-api")
+    ctx.fake.on("POST", VK_WALL_POST, answer("vk", "wall_post"))
+
+    def as_posted(body):
+        # The wall lists the post with the text it was sent with.
+        sent = ctx.fake.sent("POST", VK_WALL_POST)
+        if sent:
+            body["response"]["items"][0]["text"] = sent[0].form.get("message", "")
+        else:
+            body["response"]["items"].pop(0)
+
+    ctx.fake.on("POST", VK_WALL_GET, lambda call: answer("vk", "wall_get", edit=as_posted))
+    return ctx.channel(
+        "vk",
+        "-228154012",
+        username="acmeworkshop",
+        credentials={
+            "access_token": VK_TOKEN["access_token"],
+            "refresh_token": VK_TOKEN["refresh_token"],
+            "device_id": "dev-7f3a9c1e5b",
+        },
+        meta={"owner_id": -228154012},
+    )
+
+
+def vk_check(ctx: Context, post, items) -> None:
+    [created] = ctx.fake.sent("POST", VK_WALL_POST)
+    assert created.form["owner_id"] == "-228154012" and created.form["from_group"] == "1"
+    assert created.form["message"] == ROOT_TEXT
+    assert created.form["access_token"] == VK_TOKEN["access_token"]
+    assert created.args == {}
+    assert [i.remote_id for i in items] == ["-228154012_512"]
+    assert post.remote_url == "https://vk.com/wall-228154012_512"
+
+
+# -- beehiiv: one post in the channel's publication; found again by the slug it was sent with
+BEEHIIV_KEY = "bh_live_Q2w3E4r5T6y7U8i9O0pA1sD2fG3hJ4kL"
+BEEHIIV_PUB = "pub_6c4e1f2a-8b3d-4e5f-9a0b-1c2d3e4f5a6b"
+BEEHIIV_POST = recorded("beehiiv", "post")["body"]["data"]
+BEEHIIV_POSTS = rf"/bh/v2/publications/{BEEHIIV_PUB}/posts"
+
+
+def beehiiv_connect(ctx: Context) -> Integration:
+    point(ctx.settings, ctx.httpserver, "beehiiv", api="/bh")
+    ctx.fake.on("POST", BEEHIIV_POSTS, answer("beehiiv", "post_created"))
+    ctx.fake.on("GET", rf"{BEEHIIV_POSTS}/post_[0-9a-f-]+", answer("beehiiv", "post"))
+
+    def as_posted(body):
+        # The publication lists the post under the slug it was sent with.
+        sent = ctx.fake.sent("POST", BEEHIIV_POSTS)
+        if sent:
+            body["data"][0]["slug"] = sent[0].json["web_settings"]["slug"]
+        else:
+            body["data"].pop(0)
+
+    ctx.fake.on(
+        "GET", BEEHIIV_POSTS, lambda call: answer("beehiiv", "posts_by_slug", edit=as_posted)
+    )
+    return ctx.channel(
+        "beehiiv", BEEHIIV_PUB, username="Acme Weekly", credentials={"api_key": BEEHIIV_KEY}
+    )
+
+
+def beehiiv_check(ctx: Context, post, items) -> None:
+    [created] = ctx.fake.sent("POST", BEEHIIV_POSTS)
+    assert created.headers["Authorization"] == f"Bearer {BEEHIIV_KEY}"
+    assert created.json["title"] == "Launch day"
+    assert created.json["body_content"] == f"<p>{ROOT_TEXT}</p>"
+    assert created.json["status"] == "confirmed"
+    assert created.json["web_settings"]["slug"].startswith("launch-day-")
+    assert [i.remote_id for i in items] == [BEEHIIV_POST["id"]]
+    assert post.remote_url == BEEHIIV_POST["web_url"]
+
+
 NETWORKS = [
     Network(
         "bluesky",
@@ -1796,5 +1942,21 @@ NETWORKS = [
         wordpress_check,
         texts=(ROOT_TEXT,),
         settings={"title": "Launch day at Acme"},
+    ),
+    Network(
+        "dribbble",
+        dribbble_connect,
+        dribbble_check,
+        texts=(ROOT_TEXT,),
+        settings={"title": "Brass lamp"},
+        media=dribbble_image,
+    ),
+    Network("vk", vk_connect, vk_check, texts=(ROOT_TEXT,)),
+    Network(
+        "beehiiv",
+        beehiiv_connect,
+        beehiiv_check,
+        texts=(ROOT_TEXT,),
+        settings={"title": "Launch day"},
     ),
 ]
