@@ -24,6 +24,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from integrations import vault
 from integrations.forms import lower_first
@@ -174,15 +177,22 @@ def take_state(request, *, state: str, provider_id: str) -> dict:
         data = _take_detached(state)
     if data is None:
         raise ConnectError(
-            "This sign-in link is not valid in this browser session: it was already used, "
-            "or it was started elsewhere. Start connecting again."
+            _(
+                "This sign-in link is not valid in this browser session: it was already used, "
+                "or it was started elsewhere. Start connecting again."
+            )
         )
     if data.get("provider") != provider_id:
-        raise ConnectError("This sign-in answer came back for another network. Start again.")
+        raise ConnectError(_("This sign-in answer came back for another network. Start again."))
     if time.time() - data.get("created", 0) >= _lifetime():
         minutes = _lifetime() // 60
         raise ConnectError(
-            f"This sign-in took longer than {minutes} minutes and expired. Start again."
+            ngettext(
+                "This sign-in took longer than %(minutes)s minute and expired. Start again.",
+                "This sign-in took longer than %(minutes)s minutes and expired. Start again.",
+                minutes,
+            )
+            % {"minutes": minutes}
         )
     return data
 
@@ -207,10 +217,10 @@ def peek_selection(request, *, organization, token: str):
     raise ConnectError."""
     data = request.session.get(PENDING_KEY, {}).get(token)
     if data is None or data.get("organization_id") != organization.pk:
-        raise ConnectError("This choice of accounts is no longer available. Connect again.")
+        raise ConnectError(_("This choice of accounts is no longer available. Connect again."))
     if time.time() - data.get("created", 0) >= _lifetime():
         drop_selection(request, token=token)
-        raise ConnectError("This choice of accounts expired. Connect again.")
+        raise ConnectError(_("This choice of accounts expired. Connect again."))
     payload = vault.decrypt(data["sealed"])
     accounts = [Account(**a) for a in payload["accounts"]]
     return data["provider"], grant_from_dict(payload["grant"]), accounts
@@ -252,16 +262,18 @@ def fill_kept_secrets(provider, fields, submitted: dict, stored: dict) -> dict:
             continue
         if not stored.get(spec.name):
             if spec.required:
-                errors[spec.name] = (
-                    f"Enter the {lower_first(spec.label)}: none is stored for this channel."
-                )
+                errors[spec.name] = _("Enter the %(what)s: none is stored for this channel.") % {
+                    "what": lower_first(str(spec.label))
+                }
             continue
         if not provider.keeps_secrets_when_changed(changed):
-            names = " and ".join(lower_first(f.label) for f in plain if f.name in changed)
-            errors[spec.name] = (
-                f"Enter the {lower_first(spec.label)} again: the {names} changed, and a stored "
-                "secret is only sent to the server it was entered for."
+            names = get_text_list(
+                [lower_first(str(f.label)) for f in plain if f.name in changed], _("and")
             )
+            errors[spec.name] = _(
+                "Enter the %(what)s again: the %(addresses)s changed, and a stored "
+                "secret is only sent to the server it was entered for."
+            ) % {"what": lower_first(str(spec.label)), "addresses": names}
             continue
         values[spec.name] = stored[spec.name]
     if errors:

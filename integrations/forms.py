@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from integrations.providers.base import CredentialField, SettingField
 from postiz.timezones import timezone_choices
@@ -39,13 +41,19 @@ class CredentialForm(forms.Form):
             if spec.type == "secret" and reconnecting:
                 if spec.name in kept:
                     common["required"] = False
-                    hint = f"Leave empty to keep the stored {lower_first(spec.label)}"
-                    hint += (
-                        f" (used only while the {addresses} stays the same)." if addresses else "."
-                    )
+                    what = lower_first(str(spec.label))
+                    if addresses:
+                        hint = gettext(
+                            "Leave empty to keep the stored %(what)s (used only while the "
+                            "%(addresses)s stays the same)."
+                        ) % {"what": what, "addresses": addresses}
+                    else:
+                        hint = gettext("Leave empty to keep the stored %(what)s.") % {"what": what}
                 else:
-                    what = lower_first(spec.label)
-                    hint = f"It is not stored for this channel: enter the {what} again."
+                    what = lower_first(str(spec.label))
+                    hint = gettext(
+                        "It is not stored for this channel: enter the %(what)s again."
+                    ) % {"what": what}
                 common["help_text"] = f"{spec.help_text} {hint}".strip()
             if spec.type == "secret":
                 field = forms.CharField(
@@ -64,35 +72,35 @@ class CredentialForm(forms.Form):
 
 class InstanceForm(forms.Form):
     instance_url = forms.CharField(
-        label="Server address",
+        label=_("Server address"),
         max_length=300,
-        help_text="The address of the server the account lives on, e.g. mastodon.social.",
+        help_text=_("The address of the server the account lives on, e.g. mastodon.social."),
     )
 
 
 class RenameForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=200)
+    name = forms.CharField(label=_("Name"), max_length=200)
 
 
 class CustomerForm(forms.Form):
-    name = forms.CharField(label="Customer name", max_length=100)
+    name = forms.CharField(label=_("Customer name"), max_length=100)
 
 
 class CustomerAssignForm(forms.Form):
-    customer = forms.ChoiceField(label="Customer", required=False)
+    customer = forms.ChoiceField(label=_("Customer"), required=False)
     new_customer = forms.CharField(
-        label="Or a new customer", max_length=100, required=False, help_text="Creates it."
+        label=_("Or a new customer"), max_length=100, required=False, help_text=_("Creates it.")
     )
 
     def __init__(self, *args, customers, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer"].choices = [("", "No customer")] + [
+        self.fields["customer"].choices = [("", _("No customer"))] + [
             (str(c.pk), c.name) for c in customers
         ]
 
 
 class PostingTimesForm(forms.Form):
-    timezone = forms.ChoiceField(choices=timezone_choices, label="Time zone")
+    timezone = forms.ChoiceField(choices=timezone_choices, label=_("Time zone"))
 
 
 class PreferencesForm(forms.Form):
@@ -127,8 +135,8 @@ class PreferencesForm(forms.Form):
 class SelectAccountsForm(forms.Form):
     accounts = forms.MultipleChoiceField(
         widget=forms.CheckboxSelectMultiple,
-        label="Accounts to add",
-        error_messages={"required": "Tick at least one account to add."},
+        label=_("Accounts to add"),
+        error_messages={"required": _("Tick at least one account to add.")},
     )
 
     def __init__(self, *args, accounts, **kwargs):

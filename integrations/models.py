@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
 
 from integrations.vault import EncryptedJSONField
 from organizations.models import ApprovalMode, Invitation, Membership, Organization
@@ -31,7 +32,7 @@ class Customer(models.Model):
         max_length=20,
         choices=ApprovalMode.choices,
         blank=True,
-        help_text="Overrides the organization's approval setting for this customer's channels.",
+        help_text=_("Overrides the organization's approval setting for this customer's channels."),
     )
     created_at = models.DateTimeField(default=now)
 
@@ -62,8 +63,8 @@ class CustomerAccess(models.Model):
     )
 
     class Meta:
-        verbose_name = "customer access"
-        verbose_name_plural = "customer access"
+        verbose_name = _("customer access")
+        verbose_name_plural = _("customer access")
         constraints = [
             models.CheckConstraint(
                 condition=Q(membership__isnull=True) ^ Q(invitation__isnull=True),
@@ -85,17 +86,19 @@ class Integration(models.Model):
     """A connected channel: one account on one network, owned by one organization."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        NEEDS_RECONNECT = "needs_reconnect", "Needs reconnecting"
-        DISABLED = "disabled", "Disabled"
+        ACTIVE = "active", _("Active")
+        NEEDS_RECONNECT = "needs_reconnect", _("Needs reconnecting")
+        DISABLED = "disabled", _("Disabled")
 
     # The id clients see (API paths, webhooks): opaque, URL-safe, never reused.
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="integrations"
     )
-    provider = models.CharField(max_length=40, help_text="The network's identifier, e.g. bluesky.")
-    external_id = models.CharField(max_length=255, help_text="The account's id on the network.")
+    provider = models.CharField(
+        max_length=40, help_text=_("The network's identifier, e.g. bluesky.")
+    )
+    external_id = models.CharField(max_length=255, help_text=_("The account's id on the network."))
     name = models.CharField(max_length=200)
     username = models.CharField(max_length=200, blank=True)
     profile_url = models.URLField(max_length=500, blank=True)
@@ -182,7 +185,7 @@ class InstanceApp(models.Model):
     """An OAuth app registered dynamically on a server (Mastodon), reused per instance."""
 
     provider = models.CharField(max_length=40)
-    instance_url = models.URLField(max_length=300, help_text="Normalised origin, no trailing /.")
+    instance_url = models.URLField(max_length=300, help_text=_("Normalised origin, no trailing /."))
     redirect_uri = models.URLField(max_length=500)
     client_id = models.CharField(max_length=255)
     client_secret = EncryptedJSONField(default=dict, blank=True)
@@ -250,7 +253,7 @@ class ChannelAnalytics(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     # The network refused a permission the counts need: fetching stops until a reconnect.
     needs_reconnect = models.BooleanField(default=False)
-    message = models.TextField(blank=True, help_text="What the network said, for the page.")
+    message = models.TextField(blank=True, help_text=_("What the network said, for the page."))
     refused_at = models.DateTimeField(null=True, blank=True)
     channel_fetched_at = models.DateTimeField(null=True, blank=True)
     # Requests spent in the current hour (``window_start``), under metrics_per_hour.
@@ -260,7 +263,7 @@ class ChannelAnalytics(models.Model):
     paused_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name_plural = "channel analytics"
+        verbose_name_plural = _("channel analytics")
         indexes = [models.Index(fields=["channel_fetched_at"], name="integrations_analytics_daily")]
 
     def __str__(self):

@@ -24,6 +24,7 @@ from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django_q.tasks import async_task
 
 from billing import limits as plan_limits
@@ -94,15 +95,31 @@ def _audit(action, *, integration, actor=None, request=None, details=None):
     )
 
 
+# Whole sentences per kind of name, so each language can word them its own way.
+_NAME_TEXTS = {
+    "channel": {
+        "empty": lambda: _("Give the channel a name."),
+        "problem": lambda: _("The channel name %(problem)s."),
+        "long": lambda: _("Keep the channel name under %(max)s characters."),
+    },
+    "customer": {
+        "empty": lambda: _("Give the customer a name."),
+        "problem": lambda: _("The customer name %(problem)s."),
+        "long": lambda: _("Keep the customer name under %(max)s characters."),
+    },
+}
+
+
 def _clean_name(name: str, *, max_length: int, what: str) -> str:
+    texts = _NAME_TEXTS[what]
     name = " ".join((name or "").split())
     if not name:
-        raise ValidationError({"name": f"Give the {what} a name."})
+        raise ValidationError({"name": texts["empty"]()})
     problem = text_problem(name)
     if problem:
-        raise ValidationError({"name": f"The {what} name {problem}."})
+        raise ValidationError({"name": texts["problem"]() % {"problem": problem}})
     if len(name) > max_length:
-        raise ValidationError({"name": f"Keep the {what} name under {max_length} characters."})
+        raise ValidationError({"name": texts["long"]() % {"max": max_length}})
     return name
 
 
@@ -132,7 +149,7 @@ def integration_connect(
     get_provider(provider_id)  # an unknown provider is a programming error: raise
     external_id = str(account.external_id)
     if not external_id:
-        raise ValidationError("The network did not say which account this is.")
+        raise ValidationError(_("The network did not say which account this is."))
     existing = (
         Integration.objects.select_for_update()
         .filter(organization=organization, provider=provider_id, external_id=external_id)
@@ -244,7 +261,7 @@ def integration_rename(*, integration: Integration, name: str, actor=None, reque
 def integration_set_customer(*, integration: Integration, customer: Customer | None, actor=None):
     """channels.manage; the customer must belong to the channel's organization."""
     if customer is not None and customer.organization_id != integration.organization_id:
-        raise ValidationError({"customer": "Choose a customer of this organization."})
+        raise ValidationError({"customer": _("Choose a customer of this organization.")})
     previous = integration.customer_id
     Integration.objects.filter(pk=integration.pk).update(
         customer=customer, updated_at=timezone.now()
@@ -318,14 +335,22 @@ def clean_posting_times(times) -> list[str]:
         match = _TIME.match(raw[:5] if len(raw) == 8 and raw.count(":") == 2 else raw)
         if not match:
             raise ValidationError(
-                {"posting_times": f"{raw} is not a time of day; write it as HH:MM, e.g. 09:30."}
+                {
+                    "posting_times": _(
+                        "%(value)s is not a time of day; write it as HH:MM, e.g. 09:30."
+                    )
+                    % {"value": raw}
+                }
             )
         cleaned.add(f"{int(match[1]):02d}:{match[2]}")
     if not cleaned:
-        raise ValidationError({"posting_times": "Keep at least one posting time."})
+        raise ValidationError({"posting_times": _("Keep at least one posting time.")})
     if len(cleaned) > MAX_POSTING_TIMES:
         raise ValidationError(
-            {"posting_times": f"A channel can have at most {MAX_POSTING_TIMES} posting times."}
+            {
+                "posting_times": _("A channel can have at most %(max)s posting times.")
+                % {"max": MAX_POSTING_TIMES}
+            }
         )
     return sorted(cleaned)
 
@@ -355,7 +380,7 @@ def clean_preferences(fields: tuple[SettingField, ...], values: dict) -> dict:
     cleaned = {}
     for key in values:
         if key not in known:
-            errors[key] = f"{key} is not a preference of this network."
+            errors[key] = _("%(key)s is not a preference of this network.") % {"key": key}
     for spec in fields:
         value = values.get(spec.name, spec.default)
         label = spec.label or spec.name
@@ -366,17 +391,23 @@ def clean_preferences(fields: tuple[SettingField, ...], values: dict) -> dict:
             continue
         if value in (None, ""):
             if spec.required:
-                errors[spec.name] = f"Choose {label}."
+                errors[spec.name] = _("Choose %(label)s.") % {"label": label}
             continue
         if spec.type == "enum" and value not in spec.choices:
-            errors[spec.name] = f"{label} must be one of: {', '.join(spec.choices)}."
+            errors[spec.name] = _("%(label)s must be one of: %(choices)s.") % {
+                "label": label,
+                "choices": ", ".join(spec.choices),
+            }
         elif spec.type == "int":
             try:
                 value = int(value)
             except (TypeError, ValueError):
-                errors[spec.name] = f"{label} must be a whole number."
+                errors[spec.name] = _("%(label)s must be a whole number.") % {"label": label}
         elif spec.max_length and len(str(value)) > spec.max_length:
-            errors[spec.name] = f"{label} allows {spec.max_length} characters."
+            errors[spec.name] = _("%(label)s allows %(max)s characters.") % {
+                "label": label,
+                "max": spec.max_length,
+            }
         elif spec.type == "url":
             value = str(value).strip().rstrip("/")
             try:
@@ -385,7 +416,9 @@ def clean_preferences(fields: tuple[SettingField, ...], values: dict) -> dict:
             except ValueError:
                 valid = False
             if not valid:
-                errors[spec.name] = f"{label} must be a web address (https://…)."
+                errors[spec.name] = _("%(label)s must be a web address (https://…).") % {
+                    "label": label
+                }
         cleaned[spec.name] = value
     if errors:
         raise ValidationError(errors)
@@ -533,12 +566,16 @@ def customer_create(*, organization: Organization, name: str, actor=None) -> Cus
     """channels.manage; names are unique per organization, ignoring case."""
     name = _clean_name(name, max_length=100, what="customer")
     if _customer_name_taken(organization, name):
-        raise ValidationError({"name": f"There is already a customer called {name}."})
+        raise ValidationError(
+            {"name": _("There is already a customer called %(name)s.") % {"name": name}}
+        )
     try:
         with transaction.atomic():
             return Customer.objects.create(organization=organization, name=name)
     except IntegrityError:
-        raise ValidationError({"name": f"There is already a customer called {name}."}) from None
+        raise ValidationError(
+            {"name": _("There is already a customer called %(name)s.") % {"name": name}}
+        ) from None
 
 
 @transaction.atomic
@@ -546,7 +583,9 @@ def customer_rename(*, customer: Customer, name: str, actor=None) -> Customer:
     """channels.manage; names stay unique per organization, ignoring case."""
     name = _clean_name(name, max_length=100, what="customer")
     if _customer_name_taken(customer.organization_id, name, exclude=customer):
-        raise ValidationError({"name": f"There is already a customer called {name}."})
+        raise ValidationError(
+            {"name": _("There is already a customer called %(name)s.") % {"name": name}}
+        )
     customer.name = name
     customer.save(update_fields=["name"])
     return customer
@@ -559,7 +598,7 @@ def customer_set_approval_mode(*, customer: Customer, approval_mode: str, actor=
     from organizations.models import ApprovalMode
 
     if approval_mode not in ("", *ApprovalMode.values):
-        raise ValidationError({"approval_mode": "Choose one of the approval settings."})
+        raise ValidationError({"approval_mode": _("Choose one of the approval settings.")})
     previous = customer.approval_mode
     customer.approval_mode = approval_mode
     customer.save(update_fields=["approval_mode"])
@@ -599,7 +638,7 @@ def customer_access_store(
         Customer.objects.filter(organization=organization, pk__in=wanted).order_by("name", "id")
     )
     if len(customers) != len(wanted):
-        raise ValidationError({"customers": "Choose customers of this organization."})
+        raise ValidationError({"customers": _("Choose customers of this organization.")})
     CustomerAccess.objects.filter(**holder).exclude(customer_id__in=wanted).delete()
     present = set(CustomerAccess.objects.filter(**holder).values_list("customer_id", flat=True))
     CustomerAccess.objects.bulk_create(

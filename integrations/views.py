@@ -16,6 +16,11 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
@@ -46,6 +51,11 @@ logger = logging.getLogger("postiz.integrations")
 # -- Helpers ----------------------------------------------------------------------------
 def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
+
+
+def _and_list(items) -> str:
+    """ "A, B and C" in the reader's language."""
+    return get_text_list([str(item) for item in items], _("and"))
 
 
 def _provider_or_404(identifier: str):
@@ -80,7 +90,7 @@ def _detail_url(integration) -> str:
 def _unexpected(provider_id: str, what: str) -> str:
     # A provider bug or an answer nobody anticipated: keep the person on the page.
     logger.exception("%s: unexpected failure while %s", provider_id, what)
-    return "The network answered in a way we did not understand. Try again in a moment."
+    return _("The network answered in a way we did not understand. Try again in a moment.")
 
 
 def _provider_rows() -> list[dict]:
@@ -91,6 +101,8 @@ def _provider_rows() -> list[dict]:
                 "identifier": identifier,
                 "name": cls.display_name,
                 "missing": cls.missing_settings(),
+                "missing_text": _and_list(cls.missing_settings()),
+                "setup_url": f"{reverse('integrations_setup')}#network-{identifier}",
                 "oauth": cls.auth_kind.startswith("oauth2") and not cls.custom_instance,
                 "limited": cls.limited,
             }
@@ -105,19 +117,23 @@ def _can_configure(user) -> bool:
 
 def _not_configured(request, provider) -> str:
     if _can_configure(request.user):
-        names = " and ".join(provider.missing_settings())
-        return f"{provider.display_name} is not configured on this instance: set {names}."
-    return (
-        f"{provider.display_name} is not enabled on this instance. "
-        "Ask an administrator to enable this network."
-    )
+        return _("%(network)s is not configured on this instance: set %(settings)s.") % {
+            "network": provider.display_name,
+            "settings": _and_list(provider.missing_settings()),
+        }
+    return _(
+        "%(network)s is not enabled on this instance. Ask an administrator to enable this network."
+    ) % {"network": provider.display_name}
 
 
 def _finish_connect(request, *, provider, grant, organization):
     """After a login: connect the one account, or ask which when the login owns several."""
     accounts = provider.accounts(grant)
     if not accounts:
-        raise ConnectError(f"This {provider.display_name} login has no account we can post as.")
+        raise ConnectError(
+            _("This %(network)s login has no account we can post as.")
+            % {"network": provider.display_name}
+        )
     if len(accounts) > 1 and provider.account_selection != "none":
         token = connect.stash_selection(
             request,
@@ -135,8 +151,14 @@ def _finish_connect(request, *, provider, grant, organization):
         actor=request.user,
         request=request,
     )
-    verb = "Connected" if created else "Reconnected"
-    messages.success(request, f"{verb} {integration.name} ({provider.display_name}).")
+    text = (
+        _("Connected %(channel)s (%(network)s).")
+        if created
+        else _("Reconnected %(channel)s (%(network)s).")
+    )
+    messages.success(
+        request, text % {"channel": integration.name, "network": provider.display_name}
+    )
     return redirect(_detail_url(integration))
 
 
@@ -273,7 +295,7 @@ def _connect_form(request, provider, context):
         initial={f.name: stored[f.name] for f in fields if f.type != "secret" and f.name in stored},
         reconnecting=reconnect is not None,
         kept=frozenset(f.name for f in fields if f.type == "secret" and stored.get(f.name)),
-        addresses=" and ".join(lower_first(f.label) for f in urls) if guarded else "",
+        addresses=_and_list(lower_first(f.label) for f in urls) if guarded else "",
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -308,6 +330,10 @@ def network_setup(request):
             "identifier": identifier,
             "name": cls.display_name,
             "missing": cls.missing_settings(),
+            # Setting names are identifiers from the code, each shown as code.
+            "missing_html": mark_safe(  # noqa: S308 - every part is escaped by format_html
+                _and_list(format_html("<code>{}</code>", name) for name in cls.missing_settings())
+            ),
             "callback": connect.redirect_uri(identifier)
             if cls.auth_kind.startswith("oauth2") and not cls.custom_instance
             else "",
@@ -350,18 +376,26 @@ def callback(request, provider_id):
         return _connect_problem(request, str(error))
     membership = org_selectors.membership_for(user=request.user, slug=data.get("slug", ""))
     if membership is None or membership.organization_id != data["organization_id"]:
-        return _connect_problem(request, "You are no longer a member of this organization.")
+        return _connect_problem(request, _("You are no longer a member of this organization."))
     organization = membership.organization
     if not membership.can("channels.manage"):
         return _connect_problem(
             request,
-            f"Your role in {organization.name} no longer allows connecting channels.",
+            _("Your role in %(organization)s no longer allows connecting channels.")
+            % {"organization": organization.name},
             status=403,
         )
     if request.GET.get("error") or not request.GET.get("code"):
         detail = request.GET.get("error_description") or request.GET.get("error") or ""
-        message = f"{provider.display_name} did not connect the account"
-        message += f": {detail[:200]}" if detail else "."
+        if detail:
+            message = _("%(network)s did not connect the account: %(detail)s") % {
+                "network": provider.display_name,
+                "detail": detail[:200],
+            }
+        else:
+            message = _("%(network)s did not connect the account.") % {
+                "network": provider.display_name
+            }
         return _connect_problem(
             request, message, organization=organization, provider_id=provider_id
         )
@@ -372,7 +406,7 @@ def callback(request, provider_id):
         if app is None:
             return _connect_problem(
                 request,
-                "The server's app registration is gone. Start again.",
+                _("The server's app registration is gone. Start again."),
                 organization=organization,
                 provider_id=provider_id,
             )
@@ -437,7 +471,7 @@ def select_accounts(request, token):
         connected = []
         for account in accounts:
             if account.external_id in chosen:
-                integration, _ = services.integration_connect(
+                integration, _created = services.integration_connect(
                     organization=organization,
                     provider_id=provider_id,
                     grant=grant,
@@ -447,7 +481,11 @@ def select_accounts(request, token):
                 )
                 connected.append(integration.name)
         connect.drop_selection(request, token=token)
-        messages.success(request, f"Connected {', '.join(connected)} ({provider.display_name}).")
+        messages.success(
+            request,
+            _("Connected %(channels)s (%(network)s).")
+            % {"channels": ", ".join(connected), "network": provider.display_name},
+        )
         return redirect(_list_url(organization))
     return render(
         request,
@@ -514,7 +552,7 @@ def rename(request, pk):
         )
     except ValidationError as error:
         return _back(request, integration, error=error)
-    return _back(request, integration, "Channel renamed.")
+    return _back(request, integration, _("Channel renamed."))
 
 
 @organization_view("channels.manage")
@@ -536,8 +574,14 @@ def set_customer(request, pk):
         )
     except ValidationError as error:
         return _back(request, integration, error=error)
-    label = customer.name if customer else "no customer"
-    return _back(request, integration, f"{integration.name} now belongs to {label}.")
+    if customer is None:
+        text = _("%(channel)s now belongs to no customer.") % {"channel": integration.name}
+    else:
+        text = _("%(channel)s now belongs to %(customer)s.") % {
+            "channel": integration.name,
+            "customer": customer.name,
+        }
+    return _back(request, integration, text)
 
 
 @organization_view("channels.manage")
@@ -553,7 +597,7 @@ def posting_times(request, pk):
         )
     except ValidationError as error:
         return _back(request, integration, error=error)
-    return _back(request, integration, "Posting times saved.")
+    return _back(request, integration, _("Posting times saved."))
 
 
 @organization_view("channels.manage")
@@ -572,7 +616,7 @@ def preferences(request, pk):
         )
     except ValidationError as error:
         return _back(request, integration, error=error)
-    return _back(request, integration, "Preferences saved.")
+    return _back(request, integration, _("Preferences saved."))
 
 
 @organization_view("channels.manage")
@@ -580,7 +624,11 @@ def preferences(request, pk):
 def disable(request, pk):
     integration = _channel_or_404(request, pk)
     services.integration_disable(integration=integration, actor=request.user, request=request)
-    return _back(request, integration, f"{integration.name} is disabled; nothing is published.")
+    return _back(
+        request,
+        integration,
+        _("%(channel)s is disabled; nothing is published.") % {"channel": integration.name},
+    )
 
 
 @organization_view("channels.manage")
@@ -588,7 +636,9 @@ def disable(request, pk):
 def enable(request, pk):
     integration = _channel_or_404(request, pk)
     services.integration_enable(integration=integration, actor=request.user, request=request)
-    return _back(request, integration, f"{integration.name} is enabled again.")
+    return _back(
+        request, integration, _("%(channel)s is enabled again.") % {"channel": integration.name}
+    )
 
 
 @organization_view("channels.manage")
@@ -604,12 +654,19 @@ def check(request, pk):
         messages.error(request, error.user_message)
         return redirect(_detail_url(integration))
     except NotImplementedError:
-        messages.error(request, f"{provider.display_name} cannot be checked from here.")
+        messages.error(
+            request,
+            _("%(network)s cannot be checked from here.") % {"network": provider.display_name},
+        )
         return redirect(_detail_url(integration))
     except Exception:  # never a 500 on a network's odd answer
         messages.error(request, _unexpected(provider.identifier, "checking a connection"))
         return redirect(_detail_url(integration))
-    return _back(request, integration, f"{provider.display_name} answered: the connection works.")
+    return _back(
+        request,
+        integration,
+        _("%(network)s answered: the connection works.") % {"network": provider.display_name},
+    )
 
 
 @organization_view("channels.manage")
@@ -622,8 +679,12 @@ def delete(request, pk):
         )
         messages.success(
             request,
-            f"Deleted {integration.name}; {cancelled} scheduled "
-            f"post{'s' if cancelled != 1 else ''} cancelled.",
+            ngettext(
+                "Deleted %(channel)s; %(count)s scheduled post cancelled.",
+                "Deleted %(channel)s; %(count)s scheduled posts cancelled.",
+                cancelled,
+            )
+            % {"channel": integration.name, "count": cancelled},
         )
         return redirect(_list_url(request.organization))
     return render(
@@ -649,7 +710,9 @@ def customer_create(request):
                 name=form.cleaned_data["name"],
                 actor=request.user,
             )
-            messages.success(request, f"Customer {customer.name} added.")
+            messages.success(
+                request, _("Customer %(customer)s added.") % {"customer": customer.name}
+            )
         except ValidationError as error:
             add_service_errors(form, error)
     if form.errors:
@@ -665,7 +728,9 @@ def customer_rename(request, pk):
         services.customer_rename(
             customer=customer, name=request.POST.get("name", ""), actor=request.user
         )
-        messages.success(request, f"Customer renamed to {customer.name}.")
+        messages.success(
+            request, _("Customer renamed to %(customer)s.") % {"customer": customer.name}
+        )
     except ValidationError as error:
         messages.error(request, _error_text(error))
     return redirect(_list_url(request.organization))
@@ -681,7 +746,9 @@ def customer_approvals(request, pk):
             approval_mode=request.POST.get("approval_mode", ""),
             actor=request.user,
         )
-        messages.success(request, f"Approval setting of {customer.name} saved.")
+        messages.success(
+            request, _("Approval setting of %(customer)s saved.") % {"customer": customer.name}
+        )
     except ValidationError as error:
         messages.error(request, _error_text(error))
     return redirect(_list_url(request.organization))
@@ -695,7 +762,11 @@ def customer_delete(request, pk):
     count = services.customer_delete(customer=customer, actor=request.user)
     messages.success(
         request,
-        f"Customer {name} deleted; its {count} channel{'s' if count != 1 else ''} "
-        f"{'stay' if count != 1 else 'stays'}, without a customer.",
+        ngettext(
+            "Customer %(customer)s deleted; its %(count)s channel stays, without a customer.",
+            "Customer %(customer)s deleted; its %(count)s channels stay, without a customer.",
+            count,
+        )
+        % {"customer": name, "count": count},
     )
     return redirect(_list_url(request.organization))

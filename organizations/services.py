@@ -10,6 +10,7 @@ from datetime import timedelta
 from functools import lru_cache
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -464,9 +465,16 @@ def _send_invitation(invitation: Invitation) -> None:
         "url": invitation_url(invitation),
         "days": settings.POSTIZ_INVITATION_DAYS,
     }
-    # The person invited has no account (or language) here yet: the invitation is written
-    # in the language of the member who sent it.
-    with in_language_of(invitation.invited_by):
+    # Written in the invited person's language when they already have an account here that
+    # chose one; otherwise in the language of the member who sent it.
+    invitee = (
+        get_user_model()
+        .objects.filter(email__iexact=invitation.email, is_active=True)
+        .exclude(language="")
+        .only("language")
+        .first()
+    )
+    with in_language_of(invitee or invitation.invited_by):
         subject = render_to_string("organizations/email/invitation_subject.txt", context).strip()
         body = render_to_string("organizations/email/invitation_message.txt", context)
     send_mail(subject, body, None, [invitation.email])

@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
+from integrations.models import Customer
 from integrations.providers import provider_classes
 from integrations.templatetags.networks import LOGOS
 
@@ -94,3 +95,27 @@ def test_the_setup_page_explains_the_article_networks_and_why_medium_is_limited(
         assert f'id="network-{identifier}"' in content
     row = re.search(r'<tr id="network-medium">(.*?)</tr>', content, re.S).group(1)
     assert "issues no new integration tokens" in row
+
+
+def test_a_french_speaking_administrator_reads_the_channel_pages_in_french(
+    org, administrator, client_for, make_channel
+):
+    administrator.language = "fr"
+    administrator.save()
+    Customer.objects.create(organization=org, name="Boulangerie")
+    channel = make_channel(name="Notre X")
+    client = client_for(administrator)
+
+    page = client.get("/o/acme/channels/").content.decode()
+    assert "Ajouter un canal" in page and "Add channel" not in page
+    assert "Gérer le client" in page and "Manage customer" not in page
+    assert "Non configuré — définissez X_CLIENT_ID." in page
+    assert "Notre X" in page  # names stay as their owners wrote them
+
+    setup = client.get("/integrations/setup/").content.decode()
+    assert "Configurer les réseaux" in setup and "Callback address" not in setup
+    assert "Définissez <code>" in setup
+
+    delete = client.get(f"/o/acme/channels/{channel.pk}/delete/").content.decode()
+    assert "Supprimer Notre X ?" in delete
+    assert "Aucune publication programmée ne sera annulée." in delete

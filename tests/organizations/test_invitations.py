@@ -78,6 +78,26 @@ def test_inviting_sends_an_email_whose_link_works(
     assert AuditEvent.objects.filter(organization=org, action="invitation.created").exists()
 
 
+def test_an_invitation_is_written_in_the_language_its_reader_chose(
+    client_for, org, admin, django_capture_on_commit_callbacks
+):
+    UserFactory(email="lea@example.com", language="fr")
+    admin.language = "de"
+    admin.save()
+    send(
+        client_for(admin), org, email="lea@example.com", capture=django_capture_on_commit_callbacks
+    )
+    send(
+        client_for(admin), org, email="new@example.com", capture=django_capture_on_commit_callbacks
+    )
+    by_reader = {message.to[0]: message for message in mail.outbox}
+    # Someone with an account here reads their own language; a newcomer the inviter's.
+    assert by_reader["lea@example.com"].body.startswith("Bonjour,")
+    assert "vous invite à rejoindre Acme sur Postiz" in by_reader["lea@example.com"].body
+    assert by_reader["new@example.com"].body.startswith("Hallo,")
+    assert "zu Acme auf Postiz eingeladen" in by_reader["new@example.com"].subject
+
+
 def test_admin_is_not_offered_the_owner_role(client_for, org, admin):
     response = client_for(admin).get(url("invitations", org))
     offered = [value for value, _ in response.context["form"].fields["role"].choices]

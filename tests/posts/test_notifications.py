@@ -6,9 +6,11 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from integrations import services as channel_services
+from integrations.models import Integration
 from posts.models import Notification
 from posts.services import notifications
-from tests.factories import MembershipFactory, OrganizationFactory
+from tests.factories import ChannelFactory, MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -223,3 +225,54 @@ def test_old_notifications_and_finished_deliveries_are_pruned(org, owner):
     assert not Notification.objects.filter(pk=old.pk).exists()
     remaining = set(WebhookDelivery.objects.values_list("pk", flat=True))
     assert remaining == {still_trying.pk, kept.pk} and done.pk not in remaining
+
+
+# -- Emails in the reader's language ----------------------------------------------------
+@pytest.fixture
+def french_owner_english_admin(owner, admin):
+    owner.language = "fr"
+    owner.save()
+    admin.language = "en"
+    admin.save()
+    return owner, admin
+
+
+def test_a_failure_email_reaches_each_member_in_their_own_language(org, french_owner_english_admin):
+    owner, admin = french_owner_english_admin
+    ids = [note(org, owner).pk, note(org, admin).pk]
+    assert notifications.notifications_email(notification_ids=ids) == 2
+    by_reader = {message.to[0]: message for message in mail.outbox}
+
+    french = by_reader[owner.email]
+    assert "Corrigez ce que le réseau a signalé, puis reprogrammez la publication" in french.body
+    assert "Vous recevez cet e-mail parce que vous publiez dans Acme" in french.body
+    assert "Fix what the network said" not in french.body
+
+    english = by_reader[admin.email]
+    assert english.subject == "A post to Acme on Mastodon failed in Acme"
+    assert "Fix what the network said, then reschedule or post it again." in english.body
+    assert "You get this email because you publish in Acme" in english.body
+
+
+def test_a_channel_to_reconnect_is_told_to_each_manager_in_their_own_language(
+    org, french_owner_english_admin, django_capture_on_commit_callbacks
+):
+    owner, admin = french_owner_english_admin
+    channel = ChannelFactory(organization=org, name="Acme on Mastodon")
+    with django_capture_on_commit_callbacks(execute=True):
+        channel_services.integration_set_status(
+            integration=channel,
+            status=Integration.Status.NEEDS_RECONNECT,
+            error="The access token was revoked.",
+        )
+    by_reader = {message.to[0]: message for message in mail.outbox}
+    assert set(by_reader) == {owner.email, admin.email}
+
+    french = by_reader[owner.email]
+    assert french.subject == "Acme on Mastodon doit être reconnecté dans Acme"
+    assert "Les publications sur ce canal ne pourront pas paraître" in french.body
+    assert "Vous recevez cet e-mail parce que vous gérez les canaux de Acme" in french.body
+
+    english = by_reader[admin.email]
+    assert english.subject == "Acme on Mastodon needs reconnecting in Acme"
+    assert "Posts to this channel cannot be published until someone reconnects it" in english.body
