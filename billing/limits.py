@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from billing.models import Plan, Subscription
 from organizations.models import Organization
@@ -27,6 +29,16 @@ THINGS = {
     "webhooks": "webhooks",
     "rss_feeds": "RSS feeds",
     "api": "API calls",
+}
+# The same names in the reader's language, for the messages pages show (the API's quota
+# answer above keeps the English wording its clients know).
+THINGS_SHOWN = {
+    "channels": gettext_lazy("channels"),
+    "members": gettext_lazy("team members"),
+    "posts_per_month": gettext_lazy("posts per month"),
+    "webhooks": gettext_lazy("webhooks"),
+    "rss_feeds": gettext_lazy("RSS feeds"),
+    "api": gettext_lazy("API calls"),
 }
 
 # States in which a subscription gives its plan without conditions.
@@ -187,15 +199,16 @@ def check(
 
 
 def _message(plan: Plan, name: str, limit: int) -> str:
-    thing = THINGS[name]
+    thing = THINGS_SHOWN[name]
     if limit == 0:
-        allowance = f"The {plan.name} plan includes no {thing}."
-    else:
-        allowance = f"The {plan.name} plan allows {limit} {thing}."
-    return (
-        f"You have reached the maximum number of {thing} for your plan. {allowance} "
-        "Choose a bigger plan on the Billing page."
-    )
+        return _(
+            "You have reached the maximum number of %(thing)s for your plan. The %(plan)s "
+            "plan includes no %(thing)s. Choose a bigger plan on the Billing page."
+        ) % {"thing": thing, "plan": plan.name}
+    return _(
+        "You have reached the maximum number of %(thing)s for your plan. The %(plan)s plan "
+        "allows %(limit)s %(thing)s. Choose a bigger plan on the Billing page."
+    ) % {"thing": thing, "plan": plan.name, "limit": limit}
 
 
 def api_allowed(organization: Organization) -> bool:
@@ -210,8 +223,11 @@ def require_api(organization: Organization) -> None:
     if not api_allowed(organization):
         plan = effective_plan(organization)
         raise LimitReached(
-            f"The {plan.name} plan does not include the API. Choose a bigger plan on the "
-            "Billing page.",
+            _(
+                "The %(plan)s plan does not include the API. Choose a bigger plan on the "
+                "Billing page."
+            )
+            % {"plan": plan.name},
             0,
             0,
             name="api",
