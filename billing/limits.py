@@ -16,6 +16,8 @@ from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from billing.models import DailyUsage, Plan, Subscription
 from organizations.models import Organization
@@ -30,6 +32,16 @@ THINGS = {
     "rss_feeds": "RSS feeds",
     "api": "API calls",
     "ai_requests_per_day": "AI requests per day",
+}
+# The same names in the reader's language, for the messages pages show (the API's quota
+# answer above keeps the English wording its clients know).
+THINGS_SHOWN = {
+    "channels": gettext_lazy("channels"),
+    "members": gettext_lazy("team members"),
+    "posts_per_month": gettext_lazy("posts per month"),
+    "webhooks": gettext_lazy("webhooks"),
+    "rss_feeds": gettext_lazy("RSS feeds"),
+    "api": gettext_lazy("API calls"),
 }
 
 # States in which a subscription gives its plan without conditions.
@@ -192,15 +204,16 @@ def check(
 
 
 def _message(plan: Plan, name: str, limit: int) -> str:
-    thing = THINGS[name]
+    thing = THINGS_SHOWN[name]
     if limit == 0:
-        allowance = f"The {plan.name} plan includes no {thing}."
-    else:
-        allowance = f"The {plan.name} plan allows {limit} {thing}."
-    return (
-        f"You have reached the maximum number of {thing} for your plan. {allowance} "
-        "Choose a bigger plan on the Billing page."
-    )
+        return _(
+            "You have reached the maximum number of %(thing)s for your plan. The %(plan)s "
+            "plan includes no %(thing)s. Choose a bigger plan on the Billing page."
+        ) % {"thing": thing, "plan": plan.name}
+    return _(
+        "You have reached the maximum number of %(thing)s for your plan. The %(plan)s plan "
+        "allows %(limit)s %(thing)s. Choose a bigger plan on the Billing page."
+    ) % {"thing": thing, "plan": plan.name, "limit": limit}
 
 
 def api_allowed(organization: Organization) -> bool:
@@ -215,8 +228,11 @@ def require_api(organization: Organization) -> None:
     if not api_allowed(organization):
         plan = effective_plan(organization)
         raise LimitReached(
-            f"The {plan.name} plan does not include the API. Choose a bigger plan on the "
-            "Billing page.",
+            _(
+                "The %(plan)s plan does not include the API. Choose a bigger plan on the "
+                "Billing page."
+            )
+            % {"plan": plan.name},
             0,
             0,
             name="api",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Organization
 
@@ -92,14 +93,14 @@ class Subscription(models.Model):
     """The organization's subscription as Stripe last described it."""
 
     class Status(models.TextChoices):
-        TRIALING = "trialing", "Trial"
-        ACTIVE = "active", "Active"
-        PAST_DUE = "past_due", "Payment overdue"
-        UNPAID = "unpaid", "Unpaid"
-        INCOMPLETE = "incomplete", "Waiting for the first payment"
-        INCOMPLETE_EXPIRED = "incomplete_expired", "First payment never made"
-        CANCELED = "canceled", "Cancelled"
-        PAUSED = "paused", "Paused"
+        TRIALING = "trialing", _("Trial")
+        ACTIVE = "active", _("Active")
+        PAST_DUE = "past_due", _("Payment overdue")
+        UNPAID = "unpaid", _("Unpaid")
+        INCOMPLETE = "incomplete", _("Waiting for the first payment")
+        INCOMPLETE_EXPIRED = "incomplete_expired", _("First payment never made")
+        CANCELED = "canceled", _("Cancelled")
+        PAUSED = "paused", _("Paused")
 
     organization = models.OneToOneField(
         Organization, on_delete=models.CASCADE, related_name="subscription"

@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from billing import limits
 from billing.models import Plan, StripeCustomer, StripeEvent, Subscription
@@ -100,19 +102,28 @@ def _checkout_session(organization, actor, plan_slug, interval):
     current = Subscription.objects.select_related("plan").filter(organization=organization).first()
     if current is not None and current.status in _STANDING:
         raise BillingError(
-            f"{organization.name} already has a subscription ({current.plan.name}, "
-            f"{current.get_status_display().lower()}). Change or cancel it with "
-            "\u201cManage payment and plan\u201d."
+            _(
+                "%(name)s already has a subscription (%(plan)s, %(status)s). Change or cancel "
+                "it with “Manage payment and plan”."
+            )
+            % {
+                "name": organization.name,
+                "plan": current.plan.name,
+                "status": current.get_status_display().lower(),
+            }
         )
     if interval not in INTERVALS:
-        raise BillingError("Choose monthly or yearly billing.")
+        raise BillingError(_("Choose monthly or yearly billing."))
     plan = Plan.objects.filter(slug=plan_slug, is_public=True, is_free=False).first()
     if plan is None:
-        raise BillingError("That plan is not offered. Choose one of the plans listed.")
+        raise BillingError(_("That plan is not offered. Choose one of the plans listed."))
     price = plan.price_id(interval)
     if not price:
-        period = "yearly" if interval == "year" else "monthly"
-        raise BillingError(f"The {plan.name} plan cannot be paid {period}. Choose another.")
+        if interval == "year":
+            message = _("The %(plan)s plan cannot be paid yearly. Choose another.")
+        else:
+            message = _("The %(plan)s plan cannot be paid monthly. Choose another.")
+        raise BillingError(message % {"plan": plan.name})
     customer_id = _customer_for(organization, actor)
     subscription_data = {"metadata": {"organization_id": str(organization.pk)}}
     # A trial is for an organization's first subscription only.
@@ -142,7 +153,7 @@ def portal_open(*, organization: Organization, actor, request=None) -> str:
     changes, invoices and cancellation."""
     link = StripeCustomer.objects.filter(organization=organization).first()
     if link is None:
-        raise BillingError("There are no payment details yet. Choose a plan first.")
+        raise BillingError(_("There are no payment details yet. Choose a plan first."))
     try:
         session = client().v1.billing_portal.sessions.create(
             params={"customer": link.customer_id, "return_url": _billing_url(organization)}
@@ -416,7 +427,12 @@ def channels_choose(*, organization: Organization, actor, keep: list[int], reque
     limit = limits.effective_plan(organization).channels if limits.enabled() else None
     if limit is not None and len(chosen) > limit:
         raise BillingError(
-            f"Your plan allows {limit} channels; you chose {len(chosen)}. Untick some."
+            ngettext(
+                "Your plan allows %(limit)s channel; you chose %(chosen)s. Untick some.",
+                "Your plan allows %(limit)s channels; you chose %(chosen)s. Untick some.",
+                limit,
+            )
+            % {"limit": limit, "chosen": len(chosen)}
         )
     for integration in candidates:
         if integration.pk not in chosen and integration.status != Integration.Status.DISABLED:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import stripe
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 
 class BillingError(Exception):
@@ -26,11 +27,13 @@ def as_dict(obj) -> dict:
 def unavailable(error: stripe.StripeError) -> BillingError:
     """Turn a Stripe failure into words for the page, without Stripe's internals."""
     if isinstance(error, (stripe.APIConnectionError, stripe.RateLimitError)):
-        return BillingError("Stripe could not be reached just now. Try again in a minute.")
+        return BillingError(_("Stripe could not be reached just now. Try again in a minute."))
     if isinstance(error, stripe.AuthenticationError):
         return BillingError(
-            "Payments are not set up correctly on this server (Stripe refused its key). "
-            "Tell the administrator."
+            _(
+                "Payments are not set up correctly on this server (Stripe refused its key). "
+                "Tell the administrator."
+            )
         )
-    message = getattr(error, "user_message", None) or "Stripe refused the request."
-    return BillingError(f"{message} Nothing was changed.")
+    message = getattr(error, "user_message", None) or _("Stripe refused the request.")
+    return BillingError(_("%(message)s Nothing was changed.") % {"message": message})

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -25,7 +26,7 @@ logger = logging.getLogger("postiz.billing")
 
 def _require_billing() -> None:
     if not limits.enabled():
-        raise Http404("No such page.")
+        raise Http404(_("No such page."))
 
 
 def _zone_name(request) -> str:
@@ -72,10 +73,10 @@ def overview(request):
     checkout = request.GET.get("checkout")
     if checkout == "done":
         messages.success(
-            request, "Thank you. Your plan starts as soon as Stripe confirms the payment."
+            request, _("Thank you. Your plan starts as soon as Stripe confirms the payment.")
         )
     elif checkout == "cancelled":
-        messages.info(request, "Checkout was cancelled; nothing was charged.")
+        messages.info(request, _("Checkout was cancelled; nothing was charged."))
     context = {
         "settings_nav": _settings_nav(request),
         "organization": organization,
@@ -103,7 +104,7 @@ def checkout(request):
     _require_billing()
     form = CheckoutForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a plan and monthly or yearly billing.")
+        messages.error(request, _("Choose a plan and monthly or yearly billing."))
         return redirect("billing:overview", org_slug=request.organization.slug)
     try:
         url = services.checkout_start(
@@ -141,7 +142,7 @@ def channels(request):
     _require_billing()
     form = ChannelsForm(request.POST, channels=_channels(request.organization))
     if not form.is_valid():
-        messages.error(request, "Choose channels from the list.")
+        messages.error(request, _("Choose channels from the list."))
     else:
         try:
             services.channels_choose(
@@ -155,7 +156,7 @@ def channels(request):
         else:
             messages.success(
                 request,
-                "Saved. Scheduled posts of the channels now off wait until you turn them on.",
+                _("Saved. Scheduled posts of the channels now off wait until you turn them on."),
             )
     return redirect("billing:overview", org_slug=request.organization.slug)
 

@@ -21,6 +21,8 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from integrations.providers.base import MediaItem
 from media import processing, selectors
@@ -38,7 +40,12 @@ MAX_REDIRECTS = 3
 NAME_MAX = 255
 ALT_TEXT_MAX = 1500
 _CHUNK = 64 * 1024
-_KIND_WORDS = {"image": "Images", "video": "Videos", "document": "Documents"}
+# How a kind of file is named inside a sentence ("images may be at most 10 MB").
+_KIND_WORDS = {
+    "image": gettext_lazy("images"),
+    "video": gettext_lazy("videos"),
+    "document": gettext_lazy("documents"),
+}
 
 
 class MediaError(Exception):
@@ -89,8 +96,16 @@ def _check_size(*, name: str, kind: str, size: int) -> None:
     limit = size_limit(kind)
     if size > limit:
         raise MediaError(
-            f"{name} is {format_size(size)}; {_KIND_WORDS[kind].lower()} may be at most "
-            f"{format_size(limit)}. Make it smaller and upload it again."
+            _(
+                "%(name)s is %(size)s; %(kind)s may be at most %(limit)s. Make it smaller and "
+                "upload it again."
+            )
+            % {
+                "name": name,
+                "size": format_size(size),
+                "kind": _KIND_WORDS[kind],
+                "limit": format_size(limit),
+            }
         )
 
 
@@ -102,9 +117,17 @@ def _check_quota(*, organization: Organization, size: int) -> None:
     if used + size > quota:
         left = max(quota - used, 0)
         raise MediaError(
-            f"This file needs {format_size(size)} but {organization.name} has "
-            f"{format_size(left)} left of its {format_size(quota)} of storage. Delete files "
-            "you no longer use from the media library, then try again."
+            _(
+                "This file needs %(size)s but %(name)s has %(left)s left of its %(quota)s of "
+                "storage. Delete files you no longer use from the media library, then try "
+                "again."
+            )
+            % {
+                "size": format_size(size),
+                "name": organization.name,
+                "left": format_size(left),
+                "quota": format_size(quota),
+            }
         )
 
 
@@ -181,11 +204,12 @@ def _store(
     display_name = _clean_name(name or getattr(file, "name", None))
     size = file.size
     if not size:
-        raise MediaError(f"{display_name} is empty. Choose the file again.")
+        raise MediaError(_("%(name)s is empty. Choose the file again.") % {"name": display_name})
     file_type = sniff(_head(file))
     if file_type is None:
         raise MediaError(
-            f"{display_name} is not a file type Postiz accepts. Upload {ALLOWED_TYPES}."
+            _("%(name)s is not a file type Postiz accepts. Upload %(types)s.")
+            % {"name": display_name, "types": ALLOWED_TYPES}
         )
     _check_size(name=display_name, kind=file_type.kind, size=size)
     _check_quota(organization=organization, size=size)
@@ -263,8 +287,11 @@ def _check_scheme(url: str) -> None:
     allowed = {"https", "http"} if settings.POSTIZ_ALLOW_PRIVATE_URLS else {"https"}
     if parts.scheme not in allowed or not parts.hostname:
         raise MediaError(
-            f"{url} is not an https:// address. Use the file's https:// link, "
-            "or download it and upload it from your computer."
+            _(
+                "%(url)s is not an https:// address. Use the file's https:// link, "
+                "or download it and upload it from your computer."
+            )
+            % {"url": url}
         )
 
 
@@ -274,7 +301,7 @@ def _filename_from(url: str) -> str:
 
 
 def _open_following_redirects(session: requests.Session, url: str, timeout: float):
-    for _ in range(MAX_REDIRECTS + 1):
+    for _attempt in range(MAX_REDIRECTS + 1):
         _check_scheme(url)
         host = urlsplit(url).hostname
         try:
@@ -289,18 +316,24 @@ def _open_following_redirects(session: requests.Session, url: str, timeout: floa
             raise MediaError(str(exc)) from None
         except requests.Timeout:
             raise MediaError(
-                f"{host} did not answer within {timeout:g} seconds. Try again later, or "
-                "download the file and upload it from your computer."
+                _(
+                    "%(host)s did not answer within %(seconds)s seconds. Try again later, or "
+                    "download the file and upload it from your computer."
+                )
+                % {"host": host, "seconds": f"{timeout:g}"}
             ) from None
         except requests.RequestException:
-            raise MediaError(f"Could not connect to {host}. Check the address.") from None
+            raise MediaError(
+                _("Could not connect to %(host)s. Check the address.") % {"host": host}
+            ) from None
         if response.is_redirect:
             url = urljoin(url, response.headers["Location"])
             response.close()
             continue
         return response, url
     raise MediaError(
-        f"The address redirected more than {MAX_REDIRECTS} times. Use the file's final address."
+        _("The address redirected more than %(count)s times. Use the file's final address.")
+        % {"count": MAX_REDIRECTS}
     )
 
 
@@ -310,8 +343,8 @@ def _download(response: requests.Response, url: str, spool: IO[bytes]) -> int:
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > largest:
         raise MediaError(
-            f"The file at {host} is {format_size(int(declared))}; the largest file Postiz "
-            f"takes is {format_size(largest)}."
+            _("The file at %(host)s is %(size)s; the largest file Postiz takes is %(largest)s.")
+            % {"host": host, "size": format_size(int(declared)), "largest": format_size(largest)}
         )
     deadline = time.monotonic() + settings.POSTIZ_MEDIA_FETCH_TOTAL_SECONDS
     received, head, limit = 0, b"", largest
@@ -324,28 +357,44 @@ def _download(response: requests.Response, url: str, spool: IO[bytes]) -> int:
                     file_type = sniff(head)
                     if file_type is None:
                         raise MediaError(
-                            f"The file at {host} is not a type Postiz accepts (it was not "
-                            f"{ALLOWED_TYPES}). Check that the link opens the file itself, "
-                            "not a page showing it."
+                            _(
+                                "The file at %(host)s is not a type Postiz accepts (it was "
+                                "not %(types)s). Check that the link opens the file itself, "
+                                "not a page showing it."
+                            )
+                            % {"host": host, "types": ALLOWED_TYPES}
                         )
                     limit = size_limit(file_type.kind)
             received += len(chunk)
             if received > limit:
                 kind = file_type.kind if file_type else "file"
                 raise MediaError(
-                    f"The file at {host} is larger than {format_size(limit)}, the most "
-                    f"Postiz takes for {_KIND_WORDS.get(kind, 'files').lower()}."
+                    _(
+                        "The file at %(host)s is larger than %(limit)s, the most Postiz "
+                        "takes for %(kind)s."
+                    )
+                    % {
+                        "host": host,
+                        "limit": format_size(limit),
+                        "kind": _KIND_WORDS.get(kind) or _("files"),
+                    }
                 )
             if time.monotonic() > deadline:
                 raise MediaError(
-                    f"{host} is sending the file too slowly. Download it and upload it "
-                    "from your computer."
+                    _(
+                        "%(host)s is sending the file too slowly. Download it and upload it "
+                        "from your computer."
+                    )
+                    % {"host": host}
                 )
             spool.write(chunk)
     except requests.RequestException:
         raise MediaError(
-            f"{host} stopped sending the file. Try again later, or download it and upload "
-            "it from your computer."
+            _(
+                "%(host)s stopped sending the file. Try again later, or download it and "
+                "upload it from your computer."
+            )
+            % {"host": host}
         ) from None
     finally:
         response.close()
@@ -358,15 +407,18 @@ def media_upload_from_url(*, organization: Organization, actor, url: str) -> Med
     against private addresses, size capped while streaming) and store it like an upload."""
     url = (url or "").strip()
     if not url:
-        raise MediaError("Enter the address of the file.")
+        raise MediaError(_("Enter the address of the file."))
     timeout = settings.POSTIZ_MEDIA_FETCH_TIMEOUT
     with guarded_session() as session, tempfile.NamedTemporaryFile(suffix=".download") as spool:
         response, final_url = _open_following_redirects(session, url, timeout)
         if response.status_code != 200:
             response.close()
             raise MediaError(
-                f"{urlsplit(final_url).hostname} answered {response.status_code} for this "
-                "address. Check that the link opens the file itself and is public."
+                _(
+                    "%(host)s answered %(status)s for this address. Check that the link "
+                    "opens the file itself and is public."
+                )
+                % {"host": urlsplit(final_url).hostname, "status": response.status_code}
             )
         _download(response, final_url, spool)
         spool.seek(0)
@@ -385,10 +437,11 @@ def media_upload_from_url(*, organization: Organization, actor, url: str) -> Med
 def _valid_name(name: str) -> str:
     cleaned = " ".join((name or "").split())
     if not cleaned:
-        raise MediaError("Enter a name for the file.", field="name")
+        raise MediaError(_("Enter a name for the file."), field="name")
     if len(cleaned) > NAME_MAX:
         raise MediaError(
-            f"Names may be at most {NAME_MAX} characters; this one has {len(cleaned)}.",
+            _("Names may be at most %(max)s characters; this one has %(length)s.")
+            % {"max": NAME_MAX, "length": len(cleaned)},
             field="name",
         )
     return cleaned
@@ -398,8 +451,8 @@ def _valid_alt_text(alt_text: str) -> str:
     cleaned = (alt_text or "").strip()
     if len(cleaned) > ALT_TEXT_MAX:
         raise MediaError(
-            f"Alt text may be at most {ALT_TEXT_MAX} characters; this one has {len(cleaned)}. "
-            "Shorten it.",
+            _("Alt text may be at most %(max)s characters; this one has %(length)s. Shorten it.")
+            % {"max": ALT_TEXT_MAX, "length": len(cleaned)},
             field="alt_text",
         )
     return cleaned
@@ -443,10 +496,16 @@ def media_delete(*, media_file: MediaFile, actor, force: bool = False, request=N
         pending = selectors.media_pending_use_count(locked)
         if pending and not force:
             raise MediaInUse(
-                f"{locked.name} is still used by {pending} scheduled post"
-                f"{'s' if pending != 1 else ''} (drafts and failed posts count). Those posts "
-                "keep the file if you delete it anyway; remove it from them first if it "
-                "should not be published.",
+                ngettext(
+                    "%(name)s is still used by %(count)s scheduled post (drafts and failed "
+                    "posts count). That post keeps the file if you delete it anyway; remove "
+                    "it from it first if it should not be published.",
+                    "%(name)s is still used by %(count)s scheduled posts (drafts and failed "
+                    "posts count). Those posts keep the file if you delete it anyway; remove "
+                    "it from them first if it should not be published.",
+                    pending,
+                )
+                % {"name": locked.name, "count": pending},
                 count=pending,
             )
         locked.deleted_at = timezone.now()

@@ -16,6 +16,8 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from media import selectors, services
@@ -26,6 +28,14 @@ from organizations.access import organization_view
 PAGE_SIZE = 24
 PICKER_PAGE_SIZE = 18
 SEARCH_MAX = 100
+
+# The type filter's options name groups of files, so they read in the plural.
+KIND_PLURALS = {
+    MediaFile.Kind.IMAGE.value: gettext_lazy("Images"),
+    MediaFile.Kind.VIDEO.value: gettext_lazy("Videos"),
+    MediaFile.Kind.DOCUMENT.value: gettext_lazy("Documents"),
+}
+KIND_OPTIONS = [(value, KIND_PLURALS[value]) for value in MediaFile.Kind.values]
 
 
 # -- Helpers ----------------------------------------------------------------------------
@@ -44,7 +54,7 @@ def _zone(request) -> str:
 def _media_or_404(request, pk) -> MediaFile:
     media = selectors.media_get(request.organization, pk)
     if media is None:
-        raise Http404("No such file.")
+        raise Http404(_("No such file."))
     return media
 
 
@@ -110,7 +120,7 @@ def _answer_uploads(request, stored: list[MediaFile], errors: list[dict]):
             {"files": [_file_json(request, m) for m in stored], "errors": errors}, status=status
         )
     for media in stored:
-        messages.success(request, f"Uploaded {media.name}.")
+        messages.success(request, _("Uploaded %(name)s.") % {"name": media.name})
     for error in errors:
         messages.error(request, error["error"])
     return redirect(_library_url(request))
@@ -130,7 +140,8 @@ def library(request):
         "page_obj": page,
         "search": search,
         "kind": kind,
-        "kinds": MediaFile.Kind.choices,
+        "kinds": KIND_OPTIONS,
+        "kind_label": KIND_PLURALS.get(kind, ""),
         "filtered": bool(search or kind),
         "can_manage": request.membership.can("media.manage"),
         "zone": _zone(request),
@@ -158,7 +169,7 @@ def picker(request):
             "page_obj": page,
             "search": search,
             "kind": kind,
-            "kinds": MediaFile.Kind.choices,
+            "kinds": KIND_OPTIONS,
             "can_manage": request.membership.can("media.manage"),
         },
     )
@@ -171,7 +182,7 @@ def upload(request):
     """Store each file sent as ``file`` (one or many); JSON for scripts, else a redirect."""
     uploads = request.FILES.getlist("file")
     if not uploads:
-        errors = [{"name": "", "error": "Choose at least one file to upload."}]
+        errors = [{"name": "", "error": _("Choose at least one file to upload.")}]
         return _answer_uploads(request, [], errors)
     stored, errors = [], []
     for uploaded in uploads:
@@ -237,7 +248,7 @@ def edit(request, pk):
         )
     except MediaError as exc:
         return _render_detail(request, media, status=400, form_error=exc.message, values=values)
-    messages.success(request, f"Saved {media.name}.")
+    messages.success(request, _("Saved %(name)s.") % {"name": media.name})
     return redirect(_detail_url(media))
 
 
@@ -255,5 +266,5 @@ def delete(request, pk):
         )
     except MediaInUse as exc:
         return _render_detail(request, media, status=409, delete_error=exc.message)
-    messages.success(request, f"Deleted {media.name}.")
+    messages.success(request, _("Deleted %(name)s.") % {"name": media.name})
     return redirect(_library_url(request))

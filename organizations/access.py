@@ -14,6 +14,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from organizations import selectors
 
@@ -30,10 +31,11 @@ def organization_view(permission: str = "organization.view"):
                 return redirect_to_login(request.get_full_path())
             membership = selectors.membership_for(user=request.user, slug=org_slug)
             if membership is None:
-                raise Http404("No such organization.")
+                raise Http404(_("No such organization."))
             if not membership.can(permission):
                 raise PermissionDenied(
-                    f"Your role ({membership.get_role_display()}) does not allow this."
+                    _("Your role (%(role)s) does not allow this.")
+                    % {"role": membership.get_role_display()}
                 )
             request.organization = membership.organization
             # The selectors above read the member's customer limitation from here.

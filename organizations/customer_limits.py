@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 
 class Backend(Protocol):
@@ -66,7 +67,7 @@ def store(*, organization, membership=None, invitation=None, customer_ids) -> li
     """organizations.services only, inside their transaction: the link's new customers."""
     if _backend is None:
         if customer_ids:
-            raise ValidationError({"customers": "This server has no customers to limit to."})
+            raise ValidationError({"customers": _("This server has no customers to limit to.")})
         return []
     return _backend.store(
         organization=organization,

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from organizations.models import ApprovalMode
 from postiz.timezones import timezone_choices
 
-_UNKNOWN_ZONE = "%(value)s is not a time zone we know. Pick one from the list, e.g. Europe/Paris."
+_UNKNOWN_ZONE = gettext_lazy(
+    "%(value)s is not a time zone we know. Pick one from the list, e.g. Europe/Paris."
+)
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -21,11 +25,13 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
 
 
 class OrganizationForm(forms.Form):
-    name = forms.CharField(max_length=100, label="Name")
+    name = forms.CharField(max_length=100, label=gettext_lazy("Name"))
     timezone = forms.ChoiceField(
         choices=timezone_choices,
-        label="Time zone",
-        help_text="The default zone for posting slots and for members who have not chosen one.",
+        label=gettext_lazy("Time zone"),
+        help_text=gettext_lazy(
+            "The default zone for posting slots and for members who have not chosen one."
+        ),
         error_messages={"invalid_choice": _UNKNOWN_ZONE},
     )
 
@@ -33,32 +39,38 @@ class OrganizationForm(forms.Form):
 class ApprovalSettingsForm(forms.Form):
     approval_mode = forms.ChoiceField(
         choices=ApprovalMode.choices,
-        label="Approvals",
-        help_text="Whether posts wait for an approval before they go out. A customer's own "
-        "setting overrides this for its channels.",
+        label=gettext_lazy("Approvals"),
+        help_text=gettext_lazy(
+            "Whether posts wait for an approval before they go out. A customer's own "
+            "setting overrides this for its channels."
+        ),
     )
     allow_self_approval = forms.BooleanField(
         required=False,
-        label="Approvers may approve their own posts",
+        label=gettext_lazy("Approvers may approve their own posts"),
     )
     review_reminder_hours = forms.IntegerField(
         min_value=0,
         max_value=720,
-        label="Remind after (hours)",
-        help_text="Approvers are reminded of a review that waits longer; 0 never reminds.",
+        label=gettext_lazy("Remind after (hours)"),
+        help_text=gettext_lazy(
+            "Approvers are reminded of a review that waits longer; 0 never reminds."
+        ),
     )
 
 
 class OrganizationDeleteForm(forms.Form):
-    confirm_name = forms.CharField(max_length=100, label="Organization name")
+    confirm_name = forms.CharField(max_length=100, label=gettext_lazy("Organization name"))
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["confirm_name"].label = f"Type {organization.name} to confirm"
+        self.fields["confirm_name"].label = _("Type %(name)s to confirm") % {
+            "name": organization.name
+        }
         self.fields["confirm_name"].widget.attrs.update(autocomplete="off", spellcheck="false")
 
 
-_CUSTOMERS_HELP = (
+_CUSTOMERS_HELP = gettext_lazy(
     "Only these customers' channels, posts, media and analytics, and no organization "
     "settings. None ticked: the whole organization. A client needs at least one."
 )
@@ -66,19 +78,19 @@ _CUSTOMERS_HELP = (
 
 def _customers_field(choices) -> forms.TypedMultipleChoiceField:
     return forms.TypedMultipleChoiceField(
-        label="Limited to customers",
+        label=gettext_lazy("Limited to customers"),
         required=False,
         coerce=int,
         choices=choices,
         widget=forms.CheckboxSelectMultiple,
         help_text=_CUSTOMERS_HELP,
-        error_messages={"invalid_choice": "Choose customers from the list."},
+        error_messages={"invalid_choice": gettext_lazy("Choose customers from the list.")},
     )
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(label="Email address", max_length=254)
-    role = forms.ChoiceField(label="Role")
+    email = forms.EmailField(label=gettext_lazy("Email address"), max_length=254)
+    role = forms.ChoiceField(label=gettext_lazy("Role"))
 
     def __init__(self, *args, role_choices, customer_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -92,7 +104,7 @@ class InvitationForm(forms.Form):
 
 
 class MemberRoleForm(forms.Form):
-    role = forms.ChoiceField(label="Role")
+    role = forms.ChoiceField(label=gettext_lazy("Role"))
 
     def __init__(self, *args, role_choices, customer_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -108,20 +120,20 @@ class MemberRoleForm(forms.Form):
 
 
 class AuditFilterForm(forms.Form):
-    action = forms.ChoiceField(label="Action", required=False)
+    action = forms.ChoiceField(label=gettext_lazy("Action"), required=False)
     actor = forms.CharField(
-        label="Actor email",
+        label=gettext_lazy("Actor email"),
         required=False,
         max_length=254,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     date_from = forms.DateField(
-        label="From",
+        label=gettext_lazy("From"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     date_to = forms.DateField(
-        label="To",
+        label=gettext_lazy("To"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
@@ -137,11 +149,11 @@ class AuditFilterForm(forms.Form):
         for action in actions:
             prefix = action.split(".", 1)[0] if "." in action else action
             groups.setdefault(prefix, []).append(action)
-        choices: list = [("", "All actions")]
+        choices: list = [("", _("All actions"))]
         for prefix, names in groups.items():
             options = [(name, name) for name in names]
             if len(names) > 1 or names[0] != prefix:
-                options.insert(0, (f"{prefix}.", f"All {prefix} events"))
+                options.insert(0, (f"{prefix}.", _("All %(prefix)s events") % {"prefix": prefix}))
             choices.append((prefix.capitalize(), options))
         return choices
 
@@ -149,5 +161,5 @@ class AuditFilterForm(forms.Form):
         data = super().clean()
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
-            self.add_error("date_to", "The end date is before the start date.")
+            self.add_error("date_to", _("The end date is before the start date."))
         return data

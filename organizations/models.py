@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
 
 from organizations.permissions import Role, role_can
 from postiz.timezones import validate_timezone
@@ -17,9 +18,9 @@ RESERVED_SLUGS = {"new", "create", "switch", "admin", "api", "settings"}
 class ApprovalMode(models.TextChoices):
     """Who must approve a post before it may go out (issue 16)."""
 
-    NONE = "none", "No approval"
-    INTERNAL = "internal", "Internal approval"
-    INTERNAL_CLIENT = "internal_client", "Internal, then the client's approval"
+    NONE = "none", _("No approval")
+    INTERNAL = "internal", _("Internal approval")
+    INTERNAL_CLIENT = "internal_client", _("Internal, then the client's approval")
 
 
 class Organization(models.Model):
@@ -31,11 +32,11 @@ class Organization(models.Model):
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=60, unique=True)
     timezone = models.CharField(
-        "time zone",
+        _("time zone"),
         max_length=64,
         default="UTC",
         validators=[validate_timezone],
-        help_text="The default zone for posting slots and for people who have not chosen one.",
+        help_text=_("The default zone for posting slots and for people who have not chosen one."),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -49,14 +50,14 @@ class Organization(models.Model):
         max_length=20,
         choices=ApprovalMode.choices,
         default=ApprovalMode.NONE,
-        help_text="Whether posts need an approval before they go out.",
+        help_text=_("Whether posts need an approval before they go out."),
     )
     allow_self_approval = models.BooleanField(
-        default=False, help_text="Approvers may approve posts they wrote themselves."
+        default=False, help_text=_("Approvers may approve posts they wrote themselves.")
     )
     review_reminder_hours = models.PositiveSmallIntegerField(
         default=24,
-        help_text="Approvers are reminded of a review that waits longer than this (hours).",
+        help_text=_("Approvers are reminded of a review that waits longer than this (hours)."),
     )
 
     # Not a field: who acts through this instance during one request (a member, or the
@@ -92,7 +93,7 @@ class Membership(models.Model):
     # integrations.selectors.visible_customer_ids) and has no organization-wide permission.
     # Limited with no customer left (their customers were deleted) = sees no channel.
     customer_limited = models.BooleanField(
-        default=False, help_text="Set with the member's customers on the members page."
+        default=False, help_text=_("Set with the member's customers on the members page.")
     )
 
     class Meta:
@@ -210,7 +211,7 @@ class AuditEvent(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="audit_events",
-        help_text="Empty for events about a person's own account (password, MFA).",
+        help_text=_("Empty for events about a person's own account (password, MFA)."),
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -277,16 +278,16 @@ class Event(models.Model):
 
 # -- API keys ---------------------------------------------------------------------------
 class ApiScope(models.TextChoices):
-    POSTS_READ = "posts:read", "Read posts"
-    POSTS_WRITE = "posts:write", "Create, edit and delete posts"
-    MEDIA_READ = "media:read", "Read the media library"
-    MEDIA_WRITE = "media:write", "Upload and delete media"
-    CHANNELS_READ = "channels:read", "Read channels"
-    CHANNELS_WRITE = "channels:write", "Connect and remove channels"
-    ANALYTICS_READ = "analytics:read", "Read analytics"
-    WEBHOOKS_MANAGE = "webhooks:manage", "Manage webhooks"
-    MEMBERS_READ = "members:read", "Read the members: names, emails and roles"
-    POSTS_APPROVE = "posts:approve", "Approve, reject or request changes to posts"
+    POSTS_READ = "posts:read", _("Read posts")
+    POSTS_WRITE = "posts:write", _("Create, edit and delete posts")
+    MEDIA_READ = "media:read", _("Read the media library")
+    MEDIA_WRITE = "media:write", _("Upload and delete media")
+    CHANNELS_READ = "channels:read", _("Read channels")
+    CHANNELS_WRITE = "channels:write", _("Connect and remove channels")
+    ANALYTICS_READ = "analytics:read", _("Read analytics")
+    WEBHOOKS_MANAGE = "webhooks:manage", _("Manage webhooks")
+    MEMBERS_READ = "members:read", _("Read the members: names, emails and roles")
+    POSTS_APPROVE = "posts:approve", _("Approve, reject or request changes to posts")
 
 
 ALL_SCOPES: tuple[str, ...] = tuple(ApiScope.values)
@@ -332,7 +333,7 @@ class ApiKey(models.Model):
     # Which pepper the hash was made under (a digest of it, not the pepper): a process
     # whose pepper differs would refuse the key, and /health says so (empty: older keys).
     pepper_tag = models.CharField(max_length=16, blank=True, default="")
-    scopes = models.JSONField(default=list, help_text="Scope names; every scope = full access.")
+    scopes = models.JSONField(default=list, help_text=_("Scope names; every scope = full access."))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -4,16 +4,17 @@ Code asks ``membership.can("posts.publish")``; it never compares roles.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    OWNER = "owner", "Owner"
-    ADMIN = "admin", "Admin"
-    EDITOR = "editor", "Editor"
-    VIEWER = "viewer", "Viewer"
+    OWNER = "owner", _("Owner")
+    ADMIN = "admin", _("Admin")
+    EDITOR = "editor", _("Editor")
+    VIEWER = "viewer", _("Viewer")
     # An invited client's account: always limited to one or more customers (a membership
     # with this role and no customer limitation is refused by the database).
-    CLIENT = "client", "Client"
+    CLIENT = "client", _("Client")
 
 
 PERMISSIONS: dict[str, str] = {

@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from accounts.i18n import in_language_of
 from organizations import customer_limits, limits
@@ -80,9 +81,9 @@ def _unique_slug(name: str) -> str:
 def _validate_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": "Give the organization a name."})
+        raise ValidationError({"name": _("Give the organization a name.")})
     if len(name) > 100:
-        raise ValidationError({"name": "Keep the name to 100 characters or fewer."})
+        raise ValidationError({"name": _("Keep the name to 100 characters or fewer.")})
     return name
 
 
@@ -111,7 +112,7 @@ def organization_create(
                 return organization
         except IntegrityError:
             continue  # another request took the same slug between check and insert
-    raise ValidationError("Could not find a free address for this organization; try again.")
+    raise ValidationError(_("Could not find a free address for this organization; try again."))
 
 
 @transaction.atomic
@@ -206,7 +207,10 @@ def organization_delete(
     """Owners only (checked by the view); soft-deletes after the name is typed back."""
     if (confirm_name or "").strip() != organization.name:
         raise ValidationError(
-            {"confirm_name": f"Type the organization's name, {organization.name}, to confirm."}
+            {
+                "confirm_name": _("Type the organization's name, %(name)s, to confirm.")
+                % {"name": organization.name}
+            }
         )
     updated = Organization.objects.filter(pk=organization.pk, deleted_at__isnull=True).update(
         deleted_at=timezone.now()
@@ -246,7 +250,7 @@ def _check_may_touch(*, actor_membership: Membership, membership: Membership, ne
         raise PermissionDenied
     touches_owner = membership.role == Role.OWNER or new_role == Role.OWNER
     if touches_owner and not _grants_owner(actor_membership):
-        raise ValidationError("Only an owner can change or remove another owner.")
+        raise ValidationError(_("Only an owner can change or remove another owner."))
 
 
 def roles_grantable(*, actor_membership: Membership) -> list[tuple[str, str]]:
@@ -272,11 +276,11 @@ def membership_may_manage(*, actor_membership: Membership, membership: Membershi
 def _check_limit_fits_role(role: str, limited: bool) -> None:
     if role == Role.CLIENT and not limited:
         raise ValidationError(
-            {"customers": "A client sees only some customers: choose at least one customer."}
+            {"customers": _("A client sees only some customers: choose at least one customer.")}
         )
     if role == Role.OWNER and limited:
         raise ValidationError(
-            {"customers": "An owner sees the whole organization: choose no customer."}
+            {"customers": _("An owner sees the whole organization: choose no customer.")}
         )
 
 
@@ -304,7 +308,7 @@ def _clean_customer_ids(customer_ids) -> list[int]:
     try:
         return sorted({int(pk) for pk in customer_ids or ()})
     except (TypeError, ValueError):
-        raise ValidationError({"customers": "Choose customers from the list."}) from None
+        raise ValidationError({"customers": _("Choose customers from the list.")}) from None
 
 
 @transaction.atomic
@@ -336,7 +340,10 @@ def membership_change_role(
     member's customers change in the same transaction (a Client needs at least one, an
     owner none)."""
     if role not in Role.values:
-        raise ValidationError(f"{role!r} is not a role. Choose one of: {', '.join(Role.values)}.")
+        raise ValidationError(
+            _("%(role)s is not a role. Choose one of: %(roles)s.")
+            % {"role": repr(role), "roles": ", ".join(Role.values)}
+        )
     _check_may_touch(actor_membership=actor_membership, membership=membership, new_role=role)
     owners = _lock_owners(membership.organization)
     membership.refresh_from_db()
@@ -346,7 +353,7 @@ def membership_change_role(
     _check_limit_fits_role(role, limited)
     if membership.role == Role.OWNER and role != Role.OWNER and owners <= 1:
         raise ValidationError(
-            "This is the organization's last owner. Make someone else an owner first."
+            _("This is the organization's last owner. Make someone else an owner first.")
         )
     if customer_ids is not None:
         _store_customers(
@@ -383,9 +390,9 @@ def membership_remove(*, membership: Membership, actor_membership: Membership, r
     membership.refresh_from_db()
     if membership.role == Role.OWNER and owners <= 1:
         raise ValidationError(
-            "You are the last owner. Make someone else an owner, or delete the organization."
+            _("You are the last owner. Make someone else an owner, or delete the organization.")
             if leaving
-            else "This is the organization's last owner and cannot be removed."
+            else _("This is the organization's last owner and cannot be removed.")
         )
     api_keys_revoke_for_leaving(membership=membership, actor=actor_membership.user, request=request)
     membership.delete()
@@ -431,11 +438,11 @@ def invitation_from_token(token: str) -> Invitation:
         data = signing.loads(token, salt=_INVITATION_SALT, max_age=max_age)
     except signing.SignatureExpired:
         raise InvitationError(
-            "This invitation has expired. Ask the person who invited you to send a new one."
+            _("This invitation has expired. Ask the person who invited you to send a new one.")
         ) from None
     except signing.BadSignature:
         raise InvitationError(
-            "This invitation link is not valid. Check that you copied the whole link."
+            _("This invitation link is not valid. Check that you copied the whole link.")
         ) from None
     invitation = (
         Invitation.objects.select_related("organization", "invited_by")
@@ -444,17 +451,17 @@ def invitation_from_token(token: str) -> Invitation:
     )
     if invitation is None:
         raise InvitationError(
-            "This invitation link has been replaced by a newer one. Use the latest email."
+            _("This invitation link has been replaced by a newer one. Use the latest email.")
         )
     if invitation.organization.is_deleted:
-        raise InvitationError("The organization this invitation was for no longer exists.")
+        raise InvitationError(_("The organization this invitation was for no longer exists."))
     if invitation.accepted_at:
-        raise InvitationError("This invitation has already been used.")
+        raise InvitationError(_("This invitation has already been used."))
     if invitation.revoked_at:
-        raise InvitationError("This invitation was withdrawn.")
+        raise InvitationError(_("This invitation was withdrawn."))
     if invitation.expires_at <= timezone.now():
         raise InvitationError(
-            "This invitation has expired. Ask the person who invited you to send a new one."
+            _("This invitation has expired. Ask the person who invited you to send a new one.")
         )
     return invitation
 
@@ -499,16 +506,25 @@ def invitation_create(
         validate_email(email)
     except ValidationError:
         raise ValidationError(
-            {"email": f"{email or 'That'} is not a valid email address."}
+            {
+                "email": _("%(email)s is not a valid email address.") % {"email": email}
+                if email
+                else _("That is not a valid email address.")
+            }
         ) from None
     if role not in Role.values:
-        raise ValidationError({"role": "Choose a role."})
+        raise ValidationError({"role": _("Choose a role.")})
     if role == Role.OWNER and not _grants_owner(actor_membership):
-        raise ValidationError({"role": "Only an owner can invite another owner."})
+        raise ValidationError({"role": _("Only an owner can invite another owner.")})
     customer_ids = _clean_customer_ids(customer_ids)
     _check_limit_fits_role(role, bool(customer_ids))
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
-        raise ValidationError({"email": f"{email} is already a member of {organization.name}."})
+        raise ValidationError(
+            {
+                "email": _("%(email)s is already a member of %(name)s.")
+                % {"email": email, "name": organization.name}
+            }
+        )
     limits.check(organization, "members")  # a pending invitation holds a seat
     with transaction.atomic():
         existing = (
@@ -523,7 +539,12 @@ def invitation_create(
         )
         if existing and existing.status == "pending":
             raise ValidationError(
-                {"email": f"{email} already has a pending invitation. Resend it from the list."}
+                {
+                    "email": _(
+                        "%(email)s already has a pending invitation. Resend it from the list."
+                    )
+                    % {"email": email}
+                }
             )
         if existing:  # expired: retire it so the new one can take its place
             existing.revoked_at = timezone.now()
@@ -563,7 +584,7 @@ def invitation_resend(*, invitation: Invitation, actor_membership: Membership, r
     if not actor_membership.can("members.manage"):
         raise PermissionDenied
     if invitation.accepted_at or invitation.revoked_at:
-        raise ValidationError("Only a pending or expired invitation can be sent again.")
+        raise ValidationError(_("Only a pending or expired invitation can be sent again."))
     now = timezone.now()
     invitation.nonce = Invitation._meta.get_field("nonce").default()
     invitation.sent_at = now
@@ -589,7 +610,7 @@ def invitation_revoke(*, invitation: Invitation, actor_membership: Membership, r
         pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
     ).update(revoked_at=timezone.now())
     if not updated:
-        raise ValidationError("This invitation was already used or withdrawn.")
+        raise ValidationError(_("This invitation was already used or withdrawn."))
     audit_record(
         action="invitation.revoked",
         actor=actor_membership.user,
@@ -604,8 +625,11 @@ def invitation_accept(*, invitation: Invitation, user, request=None) -> Membersh
     """The invited person, signed in with the invited address; the link is used once."""
     if user.email.lower() != invitation.email.lower():
         raise InvitationError(
-            f"This invitation was sent to {invitation.email}, but you are signed in as "
-            f"{user.email}. Sign out and sign in (or sign up) with {invitation.email}."
+            _(
+                "This invitation was sent to %(email)s, but you are signed in as "
+                "%(user_email)s. Sign out and sign in (or sign up) with %(email)s."
+            )
+            % {"email": invitation.email, "user_email": user.email}
         )
     # Its seat was counted when it was sent; refused only if the plan shrank since.
     limits.check(invitation.organization, "members", adding=0)
@@ -617,7 +641,7 @@ def invitation_accept(*, invitation: Invitation, user, request=None) -> Membersh
         expires_at__gt=timezone.now(),
     ).update(accepted_at=timezone.now(), accepted_by=user)
     if not claimed:
-        raise InvitationError("This invitation has already been used, withdrawn or has expired.")
+        raise InvitationError(_("This invitation has already been used, withdrawn or has expired."))
     membership, created = Membership.objects.get_or_create(
         organization=invitation.organization,
         user=user,
@@ -694,7 +718,7 @@ def api_key_legacy_digest(raw_key: str) -> str:
 
 
 def _random_text(alphabet: str, length: int) -> str:
-    return "".join(secrets.choice(alphabet) for _ in range(length))
+    return "".join(secrets.choice(alphabet) for _position in range(length))
 
 
 def _clean_scopes(scopes) -> list[str]:
@@ -702,10 +726,13 @@ def _clean_scopes(scopes) -> list[str]:
     unknown = [s for s in chosen if s not in ALL_SCOPES]
     if unknown:
         raise ValidationError(
-            {"scopes": f"Unknown scope {unknown[0]!r}; choose from {', '.join(ALL_SCOPES)}."}
+            {
+                "scopes": _("Unknown scope %(scope)s; choose from %(scopes)s.")
+                % {"scope": repr(unknown[0]), "scopes": ", ".join(ALL_SCOPES)}
+            }
         )
     if not chosen:
-        raise ValidationError({"scopes": "Choose at least one scope, or full access."})
+        raise ValidationError({"scopes": _("Choose at least one scope, or full access.")})
     return [s for s in ALL_SCOPES if s in chosen]
 
 
@@ -727,11 +754,11 @@ def api_key_create(
     The raw secret exists only in the return value: it is never stored nor logged."""
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": "Give the key a name, e.g. the program that uses it."})
+        raise ValidationError({"name": _("Give the key a name, e.g. the program that uses it.")})
     if len(name) > 100:
-        raise ValidationError({"name": "Keep the name to 100 characters or fewer."})
+        raise ValidationError({"name": _("Keep the name to 100 characters or fewer.")})
     if expires_at is not None and expires_at <= timezone.now():
-        raise ValidationError({"expires_at": "Choose an expiry date in the future."})
+        raise ValidationError({"expires_at": _("Choose an expiry date in the future.")})
     scopes = _clean_scopes(scopes)
     if membership is None and getattr(actor, "is_authenticated", False):
         # Whoever makes a key, a member's key acts as them (the command's keys as nobody).
@@ -740,7 +767,10 @@ def api_key_create(
         wide = [scope for scope in scopes if scope in ORGANIZATION_WIDE_SCOPES]
         if wide:
             raise ValidationError(
-                {"scopes": f"You see only some customers, so your keys cannot have {wide[0]}."}
+                {
+                    "scopes": _("You see only some customers, so your keys cannot have %(scope)s.")
+                    % {"scope": wide[0]}
+                }
             )
     key_id = _random_text(_KEY_ID_ALPHABET, API_KEY_ID_LENGTH)
     raw = f"{API_KEY_PREFIX}{key_id}_{_random_text(_SECRET_ALPHABET, API_KEY_SECRET_LENGTH)}"

@@ -20,6 +20,8 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.adapters import INVITATION_SESSION_KEY
@@ -58,17 +60,17 @@ def _settings_nav(request, current: str) -> list[dict]:
     """The settings sidebar: only the sections this member's permissions open."""
     slug = request.organization.slug
     sections = [
-        ("general", "General", "organizations:settings", "organization.view"),
-        ("members", "Members", "organizations:members", "members.view"),
-        ("invitations", "Invitations", "organizations:invitations", "members.manage"),
-        ("audit", "Audit log", "organizations:audit", "audit.view"),
-        ("apikeys", "API keys", "organizations:apikeys", "apikeys.manage"),
-        ("webhooks", "Webhooks", "posts:webhooks", "webhooks.manage"),
-        ("feeds", "RSS feeds", "posts:feeds", "posts.publish"),
-        ("short-links", "Short links", "posts:link_settings", "organization.manage"),
-        ("signatures", "Signatures", "posts:signatures", "posts.edit"),
-        ("sets", "Sets", "posts:sets", "posts.edit"),
-        ("tags", "Tags", "posts:tags", "posts.edit"),
+        ("general", gettext_lazy("General"), "organizations:settings", "organization.view"),
+        ("members", gettext_lazy("Members"), "organizations:members", "members.view"),
+        ("invitations", gettext_lazy("Invitations"), "organizations:invitations", "members.manage"),
+        ("audit", gettext_lazy("Audit log"), "organizations:audit", "audit.view"),
+        ("apikeys", gettext_lazy("API keys"), "organizations:apikeys", "apikeys.manage"),
+        ("webhooks", gettext_lazy("Webhooks"), "posts:webhooks", "webhooks.manage"),
+        ("feeds", gettext_lazy("RSS feeds"), "posts:feeds", "posts.publish"),
+        ("short-links", gettext_lazy("Short links"), "posts:link_settings", "organization.manage"),
+        ("signatures", gettext_lazy("Signatures"), "posts:signatures", "posts.edit"),
+        ("sets", gettext_lazy("Sets"), "posts:sets", "posts.edit"),
+        ("tags", gettext_lazy("Tags"), "posts:tags", "posts.edit"),
     ]
     return [
         {"label": label, "url": reverse(url_name, args=[slug]), "current": key == current}
@@ -106,7 +108,7 @@ def organization_create(request):
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, f"{organization.name} is ready.")
+                messages.success(request, _("%(name)s is ready.") % {"name": organization.name})
                 return redirect("posts:calendar", org_slug=organization.slug)
     else:
         form = OrganizationForm(initial={"timezone": _zone_name(request)})
@@ -133,7 +135,7 @@ def settings_general(request):
     }
     if request.method == "POST" and request.POST.get("section") == "approvals":
         if not can_manage:
-            raise PermissionDenied("Your role does not allow changing these settings.")
+            raise PermissionDenied(_("Your role does not allow changing these settings."))
         approvals_form = ApprovalSettingsForm(request.POST)
         if approvals_form.is_valid():
             try:
@@ -147,14 +149,14 @@ def settings_general(request):
                 organization.refresh_from_db()
                 add_service_errors(approvals_form, error)
             else:
-                messages.success(request, "Approval settings saved.")
+                messages.success(request, _("Approval settings saved."))
                 return redirect("organizations:settings", org_slug=organization.slug)
         form = OrganizationForm(
             initial={"name": organization.name, "timezone": organization.timezone}
         )
     elif request.method == "POST":
         if not can_manage:
-            raise PermissionDenied("Your role does not allow changing these settings.")
+            raise PermissionDenied(_("Your role does not allow changing these settings."))
         form = OrganizationForm(request.POST)
         if form.is_valid():
             try:
@@ -169,7 +171,7 @@ def settings_general(request):
                 organization.refresh_from_db()
                 add_service_errors(form, error)
             else:
-                messages.success(request, "Settings saved.")
+                messages.success(request, _("Settings saved."))
                 return redirect("organizations:settings", org_slug=organization.slug)
     elif can_manage:
         form = OrganizationForm(
@@ -209,7 +211,7 @@ def organization_delete(request):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"{organization.name} was deleted.")
+            messages.success(request, _("%(name)s was deleted.") % {"name": organization.name})
             return redirect("home")
     return _settings_render(
         request,
@@ -271,7 +273,7 @@ def members(request):
 def _member_or_404(request, member_id):
     membership = selectors.membership_get(organization=request.organization, pk=member_id)
     if membership is None:
-        raise Http404("No such member.")
+        raise Http404(_("No such member."))
     return membership
 
 
@@ -288,9 +290,9 @@ def member_role(request, member_id):
     if not form.is_valid():
         messages.error(
             request,
-            "Choose one of the roles you may give."
+            _("Choose one of the roles you may give.")
             if "role" in form.errors
-            else "Choose customers from the list.",
+            else _("Choose customers from the list."),
         )
         return redirect("organizations:members", org_slug=request.organization.slug)
     try:
@@ -306,7 +308,11 @@ def member_role(request, member_id):
     else:
         messages.success(
             request,
-            f"{membership.user.display_name} is now {membership.get_role_display().lower()}.",
+            _("%(name)s is now %(role)s.")
+            % {
+                "name": membership.user.display_name,
+                "role": membership.get_role_display().lower(),
+            },
         )
     return redirect("organizations:members", org_slug=request.organization.slug)
 
@@ -316,7 +322,7 @@ def member_role(request, member_id):
 def member_remove(request, member_id):
     membership = _member_or_404(request, member_id)
     if membership.pk == request.membership.pk:
-        messages.error(request, "To leave the organization, use “Leave organization”.")
+        messages.error(request, _("To leave the organization, use “Leave organization”."))
         return redirect("organizations:members", org_slug=request.organization.slug)
     try:
         services.membership_remove(
@@ -326,7 +332,9 @@ def member_remove(request, member_id):
         messages.error(request, _error_text(error))
     else:
         messages.success(
-            request, f"{membership.user.display_name} was removed from {request.organization}."
+            request,
+            _("%(name)s was removed from %(organization)s.")
+            % {"name": membership.user.display_name, "organization": request.organization},
         )
     return redirect("organizations:members", org_slug=request.organization.slug)
 
@@ -342,7 +350,7 @@ def leave(request):
     except ValidationError as error:
         messages.error(request, _error_text(error))
         return redirect("organizations:members", org_slug=request.organization.slug)
-    messages.success(request, f"You left {request.organization.name}.")
+    messages.success(request, _("You left %(name)s.") % {"name": request.organization.name})
     return redirect("home")
 
 
@@ -371,7 +379,9 @@ def invitations(request):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Invitation sent to {invitation.email}.")
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+            )
             return redirect("organizations:invitations", org_slug=request.organization.slug)
     invitations = list(selectors.invitations_open(organization=request.organization))
     limited_to = customer_limits.names(invitations=invitations)
@@ -394,7 +404,7 @@ def invitations(request):
 def _invitation_or_404(request, invitation_id):
     invitation = selectors.invitation_get(organization=request.organization, pk=invitation_id)
     if invitation is None:
-        raise Http404("No such invitation.")
+        raise Http404(_("No such invitation."))
     return invitation
 
 
@@ -410,7 +420,9 @@ def invitation_resend(request, invitation_id):
         messages.error(request, _error_text(error))
     else:
         messages.success(
-            request, f"A new link was sent to {invitation.email}; the old one no longer works."
+            request,
+            _("A new link was sent to %(email)s; the old one no longer works.")
+            % {"email": invitation.email},
         )
     return redirect("organizations:invitations", org_slug=request.organization.slug)
 
@@ -426,7 +438,9 @@ def invitation_revoke(request, invitation_id):
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, f"The invitation to {invitation.email} was withdrawn.")
+        messages.success(
+            request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email}
+        )
     return redirect("organizations:invitations", org_slug=request.organization.slug)
 
 
@@ -508,8 +522,11 @@ def invitation_accept(request, token):
             return _invitation_invalid(request, str(error))
         messages.success(
             request,
-            f"Welcome to {membership.organization.name}. "
-            f"You joined as {membership.get_role_display().lower()}.",
+            _("Welcome to %(name)s. You joined as %(role)s.")
+            % {
+                "name": membership.organization.name,
+                "role": membership.get_role_display().lower(),
+            },
         )
         return redirect("posts:calendar", org_slug=membership.organization.slug)
 

@@ -14,6 +14,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -27,33 +30,41 @@ from organizations.views import _settings_render, _zone_name
 class ApiKeyForm(forms.Form):
     name = forms.CharField(
         max_length=100,
-        label="Name",
-        help_text="Say which program uses it, e.g. “n8n workflow” or “publishing script”.",
+        label=gettext_lazy("Name"),
+        help_text=gettext_lazy(
+            "Say which program uses it, e.g. “n8n workflow” or “publishing script”."
+        ),
     )
     # Unchecked by default: a key gets only what its program needs unless asked otherwise.
     full_access = forms.BooleanField(
         required=False,
         initial=False,
-        label="Full access",
-        help_text="Every scope, including ones added later to this list.",
+        label=gettext_lazy("Full access"),
+        help_text=gettext_lazy("Every scope, including ones added later to this list."),
     )
     # Preselected: what Postiz clients need, so a key made for one works with it as is.
     scopes = forms.MultipleChoiceField(
         required=False,
-        choices=[(scope.value, f"{scope.value} — {scope.label}") for scope in ApiScope],
+        choices=[
+            (scope.value, format_lazy("{} — {}", scope.value, scope.label)) for scope in ApiScope
+        ],
         initial=list(CLIENT_SCOPES),
         widget=forms.CheckboxSelectMultiple,
-        label="Or only these scopes",
-        help_text="Preselected: what Postiz clients (the postiz CLI, postiz-agent, SDKs) "
-        "need: posts, channels and media, read and write, and analytics. Those clients "
-        "call a key without channels:read expired or invalid. Untick what this program "
-        "does not need.",
+        label=gettext_lazy("Or only these scopes"),
+        help_text=gettext_lazy(
+            "Preselected: what Postiz clients (the postiz CLI, postiz-agent, SDKs) "
+            "need: posts, channels and media, read and write, and analytics. Those clients "
+            "call a key without channels:read expired or invalid. Untick what this program "
+            "does not need."
+        ),
     )
     expires_on = forms.DateField(
         required=False,
-        label="Expires on (optional)",
+        label=gettext_lazy("Expires on (optional)"),
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="The key stops working at the start of this day, in your time zone.",
+        help_text=gettext_lazy(
+            "The key stops working at the start of this day, in your time zone."
+        ),
     )
 
     def __init__(self, *args, limited: bool = False, **kwargs):
@@ -65,8 +76,8 @@ class ApiKeyForm(forms.Form):
             scopes = self.fields["scopes"]
             scopes.choices = [c for c in scopes.choices if c[0] not in ORGANIZATION_WIDE_SCOPES]
             scopes.initial = [s for s in CLIENT_SCOPES if s not in ORGANIZATION_WIDE_SCOPES]
-            scopes.label = "Scopes"
-            scopes.help_text = (
+            scopes.label = _("Scopes")
+            scopes.help_text = _(
                 "Your keys see only your customers' channels, posts and media, as you do."
             )
 
@@ -134,10 +145,13 @@ def api_key_revoke(request, key_id):
     """apikeys.manage: the key stops working on its next request."""
     key = selectors.api_key_get(organization=request.organization, pk=key_id)
     if key is None:
-        raise Http404("No such API key.")
+        raise Http404(_("No such API key."))
     if key.revoked_at:
-        messages.info(request, f"{key.name} was already revoked.")
+        messages.info(request, _("%(name)s was already revoked.") % {"name": key.name})
     else:
         services.api_key_revoke(key=key, actor=request.user, request=request)
-        messages.success(request, f"{key.name} is revoked; programs using it are refused now.")
+        messages.success(
+            request,
+            _("%(name)s is revoked; programs using it are refused now.") % {"name": key.name},
+        )
     return redirect("organizations:apikeys", org_slug=request.organization.slug)

@@ -21,10 +21,10 @@
     const bar = document.createElement("progress");
     bar.max = 100;
     bar.value = 0;
-    bar.setAttribute("aria-label", "Uploading " + file.name);
+    bar.setAttribute("aria-label", interpolate(gettext("Uploading %(name)s"), { name: file.name }, true));
     const status = document.createElement("span");
     status.className = "media-progress-status";
-    status.textContent = "Waiting";
+    status.textContent = gettext("Waiting");
     row.append(name, bar, status);
     list.append(row);
     return { row: row, bar: bar, status: status };
@@ -46,25 +46,25 @@
       xhr.open("POST", form.action);
       xhr.setRequestHeader("Accept", "application/json");
       xhr.setRequestHeader("X-CSRFToken", csrfToken(form));
-      ui.status.textContent = "Uploading";
+      ui.status.textContent = gettext("Uploading");
       xhr.upload.addEventListener("progress", function (event) {
         if (!event.lengthComputable) return;
         ui.bar.value = Math.round((event.loaded / event.total) * 100);
-        if (ui.bar.value === 100) ui.status.textContent = "Checking";
+        if (ui.bar.value === 100) ui.status.textContent = gettext("Checking");
       });
       xhr.addEventListener("load", function () {
         let body = null;
         try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
         if (xhr.status === 201 && body && body.files.length) {
           ui.bar.value = 100;
-          ui.status.textContent = "Uploaded";
+          ui.status.textContent = gettext("Uploaded");
           ui.row.classList.add("media-progress-done");
           addCard(body.files[0].html);
         } else {
-          let message = "The upload failed (" + xhr.status + "). Try again.";
+          let message = interpolate(gettext("The upload failed (%(status)s). Try again."), { status: xhr.status }, true);
           if (body && body.errors && body.errors.length) message = body.errors[0].error;
-          else if (xhr.status === 413) message = file.name + " is larger than this server accepts.";
-          else if (xhr.status === 403) message = "Your role does not allow uploading files.";
+          else if (xhr.status === 413) message = interpolate(gettext("%(name)s is larger than this server accepts."), { name: file.name }, true);
+          else if (xhr.status === 403) message = gettext("Your role does not allow uploading files.");
           ui.status.textContent = message;
           ui.status.setAttribute("role", "alert");
           ui.row.classList.add("media-progress-failed");
@@ -72,7 +72,7 @@
         resolve();
       });
       xhr.addEventListener("error", function () {
-        ui.status.textContent = "The connection dropped. Check your network and try again.";
+        ui.status.textContent = gettext("The connection dropped. Check your network and try again.");
         ui.status.setAttribute("role", "alert");
         ui.row.classList.add("media-progress-failed");
         resolve();
@@ -145,7 +145,7 @@
     const status = document.querySelector("[data-copy-status]");
     if (!field) return;
     function done(ok) {
-      if (status) status.textContent = ok ? "Copied." : "Select the address and copy it.";
+      if (status) status.textContent = ok ? gettext("Copied.") : gettext("Select the address and copy it.");
     }
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(field.value).then(function () { done(true); }, function () {
