@@ -49,7 +49,9 @@ def _network(integration: Integration) -> str:
         return integration.provider
 
 
-def _clean(integration: Integration, *, kind: str, metric: str, threshold, text: str) -> dict:
+def plug_clean(integration: Integration, *, kind: str, metric: str, threshold, text: str) -> dict:
+    """Pure check of a plug's values against what the channel's network offers; the
+    cleaned values, or ValidationError naming each field to fix."""
     kinds, metrics = plug_offer(integration)
     errors = {}
     if not kinds:
@@ -99,7 +101,7 @@ def plug_create(
 ) -> Plug:
     """channels.manage, for a channel of the caller's organization; raises
     ValidationError naming the field when the network does not offer the kind or count."""
-    values = _clean(integration, kind=kind, metric=metric, threshold=threshold, text=text)
+    values = plug_clean(integration, kind=kind, metric=metric, threshold=threshold, text=text)
     plug = Plug.objects.create(
         organization_id=integration.organization_id,
         integration=integration,
@@ -130,7 +132,7 @@ def plug_update(
     request=None,
 ) -> Plug:
     """channels.manage; the runs already claimed keep what they were claimed with."""
-    values = _clean(plug.integration, kind=kind, metric=metric, threshold=threshold, text=text)
+    values = plug_clean(plug.integration, kind=kind, metric=metric, threshold=threshold, text=text)
     for name, value in {**values, "enabled": enabled}.items():
         setattr(plug, name, value)
     plug.save()
