@@ -402,3 +402,64 @@ def test_a_reply_plug_needs_its_text_and_a_known_count(db):
         plugs.plug_create(integration=channel, kind="reply", metric="saves", threshold=0)
     errors = refused.value.message_dict
     assert set(errors) == {"metric", "threshold", "text"}
+
+
+# -- X: a retweet, one per account ------------------------------------------------------------
+X_USER = "2244994945"
+X_POST = "1445880548472328192"
+
+
+@pytest.fixture
+def x(db, fake, settings, httpserver):
+    from tests.providers.conftest import point
+
+    settings.PROVIDER_SETTINGS = {
+        **settings.PROVIDER_SETTINGS,
+        "X_CLIENT_ID": "x-client-id",
+        "X_CLIENT_SECRET": "x-client-secret",
+    }
+    point(settings, httpserver, "x", auth="/a", api="/b", upload="/u")
+    return ChannelFactory(
+        provider="x",
+        external_id=X_USER,
+        username="acme",
+        credentials={"access_token": "x-token", "refresh_token": "x-refresh"},
+    )
+
+
+def tweets_metrics(*likes):
+    def one(count):
+        def respond(call):
+            return answer(
+                "x",
+                "tweets_metrics",
+                edit=lambda body: body["data"][0]["public_metrics"].update(like_count=count),
+            )
+
+        return respond
+
+    return [one(count) for count in likes]
+
+
+def test_x_retweets_once_when_likes_cross(fake, x, django_capture_on_commit_callbacks):
+    post = published(x, X_POST, url=f"https://x.com/i/web/status/{X_POST}")
+    plug(x, threshold=31)
+    fake.on("GET", r"/b/2/tweets", *tweets_metrics(30, 31, 45))
+    fake.on("POST", rf"/b/2/users/{X_USER}/retweets", answer("x", "retweeted"))
+    for _ in range(3):
+        refresh(post, django_capture_on_commit_callbacks)
+    (retweet,) = fake.sent("POST", rf"/b/2/users/{X_USER}/retweets")
+    assert retweet.json == {"tweet_id": X_POST}
+    assert retweet.headers["Authorization"] == "Bearer x-token"
+    run = PlugRun.objects.get()
+    assert run.state == "done" and run.remote_url == post.remote_url
+
+
+def test_x_retweet_a_dead_worker_made_is_found_among_the_accounts_posts(fake, x):
+    post = published(x, X_POST)
+    run = _claimed_run(x, post, plug(x, threshold=1))
+    fake.on("GET", rf"/b/2/users/{X_USER}/tweets", answer("x", "user_tweets_with_retweet"))
+    plugs.plugs_round()
+    run.refresh_from_db()
+    assert run.state == "done" and run.remote_id == "1445880548472328300"
+    assert fake.sent("POST", rf"/b/2/users/{X_USER}/retweets") == []
