@@ -262,6 +262,13 @@ def _claim(run_id: int, now: datetime) -> PlugRun | None:
 
 def _cannot_fire(run: PlugRun) -> str:
     post, channel = run.post, run.post.integration
+    # The job was given an id only: the run, its plug and its post must still be one
+    # organization's and one channel's before anything is sent on its behalf.
+    if not (
+        run.organization_id == post.organization_id == channel.organization_id
+        and run.plug.integration_id == channel.pk
+    ):
+        return "The plug and the post no longer belong to the same channel."
     if not run.plug.enabled:
         return "The plug was turned off before it fired."
     if post.state != State.PUBLISHED or not post.remote_id:

@@ -463,3 +463,19 @@ def test_x_retweet_a_dead_worker_made_is_found_among_the_accounts_posts(fake, x)
     run.refresh_from_db()
     assert run.state == "done" and run.remote_id == "1445880548472328300"
     assert fake.sent("POST", rf"/b/2/users/{X_USER}/retweets") == []
+
+
+def test_crossing_costs_the_same_queries_for_a_hundred_posts(
+    mastodon, django_assert_max_num_queries
+):
+    from integrations.providers.base import Metrics
+
+    posts = [published(mastodon, str(1000 + i)) for i in range(100)]
+    plug(mastodon, threshold=5)
+    plug(mastodon, kind="reply", metric="comments", threshold=1, text="More at acme.example")
+    found = {post.pk: Metrics({"likes": 9, "comments": 0}) for post in posts}
+    with django_assert_max_num_queries(5):
+        created = plugs.plugs_crossed(integration=mastodon, found=found)
+    assert len(created) == 100  # the likes plug only: no post has a comment
+    with django_assert_max_num_queries(3):
+        assert plugs.plugs_crossed(integration=mastodon, found=found) == []
