@@ -233,6 +233,7 @@ class BlueskyProvider(Provider):
     # plug run (looked up by that key after an unclear answer); a reply is a post.
     plug_kinds = ("repost", "reply")
     plug_metrics = ("likes", "shares", "comments")
+    repost_once = True
     # api: the default service a login goes to; web: where people read posts; video:
     # the service that processes videos before they are posted.
     endpoints = {

@@ -233,6 +233,7 @@ class MastodonProvider(Provider):
     # boost. A reply is a status with in_reply_to_id and its Idempotency-Key.
     plug_kinds = ("repost", "reply")
     plug_metrics = ("likes", "shares", "comments")
+    repost_once = True
     # api: only the instance suggested in the connect form; each channel has its own.
     endpoints = {"api": "https://mastodon.social"}
     errors = ERRORS

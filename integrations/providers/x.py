@@ -223,6 +223,7 @@ class XProvider(Provider):
     # a second one of the same post. A reply goes through publish's ``reply`` field.
     plug_kinds = ("repost", "reply")
     plug_metrics = ("likes", "shares", "comments", "impressions")
+    repost_once = True
     # list.read: the lists tool (the account's own lists).
     scopes = (
         "tweet.read",

@@ -389,7 +389,7 @@ def _resend_is_safe(run: PlugRun, provider, now: datetime) -> bool:
     """Whether sending again after "not found" cannot make a second copy: the network
     keys the record by our key, or still honours our idempotency key."""
     if run.kind == PlugKind.REPOST:
-        return True  # a repost is keyed (Bluesky) or kept once per account (Mastodon)
+        return provider.repost_once
     if provider.idempotency == "deterministic-key":
         return True
     if provider.idempotency == "native-key" and run.sent_at is not None:

@@ -479,3 +479,55 @@ def test_crossing_costs_the_same_queries_for_a_hundred_posts(
     assert len(created) == 100  # the likes plug only: no post has a comment
     with django_assert_max_num_queries(3):
         assert plugs.plugs_crossed(integration=mastodon, found=found) == []
+
+
+# -- Threads: a repost whose repeat is not documented as harmless ------------------------------
+THREADS_USER = "25432136946421234"
+THREADS_POST = "18050206876707110"
+
+
+@pytest.fixture
+def threads(db, fake, settings, httpserver):
+    from tests.providers.conftest import point
+
+    settings.PROVIDER_SETTINGS = {
+        **settings.PROVIDER_SETTINGS,
+        "THREADS_APP_ID": "threads-app-id",
+        "THREADS_APP_SECRET": "threads-app-secret",
+    }
+    point(settings, httpserver, "threads", auth="/a", api="/g")
+    return ChannelFactory(
+        provider="threads", external_id=THREADS_USER, credentials={"access_token": "th-token"}
+    )
+
+
+def test_threads_reposts_once_when_likes_cross(fake, threads, django_capture_on_commit_callbacks):
+    post = published(threads, THREADS_POST, url="https://www.threads.com/@acme/post/DAbc")
+    plug(threads, threshold=80)  # the recorded insights say 87 likes
+    fake.on("GET", rf"/g/v1\.0/{THREADS_POST}/insights", answer("threads", "post_insights"))
+    fake.on("POST", rf"/g/v1\.0/{THREADS_POST}/repost", answer("threads", "repost_created"))
+    for _ in range(2):
+        refresh(post, django_capture_on_commit_callbacks)
+    (repost,) = fake.sent("POST", rf"/g/v1\.0/{THREADS_POST}/repost")
+    assert repost.headers["Authorization"] == "Bearer th-token"
+    run = PlugRun.objects.get()
+    assert (run.state, run.remote_id) == ("done", "18099999999999999")
+
+
+def test_threads_repost_after_a_crash_is_found_or_left_unconfirmed_never_resent(fake, threads):
+    post = published(threads, THREADS_POST)
+    made = plug(threads, threshold=1)
+    run = _claimed_run(threads, post, made)
+    fake.on(
+        "GET", rf"/g/v1\.0/{THREADS_USER}/threads", answer("threads", "user_threads_with_repost")
+    )
+    plugs.plugs_round()
+    run.refresh_from_db()
+    assert run.state == "done" and run.remote_id == "18099999999999999"
+    # Another post whose repost the listing does not show: a person checks, nothing is sent.
+    other = published(threads, "18050206876700000")
+    second = _claimed_run(threads, other, made)
+    plugs.plugs_round()
+    second.refresh_from_db()
+    assert second.state == "unconfirmed"
+    assert fake.sent("POST", r"/g/v1\.0/.*/repost") == []

@@ -387,6 +387,11 @@ class Provider:
     plug_kinds: ClassVar[tuple[str, ...]] = ()
     # The post counts a plug may watch: those ``post_metrics`` reads on this network.
     plug_metrics: ClassVar[tuple[str, ...]] = ()
+    # True when sending a repost again can never make a second one (the network keeps
+    # one repost of a post per account, or our key names the record): after an unclear
+    # answer that ``find_repost`` does not find, the repost is sent again; otherwise the
+    # run is left unconfirmed for a person to check.
+    repost_once: ClassVar[bool] = False
 
     def repost(self, channel: Channel, target: RemoteRef, *, key: str) -> RemoteRef:
         """Repost our post ``target`` on the channel's own profile; returns the repost.
