@@ -15,6 +15,7 @@ def _route(pattern: str, view, name: str):
 
 _ID = r"(?P<public_id>[^/]+)"
 _COMMENT = r"(?P<comment_id>[^/]+)"
+_PLUG = r"(?P<plug_id>[^/]+)"
 
 urlpatterns = [
     path("organizations", v.OrganizationList.as_view(), name="api_organizations"),
@@ -29,6 +30,8 @@ urlpatterns = [
     _route(f"channels/{_ID}/settings-schema", v.ChannelSettingsSchema, "native_channel_schema"),
     _route(f"channels/{_ID}/tools/(?P<name>[^/]+)", v.ChannelTool, "native_channel_tool"),
     _route(f"channels/{_ID}/preferences", v.ChannelPreferences, "native_channel_preferences"),
+    _route(f"channels/{_ID}/plugs", v.ChannelPlugs, "native_channel_plugs"),
+    _route(f"channels/{_ID}/plugs/{_PLUG}", v.ChannelPlugDetail, "native_channel_plug"),
     _route(f"channels/{_ID}/disable", v.ChannelDisable, "native_channel_disable"),
     _route(f"channels/{_ID}/enable", v.ChannelEnable, "native_channel_enable"),
     _route("customers", v.Customers, "native_customers"),

@@ -55,6 +55,13 @@ SCHEDULES: list[dict] = [
         "schedule_type": "I",
         "minutes": 60,
     },
+    {
+        # Plug runs whose wait is over (a throttled network), or left by a worker that died.
+        "name": "posts.plugs_round",
+        "func": "posts.plugs.tasks.plugs_round",
+        "schedule_type": "I",
+        "minutes": 5,
+    },
     # -- end analytics --
     # -- notifications and webhooks --
     {

@@ -250,3 +250,7 @@ class PortalLinkAdmin(admin.ModelAdmin):
     search_fields = ["label", "customer__name"]
     raw_id_fields = ["organization", "customer", "created_by"]
     readonly_fields = ["token_hash", "hint", "created_at", "last_used_at"]
+
+
+# Plugs' admin lives beside them.
+from posts.plugs import admin as _plugs_admin  # noqa: E402, F401

@@ -551,5 +551,8 @@ from posts.links.models import (  # noqa: E402, F401
     ShortLink,
 )
 
+# Plugs (a channel's repost or reply once a post does well) and their runs.
+from posts.plugs.models import Plug, PlugRun  # noqa: E402, F401
+
 # Links for people without an account (previews and the client portal).
 from posts.sharing.models import PortalLink, PreviewLink  # noqa: E402, F401

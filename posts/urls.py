@@ -3,6 +3,7 @@
 from django.urls import path
 
 from posts.links import views as links_views  # -- short links
+from posts.plugs import views as plugs_views  # -- plugs
 from posts.views import analytics as analytics_views  # -- analytics
 from posts.views import approvals as approval_views  # -- approvals list and review panel
 from posts.views import assist as assist_views  # -- AI writing help
@@ -35,6 +36,14 @@ urlpatterns = [
     # -- short links --------------------------------------------------------------------
     path("settings/short-links/", links_views.link_settings, name="link_settings"),
     path("analytics/posts/<str:post_id>/links/", links_views.post_links, name="post_links"),
+    # -- plugs (a channel's page, beside the channel's own under channels/<pk>/) --------
+    path("channels/<int:pk>/plugs/", plugs_views.channel_plugs, name="channel_plugs"),
+    path("channels/<int:pk>/plugs/<str:plug_id>/", plugs_views.plug_edit, name="plug_edit"),
+    path(
+        "channels/<int:pk>/plugs/<str:plug_id>/delete/",
+        plugs_views.plug_delete,
+        name="plug_delete",
+    ),
     # -- failures -----------------------------------------------------------------------
     path("failures/", failures_views.failures, name="failures"),
     path("failures/actions/", failures_views.act, name="failures_act"),

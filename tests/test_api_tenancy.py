@@ -120,6 +120,7 @@ CUSTOMER_PARAMS = {
 SHARED_PARAMS = {
     ("api/v1", "channels", "name"),  # a tool's name, with B's channel
     ("api/v1", "posts", "comment_id"),  # with B's post
+    ("api/v1", "channels", "plug_id"),  # with B's channel
     ("api/v1", "tags", "public_id"),  # tags, signatures and sets are the organization's
     ("api/v1", "signatures", "public_id"),
     ("api/v1", "sets", "public_id"),

@@ -150,6 +150,7 @@ SHARED_PARAMS = {
     ("settings", "delivery_id"),
     # A preview or review link, found only through the group or customer in the same path.
     ("posts", "link_id"),
+    ("channels", "plug_id"),  # a plug, found only through the channel in the same path
     ("customers", "link_id"),
     ("posts", "action"),  # approve, changes, reject: a word, not an object
     ("client-review", "action"),

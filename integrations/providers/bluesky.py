@@ -58,6 +58,7 @@ from integrations.providers.base import (
 )
 
 POST_COLLECTION = "app.bsky.feed.post"
+REPOST_COLLECTION = "app.bsky.feed.repost"
 MAX_BYTES = 3000
 TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 # app.bsky.embed.video: one MP4 per post, up to 100 MB ("formerly limited to 50mb"), and
@@ -228,6 +229,11 @@ class BlueskyProvider(Provider):
     # 5 minutes per IP, shared with everything else this server sends.
     metrics_batch = 25
     metrics_per_hour = 300
+    # A repost is an app.bsky.feed.repost record under a record key derived from the
+    # plug run (looked up by that key after an unclear answer); a reply is a post.
+    plug_kinds = ("repost", "reply")
+    plug_metrics = ("likes", "shares", "comments")
+    repost_once = True
     # api: the default service a login goes to; web: where people read posts; video:
     # the service that processes videos before they are posted.
     endpoints = {
@@ -503,6 +509,84 @@ class BlueskyProvider(Provider):
                 raw_excerpt=response.text,
             )
         return self._ref(channel, data.get("uri", ""), data.get("cid", ""), rkey)
+
+    # -- plugs ----------------------------------------------------------------------------
+    def repost(self, channel: Channel, target: RemoteRef, *, key: str) -> RemoteRef:
+        pds, did = self._pds(channel), channel.meta.get("did") or channel.external_id
+        rkey = tid_for(key, "repost")
+        record = {
+            "$type": REPOST_COLLECTION,
+            "subject": self._subject(channel, target),
+            "createdAt": _iso(datetime.now(UTC)),
+        }
+        body = {"repo": did, "collection": REPOST_COLLECTION, "rkey": rkey, "record": record}
+        try:
+            response = self.request(
+                "POST",
+                pds + "/xrpc/com.atproto.repo.createRecord",
+                phase=Phase.COMMIT,
+                json=body,
+                headers=self.bearer(channel.credentials["access_jwt"]),
+            )
+        except ProviderError as error:
+            if error.kind not in (ErrorKind.CONTENT_REJECTED, ErrorKind.UNKNOWN_OUTCOME):
+                raise
+            # Our record key taken means an earlier attempt landed: adopt it.
+            try:
+                existing = self.find_repost(channel, target, key=key)
+            except ProviderError:
+                raise error from None
+            if existing is None:
+                raise
+            return existing
+        data = self.read_json(response, phase=Phase.COMMIT)
+        if not data.get("uri"):
+            raise ProviderError(
+                ErrorKind.UNKNOWN_OUTCOME,
+                "Bluesky accepted the repost without saying where it is; we will check.",
+                raw_excerpt=response.text,
+            )
+        return RemoteRef(
+            id=data["uri"], url=target.url, extra={"uri": data["uri"], "cid": data.get("cid")}
+        )
+
+    def find_repost(self, channel: Channel, target: RemoteRef, *, key: str) -> RemoteRef | None:
+        did = channel.meta.get("did") or channel.external_id
+        try:
+            response = self.request(
+                "GET",
+                self._pds(channel) + "/xrpc/com.atproto.repo.getRecord",
+                phase=Phase.READ,
+                params={
+                    "repo": did,
+                    "collection": REPOST_COLLECTION,
+                    "rkey": tid_for(key, "repost"),
+                },
+                headers=self.bearer(channel.credentials["access_jwt"]),
+            )
+        except ProviderError as error:
+            if error.kind == ErrorKind.NOT_FOUND:
+                return None
+            raise
+        data = self.read_json(response)
+        return RemoteRef(id=data.get("uri", ""), url=target.url, extra={"cid": data.get("cid")})
+
+    def _subject(self, channel: Channel, target: RemoteRef) -> dict:
+        """The strong reference (uri and cid) of our post; the cid is read from the
+        repository when the post was recorded without one (an id set by hand)."""
+        uri = target.extra.get("uri") or target.id
+        cid = target.extra.get("cid") or ""
+        if not cid:
+            repo, _, rkey = uri.removeprefix("at://").partition(f"/{POST_COLLECTION}/")
+            response = self.request(
+                "GET",
+                self._pds(channel) + "/xrpc/com.atproto.repo.getRecord",
+                phase=Phase.READ,
+                params={"repo": repo, "collection": POST_COLLECTION, "rkey": rkey},
+                headers=self.bearer(channel.credentials["access_jwt"]),
+            )
+            cid = self.read_json(response).get("cid") or ""
+        return {"uri": uri, "cid": cid}
 
     def web_app(self, channel: Channel) -> str:
         """The web app this channel's posts are read in: its own (the Web app preference),

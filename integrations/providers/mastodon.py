@@ -228,6 +228,12 @@ class MastodonProvider(Provider):
     # budget is 300 calls per 5 minutes per account, of which metrics take a small share.
     metrics_batch = 20
     metrics_per_hour = 120
+    # A boost (POST /api/v1/statuses/:id/reblog, in the write:statuses scope the channel
+    # has) is kept once per account by the server: boosting again answers the same
+    # boost. A reply is a status with in_reply_to_id and its Idempotency-Key.
+    plug_kinds = ("repost", "reply")
+    plug_metrics = ("likes", "shares", "comments")
+    repost_once = True
     # api: only the instance suggested in the connect form; each channel has its own.
     endpoints = {"api": "https://mastodon.social"}
     errors = ERRORS
@@ -563,6 +569,37 @@ class MastodonProvider(Provider):
 
     def recent_posts(self, channel: Channel) -> list[RemoteRef]:
         return [_ref(status) for status in self._statuses(channel, 20) if status.get("id")]
+
+    # -- plugs ----------------------------------------------------------------------------
+    def repost(self, channel: Channel, target: RemoteRef, *, key: str) -> RemoteRef:
+        response = self.request(
+            "POST",
+            f"{self._origin(channel)}/api/v1/statuses/{target.id}/reblog",
+            phase=Phase.COMMIT,
+            headers=self.bearer(channel.credentials["access_token"]),
+        )
+        data = self.read_json(response, phase=Phase.COMMIT)
+        if not data.get("id"):
+            raise ProviderError(
+                ErrorKind.UNKNOWN_OUTCOME,
+                "Mastodon accepted the boost without an id; we will check.",
+                raw_excerpt=response.text,
+            )
+        # The boost has no page of its own: its link is the boosted post's.
+        return RemoteRef(id=str(data["id"]), url=target.url or data.get("url") or "")
+
+    def find_repost(self, channel: Channel, target: RemoteRef, *, key: str) -> RemoteRef | None:
+        response = self.request(
+            "GET",
+            f"{self._origin(channel)}/api/v1/statuses/{target.id}",
+            phase=Phase.READ,
+            headers=self.bearer(channel.credentials["access_token"]),
+        )
+        status = self.read_json(response)
+        # ``reblogged`` is the asking account's own boost of the status.
+        if status.get("reblogged") is True:
+            return RemoteRef(id=target.id, url=target.url or status.get("url") or "")
+        return None
 
     # -- analytics ----------------------------------------------------------------------
     def post_metrics(self, channel: Channel, refs: list[RemoteRef]) -> dict[str, Metrics]:

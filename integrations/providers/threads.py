@@ -105,6 +105,12 @@ class ThreadsProvider(Provider):
     # impressions, so 200 an hour leaves room for publishing.
     metrics_batch = 1
     metrics_per_hour = 200
+    # A repost is POST /{media-id}/repost (threads_content_publish), answered with the
+    # repost's id and listed among the account's posts as a REPOST_FACADE. Whether a
+    # second request would make a second repost is not documented: after an unclear
+    # answer that the listing does not show, the run is left for a person to check.
+    plug_kinds = ("repost", "reply")
+    plug_metrics = ("likes", "shares", "comments", "views")
     # The sign-in page; the exchange swaps the code's short token for a long-lived one.
     oauth = OAuth2(
         client=("THREADS_APP_ID", "THREADS_APP_SECRET"),
@@ -467,6 +473,39 @@ class ThreadsProvider(Provider):
                     progress[LIVE] = {"id": found.id, "url": found.url}
                     return None
                 return found
+        return None
+
+    # -- plugs ----------------------------------------------------------------------------
+    def repost(self, channel: Channel, target: RemoteRef, *, key: str) -> RemoteRef:
+        response = self.request(
+            "POST",
+            self.url("api", f"{GRAPH}/{target.id}/repost"),
+            phase=Phase.COMMIT,
+            headers=self.bearer(channel.credentials["access_token"]),
+        )
+        repost_id = str(self.read_json(response, Phase.COMMIT).get("id") or "")
+        if not repost_id:
+            raise ProviderError(
+                ErrorKind.UNKNOWN_OUTCOME,
+                "Threads accepted the repost but did not say which post it created.",
+                raw_excerpt=response.text,
+            )
+        return RemoteRef(id=repost_id, url=target.url)
+
+    def find_repost(self, channel: Channel, target: RemoteRef, *, key: str) -> RemoteRef | None:
+        response = self._get(
+            channel.credentials["access_token"],
+            f"/{channel.external_id}/threads",
+            {"fields": "id,media_type,reposted_post", "limit": self.lookup_count},
+        )
+        for post in self.read_json(response, Phase.READ).get("data") or []:
+            original = post.get("reposted_post") if isinstance(post, dict) else None
+            if (
+                post.get("media_type") == "REPOST_FACADE"
+                and isinstance(original, dict)
+                and str(original.get("id")) == target.id
+            ):
+                return RemoteRef(id=str(post.get("id") or ""), url=target.url)
         return None
 
     # -- analytics --------------------------------------------------------------------------

@@ -219,6 +219,11 @@ class XProvider(Provider):
     # for each user, so a channel stays at 60 an hour.
     metrics_batch = 100
     metrics_per_hour = 60
+    # A retweet (POST /2/users/:id/retweets, tweet.write) is one per account: X ignores
+    # a second one of the same post. A reply goes through publish's ``reply`` field.
+    plug_kinds = ("repost", "reply")
+    plug_metrics = ("likes", "shares", "comments", "impressions")
+    repost_once = True
     # list.read: the lists tool (the account's own lists).
     scopes = (
         "tweet.read",
@@ -438,6 +443,42 @@ class XProvider(Provider):
                 ):
                     continue
             return self._ref(str(tweet["id"]))
+        return None
+
+    # -- plugs ----------------------------------------------------------------------------
+    def repost(self, channel: Channel, target: RemoteRef, *, key: str) -> RemoteRef:
+        response = self.request(
+            "POST",
+            self.url("api", f"/2/users/{channel.external_id}/retweets"),
+            phase=Phase.COMMIT,
+            json={"tweet_id": target.id},
+            headers=self.bearer(channel.credentials["access_token"]),
+        )
+        data = self.read_json(response, Phase.COMMIT).get("data") or {}
+        if data.get("retweeted") is not True:
+            raise ProviderError(
+                ErrorKind.UNKNOWN_OUTCOME,
+                "X answered the retweet without saying it was made; we will check.",
+                raw_excerpt=response.text,
+            )
+        # X answers no id for the retweet: its link is the retweeted post's.
+        return RemoteRef(id=target.id, url=target.url or self._ref(target.id).url)
+
+    def find_repost(self, channel: Channel, target: RemoteRef, *, key: str) -> RemoteRef | None:
+        """Our retweet among the account's newest posts (a retweet is one of them)."""
+        response = self.request(
+            "GET",
+            self.url("api", f"/2/users/{channel.external_id}/tweets"),
+            phase=Phase.READ,
+            params={"max_results": self.lookup_count, "tweet.fields": "referenced_tweets"},
+            headers=self.bearer(channel.credentials["access_token"]),
+        )
+        for tweet in self.read_json(response).get("data") or []:
+            for referenced in (
+                (tweet.get("referenced_tweets") or []) if isinstance(tweet, dict) else []
+            ):
+                if referenced.get("type") == "retweeted" and referenced.get("id") == target.id:
+                    return RemoteRef(id=str(tweet.get("id") or target.id), url=target.url)
         return None
 
     def _ref(self, post_id: str) -> RemoteRef:

@@ -11,7 +11,9 @@ from __future__ import annotations
 from datetime import UTC
 
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import F, Q, Value
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import F, OuterRef, Q, Value
+from django.db.models.functions import JSONObject
 from django.utils import timezone as dj_timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -21,7 +23,7 @@ from integrations.providers.base.data import METRIC_NAMES
 from postiz.api import iso_ms
 from postiz.api_serializers import AnswerSerializer, TimestampField, one_of
 from postiz.native_api.base import Page
-from posts.models import PostGroup, PostItem, ReviewState
+from posts.models import PlugRun, PostGroup, PostItem, ReviewState
 from posts.states import State
 
 
@@ -202,6 +204,35 @@ class PostError(AnswerSerializer):
         return super().to_representation(row) if row["error_message"] else None
 
 
+def _plug_run(run: dict) -> dict:
+    """A plug run as the database wrote it in JSON, with its time as a datetime again."""
+    from datetime import datetime
+
+    if run.get("fired_at"):
+        run["fired_at"] = datetime.fromisoformat(run["fired_at"])
+    return run
+
+
+class PlugRunOut(AnswerSerializer):
+    """What a plug of the post's channel did with it (once per plug, ever)."""
+
+    id = serializers.CharField(source="public_id")
+    plug_id = serializers.CharField(source="plug__public_id")
+    kind = serializers.ChoiceField(choices=["repost", "reply"])
+    metric = serializers.CharField()
+    threshold = serializers.IntegerField()
+    value = serializers.IntegerField(help_text="The count that reached the threshold.")
+    state = serializers.ChoiceField(
+        choices=["pending", "sending", "done", "failed", "unconfirmed"],
+        help_text="done: fired; pending: waiting (a throttled network); failed: refused "
+        "(message says why); unconfirmed: the answer was unclear and it is never sent again.",
+    )
+    fired_at = TimestampField(allow_null=True)
+    release_id = TextOrNull(source="remote_id", help_text="The repost's or reply's id.")
+    release_url = TextOrNull(source="remote_url")
+    message = serializers.CharField()
+
+
 class PostOut(AnswerSerializer):
     """One channel's post with its thread. Writes the rows of ``PostOut.rows``, which
     lists and single posts both read."""
@@ -233,6 +264,7 @@ class PostOut(AnswerSerializer):
     settings = serializers.DictField()
     items = PostItemOut(many=True)
     error = PostError(source="*", allow_null=True)
+    plug_runs = PlugRunOut(many=True, help_text="What the channel's plugs did with the post.")
     release_id = TextOrNull(source="remote_id", help_text="The post's id on the network.")
     release_url = TextOrNull(source="remote_url")
     created_at = TimestampField()
@@ -268,6 +300,26 @@ class PostOut(AnswerSerializer):
                 "remote_url",
                 "created_at",
                 "updated_at",
+                # What plugs did with the post, in the same query as the post.
+                plug_run_list=ArraySubquery(
+                    PlugRun.objects.filter(post=OuterRef("pk"))
+                    .order_by("created_at", "id")
+                    .values(
+                        json=JSONObject(
+                            public_id="public_id",
+                            plug__public_id="plug__public_id",
+                            kind="kind",
+                            metric="metric",
+                            threshold="threshold",
+                            value="value",
+                            state="state",
+                            fired_at="fired_at",
+                            remote_id="remote_id",
+                            remote_url="remote_url",
+                            message="message",
+                        )
+                    )
+                ),
             )
         )
         by_post = {}
@@ -275,6 +327,8 @@ class PostOut(AnswerSerializer):
             row["items"] = by_post[row["pk"]] = []
         if not rows:
             return rows
+        for row in rows:
+            row["plug_runs"] = [_plug_run(run) for run in row.pop("plug_run_list") or []]
         for item in (
             PostItem.objects.filter(post_id__in=one_of(by_post))
             .order_by("post_id", "position")

@@ -187,6 +187,10 @@ def post_metrics_store(
                 unique_fields=["post", "metric"],
                 update_fields=fields,
             )
+    # Plugs act on what was just read: a threshold crossed claims its run here.
+    from posts.plugs.services import plugs_crossed
+
+    plugs_crossed(integration=integration, found=found, now=now)
     return len(day_rows)
 
 

@@ -21,6 +21,7 @@ from posts.analytics import selectors as sel
 from posts.analytics.charts import line_chart
 from posts.analytics.services import post_metrics_refresh
 from posts.links import selectors as link_sel
+from posts.plugs import selectors as plug_sel
 
 
 def _filters(request) -> dict:
@@ -50,6 +51,10 @@ def _context(request, filters: dict) -> dict:
     )
     for post in found.top:
         post.link_clicks = clicks.get(post.pk)
+    # What plugs did with these posts: fired when, and where (-- plugs).
+    runs = plug_sel.runs_of_posts(post_ids=[post.pk for post in found.top])
+    for post in found.top:
+        post.plug_outcomes = runs.get(post.pk, [])
     start, end = found.period.bounds()
     link_top = link_sel.top_clicked_posts(
         organization=organization,

@@ -95,6 +95,7 @@ def _native_post(row: Post) -> dict:
         "error": (
             {"kind": row.error_kind, "message": row.error_message} if row.error_message else None
         ),
+        "plug_runs": [],  # none of these posts reached a plug's threshold
         "release_id": row.remote_id or None,
         "release_url": row.remote_url or None,
         "created_at": iso_ms(row.created_at),

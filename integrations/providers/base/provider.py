@@ -123,6 +123,10 @@ class Provider:
             # A declared tool without its method would only fail when someone calls it.
             if not callable(getattr(cls, tool.method_name, None)):
                 raise TypeError(f"{cls.__name__} declares tool {tool.name} without a method")
+        # A network that offers reposts to plugs without saying how would fail at the
+        # first threshold crossed, long after someone set it up.
+        if "repost" in cls.plug_kinds and cls.repost is Provider.repost:
+            raise TypeError(f"{cls.__name__} offers reposts without a repost method")
         names = {tool.name for tool in cls.tools}
         for spec in cls.settings_fields:
             source = spec.options
@@ -377,6 +381,37 @@ class Provider:
         network can tell; a network that only knows today's totals (followers) answers
         them under today."""
         raise NotImplementedError
+
+    # -- plugs: acting on a published post's success (posts.plugs) --------------------
+    # What a plug may do on this network once a post's count reaches its threshold:
+    # "repost" (the network's own repost, boost or retweet of our post, ``repost``) and
+    # "reply" (a follow-up sent through ``send`` with the post as ``reply_to``, so it
+    # goes the way thread items do). Empty: the network offers no plugs.
+    plug_kinds: ClassVar[tuple[str, ...]] = ()
+    # The post counts a plug may watch: those ``post_metrics`` reads on this network.
+    plug_metrics: ClassVar[tuple[str, ...]] = ()
+    # True when sending a repost again can never make a second one (the network keeps
+    # one repost of a post per account, or our key names the record): after an unclear
+    # answer that ``find_repost`` does not find, the repost is sent again; otherwise the
+    # run is left unconfirmed for a person to check.
+    repost_once: ClassVar[bool] = False
+
+    def repost(self, channel: Channel, target: RemoteRef, *, key: str) -> RemoteRef:
+        """Repost our post ``target`` on the channel's own profile; returns the repost.
+        ``key`` is the plug run's permanent key: a network that takes a record key or an
+        idempotency key derives it from ``key`` only. Sent as a COMMIT: a failure after
+        it may have landed is ``UNKNOWN_OUTCOME``, answered by ``find_repost``."""
+        raise NotImplementedError(f"{self.identifier} cannot repost")
+
+    def find_repost(self, channel: Channel, target: RemoteRef, *, key: str) -> RemoteRef | None:
+        """After an unclear repost: the repost if the network has it, None when it
+        certainly has not. Raises NotImplementedError when the network cannot tell."""
+        raise NotImplementedError(f"{self.identifier} cannot look for a repost")
+
+    def plug_reply_request(self, target: RemoteRef, text: str, *, key: str) -> PublishRequest:
+        """The follow-up reply of a plug as a publish request: under ``target`` (the post
+        is also the thread's root), every key derived from the run's ``key``."""
+        return PublishRequest(post_id=key, text=text, reply_to=target, root=target, key=key)
 
     # -- validation (base.validation) ---------------------------------------------------
     def count_text(self, text: str, channel: Channel | None = None) -> int:

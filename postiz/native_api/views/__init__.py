@@ -37,6 +37,7 @@ from postiz.native_api.views.media import (
 )
 from postiz.native_api.views.members import MemberDetail, Members
 from postiz.native_api.views.organizations import MemberList, OrganizationList
+from postiz.native_api.views.plugs import ChannelPlugDetail, ChannelPlugs
 from postiz.native_api.views.posts import (
     GroupDetail,
     Groups,
@@ -70,6 +71,8 @@ __all__ = [
     "ChannelDisable",
     "ChannelEnable",
     "ChannelNextSlot",
+    "ChannelPlugDetail",
+    "ChannelPlugs",
     "ChannelPreferences",
     "ChannelSettingsSchema",
     "ChannelTool",
