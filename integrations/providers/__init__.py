@@ -43,6 +43,7 @@ PROVIDER_MODULES = (
     "whop",
     "skool",
     "wordpress",
+    "mewe",
 )
 
 _registry: dict[str, type[Provider]] | None = None
