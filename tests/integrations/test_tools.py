@@ -118,6 +118,7 @@ def test_each_network_with_something_to_look_up_declares_its_tools():
     assert names["moltbook"] == ["submolts", "verify"]
     assert names["whop"] == ["experiences"]
     assert names["wordpress"] == ["categories", "tags"]
+    assert names["mewe"] == ["groups"]
 
 
 # -- Running a tool for a channel -------------------------------------------------------
