@@ -64,8 +64,10 @@ from integrations.providers.base import (
 WEB = "https://mewe.com"
 POST_TYPES = ("timeline", "group")
 # The one upload the API is known to have takes photos; Postiz's integration sends its
-# videos nowhere. These are the photo formats browsers and MeWe's apps share.
+# videos nowhere. No source states MeWe's accepted formats or how many photos a post may
+# carry: these are the common photo formats, and a cap of ours.
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/gif")
+MAX_PHOTOS = 10
 # How many pages of groups are followed at most (each names the next).
 GROUP_PAGES = 20
 
@@ -130,7 +132,7 @@ class MeweProvider(Provider):
     auth_kind = "oauth2"
     reply_mode = "none"
     text_counter = "codepoints"
-    media_rules = MediaRules(max_count=10, mime_types=PHOTO_TYPES)
+    media_rules = MediaRules(max_count=MAX_PHOTOS, mime_types=PHOTO_TYPES)
     idempotency = "none"
     lookup = "none"
     analytics = "none"

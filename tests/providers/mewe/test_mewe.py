@@ -16,6 +16,7 @@ from integrations.providers.base import (
 from integrations.providers.mewe import MeweProvider
 from integrations.tools import integration_run_tool, kept_setting_options
 from tests.factories import ChannelFactory
+from tests.posts.e2e.fakes import recorded
 from tests.providers.conftest import (
     assert_no_secret,
     drain,
@@ -282,3 +283,11 @@ def test_posts_go_to_the_timeline_or_a_group_only():
 def test_only_photos_are_taken():
     video = MediaItem("video/mp4", 10, lambda: b"x")
     assert ("media_type", "media") in issues({"post_type": "timeline"}, media=[video])
+
+
+def test_a_next_page_on_another_host_is_not_followed(provider, httpserver, channel):
+    page = recorded("mewe", "groups_last")["body"]
+    page["nextPage"] = "https://elsewhere.example/api/dev/groups?page=2"
+    httpserver.expect_request("/api/dev/groups").respond_with_json(page)
+    assert [g["id"] for g in provider.groups(channel)] == ["61a0c2d4e4b0f1a2b3c4d5e6"]
+    assert len(httpserver.log) == 1
