@@ -164,6 +164,13 @@ def pseudo_client(client, django_user_model, pseudo_language):
     [
         "/accounts/profile/",
         "/o/orgname/a-page-that-does-not-exist/",
+        "/o/orgname/channels/",
+        "/o/orgname/media/",
+        "/o/orgname/settings/",
+        "/o/orgname/settings/members/",
+        "/o/orgname/settings/invitations/",
+        "/o/orgname/settings/audit/",
+        "/o/orgname/settings/api-keys/",
     ],
 )
 def test_pages_show_no_text_that_was_not_translated(pseudo_client, path):

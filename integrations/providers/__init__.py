@@ -46,6 +46,7 @@ PROVIDER_MODULES = (
     "dribbble",
     "vk",
     "beehiiv",
+    "mewe",
 )
 
 _registry: dict[str, type[Provider]] | None = None

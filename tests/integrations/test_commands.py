@@ -45,6 +45,18 @@ def test_providers_says_why_a_network_is_limited():
     )
 
 
+def test_providers_says_mewe_is_a_closed_beta_and_which_settings_it_needs(settings):
+    settings.PROVIDER_SETTINGS = {
+        **settings.PROVIDER_SETTINGS,
+        "MEWE_APP_ID": "mewe-app-7f3a",
+        "MEWE_API_KEY": "",
+    }
+    lines = _run("providers").splitlines()
+    mewe = next(line for line in lines if line.startswith("mewe "))
+    assert "limited: MeWe's developer program is a closed beta" in mewe
+    assert "configured: no (set MEWE_API_KEY)" in mewe
+
+
 def _raw(table, column, pk):
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {column} FROM {table} WHERE id = %s", [pk])  # noqa: S608

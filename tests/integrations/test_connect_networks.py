@@ -2052,3 +2052,63 @@ def test_a_wrong_beehiiv_key_is_explained_and_nothing_is_saved(
         "beehiiv's Settings → API and connect again.",
         never_shown=BEEHIIV_KEY,
     )
+
+
+# -- MeWe (limited): MeWe's sign-in page, then the login request token exchanged --------
+MEWE_TOKEN = recorded("mewe", "token")["body"]["apiToken"]
+MEWE_USER = recorded("mewe", "me")["body"]["userId"]
+
+
+@pytest.fixture
+def mewe(settings, httpserver):
+    configure(settings, MEWE_APP_ID="mewe-app-7f3a", MEWE_API_KEY="mewe-key-1b9c5e7d")
+    point(settings, httpserver, "mewe", web="/mewe-web", api="/mewe-api", login="/mewe-login")
+    return httpserver
+
+
+def test_mewe_says_it_is_limited_and_connects_through_its_sign_in_page(
+    mewe, org, owner, client_for, logs
+):
+    mewe.expect_request(
+        "/mewe-api/token",
+        query_string={"loginRequestToken": "lrt-the-code"},
+        headers={"X-App-Id": "mewe-app-7f3a", "X-Api-Key": "mewe-key-1b9c5e7d"},
+    ).respond_with_response(reply("mewe", "token"))
+    mewe.expect_request(
+        "/mewe-api/me",
+        headers={"X-App-Id": "mewe-app-7f3a", "Authorization": f"Bearer {MEWE_TOKEN}"},
+    ).respond_with_response(reply("mewe", "me"))
+    client = client_for(owner)
+    assert "Limited: MeWe&#x27;s developer program is a closed beta" in (
+        client.get(CHANNELS).content.decode()
+    )
+
+    response, asked = sign_in_on_the_network(
+        client, mewe, "mewe", "/mewe-login", code="lrt-the-code"
+    )
+
+    assert asked["client_id"] == "mewe-app-7f3a" and set(asked) == {
+        "client_id",
+        "redirect_uri",
+        "state",
+    }
+    assert response.status_code == 302, response.content[:800]
+    channel = assert_connected(
+        client,
+        org,
+        logs=logs,
+        provider="mewe",
+        external_id=MEWE_USER,
+        name="Acme Workshop",
+        secrets=[MEWE_TOKEN, "mewe-key-1b9c5e7d"],
+    )
+    assert channel.username == "acmeworkshop"
+    assert channel.token_expires_at is not None
+    mewe.check_assertions()
+
+
+def test_a_mewe_sign_in_not_yet_approved_says_so_and_saves_nothing(mewe, owner, client_for):
+    mewe.expect_request("/mewe-api/token").respond_with_response(reply("mewe", "token_pending"))
+    response, _ = sign_in_on_the_network(client_for(owner), mewe, "mewe", "/mewe-login")
+    assert "MeWe is still waiting for you to approve this app" in response.content.decode()
+    assert not Integration.objects.exists()

@@ -29,6 +29,7 @@ CHANNELS = {
     "listmonk": Channel("x", {}, meta={"url": "https://lists.acme.example"}),
     "tumblr": Channel("t:Qm3p", {}, username="acmeworkshop"),
     "farcaster": Channel("194372", {}, username="acmeworkshop"),
+    "mewe": Channel("5f3c9a1be4b0a7d2c8e61f40", {}, username="acmeworkshop"),
     "wordpress": Channel(
         "https://fieldnotes.acme.example#1",
         {},
@@ -162,6 +163,8 @@ CHANNELS = {
             "post_9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
             "",
         ),
+        # No public source shows the address of a MeWe post: the id is kept, with none.
+        ("mewe", "6571f0c2a8e4b0d3f29c1e77", "6571f0c2a8e4b0d3f29c1e77", ""),
     ],
 )
 def test_a_release_id_is_recorded_as_the_network_names_its_posts(network, given, remote_id, url):

@@ -121,6 +121,7 @@ def test_each_network_with_something_to_look_up_declares_its_tools():
     assert names["dribbble"] == ["teams"]
     assert names["vk"] == ["groups"]
     assert names["beehiiv"] == ["publications"]
+    assert names["mewe"] == ["groups"]
 
 
 # -- Running a tool for a channel -------------------------------------------------------

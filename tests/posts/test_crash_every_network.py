@@ -165,6 +165,8 @@ COMMITS = {
     "medium": Commit("POST", r"/md-api/users/[0-9a-f]+/posts"),
     # WordPress has no key: the site is asked for the slug the post was sent with.
     "wordpress": Commit("POST", r"/wp-json/wp/v2/posts"),
+    # MeWe can be neither keyed nor asked: never sent again, the person checks.
+    "mewe": Commit("POST", r"/mewe-api/group/[0-9a-f]+/post"),
 }
 
 

@@ -218,6 +218,15 @@ CASES = [
     ("beehiiv", "publication_not_found", C, ErrorKind.NOT_FOUND, "not_found"),
     ("beehiiv", "invalid_post", C, ErrorKind.CONTENT_REJECTED, "invalid_parameter"),
     ("beehiiv", "bad_gateway", C, ErrorKind.UNKNOWN_OUTCOME, "502"),
+    ("mewe", "token_refused", A, ErrorKind.AUTH_REVOKED, "401"),
+    ("mewe", "unauthorized", C, ErrorKind.AUTH_REVOKED, "401"),
+    ("mewe", "forbidden", C, ErrorKind.PERMISSION_DENIED, "403"),
+    ("mewe", "group_not_found", C, ErrorKind.NOT_FOUND, "404"),
+    ("mewe", "enhance_your_calm", C, ErrorKind.RATE_LIMITED, "420"),
+    ("mewe", "too_many", C, ErrorKind.RATE_LIMITED, "429"),
+    ("mewe", "bad_request", C, ErrorKind.CONTENT_REJECTED, "400"),
+    ("mewe", "too_large", U, ErrorKind.CONTENT_REJECTED, "413"),
+    ("mewe", "bad_gateway", C, ErrorKind.UNKNOWN_OUTCOME, "502"),
 ]
 
 # Rows no recorded answer reaches, each with why: the network is not known to answer

@@ -69,6 +69,8 @@ class Network:
     settings: dict = field(default_factory=dict)
     # The library files the post's first item carries (ids), made once connected.
     media: Callable[[Context], list[int]] = lambda ctx: []
+    # False for a network whose answer names no post (MeWe's 204): its items keep no id.
+    names_posts: bool = True
 
     def __str__(self):
         return self.identifier
@@ -1593,6 +1595,36 @@ def skool_check(ctx: Context, post, items) -> None:
     assert post.remote_url == "https://www.skool.com/acme-makers/launch-day-at-acme"
 
 
+# -- MeWe (limited): a photo uploaded, then a group post; nothing to look up afterwards ----
+MEWE_TOKEN = recorded("mewe", "token")["body"]["apiToken"]
+MEWE_USER = recorded("mewe", "me")["body"]["userId"]
+MEWE_GROUP = recorded("mewe", "groups")["body"]["groups"][0]["groupId"]
+MEWE_PHOTO = recorded("mewe", "photo_uploaded")["body"]["id"]
+MEWE_POSTS = rf"/mewe-api/group/{MEWE_GROUP}/post"
+
+
+def mewe_connect(ctx: Context) -> Integration:
+    ctx.configure(MEWE_APP_ID="mewe-app-7f3a", MEWE_API_KEY="mewe-key-1b9c5e7d")
+    point(ctx.settings, ctx.httpserver, "mewe", web="/mewe-web", api="/mewe-api", login="/l")
+    ctx.fake.on("POST", r"/mewe-api/photo/upload", answer("mewe", "photo_uploaded"))
+    ctx.fake.on("POST", MEWE_POSTS, answer("mewe", "post_created"))
+    return ctx.channel(
+        "mewe", MEWE_USER, username="acmeworkshop", credentials={"access_token": MEWE_TOKEN}
+    )
+
+
+def mewe_check(ctx: Context, post, items) -> None:
+    [photo] = ctx.fake.sent("POST", r"/mewe-api/photo/upload")
+    [created] = ctx.fake.sent("POST", MEWE_POSTS)
+    for call in (photo, created):
+        assert call.headers["Authorization"] == f"Bearer {MEWE_TOKEN}"
+        assert call.headers["X-App-Id"] == "mewe-app-7f3a"
+    assert created.json == {"text": ROOT_TEXT, "uploadedPhotoIds": [MEWE_PHOTO]}
+    # MeWe answers 204 and names no post: the group's page is the link.
+    assert [i.remote_id for i in items] == [""]
+    assert post.remote_url == f"https://mewe.com/group/{MEWE_GROUP}"
+
+
 # -- WordPress: the REST root in the channel's meta; one post, found again by its slug ----
 WORDPRESS_AUTH = {"username": "editor", "app_password": "Xk3p 9QaL 7mWz 2RtY 5vBn 8CdE"}
 WORDPRESS_POST = recorded("wordpress", "post_created")["body"]
@@ -1935,6 +1967,15 @@ NETWORKS = [
         skool_check,
         texts=(ROOT_TEXT,),
         settings={"title": "Launch day at Acme"},
+    ),
+    Network(
+        "mewe",
+        mewe_connect,
+        mewe_check,
+        texts=(ROOT_TEXT,),
+        settings={"post_type": "group", "group": MEWE_GROUP},
+        media=jpeg_in_library,
+        names_posts=False,
     ),
     Network(
         "wordpress",
