@@ -96,7 +96,7 @@ def _refused(post: Post, what: str) -> ValidationError:
     if current in _WHY_NOT:
         reason = str(_WHY_NOT[current])
     elif current in State.values:
-        reason = _("It is %(state)s now.") % {"state": str(State(current).label).lower()}
+        reason = _("Its state is now: %(state)s.") % {"state": State(current).label}
     else:
         reason = _("It is gone now.")
     return ValidationError(f"{_REFUSED[what]} {reason}")
