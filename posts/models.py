@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce, Lower
 from django.utils.timezone import now
+from django.utils.translation import gettext_lazy
 
 from integrations.models import Integration
 from integrations.vault import EncryptedJSONField
@@ -42,7 +43,9 @@ class Tag(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="tags")
     name = models.CharField(max_length=50)
-    color = models.CharField(max_length=7, default="#5b4bdb", help_text="A #rrggbb colour.")
+    color = models.CharField(
+        max_length=7, default="#5b4bdb", help_text=gettext_lazy("A #rrggbb colour.")
+    )
     created_at = models.DateTimeField(default=now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -63,14 +66,14 @@ class PostGroup(models.Model):
     """What a person writes once: one post per chosen channel."""
 
     class Method(models.TextChoices):
-        WEB = "web", "Web"
-        API = "api", "API"
-        IMPORT = "import", "Import"
-        RSS = "rss", "RSS"
+        WEB = "web", gettext_lazy("Web")
+        API = "api", gettext_lazy("API")
+        IMPORT = "import", gettext_lazy("Import")
+        RSS = "rss", gettext_lazy("RSS")
 
     class RepeatUnit(models.TextChoices):
-        DAY = "day", "Days"
-        WEEK = "week", "Weeks"
+        DAY = "day", gettext_lazy("Days")
+        WEEK = "week", gettext_lazy("Weeks")
 
     # The id clients see (API paths, webhooks): opaque, URL-safe, never reused.
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -129,12 +132,12 @@ class PostGroup(models.Model):
 
 
 class ReviewState(models.TextChoices):
-    NONE = "", "No approval required"
-    NEEDS_REVIEW = "needs_review", "Waiting for an approver"
-    NEEDS_CLIENT_REVIEW = "needs_client_review", "Waiting for the client"
-    CHANGES_REQUESTED = "changes_requested", "Changes requested"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
+    NONE = "", gettext_lazy("No approval required")
+    NEEDS_REVIEW = "needs_review", gettext_lazy("Waiting for an approver")
+    NEEDS_CLIENT_REVIEW = "needs_client_review", gettext_lazy("Waiting for the client")
+    CHANGES_REQUESTED = "changes_requested", gettext_lazy("Changes requested")
+    APPROVED = "approved", gettext_lazy("Approved")
+    REJECTED = "rejected", gettext_lazy("Rejected")
 
 
 class Post(models.Model):
@@ -147,14 +150,20 @@ class Post(models.Model):
     integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="posts")
     state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
     # The time the person asked for: never moved by the engine (retries, hand-backs).
-    publish_at = models.DateTimeField(null=True, blank=True, help_text="When it goes out (UTC).")
+    publish_at = models.DateTimeField(
+        null=True, blank=True, help_text=gettext_lazy("When it goes out (UTC).")
+    )
     # When the engine tries again (a retry, a look after an unclear outcome, a post handed
     # back from a worker that died); unset for the first attempt. Setting publish_at
     # clears it (posts.states.transition).
     retry_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the next attempt is due (UTC), if one is."
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("When the next attempt is due (UTC), if one is."),
     )
-    settings = models.JSONField(default=dict, blank=True, help_text="The network's settings.")
+    settings = models.JSONField(
+        default=dict, blank=True, help_text=gettext_lazy("The network's settings.")
+    )
     # True when this channel's thread was edited apart from the group's global text.
     customized = models.BooleanField(default=False)
     remote_id = models.CharField(max_length=255, blank=True)
@@ -239,7 +248,7 @@ class PostItem(models.Model):
     position = models.PositiveSmallIntegerField()
     content = models.TextField(blank=True)
     delay_minutes = models.PositiveIntegerField(
-        default=0, help_text="Minutes after the previous item; ignored on the root."
+        default=0, help_text=gettext_lazy("Minutes after the previous item; ignored on the root.")
     )
     remote_id = models.CharField(max_length=255, blank=True)
     remote_url = models.URLField(max_length=1000, blank=True)
@@ -267,7 +276,9 @@ class PostItemMedia(models.Model):
     item = models.ForeignKey(PostItem, on_delete=models.CASCADE, related_name="attachments")
     media = models.ForeignKey(MediaFile, on_delete=models.PROTECT, related_name="attachments")
     position = models.PositiveSmallIntegerField(default=0)
-    alt_text = models.TextField(blank=True, max_length=1500, help_text="Overrides the file's.")
+    alt_text = models.TextField(
+        blank=True, max_length=1500, help_text=gettext_lazy("Overrides the file's.")
+    )
 
     class Meta:
         ordering = ["item", "position"]
@@ -355,20 +366,23 @@ class Notification(models.Model):
     """One line in a person's bell: a post failed, a channel needs reconnecting…"""
 
     class Kind(models.TextChoices):
-        POST_PUBLISHED = "post.published", "Post published"
-        POST_FAILED = "post.failed", "Post failed"
-        POST_UNCONFIRMED = "post.unconfirmed", "Post unconfirmed"
-        POST_MISSED = "post.missed", "Post missed"
-        CHANNEL_NEEDS_RECONNECT = "channel.needs_reconnect", "Channel needs reconnecting"
-        REVIEW_REQUESTED = "post.review_requested", "Approval requested"
-        APPROVED = "post.approved", "Post approved"
-        CHANGES_REQUESTED = "post.changes_requested", "Changes requested"
-        REJECTED = "post.rejected", "Post rejected"
-        REVIEW_COMMENT = "post.review_comment", "Mentioned in a review"
-        REVIEW_HELD = "post.review_held", "Held: waiting for approval"
-        REVIEW_REMINDER = "post.review_reminder", "A review is waiting"
-        FEED_PAUSED = "feed.paused", "RSS feed paused"
-        INFO = "info", "Information"
+        POST_PUBLISHED = "post.published", gettext_lazy("Post published")
+        POST_FAILED = "post.failed", gettext_lazy("Post failed")
+        POST_UNCONFIRMED = "post.unconfirmed", gettext_lazy("Post unconfirmed")
+        POST_MISSED = "post.missed", gettext_lazy("Post missed")
+        CHANNEL_NEEDS_RECONNECT = (
+            "channel.needs_reconnect",
+            gettext_lazy("Channel needs reconnecting"),
+        )
+        REVIEW_REQUESTED = "post.review_requested", gettext_lazy("Approval requested")
+        APPROVED = "post.approved", gettext_lazy("Post approved")
+        CHANGES_REQUESTED = "post.changes_requested", gettext_lazy("Changes requested")
+        REJECTED = "post.rejected", gettext_lazy("Post rejected")
+        REVIEW_COMMENT = "post.review_comment", gettext_lazy("Mentioned in a review")
+        REVIEW_HELD = "post.review_held", gettext_lazy("Held: waiting for approval")
+        REVIEW_REMINDER = "post.review_reminder", gettext_lazy("A review is waiting")
+        FEED_PAUSED = "feed.paused", gettext_lazy("RSS feed paused")
+        INFO = "info", gettext_lazy("Information")
 
     # The id clients see (API paths, webhooks): opaque, URL-safe, never reused.
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -428,7 +442,9 @@ class Webhook(models.Model):
     )
     name = models.CharField(max_length=100)
     url = models.URLField(max_length=1000)
-    events = models.JSONField(default=list, help_text="Event names this webhook receives.")
+    events = models.JSONField(
+        default=list, help_text=gettext_lazy("Event names this webhook receives.")
+    )
     # Empty = every channel of the organization.
     integrations = models.ManyToManyField(Integration, blank=True, related_name="webhooks")
     # {"secret": "..."}: encrypted at rest, shown to its owners to verify signatures.
@@ -451,13 +467,15 @@ class WebhookDelivery(models.Model):
     """One event sent (or being sent) to one webhook, with every attempt's outcome."""
 
     class State(models.TextChoices):
-        PENDING = "pending", "Pending"
-        DELIVERED = "delivered", "Delivered"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", gettext_lazy("Pending")
+        DELIVERED = "delivered", gettext_lazy("Delivered")
+        FAILED = "failed", gettext_lazy("Failed")
 
     webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
     event = models.CharField(max_length=40)
-    event_id = models.UUIDField(help_text="Sent as X-Postiz-Event-Id; the same on every retry.")
+    event_id = models.UUIDField(
+        help_text=gettext_lazy("Sent as X-Postiz-Event-Id; the same on every retry.")
+    )
     payload = models.JSONField()
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -489,15 +507,15 @@ class ReviewEvent(models.Model):
     that moment, so what changed since the approved version can be shown."""
 
     class Action(models.TextChoices):
-        SUBMITTED = "submitted", "Submitted for approval"
-        APPROVED = "approved", "Approved"
-        CLIENT_APPROVED = "client_approved", "Approved by the client"
-        CHANGES_REQUESTED = "changes_requested", "Changes requested"
-        REJECTED = "rejected", "Rejected"
-        COMMENT = "comment", "Comment"
-        EDITED_AFTER_APPROVAL = "edited_after_approval", "Edited after approval"
-        REMINDED = "reminded", "Reminder sent"
-        HELD = "held", "Held: its time came before its approval"
+        SUBMITTED = "submitted", gettext_lazy("Submitted for approval")
+        APPROVED = "approved", gettext_lazy("Approved")
+        CLIENT_APPROVED = "client_approved", gettext_lazy("Approved by the client")
+        CHANGES_REQUESTED = "changes_requested", gettext_lazy("Changes requested")
+        REJECTED = "rejected", gettext_lazy("Rejected")
+        COMMENT = "comment", gettext_lazy("Comment")
+        EDITED_AFTER_APPROVAL = "edited_after_approval", gettext_lazy("Edited after approval")
+        REMINDED = "reminded", gettext_lazy("Reminder sent")
+        HELD = "held", gettext_lazy("Held: its time came before its approval")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organization = models.ForeignKey(

@@ -24,21 +24,22 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 
 class State(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SCHEDULED = "scheduled", "Scheduled"
-    PUBLISHING = "publishing", "Publishing"
-    PUBLISHED = "published", "Published"
-    FAILED = "failed", "Failed"
-    UNCONFIRMED = "unconfirmed", "Unconfirmed"
-    CANCELLED = "cancelled", "Cancelled"
+    DRAFT = "draft", gettext_lazy("Draft")
+    SCHEDULED = "scheduled", gettext_lazy("Scheduled")
+    PUBLISHING = "publishing", gettext_lazy("Publishing")
+    PUBLISHED = "published", gettext_lazy("Published")
+    FAILED = "failed", gettext_lazy("Failed")
+    UNCONFIRMED = "unconfirmed", gettext_lazy("Unconfirmed")
+    CANCELLED = "cancelled", gettext_lazy("Cancelled")
     # Due during downtime and past the grace window: the person decides (post now,
     # reschedule or cancel) instead of it going out late.
-    MISSED = "missed", "Missed"
+    MISSED = "missed", gettext_lazy("Missed")
     # Meant to go out at its time, but still waiting for the approvals its channel needs.
-    REVIEW = "review", "Waiting for approval"
+    REVIEW = "review", gettext_lazy("Waiting for approval")
 
 
 # to-state → the states it may be reached from.

@@ -20,6 +20,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext as _
 
 from billing import limits as plan_limits
 from organizations.models import Organization
@@ -288,8 +289,11 @@ def _refuse_republish(posts: list[Post], action: str, republish: bool) -> None:
     for post in posts:
         if post.state == State.PUBLISHED:
             raise RepublishRequired(
-                f"The post to {post.integration.name} is published; it can no longer be "
-                "edited. Duplicate it to post again."
+                _(
+                    "The post to %(channel)s is published; it can no longer be edited. "
+                    "Duplicate it to post again."
+                )
+                % {"channel": post.integration.name}
             )
 
 
@@ -297,20 +301,26 @@ def _refuse_unless_editable(posts: list[Post]) -> None:
     for post in posts:
         if post.state == State.PUBLISHING:
             raise PostBeingPublished(
-                f"The post to {post.integration.name} is being published right now; it can "
-                "no longer be edited."
+                _(
+                    "The post to %(channel)s is being published right now; it can no longer "
+                    "be edited."
+                )
+                % {"channel": post.integration.name}
             )
         if post.state not in EDITABLE and post.state != State.CANCELLED:
             raise PostNotEditable(
-                f"The post to {post.integration.name} is {post.get_state_display().lower()}; "
-                "it can no longer be edited. Duplicate it to post again."
+                _(
+                    "The post to %(channel)s is %(state)s; it can no longer be edited. "
+                    "Duplicate it to post again."
+                )
+                % {"channel": post.integration.name, "state": post.get_state_display().lower()}
             )
     published = PostItem.objects.filter(post__in=posts, published_at__isnull=False)
     first = published.select_related("post__integration").first()
     if first is not None:
         raise PostNotEditable(
-            f"Part of the thread already went out on {first.post.integration.name}; "
-            "duplicate it to post again."
+            _("Part of the thread already went out on %(channel)s; duplicate it to post again.")
+            % {"channel": first.post.integration.name}
         )
     # Sent, and not known to have failed: it may be live, and what is live never changes
     # under the engine looking for it.
@@ -318,9 +328,11 @@ def _refuse_unless_editable(posts: list[Post]) -> None:
     first = unsettled.select_related("post__integration").first()
     if first is not None:
         raise PostNotEditable(
-            f"This post may already be on {first.post.integration.name}: it was sent and "
-            "we are checking whether it arrived. Wait for the check, or duplicate it to "
-            "post a new version."
+            _(
+                "This post may already be on %(channel)s: it was sent and we are checking "
+                "whether it arrived. Wait for the check, or duplicate it to post a new version."
+            )
+            % {"channel": first.post.integration.name}
         )
 
 
@@ -441,8 +453,11 @@ def post_group_update(
                 moved = transition(row, target, **fields)
             if not moved:
                 raise PostNotEditable(
-                    f"The post to {post.integration.name} is being published right now; it "
-                    "can no longer be edited."
+                    _(
+                        "The post to %(channel)s is being published right now; it can no "
+                        "longer be edited."
+                    )
+                    % {"channel": post.integration.name}
                 )
             post.items.all().delete()
         _write_items(post, items)
@@ -561,7 +576,7 @@ def post_group_delete(*, group: PostGroup, actor, while_publishing: str = "finis
     )
     posts = _lock_posts(group)
     if while_publishing == "refuse" and any(p.state == State.PUBLISHING for p in posts):
-        raise PostBeingPublished("A post of this group is being published right now.")
+        raise PostBeingPublished(_("A post of this group is being published right now."))
     stopped = [p.pk for p in posts if p.state in ALLOWED_FROM[State.CANCELLED]]
     cancelled = transition(
         Post.objects.filter(pk__in=[p.pk for p in posts]),

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from organizations.models import Organization
 from posts.models import Comment, PostGroup, PostSet, Signature, Tag
@@ -20,12 +22,25 @@ MAX_SIGNATURE = 2000
 MAX_COMMENT = 5000
 
 
+# Whole sentences per kind of thing named, so each language can word them its own way.
+_NAME_MISSING = {
+    "signature": gettext_lazy("Give the signature a name."),
+    "set": gettext_lazy("Give the set a name."),
+    "tag": gettext_lazy("Give the tag a name."),
+}
+_NAME_TOO_LONG = {
+    "signature": gettext_lazy("Keep the signature name under %(count)d characters."),
+    "set": gettext_lazy("Keep the set name under %(count)d characters."),
+    "tag": gettext_lazy("Keep the tag name under %(count)d characters."),
+}
+
+
 def _clean_name(name: str, *, max_length: int, what: str) -> str:
     name = " ".join((name or "").split())
     if not name:
-        raise ValidationError({"name": f"Give the {what} a name."})
+        raise ValidationError({"name": str(_NAME_MISSING[what])})
     if len(name) > max_length:
-        raise ValidationError({"name": f"Keep the {what} name under {max_length} characters."})
+        raise ValidationError({"name": str(_NAME_TOO_LONG[what]) % {"count": max_length}})
     return name
 
 
@@ -33,9 +48,14 @@ def _clean_name(name: str, *, max_length: int, what: str) -> str:
 def _clean_signature(content: str) -> str:
     content = (content or "").strip()
     if not content:
-        raise ValidationError({"content": "Write the signature's text."})
+        raise ValidationError({"content": _("Write the signature's text.")})
     if len(content) > MAX_SIGNATURE:
-        raise ValidationError({"content": f"Keep a signature under {MAX_SIGNATURE} characters."})
+        raise ValidationError(
+            {
+                "content": _("Keep a signature under %(count)d characters.")
+                % {"count": MAX_SIGNATURE}
+            }
+        )
     return content
 
 
@@ -92,7 +112,7 @@ def signature_delete(*, signature: Signature, actor) -> None:
 def _clean_set_content(content: dict) -> dict:
     """{"channels": [ids], "content": [items], "settings": {channel id: {...}}}"""
     if not isinstance(content, dict):
-        raise ValidationError({"content": "A set holds channels, text and settings."})
+        raise ValidationError({"content": _("A set holds channels, text and settings.")})
     channels = [int(c) for c in content.get("channels", []) if str(c).isdigit()]
     items = [
         {
@@ -107,7 +127,7 @@ def _clean_set_content(content: dict) -> dict:
         str(k): v for k, v in (content.get("settings") or {}).items() if isinstance(v, dict)
     }
     if not items and not channels:
-        raise ValidationError({"content": "Write something or choose channels to save a set."})
+        raise ValidationError({"content": _("Write something or choose channels to save a set.")})
     return {"channels": channels, "content": items, "settings": settings}
 
 
@@ -157,7 +177,7 @@ def post_set_delete(*, post_set: PostSet, actor) -> None:
 def _clean_color(color: str) -> str:
     color = (color or "").strip()
     if not _COLOR.match(color):
-        raise ValidationError({"color": "Pick a colour written as #rrggbb, e.g. #5b4bdb."})
+        raise ValidationError({"color": _("Pick a colour written as #rrggbb, e.g. #5b4bdb.")})
     return color.lower()
 
 
@@ -172,12 +192,16 @@ def _tag_taken(organization_id: int, name: str, exclude: Tag | None = None) -> b
 
 def _save_tag(tag: Tag, fields=None) -> Tag:
     if _tag_taken(tag.organization_id, tag.name, exclude=tag if tag.pk else None):
-        raise ValidationError({"name": f"There is already a tag called {tag.name}."})
+        raise ValidationError(
+            {"name": _("There is already a tag called %(name)s.") % {"name": tag.name}}
+        )
     try:
         with transaction.atomic():
             tag.save(update_fields=fields) if fields else tag.save()
     except IntegrityError:
-        raise ValidationError({"name": f"There is already a tag called {tag.name}."}) from None
+        raise ValidationError(
+            {"name": _("There is already a tag called %(name)s.") % {"name": tag.name}}
+        ) from None
     return tag
 
 
@@ -212,9 +236,11 @@ def comment_add(*, group: PostGroup, author, body: str) -> Comment:
     """Any member who may see the organization; a note the team sees, never published."""
     body = (body or "").strip()
     if not body:
-        raise ValidationError({"body": "Write a comment first."})
+        raise ValidationError({"body": _("Write a comment first.")})
     if len(body) > MAX_COMMENT:
-        raise ValidationError({"body": f"Keep a comment under {MAX_COMMENT} characters."})
+        raise ValidationError(
+            {"body": _("Keep a comment under %(count)d characters.") % {"count": MAX_COMMENT}}
+        )
     return Comment.objects.create(
         organization_id=group.organization_id, group=group, author=author, body=body
     )
@@ -224,5 +250,5 @@ def comment_add(*, group: PostGroup, author, body: str) -> Comment:
 def comment_delete(*, comment: Comment, actor, may_moderate: bool = False) -> None:
     """Its author, or someone who may edit posts (``may_moderate``); hides it."""
     if comment.author_id != getattr(actor, "pk", None) and not may_moderate:
-        raise ValidationError("Only its author can delete this comment.")
+        raise ValidationError(_("Only its author can delete this comment."))
     Comment.objects.filter(pk=comment.pk).update(deleted_at=timezone.now())

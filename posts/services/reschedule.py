@@ -16,6 +16,8 @@ from django.db import models, transaction
 from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from organizations.services import audit_record
 from posts import events
@@ -42,13 +44,23 @@ CANCELLABLE = (
 )
 
 _WHY_NOT = {
-    State.PUBLISHING: "It is being published right now, so it can no longer be changed.",
-    State.PUBLISHED: "It has already been published.",
-    State.CANCELLED: "It was cancelled.",
-    State.UNCONFIRMED: (
+    State.PUBLISHING: gettext_lazy(
+        "It is being published right now, so it can no longer be changed."
+    ),
+    State.PUBLISHED: gettext_lazy("It has already been published."),
+    State.CANCELLED: gettext_lazy("It was cancelled."),
+    State.UNCONFIRMED: gettext_lazy(
         "We could not tell whether it went out. Check the network, then retry it or mark "
         "it as published from the failures page."
     ),
+}
+
+# Whole sentences per refused action, so each language can word them its own way.
+_REFUSED = {
+    "moved": gettext_lazy("This post cannot be moved."),
+    "retried": gettext_lazy("This post cannot be retried."),
+    "marked as published": gettext_lazy("This post cannot be marked as published."),
+    "cancelled": gettext_lazy("This post cannot be cancelled."),
 }
 
 
@@ -81,8 +93,13 @@ def _gated(post: Post, states, *, actor, **changes) -> int:
 
 def _refused(post: Post, what: str) -> ValidationError:
     current = Post.objects.filter(pk=post.pk).values_list("state", flat=True).first()
-    reason = _WHY_NOT.get(current, f"It is {current or 'gone'} now.")
-    return ValidationError(f"This post cannot be {what}. {reason}")
+    if current in _WHY_NOT:
+        reason = str(_WHY_NOT[current])
+    elif current in State.values:
+        reason = _("Its state is now: %(state)s.") % {"state": State(current).label}
+    else:
+        reason = _("It is gone now.")
+    return ValidationError(f"{_REFUSED[what]} {reason}")
 
 
 def _audit(action: str, *, post: Post, actor, request=None, details=None) -> None:
@@ -108,7 +125,7 @@ def post_reschedule(*, post: Post, actor, publish_at: datetime, request=None) ->
     if not date_in_range(publish_at):
         raise ValidationError(date_range_message(publish_at))
     if publish_at <= timezone.now():
-        raise ValidationError("Pick a time in the future: this time has already passed.")
+        raise ValidationError(_("Pick a time in the future: this time has already passed."))
     old = post.publish_at
     one = Post.objects.filter(pk=post.pk, organization_id=post.organization_id)
     moved = _gated(
@@ -147,8 +164,10 @@ def post_retry(*, post: Post, actor, confirm_duplicate: bool = False, request=No
     states = list(RETRYABLE)
     if post.state == State.UNCONFIRMED and not confirm_duplicate:
         raise ValidationError(
-            "This post may already be on the network, so sending it again could post it "
-            "twice. Check the network first, then tick the confirmation box to retry it."
+            _(
+                "This post may already be on the network, so sending it again could post it "
+                "twice. Check the network first, then tick the confirmation box to retry it."
+            )
         )
     if not confirm_duplicate:
         states.remove(State.UNCONFIRMED)
@@ -182,15 +201,15 @@ def _tell_published(post: Post) -> None:
 def clean_remote_url(url: str) -> str:
     url = (url or "").strip()
     if not url:
-        raise ValidationError("Paste the address of the post on the network.")
+        raise ValidationError(_("Paste the address of the post on the network."))
     try:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
         raise ValidationError(
-            "That is not a web address. Paste the post's address, starting with https://."
+            _("That is not a web address. Paste the post's address, starting with https://.")
         ) from None
     if len(url) > 1000:
-        raise ValidationError("That address is too long (1,000 characters at most).")
+        raise ValidationError(_("That address is too long (1,000 characters at most)."))
     return url
 
 
@@ -245,11 +264,11 @@ def release_id_missing(state: str, remote_id: str) -> bool:
 def clean_remote_id(remote_id) -> str:
     remote_id = str(remote_id if remote_id is not None else "").strip()
     if not remote_id or remote_id == MISSING_RELEASE_ID:
-        raise ValidationError("Give the post's id on the network.")
+        raise ValidationError(_("Give the post's id on the network."))
     if len(remote_id) > 255:
-        raise ValidationError("That id is too long (255 characters at most).")
+        raise ValidationError(_("That id is too long (255 characters at most)."))
     if any(ch.isspace() or not ch.isprintable() for ch in remote_id):
-        raise ValidationError("A network's id has no spaces or control characters.")
+        raise ValidationError(_("A network's id has no spaces or control characters."))
     return remote_id
 
 
@@ -282,7 +301,7 @@ def post_set_release_id(*, post: Post, actor, remote_id: str, url: str = "", req
             updated_at=stamp,
         )
     if not moved:
-        raise ValidationError("This post is not waiting for a release id.")
+        raise ValidationError(_("This post is not waiting for a release id."))
     post.refresh_from_db()
     PostItem.objects.filter(post=post, position=0).update(
         remote_id=remote_id,

@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from integrations.models import Customer
 from organizations.services import api_key_digest, audit_record
@@ -37,7 +39,10 @@ class LinkUnavailable(Exception):
         self.message = message
 
 
-UNKNOWN = "This link does not open anything. Check that it was copied whole, or ask the person who sent it for a new one."  # noqa: E501
+UNKNOWN = gettext_lazy(
+    "This link does not open anything. Check that it was copied whole, or ask the person "
+    "who sent it for a new one."
+)
 
 
 def _new_token() -> str:
@@ -51,21 +56,23 @@ def _expiry(days, allowed: tuple[int, ...]) -> datetime:
         days = allowed[0]
     if days not in allowed:
         choices = ", ".join(str(d) for d in sorted(allowed))
-        raise ValidationError({"days": f"Choose how long the link works: {choices} days."})
+        raise ValidationError(
+            {"days": _("Choose how long the link works: %(choices)s days.") % {"choices": choices}}
+        )
     return timezone.now() + timedelta(days=days)
 
 
 def _find(model, token: str):
     token = (token or "").strip()
     if len(token) != TOKEN_LENGTH or not token.replace("-", "").replace("_", "").isalnum():
-        raise LinkUnavailable(404, UNKNOWN)
+        raise LinkUnavailable(404, str(UNKNOWN))
     link = (
         model.objects.select_related("organization")
         .filter(token_hash=api_key_digest(token))
         .first()
     )
     if link is None or link.organization.deleted_at is not None:
-        raise LinkUnavailable(404, UNKNOWN)
+        raise LinkUnavailable(404, str(UNKNOWN))
     return link
 
 
@@ -128,13 +135,13 @@ def preview_link_open(*, token: str) -> PreviewLink:
     link = _find(PreviewLink, token)
     group = PostGroup.objects.filter(pk=link.group_id).only("deleted_at").first()
     if link.status == LinkStatus.REVOKED:
-        raise LinkUnavailable(410, "This preview link was turned off by the team that made it.")
+        raise LinkUnavailable(410, _("This preview link was turned off by the team that made it."))
     if link.status == LinkStatus.EXPIRED:
         raise LinkUnavailable(
-            410, "This preview link has expired. Ask the person who sent it for a new one."
+            410, _("This preview link has expired. Ask the person who sent it for a new one.")
         )
     if group is None or group.deleted_at is not None:
-        raise LinkUnavailable(410, "The post this link showed was deleted.")
+        raise LinkUnavailable(410, _("The post this link showed was deleted."))
     _touch(link)
     return link
 
@@ -147,7 +154,7 @@ def portal_link_create(
     """posts.approve holders; returns (link, token), the token shown only this once."""
     label = (label or "").strip()
     if len(label) > 100:
-        raise ValidationError({"label": "Keep the name to 100 characters or fewer."})
+        raise ValidationError({"label": _("Keep the name to 100 characters or fewer.")})
     token = _new_token()
     link = PortalLink.objects.create(
         organization_id=customer.organization_id,
@@ -193,13 +200,15 @@ def portal_link_open(*, token: str) -> PortalLink:
     link = _find(PortalLink, token)
     if link.status == LinkStatus.REVOKED:
         raise LinkUnavailable(
-            410, "This review link was turned off. Ask your contact for a new one."
+            410, _("This review link was turned off. Ask your contact for a new one.")
         )
     if link.status == LinkStatus.EXPIRED:
-        raise LinkUnavailable(410, "This review link has expired. Ask your contact for a new one.")
+        raise LinkUnavailable(
+            410, _("This review link has expired. Ask your contact for a new one.")
+        )
     customer = Customer.objects.filter(pk=link.customer_id).first()
     if customer is None:
-        raise LinkUnavailable(410, "This review link no longer opens anything.")
+        raise LinkUnavailable(410, _("This review link no longer opens anything."))
     link.customer = customer
     _touch(link)
     return link
@@ -245,11 +254,11 @@ def preview_comment_add(*, link: PreviewLink, name: str, body: str):
     name = " ".join((name or "").split())
     body = (body or "").strip()
     if not link.allow_comments:
-        raise ValidationError("This preview does not take comments.")
+        raise ValidationError(_("This preview does not take comments."))
     if not name or len(name) > 80:
-        raise ValidationError({"name": "Give your name (up to 80 characters)."})
+        raise ValidationError({"name": _("Give your name (up to 80 characters).")})
     if not body or len(body) > 5000:
-        raise ValidationError({"body": "Write a comment of at most 5,000 characters."})
+        raise ValidationError({"body": _("Write a comment of at most 5,000 characters.")})
     group = PostGroup.objects.select_related("organization").get(pk=link.group_id)
     event = ReviewEvent.objects.create(
         organization_id=group.organization_id,

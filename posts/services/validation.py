@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext as _
 
 from integrations.models import Integration
 from integrations.providers import get_provider, provider_classes
@@ -111,7 +112,9 @@ def day_in_range(day: date) -> bool:
 def date_range_message(when: date) -> str:
     """What to tell a person whose date is out of range; ``when`` is shown as given."""
     shown = f"{when:%Y-%m-%d %H:%M}" if isinstance(when, datetime) else f"{when:%Y-%m-%d}"
-    return f"{shown} is out of range: choose a date {DATE_RANGE_TEXT}."
+    return _("%(date)s is out of range: choose a date from 2000-01-01 to 2099-12-31.") % {
+        "date": shown
+    }
 
 
 class PostValidationError(Exception):
@@ -125,7 +128,7 @@ class PostValidationError(Exception):
                 (i for issues in issues_by_channel.values() for i in issues if _blocks(i)),
                 None,
             )
-            message = first.message if first else "The post has errors."
+            message = first.message if first else _("The post has errors.")
         self.message = message
         super().__init__(message)
 
@@ -212,26 +215,33 @@ def _plan(
     zone = timezone or organization.timezone or "UTC"
 
     if action not in ACTIONS:
-        general.append(Issue("action_invalid", f"Choose one of: {', '.join(ACTIONS)}.", "action"))
+        general.append(
+            Issue(
+                "action_invalid",
+                _("Choose one of: %(actions)s.") % {"actions": ", ".join(ACTIONS)},
+                "action",
+            )
+        )
     try:
         validate_timezone(zone)
     except ValidationError:
         general.append(
             Issue(
                 "timezone_invalid",
-                f"{zone} is not a time zone we know; pick one such as Europe/Paris.",
+                _("%(zone)s is not a time zone we know; pick one such as Europe/Paris.")
+                % {"zone": zone},
                 "timezone",
             )
         )
         zone = "UTC"
     if not channels:
-        general.append(Issue("channels_required", "Choose at least one channel.", "channels"))
+        general.append(Issue("channels_required", _("Choose at least one channel."), "channels"))
     general += _repeat_issues(repeat_every, repeat_unit, repeat_until)
 
     # Channels: one query, scoped to the organization; anything else is "not found".
     wanted_ids = [c.integration_id for c in channels]
     if len(set(map(str, wanted_ids))) != len(wanted_ids):
-        general.append(Issue("channels_duplicate", "Choose each channel once.", "channels"))
+        general.append(Issue("channels_duplicate", _("Choose each channel once."), "channels"))
     found = {
         i.pk: i
         for i in Integration.objects.filter(
@@ -252,7 +262,7 @@ def _plan(
     tag_ids = _ints(tags)
     found_tags = list(Tag.objects.filter(organization=organization, pk__in=tag_ids))
     if len(found_tags) != len(set(tag_ids)) or len(tag_ids) != len(list(tags)):
-        general.append(Issue("tag_not_found", "One of the tags does not exist.", "tags"))
+        general.append(Issue("tag_not_found", _("One of the tags does not exist."), "tags"))
 
     when = publish_at
     out_of_range = (
@@ -265,9 +275,9 @@ def _plan(
         general.append(Issue("date_out_of_range", date_range_message(publish_at), "publish_at"))
     if action == "schedule":
         if publish_at is None:
-            general.append(Issue("date_required", "Choose a date and time.", "publish_at"))
+            general.append(Issue("date_required", _("Choose a date and time."), "publish_at"))
         elif dj_timezone.is_naive(publish_at):
-            general.append(Issue("date_invalid", "The date needs a time zone.", "publish_at"))
+            general.append(Issue("date_invalid", _("The date needs a time zone."), "publish_at"))
         elif out_of_range:
             pass
         elif publish_at < now - PAST_GRACE:
@@ -275,7 +285,8 @@ def _plan(
             general.append(
                 Issue(
                     "date_past",
-                    f"{local:%Y-%m-%d %H:%M} ({zone}) has passed; choose a later time or post now.",
+                    _("%(time)s (%(zone)s) has passed; choose a later time or post now.")
+                    % {"time": f"{local:%Y-%m-%d %H:%M}", "zone": zone},
                     "publish_at",
                 )
             )
@@ -292,8 +303,10 @@ def _plan(
             general.append(
                 Issue(
                     "queue_full",
-                    "No free posting slot in the next year; add posting times to the "
-                    "channels or pick a date.",
+                    _(
+                        "No free posting slot in the next year; add posting times to the "
+                        "channels or pick a date."
+                    ),
                     "publish_at",
                 )
             )
@@ -304,14 +317,15 @@ def _plan(
         integration = found.get(key)
         if integration is None:
             channel_issues.append(
-                Issue("channel_not_found", "No such channel.", "channel", severity="error")
+                Issue("channel_not_found", _("No such channel."), "channel", severity="error")
             )
             continue
         if integration.provider not in provider_classes():
             channel_issues.append(
                 Issue(
                     "channel_unsupported",
-                    f"{integration.name} is on a network this server no longer supports.",
+                    _("%(channel)s is on a network this server no longer supports.")
+                    % {"channel": integration.name},
                     "channel",
                 )
             )
@@ -379,10 +393,21 @@ def _quota_issues(
         last = (start + CAP_WINDOW).astimezone(local)
         found[pk] = Issue(
             "quota_exhausted",
-            f"{network} publishes at most {cap} posts per account in 24 hours; with this "
-            f"one, {integration.name} would have {count} between {first:%Y-%m-%d %H:%M} and "
-            f"{last:%Y-%m-%d %H:%M} ({zone}). {network} refuses the ones past its cap: "
-            "move some to another day.",
+            _(
+                "%(network)s publishes at most %(cap)d posts per account in 24 hours; with "
+                "this one, %(channel)s would have %(count)d between %(first)s and %(last)s "
+                "(%(zone)s). %(network)s refuses the ones past its cap: move some to "
+                "another day."
+            )
+            % {
+                "network": network,
+                "cap": cap,
+                "channel": integration.name,
+                "count": count,
+                "first": f"{first:%Y-%m-%d %H:%M}",
+                "last": f"{last:%Y-%m-%d %H:%M}",
+                "zone": zone,
+            },
             "publish_at",
             severity="warning",
             limit=cap,
@@ -430,18 +455,20 @@ def _repeat_issues(repeat_every, repeat_unit, repeat_until) -> list[Issue]:
         return [
             Issue(
                 "repeat_invalid",
-                "Repeat every 1 to 365 days or weeks, or do not repeat.",
+                _("Repeat every 1 to 365 days or weeks, or do not repeat."),
                 "repeat_every",
             )
         ]
     if repeat_until is not None and not isinstance(repeat_until, date):
-        return [Issue("repeat_invalid", "Give the last repeat as a date.", "repeat_until")]
+        return [Issue("repeat_invalid", _("Give the last repeat as a date."), "repeat_until")]
     if repeat_until is not None and not day_in_range(repeat_until):
         return [
             Issue(
                 "repeat_invalid",
-                f"The last repeat must be a date {DATE_RANGE_TEXT}; leave it empty to "
-                "repeat with no end.",
+                _(
+                    "The last repeat must be a date from 2000-01-01 to 2099-12-31; leave "
+                    "it empty to repeat with no end."
+                ),
                 "repeat_until",
             )
         ]
@@ -453,7 +480,8 @@ def _channel_state_issues(integration: Integration) -> list[Issue]:
         return [
             Issue(
                 "channel_needs_reconnect",
-                f"{integration.name} needs reconnecting before it can publish.",
+                _("%(channel)s needs reconnecting before it can publish.")
+                % {"channel": integration.name},
                 "channel",
             )
         ]
@@ -461,7 +489,8 @@ def _channel_state_issues(integration: Integration) -> list[Issue]:
         return [
             Issue(
                 "channel_disabled",
-                f"{integration.name} is disabled; enable it on the Channels page.",
+                _("%(channel)s is disabled; enable it on the Channels page.")
+                % {"channel": integration.name},
                 "channel",
             )
         ]
@@ -473,15 +502,21 @@ def _items_issues(
 ) -> list[Issue]:
     issues = []
     if not items:
-        issues.append(Issue("text_required", "Write something to post."))
+        issues.append(Issue("text_required", _("Write something to post.")))
     if len(items) > MAX_ITEMS:
         issues.append(
-            Issue("items_invalid", f"A thread can have at most {MAX_ITEMS} parts.", "items")
+            Issue(
+                "items_invalid",
+                _("A thread can have at most %(count)d parts.") % {"count": MAX_ITEMS},
+                "items",
+            )
         )
     for index, item in enumerate(items):
         if not all(m in media for m in _ints(item.media_ids)):
             issues.append(
-                Issue("media_not_found", "A file is no longer in the library.", "media", item=index)
+                Issue(
+                    "media_not_found", _("A file is no longer in the library."), "media", item=index
+                )
             )
         try:
             delay = int(item.delay_minutes or 0)
@@ -491,7 +526,7 @@ def _items_issues(
             issues.append(
                 Issue(
                     "items_invalid",
-                    "Wait between 0 minutes and 7 days before a reply.",
+                    _("Wait between 0 minutes and 7 days before a reply."),
                     "delay_minutes",
                     item=index,
                 )
@@ -501,7 +536,8 @@ def _items_issues(
         issues.append(
             Issue(
                 "thread_unsupported",
-                f"{provider_cls.display_name} posts one message; remove the replies.",
+                _("%(network)s posts one message; remove the replies.")
+                % {"network": provider_cls.display_name},
                 "items",
                 item=1,
             )

@@ -29,6 +29,7 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing import limits as plan_limits
 from integrations.models import Integration
@@ -124,14 +125,14 @@ def _clean(*, organization, name: str, url: str, events, integrations) -> dict:
     errors = {}
     name = " ".join((name or "").split())
     if not name:
-        errors["name"] = "Give the webhook a name, e.g. “Slack relay”."
+        errors["name"] = _("Give the webhook a name, e.g. “Slack relay”.")
     elif len(name) > 100:
-        errors["name"] = "Keep the name under 100 characters."
+        errors["name"] = _("Keep the name under 100 characters.")
     url = (url or "").strip()
     if not url:
-        errors["url"] = "Enter the address to send events to."
+        errors["url"] = _("Enter the address to send events to.")
     elif len(url) > 1000:
-        errors["url"] = "The address is longer than 1,000 characters."
+        errors["url"] = _("The address is longer than 1,000 characters.")
     else:
         try:
             wire.check_address(url)
@@ -141,12 +142,15 @@ def _clean(*, organization, name: str, url: str, events, integrations) -> dict:
     unknown = sorted(asked - set(EVENTS))
     events = [e for e in EVENTS if e in asked]
     if unknown:
-        errors["events"] = f"Unknown event {', '.join(unknown)}: choose from {', '.join(EVENTS)}."
+        errors["events"] = _("Unknown event %(unknown)s: choose from %(events)s.") % {
+            "unknown": ", ".join(unknown),
+            "events": ", ".join(EVENTS),
+        }
     elif not events:
-        errors["events"] = "Pick at least one event to receive."
+        errors["events"] = _("Pick at least one event to receive.")
     channels = list(integrations or ())
     if any(c.organization_id != organization.pk for c in channels):
-        errors["integrations"] = "Pick channels of this organization."
+        errors["integrations"] = _("Pick channels of this organization.")
     if errors:
         raise ValidationError(errors)
     return {"name": name, "url": url, "events": events, "channels": channels}
@@ -590,7 +594,7 @@ def delivery_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
     """webhooks.manage; sends a failed delivery again as a new log line with the same
     event id (receivers that dedupe on X-Postiz-Event-Id see one event)."""
     if delivery.state != WebhookDelivery.State.FAILED:
-        raise ValidationError("Only a failed delivery can be sent again.")
+        raise ValidationError(_("Only a failed delivery can be sent again."))
     again = WebhookDelivery.objects.create(
         webhook=delivery.webhook,
         event=delivery.event,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.utils.translation import gettext as _
+
 from integrations.providers.base.data import (
     DraftItem,
     Issue,
@@ -25,12 +27,13 @@ def check_text(
     """Something to post, within ``limit`` characters as the network counts them."""
     issues: list[Issue] = []
     if not item.text.strip() and not item.media:
-        issues.append(Issue("text_required", "Write something to post.", item=index))
+        issues.append(Issue("text_required", _("Write something to post."), item=index))
     if limit is not None and length > limit:
         issues.append(
             Issue(
                 "text_too_long",
-                f"{name} allows {limit} characters; this has {length}.",
+                _("%(network)s allows %(limit)d characters; this has %(length)d.")
+                % {"network": name, "limit": limit, "length": length},
                 item=index,
                 limit=limit,
                 actual=length,
@@ -42,13 +45,21 @@ def check_text(
 def check_media(index: int, media: list[MediaItem], rules: MediaRules, *, name: str) -> list[Issue]:
     """The files of thread item ``index`` against the network's media rules."""
     if media and rules.max_count == 0:
-        return [Issue("media_count", f"{name} posts cannot carry media.", "media", item=index)]
+        return [
+            Issue(
+                "media_count",
+                _("%(network)s posts cannot carry media.") % {"network": name},
+                "media",
+                item=index,
+            )
+        ]
     issues: list[Issue] = []
     if len(media) > rules.max_count:
         issues.append(
             Issue(
                 "media_count",
-                f"{name} allows at most {rules.max_count} files per post.",
+                _("%(network)s allows at most %(count)d files per post.")
+                % {"network": name, "count": rules.max_count},
                 "media",
                 item=index,
                 limit=rules.max_count,
@@ -57,18 +68,33 @@ def check_media(index: int, media: list[MediaItem], rules: MediaRules, *, name: 
         )
     if index == 0 and len(media) < rules.min_count:
         issues.append(
-            Issue("media_required", f"{name} needs media on this post.", "media", item=index)
+            Issue(
+                "media_required",
+                _("%(network)s needs media on this post.") % {"network": name},
+                "media",
+                item=index,
+            )
         )
     for file in media:
         issues += _check_file(index, file, rules, name)
     videos = [m for m in media if m.is_video]
     if videos and len(media) > 1 and rules.video_alone:
         issues.append(
-            Issue("media_mix", f"On {name} a video must be posted on its own.", "media", item=index)
+            Issue(
+                "media_mix",
+                _("On %(network)s a video must be posted on its own.") % {"network": name},
+                "media",
+                item=index,
+            )
         )
     elif videos and len(videos) < len(media) and not rules.allow_mixed:
         issues.append(
-            Issue("media_mix", f"{name} does not mix images and videos.", "media", item=index)
+            Issue(
+                "media_mix",
+                _("%(network)s does not mix images and videos.") % {"network": name},
+                "media",
+                item=index,
+            )
         )
     return issues
 
@@ -79,8 +105,11 @@ def _check_file(index: int, file: MediaItem, rules: MediaRules, name: str) -> li
         issues.append(
             Issue(
                 "media_url",
-                f"{name} fetches {file.filename} from a public address, and it has none. "
-                "Store media where the network can reach it (see the README, media).",
+                _(
+                    "%(network)s fetches %(file)s from a public address, and it has none. "
+                    "Store media where the network can reach it (see the README, media)."
+                )
+                % {"network": name, "file": file.filename},
                 "media",
                 item=index,
             )
@@ -90,7 +119,8 @@ def _check_file(index: int, file: MediaItem, rules: MediaRules, name: str) -> li
         issues.append(
             Issue(
                 "media_type",
-                f"{name} does not accept {file.mime_type} files (allowed: {allowed}).",
+                _("%(network)s does not accept %(type)s files (allowed: %(allowed)s).")
+                % {"network": name, "type": file.mime_type, "allowed": allowed},
                 "media",
                 item=index,
             )
@@ -103,7 +133,8 @@ def _check_file(index: int, file: MediaItem, rules: MediaRules, name: str) -> li
         issues.append(
             Issue(
                 "media_size",
-                f"{file.filename} is {_mb(file.size)}; {name} allows {_mb(cap)}.",
+                _("%(file)s is %(size)s; %(network)s allows %(cap)s.")
+                % {"file": file.filename, "size": _mb(file.size), "network": name, "cap": _mb(cap)},
                 "media",
                 item=index,
                 limit=cap,
@@ -127,13 +158,40 @@ def _check_ratio(
     # A hair of tolerance: 1080x1350 is 4:5 even though 1080/1350 rounds differently.
     if narrowest - 0.01 <= actual <= widest + 0.01:
         return []
-    kind = "videos" if file.is_video else "images"
-    advice = "narrower" if actual > widest else "wider"
+    # Whole sentences per kind of file and advice, so each language words them its own way.
+    if file.is_video:
+        if actual > widest:
+            text = _(
+                "%(file)s is %(ratio)s (%(size)s); %(network)s takes videos from %(narrowest)s "
+                "to %(widest)s. Crop it narrower."
+            )
+        else:
+            text = _(
+                "%(file)s is %(ratio)s (%(size)s); %(network)s takes videos from %(narrowest)s "
+                "to %(widest)s. Crop it wider."
+            )
+    elif actual > widest:
+        text = _(
+            "%(file)s is %(ratio)s (%(size)s); %(network)s takes images from %(narrowest)s "
+            "to %(widest)s. Crop it narrower."
+        )
+    else:
+        text = _(
+            "%(file)s is %(ratio)s (%(size)s); %(network)s takes images from %(narrowest)s "
+            "to %(widest)s. Crop it wider."
+        )
     return [
         Issue(
             "media_ratio",
-            f"{file.filename} is {_ratio(actual)} ({file.width}\u00d7{file.height}); {name} "
-            f"takes {kind} from {_ratio(narrowest)} to {_ratio(widest)}. Crop it {advice}.",
+            text
+            % {
+                "file": file.filename,
+                "ratio": _ratio(actual),
+                "size": f"{file.width}\u00d7{file.height}",
+                "network": name,
+                "narrowest": _ratio(narrowest),
+                "widest": _ratio(widest),
+            },
             "media",
             item=index,
             limit=round(widest if actual > widest else narrowest, 3),
@@ -149,8 +207,13 @@ def _check_video(index: int, file: MediaItem, rules: MediaRules, name: str) -> l
         issues.append(
             Issue(
                 "media_duration",
-                f"{file.filename} lasts {_clock(seconds)}; {name} takes videos up to "
-                f"{_clock(rules.max_video_seconds)}. Trim it.",
+                _("%(file)s lasts %(duration)s; %(network)s takes videos up to %(max)s. Trim it.")
+                % {
+                    "file": file.filename,
+                    "duration": _clock(seconds),
+                    "network": name,
+                    "max": _clock(rules.max_video_seconds),
+                },
                 "media",
                 item=index,
                 limit=rules.max_video_seconds,
@@ -161,8 +224,13 @@ def _check_video(index: int, file: MediaItem, rules: MediaRules, name: str) -> l
         issues.append(
             Issue(
                 "media_duration",
-                f"{file.filename} lasts {_clock(seconds)}; {name} needs videos of at least "
-                f"{_clock(rules.min_video_seconds)}.",
+                _("%(file)s lasts %(duration)s; %(network)s needs videos of at least %(min)s.")
+                % {
+                    "file": file.filename,
+                    "duration": _clock(seconds),
+                    "network": name,
+                    "min": _clock(rules.min_video_seconds),
+                },
                 "media",
                 item=index,
                 limit=rules.min_video_seconds,
@@ -176,8 +244,13 @@ def _check_video(index: int, file: MediaItem, rules: MediaRules, name: str) -> l
             issues.append(
                 Issue(
                     "media_dimensions",
-                    f"{file.filename} is {size} pixels; {name} needs videos of at least "
-                    f"{low[0]}\u00d7{low[1]}.",
+                    _("%(file)s is %(size)s pixels; %(network)s needs videos of at least %(min)s.")
+                    % {
+                        "file": file.filename,
+                        "size": size,
+                        "network": name,
+                        "min": f"{low[0]}\u00d7{low[1]}",
+                    },
                     "media",
                     item=index,
                 )
@@ -186,8 +259,16 @@ def _check_video(index: int, file: MediaItem, rules: MediaRules, name: str) -> l
             issues.append(
                 Issue(
                     "media_dimensions",
-                    f"{file.filename} is {size} pixels; {name} takes videos of at most "
-                    f"{high[0]}\u00d7{high[1]}. Export it smaller.",
+                    _(
+                        "%(file)s is %(size)s pixels; %(network)s takes videos of at most "
+                        "%(max)s. Export it smaller."
+                    )
+                    % {
+                        "file": file.filename,
+                        "size": size,
+                        "network": name,
+                        "max": f"{high[0]}\u00d7{high[1]}",
+                    },
                     "media",
                     item=index,
                 )
@@ -199,8 +280,16 @@ def _check_video(index: int, file: MediaItem, rules: MediaRules, name: str) -> l
             issues.append(
                 Issue(
                     "media_frame_rate",
-                    f"{file.filename} plays at {_fps(rate)}; {name} takes videos of at most "
-                    f"{_fps(highest)}. Export it at {_fps(highest)} or less.",
+                    _(
+                        "%(file)s plays at %(rate)s; %(network)s takes videos of at most "
+                        "%(max)s. Export it at %(max)s or less."
+                    )
+                    % {
+                        "file": file.filename,
+                        "rate": _fps(rate),
+                        "network": name,
+                        "max": _fps(highest),
+                    },
                     "media",
                     item=index,
                     limit=highest,
@@ -211,7 +300,13 @@ def _check_video(index: int, file: MediaItem, rules: MediaRules, name: str) -> l
             issues.append(
                 Issue(
                     "media_frame_rate",
-                    f"{file.filename} plays at {_fps(rate)}; {name} needs at least {_fps(lowest)}.",
+                    _("%(file)s plays at %(rate)s; %(network)s needs at least %(min)s.")
+                    % {
+                        "file": file.filename,
+                        "rate": _fps(rate),
+                        "network": name,
+                        "min": _fps(lowest),
+                    },
                     "media",
                     item=index,
                     limit=lowest,
@@ -219,12 +314,21 @@ def _check_video(index: int, file: MediaItem, rules: MediaRules, name: str) -> l
                 )
             )
     if file.codec and rules.video_codecs and file.codec not in rules.video_codecs:
-        allowed = " or ".join(_codec(c) for c in rules.video_codecs)
+        allowed = _(" or ").join(_codec(c) for c in rules.video_codecs)
         issues.append(
             Issue(
                 "media_codec",
-                f"{file.filename} is encoded as {_codec(file.codec)}; {name} takes {allowed} "
-                f"video. Export it as {_codec(rules.video_codecs[0])} and upload it again.",
+                _(
+                    "%(file)s is encoded as %(codec)s; %(network)s takes %(allowed)s video. "
+                    "Export it as %(target)s and upload it again."
+                )
+                % {
+                    "file": file.filename,
+                    "codec": _codec(file.codec),
+                    "network": name,
+                    "allowed": allowed,
+                    "target": _codec(rules.video_codecs[0]),
+                },
                 "media",
                 item=index,
             )
@@ -242,7 +346,8 @@ def check_settings(values: dict, fields: Iterable[SettingField], *, name: str) -
     issues = [
         Issue(
             "setting_unknown",
-            f"{key} is not a {name} setting; it will be ignored.",
+            _("%(key)s is not a %(network)s setting; it will be ignored.")
+            % {"key": key, "network": name},
             key,
             severity="warning",
         )
@@ -254,26 +359,36 @@ def check_settings(values: dict, fields: Iterable[SettingField], *, name: str) -
         if value in (None, "", [], {}):
             if spec.required:
                 issues.append(
-                    Issue("setting_required", f"Choose {spec.label or spec.name}.", spec.name)
+                    Issue(
+                        "setting_required",
+                        _("Choose %(setting)s.") % {"setting": spec.label or spec.name},
+                        spec.name,
+                    )
                 )
             continue
         if spec.type == "enum" and value not in spec.choices:
             issues.append(
                 Issue(
                     "setting_invalid",
-                    f"{spec.name} must be one of: {', '.join(spec.choices)}.",
+                    _("%(setting)s must be one of: %(choices)s.")
+                    % {"setting": spec.name, "choices": ", ".join(spec.choices)},
                     spec.name,
                 )
             )
         elif spec.type == "bool" and not isinstance(value, bool):
             issues.append(
-                Issue("setting_invalid", f"{spec.name} must be true or false.", spec.name)
+                Issue(
+                    "setting_invalid",
+                    _("%(setting)s must be true or false.") % {"setting": spec.name},
+                    spec.name,
+                )
             )
         elif spec.max_length and isinstance(value, str) and len(value) > spec.max_length:
             issues.append(
                 Issue(
                     "setting_invalid",
-                    f"{spec.name} allows {spec.max_length} characters.",
+                    _("%(setting)s allows %(count)d characters.")
+                    % {"setting": spec.name, "count": spec.max_length},
                     spec.name,
                     limit=spec.max_length,
                     actual=len(value),

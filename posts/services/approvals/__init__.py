@@ -26,6 +26,8 @@ from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from organizations.models import ApprovalMode, Membership, Organization
 from organizations.permissions import ROLE_PERMISSIONS
@@ -187,10 +189,21 @@ def _membership(organization_id: int, user) -> Membership | None:
     return Membership.objects.filter(organization_id=organization_id, user=user).first()
 
 
+# Whole sentences per refused action, so each language can word them its own way.
+_ROLE_CANNOT = {
+    "submit posts for approval": gettext_lazy(
+        "Your role cannot submit posts for approval. Ask an owner or an admin."
+    ),
+    "approve posts": gettext_lazy("Your role cannot approve posts. Ask an owner or an admin."),
+    "request changes": gettext_lazy("Your role cannot request changes. Ask an owner or an admin."),
+    "reject posts": gettext_lazy("Your role cannot reject posts. Ask an owner or an admin."),
+}
+
+
 def _require(organization_id: int, user, permission: str, doing: str) -> Membership:
     membership = _membership(organization_id, user)
     if membership is None or not membership.can(permission):
-        raise ReviewNotAllowed(f"Your role cannot {doing}. Ask an owner or an admin.")
+        raise ReviewNotAllowed(str(_ROLE_CANNOT[doing]))
     return membership
 
 
@@ -210,7 +223,7 @@ def _lock(group: PostGroup, posts) -> tuple[PostGroup, list[Post]]:
     """The group and the posts the action concerns, locked, in id order."""
     group = PostGroup.objects.select_for_update().get(pk=group.pk)
     if group.deleted_at is not None:
-        raise ReviewNotWaiting("This post was deleted.")
+        raise ReviewNotWaiting(_("This post was deleted."))
     locked = list(
         Post.objects.select_for_update(of=("self",))
         .filter(group=group)
@@ -222,30 +235,30 @@ def _lock(group: PostGroup, posts) -> tuple[PostGroup, list[Post]]:
         wanted = {p.pk if isinstance(p, Post) else int(p) for p in posts}
         unknown = wanted - {p.pk for p in locked}
         if unknown:
-            raise ReviewNotAllowed("Some of these posts are not part of this group.")
+            raise ReviewNotAllowed(_("Some of these posts are not part of this group."))
         locked = [p for p in locked if p.pk in wanted]
     return group, locked
 
 
 def _client_posts(group: PostGroup, posts: list[Post], customer) -> list[Post]:
     if customer.organization_id != group.organization_id:
-        raise ReviewNotAllowed("These posts are not yours to review.")
+        raise ReviewNotAllowed(_("These posts are not yours to review."))
     return [p for p in posts if p.integration.customer_id == customer.pk]
 
 
 def _decided_message(group: PostGroup, posts: list[Post]) -> str:
     states = {p.review_state for p in posts}
     if states <= {ReviewState.APPROVED}:
-        return "This post was already approved by someone else; nothing changed."
+        return _("This post was already approved by someone else; nothing changed.")
     if ReviewState.REJECTED in states:
-        return "This post was rejected meanwhile; nothing changed."
+        return _("This post was rejected meanwhile; nothing changed.")
     if ReviewState.CHANGES_REQUESTED in states:
-        return "Changes were requested meanwhile; it waits for the author to edit it."
+        return _("Changes were requested meanwhile; it waits for the author to edit it.")
     if ReviewState.NEEDS_CLIENT_REVIEW in states:
-        return "The team already approved it; it now waits for the client."
+        return _("The team already approved it; it now waits for the client.")
     if ReviewState.NEEDS_REVIEW in states:
-        return "It waits for the team's approval first."
-    return "This post is not waiting for a review."
+        return _("It waits for the team's approval first.")
+    return _("This post is not waiting for a review.")
 
 
 # -- Recording ------------------------------------------------------------------------------
@@ -428,8 +441,11 @@ def review_submit(*, group: PostGroup, actor, posts=None) -> list[Post]:
             continue
         if post.publish_at is None:
             raise ReviewError(
-                f"The post to {post.integration.name} has no date: pick when it should go "
-                "out, then submit it."
+                _(
+                    "The post to %(channel)s has no date: pick when it should go out, then "
+                    "submit it."
+                )
+                % {"channel": post.integration.name}
             )
         moved = _transition(
             Post.objects.filter(pk=post.pk, state=post.state),
@@ -442,8 +458,10 @@ def review_submit(*, group: PostGroup, actor, posts=None) -> list[Post]:
             submitted.append(post)
     if not submitted:
         raise ReviewNotWaiting(
-            "Nothing to submit: these posts are already waiting for approval, approved, or "
-            "their channels need no approval."
+            _(
+                "Nothing to submit: these posts are already waiting for approval, approved, "
+                "or their channels need no approval."
+            )
         )
     review_requested(group=group, actor=actor, posts=submitted)
     return submitted
@@ -453,8 +471,11 @@ def _schedule_approved(posts: list[Post], post_now: bool, now: datetime) -> None
     late = [p for p in posts if p.publish_at is None or p.publish_at <= now]
     if late and not post_now:
         raise ReviewTooLate(
-            f"The time of the post to {late[0].integration.name} has passed. Approve it to go "
-            "out now, or pick a new time first."
+            _(
+                "The time of the post to %(channel)s has passed. Approve it to go out now, or "
+                "pick a new time first."
+            )
+            % {"channel": late[0].integration.name}
         )
     for post in posts:
         changes = {"review_state": ReviewState.APPROVED}
@@ -482,7 +503,7 @@ def review_approve(
     its time passed (``post_now`` approves it to go out now), ReviewNotWaiting when
     someone else decided first. Returns the posts approved at this stage."""
     if (actor is None) == (customer is None):
-        raise ReviewNotAllowed("An approval comes from a member or from the client.")
+        raise ReviewNotAllowed(_("An approval comes from a member or from the client."))
     if actor is not None:
         _require(group.organization_id, actor, "posts.approve", "approve posts")
     group, locked = _lock(group, posts)
@@ -492,13 +513,17 @@ def review_approve(
         and _authored_by(group, actor)
     ):
         raise ReviewNotAllowed(
-            "You cannot approve your own post: ask another approver (an owner can allow "
-            "self-approval in the organization's settings)."
+            _(
+                "You cannot approve your own post: ask another approver (an owner can allow "
+                "self-approval in the organization's settings)."
+            )
         )
     if expected_version is not None and expected_version != review_version(group=group):
         raise ReviewStale(
-            "This post was edited after the version you saw. Look at the changes, then "
-            "approve it again."
+            _(
+                "This post was edited after the version you saw. Look at the changes, then "
+                "approve it again."
+            )
         )
     if customer is not None:
         candidates = _client_posts(group, locked, customer)
@@ -509,7 +534,7 @@ def review_approve(
     waiting = [p for p in waiting if p.state == State.REVIEW]
     if not waiting:
         if not candidates:
-            raise ReviewNotAllowed("None of these posts is waiting for your approval.")
+            raise ReviewNotAllowed(_("None of these posts is waiting for your approval."))
         raise ReviewNotWaiting(_decided_message(group, candidates))
     now = timezone.now()
     if customer is not None:
@@ -573,10 +598,10 @@ def review_request_changes(
     for changes, saying what (``body``). The posts keep waiting (they never go out until
     approved); editing them asks for approval again. Returns the posts concerned."""
     if (actor is None) == (customer is None):
-        raise ReviewNotAllowed("A request for changes comes from a member or from the client.")
+        raise ReviewNotAllowed(_("A request for changes comes from a member or from the client."))
     body = (body or "").strip()
     if not body:
-        raise ReviewError("Say what should change, so the author knows what to do.")
+        raise ReviewError(_("Say what should change, so the author knows what to do."))
     if actor is not None:
         _require(group.organization_id, actor, "posts.approve", "request changes")
     group, locked = _lock(group, posts)
@@ -593,7 +618,7 @@ def review_request_changes(
     waiting = [p for p in waiting if p.state == State.REVIEW]
     if not waiting:
         if not candidates:
-            raise ReviewNotAllowed("None of these posts is waiting for your review.")
+            raise ReviewNotAllowed(_("None of these posts is waiting for your review."))
         raise ReviewNotWaiting(_decided_message(group, candidates))
     for post in waiting:
         _transition(
@@ -691,23 +716,23 @@ def review_comment(
     """A member who may edit or approve posts, or the ``customer`` of one of the group's
     channels: adds a comment to the review thread; @mentioned members are told."""
     if (actor is None) == (customer is None):
-        raise ReviewNotAllowed("A comment comes from a member or from the client.")
+        raise ReviewNotAllowed(_("A comment comes from a member or from the client."))
     body = (body or "").strip()
     if not body:
-        raise ReviewError("Write something first.")
+        raise ReviewError(_("Write something first."))
     if len(body) > 5000:
-        raise ReviewError("A comment is 5,000 characters at most.")
+        raise ReviewError(_("A comment is 5,000 characters at most."))
     if actor is not None:
         membership = _membership(group.organization_id, actor)
         if membership is None or not (
             membership.can("posts.edit") or membership.can("posts.approve")
         ):
-            raise ReviewNotAllowed("Your role cannot comment on reviews.")
+            raise ReviewNotAllowed(_("Your role cannot comment on reviews."))
     elif (
         customer.organization_id != group.organization_id
         or not Post.objects.filter(group=group, integration__customer=customer).exists()
     ):
-        raise ReviewNotAllowed("This post is not yours to comment on.")
+        raise ReviewNotAllowed(_("This post is not yours to comment on."))
     event = _record(
         group, Action.COMMENT, actor=actor, customer=customer, portal_label=portal_label, body=body
     )

@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterable
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from posts.models import Post, PostGroup, PostItem, PostItemMedia, ReviewEvent
 from posts.states import State
@@ -110,12 +111,19 @@ def diff_snapshots(before: dict, after: dict) -> list[dict]:
         old = old_posts.get(key)
         if old is None:
             changes.append(
-                {"channel": channel, "kind": "channel_added", "summary": f"{channel} added"}
+                {
+                    "channel": channel,
+                    "kind": "channel_added",
+                    "summary": _("%(channel)s added") % {"channel": channel},
+                }
             )
             continue
         old_items, new_items = old["items"], new["items"]
         for position in range(max(len(old_items), len(new_items))):
-            label = "the post" if position == 0 else f"part {position + 1}"
+            # The root and later thread parts get whole sentences of their own, so each
+            # language can word them its own way.
+            root = position == 0
+            names = {"channel": channel, "part": position + 1}
             a = old_items[position] if position < len(old_items) else None
             b = new_items[position] if position < len(new_items) else None
             if a is None:
@@ -124,7 +132,12 @@ def diff_snapshots(before: dict, after: dict) -> list[dict]:
                         "channel": channel,
                         "kind": "item_added",
                         "position": position,
-                        "summary": f"{channel}: {label} added",
+                        "summary": (
+                            _("%(channel)s: the post added")
+                            if root
+                            else _("%(channel)s: part %(part)d added")
+                        )
+                        % names,
                         "diff": _diff_text("", b["text"]),
                     }
                 )
@@ -135,7 +148,12 @@ def diff_snapshots(before: dict, after: dict) -> list[dict]:
                         "channel": channel,
                         "kind": "item_removed",
                         "position": position,
-                        "summary": f"{channel}: {label} removed",
+                        "summary": (
+                            _("%(channel)s: the post removed")
+                            if root
+                            else _("%(channel)s: part %(part)d removed")
+                        )
+                        % names,
                         "diff": _diff_text(a["text"], ""),
                     }
                 )
@@ -146,7 +164,12 @@ def diff_snapshots(before: dict, after: dict) -> list[dict]:
                         "channel": channel,
                         "kind": "text",
                         "position": position,
-                        "summary": f"{channel}: text of {label} changed",
+                        "summary": (
+                            _("%(channel)s: text of the post changed")
+                            if root
+                            else _("%(channel)s: text of part %(part)d changed")
+                        )
+                        % names,
                         "diff": _diff_text(a["text"], b["text"]),
                     }
                 )
@@ -159,7 +182,12 @@ def diff_snapshots(before: dict, after: dict) -> list[dict]:
                             "channel": channel,
                             "kind": "media_added",
                             "position": position,
-                            "summary": f"{channel}: {name} added to {label}",
+                            "summary": (
+                                _("%(channel)s: %(file)s added to the post")
+                                if root
+                                else _("%(channel)s: %(file)s added to part %(part)d")
+                            )
+                            % {**names, "file": name},
                         }
                     )
             for media_id, name in old_media.items():
@@ -169,7 +197,12 @@ def diff_snapshots(before: dict, after: dict) -> list[dict]:
                             "channel": channel,
                             "kind": "media_removed",
                             "position": position,
-                            "summary": f"{channel}: {name} removed from {label}",
+                            "summary": (
+                                _("%(channel)s: %(file)s removed from the post")
+                                if root
+                                else _("%(channel)s: %(file)s removed from part %(part)d")
+                            )
+                            % {**names, "file": name},
                         }
                     )
         if (old.get("settings") or {}) != (new.get("settings") or {}):
@@ -182,14 +215,19 @@ def diff_snapshots(before: dict, after: dict) -> list[dict]:
                 {
                     "channel": channel,
                     "kind": "settings",
-                    "summary": f"{channel}: settings changed ({', '.join(keys)})",
+                    "summary": _("%(channel)s: settings changed (%(keys)s)")
+                    % {"channel": channel, "keys": ", ".join(keys)},
                 }
             )
     for key, old in old_posts.items():
         if key not in new_posts:
             channel = old["channel"]
             changes.append(
-                {"channel": channel, "kind": "channel_removed", "summary": f"{channel} removed"}
+                {
+                    "channel": channel,
+                    "kind": "channel_removed",
+                    "summary": _("%(channel)s removed") % {"channel": channel},
+                }
             )
     return changes
 
