@@ -17,13 +17,14 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
 from billing.models import DailyUsage, Plan, Subscription
 from organizations.models import Organization
 from postiz.http import absolute_url
 
-# How the limits are named to people ("the maximum number of <thing> for your plan").
+# How the limits are named in the public API's answer ("the maximum number of <thing> for
+# your plan"), which stays English like the rest of the API.
 THINGS = {
     "channels": "channels",
     "members": "team members",
@@ -33,16 +34,64 @@ THINGS = {
     "api": "API calls",
     "ai_requests_per_day": "AI requests per day",
 }
-# The same names in the reader's language, for the messages pages show (the API's quota
-# answer above keeps the English wording its clients know).
-THINGS_SHOWN = {
-    "channels": gettext_lazy("channels"),
-    "members": gettext_lazy("team members"),
-    "posts_per_month": gettext_lazy("posts per month"),
-    "webhooks": gettext_lazy("webhooks"),
+# The same names as the billing page shows them, in the reader's language.
+LABELS = {
+    "channels": gettext_lazy("Channels"),
+    "members": gettext_lazy("Team members"),
+    "posts_per_month": gettext_lazy("Posts per month"),
+    "webhooks": gettext_lazy("Webhooks"),
     "rss_feeds": gettext_lazy("RSS feeds"),
     "api": gettext_lazy("API calls"),
+    "ai_requests_per_day": gettext_lazy("AI requests per day"),
 }
+
+# What pages say when a limit stops something: whole sentences per limit, since a
+# translated noun cannot simply be dropped into another language's sentence.
+_REACHED = {
+    "channels": gettext_lazy("You have reached the maximum number of channels for your plan."),
+    "members": gettext_lazy("You have reached the maximum number of team members for your plan."),
+    "posts_per_month": gettext_lazy(
+        "You have reached the maximum number of posts per month for your plan."
+    ),
+    "webhooks": gettext_lazy("You have reached the maximum number of webhooks for your plan."),
+    "rss_feeds": gettext_lazy("You have reached the maximum number of RSS feeds for your plan."),
+}
+_INCLUDES_NONE = {
+    "channels": gettext_lazy("The %(plan)s plan includes no channels."),
+    "members": gettext_lazy("The %(plan)s plan includes no team members."),
+    "posts_per_month": gettext_lazy("The %(plan)s plan includes no posts per month."),
+    "webhooks": gettext_lazy("The %(plan)s plan includes no webhooks."),
+    "rss_feeds": gettext_lazy("The %(plan)s plan includes no RSS feeds."),
+    "ai_requests_per_day": gettext_lazy("The %(plan)s plan includes no AI requests."),
+}
+_ALLOWS = {
+    "channels": ngettext_lazy(
+        "The %(plan)s plan allows %(limit)d channel.",
+        "The %(plan)s plan allows %(limit)d channels.",
+        "limit",
+    ),
+    "members": ngettext_lazy(
+        "The %(plan)s plan allows %(limit)d team member.",
+        "The %(plan)s plan allows %(limit)d team members.",
+        "limit",
+    ),
+    "posts_per_month": ngettext_lazy(
+        "The %(plan)s plan allows %(limit)d post per month.",
+        "The %(plan)s plan allows %(limit)d posts per month.",
+        "limit",
+    ),
+    "webhooks": ngettext_lazy(
+        "The %(plan)s plan allows %(limit)d webhook.",
+        "The %(plan)s plan allows %(limit)d webhooks.",
+        "limit",
+    ),
+    "rss_feeds": ngettext_lazy(
+        "The %(plan)s plan allows %(limit)d RSS feed.",
+        "The %(plan)s plan allows %(limit)d RSS feeds.",
+        "limit",
+    ),
+}
+BIGGER_PLAN = gettext_lazy("Choose a bigger plan on the Billing page.")
 
 # States in which a subscription gives its plan without conditions.
 _GOOD = {Subscription.Status.ACTIVE, Subscription.Status.TRIALING}
@@ -204,16 +253,11 @@ def check(
 
 
 def _message(plan: Plan, name: str, limit: int) -> str:
-    thing = THINGS_SHOWN[name]
     if limit == 0:
-        return _(
-            "You have reached the maximum number of %(thing)s for your plan. The %(plan)s "
-            "plan includes no %(thing)s. Choose a bigger plan on the Billing page."
-        ) % {"thing": thing, "plan": plan.name}
-    return _(
-        "You have reached the maximum number of %(thing)s for your plan. The %(plan)s plan "
-        "allows %(limit)s %(thing)s. Choose a bigger plan on the Billing page."
-    ) % {"thing": thing, "plan": plan.name, "limit": limit}
+        allowance = _INCLUDES_NONE[name] % {"plan": plan.name}
+    else:
+        allowance = _ALLOWS[name] % {"plan": plan.name, "limit": limit}
+    return f"{_REACHED[name]} {allowance} {BIGGER_PLAN}"
 
 
 def api_allowed(organization: Organization) -> bool:
@@ -274,7 +318,9 @@ def daily_take(organization: Organization, name: str, *, default: int | None) ->
     limit = daily_limit(organization, name, default=default)
     day = today(organization)
     with transaction.atomic():
-        row, _ = DailyUsage.objects.get_or_create(organization=organization, name=name, day=day)
+        row, _created = DailyUsage.objects.get_or_create(
+            organization=organization, name=name, day=day
+        )
         rows = DailyUsage.objects.filter(pk=row.pk)
         if limit is not None:
             rows = rows.filter(count__lt=limit)
@@ -297,21 +343,25 @@ def daily_give_back(organization: Organization, name: str) -> None:
 
 
 def _daily_message(organization: Organization, name: str, limit: int | None) -> str:
-    thing = THINGS[name].removesuffix(" per day")
+    # The only daily allowance so far is the AI writing help's (DAILY).
     zone = organization.timezone or "UTC"
     if enabled():
         plan = effective_plan(organization)
         if not limit:
-            return (
-                f"The {plan.name} plan includes no {thing}. Choose a bigger plan on the "
-                "Billing page."
-            )
-        return (
-            f"Your organization has used today's {limit} {thing} of the {plan.name} plan. "
-            f"More are available after midnight ({zone}), or choose a bigger plan on the "
-            "Billing page."
-        )
-    return (
-        f"Your organization has used today's {limit} {thing}. More are available after "
-        f"midnight ({zone})."
-    )
+            return f"{_INCLUDES_NONE[name] % {'plan': plan.name}} {BIGGER_PLAN}"
+        return ngettext(
+            "Your organization has used today's %(limit)d AI request of the %(plan)s plan. "
+            "More are available after midnight (%(zone)s), or choose a bigger plan on the "
+            "Billing page.",
+            "Your organization has used today's %(limit)d AI requests of the %(plan)s plan. "
+            "More are available after midnight (%(zone)s), or choose a bigger plan on the "
+            "Billing page.",
+            limit,
+        ) % {"limit": limit, "plan": plan.name, "zone": zone}
+    return ngettext(
+        "Your organization has used today's %(limit)d AI request. More are available after "
+        "midnight (%(zone)s).",
+        "Your organization has used today's %(limit)d AI requests. More are available after "
+        "midnight (%(zone)s).",
+        limit,
+    ) % {"limit": limit, "zone": zone}

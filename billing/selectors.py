@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import stripe
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from billing import limits
 from billing.models import Plan, StripeCustomer, Subscription
@@ -42,7 +43,7 @@ def usage_of(*, organization: Organization, plan: Plan) -> list[dict]:
     for name in ("channels", "members", "posts_per_month", "webhooks"):
         rows.append(
             {
-                "name": limits.THINGS[name].capitalize(),
+                "name": limits.LABELS[name],
                 "used": limits.usage(organization, name),
                 "limit": plan.limit(name),
             }
@@ -51,7 +52,7 @@ def usage_of(*, organization: Organization, plan: Plan) -> list[dict]:
         name = "ai_requests_per_day"
         rows.append(
             {
-                "name": "AI requests today",
+                "name": _("AI requests today"),
                 "used": limits.usage(organization, name),
                 "limit": plan.limit(name),
             }

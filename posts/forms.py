@@ -23,6 +23,8 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from integrations.providers import provider_classes
 from integrations.providers.base import SettingField
@@ -214,22 +216,24 @@ class ComposerState:
             return None
         # Half a choice is what the form holds between two fields, not a mistake.
         if not self.publish_time:
-            self.errors["publish_at"] = "Choose a time as well."
+            self.errors["publish_at"] = _("Choose a time as well.")
             return None
         if not self.publish_date:
-            self.errors["publish_at"] = "Choose a date as well."
+            self.errors["publish_at"] = _("Choose a date as well.")
             return None
         try:
             day = date.fromisoformat(self.publish_date)
             hour, minute = (int(p) for p in self.publish_time.split(":")[:2])
             at = time(hour, minute)
         except ValueError:
-            self.errors["publish_at"] = (
+            self.errors["publish_at"] = _(
                 "Give the date as YYYY-MM-DD and the time as HH:MM, e.g. 2026-05-04 09:30."
             )
             return None
         if self.zone not in timezone_names():
-            self.errors["timezone"] = f"{self.zone} is not a time zone we know."
+            self.errors["timezone"] = _("%(zone)s is not a time zone we know.") % {
+                "zone": self.zone
+            }
             return None
         return datetime.combine(day, at, tzinfo=ZoneInfo(self.zone))
 
@@ -241,7 +245,7 @@ class ComposerState:
             try:
                 until = date.fromisoformat(self.repeat_until)
             except ValueError:
-                self.errors["repeat_until"] = "Give the last repeat as a date (YYYY-MM-DD)."
+                self.errors["repeat_until"] = _("Give the last repeat as a date (YYYY-MM-DD).")
         return _int(self.repeat_every, 0), self.repeat_unit, until
 
     def channel_inputs(self) -> list[ChannelInput]:
@@ -348,5 +352,7 @@ class RenameForm(forms.Form):
 
 class CommentForm(forms.Form):
     body = forms.CharField(
-        max_length=5000, label="Comment", widget=forms.Textarea(attrs={"rows": 3})
+        max_length=5000,
+        label=gettext_lazy("Comment"),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 logger = logging.getLogger("postiz.assist")
 
@@ -29,7 +30,6 @@ READ_TIMEOUT = 20.0
 # A suggestion streams inside one web request, and gunicorn's sync workers are stopped
 # after 30 s on one request: give up first, with words, rather than be cut off.
 TOTAL_SECONDS = 25.0
-ADMIN = "Tell your administrator"
 
 
 class AssistError(Exception):
@@ -84,51 +84,74 @@ def classify(status: int, body: bytes, *, with_images: bool = False) -> AssistEr
         and any(word in lowered for word in _VISION_WORDS)
     ):
         return AssistError(
-            f"The AI model ({model}) does not accept images, so it cannot describe this "
-            f"one. {ADMIN}: AI_MODEL must name a vision model to write alt text.",
+            _(
+                "The AI model (%(model)s) does not accept images, so it cannot describe "
+                "this one. Tell your administrator: AI_MODEL must name a vision model to "
+                "write alt text."
+            )
+            % {"model": model},
             status=status,
             kind="no_vision",
         )
     if status in (401, 403):
         # The upstream message may quote part of the key: it is not repeated.
         return AssistError(
-            f"The AI server refused the API key. {ADMIN}: AI_API_KEY is missing or wrong.",
+            _(
+                "The AI server refused the API key. Tell your administrator: AI_API_KEY is "
+                "missing or wrong."
+            ),
             status=status,
             kind="auth",
         )
     if status == 404:
         if "model" in lowered:
             return AssistError(
-                f"The AI server does not know the model {model}. {ADMIN}: AI_MODEL must "
-                "name a model the server has (for Ollama, one that `ollama pull` fetched).",
+                _(
+                    "The AI server does not know the model %(model)s. Tell your "
+                    "administrator: AI_MODEL must name a model the server has (for Ollama, "
+                    "one that `ollama pull` fetched)."
+                )
+                % {"model": model},
                 status=status,
                 kind="model",
             )
         return AssistError(
-            f"The AI server has no chat completions at this address. {ADMIN}: AI_BASE_URL "
-            "should end in /v1 (for example http://localhost:11434/v1).",
+            _(
+                "The AI server has no chat completions at this address. Tell your "
+                "administrator: AI_BASE_URL should end in /v1 (for example "
+                "http://localhost:11434/v1)."
+            ),
             status=status,
             kind="endpoint",
         )
     if status == 429:
         if "quota" in lowered or "billing" in lowered:
             return AssistError(
-                f"The AI account has used up its quota. {ADMIN}.", status=status, kind="quota"
+                _("The AI account has used up its quota. Tell your administrator."),
+                status=status,
+                kind="quota",
             )
         return AssistError(
-            "The AI server is busy right now. Try again in a minute.",
+            _("The AI server is busy right now. Try again in a minute."),
             status=status,
             kind="busy",
         )
     if status >= 500:
         return AssistError(
-            f"The AI server had a problem (error {status}). Try again in a moment.",
+            _("The AI server had a problem (error %(status)s). Try again in a moment.")
+            % {"status": status},
             status=status,
             kind="server",
         )
-    detail = f": {message}" if message else ""
+    if message:
+        text = _("The AI server refused the request (error %(status)s): %(message)s.") % {
+            "status": status,
+            "message": message,
+        }
+    else:
+        text = _("The AI server refused the request (error %(status)s).") % {"status": status}
     return AssistError(
-        f"The AI server refused the request (error {status}){detail}.",
+        text,
         status=status,
         kind="refused",
     )
@@ -142,7 +165,7 @@ def _lines(response: requests.Response, started: float) -> Iterator[str]:
     while chunk := response.raw.read1(65536, decode_content=True):
         if time.monotonic() - started > TOTAL_SECONDS:
             raise AssistError(
-                "The AI server took too long to finish. Try a shorter text or try again.",
+                _("The AI server took too long to finish. Try a shorter text or try again."),
                 kind="timeout",
             )
         pending += chunk
@@ -158,7 +181,8 @@ def _chunk_text(data: dict) -> tuple[str, str | None]:
     if "error" in data:
         message, _kind, _code = _upstream_error(json.dumps(data).encode())
         raise AssistError(
-            f"The AI server stopped with an error: {message or 'no reason given'}.",
+            _("The AI server stopped with an error: %(message)s.")
+            % {"message": message or _("no reason given")},
             kind="stream",
         )
     choices = data.get("choices") or []
@@ -205,24 +229,30 @@ def stream_chat(
     except requests.ConnectTimeout as error:
         logger.warning("AI server %s: connect timeout", host)
         raise AssistError(
-            f"The AI server did not answer. Try again later; if it lasts, {ADMIN.lower()}.",
+            _(
+                "The AI server did not answer. Try again later; if it lasts, tell your "
+                "administrator."
+            ),
             kind="unreachable",
         ) from error
     except requests.ConnectionError as error:
         logger.warning("AI server %s: cannot connect (%s)", host, type(error).__name__)
         raise AssistError(
-            "The AI server cannot be reached (the connection was refused). Try again "
-            f"later; if it lasts, {ADMIN.lower()}: is the server at AI_BASE_URL running?",
+            _(
+                "The AI server cannot be reached (the connection was refused). Try again "
+                "later; if it lasts, tell your administrator: is the server at AI_BASE_URL "
+                "running?"
+            ),
             kind="unreachable",
         ) from error
     except requests.Timeout as error:
         raise AssistError(
-            "The AI server took too long to answer. Try again.", kind="timeout"
+            _("The AI server took too long to answer. Try again."), kind="timeout"
         ) from error
     except requests.RequestException as error:
         logger.warning("AI server %s: %s", host, type(error).__name__)
         raise AssistError(
-            f"The AI server cannot be reached. {ADMIN}.", kind="unreachable"
+            _("The AI server cannot be reached. Tell your administrator."), kind="unreachable"
         ) from error
     try:
         yield from _read(response, host, started, with_images=with_images)
@@ -235,8 +265,10 @@ def _read(response, host: str, started: float, *, with_images: bool) -> Iterator
     if 300 <= status < 400:
         logger.warning("AI server %s answered a redirect (%s): not followed", host, status)
         raise AssistError(
-            f"The AI server answered with a redirect, which is not followed. {ADMIN}: "
-            "AI_BASE_URL should be the server's own address, ending in /v1.",
+            _(
+                "The AI server answered with a redirect, which is not followed. Tell your "
+                "administrator: AI_BASE_URL should be the server's own address, ending in /v1."
+            ),
             status=status,
             kind="redirect",
         )
@@ -268,25 +300,29 @@ def _read(response, host: str, started: float, *, with_images: bool) -> Iterator
                 yield text
             if finish == "content_filter":
                 raise AssistError(
-                    "The AI server's content filter stopped the suggestion.", kind="filtered"
+                    _("The AI server's content filter stopped the suggestion."),
+                    kind="filtered",
                 )
     except ValueError as error:
         logger.warning("AI server %s sent a chunk that is not JSON", host)
         raise AssistError(
-            "The AI server sent an answer that could not be read. Try again; if it lasts, "
-            f"{ADMIN.lower()}: the server at AI_BASE_URL may not be OpenAI-compatible.",
+            _(
+                "The AI server sent an answer that could not be read. Try again; if it "
+                "lasts, tell your administrator: the server at AI_BASE_URL may not be "
+                "OpenAI-compatible."
+            ),
             kind="bad_json",
         ) from error
     except (requests.Timeout, urllib3.exceptions.ReadTimeoutError) as error:
         raise AssistError(
-            "The AI server stopped answering midway. Try again.", kind="timeout"
+            _("The AI server stopped answering midway. Try again."), kind="timeout"
         ) from error
     except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
         # A read timeout can surface wrapped (a ConnectionError, a bare socket timeout).
         if "timed out" in str(error).lower():
             raise AssistError(
-                "The AI server stopped answering midway. Try again.", kind="timeout"
+                _("The AI server stopped answering midway. Try again."), kind="timeout"
             ) from error
         raise AssistError(
-            "The connection to the AI server broke midway. Try again.", kind="unreachable"
+            _("The connection to the AI server broke midway. Try again."), kind="unreachable"
         ) from error

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from billing import limits
 from integrations.models import Integration
@@ -104,16 +105,18 @@ def _image_data_url(media: MediaFile) -> str:
     source, mime = media.file, media.mime_type
     if media.size > MAX_IMAGE_BYTES or mime not in IMAGE_TYPES:
         if not media.thumbnail:
-            raise AssistInvalid("This image is too large to describe; write its alt text yourself.")
+            raise AssistInvalid(
+                _("This image is too large to describe; write its alt text yourself.")
+            )
         source = media.thumbnail
         mime = mimetypes.guess_type(media.thumbnail.name)[0] or "image/webp"
     try:
         with source.open("rb") as handle:
             data = handle.read(MAX_IMAGE_BYTES + 1)
     except OSError as error:
-        raise AssistInvalid("The image could not be read from the library.") from error
+        raise AssistInvalid(_("The image could not be read from the library.")) from error
     if len(data) > MAX_IMAGE_BYTES:
-        raise AssistInvalid("This image is too large to describe; write its alt text yourself.")
+        raise AssistInvalid(_("This image is too large to describe; write its alt text yourself."))
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
@@ -130,19 +133,22 @@ def assist_prepare(
     """Any member who can write posts: the prompt for ``action`` on ``text`` for the given
     channels (already checked to be the member's), or AssistInvalid saying what is missing."""
     if action not in ACTIONS:
-        raise AssistInvalid("Choose what the writing help should do.")
+        raise AssistInvalid(_("Choose what the writing help should do."))
     text = (text or "").replace("\r\n", "\n").strip()
     if action != "alt_text" and not text:
-        raise AssistInvalid("Write something first: the suggestion starts from your text.")
+        raise AssistInvalid(_("Write something first: the suggestion starts from your text."))
     if len(text) > MAX_TEXT:
-        raise AssistInvalid(f"The text is too long to send ({len(text)} of {MAX_TEXT} at most).")
+        raise AssistInvalid(
+            _("The text is too long to send (%(count)d of %(limit)d at most).")
+            % {"count": len(text), "limit": MAX_TEXT}
+        )
     targets = [t for t in (_target(c) for c in channels) if t is not None]
 
     if action == "rewrite":
         if len(targets) != 1:
-            raise AssistInvalid("Choose the channel to rewrite the text for.")
+            raise AssistInvalid(_("Choose the channel to rewrite the text for."))
         if tone not in prompts.TONES:
-            raise AssistInvalid("Choose one of the tones offered.")
+            raise AssistInvalid(_("Choose one of the tones offered."))
         target = targets[0]
         messages = prompts.rewrite(
             text, network=target.network, limit=target.limit, tone=tone, hashtags=hashtags
@@ -152,13 +158,14 @@ def assist_prepare(
         limited = [t for t in targets if t.limit]
         if not limited:
             raise AssistInvalid(
-                "Choose a channel with a length limit first: shortening fits the text to it."
+                _("Choose a channel with a length limit first: shortening fits the text to it.")
             )
         target = min(limited, key=lambda t: t.limit)
         count = target.provider.count_text(text, target.as_channel)
         if count <= target.limit:
             raise AssistInvalid(
-                f"The text already fits {target.network} ({count} of {target.limit} characters)."
+                _("The text already fits %(network)s (%(count)d of %(limit)d characters).")
+                % {"network": target.network, "count": count, "limit": target.limit}
             )
         messages = prompts.shorten(text, network=target.network, limit=target.limit)
         return Prepared(action, messages, target, _tokens_for(target.limit))
@@ -172,11 +179,11 @@ def assist_prepare(
         return Prepared(action, messages, target, 400)
     if action == "translate":
         if language not in prompts.LANGUAGES:
-            raise AssistInvalid("Choose a language to translate into.")
+            raise AssistInvalid(_("Choose a language to translate into."))
         return Prepared(action, prompts.translate(text, language=language), None, 2000)
     # alt_text
     if media is None or media.kind != MediaFile.Kind.IMAGE:
-        raise AssistInvalid("Choose an image to describe.")
+        raise AssistInvalid(_("Choose an image to describe."))
     messages = prompts.alt_text(_image_data_url(media), context=text)
     return Prepared(action, messages, None, 300, with_images=True)
 
@@ -205,7 +212,7 @@ def _events(organization, actor, prepared: Prepared) -> Iterator[dict]:
         if not text:
             outcome = "empty"
             limits.daily_give_back(organization, LIMIT_NAME)
-            yield {"event": "error", "message": "The AI gave an empty answer. Try again."}
+            yield {"event": "error", "message": _("The AI gave an empty answer. Try again.")}
             return
         done = {"event": "done", "text": text}
         if prepared.target is not None:
@@ -216,7 +223,8 @@ def _events(organization, actor, prepared: Prepared) -> Iterator[dict]:
                     "count": len(text),
                     "limit": ALT_TEXT_LIMIT,
                     "over": len(text) > ALT_TEXT_LIMIT,
-                    "issue": f"Alt text takes {ALT_TEXT_LIMIT} characters; this has {len(text)}."
+                    "issue": _("Alt text takes %(limit)d characters; this has %(count)d.")
+                    % {"limit": ALT_TEXT_LIMIT, "count": len(text)}
                     if len(text) > ALT_TEXT_LIMIT
                     else "",
                 }

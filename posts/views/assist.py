@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 
 from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from billing.limits import LimitReached
@@ -22,22 +25,63 @@ from posts.assist import prompts, services
 # At most this many channels are named in one request (shorten picks the strictest).
 MAX_CHANNELS = 50
 
+# What people read in the tone and language menus. The values sent back (and into the
+# prompt) stay the English words of prompts.TONES and prompts.LANGUAGES: the model is
+# asked in English whatever the page's language.
+TONE_LABELS = {
+    "": pgettext_lazy("tone", "As written"),
+    "friendly": pgettext_lazy("tone", "Friendly"),
+    "professional": pgettext_lazy("tone", "Professional"),
+    "playful": pgettext_lazy("tone", "Playful"),
+    "enthusiastic": pgettext_lazy("tone", "Enthusiastic"),
+    "calm": pgettext_lazy("tone", "Calm and factual"),
+}
+LANGUAGE_LABELS = {
+    "Arabic": _("Arabic"),
+    "Chinese (Simplified)": _("Chinese (Simplified)"),
+    "Dutch": _("Dutch"),
+    "English": _("English"),
+    "French": _("French"),
+    "German": _("German"),
+    "Hindi": _("Hindi"),
+    "Indonesian": _("Indonesian"),
+    "Italian": _("Italian"),
+    "Japanese": _("Japanese"),
+    "Korean": _("Korean"),
+    "Polish": _("Polish"),
+    "Portuguese": _("Portuguese"),
+    "Russian": _("Russian"),
+    "Spanish": _("Spanish"),
+    "Swedish": _("Swedish"),
+    "Turkish": _("Turkish"),
+    "Ukrainian": _("Ukrainian"),
+    "Vietnamese": _("Vietnamese"),
+}
+
 
 def options(request) -> dict | None:
-    """What the composer needs to draw the writing help; None when it is off."""
+    """What the composer needs to draw the writing help, as (value, label) pairs in the
+    reader's language; None when it is off."""
     if not assist.enabled():
         return None
-    return {"tones": prompts.TONES, "languages": prompts.LANGUAGES}
+    tones = [(value, str(TONE_LABELS.get(value, value))) for value in prompts.TONES]
+    languages = [(value, str(LANGUAGE_LABELS.get(value, value))) for value in prompts.LANGUAGES]
+    # Sorted as the reader spells them, so "Deutsch" is found under D.
+    languages.sort(key=lambda pair: pair[1].casefold())
+    return {"tones": tones, "languages": languages}
 
 
 def _ids(values) -> list[int]:
     return [int(v) for v in values if v.isdigit() and len(v) < 18][:MAX_CHANNELS]
 
 
-def _sse(events):
-    for event in events:
-        name = event.pop("event")
-        yield f"event: {name}\ndata: {json.dumps(event)}\n\n"
+def _sse(events, language: str):
+    # The events are read after the view has returned, while the response streams: the
+    # messages in them (an error of the AI server) are written in the request's language.
+    with translation.override(language):
+        for event in events:
+            name = event.pop("event")
+            yield f"event: {name}\ndata: {json.dumps(event)}\n\n"
 
 
 @organization_view("posts.edit")
@@ -84,7 +128,9 @@ def suggest(request):
         return JsonResponse({"error": error.message}, status=400)
     except LimitReached as error:
         return JsonResponse({"error": error.message}, status=429)
-    response = StreamingHttpResponse(_sse(events), content_type="text/event-stream")
+    response = StreamingHttpResponse(
+        _sse(events, translation.get_language()), content_type="text/event-stream"
+    )
     response["Cache-Control"] = "no-cache"
     # A reverse proxy (nginx) would otherwise hold the pieces back until the end.
     response["X-Accel-Buffering"] = "no"

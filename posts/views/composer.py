@@ -17,6 +17,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.clock import format_when, hour12_for
@@ -67,12 +69,14 @@ def _viewer_zone(request) -> str:
 def _editable(group: PostGroup) -> tuple[bool, str]:
     for post in group.posts.all():
         if post.state not in EDITABLE and post.state != "cancelled":
-            return False, (
-                f"The post to {post.integration.name} is {post.get_state_display().lower()}, "
-                "so this group can no longer be edited. Duplicate it to post again."
-            )
+            return False, _(
+                "The post to %(channel)s is %(state)s, so this group can no longer be "
+                "edited. Duplicate it to post again."
+            ) % {"channel": post.integration.name, "state": post.get_state_display().lower()}
         if any(item.published_at for item in post.items.all()):
-            return False, f"Part of the thread already went out on {post.integration.name}."
+            return False, _("Part of the thread already went out on %(channel)s.") % {
+                "channel": post.integration.name
+            }
     return True, ""
 
 
@@ -171,7 +175,9 @@ def _checks(request, state: ComposerState, channels: dict[int, Integration], gro
     when_text = ""
     if kwargs["publish_at"] is not None and not state.errors:
         local = kwargs["publish_at"]
-        when_text = f"Schedule sends it on {_local(local, state.zone, hour12_for(request))}."
+        when_text = _("Schedule sends it on %(when)s.") % {
+            "when": _local(local, state.zone, hour12_for(request))
+        }
     return {"general": general, "rows": rows, "has_errors": has_errors, "when_text": when_text}
 
 
@@ -284,14 +290,14 @@ def _suggest_when(request, state: ComposerState) -> None:
     at = next_free_slot(organization=request.organization, integrations=chosen) if chosen else None
     if at is not None:
         local = at.astimezone(zone)
-        state.when_note = (
+        state.when_note = _(
             "The next free posting slot of the chosen channels; change it if you like."
         )
     else:
         local = (dj_timezone.now().astimezone(zone) + timedelta(hours=1)).replace(
             minute=0, second=0, microsecond=0
         )
-        state.when_note = "The next round hour; change it if you like."
+        state.when_note = _("The next round hour; change it if you like.")
     state.publish_date = local.date().isoformat()
     state.publish_time = f"{local:%H:%M}"
     state.when_suggested = True
@@ -307,10 +313,10 @@ def _upload(request, state: ComposerState, op: str) -> str:
     prefix = thread_prefix(channel_id if channel_id in state.custom else None)
     upload = request.FILES.get(f"{prefix}item-{index}-upload")
     if upload is None:
-        state.errors["upload"] = "Choose a file to upload first."
+        state.errors["upload"] = _("Choose a file to upload first.")
         return ""
     if not request.membership.can("media.manage"):
-        raise PermissionDenied("Your role does not allow uploading media.")
+        raise PermissionDenied(_("Your role does not allow uploading media."))
     try:
         media_file = media_upload(
             organization=request.organization, actor=request.user, file=upload
@@ -353,10 +359,10 @@ def _handle_post(request, *, group=None):
 
     action = state.action
     if action not in ("draft", *PUBLISHING_ACTIONS):
-        state.errors["action"] = "Choose save draft, schedule, post now or add to queue."
+        state.errors["action"] = _("Choose save draft, schedule, post now or add to queue.")
         return _render(request, state, group=group, status=400)
     if action in PUBLISHING_ACTIONS and not _can_publish(request):
-        raise PermissionDenied("Your role may write drafts but not schedule or publish.")
+        raise PermissionDenied(_("Your role may write drafts but not schedule or publish."))
     kwargs = state.service_kwargs()
     if state.errors:
         return _render(request, state, group=group, status=400)
@@ -368,14 +374,18 @@ def _handle_post(request, *, group=None):
         else:
             group = group_services.post_group_update(group=group, actor=request.user, **kwargs)
     except PostValidationError as error:
-        messages.error(request, "Nothing was saved yet: fix what is marked below.")
+        messages.error(request, _("Nothing was saved yet: fix what is marked below."))
         return _render(request, state, group=group, issues=error.issues_by_channel, status=400)
     except PostNotEditable as error:
         messages.error(request, error.message)
         return _render(request, state, group=group, status=409)
     except LimitReached as error:
         # The form comes back as typed: the plan stops the save, not the writing.
-        messages.error(request, f"{error.message} Plans and billing: {error.billing_url()}")
+        messages.error(
+            request,
+            _("%(reason)s Plans and billing: %(url)s")
+            % {"reason": error.message, "url": error.billing_url()},
+        )
         return _render(request, state, group=group, status=402)
     if request.POST.get("shorten_links_asked"):
         link_services.group_links_choose(
@@ -388,21 +398,53 @@ def _handle_post(request, *, group=None):
 def _saved_message(group: PostGroup, action: str, hour12: bool = False) -> str:
     post = group.posts.order_by("id").first()
     count = group.posts.count()
-    where = f"{count} channel{'s' if count != 1 else ''}"
+    values = {"count": count}
     if action == "draft":
-        return f"Draft saved for {where}."
+        return (
+            ngettext(
+                "Draft saved for %(count)d channel.", "Draft saved for %(count)d channels.", count
+            )
+            % values
+        )
     waiting = sum(1 for p in group.posts.all() if p.state == "review")
-    when = _local(post.publish_at, group.timezone, hour12)
+    values["when"] = _local(post.publish_at, group.timezone, hour12)
     if waiting:
         return (
-            f"Submitted for approval: {when} on {where}. It goes out once approved; the "
-            "approvers were told."
+            ngettext(
+                "Submitted for approval: %(when)s on %(count)d channel. It goes out once "
+                "approved; the approvers were told.",
+                "Submitted for approval: %(when)s on %(count)d channels. It goes out once "
+                "approved; the approvers were told.",
+                count,
+            )
+            % values
         )
     if action == "now":
-        return f"Publishing now to {where}."
+        return (
+            ngettext(
+                "Publishing now to %(count)d channel.",
+                "Publishing now to %(count)d channels.",
+                count,
+            )
+            % values
+        )
     if action == "queue":
-        return f"Added to the queue: {when} on {where}."
-    return f"Scheduled for {when} on {where}."
+        return (
+            ngettext(
+                "Added to the queue: %(when)s on %(count)d channel.",
+                "Added to the queue: %(when)s on %(count)d channels.",
+                count,
+            )
+            % values
+        )
+    return (
+        ngettext(
+            "Scheduled for %(when)s on %(count)d channel.",
+            "Scheduled for %(when)s on %(count)d channels.",
+            count,
+        )
+        % values
+    )
 
 
 def _save_set(request, state: ComposerState, group):
@@ -417,7 +459,7 @@ def _save_set(request, state: ComposerState, group):
     except ValidationError as error:
         state.errors["set_name"] = " ".join(error.messages)
         return _render(request, state, group=group, status=400)
-    messages.success(request, f"Saved as the set {post_set.name}.")
+    messages.success(request, _("Saved as the set %(name)s.") % {"name": post_set.name})
     return _render(request, state, group=group)
 
 
@@ -467,7 +509,7 @@ def edit(request, group_id: int):
 def duplicate(request, group_id: int):
     group = _group_or_404(request, group_id)
     copy = group_services.post_group_duplicate(group=group, actor=request.user)
-    messages.success(request, "A copy was made as a draft; change it and schedule it.")
+    messages.success(request, _("A copy was made as a draft; change it and schedule it."))
     return redirect(reverse("posts:edit", args=[request.organization.slug, copy.pk]))
 
 
@@ -479,10 +521,14 @@ def delete(request, group_id: int):
         cancelled = group_services.post_group_delete(group=group, actor=request.user)
         messages.success(
             request,
-            f"Post deleted; {cancelled} scheduled post{'s' if cancelled != 1 else ''} "
-            "will not go out."
+            ngettext(
+                "Post deleted; %(count)d scheduled post will not go out.",
+                "Post deleted; %(count)d scheduled posts will not go out.",
+                cancelled,
+            )
+            % {"count": cancelled}
             if cancelled
-            else "Post deleted.",
+            else _("Post deleted."),
         )
         return redirect(reverse("posts:calendar", args=[request.organization.slug]))
     posts = list(group.posts.all())
@@ -568,7 +614,7 @@ def comment_add(request, group_id: int):
         except ValidationError as exc:
             error = " ".join(exc.messages)
     else:
-        error = "Write a comment of at most 5,000 characters."
+        error = _("Write a comment of at most 5,000 characters.")
     if request.htmx:
         return render(
             request,

@@ -27,10 +27,12 @@
 
   function labelFor(id) {
     var label = form.querySelector('label[for="' + id + '"]');
-    var text = label ? label.textContent.trim() : "Post";
+    var text = label ? label.textContent.trim() : pgettext("thread part", "Post");
     var tab = document.getElementById(id) && document.getElementById(id).closest(".composer-tab");
     var channel = tab && tab.querySelector("summary strong");
-    return channel ? text + " for " + channel.textContent.trim() : text;
+    return channel
+      ? interpolate(gettext("%(part)s for %(channel)s"), { part: text, channel: channel.textContent.trim() }, true)
+      : text;
   }
 
   function rememberSource(event) {
@@ -56,7 +58,8 @@
       button.className = "button button-secondary button-small";
       button.dataset.assist = "rewrite";
       button.dataset.channel = channel.value;
-      button.textContent = "Rewrite for " + channel.dataset.network + " (" + channel.dataset.channelName + ")";
+      button.textContent = interpolate(gettext("Rewrite for %(network)s (%(channel)s)"),
+        { network: channel.dataset.network, channel: channel.dataset.channelName }, true);
       rewrites.append(button);
     });
     busy(Boolean(running));
@@ -79,7 +82,7 @@
       button.dataset.assist = "alt_text";
       button.dataset.assistAlt = input.id;
       button.dataset.media = match[1];
-      button.textContent = "Write alt text";
+      button.textContent = gettext("Write alt text");
       input.after(button);
     });
   }
@@ -143,13 +146,20 @@
       if (body.limit) {
         check.hidden = false;
         check.className = "composer-assist-check" + (body.over ? " count-over" : "");
+        var counts = { count: body.count, limit: body.limit, network: body.network, issue: body.issue };
         check.textContent = body.over
-          ? "Too long: " + body.issue + " Shorten it before posting."
-          : body.count + " / " + body.limit + (body.network ? " characters on " + body.network : " characters") + ": it fits.";
+          ? interpolate(gettext("Too long: %(issue)s Shorten it before posting."), counts, true)
+          : body.network
+            ? interpolate(gettext("%(count)s / %(limit)s characters on %(network)s: it fits."), counts, true)
+            : interpolate(gettext("%(count)s / %(limit)s characters: it fits."), counts, true);
       }
-      show("done", "Done. Accept puts it in " + (ask.action === "alt_text" ? "the alt text" : ask.action === "first_comment" ? "the first comment" : labelFor(ask.targetId)) + ".");
+      show("done", ask.action === "alt_text"
+        ? gettext("Done. Accept puts it in the alt text.")
+        : ask.action === "first_comment"
+          ? gettext("Done. Accept puts it in the first comment.")
+          : interpolate(gettext("Done. Accept puts it in %(field)s."), { field: labelFor(ask.targetId) }, true));
     } else if (event.name === "error") {
-      show("error", body.message || "The writing help failed. Try again.");
+      show("error", body.message || gettext("The writing help failed. Try again."));
     }
   }
 
@@ -160,7 +170,7 @@
     output.textContent = "";
     check.hidden = true;
     title.textContent = ask.label;
-    show("streaming", "Writing…");
+    show("streaming", gettext("Writing…"));
     running = new AbortController();
     busy(true);
     try {
@@ -169,11 +179,12 @@
         headers: { "Accept": "text/event-stream" },
       });
       if (!response.ok) {
-        var message = "The writing help failed (error " + response.status + "). Try again.";
+        var message = interpolate(gettext("The writing help failed (error %(status)s). Try again."),
+          { status: response.status }, true);
         if ((response.headers.get("Content-Type") || "").indexOf("json") !== -1) {
           message = (await response.json()).error || message;
         } else if (response.status === 403) {
-          message = "Your role does not allow writing posts.";
+          message = gettext("Your role does not allow writing posts.");
         }
         show("error", message);
         return;
@@ -198,10 +209,10 @@
           if (event.name === "done" || event.name === "error") finished = true;
         });
       }
-      if (!finished) show("error", "The suggestion stopped before it was complete. Try again.");
+      if (!finished) show("error", gettext("The suggestion stopped before it was complete. Try again."));
     } catch (error) {
-      if (error.name === "AbortError") show("cancelled", "Stopped. Nothing was changed.");
-      else show("error", "The writing help could not be reached. Check your connection and try again.");
+      if (error.name === "AbortError") show("cancelled", gettext("Stopped. Nothing was changed."));
+      else show("error", gettext("The writing help could not be reached. Check your connection and try again."));
     } finally {
       running = null;
       busy(false);
@@ -232,7 +243,7 @@
       if (!target) return;
     } else {
       target = document.getElementById(pending.targetId);
-      if (!target) { show("error", "The field it was written for is gone; copy the text instead."); return; }
+      if (!target) { show("error", gettext("The field it was written for is gone; copy the text instead.")); return; }
       target.value = pending.text;
     }
     target.dispatchEvent(new Event("input", { bubbles: true }));

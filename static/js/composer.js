@@ -70,7 +70,7 @@
     var blocked = checks.dataset.hasErrors === "true";
     form.querySelectorAll("[data-needs-valid]").forEach(function (button) {
       button.disabled = blocked;
-      if (blocked) button.title = "Fix what the checks list first";
+      if (blocked) button.title = gettext("Fix what the checks list first");
       else button.removeAttribute("title");
     });
   }
@@ -119,7 +119,7 @@
       var remove = document.createElement("button");
       remove.type = "button";
       remove.className = "linklike";
-      remove.textContent = "Remove";
+      remove.textContent = gettext("Remove");
       remove.addEventListener("click", function () {
         field.remove(); figure.remove();
         form.dispatchEvent(new Event("change", { bubbles: true }));
@@ -129,8 +129,10 @@
       alt.className = "composer-alt";
       alt.name = pickingFor + "-alt-" + id;
       alt.maxLength = 1500;
-      alt.placeholder = "Alt text";
-      alt.setAttribute("aria-label", "Alt text for " + (pick.dataset.name || "this file"));
+      alt.placeholder = gettext("Alt text");
+      alt.setAttribute("aria-label", pick.dataset.name
+        ? interpolate(gettext("Alt text for %(name)s"), { name: pick.dataset.name }, true)
+        : gettext("Alt text for this file"));
       figure.append(thumb, caption, alt, remove);
       box.insertBefore(figure, box.querySelector(".composer-attach"));
       box.insertBefore(field, figure);

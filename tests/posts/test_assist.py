@@ -407,7 +407,7 @@ def test_the_plan_sets_the_daily_allowance_when_billing_is_on(
     assert events(ask(client, action="rewrite", text="Hi", channel=mastodon.pk))[-1][0] == "done"
     response = ask(client, action="rewrite", text="Hi", channel=mastodon.pk)
     assert response.status_code == 429
-    assert "today's 1 AI requests of the Free plan" in response.json()["error"]
+    assert "today's 1 AI request of the Free plan" in response.json()["error"]
     assert "Billing page" in response.json()["error"]
 
     Plan.objects.filter(is_free=True).update(ai_requests_per_day=0)
