@@ -63,6 +63,7 @@ def _settings_nav(request, current: str) -> list[dict]:
         ("invitations", "Invitations", "organizations:invitations", "members.manage"),
         ("audit", "Audit log", "organizations:audit", "audit.view"),
         ("apikeys", "API keys", "organizations:apikeys", "apikeys.manage"),
+        ("oauth-apps", "OAuth apps", "organizations:oauth_apps", "apikeys.manage"),
         ("webhooks", "Webhooks", "posts:webhooks", "webhooks.manage"),
         ("feeds", "RSS feeds", "posts:feeds", "posts.publish"),
         ("short-links", "Short links", "posts:link_settings", "organization.manage"),
