@@ -188,19 +188,29 @@ def grants_of_user(*, user):
 
 
 def grants_of_organization(*, organization: Organization):
-    """The apps with access to the organization, with the person each acts as."""
-    return (
+    """The apps with access to the organization, with the person each acts as; a member
+    limited to customers sees only their own (the others reach beyond their customers)."""
+    grants = (
         ApiKey.objects.filter(
             organization=organization, oauth_application__isnull=False, revoked_at__isnull=True
         )
         .select_related("oauth_application", "created_by")
         .order_by("-created_at", "-id")
     )
+    acting = getattr(organization, "acting_membership", None)
+    if acting is not None and acting.customer_limited:
+        grants = grants.filter(membership=acting)
+    return grants
 
 
 def clients_of_organization(*, organization: Organization):
-    """The apps the organization registered on its settings page."""
-    return OAuthClient.objects.filter(organization=organization).select_related("application")
+    """The apps the organization registered on its settings page; a member limited to
+    customers sees only those they registered (deleting one ends every member's access)."""
+    clients = OAuthClient.objects.filter(organization=organization).select_related("application")
+    acting = getattr(organization, "acting_membership", None)
+    if acting is not None and acting.customer_limited:
+        clients = clients.filter(created_by=acting.user)
+    return clients
 
 
 def client_of_organization(*, organization: Organization, pk) -> OAuthClient | None:
