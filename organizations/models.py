@@ -494,8 +494,8 @@ class OAuthClient(models.Model):
 
 class OAuthBinding(models.Model):
     """Which consent (an ApiKey with ``oauth_application``) a toolkit authorization code,
-    access token or refresh token was issued under: its organization, member and scopes.
-    Exactly one of the three is set; the row goes with it."""
+    device sign-in, access token or refresh token was issued under: its organization, member
+    and scopes. Exactly one of them is set; the row goes with it."""
 
     api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="oauth_bindings")
     grant = models.OneToOneField(
@@ -519,14 +519,23 @@ class OAuthBinding(models.Model):
         on_delete=models.CASCADE,
         related_name="postiz_binding",
     )
+    # A device sign-in (the Postiz CLI's auth:login) the person approved.
+    device = models.OneToOneField(
+        "oauth2_provider.DeviceGrant",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="postiz_binding",
+    )
 
     class Meta:
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(grant__isnull=False, access_token=None, refresh_token=None)
-                    | Q(grant=None, access_token__isnull=False, refresh_token=None)
-                    | Q(grant=None, access_token=None, refresh_token__isnull=False)
+                    Q(grant__isnull=False, access_token=None, refresh_token=None, device=None)
+                    | Q(grant=None, access_token__isnull=False, refresh_token=None, device=None)
+                    | Q(grant=None, access_token=None, refresh_token__isnull=False, device=None)
+                    | Q(grant=None, access_token=None, refresh_token=None, device__isnull=False)
                 ),
                 name="organizations_oauthbinding_one_target",
             )

@@ -13,4 +13,8 @@ urlpatterns = [
         views_oauth.approved_app_revoke,
         name="oauth_approved_app_revoke",
     ),
+    # The Postiz CLI's sign-in: `postiz auth:login --auth-server <site>/oauth/cli`.
+    path("oauth/cli/device/code", views_oauth.cli_device_code, name="oauth_cli_device_code"),
+    path("oauth/cli/device/token", views_oauth.cli_device_token, name="oauth_cli_device_token"),
+    path("oauth/cli/device", views_oauth.cli_device, name="oauth_cli_device"),
 ]

@@ -7,6 +7,8 @@ The rules live in ``organizations.oauth``; the toolkit validates every OAuth req
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -15,13 +17,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from oauth2_provider.forms import AllowForm
 from oauth2_provider.models import Application
 from oauth2_provider.views import AuthorizationView, OAuthProtectedResourceMetadataView
 
-from organizations import oauth, selectors
+from organizations import oauth, oauth_device, selectors
 from organizations.access import organization_view
 from organizations.forms import add_service_errors
 from organizations.models import ApiScope
@@ -156,8 +160,6 @@ def resource_metadata(request, resource_path: str = ""):
     response = ResourceMetadataView.as_view()(request, resource_path=resource_path)
     if not resource_path.strip("/") and response.status_code == 200:
         # Not in RFC 9728's list, allowed by it: where each API's own document is.
-        import json
-
         data = json.loads(response.content)
         base = request.build_absolute_uri("/").rstrip("/")
         data["resources"] = [f"{base}/{path}" for path in RESOURCES if path]
@@ -328,3 +330,102 @@ def approved_app_revoke(request, grant_id):
         f"{grant.oauth_application.name} can no longer act for you in {grant.organization.name}.",
     )
     return redirect("oauth_approved_apps")
+
+
+# -- The Postiz CLI's device sign-in (organizations.oauth_device) ------------------------
+@csrf_exempt
+@require_POST
+def cli_device_code(request):
+    """Anyone: starts a sign-in; the CLI shows the user code and opens the page below."""
+    device = oauth_device.device_start()
+    page = f"{settings.SITE_URL}{reverse('oauth_cli_device')}"
+    return JsonResponse(
+        {
+            "device_code": device.device_code,
+            "user_code": device.user_code,
+            "verification_uri": page,
+            "verification_uri_complete": f"{page}?code={device.user_code}",
+            "expires_in": int(oauth_device.DEVICE_LIFETIME.total_seconds()),
+            "interval": device.interval,
+        }
+    )
+
+
+@csrf_exempt
+@require_POST
+def cli_device_token(request):
+    """The CLI's poll, JSON (its shape) or form-encoded: the token once approved."""
+    try:
+        data = json.loads(request.body or b"{}")
+    except ValueError:
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    device_code = data.get("device_code") or request.POST.get("device_code", "")
+    status, body = oauth_device.device_token(device_code=str(device_code))
+    response = JsonResponse(body, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def cli_device(request):
+    """The signed-in person: confirms the code their terminal shows, picks the
+    organization, approves or denies."""
+    source = request.POST if request.method == "POST" else request.GET
+    code = source.get("code", "")
+    device = oauth_device.device_pending(user_code=code) if code else None
+    application = oauth_device.cli_application()
+    memberships = list(selectors.memberships_for_user(user=request.user))
+    requested = device.scope.split() if device else []
+    context = {
+        "code": code,
+        "device": device,
+        "application": application,
+        "memberships": [
+            {
+                "membership": membership,
+                "refused": oauth.scopes_for(membership=membership, requested=requested)[1],
+            }
+            for membership in memberships
+        ],
+        "scope_rows": [
+            (scope, SCOPE_WORDS.get(scope, scope))
+            for scope in (device.scope.split() if device else [])
+        ],
+    }
+    if device is None:
+        status = 404 if code else 200
+        return render(request, "organizations/oauth_device.html", context, status=status)
+    if request.method == "GET":
+        return render(request, "organizations/oauth_device.html", context)
+    allow = bool(request.POST.get("allow"))
+    membership = None
+    if allow:
+        membership = selectors.membership_for(
+            user=request.user, slug=request.POST.get("organization", "")
+        )
+        if membership is None:
+            raise Http404("No such organization.")
+    try:
+        grant = oauth_device.device_decide(
+            device=device, membership=membership, allow=allow, request=request
+        )
+    except ValidationError as error:
+        return render(
+            request,
+            "organizations/oauth_consent_refused.html",
+            {
+                "application": application,
+                "organization": membership.organization,
+                "message": " ".join(error.messages),
+            },
+            status=403,
+        )
+    return render(
+        request,
+        "organizations/oauth_device_done.html",
+        {"grant": grant, "application": application},
+    )

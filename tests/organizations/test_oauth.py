@@ -465,3 +465,69 @@ def test_a_person_sees_their_approved_apps_and_revokes_one(
     assert api(token, "/public/v1/integrations").status_code == 401
     assert not RefreshToken.objects.filter(revoked__isnull=True).exists()
     assert "No apps" in browser.get("/accounts/apps/").content.decode()
+
+
+# -- The Postiz CLI's device sign-in -----------------------------------------------------
+def poll(device_code):
+    return Client().post(
+        "/oauth/cli/device/token",
+        data=json.dumps({"device_code": device_code}),
+        content_type="application/json",
+    )
+
+
+def test_the_cli_device_sign_in_gives_a_token_for_the_organization_chosen(org, owner):
+    ChannelFactory(organization=org, name="Acme on Mastodon")
+    started = Client().post("/oauth/cli/device/code", content_type="application/json")
+    assert started.status_code == 200
+    device = started.json()
+    assert device["verification_uri"].endswith("/oauth/cli/device")
+    assert device["expires_in"] == 600 and device["interval"] >= 1
+    assert poll(device["device_code"]).json() == {"error": "authorization_pending"}
+
+    browser = Client()
+    browser.force_login(owner)
+    page = browser.get("/oauth/cli/device", {"code": device["user_code"]})
+    assert page.status_code == 200
+    assert device["user_code"] in page.content.decode()
+    assert "Allow Postiz CLI to act for you?" in page.content.decode()
+    done = browser.post(
+        "/oauth/cli/device", {"code": device["user_code"], "organization": org.slug, "allow": "1"}
+    )
+    assert "Postiz CLI is signed in to Acme" in done.content.decode()
+
+    answer = poll(device["device_code"])
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["access_token"].startswith("pos_")
+    assert body["organization_id"] == str(org.public_id)
+    assert body["api_url"]
+    listed = api(body["access_token"], "/public/v1/integrations")
+    assert [row["name"] for row in listed.json()] == ["Acme on Mastodon"]
+    # The device code is spent with the token.
+    assert poll(device["device_code"]).json()["error"] == "invalid_grant"
+
+
+def test_a_denied_cli_sign_in_gets_no_token(org, owner):
+    device = Client().post("/oauth/cli/device/code").json()
+    browser = Client()
+    browser.force_login(owner)
+    browser.post("/oauth/cli/device", {"code": device["user_code"], "organization": org.slug})
+    assert poll(device["device_code"]).json() == {"error": "access_denied"}
+    assert not AccessToken.objects.filter(postiz_binding__isnull=False).exists()
+
+
+def test_the_cli_page_says_when_a_code_is_unknown_and_refuses_other_organizations(
+    org, owner, outsider
+):
+    browser = Client()
+    browser.force_login(outsider)
+    unknown = browser.get("/oauth/cli/device", {"code": "ABCD-EFGH"})
+    assert unknown.status_code == 404
+    assert "No sign-in waits for the code" in unknown.content.decode()
+    device = Client().post("/oauth/cli/device/code").json()
+    refused = browser.post(
+        "/oauth/cli/device", {"code": device["user_code"], "organization": org.slug, "allow": "1"}
+    )
+    assert refused.status_code == 404
+    assert poll(device["device_code"]).json() == {"error": "authorization_pending"}
