@@ -531,3 +531,40 @@ def test_the_cli_page_says_when_a_code_is_unknown_and_refuses_other_organization
     )
     assert refused.status_code == 404
     assert poll(device["device_code"]).json() == {"error": "authorization_pending"}
+
+
+# -- Admin ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "name",
+    [
+        "admin:organizations_oauthclient_changelist",
+        "admin:oauth2_provider_application_changelist",
+        "admin:oauth2_provider_accesstoken_changelist",
+        "admin:oauth2_provider_refreshtoken_changelist",
+        "admin:organizations_apikey_changelist",
+    ],
+)
+def test_admin_lists_apps_and_tokens_without_showing_tokens(org, owner, client_for, name):
+    from django.urls import reverse
+
+    from tests.factories import UserFactory
+
+    token = sign_in(owner, org)
+    staff = client_for(UserFactory(is_staff=True, is_superuser=True))
+    page = staff.get(reverse(name))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert token["access_token"] not in text and token["refresh_token"] not in text
+    grant = ApiKey.objects.get(oauth_application__isnull=False)
+    detail = staff.get(reverse("admin:organizations_apikey_change", args=[grant.pk]))
+    assert "Claude Desktop" in detail.content.decode()
+
+
+def test_approving_needs_the_consent_pages_csrf_token(org, owner):
+    app = register()
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(owner)
+    params = authorize_params(app["client_id"], pkce()[1])
+    response = browser.post("/oauth/authorize", {**params, "organization": org.slug, "allow": "1"})
+    assert response.status_code == 403
+    assert not ApiKey.objects.filter(oauth_application__isnull=False).exists()
