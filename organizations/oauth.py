@@ -377,6 +377,10 @@ def oauth_app_rename(*, client: OAuthClient, actor, name: str, request=None) -> 
     old = client.application.name
     client.application.name = _clean_name(name)
     client.application.save(update_fields=["name", "updated"])
+    # The consents read "OAuth app <name>" in lists and the audit log.
+    ApiKey.objects.filter(oauth_application=client.application).update(
+        name=f"OAuth app {client.application.name}"[:100]
+    )
     audit_record(
         action="oauth_app.renamed",
         actor=actor,

@@ -155,7 +155,9 @@ class ApiKeyAuthentication(BaseAuthentication):
         return ApiKeyUser(key), key
 
     def authenticate_header(self, request):
-        return 'Bearer realm="api"'
+        # RFC 9728: where an OAuth client finds how to get a token for this API.
+        metadata = request.build_absolute_uri("/.well-known/oauth-protected-resource/api/v1")
+        return f'Bearer realm="api", resource_metadata="{metadata}"'
 
 
 class HasScope(permissions.BasePermission):

@@ -381,6 +381,7 @@ def test_a_registered_app_is_verified_renamed_and_deleted(org, admin, owner, cli
 
     browser.post(f"/o/acme/settings/oauth-apps/{client.pk}/rename/", {"name": "Reports"})
     assert Application.objects.get().name == "Reports"
+    assert ApiKey.objects.get(oauth_application__isnull=False).name == "OAuth app Reports"
     browser.post(f"/o/acme/settings/oauth-apps/{client.pk}/delete/")
     assert not Application.objects.exists()
     assert api(token, "/public/v1/integrations").status_code == 401
@@ -568,3 +569,12 @@ def test_approving_needs_the_consent_pages_csrf_token(org, owner):
     response = browser.post("/oauth/authorize", {**params, "organization": org.slug, "allow": "1"})
     assert response.status_code == 403
     assert not ApiKey.objects.filter(oauth_application__isnull=False).exists()
+
+
+def test_a_401_of_the_native_api_says_where_its_oauth_metadata_is(db):
+    response = Client().get("/api/v1/posts")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == (
+        'Bearer realm="api", '
+        'resource_metadata="http://testserver/.well-known/oauth-protected-resource/api/v1"'
+    )
