@@ -24,6 +24,7 @@ from django.utils import timezone
 from oauth2_provider.models import AccessToken, Application, RefreshToken
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.scopes import BaseScopes
+from oauthlib.oauth2.rfc6749 import errors as oauth_errors
 
 from organizations.models import (
     ALL_SCOPES,
@@ -75,8 +76,12 @@ class GrantBindingValidator(OAuth2Validator):
     def _create_authorization_code(self, request, code, expires=None):
         grant_id = getattr(request, "postiz_grant_id", None)
         if grant_id is None:
-            # Only the consent page makes codes, and it always names the consent.
-            raise ValueError("An authorization code needs a consent (postiz_grant_id).")
+            # Only an approval on the consent page makes a code (it names the consent); the
+            # toolkit's shortcuts past the page (skip_authorization, approval_prompt=auto)
+            # end here instead.
+            raise oauth_errors.AccessDeniedError(
+                description="Approve the app on the consent page.", request=request
+            )
         grant = super()._create_authorization_code(request, code, expires)
         OAuthBinding.objects.create(api_key_id=grant_id, grant=grant)
         return grant

@@ -50,6 +50,14 @@ class ConsentView(AuthorizationView):
     form_class = ConsentForm
     postiz_grant_id = None
 
+    def get(self, request, *args, **kwargs):
+        # Every sign-in shows the page: the organization is chosen there, never guessed
+        # from an earlier token (the toolkit's approval_prompt=auto).
+        if "approval_prompt" in request.GET:
+            request.GET = request.GET.copy()
+            del request.GET["approval_prompt"]
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         application = context.get("application")

@@ -578,3 +578,33 @@ def test_a_401_of_the_native_api_says_where_its_oauth_metadata_is(db):
         'Bearer realm="api", '
         'resource_metadata="http://testserver/.well-known/oauth-protected-resource/api/v1"'
     )
+
+
+def test_approval_prompt_auto_still_shows_the_consent_page(org, owner):
+    sign_in(owner, org)
+    app_id = Application.objects.get().client_id
+    browser = Client()
+    browser.force_login(owner)
+    params = {**authorize_params(app_id, pkce()[1]), "approval_prompt": "auto"}
+    page = browser.get("/oauth/authorize", params)
+    assert page.status_code == 200
+    assert "Allow Claude Desktop to act for you?" in page.content.decode()
+
+
+def test_an_app_set_to_skip_the_page_gets_no_code(org, owner):
+    app = register()
+    Application.objects.filter(client_id=app["client_id"]).update(skip_authorization=True)
+    browser = Client()
+    browser.force_login(owner)
+    response = browser.get("/oauth/authorize", authorize_params(app["client_id"], pkce()[1]))
+    assert response.status_code == 302
+    assert "error=access_denied" in response["Location"]
+    assert "code=" not in response["Location"]
+
+
+def test_an_app_is_named_as_itself_on_the_native_api(org, owner):
+    token = sign_in(owner, org)["access_token"]
+    me = api(f"Bearer {token}", "/api/v1/me").json()
+    assert me["key"]["name"] == "OAuth app Claude Desktop"
+    assert me["organization"]["slug"] == "acme"
+    assert set(me["key"]["scopes"]) == {"posts:read", "channels:read"}
