@@ -19,6 +19,7 @@ from organizations.models import (
     Event,
     Invitation,
     Membership,
+    OAuthClient,
     Organization,
 )
 from organizations.services import organization_update
@@ -259,6 +260,24 @@ class ApiKeyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "revoked_at",
         "request_rate",
         "create_rate",
+        "oauth_application",
     )
     readonly_fields = fields
     list_select_related = ("organization", "created_by")
+
+
+# -- OAuth apps: the toolkit's own admin lists applications and tokens (tokens stored as
+# checksums only); this one says which organization registered an app. ---------------------
+@admin.register(OAuthClient)
+class OAuthClientAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("__str__", "organization", "created_by", "created_at", "first_approved_at")
+    list_filter = ("created_at",)
+    search_fields = ("application__name", "application__client_id", "organization__name")
+    fields = ("application", "organization", "created_by", "created_at", "first_approved_at")
+    readonly_fields = fields
+    list_select_related = ("application", "organization", "created_by")
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting here would skip revoking the consents and the audit entry; the
+        # organization's OAuth apps page (or the toolkit's Application admin) does it.
+        return False

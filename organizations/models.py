@@ -311,6 +311,22 @@ CLIENT_SCOPES: tuple[str, ...] = (
 )
 
 
+# What a member's role must allow for an OAuth app to use a scope on their behalf (an API
+# key needs apikeys.manage to be made; an app's grant is made by any member for themself).
+OAUTH_SCOPE_PERMISSIONS: dict[str, str] = {
+    ApiScope.POSTS_READ: "organization.view",
+    ApiScope.POSTS_WRITE: "posts.edit",
+    ApiScope.MEDIA_READ: "organization.view",
+    ApiScope.MEDIA_WRITE: "media.manage",
+    ApiScope.CHANNELS_READ: "organization.view",
+    ApiScope.CHANNELS_WRITE: "channels.manage",
+    ApiScope.ANALYTICS_READ: "organization.view",
+    ApiScope.WEBHOOKS_MANAGE: "webhooks.manage",
+    ApiScope.MEMBERS_READ: "members.view",
+    ApiScope.POSTS_APPROVE: "posts.approve",
+}
+
+
 class ApiKey(models.Model):
     """A secret that lets a program act for one organization, limited to its scopes.
 
@@ -352,6 +368,16 @@ class ApiKey(models.Model):
     # Per-key limits (native API): requests per minute and creations per hour.
     request_rate = models.PositiveIntegerField(default=600)
     create_rate = models.PositiveIntegerField(default=300)
+    # Set: this row is a person's consent to an OAuth app (organizations.oauth), not a key
+    # anyone holds. Requests come with the app's pos_… tokens and act through this row:
+    # its organization, its member, its scopes. The API keys page does not list it.
+    oauth_application = models.ForeignKey(
+        "oauth2_provider.Application",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="postiz_grants",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -379,7 +405,16 @@ class ApiKey(models.Model):
     def has_scope(self, scope: str) -> bool:
         if scope in ORGANIZATION_WIDE_SCOPES and self.customer_limited:
             return False
+        if self.oauth_application_id is not None:
+            # An app acts as the person who approved it: what their role allows today.
+            permission = OAUTH_SCOPE_PERMISSIONS.get(scope)
+            if self.membership is None or not permission or not self.membership.can(permission):
+                return False
         return scope in self.scopes
+
+    @property
+    def is_oauth_grant(self) -> bool:
+        return self.oauth_application_id is not None
 
 
 class ApiIdempotencyRecord(models.Model):
@@ -424,3 +459,88 @@ class ApiRateCounter(models.Model):
 
     def __str__(self):
         return f"{self.bucket} @ {self.window_start}: {self.count}"
+
+
+# -- OAuth apps ----------------------------------------------------------------------------
+class OAuthClient(models.Model):
+    """Our side of an OAuth app (a django-oauth-toolkit Application): who registered it.
+
+    An app made on an organization's settings page belongs to it (its admins rename and
+    delete it). An app that registered itself (RFC 7591) has no organization and is
+    unverified until a person approves it on the consent page."""
+
+    application = models.OneToOneField(
+        "oauth2_provider.Application", on_delete=models.CASCADE, related_name="postiz_client"
+    )
+    organization = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="oauth_clients",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=now)
+    # When a person first approved it on the consent page (self-registered apps).
+    first_approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.application.name or self.application.client_id
+
+
+class OAuthBinding(models.Model):
+    """Which consent (an ApiKey with ``oauth_application``) a toolkit authorization code,
+    device sign-in, access token or refresh token was issued under: its organization, member
+    and scopes. Exactly one of them is set; the row goes with it."""
+
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="oauth_bindings")
+    grant = models.OneToOneField(
+        "oauth2_provider.Grant",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="postiz_binding",
+    )
+    access_token = models.OneToOneField(
+        "oauth2_provider.AccessToken",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="postiz_binding",
+    )
+    refresh_token = models.OneToOneField(
+        "oauth2_provider.RefreshToken",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="postiz_binding",
+    )
+    # A device sign-in (the Postiz CLI's auth:login) the person approved.
+    device = models.OneToOneField(
+        "oauth2_provider.DeviceGrant",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="postiz_binding",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(grant__isnull=False, access_token=None, refresh_token=None, device=None)
+                    | Q(grant=None, access_token__isnull=False, refresh_token=None, device=None)
+                    | Q(grant=None, access_token=None, refresh_token__isnull=False, device=None)
+                    | Q(grant=None, access_token=None, refresh_token=None, device__isnull=False)
+                ),
+                name="organizations_oauthbinding_one_target",
+            )
+        ]
+
+    def __str__(self):
+        return f"binding to {self.api_key_id}"

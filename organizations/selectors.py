@@ -109,7 +109,9 @@ def account_exists_for_invitation(*, invitation: Invitation) -> bool:
 def api_keys_of(*, organization: Organization):
     """The organization's API keys, newest first, with their creators; a member limited to
     customers sees only the keys they made (the others reach beyond their customers)."""
-    keys = ApiKey.objects.filter(organization=organization).select_related("created_by")
+    keys = ApiKey.objects.filter(
+        organization=organization, oauth_application__isnull=True
+    ).select_related("created_by")
     acting = getattr(organization, "acting_membership", None)
     if acting is not None and acting.customer_limited:
         keys = keys.filter(membership=acting)

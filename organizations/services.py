@@ -409,10 +409,24 @@ def membership_remove(*, membership: Membership, actor_membership: Membership, r
 def api_keys_revoke_for_leaving(*, membership: Membership, actor=None, request=None) -> int:
     """Whatever deletes a membership, first: a limited member's API keys are revoked, since
     without the membership nothing would limit them any more. Other members' keys keep
-    working (they were the organization's keys before members were recorded on them)."""
+    working (they were the organization's keys before members were recorded on them).
+    The member's consents to OAuth apps are revoked in every case: an app acts as them."""
+    from organizations.oauth import oauth_grant_revoke
+
+    grants = list(
+        ApiKey.objects.filter(
+            membership_id=membership.pk, revoked_at__isnull=True, oauth_application__isnull=False
+        ).select_related("organization", "oauth_application")
+    )
+    for grant in grants:
+        oauth_grant_revoke(grant=grant, actor=actor, request=request)
     if not membership.customer_limited:
         return 0
-    keys = list(ApiKey.objects.filter(membership_id=membership.pk, revoked_at__isnull=True))
+    keys = list(
+        ApiKey.objects.filter(
+            membership_id=membership.pk, revoked_at__isnull=True, oauth_application__isnull=True
+        )
+    )
     for key in keys:
         api_key_revoke(key=key, actor=actor, request=request)
     return len(keys)

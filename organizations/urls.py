@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from organizations import views, views_apikeys
+from organizations import views, views_apikeys, views_oauth
 
 app_name = "organizations"
 
@@ -31,5 +31,22 @@ urlpatterns = [
         "settings/api-keys/<int:key_id>/revoke/",
         views_apikeys.api_key_revoke,
         name="apikey_revoke",
+    ),
+    # -- OAuth apps
+    path("settings/oauth-apps/", views_oauth.apps, name="oauth_apps"),
+    path(
+        "settings/oauth-apps/<int:client_id>/rename/",
+        views_oauth.app_rename,
+        name="oauth_app_rename",
+    ),
+    path(
+        "settings/oauth-apps/<int:client_id>/delete/",
+        views_oauth.app_delete,
+        name="oauth_app_delete",
+    ),
+    path(
+        "settings/oauth-apps/grants/<int:grant_id>/revoke/",
+        views_oauth.grant_revoke,
+        name="oauth_grant_revoke",
     ),
 ]

@@ -65,6 +65,7 @@ def _settings_nav(request, current: str) -> list[dict]:
         ("invitations", gettext_lazy("Invitations"), "organizations:invitations", "members.manage"),
         ("audit", gettext_lazy("Audit log"), "organizations:audit", "audit.view"),
         ("apikeys", gettext_lazy("API keys"), "organizations:apikeys", "apikeys.manage"),
+        ("oauth-apps", gettext_lazy("OAuth apps"), "organizations:oauth_apps", "apikeys.manage"),
         ("webhooks", gettext_lazy("Webhooks"), "posts:webhooks", "webhooks.manage"),
         ("feeds", gettext_lazy("RSS feeds"), "posts:feeds", "posts.publish"),
         ("short-links", gettext_lazy("Short links"), "posts:link_settings", "organization.manage"),

@@ -35,6 +35,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from billing import limits as plan_limits
 from organizations import selectors
 from organizations.models import ApiIdempotencyRecord, ApiKey
+from organizations.oauth import ACCESS_TOKEN_PREFIX, oauth_token_authenticate
 from organizations.services import api_key_authenticate, api_key_touch
 from postiz.http import client_ip, loads_json
 
@@ -99,14 +100,19 @@ def key_for_request(request) -> ApiKey:
     raw = raw_key_from(request)
     if not raw:
         raise ApiKeyRefused("missing")
-    if raw.startswith("pos_"):
-        raise ApiKeyRefused("oauth")
     # On an instance that bills, the plan check below reads the organization's
     # subscription and plan: read with the key, in the same query.
     related = ("organization__subscription__plan",) if plan_limits.enabled() else ()
-    key = api_key_authenticate(raw_key=raw, related=related)
-    if key is None:
-        raise ApiKeyRefused("invalid")
+    if raw.startswith(ACCESS_TOKEN_PREFIX):
+        # An OAuth app's token acts through the person's consent, an ApiKey row like any
+        # key's (organization, member, scopes), so every route handles it as a key.
+        key = oauth_token_authenticate(raw_token=raw, related=related)
+        if key is None:
+            raise ApiKeyRefused("oauth")
+    else:
+        key = api_key_authenticate(raw_key=raw, related=related)
+        if key is None:
+            raise ApiKeyRefused("invalid")
     # A plan without the API answers 402 (billing.middleware), on both surfaces.
     plan_limits.require_api(key.organization)
     api_key_touch(key=key, ip=client_ip(request))
@@ -126,6 +132,8 @@ class ApiKeyUser:
         self.key = key
 
     def __str__(self):
+        if self.key.is_oauth_grant:
+            return self.key.name  # "OAuth app <name>"
         return f"API key {self.key.prefix}"
 
 
@@ -141,13 +149,15 @@ class ApiKeyAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 "This API key is unknown, revoked or expired."
                 if error.code == "invalid"
-                else "OAuth access tokens are not accepted by this server.",
+                else "This OAuth access token is unknown, revoked or expired.",
                 code="invalid_key",
             ) from None
         return ApiKeyUser(key), key
 
     def authenticate_header(self, request):
-        return 'Bearer realm="api"'
+        # RFC 9728: where an OAuth client finds how to get a token for this API.
+        metadata = request.build_absolute_uri("/.well-known/oauth-protected-resource/api/v1")
+        return f'Bearer realm="api", resource_metadata="{metadata}"'
 
 
 class HasScope(permissions.BasePermission):

@@ -699,3 +699,43 @@ AI_MODEL = env("AI_MODEL", default="")
 # billing on, the plan's "AI requests per day" applies.
 AI_REQUESTS_PER_DAY = env.int("AI_REQUESTS_PER_DAY", default=100)
 # -- end of AI writing help --
+
+# -- OAuth 2 for third-party apps (django-oauth-toolkit; organizations.oauth) --------------
+INSTALLED_APPS += ["oauth2_provider"]
+OAUTH2_PROVIDER = {
+    # The scopes are the API keys' (organizations.models.ApiScope), read at run time.
+    "SCOPES_BACKEND_CLASS": "organizations.oauth.ApiKeyScopes",
+    "OAUTH2_VALIDATOR_CLASS": "organizations.oauth.GrantBindingValidator",
+    # Access tokens read pos_…, the prefix Postiz clients know as "an OAuth token".
+    "ACCESS_TOKEN_GENERATOR": "organizations.oauth.new_access_token",
+    "REFRESH_TOKEN_GENERATOR": "organizations.oauth.new_refresh_token",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("OAUTH_ACCESS_TOKEN_SECONDS", default=3600),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": env.int("OAUTH_REFRESH_TOKEN_DAYS", default=90) * 86400,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    # PKCE with S256 for every authorization code ("plain" is refused).
+    "PKCE_REQUIRED": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    # Only SHA-256 checksums of access and refresh tokens are stored, never the tokens.
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    # RFC 7591: anyone may register; a person still approves every app on the consent page.
+    "DCR_ENABLED": True,
+    "DCR_REGISTRATION_PERMISSION_CLASSES": ("oauth2_provider.dcr.AllowAllDCRPermission",),
+    "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "refresh_token"],
+    "OAUTH2_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": [
+        "none",
+        "client_secret_basic",
+        "client_secret_post",
+    ],
+    "OAUTH2_PROTECTED_RESOURCE_NAME": "Postiz API",
+}
+# The toolkit's models are swappable; migrations that point at them read these names.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"  # noqa: S105 - a model name
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"  # noqa: S105 - a model name
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+OAUTH2_PROVIDER_DEVICE_GRANT_MODEL = "oauth2_provider.DeviceGrant"
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"  # noqa: S105 - a model name

@@ -37,6 +37,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("organizations.urls_global")),
+    path("", include("organizations.urls_oauth")),  # OAuth 2 endpoints and metadata
     path("", include("integrations.urls_global")),
     path("o/<slug:org_slug>/", include(organization_patterns)),
     path("", include("posts.urls_public")),  # preview links and the client portal

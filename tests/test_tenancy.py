@@ -131,6 +131,9 @@ CUSTOMER_PARAMS = {
     ("failures", "post_id"): lambda w: w.post_b.public_id,
     ("notifications", "notification_id"): lambda w: w.notification_b.public_id,
     ("settings", "key_id"): lambda w: w.owner_key.pk,  # another member's key reaches further
+    # Another member's OAuth app and another member's consent to an app, likewise.
+    ("settings", "client_id"): lambda w: _owner_oauth(w)[0].pk,
+    ("settings", "grant_id"): lambda w: _owner_oauth(w)[1].pk,
     ("customers", "customer_id"): lambda w: w.customer_b.pk,  # its client review links
     ("client-review", "customer_id"): lambda w: w.customer_b.pk,
     ("client-review", "group_id"): lambda w: w.post_b.group.public_id,
@@ -155,6 +158,30 @@ SHARED_PARAMS = {
     ("posts", "action"),  # approve, changes, reject: a word, not an object
     ("client-review", "action"),
 }
+
+
+def _owner_oauth(world):
+    """An OAuth app the owner registered and the owner's consent to it."""
+    from organizations import oauth
+
+    client = (
+        oauth.clients_of_organization(organization=world.org)
+        .filter(created_by=world.owner.user)
+        .first()
+        or oauth.oauth_app_create(
+            organization=world.org,
+            actor=world.owner.user,
+            name="Owner's app",
+            redirect_uris="https://app.example/cb",
+            confidential=True,
+        )[0]
+    )
+    grant = oauth.oauth_grant_approve(
+        application=client.application, membership=world.owner, scopes=["posts:read"]
+    )
+    return client, grant
+
+
 CUSTOMER_ROUTE_PREFIXES = {"channels/customers/"}  # channels.manage: organization-wide
 
 

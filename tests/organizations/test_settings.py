@@ -97,6 +97,7 @@ def test_sidebar_shows_only_the_sections_the_role_allows(client_for, org, viewer
         "Invitations",
         "Audit log",
         "API keys",
+        "OAuth apps",
         "Webhooks",
         "RSS feeds",
         "Short links",
