@@ -5,6 +5,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils.timezone import now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from integrations.models import Integration, _metric_choices
@@ -56,7 +57,11 @@ class Plug(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} at {self.threshold} {self.metric}"
+        return gettext("%(action)s at %(threshold)s %(metric)s") % {
+            "action": self.get_kind_display(),
+            "threshold": self.threshold,
+            "metric": self.get_metric_display().lower(),
+        }
 
 
 class PlugRun(models.Model):
