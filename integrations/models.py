@@ -205,9 +205,9 @@ class InstanceApp(models.Model):
 
 
 def _metric_choices():
-    from integrations.providers.base.data import METRIC_NAMES
+    from integrations.providers.base.data import METRIC_LABELS, METRIC_NAMES
 
-    return [(name, name.capitalize()) for name in METRIC_NAMES]
+    return [(name, METRIC_LABELS[name]) for name in METRIC_NAMES]
 
 
 class ChannelMetric(models.Model):

@@ -12,6 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 
@@ -67,18 +68,21 @@ def _open(data: bytes) -> Image.Image:
         # Checked before decoding: a small file can unpack to gigabytes of pixels.
         if image.width * image.height > Image.MAX_IMAGE_PIXELS:
             raise ImageProblem(
-                f"The image has too many pixels to process ({image.width} x "
-                f"{image.height}); scale it down and try again."
+                _(
+                    "The image has too many pixels to process (%(width)s x %(height)s); "
+                    "scale it down and try again."
+                )
+                % {"width": image.width, "height": image.height}
             )
         image.load()
     except ImageProblem:
         raise
     except Image.DecompressionBombError as exc:
         raise ImageProblem(
-            "The image has too many pixels to process; scale it down and try again."
+            _("The image has too many pixels to process; scale it down and try again.")
         ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ImageProblem("The image is damaged or incomplete; export it again.") from exc
+        raise ImageProblem(_("The image is damaged or incomplete; export it again.")) from exc
     return image
 
 
@@ -172,21 +176,23 @@ def inspect_video(source: str | BinaryIO) -> VideoFacts:
     try:
         container = av.open(source, "r")
     except (av.FFmpegError, OSError, ValueError, UnicodeDecodeError) as exc:
-        raise VideoProblem("The video is damaged or incomplete; export it again.") from exc
+        raise VideoProblem(_("The video is damaged or incomplete; export it again.")) from exc
     try:
         if not container.streams.video:
-            raise VideoProblem("The file holds no video picture; export it again as a video.")
+            raise VideoProblem(_("The file holds no video picture; export it again as a video."))
         stream = container.streams.video[0]
         facts = _stream_facts(container, stream)
         try:
             frame = _poster_frame(container, stream, facts.duration)
         except (av.FFmpegError, OSError, ValueError) as exc:
             raise VideoProblem(
-                "The video's pictures cannot be decoded; it is damaged or incomplete. "
-                "Export it again."
+                _(
+                    "The video's pictures cannot be decoded; it is damaged or incomplete. "
+                    "Export it again."
+                )
             ) from exc
         if frame is None:
-            raise VideoProblem("The video has no picture that can be shown; export it again.")
+            raise VideoProblem(_("The video has no picture that can be shown; export it again."))
         rotation = int(getattr(frame, "rotation", 0) or 0) % 360
         if rotation in (90, 270) and facts.width and facts.height:
             # Phones store portrait video as landscape pictures plus a rotation; people
@@ -262,7 +268,7 @@ def _probe_without_pyav(source: str | BinaryIO) -> VideoFacts:
 
 def _rate(value: str | None) -> float | None:
     try:
-        numerator, _, denominator = (value or "").partition("/")
+        numerator, _slash, denominator = (value or "").partition("/")
         rate = float(numerator) / float(denominator or 1)
     except (ValueError, ZeroDivisionError):
         return None

@@ -83,13 +83,14 @@ def quota_bytes() -> int:
 
 
 def format_size(size: int) -> str:
+    """A size as people read it, in their language (the unit's symbol may change)."""
     if size < 1024:
-        return f"{size} bytes"
+        return ngettext("%(size)s byte", "%(size)s bytes", size) % {"size": size}
     if size < MB:
-        return f"{size / 1024:.0f} KB"
+        return _("%(size)s KB") % {"size": f"{size / 1024:.0f}"}
     if size < 1024 * MB:
-        return f"{size / MB:.1f} MB".replace(".0 MB", " MB")
-    return f"{size / (1024 * MB):.2f} GB"
+        return _("%(size)s MB") % {"size": f"{size / MB:.1f}".removesuffix(".0")}
+    return _("%(size)s GB") % {"size": f"{size / (1024 * MB):.2f}"}
 
 
 def _check_size(*, name: str, kind: str, size: int) -> None:

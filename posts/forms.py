@@ -323,31 +323,33 @@ def _convert_setting(spec: SettingField, raw: str):
 
 # -- Small forms ------------------------------------------------------------------------
 class SignatureForm(forms.Form):
-    name = forms.CharField(max_length=100, label="Name")
+    name = forms.CharField(max_length=100, label=gettext_lazy("Name"))
     content = forms.CharField(
-        label="Text",
+        label=gettext_lazy("Text"),
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Added at the end of the first part of a post.",
+        help_text=gettext_lazy("Added at the end of the first part of a post."),
     )
     is_default = forms.BooleanField(
         required=False,
-        label="Add it to every new post",
-        help_text="One signature can be the default; choosing this one replaces the other.",
+        label=gettext_lazy("Add it to every new post"),
+        help_text=gettext_lazy(
+            "One signature can be the default; choosing this one replaces the other."
+        ),
     )
 
 
 class TagForm(forms.Form):
-    name = forms.CharField(max_length=50, label="Name")
+    name = forms.CharField(max_length=50, label=gettext_lazy("Name"))
     color = forms.CharField(
         max_length=7,
-        label="Colour",
+        label=gettext_lazy("Colour"),
         initial="#5b4bdb",
         widget=forms.TextInput(attrs={"type": "color"}),
     )
 
 
 class RenameForm(forms.Form):
-    name = forms.CharField(max_length=100, label="Name")
+    name = forms.CharField(max_length=100, label=gettext_lazy("Name"))
 
 
 class CommentForm(forms.Form):

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.utils import dates, translation
 
 from integrations.providers import provider_classes
-from tests.factories import OrganizationFactory
+from tests.factories import ChannelFactory, OrganizationFactory
 
 PSEUDO = "xx"
 OPEN, CLOSE = "⟦", "⟧"
@@ -114,12 +114,13 @@ def untranslated(html: str, *, data: tuple[str, ...] = ()) -> list[str]:
     # A translated sentence may hold a link: its brackets open in one text and close in a
     # later one, so the texts are read as one stream.
     stream = SEPARATOR.join(parser.found)
-    stream = re.sub(
-        f"{OPEN}.*?{CLOSE}",
-        lambda match: SEPARATOR.join(" " * (match.group(0).count(SEPARATOR) + 1)),
-        stream,
-        flags=re.S,
-    )
+    # Translations nest (a translated label filled into a translated sentence): brackets
+    # are removed from the innermost out.
+    innermost = re.compile(f"{OPEN}[^{OPEN}{CLOSE}]*{CLOSE}", re.S)
+    while innermost.search(stream):
+        stream = innermost.sub(
+            lambda match: SEPARATOR.join(" " * (match.group(0).count(SEPARATOR) + 1)), stream
+        )
     left = []
     for original, text in zip(parser.found, stream.split(SEPARATOR), strict=True):
         outside = text
@@ -191,6 +192,8 @@ def pseudo_client(client, django_user_model, pseudo_language):
         "/o/orgname/settings/invitations/",
         "/o/orgname/settings/audit/",
         "/o/orgname/settings/api-keys/",
+        "/o/orgname/analytics/",
+        "/o/orgname/analytics/report/",
     ],
 )
 def test_pages_show_no_text_that_was_not_translated(pseudo_client, path):
@@ -198,6 +201,114 @@ def test_pages_show_no_text_that_was_not_translated(pseudo_client, path):
     assert page.status_code in (200, 404)
     assert page["Content-Language"] == PSEUDO
     left = untranslated(page.content.decode(), data=pseudo_client.data)
+    assert not left, f"{path} shows text never marked for translation: {left}"
+
+
+@pytest.fixture
+def channel_with_a_plug(pseudo_client):
+    """A Mastodon channel of the reader's organization with one reply plug."""
+    from organizations.models import Organization
+    from posts.plugs.models import Plug
+
+    org = Organization.objects.get(slug="orgname")
+    channel = ChannelFactory(organization=org, provider="mastodon", name="Channelname")
+    plug = Plug.objects.create(
+        organization=org,
+        integration=channel,
+        kind="reply",
+        metric="likes",
+        threshold=5,
+        text="Followtext",
+    )
+    # The names of the channel's stored secrets (access_token) are identifiers, not words.
+    pseudo_client.data = (
+        *pseudo_client.data,
+        *("Channelname", "Followtext", "Posttext", "access_token"),
+    )
+    _figures(channel, plug)
+    return channel, plug
+
+
+def _figures(channel, plug):
+    """Counts for the Analytics page: followers a day, a post's likes and a fired plug."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from integrations.analytics import organization_days_rebuild
+    from integrations.models import ChannelMetric
+    from posts.analytics.models import PostMetricLatest
+    from posts.plugs.models import PlugRun
+    from posts.states import State
+    from tests.factories import PostFactory, PostItemFactory
+
+    now = timezone.now()
+    ChannelMetric.objects.bulk_create(
+        ChannelMetric(
+            organization=channel.organization,
+            integration=channel,
+            metric="followers",
+            day=now.date() - timedelta(days=i),
+            value=100 + i,
+        )
+        for i in range(60)
+    )
+    organization_days_rebuild(organization_id=channel.organization_id)
+    when = now - timedelta(days=2)
+    post = PostFactory(
+        integration=channel,
+        state=State.PUBLISHED,
+        publish_at=when,
+        published_at=when,
+        remote_id="r1",
+        remote_url="https://social.example/@acme/1",
+    )
+    PostItemFactory(post=post, content="Posttext")
+    PostMetricLatest.objects.create(
+        organization=channel.organization,
+        post=post,
+        integration=channel,
+        metric="likes",
+        value=7,
+        published_at=when,
+    )
+    PlugRun.objects.create(
+        organization=channel.organization,
+        plug=plug,
+        post=post,
+        kind="reply",
+        metric="likes",
+        threshold=5,
+        value=7,
+        state="done",
+        fired_at=now,
+        remote_id="2",
+        remote_url="https://social.example/@acme/2",
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/o/orgname/channels/{channel}/",
+        "/o/orgname/channels/{channel}/plugs/",
+        "/o/orgname/channels/{channel}/plugs/{plug}/",
+        "/o/orgname/analytics/?channel={channel}",
+        "/o/orgname/analytics/report/?channel={channel}",
+    ],
+)
+def test_a_channels_pages_show_no_text_that_was_not_translated(
+    pseudo_client, channel_with_a_plug, path
+):
+    channel, plug = channel_with_a_plug
+    path = path.format(channel=channel.pk, plug=plug.public_id)
+    page = pseudo_client.get(path)
+    assert page.status_code == 200
+    html = page.content.decode()
+    # The Analytics pages show the figures, not their empty state.
+    assert "analytics" not in path or ("Posttext" in html and "plug-run-done" in html)
+    left = untranslated(html, data=pseudo_client.data)
     assert not left, f"{path} shows text never marked for translation: {left}"
 
 

@@ -7,6 +7,7 @@ from django.templatetags.static import static
 from django.utils.html import format_html
 
 from integrations.providers import provider_classes
+from integrations.providers.base.data import METRIC_LABELS
 
 register = template.Library()
 
@@ -33,3 +34,9 @@ def network_logo(identifier: str, size: int = 20):
         '<span class="network-logo network-logo-none" aria-hidden="true">{}</span>',
         (name or "?")[:1].upper(),
     )
+
+
+@register.filter
+def metric_label(metric: str) -> str:
+    """A metric's name as people read it, in their language (the id when unknown)."""
+    return METRIC_LABELS.get(metric, metric)

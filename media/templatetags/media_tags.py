@@ -1,4 +1,5 @@
 from django import template
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -55,7 +56,7 @@ def frame_rate(rate) -> str:
     """Frames per second: 30 fps, 29.97 fps."""
     if not rate:
         return ""
-    return f"{float(rate):.2f}".rstrip("0").rstrip(".") + " fps"
+    return _("%(rate)s fps") % {"rate": f"{float(rate):.2f}".rstrip("0").rstrip(".")}
 
 
 @register.filter

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from posts.analytics.selectors import Series
 
@@ -14,7 +15,7 @@ def line_chart(series: Series) -> SafeString:
     """A line (levels such as followers) or bars (daily sums) of the period's days, with
     a text alternative naming the figure and its change."""
     points = series.points
-    values = [v for _, v in points if v is not None]
+    values = [v for _day, v in points if v is not None]
     top = max(values, default=0) or 1
     step = (WIDTH - 2 * PAD) / max(1, len(points) - 1)
     inner = HEIGHT - 2 * PAD
@@ -22,9 +23,19 @@ def line_chart(series: Series) -> SafeString:
     def y(value: int) -> float:
         return round(HEIGHT - PAD - inner * value / top, 1)
 
-    title = f"{series.label}: {series.total:,} over the period"
-    if series.change is not None:
-        title += f" ({series.change:+.1f}% against the period before)"
+    if series.change is None:
+        title = _("%(metric)s: %(total)s over the period") % {
+            "metric": series.label,
+            "total": f"{series.total:,}",
+        }
+    else:
+        title = _(
+            "%(metric)s: %(total)s over the period (%(change)s%% against the period before)"
+        ) % {
+            "metric": series.label,
+            "total": f"{series.total:,}",
+            "change": f"{series.change:+.1f}",
+        }
     # Only numbers and ISO dates go into the drawing itself (drawn with plain formatting:
     # a year of bars is 365 elements, too many to escape one by one); text is escaped.
     if series.metric == "followers":

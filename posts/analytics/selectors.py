@@ -25,7 +25,7 @@ from integrations.models import (
     Integration,
     OrganizationMetricDay,
 )
-from integrations.providers.base.data import METRIC_NAMES
+from integrations.providers.base.data import METRIC_LABELS, METRIC_NAMES
 from integrations.selectors import acting_limit, visible_customers_q
 from organizations.models import Organization
 from posts.analytics.models import PostMetric, PostMetricLatest
@@ -83,7 +83,7 @@ class Series:
 
     @property
     def label(self) -> str:
-        return self.metric.capitalize()
+        return str(METRIC_LABELS.get(self.metric, self.metric.capitalize()))
 
 
 def change_percent(current: int, previous: int) -> float | None:

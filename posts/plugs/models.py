@@ -5,6 +5,8 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils.timezone import now
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from integrations.models import Integration, _metric_choices
 from organizations.models import Organization
@@ -17,8 +19,8 @@ def _run_key():
 
 
 class PlugKind(models.TextChoices):
-    REPOST = "repost", "Repost"
-    REPLY = "reply", "Reply with a follow-up"
+    REPOST = "repost", _("Repost")
+    REPLY = "reply", _("Reply with a follow-up")
 
 
 class Plug(models.Model):
@@ -55,7 +57,11 @@ class Plug(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} at {self.threshold} {self.metric}"
+        return gettext("%(action)s at %(threshold)s %(metric)s") % {
+            "action": self.get_kind_display(),
+            "threshold": self.threshold,
+            "metric": self.get_metric_display().lower(),
+        }
 
 
 class PlugRun(models.Model):
@@ -63,11 +69,11 @@ class PlugRun(models.Model):
     before the network is asked; its state says what became of it."""
 
     class State(models.TextChoices):
-        PENDING = "pending", "Waiting to fire"
-        SENDING = "sending", "Sending"
-        DONE = "done", "Fired"
-        FAILED = "failed", "Failed"
-        UNCONFIRMED = "unconfirmed", "Could not be confirmed"
+        PENDING = "pending", _("Waiting to fire")
+        SENDING = "sending", _("Sending")
+        DONE = "done", _("Fired")
+        FAILED = "failed", _("Failed")
+        UNCONFIRMED = "unconfirmed", _("Could not be confirmed")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
@@ -81,7 +87,7 @@ class PlugRun(models.Model):
     kind = models.CharField(max_length=8, choices=PlugKind.choices)
     metric = models.CharField(max_length=16, choices=_metric_choices())
     threshold = models.PositiveIntegerField()
-    value = models.BigIntegerField(help_text="The count that reached the threshold.")
+    value = models.BigIntegerField(help_text=_("The count that reached the threshold."))
     text = models.TextField(blank=True)
     state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)

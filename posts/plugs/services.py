@@ -8,10 +8,12 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from integrations.models import Integration
 from integrations.providers import get_provider
 from integrations.providers.base import ErrorKind, Metrics, RemoteRef
+from integrations.providers.base.data import METRIC_LABELS
 from organizations.services import audit_record
 from posts.models import Post, PostItem
 from posts.plugs.models import Plug, PlugKind, PlugRun
@@ -55,28 +57,37 @@ def plug_clean(integration: Integration, *, kind: str, metric: str, threshold, t
     kinds, metrics = plug_offer(integration)
     errors = {}
     if not kinds:
-        raise ValidationError({"kind": f"Plugs are not available for {_network(integration)}."})
+        raise ValidationError(
+            {
+                "kind": _("Plugs are not available for %(network)s.")
+                % {"network": _network(integration)}
+            }
+        )
     if kind not in kinds:
         labels = ", ".join(PlugKind(k).label.lower() for k in kinds)
-        errors["kind"] = f"This channel's network allows: {labels}."
+        errors["kind"] = _("This channel's network allows: %(kinds)s.") % {"kinds": labels}
     if metric not in metrics:
-        errors["metric"] = f"This channel's network counts: {', '.join(metrics)}."
+        errors["metric"] = _("This channel's network counts: %(metrics)s.") % {
+            "metrics": ", ".join(str(METRIC_LABELS.get(m, m)).lower() for m in metrics)
+        }
     try:
         threshold = int(threshold)
     except (TypeError, ValueError):
         threshold = 0
     if threshold < 1:
-        errors["threshold"] = "Give a count of at least 1."
+        errors["threshold"] = _("Give a count of at least 1.")
     text = (text or "").strip()
     if kind == PlugKind.REPLY and not text:
-        errors["text"] = "Write the follow-up the reply will say."
+        errors["text"] = _("Write the follow-up the reply will say.")
     if len(text) > TEXT_LIMIT:
-        errors["text"] = f"Keep the follow-up under {TEXT_LIMIT} characters."
+        errors["text"] = _("Keep the follow-up under %(limit)s characters.") % {"limit": TEXT_LIMIT}
     if kind == PlugKind.REPLY and text and "text" not in errors:
         provider = get_provider(integration.provider)
         limit = provider.limit_for(integration.as_channel())
         if limit is not None and provider.count_text(text) > limit:
-            errors["text"] = f"The follow-up is longer than the network's {limit} characters."
+            errors["text"] = _(
+                "The follow-up is longer than the network's %(limit)s characters."
+            ) % {"limit": limit}
     if errors:
         raise ValidationError(errors)
     return {

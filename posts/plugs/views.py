@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from integrations import selectors as channel_selectors
@@ -63,7 +64,7 @@ def channel_plugs(request, pk):
         if not kinds:
             raise Http404("This channel's network offers no plugs.")
         if _save(request, channel, form):
-            messages.success(request, "Plug added.")
+            messages.success(request, _("Plug added."))
             return redirect("posts:channel_plugs", request.organization.slug, channel.pk)
         status = 400
     context = {
@@ -93,7 +94,7 @@ def plug_edit(request, pk, plug_id):
     status = 200
     if request.method == "POST":
         if _save(request, channel, form, plug=plug):
-            messages.success(request, "Plug saved.")
+            messages.success(request, _("Plug saved."))
             return redirect("posts:channel_plugs", request.organization.slug, channel.pk)
         status = 400
     context = {
@@ -111,5 +112,5 @@ def plug_delete(request, pk, plug_id):
     channel = _channel_or_404(request, pk)
     plug = _plug_or_404(channel, plug_id)
     services.plug_delete(plug=plug, actor=request.user, request=request)
-    messages.success(request, "Plug deleted.")
+    messages.success(request, _("Plug deleted."))
     return redirect("posts:channel_plugs", request.organization.slug, channel.pk)

@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from integrations.providers.base.data import METRIC_NAMES
@@ -208,9 +209,9 @@ def refresh(request, post_id):
     if post is None:
         raise Http404
     if post_metrics_refresh(post=post):
-        messages.success(request, "Fresh counts were asked for; they appear in a minute.")
+        messages.success(request, _("Fresh counts were asked for; they appear in a minute."))
     else:
-        messages.info(request, "This post has no counts to fetch from its network.")
+        messages.info(request, _("This post has no counts to fetch from its network."))
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, BinaryIO
 
+from django.utils.translation import gettext_lazy
+
 from integrations.providers.base.tools import OptionSource
 
 # What one read from a stored file holds at most when a provider streams it.
@@ -238,6 +240,20 @@ METRIC_NAMES = (
     "clicks",
     "followers",
 )
+
+# The names people read for each metric (pages, charts, exports' headings stay the ids).
+METRIC_LABELS = {
+    "impressions": gettext_lazy("Impressions"),
+    "reach": gettext_lazy("Reach"),
+    "views": gettext_lazy("Views"),
+    "likes": gettext_lazy("Likes"),
+    "comments": gettext_lazy("Comments"),
+    "shares": gettext_lazy("Shares"),
+    "quotes": gettext_lazy("Quotes"),
+    "saves": gettext_lazy("Saves"),
+    "clicks": gettext_lazy("Clicks"),
+    "followers": gettext_lazy("Followers"),
+}
 
 
 @dataclass
