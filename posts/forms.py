@@ -23,6 +23,8 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from integrations.providers import provider_classes
 from integrations.providers.base import SettingField
@@ -214,17 +216,17 @@ class ComposerState:
             return None
         # Half a choice is what the form holds between two fields, not a mistake.
         if not self.publish_time:
-            self.errors["publish_at"] = "Choose a time as well."
+            self.errors["publish_at"] = _("Choose a time as well.")
             return None
         if not self.publish_date:
-            self.errors["publish_at"] = "Choose a date as well."
+            self.errors["publish_at"] = _("Choose a date as well.")
             return None
         try:
             day = date.fromisoformat(self.publish_date)
             hour, minute = (int(p) for p in self.publish_time.split(":")[:2])
             at = time(hour, minute)
         except ValueError:
-            self.errors["publish_at"] = (
+            self.errors["publish_at"] = _(
                 "Give the date as YYYY-MM-DD and the time as HH:MM, e.g. 2026-05-04 09:30."
             )
             return None
@@ -241,7 +243,7 @@ class ComposerState:
             try:
                 until = date.fromisoformat(self.repeat_until)
             except ValueError:
-                self.errors["repeat_until"] = "Give the last repeat as a date (YYYY-MM-DD)."
+                self.errors["repeat_until"] = _("Give the last repeat as a date (YYYY-MM-DD).")
         return _int(self.repeat_every, 0), self.repeat_unit, until
 
     def channel_inputs(self) -> list[ChannelInput]:
@@ -319,34 +321,36 @@ def _convert_setting(spec: SettingField, raw: str):
 
 # -- Small forms ------------------------------------------------------------------------
 class SignatureForm(forms.Form):
-    name = forms.CharField(max_length=100, label="Name")
+    name = forms.CharField(max_length=100, label=gettext_lazy("Name"))
     content = forms.CharField(
-        label="Text",
+        label=gettext_lazy("Text"),
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Added at the end of the first part of a post.",
+        help_text=gettext_lazy("Added at the end of the first part of a post."),
     )
     is_default = forms.BooleanField(
         required=False,
-        label="Add it to every new post",
-        help_text="One signature can be the default; choosing this one replaces the other.",
+        label=gettext_lazy("Add it to every new post"),
+        help_text=gettext_lazy(
+            "One signature can be the default; choosing this one replaces the other."
+        ),
     )
 
 
 class TagForm(forms.Form):
-    name = forms.CharField(max_length=50, label="Name")
+    name = forms.CharField(max_length=50, label=gettext_lazy("Name"))
     color = forms.CharField(
         max_length=7,
-        label="Colour",
+        label=gettext_lazy("Colour"),
         initial="#5b4bdb",
         widget=forms.TextInput(attrs={"type": "color"}),
     )
 
 
 class RenameForm(forms.Form):
-    name = forms.CharField(max_length=100, label="Name")
+    name = forms.CharField(max_length=100, label=gettext_lazy("Name"))
 
 
 class CommentForm(forms.Form):
     body = forms.CharField(
-        max_length=5000, label="Comment", widget=forms.Textarea(attrs={"rows": 3})
+        max_length=5000, label=gettext_lazy("Comment"), widget=forms.Textarea(attrs={"rows": 3})
     )
