@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from integrations import selectors as channel_selectors
@@ -66,15 +67,19 @@ def choice_row(
                 integration=channel, name=spec.name, query=query, fresh=fresh
             )
         except channel_tools.ChannelDisconnected:
-            row["note"] = (
-                f"{channel.name} needs reconnecting, so its {row['label'].lower()} choices "
-                f"cannot be listed. Reconnect it on the Channels page, or type the id."
-            )
+            row["note"] = _(
+                "%(channel)s needs reconnecting, so its %(label)s choices cannot be listed. "
+                "Reconnect it on the Channels page, or type the id."
+            ) % {"channel": channel.name, "label": row["label"].lower()}
         except channel_tools.ToolFailed as error:
-            row["note"] = (
-                f"The {row['label'].lower()} choices could not be loaded from "
-                f"{provider.network_label}: {error.message} Type the id, or try again."
-            )
+            row["note"] = _(
+                "The %(label)s choices could not be loaded from %(network)s: %(error)s "
+                "Type the id, or try again."
+            ) % {
+                "label": row["label"].lower(),
+                "network": provider.network_label,
+                "error": error.message,
+            }
         else:
             row["options"] = found.options
             row["note"] = row["note"] or found.note
@@ -182,15 +187,22 @@ def choice_create(request, channel_id: int, name: str):
     try:
         created = channel_tools.integration_run_tool(integration=channel, name=tool.name, data=data)
     except channel_tools.ToolInputError as error:
-        note = "Nothing was created: " + "; ".join(error.messages) + "."
+        note = _("Nothing was created: %(errors)s.") % {"errors": "; ".join(error.messages)}
     except channel_tools.ChannelDisconnected:
-        note = f"{channel.name} needs reconnecting before anything can be created on it."
+        note = _("%(channel)s needs reconnecting before anything can be created on it.") % {
+            "channel": channel.name
+        }
     except channel_tools.ToolFailed as error:
-        note = f"{provider.network_label} did not create it: {error.message}"
+        note = _("%(network)s did not create it: %(error)s") % {
+            "network": provider.network_label,
+            "error": error.message,
+        }
     else:
         if isinstance(created, dict) and created.get(source.value):
             value = str(created[source.value])
-            note = f"Created {created.get(source.label) or value} and chose it for this post."
+            note = _("Created %(name)s and chose it for this post.") % {
+                "name": created.get(source.label) or value
+            }
     channel.refresh_from_db(fields=["meta"])
     row = choice_row(request.organization, channel, spec, value, note=note)
     if row["load"]:
