@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from organizations.access import organization_view
@@ -43,7 +44,7 @@ def _settings_nav(request) -> list[dict]:
     for item in nav:
         item["current"] = item["url"] == url
     if not any(item["url"] == url for item in nav):
-        nav.append({"label": "Short links", "url": url, "current": True})
+        nav.append({"label": _("Short links"), "url": url, "current": True})
     return nav
 
 
@@ -77,7 +78,7 @@ def link_settings(request):
                 api_key=api_key,
                 request=request,
             )
-            messages.success(request, "Short-link settings saved.")
+            messages.success(request, _("Short-link settings saved."))
             return redirect("posts:link_settings", org_slug=organization.slug)
         status = 400
     context = {

@@ -16,6 +16,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from integrations import selectors as channel_selectors
@@ -37,48 +39,50 @@ STAGES = {
 }
 WAITING = ("needs_review", "needs_client_review", "changes_requested")
 STAGE_LABELS = {
-    "needs_review": "Waiting for the team",
-    "needs_client_review": "Waiting for the client",
-    "changes_requested": "Changes requested",
-    "approved": "Approved",
-    "rejected": "Rejected",
+    "needs_review": gettext_lazy("Waiting for the team"),
+    "needs_client_review": gettext_lazy("Waiting for the client"),
+    "changes_requested": gettext_lazy("Changes requested"),
+    "approved": gettext_lazy("Approved"),
+    "rejected": gettext_lazy("Rejected"),
 }
 
 
 class FilterForm(forms.Form):
     customer = forms.TypedChoiceField(
-        label="Customer", required=False, coerce=int, empty_value=None
+        label=gettext_lazy("Customer"), required=False, coerce=int, empty_value=None
     )
-    channel = forms.TypedChoiceField(label="Channel", required=False, coerce=int, empty_value=None)
+    channel = forms.TypedChoiceField(
+        label=gettext_lazy("Channel"), required=False, coerce=int, empty_value=None
+    )
     stage = forms.ChoiceField(
-        label="Stage",
+        label=gettext_lazy("Stage"),
         required=False,
         choices=[
-            ("", "Every stage"),
-            ("internal", "Waiting for the team"),
-            ("client", "Waiting for the client"),
-            ("changes", "Changes requested"),
+            ("", gettext_lazy("Every stage")),
+            ("internal", gettext_lazy("Waiting for the team")),
+            ("client", gettext_lazy("Waiting for the client")),
+            ("changes", gettext_lazy("Changes requested")),
         ],
     )
     author = forms.TypedChoiceField(
-        label="Written by", required=False, coerce=int, empty_value=None
+        label=gettext_lazy("Written by"), required=False, coerce=int, empty_value=None
     )
     due = forms.DateField(
-        label="Due by",
+        label=gettext_lazy("Due by"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Posts planned on or before this day.",
+        help_text=gettext_lazy("Posts planned on or before this day."),
     )
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer"].choices = [("", "Every customer")] + [
+        self.fields["customer"].choices = [("", _("Every customer"))] + [
             (c.pk, c.name) for c in channel_selectors.customers_for(organization=organization)
         ]
-        self.fields["channel"].choices = [("", "Every channel")] + [
+        self.fields["channel"].choices = [("", _("Every channel"))] + [
             (c.pk, c.name) for c in channel_selectors.integrations_for(organization=organization)
         ]
-        self.fields["author"].choices = [("", "Anyone")] + [
+        self.fields["author"].choices = [("", _("Anyone"))] + [
             (m.user_id, m.user.display_name)
             for m in org_selectors.memberships_of(organization=organization).select_related("user")
         ]
@@ -198,7 +202,7 @@ def approvals_bulk(request):
     for raw in ids:
         group = found.get(int(raw))
         if group is None:
-            messages.error(request, "One of the ticked posts no longer exists; it was skipped.")
+            messages.error(request, _("One of the ticked posts no longer exists; it was skipped."))
             continue
         try:
             # The version the list showed: an edit made since is not approved unseen.
@@ -212,9 +216,13 @@ def approvals_bulk(request):
         else:
             approved += 1
     if approved:
-        messages.success(request, f"Approved {approved} post{'s' if approved != 1 else ''}.")
+        messages.success(
+            request,
+            ngettext("Approved %(count)s post.", "Approved %(count)s posts.", approved)
+            % {"count": approved},
+        )
     elif not ids:
-        messages.info(request, "Tick the posts to approve first.")
+        messages.info(request, _("Tick the posts to approve first."))
     return redirect(_back(request, reverse("posts:approvals", args=[organization.slug])))
 
 
@@ -223,7 +231,11 @@ def _title(group) -> str:
     if group.content:
         text = (group.content[0] or {}).get("text", "")
     text = " ".join(text.split())
-    return f"“{text[:60]}{'…' if len(text) > 60 else ''}”" if text else f"Post {group.pk}"
+    return (
+        f"“{text[:60]}{'…' if len(text) > 60 else ''}”"
+        if text
+        else _("Post %(id)s") % {"id": group.pk}
+    )
 
 
 def _say(exc) -> str:
@@ -235,7 +247,7 @@ def _say(exc) -> str:
 # -- One group's review panel --------------------------------------------------------------
 class ReviewCommentForm(forms.Form):
     body = forms.CharField(
-        label="Comment", max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("Comment"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
@@ -283,7 +295,7 @@ def review(request, group_id: int):
             except (approval_services.ReviewError, ValidationError) as exc:
                 form.add_error("body", _say(exc))
             else:
-                messages.success(request, "Comment added.")
+                messages.success(request, _("Comment added."))
                 return redirect(_review_url(request, group) + "#thread")
     zone = cal.zone_for(request.user, organization)
     posts = _panel_posts(group)
@@ -316,7 +328,7 @@ def review(request, group_id: int):
 
 def _denied(request):
     role = request.membership.get_role_display()
-    return PermissionDenied(f"Your role ({role}) does not allow this.")
+    return PermissionDenied(_("Your role (%(role)s) does not allow this.") % {"role": role})
 
 
 def _review_url(request, group) -> str:
@@ -337,16 +349,16 @@ def review_decide(request, group_id: int, action: str):
                 expected_version=request.POST.get("version") or None,
                 **_late_kwargs(request),
             )
-            messages.success(request, "Approved.")
+            messages.success(request, _("Approved."))
         elif action == "changes":
             if not body:
-                messages.error(request, "Say what should change, so the author can fix it.")
+                messages.error(request, _("Say what should change, so the author can fix it."))
                 return redirect(_review_url(request, group) + "#decide")
             approval_services.review_request_changes(group=group, actor=request.user, body=body)
-            messages.success(request, "Changes requested; the author was told.")
+            messages.success(request, _("Changes requested; the author was told."))
         elif action == "reject":
             approval_services.review_reject(group=group, actor=request.user, body=body)
-            messages.success(request, "Rejected: it will not go out.")
+            messages.success(request, _("Rejected: it will not go out."))
         else:
             raise Http404("No such action.")
     except (approval_services.ReviewError, ValidationError) as exc:

@@ -19,6 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.clock import format_time, format_when, hour12_for
@@ -88,7 +90,9 @@ def calendar(request):
         organization=organization, group_ids=out_groups
     ).items():
         before = counts_drawn.get(key)
-        shown = f"{clicks:,} link click{'s' if clicks != 1 else ''}"
+        shown = ngettext("%(count)s link click", "%(count)s link clicks", clicks) % {
+            "count": f"{clicks:,}"
+        }
         counts_drawn[key] = f"{before} · {shown}" if before else shown
 
     def link(**change):
@@ -97,7 +101,23 @@ def calendar(request):
         params.update(change)
         return _calendar_url(slug, **params)
 
+    # The grid's sentences with a value in them, translated here (once a page): makemessages
+    # reads only plain _("…") calls in the Jinja2 templates.
+    names = {"title": window.title, "zone": zone.key}
+    texts = {
+        "times_in": _("Times in %(zone)s") % names,
+        "time_in": _("Time (%(zone)s)") % names,
+        "by_day": _("Posts by day, %(title)s, times in %(zone)s") % names,
+        "by_hour": _("Posts by hour, %(title)s, times in %(zone)s") % names,
+        "truncated": _(
+            "Only the first %(limit)s posts of the month are listed. "
+            "Filter by channel or open a day to see the rest."
+        )
+        % {"limit": cal.LIST_LIMIT},
+        "more": lambda n: ngettext("+%(n)s more", "+%(n)s more", n) % {"n": n},
+    }
     grid_context = {
+        "texts": texts,
         "window": window,
         "zone": zone.key,
         "grid": cal_grid.layout(
@@ -133,7 +153,7 @@ def calendar(request):
         "selected_channels": set(channels),
         "filtered": bool(customers or channels),
         "has_channels": bool(channel_choices),
-        "view_links": [(name, name.title(), link(view=name)) for name in cal.VIEWS],
+        "view_links": [(name, _view_label(name), link(view=name)) for name in cal.VIEWS],
         "prev_url": link(date=window.prev.isoformat()),
         "next_url": link(date=window.next.isoformat()),
         "today_url": link(date=today.isoformat()),
@@ -162,6 +182,11 @@ def calendar(request):
         return render(request, "posts/calendar.html", context)
 
 
+def _view_label(name: str) -> str:
+    labels = {"week": _("Week"), "day": _("Day"), "month": _("Month"), "list": _("List")}
+    return labels.get(name, name.title())
+
+
 def _back(request, fallback: str):
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(
@@ -187,7 +212,9 @@ def reschedule(request, post_id):
     except ValueError:
         at = None
     if day is None or at is None:
-        messages.error(request, "Give a date (YYYY-MM-DD) and a time (HH:MM) to move the post to.")
+        messages.error(
+            request, _("Give a date (YYYY-MM-DD) and a time (HH:MM) to move the post to.")
+        )
         return _back(request, fallback)
     if not day_in_range(day):
         messages.error(request, date_range_message(day))
@@ -200,15 +227,14 @@ def reschedule(request, post_id):
         return _back(request, fallback)
     local = when.astimezone(zone)
     hour12 = hour12_for(request)
-    note = ""
+    moved = _("Moved the %(channel)s post to %(when)s (%(zone)s).") % {
+        "channel": post.integration.name,
+        "when": format_when(local, hour12),
+        "zone": zone.key,
+    }
     if cal.skipped_by_clocks(day, at, zone):
-        note = (
-            f" {format_time(at, hour12)} does not exist that night (the clocks go forward), "
-            "so it is later."
-        )
-    messages.success(
-        request,
-        f"Moved the {post.integration.name} post to {format_when(local, hour12)} "
-        f"({zone.key}).{note}",
-    )
+        moved += " " + _(
+            "%(time)s does not exist that night (the clocks go forward), so it is later."
+        ) % {"time": format_time(at, hour12)}
+    messages.success(request, moved)
     return _back(request, fallback)

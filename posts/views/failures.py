@@ -13,6 +13,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from organizations.access import organization_view
@@ -80,10 +82,10 @@ def act(request):
         if request.POST.get(f"{name}_one"):
             action, ids = name, [request.POST[f"{name}_one"]]
     if action not in ("retry", "cancel"):
-        messages.error(request, "Choose what to do: retry or cancel.")
+        messages.error(request, _("Choose what to do: retry or cancel."))
         return redirect(_back(request))
     if not ids:
-        messages.error(request, "Tick at least one post first.")
+        messages.error(request, _("Tick at least one post first."))
         return redirect(_back(request))
 
     confirm = request.POST.get("confirm_duplicate") == "on"
@@ -103,8 +105,15 @@ def act(request):
         except ValidationError as error:
             refusals.append(f"{post.integration.name}: {' '.join(error.messages)}")
     if done:
-        verb = "will be sent again now" if action == "retry" else "cancelled"
-        messages.success(request, f"{done} post{'s' if done != 1 else ''} {verb}.")
+        if action == "retry":
+            said = ngettext(
+                "%(count)s post will be sent again now.",
+                "%(count)s posts will be sent again now.",
+                done,
+            )
+        else:
+            said = ngettext("%(count)s post cancelled.", "%(count)s posts cancelled.", done)
+        messages.success(request, said % {"count": done})
     for refusal in refusals:
         messages.error(request, refusal)
     return redirect(_back(request))
@@ -124,5 +133,8 @@ def mark_published(request, post_id):
     except ValidationError as error:
         messages.error(request, f"{post.integration.name}: {' '.join(error.messages)}")
     else:
-        messages.success(request, f"Marked the {post.integration.name} post as published.")
+        messages.success(
+            request,
+            _("Marked the %(channel)s post as published.") % {"channel": post.integration.name},
+        )
     return redirect(_failures_url(request))

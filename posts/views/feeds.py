@@ -11,6 +11,9 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from integrations import selectors as channel_selectors
@@ -24,68 +27,82 @@ from posts.views.webhooks import _zone_name
 PERMISSION = "posts.publish"
 ENTRIES_PER_PAGE = 25
 INTERVALS = [
-    (15, "Every 15 minutes"),
-    (30, "Every 30 minutes"),
-    (60, "Every hour"),
-    (180, "Every 3 hours"),
-    (360, "Every 6 hours"),
-    (720, "Every 12 hours"),
-    (1440, "Once a day"),
+    (15, gettext_lazy("Every 15 minutes")),
+    (30, gettext_lazy("Every 30 minutes")),
+    (60, gettext_lazy("Every hour")),
+    (180, gettext_lazy("Every 3 hours")),
+    (360, gettext_lazy("Every 6 hours")),
+    (720, gettext_lazy("Every 12 hours")),
+    (1440, gettext_lazy("Once a day")),
 ]
 
 
+def _placeholder_help() -> str:
+    return _("Placeholders: %(names)s. Write {{ or }} for a brace itself.") % {
+        "names": PLACEHOLDER_HELP
+    }
+
+
+def _interval_help() -> str:
+    return _("At most every %(minutes)s minutes.") % {"minutes": MIN_INTERVAL_MINUTES}
+
+
 class FeedForm(forms.Form):
-    name = forms.CharField(max_length=100, label="Name")
+    name = forms.CharField(max_length=100, label=gettext_lazy("Name"))
     url = forms.CharField(
         max_length=1000,
-        label="Feed address",
-        help_text="The RSS or Atom link of the site, e.g. https://example.com/feed/.",
+        label=gettext_lazy("Feed address"),
+        help_text=gettext_lazy("The RSS or Atom link of the site, e.g. https://example.com/feed/."),
         widget=forms.URLInput(attrs={"placeholder": "https://example.com/feed/"}),
     )
     integrations = forms.ModelMultipleChoiceField(
-        label="Post to",
+        label=gettext_lazy("Post to"),
         queryset=None,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Pick at least one channel to post to."},
+        error_messages={"required": gettext_lazy("Pick at least one channel to post to.")},
     )
     customer = forms.ModelChoiceField(
-        label="Customer",
+        label=gettext_lazy("Customer"),
         queryset=None,
         required=False,
-        empty_label="None (the whole organization)",
-        help_text="A customer's feed posts only to that customer's channels.",
+        empty_label=gettext_lazy("None (the whole organization)"),
+        help_text=gettext_lazy("A customer's feed posts only to that customer's channels."),
     )
     template = forms.CharField(
-        label="Post text",
+        label=gettext_lazy("Post text"),
         initial=DEFAULT_TEMPLATE,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=f"Placeholders: {PLACEHOLDER_HELP}. Write {{{{ or }}}} for a brace itself.",
+        help_text=lazy(_placeholder_help, str)(),
     )
     mode = forms.ChoiceField(
-        label="When",
+        label=gettext_lazy("When"),
         choices=Feed.Mode.choices,
         initial=Feed.Mode.QUEUE,
         widget=forms.RadioSelect,
     )
     with_review = forms.BooleanField(
-        label="With review",
+        label=gettext_lazy("With review"),
         required=False,
-        help_text="New entries' posts wait for an approver before they go out.",
+        help_text=gettext_lazy("New entries' posts wait for an approver before they go out."),
     )
-    image = forms.ChoiceField(label="Image", choices=Feed.Image.choices, initial=Feed.Image.NONE)
+    image = forms.ChoiceField(
+        label=gettext_lazy("Image"), choices=Feed.Image.choices, initial=Feed.Image.NONE
+    )
     backlog = forms.ChoiceField(
-        label="Entries already in the feed when it is added",
+        label=gettext_lazy("Entries already in the feed when it is added"),
         choices=Feed.Backlog.choices,
         initial=Feed.Backlog.DRAFTS,
         widget=forms.RadioSelect,
-        help_text="Only entries published after the first read are posted by themselves.",
+        help_text=gettext_lazy(
+            "Only entries published after the first read are posted by themselves."
+        ),
     )
     interval_minutes = forms.TypedChoiceField(
-        label="Read it",
+        label=gettext_lazy("Read it"),
         choices=INTERVALS,
         coerce=int,
         initial=60,
-        help_text=f"At most every {MIN_INTERVAL_MINUTES} minutes.",
+        help_text=lazy(_interval_help, str)(),
     )
 
     def __init__(self, *args, organization, **kwargs):
@@ -102,14 +119,14 @@ class FeedForm(forms.Form):
             customer = self.fields["customer"]
             customer.required = True
             customer.empty_label = None
-            customer.help_text = "The feed posts only to that customer's channels."
-            customer.error_messages["required"] = "Pick one of your customers."
+            customer.help_text = _("The feed posts only to that customer's channels.")
+            customer.error_messages["required"] = _("Pick one of your customers.")
         for channel in channels:
             self.fields[f"template_{channel.pk}"] = forms.CharField(
-                label=f"Text for {channel.name}",
+                label=_("Text for %(channel)s") % {"channel": channel.name},
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 2}),
-                help_text="Leave empty to use the post text above.",
+                help_text=_("Leave empty to use the post text above."),
             )
 
     def overrides(self) -> dict[str, str]:
@@ -218,7 +235,9 @@ def feed_create(request):
                 add_service_errors(form, error)
             else:
                 messages.success(
-                    request, f"Feed {feed.name} added. It is being read for the first time."
+                    request,
+                    _("Feed %(name)s added. It is being read for the first time.")
+                    % {"name": feed.name},
                 )
                 return redirect(_detail_url(feed))
     status = 400 if request.method == "POST" and form.errors else 200
@@ -259,7 +278,7 @@ def feed_detail(request, feed_id):
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, f"Feed {feed.name} saved.")
+                messages.success(request, _("Feed %(name)s saved.") % {"name": feed.name})
                 return redirect(_detail_url(feed))
         if form.errors:
             status = 400
@@ -290,7 +309,7 @@ def feed_fetch(request, feed_id):
     feed.refresh_from_db()
     if request.htmx:
         return _render(request, "posts/feeds/_status.html", {"feed": feed})
-    messages.info(request, f"Reading {feed.name} now.")
+    messages.info(request, _("Reading %(name)s now.") % {"name": feed.name})
     return redirect(_detail_url(feed))
 
 
@@ -299,7 +318,9 @@ def feed_fetch(request, feed_id):
 def feed_resume(request, feed_id):
     feed = _feed_or_404(request, feed_id)
     services.feed_resume(feed=feed, actor=request.user, request=request)
-    messages.success(request, f"Feed {feed.name} resumed; it is being read again.")
+    messages.success(
+        request, _("Feed %(name)s resumed; it is being read again.") % {"name": feed.name}
+    )
     return redirect(_detail_url(feed))
 
 
@@ -309,5 +330,5 @@ def feed_delete(request, feed_id):
     feed = _feed_or_404(request, feed_id)
     name = feed.name
     services.feed_delete(feed=feed, actor=request.user, request=request)
-    messages.success(request, f"Feed {name} deleted. The posts it made stay.")
+    messages.success(request, _("Feed %(name)s deleted. The posts it made stay.") % {"name": name})
     return redirect("posts:feeds", org_slug=request.organization.slug)

@@ -14,6 +14,8 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from integrations.selectors import integrations_for
@@ -31,19 +33,19 @@ ROWS_PER_PAGE = 200
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label="CSV file")
+    file = forms.FileField(label=gettext_lazy("CSV file"))
     timezone = forms.ChoiceField(
-        label="Time zone of rows that name none",
-        help_text="A row's own timezone column, or an offset in its date, wins.",
+        label=gettext_lazy("Time zone of rows that name none"),
+        help_text=gettext_lazy("A row's own timezone column, or an offset in its date, wins."),
     )
     date_order = forms.ChoiceField(
-        label="Dates like 03/04/2027 are",
+        label=gettext_lazy("Dates like 03/04/2027 are"),
         choices=ImportJob.DateOrder.choices,
         initial=ImportJob.DateOrder.AUTO,
     )
     channels = forms.MultipleChoiceField(
-        label="Channels for rows that name none",
-        help_text="Hootsuite's files name no channel: choose them here.",
+        label=gettext_lazy("Channels for rows that name none"),
+        help_text=gettext_lazy("Hootsuite's files name no channel: choose them here."),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -71,7 +73,7 @@ def import_start(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         if upload.size > formats.MAX_BYTES:
-            form.add_error("file", "The file is larger than 20 MB; split it into smaller files.")
+            form.add_error("file", _("The file is larger than 20 MB; split it into smaller files."))
         else:
             job = import_job_create(
                 organization=organization,
@@ -158,9 +160,9 @@ def import_schedule(request, job_id):
     """Schedule the previewed file's good rows (in the worker)."""
     job = _job_or_404(request, job_id)
     if import_job_confirm(job=job, actor=request.user):
-        messages.success(request, "Scheduling the rows without errors; this page shows how far.")
+        messages.success(request, _("Scheduling the rows without errors; this page shows how far."))
     else:
-        messages.info(request, "This file is already being scheduled, or was scheduled.")
+        messages.info(request, _("This file is already being scheduled, or was scheduled."))
     return redirect("posts:import_job", request.organization.slug, job.public_id)
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from organizations.access import organization_view
@@ -41,7 +42,7 @@ def signatures(request):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Signature {signature.name} added.")
+            messages.success(request, _("Signature %(name)s added.") % {"name": signature.name})
             return redirect(_url(request, "signatures"))
     return render(
         request,
@@ -69,7 +70,7 @@ def signature_edit(request, pk: int):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Signature {signature.name} saved.")
+            messages.success(request, _("Signature %(name)s saved.") % {"name": signature.name})
             return redirect(_url(request, "signatures"))
     return render(
         request,
@@ -86,7 +87,7 @@ def signature_delete(request, pk: int):
         selectors.signature_get(organization=request.organization, pk=pk), "signature"
     )
     services.signature_delete(signature=signature, actor=request.user)
-    messages.success(request, f"Signature {signature.name} deleted.")
+    messages.success(request, _("Signature %(name)s deleted.") % {"name": signature.name})
     return redirect(_url(request, "signatures"))
 
 
@@ -111,14 +112,14 @@ def set_rename(request, pk: int):
     form = RenameForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError("Give the set a name of at most 100 characters.")
+            raise ValidationError(_("Give the set a name of at most 100 characters."))
         services.post_set_rename(
             post_set=post_set, actor=request.user, name=form.cleaned_data["name"]
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"Set renamed to {post_set.name}.")
+        messages.success(request, _("Set renamed to %(name)s.") % {"name": post_set.name})
     return redirect(_url(request, "sets"))
 
 
@@ -127,7 +128,7 @@ def set_rename(request, pk: int):
 def set_delete(request, pk: int):
     post_set = _or_404(selectors.set_get(organization=request.organization, pk=pk), "set")
     services.post_set_delete(post_set=post_set, actor=request.user)
-    messages.success(request, f"Set {post_set.name} deleted.")
+    messages.success(request, _("Set %(name)s deleted.") % {"name": post_set.name})
     return redirect(_url(request, "sets"))
 
 
@@ -144,7 +145,7 @@ def tags(request):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Tag {tag.name} added.")
+            messages.success(request, _("Tag %(name)s added.") % {"name": tag.name})
             return redirect(_url(request, "tags"))
     return render(
         request,
@@ -168,7 +169,7 @@ def tag_edit(request, pk: int):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Tag {tag.name} saved.")
+            messages.success(request, _("Tag %(name)s saved.") % {"name": tag.name})
             return redirect(_url(request, "tags"))
     return render(
         request,
@@ -183,5 +184,7 @@ def tag_edit(request, pk: int):
 def tag_delete(request, pk: int):
     tag = _or_404(selectors.tag_get(organization=request.organization, pk=pk), "tag")
     services.tag_delete(tag=tag, actor=request.user)
-    messages.success(request, f"Tag {tag.name} deleted; posts that had it keep their text.")
+    messages.success(
+        request, _("Tag %(name)s deleted; posts that had it keep their text.") % {"name": tag.name}
+    )
     return redirect(_url(request, "tags"))

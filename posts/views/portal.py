@@ -13,6 +13,8 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.http import require_POST
 
 from integrations import selectors as channel_selectors
@@ -32,28 +34,31 @@ from posts.views.public import (
 )
 
 CLIENT_REVIEW = "needs_client_review"
-TOO_MANY = "Too many comments in a short time; try again in a few minutes."
+TOO_MANY = gettext_lazy("Too many comments in a short time; try again in a few minutes.")
 
 
 class NameForm(forms.Form):
     name = forms.CharField(
-        label="Your name",
+        label=gettext_lazy("Your name"),
         max_length=100,
-        help_text="The team sees it next to your decisions and comments.",
+        help_text=gettext_lazy("The team sees it next to your decisions and comments."),
     )
 
 
 class PortalLinkForm(forms.Form):
     label = forms.CharField(
-        label="Who it is for",
+        label=gettext_lazy("Who it is for"),
         max_length=100,
         required=False,
-        help_text="For telling links apart, e.g. “Marketing at Acme”.",
+        help_text=gettext_lazy("For telling links apart, e.g. “Marketing at Acme”."),
     )
     days = forms.TypedChoiceField(
-        label="Works for",
+        label=gettext_lazy("Works for"),
         coerce=int,
-        choices=[(d, f"{d} days") for d in link_services.PORTAL_DAYS],
+        choices=[
+            (d, ngettext_lazy("%(n)s day", "%(n)s days", "n") % {"n": d})
+            for d in link_services.PORTAL_DAYS
+        ],
         initial=link_services.PORTAL_DAYS[0],
     )
 
@@ -66,7 +71,7 @@ def _open(request, token):
     try:
         return link_services.portal_link_open(token=token), None
     except link_services.LinkUnavailable as error:
-        return None, unavailable(request, error, title="This review link does not open")
+        return None, unavailable(request, error, title=_("This review link does not open"))
 
 
 def waiting_groups(*, customer, group_pk=None) -> list[PostGroup]:
@@ -117,7 +122,7 @@ def _first_line(posts) -> str:
             text = " ".join(item.content.split())
             if text:
                 return text if len(text) <= 60 else text[:59].rstrip() + "…"
-    return "A post without text"
+    return _("A post without text")
 
 
 def _portal(request, link, *, error_group=None, status=200):
@@ -152,7 +157,8 @@ def portal(request, token: str):
             request.session[_name_key(link)] = form.cleaned_data["name"].strip()
             return redirect("portal", token)
         messages.error(
-            request, "Type your name (up to 100 characters) so the team knows who is reviewing."
+            request,
+            _("Type your name (up to 100 characters) so the team knows who is reviewing."),
         )
     return _portal(request, link)
 
@@ -160,14 +166,14 @@ def portal(request, token: str):
 # Each answer of the review service, as the client reads it.
 def _message_for(exc: Exception) -> str:
     if isinstance(exc, approval_services.ReviewStale):
-        return (
+        return _(
             "This post was changed a moment ago. The new version is shown below: "
             "please look at it again before you decide."
         )
     if isinstance(exc, approval_services.ReviewNotWaiting):
-        return "This post was already decided, so nothing changed. The list below is up to date."
+        return _("This post was already decided, so nothing changed. The list below is up to date.")
     if isinstance(exc, approval_services.ReviewTooLate):
-        return (
+        return _(
             "The time planned for this post has passed, so it cannot be approved as it is. "
             "The team was told and will choose a new time."
         )
@@ -184,7 +190,7 @@ def portal_act(request, token: str, group_id: str, action: str):
         return gone
     name = request.session.get(_name_key(link), "")
     if not name:
-        messages.error(request, "Type your name first, so the team knows who decided.")
+        messages.error(request, _("Type your name first, so the team knows who decided."))
         return redirect("portal", token)
     return _decide(
         request,
@@ -221,9 +227,11 @@ def _decide(request, *, customer, name, group_id, action, back, not_found, link=
             request,
             not_found,
             {
-                "title": "This post is not waiting for you",
-                "message": "It may have been decided already, or it is not one of your posts. "
-                "Go back to your list of posts to review.",
+                "title": _("This post is not waiting for you"),
+                "message": _(
+                    "It may have been decided already, or it is not one of your posts. "
+                    "Go back to your list of posts to review."
+                ),
                 "back": back,
             },
             status=404,
@@ -232,7 +240,7 @@ def _decide(request, *, customer, name, group_id, action, back, not_found, link=
     here = back + f"#group-{group.public_id}"
     body = (request.POST.get("body") or "").strip()
     if len(body) > 5000:
-        messages.error(request, "Keep the comment to 5,000 characters or fewer.")
+        messages.error(request, _("Keep the comment to 5,000 characters or fewer."))
         return redirect(here)
     common = {"group": group, "customer": customer, "portal_label": name}
     try:
@@ -242,18 +250,18 @@ def _decide(request, *, customer, name, group_id, action, back, not_found, link=
                 posts=list(group.client_posts),
                 expected_version=request.POST.get("version") or None,
             )
-            messages.success(request, "Approved. Thank you: the team was told.")
+            messages.success(request, _("Approved. Thank you: the team was told."))
         elif action == "changes":
             if not body:
-                messages.error(request, "Say what should change, so the team can fix it.")
+                messages.error(request, _("Say what should change, so the team can fix it."))
                 return redirect(here)
             approval_services.review_request_changes(
                 **common, body=body, posts=list(group.client_posts)
             )
-            messages.success(request, "Sent back to the team with your comment.")
+            messages.success(request, _("Sent back to the team with your comment."))
         elif action == "comment":
             if not body:
-                messages.error(request, "Write a comment first.")
+                messages.error(request, _("Write a comment first."))
                 return redirect(here)
             # Links are anonymous, so their comments are counted; a signed-in client is not.
             if link is not None and not link_services.link_comment_allowed(
@@ -262,7 +270,7 @@ def _decide(request, *, customer, name, group_id, action, back, not_found, link=
                 messages.error(request, TOO_MANY)
                 return redirect(back)
             approval_services.review_comment(**common, body=body)
-            messages.success(request, "Your comment was sent to the team.")
+            messages.success(request, _("Your comment was sent to the team."))
         else:
             raise Http404("No such action.")
     except approval_services.ReviewError as exc:
@@ -310,7 +318,7 @@ def client_review_act(request, customer_id: int, group_id: str, action: str):
     the member's name; another customer's (or organization's) is not found, whoever asks."""
     customer = _customer_or_404(request, customer_id)
     if not request.membership.can("posts.review_as_client"):
-        raise PermissionDenied("Only a client account reviews here; the team uses Approvals.")
+        raise PermissionDenied(_("Only a client account reviews here; the team uses Approvals."))
     return _decide(
         request,
         customer=customer,
@@ -347,7 +355,7 @@ def portal_links(request, customer_id: int):
     new_url = ""
     if request.method == "POST" and form.is_valid():
         try:
-            _, token = link_services.portal_link_create(
+            _link, token = link_services.portal_link_create(
                 customer=customer,
                 actor=request.user,
                 days=form.cleaned_data["days"],
@@ -390,5 +398,7 @@ def portal_link_revoke(request, customer_id: int, link_id: int):
     if link is None:
         raise Http404("No such link.")
     link_services.portal_link_revoke(link=link, actor=request.user, request=request)
-    messages.success(request, f"The review link ending …{link.hint} no longer opens.")
+    messages.success(
+        request, _("The review link ending …%(hint)s no longer opens.") % {"hint": link.hint}
+    )
     return redirect("posts:portal_links", request.organization.slug, customer.pk)

@@ -11,6 +11,8 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.http import require_POST
 
 from organizations.access import organization_view
@@ -24,25 +26,28 @@ from posts.views.public import post_previews, public_page, unavailable
 
 # The name a visitor gave is kept in their session, so they type it once.
 NAME_KEY = "postiz_reviewer_name"
-TOO_MANY = "Too many comments in a short time; try again in a few minutes."
+TOO_MANY = gettext_lazy("Too many comments in a short time; try again in a few minutes.")
 
 
 class VisitorCommentForm(forms.Form):
-    name = forms.CharField(label="Your name", max_length=80)
+    name = forms.CharField(label=gettext_lazy("Your name"), max_length=80)
     body = forms.CharField(
-        label="Comment", max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+        label=gettext_lazy("Comment"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
     )
 
 
 class PreviewLinkForm(forms.Form):
     days = forms.TypedChoiceField(
-        label="Works for",
+        label=gettext_lazy("Works for"),
         coerce=int,
-        choices=[(d, f"{d} day{'s' if d != 1 else ''}") for d in link_services.PREVIEW_DAYS],
+        choices=[
+            (d, ngettext_lazy("%(n)s day", "%(n)s days", "n") % {"n": d})
+            for d in link_services.PREVIEW_DAYS
+        ],
         initial=link_services.PREVIEW_DAYS[0],
     )
     allow_comments = forms.BooleanField(
-        label="Let whoever opens it leave a comment", required=False
+        label=gettext_lazy("Let whoever opens it leave a comment"), required=False
     )
 
 
@@ -65,7 +70,7 @@ def preview_page(request, token: str):
     try:
         link = link_services.preview_link_open(token=token)
     except link_services.LinkUnavailable as error:
-        return unavailable(request, error, title="This preview is not available")
+        return unavailable(request, error, title=_("This preview is not available"))
     form = None
     if link.allow_comments:
         initial = {"name": request.session.get(NAME_KEY, "")}
@@ -83,13 +88,16 @@ def preview_page(request, token: str):
                     form.add_error(None, " ".join(exc.messages))
                 else:
                     request.session[NAME_KEY] = name
-                    messages.success(request, "Thank you: your comment was sent to the team.")
+                    messages.success(request, _("Thank you: your comment was sent to the team."))
                     return redirect(request.path)
     elif request.method == "POST":
         return render(
             request,
             "posts/public_unavailable.html",
-            {"title": "Comments are off", "message": "This preview does not take comments."},
+            {
+                "title": _("Comments are off"),
+                "message": _("This preview does not take comments."),
+            },
             status=405,
         )
     posts = _shown_posts(link.group_id)
@@ -122,7 +130,7 @@ def preview_links(request, group_id: int):
     new_url = ""
     if request.method == "POST" and form.is_valid():
         try:
-            _, token = link_services.preview_link_create(
+            _link, token = link_services.preview_link_create(
                 group=group,
                 actor=request.user,
                 days=form.cleaned_data["days"],
@@ -165,5 +173,7 @@ def preview_link_revoke(request, group_id: int, link_id: int):
     if link is None:
         raise Http404("No such link.")
     link_services.preview_link_revoke(link=link, actor=request.user, request=request)
-    messages.success(request, f"The preview link ending …{link.hint} no longer opens.")
+    messages.success(
+        request, _("The preview link ending …%(hint)s no longer opens.") % {"hint": link.hint}
+    )
     return redirect("posts:preview_links", request.organization.slug, group.pk)

@@ -9,6 +9,7 @@ from functools import wraps
 from csp.decorators import csp
 from django.db.models import Prefetch
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from integrations.providers import provider_classes
 from posts.models import Post, PostItem, PostItemMedia
@@ -49,12 +50,12 @@ def public_page(view):
     return wrapper
 
 
-def unavailable(request, error, *, title: str = "This link does not open"):
+def unavailable(request, error, *, title: str | None = None):
     """The page for an unknown (404) or revoked/expired (410) link: one helpful sentence."""
     return render(
         request,
         "posts/public_unavailable.html",
-        {"title": title, "message": error.message},
+        {"title": title or _("This link does not open"), "message": error.message},
         status=error.status,
     )
 

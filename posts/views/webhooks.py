@@ -13,6 +13,8 @@ from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from organizations.access import organization_view
@@ -25,28 +27,33 @@ DELIVERIES_PER_PAGE = 25
 
 
 class WebhookForm(forms.Form):
-    name = forms.CharField(max_length=100, label="Name")
+    name = forms.CharField(max_length=100, label=gettext_lazy("Name"))
     url = forms.CharField(
         max_length=1000,
-        label="Address (URL)",
-        help_text="An https:// address that accepts POST requests with a JSON body.",
+        label=gettext_lazy("Address (URL)"),
+        help_text=gettext_lazy("An https:// address that accepts POST requests with a JSON body."),
         widget=forms.URLInput(attrs={"placeholder": "https://example.com/hooks/postiz"}),
     )
     events = forms.MultipleChoiceField(
-        label="Events",
+        label=gettext_lazy("Events"),
         choices=[(e, services.EVENT_LABELS.get(e, e)) for e in services.EVENTS],
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Pick at least one event to receive."},
+        error_messages={"required": gettext_lazy("Pick at least one event to receive.")},
     )
     integrations = forms.ModelMultipleChoiceField(
-        label="Channels",
+        label=gettext_lazy("Channels"),
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Leave all unticked to hear about every channel, including ones added later.",
+        help_text=gettext_lazy(
+            "Leave all unticked to hear about every channel, including ones added later."
+        ),
     )
     is_active = forms.BooleanField(
-        label="Active", required=False, initial=True, help_text="A paused webhook is sent nothing."
+        label=gettext_lazy("Active"),
+        required=False,
+        initial=True,
+        help_text=gettext_lazy("A paused webhook is sent nothing."),
     )
 
     def __init__(self, *args, organization, **kwargs):
@@ -138,7 +145,9 @@ def webhook_create(request):
             add_service_errors(form, error)
         else:
             messages.success(
-                request, f"Webhook {webhook.name} created. Use its secret to check signatures."
+                request,
+                _("Webhook %(name)s created. Use its secret to check signatures.")
+                % {"name": webhook.name},
             )
             return redirect(_detail_url(webhook))
     status = 400 if request.method == "POST" else 200
@@ -175,7 +184,7 @@ def webhook_detail(request, webhook_id):
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, f"Webhook {webhook.name} saved.")
+                messages.success(request, _("Webhook %(name)s saved.") % {"name": webhook.name})
                 return redirect(_detail_url(webhook))
         status = 400
     deliveries = services.deliveries_for(webhook=webhook)
@@ -198,7 +207,9 @@ def webhook_delete(request, webhook_id):
     webhook = _webhook_or_404(request, webhook_id)
     name = webhook.name
     services.webhook_delete(webhook=webhook, actor=request.user, request=request)
-    messages.success(request, f"Webhook {name} deleted. Nothing more is sent to it.")
+    messages.success(
+        request, _("Webhook %(name)s deleted. Nothing more is sent to it.") % {"name": name}
+    )
     return redirect("posts:webhooks", org_slug=request.organization.slug)
 
 
@@ -209,7 +220,7 @@ def webhook_rotate_secret(request, webhook_id):
     services.webhook_rotate_secret(webhook=webhook, actor=request.user, request=request)
     messages.success(
         request,
-        "New secret made. Every request from now on is signed with it: update your receiver.",
+        _("New secret made. Every request from now on is signed with it: update your receiver."),
     )
     return redirect(_detail_url(webhook))
 
@@ -227,10 +238,18 @@ def webhook_test(request, webhook_id):
             {"delivery": delivery, "webhook": webhook},
         )
     if delivery.state == WebhookDelivery.State.DELIVERED:
-        messages.success(request, f"Test delivered: the receiver answered {delivery.status_code}.")
+        messages.success(
+            request,
+            _("Test delivered: the receiver answered %(code)s.") % {"code": delivery.status_code},
+        )
+    elif delivery.status_code:
+        messages.error(
+            request,
+            _("Test not delivered (HTTP %(code)s): %(error)s")
+            % {"code": delivery.status_code, "error": delivery.error},
+        )
     else:
-        code = f" (HTTP {delivery.status_code})" if delivery.status_code else ""
-        messages.error(request, f"Test not delivered{code}: {delivery.error}")
+        messages.error(request, _("Test not delivered: %(error)s") % {"error": delivery.error})
     return redirect(_detail_url(webhook))
 
 
@@ -247,5 +266,7 @@ def webhook_redeliver(request, webhook_id, delivery_id):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"{delivery.event} queued to be sent again.")
+        messages.success(
+            request, _("%(event)s queued to be sent again.") % {"event": delivery.event}
+        )
     return redirect(_detail_url(webhook))

@@ -59,6 +59,7 @@
     const data = post.dataset;
     const channel = channelOf(post);
     fill("channel", channel[0]);
+    fill("retry", interpolate(gettext("Retry the %(channel)s post now"), { channel: channel[0] }, true));
     fill("customer", channel[1] ? "· " + channel[1] : "");
     const asked = parts("fill", "asked")[0];
     if (!asked.dataset.scheduled) asked.dataset.scheduled = asked.textContent;
@@ -126,8 +127,10 @@
   function confirmMove(post, next, done) {
     const dialog = document.getElementById("cal-confirm");
     const zone = (document.querySelector("[data-zone]") || {}).textContent || "";
-    const text = "Move the " + channelOf(post)[0] + " post from " + whenOf(post) +
-      " to " + label(next.date, next.time) + (zone ? " (" + zone + ")" : "") + "?";
+    const names = { channel: channelOf(post)[0], from: whenOf(post), to: label(next.date, next.time), zone: zone };
+    const text = zone
+      ? interpolate(gettext("Move the %(channel)s post from %(from)s to %(to)s (%(zone)s)?"), names, true)
+      : interpolate(gettext("Move the %(channel)s post from %(from)s to %(to)s?"), names, true);
     const summary = post.querySelector("summary");
     if (!dialog || typeof dialog.showModal !== "function") {
       if (window.confirm(text)) done();

@@ -13,7 +13,7 @@
       .then(function (job) {
         bar.value = job.percent;
         bar.textContent = job.percent + "%";
-        count.textContent = job.done + " of " + (job.total || "?") + " rows";
+        count.textContent = interpolate(gettext("%(done)s of %(total)s rows"), { done: job.done, total: job.total || "?" }, true);
         state.textContent = job.state_label;
         if (job.running) {
           window.setTimeout(poll, 1000);

@@ -162,7 +162,7 @@ def test_the_portal_page_takes_few_queries_however_many_posts_wait(
         waiting(alpha, f"Post number {n}")
     with django_assert_max_num_queries(16):
         response = portal.get(f"/portal/{portal.token}/")
-    assert response.content.decode().count("Request changes<span") == 8
+    assert response.content.decode().count("Request changes</span>") == 8
 
 
 def test_an_empty_portal_says_nothing_waits(portal):
