@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
 
 from integrations.models import Customer, Integration
 from organizations.models import Organization
@@ -25,22 +26,22 @@ class Feed(models.Model):
     """An RSS or Atom address, the channels its new entries go to and how they are written."""
 
     class Mode(models.TextChoices):
-        NOW = "now", "Post at once"
-        QUEUE = "queue", "Into the channels' next free queue slots"
+        NOW = "now", _("Post at once")
+        QUEUE = "queue", _("Into the channels' next free queue slots")
 
     class Backlog(models.TextChoices):
-        DRAFTS = "drafts", "Offer them as drafts"
-        SKIP = "skip", "Skip them"
+        DRAFTS = "drafts", _("Offer them as drafts")
+        SKIP = "skip", _("Skip them")
 
     class Image(models.TextChoices):
-        NONE = "none", "No image"
-        ENTRY = "entry", "The entry's own image (enclosure or media:content)"
-        PAGE = "page", "The linked page's og:image"
-        ANY = "any", "The entry's image, else the page's og:image"
+        NONE = "none", _("No image")
+        ENTRY = "entry", _("The entry's own image (enclosure or media:content)")
+        PAGE = "page", _("The linked page's og:image")
+        ANY = "any", _("The entry's image, else the page's og:image")
 
     class State(models.TextChoices):
-        ACTIVE = "active", "Active"
-        PAUSED = "paused", "Paused"
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
 
     # The id clients see (API paths, pages): opaque, URL-safe, never reused.
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -128,11 +129,11 @@ class FeedEntry(models.Model):
     post once only, ever, whichever worker reads the feed."""
 
     class Outcome(models.TextChoices):
-        POSTED = "posted", "Posted"
-        QUEUED = "queued", "Queued"
-        DRAFTED = "drafted", "Saved as a draft"
-        SKIPPED = "skipped", "Skipped"
-        FAILED = "failed", "Not posted"
+        POSTED = "posted", _("Posted")
+        QUEUED = "queued", _("Queued")
+        DRAFTED = "drafted", _("Saved as a draft")
+        SKIPPED = "skipped", _("Skipped")
+        FAILED = "failed", _("Not posted")
 
     feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="entries")
     key = models.CharField(max_length=300)

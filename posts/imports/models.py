@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Organization
 
@@ -16,17 +17,17 @@ class ImportJob(models.Model):
     the preview, the scheduling and the page polling them may run anywhere."""
 
     class State(models.TextChoices):
-        UPLOADED = "uploaded", "Waiting for the preview"
-        PREVIEWING = "previewing", "Checking rows"
-        PREVIEWED = "previewed", "Ready to schedule"
-        SCHEDULING = "scheduling", "Scheduling"
-        DONE = "done", "Scheduled"
-        FAILED = "failed", "Could not be read"
+        UPLOADED = "uploaded", _("Waiting for the preview")
+        PREVIEWING = "previewing", _("Checking rows")
+        PREVIEWED = "previewed", _("Ready to schedule")
+        SCHEDULING = "scheduling", _("Scheduling")
+        DONE = "done", _("Scheduled")
+        FAILED = "failed", _("Could not be read")
 
     class DateOrder(models.TextChoices):
-        AUTO = "auto", "Tell from the file"
-        DMY = "dmy", "Day first (31/12/2027)"
-        MDY = "mdy", "Month first (12/31/2027)"
+        AUTO = "auto", _("Tell from the file")
+        DMY = "dmy", _("Day first (31/12/2027)")
+        MDY = "mdy", _("Month first (12/31/2027)")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organization = models.ForeignKey(
@@ -86,11 +87,11 @@ class ImportRow(models.Model):
     group it became."""
 
     class Status(models.TextChoices):
-        READY = "ready", "Ready"
-        ERROR = "error", "Has errors"
-        DUPLICATE = "duplicate", "Already imported"
-        SCHEDULED = "scheduled", "Scheduled"
-        FAILED = "failed", "Not scheduled"
+        READY = "ready", _("Ready")
+        ERROR = "error", _("Has errors")
+        DUPLICATE = "duplicate", _("Already imported")
+        SCHEDULED = "scheduled", _("Scheduled")
+        FAILED = "failed", _("Not scheduled")
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows")

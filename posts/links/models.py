@@ -4,22 +4,23 @@ posts.models)."""
 from django.db import models
 from django.db.models import Q
 from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
 
 from integrations.vault import EncryptedJSONField
 from organizations.models import Organization
 
 
 class Preference(models.TextChoices):
-    ASK = "ask", "Ask each time"
-    ALWAYS = "always", "Always shorten"
-    NEVER = "never", "Never shorten"
+    ASK = "ask", _("Ask each time")
+    ALWAYS = "always", _("Always shorten")
+    NEVER = "never", _("Never shorten")
 
 
 class Shortener(models.TextChoices):
-    BUILTIN = "builtin", "Built-in (this site's /l/ links)"
+    BUILTIN = "builtin", _("Built-in (this site's /l/ links)")
     DUB = "dub", "Dub"
     SHORTIO = "shortio", "Short.io"
-    KUTT = "kutt", "Kutt (self-hosted)"
+    KUTT = "kutt", _("Kutt (self-hosted)")
 
 
 class LinkSettings(models.Model):
