@@ -14,22 +14,35 @@ from datetime import date, datetime
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext_lazy
+
 from accounts.clock import format_time
 from posts import calendar as cal
 from posts.calendar import NEEDS_ATTENTION, Card, Row, Window, first_line
 from posts.states import EDITABLE, State
 
-STATE_LABELS = {value: str(label) for value, label in State.choices}
+
+def state_labels() -> dict[str, str]:
+    """Each state's name in the reader's language: worked out once a page, not once a chip."""
+    return {value: str(label) for value, label in State.choices}
+
+
 # What each state means, for the legend under the calendar.
 STATE_MEANINGS = (
-    (State.DRAFT, "not scheduled yet; it will not go out"),
-    (State.SCHEDULED, "waiting for its time"),
-    (State.PUBLISHING, "being sent now"),
-    (State.PUBLISHED, "on the network"),
-    (State.FAILED, "the network refused it: retry, edit or cancel"),
-    (State.UNCONFIRMED, "we could not tell whether it went out: check the network"),
-    (State.MISSED, "due while Postiz was stopped: post it now, move it or cancel it"),
-    (State.REVIEW, "needs an approval before it goes out; held if its time comes first"),
+    (State.DRAFT, gettext_lazy("not scheduled yet; it will not go out")),
+    (State.SCHEDULED, gettext_lazy("waiting for its time")),
+    (State.PUBLISHING, gettext_lazy("being sent now")),
+    (State.PUBLISHED, gettext_lazy("on the network")),
+    (State.FAILED, gettext_lazy("the network refused it: retry, edit or cancel")),
+    (
+        State.UNCONFIRMED,
+        gettext_lazy("we could not tell whether it went out: check the network"),
+    ),
+    (State.MISSED, gettext_lazy("due while Postiz was stopped: post it now, move it or cancel it")),
+    (
+        State.REVIEW,
+        gettext_lazy("needs an approval before it goes out; held if its time comes first"),
+    ),
 )
 # Retried from the popover: the same action as the failures page.
 RETRYABLE = frozenset({State.FAILED, State.MISSED, State.UNCONFIRMED})
@@ -44,7 +57,8 @@ class LegendEntry(NamedTuple):
 
 
 def legend() -> list[LegendEntry]:
-    return [LegendEntry(state, STATE_LABELS[state], meaning) for state, meaning in STATE_MEANINGS]
+    labels = state_labels()
+    return [LegendEntry(state, labels[state], str(meaning)) for state, meaning in STATE_MEANINGS]
 
 
 class Chip(NamedTuple):
@@ -79,6 +93,7 @@ def chips(rows: list[Row], *, zone: ZoneInfo, movable: bool, hour12: bool = Fals
     change move, and posts waiting for a person be retried. Each chip's time is written
     here (``hour12``: the reader's clock), once a post, rather than by a template call."""
     drawn = []
+    labels = state_labels()
     fromtimestamp = datetime.fromtimestamp
     for row in rows:
         state = row.state
@@ -97,7 +112,7 @@ def chips(rows: list[Row], *, zone: ZoneInfo, movable: bool, hour12: bool = Fals
                 hour=local.hour,
                 total=row.slot_total,
                 state=state,
-                label=STATE_LABELS[state],
+                label=labels[state],
                 at=local,
                 hhmm=f"{local:%H:%M}",
                 clock=format_time(local, hour12),

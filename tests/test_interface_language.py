@@ -138,12 +138,13 @@ def untranslated(html: str, *, data: tuple[str, ...] = ()) -> list[str]:
 
 SEPARATOR = "\x00"
 # Data every page may show as it is: time zone names, each language named in itself, and
-# the networks' names (brands).
+# the networks' and link shorteners' names (brands).
 _DATA = tuple(
     sorted(
         {zone.replace("_", " ") for zone in available_timezones()}
         | {name for _code, name in settings.LANGUAGES}
         | {cls.display_name for cls in provider_classes().values()}
+        | {"Dub", "Short.io"}  # link shorteners
         | {"Pseudo"},
         key=len,
         reverse=True,
