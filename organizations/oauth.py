@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from oauth2_provider.models import AccessToken, Application, RefreshToken
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.scopes import BaseScopes
@@ -255,7 +256,7 @@ def oauth_grant_approve(*, application: Application, membership: Membership, sco
     consent (reused for the same app and member, its scopes replaced), audited."""
     allowed, _refused = scopes_for(membership=membership, requested=scopes)
     if not allowed:
-        raise ValidationError("Your role lets this app do none of what it asks.")
+        raise ValidationError(_("Your role lets this app do none of what it asks."))
     grant = (
         ApiKey.objects.select_for_update()
         .filter(oauth_application=application, membership=membership, revoked_at__isnull=True)
@@ -277,7 +278,7 @@ def oauth_grant_approve(*, application: Application, membership: Membership, sco
     else:
         grant.scopes = allowed
         grant.save(update_fields=["scopes"])
-    client, _ = OAuthClient.objects.get_or_create(application=application)
+    client, _created = OAuthClient.objects.get_or_create(application=application)
     if client.first_approved_at is None:
         client.first_approved_at = timezone.now()
         client.save(update_fields=["first_approved_at"])
@@ -316,16 +317,22 @@ def oauth_grant_revoke(*, grant: ApiKey, actor, request=None) -> bool:
 def _clean_redirect_uris(text: str) -> str:
     uris = (text or "").split()
     if not uris:
-        raise ValidationError({"redirect_uris": "Give at least one redirect URI."})
+        raise ValidationError({"redirect_uris": _("Give at least one redirect URI.")})
     for uri in uris:
         parts = urlsplit(uri)
         if parts.scheme not in ("https", "http") or not parts.netloc or parts.fragment:
             raise ValidationError(
-                {"redirect_uris": f"{uri} is not an http(s) address without a #fragment."}
+                {
+                    "redirect_uris": _("%(uri)s is not an http(s) address without a #fragment.")
+                    % {"uri": uri}
+                }
             )
         if parts.scheme == "http" and parts.hostname not in ("localhost", "127.0.0.1", "::1"):
             raise ValidationError(
-                {"redirect_uris": f"{uri}: use https (plain http only for localhost)."}
+                {
+                    "redirect_uris": _("%(uri)s: use https (plain http only for localhost).")
+                    % {"uri": uri}
+                }
             )
     return " ".join(uris)
 
@@ -333,9 +340,9 @@ def _clean_redirect_uris(text: str) -> str:
 def _clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": "Give the app a name people will recognise."})
+        raise ValidationError({"name": _("Give the app a name people will recognise.")})
     if len(name) > 100:
-        raise ValidationError({"name": "Keep the name to 100 characters or fewer."})
+        raise ValidationError({"name": _("Keep the name to 100 characters or fewer.")})
     return name
 
 

@@ -18,6 +18,8 @@ from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -179,26 +181,32 @@ def resource_metadata(request, resource_path: str = ""):
 class OAuthAppForm(forms.Form):
     name = forms.CharField(
         max_length=100,
-        label="Name",
-        help_text="People see it on the consent page, e.g. “Our reporting dashboard”.",
+        label=gettext_lazy("Name"),
+        help_text=gettext_lazy(
+            "People see it on the consent page, e.g. “Our reporting dashboard”."
+        ),
     )
     redirect_uris = forms.CharField(
-        label="Redirect URIs",
+        label=gettext_lazy("Redirect URIs"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Where people return after approving, one per line (https; plain http "
-        "only for localhost). A request naming any other address is refused.",
+        help_text=gettext_lazy(
+            "Where people return after approving, one per line (https; plain http "
+            "only for localhost). A request naming any other address is refused."
+        ),
     )
     confidential = forms.BooleanField(
         required=False,
         initial=True,
-        label="The app keeps a client secret (a server)",
-        help_text="Untick for apps that run on people's devices (desktop, mobile, single-page, "
-        "command line): they sign in with PKCE alone.",
+        label=gettext_lazy("The app keeps a client secret (a server)"),
+        help_text=gettext_lazy(
+            "Untick for apps that run on people's devices (desktop, mobile, single-page, "
+            "command line): they sign in with PKCE alone."
+        ),
     )
 
 
 class RenameForm(forms.Form):
-    name = forms.CharField(max_length=100, label="New name")
+    name = forms.CharField(max_length=100, label=gettext_lazy("New name"))
 
 
 @never_cache
@@ -262,14 +270,14 @@ def app_rename(request, client_id):
     form = RenameForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError("Give the app a name of up to 100 characters.")
+            raise ValidationError(_("Give the app a name of up to 100 characters."))
         oauth.oauth_app_rename(
             client=client, actor=request.user, name=form.cleaned_data["name"], request=request
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"Renamed to {client.application.name}.")
+        messages.success(request, _("Renamed to %(name)s.") % {"name": client.application.name})
     return redirect("organizations:oauth_apps", org_slug=request.organization.slug)
 
 
@@ -280,7 +288,9 @@ def app_delete(request, client_id):
     client = _client_or_404(request, client_id)
     name = client.application.name
     oauth.oauth_app_delete(client=client, actor=request.user, request=request)
-    messages.success(request, f"{name} is deleted; its tokens are refused from now on.")
+    messages.success(
+        request, _("%(name)s is deleted; its tokens are refused from now on.") % {"name": name}
+    )
     return redirect("organizations:oauth_apps", org_slug=request.organization.slug)
 
 
@@ -296,7 +306,10 @@ def grant_revoke(request, grant_id):
     if grant is None:
         raise Http404("No such approved app.")
     oauth.oauth_grant_revoke(grant=grant, actor=request.user, request=request)
-    messages.success(request, f"{grant.oauth_application.name} no longer has access.")
+    messages.success(
+        request,
+        _("%(name)s no longer has access.") % {"name": grant.oauth_application.name},
+    )
     return redirect("organizations:oauth_apps", org_slug=request.organization.slug)
 
 
@@ -335,7 +348,8 @@ def approved_app_revoke(request, grant_id):
     oauth.oauth_grant_revoke(grant=grant, actor=request.user, request=request)
     messages.success(
         request,
-        f"{grant.oauth_application.name} can no longer act for you in {grant.organization.name}.",
+        _("%(name)s can no longer act for you in %(organization)s.")
+        % {"name": grant.oauth_application.name, "organization": grant.organization.name},
     )
     return redirect("oauth_approved_apps")
 

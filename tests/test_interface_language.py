@@ -209,6 +209,8 @@ def pseudo_client(client, django_user_model, pseudo_language):
         "/o/orgname/posts/tags/",
         "/o/orgname/analytics/",
         "/o/orgname/analytics/report/",
+        "/o/orgname/settings/oauth-apps/",
+        "/accounts/apps/",
     ],
 )
 def test_pages_show_no_text_that_was_not_translated(pseudo_client, path):
