@@ -5,6 +5,7 @@ language cookie or Accept-Language; this one runs after authentication and, when
 chose a language, activates it instead. People who chose none keep the browser's.
 """
 
+from django.db import DatabaseError
 from django.utils import translation
 
 
@@ -15,7 +16,12 @@ class PersonLanguageMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         # ``user`` is lazy; without a session cookie it is anonymous without a query.
-        signed_in = user is not None and user.is_authenticated
+        try:
+            signed_in = user is not None and user.is_authenticated
+        except DatabaseError:
+            # The database is unreachable: the view's own query fails the same way and
+            # postiz.middleware answers 503 for it, in the browser's language.
+            signed_in = False
         language = getattr(user, "language", "") if signed_in else ""
         if language and language != getattr(request, "LANGUAGE_CODE", None):
             translation.activate(language)

@@ -32,6 +32,7 @@ def test_every_email_writes_names_as_they_are_not_as_html(name, org, owner):
         "expires_at": timezone.now(),
         "url": "https://postiz.example.com/x?a=1&b=2",
         "count": 1,
+        "days": 7,  # what the invitation sender passes (POSTIZ_INVITATION_DAYS)
     }
     text = render_to_string(name, context)
     assert "&#" not in text and "&amp;" not in text and "&lt;" not in text and "&quot;" not in text

@@ -40,6 +40,14 @@ def test_the_channels_page_shows_logos_and_the_kept_picture_from_this_site(
     page.wait_for_load_state("load")
     snapshot(page, "channels")
 
+    # Avatars load lazily (loading="lazy"): a busy machine may fire "load" before they are
+    # fetched. Ask for each now and wait until it is decoded, or has failed.
+    page.evaluate(
+        """() => Promise.all(Array.from(document.images).map((img) => {
+            img.loading = "eager";
+            return img.decode().catch(() => null);
+        }))"""
+    )
     images = page.evaluate(
         """() => Array.from(document.images).map((img) => ({
             src: img.currentSrc, ok: img.complete && img.naturalWidth > 0 }))"""

@@ -4,6 +4,7 @@ server thread, the same WSGI handler gunicorn runs) with the SDK's own client.""
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import anyio
 import pytest
@@ -13,6 +14,13 @@ from mcp.shared._httpx_utils import create_mcp_http_client
 
 from integrations.models import Integration
 from tests.api.helpers import make_key
+
+
+def run_async(main):
+    """Runs a client coroutine on a thread of its own: a browser test's Playwright may have
+    left an event loop running on the main thread, where anyio.run refuses to start one."""
+    with ThreadPoolExecutor(max_workers=1) as runner:
+        return runner.submit(anyio.run, main).result()
 
 
 @pytest.fixture(autouse=True)
@@ -65,7 +73,7 @@ class Agent:
                 await session.initialize()
                 return await work(session)
 
-        return anyio.run(main)
+        return run_async(main)
 
     def call(self, name: str, arguments: dict | None = None):
         """(is_error, answer): the tool's JSON answer, or its error text."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 import httpx2
 import pytest
 
+from tests.mcp.conftest import run_async
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 INITIALIZE = {
@@ -144,7 +146,6 @@ def test_the_plan_posts_prompt_guides_an_agent_to_drafts(agent):
 
 
 def test_a_client_of_the_newest_revision_works_without_a_handshake(mcp_url, key, channel):
-    import anyio
     from mcp import Client
     from mcp.client.streamable_http import streamable_http_client
     from mcp.shared._httpx_utils import create_mcp_http_client
@@ -157,7 +158,7 @@ def test_a_client_of_the_newest_revision_works_without_a_handshake(mcp_url, key,
                 result = await client.call_tool("list_channels", {})
                 return client.protocol_version, result
 
-    version, result = anyio.run(main)
+    version, result = run_async(main)
     assert version == "2026-07-28"
     assert not result.is_error
     assert str(channel.public_id) in result.content[0].text
