@@ -55,6 +55,7 @@ from integrations.providers.base import (
     Tool,
     json_object,
 )
+from integrations.providers.base.http import self_hosted_base_url
 
 ADMIN = "/ghost/api/admin"
 # The API version this client was written against; Ghost answers in it or newer.
@@ -73,20 +74,7 @@ _BLOCK = re.compile(r"^\s*<(p|h[1-6]|ul|ol|div|figure|blockquote|pre|table|hr)\b
 def site_origin(value: str) -> str:
     """``blog.example.com`` or ``https://blog.example.com/ghost/#/site`` → its base URL
     (a publication may live under a path: ``https://example.com/blog``)."""
-    value = (value or "").strip()
-    if not value:
-        return ""
-    if "://" not in value:
-        value = "https://" + value
-    parts = urlsplit(value)
-    try:
-        parts.port  # noqa: B018 - a port that is not a number makes no address
-    except ValueError:
-        return ""
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return ""
-    path = parts.path.split("/ghost", 1)[0].rstrip("/")
-    return f"{parts.scheme}://{parts.netloc}{path}"
+    return self_hosted_base_url(value, r"/ghost")
 
 
 def split_key(value: str) -> tuple[str, bytes]:

@@ -49,6 +49,7 @@ from integrations.providers.base import (
     Tool,
     json_object,
 )
+from integrations.providers.base.http import self_hosted_base_url
 
 CONTENT_TYPES = ("markdown", "html", "richtext", "plain")
 SEND_MODES = ("running", "scheduled", "draft")
@@ -62,20 +63,7 @@ SUBJECT_LIMIT = 2000
 def server_origin(value: str) -> str:
     """``lists.example.com`` or ``https://lists.example.com/admin/`` → the root URL (a
     server may live under a path)."""
-    value = (value or "").strip()
-    if not value:
-        return ""
-    if "://" not in value:
-        value = "https://" + value
-    parts = urlsplit(value)
-    try:
-        parts.port  # noqa: B018 - a port that is not a number makes no address
-    except ValueError:
-        return ""
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return ""
-    path = re.split(r"/(?:admin|api)(?:/|$)", parts.path, maxsplit=1)[0].rstrip("/")
-    return f"{parts.scheme}://{parts.netloc}{path}"
+    return self_hosted_base_url(value, r"/(?:admin|api)(?:/|$)")
 
 
 def list_ids(value) -> list[int]:

@@ -58,6 +58,7 @@ from integrations.providers.base import (
     Tool,
     json_object,
 )
+from integrations.providers.base.http import self_hosted_base_url
 
 API_REL = "https://api.w.org/"
 STATUSES = ("publish", "future", "draft", "pending", "private")
@@ -91,20 +92,7 @@ _FOUR_BY_SIX = r"\b(?:[A-Za-z0-9]{4} ){5}[A-Za-z0-9]{4}\b"
 def site_address(value: str) -> str:
     """``blog.example.com`` or ``https://example.com/blog/wp-admin/`` → the site's base
     URL (a site may live under a path)."""
-    value = (value or "").strip()
-    if not value:
-        return ""
-    if "://" not in value:
-        value = "https://" + value
-    parts = urlsplit(value)
-    try:
-        parts.port  # noqa: B018 - a port that is not a number makes no address
-    except ValueError:
-        return ""
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return ""
-    path = re.split(r"/(?:wp-admin|wp-login\.php|wp-json|index\.php)\b", parts.path, maxsplit=1)[0]
-    return f"{parts.scheme}://{parts.netloc}{path.rstrip('/')}"
+    return self_hosted_base_url(value, r"/(?:wp-admin|wp-login\.php|wp-json|index\.php)\b")
 
 
 def route_url(root: str, route: str) -> str:

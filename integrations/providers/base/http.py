@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -84,3 +85,24 @@ def retry_after_seconds(response: requests.Response, default: float | None = 60.
             # An epoch timestamp, or already a number of seconds.
             return max(number - time(), 0.0) if number > 1_000_000_000 else number
     return default
+
+
+def self_hosted_base_url(value: str, app_path: str) -> str:
+    """What a person typed for a self-hosted site (``blog.example.com``, or an address
+    copied from its admin pages) → the site's base URL, ``""`` when it is no web address.
+    A site may live under a path; ``app_path`` (a regular expression) marks where the
+    application's own pages start in a copied address, and what follows is dropped."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    if "://" not in value:
+        value = "https://" + value
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 - a port that is not a number makes no address
+    except ValueError:
+        return ""
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return ""
+    path = re.split(app_path, parts.path, maxsplit=1)[0].rstrip("/")
+    return f"{parts.scheme}://{parts.netloc}{path}"
