@@ -21,7 +21,7 @@ CATALOGS = [(locale, domain) for locale in SHIPPED for domain in DOMAINS]
 
 # %(name)s, %s, %d … (python-format) and {name} (brace-format): what the code fills in.
 _PERCENT = re.compile(r"%(?:\([^)]+\))?[-#0 +]*\d*(?:\.\d+)?[sdifr%]")
-_BRACE = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
+_BRACE = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*(?=[|}])")
 
 
 def _placeholders(text: str) -> list[str]:

@@ -39,7 +39,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import requests
 
@@ -49,6 +48,7 @@ from integrations.providers.base.http import (
     json_object,
     retry_after_seconds,
 )
+from organizations.texts import Text, fill
 
 # Unknown on the commit (the post may be live), safe to retry before it.
 SERVER_FAULT = "server_fault"
@@ -153,7 +153,7 @@ class Rule:
         reported = said.network_code or said.code or str(said.status)
         return ProviderError(
             ErrorKind(kind),
-            fill(self.message, values),
+            Text(self.message, braces=True, **values),
             retry_after=wait,
             network_code=fill(self.network_code, values) if self.network_code else reported,
             raw_excerpt=excerpt,
@@ -266,17 +266,6 @@ def classify_exception(phase: Phase, exc: Exception, name: str) -> ProviderError
         ErrorKind.TRANSIENT_BEFORE_SEND,
         f"Could not reach {name}; we will try again.",
         raw_excerpt=type(exc).__name__,
-    )
-
-
-_PLACEHOLDER = re.compile(r"\{(\w+)(?:\|([^{}]*))?\}")
-
-
-def fill(template: str, values: Mapping[str, Any]) -> str:
-    """``{name}`` and ``{name|words}`` (the words when the value is empty) from values."""
-    return _PLACEHOLDER.sub(
-        lambda m: str(values.get(m.group(1)) or m.group(2) or ""),
-        template,
     )
 
 

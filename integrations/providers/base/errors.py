@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from organizations.texts import Text
+
 
 # -- Errors -------------------------------------------------------------------------------
 class ErrorKind(StrEnum):
@@ -29,12 +31,16 @@ class Phase(StrEnum):
 
 
 class ProviderError(Exception):
-    """A classified failure; ``user_message`` is shown to people as is."""
+    """A classified failure; ``user_message`` is shown to people as is.
+
+    The message may be an ``organizations.texts.Text``: ``user_message`` is then its
+    rendering in the language active when raised (the page's, or English in a job), and
+    ``text`` keeps it so a record can show it later in each reader's language."""
 
     def __init__(
         self,
         kind: ErrorKind,
-        user_message: str,
+        user_message: str | Text,
         *,
         retry_after: float | None = None,
         network_code: str = "",
@@ -42,6 +48,8 @@ class ProviderError(Exception):
         field: str = "",
         verdict: bool = False,
     ):
+        self.text = user_message if isinstance(user_message, Text) else None
+        user_message = str(user_message)
         super().__init__(user_message)
         self.kind = ErrorKind(kind)
         self.user_message = user_message
