@@ -244,6 +244,9 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=240)
     parser.add_argument("--detail", action="store_true")
     args = parser.parse_args()
+    # Stopped early (SIGTERM, a timeout), the shape being measured is stopped too: without
+    # this its processes would outlive the bench and be counted by the next run.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
 
     var_dir = Path(args.var_dir).resolve()
     var_dir.mkdir(parents=True, exist_ok=True)

@@ -46,9 +46,8 @@ def warm_up_web() -> None:
         response.close()
         # The view alone: queries and JSON, without logging a 503 while nothing beats yet.
         health(factory.get("/health", secure=secure))
-        # The MCP server's SDK (~30 MB of modules) is imported on /mcp's first request;
-        # imported here, the workers share one copy instead of each growing its own.
-        import postiz.mcp_server.tools  # noqa: F401
+        # Not the MCP server's SDK (~30 MB of modules, bench/footprint.py): imported
+        # here, every start would hold it; a web worker loads it on its first /mcp call.
     except Exception as error:  # a start is never stopped by its warm-up
         logger.debug("Warming up the web worker failed: %s", error)
     finally:
