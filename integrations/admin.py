@@ -3,6 +3,7 @@ the encrypted fields are excluded and shown only as the names of the keys stored
 
 from django.contrib import admin
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from integrations.models import (
     ChannelAnalytics,
@@ -47,7 +48,7 @@ class IntegrationAdmin(admin.ModelAdmin):
     raw_id_fields = ("customer",)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
-    @admin.display(description="Credentials")
+    @admin.display(description=_("Credentials"))
     def stored_secrets(self, obj):
         keys = sorted(obj.credentials) if obj and obj.pk else []
         if not keys:

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from media.models import MediaFile
 from media.templatetags import media_tags
@@ -43,7 +44,7 @@ class MediaFileAdmin(admin.ModelAdmin):
     )
     fields = ("name", "alt_text", "deleted_at", *readonly_fields)
 
-    @admin.display(description="Video")
+    @admin.display(description=_("Video"))
     def video_facts(self, media: MediaFile) -> str:
         """Length, dimensions, frame rate and codec, as the library shows them."""
         return media_tags.video_facts(media) if media.kind == MediaFile.Kind.VIDEO else ""

@@ -11,6 +11,8 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from organizations import events
 from organizations.models import (
@@ -110,7 +112,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(member_count=Count("memberships"))
 
-    @admin.display(description="members", ordering="member_count")
+    @admin.display(description=_("members"), ordering="member_count")
     def member_count(self, obj):
         return obj.member_count
 
@@ -170,7 +172,7 @@ class InvitationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("organization",)
     readonly_fields = ("nonce",)
 
-    @admin.display(description="status")
+    @admin.display(description=_("status"))
     def status(self, obj):
         return obj.status
 
@@ -226,10 +228,14 @@ class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
     actions = ("tell_waiting_events",)
 
-    @admin.action(description="Tell every waiting event now (bell, emails and webhooks)")
+    @admin.action(description=_("Tell every waiting event now (bell, emails and webhooks)"))
     def tell_waiting_events(self, request, queryset):
         told = events.dispatch_all()
-        self.message_user(request, f"{told} waiting event{'s' if told != 1 else ''} told.")
+        self.message_user(
+            request,
+            ngettext("%(count)s waiting event told.", "%(count)s waiting events told.", told)
+            % {"count": told},
+        )
 
 
 # -- API keys: listed for support, never edited here; the hash is not shown --------------

@@ -5,11 +5,12 @@ Code asks ``membership.can("posts.publish")``; it never compares roles.
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
     OWNER = "owner", _("Owner")
-    ADMIN = "admin", _("Admin")
+    ADMIN = "admin", pgettext_lazy("role", "Admin")
     EDITOR = "editor", _("Editor")
     VIEWER = "viewer", _("Viewer")
     # An invited client's account: always limited to one or more customers (a membership

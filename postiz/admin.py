@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from postiz.models import WorkerHeartbeat
 
@@ -10,7 +11,7 @@ class WorkerHeartbeatAdmin(admin.ModelAdmin):
 
     list_display = ("name", "beat_at", "age")
 
-    @admin.display(description="age")
+    @admin.display(description=_("age"))
     def age(self, obj):
         return f"{(timezone.now() - obj.beat_at).total_seconds():.0f} s"
 
