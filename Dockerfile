@@ -1,5 +1,5 @@
-# Production image: gunicorn serves the web app; the same image runs the publisher
-# (`python manage.py publisher`), the worker (`python manage.py qcluster`) and migrations.
+# Production image: gunicorn serves the web app; the same image runs the worker
+# (`python manage.py worker`: the publisher and the background jobs) and migrations.
 # PostgreSQL is a separate service, named by DATABASE_URL; the embedded server used by
 # `make run` is not part of the image.
 

@@ -5,8 +5,8 @@
 
 make_run: `make run` (the supervisor, the web server, the publisher and its loops, the
 background worker, the embedded PostgreSQL server it starts). procfile: the Procfile's
-roles as a platform runs them, each in a session of its own (gunicorn, `manage.py
-publisher`, `manage.py qcluster`), after its release line, against an embedded PostgreSQL
+roles as a platform runs them, each in a session of its own (gunicorn and `manage.py
+worker`: the publisher and the job cluster), after its release line, against an embedded PostgreSQL
 server this bench starts and hands them as DATABASE_URL (as a platform hands its database).
 
 Each shape is started on a free port in its own state directory (POSTIZ_VAR_DIR=

@@ -10,8 +10,8 @@ the `manage.py run` process alone (as a process manager or `kill <pid>` does); b
 that, the bench kills one publisher loop with SIGKILL and times how long a post made due
 right after takes to reach a fake Mastodon server on 127.0.0.1, then does the same after
 killing every loop (then nothing publishes until the publisher starts them again). Last,
-the Procfile's roles are started as a platform starts them (bench/footprint.py: gunicorn,
-the publisher, the qcluster, each in a session of its own) and stopped with SIGTERM to each,
+the Procfile's roles are started as a platform starts them (bench/footprint.py: gunicorn
+and `manage.py worker`, each in a session of its own) and stopped with SIGTERM to each,
 timed until every one of their processes is gone. Prints one line:
 
     BENCH startup serving_s=… stop_ctrl_c_s=… stop_sigterm_s=… resume_one_loop_killed_s=…

@@ -107,7 +107,7 @@ def _fork_role(argv: list[str], output: int) -> int:
             if role == 0:
                 os.close(write_pid)
                 os.setsid()  # its own session and process group, named by its pid
-                _run_role(argv, output)  # never returns
+                run_role(argv, output)  # never returns
             os.write(write_pid, str(role).encode())
             code = 0
         finally:
@@ -119,12 +119,15 @@ def _fork_role(argv: list[str], output: int) -> int:
     return int(pid or 0)
 
 
-def _run_role(argv: list[str], output: int) -> None:
+def run_role(argv: list[str], output: int | None = None) -> None:
+    """In a forked child: run ``manage.py <argv>`` (its output to ``output`` when given),
+    then exit with its code. Never returns."""
     code = 1
     try:
-        os.dup2(output, 1)
-        os.dup2(output, 2)
-        os.close(output)
+        if output is not None:
+            os.dup2(output, 1)
+            os.dup2(output, 2)
+            os.close(output)
         with suppress(OSError):
             os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
         from django.core.management import execute_from_command_line
