@@ -195,9 +195,9 @@ def settings_schema(cls) -> dict | str:
     for spec in fields:
         prop = {"type": _SCHEMA_TYPES.get(spec.type, "string")}
         if spec.label:
-            prop["title"] = spec.label
+            prop["title"] = str(spec.label)  # a lazy translation: JSON needs text
         if spec.help_text:
-            prop["description"] = spec.help_text
+            prop["description"] = str(spec.help_text)
         if spec.choices:
             prop["enum"] = list(spec.choices)
         if spec.max_length:

@@ -281,7 +281,7 @@ def _rules(integration) -> dict:
             "min_video_seconds": media.min_video_seconds,
             "max_video_seconds": media.max_video_seconds,
         },
-        "settings": [spec.key for spec in cls.settings_fields],
+        "settings": [spec.name for spec in cls.settings_fields],
     }
 
 

@@ -3,9 +3,12 @@ GET), and what an agent sees of the tools."""
 
 from __future__ import annotations
 
+import json
+
 import httpx2
 import pytest
 
+from integrations.models import Integration
 from tests.mcp.conftest import run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -224,3 +227,25 @@ def test_a_browser_page_of_another_site_is_refused(mcp_url, key, live_server):
         mcp_url, json=INITIALIZE, headers={**headers, "Origin": live_server.url}
     )
     assert same_site.status_code == 200
+
+
+def test_a_channel_with_post_settings_answers_its_rules_and_their_schema(agent, org):
+    x = Integration.objects.create(
+        organization=org,
+        provider="x",
+        external_id="42",
+        name="Acme on X",
+        credentials={"access_token": "t"},
+    )
+
+    failed, tool = agent.call("get_channel_rules", {"channel_id": str(x.public_id)})
+    assert not failed, tool
+    assert "who_can_reply_post" in tool["rules"]["settings"]
+
+    async def work(session):
+        return await session.read_resource(f"postiz://channels/{x.public_id}/rules")
+
+    read = agent.run(work)
+    rules = json.loads(read.contents[0].text)
+    assert "who_can_reply_post" in rules["rules"]["settings"]
+    assert rules["settings_schema"]["properties"]["who_can_reply_post"]["title"] == "Who can reply"
