@@ -27,7 +27,6 @@ import re
 from urllib.parse import quote
 
 import requests
-from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from integrations.providers.base import (
@@ -123,14 +122,9 @@ ERRORS = ErrorTable(
 )
 
 
-def _display_name() -> str:
-    return gettext("%(network)s (unofficial)") % {"network": "Skool"}
-
-
 class SkoolProvider(Provider):
     identifier = "skool"
-    # The brand, and the qualifier in the reader's language.
-    display_name = lazy(_display_name, str)()
+    display_name = "Skool (unofficial)"
     network_name = "Skool"
     auth_kind = "credentials-form"
     reply_mode = "none"

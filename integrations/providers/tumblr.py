@@ -121,8 +121,7 @@ def read_error(response: requests.Response, phase: Phase) -> Said:
     meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
     code = str(first.get("code") or "")
     message = str(first.get("detail") or first.get("title") or meta.get("msg") or "")
-    what = {"8004": "media", "8011": "videos", "8022": "queued posts"}.get(code, "posts")
-    return Said(response.status_code, code=code, message=message, body=body, values={"what": what})
+    return Said(response.status_code, code=code, message=message, body=body)
 
 
 # Tumblr's daily limits last until its day ends, in a zone it does not say: trying again
