@@ -25,6 +25,7 @@ import re
 import unicodedata
 
 import requests
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from integrations.providers.articles import tag_names
 from integrations.providers.base import (
@@ -53,6 +54,7 @@ from integrations.providers.base import (
     json_object,
 )
 from integrations.providers.ghost import body_html, parse_when
+from organizations.texts import Text
 
 STATUSES = ("confirmed", "draft")
 AUDIENCES = ("free", "premium", "all")
@@ -95,30 +97,42 @@ ERRORS = ErrorTable(
     rows=(
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "beehiiv did not accept the API key (revoked, or mistyped); make a new one in "
-            "beehiiv's Settings → API and connect again.",
+            gettext_noop(
+                "beehiiv did not accept the API key (revoked, or mistyped); make a new one in "
+                "beehiiv's Settings → API and connect again."
+            ),
             status=401,
         ),
         Rule(
             ErrorKind.RATE_LIMITED,
-            "beehiiv asked us to slow down (180 requests a minute per workspace); we will "
-            "try again later.",
+            gettext_noop(
+                "beehiiv asked us to slow down (180 requests a minute per workspace); we will "
+                "try again later."
+            ),
             status=429,
             retry_after=after_headers(60),
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "beehiiv refused to create the post{detail} Creating posts through the API is "
-            "open to Enterprise plans only.",
+            gettext_noop(
+                "beehiiv refused to create the post{detail} Creating posts through the API is "
+                "open to Enterprise plans only."
+            ),
             status=403,
         ),
         Rule(
             ErrorKind.NOT_FOUND,
-            "beehiiv could not find the publication{detail} It may have been deleted, or "
-            "the key no longer reaches it.",
+            gettext_noop(
+                "beehiiv could not find the publication{detail} It may have been deleted, or "
+                "the key no longer reaches it."
+            ),
             status=404,
         ),
-        Rule(ErrorKind.CONTENT_REJECTED, "beehiiv refused the post{detail}", status=(400, 422)),
+        Rule(
+            ErrorKind.CONTENT_REJECTED,
+            gettext_noop("beehiiv refused the post{detail}"),
+            status=(400, 422),
+        ),
         SERVER_ERROR,
     ),
 )
@@ -147,36 +161,40 @@ class BeehiivProvider(Provider):
     max_concurrency = 1
     endpoints = {"api": "https://api.beehiiv.com"}
     errors = ERRORS
-    limited = (
+    limited = gettext_lazy(
         "beehiiv's API creates posts only for Enterprise plans (the endpoint is in beta); "
         "a key of another plan connects, but beehiiv refuses its posts."
     )
     settings_fields = (
-        SettingField("title", "string", label="Title", required=True, max_length=250),
-        SettingField("subtitle", "string", label="Subtitle", max_length=250),
+        SettingField("title", "string", label=gettext_lazy("Title"), required=True, max_length=250),
+        SettingField("subtitle", "string", label=gettext_lazy("Subtitle"), max_length=250),
         SettingField(
             "status",
             "enum",
-            label="Publish as",
+            label=gettext_lazy("Publish as"),
             choices=STATUSES,
             default="confirmed",
-            help_text="confirmed: published now, or at scheduled_at; draft: kept for review.",
+            help_text=gettext_lazy(
+                "confirmed: published now, or at scheduled_at; draft: kept for review."
+            ),
         ),
         SettingField(
             "scheduled_at",
             "string",
-            label="Publish at (beehiiv sends it then)",
-            help_text="An ISO 8601 time with its offset; a draft cannot be scheduled.",
+            label=gettext_lazy("Publish at (beehiiv sends it then)"),
+            help_text=gettext_lazy(
+                "An ISO 8601 time with its offset; a draft cannot be scheduled."
+            ),
         ),
         SettingField(
             "audience",
             "enum",
-            label="Audience",
+            label=gettext_lazy("Audience"),
             choices=AUDIENCES,
             default="free",
-            help_text="Who receives it, on the web and by email.",
+            help_text=gettext_lazy("Who receives it, on the web and by email."),
         ),
-        SettingField("content_tags", "list", label="Content tags"),
+        SettingField("content_tags", "list", label=gettext_lazy("Content tags")),
     )
     tools = (Tool("publications", "The publications the API key reaches: id and name."),)
 
@@ -185,10 +203,12 @@ class BeehiivProvider(Provider):
         return [
             CredentialField(
                 "api_key",
-                "API key",
+                gettext("API key"),
                 type="secret",
-                help_text="beehiiv → Settings → Workspace settings → API → Create new key. "
-                "Creating posts through the API needs an Enterprise plan.",
+                help_text=gettext(
+                    "beehiiv → Settings → Workspace settings → API → Create new key. "
+                    "Creating posts through the API needs an Enterprise plan."
+                ),
             )
         ]
 
@@ -206,14 +226,20 @@ class BeehiivProvider(Provider):
         key = (fields.get("api_key") or "").strip()
         if not key:
             raise ProviderError(
-                ErrorKind.CONTENT_REJECTED, "Enter your beehiiv API key.", field="api_key"
+                ErrorKind.CONTENT_REJECTED,
+                Text(gettext_noop("Enter your beehiiv API key.")),
+                field="api_key",
             )
         publications = self._publications(key, Phase.AUTH)
         if not publications:
             raise ProviderError(
                 ErrorKind.NOT_FOUND,
-                "This beehiiv key reaches no publication; make one, or a key of the "
-                "workspace that has it.",
+                Text(
+                    gettext_noop(
+                        "This beehiiv key reaches no publication; make one, or a key of the "
+                        "workspace that has it."
+                    )
+                ),
                 network_code="no_publication",
             )
         return Grant(credentials={"api_key": key}, meta={"publications": publications})
@@ -225,7 +251,9 @@ class BeehiivProvider(Provider):
         body = self._get(channel.credentials["api_key"], f"/v2/publications/{channel.external_id}")
         publication = body.get("data")
         if not isinstance(publication, dict) or not publication.get("id"):
-            raise ProviderError(ErrorKind.NOT_FOUND, "beehiiv no longer has this publication.")
+            raise ProviderError(
+                ErrorKind.NOT_FOUND, Text(gettext_noop("beehiiv no longer has this publication."))
+            )
         return _account(publication)
 
     def publications(self, channel: Channel) -> list[dict]:
@@ -245,8 +273,10 @@ class BeehiivProvider(Provider):
                 issues.append(
                     Issue(
                         "setting_invalid",
-                        "scheduled_at must be an ISO 8601 time with its offset, "
-                        "e.g. 2026-12-24T09:00:00+01:00.",
+                        gettext(
+                            "scheduled_at must be an ISO 8601 time with its offset, "
+                            "e.g. 2026-12-24T09:00:00+01:00."
+                        ),
                         "scheduled_at",
                     )
                 )
@@ -254,7 +284,7 @@ class BeehiivProvider(Provider):
                 issues.append(
                     Issue(
                         "setting_invalid",
-                        "beehiiv cannot schedule a draft: choose confirmed, or no time.",
+                        gettext("beehiiv cannot schedule a draft: choose confirmed, or no time."),
                         "scheduled_at",
                     )
                 )
@@ -262,7 +292,7 @@ class BeehiivProvider(Provider):
             issues.append(
                 Issue(
                     "media_count",
-                    "A beehiiv post is one article: it has no replies or further parts.",
+                    gettext("A beehiiv post is one article: it has no replies or further parts."),
                     "text",
                     item=1,
                 )
@@ -308,7 +338,7 @@ class BeehiivProvider(Provider):
         if not post_id:
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "beehiiv answered without the post's id; it may be live.",
+                Text(gettext_noop("beehiiv answered without the post's id; it may be live.")),
                 network_code=str(response.status_code),
             )
         return PublishResult(ref=self._ref_for(channel, post_id), raw={"post": {"id": post_id}})

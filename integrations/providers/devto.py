@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 
 import requests
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from integrations.providers.articles import (
     chosen_id,
@@ -46,6 +48,7 @@ from integrations.providers.base import (
     json_object,
     retry_after_seconds,
 )
+from organizations.texts import Text
 
 # Forem's article and tag rules (app/models/article.rb, tag.rb).
 TITLE_LIMIT = 128
@@ -55,6 +58,10 @@ TAG_LIMIT = 30
 LOOKUP_PAGE = 30
 METRICS_PAGE = 1000
 V1 = "application/vnd.forem.api-v1+json"
+
+
+def _tags_help() -> str:
+    return gettext("At most %(count)d.") % {"count": MAX_TAGS}
 
 
 # -- errors: {"error": "<words>", "status": <code>} -------------------------------------
@@ -79,7 +86,7 @@ def _wait(response: requests.Response, said: Said) -> float | None:
 def _rejected(pattern: str, field: str) -> Rule:
     return Rule(
         ErrorKind.CONTENT_REJECTED,
-        "dev.to rejected the article: {message}",
+        gettext_noop("dev.to rejected the article: {message}"),
         status=422,
         pattern=pattern,
         field=field,
@@ -93,13 +100,15 @@ ERRORS = ErrorTable(
         # Forem answers a missing key and a wrong one alike; keys do not expire.
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "dev.to did not accept the API key; make a new one at "
-            "dev.to/settings/extensions and reconnect.",
+            gettext_noop(
+                "dev.to did not accept the API key; make a new one at "
+                "dev.to/settings/extensions and reconnect."
+            ),
             status=401,
         ),
         Rule(
             ErrorKind.RATE_LIMITED,
-            "dev.to asked us to slow down; we will try again shortly.",
+            gettext_noop("dev.to asked us to slow down; we will try again shortly."),
             status=429,
             retry_after=_wait,
         ),
@@ -110,15 +119,19 @@ ERRORS = ErrorTable(
         # post is refused, never published twice.
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "dev.to already has an article of yours with this title and text.",
+            gettext_noop("dev.to already has an article of yours with this title and text."),
             status=422,
             pattern=r"body markdown has already been taken",
             network_code="duplicate",
         ),
-        Rule(ErrorKind.CONTENT_REJECTED, "dev.to rejected the article: {message}", status=422),
+        Rule(
+            ErrorKind.CONTENT_REJECTED,
+            gettext_noop("dev.to rejected the article: {message}"),
+            status=422,
+        ),
         Rule(
             ErrorKind.NOT_FOUND,
-            "dev.to has no such organization or article{detail}",
+            gettext_noop("dev.to has no such organization or article{detail}"),
             status=404,
         ),
         SERVER_ERROR,
@@ -145,20 +158,35 @@ class DevtoProvider(Provider):
     endpoints = {"api": "https://dev.to/api"}
     errors = ERRORS
     settings_fields = (
-        SettingField("title", "string", label="Title", required=True, max_length=TITLE_LIMIT),
-        SettingField("description", "string", label="Description (the excerpt shown in lists)"),
-        SettingField("main_image", "url", label="Cover image address"),
-        SettingField("canonical", "url", label="Canonical address (where it first appeared)"),
-        SettingField("series", "string", label="Series name"),
+        SettingField(
+            "title", "string", label=gettext_lazy("Title"), required=True, max_length=TITLE_LIMIT
+        ),
+        SettingField(
+            "description",
+            "string",
+            label=gettext_lazy("Description (the excerpt shown in lists)"),
+        ),
+        SettingField("main_image", "url", label=gettext_lazy("Cover image address")),
+        SettingField(
+            "canonical", "url", label=gettext_lazy("Canonical address (where it first appeared)")
+        ),
+        SettingField("series", "string", label=gettext_lazy("Series name")),
         SettingField(
             "organization",
             "string",
-            label="Organization id",
-            help_text="Post under an organization you belong to (the organization tool finds "
-            "its id by its dev.to username).",
+            label=gettext_lazy("Organization id"),
+            help_text=gettext_lazy(
+                "Post under an organization you belong to (the organization tool finds "
+                "its id by its dev.to username)."
+            ),
         ),
-        SettingField("tags", "list", label="Tags", help_text=f"At most {MAX_TAGS}."),
-        SettingField("published", "bool", label="Publish (off: save as a draft)", default=True),
+        SettingField("tags", "list", label=gettext_lazy("Tags"), help_text=lazy(_tags_help, str)()),
+        SettingField(
+            "published",
+            "bool",
+            label=gettext_lazy("Publish (off: save as a draft)"),
+            default=True,
+        ),
     )
     tools = (
         Tool(
@@ -174,9 +202,11 @@ class DevtoProvider(Provider):
         return [
             CredentialField(
                 "api_key",
-                "API key",
+                gettext("API key"),
                 type="secret",
-                help_text="Make one at dev.to/settings/extensions (DEV Community API Keys).",
+                help_text=gettext(
+                    "Make one at dev.to/settings/extensions (DEV Community API Keys)."
+                ),
             )
         ]
 
@@ -195,7 +225,9 @@ class DevtoProvider(Provider):
         key = (fields.get("api_key") or "").strip()
         if not key:
             raise ProviderError(
-                ErrorKind.CONTENT_REJECTED, "Enter your dev.to API key.", field="api_key"
+                ErrorKind.CONTENT_REJECTED,
+                Text(gettext_noop("Enter your dev.to API key.")),
+                field="api_key",
             )
         user = self._me(key, Phase.AUTH)
         return Grant(credentials={"api_key": key}, meta={"user": user})
@@ -223,13 +255,16 @@ class DevtoProvider(Provider):
         values = draft.settings
         title = str(values.get("title") or "")
         if values.get("title") is not None and not title.strip():
-            issues.append(Issue("setting_required", "Write a title for the article.", "title"))
+            issues.append(
+                Issue("setting_required", gettext("Write a title for the article."), "title")
+            )
         tags = tag_names(values.get("tags"))
         if len(tags) > MAX_TAGS:
             issues.append(
                 Issue(
                     "setting_invalid",
-                    f"dev.to allows {MAX_TAGS} tags; this has {len(tags)}.",
+                    gettext("dev.to allows %(limit)d tags; this has %(count)d.")
+                    % {"limit": MAX_TAGS, "count": len(tags)},
                     "tags",
                     limit=MAX_TAGS,
                     actual=len(tags),
@@ -240,21 +275,27 @@ class DevtoProvider(Provider):
                 issues.append(
                     Issue(
                         "setting_invalid",
-                        f"dev.to tags are letters and digits only, at most {TAG_LIMIT} "
-                        f"characters: change “{tag}”.",
+                        gettext(
+                            "dev.to tags are letters and digits only, at most %(limit)d "
+                            "characters: change “%(tag)s”."
+                        )
+                        % {"limit": TAG_LIMIT, "tag": tag},
                         "tags",
                     )
                 )
-        for name, what in (("main_image", "cover image"), ("canonical", "canonical address")):
+        for name, message in (
+            ("main_image", gettext("The cover image must be a web address.")),
+            ("canonical", gettext("The canonical address must be a web address.")),
+        ):
             value = image_url(values.get(name)) if name == "main_image" else values.get(name)
             if value and not is_web_address(str(value)):
-                issues.append(Issue("setting_invalid", f"The {what} must be a web address.", name))
+                issues.append(Issue("setting_invalid", message, name))
         organization = chosen_id(values.get("organization"))
         if organization and not organization.isdigit():
             issues.append(
                 Issue(
                     "setting_invalid",
-                    "Choose the organization by its id (the organization tool finds it).",
+                    gettext("Choose the organization by its id (the organization tool finds it)."),
                     "organization",
                 )
             )
@@ -297,7 +338,7 @@ class DevtoProvider(Provider):
         if not article.get("id"):
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "dev.to answered without naming the article; it may be live.",
+                Text(gettext_noop("dev.to answered without naming the article; it may be live.")),
                 raw_excerpt=str(article)[:500],
             )
         return PublishResult(ref=self._ref(article), raw={"id": article["id"]})

@@ -23,6 +23,8 @@ import html
 import re
 
 import requests
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from integrations.providers.base import (
     SERVER_ERROR,
@@ -51,12 +53,19 @@ from integrations.providers.base import (
     json_object,
 )
 from integrations.providers.base.multipart import multipart_body
+from organizations.texts import Text
 
 MB = 1024 * 1024
 # Dribbble's shot rules: exactly one GIF, JPG or PNG of one of these sizes, at most 8 MB.
 SHOT_SIZES = ((400, 300), (800, 600))
 MAX_IMAGE_BYTES = 8 * MB
 MAX_TAGS = 12
+
+
+def _tags_help() -> str:
+    return gettext("At most %(count)d, without #.") % {"count": MAX_TAGS}
+
+
 LOOKUP_LIMIT = 30
 
 
@@ -115,7 +124,7 @@ def read_error(response: requests.Response, phase: Phase) -> Said:
     )
 
 
-RECONNECT = "Dribbble no longer accepts this sign-in; connect the account again."
+RECONNECT = gettext_noop("Dribbble no longer accepts this sign-in; connect the account again.")
 ERRORS = ErrorTable(
     read=read_error,
     rows=(
@@ -124,20 +133,22 @@ ERRORS = ErrorTable(
         Rule(ErrorKind.AUTH_REVOKED, RECONNECT, status=401),
         Rule(
             ErrorKind.RATE_LIMITED,
-            "Dribbble asked us to slow down; we will try again later.",
+            gettext_noop("Dribbble asked us to slow down; we will try again later."),
             status=(403, 429),
             pattern=r"rate limit",
             retry_after=after_headers(60),
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "Dribbble does not let this account publish shots (it must be a player or a "
-            "team, and the app needs the upload scope){detail}",
+            gettext_noop(
+                "Dribbble does not let this account publish shots (it must be a player or a "
+                "team, and the app needs the upload scope){detail}"
+            ),
             status=403,
         ),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "Dribbble refused the shot: {message|its contents were not valid}.",
+            gettext_noop("Dribbble refused the shot: {message|its contents were not valid}."),
             status=422,
             field="{field}",
         ),
@@ -183,14 +194,14 @@ class DribbbleProvider(Provider):
     errors = ERRORS
     endpoints = {"auth": "https://dribbble.com", "api": "https://api.dribbble.com"}
     settings_fields = (
-        SettingField("title", "string", label="Title", required=True, max_length=255),
-        SettingField("tags", "list", label="Tags", help_text=f"At most {MAX_TAGS}, without #."),
+        SettingField("title", "string", label=gettext_lazy("Title"), required=True, max_length=255),
+        SettingField("tags", "list", label=gettext_lazy("Tags"), help_text=lazy(_tags_help, str)()),
         SettingField(
             "team",
             "string",
-            label="Team (empty: your profile)",
+            label=gettext_lazy("Team (empty: your profile)"),
             options=OptionSource("teams"),
-            help_text="The shot is shown on the team's profile too.",
+            help_text=gettext_lazy("The shot is shown on the team's profile too."),
         ),
     )
     tools = (Tool("teams", "The Dribbble teams the account belongs to: id, name and login."),)
@@ -209,7 +220,8 @@ class DribbbleProvider(Provider):
         user = self._get(token, "/v2/user", phase)
         if not isinstance(user, dict) or not user.get("id"):
             raise ProviderError(
-                ErrorKind.TRANSIENT_BEFORE_SEND, "Dribbble answered without the account."
+                ErrorKind.TRANSIENT_BEFORE_SEND,
+                Text(gettext_noop("Dribbble answered without the account.")),
             )
         return user
 
@@ -219,8 +231,12 @@ class DribbbleProvider(Provider):
             # Refused now rather than at the first shot.
             raise ProviderError(
                 ErrorKind.PERMISSION_DENIED,
-                "Dribbble does not let this account upload shots yet; connect an account "
-                "that can (a player or a team).",
+                Text(
+                    gettext_noop(
+                        "Dribbble does not let this account upload shots yet; connect an account "
+                        "that can (a player or a team)."
+                    )
+                ),
                 network_code="can_upload_shot",
             )
         return [_account(user)]
@@ -251,7 +267,8 @@ class DribbbleProvider(Provider):
             issues.append(
                 Issue(
                     "setting_invalid",
-                    f"Dribbble allows at most {MAX_TAGS} tags; this has {len(tags)}.",
+                    gettext("Dribbble allows at most %(limit)d tags; this has %(count)d.")
+                    % {"limit": MAX_TAGS, "count": len(tags)},
                     "tags",
                     limit=MAX_TAGS,
                     actual=len(tags),
@@ -259,12 +276,12 @@ class DribbbleProvider(Provider):
             )
         team = str(draft.settings.get("team") or "").strip()
         if team and not team.isdigit():
-            issues.append(Issue("setting_invalid", "Choose one of your teams.", "team"))
+            issues.append(Issue("setting_invalid", gettext("Choose one of your teams."), "team"))
         if len(draft.items) > 1:
             issues.append(
                 Issue(
                     "media_count",
-                    "A Dribbble shot is one image: it has no replies or further parts.",
+                    gettext("A Dribbble shot is one image: it has no replies or further parts."),
                     "media",
                     item=1,
                 )
@@ -275,7 +292,7 @@ class DribbbleProvider(Provider):
         self, index: int, media: list[MediaItem], rules: MediaRules | None = None
     ) -> list[Issue]:
         issues = super().validate_media(index, media, rules)
-        sizes = " or ".join(f"{w}x{h}" for w, h in SHOT_SIZES)
+        small, large = (f"{w}x{h}" for w, h in SHOT_SIZES)
         for item in media:
             if not item.is_image or not item.width or not item.height:
                 continue
@@ -283,8 +300,11 @@ class DribbbleProvider(Provider):
                 issues.append(
                     Issue(
                         "media_dimensions",
-                        f"A Dribbble shot must be exactly {sizes} pixels; this image is "
-                        f"{item.width}x{item.height}.",
+                        gettext(
+                            "A Dribbble shot must be exactly %(small)s or %(large)s pixels; "
+                            "this image is %(size)s."
+                        )
+                        % {"small": small, "large": large, "size": f"{item.width}x{item.height}"},
                         "media",
                         item=index,
                     )
@@ -296,7 +316,9 @@ class DribbbleProvider(Provider):
         values = request.settings
         if not request.media:
             raise ProviderError(
-                ErrorKind.CONTENT_REJECTED, "A Dribbble shot needs its image.", field="media"
+                ErrorKind.CONTENT_REJECTED,
+                Text(gettext_noop("A Dribbble shot needs its image.")),
+                field="media",
             )
         fields: list[tuple[str, str]] = [("title", str(values.get("title") or "").strip())]
         if request.text.strip():
@@ -319,7 +341,11 @@ class DribbbleProvider(Provider):
         if not shot_id:
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "Dribbble accepted the shot without saying where it is; it may be live.",
+                Text(
+                    gettext_noop(
+                        "Dribbble accepted the shot without saying where it is; it may be live."
+                    )
+                ),
                 network_code=str(response.status_code),
             )
         # Accepted: Dribbble makes the shot in the background, its address answering 404

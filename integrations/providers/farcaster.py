@@ -25,6 +25,9 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import requests
+from django.utils.formats import number_format
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from integrations.providers.base import (
     SERVER_ERROR,
@@ -52,10 +55,19 @@ from integrations.providers.base import (
     ToolInput,
     json_object,
 )
+from organizations.texts import Text
 
 MB = 1024 * 1024
 CAST_BYTES = 320
 LONG_CAST_BYTES = 1024
+
+
+def _long_casts_help() -> str:
+    return gettext("Allow casts up to %(count)s bytes.") % {
+        "count": number_format(LONG_CAST_BYTES, force_grouping=True)
+    }
+
+
 MAX_EMBEDS = 2
 LOOKUP_LIMIT = 25
 # When the first attempt was sent (saved in the part's progress before the commit); a cast
@@ -94,39 +106,50 @@ ERRORS = ErrorTable(
     rows=(
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "Neynar did not accept the API key; paste a current key and connect again.",
+            gettext_noop(
+                "Neynar did not accept the API key; paste a current key and connect again."
+            ),
             status=401,
         ),
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "The Farcaster signer is no longer approved ({message}); approve a signer and "
-            "connect again.",
+            gettext_noop(
+                "The Farcaster signer is no longer approved ({message}); approve a signer and "
+                "connect again."
+            ),
             status=(400, 403),
             pattern="signer",
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "Neynar did not allow this ({message|no reason given}); your plan may not include it.",
+            gettext_noop(
+                "Neynar did not allow this ({message|no reason given}); your plan may not "
+                "include it."
+            ),
             status=402,
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "Farcaster did not let this account post there: {message|no reason given}",
+            gettext_noop(
+                "Farcaster did not let this account post there: {message|no reason given}"
+            ),
             status=403,
         ),
         Rule(
             ErrorKind.NOT_FOUND,
-            "Neynar could not find it: {message|the channel or the cast replied to is gone}",
+            gettext_noop(
+                "Neynar could not find it: {message|the channel or the cast replied to is gone}"
+            ),
             status=404,
         ),
         Rule(
             ErrorKind.RATE_LIMITED,
-            "Neynar asked us to slow down; we will try again later.",
+            gettext_noop("Neynar asked us to slow down; we will try again later."),
             status=429,
         ),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "Farcaster refused the cast: {message|it gave no reason}",
+            gettext_noop("Farcaster refused the cast: {message|it gave no reason}"),
             status=(400, 422),
             field="{property}",
         ),
@@ -166,9 +189,11 @@ class FarcasterProvider(Provider):
         SettingField(
             "channel_id",
             "string",
-            label="Channel",
+            label=gettext_lazy("Channel"),
             max_length=16,
-            help_text="A Farcaster channel's id (neynar, farcaster…); empty: the home feed.",
+            help_text=gettext_lazy(
+                "A Farcaster channel's id (neynar, farcaster…); empty: the home feed."
+            ),
             options=OptionSource("channels", value="id", label="name"),
         ),
     )
@@ -176,9 +201,9 @@ class FarcasterProvider(Provider):
         SettingField(
             "pro",
             "bool",
-            label="Farcaster Pro (long casts)",
+            label=gettext_lazy("Farcaster Pro (long casts)"),
             default=False,
-            help_text=f"Allow casts up to {LONG_CAST_BYTES:,} bytes.",
+            help_text=lazy(_long_casts_help, str)(),
         ),
     )
     tools = (
@@ -194,16 +219,18 @@ class FarcasterProvider(Provider):
         return [
             CredentialField(
                 "api_key",
-                "Neynar API key",
+                gettext("Neynar API key"),
                 type="secret",
-                help_text="dev.neynar.com → your app → API key.",
+                help_text=gettext("dev.neynar.com → your app → API key."),
             ),
             CredentialField(
                 "signer_uuid",
-                "Signer UUID",
+                gettext("Signer UUID"),
                 type="secret",
-                help_text="A managed signer made with this key and approved in the Farcaster "
-                "app (see the README).",
+                help_text=gettext(
+                    "A managed signer made with this key and approved in the Farcaster "
+                    "app (see the README)."
+                ),
             ),
         ]
 
@@ -220,10 +247,24 @@ class FarcasterProvider(Provider):
     def _account(self, api_key: str, signer_uuid: str, phase: Phase) -> Account:
         signer = self._get(api_key, "/v2/farcaster/signer", phase, signer_uuid=signer_uuid)
         if signer.get("status") != "approved" or not signer.get("fid"):
+            if signer.get("status"):
+                message = Text(
+                    gettext_noop(
+                        "The signer is %(status)s, not approved: open its approval link in the "
+                        "Farcaster app, then connect again."
+                    ),
+                    status=signer["status"],
+                )
+            else:
+                message = Text(
+                    gettext_noop(
+                        "The signer is unknown, not approved: open its approval link in the "
+                        "Farcaster app, then connect again."
+                    )
+                )
             raise ProviderError(
                 ErrorKind.PERMISSION_DENIED if phase == Phase.AUTH else ErrorKind.AUTH_REVOKED,
-                f"The signer is {signer.get('status') or 'unknown'}, not approved: open its "
-                "approval link in the Farcaster app, then connect again.",
+                message,
                 network_code=str(signer.get("status") or "signer"),
                 field="signer_uuid",
             )
@@ -238,7 +279,7 @@ class FarcasterProvider(Provider):
         if not api_key or not signer_uuid:
             raise ProviderError(
                 ErrorKind.AUTH_REVOKED,
-                "Enter the Neynar API key and the signer's UUID.",
+                Text(gettext_noop("Enter the Neynar API key and the signer's UUID.")),
                 field="api_key" if not api_key else "signer_uuid",
             )
         account = self._account(api_key, signer_uuid, Phase.AUTH)
@@ -296,7 +337,7 @@ class FarcasterProvider(Provider):
             issues.append(
                 Issue(
                     "setting_invalid",
-                    "A channel id is up to 16 lowercase letters, digits and dashes.",
+                    gettext("A channel id is up to 16 lowercase letters, digits and dashes."),
                     "channel_id",
                 )
             )
@@ -313,7 +354,11 @@ class FarcasterProvider(Provider):
         if len(embeds) != len(request.media):
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                "Farcaster needs each file at a public address; this file has none.",
+                Text(
+                    gettext_noop(
+                        "Farcaster needs each file at a public address; this file has none."
+                    )
+                ),
                 field="media",
             )
         if embeds:
@@ -337,7 +382,7 @@ class FarcasterProvider(Provider):
         if not cast_hash:
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "Neynar answered without the cast's hash; it may be live.",
+                Text(gettext_noop("Neynar answered without the cast's hash; it may be live.")),
                 network_code=str(response.status_code),
             )
         return PublishResult(ref=self._ref(channel, cast_hash), raw={"hash": cast_hash})

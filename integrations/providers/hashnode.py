@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 
 import requests
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from integrations.providers.articles import (
     chosen_id,
@@ -49,6 +51,7 @@ from integrations.providers.base import (
     ToolInput,
     json_object,
 )
+from organizations.texts import Text
 
 MAX_TAGS = 15  # Hashnode's cap per post
 TITLE_MIN = 6
@@ -74,6 +77,10 @@ POSTS = """query Posts($id: ObjectId!, $first: Int!) {
 SERIES = """query Series($id: ObjectId!) {
   publication(id: $id) { seriesList(first: 50) { edges { node { id name slug } } } }
 }"""
+
+
+def _tags_help() -> str:
+    return gettext("At most %(count)d.") % {"count": MAX_TAGS}
 
 
 def tag_slug(name: str) -> str:
@@ -103,32 +110,48 @@ ERRORS = ErrorTable(
         # A token has no refresh: a refused one is replaced by reconnecting.
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "Hashnode did not accept the Personal Access Token; make a new one in Hashnode's "
-            "Account Settings → Developer and reconnect.",
+            gettext_noop(
+                "Hashnode did not accept the Personal Access Token; make a new one in Hashnode's "
+                "Account Settings → Developer and reconnect."
+            ),
             code="UNAUTHENTICATED",
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "Hashnode publishes through its API only to publications on its Pro plan: "
-            "upgrade this publication in its Hashnode dashboard.",
+            gettext_noop(
+                "Hashnode publishes through its API only to publications on its Pro plan: "
+                "upgrade this publication in its Hashnode dashboard."
+            ),
             code="FORBIDDEN",
             pattern=r"pro plan",
             network_code="pro_plan",
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "Hashnode does not let this account publish there{detail}",
+            gettext_noop("Hashnode does not let this account publish there{detail}"),
             code="FORBIDDEN",
         ),
-        Rule(ErrorKind.NOT_FOUND, "Hashnode could not find it{detail}", code="NOT_FOUND"),
+        Rule(
+            ErrorKind.NOT_FOUND,
+            gettext_noop("Hashnode could not find it{detail}"),
+            code="NOT_FOUND",
+        ),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "Hashnode rejected the post: {message|the request was not valid}",
+            gettext_noop("Hashnode rejected the post: {message|the request was not valid}"),
             code="BAD_USER_INPUT",
         ),
         # Hashnode hides the cause; on the publish the post may or may not exist.
-        Rule(SERVER_FAULT, "Hashnode had a server error.", code="INTERNAL_SERVER_ERROR"),
-        Rule(SERVER_FAULT, "Hashnode had a server error ({status}).", status=range(500, 1000)),
+        Rule(
+            SERVER_FAULT,
+            gettext_noop("Hashnode had a server error."),
+            code="INTERNAL_SERVER_ERROR",
+        ),
+        Rule(
+            SERVER_FAULT,
+            gettext_noop("Hashnode had a server error ({status})."),
+            status=range(500, 1000),
+        ),
     ),
 )
 
@@ -149,23 +172,30 @@ class HashnodeProvider(Provider):
     endpoints = {"api": "https://gql.hashnode.com"}
     errors = ERRORS
     settings_fields = (
-        SettingField("title", "string", label="Title", required=True),
-        SettingField("subtitle", "string", label="Subtitle"),
+        SettingField("title", "string", label=gettext_lazy("Title"), required=True),
+        SettingField("subtitle", "string", label=gettext_lazy("Subtitle")),
         SettingField(
             "publication",
             "string",
-            label="Publication",
+            label=gettext_lazy("Publication"),
             required=True,
             options=OptionSource("publications", label="title", stored="publications"),
         ),
-        SettingField("tags", "list", label="Tags", help_text=f"At most {MAX_TAGS}."),
-        SettingField("main_image", "url", label="Cover image address"),
-        SettingField("canonical", "url", label="Original article address (canonical)"),
+        SettingField(
+            "tags",
+            "list",
+            label=gettext_lazy("Tags"),
+            help_text=lazy(_tags_help, str)(),
+        ),
+        SettingField("main_image", "url", label=gettext_lazy("Cover image address")),
+        SettingField(
+            "canonical", "url", label=gettext_lazy("Original article address (canonical)")
+        ),
         SettingField(
             "series",
             "string",
-            label="Series id",
-            help_text="A series of the publication (the series tool lists them).",
+            label=gettext_lazy("Series id"),
+            help_text=gettext_lazy("A series of the publication (the series tool lists them)."),
         ),
     )
     tools = (
@@ -204,7 +234,9 @@ class HashnodeProvider(Provider):
                 else ErrorKind.TRANSIENT_BEFORE_SEND
             )
             raise ProviderError(
-                kind, "Hashnode answered without data.", raw_excerpt=str(body)[:500]
+                kind,
+                Text(gettext_noop("Hashnode answered without data.")),
+                raw_excerpt=str(body)[:500],
             )
         return data
 
@@ -213,9 +245,9 @@ class HashnodeProvider(Provider):
         return [
             CredentialField(
                 "token",
-                "Personal Access Token",
+                gettext("Personal Access Token"),
                 type="secret",
-                help_text="Make one at hashnode.com/settings/developer.",
+                help_text=gettext("Make one at hashnode.com/settings/developer."),
             )
         ]
 
@@ -224,7 +256,12 @@ class HashnodeProvider(Provider):
         if not isinstance(me, dict) or not me.get("id"):
             raise ProviderError(
                 ErrorKind.AUTH_REVOKED,
-                "Hashnode did not recognise the Personal Access Token; reconnect with a new one.",
+                Text(
+                    gettext_noop(
+                        "Hashnode did not recognise the Personal Access Token; reconnect with a "
+                        "new one."
+                    )
+                ),
             )
         return me
 
@@ -241,7 +278,9 @@ class HashnodeProvider(Provider):
         token = (fields.get("token") or "").strip()
         if not token:
             raise ProviderError(
-                ErrorKind.CONTENT_REJECTED, "Enter your Hashnode token.", field="token"
+                ErrorKind.CONTENT_REJECTED,
+                Text(gettext_noop("Enter your Hashnode token.")),
+                field="token",
             )
         me = self._me(token, Phase.AUTH)
         return Grant(credentials={"token": token}, meta={"me": me})
@@ -272,7 +311,8 @@ class HashnodeProvider(Provider):
             issues.append(
                 Issue(
                     "setting_invalid",
-                    f"Hashnode titles need at least {TITLE_MIN} characters.",
+                    gettext("Hashnode titles need at least %(count)d characters.")
+                    % {"count": TITLE_MIN},
                     "title",
                     limit=TITLE_MIN,
                     actual=len(title),
@@ -283,7 +323,8 @@ class HashnodeProvider(Provider):
             issues.append(
                 Issue(
                     "setting_invalid",
-                    f"Hashnode allows {MAX_TAGS} tags; this has {len(tags)}.",
+                    gettext("Hashnode allows %(limit)d tags; this has %(count)d.")
+                    % {"limit": MAX_TAGS, "count": len(tags)},
                     "tags",
                     limit=MAX_TAGS,
                     actual=len(tags),
@@ -292,20 +333,27 @@ class HashnodeProvider(Provider):
         for tag in tags:
             if not tag_slug(tag):
                 issues.append(
-                    Issue("setting_invalid", f"“{tag}” cannot be a Hashnode tag.", "tags")
+                    Issue(
+                        "setting_invalid",
+                        gettext("“%(tag)s” cannot be a Hashnode tag.") % {"tag": tag},
+                        "tags",
+                    )
                 )
-        for name, what in (("main_image", "cover image"), ("canonical", "original address")):
+        for name, message in (
+            ("main_image", gettext("The cover image must be a web address.")),
+            ("canonical", gettext("The original address must be a web address.")),
+        ):
             value = image_url(values.get(name))
             if value and not is_web_address(value):
-                issues.append(Issue("setting_invalid", f"The {what} must be a web address.", name))
+                issues.append(Issue("setting_invalid", message, name))
         for index, item in enumerate(draft.items):
             size = len(item.text.encode())
             if size > BODY_BYTES:
                 issues.append(
                     Issue(
                         "text_too_long",
-                        f"Hashnode takes posts up to about {BODY_BYTES // 1000} KB; "
-                        f"this is {size // 1000} KB.",
+                        gettext("Hashnode takes posts up to about %(max)d KB; this is %(size)d KB.")
+                        % {"max": BODY_BYTES // 1000, "size": size // 1000},
                         item=index,
                         limit=BODY_BYTES,
                         actual=size,
@@ -346,7 +394,7 @@ class HashnodeProvider(Provider):
         if not post.get("id"):
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "Hashnode answered without naming the post; it may be live.",
+                Text(gettext_noop("Hashnode answered without naming the post; it may be live.")),
                 raw_excerpt=str(data)[:500],
             )
         return PublishResult(ref=self._ref(post), raw={"id": post["id"]})

@@ -19,6 +19,7 @@ so it becomes unconfirmed for a person to check in the chat.
 from __future__ import annotations
 
 import requests
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from integrations.providers.base import (
     SERVER_ERROR,
@@ -40,6 +41,7 @@ from integrations.providers.base import (
     SettingField,
     json_object,
 )
+from organizations.texts import Text
 
 SENDERS = ("user", "bot")
 
@@ -62,43 +64,53 @@ ERRORS = ErrorTable(
     rows=(
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "Kick refused our app's credentials ({message}); check KICK_CLIENT_ID and "
-            "KICK_CLIENT_SECRET.",
+            gettext_noop(
+                "Kick refused our app's credentials ({message}); check KICK_CLIENT_ID and "
+                "KICK_CLIENT_SECRET."
+            ),
             status=401,
             phase=Phase.AUTH,
         ),
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "Kick no longer accepts this sign-in; connect the channel again.",
+            gettext_noop("Kick no longer accepts this sign-in; connect the channel again."),
             status=400,
             phase=Phase.AUTH,
         ),
-        Rule(ErrorKind.AUTH_EXPIRED, "Kick's sign-in expired; we will renew it.", status=401),
+        Rule(
+            ErrorKind.AUTH_EXPIRED,
+            gettext_noop("Kick's sign-in expired; we will renew it."),
+            status=401,
+        ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "Kick's edge blocked the request ({message}); try again later, or ask Kick "
-            "about the app.",
+            gettext_noop(
+                "Kick's edge blocked the request ({message}); try again later, or ask Kick "
+                "about the app."
+            ),
             status=403,
             pattern="blocked",
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "Kick does not let this account post in the chat: {message|no reason given}",
+            gettext_noop(
+                "Kick does not let this account post in the chat: {message|no reason given}"
+            ),
             status=403,
         ),
         Rule(
             ErrorKind.NOT_FOUND,
-            "Kick could not find the channel; it may have been renamed or closed.",
+            gettext_noop("Kick could not find the channel; it may have been renamed or closed."),
             status=404,
         ),
         Rule(
             ErrorKind.RATE_LIMITED,
-            "Kick asked us to slow down; we will try again later.",
+            gettext_noop("Kick asked us to slow down; we will try again later."),
             status=429,
         ),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "Kick refused the message: {message|it gave no reason}",
+            gettext_noop("Kick refused the message: {message|it gave no reason}"),
             status=(400, 422),
             field="text",
         ),
@@ -134,11 +146,13 @@ class KickProvider(Provider):
         SettingField(
             "sender",
             "enum",
-            label="Send as",
+            label=gettext_lazy("Send as"),
             choices=SENDERS,
             default="user",
-            help_text="user: as the connected account; bot: as the app's bot account (Kick must "
-            "have enabled bot messages for the app).",
+            help_text=gettext_lazy(
+                "user: as the connected account; bot: as the app's bot account (Kick must "
+                "have enabled bot messages for the app)."
+            ),
         ),
     )
 
@@ -153,7 +167,9 @@ class KickProvider(Provider):
     def _me(self, token: str) -> Account:
         users = self._get(token, "/public/v1/users")
         if not users or not users[0].get("user_id"):
-            raise ProviderError(ErrorKind.TRANSIENT_BEFORE_SEND, "Kick sent no account.")
+            raise ProviderError(
+                ErrorKind.TRANSIENT_BEFORE_SEND, Text(gettext_noop("Kick sent no account."))
+            )
         user = users[0]
         # Without a broadcaster id the channels endpoint answers the token's own channel.
         channels = self._get(token, "/public/v1/channels")
@@ -195,7 +211,11 @@ class KickProvider(Provider):
         if data.get("is_sent") is False:
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                "Kick did not send the message (its chat settings or moderation held it).",
+                Text(
+                    gettext_noop(
+                        "Kick did not send the message (its chat settings or moderation held it)."
+                    )
+                ),
                 network_code="not_sent",
                 raw_excerpt=self.redact(response.text),
                 field="text",
@@ -204,7 +224,7 @@ class KickProvider(Provider):
         if data.get("is_sent") is not True or not message_id:
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "Kick answered without saying whether the message was sent.",
+                Text(gettext_noop("Kick answered without saying whether the message was sent.")),
                 network_code=str(response.status_code),
             )
         url = f"https://kick.com/{channel.username}" if channel.username else ""

@@ -14,6 +14,8 @@ unclear answer nothing can be checked, and the post is left for a person to conf
 from __future__ import annotations
 
 import requests
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from integrations.providers.articles import chosen_id, is_web_address, tag_names
 from integrations.providers.base import (
@@ -40,6 +42,7 @@ from integrations.providers.base import (
     Tool,
     json_object,
 )
+from organizations.texts import Text
 
 # Medium's documented rules for a post (api docs §3.3).
 TITLE_LIMIT = 100  # a longer title is ignored and one made from the content instead
@@ -47,6 +50,10 @@ MAX_TAGS = 3  # only the first three are used
 TAG_LIMIT = 25  # a longer tag is ignored
 STATUSES = ("public", "draft", "unlisted")
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/tiff")
+
+
+def _tags_help() -> str:
+    return gettext("At most %(count)d.") % {"count": MAX_TAGS}
 
 
 # -- errors: {"errors": [{"message", "code"}]} ------------------------------------------
@@ -67,7 +74,7 @@ def read_error(response: requests.Response, phase: Phase) -> Said:
     )
 
 
-REVOKED = (
+REVOKED = gettext_noop(
     "Medium did not accept the integration token (revoked, or mistyped). Medium issues no "
     "new tokens, so only a token made before it closed its API can connect again."
 )
@@ -79,24 +86,32 @@ ERRORS = ErrorTable(
         # Medium allows 10 posts in 24 hours from the first; the count restarts then.
         Rule(
             ErrorKind.RATE_LIMITED,
-            "Medium allows 10 posts a day through its API; this one waits for the next day.",
+            gettext_noop(
+                "Medium allows 10 posts a day through its API; this one waits for the next day."
+            ),
             pattern=r"rate limit for publishing",
             retry_after=24 * 3600,
             network_code="daily_limit",
         ),
         Rule(
             ErrorKind.TRANSIENT_BEFORE_SEND,
-            "Medium's firewall turned the request away before it reached Medium (nothing was "
-            "posted); we will try again.",
+            gettext_noop(
+                "Medium's firewall turned the request away before it reached Medium (nothing "
+                "was posted); we will try again."
+            ),
             code="cloudflare_challenge",
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "Medium does not let this account post there (a writer of a publication may only "
-            "send drafts){detail}",
+            gettext_noop(
+                "Medium does not let this account post there (a writer of a publication may "
+                "only send drafts){detail}"
+            ),
             status=403,
         ),
-        Rule(ErrorKind.CONTENT_REJECTED, "Medium rejected the post{detail}", status=400),
+        Rule(
+            ErrorKind.CONTENT_REJECTED, gettext_noop("Medium rejected the post{detail}"), status=400
+        ),
         SERVER_ERROR,
     ),
 )
@@ -116,23 +131,31 @@ class MediumProvider(Provider):
     daily_post_cap = 10
     endpoints = {"api": "https://api.medium.com/v1"}
     errors = ERRORS
-    limited = (
+    limited = gettext_lazy(
         "Medium no longer supports its API and issues no new integration tokens; only "
         "a token made before then can connect, and Medium may stop accepting it."
     )
     settings_fields = (
-        SettingField("title", "string", label="Title", required=True, max_length=TITLE_LIMIT),
-        SettingField("subtitle", "string", label="Subtitle (shown under the title)"),
+        SettingField(
+            "title", "string", label=gettext_lazy("Title"), required=True, max_length=TITLE_LIMIT
+        ),
+        SettingField("subtitle", "string", label=gettext_lazy("Subtitle (shown under the title)")),
         SettingField(
             "publication",
             "string",
-            label="Publication (empty: your profile)",
+            label=gettext_lazy("Publication (empty: your profile)"),
             options=OptionSource("publications", stored="publications"),
         ),
-        SettingField("tags", "list", label="Tags", help_text=f"At most {MAX_TAGS}."),
-        SettingField("canonical", "url", label="Canonical address (where it first appeared)"),
+        SettingField("tags", "list", label=gettext_lazy("Tags"), help_text=lazy(_tags_help, str)()),
         SettingField(
-            "publish_status", "enum", label="Visibility", choices=STATUSES, default="public"
+            "canonical", "url", label=gettext_lazy("Canonical address (where it first appeared)")
+        ),
+        SettingField(
+            "publish_status",
+            "enum",
+            label=gettext_lazy("Visibility"),
+            choices=STATUSES,
+            default="public",
         ),
     )
     tools = (
@@ -149,10 +172,12 @@ class MediumProvider(Provider):
         return [
             CredentialField(
                 "token",
-                "Integration token",
+                gettext("Integration token"),
                 type="secret",
-                help_text="An integration token you made earlier at medium.com/me/settings "
-                "(Security and apps → Integration tokens); Medium issues no new ones.",
+                help_text=gettext(
+                    "An integration token you made earlier at medium.com/me/settings "
+                    "(Security and apps → Integration tokens); Medium issues no new ones."
+                ),
             )
         ]
 
@@ -167,11 +192,13 @@ class MediumProvider(Provider):
         token = (fields.get("token") or "").strip()
         if not token:
             raise ProviderError(
-                ErrorKind.CONTENT_REJECTED, "Enter your Medium integration token.", field="token"
+                ErrorKind.CONTENT_REJECTED,
+                Text(gettext_noop("Enter your Medium integration token.")),
+                field="token",
             )
         user = self._get(token, "/me", Phase.AUTH)
         if not isinstance(user, dict) or not user.get("id"):
-            raise ProviderError(ErrorKind.AUTH_REVOKED, REVOKED)
+            raise ProviderError(ErrorKind.AUTH_REVOKED, Text(REVOKED))
         return Grant(credentials={"token": token}, meta={"user": user})
 
     def accounts(self, grant: Grant) -> list[Account]:
@@ -190,7 +217,7 @@ class MediumProvider(Provider):
     def fetch_profile(self, channel: Channel) -> Account:
         user = self._get(channel.credentials["token"], "/me", Phase.READ)
         if not isinstance(user, dict) or not user.get("id"):
-            raise ProviderError(ErrorKind.AUTH_REVOKED, REVOKED)
+            raise ProviderError(ErrorKind.AUTH_REVOKED, Text(REVOKED))
         return self._account(user)
 
     # -- validation ---------------------------------------------------------------------
@@ -199,13 +226,16 @@ class MediumProvider(Provider):
         values = draft.settings
         title = values.get("title")
         if title is not None and not str(title).strip():
-            issues.append(Issue("setting_required", "Write a title for the post.", "title"))
+            issues.append(
+                Issue("setting_required", gettext("Write a title for the post."), "title")
+            )
         tags = tag_names(values.get("tags"))
         if len(tags) > MAX_TAGS:
             issues.append(
                 Issue(
                     "setting_invalid",
-                    f"Medium uses only the first {MAX_TAGS} tags; this has {len(tags)}.",
+                    gettext("Medium uses only the first %(limit)d tags; this has %(count)d.")
+                    % {"limit": MAX_TAGS, "count": len(tags)},
                     "tags",
                     limit=MAX_TAGS,
                     actual=len(tags),
@@ -216,7 +246,8 @@ class MediumProvider(Provider):
                 issues.append(
                     Issue(
                         "setting_invalid",
-                        f"Medium ignores tags over {TAG_LIMIT} characters: shorten “{tag}”.",
+                        gettext("Medium ignores tags over %(limit)d characters: shorten “%(tag)s”.")
+                        % {"limit": TAG_LIMIT, "tag": tag},
                         "tags",
                     )
                 )
@@ -224,7 +255,9 @@ class MediumProvider(Provider):
         if canonical and not is_web_address(canonical):
             issues.append(
                 Issue(
-                    "setting_invalid", "The canonical address must be a web address.", "canonical"
+                    "setting_invalid",
+                    gettext("The canonical address must be a web address."),
+                    "canonical",
                 )
             )
         return issues
@@ -250,7 +283,8 @@ class MediumProvider(Provider):
             )
             if not data.get("url"):
                 raise ProviderError(
-                    ErrorKind.TRANSIENT_BEFORE_SEND, "Medium did not keep the image; we will retry."
+                    ErrorKind.TRANSIENT_BEFORE_SEND,
+                    Text(gettext_noop("Medium did not keep the image; we will retry.")),
                 )
             urls.append(data["url"])
             request.save_progress()
@@ -304,7 +338,7 @@ class MediumProvider(Provider):
         if not post.get("id"):
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "Medium answered without naming the post; it may be live.",
+                Text(gettext_noop("Medium answered without naming the post; it may be live.")),
                 raw_excerpt=str(answer)[:500],
             )
         return PublishResult(

@@ -35,6 +35,7 @@ from datetime import datetime
 from urllib.parse import quote, urlencode
 
 import requests
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from integrations.providers.articles import chosen_id
 from integrations.providers.base import (
@@ -60,6 +61,7 @@ from integrations.providers.base import (
     Tool,
     json_object,
 )
+from organizations.texts import Text
 
 WEB = "https://mewe.com"
 POST_TYPES = ("timeline", "group")
@@ -90,7 +92,7 @@ def read_error(response: requests.Response, phase: Phase) -> Said:
     )
 
 
-EXPIRED = (
+EXPIRED = gettext_noop(
     "MeWe no longer accepts this channel's API token (it expired, or the app's access was "
     "withdrawn). MeWe gives no way to renew it: connect the channel again."
 )
@@ -103,14 +105,26 @@ ERRORS = ErrorTable(
         Rule(ErrorKind.AUTH_REVOKED, EXPIRED, status=401),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "MeWe does not let this app post there (the permissions your MeWe app was "
-            "given, or a group you are not a member of){detail}",
+            gettext_noop(
+                "MeWe does not let this app post there (the permissions your MeWe app was "
+                "given, or a group you are not a member of){detail}"
+            ),
             status=403,
         ),
-        Rule(ErrorKind.NOT_FOUND, "MeWe could not find the group{detail}", status=404),
+        Rule(
+            ErrorKind.NOT_FOUND, gettext_noop("MeWe could not find the group{detail}"), status=404
+        ),
         # 420 "Enhance Your Calm" is MeWe's way of asking to slow down (Postiz retries it).
-        Rule(ErrorKind.RATE_LIMITED, "MeWe asks us to slow down{detail}", status=(420, 429)),
-        Rule(ErrorKind.CONTENT_REJECTED, "MeWe rejected the post{detail}", status=(400, 413)),
+        Rule(
+            ErrorKind.RATE_LIMITED,
+            gettext_noop("MeWe asks us to slow down{detail}"),
+            status=(420, 429),
+        ),
+        Rule(
+            ErrorKind.CONTENT_REJECTED,
+            gettext_noop("MeWe rejected the post{detail}"),
+            status=(400, 413),
+        ),
         SERVER_ERROR,
     ),
 )
@@ -142,7 +156,7 @@ class MeweProvider(Provider):
     errors = ERRORS
     # The login request token travels in the exchange's address.
     redact_patterns = (r"(?<=loginRequestToken=)[^&\s]+",)
-    limited = (
+    limited = gettext_lazy(
         "MeWe's developer program is a closed beta: only an app MeWe admitted (its app id "
         "and API key) can connect, MeWe documents little of its API, and its posts can be "
         "neither keyed nor looked up."
@@ -151,15 +165,15 @@ class MeweProvider(Provider):
         SettingField(
             "post_type",
             "enum",
-            label="Post to",
+            label=gettext_lazy("Post to"),
             choices=POST_TYPES,
             default="timeline",
-            help_text="Your timeline, or a group you belong to.",
+            help_text=gettext_lazy("Your timeline, or a group you belong to."),
         ),
         SettingField(
             "group",
             "string",
-            label="Group (when posting to a group)",
+            label=gettext_lazy("Group (when posting to a group)"),
             options=OptionSource("groups", stored="groups"),
         ),
     )
@@ -209,14 +223,19 @@ class MeweProvider(Provider):
         if answer.get("pending"):
             raise ProviderError(
                 ErrorKind.PERMISSION_DENIED,
-                "MeWe is still waiting for you to approve this app. Approve it in MeWe, "
-                "then connect again.",
+                Text(
+                    gettext_noop(
+                        "MeWe is still waiting for you to approve this app. Approve it in MeWe, "
+                        "then connect again."
+                    )
+                ),
                 network_code="pending",
             )
         token = answer.get("apiToken")
         if not token:
             raise ProviderError(
-                ErrorKind.AUTH_REVOKED, "MeWe answered the sign-in without a token; try again."
+                ErrorKind.AUTH_REVOKED,
+                Text(gettext_noop("MeWe answered the sign-in without a token; try again.")),
             )
         me = self._me(str(token), Phase.AUTH)
         return Grant(
@@ -231,7 +250,7 @@ class MeweProvider(Provider):
             phase,
         )
         if not me.get("userId"):
-            raise ProviderError(ErrorKind.AUTH_REVOKED, EXPIRED)
+            raise ProviderError(ErrorKind.AUTH_REVOKED, Text(EXPIRED))
         return me
 
     @staticmethod
@@ -247,7 +266,7 @@ class MeweProvider(Provider):
         return [self._account(grant.meta["me"])]
 
     def refresh(self, channel: Channel) -> Grant:
-        raise ProviderError(ErrorKind.AUTH_REVOKED, EXPIRED)
+        raise ProviderError(ErrorKind.AUTH_REVOKED, Text(EXPIRED))
 
     def fetch_profile(self, channel: Channel) -> Account:
         return self._account(self._me(channel.credentials["access_token"], Phase.READ))
@@ -257,7 +276,9 @@ class MeweProvider(Provider):
         issues = super().validate(draft, channel)
         values = draft.settings
         if values.get("post_type") == "group" and not chosen_id(values.get("group")):
-            issues.append(Issue("setting_required", "Choose the MeWe group to post in.", "group"))
+            issues.append(
+                Issue("setting_required", gettext("Choose the MeWe group to post in."), "group")
+            )
         return issues
 
     # -- publishing ---------------------------------------------------------------------
@@ -279,7 +300,11 @@ class MeweProvider(Provider):
             if not answer.get("id"):
                 raise ProviderError(
                     ErrorKind.TRANSIENT_BEFORE_SEND,
-                    "MeWe did not keep the photo (nothing was posted); we will try again.",
+                    Text(
+                        gettext_noop(
+                            "MeWe did not keep the photo (nothing was posted); we will try again."
+                        )
+                    ),
                 )
             ids.append(str(answer["id"]))
             request.save_progress()
@@ -291,7 +316,10 @@ class MeweProvider(Provider):
         if request.settings.get("post_type") == "group":
             group = chosen_id(request.settings.get("group"))
             if not group:
-                raise ProviderError(ErrorKind.CONTENT_REJECTED, "Choose the MeWe group to post in.")
+                raise ProviderError(
+                    ErrorKind.CONTENT_REJECTED,
+                    Text(gettext_noop("Choose the MeWe group to post in.")),
+                )
         body: dict = {"text": request.text}
         photos = self._upload_photos(token, request)
         if photos:

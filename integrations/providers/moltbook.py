@@ -24,6 +24,7 @@ import re
 from urllib.parse import quote
 
 import requests
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from integrations.providers.base import (
     SERVER_ERROR,
@@ -50,6 +51,7 @@ from integrations.providers.base import (
     ToolInput,
     json_object,
 )
+from organizations.texts import Text
 
 WEB = "https://www.moltbook.com"
 LOOKUP_LIMIT = 25
@@ -76,7 +78,7 @@ def read_error(response: requests.Response, phase: Phase) -> Said:
     )
 
 
-REVOKED = (
+REVOKED = gettext_noop(
     "Moltbook did not accept the API key (rotated from the owner dashboard, or mistyped). "
     "Paste the agent's current key and connect again."
 )
@@ -87,23 +89,31 @@ ERRORS = ErrorTable(
         Rule(ErrorKind.AUTH_REVOKED, REVOKED, status=401),
         Rule(
             ErrorKind.RATE_LIMITED,
-            "Moltbook allows an agent one post every 30 minutes (one every 2 hours in its "
-            "first day); this one goes when Moltbook says the wait is over{detail}",
+            gettext_noop(
+                "Moltbook allows an agent one post every 30 minutes (one every 2 hours in its "
+                "first day); this one goes when Moltbook says the wait is over{detail}"
+            ),
             status=429,
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "Moltbook suspended this agent{detail} Its owner can see why on the Moltbook "
-            "dashboard.",
+            gettext_noop(
+                "Moltbook suspended this agent{detail} Its owner can see why on the Moltbook "
+                "dashboard."
+            ),
             pattern=r"suspended",
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "Moltbook does not let this agent post there{detail}",
+            gettext_noop("Moltbook does not let this agent post there{detail}"),
             status=403,
         ),
-        Rule(ErrorKind.NOT_FOUND, "Moltbook could not find it{detail}", status=404),
-        Rule(ErrorKind.CONTENT_REJECTED, "Moltbook rejected the post{detail}", status=400),
+        Rule(ErrorKind.NOT_FOUND, gettext_noop("Moltbook could not find it{detail}"), status=404),
+        Rule(
+            ErrorKind.CONTENT_REJECTED,
+            gettext_noop("Moltbook rejected the post{detail}"),
+            status=400,
+        ),
         SERVER_ERROR,
     ),
 )
@@ -131,14 +141,14 @@ class MoltbookProvider(Provider):
         SettingField(
             "submolt",
             "string",
-            label="Submolt",
+            label=gettext_lazy("Submolt"),
             required=True,
             max_length=30,
-            help_text="The community to post in, by name (general, introductions…).",
+            help_text=gettext_lazy("The community to post in, by name (general, introductions…)."),
             options=OptionSource("submolts", value="name", label="display_name", stored="submolts"),
         ),
-        SettingField("title", "string", label="Title", required=True, max_length=300),
-        SettingField("url", "url", label="Link (makes it a link post)"),
+        SettingField("title", "string", label=gettext_lazy("Title"), required=True, max_length=300),
+        SettingField("url", "url", label=gettext_lazy("Link (makes it a link post)")),
     )
     tools = (
         Tool(
@@ -164,10 +174,12 @@ class MoltbookProvider(Provider):
         return [
             CredentialField(
                 "api_key",
-                "API key",
+                gettext("API key"),
                 type="secret",
-                help_text="The agent's key (moltbook_…), given when it registered at "
-                "POST /api/v1/agents/register; its owner can rotate it from the dashboard.",
+                help_text=gettext(
+                    "The agent's key (moltbook_…), given when it registered at "
+                    "POST /api/v1/agents/register; its owner can rotate it from the dashboard."
+                ),
             )
         ]
 
@@ -182,14 +194,16 @@ class MoltbookProvider(Provider):
     def _me(self, key: str, phase: Phase) -> dict:
         agent = self._call(key, "GET", "/agents/me", phase).get("agent")
         if not isinstance(agent, dict) or not agent.get("name"):
-            raise ProviderError(ErrorKind.AUTH_REVOKED, REVOKED)
+            raise ProviderError(ErrorKind.AUTH_REVOKED, Text(REVOKED))
         return agent
 
     def authenticate(self, fields: dict) -> Grant:
         key = (fields.get("api_key") or "").strip()
         if not key:
             raise ProviderError(
-                ErrorKind.CONTENT_REJECTED, "Enter the agent's Moltbook API key.", field="api_key"
+                ErrorKind.CONTENT_REJECTED,
+                Text(gettext_noop("Enter the agent's Moltbook API key.")),
+                field="api_key",
             )
         return Grant(credentials={"api_key": key}, meta={"agent": self._me(key, Phase.AUTH)})
 
@@ -219,14 +233,18 @@ class MoltbookProvider(Provider):
             issues = [i for i in issues if i.code != "text_required"]
         title = values.get("title")
         if title is not None and not str(title).strip():
-            issues.append(Issue("setting_required", "Write a title for the post.", "title"))
+            issues.append(
+                Issue("setting_required", gettext("Write a title for the post."), "title")
+            )
         submolt = str(values.get("submolt") or "").strip()
         if submolt and not re.match(SUBMOLT_PATTERN, submolt.lower()):
             issues.append(
                 Issue(
                     "setting_invalid",
-                    "A submolt is named by its short name (letters, digits and hyphens, "
-                    "2 to 30 long), such as general.",
+                    gettext(
+                        "A submolt is named by its short name (letters, digits and hyphens, "
+                        "2 to 30 long), such as general."
+                    ),
                     "submolt",
                 )
             )
@@ -260,7 +278,7 @@ class MoltbookProvider(Provider):
         if not post.get("id"):
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "Moltbook answered without naming the post; it may be live.",
+                Text(gettext_noop("Moltbook answered without naming the post; it may be live.")),
                 raw_excerpt=str(answer)[:500],
             )
         ref = self._ref(post)
@@ -289,8 +307,12 @@ class MoltbookProvider(Provider):
         if status == "failed":
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                "Moltbook hid the post: its verification challenge was answered wrongly or "
-                "not within five minutes. Posting it again makes a new challenge.",
+                Text(
+                    gettext_noop(
+                        "Moltbook hid the post: its verification challenge was answered wrongly or "
+                        "not within five minutes. Posting it again makes a new challenge."
+                    )
+                ),
                 verdict=True,
                 network_code="verification_failed",
             )
@@ -298,13 +320,31 @@ class MoltbookProvider(Provider):
             if not held.get("verification_code"):
                 return None
             # Not a verdict: the post stays pending, and this is what the person is shown.
+            values = {
+                "challenge": held.get("challenge_text"),
+                "code": held["verification_code"],
+            }
+            if held.get("expires_at"):
+                message = Text(
+                    gettext_noop(
+                        "Moltbook holds this post until its verification challenge is answered "
+                        "(by %(deadline)s): “%(challenge)s”. Answer with the channel's verify "
+                        "tool, verification_code %(code)s."
+                    ),
+                    deadline=held["expires_at"],
+                    **values,
+                )
+            else:
+                message = Text(
+                    gettext_noop(
+                        "Moltbook holds this post until its verification challenge is answered "
+                        "(by five minutes after posting): “%(challenge)s”. Answer with the "
+                        "channel's verify tool, verification_code %(code)s."
+                    ),
+                    **values,
+                )
             raise ProviderError(
-                ErrorKind.TRANSIENT_BEFORE_SEND,
-                "Moltbook holds this post until its verification challenge is answered "
-                f"(by {held.get('expires_at') or 'five minutes after posting'}): "
-                f"“{held.get('challenge_text')}”. Answer with the channel's verify tool, "
-                f"verification_code {held['verification_code']}.",
-                network_code="verification_pending",
+                ErrorKind.TRANSIENT_BEFORE_SEND, message, network_code="verification_pending"
             )
         return PublishResult(ref=self._ref({"id": post_id}), raw={"id": post_id})
 

@@ -27,6 +27,7 @@ import re
 from urllib.parse import quote
 
 import requests
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from integrations.providers.base import (
     SERVER_ERROR,
@@ -50,6 +51,7 @@ from integrations.providers.base import (
     SettingField,
     json_object,
 )
+from organizations.texts import Text
 
 WEB = "https://www.skool.com"
 NEXT_DATA = re.compile(
@@ -79,7 +81,7 @@ def read_error(response: requests.Response, phase: Phase) -> Said:
     )
 
 
-EXPIRED = (
+EXPIRED = gettext_noop(
     "Skool ended the session this channel uses (signed out, or the auth_token expired). "
     "Sign in at skool.com, copy the new auth_token cookie and reconnect."
 )
@@ -90,19 +92,31 @@ ERRORS = ErrorTable(
         # The firewall stopped the request before it reached Skool (AWS WAF's own words).
         Rule(
             ErrorKind.TRANSIENT_BEFORE_SEND,
-            "Skool's firewall asked for a browser check and held the request back (nothing "
-            "was posted); we will try again later.",
+            gettext_noop(
+                "Skool's firewall asked for a browser check and held the request back (nothing "
+                "was posted); we will try again later."
+            ),
             code=("waf_challenge", "waf_captcha"),
         ),
         Rule(ErrorKind.AUTH_REVOKED, EXPIRED, status=401),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "Skool does not let this account post in the community{detail}",
+            gettext_noop("Skool does not let this account post in the community{detail}"),
             status=403,
         ),
-        Rule(ErrorKind.NOT_FOUND, "Skool could not find the community{detail}", status=404),
-        Rule(ErrorKind.RATE_LIMITED, "Skool asks us to slow down{detail}", status=429),
-        Rule(ErrorKind.CONTENT_REJECTED, "Skool rejected the post{detail}", status=(400, 422)),
+        Rule(
+            ErrorKind.NOT_FOUND,
+            gettext_noop("Skool could not find the community{detail}"),
+            status=404,
+        ),
+        Rule(
+            ErrorKind.RATE_LIMITED, gettext_noop("Skool asks us to slow down{detail}"), status=429
+        ),
+        Rule(
+            ErrorKind.CONTENT_REJECTED,
+            gettext_noop("Skool rejected the post{detail}"),
+            status=(400, 422),
+        ),
         SERVER_ERROR,
     ),
 )
@@ -122,13 +136,13 @@ class SkoolProvider(Provider):
     max_concurrency = 1
     endpoints = {"web": WEB, "api": "https://api2.skool.com"}
     errors = ERRORS
-    limited = (
+    limited = gettext_lazy(
         "Unofficial: Skool has no public API. This uses your browser session's auth_token "
         "cookie and the endpoints Skool's web app uses, which Skool may change or block at "
         "any time; text posts with a title only."
     )
     settings_fields = (
-        SettingField("title", "string", label="Title", required=True, max_length=200),
+        SettingField("title", "string", label=gettext_lazy("Title"), required=True, max_length=200),
     )
 
     # -- connecting ---------------------------------------------------------------------
@@ -137,21 +151,23 @@ class SkoolProvider(Provider):
             CredentialField(
                 "community",
                 "Community",
-                help_text="Its address or short name, as in skool.com/acme-makers.",
+                help_text=gettext("Its address or short name, as in skool.com/acme-makers."),
             ),
             CredentialField(
                 "auth_token",
-                "auth_token cookie (unofficial)",
+                gettext("auth_token cookie (unofficial)"),
                 type="secret",
-                help_text="Unofficial: signed in at skool.com, open the browser's developer "
-                "tools → Application → Cookies → www.skool.com and copy auth_token. It is "
-                "your session: anyone with it can act as you on Skool.",
+                help_text=gettext(
+                    "Unofficial: signed in at skool.com, open the browser's developer "
+                    "tools → Application → Cookies → www.skool.com and copy auth_token. It is "
+                    "your session: anyone with it can act as you on Skool."
+                ),
             ),
             CredentialField(
                 "client_id",
-                "client_id cookie",
+                gettext("client_id cookie"),
                 required=False,
-                help_text="Next to auth_token in the same cookies, if there is one.",
+                help_text=gettext("Next to auth_token in the same cookies, if there is one."),
             ),
         ]
 
@@ -179,8 +195,13 @@ class SkoolProvider(Provider):
         if not isinstance(group, dict) or not group.get("id"):
             raise ProviderError(
                 ErrorKind.NOT_FOUND,
-                f"Skool showed no community at skool.com/{slug} to this session: check the "
-                "address, and that the account is a member.",
+                Text(
+                    gettext_noop(
+                        "Skool showed no community at skool.com/%(slug)s to this session: check "
+                        "the address, and that the account is a member."
+                    ),
+                    slug=slug,
+                ),
                 field="community",
             )
         return group
@@ -192,13 +213,17 @@ class SkoolProvider(Provider):
         if not SLUG.match(slug):
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                "Enter the community's address, as in skool.com/acme-makers.",
+                Text(gettext_noop("Enter the community's address, as in skool.com/acme-makers.")),
                 field="community",
             )
         if not token or any(c in token for c in ";= \n"):
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                "Paste only the auth_token cookie's value (no name, no semicolons).",
+                Text(
+                    gettext_noop(
+                        "Paste only the auth_token cookie's value (no name, no semicolons)."
+                    )
+                ),
                 field="auth_token",
             )
         credentials = {"auth_token": token}
@@ -230,7 +255,9 @@ class SkoolProvider(Provider):
         issues = super().validate(draft, channel)
         title = draft.settings.get("title")
         if title is not None and not str(title).strip():
-            issues.append(Issue("setting_required", "Write a title for the post.", "title"))
+            issues.append(
+                Issue("setting_required", gettext("Write a title for the post."), "title")
+            )
         return issues
 
     # -- publishing ---------------------------------------------------------------------
@@ -261,7 +288,7 @@ class SkoolProvider(Provider):
         if not answer.get("id"):
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "Skool answered without naming the post; it may be live.",
+                Text(gettext_noop("Skool answered without naming the post; it may be live.")),
                 raw_excerpt=str(answer)[:500],
             )
         name = str(answer.get("name") or "")

@@ -22,6 +22,7 @@ import re
 import unicodedata
 
 import requests
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from integrations.providers.base import (
     SERVER_ERROR,
@@ -48,6 +49,7 @@ from integrations.providers.base import (
     json_object,
 )
 from integrations.providers.base.multipart import multipart_body
+from organizations.texts import Text
 
 MB = 1024 * 1024
 TEXT_BLOCK_LIMIT = 4096
@@ -119,8 +121,7 @@ def read_error(response: requests.Response, phase: Phase) -> Said:
     meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
     code = str(first.get("code") or "")
     message = str(first.get("detail") or first.get("title") or meta.get("msg") or "")
-    what = {"8004": "media", "8011": "videos", "8022": "queued posts"}.get(code, "posts")
-    return Said(response.status_code, code=code, message=message, body=body, values={"what": what})
+    return Said(response.status_code, code=code, message=message, body=body)
 
 
 # Tumblr's daily limits last until its day ends, in a zone it does not say: trying again
@@ -132,49 +133,79 @@ ERRORS = ErrorTable(
     rows=(
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "Tumblr no longer accepts this sign-in; connect the blog again.",
+            gettext_noop("Tumblr no longer accepts this sign-in; connect the blog again."),
             code=("invalid_grant", "invalid_token"),
             phase=Phase.AUTH,
         ),
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "Tumblr no longer accepts this sign-in; connect the blog again.",
+            gettext_noop("Tumblr no longer accepts this sign-in; connect the blog again."),
             status=401,
             phase=Phase.AUTH,
         ),
         Rule(
             ErrorKind.RATE_LIMITED,
-            "The blog reached Tumblr's daily limit of 250 posts; we will try again tomorrow.",
+            gettext_noop(
+                "The blog reached Tumblr's daily limit of 250 posts; we will try again tomorrow."
+            ),
             code="8023",
             retry_after=NEXT_DAY,
         ),
+        # One whole sentence per limit, so each language words it its own way.
         Rule(
             ErrorKind.RATE_LIMITED,
-            "The blog reached Tumblr's daily limit for {what}; we will try again tomorrow.",
-            code=("8004", "8011", "8022"),
+            gettext_noop(
+                "The blog reached Tumblr's daily limit for media; we will try again tomorrow."
+            ),
+            code="8004",
             retry_after=NEXT_DAY,
         ),
         Rule(
             ErrorKind.RATE_LIMITED,
-            "Tumblr asked us to slow down; we will try again later.",
+            gettext_noop(
+                "The blog reached Tumblr's daily limit for videos; we will try again tomorrow."
+            ),
+            code="8011",
+            retry_after=NEXT_DAY,
+        ),
+        Rule(
+            ErrorKind.RATE_LIMITED,
+            gettext_noop(
+                "The blog reached Tumblr's daily limit for queued posts; we will try again "
+                "tomorrow."
+            ),
+            code="8022",
+            retry_after=NEXT_DAY,
+        ),
+        Rule(
+            ErrorKind.RATE_LIMITED,
+            gettext_noop("Tumblr asked us to slow down; we will try again later."),
             status=429,
         ),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "Tumblr refused a file: {message}",
+            gettext_noop("Tumblr refused a file: {message}"),
             code="8005",
             field="media",
         ),
-        Rule(ErrorKind.CONTENT_REJECTED, "Tumblr refused the post: {message}", code="8001"),
-        Rule(ErrorKind.AUTH_EXPIRED, "Tumblr's sign-in expired; we will renew it.", status=401),
+        Rule(
+            ErrorKind.CONTENT_REJECTED,
+            gettext_noop("Tumblr refused the post: {message}"),
+            code="8001",
+        ),
+        Rule(
+            ErrorKind.AUTH_EXPIRED,
+            gettext_noop("Tumblr's sign-in expired; we will renew it."),
+            status=401,
+        ),
         Rule(
             ErrorKind.NOT_FOUND,
-            "Tumblr could not find the blog; it may have been renamed or deleted.",
+            gettext_noop("Tumblr could not find the blog; it may have been renamed or deleted."),
             status=404,
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "Tumblr does not let this account post to the blog: {message}",
+            gettext_noop("Tumblr does not let this account post to the blog: {message}"),
             status=403,
         ),
         SERVER_ERROR,
@@ -227,17 +258,31 @@ class TumblrProvider(Provider):
     errors = ERRORS
     endpoints = {"auth": "https://www.tumblr.com", "api": "https://api.tumblr.com"}
     settings_fields = (
-        SettingField("title", "string", label="Title", max_length=TITLE_LIMIT),
-        SettingField("link", "url", label="Link", help_text="Shown as a link card."),
-        SettingField("source_url", "url", label="Source", help_text="Credited as the source."),
-        SettingField("tags", "list", label="Tags", help_text="Without the #."),
+        SettingField("title", "string", label=gettext_lazy("Title"), max_length=TITLE_LIMIT),
+        SettingField(
+            "link",
+            "url",
+            label=gettext_lazy("Link"),
+            help_text=gettext_lazy("Shown as a link card."),
+        ),
+        SettingField(
+            "source_url",
+            "url",
+            label=gettext_lazy("Source"),
+            help_text=gettext_lazy("Credited as the source."),
+        ),
+        SettingField(
+            "tags", "list", label=gettext_lazy("Tags"), help_text=gettext_lazy("Without the #.")
+        ),
         SettingField(
             "state",
             "enum",
-            label="Post as",
+            label=gettext_lazy("Post as"),
             choices=STATES,
             default="published",
-            help_text="published: now; queue: into the blog's queue; draft: kept for review.",
+            help_text=gettext_lazy(
+                "published: now; queue: into the blog's queue; draft: kept for review."
+            ),
         ),
     )
     tools = (Tool("blogs", "The blogs the account can post to: name, title, URL."),)
@@ -262,7 +307,7 @@ class TumblrProvider(Provider):
                 return _account(blog)
         raise ProviderError(
             ErrorKind.NOT_FOUND,
-            "The signed-in Tumblr account can no longer post to this blog.",
+            Text(gettext_noop("The signed-in Tumblr account can no longer post to this blog.")),
             network_code="blog_gone",
         )
 
@@ -282,7 +327,13 @@ class TumblrProvider(Provider):
         for name in ("link", "source_url"):
             url = values.get(name)
             if url and not re.match(r"^https?://\S+$", str(url)):
-                issues.append(Issue("setting_invalid", f"{name} must be a web address.", name))
+                issues.append(
+                    Issue(
+                        "setting_invalid",
+                        gettext("%(field)s must be a web address.") % {"field": name},
+                        name,
+                    )
+                )
         return issues
 
     # -- publishing ---------------------------------------------------------------------
@@ -335,7 +386,7 @@ class TumblrProvider(Provider):
         if not post_id:
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "Tumblr answered without the post's id; it may be live.",
+                Text(gettext_noop("Tumblr answered without the post's id; it may be live.")),
                 network_code=str(response.status_code),
             )
         return PublishResult(

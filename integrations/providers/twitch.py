@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import requests
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from integrations.providers.base import (
     SERVER_ERROR,
@@ -48,6 +49,7 @@ from integrations.providers.base import (
     json_object,
     token_credentials,
 )
+from organizations.texts import Text
 
 KINDS = ("message", "announcement")
 COLORS = ("primary", "blue", "green", "orange", "purple")
@@ -89,43 +91,59 @@ ERRORS = ErrorTable(
     rows=(
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "Twitch refused our app's credentials ({message}); check TWITCH_CLIENT_ID and "
-            "TWITCH_CLIENT_SECRET.",
+            gettext_noop(
+                "Twitch refused our app's credentials ({message}); check TWITCH_CLIENT_ID and "
+                "TWITCH_CLIENT_SECRET."
+            ),
             status=(400, 401, 403),
             pattern="client",
             phase=Phase.AUTH,
         ),
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "Twitch no longer accepts this sign-in; connect the channel again.",
+            gettext_noop("Twitch no longer accepts this sign-in; connect the channel again."),
             status=(400, 401),
             phase=Phase.AUTH,
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "Twitch did not let us post for this channel ({message}); connect it again and "
-            "allow chat messages and announcements.",
+            gettext_noop(
+                "Twitch did not let us post for this channel ({message}); connect it again and "
+                "allow chat messages and announcements."
+            ),
             status=401,
             pattern="missing scope",
         ),
-        Rule(ErrorKind.AUTH_EXPIRED, "Twitch's sign-in expired; we will renew it.", status=401),
+        Rule(
+            ErrorKind.AUTH_EXPIRED,
+            gettext_noop("Twitch's sign-in expired; we will renew it."),
+            status=401,
+        ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "Twitch does not let this account post in the chat: {message|no reason given}",
+            gettext_noop(
+                "Twitch does not let this account post in the chat: {message|no reason given}"
+            ),
             status=403,
         ),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "Twitch refused the message as too long: {message|at most 500 characters}",
+            gettext_noop(
+                "Twitch refused the message as too long: {message|at most 500 characters}"
+            ),
             status=422,
             field="text",
         ),
         Rule(
             ErrorKind.RATE_LIMITED,
-            "Twitch asked us to slow down; we will try again when its limit resets.",
+            gettext_noop("Twitch asked us to slow down; we will try again when its limit resets."),
             status=429,
         ),
-        Rule(ErrorKind.CONTENT_REJECTED, "Twitch refused the post: {message}", status=400),
+        Rule(
+            ErrorKind.CONTENT_REJECTED,
+            gettext_noop("Twitch refused the post: {message}"),
+            status=400,
+        ),
         SERVER_ERROR,
     ),
 )
@@ -158,18 +176,20 @@ class TwitchProvider(Provider):
         SettingField(
             "kind",
             "enum",
-            label="Post as",
+            label=gettext_lazy("Post as"),
             choices=KINDS,
             default="message",
-            help_text="message: a chat message; announcement: a highlighted chat announcement.",
+            help_text=gettext_lazy(
+                "message: a chat message; announcement: a highlighted chat announcement."
+            ),
         ),
         SettingField(
             "color",
             "enum",
-            label="Announcement colour",
+            label=gettext_lazy("Announcement colour"),
             choices=COLORS,
             default="primary",
-            help_text="primary is the channel's accent colour.",
+            help_text=gettext_lazy("primary is the channel's accent colour."),
         ),
     )
 
@@ -183,7 +203,9 @@ class TwitchProvider(Provider):
         )
         users = self.read_json(response, phase).get("data") or []
         if not users or not isinstance(users[0], dict) or not users[0].get("id"):
-            raise ProviderError(ErrorKind.TRANSIENT_BEFORE_SEND, "Twitch sent no account.")
+            raise ProviderError(
+                ErrorKind.TRANSIENT_BEFORE_SEND, Text(gettext_noop("Twitch sent no account."))
+            )
         return _account(users[0])
 
     def accounts(self, grant: Grant) -> list[Account]:
@@ -203,7 +225,11 @@ class TwitchProvider(Provider):
         if valid.get("user_id") and str(valid["user_id"]) != channel.external_id:
             raise ProviderError(
                 ErrorKind.AUTH_REVOKED,
-                "This Twitch sign-in belongs to another account; connect the channel again.",
+                Text(
+                    gettext_noop(
+                        "This Twitch sign-in belongs to another account; connect the channel again."
+                    )
+                ),
             )
         return self._user(token)
 
@@ -214,8 +240,10 @@ class TwitchProvider(Provider):
             issues.append(
                 Issue(
                     "setting_invalid",
-                    "An announcement is one message; remove the thread's other parts or "
-                    "post them as chat messages.",
+                    gettext(
+                        "An announcement is one message; remove the thread's other parts or "
+                        "post them as chat messages."
+                    ),
                     "kind",
                 )
             )
@@ -256,10 +284,16 @@ class TwitchProvider(Provider):
         sent = data[0] if data and isinstance(data[0], dict) else {}
         if sent.get("is_sent") is False:
             reason = sent.get("drop_reason") if isinstance(sent.get("drop_reason"), dict) else {}
+            if reason.get("message"):
+                message = Text(
+                    gettext_noop("Twitch did not send the message: %(reason)s"),
+                    reason=str(reason["message"]),
+                )
+            else:
+                message = Text(gettext_noop("Twitch did not send the message: it gave no reason."))
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                "Twitch did not send the message: "
-                + str(reason.get("message") or "it gave no reason."),
+                message,
                 network_code=str(reason.get("code") or "dropped"),
                 raw_excerpt=self.redact(response.text),
                 field="text",
@@ -268,7 +302,7 @@ class TwitchProvider(Provider):
         if sent.get("is_sent") is not True or not message_id:
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "Twitch answered without saying whether the message was sent.",
+                Text(gettext_noop("Twitch answered without saying whether the message was sent.")),
                 network_code=str(response.status_code),
             )
         return PublishResult(

@@ -30,6 +30,7 @@ import secrets
 import unicodedata
 
 import requests
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from integrations.providers.base import (
     SERVER_FAULT,
@@ -57,6 +58,7 @@ from integrations.providers.base import (
     split_scopes,
 )
 from integrations.providers.base.multipart import multipart_body
+from organizations.texts import Text
 
 VERSION = "5.199"
 MB = 1024 * 1024
@@ -110,20 +112,28 @@ def read_error(response: requests.Response, phase: Phase) -> Said:
     return Said(response.status_code, body=body)
 
 
-RECONNECT = "VK no longer accepts this sign-in; connect the account again."
-LATER = "VK asked us to slow down ({message|no reason given}); we will try again later."
+RECONNECT = gettext_noop("VK no longer accepts this sign-in; connect the account again.")
+LATER = gettext_noop(
+    "VK asked us to slow down ({message|no reason given}); we will try again later."
+)
 ERRORS = ErrorTable(
     read=read_error,
     commit_needs_body=True,
     rows=(
         Rule(ErrorKind.AUTH_REVOKED, RECONNECT, code="invalid_grant", phase=Phase.AUTH),
         # 5: the access token is invalid or expired (an hour's life): renewed once.
-        Rule(ErrorKind.AUTH_EXPIRED, "VK's sign-in expired; we will renew it.", code="5"),
+        Rule(
+            ErrorKind.AUTH_EXPIRED,
+            gettext_noop("VK's sign-in expired; we will renew it."),
+            code="5",
+        ),
         # 17: VK wants the person to confirm the account; 18: deleted or banned.
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "VK wants the account confirmed or has blocked it ({message|no reason given}); "
-            "open VK, then connect the account again.",
+            gettext_noop(
+                "VK wants the account confirmed or has blocked it ({message|no reason given}); "
+                "open VK, then connect the account again."
+            ),
             code=("17", "18"),
         ),
         Rule(ErrorKind.RATE_LIMITED, LATER, code="6", retry_after=2),
@@ -133,24 +143,30 @@ ERRORS = ErrorTable(
         # 29: the method's daily quota is used up.
         Rule(
             ErrorKind.RATE_LIMITED,
-            "VK's daily limit for this account is reached; we will try again later.",
+            gettext_noop("VK's daily limit for this account is reached; we will try again later."),
             code="29",
             retry_after=6 * 3600,
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "VK does not let this account post there ({message|no reason given}); check "
-            "that you still manage the community and that the sign-in allowed the wall, "
-            "photos and video.",
+            gettext_noop(
+                "VK does not let this account post there ({message|no reason given}); check "
+                "that you still manage the community and that the sign-in allowed the wall, "
+                "photos and video."
+            ),
             code=("7", "15", "203", "214"),
         ),
-        Rule(ErrorKind.NOT_FOUND, "VK could not find the wall{detail}", code="113"),
-        Rule(ErrorKind.CONTENT_REJECTED, "VK refused the post{detail}", code=("100", "222")),
-        # 1: unknown error, 10: internal server error: a fault on VK's side.
-        Rule(SERVER_FAULT, "VK had an internal error{detail}", code=("1", "10")),
+        Rule(ErrorKind.NOT_FOUND, gettext_noop("VK could not find the wall{detail}"), code="113"),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "VK's upload server refused a file{detail}",
+            gettext_noop("VK refused the post{detail}"),
+            code=("100", "222"),
+        ),
+        # 1: unknown error, 10: internal server error: a fault on VK's side.
+        Rule(SERVER_FAULT, gettext_noop("VK had an internal error{detail}"), code=("1", "10")),
+        Rule(
+            ErrorKind.CONTENT_REJECTED,
+            gettext_noop("VK's upload server refused a file{detail}"),
             code=SOME_CODE,
             phase=Phase.UPLOAD,
             field="media",
@@ -159,13 +175,17 @@ ERRORS = ErrorTable(
         # sign-in cannot go on.
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "VK ID refused the sign-in ({code}); connect the account again.",
+            gettext_noop("VK ID refused the sign-in ({code}); connect the account again."),
             code=SOME_CODE,
             phase=Phase.AUTH,
         ),
-        Rule(SERVER_FAULT, "VK had a server error ({status}).", status=range(500, 1000)),
+        Rule(
+            SERVER_FAULT, gettext_noop("VK had a server error ({status})."), status=range(500, 1000)
+        ),
         # Any other error code: VK refused the request, so nothing was made.
-        Rule(ErrorKind.CONTENT_REJECTED, "VK refused the post{detail}", code=SOME_CODE),
+        Rule(
+            ErrorKind.CONTENT_REJECTED, gettext_noop("VK refused the post{detail}"), code=SOME_CODE
+        ),
     ),
 )
 
@@ -208,7 +228,7 @@ class VKProvider(Provider):
     endpoints = {"auth": "https://id.vk.com", "api": "https://api.vk.com"}
     # Upload addresses carry VK's signature of the upload in their query.
     redact_patterns = (r"(?<=[?&])(?:r?hash|sig)=[^&\s]+",)
-    limited = (
+    limited = gettext_lazy(
         "VK's documentation allows wall.post with a user token only from a Standalone app "
         "(Implicit Flow); VK may refuse posts made with a VK ID sign-in (error 15), "
         "depending on what it has allowed your app."
@@ -235,7 +255,11 @@ class VKProvider(Provider):
         if not device_id:
             raise ProviderError(
                 ErrorKind.AUTH_REVOKED,
-                "VK ID sent the sign-in back without its device id; connect again.",
+                Text(
+                    gettext_noop(
+                        "VK ID sent the sign-in back without its device id; connect again."
+                    )
+                ),
                 network_code="device_id",
             )
         data = self._token(
@@ -251,7 +275,9 @@ class VKProvider(Provider):
         if grant.scopes and "wall" not in grant.scopes:
             raise ProviderError(
                 ErrorKind.PERMISSION_DENIED,
-                "VK was not allowed to post on walls; connect again and allow it.",
+                Text(
+                    gettext_noop("VK was not allowed to post on walls; connect again and allow it.")
+                ),
                 network_code="scope",
             )
         return grant
@@ -260,7 +286,7 @@ class VKProvider(Provider):
         token = channel.credentials.get("refresh_token")
         device_id = channel.credentials.get("device_id")
         if not token or not device_id:
-            raise ProviderError(ErrorKind.AUTH_REVOKED, RECONNECT)
+            raise ProviderError(ErrorKind.AUTH_REVOKED, Text(RECONNECT))
         data = self._token(
             {"grant_type": "refresh_token", "refresh_token": token, "device_id": device_id}
         )
@@ -280,7 +306,9 @@ class VKProvider(Provider):
 
     def _grant(self, data: dict, device_id: str) -> Grant:
         if not data.get("access_token"):
-            raise ProviderError(ErrorKind.TRANSIENT_BEFORE_SEND, "VK ID sent no access token.")
+            raise ProviderError(
+                ErrorKind.TRANSIENT_BEFORE_SEND, Text(gettext_noop("VK ID sent no access token."))
+            )
         credentials = {"access_token": data["access_token"], "device_id": device_id}
         if data.get("refresh_token"):
             credentials["refresh_token"] = data["refresh_token"]
@@ -305,7 +333,10 @@ class VKProvider(Provider):
                 if phase == Phase.COMMIT
                 else ErrorKind.TRANSIENT_BEFORE_SEND
             )
-            raise ProviderError(kind, f"VK answered {method} without a response.")
+            raise ProviderError(
+                kind,
+                Text(gettext_noop("VK answered %(method)s without a response."), method=method),
+            )
         return body["response"]
 
     # -- connecting ---------------------------------------------------------------------
@@ -331,7 +362,7 @@ class VKProvider(Provider):
                 return _community(group)
         raise ProviderError(
             ErrorKind.PERMISSION_DENIED,
-            "The signed-in VK account no longer manages this community.",
+            Text(gettext_noop("The signed-in VK account no longer manages this community.")),
             network_code="not_a_manager",
         )
 
@@ -362,7 +393,7 @@ class VKProvider(Provider):
         if not post_id:
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "VK answered without the post's id; it may be live.",
+                Text(gettext_noop("VK answered without the post's id; it may be live.")),
                 network_code="no_post_id",
             )
         return PublishResult(ref=_ref(owner, post_id), raw={"post_id": post_id})
@@ -401,7 +432,7 @@ class VKProvider(Provider):
         if not uploaded.get("photo") or uploaded.get("photo") == "[]":
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                "VK's upload server did not take the photo.",
+                Text(gettext_noop("VK's upload server did not take the photo.")),
                 field="media",
                 network_code="photo_empty",
             )

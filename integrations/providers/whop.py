@@ -18,6 +18,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import requests
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from integrations.providers.articles import chosen_id, same_text
 from integrations.providers.base import (
@@ -45,6 +46,7 @@ from integrations.providers.base import (
     Tool,
     json_object,
 )
+from organizations.texts import Text
 
 KINDS = ("forum", "chat")
 LOOKUP_LIMIT = 20
@@ -76,7 +78,7 @@ def read_error(response: requests.Response, phase: Phase) -> Said:
     )
 
 
-REVOKED = (
+REVOKED = gettext_noop(
     "Whop did not accept the API key (deleted, rotated or mistyped). Make a new company API "
     "key in the Whop dashboard (Developer) and connect again."
 )
@@ -87,14 +89,24 @@ ERRORS = ErrorTable(
         Rule(ErrorKind.AUTH_REVOKED, REVOKED, status=401),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "Whop does not let this API key do that{detail} Give the key the permissions "
-            "forum:post:create and forum:read (or chat:message:create and chat:read) in the "
-            "dashboard.",
+            gettext_noop(
+                "Whop does not let this API key do that{detail} Give the key the permissions "
+                "forum:post:create and forum:read (or chat:message:create and chat:read) in the "
+                "dashboard."
+            ),
             status=403,
         ),
-        Rule(ErrorKind.NOT_FOUND, "Whop could not find that experience{detail}", status=404),
-        Rule(ErrorKind.RATE_LIMITED, "Whop asks us to slow down{detail}", status=429),
-        Rule(ErrorKind.CONTENT_REJECTED, "Whop rejected the post{detail}", status=(400, 422)),
+        Rule(
+            ErrorKind.NOT_FOUND,
+            gettext_noop("Whop could not find that experience{detail}"),
+            status=404,
+        ),
+        Rule(ErrorKind.RATE_LIMITED, gettext_noop("Whop asks us to slow down{detail}"), status=429),
+        Rule(
+            ErrorKind.CONTENT_REJECTED,
+            gettext_noop("Whop rejected the post{detail}"),
+            status=(400, 422),
+        ),
         SERVER_ERROR,
     ),
 )
@@ -119,21 +131,23 @@ class WhopProvider(Provider):
         SettingField(
             "experience",
             "string",
-            label="Experience (a Forum or a Chat)",
+            label=gettext_lazy("Experience (a Forum or a Chat)"),
             required=True,
             options=OptionSource("experiences", stored="experiences"),
         ),
         SettingField(
             "kind",
             "enum",
-            label="Post as",
+            label=gettext_lazy("Post as"),
             choices=KINDS,
             default="forum",
-            help_text="forum: a forum post; chat: a chat message.",
+            help_text=gettext_lazy("forum: a forum post; chat: a chat message."),
         ),
-        SettingField("title", "string", label="Title (forum posts)", max_length=255),
-        SettingField("pinned", "bool", label="Pin it (forum posts)", default=False),
-        SettingField("mention", "bool", label="Notify the members (forum posts)", default=False),
+        SettingField("title", "string", label=gettext_lazy("Title (forum posts)"), max_length=255),
+        SettingField("pinned", "bool", label=gettext_lazy("Pin it (forum posts)"), default=False),
+        SettingField(
+            "mention", "bool", label=gettext_lazy("Notify the members (forum posts)"), default=False
+        ),
     )
     tools = (
         Tool(
@@ -148,15 +162,18 @@ class WhopProvider(Provider):
         return [
             CredentialField(
                 "api_key",
-                "Company API key",
+                gettext("Company API key"),
                 type="secret",
-                help_text="Whop dashboard → Developer → API keys, with the forum and chat "
-                "permissions.",
+                help_text=gettext(
+                    "Whop dashboard → Developer → API keys, with the forum and chat permissions."
+                ),
             ),
             CredentialField(
                 "company_id",
-                "Company id",
-                help_text="biz_…, shown in your dashboard's address (whop.com/dashboard/biz_…).",
+                gettext("Company id"),
+                help_text=gettext(
+                    "biz_…, shown in your dashboard's address (whop.com/dashboard/biz_…)."
+                ),
             ),
         ]
 
@@ -171,7 +188,7 @@ class WhopProvider(Provider):
     def _company(self, key: str, company_id: str, phase: Phase) -> dict:
         company = self._call(key, "GET", f"/companies/{quote(company_id)}", phase)
         if not company.get("id"):
-            raise ProviderError(ErrorKind.AUTH_REVOKED, REVOKED)
+            raise ProviderError(ErrorKind.AUTH_REVOKED, Text(REVOKED))
         return company
 
     def authenticate(self, fields: dict) -> Grant:
@@ -179,12 +196,14 @@ class WhopProvider(Provider):
         company_id = (fields.get("company_id") or "").strip()
         if not key:
             raise ProviderError(
-                ErrorKind.CONTENT_REJECTED, "Enter the company API key.", field="api_key"
+                ErrorKind.CONTENT_REJECTED,
+                Text(gettext_noop("Enter the company API key.")),
+                field="api_key",
             )
         if not company_id.startswith("biz_"):
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                "Enter the company id, which starts with biz_.",
+                Text(gettext_noop("Enter the company id, which starts with biz_.")),
                 field="company_id",
             )
         company = self._company(key, company_id, Phase.AUTH)
@@ -219,24 +238,18 @@ class WhopProvider(Provider):
             issues.append(
                 Issue(
                     "setting_invalid",
-                    "Choose one of the company's experiences (its id starts with exp_).",
+                    gettext("Choose one of the company's experiences (its id starts with exp_)."),
                     "experience",
                 )
             )
         if (values.get("kind") or "forum") == "chat":
-            for name, label in (
-                ("title", "A title"),
-                ("pinned", "Pinning"),
-                ("mention", "A mention"),
+            for name, message in (
+                ("title", gettext("A title is for forum posts; a chat message takes none.")),
+                ("pinned", gettext("Pinning is for forum posts; a chat message takes none.")),
+                ("mention", gettext("A mention is for forum posts; a chat message takes none.")),
             ):
                 if values.get(name):
-                    issues.append(
-                        Issue(
-                            "setting_invalid",
-                            f"{label} is for forum posts; a chat message takes none.",
-                            name,
-                        )
-                    )
+                    issues.append(Issue("setting_invalid", message, name))
         return issues
 
     # -- publishing ---------------------------------------------------------------------
@@ -247,7 +260,7 @@ class WhopProvider(Provider):
         if not created.get("id") or not created.get("upload_url"):
             raise ProviderError(
                 ErrorKind.TRANSIENT_BEFORE_SEND,
-                "Whop did not give an upload address; we will retry.",
+                Text(gettext_noop("Whop did not give an upload address; we will retry.")),
             )
         headers = {str(k): str(v) for k, v in (created.get("upload_headers") or {}).items()}
         headers.setdefault("Content-Type", item.mime_type)
@@ -267,7 +280,9 @@ class WhopProvider(Provider):
             if found.get("upload_status") == "failed":
                 raise ProviderError(
                     ErrorKind.CONTENT_REJECTED,
-                    "Whop could not process one of the files; try another format.",
+                    Text(
+                        gettext_noop("Whop could not process one of the files; try another format.")
+                    ),
                     network_code="upload_failed",
                 )
             return found.get("upload_status") == "ready"
@@ -277,7 +292,9 @@ class WhopProvider(Provider):
         ):
             raise ProviderError(
                 ErrorKind.TRANSIENT_BEFORE_SEND,
-                "Whop is still processing the files; we will try again shortly.",
+                Text(
+                    gettext_noop("Whop is still processing the files; we will try again shortly.")
+                ),
                 retry_after=60,
                 network_code="file_processing",
             )
@@ -315,7 +332,7 @@ class WhopProvider(Provider):
         if not answer.get("id"):
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "Whop answered without naming the post; it may be live.",
+                Text(gettext_noop("Whop answered without naming the post; it may be live.")),
                 raw_excerpt=str(answer)[:500],
             )
         return PublishResult(
