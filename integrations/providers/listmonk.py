@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import requests
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 
 from integrations.providers.base import (
     NO_CODE,
@@ -267,7 +267,7 @@ class ListmonkProvider(Provider):
         SettingField(
             "from_email",
             "string",
-            label=gettext_lazy("From"),
+            label=pgettext_lazy("email sender", "From"),
             help_text=gettext_lazy("Name <address>"),
         ),
         SettingField("tags", "list", label=gettext_lazy("Tags")),
