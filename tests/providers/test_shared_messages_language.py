@@ -109,3 +109,14 @@ def test_an_unreadable_answer_on_the_commit_may_be_live_in_every_language(provid
         assert str(caught.value.text) == (
             "Plain a envoyé une réponse que nous n\u2019avons pas pu lire."
         )
+
+
+def test_a_networks_settings_schema_is_json_in_the_askers_language():
+    from integrations.providers.youtube import YouTubeProvider
+    from postiz.api_serializers import settings_schema
+
+    with translation.override("fr"):
+        schema = json.loads(json.dumps(settings_schema(YouTubeProvider)))
+    assert schema["properties"]["type"]["title"] == "Visibilité"
+    english = json.loads(json.dumps(settings_schema(YouTubeProvider)))
+    assert english["properties"]["type"]["title"] == "Visibility"
