@@ -194,8 +194,9 @@ def settings_schema(cls) -> dict | str:
     properties = {}
     for spec in fields:
         prop = {"type": _SCHEMA_TYPES.get(spec.type, "string")}
+        # Labels may be lazy translations: the schema is JSON, so they are said now.
         if spec.label:
-            prop["title"] = str(spec.label)  # a lazy translation: JSON needs text
+            prop["title"] = str(spec.label)
         if spec.help_text:
             prop["description"] = str(spec.help_text)
         if spec.choices:

@@ -29,6 +29,8 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 import requests
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from integrations.providers.base import (
     NO_CODE,
@@ -56,6 +58,7 @@ from integrations.providers.base import (
     json_object,
 )
 from integrations.providers.base.http import self_hosted_base_url
+from organizations.texts import Text
 
 ADMIN = "/ghost/api/admin"
 # The API version this client was written against; Ghost answers in it or newer.
@@ -83,8 +86,12 @@ def split_key(value: str) -> tuple[str, bytes]:
     if not match:
         raise ProviderError(
             ErrorKind.AUTH_REVOKED,
-            "That is not a Ghost Admin API key: copy the whole key (24 characters, a colon, "
-            "64 characters) from Settings → Integrations.",
+            Text(
+                gettext_noop(
+                    "That is not a Ghost Admin API key: copy the whole key (24 characters, a "
+                    "colon, 64 characters) from Settings → Integrations."
+                )
+            ),
             field="admin_api_key",
             network_code="bad_key_format",
         )
@@ -168,14 +175,16 @@ def read_error(response: requests.Response, phase: Phase) -> Said:
     )
 
 
-RECONNECT = "Ghost did not accept the Admin API key; paste a current key and connect again."
+RECONNECT = gettext_noop(
+    "Ghost did not accept the Admin API key; paste a current key and connect again."
+)
 ERRORS = ErrorTable(
     read=read_error,
     commit_needs_body=True,
     rows=(
         Rule(
             ErrorKind.RATE_LIMITED,
-            "Ghost asked us to slow down; we will try again later.",
+            gettext_noop("Ghost asked us to slow down; we will try again later."),
             status=429,
         ),
         # The key's integration was deleted or the key regenerated: only a new key helps.
@@ -183,56 +192,66 @@ ERRORS = ErrorTable(
         # A token rejected for its time (this server's clock far from Ghost's) or form.
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "Ghost refused our signed request ({context}); check the key and this "
-            "server's clock, then connect again.",
+            gettext_noop(
+                "Ghost refused our signed request ({context}); check the key and this "
+                "server's clock, then connect again."
+            ),
             code="UnauthorizedError",
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "Your Ghost plan does not allow this ({context}).",
+            gettext_noop("Your Ghost plan does not allow this ({context})."),
             code="HostLimitError",
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "The Ghost integration may not do this ({context}).",
+            gettext_noop("The Ghost integration may not do this ({context})."),
             code="NoPermissionError",
         ),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "Ghost refused the image: {context}",
+            gettext_noop("Ghost refused the image: {context}"),
             code=("UnsupportedMediaTypeError", "RequestEntityTooLargeError"),
             field="media",
         ),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "Ghost rejected the title: {context}",
+            gettext_noop("Ghost rejected the title: {context}"),
             code="ValidationError",
             pattern=r"posts\.title|\btitle\b",
             field="title",
         ),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "Ghost rejected the publish time: {context}",
+            gettext_noop("Ghost rejected the publish time: {context}"),
             code="ValidationError",
             pattern=r"published_at|\bdate\b",
             field="published_at",
         ),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "Ghost rejected the newsletter choice: {context}",
+            gettext_noop("Ghost rejected the newsletter choice: {context}"),
             code=("ValidationError", "NotFoundError", "BadRequestError"),
             pattern="newsletter|segment",
             field="newsletter",
         ),
         Rule(
-            ErrorKind.CONTENT_REJECTED, "Ghost rejected the post: {context}", code="ValidationError"
+            ErrorKind.CONTENT_REJECTED,
+            gettext_noop("Ghost rejected the post: {context}"),
+            code="ValidationError",
         ),
-        Rule(ErrorKind.NOT_FOUND, "Ghost could not find it: {context}", code="NotFoundError"),
+        Rule(
+            ErrorKind.NOT_FOUND,
+            gettext_noop("Ghost could not find it: {context}"),
+            code="NotFoundError",
+        ),
         SERVER_ERROR,
         Rule(
             ErrorKind.NOT_FOUND,
-            "That address does not answer like a Ghost site; check it (the address you "
-            "open Ghost Admin from, without /ghost).",
+            gettext_noop(
+                "That address does not answer like a Ghost site; check it (the address you open "
+                "Ghost Admin from, without /ghost)."
+            ),
             status=(404, 405),
             code=NO_CODE,
         ),
@@ -265,51 +284,59 @@ class GhostProvider(Provider):
     errors = ERRORS
     redact_patterns = (r"\b[0-9a-f]{24}:[0-9a-f]{64}\b",)
     settings_fields = (
-        SettingField("title", "string", label="Title", required=True, max_length=TITLE_LIMIT),
+        SettingField(
+            "title", "string", label=gettext_lazy("Title"), required=True, max_length=TITLE_LIMIT
+        ),
         SettingField(
             "status",
             "enum",
-            label="Status",
+            label=gettext_lazy("Status"),
             choices=STATUSES,
             default="published",
-            help_text="published: live now; scheduled: Ghost publishes it at published_at; "
-            "draft: kept in Ghost for review.",
+            help_text=gettext_lazy(
+                "published: live now; scheduled: Ghost publishes it at published_at; draft: kept "
+                "in Ghost for review."
+            ),
         ),
         SettingField(
             "published_at",
             "string",
-            label="Publish at (Ghost schedules)",
-            help_text="For status scheduled: an ISO 8601 time with its offset.",
+            label=gettext_lazy("Publish at (Ghost schedules)"),
+            help_text=gettext_lazy("For status scheduled: an ISO 8601 time with its offset."),
         ),
         # Several tags, one a line: a choice of one from the site's list would be too few
         # (the ``tags`` tool lists them for API clients).
         SettingField(
             "tags",
             "list",
-            label="Tags",
-            help_text="Tag names, one a line; Ghost creates the new ones.",
+            label=gettext_lazy("Tags"),
+            help_text=gettext_lazy("Tag names, one a line; Ghost creates the new ones."),
         ),
-        SettingField("canonical_url", "url", label="Canonical URL"),
-        SettingField("excerpt", "text", label="Excerpt", max_length=300),
+        SettingField("canonical_url", "url", label=gettext_lazy("Canonical URL")),
+        SettingField("excerpt", "text", label=gettext_lazy("Excerpt"), max_length=300),
         SettingField(
             "newsletter",
             "string",
-            label="Email to newsletter",
-            help_text="A newsletter's slug; empty: no email.",
+            label=gettext_lazy("Email to newsletter"),
+            help_text=gettext_lazy("A newsletter's slug; empty: no email."),
             options=OptionSource("newsletters", value="slug", label="name"),
         ),
         SettingField(
             "email_segment",
             "enum",
-            label="Email to",
+            label=gettext_lazy("Email to"),
             choices=SEGMENTS,
             default="all",
-            help_text="all members, free members (status:free) or paid ones (status:-free).",
+            help_text=gettext_lazy(
+                "all members, free members (status:free) or paid ones (status:-free)."
+            ),
         ),
     )
     tools = (
-        Tool("tags", "The publication's tags: id, name and slug."),
-        Tool("newsletters", "The publication's active newsletters: id, name and slug."),
+        Tool("tags", gettext_lazy("The publication's tags: id, name and slug.")),
+        Tool(
+            "newsletters", gettext_lazy("The publication's active newsletters: id, name and slug.")
+        ),
     )
 
     # -- connecting ---------------------------------------------------------------------
@@ -317,15 +344,19 @@ class GhostProvider(Provider):
         return [
             CredentialField(
                 "url",
-                "Ghost site",
+                gettext_lazy("Ghost site"),
                 type="url",
-                help_text="The address you open Ghost Admin from, e.g. https://blog.example.com",
+                help_text=gettext_lazy(
+                    "The address you open Ghost Admin from, e.g. https://blog.example.com"
+                ),
             ),
             CredentialField(
                 "admin_api_key",
-                "Admin API key",
+                gettext_lazy("Admin API key"),
                 type="secret",
-                help_text="Settings → Integrations → Add custom integration → Admin API key.",
+                help_text=gettext_lazy(
+                    "Settings → Integrations → Add custom integration → Admin API key."
+                ),
             ),
         ]
 
@@ -334,7 +365,11 @@ class GhostProvider(Provider):
         if not origin:
             raise ProviderError(
                 ErrorKind.NOT_FOUND,
-                "Enter the address of your Ghost site, e.g. https://blog.example.com.",
+                Text(
+                    gettext_noop(
+                        "Enter the address of your Ghost site, e.g. https://blog.example.com."
+                    )
+                ),
                 field="url",
             )
         return origin
@@ -386,7 +421,7 @@ class GhostProvider(Provider):
 
     def refresh(self, channel: Channel) -> Grant:
         # Each request signs its own token: a refused key is a replaced or deleted one.
-        raise ProviderError(ErrorKind.AUTH_REVOKED, RECONNECT)
+        raise ProviderError(ErrorKind.AUTH_REVOKED, Text(RECONNECT))
 
     # -- validation ---------------------------------------------------------------------
     def validate(self, draft: Draft, channel: Channel | None = None) -> list[Issue]:
@@ -394,7 +429,7 @@ class GhostProvider(Provider):
         values = draft.settings
         title = str(values.get("title") or "")
         if values.get("title") and not title.strip():
-            issues.append(Issue("setting_required", "Write a title for the post.", "title"))
+            issues.append(Issue("setting_required", _("Write a title for the post."), "title"))
         status = values.get("status") or "published"
         when = values.get("published_at")
         if status == "scheduled":
@@ -402,7 +437,10 @@ class GhostProvider(Provider):
                 issues.append(
                     Issue(
                         "setting_required",
-                        "A scheduled Ghost post needs the time Ghost publishes it (published_at).",
+                        _(
+                            "A scheduled Ghost post needs the time Ghost publishes it "
+                            "(published_at)."
+                        ),
                         "published_at",
                     )
                 )
@@ -410,8 +448,10 @@ class GhostProvider(Provider):
                 issues.append(
                     Issue(
                         "setting_invalid",
-                        "published_at must be an ISO 8601 time with its offset, "
-                        "e.g. 2027-01-05T09:00:00+01:00.",
+                        _(
+                            "published_at must be an ISO 8601 time with its offset, "
+                            "e.g. 2027-01-05T09:00:00+01:00."
+                        ),
                         "published_at",
                     )
                 )
@@ -419,7 +459,7 @@ class GhostProvider(Provider):
             issues.append(
                 Issue(
                     "setting_invalid",
-                    "published_at is only used when the status is scheduled.",
+                    _("published_at is only used when the status is scheduled."),
                     "published_at",
                     severity="warning",
                 )
@@ -428,23 +468,25 @@ class GhostProvider(Provider):
         if url and not re.match(r"^https?://\S+$", str(url)):
             issues.append(
                 Issue(
-                    "setting_invalid", "The canonical URL must be a web address.", "canonical_url"
+                    "setting_invalid",
+                    _("The canonical URL must be a web address."),
+                    "canonical_url",
                 )
             )
         if values.get("newsletter") and status == "draft":
             issues.append(
                 Issue(
                     "setting_invalid",
-                    "A draft is not emailed: choose published or scheduled, or no newsletter.",
+                    _("A draft is not emailed: choose published or scheduled, or no newsletter."),
                     "newsletter",
                 )
             )
         tags = values.get("tags")
         if tags is not None and not isinstance(tags, list | str):
-            issues.append(Issue("setting_invalid", "tags must be a list of names.", "tags"))
+            issues.append(Issue("setting_invalid", _("tags must be a list of names."), "tags"))
         if draft.items and draft.items[0].media and not draft.items[0].text.strip():
             # Files alone pass the shared check, but they make no article body.
-            issues.append(Issue("text_required", "Write the article's text."))
+            issues.append(Issue("text_required", _("Write the article's text.")))
         return issues
 
     # -- publishing ---------------------------------------------------------------------
@@ -488,7 +530,7 @@ class GhostProvider(Provider):
         if not created.get("id"):
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "Ghost answered without the post's id; it may be live.",
+                Text(gettext_noop("Ghost answered without the post's id; it may be live.")),
                 network_code=str(response.status_code),
             )
         return PublishResult(ref=self._ref(created), raw={"post": _kept(created)})
@@ -512,7 +554,8 @@ class GhostProvider(Provider):
             url = images[0].get("url")
             if not url:
                 raise ProviderError(
-                    ErrorKind.TRANSIENT_BEFORE_SEND, "Ghost answered the upload without its URL."
+                    ErrorKind.TRANSIENT_BEFORE_SEND,
+                    Text(gettext_noop("Ghost answered the upload without its URL.")),
                 )
             done.append([url, item.alt_text])
             request.save_progress()

@@ -17,6 +17,8 @@ import unicodedata
 from datetime import UTC, date, datetime, time, timedelta
 
 import requests
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from integrations.providers.base import (
     SERVER_FAULT,
@@ -44,6 +46,7 @@ from integrations.providers.base import (
     after_headers,
     json_object,
 )
+from organizations.texts import Text
 
 MB = 1024 * 1024
 SCOPE = "https://www.googleapis.com/auth/business.manage"
@@ -53,12 +56,6 @@ PHOTO_MIN_SIDE = 250
 TOPICS = ("STANDARD", "EVENT", "OFFER")
 ACTIONS = ("NONE", "BOOK", "ORDER", "SHOP", "LEARN_MORE", "SIGN_UP", "GET_OFFER", "CALL")
 LOCATION_FIELDS = "name,title,storefrontAddress,metadata"
-ACCESS_HELP = (
-    "The Google Business Profile APIs must be approved for this server's Google Cloud "
-    "project: its administrator requests access at "
-    "https://developers.google.com/my-business/content/prereqs and enables the My Business "
-    "APIs. Nothing was posted."
-)
 # Our name for a quota of zero, which is how Google says that a project was never granted
 # access to the Business Profile APIs (the answer is a 429 like any other quota).
 QUOTA_ZERO = "QUOTA_ZERO"
@@ -139,57 +136,81 @@ ERRORS = ErrorTable(
     rows=(
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "Google refused this server's app credentials; ask the administrator to check "
-            "GMB_CLIENT_ID and GMB_CLIENT_SECRET.",
+            gettext_noop(
+                "Google refused this server's app credentials; ask the administrator to check "
+                "GMB_CLIENT_ID and GMB_CLIENT_SECRET."
+            ),
             phase=Phase.AUTH,
             code=("invalid_client", "unauthorized_client"),
         ),
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "Google no longer accepts this sign-in ({message|revoked}); reconnect the channel.",
+            gettext_noop(
+                "Google no longer accepts this sign-in ({message|revoked}); reconnect the channel."
+            ),
             phase=Phase.AUTH,
             code="invalid_grant",
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "Google Business Profile has not granted this server access. " + ACCESS_HELP,
+            # Each row says all of it (how access is asked for) in one sentence to translate.
+            gettext_noop(
+                "Google Business Profile has not granted this server access. The Google "
+                "Business Profile APIs must be approved for this server's Google Cloud "
+                "project: its administrator requests access at "
+                "https://developers.google.com/my-business/content/prereqs and enables the My "
+                "Business APIs. Nothing was posted."
+            ),
             code=QUOTA_ZERO,
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "Google Business Profile refused: {message}. " + ACCESS_HELP,
+            gettext_noop(
+                "Google Business Profile refused: {message}. The Google Business Profile APIs "
+                "must be approved for this server's Google Cloud project: its administrator "
+                "requests access at https://developers.google.com/my-business/content/prereqs "
+                "and enables the My Business APIs. Nothing was posted."
+            ),
             code="SERVICE_DISABLED",
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "Google Business Profile refused: {message|permission denied}. Check that the "
-            "signed-in account still manages this location. " + ACCESS_HELP,
+            gettext_noop(
+                "Google Business Profile refused: {message|permission denied}. Check that the "
+                "signed-in account still manages this location. The Google Business Profile "
+                "APIs must be approved for this server's Google Cloud project: its "
+                "administrator requests access at "
+                "https://developers.google.com/my-business/content/prereqs and enables the My "
+                "Business APIs. Nothing was posted."
+            ),
             status=403,
         ),
         Rule(
             ErrorKind.AUTH_EXPIRED,
-            "Google sign-in expired; we will renew it.",
+            gettext_noop("Google sign-in expired; we will renew it."),
             status=401,
         ),
         Rule(
             ErrorKind.RATE_LIMITED,
-            "Google Business Profile asked us to slow down; we will try again later.",
+            gettext_noop("Google Business Profile asked us to slow down; we will try again later."),
             status=429,
             retry_after=after_headers(60.0),
         ),
         Rule(
             ErrorKind.NOT_FOUND,
-            "Google Business Profile could not find the location or post: {message|not found}",
+            gettext_noop(
+                "Google Business Profile could not find the location or post: {message|not found}"
+            ),
             status=404,
         ),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "Google Business Profile rejected the post: {message|invalid}",
+            gettext_noop("Google Business Profile rejected the post: {message|invalid}"),
             status=(400, 409, 422),
         ),
         Rule(
             SERVER_FAULT,
-            "Google Business Profile had a server error ({status}).",
+            gettext_noop("Google Business Profile had a server error ({status})."),
             status=range(500, 600),
         ),
     ),
@@ -229,7 +250,7 @@ class GoogleBusinessProvider(Provider):
         # Google sends the refresh token only on the first consent otherwise.
         params={"access_type": "offline", "prompt": "consent", "include_granted_scopes": "true"},
         write_scope=SCOPE,
-        reconnect_message="Google gave no renewable sign-in; reconnect this channel.",
+        reconnect_message=gettext_noop("Google gave no renewable sign-in; reconnect this channel."),
     )
     required_settings = ("GMB_CLIENT_ID", "GMB_CLIENT_SECRET")
     errors = ERRORS
@@ -242,23 +263,57 @@ class GoogleBusinessProvider(Provider):
         "performance": "https://businessprofileperformance.googleapis.com",
     }
     settings_fields = (
-        SettingField("topicType", "enum", label="Post type", choices=TOPICS, default="STANDARD"),
-        SettingField("callToActionType", "enum", label="Button", choices=ACTIONS, default="NONE"),
-        SettingField("callToActionUrl", "url", label="Button link"),
-        SettingField("eventTitle", "string", label="Title", max_length=EVENT_TITLE_LIMIT),
-        SettingField("eventStartDate", "string", label="Start date", help_text="YYYY-MM-DD"),
-        SettingField("eventEndDate", "string", label="End date", help_text="YYYY-MM-DD"),
-        SettingField("eventStartTime", "string", label="Start time", help_text="HH:MM"),
-        SettingField("eventEndTime", "string", label="End time", help_text="HH:MM"),
-        SettingField("offerCouponCode", "string", label="Coupon code", max_length=58),
-        SettingField("offerRedeemUrl", "url", label="Redeem online at"),
-        SettingField("offerTerms", "text", label="Terms and conditions", max_length=5000),
+        SettingField(
+            "topicType", "enum", label=gettext_lazy("Post type"), choices=TOPICS, default="STANDARD"
+        ),
+        SettingField(
+            "callToActionType",
+            "enum",
+            label=gettext_lazy("Button"),
+            choices=ACTIONS,
+            default="NONE",
+        ),
+        SettingField("callToActionUrl", "url", label=gettext_lazy("Button link")),
+        SettingField(
+            "eventTitle", "string", label=gettext_lazy("Title"), max_length=EVENT_TITLE_LIMIT
+        ),
+        SettingField(
+            "eventStartDate",
+            "string",
+            label=gettext_lazy("Start date"),
+            help_text=gettext_lazy("YYYY-MM-DD"),
+        ),
+        SettingField(
+            "eventEndDate",
+            "string",
+            label=gettext_lazy("End date"),
+            help_text=gettext_lazy("YYYY-MM-DD"),
+        ),
+        SettingField(
+            "eventStartTime",
+            "string",
+            label=gettext_lazy("Start time"),
+            help_text=gettext_lazy("HH:MM"),
+        ),
+        SettingField(
+            "eventEndTime",
+            "string",
+            label=gettext_lazy("End time"),
+            help_text=gettext_lazy("HH:MM"),
+        ),
+        SettingField("offerCouponCode", "string", label=gettext_lazy("Coupon code"), max_length=58),
+        SettingField("offerRedeemUrl", "url", label=gettext_lazy("Redeem online at")),
+        SettingField(
+            "offerTerms", "text", label=gettext_lazy("Terms and conditions"), max_length=5000
+        ),
     )
     tools = (
         Tool(
             "locations",
-            "The Business Profile locations the connected Google account manages: id, name, "
-            "address and account.",
+            gettext_lazy(
+                "The Business Profile locations the connected Google account manages: id, name, "
+                "address and account."
+            ),
         ),
     )
     redact_patterns = (r"(?<=refresh_token=)[^&\s]+", r"(?<=client_secret=)[^&\s]+")
@@ -292,7 +347,7 @@ class GoogleBusinessProvider(Provider):
     def _pages(self, token: str, url: str, key: str, params: dict) -> list[dict]:
         items: list[dict] = []
         page_token = ""
-        for _ in range(self.max_pages):
+        for _page in range(self.max_pages):
             query = {**params, "pageSize": self.page_size}
             if page_token:
                 query["pageToken"] = page_token
@@ -382,10 +437,16 @@ class GoogleBusinessProvider(Provider):
                 raise
             raise ProviderError(
                 ErrorKind.PERMISSION_DENIED,
-                "Google did not share this location's performance. The channel needs the "
-                f"{SCOPE} permission and an account that manages the location; this "
-                "server's Google Cloud project needs the Business Profile Performance API "
-                "enabled, after Google approved its access to the Business Profile APIs.",
+                Text(
+                    gettext_noop(
+                        "Google did not share this location's performance. The channel needs "
+                        "the %(scope)s permission and an account that manages the location; "
+                        "this server's Google Cloud project needs the Business Profile "
+                        "Performance API enabled, after Google approved its access to the "
+                        "Business Profile APIs."
+                    ),
+                    scope=SCOPE,
+                ),
                 network_code=error.network_code,
                 raw_excerpt=error.raw_excerpt,
             ) from error
@@ -399,7 +460,7 @@ class GoogleBusinessProvider(Provider):
             return [
                 Issue(
                     "media_type",
-                    "Google Business Profile posts cannot carry videos; use one photo.",
+                    _("Google Business Profile posts cannot carry videos; use one photo."),
                     "media",
                     item=index,
                 )
@@ -412,8 +473,15 @@ class GoogleBusinessProvider(Provider):
                 issues.append(
                     Issue(
                         "media_dimensions",
-                        f"{file.filename} is {file.width}x{file.height}; Google Business "
-                        f"Profile needs photos of at least {PHOTO_MIN_SIDE}x{PHOTO_MIN_SIDE}.",
+                        _(
+                            "%(file)s is %(size)s; Google Business Profile needs photos of at "
+                            "least %(min)s."
+                        )
+                        % {
+                            "file": file.filename,
+                            "size": f"{file.width}x{file.height}",
+                            "min": f"{PHOTO_MIN_SIDE}x{PHOTO_MIN_SIDE}",
+                        },
                         "media",
                         item=index,
                         limit=PHOTO_MIN_SIDE,
@@ -431,8 +499,10 @@ class GoogleBusinessProvider(Provider):
             issues.append(
                 Issue(
                     "setting_invalid",
-                    "An offer carries Google's own “View offer” button; the button you chose "
-                    "will not be shown.",
+                    _(
+                        "An offer carries Google's own “View offer” button; the button you chose "
+                        "will not be shown."
+                    ),
                     "callToActionType",
                     severity="warning",
                 )
@@ -441,7 +511,7 @@ class GoogleBusinessProvider(Provider):
             issues.append(
                 Issue(
                     "setting_required",
-                    "Give the address the button opens (only “Call” needs none).",
+                    _("Give the address the button opens (only “Call” needs none)."),
                     "callToActionUrl",
                 )
             )
@@ -449,42 +519,51 @@ class GoogleBusinessProvider(Provider):
             value = str(settings.get(name) or "")
             if value and not value.lower().startswith(("https://", "http://")):
                 issues.append(
-                    Issue("setting_invalid", "Links must start with https:// or http://.", name)
+                    Issue("setting_invalid", _("Links must start with https:// or http://."), name)
                 )
         if topic in ("EVENT", "OFFER"):
             issues += self._check_schedule(settings, topic)
         first = draft.items[0] if draft.items else None
         if topic == "STANDARD" and first and first.media and not first.text.strip():
             # A photo alone is not an update (without a photo the shared check says so).
-            issues.append(Issue("text_required", "Write what the update says."))
+            issues.append(Issue("text_required", _("Write what the update says.")))
         return issues
 
     @staticmethod
     def _check_schedule(settings: dict, topic: str) -> list[Issue]:
-        what = "An event" if topic == "EVENT" else "An offer"
+        event = topic == "EVENT"
         issues: list[Issue] = []
         if not str(settings.get("eventTitle") or "").strip():
-            issues.append(Issue("setting_required", f"{what} needs a title.", "eventTitle"))
+            message = _("An event needs a title.") if event else _("An offer needs a title.")
+            issues.append(Issue("setting_required", message, "eventTitle"))
         for name in ("eventStartDate", "eventEndDate"):
             value = settings.get(name)
             if not value:
-                issues.append(
-                    Issue("setting_required", f"{what} needs a start and an end date.", name)
+                message = (
+                    _("An event needs a start and an end date.")
+                    if event
+                    else _("An offer needs a start and an end date.")
                 )
+                issues.append(Issue("setting_required", message, name))
             elif not (isinstance(value, str) and _DATE.match(value) and _parse_date(value)):
-                issues.append(Issue("setting_invalid", "Write dates as YYYY-MM-DD.", name))
+                issues.append(Issue("setting_invalid", _("Write dates as YYYY-MM-DD."), name))
         for name in ("eventStartTime", "eventEndTime"):
             value = settings.get(name)
             if value and not (isinstance(value, str) and _TIME.match(value) and _parse_time(value)):
-                issues.append(Issue("setting_invalid", "Write times as HH:MM (24 h).", name))
+                issues.append(Issue("setting_invalid", _("Write times as HH:MM (24 h)."), name))
         if (settings.get("eventStartTime") or "") and not settings.get("eventEndTime"):
-            issues.append(Issue("setting_required", "Give the end time as well.", "eventEndTime"))
+            issues.append(
+                Issue("setting_required", _("Give the end time as well."), "eventEndTime")
+            )
         start = _moment(settings, "eventStartDate", "eventStartTime", time.min)
         end = _moment(settings, "eventEndDate", "eventEndTime", time.max)
         if start and end and end < start:
-            issues.append(
-                Issue("setting_invalid", f"{what} must end after it starts.", "eventEndDate")
+            message = (
+                _("An event must end after it starts.")
+                if event
+                else _("An offer must end after it starts.")
             )
+            issues.append(Issue("setting_invalid", message, "eventEndDate"))
         return issues
 
     # -- publishing -----------------------------------------------------------------------
@@ -502,7 +581,9 @@ class GoogleBusinessProvider(Provider):
         if not post.get("name"):
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "Google accepted the post but did not say which post it created.",
+                Text(
+                    gettext_noop("Google accepted the post but did not say which post it created.")
+                ),
                 raw_excerpt=response.text,
             )
         return self._result(post)
@@ -542,7 +623,12 @@ class GoogleBusinessProvider(Provider):
         if state == "REJECTED":
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                "Google rejected this post under its content policies; edit it and try again.",
+                Text(
+                    gettext_noop(
+                        "Google rejected this post under its content policies; edit it and try "
+                        "again."
+                    )
+                ),
                 network_code="REJECTED",
                 field="text",
                 verdict=True,
@@ -642,8 +728,13 @@ def _public(item: MediaItem) -> str:
     if not item.public_url:
         raise ProviderError(
             ErrorKind.CONTENT_REJECTED,
-            "Google fetches the photo from a public address; this server has none for "
-            f"{item.filename}.",
+            Text(
+                gettext_noop(
+                    "Google fetches the photo from a public address; this server has none for "
+                    "%(file)s."
+                ),
+                file=item.filename,
+            ),
             field="media",
         )
     return item.public_url

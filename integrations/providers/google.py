@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import requests
+from django.utils.translation import gettext_noop
 
 from integrations.providers.base import OAuth2, Phase, Said, json_object
 
@@ -34,7 +35,9 @@ def google_oauth(client: tuple[str, str], *, write_scope: str) -> OAuth2:
         token=("token", ""),
         params={"access_type": "offline", "prompt": "consent", "include_granted_scopes": "true"},
         write_scope=write_scope,
-        reconnect_message="Google sent no refresh token for this channel; connect it again.",
+        reconnect_message=gettext_noop(
+            "Google sent no refresh token for this channel; connect it again."
+        ),
     )
 
 

@@ -12,6 +12,8 @@ import re
 from urllib.parse import urlsplit
 
 import requests
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from integrations.providers.base import (
     NO_CODE,
@@ -39,6 +41,7 @@ from integrations.providers.base import (
     ToolInput,
     json_object,
 )
+from organizations.texts import Text
 
 TITLE_LIMIT = 200
 BODY_LIMIT = 50000
@@ -82,10 +85,10 @@ def _rejected(code: str, message: str, field: str = "") -> Rule:
     return Rule(ErrorKind.CONTENT_REJECTED, message, code=code, field=field)
 
 
-SESSION_ENDED = "The Lemmy session ended; we will log in again."
-EMAIL_UNVERIFIED = "Confirm your e-mail address on the Lemmy instance first."
-PENDING = "Your Lemmy registration is still waiting for approval."
-SLOW_DOWN = "The Lemmy instance asked us to slow down; we will try again in a minute."
+SESSION_ENDED = gettext_noop("The Lemmy session ended; we will log in again.")
+EMAIL_UNVERIFIED = gettext_noop("Confirm your e-mail address on the Lemmy instance first.")
+PENDING = gettext_noop("Your Lemmy registration is still waiting for approval.")
+SLOW_DOWN = gettext_noop("The Lemmy instance asked us to slow down; we will try again in a minute.")
 ERRORS = ErrorTable(
     read=read_error,
     commit_needs_body=True,
@@ -95,7 +98,9 @@ ERRORS = ErrorTable(
         Rule(ErrorKind.AUTH_EXPIRED, SESSION_ENDED, code="not_logged_in"),
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "Lemmy did not accept the username or password; check them and connect again.",
+            gettext_noop(
+                "Lemmy did not accept the username or password; check them and connect again."
+            ),
             code="incorrect_login",
             phase=Phase.AUTH,
         ),
@@ -103,74 +108,84 @@ ERRORS = ErrorTable(
         Rule(ErrorKind.AUTH_EXPIRED, SESSION_ENDED, code="incorrect_login"),
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "This Lemmy account uses two-factor authentication; enter the current code.",
+            gettext_noop(
+                "This Lemmy account uses two-factor authentication; enter the current code."
+            ),
             code="missing_totp_token",
         ),
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "The two-factor code was not accepted; enter a fresh one.",
+            gettext_noop("The two-factor code was not accepted; enter a fresh one."),
             code="incorrect_totp_token",
         ),
         Rule(ErrorKind.PERMISSION_DENIED, EMAIL_UNVERIFIED, code="email_not_verified"),
         Rule(ErrorKind.PERMISSION_DENIED, PENDING, code="registration_application_is_pending"),
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "The Lemmy instance denied the account.",
+            gettext_noop("The Lemmy instance denied the account."),
             code="registration_denied",
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "The account is banned on this Lemmy instance.",
+            gettext_noop("The account is banned on this Lemmy instance."),
             code="site_ban",
         ),
-        Rule(ErrorKind.AUTH_REVOKED, "The Lemmy account was deleted.", code="deleted"),
+        Rule(
+            ErrorKind.AUTH_REVOKED, gettext_noop("The Lemmy account was deleted."), code="deleted"
+        ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "The account is banned from this Lemmy community.",
+            gettext_noop("The account is banned from this Lemmy community."),
             code="banned_from_community",
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "Only moderators may post in this Lemmy community.",
+            gettext_noop("Only moderators may post in this Lemmy community."),
             code="only_mods_can_post_in_community",
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "The Lemmy post is locked; comments are closed.",
+            gettext_noop("The Lemmy post is locked; comments are closed."),
             code="locked",
         ),
         Rule(
             ErrorKind.NOT_FOUND,
-            "The Lemmy community does not exist.",
+            gettext_noop("The Lemmy community does not exist."),
             code="couldnt_find_community",
         ),
-        Rule(ErrorKind.NOT_FOUND, "The Lemmy post is gone.", code="couldnt_find_post"),
-        Rule(ErrorKind.NOT_FOUND, "The Lemmy comment is gone.", code="couldnt_find_comment"),
+        Rule(
+            ErrorKind.NOT_FOUND, gettext_noop("The Lemmy post is gone."), code="couldnt_find_post"
+        ),
         Rule(
             ErrorKind.NOT_FOUND,
-            "The Lemmy account no longer exists.",
+            gettext_noop("The Lemmy comment is gone."),
+            code="couldnt_find_comment",
+        ),
+        Rule(
+            ErrorKind.NOT_FOUND,
+            gettext_noop("The Lemmy account no longer exists."),
             code="couldnt_find_person",
         ),
         # Where a rejection points in the composer: the title and link live in the
         # communities setting.
         _rejected(
             "invalid_post_title",
-            "Lemmy rejected the title (1 to 200 characters, not only spaces).",
+            gettext_noop("Lemmy rejected the title (1 to 200 characters, not only spaces)."),
             "subreddit",
         ),
-        _rejected("invalid_body_field", "Lemmy rejected the post text.", "text"),
-        _rejected("invalid_url", "Lemmy rejected the link.", "subreddit"),
-        _rejected("slurs", "The instance's word filter rejected the post.", "text"),
-        _rejected("blocked_url", "The instance blocks that link."),
+        _rejected("invalid_body_field", gettext_noop("Lemmy rejected the post text."), "text"),
+        _rejected("invalid_url", gettext_noop("Lemmy rejected the link."), "subreddit"),
+        _rejected("slurs", gettext_noop("The instance's word filter rejected the post."), "text"),
+        _rejected("blocked_url", gettext_noop("The instance blocks that link.")),
         Rule(ErrorKind.AUTH_EXPIRED, SESSION_ENDED, status=401),
         SERVER_ERROR,
         Rule(
             ErrorKind.NOT_FOUND,
-            "That address does not answer like a Lemmy instance.",
+            gettext_noop("That address does not answer like a Lemmy instance."),
             status=404,
             code=NO_CODE,
         ),
-        Rule(ErrorKind.CONTENT_REJECTED, "Lemmy refused the post ({reported})."),
+        Rule(ErrorKind.CONTENT_REJECTED, gettext_noop("Lemmy refused the post ({reported}).")),
     ),
 )
 
@@ -198,9 +213,11 @@ class LemmyProvider(Provider):
         SettingField(
             "subreddit",
             "list",
-            label="Communities",
+            label=gettext_lazy("Communities"),
             required=True,
-            help_text="[{subreddit (community name), id (community id), title, url?}]",
+            help_text=gettext_lazy(
+                "[{subreddit (community name), id (community id), title, url?}]"
+            ),
         ),
     )
     # A post's score and comment count (GET /api/v3/post, one post a request: the API
@@ -213,9 +230,11 @@ class LemmyProvider(Provider):
     tools = (
         Tool(
             "subreddits",
-            "Search Lemmy communities by keyword: id, name (the subreddit setting's "
-            "subreddit), title and subscribers.",
-            (ToolInput("word", description="Words to search communities for"),),
+            gettext_lazy(
+                "Search Lemmy communities by keyword: id, name (the subreddit setting's "
+                "subreddit), title and subscribers."
+            ),
+            (ToolInput("word", description=gettext_lazy("Words to search communities for")),),
         ),
     )
 
@@ -223,15 +242,18 @@ class LemmyProvider(Provider):
     def credential_fields(self) -> list[CredentialField]:
         return [
             CredentialField(
-                "instance", "Instance", type="url", help_text="Your server, e.g. lemmy.world"
+                "instance",
+                gettext_lazy("Instance"),
+                type="url",
+                help_text=gettext_lazy("Your server, e.g. lemmy.world"),
             ),
-            CredentialField("username_or_email", "Username or e-mail"),
-            CredentialField("password", "Password", type="secret"),
+            CredentialField("username_or_email", gettext_lazy("Username or e-mail")),
+            CredentialField("password", gettext_lazy("Password"), type="secret"),
             CredentialField(
                 "totp",
-                "Two-factor code",
+                gettext_lazy("Two-factor code"),
                 required=False,
-                help_text="Only if two-factor authentication is on for this account.",
+                help_text=gettext_lazy("Only if two-factor authentication is on for this account."),
             ),
         ]
 
@@ -240,7 +262,7 @@ class LemmyProvider(Provider):
         if not origin:
             raise ProviderError(
                 ErrorKind.NOT_FOUND,
-                "Enter the address of your Lemmy instance, e.g. lemmy.world.",
+                Text(gettext_noop("Enter the address of your Lemmy instance, e.g. lemmy.world.")),
                 field="instance",
             )
         return origin
@@ -256,9 +278,9 @@ class LemmyProvider(Provider):
         if not jwt:
             if body.get("verify_email_sent"):
                 raise ProviderError(
-                    ErrorKind.PERMISSION_DENIED, EMAIL_UNVERIFIED, network_code="no_jwt"
+                    ErrorKind.PERMISSION_DENIED, Text(EMAIL_UNVERIFIED), network_code="no_jwt"
                 )
-            raise ProviderError(ErrorKind.PERMISSION_DENIED, PENDING, network_code="no_jwt")
+            raise ProviderError(ErrorKind.PERMISSION_DENIED, Text(PENDING), network_code="no_jwt")
         return jwt
 
     @staticmethod
@@ -273,7 +295,7 @@ class LemmyProvider(Provider):
         if not username or not password:
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                "Enter your Lemmy username (or e-mail) and password.",
+                Text(gettext_noop("Enter your Lemmy username (or e-mail) and password.")),
                 field="username_or_email" if not username else "password",
             )
         jwt = self._login(origin, username, password, (fields.get("totp") or "").strip())
@@ -283,7 +305,8 @@ class LemmyProvider(Provider):
         person = ((site.get("my_user") or {}).get("local_user_view") or {}).get("person") or {}
         if not person.get("name"):
             raise ProviderError(
-                ErrorKind.AUTH_EXPIRED, "Lemmy did not recognise the session; try again."
+                ErrorKind.AUTH_EXPIRED,
+                Text(gettext_noop("Lemmy did not recognise the session; try again.")),
             )
         return Grant(
             credentials={"jwt": jwt, "username_or_email": username, "password": password},
@@ -318,7 +341,7 @@ class LemmyProvider(Provider):
             # Lemmy answers a session it no longer knows as if no one were signed in.
             raise ProviderError(
                 ErrorKind.AUTH_EXPIRED,
-                "Lemmy did not recognise the session; we will sign in again.",
+                Text(gettext_noop("Lemmy did not recognise the session; we will sign in again.")),
                 network_code="not_logged_in",
             )
         return self.accounts(Grant(credentials={}, meta={"instance": origin, "person": person}))[0]
@@ -342,16 +365,23 @@ class LemmyProvider(Provider):
         for index, entry in enumerate(community_entries(draft.settings)):
             if not (entry.get("id") or entry.get("subreddit")):
                 issues.append(
-                    Issue("setting_required", f"Choose community {index + 1}.", "subreddit")
+                    Issue(
+                        "setting_required",
+                        _("Choose community %(number)d.") % {"number": index + 1},
+                        "subreddit",
+                    )
                 )
             title = str(entry.get("title") or "")
             if not title.strip():
-                issues.append(Issue("setting_required", "Write a title for the post.", "subreddit"))
+                issues.append(
+                    Issue("setting_required", _("Write a title for the post."), "subreddit")
+                )
             elif len(title) > TITLE_LIMIT:
                 issues.append(
                     Issue(
                         "text_too_long",
-                        f"Lemmy titles allow {TITLE_LIMIT} characters; this has {len(title)}.",
+                        _("Lemmy titles allow %(limit)d characters; this has %(length)d.")
+                        % {"limit": TITLE_LIMIT, "length": len(title)},
                         "subreddit",
                         limit=TITLE_LIMIT,
                         actual=len(title),
@@ -360,14 +390,14 @@ class LemmyProvider(Provider):
             url = entry.get("url")
             if url and not re.match(r"^https?://\S+$", str(url)):
                 issues.append(
-                    Issue("setting_invalid", "The link must be a web address.", "subreddit")
+                    Issue("setting_invalid", _("The link must be a web address."), "subreddit")
                 )
         for index, item in enumerate(draft.items[1:], start=1):
             if len(item.text) > COMMENT_LIMIT:
                 issues.append(
                     Issue(
                         "text_too_long",
-                        f"Lemmy comments allow {COMMENT_LIMIT} characters.",
+                        _("Lemmy comments allow %(limit)d characters.") % {"limit": COMMENT_LIMIT},
                         item=index,
                         limit=COMMENT_LIMIT,
                         actual=len(item.text),
@@ -384,7 +414,9 @@ class LemmyProvider(Provider):
         entries = community_entries(request.settings)
         if not entries:
             raise ProviderError(
-                ErrorKind.CONTENT_REJECTED, "Choose at least one community.", field="subreddit"
+                ErrorKind.CONTENT_REJECTED,
+                Text(gettext_noop("Choose at least one community.")),
+                field="subreddit",
             )
         image_url = self._upload_image(origin, headers, request)
         # Posts already made on an earlier attempt, by community id: never post twice.
@@ -439,9 +471,14 @@ class LemmyProvider(Provider):
         ).json()
         files = body.get("files") or []
         if body.get("msg", "ok") != "ok" or not files:
+            said = body.get("msg")
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                f"The Lemmy instance refused the image ({body.get('msg', 'no file')}).",
+                Text(
+                    gettext_noop("The Lemmy instance refused the image (%(reason)s)."), reason=said
+                )
+                if said
+                else Text(gettext_noop("The Lemmy instance refused the image (no file).")),
                 field="media",
             )
         url = f"{origin}/pictrs/image/{files[0]['file']}"

@@ -22,6 +22,8 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 import requests
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 
 from integrations.providers.base import (
     NO_CODE,
@@ -50,6 +52,7 @@ from integrations.providers.base import (
     json_object,
 )
 from integrations.providers.base.http import self_hosted_base_url
+from organizations.texts import Text
 
 CONTENT_TYPES = ("markdown", "html", "richtext", "plain")
 SEND_MODES = ("running", "scheduled", "draft")
@@ -123,34 +126,46 @@ ERRORS = ErrorTable(
     rows=(
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "listmonk did not accept the API user and token; check them and connect again.",
+            gettext_noop(
+                "listmonk did not accept the API user and token; check them and connect again."
+            ),
             status=401,
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "The listmonk API user may not do this ({message}); give its role the "
-            "campaigns, lists and media permissions.",
+            gettext_noop(
+                "The listmonk API user may not do this ({message}); give its role the "
+                "campaigns, lists and media permissions."
+            ),
             status=403,
         ),
         _rejected(
             "no subscribers",
-            "The chosen listmonk lists have no subscribers to send to.",
+            gettext_noop("The chosen listmonk lists have no subscribers to send to."),
             "lists",
         ),
-        _rejected("list ids", "listmonk did not accept the chosen lists.", "lists"),
-        _rejected("subject", "listmonk rejected the subject ({message}).", "subject"),
-        _rejected("send_at", "listmonk rejected the send time ({message}).", "send_at"),
+        _rejected("list ids", gettext_noop("listmonk did not accept the chosen lists."), "lists"),
+        _rejected("subject", gettext_noop("listmonk rejected the subject ({message})."), "subject"),
+        _rejected(
+            "send_at", gettext_noop("listmonk rejected the send time ({message})."), "send_at"
+        ),
         # Before the rest: a body that fails to compile names its template language.
-        _rejected("campaign body", "listmonk could not read the body ({message}).", "text"),
-        _rejected("from_email", "listmonk rejected the from address ({message}).", "from_email"),
+        _rejected(
+            "campaign body", gettext_noop("listmonk could not read the body ({message})."), "text"
+        ),
+        _rejected(
+            "from_email",
+            gettext_noop("listmonk rejected the from address ({message})."),
+            "from_email",
+        ),
         _rejected(
             "file type|invalid file|uploading",
-            "listmonk refused the image ({message}).",
+            gettext_noop("listmonk refused the image ({message})."),
             "media",
         ),
         Rule(
             ErrorKind.NOT_FOUND,
-            "listmonk could not find it ({message}).",
+            gettext_noop("listmonk could not find it ({message})."),
             status=404,
             code=NO_CODE,
             pattern="not found",
@@ -158,10 +173,16 @@ ERRORS = ErrorTable(
         SERVER_ERROR,
         Rule(
             ErrorKind.NOT_FOUND,
-            "That address does not answer like a listmonk server (its root URL, without /admin).",
+            gettext_noop(
+                "That address does not answer like a listmonk server (its root URL, without "
+                "/admin)."
+            ),
             status=(404, 405),
         ),
-        Rule(ErrorKind.CONTENT_REJECTED, "listmonk refused the campaign ({message|no reason})."),
+        Rule(
+            ErrorKind.CONTENT_REJECTED,
+            gettext_noop("listmonk refused the campaign ({message|no reason})."),
+        ),
     ),
 )
 
@@ -193,55 +214,75 @@ class ListmonkProvider(Provider):
         SettingField(
             "lists",
             "string",
-            label="List",
+            label=gettext_lazy("List"),
             required=True,
-            help_text="A list id, or several separated by commas.",
+            help_text=gettext_lazy("A list id, or several separated by commas."),
             options=OptionSource("lists", value="id", label="name", stored="lists"),
         ),
-        SettingField("subject", "string", label="Subject", required=True, max_length=SUBJECT_LIMIT),
+        SettingField(
+            "subject",
+            "string",
+            label=gettext_lazy("Subject"),
+            required=True,
+            max_length=SUBJECT_LIMIT,
+        ),
         SettingField(
             "name",
             "string",
-            label="Campaign name",
+            label=gettext_lazy("Campaign name"),
             max_length=SUBJECT_LIMIT,
-            help_text="Shown in listmonk only; the subject when empty.",
+            help_text=gettext_lazy("Shown in listmonk only; the subject when empty."),
         ),
         SettingField(
-            "content_type", "enum", label="Body format", choices=CONTENT_TYPES, default="markdown"
+            "content_type",
+            "enum",
+            label=gettext_lazy("Body format"),
+            choices=CONTENT_TYPES,
+            default="markdown",
         ),
         SettingField(
             "send",
             "enum",
-            label="Send",
+            label=gettext_lazy("Send"),
             choices=SEND_MODES,
             default="running",
-            help_text="running: now; scheduled: listmonk sends it at send_at; draft: kept "
-            "in listmonk for review.",
+            help_text=gettext_lazy(
+                "running: now; scheduled: listmonk sends it at send_at; draft: kept in listmonk "
+                "for review."
+            ),
         ),
         SettingField(
             "send_at",
             "string",
-            label="Send at (listmonk schedules)",
-            help_text="For scheduled: an ISO 8601 time with its offset.",
+            label=gettext_lazy("Send at (listmonk schedules)"),
+            help_text=gettext_lazy("For scheduled: an ISO 8601 time with its offset."),
         ),
         SettingField(
             "template_id",
             "string",
-            label="Template",
-            help_text="A campaign template's id; listmonk's default when empty.",
+            label=gettext_lazy("Template"),
+            help_text=gettext_lazy("A campaign template's id; listmonk's default when empty."),
             options=OptionSource("templates", value="id", label="name"),
         ),
-        SettingField("from_email", "string", label="From", help_text="Name <address>"),
-        SettingField("tags", "list", label="Tags"),
+        SettingField(
+            "from_email",
+            "string",
+            label=pgettext_lazy("email sender", "From"),
+            help_text=gettext_lazy("Name <address>"),
+        ),
+        SettingField("tags", "list", label=gettext_lazy("Tags")),
     )
     tools = (
         # The channel keeps the lists it was connected with, for the composer's choice.
         Tool(
             "lists",
-            "The server's mailing lists: id, name, type, opt-in and subscribers.",
+            gettext_lazy("The server's mailing lists: id, name, type, opt-in and subscribers."),
             stores="lists",
         ),
-        Tool("templates", "The server's campaign templates: id, name and whether default."),
+        Tool(
+            "templates",
+            gettext_lazy("The server's campaign templates: id, name and whether default."),
+        ),
     )
 
     # -- connecting ---------------------------------------------------------------------
@@ -249,16 +290,16 @@ class ListmonkProvider(Provider):
         return [
             CredentialField(
                 "url",
-                "listmonk address",
+                gettext_lazy("listmonk address"),
                 type="url",
-                help_text="Its root URL, e.g. https://lists.example.com",
+                help_text=gettext_lazy("Its root URL, e.g. https://lists.example.com"),
             ),
             CredentialField(
                 "api_user",
-                "API user",
-                help_text="Admin → Users → New, type API; its username.",
+                gettext_lazy("API user"),
+                help_text=gettext_lazy("Admin → Users → New, type API; its username."),
             ),
-            CredentialField("api_token", "API token", type="secret"),
+            CredentialField("api_token", gettext_lazy("API token"), type="secret"),
         ]
 
     def check_instance(self, instance_url: str) -> str:
@@ -266,7 +307,11 @@ class ListmonkProvider(Provider):
         if not origin:
             raise ProviderError(
                 ErrorKind.NOT_FOUND,
-                "Enter the address of your listmonk server, e.g. https://lists.example.com.",
+                Text(
+                    gettext_noop(
+                        "Enter the address of your listmonk server, e.g. https://lists.example.com."
+                    )
+                ),
                 field="url",
             )
         return origin
@@ -300,7 +345,7 @@ class ListmonkProvider(Provider):
         if not user or not token:
             raise ProviderError(
                 ErrorKind.AUTH_REVOKED,
-                "Enter the listmonk API user and its token.",
+                Text(gettext_noop("Enter the listmonk API user and its token.")),
                 field="api_user" if not user else "api_token",
             )
         channel = Channel("", {"api_user": user, "api_token": token}, meta={"url": origin})
@@ -342,9 +387,9 @@ class ListmonkProvider(Provider):
         issues = super().validate(draft, channel)
         values = draft.settings
         if values.get("lists") and not list_ids(values.get("lists")):
-            issues.append(Issue("setting_invalid", "Choose lists by their ids.", "lists"))
+            issues.append(Issue("setting_invalid", _("Choose lists by their ids."), "lists"))
         if values.get("subject") is not None and not str(values.get("subject")).strip():
-            issues.append(Issue("setting_required", "Write the e-mail's subject.", "subject"))
+            issues.append(Issue("setting_required", _("Write the e-mail's subject."), "subject"))
         send = values.get("send") or "running"
         when = values.get("send_at")
         if send == "scheduled":
@@ -352,7 +397,7 @@ class ListmonkProvider(Provider):
                 issues.append(
                     Issue(
                         "setting_required",
-                        "A scheduled campaign needs the time listmonk sends it (send_at).",
+                        _("A scheduled campaign needs the time listmonk sends it (send_at)."),
                         "send_at",
                     )
                 )
@@ -360,8 +405,10 @@ class ListmonkProvider(Provider):
                 issues.append(
                     Issue(
                         "setting_invalid",
-                        "send_at must be an ISO 8601 time with its offset, "
-                        "e.g. 2027-01-05T09:00:00+01:00.",
+                        _(
+                            "send_at must be an ISO 8601 time with its offset, "
+                            "e.g. 2027-01-05T09:00:00+01:00."
+                        ),
                         "send_at",
                     )
                 )
@@ -369,17 +416,19 @@ class ListmonkProvider(Provider):
             issues.append(
                 Issue(
                     "setting_invalid",
-                    "send_at is only used when the campaign is scheduled.",
+                    _("send_at is only used when the campaign is scheduled."),
                     "send_at",
                     severity="warning",
                 )
             )
         template = values.get("template_id")
         if template not in (None, "") and not str(template).strip().isdigit():
-            issues.append(Issue("setting_invalid", "Choose a template by its id.", "template_id"))
+            issues.append(
+                Issue("setting_invalid", _("Choose a template by its id."), "template_id")
+            )
         if draft.items and draft.items[0].media and not draft.items[0].text.strip():
             # Files alone pass the shared check, but they make no e-mail body.
-            issues.append(Issue("text_required", "Write the e-mail's text."))
+            issues.append(Issue("text_required", _("Write the e-mail's text.")))
         return issues
 
     # -- publishing ---------------------------------------------------------------------
@@ -440,7 +489,8 @@ class ListmonkProvider(Provider):
         campaign_id = str((created.get("data") or {}).get("id") or "")
         if not campaign_id:
             raise ProviderError(
-                ErrorKind.TRANSIENT_BEFORE_SEND, "listmonk answered without the campaign's id."
+                ErrorKind.TRANSIENT_BEFORE_SEND,
+                Text(gettext_noop("listmonk answered without the campaign's id.")),
             )
         request.progress["listmonk_campaign"] = campaign_id
         request.save_progress()
@@ -462,7 +512,8 @@ class ListmonkProvider(Provider):
             url = (body.get("data") or {}).get("url")
             if not url:
                 raise ProviderError(
-                    ErrorKind.TRANSIENT_BEFORE_SEND, "listmonk answered the upload without its URL."
+                    ErrorKind.TRANSIENT_BEFORE_SEND,
+                    Text(gettext_noop("listmonk answered the upload without its URL.")),
                 )
             done.append([url, item.alt_text or ""])
             request.save_progress()

@@ -31,6 +31,8 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from integrations.providers.articles import image_url
 from integrations.providers.base import (
@@ -59,6 +61,7 @@ from integrations.providers.base import (
     json_object,
 )
 from integrations.providers.base.http import self_hosted_base_url
+from organizations.texts import Text
 
 API_REL = "https://api.w.org/"
 STATUSES = ("publish", "future", "draft", "pending", "private")
@@ -211,7 +214,7 @@ def read_error(response: requests.Response, phase: Phase) -> Said:
     )
 
 
-RECONNECT = (
+RECONNECT = gettext_noop(
     "WordPress did not accept the username and application password; check them (or make "
     "a new application password) and connect again. WordPress takes application passwords "
     "only over HTTPS (or on a site set up as local)."
@@ -235,22 +238,26 @@ ERRORS = ErrorTable(
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "This WordPress user may not upload files ({why}); ask for the Author role or "
-            "higher, or post without images.",
+            gettext_noop(
+                "This WordPress user may not upload files ({why}); ask for the Author role or "
+                "higher, or post without images."
+            ),
             code="rest_cannot_create",
             phase=Phase.UPLOAD,
             field="media",
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "This WordPress user may not publish ({why}); choose draft or pending, or ask "
-            "for the Author role or higher.",
+            gettext_noop(
+                "This WordPress user may not publish ({why}); choose draft or pending, or ask "
+                "for the Author role or higher."
+            ),
             code="rest_cannot_publish",
             field="status",
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "This WordPress user may not do this: {why}",
+            gettext_noop("This WordPress user may not do this: {why}"),
             code=(
                 "rest_cannot_create",
                 "rest_cannot_edit",
@@ -264,7 +271,7 @@ ERRORS = ErrorTable(
         # Sideload errors come with a 500, but they are a refusal of the file.
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "WordPress refused the image: {why}",
+            gettext_noop("WordPress refused the image: {why}"),
             code=(
                 "rest_upload_sideload_error",
                 "rest_upload_no_data",
@@ -278,21 +285,21 @@ ERRORS = ErrorTable(
         ),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "WordPress rejected the publish time: {why}",
+            gettext_noop("WordPress rejected the publish time: {why}"),
             code="rest_invalid_param",
             pattern=r"\bdate",
             field="date",
         ),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "WordPress rejected the status: {why}",
+            gettext_noop("WordPress rejected the status: {why}"),
             code="rest_invalid_param",
             pattern=r"\bstatus\b",
             field="status",
         ),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "WordPress rejected the post: {why}",
+            gettext_noop("WordPress rejected the post: {why}"),
             code=(
                 "rest_invalid_param",
                 "rest_missing_callback_param",
@@ -301,33 +308,39 @@ ERRORS = ErrorTable(
         ),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "WordPress already has a category or tag by that name: {why}",
+            gettext_noop("WordPress already has a category or tag by that name: {why}"),
             code="term_exists",
         ),
         Rule(
             ErrorKind.NOT_FOUND,
-            "WordPress could not find it: {why}",
+            gettext_noop("WordPress could not find it: {why}"),
             code=("rest_post_invalid_id", "rest_term_invalid", "rest_user_invalid_id"),
         ),
         Rule(
             ErrorKind.NOT_FOUND,
-            "This WordPress site does not offer what we asked for ({why}); it may be older "
-            "than WordPress 5.6 or have the REST API turned off.",
+            gettext_noop(
+                "This WordPress site does not offer what we asked for ({why}); it may be older "
+                "than WordPress 5.6 or have the REST API turned off."
+            ),
             code="rest_no_route",
         ),
         SERVER_ERROR,
         # A security plugin or firewall in front of the site answers in HTML.
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "The WordPress site's server refused the request (HTTP {status}); a security "
-            "plugin or firewall may block the REST API.",
+            gettext_noop(
+                "The WordPress site's server refused the request (HTTP {status}); a security "
+                "plugin or firewall may block the REST API."
+            ),
             status=(401, 403),
             code=NO_CODE,
         ),
         Rule(
             ErrorKind.NOT_FOUND,
-            "That address does not answer like a WordPress site's REST API; check it (the "
-            "address of the site's home page).",
+            gettext_noop(
+                "That address does not answer like a WordPress site's REST API; check it (the "
+                "address of the site's home page)."
+            ),
             status=(404, 405, 410),
             code=NO_CODE,
         ),
@@ -364,64 +377,74 @@ class WordPressProvider(Provider):
         SettingField(
             "title",
             "string",
-            label="Title",
-            help_text="WordPress allows a post without one, but it then shows as “(no title)”.",
+            label=gettext_lazy("Title"),
+            help_text=gettext_lazy(
+                "WordPress allows a post without one, but it then shows as “(no title)”."
+            ),
         ),
         SettingField(
             "type",
             "enum",
-            label="Post type",
+            label=gettext_lazy("Post type"),
             choices=TYPES,
             default="post",
-            help_text="post, or page (a page has no categories or tags). Custom post types "
-            "are not supported.",
+            help_text=gettext_lazy(
+                "post, or page (a page has no categories or tags). Custom post types "
+                "are not supported."
+            ),
         ),
         SettingField(
             "main_image",
             "url",
-            label="Featured image address",
-            help_text="An image's address, fetched and uploaded to the site's media library "
-            "as the featured image when the post carries no image of its own.",
+            label=gettext_lazy("Featured image address"),
+            help_text=gettext_lazy(
+                "An image's address, fetched and uploaded to the site's media library "
+                "as the featured image when the post carries no image of its own."
+            ),
         ),
         SettingField(
             "status",
             "enum",
-            label="Status",
+            label=gettext_lazy("Status"),
             choices=STATUSES,
             default="publish",
-            help_text="publish: live now; future: WordPress publishes it at date; draft or "
-            "pending: kept for review; private: visible to the site's editors only.",
+            help_text=gettext_lazy(
+                "publish: live now; future: WordPress publishes it at date; draft or "
+                "pending: kept for review; private: visible to the site's editors only."
+            ),
         ),
         SettingField(
             "date",
             "string",
-            label="Publish at (WordPress schedules)",
-            help_text="For status future: an ISO 8601 time with its offset.",
+            label=gettext_lazy("Publish at (WordPress schedules)"),
+            help_text=gettext_lazy("For status future: an ISO 8601 time with its offset."),
         ),
         SettingField(
             "categories",
             "list",
-            label="Categories",
-            help_text="Names or ids, one a line; new names are created.",
+            label=gettext_lazy("Categories"),
+            help_text=gettext_lazy("Names or ids, one a line; new names are created."),
         ),
         SettingField(
             "tags",
             "list",
-            label="Tags",
-            help_text="Names or ids, one a line; new names are created.",
+            label=gettext_lazy("Tags"),
+            help_text=gettext_lazy("Names or ids, one a line; new names are created."),
         ),
-        SettingField("excerpt", "text", label="Excerpt"),
+        SettingField("excerpt", "text", label=gettext_lazy("Excerpt")),
         SettingField(
             "canonical_url",
             "url",
-            label="Canonical URL",
-            help_text="Only for sites whose SEO plugin exposes a canonical field to the "
-            "REST API; core WordPress has none.",
+            label=gettext_lazy("Canonical URL"),
+            help_text=gettext_lazy(
+                "Only for sites whose SEO plugin exposes a canonical field to the "
+                "REST API; core WordPress has none."
+            ),
         ),
     )
     tools = (
-        Tool("categories", "The site's categories: id, name, slug and post count."),
-        Tool("tags", "The site's tags: id, name, slug and post count."),
+        Tool("categories", gettext_lazy("The site's categories: id, name, slug and post count.")),
+        Tool("tags", gettext_lazy("The site's tags: id, name, slug and post count.")),
     )
 
     # -- connecting ---------------------------------------------------------------------
@@ -429,17 +452,24 @@ class WordPressProvider(Provider):
         return [
             CredentialField(
                 "url",
-                "WordPress site",
+                gettext_lazy("WordPress site"),
                 type="url",
-                help_text="The address of the site's home page, e.g. https://blog.example.com",
+                help_text=gettext_lazy(
+                    "The address of the site's home page, e.g. https://blog.example.com"
+                ),
             ),
-            CredentialField("username", "Username", help_text="The name you log in with."),
+            CredentialField(
+                "username",
+                gettext_lazy("Username"),
+                help_text=gettext_lazy("The name you log in with."),
+            ),
             CredentialField(
                 "app_password",
-                "Application password",
+                gettext_lazy("Application password"),
                 type="secret",
-                help_text="Users → Profile → Application Passwords → Add New (not your login "
-                "password).",
+                help_text=gettext_lazy(
+                    "Users → Profile → Application Passwords → Add New (not your login password)."
+                ),
             ),
         ]
 
@@ -448,7 +478,11 @@ class WordPressProvider(Provider):
         if not address:
             raise ProviderError(
                 ErrorKind.NOT_FOUND,
-                "Enter the address of your WordPress site, e.g. https://blog.example.com.",
+                Text(
+                    gettext_noop(
+                        "Enter the address of your WordPress site, e.g. https://blog.example.com."
+                    )
+                ),
                 field="url",
             )
         return address
@@ -460,7 +494,7 @@ class WordPressProvider(Provider):
         """The REST root the site names (following up to three redirects, each address
         checked by the guard), else ``/wp-json/`` or ``/?rest_route=/`` if one answers."""
         url = address + "/"
-        for _ in range(4):
+        for _attempt in range(4):
             response = self.request("GET", url, phase=Phase.AUTH)
             if response.is_redirect and response.headers.get("Location"):
                 url = urljoin(url, response.headers["Location"])
@@ -480,8 +514,12 @@ class WordPressProvider(Provider):
                 return root
         raise ProviderError(
             ErrorKind.NOT_FOUND,
-            "That address does not answer like a WordPress site (no REST API found); check "
-            "it, and that the REST API is not turned off.",
+            Text(
+                gettext_noop(
+                    "That address does not answer like a WordPress site (no REST API found); check "
+                    "it, and that the REST API is not turned off."
+                )
+            ),
             field="url",
             network_code="no_rest_api",
         )
@@ -510,7 +548,7 @@ class WordPressProvider(Provider):
         if not username or not password:
             raise ProviderError(
                 ErrorKind.AUTH_REVOKED,
-                "Enter your WordPress username and an application password.",
+                Text(gettext_noop("Enter your WordPress username and an application password.")),
                 field="app_password" if username else "username",
             )
         credentials = {"username": username, "app_password": password}
@@ -524,8 +562,12 @@ class WordPressProvider(Provider):
         if not caps.get("edit_posts"):
             raise ProviderError(
                 ErrorKind.PERMISSION_DENIED,
-                "This WordPress user may not write posts; connect a user with the "
-                "Contributor role or higher.",
+                Text(
+                    gettext_noop(
+                        "This WordPress user may not write posts; connect a user with the "
+                        "Contributor role or higher."
+                    )
+                ),
                 field="username",
                 network_code="no_edit_posts",
             )
@@ -581,7 +623,7 @@ class WordPressProvider(Provider):
 
     def refresh(self, channel: Channel) -> Grant:
         # An application password does not expire: a refused one was revoked.
-        raise ProviderError(ErrorKind.AUTH_REVOKED, RECONNECT)
+        raise ProviderError(ErrorKind.AUTH_REVOKED, Text(RECONNECT))
 
     # -- validation ---------------------------------------------------------------------
     def validate(self, draft: Draft, channel: Channel | None = None) -> list[Issue]:
@@ -591,7 +633,7 @@ class WordPressProvider(Provider):
             issues.append(
                 Issue(
                     "setting_required",
-                    "The post has no title; WordPress will show it as “(no title)”.",
+                    _("The post has no title; WordPress will show it as “(no title)”."),
                     "title",
                     severity="warning",
                 )
@@ -603,7 +645,10 @@ class WordPressProvider(Provider):
                 issues.append(
                     Issue(
                         "setting_required",
-                        "A scheduled WordPress post needs the time WordPress publishes it (date).",
+                        _(
+                            "A scheduled WordPress post needs the time WordPress publishes it "
+                            "(date)."
+                        ),
                         "date",
                     )
                 )
@@ -611,8 +656,10 @@ class WordPressProvider(Provider):
                 issues.append(
                     Issue(
                         "setting_invalid",
-                        "date must be an ISO 8601 time with its offset, e.g. "
-                        "2027-01-05T09:00:00+01:00.",
+                        _(
+                            "date must be an ISO 8601 time with its offset, e.g. "
+                            "2027-01-05T09:00:00+01:00."
+                        ),
                         "date",
                     )
                 )
@@ -620,7 +667,7 @@ class WordPressProvider(Provider):
                 issues.append(
                     Issue(
                         "setting_invalid",
-                        "date is in the past: WordPress publishes the post at once.",
+                        _("date is in the past: WordPress publishes the post at once."),
                         "date",
                         severity="warning",
                     )
@@ -629,7 +676,7 @@ class WordPressProvider(Provider):
             issues.append(
                 Issue(
                     "setting_invalid",
-                    "date is only used when the status is future.",
+                    _("date is only used when the status is future."),
                     "date",
                     severity="warning",
                 )
@@ -639,8 +686,10 @@ class WordPressProvider(Provider):
             issues.append(
                 Issue(
                     "setting_invalid",
-                    "This WordPress user may not publish (a Contributor); choose draft or "
-                    "pending, or connect a user with the Author role or higher.",
+                    _(
+                        "This WordPress user may not publish (a Contributor); choose draft or "
+                        "pending, or connect a user with the Author role or higher."
+                    ),
                     "status",
                 )
             )
@@ -649,8 +698,10 @@ class WordPressProvider(Provider):
             issues.append(
                 Issue(
                     "setting_invalid",
-                    "This WordPress user may not upload images (a Contributor); post without "
-                    "images or connect a user with the Author role or higher.",
+                    _(
+                        "This WordPress user may not upload images (a Contributor); post without "
+                        "images or connect a user with the Author role or higher."
+                    ),
                     "media",
                 )
             )
@@ -660,7 +711,7 @@ class WordPressProvider(Provider):
                 issues.append(
                     Issue(
                         "setting_invalid",
-                        "The canonical URL must be a web address.",
+                        _("The canonical URL must be a web address."),
                         "canonical_url",
                     )
                 )
@@ -668,30 +719,39 @@ class WordPressProvider(Provider):
                 issues.append(
                     Issue(
                         "setting_invalid",
-                        "This WordPress site takes no canonical URL through its REST API "
-                        "(core WordPress has none; an SEO plugin must expose one). Remove it, "
-                        "or set it on the site.",
+                        _(
+                            "This WordPress site takes no canonical URL through its REST API "
+                            "(core WordPress has none; an SEO plugin must expose one). Remove it, "
+                            "or set it on the site."
+                        ),
                         "canonical_url",
                     )
                 )
         for name in ("categories", "tags"):
             value = values.get(name)
             if value is not None and not isinstance(value, list | str):
-                issues.append(Issue("setting_invalid", f"{name} must be a list.", name))
+                issues.append(
+                    Issue("setting_invalid", _("%(name)s must be a list.") % {"name": name}, name)
+                )
             elif value and values.get("type") == "page":
-                issues.append(Issue("setting_invalid", f"A WordPress page has no {name}.", name))
+                message = (
+                    _("A WordPress page has no categories.")
+                    if name == "categories"
+                    else _("A WordPress page has no tags.")
+                )
+                issues.append(Issue("setting_invalid", message, name))
         main = image_url(values.get("main_image"))
         if main and not re.match(r"^https?://\S+$", main):
             issues.append(
                 Issue(
                     "setting_invalid",
-                    "The featured image must be given by its web address.",
+                    _("The featured image must be given by its web address."),
                     "main_image",
                 )
             )
         if draft.items and draft.items[0].media and not draft.items[0].text.strip():
             # Files alone pass the shared check, but they make no article body.
-            issues.append(Issue("text_required", "Write the article's text."))
+            issues.append(Issue("text_required", _("Write the article's text.")))
         return issues
 
     # -- publishing ---------------------------------------------------------------------
@@ -730,7 +790,7 @@ class WordPressProvider(Provider):
         if not created.get("id"):
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "WordPress answered without the post's id; it may be live.",
+                Text(gettext_noop("WordPress answered without the post's id; it may be live.")),
                 network_code=str(response.status_code),
             )
         return PublishResult(ref=self._ref(created), raw={"post": _kept(created)})
@@ -764,7 +824,8 @@ class WordPressProvider(Provider):
             media = self.read_json(response, Phase.UPLOAD)
             if not media.get("id"):
                 raise ProviderError(
-                    ErrorKind.TRANSIENT_BEFORE_SEND, "WordPress answered the upload without its id."
+                    ErrorKind.TRANSIENT_BEFORE_SEND,
+                    Text(gettext_noop("WordPress answered the upload without its id.")),
                 )
             done.append([media["id"], media.get("source_url") or "", item.alt_text])
             request.save_progress()
@@ -781,8 +842,13 @@ class WordPressProvider(Provider):
                 raise
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                "We could not fetch the featured image from its address (it answered "
-                f"{error.network_code or error.kind}); check the address.",
+                Text(
+                    gettext_noop(
+                        "We could not fetch the featured image from its address (it answered "
+                        "%(answer)s); check the address."
+                    ),
+                    answer=error.network_code or error.kind,
+                ),
                 field="main_image",
                 network_code=error.network_code,
             ) from error
@@ -790,8 +856,13 @@ class WordPressProvider(Provider):
         if mime is None or len(data) > limit:
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                "The featured image address must give a JPEG, PNG, GIF or WebP image of at "
-                f"most {limit // (1024 * 1024)} MB.",
+                Text(
+                    gettext_noop(
+                        "The featured image address must give a JPEG, PNG, GIF or WebP image of "
+                        "at most %(size)s MB."
+                    ),
+                    size=limit // (1024 * 1024),
+                ),
                 field="main_image",
             )
         name = urlsplit(url).path.rsplit("/", 1)[-1] or "image"

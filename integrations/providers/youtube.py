@@ -30,6 +30,9 @@ from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
 import requests
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from integrations.providers.base import (
     SERVER_FAULT,
@@ -55,6 +58,7 @@ from integrations.providers.base import (
     Tool,
     ToolInput,
 )
+from integrations.providers.base.validation import grouped
 from integrations.providers.google import (
     AUTHORIZE_URL,
     TOKEN_URL,
@@ -62,6 +66,7 @@ from integrations.providers.google import (
     read_google_error,
     seconds_to_quota_reset,
 )
+from organizations.texts import Text
 
 logger = logging.getLogger(__name__)
 
@@ -136,126 +141,148 @@ ERRORS = ErrorTable(
     rows=(
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "Google no longer accepts this sign-in (it was revoked or has expired); "
-            "reconnect the YouTube channel.",
+            gettext_noop(
+                "Google no longer accepts this sign-in (it was revoked or has expired); "
+                "reconnect the YouTube channel."
+            ),
             phase=Phase.AUTH,
             code="invalid_grant",
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "Google refused this server's OAuth client; ask the administrator to check "
-            "YOUTUBE_CLIENT_ID and YOUTUBE_CLIENT_SECRET.",
+            gettext_noop(
+                "Google refused this server's OAuth client; ask the administrator to check "
+                "YOUTUBE_CLIENT_ID and YOUTUBE_CLIENT_SECRET."
+            ),
             phase=Phase.AUTH,
             code=("invalid_client", "unauthorized_client"),
         ),
         Rule(
             ErrorKind.RATE_LIMITED,
-            "YouTube's daily quota for this server is used up; we will try again after it "
-            "resets at midnight Pacific time.",
+            gettext_noop(
+                "YouTube's daily quota for this server is used up; we will try again after it "
+                "resets at midnight Pacific time."
+            ),
             code=("quotaExceeded", "dailyLimitExceeded"),
             retry_after=until_quota_reset,
         ),
         Rule(
             ErrorKind.RATE_LIMITED,
-            "This YouTube channel has uploaded as many videos as YouTube allows for now; we "
-            "will try again after midnight Pacific time.",
+            gettext_noop(
+                "This YouTube channel has uploaded as many videos as YouTube allows for now; we "
+                "will try again after midnight Pacific time."
+            ),
             code="uploadLimitExceeded",
             retry_after=until_quota_reset,
         ),
         Rule(
             ErrorKind.RATE_LIMITED,
-            "YouTube asked us to slow down; we will try again shortly.",
+            gettext_noop("YouTube asked us to slow down; we will try again shortly."),
             code=("rateLimitExceeded", "userRateLimitExceeded"),
             retry_after=60.0,
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "This Google account has no YouTube channel yet; create one on youtube.com, then "
-            "connect again.",
+            gettext_noop(
+                "This Google account has no YouTube channel yet; create one on youtube.com, then "
+                "connect again."
+            ),
             code="youtubeSignupRequired",
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "Comments are turned off on this YouTube video (videos made for kids never take "
-            "comments); the video is published without its first comment.",
+            gettext_noop(
+                "Comments are turned off on this YouTube video (videos made for kids never take "
+                "comments); the video is published without its first comment."
+            ),
             code="commentsDisabled",
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "Google did not give this channel's sign-in the permission this needs; reconnect "
-            "the YouTube channel and allow everything it asks for.",
+            gettext_noop(
+                "Google did not give this channel's sign-in the permission this needs; reconnect "
+                "the YouTube channel and allow everything it asks for."
+            ),
             code=SCOPE_MISSING,
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "This server's Google Cloud project has not enabled the API this needs: "
-            "{message|access not configured}",
+            gettext_noop(
+                "This server's Google Cloud project has not enabled the API this needs: "
+                "{message|access not configured}"
+            ),
             code="accessNotConfigured",
         ),
         Rule(
             ErrorKind.AUTH_EXPIRED,
-            "YouTube refused our sign-in; we will renew it and try again.",
+            gettext_noop("YouTube refused our sign-in; we will renew it and try again."),
             status=401,
         ),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "YouTube refused the title: {message}",
+            gettext_noop("YouTube refused the title: {message}"),
             code="invalidTitle",
             field="title",
         ),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "YouTube refused the description: {message}",
+            gettext_noop("YouTube refused the description: {message}"),
             code="invalidDescription",
             field="text",
         ),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "YouTube refused the tags: {message}",
+            gettext_noop("YouTube refused the tags: {message}"),
             code="invalidTags",
             field="tags",
         ),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "YouTube does not offer this category for the channel; pick another one.",
+            gettext_noop("YouTube does not offer this category for the channel; pick another one."),
             code="invalidCategoryId",
             field="categoryId",
         ),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "YouTube does not allow this visibility for the channel: {message}",
+            gettext_noop("YouTube does not allow this visibility for the channel: {message}"),
             code="forbiddenPrivacySetting",
             field="type",
         ),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "YouTube could not use the thumbnail: {message}",
+            gettext_noop("YouTube could not use the thumbnail: {message}"),
             code="invalidImage",
             field="thumbnail",
         ),
         Rule(
             ErrorKind.NOT_FOUND,
-            "The playlist is no longer on YouTube; pick another one.",
+            gettext_noop("The playlist is no longer on YouTube; pick another one."),
             code="playlistNotFound",
             field="playlistId",
         ),
         # An upload session lives about a week; an expired one answers 404 to its status.
         Rule(
             ErrorKind.NOT_FOUND,
-            "The YouTube upload session has expired.",
+            gettext_noop("The YouTube upload session has expired."),
             phase=Phase.READ,
             status=(404, 410),
             network_code="session_expired",
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "YouTube does not allow this for the connected channel: {message|forbidden}",
+            gettext_noop(
+                "YouTube does not allow this for the connected channel: {message|forbidden}"
+            ),
             status=403,
         ),
-        Rule(SERVER_FAULT, "YouTube had a temporary problem ({status}).", status=range(500, 600)),
+        Rule(
+            SERVER_FAULT,
+            gettext_noop("YouTube had a temporary problem ({status})."),
+            status=range(500, 600),
+        ),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "YouTube rejected the video: {message|invalid request}",
+            gettext_noop("YouTube rejected the video: {message|invalid request}"),
             status=400,
         ),
     ),
@@ -356,43 +383,58 @@ class YouTubeProvider(Provider):
         "analytics": "https://youtubeanalytics.googleapis.com",
     }
     settings_fields = (
-        SettingField("title", "string", label="Title", required=True, max_length=TITLE_LIMIT),
-        SettingField("type", "enum", label="Visibility", required=True, choices=PRIVACY),
         SettingField(
-            "selfDeclaredMadeForKids", "enum", label="Made for kids", choices=("yes", "no")
+            "title", "string", label=gettext_lazy("Title"), required=True, max_length=TITLE_LIMIT
+        ),
+        SettingField(
+            "type", "enum", label=gettext_lazy("Visibility"), required=True, choices=PRIVACY
+        ),
+        SettingField(
+            "selfDeclaredMadeForKids",
+            "enum",
+            label=gettext_lazy("Made for kids"),
+            choices=("yes", "no"),
         ),
         SettingField(
             "thumbnail",
             "object",
-            label="Thumbnail",
-            help_text="A JPEG or PNG of at most 2 MB (1280x720 recommended).",
+            label=gettext_lazy("Thumbnail"),
+            help_text=gettext_lazy("A JPEG or PNG of at most 2 MB (1280x720 recommended)."),
         ),
-        SettingField("tags", "list", label="Tags", help_text="At most 500 characters in all."),
+        SettingField(
+            "tags",
+            "list",
+            label=gettext_lazy("Tags"),
+            help_text=gettext_lazy("At most 500 characters in all."),
+        ),
         SettingField(
             "categoryId",
             "string",
-            label="Category",
+            label=gettext_lazy("Category"),
             default=DEFAULT_CATEGORY,
-            help_text="A category id from the categories tool.",
+            help_text=gettext_lazy("A category id from the categories tool."),
             options=OptionSource("categories"),
         ),
         SettingField(
             "playlistId",
             "string",
-            label="Playlist",
-            help_text="A playlist id from the playlists tool.",
+            label=gettext_lazy("Playlist"),
+            help_text=gettext_lazy("A playlist id from the playlists tool."),
             options=OptionSource("playlists"),
         ),
     )
     tools = (
-        Tool("playlists", "The channel's playlists: id, title, privacy and video count."),
+        Tool(
+            "playlists",
+            gettext_lazy("The channel's playlists: id, title, privacy and video count."),
+        ),
         Tool(
             "categories",
-            "The video categories a channel can pick in a region: id and title.",
+            gettext_lazy("The video categories a channel can pick in a region: id and title."),
             (
                 ToolInput(
                     "regionCode",
-                    description="Two-letter country code (default US)",
+                    description=gettext_lazy("Two-letter country code (default US)"),
                     required=False,
                     max_length=2,
                 ),
@@ -423,8 +465,12 @@ class YouTubeProvider(Provider):
         if not channels:
             raise ProviderError(
                 ErrorKind.PERMISSION_DENIED,
-                "This Google account has no YouTube channel yet; create one on youtube.com, "
-                "then connect again.",
+                Text(
+                    gettext_noop(
+                        "This Google account has no YouTube channel yet; create one on "
+                        "youtube.com, then connect again."
+                    )
+                ),
                 network_code="no_channel",
             )
         return channels
@@ -438,7 +484,8 @@ class YouTubeProvider(Provider):
         items = self.read_json(response).get("items") or []
         if not items:
             raise ProviderError(
-                ErrorKind.NOT_FOUND, "This YouTube channel is gone, or no longer yours."
+                ErrorKind.NOT_FOUND,
+                Text(gettext_noop("This YouTube channel is gone, or no longer yours.")),
             )
         return self._account(items[0])
 
@@ -481,7 +528,8 @@ class YouTubeProvider(Provider):
                 issues.append(
                     Issue(
                         "setting_invalid",
-                        f"A YouTube title needs at least {TITLE_MIN} characters.",
+                        _("A YouTube title needs at least %(count)d characters.")
+                        % {"count": TITLE_MIN},
                         "title",
                         limit=TITLE_MIN,
                         actual=len(title.strip()),
@@ -489,20 +537,23 @@ class YouTubeProvider(Provider):
                 )
             if "<" in title or ">" in title:
                 issues.append(
-                    Issue("setting_invalid", "YouTube titles cannot contain < or >.", "title")
+                    Issue("setting_invalid", _("YouTube titles cannot contain < or >."), "title")
                 )
         elif title not in (None, ""):
-            issues.append(Issue("setting_invalid", "The title must be text.", "title"))
+            issues.append(Issue("setting_invalid", _("The title must be text."), "title"))
         raw_tags = values.get("tags")
         if raw_tags not in (None, "", []) and not isinstance(raw_tags, list):
-            issues.append(Issue("setting_invalid", "tags must be a list of tags.", "tags"))
+            issues.append(Issue("setting_invalid", _("tags must be a list of tags."), "tags"))
         tags = tag_values(raw_tags)
         if tags_length(tags) > TAGS_LIMIT:
             issues.append(
                 Issue(
                     "setting_invalid",
-                    f"YouTube allows {TAGS_LIMIT} characters of tags in all (a tag with a "
-                    f"space counts its quotes); these have {tags_length(tags)}.",
+                    _(
+                        "YouTube allows %(limit)d characters of tags in all (a tag with a "
+                        "space counts its quotes); these have %(length)d."
+                    )
+                    % {"limit": TAGS_LIMIT, "length": tags_length(tags)},
                     "tags",
                     limit=TAGS_LIMIT,
                     actual=tags_length(tags),
@@ -513,7 +564,10 @@ class YouTubeProvider(Provider):
             issues.append(
                 Issue(
                     "setting_invalid",
-                    "categoryId must be a YouTube category id (a number); see the categories tool.",
+                    _(
+                        "categoryId must be a YouTube category id (a number); see the "
+                        "categories tool."
+                    ),
                     "categoryId",
                 )
             )
@@ -523,8 +577,10 @@ class YouTubeProvider(Provider):
             issues.append(
                 Issue(
                     "setting_invalid",
-                    "YouTube turns comments off on videos made for kids; remove the first "
-                    "comment or set Made for kids to no.",
+                    _(
+                        "YouTube turns comments off on videos made for kids; remove the first "
+                        "comment or set Made for kids to no."
+                    ),
                     "selfDeclaredMadeForKids",
                     item=1,
                 )
@@ -540,8 +596,11 @@ class YouTubeProvider(Provider):
             issues.append(
                 Issue(
                     "text_too_long",
-                    f"YouTube allows {DESCRIPTION_BYTES:,} bytes of description; this has "
-                    f"{size:,} (letters beyond plain ASCII take 2 to 4 bytes each).",
+                    _(
+                        "YouTube allows %(limit)s bytes of description; this has %(size)s "
+                        "(letters beyond plain ASCII take 2 to 4 bytes each)."
+                    )
+                    % {"limit": grouped(DESCRIPTION_BYTES), "size": grouped(size)},
                     item=index,
                     limit=DESCRIPTION_BYTES,
                     actual=size,
@@ -549,7 +608,7 @@ class YouTubeProvider(Provider):
             )
         if "<" in item.text or ">" in item.text:
             issues.append(
-                Issue("text_invalid", "YouTube descriptions cannot contain < or >.", item=index)
+                Issue("text_invalid", _("YouTube descriptions cannot contain < or >."), item=index)
             )
         return issues
 
@@ -558,13 +617,13 @@ class YouTubeProvider(Provider):
         """The first comment: text only, at most COMMENT_LIMIT characters."""
         issues = []
         if not item.text.strip():
-            issues.append(Issue("text_required", "A YouTube comment needs text.", item=index))
+            issues.append(Issue("text_required", _("A YouTube comment needs text."), item=index))
         if len(item.text) > COMMENT_LIMIT:
             issues.append(
                 Issue(
                     "text_too_long",
-                    f"YouTube comments are at most {COMMENT_LIMIT:,} characters; this one has "
-                    f"{len(item.text):,}.",
+                    _("YouTube comments are at most %(limit)s characters; this one has %(length)s.")
+                    % {"limit": grouped(COMMENT_LIMIT), "length": grouped(len(item.text))},
                     item=index,
                     limit=COMMENT_LIMIT,
                     actual=len(item.text),
@@ -577,7 +636,7 @@ class YouTubeProvider(Provider):
             return [
                 Issue(
                     "media_not_allowed",
-                    "YouTube comments are text only; keep the video on the first part.",
+                    _("YouTube comments are text only; keep the video on the first part."),
                     "media",
                     item=index,
                 )
@@ -585,15 +644,20 @@ class YouTubeProvider(Provider):
         issues = super().validate_media(index, media, rules)
         if index == 0 and media and not any(file.is_video for file in media):
             issues.append(
-                Issue("media_required", "YouTube needs a video on this post.", "media", item=index)
+                Issue(
+                    "media_required", _("YouTube needs a video on this post."), "media", item=index
+                )
             )
         for file in media:
             if file.is_video and file.duration and file.duration > MAX_DURATION:
                 issues.append(
                     Issue(
                         "media_duration",
-                        f"{file.filename} lasts {file.duration / 3600:.1f} hours; YouTube takes "
-                        "videos of up to 12 hours.",
+                        _("%(file)s lasts %(hours)s hours; YouTube takes videos of up to 12 hours.")
+                        % {
+                            "file": file.filename,
+                            "hours": formats.number_format(file.duration / 3600, 1),
+                        },
                         "media",
                         item=index,
                         limit=MAX_DURATION,
@@ -611,7 +675,7 @@ class YouTubeProvider(Provider):
             return [
                 Issue(
                     "setting_invalid",
-                    "The thumbnail must be an image from the media library.",
+                    _("The thumbnail must be an image from the media library."),
                     "thumbnail",
                 )
             ]
@@ -620,7 +684,7 @@ class YouTubeProvider(Provider):
             return [
                 Issue(
                     "media_type",
-                    "YouTube thumbnails must be JPEG or PNG images.",
+                    _("YouTube thumbnails must be JPEG or PNG images."),
                     "thumbnail",
                 )
             ]
@@ -629,7 +693,7 @@ class YouTubeProvider(Provider):
             return [
                 Issue(
                     "media_size",
-                    "YouTube thumbnails are at most 2 MB.",
+                    _("YouTube thumbnails are at most 2 MB."),
                     "thumbnail",
                     limit=THUMBNAIL_BYTES,
                     actual=size,
@@ -684,7 +748,9 @@ class YouTubeProvider(Provider):
         if not items:
             raise ProviderError(
                 ErrorKind.NOT_FOUND,
-                "The video is no longer on YouTube (it was deleted or removed).",
+                Text(
+                    gettext_noop("The video is no longer on YouTube (it was deleted or removed).")
+                ),
                 network_code="video_missing",
                 verdict=True,
             )
@@ -694,25 +760,30 @@ class YouTubeProvider(Provider):
         if upload == "processed":
             return PublishResult(ref=RemoteRef(id=handle, url=watch_url(handle)))
         if upload == "rejected":
-            reason = status.get("rejectionReason") or "no reason given"
+            reason = status.get("rejectionReason")
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                f"YouTube rejected the video ({reason}).",
-                network_code=f"rejected/{reason}",
+                Text(gettext_noop("YouTube rejected the video (%(reason)s)."), reason=reason)
+                if reason
+                else Text(gettext_noop("YouTube rejected the video (no reason given).")),
+                network_code=f"rejected/{reason or 'no reason given'}",
                 verdict=True,
             )
         if upload == "failed" or processing in ("failed", "terminated"):
             reason = status.get("failureReason") or processing or "failed"
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                f"YouTube could not process the video ({reason}).",
+                Text(
+                    gettext_noop("YouTube could not process the video (%(reason)s)."),
+                    reason=reason,
+                ),
                 network_code=f"failed/{reason}",
                 verdict=True,
             )
         if upload == "deleted":
             raise ProviderError(
                 ErrorKind.NOT_FOUND,
-                "The video was deleted on YouTube.",
+                Text(gettext_noop("The video was deleted on YouTube.")),
                 network_code="deleted",
                 verdict=True,
             )
@@ -751,9 +822,14 @@ class YouTubeProvider(Provider):
                 # Channels connected before comments were offered lack the scope: say which.
                 raise ProviderError(
                     ErrorKind.PERMISSION_DENIED,
-                    "The video is published, but its first comment needs the permission to "
-                    f"manage YouTube comments ({COMMENT_SCOPE}); reconnect the YouTube channel "
-                    "and allow it.",
+                    Text(
+                        gettext_noop(
+                            "The video is published, but its first comment needs the "
+                            "permission to manage YouTube comments (%(scope)s); reconnect the "
+                            "YouTube channel and allow it."
+                        ),
+                        scope=COMMENT_SCOPE,
+                    ),
                     network_code=error.network_code,
                     raw_excerpt=error.raw_excerpt,
                 ) from error
@@ -762,7 +838,11 @@ class YouTubeProvider(Provider):
         if ref is None:
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "YouTube accepted the comment but did not say which comment it made.",
+                Text(
+                    gettext_noop(
+                        "YouTube accepted the comment but did not say which comment it made."
+                    )
+                ),
                 raw_excerpt=response.text[:500],
             )
         return PublishResult(ref=ref, raw={"id": ref.id})
@@ -905,7 +985,7 @@ class YouTubeProvider(Provider):
         if len(videos) != 1 or len(request.media) != 1:
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                "A YouTube post is exactly one video.",
+                Text(gettext_noop("A YouTube post is exactly one video.")),
                 field="media",
             )
         return videos[0]
@@ -967,7 +1047,7 @@ class YouTubeProvider(Provider):
         if not location.lower().startswith(("https://", "http://")):
             raise ProviderError(
                 ErrorKind.TRANSIENT_BEFORE_SEND,
-                "YouTube did not open an upload session; we will try again.",
+                Text(gettext_noop("YouTube did not open an upload session; we will try again.")),
                 raw_excerpt=response.text,
             )
         return location
@@ -986,7 +1066,13 @@ class YouTubeProvider(Provider):
                 if not data or (end < size and len(data) % UPLOAD_QUANTUM):
                     raise ProviderError(
                         ErrorKind.CONTENT_REJECTED,
-                        f"The stored file is shorter than its recorded size ({size} bytes).",
+                        Text(
+                            gettext_noop(
+                                "The stored file is shorter than its recorded size "
+                                "(%(size)s bytes)."
+                            ),
+                            size=size,
+                        ),
                         field="media",
                     )
                 final = end == size
@@ -1066,8 +1152,12 @@ class YouTubeProvider(Provider):
                 # the video is gone: only a person can tell.
                 raise ProviderError(
                     ErrorKind.UNKNOWN_OUTCOME,
-                    "The YouTube upload session expired after the whole video was sent; we "
-                    "cannot tell whether YouTube kept it.",
+                    Text(
+                        gettext_noop(
+                            "The YouTube upload session expired after the whole video was sent; we "
+                            "cannot tell whether YouTube kept it."
+                        )
+                    ),
                     network_code="session_expired",
                 ) from error
             for key in (SESSION, SIZE):
@@ -1083,7 +1173,9 @@ class YouTubeProvider(Provider):
         if not video_id:
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "YouTube finished the upload but did not say which video it made.",
+                Text(
+                    gettext_noop("YouTube finished the upload but did not say which video it made.")
+                ),
                 raw_excerpt=str(resource)[:500],
             )
         status = resource.get("status") or {}
@@ -1136,14 +1228,14 @@ class YouTubeProvider(Provider):
         if len(image) > THUMBNAIL_BYTES:
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                "The thumbnail is larger than YouTube's 2 MB.",
+                Text(gettext_noop("The thumbnail is larger than YouTube's 2 MB.")),
                 field="thumbnail",
             )
         mime = next((t for magic, t in THUMBNAIL_TYPES.items() if image.startswith(magic)), "")
         if not mime:
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                "The thumbnail is not a JPEG or PNG image.",
+                Text(gettext_noop("The thumbnail is not a JPEG or PNG image.")),
                 field="thumbnail",
             )
         return image, mime
@@ -1244,8 +1336,13 @@ class YouTubeProvider(Provider):
                 # Channels connected before analytics existed lack the scope: say which.
                 raise ProviderError(
                     ErrorKind.PERMISSION_DENIED,
-                    "YouTube analytics need the permission to view YouTube Analytics reports "
-                    f"({ANALYTICS_SCOPE}); reconnect the YouTube channel and allow it.",
+                    Text(
+                        gettext_noop(
+                            "YouTube analytics need the permission to view YouTube Analytics "
+                            "reports (%(scope)s); reconnect the YouTube channel and allow it."
+                        ),
+                        scope=ANALYTICS_SCOPE,
+                    ),
                     network_code=error.network_code,
                     raw_excerpt=error.raw_excerpt,
                 ) from error

@@ -16,9 +16,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode
 
+from django.utils.translation import gettext_noop
+
 from integrations.providers.base.data import Channel, CredentialField, Grant
 from integrations.providers.base.errors import ErrorKind, Phase, ProviderError
 from integrations.providers.base.http import expiry_after, split_scopes
+from organizations.texts import Text
 
 if TYPE_CHECKING:
     from integrations.providers.base.provider import Provider
@@ -44,7 +47,8 @@ class OAuth2:
     id_in_form: bool = False
     # A grant that lists its scopes without this one cannot post: refused when connecting.
     write_scope: str = ""
-    # Said when a refresh is needed and there is no refresh token.
+    # Said when a refresh is needed and there is no refresh token: an English sentence
+    # marked with gettext_noop, kept as a Text so each reader sees it in their language.
     reconnect_message: str = ""
 
     def authorization_url(
@@ -108,8 +112,13 @@ class OAuth2:
         if not token:
             raise ProviderError(
                 ErrorKind.AUTH_REVOKED,
-                self.reconnect_message
-                or f"{provider.display_name} needs you to reconnect this channel.",
+                # A network's own sentence is a msgid (marked with gettext_noop there).
+                Text(self.reconnect_message)
+                if self.reconnect_message
+                else Text(
+                    gettext_noop("%(network)s needs you to reconnect this channel."),
+                    network=provider.display_name,
+                ),
             )
         data = self.request_token(provider, {"grant_type": "refresh_token", "refresh_token": token})
         return self.grant(provider, data)
@@ -119,7 +128,10 @@ def token_credentials(data: dict, name: str) -> dict:
     """An OAuth token answer's secrets: the access token (required) and the refresh token
     when one was sent (a refresh that omits it lets the caller keep its own)."""
     if not data.get("access_token"):
-        raise ProviderError(ErrorKind.TRANSIENT_BEFORE_SEND, f"{name} sent no access token.")
+        raise ProviderError(
+            ErrorKind.TRANSIENT_BEFORE_SEND,
+            Text(gettext_noop("%(network)s sent no access token."), network=name),
+        )
     credentials = {"access_token": data["access_token"]}
     if data.get("refresh_token"):
         credentials["refresh_token"] = data["refresh_token"]
@@ -131,7 +143,12 @@ def require_scope(grant: Grant, scope: str, name: str) -> Grant:
     if grant.scopes and scope not in grant.scopes:
         raise ProviderError(
             ErrorKind.PERMISSION_DENIED,
-            f"{name} was not allowed to post; connect again and allow posting.",
+            Text(
+                gettext_noop(
+                    "%(network)s was not allowed to post; connect again and allow posting."
+                ),
+                network=name,
+            ),
             network_code="scope",
         )
     return grant

@@ -21,7 +21,8 @@ A row's conditions, all optional (a row with none names every failure):
 
 Its outcome: ``kind`` (an ``ErrorKind``, or ``SERVER_FAULT``: the outcome is unknown on
 the commit and the step is safe to retry before it), ``message`` (shown to people as
-is), ``field`` (where the composer points), ``network_code`` and ``retry_after`` (a
+is, in the reader's language: an English template marked with ``gettext_noop``, kept as
+a ``Text``), ``field`` (where the composer points), ``network_code`` and ``retry_after`` (a
 number of seconds, or a function of the response and the ``Said``; a rate limit without
 one waits what the body said, else what the headers say, else 60 s).
 
@@ -41,6 +42,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import requests
+from django.utils.translation import gettext_noop
 
 from integrations.providers.base.errors import ErrorKind, Phase, ProviderError
 from integrations.providers.base.http import (
@@ -178,22 +180,30 @@ def said_or(default: float) -> Wait:
 
 
 # The mapping by HTTP status every network shares, after its own rows.
-SIGN_IN_REFUSED = Rule(ErrorKind.AUTH_EXPIRED, "{name} refused our sign-in{detail}", status=401)
+SIGN_IN_REFUSED = Rule(
+    ErrorKind.AUTH_EXPIRED, gettext_noop("{name} refused our sign-in{detail}"), status=401
+)
 NOT_ALLOWED = Rule(
     ErrorKind.PERMISSION_DENIED,
-    "{name} does not allow this for the connected account{detail}",
+    gettext_noop("{name} does not allow this for the connected account{detail}"),
     status=403,
 )
-TARGET_MISSING = Rule(ErrorKind.NOT_FOUND, "{name} could not find the target{detail}", status=404)
+TARGET_MISSING = Rule(
+    ErrorKind.NOT_FOUND, gettext_noop("{name} could not find the target{detail}"), status=404
+)
 SLOW_DOWN = Rule(
     ErrorKind.RATE_LIMITED,
-    "{name} asked us to slow down; we will try again later.",
+    gettext_noop("{name} asked us to slow down; we will try again later."),
     status=429,
     retry_after=lambda response, said: retry_after_seconds(response),
 )
-SERVER_ERROR = Rule(SERVER_FAULT, "{name} had a server error ({status}).", status=range(500, 1000))
+SERVER_ERROR = Rule(
+    SERVER_FAULT, gettext_noop("{name} had a server error ({status})."), status=range(500, 1000)
+)
 REJECTED = Rule(
-    ErrorKind.CONTENT_REJECTED, "{name} rejected the post{detail}", status=range(400, 500)
+    ErrorKind.CONTENT_REJECTED,
+    gettext_noop("{name} rejected the post{detail}"),
+    status=range(400, 500),
 )
 GENERIC = (SIGN_IN_REFUSED, NOT_ALLOWED, TARGET_MISSING, SLOW_DOWN, SERVER_ERROR, REJECTED)
 
@@ -229,7 +239,12 @@ def classify(
         if table.commit_needs_body and phase == Phase.COMMIT and unreadable:
             return ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                f"{network} answered the post with something unreadable; it may be live.",
+                Text(
+                    gettext_noop(
+                        "%(network)s answered the post with something unreadable; it may be live."
+                    ),
+                    network=network,
+                ),
                 network_code=str(response.status_code),
                 raw_excerpt=excerpt,
             )
@@ -259,12 +274,17 @@ def classify_exception(phase: Phase, exc: Exception, name: str) -> ProviderError
     if sent and phase == Phase.COMMIT:
         return ProviderError(
             ErrorKind.UNKNOWN_OUTCOME,
-            f"{name} did not answer after the post was sent; it may or may not be live.",
+            Text(
+                gettext_noop(
+                    "%(network)s did not answer after the post was sent; it may or may not be live."
+                ),
+                network=name,
+            ),
             raw_excerpt=type(exc).__name__,
         )
     return ProviderError(
         ErrorKind.TRANSIENT_BEFORE_SEND,
-        f"Could not reach {name}; we will try again.",
+        Text(gettext_noop("Could not reach %(network)s; we will try again."), network=name),
         raw_excerpt=type(exc).__name__,
     )
 
@@ -292,6 +312,8 @@ def read_json(response: requests.Response, phase: Phase, name: str) -> dict:
             ErrorKind.UNKNOWN_OUTCOME if phase == Phase.COMMIT else ErrorKind.TRANSIENT_BEFORE_SEND
         )
         raise ProviderError(
-            kind, f"{name} sent an answer we could not read.", raw_excerpt=response.text
+            kind,
+            Text(gettext_noop("%(network)s sent an answer we could not read."), network=name),
+            raw_excerpt=response.text,
         )
     return data

@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 
 import requests
 from django.conf import settings
+from django.utils.translation import gettext_noop
 
 from integrations import text as text_counters
 from integrations.providers.base import auth, validation
@@ -58,6 +59,7 @@ from integrations.providers.base.polling import poll
 from integrations.providers.base.redaction import _redaction
 from integrations.providers.base.tools import Tool
 from integrations.providers.base.transport import Transport
+from organizations.texts import Text
 
 
 class Provider:
@@ -292,7 +294,11 @@ class Provider:
         if self.oauth is not None:
             return self.oauth.refresh(self, channel)
         raise ProviderError(
-            ErrorKind.AUTH_REVOKED, f"{self.display_name} needs you to reconnect this channel."
+            ErrorKind.AUTH_REVOKED,
+            Text(
+                gettext_noop("%(network)s needs you to reconnect this channel."),
+                network=self.display_name,
+            ),
         )
 
     def fetch_profile(self, channel: Channel) -> Account:

@@ -21,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 INPUT_TYPES = ("string", "number", "boolean")
 
 
@@ -52,23 +54,26 @@ class ToolInput:
             if isinstance(value, int | float) and not isinstance(value, bool):
                 value = str(value)
             if not isinstance(value, str):
-                return None, f"{self.key} must be a string"
+                return None, _("%(key)s must be a string") % {"key": self.key}
             value = value.strip()
             if self.required and not value:
-                return None, f"{self.key} should not be empty"
+                return None, _("%(key)s should not be empty") % {"key": self.key}
             if len(value) > self.max_length:
-                return None, f"{self.key} must be at most {self.max_length} characters"
+                return None, _("%(key)s must be at most %(count)d characters") % {
+                    "key": self.key,
+                    "count": self.max_length,
+                }
             return value, ""
         if self.type == "number":
             if isinstance(value, str) and value.strip().lstrip("-").isdigit():
                 value = int(value)
             if isinstance(value, bool) or not isinstance(value, int | float):
-                return None, f"{self.key} must be a number"
+                return None, _("%(key)s must be a number") % {"key": self.key}
             return value, ""
         if isinstance(value, str) and value.lower() in ("true", "false"):
             value = value.lower() == "true"
         if not isinstance(value, bool):
-            return None, f"{self.key} must be a boolean"
+            return None, _("%(key)s must be a boolean") % {"key": self.key}
         return value, ""
 
 
@@ -96,7 +101,9 @@ class Tool:
             {
                 "key": field.key,
                 "type": field.type,
-                "description": field.description + ("" if field.required else " (optional)"),
+                "description": str(field.description)
+                if field.required
+                else _("%(description)s (optional)") % {"description": field.description},
             }
             for field in self.inputs
         ]
@@ -104,7 +111,7 @@ class Tool:
     def describe(self) -> dict:
         return {
             "methodName": self.name,
-            "description": self.description,
+            "description": str(self.description),
             "dataSchema": self.data_schema(),
         }
 
@@ -114,14 +121,14 @@ class Tool:
         if data is None:
             data = {}
         if not isinstance(data, dict):
-            raise ToolInputError(["data must be an object"])
+            raise ToolInputError([_("data must be an object")])
         values: dict = {}
         problems: list[str] = []
         for field in self.inputs:
             value = data.get(field.key)
             if value is None or (isinstance(value, str) and not value.strip()):
                 if field.required:
-                    problems.append(f"{field.key} is required")
+                    problems.append(_("%(key)s is required") % {"key": field.key})
                 continue
             cleaned, problem = field.clean(value)
             if problem:

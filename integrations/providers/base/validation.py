@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from integrations.providers.base.data import (
@@ -395,6 +396,11 @@ def check_settings(values: dict, fields: Iterable[SettingField], *, name: str) -
                 )
             )
     return issues
+
+
+def grouped(number: int) -> str:
+    """A count as the reader's language writes it (5,000; 5 000; 5.000)."""
+    return formats.number_format(number, force_grouping=True)
 
 
 def _mb(size: int) -> str:

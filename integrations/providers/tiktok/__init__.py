@@ -24,6 +24,9 @@ from datetime import UTC, date, datetime
 from urllib.parse import quote, urlencode
 
 import requests
+from django.utils.text import capfirst, format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from integrations.providers.base import (
     Account,
@@ -60,6 +63,7 @@ from integrations.providers.tiktok.upload import (
     chunk_plan,
     chunk_ranges,
 )
+from organizations.texts import Text
 
 logger = logging.getLogger(__name__)
 
@@ -83,10 +87,20 @@ PRIVACY_LEVELS = (
     "SELF_ONLY",
 )
 PRIVACY_LABELS = {
-    "PUBLIC_TO_EVERYONE": "everyone",
-    "MUTUAL_FOLLOW_FRIENDS": "friends",
-    "FOLLOWER_OF_CREATOR": "followers",
-    "SELF_ONLY": "only me",
+    "PUBLIC_TO_EVERYONE": gettext_noop("everyone"),
+    "MUTUAL_FOLLOW_FRIENDS": gettext_noop("friends"),
+    "FOLLOWER_OF_CREATOR": gettext_noop("followers"),
+    "SELF_ONLY": gettext_noop("only me"),
+}
+# The interactions a creator may turn off, each said whole when it is.
+INTERACTIONS_OFF = {
+    "comment": gettext_noop(
+        'Comments are turned off for this TikTok account; untick "Allow comments".'
+    ),
+    "duet": gettext_noop('Duets are turned off for this TikTok account; untick "Allow duets".'),
+    "stitch": gettext_noop(
+        'Stitches are turned off for this TikTok account; untick "Allow stitches".'
+    ),
 }
 DIRECT_POST = "DIRECT_POST"
 UPLOAD = "UPLOAD"
@@ -133,8 +147,8 @@ def photo_text_issues(provider, index: int, item: DraftItem, issues: list[Issue]
         issues.append(
             Issue(
                 "text_too_long",
-                f"TikTok allows {PHOTO_DESCRIPTION_LIMIT} characters under photos; "
-                f"this has {length}.",
+                _("TikTok allows %(limit)d characters under photos; this has %(length)d.")
+                % {"limit": PHOTO_DESCRIPTION_LIMIT, "length": length},
                 item=index,
                 limit=PHOTO_DESCRIPTION_LIMIT,
                 actual=length,
@@ -198,16 +212,16 @@ class TikTokProvider(Provider):
         SettingField(
             "privacy_level",
             "enum",
-            label="Who can see it",
+            label=gettext_lazy("Who can see it"),
             required=True,
             choices=PRIVACY_LEVELS,
-            help_text="Only the options the account has (see the creator_info tool).",
+            help_text=gettext_lazy("Only the options the account has (see the creator_info tool)."),
             options=OptionSource(
                 "creator_info",
                 within="privacy_level_options",
                 stored="creator_info",
                 labels=tuple(
-                    (level, f"{label.capitalize()} ({level})")
+                    (level, format_lazy("{} ({})", capfirst(gettext_lazy(label)), level))
                     for level, label in PRIVACY_LABELS.items()
                 ),
             ),
@@ -215,44 +229,54 @@ class TikTokProvider(Provider):
         SettingField(
             "content_posting_method",
             "enum",
-            label="Post directly, or send to the TikTok inbox",
+            label=gettext_lazy("Post directly, or send to the TikTok inbox"),
             required=True,
             choices=(DIRECT_POST, UPLOAD),
             default=DIRECT_POST,
         ),
-        SettingField("comment", "bool", label="Allow comments", required=True, default=False),
-        SettingField("duet", "bool", label="Allow duets", required=True, default=False),
-        SettingField("stitch", "bool", label="Allow stitches", required=True, default=False),
+        SettingField(
+            "comment", "bool", label=gettext_lazy("Allow comments"), required=True, default=False
+        ),
+        SettingField(
+            "duet", "bool", label=gettext_lazy("Allow duets"), required=True, default=False
+        ),
+        SettingField(
+            "stitch", "bool", label=gettext_lazy("Allow stitches"), required=True, default=False
+        ),
         SettingField(
             "brand_content_toggle",
             "bool",
-            label="Paid partnership (branded content)",
+            label=gettext_lazy("Paid partnership (branded content)"),
             required=True,
             default=False,
         ),
         SettingField(
             "brand_organic_toggle",
             "bool",
-            label="Promotes your own business",
+            label=gettext_lazy("Promotes your own business"),
             required=True,
             default=False,
         ),
         SettingField(
             "autoAddMusic",
             "enum",
-            label="Add music to photo posts",
+            label=gettext_lazy("Add music to photo posts"),
             required=True,
             choices=("yes", "no"),
             default="no",
         ),
-        SettingField("title", "string", label="Photo post title", max_length=90),
-        SettingField("video_made_with_ai", "bool", label="Made with AI", default=False),
+        SettingField("title", "string", label=gettext_lazy("Photo post title"), max_length=90),
+        SettingField(
+            "video_made_with_ai", "bool", label=gettext_lazy("Made with AI"), default=False
+        ),
     )
     tools = (
         Tool(
             "creator_info",
-            "The account's posting options on TikTok: who can see its posts, whether "
-            "comments, duets and stitches can be allowed, and its longest video.",
+            gettext_lazy(
+                "The account's posting options on TikTok: who can see its posts, whether "
+                "comments, duets and stitches can be allowed, and its longest video."
+            ),
             # Kept on the channel for the validator since it was connected.
             stores="creator_info",
         ),
@@ -317,8 +341,12 @@ class TikTokProvider(Provider):
         if grant.scopes and not {"video.publish", "video.upload"} & set(grant.scopes):
             raise ProviderError(
                 ErrorKind.PERMISSION_DENIED,
-                "TikTok was not allowed to post for this account; connect again and allow "
-                "posting videos.",
+                Text(
+                    gettext_noop(
+                        "TikTok was not allowed to post for this account; connect again and allow "
+                        "posting videos."
+                    )
+                ),
                 network_code="scope",
             )
         return grant
@@ -328,7 +356,9 @@ class TikTokProvider(Provider):
         # saves it, under the channel's lock, before the new access token is used).
         token = channel.credentials.get("refresh_token")
         if not token:
-            raise ProviderError(ErrorKind.AUTH_REVOKED, "TikTok needs you to reconnect.")
+            raise ProviderError(
+                ErrorKind.AUTH_REVOKED, Text(gettext_noop("TikTok needs you to reconnect."))
+            )
         return self._grant(self._token({"grant_type": "refresh_token", "refresh_token": token}))
 
     def _user(self, token: str) -> dict:
@@ -406,7 +436,7 @@ class TikTokProvider(Provider):
             issues.append(
                 Issue(
                     "media_count",
-                    "TikTok posts have one part; remove the other parts.",
+                    _("TikTok posts have one part; remove the other parts."),
                     "text",
                     item=1,
                 )
@@ -418,8 +448,10 @@ class TikTokProvider(Provider):
             issues.append(
                 Issue(
                     "setting_invalid",
-                    'A paid partnership cannot be visible to "only me" on TikTok; choose who '
-                    "else can see it, or untick the paid partnership.",
+                    _(
+                        'A paid partnership cannot be visible to "only me" on TikTok; choose who '
+                        "else can see it, or untick the paid partnership."
+                    ),
                     "privacy_level",
                 )
             )
@@ -432,8 +464,7 @@ class TikTokProvider(Provider):
                 issues.append(
                     Issue(
                         "media_duration",
-                        f"This TikTok account can post videos up to {_seconds(limit)}; "
-                        f"{file.filename} lasts {_seconds(file.duration)}.",
+                        str(too_long(limit, file)),
                         "media",
                         limit=limit,
                         actual=round(file.duration, 1),
@@ -443,33 +474,10 @@ class TikTokProvider(Provider):
 
     @staticmethod
     def _check_creator_options(settings: dict, info: dict, photo: bool) -> list[Issue]:
-        issues = []
-        options = info.get("privacy_level_options") or []
-        level = settings.get("privacy_level")
-        if options and level in PRIVACY_LEVELS and level not in options:
-            allowed = ", ".join(f"{PRIVACY_LABELS.get(o, o)} ({o})" for o in options)
-            issues.append(
-                Issue(
-                    "setting_invalid",
-                    f"This TikTok account cannot post for {PRIVACY_LABELS[level]} ({level}); "
-                    f"it allows: {allowed}.",
-                    "privacy_level",
-                )
-            )
-        interactions = [("comment", "Comments")]
-        if not photo:  # photo posts have no duets or stitches
-            interactions += [("duet", "Duets"), ("stitch", "Stitches")]
-        for name, label in interactions:
-            if settings.get(name) is True and info.get(f"{name}_disabled"):
-                issues.append(
-                    Issue(
-                        "setting_invalid",
-                        f"{label} are turned off for this TikTok account; untick "
-                        f'"Allow {label.lower()}".',
-                        name,
-                    )
-                )
-        return issues
+        return [
+            Issue("setting_invalid", str(text), field)
+            for field, text in creator_problems(settings, info, photo)
+        ]
 
     def validate_item(self, index: int, item: DraftItem, channel: Channel | None) -> list[Issue]:
         issues = super().validate_item(index, item, channel)
@@ -481,9 +489,12 @@ class TikTokProvider(Provider):
                     issues.append(
                         Issue(
                             "media_url",
-                            f"TikTok fetches photos from a public address, and "
-                            f"{file.filename} has none. Store media where TikTok can reach "
-                            "it (see the README, media), or post a video.",
+                            _(
+                                "TikTok fetches photos from a public address, and %(file)s has "
+                                "none. Store media where TikTok can reach it (see the README, "
+                                "media), or post a video."
+                            )
+                            % {"file": file.filename},
                             "media",
                             item=index,
                         )
@@ -503,14 +514,20 @@ class TikTokProvider(Provider):
             # publish, and nothing names it. Initialising again could post twice.
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "TikTok did not say whether it took this post, and it gives no way to ask; "
-                "check the TikTok account before posting again.",
+                Text(
+                    gettext_noop(
+                        "TikTok did not say whether it took this post, and it gives no way to ask; "
+                        "check the TikTok account before posting again."
+                    )
+                ),
                 network_code="init_unclear",
             )
         media = request.media
         if not media:
             raise ProviderError(
-                ErrorKind.CONTENT_REJECTED, "TikTok posts need a video or photos.", field="media"
+                ErrorKind.CONTENT_REJECTED,
+                Text(gettext_noop("TikTok posts need a video or photos.")),
+                field="media",
             )
         settings = request.settings
         direct = settings.get("content_posting_method", DIRECT_POST) != UPLOAD
@@ -543,7 +560,9 @@ class TikTokProvider(Provider):
         if not publish_id:
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "TikTok accepted the post but did not say which publish it made.",
+                Text(
+                    gettext_noop("TikTok accepted the post but did not say which publish it made.")
+                ),
                 raw_excerpt=response.text,
             )
         progress[PUBLISH_ID] = publish_id
@@ -562,23 +581,16 @@ class TikTokProvider(Provider):
         """TikTok asks for the creator's current options before each direct post; a
         setting the account does not have is refused here, before anything is sent."""
         info = self.creator_info_of(token)
-        issues = self._check_creator_options(settings, info, photo)
+        problems = creator_problems(settings, info, photo)
         limit = info.get("max_video_post_duration_sec")
         if video is not None and limit and video.duration and video.duration > limit:
-            issues.append(
-                Issue(
-                    "media_duration",
-                    f"This TikTok account can post videos up to {_seconds(limit)}; "
-                    f"{video.filename} lasts {_seconds(video.duration)}.",
-                    "media",
-                )
-            )
-        if issues:
+            problems.append(("media", too_long(limit, video)))
+        if problems:
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                " ".join(issue.message for issue in issues),
+                joined([text for _field, text in problems], SENTENCES),
                 network_code="creator_info",
-                field=issues[0].field,
+                field=problems[0][0],
             )
 
     def _post_info(self, request: PublishRequest, *, photo: bool) -> dict:
@@ -629,8 +641,13 @@ class TikTokProvider(Provider):
         if missing:
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                "TikTok fetches photos from public addresses, and these have none: "
-                f"{', '.join(missing)}.",
+                Text(
+                    gettext_noop(
+                        "TikTok fetches photos from public addresses, and these have none: "
+                        "%(files)s."
+                    ),
+                    files=", ".join(missing),
+                ),
                 field="media",
             )
         post_info = self._post_info(request, photo=True)
@@ -656,7 +673,8 @@ class TikTokProvider(Provider):
         url = progress.get(UPLOAD_URL)
         if not url:
             raise ProviderError(
-                ErrorKind.TRANSIENT_BEFORE_SEND, "TikTok gave no upload address for the video."
+                ErrorKind.TRANSIENT_BEFORE_SEND,
+                Text(gettext_noop("TikTok gave no upload address for the video.")),
             )
         chunk = int(progress[CHUNK])
         ranges = chunk_ranges(video.size, chunk, max(video.size // chunk, 1))
@@ -817,7 +835,13 @@ class TikTokProvider(Provider):
         found: dict[str, Metrics] = {}
         for start in range(0, len(ids), VIDEOS_PER_QUERY):
             batch = ids[start : start + VIDEOS_PER_QUERY]
-            with _naming_scope(VIDEOS_SCOPE, "the counts of its videos"):
+            with _naming_scope(
+                VIDEOS_SCOPE,
+                gettext_noop(
+                    "TikTok did not let us read the counts of its videos (permission "
+                    "%(scope)s); reconnect the TikTok channel and allow it."
+                ),
+            ):
                 response = self.request(
                     "POST",
                     self.url("api", "/v2/video/query/"),
@@ -840,7 +864,13 @@ class TikTokProvider(Provider):
         today = datetime.now(UTC).date()
         if not since <= today <= until:
             return {}
-        with _naming_scope(STATS_SCOPE, "its follower count"):
+        with _naming_scope(
+            STATS_SCOPE,
+            gettext_noop(
+                "TikTok did not let us read its follower count (permission %(scope)s); "
+                "reconnect the TikTok channel and allow it."
+            ),
+        ):
             response = self.request(
                 "GET",
                 self.url("api", "/v2/user/info/"),
@@ -874,9 +904,9 @@ class TikTokProvider(Provider):
 
 
 @contextmanager
-def _naming_scope(scope: str, what: str):
-    """A refusal for want of a scope says which one to allow: channels connected before
-    analytics lack it."""
+def _naming_scope(scope: str, message: str):
+    """A refusal for want of a scope says which one to allow (``message``, a msgid naming
+    ``%(scope)s``): channels connected before analytics lack it."""
     try:
         yield
     except ProviderError as error:
@@ -884,11 +914,71 @@ def _naming_scope(scope: str, what: str):
             raise
         raise ProviderError(
             ErrorKind.PERMISSION_DENIED,
-            f"TikTok did not let us read {what} (permission {scope}); reconnect the TikTok "
-            "channel and allow it.",
+            Text(message, scope=scope),
             network_code=error.network_code,
             raw_excerpt=error.raw_excerpt,
         ) from error
+
+
+# Sentences and list entries put together whole, each kept as a Text so a refusal written
+# by the publisher is read later in each reader's language.
+SENTENCES = gettext_noop("%(first)s %(rest)s")
+LISTED = gettext_noop("%(first)s, %(rest)s")
+
+
+def joined(texts: list[Text], how: str) -> Text:
+    """Texts one after the other (``SENTENCES``) or as a list (``LISTED``)."""
+    if len(texts) == 1:
+        return texts[0]
+    return Text(how, first=texts[0], rest=joined(texts[1:], how))
+
+
+def privacy_label(level: str) -> Text:
+    """Who can see a post, as people read it, with TikTok's name of the level."""
+    label = PRIVACY_LABELS.get(level)
+    who = Text(label) if label is not None else level
+    return Text(gettext_noop("%(who)s (%(level)s)"), who=who, level=level)
+
+
+def creator_problems(settings: dict, info: dict, photo: bool) -> list[tuple[str, Text]]:
+    """What the creator's current options (TikTok's creator info) refuse in these
+    settings, as (setting, sentence)."""
+    problems: list[tuple[str, Text]] = []
+    options = info.get("privacy_level_options") or []
+    level = settings.get("privacy_level")
+    if options and level in PRIVACY_LEVELS and level not in options:
+        problems.append(
+            (
+                "privacy_level",
+                Text(
+                    gettext_noop(
+                        "This TikTok account cannot post for %(who)s (%(level)s); it allows: "
+                        "%(allowed)s."
+                    ),
+                    who=Text(PRIVACY_LABELS[level]),
+                    level=level,
+                    allowed=joined([privacy_label(o) for o in options], LISTED),
+                ),
+            )
+        )
+    interactions = ["comment"]
+    if not photo:  # photo posts have no duets or stitches
+        interactions += ["duet", "stitch"]
+    for name in interactions:
+        if settings.get(name) is True and info.get(f"{name}_disabled"):
+            problems.append((name, Text(INTERACTIONS_OFF[name])))
+    return problems
+
+
+def too_long(limit: float, video: MediaItem) -> Text:
+    return Text(
+        gettext_noop(
+            "This TikTok account can post videos up to %(max)s; %(file)s lasts %(duration)s."
+        ),
+        max=_seconds(limit),
+        file=video.filename,
+        duration=_seconds(video.duration),
+    )
 
 
 def _video_issues(index: int, file: MediaItem) -> list[Issue]:
@@ -899,8 +989,11 @@ def _video_issues(index: int, file: MediaItem) -> list[Issue]:
         issues.append(
             Issue(
                 "media_frame_rate",
-                f"TikTok accepts videos of {low} to {high} frames per second; "
-                f"{file.filename} has {file.frame_rate:g}.",
+                _(
+                    "TikTok accepts videos of %(low)s to %(high)s frames per second; %(file)s has "
+                    "%(rate)s."
+                )
+                % {"low": low, "high": high, "file": file.filename, "rate": f"{file.frame_rate:g}"},
                 "media",
                 item=index,
                 limit=high if file.frame_rate > high else low,
@@ -913,8 +1006,16 @@ def _video_issues(index: int, file: MediaItem) -> list[Issue]:
         issues.append(
             Issue(
                 "media_dimensions",
-                f"TikTok accepts videos {small} to {big} pixels on each side; "
-                f"{file.filename} is {file.width}x{file.height}.",
+                _(
+                    "TikTok accepts videos %(small)s to %(big)s pixels on each side; %(file)s is "
+                    "%(size)s."
+                )
+                % {
+                    "small": small,
+                    "big": big,
+                    "file": file.filename,
+                    "size": f"{file.width}x{file.height}",
+                },
                 "media",
                 item=index,
             )

@@ -4,6 +4,7 @@ it, and the reasons a publish ends FAILED."""
 from __future__ import annotations
 
 import requests
+from django.utils.translation import gettext_noop
 
 from integrations.providers.base import (
     SERVER_FAULT,
@@ -59,95 +60,113 @@ ERRORS = ErrorTable(
     rows=(
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "TikTok no longer accepts this sign-in; reconnect the channel.",
+            gettext_noop("TikTok no longer accepts this sign-in; reconnect the channel."),
             phase=Phase.AUTH,
             code="invalid_grant",
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "TikTok refused this server's app key ({message|invalid client}); the "
-            "administrator must check TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET.",
+            gettext_noop(
+                "TikTok refused this server's app key ({message|invalid client}); the "
+                "administrator must check TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET."
+            ),
             phase=Phase.AUTH,
             code="invalid_client",
         ),
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "TikTok did not accept this sign-in{detail} Connect again.",
+            gettext_noop("TikTok did not accept this sign-in{detail} Connect again."),
             phase=Phase.AUTH,
             code="invalid_request",
         ),
         Rule(
             ErrorKind.AUTH_EXPIRED,
-            "TikTok sign-in expired; we will renew it.",
+            gettext_noop("TikTok sign-in expired; we will renew it."),
             code="access_token_invalid",
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "TikTok was not allowed to do this for the account ({message|scope not "
-            "authorized}); reconnect the channel and allow posting.",
+            gettext_noop(
+                "TikTok was not allowed to do this for the account ({message|scope not "
+                "authorized}); reconnect the channel and allow posting."
+            ),
             code=("scope_not_authorized", "scope_permission_missed"),
         ),
         Rule(
             ErrorKind.RATE_LIMITED,
-            "TikTok asked us to slow down; we will try again later.",
+            gettext_noop("TikTok asked us to slow down; we will try again later."),
             code="rate_limit_exceeded",
             retry_after=after_headers(60.0),
         ),
         Rule(
             ErrorKind.RATE_LIMITED,
-            "This TikTok account reached its daily post limit; we will try again tomorrow.",
+            gettext_noop(
+                "This TikTok account reached its daily post limit; we will try again tomorrow."
+            ),
             code="spam_risk_too_many_posts",
             retry_after=next_day,
         ),
         Rule(
             ErrorKind.RATE_LIMITED,
-            "This TikTok account has too many posts waiting in its inbox; finish or "
-            "delete some in the TikTok app. We will try again tomorrow.",
+            gettext_noop(
+                "This TikTok account has too many posts waiting in its inbox; finish or "
+                "delete some in the TikTok app. We will try again tomorrow."
+            ),
             code="spam_risk_too_many_pending_share",
             retry_after=next_day,
         ),
         Rule(
             ErrorKind.RATE_LIMITED,
-            "This server's TikTok app reached its daily limit of posting accounts; we will "
-            "try again tomorrow.",
+            gettext_noop(
+                "This server's TikTok app reached its daily limit of posting accounts; we will "
+                "try again tomorrow."
+            ),
             code="reached_active_user_cap",
             retry_after=next_day,
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "TikTok does not let this account post right now (it is restricted from "
-            "posting); check the account in the TikTok app.",
+            gettext_noop(
+                "TikTok does not let this account post right now (it is restricted from "
+                "posting); check the account in the TikTok app."
+            ),
             code="spam_risk_user_banned_from_posting",
         ),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "This server's TikTok app is not audited yet, so TikTok only accepts posts "
-            'visible to the creator alone: choose "only me" as who can see it.',
+            gettext_noop(
+                "This server's TikTok app is not audited yet, so TikTok only accepts posts "
+                'visible to the creator alone: choose "only me" as who can see it.'
+            ),
             code="unaudited_client_can_only_post_to_private_accounts",
             field="privacy_level",
         ),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "This TikTok account cannot post with that visibility; choose one of the "
-            "options TikTok offers for it.",
+            gettext_noop(
+                "This TikTok account cannot post with that visibility; choose one of the "
+                "options TikTok offers for it."
+            ),
             code="privacy_level_option_mismatch",
             field="privacy_level",
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "TikTok only fetches media from a domain verified for this server's app; the "
-            "administrator must verify the media domain in the TikTok developer portal.",
+            gettext_noop(
+                "TikTok only fetches media from a domain verified for this server's app; the "
+                "administrator must verify the media domain in the TikTok developer portal."
+            ),
             code="url_ownership_unverified",
             field="media",
         ),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "TikTok rejected the post: {message|invalid parameters}",
+            gettext_noop("TikTok rejected the post: {message|invalid parameters}"),
             code=("invalid_params", "invalid_file_upload"),
         ),
         Rule(
             SERVER_FAULT,
-            "TikTok had a temporary problem{detail}",
+            gettext_noop("TikTok had a temporary problem{detail}"),
             code="internal_error",
         ),
     ),
@@ -159,50 +178,67 @@ ERRORS = ErrorTable(
 FAIL_REASONS = {
     "file_format_check_failed": (
         ErrorKind.CONTENT_REJECTED,
-        "TikTok could not use the file's format; upload an MP4, MOV or WebM video (H.264 "
-        "or H.265) or JPEG/WebP photos.",
+        gettext_noop(
+            "TikTok could not use the file's format; upload an MP4, MOV or WebM video (H.264 or "
+            "H.265) or JPEG/WebP photos."
+        ),
     ),
     "duration_check_failed": (
         ErrorKind.CONTENT_REJECTED,
-        "TikTok refused the video's length; it must be within the account's maximum.",
+        gettext_noop("TikTok refused the video's length; it must be within the account's maximum."),
     ),
     "frame_rate_check_failed": (
         ErrorKind.CONTENT_REJECTED,
-        "TikTok refused the video's frame rate; it accepts 23 to 60 frames per second.",
+        gettext_noop(
+            "TikTok refused the video's frame rate; it accepts 23 to 60 frames per second."
+        ),
     ),
     "picture_size_check_failed": (
         ErrorKind.CONTENT_REJECTED,
-        "TikTok refused the picture size; videos must be 360 to 4096 pixels on each side "
-        "and photos at most 1080p.",
+        gettext_noop(
+            "TikTok refused the picture size; videos must be 360 to 4096 pixels on each side and "
+            "photos at most 1080p."
+        ),
     ),
     "publish_cancelled": (
         ErrorKind.CONTENT_REJECTED,
-        "The post was cancelled on TikTok before it went out.",
+        gettext_noop("The post was cancelled on TikTok before it went out."),
     ),
-    "spam_risk_text": (ErrorKind.CONTENT_REJECTED, "TikTok flagged the caption; change it."),
-    "spam_risk": (ErrorKind.CONTENT_REJECTED, "TikTok flagged this post as a risk."),
+    "spam_risk_text": (
+        ErrorKind.CONTENT_REJECTED,
+        gettext_noop("TikTok flagged the caption; change it."),
+    ),
+    "spam_risk": (ErrorKind.CONTENT_REJECTED, gettext_noop("TikTok flagged this post as a risk.")),
     "auth_removed": (
         ErrorKind.AUTH_REVOKED,
-        "The account removed this app's access on TikTok; reconnect the channel.",
+        gettext_noop("The account removed this app's access on TikTok; reconnect the channel."),
     ),
     "spam_risk_too_many_posts": (
         ErrorKind.RATE_LIMITED,
-        "This TikTok account reached its daily post limit; we will try again tomorrow.",
+        gettext_noop(
+            "This TikTok account reached its daily post limit; we will try again tomorrow."
+        ),
     ),
     "spam_risk_user_banned_from_posting": (
         ErrorKind.PERMISSION_DENIED,
-        "TikTok does not let this account post right now; check it in the TikTok app.",
+        gettext_noop(
+            "TikTok does not let this account post right now; check it in the TikTok app."
+        ),
     ),
     "internal": (
         ErrorKind.TRANSIENT_BEFORE_SEND,
-        "TikTok had an internal problem with this post; we will send it again.",
+        gettext_noop("TikTok had an internal problem with this post; we will send it again."),
     ),
     "video_pull_failed": (
         ErrorKind.TRANSIENT_BEFORE_SEND,
-        "TikTok could not download the video from its public address; we will try again.",
+        gettext_noop(
+            "TikTok could not download the video from its public address; we will try again."
+        ),
     ),
     "photo_pull_failed": (
         ErrorKind.TRANSIENT_BEFORE_SEND,
-        "TikTok could not download the photos from their public addresses; we will try again.",
+        gettext_noop(
+            "TikTok could not download the photos from their public addresses; we will try again."
+        ),
     ),
 }

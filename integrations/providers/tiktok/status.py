@@ -7,8 +7,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 
+from django.utils.translation import gettext_noop
+
 from integrations.providers.base import ErrorKind, ProviderError, PublishResult, RemoteRef
 from integrations.providers.tiktok.errors import DAY, FAIL_REASONS
+from organizations.texts import Text
 
 FAILED = "FAILED"
 IN_INBOX = "SEND_TO_USER_INBOX"
@@ -58,9 +61,14 @@ def publish_outcome(
 
 
 def publish_failure(reason: str, forget: dict | None, forget_keys: Iterable[str]) -> ProviderError:
-    kind, message = FAIL_REASONS.get(
-        reason, (ErrorKind.CONTENT_REJECTED, f"TikTok could not publish the post ({reason}).")
-    )
+    if reason in FAIL_REASONS:
+        kind, known = FAIL_REASONS[reason]
+        message = Text(known)
+    else:
+        kind = ErrorKind.CONTENT_REJECTED
+        message = Text(
+            gettext_noop("TikTok could not publish the post (%(reason)s)."), reason=reason
+        )
     if kind in (ErrorKind.TRANSIENT_BEFORE_SEND, ErrorKind.RATE_LIMITED) and forget is not None:
         for key in forget_keys:
             forget.pop(key, None)

@@ -34,6 +34,8 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, urlencode
 
 import requests
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from integrations.providers.base import (
     Account,
@@ -61,13 +63,14 @@ from integrations.providers.tiktok import (
     PRIVACY_LEVELS,
     VIDEO_TYPES,
     TikTokProvider,
-    _seconds,
     _video_issues,
     photo_text_issues,
+    too_long,
 )
 from integrations.providers.tiktok.status import handle_parts, publish_outcome
 from integrations.providers.tiktok.upload import GB, MB
 from integrations.providers.tiktok_business.errors import ERRORS, request_id_of
+from organizations.texts import Text
 
 logger = logging.getLogger(__name__)
 
@@ -144,49 +147,63 @@ class TikTokBusinessProvider(Provider):
         SettingField(
             "privacy_level",
             "enum",
-            label="Who can see it (photo posts)",
+            label=gettext_lazy("Who can see it (photo posts)"),
             choices=PRIVACY_LEVELS,
-            help_text="Photo posts only: business videos are public. Only the options the "
-            "account has (see the creator_info tool).",
+            help_text=gettext_lazy(
+                "Photo posts only: business videos are public. Only the options the account has "
+                "(see the creator_info tool)."
+            ),
         ),
-        SettingField("comment", "bool", label="Allow comments", required=True, default=False),
-        SettingField("duet", "bool", label="Allow duets", required=True, default=False),
-        SettingField("stitch", "bool", label="Allow stitches", required=True, default=False),
+        SettingField(
+            "comment", "bool", label=gettext_lazy("Allow comments"), required=True, default=False
+        ),
+        SettingField(
+            "duet", "bool", label=gettext_lazy("Allow duets"), required=True, default=False
+        ),
+        SettingField(
+            "stitch", "bool", label=gettext_lazy("Allow stitches"), required=True, default=False
+        ),
         SettingField(
             "brand_content_toggle",
             "bool",
-            label="Paid partnership (branded content)",
+            label=gettext_lazy("Paid partnership (branded content)"),
             required=True,
             default=False,
         ),
         SettingField(
             "brand_organic_toggle",
             "bool",
-            label="Promotes your own business",
+            label=gettext_lazy("Promotes your own business"),
             required=True,
             default=False,
         ),
-        SettingField("video_made_with_ai", "bool", label="Made with AI", default=False),
+        SettingField(
+            "video_made_with_ai", "bool", label=gettext_lazy("Made with AI"), default=False
+        ),
         SettingField(
             "upload_to_draft",
             "bool",
-            label="Send to the account's TikTok drafts instead of posting",
+            label=gettext_lazy("Send to the account's TikTok drafts instead of posting"),
             default=False,
         ),
         SettingField(
             "autoAddMusic",
             "enum",
-            label="Add music to photo posts",
+            label=gettext_lazy("Add music to photo posts"),
             choices=("yes", "no"),
             default="no",
         ),
-        SettingField("title", "string", label="Photo post title", max_length=PHOTO_TITLE_LIMIT),
+        SettingField(
+            "title", "string", label=gettext_lazy("Photo post title"), max_length=PHOTO_TITLE_LIMIT
+        ),
     )
     tools = (
         Tool(
             "creator_info",
-            "The business account's posting options on TikTok: who can see its posts, "
-            "whether comments, duets and stitches can be allowed, and its longest video.",
+            gettext_lazy(
+                "The business account's posting options on TikTok: who can see its posts, "
+                "whether comments, duets and stitches can be allowed, and its longest video."
+            ),
         ),
     )
     redact_patterns = (
@@ -255,13 +272,18 @@ class TikTokBusinessProvider(Provider):
         if grant.scopes and "video.publish" not in grant.scopes:
             raise ProviderError(
                 ErrorKind.PERMISSION_DENIED,
-                "TikTok was not allowed to post for this business account; connect again "
-                "and allow posting videos.",
+                Text(
+                    gettext_noop(
+                        "TikTok was not allowed to post for this business account; connect again "
+                        "and allow posting videos."
+                    )
+                ),
                 network_code="scope",
             )
         if not grant.meta.get("open_id"):
             raise ProviderError(
-                ErrorKind.TRANSIENT_BEFORE_SEND, "TikTok did not say which account signed in."
+                ErrorKind.TRANSIENT_BEFORE_SEND,
+                Text(gettext_noop("TikTok did not say which account signed in.")),
             )
         return grant
 
@@ -270,7 +292,9 @@ class TikTokBusinessProvider(Provider):
         # under the channel's lock, before the new access token is used).
         token = channel.credentials.get("refresh_token")
         if not token:
-            raise ProviderError(ErrorKind.AUTH_REVOKED, "TikTok needs you to reconnect.")
+            raise ProviderError(
+                ErrorKind.AUTH_REVOKED, Text(gettext_noop("TikTok needs you to reconnect."))
+            )
         return self._grant(
             self._token(
                 "/tt_user/oauth2/refresh_token/",
@@ -333,8 +357,10 @@ class TikTokBusinessProvider(Provider):
             issues.append(
                 Issue(
                     "setting_invalid",
-                    "A post sent to the TikTok drafts has no comments yet; remove the other "
-                    "parts, or post it directly.",
+                    _(
+                        "A post sent to the TikTok drafts has no comments yet; remove the other "
+                        "parts, or post it directly."
+                    ),
                     "upload_to_draft",
                     item=1,
                 )
@@ -343,7 +369,7 @@ class TikTokBusinessProvider(Provider):
             issues.append(
                 Issue(
                     "setting_required",
-                    "TikTok photo posts need a choice of who can see them.",
+                    _("TikTok photo posts need a choice of who can see them."),
                     "privacy_level",
                 )
             )
@@ -355,8 +381,10 @@ class TikTokBusinessProvider(Provider):
             issues.append(
                 Issue(
                     "setting_invalid",
-                    'A paid partnership cannot be visible to "only me" on TikTok; choose who '
-                    "else can see it, or untick the paid partnership.",
+                    _(
+                        'A paid partnership cannot be visible to "only me" on TikTok; choose who '
+                        "else can see it, or untick the paid partnership."
+                    ),
                     "privacy_level",
                 )
             )
@@ -371,8 +399,7 @@ class TikTokBusinessProvider(Provider):
                 issues.append(
                     Issue(
                         "media_duration",
-                        f"This TikTok account can post videos up to {_seconds(limit)}; "
-                        f"{file.filename} lasts {_seconds(file.duration)}.",
+                        str(too_long(limit, file)),
                         "media",
                         limit=limit,
                         actual=round(file.duration, 1),
@@ -392,9 +419,12 @@ class TikTokBusinessProvider(Provider):
                 issues.append(
                     Issue(
                         "media_url",
-                        f"TikTok Business fetches media from a public address, and "
-                        f"{file.filename} has none. Store media where TikTok can reach it "
-                        "(see the README, media).",
+                        _(
+                            "TikTok Business fetches media from a public address, and "
+                            "%(file)s has none. Store media where TikTok can reach it (see the "
+                            "README, media)."
+                        )
+                        % {"file": file.filename},
                         "media",
                         item=index,
                     )
@@ -408,12 +438,13 @@ class TikTokBusinessProvider(Provider):
         issues = []
         length = self.count_text(item.text)
         if not item.text.strip():
-            issues.append(Issue("text_required", "Write the comment.", item=index))
+            issues.append(Issue("text_required", _("Write the comment."), item=index))
         elif length > COMMENT_LIMIT:
             issues.append(
                 Issue(
                     "text_too_long",
-                    f"TikTok comments have at most {COMMENT_LIMIT} characters; this has {length}.",
+                    _("TikTok comments have at most %(limit)d characters; this has %(length)d.")
+                    % {"limit": COMMENT_LIMIT, "length": length},
                     item=index,
                     limit=COMMENT_LIMIT,
                     actual=length,
@@ -423,7 +454,7 @@ class TikTokBusinessProvider(Provider):
             issues.append(
                 Issue(
                     "media_count",
-                    "A TikTok comment is text only; remove its files.",
+                    _("A TikTok comment is text only; remove its files."),
                     "media",
                     item=index,
                 )
@@ -443,21 +474,32 @@ class TikTokBusinessProvider(Provider):
             # could post twice.
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "TikTok did not say whether it took this post, and it is not among the "
-                "account's videos yet; check the TikTok account before posting again.",
+                Text(
+                    gettext_noop(
+                        "TikTok did not say whether it took this post, and it is not among the "
+                        "account's videos yet; check the TikTok account before posting again."
+                    )
+                ),
                 network_code="publish_unclear",
             )
         media = request.media
         if not media:
             raise ProviderError(
-                ErrorKind.CONTENT_REJECTED, "TikTok posts need a video or photos.", field="media"
+                ErrorKind.CONTENT_REJECTED,
+                Text(gettext_noop("TikTok posts need a video or photos.")),
+                field="media",
             )
         missing = [m.filename for m in media if not m.public_url]
         if missing:
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                "TikTok Business fetches media from public addresses, and these have none: "
-                f"{', '.join(missing)}.",
+                Text(
+                    gettext_noop(
+                        "TikTok Business fetches media from public addresses, and these have "
+                        "none: %(files)s."
+                    ),
+                    files=", ".join(missing),
+                ),
                 field="media",
             )
         video = media[0] if media[0].is_video else None
@@ -488,7 +530,9 @@ class TikTokBusinessProvider(Provider):
         if not publish_id:
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "TikTok accepted the post but did not say which publish it made.",
+                Text(
+                    gettext_noop("TikTok accepted the post but did not say which publish it made.")
+                ),
                 raw_excerpt=self.redact(response.text[:500]),
             )
         progress[PUBLISH_ID] = publish_id
@@ -505,15 +549,23 @@ class TikTokBusinessProvider(Provider):
             # A draft, or a video TikTok made without saying its id: nothing to comment on.
             raise ProviderError(
                 ErrorKind.NOT_FOUND,
-                "TikTok has not said the video's id (it went to the drafts, or is still in "
-                "moderation), so its comments could not be placed.",
+                Text(
+                    gettext_noop(
+                        "TikTok has not said the video's id (it went to the drafts, or is still in "
+                        "moderation), so its comments could not be placed."
+                    )
+                ),
                 network_code="no_video_id",
             )
         if progress.get(SENT):
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "TikTok did not say whether it took this comment, and it is not under the "
-                "video yet; check the video before commenting again.",
+                Text(
+                    gettext_noop(
+                        "TikTok did not say whether it took this comment, and it is not under the "
+                        "video yet; check the video before commenting again."
+                    )
+                ),
                 network_code="comment_unclear",
             )
         progress[SENT] = True
@@ -540,7 +592,11 @@ class TikTokBusinessProvider(Provider):
         if not comment_id:
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "TikTok accepted the comment but did not say which comment it made.",
+                Text(
+                    gettext_noop(
+                        "TikTok accepted the comment but did not say which comment it made."
+                    )
+                ),
                 raw_excerpt=self.redact(response.text[:500]),
             )
         return PublishResult(ref=RemoteRef(id=comment_id, url=request.root.url))

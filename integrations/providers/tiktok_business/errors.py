@@ -4,6 +4,7 @@ error table read from it, and the request id TikTok's support asks for."""
 from __future__ import annotations
 
 import requests
+from django.utils.translation import gettext_noop
 
 from integrations.providers.base import (
     SERVER_FAULT,
@@ -43,42 +44,48 @@ ERRORS = ErrorTable(
     rows=(
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "TikTok no longer accepts this sign-in ({message|refresh token expired}); "
-            "reconnect the channel.",
+            gettext_noop(
+                "TikTok no longer accepts this sign-in ({message|refresh token expired}); "
+                "reconnect the channel."
+            ),
             phase=Phase.AUTH,
             code=("40103", "40107", "40110"),
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "TikTok refused this server's app ({message|invalid app}); the administrator "
-            "must check TIKTOK_BUSINESS_APP_ID and TIKTOK_BUSINESS_APP_SECRET.",
+            gettext_noop(
+                "TikTok refused this server's app ({message|invalid app}); the administrator must "
+                "check TIKTOK_BUSINESS_APP_ID and TIKTOK_BUSINESS_APP_SECRET."
+            ),
             code="40101",
         ),
         Rule(
             ErrorKind.AUTH_EXPIRED,
-            "TikTok sign-in expired; we will renew it.",
+            gettext_noop("TikTok sign-in expired; we will renew it."),
             code=("40102", "40104", "40105"),
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "TikTok did not allow this for the account ({message|missing permission}); "
-            "reconnect the channel and allow every permission asked.",
+            gettext_noop(
+                "TikTok did not allow this for the account ({message|missing permission}); "
+                "reconnect the channel and allow every permission asked."
+            ),
             code="40001",
         ),
         Rule(
             ErrorKind.RATE_LIMITED,
-            "TikTok asked us to slow down; we will try again later.",
+            gettext_noop("TikTok asked us to slow down; we will try again later."),
             code="40100",
             retry_after=after_headers(60.0),
         ),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "TikTok rejected the post: {message|invalid parameters}",
+            gettext_noop("TikTok rejected the post: {message|invalid parameters}"),
             code="40002",
         ),
         Rule(
             SERVER_FAULT,
-            "TikTok had a temporary problem{detail}",
+            gettext_noop("TikTok had a temporary problem{detail}"),
             pattern=r"^5\d{4}\b",
         ),
     ),
