@@ -27,4 +27,4 @@ def test_the_connect_form_and_the_checks_speak_german():
         messages = [i.message for i in LemmyProvider().validate(draft)]
     assert "Benutzername oder E-Mail" in html and "Zwei-Faktor-Code" in html
     assert "Wählen Sie Community 1." in messages
-    assert "Geben Sie dem Beitrag einen Titel." in messages
+    assert "Schreiben Sie einen Titel für den Beitrag." in messages
