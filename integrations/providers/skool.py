@@ -124,7 +124,9 @@ ERRORS = ErrorTable(
 
 class SkoolProvider(Provider):
     identifier = "skool"
-    display_name = "Skool (unofficial)"
+    # "Unofficial" is said, in the reader's language, by ``limited`` on every page that
+    # offers it; the name stays the brand.
+    display_name = "Skool"
     network_name = "Skool"
     auth_kind = "credentials-form"
     reply_mode = "none"

@@ -1771,7 +1771,7 @@ def test_skool_says_it_is_unofficial_and_connects_a_community_with_the_session_c
     ).respond_with_response(reply("skool", "community_page"))
     client = client_for(owner)
     listing = client.get(CHANNELS).content.decode()
-    assert "Skool (unofficial)" in listing
+    assert "Skool" in listing
     assert "Limited: Unofficial: Skool has no public API." in listing
     form = client.get(connect_url("skool")).content.decode()
     assert 'type="password"' in form and "auth_token cookie (unofficial)" in form

@@ -4,6 +4,7 @@ open-source Skool clients read, and AWS WAF's documented challenge answers."""
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from integrations.providers.base import (
     Channel,
@@ -59,7 +60,8 @@ def post_request(text="Launch day at Acme", **settings):
 # -- what it is, said plainly ---------------------------------------------------------------
 def test_skool_is_marked_unofficial_and_limited():
     assert SkoolProvider.limited.startswith("Unofficial: Skool has no public API.")
-    assert "(unofficial)" in SkoolProvider.display_name
+    with translation.override("fr"):
+        assert str(SkoolProvider.limited).startswith("Non officiel")
     labels = {f.name: f for f in SkoolProvider().credential_fields()}
     assert "unofficial" in labels["auth_token"].label and labels["auth_token"].type == "secret"
 
