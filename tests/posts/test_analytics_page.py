@@ -215,8 +215,24 @@ def test_a_deleted_channels_counts_leave_the_totals(org, owner, client_for):
     seed_channel(gone, followers_now=5000)
     published(kept, "Kept", 7)
     published(gone, "Gone", 500)
-    assert "5120" in client_for(owner).get(url(org)).content.decode()
+    assert "5,120" in client_for(owner).get(url(org)).content.decode()
     integration_delete(integration=gone)
     html = client_for(owner).get(url(org)).content.decode()
     assert "Kept" in html and "Gone" not in html and ">500<" not in html
-    assert ">120<" in html and "5120" not in html
+    assert ">120<" in html and "5,120" not in html
+
+
+def test_figures_are_grouped_the_way_the_readers_language_writes_numbers(
+    org, owner, client_for
+):
+    channel = ChannelFactory(organization=org, name="Acme Toots")
+    seed_channel(channel, followers_now=12345, followers_before=1000)
+    published(channel, "Launch day", 4321)
+    client = client_for(owner)
+
+    english = client.get(url(org), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    german = client.get(url(org), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+    assert '<strong class="an-figure">12,345</strong>' in english
+    assert '<strong class="an-figure">12.345</strong>' in german
+    assert "4.321" in german
