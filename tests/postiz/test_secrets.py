@@ -109,10 +109,13 @@ def test_docker_compose_requires_the_shared_secrets_for_every_process():
     for name in ("SECRET_KEY", "POSTIZ_ENCRYPTION_KEYS"):
         assert re.search(rf"{name}: \$\{{{name}:\?[^}}]+\}}", text), name
     services = yaml.safe_load(text)["services"]
-    for name in ("web", "publisher", "worker", "migrate"):
+    for name in ("web", "worker", "migrate"):
         environment = services[name]["environment"]
         assert environment["SECRET_KEY"].startswith("${SECRET_KEY:?")
         assert environment["POSTIZ_ENCRYPTION_KEYS"].startswith("${POSTIZ_ENCRYPTION_KEYS:?")
+    # The worker publishes and runs the jobs: `--scale worker=3` gives three of each.
+    assert services["worker"]["command"] == "python manage.py worker"
+    assert "publisher" not in services
 
 
 def test_the_docker_images_build_step_loads_the_settings_without_a_real_secret(tmp_path):
