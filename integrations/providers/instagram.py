@@ -766,16 +766,12 @@ class InstagramProvider(Provider):
         if used >= total:
             raise ProviderError(
                 ErrorKind.RATE_LIMITED,
+                # The limit is a hundred or so posts a day: always a plural.
                 Text(
                     gettext_noop(
-                        "This Instagram account has published %(used)s of its %(total)s post "
-                        "allowed in 24 hours; we will try again when a slot frees up."
-                    ),
-                    plural=gettext_noop(
                         "This Instagram account has published %(used)s of its %(total)s posts "
                         "allowed in 24 hours; we will try again when a slot frees up."
                     ),
-                    count=total,
                     used=used,
                     total=total,
                 ),
