@@ -265,8 +265,14 @@ class BlueskyProvider(Provider):
     tools = (
         Tool(
             "mention",
-            "Find accounts to mention: handle, DID, name and avatar, from a name or a handle.",
-            (ToolInput("query", description="A name or handle, e.g. alice.bsky.social"),),
+            gettext_lazy(
+                "Find accounts to mention: handle, DID, name and avatar, from a name or a handle."
+            ),
+            (
+                ToolInput(
+                    "query", description=gettext_lazy("A name or handle, e.g. alice.bsky.social")
+                ),
+            ),
         ),
     )
     errors = ERRORS

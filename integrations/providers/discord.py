@@ -280,8 +280,10 @@ class DiscordWebhookProvider(DiscordBase):
     tools = (
         Tool(
             "channels",
-            "The channel this webhook posts to (a webhook is bound to one channel, chosen "
-            "when it was made in Discord).",
+            gettext_lazy(
+                "The channel this webhook posts to (a webhook is bound to one channel, chosen "
+                "when it was made in Discord)."
+            ),
         ),
     )
 
@@ -444,8 +446,10 @@ class DiscordBotProvider(DiscordBase):
     tools = (
         Tool(
             "channels",
-            "The text and announcement channels of the bot's Discord server: id (for the "
-            "channel setting), name and type.",
+            gettext_lazy(
+                "The text and announcement channels of the bot's Discord server: id (for the "
+                "channel setting), name and type."
+            ),
         ),
     )
 

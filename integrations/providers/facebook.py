@@ -118,7 +118,7 @@ class FacebookProvider(Provider):
     oauth = OAuth2(
         client=("FACEBOOK_APP_ID", "FACEBOOK_APP_SECRET"),
         scope_separator=",",
-        reconnect_message=Text(gettext_noop("Facebook needs you to reconnect this Page.")),
+        reconnect_message=gettext_noop("Facebook needs you to reconnect this Page."),
     )
     analytics = "both"
     # The Graph API reads up to 50 objects by ``?ids=``; a Page may make 4,800 calls per
@@ -155,7 +155,12 @@ class FacebookProvider(Provider):
             help_text=gettext_lazy("A coloured-background preset id, for short text-only posts."),
         ),
     )
-    tools = (Tool("pages", "The Facebook Pages this sign-in can post to: id, name and username."),)
+    tools = (
+        Tool(
+            "pages",
+            gettext_lazy("The Facebook Pages this sign-in can post to: id, name and username."),
+        ),
+    )
     redact_patterns = (
         r"(?<=access_token=)[^&\s]+",
         r"(?<=client_secret=)[^&\s]+",

@@ -326,7 +326,7 @@ class InstagramProvider(Provider):
     oauth = OAuth2(
         client=("FACEBOOK_APP_ID", "FACEBOOK_APP_SECRET"),
         scope_separator=",",
-        reconnect_message=Text(gettext_noop("Instagram needs you to reconnect this account.")),
+        reconnect_message=gettext_noop("Instagram needs you to reconnect this account."),
     )
     required_settings = ("FACEBOOK_APP_ID", "FACEBOOK_APP_SECRET")
     errors = ERRORS
@@ -377,8 +377,10 @@ class InstagramProvider(Provider):
     tools = (
         Tool(
             "publishing_limit",
-            "How many posts this account published through the API in the last 24 hours, "
-            "and its limit.",
+            gettext_lazy(
+                "How many posts this account published through the API in the last 24 hours, and "
+                "its limit."
+            ),
         ),
     )
     redact_patterns = (

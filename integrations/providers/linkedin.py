@@ -218,10 +218,8 @@ class LinkedInProvider(Provider):
     oauth = OAuth2(
         client=("LINKEDIN_CLIENT_ID", "LINKEDIN_CLIENT_SECRET"),
         write_scope="w_member_social",
-        reconnect_message=Text(
-            gettext_noop(
-                "LinkedIn sign-ins last 60 days and cannot be renewed; reconnect this channel."
-            )
+        reconnect_message=gettext_noop(
+            "LinkedIn sign-ins last 60 days and cannot be renewed; reconnect this channel."
         ),
     )
     required_settings = ("LINKEDIN_CLIENT_ID", "LINKEDIN_CLIENT_SECRET")
@@ -694,8 +692,10 @@ class LinkedInPageProvider(LinkedInProvider):
     tools = (
         Tool(
             "companies",
-            "The LinkedIn Pages (organizations) this member administers: id, name, "
-            "vanity name and address.",
+            gettext_lazy(
+                "The LinkedIn Pages (organizations) this member administers: id, name, vanity "
+                "name and address."
+            ),
         ),
     )
 

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from urllib.parse import urlencode, urlsplit
 
 import requests
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from integrations import text as text_counters
 from integrations.providers.base import (
@@ -251,9 +251,16 @@ class MastodonProvider(Provider):
     tools = (
         Tool(
             "mention",
-            "Find accounts to mention: @handle, name and profile, from a name or a handle "
-            "(user@server finds accounts of other servers too).",
-            (ToolInput("query", description="A name or handle, e.g. alice or alice@example"),),
+            gettext_lazy(
+                "Find accounts to mention: @handle, name and profile, from a name or a handle "
+                "(user@server finds accounts of other servers too)."
+            ),
+            (
+                ToolInput(
+                    "query",
+                    description=gettext_lazy("A name or handle, e.g. alice or alice@example"),
+                ),
+            ),
         ),
     )
     # Polling media that is still being processed (the only waiting a provider does).

@@ -279,24 +279,26 @@ class PinterestProvider(Provider):
         # validator: listing or creating boards brings that copy up to date.
         Tool(
             "boards",
-            "The boards of the connected Pinterest account: id, name and privacy.",
+            gettext_lazy("The boards of the connected Pinterest account: id, name and privacy."),
             stores="boards",
         ),
         Tool(
             "create_board",
-            "Create a board on the connected Pinterest account; returns its id and name.",
+            gettext_lazy(
+                "Create a board on the connected Pinterest account; returns its id and name."
+            ),
             inputs=(
-                ToolInput("name", description="The board's name", max_length=180),
+                ToolInput("name", description=gettext_lazy("The board's name"), max_length=180),
                 ToolInput(
                     "description",
-                    description="What the board is about",
+                    description=gettext_lazy("What the board is about"),
                     required=False,
                     max_length=500,
                 ),
                 ToolInput(
                     "secret",
                     "boolean",
-                    description="Only you and collaborators see a secret board",
+                    description=gettext_lazy("Only you and collaborators see a secret board"),
                     required=False,
                 ),
             ),

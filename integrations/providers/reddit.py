@@ -291,7 +291,7 @@ class RedditProvider(Provider):
         params={"duration": "permanent"},
         client_auth="basic",
         write_scope="submit",
-        reconnect_message=Text(gettext_noop("Reddit needs you to reconnect this channel.")),
+        reconnect_message=gettext_noop("Reddit needs you to reconnect this channel."),
     )
     required_settings = ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET")
     # A submission's score and comments; /api/info reads up to 100 fullnames at once with
@@ -324,15 +324,23 @@ class RedditProvider(Provider):
     tools = (
         Tool(
             "subreddits",
-            "Search subreddits by keyword: name, title, subscribers and the post types each "
-            "accepts.",
-            (ToolInput("word", description="Words to search subreddits for"),),
+            gettext_lazy(
+                "Search subreddits by keyword: name, title, subscribers and the post types each "
+                "accepts."
+            ),
+            (ToolInput("word", description=gettext_lazy("Words to search subreddits for")),),
         ),
         Tool(
             "restrictions",
-            "What a subreddit accepts: its post types (allow), whether a flair is required "
-            "(is_flair_required) and its flairs ({id, name}) for the subreddit setting.",
-            (ToolInput("subreddit", description='The subreddit, as "/r/name" or "name"'),),
+            gettext_lazy(
+                "What a subreddit accepts: its post types (allow), whether a flair is required "
+                "(is_flair_required) and its flairs ({id, name}) for the subreddit setting."
+            ),
+            (
+                ToolInput(
+                    "subreddit", description=gettext_lazy('The subreddit, as "/r/name" or "name"')
+                ),
+            ),
         ),
     )
     lookup_count = 25

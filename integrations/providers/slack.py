@@ -198,8 +198,10 @@ class SlackProvider(Provider):
     tools = (
         Tool(
             "channels",
-            "The workspace's public channels the app can post to: id (for the channel "
-            "setting) and name.",
+            gettext_lazy(
+                "The workspace's public channels the app can post to: id (for the channel "
+                "setting) and name."
+            ),
         ),
     )
     redact_patterns = (r"xox[a-z]-[A-Za-z0-9-]+", r"/upload/v1/[A-Za-z0-9_-]+")

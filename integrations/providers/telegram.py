@@ -206,8 +206,10 @@ class TelegramProvider(Provider):
     tools = (
         Tool(
             "chats",
-            "The channels and groups this bot can post to: the connected one, and those it "
-            "was recently added to (Telegram lets bots see only recent updates).",
+            gettext_lazy(
+                "The channels and groups this bot can post to: the connected one, and those it "
+                "was recently added to (Telegram lets bots see only recent updates)."
+            ),
         ),
     )
     max_tool_chats = 20

@@ -263,9 +263,7 @@ class XProvider(Provider):
         client_auth="basic",
         id_in_form=True,
         write_scope=WRITE_SCOPE,
-        reconnect_message=Text(
-            gettext_noop("X needs you to reconnect this channel (no refresh token).")
-        ),
+        reconnect_message=gettext_noop("X needs you to reconnect this channel (no refresh token)."),
     )
     required_settings = ("X_CLIENT_ID",)
     errors = ERRORS
@@ -298,12 +296,16 @@ class XProvider(Provider):
         SettingField("paid_partnership", "bool", label=gettext_lazy("Paid partnership")),
     )
     tools = (
-        Tool("lists", "The X lists this account owns: id, name, description, members."),
+        Tool(
+            "lists", gettext_lazy("The X lists this account owns: id, name, description, members.")
+        ),
         Tool(
             "communities",
-            "Search X Communities by keyword. Put a community's url in the community "
-            "setting to post there.",
-            (ToolInput("word", description="Words to search community names for"),),
+            gettext_lazy(
+                "Search X Communities by keyword. Put a community's url in the community setting "
+                "to post there."
+            ),
+            (ToolInput("word", description=gettext_lazy("Words to search community names for")),),
         ),
     )
     preference_fields = (

@@ -1,7 +1,7 @@
 # French writes its apostrophe as U+2019, as the catalogs do.
 # ruff: noqa: RUF001
 """Pinterest in the reader's language: a missing board is said in French to a French
-reader, and the composer names the pin's settings in French."""
+reader, and the composer names the pin's settings (and its new-board form) in French."""
 
 import pytest
 from django.utils import translation
@@ -38,6 +38,9 @@ def test_the_composer_names_the_pins_settings_in_french(org, editor, client_for)
 
     assert "Couleur dominante" in page
     assert "Affichée pendant le chargement de l’image de l’épingle, au format #RRGGBB." in page
+    # The form that makes a new board from the composer.
+    assert "Créer un tableau sur le compte Pinterest connecté ; renvoie son" in page
+    assert "Le nom du tableau" in page
 
 
 @pytest.mark.django_db
