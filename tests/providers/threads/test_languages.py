@@ -24,7 +24,7 @@ def test_a_throttled_post_is_said_in_french(httpserver):
         assert said(error) == "Threads nous demande de ralentir ; nous réessaierons plus tard."
     with translation.override("es"):
         assert said(error) == (
-            "Threads nos pidió ir más despacio; lo volveremos a intentar más tarde."
+            "Threads nos pidió ir más despacio; lo intentaremos de nuevo más tarde."
         )
 
 
