@@ -29,6 +29,8 @@ from urllib.parse import urlsplit
 
 import regex
 import requests
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from integrations import text as text_counters
 from integrations.providers.base import (
@@ -56,6 +58,7 @@ from integrations.providers.base import (
     ToolInput,
     json_object,
 )
+from organizations.texts import Text
 
 POST_COLLECTION = "app.bsky.feed.post"
 REPOST_COLLECTION = "app.bsky.feed.repost"
@@ -83,7 +86,7 @@ def make_tid(micros: int, clock_id: int) -> str:
     """A TID: 0 bit, 53 bits of microseconds, 10 bits of clock id, base32-sortable."""
     value = ((micros & ((1 << 53) - 1)) << 10) | (clock_id & 0x3FF)
     chars = []
-    for _ in range(13):
+    for _digit in range(13):
         chars.append(TID_ALPHABET[value & 31])
         value >>= 5
     return "".join(reversed(chars))
@@ -157,19 +160,21 @@ def read_error(response: requests.Response, phase: Phase) -> Said:
     )
 
 
-LOGIN_REFUSED = (
+LOGIN_REFUSED = gettext_noop(
     "Bluesky refused the handle or app password. Check the handle, create a new app password "
     "in Bluesky's settings, and connect again."
 )
-SLOW_DOWN = "Bluesky asked us to slow down; we will try again after its limit resets."
-TOO_LARGE = "Bluesky rejected a file as too large; use images under 1 MB and videos under 100 MB."
-REJECTED = "Bluesky rejected the post: {reason|the request was invalid}"
+SLOW_DOWN = gettext_noop("Bluesky asked us to slow down; we will try again after its limit resets.")
+TOO_LARGE = gettext_noop(
+    "Bluesky rejected a file as too large; use images under 1 MB and videos under 100 MB."
+)
+REJECTED = gettext_noop("Bluesky rejected the post: {reason|the request was invalid}")
 ERRORS = ErrorTable(
     read=read_error,
     rows=(
         Rule(
             ErrorKind.AUTH_EXPIRED,
-            "The Bluesky session has expired; we will renew it.",
+            gettext_noop("The Bluesky session has expired; we will renew it."),
             code=("ExpiredToken", "InvalidToken"),
         ),
         Rule(
@@ -178,20 +183,22 @@ ERRORS = ErrorTable(
         Rule(ErrorKind.AUTH_REVOKED, LOGIN_REFUSED, status=401, phase=Phase.AUTH),
         Rule(
             ErrorKind.AUTH_EXPIRED,
-            "Bluesky asked us to sign in again; we will renew the session.",
+            gettext_noop("Bluesky asked us to sign in again; we will renew the session."),
             code="AuthenticationRequired",
         ),
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "Bluesky says this account is unavailable ({code}); reconnect it once it is active "
-            "again.",
+            gettext_noop(
+                "Bluesky says this account is unavailable ({code}); reconnect it once it is "
+                "active again."
+            ),
             code=("AccountTakedown", "AccountDeactivated", "AccountSuspended"),
         ),
         Rule(ErrorKind.RATE_LIMITED, SLOW_DOWN, status=429),
         Rule(ErrorKind.RATE_LIMITED, SLOW_DOWN, code="RateLimitExceeded"),
         Rule(
             ErrorKind.NOT_FOUND,
-            "Bluesky could not find that post; it may have been deleted.",
+            gettext_noop("Bluesky could not find that post; it may have been deleted."),
             code=("RecordNotFound", "NotFound"),
         ),
         Rule(ErrorKind.CONTENT_REJECTED, TOO_LARGE, code="BlobTooLarge", field="media"),
@@ -246,18 +253,26 @@ class BlueskyProvider(Provider):
         SettingField(
             "web_app",
             "url",
-            label="Web app",
+            label=gettext_lazy("Web app"),
             max_length=200,
-            help_text="Where “View on the network” opens this account's posts, e.g. "
-            "https://bsky.app (the default). An account on a self-hosted PDS that Bluesky's "
-            "network does not crawl is read elsewhere: give that web app's address.",
+            help_text=gettext_lazy(
+                "Where “View on the network” opens this account's posts, e.g. https://bsky.app "
+                "(the default). An account on a self-hosted PDS that Bluesky's network does not "
+                "crawl is read elsewhere: give that web app's address."
+            ),
         ),
     )
     tools = (
         Tool(
             "mention",
-            "Find accounts to mention: handle, DID, name and avatar, from a name or a handle.",
-            (ToolInput("query", description="A name or handle, e.g. alice.bsky.social"),),
+            gettext_lazy(
+                "Find accounts to mention: handle, DID, name and avatar, from a name or a handle."
+            ),
+            (
+                ToolInput(
+                    "query", description=gettext_lazy("A name or handle, e.g. alice.bsky.social")
+                ),
+            ),
         ),
     )
     errors = ERRORS
@@ -277,24 +292,28 @@ class BlueskyProvider(Provider):
         return [
             CredentialField(
                 "service",
-                "Service URL",
+                _("Service URL"),
                 "url",
                 required=False,
                 initial=self.endpoint("api"),
-                help_text="Leave as is unless your account lives on a self-hosted PDS.",
+                help_text=gettext_lazy(
+                    "Leave as is unless your account lives on a self-hosted PDS."
+                ),
             ),
             CredentialField(
                 "identifier",
-                "Handle or DID",
+                _("Handle or DID"),
                 "text",
-                help_text="For example alice.bsky.social.",
+                help_text=gettext_lazy("For example alice.bsky.social."),
             ),
             CredentialField(
                 "app_password",
-                "App password",
+                _("App password"),
                 "secret",
-                help_text="Create one in Bluesky under Settings → Privacy and security → "
-                "App passwords. Never use your main password.",
+                help_text=gettext_lazy(
+                    "Create one in Bluesky under Settings → Privacy and security → App passwords. "
+                    "Never use your main password."
+                ),
             ),
         ]
 
@@ -304,7 +323,8 @@ class BlueskyProvider(Provider):
         password = (fields.get("app_password") or "").strip()
         if not identifier or not password:
             raise ProviderError(
-                ErrorKind.AUTH_REVOKED, "Enter your Bluesky handle and an app password."
+                ErrorKind.AUTH_REVOKED,
+                Text(gettext_noop("Enter your Bluesky handle and an app password.")),
             )
         return self._create_session(service, identifier, password)
 
@@ -326,7 +346,7 @@ class BlueskyProvider(Provider):
         if not access or not refresh or not data.get("did"):
             raise ProviderError(
                 ErrorKind.TRANSIENT_BEFORE_SEND,
-                "Bluesky answered the sign-in without a session; try again.",
+                Text(gettext_noop("Bluesky answered the sign-in without a session; try again.")),
                 raw_excerpt=json.dumps(data)[:200] if isinstance(data, dict) else "",
             )
         pds = _pds_from_did_doc(data.get("didDoc")) or pds or service
@@ -405,7 +425,7 @@ class BlueskyProvider(Provider):
             if not creds.get("app_password"):
                 raise ProviderError(
                     ErrorKind.AUTH_REVOKED,
-                    "Bluesky ended this session; reconnect the channel.",
+                    Text(gettext_noop("Bluesky ended this session; reconnect the channel.")),
                     network_code=error.network_code,
                 ) from error
             return self._create_session(
@@ -470,7 +490,11 @@ class BlueskyProvider(Provider):
         if not uri:
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "Bluesky accepted the post without saying where it is; we will check.",
+                Text(
+                    gettext_noop(
+                        "Bluesky accepted the post without saying where it is; we will check."
+                    )
+                ),
                 raw_excerpt=response.text,
             )
         return PublishResult(ref=self._ref(channel, uri, cid, rkey), raw=data)
@@ -503,8 +527,12 @@ class BlueskyProvider(Provider):
             # again cannot work.
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                "Bluesky already has a different post under this post's record key; "
-                "duplicate the post to send it again.",
+                Text(
+                    gettext_noop(
+                        "Bluesky already has a different post under this post's record key; "
+                        "duplicate the post to send it again."
+                    )
+                ),
                 network_code="rkey_taken",
                 raw_excerpt=response.text,
             )
@@ -543,7 +571,11 @@ class BlueskyProvider(Provider):
         if not data.get("uri"):
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "Bluesky accepted the repost without saying where it is; we will check.",
+                Text(
+                    gettext_noop(
+                        "Bluesky accepted the repost without saying where it is; we will check."
+                    )
+                ),
                 raw_excerpt=response.text,
             )
         return RemoteRef(
@@ -622,7 +654,11 @@ class BlueskyProvider(Provider):
                 if not blob:
                     raise ProviderError(
                         ErrorKind.TRANSIENT_BEFORE_SEND,
-                        "Bluesky did not return the uploaded image; we will try again.",
+                        Text(
+                            gettext_noop(
+                                "Bluesky did not return the uploaded image; we will try again."
+                            )
+                        ),
                     )
                 blobs[key] = blob  # persisted with the progress: a retry skips the upload
             image = {"alt": item.alt_text or "", "image": blobs[key]}
@@ -665,7 +701,11 @@ class BlueskyProvider(Provider):
         if not service_token:
             raise ProviderError(
                 ErrorKind.TRANSIENT_BEFORE_SEND,
-                "Bluesky did not give us a token to upload the video; we will try again.",
+                Text(
+                    gettext_noop(
+                        "Bluesky did not give us a token to upload the video; we will try again."
+                    )
+                ),
             )
         try:
             # Sent from the stored file as it is read: a video is never in memory whole.
@@ -693,7 +733,12 @@ class BlueskyProvider(Provider):
         if not job_id:
             raise ProviderError(
                 ErrorKind.TRANSIENT_BEFORE_SEND,
-                "Bluesky's video service did not start processing the video; we will try again.",
+                Text(
+                    gettext_noop(
+                        "Bluesky's video service did not start processing the video; we will try "
+                        "again."
+                    )
+                ),
             )
         return str(job_id)
 
@@ -722,7 +767,11 @@ class BlueskyProvider(Provider):
         if not blob:
             raise ProviderError(
                 ErrorKind.TRANSIENT_BEFORE_SEND,
-                "Bluesky is still processing the video; we will try again shortly.",
+                Text(
+                    gettext_noop(
+                        "Bluesky is still processing the video; we will try again shortly."
+                    )
+                ),
                 retry_after=30.0,
             )
         return blob
@@ -731,10 +780,16 @@ class BlueskyProvider(Provider):
     def _check_job(status: dict) -> None:
         # The docs: a blob in the answer is usable whatever the state says.
         if status.get("state") == "JOB_STATE_FAILED" and not status.get("blob"):
-            detail = status.get("message") or status.get("error") or "processing failed"
+            detail = (
+                status.get("message")
+                or status.get("error")
+                or Text(gettext_noop("processing failed"))
+            )
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                f"Bluesky could not process the video: {detail}",
+                Text(
+                    gettext_noop("Bluesky could not process the video: %(detail)s"), detail=detail
+                ),
                 network_code=str(status.get("failureCode") or status.get("error") or ""),
                 raw_excerpt=json.dumps(status)[:500],
                 field="media",
@@ -906,8 +961,15 @@ class BlueskyProvider(Provider):
                 issues.append(
                     Issue(
                         "media_duration",
-                        f"{file.filename} lasts {file.duration:.0f} s; Bluesky allows videos "
-                        f"up to {MAX_VIDEO_SECONDS // 60} minutes.",
+                        _(
+                            "%(file)s lasts %(duration)s s; Bluesky allows videos up to "
+                            "%(minutes)s minutes."
+                        )
+                        % {
+                            "file": file.filename,
+                            "duration": f"{file.duration:.0f}",
+                            "minutes": MAX_VIDEO_SECONDS // 60,
+                        },
                         "media",
                         item=index,
                         limit=MAX_VIDEO_SECONDS,
@@ -919,8 +981,11 @@ class BlueskyProvider(Provider):
             issues.append(
                 Issue(
                     "text_too_long",
-                    f"Bluesky allows {MAX_BYTES} bytes of text; this has {size} "
-                    "(emoji and non-Latin letters take several bytes).",
+                    _(
+                        "Bluesky allows %(limit)s bytes of text; this has %(count)s (emoji and "
+                        "non-Latin letters take several bytes)."
+                    )
+                    % {"limit": MAX_BYTES, "count": size},
                     item=index,
                     limit=MAX_BYTES,
                     actual=size,

@@ -12,6 +12,8 @@ import re
 import uuid
 
 import requests
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from integrations.providers.base import (
     Account,
@@ -37,6 +39,7 @@ from integrations.providers.base import (
     json_object,
 )
 from integrations.providers.base.multipart import multipart_body
+from organizations.texts import Text
 
 WEBHOOK_URL = re.compile(
     r"^https://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/api(?:/v\d+)?"
@@ -89,19 +92,20 @@ def read_error(response: requests.Response, phase: Phase) -> Said:
         # 0 is Discord's "general error", a code of no meaning of its own.
         code=str(raw) if raw else "",
         message=str(data.get("message") or ""),
+        # A limit on every request of the app, not only this channel's: its own row.
+        network_code="global" if response.status_code == 429 and data.get("global") else "",
         failed=response.status_code >= 400,
         retry_after=wait,
         values={
             "body_code": "" if raw is None else str(raw),
-            "scope": "everything" if data.get("global") else "this channel",
-            "form_errors": form_errors or str(data.get("message", "invalid form body")),
+            "form_errors": form_errors or str(data.get("message") or ""),
             "form_field": "text" if where == "content" else where,
         },
         body=body,
     )
 
 
-TOO_LARGE = "The files are too large for this Discord server."
+TOO_LARGE = gettext_noop("The files are too large for this Discord server.")
 ERRORS = ErrorTable(
     read=read_error,
     commit_needs_body=True,
@@ -109,44 +113,70 @@ ERRORS = ErrorTable(
     rows=(
         Rule(
             ErrorKind.RATE_LIMITED,
-            "Discord is rate limiting {scope}; we will try again shortly.",
+            gettext_noop("Discord is rate limiting everything; we will try again shortly."),
+            status=429,
+            code="global",
+            network_code="429",
+            retry_after=after_headers(5.0),
+        ),
+        Rule(
+            ErrorKind.RATE_LIMITED,
+            gettext_noop("Discord is rate limiting this channel; we will try again shortly."),
             status=429,
             retry_after=after_headers(5.0),
         ),
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "The Discord webhook was deleted; create a new webhook and connect with it.",
+            gettext_noop(
+                "The Discord webhook was deleted; create a new webhook and connect with it."
+            ),
             code=10015,
         ),
-        Rule(ErrorKind.NOT_FOUND, "The Discord channel no longer exists.", code=10003),
+        Rule(
+            ErrorKind.NOT_FOUND, gettext_noop("The Discord channel no longer exists."), code=10003
+        ),
         Rule(
             ErrorKind.NOT_FOUND,
-            "The Discord server no longer exists or removed the bot.",
+            gettext_noop("The Discord server no longer exists or removed the bot."),
             code=10004,
         ),
-        Rule(ErrorKind.NOT_FOUND, "The Discord message this replies to was deleted.", code=10008),
+        Rule(
+            ErrorKind.NOT_FOUND,
+            gettext_noop("The Discord message this replies to was deleted."),
+            code=10008,
+        ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "The bot cannot see this Discord channel; give it access in the channel settings.",
+            gettext_noop(
+                "The bot cannot see this Discord channel; give it access in the channel settings."
+            ),
             code=50001,
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "The bot lacks permission to post here; allow Send Messages (and Attach Files) "
-            "for it in the channel settings.",
+            gettext_noop(
+                "The bot lacks permission to post here; allow Send Messages (and Attach Files) "
+                "for it in the channel settings."
+            ),
             code=50013,
         ),
         Rule(ErrorKind.CONTENT_REJECTED, TOO_LARGE, code=40005),
-        Rule(ErrorKind.CONTENT_REJECTED, "Discord does not accept an empty message.", code=50006),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "Discord rejected the post: {form_errors}",
+            gettext_noop("Discord does not accept an empty message."),
+            code=50006,
+        ),
+        Rule(
+            ErrorKind.CONTENT_REJECTED,
+            gettext_noop("Discord rejected the post: {form_errors|invalid form body}"),
             code=50035,
             field="{form_field}",
         ),
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "Discord does not accept these credentials; connect again with current ones.",
+            gettext_noop(
+                "Discord does not accept these credentials; connect again with current ones."
+            ),
             status=401,
             network_code="{body_code|401}",
         ),
@@ -174,7 +204,7 @@ class DiscordBase(Provider):
     )
     # The public API sends ``channel``; the channel is fixed when connecting, so it is
     # accepted for compatibility and otherwise ignored.
-    settings_fields = (SettingField("channel", "string", label="Channel"),)
+    settings_fields = (SettingField("channel", "string", label=gettext_lazy("Channel")),)
 
     def ref_for_id(self, channel: Channel, remote_id: str) -> RemoteRef:
         guild, channel_id = channel.meta.get("guild_id"), channel.meta.get("channel_id")
@@ -229,27 +259,31 @@ class DiscordWebhookProvider(DiscordBase):
     lookup = "none"
     refresh_ahead = 0
     preference_fields = (
-        SettingField("username", "string", label="Display name", max_length=80),
-        SettingField("avatar_url", "url", label="Avatar URL"),
+        SettingField("username", "string", label=gettext_lazy("Display name"), max_length=80),
+        SettingField("avatar_url", "url", label=gettext_lazy("Avatar URL")),
         SettingField(
             "thread_id",
             "string",
-            label="Thread id",
-            help_text="Post inside this thread of the webhook's channel.",
+            label=gettext_lazy("Thread id"),
+            help_text=gettext_lazy("Post inside this thread of the webhook's channel."),
         ),
         SettingField(
             "forum",
             "bool",
-            label="Forum channel",
+            label=gettext_lazy("Forum channel"),
             default=False,
-            help_text="Each post opens a new forum thread titled with its first line.",
+            help_text=gettext_lazy(
+                "Each post opens a new forum thread titled with its first line."
+            ),
         ),
     )
     tools = (
         Tool(
             "channels",
-            "The channel this webhook posts to (a webhook is bound to one channel, chosen "
-            "when it was made in Discord).",
+            gettext_lazy(
+                "The channel this webhook posts to (a webhook is bound to one channel, chosen "
+                "when it was made in Discord)."
+            ),
         ),
     )
 
@@ -257,9 +291,9 @@ class DiscordWebhookProvider(DiscordBase):
         return [
             CredentialField(
                 "webhook_url",
-                "Webhook URL",
+                _("Webhook URL"),
                 type="secret",
-                help_text=(
+                help_text=_(
                     "In Discord: Channel settings → Integrations → Webhooks → New Webhook → "
                     "Copy Webhook URL (https://discord.com/api/webhooks/…)."
                 ),
@@ -277,8 +311,12 @@ class DiscordWebhookProvider(DiscordBase):
         except ValueError:
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                "That is not a Discord webhook URL; it looks like "
-                "https://discord.com/api/webhooks/<id>/<token>.",
+                Text(
+                    gettext_noop(
+                        "That is not a Discord webhook URL; it looks like "
+                        "https://discord.com/api/webhooks/<id>/<token>."
+                    )
+                ),
                 field="webhook_url",
             ) from None
         canonical = f"https://discord.com/api/webhooks/{webhook_id}/{token}"
@@ -408,8 +446,10 @@ class DiscordBotProvider(DiscordBase):
     tools = (
         Tool(
             "channels",
-            "The text and announcement channels of the bot's Discord server: id (for the "
-            "channel setting), name and type.",
+            gettext_lazy(
+                "The text and announcement channels of the bot's Discord server: id (for the "
+                "channel setting), name and type."
+            ),
         ),
     )
 
@@ -427,7 +467,12 @@ class DiscordBotProvider(DiscordBase):
         if not guild.get("id"):
             raise ProviderError(
                 ErrorKind.PERMISSION_DENIED,
-                "Discord did not install the bot in a server; choose a server and try again.",
+                Text(
+                    gettext_noop(
+                        "Discord did not install the bot in a server; choose a server and try "
+                        "again."
+                    )
+                ),
             )
         # The user's token is not needed: the bot token (configuration) does the posting.
         return Grant(
@@ -482,7 +527,7 @@ class DiscordBotProvider(DiscordBase):
         if not item.get("id"):
             raise ProviderError(
                 ErrorKind.TRANSIENT_BEFORE_SEND,
-                "Discord answered without the channel; try again.",
+                Text(gettext_noop("Discord answered without the channel; try again.")),
                 raw_excerpt=response.text[:200],
             )
         guild_id = str(item.get("guild_id") or channel.meta.get("guild_id") or "")

@@ -14,6 +14,8 @@ import re
 from datetime import date, timedelta
 
 import requests
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from integrations.providers.base import (
     Account,
@@ -48,6 +50,7 @@ from integrations.providers.meta import (
     today,
 )
 from integrations.providers.meta import normalise as normalise
+from organizations.texts import Text
 
 MB = 1024 * 1024
 # Meta's photo limit for Pages (JPEG, PNG, GIF, BMP, TIFF; 4 MB recommended, 10 MB max).
@@ -75,7 +78,9 @@ INSIGHTS_PERMISSION = "read_insights"
 
 ERRORS = graph_errors(
     expired=ErrorKind.AUTH_REVOKED,
-    expired_message="Facebook no longer accepts this Page's sign-in; reconnect the channel.",
+    expired_message=gettext_noop(
+        "Facebook no longer accepts this Page's sign-in; reconnect the channel."
+    ),
     containers=False,
 )
 
@@ -113,7 +118,7 @@ class FacebookProvider(Provider):
     oauth = OAuth2(
         client=("FACEBOOK_APP_ID", "FACEBOOK_APP_SECRET"),
         scope_separator=",",
-        reconnect_message="Facebook needs you to reconnect this Page.",
+        reconnect_message=gettext_noop("Facebook needs you to reconnect this Page."),
     )
     analytics = "both"
     # The Graph API reads up to 50 objects by ``?ids=``; a Page may make 4,800 calls per
@@ -128,24 +133,34 @@ class FacebookProvider(Provider):
         "video": "https://graph-video.facebook.com",
     }
     settings_fields = (
-        SettingField("url", "url", label="Link", help_text="Shared with the post as a link."),
+        SettingField(
+            "url",
+            "url",
+            label=gettext_lazy("Link"),
+            help_text=gettext_lazy("Shared with the post as a link."),
+        ),
         SettingField(
             "post_type",
             "enum",
-            label="Post type",
+            label=gettext_lazy("Post type"),
             choices=("post", "reel", "story"),
             default="post",
-            help_text="A reel is one vertical video; a story is one photo or video.",
+            help_text=gettext_lazy("A reel is one vertical video; a story is one photo or video."),
         ),
         SettingField(
             "text_format_preset_id",
             "string",
-            label="Background preset",
+            label=gettext_lazy("Background preset"),
             max_length=40,
-            help_text="A coloured-background preset id, for short text-only posts.",
+            help_text=gettext_lazy("A coloured-background preset id, for short text-only posts."),
         ),
     )
-    tools = (Tool("pages", "The Facebook Pages this sign-in can post to: id, name and username."),)
+    tools = (
+        Tool(
+            "pages",
+            gettext_lazy("The Facebook Pages this sign-in can post to: id, name and username."),
+        ),
+    )
     redact_patterns = (
         r"(?<=access_token=)[^&\s]+",
         r"(?<=client_secret=)[^&\s]+",
@@ -200,7 +215,11 @@ class FacebookProvider(Provider):
         # Page tokens do not expire and cannot be renewed; a dead one needs a new login.
         raise ProviderError(
             ErrorKind.AUTH_REVOKED,
-            "Facebook no longer accepts this Page's sign-in; reconnect the channel.",
+            Text(
+                gettext_noop(
+                    "Facebook no longer accepts this Page's sign-in; reconnect the channel."
+                )
+            ),
         )
 
     # -- look-up tools --------------------------------------------------------------------
@@ -209,8 +228,12 @@ class FacebookProvider(Provider):
         # has run out the Page still posts, so the channel is not marked for reconnecting.
         stale = ProviderError(
             ErrorKind.PERMISSION_DENIED,
-            "The Facebook sign-in that lists your Pages has run out (it lasts 60 days); "
-            "reconnect to list them again. Posting to this Page still works.",
+            Text(
+                gettext_noop(
+                    "The Facebook sign-in that lists your Pages has run out (it lasts 60 days); "
+                    "reconnect to list them again. Posting to this Page still works."
+                )
+            ),
         )
         token = channel.credentials.get("user_access_token")
         if not token:
@@ -238,24 +261,24 @@ class FacebookProvider(Provider):
         kind = draft.settings.get("post_type") or "post"
         first = draft.items[0].media if draft.items else []
         videos = [m for m in first if m.is_video]
-        if kind in ("story", "reel"):
-            wanted = "one vertical video" if kind == "reel" else "one photo or one video"
-            if len(first) != 1 or (kind == "reel" and not videos):
-                if not first:
-                    code = "media_required"
-                elif len(first) == 1:
-                    code = "media_type"  # a reel of a photo
-                else:
-                    code = "media_count"
-                issues.append(
-                    Issue(
-                        code,
-                        f"A Facebook {kind} is {wanted}.",
-                        "media",
-                        limit=1,
-                        actual=len(first),
-                    )
+        if kind in ("story", "reel") and (len(first) != 1 or (kind == "reel" and not videos)):
+            if not first:
+                code = "media_required"
+            elif len(first) == 1:
+                code = "media_type"  # a reel of a photo
+            else:
+                code = "media_count"
+            issues.append(
+                Issue(
+                    code,
+                    _("A Facebook reel is one vertical video.")
+                    if kind == "reel"
+                    else _("A Facebook story is one photo or one video."),
+                    "media",
+                    limit=1,
+                    actual=len(first),
                 )
+            )
         if kind == "reel":
             for video in videos:
                 issues += _duration(video, REEL_SECONDS, "reel")
@@ -264,8 +287,8 @@ class FacebookProvider(Provider):
                     issues.append(
                         Issue(
                             "media_ratio",
-                            f"A Facebook reel is vertical (9:16); {video.filename} is "
-                            f"{video.width}x{video.height}.",
+                            _("A Facebook reel is vertical (9:16); %(file)s is %(size)s.")
+                            % {"file": video.filename, "size": f"{video.width}x{video.height}"},
                             "media",
                             actual=round(ratio, 3),
                         )
@@ -275,14 +298,22 @@ class FacebookProvider(Provider):
                 issues += _duration(video, STORY_VIDEO_SECONDS, "story")
         if kind != "post" and draft.settings.get("url"):
             issues.append(
-                Issue("setting_invalid", f"A Facebook {kind} cannot carry a link.", "url")
+                Issue(
+                    "setting_invalid",
+                    _("A Facebook reel cannot carry a link.")
+                    if kind == "reel"
+                    else _("A Facebook story cannot carry a link."),
+                    "url",
+                )
             )
         if kind == "post" and draft.settings.get("url") and first:
             issues.append(
                 Issue(
                     "setting_invalid",
-                    "Facebook shows either a link preview or the media; the link will not be "
-                    "attached to a post with files (put it in the text instead).",
+                    _(
+                        "Facebook shows either a link preview or the media; the link will not be "
+                        "attached to a post with files (put it in the text instead)."
+                    ),
                     "url",
                     severity="warning",
                 )
@@ -291,8 +322,10 @@ class FacebookProvider(Provider):
             issues.append(
                 Issue(
                     "setting_invalid",
-                    "A coloured background applies to text-only posts; remove the media or "
-                    "the background.",
+                    _(
+                        "A coloured background applies to text-only posts; remove the media or "
+                        "the background."
+                    ),
                     "text_format_preset_id",
                 )
             )
@@ -300,8 +333,10 @@ class FacebookProvider(Provider):
             issues.append(
                 Issue(
                     "setting_invalid",
-                    "A Facebook story takes no comments; remove the first comment or post it "
-                    "as a post.",
+                    _(
+                        "A Facebook story takes no comments; remove the first comment or post it "
+                        "as a post."
+                    ),
                     "text",
                     item=1,
                 )
@@ -311,7 +346,7 @@ class FacebookProvider(Provider):
                 issues.append(
                     Issue(
                         "media_count",
-                        "Comments are posted as text; keep files on the first post.",
+                        _("Comments are posted as text; keep files on the first post."),
                         "media",
                         item=index,
                     )
@@ -351,7 +386,11 @@ class FacebookProvider(Provider):
         if not post_id:
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "Facebook accepted the post but did not say which post it created.",
+                Text(
+                    gettext_noop(
+                        "Facebook accepted the post but did not say which post it created."
+                    )
+                ),
                 raw_excerpt=response.text,
             )
         return PublishResult(ref=self._post_ref(channel, post_id), raw={"id": post_id})
@@ -382,7 +421,7 @@ class FacebookProvider(Provider):
         if not photo:
             raise ProviderError(
                 ErrorKind.TRANSIENT_BEFORE_SEND,
-                "Facebook did not keep the photo; we will try again.",
+                Text(gettext_noop("Facebook did not keep the photo; we will try again.")),
                 raw_excerpt=response.text,
             )
         return photo
@@ -395,7 +434,11 @@ class FacebookProvider(Provider):
         if not comment:
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "Facebook accepted the comment but did not say which comment it created.",
+                Text(
+                    gettext_noop(
+                        "Facebook accepted the comment but did not say which comment it created."
+                    )
+                ),
                 raw_excerpt=response.text,
             )
         return PublishResult(
@@ -418,7 +461,11 @@ class FacebookProvider(Provider):
             if not data.get("upload_session_id") or not data.get("video_id"):
                 raise ProviderError(
                     ErrorKind.TRANSIENT_BEFORE_SEND,
-                    "Facebook did not open an upload for the video; we will try again.",
+                    Text(
+                        gettext_noop(
+                            "Facebook did not open an upload for the video; we will try again."
+                        )
+                    ),
                     raw_excerpt=response.text,
                 )
             state = self._save_video(
@@ -459,7 +506,12 @@ class FacebookProvider(Provider):
             except (KeyError, TypeError, ValueError):
                 raise ProviderError(
                     ErrorKind.TRANSIENT_BEFORE_SEND,
-                    "Facebook did not confirm a part of the video upload; we will try again.",
+                    Text(
+                        gettext_noop(
+                            "Facebook did not confirm a part of the video upload; we will try "
+                            "again."
+                        )
+                    ),
                     raw_excerpt=response.text,
                 ) from None
         form = {
@@ -475,7 +527,11 @@ class FacebookProvider(Provider):
         if data.get("success") is not True:
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "Facebook answered the video's publish without saying it succeeded.",
+                Text(
+                    gettext_noop(
+                        "Facebook answered the video's publish without saying it succeeded."
+                    )
+                ),
                 raw_excerpt=response.text,
             )
         video_id = state["video_id"]
@@ -531,7 +587,7 @@ class FacebookProvider(Provider):
         if not photos:
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                "A Facebook story needs a photo or a video.",
+                Text(gettext_noop("A Facebook story needs a photo or a video.")),
                 field="media",
             )
         photo = photos[0]
@@ -542,7 +598,7 @@ class FacebookProvider(Provider):
         if data.get("success") is not True:
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "Facebook answered the story without saying it was published.",
+                Text(gettext_noop("Facebook answered the story without saying it was published.")),
                 raw_excerpt=response.text,
             )
         return PublishResult(ref=self._story_ref(str(data.get("post_id") or photo)), raw=data)
@@ -553,7 +609,11 @@ class FacebookProvider(Provider):
         if data.get("success") is not True:
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "Facebook answered the video's publish without saying it succeeded.",
+                Text(
+                    gettext_noop(
+                        "Facebook answered the video's publish without saying it succeeded."
+                    )
+                ),
                 raw_excerpt=response.text,
             )
         return data
@@ -570,7 +630,11 @@ class FacebookProvider(Provider):
             if not data.get("video_id") or not data.get("upload_url"):
                 raise ProviderError(
                     ErrorKind.TRANSIENT_BEFORE_SEND,
-                    "Facebook did not open an upload for the video; we will try again.",
+                    Text(
+                        gettext_noop(
+                            "Facebook did not open an upload for the video; we will try again."
+                        )
+                    ),
                     raw_excerpt=response.text,
                 )
             state = self._save_video(
@@ -603,7 +667,11 @@ class FacebookProvider(Provider):
             if self.read_json(response, Phase.UPLOAD).get("success") is not True:
                 raise ProviderError(
                     ErrorKind.TRANSIENT_BEFORE_SEND,
-                    "Facebook did not confirm the video upload; we will try again.",
+                    Text(
+                        gettext_noop(
+                            "Facebook did not confirm the video upload; we will try again."
+                        )
+                    ),
                     raw_excerpt=response.text,
                 )
             state = self._save_video(request, state, uploaded=True)
@@ -807,8 +875,23 @@ def _duration(item: MediaItem, bounds: tuple[float, float], kind: str) -> list[I
     return [
         Issue(
             "media_duration",
-            f"A Facebook {kind} video lasts {low:g} to {high:g} seconds; {item.filename} lasts "
-            f"{item.duration:g}.",
+            (
+                _(
+                    "A Facebook reel video lasts %(low)s to %(high)s seconds; %(file)s lasts "
+                    "%(duration)s."
+                )
+                if kind == "reel"
+                else _(
+                    "A Facebook story video lasts %(low)s to %(high)s seconds; %(file)s lasts "
+                    "%(duration)s."
+                )
+            )
+            % {
+                "low": f"{low:g}",
+                "high": f"{high:g}",
+                "file": item.filename,
+                "duration": f"{item.duration:g}",
+            },
             "media",
             limit=high if item.duration > high else low,
             actual=item.duration,

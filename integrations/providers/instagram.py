@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from datetime import date
 
 import requests
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from integrations.providers.base import (
     Account,
@@ -58,6 +61,7 @@ from integrations.providers.meta import (
     unix_until,
     wait_for_container,
 )
+from organizations.texts import Text
 
 MB = 1024 * 1024
 CAPTION_LIMIT = 2200
@@ -78,17 +82,67 @@ USER_TAGS_MAX = 20
 # Instagram usernames: letters, digits, periods and underscores, at most 30.
 USERNAME = re.compile(r"^[A-Za-z0-9._]{1,30}$")
 
+
+def _collaborators_help() -> str:
+    return _("Up to %(count)s Instagram usernames invited as co-authors.") % {
+        "count": COLLABORATORS_MAX
+    }
+
+
+def _user_tags_help() -> str:
+    return _(
+        "One person per line: @username, then where on the photo across and down from its "
+        "top-left corner (0 to 1), then for a carousel the photo's number: @alice 0.5 0.3 2. "
+        'At most %(count)s people per photo. Through the API, objects {"username", "x", "y", '
+        '"media"} with media the file\'s index from 0.'
+    ) % {"count": USER_TAGS_MAX}
+
+
+# Whole sentences for each kind of file the duration and shape rules name.
+_DURATIONS = {
+    "A carousel video": gettext_lazy(
+        "A carousel video on Instagram lasts %(low)s to %(high)s seconds; %(file)s lasts "
+        "%(duration)s."
+    ),
+    "A story video": gettext_lazy(
+        "A story video on Instagram lasts %(low)s to %(high)s seconds; %(file)s lasts %(duration)s."
+    ),
+    "A reel": gettext_lazy(
+        "A reel on Instagram lasts %(low)s to %(high)s seconds; %(file)s lasts %(duration)s."
+    ),
+}
+_RATIOS = {
+    "A feed photo": gettext_lazy(
+        "A feed photo on Instagram must be between %(low)s and %(high)s (width to height); "
+        "%(file)s is %(size)s. Crop it and upload it again."
+    ),
+    "A carousel video": gettext_lazy(
+        "A carousel video on Instagram must be between %(low)s and %(high)s (width to "
+        "height); %(file)s is %(size)s. Crop it and upload it again."
+    ),
+    "A story": gettext_lazy(
+        "A story on Instagram must be between %(low)s and %(high)s (width to height); "
+        "%(file)s is %(size)s. Crop it and upload it again."
+    ),
+    "A reel": gettext_lazy(
+        "A reel on Instagram must be between %(low)s and %(high)s (width to height); "
+        "%(file)s is %(size)s. Crop it and upload it again."
+    ),
+}
+
 # Through Facebook Login the account posts with a Page token, which nothing can renew;
 # Instagram Login's token is renewed (once) when it has expired.
 ERRORS = graph_errors(
     expired=ErrorKind.AUTH_REVOKED,
-    expired_message="Instagram no longer accepts this sign-in; reconnect the channel.",
+    expired_message=gettext_noop(
+        "Instagram no longer accepts this sign-in; reconnect the channel."
+    ),
     containers=True,
     few_viewers=True,
 )
 STANDALONE_ERRORS = graph_errors(
     expired=ErrorKind.AUTH_EXPIRED,
-    expired_message="Instagram sign-in expired; we will renew it.",
+    expired_message=gettext_noop("Instagram sign-in expired; we will renew it."),
     containers=True,
     few_viewers=True,
 )
@@ -131,7 +185,7 @@ def _user_tags(settings: dict) -> tuple[list[UserTag], list[str]]:
     wrong with the entries that could not be read."""
     raw = settings.get("user_tags") or []
     if not isinstance(raw, list):
-        return [], ["People tagged must be a list of {username, x, y}."]
+        return [], [_("People tagged must be a list of {username, x, y}.")]
     tags: list[UserTag] = []
     problems: list[str] = []
     for number, entry in enumerate(raw, start=1):
@@ -142,30 +196,48 @@ def _user_tags(settings: dict) -> tuple[list[UserTag], list[str]]:
             parts = entry.split()
             if len(parts) not in (3, 4):
                 problems.append(
-                    f"Tag {number} ({entry.strip()}): write @username, then across and down "
-                    "(0 to 1), and for a carousel the photo's number, as in @alice 0.5 0.3 2."
+                    _(
+                        "Tag %(number)s (%(entry)s): write @username, then across and down "
+                        "(0 to 1), and for a carousel the photo's number, as in @alice 0.5 0.3 2."
+                    )
+                    % {"number": number, "entry": entry.strip()}
                 )
                 continue
             username, x, y = parts[:3]
             photo = _number(parts[3]) if len(parts) == 4 else 1
             media = photo - 1 if isinstance(photo, int) else -1
         else:
-            problems.append(f"Tag {number} must be a username with x and y.")
+            problems.append(
+                _("Tag %(number)s must be a username with x and y.") % {"number": number}
+            )
             continue
         username = str(username or "").strip().lstrip("@")
         x, y = _number(x), _number(y)
         if not USERNAME.match(username):
-            problems.append(
-                f"Tag {number}: {username or 'an empty name'} is not an Instagram username "
-                "(letters, digits, periods and underscores, at most 30)."
-            )
+            if username:
+                problem = _(
+                    "Tag %(number)s: %(username)s is not an Instagram username (letters, "
+                    "digits, periods and underscores, at most 30)."
+                )
+            else:
+                problem = _(
+                    "Tag %(number)s has an empty name; an Instagram username has letters, "
+                    "digits, periods and underscores, at most 30."
+                )
+            problems.append(problem % {"number": number, "username": username})
         elif x is None or y is None or not (0 <= x <= 1 and 0 <= y <= 1):
             problems.append(
-                f"Tag {number} (@{username}): x and y say where on the photo, from 0 to 1 "
-                "(0 0 is the top-left corner, 1 1 the bottom-right)."
+                _(
+                    "Tag %(number)s (@%(username)s): x and y say where on the photo, from 0 "
+                    "to 1 (0 0 is the top-left corner, 1 1 the bottom-right)."
+                )
+                % {"number": number, "username": username}
             )
         elif not isinstance(media, int) or isinstance(media, bool) or media < 0:
-            problems.append(f"Tag {number} (@{username}): name the photo by its number.")
+            problems.append(
+                _("Tag %(number)s (@%(username)s): name the photo by its number.")
+                % {"number": number, "username": username}
+            )
         else:
             tags.append(UserTag(username, float(x), float(y), media))
     return tags, problems
@@ -254,7 +326,7 @@ class InstagramProvider(Provider):
     oauth = OAuth2(
         client=("FACEBOOK_APP_ID", "FACEBOOK_APP_SECRET"),
         scope_separator=",",
-        reconnect_message="Instagram needs you to reconnect this account.",
+        reconnect_message=gettext_noop("Instagram needs you to reconnect this account."),
     )
     required_settings = ("FACEBOOK_APP_ID", "FACEBOOK_APP_SECRET")
     errors = ERRORS
@@ -266,46 +338,49 @@ class InstagramProvider(Provider):
         SettingField(
             "post_type",
             "enum",
-            label="Post type",
+            label=gettext_lazy("Post type"),
             required=True,
             choices=("post", "story"),
             default="post",
-            help_text="A post is a photo, a carousel or a reel (one video); a story is one file.",
+            help_text=gettext_lazy(
+                "A post is a photo, a carousel or a reel (one video); a story is one file."
+            ),
         ),
-        SettingField("is_trial_reel", "bool", label="Trial reel (shown to non-followers first)"),
+        SettingField(
+            "is_trial_reel", "bool", label=gettext_lazy("Trial reel (shown to non-followers first)")
+        ),
         SettingField(
             "graduation_strategy",
             "enum",
-            label="Trial reel graduation",
+            label=gettext_lazy("Trial reel graduation"),
             choices=("MANUAL", "SS_PERFORMANCE"),
         ),
         SettingField(
             "collaborators",
             "list",
-            label="Collaborators",
-            help_text=f"Up to {COLLABORATORS_MAX} Instagram usernames invited as co-authors.",
+            label=gettext_lazy("Collaborators"),
+            help_text=lazy(_collaborators_help, str)(),
         ),
         SettingField(
             "location_id",
             "string",
-            label="Location (Facebook Page id of a place)",
+            label=gettext_lazy("Location (Facebook Page id of a place)"),
             max_length=40,
         ),
         SettingField(
             "user_tags",
             "list",
-            label="People tagged on the photos",
-            help_text="One person per line: @username, then where on the photo across and "
-            "down from its top-left corner (0 to 1), then for a carousel the photo's number: "
-            f"@alice 0.5 0.3 2. At most {USER_TAGS_MAX} people per photo. Through the API, "
-            'objects {"username", "x", "y", "media"} with media the file\'s index from 0.',
+            label=gettext_lazy("People tagged on the photos"),
+            help_text=lazy(_user_tags_help, str)(),
         ),
     )
     tools = (
         Tool(
             "publishing_limit",
-            "How many posts this account published through the API in the last 24 hours, "
-            "and its limit.",
+            gettext_lazy(
+                "How many posts this account published through the API in the last 24 hours, and "
+                "its limit."
+            ),
         ),
     )
     redact_patterns = (
@@ -373,7 +448,7 @@ class InstagramProvider(Provider):
     def refresh(self, channel: Channel) -> Grant:
         raise ProviderError(
             ErrorKind.AUTH_REVOKED,
-            "Instagram no longer accepts this sign-in; reconnect the channel.",
+            Text(gettext_noop("Instagram no longer accepts this sign-in; reconnect the channel.")),
         )
 
     # -- look-up tools --------------------------------------------------------------------
@@ -418,7 +493,7 @@ class InstagramProvider(Provider):
             issues.append(
                 Issue(
                     "setting_invalid",
-                    "Only a reel (one video posted as a post) can be a trial reel.",
+                    _("Only a reel (one video posted as a post) can be a trial reel."),
                     "is_trial_reel",
                 )
             )
@@ -426,7 +501,7 @@ class InstagramProvider(Provider):
             issues.append(
                 Issue(
                     "setting_invalid",
-                    "Graduation applies to trial reels; turn on the trial reel or clear it.",
+                    _("Graduation applies to trial reels; turn on the trial reel or clear it."),
                     "graduation_strategy",
                 )
             )
@@ -436,7 +511,8 @@ class InstagramProvider(Provider):
             issues.append(
                 Issue(
                     "setting_invalid",
-                    f"Instagram takes at most {COLLABORATORS_MAX} collaborators.",
+                    _("Instagram takes at most %(count)s collaborators.")
+                    % {"count": COLLABORATORS_MAX},
                     "collaborators",
                     limit=COLLABORATORS_MAX,
                     actual=len(collaborators),
@@ -446,7 +522,7 @@ class InstagramProvider(Provider):
             issues.append(
                 Issue(
                     "setting_invalid",
-                    "Instagram stories take no collaborators or location.",
+                    _("Instagram stories take no collaborators or location."),
                     "collaborators" if collaborators else "location_id",
                 )
             )
@@ -454,8 +530,10 @@ class InstagramProvider(Provider):
             issues.append(
                 Issue(
                     "setting_invalid",
-                    "An Instagram story takes no comments; remove the first comment or post "
-                    "it as a post.",
+                    _(
+                        "An Instagram story takes no comments; remove the first comment or post "
+                        "it as a post."
+                    ),
                     "text",
                     item=1,
                 )
@@ -465,7 +543,7 @@ class InstagramProvider(Provider):
                 issues.append(
                     Issue(
                         "media_count",
-                        "Instagram comments are text only; keep files on the first post.",
+                        _("Instagram comments are text only; keep files on the first post."),
                         "media",
                         item=index,
                     )
@@ -485,14 +563,14 @@ class InstagramProvider(Provider):
         issues = super().validate_media(index, media, rules)
         for issue in issues:
             if issue.code == "media_required":
-                issue.message = (
+                issue.message = _(
                     "Instagram has no text-only posts: add a photo or a video (JPEG or MP4)."
                 )
             elif issue.code == "media_count":
-                issue.message = (
-                    f"An Instagram carousel has at most {CAROUSEL_MAX} photos and videos; "
-                    f"this post has {len(media)}."
-                )
+                issue.message = _(
+                    "An Instagram carousel has at most %(limit)s photos and videos; this post "
+                    "has %(count)s."
+                ) % {"limit": CAROUSEL_MAX, "count": len(media)}
         return issues
 
     @staticmethod
@@ -503,16 +581,28 @@ class InstagramProvider(Provider):
             target = media[tag.media] if tag.media < len(media) else None
             if target is None:
                 problems.append(
-                    f"@{tag.username} is tagged on photo {tag.media + 1}, and the post has "
-                    f"{len(media)} file{'s' if len(media) != 1 else ''}."
+                    ngettext(
+                        "@%(username)s is tagged on photo %(photo)s, and the post has "
+                        "%(count)s file.",
+                        "@%(username)s is tagged on photo %(photo)s, and the post has "
+                        "%(count)s files.",
+                        len(media),
+                    )
+                    % {"username": tag.username, "photo": tag.media + 1, "count": len(media)}
                 )
             elif not target.is_image:
                 problems.append(
-                    f"@{tag.username} is tagged on {target.filename}, a video: Instagram tags "
-                    "people on photos only."
+                    _(
+                        "@%(username)s is tagged on %(file)s, a video: Instagram tags people "
+                        "on photos only."
+                    )
+                    % {"username": tag.username, "file": target.filename}
                 )
             elif tag.username.casefold() in by_photo.setdefault(tag.media, []):
-                problems.append(f"@{tag.username} is tagged twice on photo {tag.media + 1}.")
+                problems.append(
+                    _("@%(username)s is tagged twice on photo %(photo)s.")
+                    % {"username": tag.username, "photo": tag.media + 1}
+                )
             else:
                 by_photo[tag.media].append(tag.username.casefold())
         issues = [Issue("setting_invalid", problem, "user_tags") for problem in problems]
@@ -521,8 +611,11 @@ class InstagramProvider(Provider):
                 issues.append(
                     Issue(
                         "setting_invalid",
-                        f"Instagram tags at most {USER_TAGS_MAX} people on a photo; photo "
-                        f"{index + 1} has {len(names)}.",
+                        _(
+                            "Instagram tags at most %(limit)s people on a photo; photo "
+                            "%(photo)s has %(count)s."
+                        )
+                        % {"limit": USER_TAGS_MAX, "photo": index + 1, "count": len(names)},
                         "user_tags",
                         limit=USER_TAGS_MAX,
                         actual=len(names),
@@ -537,7 +630,8 @@ class InstagramProvider(Provider):
         return [
             Issue(
                 "text_too_long",
-                f"Instagram allows {HASHTAG_LIMIT} hashtags in a caption; this has {tags}.",
+                _("Instagram allows %(limit)s hashtags in a caption; this has %(count)s.")
+                % {"limit": HASHTAG_LIMIT, "count": tags},
                 limit=HASHTAG_LIMIT,
                 actual=tags,
             )
@@ -549,7 +643,7 @@ class InstagramProvider(Provider):
             issues.append(
                 Issue(
                     "media_count",
-                    "An Instagram story is one photo or one video.",
+                    _("An Instagram story is one photo or one video."),
                     "media",
                     limit=1,
                     actual=len(item.media),
@@ -563,7 +657,7 @@ class InstagramProvider(Provider):
             issues.append(
                 Issue(
                     "setting_invalid",
-                    "Instagram stories show no caption; the text will not appear.",
+                    _("Instagram stories show no caption; the text will not appear."),
                     "text",
                     severity="warning",
                 )
@@ -583,8 +677,13 @@ class InstagramProvider(Provider):
         return [
             Issue(
                 "media_duration",
-                f"{what} on Instagram lasts {low:g} to {high:g} seconds; {item.filename} "
-                f"lasts {item.duration:g}.",
+                _DURATIONS[what]
+                % {
+                    "low": f"{low:g}",
+                    "high": f"{high:g}",
+                    "file": item.filename,
+                    "duration": f"{item.duration:g}",
+                },
                 "media",
                 limit=high if item.duration > high else low,
                 actual=item.duration,
@@ -599,9 +698,13 @@ class InstagramProvider(Provider):
         return [
             Issue(
                 "media_ratio",
-                f"{what} on Instagram must be between {bounds[0]:g}:1 and {bounds[1]:g}:1 "
-                f"(width to height); {item.filename} is {item.width}x{item.height}. Crop it "
-                "and upload it again.",
+                _RATIOS[what]
+                % {
+                    "low": f"{bounds[0]:g}:1",
+                    "high": f"{bounds[1]:g}:1",
+                    "file": item.filename,
+                    "size": f"{item.width}x{item.height}",
+                },
                 "media",
                 actual=round(ratio, 3),
             )
@@ -626,7 +729,11 @@ class InstagramProvider(Provider):
                 if not request.media:
                     raise ProviderError(
                         ErrorKind.CONTENT_REJECTED,
-                        "Instagram has no text-only posts: add a photo or a video.",
+                        Text(
+                            gettext_noop(
+                                "Instagram has no text-only posts: add a photo or a video."
+                            )
+                        ),
                         field="media",
                     )
                 self._check_quota(channel)
@@ -661,8 +768,15 @@ class InstagramProvider(Provider):
         if used >= total:
             raise ProviderError(
                 ErrorKind.RATE_LIMITED,
-                f"This Instagram account has published {used} of its {total} posts allowed "
-                "in 24 hours; we will try again when a slot frees up.",
+                # The limit is a hundred or so posts a day: always a plural.
+                Text(
+                    gettext_noop(
+                        "This Instagram account has published %(used)s of its %(total)s posts "
+                        "allowed in 24 hours; we will try again when a slot frees up."
+                    ),
+                    used=used,
+                    total=total,
+                ),
                 retry_after=PUBLISHING_LIMIT_WAIT,
                 network_code="content_publishing_limit",
             )
@@ -671,7 +785,7 @@ class InstagramProvider(Provider):
         settings = request.settings
         media = request.media
         story = settings.get("post_type") == "story"
-        tags, _ = _user_tags(settings)
+        tags, _problems = _user_tags(settings)
         if story:
             return self._post_container(
                 channel,
@@ -711,8 +825,13 @@ class InstagramProvider(Provider):
         if not item.public_url:
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                "Instagram fetches each file from a public address; this server has none "
-                f"for {item.filename}.",
+                Text(
+                    gettext_noop(
+                        "Instagram fetches each file from a public address; this server has "
+                        "none for %(file)s."
+                    ),
+                    file=item.filename,
+                ),
                 field="media",
             )
         if item.is_video:
@@ -730,7 +849,8 @@ class InstagramProvider(Provider):
         container = str(self.read_json(response, Phase.UPLOAD).get("id") or "")
         if not container:
             raise ProviderError(
-                ErrorKind.TRANSIENT_BEFORE_SEND, "Instagram did not create the post container."
+                ErrorKind.TRANSIENT_BEFORE_SEND,
+                Text(gettext_noop("Instagram did not create the post container.")),
             )
         return container
 
@@ -764,11 +884,17 @@ class InstagramProvider(Provider):
         if state == "IN_PROGRESS":
             return None
         if state == "ERROR":
-            reason = answer.get("status") or "unknown error"
+            reason = answer.get("status") or Text(gettext_noop("unknown error"))
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                f"Instagram could not process the media ({reason}). Check its format, size, "
-                "length and aspect ratio.",
+                Text(
+                    gettext_noop(
+                        "%(network)s could not process the media (%(reason)s). Check its "
+                        "format, size, length and aspect ratio."
+                    ),
+                    network="Instagram",
+                    reason=reason,
+                ),
                 network_code="ERROR",
                 field="media",
                 verdict=True,
@@ -790,7 +916,11 @@ class InstagramProvider(Provider):
         if not media_id:
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "Instagram accepted the post but did not say which post it created.",
+                Text(
+                    gettext_noop(
+                        "Instagram accepted the post but did not say which post it created."
+                    )
+                ),
                 raw_excerpt=response.text,
             )
         return media_id
@@ -811,7 +941,11 @@ class InstagramProvider(Provider):
         if not comment:
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "Instagram accepted the comment but did not say which comment it created.",
+                Text(
+                    gettext_noop(
+                        "Instagram accepted the comment but did not say which comment it created."
+                    )
+                ),
                 raw_excerpt=response.text,
             )
         return PublishResult(
@@ -848,8 +982,12 @@ class InstagramProvider(Provider):
                 return RemoteRef(id=str(media["id"]), url=media.get("permalink") or "")
         raise ProviderError(
             ErrorKind.UNKNOWN_OUTCOME,
-            "Instagram says this post was published, but we could not find it among the "
-            "account's recent posts; check the account before posting it again.",
+            Text(
+                gettext_noop(
+                    "Instagram says this post was published, but we could not find it among the "
+                    "account's recent posts; check the account before posting it again."
+                )
+            ),
             network_code="PUBLISHED",
         )
 
@@ -863,7 +1001,12 @@ class InstagramProvider(Provider):
                 return RemoteRef(id=str(comment["id"]), url=parent.url, extra={"parent": parent.id})
         raise ProviderError(
             ErrorKind.UNKNOWN_OUTCOME,
-            "We could not confirm the Instagram comment; check the post before adding it again.",
+            Text(
+                gettext_noop(
+                    "We could not confirm the Instagram comment; check the post before adding it "
+                    "again."
+                )
+            ),
         )
 
     def recent_posts(self, channel: Channel) -> list[RemoteRef]:
@@ -1005,7 +1148,11 @@ class InstagramStandaloneProvider(InstagramProvider):
         if granted and self.write_permission not in granted:
             raise ProviderError(
                 ErrorKind.PERMISSION_DENIED,
-                "Instagram was not allowed to publish; connect again and allow publishing.",
+                Text(
+                    gettext_noop(
+                        "Instagram was not allowed to publish; connect again and allow publishing."
+                    )
+                ),
                 network_code="scope",
             )
         # The code gives a one-hour token; swap it for the 60-day one straight away.
@@ -1027,7 +1174,10 @@ class InstagramStandaloneProvider(InstagramProvider):
 
     def _grant(self, data: dict) -> Grant:
         if not data.get("access_token"):
-            raise ProviderError(ErrorKind.TRANSIENT_BEFORE_SEND, "Instagram sent no access token.")
+            raise ProviderError(
+                ErrorKind.TRANSIENT_BEFORE_SEND,
+                Text(gettext_noop("Instagram sent no access token.")),
+            )
         return Grant(
             credentials={"access_token": data["access_token"]},
             expires_at=expiry_after(data.get("expires_in")),

@@ -14,6 +14,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import quote
 
 import requests
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from integrations.providers.base import (
     Account,
@@ -39,6 +41,7 @@ from integrations.providers.base import (
     Tool,
     json_object,
 )
+from organizations.texts import Text
 
 MB = 1024 * 1024
 # The Videos API's "Video File Size Specifications": MP4 between 75 KB and 500 MB (its
@@ -81,7 +84,7 @@ SHARE_STATISTICS = {
     "commentCount": "comments",
     "shareCount": "shares",
 }
-ANALYTICS_SCOPES = "rw_organization_admin and r_organization_social"
+ANALYTICS_SCOPES = ("rw_organization_admin", "r_organization_social")
 # Share statistics cover a rolling 12 months; an older start is refused.
 STATISTICS_DAYS = 365
 
@@ -108,57 +111,74 @@ def read_error(response: requests.Response, phase: Phase) -> Said:
     data = body or {}
     code = data.get("code") or data.get("serviceErrorCode") or data.get("error") or ""
     message = data.get("message") or data.get("error_description") or ""
-    return Said(response.status_code, code=str(code), message=str(message), body=body)
+    return Said(
+        response.status_code,
+        code=str(code),
+        message=str(message),
+        body=body,
+        values={"version": LINKEDIN_VERSION},
+    )
 
 
 SIGN_IN = (400, 401)
-VERSION_RETIRED = (
-    f"LinkedIn no longer accepts API version {LINKEDIN_VERSION}; the server "
-    "administrator must update Postiz. Nothing was posted."
+VERSION_RETIRED = gettext_noop(
+    "LinkedIn no longer accepts API version {version}; the server administrator must update "
+    "Postiz. Nothing was posted."
 )
 ERRORS = ErrorTable(
     read=read_error,
     rows=(
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "LinkedIn refused this server's app credentials; ask the administrator to check "
-            "LINKEDIN_CLIENT_ID and LINKEDIN_CLIENT_SECRET.",
+            gettext_noop(
+                "LinkedIn refused this server's app credentials; ask the administrator to check "
+                "LINKEDIN_CLIENT_ID and LINKEDIN_CLIENT_SECRET."
+            ),
             phase=Phase.AUTH,
             status=SIGN_IN,
             code="invalid_client",
         ),
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "{name} no longer accepts this sign-in; reconnect.",
+            gettext_noop("{name} no longer accepts this sign-in; reconnect."),
             phase=Phase.AUTH,
             status=SIGN_IN,
         ),
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "{name} access was revoked; reconnect the channel.",
+            gettext_noop("{name} access was revoked; reconnect the channel."),
             status=401,
             code="REVOKED_ACCESS_TOKEN",
         ),
-        Rule(ErrorKind.AUTH_EXPIRED, "{name} refused our sign-in: {message}", status=401),
+        Rule(
+            ErrorKind.AUTH_EXPIRED,
+            gettext_noop("{name} refused our sign-in: {message}"),
+            status=401,
+        ),
         Rule(ErrorKind.PERMISSION_DENIED, VERSION_RETIRED, status=426),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "{name} does not allow this for the connected account: "
-            "{message|missing permission}. Reconnect and allow posting, or check your role "
-            "on the page.",
+            gettext_noop(
+                "{name} does not allow this for the connected account: {message|missing "
+                "permission}. Reconnect and allow posting, or check your role on the page."
+            ),
             status=403,
         ),
         # LinkedIn's quotas are daily and reset at midnight UTC.
         Rule(
             ErrorKind.RATE_LIMITED,
-            "{name}'s daily limit was reached; we will try again after midnight UTC.",
+            gettext_noop("{name}'s daily limit was reached; we will try again after midnight UTC."),
             status=429,
             retry_after=lambda response, said: _next_midnight_utc(),
         ),
-        Rule(ErrorKind.NOT_FOUND, "{name} could not find the target: {message}", status=404),
+        Rule(
+            ErrorKind.NOT_FOUND,
+            gettext_noop("{name} could not find the target: {message}"),
+            status=404,
+        ),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "{name} rejected the post: {message|invalid}",
+            gettext_noop("{name} rejected the post: {message|invalid}"),
             status=(400, 409, 422),
         ),
     ),
@@ -198,7 +218,7 @@ class LinkedInProvider(Provider):
     oauth = OAuth2(
         client=("LINKEDIN_CLIENT_ID", "LINKEDIN_CLIENT_SECRET"),
         write_scope="w_member_social",
-        reconnect_message=(
+        reconnect_message=gettext_noop(
             "LinkedIn sign-ins last 60 days and cannot be renewed; reconnect this channel."
         ),
     )
@@ -213,15 +233,17 @@ class LinkedInProvider(Provider):
         SettingField(
             "post_as_images_carousel",
             "bool",
-            label="Post images as a carousel",
-            help_text="Images become one swipeable document post.",
+            label=gettext_lazy("Post images as a carousel"),
+            help_text=gettext_lazy("Images become one swipeable document post."),
         ),
-        SettingField("carousel_name", "string", label="Carousel title", max_length=200),
+        SettingField(
+            "carousel_name", "string", label=gettext_lazy("Carousel title"), max_length=200
+        ),
         SettingField(
             "video_title",
             "string",
-            label="Video title",
-            help_text="Shown with a video post; leave empty for none.",
+            label=gettext_lazy("Video title"),
+            help_text=gettext_lazy("Shown with a video post; leave empty for none."),
         ),
     )
     api_version = LINKEDIN_VERSION
@@ -269,8 +291,10 @@ class LinkedInProvider(Provider):
             issues.append(
                 Issue(
                     "setting_invalid",
-                    "Document carousels are not available on this server yet; the images "
-                    "will be posted as a multi-image post.",
+                    _(
+                        "Document carousels are not available on this server yet; the images will "
+                        "be posted as a multi-image post."
+                    ),
                     "post_as_images_carousel",
                     severity="warning",
                 )
@@ -280,8 +304,11 @@ class LinkedInProvider(Provider):
                 issues.append(
                     Issue(
                         "media_size",
-                        f"{file.filename} is too small for a LinkedIn video "
-                        f"({file.size / 1000:.0f} KB); LinkedIn needs at least 75 KB.",
+                        _(
+                            "%(file)s is too small for a LinkedIn video (%(size)s KB); LinkedIn "
+                            "needs at least 75 KB."
+                        )
+                        % {"file": file.filename, "size": f"{file.size / 1000:.0f}"},
                         "media",
                         limit=VIDEO_MIN_BYTES,
                         actual=file.size,
@@ -292,7 +319,7 @@ class LinkedInProvider(Provider):
                 issues.append(
                     Issue(
                         "media_count",
-                        "LinkedIn comments cannot carry media; keep files on the first post.",
+                        _("LinkedIn comments cannot carry media; keep files on the first post."),
                         "media",
                         item=index,
                     )
@@ -334,7 +361,11 @@ class LinkedInProvider(Provider):
         if not urn:
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "LinkedIn accepted the post but did not say which post it created.",
+                Text(
+                    gettext_noop(
+                        "LinkedIn accepted the post but did not say which post it created."
+                    )
+                ),
                 raw_excerpt=response.text,
             )
         return PublishResult(ref=self._ref(urn), raw={"x-restli-id": urn})
@@ -359,7 +390,11 @@ class LinkedInProvider(Provider):
         if not urn:
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "LinkedIn accepted the comment but did not say which comment it created.",
+                Text(
+                    gettext_noop(
+                        "LinkedIn accepted the comment but did not say which comment it created."
+                    )
+                ),
                 raw_excerpt=response.text,
             )
         return PublishResult(
@@ -386,7 +421,7 @@ class LinkedInProvider(Provider):
             if not upload_url or not urn:
                 raise ProviderError(
                     ErrorKind.TRANSIENT_BEFORE_SEND,
-                    "LinkedIn did not give us a place to upload the image.",
+                    Text(gettext_noop("LinkedIn did not give us a place to upload the image.")),
                     raw_excerpt=response.text,
                 )
             with item.open() as stream:
@@ -480,7 +515,11 @@ class LinkedInProvider(Provider):
         if not value.get("video") or not parts or expected != size:
             raise ProviderError(
                 ErrorKind.TRANSIENT_BEFORE_SEND,
-                "LinkedIn did not give us usable instructions to upload the video.",
+                Text(
+                    gettext_noop(
+                        "LinkedIn did not give us usable instructions to upload the video."
+                    )
+                ),
                 raw_excerpt=response.text,
             )
         state.update(
@@ -508,7 +547,12 @@ class LinkedInProvider(Provider):
             if not etag:
                 raise ProviderError(
                     ErrorKind.TRANSIENT_BEFORE_SEND,
-                    "LinkedIn did not confirm a part of the video upload; we will try again.",
+                    Text(
+                        gettext_noop(
+                            "LinkedIn did not confirm a part of the video upload; we will try "
+                            "again."
+                        )
+                    ),
                     raw_excerpt=response.text,
                 )
             etags.append(etag)
@@ -526,9 +570,13 @@ class LinkedInProvider(Provider):
                 request.progress.pop("video", None)
                 raise ProviderError(
                     ErrorKind.CONTENT_REJECTED,
-                    "LinkedIn could not process the video. Check that it is an MP4 "
-                    "(H.264) between 3 seconds and 30 minutes long, then try again "
-                    "or choose another file.",
+                    Text(
+                        gettext_noop(
+                            "LinkedIn could not process the video. Check that it is an MP4 "
+                            "(H.264) between 3 seconds and 30 minutes long, then try again or "
+                            "choose another file."
+                        )
+                    ),
                     network_code="PROCESSING_FAILED",
                     raw_excerpt=response.text,
                     field="media",
@@ -541,7 +589,9 @@ class LinkedInProvider(Provider):
             return
         raise ProviderError(
             ErrorKind.TRANSIENT_BEFORE_SEND,
-            "LinkedIn is still processing the video; we will try again shortly.",
+            Text(
+                gettext_noop("LinkedIn is still processing the video; we will try again shortly.")
+            ),
             retry_after=60,
             network_code="video_processing",
         )
@@ -615,10 +665,14 @@ class LinkedInProvider(Provider):
                 "refresh_token"
             ):
                 error.kind = ErrorKind.AUTH_REVOKED
-                error.user_message = (
-                    "LinkedIn no longer accepts this sign-in (it lasts 60 days); "
-                    "reconnect the channel."
+                error.text = Text(
+                    gettext_noop(
+                        "LinkedIn no longer accepts this sign-in (it lasts 60 days); reconnect "
+                        "the channel."
+                    )
                 )
+                error.user_message = str(error.text)
+                error.args = (error.user_message,)
             raise
 
 
@@ -638,8 +692,10 @@ class LinkedInPageProvider(LinkedInProvider):
     tools = (
         Tool(
             "companies",
-            "The LinkedIn Pages (organizations) this member administers: id, name, "
-            "vanity name and address.",
+            gettext_lazy(
+                "The LinkedIn Pages (organizations) this member administers: id, name, vanity "
+                "name and address."
+            ),
         ),
     )
 
@@ -776,12 +832,19 @@ class LinkedInPageProvider(LinkedInProvider):
             return self.read_json(self._api(channel, "GET", path, Phase.READ))
         except ProviderError as error:
             # A retired API version (426) is the server's to fix, not the channel's.
-            if error.kind == ErrorKind.PERMISSION_DENIED and error.user_message != VERSION_RETIRED:
-                error.user_message = (
-                    "LinkedIn refused to share this Page's statistics: reading them needs the "
-                    f"{ANALYTICS_SCOPES} permissions and an administrator role on the Page. "
-                    "Reconnect the channel and allow them."
+            retired = error.text is not None and error.text.msgid == VERSION_RETIRED
+            if error.kind == ErrorKind.PERMISSION_DENIED and not retired:
+                error.text = Text(
+                    gettext_noop(
+                        "LinkedIn refused to share this Page's statistics: reading them needs "
+                        "the %(scope)s and %(other_scope)s permissions and an administrator "
+                        "role on the Page. Reconnect the channel and allow them."
+                    ),
+                    scope=ANALYTICS_SCOPES[0],
+                    other_scope=ANALYTICS_SCOPES[1],
                 )
+                error.user_message = str(error.text)
+                error.args = (error.user_message,)
             raise
 
     # -- look-up tools ------------------------------------------------------------------

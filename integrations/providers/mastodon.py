@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from urllib.parse import urlencode, urlsplit
 
 import requests
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from integrations import text as text_counters
 from integrations.providers.base import (
@@ -40,6 +41,7 @@ from integrations.providers.base import (
     json_object,
 )
 from integrations.providers.base.multipart import multipart_body
+from organizations.texts import Text
 
 DEFAULT_MAX_CHARACTERS = 500
 DEFAULT_URL_LENGTH = 23
@@ -121,52 +123,60 @@ def read_error(response: requests.Response, phase: Phase) -> Said:
     )
 
 
-REJECTED = "Mastodon rejected the post: {reason|the server did not say why}"
+REJECTED = gettext_noop("Mastodon rejected the post: {reason|the server did not say why}")
 ERRORS = ErrorTable(
     read=read_error,
     rows=(
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "This Mastodon server no longer knows our app; connect again and we will "
-            "register it anew.",
+            gettext_noop(
+                "This Mastodon server no longer knows our app; connect again and we will register "
+                "it anew."
+            ),
             code=("invalid_client", "unauthorized_client"),
             network_code="invalid_client",
         ),
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "The Mastodon sign-in code was used or expired; connect again.",
+            gettext_noop("The Mastodon sign-in code was used or expired; connect again."),
             code="invalid_grant",
         ),
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "Mastodon no longer accepts this connection (the app was removed or the token "
-            "revoked); reconnect the channel.",
+            gettext_noop(
+                "Mastodon no longer accepts this connection (the app was removed or the token "
+                "revoked); reconnect the channel."
+            ),
             status=401,
             network_code="{status}",
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "Mastodon refused this for the connected account: {message|forbidden}. "
-            "Reconnect and allow posting, or check the account on its server.",
+            gettext_noop(
+                "Mastodon refused this for the connected account: {message|forbidden}. Reconnect "
+                "and allow posting, or check the account on its server."
+            ),
             status=403,
             network_code="{status}",
         ),
         Rule(
             ErrorKind.NOT_FOUND,
-            "Mastodon could not find what this refers to; it may have been deleted.",
+            gettext_noop("Mastodon could not find what this refers to; it may have been deleted."),
             status=404,
             network_code="{status}",
         ),
         Rule(
             ErrorKind.RATE_LIMITED,
-            "Mastodon asked us to slow down; we will try again after its limit resets.",
+            gettext_noop(
+                "Mastodon asked us to slow down; we will try again after its limit resets."
+            ),
             status=429,
             network_code="{status}",
             retry_after=lambda response, said: _reset_seconds(response),
         ),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "The Mastodon server refused a file as too large.",
+            gettext_noop("The Mastodon server refused a file as too large."),
             status=413,
             network_code="{status}",
             field="media",
@@ -241,9 +251,16 @@ class MastodonProvider(Provider):
     tools = (
         Tool(
             "mention",
-            "Find accounts to mention: @handle, name and profile, from a name or a handle "
-            "(user@server finds accounts of other servers too).",
-            (ToolInput("query", description="A name or handle, e.g. alice or alice@example"),),
+            gettext_lazy(
+                "Find accounts to mention: @handle, name and profile, from a name or a handle "
+                "(user@server finds accounts of other servers too)."
+            ),
+            (
+                ToolInput(
+                    "query",
+                    description=gettext_lazy("A name or handle, e.g. alice or alice@example"),
+                ),
+            ),
         ),
     )
     # Polling media that is still being processed (the only waiting a provider does).
@@ -253,17 +270,33 @@ class MastodonProvider(Provider):
     # -- connecting ---------------------------------------------------------------------
     def check_instance(self, instance_url: str) -> str:
         origin = _instance_origin(instance_url)
-        label = instance_url.strip() or "That address"
         if not origin:
             raise ProviderError(
                 ErrorKind.NOT_FOUND,
-                f"{label} is not a web address; enter your server, e.g. mastodon.social.",
+                Text(
+                    gettext_noop(
+                        "%(address)s is not a web address; enter your server, e.g. mastodon.social."
+                    ),
+                    address=instance_url.strip(),
+                )
+                if instance_url.strip()
+                else Text(
+                    gettext_noop(
+                        "That address is not a web address; enter your server, e.g. "
+                        "mastodon.social."
+                    )
+                ),
             )
         if self.instance_info(origin) is None:
             raise ProviderError(
                 ErrorKind.NOT_FOUND,
-                f"{origin} does not look like a Mastodon server. Check the address of the "
-                "server where your account lives.",
+                Text(
+                    gettext_noop(
+                        "%(address)s does not look like a Mastodon server. Check the address of "
+                        "the server where your account lives."
+                    ),
+                    address=origin,
+                ),
             )
         return origin
 
@@ -279,7 +312,12 @@ class MastodonProvider(Provider):
                 if error.kind == ErrorKind.TRANSIENT_BEFORE_SEND and error.network_code == "":
                     raise ProviderError(
                         ErrorKind.TRANSIENT_BEFORE_SEND,
-                        f"Could not reach {origin}; check the address or try again later.",
+                        Text(
+                            gettext_noop(
+                                "Could not reach %(address)s; check the address or try again later."
+                            ),
+                            address=origin,
+                        ),
                         raw_excerpt=error.raw_excerpt,
                     ) from error
                 continue
@@ -327,7 +365,9 @@ class MastodonProvider(Provider):
         if not data.get("client_id") or not data.get("client_secret"):
             raise ProviderError(
                 ErrorKind.TRANSIENT_BEFORE_SEND,
-                f"{origin} did not register our app; try again.",
+                Text(
+                    gettext_noop("%(address)s did not register our app; try again."), address=origin
+                ),
                 raw_excerpt=response.text,
             )
         return {"client_id": data["client_id"], "client_secret": data["client_secret"]}
@@ -375,7 +415,10 @@ class MastodonProvider(Provider):
         if not token:
             raise ProviderError(
                 ErrorKind.AUTH_REVOKED,
-                f"{origin} did not give us an access token; connect again.",
+                Text(
+                    gettext_noop("%(address)s did not give us an access token; connect again."),
+                    address=origin,
+                ),
                 raw_excerpt=response.text,
             )
         granted = (data.get("scope") or " ".join(SCOPES)).split()
@@ -387,7 +430,12 @@ class MastodonProvider(Provider):
         if missing:
             raise ProviderError(
                 ErrorKind.PERMISSION_DENIED,
-                f"Mastodon did not grant {', '.join(missing)}; connect again and allow posting.",
+                Text(
+                    gettext_noop(
+                        "Mastodon did not grant %(scopes)s; connect again and allow posting."
+                    ),
+                    scopes=", ".join(missing),
+                ),
                 network_code="scope",
             )
         account = self._verify_credentials(origin, token)
@@ -411,7 +459,7 @@ class MastodonProvider(Provider):
         if not data.get("id"):
             raise ProviderError(
                 ErrorKind.TRANSIENT_BEFORE_SEND,
-                "Mastodon did not tell us which account this is; try again.",
+                Text(gettext_noop("Mastodon did not tell us which account this is; try again.")),
                 raw_excerpt=response.text,
             )
         return data
@@ -456,17 +504,25 @@ class MastodonProvider(Provider):
             )
         except ProviderError as error:
             if error.kind == ErrorKind.NOT_FOUND and request.reply_to is not None:
-                error.user_message = (
-                    "The Mastodon post this replies to no longer exists, so the reply "
-                    "cannot be published."
+                error.text = Text(
+                    gettext_noop(
+                        "The Mastodon post this replies to no longer exists, so the reply "
+                        "cannot be published."
+                    )
                 )
+                error.user_message = str(error.text)
                 error.args = (error.user_message,)
             raise
         data = self.read_json(response, phase=Phase.COMMIT)
         if not data.get("id"):
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "Mastodon accepted the post without an id; we will check whether it is live.",
+                Text(
+                    gettext_noop(
+                        "Mastodon accepted the post without an id; we will check whether it is "
+                        "live."
+                    )
+                ),
                 raw_excerpt=response.text,
             )
         return PublishResult(ref=_ref(data), raw={"id": str(data["id"]), "uri": data.get("uri")})
@@ -491,7 +547,11 @@ class MastodonProvider(Provider):
             if not data.get("id"):
                 raise ProviderError(
                     ErrorKind.TRANSIENT_BEFORE_SEND,
-                    "Mastodon did not return the uploaded file; we will try again.",
+                    Text(
+                        gettext_noop(
+                            "Mastodon did not return the uploaded file; we will try again."
+                        )
+                    ),
                     raw_excerpt=response.text,
                 )
             # Persisted at once: a retry polls this upload instead of sending it again.
@@ -518,7 +578,9 @@ class MastodonProvider(Provider):
             return True
         raise ProviderError(
             ErrorKind.TRANSIENT_BEFORE_SEND,
-            "Mastodon is still processing the media; we will try again shortly.",
+            Text(
+                gettext_noop("Mastodon is still processing the media; we will try again shortly.")
+            ),
             retry_after=60,
             network_code="media_processing",
         )
@@ -541,7 +603,7 @@ class MastodonProvider(Provider):
         if not isinstance(statuses, list):
             raise ProviderError(
                 ErrorKind.TRANSIENT_BEFORE_SEND,
-                "Mastodon sent a list we could not read.",
+                Text(gettext_noop("Mastodon sent a list we could not read.")),
                 raw_excerpt=response.text,
             )
         return [status for status in statuses if isinstance(status, dict)]
@@ -582,7 +644,7 @@ class MastodonProvider(Provider):
         if not data.get("id"):
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "Mastodon accepted the boost without an id; we will check.",
+                Text(gettext_noop("Mastodon accepted the boost without an id; we will check.")),
                 raw_excerpt=response.text,
             )
         # The boost has no page of its own: its link is the boosted post's.
@@ -640,7 +702,7 @@ class MastodonProvider(Provider):
         if not isinstance(statuses, list):
             raise ProviderError(
                 ErrorKind.TRANSIENT_BEFORE_SEND,
-                "Mastodon sent statuses we could not read.",
+                Text(gettext_noop("Mastodon sent statuses we could not read.")),
                 raw_excerpt=str(statuses)[:200],
             )
         found = {}

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 import requests
+from django.utils.translation import gettext_noop
 
 from integrations.providers.base import (
     SERVER_FAULT,
@@ -32,6 +33,7 @@ from integrations.providers.base import (
     expiry_after,
     json_object,
 )
+from organizations.texts import Text
 
 # The Graph API version every Meta call names; Meta supports each for about two years.
 GRAPH_VERSION = "v24.0"
@@ -45,6 +47,7 @@ PUBLISHING_LIMIT = "4/2207042"
 # publishing limit frees one slot as the oldest post of the last 24 h ages out.
 DEFAULT_THROTTLE_WAIT = 300.0
 PUBLISHING_LIMIT_WAIT = 3600.0
+NOT_FOUND = gettext_noop("{name} could not find the target: {message}")
 
 logger = logging.getLogger(__name__)
 
@@ -124,13 +127,15 @@ def graph_errors(
     ``few_viewers``: Instagram answers a post's insights with error 10, its permission
     code, while too few people have seen it; that is no refused permission (which would
     ask for a reconnection) but insights not there yet."""
-    temporary = "{name} had a temporary problem: {message}"
+    temporary = gettext_noop("{name} had a temporary problem: {message}")
     daily = (
         Rule(
             ErrorKind.RATE_LIMITED,
-            "{name} allows a limited number of posts a day through its API and this account "
-            "has reached it; we will try again when the oldest post of the last 24 hours "
-            "ages out.",
+            gettext_noop(
+                "{name} allows a limited number of posts a day through its API and this "
+                "account has reached it; we will try again when the oldest post of the last "
+                "24 hours ages out."
+            ),
             code=PUBLISHING_LIMIT,
             retry_after=PUBLISHING_LIMIT_WAIT,
         ),
@@ -139,7 +144,7 @@ def graph_errors(
     not_ready = (
         Rule(
             ErrorKind.TRANSIENT_BEFORE_SEND,
-            "{name} is still preparing the media; we will try again shortly.",
+            gettext_noop("{name} is still preparing the media; we will try again shortly."),
             code=9007,
             retry_after=30.0,
         ),
@@ -149,7 +154,7 @@ def graph_errors(
         rows=(
             Rule(
                 ErrorKind.AUTH_REVOKED,
-                "{name} no longer accepts this sign-in; reconnect the channel.",
+                gettext_noop("{name} no longer accepts this sign-in; reconnect the channel."),
                 phase=Phase.AUTH,
                 code=190,
             ),
@@ -157,13 +162,13 @@ def graph_errors(
             *(daily if containers and daily_limit else ()),
             Rule(
                 ErrorKind.RATE_LIMITED,
-                "{name} asked us to slow down; we will try again later.",
+                gettext_noop("{name} asked us to slow down; we will try again later."),
                 code=RATE_LIMIT_CODES,
                 retry_after=_throttle_wait,
             ),
             Rule(
                 ErrorKind.AUTH_REVOKED,
-                "{name} refused the sign-in: {message}; connect again.",
+                gettext_noop("{name} refused the sign-in: {message}; connect again."),
                 phase=Phase.AUTH,
                 status=range(100, 500),
                 transient=False,
@@ -171,12 +176,12 @@ def graph_errors(
             ),
             Rule(
                 ErrorKind.CONTENT_REJECTED,
-                "{name} rejects duplicate posts; change the text and try again.",
+                gettext_noop("{name} rejects duplicate posts; change the text and try again."),
                 code=506,
             ),
             Rule(
                 ErrorKind.CONTENT_REJECTED,
-                "{name} blocked this post under its rules: {message}",
+                gettext_noop("{name} blocked this post under its rules: {message}"),
                 code=368,
             ),
             *(not_ready if containers else ()),
@@ -184,7 +189,7 @@ def graph_errors(
                 (
                     Rule(
                         ErrorKind.NOT_FOUND,
-                        "{name} has no insights for this post yet: {message}",
+                        gettext_noop("{name} has no insights for this post yet: {message}"),
                         phase=Phase.READ,
                         code=10,
                         pattern="not enough viewers",
@@ -195,21 +200,27 @@ def graph_errors(
             ),
             Rule(
                 ErrorKind.PERMISSION_DENIED,
-                "{name} does not allow this for the connected account: {message}. Reconnect "
-                "and allow publishing.",
+                gettext_noop(
+                    "{name} does not allow this for the connected account: {message}. "
+                    "Reconnect and allow publishing."
+                ),
                 code=PERMISSION_CODES,
             ),
-            Rule(ErrorKind.NOT_FOUND, "{name} could not find the target: {message}", code="100/33"),
+            Rule(ErrorKind.NOT_FOUND, NOT_FOUND, code="100/33"),
             Rule(SERVER_FAULT, temporary, transient=True, code=SOME_CODE),
             Rule(SERVER_FAULT, temporary, code=(1, 2)),
             Rule(SERVER_FAULT, temporary, status=range(500, 1000), code=SOME_CODE),
             Rule(
                 ErrorKind.NOT_FOUND,
-                "{name} could not find the target: {message}",
+                NOT_FOUND,
                 status=404,
                 code=SOME_CODE,
             ),
-            Rule(ErrorKind.CONTENT_REJECTED, "{name} rejected the post: {message}", code=SOME_CODE),
+            Rule(
+                ErrorKind.CONTENT_REJECTED,
+                gettext_noop("{name} rejected the post: {message}"),
+                code=SOME_CODE,
+            ),
         ),
     )
 
@@ -219,10 +230,16 @@ def insights_refused(error: ProviderError, name: str, permission: str) -> None:
     """A refused read of insights says which permission the channel must be reconnected
     with (the table's own message speaks of publishing)."""
     if error.kind == ErrorKind.PERMISSION_DENIED:
-        error.user_message = (
-            f"{name} refused to share this channel's statistics: reading them needs the "
-            f"{permission} permission. Reconnect the channel and allow it."
+        error.text = Text(
+            gettext_noop(
+                "%(network)s refused to share this channel's statistics: reading them needs "
+                "the %(permission)s permission. Reconnect the channel and allow it."
+            ),
+            network=name,
+            permission=permission,
         )
+        error.user_message = str(error.text)
+        error.args = (error.user_message,)
 
 
 def insight_totals(body: dict) -> dict[str, int]:
@@ -319,7 +336,9 @@ def facebook_login(provider: Provider, *, code: str, redirect_uri: str, needed: 
         Phase.AUTH,
     )
     if not short.get("access_token"):
-        raise ProviderError(ErrorKind.TRANSIENT_BEFORE_SEND, "Facebook sent no access token.")
+        raise ProviderError(
+            ErrorKind.TRANSIENT_BEFORE_SEND, Text(gettext_noop("Facebook sent no access token."))
+        )
     data = provider.read_json(
         provider.request(
             "GET",
@@ -336,7 +355,9 @@ def facebook_login(provider: Provider, *, code: str, redirect_uri: str, needed: 
     )
     token = data.get("access_token")
     if not token:
-        raise ProviderError(ErrorKind.TRANSIENT_BEFORE_SEND, "Facebook sent no access token.")
+        raise ProviderError(
+            ErrorKind.TRANSIENT_BEFORE_SEND, Text(gettext_noop("Facebook sent no access token."))
+        )
     response = provider.request(
         "GET",
         provider.url("api", f"{GRAPH}/me/permissions"),
@@ -351,8 +372,14 @@ def facebook_login(provider: Provider, *, code: str, redirect_uri: str, needed: 
     if needed not in granted:
         raise ProviderError(
             ErrorKind.PERMISSION_DENIED,
-            f"{provider.display_name} was not allowed to publish ({needed}); connect again "
-            "and keep every permission ticked.",
+            Text(
+                gettext_noop(
+                    "%(network)s was not allowed to publish (%(permission)s); connect again "
+                    "and keep every permission ticked."
+                ),
+                network=provider.display_name,
+                permission=needed,
+            ),
             network_code="scope",
         )
     return Grant(
@@ -415,15 +442,26 @@ def wait_for_container(
         if state == "PUBLISHED":
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                f"This {name} post was already published by an earlier attempt.",
+                Text(
+                    gettext_noop(
+                        "This %(network)s post was already published by an earlier attempt."
+                    ),
+                    network=name,
+                ),
                 network_code="PUBLISHED",
             )
         if state == "ERROR":
-            reason = answer.get("status") or "unknown error"
+            reason = answer.get("status") or Text(gettext_noop("unknown error"))
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                f"{name} could not process the media ({reason}). Check its format, size, "
-                "length and aspect ratio.",
+                Text(
+                    gettext_noop(
+                        "%(network)s could not process the media (%(reason)s). Check its "
+                        "format, size, length and aspect ratio."
+                    ),
+                    network=name,
+                    reason=reason,
+                ),
                 network_code="ERROR",
                 field="media",
             )
@@ -431,7 +469,13 @@ def wait_for_container(
             on_expired()
             raise ProviderError(
                 ErrorKind.TRANSIENT_BEFORE_SEND,
-                f"The prepared {name} post expired before publishing; we will prepare it again.",
+                Text(
+                    gettext_noop(
+                        "The prepared %(network)s post expired before publishing; we will "
+                        "prepare it again."
+                    ),
+                    network=name,
+                ),
                 network_code="EXPIRED",
             )
         return False
@@ -440,7 +484,10 @@ def wait_for_container(
         return
     raise ProviderError(
         ErrorKind.TRANSIENT_BEFORE_SEND,
-        f"{name} is still processing the media; we will try again shortly.",
+        Text(
+            gettext_noop("%(network)s is still processing the media; we will try again shortly."),
+            network=name,
+        ),
         retry_after=60,
         network_code="IN_PROGRESS",
     )

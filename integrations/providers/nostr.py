@@ -26,6 +26,8 @@ from urllib.parse import urlsplit
 
 import requests
 from coincurve import PrivateKey, PublicKeyXOnly
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from websockets.sync.client import connect
 
@@ -52,6 +54,7 @@ from integrations.providers.base import (
     json_object,
 )
 from integrations.providers.base.multipart import multipart_body
+from organizations.texts import Text
 from postiz.ssrf import UnsafeURL, pinned_socket
 
 logger = logging.getLogger("postiz.providers")
@@ -247,11 +250,10 @@ def read_error(response: requests.Response, phase: Phase) -> Said:
     return Said(response.status_code, message=said, values={"paren": paren}, body=body)
 
 
-def _media_server(reason: str, status: int) -> Rule:
+def _media_server(message: str, status: int) -> Rule:
     return Rule(
         ErrorKind.PERMISSION_DENIED,
-        f"The media server {reason}{{paren}}. Check your account there, or choose another "
-        "media server for this channel.",
+        message,
         phase=Phase.UPLOAD,
         status=status,
     )
@@ -262,22 +264,42 @@ ERRORS = ErrorTable(
     rows=(
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "The media server refused a file as too large{paren}. Use a smaller file or "
-            "another media server.",
+            gettext_noop(
+                "The media server refused a file as too large{paren}. Use a smaller file or "
+                "another media server."
+            ),
             phase=Phase.UPLOAD,
             status=413,
             field="media",
         ),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "The media server refused a file{paren}.",
+            gettext_noop("The media server refused a file{paren}."),
             phase=Phase.UPLOAD,
             status=(400, 415),
             field="media",
         ),
-        _media_server("did not accept our signed authorization", 401),
-        _media_server("asks for payment before it stores files", 402),
-        _media_server("does not accept uploads from this key", 403),
+        _media_server(
+            gettext_noop(
+                "The media server did not accept our signed authorization{paren}. Check your "
+                "account there, or choose another media server for this channel."
+            ),
+            401,
+        ),
+        _media_server(
+            gettext_noop(
+                "The media server asks for payment before it stores files{paren}. Check your "
+                "account there, or choose another media server for this channel."
+            ),
+            402,
+        ),
+        _media_server(
+            gettext_noop(
+                "The media server does not accept uploads from this key{paren}. Check your "
+                "account there, or choose another media server for this channel."
+            ),
+            403,
+        ),
     ),
 )
 
@@ -306,25 +328,31 @@ class NostrProvider(Provider):
         return [
             CredentialField(
                 "private_key",
-                "Private key",
+                _("Private key"),
                 "secret",
-                help_text="Your nsec1… key (or its 64-character hex form). It is stored "
-                "encrypted and only used to sign your notes.",
+                help_text=gettext_lazy(
+                    "Your nsec1… key (or its 64-character hex form). It is stored encrypted and "
+                    "only used to sign your notes."
+                ),
             ),
             CredentialField(
                 "relays",
-                "Relays",
+                _("Relays"),
                 "textarea",
-                help_text="One relay address per line, for example wss://relay.damus.io.",
+                help_text=gettext_lazy(
+                    "One relay address per line, for example wss://relay.damus.io."
+                ),
                 initial="wss://relay.damus.io\nwss://nos.lol",
             ),
             CredentialField(
                 "media_server",
-                "Media server",
+                _("Media server"),
                 "url",
                 required=False,
-                help_text="Optional: a NIP-96 file server such as https://nostr.build, to "
-                "post images and videos. Files are uploaded there, signed with your key.",
+                help_text=gettext_lazy(
+                    "Optional: a NIP-96 file server such as https://nostr.build, to post images "
+                    "and videos. Files are uploaded there, signed with your key."
+                ),
             ),
         ]
 
@@ -334,8 +362,12 @@ class NostrProvider(Provider):
         except ValueError:
             raise ProviderError(
                 ErrorKind.AUTH_REVOKED,
-                "That is not a Nostr private key: paste your nsec1… key or its "
-                "64-character hex form.",
+                Text(
+                    gettext_noop(
+                        "That is not a Nostr private key: paste your nsec1… key or its "
+                        "64-character hex form."
+                    )
+                ),
                 field="private_key",
             ) from None
         try:
@@ -343,18 +375,27 @@ class NostrProvider(Provider):
         except ValueError as error:
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                f"{error.args[0]} is not a relay address; relays start with wss://.",
+                Text(
+                    gettext_noop("%(address)s is not a relay address; relays start with wss://."),
+                    address=error.args[0],
+                ),
                 field="relays",
             ) from None
         if not relays:
             raise ProviderError(
-                ErrorKind.CONTENT_REJECTED, "Add at least one relay (wss://…).", field="relays"
+                ErrorKind.CONTENT_REJECTED,
+                Text(gettext_noop("Add at least one relay (wss://…).")),
+                field="relays",
             )
         reachable = [r for r, ok in zip(relays, self._map(self._ping, relays), strict=True) if ok]
         if not reachable:
             raise ProviderError(
                 ErrorKind.TRANSIENT_BEFORE_SEND,
-                "None of these relays answered; check the addresses or try again later.",
+                Text(
+                    gettext_noop(
+                        "None of these relays answered; check the addresses or try again later."
+                    )
+                ),
                 field="relays",
             )
         pubkey = PrivateKey(secret).public_key_xonly.format().hex()
@@ -369,7 +410,12 @@ class NostrProvider(Provider):
             except ValueError:
                 raise ProviderError(
                     ErrorKind.CONTENT_REJECTED,
-                    f"{server} is not a media server address; it starts with https://.",
+                    Text(
+                        gettext_noop(
+                            "%(address)s is not a media server address; it starts with https://."
+                        ),
+                        address=server,
+                    ),
                     field="media_server",
                 ) from None
             try:
@@ -485,7 +531,7 @@ class NostrProvider(Provider):
         """The server's nip96.json, reduced to what uploads need (one delegation hop)."""
         document: dict = {}
         origin = server
-        for _ in range(2):
+        for _hop in range(2):
             response = self.request("GET", origin + "/.well-known/nostr/nip96.json", phase=phase)
             document = json_object(response)
             delegated = document.get("delegated_to_url")
@@ -496,8 +542,13 @@ class NostrProvider(Provider):
         if not isinstance(api_url, str) or not api_url.startswith(("https://", "http://")):
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                f"{server} is not a NIP-96 media server (its nip96.json names no upload "
-                "address). Choose another media server.",
+                Text(
+                    gettext_noop(
+                        "%(address)s is not a NIP-96 media server (its nip96.json names no "
+                        "upload address). Choose another media server."
+                    ),
+                    address=server,
+                ),
                 field="media_server",
             )
         info: dict = {"api_url": api_url}
@@ -521,7 +572,12 @@ class NostrProvider(Provider):
         if not server:
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                "This Nostr channel has no media server; add one to the channel to post media.",
+                Text(
+                    gettext_noop(
+                        "This Nostr channel has no media server; add one to the channel to post "
+                        "media."
+                    )
+                ),
                 field="media",
             )
         info = channel.meta.get("nip96") or self.discover_media_server(server, Phase.UPLOAD)
@@ -571,7 +627,12 @@ class NostrProvider(Provider):
         if not found.get("url", "").startswith(("https://", "http://")):
             raise ProviderError(
                 ErrorKind.TRANSIENT_BEFORE_SEND,
-                f"The media server did not say where {item.filename} is; we will try again.",
+                Text(
+                    gettext_noop(
+                        "The media server did not say where %(file)s is; we will try again."
+                    ),
+                    file=item.filename,
+                ),
                 raw_excerpt=response.text,
             )
         upload = {"url": found["url"], "m": found.get("m") or item.mime_type}
@@ -589,8 +650,12 @@ class NostrProvider(Provider):
         if accepted + len(silent) >= quorum and silent:
             return ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "The note was sent but the relays did not confirm it in time; we will "
-                "check whether they have it.",
+                Text(
+                    gettext_noop(
+                        "The note was sent but the relays did not confirm it in time; we will "
+                        "check whether they have it."
+                    )
+                ),
                 raw_excerpt=excerpt,
             )
         kinds: dict[ErrorKind, RelayAnswer] = {}
@@ -610,8 +675,14 @@ class NostrProvider(Provider):
                 )
         return ProviderError(
             ErrorKind.TRANSIENT_BEFORE_SEND,
-            f"Could not reach enough relays ({accepted} of {quorum} needed accepted the "
-            "note); we will try again.",
+            Text(
+                gettext_noop(
+                    "Could not reach enough relays (%(accepted)s of %(quorum)s needed accepted "
+                    "the note); we will try again."
+                ),
+                accepted=accepted,
+                quorum=quorum,
+            ),
             raw_excerpt=excerpt,
         )
 
@@ -624,7 +695,9 @@ class NostrProvider(Provider):
         if all(found is None for found in results):
             raise ProviderError(
                 ErrorKind.TRANSIENT_BEFORE_SEND,
-                "Could not reach any relay to check the note; we will try again.",
+                Text(
+                    gettext_noop("Could not reach any relay to check the note; we will try again.")
+                ),
             )
         holding = [
             relay
@@ -662,9 +735,11 @@ class NostrProvider(Provider):
             issues.append(
                 Issue(
                     "media_count",
-                    "Nostr notes carry media through a media server: add a media server "
-                    "(NIP-96, for example https://nostr.build) to this channel by connecting "
-                    "it again, or remove the media.",
+                    _(
+                        "Nostr notes carry media through a media server: add a media server "
+                        "(NIP-96, for example https://nostr.build) to this channel by connecting "
+                        "it again, or remove the media."
+                    ),
                     "media",
                     item=index,
                 )
@@ -677,7 +752,8 @@ class NostrProvider(Provider):
                 issues.append(
                     Issue(
                         "media_type",
-                        f"Nostr notes carry images and videos, not {file.mime_type} files.",
+                        _("Nostr notes carry images and videos, not %(type)s files.")
+                        % {"type": file.mime_type},
                         "media",
                         item=index,
                     )
@@ -686,8 +762,11 @@ class NostrProvider(Provider):
                 issues.append(
                     Issue(
                         "media_type",
-                        f"The media server does not accept {file.mime_type} files "
-                        f"(it takes: {', '.join(accepted)}).",
+                        _(
+                            "The media server does not accept %(type)s files (it takes: "
+                            "%(allowed)s)."
+                        )
+                        % {"type": file.mime_type, "allowed": ", ".join(accepted)},
                         "media",
                         item=index,
                     )
@@ -704,7 +783,8 @@ class NostrProvider(Provider):
         relays = channel.meta.get("relays") or []
         if not relays:
             raise ProviderError(
-                ErrorKind.PERMISSION_DENIED, "This Nostr channel has no relays; reconnect it."
+                ErrorKind.PERMISSION_DENIED,
+                Text(gettext_noop("This Nostr channel has no relays; reconnect it.")),
             )
         return list(relays)
 
@@ -859,15 +939,25 @@ def _author(ref: RemoteRef, default: str) -> str:
     return ref.extra.get("pubkey") or default
 
 
-def _rejection_message(kind: ErrorKind, answer: RelayAnswer) -> str:
-    said = f"{answer.relay} said: {answer.message}" if answer.message else answer.relay
-    if kind == ErrorKind.CONTENT_REJECTED:
-        return f"The relays refused the note ({said}). Edit it and try again."
-    if kind == ErrorKind.PERMISSION_DENIED:
-        return (
-            f"The relay does not accept notes from this key ({said}). Use relays that "
-            "accept your key, or ask the relay operator for access."
+def _rejection_message(kind: ErrorKind, answer: RelayAnswer) -> Text:
+    said = (
+        Text(
+            gettext_noop("%(relay)s said: %(message)s"), relay=answer.relay, message=answer.message
         )
-    if kind == ErrorKind.RATE_LIMITED:
-        return f"The relays asked us to slow down ({said}); we will try again later."
-    return f"The relays had an error ({said}); we will try again."
+        if answer.message
+        else answer.relay
+    )
+    if kind == ErrorKind.CONTENT_REJECTED:
+        message = gettext_noop("The relays refused the note (%(said)s). Edit it and try again.")
+    elif kind == ErrorKind.PERMISSION_DENIED:
+        message = gettext_noop(
+            "The relay does not accept notes from this key (%(said)s). Use relays that accept "
+            "your key, or ask the relay operator for access."
+        )
+    elif kind == ErrorKind.RATE_LIMITED:
+        message = gettext_noop(
+            "The relays asked us to slow down (%(said)s); we will try again later."
+        )
+    else:
+        message = gettext_noop("The relays had an error (%(said)s); we will try again.")
+    return Text(message, said=said)

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import requests
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from integrations.providers.base import (
     SERVER_FAULT,
@@ -47,6 +49,7 @@ from integrations.providers.base import (
     require_scope,
 )
 from integrations.providers.base.multipart import multipart_body
+from organizations.texts import Text
 
 MB = 1024 * 1024
 TITLE_LIMIT = 100
@@ -91,7 +94,7 @@ ACCOUNT_METRIC_TYPES = ("IMPRESSION", "SAVE", "PIN_CLICK", "OUTBOUND_CLICK")
 # The days whose figures Pinterest has (the others are still processing, or before the
 # account or the pin existed: no figure, never a zero).
 COUNTED_DAYS = ("READY", "ESTIMATE")
-ANALYTICS_SCOPES = "pins:read, boards:read and user_accounts:read"
+ANALYTICS_SCOPES = ("pins:read", "boards:read", "user_accounts:read")
 
 
 def normalise(text: str) -> str:
@@ -134,49 +137,64 @@ ERRORS = ErrorTable(
         # rotated away: only connecting again helps.
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "Pinterest no longer accepts this sign-in ({message|revoked}); reconnect the channel.",
+            gettext_noop(
+                "Pinterest no longer accepts this sign-in ({message|revoked}); reconnect the "
+                "channel."
+            ),
             phase=Phase.AUTH,
             status=(400, 401),
         ),
         # A token without the scope a call needs: renewing it would not add the scope.
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "Pinterest did not give this channel's sign-in the permission this needs; "
-            "reconnect the channel and allow everything it asks for.",
+            gettext_noop(
+                "Pinterest did not give this channel's sign-in the permission this needs; "
+                "reconnect the channel and allow everything it asks for."
+            ),
             status=401,
             code="3",
         ),
-        Rule(ErrorKind.AUTH_EXPIRED, "Pinterest sign-in expired; we will renew it.", status=401),
+        Rule(
+            ErrorKind.AUTH_EXPIRED,
+            gettext_noop("Pinterest sign-in expired; we will renew it."),
+            status=401,
+        ),
         Rule(
             ErrorKind.RATE_LIMITED,
-            "Pinterest asked us to slow down; we will try again later.",
+            gettext_noop("Pinterest asked us to slow down; we will try again later."),
             status=429,
             retry_after=after_headers(60.0),
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "Pinterest does not allow this for the connected account: {message|forbidden}. "
-            "Reconnect and allow boards and pins, or check that the board is yours.",
+            gettext_noop(
+                "Pinterest does not allow this for the connected account: {message|forbidden}. "
+                "Reconnect and allow boards and pins, or check that the board is yours."
+            ),
             status=403,
         ),
         Rule(
             ErrorKind.NOT_FOUND,
-            "Pinterest could not find the board; choose another board for this post.",
+            gettext_noop("Pinterest could not find the board; choose another board for this post."),
             status=404,
             pattern="board",
             field="board",
         ),
         Rule(
             ErrorKind.NOT_FOUND,
-            "Pinterest could not find the target: {message|not found}",
+            gettext_noop("Pinterest could not find the target: {message|not found}"),
             status=404,
         ),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "Pinterest rejected the pin: {message|invalid request}",
+            gettext_noop("Pinterest rejected the pin: {message|invalid request}"),
             status=(400, 409, 413, 422),
         ),
-        Rule(SERVER_FAULT, "Pinterest had a server error ({status}).", status=range(500, 600)),
+        Rule(
+            SERVER_FAULT,
+            gettext_noop("Pinterest had a server error ({status})."),
+            status=range(500, 600),
+        ),
     ),
 )
 
@@ -243,17 +261,17 @@ class PinterestProvider(Provider):
         SettingField(
             "board",
             "string",
-            label="Board",
+            label=gettext_lazy("Board"),
             required=True,
             options=OptionSource("boards", stored="boards", create="create_board"),
         ),
-        SettingField("title", "string", label="Title", max_length=TITLE_LIMIT),
-        SettingField("link", "url", label="Link", max_length=LINK_LIMIT),
+        SettingField("title", "string", label=gettext_lazy("Title"), max_length=TITLE_LIMIT),
+        SettingField("link", "url", label=gettext_lazy("Link"), max_length=LINK_LIMIT),
         SettingField(
             "dominant_color",
             "string",
-            label="Dominant color",
-            help_text="Shown while the pin's image loads, as #RRGGBB.",
+            label=gettext_lazy("Dominant color"),
+            help_text=gettext_lazy("Shown while the pin's image loads, as #RRGGBB."),
         ),
     )
     tools = (
@@ -261,24 +279,26 @@ class PinterestProvider(Provider):
         # validator: listing or creating boards brings that copy up to date.
         Tool(
             "boards",
-            "The boards of the connected Pinterest account: id, name and privacy.",
+            gettext_lazy("The boards of the connected Pinterest account: id, name and privacy."),
             stores="boards",
         ),
         Tool(
             "create_board",
-            "Create a board on the connected Pinterest account; returns its id and name.",
+            gettext_lazy(
+                "Create a board on the connected Pinterest account; returns its id and name."
+            ),
             inputs=(
-                ToolInput("name", description="The board's name", max_length=180),
+                ToolInput("name", description=gettext_lazy("The board's name"), max_length=180),
                 ToolInput(
                     "description",
-                    description="What the board is about",
+                    description=gettext_lazy("What the board is about"),
                     required=False,
                     max_length=500,
                 ),
                 ToolInput(
                     "secret",
                     "boolean",
-                    description="Only you and collaborators see a secret board",
+                    description=gettext_lazy("Only you and collaborators see a secret board"),
                     required=False,
                 ),
             ),
@@ -341,7 +361,7 @@ class PinterestProvider(Provider):
     def _boards(self, token: str) -> list[dict]:
         found: list[dict] = []
         bookmark = ""
-        for _ in range(self.board_pages):
+        for _page in range(self.board_pages):
             params = {"page_size": self.page_size}
             if bookmark:
                 params["bookmark"] = bookmark
@@ -377,14 +397,14 @@ class PinterestProvider(Provider):
         link = str(settings.get("link") or "")
         if link and not link.lower().startswith(("https://", "http://")):
             issues.append(
-                Issue("setting_invalid", "The link must start with https:// or http://.", "link")
+                Issue("setting_invalid", _("The link must start with https:// or http://."), "link")
             )
         color = settings.get("dominant_color")
         if color and not (isinstance(color, str) and _COLOR.match(color)):
             issues.append(
                 Issue(
                     "setting_invalid",
-                    "The dominant color must be written as #RRGGBB (for example #6E7874).",
+                    _("The dominant color must be written as #RRGGBB (for example #6E7874)."),
                     "dominant_color",
                 )
             )
@@ -401,9 +421,9 @@ class PinterestProvider(Provider):
             for issue in issues:
                 if (issue.code, issue.field) == ("setting_required", "board") and channel:
                     issue.message = (
-                        f"Choose a board: {names}."
+                        _("Choose a board: %(names)s.") % {"names": names}
                         if known
-                        else "This Pinterest account has no boards yet; create one first."
+                        else _("This Pinterest account has no boards yet; create one first.")
                     )
             return []
         if known and board_id(board, channel) not in {str(b.get("id")) for b in known}:
@@ -413,8 +433,11 @@ class PinterestProvider(Provider):
             return [
                 Issue(
                     "setting_invalid",
-                    "This board was not among the account's boards when they were last "
-                    f"listed ({names}); check it, or reload the board list in the composer.",
+                    _(
+                        "This board was not among the account's boards when they were last "
+                        "listed (%(names)s); check it, or reload the board list in the composer."
+                    )
+                    % {"names": names},
                     "board",
                     severity="warning",
                 )
@@ -429,8 +452,15 @@ class PinterestProvider(Provider):
                 issues.append(
                     Issue(
                         "text_too_long",
-                        f"Pinterest allows {ALT_TEXT_LIMIT} characters of alt text; "
-                        f"{file.filename} has {len(file.alt_text)}.",
+                        _(
+                            "Pinterest allows %(limit)s characters of alt text; %(file)s has "
+                            "%(count)s."
+                        )
+                        % {
+                            "limit": ALT_TEXT_LIMIT,
+                            "file": file.filename,
+                            "count": len(file.alt_text),
+                        },
                         "media",
                         limit=ALT_TEXT_LIMIT,
                         actual=len(file.alt_text),
@@ -442,8 +472,11 @@ class PinterestProvider(Provider):
                 issues.append(
                     Issue(
                         "media_duration",
-                        f"Pinterest videos last 4 seconds to 15 minutes; {file.filename} "
-                        f"lasts {file.duration:.0f} s.",
+                        _(
+                            "Pinterest videos last 4 seconds to 15 minutes; %(file)s lasts "
+                            "%(duration)s s."
+                        )
+                        % {"file": file.filename, "duration": f"{file.duration:.0f}"},
                         "media",
                         limit=VIDEO_MAX_SECONDS,
                         actual=file.duration,
@@ -454,7 +487,7 @@ class PinterestProvider(Provider):
                 issues.append(
                     Issue(
                         "media_dimensions",
-                        "The images of a Pinterest carousel must all have the same size.",
+                        _("The images of a Pinterest carousel must all have the same size."),
                         "media",
                     )
                 )
@@ -463,9 +496,12 @@ class PinterestProvider(Provider):
                     issues.append(
                         Issue(
                             "media_url",
-                            "Pinterest fetches carousel images from a public address, and "
-                            f"{file.filename} has none. Store media where Pinterest can "
-                            "reach it (see the README, media).",
+                            _(
+                                "Pinterest fetches carousel images from a public address, and "
+                                "%(file)s has none. Store media where Pinterest can reach it "
+                                "(see the README, media)."
+                            )
+                            % {"file": file.filename},
                             "media",
                         )
                     )
@@ -473,9 +509,11 @@ class PinterestProvider(Provider):
             issues.append(
                 Issue(
                     "media_url",
-                    f"{images[0].filename} has no public address, and only a JPEG or PNG "
-                    "of at most 5 MB can be sent inline; store media where Pinterest can "
-                    "reach it.",
+                    _(
+                        "%(file)s has no public address, and only a JPEG or PNG of at most 5 MB "
+                        "can be sent inline; store media where Pinterest can reach it."
+                    )
+                    % {"file": images[0].filename},
                     "media",
                     limit=INLINE_IMAGE_MAX,
                     actual=images[0].size,
@@ -490,7 +528,9 @@ class PinterestProvider(Provider):
         board = board_id(settings.get("board"), channel)
         if not board:
             raise ProviderError(
-                ErrorKind.CONTENT_REJECTED, "Choose a board for this pin.", field="board"
+                ErrorKind.CONTENT_REJECTED,
+                Text(gettext_noop("Choose a board for this pin.")),
+                field="board",
             )
         body: dict = {"board_id": board, "media_source": self._media_source(token, request)}
         if request.text:
@@ -513,7 +553,9 @@ class PinterestProvider(Provider):
         if not pin_id:
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "Pinterest accepted the pin but did not say which pin it created.",
+                Text(
+                    gettext_noop("Pinterest accepted the pin but did not say which pin it created.")
+                ),
                 raw_excerpt=response.text,
             )
         return PublishResult(ref=RemoteRef(id=pin_id, url=pin_url(pin_id)), raw={"id": pin_id})
@@ -522,7 +564,9 @@ class PinterestProvider(Provider):
         media = request.media
         if not media:
             raise ProviderError(
-                ErrorKind.CONTENT_REJECTED, "A pin needs an image or a video.", field="media"
+                ErrorKind.CONTENT_REJECTED,
+                Text(gettext_noop("A pin needs an image or a video.")),
+                field="media",
             )
         video = next((m for m in media if m.is_video), None)
         if video is not None:
@@ -551,8 +595,13 @@ class PinterestProvider(Provider):
         if not item.public_url:
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                "Pinterest fetches this image from a public address; this server has none "
-                f"for {item.filename}.",
+                Text(
+                    gettext_noop(
+                        "Pinterest fetches this image from a public address; this server has "
+                        "none for %(file)s."
+                    ),
+                    file=item.filename,
+                ),
                 field="media",
             )
         return item.public_url
@@ -581,7 +630,7 @@ class PinterestProvider(Provider):
             if not registered.get("media_id") or not upload_url or not isinstance(parameters, dict):
                 raise ProviderError(
                     ErrorKind.TRANSIENT_BEFORE_SEND,
-                    "Pinterest did not give us a place to upload the video.",
+                    Text(gettext_noop("Pinterest did not give us a place to upload the video.")),
                     raw_excerpt=response.text,
                 )
             state.update(media_id=str(registered["media_id"]), size=item.size)
@@ -614,8 +663,12 @@ class PinterestProvider(Provider):
                 request.progress.pop("video", None)
                 raise ProviderError(
                     ErrorKind.CONTENT_REJECTED,
-                    "Pinterest could not process the video. Check that it is an MP4, MOV "
-                    "or M4V (H.264) between 4 seconds and 15 minutes long.",
+                    Text(
+                        gettext_noop(
+                            "Pinterest could not process the video. Check that it is an MP4, MOV "
+                            "or M4V (H.264) between 4 seconds and 15 minutes long."
+                        )
+                    ),
                     network_code="failed",
                     raw_excerpt=response.text,
                     field="media",
@@ -627,7 +680,9 @@ class PinterestProvider(Provider):
             return
         raise ProviderError(
             ErrorKind.TRANSIENT_BEFORE_SEND,
-            "Pinterest is still processing the video; we will try again shortly.",
+            Text(
+                gettext_noop("Pinterest is still processing the video; we will try again shortly.")
+            ),
             retry_after=60,
             network_code="processing",
         )
@@ -749,8 +804,15 @@ def _naming_scopes():
             raise
         raise ProviderError(
             ErrorKind.PERMISSION_DENIED,
-            "Pinterest did not let us read this account's analytics. Reconnect the channel "
-            f"and allow {ANALYTICS_SCOPES}; Pinterest gives analytics to business accounts.",
+            Text(
+                gettext_noop(
+                    "Pinterest did not let us read this account's analytics. Reconnect the "
+                    "channel and allow %(scopes)s and %(last)s; Pinterest gives analytics to "
+                    "business accounts."
+                ),
+                scopes=", ".join(ANALYTICS_SCOPES[:-1]),
+                last=ANALYTICS_SCOPES[-1],
+            ),
             network_code=error.network_code,
             raw_excerpt=error.raw_excerpt,
         ) from error

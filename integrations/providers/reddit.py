@@ -20,6 +20,8 @@ import unicodedata
 from urllib.parse import quote, unquote, urlsplit
 
 import requests
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from integrations.providers.base import (
     SOME_CODE,
@@ -49,6 +51,7 @@ from integrations.providers.base import (
     retry_after_seconds,
     said_or,
 )
+from organizations.texts import Text
 
 TITLE_LIMIT = 300
 BODY_LIMIT = 40_000
@@ -128,7 +131,7 @@ def read_error(response: requests.Response, phase: Phase) -> Said:
             retry_after=wait_seconds(message),
             values={
                 "field": field,
-                "where": f"r/{named.group(1)}" if named else "This subreddit",
+                "where": f"r/{named.group(1)}" if named else "",
                 "reason": message or code,
             },
             body=body,
@@ -137,16 +140,16 @@ def read_error(response: requests.Response, phase: Phase) -> Said:
     return Said(status, message=str(message), body=body)
 
 
-APP_REFUSED = (
+APP_REFUSED = gettext_noop(
     "Reddit refused this server's app credentials; ask the administrator to check "
     "REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET."
 )
-SIGN_IN_EXPIRED = "Reddit sign-in expired; we will renew it."
+SIGN_IN_EXPIRED = gettext_noop("Reddit sign-in expired; we will renew it.")
 
 
-def _refused(code: str, text: str) -> Rule:
-    """A subreddit's own rule: what to change, then Reddit's words."""
-    return Rule(ErrorKind.CONTENT_REJECTED, f"{text} ({{message}})", code=code, field="subreddit")
+def _refused(code: str, message: str) -> Rule:
+    """A subreddit's own rule: what to change, then Reddit's words (``{message}``)."""
+    return Rule(ErrorKind.CONTENT_REJECTED, message, code=code, field="subreddit")
 
 
 ERRORS = ErrorTable(
@@ -157,40 +160,53 @@ ERRORS = ErrorTable(
         # The token endpoint answers 200 {"error": "invalid_grant"} for a bad code or token.
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "Reddit did not accept this sign-in; connect again.",
+            gettext_noop("Reddit did not accept this sign-in; connect again."),
             phase=Phase.AUTH,
             status=range(100, 500),
             code=SOME_CODE,
         ),
         Rule(
             ErrorKind.RATE_LIMITED,
-            "Reddit asked us to wait before posting again: {message}",
+            gettext_noop("Reddit asked us to wait before posting again: {message}"),
             code="RATELIMIT",
             retry_after=said_or(600.0),
         ),
         Rule(
             ErrorKind.AUTH_EXPIRED,
-            "Reddit sign-in expired; we will renew it.",
+            gettext_noop("Reddit sign-in expired; we will renew it."),
             code="USER_REQUIRED",
         ),
         Rule(
             ErrorKind.NOT_FOUND,
-            "Reddit could not find it: {message}",
+            gettext_noop("Reddit could not find it: {message}"),
             code=("SUBREDDIT_NOEXIST", "DELETED_LINK", "DELETED_COMMENT", "NO_THING_ID"),
             field="subreddit",
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "Reddit does not allow this: {message}",
+            gettext_noop("Reddit does not allow this: {message}"),
             code=("SUBREDDIT_NOTALLOWED", "SUBREDDIT_REQUIRED_KARMA", "BANNED_FROM_SUBREDDIT"),
         ),
-        _refused("NO_SELFS", "{where} does not accept text posts; choose a link post."),
-        _refused("NO_LINKS", "{where} does not accept link posts; choose a text post."),
-        _refused("SUBMIT_VALIDATION_FLAIR_REQUIRED", "{where} requires a flair; choose one."),
-        _refused("ALREADY_SUB", "That link was already posted there."),
+        _refused(
+            "NO_SELFS",
+            gettext_noop(
+                "{where|This subreddit} does not accept text posts; choose a link post. ({message})"
+            ),
+        ),
+        _refused(
+            "NO_LINKS",
+            gettext_noop(
+                "{where|This subreddit} does not accept link posts; choose a text post. ({message})"
+            ),
+        ),
+        _refused(
+            "SUBMIT_VALIDATION_FLAIR_REQUIRED",
+            gettext_noop("{where|This subreddit} requires a flair; choose one. ({message})"),
+        ),
+        _refused("ALREADY_SUB", gettext_noop("That link was already posted there. ({message})")),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "Reddit rejected the post: {reason}",
+            gettext_noop("Reddit rejected the post: {reason}"),
             code=SOME_CODE,
             phase=(Phase.READ, Phase.UPLOAD, Phase.COMMIT),  # the API's own envelope
             field="{field}",
@@ -198,15 +214,17 @@ ERRORS = ErrorTable(
         Rule(ErrorKind.AUTH_EXPIRED, SIGN_IN_EXPIRED, status=401, network_code="401"),
         Rule(
             ErrorKind.RATE_LIMITED,
-            "Reddit asked us to slow down; we will try again shortly.",
+            gettext_noop("Reddit asked us to slow down; we will try again shortly."),
             status=429,
             network_code="429",
             retry_after=lambda response, said: retry_after_seconds(response),
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "Reddit does not allow this account to post there (banned, private or "
-            "restricted community){detail}",
+            gettext_noop(
+                "Reddit does not allow this account to post there (banned, private or restricted "
+                "community){detail}"
+            ),
             status=403,
             network_code="403",
         ),
@@ -222,13 +240,15 @@ def read_storage_error(response: requests.Response, phase: Phase) -> Said:
 
 
 # An expired or refused lease: the retry asks Reddit for a new one.
-NOT_TAKEN = "Reddit's media storage did not take the image ({reported}); we will try again."
+NOT_TAKEN = gettext_noop(
+    "Reddit's media storage did not take the image ({reported}); we will try again."
+)
 STORAGE_ERRORS = ErrorTable(
     read=read_storage_error,
     rows=(
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "Reddit's media storage refused the image as too large.",
+            gettext_noop("Reddit's media storage refused the image as too large."),
             code="EntityTooLarge",
             field="media",
         ),
@@ -237,7 +257,7 @@ STORAGE_ERRORS = ErrorTable(
         Rule(ErrorKind.TRANSIENT_BEFORE_SEND, NOT_TAKEN, code="RequestTimeout"),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "Reddit's media storage refused the image ({reported}).",
+            gettext_noop("Reddit's media storage refused the image ({reported})."),
             field="media",
         ),
     ),
@@ -271,7 +291,7 @@ class RedditProvider(Provider):
         params={"duration": "permanent"},
         client_auth="basic",
         write_scope="submit",
-        reconnect_message="Reddit needs you to reconnect this channel.",
+        reconnect_message=gettext_noop("Reddit needs you to reconnect this channel."),
     )
     required_settings = ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET")
     # A submission's score and comments; /api/info reads up to 100 fullnames at once with
@@ -293,24 +313,34 @@ class RedditProvider(Provider):
         SettingField(
             "subreddit",
             "list",
-            label="Subreddits",
+            label=gettext_lazy("Subreddits"),
             required=True,
-            help_text="One submission per entry: subreddit, title, type (self, link or media: "
-            "the post's one image), url, flair.",
+            help_text=gettext_lazy(
+                "One submission per entry: subreddit, title, type (self, link or media: the "
+                "post's one image), url, flair."
+            ),
         ),
     )
     tools = (
         Tool(
             "subreddits",
-            "Search subreddits by keyword: name, title, subscribers and the post types each "
-            "accepts.",
-            (ToolInput("word", description="Words to search subreddits for"),),
+            gettext_lazy(
+                "Search subreddits by keyword: name, title, subscribers and the post types each "
+                "accepts."
+            ),
+            (ToolInput("word", description=gettext_lazy("Words to search subreddits for")),),
         ),
         Tool(
             "restrictions",
-            "What a subreddit accepts: its post types (allow), whether a flair is required "
-            "(is_flair_required) and its flairs ({id, name}) for the subreddit setting.",
-            (ToolInput("subreddit", description='The subreddit, as "/r/name" or "name"'),),
+            gettext_lazy(
+                "What a subreddit accepts: its post types (allow), whether a flair is required "
+                "(is_flair_required) and its flairs ({id, name}) for the subreddit setting."
+            ),
+            (
+                ToolInput(
+                    "subreddit", description=gettext_lazy('The subreddit, as "/r/name" or "name"')
+                ),
+            ),
         ),
     )
     lookup_count = 25
@@ -346,7 +376,7 @@ class RedditProvider(Provider):
         issues = super().validate(draft, channel)
         raw = draft.settings.get("subreddit")
         if raw not in (None, "", []) and not isinstance(raw, list):
-            return [*issues, Issue("setting_invalid", "subreddit must be a list.", "subreddit")]
+            return [*issues, Issue("setting_invalid", _("subreddit must be a list."), "subreddit")]
         media = draft.items[0].media if draft.items else []
         for number, entry in enumerate(subreddit_entries(draft.settings), start=1):
             issues += self._validate_entry(number, entry, media)
@@ -358,7 +388,7 @@ class RedditProvider(Provider):
         if index > 0 and media:
             # Thread items after the first become comments, which take text only.
             return [
-                Issue("media_count", "Reddit comments cannot carry media.", "media", item=index)
+                Issue("media_count", _("Reddit comments cannot carry media."), "media", item=index)
             ]
         return super().validate_media(index, media, rules)
 
@@ -366,34 +396,44 @@ class RedditProvider(Provider):
         where = f"subreddit[{number}]"
         issues = []
 
-        def add(code, message, **extra):
-            issues.append(Issue(code, f"Entry {number}: {message}", where, **extra))
+        def add(code, message, values=None, **extra):
+            text = message % {"number": number, **(values or {})}
+            issues.append(Issue(code, text, where, **extra))
 
         sr = clean_subreddit(entry.get("subreddit"))
         if not sr:
-            add("setting_required", "choose a subreddit.")
+            add("setting_required", _("Entry %(number)s: choose a subreddit."))
         elif not re.fullmatch(r"(u_)?[A-Za-z0-9_]{2,21}", sr):
-            add("setting_invalid", f"{sr} is not a subreddit name.")
+            add(
+                "setting_invalid",
+                _("Entry %(number)s: %(name)s is not a subreddit name."),
+                {"name": sr},
+            )
         title = str(entry.get("title") or "")
         if not title.strip():
-            add("setting_required", "write a title.")
+            add("setting_required", _("Entry %(number)s: write a title."))
         elif len(title) > TITLE_LIMIT:
             add(
                 "text_too_long",
-                f"Reddit titles allow {TITLE_LIMIT} characters; this has {len(title)}.",
+                _(
+                    "Entry %(number)s: Reddit titles allow %(limit)s characters; this has "
+                    "%(count)s."
+                ),
+                {"limit": TITLE_LIMIT, "count": len(title)},
                 limit=TITLE_LIMIT,
                 actual=len(title),
             )
         kind = entry_kind(entry)
         if kind not in ("self", "link", "media"):
-            add("setting_invalid", "type must be self, link or media.")
+            add("setting_invalid", _("Entry %(number)s: type must be self, link or media."))
         elif kind == "media":
             # More than one file is the base validator's media_count (max_count=1).
             if not media:
                 issues.append(
                     Issue(
                         "media_required",
-                        f"Entry {number}: an image post needs one image (JPEG, PNG or GIF).",
+                        _("Entry %(number)s: an image post needs one image (JPEG, PNG or GIF).")
+                        % {"number": number},
                         "media",
                     )
                 )
@@ -401,8 +441,18 @@ class RedditProvider(Provider):
             issues.append(
                 Issue(
                     "media_count",
-                    f"Entry {number}: a {'link' if kind == 'link' else 'text'} post cannot carry "
-                    "an image; set its type to media, or remove the image.",
+                    (
+                        _(
+                            "Entry %(number)s: a link post cannot carry an image; set its type "
+                            "to media, or remove the image."
+                        )
+                        if kind == "link"
+                        else _(
+                            "Entry %(number)s: a text post cannot carry an image; set its type "
+                            "to media, or remove the image."
+                        )
+                    )
+                    % {"number": number},
                     "media",
                     limit=0,
                     actual=len(media),
@@ -411,11 +461,19 @@ class RedditProvider(Provider):
         if kind == "link":
             url = str(entry.get("url") or "")
             if not url:
-                add("setting_required", "a link post needs a URL.")
+                add("setting_required", _("Entry %(number)s: a link post needs a URL."))
             elif not re.match(r"https?://\S+$", url):
-                add("setting_invalid", f"{url} is not a web address.")
+                add(
+                    "setting_invalid",
+                    _("Entry %(number)s: %(url)s is not a web address."),
+                    {"url": url},
+                )
         if entry.get("is_flair_required") is True and not (entry.get("flair") or {}).get("id"):
-            add("setting_required", f"r/{sr or '?'} requires a flair; choose one.")
+            add(
+                "setting_required",
+                _("Entry %(number)s: r/%(name)s requires a flair; choose one."),
+                {"name": sr or "?"},
+            )
         return issues
 
     # -- publishing -----------------------------------------------------------------------
@@ -427,7 +485,9 @@ class RedditProvider(Provider):
         entries = subreddit_entries(request.settings)
         if not entries:
             raise ProviderError(
-                ErrorKind.CONTENT_REJECTED, "Choose at least one subreddit.", field="subreddit"
+                ErrorKind.CONTENT_REJECTED,
+                Text(gettext_noop("Choose at least one subreddit.")),
+                field="subreddit",
             )
         # One submission per entry; each one is recorded as soon as Reddit accepts it so
         # a retry never submits an entry twice (an image one too, before its id is known).
@@ -460,7 +520,8 @@ class RedditProvider(Provider):
             records = json.loads(handle)["submissions"]
         except (ValueError, TypeError, KeyError):
             raise ProviderError(
-                ErrorKind.NOT_FOUND, "This Reddit post cannot be checked (unreadable handle)."
+                ErrorKind.NOT_FOUND,
+                Text(gettext_noop("This Reddit post cannot be checked (unreadable handle).")),
             ) from None
         if not self._resolve(channel, records):
             return None
@@ -510,7 +571,9 @@ class RedditProvider(Provider):
                 return {"sr": sr, "title": form["title"], "pending": True}
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "Reddit accepted the post but did not say which post it created.",
+                Text(
+                    gettext_noop("Reddit accepted the post but did not say which post it created.")
+                ),
                 raw_excerpt=response.text,
             )
         post_id = str(data.get("id") or data["name"].split("_", 1)[-1])
@@ -532,7 +595,11 @@ class RedditProvider(Provider):
         if not data.get("name"):
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "Reddit accepted the comment but did not say which comment it created.",
+                Text(
+                    gettext_noop(
+                        "Reddit accepted the comment but did not say which comment it created."
+                    )
+                ),
                 raw_excerpt=response.text,
             )
         permalink = data.get("permalink") or ""
@@ -549,7 +616,9 @@ class RedditProvider(Provider):
         if len(request.media) != 1 or len(images) != 1:
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                "A Reddit image post needs exactly one image (JPEG, PNG or GIF).",
+                Text(
+                    gettext_noop("A Reddit image post needs exactly one image (JPEG, PNG or GIF).")
+                ),
                 field="media",
             )
         item = images[0]
@@ -572,7 +641,11 @@ class RedditProvider(Provider):
         if urlsplit(bucket).scheme != "https" or not urlsplit(bucket).netloc or not fields:
             raise ProviderError(
                 ErrorKind.TRANSIENT_BEFORE_SEND,
-                "Reddit sent an upload permission we could not read; we will try again.",
+                Text(
+                    gettext_noop(
+                        "Reddit sent an upload permission we could not read; we will try again."
+                    )
+                ),
                 raw_excerpt=response.text,
             )
         # The lease's fields (key, policy, signature…) come first: the bucket reads the
@@ -596,7 +669,12 @@ class RedditProvider(Provider):
         else:
             raise ProviderError(
                 ErrorKind.TRANSIENT_BEFORE_SEND,
-                "Reddit's media storage did not say where the image went; we will try again.",
+                Text(
+                    gettext_noop(
+                        "Reddit's media storage did not say where the image went; we will try "
+                        "again."
+                    )
+                ),
                 raw_excerpt=upload.text,
             )
         request.progress["media_url"] = media_url
@@ -775,7 +853,9 @@ class RedditProvider(Provider):
         name = clean_subreddit(subreddit)
         if not re.fullmatch(r"[A-Za-z0-9_]{2,21}", name):
             raise ProviderError(
-                ErrorKind.NOT_FOUND, f"{subreddit} is not a subreddit name.", field="subreddit"
+                ErrorKind.NOT_FOUND,
+                Text(gettext_noop("%(name)s is not a subreddit name."), name=subreddit),
+                field="subreddit",
             )
         token = channel.credentials["access_token"]
         about = self.read_json(
@@ -784,7 +864,9 @@ class RedditProvider(Provider):
         if about.get("kind") != "t5":
             # Reddit answers an unknown subreddit with a search listing, not an error.
             raise ProviderError(
-                ErrorKind.NOT_FOUND, f"Reddit has no subreddit r/{name}.", field="subreddit"
+                ErrorKind.NOT_FOUND,
+                Text(gettext_noop("Reddit has no subreddit r/%(name)s."), name=name),
+                field="subreddit",
             )
         details = about.get("data") or {}
         requirements = self.read_json(

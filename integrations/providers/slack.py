@@ -11,6 +11,7 @@ import json
 import re
 
 import requests
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from integrations.providers.base import (
     SERVER_FAULT,
@@ -36,6 +37,7 @@ from integrations.providers.base import (
     expiry_after,
     json_object,
 )
+from organizations.texts import Text
 
 EVENT_TYPE = "scheduled_post"
 MAX_CHANNEL_PAGES = 10
@@ -76,65 +78,76 @@ ERRORS = ErrorTable(
     rows=(
         Rule(
             ErrorKind.RATE_LIMITED,
-            "Slack asked us to slow down; we will try again shortly.",
+            gettext_noop("Slack asked us to slow down; we will try again shortly."),
             status=429,
             network_code="ratelimited",
             retry_after=SLOW_DOWN,
         ),
         Rule(
             ErrorKind.AUTH_EXPIRED,
-            "The Slack token expired; we will renew it.",
+            gettext_noop("The Slack token expired; we will renew it."),
             code="token_expired",
         ),
-        _revoked("invalid_auth", "Slack no longer accepts our token; reconnect."),
-        _revoked("not_authed", "Slack did not receive our token; reconnect."),
+        _revoked("invalid_auth", gettext_noop("Slack no longer accepts our token; reconnect.")),
+        _revoked("not_authed", gettext_noop("Slack did not receive our token; reconnect.")),
         _revoked(
             "token_revoked",
-            "The Slack app was removed from the workspace; reconnect to install it again.",
+            gettext_noop(
+                "The Slack app was removed from the workspace; reconnect to install it again."
+            ),
         ),
         _revoked(
             "account_inactive",
-            "The Slack app's account is deactivated; reconnect this workspace.",
+            gettext_noop("The Slack app's account is deactivated; reconnect this workspace."),
         ),
         _revoked(
             "invalid_refresh_token",
-            "Slack refused to renew the token; reconnect this workspace.",
+            gettext_noop("Slack refused to renew the token; reconnect this workspace."),
         ),
-        _revoked("invalid_code", "The Slack sign-in expired; connect again."),
-        _revoked("code_already_used", "The Slack sign-in was used; connect again."),
+        _revoked("invalid_code", gettext_noop("The Slack sign-in expired; connect again.")),
+        _revoked("code_already_used", gettext_noop("The Slack sign-in was used; connect again.")),
         _denied(
             "not_in_channel",
-            "The app is not in this Slack channel; type /invite @<app name> in the channel.",
+            gettext_noop(
+                "The app is not in this Slack channel; type /invite @<app name> in the channel."
+            ),
         ),
         _denied(
             "missing_scope",
-            "The Slack app lacks a permission it needs; reconnect to grant it.",
+            gettext_noop("The Slack app lacks a permission it needs; reconnect to grant it."),
         ),
         _denied(
             "restricted_action",
-            "A workspace setting stops the app from posting in this channel.",
+            gettext_noop("A workspace setting stops the app from posting in this channel."),
         ),
         _denied(
             "bad_client_secret",
-            "The Slack app settings (SLACK_CLIENT_ID/SLACK_CLIENT_SECRET) are wrong; ask the "
-            "administrator.",
+            gettext_noop(
+                "The Slack app settings (SLACK_CLIENT_ID/SLACK_CLIENT_SECRET) are wrong; ask the "
+                "administrator."
+            ),
         ),
         _denied(
             "invalid_client_id",
-            "The Slack app settings (SLACK_CLIENT_ID) are wrong; ask the administrator.",
+            gettext_noop(
+                "The Slack app settings (SLACK_CLIENT_ID) are wrong; ask the administrator."
+            ),
         ),
-        _gone("channel_not_found", "The Slack channel no longer exists or is private to the app."),
-        _gone("is_archived", "The Slack channel is archived."),
-        _gone("thread_not_found", "The Slack message this replies to is gone."),
-        _gone("message_not_found", "The Slack message is gone."),
-        _rejected("msg_too_long", "The message is too long for Slack."),
-        _rejected("no_text", "Slack needs some text in the message."),
-        _rejected("invalid_blocks", "Slack rejected the message layout."),
-        _rejected("too_many_attachments", "Too many attachments for Slack."),
-        _rejected("invalid_metadata_format", "Slack rejected the metadata."),
+        _gone(
+            "channel_not_found",
+            gettext_noop("The Slack channel no longer exists or is private to the app."),
+        ),
+        _gone("is_archived", gettext_noop("The Slack channel is archived.")),
+        _gone("thread_not_found", gettext_noop("The Slack message this replies to is gone.")),
+        _gone("message_not_found", gettext_noop("The Slack message is gone.")),
+        _rejected("msg_too_long", gettext_noop("The message is too long for Slack.")),
+        _rejected("no_text", gettext_noop("Slack needs some text in the message.")),
+        _rejected("invalid_blocks", gettext_noop("Slack rejected the message layout.")),
+        _rejected("too_many_attachments", gettext_noop("Too many attachments for Slack.")),
+        _rejected("invalid_metadata_format", gettext_noop("Slack rejected the metadata.")),
         Rule(
             ErrorKind.RATE_LIMITED,
-            "Slack asked us to slow down; we will retry.",
+            gettext_noop("Slack asked us to slow down; we will retry."),
             code="ratelimited",
             retry_after=SLOW_DOWN,
         ),
@@ -142,10 +155,14 @@ ERRORS = ErrorTable(
         # outcome is open.
         Rule(
             SERVER_FAULT,
-            "Slack had an internal error ({code}).",
+            gettext_noop("Slack had an internal error ({code})."),
             code=("internal_error", "fatal_error", "service_unavailable", "request_timeout"),
         ),
-        Rule(ErrorKind.CONTENT_REJECTED, "Slack refused the request ({code}).", code=SOME_CODE),
+        Rule(
+            ErrorKind.CONTENT_REJECTED,
+            gettext_noop("Slack refused the request ({code})."),
+            code=SOME_CODE,
+        ),
     ),
 )
 
@@ -177,12 +194,14 @@ class SlackProvider(Provider):
     errors = ERRORS
     endpoints = {"auth": "https://slack.com/oauth/v2", "api": "https://slack.com/api"}
     # The public API sends ``channel``; it may name another channel of the same workspace.
-    settings_fields = (SettingField("channel", "string", label="Channel"),)
+    settings_fields = (SettingField("channel", "string", label=gettext_lazy("Channel")),)
     tools = (
         Tool(
             "channels",
-            "The workspace's public channels the app can post to: id (for the channel "
-            "setting) and name.",
+            gettext_lazy(
+                "The workspace's public channels the app can post to: id (for the channel "
+                "setting) and name."
+            ),
         ),
     )
     redact_patterns = (r"xox[a-z]-[A-Za-z0-9-]+", r"/upload/v1/[A-Za-z0-9_-]+")
@@ -192,14 +211,23 @@ class SlackProvider(Provider):
         if body.get("token_type", "bot") != "bot" or not body.get("access_token"):
             raise ProviderError(
                 ErrorKind.PERMISSION_DENIED,
-                "Slack did not give the app a bot token; install it again as an app.",
+                Text(
+                    gettext_noop(
+                        "Slack did not give the app a bot token; install it again as an app."
+                    )
+                ),
             )
         granted = [s for s in str(body.get("scope") or "").split(",") if s]
         missing = [s for s in ("chat:write", "channels:read") if granted and s not in granted]
         if missing:
             raise ProviderError(
                 ErrorKind.PERMISSION_DENIED,
-                f"Slack did not grant {', '.join(missing)}; approve all permissions to connect.",
+                Text(
+                    gettext_noop(
+                        "Slack did not grant %(scopes)s; approve all permissions to connect."
+                    ),
+                    scopes=", ".join(missing),
+                ),
             )
         team = body.get("team") or {}
         credentials = {"access_token": body["access_token"]}

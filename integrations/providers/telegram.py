@@ -16,6 +16,8 @@ import json
 import re
 
 import requests
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from integrations import text as text_counters
 from integrations.providers.base import (
@@ -43,6 +45,7 @@ from integrations.providers.base import (
     json_object,
 )
 from integrations.providers.base.multipart import multipart_body
+from organizations.texts import Text
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -57,7 +60,11 @@ class TelegramChatMigrated(ProviderError):
     def __init__(self, migrated_chat_id: str, **kwargs):
         super().__init__(
             ErrorKind.TRANSIENT_BEFORE_SEND,
-            "This Telegram group was upgraded to a supergroup; we will post to its new id.",
+            Text(
+                gettext_noop(
+                    "This Telegram group was upgraded to a supergroup; we will post to its new id."
+                )
+            ),
             **kwargs,
         )
         self.migrated_chat_id = str(migrated_chat_id)
@@ -95,47 +102,55 @@ def read_error(response: requests.Response, phase: Phase) -> Said:
     )
 
 
-REJECTED = "Telegram rejected the post: {message|bad request}"
+REJECTED = gettext_noop("Telegram rejected the post: {message|bad request}")
 ERRORS = ErrorTable(
     read=read_error,
     commit_needs_body=True,
     rows=(
         Rule(
             ErrorKind.RATE_LIMITED,
-            "Telegram asked us to slow down; we will try again shortly.",
+            gettext_noop("Telegram asked us to slow down; we will try again shortly."),
             code="429",
             retry_after=after_headers(30.0),
         ),
         # 404 is Telegram's answer to a malformed token in the path.
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "Telegram does not accept the bot token (revoked in @BotFather?); connect again "
-            "with a current token.",
+            gettext_noop(
+                "Telegram does not accept the bot token (revoked in @BotFather?); connect again "
+                "with a current token."
+            ),
             code=("401", "404"),
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "The bot cannot post in this chat (it was removed or is not a member); add it as "
-            "an administrator with permission to post.",
+            gettext_noop(
+                "The bot cannot post in this chat (it was removed or is not a member); add it as "
+                "an administrator with permission to post."
+            ),
             code="403",
         ),
         Rule(
             ErrorKind.NOT_FOUND,
-            "Telegram cannot find this chat; it may have been deleted, or the bot was never "
-            "added to it.",
+            gettext_noop(
+                "Telegram cannot find this chat; it may have been deleted, or the bot was never "
+                "added to it."
+            ),
             code="400",
             pattern="chat not found",
         ),
         Rule(
             ErrorKind.NOT_FOUND,
-            "The Telegram message this replies to was deleted.",
+            gettext_noop("The Telegram message this replies to was deleted."),
             code="400",
             pattern="message to be replied not found|reply not found",
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "The bot lacks the right to post here; make it an administrator that can post "
-            "messages.",
+            gettext_noop(
+                "The bot lacks the right to post here; make it an administrator that can post "
+                "messages."
+            ),
             code="400",
             pattern="not enough rights|administrator rights",
         ),
@@ -149,10 +164,18 @@ ERRORS = ErrorTable(
         Rule(ErrorKind.CONTENT_REJECTED, REJECTED, code="400"),
         # "ok": false below 400 that nothing above names is still a rejection.
         Rule(
-            ErrorKind.CONTENT_REJECTED, "{name} rejected the post{detail}", status=range(100, 400)
+            ErrorKind.CONTENT_REJECTED,
+            gettext_noop("{name} rejected the post{detail}"),
+            status=range(100, 400),
         ),
     ),
 )
+
+
+def _bot_name(me: dict) -> str | Text:
+    """The bot as people find it in Telegram: @username (getMe always tells it)."""
+    username = me.get("username")
+    return f"@{username}" if username else Text(gettext_noop("the bot"))
 
 
 class TelegramProvider(Provider):
@@ -174,15 +197,19 @@ class TelegramProvider(Provider):
     max_concurrency = 5
     endpoints = {"api": "https://api.telegram.org"}
     preference_fields = (
-        SettingField("link_preview", "bool", label="Show link previews", default=True),
+        SettingField(
+            "link_preview", "bool", label=gettext_lazy("Show link previews"), default=True
+        ),
     )
     errors = ERRORS
     redact_patterns = (r"bot\d+:[A-Za-z0-9_-]+", r"\b\d{5,15}:[A-Za-z0-9_-]{30,50}\b")
     tools = (
         Tool(
             "chats",
-            "The channels and groups this bot can post to: the connected one, and those it "
-            "was recently added to (Telegram lets bots see only recent updates).",
+            gettext_lazy(
+                "The channels and groups this bot can post to: the connected one, and those it "
+                "was recently added to (Telegram lets bots see only recent updates)."
+            ),
         ),
     )
     max_tool_chats = 20
@@ -204,14 +231,16 @@ class TelegramProvider(Provider):
         return [
             CredentialField(
                 "bot_token",
-                "Bot token",
+                _("Bot token"),
                 type="secret",
-                help_text="From @BotFather: /newbot, then copy the token (123456:ABC-…).",
+                help_text=gettext_lazy(
+                    "From @BotFather: /newbot, then copy the token (123456:ABC-…)."
+                ),
             ),
             CredentialField(
                 "chat",
-                "Channel or group",
-                help_text=(
+                _("Channel or group"),
+                help_text=_(
                     "@channelname for a public channel, or the numeric chat id (-100…) of a "
                     "private one. Add the bot as an administrator there first."
                 ),
@@ -230,7 +259,12 @@ class TelegramProvider(Provider):
         if not TOKEN_SHAPE.match(token):
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                "That does not look like a bot token; @BotFather gives one like 123456789:AAH…",
+                Text(
+                    gettext_noop(
+                        "That does not look like a bot token; @BotFather gives one like "
+                        "123456789:AAH…"
+                    )
+                ),
                 field="bot_token",
             )
         try:
@@ -238,7 +272,7 @@ class TelegramProvider(Provider):
         except ValueError:
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                "Enter the channel as @channelname, or the numeric chat id.",
+                Text(gettext_noop("Enter the channel as @channelname, or the numeric chat id.")),
                 field="chat",
             ) from None
         me = self._call(token, "getMe", Phase.AUTH)
@@ -248,8 +282,14 @@ class TelegramProvider(Provider):
             if exc.kind in (ErrorKind.NOT_FOUND, ErrorKind.PERMISSION_DENIED):
                 raise ProviderError(
                     exc.kind,
-                    f"Telegram cannot find {chat_ref} for this bot. Check the name, and add "
-                    f"@{me.get('username', 'the bot')} to the chat as an administrator first.",
+                    Text(
+                        gettext_noop(
+                            "Telegram cannot find %(chat)s for this bot. Check the name, and add "
+                            "%(bot)s to the chat as an administrator first."
+                        ),
+                        chat=chat_ref,
+                        bot=_bot_name(me),
+                    ),
                     network_code=exc.network_code,
                     field="chat",
                 ) from None
@@ -279,32 +319,32 @@ class TelegramProvider(Provider):
     @staticmethod
     def _check_membership(chat: dict, member: dict, me: dict) -> None:
         status = member.get("status")
-        bot = f"@{me.get('username', 'the bot')}"
+        bot = _bot_name(me)
         if chat.get("type") == "channel":
             if status == "creator" or (
                 status == "administrator" and member.get("can_post_messages", False)
             ):
                 return
             if status == "administrator":
-                message = (
-                    f"{bot} is an administrator of the channel but may not post; turn on "
+                message = gettext_noop(
+                    "%(bot)s is an administrator of the channel but may not post; turn on "
                     "“Post messages” in its administrator rights."
                 )
             else:
-                message = (
-                    f"Add {bot} as an administrator of the channel with “Post messages” "
+                message = gettext_noop(
+                    "Add %(bot)s as an administrator of the channel with “Post messages” "
                     "turned on, then connect again."
                 )
-            raise ProviderError(ErrorKind.PERMISSION_DENIED, message, field="chat")
+            raise ProviderError(ErrorKind.PERMISSION_DENIED, Text(message, bot=bot), field="chat")
         if status in ("creator", "administrator", "member"):
             return
         if status == "restricted" and member.get("can_send_messages", False):
             return
         if status == "restricted":
-            message = f"{bot} is muted in this group; allow it to send messages."
+            message = gettext_noop("%(bot)s is muted in this group; allow it to send messages.")
         else:
-            message = f"Add {bot} to the group, then connect again."
-        raise ProviderError(ErrorKind.PERMISSION_DENIED, message, field="chat")
+            message = gettext_noop("Add %(bot)s to the group, then connect again.")
+        raise ProviderError(ErrorKind.PERMISSION_DENIED, Text(message, bot=bot), field="chat")
 
     def accounts(self, grant: Grant) -> list[Account]:
         chat = grant.meta["chat"]
@@ -413,7 +453,7 @@ class TelegramProvider(Provider):
                 issues.append(
                     Issue(
                         "media_mix",
-                        "Telegram albums hold photos and videos, or only documents.",
+                        _("Telegram albums hold photos and videos, or only documents."),
                         "media",
                         item=index,
                     )

@@ -6,6 +6,8 @@ import logging
 from datetime import date
 
 import requests
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from integrations.providers.base import (
     Account,
@@ -38,6 +40,7 @@ from integrations.providers.meta import (
     unix_day,
     unix_until,
 )
+from organizations.texts import Text
 
 MB = 1024 * 1024
 GRAPH = "/v1.0"
@@ -67,7 +70,7 @@ INSIGHTS_START = date(2024, 4, 13)
 # Meta's (integrations.providers.meta).
 ERRORS = graph_errors(
     expired=ErrorKind.AUTH_EXPIRED,
-    expired_message="{name} sign-in expired; we will renew it.",
+    expired_message=gettext_noop("{name} sign-in expired; we will renew it."),
     containers=True,
     daily_limit=False,
 )
@@ -124,8 +127,10 @@ class ThreadsProvider(Provider):
         "api": "https://graph.threads.net",
     }
     settings_fields = (
-        SettingField("active_thread_finisher", "bool", label="Add a closing reply"),
-        SettingField("thread_finisher", "text", label="Closing reply", max_length=500),
+        SettingField("active_thread_finisher", "bool", label=gettext_lazy("Add a closing reply")),
+        SettingField(
+            "thread_finisher", "text", label=gettext_lazy("Closing reply"), max_length=500
+        ),
     )
     redact_patterns = (r"(?<=access_token=)[^&\s]+", r"(?<=client_secret=)[^&\s]+")
 
@@ -159,7 +164,9 @@ class ThreadsProvider(Provider):
 
     def _grant(self, data: dict) -> Grant:
         if not data.get("access_token"):
-            raise ProviderError(ErrorKind.TRANSIENT_BEFORE_SEND, "Threads sent no access token.")
+            raise ProviderError(
+                ErrorKind.TRANSIENT_BEFORE_SEND, Text(gettext_noop("Threads sent no access token."))
+            )
         # Threads reports no granted scopes here; a missing publish permission surfaces
         # as error 10 on the first publish (permission_denied).
         return Grant(
@@ -210,8 +217,11 @@ class ThreadsProvider(Provider):
                     issues.append(
                         Issue(
                             "media_url",
-                            f"Threads fetches media from a public link; {file.filename} has "
-                            "none. Configure public media storage or remove the file.",
+                            _(
+                                "Threads fetches media from a public link; %(file)s has none. "
+                                "Configure public media storage or remove the file."
+                            )
+                            % {"file": file.filename},
                             "media",
                             item=index,
                         )
@@ -221,13 +231,16 @@ class ThreadsProvider(Provider):
             settings.get("active_thread_finisher") is True
             and not str(settings.get("thread_finisher") or "").strip()
         ):
-            issues.append(Issue("setting_required", "Write the closing reply.", "thread_finisher"))
+            issues.append(
+                Issue("setting_required", _("Write the closing reply."), "thread_finisher")
+            )
         finisher = str(settings.get("thread_finisher") or "")
         if finisher and self.count_text(finisher) > self.text_limit:
             issues.append(
                 Issue(
                     "text_too_long",
-                    f"Threads allows {self.text_limit} characters in the closing reply.",
+                    _("Threads allows %(limit)s characters in the closing reply.")
+                    % {"limit": self.text_limit},
                     "thread_finisher",
                     limit=self.text_limit,
                     actual=self.count_text(finisher),
@@ -325,7 +338,9 @@ class ThreadsProvider(Provider):
         if not post_id:
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "Threads accepted the post but did not say which post it created.",
+                Text(
+                    gettext_noop("Threads accepted the post but did not say which post it created.")
+                ),
                 raw_excerpt=response.text,
             )
         return post_id
@@ -365,7 +380,8 @@ class ThreadsProvider(Provider):
         container = str(self.read_json(response, Phase.UPLOAD).get("id") or "")
         if not container:
             raise ProviderError(
-                ErrorKind.TRANSIENT_BEFORE_SEND, "Threads did not create the post container."
+                ErrorKind.TRANSIENT_BEFORE_SEND,
+                Text(gettext_noop("Threads did not create the post container.")),
             )
         return container
 
@@ -374,8 +390,13 @@ class ThreadsProvider(Provider):
         if not item.public_url:
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                "Threads needs a public link to each file; this server has none for "
-                f"{item.filename}.",
+                Text(
+                    gettext_noop(
+                        "Threads needs a public link to each file; this server has none for "
+                        "%(file)s."
+                    ),
+                    file=item.filename,
+                ),
                 field="media",
             )
         if item.is_video:
@@ -400,14 +421,20 @@ class ThreadsProvider(Provider):
             if state == "PUBLISHED":
                 raise ProviderError(
                     ErrorKind.UNKNOWN_OUTCOME,
-                    "This Threads post was already published by an earlier attempt.",
+                    Text(
+                        gettext_noop(
+                            "This Threads post was already published by an earlier attempt."
+                        )
+                    ),
                     network_code="PUBLISHED",
                 )
             if state == "ERROR":
                 raise ProviderError(
                     ErrorKind.CONTENT_REJECTED,
-                    "Threads could not process the post: "
-                    f"{status.get('error_message') or 'unknown error'}.",
+                    Text(
+                        gettext_noop("Threads could not process the post: %(reason)s."),
+                        reason=status.get("error_message") or Text(gettext_noop("unknown error")),
+                    ),
                     network_code="ERROR",
                     field="media",
                 )
@@ -416,8 +443,12 @@ class ThreadsProvider(Provider):
                     progress.pop(key, None)
                 raise ProviderError(
                     ErrorKind.TRANSIENT_BEFORE_SEND,
-                    "The prepared Threads post expired before publishing; "
-                    "we will prepare it again.",
+                    Text(
+                        gettext_noop(
+                            "The prepared Threads post expired before publishing; we will prepare "
+                            "it again."
+                        )
+                    ),
                     network_code="EXPIRED",
                 )
             return False
@@ -426,7 +457,7 @@ class ThreadsProvider(Provider):
             return
         raise ProviderError(
             ErrorKind.TRANSIENT_BEFORE_SEND,
-            "Threads is still processing the media; we will try again shortly.",
+            Text(gettext_noop("Threads is still processing the media; we will try again shortly.")),
             retry_after=60,
         )
 
@@ -487,7 +518,11 @@ class ThreadsProvider(Provider):
         if not repost_id:
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "Threads accepted the repost but did not say which post it created.",
+                Text(
+                    gettext_noop(
+                        "Threads accepted the repost but did not say which post it created."
+                    )
+                ),
                 raw_excerpt=response.text,
             )
         return RemoteRef(id=repost_id, url=target.url)

@@ -10,6 +10,10 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import requests
+from django.utils.formats import number_format
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from integrations.providers.base import (
     Account,
@@ -37,6 +41,7 @@ from integrations.providers.base import (
     json_object,
     retry_after_seconds,
 )
+from organizations.texts import Text
 
 MB = 1024 * 1024
 PREMIUM_LIMIT = 25_000
@@ -56,7 +61,7 @@ PUBLIC_METRICS = {
     "bookmark_count": "saves",
 }
 # What reading a post's counts and the account's followers needs.
-ANALYTICS_SCOPES = "tweet.read and users.read"
+ANALYTICS_SCOPES = ("tweet.read", "users.read")
 COMMUNITY_URL = re.compile(r"^https://(?:www\.)?(?:x|twitter)\.com/i/communities/(\d+)/?$")
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
 
@@ -115,16 +120,23 @@ ERRORS = ErrorTable(
     rows=(
         Rule(
             ErrorKind.NOT_FOUND,
-            "X: {message}",
+            gettext_noop("X: {message}"),
             phase=Phase.READ,
             status=READ_REFUSED,
             pattern="not-found",
         ),
-        Rule(ErrorKind.PERMISSION_DENIED, "X: {message}", phase=Phase.READ, status=READ_REFUSED),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "X refused this server's app credentials; ask the administrator to check "
-            "X_CLIENT_ID and X_CLIENT_SECRET.",
+            gettext_noop("X: {message}"),
+            phase=Phase.READ,
+            status=READ_REFUSED,
+        ),
+        Rule(
+            ErrorKind.PERMISSION_DENIED,
+            gettext_noop(
+                "X refused this server's app credentials; ask the administrator to check "
+                "X_CLIENT_ID and X_CLIENT_SECRET."
+            ),
             phase=Phase.AUTH,
             status=SIGN_IN,
             code=("invalid_client", "unauthorized_client"),
@@ -133,49 +145,57 @@ ERRORS = ErrorTable(
         # or revoked refresh token, and invalid_grant for a bad code.
         Rule(
             ErrorKind.AUTH_REVOKED,
-            "X no longer accepts this sign-in; reconnect the channel.",
+            gettext_noop("X no longer accepts this sign-in; reconnect the channel."),
             phase=Phase.AUTH,
             status=SIGN_IN,
         ),
         Rule(
             ErrorKind.AUTH_EXPIRED,
-            "X refused our sign-in; we will renew it and try again.",
+            gettext_noop("X refused our sign-in; we will renew it and try again."),
             status=401,
             network_code="401",
         ),
         Rule(
             ErrorKind.RATE_LIMITED,
-            "X asked us to slow down; we will try again after its limit resets.",
+            gettext_noop("X asked us to slow down; we will try again after its limit resets."),
             status=429,
             retry_after=_wait,
         ),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "X rejects duplicate posts; change the text and try again.",
+            gettext_noop("X rejects duplicate posts; change the text and try again."),
             status=403,
             pattern="duplicate",
             network_code="duplicate",
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "This server's X app is not attached to a project with API access; ask the "
-            "administrator to fix it in the X developer portal.",
+            gettext_noop(
+                "This server's X app is not attached to a project with API access; ask the "
+                "administrator to fix it in the X developer portal."
+            ),
             status=403,
             code="client-not-enrolled",
         ),
         Rule(
             ErrorKind.PERMISSION_DENIED,
-            "X does not allow this for the connected account: {message|forbidden}",
+            gettext_noop("X does not allow this for the connected account: {message|forbidden}"),
             status=403,
             network_code="403",
         ),
         Rule(
             ErrorKind.CONTENT_REJECTED,
-            "X rejected the post: {message|invalid request}",
+            gettext_noop("X rejected the post: {message|invalid request}"),
             status=(400, 422),
         ),
     ),
 )
+
+
+def _premium_help() -> str:
+    return _("Allow posts up to %(count)s characters.") % {
+        "count": number_format(PREMIUM_LIMIT, force_grouping=True)
+    }
 
 
 class XProvider(Provider):
@@ -243,7 +263,7 @@ class XProvider(Provider):
         client_auth="basic",
         id_in_form=True,
         write_scope=WRITE_SCOPE,
-        reconnect_message="X needs you to reconnect this channel (no refresh token).",
+        reconnect_message=gettext_noop("X needs you to reconnect this channel (no refresh token)."),
     )
     required_settings = ("X_CLIENT_ID",)
     errors = ERRORS
@@ -256,39 +276,45 @@ class XProvider(Provider):
         SettingField(
             "who_can_reply_post",
             "enum",
-            label="Who can reply",
+            label=gettext_lazy("Who can reply"),
             choices=REPLY_SETTINGS,
             default="everyone",
         ),
         SettingField(
             "community",
             "url",
-            label="Community",
+            label=gettext_lazy("Community"),
             help_text="https://x.com/i/communities/<digits>",
         ),
-        SettingField("post_type", "enum", label="Post type", choices=("post", "article")),
-        SettingField("article_title", "string", label="Article title"),
+        SettingField(
+            "post_type", "enum", label=gettext_lazy("Post type"), choices=("post", "article")
+        ),
+        SettingField("article_title", "string", label=gettext_lazy("Article title")),
         SettingField("article_status", "enum", choices=("draft", "published")),
-        SettingField("article_cover", "object", label="Article cover"),
-        SettingField("made_with_ai", "bool", label="Made with AI"),
-        SettingField("paid_partnership", "bool", label="Paid partnership"),
+        SettingField("article_cover", "object", label=gettext_lazy("Article cover")),
+        SettingField("made_with_ai", "bool", label=gettext_lazy("Made with AI")),
+        SettingField("paid_partnership", "bool", label=gettext_lazy("Paid partnership")),
     )
     tools = (
-        Tool("lists", "The X lists this account owns: id, name, description, members."),
+        Tool(
+            "lists", gettext_lazy("The X lists this account owns: id, name, description, members.")
+        ),
         Tool(
             "communities",
-            "Search X Communities by keyword. Put a community's url in the community "
-            "setting to post there.",
-            (ToolInput("word", description="Words to search community names for"),),
+            gettext_lazy(
+                "Search X Communities by keyword. Put a community's url in the community setting "
+                "to post there."
+            ),
+            (ToolInput("word", description=gettext_lazy("Words to search community names for")),),
         ),
     )
     preference_fields = (
         SettingField(
             "premium",
             "bool",
-            label="X Premium (long posts)",
+            label=gettext_lazy("X Premium (long posts)"),
             default=False,
-            help_text=f"Allow posts up to {PREMIUM_LIMIT:,} characters.",
+            help_text=lazy(_premium_help, str)(),
         ),
     )
 
@@ -344,7 +370,10 @@ class XProvider(Provider):
             issues.append(
                 Issue(
                     "setting_invalid",
-                    "community must be an X Community link like https://x.com/i/communities/123.",
+                    _(
+                        "community must be an X Community link like "
+                        "https://x.com/i/communities/123."
+                    ),
                     "community",
                 )
             )
@@ -352,7 +381,7 @@ class XProvider(Provider):
             issues.append(
                 Issue(
                     "setting_invalid",
-                    "X articles cannot be published through the API yet; post it as a post.",
+                    _("X articles cannot be published through the API yet; post it as a post."),
                     "post_type",
                 )
             )
@@ -365,7 +394,7 @@ class XProvider(Provider):
         gifs = [m for m in media if m.mime_type == "image/gif"]
         if gifs and len(media) > 1:
             issues.append(
-                Issue("media_mix", "On X a GIF must be posted on its own.", "media", item=index)
+                Issue("media_mix", _("On X a GIF must be posted on its own."), "media", item=index)
             )
         for file in media:
             length = len(file.alt_text or "")
@@ -373,8 +402,12 @@ class XProvider(Provider):
                 issues.append(
                     Issue(
                         "media_alt",
-                        f"The alt text of {file.filename} has {length} characters; X allows "
-                        f"{ALT_TEXT_LIMIT:,}.",
+                        _("The alt text of %(file)s has %(count)s characters; X allows %(limit)s.")
+                        % {
+                            "file": file.filename,
+                            "count": length,
+                            "limit": number_format(ALT_TEXT_LIMIT, force_grouping=True),
+                        },
                         "media",
                         item=index,
                         limit=ALT_TEXT_LIMIT,
@@ -414,7 +447,7 @@ class XProvider(Provider):
         if not post_id:
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "X accepted the post but did not say which post it created.",
+                Text(gettext_noop("X accepted the post but did not say which post it created.")),
                 raw_excerpt=response.text,
             )
         return PublishResult(ref=self._ref(post_id), raw={"data": data})
@@ -458,7 +491,11 @@ class XProvider(Provider):
         if data.get("retweeted") is not True:
             raise ProviderError(
                 ErrorKind.UNKNOWN_OUTCOME,
-                "X answered the retweet without saying it was made; we will check.",
+                Text(
+                    gettext_noop(
+                        "X answered the retweet without saying it was made; we will check."
+                    )
+                ),
                 raw_excerpt=response.text,
             )
         # X answers no id for the retweet: its link is the retweeted post's.
@@ -708,17 +745,17 @@ class XProvider(Provider):
             return
         raise ProviderError(
             ErrorKind.TRANSIENT_BEFORE_SEND,
-            "X is still processing the video; we will try again shortly.",
+            Text(gettext_noop("X is still processing the video; we will try again shortly.")),
             retry_after=60,
         )
 
     def _check_processing(self, info: dict) -> None:
         if info.get("state") == "failed":
             error = info.get("error") or {}
-            message = error.get("message") or "the file could not be processed"
+            message = error.get("message") or Text(gettext_noop("the file could not be processed"))
             raise ProviderError(
                 ErrorKind.CONTENT_REJECTED,
-                f"X could not process the media: {message}.",
+                Text(gettext_noop("X could not process the media: %(reason)s."), reason=message),
                 network_code=str(error.get("name") or error.get("code") or "failed"),
                 field="media",
             )
@@ -731,7 +768,14 @@ class XProvider(Provider):
 def _analytics_refused(error: ProviderError) -> None:
     """A refused read of statistics says which scopes the channel must be reconnected with."""
     if error.kind == ErrorKind.PERMISSION_DENIED:
-        error.user_message = (
-            f"X refused to share this account's statistics ({error.user_message}). Reading "
-            f"them needs the {ANALYTICS_SCOPES} scopes: reconnect the channel and allow them."
+        error.text = Text(
+            gettext_noop(
+                "X refused to share this account's statistics (%(reason)s). Reading them needs "
+                "the %(scope)s and %(other_scope)s scopes: reconnect the channel and allow them."
+            ),
+            reason=error.text or error.user_message,
+            scope=ANALYTICS_SCOPES[0],
+            other_scope=ANALYTICS_SCOPES[1],
         )
+        error.user_message = str(error.text)
+        error.args = (error.user_message,)

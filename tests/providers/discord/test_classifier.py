@@ -28,6 +28,7 @@ def as_requests_response(name):
         ("unknown_webhook", Phase.COMMIT, ErrorKind.AUTH_REVOKED, "10015"),
         ("unknown_webhook", Phase.AUTH, ErrorKind.AUTH_REVOKED, "10015"),
         ("rate_limited", Phase.COMMIT, ErrorKind.RATE_LIMITED, "429"),
+        ("rate_limited_global", Phase.COMMIT, ErrorKind.RATE_LIMITED, "429"),
         ("invalid_form_body", Phase.COMMIT, ErrorKind.CONTENT_REJECTED, "50035"),
         ("missing_permissions", Phase.COMMIT, ErrorKind.PERMISSION_DENIED, "50013"),
         ("missing_access", Phase.COMMIT, ErrorKind.PERMISSION_DENIED, "50001"),
@@ -56,6 +57,20 @@ def test_rate_limit_uses_the_float_retry_after_from_the_body():
         Phase.COMMIT, as_requests_response("rate_limited")
     )
     assert error.retry_after == pytest.approx(1.234)
+
+
+def test_a_global_rate_limit_says_it_is_not_only_this_channel():
+    provider = DiscordWebhookProvider()
+    app_wide = provider.classify_response(Phase.COMMIT, as_requests_response("rate_limited_global"))
+    channel = provider.classify_response(Phase.COMMIT, as_requests_response("rate_limited"))
+
+    assert app_wide.user_message == (
+        "Discord is rate limiting everything; we will try again shortly."
+    )
+    assert channel.user_message == (
+        "Discord is rate limiting this channel; we will try again shortly."
+    )
+    assert app_wide.retry_after == pytest.approx(64.57)
 
 
 def test_deleted_webhook_says_what_to_do():
