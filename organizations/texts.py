@@ -19,7 +19,8 @@ in the language of whoever is looking.
 ``gettext_noop`` only marks the msgid for ``manage.py messages``; the translation happens
 in ``str()``. Values may be Texts themselves (a network's refusal inside a notification)
 and are rendered in the same language; other values (names, a network's own words) are
-shown as they are. Counted sentences take ``plural=`` and ``count=`` (``ngettext``).
+shown as they are. Counted sentences are made with ``Text.ngettext(singular, plural,
+count, **values)`` (``ngettext``; the call's name is what extraction looks for).
 Templates written with braces (the networks' error tables: ``{name}``, and
 ``{message|words}`` for "the value, or these words when it is empty") take ``braces=True``.
 """
@@ -74,6 +75,13 @@ class Text:
                 return source % values
             except (KeyError, TypeError, ValueError):
                 return source
+
+    @classmethod
+    def ngettext(cls, singular: str, plural: str, count: int, /, **params) -> Text:
+        """A counted sentence: ``Text.ngettext("%(count)s post", "%(count)s posts", n)``.
+        Named so that ``manage.py messages`` extracts both forms as one plural entry (a
+        ``plural=`` written with ``gettext_noop`` would be two unrelated msgids)."""
+        return cls(singular, plural=plural, count=count, **params)
 
     def __repr__(self) -> str:
         return f"Text({self.msgid!r}, {self.params!r})"

@@ -453,6 +453,7 @@ def review_submit(*, group: PostGroup, actor, posts=None) -> list[Post]:
             review_state=ReviewState.NEEDS_REVIEW,
             error_kind="",
             error_message="",
+            error_text=None,
         )
         if moved:
             submitted.append(post)
