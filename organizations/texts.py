@@ -59,7 +59,11 @@ class Text:
             pattern = translation.ngettext(self.msgid, self.plural, self.count or 0)
         else:
             pattern = translation.gettext(self.msgid)
-        values = {key: str(value) for key, value in self.params.items()}
+        # Numbers stay numbers (a catalog may say %(part)d); anything else is its text.
+        values = {
+            key: value if isinstance(value, (int, float)) else str(value)
+            for key, value in self.params.items()
+        }
         if self.braces:
             return fill(pattern, values)
         if self.count is not None:
@@ -133,6 +137,16 @@ class Text:
             braces=data.get("braces") is True,
             **params,
         )
+
+
+def joined(separator: str, parts) -> Text | str:
+    """Sentences said one after the other (a list of changes): a Text whose parts are each
+    said in the reader's language. Its pattern has no words, so it needs no translation."""
+    parts = list(parts)
+    if not parts:
+        return ""
+    pattern = separator.replace("%", "%%").join(f"%(p{n})s" for n in range(len(parts)))
+    return Text(pattern, **{f"p{n}": part for n, part in enumerate(parts)})
 
 
 _PLACEHOLDER = re.compile(r"\{(\w+)(?:\|([^{}]*))?\}")

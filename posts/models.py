@@ -513,6 +513,8 @@ class WebhookDelivery(models.Model):
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     response_excerpt = models.TextField(blank=True)
     error = models.TextField(blank=True)
+    # The error as a sentence to say in each reader's language (organizations.texts).
+    error_text = models.JSONField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=now)
     delivered_at = models.DateTimeField(null=True, blank=True)
 
@@ -528,6 +530,11 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.event} to {self.webhook} ({self.state})"
+
+    @property
+    def error_display(self) -> str:
+        """The error in the language of whoever is reading."""
+        return say(self.error_text, self.error)
 
 
 class ReviewEvent(models.Model):
@@ -570,6 +577,9 @@ class ReviewEvent(models.Model):
     portal_label = models.CharField(max_length=100, blank=True)
     action = models.CharField(max_length=30, choices=Action.choices)
     body = models.TextField(blank=True, max_length=5000)
+    # A body the service wrote (not a person's comment), kept as a sentence to say in
+    # each reader's language (organizations.texts).
+    body_text = models.JSONField(null=True, blank=True, editable=False)
     snapshot = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=now)
 
@@ -579,6 +589,11 @@ class ReviewEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} on group {self.group_id}"
+
+    @property
+    def body_display(self) -> str:
+        """The body in the language of whoever is reading (a comment: as written)."""
+        return say(self.body_text, self.body)
 
 
 # Post counts live in their own module; importing them here registers them in this app.

@@ -10,6 +10,7 @@ from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Organization
+from organizations.texts import say
 
 
 class ImportJob(models.Model):
@@ -100,7 +101,8 @@ class ImportRow(models.Model):
     #  "zone", "local" (as written), "media": [urls], "media_ids", "tags": [names],
     #  "first_comment"}
     values = models.JSONField(default=dict)
-    # [{"code", "message", "severity": "error"|"warning", "column"}]
+    # [{"code", "message", "severity": "error"|"warning", "column"}], and "text" (the
+    # message kept as a sentence, organizations.texts) when it is ours
     problems = models.JSONField(default=list)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.READY)
     # Derived from what the row asks for; stored on the group it became, so the same row
@@ -118,6 +120,11 @@ class ImportRow(models.Model):
 
     def __str__(self):
         return f"Row {self.number} of {self.job}"
+
+    @property
+    def problems_display(self) -> list[dict]:
+        """The problems with each message in the language of whoever is reading."""
+        return [{**p, "message": say(p.get("text"), p.get("message", ""))} for p in self.problems]
 
     @property
     def errors(self) -> list[dict]:

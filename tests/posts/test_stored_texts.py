@@ -4,14 +4,19 @@ of the job or person that wrote them; the API keeps answering English."""
 
 import html as html_lib
 import json
+from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.test import Client
+from django.utils import timezone, translation
 from werkzeug import Response
 
 from organizations.permissions import Role
 from posts import engine
-from posts.models import Post
+from posts.models import Notification, Post, ReviewEvent
+from posts.services import approvals, notifications
+from posts.services.groups import ChannelInput, ItemInput, post_group_create
 from posts.states import State
 from tests.api.helpers import make_key
 from tests.factories import MembershipFactory, PostFactory
@@ -99,3 +104,89 @@ def test_the_api_keeps_answering_the_english_error(org, owner, mastodon, httpser
 
     assert answer["error"]["message"] == post.error_message
     assert answer["error"]["message"].startswith("The first 1 part of the thread went out")
+
+
+# -- Notifications ------------------------------------------------------------------------
+def test_the_bell_and_the_failure_email_speak_each_members_language(
+    org, french, english_member, mastodon, httpserver, client_for
+):
+    post = fail_second_part(mastodon, httpserver)
+    notes = {n.user_id: n for n in Notification.objects.filter(post=post, kind="post.failed")}
+    assert notes[french.pk].title == "A post to Acme on Mastodon failed"  # the API's English
+
+    french_bell = page(client_for(french), f"/o/{org.slug}/notifications/")
+    assert "Une publication sur Acme on Mastodon a échoué" in french_bell
+    assert "« First part »" in french_bell
+    assert "1 partie du fil est partie ; la suivante non : " in french_bell
+    assert NETWORK_WORDS in french_bell
+    english_bell = page(client_for(english_member), f"/o/{org.slug}/notifications/")
+    assert "A post to Acme on Mastodon failed" in english_bell
+    assert "“First part”" in english_bell and NETWORK_WORDS in english_bell
+    panel = client_for(french).get(f"/o/{org.slug}/notifications/?panel=1", HTTP_HX_REQUEST="true")
+    assert "Une publication sur Acme on Mastodon a échoué" in html_lib.unescape(
+        panel.content.decode()
+    )
+
+    mail.outbox.clear()
+    ids = [note.pk for note in notes.values()]
+    Notification.objects.filter(pk__in=ids).update(emailed_at=None)
+    assert notifications.notifications_email(notification_ids=ids) == 2
+    by_reader = {message.to[0]: message for message in mail.outbox}
+    french_mail, english_mail = by_reader[french.email], by_reader[english_member.email]
+    assert french_mail.subject.startswith("Une publication sur Acme on Mastodon a échoué")
+    assert "1 partie du fil est partie" in french_mail.body
+    assert NETWORK_WORDS in french_mail.body
+    assert english_mail.subject == "A post to Acme on Mastodon failed in Acme"
+    assert "The first 1 part of the thread went out" in english_mail.body
+
+
+def test_an_old_notification_kept_only_as_text_is_shown_as_it_was(org, french, client_for):
+    Notification.objects.create(
+        organization=org, user=french, kind="post.failed", title="Old title", body="Old body"
+    )
+    html = page(client_for(french), f"/o/{org.slug}/notifications/")
+    assert "Old title" in html and "Old body" in html
+
+
+# -- Reviews ------------------------------------------------------------------------------
+@pytest.fixture
+def reviewed(org):
+    org.approval_mode = "internal"
+    org.save()
+    return org
+
+
+def test_approval_notes_and_the_review_thread_follow_each_readers_language(
+    reviewed, french, owner, mastodon, client_for
+):
+    owner.language = "en"
+    owner.save(update_fields=["language"])
+    group = post_group_create(
+        organization=reviewed,
+        actor=french,
+        content=[ItemInput("Launch day")],
+        channels=[ChannelInput(mastodon.pk)],
+        action="schedule",
+        publish_at=timezone.now() + timedelta(hours=2),
+    )
+    # The post's time comes while it waits: the worker holds it and tells the team.
+    Post.objects.filter(group=group).update(publish_at=timezone.now() - timedelta(minutes=1))
+    assert approvals.reviews_hold_due() == 1
+    # The approver decides in English; the author reads the outcome in French.
+    with translation.override("en"):
+        approvals.review_approve(group=group, actor=owner, post_now=True)
+
+    french_bell = page(client_for(french), f"/o/{reviewed.slug}/notifications/")
+    assert "Retenue, en attente de validation : Acme on Mastodon" in french_bell
+    assert "Validée : Acme on Mastodon" in french_bell
+    assert f"{owner.name or owner.email} l\u2019a validée" in french_bell
+    english_bell = page(client_for(owner), f"/o/{reviewed.slug}/notifications/")
+    assert "Held, waiting for approval: Acme on Mastodon" in english_bell
+
+    review = f"/o/{reviewed.slug}/posts/{group.pk}/review/"
+    assert "Son heure est arrivée avant sa validation" in page(client_for(french), review)
+    assert "Its time came before its approval; it was not published." in page(
+        client_for(owner), review
+    )
+    held = ReviewEvent.objects.get(group=group, action="held")
+    assert held.body == "Its time came before its approval; it was not published."
