@@ -28,10 +28,12 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext_noop
 
 from billing.limits import LimitReached
 from integrations.selectors import integrations_for
 from organizations.models import Membership, Organization
+from organizations.texts import Text
 from posts.imports import formats, times
 from posts.imports.checks import (
     Channels,
@@ -286,8 +288,13 @@ def _mark_duplicates(job: ImportJob, rows: list[ImportRow]) -> None:
             row.problems.append(
                 problem(
                     "already_imported",
-                    f"Already imported on {done[row.key]:%Y-%m-%d} UTC: this post exists; it "
-                    "will not be scheduled again.",
+                    Text(
+                        gettext_noop(
+                            "Already imported on %(date)s UTC: this post exists; it will not be "
+                            "scheduled again."
+                        ),
+                        date=f"{done[row.key]:%Y-%m-%d}",
+                    ),
                     severity="warning",
                 )
             )
@@ -296,7 +303,10 @@ def _mark_duplicates(job: ImportJob, rows: list[ImportRow]) -> None:
             row.problems.append(
                 problem(
                     "duplicate_row",
-                    f"The same post as row {seen[row.key]}; it is scheduled once.",
+                    Text(
+                        gettext_noop("The same post as row %(row)s; it is scheduled once."),
+                        row=seen[row.key],
+                    ),
                     severity="warning",
                 )
             )
@@ -418,7 +428,7 @@ def _schedule_row(job: ImportJob, row: ImportRow, tag_cache: dict[str, int]) -> 
         row.problems.append(
             problem(
                 "already_imported",
-                "Already imported by another upload; not scheduled again.",
+                Text(gettext_noop("Already imported by another upload; not scheduled again.")),
                 severity="warning",
             )
         )
@@ -435,7 +445,10 @@ def _schedule_row(job: ImportJob, row: ImportRow, tag_cache: dict[str, int]) -> 
         # One row's surprise never stops the others; it is logged for us to look at.
         logger.exception("import %s: row %s could not be scheduled", job.public_id, row.number)
         row.problems.append(
-            problem("internal_error", "This row could not be scheduled; try it in the composer.")
+            problem(
+                "internal_error",
+                Text(gettext_noop("This row could not be scheduled; try it in the composer.")),
+            )
         )
     row.status = ImportRow.Status.FAILED
     return "failed"

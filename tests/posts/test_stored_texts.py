@@ -14,7 +14,10 @@ from werkzeug import Response
 
 from organizations.permissions import Role
 from posts import engine
+from posts.analytics.models import PostMetricLatest
 from posts.models import Notification, Post, ReviewEvent
+from posts.plugs import services as plug_services
+from posts.plugs.models import Plug, PlugRun
 from posts.services import approvals, notifications
 from posts.services.groups import ChannelInput, ItemInput, post_group_create
 from posts.states import State
@@ -190,3 +193,36 @@ def test_approval_notes_and_the_review_thread_follow_each_readers_language(
     )
     held = ReviewEvent.objects.get(group=group, action="held")
     assert held.body == "Its time came before its approval; it was not published."
+
+
+# -- Plug runs ----------------------------------------------------------------------------
+def test_a_plug_runs_message_follows_the_readers_language(
+    org, french, english_member, mastodon, client_for
+):
+    plug = plug_services.plug_create(
+        integration=mastodon, kind="repost", metric="likes", threshold=5
+    )
+    now = timezone.now()
+    post = PostFactory(
+        integration=mastodon,
+        state=State.PUBLISHED,
+        publish_at=now,
+        published_at=now,
+        remote_id="101",
+        remote_url="https://social.example/@acme/101",
+    )
+    run = PlugRun.objects.create(
+        organization=org, plug=plug, post=post, kind="repost", metric="likes", threshold=5, value=6
+    )
+    Plug.objects.filter(pk=plug.pk).update(enabled=False)
+
+    assert plug_services.plug_run_fire(run_id=run.pk) == "failed"
+    run.refresh_from_db()
+    assert run.message == "The plug was turned off before it fired."
+    PostMetricLatest.objects.create(
+        organization=org, post=post, integration=mastodon, metric="likes", value=6, published_at=now
+    )
+    french_page = page(client_for(french), f"/o/{org.slug}/analytics/")
+    assert "Le plug a été désactivé avant de se déclencher." in french_page
+    english_page = page(client_for(english_member), f"/o/{org.slug}/analytics/")
+    assert "The plug was turned off before it fired." in english_page
