@@ -262,6 +262,8 @@ class ChannelAnalytics(models.Model):
     # The network refused a permission the counts need: fetching stops until a reconnect.
     needs_reconnect = models.BooleanField(default=False)
     message = models.TextField(blank=True, help_text=_("What the network said, for the page."))
+    # The message as a sentence to say in each reader's language (organizations.texts).
+    message_text = models.JSONField(null=True, blank=True, editable=False)
     refused_at = models.DateTimeField(null=True, blank=True)
     channel_fetched_at = models.DateTimeField(null=True, blank=True)
     # Requests spent in the current hour (``window_start``), under metrics_per_hour.
@@ -276,6 +278,11 @@ class ChannelAnalytics(models.Model):
 
     def __str__(self):
         return f"analytics of {self.integration_id}"
+
+    @property
+    def message_display(self) -> str:
+        """The message in the language of whoever is reading."""
+        return say(self.message_text, self.message)
 
 
 class OrganizationMetricDay(models.Model):

@@ -56,6 +56,10 @@ class ImportJob(models.Model):
     progress_total = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True, help_text="Why the file as a whole could not be read.")
     notes = models.JSONField(default=list, blank=True, help_text="What the reading decided.")
+    # The error and the notes kept as sentences to say in each reader's language
+    # (organizations.texts); null, or a shorter list, for imports read before.
+    error_text = models.JSONField(null=True, blank=True, editable=False)
+    notes_text = models.JSONField(null=True, blank=True, editable=False)
     # The earlier upload of the very same bytes whose rows were scheduled, if any.
     same_file_as = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -71,6 +75,17 @@ class ImportJob(models.Model):
 
     def __str__(self):
         return f"Import {self.public_id} ({self.state})"
+
+    @property
+    def error_display(self) -> str:
+        """Why the file could not be read, in the language of whoever is reading."""
+        return say(self.error_text, self.error)
+
+    @property
+    def notes_display(self) -> list[str]:
+        """The notes in the language of whoever is reading."""
+        kept = self.notes_text if isinstance(self.notes_text, list) else []
+        return [say(kept[n] if n < len(kept) else None, note) for n, note in enumerate(self.notes)]
 
     @property
     def percent(self) -> int:

@@ -12,7 +12,9 @@ from django.test import Client
 from django.utils import timezone, translation
 from werkzeug import Response
 
+from integrations.analytics import analytics_refused
 from organizations.permissions import Role
+from organizations.texts import Text
 from posts import engine
 from posts.analytics.models import PostMetricLatest
 from posts.models import Notification, Post, ReviewEvent
@@ -226,3 +228,22 @@ def test_a_plug_runs_message_follows_the_readers_language(
     assert "Le plug a été désactivé avant de se déclencher." in french_page
     english_page = page(client_for(english_member), f"/o/{org.slug}/analytics/")
     assert "The plug was turned off before it fired." in english_page
+
+
+def test_a_channels_refused_counts_are_explained_in_the_readers_language(
+    org, french, english_member, mastodon, client_for
+):
+    refusal = Text(
+        "%(network)s refused to share this channel's counts: %(reason)s Reconnect the channel "
+        "and grant the permission.",
+        network="Mastodon",
+        reason="This action is outside the authorized scopes",
+    )
+    analytics_refused(integration=mastodon, message=refusal)
+
+    french_page = page(client_for(french), f"/o/{org.slug}/analytics/")
+    english_page = page(client_for(english_member), f"/o/{org.slug}/analytics/")
+
+    assert "Mastodon a refusé de partager les statistiques de ce canal" in french_page
+    assert "This action is outside the authorized scopes" in french_page
+    assert "Mastodon refused to share this channel's counts" in english_page

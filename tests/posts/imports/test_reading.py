@@ -31,7 +31,7 @@ def test_hootsuite_bulk_file_without_header_is_date_message_link():
     assert read.rows[0].text == "Our new guide is out https://example.com/guide"
     assert read.rows[1].text == "Read the full story, with pictures https://example.com/story"
     assert read.rows[0].date == "15/03/2030 09:30"
-    assert any("no header row" in note for note in read.notes)
+    assert any("no header row" in str(note) for note in read.notes)
 
 
 def test_hootsuite_file_with_a_header_is_recognised():
@@ -55,8 +55,8 @@ def test_excel_windows_1252_with_semicolons_keeps_accents_and_the_euro_sign():
     assert read.delimiter == ";"
     assert read.rows[0].text == "Café crème à 8 € seulement"
     assert read.rows[1].text == "Déjà vu, encore"
-    assert any("Windows-1252" in n for n in read.notes)
-    assert any("semicolons" in n for n in read.notes)
+    assert any("Windows-1252" in str(n) for n in read.notes)
+    assert any("semicolons" in str(n) for n in read.notes)
 
 
 def test_utf8_byte_order_mark_is_not_part_of_the_first_header():
