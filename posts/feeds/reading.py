@@ -137,10 +137,9 @@ def feed_fetch(*, feed_id: int) -> dict:
     try:
         try:
             result = _read(feed)
-        except _NoChannel as error:
-            return _failed(feed, error.args[0])
-        except (fetching.FetchError, NotAFeed) as error:
-            return _failed(feed, str(error))
+        except (fetching.FetchError, NotAFeed, _NoChannel) as error:
+            # Our sentences are kept as Texts (the message's first argument).
+            return _failed(feed, error.args[0] if error.args else str(error))
         except Exception:
             logger.exception("feed %s: the read failed", feed.pk)
             said = gettext_noop("Something went wrong reading this feed. It is tried again.")
