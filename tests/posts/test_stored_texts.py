@@ -225,7 +225,7 @@ def test_a_plug_runs_message_follows_the_readers_language(
         organization=org, post=post, integration=mastodon, metric="likes", value=6, published_at=now
     )
     french_page = page(client_for(french), f"/o/{org.slug}/analytics/")
-    assert "Le plug a été désactivé avant de se déclencher." in french_page
+    assert "Le déclencheur a été désactivé avant de se déclencher." in french_page
     english_page = page(client_for(english_member), f"/o/{org.slug}/analytics/")
     assert "The plug was turned off before it fired." in english_page
 
