@@ -214,7 +214,7 @@ def _tell_limit_reached(root: PostGroup, when: datetime, reached) -> None:
                     ),
                     when=f"{local:%Y-%m-%d %H:%M}",
                     zone=root.timezone,
-                    reason=getattr(reached, "text", None) or reached.message,
+                    reason=reached.message,
                     url=reached.billing_url(),
                 ),
                 url=url,
