@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from integrations.models import (
     ChannelAnalytics,
@@ -27,6 +28,7 @@ from integrations.models import (
 )
 from integrations.providers import get_provider
 from integrations.providers.base import ErrorKind, Metrics
+from organizations.texts import Text, english, stored
 
 logger = logging.getLogger("postiz.integrations")
 
@@ -105,20 +107,20 @@ def budget_return(*, integration: Integration, unused: int) -> None:
         )
 
 
-def analytics_refused(*, integration: Integration, message: str) -> None:
+def analytics_refused(*, integration: Integration, message: str | Text) -> None:
     """Record that the network refused the counts' permission; fetching stops until the
     channel is reconnected (integration_connect clears it)."""
     state = analytics_state(integration)
     state.needs_reconnect = True
-    state.message = message
+    state.message, state.message_text = english(message), stored(message)
     state.refused_at = timezone.now()
-    state.save(update_fields=["needs_reconnect", "message", "refused_at"])
+    state.save(update_fields=["needs_reconnect", "message", "message_text", "refused_at"])
 
 
 def analytics_reconnected(*, integration: Integration) -> None:
     """Called when a channel is connected again: its counts may be fetched again."""
     ChannelAnalytics.objects.filter(integration=integration, needs_reconnect=True).update(
-        needs_reconnect=False, message="", refused_at=None, paused_until=None
+        needs_reconnect=False, message="", message_text=None, refused_at=None, paused_until=None
     )
 
 
@@ -144,8 +146,14 @@ def metrics_call(integration: Integration, what: str, call: Callable[[Any], Any]
             network = get_provider(integration.provider).display_name
             analytics_refused(
                 integration=integration,
-                message=f"{network} refused to share this channel's counts: {failed.message} "
-                "Reconnect the channel and grant the permission.",
+                message=Text(
+                    gettext_noop(
+                        "%(network)s refused to share this channel's counts: %(reason)s "
+                        "Reconnect the channel and grant the permission."
+                    ),
+                    network=network,
+                    reason=error.text or failed.message,
+                ),
             )
         else:
             _pause(integration, error.retry_after if error is not None else None)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from integrations.vault import EncryptedJSONField
 from organizations.models import ApprovalMode, Invitation, Membership, Organization
+from organizations.texts import say
 from postiz.timezones import validate_timezone
 
 DEFAULT_POSTING_TIMES = ["09:00", "12:30", "17:00"]
@@ -111,6 +112,8 @@ class Integration(models.Model):
     meta = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     last_error = models.TextField(blank=True)
+    # The error as a sentence to say in each reader's language (organizations.texts).
+    last_error_text = models.JSONField(null=True, blank=True, editable=False)
     last_error_at = models.DateTimeField(null=True, blank=True)
     last_refreshed_at = models.DateTimeField(null=True, blank=True)
     customer = models.ForeignKey(
@@ -150,6 +153,11 @@ class Integration(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.provider})"
+
+    @property
+    def last_error_display(self) -> str:
+        """The last error in the language of whoever is reading."""
+        return say(self.last_error_text, self.last_error)
 
     @property
     def is_deleted(self) -> bool:
@@ -254,6 +262,8 @@ class ChannelAnalytics(models.Model):
     # The network refused a permission the counts need: fetching stops until a reconnect.
     needs_reconnect = models.BooleanField(default=False)
     message = models.TextField(blank=True, help_text=_("What the network said, for the page."))
+    # The message as a sentence to say in each reader's language (organizations.texts).
+    message_text = models.JSONField(null=True, blank=True, editable=False)
     refused_at = models.DateTimeField(null=True, blank=True)
     channel_fetched_at = models.DateTimeField(null=True, blank=True)
     # Requests spent in the current hour (``window_start``), under metrics_per_hour.
@@ -268,6 +278,11 @@ class ChannelAnalytics(models.Model):
 
     def __str__(self):
         return f"analytics of {self.integration_id}"
+
+    @property
+    def message_display(self) -> str:
+        """The message in the language of whoever is reading."""
+        return say(self.message_text, self.message)
 
 
 class OrganizationMetricDay(models.Model):

@@ -36,6 +36,7 @@ from organizations import events
 from organizations.models import Membership, Organization
 from organizations.permissions import ROLE_PERMISSIONS
 from organizations.services import approvals_changed, audit_record
+from organizations.texts import Text, english, stored
 from postiz.http import absolute_url, text_problem
 from postiz.timezones import validate_timezone
 
@@ -177,6 +178,7 @@ def integration_connect(
         "meta": meta,
         "status": Integration.Status.ACTIVE,
         "last_error": "",
+        "last_error_text": None,
         "last_error_at": None,
         "deleted_at": None,
         "connected_by": actor if getattr(actor, "is_authenticated", False) else None,
@@ -547,8 +549,13 @@ def channels_missing_pictures(*, limit: int) -> list[int]:
 def integration_record_error(*, integration: Integration, error: ProviderError) -> None:
     """Anyone may call; records the failure message and when (status unchanged)."""
     Integration.objects.filter(pk=integration.pk).update(
-        last_error=error.user_message[:1000], last_error_at=timezone.now()
+        **_error_columns(error.text or error.user_message), last_error_at=timezone.now()
     )
+
+
+def _error_columns(error: str | Text) -> dict:
+    """A channel's last error: English in ``last_error``, the sentence beside it."""
+    return {"last_error": english(error)[:1000], "last_error_text": stored(error)}
 
 
 # -- Customers --------------------------------------------------------------------------
@@ -743,14 +750,15 @@ def _send_channel_email(integration: Integration, template: str, context: dict) 
 
 @transaction.atomic
 def integration_set_status(
-    *, integration: Integration, status: str, error: str = "", actor=None, request=None
+    *, integration: Integration, status: str, error: str | Text = "", actor=None, request=None
 ) -> bool:
     """The token lifecycle calls this; changes the status with a conditional UPDATE and
-    sends one notification (email + audit) per actual change, none when unchanged."""
+    sends one notification (email + audit) per actual change, none when unchanged. The
+    error may be a ``Text`` (each reader is told it in their language)."""
     now = timezone.now()
     updates = {"status": status, "updated_at": now}
     if error:
-        updates.update(last_error=error[:1000], last_error_at=now)
+        updates.update(**_error_columns(error), last_error_at=now)
     old = Integration.objects.filter(pk=integration.pk).values_list("status", flat=True).first()
     changed = (
         Integration.objects.filter(pk=integration.pk, deleted_at__isnull=True)
@@ -760,12 +768,14 @@ def integration_set_status(
     if not changed:
         if error:
             Integration.objects.filter(pk=integration.pk).update(
-                last_error=error[:1000], last_error_at=now
+                **_error_columns(error), last_error_at=now
             )
         return False
     integration.status = status
     if error:
-        integration.last_error, integration.last_error_at = error[:1000], now
+        columns = _error_columns(error)
+        integration.last_error, integration.last_error_at = columns["last_error"], now
+        integration.last_error_text = columns["last_error_text"]
     _audit(
         "channel.status_changed",
         integration=integration,
@@ -841,7 +851,7 @@ def integration_refresh(
                 integration_set_status(
                     integration=integration,
                     status=Integration.Status.NEEDS_RECONNECT,
-                    error=error.user_message,
+                    error=error.text or error.user_message,
                 )
             integration.refresh_from_db()
         else:
@@ -888,7 +898,7 @@ def integration_check(*, integration: Integration, actor=None, request=None) -> 
             integration_set_status(
                 integration=integration,
                 status=Integration.Status.NEEDS_RECONNECT,
-                error=error.user_message,
+                error=error.text or error.user_message,
                 actor=actor,
                 request=request,
             )

@@ -132,7 +132,7 @@ def _with_credentials(integration: Integration, what: str, run: Callable[[Channe
             integration_set_status(
                 integration=integration,
                 status=Integration.Status.NEEDS_RECONNECT,
-                error=error.user_message,
+                error=error.text or error.user_message,
             )
             raise ChannelDisconnected(error.user_message) from error
         logger.info(

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from organizations.models import Event
+from organizations.texts import Text, english, stored
 
 logger = logging.getLogger("postiz.events")
 
@@ -57,7 +58,7 @@ def record(
     organization_id: int,
     post_id: int | None = None,
     integration_id: int | None = None,
-    message: str = "",
+    message: str | Text = "",
     dispatch: bool = True,
 ) -> None:
     """Any service, inside the transaction of the change it reports. With ``dispatch``,
@@ -75,11 +76,15 @@ def record_many(
     name: str,
     subjects: Iterable[tuple[int, int | None, int | None]],
     *,
-    message: str = "",
+    message: str | Text = "",
     dispatch: bool = True,
 ) -> int:
-    """``record`` for many (organization id, post id, channel id) at once: one INSERT."""
+    """``record`` for many (organization id, post id, channel id) at once: one INSERT. A
+    ``Text`` message is kept in English and as a sentence each reader is told in their
+    own language (``Event.text``)."""
     now = timezone.now()
+    message_text = stored(message)
+    message = english(message)
     rows = [
         Event(
             organization_id=organization_id,
@@ -87,6 +92,7 @@ def record_many(
             post_id=post_id,
             integration_id=integration_id,
             message=message,
+            message_text=message_text,
             created_at=now,
         )
         for organization_id, post_id, integration_id in subjects

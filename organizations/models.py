@@ -9,6 +9,7 @@ from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
 from organizations.permissions import Role, role_can
+from organizations.texts import Text
 from postiz.timezones import validate_timezone
 
 # Slugs that would shadow a page under /o/.
@@ -260,6 +261,8 @@ class Event(models.Model):
     post_id = models.BigIntegerField(null=True, blank=True)
     integration_id = models.BigIntegerField(null=True, blank=True)
     message = models.TextField(blank=True)
+    # The message as a sentence to say in each reader's language (organizations.texts).
+    message_text = models.JSONField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=now)
     # Set in the transaction that recorded its notifications and webhook deliveries.
     dispatched_at = models.DateTimeField(null=True, blank=True)
@@ -274,6 +277,11 @@ class Event(models.Model):
 
     def __str__(self):
         return f"{self.name} ({'told' if self.dispatched_at else 'waiting'})"
+
+    @property
+    def text(self):
+        """The message as recorded: a ``Text`` when it was kept as one, else the string."""
+        return Text.restore(self.message_text) or self.message
 
 
 # -- API keys ---------------------------------------------------------------------------

@@ -19,7 +19,8 @@ in the language of whoever is looking.
 ``gettext_noop`` only marks the msgid for ``manage.py messages``; the translation happens
 in ``str()``. Values may be Texts themselves (a network's refusal inside a notification)
 and are rendered in the same language; other values (names, a network's own words) are
-shown as they are. Counted sentences take ``plural=`` and ``count=`` (``ngettext``).
+shown as they are. Counted sentences are made with ``Text.ngettext(singular, plural,
+count, **values)`` (``ngettext``; the call's name is what extraction looks for).
 Templates written with braces (the networks' error tables: ``{name}``, and
 ``{message|words}`` for "the value, or these words when it is empty") take ``braces=True``.
 """
@@ -58,7 +59,11 @@ class Text:
             pattern = translation.ngettext(self.msgid, self.plural, self.count or 0)
         else:
             pattern = translation.gettext(self.msgid)
-        values = {key: str(value) for key, value in self.params.items()}
+        # Numbers stay numbers (a catalog may say %(part)d); anything else is its text.
+        values = {
+            key: value if isinstance(value, (int, float)) else str(value)
+            for key, value in self.params.items()
+        }
         if self.braces:
             return fill(pattern, values)
         if self.count is not None:
@@ -74,6 +79,13 @@ class Text:
                 return source % values
             except (KeyError, TypeError, ValueError):
                 return source
+
+    @classmethod
+    def ngettext(cls, singular: str, plural: str, count: int, /, **params) -> Text:
+        """A counted sentence: ``Text.ngettext("%(count)s post", "%(count)s posts", n)``.
+        Named so that ``manage.py messages`` extracts both forms as one plural entry (a
+        ``plural=`` written with ``gettext_noop`` would be two unrelated msgids)."""
+        return cls(singular, plural=plural, count=count, **params)
 
     def __repr__(self) -> str:
         return f"Text({self.msgid!r}, {self.params!r})"
@@ -125,6 +137,16 @@ class Text:
             braces=data.get("braces") is True,
             **params,
         )
+
+
+def joined(separator: str, parts) -> Text | str:
+    """Sentences said one after the other (a list of changes): a Text whose parts are each
+    said in the reader's language. Its pattern has no words, so it needs no translation."""
+    parts = list(parts)
+    if not parts:
+        return ""
+    pattern = separator.replace("%", "%%").join(f"%(p{n})s" for n in range(len(parts)))
+    return Text(pattern, **{f"p{n}": part for n, part in enumerate(parts)})
 
 
 _PLACEHOLDER = re.compile(r"\{(\w+)(?:\|([^{}]*))?\}")

@@ -27,6 +27,7 @@ from django.db.models import (
     FloatField,
     Func,
     IntegerField,
+    JSONField,
     OuterRef,
     Q,
     QuerySet,
@@ -247,6 +248,7 @@ class Row(NamedTuple):
     published_epoch: float | None  # when it actually went out
     retry_epoch: float | None  # the engine's next attempt (scheduled posts only)
     error: str  # what the network said, for posts waiting for a person
+    error_text: dict | None  # the same, kept as a sentence (organizations.texts)
     preview: str | None
 
 
@@ -275,7 +277,7 @@ ERROR_CHARS = 300
 # order within each slot.
 _DRAWN_SQL = (
     "SELECT r.public_text, r.group_id, r.state, r.epoch, r.remote_url, r.integration_id, "
-    "r.slot_total, r.published_epoch, r.retry_epoch, r.error, "
+    "r.slot_total, r.published_epoch, r.retry_epoch, r.error, r.error_said, "
     "(SELECT SUBSTRING(i.content, 1, %s) FROM {items} i "
     "WHERE i.post_id = r.id AND i.position = 0) FROM ({ranked}) r ORDER BY {order}"
 )
@@ -319,6 +321,12 @@ def calendar_posts(
             When(state__in=NEEDS_ATTENTION, then=Substr("error_message", 1, ERROR_CHARS)),
             default=Value(""),
             output_field=TextField(),
+        ),
+        # The same error kept as a sentence, said in the reader's language when drawn.
+        "error_said": Case(
+            When(state__in=NEEDS_ATTENTION, then=F("error_text")),
+            default=Value(None),
+            output_field=JSONField(),
         ),
         "attention": attention(),
     }
@@ -393,7 +401,7 @@ def failed_posts(*, organization: Organization) -> QuerySet[Post]:
             Q(state__in=NEEDS_ATTENTION) | Q(state=State.REVIEW, publish_at__lte=timezone.now())
         )
         .select_related("integration__customer")
-        .only(*CHIP_FIELDS, "error_message", "attempts")
+        .only(*CHIP_FIELDS, "error_message", "error_text", "attempts")
         .annotate(preview=_first_item_text())
         .order_by(F("publish_at").desc(nulls_last=True), "-id")
     )

@@ -10,6 +10,7 @@ dragged. So the page stays small (bench/calendar.py prints its size).
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -17,8 +18,9 @@ from zoneinfo import ZoneInfo
 from django.utils.translation import gettext_lazy
 
 from accounts.clock import format_time
+from organizations.texts import say
 from posts import calendar as cal
-from posts.calendar import NEEDS_ATTENTION, Card, Row, Window, first_line
+from posts.calendar import ERROR_CHARS, NEEDS_ATTENTION, Card, Row, Window, first_line
 from posts.states import EDITABLE, State
 
 
@@ -124,11 +126,21 @@ def chips(rows: list[Row], *, zone: ZoneInfo, movable: bool, hour12: bool = Fals
                 retryable=can_retry,
                 out=out,
                 retry=retry,
-                error=row.error if state in NEEDS_ATTENTION else "",
+                error=_error(row) if state in NEEDS_ATTENTION else "",
                 url=(row.remote_url or "") if published else "",
             )
         )
     return drawn
+
+
+def _error(row: Row) -> str:
+    """The post's error in the reader's language (the English column when none was kept)."""
+    kept = row.error_text
+    if isinstance(kept, str):  # the raw cursor hands jsonb over as its text
+        kept = json.loads(kept)
+    if kept is None:
+        return row.error
+    return say(kept, row.error)[:ERROR_CHARS]
 
 
 class Cell(NamedTuple):

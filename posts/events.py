@@ -29,6 +29,7 @@ from organizations.events import (  # noqa: F401 - the names posts' callers use
     POST_UNCONFIRMED,
     REVIEW_EVENTS,
 )
+from organizations.texts import Text, english
 
 logger = logging.getLogger("postiz.events")
 
@@ -39,7 +40,7 @@ def emit(
     organization_id: int,
     post_id: int | None = None,
     integration_id: int | None = None,
-    message: str = "",
+    message: str | Text = "",
     dispatch: bool = True,
 ) -> None:
     """Any service, inside the transaction that made the change: records the event with
@@ -54,7 +55,7 @@ def emit(
     )
 
 
-def emit_many(event: str, *, post_ids: list[int], message: str = "", dispatch=True) -> int:
+def emit_many(event: str, *, post_ids: list[int], message: str | Text = "", dispatch=True) -> int:
     """``emit`` for many posts that changed the same way, in two queries (each post's
     organization and channel are read from the post)."""
     from posts.models import Post
@@ -73,9 +74,12 @@ def handle(events) -> None:
         if event.post_id is not None:
             by_kind[(event.name, event.message)].append(event)
         else:
-            _record_channel(event.name, event.organization_id, event.integration_id, event.message)
-    for (name, message), group in by_kind.items():
-        _record_posts(name, {event.post_id: event.organization_id for event in group}, message)
+            _record_channel(event.name, event.organization_id, event.integration_id, event.text)
+    for (name, _message), group in by_kind.items():
+        # The same English message is the same sentence: its kept Text says it to each
+        # reader in their language.
+        organization_of = {event.post_id: event.organization_id for event in group}
+        _record_posts(name, organization_of, group[0].text)
 
 
 def _iso(value) -> str | None:
@@ -119,7 +123,7 @@ def _record_posts(event, organization_of: dict[int, int], message="") -> None:
     quiet = event in (POST_PUBLISHED, POST_DELETED, *REVIEW_EVENTS)
     for post in posts:
         organization, integration = post.organization, post.integration
-        error = "" if quiet else (message or post.error_message)
+        error = "" if quiet else (message or Text.restore(post.error_text) or post.error_message)
         if event != POST_DELETED and event not in REVIEW_EVENTS:
             outcomes.append(
                 notifications.Outcome(
@@ -141,11 +145,11 @@ def _record_posts(event, organization_of: dict[int, int], message="") -> None:
             "url": post.remote_url,
             "publish_at": _iso(post.publish_at),
             "published_at": _iso(post.published_at),
-            "error": None if quiet else {"kind": post.error_kind, "message": error},
+            "error": None if quiet else {"kind": post.error_kind, "message": english(error)},
         }
         if event in REVIEW_EVENTS:
             data["review_state"] = post.review_state
-            data["comment"] = message or None
+            data["comment"] = english(message) or None
         deliveries.append((organization, integration.pk, data))
     notifications.notifications_record_many(outcomes=outcomes)
     webhooks.deliveries_record_many(event=event, items=deliveries)
@@ -177,5 +181,5 @@ def _record_channel(event, organization_id, integration_id, message) -> None:
         organization=organization,
         event=event,
         integration_id=integration.pk,
-        data={"channel": _channel(integration), "error": {"message": message}},
+        data={"channel": _channel(integration), "error": {"message": english(message)}},
     )

@@ -14,6 +14,7 @@ from integrations.models import Integration
 from integrations.vault import EncryptedJSONField
 from media.models import MediaFile
 from organizations.models import Organization
+from organizations.texts import english, say, stored
 from postiz.timezones import validate_timezone
 from posts.states import State
 
@@ -171,6 +172,9 @@ class Post(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     error_kind = models.CharField(max_length=30, blank=True)
     error_message = models.TextField(blank=True)
+    # The error as a sentence to say in each reader's language (organizations.texts);
+    # null when it was kept only as written (old rows, a network's own words).
+    error_text = models.JSONField(null=True, blank=True, editable=False)
     attempts = models.PositiveSmallIntegerField(default=0)
     state_changed_at = models.DateTimeField(default=now)
     # Where the post stands in its approvals (posts.services.approvals); "" when its
@@ -235,6 +239,18 @@ class Post(models.Model):
 
     def __str__(self):
         return f"Post {self.pk} ({self.state})"
+
+    @property
+    def error_display(self) -> str:
+        """The error in the language of whoever is reading (the English column for rows
+        kept before, or kept as written)."""
+        return say(self.error_text, self.error_message)
+
+    @staticmethod
+    def error_changes(message) -> dict:
+        """The columns an error message (a ``Text`` or a plain string) is kept in: pass them
+        to ``states.transition`` or an ``update``."""
+        return {"error_message": english(message), "error_text": stored(message)}
 
 
 class PostItem(models.Model):
@@ -395,6 +411,10 @@ class Notification(models.Model):
     kind = models.CharField(max_length=40, choices=Kind.choices)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
+    # Title and body as sentences to say in each reader's language (organizations.texts);
+    # null when kept only as written (older notifications).
+    title_text = models.JSONField(null=True, blank=True, editable=False)
+    body_text = models.JSONField(null=True, blank=True, editable=False)
     url = models.CharField(max_length=500, blank=True)
     post = models.ForeignKey(
         Post, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
@@ -417,6 +437,16 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def title_display(self) -> str:
+        """The title in the language of whoever is reading."""
+        return say(self.title_text, self.title)
+
+    @property
+    def body_display(self) -> str:
+        """The body in the language of whoever is reading."""
+        return say(self.body_text, self.body)
 
 
 class Webhook(models.Model):
@@ -483,6 +513,8 @@ class WebhookDelivery(models.Model):
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     response_excerpt = models.TextField(blank=True)
     error = models.TextField(blank=True)
+    # The error as a sentence to say in each reader's language (organizations.texts).
+    error_text = models.JSONField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=now)
     delivered_at = models.DateTimeField(null=True, blank=True)
 
@@ -498,6 +530,11 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.event} to {self.webhook} ({self.state})"
+
+    @property
+    def error_display(self) -> str:
+        """The error in the language of whoever is reading."""
+        return say(self.error_text, self.error)
 
 
 class ReviewEvent(models.Model):
@@ -540,6 +577,9 @@ class ReviewEvent(models.Model):
     portal_label = models.CharField(max_length=100, blank=True)
     action = models.CharField(max_length=30, choices=Action.choices)
     body = models.TextField(blank=True, max_length=5000)
+    # A body the service wrote (not a person's comment), kept as a sentence to say in
+    # each reader's language (organizations.texts).
+    body_text = models.JSONField(null=True, blank=True, editable=False)
     snapshot = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=now)
 
@@ -549,6 +589,11 @@ class ReviewEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} on group {self.group_id}"
+
+    @property
+    def body_display(self) -> str:
+        """The body in the language of whoever is reading (a comment: as written)."""
+        return say(self.body_text, self.body)
 
 
 # Post counts live in their own module; importing them here registers them in this app.

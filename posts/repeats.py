@@ -22,8 +22,10 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.db.models import Max, Min, Q
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 
 from billing import limits as plan_limits
+from organizations.texts import Text
 from posts.models import (
     LATEST_DATE,
     Notification,
@@ -205,13 +207,18 @@ def _tell_limit_reached(root: PostGroup, when: datetime, reached) -> None:
                 root.organization,
                 Notification.Kind.INFO,
                 text=first,
-                message=(
-                    f"The occurrence of {local:%a %d %b %Y %H:%M} ({root.timezone}) was not "
-                    f"scheduled: {reached.message} The series continues when the plan "
-                    f"allows it again. Billing: {reached.billing_url()}"
+                message=Text(
+                    gettext_noop(
+                        "The occurrence of %(when)s (%(zone)s) was not scheduled: %(reason)s "
+                        "The series continues when the plan allows it again. Billing: %(url)s"
+                    ),
+                    when=f"{local:%Y-%m-%d %H:%M}",
+                    zone=root.timezone,
+                    reason=reached.message,
+                    url=reached.billing_url(),
                 ),
                 url=url,
-                title="A repeating post was not scheduled: plan limit reached",
+                title=Text(gettext_noop("A repeating post was not scheduled: plan limit reached")),
             )
         ]
     )

@@ -21,9 +21,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from integrations.models import Integration
 from organizations import events as organization_events
+from organizations.texts import Text
 from posts import engine, events, repeats
 from posts.models import Post
 from posts.services import approvals
@@ -31,7 +33,7 @@ from posts.states import State, transition
 
 logger = logging.getLogger("postiz.sweep")
 
-MISSED_MESSAGE = (
+MISSED_MESSAGE = gettext_noop(
     "This post was due while the service was not running, and it was not sent late. "
     "Post it now, pick a new time or cancel it."
 )
@@ -78,7 +80,7 @@ def sweep_missed(*, now: datetime | None = None) -> int:
                 Post.objects.filter(pk=pk, publish_at__lt=now - grace(), retry_at=None),
                 State.MISSED,
                 error_kind="missed",
-                error_message=MISSED_MESSAGE,
+                **Post.error_changes(Text(MISSED_MESSAGE)),
             ):
                 moved_ids.append(pk)
                 events.emit(
@@ -86,7 +88,7 @@ def sweep_missed(*, now: datetime | None = None) -> int:
                     organization_id=organization_id,
                     post_id=pk,
                     integration_id=integration_id,
-                    message=MISSED_MESSAGE,
+                    message=Text(MISSED_MESSAGE),
                 )
     if moved_ids:
         logger.warning("%d overdue posts marked missed", len(moved_ids))

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 import requests
 import urllib3
 from django.conf import settings
+from django.utils.translation import gettext_noop
 
+from organizations.texts import Text
 from postiz.ssrf import UnsafeURL, check_url, guarded_session
 
 # Short: a receiver that needs longer should answer at once and work afterwards (and the
@@ -29,9 +31,15 @@ class Attempt:
     delivered: bool
     status_code: int | None = None
     excerpt: str = ""
-    error: str = ""
+    error: str = ""  # in English, as the delivery log's API shows it
     # True when trying again cannot help (the address is refused by the SSRF guard).
     permanent: bool = False
+    # The error kept as a sentence (organizations.texts), for the webhook's page.
+    error_text: dict | None = None
+
+
+def _failure(error: Text, **fields) -> Attempt:
+    return Attempt(False, error=error.english(), error_text=error.stored(), **fields)
 
 
 def body_of(payload: dict) -> bytes:
@@ -61,12 +69,16 @@ def check_address(url: str) -> None:
     check_url(url)
 
 
+def _refused(error: UnsafeURL) -> Text:
+    return Text(gettext_noop("Refused: %(reason)s"), reason=str(error))
+
+
 def send(*, url: str, secret: str, event: str, event_id: str, payload: dict) -> Attempt:
     """POST the event once; never raises. Redirects are not followed (a 3xx is a failure)."""
     try:
         check_scheme(url)
     except UnsafeURL as error:
-        return Attempt(False, error=f"Refused: {error}", permanent=True)
+        return _failure(_refused(error), permanent=True)
     body = body_of(payload)
     timestamp = str(int(time.time()))
     headers = {
@@ -95,15 +107,15 @@ def send(*, url: str, secret: str, event: str, event_id: str, payload: dict) -> 
             excerpt = raw.decode(response.encoding or "utf-8", errors="replace")[:EXCERPT_CHARS]
             status = response.status_code
     except UnsafeURL as error:
-        return Attempt(False, error=f"Refused: {error}", permanent=True)
+        return _failure(_refused(error), permanent=True)
     except requests.Timeout:
-        return Attempt(False, error="No answer within the time limit.")
+        return _failure(Text(gettext_noop("No answer within the time limit.")))
     except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
-        return Attempt(False, error=f"Could not connect: {type(error).__name__}.")
+        said = Text(gettext_noop("Could not connect: %(error)s."), error=type(error).__name__)
+        return _failure(said)
     if 200 <= status < 300:
         return Attempt(True, status_code=status, excerpt=excerpt)
     if 300 <= status < 400:
-        return Attempt(
-            False, status_code=status, excerpt=excerpt, error="Redirects are not followed."
-        )
+        said = Text(gettext_noop("Redirects are not followed."))
+        return _failure(said, status_code=status, excerpt=excerpt)
     return Attempt(False, status_code=status, excerpt=excerpt, error=f"HTTP {status}.")

@@ -237,7 +237,10 @@ def channel_notes(channels: list[Integration]) -> list[ChannelNote]:
         refused = bool(state and state.needs_reconnect)
         if channel.status == Integration.Status.NEEDS_RECONNECT:
             refused = True
-        message = state.message if state and state.needs_reconnect else channel.last_error
+        if state and state.needs_reconnect:
+            message = state.message_display
+        else:
+            message = channel.last_error_display
         notes.append(
             ChannelNote(channel, provider_analytics(channel.provider), refused, message or "")
         )

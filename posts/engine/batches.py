@@ -153,7 +153,7 @@ _SAVE_BATCH = """
     ), moved AS (
         UPDATE posts_post p SET state = %(published)s, state_changed_at = %(changed)s,
             remote_id = v.rid, remote_url = v.url, published_at = v.at,
-            error_kind = '', error_message = ''
+            error_kind = '', error_message = '', error_text = NULL
         FROM v WHERE p.id = v.post AND v.at IS NOT NULL AND p.state = ANY(%(allowed)s)
         RETURNING p.id, p.organization_id, p.integration_id
     ), told AS (

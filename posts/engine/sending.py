@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from integrations.models import Integration
 from integrations.providers import get_provider
@@ -21,6 +22,7 @@ from integrations.providers.base import (
 )
 from integrations.services import integration_refresh, integration_set_status
 from organizations.events import dispatch_quietly
+from organizations.texts import Text
 from posts import events
 from posts.attachments import media_for_items
 from posts.engine.jobs import (
@@ -79,11 +81,13 @@ def _publish(post: Post, integration: Integration) -> Outcome:
         if any(item.commit_started_at and not item.published_at for item in items):
             # A part may already be on the network (sent before a crash, or still being
             # made there): not a failure to report, something to look at.
-            why = f"and we cannot check now: {refusal.rstrip('.')}"
+            why = Text(gettext_noop("and we cannot check now (%(reason)s)"), reason=refusal)
             return _unconfirmed(post, provider, why)
         return _fail(post, ErrorKind.PERMISSION_DENIED, refusal)
     if not items:
-        return _fail(post, ErrorKind.CONTENT_REJECTED, "The post has nothing to publish.")
+        return _fail(
+            post, ErrorKind.CONTENT_REJECTED, Text(gettext_noop("The post has nothing to publish."))
+        )
     try:
         # Before anything is sent: each item's short links are made and stored once, and
         # every attempt sends the text built from them (request_for).
@@ -139,6 +143,7 @@ def _publish(post: Post, integration: Integration) -> Outcome:
         published_at=root.published_at,
         error_kind="",
         error_message="",
+        error_text=None,
     )
     return Outcome(State.PUBLISHED, announce=moved)
 
@@ -192,7 +197,7 @@ def commit_marker(item: PostItem, save: Callable[[dict], None]) -> Callable[[dic
     return mark
 
 
-def _move(post: Post, target: str, event: str, message: str = "", **changes) -> bool:
+def _move(post: Post, target: str, event: str, message: str | Text = "", **changes) -> bool:
     """Change the post's state and record its event in one transaction (the outbox): a
     crash can lose neither without the other. True when the post moved."""
     with transaction.atomic():
@@ -218,16 +223,19 @@ def _provider(identifier: str) -> Provider:
     return cache[identifier]
 
 
-def _channel_refusal(post: Post, integration: Integration) -> str:
+def _channel_refusal(post: Post, integration: Integration) -> Text | None:
     if integration.organization_id != post.organization_id:  # never cross tenants
-        return "The channel belongs to another organization."
+        return Text(gettext_noop("The channel belongs to another organization."))
     if integration.deleted_at is not None:
-        return "The channel was deleted."
+        return Text(gettext_noop("The channel was deleted."))
     if integration.status == Integration.Status.NEEDS_RECONNECT:
-        return f"{integration.name} needs reconnecting before it can publish."
+        return Text(
+            gettext_noop("%(channel)s needs reconnecting before it can publish."),
+            channel=integration.name,
+        )
     if integration.status == Integration.Status.DISABLED:
-        return f"{integration.name} is disabled."
-    return ""
+        return Text(gettext_noop("%(channel)s is disabled."), channel=integration.name)
+    return None
 
 
 def _ref(item: PostItem | None) -> RemoteRef | None:
@@ -252,7 +260,10 @@ def _publish_item(
                 # already scheduled.)
                 raise ProviderError(
                     ErrorKind.UNKNOWN_OUTCOME,
-                    f"We are checking whether this reached {provider.display_name}.",
+                    Text(
+                        gettext_noop("We are checking whether this reached %(network)s."),
+                        network=provider.display_name,
+                    ),
                 )
             found = _look(provider, integration, request)
         except ProviderError as error:
@@ -325,7 +336,7 @@ def _send(provider: Provider, integration: Integration, request: PublishRequest)
         if error.kind == ErrorKind.AUTH_EXPIRED:
             raise ProviderError(
                 ErrorKind.AUTH_REVOKED,
-                error.user_message,
+                said(error),
                 network_code=error.network_code,
                 raw_excerpt=error.raw_excerpt,
             ) from error
@@ -368,9 +379,9 @@ def _after_error(
         if _count(item, UNCLEAR_KEY) >= MAX_UNCLEAR:
             return _unconfirmed(post, provider)
         if provider.lookup == "by-content":
-            return _reschedule(post, _in(LOOKUP_SETTLE), error.user_message, kind)
+            return _reschedule(post, _in(LOOKUP_SETTLE), said(error), kind)
         if provider.lookup != "none" or _safe_to_resend(provider, item):
-            return _reschedule(post, _in(RECONCILE_SOON), error.user_message, kind)
+            return _reschedule(post, _in(RECONCILE_SOON), said(error), kind)
         return _unconfirmed(post, provider)
     if getattr(error, "during_lookup", False):
         # Looking failed; the item's earlier send stays "started", so the next attempt
@@ -378,11 +389,11 @@ def _after_error(
         if kind == ErrorKind.RATE_LIMITED:
             wait = error.retry_after if error.retry_after is not None else 60
             if wait <= MAX_RATE_LIMIT_WAIT:
-                return _reschedule(post, _in(wait), error.user_message, kind)
+                return _reschedule(post, _in(wait), said(error), kind)
         if kind == ErrorKind.TRANSIENT_BEFORE_SEND:
             failures = _count(item, TRANSIENT_KEY)
             if failures <= len(BACKOFF):
-                return _reschedule(post, _in(_backoff(failures)), error.user_message, kind)
+                return _reschedule(post, _in(_backoff(failures)), said(error), kind)
         return _unconfirmed(post, provider)
     # The network said no, or never got the request: nothing went out in this attempt.
     # Unless an earlier one may have, the next attempt sends without looking first.
@@ -391,22 +402,22 @@ def _after_error(
     if kind == ErrorKind.RATE_LIMITED:
         wait = error.retry_after if error.retry_after is not None else 60
         if wait > MAX_RATE_LIMIT_WAIT:
-            return _fail(post, kind, error.user_message, published_before)
-        return _reschedule(post, _in(wait), error.user_message, kind)
+            return _fail(post, kind, said(error), published_before)
+        return _reschedule(post, _in(wait), said(error), kind)
     if kind == ErrorKind.TRANSIENT_BEFORE_SEND:
         # Counted per item, not per claim: each part of a drip thread (and each wait for
         # a rate limit) is a claim of its own, and must not use up the next part's tries.
         failures = _count(item, TRANSIENT_KEY)
         if failures > len(BACKOFF):
-            return _fail(post, kind, error.user_message, published_before)
-        return _reschedule(post, _in(_backoff(failures)), error.user_message, kind)
+            return _fail(post, kind, said(error), published_before)
+        return _reschedule(post, _in(_backoff(failures)), said(error), kind)
     if kind in (ErrorKind.AUTH_REVOKED, ErrorKind.AUTH_EXPIRED):
         integration_set_status(
             integration=post.integration,
             status=Integration.Status.NEEDS_RECONNECT,
-            error=error.user_message,
+            error=said(error),
         )
-    return _fail(post, kind, error.user_message, published_before)
+    return _fail(post, kind, said(error), published_before)
 
 
 def _shortening_failed(post: Post, items: list[PostItem], error: ProviderError) -> Outcome:
@@ -416,9 +427,11 @@ def _shortening_failed(post: Post, items: list[PostItem], error: ProviderError) 
     shortener's words and what to do."""
     kind = error.kind
     logger.info("post %s: short links not made: %s (%s)", post.pk, kind, error.network_code)
-    message = (
-        f"The links of this post could not be shortened, so nothing was published: "
-        f"{error.user_message}"
+    message = Text(
+        gettext_noop(
+            "The links of this post could not be shortened, so nothing was published: %(reason)s"
+        ),
+        reason=said(error),
     )
     if kind == ErrorKind.RATE_LIMITED:
         wait = error.retry_after if error.retry_after is not None else 60
@@ -455,7 +468,9 @@ def _check_pending(
                 raise
             renewed = integration_refresh(integration_id=integration.pk, raise_errors=True)
             if renewed is None:
-                raise ProviderError(ErrorKind.NOT_FOUND, "The channel was deleted.") from error
+                raise ProviderError(
+                    ErrorKind.NOT_FOUND, Text(gettext_noop("The channel was deleted."))
+                ) from error
             checked = provider.check_status(renewed.as_channel(), handle)
     except ProviderError as error:
         return _after_check_error(post, item, provider, error, published_before)
@@ -497,32 +512,39 @@ def _after_check_error(
             if kind == ErrorKind.RATE_LIMITED:
                 wait = error.retry_after if error.retry_after is not None else 60
                 if wait > MAX_RATE_LIMIT_WAIT:
-                    return _fail(post, kind, error.user_message, published_before)
+                    return _fail(post, kind, said(error), published_before)
             else:
                 failures = _count(item, TRANSIENT_KEY)
                 if failures > len(BACKOFF):
-                    return _fail(post, kind, error.user_message, published_before)
+                    return _fail(post, kind, said(error), published_before)
                 wait = _backoff(failures)
-            return _reschedule(post, _in(wait), error.user_message, kind)
+            return _reschedule(post, _in(wait), said(error), kind)
         if kind in (ErrorKind.AUTH_REVOKED, ErrorKind.AUTH_EXPIRED):
             _needs_reconnect(post, error)
-        return _fail(post, kind, error.user_message, published_before)
+        return _fail(post, kind, said(error), published_before)
     if kind in (ErrorKind.AUTH_REVOKED, ErrorKind.AUTH_EXPIRED):
         _needs_reconnect(post, error)
-        return _unconfirmed(
-            post,
-            provider,
-            f"and {network} no longer accepts this channel's sign-in, so we could not check "
-            "(reconnect the channel)",
+        why = Text(
+            gettext_noop(
+                "and %(network)s no longer accepts this channel's sign-in, so we could not "
+                "check (reconnect the channel)"
+            ),
+            network=network,
         )
+        return _unconfirmed(post, provider, why)
     if kind == ErrorKind.RATE_LIMITED:
         wait = error.retry_after if error.retry_after is not None else provider.pending_interval
-        return _still_pending(post, item, provider, wait=wait, message=error.user_message)
+        return _still_pending(post, item, provider, wait=wait, message=said(error))
     if kind in (ErrorKind.TRANSIENT_BEFORE_SEND, ErrorKind.UNKNOWN_OUTCOME):
-        return _still_pending(post, item, provider, message=error.user_message)
+        return _still_pending(post, item, provider, message=said(error))
     # A refused or impossible look (no such handle, no permission): asking again would
     # only repeat it.
-    why = f"and {network} would not let us check ({error.user_message.rstrip('.')})"
+    reason = error.text or error.user_message.rstrip(".")
+    why = Text(
+        gettext_noop("and %(network)s would not let us check (%(reason)s)"),
+        network=network,
+        reason=reason,
+    )
     return _unconfirmed(post, provider, why)
 
 
@@ -530,7 +552,7 @@ def _needs_reconnect(post: Post, error: ProviderError) -> None:
     integration_set_status(
         integration=post.integration,
         status=Integration.Status.NEEDS_RECONNECT,
-        error=error.user_message,
+        error=said(error),
     )
 
 
@@ -541,7 +563,7 @@ def _still_pending(
     result: PublishResult | None = None,
     *,
     wait: float | None = None,
-    message: str = "",
+    message: str | Text = "",
 ) -> Outcome:
     """The network took the post and is still making it (a video, a media upload), or a
     check could not tell (``wait``: how long the network asked us to wait). The handle
@@ -575,16 +597,22 @@ def _still_pending(
             return _fail(
                 post,
                 ErrorKind.CONTENT_REJECTED,
-                f"{provider.display_name} was still preparing the media {minutes} minutes "
-                "later, so nothing was published. Try again, or use a shorter or smaller "
-                "file.",
+                Text.ngettext(
+                    "%(network)s was still preparing the media %(count)s minute later, so "
+                    "nothing was published. Try again, or use a shorter or smaller file.",
+                    "%(network)s was still preparing the media %(count)s minutes later, so "
+                    "nothing was published. Try again, or use a shorter or smaller file.",
+                    minutes,
+                    network=provider.display_name,
+                ),
             )
-        return _unconfirmed(
-            post,
-            provider,
-            f"and {provider.display_name} was still processing it {minutes} minutes later "
-            "(it may still appear)",
+        why = Text.ngettext(
+            "and %(network)s was still processing it %(count)s minute later (it may still appear)",
+            "and %(network)s was still processing it %(count)s minutes later (it may still appear)",
+            minutes,
+            network=provider.display_name,
         )
+        return _unconfirmed(post, provider, why)
     if wait is not None:
         when = _in(wait)  # the network asked us to wait this long: even past the window
     else:
@@ -595,8 +623,9 @@ def _still_pending(
             grown = provider.pending_interval * provider.pending_growth ** (checks - 1)
             wait = min(grown, max(provider.pending_interval, provider.pending_max_interval))
         when = min(_in(wait), ends)  # the last check falls at the window's end
-    message = message or (
-        f"{provider.display_name} is still processing this post; we will check again."
+    message = message or Text(
+        gettext_noop("%(network)s is still processing this post; we will check again."),
+        network=provider.display_name,
     )
     return _reschedule(post, when, message)
 
@@ -625,47 +654,63 @@ def _in(seconds: float):
     return timezone.now() + timedelta(seconds=seconds)
 
 
-def _reschedule(post: Post, when, message: str, kind: str = "") -> Outcome:
+def said(error: ProviderError) -> Text | str:
+    """What a network's error says, kept so each reader is told it in their language when
+    the network module marked it (``error.text``), else its words as written."""
+    return error.text or error.user_message
+
+
+def _reschedule(post: Post, when, message: str | Text, kind: str = "") -> Outcome:
     """Try again at ``when``: a retry time of the engine's own, beside the time the person
     asked for (which never moves)."""
+    changes = Post.error_changes(message)
     transition(
         Post.objects.filter(pk=post.pk),
         State.SCHEDULED,
         retry_at=when,
         error_kind=kind,
-        error_message=message,
+        **changes,
     )
-    return Outcome(State.SCHEDULED, message)
+    return Outcome(State.SCHEDULED, changes["error_message"])
 
 
-def _fail(post: Post, kind: str, message: str, published_before: int = 0) -> Outcome:
+def _fail(post: Post, kind: str, message: str | Text, published_before: int = 0) -> Outcome:
     if published_before:
-        message = (
-            f"The first {published_before} part{'s' if published_before > 1 else ''} of the "
-            f"thread went out; the next one did not: {message}"
+        message = Text.ngettext(
+            "The first %(count)s part of the thread went out; the next one did not: %(reason)s",
+            "The first %(count)s parts of the thread went out; the next one did not: %(reason)s",
+            published_before,
+            reason=message,
         )
-    moved = _move(
-        post, State.FAILED, events.POST_FAILED, message, error_kind=kind, error_message=message
-    )
-    return Outcome(State.FAILED, message, announce=moved)
+    changes = Post.error_changes(message)
+    moved = _move(post, State.FAILED, events.POST_FAILED, message, error_kind=kind, **changes)
+    return Outcome(State.FAILED, changes["error_message"], announce=moved)
 
 
-def _unconfirmed(post: Post, provider: Provider, why: str = "") -> Outcome:
+def _unconfirmed(post: Post, provider: Provider, why: Text | None = None) -> Outcome:
     network = provider.display_name
-    if not why and provider.lookup == "none":
-        why = f"and {network} gives us no way to check"
-    elif not why:
-        why = f"and we did not find it on {network} afterwards (it may still appear)"
-    message = (
-        f"We sent this to {network} but could not confirm it was published, {why}. "
-        "Look at the channel before posting it again."
+    if why is None and provider.lookup == "none":
+        why = Text(gettext_noop("and %(network)s gives us no way to check"), network=network)
+    elif why is None:
+        why = Text(
+            gettext_noop("and we did not find it on %(network)s afterwards (it may still appear)"),
+            network=network,
+        )
+    message = Text(
+        gettext_noop(
+            "We sent this to %(network)s but could not confirm it was published, %(why)s. "
+            "Look at the channel before posting it again."
+        ),
+        network=network,
+        why=why,
     )
+    changes = Post.error_changes(message)
     moved = _move(
         post,
         State.UNCONFIRMED,
         events.POST_UNCONFIRMED,
         message,
         error_kind=ErrorKind.UNKNOWN_OUTCOME,
-        error_message=message,
+        **changes,
     )
-    return Outcome(State.UNCONFIRMED, message, announce=moved)
+    return Outcome(State.UNCONFIRMED, changes["error_message"], announce=moved)

@@ -15,8 +15,10 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from django.utils.translation import gettext_noop
 
 from media.services import format_size
+from organizations.texts import Text
 from postiz.ssrf import UnsafeURL, guarded_session
 
 MB = 1024 * 1024
@@ -36,7 +38,24 @@ FEED_ACCEPT = (
 
 
 class FetchError(Exception):
-    """The address could not be read; the message says why and what to do."""
+    """The address could not be read; the message says why and what to do. About a feed
+    it is a ``Text`` (``args[0]``): the feed's page says it in each reader's language."""
+
+
+# What a feed's read can run into, said to whoever reads the feed's page later (pages and
+# images fetched for a post are only logged, in English).
+_FEED_SAID = {
+    "too_large": gettext_noop("The feed at %(host)s is larger than %(size)s."),
+    "too_slow": gettext_noop("%(host)s is sending the feed too slowly."),
+    "stopped": gettext_noop("%(host)s stopped sending the feed. It is tried again later."),
+    "redirects": gettext_noop("%(host)s redirected too many times. Use the feed's final address."),
+}
+
+
+def _problem(key: str, what: str, english: str, **values) -> FetchError:
+    if what == "feed":
+        return FetchError(Text(_FEED_SAID[key], **values))
+    return FetchError(english)
 
 
 @dataclass
@@ -56,20 +75,26 @@ def _host(url: str) -> str:
 def _read(response: requests.Response, limit: int, what: str) -> bytes:
     host = _host(response.url)
     declared = response.headers.get("Content-Length", "")
+    size = format_size(limit)
     if declared.isdigit() and int(declared) > limit:
-        raise FetchError(f"The {what} at {host} is larger than {format_size(limit)}.")
+        raise _problem(
+            "too_large", what, f"The {what} at {host} is larger than {size}.", host=host, size=size
+        )
     deadline = time.monotonic() + TOTAL_SECONDS
     chunks, received = [], 0
     try:
         for chunk in response.iter_content(_CHUNK):
             received += len(chunk)
             if received > limit:
-                raise FetchError(f"The {what} at {host} is larger than {format_size(limit)}.")
+                english = f"The {what} at {host} is larger than {size}."
+                raise _problem("too_large", what, english, host=host, size=size)
             if time.monotonic() > deadline:
-                raise FetchError(f"{host} is sending the {what} too slowly.")
+                english = f"{host} is sending the {what} too slowly."
+                raise _problem("too_slow", what, english, host=host)
             chunks.append(chunk)
     except requests.RequestException:
-        raise FetchError(f"{host} stopped sending the {what}. It is tried again later.") from None
+        english = f"{host} stopped sending the {what}. It is tried again later."
+        raise _problem("stopped", what, english, host=host) from None
     finally:
         response.close()
     return b"".join(chunks)
@@ -80,9 +105,13 @@ def _get(session, url: str, *, headers: dict, what: str) -> requests.Response:
         host = _host(url)
         scheme = urlsplit(url).scheme
     except ValueError:
-        raise FetchError(f"{url} is not a web address we can use.") from None
+        raise FetchError(
+            Text(gettext_noop("%(url)s is not a web address we can use."), url=url)
+        ) from None
     if scheme not in ("http", "https"):
-        raise FetchError(f"{url} is not a web address (http:// or https://).")
+        raise FetchError(
+            Text(gettext_noop("%(url)s is not a web address (http:// or https://)."), url=url)
+        )
     session.headers["User-Agent"] = USER_AGENT
     try:
         return session.get(
@@ -95,13 +124,14 @@ def _get(session, url: str, *, headers: dict, what: str) -> requests.Response:
     except UnsafeURL as error:
         raise FetchError(str(error)) from None
     except requests.TooManyRedirects:
-        raise FetchError(
-            f"{host} redirected too many times. Use the {what}'s final address."
-        ) from None
+        english = f"{host} redirected too many times. Use the {what}'s final address."
+        raise _problem("redirects", what, english, host=host) from None
     except requests.Timeout:
-        raise FetchError(f"{host} did not answer within {READ_TIMEOUT:g} seconds.") from None
+        said = gettext_noop("%(host)s did not answer within %(seconds)s seconds.")
+        raise FetchError(Text(said, host=host, seconds=f"{READ_TIMEOUT:g}")) from None
     except requests.RequestException:
-        raise FetchError(f"Could not connect to {host}. Check the address.") from None
+        said = gettext_noop("Could not connect to %(host)s. Check the address.")
+        raise FetchError(Text(said, host=host)) from None
 
 
 def fetch_feed(url: str, *, etag: str = "", last_modified: str = "") -> Fetched:
@@ -131,13 +161,25 @@ def _feed(session, url: str, headers: dict, etag: str, last_modified: str) -> Fe
         response.close()
         code = response.status_code
         hint = {
-            401: "It needs a login, which Postiz cannot give.",
-            403: "The server refuses to give it to Postiz.",
-            404: "Check the address: there is no feed there (any more).",
-            410: "The feed was removed for good.",
-            429: "The server asks Postiz to come back later.",
-        }.get(code, "It is tried again later." if code >= 500 else "Check the address.")
-        raise FetchError(f"{_host(url)} answered HTTP {code} for the feed. {hint}")
+            401: gettext_noop("It needs a login, which Postiz cannot give."),
+            403: gettext_noop("The server refuses to give it to Postiz."),
+            404: gettext_noop("Check the address: there is no feed there (any more)."),
+            410: gettext_noop("The feed was removed for good."),
+            429: gettext_noop("The server asks Postiz to come back later."),
+        }.get(
+            code,
+            gettext_noop("It is tried again later.")
+            if code >= 500
+            else gettext_noop("Check the address."),
+        )
+        raise FetchError(
+            Text(
+                gettext_noop("%(host)s answered HTTP %(code)s for the feed. %(hint)s"),
+                host=_host(url),
+                code=code,
+                hint=Text(hint),
+            )
+        )
     body = _read(response, FEED_MAX_BYTES, "feed")
     return Fetched(
         status=200,

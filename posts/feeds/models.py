@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from integrations.models import Customer, Integration
 from organizations.models import Organization
+from organizations.texts import say
 
 # The shortest interval a feed may be read at: most feeds change a few times a day, and
 # the publishers of the others would rather not be asked more often.
@@ -84,6 +85,8 @@ class Feed(models.Model):
     # What the last read did: {"status": 200|304, "entries": n, "posted": n, ...}.
     last_result = models.JSONField(default=dict, blank=True)
     last_error = models.TextField(blank=True)
+    # The error as a sentence to say in each reader's language (organizations.texts).
+    last_error_text = models.JSONField(null=True, blank=True, editable=False)
     consecutive_failures = models.PositiveSmallIntegerField(default=0)
     paused_at = models.DateTimeField(null=True, blank=True)
 
@@ -111,6 +114,11 @@ class Feed(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def last_error_display(self) -> str:
+        """The last error in the language of whoever is reading."""
+        return say(self.last_error_text, self.last_error)
 
     @property
     def fetch_pending(self) -> bool:
@@ -144,6 +152,8 @@ class FeedEntry(models.Model):
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     # Why it was skipped, drafted or not posted, in words a person can act on.
     note = models.TextField(blank=True)
+    # The note as a sentence to say in each reader's language (organizations.texts).
+    note_text = models.JSONField(null=True, blank=True, editable=False)
     group = models.ForeignKey(
         "posts.PostGroup", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -161,3 +171,8 @@ class FeedEntry(models.Model):
 
     def __str__(self):
         return self.title or self.key
+
+    @property
+    def note_display(self) -> str:
+        """The note in the language of whoever is reading."""
+        return say(self.note_text, self.note)

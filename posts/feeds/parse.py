@@ -24,7 +24,9 @@ from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
+from django.utils.translation import gettext_noop
 
+from organizations.texts import Text
 from posts.feeds.text import plain_text
 
 KEY_MAX = 300
@@ -140,10 +142,20 @@ def parse(data: bytes, *, url: str, content_type: str = "") -> Parsed:
         start = data[:200].lstrip().lower()
         if start.startswith((b"<!doctype html", b"<html")):
             raise NotAFeed(
-                "The address gives a web page, not a feed. Use the page's RSS or Atom link."
+                Text(
+                    gettext_noop(
+                        "The address gives a web page, not a feed. Use the page's RSS or Atom link."
+                    )
+                )
             )
-        detail = f" ({problem})" if problem else ""
-        raise NotAFeed(f"This is not an RSS or Atom feed we can read{detail}.")
+        if problem:
+            raise NotAFeed(
+                Text(
+                    gettext_noop("This is not an RSS or Atom feed we can read (%(problem)s)."),
+                    problem=problem,
+                )
+            )
+        raise NotAFeed(Text(gettext_noop("This is not an RSS or Atom feed we can read.")))
     base = url
     entries = []
     for raw in raw_entries:

@@ -25,10 +25,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import DurationField, ExpressionWrapper, F, Q, Value
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from billing.limits import LimitReached
 from integrations.models import Integration
 from organizations.services import audit_record
+from organizations.texts import Text, english, stored
 from posts.feeds import fetch as fetching
 from posts.feeds.models import FETCH_NOW_EXPIRES, Feed, FeedEntry
 from posts.feeds.parse import Entry, NotAFeed, Parsed, parse
@@ -136,10 +138,12 @@ def feed_fetch(*, feed_id: int) -> dict:
         try:
             result = _read(feed)
         except (fetching.FetchError, NotAFeed, _NoChannel) as error:
-            return _failed(feed, str(error))
+            # Our sentences are kept as Texts (the message's first argument).
+            return _failed(feed, error.args[0] if error.args else str(error))
         except Exception:
             logger.exception("feed %s: the read failed", feed.pk)
-            return _failed(feed, "Something went wrong reading this feed. It is tried again.")
+            said = gettext_noop("Something went wrong reading this feed. It is tried again.")
+            return _failed(feed, Text(said))
         _succeeded(feed, result)
         return result
     finally:
@@ -164,8 +168,12 @@ def _read(feed: Feed) -> dict:
     if not _channels(feed):
         # Nothing is read, so no entry is used up: they post once a channel is back.
         raise _NoChannel(
-            "None of the feed's channels can post (deleted, disabled or needing to be "
-            "reconnected). Reconnect one or pick another."
+            Text(
+                gettext_noop(
+                    "None of the feed's channels can post (deleted, disabled or needing to be "
+                    "reconnected). Reconnect one or pick another."
+                )
+            )
         )
     fetched = fetching.fetch_feed(feed.url, etag=feed.etag, last_modified=feed.last_modified)
     result = {"status": fetched.status, "entries": 0, "new": 0}
@@ -195,13 +203,17 @@ def _succeeded(feed: Feed, result: dict) -> None:
         last_success_at=now,
         last_result=result,
         last_error="",
+        last_error_text=None,
         consecutive_failures=0,
         next_fetch_at=now + timedelta(minutes=feed.interval_minutes),
     )
 
 
-def _failed(feed: Feed, message: str) -> dict:
+def _failed(feed: Feed, message: str | Text) -> dict:
+    """Record a failed read: the message in English on the feed (its API, the admin) and
+    kept as a sentence for its page; told to the bell when it pauses the feed."""
     now = timezone.now()
+    said, message = message, english(message)
     with transaction.atomic():
         feed = (
             Feed.objects.select_for_update()
@@ -212,13 +224,14 @@ def _failed(feed: Feed, message: str) -> dict:
         if feed is None:  # deleted while it was being read
             return {"error": message, "paused": False}
         feed.consecutive_failures += 1
-        feed.last_error = message
+        feed.last_error, feed.last_error_text = message, stored(said)
         feed.last_fetched_at = now
         feed.last_result = {"error": message, "at": now.isoformat()}
         feed.next_fetch_at = now + timedelta(minutes=feed.interval_minutes)
         fields = [
             "consecutive_failures",
             "last_error",
+            "last_error_text",
             "last_fetched_at",
             "last_result",
             "next_fetch_at",
@@ -229,12 +242,12 @@ def _failed(feed: Feed, message: str) -> dict:
             fields += ["state", "paused_at"]
         feed.save(update_fields=fields)
         if paused:
-            _tell_paused(feed, message)
+            _tell_paused(feed, said)
             audit("feed.paused", feed, None, None, {"error": message})
     return {"error": message, "paused": paused}
 
 
-def _tell_paused(feed: Feed, message: str) -> None:
+def _tell_paused(feed: Feed, message: str | Text) -> None:
     from posts.services.notifications import Outcome as Note
     from posts.services.notifications import notifications_record_many
 
@@ -244,9 +257,12 @@ def _tell_paused(feed: Feed, message: str) -> None:
             Note(
                 organization=feed.organization,
                 kind=Notification.Kind.FEED_PAUSED,
-                title=f"RSS feed {feed.name} paused",
-                message=(
-                    f"It failed {feed.consecutive_failures} times in a row. Last error: {message}"
+                title=Text(gettext_noop("RSS feed %(feed)s paused"), feed=feed.name),
+                message=Text.ngettext(
+                    "It failed %(count)s time in a row. Last error: %(error)s",
+                    "It failed %(count)s times in a row. Last error: %(error)s",
+                    feed.consecutive_failures,
+                    error=message,
                 ),
                 url=url,
             )
@@ -298,9 +314,12 @@ def _ingest(feed: Feed, parsed: Parsed) -> dict:
                 entry,
                 action="draft",
                 counts=counts,
-                note=(
-                    f"More than {MAX_POSTS_PER_READ} new entries came at once; the rest are "
-                    "drafts so the channels are not flooded. Schedule the ones you want."
+                note=Text(
+                    gettext_noop(
+                        "More than %(count)s new entries came at once; the rest are drafts so "
+                        "the channels are not flooded. Schedule the ones you want."
+                    ),
+                    count=MAX_POSTS_PER_READ,
                 ),
             )
             continue
@@ -319,9 +338,12 @@ def _take_backlog(feed: Feed, entries: list[Entry], counts: Counter) -> None:
             entry,
             action="draft",
             counts=counts,
-            note="In the feed before it was added: a draft to schedule if you want it.",
+            note=Text(
+                gettext_noop("In the feed before it was added: a draft to schedule if you want it.")
+            ),
         )
     now = timezone.now()
+    skipped_note = Text(gettext_noop("In the feed before it was added."))
     rows = [
         FeedEntry(
             feed=feed,
@@ -331,7 +353,8 @@ def _take_backlog(feed: Feed, entries: list[Entry], counts: Counter) -> None:
             title=e.title,
             published_at=e.published_at,
             outcome=Outcome.SKIPPED,
-            note="In the feed before it was added.",
+            note=skipped_note.english(),
+            note_text=skipped_note.stored(),
             seen_at=now,
         )
         for e in skipped
@@ -398,7 +421,7 @@ def _record(
     *,
     action: str,
     counts: Counter,
-    note: str = "",
+    note: str | Text = "",
     with_image: bool = True,
 ) -> None:
     """Record the entry once and make its post, in one transaction: if the entry is
@@ -463,7 +486,7 @@ def _record(
         except PostValidationError as error:
             # It cannot go out as it is (too long for a network, no free queue slot…):
             # a draft keeps it for a person to fix rather than losing it.
-            note = f"Saved as a draft: {error.message}"
+            note = Text(gettext_noop("Saved as a draft: %(reason)s"), reason=error.message)
             outcome = Outcome.DRAFTED
             try:
                 row.group = create("draft")
@@ -472,7 +495,7 @@ def _record(
         except LimitReached as error:
             outcome, note = Outcome.FAILED, error.message
         if feed.with_review and outcome != Outcome.DRAFTED and row.group is not None:
-            note = "Waiting for approval before it goes out."
-        row.outcome, row.note = outcome, note
-        row.save(update_fields=["outcome", "note", "group"])
+            note = Text(gettext_noop("Waiting for approval before it goes out."))
+        row.outcome, row.note, row.note_text = outcome, english(note), stored(note)
+        row.save(update_fields=["outcome", "note", "note_text", "group"])
     counts[str(outcome.value)] += 1

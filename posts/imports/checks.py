@@ -7,18 +7,26 @@ from __future__ import annotations
 import hashlib
 import json
 
+from django.utils.translation import gettext_noop
+
 from billing.limits import LimitReached
 from integrations.models import Integration
 from integrations.selectors import integrations_for
 from media.models import MediaFile
 from organizations.models import Organization
+from organizations.texts import Text, english
 from posts.imports import formats, times
 from posts.imports.models import ImportJob
 from posts.services.validation import GENERAL, ChannelInput, ItemInput, post_validate
 
 
-def problem(code: str, message: str, column: str = "", severity: str = "error") -> dict:
-    return {"code": code, "message": message, "column": column, "severity": severity}
+def problem(code: str, message: str | Text, column: str = "", severity: str = "error") -> dict:
+    """A row's problem: its message in English (the API, exports), and kept as a sentence
+    (``text``) when it is ours, so the import page says it in the reader's language."""
+    found = {"code": code, "message": english(message), "column": column, "severity": severity}
+    if isinstance(message, Text):
+        found["text"] = message.stored()
+    return found
 
 
 class Channels:
@@ -56,8 +64,13 @@ class Channels:
                     problems.append(
                         problem(
                             "channel_unknown",
-                            f"No channel “{part}” in this organization; write a channel's "
-                            "name or username as on the Channels page.",
+                            Text(
+                                gettext_noop(
+                                    "No channel “%(name)s” in this organization; write a "
+                                    "channel's name or username as on the Channels page."
+                                ),
+                                name=part,
+                            ),
                             "channels",
                         )
                     )
@@ -65,8 +78,13 @@ class Channels:
                     problems.append(
                         problem(
                             "channel_ambiguous",
-                            f"Several channels are called “{part}”; write the username or "
-                            "the channel's id instead.",
+                            Text(
+                                gettext_noop(
+                                    "Several channels are called “%(name)s”; write the "
+                                    "username or the channel's id instead."
+                                ),
+                                name=part,
+                            ),
                             "channels",
                         )
                     )
@@ -151,7 +169,8 @@ def check_row(
         "first_comment": raw.first_comment,
     }
     if not raw.text.strip() and not raw.media:
-        problems.append(problem("text_required", "The row has no text.", "text"))
+        said = Text(gettext_noop("The row has no text."))
+        problems.append(problem("text_required", said, "text"))
     if raw.channels:
         chosen, found_problems = channels.resolve(raw.channels)
         problems += found_problems
@@ -161,9 +180,13 @@ def check_row(
             problems.append(
                 problem(
                     "channel_required",
-                    "The row names no channel; fill its channels column"
+                    Text(gettext_noop("The row names no channel; fill its channels column"))
                     if channel_column
-                    else "The file names no channel; choose the channels on the upload form",
+                    else Text(
+                        gettext_noop(
+                            "The file names no channel; choose the channels on the upload form"
+                        )
+                    ),
                     "channels",
                 )
             )
@@ -184,7 +207,15 @@ def check_row(
         pk, error = media.get(url)
         if pk is None:
             problems.append(
-                problem("media_unreachable", f"{url} could not be added: {error}", "media")
+                problem(
+                    "media_unreachable",
+                    Text(
+                        gettext_noop("%(url)s could not be added: %(reason)s"),
+                        url=url,
+                        reason=error,
+                    ),
+                    "media",
+                )
             )
         else:
             media_ids.append(pk)
@@ -193,12 +224,13 @@ def check_row(
     new_tags = [t for t in raw.tags if t.lower() not in tags]
     for name in new_tags:
         if len(name) > 50:
-            problems.append(problem("tag_invalid", f"Tag “{name[:20]}…” is over 50 characters."))
+            said = Text(gettext_noop("Tag “%(name)s…” is over 50 characters."), name=name[:20])
+            problems.append(problem("tag_invalid", said))
     if new_tags:
         problems.append(
             problem(
                 "tag_new",
-                "New tags will be created: " + ", ".join(new_tags) + ".",
+                Text(gettext_noop("New tags will be created: %(tags)s."), tags=", ".join(new_tags)),
                 "tags",
                 severity="warning",
             )
@@ -220,11 +252,13 @@ def check_row(
         names = {c.pk: c.name for c in chosen}
         for channel_id, found in issues.items():
             for issue in found:
-                prefix = "" if channel_id == GENERAL else f"{names.get(channel_id, '')}: "
+                message = issue.message
+                if channel_id != GENERAL:
+                    message = f"{names.get(channel_id, '')}: {message}"
                 column = issue.field if issue.field in ("text", "media") else ""
                 if issue.item and issue.field == "text":
                     column = "first_comment"
-                problems.append(problem(issue.code, prefix + issue.message, column, issue.severity))
+                problems.append(problem(issue.code, message, column, issue.severity))
     return values, problems
 
 

@@ -22,6 +22,9 @@ import io
 import re
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_noop
+
+from organizations.texts import Text
 from posts.imports import times
 
 MAX_ROWS = 10_000
@@ -29,6 +32,8 @@ MAX_BYTES = 20 * 1024 * 1024
 # A cell holding several values (channels, media addresses, tags).
 _SPLIT = re.compile(r"\s*(?:\r?\n|;|\|)\s*")
 _SPLIT_LOOSE = re.compile(r"\s*(?:\r?\n|;|\||,)\s*")
+
+TOO_LARGE = Text(gettext_noop("The file is larger than 20 MB; split it into smaller files."))
 
 FORMAT_NAMES = {
     "postiz": "Postiz CSV",
@@ -38,7 +43,8 @@ FORMAT_NAMES = {
 
 
 class FileProblem(Exception):
-    """The file as a whole cannot be read; the message says what to change."""
+    """The file as a whole cannot be read; the message (a ``Text``, ``args[0]``) says what
+    to change."""
 
 
 @dataclass
@@ -179,20 +185,22 @@ def _looks_like_date(cell: str) -> bool:
 def read(data: bytes, *, date_order: str = "auto") -> ReadFile:
     """Every row of the file, or FileProblem when the file as a whole cannot be used."""
     if not data.strip():
-        raise FileProblem("The file is empty.")
+        raise FileProblem(Text(gettext_noop("The file is empty.")))
     if len(data) > MAX_BYTES:
-        raise FileProblem("The file is larger than 20 MB; split it into smaller files.")
+        raise FileProblem(TOO_LARGE)
     text, encoding = decode(data)
     delimiter = _delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         lines = list(reader)
     except csv.Error as error:
-        raise FileProblem(f"The file is not a CSV file we can read ({error}).") from None
+        raise FileProblem(
+            Text(gettext_noop("The file is not a CSV file we can read (%(error)s)."), error=error)
+        ) from None
     # Blank lines (and lines of empty cells) are not rows.
     numbered = [(n, line) for n, line in enumerate(lines, start=1) if any(c.strip() for c in line)]
     if not numbered:
-        raise FileProblem("The file has no rows.")
+        raise FileProblem(Text(gettext_noop("The file has no rows.")))
     notes = []
     header = numbered[0][1]
     detected = _detect(header)
@@ -200,23 +208,40 @@ def read(data: bytes, *, date_order: str = "auto") -> ReadFile:
         # Hootsuite's classic bulk file has no header: date, message, link.
         detected = ("hootsuite", {0: "date", 1: "text", 2: "link"})
         body = numbered
-        notes.append("The file has no header row: its columns were read as date, message, link.")
+        notes.append(
+            Text(
+                gettext_noop(
+                    "The file has no header row: its columns were read as date, message, link."
+                )
+            )
+        )
     else:
         body = numbered[1:]
     if detected is None:
         raise FileProblem(
-            "The columns were not recognised. Use the header row text, channels, date, time, "
-            "timezone, media, tags, first_comment (what the export writes), or upload the file "
-            "Hootsuite's bulk composer or Buffer's export gave you. The header read was: "
-            + ", ".join(h for h in header if h)[:300]
+            Text(
+                gettext_noop(
+                    "The columns were not recognised. Use the header row text, channels, date, "
+                    "time, timezone, media, tags, first_comment (what the export writes), or "
+                    "upload the file Hootsuite's bulk composer or Buffer's export gave you. The "
+                    "header read was: %(header)s"
+                ),
+                header=", ".join(h for h in header if h)[:300],
+            )
         )
     layout, columns = detected
     if "text" not in columns.values():
-        raise FileProblem("The file has no column with the text of the posts.")
+        raise FileProblem(Text(gettext_noop("The file has no column with the text of the posts.")))
     if len(body) > MAX_ROWS:
         raise FileProblem(
-            f"The file has {len(body):,} rows; import at most {MAX_ROWS:,} at a time "
-            "(split the file)."
+            Text(
+                gettext_noop(
+                    "The file has %(rows)s rows; import at most %(limit)s at a time (split the "
+                    "file)."
+                ),
+                rows=f"{len(body):,}",
+                limit=f"{MAX_ROWS:,}",
+            )
         )
     rows = []
     for number, line in body:
@@ -227,11 +252,15 @@ def read(data: bytes, *, date_order: str = "auto") -> ReadFile:
                 cells[name] = f"{cells[name]}\n{value}" if name in cells else value
         rows.append(_row(number, cells))
     if delimiter != ",":
-        notes.append(
-            "Columns are separated by " + {";": "semicolons", "\t": "tabs"}[delimiter] + "."
-        )
+        separated = {
+            ";": gettext_noop("Columns are separated by semicolons."),
+            "\t": gettext_noop("Columns are separated by tabs."),
+        }
+        notes.append(Text(separated[delimiter]))
     if encoding == "windows-1252":
-        notes.append("The file is not UTF-8; it was read as Windows-1252 (Excel's CSV).")
+        notes.append(
+            Text(gettext_noop("The file is not UTF-8; it was read as Windows-1252 (Excel's CSV)."))
+        )
     return ReadFile(
         format=layout,
         encoding=encoding,

@@ -10,6 +10,7 @@ from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Organization
+from organizations.texts import say
 
 
 class ImportJob(models.Model):
@@ -55,6 +56,10 @@ class ImportJob(models.Model):
     progress_total = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True, help_text="Why the file as a whole could not be read.")
     notes = models.JSONField(default=list, blank=True, help_text="What the reading decided.")
+    # The error and the notes kept as sentences to say in each reader's language
+    # (organizations.texts); null, or a shorter list, for imports read before.
+    error_text = models.JSONField(null=True, blank=True, editable=False)
+    notes_text = models.JSONField(null=True, blank=True, editable=False)
     # The earlier upload of the very same bytes whose rows were scheduled, if any.
     same_file_as = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -70,6 +75,17 @@ class ImportJob(models.Model):
 
     def __str__(self):
         return f"Import {self.public_id} ({self.state})"
+
+    @property
+    def error_display(self) -> str:
+        """Why the file could not be read, in the language of whoever is reading."""
+        return say(self.error_text, self.error)
+
+    @property
+    def notes_display(self) -> list[str]:
+        """The notes in the language of whoever is reading."""
+        kept = self.notes_text if isinstance(self.notes_text, list) else []
+        return [say(kept[n] if n < len(kept) else None, note) for n, note in enumerate(self.notes)]
 
     @property
     def percent(self) -> int:
@@ -100,7 +116,8 @@ class ImportRow(models.Model):
     #  "zone", "local" (as written), "media": [urls], "media_ids", "tags": [names],
     #  "first_comment"}
     values = models.JSONField(default=dict)
-    # [{"code", "message", "severity": "error"|"warning", "column"}]
+    # [{"code", "message", "severity": "error"|"warning", "column"}], and "text" (the
+    # message kept as a sentence, organizations.texts) when it is ours
     problems = models.JSONField(default=list)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.READY)
     # Derived from what the row asks for; stored on the group it became, so the same row
@@ -118,6 +135,11 @@ class ImportRow(models.Model):
 
     def __str__(self):
         return f"Row {self.number} of {self.job}"
+
+    @property
+    def problems_display(self) -> list[dict]:
+        """The problems with each message in the language of whoever is reading."""
+        return [{**p, "message": say(p.get("text"), p.get("message", ""))} for p in self.problems]
 
     @property
     def errors(self) -> list[dict]:

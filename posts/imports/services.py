@@ -28,10 +28,12 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext_noop
 
 from billing.limits import LimitReached
 from integrations.selectors import integrations_for
 from organizations.models import Membership, Organization
+from organizations.texts import Text, english, stored
 from posts.imports import formats, times
 from posts.imports.checks import (
     Channels,
@@ -76,7 +78,7 @@ def import_job_create(
     none (the person's, else the organization's); ``default_channels`` (ids of this
     organization's channels) are used for rows of files without a channel column."""
     if len(data) > formats.MAX_BYTES:
-        raise formats.FileProblem("The file is larger than 20 MB; split it into smaller files.")
+        raise formats.FileProblem(formats.TOO_LARGE)
     if date_order not in ImportJob.DateOrder.values:
         date_order = ImportJob.DateOrder.AUTO
     wanted = [int(c) for c in default_channels or [] if str(c).isdigit()]
@@ -120,29 +122,44 @@ def _start_preview(job: ImportJob) -> formats.ReadFile | None:
     try:
         read = formats.read(bytes(job.data), date_order=job.date_order)
     except formats.FileProblem as problem:
+        said = problem.args[0] if problem.args else str(problem)
         ImportJob.objects.filter(pk=job.pk).update(
-            state=ImportJob.State.FAILED, error=str(problem), finished_at=dj_timezone.now()
+            state=ImportJob.State.FAILED,
+            error=english(said),
+            error_text=stored(said),
+            finished_at=dj_timezone.now(),
         )
         return None
-    notes = [f"Recognised as a {formats.FORMAT_NAMES[read.format]}.", *read.notes]
+    notes = [
+        Text(gettext_noop("Recognised as a %(format)s."), format=formats.FORMAT_NAMES[read.format]),
+        *read.notes,
+    ]
     order = job.date_order
     if order == ImportJob.DateOrder.AUTO:
         order = times.slashed_order([r.date for r in read.rows]) or ""
         if order:
             notes.append(
-                "Dates like 03/04 were read "
-                + ("day first (3 April)." if order == "dmy" else "month first (March 4).")
+                Text(gettext_noop("Dates like 03/04 were read day first (3 April)."))
+                if order == "dmy"
+                else Text(gettext_noop("Dates like 03/04 were read month first (March 4)."))
             )
         else:
             # Every date reads both ways: month first where that is the custom (the
             # Americas' zones), else day first; the preview says which was used.
             order = "mdy" if job.timezone.startswith("America/") else "dmy"
             if any(times.is_ambiguous(r.date) for r in read.rows):
-                notes.append(
-                    "Dates like 03/04 were read "
-                    + ("month first (March 4)" if order == "mdy" else "day first (3 April)")
-                    + "; upload again choosing the other order if that is wrong."
+                said = (
+                    gettext_noop(
+                        "Dates like 03/04 were read month first (March 4); upload again "
+                        "choosing the other order if that is wrong."
+                    )
+                    if order == "mdy"
+                    else gettext_noop(
+                        "Dates like 03/04 were read day first (3 April); upload again choosing "
+                        "the other order if that is wrong."
+                    )
                 )
+                notes.append(Text(said))
     earlier = (
         ImportJob.objects.filter(
             organization=job.organization, sha256=job.sha256, confirmed_at__isnull=False
@@ -153,9 +170,13 @@ def _start_preview(job: ImportJob) -> formats.ReadFile | None:
     )
     if earlier is not None:
         notes.append(
-            f"This file was already imported on {earlier.confirmed_at:%Y-%m-%d %H:%M} UTC; "
-            "its rows that were scheduled are marked “already imported” and will not be "
-            "scheduled again."
+            Text(
+                gettext_noop(
+                    "This file was already imported on %(when)s UTC; its rows that were "
+                    "scheduled are marked “already imported” and will not be scheduled again."
+                ),
+                when=f"{earlier.confirmed_at:%Y-%m-%d %H:%M}",
+            )
         )
     job.read_order = order
     ImportJob.objects.filter(pk=job.pk).update(
@@ -164,7 +185,8 @@ def _start_preview(job: ImportJob) -> formats.ReadFile | None:
         delimiter=read.delimiter,
         read_order=order,
         progress_total=len(read.rows),
-        notes=notes,
+        notes=[english(note) for note in notes],
+        notes_text=[stored(note) for note in notes],
         same_file_as=earlier,
     )
     return read
@@ -286,8 +308,13 @@ def _mark_duplicates(job: ImportJob, rows: list[ImportRow]) -> None:
             row.problems.append(
                 problem(
                     "already_imported",
-                    f"Already imported on {done[row.key]:%Y-%m-%d} UTC: this post exists; it "
-                    "will not be scheduled again.",
+                    Text(
+                        gettext_noop(
+                            "Already imported on %(date)s UTC: this post exists; it will not be "
+                            "scheduled again."
+                        ),
+                        date=f"{done[row.key]:%Y-%m-%d}",
+                    ),
                     severity="warning",
                 )
             )
@@ -296,7 +323,10 @@ def _mark_duplicates(job: ImportJob, rows: list[ImportRow]) -> None:
             row.problems.append(
                 problem(
                     "duplicate_row",
-                    f"The same post as row {seen[row.key]}; it is scheduled once.",
+                    Text(
+                        gettext_noop("The same post as row %(row)s; it is scheduled once."),
+                        row=seen[row.key],
+                    ),
                     severity="warning",
                 )
             )
@@ -418,7 +448,7 @@ def _schedule_row(job: ImportJob, row: ImportRow, tag_cache: dict[str, int]) -> 
         row.problems.append(
             problem(
                 "already_imported",
-                "Already imported by another upload; not scheduled again.",
+                Text(gettext_noop("Already imported by another upload; not scheduled again.")),
                 severity="warning",
             )
         )
@@ -435,7 +465,10 @@ def _schedule_row(job: ImportJob, row: ImportRow, tag_cache: dict[str, int]) -> 
         # One row's surprise never stops the others; it is logged for us to look at.
         logger.exception("import %s: row %s could not be scheduled", job.public_id, row.number)
         row.problems.append(
-            problem("internal_error", "This row could not be scheduled; try it in the composer.")
+            problem(
+                "internal_error",
+                Text(gettext_noop("This row could not be scheduled; try it in the composer.")),
+            )
         )
     row.status = ImportRow.Status.FAILED
     return "failed"

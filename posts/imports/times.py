@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.utils.translation import gettext_noop
+
+from organizations.texts import Text
+
 _ISO_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 _LOCAL_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
 _TIME = re.compile(
@@ -123,7 +127,9 @@ def parse(date_cell: str, time_cell: str, zone_cell: str, *, fallback: str, orde
     """The row's moment in UTC, read in its zone, else ``fallback`` (an IANA name)."""
     date_cell, time_cell = date_cell.strip(), time_cell.strip()
     if not date_cell:
-        return When(error=("date_required", "Give the date (and time) to post it."))
+        return When(
+            error=("date_required", Text(gettext_noop("Give the date (and time) to post it.")))
+        )
     offset_zone = None
     iso = date_cell.replace(" ", "T", 1) if "T" not in date_cell else date_cell
     if _OFFSET.search(iso) and re.match(r"^\d{4}-\d{2}-\d{2}T", iso):
@@ -141,23 +147,41 @@ def parse(date_cell: str, time_cell: str, zone_cell: str, *, fallback: str, orde
         return When(
             error=(
                 "date_invalid",
-                f"“{date_cell}” is not a date we can read; write it as 2027-03-14 09:30 "
-                "(or 14/03/2027 09:30).",
+                Text(
+                    gettext_noop(
+                        "“%(value)s” is not a date we can read; write it as 2027-03-14 09:30 "
+                        "(or 14/03/2027 09:30)."
+                    ),
+                    value=date_cell,
+                ),
             )
         )
     rest = _OFFSET.sub("", rest).strip() if offset_zone else rest
     day = _date(day_part, order)
     if day is None:
-        return When(error=("date_invalid", f"“{day_part}” is not a calendar date."))
+        said = Text(gettext_noop("“%(value)s” is not a calendar date."), value=day_part)
+        return When(error=("date_invalid", said))
     time_part = time_cell or rest
     if not time_part:
         return When(
-            error=("time_required", f"Give a time for {day.isoformat()} (for example 09:30).")
+            error=(
+                "time_required",
+                Text(
+                    gettext_noop("Give a time for %(date)s (for example 09:30)."),
+                    date=day.isoformat(),
+                ),
+            )
         )
     at_time = _time(time_part)
     if at_time is None:
         return When(
-            error=("time_invalid", f"“{time_part}” is not a time; write it as 09:30 or 9:30 PM.")
+            error=(
+                "time_invalid",
+                Text(
+                    gettext_noop("“%(value)s” is not a time; write it as 09:30 or 9:30 PM."),
+                    value=time_part,
+                ),
+            )
         )
     zone_name = zone_cell.strip() or fallback
     zone = _zone(zone_name)
@@ -165,8 +189,13 @@ def parse(date_cell: str, time_cell: str, zone_cell: str, *, fallback: str, orde
         return When(
             error=(
                 "zone_invalid",
-                f"“{zone_name}” is not a time zone; use a name such as Europe/Paris or "
-                "America/New_York, or an offset such as +02:00.",
+                Text(
+                    gettext_noop(
+                        "“%(value)s” is not a time zone; use a name such as Europe/Paris or "
+                        "America/New_York, or an offset such as +02:00."
+                    ),
+                    value=zone_name,
+                ),
             )
         )
     local = datetime.combine(day, at_time, tzinfo=zone)
@@ -178,16 +207,30 @@ def parse(date_cell: str, time_cell: str, zone_cell: str, *, fallback: str, orde
             warnings.append(
                 (
                     "time_skipped",
-                    f"{shown} does not exist in {zone_name} (the clocks go forward that "
-                    f"night); it will go out at {back:%H:%M}.",
+                    Text(
+                        gettext_noop(
+                            "%(time)s does not exist in %(zone)s (the clocks go forward that "
+                            "night); it will go out at %(instead)s."
+                        ),
+                        time=shown,
+                        zone=zone_name,
+                        instead=f"{back:%H:%M}",
+                    ),
                 )
             )
         elif local.replace(fold=1).utcoffset() != local.utcoffset():
             warnings.append(
                 (
                     "time_repeated",
-                    f"{shown} happens twice in {zone_name} (the clocks go back that night); "
-                    f"the first one (UTC{local.strftime('%z')}) is used.",
+                    Text(
+                        gettext_noop(
+                            "%(time)s happens twice in %(zone)s (the clocks go back that "
+                            "night); the first one (%(offset)s) is used."
+                        ),
+                        time=shown,
+                        zone=zone_name,
+                        offset=f"UTC{local.strftime('%z')}",
+                    ),
                 )
             )
     return When(

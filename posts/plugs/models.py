@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from integrations.models import Integration, _metric_choices
 from organizations.models import Organization
+from organizations.texts import Text, say
 
 
 def _run_key():
@@ -97,6 +98,8 @@ class PlugRun(models.Model):
     remote_id = models.CharField(max_length=255, blank=True)
     remote_url = models.URLField(max_length=1000, blank=True)
     message = models.TextField(blank=True)
+    # The message as a sentence to say in each reader's language (organizations.texts).
+    message_text = models.JSONField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=now)
 
     class Meta:
@@ -118,3 +121,13 @@ class PlugRun(models.Model):
 
     def __str__(self):
         return f"{self.kind} of post {self.post_id} ({self.state})"
+
+    @property
+    def said(self):
+        """The message as kept: a ``Text`` when it was kept as one, else the string."""
+        return Text.restore(self.message_text) or self.message
+
+    @property
+    def message_display(self) -> str:
+        """The message in the language of whoever is reading."""
+        return say(self.message_text, self.message)

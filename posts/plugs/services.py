@@ -9,12 +9,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from integrations.models import Integration
 from integrations.providers import get_provider
 from integrations.providers.base import ErrorKind, Metrics, RemoteRef
 from integrations.providers.base.data import METRIC_LABELS
 from organizations.services import audit_record
+from organizations.texts import Text, english, stored
 from posts.models import Post, PostItem
 from posts.plugs.models import Plug, PlugKind, PlugRun
 from posts.states import State
@@ -271,7 +273,7 @@ def _claim(run_id: int, now: datetime) -> PlugRun | None:
     return run
 
 
-def _cannot_fire(run: PlugRun) -> str:
+def _cannot_fire(run: PlugRun) -> Text | None:
     post, channel = run.post, run.post.integration
     # The job was given an id only: the run, its plug and its post must still be one
     # organization's and one channel's before anything is sent on its behalf.
@@ -279,28 +281,33 @@ def _cannot_fire(run: PlugRun) -> str:
         run.organization_id == post.organization_id == channel.organization_id
         and run.plug.integration_id == channel.pk
     ):
-        return "The plug and the post no longer belong to the same channel."
+        return Text(gettext_noop("The plug and the post no longer belong to the same channel."))
     if not run.plug.enabled:
-        return "The plug was turned off before it fired."
+        return Text(gettext_noop("The plug was turned off before it fired."))
     if post.state != State.PUBLISHED or not post.remote_id:
-        return "The post is no longer published."
+        return Text(gettext_noop("The post is no longer published."))
     if channel.deleted_at is not None:
-        return "The channel was deleted."
+        return Text(gettext_noop("The channel was deleted."))
     if channel.status != Integration.Status.ACTIVE:
-        return f"{channel.name} is not active; reconnect or enable it."
+        return Text(
+            gettext_noop("%(channel)s is not active; reconnect or enable it."),
+            channel=channel.name,
+        )
     if run.kind not in plug_offer(channel)[0]:
-        return "The channel's network no longer offers this plug."
-    return ""
+        return Text(gettext_noop("The channel's network no longer offers this plug."))
+    return None
 
 
-def _finish(run: PlugRun, state: str, *, ref: RemoteRef | None = None, message: str = ""):
+def _finish(run: PlugRun, state: str, *, ref: RemoteRef | None = None, message: str | Text = ""):
     run.state = state
-    run.message = message[:2000]
+    run.message, run.message_text = english(message)[:2000], stored(message)
     if ref is not None:
         run.remote_id, run.remote_url = ref.id[:255], (ref.url or "")[:1000]
     if state == Run.DONE:
         run.fired_at = timezone.now()
-    run.save(update_fields=["state", "message", "remote_id", "remote_url", "fired_at"])
+    run.save(
+        update_fields=["state", "message", "message_text", "remote_id", "remote_url", "fired_at"]
+    )
     action = {Run.DONE: "plug.fired", Run.FAILED: "plug.failed"}.get(state, "plug.unconfirmed")
     audit_record(
         action=action,
@@ -324,16 +331,26 @@ def _tell_team(run: PlugRun) -> None:
     from posts.services.notifications import Outcome, notifications_record_many, page_url
 
     channel = run.post.integration
-    what = "repost" if run.kind == PlugKind.REPOST else "follow-up reply"
+    if run.kind == PlugKind.REPOST:
+        title = Text(gettext_noop("Check the repost on %(channel)s"), channel=channel.name)
+        said = gettext_noop(
+            "A plug's repost may or may not have reached %(channel)s; we will not send it "
+            "again. Look at the post on the network. %(detail)s"
+        )
+    else:
+        title = Text(gettext_noop("Check the follow-up reply on %(channel)s"), channel=channel.name)
+        said = gettext_noop(
+            "A plug's follow-up reply may or may not have reached %(channel)s; we will not "
+            "send it again. Look at the post on the network. %(detail)s"
+        )
     notifications_record_many(
         outcomes=[
             Outcome(
                 organization=run.post.organization,
                 kind="info",
                 channel_name=channel.name,
-                title=f"Check the {what} on {channel.name}"[:200],
-                message=f"A plug's {what} may or may not have reached {channel.name}; we "
-                "will not send it again. Look at the post on the network. " + run.message,
+                title=title,
+                message=Text(said, channel=channel.name, detail=run.said),
                 url=page_url("posts:analytics", run.post.organization.slug),
                 post_id=run.post_id,
                 customer_id=channel.customer_id,
@@ -342,14 +359,21 @@ def _tell_team(run: PlugRun) -> None:
     )
 
 
-def _wait(run: PlugRun, seconds: float | None, message: str) -> None:
+def _wait(run: PlugRun, seconds: float | None, message: str | Text) -> None:
     """Nothing was sent (throttled, or refused before it was applied): wait, then again."""
     if run.attempts >= MAX_ATTEMPTS:
-        _finish(run, Run.FAILED, message=f"Gave up after {run.attempts} tries: {message}")
+        gave_up = Text.ngettext(
+            "Gave up after %(count)s try: %(reason)s",
+            "Gave up after %(count)s tries: %(reason)s",
+            run.attempts,
+            reason=message,
+        )
+        _finish(run, Run.FAILED, message=gave_up)
         return
     delay = timedelta(seconds=seconds) if seconds else BACKOFF[min(run.attempts, len(BACKOFF)) - 1]
-    run.state, run.retry_at, run.message = Run.PENDING, timezone.now() + delay, message[:2000]
-    run.save(update_fields=["state", "retry_at", "message"])
+    run.state, run.retry_at = Run.PENDING, timezone.now() + delay
+    run.message, run.message_text = english(message)[:2000], stored(message)
+    run.save(update_fields=["state", "retry_at", "message", "message_text"])
 
 
 def _call(run: PlugRun, what):
@@ -368,7 +392,7 @@ def _call(run: PlugRun, what):
         error = failed.error
         if error is None:
             return None, (None, failed.message, None)
-        return None, (error.kind, failed.message, error.retry_after)
+        return None, (error.kind, error.text or failed.message, error.retry_after)
 
 
 def _send(provider, channel, run: PlugRun, target: RemoteRef) -> RemoteRef:
@@ -456,8 +480,11 @@ def plug_run_reconcile(*, run_id: int, now: datetime | None = None, force: bool 
             _finish(
                 run,
                 Run.UNCONFIRMED,
-                message="The answer was unclear and the network cannot show whether it "
-                "was applied.",
+                message=Text(
+                    gettext_noop(
+                        "The answer was unclear and the network cannot show whether it was applied."
+                    )
+                ),
             )
             return run.state
         target = _target(run.post)
@@ -478,10 +505,15 @@ def plug_run_reconcile(*, run_id: int, now: datetime | None = None, force: bool 
             run.save(update_fields=["sent_at"])
             return run.state
         else:
-            why = "the network cannot say whether it was applied"
+            why = gettext_noop(
+                "The answer was unclear and the network cannot say whether it was applied."
+            )
             if problem is None:
-                why = "the network does not show it, and sending again could make a second one"
-            _finish(run, Run.UNCONFIRMED, message=f"The answer was unclear and {why}.")
+                why = gettext_noop(
+                    "The answer was unclear and the network does not show it, and sending "
+                    "again could make a second one."
+                )
+            _finish(run, Run.UNCONFIRMED, message=Text(why))
             return run.state
     if resend:
         return plug_run_fire(run_id=run_id, now=now)

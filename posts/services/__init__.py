@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from integrations.models import Integration
+from organizations.texts import Text
 from posts import events
 from posts.models import Post
 from posts.states import State, transition
@@ -31,7 +33,8 @@ def posts_cancel_for_channel(*, integration: Integration, actor=None) -> int:
     out. A post a worker already holds (publishing) is left to finish: it was sent."""
     posts = Post.objects.filter(integration=integration, state__in=PENDING)
     stopped = list(posts.values_list("pk", flat=True))
-    cancelled = transition(posts, State.CANCELLED, error_message="The channel was deleted.")
+    deleted = Text(gettext_noop("The channel was deleted."))
+    cancelled = transition(posts, State.CANCELLED, **Post.error_changes(deleted))
     if stopped:
         events.emit_many(events.POST_DELETED, post_ids=stopped)
     return cancelled

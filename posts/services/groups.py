@@ -21,10 +21,12 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from billing import limits as plan_limits
 from organizations.models import Organization
 from organizations.services import audit_record
+from organizations.texts import Text
 from posts import events
 from posts.models import Post, PostGroup, PostItem, PostItemMedia, ReviewState, Signature
 from posts.services import approvals
@@ -429,6 +431,7 @@ def post_group_update(
             "customized": customized,
             "error_kind": "",
             "error_message": "",
+            "error_text": None,
             "attempts": 0,
             "review_state": review_state,
             "updated_at": dj_timezone.now(),
@@ -581,7 +584,7 @@ def post_group_delete(*, group: PostGroup, actor, while_publishing: str = "finis
     cancelled = transition(
         Post.objects.filter(pk__in=[p.pk for p in posts]),
         State.CANCELLED,
-        error_message="The post was deleted.",
+        **Post.error_changes(Text(gettext_noop("The post was deleted."))),
     )
     if stopped:
         events.emit_many(events.POST_DELETED, post_ids=stopped)

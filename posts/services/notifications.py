@@ -20,12 +20,14 @@ from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.i18n import in_language_of
 from integrations.models import CustomerAccess
 from integrations.selectors import allowed_customers
 from organizations.models import Membership, Organization
 from organizations.permissions import ROLE_PERMISSIONS
+from organizations.texts import Text, english, stored
 from postiz.http import absolute_url
 from posts.models import Notification
 
@@ -53,12 +55,13 @@ DIGEST_WINDOW = timedelta(hours=24)
 # Failure emails go to those who can do something about a post: reschedule or fix it.
 _EMAIL_ROLES = tuple(role for role, perms in ROLE_PERMISSIONS.items() if "posts.publish" in perms)
 
+# Kept as sentences (organizations.texts): each member reads them in their own language.
 _TITLES = {
-    Kind.POST_PUBLISHED: "Published on {channel}",
-    Kind.POST_FAILED: "A post to {channel} failed",
-    Kind.POST_UNCONFIRMED: "A post to {channel} may not have gone out",
-    Kind.POST_MISSED: "A post to {channel} was missed",
-    Kind.CHANNEL_NEEDS_RECONNECT: "{channel} needs reconnecting",
+    Kind.POST_PUBLISHED: gettext_noop("Published on %(channel)s"),
+    Kind.POST_FAILED: gettext_noop("A post to %(channel)s failed"),
+    Kind.POST_UNCONFIRMED: gettext_noop("A post to %(channel)s may not have gone out"),
+    Kind.POST_MISSED: gettext_noop("A post to %(channel)s was missed"),
+    Kind.CHANNEL_NEEDS_RECONNECT: gettext_noop("%(channel)s needs reconnecting"),
 }
 
 
@@ -76,15 +79,25 @@ def _first_line(text: str, limit: int = 120) -> str:
 
 
 def _compose(
-    kind: str, *, channel: str, excerpt: str, message: str, title: str = ""
-) -> tuple[str, str]:
-    title = (title or _TITLES.get(kind, "{channel}").format(channel=channel or "a channel"))[:200]
-    parts = []
+    kind: str, *, channel: str, excerpt: str, message: str | Text, title: str | Text = ""
+) -> tuple[str | Text, str | Text]:
+    """A notification's title and body as sentences; the post's excerpt and the channel's
+    name are values, shown as written."""
+    if not title:
+        channel_name = channel or Text(gettext_noop("a channel"))
+        title = Text(_TITLES.get(kind, "%(channel)s"), channel=channel_name)
+    return title, body_of(excerpt, message)
+
+
+def body_of(excerpt: str, message: str | Text) -> str | Text:
+    """A notification's body: the post's excerpt (quoted, as written) above the message."""
+    if isinstance(message, str):
+        message = message.strip()
+    if excerpt and message:
+        return Text(gettext_noop("“%(excerpt)s”\n%(message)s"), excerpt=excerpt, message=message)
     if excerpt:
-        parts.append(f"“{excerpt}”")
-    if message:
-        parts.append(message.strip())
-    return title, "\n".join(parts)
+        return Text(gettext_noop("“%(excerpt)s”"), excerpt=excerpt)
+    return message
 
 
 @dataclass(frozen=True)
@@ -95,10 +108,10 @@ class Outcome:
     kind: str
     channel_name: str = ""
     text: str = ""
-    message: str = ""
+    message: str | Text = ""  # a Text is told to each member in their own language
     url: str = ""
     post_id: int | None = None
-    title: str = ""  # replaces the kind's usual title (INFO notes say what happened)
+    title: str | Text = ""  # replaces the kind's usual title (INFO notes say what happened)
     # The customer of the channel it is about: members limited to customers are told only
     # about their customers' channels (never about the organization as a whole).
     customer_id: int | None = None
@@ -110,7 +123,7 @@ def notifications_record(
     kind: str,
     channel_name: str = "",
     text: str = "",
-    message: str = "",
+    message: str | Text = "",
     url: str = "",
     post_id: int | None = None,
     customer_id: int | None = None,
@@ -163,6 +176,12 @@ def notifications_record_many(*, outcomes: list[Outcome]) -> list[Notification]:
             excerpt=_first_line(outcome.text),
             message=outcome.message,
         )
+        said = {
+            "title": english(title)[:200],
+            "title_text": stored(title),
+            "body": english(body)[:5000],
+            "body_text": stored(body),
+        }
         for user_id, role, wants_failures, wants_digest in members[outcome.organization.pk]:
             member = (outcome.organization.pk, user_id)
             if member in limited and outcome.customer_id not in sees[member]:
@@ -175,8 +194,7 @@ def notifications_record_many(*, outcomes: list[Outcome]) -> list[Notification]:
                 organization=outcome.organization,
                 user_id=user_id,
                 kind=kind,
-                title=title,
-                body=body[:5000],
+                **said,
                 url=outcome.url,
                 post_id=outcome.post_id,
                 created_at=now,

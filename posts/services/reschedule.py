@@ -135,6 +135,7 @@ def post_reschedule(*, post: Post, actor, publish_at: datetime, request=None) ->
         publish_at=publish_at,
         error_kind="",
         error_message="",
+        error_text=None,
         updated_at=timezone.now(),
     )
     if not moved:
@@ -179,6 +180,7 @@ def post_retry(*, post: Post, actor, confirm_duplicate: bool = False, request=No
         retry_at=timezone.now(),
         error_kind="",
         error_message="",
+        error_text=None,
         updated_at=timezone.now(),
     )
     if not moved:
@@ -228,6 +230,7 @@ def post_mark_published(*, post: Post, actor, url: str, request=None) -> Post:
         published_at=stamp,
         error_kind="",
         error_message="",
+        error_text=None,
         updated_at=stamp,
     )
     if not moved:
@@ -291,6 +294,7 @@ def post_set_release_id(*, post: Post, actor, remote_id: str, url: str = "", req
         published_at=stamp,
         error_kind="",
         error_message="",
+        error_text=None,
         updated_at=stamp,
     )
     if not moved:

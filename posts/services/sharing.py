@@ -12,10 +12,11 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from integrations.models import Customer
 from organizations.services import api_key_digest, audit_record
+from organizations.texts import Text
 from posts.models import PostGroup
 from posts.sharing.models import LinkStatus, PortalLink, PreviewLink
 
@@ -280,7 +281,7 @@ def preview_comment_add(*, link: PreviewLink, name: str, body: str):
             group,
             [group.created_by_id],
             Notification.Kind.REVIEW_COMMENT,
-            f"{name} commented on a preview",
+            Text(gettext_noop("%(name)s commented on a preview"), name=name),
             body,
         )
     return event

@@ -30,11 +30,13 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from billing import limits as plan_limits
 from integrations.models import Integration
 from organizations.models import Organization
 from organizations.services import audit_record
+from organizations.texts import Text
 from postiz.leases import lease_give, lease_renew, lease_take
 from postiz.ssrf import UnsafeURL
 from posts import webhooks as wire
@@ -359,6 +361,7 @@ def _attempt(delivery: WebhookDelivery, *, retry: bool = True) -> WebhookDeliver
         "status_code": result.status_code,
         "response_excerpt": result.excerpt,
         "error": result.error,
+        "error_text": result.error_text,
     }
     if result.delivered:
         fields.update(state=WebhookDelivery.State.DELIVERED, delivered_at=now, next_attempt_at=None)
@@ -410,13 +413,17 @@ def _turn_off_if_failing(webhook: Webhook) -> bool:
             Outcome(
                 webhook.organization,
                 Notification.Kind.INFO,
-                message=(
-                    f"The last {run} events sent to {webhook.url} all failed, so the webhook "
-                    "was turned off. Check the receiver and the delivery log, then turn it "
-                    "back on; failed deliveries can be sent again from the log."
+                message=Text(
+                    gettext_noop(
+                        "The last %(count)s events sent to %(url)s all failed, so the webhook "
+                        "was turned off. Check the receiver and the delivery log, then turn it "
+                        "back on; failed deliveries can be sent again from the log."
+                    ),
+                    count=run,
+                    url=webhook.url,
                 ),
                 url=url,
-                title=f"Webhook {webhook.name} was turned off"[:200],
+                title=Text(gettext_noop("Webhook %(name)s was turned off"), name=webhook.name),
             )
         ]
     )

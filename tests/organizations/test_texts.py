@@ -67,3 +67,14 @@ def test_a_provider_error_keeps_its_text_for_later_readers():
     assert str(error) == "Saved a."
     assert error.text.stored() == {"msgid": "Saved %(name)s.", "params": {"name": "a"}}
     assert ProviderError(ErrorKind.NOT_FOUND, "plain").text is None
+
+
+def test_numbers_keep_their_numeric_placeholders():
+    text = Text("%(channel)s: part %(part)d added", channel="Acme", part=2)
+    assert Text.restore(text.stored()).english() == "Acme: part 2 added"
+
+
+def test_a_counted_sentence_made_with_ngettext_keeps_both_forms():
+    one = Text.ngettext("%(count)s post", "%(count)s posts", 1)
+    many = Text.ngettext("%(count)s post", "%(count)s posts", 3)
+    assert (one.english(), many.english()) == ("1 post", "3 posts")

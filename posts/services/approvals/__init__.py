@@ -27,11 +27,12 @@ from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from organizations.models import ApprovalMode, Membership, Organization
 from organizations.permissions import ROLE_PERMISSIONS
 from organizations.services import audit_record
+from organizations.texts import Text, english, joined, stored
 from posts import events
 from posts.models import (
     Notification,
@@ -49,6 +50,7 @@ from posts.services.approvals.diffs import (  # noqa: F401 - callers import them
     review_snapshot,
     review_version,
 )
+from posts.services.notifications import body_of
 from posts.states import State, transition
 
 Action = ReviewEvent.Action
@@ -269,7 +271,7 @@ def _record(
     actor=None,
     customer=None,
     portal_label: str = "",
-    body: str = "",
+    body: str | Text = "",
     post: Post | None = None,
     snapshot: dict | None = None,
     at: datetime | None = None,
@@ -283,18 +285,19 @@ def _record(
         actor_customer=customer,
         portal_label=(portal_label or "")[:100],
         action=action,
-        body=body or "",
+        body=english(body or "")[:5000],
+        body_text=stored(body),
         snapshot=snapshot if snapshot is not None else review_snapshot(group=group),
     )
 
 
-def _who(actor, customer, portal_label: str) -> str:
+def _who(actor, customer, portal_label: str) -> str | Text:
     if customer is not None:
         label = f" ({portal_label})" if portal_label else ""
         return f"{customer.name}{label}"
     if actor is not None and getattr(actor, "is_authenticated", False):
         return actor.name or actor.email
-    return "Someone"
+    return Text(gettext_noop("Someone"))
 
 
 def _audit(action: str, group: PostGroup, actor, posts: list[Post], **details) -> None:
@@ -336,9 +339,14 @@ def group_url(group: PostGroup) -> str:
 
 
 def notify_members(
-    group: PostGroup, user_ids: Iterable[int], kind: str, title: str, body: str = ""
+    group: PostGroup,
+    user_ids: Iterable[int],
+    kind: str,
+    title: str | Text,
+    body: str | Text = "",
 ):
-    """One bell line (emailed by the worker) for each active member among ``user_ids``."""
+    """One bell line (emailed by the worker) for each active member among ``user_ids``.
+    Title and body may be Texts: each member reads them in their own language."""
     user_ids = set(
         Membership.objects.filter(
             organization_id=group.organization_id, user_id__in=set(user_ids), user__is_active=True
@@ -346,16 +354,17 @@ def notify_members(
     )
     if not user_ids:
         return []
-    excerpt = _excerpt(group)
-    text = "\n".join(part for part in (f"“{excerpt}”" if excerpt else "", body.strip()) if part)
+    text = body_of(_excerpt(group), body)
     now = timezone.now()
     notes = Notification.objects.bulk_create(
         Notification(
             organization_id=group.organization_id,
             user_id=user_id,
             kind=kind,
-            title=title[:200],
-            body=text[:5000],
+            title=english(title)[:200],
+            title_text=stored(title),
+            body=english(text)[:5000],
+            body_text=stored(text),
             url=group_url(group),
             created_at=now,
         )
@@ -403,21 +412,34 @@ def review_requested(
             group,
             Action.EDITED_AFTER_APPROVAL,
             actor=actor,
-            body="\n".join(change["summary"] for change in edited),
+            body=joined("\n", [change["text"] for change in edited]),
             snapshot=snapshot,
         )
     _record(group, Action.SUBMITTED, actor=actor, snapshot=snapshot)
     _audit("post.review_requested", group, actor, posts)
     _emit(events.POST_REVIEW_REQUESTED, posts)
-    who = _who(actor, None, "")
-    body = f"{who} asks for approval of the post to {_channels(posts)}."
+    who, channels = _who(actor, None, ""), _channels(posts)
     if edited:
-        body += " It was edited after approval: " + "; ".join(c["summary"] for c in edited)
+        body = Text(
+            gettext_noop(
+                "%(who)s asks for approval of the post to %(channels)s. It was edited after "
+                "approval: %(changes)s"
+            ),
+            who=who,
+            channels=channels,
+            changes=joined("; ", [change["text"] for change in edited]),
+        )
+    else:
+        body = Text(
+            gettext_noop("%(who)s asks for approval of the post to %(channels)s."),
+            who=who,
+            channels=channels,
+        )
     notify_members(
         group,
         _approvers(group, exclude=actor),
         Notification.Kind.REVIEW_REQUESTED,
-        f"Approval requested: {_channels(posts)}",
+        Text(gettext_noop("Approval requested: %(channels)s"), channels=channels),
         body,
     )
 
@@ -453,6 +475,7 @@ def review_submit(*, group: PostGroup, actor, posts=None) -> list[Post]:
             review_state=ReviewState.NEEDS_REVIEW,
             error_kind="",
             error_message="",
+            error_text=None,
         )
         if moved:
             submitted.append(post)
@@ -570,16 +593,19 @@ def review_approve(
             group,
             _author(group),
             Notification.Kind.APPROVED,
-            f"Approved: {_channels(final)}",
-            f"{who} approved it; it goes out at its time.",
+            Text(gettext_noop("Approved: %(channels)s"), channels=_channels(final)),
+            Text(gettext_noop("%(who)s approved it; it goes out at its time."), who=who),
         )
     if to_client:
         notify_members(
             group,
             _author(group),
             Notification.Kind.APPROVED,
-            f"Approved by the team: {_channels(to_client)}",
-            f"{who} approved it; it now waits for the client's approval.",
+            Text(gettext_noop("Approved by the team: %(channels)s"), channels=_channels(to_client)),
+            Text(
+                gettext_noop("%(who)s approved it; it now waits for the client's approval."),
+                who=who,
+            ),
         )
     return waiting
 
@@ -640,8 +666,12 @@ def review_request_changes(
         group,
         _author(group),
         Notification.Kind.CHANGES_REQUESTED,
-        f"Changes requested: {_channels(waiting)}",
-        f"{_who(actor, customer, portal_label)} asks for changes: {body}",
+        Text(gettext_noop("Changes requested: %(channels)s"), channels=_channels(waiting)),
+        Text(
+            gettext_noop("%(who)s asks for changes: %(comment)s"),
+            who=_who(actor, customer, portal_label),
+            comment=body,
+        ),
     )
     _notify_mentions(group, body, actor)
     return waiting
@@ -666,13 +696,21 @@ def review_reject(*, group: PostGroup, actor=None, body: str = "", posts=None) -
     _record(group, Action.REJECTED, actor=actor, body=body)
     _audit("post.rejected", group, actor, waiting, comment=body or None)
     _emit(events.POST_REJECTED, waiting, message=body)
-    reason = f": {body}" if body else "."
+    who = _who(actor, None, "")
+    if body:
+        said = Text(
+            gettext_noop("%(who)s rejected it; it will not go out: %(comment)s"),
+            who=who,
+            comment=body,
+        )
+    else:
+        said = Text(gettext_noop("%(who)s rejected it; it will not go out."), who=who)
     notify_members(
         group,
         _author(group),
         Notification.Kind.REJECTED,
-        f"Rejected: {_channels(waiting)}",
-        f"{_who(actor, None, '')} rejected it; it will not go out{reason}",
+        Text(gettext_noop("Rejected: %(channels)s"), channels=_channels(waiting)),
+        said,
     )
     return waiting
 
@@ -704,7 +742,7 @@ def _notify_mentions(group: PostGroup, body: str, actor) -> None:
             group,
             mentioned,
             Notification.Kind.REVIEW_COMMENT,
-            "You were mentioned in a review",
+            Text(gettext_noop("You were mentioned in a review")),
             body,
         )
 
@@ -750,7 +788,7 @@ def review_comment(
             group,
             [*_author(group), *_approvers(group)],
             Notification.Kind.REVIEW_COMMENT,
-            f"{_who(None, customer, portal_label)} commented",
+            Text(gettext_noop("%(who)s commented"), who=_who(None, customer, portal_label)),
             body,
         )
     return event

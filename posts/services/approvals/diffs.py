@@ -9,8 +9,9 @@ import json
 from collections.abc import Iterable
 
 from django.db.models import Prefetch, QuerySet
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from organizations.texts import Text
 from posts.models import Post, PostGroup, PostItem, PostItemMedia, ReviewEvent
 from posts.states import State
 
@@ -100,6 +101,13 @@ def _diff_text(before: str, after: str) -> str:
     return "\n".join(list(lines)[2:])
 
 
+def _said(msgid: str, **values) -> dict:
+    """A change's summary: said now (``summary``), and kept as a Text (``text``) for the
+    review thread and the bell, which each reader sees in their own language."""
+    text = Text(msgid, **values)
+    return {"summary": str(text), "text": text}
+
+
 def diff_snapshots(before: dict, after: dict) -> list[dict]:
     """The readable changes from ``before`` to ``after`` (two ``review_snapshot``s): per
     channel, text changed (with a line diff), media added or removed, settings changed, a
@@ -114,7 +122,7 @@ def diff_snapshots(before: dict, after: dict) -> list[dict]:
                 {
                     "channel": channel,
                     "kind": "channel_added",
-                    "summary": _("%(channel)s added") % {"channel": channel},
+                    **_said(gettext_noop("%(channel)s added"), channel=channel),
                 }
             )
             continue
@@ -132,12 +140,12 @@ def diff_snapshots(before: dict, after: dict) -> list[dict]:
                         "channel": channel,
                         "kind": "item_added",
                         "position": position,
-                        "summary": (
-                            _("%(channel)s: the post added")
+                        **_said(
+                            gettext_noop("%(channel)s: the post added")
                             if root
-                            else _("%(channel)s: part %(part)d added")
-                        )
-                        % names,
+                            else gettext_noop("%(channel)s: part %(part)d added"),
+                            **names,
+                        ),
                         "diff": _diff_text("", b["text"]),
                     }
                 )
@@ -148,12 +156,12 @@ def diff_snapshots(before: dict, after: dict) -> list[dict]:
                         "channel": channel,
                         "kind": "item_removed",
                         "position": position,
-                        "summary": (
-                            _("%(channel)s: the post removed")
+                        **_said(
+                            gettext_noop("%(channel)s: the post removed")
                             if root
-                            else _("%(channel)s: part %(part)d removed")
-                        )
-                        % names,
+                            else gettext_noop("%(channel)s: part %(part)d removed"),
+                            **names,
+                        ),
                         "diff": _diff_text(a["text"], ""),
                     }
                 )
@@ -164,12 +172,12 @@ def diff_snapshots(before: dict, after: dict) -> list[dict]:
                         "channel": channel,
                         "kind": "text",
                         "position": position,
-                        "summary": (
-                            _("%(channel)s: text of the post changed")
+                        **_said(
+                            gettext_noop("%(channel)s: text of the post changed")
                             if root
-                            else _("%(channel)s: text of part %(part)d changed")
-                        )
-                        % names,
+                            else gettext_noop("%(channel)s: text of part %(part)d changed"),
+                            **names,
+                        ),
                         "diff": _diff_text(a["text"], b["text"]),
                     }
                 )
@@ -182,12 +190,13 @@ def diff_snapshots(before: dict, after: dict) -> list[dict]:
                             "channel": channel,
                             "kind": "media_added",
                             "position": position,
-                            "summary": (
-                                _("%(channel)s: %(file)s added to the post")
+                            **_said(
+                                gettext_noop("%(channel)s: %(file)s added to the post")
                                 if root
-                                else _("%(channel)s: %(file)s added to part %(part)d")
-                            )
-                            % {**names, "file": name},
+                                else gettext_noop("%(channel)s: %(file)s added to part %(part)d"),
+                                **names,
+                                file=name,
+                            ),
                         }
                     )
             for media_id, name in old_media.items():
@@ -197,12 +206,15 @@ def diff_snapshots(before: dict, after: dict) -> list[dict]:
                             "channel": channel,
                             "kind": "media_removed",
                             "position": position,
-                            "summary": (
-                                _("%(channel)s: %(file)s removed from the post")
+                            **_said(
+                                gettext_noop("%(channel)s: %(file)s removed from the post")
                                 if root
-                                else _("%(channel)s: %(file)s removed from part %(part)d")
-                            )
-                            % {**names, "file": name},
+                                else gettext_noop(
+                                    "%(channel)s: %(file)s removed from part %(part)d"
+                                ),
+                                **names,
+                                file=name,
+                            ),
                         }
                     )
         if (old.get("settings") or {}) != (new.get("settings") or {}):
@@ -215,8 +227,11 @@ def diff_snapshots(before: dict, after: dict) -> list[dict]:
                 {
                     "channel": channel,
                     "kind": "settings",
-                    "summary": _("%(channel)s: settings changed (%(keys)s)")
-                    % {"channel": channel, "keys": ", ".join(keys)},
+                    **_said(
+                        gettext_noop("%(channel)s: settings changed (%(keys)s)"),
+                        channel=channel,
+                        keys=", ".join(keys),
+                    ),
                 }
             )
     for key, old in old_posts.items():
@@ -226,7 +241,7 @@ def diff_snapshots(before: dict, after: dict) -> list[dict]:
                 {
                     "channel": channel,
                     "kind": "channel_removed",
-                    "summary": _("%(channel)s removed") % {"channel": channel},
+                    **_said(gettext_noop("%(channel)s removed"), channel=channel),
                 }
             )
     return changes

@@ -10,7 +10,9 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
+from organizations.texts import Text
 from posts.models import EARLIEST_DATE, Notification, Post, PostGroup, ReviewEvent, ReviewState
 from posts.services.approvals import (
     NONE,
@@ -75,7 +77,9 @@ def reviews_hold_due(*, now: datetime | None = None) -> int:
                     group,
                     Action.HELD,
                     post=post,
-                    body="Its time came before its approval; it was not published.",
+                    body=Text(
+                        gettext_noop("Its time came before its approval; it was not published.")
+                    ),
                     snapshot=snapshot,
                     at=now,
                 )
@@ -85,9 +89,16 @@ def reviews_hold_due(*, now: datetime | None = None) -> int:
                 group,
                 team,
                 Notification.Kind.REVIEW_HELD,
-                f"Held, waiting for approval: {_channels(posts)}",
-                "Its time came while it still waited for approval, so it was not published. "
-                "Approve it to post it now, or pick a new time.",
+                Text(
+                    gettext_noop("Held, waiting for approval: %(channels)s"),
+                    channels=_channels(posts),
+                ),
+                Text(
+                    gettext_noop(
+                        "Its time came while it still waited for approval, so it was not "
+                        "published. Approve it to post it now, or pick a new time."
+                    )
+                ),
             )
             told += 1
     return told
@@ -146,7 +157,10 @@ def reviews_remind(*, now: datetime | None = None) -> int:
             _record(
                 group,
                 Action.REMINDED,
-                body=f"Waiting for {period.total_seconds() / 3600:g} hours or more.",
+                body=Text(
+                    gettext_noop("Waiting for %(hours)s hours or more."),
+                    hours=f"{period.total_seconds() / 3600:g}",
+                ),
                 at=now,
             )
             _audit("post.review_reminded", group, None, posts)
@@ -156,9 +170,16 @@ def reviews_remind(*, now: datetime | None = None) -> int:
                     group,
                     _approvers(group),
                     Notification.Kind.REVIEW_REMINDER,
-                    f"Still waiting for approval: {_channels(internal)}",
-                    "This review has been waiting a while. Approve it, request changes or "
-                    "reject it.",
+                    Text(
+                        gettext_noop("Still waiting for approval: %(channels)s"),
+                        channels=_channels(internal),
+                    ),
+                    Text(
+                        gettext_noop(
+                            "This review has been waiting a while. Approve it, request changes "
+                            "or reject it."
+                        )
+                    ),
                 )
             client = [p for p in posts if p.review_state == ReviewState.NEEDS_CLIENT_REVIEW]
             if client:
@@ -166,8 +187,15 @@ def reviews_remind(*, now: datetime | None = None) -> int:
                     group,
                     _author(group),
                     Notification.Kind.REVIEW_REMINDER,
-                    f"Still waiting for the client: {_channels(client)}",
-                    "The client has not answered yet; you may want to remind them.",
+                    Text(
+                        gettext_noop("Still waiting for the client: %(channels)s"),
+                        channels=_channels(client),
+                    ),
+                    Text(
+                        gettext_noop(
+                            "The client has not answered yet; you may want to remind them."
+                        )
+                    ),
                 )
             reminded += 1
     return reminded

@@ -31,7 +31,7 @@ def test_hootsuite_bulk_file_without_header_is_date_message_link():
     assert read.rows[0].text == "Our new guide is out https://example.com/guide"
     assert read.rows[1].text == "Read the full story, with pictures https://example.com/story"
     assert read.rows[0].date == "15/03/2030 09:30"
-    assert any("no header row" in note for note in read.notes)
+    assert any("no header row" in str(note) for note in read.notes)
 
 
 def test_hootsuite_file_with_a_header_is_recognised():
@@ -55,8 +55,8 @@ def test_excel_windows_1252_with_semicolons_keeps_accents_and_the_euro_sign():
     assert read.delimiter == ";"
     assert read.rows[0].text == "Café crème à 8 € seulement"
     assert read.rows[1].text == "Déjà vu, encore"
-    assert any("Windows-1252" in n for n in read.notes)
-    assert any("semicolons" in n for n in read.notes)
+    assert any("Windows-1252" in str(n) for n in read.notes)
+    assert any("semicolons" in str(n) for n in read.notes)
 
 
 def test_utf8_byte_order_mark_is_not_part_of_the_first_header():
@@ -113,7 +113,7 @@ def test_time_in_the_spring_forward_gap_goes_out_an_hour_later_and_says_so():
     assert when.at == datetime(2030, 3, 31, 1, 30, tzinfo=UTC)  # 03:30 CEST
     [(code, message)] = when.warnings
     assert code == "time_skipped"
-    assert "03:30" in message
+    assert "03:30" in str(message)
 
 
 def test_time_in_the_autumn_overlap_is_the_first_and_says_so():
@@ -121,7 +121,7 @@ def test_time_in_the_autumn_overlap_is_the_first_and_says_so():
     assert when.at == datetime(2030, 10, 27, 0, 30, tzinfo=UTC)  # 02:30 CEST, the first
     [(code, message)] = when.warnings
     assert code == "time_repeated"
-    assert "UTC+0200" in message
+    assert "UTC+0200" in str(message)
 
 
 def test_unknown_zone_and_unreadable_dates_say_what_to_write():
