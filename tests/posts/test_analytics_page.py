@@ -222,9 +222,7 @@ def test_a_deleted_channels_counts_leave_the_totals(org, owner, client_for):
     assert ">120<" in html and "5,120" not in html
 
 
-def test_figures_are_grouped_the_way_the_readers_language_writes_numbers(
-    org, owner, client_for
-):
+def test_figures_are_grouped_the_way_the_readers_language_writes_numbers(org, owner, client_for):
     channel = ChannelFactory(organization=org, name="Acme Toots")
     seed_channel(channel, followers_now=12345, followers_before=1000)
     published(channel, "Launch day", 4321)
