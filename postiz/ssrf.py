@@ -20,9 +20,12 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from django.utils.translation import gettext_noop
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 from urllib3.util import connection as urllib3_connection
+
+from organizations.texts import Text
 
 ALLOWED_SCHEMES = {"http", "https", "ws", "wss"}
 DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
@@ -34,7 +37,12 @@ _PIN = "_postiz_pinned_address"
 
 
 class UnsafeURL(ValueError):
-    """The address may not be fetched; the message says why, in words a person can use."""
+    """The address may not be fetched; the message says why, in words a person can use
+    (in the language active when raised; ``text`` keeps it for a record read later)."""
+
+    def __init__(self, message):
+        self.text = message if isinstance(message, Text) else None
+        super().__init__(str(message))
 
 
 # IPv6 ranges that carry an IPv4 address in their low 32 bits: a packet to one of them
@@ -83,23 +91,36 @@ def vet_url(url: str) -> list[str]:
     (the connection then resolves the name itself, as usual)."""
     parts = urlsplit(url)
     if parts.scheme not in ALLOWED_SCHEMES or not parts.hostname:
-        raise UnsafeURL(f"{url} is not a web address we can use.")
+        raise UnsafeURL(Text(gettext_noop("%(url)s is not a web address we can use."), url=url))
     if parts.username is not None or parts.password is not None:
-        raise UnsafeURL("Remove the user name and password from the address.")
+        raise UnsafeURL(Text(gettext_noop("Remove the user name and password from the address.")))
     host = parts.hostname.rstrip(".")
     if _allow_private():
         return []
     if host in METADATA_HOSTS:
-        raise UnsafeURL(f"{host} is a cloud metadata service, which Postiz does not connect to.")
+        raise UnsafeURL(
+            Text(
+                gettext_noop(
+                    "%(host)s is a cloud metadata service, which Postiz does not connect to."
+                ),
+                host=host,
+            )
+        )
     try:
         port = parts.port or DEFAULT_PORTS[parts.scheme]
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError, ValueError):
-        raise UnsafeURL(f"{host} could not be found.") from None
+        raise UnsafeURL(Text(gettext_noop("%(host)s could not be found."), host=host)) from None
     addresses = list(dict.fromkeys(info[4][0] for info in infos))
     if not addresses or not all(_is_public(address) for address in addresses):
         raise UnsafeURL(
-            f"{host} points to a private or local address, which Postiz does not connect to."
+            Text(
+                gettext_noop(
+                    "%(host)s points to a private or local address, which Postiz does not "
+                    "connect to."
+                ),
+                host=host,
+            )
         )
     return addresses
 

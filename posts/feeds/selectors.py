@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from integrations import selectors as channel_selectors
 from integrations.models import Integration
@@ -80,7 +81,7 @@ def limit_errors(organization: Organization, *, customer, channels) -> dict[str,
     visible = channel_selectors.visible_customer_ids(membership)
     errors = {}
     if customer is None or customer.pk not in visible:
-        errors["customer"] = "Pick one of your customers."
+        errors["customer"] = _("Pick one of your customers.")
     if any(c.customer_id not in visible for c in channels):
-        errors["integrations"] = "Pick only channels of your customers."
+        errors["integrations"] = _("Pick only channels of your customers.")
     return errors

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing import limits as plan_limits
 from integrations.models import Customer
@@ -40,35 +41,39 @@ def _clean(
     errors: dict[str, str] = {}
     name = " ".join((name or "").split())
     if not name:
-        errors["name"] = "Give the feed a name, e.g. “Company blog”."
+        errors["name"] = _("Give the feed a name, e.g. “Company blog”.")
     elif len(name) > 100:
-        errors["name"] = "Keep the name under 100 characters."
+        errors["name"] = _("Keep the name under 100 characters.")
     url = (url or "").strip()
     if not url:
-        errors["url"] = "Enter the feed's address (its RSS or Atom link)."
+        errors["url"] = _("Enter the feed's address (its RSS or Atom link).")
     elif len(url) > 1000:
-        errors["url"] = "The address is longer than 1,000 characters."
+        errors["url"] = _("The address is longer than 1,000 characters.")
     else:
         from postiz.ssrf import UnsafeURL, check_url
 
         try:
             if not url.startswith(("http://", "https://")):
-                raise UnsafeURL(f"{url} is not a web address (http:// or https://).")
+                raise UnsafeURL(
+                    _("%(url)s is not a web address (http:// or https://).") % {"url": url}
+                )
             check_url(url)
         except UnsafeURL as error:
             errors["url"] = str(error)
         except ValueError:  # urlsplit's own refusals (a broken [IPv6] host, a bad port)
-            errors["url"] = f"{url} is not a web address we can use."
+            errors["url"] = _("%(url)s is not a web address we can use.") % {"url": url}
     channels = list(integrations or ())
     if not channels:
-        errors["integrations"] = "Pick at least one channel to post to."
+        errors["integrations"] = _("Pick at least one channel to post to.")
     elif any(c.organization_id != organization.pk or c.deleted_at for c in channels):
-        errors["integrations"] = "Pick channels of this organization."
+        errors["integrations"] = _("Pick channels of this organization.")
     if customer is not None:
         if customer.organization_id != organization.pk:
-            errors["customer"] = "Pick a customer of this organization."
+            errors["customer"] = _("Pick a customer of this organization.")
         elif any(c.customer_id != customer.pk for c in channels):
-            errors["integrations"] = f"Pick only channels of the customer {customer.name}."
+            errors["integrations"] = _("Pick only channels of the customer %(name)s.") % {
+                "name": customer.name
+            }
     # A member limited to customers: only theirs, never a feed for the whole organization.
     for field, message in selectors.limit_errors(
         organization, customer=customer, channels=channels
@@ -85,27 +90,30 @@ def _clean(
             continue  # an empty override means "the feed's template"
         channel = chosen.get(str(key))
         if channel is None:
-            errors["channel_templates"] = "A channel's own text is for a channel the feed posts to."
+            errors["channel_templates"] = _(
+                "A channel's own text is for a channel the feed posts to."
+            )
             continue
         try:
             overrides[str(channel.pk)] = template_check(text)
         except TemplateError as error:
             errors["channel_templates"] = f"{channel.name}: {error}"
     if mode not in Feed.Mode.values:
-        errors["mode"] = f"Choose one of: {', '.join(Feed.Mode.values)}."
+        errors["mode"] = _("Choose one of: %(values)s.") % {"values": ", ".join(Feed.Mode.values)}
     if image not in Feed.Image.values:
-        errors["image"] = f"Choose one of: {', '.join(Feed.Image.values)}."
+        errors["image"] = _("Choose one of: %(values)s.") % {"values": ", ".join(Feed.Image.values)}
     if backlog not in Feed.Backlog.values:
-        errors["backlog"] = f"Choose one of: {', '.join(Feed.Backlog.values)}."
+        errors["backlog"] = _("Choose one of: %(values)s.") % {
+            "values": ", ".join(Feed.Backlog.values)
+        }
     try:
         interval = int(interval_minutes)
     except (TypeError, ValueError):
         interval = 0
     if not MIN_INTERVAL_MINUTES <= interval <= MAX_INTERVAL_MINUTES:
-        errors["interval_minutes"] = (
-            f"Read the feed every {MIN_INTERVAL_MINUTES} minutes at the most often, and at "
-            "least once a week."
-        )
+        errors["interval_minutes"] = _(
+            "Read the feed every %(minutes)s minutes at the most often, and at least once a week."
+        ) % {"minutes": MIN_INTERVAL_MINUTES}
     if errors:
         raise ValidationError(errors)
     return {

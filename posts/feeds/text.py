@@ -16,6 +16,8 @@ import html
 import re
 from html.parser import HTMLParser
 
+from django.utils.translation import gettext as _
+
 PLACEHOLDERS = ("title", "link", "summary", "author")
 PLACEHOLDER_HELP = ", ".join("{" + name + "}" for name in PLACEHOLDERS)
 DEFAULT_TEMPLATE = "{title}\n\n{link}"
@@ -59,9 +61,14 @@ def template_check(template: str) -> str:
     """The template, unchanged, or TemplateError naming an unknown or broken placeholder."""
     template = template or ""
     if not template.strip():
-        raise TemplateError(f"Write the post's text; it may use {PLACEHOLDER_HELP}.")
+        raise TemplateError(
+            _("Write the post's text; it may use %(placeholders)s.")
+            % {"placeholders": PLACEHOLDER_HELP}
+        )
     if len(template) > TEMPLATE_MAX:
-        raise TemplateError(f"Keep the template under {TEMPLATE_MAX:,} characters.")
+        raise TemplateError(
+            _("Keep the template under %(count)s characters.") % {"count": f"{TEMPLATE_MAX:,}"}
+        )
     for match in _TOKEN.finditer(template):
         piece = match.group(0)
         if piece in ("{{", "}}"):
@@ -69,13 +76,18 @@ def template_check(template: str) -> str:
         name = match.group(1)
         if name is None:
             raise TemplateError(
-                "A brace is not closed. Placeholders look like {title}; write {{ or }} "
-                "for a brace itself."
+                _(
+                    "A brace is not closed. Placeholders look like {title}; write {{ or }} "
+                    "for a brace itself."
+                )
             )
         if name.strip() not in PLACEHOLDERS:
             raise TemplateError(
-                f"{{{name}}} is not a placeholder we know. Use {PLACEHOLDER_HELP} "
-                "(write {{ or }} for a brace itself)."
+                _(
+                    "%(piece)s is not a placeholder we know. Use %(placeholders)s (write {{ or "
+                    "}} for a brace itself)."
+                )
+                % {"piece": "{" + name + "}", "placeholders": PLACEHOLDER_HELP}
             )
     return template
 

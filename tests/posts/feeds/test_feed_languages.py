@@ -35,3 +35,26 @@ def test_a_feeds_read_error_is_shown_in_each_readers_language(
     in_english = html_lib.unescape(client_for(owner).get(page).content.decode())
     assert "a répondu HTTP 404 pour le flux. Vérifiez l\u2019adresse" in in_french
     assert "answered HTTP 404 for the feed. Check the address" in in_english
+
+
+def test_a_feed_forms_refusals_are_in_the_members_language(org):
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from posts.feeds.services import feed_create
+
+    with translation.override("fr"), pytest.raises(ValidationError) as refused:
+        feed_create(
+            organization=org,
+            name="",
+            url="https://reader:secret@blog.example/feed",
+            integrations=[],
+            template="{titre}",
+        )
+    errors = refused.value.message_dict
+    assert errors["name"] == ["Donnez un nom au flux, par exemple « Blog de l\u2019entreprise »."]
+    assert errors["url"] == [
+        "Retirez le nom d\u2019utilisateur et le mot de passe de l\u2019adresse."
+    ]
+    assert errors["integrations"] == ["Choisissez au moins un canal où publier."]
+    assert errors["template"][0].startswith("{titre} n\u2019est pas une variable connue.")
