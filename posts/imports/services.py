@@ -30,6 +30,7 @@ from django.db.models import F
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_noop
 
+from accounts.i18n import in_language_of
 from billing.limits import LimitReached
 from integrations.selectors import integrations_for
 from organizations.models import Membership, Organization
@@ -219,6 +220,13 @@ def import_job_preview(*, job_id: int) -> dict:
     if job is None:
         return {"skipped": True}
     _act_as_creator(job)
+    # What the rows' problems say is read by the person who uploaded the file: in their
+    # language, not the worker's.
+    with in_language_of(job.created_by):
+        return _job_preview(job)
+
+
+def _job_preview(job: ImportJob) -> dict:
     if job.state == ImportJob.State.UPLOADED:
         read = _start_preview(job)
         if read is None:
@@ -394,6 +402,13 @@ def import_job_schedule(*, job_id: int) -> dict:
     if job is None:
         return {"skipped": True}
     _act_as_creator(job)
+    # What the rows' problems say is read by the person who uploaded the file: in their
+    # language, not the worker's.
+    with in_language_of(job.created_by):
+        return _job_schedule(job)
+
+
+def _job_schedule(job: ImportJob) -> dict:
     deadline = time.monotonic() + WORK_SECONDS
     tag_cache: dict[str, int] = {}
     counts = {"scheduled": 0, "failed": 0, "duplicate": 0}

@@ -56,3 +56,27 @@ def test_file_notes_and_a_file_that_cannot_be_read_follow_the_readers_language(
 
     assert "Les colonnes sont séparées par des points-virgules." in seen(semicolons)
     assert "Le fichier ne contient aucune ligne." in seen(unreadable)
+
+
+def test_the_worker_checks_rows_in_the_language_of_who_uploaded_the_file(
+    client, org, channels, upload
+):
+    from django.utils import translation
+
+    from posts.imports.models import ImportJob
+    from posts.imports.services import import_job_preview
+
+    french = MembershipFactory(organization=org, role=Role.ADMIN).user
+    french.language = "fr"
+    french.save(update_fields=["language"])
+    client.force_login(french)
+    job = upload(client, org, fixture_bytes("errors.csv"), name="errors.csv")
+    # Checked again by a worker, where no request chose a language.
+    ImportRow.objects.filter(job=job).delete()
+    ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.UPLOADED)
+    with translation.override("en"):
+        import_job_preview(job_id=job.pk)
+
+    too_long = ImportRow.objects.get(job=job, number=4)
+    messages = " ".join(p["message"] for p in too_long.problems)
+    assert "caractères" in messages, messages
