@@ -22,6 +22,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from postiz.http import DATABASE_DOWN, text_problem
 from postiz.public_api.transport import is_compat_path, json_response, validation
@@ -76,7 +77,17 @@ def _refuse(request, field: str, why: str) -> HttpResponse:
             "The request has errors; see errors.",
             [{"field": field, "code": "invalid", "message": message}],
         )
-    messages.error(request, f"The field “{field}” {why}.")
+    if "NUL" in why:
+        said = _(
+            "The field “%(field)s” contains a NUL character (\\u0000), which cannot be "
+            "stored; remove it."
+        )
+    else:
+        said = _(
+            "The field “%(field)s” contains an unpaired surrogate (such as \\ud800), which "
+            "is not a character; send valid Unicode."
+        )
+    messages.error(request, said % {"field": field})
     return render(request, "400.html", status=400)
 
 

@@ -95,3 +95,11 @@ def test_a_network_setting_nested_too_deeply_is_not_a_server_error(org, owner, c
     for path in (f"/o/{org.slug}/posts/new/", f"/o/{org.slug}/posts/validate/"):
         assert client_for(owner).post(path, data).status_code < 500
     assert Post.objects.count() <= 1
+
+
+def test_a_field_that_cannot_be_stored_is_named_in_the_readers_language(org, owner, client_for):
+    response = client_for(owner).get(
+        f"/o/{org.slug}/calendar/", {"customer": "\x00"}, HTTP_ACCEPT_LANGUAGE="de"
+    )
+    assert response.status_code == 400
+    assert "Das Feld „customer“ enthält ein NUL-Zeichen" in response.content.decode()
