@@ -702,6 +702,8 @@ AI_REQUESTS_PER_DAY = env.int("AI_REQUESTS_PER_DAY", default=100)
 
 # -- OAuth 2 for third-party apps (django-oauth-toolkit; organizations.oauth) --------------
 INSTALLED_APPS += ["oauth2_provider"]
+# Apps one address may register (RFC 7591, /oauth/register) per hour (postiz/oauth_registration.py).
+POSTIZ_OAUTH_REGISTRATIONS_PER_HOUR = env.int("POSTIZ_OAUTH_REGISTRATIONS_PER_HOUR", default=20)
 OAUTH2_PROVIDER = {
     # The scopes are the API keys' (organizations.models.ApiScope), read at run time.
     "SCOPES_BACKEND_CLASS": "organizations.oauth.ApiKeyScopes",

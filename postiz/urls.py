@@ -1,10 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.decorators.cache import cache_page
 from django.views.i18n import JavaScriptCatalog
 
-from postiz import api_docs, views
+from postiz import api_docs, oauth_registration, views
 from postiz.health import health
 from postiz.mcp_server.views import mcp_endpoint
 from posts.links.views import follow as short_link_follow
@@ -37,6 +37,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("organizations.urls_global")),
+    # Before the OAuth routes: registration with a limit per address (same path).
+    re_path(r"^oauth/register/?$", oauth_registration.register),
     path("", include("organizations.urls_oauth")),  # OAuth 2 endpoints and metadata
     path("", include("integrations.urls_global")),
     path("o/<slug:org_slug>/", include(organization_patterns)),

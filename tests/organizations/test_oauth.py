@@ -608,3 +608,33 @@ def test_an_app_is_named_as_itself_on_the_native_api(org, owner):
     assert me["key"]["name"] == "OAuth app Claude Desktop"
     assert me["organization"]["slug"] == "acme"
     assert set(me["key"]["scopes"]) == {"posts:read", "channels:read"}
+
+
+def test_one_address_may_register_only_so_many_apps_an_hour(db, settings):
+    from oauth2_provider.models import get_application_model
+
+    settings.POSTIZ_OAUTH_REGISTRATIONS_PER_HOUR = 3
+    body = json.dumps(
+        {
+            "client_name": "Busy bot",
+            "redirect_uris": [REDIRECT],
+            "grant_types": ["authorization_code"],
+            "response_types": ["code"],
+            "token_endpoint_auth_method": "none",
+        }
+    )
+    client = Client(REMOTE_ADDR="203.0.113.7")
+    codes = [
+        client.post("/oauth/register", data=body, content_type="application/json").status_code
+        for _ in range(4)
+    ]
+    assert codes == [201, 201, 201, 429]
+    refused = client.post("/oauth/register", data=body, content_type="application/json")
+    assert refused.json()["error"] == "slow_down"
+    assert int(refused["Retry-After"]) >= 1
+    assert get_application_model().objects.filter(name="Busy bot").count() == 3
+    # Another address is not held back by this one.
+    other = Client(REMOTE_ADDR="198.51.100.9")
+    assert (
+        other.post("/oauth/register", data=body, content_type="application/json").status_code == 201
+    )
