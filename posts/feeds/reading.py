@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from accounts.i18n import in_language_of
 from billing.limits import LimitReached
 from integrations.models import Integration
 from organizations.services import audit_record
@@ -136,7 +137,10 @@ def feed_fetch(*, feed_id: int) -> dict:
         raise FeedBusy("The feed is being read already, or it is paused.")
     try:
         try:
-            result = _read(feed)
+            # The composer's checks of a new entry (kept in its note when it is saved as a
+            # draft) are said in the language of whoever set the feed up.
+            with in_language_of(feed.created_by):
+                result = _read(feed)
         except (fetching.FetchError, NotAFeed, _NoChannel) as error:
             # Our sentences are kept as Texts (the message's first argument).
             return _failed(feed, error.args[0] if error.args else str(error))

@@ -58,3 +58,30 @@ def test_a_feed_forms_refusals_are_in_the_members_language(org):
     ]
     assert errors["integrations"] == ["Choisissez au moins un canal où publier."]
     assert errors["template"][0].startswith("{titre} n\u2019est pas une variable connue.")
+
+
+def test_an_entry_saved_as_a_draft_says_why_in_the_language_of_who_set_the_feed_up(
+    httpserver, make_feed, owner
+):
+    from django.utils import translation
+
+    from posts.feeds.models import Feed, FeedEntry
+    from tests.posts.feeds.conftest import serve
+
+    owner.language = "de"
+    owner.save(update_fields=["language"])
+    title = "Lang " * 150  # far over Mastodon's 500 characters
+    rss = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Blog</title>'
+        f"<item><title>{title}</title><link>https://blog.example/long</link>"
+        "<guid>long-1</guid></item></channel></rss>"
+    ).encode()
+    feed = make_feed(serve(httpserver, "/long.xml", rss), mode=Feed.Mode.NOW)
+
+    with translation.override("en"):  # a worker: no request chose a language
+        feed_fetch(feed_id=feed.pk)
+
+    entry = FeedEntry.objects.get(feed=feed, guid="long-1")
+    assert entry.outcome == "drafted"
+    assert entry.note.startswith("Saved as a draft: ")
+    assert "Zeichen" in entry.note, entry.note
