@@ -82,22 +82,30 @@ def worker():
             process.wait()
 
 
-def _roles(pid: int) -> list[int]:
-    """The parent's two roles, each with processes of its own (the publisher's loop, the
-    cluster's sentinel and workers)."""
-    roles = _children(pid)
-    return roles if len(roles) == 2 and all(_children(role) for role in roles) else []
+def _parts(pid: int) -> tuple[int, int] | None:
+    """(the publisher, the cluster's sentinel) once both run with processes of their own
+    (the publisher's loop; the sentinel's pusher, job worker and monitor)."""
+    children = _children(pid)
+    publisher = [c for c in children if os.getsid(c) == c]
+    sentinel = [c for c in children if os.getsid(c) != c]
+    if (
+        len(publisher) == 1
+        and len(sentinel) == 1
+        and _children(publisher[0])
+        and len(_children(sentinel[0])) >= 3
+    ):
+        return publisher[0], sentinel[0]
+    return None
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_publisher_and_the_jobs_share_one_loaded_django_and_stop_within_3_seconds(worker):
-    roles = _wait_for(lambda: _roles(worker.pid))
-    # Forked, not started as programs: each role is a child of the parent, in a session of
-    # its own (a terminal's Ctrl-C reaches the parent, which stops them in order).
-    for role in roles:
-        assert os.getsid(role) == role
-    everything = set().union(*(_tree(role) for role in roles))
-    assert len(everything) >= 4
+    publisher, _sentinel = _wait_for(lambda: _parts(worker.pid))
+    # The publisher is forked in a session of its own (a terminal's Ctrl-C reaches the
+    # parent, which stops it in order); the cluster runs from the parent itself.
+    assert os.getsid(publisher) == publisher
+    everything = _tree(worker.pid) - {worker.pid}
+    assert len(everything) >= 5
 
     time.sleep(2)  # running, not starting
     started = time.monotonic()
@@ -109,21 +117,36 @@ def test_the_publisher_and_the_jobs_share_one_loaded_django_and_stop_within_3_se
     assert code == 0, output
     assert took <= 3.0, output
     assert "publisher: stopped" in output
-    assert "has stopped" in output  # django-q2's cluster stopped its own processes
+    assert "stopping cluster processes" in output  # django-q2's sentinel stopped its own
+    assert "killed at stop" not in output
     _wait_for(lambda: not any(_alive(pid) for pid in everything), timeout=1)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_role_that_dies_is_forked_again_and_the_other_keeps_running(worker):
-    first, second = _wait_for(lambda: _roles(worker.pid))
-    os.killpg(first, signal.SIGKILL)
+def test_a_publisher_that_dies_is_forked_again_and_the_jobs_keep_running(worker):
+    publisher, sentinel = _wait_for(lambda: _parts(worker.pid))
+    os.killpg(publisher, signal.SIGKILL)
 
     def replaced():
-        roles = _roles(worker.pid)
-        return roles if roles and first not in roles else None
+        parts = _parts(worker.pid)
+        return parts if parts and parts[0] != publisher else None
 
-    roles = _wait_for(replaced, timeout=15)
-    assert second in roles  # the other role was left alone
+    _, still = _wait_for(replaced, timeout=15)
+    assert still == sentinel  # the cluster was left alone
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=10) == 0
-    assert "exited" in worker.stdout.read()
+    assert "the publisher exited" in worker.stdout.read()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cluster_whose_sentinel_died_stops_the_worker_for_its_manager_to_restart(worker):
+    _publisher, sentinel = _wait_for(lambda: _parts(worker.pid))
+    everything = _tree(worker.pid) - {worker.pid}
+    os.kill(sentinel, signal.SIGKILL)
+
+    code = worker.wait(timeout=10)
+    output = worker.stdout.read()
+    assert code == 1, output
+    assert "sentinel exited" in output
+    # Nothing runs on unowned: the publisher and the dead sentinel's processes are gone.
+    _wait_for(lambda: not any(_alive(pid) for pid in everything), timeout=2)
