@@ -1,4 +1,5 @@
-"""What the networks' tests need to read as a French member does.
+"""What the networks' tests need to read as a French member does (built on
+tests/providers/languages.py, which the other networks' language tests use).
 
 ``said_in_french(error)``: the network's refusal as a record keeps it (its Text, through
 JSON) and as a French reader sees it later. ``french(user)`` (a fixture): the member reads
@@ -6,30 +7,21 @@ every page in French; Django's test client leaves the page's language active on 
 thread, so it is reset afterwards.
 """
 
-import json
-
 import pytest
 from django.utils import translation
 
 from integrations.providers.base import ProviderError
-from organizations.texts import say
+from tests.providers.languages import said, speaking_french
 
 
 def said_in_french(error: ProviderError) -> str:
-    assert error.text is not None, f"not kept as a Text: {error.user_message!r}"
-    kept = json.loads(json.dumps(error.text.stored()))
     with translation.override("fr"):
-        return say(kept)
+        return said(error)
 
 
 @pytest.fixture
 def french(settings):
-    def make(user):
-        user.language = "fr"
-        user.save(update_fields=["language"])
-        return user
-
-    yield make
+    yield speaking_french
     translation.activate(settings.LANGUAGE_CODE)
 
 
